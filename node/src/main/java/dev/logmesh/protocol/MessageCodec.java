@@ -1,0 +1,300 @@
+package dev.logmesh.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Converts {@link Message}s to and from the JSON text of one WebSocket frame, validating shapes as a
+ * Logux 0.10 ServerNode does ({@code validate/index.js}) and stricter where Java needs it (numbers must be
+ * integers within JavaScript's safe range, node ids without spaces, actions with a string {@code type}).
+ *
+ * <p>Thread-safe and stateless: Netty threads decode, the node loop encodes.
+ */
+public final class MessageCodec {
+    /** Nesting depth allowed in a frame; deeper JSON is refused as wrong-format. */
+    static final int MAX_NESTING = 64;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .build());
+
+    private MessageCodec() {
+    }
+
+    /**
+     * Decodes one frame.
+     *
+     * @throws ProtocolError {@code wrong-format} for text that is not JSON or a message of the wrong shape,
+     *     {@code unknown-message} for an unknown type
+     */
+    public static Message decode(String text) throws ProtocolError {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw ProtocolError.wrongFormat(text, "frame is not JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isArray() || root.isEmpty() || !root.get(0).isTextual()) {
+            throw ProtocolError.wrongFormat(text, "a message must be an array starting with its type");
+        }
+        ArrayNode a = (ArrayNode) root;
+        String type = a.get(0).asText();
+        try {
+            return switch (type) {
+                case "connect" -> connect(a);
+                case "connected" -> connected(a);
+                case "headers" -> headers(a);
+                case "sync" -> sync(a);
+                case "synced" -> new Message.Synced(count(a, 1, 2));
+                case "ping" -> new Message.Ping(count(a, 1, 2));
+                case "pong" -> new Message.Pong(count(a, 1, 2));
+                case "error" -> error(a);
+                case "debug" -> debug(a);
+                default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
+                    a.get(0), "unknown message type \"" + type + "\"");
+            };
+        } catch (Shape e) {
+            throw ProtocolError.wrongFormat(text, type + ": " + e.getMessage());
+        }
+    }
+
+    /** A shape violation inside one message; becomes wrong-format. */
+    private static final class Shape extends Exception {
+        Shape(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static void size(ArrayNode a, int min, int max) throws Shape {
+        if (a.size() < min || a.size() > max) {
+            throw new Shape("expected " + (min - 1) + (max > min ? "–" + (max - 1) : "") + " arguments, got "
+                + (a.size() - 1));
+        }
+    }
+
+    private static long safeCount(JsonNode n, String what) throws Shape {
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new Shape(what + " must be an integer");
+        }
+        long v = n.asLong();
+        if (v < 0 || v > ActionId.MAX_SAFE) {
+            throw new Shape(what + " out of range: " + v);
+        }
+        return v;
+    }
+
+    private static long safeInteger(JsonNode n, String what) throws Shape {
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new Shape(what + " must be an integer");
+        }
+        long v = n.asLong();
+        if (v < -ActionId.MAX_SAFE || v > ActionId.MAX_SAFE) {
+            throw new Shape(what + " out of range: " + v);
+        }
+        return v;
+    }
+
+    private static long count(ArrayNode a, int min, int max) throws Shape {
+        size(a, min + 1, max);
+        return safeCount(a.get(1), "value");
+    }
+
+    private static String nodeId(JsonNode n) throws Shape {
+        if (n == null || !n.isTextual()) {
+            throw new Shape("node id must be a string");
+        }
+        String s = n.asText();
+        if (s.isEmpty() || s.indexOf(' ') >= 0) {
+            throw new Shape("node id must be non-empty without spaces");
+        }
+        return s;
+    }
+
+    private static ObjectNode options(ArrayNode a, int index) throws Shape {
+        JsonNode o = a.get(index);
+        if (o == null || o.isNull()) {
+            return null;
+        }
+        if (!o.isObject()) {
+            throw new Shape("options must be an object");
+        }
+        return (ObjectNode) o;
+    }
+
+    private static int protocol(JsonNode n) throws Shape {
+        long v = safeCount(n, "protocol");
+        if (v > Integer.MAX_VALUE) {
+            throw new Shape("protocol out of range");
+        }
+        return (int) v;
+    }
+
+    private static Message connect(ArrayNode a) throws Shape {
+        size(a, 4, 5);
+        return new Message.Connect(protocol(a.get(1)), nodeId(a.get(2)), safeCount(a.get(3), "synced"),
+            options(a, 4));
+    }
+
+    private static Message connected(ArrayNode a) throws Shape {
+        size(a, 4, 5);
+        JsonNode times = a.get(3);
+        if (!times.isArray() || times.size() != 2) {
+            throw new Shape("times must be [start, end]");
+        }
+        return new Message.Connected(protocol(a.get(1)), nodeId(a.get(2)), safeCount(times.get(0), "start"),
+            safeCount(times.get(1), "end"), options(a, 4));
+    }
+
+    private static Message headers(ArrayNode a) throws Shape {
+        size(a, 2, 2);
+        if (!a.get(1).isObject()) {
+            throw new Shape("headers must be an object");
+        }
+        return new Message.Headers((ObjectNode) a.get(1));
+    }
+
+    private static Message error(ArrayNode a) throws Shape {
+        size(a, 2, 3);
+        if (!a.get(1).isTextual()) {
+            throw new Shape("error type must be a string");
+        }
+        return new Message.Error(a.get(1).asText(), a.size() > 2 ? a.get(2) : null);
+    }
+
+    private static Message debug(ArrayNode a) throws Shape {
+        size(a, 3, 3);
+        if (!a.get(1).isTextual() || !"error".equals(a.get(1).asText()) || !a.get(2).isTextual()) {
+            throw new Shape("debug must be [\"debug\", \"error\", text]");
+        }
+        return new Message.Debug(a.get(1).asText(), a.get(2).asText());
+    }
+
+    private static Message sync(ArrayNode a) throws Shape {
+        if (a.size() < 2 || a.size() % 2 != 0) {
+            throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
+        }
+        long added = safeCount(a.get(1), "added");
+        List<Message.WireEntry> entries = new ArrayList<>((a.size() - 2) / 2);
+        for (int i = 2; i < a.size(); i += 2) {
+            JsonNode action = a.get(i);
+            JsonNode meta = a.get(i + 1);
+            if (!action.isObject()) {
+                throw new Shape("action must be an object");
+            }
+            JsonNode t = action.get("type");
+            if (t == null || !t.isTextual() || t.asText().isEmpty()) {
+                throw new Shape("action must have a non-empty string type");
+            }
+            if (!meta.isObject()) {
+                throw new Shape("meta must be an object");
+            }
+            safeInteger(meta.get("time"), "meta time");
+            checkWireId(meta.get("id"));
+            entries.add(new Message.WireEntry(Action.of(action), (ObjectNode) meta));
+        }
+        return new Message.Sync(added, entries);
+    }
+
+    private static void checkWireId(JsonNode id) throws Shape {
+        if (id == null) {
+            throw new Shape("meta id is missing");
+        }
+        if (id.isNumber()) {
+            safeInteger(id, "meta id");
+            return;
+        }
+        if (id.isTextual()) {
+            try {
+                ActionId.parse(id.asText());
+            } catch (IllegalArgumentException e) {
+                throw new Shape(e.getMessage());
+            }
+            return;
+        }
+        if (id.isArray() && id.size() == 2) {
+            safeInteger(id.get(0), "meta id time");
+            safeCount(id.get(1), "meta id sequence");
+            return;
+        }
+        if (id.isArray() && id.size() == 3) {
+            safeInteger(id.get(0), "meta id time");
+            nodeId(id.get(1));
+            safeCount(id.get(2), "meta id sequence");
+            return;
+        }
+        throw new Shape("meta id must be a number, [time, seq] or [time, node, seq]");
+    }
+
+    /** Encodes a message as the JSON text of one frame. */
+    public static String encode(Message m) {
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartArray();
+            g.writeString(m.type());
+            if (m instanceof Message.Connect c) {
+                g.writeNumber(c.protocol());
+                g.writeString(c.nodeId());
+                g.writeNumber(c.synced());
+                writeOptions(g, c.options());
+            } else if (m instanceof Message.Connected c) {
+                g.writeNumber(c.protocol());
+                g.writeString(c.nodeId());
+                g.writeStartArray();
+                g.writeNumber(c.start());
+                g.writeNumber(c.end());
+                g.writeEndArray();
+                writeOptions(g, c.options());
+            } else if (m instanceof Message.Headers h) {
+                g.writeTree(h.headers());
+            } else if (m instanceof Message.Sync s) {
+                g.writeNumber(s.added());
+                for (Message.WireEntry e : s.entries()) {
+                    e.action().writeTo(g);
+                    g.writeTree(e.meta());
+                }
+            } else if (m instanceof Message.Synced s) {
+                g.writeNumber(s.added());
+            } else if (m instanceof Message.Ping p) {
+                g.writeNumber(p.synced());
+            } else if (m instanceof Message.Pong p) {
+                g.writeNumber(p.synced());
+            } else if (m instanceof Message.Error e) {
+                g.writeString(e.errorType());
+                if (e.options() != null) {
+                    g.writeTree(e.options());
+                }
+            } else if (m instanceof Message.Debug d) {
+                g.writeString(d.debugType());
+                g.writeString(d.text());
+            }
+            g.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding to a string cannot fail", e);
+        }
+        return out.toString();
+    }
+
+    private static void writeOptions(JsonGenerator g, ObjectNode options) throws IOException {
+        if (options != null && !options.isEmpty()) {
+            g.writeTree(options);
+        }
+    }
+
+    /** The shared mapper, for building option objects. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+}

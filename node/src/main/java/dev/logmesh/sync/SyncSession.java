@@ -1,0 +1,663 @@
+package dev.logmesh.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.log.Log;
+import dev.logmesh.log.Order;
+import dev.logmesh.log.PeerCursor;
+import dev.logmesh.protocol.Message;
+import dev.logmesh.protocol.ProtocolError;
+import dev.logmesh.protocol.WireMeta;
+import dev.logmesh.time.Loop;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sync session with one peer over one {@link Connection}: Logux protocol 5, the dialer in the client
+ * role and the listener in the server role.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Threads.</b> Every method runs on the node's loop; no field is touched elsewhere.</li>
+ *   <li><b>One sending path.</b> Catch-up and live sync are the same pump: it reads this node's log in
+ *       {@code added} order after {@link #pushed} and sends bounded {@code sync} chunks while fewer than
+ *       {@code window} wait for {@code synced}. So the {@code added} numbers a peer acknowledges rise in
+ *       the order they were sent, and a peer's {@code synced N} really means "everything up to N". Entries
+ *       without reasons are never stored; they go out at once, numbered with the current {@code pushed}.</li>
+ *   <li><b>No echo.</b> Entries created by the peer, and entries this session received from it, are not
+ *       sent back (other sessions forward them: that is gossip).</li>
+ *   <li><b>Durability.</b> A received {@code sync} is converted and validated whole, added to the log in
+ *       one store transaction, the cursor saved, and only then answered with {@code synced}.</li>
+ *   <li><b>Cursors.</b> The dialer sends in {@code connect} the highest {@code added} of the peer it
+ *       processed; the listener sends its own in the {@code connected} options ({@code logmesh.synced});
+ *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
+ *       {@link #pushed} (not {@code lastAdded}: entries still waiting for a window slot are not yet sent).</li>
+ *   <li><b>Time.</b> The dialer computes Logux's time fix from the {@code connected} times; ids are never
+ *       rewritten, only {@code meta.time} is shifted.</li>
+ * </ul>
+ */
+public final class SyncSession implements Connection.Handler {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncSession.class);
+
+    /** Which side of the link this node is. */
+    public enum Role { DIALER, LISTENER }
+
+    /** Where a session is in its life. */
+    public enum State { NEW, OPENING, CONNECTED, CLOSED }
+
+    /** What a session tells its owner; called on the loop. */
+    public interface Events {
+        /** The handshake (and authentication) succeeded. */
+        void connected(SyncSession session);
+
+        /**
+         * The session ended. {@code error} is the protocol error that ended it (sent or received), or null.
+         */
+        void disconnected(SyncSession session, ProtocolError error, String reason);
+    }
+
+    private final Log log;
+    private final Connection connection;
+    private final Role role;
+    private final SessionConfig config;
+    private final Loop loop;
+    private final Events events;
+    private final String expectedPeer;
+
+    private State state = State.NEW;
+    private String peerNode;
+    private int peerSubprotocol;
+    private ObjectNode peerHeaders;
+    private long baseTime;
+    private long timeFix;
+    private long connectSentAt;
+    private String myNonce;
+    private long syncedSentInConnect;
+
+    /** Highest {@code added} of this log that went into the pump (sent or skipped). */
+    private long pushed;
+    /** {@code added} numbers received from this peer that the pump has not passed yet. */
+    private final Set<Long> echo = new HashSet<>();
+    private int inFlight;
+    private boolean pumpScheduled;
+    private boolean receiving;
+
+    private long openedAt;
+    private long lastIn;
+    private long lastOut;
+    private long pingSentAt = -1;
+    private long oldestUnackedAt = -1;
+    private long pingWindowStart;
+    private int pingsInWindow;
+    private Loop.Cancellable ticker;
+    private ProtocolError closeError;
+    private String closeReason;
+
+    private long sentEntries;
+    private long receivedEntries;
+
+    /**
+     * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
+     *                     connection), or null
+     */
+    public SyncSession(Log log, Connection connection, Role role, SessionConfig config, Loop loop, Events events,
+                       String expectedPeer) {
+        this.log = log;
+        this.connection = connection;
+        this.role = role;
+        this.config = config;
+        this.loop = loop;
+        this.events = events;
+        this.expectedPeer = expectedPeer;
+    }
+
+    /** Starts the session: the connection delivers its events to this session from now on. */
+    public void start() {
+        connection.start(this);
+    }
+
+    // ---------------------------------------------------------------- connection events
+
+    @Override
+    public void onOpen() {
+        if (state != State.NEW) {
+            return;
+        }
+        state = State.OPENING;
+        openedAt = loop.now();
+        lastIn = openedAt;
+        lastOut = openedAt;
+        scheduleTick();
+        if (role == Role.DIALER) {
+            sendConnect();
+        }
+    }
+
+    @Override
+    public void onMessage(Message m) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        lastIn = loop.now();
+        if (m instanceof Message.Sync s) {
+            onSync(s);
+        } else if (m instanceof Message.Synced s) {
+            onSynced(s);
+        } else if (m instanceof Message.Ping p) {
+            onPing(p);
+        } else if (m instanceof Message.Pong p) {
+            onPong(p);
+        } else if (m instanceof Message.Connect c) {
+            onConnect(c);
+        } else if (m instanceof Message.Connected c) {
+            onConnected(c);
+        } else if (m instanceof Message.Headers h) {
+            peerHeaders = h.headers();
+        } else if (m instanceof Message.Error e) {
+            ProtocolError err = ProtocolError.received(e.errorType(), e.options());
+            LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+            closeWith(err, "peer sent error " + e.errorType());
+        } else if (m instanceof Message.Debug d) {
+            LOG.info("debug from {}: {}", describePeer(), d.text());
+        }
+    }
+
+    @Override
+    public void onBadInput(ProtocolError error) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        LOG.warn("bad input from {}: {}", describePeer(), error.getMessage());
+        fail(error);
+    }
+
+    @Override
+    public void onClose(String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        finish(closeError, closeReason != null ? closeReason : reason);
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    private void sendConnect() {
+        sendHeaders();
+        ObjectNode options = MeshAuth.newObject();
+        if (config.subprotocol() > 0) {
+            options.put("subprotocol", config.subprotocol());
+        }
+        if (config.token() != null) {
+            options.put("token", config.token());
+        }
+        options.set(MeshAuth.OPTION, meshOptions());
+        if (config.auth() != null) {
+            myNonce = config.auth().nonce();
+            config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
+                myNonce);
+        }
+        syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
+        connectSentAt = loop.now();
+        send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
+    }
+
+    private ObjectNode meshOptions() {
+        ObjectNode ext = MeshAuth.newObject();
+        ext.put("v", 1);
+        ext.put("mesh", config.mesh());
+        return ext;
+    }
+
+    private void sendHeaders() {
+        if (config.headers() != null && !config.headers().isEmpty()) {
+            send(new Message.Headers(config.headers()));
+        }
+    }
+
+    private void onConnect(Message.Connect c) {
+        long start = loop.now();
+        if (role != Role.LISTENER || state != State.OPENING) {
+            fail(ProtocolError.wrongFormat("connect", "unexpected connect"));
+            return;
+        }
+        String address = connection.remoteAddress();
+        if (config.bruteforce() != null && config.bruteforce().blocked(address)) {
+            fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "too many failed attempts from " + address));
+            return;
+        }
+        if (c.protocol() < Message.PROTOCOL) {
+            fail(wrongProtocol(c.protocol()));
+            return;
+        }
+        if (c.nodeId().equals(log.nodeId())) {
+            closeWith(null, "connected to itself");
+            return;
+        }
+        peerNode = c.nodeId();
+        ObjectNode options = c.options();
+        ProtocolError sub = checkSubprotocol(options);
+        if (sub != null) {
+            fail(sub);
+            return;
+        }
+        JsonNode ext = options == null ? null : options.get(MeshAuth.OPTION);
+        String denied = checkCredentials(options, ext, c.nodeId());
+        if (denied != null) {
+            LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
+            if (config.bruteforce() != null) {
+                config.bruteforce().failed(address);
+            }
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied));
+            return;
+        }
+        sendHeaders();
+        baseTime = loop.now();
+        timeFix = 0;
+        pushed = Math.min(c.synced(), log.lastAdded());
+        ObjectNode reply = MeshAuth.newObject();
+        if (config.subprotocol() > 0) {
+            reply.put("subprotocol", config.subprotocol());
+        }
+        ObjectNode mine = meshOptions();
+        mine.put("synced", log.cursor(peerNode).received());
+        if (config.auth() != null && ext != null && ext.has("proof")) {
+            config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
+        }
+        reply.set(MeshAuth.OPTION, mine);
+        send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, baseTime, reply));
+        becomeConnected();
+    }
+
+    /** Why a dialer is refused, or null. */
+    private String checkCredentials(ObjectNode options, JsonNode ext, String dialer) {
+        if (ext != null && ext.isObject() && ext.has("mesh") && !config.mesh().equals(ext.get("mesh").asText())) {
+            return "node of another mesh (" + ext.get("mesh").asText() + ")";
+        }
+        if (config.auth() == null) {
+            return null;
+        }
+        if (ext != null && ext.isObject() && ext.has("proof")) {
+            return config.auth().checkConnect(ext, dialer, log.nodeId());
+        }
+        JsonNode token = options == null ? null : options.get("token");
+        if (token != null && token.isTextual()) {
+            return config.auth().checkToken(dialer, token.asText()) ? null : "wrong token";
+        }
+        return "no credentials";
+    }
+
+    private void onConnected(Message.Connected c) {
+        if (role != Role.DIALER || state != State.OPENING) {
+            fail(ProtocolError.wrongFormat("connected", "unexpected connected"));
+            return;
+        }
+        if (c.protocol() < Message.PROTOCOL) {
+            fail(wrongProtocol(c.protocol()));
+            return;
+        }
+        if (c.nodeId().equals(log.nodeId())) {
+            peerNode = c.nodeId();
+            closeWith(null, "connected to itself");
+            return;
+        }
+        peerNode = c.nodeId();
+        if (expectedPeer != null && !expectedPeer.equals(c.nodeId()) && syncedSentInConnect > 0) {
+            // The connect carried another node's cursor: the listener may skip entries we lack. Redial.
+            closeWith(null, "expected node " + expectedPeer + " but " + c.nodeId() + " answered");
+            return;
+        }
+        ProtocolError sub = checkSubprotocol(c.options());
+        if (sub != null) {
+            fail(sub);
+            return;
+        }
+        JsonNode ext = c.options() == null ? null : c.options().get(MeshAuth.OPTION);
+        if (ext != null && ext.isObject() && ext.has("mesh") && !config.mesh().equals(ext.get("mesh").asText())) {
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, "node of another mesh"));
+            return;
+        }
+        if (config.auth() != null && !config.auth().checkConnected(ext, c.nodeId(), log.nodeId(), myNonce)) {
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null,
+                c.nodeId() + " did not prove it has the mesh key"));
+            return;
+        }
+        long now = loop.now();
+        long authTime = c.end() - c.start();
+        long roundTrip = now - connectSentAt - authTime;
+        timeFix = (long) Math.floor(connectSentAt - c.start() + roundTrip / 2.0);
+        baseTime = c.end();
+        long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
+            ? ext.get("synced").asLong() : log.cursor(peerNode).sent();
+        pushed = Math.max(0, Math.min(theirs, log.lastAdded()));
+        becomeConnected();
+    }
+
+    private ProtocolError checkSubprotocol(ObjectNode options) {
+        JsonNode sp = options == null ? null : options.get("subprotocol");
+        peerSubprotocol = sp != null && sp.canConvertToInt() ? sp.asInt() : 0;
+        if (peerSubprotocol < config.minSubprotocol()) {
+            ObjectNode o = MeshAuth.newObject();
+            o.put("supported", config.minSubprotocol());
+            o.put("used", peerSubprotocol);
+            return ProtocolError.of(ProtocolError.Type.WRONG_SUBPROTOCOL, o,
+                "peer subprotocol " + peerSubprotocol + " < " + config.minSubprotocol());
+        }
+        return null;
+    }
+
+    private static ProtocolError wrongProtocol(int used) {
+        ObjectNode o = MeshAuth.newObject();
+        o.put("supported", Message.PROTOCOL);
+        o.put("used", used);
+        return ProtocolError.of(ProtocolError.Type.WRONG_PROTOCOL, o, "peer speaks protocol " + used);
+    }
+
+    private void becomeConnected() {
+        state = State.CONNECTED;
+        LOG.debug("{} session with {} connected (time fix {} ms)", role, peerNode, timeFix);
+        events.connected(this);
+        pump();
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /**
+     * Told by the node's hub that an entry was added to the log (by anyone but, for received entries,
+     * possibly this session itself, which it recognises).
+     */
+    public void onLogAdd(Entry entry) {
+        if (state != State.CONNECTED || receiving) {
+            return;
+        }
+        if (entry.meta().added() == 0) {
+            if (!entry.id().node().equals(peerNode)) {
+                sendSync(pushed, List.of(entry));
+            }
+            return;
+        }
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            loop.execute(this::pump);
+        }
+    }
+
+    private void pump() {
+        pumpScheduled = false;
+        while (state == State.CONNECTED && inFlight < config.window()) {
+            List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
+            if (page.isEmpty()) {
+                return;
+            }
+            List<Entry> out = new ArrayList<>(page.size());
+            long upTo = pushed;
+            int bytes = 0;
+            for (Entry e : page) {
+                upTo = e.meta().added();
+                if (echo.remove(upTo) || e.id().node().equals(peerNode)) {
+                    continue;
+                }
+                out.add(e);
+                bytes += e.action().toJson().length() + 96;
+                if (bytes >= config.chunkBytes()) {
+                    break;
+                }
+            }
+            pushed = upTo;
+            if (!out.isEmpty()) {
+                sendSync(upTo, out);
+            }
+        }
+    }
+
+    private void sendSync(long added, List<Entry> entries) {
+        List<Message.WireEntry> wire = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            wire.add(new Message.WireEntry(e.action(), WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
+        }
+        if (send(new Message.Sync(added, wire))) {
+            sentEntries += entries.size();
+            if (inFlight++ == 0) {
+                oldestUnackedAt = loop.now();
+            }
+        }
+    }
+
+    private boolean send(Message m) {
+        if (state == State.CLOSED) {
+            return false;
+        }
+        lastOut = loop.now();
+        boolean ok = connection.send(m);
+        if (!ok) {
+            closeWith(null, "connection did not accept a message (closed or overloaded)");
+        }
+        return ok;
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    private void onSync(Message.Sync s) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "sync before connect"));
+            return;
+        }
+        List<Entry> entries = new ArrayList<>(s.entries().size());
+        try {
+            for (Message.WireEntry w : s.entries()) {
+                Meta meta = WireMeta.fromWire(w.meta(), peerNode, baseTime, timeFix);
+                entries.add(new Entry(w.action(), meta));
+            }
+        } catch (ProtocolError e) {
+            fail(e);
+            return;
+        }
+        long before = log.lastAdded();
+        List<Meta> results;
+        receiving = true;
+        try {
+            results = log.add(entries);
+        } finally {
+            receiving = false;
+        }
+        receivedEntries += entries.size();
+        long after = log.lastAdded();
+        if (pushed >= before) {
+            pushed = Math.max(pushed, after);
+        } else {
+            for (Meta m : results) {
+                if (m != null && m.added() > 0) {
+                    echo.add(m.added());
+                }
+            }
+        }
+        log.advanceCursor(peerNode, s.added(), 0);
+        send(new Message.Synced(s.added()));
+    }
+
+    private void onSynced(Message.Synced s) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "synced before connect"));
+            return;
+        }
+        if (inFlight > 0) {
+            inFlight--;
+        }
+        oldestUnackedAt = inFlight > 0 ? loop.now() : -1;
+        log.advanceCursor(peerNode, 0, Math.min(s.added(), pushed));
+        pump();
+    }
+
+    private void onPing(Message.Ping p) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ping before connect"));
+            return;
+        }
+        long now = loop.now();
+        if (now - pingWindowStart >= 1000) {
+            pingWindowStart = now;
+            pingsInWindow = 0;
+        }
+        if (++pingsInWindow > config.maxPingsPerSecond()) {
+            fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "ping flood"));
+            return;
+        }
+        log.advanceCursor(peerNode, p.synced(), 0);
+        send(new Message.Pong(pushed));
+    }
+
+    private void onPong(Message.Pong p) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "pong before connect"));
+            return;
+        }
+        pingSentAt = -1;
+        log.advanceCursor(peerNode, p.synced(), 0);
+    }
+
+    // ---------------------------------------------------------------- timers and closing
+
+    private void scheduleTick() {
+        long period = Math.max(1, Math.min(config.pingMillis(), config.timeoutMillis()) / 4);
+        ticker = loop.schedule(period, this::tick);
+    }
+
+    /** The periodic check: handshake and answer timeouts, and pings after silence. */
+    void tick() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        long now = loop.now();
+        long timeout = config.timeoutMillis();
+        if (state == State.OPENING && now - openedAt >= timeout) {
+            timeout(role == Role.DIALER ? "no connected" : "no connect");
+            return;
+        }
+        if (pingSentAt >= 0 && now - pingSentAt >= timeout) {
+            timeout("no pong");
+            return;
+        }
+        if (oldestUnackedAt >= 0 && now - oldestUnackedAt >= timeout) {
+            timeout("no synced");
+            return;
+        }
+        if (state == State.CONNECTED && pingSentAt < 0 && now - Math.max(lastIn, lastOut) >= config.pingMillis()) {
+            pingSentAt = now;
+            send(new Message.Ping(pushed));
+        }
+        scheduleTick();
+    }
+
+    private void timeout(String what) {
+        // Logux sends nothing on a timeout: the peer is presumed gone.
+        closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) config.timeoutMillis()),
+            what + " within " + config.timeoutMillis() + " ms");
+        closeWith(closeError, closeError.getMessage());
+    }
+
+    /** Sends an error to the peer and closes. */
+    private void fail(ProtocolError error) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        connection.send(error.toMessage());
+        closeWith(error, error.getMessage());
+    }
+
+    private void closeWith(ProtocolError error, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (closeReason == null) {
+            closeError = error;
+            closeReason = reason;
+        }
+        connection.close(reason);
+        finish(closeError, closeReason);
+    }
+
+    private void finish(ProtocolError error, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        State was = state;
+        state = State.CLOSED;
+        if (ticker != null) {
+            ticker.cancel();
+        }
+        LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
+        events.disconnected(this, error, reason);
+    }
+
+    /** Closes the session from this side. */
+    public void close(String reason) {
+        closeWith(null, reason);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    private String describePeer() {
+        return (peerNode != null ? peerNode : "?") + "@" + connection.remoteAddress();
+    }
+
+    /** The peer's node id, once known (after connect/connected). */
+    public String peerNode() {
+        return peerNode;
+    }
+
+    /** This session's role. */
+    public Role role() {
+        return role;
+    }
+
+    /** The session's state. */
+    public State state() {
+        return state;
+    }
+
+    /** The peer's subprotocol (0 if it announced none). */
+    public int peerSubprotocol() {
+        return peerSubprotocol;
+    }
+
+    /** The peer's last headers, or null. */
+    public ObjectNode peerHeaders() {
+        return peerHeaders;
+    }
+
+    /** The time fix of this connection: local clock − peer clock (dialer side), in ms. */
+    public long timeFix() {
+        return timeFix;
+    }
+
+    /** The connection under this session. */
+    public Connection connection() {
+        return connection;
+    }
+
+    /** The highest {@code added} of this log already pushed to the peer. */
+    public long pushed() {
+        return pushed;
+    }
+
+    /** How many entries this session sent. */
+    public long sentEntries() {
+        return sentEntries;
+    }
+
+    /** How many entries this session received. */
+    public long receivedEntries() {
+        return receivedEntries;
+    }
+
+    /** The cursor saved for this peer, or {@link PeerCursor#NONE}. */
+    public PeerCursor cursor() {
+        return peerNode == null ? PeerCursor.NONE : log.cursor(peerNode);
+    }
+}
