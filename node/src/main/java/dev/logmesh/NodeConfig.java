@@ -1,0 +1,318 @@
+package dev.logmesh;
+
+import dev.logmesh.log.HybridClock;
+import dev.logmesh.sync.SessionConfig;
+import dev.logmesh.transport.WsTransport;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a {@link MeshNode} is built from: immutable, validated by {@link Builder#build()}. Each
+ * default is a {@code DEFAULT_*} constant here and is what the command line uses too.
+ */
+public final class NodeConfig {
+    /** Default mesh name: nodes of other meshes are ignored. */
+    public static final String DEFAULT_MESH = "logmesh";
+    /** Default address to listen on: every interface. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default port: 0 means any free port. */
+    public static final int DEFAULT_PORT = 0;
+    /** Default reason with which a node keeps every entry it has, so it can serve catch-up. */
+    public static final String DEFAULT_KEEP_REASON = "mesh";
+    /** Default horizon after which seen ids of cleaned entries may be forgotten: 30 days. */
+    public static final Duration DEFAULT_SEEN_HORIZON = Duration.ofDays(30);
+
+    private final String name;
+    private final Path dataDir;
+    private final String host;
+    private final int port;
+    private final List<URI> peers;
+    private final String mesh;
+    private final byte[] key;
+    private final int subprotocol;
+    private final int minSubprotocol;
+    private final int maxFrameBytes;
+    private final long pingMillis;
+    private final long timeoutMillis;
+    private final String keepReason;
+    private final Duration seenHorizon;
+    private final long maxDriftMillis;
+    private final boolean mdns;
+    private final List<String> interfaces;
+
+    private NodeConfig(Builder b) {
+        this.name = b.name;
+        this.dataDir = b.dataDir;
+        this.host = b.host;
+        this.port = b.port;
+        this.peers = List.copyOf(b.peers);
+        this.mesh = b.mesh;
+        this.key = b.key == null ? null : b.key.clone();
+        this.subprotocol = b.subprotocol;
+        this.minSubprotocol = b.minSubprotocol;
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.pingMillis = b.pingMillis;
+        this.timeoutMillis = b.timeoutMillis;
+        this.keepReason = b.keepReason;
+        this.seenHorizon = b.seenHorizon;
+        this.maxDriftMillis = b.maxDriftMillis;
+        this.mdns = b.mdns;
+        this.interfaces = List.copyOf(b.interfaces);
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A human name that starts the node id ({@code alice:Xk3v9QaB}); null for a random id. */
+    public String name() {
+        return name;
+    }
+
+    /** Directory of the durable log (SQLite), or null for a node that keeps its log in memory. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Address to listen on, or null not to listen. */
+    public String host() {
+        return host;
+    }
+
+    /** Port to listen on; 0 = any free port. */
+    public int port() {
+        return port;
+    }
+
+    /** Static peers to dial and keep dialing. */
+    public List<URI> peers() {
+        return peers;
+    }
+
+    /** The mesh name. */
+    public String mesh() {
+        return mesh;
+    }
+
+    /** The mesh key, or null for an open mesh. */
+    public byte[] key() {
+        return key == null ? null : key.clone();
+    }
+
+    /** This application's subprotocol version (0: none). */
+    public int subprotocol() {
+        return subprotocol;
+    }
+
+    /** Lowest subprotocol accepted from peers. */
+    public int minSubprotocol() {
+        return minSubprotocol;
+    }
+
+    /** Largest WebSocket frame accepted, in bytes. */
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /** Ping after this many ms of silence. */
+    public long pingMillis() {
+        return pingMillis;
+    }
+
+    /** A session whose answer is this late (ms) is closed. */
+    public long timeoutMillis() {
+        return timeoutMillis;
+    }
+
+    /** The reason with which this node keeps every entry, or null to keep only what the entries' reasons say. */
+    public String keepReason() {
+        return keepReason;
+    }
+
+    /** How long seen ids of cleaned entries are remembered. */
+    public Duration seenHorizon() {
+        return seenHorizon;
+    }
+
+    /** How far ahead of this clock a received id may pull the id clock (ms). */
+    public long maxDriftMillis() {
+        return maxDriftMillis;
+    }
+
+    /** Whether to find peers by mDNS. */
+    public boolean mdns() {
+        return mdns;
+    }
+
+    /** Interfaces (IPv4 addresses or names) for mDNS; empty: every up, non-loopback IPv4 interface. */
+    public List<String> interfaces() {
+        return interfaces;
+    }
+
+    /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
+    public static final class Builder {
+        private String name;
+        private Path dataDir;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private final List<URI> peers = new ArrayList<>();
+        private String mesh = DEFAULT_MESH;
+        private byte[] key;
+        private int subprotocol;
+        private int minSubprotocol;
+        private int maxFrameBytes = WsTransport.DEFAULT_MAX_FRAME_BYTES;
+        private long pingMillis = SessionConfig.DEFAULT_PING_MILLIS;
+        private long timeoutMillis = SessionConfig.DEFAULT_TIMEOUT_MILLIS;
+        private String keepReason = DEFAULT_KEEP_REASON;
+        private Duration seenHorizon = DEFAULT_SEEN_HORIZON;
+        private long maxDriftMillis = HybridClock.DEFAULT_MAX_DRIFT_MS;
+        private boolean mdns = true;
+        private final List<String> interfaces = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder name(String value) {
+            name = value;
+            return this;
+        }
+
+        /** Keeps the log in SQLite under this directory. */
+        public Builder dataDir(Path value) {
+            dataDir = value;
+            return this;
+        }
+
+        /** Keeps the log in memory (the default when no data directory is set). */
+        public Builder memory() {
+            dataDir = null;
+            return this;
+        }
+
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        /** Does not listen: the node only dials. */
+        public Builder noListen() {
+            host = null;
+            return this;
+        }
+
+        public Builder peer(URI url) {
+            peers.add(Objects.requireNonNull(url));
+            return this;
+        }
+
+        public Builder peers(List<URI> urls) {
+            urls.forEach(this::peer);
+            return this;
+        }
+
+        public Builder mesh(String value) {
+            mesh = value;
+            return this;
+        }
+
+        public Builder key(byte[] value) {
+            key = value == null ? null : value.clone();
+            return this;
+        }
+
+        public Builder subprotocol(int value) {
+            subprotocol = value;
+            return this;
+        }
+
+        public Builder minSubprotocol(int value) {
+            minSubprotocol = value;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int value) {
+            maxFrameBytes = value;
+            return this;
+        }
+
+        public Builder ping(long pingMs, long timeoutMs) {
+            pingMillis = pingMs;
+            timeoutMillis = timeoutMs;
+            return this;
+        }
+
+        public Builder keepReason(String value) {
+            keepReason = value;
+            return this;
+        }
+
+        public Builder seenHorizon(Duration value) {
+            seenHorizon = value;
+            return this;
+        }
+
+        public Builder maxDriftMillis(long value) {
+            maxDriftMillis = value;
+            return this;
+        }
+
+        public Builder mdns(boolean value) {
+            mdns = value;
+            return this;
+        }
+
+        public Builder interfaces(List<String> values) {
+            interfaces.addAll(values);
+            return this;
+        }
+
+        /**
+         * Checks and freezes the settings.
+         *
+         * @throws IllegalArgumentException naming the first wrong setting
+         */
+        public NodeConfig build() {
+            if (name != null) {
+                ActionId.requireNodeId(name);
+            }
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0..65535, got " + port);
+            }
+            if (mesh == null || mesh.isBlank()) {
+                throw new IllegalArgumentException("mesh name must not be empty");
+            }
+            if (key != null && key.length == 0) {
+                throw new IllegalArgumentException("mesh key must not be empty");
+            }
+            if (subprotocol < 0 || minSubprotocol < 0) {
+                throw new IllegalArgumentException("subprotocol must be >= 0");
+            }
+            if (maxFrameBytes < 1024) {
+                throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
+            }
+            if (pingMillis <= 0 || timeoutMillis <= 0) {
+                throw new IllegalArgumentException("ping and timeout must be > 0");
+            }
+            if (seenHorizon.isNegative()) {
+                throw new IllegalArgumentException("seen horizon must not be negative");
+            }
+            for (URI p : peers) {
+                String s = p.getScheme();
+                if (!"ws".equalsIgnoreCase(s) && !"wss".equalsIgnoreCase(s) || p.getHost() == null) {
+                    throw new IllegalArgumentException("peer must be a ws://HOST:PORT or wss:// URL, got " + p);
+                }
+            }
+            return new NodeConfig(this);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.logmesh.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.Action;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.log.HybridClock;
+import dev.logmesh.log.Log;
+import dev.logmesh.log.MetaJson;
+import dev.logmesh.log.SqliteStore;
+import dev.logmesh.log.StoreException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code logmesh add}: adds actions from stdin to a node's durable log. */
+@Command(name = "add", mixinStandardHelpOptions = true,
+    description = {"Add actions read from stdin to the log of the node whose data is in DIR (created on first use).",
+        "Each line: an action object ({\"type\":\"x\",...}) or an [action, meta] pair. Actions get a fresh id "
+            + "and reasons [\"cli\"] unless the meta gives them.",
+        "A bad line is reported on stderr with its number; the good lines are still added; exit code 1 if any "
+            + "line was bad."})
+final class AddCommand implements Callable<Integer> {
+    static final String LOG_FILE = "log.db";
+    private static final int BATCH = 1000;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
+    Path data;
+
+    @Option(names = "--name", paramLabel = "NAME",
+        description = "Name that starts the node id when DIR is new (default: a random id).")
+    String name;
+
+    @Override
+    public Integer call() throws IOException {
+        Files.createDirectories(data);
+        SqliteStore store;
+        try {
+            store = SqliteStore.open(data.resolve(LOG_FILE));
+        } catch (StoreException e) {
+            System.err.println("logmesh: " + e.getMessage());
+            return 2;
+        }
+        int bad = 0;
+        int added = 0;
+        try (store) {
+            Log log = Log.open(store, name, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            List<Entry> batch = new ArrayList<>();
+            List<Integer> lines = new ArrayList<>();
+            String line;
+            int number = 0;
+            while ((line = in.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    Object[] parsed = Ndjson.parseLine(line);
+                    batch.add(MetaJson.draft(log, (Action) parsed[0], (JsonNode) parsed[1], List.of("cli")));
+                    lines.add(number);
+                } catch (IllegalArgumentException e) {
+                    bad++;
+                    System.err.println("line " + number + ": " + e.getMessage());
+                }
+                if (batch.size() >= BATCH) {
+                    added += flush(log, batch, lines);
+                }
+            }
+            added += flush(log, batch, lines);
+        } catch (StoreException e) {
+            System.err.println("logmesh: " + e.getMessage());
+            return 2;
+        }
+        System.err.println("added " + added + " action(s)" + (bad > 0 ? ", " + bad + " bad line(s)" : ""));
+        return bad > 0 ? 1 : 0;
+    }
+
+    private static int flush(Log log, List<Entry> batch, List<Integer> lines) {
+        int n = 0;
+        List<Meta> result = log.add(batch);
+        for (int i = 0; i < result.size(); i++) {
+            if (result.get(i) == null) {
+                System.err.println("line " + lines.get(i) + ": an action with id " + batch.get(i).id()
+                    + " is already in the log; not added again");
+            } else {
+                n++;
+            }
+        }
+        batch.clear();
+        lines.clear();
+        return n;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.logmesh.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.Entry;
+import dev.logmesh.log.MetaJson;
+import java.io.PrintStream;
+
+/** Writes one JSON object per line, whole lines only, from any thread. */
+final class Ndjson {
+    private final PrintStream out;
+
+    Ndjson(PrintStream out) {
+        this.out = out;
+    }
+
+    ObjectNode event(String name) {
+        ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        n.put("event", name);
+        return n;
+    }
+
+    void print(JsonNode n) {
+        String line = n.toString();
+        synchronized (out) {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    void add(Entry e) {
+        ObjectNode n = event("add");
+        n.set("action", e.action().json());
+        n.set("meta", MetaJson.toJson(e.meta()));
+        print(n);
+    }
+
+    void error(String message) {
+        ObjectNode n = event("error");
+        n.put("message", message);
+        print(n);
+    }
+
+    /**
+     * Parses one input line: an action object or an {@code [action, meta]} pair.
+     *
+     * @return {action, meta-or-null}
+     * @throws IllegalArgumentException saying what is wrong with the line
+     */
+    static Object[] parseLine(String line) {
+        JsonNode n;
+        try {
+            n = MetaJson.MAPPER.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null) {
+            throw new IllegalArgumentException("empty line");
+        }
+        if (n.isObject()) {
+            return new Object[] {Action.of(n), null};
+        }
+        if (n.isArray()) {
+            if (n.size() != 2) {
+                throw new IllegalArgumentException("an [action, meta] pair must have 2 elements, got " + n.size());
+            }
+            Action a = Action.of(n.get(0));
+            JsonNode meta = n.get(1);
+            if (!meta.isObject() && !meta.isNull()) {
+                throw new IllegalArgumentException("meta must be a JSON object");
+            }
+            return new Object[] {a, meta};
+        }
+        throw new IllegalArgumentException("a line must be an action object or an [action, meta] pair");
+    }
+}

@@ -1,0 +1,208 @@
+package dev.logmesh.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.MeshNode;
+import dev.logmesh.NodeConfig;
+import dev.logmesh.log.StoreException;
+import dev.logmesh.sync.SessionConfig;
+import dev.logmesh.transport.WsTransport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code logmesh node}: runs a node until SIGTERM/SIGINT. */
+@Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run a node until SIGTERM or SIGINT.",
+        "stdin: JSON lines, each an action object or an [action, meta] pair, added as local actions "
+            + "(EOF on stdin does not stop the node).",
+        "stdout: one JSON object per line with an \"event\" field: ready, add, peer, error. Logs go to stderr."})
+final class NodeCommand implements Callable<Integer> {
+
+    @Option(names = "--name", paramLabel = "NAME",
+        description = "Name of this node; its id is NAME:random, kept across restarts. Default: node.")
+    String name = "node";
+
+    @Option(names = "--data", paramLabel = "DIR",
+        description = "Directory of the durable log (SQLite). Default: $XDG_DATA_HOME/logmesh/NAME "
+            + "(~/.local/share/logmesh/NAME).")
+    Path data;
+
+    @Option(names = "--memory", description = "Keep the log in memory only (lost at exit).")
+    boolean memory;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
+    String host = NodeConfig.DEFAULT_HOST;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on; 0 = any free port. "
+        + "Default: ${DEFAULT-VALUE}.")
+    int port = NodeConfig.DEFAULT_PORT;
+
+    @Option(names = "--peer", paramLabel = "URL", description = "A peer to dial and keep dialing, "
+        + "ws://HOST:PORT (repeatable).")
+    List<URI> peers = new ArrayList<>();
+
+    @Option(names = "--mesh", paramLabel = "NAME", description = "Mesh name; nodes of other meshes are refused. "
+        + "Default: ${DEFAULT-VALUE}.")
+    String mesh = NodeConfig.DEFAULT_MESH;
+
+    @Option(names = "--key", paramLabel = "SECRET", description = "The mesh's secret key (visible in the process "
+        + "list: prefer --key-file). Without a key the mesh is open to anyone who can reach it.")
+    String key;
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "File holding the mesh's secret key.")
+    Path keyFile;
+
+    @Option(names = "--subprotocol", paramLabel = "N", description = "This application's subprotocol version. "
+        + "Default: 0 (none).")
+    int subprotocol;
+
+    @Option(names = "--min-subprotocol", paramLabel = "N", description = "Refuse peers with a lower subprotocol. "
+        + "Default: 0.")
+    int minSubprotocol;
+
+    @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest WebSocket frame accepted. "
+        + "Default: ${DEFAULT-VALUE}.")
+    int maxFrame = WsTransport.DEFAULT_MAX_FRAME_BYTES;
+
+    @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence. "
+        + "Default: ${DEFAULT-VALUE}.")
+    long ping = SessionConfig.DEFAULT_PING_MILLIS;
+
+    @Option(names = "--timeout", paramLabel = "MS", description = "Drop a peer whose answer is this many ms late. "
+        + "Default: ${DEFAULT-VALUE}.")
+    long timeout = SessionConfig.DEFAULT_TIMEOUT_MILLIS;
+
+    @Option(names = "--no-mdns", description = "Do not find peers by mDNS (use --peer).")
+    boolean noMdns;
+
+    @Option(names = "--interface", paramLabel = "ADDR", description = "Interface (IPv4 address or name) for mDNS "
+        + "(repeatable). Default: every up, non-loopback IPv4 interface.")
+    List<String> interfaces = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Ndjson out = new Ndjson(System.out);
+        byte[] secret;
+        try {
+            secret = readKey();
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("logmesh: " + e.getMessage());
+            return 2;
+        }
+        Path dir = memory ? null : (data != null ? data : defaultDataDir(name));
+        NodeConfig config;
+        try {
+            config = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
+                .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
+                .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).build();
+        } catch (IllegalArgumentException e) {
+            System.err.println("logmesh: " + e.getMessage());
+            return 2;
+        }
+        if (secret == null) {
+            System.err.println("WARNING: no mesh key. This mesh is OPEN: anyone who can reach this node can read "
+                + "and add actions. Use --key-file FILE to require the key.");
+        }
+        MeshNode node;
+        try {
+            node = MeshNode.start(config, List.of(new MeshNode.Listener() {
+                @Override
+                public void peer(String nodeId, boolean connected) {
+                    ObjectNode n = out.event("peer");
+                    n.put("state", connected ? "connected" : "disconnected");
+                    n.put("node", nodeId);
+                    out.print(n);
+                }
+
+                @Override
+                public void error(String message) {
+                    out.error(message);
+                }
+            }));
+        } catch (StoreException | IOException e) {
+            System.err.println("logmesh: " + e.getMessage());
+            return 2;
+        }
+        node.subscribe(e -> true, out::add);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "logmesh-shutdown"));
+        ObjectNode ready = out.event("ready");
+        ready.put("node", node.nodeId());
+        if (node.url() != null) {
+            ready.put("url", node.url().toString());
+        }
+        if (dir != null) {
+            ready.put("data", dir.toString());
+        }
+        out.print(ready);
+        readStdin(node, out);
+        stopped.await();
+        return 0;
+    }
+
+    private byte[] readKey() throws IOException {
+        if (key != null && keyFile != null) {
+            throw new IllegalArgumentException("give --key or --key-file, not both");
+        }
+        if (key != null) {
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("--key must not be empty");
+            }
+            return key.getBytes(StandardCharsets.UTF_8);
+        }
+        if (keyFile != null) {
+            String s = Files.readString(keyFile, StandardCharsets.UTF_8).strip();
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("key file " + keyFile + " is empty");
+            }
+            return s.getBytes(StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    static Path defaultDataDir(String name) {
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local",
+            "share");
+        return base.resolve("logmesh").resolve(name);
+    }
+
+    private static void readStdin(MeshNode node, Ndjson out) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        int number = 0;
+        while ((line = in.readLine()) != null) {
+            number++;
+            if (line.isBlank()) {
+                continue;
+            }
+            int n = number;
+            try {
+                Object[] parsed = Ndjson.parseLine(line);
+                node.add((Action) parsed[0], (JsonNode) parsed[1]).whenComplete((meta, err) -> {
+                    if (err != null) {
+                        Throwable c = err.getCause() != null ? err.getCause() : err;
+                        out.error("stdin line " + n + ": " + c.getMessage());
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                out.error("stdin line " + n + ": " + e.getMessage());
+            }
+        }
+    }
+}

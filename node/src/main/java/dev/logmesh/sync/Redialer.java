@@ -1,0 +1,163 @@
+package dev.logmesh.sync;
+
+import dev.logmesh.log.Log;
+import dev.logmesh.protocol.ProtocolError;
+import dev.logmesh.time.Loop;
+import java.net.URI;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
+ * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
+ * row, every {@link #GONE_DELAY_MILLIS} ms). Stops after {@code wrong-protocol}, {@code wrong-subprotocol}
+ * or {@code wrong-credentials} from the peer, and after reaching itself.
+ *
+ * <p>Remembers which node answered at the URL (in the store's state), so the next {@code connect} carries
+ * that node's cursor. Owned by the node's loop.
+ */
+public final class Redialer implements SyncSession.Events {
+    private static final Logger LOG = LoggerFactory.getLogger(Redialer.class);
+
+    /** First retry delay. */
+    public static final long MIN_DELAY_MILLIS = 1_000;
+    /** Largest retry delay while the peer is presumed to come back soon. */
+    public static final long MAX_DELAY_MILLIS = 5_000;
+    /** Failed attempts in a row after which a peer counts as gone. */
+    public static final int GONE_AFTER = 12;
+    /** Retry delay for a peer that is gone. */
+    public static final long GONE_DELAY_MILLIS = 30_000;
+
+    private final SessionHub hub;
+    private final Loop loop;
+    private final Log log;
+    private final URI url;
+    private final Function<URI, Connection> dial;
+    private final Random random;
+    private final Consumer<String> onGiveUp;
+    private int attempts;
+    private boolean stopped;
+    private SyncSession current;
+    private Loop.Cancellable pending;
+
+    public Redialer(SessionHub hub, Loop loop, Log log, URI url, Function<URI, Connection> dial, Random random,
+                    Consumer<String> onGiveUp) {
+        this.hub = hub;
+        this.loop = loop;
+        this.log = log;
+        this.url = url;
+        this.dial = dial;
+        this.random = random;
+        this.onGiveUp = onGiveUp;
+    }
+
+    /** The URL this dialer keeps dialing. */
+    public URI url() {
+        return url;
+    }
+
+    /** The node id that answered at the URL last time, or null. */
+    public String knownPeer() {
+        return log.store().state(stateKey()).orElse(null);
+    }
+
+    private String stateKey() {
+        return "peer-url:" + url;
+    }
+
+    /** Dials now. */
+    public void start() {
+        dialNow();
+    }
+
+    private void dialNow() {
+        pending = null;
+        if (stopped) {
+            return;
+        }
+        String expected = knownPeer();
+        if (expected != null && hub.session(expected) != null) {
+            // Already connected to that node another way (it dialed us): check again later.
+            schedule(MAX_DELAY_MILLIS);
+            return;
+        }
+        attempts++;
+        current = hub.open(dial.apply(url), SyncSession.Role.DIALER, expected, this);
+    }
+
+    @Override
+    public void connected(SyncSession session) {
+        attempts = 0;
+        String peer = session.peerNode();
+        if (!peer.equals(knownPeer())) {
+            log.store().setState(stateKey(), peer);
+        }
+    }
+
+    @Override
+    public void disconnected(SyncSession session, ProtocolError error, String reason) {
+        if (session != current) {
+            return;
+        }
+        current = null;
+        if (stopped) {
+            return;
+        }
+        if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
+            stop();
+            onGiveUp.accept(url + " refused this node (" + error.wireType() + "): not dialing it again");
+            return;
+        }
+        if ("connected to itself".equals(reason)) {
+            stop();
+            onGiveUp.accept(url + " is this node itself: not dialing it");
+            return;
+        }
+        if (session.peerNode() != null && !session.peerNode().equals(knownPeer())) {
+            // Another node answered at this URL: remember it, so the next connect carries its cursor.
+            log.store().setState(stateKey(), session.peerNode());
+            attempts = 0;
+        }
+        schedule(nextDelay());
+    }
+
+    /** The next retry delay, as Logux's Reconnect computes it. */
+    long nextDelay() {
+        if (attempts >= GONE_AFTER) {
+            return GONE_DELAY_MILLIS;
+        }
+        double base = MIN_DELAY_MILLIS * Math.pow(2, Math.max(0, attempts - 1));
+        double r = random.nextDouble();
+        double dev = r * 0.5 * base;
+        if ((int) Math.floor(r * 10) == 1) {
+            dev = -dev;
+        }
+        return (long) Math.min(base + dev, MAX_DELAY_MILLIS);
+    }
+
+    private void schedule(long delay) {
+        LOG.debug("dialing {} again in {} ms", url, delay);
+        pending = loop.schedule(delay, this::dialNow);
+    }
+
+    /** Stops dialing and closes the current session, if any. */
+    public void stop() {
+        stopped = true;
+        if (pending != null) {
+            pending.cancel();
+        }
+        if (current != null) {
+            SyncSession s = current;
+            current = null;
+            s.close("stopped dialing");
+        }
+    }
+
+    /** Whether this dialer gave up or was stopped. */
+    public boolean stopped() {
+        return stopped;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.logmesh.sync;
+
+import dev.logmesh.protocol.Message;
+import dev.logmesh.protocol.MessageCodec;
+import dev.logmesh.protocol.ProtocolError;
+import dev.logmesh.time.Loop;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Two connected in-memory {@link Connection}s for tests ({@code left} dials, {@code right} listens).
+ * Every message is encoded to JSON text and decoded on delivery, so the codec runs in every protocol test;
+ * delivery goes through the loop, after {@code latency} ms. {@link #leftSent()}/{@link #rightSent()} record
+ * the frames each side sent; {@link #inject} delivers raw text as if the other side sent it.
+ */
+public final class LocalPair {
+    private final Loop loop;
+    private final End left;
+    private final End right;
+    private long latency;
+
+    public LocalPair(Loop loop) {
+        this(loop, 0);
+    }
+
+    public LocalPair(Loop loop, long latencyMillis) {
+        this.loop = loop;
+        this.latency = latencyMillis;
+        this.left = new End("left");
+        this.right = new End("right");
+        left.other = right;
+        right.other = left;
+    }
+
+    /** The dialer's end. */
+    public End left() {
+        return left;
+    }
+
+    /** The listener's end. */
+    public End right() {
+        return right;
+    }
+
+    /** Frames the left end sent, as JSON text. */
+    public List<String> leftSent() {
+        return left.sent;
+    }
+
+    /** Frames the right end sent, as JSON text. */
+    public List<String> rightSent() {
+        return right.sent;
+    }
+
+    /** Forgets recorded frames. */
+    public void clear() {
+        left.sent.clear();
+        right.sent.clear();
+    }
+
+    /** Sets the one-way latency for messages sent from now on. */
+    public void latency(long millis) {
+        latency = millis;
+    }
+
+    /** One end of the pair. */
+    public final class End implements Connection {
+        private final String name;
+        private final List<String> sent = new ArrayList<>();
+        private End other;
+        private Handler handler;
+        private boolean closed;
+        private boolean started;
+        private boolean silent;
+
+        End(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void start(Handler h) {
+            this.handler = h;
+            started = true;
+            loop.execute(() -> {
+                if (!closed) {
+                    h.onOpen();
+                }
+            });
+        }
+
+        @Override
+        public boolean send(Message message) {
+            if (closed) {
+                return false;
+            }
+            String text = MessageCodec.encode(message);
+            sent.add(text);
+            if (!silent) {
+                other.deliver(text);
+            }
+            return true;
+        }
+
+        /** Delivers raw text to this end as if the other end sent it. */
+        public void inject(String text) {
+            deliver(text);
+        }
+
+        private void deliver(String text) {
+            loop.schedule(latency, () -> {
+                if (closed || handler == null) {
+                    return;
+                }
+                try {
+                    handler.onMessage(MessageCodec.decode(text));
+                } catch (ProtocolError e) {
+                    handler.onBadInput(e);
+                }
+            });
+        }
+
+        @Override
+        public void close(String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            loop.schedule(latency, () -> {
+                if (handler != null) {
+                    handler.onClose(reason);
+                }
+                other.remoteClosed(reason);
+            });
+        }
+
+        private void remoteClosed(String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (handler != null) {
+                handler.onClose("peer closed: " + reason);
+            }
+        }
+
+        /** Drops everything this end sends from now on, without closing (a peer that went silent). */
+        public void silence() {
+            silent = true;
+        }
+
+        /** Whether this end is closed. */
+        public boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "local-" + other.name;
+        }
+
+        @Override
+        public String toString() {
+            return "LocalPair." + name + (started ? "" : " (not started)");
+        }
+    }
+}
