@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * the sender's clock is ahead of ours. Within one millisecond the {@code seq} part counts up (protocol 5).
  *
  * <p>A received id more than {@code maxDrift} ms ahead of our wall clock pulls the clock only up to
- * {@code wall + maxDrift} (and a warning is logged): one peer with a wild clock must not drag every node's
+ * {@code wall + maxDrift}: the next local id has that time part (and a warning is logged): one peer with a wild clock must not drag every node's
  * ids years ahead. For such an action the causality promise is weakened to "sorts after everything
  * received from well-behaved peers".
  *
@@ -36,7 +36,9 @@ public final class HybridClock {
      * @param node     this node's id
      * @param wall     the wall clock in ms
      * @param maxDrift how far ahead of the wall clock a received id may pull this clock, in ms
-     * @param startMs  the largest id time part this node issued or saw before (from its store), or 0
+     * @param startMs  the largest id time part this node issued or saw before (from its store), or 0; every
+     *                 id issued has a larger time part, so a restart never repeats or precedes an old id even
+     *                 if the wall clock went back
      */
     public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs) {
         this.node = ActionId.requireNodeId(node);
@@ -46,6 +48,10 @@ public final class HybridClock {
         }
         this.maxDrift = maxDrift;
         this.lastMs = Math.max(0, startMs);
+        // startMs counts as seen: the last run may have issued (startMs, node, k) for any k, and a restart
+        // does not know k, so the first id must move to startMs + 1 or it could repeat or precede an old id
+        // (a repeated id would even be dropped as a duplicate).
+        this.seenMs = startMs > 0 ? startMs : -1;
     }
 
     /** This clock's node id. */
@@ -78,7 +84,8 @@ public final class HybridClock {
         if (ms > now + maxDrift) {
             LOG.warn("id {} is {} ms ahead of this node's clock (bound {} ms): clock advanced only to the bound",
                 received, ms - now, maxDrift);
-            ms = now + maxDrift;
+            // next() issues seenMs + 1, so the next local id lands exactly on the bound, not one past it.
+            ms = now + maxDrift - 1;
             ok = false;
         }
         if (ms > seenMs) {

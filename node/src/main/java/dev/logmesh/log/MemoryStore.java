@@ -26,6 +26,8 @@ public final class MemoryStore implements Store {
     private final Map<String, PeerCursor> cursors = new HashMap<>();
     private final Map<String, String> state = new HashMap<>();
     private long lastAdded;
+    /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
+    private long maxSeenMs;
 
     @Override
     public List<Meta> add(List<Entry> entries) {
@@ -36,6 +38,7 @@ public final class MemoryStore implements Store {
                 result.add(null);
                 continue;
             }
+            maxSeenMs = Math.max(maxSeenMs, id.ms());
             Meta meta = e.meta();
             if (!meta.hasReasons()) {
                 result.add(meta.withAdded(0));
@@ -93,11 +96,13 @@ public final class MemoryStore implements Store {
         if (!meta.hasReasons()) {
             throw new IllegalArgumentException("changeMeta needs reasons; use remove");
         }
-        Entry updated = old.withMeta(meta);
+        // the stored added is authoritative: a wrong one from a caller must not corrupt the indexes
+        Meta m = meta.withAdded(old.meta().added());
+        Entry updated = old.withMeta(m);
         unindex(old.meta());
         created.put(id, updated);
-        byAdded.put(meta.added(), updated);
-        index(meta);
+        byAdded.put(m.added(), updated);
+        index(m);
         return true;
     }
 
@@ -157,14 +162,14 @@ public final class MemoryStore implements Store {
         if (order == Order.ADDED) {
             NavigableMap<Long, Entry> view = byAdded;
             if (after != null) {
-                long pos = (Long) after;
+                long pos = Store.addedPosition(after);
                 view = ascending ? byAdded.tailMap(pos, false) : byAdded.headMap(pos, false);
             }
             it = (ascending ? view : view.descendingMap()).values().iterator();
         } else {
             NavigableMap<ActionId, Entry> view = created;
             if (after != null) {
-                ActionId pos = (ActionId) after;
+                ActionId pos = Store.createdPosition(after);
                 view = ascending ? created.tailMap(pos, false) : created.headMap(pos, false);
             }
             it = (ascending ? view : view.descendingMap()).values().iterator();
@@ -178,6 +183,9 @@ public final class MemoryStore implements Store {
 
     @Override
     public List<Entry> withReason(String reason, long afterAdded, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
         NavigableSet<Long> set = reasons.get(reason);
         List<Entry> page = new ArrayList<>();
         if (set == null) {
@@ -236,7 +244,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public long maxSeenMs() {
-        return seen.isEmpty() ? 0 : seen.last().ms();
+        return maxSeenMs;
     }
 
     @Override

@@ -62,7 +62,8 @@ public interface Store extends AutoCloseable {
      * Removes a reason from every entry that has it and matches the criteria. Entries left without reasons
      * are removed from the log.
      *
-     * @return the entries that were removed, with their last meta, in added order
+     * @return the entries that were removed, with their last stored meta (which still lists {@code reason}),
+     *     in added order
      */
     List<Entry> removeReason(String reason, Criteria criteria);
 
@@ -75,10 +76,15 @@ public interface Store extends AutoCloseable {
      *                   {@link Order#ADDED} an {@code added} value ({@link Long}), for {@link Order#CREATED}
      *                   an {@link ActionId}
      * @param limit      at most this many entries, {@code > 0}
+     * @throws IllegalArgumentException if {@code limit <= 0} or {@code after} is of the wrong type
      */
     List<Entry> page(Order order, boolean ascending, Object after, int limit);
 
-    /** Entries in the log with the given reason, in added order, after {@code afterAdded}, at most {@code limit}. */
+    /**
+     * Entries in the log with the given reason, in added order, after {@code afterAdded}, at most {@code limit}.
+     *
+     * @throws IllegalArgumentException if {@code limit <= 0}
+     */
     List<Entry> withReason(String reason, long afterAdded, int limit);
 
     /** The highest {@code added} ever assigned (also of entries cleaned since), or 0. */
@@ -103,7 +109,10 @@ public interface Store extends AutoCloseable {
      */
     long forgetSeen(long beforeMs);
 
-    /** The largest id time part in the seen index (issued or received), or 0. */
+    /**
+     * The largest id time part ever added (issued or received), or 0. It is a high-water mark:
+     * {@link #forgetSeen} does not lower it, so a restarted clock never issues an id at or before an old one.
+     */
     long maxSeenMs();
 
     /** A small persistent value of the node (node id, peer addresses, …), if set. */
@@ -115,4 +124,21 @@ public interface Store extends AutoCloseable {
     /** Flushes and releases the storage; idempotent. */
     @Override
     void close();
+
+    /** A {@link #page} position for {@link Order#ADDED}: any integral {@link Number}. */
+    static long addedPosition(Object after) {
+        if (after instanceof Long || after instanceof Integer) {
+            return ((Number) after).longValue();
+        }
+        throw new IllegalArgumentException("an ADDED position must be a Long, got " + after.getClass().getName());
+    }
+
+    /** A {@link #page} position for {@link Order#CREATED}: an {@link ActionId}. */
+    static ActionId createdPosition(Object after) {
+        if (after instanceof ActionId id) {
+            return id;
+        }
+        throw new IllegalArgumentException("a CREATED position must be an ActionId, got "
+            + after.getClass().getName());
+    }
 }
