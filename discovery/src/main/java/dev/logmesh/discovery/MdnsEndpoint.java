@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * daemon: a JVM does not exit while it lives) and {@code JmDNS pool-N-thread-1}. {@link #close()}
  * waits for all of them to end.
  *
- * <p>Thread-safety: {@link #register}, {@link #reregister} and {@link #close} are called by the
+ * <p>Thread-safety: {@link #register} and {@link #close} are called by the
  * owning {@link MdnsDiscovery} under its lock; {@link #cleanCache} by its cleaner thread.
  */
 final class MdnsEndpoint implements ServiceListener {
@@ -100,22 +100,6 @@ final class MdnsEndpoint implements ServiceListener {
       LOG.warn("mDNS on {} registered node {} as '{}': another service uses that name "
           + "(is the node id unique?)", source, announcement.nodeId(), info.getName());
     }
-  }
-
-  /**
-   * Sends goodbyes for our service, registers it again (probe, then announce) and queries again
-   * for peers. Blocks about two seconds (the goodbye sequence).
-   */
-  void reregister(Announcement announcement) throws IOException {
-    ServiceInfo old = registered;
-    if (old != null) {
-      registered = null;
-      jmdns.unregisterService(old);
-    }
-    register(announcement);
-    // removing and adding the listener restarts JmDNS's service resolver, which queries again
-    jmdns.removeServiceListener(MdnsDiscovery.SERVICE_TYPE, this);
-    jmdns.addServiceListener(MdnsDiscovery.SERVICE_TYPE, this);
   }
 
   /** Expires stale cache entries now instead of at JmDNS's 10 s reaper tick. */

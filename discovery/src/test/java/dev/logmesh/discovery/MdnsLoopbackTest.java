@@ -11,10 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -122,6 +118,26 @@ class MdnsLoopbackTest {
     // the query sent at start is answered long before the newcomer's own announcement (about
     // 4 s) completes: finding running nodes does not wait for it
     assertTrue(ms < 3_000, "newcomer took " + ms + " ms");
+  }
+
+  @Test
+  void aReannouncedNodeCanStillBeFound() throws Exception {
+    String mesh = "r-" + RUN;
+    RecordingListener a = new RecordingListener();
+    MdnsDiscovery bd = open("b-" + RUN, mesh, 7022, Map.of(), new RecordingListener());
+    open("a-" + RUN, mesh, 7021, Map.of(), a);
+    await().atMost(PATIENCE).until(() -> a.current().containsKey("b-" + RUN));
+
+    long t0 = System.nanoTime();
+    bd.reannounce();
+    LOG.info("reannounce took {} ms", (System.nanoTime() - t0) / 1_000_000);
+
+    // b answers again under its node id: a node started now finds it
+    RecordingListener c = new RecordingListener();
+    open("c-" + RUN, mesh, 7023, Map.of(), c);
+    await().atMost(PATIENCE).until(() -> c.current().containsKey("b-" + RUN)
+        && a.current().containsKey("b-" + RUN));
+    LOG.info("a's view of b across the reannounce: {}", a.events);
   }
 
   static void closeInParallel(List<MdnsDiscovery> discoveries) {
