@@ -34,118 +34,118 @@ import java.util.Set;
  * @param extra additional TXT entries (copied; never null in the record)
  */
 public record Announcement(
-    String nodeId, String mesh, int protocol, int port, Map<String, String> extra) {
+        String nodeId, String mesh, int protocol, int port, Map<String, String> extra) {
 
-  /** Longest node id, in UTF-8 bytes: one DNS label. */
-  public static final int MAX_NODE_ID_BYTES = 63;
+    /** Longest node id, in UTF-8 bytes: one DNS label. */
+    public static final int MAX_NODE_ID_BYTES = 63;
 
-  /** Longest mesh name, in UTF-8 bytes. */
-  public static final int MAX_MESH_BYTES = 63;
+    /** Longest mesh name, in UTF-8 bytes. */
+    public static final int MAX_MESH_BYTES = 63;
 
-  /** Longest key of an extra TXT entry, in characters. */
-  public static final int MAX_EXTRA_KEY_LENGTH = 32;
+    /** Longest key of an extra TXT entry, in characters. */
+    public static final int MAX_EXTRA_KEY_LENGTH = 32;
 
-  /** Largest total size of the TXT record, in bytes (each entry counts its length byte). */
-  public static final int MAX_TXT_BYTES = 1300;
+    /** Largest total size of the TXT record, in bytes (each entry counts its length byte). */
+    public static final int MAX_TXT_BYTES = 1300;
 
-  /** TXT keys that discovery sets itself and that {@code extra} must not use. */
-  public static final Set<String> RESERVED_KEYS =
-      Set.of(MdnsDiscovery.TXT_NODE, MdnsDiscovery.TXT_MESH, MdnsDiscovery.TXT_PROTOCOL);
+    /** TXT keys that discovery sets itself and that {@code extra} must not use. */
+    public static final Set<String> RESERVED_KEYS =
+            Set.of(MdnsDiscovery.TXT_NODE, MdnsDiscovery.TXT_MESH, MdnsDiscovery.TXT_PROTOCOL);
 
-  /**
-   * Validates and copies the fields.
-   *
-   * @throws NullPointerException if a field or an extra key or value is null
-   * @throws IllegalArgumentException if a field breaks the rules in the class description
-   */
-  public Announcement {
-    requireToken(Objects.requireNonNull(nodeId, "nodeId"), "nodeId", MAX_NODE_ID_BYTES);
-    requireToken(Objects.requireNonNull(mesh, "mesh"), "mesh", MAX_MESH_BYTES);
-    if (protocol < 1) {
-      throw new IllegalArgumentException("protocol must be >= 1: " + protocol);
+    /**
+     * Validates and copies the fields.
+     *
+     * @throws NullPointerException if a field or an extra key or value is null
+     * @throws IllegalArgumentException if a field breaks the rules in the class description
+     */
+    public Announcement {
+        requireToken(Objects.requireNonNull(nodeId, "nodeId"), "nodeId", MAX_NODE_ID_BYTES);
+        requireToken(Objects.requireNonNull(mesh, "mesh"), "mesh", MAX_MESH_BYTES);
+        if (protocol < 1) {
+            throw new IllegalArgumentException("protocol must be >= 1: " + protocol);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be in 1..65535: " + port);
+        }
+        extra = Map.copyOf(Objects.requireNonNull(extra, "extra"));
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            requireExtraKey(e.getKey());
+        }
+        int total = 0;
+        for (Map.Entry<String, String> e : txt(nodeId, mesh, protocol, extra).entrySet()) {
+            int entry = utf8Length(e.getKey()) + 1 + utf8Length(e.getValue());
+            if (entry > 255) {
+                throw new IllegalArgumentException("TXT entry longer than 255 bytes: " + e.getKey());
+            }
+            total += entry + 1;
+        }
+        if (total > MAX_TXT_BYTES) {
+            throw new IllegalArgumentException(
+                    "TXT record too large: " + total + " bytes > " + MAX_TXT_BYTES);
+        }
     }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port must be in 1..65535: " + port);
-    }
-    extra = Map.copyOf(Objects.requireNonNull(extra, "extra"));
-    for (Map.Entry<String, String> e : extra.entrySet()) {
-      requireExtraKey(e.getKey());
-    }
-    int total = 0;
-    for (Map.Entry<String, String> e : txt(nodeId, mesh, protocol, extra).entrySet()) {
-      int entry = utf8Length(e.getKey()) + 1 + utf8Length(e.getValue());
-      if (entry > 255) {
-        throw new IllegalArgumentException("TXT entry longer than 255 bytes: " + e.getKey());
-      }
-      total += entry + 1;
-    }
-    if (total > MAX_TXT_BYTES) {
-      throw new IllegalArgumentException(
-          "TXT record too large: " + total + " bytes > " + MAX_TXT_BYTES);
-    }
-  }
 
-  /**
-   * An announcement without extra TXT entries.
-   *
-   * @throws IllegalArgumentException as the canonical constructor
-   */
-  public static Announcement of(String nodeId, String mesh, int protocol, int port) {
-    return new Announcement(nodeId, mesh, protocol, port, Map.of());
-  }
-
-  /**
-   * The full TXT record announced for this node: the reserved keys ({@code node}, {@code mesh},
-   * {@code proto}) plus the extras.
-   */
-  public Map<String, String> txt() {
-    return txt(nodeId, mesh, protocol, extra);
-  }
-
-  private static Map<String, String> txt(
-      String nodeId, String mesh, int protocol, Map<String, String> extra) {
-    var all = new java.util.TreeMap<String, String>(extra);
-    all.put(MdnsDiscovery.TXT_NODE, nodeId);
-    all.put(MdnsDiscovery.TXT_MESH, mesh);
-    all.put(MdnsDiscovery.TXT_PROTOCOL, Integer.toString(protocol));
-    return Map.copyOf(all);
-  }
-
-  /** True if {@code s} is usable as a node id or mesh name (see the class description). */
-  static boolean isToken(String s, int maxBytes) {
-    if (s == null || s.isEmpty() || utf8Length(s) > maxBytes) {
-      return false;
+    /**
+     * An announcement without extra TXT entries.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public static Announcement of(String nodeId, String mesh, int protocol, int port) {
+        return new Announcement(nodeId, mesh, protocol, port, Map.of());
     }
-    return s.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c)
-        || Character.isSpaceChar(c));
-  }
 
-  private static void requireToken(String s, String what, int maxBytes) {
-    if (!isToken(s, maxBytes)) {
-      throw new IllegalArgumentException(what + " must be 1.." + maxBytes
-          + " UTF-8 bytes without whitespace or control characters: '" + s + "'");
+    /**
+     * The full TXT record announced for this node: the reserved keys ({@code node}, {@code mesh},
+     * {@code proto}) plus the extras.
+     */
+    public Map<String, String> txt() {
+        return txt(nodeId, mesh, protocol, extra);
     }
-  }
 
-  private static void requireExtraKey(String key) {
-    Objects.requireNonNull(key, "extra key");
-    if (key.isEmpty() || key.length() > MAX_EXTRA_KEY_LENGTH) {
-      throw new IllegalArgumentException(
-          "extra key must be 1.." + MAX_EXTRA_KEY_LENGTH + " characters: '" + key + "'");
+    private static Map<String, String> txt(
+            String nodeId, String mesh, int protocol, Map<String, String> extra) {
+        var all = new java.util.TreeMap<String, String>(extra);
+        all.put(MdnsDiscovery.TXT_NODE, nodeId);
+        all.put(MdnsDiscovery.TXT_MESH, mesh);
+        all.put(MdnsDiscovery.TXT_PROTOCOL, Integer.toString(protocol));
+        return Map.copyOf(all);
     }
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (c <= 0x20 || c > 0x7e || c == '=') {
-        throw new IllegalArgumentException(
-            "extra key must be printable US-ASCII without '=' or space: '" + key + "'");
-      }
-    }
-    if (RESERVED_KEYS.contains(key.toLowerCase(java.util.Locale.ROOT))) {
-      throw new IllegalArgumentException("extra key is reserved: '" + key + "'");
-    }
-  }
 
-  private static int utf8Length(String s) {
-    return s.getBytes(StandardCharsets.UTF_8).length;
-  }
+    /** True if {@code s} is usable as a node id or mesh name (see the class description). */
+    static boolean isToken(String s, int maxBytes) {
+        if (s == null || s.isEmpty() || utf8Length(s) > maxBytes) {
+            return false;
+        }
+        return s.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c)
+                || Character.isSpaceChar(c));
+    }
+
+    private static void requireToken(String s, String what, int maxBytes) {
+        if (!isToken(s, maxBytes)) {
+            throw new IllegalArgumentException(what + " must be 1.." + maxBytes
+                    + " UTF-8 bytes without whitespace or control characters: '" + s + "'");
+        }
+    }
+
+    private static void requireExtraKey(String key) {
+        Objects.requireNonNull(key, "extra key");
+        if (key.isEmpty() || key.length() > MAX_EXTRA_KEY_LENGTH) {
+            throw new IllegalArgumentException(
+                    "extra key must be 1.." + MAX_EXTRA_KEY_LENGTH + " characters: '" + key + "'");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c <= 0x20 || c > 0x7e || c == '=') {
+                throw new IllegalArgumentException(
+                        "extra key must be printable US-ASCII without '=' or space: '" + key + "'");
+            }
+        }
+        if (RESERVED_KEYS.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("extra key is reserved: '" + key + "'");
+        }
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
 }

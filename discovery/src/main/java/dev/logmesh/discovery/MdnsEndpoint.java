@@ -32,172 +32,172 @@ import org.slf4j.LoggerFactory;
  */
 final class MdnsEndpoint implements ServiceListener {
 
-  private static final Logger LOG = LoggerFactory.getLogger(MdnsEndpoint.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MdnsEndpoint.class);
 
-  /** How long to wait for each JmDNS thread to end after close. */
-  private static final long THREAD_JOIN_MILLIS = 5_000;
+    /** How long to wait for each JmDNS thread to end after close. */
+    private static final long THREAD_JOIN_MILLIS = 5_000;
 
-  /** Receives events from the JmDNS pool thread; must return quickly. */
-  interface Sink {
-    void resolved(String source, ServiceRecord record);
+    /** Receives events from the JmDNS pool thread; must return quickly. */
+    interface Sink {
+        void resolved(String source, ServiceRecord record);
 
-    void removed(String source, String instanceName);
-  }
-
-  private final Inet4Address address;
-  private final String name;
-  private final String source;
-  private final Sink sink;
-  private final JmDNS jmdns;
-
-  /** Our registered service, or null. Written under the owner's lock. */
-  private volatile ServiceInfo registered;
-
-  /** The JmDNS pool thread, once seen in a callback, so close() can wait for it. */
-  private volatile Thread poolThread;
-
-  private MdnsEndpoint(Inet4Address address, String name, Sink sink, JmDNS jmdns) {
-    this.address = address;
-    this.name = name;
-    this.source = address.getHostAddress();
-    this.sink = sink;
-    this.jmdns = jmdns;
-  }
-
-  /**
-   * Creates a JmDNS bound to {@code address} under the explicit {@code name} (also its host name,
-   * so JmDNS needs no reverse DNS lookup), and starts listening for {@link
-   * MdnsDiscovery#SERVICE_TYPE}: that sends a query at once, so existing nodes answer in well
-   * under a second.
-   */
-  static MdnsEndpoint open(Inet4Address address, String name, Sink sink) throws IOException {
-    Objects.requireNonNull(sink, "sink");
-    InetAddress bound = Interfaces.named(name, address.getAddress());
-    JmDNS jmdns = JmDNS.create(bound, name);
-    MdnsEndpoint endpoint = new MdnsEndpoint(address, name, sink, jmdns);
-    jmdns.addServiceListener(MdnsDiscovery.SERVICE_TYPE, endpoint);
-    LOG.debug("mDNS on {} as {}", endpoint.source, name);
-    return endpoint;
-  }
-
-  /** The address this endpoint is bound to (as text), used as the event source key. */
-  String source() {
-    return source;
-  }
-
-  /**
-   * Registers {@code announcement} on this interface with a fresh {@link ServiceInfo} (one info
-   * cannot be registered on two JmDNS instances). Does not wait for probing to finish.
-   */
-  void register(Announcement announcement) throws IOException {
-    ServiceInfo info = ServiceInfo.create(
-        MdnsDiscovery.SERVICE_TYPE, announcement.nodeId(), announcement.port(), 0, 0,
-        announcement.txt());
-    jmdns.registerService(info);
-    registered = info;
-    // JmDNS silently renames on a conflict ("X (2)"): read the name back, never assume it.
-    if (!info.getName().equals(announcement.nodeId())) {
-      LOG.warn("mDNS on {} registered node {} as '{}': another service uses that name "
-          + "(is the node id unique?)", source, announcement.nodeId(), info.getName());
+        void removed(String source, String instanceName);
     }
-  }
 
-  /** Expires stale cache entries now instead of at JmDNS's 10 s reaper tick. */
-  void cleanCache() {
-    if (jmdns instanceof JmDNSImpl impl) {
-      impl.cleanCache();
+    private final Inet4Address address;
+    private final String name;
+    private final String source;
+    private final Sink sink;
+    private final JmDNS jmdns;
+
+    /** Our registered service, or null. Written under the owner's lock. */
+    private volatile ServiceInfo registered;
+
+    /** The JmDNS pool thread, once seen in a callback, so close() can wait for it. */
+    private volatile Thread poolThread;
+
+    private MdnsEndpoint(Inet4Address address, String name, Sink sink, JmDNS jmdns) {
+        this.address = address;
+        this.name = name;
+        this.source = address.getHostAddress();
+        this.sink = sink;
+        this.jmdns = jmdns;
     }
-  }
 
-  /**
-   * Stops listening, closes JmDNS (which sends goodbyes for our service and takes about two
-   * seconds) and waits until JmDNS's threads have ended. Never throws.
-   */
-  void close() {
-    try {
-      jmdns.removeServiceListener(MdnsDiscovery.SERVICE_TYPE, this);
-      jmdns.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("closing mDNS on {} failed", source, e);
+    /**
+     * Creates a JmDNS bound to {@code address} under the explicit {@code name} (also its host name,
+     * so JmDNS needs no reverse DNS lookup), and starts listening for {@link
+     * MdnsDiscovery#SERVICE_TYPE}: that sends a query at once, so existing nodes answer in well
+     * under a second.
+     */
+    static MdnsEndpoint open(Inet4Address address, String name, Sink sink) throws IOException {
+        Objects.requireNonNull(sink, "sink");
+        InetAddress bound = Interfaces.named(name, address.getAddress());
+        JmDNS jmdns = JmDNS.create(bound, name);
+        MdnsEndpoint endpoint = new MdnsEndpoint(address, name, sink, jmdns);
+        jmdns.addServiceListener(MdnsDiscovery.SERVICE_TYPE, endpoint);
+        LOG.debug("mDNS on {} as {}", endpoint.source, name);
+        return endpoint;
     }
-    joinThreads();
-  }
 
-  private void joinThreads() {
-    List<Thread> ours = new ArrayList<>();
-    String marker = "(" + name + ")";
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().contains(marker)) {
-        ours.add(t);
-      }
+    /** The address this endpoint is bound to (as text), used as the event source key. */
+    String source() {
+        return source;
     }
-    Thread pool = poolThread;
-    if (pool != null) {
-      ours.add(pool);
+
+    /**
+     * Registers {@code announcement} on this interface with a fresh {@link ServiceInfo} (one info
+     * cannot be registered on two JmDNS instances). Does not wait for probing to finish.
+     */
+    void register(Announcement announcement) throws IOException {
+        ServiceInfo info = ServiceInfo.create(
+                MdnsDiscovery.SERVICE_TYPE, announcement.nodeId(), announcement.port(), 0, 0,
+                announcement.txt());
+        jmdns.registerService(info);
+        registered = info;
+        // JmDNS silently renames on a conflict ("X (2)"): read the name back, never assume it.
+        if (!info.getName().equals(announcement.nodeId())) {
+            LOG.warn("mDNS on {} registered node {} as '{}': another service uses that name "
+                    + "(is the node id unique?)", source, announcement.nodeId(), info.getName());
+        }
     }
-    for (Thread t : ours) {
-      if (t == Thread.currentThread()) {
-        continue;
-      }
-      try {
-        t.join(THREAD_JOIN_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (t.isAlive()) {
-        LOG.warn("JmDNS thread {} still alive {} ms after close", t.getName(), THREAD_JOIN_MILLIS);
-      }
+
+    /** Expires stale cache entries now instead of at JmDNS's 10 s reaper tick. */
+    void cleanCache() {
+        if (jmdns instanceof JmDNSImpl impl) {
+            impl.cleanCache();
+        }
     }
-  }
 
-  @Override
-  public void serviceAdded(ServiceEvent event) {
-    poolThread = Thread.currentThread();
-    LOG.trace("{}: added {}", source, event.getName());
-    // Nothing to do: for a type with a ServiceListener, JmDNS 3.6 resolves each added instance
-    // itself (measured: serviceResolved follows within milliseconds, once with an empty TXT, then
-    // with the TXT). requestServiceInfo() would only block this thread and duplicate the events.
-  }
-
-  @Override
-  public void serviceRemoved(ServiceEvent event) {
-    poolThread = Thread.currentThread();
-    LOG.trace("{}: removed {}", source, event.getName());
-    sink.removed(source, event.getName());
-  }
-
-  @Override
-  public void serviceResolved(ServiceEvent event) {
-    poolThread = Thread.currentThread();
-    ServiceInfo info = event.getInfo();
-    LOG.trace("{}: resolved {} {}", source, event.getName(), info);
-    if (info == null) {
-      return;
+    /**
+     * Stops listening, closes JmDNS (which sends goodbyes for our service and takes about two
+     * seconds) and waits until JmDNS's threads have ended. Never throws.
+     */
+    void close() {
+        try {
+            jmdns.removeServiceListener(MdnsDiscovery.SERVICE_TYPE, this);
+            jmdns.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("closing mDNS on {} failed", source, e);
+        }
+        joinThreads();
     }
-    try {
-      sink.resolved(source, toRecord(event.getName(), info));
-    } catch (RuntimeException e) {
-      LOG.debug("ignoring unreadable service {} on {}", event.getName(), source, e);
+
+    private void joinThreads() {
+        List<Thread> ours = new ArrayList<>();
+        String marker = "(" + name + ")";
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().contains(marker)) {
+                ours.add(t);
+            }
+        }
+        Thread pool = poolThread;
+        if (pool != null) {
+            ours.add(pool);
+        }
+        for (Thread t : ours) {
+            if (t == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                t.join(THREAD_JOIN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                LOG.warn("JmDNS thread {} still alive {} ms after close", t.getName(), THREAD_JOIN_MILLIS);
+            }
+        }
     }
-  }
 
-  static ServiceRecord toRecord(String instanceName, ServiceInfo info) {
-    Map<String, String> txt = new LinkedHashMap<>();
-    for (String key : Collections.list(info.getPropertyNames())) {
-      String value = info.getPropertyString(key);
-      txt.put(key, value == null ? "" : value);
+    @Override
+    public void serviceAdded(ServiceEvent event) {
+        poolThread = Thread.currentThread();
+        LOG.trace("{}: added {}", source, event.getName());
+        // Nothing to do: for a type with a ServiceListener, JmDNS 3.6 resolves each added instance
+        // itself (measured: serviceResolved follows within milliseconds, once with an empty TXT, then
+        // with the TXT). requestServiceInfo() would only block this thread and duplicate the events.
     }
-    List<InetAddress> addresses = List.of(info.getInet4Addresses());
-    return new ServiceRecord(instanceName, txt, addresses, info.getPort());
-  }
 
-  @Override
-  public String toString() {
-    return "MdnsEndpoint[" + source + " as " + name + "]";
-  }
+    @Override
+    public void serviceRemoved(ServiceEvent event) {
+        poolThread = Thread.currentThread();
+        LOG.trace("{}: removed {}", source, event.getName());
+        sink.removed(source, event.getName());
+    }
 
-  Inet4Address address() {
-    return address;
-  }
+    @Override
+    public void serviceResolved(ServiceEvent event) {
+        poolThread = Thread.currentThread();
+        ServiceInfo info = event.getInfo();
+        LOG.trace("{}: resolved {} {}", source, event.getName(), info);
+        if (info == null) {
+            return;
+        }
+        try {
+            sink.resolved(source, toRecord(event.getName(), info));
+        } catch (RuntimeException e) {
+            LOG.debug("ignoring unreadable service {} on {}", event.getName(), source, e);
+        }
+    }
+
+    static ServiceRecord toRecord(String instanceName, ServiceInfo info) {
+        Map<String, String> txt = new LinkedHashMap<>();
+        for (String key : Collections.list(info.getPropertyNames())) {
+            String value = info.getPropertyString(key);
+            txt.put(key, value == null ? "" : value);
+        }
+        List<InetAddress> addresses = List.of(info.getInet4Addresses());
+        return new ServiceRecord(instanceName, txt, addresses, info.getPort());
+    }
+
+    @Override
+    public String toString() {
+        return "MdnsEndpoint[" + source + " as " + name + "]";
+    }
+
+    Inet4Address address() {
+        return address;
+    }
 }

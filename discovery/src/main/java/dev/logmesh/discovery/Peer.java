@@ -33,50 +33,50 @@ import java.util.Objects;
  * @param txt every TXT entry the peer announced, reserved keys included; empty if unknown
  */
 public record Peer(
-    String nodeId,
-    String mesh,
-    int protocol,
-    List<InetSocketAddress> addresses,
-    Map<String, String> txt) {
+        String nodeId,
+        String mesh,
+        int protocol,
+        List<InetSocketAddress> addresses,
+        Map<String, String> txt) {
 
-  /** The protocol of a peer whose protocol is not known. */
-  public static final int UNKNOWN_PROTOCOL = 0;
+    /** The protocol of a peer whose protocol is not known. */
+    public static final int UNKNOWN_PROTOCOL = 0;
 
-  /**
-   * Validates and copies the fields.
-   *
-   * @throws NullPointerException if {@code addresses}, {@code txt} or an element is null
-   * @throws IllegalArgumentException if {@code addresses} is empty, {@code nodeId} is empty,
-   *     {@code protocol} is negative, or an unidentified peer has a mesh, protocol or TXT entries
-   */
-  public Peer {
-    addresses = List.copyOf(Objects.requireNonNull(addresses, "addresses"));
-    txt = Map.copyOf(Objects.requireNonNull(txt, "txt"));
-    if (addresses.isEmpty()) {
-      throw new IllegalArgumentException("a peer needs at least one address");
+    /**
+     * Validates and copies the fields.
+     *
+     * @throws NullPointerException if {@code addresses}, {@code txt} or an element is null
+     * @throws IllegalArgumentException if {@code addresses} is empty, {@code nodeId} is empty,
+     *     {@code protocol} is negative, or an unidentified peer has a mesh, protocol or TXT entries
+     */
+    public Peer {
+        addresses = List.copyOf(Objects.requireNonNull(addresses, "addresses"));
+        txt = Map.copyOf(Objects.requireNonNull(txt, "txt"));
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("a peer needs at least one address");
+        }
+        if (protocol < 0) {
+            throw new IllegalArgumentException("protocol must be >= 0: " + protocol);
+        }
+        if (nodeId != null && nodeId.isEmpty()) {
+            throw new IllegalArgumentException("nodeId must be null (unknown) or non-empty");
+        }
+        if (nodeId == null && (mesh != null || protocol != UNKNOWN_PROTOCOL || !txt.isEmpty())) {
+            throw new IllegalArgumentException("an unidentified peer has only addresses");
+        }
     }
-    if (protocol < 0) {
-      throw new IllegalArgumentException("protocol must be >= 0: " + protocol);
-    }
-    if (nodeId != null && nodeId.isEmpty()) {
-      throw new IllegalArgumentException("nodeId must be null (unknown) or non-empty");
-    }
-    if (nodeId == null && (mesh != null || protocol != UNKNOWN_PROTOCOL || !txt.isEmpty())) {
-      throw new IllegalArgumentException("an unidentified peer has only addresses");
-    }
-  }
 
-  /**
-   * A peer known only by its address, as {@link StaticDiscovery} reports it.
-   *
-   * @throws NullPointerException if {@code address} is null
-   */
-  public static Peer unidentified(InetSocketAddress address) {
-    return new Peer(null, null, UNKNOWN_PROTOCOL, List.of(address), Map.of());
-  }
+    /**
+     * A peer known only by its address, as {@link StaticDiscovery} reports it.
+     *
+     * @throws NullPointerException if {@code address} is null
+     */
+    public static Peer unidentified(InetSocketAddress address) {
+        return new Peer(null, null, UNKNOWN_PROTOCOL, List.of(address), Map.of());
+    }
 
-  /** True if this peer announced its node id (mDNS); false for a bare configured address. */
-  public boolean isIdentified() {
-    return nodeId != null;
-  }
+    /** True if this peer announced its node id (mDNS); false for a bare configured address. */
+    public boolean isIdentified() {
+        return nodeId != null;
+    }
 }

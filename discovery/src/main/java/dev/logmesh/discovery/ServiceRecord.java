@@ -15,11 +15,11 @@ import java.util.Objects;
  * @param port the SRV port
  */
 record ServiceRecord(String instanceName, Map<String, String> txt, List<InetAddress> addresses,
-    int port) {
+        int port) {
 
-  ServiceRecord {
-    Objects.requireNonNull(instanceName, "instanceName");
-    txt = Map.copyOf(txt);
-    addresses = List.copyOf(addresses);
-  }
+    ServiceRecord {
+        Objects.requireNonNull(instanceName, "instanceName");
+        txt = Map.copyOf(txt);
+        addresses = List.copyOf(addresses);
+    }
 }

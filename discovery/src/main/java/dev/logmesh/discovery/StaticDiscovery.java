@@ -27,110 +27,110 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StaticDiscovery implements Discovery {
 
-  private final List<InetSocketAddress> addresses;
-  private final Executor callbackExecutor;
+    private final List<InetSocketAddress> addresses;
+    private final Executor callbackExecutor;
 
-  // Guarded by "this".
-  private boolean started;
-  private boolean closed;
-  private SerialExecutor callbacks;
-  private ExecutorService ownExecutor;
+    // Guarded by "this".
+    private boolean started;
+    private boolean closed;
+    private SerialExecutor callbacks;
+    private ExecutorService ownExecutor;
 
-  /**
-   * A static discovery that reports {@code addresses} on a thread of its own.
-   *
-   * @throws NullPointerException if {@code addresses} or an element is null
-   */
-  public StaticDiscovery(List<InetSocketAddress> addresses) {
-    this(addresses, null);
-  }
+    /**
+     * A static discovery that reports {@code addresses} on a thread of its own.
+     *
+     * @throws NullPointerException if {@code addresses} or an element is null
+     */
+    public StaticDiscovery(List<InetSocketAddress> addresses) {
+        this(addresses, null);
+    }
 
-  /**
-   * A static discovery that reports {@code addresses} on {@code callbackExecutor} (which it never
-   * shuts down), or on a thread of its own if {@code callbackExecutor} is null.
-   *
-   * @throws NullPointerException if {@code addresses} or an element is null
-   */
-  public StaticDiscovery(List<InetSocketAddress> addresses, Executor callbackExecutor) {
-    this.addresses = List.copyOf(new LinkedHashSet<>(List.copyOf(addresses)));
-    this.callbackExecutor = callbackExecutor;
-  }
+    /**
+     * A static discovery that reports {@code addresses} on {@code callbackExecutor} (which it never
+     * shuts down), or on a thread of its own if {@code callbackExecutor} is null.
+     *
+     * @throws NullPointerException if {@code addresses} or an element is null
+     */
+    public StaticDiscovery(List<InetSocketAddress> addresses, Executor callbackExecutor) {
+        this.addresses = List.copyOf(new LinkedHashSet<>(List.copyOf(addresses)));
+        this.callbackExecutor = callbackExecutor;
+    }
 
-  /** The distinct configured addresses, in order. */
-  public List<InetSocketAddress> addresses() {
-    return addresses;
-  }
+    /** The distinct configured addresses, in order. */
+    public List<InetSocketAddress> addresses() {
+        return addresses;
+    }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Schedules one {@code peerFound} per address and returns without waiting for them. Never
-   * throws {@link java.io.IOException}.
-   */
-  @Override
-  public synchronized void start(Listener listener) {
-    Objects.requireNonNull(listener, "listener");
-    if (closed) {
-      throw new IllegalStateException("closed");
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Schedules one {@code peerFound} per address and returns without waiting for them. Never
+     * throws {@link java.io.IOException}.
+     */
+    @Override
+    public synchronized void start(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        Executor executor = callbackExecutor;
+        if (executor == null) {
+            ownExecutor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "logmesh-static-discovery");
+                t.setDaemon(true);
+                return t;
+            });
+            executor = ownExecutor;
+        }
+        callbacks = new SerialExecutor(executor);
+        List<Peer> peers = new ArrayList<>();
+        for (InetSocketAddress address : addresses) {
+            peers.add(Peer.unidentified(address));
+        }
+        for (Peer peer : peers) {
+            callbacks.execute(() -> listener.peerFound(peer));
+        }
+        if (ownExecutor != null) {
+            ownExecutor.shutdown(); // runs what is queued, then its thread ends
+        }
     }
-    if (started) {
-      throw new IllegalStateException("already started");
-    }
-    started = true;
-    Executor executor = callbackExecutor;
-    if (executor == null) {
-      ownExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "logmesh-static-discovery");
-        t.setDaemon(true);
-        return t;
-      });
-      executor = ownExecutor;
-    }
-    callbacks = new SerialExecutor(executor);
-    List<Peer> peers = new ArrayList<>();
-    for (InetSocketAddress address : addresses) {
-      peers.add(Peer.unidentified(address));
-    }
-    for (Peer peer : peers) {
-      callbacks.execute(() -> listener.peerFound(peer));
-    }
-    if (ownExecutor != null) {
-      ownExecutor.shutdown(); // runs what is queued, then its thread ends
-    }
-  }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Does nothing: there is nothing to announce.
-   */
-  @Override
-  public synchronized void reannounce() {
-    if (!started && !closed) {
-      throw new IllegalStateException("not started");
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Does nothing: there is nothing to announce.
+     */
+    @Override
+    public synchronized void reannounce() {
+        if (!started && !closed) {
+            throw new IllegalStateException("not started");
+        }
     }
-  }
 
-  @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (callbacks != null) {
+            callbacks.shutdown();
+        }
+        if (ownExecutor != null && !callbacks.inTask()) {
+            try {
+                ownExecutor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
-    closed = true;
-    if (callbacks != null) {
-      callbacks.shutdown();
-    }
-    if (ownExecutor != null && !callbacks.inTask()) {
-      try {
-        ownExecutor.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
 
-  @Override
-  public String toString() {
-    return "StaticDiscovery" + addresses;
-  }
+    @Override
+    public String toString() {
+        return "StaticDiscovery" + addresses;
+    }
 }

@@ -32,86 +32,86 @@ import org.slf4j.LoggerFactory;
 @Tag("slow")
 class MdnsThreadLeakTest {
 
-  private static final Logger LOG = LoggerFactory.getLogger(MdnsThreadLeakTest.class);
-  private static final int CYCLES = 50;
-  private static final int CONCURRENT = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(MdnsThreadLeakTest.class);
+    private static final int CYCLES = 50;
+    private static final int CONCURRENT = 10;
 
-  @BeforeAll
-  static void checkIsolation() {
-    assertEquals("15353", System.getProperty("net.mdns.port"),
-        "tests must not use the real mDNS port; run through Maven (see discovery/pom.xml)");
-  }
-
-  /** Live threads of JmDNS and of this library, by name. */
-  private static Map<String, Integer> discoveryThreads() {
-    Map<String, Integer> names = new TreeMap<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      String n = t.getName();
-      if (t.isAlive() && (n.contains("JmDNS") || n.startsWith("SocketListener(")
-          || n.startsWith("logmesh-"))) {
-        names.merge(n, 1, Integer::sum);
-      }
+    @BeforeAll
+    static void checkIsolation() {
+        assertEquals("15353", System.getProperty("net.mdns.port"),
+                "tests must not use the real mDNS port; run through Maven (see discovery/pom.xml)");
     }
-    return names;
-  }
 
-  @Test
-  void fiftyStartStopCyclesLeaveNoThreads() throws Exception {
-    String mesh = "leak-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, Integer> before = discoveryThreads();
-    int totalBefore = Thread.activeCount();
-    int jvmBefore = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
-    AtomicInteger maxDuring = new AtomicInteger();
-    AtomicInteger cycle = new AtomicInteger();
-    CyclicBarrier allStarted = new CyclicBarrier(CONCURRENT,
-        () -> maxDuring.accumulateAndGet(discoveryThreads().values().stream()
-            .mapToInt(Integer::intValue).sum(), Math::max));
-    long t0 = System.nanoTime();
-    List<Long> closeMillis = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int worker = 0; worker < CONCURRENT; worker++) {
-        futures.add(pool.submit(() -> {
-          for (int i = 0; i < CYCLES / CONCURRENT; i++) {
-            MdnsDiscovery d = MdnsDiscovery.builder(
-                    Announcement.of("cycle-" + cycle.incrementAndGet(), mesh, 5, 7100 + i))
-                .addInterface("127.0.0.1")
-                .cacheCleanInterval(Duration.ofMillis(250))
-                .build();
-            d.start(new RecordingListener());
-            allStarted.await(60, TimeUnit.SECONDS); // all ten alive at once: threads counted
-            long c0 = System.nanoTime();
-            d.close();
-            closeMillis.add((System.nanoTime() - c0) / 1_000_000);
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : futures) {
-        f.get(5, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-      assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES));
+    /** Live threads of JmDNS and of this library, by name. */
+    private static Map<String, Integer> discoveryThreads() {
+        Map<String, Integer> names = new TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String n = t.getName();
+            if (t.isAlive() && (n.contains("JmDNS") || n.startsWith("SocketListener(")
+                    || n.startsWith("logmesh-"))) {
+                names.merge(n, 1, Integer::sum);
+            }
+        }
+        return names;
     }
-    long elapsed = (System.nanoTime() - t0) / 1_000_000;
 
-    assertEquals(CYCLES, cycle.get());
-    // the test can fail: while running, each discovery had its own JmDNS threads (socket listener,
-    // two timers; the callback and JmDNS pool threads start lazily, with the first event)
-    assertTrue(maxDuring.get() >= CONCURRENT * 3,
-        "expected at least 3 JmDNS threads per running discovery, saw " + maxDuring.get());
-    // close() waits for every thread: none may be left, without waiting here
-    assertEquals(before, discoveryThreads());
-    LOG.info("{} cycles ({} at a time) in {} ms; close took {}..{} ms; up to {} discovery threads "
-            + "at once; threads in main group before {} after {}; in the JVM before {} after {}",
-        CYCLES, CONCURRENT, elapsed,
-        closeMillis.stream().mapToLong(Long::longValue).min().orElse(-1),
-        closeMillis.stream().mapToLong(Long::longValue).max().orElse(-1), maxDuring.get(),
-        totalBefore, Thread.activeCount(), jvmBefore,
-        java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
-    assertEquals(totalBefore, Thread.activeCount(), "all JVM threads: " + discoveryThreads());
-  }
+    @Test
+    void fiftyStartStopCyclesLeaveNoThreads() throws Exception {
+        String mesh = "leak-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Integer> before = discoveryThreads();
+        int totalBefore = Thread.activeCount();
+        int jvmBefore = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+        AtomicInteger maxDuring = new AtomicInteger();
+        AtomicInteger cycle = new AtomicInteger();
+        CyclicBarrier allStarted = new CyclicBarrier(CONCURRENT,
+                () -> maxDuring.accumulateAndGet(discoveryThreads().values().stream()
+                        .mapToInt(Integer::intValue).sum(), Math::max));
+        long t0 = System.nanoTime();
+        List<Long> closeMillis = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int worker = 0; worker < CONCURRENT; worker++) {
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < CYCLES / CONCURRENT; i++) {
+                        MdnsDiscovery d = MdnsDiscovery.builder(
+                                        Announcement.of("cycle-" + cycle.incrementAndGet(), mesh, 5, 7100 + i))
+                                .addInterface("127.0.0.1")
+                                .cacheCleanInterval(Duration.ofMillis(250))
+                                .build();
+                        d.start(new RecordingListener());
+                        allStarted.await(60, TimeUnit.SECONDS); // all ten alive at once: threads counted
+                        long c0 = System.nanoTime();
+                        d.close();
+                        closeMillis.add((System.nanoTime() - c0) / 1_000_000);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES));
+        }
+        long elapsed = (System.nanoTime() - t0) / 1_000_000;
+
+        assertEquals(CYCLES, cycle.get());
+        // the test can fail: while running, each discovery had its own JmDNS threads (socket listener,
+        // two timers; the callback and JmDNS pool threads start lazily, with the first event)
+        assertTrue(maxDuring.get() >= CONCURRENT * 3,
+                "expected at least 3 JmDNS threads per running discovery, saw " + maxDuring.get());
+        // close() waits for every thread: none may be left, without waiting here
+        assertEquals(before, discoveryThreads());
+        LOG.info("{} cycles ({} at a time) in {} ms; close took {}..{} ms; up to {} discovery threads "
+                        + "at once; threads in main group before {} after {}; in the JVM before {} after {}",
+                CYCLES, CONCURRENT, elapsed,
+                closeMillis.stream().mapToLong(Long::longValue).min().orElse(-1),
+                closeMillis.stream().mapToLong(Long::longValue).max().orElse(-1), maxDuring.get(),
+                totalBefore, Thread.activeCount(), jvmBefore,
+                java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
+        assertEquals(totalBefore, Thread.activeCount(), "all JVM threads: " + discoveryThreads());
+    }
 }

@@ -12,32 +12,32 @@ import org.junit.jupiter.api.Test;
 
 class PeerTest {
 
-  private static final InetSocketAddress ADDRESS =
-      InetSocketAddress.createUnresolved("relay.example", 7001);
+    private static final InetSocketAddress ADDRESS =
+            InetSocketAddress.createUnresolved("relay.example", 7001);
 
-  @Test
-  void unidentifiedPeerHasOnlyAnAddress() {
-    Peer p = Peer.unidentified(ADDRESS);
+    @Test
+    void unidentifiedPeerHasOnlyAnAddress() {
+        Peer p = Peer.unidentified(ADDRESS);
 
-    assertFalse(p.isIdentified());
-    assertNull(p.nodeId());
-    assertNull(p.mesh());
-    assertEquals(Peer.UNKNOWN_PROTOCOL, p.protocol());
-    assertEquals(List.of(ADDRESS), p.addresses());
-    assertEquals(Map.of(), p.txt());
-  }
+        assertFalse(p.isIdentified());
+        assertNull(p.nodeId());
+        assertNull(p.mesh());
+        assertEquals(Peer.UNKNOWN_PROTOCOL, p.protocol());
+        assertEquals(List.of(ADDRESS), p.addresses());
+        assertEquals(Map.of(), p.txt());
+    }
 
-  @Test
-  void validates() {
-    assertThrows(IllegalArgumentException.class, () -> new Peer("a", "m", 5, List.of(), Map.of()));
-    assertThrows(IllegalArgumentException.class,
-        () -> new Peer("", "m", 5, List.of(ADDRESS), Map.of()));
-    assertThrows(IllegalArgumentException.class,
-        () -> new Peer("a", "m", -1, List.of(ADDRESS), Map.of()));
-    assertThrows(IllegalArgumentException.class,
-        () -> new Peer(null, "m", 0, List.of(ADDRESS), Map.of()));
-    assertThrows(IllegalArgumentException.class,
-        () -> new Peer(null, null, 5, List.of(ADDRESS), Map.of()));
-    assertThrows(NullPointerException.class, () -> Peer.unidentified(null));
-  }
+    @Test
+    void validates() {
+        assertThrows(IllegalArgumentException.class, () -> new Peer("a", "m", 5, List.of(), Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Peer("", "m", 5, List.of(ADDRESS), Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Peer("a", "m", -1, List.of(ADDRESS), Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Peer(null, "m", 0, List.of(ADDRESS), Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Peer(null, null, 5, List.of(ADDRESS), Map.of()));
+        assertThrows(NullPointerException.class, () -> Peer.unidentified(null));
+    }
 }
