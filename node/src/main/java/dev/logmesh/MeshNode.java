@@ -1,6 +1,10 @@
 package dev.logmesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.discovery.Announcement;
+import dev.logmesh.discovery.Discovery;
+import dev.logmesh.discovery.MdnsDiscovery;
+import dev.logmesh.discovery.Peer;
 import dev.logmesh.log.Criteria;
 import dev.logmesh.log.Log;
 import dev.logmesh.log.MemoryStore;
@@ -8,6 +12,7 @@ import dev.logmesh.log.MetaJson;
 import dev.logmesh.log.PeerCursor;
 import dev.logmesh.log.SqliteStore;
 import dev.logmesh.log.Store;
+import dev.logmesh.protocol.Message;
 import dev.logmesh.protocol.ProtocolError;
 import dev.logmesh.sync.Bruteforce;
 import dev.logmesh.sync.MeshAuth;
@@ -87,6 +92,10 @@ public final class MeshNode implements AutoCloseable {
     private final SessionHub hub;
     private final WsTransport transport;
     private final List<Redialer> dialers = new ArrayList<>();
+    /** Dialers of peers found by discovery, by node id; owned by the loop. */
+    private final Map<String, Redialer> discovered = new java.util.HashMap<>();
+    private final SecureRandom seed = new SecureRandom();
+    private volatile Discovery discovery;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile URI url;
     private volatile boolean closed;
@@ -162,13 +171,18 @@ public final class MeshNode implements AutoCloseable {
             }
             MeshNode node = new MeshNode(config, loop, log, null, null);
             node.listeners.addAll(initial);
-            node.begin();
+            try {
+                node.begin();
+            } catch (IOException | RuntimeException e) {
+                node.close();
+                throw e;
+            }
             return node;
         } catch (IOException | RuntimeException e) {
             if (loop != null) {
                 loop.close();
             }
-            store.close();
+            store.close(); // idempotent: node.close() may have closed it
             throw e;
         }
     }
@@ -189,7 +203,6 @@ public final class MeshNode implements AutoCloseable {
             String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
             url = URI.create("ws://" + host + ":" + bound.getPort());
         }
-        SecureRandom seed = new SecureRandom();
         call(() -> {
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
@@ -200,6 +213,53 @@ public final class MeshNode implements AutoCloseable {
             loop.schedule(HOUR, this::forgetSeen);
             return null;
         }).join();
+        if (config.mdns()) {
+            if (url == null) {
+                throw new IOException("mDNS announces the listening port: a node without one cannot use mDNS");
+            }
+            startDiscovery();
+        }
+    }
+
+    private void startDiscovery() throws IOException {
+        Announcement me = Announcement.of(log.nodeId(), config.mesh(), Message.PROTOCOL, url.getPort());
+        MdnsDiscovery d = MdnsDiscovery.builder(me).interfaces(config.interfaces()).callbackExecutor(loop).build();
+        discovery = d;
+        LOG.info("mDNS on {}", d.interfaces());
+        d.start(new Discovery.Listener() {
+            @Override
+            public void peerFound(Peer peer) {
+                if (closed || !peer.isIdentified()) {
+                    return;
+                }
+                List<URI> urls = new ArrayList<>();
+                for (InetSocketAddress a : peer.addresses()) {
+                    urls.add(URI.create("ws://" + a.getAddress().getHostAddress() + ":" + a.getPort()));
+                }
+                if (urls.isEmpty()) {
+                    return;
+                }
+                Redialer r = discovered.get(peer.nodeId());
+                if (r != null && !r.stopped()) {
+                    r.setUrls(urls);
+                    return;
+                }
+                LOG.debug("found {} at {}", peer.nodeId(), urls);
+                r = new Redialer(hub, loop, log, urls, peer.nodeId(), transport::dial,
+                    new java.util.Random(seed.nextLong()), MeshNode.this::fireError);
+                discovered.put(peer.nodeId(), r);
+                r.start();
+            }
+
+            @Override
+            public void peerLost(String nodeId) {
+                Redialer r = discovered.remove(nodeId);
+                if (r != null) {
+                    // Only a hint: a live session stays until its pings fail.
+                    r.stop(false);
+                }
+            }
+        });
     }
 
     private void forgetSeen() {
@@ -355,8 +415,16 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        Discovery d = discovery;
+        Thread discoveryClose = null;
+        if (d != null) {
+            // JmDNS takes ~2 s to send its goodbyes: do it while the sessions close.
+            discoveryClose = new Thread(d::close, "logmesh-discovery-close");
+            discoveryClose.start();
+        }
         CompletableFuture<Void> done = call(() -> {
             dialers.forEach(Redialer::stop);
+            discovered.values().forEach(Redialer::stop);
             hub.close();
             return null;
         });
@@ -369,5 +437,12 @@ public final class MeshNode implements AutoCloseable {
         transport.close();
         loop.close();
         log.close();
+        if (discoveryClose != null) {
+            try {
+                discoveryClose.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

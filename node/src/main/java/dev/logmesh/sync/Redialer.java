@@ -34,7 +34,10 @@ public final class Redialer implements SyncSession.Events {
     private final SessionHub hub;
     private final Loop loop;
     private final Log log;
-    private final URI url;
+    private final String fixedPeer;
+    private volatile java.util.List<URI> urls;
+    private int next;
+    private URI url;
     private final Function<URI, Connection> dial;
     private final Random random;
     private final Consumer<String> onGiveUp;
@@ -45,22 +48,47 @@ public final class Redialer implements SyncSession.Events {
 
     public Redialer(SessionHub hub, Loop loop, Log log, URI url, Function<URI, Connection> dial, Random random,
                     Consumer<String> onGiveUp) {
+        this(hub, loop, log, java.util.List.of(url), null, dial, random, onGiveUp);
+    }
+
+    /**
+     * A dialer for a peer known by node id (from discovery) at one or more URLs, tried in turn.
+     *
+     * @param peer the peer's node id, or null when only the URL is known
+     */
+    public Redialer(SessionHub hub, Loop loop, Log log, java.util.List<URI> urls, String peer,
+                    Function<URI, Connection> dial, Random random, Consumer<String> onGiveUp) {
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("a dialer needs at least one URL");
+        }
         this.hub = hub;
         this.loop = loop;
         this.log = log;
-        this.url = url;
+        this.urls = java.util.List.copyOf(urls);
+        this.url = this.urls.get(0);
+        this.fixedPeer = peer;
         this.dial = dial;
         this.random = random;
         this.onGiveUp = onGiveUp;
     }
 
-    /** The URL this dialer keeps dialing. */
+    /** The URL this dialer dials (or dialed last). */
     public URI url() {
         return url;
     }
 
-    /** The node id that answered at the URL last time, or null. */
+    /** Replaces the URLs to try (a discovered peer's addresses changed). */
+    public void setUrls(java.util.List<URI> newUrls) {
+        if (!newUrls.isEmpty()) {
+            urls = java.util.List.copyOf(newUrls);
+        }
+    }
+
+    /** The node id expected at the URL: given, or the one that answered there last time, or null. */
     public String knownPeer() {
+        if (fixedPeer != null) {
+            return fixedPeer;
+        }
         return log.store().state(stateKey()).orElse(null);
     }
 
@@ -85,6 +113,8 @@ public final class Redialer implements SyncSession.Events {
             return;
         }
         attempts++;
+        java.util.List<URI> choices = urls;
+        url = choices.get(Math.floorMod(next++, choices.size()));
         current = hub.open(dial.apply(url), SyncSession.Role.DIALER, expected, this);
     }
 
@@ -92,7 +122,8 @@ public final class Redialer implements SyncSession.Events {
     public void connected(SyncSession session) {
         attempts = 0;
         String peer = session.peerNode();
-        if (!peer.equals(knownPeer())) {
+        next--; // keep the URL that worked first in line
+        if (fixedPeer == null && !peer.equals(knownPeer())) {
             log.store().setState(stateKey(), peer);
         }
     }
@@ -116,7 +147,7 @@ public final class Redialer implements SyncSession.Events {
             onGiveUp.accept(url + " is this node itself: not dialing it");
             return;
         }
-        if (session.peerNode() != null && !session.peerNode().equals(knownPeer())) {
+        if (fixedPeer == null && session.peerNode() != null && !session.peerNode().equals(knownPeer())) {
             // Another node answered at this URL: remember it, so the next connect carries its cursor.
             log.store().setState(stateKey(), session.peerNode());
             attempts = 0;
@@ -145,11 +176,21 @@ public final class Redialer implements SyncSession.Events {
 
     /** Stops dialing and closes the current session, if any. */
     public void stop() {
+        stop(true);
+    }
+
+    /**
+     * Stops dialing.
+     *
+     * @param closeSession whether to close a session this dialer opened; false leaves a live session to its
+     *                     ping/pong (a discovery's "lost" is only a hint)
+     */
+    public void stop(boolean closeSession) {
         stopped = true;
         if (pending != null) {
             pending.cancel();
         }
-        if (current != null) {
+        if (closeSession && current != null) {
             SyncSession s = current;
             current = null;
             s.close("stopped dialing");
