@@ -1,0 +1,218 @@
+// JS half of the logmesh benchmarks. Prints one JSON line per run.
+//
+//   node bench.mjs bulk --n 50000 [--chunk 0] [--store indexed|memory] [--url URL]
+//     A ServerNode holds N actions; a fresh ClientNode connects; time until the
+//     client's log holds all N. --chunk K makes our JS server send its catch-up
+//     in sync messages of K actions (stock 0.10 sends one message); --url
+//     benchmarks against another server (e.g. logmesh) that already holds N.
+//   node bench.mjs rtt --count 2000 [--warmup 100] [--url URL]
+//     Client adds one action, waits for the server's `synced`; sequentially.
+//   node bench.mjs serve --n N [--chunk K] [--port P] [--store S]
+//     The server half (spawned by the two above when there is no --url).
+import {
+  ClientNode,
+  Log,
+  MemoryStore,
+  ServerConnection,
+  ServerNode,
+  WsConnection
+} from '@logux/core'
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import WebSocket, { WebSocketServer } from 'ws'
+
+import { IndexedStore } from './indexed-store.mjs'
+
+const CORE = createRequire(import.meta.url)('@logux/core/package.json').version
+const { positionals, values: opts } = parseArgs({
+  allowPositionals: true,
+  options: {
+    chunk: { default: '0', type: 'string' },
+    count: { default: '2000', type: 'string' },
+    n: { default: '50000', type: 'string' },
+    port: { default: '0', type: 'string' },
+    store: { default: 'indexed', type: 'string' },
+    timeout: { default: '300000', type: 'string' },
+    url: { type: 'string' },
+    warmup: { default: '100', type: 'string' }
+  }
+})
+const mode = positionals[0]
+const N = Number(opts.n)
+const CHUNK = Number(opts.chunk)
+const newStore = () => (opts.store === 'memory' ? new MemoryStore() : new IndexedStore())
+const print = data => process.stdout.write(JSON.stringify({ core: CORE, node: process.version, ...data }) + '\n')
+
+// Same as stock ServerNode, but the catch-up goes out in sync messages of
+// CHUNK actions (oldest first) instead of one message.
+class ChunkedServerNode extends ServerNode {
+  async syncSince(lastSynced) {
+    let data = await this.syncSinceQuery(lastSynced)
+    if (!this.connected) return
+    if (data.entries.length === 0) {
+      this.setState('synchronized')
+      return
+    }
+    let oldestFirst = data.entries.reverse()
+    for (let i = 0; i < oldestFirst.length; i += CHUNK) {
+      let part = oldestFirst.slice(i, i + CHUNK)
+      let added = Math.max(...part.map(([, meta]) => meta.added))
+      this.sendSync(added, part.reverse()) // sendSync reverses again
+    }
+  }
+}
+
+async function serve() {
+  let log = new Log({ nodeId: 'bench-server', store: newStore() })
+  let start = performance.now()
+  for (let i = 0; i < N; i++) {
+    await log.add({ i, type: 'bench/bulk' }, { reasons: ['bench'] })
+  }
+  let preloadMs = performance.now() - start
+  let Node = CHUNK > 0 ? ChunkedServerNode : ServerNode
+  let wss = new WebSocketServer({ host: '127.0.0.1', port: Number(opts.port) })
+  wss.on('connection', ws => {
+    let node = new Node('bench-server', log, new ServerConnection(ws))
+    node.catch(err => process.stderr.write(`server: ${err.message}\n`))
+  })
+  wss.on('listening', () => {
+    print({ event: 'ready', port: wss.address().port, preloadMs: Math.round(preloadMs) })
+  })
+  createInterface({ input: process.stdin }).on('close', () => process.exit(0))
+}
+
+// Starts `bench.mjs serve` unless --url was given; resolves to { url, info, stop }.
+async function server(n) {
+  if (opts.url) return { info: {}, stop() {}, url: opts.url }
+  let args = ['serve', '--n', String(n), '--chunk', opts.chunk, '--store', opts.store]
+  let child = spawn(process.execPath, [new URL(import.meta.url).pathname, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit']
+  })
+  let line = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve)
+    child.once('exit', code => reject(new Error(`server exited ${code}`)))
+  })
+  let info = JSON.parse(line)
+  return { info, stop: () => child.stdin.end(), url: `ws://127.0.0.1:${info.port}` }
+}
+
+function connectClient(url) {
+  let log = new Log({ nodeId: 'bench-client', store: newStore() })
+  let connection = new WsConnection(url, WebSocket, { maxPayload: 1024 ** 3 })
+  let node = new ClientNode('bench-client', log, connection)
+  return { connection, log, node }
+}
+
+// Resolves with the value of the first of: done, an error, the time limit.
+function race(register) {
+  return new Promise(resolve => {
+    let timer = setTimeout(() => resolve({ error: `timeout after ${opts.timeout} ms` }), Number(opts.timeout))
+    let finish = value => {
+      clearTimeout(timer)
+      resolve(value)
+    }
+    process.on('uncaughtException', err => {
+      if (process.env.BENCH_STACK) process.stderr.write(`${err.stack}\n`)
+      finish({ error: `${err.name}: ${err.message}` })
+    })
+    register(finish)
+  })
+}
+
+async function bulk() {
+  let srv = await server(N)
+  let { connection, log, node } = connectClient(srv.url)
+  let count = 0
+  let syncs = 0
+  let bytes = 0
+  connection.on('connect', () => {
+    connection.ws.on('message', data => {
+      bytes += data.length
+    })
+  })
+  connection.on('message', msg => {
+    if (msg[0] === 'sync') syncs += 1
+  })
+  let start = performance.now()
+  let result = await race(finish => {
+    node.catch(err => finish({ error: err.message }))
+    log.on('add', () => {
+      count += 1
+      if (count === N) finish({})
+    })
+    connection.connect()
+  })
+  let ms = performance.now() - start
+  print({
+    actionsPerSec: result.error ? undefined : Math.round((N / ms) * 1000),
+    bench: 'bulk',
+    chunk: CHUNK,
+    error: result.error,
+    ms: Math.round(ms),
+    n: N,
+    ok: !result.error,
+    preloadMs: srv.info.preloadMs,
+    received: count,
+    store: opts.store,
+    syncMessages: syncs,
+    url: opts.url,
+    wireBytes: bytes
+  })
+  srv.stop()
+  process.exit(result.error ? 1 : 0)
+}
+
+async function rtt() {
+  let srv = await server(0)
+  let { connection, log, node } = connectClient(srv.url)
+  let waiting = new Map() // added -> resolve
+  connection.on('message', msg => {
+    if (msg[0] !== 'synced') return
+    for (let [added, resolve] of waiting) {
+      if (added <= msg[1]) {
+        waiting.delete(added)
+        resolve()
+      }
+    }
+  })
+  let count = Number(opts.count)
+  let warmup = Number(opts.warmup)
+  let samples = []
+  let result = await race(async finish => {
+    node.catch(err => finish({ error: err.message }))
+    connection.connect()
+    await node.waitFor('synchronized')
+    for (let i = 0; i < warmup + count; i++) {
+      let start = performance.now()
+      let meta = await log.add({ i, type: 'bench/rtt' }, { reasons: ['bench'] })
+      await new Promise(resolve => waiting.set(meta.added, resolve))
+      if (i >= warmup) samples.push(performance.now() - start)
+    }
+    finish({})
+  })
+  samples.sort((a, b) => a - b)
+  let pct = p => Number(samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]?.toFixed(3))
+  print({
+    bench: 'rtt',
+    count: samples.length,
+    error: result.error,
+    meanMs: Number((samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(3)),
+    ok: !result.error,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    store: opts.store,
+    url: opts.url,
+    warmup
+  })
+  srv.stop()
+  process.exit(result.error ? 1 : 0)
+}
+
+const modes = { bulk, rtt, serve }
+if (!modes[mode]) {
+  process.stderr.write('usage: node bench.mjs bulk|rtt|serve [options]\n')
+  process.exit(2)
+}
+modes[mode]()
