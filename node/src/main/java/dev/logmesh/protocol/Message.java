@@ -80,6 +80,45 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * {@code ["logmesh:ihave", added, [id, ...]]}: the sender has these entries (its log up to {@code added})
+     * and sends only their ids on this link (Plumtree lazy push). Answered with {@code synced} once the
+     * receiver holds every id. Sent only to peers that announced the {@code plumtree} capability.
+     */
+    record Ihave(long added, List<dev.logmesh.ActionId> ids) implements Message {
+        public Ihave {
+            ids = List.copyOf(ids);
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:ihave";
+        }
+    }
+
+    /**
+     * {@code ["logmesh:graft", [id, ...]]}: please send these entries, and send payload on this link from now
+     * on (Plumtree tree repair).
+     */
+    record Graft(List<dev.logmesh.ActionId> ids) implements Message {
+        public Graft {
+            ids = List.copyOf(ids);
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:graft";
+        }
+    }
+
+    /** {@code ["logmesh:prune"]}: send only ids on this link from now on (it delivered duplicates). */
+    record Prune() implements Message {
+        @Override
+        public String type() {
+            return "logmesh:prune";
+        }
+    }
+
     /** {@code ["synced", added]}: every entry of the peer's sync up to {@code added} was processed. */
     record Synced(long added) implements Message {
         @Override

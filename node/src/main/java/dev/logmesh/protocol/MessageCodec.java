@@ -63,6 +63,9 @@ public final class MessageCodec {
                 case "pong" -> new Message.Pong(count(a, 1, 2));
                 case "error" -> error(a);
                 case "debug" -> debug(a);
+                case "logmesh:ihave" -> ihave(a);
+                case "logmesh:graft" -> new Message.Graft(ids(a, 1, 2));
+                case "logmesh:prune" -> prune(a);
                 default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
                     a.get(0), "unknown message type \"" + type + "\"");
             };
@@ -182,6 +185,39 @@ public final class MessageCodec {
         return new Message.Debug(a.get(1).asText(), a.get(2).asText());
     }
 
+    /** Most ids one ihave or graft may carry. */
+    static final int MAX_IDS = 100_000;
+
+    private static Message ihave(ArrayNode a) throws Shape {
+        size(a, 3, 3);
+        return new Message.Ihave(safeCount(a.get(1), "added"), ids(a, 2, 3));
+    }
+
+    private static Message prune(ArrayNode a) throws Shape {
+        size(a, 1, 1);
+        return new Message.Prune();
+    }
+
+    private static List<ActionId> ids(ArrayNode a, int index, int size) throws Shape {
+        size(a, size, size);
+        JsonNode list = a.get(index);
+        if (!list.isArray() || list.size() > MAX_IDS) {
+            throw new Shape("ids must be an array of at most " + MAX_IDS + " id strings");
+        }
+        List<ActionId> out = new ArrayList<>(list.size());
+        for (JsonNode id : list) {
+            if (!id.isTextual()) {
+                throw new Shape("an id must be a string");
+            }
+            try {
+                out.add(ActionId.parse(id.asText()));
+            } catch (IllegalArgumentException e) {
+                throw new Shape(e.getMessage());
+            }
+        }
+        return out;
+    }
+
     private static Message sync(ArrayNode a) throws Shape {
         if (a.size() < 2 || a.size() % 2 != 0) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
@@ -279,12 +315,25 @@ public final class MessageCodec {
             } else if (m instanceof Message.Debug d) {
                 g.writeString(d.debugType());
                 g.writeString(d.text());
+            } else if (m instanceof Message.Ihave h) {
+                g.writeNumber(h.added());
+                writeIds(g, h.ids());
+            } else if (m instanceof Message.Graft gr) {
+                writeIds(g, gr.ids());
             }
             g.writeEndArray();
         } catch (IOException e) {
             throw new UncheckedIOException("encoding to a string cannot fail", e);
         }
         return out.toString();
+    }
+
+    private static void writeIds(JsonGenerator g, List<ActionId> ids) throws IOException {
+        g.writeStartArray();
+        for (ActionId id : ids) {
+            g.writeString(id.toString());
+        }
+        g.writeEndArray();
     }
 
     private static void writeOptions(JsonGenerator g, ObjectNode options) throws IOException {

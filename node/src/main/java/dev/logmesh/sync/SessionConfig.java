@@ -18,10 +18,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param window           at most this many {@code sync} messages waiting for {@code synced}
  * @param maxPingsPerSecond more pings than this from a peer in one second close the session
  * @param headers          headers to send before connect/connected, or null
+ * @param plumtree         whether to offer Plumtree gossip (payload on a spanning tree, ids elsewhere) to
+ *                         peers that offer it too
+ * @param graftMillis      how long an announced id may stay missing before it is requested (graft)
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
-                            int window, int maxPingsPerSecond, ObjectNode headers) {
+                            int window, int maxPingsPerSecond, ObjectNode headers,
+                            boolean plumtree, long graftMillis) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -35,6 +39,11 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
     public static final int DEFAULT_WINDOW = 8;
     /** Pings per second before a peer counts as flooding. */
     public static final int DEFAULT_MAX_PINGS_PER_SECOND = 20;
+    /**
+     * An announced id still missing after this long is requested: well above a LAN's delivery time along the
+     * tree, well below the session timeout.
+     */
+    public static final long DEFAULT_GRAFT_MILLIS = 300;
 
     public SessionConfig {
         if (pingMillis <= 0 || timeoutMillis <= 0) {
@@ -46,41 +55,50 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         if (subprotocol < 0 || minSubprotocol < 0) {
             throw new IllegalArgumentException("subprotocol must be >= 0");
         }
+        if (graftMillis <= 0 || graftMillis >= timeoutMillis) {
+            throw new IllegalArgumentException("graft delay must be > 0 and below the timeout");
+        }
     }
 
     /** Defaults for an open mesh of this name. */
     public static SessionConfig defaults(String mesh) {
         return new SessionConfig(mesh, 0, 0, null, null, null, DEFAULT_PING_MILLIS, DEFAULT_TIMEOUT_MILLIS,
-            DEFAULT_CHUNK_ENTRIES, DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW, DEFAULT_MAX_PINGS_PER_SECOND, null);
+            DEFAULT_CHUNK_ENTRIES, DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW, DEFAULT_MAX_PINGS_PER_SECOND, null, true,
+            DEFAULT_GRAFT_MILLIS);
     }
 
     public SessionConfig withAuth(MeshAuth newAuth, Bruteforce newBruteforce) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, newAuth, newBruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
     }
 
     public SessionConfig withSubprotocol(int value, int min) {
         return new SessionConfig(mesh, value, min, auth, bruteforce, token, pingMillis, timeoutMillis,
-            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers);
+            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
     }
 
     public SessionConfig withTiming(long ping, long timeout) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, ping, timeout,
-            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers);
+            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
     }
 
     public SessionConfig withChunks(int entries, int bytes, int newWindow) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, entries, bytes, newWindow, maxPingsPerSecond, headers);
+            timeoutMillis, entries, bytes, newWindow, maxPingsPerSecond, headers, plumtree, graftMillis);
     }
 
     public SessionConfig withToken(String newToken) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, newToken, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
+    }
+
+    public SessionConfig withPlumtree(boolean enabled, long graft) {
+        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, enabled, graft);
     }
 
     public SessionConfig withHeaders(ObjectNode newHeaders) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, newHeaders);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, newHeaders, plumtree, graftMillis);
     }
 }

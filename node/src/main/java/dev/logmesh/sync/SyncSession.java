@@ -102,6 +102,30 @@ public final class SyncSession implements Connection.Handler {
 
     private long sentEntries;
     private long receivedEntries;
+    private long announcedEntries;
+
+    /** Whether both sides offered Plumtree: only then may mesh-only messages be sent. */
+    private boolean plumtree;
+    /** Plumtree: whether this link carries payload (true) or only ids (false). */
+    private boolean eager = true;
+    /** Received batches not yet answered with {@code synced}, oldest first (see {@link Inbound}). */
+    private final java.util.ArrayDeque<Inbound> inbound = new java.util.ArrayDeque<>();
+
+    /**
+     * A received {@code sync} or {@code ihave}: answered with {@code synced}, and the received cursor
+     * moved, only when it and every batch before it are complete (all ids in the log), so the cursor never
+     * passes an entry this node lacks.
+     */
+    private static final class Inbound {
+        final long upTo;
+        final Set<dev.logmesh.ActionId> missing;
+        Loop.Cancellable graftTimer;
+
+        Inbound(long upTo, Set<dev.logmesh.ActionId> missing) {
+            this.upTo = upTo;
+            this.missing = missing;
+        }
+    }
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -166,6 +190,14 @@ public final class SyncSession implements Connection.Handler {
             closeWith(err, "peer sent error " + e.errorType());
         } else if (m instanceof Message.Debug d) {
             LOG.info("debug from {}: {}", describePeer(), d.text());
+        } else if (m instanceof Message.Ihave h) {
+            onIhave(h);
+        } else if (m instanceof Message.Graft g) {
+            onGraft(g);
+        } else if (m instanceof Message.Prune) {
+            if (state == State.CONNECTED) {
+                eager = false;
+            }
         }
     }
 
@@ -212,7 +244,24 @@ public final class SyncSession implements Connection.Handler {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
+        if (config.plumtree()) {
+            ext.putArray("caps").add(PLUMTREE);
+        }
         return ext;
+    }
+
+    /** Capability name of Plumtree gossip in the {@code logmesh.caps} option. */
+    static final String PLUMTREE = "plumtree";
+
+    private void readCapabilities(JsonNode ext) {
+        plumtree = false;
+        if (config.plumtree() && ext != null && ext.isObject() && ext.get("caps") instanceof com.fasterxml.jackson.databind.node.ArrayNode caps) {
+            for (JsonNode c : caps) {
+                if (PLUMTREE.equals(c.asText())) {
+                    plumtree = true;
+                }
+            }
+        }
     }
 
     private void sendHeaders() {
@@ -257,6 +306,7 @@ public final class SyncSession implements Connection.Handler {
             fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied));
             return;
         }
+        readCapabilities(ext);
         sendHeaders();
         baseTime = loop.now();
         timeFix = 0;
@@ -328,6 +378,7 @@ public final class SyncSession implements Connection.Handler {
                 c.nodeId() + " did not prove it has the mesh key"));
             return;
         }
+        readCapabilities(ext);
         long now = loop.now();
         long authTime = c.end() - c.start();
         long roundTrip = now - connectSentAt - authTime;
@@ -373,7 +424,16 @@ public final class SyncSession implements Connection.Handler {
      * possibly this session itself, which it recognises).
      */
     public void onLogAdd(Entry entry) {
-        if (state != State.CONNECTED || receiving) {
+        if (state != State.CONNECTED) {
+            return;
+        }
+        if (!inbound.isEmpty()) {
+            for (Inbound b : inbound) {
+                b.missing.remove(entry.id());
+            }
+            drain();
+        }
+        if (receiving) {
             return;
         }
         if (entry.meta().added() == 0) {
@@ -411,7 +471,11 @@ public final class SyncSession implements Connection.Handler {
             }
             pushed = upTo;
             if (!out.isEmpty()) {
-                sendSync(upTo, out);
+                if (plumtree && !eager) {
+                    sendIhave(upTo, out);
+                } else {
+                    sendSync(upTo, out);
+                }
             }
         }
     }
@@ -423,6 +487,19 @@ public final class SyncSession implements Connection.Handler {
         }
         if (send(new Message.Sync(added, wire))) {
             sentEntries += entries.size();
+            if (inFlight++ == 0) {
+                oldestUnackedAt = loop.now();
+            }
+        }
+    }
+
+    private void sendIhave(long added, List<Entry> entries) {
+        List<dev.logmesh.ActionId> ids = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            ids.add(e.id());
+        }
+        if (send(new Message.Ihave(added, ids))) {
+            announcedEntries += ids.size();
             if (inFlight++ == 0) {
                 oldestUnackedAt = loop.now();
             }
@@ -468,17 +545,91 @@ public final class SyncSession implements Connection.Handler {
         }
         receivedEntries += entries.size();
         long after = log.lastAdded();
+        boolean duplicate = false;
         if (pushed >= before) {
             pushed = Math.max(pushed, after);
-        } else {
-            for (Meta m : results) {
-                if (m != null && m.added() > 0) {
-                    echo.add(m.added());
-                }
+        }
+        for (Meta m : results) {
+            if (m == null) {
+                duplicate = true;
+            } else if (pushed < before && m.added() > 0) {
+                echo.add(m.added());
             }
         }
-        log.advanceCursor(peerNode, s.added(), 0);
-        send(new Message.Synced(s.added()));
+        if (duplicate && plumtree && eager && s.added() > 0) {
+            // Plumtree: this link delivered what another path already had. Keep it for ids only.
+            eager = false;
+            send(new Message.Prune());
+        }
+        inbound.add(new Inbound(s.added(), new HashSet<>()));
+        drain();
+    }
+
+    private void onIhave(Message.Ihave h) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ihave before connect"));
+            return;
+        }
+        Set<dev.logmesh.ActionId> missing = new HashSet<>();
+        for (dev.logmesh.ActionId id : h.ids()) {
+            log.observe(id);
+            if (!log.seen(id)) {
+                missing.add(id);
+            }
+        }
+        Inbound b = new Inbound(h.added(), missing);
+        if (!missing.isEmpty()) {
+            b.graftTimer = loop.schedule(config.graftMillis(), () -> graft(b));
+        }
+        inbound.add(b);
+        drain();
+    }
+
+    /** Asks the peer for announced entries that did not arrive another way, and for payload from now on. */
+    private void graft(Inbound b) {
+        if (state != State.CONNECTED || b.missing.isEmpty()) {
+            return;
+        }
+        eager = true;
+        send(new Message.Graft(new ArrayList<>(b.missing)));
+        // If the peer cannot send them (it cleaned them meanwhile), give up on them after a while rather
+        // than blocking this link until the timeout.
+        b.graftTimer = loop.schedule(config.timeoutMillis() / 2, () -> {
+            if (state == State.CONNECTED && !b.missing.isEmpty()) {
+                LOG.warn("{} announced {} entries it could not send; going on without them", describePeer(),
+                    b.missing.size());
+                b.missing.clear();
+                drain();
+            }
+        });
+    }
+
+    private void onGraft(Message.Graft g) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "graft before connect"));
+            return;
+        }
+        eager = true;
+        List<Entry> found = new ArrayList<>(g.ids().size());
+        for (dev.logmesh.ActionId id : g.ids()) {
+            log.byId(id).ifPresent(found::add);
+        }
+        for (int i = 0; i < found.size(); i += config.chunkEntries()) {
+            // numbered 0: a graft answer says nothing about this log's order
+            sendSync(0, found.subList(i, Math.min(found.size(), i + config.chunkEntries())));
+        }
+    }
+
+    /** Answers complete inbound batches in order and moves the received cursor over them. */
+    private void drain() {
+        while (!inbound.isEmpty() && inbound.peek().missing.isEmpty() && state == State.CONNECTED) {
+            Inbound b = inbound.poll();
+            if (b.graftTimer != null) {
+                b.graftTimer.cancel();
+            }
+            log.advanceCursor(peerNode, b.upTo, 0);
+            send(new Message.Synced(b.upTo));
+        }
     }
 
     private void onSynced(Message.Synced s) {
@@ -508,7 +659,9 @@ public final class SyncSession implements Connection.Handler {
             fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "ping flood"));
             return;
         }
-        log.advanceCursor(peerNode, p.synced(), 0);
+        if (inbound.isEmpty()) {
+            log.advanceCursor(peerNode, p.synced(), 0);
+        }
         send(new Message.Pong(pushed));
     }
 
@@ -518,7 +671,9 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         pingSentAt = -1;
-        log.advanceCursor(peerNode, p.synced(), 0);
+        if (inbound.isEmpty()) {
+            log.advanceCursor(peerNode, p.synced(), 0);
+        }
     }
 
     // ---------------------------------------------------------------- timers and closing
@@ -591,6 +746,12 @@ public final class SyncSession implements Connection.Handler {
         if (ticker != null) {
             ticker.cancel();
         }
+        for (Inbound b : inbound) {
+            if (b.graftTimer != null) {
+                b.graftTimer.cancel();
+            }
+        }
+        inbound.clear();
         LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
         events.disconnected(this, error, reason);
     }
@@ -649,6 +810,21 @@ public final class SyncSession implements Connection.Handler {
     /** How many entries this session sent. */
     public long sentEntries() {
         return sentEntries;
+    }
+
+    /** How many entries this session announced by id only (Plumtree lazy push). */
+    public long announcedEntries() {
+        return announcedEntries;
+    }
+
+    /** Whether this link carries payload; false once Plumtree made it an ids-only link. */
+    public boolean isEager() {
+        return !plumtree || eager;
+    }
+
+    /** Whether both sides use Plumtree on this link. */
+    public boolean usesPlumtree() {
+        return plumtree;
     }
 
     /** How many entries this session received. */
