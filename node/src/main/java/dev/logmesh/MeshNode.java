@@ -211,6 +211,9 @@ public final class MeshNode implements AutoCloseable {
                 d.start();
             }
             loop.schedule(HOUR, this::forgetSeen);
+            if (config.dataDir() != null) {
+                loop.schedule(0, this::writeStatus);
+            }
             return null;
         }).join();
         if (config.mdns()) {
@@ -268,6 +271,46 @@ public final class MeshNode implements AutoCloseable {
             LOG.info("forgot {} seen ids older than {}", n, config.seenHorizon());
         }
         loop.schedule(HOUR, this::forgetSeen);
+    }
+
+    /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
+    public static final String STATUS_FILE = "status.json";
+    private String lastStatus;
+
+    /** Writes {@link #STATUS_FILE} when something changed; every second, on the loop. */
+    private void writeStatus() {
+        if (closed) {
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        n.put("node", log.nodeId());
+        n.put("url", url == null ? null : url.toString());
+        n.put("pid", ProcessHandle.current().pid());
+        n.put("lastAdded", log.lastAdded());
+        n.put("size", log.size());
+        com.fasterxml.jackson.databind.node.ArrayNode peers = n.putArray("peers");
+        for (PeerStatus p : peerStatus()) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
+            o.put("node", p.nodeId());
+            o.put("connected", p.connected());
+            o.put("received", p.theirAddedProcessed());
+            o.put("sent", p.oursAcknowledged());
+            o.put("behind", p.behind());
+        }
+        String text = n.toString();
+        if (!text.equals(lastStatus)) {
+            try {
+                java.nio.file.Path file = config.dataDir().resolve(STATUS_FILE);
+                java.nio.file.Path tmp = config.dataDir().resolve(STATUS_FILE + ".tmp");
+                Files.writeString(tmp, text + "\n");
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                lastStatus = text;
+            } catch (IOException e) {
+                LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+            }
+        }
+        loop.schedule(1_000, this::writeStatus);
     }
 
     private void fireError(String message) {
@@ -383,7 +426,11 @@ public final class MeshNode implements AutoCloseable {
 
     /** Peers this node has synced with or is connected to, with how far behind they are. */
     public CompletableFuture<List<PeerStatus>> peers() {
-        return call(() -> {
+        return call(this::peerStatus);
+    }
+
+    private List<PeerStatus> peerStatus() {
+        {
             List<PeerStatus> out = new ArrayList<>();
             long last = log.lastAdded();
             java.util.Set<String> seen = new java.util.HashSet<>();
@@ -398,7 +445,7 @@ public final class MeshNode implements AutoCloseable {
                 }
             });
             return out;
-        });
+        }
     }
 
     /** The loop that owns this node's state (for tests and advanced embedding). */
@@ -437,6 +484,13 @@ public final class MeshNode implements AutoCloseable {
         transport.close();
         loop.close();
         log.close();
+        if (config.dataDir() != null) {
+            try {
+                Files.deleteIfExists(config.dataDir().resolve(STATUS_FILE));
+            } catch (IOException e) {
+                LOG.debug("cannot remove {}: {}", STATUS_FILE, e.toString());
+            }
+        }
         if (discoveryClose != null) {
             try {
                 discoveryClose.join(10_000);

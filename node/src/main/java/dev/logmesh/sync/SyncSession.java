@@ -450,6 +450,21 @@ public final class SyncSession implements Connection.Handler {
 
     private void pump() {
         pumpScheduled = false;
+        pumpChunks();
+        settleSentCursor();
+    }
+
+    /**
+     * With nothing in flight, every entry up to {@link #pushed} was acknowledged or skipped because the
+     * peer made or sent it: the peer has them all, so the sent cursor (shown as "behind") may say so.
+     */
+    private void settleSentCursor() {
+        if (state == State.CONNECTED && inFlight == 0 && pushed > 0) {
+            log.advanceCursor(peerNode, 0, pushed);
+        }
+    }
+
+    private void pumpChunks() {
         while (state == State.CONNECTED && inFlight < config.window()) {
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
@@ -563,6 +578,7 @@ public final class SyncSession implements Connection.Handler {
         }
         inbound.add(new Inbound(s.added(), new HashSet<>()));
         drain();
+        settleSentCursor();
     }
 
     private void onIhave(Message.Ihave h) {

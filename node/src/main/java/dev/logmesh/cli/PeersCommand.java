@@ -1,0 +1,96 @@
+package dev.logmesh.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.MeshNode;
+import dev.logmesh.log.MetaJson;
+import dev.logmesh.log.PeerCursor;
+import dev.logmesh.log.SqliteStore;
+import dev.logmesh.log.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code logmesh peers}: which peers a node has, connected or not, and how far behind they are. */
+@Command(name = "peers", mixinStandardHelpOptions = true,
+    description = {"Show the peers of the node whose data is in DIR: connected or not, and how far behind.",
+        "While the node runs, this reads the status it writes every second (" + MeshNode.STATUS_FILE + "); "
+            + "otherwise the sync cursors saved in its log.",
+        "Output: a table on a terminal, else (or with --json) one JSON object per peer: node, connected, "
+            + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack)."})
+final class PeersCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
+    Path data;
+
+    @Option(names = "--json", description = "JSON lines even on a terminal.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Ndjson out = new Ndjson(System.out);
+        boolean table = !json && System.console() != null;
+        JsonNode status = runningStatus();
+        if (table) {
+            System.out.printf("%-32s %-12s %10s %10s %8s%n", "PEER", "STATE", "RECEIVED", "SENT", "BEHIND");
+        }
+        if (status != null) {
+            for (JsonNode p : status.path("peers")) {
+                print(out, table, p.path("node").asText(), p.path("connected").asBoolean(), p.path("received").asLong(),
+                    p.path("sent").asLong(), p.path("behind").asLong());
+            }
+            return 0;
+        }
+        Path file = data.resolve(AddCommand.LOG_FILE);
+        if (!Files.exists(file)) {
+            System.err.println("logmesh: no log in " + data);
+            return 2;
+        }
+        try (SqliteStore store = SqliteStore.open(file)) {
+            long last = store.lastAdded();
+            for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {
+                PeerCursor c = e.getValue();
+                print(out, table, e.getKey(), false, c.received(), c.sent(), Math.max(0, last - c.sent()));
+            }
+            return 0;
+        } catch (StoreException e) {
+            System.err.println("logmesh: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    /** The status of a running node, or null if none runs on this directory. */
+    private JsonNode runningStatus() {
+        Path file = data.resolve(MeshNode.STATUS_FILE);
+        try {
+            if (!Files.exists(file)) {
+                return null;
+            }
+            JsonNode n = MetaJson.MAPPER.readTree(Files.readString(file));
+            long pid = n.path("pid").asLong(-1);
+            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            return alive ? n : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void print(Ndjson out, boolean table, String node, boolean connected, long received, long sent,
+                              long behind) {
+        if (table) {
+            System.out.printf("%-32s %-12s %10d %10d %8d%n", node, connected ? "connected" : "disconnected",
+                received, sent, behind);
+            return;
+        }
+        ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        n.put("node", node);
+        n.put("connected", connected);
+        n.put("received", received);
+        n.put("sent", sent);
+        n.put("behind", behind);
+        out.print(n);
+    }
+}
