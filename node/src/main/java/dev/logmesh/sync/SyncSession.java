@@ -3,12 +3,14 @@ package dev.logmesh.sync;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.log.Log;
 import dev.logmesh.log.Order;
 import dev.logmesh.log.PeerCursor;
 import dev.logmesh.protocol.Message;
+import dev.logmesh.protocol.MessageCodec;
 import dev.logmesh.protocol.ProtocolError;
 import dev.logmesh.protocol.WireMeta;
 import dev.logmesh.time.Loop;
@@ -352,6 +354,12 @@ public final class SyncSession implements Connection.Handler {
         return null;
     }
 
+    /** Spec "missed-auth": a message before the handshake finished; the options carry the message as JSON. */
+    private static ProtocolError missedAuth(Message m) {
+        return ProtocolError.of(ProtocolError.Type.MISSED_AUTH, TextNode.valueOf(MessageCodec.encode(m)),
+            m.type() + " before the handshake");
+    }
+
     private static ProtocolError wrongProtocol(int used) {
         ObjectNode o = MeshAuth.newObject();
         o.put("supported", Message.PROTOCOL);
@@ -445,7 +453,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onSync(Message.Sync s) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "sync before connect"));
+            fail(missedAuth(s));
             return;
         }
         List<Entry> entries = new ArrayList<>(s.entries().size());
@@ -483,7 +491,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onSynced(Message.Synced s) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "synced before connect"));
+            fail(missedAuth(s));
             return;
         }
         if (inFlight > 0) {
@@ -496,7 +504,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onPing(Message.Ping p) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ping before connect"));
+            fail(missedAuth(p));
             return;
         }
         long now = loop.now();
@@ -514,7 +522,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onPong(Message.Pong p) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "pong before connect"));
+            fail(missedAuth(p));
             return;
         }
         pingSentAt = -1;
