@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
  *       {@link #pushed} (not {@code lastAdded}: entries still waiting for a window slot are not yet sent).</li>
  *   <li><b>Time.</b> The dialer computes Logux's time fix from the {@code connected} times; ids are never
- *       rewritten, only {@code meta.time} is shifted.</li>
+ *       rewritten, only {@code meta.time} is shifted. Handshake times ({@code connected [start, end]}, the
+ *       moment {@code connect} went out) come from the log's wall clock ({@link Log#now}), the clock that
+ *       stamps {@code meta.time}; timers (ping, timeouts) run on the loop's clock. A node's two clocks are
+ *       the same in production; a test gives one node a skewed wall clock to check the time fix.</li>
  * </ul>
  */
 public final class SyncSession implements Connection.Handler {
@@ -206,7 +209,7 @@ public final class SyncSession implements Connection.Handler {
                 myNonce);
         }
         syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
-        connectSentAt = loop.now();
+        connectSentAt = log.now();
         send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
     }
 
@@ -224,7 +227,7 @@ public final class SyncSession implements Connection.Handler {
     }
 
     private void onConnect(Message.Connect c) {
-        long start = loop.now();
+        long start = log.now();
         if (role != Role.LISTENER || state != State.OPENING) {
             fail(ProtocolError.wrongFormat("connect", "unexpected connect"));
             return;
@@ -260,7 +263,7 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         sendHeaders();
-        baseTime = loop.now();
+        baseTime = log.now();
         timeFix = 0;
         pushed = Math.min(c.synced(), log.lastAdded());
         ObjectNode reply = MeshAuth.newObject();
@@ -330,7 +333,7 @@ public final class SyncSession implements Connection.Handler {
                 c.nodeId() + " did not prove it has the mesh key"));
             return;
         }
-        long now = loop.now();
+        long now = log.now();
         long authTime = c.end() - c.start();
         long roundTrip = now - connectSentAt - authTime;
         timeFix = (long) Math.floor(connectSentAt - c.start() + roundTrip / 2.0);
