@@ -40,6 +40,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile boolean open;
     private volatile boolean startedOpen;
     private volatile String closeReason;
+    /** A close that reached the loop before {@link #start}; touched on the loop only. */
+    private String closeBeforeStart;
 
     NettyConnection(Loop loop, int maxFrameBytes, long maxPendingBytes) {
         this.loop = loop;
@@ -52,6 +54,13 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     @Override
     public void start(Handler h) {
         this.handler = h;
+        if (closeBeforeStart != null) {
+            // the link failed before anyone listened (e.g. a refused dial): onClose is still owed
+            String reason = closeBeforeStart;
+            closeBeforeStart = null;
+            loop.execute(() -> h.onClose(reason));
+            return;
+        }
         if (open) {
             deliverOpen();
         }
@@ -133,11 +142,28 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     private void deliverClose(String reason) {
         if (closeDelivered.compareAndSet(false, true)) {
+            loop.execute(() -> {
+                Handler h = handler;
+                if (h != null) {
+                    h.onClose(reason);
+                } else {
+                    closeBeforeStart = reason;
+                }
+            });
+        }
+    }
+
+    /**
+     * Runs an event on the loop, reading {@link #handler} there: a listener's handler is set by a loop task
+     * posted before any frame's (the acceptor's), so reading it on the Netty thread could see null.
+     */
+    private void deliver(java.util.function.Consumer<Handler> event) {
+        loop.execute(() -> {
             Handler h = handler;
             if (h != null) {
-                loop.execute(() -> h.onClose(reason));
+                event.accept(h);
             }
-        }
+        });
     }
 
     @Override
@@ -145,21 +171,20 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (closed.get()) {
             return;
         }
-        Handler h = handler;
         if (frame instanceof TextWebSocketFrame text) {
             String s = text.text();
             Message m;
             try {
                 m = MessageCodec.decode(s);
             } catch (ProtocolError e) {
-                loop.execute(() -> h.onBadInput(e));
+                deliver(h -> h.onBadInput(e));
                 return;
             }
-            loop.execute(() -> h.onMessage(m));
+            deliver(h -> h.onMessage(m));
         } else if (frame instanceof BinaryWebSocketFrame) {
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
                 "binary frames are not part of protocol 5: send JSON in text frames");
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
         } else if (frame instanceof CloseWebSocketFrame) {
             ctx.close();
         }
@@ -167,13 +192,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Handler h = handler;
-        if (h != null && (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
+        if ((cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
             || cause instanceof CorruptedFrameException)) {
             String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
                 ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
             ProtocolError e = ProtocolError.wrongFormat(what, what);
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
             return;
         }
         closeWith("connection error: " + cause);
