@@ -8,6 +8,7 @@ import dev.logmesh.time.Loop;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -192,16 +193,44 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if ((cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
-            || cause instanceof CorruptedFrameException)) {
-            String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
-                ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
-            ProtocolError e = ProtocolError.wrongFormat(what, what);
-            deliver(h -> h.onBadInput(e));
+        if (badFrame(cause)) {
             return;
         }
         closeWith("connection error: " + cause);
         ctx.close();
+    }
+
+    /**
+     * A handler to put just before Netty's WebSocket protocol handler: that handler closes the channel at once
+     * on any exception, so a frame over the limit or a broken frame would never get its {@code wrong-format}
+     * answer. This one takes those exceptions first and hands them to the session, which answers and closes
+     * (the frame decoder discards the rest of the input meanwhile).
+     */
+    ChannelInboundHandlerAdapter frameErrors() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (!badFrame(cause)) {
+                    ctx.fireExceptionCaught(cause);
+                }
+            }
+        };
+    }
+
+    /** Reports a frame-level error as bad input. @return false if {@code cause} is not one */
+    private boolean badFrame(Throwable cause) {
+        if (!(cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
+            || cause instanceof CorruptedFrameException)) {
+            return false;
+        }
+        if (closed.get()) {
+            return true;
+        }
+        String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
+            ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
+        ProtocolError e = ProtocolError.wrongFormat(what, what);
+        deliver(h -> h.onBadInput(e));
+        return true;
     }
 
     @Override
