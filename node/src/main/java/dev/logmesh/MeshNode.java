@@ -453,6 +453,11 @@ public final class MeshNode implements AutoCloseable {
         return loop;
     }
 
+    /** The node's sessions (for tests); use it on {@link #loop()} only. */
+    SessionHub hub() {
+        return hub;
+    }
+
     /**
      * Closes sessions, stops listening and dialing, closes the log's store and stops the loop thread.
      * Idempotent; waits up to a few seconds.

@@ -108,6 +108,14 @@ public final class Log {
         return clock.node();
     }
 
+    /**
+     * This node's wall clock in ms (the {@code wall} given at construction): the clock behind new ids and
+     * their {@code meta.time}, and so the clock a sync session's time fix must measure.
+     */
+    public long now() {
+        return wall.getAsLong();
+    }
+
     /** The store behind this log. */
     public Store store() {
         return store;

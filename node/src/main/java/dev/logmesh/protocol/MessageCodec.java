@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -27,9 +28,11 @@ public final class MessageCodec {
     /** Nesting depth allowed in a frame; deeper JSON is refused as wrong-format. */
     static final int MAX_NESTING = 64;
 
+    // A frame is exactly one JSON value (JSON.parse refuses "[...]x"), hence FAIL_ON_TRAILING_TOKENS.
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
-        .build());
+        .build())
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private MessageCodec() {
     }

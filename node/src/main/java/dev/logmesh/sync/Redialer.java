@@ -155,12 +155,16 @@ public final class Redialer implements SyncSession.Events {
         schedule(nextDelay());
     }
 
-    /** The next retry delay, as Logux's Reconnect computes it. */
+    /**
+     * The next retry delay, as Logux's Reconnect computes it: {@code base = MIN_DELAY × 2^attempts}, where
+     * {@code attempts} counts dials since the last successful handshake (0 right after losing a live link,
+     * so 1–1.5 s; then 2–3 s, 4–5 s, 5 s), plus up to 50 % jitter, or minus up to 10 % one time in ten.
+     */
     long nextDelay() {
         if (attempts >= GONE_AFTER) {
             return GONE_DELAY_MILLIS;
         }
-        double base = MIN_DELAY_MILLIS * Math.pow(2, Math.max(0, attempts - 1));
+        double base = MIN_DELAY_MILLIS * Math.pow(2, attempts);
         double r = random.nextDouble();
         double dev = r * 0.5 * base;
         if ((int) Math.floor(r * 10) == 1) {

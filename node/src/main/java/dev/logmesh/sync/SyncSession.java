@@ -3,12 +3,14 @@ package dev.logmesh.sync;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.log.Log;
 import dev.logmesh.log.Order;
 import dev.logmesh.log.PeerCursor;
 import dev.logmesh.protocol.Message;
+import dev.logmesh.protocol.MessageCodec;
 import dev.logmesh.protocol.ProtocolError;
 import dev.logmesh.protocol.WireMeta;
 import dev.logmesh.time.Loop;
@@ -40,7 +42,10 @@ import org.slf4j.LoggerFactory;
  *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
  *       {@link #pushed} (not {@code lastAdded}: entries still waiting for a window slot are not yet sent).</li>
  *   <li><b>Time.</b> The dialer computes Logux's time fix from the {@code connected} times; ids are never
- *       rewritten, only {@code meta.time} is shifted.</li>
+ *       rewritten, only {@code meta.time} is shifted. Handshake times ({@code connected [start, end]}, the
+ *       moment {@code connect} went out) come from the log's wall clock ({@link Log#now}), the clock that
+ *       stamps {@code meta.time}; timers (ping, timeouts) run on the loop's clock. A node's two clocks are
+ *       the same in production; a test gives one node a skewed wall clock to check the time fix.</li>
  * </ul>
  */
 public final class SyncSession implements Connection.Handler {
@@ -236,7 +241,7 @@ public final class SyncSession implements Connection.Handler {
                 myNonce);
         }
         syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
-        connectSentAt = loop.now();
+        connectSentAt = log.now();
         send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
     }
 
@@ -271,7 +276,7 @@ public final class SyncSession implements Connection.Handler {
     }
 
     private void onConnect(Message.Connect c) {
-        long start = loop.now();
+        long start = log.now();
         if (role != Role.LISTENER || state != State.OPENING) {
             fail(ProtocolError.wrongFormat("connect", "unexpected connect"));
             return;
@@ -308,7 +313,7 @@ public final class SyncSession implements Connection.Handler {
         }
         readCapabilities(ext);
         sendHeaders();
-        baseTime = loop.now();
+        baseTime = log.now();
         timeFix = 0;
         pushed = Math.min(c.synced(), log.lastAdded());
         ObjectNode reply = MeshAuth.newObject();
@@ -379,7 +384,7 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         readCapabilities(ext);
-        long now = loop.now();
+        long now = log.now();
         long authTime = c.end() - c.start();
         long roundTrip = now - connectSentAt - authTime;
         timeFix = (long) Math.floor(connectSentAt - c.start() + roundTrip / 2.0);
@@ -401,6 +406,12 @@ public final class SyncSession implements Connection.Handler {
                 "peer subprotocol " + peerSubprotocol + " < " + config.minSubprotocol());
         }
         return null;
+    }
+
+    /** Spec "missed-auth": a message before the handshake finished; the options carry the message as JSON. */
+    private static ProtocolError missedAuth(Message m) {
+        return ProtocolError.of(ProtocolError.Type.MISSED_AUTH, TextNode.valueOf(MessageCodec.encode(m)),
+            m.type() + " before the handshake");
     }
 
     private static ProtocolError wrongProtocol(int used) {
@@ -537,7 +548,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onSync(Message.Sync s) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "sync before connect"));
+            fail(missedAuth(s));
             return;
         }
         List<Entry> entries = new ArrayList<>(s.entries().size());
@@ -650,7 +661,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onSynced(Message.Synced s) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "synced before connect"));
+            fail(missedAuth(s));
             return;
         }
         if (inFlight > 0) {
@@ -663,7 +674,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onPing(Message.Ping p) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ping before connect"));
+            fail(missedAuth(p));
             return;
         }
         long now = loop.now();
@@ -683,7 +694,7 @@ public final class SyncSession implements Connection.Handler {
 
     private void onPong(Message.Pong p) {
         if (state != State.CONNECTED) {
-            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "pong before connect"));
+            fail(missedAuth(p));
             return;
         }
         pingSentAt = -1;

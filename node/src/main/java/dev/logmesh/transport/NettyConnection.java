@@ -8,6 +8,7 @@ import dev.logmesh.time.Loop;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -40,6 +41,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile boolean open;
     private volatile boolean startedOpen;
     private volatile String closeReason;
+    /** A close that reached the loop before {@link #start}; touched on the loop only. */
+    private String closeBeforeStart;
 
     NettyConnection(Loop loop, int maxFrameBytes, long maxPendingBytes) {
         this.loop = loop;
@@ -52,6 +55,13 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     @Override
     public void start(Handler h) {
         this.handler = h;
+        if (closeBeforeStart != null) {
+            // the link failed before anyone listened (e.g. a refused dial): onClose is still owed
+            String reason = closeBeforeStart;
+            closeBeforeStart = null;
+            loop.execute(() -> h.onClose(reason));
+            return;
+        }
         if (open) {
             deliverOpen();
         }
@@ -133,11 +143,28 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     private void deliverClose(String reason) {
         if (closeDelivered.compareAndSet(false, true)) {
+            loop.execute(() -> {
+                Handler h = handler;
+                if (h != null) {
+                    h.onClose(reason);
+                } else {
+                    closeBeforeStart = reason;
+                }
+            });
+        }
+    }
+
+    /**
+     * Runs an event on the loop, reading {@link #handler} there: a listener's handler is set by a loop task
+     * posted before any frame's (the acceptor's), so reading it on the Netty thread could see null.
+     */
+    private void deliver(java.util.function.Consumer<Handler> event) {
+        loop.execute(() -> {
             Handler h = handler;
             if (h != null) {
-                loop.execute(() -> h.onClose(reason));
+                event.accept(h);
             }
-        }
+        });
     }
 
     @Override
@@ -145,21 +172,20 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (closed.get()) {
             return;
         }
-        Handler h = handler;
         if (frame instanceof TextWebSocketFrame text) {
             String s = text.text();
             Message m;
             try {
                 m = MessageCodec.decode(s);
             } catch (ProtocolError e) {
-                loop.execute(() -> h.onBadInput(e));
+                deliver(h -> h.onBadInput(e));
                 return;
             }
-            loop.execute(() -> h.onMessage(m));
+            deliver(h -> h.onMessage(m));
         } else if (frame instanceof BinaryWebSocketFrame) {
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
                 "binary frames are not part of protocol 5: send JSON in text frames");
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
         } else if (frame instanceof CloseWebSocketFrame) {
             ctx.close();
         }
@@ -167,17 +193,44 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Handler h = handler;
-        if (h != null && (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
-            || cause instanceof CorruptedFrameException)) {
-            String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
-                ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
-            ProtocolError e = ProtocolError.wrongFormat(what, what);
-            loop.execute(() -> h.onBadInput(e));
+        if (badFrame(cause)) {
             return;
         }
         closeWith("connection error: " + cause);
         ctx.close();
+    }
+
+    /**
+     * A handler to put just before Netty's WebSocket protocol handler: that handler closes the channel at once
+     * on any exception, so a frame over the limit or a broken frame would never get its {@code wrong-format}
+     * answer. This one takes those exceptions first and hands them to the session, which answers and closes
+     * (the frame decoder discards the rest of the input meanwhile).
+     */
+    ChannelInboundHandlerAdapter frameErrors() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (!badFrame(cause)) {
+                    ctx.fireExceptionCaught(cause);
+                }
+            }
+        };
+    }
+
+    /** Reports a frame-level error as bad input. @return false if {@code cause} is not one */
+    private boolean badFrame(Throwable cause) {
+        if (!(cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
+            || cause instanceof CorruptedFrameException)) {
+            return false;
+        }
+        if (closed.get()) {
+            return true;
+        }
+        String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
+            ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
+        ProtocolError e = ProtocolError.wrongFormat(what, what);
+        deliver(h -> h.onBadInput(e));
+        return true;
     }
 
     @Override

@@ -97,6 +97,7 @@ public final class WsTransport implements AutoCloseable {
                     NettyConnection conn = new NettyConnection(loop, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
+                    p.addLast(conn.frameErrors());
                     p.addLast(new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                         .websocketPath("/")
                         .checkStartsWith(true)
@@ -159,6 +160,7 @@ public final class WsTransport implements AutoCloseable {
                     }
                     p.addLast(new HttpClientCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
+                    p.addLast(conn.frameErrors());
                     p.addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
                         .webSocketUri(url)
                         .maxFramePayloadLength(maxFrameBytes)

@@ -58,6 +58,25 @@ public final class LocalPair {
         right.sent.clear();
     }
 
+    /**
+     * Cuts the link: both ends close at once, without flushing anything in flight (a dropped network, not
+     * a clean close by either side).
+     */
+    public void cut(String reason) {
+        for (End e : List.of(left, right)) {
+            if (!e.closed) {
+                e.closed = true;
+                e.closeReason = reason;
+                loop.execute(() -> e.deliverClose(reason));
+            }
+        }
+    }
+
+    /** A dial that fails: an end whose session gets {@code onClose} right after it starts. */
+    public static End refused(Loop loop, String reason) {
+        return new LocalPair(loop).left().refuse(reason);
+    }
+
     /** Sets the one-way latency for messages sent from now on. */
     public void latency(long millis) {
         latency = millis;
@@ -72,6 +91,8 @@ public final class LocalPair {
         private boolean closed;
         private boolean started;
         private boolean silent;
+        private boolean closeDelivered;
+        private String closeReason = "closed";
 
         End(String name) {
             this.name = name;
@@ -84,6 +105,10 @@ public final class LocalPair {
             loop.execute(() -> {
                 if (!closed) {
                     h.onOpen();
+                } else if (!closeDelivered) {
+                    // closed before anyone listened (a refused dial): the Connection contract still owes onClose
+                    closeDelivered = true;
+                    h.onClose(closeReason);
                 }
             });
         }
@@ -125,10 +150,9 @@ public final class LocalPair {
                 return;
             }
             closed = true;
+            closeReason = reason;
             loop.schedule(latency, () -> {
-                if (handler != null) {
-                    handler.onClose(reason);
-                }
+                deliverClose(reason);
                 other.remoteClosed(reason);
             });
         }
@@ -138,9 +162,25 @@ public final class LocalPair {
                 return;
             }
             closed = true;
-            if (handler != null) {
-                handler.onClose("peer closed: " + reason);
+            closeReason = "peer closed: " + reason;
+            deliverClose(closeReason);
+        }
+
+        private void deliverClose(String reason) {
+            if (handler != null && !closeDelivered) {
+                closeDelivered = true;
+                handler.onClose(reason);
             }
+        }
+
+        /**
+         * Makes this end a dial that fails: once started it reports {@code onClose} and never opens (a
+         * refused TCP connection). Call before the session starts.
+         */
+        public End refuse(String reason) {
+            closed = true;
+            closeReason = reason;
+            return this;
         }
 
         /** Drops everything this end sends from now on, without closing (a peer that went silent). */

@@ -1,0 +1,198 @@
+package dev.logmesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.sync.SyncSession;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real WebSockets on 127.0.0.1 (ephemeral ports): two {@link MeshNode}s sync both ways, a restarted node
+ * reconnects and nothing already delivered is sent again; frames a node cannot take (over the size limit,
+ * binary) get {@code wrong-format} and a closed link while the node keeps serving. The raw peer is the JDK's
+ * {@link java.net.http.WebSocket}.
+ */
+@Tag("slow")
+class WsSyncTest {
+    static final Duration WAIT = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+
+    final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    MeshNode start(NodeConfig.Builder b) throws Exception {
+        MeshNode n = MeshNode.start(b.host("127.0.0.1").mdns(false).ping(500, 2_000).build());
+        toClose.add(n);
+        return n;
+    }
+
+    /** Runs on the node's loop and waits for the answer. */
+    static <T> T onLoop(MeshNode node, Supplier<T> task) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        node.loop().execute(() -> f.complete(task.get()));
+        return f.get(5, TimeUnit.SECONDS);
+    }
+
+    static long sentTo(MeshNode node, String peer) throws Exception {
+        return onLoop(node, () -> {
+            SyncSession s = node.hub().session(peer);
+            return s == null ? -1L : s.sentEntries();
+        });
+    }
+
+    static List<String> types(MeshNode node) throws Exception {
+        return node.entries().get(5, TimeUnit.SECONDS).stream().map(e -> e.action().type()).toList();
+    }
+
+    @Test
+    void twoNodesSyncAndARestartedNodeGetsOnlyWhatItLacks() throws Exception {
+        MeshNode b = start(NodeConfig.builder().name("b").memory());
+        Map<ActionId, AtomicInteger> addsAtB = new ConcurrentHashMap<>();
+        b.subscribe(e -> true, e -> addsAtB.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet());
+        NodeConfig.Builder aConfig = NodeConfig.builder().name("a").dataDir(dir.resolve("a")).peer(b.url());
+        MeshNode a = start(aConfig);
+        String aId = a.nodeId();
+
+        a.add(Action.ofType("a/1")).get(5, TimeUnit.SECONDS);
+        b.add(Action.ofType("b/1")).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> types(a).size() == 2 && types(b).size() == 2);
+        assertEquals(1, sentTo(a, b.nodeId()));
+        assertEquals(1, sentTo(b, aId));
+
+        // a goes away; b writes meanwhile; a comes back on the same data dir and writes too
+        a.close();
+        toClose.remove(a);
+        await().atMost(WAIT).until(() -> onLoop(b, () -> b.hub().connectedPeers().isEmpty()));
+        b.add(Action.ofType("b/2")).get(5, TimeUnit.SECONDS);
+        MeshNode a2 = start(aConfig);
+        assertEquals(aId, a2.nodeId(), "same node id after a restart");
+        a2.add(Action.ofType("a/2")).get(5, TimeUnit.SECONDS);
+
+        await().atMost(WAIT).until(() -> types(a2).size() == 4 && types(b).size() == 4);
+        assertEquals(types(a2), types(b), "same entries, same order");
+        await().atMost(WAIT).until(() -> sentTo(b, aId) >= 1 && sentTo(a2, b.nodeId()) >= 1);
+        assertEquals(1, sentTo(b, aId), "b sent only b/2 again");
+        assertEquals(1, sentTo(a2, b.nodeId()), "a sent only a/2 again");
+        addsAtB.forEach((id, n) -> assertEquals(1, n.get(), id + " applied once at b"));
+        assertEquals(4, addsAtB.size());
+    }
+
+    /** A raw WebSocket peer that records what it receives. */
+    static final class RawPeer implements WebSocket.Listener {
+        final List<String> received = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+        WebSocket ws;
+
+        static RawPeer connect(URI url) throws Exception {
+            RawPeer p = new RawPeer();
+            p.ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(url, p).get(5, TimeUnit.SECONDS);
+            return p;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                received.add(partial.toString());
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(-1);
+        }
+    }
+
+    void assertStillServes(MeshNode node) throws Exception {
+        RawPeer client = RawPeer.connect(node.url());
+        client.ws.sendText("[\"connect\",5,\"client:1\",0]", true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> !client.received.isEmpty());
+        assertTrue(client.received.get(0).startsWith("[\"connected\",5,\"" + node.nodeId() + "\","),
+            client.received.toString());
+        client.ws.sendText("[\"sync\",1,{\"type\":\"c/1\"},{\"id\":0,\"time\":0}]", true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.received.contains("[\"synced\",1]"));
+        assertTrue(types(node).contains("c/1"));
+        client.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void oversizedFrameGetsWrongFormatAndTheNodeKeepsRunning() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer peer = RawPeer.connect(node.url());
+        peer.ws.sendText("[\"connect\",5,\"" + "x".repeat(5000) + "\",0]", true);
+        peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(List.of("[\"error\",\"wrong-format\",\"frame over the limit of 4096 bytes\"]"), peer.received);
+        assertEquals(0L, (long) node.entries().get().size());
+        assertStillServes(node);
+    }
+
+    @Test
+    void binaryFrameGetsWrongFormat() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory());
+        RawPeer peer = RawPeer.connect(node.url());
+        peer.ws.sendBinary(ByteBuffer.wrap("[\"connect\",5,\"x\",0]".getBytes()), true);
+        peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(List.of("[\"error\",\"wrong-format\",\"binary frame\"]"), peer.received);
+        assertStillServes(node);
+    }
+
+    @Test
+    void badJsonOverTheWireGetsWrongFormat() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory());
+        RawPeer peer = RawPeer.connect(node.url());
+        peer.ws.sendText("{oops", true);
+        peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(List.of("[\"error\",\"wrong-format\",\"{oops\"]"), peer.received);
+        assertStillServes(node);
+    }
+
+    @Test
+    void dialerOfADeadPortKeepsRedialingAndConnectsWhenThePeerAppears() throws Exception {
+        // a port nothing listens on: the dial fails fast, and the redialer must keep trying
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        MeshNode a = start(NodeConfig.builder().name("a").memory().peer(URI.create("ws://127.0.0.1:" + port)));
+        a.add(Action.ofType("a/1")).get(5, TimeUnit.SECONDS);
+        MeshNode b = start(NodeConfig.builder().name("b").memory().port(port));
+        await().atMost(WAIT).until(() -> types(b).contains("a/1"));
+    }
+}
