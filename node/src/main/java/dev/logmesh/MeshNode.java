@@ -22,8 +22,8 @@ import dev.logmesh.sync.SessionHub;
 import dev.logmesh.sync.SyncSession;
 import dev.logmesh.time.Loop;
 import dev.logmesh.time.SystemLoop;
+import dev.logmesh.transport.Transport;
 import dev.logmesh.transport.WsTransport;
-import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -87,10 +88,11 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private final NodeConfig config;
-    private final SystemLoop loop;
+    private final Loop loop;
+    private final boolean ownsLoop;
     private final Log log;
     private final SessionHub hub;
-    private final WsTransport transport;
+    private final Transport transport;
     private final List<Redialer> dialers = new ArrayList<>();
     /** Dialers of peers found by discovery, by node id; owned by the loop. */
     private final Map<String, Redialer> discovered = new java.util.HashMap<>();
@@ -100,9 +102,11 @@ public final class MeshNode implements AutoCloseable {
     private volatile URI url;
     private volatile boolean closed;
 
-    private MeshNode(NodeConfig config, SystemLoop loop, Log log, SslContext serverTls, SslContext clientTls) {
+    private MeshNode(NodeConfig config, Loop loop, boolean ownsLoop, Log log,
+                     java.util.function.Function<Loop, Transport> transports) {
         this.config = config;
         this.loop = loop;
+        this.ownsLoop = ownsLoop;
         this.log = log;
         SessionConfig sc = SessionConfig.defaults(config.mesh())
             .withSubprotocol(config.subprotocol(), config.minSubprotocol())
@@ -112,7 +116,7 @@ public final class MeshNode implements AutoCloseable {
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
         }
         this.hub = new SessionHub(log, loop, sc);
-        this.transport = new WsTransport(loop, config.maxFrameBytes(), serverTls, clientTls, log.nodeId());
+        this.transport = transports.apply(loop);
         hub.addListener(new SessionHub.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
@@ -147,6 +151,18 @@ public final class MeshNode implements AutoCloseable {
 
     /** Starts a node and registers listeners before anything happens (so no event is missed). */
     public static MeshNode start(NodeConfig config, List<Listener> initial) throws IOException {
+        return start(config, initial, null, null);
+    }
+
+    /**
+     * Starts a node on a given loop and transport: for tests (the test kit's in-memory network and manual
+     * loop) and for other transports. A node does not close a loop it was given.
+     *
+     * @param loop       the loop to run on, or null for a loop thread of its own
+     * @param transports makes the transport for the node's loop, or null for WebSocket
+     */
+    public static MeshNode start(NodeConfig config, List<Listener> initial, Loop loop,
+                                 java.util.function.Function<Loop, Transport> transports) throws IOException {
         Store store;
         if (config.dataDir() != null) {
             Files.createDirectories(config.dataDir());
@@ -154,10 +170,14 @@ public final class MeshNode implements AutoCloseable {
         } else {
             store = new MemoryStore();
         }
-        SystemLoop loop = null;
+        boolean ownsLoop = loop == null;
+        Loop nodeLoop = loop;
         try {
-            Log log = Log.open(store, config.name(), System::currentTimeMillis, config.maxDriftMillis());
-            loop = new SystemLoop("logmesh-" + log.nodeId());
+            LongSupplier wall = nodeLoop != null ? nodeLoop::now : System::currentTimeMillis;
+            Log log = Log.open(store, config.name(), wall, config.maxDriftMillis());
+            if (ownsLoop) {
+                nodeLoop = new SystemLoop("logmesh-" + log.nodeId());
+            }
             if (config.keepReason() != null) {
                 String keep = config.keepReason();
                 log.onPreAdd((action, meta) -> {
@@ -169,7 +189,9 @@ public final class MeshNode implements AutoCloseable {
                     return meta.withReasons(rs);
                 });
             }
-            MeshNode node = new MeshNode(config, loop, log, null, null);
+            java.util.function.Function<Loop, Transport> make = transports != null ? transports
+                : l -> new WsTransport(l, config.maxFrameBytes(), null, null, log.nodeId());
+            MeshNode node = new MeshNode(config, nodeLoop, ownsLoop, log, make);
             node.listeners.addAll(initial);
             try {
                 node.begin();
@@ -179,8 +201,8 @@ public final class MeshNode implements AutoCloseable {
             }
             return node;
         } catch (IOException | RuntimeException e) {
-            if (loop != null) {
-                loop.close();
+            if (ownsLoop && nodeLoop instanceof SystemLoop sl) {
+                sl.close();
             }
             store.close(); // idempotent: node.close() may have closed it
             throw e;
@@ -189,21 +211,15 @@ public final class MeshNode implements AutoCloseable {
 
     private void begin() throws IOException {
         if (config.host() != null) {
-            InetSocketAddress bound;
             try {
-                bound = transport.listen(config.host(), config.port(), conn ->
+                url = transport.listen(config.host(), config.port(), conn ->
                     hub.open(conn, SyncSession.Role.LISTENER, null, null));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while binding", e);
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 transport.close();
-                throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+                throw e;
             }
-            String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
-            url = URI.create("ws://" + host + ":" + bound.getPort());
         }
-        call(() -> {
+        runOnLoop(() -> {
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
                     this::fireError);
@@ -214,8 +230,7 @@ public final class MeshNode implements AutoCloseable {
             if (config.dataDir() != null) {
                 loop.schedule(0, this::writeStatus);
             }
-            return null;
-        }).join();
+        });
         if (config.mdns()) {
             if (url == null) {
                 throw new IOException("mDNS announces the listening port: a node without one cannot use mDNS");
@@ -316,6 +331,32 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         LOG.warn(message);
         listeners.forEach(l -> l.error(message));
+    }
+
+    /** Runs a task on the loop and waits for it (inline when already on the loop, e.g. a manual loop). */
+    private void runOnLoop(Runnable task) {
+        if (loop.inLoop()) {
+            task.run();
+            return;
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                task.run();
+                f.complete(null);
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            f.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("the node loop did not run a task within 5 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private <T> CompletableFuture<T> call(Supplier<T> task) {
@@ -474,20 +515,16 @@ public final class MeshNode implements AutoCloseable {
             discoveryClose = new Thread(d::close, "logmesh-discovery-close");
             discoveryClose.start();
         }
-        CompletableFuture<Void> done = call(() -> {
+        runOnLoop(() -> {
             dialers.forEach(Redialer::stop);
             discovered.values().forEach(Redialer::stop);
             hub.close();
-            return null;
         });
         closed = true;
-        try {
-            done.get(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("closing sessions took too long: {}", e.toString());
-        }
         transport.close();
-        loop.close();
+        if (ownsLoop && loop instanceof SystemLoop sl) {
+            sl.close();
+        }
         log.close();
         if (config.dataDir() != null) {
             try {

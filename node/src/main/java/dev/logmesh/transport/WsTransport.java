@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>One Netty event loop group per transport (one node); Netty threads only frame and decode, every
  * {@link Connection.Handler} call runs on the node's {@link Loop}.
  */
-public final class WsTransport implements AutoCloseable {
+public final class WsTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(WsTransport.class);
 
     /** Default largest frame accepted: 1 MiB. */
@@ -80,9 +80,25 @@ public final class WsTransport implements AutoCloseable {
      * Listens for WebSocket links; each accepted link is handed to {@code acceptor} on the node's loop
      * (already open: its handler's {@code onOpen} follows {@code start}).
      *
-     * @return the bound address (with the real port when {@code port} is 0)
+     * @return {@code ws://host:port} with the real port when {@code port} is 0, and 127.0.0.1 for a wildcard
+     *     host
      */
-    public InetSocketAddress listen(String host, int port, Consumer<Connection> acceptor) throws InterruptedException {
+    @Override
+    public URI listen(String host, int port, Consumer<Connection> acceptor) throws java.io.IOException {
+        InetSocketAddress bound;
+        try {
+            bound = bind(host, port, acceptor);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.IOException("interrupted while binding", e);
+        } catch (RuntimeException e) {
+            throw new java.io.IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        String h = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
+        return URI.create((serverTls != null ? "wss://" : "ws://") + h + ":" + bound.getPort());
+    }
+
+    private InetSocketAddress bind(String host, int port, Consumer<Connection> acceptor) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
             .group(group)
             .channel(NioServerSocketChannel.class)
@@ -133,6 +149,7 @@ public final class WsTransport implements AutoCloseable {
      * Dials a {@code ws://} or {@code wss://} URL. The returned connection reports {@code onOpen} once the
      * WebSocket handshake completed, or {@code onClose} if it failed.
      */
+    @Override
     public Connection dial(URI url) {
         NettyConnection conn = new NettyConnection(loop, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
         boolean tls = "wss".equalsIgnoreCase(url.getScheme());
@@ -196,6 +213,9 @@ public final class WsTransport implements AutoCloseable {
     /** Stops listening, closes every link and releases the threads (waits up to 5 s). */
     @Override
     public void close() {
+        if (group.isShuttingDown()) {
+            return;
+        }
         if (serverChannel != null) {
             serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

@@ -1,0 +1,30 @@
+package dev.logmesh.transport;
+
+import dev.logmesh.sync.Connection;
+import java.io.IOException;
+import java.net.URI;
+import java.util.function.Consumer;
+
+/**
+ * How a node reaches peers: listens for links and dials URLs. {@link WsTransport} is the WebSocket one;
+ * the test kit has an in-memory one, so whole nodes run without sockets.
+ *
+ * <p>Connections it creates deliver their events on the node's loop (see {@link Connection}).
+ */
+public interface Transport extends AutoCloseable {
+
+    /**
+     * Starts listening; every accepted link is handed to {@code acceptor} on the node's loop.
+     *
+     * @return the URL peers can dial
+     * @throws IOException if the address cannot be used
+     */
+    URI listen(String host, int port, Consumer<Connection> acceptor) throws IOException;
+
+    /** Dials a URL; failures arrive as the connection's {@code onClose}. Never throws. */
+    Connection dial(URI url);
+
+    /** Stops listening, closes links and releases threads; idempotent. */
+    @Override
+    void close();
+}
