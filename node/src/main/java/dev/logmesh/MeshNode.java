@@ -189,8 +189,12 @@ public final class MeshNode implements AutoCloseable {
                     return meta.withReasons(rs);
                 });
             }
-            java.util.function.Function<Loop, Transport> make = transports != null ? transports
-                : l -> new WsTransport(l, config.maxFrameBytes(), null, null, log.nodeId());
+            java.util.function.Function<Loop, Transport> make = transports;
+            if (make == null) {
+                io.netty.handler.ssl.SslContext serverTls = tls(config, true);
+                io.netty.handler.ssl.SslContext clientTls = tls(config, false);
+                make = l -> new WsTransport(l, config.maxFrameBytes(), serverTls, clientTls, log.nodeId());
+            }
             MeshNode node = new MeshNode(config, nodeLoop, ownsLoop, log, make);
             node.listeners.addAll(initial);
             try {
@@ -206,6 +210,27 @@ public final class MeshNode implements AutoCloseable {
             }
             store.close(); // idempotent: node.close() may have closed it
             throw e;
+        }
+    }
+
+    /** The TLS settings of the listener (null without a certificate) or of the dialer. */
+    private static io.netty.handler.ssl.SslContext tls(NodeConfig config, boolean server) throws IOException {
+        try {
+            if (server) {
+                if (config.tlsCert() == null) {
+                    return null;
+                }
+                return io.netty.handler.ssl.SslContextBuilder
+                    .forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
+            }
+            io.netty.handler.ssl.SslContextBuilder b = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .endpointIdentificationAlgorithm("HTTPS");
+            if (config.tlsTrust() != null) {
+                b.trustManager(config.tlsTrust().toFile());
+            }
+            return b.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IOException("cannot use the TLS files: " + e.getMessage(), e);
         }
     }
 

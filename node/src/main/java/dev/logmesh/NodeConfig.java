@@ -43,6 +43,9 @@ public final class NodeConfig {
     private final long maxDriftMillis;
     private final boolean mdns;
     private final List<String> interfaces;
+    private final Path tlsCert;
+    private final Path tlsKey;
+    private final Path tlsTrust;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -62,6 +65,9 @@ public final class NodeConfig {
         this.maxDriftMillis = b.maxDriftMillis;
         this.mdns = b.mdns;
         this.interfaces = List.copyOf(b.interfaces);
+        this.tlsCert = b.tlsCert;
+        this.tlsKey = b.tlsKey;
+        this.tlsTrust = b.tlsTrust;
     }
 
     /** A builder with every default. */
@@ -154,6 +160,21 @@ public final class NodeConfig {
         return interfaces;
     }
 
+    /** PEM certificate chain for listening with TLS ({@code wss://}), or null for plain {@code ws://}. */
+    public Path tlsCert() {
+        return tlsCert;
+    }
+
+    /** PEM (PKCS#8) private key of {@link #tlsCert()}, or null. */
+    public Path tlsKey() {
+        return tlsKey;
+    }
+
+    /** PEM certificates trusted when dialing {@code wss://} peers, or null for the JDK's default trust. */
+    public Path tlsTrust() {
+        return tlsTrust;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -173,8 +194,24 @@ public final class NodeConfig {
         private long maxDriftMillis = HybridClock.DEFAULT_MAX_DRIFT_MS;
         private boolean mdns = true;
         private final List<String> interfaces = new ArrayList<>();
+        private Path tlsCert;
+        private Path tlsKey;
+        private Path tlsTrust;
 
         private Builder() {
+        }
+
+        /** Listens with TLS using this PEM certificate chain and PKCS#8 key. */
+        public Builder tls(Path cert, Path key) {
+            tlsCert = cert;
+            tlsKey = key;
+            return this;
+        }
+
+        /** Trusts these PEM certificates when dialing {@code wss://} peers (e.g. the mesh's own CA). */
+        public Builder tlsTrust(Path trust) {
+            tlsTrust = trust;
+            return this;
         }
 
         public Builder name(String value) {
@@ -305,6 +342,9 @@ public final class NodeConfig {
             }
             if (seenHorizon.isNegative()) {
                 throw new IllegalArgumentException("seen horizon must not be negative");
+            }
+            if ((tlsCert == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException("TLS needs both a certificate and a key");
             }
             for (URI p : peers) {
                 String s = p.getScheme();

@@ -91,6 +91,17 @@ final class NodeCommand implements Callable<Integer> {
         + "(repeatable). Default: every up, non-loopback IPv4 interface.")
     List<String> interfaces = new ArrayList<>();
 
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Listen with TLS (wss://): PEM certificate "
+        + "chain. Needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key for --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--tls-trust", paramLabel = "FILE", description = "PEM certificates to trust when dialing "
+        + "wss:// peers. Default: the JDK's trusted authorities.")
+    Path tlsTrust;
+
     @Override
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out);
@@ -106,7 +117,7 @@ final class NodeCommand implements Callable<Integer> {
         try {
             config = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
                 .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
-                .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).build();
+                .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust).build();
         } catch (IllegalArgumentException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
