@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -117,7 +118,15 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /**
+     * Lock files of the stores open in this JVM. Checked before the lock file is touched: POSIX drops all of a
+     * process's locks on a file when <em>any</em> descriptor of it is closed, so a failed second open in the
+     * same JVM must not open and close the lock file, or it would silently unlock the first store.
+     */
+    private static final Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+
     private final Path file;
+    private final Path lockPath;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Connection conn;
@@ -133,8 +142,9 @@ public final class SqliteStore implements Store {
     private String lastReasonsJson;
     private final Map<String, List<String>> parsedReasons = new HashMap<>();
 
-    private SqliteStore(Path file, FileChannel lockChannel, FileLock lock, Connection conn) {
+    private SqliteStore(Path file, Path lockPath, FileChannel lockChannel, FileLock lock, Connection conn) {
         this.file = file;
+        this.lockPath = lockPath;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.conn = conn;
@@ -168,7 +178,30 @@ public final class SqliteStore implements Store {
         } catch (IOException e) {
             throw new StoreException("cannot read " + path + ": " + e.getMessage(), e);
         }
-        Path lockPath = path.resolveSibling(path.getFileName() + ".lock");
+        Path lockPath = lockPath(path);
+        if (!OPEN_IN_THIS_JVM.add(lockPath)) {
+            throw new StoreException(path + " is in use by another logmesh process (this one: the store is already "
+                + "open in this JVM)");
+        }
+        try {
+            return open(path, lockPath, existed, options);
+        } catch (RuntimeException e) {
+            OPEN_IN_THIS_JVM.remove(lockPath);
+            throw e;
+        }
+    }
+
+    /** The lock file's path with symbolic links in the directory resolved, so two spellings share one key. */
+    private static Path lockPath(Path path) {
+        Path name = Path.of(path.getFileName() + ".lock");
+        try {
+            return path.getParent().toRealPath().resolve(name);
+        } catch (IOException e) {
+            throw new StoreException("cannot open " + path + ": its directory is not usable (" + e + ")", e);
+        }
+    }
+
+    private static SqliteStore open(Path path, Path lockPath, boolean existed, Options options) {
         FileChannel channel;
         FileLock lock;
         try {
@@ -195,7 +228,7 @@ public final class SqliteStore implements Store {
             // that doubled the cost of add. The store assigns its keys itself.
             config.setGetGeneratedKeys(false);
             conn = config.createConnection("jdbc:sqlite:" + path);
-            SqliteStore store = new SqliteStore(path, channel, lock, conn);
+            SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
             store.init(existed, options);
             return store;
         } catch (SQLException | RuntimeException e) {
@@ -825,6 +858,7 @@ public final class SqliteStore implements Store {
             // closing the channel releases the lock as well
         }
         closeQuietly(lockChannel);
+        OPEN_IN_THIS_JVM.remove(lockPath);
         if (failure != null) {
             throw new StoreException("closing " + file + " failed: " + failure.getMessage(), failure);
         }
