@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -80,30 +79,35 @@ class StoreModelProperties {
     record Reopen() implements Op {
     }
 
-    @Property(tries = 300, seed = "20261123", shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 200, seed = "20261123", shrinking = ShrinkingMode.BOUNDED)
     void sqliteStoreBehavesLikeTheModel(@ForAll("sequences") List<Op> ops) throws IOException {
         Path dir = Files.createTempDirectory("store-model");
         Path file = dir.resolve("log.db");
         Store model = new MemoryStore();
-        Store sqlite = SqliteStore.open(file, new SqliteStore.Options(SqliteStore.Durability.NORMAL, false));
+        // NORMAL: durability against power loss is not what this test is about, and fsyncs would dominate it.
+        SqliteStore.Options options = new SqliteStore.Options(SqliteStore.Durability.NORMAL, true);
+        Store sqlite = SqliteStore.open(file, options);
         try {
             int step = 0;
+            java.util.Set<ActionId> everInvolved = new java.util.TreeSet<>();
             for (Op op : ops) {
                 step++;
                 String where = "step " + step + ": " + op;
                 if (op instanceof Reopen) {
                     sqlite.close();
-                    sqlite = SqliteStore.open(file);
+                    sqlite = SqliteStore.open(file, options);
                 } else {
                     assertEquals(apply(model, op), apply(sqlite, op), where);
                 }
                 assertSame(model, sqlite, where);
+                everInvolved.addAll(involved(op));
                 for (ActionId id : involved(op)) {
                     assertEquals(model.seen(id), sqlite.seen(id), where + ", seen " + id);
                     assertEquals(model.has(id), sqlite.has(id), where + ", has " + id);
                 }
             }
-            for (ActionId id : allIds()) {
+            // at the end, every id the sequence touched: forgetSeen may have dropped ids of earlier steps
+            for (ActionId id : everInvolved) {
                 assertEquals(model.seen(id), sqlite.seen(id), "at the end, seen " + id);
             }
         } finally {
@@ -167,19 +171,6 @@ class StoreModelProperties {
             ids.add(r.id());
         }
         return ids;
-    }
-
-    private static List<ActionId> allIds() {
-        List<ActionId> all = new ArrayList<>();
-        for (long ms = 0; ms <= 30; ms++) {
-            for (String node : NODES) {
-                for (long seq = 0; seq <= 11; seq++) {
-                    all.add(new ActionId(ms, node, seq));
-                }
-            }
-        }
-        all.sort(Comparator.naturalOrder());
-        return all;
     }
 
     // ---- generators ---------------------------------------------------------------------------------------
