@@ -166,27 +166,13 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(Path file, Options options) {
         Objects.requireNonNull(options, "options");
         Path path = file.toAbsolutePath();
-        boolean existed = Files.exists(path);
-        try {
-            if (existed && Files.isDirectory(path)) {
-                throw new StoreException(path + " is a directory, not a logmesh store");
-            }
-            if (existed && Files.size(path) == 0) {
-                // An empty file is what SQLite would make of a new store, but an existing one may be a log that
-                // was truncated: never turn it silently into an empty log.
-                throw new StoreException(path + " is empty (0 bytes), not a logmesh store; "
-                    + "delete it to start a new log");
-            }
-        } catch (IOException e) {
-            throw new StoreException("cannot read " + path + ": " + e.getMessage(), e);
-        }
         Path lockPath = lockPath(path);
         if (!OPEN_IN_THIS_JVM.add(lockPath)) {
             throw new StoreException(path + " is in use by another logmesh process (this one: the store is already "
                 + "open in this JVM)");
         }
         try {
-            return open(path, lockPath, existed, options);
+            return open(path, lockPath, options);
         } catch (RuntimeException e) {
             OPEN_IN_THIS_JVM.remove(lockPath);
             throw e;
@@ -203,7 +189,7 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private static SqliteStore open(Path path, Path lockPath, boolean existed, Options options) {
+    private static SqliteStore open(Path path, Path lockPath, Options options) {
         FileChannel channel;
         FileLock lock;
         try {
@@ -225,6 +211,17 @@ public final class SqliteStore implements Store {
         }
         Connection conn = null;
         try {
+            // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
+            boolean existed = Files.exists(path);
+            if (existed && Files.isDirectory(path)) {
+                throw new StoreException(path + " is a directory, not a logmesh store");
+            }
+            if (existed && Files.size(path) == 0) {
+                // An empty file is what SQLite would make of a new store, but an existing one may be a log that
+                // was truncated: never turn it silently into an empty log.
+                throw new StoreException(path + " is empty (0 bytes), not a logmesh store; "
+                    + "delete it to start a new log");
+            }
             SQLiteConfig config = new SQLiteConfig();
             // sqlite-jdbc otherwise runs (and prepares anew) "SELECT last_insert_rowid()" after every INSERT;
             // that doubled the cost of add. The store assigns its keys itself.
@@ -233,7 +230,7 @@ public final class SqliteStore implements Store {
             SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
             store.init(existed, options);
             return store;
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             if (conn != null) {
                 try {
                     conn.close();
@@ -252,6 +249,9 @@ public final class SqliteStore implements Store {
             }
             if (e instanceof SQLException se) {
                 throw openFailure(path, se);
+            }
+            if (e instanceof IOException io) {
+                throw new StoreException("cannot read " + path + ": " + io.getMessage(), io);
             }
             throw (RuntimeException) e;
         }
