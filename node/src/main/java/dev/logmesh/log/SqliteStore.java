@@ -20,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -94,6 +95,9 @@ public final class SqliteStore implements Store {
 
     private static final ObjectMapper MAPPER = MetaJson.MAPPER;
 
+    /** Rows per multi-row INSERT, largest first; a batch is cut greedily into these (100 = 64 + 16 + 16 + 4). */
+    private static final int[] CHUNKS = {64, 16, 4, 1};
+
     /** How a committed transaction is synced to disk. */
     public enum Durability {
         /** {@code synchronous=FULL}: the WAL is fsynced at every commit; survives power loss. */
@@ -133,6 +137,7 @@ public final class SqliteStore implements Store {
     private final FileLock lock;
     private final Connection conn;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final Map<String, String> multiRowSql = new HashMap<>();
     private boolean closed;
 
     private long lastAdded;
@@ -466,10 +471,9 @@ public final class SqliteStore implements Store {
     public List<Meta> add(List<Entry> entries) {
         return write("add", () -> {
             List<Meta> result = new ArrayList<>(entries.size());
+            List<Entry> rows = new ArrayList<>(entries.size());
+            List<byte[]> nodes = new ArrayList<>(entries.size());
             PreparedStatement insSeen = ps("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES (?, ?, ?)");
-            PreparedStatement insEntry = ps("INSERT INTO entries "
-                + "(added, ms, node, seq, time, subprotocol, reasons, extra, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            PreparedStatement insReason = ps("INSERT INTO reasons (reason, added) VALUES (?, ?)");
             for (Entry e : entries) {
                 ActionId id = e.id();
                 byte[] node = NodeKey.encode(id.node());
@@ -487,28 +491,77 @@ public final class SqliteStore implements Store {
                     result.add(meta.withAdded(0));
                     continue;
                 }
-                meta = meta.withAdded(lastAdded + 1);
-                insEntry.setLong(1, meta.added());
-                insEntry.setLong(2, id.ms());
-                insEntry.setBytes(3, node);
-                insEntry.setLong(4, id.seq());
-                insEntry.setLong(5, meta.time());
-                insEntry.setInt(6, meta.subprotocol());
-                insEntry.setString(7, reasonsJson(meta.reasons()));
-                insEntry.setString(8, extraJson(meta.extra()));
-                insEntry.setString(9, e.action().toJson());
-                insEntry.executeUpdate();
-                for (String r : meta.reasons()) {
-                    insReason.setString(1, r);
-                    insReason.setLong(2, meta.added());
-                    insReason.executeUpdate();
-                }
-                lastAdded = meta.added();
-                size++;
+                meta = meta.withAdded(++lastAdded);
+                rows.add(e.withMeta(meta));
+                nodes.add(node);
                 result.add(meta);
             }
+            insertEntries(rows, nodes);
+            size += rows.size();
             return result;
         });
+    }
+
+    /**
+     * Inserts entries and their reasons with multi-row INSERTs: one statement per chunk instead of one per row
+     * halves the JDBC/JNI round trips of a batch, which were about half the cost of {@code add}.
+     */
+    private void insertEntries(List<Entry> rows, List<byte[]> nodes) throws SQLException {
+        int i = 0;
+        while (i < rows.size()) {
+            int n = chunk(rows.size() - i);
+            PreparedStatement ps = ps(multiRow("INSERT INTO entries (added, ms, node, seq, time, subprotocol, "
+                + "reasons, extra, action) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?)", n));
+            int p = 1;
+            for (int k = i; k < i + n; k++) {
+                Entry e = rows.get(k);
+                Meta meta = e.meta();
+                ps.setLong(p++, meta.added());
+                ps.setLong(p++, meta.id().ms());
+                ps.setBytes(p++, nodes.get(k));
+                ps.setLong(p++, meta.id().seq());
+                ps.setLong(p++, meta.time());
+                ps.setInt(p++, meta.subprotocol());
+                ps.setString(p++, reasonsJson(meta.reasons()));
+                ps.setString(p++, extraJson(meta.extra()));
+                ps.setString(p++, e.action().toJson());
+            }
+            ps.executeUpdate();
+            i += n;
+        }
+        List<String> reasons = new ArrayList<>();
+        List<Long> added = new ArrayList<>();
+        for (Entry e : rows) {
+            for (String r : e.meta().reasons()) {
+                reasons.add(r);
+                added.add(e.meta().added());
+            }
+        }
+        i = 0;
+        while (i < reasons.size()) {
+            int n = chunk(reasons.size() - i);
+            PreparedStatement ps = ps(multiRow("INSERT INTO reasons (reason, added) VALUES ", "(?, ?)", n));
+            int p = 1;
+            for (int k = i; k < i + n; k++) {
+                ps.setString(p++, reasons.get(k));
+                ps.setLong(p++, added.get(k));
+            }
+            ps.executeUpdate();
+            i += n;
+        }
+    }
+
+    private static int chunk(int remaining) {
+        for (int c : CHUNKS) {
+            if (remaining >= c) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("nothing to insert");
+    }
+
+    private String multiRow(String head, String row, int n) {
+        return multiRowSql.computeIfAbsent(head + n, k -> head + String.join(", ", Collections.nCopies(n, row)));
     }
 
     @Override
