@@ -116,6 +116,29 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void anotherProcessGetsAClearErrorWhileTheStoreIsOpen() throws Exception {
+        fill(4);
+        // A failed second open in this JVM must not drop the OS lock: POSIX releases all of a process's locks
+        // on a file when any descriptor of it is closed.
+        assertThrows(StoreException.class, () -> SqliteStore.open(file()));
+        String out = probe(file());
+        assertTrue(out.startsWith("FAILED ") && out.contains("is in use by another logmesh process"), out);
+        store.close();
+        store = null;
+        assertEquals("OPENED 4", probe(file()));
+    }
+
+    private static String probe(Path file) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+            LockProbe.class.getName(), file.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "probe process hung");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String[] lines = out.split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
     void closeIsIdempotentAndEndsUse() {
         fill(2);
         store.close();
