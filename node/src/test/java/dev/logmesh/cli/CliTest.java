@@ -1,0 +1,119 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.log.MetaJson;
+import dev.logmesh.log.SqliteStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code add} and {@code log} commands on a data directory, as a user runs them. */
+class CliTest {
+    record Run(int code, String out, String err) {
+    }
+
+    static synchronized Run run(String stdin, String... args) {
+        InputStream in = System.in;
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setIn(in);
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    static List<JsonNode> lines(String text) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (!line.isBlank()) {
+                out.add(MetaJson.MAPPER.readTree(line));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void addReportsBadLinesAndKeepsTheGoodOnes(@TempDir Path dir) throws Exception {
+        String input = String.join("\n",
+            "{\"type\":\"a\"}",
+            "not json",
+            "{\"text\":\"no type\"}",
+            "[{\"type\":\"b\"},{\"reasons\":[\"keep\"],\"custom\":1}]",
+            "[{\"type\":\"c\"},{\"added\":5}]",
+            "[{\"type\":\"d\"}]",
+            "42",
+            "");
+        Run add = run(input, "add", "--data", dir.toString());
+        assertEquals(1, add.code(), add.err());
+        assertTrue(add.err().contains("line 2: not JSON"), add.err());
+        assertTrue(add.err().contains("line 3: action has no \"type\""), add.err());
+        assertTrue(add.err().contains("line 5: meta added is assigned by the log"), add.err());
+        assertTrue(add.err().contains("line 6: an [action, meta] pair must have 2 elements"), add.err());
+        assertTrue(add.err().contains("line 7: a line must be an action object or an [action, meta] pair"),
+            add.err());
+
+        Run log = run("", "log", "--data", dir.toString());
+        assertEquals(0, log.code(), log.err());
+        List<JsonNode> entries = lines(log.out());
+        assertEquals(2, entries.size());
+        assertEquals("a", entries.get(0).get(0).get("type").asText());
+        assertEquals("[\"cli\"]", entries.get(0).get(1).get("reasons").toString());
+        assertEquals("b", entries.get(1).get(0).get("type").asText());
+        assertEquals("[\"keep\"]", entries.get(1).get(1).get("reasons").toString());
+        assertEquals(1, entries.get(1).get(1).get("custom").asInt());
+    }
+
+    @Test
+    void theNodeKeepsItsIdAndOrderAcrossRuns(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("{\"type\":\"first\"}\n", "add", "--data", dir.toString(), "--name", "cli").code());
+        assertEquals(0, run("{\"type\":\"second\"}\n", "add", "--data", dir.toString()).code());
+        List<JsonNode> created = lines(run("", "log", "--data", dir.toString()).out());
+        List<JsonNode> added = lines(run("", "log", "--data", dir.toString(), "--order", "added").out());
+        assertEquals(2, created.size());
+        String id1 = created.get(0).get(1).get("id").asText();
+        String id2 = created.get(1).get(1).get("id").asText();
+        assertEquals(id1.split(" ")[1], id2.split(" ")[1], "same node id in both runs");
+        assertTrue(id1.split(" ")[1].startsWith("cli:"));
+        assertEquals(created, added);
+    }
+
+    @Test
+    void aSecondProcessOnTheSameDataGetsAClearError(@TempDir Path dir) throws Exception {
+        try (SqliteStore held = SqliteStore.open(dir.resolve("log.db"))) {
+            Run add = run("{\"type\":\"x\"}\n", "add", "--data", dir.toString());
+            assertEquals(2, add.code());
+            assertTrue(add.err().contains("in use"), add.err());
+            assertEquals(0, held.size());
+        }
+        assertEquals(0, run("{\"type\":\"x\"}\n", "add", "--data", dir.toString()).code());
+    }
+
+    @Test
+    void aFileThatIsNotALogIsRefusedAndLeftAlone(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("log.db"), "this is not a database, but somebody's notes");
+        Run add = run("{\"type\":\"x\"}\n", "add", "--data", dir.toString());
+        assertEquals(2, add.code());
+        assertTrue(add.err().contains("log.db"), add.err());
+        assertEquals("this is not a database, but somebody's notes",
+            java.nio.file.Files.readString(dir.resolve("log.db")));
+    }
+}
