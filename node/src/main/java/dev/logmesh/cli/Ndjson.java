@@ -6,13 +6,21 @@ import dev.logmesh.Action;
 import dev.logmesh.Entry;
 import dev.logmesh.log.MetaJson;
 import java.io.PrintStream;
+import java.time.Instant;
 
 /** Writes one JSON object per line, whole lines only, from any thread. */
 final class Ndjson {
     private final PrintStream out;
+    private final boolean timestamps;
 
     Ndjson(PrintStream out) {
+        this(out, false);
+    }
+
+    /** @param timestamps whether every event gets a {@code "ts"} field: wall-clock microseconds since the epoch */
+    Ndjson(PrintStream out, boolean timestamps) {
         this.out = out;
+        this.timestamps = timestamps;
     }
 
     ObjectNode event(String name) {
@@ -22,6 +30,10 @@ final class Ndjson {
     }
 
     void print(JsonNode n) {
+        if (timestamps && n instanceof ObjectNode o) {
+            Instant now = Instant.now();
+            o.put("ts", now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
+        }
         String line = n.toString();
         synchronized (out) {
             out.println(line);

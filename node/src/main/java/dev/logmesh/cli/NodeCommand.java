@@ -91,9 +91,13 @@ final class NodeCommand implements Callable<Integer> {
         + "(repeatable). Default: every up, non-loopback IPv4 interface.")
     List<String> interfaces = new ArrayList<>();
 
+    @Option(names = "--timestamps", description = "Add a \"ts\" field to every stdout event: the wall-clock time "
+        + "it was printed, in microseconds since the epoch (for latency measurements).")
+    boolean timestamps;
+
     @Override
     public Integer call() throws Exception {
-        Ndjson out = new Ndjson(System.out);
+        Ndjson out = new Ndjson(System.out, timestamps);
         byte[] secret;
         try {
             secret = readKey();
