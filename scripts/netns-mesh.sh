@@ -152,11 +152,8 @@ cmd_run() {
 
 [ $# -ge 1 ] || usage
 command="$1"; shift
-link_state=""
-if [ "$command" = link ]; then
-  [ $# -ge 1 ] || die "link down|up [-p PREFIX] K"
-  link_state="$1"; shift
-fi
+# Options may come anywhere before "--"; other words are positional (exec's I, link's down|up and K).
+args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) N="$2"; shift 2 ;;
@@ -164,7 +161,7 @@ while [ $# -gt 0 ]; do
     -p) PREFIX="$2"; shift 2 ;;
     -h|--help) usage ;;
     --) shift; break ;;
-    *) break ;;
+    *) args+=("$1"); shift ;;
   esac
 done
 check_prefix
@@ -174,13 +171,13 @@ case "$command" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  link) [ $# -ge 1 ] || die "link $link_state: bridge number missing"; cmd_link "$link_state" "$1" ;;
+  link) [ ${#args[@]} -eq 2 ] || die "usage: link down|up [-p PREFIX] K"; cmd_link "${args[0]}" "${args[1]}" ;;
   exec)
-    [ $# -ge 1 ] || die "exec: host number missing"
-    i="$1"; shift
-    [ "${1:-}" = "--" ] && shift
-    [ $# -gt 0 ] || die "exec: a command is needed"
-    exec ip netns exec "$(host "$i")" "$@" ;;
-  run) cmd_run "$@" ;;
+    [ ${#args[@]} -eq 1 ] || die "usage: exec [-p PREFIX] I -- CMD ..."
+    [ $# -gt 0 ] || die "exec: a command is needed after --"
+    exec ip netns exec "$(host "${args[0]}")" "$@" ;;
+  run)
+    [ ${#args[@]} -eq 0 ] || die "run: unexpected '${args[*]}' (the command goes after --)"
+    cmd_run "$@" ;;
   *) usage ;;
 esac
