@@ -145,35 +145,48 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (closed.get()) {
             return;
         }
-        Handler h = handler;
         if (frame instanceof TextWebSocketFrame text) {
             String s = text.text();
             Message m;
             try {
                 m = MessageCodec.decode(s);
             } catch (ProtocolError e) {
-                loop.execute(() -> h.onBadInput(e));
+                deliver(h -> h.onBadInput(e));
                 return;
             }
-            loop.execute(() -> h.onMessage(m));
+            deliver(h -> h.onMessage(m));
         } else if (frame instanceof BinaryWebSocketFrame) {
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
                 "binary frames are not part of protocol 5: send JSON in text frames");
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
         } else if (frame instanceof CloseWebSocketFrame) {
             ctx.close();
         }
     }
 
+    /**
+     * Posts an event to the loop, where the handler is read. A listener's first message can arrive before the
+     * loop has run {@link #start} (the acceptor is posted to the loop when the handshake completes): reading the
+     * handler here, on Netty's thread, would find none and lose that message, so the dialer's {@code connect}
+     * went unanswered until the handshake timeout. Tasks run in posting order, so start has run by then.
+     */
+    private void deliver(java.util.function.Consumer<Handler> event) {
+        loop.execute(() -> {
+            Handler h = handler;
+            if (h != null) {
+                event.accept(h);
+            }
+        });
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Handler h = handler;
-        if (h != null && (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
-            || cause instanceof CorruptedFrameException)) {
+        if (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
+            || cause instanceof CorruptedFrameException) {
             String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
                 ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
             ProtocolError e = ProtocolError.wrongFormat(what, what);
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
             return;
         }
         closeWith("connection error: " + cause);
