@@ -6,13 +6,73 @@ import dev.logmesh.Action;
 import dev.logmesh.Entry;
 import dev.logmesh.log.MetaJson;
 import java.io.PrintStream;
+import java.time.Instant;
 
-/** Writes one JSON object per line, whole lines only, from any thread. */
-final class Ndjson {
+/**
+ * Writes one JSON object per line, whole lines only, from any thread.
+ *
+ * <p>In {@linkplain #async async} mode lines go through a queue to a writer thread: a reader of stdout that
+ * is slow or stopped (a full pipe) must never block the node's loop, or every session would time out.
+ */
+final class Ndjson implements AutoCloseable {
+    private static final String STOP = new String("stop");
+
     private final PrintStream out;
+    private final boolean timestamps;
+    private final java.util.concurrent.BlockingQueue<String> queue;
+    private final Thread writer;
 
     Ndjson(PrintStream out) {
+        this(out, false, false);
+    }
+
+    /**
+     * @param timestamps whether every event gets a {@code "ts"} field: wall-clock microseconds since the epoch
+     * @param async      whether lines are written by a writer thread of their own
+     */
+    Ndjson(PrintStream out, boolean timestamps, boolean async) {
         this.out = out;
+        this.timestamps = timestamps;
+        if (async) {
+            queue = new java.util.concurrent.LinkedBlockingQueue<>();
+            writer = new Thread(this::drain, "logmesh-stdout");
+            writer.setDaemon(true);
+            writer.start();
+        } else {
+            queue = null;
+            writer = null;
+        }
+    }
+
+    private void drain() {
+        try {
+            while (true) {
+                String line = queue.take();
+                if (line == STOP) {
+                    out.flush();
+                    return;
+                }
+                out.println(line);
+                if (queue.isEmpty()) {
+                    out.flush();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes what is queued and stops the writer thread (waits up to 5 s). */
+    @Override
+    public void close() {
+        if (writer != null) {
+            queue.add(STOP);
+            try {
+                writer.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     ObjectNode event(String name) {
@@ -22,7 +82,15 @@ final class Ndjson {
     }
 
     void print(JsonNode n) {
+        if (timestamps && n instanceof ObjectNode o) {
+            Instant now = Instant.now();
+            o.put("ts", now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
+        }
         String line = n.toString();
+        if (queue != null) {
+            queue.add(line);
+            return;
+        }
         synchronized (out) {
             out.println(line);
             out.flush();

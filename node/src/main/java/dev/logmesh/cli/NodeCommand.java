@@ -102,9 +102,13 @@ final class NodeCommand implements Callable<Integer> {
         + "wss:// peers. Default: the JDK's trusted authorities.")
     Path tlsTrust;
 
+    @Option(names = "--timestamps", description = "Add a \"ts\" field to every stdout event: the wall-clock time "
+        + "it was printed, in microseconds since the epoch (for latency measurements).")
+    boolean timestamps;
+
     @Override
     public Integer call() throws Exception {
-        Ndjson out = new Ndjson(System.out);
+        Ndjson out = new Ndjson(System.out, timestamps, true);
         byte[] secret;
         try {
             secret = readKey();
@@ -150,6 +154,7 @@ final class NodeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
+            out.close();
             stopped.countDown();
         }, "logmesh-shutdown"));
         ObjectNode ready = out.event("ready");
