@@ -40,6 +40,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile boolean open;
     private volatile boolean startedOpen;
     private volatile String closeReason;
+    /**
+     * Events that happened before {@link #start} (a listener's peer may send {@code connect} before the
+     * node's loop has made the session; a dial may fail before it): delivered in order right after start.
+     * Null once started. Guarded by {@code this}.
+     */
+    private java.util.List<java.util.function.Consumer<Handler>> early = new java.util.ArrayList<>();
 
     NettyConnection(Loop loop, int maxFrameBytes, long maxPendingBytes) {
         this.loop = loop;
@@ -51,10 +57,29 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void start(Handler h) {
-        this.handler = h;
-        if (open) {
-            deliverOpen();
+        synchronized (this) {
+            this.handler = h;
+            if (open) {
+                deliverOpen();
+            }
+            for (java.util.function.Consumer<Handler> e : early) {
+                loop.execute(() -> e.accept(h));
+            }
+            early = null;
         }
+    }
+
+    /** Posts an event to the handler on the loop, in order; before {@link #start} it waits in {@link #early}. */
+    private void deliver(java.util.function.Consumer<Handler> event) {
+        Handler h;
+        synchronized (this) {
+            if (early != null) {
+                early.add(event);
+                return;
+            }
+            h = handler;
+        }
+        loop.execute(() -> event.accept(h));
     }
 
     @Override
@@ -110,12 +135,15 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     /** Called by the transport once the WebSocket handshake completed on this channel. */
     void opened(Channel ch) {
         this.channel = ch;
-        this.open = true;
-        if (handler != null) {
-            deliverOpen();
+        synchronized (this) {
+            this.open = true;
+            if (handler != null) {
+                deliverOpen();
+            }
         }
     }
 
+    /** Called with this object's lock held. */
     private void deliverOpen() {
         if (startedOpen) {
             return;
@@ -133,10 +161,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     private void deliverClose(String reason) {
         if (closeDelivered.compareAndSet(false, true)) {
-            Handler h = handler;
-            if (h != null) {
-                loop.execute(() -> h.onClose(reason));
-            }
+            deliver(h -> h.onClose(reason));
         }
     }
 
@@ -145,21 +170,20 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (closed.get()) {
             return;
         }
-        Handler h = handler;
         if (frame instanceof TextWebSocketFrame text) {
             String s = text.text();
             Message m;
             try {
                 m = MessageCodec.decode(s);
             } catch (ProtocolError e) {
-                loop.execute(() -> h.onBadInput(e));
+                deliver(h -> h.onBadInput(e));
                 return;
             }
-            loop.execute(() -> h.onMessage(m));
+            deliver(h -> h.onMessage(m));
         } else if (frame instanceof BinaryWebSocketFrame) {
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
                 "binary frames are not part of protocol 5: send JSON in text frames");
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
         } else if (frame instanceof CloseWebSocketFrame) {
             ctx.close();
         }
@@ -167,13 +191,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Handler h = handler;
-        if (h != null && (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
+        if ((cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException
             || cause instanceof CorruptedFrameException)) {
             String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
                 ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
             ProtocolError e = ProtocolError.wrongFormat(what, what);
-            loop.execute(() -> h.onBadInput(e));
+            deliver(h -> h.onBadInput(e));
             return;
         }
         closeWith("connection error: " + cause);
