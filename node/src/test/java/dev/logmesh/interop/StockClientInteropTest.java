@@ -55,9 +55,12 @@ class StockClientInteropTest {
 
     /** Waits until both logs hold {@code expected} entries and stay so; then checks same ids, each once. */
     static void assertSameIdsOnce(NodeLog ours, JsPeer js, int expected) {
-        await().atMost(JsPeer.WAIT).alias("both logs hold " + expected + " entries: ours " + ours.size()
-                + ", js " + js.addedIds().size())
-            .until(() -> ours.size() >= expected && js.addedIds().size() >= expected);
+        try {
+            await().atMost(JsPeer.WAIT).until(() -> ours.size() >= expected && js.addedIds().size() >= expected);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("both logs should hold " + expected + " entries: ours " + ours.ids()
+                + ", js " + js.addedIds() + "; js: " + js.events(), e);
+        }
         // nothing late (a resent action counted twice) within half a second
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
             .until(() -> ours.size() == expected && js.addedIds().size() == expected);
