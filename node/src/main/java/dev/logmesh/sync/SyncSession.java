@@ -67,6 +67,10 @@ public final class SyncSession implements Connection.Handler {
          * The session ended. {@code error} is the protocol error that ended it (sent or received), or null.
          */
         void disconnected(SyncSession session, ProtocolError error, String reason);
+
+        /** The peer confirmed ({@code synced}) this log's entries up to {@code added}. */
+        default void acknowledged(SyncSession session, long added) {
+        }
     }
 
     private final Log log;
@@ -496,7 +500,9 @@ public final class SyncSession implements Connection.Handler {
             inFlight--;
         }
         oldestUnackedAt = inFlight > 0 ? loop.now() : -1;
-        log.advanceCursor(peerNode, 0, Math.min(s.added(), pushed));
+        long acked = Math.min(s.added(), pushed);
+        log.advanceCursor(peerNode, 0, acked);
+        events.acknowledged(this, acked);
         pump();
     }
 
