@@ -71,6 +71,13 @@ public final class MeshNode implements AutoCloseable {
         default void peer(String nodeId, boolean connected) {
         }
 
+        /**
+         * A peer confirmed ({@code synced}) that it committed this node's entries up to {@code added}
+         * ({@link Meta#added()} numbers of this log). Called often: keep it cheap.
+         */
+        default void acknowledged(String nodeId, long added) {
+        }
+
         /** Something went wrong that a person may need to act on (the node goes on). */
         default void error(String message) {
         }
@@ -126,6 +133,11 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void peerDisconnected(String peerNode) {
                 listeners.forEach(l -> l.peer(peerNode, false));
+            }
+
+            @Override
+            public void acknowledged(String peerNode, long added) {
+                listeners.forEach(l -> l.acknowledged(peerNode, added));
             }
 
             @Override

@@ -402,6 +402,16 @@ public final class Log {
     }
 
     /**
+     * Forgets a peer's cursor (both numbers back to 0): for a peer whose log went back, so the next session
+     * exchanges everything again (the receiver drops what it already has).
+     */
+    public void resetCursor(String peerNode) {
+        if (!store.cursor(peerNode).equals(PeerCursor.NONE)) {
+            store.setCursor(peerNode, PeerCursor.NONE);
+        }
+    }
+
+    /**
      * Forgets seen ids older than a horizon (and no longer in the log). After that, such an action
      * arriving again would be applied again: choose a horizon longer than any peer stays away.
      *

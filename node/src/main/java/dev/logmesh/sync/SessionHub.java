@@ -38,6 +38,10 @@ public final class SessionHub {
         /** A session ended; {@code error} if a protocol error ended it. */
         default void sessionClosed(SyncSession session, ProtocolError error, String reason) {
         }
+
+        /** A peer confirmed ({@code synced}) this log's entries up to {@code added}. */
+        default void acknowledged(String peerNode, long added) {
+        }
     }
 
     private final Log log;
@@ -79,6 +83,13 @@ public final class SessionHub {
                 onConnected(session);
                 if (extra != null) {
                     extra.connected(session);
+                }
+            }
+
+            @Override
+            public void acknowledged(SyncSession session, long added) {
+                for (Listener l : listeners) {
+                    l.acknowledged(session.peerNode(), added);
                 }
             }
 

@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
  *       processed; the listener sends its own in the {@code connected} options ({@code logmesh.synced});
  *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
  *       {@link #pushed} (not {@code lastAdded}: entries still waiting for a window slot are not yet sent).</li>
+ *   <li><b>A peer that lost its log.</b> A dialer's cursor says "their {@code added} up to N processed";
+ *       a peer that restarts with an empty store under the same node id (a stock Logux server with a memory
+ *       store) numbers its new entries from 1 again, and neither side would resend what it lacks. When the
+ *       peer's own {@code ping}/{@code pong} number is below N, its log went back: the dialer resets that
+ *       peer's cursor and closes, so the next session exchanges everything again (duplicates are dropped
+ *       by the receiver). Not detected if the peer has already added more than N new entries by then.</li>
  *   <li><b>Time.</b> The dialer computes Logux's time fix from the {@code connected} times; ids are never
  *       rewritten, only {@code meta.time} is shifted. Handshake times ({@code connected [start, end]}, the
  *       moment {@code connect} went out) come from the log's wall clock ({@link Log#now}), the clock that
@@ -66,6 +72,10 @@ public final class SyncSession implements Connection.Handler {
          * The session ended. {@code error} is the protocol error that ended it (sent or received), or null.
          */
         void disconnected(SyncSession session, ProtocolError error, String reason);
+
+        /** The peer confirmed ({@code synced}) this log's entries up to {@code added}. */
+        default void acknowledged(SyncSession session, long added) {
+        }
     }
 
     private final Log log;
@@ -668,7 +678,9 @@ public final class SyncSession implements Connection.Handler {
             inFlight--;
         }
         oldestUnackedAt = inFlight > 0 ? loop.now() : -1;
-        log.advanceCursor(peerNode, 0, Math.min(s.added(), pushed));
+        long acked = Math.min(s.added(), pushed);
+        log.advanceCursor(peerNode, 0, acked);
+        events.acknowledged(this, acked);
         pump();
     }
 
@@ -686,6 +698,9 @@ public final class SyncSession implements Connection.Handler {
             fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "ping flood"));
             return;
         }
+        if (peerWentBack(p.synced())) {
+            return;
+        }
         if (inbound.isEmpty()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
@@ -698,9 +713,31 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         pingSentAt = -1;
+        if (peerWentBack(p.synced())) {
+            return;
+        }
         if (inbound.isEmpty()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
+    }
+
+    /**
+     * Whether the peer's last {@code added} (from its ping or pong) is below what we processed of it: its
+     * log went back (see the design notes). Then resets its cursor and closes, and the dialer redials.
+     */
+    private boolean peerWentBack(long theirLastAdded) {
+        if (role != Role.DIALER) {
+            return false;
+        }
+        long processed = log.cursor(peerNode).received();
+        if (theirLastAdded >= processed) {
+            return false;
+        }
+        LOG.warn("{} reports its last added {} < {} we processed: it lost its log; exchanging everything again",
+            describePeer(), theirLastAdded, processed);
+        log.resetCursor(peerNode);
+        closeWith(null, "peer's log went back (" + theirLastAdded + " < " + processed + "): resync");
+        return true;
     }
 
     // ---------------------------------------------------------------- timers and closing

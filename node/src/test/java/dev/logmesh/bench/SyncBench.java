@@ -1,0 +1,179 @@
+package dev.logmesh.bench;
+
+import dev.logmesh.Action;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.MeshNode;
+import dev.logmesh.NodeConfig;
+import dev.logmesh.log.HybridClock;
+import dev.logmesh.log.Log;
+import dev.logmesh.log.SqliteStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Java half of {@code scripts/bench-sync} (a benchmark, not a test). One JSON line per run on stdout.
+ *
+ * <pre>
+ *   serve --n N [--data DIR]       node A (memory, or SQLite in DIR) preloaded with N actions, listening on
+ *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
+ *   pull --url URL --n N [--data DIR]  node B dials A; time from B's start to B's log holding N actions
+ *   rtt --count C [--warmup W] [--data DIR]  two nodes in THIS JVM over real loopback WebSocket: add on A
+ *                                  → B commits → A gets synced; sequential
+ * </pre>
+ */
+public final class SyncBench {
+    private SyncBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new HashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        switch (args.length == 0 ? "" : args[0]) {
+            case "serve" -> serve(o);
+            case "pull" -> pull(o);
+            case "rtt" -> rtt(o);
+            default -> {
+                System.err.println("usage: SyncBench serve|pull|rtt [options]");
+                System.exit(2);
+            }
+        }
+    }
+
+    static NodeConfig.Builder base(String name, Map<String, String> o) {
+        NodeConfig.Builder b = NodeConfig.builder().name(name).mdns(false).host("127.0.0.1").port(0)
+            .maxFrameBytes(16 << 20);
+        String data = o.get("data");
+        return data == null ? b.memory() : b.dataDir(Path.of(data));
+    }
+
+    static void serve(Map<String, String> o) throws Exception {
+        int n = Integer.parseInt(o.getOrDefault("n", "100000"));
+        long t0 = System.nanoTime();
+        String data = o.get("data");
+        if (data != null) {
+            // preload straight into the store, 1000 per transaction, then start the node on it
+            java.nio.file.Files.createDirectories(Path.of(data));
+            try (SqliteStore store = SqliteStore.open(Path.of(data).resolve("log.db"))) {
+                Log log = Log.open(store, "bench-a", System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+                for (int i = 0; i < n; i += 1000) {
+                    List<Entry> batch = new ArrayList<>();
+                    for (int j = i; j < Math.min(n, i + 1000); j++) {
+                        batch.add(log.create(action(j), List.of("bench")));
+                    }
+                    log.add(batch);
+                }
+            }
+        }
+        MeshNode a = MeshNode.start(base("bench-a", o).build());
+        if (data == null) {
+            CompletableFuture<Meta> last = null;
+            for (int i = 0; i < n; i++) {
+                last = a.add(action(i), List.of("bench"));
+            }
+            if (last != null) {
+                last.join();
+            }
+        }
+        long preloadMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("{\"event\":\"ready\",\"url\":\"" + a.url() + "\",\"preloadMs\":" + preloadMs + "}");
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (in.readLine() != null) {
+            // until EOF
+        }
+        a.close();
+    }
+
+    static void pull(Map<String, String> o) throws Exception {
+        int n = Integer.parseInt(o.getOrDefault("n", "100000"));
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicLong count = new AtomicLong();
+        long t0 = System.nanoTime();
+        MeshNode b = MeshNode.start(base("bench-b", o).noListen().peer(URI.create(o.get("url"))).build());
+        b.subscribe(e -> true, e -> {
+            if (count.incrementAndGet() == n) {
+                done.countDown();
+            }
+        });
+        boolean ok = done.await(300, TimeUnit.SECONDS);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        b.close();
+        System.out.printf("{\"bench\":\"bulk\",\"impl\":\"logmesh\",\"store\":\"%s\",\"n\":%d,\"received\":%d,"
+                + "\"ok\":%s,\"ms\":%.0f,\"actionsPerSec\":%.0f}%n", o.get("data") == null ? "memory" : "sqlite", n,
+            count.get(), ok, ms, ok ? n / ms * 1000 : 0);
+    }
+
+    static void rtt(Map<String, String> o) throws Exception {
+        int count = Integer.parseInt(o.getOrDefault("count", "2000"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", "100"));
+        Map<String, String> ob = new HashMap<>(o);
+        if (o.get("data") != null) {
+            o = new HashMap<>(o);
+            o.put("data", o.get("data") + "/a");
+            ob.put("data", ob.get("data") + "/b");
+        }
+        AtomicLong acked = new AtomicLong();
+        Object lock = new Object();
+        MeshNode.Listener watch = new MeshNode.Listener() {
+            @Override
+            public void acknowledged(String nodeId, long added) {
+                synchronized (lock) {
+                    acked.accumulateAndGet(added, Math::max);
+                    lock.notifyAll();
+                }
+            }
+        };
+        try (MeshNode b = MeshNode.start(base("rtt-b", ob).build());
+             MeshNode a = MeshNode.start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch))) {
+            CountDownLatch up = new CountDownLatch(1);
+            a.addListener(new MeshNode.Listener() {
+                @Override
+                public void peer(String nodeId, boolean connected) {
+                    if (connected) {
+                        up.countDown();
+                    }
+                }
+            });
+            if (!up.await(30, TimeUnit.SECONDS) && a.peers().join().stream().noneMatch(MeshNode.PeerStatus::connected)) {
+                throw new IllegalStateException("no session");
+            }
+            double[] samples = new double[count];
+            for (int i = 0; i < warmup + count; i++) {
+                long t0 = System.nanoTime();
+                long added = a.add(action(i), List.of("bench")).join().added();
+                synchronized (lock) {
+                    while (acked.get() < added) {
+                        lock.wait(10_000);
+                    }
+                }
+                if (i >= warmup) {
+                    samples[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            Arrays.sort(samples);
+            double mean = Arrays.stream(samples).average().orElse(0);
+            System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
+                    + "\"p99Ms\":%.3f,\"meanMs\":%.3f}%n", o.get("data") == null ? "memory" : "sqlite", count,
+                samples[(int) (0.5 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], mean);
+        }
+    }
+
+    static Action action(int i) {
+        return Action.parse("{\"type\":\"bench/bulk\",\"i\":" + i + "}");
+    }
+}
