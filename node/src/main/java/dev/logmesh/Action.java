@@ -48,6 +48,16 @@ public final class Action {
         return new Action(((ObjectNode) json).deepCopy());
     }
 
+    /**
+     * Wraps a freshly decoded node without copying it: the caller hands it over and must not keep or change
+     * it (codecs use this to avoid a second copy of every received action).
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     */
+    public static Action adopt(ObjectNode fresh) {
+        return new Action(Objects.requireNonNull(fresh, "action"));
+    }
+
     /** An action with just a type. */
     public static Action ofType(String type) {
         ObjectNode n = MAPPER.createObjectNode();
@@ -91,9 +101,14 @@ public final class Action {
         return json.deepCopy();
     }
 
-    /** Writes the action's JSON to a generator (no copy). */
+    /** Writes the action's JSON to a generator (no copy; the cached text when there is one). */
     public void writeTo(JsonGenerator gen) throws IOException {
-        gen.writeTree(json);
+        String t = text;
+        if (t != null) {
+            gen.writeRawValue(t);
+        } else {
+            gen.writeTree(json);
+        }
     }
 
     /** The action as compact JSON text. */

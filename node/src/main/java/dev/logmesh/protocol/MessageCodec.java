@@ -242,7 +242,7 @@ public final class MessageCodec {
             }
             safeInteger(meta.get("time"), "meta time");
             checkWireId(meta.get("id"));
-            entries.add(new Message.WireEntry(Action.of(action), (ObjectNode) meta));
+            entries.add(new Message.WireEntry(Action.adopt((ObjectNode) action), (ObjectNode) meta));
         }
         return new Message.Sync(added, entries);
     }

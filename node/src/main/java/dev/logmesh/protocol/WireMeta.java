@@ -69,20 +69,27 @@ public final class WireMeta {
         try {
             ActionId id = id(n.get("id"), remoteNode, baseTime);
             long time = Math.addExact(Math.addExact(n.get("time").asLong(), baseTime), timeFix);
-            ObjectNode rest = n.deepCopy();
-            rest.remove("id");
-            rest.remove("time");
-            rest.remove("added");
-            Map<String, JsonNode> extra = MetaJson.extra(rest);
+            // The node comes fresh from the codec and nobody else holds it: its values are taken, not copied.
+            Map<String, JsonNode> extra = Map.of();
+            Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (!Meta.BUILT_IN.contains(f.getKey())) {
+                    if (extra.isEmpty()) {
+                        extra = new java.util.LinkedHashMap<>();
+                    }
+                    extra.put(f.getKey(), f.getValue());
+                }
+            }
             int subprotocol = 0;
-            JsonNode sp = rest.get("subprotocol");
+            JsonNode sp = n.get("subprotocol");
             if (sp != null && !sp.isNull()) {
                 if (!sp.isIntegralNumber() || !sp.canConvertToInt() || sp.asInt() < 0) {
                     throw new IllegalArgumentException("meta subprotocol must be a non-negative integer");
                 }
                 subprotocol = sp.asInt();
             }
-            return new Meta(id, time, 0, MetaJson.reasons(rest.get("reasons")), subprotocol, extra);
+            return new Meta(id, time, 0, MetaJson.reasons(n.get("reasons")), subprotocol, extra);
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw ProtocolError.wrongFormat(n.toString(), "bad meta: " + e.getMessage());
         }

@@ -32,9 +32,9 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
     /** Close a session whose answer is 8 s late. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 8_000;
     /** Entries per sync message: small enough for any frame limit, large enough for bulk speed. */
-    public static final int DEFAULT_CHUNK_ENTRIES = 500;
+    public static final int DEFAULT_CHUNK_ENTRIES = 2000;
     /** Bytes per sync message, well under the default 1 MiB frame limit. */
-    public static final int DEFAULT_CHUNK_BYTES = 256 * 1024;
+    public static final int DEFAULT_CHUNK_BYTES = 512 * 1024;
     /** Sync messages in flight. */
     public static final int DEFAULT_WINDOW = 8;
     /** Pings per second before a peer counts as flooding. */

@@ -39,7 +39,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile Channel channel;
     private volatile Handler handler;
     private volatile boolean open;
-    private volatile boolean startedOpen;
+    private final AtomicBoolean startedOpen = new AtomicBoolean();
     private volatile String closeReason;
     /** A close that reached the loop before {@link #start}; touched on the loop only. */
     private String closeBeforeStart;
@@ -62,8 +62,10 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             loop.execute(() -> h.onClose(reason));
             return;
         }
-        if (open) {
-            deliverOpen();
+        if (open && startedOpen.compareAndSet(false, true)) {
+            // Already open (an accepted link): open now, on the loop, before any frame task that is queued
+            // behind the acceptor; posting it would let the peer's first message overtake it.
+            h.onOpen();
         }
     }
 
@@ -127,12 +129,9 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     }
 
     private void deliverOpen() {
-        if (startedOpen) {
-            return;
+        if (startedOpen.compareAndSet(false, true)) {
+            deliver(Handler::onOpen);
         }
-        startedOpen = true;
-        Handler h = handler;
-        loop.execute(h::onOpen);
     }
 
     /** Called by the transport when the connection could not be established. */
