@@ -9,10 +9,7 @@ import dev.logmesh.log.Log;
 import dev.logmesh.log.MetaJson;
 import dev.logmesh.log.SqliteStore;
 import dev.logmesh.log.StoreException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,39 +46,39 @@ final class AddCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        int bad = 0;
-        int added = 0;
+        int[] bad = {0};
+        int[] added = {0};
         try (store) {
             Log log = Log.open(store, name, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             List<Entry> batch = new ArrayList<>();
             List<Integer> lines = new ArrayList<>();
-            String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
+            Ndjson.readLines(System.in, new Ndjson.LineHandler() {
+                @Override
+                public void line(int number, Action action, JsonNode meta) {
+                    try {
+                        batch.add(MetaJson.draft(log, action, meta, List.of("cli")));
+                        lines.add(number);
+                    } catch (IllegalArgumentException e) {
+                        bad(number, e.getMessage());
+                    }
+                    if (batch.size() >= BATCH) {
+                        added[0] += flush(log, batch, lines);
+                    }
                 }
-                try {
-                    Object[] parsed = Ndjson.parseLine(line);
-                    batch.add(MetaJson.draft(log, (Action) parsed[0], (JsonNode) parsed[1], List.of("cli")));
-                    lines.add(number);
-                } catch (IllegalArgumentException e) {
-                    bad++;
-                    System.err.println("line " + number + ": " + e.getMessage());
+
+                @Override
+                public void bad(int number, String reason) {
+                    bad[0]++;
+                    System.err.println("line " + number + ": " + reason);
                 }
-                if (batch.size() >= BATCH) {
-                    added += flush(log, batch, lines);
-                }
-            }
-            added += flush(log, batch, lines);
+            });
+            added[0] += flush(log, batch, lines);
         } catch (StoreException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        System.err.println("added " + added + " action(s)" + (bad > 0 ? ", " + bad + " bad line(s)" : ""));
-        return bad > 0 ? 1 : 0;
+        System.err.println("added " + added[0] + " action(s)" + (bad[0] > 0 ? ", " + bad[0] + " bad line(s)" : ""));
+        return bad[0] > 0 ? 1 : 0;
     }
 
     private static int flush(Log log, List<Entry> batch, List<Integer> lines) {

@@ -110,6 +110,37 @@ final class Ndjson implements AutoCloseable {
         print(n);
     }
 
+    /** What to do with each good input line, or with a bad one. */
+    interface LineHandler {
+        /** A good line: an action and its partial meta (null when the line was only an action). */
+        void line(int number, Action action, JsonNode meta);
+
+        /** A line that is not an action or an {@code [action, meta]} pair; says why. */
+        void bad(int number, String reason);
+    }
+
+    /** Reads JSON lines until EOF, skipping blank ones, and hands each to {@code handler} with its number. */
+    static void readLines(java.io.InputStream input, LineHandler handler) throws java.io.IOException {
+        java.io.BufferedReader in = new java.io.BufferedReader(
+            new java.io.InputStreamReader(input, java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        int number = 0;
+        while ((line = in.readLine()) != null) {
+            number++;
+            if (line.isBlank()) {
+                continue;
+            }
+            Object[] parsed;
+            try {
+                parsed = parseLine(line);
+            } catch (IllegalArgumentException e) {
+                handler.bad(number, e.getMessage());
+                continue;
+            }
+            handler.line(number, (Action) parsed[0], (JsonNode) parsed[1]);
+        }
+    }
+
     /**
      * Parses one input line: an action object or an {@code [action, meta]} pair.
      *

@@ -31,13 +31,18 @@ public final class MetaJson {
         n.put("id", meta.id().toString());
         n.put("time", meta.time());
         n.put("added", meta.added());
+        putMutable(n, meta);
+        return n;
+    }
+
+    /** Puts the fields that travel as they are in every form: reasons, subprotocol (when set), custom keys. */
+    public static void putMutable(ObjectNode n, Meta meta) {
         ArrayNode rs = n.putArray("reasons");
         meta.reasons().forEach(rs::add);
         if (meta.subprotocol() > 0) {
             n.put("subprotocol", meta.subprotocol());
         }
         meta.extra().forEach(n::set);
-        return n;
     }
 
     /** {@code [action, meta]} as a JSON array. */

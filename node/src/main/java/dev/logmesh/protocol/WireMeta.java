@@ -49,12 +49,7 @@ public final class WireMeta {
             a.add(id.seq());
         }
         n.put("time", meta.time() - timeFix - baseTime);
-        ArrayNode rs = n.putArray("reasons");
-        meta.reasons().forEach(rs::add);
-        if (meta.subprotocol() > 0) {
-            n.put("subprotocol", meta.subprotocol());
-        }
-        meta.extra().forEach(n::set);
+        MetaJson.putMutable(n, meta);
         return n;
     }
 
