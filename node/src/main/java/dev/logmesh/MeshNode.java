@@ -247,6 +247,10 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void begin() throws IOException {
+        if (config.key() == null && config.host() != null) {
+            LOG.warn("mesh {} has no key: any node that can reach {}:{} may read and add actions",
+                config.mesh(), config.host(), config.port());
+        }
         if (config.host() != null) {
             try {
                 url = transport.listen(config.host(), config.port(), conn ->
