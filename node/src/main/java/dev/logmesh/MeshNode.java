@@ -82,9 +82,20 @@ public final class MeshNode implements AutoCloseable {
         void close();
     }
 
-    /** What this node knows of a peer. */
+    /**
+     * What this node knows of a peer.
+     *
+     * @param nodeId              the peer's node id
+     * @param connected           whether a session with it is up
+     * @param theirAddedProcessed the highest {@code added} of the peer's log this node received and stored
+     * @param oursAcknowledged    the highest {@code added} of this log the peer acknowledged
+     * @param behind              entries of this log the peer has not acknowledged yet
+     * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
+     *                            (not connected, or a peer that does not say); while
+     *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
+     */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
-                             long behind) {
+                             long behind, long theirLastAdded) {
     }
 
     private final NodeConfig config;
@@ -110,7 +121,8 @@ public final class MeshNode implements AutoCloseable {
         this.log = log;
         SessionConfig sc = SessionConfig.defaults(config.mesh())
             .withSubprotocol(config.subprotocol(), config.minSubprotocol())
-            .withTiming(config.pingMillis(), config.timeoutMillis());
+            .withTiming(config.pingMillis(), config.timeoutMillis())
+            .withAnnounceLastAdded(true);
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
@@ -477,12 +489,14 @@ public final class MeshNode implements AutoCloseable {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (String p : hub.connectedPeers()) {
                 PeerCursor c = log.cursor(p);
-                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent())));
+                SyncSession session = hub.session(p);
+                long theirs = session == null ? -1 : session.peerLastAdded();
+                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs));
                 seen.add(p);
             }
             log.store().cursors().forEach((p, c) -> {
                 if (!seen.contains(p)) {
-                    out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent())));
+                    out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent()), -1));
                 }
             });
             return out;

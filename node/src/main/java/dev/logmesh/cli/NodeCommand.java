@@ -27,7 +27,12 @@ import picocli.CommandLine.Option;
     description = {"Run a node until SIGTERM or SIGINT.",
         "stdin: JSON lines, each an action object or an [action, meta] pair, added as local actions "
             + "(EOF on stdin does not stop the node).",
-        "stdout: one JSON object per line with an \"event\" field: ready, add, peer, error. Logs go to stderr."})
+        "stdout on a terminal: readable lines (ready with the node id and URL, peers connected and disconnected, "
+            + "each action as time, origin node, type and JSON; during a catch-up of "
+            + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
+            + "each action).",
+        "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
+            + "error. Logs go to stderr."})
 final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME",
@@ -91,9 +96,14 @@ final class NodeCommand implements Callable<Integer> {
         + "(repeatable). Default: every up, non-loopback IPv4 interface.")
     List<String> interfaces = new ArrayList<>();
 
+    @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out);
+        HumanOutput human = !json && System.console() != null
+            ? new HumanOutput(System.out, java.time.ZoneId.systemDefault()) : null;
         byte[] secret;
         try {
             secret = readKey();
@@ -120,6 +130,10 @@ final class NodeCommand implements Callable<Integer> {
             node = MeshNode.start(config, List.of(new MeshNode.Listener() {
                 @Override
                 public void peer(String nodeId, boolean connected) {
+                    if (human != null) {
+                        human.peer(nodeId, connected);
+                        return;
+                    }
                     ObjectNode n = out.event("peer");
                     n.put("state", connected ? "connected" : "disconnected");
                     n.put("node", nodeId);
@@ -128,6 +142,10 @@ final class NodeCommand implements Callable<Integer> {
 
                 @Override
                 public void error(String message) {
+                    if (human != null) {
+                        human.error(message);
+                        return;
+                    }
                     out.error(message);
                 }
             }));
@@ -135,12 +153,28 @@ final class NodeCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        node.subscribe(e -> true, out::add);
+        node.subscribe(e -> true, human != null ? human::add : out::add);
+        if (human != null) {
+            java.util.concurrent.ScheduledExecutorService poll = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "logmesh-progress");
+                    t.setDaemon(true);
+                    return t;
+                });
+            poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
+                human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
             stopped.countDown();
         }, "logmesh-shutdown"));
+        if (human != null) {
+            human.ready(node.nodeId(), node.url(), dir);
+            readStdin(node, human::error);
+            stopped.await();
+            return 0;
+        }
         ObjectNode ready = out.event("ready");
         ready.put("node", node.nodeId());
         if (node.url() != null) {
@@ -150,7 +184,7 @@ final class NodeCommand implements Callable<Integer> {
             ready.put("data", dir.toString());
         }
         out.print(ready);
-        readStdin(node, out);
+        readStdin(node, out::error);
         stopped.await();
         return 0;
     }
@@ -182,7 +216,7 @@ final class NodeCommand implements Callable<Integer> {
         return base.resolve("logmesh").resolve(name);
     }
 
-    private static void readStdin(MeshNode node, Ndjson out) throws IOException {
+    private static void readStdin(MeshNode node, java.util.function.Consumer<String> errors) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         int number = 0;
@@ -197,11 +231,11 @@ final class NodeCommand implements Callable<Integer> {
                 node.add((Action) parsed[0], (JsonNode) parsed[1]).whenComplete((meta, err) -> {
                     if (err != null) {
                         Throwable c = err.getCause() != null ? err.getCause() : err;
-                        out.error("stdin line " + n + ": " + c.getMessage());
+                        errors.accept("stdin line " + n + ": " + c.getMessage());
                     }
                 });
             } catch (IllegalArgumentException e) {
-                out.error("stdin line " + n + ": " + e.getMessage());
+                errors.accept("stdin line " + n + ": " + e.getMessage());
             }
         }
     }
