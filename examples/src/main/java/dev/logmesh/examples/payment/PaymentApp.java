@@ -26,11 +26,12 @@ public final class PaymentApp {
         ExampleOptions options = ExampleOptions.parse(args, "node");
         List<String> rest = options.rest();
         String usage = "usage: PaymentApp payment|shop [--limit N] [options]\n" + ExampleOptions.HELP;
-        if (rest.isEmpty() || !List.of("payment", "shop").contains(rest.get(0))) {
+        boolean withLimit = rest.size() == 3 && rest.get(1).equals("--limit") && rest.get(2).matches("\\d{1,15}");
+        if (rest.isEmpty() || !List.of("payment", "shop").contains(rest.get(0)) || rest.size() > 1 && !withLimit) {
             System.err.println(usage);
             System.exit(2);
         }
-        long limit = rest.size() >= 3 && rest.get(1).equals("--limit") ? Long.parseLong(rest.get(2)) : 100;
+        long limit = withLimit ? Long.parseLong(rest.get(2)) : 100;
         try (MeshNode node = MeshNode.start(options.config(), List.of(new MeshNode.Listener() {
             @Override
             public void peer(String nodeId, boolean connected) {
