@@ -89,9 +89,20 @@ public final class MeshNode implements AutoCloseable {
         void close();
     }
 
-    /** What this node knows of a peer. */
+    /**
+     * What this node knows of a peer.
+     *
+     * @param nodeId              the peer's node id
+     * @param connected           whether a session with it is up
+     * @param theirAddedProcessed the highest {@code added} of the peer's log this node received and stored
+     * @param oursAcknowledged    the highest {@code added} of this log the peer acknowledged
+     * @param behind              entries of this log the peer has not acknowledged yet
+     * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
+     *                            (not connected, or a peer that does not say); while
+     *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
+     */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
-                             long behind) {
+                             long behind, long theirLastAdded) {
     }
 
     private final NodeConfig config;
@@ -117,7 +128,8 @@ public final class MeshNode implements AutoCloseable {
         this.log = log;
         SessionConfig sc = SessionConfig.defaults(config.mesh())
             .withSubprotocol(config.subprotocol(), config.minSubprotocol())
-            .withTiming(config.pingMillis(), config.timeoutMillis());
+            .withTiming(config.pingMillis(), config.timeoutMillis())
+            .withAnnounceLastAdded(true);
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
@@ -518,16 +530,132 @@ public final class MeshNode implements AutoCloseable {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (String p : hub.connectedPeers()) {
                 PeerCursor c = log.cursor(p);
-                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent())));
+                SyncSession session = hub.session(p);
+                long theirs = session == null ? -1 : session.peerLastAdded();
+                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs));
                 seen.add(p);
             }
             log.store().cursors().forEach((p, c) -> {
                 if (!seen.contains(p)) {
-                    out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent())));
+                    out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent()), -1));
                 }
             });
             return out;
         }
+    }
+
+    // ---------------------------------------------------------------- ask and answer
+
+    /**
+     * The field of an answer action that holds the id of the ask it answers, as text
+     * ({@code "1700000000000 shop:Xk3v9QaB 0"}): {@code {"type": "payment/done", "ask": "<id>", ...}}.
+     */
+    public static final String ASK_FIELD = "ask";
+
+    /**
+     * Adds {@code ask} as a local action and waits for an answer: the first action of type
+     * {@code answerType} whose {@value #ASK_FIELD} field is the ask's id that is added to this node's log,
+     * from any node (Logux's {@code payment/ask} / {@code payment/done} pattern). The ask itself syncs like
+     * any action, so an answering node that is offline answers when it comes back, if the ask has not timed
+     * out by then.
+     *
+     * <p>Later answers to the same ask (several answering nodes) are ordinary actions in the log: the future
+     * takes the first to arrive here. The timer runs on the node's loop (a manual loop's clock in tests).
+     *
+     * @param timeout how long to wait for the answer, {@code > 0}
+     * @return completes on the loop with the answer entry; fails with {@link java.util.concurrent.TimeoutException}
+     *     when no answer came in time, {@link IllegalArgumentException} for a bad ask, and
+     *     {@link IllegalStateException} if the node is closed (also while waiting). Cancelling it stops the
+     *     wait (the ask stays in the log).
+     */
+    public CompletableFuture<Entry> ask(Action ask, String answerType, java.time.Duration timeout) {
+        java.util.Objects.requireNonNull(ask, "ask");
+        java.util.Objects.requireNonNull(answerType, "answerType");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
+        }
+        CompletableFuture<Entry> answer = new CompletableFuture<>();
+        CompletableFuture<Meta> added = call(() -> {
+            String[] askId = new String[1];
+            Runnable off = log.onAdd(e -> {
+                JsonNode ref = e.action().get(ASK_FIELD);
+                if (askId[0] != null && e.action().type().equals(answerType) && ref != null && ref.isTextual()
+                    && ref.asText().equals(askId[0])) {
+                    answer.complete(e);
+                }
+            });
+            Loop.Cancellable timer = loop.schedule(timeout.toMillis(), () -> answer.completeExceptionally(
+                new java.util.concurrent.TimeoutException("no " + answerType + " for " + askId[0] + " within "
+                    + timeout)));
+            pendingAsks.add(answer);
+            answer.whenComplete((e, err) -> onLoop(() -> {
+                off.run();
+                timer.cancel();
+                pendingAsks.remove(answer);
+            }));
+            try {
+                // The id is known before the add: an answerer on this node answers during the add.
+                Entry entry = log.create(ask, List.of());
+                askId[0] = entry.id().toString();
+                return log.add(entry);
+            } catch (RuntimeException ex) {
+                answer.completeExceptionally(ex);
+                throw ex;
+            }
+        });
+        added.whenComplete((m, err) -> {
+            if (err != null) {
+                answer.completeExceptionally(err instanceof java.util.concurrent.CompletionException
+                    && err.getCause() != null ? err.getCause() : err);
+            }
+        });
+        return answer;
+    }
+
+    /**
+     * Answers asks: for every action of {@code askType} added to this node's log from now on (local or from
+     * a peer, each once), calls {@code answerer} on the loop and adds the action it returns as a local action,
+     * with its {@value #ASK_FIELD} field set to the ask's id (a value already there is replaced). The answerer
+     * returns null to leave an ask unanswered (for example when another node is in charge of it).
+     *
+     * <p>Every node with an answerer answers the asks it sees: with several answering nodes an ask gets
+     * several answers and the asker takes the first. Asks already in the log when this is called are not
+     * answered. An answerer that throws is logged and the ask stays unanswered. The answerer runs on the
+     * loop thread and must not block: for slow work, subscribe to the ask type yourself and {@link #add} the
+     * answer (with the {@value #ASK_FIELD} field) when it is ready.
+     */
+    public Subscription answer(String askType, java.util.function.Function<Entry, Action> answerer) {
+        java.util.Objects.requireNonNull(answerer, "answerer");
+        return subscribe(askType, e -> {
+            Action reply = answerer.apply(e);
+            if (reply != null) {
+                com.fasterxml.jackson.databind.node.ObjectNode json = reply.json();
+                json.put(ASK_FIELD, e.id().toString());
+                // A task of its own, not inside the add event of the ask (which may be a received batch).
+                add(Action.of(json)).whenComplete((m, err) -> {
+                    if (err != null) {
+                        LOG.error("cannot add the answer to {}", e.id(), err);
+                    }
+                });
+            }
+        });
+    }
+
+    /** Asks waiting for an answer; failed on close. Owned by the loop. */
+    private final java.util.Set<CompletableFuture<Entry>> pendingAsks = new java.util.HashSet<>();
+
+    /** Runs a task on the loop: inline when called there, else posted (not waited for). */
+    void onLoop(Runnable task) {
+        if (loop.inLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** The node's log; use it on {@link #loop()} only. */
+    Log log() {
+        return log;
     }
 
     /** The loop that owns this node's state (for tests and advanced embedding). */
@@ -560,6 +688,9 @@ public final class MeshNode implements AutoCloseable {
             dialers.forEach(Redialer::stop);
             discovered.values().forEach(Redialer::stop);
             hub.close();
+            for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {
+                f.completeExceptionally(new IllegalStateException("node closed while waiting for an answer"));
+            }
         });
         closed = true;
         transport.close();

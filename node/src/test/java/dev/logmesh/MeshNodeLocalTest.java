@@ -67,4 +67,25 @@ class MeshNodeLocalTest {
             assertEquals(a.join().stream().map(Entry::id).toList(), b.join().stream().map(Entry::id).toList());
         }
     }
+
+    @Test
+    void aConnectedPeerTellsHowMuchItHadSoTheOtherSideCanShowCatchUpProgress() throws IOException {
+        try (MeshNode alice = start("alice")) {
+            for (int i = 0; i < 1_200; i++) {
+                alice.add(Action.ofType("bulk/" + i));
+            }
+            loop.runAll();
+            try (MeshNode bob = start("bob", "alice")) {
+                loop.advance(1_000);
+                CompletableFuture<List<MeshNode.PeerStatus>> peers = bob.peers();
+                CompletableFuture<List<MeshNode.PeerStatus>> alicePeers = alice.peers();
+                loop.runAll();
+                MeshNode.PeerStatus a = peers.join().get(0);
+                assertEquals(alice.nodeId(), a.nodeId());
+                assertEquals(1_200, a.theirLastAdded(), "alice's lastAdded when the session connected");
+                assertEquals(1_200, a.theirAddedProcessed(), "caught up");
+                assertEquals(0, alicePeers.join().get(0).theirLastAdded(), "bob had nothing");
+            }
+        }
+    }
 }

@@ -8,9 +8,7 @@ import dev.logmesh.NodeConfig;
 import dev.logmesh.log.StoreException;
 import dev.logmesh.sync.SessionConfig;
 import dev.logmesh.transport.WsTransport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +25,12 @@ import picocli.CommandLine.Option;
     description = {"Run a node until SIGTERM or SIGINT.",
         "stdin: JSON lines, each an action object or an [action, meta] pair, added as local actions "
             + "(EOF on stdin does not stop the node).",
-        "stdout: one JSON object per line with an \"event\" field: ready, add, peer, error. Logs go to stderr."})
+        "stdout on a terminal: readable lines (ready with the node id and URL, peers connected and disconnected, "
+            + "each action as time, origin node, type and JSON; during a catch-up of "
+            + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
+            + "each action).",
+        "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
+            + "error. Logs go to stderr."})
 final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME",
@@ -106,9 +109,14 @@ final class NodeCommand implements Callable<Integer> {
         + "it was printed, in microseconds since the epoch (for latency measurements).")
     boolean timestamps;
 
+    @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
+        HumanOutput human = !json && System.console() != null
+            ? new HumanOutput(System.out, java.time.ZoneId.systemDefault()) : null;
         byte[] secret;
         try {
             secret = readKey();
@@ -135,6 +143,10 @@ final class NodeCommand implements Callable<Integer> {
             node = MeshNode.start(config, List.of(new MeshNode.Listener() {
                 @Override
                 public void peer(String nodeId, boolean connected) {
+                    if (human != null) {
+                        human.peer(nodeId, connected);
+                        return;
+                    }
                     ObjectNode n = out.event("peer");
                     n.put("state", connected ? "connected" : "disconnected");
                     n.put("node", nodeId);
@@ -143,6 +155,10 @@ final class NodeCommand implements Callable<Integer> {
 
                 @Override
                 public void error(String message) {
+                    if (human != null) {
+                        human.error(message);
+                        return;
+                    }
                     out.error(message);
                 }
             }));
@@ -150,13 +166,29 @@ final class NodeCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        node.subscribe(e -> true, out::add);
+        node.subscribe(e -> true, human != null ? human::add : out::add);
+        if (human != null) {
+            java.util.concurrent.ScheduledExecutorService poll = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "logmesh-progress");
+                    t.setDaemon(true);
+                    return t;
+                });
+            poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
+                human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
             out.close();
             stopped.countDown();
         }, "logmesh-shutdown"));
+        if (human != null) {
+            human.ready(node.nodeId(), node.url(), dir);
+            readStdin(node, human::error);
+            stopped.await();
+            return 0;
+        }
         ObjectNode ready = out.event("ready");
         ready.put("node", node.nodeId());
         if (node.url() != null) {
@@ -166,7 +198,7 @@ final class NodeCommand implements Callable<Integer> {
             ready.put("data", dir.toString());
         }
         out.print(ready);
-        readStdin(node, out);
+        readStdin(node, out::error);
         stopped.await();
         return 0;
     }
@@ -198,27 +230,22 @@ final class NodeCommand implements Callable<Integer> {
         return base.resolve("logmesh").resolve(name);
     }
 
-    private static void readStdin(MeshNode node, Ndjson out) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        String line;
-        int number = 0;
-        while ((line = in.readLine()) != null) {
-            number++;
-            if (line.isBlank()) {
-                continue;
-            }
-            int n = number;
-            try {
-                Object[] parsed = Ndjson.parseLine(line);
-                node.add((Action) parsed[0], (JsonNode) parsed[1]).whenComplete((meta, err) -> {
+    private static void readStdin(MeshNode node, java.util.function.Consumer<String> errors) throws IOException {
+        Ndjson.readLines(System.in, new Ndjson.LineHandler() {
+            @Override
+            public void line(int number, Action action, JsonNode meta) {
+                node.add(action, meta).whenComplete((added, err) -> {
                     if (err != null) {
                         Throwable c = err.getCause() != null ? err.getCause() : err;
-                        out.error("stdin line " + n + ": " + c.getMessage());
+                        errors.accept("stdin line " + number + ": " + c.getMessage());
                     }
                 });
-            } catch (IllegalArgumentException e) {
-                out.error("stdin line " + n + ": " + e.getMessage());
             }
-        }
+
+            @Override
+            public void bad(int number, String reason) {
+                errors.accept("stdin line " + number + ": " + reason);
+            }
+        });
     }
 }

@@ -21,11 +21,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param plumtree         whether to offer Plumtree gossip (payload on a spanning tree, ids elsewhere) to
  *                         peers that offer it too
  * @param graftMillis      how long an announced id may stay missing before it is requested (graft)
+ * @param announceLastAdded whether {@code connect}/{@code connected} carry this log's {@code lastAdded} in the
+ *                         mesh options ({@code logmesh.lastAdded}), so the peer can show catch-up progress;
+ *                         off by default (and in the wire tests), on in {@code MeshNode}
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
-                            boolean plumtree, long graftMillis) {
+                            boolean plumtree, long graftMillis, boolean announceLastAdded) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -64,41 +67,47 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
     public static SessionConfig defaults(String mesh) {
         return new SessionConfig(mesh, 0, 0, null, null, null, DEFAULT_PING_MILLIS, DEFAULT_TIMEOUT_MILLIS,
             DEFAULT_CHUNK_ENTRIES, DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW, DEFAULT_MAX_PINGS_PER_SECOND, null, true,
-            DEFAULT_GRAFT_MILLIS);
+            DEFAULT_GRAFT_MILLIS, false);
     }
 
     public SessionConfig withAuth(MeshAuth newAuth, Bruteforce newBruteforce) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, newAuth, newBruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
     }
 
     public SessionConfig withSubprotocol(int value, int min) {
         return new SessionConfig(mesh, value, min, auth, bruteforce, token, pingMillis, timeoutMillis,
-            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
+            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
     }
 
     public SessionConfig withTiming(long ping, long timeout) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, ping, timeout,
-            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
+            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
     }
 
     public SessionConfig withChunks(int entries, int bytes, int newWindow) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, entries, bytes, newWindow, maxPingsPerSecond, headers, plumtree, graftMillis);
+            timeoutMillis, entries, bytes, newWindow, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
     }
 
     public SessionConfig withToken(String newToken) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, newToken, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
     }
 
     public SessionConfig withPlumtree(boolean enabled, long graft) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, enabled, graft);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, enabled, graft, announceLastAdded);
+    }
+
+    public SessionConfig withAnnounceLastAdded(boolean enabled) {
+        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
+            enabled);
     }
 
     public SessionConfig withHeaders(ObjectNode newHeaders) {
         return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, newHeaders, plumtree, graftMillis);
+            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, newHeaders, plumtree, graftMillis, announceLastAdded);
     }
 }

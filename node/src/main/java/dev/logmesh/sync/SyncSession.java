@@ -116,6 +116,8 @@ public final class SyncSession implements Connection.Handler {
     private String closeReason;
 
     private long sentEntries;
+    /** The peer's {@code lastAdded} when the session connected ({@code logmesh.lastAdded}), or -1. */
+    private long peerLastAdded = -1;
     private long receivedEntries;
     private long announcedEntries;
 
@@ -262,6 +264,10 @@ public final class SyncSession implements Connection.Handler {
         if (config.plumtree()) {
             ext.putArray("caps").add(PLUMTREE);
         }
+        // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
+        if (config.announceLastAdded()) {
+            ext.put("lastAdded", log.lastAdded());
+        }
         return ext;
     }
 
@@ -277,6 +283,11 @@ public final class SyncSession implements Connection.Handler {
                 }
             }
         }
+    }
+
+    private static long readLastAdded(JsonNode ext) {
+        JsonNode n = ext != null && ext.isObject() ? ext.get("lastAdded") : null;
+        return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
     }
 
     private void sendHeaders() {
@@ -322,6 +333,7 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         readCapabilities(ext);
+        peerLastAdded = readLastAdded(ext);
         sendHeaders();
         baseTime = log.now();
         timeFix = 0;
@@ -394,6 +406,7 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         readCapabilities(ext);
+        peerLastAdded = readLastAdded(ext);
         long now = log.now();
         long authTime = c.end() - c.start();
         long roundTrip = now - connectSentAt - authTime;
@@ -889,6 +902,14 @@ public final class SyncSession implements Connection.Handler {
     /** Whether both sides use Plumtree on this link. */
     public boolean usesPlumtree() {
         return plumtree;
+    }
+
+    /**
+     * The highest {@code added} of the peer's log when the session connected, from the mesh options of its
+     * {@code connect}/{@code connected}; -1 for a peer that did not send it (stock Logux).
+     */
+    public long peerLastAdded() {
+        return peerLastAdded;
     }
 
     /** How many entries this session received. */

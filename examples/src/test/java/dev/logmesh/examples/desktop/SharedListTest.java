@@ -1,0 +1,60 @@
+package dev.logmesh.examples.desktop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.logmesh.MeshNode;
+import dev.logmesh.examples.InMemoryMesh;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The desktop example's model on the in-memory kit: two instances, one offline for a while. */
+class SharedListTest {
+
+    @Test
+    void bothInstancesShowTheSameItemsInIdOrderAfterOneWasOffline() throws Exception {
+        try (InMemoryMesh mesh = new InMemoryMesh()) {
+            MeshNode alice = mesh.start("alice");
+            MeshNode bob = mesh.start("bob", "alice");
+            SharedList a = new SharedList(alice);
+            SharedList b = new SharedList(bob);
+            List<List<SharedList.Item>> shownByBob = new ArrayList<>();
+            b.onChange(shownByBob::add);
+
+            // both online: items sync
+            a.add("milk");
+            mesh.loop.advance(100);
+            b.add("bread");
+            mesh.loop.advance(100);
+            assertEquals(List.of("milk", "bread"), texts(a));
+            assertEquals(texts(a), texts(b));
+
+            // bob goes offline and keeps adding; alice adds meanwhile, later than bob's first offline item
+            mesh.net.down("bob");
+            mesh.loop.advance(100);
+            b.add("eggs");
+            mesh.loop.advance(1_000);
+            a.add("tea");
+            mesh.loop.advance(1_000);
+            b.add("jam");
+            mesh.loop.advance(1_000);
+            assertEquals(List.of("milk", "bread", "tea"), texts(a));
+            assertEquals(List.of("milk", "bread", "eggs", "jam"), texts(b));
+
+            // back online: each merges the other's items into place, by id
+            mesh.net.up("bob");
+            mesh.loop.advance(60_000);
+            assertEquals(List.of("milk", "bread", "eggs", "tea", "jam"), texts(a));
+            assertEquals(a.items(), b.items());
+            List<SharedList.Item> sorted = new ArrayList<>(a.items());
+            sorted.sort(Comparator.comparing(SharedList.Item::id));
+            assertEquals(sorted, a.items(), "ordered by id");
+            assertEquals(a.items(), shownByBob.get(shownByBob.size() - 1), "the listener saw the final list");
+        }
+    }
+
+    static List<String> texts(SharedList l) {
+        return l.items().stream().map(SharedList.Item::text).toList();
+    }
+}

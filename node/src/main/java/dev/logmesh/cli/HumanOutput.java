@@ -1,0 +1,119 @@
+package dev.logmesh.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Entry;
+import dev.logmesh.MeshNode.PeerStatus;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@code logmesh node} prints on a terminal: one readable line per event, and during a long catch-up
+ * from a peer a progress line per poll instead of a line per action.
+ *
+ * <p>Thread: events come from the node's loop and polls from a timer thread; every method is synchronized,
+ * so lines never mix.
+ */
+final class HumanOutput {
+    /** A catch-up with at least this many entries to go shows progress instead of each action. */
+    static final long CATCH_UP_THRESHOLD = 1_000;
+
+    private final PrintStream out;
+    private final DateTimeFormatter time;
+    /** Catch-ups in progress, by peer. */
+    private final Map<String, CatchUp> catchUps = new HashMap<>();
+
+    private static final class CatchUp {
+        final long startDone;
+        final long startMillis;
+        long lastDone;
+        long lastMillis;
+        long total;
+
+        CatchUp(long startDone, long total, long now) {
+            this.startDone = startDone;
+            this.lastDone = startDone;
+            this.total = total;
+            this.startMillis = now;
+            this.lastMillis = now;
+        }
+    }
+
+    HumanOutput(PrintStream out, ZoneId zone) {
+        this.out = out;
+        this.time = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(zone);
+    }
+
+    synchronized void ready(String nodeId, URI url, Path data) {
+        line("ready  " + nodeId + (url != null ? " at " + url : " (not listening)")
+            + (data != null ? ", log in " + data : ", log in memory"));
+    }
+
+    synchronized void peer(String nodeId, boolean connected) {
+        line("peer   " + nodeId + (connected ? " connected" : " disconnected"));
+        if (!connected) {
+            catchUps.remove(nodeId);
+        }
+    }
+
+    synchronized void error(String message) {
+        line("error  " + message);
+    }
+
+    /** {@code 12:03:04 bob:Xk3v9QaB chat/message {"text":"hi"}}: time of the action, origin, type, the rest. */
+    synchronized void add(Entry e) {
+        if (!catchUps.isEmpty()) {
+            return; // summarised by the progress lines
+        }
+        ObjectNode rest = e.action().json();
+        rest.remove("type");
+        line(time.format(Instant.ofEpochMilli(e.meta().time())) + " " + e.id().node() + " " + e.action().type()
+            + (rest.isEmpty() ? "" : " " + rest));
+    }
+
+    /** Looks at the peers (every second or so) and prints catch-up progress. */
+    synchronized void progress(List<PeerStatus> peers, long nowMillis) {
+        for (PeerStatus p : peers) {
+            if (!p.connected() || p.theirLastAdded() < 0) {
+                continue;
+            }
+            long done = p.theirAddedProcessed();
+            CatchUp c = catchUps.get(p.nodeId());
+            if (c == null) {
+                if (p.theirLastAdded() - done >= CATCH_UP_THRESHOLD) {
+                    catchUps.put(p.nodeId(), new CatchUp(done, p.theirLastAdded(), nowMillis));
+                    line("sync   catching up with " + p.nodeId() + ": " + (p.theirLastAdded() - done)
+                        + " entries to receive (progress instead of each action)");
+                }
+                continue;
+            }
+            c.total = Math.max(c.total, p.theirLastAdded());
+            if (done >= c.total) {
+                catchUps.remove(p.nodeId());
+                double secs = Math.max(1, nowMillis - c.startMillis) / 1000.0;
+                line(String.format(Locale.ROOT, "sync   caught up with %s: %d entries in %.1f s (%.0f/s)",
+                    p.nodeId(), done - c.startDone, secs, (done - c.startDone) / secs));
+                continue;
+            }
+            double rate = nowMillis > c.lastMillis ? (done - c.lastDone) * 1000.0 / (nowMillis - c.lastMillis) : 0;
+            long all = c.total - c.startDone;
+            long got = done - c.startDone;
+            line(String.format(Locale.ROOT, "sync   %s: %d/%d (%d%%), %.0f/s", p.nodeId(), got, all,
+                all == 0 ? 100 : got * 100 / all, rate));
+            c.lastDone = done;
+            c.lastMillis = nowMillis;
+        }
+    }
+
+    private void line(String s) {
+        out.println(s);
+        out.flush();
+    }
+}
