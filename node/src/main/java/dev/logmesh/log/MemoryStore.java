@@ -15,14 +15,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A {@link Store} in memory, for tests and ephemeral nodes. Every operation is O(log n) per entry touched:
- * ordered maps by id and by {@code added}, an index by reason, and an ordered set of seen ids.
+ * A {@link Store} in memory, for tests and ephemeral nodes. Adding is O(log n) per entry (the created-order
+ * map and the reason index; the {@code added} index appends in O(1), the seen ids are a hash set); reads and
+ * cleaning are O(log n) per entry touched. {@link #forgetSeen} scans the seen ids: it is rare maintenance.
  */
 public final class MemoryStore implements Store {
     private final NavigableMap<ActionId, Entry> created = new TreeMap<>();
-    private final NavigableMap<Long, Entry> byAdded = new TreeMap<>();
+    private final AddedIndex byAdded = new AddedIndex();
     private final Map<String, NavigableSet<Long>> reasons = new HashMap<>();
-    private final NavigableSet<ActionId> seen = new TreeSet<>();
+    /** Ids ever added; forgetting scans it (rare maintenance), adding and checking are O(1). */
+    private final java.util.Set<ActionId> seen = new java.util.HashSet<>();
     private final Map<String, PeerCursor> cursors = new HashMap<>();
     private final Map<String, String> state = new HashMap<>();
     private long lastAdded;
@@ -47,7 +49,7 @@ public final class MemoryStore implements Store {
             meta = meta.withAdded(++lastAdded);
             Entry stored = e.withMeta(meta);
             created.put(id, stored);
-            byAdded.put(meta.added(), stored);
+            byAdded.append(meta.added(), stored);
             index(meta);
             result.add(meta);
         }
@@ -101,7 +103,7 @@ public final class MemoryStore implements Store {
         Entry updated = old.withMeta(m);
         unindex(old.meta());
         created.put(id, updated);
-        byAdded.put(m.added(), updated);
+        byAdded.replace(m.added(), updated);
         index(m);
         return true;
     }
@@ -158,15 +160,13 @@ public final class MemoryStore implements Store {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be > 0");
         }
-        Iterator<Entry> it;
         if (order == Order.ADDED) {
-            NavigableMap<Long, Entry> view = byAdded;
-            if (after != null) {
-                long pos = Store.addedPosition(after);
-                view = ascending ? byAdded.tailMap(pos, false) : byAdded.headMap(pos, false);
-            }
-            it = (ascending ? view : view.descendingMap()).values().iterator();
-        } else {
+            List<Entry> page = new ArrayList<>(Math.min(limit, 1024));
+            byAdded.page(ascending, after == null ? null : Store.addedPosition(after), limit, page);
+            return page;
+        }
+        Iterator<Entry> it;
+        {
             NavigableMap<ActionId, Entry> view = created;
             if (after != null) {
                 ActionId pos = Store.createdPosition(after);
@@ -231,10 +231,7 @@ public final class MemoryStore implements Store {
         Iterator<ActionId> it = seen.iterator();
         while (it.hasNext()) {
             ActionId id = it.next();
-            if (id.ms() >= beforeMs) {
-                break;
-            }
-            if (!created.containsKey(id)) {
+            if (id.ms() < beforeMs && !created.containsKey(id)) {
                 it.remove();
                 count++;
             }
