@@ -283,6 +283,7 @@ public final class MeshNode implements AutoCloseable {
             if (config.dataDir() != null) {
                 loop.schedule(0, this::writeStatus);
             }
+            loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
         });
         if (config.mdns()) {
             if (url == null) {
@@ -339,6 +340,21 @@ public final class MeshNode implements AutoCloseable {
             LOG.info("forgot {} seen ids older than {}", n, config.seenHorizon());
         }
         loop.schedule(HOUR, this::forgetSeen);
+    }
+
+    /** How often cursor moves that no add carried are saved. */
+    private static final long CURSOR_FLUSH_MILLIS = 1_000;
+
+    private void flushCursors() {
+        if (closed) {
+            return;
+        }
+        try {
+            log.flushCursors();
+        } catch (dev.logmesh.log.StoreException e) {
+            fireError("cannot save sync cursors: " + e.getMessage());
+        }
+        loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
     }
 
     /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
@@ -535,7 +551,7 @@ public final class MeshNode implements AutoCloseable {
                 out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs));
                 seen.add(p);
             }
-            log.store().cursors().forEach((p, c) -> {
+            log.cursors().forEach((p, c) -> {
                 if (!seen.contains(p)) {
                     out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent()), -1));
                 }

@@ -53,6 +53,8 @@ public final class Log {
     private final List<PreAdd> preAdd = new CopyOnWriteArrayList<>();
     private final List<Consumer<Entry>> onAdd = new CopyOnWriteArrayList<>();
     private final List<Consumer<Entry>> onClean = new CopyOnWriteArrayList<>();
+    /** Cursor moves not saved yet; see {@link #advanceCursor}. */
+    private final Map<String, PeerCursor> pendingCursors = new java.util.HashMap<>();
 
     /** A hook that may change the meta of an entry before it is added (not its id or time). */
     @FunctionalInterface
@@ -183,7 +185,13 @@ public final class Log {
             }
             prepared.add(meta == e.meta() ? e : e.withMeta(meta));
         }
-        List<Meta> result = store.add(prepared);
+        List<Meta> result;
+        if (pendingCursors.isEmpty()) {
+            result = store.add(prepared);
+        } else {
+            result = store.add(prepared, Map.copyOf(pendingCursors));
+            pendingCursors.clear();
+        }
         for (int i = 0; i < prepared.size(); i++) {
             Meta m = result.get(i);
             if (m == null) {
@@ -388,27 +396,49 @@ public final class Log {
 
     /** The sync cursor for a peer. */
     public PeerCursor cursor(String peerNode) {
-        return store.cursor(peerNode);
+        PeerCursor pending = pendingCursors.get(peerNode);
+        return pending != null ? pending : store.cursor(peerNode);
     }
 
-    /** Saves the sync cursor for a peer, never moving either value backwards. */
+    /**
+     * Moves the sync cursor for a peer, never backwards. The move is saved with the next {@link #add} (in its
+     * transaction) or by {@link #flushCursors}: a cursor is a hint, and one that is a little behind after a
+     * crash only makes a peer send again what is then recognised as seen, while saving every move on its own
+     * would cost a durable write (an fsync) per {@code sync} and per {@code synced}.
+     */
     public PeerCursor advanceCursor(String peerNode, long received, long sent) {
-        PeerCursor old = store.cursor(peerNode);
+        PeerCursor old = cursor(peerNode);
         PeerCursor updated = old.withReceived(received).withSent(sent);
         if (!updated.equals(old)) {
-            store.setCursor(peerNode, updated);
+            pendingCursors.put(peerNode, updated);
         }
         return updated;
     }
 
     /**
      * Forgets a peer's cursor (both numbers back to 0): for a peer whose log went back, so the next session
-     * exchanges everything again (the receiver drops what it already has).
+     * starts from the beginning. Saved at once.
      */
     public void resetCursor(String peerNode) {
+        pendingCursors.remove(peerNode);
         if (!store.cursor(peerNode).equals(PeerCursor.NONE)) {
             store.setCursor(peerNode, PeerCursor.NONE);
         }
+    }
+
+    /** Saves cursor moves not saved yet (the node does this every second and when it closes). */
+    public void flushCursors() {
+        if (!pendingCursors.isEmpty()) {
+            store.setCursors(Map.copyOf(pendingCursors));
+            pendingCursors.clear();
+        }
+    }
+
+    /** Cursors of every peer, saved or not yet. */
+    public Map<String, PeerCursor> cursors() {
+        Map<String, PeerCursor> all = new java.util.HashMap<>(store.cursors());
+        all.putAll(pendingCursors);
+        return all;
     }
 
     /**
@@ -442,8 +472,13 @@ public final class Log {
         return () -> onClean.remove(listener);
     }
 
-    /** Closes the store. */
+    /** Saves pending cursor moves and closes the store. */
     public void close() {
+        try {
+            flushCursors();
+        } catch (StoreException e) {
+            // closing anyway: a cursor behind only means some entries are sent again
+        }
         store.close();
     }
 }

@@ -474,7 +474,16 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<Meta> add(List<Entry> entries) {
+        return add(entries, Map.of());
+    }
+
+    /** Adds the batch and saves the cursors in one transaction (one fsync). */
+    @Override
+    public List<Meta> add(List<Entry> entries, Map<String, PeerCursor> cursors) {
         return write("add", () -> {
+            for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+                putCursor(c.getKey(), c.getValue());
+            }
             List<Meta> result = new ArrayList<>(entries.size());
             List<Entry> rows = new ArrayList<>(entries.size());
             List<byte[]> nodes = new ArrayList<>(entries.size());
@@ -813,14 +822,29 @@ public final class SqliteStore implements Store {
     public void setCursor(String peerNode, PeerCursor cursor) {
         Objects.requireNonNull(peerNode, "peerNode");
         Objects.requireNonNull(cursor, "cursor");
-        write("setCursor", () -> {
-            PreparedStatement ps = ps("INSERT INTO cursors (peer, received, sent) VALUES (?, ?, ?) "
-                + "ON CONFLICT (peer) DO UPDATE SET received = excluded.received, sent = excluded.sent");
-            ps.setString(1, peerNode);
-            ps.setLong(2, cursor.received());
-            ps.setLong(3, cursor.sent());
-            return ps.executeUpdate();
+        write("setCursor", () -> putCursor(peerNode, cursor));
+    }
+
+    @Override
+    public void setCursors(Map<String, PeerCursor> cursors) {
+        if (cursors.isEmpty()) {
+            return;
+        }
+        write("setCursors", () -> {
+            for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+                putCursor(c.getKey(), c.getValue());
+            }
+            return null;
         });
+    }
+
+    private int putCursor(String peerNode, PeerCursor cursor) throws SQLException {
+        PreparedStatement ps = ps("INSERT INTO cursors (peer, received, sent) VALUES (?, ?, ?) "
+            + "ON CONFLICT (peer) DO UPDATE SET received = excluded.received, sent = excluded.sent");
+        ps.setString(1, peerNode);
+        ps.setLong(2, cursor.received());
+        ps.setLong(3, cursor.sent());
+        return ps.executeUpdate();
     }
 
     @Override

@@ -36,6 +36,21 @@ public interface Store extends AutoCloseable {
      */
     List<Meta> add(List<Entry> entries);
 
+    /**
+     * {@link #add} and {@link #setCursors} as one atomic write (durable stores: one transaction). Cursors are
+     * saved as given (the caller keeps them from moving backwards).
+     */
+    default List<Meta> add(List<Entry> entries, java.util.Map<String, PeerCursor> cursors) {
+        List<Meta> result = add(entries);
+        setCursors(cursors);
+        return result;
+    }
+
+    /** Saves several cursors at once (durable stores: one transaction). */
+    default void setCursors(java.util.Map<String, PeerCursor> cursors) {
+        cursors.forEach(this::setCursor);
+    }
+
     /** The entry with this id, if it is in the log now. */
     Optional<Entry> byId(ActionId id);
 

@@ -55,6 +55,26 @@ class LogTest {
     }
 
     @Test
+    void cursorMovesAreSavedWithTheNextAddOrAFlushNeverBackwards() {
+        MemoryStore store = new MemoryStore();
+        Log log = new Log(store, "me", () -> 1_000, 60_000);
+        log.advanceCursor("peer", 5, 3);
+        assertEquals(new PeerCursor(5, 3), log.cursor("peer"));
+        assertEquals(PeerCursor.NONE, store.cursor("peer"), "not saved on its own");
+        log.advanceCursor("peer", 4, 7);
+        assertEquals(new PeerCursor(5, 7), log.cursor("peer"), "never backwards");
+        log.add(Action.ofType("x"), List.of("r"));
+        assertEquals(new PeerCursor(5, 7), store.cursor("peer"), "saved with the add");
+        log.advanceCursor("other", 1, 0);
+        assertEquals(Map.of("peer", new PeerCursor(5, 7), "other", new PeerCursor(1, 0)), log.cursors());
+        log.flushCursors();
+        assertEquals(new PeerCursor(1, 0), store.cursor("other"));
+        log.advanceCursor("other", 2, 0);
+        log.close();
+        assertEquals(new PeerCursor(2, 0), store.cursor("other"), "saved when the log closes");
+    }
+
+    @Test
     void addFiresAddWithTheStoredMeta() {
         List<Entry> seen = new ArrayList<>();
         log.onAdd(seen::add);
