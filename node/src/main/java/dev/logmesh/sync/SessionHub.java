@@ -49,6 +49,11 @@ public final class SessionHub {
     private final SessionConfig config;
     private final Set<SyncSession> sessions = new LinkedHashSet<>();
     private final Map<String, SyncSession> byPeer = new LinkedHashMap<>();
+    /**
+     * The connected sessions as an array, rebuilt when one comes or goes: offering an entry must not iterate
+     * {@link #byPeer} itself, since a session that fails to send closes and leaves it mid-iteration.
+     */
+    private SyncSession[] connected = new SyncSession[0];
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Runnable unsubscribe;
 
@@ -107,9 +112,13 @@ public final class SessionHub {
     }
 
     private void offer(Entry entry) {
-        for (SyncSession s : byPeer.values()) {
+        for (SyncSession s : connected) {
             s.onLogAdd(entry);
         }
+    }
+
+    private void refreshConnected() {
+        connected = byPeer.values().toArray(new SyncSession[0]);
     }
 
     private void onConnected(SyncSession session) {
@@ -121,10 +130,12 @@ public final class SessionHub {
                 return;
             }
             byPeer.put(peer, session);
+            refreshConnected();
             existing.close("duplicate session with " + peer);
             return;
         }
         byPeer.put(peer, session);
+        refreshConnected();
         for (Listener l : listeners) {
             l.peerConnected(peer, session);
         }
@@ -143,6 +154,7 @@ public final class SessionHub {
         String peer = session.peerNode();
         if (peer != null && byPeer.get(peer) == session) {
             byPeer.remove(peer);
+            refreshConnected();
             for (Listener l : listeners) {
                 l.peerDisconnected(peer);
             }

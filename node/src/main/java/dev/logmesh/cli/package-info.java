@@ -1,0 +1,2 @@
+/** The {@code logmesh} command line (picocli): {@code node}, {@code add}, {@code log}, {@code peers}. */
+package dev.logmesh.cli;
