@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** {@code logmesh log}: prints a node's log. */
 @Command(name = "log", mixinStandardHelpOptions = true,
     description = "Print the log of the node whose data is in DIR, one [action, meta] JSON array per line, "
-        + "oldest first.")
+        + "oldest first. Works while the node runs (it reads what the node has committed).")
 final class LogCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -31,7 +31,7 @@ final class LogCommand implements Callable<Integer> {
             System.err.println("logmesh: no log in " + data + " (expected " + file + ")");
             return 2;
         }
-        try (SqliteStore store = SqliteStore.open(file)) {
+        try (SqliteStore store = SqliteStore.openReader(file)) {
             PrintStream out = System.out;
             Object after = null;
             while (true) {

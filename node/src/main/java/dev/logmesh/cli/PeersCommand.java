@@ -49,7 +49,7 @@ final class PeersCommand implements Callable<Integer> {
             System.err.println("logmesh: no log in " + data);
             return 2;
         }
-        try (SqliteStore store = SqliteStore.open(file)) {
+        try (SqliteStore store = SqliteStore.openReader(file)) {
             long last = store.lastAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {
                 PeerCursor c = e.getValue();

@@ -168,6 +168,61 @@ public final class SqliteStore implements Store {
     }
 
     /**
+     * Opens an existing store only to read it, without its lock: also while the node that owns it runs (WAL
+     * lets readers see what was committed). Every write throws {@link StoreException}.
+     *
+     * @throws StoreException naming the file if it does not exist, is not a logmesh store or is too new
+     */
+    public static SqliteStore openReader(Path file) {
+        Path path = file.toAbsolutePath();
+        if (!Files.isRegularFile(path)) {
+            throw new StoreException("no logmesh store at " + path);
+        }
+        Connection conn = null;
+        try {
+            SQLiteConfig config = new SQLiteConfig();
+            config.setReadOnly(true);
+            conn = config.createConnection("jdbc:sqlite:" + path);
+            SqliteStore store = new SqliteStore(path, null, null, null, conn);
+            store.readOnly = true;
+            store.initReader();
+            return store;
+        } catch (SQLException | RuntimeException e) {
+            if (conn != null) {
+                try {
+                    conn.close();
+                } catch (SQLException ignored) {
+                    // the open failure is what matters
+                }
+            }
+            if (e instanceof SQLException se) {
+                throw openFailure(path, se);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private boolean readOnly;
+
+    private void initReader() throws SQLException {
+        int appId = pragmaInt("application_id");
+        int version = pragmaInt("user_version");
+        if (appId != APPLICATION_ID) {
+            throw new StoreException(file + " is not a logmesh store (application_id 0x"
+                + Integer.toHexString(appId) + ")");
+        }
+        if (version > SCHEMA_VERSION) {
+            throw new StoreException(file + " was written by a newer logmesh (schema " + version
+                + "), this one reads up to " + SCHEMA_VERSION);
+        }
+        conn.setAutoCommit(false);
+        lastAdded = Math.max(counter("lastAdded"), queryLong("SELECT coalesce(max(added), 0) FROM entries"));
+        maxSeenMs = Math.max(counter("maxSeenMs"), queryLong("SELECT coalesce(max(ms), 0) FROM seen"));
+        size = queryLong("SELECT count(*) FROM entries");
+        conn.commit();
+    }
+
+    /**
      * Opens the store in {@code file}, creating it if the file does not exist.
      *
      * @throws StoreException naming the file if it is in use, not a logmesh store, too new, corrupt, or cannot
@@ -425,6 +480,9 @@ public final class SqliteStore implements Store {
     /** Runs a mutating call as one transaction; on any failure rolls back the file and the cached counters. */
     private <T> T write(String what, Work<T> work) {
         requireOpen();
+        if (readOnly) {
+            throw new StoreException(file + " is open read-only: cannot " + what);
+        }
         long savedLastAdded = lastAdded;
         long savedMaxSeen = maxSeenMs;
         long savedSize = size;
@@ -916,9 +974,11 @@ public final class SqliteStore implements Store {
         SQLException failure = null;
         try {
             conn.commit(); // ends the open read transaction, so the checkpoint can run
-            conn.setAutoCommit(true);
-            try (Statement st = conn.createStatement()) {
-                st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            if (!readOnly) {
+                conn.setAutoCommit(true);
+                try (Statement st = conn.createStatement()) {
+                    st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
             }
         } catch (SQLException e) {
             failure = e;
@@ -936,13 +996,15 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             failure = failure == null ? e : failure;
         }
-        try {
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel releases the lock as well
+        if (!readOnly) {
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // closing the channel releases the lock as well
+            }
+            closeQuietly(lockChannel);
+            OPEN_IN_THIS_JVM.remove(lockPath);
         }
-        closeQuietly(lockChannel);
-        OPEN_IN_THIS_JVM.remove(lockPath);
         if (failure != null) {
             throw new StoreException("closing " + file + " failed: " + failure.getMessage(), failure);
         }

@@ -39,6 +39,43 @@ class SqliteStoreTest extends StoreContract {
         return SqliteStore.open(file());
     }
 
+    @Test
+    void aReaderSeesWhatTheOwnerCommittedWhileItRunsAndCannotWrite() {
+        try (SqliteStore owner = SqliteStore.open(other())) {
+            Log log = new Log(owner, "owner", () -> 1_000, 60_000);
+            log.add(dev.logmesh.Action.ofType("a"), java.util.List.of("r"));
+            owner.setCursor("peer", new PeerCursor(3, 4));
+            try (SqliteStore reader = SqliteStore.openReader(other())) {
+                assertEquals(1, reader.size());
+                assertEquals("a", reader.page(Order.CREATED, true, null, 10).get(0).action().type());
+                assertEquals(new PeerCursor(3, 4), reader.cursor("peer"));
+                StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+                    () -> reader.setState("k", "v"));
+                assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+            }
+            // the owner goes on after the reader closed
+            log.add(dev.logmesh.Action.ofType("b"), java.util.List.of("r"));
+            assertEquals(2, owner.size());
+        }
+    }
+
+    @Test
+    void aReaderRefusesWhatIsNotALog() throws Exception {
+        StoreException missing = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+            () -> SqliteStore.openReader(other()));
+        assertTrue(missing.getMessage().contains(other().toString()), missing.getMessage());
+        java.nio.file.Files.writeString(other(), "notes, not a database");
+        StoreException foreign = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+            () -> SqliteStore.openReader(other()));
+        assertTrue(foreign.getMessage().contains("not"), foreign.getMessage());
+        assertEquals("notes, not a database", java.nio.file.Files.readString(other()));
+    }
+
+    /** A store file of its own (the contract's store already holds {@link #file()}). */
+    private Path other() {
+        return dir.resolve("other.db");
+    }
+
     @Override
     protected Store reopen(Store s) {
         s.close();
