@@ -129,7 +129,8 @@ public final class MeshNode implements AutoCloseable {
         SessionConfig sc = SessionConfig.defaults(config.mesh())
             .withSubprotocol(config.subprotocol(), config.minSubprotocol())
             .withTiming(config.pingMillis(), config.timeoutMillis())
-            .withAnnounceLastAdded(true);
+            .withAnnounceLastAdded(true)
+            .withToken(config.token());
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));

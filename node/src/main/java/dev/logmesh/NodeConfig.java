@@ -46,6 +46,7 @@ public final class NodeConfig {
     private final Path tlsCert;
     private final Path tlsKey;
     private final Path tlsTrust;
+    private final String token;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -68,6 +69,7 @@ public final class NodeConfig {
         this.tlsCert = b.tlsCert;
         this.tlsKey = b.tlsKey;
         this.tlsTrust = b.tlsTrust;
+        this.token = b.token;
     }
 
     /** A builder with every default. */
@@ -175,6 +177,14 @@ public final class NodeConfig {
         return tlsTrust;
     }
 
+    /**
+     * A token sent in {@code connect} when this node dials (what a Logux server such as {@code @logux/server}
+     * checks), or null.
+     */
+    public String token() {
+        return token;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -197,8 +207,15 @@ public final class NodeConfig {
         private Path tlsCert;
         private Path tlsKey;
         private Path tlsTrust;
+        private String token;
 
         private Builder() {
+        }
+
+        /** Sends this token in {@code connect} when dialing (for Logux servers that require one). */
+        public Builder token(String value) {
+            token = value;
+            return this;
         }
 
         /** Listens with TLS using this PEM certificate chain and PKCS#8 key. */

@@ -109,6 +109,10 @@ final class NodeCommand implements Callable<Integer> {
         + "it was printed, in microseconds since the epoch (for latency measurements).")
     boolean timestamps;
 
+    @Option(names = "--token", paramLabel = "TOKEN", description = "A token to send when dialing a Logux server "
+        + "that requires one (e.g. @logux/server); logmesh peers authenticate with the mesh key instead.")
+    String token;
+
     @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
     boolean json;
 
@@ -129,7 +133,8 @@ final class NodeCommand implements Callable<Integer> {
         try {
             config = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
                 .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
-                .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust).build();
+                .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
+                .token(token).build();
         } catch (IllegalArgumentException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;

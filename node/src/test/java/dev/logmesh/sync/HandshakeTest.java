@@ -55,6 +55,18 @@ class HandshakeTest {
     }
 
     @Test
+    void aDialerSendsItsTokenForLoguxServersThatCheckOne() {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withToken("secret"));
+        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        loop.runAll();
+        // spec "connect": options.token carries the credentials
+        assertTrue(pair.leftSent().get(0).startsWith("[\"connect\",5,\"d\",0,{\"token\":\"secret\","),
+            pair.leftSent().get(0));
+        assertEquals(List.of("+l"), dialer.peerEvents);
+    }
+
+    @Test
     void listenerRefusesALowerSubprotocol() {
         TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
         dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
