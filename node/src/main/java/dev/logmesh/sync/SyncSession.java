@@ -312,6 +312,8 @@ public final class SyncSession implements Connection.Handler {
             return;
         }
         if (c.nodeId().equals(log.nodeId())) {
+            // Answer, so the dialing side (this same node) sees its own id and stops dialing this address.
+            send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, log.now(), null));
             closeWith(null, "connected to itself");
             return;
         }

@@ -55,6 +55,23 @@ class HandshakeTest {
     }
 
     @Test
+    void aNodeThatDialsItselfStopsDialingThatAddress() {
+        TestNode self = new TestNode("me", loop, SessionConfig.defaults("test"));
+        List<String> gaveUp = new ArrayList<>();
+        Redialer redialer = new Redialer(self.hub, loop, self.log, URI.create("ws://me"), url -> {
+            LocalPair p = new LocalPair(loop);
+            self.accept(p);
+            return p.left();
+        }, new Random(1), gaveUp::add);
+        redialer.start();
+        loop.advance(60_000);
+        assertTrue(redialer.stopped());
+        assertEquals(1, gaveUp.size(), gaveUp.toString());
+        assertTrue(gaveUp.get(0).contains("this node itself"), gaveUp.get(0));
+        assertTrue(self.peerEvents.isEmpty());
+    }
+
+    @Test
     void aDialerSendsItsTokenForLoguxServersThatCheckOne() {
         TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
         dialer = new TestNode("d", loop, SessionConfig.defaults("test").withToken("secret"));
