@@ -113,10 +113,8 @@ nn_pct() {
 # Milliseconds with 1 decimal from microseconds.
 nn_ms() { awk -v u="$1" 'BEGIN { if (u == "" || u == "-") print "-"; else printf "%.1f", u / 1000 }'; }
 
-nn_cleanup() {
-  [ "$NN_CLEANED" = 0 ] || return 0
-  NN_CLEANED=1
-  trap - INT TERM EXIT
+# Kills the nodes and closes their stdin FIFOs.
+nn_stop_nodes() {
   local i
   for i in "${!NN_PID[@]}"; do
     [ -z "${NN_PID[$i]}" ] || { kill -KILL "${NN_PID[$i]}"; wait "${NN_PID[$i]}"; } 2>/dev/null || true
@@ -124,6 +122,13 @@ nn_cleanup() {
   for i in "${!NN_FD[@]}"; do
     [ -z "${NN_FD[$i]}" ] || eval "exec ${NN_FD[$i]}>&-" 2>/dev/null || true
   done
+}
+
+nn_cleanup() {
+  [ "$NN_CLEANED" = 0 ] || return 0
+  NN_CLEANED=1
+  trap - INT TERM EXIT
+  nn_stop_nodes
   [ -z "$NN_PREFIX" ] || "$NN_MESH" down -p "$NN_PREFIX" || true
   wait 2>/dev/null || true
   if [ -n "$NN_DIR" ] && [ -d "$NN_DIR" ]; then
@@ -133,13 +138,7 @@ nn_cleanup() {
 
 # Stops the nodes and removes the namespaces of this prefix, keeping the trap (between scenarios).
 nn_reset() {
-  local i
-  for i in "${!NN_PID[@]}"; do
-    [ -z "${NN_PID[$i]}" ] || { kill -KILL "${NN_PID[$i]}"; wait "${NN_PID[$i]}"; } 2>/dev/null || true
-  done
-  for i in "${!NN_FD[@]}"; do
-    [ -z "${NN_FD[$i]}" ] || eval "exec ${NN_FD[$i]}>&-" 2>/dev/null || true
-  done
+  nn_stop_nodes
   NN_PID=(); NN_FD=(); NN_START=()
   "$NN_MESH" down -p "$NN_PREFIX"
   rm -f "$NN_DIR"/out* "$NN_DIR"/err* "$NN_DIR"/in*

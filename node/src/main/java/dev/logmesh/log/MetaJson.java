@@ -9,7 +9,6 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,14 +153,21 @@ public final class MetaJson {
         return v.asInt();
     }
 
-    /** The custom keys of a meta object: everything but the built-in fields. */
+    /** The custom keys of a meta object, deep-copied: everything but the built-in fields. */
     public static Map<String, JsonNode> extra(JsonNode n) {
+        return extra(n, true);
+    }
+
+    /**
+     * The custom keys of a meta object: everything but the built-in fields.
+     *
+     * @param copy false to take the values as they are, for a node nobody else holds (fresh from a parser)
+     */
+    public static Map<String, JsonNode> extra(JsonNode n, boolean copy) {
         Map<String, JsonNode> extra = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : n.properties()) {
             if (!Meta.BUILT_IN.contains(f.getKey())) {
-                extra.put(f.getKey(), f.getValue().deepCopy());
+                extra.put(f.getKey(), copy ? f.getValue().deepCopy() : f.getValue());
             }
         }
         return extra;

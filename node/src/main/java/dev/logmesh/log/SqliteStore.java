@@ -23,8 +23,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -1091,13 +1089,7 @@ public final class SqliteStore implements Store {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("custom meta keys are not a JSON object");
         }
-        Map<String, JsonNode> extra = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> f = it.next();
-            extra.put(f.getKey(), f.getValue());
-        }
-        return extra;
+        return MetaJson.extra(n, false);
     }
 
     private static void closeQuietly(FileChannel channel) {

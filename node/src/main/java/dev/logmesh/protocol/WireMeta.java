@@ -65,17 +65,7 @@ public final class WireMeta {
             ActionId id = id(n.get("id"), remoteNode, baseTime);
             long time = Math.addExact(Math.addExact(n.get("time").asLong(), baseTime), timeFix);
             // The node comes fresh from the codec and nobody else holds it: its values are taken, not copied.
-            Map<String, JsonNode> extra = Map.of();
-            Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
-                if (!Meta.BUILT_IN.contains(f.getKey())) {
-                    if (extra.isEmpty()) {
-                        extra = new java.util.LinkedHashMap<>();
-                    }
-                    extra.put(f.getKey(), f.getValue());
-                }
-            }
+            Map<String, JsonNode> extra = MetaJson.extra(n, false);
             int subprotocol = 0;
             JsonNode sp = n.get("subprotocol");
             if (sp != null && !sp.isNull()) {
