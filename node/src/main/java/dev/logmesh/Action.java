@@ -1,11 +1,15 @@
 package dev.logmesh;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.log.Interner;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
@@ -13,15 +17,21 @@ import java.util.Objects;
  *
  * <p>The JSON is deep-copied on the way in and never handed out mutable: {@link #json()} returns a
  * copy. Two actions are equal when their JSON is equal.
+ *
+ * <p>An action made from text ({@link #parse}, which is how the stores and the codec make them) keeps only its
+ * text and type: a log mostly stores and forwards actions, and a string is one object where a tree is a dozen.
+ * The tree is built the first time a field is asked for ({@link #get}, {@link #json}), then kept.
  */
 public final class Action {
 
     /** The shared mapper for action and meta JSON; thread-safe once configured. */
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final ObjectNode json;
     private final String type;
-    private String text;
+    /** The compact JSON text, when known; computed once from the tree otherwise. */
+    private volatile String text;
+    /** The tree, when built; parsed once from the text otherwise. Never handed out. */
+    private volatile ObjectNode json;
 
     private Action(ObjectNode json) {
         JsonNode t = json.get("type");
@@ -32,7 +42,12 @@ public final class Action {
             throw new IllegalArgumentException("action \"type\" must be a non-empty string, got " + t);
         }
         this.json = json;
-        this.type = t.asText();
+        this.type = Interner.intern(t.asText());
+    }
+
+    private Action(String text, String type) {
+        this.text = text;
+        this.type = type;
     }
 
     /**
@@ -50,7 +65,7 @@ public final class Action {
 
     /**
      * Wraps a freshly decoded node without copying it: the caller hands it over and must not keep or change
-     * it (codecs use this to avoid a second copy of every received action).
+     * it.
      *
      * @throws IllegalArgumentException as {@link #of}
      */
@@ -66,24 +81,61 @@ public final class Action {
     }
 
     /**
-     * Parses JSON text.
+     * Parses JSON text. The text is checked in one streaming pass and kept as it is; no tree is built until
+     * a field is asked for.
      *
      * @throws IllegalArgumentException if the text is not JSON, not an object, or has no string {@code type}
      */
     public static Action parse(String text) {
         Objects.requireNonNull(text, "action");
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(text);
+        String type = null;
+        boolean typeSeen = false;
+        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                // read on, so that text that is not JSON says so rather than "not an object"
+                while (p.nextToken() != null) {
+                    p.skipChildren();
+                }
+                throw new IllegalArgumentException("action must be a JSON object");
+            }
+            for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+                JsonToken t = p.nextToken();
+                if ("type".equals(key)) {
+                    // the last one counts, as with JSON.parse
+                    typeSeen = true;
+                    type = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                p.skipChildren();
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new IllegalArgumentException("action is not valid JSON: content after the object");
+            }
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("action is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a string cannot fail", e);
         }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("action must be a JSON object");
+        if (!typeSeen) {
+            throw new IllegalArgumentException("action has no \"type\": " + text);
         }
-        Action a = new Action((ObjectNode) node);
-        a.text = text;
-        return a;
+        if (type == null || type.isEmpty()) {
+            throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + text);
+        }
+        return new Action(text, Interner.intern(type));
+    }
+
+    /** The tree, parsed from the text the first time it is needed. */
+    private ObjectNode tree() {
+        ObjectNode t = json;
+        if (t == null) {
+            try {
+                t = (ObjectNode) MAPPER.readTree(text);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("an action's checked text does not parse: " + text, e);
+            }
+            json = t;
+        }
+        return t;
     }
 
     /** The action's {@code type}. */
@@ -93,12 +145,12 @@ public final class Action {
 
     /** A field of the action, or {@code null}; the returned node must not be modified. */
     public JsonNode get(String field) {
-        return json.get(field);
+        return tree().get(field);
     }
 
     /** A mutable deep copy of the action's JSON. */
     public ObjectNode json() {
-        return json.deepCopy();
+        return tree().deepCopy();
     }
 
     /** Writes the action's JSON to a generator (no copy; the cached text when there is one). */
@@ -107,15 +159,15 @@ public final class Action {
         if (t != null) {
             gen.writeRawValue(t);
         } else {
-            gen.writeTree(json);
+            gen.writeTree(tree());
         }
     }
 
-    /** The action as compact JSON text. */
+    /** The action as JSON text: as it was parsed, or compact for an action made from a tree. */
     public String toJson() {
         String t = text;
         if (t == null) {
-            t = json.toString();
+            t = tree().toString();
             text = t;
         }
         return t;
@@ -123,12 +175,22 @@ public final class Action {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Action a && json.equals(a.json);
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Action a) || !type.equals(a.type)) {
+            return false;
+        }
+        String t = text;
+        if (t != null && t.equals(a.text)) {
+            return true;
+        }
+        return tree().equals(a.tree());
     }
 
     @Override
     public int hashCode() {
-        return json.hashCode();
+        return tree().hashCode();
     }
 
     @Override

@@ -73,10 +73,19 @@ public sealed interface Message {
     }
 
     /** One {@code action, meta} pair of a {@link Sync}, meta still in wire form. */
-    record WireEntry(Action action, ObjectNode meta) {
+    record WireEntry(Action action, WireMeta meta) {
         public WireEntry {
             Objects.requireNonNull(action, "action");
             Objects.requireNonNull(meta, "meta");
+        }
+
+        /**
+         * A pair with its meta given as a JSON object in wire form.
+         *
+         * @throws IllegalArgumentException if the meta has the wrong shape
+         */
+        public WireEntry(Action action, ObjectNode meta) {
+            this(action, WireMeta.of(meta));
         }
     }
 

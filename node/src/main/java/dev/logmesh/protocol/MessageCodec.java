@@ -1,9 +1,15 @@
 package dev.logmesh.protocol;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,10 +18,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Converts {@link Message}s to and from the JSON text of one WebSocket frame, validating shapes as a
@@ -28,11 +37,16 @@ public final class MessageCodec {
     /** Nesting depth allowed in a frame; deeper JSON is refused as wrong-format. */
     static final int MAX_NESTING = 64;
 
-    // A frame is exactly one JSON value (JSON.parse refuses "[...]x"), hence FAIL_ON_TRAILING_TOKENS.
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+    private static final JsonFactory FACTORY = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
-        .build())
+        .build();
+
+    // For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
+    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    // For reading one value out of a frame that is being streamed: the frame goes on after it.
+    private static final ObjectMapper VALUES = new ObjectMapper(FACTORY);
 
     private MessageCodec() {
     }
@@ -44,37 +58,96 @@ public final class MessageCodec {
      *     {@code unknown-message} for an unknown type
      */
     public static Message decode(String text) throws ProtocolError {
-        JsonNode root;
+        try (JsonParser p = FACTORY.createParser(text)) {
+            return decode(p, () -> text,
+                (from, to) -> text.substring((int) from.getCharOffset(), (int) to.getCharOffset() + 1));
+        } catch (IOException e) {
+            throw ProtocolError.wrongFormat(text, "frame is not JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Decodes one frame from its UTF-8 bytes: what a transport receives, parsed without making a string
+     * of it first (the frame's text is made only for an error).
+     *
+     * @throws ProtocolError as {@link #decode(String)}
+     */
+    public static Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
+        Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
+        try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
+            return decode(p, text, (from, to) -> new String(utf8, offset + (int) from.getByteOffset(),
+                (int) (to.getByteOffset() - from.getByteOffset()) + 1, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getMessage());
+        }
+    }
+
+    /** The text of a frame from the location of a value's first character to that of its last. */
+    private interface Slicer {
+        String slice(JsonLocation first, JsonLocation last);
+    }
+
+    private static Message decode(JsonParser p, Supplier<String> text, Slicer slicer)
+        throws ProtocolError, IOException {
+        String type;
+        Message m;
         try {
-            root = MAPPER.readTree(text);
+            if (p.nextToken() != JsonToken.START_ARRAY || p.nextToken() != JsonToken.VALUE_STRING) {
+                // read on, so that text that is not JSON at all says so
+                while (p.nextToken() != null) {
+                    p.skipChildren();
+                }
+                throw ProtocolError.wrongFormat(text.get(), "a message must be an array starting with its type");
+            }
+            type = p.getText();
+            try {
+                m = "sync".equals(type) ? sync(p, slicer) : decodeTree(p, type);
+            } catch (Shape e) {
+                // the shape is wrong; if the JSON is broken too, say that instead
+                while (p.nextToken() != null) {
+                    p.skipChildren();
+                }
+                throw ProtocolError.wrongFormat(text.get(), type + ": " + e.getMessage());
+            }
+            if (p.nextToken() != null) {
+                throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: content after the message");
+            }
         } catch (JsonProcessingException e) {
-            throw ProtocolError.wrongFormat(text, "frame is not JSON: " + e.getOriginalMessage());
+            throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getOriginalMessage());
         }
-        if (root == null || !root.isArray() || root.isEmpty() || !root.get(0).isTextual()) {
-            throw ProtocolError.wrongFormat(text, "a message must be an array starting with its type");
+        return m;
+    }
+
+    /** The rest of a message of any type but sync, read as a tree (those messages are small). */
+    private static Message decodeTree(JsonParser p, String type) throws ProtocolError, IOException, Shape {
+        ArrayNode a = MAPPER.createArrayNode();
+        a.add(type);
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t == null) {
+                throw new JsonEOFException(p, null, "unexpected end of the frame");
+            }
+            a.add(readValue(p));
         }
-        ArrayNode a = (ArrayNode) root;
-        String type = a.get(0).asText();
-        try {
-            return switch (type) {
-                case "connect" -> connect(a);
-                case "connected" -> connected(a);
-                case "headers" -> headers(a);
-                case "sync" -> sync(a);
-                case "synced" -> new Message.Synced(count(a, 1, 2));
-                case "ping" -> new Message.Ping(count(a, 1, 2));
-                case "pong" -> new Message.Pong(count(a, 1, 2));
-                case "error" -> error(a);
-                case "debug" -> debug(a);
-                case "logmesh:ihave" -> ihave(a);
-                case "logmesh:graft" -> new Message.Graft(ids(a, 1, 2));
-                case "logmesh:prune" -> prune(a);
-                default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
-                    a.get(0), "unknown message type \"" + type + "\"");
-            };
-        } catch (Shape e) {
-            throw ProtocolError.wrongFormat(text, type + ": " + e.getMessage());
-        }
+        return switch (type) {
+            case "connect" -> connect(a);
+            case "connected" -> connected(a);
+            case "headers" -> headers(a);
+            case "synced" -> new Message.Synced(count(a, 1, 2));
+            case "ping" -> new Message.Ping(count(a, 1, 2));
+            case "pong" -> new Message.Pong(count(a, 1, 2));
+            case "error" -> error(a);
+            case "debug" -> debug(a);
+            case "logmesh:ihave" -> ihave(a);
+            case "logmesh:graft" -> new Message.Graft(ids(a, 1, 2));
+            case "logmesh:prune" -> prune(a);
+            default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
+                a.get(0), "unknown message type \"" + type + "\"");
+        };
+    }
+
+    /** The value whose first token is the parser's current one, as a tree. */
+    static JsonNode readValue(JsonParser p) throws IOException {
+        return VALUES.readTree(p);
     }
 
     /** A shape violation inside one message; becomes wrong-format. */
@@ -97,17 +170,6 @@ public final class MessageCodec {
         }
         long v = n.asLong();
         if (v < 0 || v > ActionId.MAX_SAFE) {
-            throw new Shape(what + " out of range: " + v);
-        }
-        return v;
-    }
-
-    private static long safeInteger(JsonNode n, String what) throws Shape {
-        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw new Shape(what + " must be an integer");
-        }
-        long v = n.asLong();
-        if (v < -ActionId.MAX_SAFE || v > ActionId.MAX_SAFE) {
             throw new Shape(what + " out of range: " + v);
         }
         return v;
@@ -221,66 +283,87 @@ public final class MessageCodec {
         return out;
     }
 
-    private static Message sync(ArrayNode a) throws Shape {
-        if (a.size() < 2 || a.size() % 2 != 0) {
+    /**
+     * The rest of a sync, streamed: each action is checked and kept as its text (a log stores and forwards
+     * actions; it parses one only when asked for a field), each meta is read into a {@link WireMeta}.
+     */
+    private static Message sync(JsonParser p, Slicer slicer) throws IOException, Shape {
+        JsonToken t = p.nextToken();
+        if (t == JsonToken.END_ARRAY) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
         }
-        long added = safeCount(a.get(1), "added");
-        List<Message.WireEntry> entries = new ArrayList<>((a.size() - 2) / 2);
-        for (int i = 2; i < a.size(); i += 2) {
-            JsonNode action = a.get(i);
-            JsonNode meta = a.get(i + 1);
-            if (!action.isObject()) {
-                throw new Shape("action must be an object");
+        long added = safeCount(p, "added");
+        List<Message.WireEntry> entries = new ArrayList<>();
+        for (t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t != JsonToken.START_OBJECT) {
+                throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
             }
-            JsonNode t = action.get("type");
-            if (t == null || !t.isTextual() || t.asText().isEmpty()) {
-                throw new Shape("action must have a non-empty string type");
+            JsonLocation first = p.currentTokenLocation();
+            p.skipChildren();
+            Action action;
+            try {
+                action = Action.parse(slicer.slice(first, p.currentTokenLocation()));
+            } catch (IllegalArgumentException e) {
+                throw new Shape("action must have a non-empty string type (" + e.getMessage() + ")");
             }
-            if (!meta.isObject()) {
+            t = p.nextToken();
+            if (t == JsonToken.END_ARRAY) {
+                throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
+            }
+            if (t != JsonToken.START_OBJECT) {
                 throw new Shape("meta must be an object");
             }
-            safeInteger(meta.get("time"), "meta time");
-            checkWireId(meta.get("id"));
-            entries.add(new Message.WireEntry(Action.adopt((ObjectNode) action), (ObjectNode) meta));
+            WireMeta meta;
+            try {
+                meta = WireMeta.read(p);
+            } catch (IllegalArgumentException e) {
+                throw new Shape(e.getMessage());
+            }
+            entries.add(new Message.WireEntry(action, meta));
         }
         return new Message.Sync(added, entries);
     }
 
-    private static void checkWireId(JsonNode id) throws Shape {
-        if (id == null) {
-            throw new Shape("meta id is missing");
+    private static long safeCount(JsonParser p, String what) throws IOException, Shape {
+        if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+            throw new Shape(what + " must be an integer");
         }
-        if (id.isNumber()) {
-            safeInteger(id, "meta id");
-            return;
+        long v;
+        try {
+            v = p.getLongValue();
+        } catch (InputCoercionException e) {
+            throw new Shape(what + " out of range: " + p.getText());
         }
-        if (id.isTextual()) {
-            try {
-                ActionId.parse(id.asText());
-            } catch (IllegalArgumentException e) {
-                throw new Shape(e.getMessage());
-            }
-            return;
+        if (v < 0 || v > ActionId.MAX_SAFE) {
+            throw new Shape(what + " out of range: " + v);
         }
-        if (id.isArray() && id.size() == 2) {
-            safeInteger(id.get(0), "meta id time");
-            safeCount(id.get(1), "meta id sequence");
-            return;
-        }
-        if (id.isArray() && id.size() == 3) {
-            safeInteger(id.get(0), "meta id time");
-            nodeId(id.get(1));
-            safeCount(id.get(2), "meta id sequence");
-            return;
-        }
-        throw new Shape("meta id must be a number, [time, seq] or [time, node, seq]");
+        return v;
     }
 
     /** Encodes a message as the JSON text of one frame. */
     public static String encode(Message m) {
         StringWriter out = new StringWriter(64);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(m, g);
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding to a string cannot fail", e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Encodes a message as the UTF-8 JSON text of one frame, straight into {@code out} (a transport's buffer),
+     * without a string in between.
+     *
+     * @throws IOException if {@code out} fails
+     */
+    public static void encode(Message m, OutputStream out) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            write(m, g);
+        }
+    }
+
+    private static void write(Message m, JsonGenerator g) throws IOException {
             g.writeStartArray();
             g.writeString(m.type());
             if (m instanceof Message.Connect c) {
@@ -302,7 +385,7 @@ public final class MessageCodec {
                 g.writeNumber(s.added());
                 for (Message.WireEntry e : s.entries()) {
                     e.action().writeTo(g);
-                    g.writeTree(e.meta());
+                    e.meta().writeTo(g);
                 }
             } else if (m instanceof Message.Synced s) {
                 g.writeNumber(s.added());
@@ -325,10 +408,6 @@ public final class MessageCodec {
                 writeIds(g, gr.ids());
             }
             g.writeEndArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("encoding to a string cannot fail", e);
-        }
-        return out.toString();
     }
 
     private static void writeIds(JsonGenerator g, List<ActionId> ids) throws IOException {

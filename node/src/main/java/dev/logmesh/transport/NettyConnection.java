@@ -5,6 +5,9 @@ import dev.logmesh.protocol.MessageCodec;
 import dev.logmesh.protocol.ProtocolError;
 import dev.logmesh.sync.Connection;
 import dev.logmesh.time.Loop;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +20,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,13 +79,22 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (closed.get() || ch == null || !ch.isActive()) {
             return false;
         }
-        String text = MessageCodec.encode(message);
-        long size = text.length();
+        // UTF-8 straight into a pooled buffer: no string, no second copy
+        ByteBuf buf = ch.alloc().buffer(256);
+        try {
+            MessageCodec.encode(message, new ByteBufOutputStream(buf));
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw new IllegalStateException("cannot encode " + message.type(), e);
+        }
+        long size = buf.readableBytes();
         if (pending.addAndGet(size) > maxPendingBytes) {
+            buf.release();
+            pending.addAndGet(-size);
             close("peer does not read: over " + maxPendingBytes + " bytes wait to be sent");
             return false;
         }
-        ch.writeAndFlush(new TextWebSocketFrame(text)).addListener(f -> {
+        ch.writeAndFlush(new TextWebSocketFrame(buf)).addListener(f -> {
             pending.addAndGet(-size);
             if (!f.isSuccess()) {
                 closeWith("write failed: " + f.cause());
@@ -172,10 +185,15 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             return;
         }
         if (frame instanceof TextWebSocketFrame text) {
-            String s = text.text();
+            ByteBuf content = text.content();
             Message m;
             try {
-                m = MessageCodec.decode(s);
+                if (content.hasArray()) {
+                    m = MessageCodec.decode(content.array(), content.arrayOffset() + content.readerIndex(),
+                        content.readableBytes());
+                } else {
+                    m = MessageCodec.decode(ByteBufUtil.getBytes(content), 0, content.readableBytes());
+                }
             } catch (ProtocolError e) {
                 deliver(h -> h.onBadInput(e));
                 return;

@@ -133,9 +133,10 @@ public final class SyncBench {
         double cold = times.get(0);
         double warm = times.size() > 1 ? times.subList(1, times.size()).stream().min(Double::compare).get() : cold;
         System.out.printf("{\"bench\":\"bulk\",\"impl\":\"logmesh\",\"store\":\"%s\",\"n\":%d,\"received\":%d,"
-                + "\"ok\":%s,\"coldMs\":%.0f,\"ms\":%.0f,\"actionsPerSec\":%.0f,\"coldActionsPerSec\":%.0f}%n",
+                + "\"ok\":%s,\"coldMs\":%.0f,\"ms\":%.0f,\"actionsPerSec\":%.0f,\"coldActionsPerSec\":%.0f,"
+                + "\"roundsMs\":%s}%n",
             data == null ? "memory" : "sqlite", n, received, ok, cold, warm, ok ? n / warm * 1000 : 0,
-            ok ? n / cold * 1000 : 0);
+            ok ? n / cold * 1000 : 0, times.stream().map(t -> String.valueOf(Math.round(t))).toList());
     }
 
     static void rtt(Map<String, String> o) throws Exception {

@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Meta;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -35,7 +38,29 @@ class MessageCodecTest {
 
     private static void golden(Message m, String text) throws ProtocolError {
         assertEquals(text, MessageCodec.encode(m), "encode");
+        assertEquals(text, utf8(m), "encode to bytes");
         assertEquals(m, MessageCodec.decode(text), "decode");
+        assertEquals(m, decodeBytes(text), "decode from bytes");
+    }
+
+    /** What a transport sends: the UTF-8 bytes written by the codec. */
+    private static String utf8(Message m) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            MessageCodec.encode(m, out);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** What a transport receives: the frame's bytes inside a larger buffer, at an offset. */
+    private static Message decodeBytes(String text) throws ProtocolError {
+        byte[] frame = text.getBytes(StandardCharsets.UTF_8);
+        byte[] buf = new byte[frame.length + 10];
+        java.util.Arrays.fill(buf, (byte) '!');
+        System.arraycopy(frame, 0, buf, 3, frame.length);
+        return MessageCodec.decode(buf, 3, frame.length);
     }
 
     // ------------------------------------------------------------------ every message type, both ways
@@ -144,7 +169,7 @@ class MessageCodecTest {
     @Test
     void wireMetaOwnIdSeqZeroIsANumber() throws ProtocolError {
         Meta meta = new Meta(new ActionId(BASE - 16, "a", 0), BASE - 15, 7, List.of("r"), 0, Map.of());
-        ObjectNode wire = WireMeta.toWire(meta, "a", BASE, 0);
+        WireMeta wire = WireMeta.toWire(meta, "a", BASE, 0);
         // added is local: never sent (§2 "sync encoding")
         assertEquals("{\"id\":-16,\"time\":-15,\"reasons\":[\"r\"]}", wire.toString());
         assertEquals(meta.withAdded(0), WireMeta.fromWire(wire, "a", BASE, 0));
@@ -156,7 +181,7 @@ class MessageCodecTest {
         assertEquals("{\"id\":[5,2],\"time\":5,\"reasons\":[\"r\"]}", WireMeta.toWire(own, "a", BASE, 0).toString());
         Meta relayed = new Meta(new ActionId(BASE + 5, "c", 2), BASE + 6, 0, List.of("r"), 3,
             Map.of("custom", JsonNodeFactory.instance.numberNode(42)));
-        ObjectNode wire = WireMeta.toWire(relayed, "a", BASE, 0);
+        WireMeta wire = WireMeta.toWire(relayed, "a", BASE, 0);
         assertEquals("{\"id\":[5,\"c\",2],\"time\":6,\"reasons\":[\"r\"],\"subprotocol\":3,\"custom\":42}",
             wire.toString());
         // the receiver rebuilds the other node's id, not the sender's
@@ -168,7 +193,7 @@ class MessageCodecTest {
         // §4: sending time - timeFix - baseTime; receiving time + baseTime + timeFix; ids are not corrected
         long fix = 10_000;
         Meta dialerClock = new Meta(new ActionId(BASE + 10_020, "d", 0), BASE + 10_020, 0, List.of("r"), 0, Map.of());
-        ObjectNode wire = WireMeta.toWire(dialerClock, "d", BASE, fix);
+        WireMeta wire = WireMeta.toWire(dialerClock, "d", BASE, fix);
         assertEquals("{\"id\":10020,\"time\":20,\"reasons\":[\"r\"]}", wire.toString());
         Meta atListener = WireMeta.fromWire(wire, "d", BASE, 0);
         assertEquals(new ActionId(BASE + 10_020, "d", 0), atListener.id());
@@ -261,17 +286,66 @@ class MessageCodecTest {
             Arguments.of("sync: id array of 4", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"a\",0,0],\"time\":1}]"),
             Arguments.of("sync: id negative seq", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,-1],\"time\":1}]"),
             Arguments.of("sync: id > 2^53", "[\"sync\",1,{\"type\":\"a\"},{\"id\":9007199254740992,\"time\":1}]"),
+            Arguments.of("sync: added a string", "[\"sync\",\"1\",{\"type\":\"a\"},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: reasons a number", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"reasons\":1}]"),
+            Arguments.of("sync: reasons with an empty one", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"reasons\":[\"\"]}]"),
+            Arguments.of("sync: subprotocol negative", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"subprotocol\":-1}]"),
+            Arguments.of("sync: subprotocol a string", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"subprotocol\":\"2\"}]"),
+            Arguments.of("sync: id an empty array", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[],\"time\":1}]"),
+            Arguments.of("sync: id node empty", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"\",0],\"time\":1}]"),
+            Arguments.of("sync: frame cut inside an action", "[\"sync\",1,{\"type\":\"a\",\"x\":[1"),
+            Arguments.of("sync: action with a broken value", "[\"sync\",1,{\"type\":\"a\",\"x\":tru},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: action type not a string, twice", "[\"sync\",1,{\"type\":\"a\",\"type\":1},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: frame cut inside a meta", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"ti"),
+            Arguments.of("sync: frame cut after an entry", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1}"),
+            Arguments.of("sync: bad shape, then not JSON", "[\"sync\",1,{\"type\":1},{oops"),
+            Arguments.of("sync: content after it", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1}]]"),
+            Arguments.of("sync: deeply nested custom meta key",
+                "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"x\":" + "[".repeat(100) + "]".repeat(100) + "}]"),
             Arguments.of("deeply nested JSON", "[\"sync\",1," + "[".repeat(5000) + "]".repeat(5000) + "]"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void wrongFormat(String name, String text) {
-        ProtocolError e = assertThrows(ProtocolError.class, () -> MessageCodec.decode(text), name);
+        for (ProtocolError e : List.of(assertThrows(ProtocolError.class, () -> MessageCodec.decode(text), name),
+            assertThrows(ProtocolError.class, () -> decodeBytes(text), name))) {
+            assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
+            JsonNode options = e.options();
+            assertEquals(text.length() > 1024 ? text.substring(0, 1024) : text, options.asText(),
+                "§7: wrong-format carries the offending text");
+        }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreWrongFormat() {
+        byte[] frame = "[\"sync\",1,{\"type\":\"a\u00e9\"},{\"id\":0,\"time\":0}]".getBytes(StandardCharsets.UTF_8);
+        byte[] broken = java.util.Arrays.copyOf(frame, frame.length);
+        int i = new String(frame, StandardCharsets.ISO_8859_1).indexOf('\u00c3');
+        broken[i + 1] = (byte) 0x28; // a lead byte followed by a byte that cannot continue it
+        ProtocolError e = assertThrows(ProtocolError.class, () -> MessageCodec.decode(broken, 0, broken.length));
         assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
-        JsonNode options = e.options();
-        assertEquals(text.length() > 1024 ? text.substring(0, 1024) : text, options.asText(),
-            "§7: wrong-format carries the offending text");
+    }
+
+    @Test
+    void syncMetaKeepsCustomKeysAndNormalisesReasons() throws ProtocolError {
+        // custom keys travel in order; a single reason string is one reason; duplicates go; a sent "added" is
+        // ignored (it is local to each log)
+        Message.Sync s = (Message.Sync) decodeBytes("[\"sync\",1,{\"type\":\"a\",\"text\":\"h\u00e9llo \u2603\"},"
+            + "{\"id\":[5,\"b:1\",2],\"time\":6,\"added\":99,\"reasons\":[\"r\",\"s\",\"r\"],\"z\":{\"n\":[1]},\"a\":1}]");
+        Message.WireEntry w = s.entries().get(0);
+        assertEquals("h\u00e9llo \u2603", w.action().get("text").asText());
+        assertEquals(List.of("r", "s"), w.meta().reasons());
+        assertEquals(List.of("z", "a"), List.copyOf(w.meta().extra().keySet()));
+        Meta m = w.meta().toMeta("b:2", BASE, 0);
+        assertEquals(new ActionId(BASE + 5, "b:1", 2), m.id());
+        assertEquals(0, m.added());
+        assertEquals(json("{\"n\":[1]}"), m.extra().get("z"));
+        assertEquals(List.of("r"), ((Message.Sync) MessageCodec.decode(
+            "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":0,\"reasons\":\"r\"}]")).entries().get(0).meta().reasons());
+        // and it goes out again as it came, but for the local "added"
+        assertEquals("{\"id\":[5,\"b:1\",2],\"time\":6,\"reasons\":[\"r\",\"s\"],\"z\":{\"n\":[1]},\"a\":1}",
+            w.meta().toString());
     }
 
     @ParameterizedTest

@@ -1,0 +1,30 @@
+package dev.logmesh.log;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One string for each of the few values that repeat across a log (action types, reasons, node ids): the log
+ * holds many entries, and each keeps a shared string rather than its own copy. Bounded: once {@link #MAX}
+ * strings are known, new ones are not remembered, so a peer that sends endless distinct values costs memory
+ * only in its own entries.
+ */
+public final class Interner {
+    static final int MAX = 8192;
+    private static final ConcurrentHashMap<String, String> KNOWN = new ConcurrentHashMap<>();
+
+    private Interner() {
+    }
+
+    /** The shared string equal to {@code s}, or {@code s} itself. */
+    public static String intern(String s) {
+        String known = KNOWN.get(s);
+        if (known != null) {
+            return known;
+        }
+        if (KNOWN.size() < MAX && s.length() <= 256) {
+            known = KNOWN.putIfAbsent(s, s);
+            return known != null ? known : s;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Actions made from text (kept as text, tree on demand) and from trees behave the same. */
+class ActionTest {
+
+    @Test
+    void parsedTextIsKeptAsItIsAndFieldsComeFromIt() {
+        String text = "{ \"type\" : \"chat/add\", \"n\": [1, {\"x\": \"é\"}] }";
+        Action a = Action.parse(text);
+        assertEquals("chat/add", a.type());
+        assertSame(text, a.toJson(), "sent and stored as it came");
+        assertEquals("é", a.get("n").get(1).get("x").asText());
+        assertEquals("{\"type\":\"chat/add\",\"n\":[1,{\"x\":\"é\"}]}", a.json().toString());
+    }
+
+    @Test
+    void textAndTreeFormsAreEqualWithEqualHashes() {
+        Action fromText = Action.parse("{\"type\":\"a\",\"k\":1}");
+        ObjectNode n = Action.MAPPER.createObjectNode().put("type", "a").put("k", 1);
+        Action fromTree = Action.of(n);
+        assertEquals(fromText, fromTree);
+        assertEquals(fromTree, fromText);
+        assertEquals(fromText.hashCode(), fromTree.hashCode());
+        assertNotEquals(fromText, Action.parse("{\"type\":\"a\",\"k\":2}"));
+        assertNotEquals(fromText, Action.parse("{\"type\":\"b\",\"k\":1}"));
+    }
+
+    @Test
+    void jsonIsACopy() {
+        Action a = Action.parse("{\"type\":\"a\",\"k\":1}");
+        a.json().put("k", 2);
+        assertEquals(1, a.get("k").asInt());
+    }
+
+    @Test
+    void theLastTypeCountsAsWithJsonParse() {
+        assertEquals("b", Action.parse("{\"type\":\"a\",\"type\":\"b\"}").type());
+        assertThrows(IllegalArgumentException.class, () -> Action.parse("{\"type\":\"a\",\"type\":1}"));
+    }
+
+    @Test
+    void typesAreShared() {
+        // one string per type, whatever the number of actions (dev.logmesh.log.Interner)
+        assertSame(Action.parse("{\"type\":\"shared/type\"}").type(),
+            Action.parse("{\"k\":1,\"type\":\"shared/type\"}").type());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "{oops", "[1]", "\"a\"", "null", "{\"type\":\"a\"}x", "{\"type\":\"a\"}{}", "{}",
+        "{\"t\":\"a\"}", "{\"type\":\"\"}", "{\"type\":null}", "{\"type\":{\"a\":1}}", "{\"type\":\"a\",\"x\":tru}",
+        "{\"type\":\"a\""})
+    void badTextIsRefusedSayingWhy(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.parse(text));
+        assertTrue(e.getMessage().startsWith("action"), e.getMessage());
+    }
+}
