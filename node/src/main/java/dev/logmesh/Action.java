@@ -1,6 +1,8 @@
 package dev.logmesh;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -11,6 +13,7 @@ import dev.logmesh.log.Interner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import java.util.function.BiFunction;
 
 /**
  * An action: an immutable JSON object with a non-empty string {@code type}.
@@ -88,8 +91,6 @@ public final class Action {
      */
     public static Action parse(String text) {
         Objects.requireNonNull(text, "action");
-        String type = null;
-        boolean typeSeen = false;
         try (JsonParser p = MAPPER.getFactory().createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 // read on, so that text that is not JSON says so rather than "not an object"
@@ -98,30 +99,54 @@ public final class Action {
                 }
                 throw new IllegalArgumentException("action must be a JSON object");
             }
-            for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-                JsonToken t = p.nextToken();
-                if ("type".equals(key)) {
-                    // the last one counts, as with JSON.parse
-                    typeSeen = true;
-                    type = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                }
-                p.skipChildren();
-            }
-            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+            Action a = read(p, (first, last) -> text);
+            if (p.nextToken() != null) {
                 throw new IllegalArgumentException("action is not valid JSON: content after the object");
             }
+            return a;
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("action is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("reading a string cannot fail", e);
         }
+    }
+
+    /**
+     * Reads an action out of a larger JSON text in one streaming pass, as a codec does: the object starts at
+     * the parser's current token ({@code START_OBJECT}) and the parser is left on its {@code END_OBJECT}.
+     * The action keeps the text that {@code text} returns for the locations of those two tokens, which must be
+     * exactly the object's source text.
+     *
+     * @throws IllegalArgumentException if the object has no non-empty string {@code type}
+     * @throws IOException if the text is not JSON (a {@link JsonProcessingException})
+     */
+    public static Action read(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> text) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new IllegalArgumentException("action must be a JSON object");
+        }
+        JsonLocation first = p.currentTokenLocation();
+        String type = null;
+        boolean typeSeen = false;
+        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+            JsonToken t = p.nextToken();
+            if ("type".equals(key)) {
+                // the last one counts, as with JSON.parse
+                typeSeen = true;
+                type = t == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+            p.skipChildren(); // nothing to skip for a scalar
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new JsonParseException(p, "the text ends inside an action");
+        }
+        String source = text.apply(first, p.currentTokenLocation());
         if (!typeSeen) {
-            throw new IllegalArgumentException("action has no \"type\": " + text);
+            throw new IllegalArgumentException("action has no \"type\": " + source);
         }
         if (type == null || type.isEmpty()) {
-            throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + text);
+            throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + source);
         }
-        return new Action(text, Interner.intern(type));
+        return new Action(source, Interner.intern(type));
     }
 
     /** The tree, parsed from the text the first time it is needed. */

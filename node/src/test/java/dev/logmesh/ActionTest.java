@@ -46,6 +46,7 @@ class ActionTest {
     @Test
     void theLastTypeCountsAsWithJsonParse() {
         assertEquals("b", Action.parse("{\"type\":\"a\",\"type\":\"b\"}").type());
+        assertEquals("b", Action.parse("{\"type\":{\"type\":\"x\"},\"type\":\"b\",\"k\":[{}]}").type());
         assertThrows(IllegalArgumentException.class, () -> Action.parse("{\"type\":\"a\",\"type\":1}"));
     }
 

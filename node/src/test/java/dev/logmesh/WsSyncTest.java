@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -170,6 +171,44 @@ class WsSyncTest {
         peer.ws.sendBinary(ByteBuffer.wrap("[\"connect\",5,\"x\",0]".getBytes()), true);
         peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(List.of("[\"error\",\"wrong-format\",\"binary frame\"]"), peer.received);
+        assertStillServes(node);
+    }
+
+    @Test
+    void textFrameThatIsNotUtf8GetsWrongFormat() throws Exception {
+        // a client library cannot send this, so the frame is made by hand on a plain socket
+        MeshNode node = start(NodeConfig.builder().name("n").memory());
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", node.url().getPort())) {
+            s.setSoTimeout((int) WAIT.toMillis());
+            java.io.OutputStream out = s.getOutputStream();
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertTrue(head.toString().startsWith("HTTP/1.1 101"), head.toString());
+            // ["connect",5,"a\xC3\x28",0]: a two-byte lead followed by a byte that cannot continue it
+            byte[] payload = "[\"connect\",5,\"a__\",0]".getBytes(StandardCharsets.US_ASCII);
+            payload[14] = (byte) 0xC3;
+            payload[15] = (byte) 0x28;
+            byte[] mask = {1, 2, 3, 4};
+            out.write(new byte[] {(byte) 0x81, (byte) (0x80 | payload.length)});
+            out.write(mask);
+            for (int i = 0; i < payload.length; i++) {
+                out.write(payload[i] ^ mask[i % 4]);
+            }
+            out.flush();
+            assertEquals(0x81, in.readUnsignedByte(), "a text frame back");
+            byte[] answer = new byte[in.readUnsignedByte()];
+            in.readFully(answer);
+            assertEquals("[\"error\",\"wrong-format\",\"text frame that is not UTF-8\"]",
+                new String(answer, StandardCharsets.UTF_8));
+            assertEquals(0x88, in.readUnsignedByte(), "then a close frame");
+        }
+        assertEquals(0L, (long) node.entries().get().size());
         assertStillServes(node);
     }
 

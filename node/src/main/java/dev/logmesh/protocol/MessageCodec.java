@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -83,8 +84,7 @@ public final class MessageCodec {
     }
 
     /** The text of a frame from the location of a value's first character to that of its last. */
-    private interface Slicer {
-        String slice(JsonLocation first, JsonLocation last);
+    private interface Slicer extends BiFunction<JsonLocation, JsonLocation, String> {
     }
 
     private static Message decode(JsonParser p, Supplier<String> text, Slicer slicer)
@@ -298,11 +298,9 @@ public final class MessageCodec {
             if (t != JsonToken.START_OBJECT) {
                 throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
             }
-            JsonLocation first = p.currentTokenLocation();
-            p.skipChildren();
             Action action;
             try {
-                action = Action.parse(slicer.slice(first, p.currentTokenLocation()));
+                action = Action.read(p, slicer);
             } catch (IllegalArgumentException e) {
                 throw new Shape("action must have a non-empty string type (" + e.getMessage() + ")");
             }

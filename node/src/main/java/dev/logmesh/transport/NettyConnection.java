@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -186,6 +187,13 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
         if (frame instanceof TextWebSocketFrame text) {
             ByteBuf content = text.content();
+            if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
+                // (Netty's per-frame validator is off: this check reads 8 bytes at a time while they are ASCII)
+                ProtocolError e = ProtocolError.wrongFormat("text frame that is not UTF-8",
+                    "a text frame that is not valid UTF-8");
+                deliver(h -> h.onBadInput(e));
+                return;
+            }
             Message m;
             try {
                 if (content.hasArray()) {
