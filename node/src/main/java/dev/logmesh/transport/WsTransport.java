@@ -2,6 +2,7 @@ package dev.logmesh.transport;
 
 import dev.logmesh.sync.Connection;
 import dev.logmesh.time.Loop;
+import dev.logmesh.time.SystemLoop;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -12,6 +13,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -31,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * WebSocket transport on Netty: a listener that hands each accepted link to the node, and a dialer.
  * Text frames only, one JSON message per frame, any URL path, no WebSocket subprotocol (as Logux).
  *
- * <p>One Netty event loop group per transport (one node); Netty threads only frame and decode, every
- * {@link Connection.Handler} call runs on the node's {@link Loop}.
+ * <p>On a {@link SystemLoop} the channels run on the loop's own thread ({@link SystemLoop#ioGroup()}), so
+ * reading, decoding, handling and writing need no hand-off between threads. On any other loop (a manual one in
+ * tests) the transport has a Netty thread of its own that frames and decodes; either way every
+ * {@link Connection.Handler} call runs as a task on the node's {@link Loop}.
  */
 public final class WsTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(WsTransport.class);
@@ -53,6 +59,11 @@ public final class WsTransport implements Transport {
     private final Loop loop;
     private final int maxFrameBytes;
     private final EventLoopGroup group;
+    /** Whether {@link #group} is the node loop's (closed with the loop) rather than this transport's. */
+    private final boolean sharedGroup;
+    /** Every channel of this transport, closed by {@link #close()} when the group is shared. */
+    private final ChannelGroup channels;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final SslContext serverTls;
     private final SslContext clientTls;
     private Channel serverChannel;
@@ -69,11 +80,18 @@ public final class WsTransport implements Transport {
         this.maxFrameBytes = maxFrameBytes;
         this.serverTls = serverTls;
         this.clientTls = clientTls;
-        this.group = new MultiThreadIoEventLoopGroup(1, r -> {
-            Thread t = new Thread(r, "logmesh-net-" + name);
-            t.setDaemon(true);
-            return t;
-        }, NioIoHandler.newFactory());
+        if (loop instanceof SystemLoop sl) {
+            this.group = sl.ioGroup();
+            this.sharedGroup = true;
+        } else {
+            this.group = new MultiThreadIoEventLoopGroup(1, r -> {
+                Thread t = new Thread(r, "logmesh-net-" + name);
+                t.setDaemon(true);
+                return t;
+            }, NioIoHandler.newFactory());
+            this.sharedGroup = false;
+        }
+        this.channels = new DefaultChannelGroup("logmesh-" + name, group.next());
     }
 
     /**
@@ -106,6 +124,7 @@ public final class WsTransport implements Transport {
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
+                    channels.add(ch);
                     ChannelPipeline p = ch.pipeline();
                     if (serverTls != null) {
                         p.addLast(serverTls.newHandler(ch.alloc()));
@@ -141,6 +160,7 @@ public final class WsTransport implements Transport {
                 }
             });
         serverChannel = b.bind(host, port).sync().channel();
+        channels.add(serverChannel);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.debug("listening on {}", bound);
         return bound;
@@ -203,6 +223,7 @@ public final class WsTransport implements Transport {
                 }
             });
         ChannelFuture f = b.connect(host, port);
+        channels.add(f.channel());
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 Throwable c = done.cause();
@@ -215,7 +236,15 @@ public final class WsTransport implements Transport {
     /** Stops listening, closes every link and releases the threads (waits up to 5 s). */
     @Override
     public void close() {
-        if (group.isShuttingDown()) {
+        if (closed.getAndSet(true) || group.isShuttingDown()) {
+            return;
+        }
+        if (sharedGroup) {
+            // the loop's thread lives on until the node closes the loop: close this transport's channels
+            io.netty.util.concurrent.Future<?> f = channels.close();
+            if (!group.next().inEventLoop()) {
+                f.awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
             return;
         }
         if (serverChannel != null) {
