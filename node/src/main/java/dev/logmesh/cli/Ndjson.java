@@ -7,19 +7,21 @@ import dev.logmesh.Entry;
 import dev.logmesh.log.MetaJson;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.function.Supplier;
 
 /**
  * Writes one JSON object per line, whole lines only, from any thread.
  *
  * <p>In {@linkplain #async async} mode lines go through a queue to a writer thread: a reader of stdout that
- * is slow or stopped (a full pipe) must never block the node's loop, or every session would time out.
+ * is slow or stopped (a full pipe) must never block the node's loop, or every session would time out. The
+ * writer thread also turns events into text, so the loop only stamps the time and queues the event.
  */
 final class Ndjson implements AutoCloseable {
-    private static final String STOP = new String("stop");
+    private static final Supplier<String> STOP = () -> "stop";
 
     private final PrintStream out;
     private final boolean timestamps;
-    private final java.util.concurrent.BlockingQueue<String> queue;
+    private final java.util.concurrent.BlockingQueue<Supplier<String>> queue;
     private final Thread writer;
 
     Ndjson(PrintStream out) {
@@ -47,12 +49,12 @@ final class Ndjson implements AutoCloseable {
     private void drain() {
         try {
             while (true) {
-                String line = queue.take();
+                Supplier<String> line = queue.take();
                 if (line == STOP) {
                     out.flush();
                     return;
                 }
-                out.println(line);
+                out.println(line.get());
                 if (queue.isEmpty()) {
                     out.flush();
                 }
@@ -83,25 +85,40 @@ final class Ndjson implements AutoCloseable {
 
     void print(JsonNode n) {
         if (timestamps && n instanceof ObjectNode o) {
-            Instant now = Instant.now();
-            o.put("ts", now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
+            o.put("ts", now());
         }
-        String line = n.toString();
+        emit(n::toString);
+    }
+
+    private static long now() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /** Writes a line made by {@code line}: on the writer thread when async, else now. */
+    private void emit(Supplier<String> line) {
         if (queue != null) {
             queue.add(line);
             return;
         }
+        String text = line.get();
         synchronized (out) {
-            out.println(line);
+            out.println(text);
             out.flush();
         }
     }
 
     void add(Entry e) {
-        ObjectNode n = event("add");
-        n.set("action", e.action().json());
-        n.set("meta", MetaJson.toJson(e.meta()));
-        print(n);
+        long ts = timestamps ? now() : 0;
+        emit(() -> {
+            ObjectNode n = event("add");
+            n.set("action", e.action().json());
+            n.set("meta", MetaJson.toJson(e.meta()));
+            if (timestamps) {
+                n.put("ts", ts);
+            }
+            return n.toString();
+        });
     }
 
     void error(String message) {
