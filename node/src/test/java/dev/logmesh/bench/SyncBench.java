@@ -8,6 +8,7 @@ import dev.logmesh.NodeConfig;
 import dev.logmesh.log.HybridClock;
 import dev.logmesh.log.Log;
 import dev.logmesh.log.SqliteStore;
+import dev.logmesh.time.SystemLoop;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -29,9 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *   serve --n N [--data DIR]       node A (memory, or SQLite in DIR) preloaded with N actions, listening on
  *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
- *   pull --url URL --n N [--data DIR]  node B dials A; time from B's start to B's log holding N actions
- *   rtt --count C [--warmup W] [--data DIR]  two nodes in THIS JVM over real loopback WebSocket: add on A
- *                                  → B commits → A gets synced; sequential
+ *   pull --url URL --n N [--rounds R] [--data DIR]  node B dials A; time from B's start to B's log holding N
+ *   rtt --count C [--warmup W] [--data DIR] [--shared-loop true]  two nodes in THIS JVM over real loopback
+ *                                  WebSocket: add on A → B commits → A gets synced; sequential, driven from
+ *                                  A's loop; with --shared-loop both nodes run on one loop thread
  * </pre>
  */
 public final class SyncBench {
@@ -139,6 +141,10 @@ public final class SyncBench {
             ok ? n / cold * 1000 : 0, times.stream().map(t -> String.valueOf(Math.round(t))).toList());
     }
 
+    /**
+     * Round trips add -> peer committed -> {@code synced} back, one at a time, driven from node A's loop thread
+     * (each acknowledgement adds the next action there), as the JavaScript bench is driven from its event loop.
+     */
     static void rtt(Map<String, String> o) throws Exception {
         int count = Integer.parseInt(o.getOrDefault("count", "2000"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "100"));
@@ -148,49 +154,68 @@ public final class SyncBench {
             o.put("data", o.get("data") + "/a");
             ob.put("data", ob.get("data") + "/b");
         }
-        AtomicLong acked = new AtomicLong();
-        Object lock = new Object();
-        MeshNode.Listener watch = new MeshNode.Listener() {
-            @Override
-            public void acknowledged(String nodeId, long added) {
-                synchronized (lock) {
-                    acked.accumulateAndGet(added, Math::max);
-                    lock.notifyAll();
+        double[] samples = new double[count];
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // touched on A's loop only
+        var driver = new Object() {
+            MeshNode node;
+            int i;
+            long t0;
+            long target = Long.MAX_VALUE;
+
+            void next() {
+                if (i == warmup + count) {
+                    done.complete(null);
+                    return;
+                }
+                t0 = System.nanoTime();
+                target = Long.MAX_VALUE;
+                // completes on A's loop, in the task that adds, before the pump sends the entry
+                node.add(action(i), List.of("bench")).thenAccept(m -> target = m.added());
+            }
+
+            void acknowledged(long added) {
+                if (added >= target) {
+                    if (i >= warmup) {
+                        samples[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                    }
+                    i++;
+                    next();
                 }
             }
         };
-        try (MeshNode b = MeshNode.start(base("rtt-b", ob).build());
-             MeshNode a = MeshNode.start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch))) {
-            CountDownLatch up = new CountDownLatch(1);
-            a.addListener(new MeshNode.Listener() {
-                @Override
-                public void peer(String nodeId, boolean connected) {
-                    if (connected) {
-                        up.countDown();
-                    }
+        CountDownLatch up = new CountDownLatch(1);
+        MeshNode.Listener watch = new MeshNode.Listener() {
+            @Override
+            public void acknowledged(String nodeId, long added) {
+                driver.acknowledged(added);
+            }
+
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                if (connected) {
+                    up.countDown();
                 }
-            });
+            }
+        };
+        // --shared-loop true: both nodes on one loop thread, as the JavaScript bench runs both nodes in one event loop
+        boolean shared = Boolean.parseBoolean(o.getOrDefault("shared-loop", "false"));
+        try (SystemLoop loop = shared ? new SystemLoop("rtt-shared") : null;
+             MeshNode b = MeshNode.start(base("rtt-b", ob).build(), List.of(), loop, null);
+             MeshNode a = MeshNode.start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch), loop, null)) {
             if (!up.await(30, TimeUnit.SECONDS) && a.peers().join().stream().noneMatch(MeshNode.PeerStatus::connected)) {
                 throw new IllegalStateException("no session");
             }
-            double[] samples = new double[count];
-            for (int i = 0; i < warmup + count; i++) {
-                long t0 = System.nanoTime();
-                long added = a.add(action(i), List.of("bench")).join().added();
-                synchronized (lock) {
-                    while (acked.get() < added) {
-                        lock.wait(10_000);
-                    }
-                }
-                if (i >= warmup) {
-                    samples[i - warmup] = (System.nanoTime() - t0) / 1e6;
-                }
-            }
+            driver.node = a;
+            a.peers().thenRun(driver::next); // completes on A's loop: the driver runs there from now on
+            done.get(300, TimeUnit.SECONDS);
             Arrays.sort(samples);
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
-                    + "\"p99Ms\":%.3f,\"meanMs\":%.3f}%n", o.get("data") == null ? "memory" : "sqlite", count,
-                samples[(int) (0.5 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], mean);
+                    + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s}%n",
+                o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
+                samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
+                mean, shared);
         }
     }
 
