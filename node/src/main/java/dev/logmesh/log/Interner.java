@@ -1,5 +1,6 @@
 package dev.logmesh.log;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -11,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Interner {
     static final int MAX = 8192;
     private static final ConcurrentHashMap<String, String> KNOWN = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, List<String>> SINGLE = new ConcurrentHashMap<>();
 
     private Interner() {
     }
@@ -26,5 +28,19 @@ public final class Interner {
             return known != null ? known : s;
         }
         return s;
+    }
+
+    /** A shared immutable list of the one string {@code s} (most entries have one reason, and few distinct ones). */
+    public static List<String> single(String s) {
+        List<String> known = SINGLE.get(s);
+        if (known != null) {
+            return known;
+        }
+        List<String> list = List.of(intern(s));
+        if (SINGLE.size() < MAX && s.length() <= 256) {
+            known = SINGLE.putIfAbsent(s, list);
+            return known != null ? known : list;
+        }
+        return list;
     }
 }

@@ -9,10 +9,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * A {@link Store} in memory, for tests and ephemeral nodes. Adding is O(log n) per entry (the created-order
@@ -22,7 +20,7 @@ import java.util.TreeSet;
 public final class MemoryStore implements Store {
     private final NavigableMap<ActionId, Entry> created = new TreeMap<>();
     private final AddedIndex byAdded = new AddedIndex();
-    private final Map<String, NavigableSet<Long>> reasons = new HashMap<>();
+    private final Map<String, SortedLongs> reasons = new HashMap<>();
     /** Ids ever added; forgetting scans it (rare maintenance), adding and checking are O(1). */
     private final java.util.Set<ActionId> seen = new java.util.HashSet<>();
     private final Map<String, PeerCursor> cursors = new HashMap<>();
@@ -58,13 +56,13 @@ public final class MemoryStore implements Store {
 
     private void index(Meta meta) {
         for (String r : meta.reasons()) {
-            reasons.computeIfAbsent(r, k -> new TreeSet<>()).add(meta.added());
+            reasons.computeIfAbsent(r, k -> new SortedLongs()).add(meta.added());
         }
     }
 
     private void unindex(Meta meta) {
         for (String r : meta.reasons()) {
-            NavigableSet<Long> set = reasons.get(r);
+            SortedLongs set = reasons.get(r);
             if (set != null) {
                 set.remove(meta.added());
                 if (set.isEmpty()) {
@@ -121,7 +119,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public List<Entry> removeReason(String reason, Criteria criteria) {
-        NavigableSet<Long> set = reasons.get(reason);
+        SortedLongs set = reasons.get(reason);
         List<Entry> removed = new ArrayList<>();
         if (set == null) {
             return removed;
@@ -134,8 +132,7 @@ public final class MemoryStore implements Store {
             return removed;
         }
         long max = Math.max(criteria.minAdded(), criteria.maxAdded());
-        List<Long> candidates = new ArrayList<>(set.subSet(criteria.minAdded(), true, max, true));
-        for (Long added : candidates) {
+        for (long added : set.range(criteria.minAdded(), max)) {
             Entry e = byAdded.get(added);
             if (criteria.matches(e.id(), added)) {
                 dropReason(e, reason, removed);
@@ -186,17 +183,15 @@ public final class MemoryStore implements Store {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be > 0");
         }
-        NavigableSet<Long> set = reasons.get(reason);
+        SortedLongs set = reasons.get(reason);
         List<Entry> page = new ArrayList<>();
         if (set == null) {
             return page;
         }
-        for (Long added : set.tailSet(afterAdded, false)) {
-            if (page.size() >= limit) {
-                break;
-            }
+        set.forEachAbove(afterAdded, added -> {
             page.add(byAdded.get(added));
-        }
+            return page.size() < limit;
+        });
         return page;
     }
 

@@ -245,7 +245,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
             return List.of();
         }
         if (t == JsonToken.VALUE_STRING) {
-            return List.of(Interner.intern(p.getText()));
+            return Interner.single(p.getText());
         }
         if (t != JsonToken.START_ARRAY) {
             throw new IllegalArgumentException("meta reasons must be an array of strings");
@@ -260,7 +260,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
                 out.add(s);
             }
         }
-        return out.size() == 1 ? List.of(out.get(0)) : out;
+        return out.size() == 1 ? Interner.single(out.get(0)) : out;
     }
 
     // ------------------------------------------------------------------ writing
