@@ -33,7 +33,6 @@ passed=0 failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 t() { echo "  [$(date +%T)] $*"; }
-node_id() { sed -nE 's/.*"event":"ready","node":"([^"]*)".*/\1/p' "$NN_DIR/out$1"; }
 # Sends COUNT actions labelled LABEL1.. at node I.
 send_n() { local i="$1" label="$2" count="$3" j; for ((j = 1; j <= count; j++)); do
   nn_send "$i" "{\"type\":\"test/netns\",\"k\":\"$label$j\"}"; done; }
@@ -56,7 +55,7 @@ test_chain3() {
   has 3 a 1 15 || { fail chain3 "the action added at A did not reach C"; return; }
   send_n 3 c 1
   has 1 c 1 15 || { fail chain3 "the action added at C did not reach A"; return; }
-  if grep '"state":"connected"' "$NN_DIR/out1" | grep -q "\"node\":\"$(node_id 3)\""; then
+  if grep '"state":"connected"' "$NN_DIR/out1" | grep -q "\"node\":\"$(nn_node_id 3)\""; then
     fail chain3 "A had a session with C, which it cannot reach"; return
   fi
   pass "chain3 (A->C and C->A through B)"
@@ -78,7 +77,7 @@ test_partition() {
   if ! line_up 5; then fail partition "sessions did not form: $why_not"; return; fi
   send_n 1 p 3
   has 5 p 3 20 || { fail partition "actions did not cross the line before the cut"; return; }
-  id3="$(node_id 3)"
+  id3="$(nn_node_id 3)"
   nn_net link down 2
   t "link n2-n3 down; actions on both sides"
   send_n 1 l 5; send_n 5 r 5; send_n 3 m 2

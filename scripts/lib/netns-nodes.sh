@@ -75,6 +75,9 @@ nn_sleep() {
   read -rt "$1" -u "$NN_SLEEP_FD" || true
 }
 
+# The node id of host I's latest start (its output file keeps the lines of earlier starts).
+nn_node_id() { sed -nE 's/.*"event":"ready","node":"([^"]*)".*/\1/p' "$NN_DIR/out$1" | tail -n 1; }
+
 nn_count() { grep -cE "$2" "$NN_DIR/out$1" 2>/dev/null || true; }
 
 nn_wait() {

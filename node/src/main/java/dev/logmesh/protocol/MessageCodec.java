@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -323,19 +322,11 @@ public final class MessageCodec {
     }
 
     private static long safeCount(JsonParser p, String what) throws IOException, Shape {
-        if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
-            throw new Shape(what + " must be an integer");
-        }
-        long v;
         try {
-            v = p.getLongValue();
-        } catch (InputCoercionException e) {
-            throw new Shape(what + " out of range: " + p.getText());
+            return WireMeta.integer(p, what, 0);
+        } catch (IllegalArgumentException e) {
+            throw new Shape(e.getMessage());
         }
-        if (v < 0 || v > ActionId.MAX_SAFE) {
-            throw new Shape(what + " out of range: " + v);
-        }
-        return v;
     }
 
     /** Encodes a message as the JSON text of one frame. */

@@ -222,8 +222,8 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
             extra == null ? Map.of() : extra);
     }
 
-    /** The current token as an integer in [min, MAX_SAFE]. */
-    private static long integer(JsonParser p, String what, long min) throws IOException {
+    /** The current token as an integer in [min, MAX_SAFE] (JavaScript's safe integers). */
+    static long integer(JsonParser p, String what, long min) throws IOException {
         if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
             throw new IllegalArgumentException(what + " must be an integer");
         }
