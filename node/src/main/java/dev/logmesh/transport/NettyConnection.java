@@ -30,8 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A {@link Connection} over a Netty WebSocket channel: one JSON message per text frame.
  *
- * <p>Netty's thread decodes each frame ({@link MessageCodec#decode}) and posts the result to the node's
- * loop, in arrival order. Sends come from the loop and are written without blocking; if more than
+ * <p>The channel's thread decodes each frame from its bytes ({@link MessageCodec#decode(byte[], int, int)})
+ * and posts the result to the node's loop as a task, in arrival order (on a {@link dev.logmesh.time.SystemLoop}
+ * that is the same thread, so the post wakes nobody). Sends come from the loop and are encoded straight
+ * into a buffer and written without blocking; if more than
  * {@code maxPendingBytes} wait to be written, the peer is not reading and the link closes.
  */
 final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements Connection {
