@@ -82,7 +82,14 @@ for i in $(seq 300); do
 done
 echo "demo: alice shows: $a"
 echo "demo: bob shows:   $b"
-sleep 1 # let Swing paint the last change
 mkdir -p "$(dirname "$out")"
-xwd -root -silent | convert xwd:- -strip png:"$out"
+# A window can show up a moment before Swing has painted it (a plain grey rectangle): take the screenshot
+# again until both windows have content, for up to 10 s.
+colours() { convert "$out" -crop "$1" +repage -format %k info:; }
+for i in $(seq 20); do
+  sleep 0.5
+  xwd -root -silent | convert xwd:- -strip png:"$out"
+  if [ "$(colours 380x270+10+20)" -gt 2 ] && [ "$(colours 380x270+405+20)" -gt 2 ]; then break; fi
+  if [ "$i" = 20 ]; then echo "demo: a window stayed unpainted; the screenshot shows it so" >&2; fi
+done
 echo "demo: screenshot $out ($(wc -c <"$out") bytes)"
