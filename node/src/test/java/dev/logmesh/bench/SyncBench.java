@@ -113,11 +113,13 @@ public final class SyncBench {
         List<Double> times = new ArrayList<>();
         boolean ok = true;
         long received = 0;
+        double heldPerEntry = 0;
         for (int r = 0; r < rounds && ok; r++) {
             Map<String, String> ob = new HashMap<>(o);
             if (data != null) {
                 ob.put("data", data + "/round" + r);
             }
+            long before = r == rounds - 1 ? usedAfterGc() : 0;
             CountDownLatch done = new CountDownLatch(1);
             AtomicLong count = new AtomicLong();
             long t0 = System.nanoTime();
@@ -130,15 +132,29 @@ public final class SyncBench {
             ok = done.await(300, TimeUnit.SECONDS);
             times.add((System.nanoTime() - t0) / 1e6);
             received = count.get();
+            if (r == rounds - 1 && ok) {
+                // the heap the last round's node holds, per entry: used heap after GC with the node open, minus
+                // the same before it started
+                heldPerEntry = (usedAfterGc() - before) / (double) n;
+            }
             b.close();
         }
         double cold = times.get(0);
         double warm = times.size() > 1 ? times.subList(1, times.size()).stream().min(Double::compare).get() : cold;
         System.out.printf("{\"bench\":\"bulk\",\"impl\":\"logmesh\",\"store\":\"%s\",\"n\":%d,\"received\":%d,"
                 + "\"ok\":%s,\"coldMs\":%.0f,\"ms\":%.0f,\"actionsPerSec\":%.0f,\"coldActionsPerSec\":%.0f,"
-                + "\"roundsMs\":%s}%n",
+                + "\"roundsMs\":%s,\"heapBytesPerEntry\":%.0f}%n",
             data == null ? "memory" : "sqlite", n, received, ok, cold, warm, ok ? n / warm * 1000 : 0,
-            ok ? n / cold * 1000 : 0, times.stream().map(t -> String.valueOf(Math.round(t))).toList());
+            ok ? n / cold * 1000 : 0, times.stream().map(t -> String.valueOf(Math.round(t))).toList(), heldPerEntry);
+    }
+
+    private static long usedAfterGc() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /**
