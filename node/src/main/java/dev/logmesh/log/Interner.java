@@ -20,27 +20,21 @@ public final class Interner {
     /** The shared string equal to {@code s}, or {@code s} itself. */
     public static String intern(String s) {
         String known = KNOWN.get(s);
-        if (known != null) {
-            return known;
-        }
-        if (KNOWN.size() < MAX && s.length() <= 256) {
-            known = KNOWN.putIfAbsent(s, s);
-            return known != null ? known : s;
-        }
-        return s;
+        return known != null ? known : remember(KNOWN, s, s);
     }
 
     /** A shared immutable list of the one string {@code s} (most entries have one reason, and few distinct ones). */
     public static List<String> single(String s) {
         List<String> known = SINGLE.get(s);
-        if (known != null) {
-            return known;
+        return known != null ? known : remember(SINGLE, s, List.of(intern(s)));
+    }
+
+    /** Puts {@code value} under {@code key} while there is room; the value now shared under the key, or this one. */
+    private static <V> V remember(ConcurrentHashMap<String, V> map, String key, V value) {
+        if (map.size() >= MAX || key.length() > 256) {
+            return value;
         }
-        List<String> list = List.of(intern(s));
-        if (SINGLE.size() < MAX && s.length() <= 256) {
-            known = SINGLE.putIfAbsent(s, list);
-            return known != null ? known : list;
-        }
-        return list;
+        V known = map.putIfAbsent(key, value);
+        return known != null ? known : value;
     }
 }

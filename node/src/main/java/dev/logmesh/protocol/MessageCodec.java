@@ -82,11 +82,8 @@ public final class MessageCodec {
         }
     }
 
-    /** The text of a frame from the location of a value's first character to that of its last. */
-    private interface Slicer extends BiFunction<JsonLocation, JsonLocation, String> {
-    }
-
-    private static Message decode(JsonParser p, Supplier<String> text, Slicer slicer)
+    private static Message decode(JsonParser p, Supplier<String> text,
+                                  BiFunction<JsonLocation, JsonLocation, String> slicer)
         throws ProtocolError, IOException {
         String type;
         Message m;
@@ -286,7 +283,7 @@ public final class MessageCodec {
      * The rest of a sync, streamed: each action is checked and kept as its text (a log stores and forwards
      * actions; it parses one only when asked for a field), each meta is read into a {@link WireMeta}.
      */
-    private static Message sync(JsonParser p, Slicer slicer) throws IOException, Shape {
+    private static Message sync(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer) throws IOException, Shape {
         JsonToken t = p.nextToken();
         if (t == JsonToken.END_ARRAY) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");

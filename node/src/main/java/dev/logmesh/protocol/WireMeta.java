@@ -98,11 +98,6 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         }
     }
 
-    /** Same as {@code wire.toMeta(remoteNode, baseTime, timeFix)}. */
-    public static Meta fromWire(WireMeta wire, String remoteNode, long baseTime, long timeFix) throws ProtocolError {
-        return wire.toMeta(remoteNode, baseTime, timeFix);
-    }
-
     /**
      * A meta from a JSON object in wire form, as {@link #of} reads it, then {@link #toMeta}.
      *

@@ -579,7 +579,7 @@ public final class SyncSession implements Connection.Handler {
         List<Entry> entries = new ArrayList<>(s.entries().size());
         try {
             for (Message.WireEntry w : s.entries()) {
-                Meta meta = WireMeta.fromWire(w.meta(), peerNode, baseTime, timeFix);
+                Meta meta = w.meta().toMeta(peerNode, baseTime, timeFix);
                 entries.add(new Entry(w.action(), meta));
             }
         } catch (ProtocolError e) {

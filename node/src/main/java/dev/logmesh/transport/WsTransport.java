@@ -61,12 +61,11 @@ public final class WsTransport implements Transport {
     private final EventLoopGroup group;
     /** Whether {@link #group} is the node loop's (closed with the loop) rather than this transport's. */
     private final boolean sharedGroup;
-    /** Every channel of this transport, closed by {@link #close()} when the group is shared. */
+    /** Every channel of this transport (listener, accepted and dialed), closed by {@link #close()}. */
     private final ChannelGroup channels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SslContext serverTls;
     private final SslContext clientTls;
-    private Channel serverChannel;
 
     /**
      * @param serverTls TLS for the listener (wss), or null for plain ws
@@ -159,7 +158,7 @@ public final class WsTransport implements Transport {
                     p.addLast(conn);
                 }
             });
-        serverChannel = b.bind(host, port).sync().channel();
+        Channel serverChannel = b.bind(host, port).sync().channel();
         channels.add(serverChannel);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.debug("listening on {}", bound);
@@ -239,17 +238,13 @@ public final class WsTransport implements Transport {
         if (closed.getAndSet(true) || group.isShuttingDown()) {
             return;
         }
-        if (sharedGroup) {
-            // the loop's thread lives on until the node closes the loop: close this transport's channels
-            io.netty.util.concurrent.Future<?> f = channels.close();
-            if (!group.next().inEventLoop()) {
-                f.awaitUninterruptibly(2, TimeUnit.SECONDS);
-            }
-            return;
+        io.netty.util.concurrent.Future<?> f = channels.close();
+        if (!group.next().inEventLoop()) {
+            f.awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (!sharedGroup) {
+            // a shared group is the node loop's, closed with the loop
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

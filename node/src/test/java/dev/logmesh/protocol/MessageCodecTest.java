@@ -172,7 +172,7 @@ class MessageCodecTest {
         WireMeta wire = WireMeta.toWire(meta, "a", BASE, 0);
         // added is local: never sent (§2 "sync encoding")
         assertEquals("{\"id\":-16,\"time\":-15,\"reasons\":[\"r\"]}", wire.toString());
-        assertEquals(meta.withAdded(0), WireMeta.fromWire(wire, "a", BASE, 0));
+        assertEquals(meta.withAdded(0), wire.toMeta("a", BASE, 0));
     }
 
     @Test
@@ -185,7 +185,7 @@ class MessageCodecTest {
         assertEquals("{\"id\":[5,\"c\",2],\"time\":6,\"reasons\":[\"r\"],\"subprotocol\":3,\"custom\":42}",
             wire.toString());
         // the receiver rebuilds the other node's id, not the sender's
-        assertEquals(relayed, WireMeta.fromWire(wire, "a", BASE, 0));
+        assertEquals(relayed, wire.toMeta("a", BASE, 0));
     }
 
     @Test
@@ -195,11 +195,11 @@ class MessageCodecTest {
         Meta dialerClock = new Meta(new ActionId(BASE + 10_020, "d", 0), BASE + 10_020, 0, List.of("r"), 0, Map.of());
         WireMeta wire = WireMeta.toWire(dialerClock, "d", BASE, fix);
         assertEquals("{\"id\":10020,\"time\":20,\"reasons\":[\"r\"]}", wire.toString());
-        Meta atListener = WireMeta.fromWire(wire, "d", BASE, 0);
+        Meta atListener = wire.toMeta("d", BASE, 0);
         assertEquals(new ActionId(BASE + 10_020, "d", 0), atListener.id());
         assertEquals(BASE + 20, atListener.time(), "in the listener's clock");
         // and back with the same session parameters: a round trip
-        assertEquals(dialerClock, WireMeta.fromWire(WireMeta.toWire(dialerClock, "d", BASE, fix), "d", BASE, fix));
+        assertEquals(dialerClock, WireMeta.toWire(dialerClock, "d", BASE, fix).toMeta("d", BASE, fix));
     }
 
     @Test
