@@ -9,7 +9,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logmesh.log.Interner;
+import dev.logmesh.internal.log.Interner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;

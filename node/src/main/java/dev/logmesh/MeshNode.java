@@ -5,25 +5,24 @@ import dev.logmesh.discovery.Announcement;
 import dev.logmesh.discovery.Discovery;
 import dev.logmesh.discovery.MdnsDiscovery;
 import dev.logmesh.discovery.Peer;
-import dev.logmesh.log.Criteria;
-import dev.logmesh.log.Log;
-import dev.logmesh.log.MemoryStore;
-import dev.logmesh.log.MetaJson;
-import dev.logmesh.log.PeerCursor;
-import dev.logmesh.log.SqliteStore;
-import dev.logmesh.log.Store;
-import dev.logmesh.protocol.Message;
-import dev.logmesh.protocol.ProtocolError;
-import dev.logmesh.sync.Bruteforce;
-import dev.logmesh.sync.MeshAuth;
-import dev.logmesh.sync.Redialer;
-import dev.logmesh.sync.SessionConfig;
-import dev.logmesh.sync.SessionHub;
-import dev.logmesh.sync.SyncSession;
-import dev.logmesh.time.Loop;
-import dev.logmesh.time.SystemLoop;
-import dev.logmesh.transport.Transport;
-import dev.logmesh.transport.WsTransport;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.internal.log.MetaJson;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.internal.store.SqliteStore;
+import dev.logmesh.spi.Store;
+import dev.logmesh.internal.protocol.Message;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.auth.Bruteforce;
+import dev.logmesh.internal.auth.MeshAuth;
+import dev.logmesh.internal.mesh.Redialer;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.mesh.SessionHub;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.spi.Loop;
+import dev.logmesh.internal.net.SystemLoop;
+import dev.logmesh.internal.protocol.MessageTransport;
+import dev.logmesh.internal.net.WsTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -110,7 +109,7 @@ public final class MeshNode implements AutoCloseable {
     private final boolean ownsLoop;
     private final Log log;
     private final SessionHub hub;
-    private final Transport transport;
+    private final MessageTransport transport;
     private final List<Redialer> dialers = new ArrayList<>();
     /** Dialers of peers found by discovery, by node id; owned by the loop. */
     private final Map<String, Redialer> discovered = new java.util.HashMap<>();
@@ -121,7 +120,7 @@ public final class MeshNode implements AutoCloseable {
     private volatile boolean closed;
 
     private MeshNode(NodeConfig config, Loop loop, boolean ownsLoop, Log log,
-                     java.util.function.Function<Loop, Transport> transports) {
+                     java.util.function.Function<Loop, MessageTransport> transports) {
         this.config = config;
         this.loop = loop;
         this.ownsLoop = ownsLoop;
@@ -168,7 +167,7 @@ public final class MeshNode implements AutoCloseable {
      * Starts a node: opens its log (creating the data directory), listens and dials its static peers.
      *
      * @throws IOException if the data directory or the port cannot be used
-     * @throws dev.logmesh.log.StoreException if the log file is corrupt, foreign or in use by another process
+     * @throws dev.logmesh.StoreException if the log file is corrupt, foreign or in use by another process
      */
     public static MeshNode start(NodeConfig config) throws IOException {
         return start(config, List.of());
@@ -187,7 +186,7 @@ public final class MeshNode implements AutoCloseable {
      * @param transports makes the transport for the node's loop, or null for WebSocket
      */
     public static MeshNode start(NodeConfig config, List<Listener> initial, Loop loop,
-                                 java.util.function.Function<Loop, Transport> transports) throws IOException {
+                                 java.util.function.Function<Loop, MessageTransport> transports) throws IOException {
         Store store;
         if (config.dataDir() != null) {
             Files.createDirectories(config.dataDir());
@@ -214,7 +213,7 @@ public final class MeshNode implements AutoCloseable {
                     return meta.withReasons(rs);
                 });
             }
-            java.util.function.Function<Loop, Transport> make = transports;
+            java.util.function.Function<Loop, MessageTransport> make = transports;
             if (make == null) {
                 io.netty.handler.ssl.SslContext serverTls = tls(config, true);
                 io.netty.handler.ssl.SslContext clientTls = tls(config, false);
@@ -352,7 +351,7 @@ public final class MeshNode implements AutoCloseable {
         }
         try {
             log.flushCursors();
-        } catch (dev.logmesh.log.StoreException e) {
+        } catch (dev.logmesh.StoreException e) {
             fireError("cannot save sync cursors: " + e.getMessage());
         }
         loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);

@@ -1,8 +1,8 @@
 package dev.logmesh;
 
-import dev.logmesh.log.HybridClock;
-import dev.logmesh.sync.SessionConfig;
-import dev.logmesh.transport.WsTransport;
+import dev.logmesh.internal.log.HybridClock;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.net.WsTransport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.logmesh;
 
-import dev.logmesh.log.Log;
-import dev.logmesh.log.Order;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.spi.Order;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

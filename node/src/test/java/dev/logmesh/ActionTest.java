@@ -52,7 +52,7 @@ class ActionTest {
 
     @Test
     void typesAreShared() {
-        // one string per type, whatever the number of actions (dev.logmesh.log.Interner)
+        // one string per type, whatever the number of actions (dev.logmesh.internal.log.Interner)
         assertSame(Action.parse("{\"type\":\"shared/type\"}").type(),
             Action.parse("{\"k\":1,\"type\":\"shared/type\"}").type());
     }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logmesh.sync.LocalNetwork;
-import dev.logmesh.time.ManualLoop;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,8 +3,8 @@ package dev.logmesh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logmesh.sync.LocalNetwork;
-import dev.logmesh.time.ManualLoop;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logmesh.log.Criteria;
-import dev.logmesh.sync.LocalNetwork;
-import dev.logmesh.time.ManualLoop;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logmesh.sync.SyncSession;
+import dev.logmesh.internal.session.SyncSession;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

@@ -2,8 +2,8 @@ package dev.logmesh.examples;
 
 import dev.logmesh.MeshNode;
 import dev.logmesh.NodeConfig;
-import dev.logmesh.sync.LocalNetwork;
-import dev.logmesh.time.ManualLoop;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,10 +1,10 @@
 package dev.logmesh.cli;
 
 import dev.logmesh.Entry;
-import dev.logmesh.log.MetaJson;
-import dev.logmesh.log.Order;
-import dev.logmesh.log.SqliteStore;
-import dev.logmesh.log.StoreException;
+import dev.logmesh.internal.log.MetaJson;
+import dev.logmesh.spi.Order;
+import dev.logmesh.internal.store.SqliteStore;
+import dev.logmesh.StoreException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
-import dev.logmesh.log.MetaJson;
+import dev.logmesh.internal.log.MetaJson;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.function.Supplier;

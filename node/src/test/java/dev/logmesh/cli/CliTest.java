@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.logmesh.log.MetaJson;
-import dev.logmesh.log.SqliteStore;
+import dev.logmesh.internal.log.MetaJson;
+import dev.logmesh.internal.store.SqliteStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

@@ -12,7 +12,7 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.MeshNode;
 import dev.logmesh.NodeConfig;
-import dev.logmesh.sync.MeshAuth;
+import dev.logmesh.internal.auth.MeshAuth;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,0 +1,96 @@
+package dev.logmesh.internal.log;
+
+import dev.logmesh.ActionId;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issues action ids from a hybrid logical clock.
+ *
+ * <p>The time part of a new id is {@code max(wall clock, last ms issued, 1 + largest ms seen in received ids)},
+ * so it never goes backwards and an action created after another was received sorts after it, even when
+ * the sender's clock is ahead of ours. Within one millisecond the {@code seq} part counts up (protocol 5).
+ *
+ * <p>A received id more than {@code maxDrift} ms ahead of our wall clock pulls the clock only up to
+ * {@code wall + maxDrift}: the next local id has that time part (and a warning is logged): one peer with a wild clock must not drag every node's
+ * ids years ahead. For such an action the causality promise is weakened to "sorts after everything
+ * received from well-behaved peers".
+ *
+ * <p>Not thread-safe: owned by the node's loop.
+ */
+public final class HybridClock {
+    private static final Logger LOG = LoggerFactory.getLogger(HybridClock.class);
+
+    /** Default bound on how far a received id may pull the clock ahead of the wall clock: 1 minute. */
+    public static final long DEFAULT_MAX_DRIFT_MS = 60_000;
+
+    private final String node;
+    private final LongSupplier wall;
+    private final long maxDrift;
+    private long lastMs;
+    private long lastSeq = -1;
+    private long seenMs = -1;
+
+    /**
+     * @param node     this node's id
+     * @param wall     the wall clock in ms
+     * @param maxDrift how far ahead of the wall clock a received id may pull this clock, in ms
+     * @param startMs  the largest id time part this node issued or saw before (from its store), or 0; every
+     *                 id issued has a larger time part, so a restart never repeats or precedes an old id even
+     *                 if the wall clock went back
+     */
+    public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs) {
+        this.node = ActionId.requireNodeId(node);
+        this.wall = wall;
+        if (maxDrift < 0) {
+            throw new IllegalArgumentException("maxDrift must be >= 0");
+        }
+        this.maxDrift = maxDrift;
+        this.lastMs = Math.max(0, startMs);
+        // startMs counts as seen: the last run may have issued (startMs, node, k) for any k, and a restart
+        // does not know k, so the first id must move to startMs + 1 or it could repeat or precede an old id
+        // (a repeated id would even be dropped as a duplicate).
+        this.seenMs = startMs > 0 ? startMs : -1;
+    }
+
+    /** This clock's node id. */
+    public String node() {
+        return node;
+    }
+
+    /** Issues the next id: strictly after every id issued or observed before. */
+    public ActionId next() {
+        // seenMs + 1: an id with the same ms as a received one could sort before it by node id.
+        long ms = Math.max(wall.getAsLong(), Math.max(lastMs, seenMs + 1));
+        if (ms == lastMs) {
+            lastSeq++;
+        } else {
+            lastMs = ms;
+            lastSeq = 0;
+        }
+        return new ActionId(lastMs, node, lastSeq);
+    }
+
+    /**
+     * Takes note of a received id, so that ids issued later sort after it (within the drift bound).
+     *
+     * @return whether the id was within the drift bound
+     */
+    public boolean observe(ActionId received) {
+        long now = wall.getAsLong();
+        long ms = received.ms();
+        boolean ok = true;
+        if (ms > now + maxDrift) {
+            LOG.warn("id {} is {} ms ahead of this node's clock (bound {} ms): clock advanced only to the bound",
+                received, ms - now, maxDrift);
+            // next() issues seenMs + 1, so the next local id lands exactly on the bound, not one past it.
+            ms = now + maxDrift - 1;
+            ok = false;
+        }
+        if (ms > seenMs) {
+            seenMs = ms;
+        }
+        return ok;
+    }
+}

@@ -1,0 +1,490 @@
+package dev.logmesh.internal.log;
+
+import dev.logmesh.Criteria;
+import dev.logmesh.StoreException;
+import dev.logmesh.spi.Order;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.spi.Store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * An append-only log of {@code [action, meta]} entries in a {@link Store}, with Logux's semantics.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Order.</b> The created order compares ids ({@link ActionId#compareTo}); ids come from a
+ *       {@link HybridClock} at the origin and are never rewritten, so every node orders the same actions
+ *       the same way. {@code meta.time} is only this node's view of when the action happened.</li>
+ *   <li><b>Exactly once.</b> An id is applied at most once: {@link #add} skips ids in the store's seen
+ *       index, which keeps ids of cleaned entries until {@link #forgetSeen}. Duplicates are reported as
+ *       {@code null} results and fire no events.</li>
+ *   <li><b>Cleaning.</b> An entry without reasons is not stored: {@code add} then {@code clean} events fire at
+ *       once (Logux does the same). An entry whose last reason is removed is deleted and fires {@code clean}.
+ *       {@code meta.extra.keepLast = "r"} adds reason {@code r} and removes it from every older entry.</li>
+ *   <li><b>Threads.</b> Not thread-safe: owned by one thread (the node's loop). Listeners run on that
+ *       thread, synchronously, in registration order; a listener that throws propagates to the caller.</li>
+ * </ul>
+ */
+public final class Log {
+    /** Meta key whose value names a reason of which only the newest entry is kept (Logux's {@code keepLast}). */
+    public static final String KEEP_LAST = "keepLast";
+    /** Store state key of the node id. */
+    static final String NODE_ID_KEY = "nodeId";
+
+    private static final int PAGE = 512;
+    private static final char[] ALPHABET =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-".toCharArray();
+
+    private final Store store;
+    private final HybridClock clock;
+    private final LongSupplier wall;
+    private final List<PreAdd> preAdd = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Entry>> onAdd = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Entry>> onClean = new CopyOnWriteArrayList<>();
+    /** Cursor moves not saved yet; see {@link #advanceCursor}. */
+    private final Map<String, PeerCursor> pendingCursors = new java.util.HashMap<>();
+
+    /** A hook that may change the meta of an entry before it is added (not its id or time). */
+    @FunctionalInterface
+    public interface PreAdd {
+        /** @return the meta to add with (the same {@code id} and {@code time}) */
+        Meta apply(Action action, Meta meta);
+    }
+
+    /**
+     * A log over a store. The clock starts after every id the store has seen, so ids never go backwards
+     * across restarts even if the wall clock does.
+     *
+     * @param store    the store, owned by this log from now on
+     * @param nodeId   this node's id
+     * @param wall     the wall clock in ms
+     * @param maxDrift see {@link HybridClock}
+     */
+    public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.wall = Objects.requireNonNull(wall, "wall");
+        this.clock = new HybridClock(nodeId, wall, maxDrift, store.maxSeenMs());
+    }
+
+    /**
+     * Opens the log of a store with the node id saved in it, or saves a new one made of {@code name} and a
+     * random suffix ({@code "alice:Xk3v9QaB"}), so a node keeps its id across restarts.
+     */
+    public static Log open(Store store, String name, LongSupplier wall, long maxDrift) {
+        String id = store.state(NODE_ID_KEY).orElse(null);
+        if (id == null) {
+            id = newNodeId(name);
+            store.setState(NODE_ID_KEY, id);
+        }
+        return new Log(store, id, wall, maxDrift);
+    }
+
+    /** A fresh node id: {@code name:random} (8 random characters), or just the random part without a name. */
+    public static String newNodeId(String name) {
+        SecureRandom random = new SecureRandom();
+        StringBuilder sb = new StringBuilder();
+        if (name != null && !name.isEmpty()) {
+            ActionId.requireNodeId(name);
+            sb.append(name).append(':');
+        }
+        for (int i = 0; i < 8; i++) {
+            sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
+        }
+        return sb.toString();
+    }
+
+    /** This node's id. */
+    public String nodeId() {
+        return clock.node();
+    }
+
+    /**
+     * This node's wall clock in ms (the {@code wall} given at construction): the clock behind new ids and
+     * their {@code meta.time}, and so the clock a sync session's time fix must measure.
+     */
+    public long now() {
+        return wall.getAsLong();
+    }
+
+    /** The store behind this log. */
+    public Store store() {
+        return store;
+    }
+
+    /** A new id from this node's hybrid logical clock. */
+    public ActionId generateId() {
+        return clock.next();
+    }
+
+    /** Takes note of a received id for the clock (also done by {@link #add} for others' ids). */
+    public void observe(ActionId id) {
+        if (!id.node().equals(nodeId())) {
+            clock.observe(id);
+        }
+    }
+
+    /** A new local entry: a fresh id, {@code time} = the id's time part, and the given reasons. */
+    public Entry create(Action action, List<String> reasons) {
+        return create(action, reasons, Map.of());
+    }
+
+    /** A new local entry with custom meta keys. */
+    public Entry create(Action action, List<String> reasons, Map<String, JsonNode> extra) {
+        ActionId id = generateId();
+        return new Entry(action, new Meta(id, id.ms(), 0, reasons, 0, extra));
+    }
+
+    /**
+     * Adds one entry. @return its meta as added (with {@code added}), or {@code null} if the id was seen
+     * before
+     */
+    public Meta add(Entry entry) {
+        return add(List.of(entry)).get(0);
+    }
+
+    /** Creates and adds a local action; see {@link #create}. @return the added meta */
+    public Meta add(Action action, List<String> reasons) {
+        return add(create(action, reasons));
+    }
+
+    /**
+     * Adds a batch in one store write. Pre-add hooks run first, then the write, then for each added entry
+     * the {@code add} event (and {@code clean} at once for entries without reasons), then {@code keepLast}.
+     *
+     * @return per entry, in order: its meta as added, or {@code null} for an id seen before (a duplicate)
+     */
+    public List<Meta> add(List<Entry> entries) {
+        List<Entry> prepared = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            observe(e.id());
+            Meta meta = e.meta();
+            for (PreAdd hook : preAdd) {
+                Meta changed = hook.apply(e.action(), meta);
+                if (!changed.id().equals(meta.id()) || changed.time() != meta.time()) {
+                    throw new IllegalStateException("a pre-add hook may not change id or time");
+                }
+                meta = changed;
+            }
+            String keepLast = keepLastReason(meta);
+            if (keepLast != null && !meta.reasons().contains(keepLast)) {
+                List<String> rs = new ArrayList<>(meta.reasons());
+                rs.add(keepLast);
+                meta = meta.withReasons(rs);
+            }
+            prepared.add(meta == e.meta() ? e : e.withMeta(meta));
+        }
+        List<Meta> result;
+        if (pendingCursors.isEmpty()) {
+            result = store.add(prepared);
+        } else {
+            result = store.add(prepared, Map.copyOf(pendingCursors));
+            pendingCursors.clear();
+        }
+        for (int i = 0; i < prepared.size(); i++) {
+            Meta m = result.get(i);
+            if (m == null) {
+                continue;
+            }
+            Entry added = prepared.get(i).withMeta(m);
+            fire(onAdd, added);
+            if (!m.hasReasons()) {
+                fire(onClean, added);
+            }
+        }
+        for (int i = 0; i < prepared.size(); i++) {
+            Meta m = result.get(i);
+            String keepLast = m == null ? null : keepLastReason(m);
+            if (keepLast != null && m.hasReasons()) {
+                removeReason(keepLast, Criteria.ALL.olderThan(m.id()));
+            }
+        }
+        return result;
+    }
+
+    private static String keepLastReason(Meta meta) {
+        JsonNode k = meta.extra().get(KEEP_LAST);
+        return k != null && k.isTextual() && !k.asText().isEmpty() ? k.asText() : null;
+    }
+
+    private static void fire(List<Consumer<Entry>> listeners, Entry entry) {
+        for (Consumer<Entry> l : listeners) {
+            l.accept(entry);
+        }
+    }
+
+    /** The entry with this id, if it is in the log. */
+    public Optional<Entry> byId(ActionId id) {
+        return store.byId(id);
+    }
+
+    /** Whether an entry with this id is in the log now. */
+    public boolean has(ActionId id) {
+        return store.has(id);
+    }
+
+    /** Whether this id was ever added here (and not forgotten), even if it was cleaned since. */
+    public boolean seen(ActionId id) {
+        return store.seen(id);
+    }
+
+    /**
+     * Changes the meta of an entry. Reasons set to empty remove the entry (with a {@code clean} event).
+     *
+     * @throws IllegalArgumentException if the change touches {@code id}, {@code time} or {@code added}
+     * @return whether the entry was found
+     */
+    public boolean changeMeta(ActionId id, UnaryOperator<Meta> change) {
+        Optional<Entry> found = store.byId(id);
+        if (found.isEmpty()) {
+            return false;
+        }
+        Meta old = found.get().meta();
+        Meta updated = change.apply(old);
+        if (!updated.id().equals(old.id()) || updated.time() != old.time() || updated.added() != old.added()) {
+            throw new IllegalArgumentException("meta id, time and added are read-only");
+        }
+        if (!updated.hasReasons()) {
+            store.remove(id).ifPresent(e -> fire(onClean, e));
+        } else {
+            store.changeMeta(id, updated);
+        }
+        return true;
+    }
+
+    /**
+     * Changes meta keys as Logux's {@code changeMeta(id, diff)} does: {@code reasons} (array of strings),
+     * {@code subprotocol} (number) and custom keys (a JSON null removes a custom key).
+     *
+     * @throws IllegalArgumentException for {@code id}, {@code time}, {@code added} or a value of the wrong type
+     */
+    public boolean changeMeta(ActionId id, Map<String, JsonNode> diff) {
+        for (String key : diff.keySet()) {
+            if (Meta.READ_ONLY.contains(key)) {
+                throw new IllegalArgumentException("meta \"" + key + "\" is read-only");
+            }
+        }
+        Map<String, JsonNode> copy = new LinkedHashMap<>(diff);
+        return changeMeta(id, meta -> applyDiff(meta, copy));
+    }
+
+    private static Meta applyDiff(Meta meta, Map<String, JsonNode> diff) {
+        Meta m = meta;
+        for (Map.Entry<String, JsonNode> d : diff.entrySet()) {
+            JsonNode v = d.getValue();
+            switch (d.getKey()) {
+                case "reasons" -> m = m.withReasons(MetaJson.reasons(v));
+                case "subprotocol" -> {
+                    if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0) {
+                        throw new IllegalArgumentException("meta subprotocol must be a non-negative integer");
+                    }
+                    m = m.withSubprotocol(v.asInt());
+                }
+                default -> m = m.withExtra(d.getKey(), v == null || v.isNull() ? null : v);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Removes a reason from the entries that have it and match the criteria; entries left without reasons
+     * are removed and fire {@code clean}.
+     *
+     * @return how many entries were removed
+     */
+    public int removeReason(String reason, Criteria criteria) {
+        List<Entry> removed = store.removeReason(reason, criteria);
+        for (Entry e : removed) {
+            fire(onClean, e);
+        }
+        return removed.size();
+    }
+
+    /** Keeps only the newest {@code n} entries (created order) that have {@code reason}; removes it from the rest. */
+    public int keepLast(String reason, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0");
+        }
+        ActionId boundary = null;
+        int seen = 0;
+        for (Entry e : entries(Order.CREATED, false, null)) {
+            if (e.meta().reasons().contains(reason)) {
+                seen++;
+                if (seen == n + 1) {
+                    boundary = e.id();
+                    break;
+                }
+            }
+        }
+        if (boundary == null) {
+            return 0;
+        }
+        // boundary itself is the newest one to drop: remove from it and everything older.
+        int removed = removeReason(reason, Criteria.ALL.olderThan(boundary));
+        return removed + removeReason(reason, Criteria.id(boundary));
+    }
+
+    /**
+     * Entries in an order, read lazily page by page (the whole log is never loaded). The iterable reads
+     * the store as it goes: do not change the log while iterating.
+     *
+     * @param after start strictly after this position: an {@code added} ({@link Long}) for
+     *              {@link Order#ADDED}, an {@link ActionId} for {@link Order#CREATED}; null from the start
+     */
+    public Iterable<Entry> entries(Order order, boolean ascending, Object after) {
+        return () -> new Iterator<>() {
+            private Object position = after;
+            private List<Entry> page = List.of();
+            private int index;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (index < page.size()) {
+                    return true;
+                }
+                if (done) {
+                    return false;
+                }
+                page = store.page(order, ascending, position, PAGE);
+                index = 0;
+                if (page.size() < PAGE) {
+                    done = true;
+                }
+                if (!page.isEmpty()) {
+                    Entry last = page.get(page.size() - 1);
+                    position = order == Order.ADDED ? (Object) last.meta().added() : last.id();
+                }
+                return !page.isEmpty();
+            }
+
+            @Override
+            public Entry next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.get(index++);
+            }
+        };
+    }
+
+    /** Entries in created order, oldest first. */
+    public Iterable<Entry> entries() {
+        return entries(Order.CREATED, true, null);
+    }
+
+    /** The highest {@code added} assigned so far. */
+    public long lastAdded() {
+        return store.lastAdded();
+    }
+
+    /** How many entries are in the log. */
+    public long size() {
+        return store.size();
+    }
+
+    /** The sync cursor for a peer. */
+    public PeerCursor cursor(String peerNode) {
+        PeerCursor pending = pendingCursors.get(peerNode);
+        return pending != null ? pending : store.cursor(peerNode);
+    }
+
+    /**
+     * Moves the sync cursor for a peer, never backwards. The move is saved with the next {@link #add} (in its
+     * transaction) or by {@link #flushCursors}: a cursor is a hint, and one that is a little behind after a
+     * crash only makes a peer send again what is then recognised as seen, while saving every move on its own
+     * would cost a durable write (an fsync) per {@code sync} and per {@code synced}.
+     */
+    public PeerCursor advanceCursor(String peerNode, long received, long sent) {
+        PeerCursor old = cursor(peerNode);
+        PeerCursor updated = old.withReceived(received).withSent(sent);
+        if (!updated.equals(old)) {
+            pendingCursors.put(peerNode, updated);
+        }
+        return updated;
+    }
+
+    /**
+     * Forgets a peer's cursor (both numbers back to 0): for a peer whose log went back, so the next session
+     * starts from the beginning. Saved at once.
+     */
+    public void resetCursor(String peerNode) {
+        pendingCursors.remove(peerNode);
+        if (!store.cursor(peerNode).equals(PeerCursor.NONE)) {
+            store.setCursor(peerNode, PeerCursor.NONE);
+        }
+    }
+
+    /** Saves cursor moves not saved yet (the node does this every second and when it closes). */
+    public void flushCursors() {
+        if (!pendingCursors.isEmpty()) {
+            store.setCursors(Map.copyOf(pendingCursors));
+            pendingCursors.clear();
+        }
+    }
+
+    /** Cursors of every peer, saved or not yet. */
+    public Map<String, PeerCursor> cursors() {
+        Map<String, PeerCursor> all = new java.util.HashMap<>(store.cursors());
+        all.putAll(pendingCursors);
+        return all;
+    }
+
+    /**
+     * Forgets seen ids older than a horizon (and no longer in the log). After that, such an action
+     * arriving again would be applied again: choose a horizon longer than any peer stays away.
+     *
+     * @return how many ids were forgotten
+     */
+    public long forgetSeen(long horizonMillis) {
+        if (horizonMillis < 0) {
+            throw new IllegalArgumentException("horizon must be >= 0");
+        }
+        return store.forgetSeen(wall.getAsLong() - horizonMillis);
+    }
+
+    /** Registers a pre-add hook. @return a handle that unregisters it */
+    public Runnable onPreAdd(PreAdd hook) {
+        preAdd.add(hook);
+        return () -> preAdd.remove(hook);
+    }
+
+    /** Registers a listener for every added entry. @return a handle that unregisters it */
+    public Runnable onAdd(Consumer<Entry> listener) {
+        onAdd.add(listener);
+        return () -> onAdd.remove(listener);
+    }
+
+    /** Registers a listener for every cleaned entry. @return a handle that unregisters it */
+    public Runnable onClean(Consumer<Entry> listener) {
+        onClean.add(listener);
+        return () -> onClean.remove(listener);
+    }
+
+    /** Saves pending cursor moves and closes the store. */
+    public void close() {
+        try {
+            flushCursors();
+        } catch (StoreException e) {
+            // closing anyway: a cursor behind only means some entries are sent again
+        }
+        store.close();
+    }
+}

@@ -1,0 +1,211 @@
+package dev.logmesh.internal.mesh;
+
+import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.internal.session.SyncSession;
+
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.spi.Loop;
+import java.net.URI;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
+ * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
+ * row, every {@link #GONE_DELAY_MILLIS} ms). Stops after {@code wrong-protocol}, {@code wrong-subprotocol}
+ * or {@code wrong-credentials} from the peer, and after reaching itself.
+ *
+ * <p>Remembers which node answered at the URL (in the store's state), so the next {@code connect} carries
+ * that node's cursor. Owned by the node's loop.
+ */
+public final class Redialer implements SyncSession.Events {
+    private static final Logger LOG = LoggerFactory.getLogger(Redialer.class);
+
+    /** First retry delay. */
+    public static final long MIN_DELAY_MILLIS = 1_000;
+    /** Largest retry delay while the peer is presumed to come back soon. */
+    public static final long MAX_DELAY_MILLIS = 5_000;
+    /** Failed attempts in a row after which a peer counts as gone. */
+    public static final int GONE_AFTER = 12;
+    /** Retry delay for a peer that is gone. */
+    public static final long GONE_DELAY_MILLIS = 30_000;
+
+    private final SessionHub hub;
+    private final Loop loop;
+    private final Log log;
+    private final String fixedPeer;
+    private volatile java.util.List<URI> urls;
+    private int next;
+    private URI url;
+    private final Function<URI, MessageConnection> dial;
+    private final Random random;
+    private final Consumer<String> onGiveUp;
+    private int attempts;
+    private boolean stopped;
+    private SyncSession current;
+    private Loop.Cancellable pending;
+
+    public Redialer(SessionHub hub, Loop loop, Log log, URI url, Function<URI, MessageConnection> dial, Random random,
+                    Consumer<String> onGiveUp) {
+        this(hub, loop, log, java.util.List.of(url), null, dial, random, onGiveUp);
+    }
+
+    /**
+     * A dialer for a peer known by node id (from discovery) at one or more URLs, tried in turn.
+     *
+     * @param peer the peer's node id, or null when only the URL is known
+     */
+    public Redialer(SessionHub hub, Loop loop, Log log, java.util.List<URI> urls, String peer,
+                    Function<URI, MessageConnection> dial, Random random, Consumer<String> onGiveUp) {
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("a dialer needs at least one URL");
+        }
+        this.hub = hub;
+        this.loop = loop;
+        this.log = log;
+        this.urls = java.util.List.copyOf(urls);
+        this.url = this.urls.get(0);
+        this.fixedPeer = peer;
+        this.dial = dial;
+        this.random = random;
+        this.onGiveUp = onGiveUp;
+    }
+
+    /** The URL this dialer dials (or dialed last). */
+    public URI url() {
+        return url;
+    }
+
+    /** Replaces the URLs to try (a discovered peer's addresses changed). */
+    public void setUrls(java.util.List<URI> newUrls) {
+        if (!newUrls.isEmpty()) {
+            urls = java.util.List.copyOf(newUrls);
+        }
+    }
+
+    /** The node id expected at the URL: given, or the one that answered there last time, or null. */
+    public String knownPeer() {
+        if (fixedPeer != null) {
+            return fixedPeer;
+        }
+        return log.store().state(stateKey()).orElse(null);
+    }
+
+    private String stateKey() {
+        return "peer-url:" + url;
+    }
+
+    /** Dials now. */
+    public void start() {
+        dialNow();
+    }
+
+    private void dialNow() {
+        pending = null;
+        if (stopped) {
+            return;
+        }
+        String expected = knownPeer();
+        if (expected != null && hub.session(expected) != null) {
+            // Already connected to that node another way (it dialed us): check again later.
+            schedule(MAX_DELAY_MILLIS);
+            return;
+        }
+        attempts++;
+        java.util.List<URI> choices = urls;
+        url = choices.get(Math.floorMod(next++, choices.size()));
+        current = hub.open(dial.apply(url), SyncSession.Role.DIALER, expected, this);
+    }
+
+    @Override
+    public void connected(SyncSession session) {
+        attempts = 0;
+        String peer = session.peerNode();
+        next--; // keep the URL that worked first in line
+        if (fixedPeer == null && !peer.equals(knownPeer())) {
+            log.store().setState(stateKey(), peer);
+        }
+    }
+
+    @Override
+    public void disconnected(SyncSession session, ProtocolError error, String reason) {
+        if (session != current) {
+            return;
+        }
+        current = null;
+        if (stopped) {
+            return;
+        }
+        if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
+            stop();
+            onGiveUp.accept(url + " refused this node (" + error.wireType() + "): not dialing it again");
+            return;
+        }
+        if ("connected to itself".equals(reason)) {
+            stop();
+            onGiveUp.accept(url + " is this node itself: not dialing it");
+            return;
+        }
+        if (fixedPeer == null && session.peerNode() != null && !session.peerNode().equals(knownPeer())) {
+            // Another node answered at this URL: remember it, so the next connect carries its cursor.
+            log.store().setState(stateKey(), session.peerNode());
+            attempts = 0;
+        }
+        schedule(nextDelay());
+    }
+
+    /**
+     * The next retry delay, as Logux's Reconnect computes it: {@code base = MIN_DELAY × 2^attempts}, where
+     * {@code attempts} counts dials since the last successful handshake (0 right after losing a live link,
+     * so 1–1.5 s; then 2–3 s, 4–5 s, 5 s), plus up to 50 % jitter, or minus up to 10 % one time in ten.
+     */
+    long nextDelay() {
+        if (attempts >= GONE_AFTER) {
+            return GONE_DELAY_MILLIS;
+        }
+        double base = MIN_DELAY_MILLIS * Math.pow(2, attempts);
+        double r = random.nextDouble();
+        double dev = r * 0.5 * base;
+        if ((int) Math.floor(r * 10) == 1) {
+            dev = -dev;
+        }
+        return (long) Math.min(base + dev, MAX_DELAY_MILLIS);
+    }
+
+    private void schedule(long delay) {
+        LOG.debug("dialing {} again in {} ms", url, delay);
+        pending = loop.schedule(delay, this::dialNow);
+    }
+
+    /** Stops dialing and closes the current session, if any. */
+    public void stop() {
+        stop(true);
+    }
+
+    /**
+     * Stops dialing.
+     *
+     * @param closeSession whether to close a session this dialer opened; false leaves a live session to its
+     *                     ping/pong (a discovery's "lost" is only a hint)
+     */
+    public void stop(boolean closeSession) {
+        stopped = true;
+        if (pending != null) {
+            pending.cancel();
+        }
+        if (closeSession && current != null) {
+            SyncSession s = current;
+            current = null;
+            s.close("stopped dialing");
+        }
+    }
+
+    /** Whether this dialer gave up or was stopped. */
+    public boolean stopped() {
+        return stopped;
+    }
+}

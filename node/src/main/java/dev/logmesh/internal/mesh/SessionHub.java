@@ -1,0 +1,193 @@
+package dev.logmesh.internal.mesh;
+
+import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.session.SyncSession;
+
+import dev.logmesh.Entry;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.spi.Loop;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * All sync sessions of one node: offers every entry added to the log to every session (gossip by
+ * flooding; each session skips what its peer made or sent), keeps one session per peer node, and reports
+ * peers as they come and go.
+ *
+ * <p>When two sessions with the same peer are up (both sides dialed at once), the one dialed by the node
+ * with the smaller id is kept on both sides, so they agree without talking about it.
+ *
+ * <p>Owned by the node's loop: every method must be called there.
+ */
+public final class SessionHub {
+
+    /** Peer and session events, called on the loop. */
+    public interface Listener {
+        /** The first session with this peer is up. */
+        default void peerConnected(String peerNode, SyncSession session) {
+        }
+
+        /** The last session with this peer ended. */
+        default void peerDisconnected(String peerNode) {
+        }
+
+        /** A session ended; {@code error} if a protocol error ended it. */
+        default void sessionClosed(SyncSession session, ProtocolError error, String reason) {
+        }
+
+        /** A peer confirmed ({@code synced}) this log's entries up to {@code added}. */
+        default void acknowledged(String peerNode, long added) {
+        }
+    }
+
+    private final Log log;
+    private final Loop loop;
+    private final SessionConfig config;
+    private final Set<SyncSession> sessions = new LinkedHashSet<>();
+    private final Map<String, SyncSession> byPeer = new LinkedHashMap<>();
+    /**
+     * The connected sessions as an array, rebuilt when one comes or goes: offering an entry must not iterate
+     * {@link #byPeer} itself, since a session that fails to send closes and leaves it mid-iteration.
+     */
+    private SyncSession[] connected = new SyncSession[0];
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Runnable unsubscribe;
+
+    public SessionHub(Log log, Loop loop, SessionConfig config) {
+        this.log = log;
+        this.loop = loop;
+        this.config = config;
+        this.unsubscribe = log.onAdd(this::offer);
+    }
+
+    /** The session settings. */
+    public SessionConfig config() {
+        return config;
+    }
+
+    /** Adds a listener. */
+    public void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    /**
+     * Starts a session over a connection.
+     *
+     * @param extra        also told of this session's end (e.g. a dialer that reconnects), or null
+     * @param expectedPeer the node id expected at the other end, or null
+     */
+    public SyncSession open(MessageConnection connection, SyncSession.Role role, String expectedPeer,
+                            SyncSession.Events extra) {
+        SyncSession s = new SyncSession(log, connection, role, config, loop, new SyncSession.Events() {
+            @Override
+            public void connected(SyncSession session) {
+                onConnected(session);
+                if (extra != null) {
+                    extra.connected(session);
+                }
+            }
+
+            @Override
+            public void acknowledged(SyncSession session, long added) {
+                for (Listener l : listeners) {
+                    l.acknowledged(session.peerNode(), added);
+                }
+            }
+
+            @Override
+            public void disconnected(SyncSession session, ProtocolError error, String reason) {
+                onDisconnected(session, error, reason);
+                if (extra != null) {
+                    extra.disconnected(session, error, reason);
+                }
+            }
+        }, expectedPeer);
+        sessions.add(s);
+        s.start();
+        return s;
+    }
+
+    private void offer(Entry entry) {
+        for (SyncSession s : connected) {
+            s.onLogAdd(entry);
+        }
+    }
+
+    private void refreshConnected() {
+        connected = byPeer.values().toArray(new SyncSession[0]);
+    }
+
+    private void onConnected(SyncSession session) {
+        String peer = session.peerNode();
+        SyncSession existing = byPeer.get(peer);
+        if (existing != null && existing != session) {
+            if (keepsFirst(existing, session)) {
+                session.close("duplicate session with " + peer);
+                return;
+            }
+            byPeer.put(peer, session);
+            refreshConnected();
+            existing.close("duplicate session with " + peer);
+            return;
+        }
+        byPeer.put(peer, session);
+        refreshConnected();
+        for (Listener l : listeners) {
+            l.peerConnected(peer, session);
+        }
+    }
+
+    /** Whether {@code a} should stay rather than {@code b}: the session dialed by the smaller node id wins. */
+    private boolean keepsFirst(SyncSession a, SyncSession b) {
+        String dialerA = a.role() == SyncSession.Role.DIALER ? log.nodeId() : a.peerNode();
+        String dialerB = b.role() == SyncSession.Role.DIALER ? log.nodeId() : b.peerNode();
+        int c = dialerA.compareTo(dialerB);
+        return c <= 0;
+    }
+
+    private void onDisconnected(SyncSession session, ProtocolError error, String reason) {
+        sessions.remove(session);
+        String peer = session.peerNode();
+        if (peer != null && byPeer.get(peer) == session) {
+            byPeer.remove(peer);
+            refreshConnected();
+            for (Listener l : listeners) {
+                l.peerDisconnected(peer);
+            }
+        }
+        for (Listener l : listeners) {
+            l.sessionClosed(session, error, reason);
+        }
+    }
+
+    /** The connected session with a peer, or null. */
+    public SyncSession session(String peerNode) {
+        return byPeer.get(peerNode);
+    }
+
+    /** Connected peers' node ids. */
+    public Collection<String> connectedPeers() {
+        return List.copyOf(byPeer.keySet());
+    }
+
+    /** Every session, connected or still opening. */
+    public Collection<SyncSession> sessions() {
+        return List.copyOf(sessions);
+    }
+
+    /** Closes every session and stops listening to the log. */
+    public void close() {
+        unsubscribe.run();
+        for (SyncSession s : new ArrayList<>(sessions)) {
+            s.close("node closing");
+        }
+    }
+}

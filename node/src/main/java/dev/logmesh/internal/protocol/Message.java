@@ -1,0 +1,179 @@
+package dev.logmesh.internal.protocol;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A message of Logux protocol 5 (logux/docs {@code protocols/ws/spec.md}; notes in
+ * {@code shared/logux-protocol.md} §2 and §10). Every message is a JSON array {@code [type, ...args]};
+ * {@link MessageCodec} converts between the two.
+ *
+ * <p>{@code options}, {@code headers} and wire meta objects are Jackson nodes owned by the message: do not
+ * modify them after construction.
+ */
+public sealed interface Message {
+
+    /** The protocol version this node speaks. */
+    int PROTOCOL = 5;
+
+    /** The message's type, the first element of the array. */
+    String type();
+
+    /** {@code ["connect", protocol, nodeId, synced, options?]}: the dialer opens the session. */
+    record Connect(int protocol, String nodeId, long synced, ObjectNode options) implements Message {
+        public Connect {
+            Objects.requireNonNull(nodeId, "nodeId");
+        }
+
+        @Override
+        public String type() {
+            return "connect";
+        }
+    }
+
+    /** {@code ["connected", protocol, nodeId, [start, end], options?]}: the listener accepts. */
+    record Connected(int protocol, String nodeId, long start, long end, ObjectNode options) implements Message {
+        public Connected {
+            Objects.requireNonNull(nodeId, "nodeId");
+        }
+
+        @Override
+        public String type() {
+            return "connected";
+        }
+    }
+
+    /** {@code ["headers", object]}: replaces the peer's headers. */
+    record Headers(ObjectNode headers) implements Message {
+        public Headers {
+            Objects.requireNonNull(headers, "headers");
+        }
+
+        @Override
+        public String type() {
+            return "headers";
+        }
+    }
+
+    /**
+     * {@code ["sync", added, action1, meta1, ...]}: entries in wire form, meta with compressed id and
+     * shifted time (see {@link WireMeta}).
+     */
+    record Sync(long added, List<WireEntry> entries) implements Message {
+        public Sync {
+            entries = List.copyOf(entries);
+        }
+
+        @Override
+        public String type() {
+            return "sync";
+        }
+    }
+
+    /** One {@code action, meta} pair of a {@link Sync}, meta still in wire form. */
+    record WireEntry(Action action, WireMeta meta) {
+        public WireEntry {
+            Objects.requireNonNull(action, "action");
+            Objects.requireNonNull(meta, "meta");
+        }
+
+        /**
+         * A pair with its meta given as a JSON object in wire form.
+         *
+         * @throws IllegalArgumentException if the meta has the wrong shape
+         */
+        public WireEntry(Action action, ObjectNode meta) {
+            this(action, WireMeta.of(meta));
+        }
+    }
+
+    /**
+     * {@code ["logmesh:ihave", added, [id, ...]]}: the sender has these entries (its log up to {@code added})
+     * and sends only their ids on this link (Plumtree lazy push). Answered with {@code synced} once the
+     * receiver holds every id. Sent only to peers that announced the {@code plumtree} capability.
+     */
+    record Ihave(long added, List<dev.logmesh.ActionId> ids) implements Message {
+        public Ihave {
+            ids = List.copyOf(ids);
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:ihave";
+        }
+    }
+
+    /**
+     * {@code ["logmesh:graft", [id, ...]]}: please send these entries, and send payload on this link from now
+     * on (Plumtree tree repair).
+     */
+    record Graft(List<dev.logmesh.ActionId> ids) implements Message {
+        public Graft {
+            ids = List.copyOf(ids);
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:graft";
+        }
+    }
+
+    /** {@code ["logmesh:prune"]}: send only ids on this link from now on (it delivered duplicates). */
+    record Prune() implements Message {
+        @Override
+        public String type() {
+            return "logmesh:prune";
+        }
+    }
+
+    /** {@code ["synced", added]}: every entry of the peer's sync up to {@code added} was processed. */
+    record Synced(long added) implements Message {
+        @Override
+        public String type() {
+            return "synced";
+        }
+    }
+
+    /** {@code ["ping", synced]}: keep-alive; asks for a pong. */
+    record Ping(long synced) implements Message {
+        @Override
+        public String type() {
+            return "ping";
+        }
+    }
+
+    /** {@code ["pong", synced]}: the answer to a ping. */
+    record Pong(long synced) implements Message {
+        @Override
+        public String type() {
+            return "pong";
+        }
+    }
+
+    /** {@code ["error", errorType, options?]}; {@code options} is any JSON value or null. */
+    record Error(String errorType, com.fasterxml.jackson.databind.JsonNode options) implements Message {
+        public Error {
+            Objects.requireNonNull(errorType, "errorType");
+        }
+
+        @Override
+        public String type() {
+            return "error";
+        }
+    }
+
+    /** {@code ["debug", "error", text]}: a diagnostic from the peer. */
+    record Debug(String debugType, String text) implements Message {
+        public Debug {
+            Objects.requireNonNull(debugType, "debugType");
+            Objects.requireNonNull(text, "text");
+        }
+
+        @Override
+        public String type() {
+            return "debug";
+        }
+    }
+}

@@ -1,0 +1,417 @@
+package dev.logmesh.internal.protocol;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+
+/**
+ * Converts {@link Message}s to and from the JSON text of one WebSocket frame, validating shapes as a
+ * Logux 0.10 ServerNode does ({@code validate/index.js}) and stricter where Java needs it (numbers must be
+ * integers within JavaScript's safe range, node ids without spaces, actions with a string {@code type}).
+ *
+ * <p>Thread-safe and stateless: Netty threads decode, the node loop encodes.
+ */
+public final class MessageCodec {
+    /** Nesting depth allowed in a frame; deeper JSON is refused as wrong-format. */
+    static final int MAX_NESTING = 64;
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .build();
+
+    // For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
+    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    // For reading one value out of a frame that is being streamed: the frame goes on after it.
+    private static final ObjectMapper VALUES = new ObjectMapper(FACTORY);
+
+    private MessageCodec() {
+    }
+
+    /**
+     * Decodes one frame.
+     *
+     * @throws ProtocolError {@code wrong-format} for text that is not JSON or a message of the wrong shape,
+     *     {@code unknown-message} for an unknown type
+     */
+    public static Message decode(String text) throws ProtocolError {
+        try (JsonParser p = FACTORY.createParser(text)) {
+            return decode(p, () -> text,
+                (from, to) -> text.substring((int) from.getCharOffset(), (int) to.getCharOffset() + 1));
+        } catch (IOException e) {
+            throw ProtocolError.wrongFormat(text, "frame is not JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Decodes one frame from its UTF-8 bytes: what a transport receives, parsed without making a string
+     * of it first (the frame's text is made only for an error).
+     *
+     * @throws ProtocolError as {@link #decode(String)}
+     */
+    public static Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
+        Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
+        try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
+            return decode(p, text, (from, to) -> new String(utf8, offset + (int) from.getByteOffset(),
+                (int) (to.getByteOffset() - from.getByteOffset()) + 1, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static Message decode(JsonParser p, Supplier<String> text,
+                                  BiFunction<JsonLocation, JsonLocation, String> slicer)
+        throws ProtocolError, IOException {
+        String type;
+        Message m;
+        try {
+            if (p.nextToken() != JsonToken.START_ARRAY || p.nextToken() != JsonToken.VALUE_STRING) {
+                // read on, so that text that is not JSON at all says so
+                while (p.nextToken() != null) {
+                    p.skipChildren();
+                }
+                throw ProtocolError.wrongFormat(text.get(), "a message must be an array starting with its type");
+            }
+            type = p.getText();
+            try {
+                m = "sync".equals(type) ? sync(p, slicer) : decodeTree(p, type);
+            } catch (Shape e) {
+                // the shape is wrong; if the JSON is broken too, say that instead
+                while (p.nextToken() != null) {
+                    p.skipChildren();
+                }
+                throw ProtocolError.wrongFormat(text.get(), type + ": " + e.getMessage());
+            }
+            if (p.nextToken() != null) {
+                throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: content after the message");
+            }
+        } catch (JsonProcessingException e) {
+            throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getOriginalMessage());
+        }
+        return m;
+    }
+
+    /** The rest of a message of any type but sync, read as a tree (those messages are small). */
+    private static Message decodeTree(JsonParser p, String type) throws ProtocolError, IOException, Shape {
+        ArrayNode a = MAPPER.createArrayNode();
+        a.add(type);
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t == null) {
+                throw new JsonEOFException(p, null, "unexpected end of the frame");
+            }
+            a.add(readValue(p));
+        }
+        return switch (type) {
+            case "connect" -> connect(a);
+            case "connected" -> connected(a);
+            case "headers" -> headers(a);
+            case "synced" -> new Message.Synced(count(a, 1, 2));
+            case "ping" -> new Message.Ping(count(a, 1, 2));
+            case "pong" -> new Message.Pong(count(a, 1, 2));
+            case "error" -> error(a);
+            case "debug" -> debug(a);
+            case "logmesh:ihave" -> ihave(a);
+            case "logmesh:graft" -> new Message.Graft(ids(a, 1, 2));
+            case "logmesh:prune" -> prune(a);
+            default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
+                a.get(0), "unknown message type \"" + type + "\"");
+        };
+    }
+
+    /** The value whose first token is the parser's current one, as a tree. */
+    static JsonNode readValue(JsonParser p) throws IOException {
+        return VALUES.readTree(p);
+    }
+
+    /** A shape violation inside one message; becomes wrong-format. */
+    private static final class Shape extends Exception {
+        Shape(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static void size(ArrayNode a, int min, int max) throws Shape {
+        if (a.size() < min || a.size() > max) {
+            throw new Shape("expected " + (min - 1) + (max > min ? "–" + (max - 1) : "") + " arguments, got "
+                + (a.size() - 1));
+        }
+    }
+
+    private static long safeCount(JsonNode n, String what) throws Shape {
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new Shape(what + " must be an integer");
+        }
+        long v = n.asLong();
+        if (v < 0 || v > ActionId.MAX_SAFE) {
+            throw new Shape(what + " out of range: " + v);
+        }
+        return v;
+    }
+
+    private static long count(ArrayNode a, int min, int max) throws Shape {
+        size(a, min + 1, max);
+        return safeCount(a.get(1), "value");
+    }
+
+    private static String nodeId(JsonNode n) throws Shape {
+        if (n == null || !n.isTextual()) {
+            throw new Shape("node id must be a string");
+        }
+        String s = n.asText();
+        if (s.isEmpty() || s.indexOf(' ') >= 0) {
+            throw new Shape("node id must be non-empty without spaces");
+        }
+        return s;
+    }
+
+    private static ObjectNode options(ArrayNode a, int index) throws Shape {
+        JsonNode o = a.get(index);
+        if (o == null || o.isNull()) {
+            return null;
+        }
+        if (!o.isObject()) {
+            throw new Shape("options must be an object");
+        }
+        return (ObjectNode) o;
+    }
+
+    private static int protocol(JsonNode n) throws Shape {
+        long v = safeCount(n, "protocol");
+        if (v > Integer.MAX_VALUE) {
+            throw new Shape("protocol out of range");
+        }
+        return (int) v;
+    }
+
+    private static Message connect(ArrayNode a) throws Shape {
+        size(a, 4, 5);
+        return new Message.Connect(protocol(a.get(1)), nodeId(a.get(2)), safeCount(a.get(3), "synced"),
+            options(a, 4));
+    }
+
+    private static Message connected(ArrayNode a) throws Shape {
+        size(a, 4, 5);
+        JsonNode times = a.get(3);
+        if (!times.isArray() || times.size() != 2) {
+            throw new Shape("times must be [start, end]");
+        }
+        return new Message.Connected(protocol(a.get(1)), nodeId(a.get(2)), safeCount(times.get(0), "start"),
+            safeCount(times.get(1), "end"), options(a, 4));
+    }
+
+    private static Message headers(ArrayNode a) throws Shape {
+        size(a, 2, 2);
+        if (!a.get(1).isObject()) {
+            throw new Shape("headers must be an object");
+        }
+        return new Message.Headers((ObjectNode) a.get(1));
+    }
+
+    private static Message error(ArrayNode a) throws Shape {
+        size(a, 2, 3);
+        if (!a.get(1).isTextual()) {
+            throw new Shape("error type must be a string");
+        }
+        return new Message.Error(a.get(1).asText(), a.size() > 2 ? a.get(2) : null);
+    }
+
+    private static Message debug(ArrayNode a) throws Shape {
+        size(a, 3, 3);
+        if (!a.get(1).isTextual() || !"error".equals(a.get(1).asText()) || !a.get(2).isTextual()) {
+            throw new Shape("debug must be [\"debug\", \"error\", text]");
+        }
+        return new Message.Debug(a.get(1).asText(), a.get(2).asText());
+    }
+
+    /** Most ids one ihave or graft may carry. */
+    static final int MAX_IDS = 100_000;
+
+    private static Message ihave(ArrayNode a) throws Shape {
+        size(a, 3, 3);
+        return new Message.Ihave(safeCount(a.get(1), "added"), ids(a, 2, 3));
+    }
+
+    private static Message prune(ArrayNode a) throws Shape {
+        size(a, 1, 1);
+        return new Message.Prune();
+    }
+
+    private static List<ActionId> ids(ArrayNode a, int index, int size) throws Shape {
+        size(a, size, size);
+        JsonNode list = a.get(index);
+        if (!list.isArray() || list.size() > MAX_IDS) {
+            throw new Shape("ids must be an array of at most " + MAX_IDS + " id strings");
+        }
+        List<ActionId> out = new ArrayList<>(list.size());
+        for (JsonNode id : list) {
+            if (!id.isTextual()) {
+                throw new Shape("an id must be a string");
+            }
+            try {
+                out.add(ActionId.parse(id.asText()));
+            } catch (IllegalArgumentException e) {
+                throw new Shape(e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The rest of a sync, streamed: each action is checked and kept as its text (a log stores and forwards
+     * actions; it parses one only when asked for a field), each meta is read into a {@link WireMeta}.
+     */
+    private static Message sync(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer) throws IOException, Shape {
+        JsonToken t = p.nextToken();
+        if (t == JsonToken.END_ARRAY) {
+            throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
+        }
+        long added = safeCount(p, "added");
+        List<Message.WireEntry> entries = new ArrayList<>();
+        for (t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t != JsonToken.START_OBJECT) {
+                throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
+            }
+            Action action;
+            try {
+                action = Action.read(p, slicer);
+            } catch (IllegalArgumentException e) {
+                throw new Shape("action must have a non-empty string type (" + e.getMessage() + ")");
+            }
+            t = p.nextToken();
+            if (t == JsonToken.END_ARRAY) {
+                throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw new Shape("meta must be an object");
+            }
+            WireMeta meta;
+            try {
+                meta = WireMeta.read(p);
+            } catch (IllegalArgumentException e) {
+                throw new Shape(e.getMessage());
+            }
+            entries.add(new Message.WireEntry(action, meta));
+        }
+        return new Message.Sync(added, entries);
+    }
+
+    private static long safeCount(JsonParser p, String what) throws IOException, Shape {
+        try {
+            return WireMeta.integer(p, what, 0);
+        } catch (IllegalArgumentException e) {
+            throw new Shape(e.getMessage());
+        }
+    }
+
+    /** Encodes a message as the JSON text of one frame. */
+    public static String encode(Message m) {
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(m, g);
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding to a string cannot fail", e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Encodes a message as the UTF-8 JSON text of one frame, straight into {@code out} (a transport's buffer),
+     * without a string in between.
+     *
+     * @throws IOException if {@code out} fails
+     */
+    public static void encode(Message m, OutputStream out) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            write(m, g);
+        }
+    }
+
+    private static void write(Message m, JsonGenerator g) throws IOException {
+            g.writeStartArray();
+            g.writeString(m.type());
+            if (m instanceof Message.Connect c) {
+                g.writeNumber(c.protocol());
+                g.writeString(c.nodeId());
+                g.writeNumber(c.synced());
+                writeOptions(g, c.options());
+            } else if (m instanceof Message.Connected c) {
+                g.writeNumber(c.protocol());
+                g.writeString(c.nodeId());
+                g.writeStartArray();
+                g.writeNumber(c.start());
+                g.writeNumber(c.end());
+                g.writeEndArray();
+                writeOptions(g, c.options());
+            } else if (m instanceof Message.Headers h) {
+                g.writeTree(h.headers());
+            } else if (m instanceof Message.Sync s) {
+                g.writeNumber(s.added());
+                for (Message.WireEntry e : s.entries()) {
+                    e.action().writeTo(g);
+                    e.meta().writeTo(g);
+                }
+            } else if (m instanceof Message.Synced s) {
+                g.writeNumber(s.added());
+            } else if (m instanceof Message.Ping p) {
+                g.writeNumber(p.synced());
+            } else if (m instanceof Message.Pong p) {
+                g.writeNumber(p.synced());
+            } else if (m instanceof Message.Error e) {
+                g.writeString(e.errorType());
+                if (e.options() != null) {
+                    g.writeTree(e.options());
+                }
+            } else if (m instanceof Message.Debug d) {
+                g.writeString(d.debugType());
+                g.writeString(d.text());
+            } else if (m instanceof Message.Ihave h) {
+                g.writeNumber(h.added());
+                writeIds(g, h.ids());
+            } else if (m instanceof Message.Graft gr) {
+                writeIds(g, gr.ids());
+            }
+            g.writeEndArray();
+    }
+
+    private static void writeIds(JsonGenerator g, List<ActionId> ids) throws IOException {
+        g.writeStartArray();
+        for (ActionId id : ids) {
+            g.writeString(id.toString());
+        }
+        g.writeEndArray();
+    }
+
+    private static void writeOptions(JsonGenerator g, ObjectNode options) throws IOException {
+        if (options != null && !options.isEmpty()) {
+            g.writeTree(options);
+        }
+    }
+
+    /** The shared mapper, for building option objects. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+}

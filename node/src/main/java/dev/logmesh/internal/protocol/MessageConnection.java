@@ -1,0 +1,46 @@
+package dev.logmesh.internal.protocol;
+
+
+/**
+ * One transport link to a peer, carrying {@link Message}s (a WebSocket in production, an in-memory pair in
+ * tests).
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>{@link #send} never blocks and never throws: it returns {@code false} if the message was not
+ *       accepted (the link is closed, or its outbound queue is over its limit, in which case the link
+ *       closes itself). I/O failures arrive as {@link Handler#onClose}.</li>
+ *   <li>Every {@link Handler} method is called on the node's loop, one at a time, in arrival order; frames
+ *       are decoded before that (on transport threads), bad frames arrive as {@link Handler#onBadInput}.</li>
+ *   <li>{@link Handler#onClose} is called exactly once, after which nothing else is delivered.</li>
+ * </ul>
+ */
+public interface MessageConnection {
+
+    /** Starts delivering events; {@link Handler#onOpen} follows once the link is usable. Call once. */
+    void start(Handler handler);
+
+    /** Queues a message for the peer. @return false if it was not accepted */
+    boolean send(Message message);
+
+    /** Closes the link (after flushing what was queued); {@link Handler#onClose} follows. Idempotent. */
+    void close(String reason);
+
+    /** The peer's address for logs and brute-force accounting, e.g. {@code 127.0.0.1}. */
+    String remoteAddress();
+
+    /** Receives a link's events on the node's loop. */
+    interface Handler {
+        /** The link is open and messages can be sent. */
+        void onOpen();
+
+        /** A decoded message arrived. */
+        void onMessage(Message message);
+
+        /** A frame could not be decoded (not JSON, wrong shape, unknown type, too large, binary). */
+        void onBadInput(ProtocolError error);
+
+        /** The link is closed; {@code reason} says why, for logs. */
+        void onClose(String reason);
+    }
+}

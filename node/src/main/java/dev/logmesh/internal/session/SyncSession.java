@@ -1,0 +1,929 @@
+package dev.logmesh.internal.session;
+
+import dev.logmesh.internal.auth.MeshAuth;
+import dev.logmesh.internal.protocol.MessageConnection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.spi.Order;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.internal.protocol.Message;
+import dev.logmesh.internal.protocol.MessageCodec;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.protocol.WireMeta;
+import dev.logmesh.spi.Loop;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sync session with one peer over one {@link MessageConnection}: Logux protocol 5, the dialer in the client
+ * role and the listener in the server role.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Threads.</b> Every method runs on the node's loop; no field is touched elsewhere.</li>
+ *   <li><b>One sending path.</b> Catch-up and live sync are the same pump: it reads this node's log in
+ *       {@code added} order after {@link #pushed} and sends bounded {@code sync} chunks while fewer than
+ *       {@code window} wait for {@code synced}. So the {@code added} numbers a peer acknowledges rise in
+ *       the order they were sent, and a peer's {@code synced N} really means "everything up to N". Entries
+ *       without reasons are never stored; they go out at once, numbered with the current {@code pushed}.</li>
+ *   <li><b>No echo.</b> Entries created by the peer, and entries this session received from it, are not
+ *       sent back (other sessions forward them: that is gossip).</li>
+ *   <li><b>Durability.</b> A received {@code sync} is converted and validated whole, added to the log in
+ *       one store transaction, the cursor saved, and only then answered with {@code synced}.</li>
+ *   <li><b>Cursors.</b> The dialer sends in {@code connect} the highest {@code added} of the peer it
+ *       processed; the listener sends its own in the {@code connected} options ({@code logmesh.synced});
+ *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
+ *       {@link #pushed} (not {@code lastAdded}: entries still waiting for a window slot are not yet sent).</li>
+ *   <li><b>A peer that lost its log.</b> A dialer's cursor says "their {@code added} up to N processed";
+ *       a peer that restarts with an empty store under the same node id (a stock Logux server with a memory
+ *       store) numbers its new entries from 1 again, and neither side would resend what it lacks. When the
+ *       peer's own {@code ping}/{@code pong} number is below N, its log went back: the dialer resets that
+ *       peer's cursor and closes, so the next session exchanges everything again (duplicates are dropped
+ *       by the receiver). Not detected if the peer has already added more than N new entries by then.</li>
+ *   <li><b>Time.</b> The dialer computes Logux's time fix from the {@code connected} times; ids are never
+ *       rewritten, only {@code meta.time} is shifted. Handshake times ({@code connected [start, end]}, the
+ *       moment {@code connect} went out) come from the log's wall clock ({@link Log#now}), the clock that
+ *       stamps {@code meta.time}; timers (ping, timeouts) run on the loop's clock. A node's two clocks are
+ *       the same in production; a test gives one node a skewed wall clock to check the time fix.</li>
+ * </ul>
+ */
+public final class SyncSession implements MessageConnection.Handler {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncSession.class);
+
+    /** Which side of the link this node is. */
+    public enum Role { DIALER, LISTENER }
+
+    /** Where a session is in its life. */
+    public enum State { NEW, OPENING, CONNECTED, CLOSED }
+
+    /** What a session tells its owner; called on the loop. */
+    public interface Events {
+        /** The handshake (and authentication) succeeded. */
+        void connected(SyncSession session);
+
+        /**
+         * The session ended. {@code error} is the protocol error that ended it (sent or received), or null.
+         */
+        void disconnected(SyncSession session, ProtocolError error, String reason);
+
+        /** The peer confirmed ({@code synced}) this log's entries up to {@code added}. */
+        default void acknowledged(SyncSession session, long added) {
+        }
+    }
+
+    private final Log log;
+    private final MessageConnection connection;
+    private final Role role;
+    private final SessionConfig config;
+    private final Loop loop;
+    private final Events events;
+    private final String expectedPeer;
+
+    private State state = State.NEW;
+    private String peerNode;
+    private int peerSubprotocol;
+    private ObjectNode peerHeaders;
+    private long baseTime;
+    private long timeFix;
+    private long connectSentAt;
+    private String myNonce;
+    private long syncedSentInConnect;
+
+    /** Highest {@code added} of this log that went into the pump (sent or skipped). */
+    private long pushed;
+    /** {@code added} numbers received from this peer that the pump has not passed yet. */
+    private final Set<Long> echo = new HashSet<>();
+    private int inFlight;
+    private boolean pumpScheduled;
+    private boolean receiving;
+
+    private long openedAt;
+    private long lastIn;
+    private long lastOut;
+    private long pingSentAt = -1;
+    private long oldestUnackedAt = -1;
+    private long pingWindowStart;
+    private int pingsInWindow;
+    private Loop.Cancellable ticker;
+    private ProtocolError closeError;
+    private String closeReason;
+
+    private long sentEntries;
+    /** The peer's {@code lastAdded} when the session connected ({@code logmesh.lastAdded}), or -1. */
+    private long peerLastAdded = -1;
+    private long receivedEntries;
+    private long announcedEntries;
+
+    /** Whether both sides offered Plumtree: only then may mesh-only messages be sent. */
+    private boolean plumtree;
+    /** Plumtree: whether this link carries payload (true) or only ids (false). */
+    private boolean eager = true;
+    /** Received batches not yet answered with {@code synced}, oldest first (see {@link Inbound}). */
+    private final java.util.ArrayDeque<Inbound> inbound = new java.util.ArrayDeque<>();
+
+    /**
+     * A received {@code sync} or {@code ihave}: answered with {@code synced}, and the received cursor
+     * moved, only when it and every batch before it are complete (all ids in the log), so the cursor never
+     * passes an entry this node lacks.
+     */
+    private static final class Inbound {
+        final long upTo;
+        final Set<dev.logmesh.ActionId> missing;
+        Loop.Cancellable graftTimer;
+
+        Inbound(long upTo, Set<dev.logmesh.ActionId> missing) {
+            this.upTo = upTo;
+            this.missing = missing;
+        }
+    }
+
+    /**
+     * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
+     *                     connection), or null
+     */
+    public SyncSession(Log log, MessageConnection connection, Role role, SessionConfig config, Loop loop, Events events,
+                       String expectedPeer) {
+        this.log = log;
+        this.connection = connection;
+        this.role = role;
+        this.config = config;
+        this.loop = loop;
+        this.events = events;
+        this.expectedPeer = expectedPeer;
+    }
+
+    /** Starts the session: the connection delivers its events to this session from now on. */
+    public void start() {
+        connection.start(this);
+    }
+
+    // ---------------------------------------------------------------- connection events
+
+    @Override
+    public void onOpen() {
+        if (state != State.NEW) {
+            return;
+        }
+        state = State.OPENING;
+        openedAt = loop.now();
+        lastIn = openedAt;
+        lastOut = openedAt;
+        scheduleTick();
+        if (role == Role.DIALER) {
+            sendConnect();
+        }
+    }
+
+    @Override
+    public void onMessage(Message m) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        lastIn = loop.now();
+        if (m instanceof Message.Sync s) {
+            onSync(s);
+        } else if (m instanceof Message.Synced s) {
+            onSynced(s);
+        } else if (m instanceof Message.Ping p) {
+            onPing(p);
+        } else if (m instanceof Message.Pong p) {
+            onPong(p);
+        } else if (m instanceof Message.Connect c) {
+            onConnect(c);
+        } else if (m instanceof Message.Connected c) {
+            onConnected(c);
+        } else if (m instanceof Message.Headers h) {
+            peerHeaders = h.headers();
+        } else if (m instanceof Message.Error e) {
+            ProtocolError err = ProtocolError.received(e.errorType(), e.options());
+            LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+            closeWith(err, "peer sent error " + e.errorType());
+        } else if (m instanceof Message.Debug d) {
+            LOG.info("debug from {}: {}", describePeer(), d.text());
+        } else if (m instanceof Message.Ihave h) {
+            onIhave(h);
+        } else if (m instanceof Message.Graft g) {
+            onGraft(g);
+        } else if (m instanceof Message.Prune) {
+            if (state == State.CONNECTED) {
+                eager = false;
+            }
+        }
+    }
+
+    @Override
+    public void onBadInput(ProtocolError error) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        LOG.warn("bad input from {}: {}", describePeer(), error.getMessage());
+        fail(error);
+    }
+
+    @Override
+    public void onClose(String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        finish(closeError, closeReason != null ? closeReason : reason);
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    private void sendConnect() {
+        sendHeaders();
+        ObjectNode options = MeshAuth.newObject();
+        if (config.subprotocol() > 0) {
+            options.put("subprotocol", config.subprotocol());
+        }
+        if (config.token() != null) {
+            options.put("token", config.token());
+        }
+        options.set(MeshAuth.OPTION, meshOptions());
+        if (config.auth() != null) {
+            myNonce = config.auth().nonce();
+            config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
+                myNonce);
+        }
+        syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
+        connectSentAt = log.now();
+        send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
+    }
+
+    private ObjectNode meshOptions() {
+        ObjectNode ext = MeshAuth.newObject();
+        ext.put("v", 1);
+        ext.put("mesh", config.mesh());
+        if (config.plumtree()) {
+            ext.putArray("caps").add(PLUMTREE);
+        }
+        // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
+        if (config.announceLastAdded()) {
+            ext.put("lastAdded", log.lastAdded());
+        }
+        return ext;
+    }
+
+    /** Capability name of Plumtree gossip in the {@code logmesh.caps} option. */
+    static final String PLUMTREE = "plumtree";
+
+    private void readCapabilities(JsonNode ext) {
+        plumtree = false;
+        if (config.plumtree() && ext != null && ext.isObject() && ext.get("caps") instanceof com.fasterxml.jackson.databind.node.ArrayNode caps) {
+            for (JsonNode c : caps) {
+                if (PLUMTREE.equals(c.asText())) {
+                    plumtree = true;
+                }
+            }
+        }
+    }
+
+    private static long readLastAdded(JsonNode ext) {
+        JsonNode n = ext != null && ext.isObject() ? ext.get("lastAdded") : null;
+        return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    }
+
+    private void sendHeaders() {
+        if (config.headers() != null && !config.headers().isEmpty()) {
+            send(new Message.Headers(config.headers()));
+        }
+    }
+
+    private void onConnect(Message.Connect c) {
+        long start = log.now();
+        if (role != Role.LISTENER || state != State.OPENING) {
+            fail(ProtocolError.wrongFormat("connect", "unexpected connect"));
+            return;
+        }
+        String address = connection.remoteAddress();
+        if (config.bruteforce() != null && config.bruteforce().blocked(address)) {
+            fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "too many failed attempts from " + address));
+            return;
+        }
+        if (c.protocol() < Message.PROTOCOL) {
+            fail(wrongProtocol(c.protocol()));
+            return;
+        }
+        if (c.nodeId().equals(log.nodeId())) {
+            // Answer, so the dialing side (this same node) sees its own id and stops dialing this address.
+            send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, log.now(), null));
+            closeWith(null, "connected to itself");
+            return;
+        }
+        peerNode = c.nodeId();
+        ObjectNode options = c.options();
+        ProtocolError sub = checkSubprotocol(options);
+        if (sub != null) {
+            fail(sub);
+            return;
+        }
+        JsonNode ext = options == null ? null : options.get(MeshAuth.OPTION);
+        String denied = checkCredentials(options, ext, c.nodeId());
+        if (denied != null) {
+            LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
+            if (config.bruteforce() != null) {
+                config.bruteforce().failed(address);
+            }
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied));
+            return;
+        }
+        readCapabilities(ext);
+        peerLastAdded = readLastAdded(ext);
+        sendHeaders();
+        baseTime = log.now();
+        timeFix = 0;
+        pushed = Math.min(c.synced(), log.lastAdded());
+        ObjectNode reply = MeshAuth.newObject();
+        if (config.subprotocol() > 0) {
+            reply.put("subprotocol", config.subprotocol());
+        }
+        ObjectNode mine = meshOptions();
+        mine.put("synced", log.cursor(peerNode).received());
+        if (config.auth() != null && ext != null && ext.has("proof")) {
+            config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
+        }
+        reply.set(MeshAuth.OPTION, mine);
+        send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, baseTime, reply));
+        becomeConnected();
+    }
+
+    /** Why a dialer is refused, or null. */
+    private String checkCredentials(ObjectNode options, JsonNode ext, String dialer) {
+        if (ext != null && ext.isObject() && ext.has("mesh") && !config.mesh().equals(ext.get("mesh").asText())) {
+            return "node of another mesh (" + ext.get("mesh").asText() + ")";
+        }
+        if (config.auth() == null) {
+            return null;
+        }
+        if (ext != null && ext.isObject() && ext.has("proof")) {
+            return config.auth().checkConnect(ext, dialer, log.nodeId());
+        }
+        JsonNode token = options == null ? null : options.get("token");
+        if (token != null && token.isTextual()) {
+            return config.auth().checkToken(dialer, token.asText()) ? null : "wrong token";
+        }
+        return "no credentials";
+    }
+
+    private void onConnected(Message.Connected c) {
+        if (role != Role.DIALER || state != State.OPENING) {
+            fail(ProtocolError.wrongFormat("connected", "unexpected connected"));
+            return;
+        }
+        if (c.protocol() < Message.PROTOCOL) {
+            fail(wrongProtocol(c.protocol()));
+            return;
+        }
+        if (c.nodeId().equals(log.nodeId())) {
+            peerNode = c.nodeId();
+            closeWith(null, "connected to itself");
+            return;
+        }
+        peerNode = c.nodeId();
+        if (expectedPeer != null && !expectedPeer.equals(c.nodeId()) && syncedSentInConnect > 0) {
+            // The connect carried another node's cursor: the listener may skip entries we lack. Redial.
+            closeWith(null, "expected node " + expectedPeer + " but " + c.nodeId() + " answered");
+            return;
+        }
+        ProtocolError sub = checkSubprotocol(c.options());
+        if (sub != null) {
+            fail(sub);
+            return;
+        }
+        JsonNode ext = c.options() == null ? null : c.options().get(MeshAuth.OPTION);
+        if (ext != null && ext.isObject() && ext.has("mesh") && !config.mesh().equals(ext.get("mesh").asText())) {
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, "node of another mesh"));
+            return;
+        }
+        if (config.auth() != null && !config.auth().checkConnected(ext, c.nodeId(), log.nodeId(), myNonce)) {
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null,
+                c.nodeId() + " did not prove it has the mesh key"));
+            return;
+        }
+        readCapabilities(ext);
+        peerLastAdded = readLastAdded(ext);
+        long now = log.now();
+        long authTime = c.end() - c.start();
+        long roundTrip = now - connectSentAt - authTime;
+        timeFix = (long) Math.floor(connectSentAt - c.start() + roundTrip / 2.0);
+        baseTime = c.end();
+        long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
+            ? ext.get("synced").asLong() : log.cursor(peerNode).sent();
+        pushed = Math.max(0, Math.min(theirs, log.lastAdded()));
+        becomeConnected();
+    }
+
+    private ProtocolError checkSubprotocol(ObjectNode options) {
+        JsonNode sp = options == null ? null : options.get("subprotocol");
+        peerSubprotocol = sp != null && sp.canConvertToInt() ? sp.asInt() : 0;
+        if (peerSubprotocol < config.minSubprotocol()) {
+            ObjectNode o = MeshAuth.newObject();
+            o.put("supported", config.minSubprotocol());
+            o.put("used", peerSubprotocol);
+            return ProtocolError.of(ProtocolError.Type.WRONG_SUBPROTOCOL, o,
+                "peer subprotocol " + peerSubprotocol + " < " + config.minSubprotocol());
+        }
+        return null;
+    }
+
+    /** Spec "missed-auth": a message before the handshake finished; the options carry the message as JSON. */
+    private static ProtocolError missedAuth(Message m) {
+        return ProtocolError.of(ProtocolError.Type.MISSED_AUTH, TextNode.valueOf(MessageCodec.encode(m)),
+            m.type() + " before the handshake");
+    }
+
+    private static ProtocolError wrongProtocol(int used) {
+        ObjectNode o = MeshAuth.newObject();
+        o.put("supported", Message.PROTOCOL);
+        o.put("used", used);
+        return ProtocolError.of(ProtocolError.Type.WRONG_PROTOCOL, o, "peer speaks protocol " + used);
+    }
+
+    private void becomeConnected() {
+        state = State.CONNECTED;
+        LOG.debug("{} session with {} connected (time fix {} ms)", role, peerNode, timeFix);
+        events.connected(this);
+        pump();
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /**
+     * Told by the node's hub that an entry was added to the log (by anyone but, for received entries,
+     * possibly this session itself, which it recognises).
+     */
+    public void onLogAdd(Entry entry) {
+        if (state != State.CONNECTED) {
+            return;
+        }
+        if (!inbound.isEmpty()) {
+            for (Inbound b : inbound) {
+                b.missing.remove(entry.id());
+            }
+            drain();
+        }
+        if (receiving) {
+            return;
+        }
+        if (entry.meta().added() == 0) {
+            if (!entry.id().node().equals(peerNode)) {
+                sendSync(pushed, List.of(entry));
+            }
+            return;
+        }
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            loop.execute(this::pump);
+        }
+    }
+
+    private void pump() {
+        pumpScheduled = false;
+        pumpChunks();
+        settleSentCursor();
+    }
+
+    /**
+     * With nothing in flight, every entry up to {@link #pushed} was acknowledged or skipped because the
+     * peer made or sent it: the peer has them all, so the sent cursor (shown as "behind") may say so.
+     */
+    private void settleSentCursor() {
+        if (state == State.CONNECTED && inFlight == 0 && pushed > 0) {
+            log.advanceCursor(peerNode, 0, pushed);
+        }
+    }
+
+    private void pumpChunks() {
+        while (state == State.CONNECTED && inFlight < config.window()) {
+            List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
+            if (page.isEmpty()) {
+                return;
+            }
+            List<Entry> out = new ArrayList<>(page.size());
+            long upTo = pushed;
+            int bytes = 0;
+            for (Entry e : page) {
+                upTo = e.meta().added();
+                if (echo.remove(upTo) || e.id().node().equals(peerNode)) {
+                    continue;
+                }
+                out.add(e);
+                bytes += e.action().toJson().length() + 96;
+                if (bytes >= config.chunkBytes()) {
+                    break;
+                }
+            }
+            pushed = upTo;
+            if (!out.isEmpty()) {
+                if (plumtree && !eager) {
+                    sendIhave(upTo, out);
+                } else {
+                    sendSync(upTo, out);
+                }
+            }
+        }
+    }
+
+    private void sendSync(long added, List<Entry> entries) {
+        List<Message.WireEntry> wire = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            wire.add(new Message.WireEntry(e.action(), WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
+        }
+        if (send(new Message.Sync(added, wire))) {
+            sentEntries += entries.size();
+            if (inFlight++ == 0) {
+                oldestUnackedAt = loop.now();
+            }
+        }
+    }
+
+    private void sendIhave(long added, List<Entry> entries) {
+        List<dev.logmesh.ActionId> ids = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            ids.add(e.id());
+        }
+        if (send(new Message.Ihave(added, ids))) {
+            announcedEntries += ids.size();
+            if (inFlight++ == 0) {
+                oldestUnackedAt = loop.now();
+            }
+        }
+    }
+
+    private boolean send(Message m) {
+        if (state == State.CLOSED) {
+            return false;
+        }
+        lastOut = loop.now();
+        boolean ok = connection.send(m);
+        if (!ok) {
+            closeWith(null, "connection did not accept a message (closed or overloaded)");
+        }
+        return ok;
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    private void onSync(Message.Sync s) {
+        if (state != State.CONNECTED) {
+            fail(missedAuth(s));
+            return;
+        }
+        List<Entry> entries = new ArrayList<>(s.entries().size());
+        try {
+            for (Message.WireEntry w : s.entries()) {
+                Meta meta = w.meta().toMeta(peerNode, baseTime, timeFix);
+                entries.add(new Entry(w.action(), meta));
+            }
+        } catch (ProtocolError e) {
+            fail(e);
+            return;
+        }
+        long before = log.lastAdded();
+        List<Meta> results;
+        receiving = true;
+        try {
+            results = log.add(entries);
+        } finally {
+            receiving = false;
+        }
+        receivedEntries += entries.size();
+        long after = log.lastAdded();
+        boolean duplicate = false;
+        if (pushed >= before) {
+            pushed = Math.max(pushed, after);
+        }
+        for (Meta m : results) {
+            if (m == null) {
+                duplicate = true;
+            } else if (pushed < before && m.added() > 0) {
+                echo.add(m.added());
+            }
+        }
+        if (duplicate && plumtree && eager && s.added() > 0) {
+            // Plumtree: this link delivered what another path already had. Keep it for ids only.
+            eager = false;
+            send(new Message.Prune());
+        }
+        inbound.add(new Inbound(s.added(), new HashSet<>()));
+        drain();
+        settleSentCursor();
+    }
+
+    private void onIhave(Message.Ihave h) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ihave before connect"));
+            return;
+        }
+        Set<dev.logmesh.ActionId> missing = new HashSet<>();
+        for (dev.logmesh.ActionId id : h.ids()) {
+            log.observe(id);
+            if (!log.seen(id)) {
+                missing.add(id);
+            }
+        }
+        Inbound b = new Inbound(h.added(), missing);
+        if (!missing.isEmpty()) {
+            b.graftTimer = loop.schedule(config.graftMillis(), () -> graft(b));
+        }
+        inbound.add(b);
+        drain();
+    }
+
+    /** Asks the peer for announced entries that did not arrive another way, and for payload from now on. */
+    private void graft(Inbound b) {
+        if (state != State.CONNECTED || b.missing.isEmpty()) {
+            return;
+        }
+        eager = true;
+        send(new Message.Graft(new ArrayList<>(b.missing)));
+        // If the peer cannot send them (it cleaned them meanwhile), give up on them after a while rather
+        // than blocking this link until the timeout.
+        b.graftTimer = loop.schedule(config.timeoutMillis() / 2, () -> {
+            if (state == State.CONNECTED && !b.missing.isEmpty()) {
+                LOG.warn("{} announced {} entries it could not send; going on without them", describePeer(),
+                    b.missing.size());
+                b.missing.clear();
+                drain();
+            }
+        });
+    }
+
+    private void onGraft(Message.Graft g) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "graft before connect"));
+            return;
+        }
+        eager = true;
+        List<Entry> found = new ArrayList<>(g.ids().size());
+        for (dev.logmesh.ActionId id : g.ids()) {
+            log.byId(id).ifPresent(found::add);
+        }
+        for (int i = 0; i < found.size(); i += config.chunkEntries()) {
+            // numbered 0: a graft answer says nothing about this log's order
+            sendSync(0, found.subList(i, Math.min(found.size(), i + config.chunkEntries())));
+        }
+    }
+
+    /** Answers complete inbound batches in order and moves the received cursor over them. */
+    private void drain() {
+        while (!inbound.isEmpty() && inbound.peek().missing.isEmpty() && state == State.CONNECTED) {
+            Inbound b = inbound.poll();
+            if (b.graftTimer != null) {
+                b.graftTimer.cancel();
+            }
+            log.advanceCursor(peerNode, b.upTo, 0);
+            send(new Message.Synced(b.upTo));
+        }
+    }
+
+    private void onSynced(Message.Synced s) {
+        if (state != State.CONNECTED) {
+            fail(missedAuth(s));
+            return;
+        }
+        if (inFlight > 0) {
+            inFlight--;
+        }
+        oldestUnackedAt = inFlight > 0 ? loop.now() : -1;
+        long acked = Math.min(s.added(), pushed);
+        log.advanceCursor(peerNode, 0, acked);
+        events.acknowledged(this, acked);
+        pump();
+    }
+
+    private void onPing(Message.Ping p) {
+        if (state != State.CONNECTED) {
+            fail(missedAuth(p));
+            return;
+        }
+        long now = loop.now();
+        if (now - pingWindowStart >= 1000) {
+            pingWindowStart = now;
+            pingsInWindow = 0;
+        }
+        if (++pingsInWindow > config.maxPingsPerSecond()) {
+            fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "ping flood"));
+            return;
+        }
+        if (peerWentBack(p.synced())) {
+            return;
+        }
+        if (inbound.isEmpty()) {
+            log.advanceCursor(peerNode, p.synced(), 0);
+        }
+        send(new Message.Pong(pushed));
+    }
+
+    private void onPong(Message.Pong p) {
+        if (state != State.CONNECTED) {
+            fail(missedAuth(p));
+            return;
+        }
+        pingSentAt = -1;
+        if (peerWentBack(p.synced())) {
+            return;
+        }
+        if (inbound.isEmpty()) {
+            log.advanceCursor(peerNode, p.synced(), 0);
+        }
+    }
+
+    /**
+     * Whether the peer's last {@code added} (from its ping or pong) is below what we processed of it: its
+     * log went back (see the design notes). Then resets its cursor and closes, and the dialer redials.
+     */
+    private boolean peerWentBack(long theirLastAdded) {
+        if (role != Role.DIALER) {
+            return false;
+        }
+        long processed = log.cursor(peerNode).received();
+        if (theirLastAdded >= processed) {
+            return false;
+        }
+        LOG.warn("{} reports its last added {} < {} we processed: it lost its log; exchanging everything again",
+            describePeer(), theirLastAdded, processed);
+        log.resetCursor(peerNode);
+        closeWith(null, "peer's log went back (" + theirLastAdded + " < " + processed + "): resync");
+        return true;
+    }
+
+    // ---------------------------------------------------------------- timers and closing
+
+    private void scheduleTick() {
+        long period = Math.max(1, Math.min(config.pingMillis(), config.timeoutMillis()) / 4);
+        ticker = loop.schedule(period, this::tick);
+    }
+
+    /** The periodic check: handshake and answer timeouts, and pings after silence. */
+    void tick() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        long now = loop.now();
+        long timeout = config.timeoutMillis();
+        if (state == State.OPENING && now - openedAt >= timeout) {
+            timeout(role == Role.DIALER ? "no connected" : "no connect");
+            return;
+        }
+        if (pingSentAt >= 0 && now - pingSentAt >= timeout) {
+            timeout("no pong");
+            return;
+        }
+        if (oldestUnackedAt >= 0 && now - oldestUnackedAt >= timeout) {
+            timeout("no synced");
+            return;
+        }
+        if (state == State.CONNECTED && pingSentAt < 0 && now - Math.max(lastIn, lastOut) >= config.pingMillis()) {
+            pingSentAt = now;
+            send(new Message.Ping(pushed));
+        }
+        scheduleTick();
+    }
+
+    private void timeout(String what) {
+        // Logux sends nothing on a timeout: the peer is presumed gone.
+        closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) config.timeoutMillis()),
+            what + " within " + config.timeoutMillis() + " ms");
+        closeWith(closeError, closeError.getMessage());
+    }
+
+    /** Sends an error to the peer and closes. */
+    private void fail(ProtocolError error) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        connection.send(error.toMessage());
+        closeWith(error, error.getMessage());
+    }
+
+    private void closeWith(ProtocolError error, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (closeReason == null) {
+            closeError = error;
+            closeReason = reason;
+        }
+        connection.close(reason);
+        finish(closeError, closeReason);
+    }
+
+    private void finish(ProtocolError error, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        State was = state;
+        state = State.CLOSED;
+        if (ticker != null) {
+            ticker.cancel();
+        }
+        for (Inbound b : inbound) {
+            if (b.graftTimer != null) {
+                b.graftTimer.cancel();
+            }
+        }
+        inbound.clear();
+        LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
+        events.disconnected(this, error, reason);
+    }
+
+    /** Closes the session from this side. */
+    public void close(String reason) {
+        closeWith(null, reason);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    private String describePeer() {
+        return (peerNode != null ? peerNode : "?") + "@" + connection.remoteAddress();
+    }
+
+    /** The peer's node id, once known (after connect/connected). */
+    public String peerNode() {
+        return peerNode;
+    }
+
+    /** This session's role. */
+    public Role role() {
+        return role;
+    }
+
+    /** The session's state. */
+    public State state() {
+        return state;
+    }
+
+    /** The peer's subprotocol (0 if it announced none). */
+    public int peerSubprotocol() {
+        return peerSubprotocol;
+    }
+
+    /** The peer's last headers, or null. */
+    public ObjectNode peerHeaders() {
+        return peerHeaders;
+    }
+
+    /** The time fix of this connection: local clock − peer clock (dialer side), in ms. */
+    public long timeFix() {
+        return timeFix;
+    }
+
+    /** The connection under this session. */
+    public MessageConnection connection() {
+        return connection;
+    }
+
+    /** The highest {@code added} of this log already pushed to the peer. */
+    public long pushed() {
+        return pushed;
+    }
+
+    /** How many entries this session sent. */
+    public long sentEntries() {
+        return sentEntries;
+    }
+
+    /** How many entries this session announced by id only (Plumtree lazy push). */
+    public long announcedEntries() {
+        return announcedEntries;
+    }
+
+    /** Whether this link carries payload; false once Plumtree made it an ids-only link. */
+    public boolean isEager() {
+        return !plumtree || eager;
+    }
+
+    /** Whether both sides use Plumtree on this link. */
+    public boolean usesPlumtree() {
+        return plumtree;
+    }
+
+    /**
+     * The highest {@code added} of the peer's log when the session connected, from the mesh options of its
+     * {@code connect}/{@code connected}; -1 for a peer that did not send it (stock Logux).
+     */
+    public long peerLastAdded() {
+        return peerLastAdded;
+    }
+
+    /** How many entries this session received. */
+    public long receivedEntries() {
+        return receivedEntries;
+    }
+
+    /** The cursor saved for this peer, or {@link PeerCursor#NONE}. */
+    public PeerCursor cursor() {
+        return peerNode == null ? PeerCursor.NONE : log.cursor(peerNode);
+    }
+}

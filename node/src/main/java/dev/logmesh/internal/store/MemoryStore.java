@@ -1,0 +1,261 @@
+package dev.logmesh.internal.store;
+
+import dev.logmesh.Criteria;
+import dev.logmesh.spi.Order;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.spi.Store;
+
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A {@link Store} in memory, for tests and ephemeral nodes. Adding is O(log n) per entry (the created-order
+ * map and the reason index; the {@code added} index appends in O(1), the seen ids are a hash set); reads and
+ * cleaning are O(log n) per entry touched. {@link #forgetSeen} scans the seen ids: it is rare maintenance.
+ */
+public final class MemoryStore implements Store {
+    private final NavigableMap<ActionId, Entry> created = new TreeMap<>();
+    private final AddedIndex byAdded = new AddedIndex();
+    private final Map<String, SortedLongs> reasons = new HashMap<>();
+    /** Ids ever added; forgetting scans it (rare maintenance), adding and checking are O(1). */
+    private final java.util.Set<ActionId> seen = new java.util.HashSet<>();
+    private final Map<String, PeerCursor> cursors = new HashMap<>();
+    private final Map<String, String> state = new HashMap<>();
+    private long lastAdded;
+    /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
+    private long maxSeenMs;
+
+    @Override
+    public List<Meta> add(List<Entry> entries) {
+        List<Meta> result = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            ActionId id = e.id();
+            if (!seen.add(id)) {
+                result.add(null);
+                continue;
+            }
+            maxSeenMs = Math.max(maxSeenMs, id.ms());
+            Meta meta = e.meta();
+            if (!meta.hasReasons()) {
+                result.add(meta.withAdded(0));
+                continue;
+            }
+            meta = meta.withAdded(++lastAdded);
+            Entry stored = e.withMeta(meta);
+            created.put(id, stored);
+            byAdded.append(meta.added(), stored);
+            index(meta);
+            result.add(meta);
+        }
+        return result;
+    }
+
+    private void index(Meta meta) {
+        for (String r : meta.reasons()) {
+            reasons.computeIfAbsent(r, k -> new SortedLongs()).add(meta.added());
+        }
+    }
+
+    private void unindex(Meta meta) {
+        for (String r : meta.reasons()) {
+            SortedLongs set = reasons.get(r);
+            if (set != null) {
+                set.remove(meta.added());
+                if (set.isEmpty()) {
+                    reasons.remove(r);
+                }
+            }
+        }
+    }
+
+    @Override
+    public Optional<Entry> byId(ActionId id) {
+        return Optional.ofNullable(created.get(id));
+    }
+
+    @Override
+    public boolean has(ActionId id) {
+        return created.containsKey(id);
+    }
+
+    @Override
+    public boolean seen(ActionId id) {
+        return seen.contains(id);
+    }
+
+    @Override
+    public boolean changeMeta(ActionId id, Meta meta) {
+        Entry old = created.get(id);
+        if (old == null) {
+            return false;
+        }
+        if (!meta.hasReasons()) {
+            throw new IllegalArgumentException("changeMeta needs reasons; use remove");
+        }
+        // the stored added is authoritative: a wrong one from a caller must not corrupt the indexes
+        Meta m = meta.withAdded(old.meta().added());
+        Entry updated = old.withMeta(m);
+        unindex(old.meta());
+        created.put(id, updated);
+        byAdded.replace(m.added(), updated);
+        index(m);
+        return true;
+    }
+
+    @Override
+    public Optional<Entry> remove(ActionId id) {
+        Entry old = created.remove(id);
+        if (old == null) {
+            return Optional.empty();
+        }
+        byAdded.remove(old.meta().added());
+        unindex(old.meta());
+        return Optional.of(old);
+    }
+
+    @Override
+    public List<Entry> removeReason(String reason, Criteria criteria) {
+        SortedLongs set = reasons.get(reason);
+        List<Entry> removed = new ArrayList<>();
+        if (set == null) {
+            return removed;
+        }
+        if (criteria.id() != null) {
+            Entry e = created.get(criteria.id());
+            if (e != null && set.contains(e.meta().added()) && criteria.matches(e.id(), e.meta().added())) {
+                dropReason(e, reason, removed);
+            }
+            return removed;
+        }
+        long max = Math.max(criteria.minAdded(), criteria.maxAdded());
+        for (long added : set.range(criteria.minAdded(), max)) {
+            Entry e = byAdded.get(added);
+            if (criteria.matches(e.id(), added)) {
+                dropReason(e, reason, removed);
+            }
+        }
+        return removed;
+    }
+
+    private void dropReason(Entry e, String reason, List<Entry> removed) {
+        List<String> rest = new ArrayList<>(e.meta().reasons());
+        rest.remove(reason);
+        if (rest.isEmpty()) {
+            remove(e.id());
+            removed.add(e);
+        } else {
+            changeMeta(e.id(), e.meta().withReasons(rest));
+        }
+    }
+
+    @Override
+    public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        if (order == Order.ADDED) {
+            List<Entry> page = new ArrayList<>(Math.min(limit, 1024));
+            byAdded.page(ascending, after == null ? null : Store.addedPosition(after), limit, page);
+            return page;
+        }
+        Iterator<Entry> it;
+        {
+            NavigableMap<ActionId, Entry> view = created;
+            if (after != null) {
+                ActionId pos = Store.createdPosition(after);
+                view = ascending ? created.tailMap(pos, false) : created.headMap(pos, false);
+            }
+            it = (ascending ? view : view.descendingMap()).values().iterator();
+        }
+        List<Entry> page = new ArrayList<>(Math.min(limit, 1024));
+        while (it.hasNext() && page.size() < limit) {
+            page.add(it.next());
+        }
+        return page;
+    }
+
+    @Override
+    public List<Entry> withReason(String reason, long afterAdded, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        SortedLongs set = reasons.get(reason);
+        List<Entry> page = new ArrayList<>();
+        if (set == null) {
+            return page;
+        }
+        set.forEachAbove(afterAdded, added -> {
+            page.add(byAdded.get(added));
+            return page.size() < limit;
+        });
+        return page;
+    }
+
+    @Override
+    public long lastAdded() {
+        return lastAdded;
+    }
+
+    @Override
+    public long size() {
+        return created.size();
+    }
+
+    @Override
+    public PeerCursor cursor(String peerNode) {
+        return cursors.getOrDefault(peerNode, PeerCursor.NONE);
+    }
+
+    @Override
+    public void setCursor(String peerNode, PeerCursor cursor) {
+        cursors.put(peerNode, cursor);
+    }
+
+    @Override
+    public Map<String, PeerCursor> cursors() {
+        return Map.copyOf(cursors);
+    }
+
+    @Override
+    public long forgetSeen(long beforeMs) {
+        long count = 0;
+        Iterator<ActionId> it = seen.iterator();
+        while (it.hasNext()) {
+            ActionId id = it.next();
+            if (id.ms() < beforeMs && !created.containsKey(id)) {
+                it.remove();
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public long maxSeenMs() {
+        return maxSeenMs;
+    }
+
+    @Override
+    public Optional<String> state(String key) {
+        return Optional.ofNullable(state.get(key));
+    }
+
+    @Override
+    public void setState(String key, String value) {
+        state.put(key, value);
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+}

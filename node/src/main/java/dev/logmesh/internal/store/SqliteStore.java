@@ -1,0 +1,1109 @@
+package dev.logmesh.internal.store;
+
+import dev.logmesh.Criteria;
+import dev.logmesh.StoreException;
+import dev.logmesh.internal.log.MetaJson;
+import dev.logmesh.spi.Order;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.spi.Store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * A durable {@link Store} in one SQLite file (sqlite-jdbc), in WAL mode.
+ *
+ * <h2>Contract</h2>
+ * Everything in {@link Store}'s contract. In addition:
+ * <ul>
+ *   <li><b>Threads.</b> Not thread-safe: one thread (the node's loop) calls it. Every call blocks on disk I/O;
+ *       {@link #add} with {@link Durability#FULL} waits for an fsync, so batch writes.</li>
+ *   <li><b>Durability.</b> Each mutating call is one SQLite transaction. With {@link Durability#FULL} (the
+ *       default) a call that returned survives a process crash and a power loss; with
+ *       {@link Durability#NORMAL} it survives a process crash, but a power loss may drop the last
+ *       transactions (WAL + {@code synchronous=NORMAL} syncs only at checkpoints). A node acknowledges
+ *       ({@code synced}) what {@code add} returned, so NORMAL can make a peer believe delivered what a power
+ *       cut lost: choose it only for data that peers can resend.</li>
+ *   <li><b>Exclusive use.</b> {@link #open} takes an OS lock on {@code <file>.lock}; a second open of the same
+ *       file, by this or another process, fails with a {@link StoreException} saying the file is in use. The
+ *       lock is released by {@link #close} (or by the OS when the process dies).</li>
+ *   <li><b>Bad files.</b> {@link #open} refuses, with a {@link StoreException} naming the file and changing
+ *       nothing in it: a file that is not SQLite, an SQLite file of another application, a file written by a
+ *       newer logmesh, an empty (0-byte) file, and a corrupt file ({@code PRAGMA quick_check} at open, on by
+ *       default). A row found unreadable later fails that call with a {@link StoreException}.</li>
+ *   <li><b>Failures.</b> A failing call throws {@link StoreException} and rolls back: nothing of it was
+ *       written, and the store stays usable if the cause was transient (disk full, for example).</li>
+ * </ul>
+ *
+ * <h2>Schema (version 1)</h2>
+ * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
+ * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
+ * byte order is Java's string order. {@code seen} (WITHOUT ROWID) holds every id ever added, in the log or
+ * not. {@code reasons (reason, added)} indexes entries by reason, so {@code removeReason} and
+ * {@code withReason} are range scans. Meta lives in columns ({@code time}, {@code subprotocol}, {@code reasons}
+ * as a JSON array, custom keys as a JSON object or NULL): the id and {@code added} are already key columns,
+ * and a full meta JSON would repeat them in every row (about 40 bytes more per entry). {@code counters} keeps
+ * {@code lastAdded} and the {@code maxSeenMs} high-water mark when the rows that carried them are gone.
+ * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
+ */
+public final class SqliteStore implements Store {
+
+    /** {@code PRAGMA application_id} of logmesh stores: "LMSH" in ASCII. */
+    public static final int APPLICATION_ID = 0x4C4D5348;
+
+    /** The schema version this code writes and the newest it reads. */
+    public static final int SCHEMA_VERSION = 1;
+
+    /** Pages of SQLite's cache (negative: KiB): 16 MiB keeps the upper index levels of a big log in memory. */
+    private static final int CACHE_KIB = 16 * 1024;
+
+    /**
+     * WAL pages between automatic checkpoints (SQLite's default is 1000). A checkpoint copies each distinct page
+     * once, however often it was rewritten, and fsyncs the file: with appends rewriting the same few rightmost
+     * pages, a longer interval means fewer copies and fewer fsyncs per entry. 10 000 pages bound the WAL to
+     * about 40 MiB, replayed at most once at open after a crash.
+     */
+    private static final int CHECKPOINT_PAGES = 10_000;
+
+    private static final String COLUMNS = "e.added, e.ms, e.node, e.seq, e.time, e.subprotocol, e.reasons, e.extra, "
+        + "e.action";
+
+    private static final ObjectMapper MAPPER = MetaJson.MAPPER;
+
+    /** Rows per multi-row INSERT, largest first; a batch is cut greedily into these (100 = 64 + 16 + 16 + 4). */
+    private static final int[] CHUNKS = {64, 16, 4, 1};
+
+    /**
+     * How a committed transaction is synced to disk. FULL is the default because the node acknowledges what
+     * {@code add} returned. Its price is one fsync per call: on the reference 2-core machine (fsync ~150 µs)
+     * about 6k single adds/s but ~175k adds/s in batches of 100, so the node batches, and NORMAL is rarely
+     * worth the risk ({@code scripts/bench-store} measures both).
+     */
+    public enum Durability {
+        /** {@code synchronous=FULL}: the WAL is fsynced at every commit; survives power loss. */
+        FULL,
+        /** {@code synchronous=NORMAL}: fsync only at checkpoints; survives a process crash, not a power loss. */
+        NORMAL
+    }
+
+    /**
+     * How to open a store.
+     *
+     * @param durability  see {@link Durability}; default {@link Durability#FULL}
+     * @param checkOnOpen run {@code PRAGMA quick_check} at open: it reads the whole file (measured 0.04 s for
+     *                    100k entries / 20 MB and 0.6 s for 1M entries / 200 MB, see {@code scripts/bench-store});
+     *                    default true, because a corrupt log must fail at start, not after a peer was told
+     *                    what it holds. Without it, open still refuses foreign, newer and non-SQLite files
+     */
+    public record Options(Durability durability, boolean checkOnOpen) {
+        /** FULL durability, check on open. */
+        public static final Options DEFAULT = new Options(Durability.FULL, true);
+
+        public Options {
+            Objects.requireNonNull(durability, "durability");
+        }
+    }
+
+    /**
+     * Lock files of the stores open in this JVM. Checked before the lock file is touched: POSIX drops all of a
+     * process's locks on a file when <em>any</em> descriptor of it is closed, so a failed second open in the
+     * same JVM must not open and close the lock file, or it would silently unlock the first store.
+     */
+    private static final Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+
+    private final Path file;
+    private final Path lockPath;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Connection conn;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final Map<String, String> multiRowSql = new HashMap<>();
+    private boolean closed;
+
+    private long lastAdded;
+    private long maxSeenMs;
+    private long size;
+
+    // Tiny caches: most entries of a log share the same few reason lists.
+    private List<String> lastReasons;
+    private String lastReasonsJson;
+    private final Map<String, List<String>> parsedReasons = new HashMap<>();
+
+    private SqliteStore(Path file, Path lockPath, FileChannel lockChannel, FileLock lock, Connection conn) {
+        this.file = file;
+        this.lockPath = lockPath;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.conn = conn;
+    }
+
+    /** Opens or creates a store with {@link Options#DEFAULT}. */
+    public static SqliteStore open(Path file) {
+        return open(file, Options.DEFAULT);
+    }
+
+    /**
+     * Opens an existing store only to read it, without its lock: also while the node that owns it runs (WAL
+     * lets readers see what was committed). Every write throws {@link StoreException}.
+     *
+     * @throws StoreException naming the file if it does not exist, is not a logmesh store or is too new
+     */
+    public static SqliteStore openReader(Path file) {
+        Path path = file.toAbsolutePath();
+        if (!Files.isRegularFile(path)) {
+            throw new StoreException("no logmesh store at " + path);
+        }
+        Connection conn = null;
+        try {
+            SQLiteConfig config = new SQLiteConfig();
+            config.setReadOnly(true);
+            conn = config.createConnection("jdbc:sqlite:" + path);
+            SqliteStore store = new SqliteStore(path, null, null, null, conn);
+            store.readOnly = true;
+            store.initReader();
+            return store;
+        } catch (SQLException | RuntimeException e) {
+            if (conn != null) {
+                try {
+                    conn.close();
+                } catch (SQLException ignored) {
+                    // the open failure is what matters
+                }
+            }
+            if (e instanceof SQLException se) {
+                throw openFailure(path, se);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private boolean readOnly;
+
+    private void initReader() throws SQLException {
+        int appId = pragmaInt("application_id");
+        int version = pragmaInt("user_version");
+        if (appId != APPLICATION_ID) {
+            throw new StoreException(file + " is not a logmesh store (application_id 0x"
+                + Integer.toHexString(appId) + ")");
+        }
+        if (version > SCHEMA_VERSION) {
+            throw new StoreException(file + " was written by a newer logmesh (schema " + version
+                + "), this one reads up to " + SCHEMA_VERSION);
+        }
+        conn.setAutoCommit(false);
+        lastAdded = Math.max(counter("lastAdded"), queryLong("SELECT coalesce(max(added), 0) FROM entries"));
+        maxSeenMs = Math.max(counter("maxSeenMs"), queryLong("SELECT coalesce(max(ms), 0) FROM seen"));
+        size = queryLong("SELECT count(*) FROM entries");
+        conn.commit();
+    }
+
+    /**
+     * Opens the store in {@code file}, creating it if the file does not exist.
+     *
+     * @throws StoreException naming the file if it is in use, not a logmesh store, too new, corrupt, or cannot
+     *     be opened; the file is then left as it was
+     */
+    public static SqliteStore open(Path file, Options options) {
+        Objects.requireNonNull(options, "options");
+        Path path = file.toAbsolutePath();
+        Path lockPath = lockPath(path);
+        if (!OPEN_IN_THIS_JVM.add(lockPath)) {
+            throw new StoreException(path + " is in use by another logmesh process (this one: the store is already "
+                + "open in this JVM)");
+        }
+        try {
+            return open(path, lockPath, options);
+        } catch (RuntimeException e) {
+            OPEN_IN_THIS_JVM.remove(lockPath);
+            throw e;
+        }
+    }
+
+    /** The lock file's path with symbolic links in the directory resolved, so two spellings share one key. */
+    private static Path lockPath(Path path) {
+        Path name = Path.of(path.getFileName() + ".lock");
+        try {
+            return path.getParent().toRealPath().resolve(name);
+        } catch (IOException e) {
+            throw new StoreException("cannot open " + path + ": its directory is not usable (" + e + ")", e);
+        }
+    }
+
+    private static SqliteStore open(Path path, Path lockPath, Options options) {
+        FileChannel channel;
+        FileLock lock;
+        try {
+            channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new StoreException("cannot open lock file " + lockPath + " of " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by this JVM
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new StoreException("cannot lock " + lockPath + " of " + path + ": " + e.getMessage(), e);
+        }
+        if (lock == null) {
+            closeQuietly(channel);
+            throw new StoreException(path + " is in use by another logmesh process (lock " + lockPath + " is held)");
+        }
+        Connection conn = null;
+        try {
+            // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
+            boolean existed = Files.exists(path);
+            if (existed && Files.isDirectory(path)) {
+                throw new StoreException(path + " is a directory, not a logmesh store");
+            }
+            if (existed && Files.size(path) == 0) {
+                // An empty file is what SQLite would make of a new store, but an existing one may be a log that
+                // was truncated: never turn it silently into an empty log.
+                throw new StoreException(path + " is empty (0 bytes), not a logmesh store; "
+                    + "delete it to start a new log");
+            }
+            SQLiteConfig config = new SQLiteConfig();
+            // sqlite-jdbc otherwise runs (and prepares anew) "SELECT last_insert_rowid()" after every INSERT;
+            // that doubled the cost of add. The store assigns its keys itself.
+            config.setGetGeneratedKeys(false);
+            conn = config.createConnection("jdbc:sqlite:" + path);
+            SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
+            store.init(existed, options);
+            return store;
+        } catch (SQLException | IOException | RuntimeException e) {
+            if (conn != null) {
+                try {
+                    conn.close();
+                } catch (SQLException ignored) {
+                    // the open failure is what matters
+                }
+            }
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // closing the channel releases it too
+            }
+            closeQuietly(channel);
+            if (e instanceof StoreException se) {
+                throw se;
+            }
+            if (e instanceof SQLException se) {
+                throw openFailure(path, se);
+            }
+            if (e instanceof IOException io) {
+                throw new StoreException("cannot read " + path + ": " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private static StoreException openFailure(Path path, SQLException e) {
+        if (e instanceof SQLiteException se) {
+            SQLiteErrorCode code = se.getResultCode();
+            if (code == SQLiteErrorCode.SQLITE_NOTADB) {
+                return new StoreException(path + " is not a logmesh store: not an SQLite database", e);
+            }
+            if (code == SQLiteErrorCode.SQLITE_CORRUPT) {
+                return new StoreException(path + " is a corrupt logmesh store (" + e.getMessage()
+                    + "); restore it from a backup or a peer", e);
+            }
+        }
+        return new StoreException("cannot open " + path + ": " + e.getMessage(), e);
+    }
+
+    /** The store's file. */
+    public Path file() {
+        return file;
+    }
+
+    // ---- opening ------------------------------------------------------------------------------------------
+
+    private void init(boolean existed, Options options) throws SQLException {
+        // Look before writing anything: the pragmas below (WAL) would modify a foreign file.
+        int appId = pragmaInt("application_id");
+        int version = pragmaInt("user_version");
+        int objects = queryInt("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+        boolean fresh = appId == 0 && version == 0 && objects == 0;
+        if (!fresh) {
+            if (appId != APPLICATION_ID) {
+                throw new StoreException(file + " is not a logmesh store: an SQLite database of another application"
+                    + " (application_id 0x" + Integer.toHexString(appId) + ", " + objects + " schema objects)");
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new StoreException(file + " was written by a newer logmesh (schema " + version
+                    + "), this one reads up to " + SCHEMA_VERSION);
+            }
+            if (version < 1) {
+                throw new StoreException(file + " is not a complete logmesh store (schema version " + version + ")");
+            }
+            if (options.checkOnOpen()) {
+                quickCheck();
+            }
+            for (String table : List.of("entries", "seen", "reasons", "cursors", "state", "counters")) {
+                if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
+                    != 1) {
+                    throw new StoreException(file + " is a corrupt logmesh store: table " + table + " is missing");
+                }
+            }
+        }
+        try (Statement st = conn.createStatement()) {
+            try (ResultSet rs = st.executeQuery("PRAGMA journal_mode = WAL")) {
+                if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+                    throw new StoreException("cannot switch " + file + " to WAL mode");
+                }
+            }
+            st.execute("PRAGMA synchronous = " + options.durability().name());
+            st.execute("PRAGMA cache_size = -" + CACHE_KIB);
+            st.execute("PRAGMA wal_autocheckpoint = " + CHECKPOINT_PAGES);
+        }
+        conn.setAutoCommit(false);
+        if (fresh) {
+            createSchema();
+        }
+        lastAdded = Math.max(counter("lastAdded"), queryLong("SELECT coalesce(max(added), 0) FROM entries"));
+        maxSeenMs = Math.max(counter("maxSeenMs"), queryLong("SELECT coalesce(max(ms), 0) FROM seen"));
+        // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
+        size = queryLong("SELECT count(*) FROM entries");
+        conn.commit();
+    }
+
+    private void quickCheck() throws SQLException {
+        List<String> problems = new ArrayList<>();
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check(5)")) {
+            while (rs.next()) {
+                String line = rs.getString(1);
+                if (!"ok".equals(line)) {
+                    problems.add(line);
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems)
+                + "); restore it from a backup or a peer");
+        }
+    }
+
+    private void createSchema() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE entries ("
+                + "added INTEGER PRIMARY KEY, ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
+                + "time INTEGER NOT NULL, subprotocol INTEGER NOT NULL, reasons TEXT NOT NULL, extra TEXT, "
+                + "action TEXT NOT NULL)");
+            st.execute("CREATE UNIQUE INDEX entries_created ON entries (ms, node, seq)");
+            st.execute("CREATE TABLE seen (ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
+                + "PRIMARY KEY (ms, node, seq)) WITHOUT ROWID");
+            st.execute("CREATE TABLE reasons (reason TEXT NOT NULL, added INTEGER NOT NULL, "
+                + "PRIMARY KEY (reason, added)) WITHOUT ROWID");
+            st.execute("CREATE TABLE cursors (peer TEXT PRIMARY KEY, received INTEGER NOT NULL, "
+                + "sent INTEGER NOT NULL) WITHOUT ROWID");
+            st.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+            st.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
+            // In the same transaction as the tables: a crash leaves either nothing or a complete store.
+            st.execute("PRAGMA application_id = " + APPLICATION_ID);
+            st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        }
+        conn.commit();
+    }
+
+    private int pragmaInt(String name) throws SQLException {
+        return queryInt("PRAGMA " + name);
+    }
+
+    private int queryInt(String sql) throws SQLException {
+        return (int) queryLong(sql);
+    }
+
+    private long queryLong(String sql) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    private long counter(String name) throws SQLException {
+        PreparedStatement ps = ps("SELECT value FROM counters WHERE name = ?");
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    private void setCounter(String name, long value) throws SQLException {
+        PreparedStatement ps = ps("INSERT INTO counters (name, value) VALUES (?, ?) "
+            + "ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+        ps.setString(1, name);
+        ps.setLong(2, value);
+        ps.executeUpdate();
+    }
+
+    /** A cached prepared statement: preparing costs more than most of the statements themselves. */
+    private PreparedStatement ps(String sql) throws SQLException {
+        PreparedStatement ps = statements.get(sql);
+        if (ps == null) {
+            ps = conn.prepareStatement(sql);
+            statements.put(sql, ps);
+        }
+        return ps;
+    }
+
+    // ---- transactions -------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs a mutating call as one transaction; on any failure rolls back the file and the cached counters. */
+    private <T> T write(String what, Work<T> work) {
+        requireOpen();
+        if (readOnly) {
+            throw new StoreException(file + " is open read-only: cannot " + what);
+        }
+        long savedLastAdded = lastAdded;
+        long savedMaxSeen = maxSeenMs;
+        long savedSize = size;
+        try {
+            T result = work.run();
+            conn.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            lastAdded = savedLastAdded;
+            maxSeenMs = savedMaxSeen;
+            size = savedSize;
+            try {
+                conn.rollback();
+            } catch (SQLException re) {
+                e.addSuppressed(re);
+            }
+            if (e instanceof SQLException se) {
+                throw failure(what, se);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private <T> T read(String what, Work<T> work) {
+        requireOpen();
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    private StoreException failure(String what, SQLException e) {
+        if (e instanceof SQLiteException se && se.getResultCode() == SQLiteErrorCode.SQLITE_CORRUPT) {
+            return new StoreException(what + " failed: " + file + " is corrupt (" + e.getMessage() + ")", e);
+        }
+        return new StoreException(what + " failed on " + file + ": " + e.getMessage(), e);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("store " + file + " is closed");
+        }
+    }
+
+    // ---- Store --------------------------------------------------------------------------------------------
+
+    @Override
+    public List<Meta> add(List<Entry> entries) {
+        return add(entries, Map.of());
+    }
+
+    /** Adds the batch and saves the cursors in one transaction (one fsync). */
+    @Override
+    public List<Meta> add(List<Entry> entries, Map<String, PeerCursor> cursors) {
+        return write("add", () -> {
+            for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+                putCursor(c.getKey(), c.getValue());
+            }
+            List<Meta> result = new ArrayList<>(entries.size());
+            List<Entry> rows = new ArrayList<>(entries.size());
+            List<byte[]> nodes = new ArrayList<>(entries.size());
+            PreparedStatement insSeen = ps("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES (?, ?, ?)");
+            for (Entry e : entries) {
+                ActionId id = e.id();
+                byte[] node = NodeKey.encode(id.node());
+                insSeen.setLong(1, id.ms());
+                insSeen.setBytes(2, node);
+                insSeen.setLong(3, id.seq());
+                // INSERT OR IGNORE reports 0 changes for an id already seen, also earlier in this batch.
+                if (insSeen.executeUpdate() == 0) {
+                    result.add(null);
+                    continue;
+                }
+                maxSeenMs = Math.max(maxSeenMs, id.ms());
+                Meta meta = e.meta();
+                if (!meta.hasReasons()) {
+                    result.add(meta.withAdded(0));
+                    continue;
+                }
+                meta = meta.withAdded(++lastAdded);
+                rows.add(e.withMeta(meta));
+                nodes.add(node);
+                result.add(meta);
+            }
+            insertEntries(rows, nodes);
+            size += rows.size();
+            return result;
+        });
+    }
+
+    /**
+     * Inserts entries and their reasons with multi-row INSERTs: one statement per chunk instead of one per row
+     * halves the JDBC/JNI round trips of a batch, which were about half the cost of {@code add}.
+     */
+    private void insertEntries(List<Entry> rows, List<byte[]> nodes) throws SQLException {
+        int i = 0;
+        while (i < rows.size()) {
+            int n = chunk(rows.size() - i);
+            PreparedStatement ps = ps(multiRow("INSERT INTO entries (added, ms, node, seq, time, subprotocol, "
+                + "reasons, extra, action) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?)", n));
+            int p = 1;
+            for (int k = i; k < i + n; k++) {
+                Entry e = rows.get(k);
+                Meta meta = e.meta();
+                ps.setLong(p++, meta.added());
+                ps.setLong(p++, meta.id().ms());
+                ps.setBytes(p++, nodes.get(k));
+                ps.setLong(p++, meta.id().seq());
+                ps.setLong(p++, meta.time());
+                ps.setInt(p++, meta.subprotocol());
+                ps.setString(p++, reasonsJson(meta.reasons()));
+                ps.setString(p++, extraJson(meta.extra()));
+                ps.setString(p++, e.action().toJson());
+            }
+            ps.executeUpdate();
+            i += n;
+        }
+        List<String> reasons = new ArrayList<>();
+        List<Long> added = new ArrayList<>();
+        for (Entry e : rows) {
+            for (String r : e.meta().reasons()) {
+                reasons.add(r);
+                added.add(e.meta().added());
+            }
+        }
+        i = 0;
+        while (i < reasons.size()) {
+            int n = chunk(reasons.size() - i);
+            PreparedStatement ps = ps(multiRow("INSERT INTO reasons (reason, added) VALUES ", "(?, ?)", n));
+            int p = 1;
+            for (int k = i; k < i + n; k++) {
+                ps.setString(p++, reasons.get(k));
+                ps.setLong(p++, added.get(k));
+            }
+            ps.executeUpdate();
+            i += n;
+        }
+    }
+
+    private static int chunk(int remaining) {
+        for (int c : CHUNKS) {
+            if (remaining >= c) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("nothing to insert");
+    }
+
+    private String multiRow(String head, String row, int n) {
+        return multiRowSql.computeIfAbsent(head + n, k -> head + String.join(", ", Collections.nCopies(n, row)));
+    }
+
+    @Override
+    public Optional<Entry> byId(ActionId id) {
+        return read("byId", () -> Optional.ofNullable(find(id)));
+    }
+
+    private Entry find(ActionId id) throws SQLException {
+        PreparedStatement ps = ps("SELECT " + COLUMNS + " FROM entries e WHERE e.ms = ? AND e.node = ? AND e.seq = ?");
+        bindId(ps, 1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? entry(rs) : null;
+        }
+    }
+
+    @Override
+    public boolean has(ActionId id) {
+        return read("has", () -> exists("SELECT 1 FROM entries WHERE ms = ? AND node = ? AND seq = ?", id));
+    }
+
+    @Override
+    public boolean seen(ActionId id) {
+        return read("seen", () -> exists("SELECT 1 FROM seen WHERE ms = ? AND node = ? AND seq = ?", id));
+    }
+
+    private boolean exists(String sql, ActionId id) throws SQLException {
+        PreparedStatement ps = ps(sql);
+        bindId(ps, 1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    private static void bindId(PreparedStatement ps, int from, ActionId id) throws SQLException {
+        ps.setLong(from, id.ms());
+        ps.setBytes(from + 1, NodeKey.encode(id.node()));
+        ps.setLong(from + 2, id.seq());
+    }
+
+    @Override
+    public boolean changeMeta(ActionId id, Meta meta) {
+        if (!meta.hasReasons()) {
+            throw new IllegalArgumentException("changeMeta needs reasons; use remove");
+        }
+        return write("changeMeta", () -> {
+            Entry old = find(id);
+            if (old == null) {
+                return false;
+            }
+            update(old, meta);
+            return true;
+        });
+    }
+
+    /** Writes a new meta for a stored entry (keeping its {@code added}) and syncs the reasons index. */
+    private void update(Entry old, Meta meta) throws SQLException {
+        long added = old.meta().added();
+        PreparedStatement ps = ps("UPDATE entries SET time = ?, subprotocol = ?, reasons = ?, extra = ? WHERE added = ?");
+        ps.setLong(1, meta.time());
+        ps.setInt(2, meta.subprotocol());
+        ps.setString(3, reasonsJson(meta.reasons()));
+        ps.setString(4, extraJson(meta.extra()));
+        ps.setLong(5, added);
+        ps.executeUpdate();
+        Set<String> now = new HashSet<>(meta.reasons());
+        for (String r : old.meta().reasons()) {
+            if (!now.contains(r)) {
+                deleteReason(r, added);
+            }
+        }
+        Set<String> before = new HashSet<>(old.meta().reasons());
+        PreparedStatement ins = ps("INSERT INTO reasons (reason, added) VALUES (?, ?)");
+        for (String r : meta.reasons()) {
+            if (!before.contains(r)) {
+                ins.setString(1, r);
+                ins.setLong(2, added);
+                ins.executeUpdate();
+            }
+        }
+    }
+
+    private void deleteReason(String reason, long added) throws SQLException {
+        PreparedStatement ps = ps("DELETE FROM reasons WHERE reason = ? AND added = ?");
+        ps.setString(1, reason);
+        ps.setLong(2, added);
+        ps.executeUpdate();
+    }
+
+    private void delete(Entry e) throws SQLException {
+        long added = e.meta().added();
+        PreparedStatement ps = ps("DELETE FROM entries WHERE added = ?");
+        ps.setLong(1, added);
+        ps.executeUpdate();
+        for (String r : e.meta().reasons()) {
+            deleteReason(r, added);
+        }
+        size--;
+        // lastAdded must outlive the row that carried it (never reuse added numbers after a reopen).
+        if (added == lastAdded) {
+            setCounter("lastAdded", lastAdded);
+        }
+    }
+
+    @Override
+    public Optional<Entry> remove(ActionId id) {
+        return write("remove", () -> {
+            Entry old = find(id);
+            if (old != null) {
+                delete(old);
+            }
+            return Optional.ofNullable(old);
+        });
+    }
+
+    @Override
+    public List<Entry> removeReason(String reason, Criteria criteria) {
+        Objects.requireNonNull(reason, "reason");
+        return write("removeReason", () -> {
+            List<Entry> candidates = new ArrayList<>();
+            if (criteria.id() != null) {
+                Entry e = find(criteria.id());
+                if (e != null && e.meta().reasons().contains(reason)
+                    && criteria.matches(e.id(), e.meta().added())) {
+                    candidates.add(e);
+                }
+            } else {
+                candidates = candidates(reason, criteria);
+            }
+            List<Entry> removed = new ArrayList<>();
+            for (Entry e : candidates) {
+                List<String> rest = new ArrayList<>(e.meta().reasons());
+                rest.remove(reason);
+                if (rest.isEmpty()) {
+                    delete(e);
+                    removed.add(e);
+                } else {
+                    update(e, e.meta().withReasons(rest));
+                }
+            }
+            return removed;
+        });
+    }
+
+    /** Entries with the reason matching the criteria: a range scan of the reasons index, filtered in SQL. */
+    private List<Entry> candidates(String reason, Criteria criteria) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
+            .append(" FROM reasons r CROSS JOIN entries e ON e.added = r.added")
+            .append(" WHERE r.reason = ? AND r.added >= ? AND r.added <= ?");
+        if (criteria.olderThan() != null) {
+            sql.append(" AND (e.ms, e.node, e.seq) < (?, ?, ?)");
+        }
+        if (criteria.youngerThan() != null) {
+            sql.append(" AND (e.ms, e.node, e.seq) > (?, ?, ?)");
+        }
+        sql.append(" ORDER BY r.added");
+        PreparedStatement ps = ps(sql.toString());
+        int i = 1;
+        ps.setString(i++, reason);
+        ps.setLong(i++, criteria.minAdded());
+        ps.setLong(i++, criteria.maxAdded());
+        if (criteria.olderThan() != null) {
+            bindId(ps, i, criteria.olderThan());
+            i += 3;
+        }
+        if (criteria.youngerThan() != null) {
+            bindId(ps, i, criteria.youngerThan());
+        }
+        return list(ps);
+    }
+
+    @Override
+    public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
+        Objects.requireNonNull(order, "order");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        if (order == Order.ADDED) {
+            long pos = after == null ? (ascending ? 0 : Long.MAX_VALUE) : Store.addedPosition(after);
+            return read("page", () -> {
+                PreparedStatement ps = ps(ascending
+                    ? "SELECT " + COLUMNS + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?"
+                    : "SELECT " + COLUMNS + " FROM entries e WHERE e.added < ? ORDER BY e.added DESC LIMIT ?");
+                ps.setLong(1, pos);
+                ps.setInt(2, limit);
+                return list(ps);
+            });
+        }
+        ActionId pos = after == null ? null : Store.createdPosition(after);
+        return read("page", () -> {
+            String dir = ascending ? "" : " DESC";
+            String where = pos == null ? "" : ascending ? " WHERE (e.ms, e.node, e.seq) > (?, ?, ?)"
+                : " WHERE (e.ms, e.node, e.seq) < (?, ?, ?)";
+            PreparedStatement ps = ps("SELECT " + COLUMNS + " FROM entries e INDEXED BY entries_created" + where
+                + " ORDER BY e.ms" + dir + ", e.node" + dir + ", e.seq" + dir + " LIMIT ?");
+            int i = 1;
+            if (pos != null) {
+                bindId(ps, 1, pos);
+                i = 4;
+            }
+            ps.setInt(i, limit);
+            return list(ps);
+        });
+    }
+
+    @Override
+    public List<Entry> withReason(String reason, long afterAdded, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return read("withReason", () -> {
+            PreparedStatement ps = ps("SELECT " + COLUMNS + " FROM reasons r CROSS JOIN entries e ON e.added = r.added"
+                + " WHERE r.reason = ? AND r.added > ? ORDER BY r.added LIMIT ?");
+            ps.setString(1, reason);
+            ps.setLong(2, afterAdded);
+            ps.setInt(3, limit);
+            return list(ps);
+        });
+    }
+
+    @Override
+    public long lastAdded() {
+        requireOpen();
+        return lastAdded;
+    }
+
+    @Override
+    public long size() {
+        requireOpen();
+        return size;
+    }
+
+    @Override
+    public PeerCursor cursor(String peerNode) {
+        return read("cursor", () -> {
+            PreparedStatement ps = ps("SELECT received, sent FROM cursors WHERE peer = ?");
+            ps.setString(1, peerNode);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new PeerCursor(rs.getLong(1), rs.getLong(2)) : PeerCursor.NONE;
+            }
+        });
+    }
+
+    @Override
+    public void setCursor(String peerNode, PeerCursor cursor) {
+        Objects.requireNonNull(peerNode, "peerNode");
+        Objects.requireNonNull(cursor, "cursor");
+        write("setCursor", () -> putCursor(peerNode, cursor));
+    }
+
+    @Override
+    public void setCursors(Map<String, PeerCursor> cursors) {
+        if (cursors.isEmpty()) {
+            return;
+        }
+        write("setCursors", () -> {
+            for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+                putCursor(c.getKey(), c.getValue());
+            }
+            return null;
+        });
+    }
+
+    private int putCursor(String peerNode, PeerCursor cursor) throws SQLException {
+        PreparedStatement ps = ps("INSERT INTO cursors (peer, received, sent) VALUES (?, ?, ?) "
+            + "ON CONFLICT (peer) DO UPDATE SET received = excluded.received, sent = excluded.sent");
+        ps.setString(1, peerNode);
+        ps.setLong(2, cursor.received());
+        ps.setLong(3, cursor.sent());
+        return ps.executeUpdate();
+    }
+
+    @Override
+    public Map<String, PeerCursor> cursors() {
+        return read("cursors", () -> {
+            Map<String, PeerCursor> all = new HashMap<>();
+            try (ResultSet rs = ps("SELECT peer, received, sent FROM cursors").executeQuery()) {
+                while (rs.next()) {
+                    all.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            return Map.copyOf(all);
+        });
+    }
+
+    @Override
+    public long forgetSeen(long beforeMs) {
+        return write("forgetSeen", () -> {
+            // The high-water mark must survive the rows that carried it (see Store#maxSeenMs).
+            setCounter("maxSeenMs", maxSeenMs);
+            PreparedStatement ps = ps("DELETE FROM seen WHERE ms < ? AND NOT EXISTS (SELECT 1 FROM entries e "
+                + "WHERE e.ms = seen.ms AND e.node = seen.node AND e.seq = seen.seq)");
+            ps.setLong(1, beforeMs);
+            return (long) ps.executeUpdate();
+        });
+    }
+
+    @Override
+    public long maxSeenMs() {
+        requireOpen();
+        return maxSeenMs;
+    }
+
+    @Override
+    public Optional<String> state(String key) {
+        return read("state", () -> {
+            PreparedStatement ps = ps("SELECT value FROM state WHERE key = ?");
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+            }
+        });
+    }
+
+    @Override
+    public void setState(String key, String value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        write("setState", () -> {
+            PreparedStatement ps = ps("INSERT INTO state (key, value) VALUES (?, ?) "
+                + "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            ps.setString(1, key);
+            ps.setString(2, value);
+            return ps.executeUpdate();
+        });
+    }
+
+    /**
+     * Checkpoints the WAL into the file, closes the connection and releases the lock; idempotent. Releases
+     * everything even if the checkpoint fails (then throws {@link StoreException}; what was committed is
+     * still safe in the WAL).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        SQLException failure = null;
+        try {
+            conn.commit(); // ends the open read transaction, so the checkpoint can run
+            if (!readOnly) {
+                conn.setAutoCommit(true);
+                try (Statement st = conn.createStatement()) {
+                    st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
+            }
+        } catch (SQLException e) {
+            failure = e;
+        }
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        statements.clear();
+        try {
+            conn.close();
+        } catch (SQLException e) {
+            failure = failure == null ? e : failure;
+        }
+        if (!readOnly) {
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // closing the channel releases the lock as well
+            }
+            closeQuietly(lockChannel);
+            OPEN_IN_THIS_JVM.remove(lockPath);
+        }
+        if (failure != null) {
+            throw new StoreException("closing " + file + " failed: " + failure.getMessage(), failure);
+        }
+    }
+
+    // ---- rows ---------------------------------------------------------------------------------------------
+
+    private List<Entry> list(PreparedStatement ps) throws SQLException {
+        List<Entry> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(entry(rs));
+            }
+        }
+        return out;
+    }
+
+    private Entry entry(ResultSet rs) throws SQLException {
+        long added = rs.getLong(1);
+        try {
+            ActionId id = new ActionId(rs.getLong(2), NodeKey.decode(rs.getBytes(3)), rs.getLong(4));
+            Meta meta = new Meta(id, rs.getLong(5), added, parseReasons(rs.getString(7)), rs.getInt(6),
+                parseExtra(rs.getString(8)));
+            return new Entry(Action.parse(rs.getString(9)), meta);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new StoreException(file + " is corrupt: entry added=" + added + " is unreadable ("
+                + e.getMessage() + ")", e);
+        }
+    }
+
+    private String reasonsJson(List<String> reasons) {
+        if (reasons.equals(lastReasons)) {
+            return lastReasonsJson;
+        }
+        try {
+            String json = MAPPER.writeValueAsString(reasons);
+            lastReasons = reasons;
+            lastReasonsJson = json;
+            return json;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("reasons are strings and always serialize", e);
+        }
+    }
+
+    private List<String> parseReasons(String json) {
+        List<String> cached = parsedReasons.get(json);
+        if (cached != null) {
+            return cached;
+        }
+        List<String> reasons;
+        try {
+            reasons = List.copyOf(MetaJson.reasons(MAPPER.readTree(json)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("reasons are not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (parsedReasons.size() >= 256) {
+            parsedReasons.clear(); // many distinct lists: the cache does not pay, keep it bounded
+        }
+        parsedReasons.put(json, reasons);
+        return reasons;
+    }
+
+    private static String extraJson(Map<String, JsonNode> extra) {
+        if (extra.isEmpty()) {
+            return null;
+        }
+        try {
+            return MAPPER.writeValueAsString(extra);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON nodes always serialize", e);
+        }
+    }
+
+    private static Map<String, JsonNode> parseExtra(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("custom meta keys are not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("custom meta keys are not a JSON object");
+        }
+        return MetaJson.extra(n, false);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to release
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.logmesh.spi;
+
+import dev.logmesh.internal.net.SystemLoop;
+
+import java.util.concurrent.Executor;
+
+/**
+ * The one seam for time and scheduling of a node. A node's state is touched only by tasks that run on
+ * its loop, one at a time, in submission order ({@link #execute}) or when due ({@link #schedule}).
+ *
+ * <p>Production code uses {@link SystemLoop}; tests use a manual loop whose clock moves only when the
+ * test says so, so that a whole mesh runs deterministically on one thread.
+ */
+public interface Loop extends Executor {
+
+    /** The current wall-clock time in milliseconds since the epoch, as this loop sees it. */
+    long now();
+
+    /** Runs a task on the loop, after the tasks already submitted. Never runs it inline. */
+    @Override
+    void execute(Runnable task);
+
+    /**
+     * Runs a task on the loop after a delay.
+     *
+     * @return a handle that cancels the task if it has not started
+     */
+    Cancellable schedule(long delayMillis, Runnable task);
+
+    /** Whether the calling thread is this loop's thread (always true for a manual loop). */
+    boolean inLoop();
+
+    /** A scheduled task that can be cancelled. */
+    @FunctionalInterface
+    interface Cancellable {
+        /** Cancels the task if it has not run yet; idempotent. */
+        void cancel();
+    }
+}

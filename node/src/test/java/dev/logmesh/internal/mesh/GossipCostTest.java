@@ -1,0 +1,103 @@
+package dev.logmesh.internal.mesh;
+
+import dev.logmesh.testkit.LocalMesh;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.session.SessionConfig;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Payload transmissions per action in a full mesh of 10 nodes: flooding sends about (N−1)² copies of each
+ * action; Plumtree, once its tree has formed, about N−1 (payload on tree links, ids on the others), and
+ * still loses nothing when tree links fail.
+ */
+class GossipCostTest {
+    private static final int N = 10;
+    private static final int ACTIONS = 200;
+
+    static LocalMesh fullMesh(long seed, boolean plumtree) {
+        return fullMesh(seed, plumtree, N);
+    }
+
+    static LocalMesh fullMesh(long seed, boolean plumtree, int n) {
+        SessionConfig config = SessionConfig.defaults("cost").withPlumtree(plumtree, 300);
+        LocalMesh mesh = new LocalMesh(seed, config).maxLatency(10);
+        for (int i = 0; i < n; i++) {
+            mesh.node("n" + i);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                mesh.link("n" + i, "n" + j);
+            }
+        }
+        return mesh;
+    }
+
+    static long payload(LocalMesh mesh) {
+        return mesh.nodes().stream().mapToLong(LocalMesh.SimNode::payloadSent).sum();
+    }
+
+    /** Payload sends per action for actions added one at a time from random nodes, after a warm-up. */
+    static double steadyStateCost(LocalMesh mesh, long seed) {
+        return steadyStateCost(mesh, seed, N);
+    }
+
+    static double steadyStateCost(LocalMesh mesh, long seed, int n) {
+        Random r = new Random(seed);
+        List<LocalMesh.SimNode> nodes = mesh.nodes();
+        mesh.run(5_000);
+        for (int i = 0; i < 100; i++) {
+            nodes.get(r.nextInt(n)).add("warm/" + i);
+            mesh.run(50);
+        }
+        mesh.run(5_000);
+        long before = payload(mesh);
+        for (int i = 0; i < ACTIONS; i++) {
+            nodes.get(r.nextInt(n)).add("x/" + i);
+            mesh.run(50);
+        }
+        mesh.run(5_000);
+        return (payload(mesh) - before) / (double) ACTIONS;
+    }
+
+    @Test
+    void floodingSendsEachActionOnNearlyEveryLink() {
+        LocalMesh mesh = fullMesh(1, false);
+        double cost = steadyStateCost(mesh, 1);
+        MeshSimulationTest.check(mesh, "flooding");
+        assertTrue(cost > 60, "flooding sends about (N-1)^2 payloads per action, measured " + cost);
+    }
+
+    @Test
+    void plumtreeSendsAboutNMinusOnePayloadsPerAction() {
+        for (long seed = 1; seed <= 5; seed++) {
+            LocalMesh mesh = fullMesh(seed, true);
+            double cost = steadyStateCost(mesh, seed);
+            MeshSimulationTest.check(mesh, "plumtree seed " + seed);
+            assertTrue(cost <= 1.2 * (N - 1), "seed " + seed + ": " + cost + " payload sends per action");
+        }
+    }
+
+    @Test
+    void plumtreeLosesNothingWhenTreeLinksFail() {
+        LocalMesh mesh = fullMesh(7, true);
+        steadyStateCost(mesh, 7);
+        Random r = new Random(7);
+        List<LocalMesh.SimNode> nodes = mesh.nodes();
+        for (int round = 0; round < 20; round++) {
+            // break a few links, including tree links, while actions flow
+            for (int k = 0; k < 5; k++) {
+                mesh.breakLink("n" + r.nextInt(N), "n" + r.nextInt(N));
+            }
+            for (int i = 0; i < 10; i++) {
+                nodes.get(r.nextInt(N)).add("f/" + round + "/" + i);
+                mesh.run(r.nextInt(30));
+            }
+        }
+        mesh.run(60_000);
+        MeshSimulationTest.check(mesh, "plumtree with failing links");
+    }
+}

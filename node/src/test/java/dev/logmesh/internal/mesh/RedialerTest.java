@@ -1,0 +1,191 @@
+package dev.logmesh.internal.mesh;
+
+import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.internal.session.TestNode;
+import dev.logmesh.testkit.LocalPair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.testkit.ManualLoop;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reconnecting with {@link Redialer} on the manual loop: backoff delays as Logux's Reconnect (§8), and after
+ * a lost link nothing the peer already has is sent again and nothing is lost (DESIGN "Sync sessions").
+ */
+class RedialerTest {
+    static final URI URL = URI.create("ws://listener");
+
+    ManualLoop loop;
+    TestNode dialer;
+    TestNode listener;
+    List<LocalPair> links;
+    List<Long> dialTimes;
+    boolean refuse;
+
+    @BeforeEach
+    void setUp() {
+        loop = new ManualLoop(1_000_000);
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
+        listener = new TestNode("l", loop, SessionConfig.defaults("test"));
+        links = new ArrayList<>();
+        dialTimes = new ArrayList<>();
+        refuse = false;
+    }
+
+    /** Dials reach the listener's hub over a fresh pair, or fail at once while {@link #refuse} is set. */
+    Function<URI, MessageConnection> dial() {
+        return url -> {
+            dialTimes.add(loop.now());
+            if (refuse) {
+                return LocalPair.refused(loop, "connection refused");
+            }
+            LocalPair p = new LocalPair(loop);
+            listener.accept(p);
+            links.add(p);
+            return p.left();
+        };
+    }
+
+    Redialer start(long seed) {
+        Redialer r = new Redialer(dialer.hub, loop, dialer.log, URL, dial(), new Random(seed), m -> { });
+        r.start();
+        loop.runAll();
+        return r;
+    }
+
+    static void assertEachOnce(TestNode node) {
+        Set<ActionId> ids = new HashSet<>();
+        for (Entry e : node.added) {
+            assertTrue(ids.add(e.id()), node.id + " applied " + e.id() + " twice");
+        }
+    }
+
+    @Test
+    void firstRedialAfterALostLinkComesAfterOneToOneAndAHalfSeconds() {
+        for (long seed = 0; seed < 50; seed++) {
+            setUp();
+            Redialer r = start(seed);
+            assertEquals(List.of("+l"), dialer.peerEvents);
+            long cutAt = loop.now();
+            links.get(0).cut("network down");
+            loop.runAll();
+            assertEquals(List.of("+l", "-l"), dialer.peerEvents);
+            // Logux: base 1000 ms, + up to 50 %, or (one time in ten) - up to 10 %
+            loop.advance(899);
+            assertEquals(1, dialTimes.size(), "seed " + seed + ": too early");
+            loop.advance(601);
+            assertEquals(2, dialTimes.size(), "seed " + seed + ": not within 1.5 s");
+            long delay = dialTimes.get(1) - cutAt;
+            assertTrue(delay >= 900 && delay <= 1500, "seed " + seed + ": " + delay);
+            assertEquals(List.of("+l", "-l", "+l"), dialer.peerEvents, "connected again");
+            r.stop();
+        }
+    }
+
+    @Test
+    void backoffDoublesWhileThePeerStaysAwayThenStaysAtFiveSeconds() {
+        // §8: 1–1.5 s, 2–3 s, 4–5 s, then 5 s (10 % of draws are 0.90–0.95 × base instead)
+        long[][] ranges = {{900, 1500}, {1800, 3000}, {3600, 5000}, {5000, 5000}, {5000, 5000}};
+        for (long seed = 0; seed < 20; seed++) {
+            setUp();
+            Redialer r = start(seed);
+            refuse = true;
+            long cutAt = loop.now();
+            links.get(0).cut("network down");
+            loop.advance(30_000);
+            long previous = cutAt;
+            for (int i = 0; i < ranges.length; i++) {
+                long gap = dialTimes.get(i + 1) - previous;
+                assertTrue(gap >= ranges[i][0] && gap <= ranges[i][1],
+                    "seed " + seed + ", retry " + (i + 1) + ": " + gap + " ms, dials at " + dialTimes);
+                previous = dialTimes.get(i + 1);
+            }
+            r.stop();
+        }
+    }
+
+    @Test
+    void failedDialIsRetried() {
+        refuse = true;
+        Redialer r = start(3);
+        assertEquals(1, dialTimes.size());
+        assertEquals(List.of(), dialer.peerEvents);
+        refuse = false;
+        loop.advance(Redialer.MAX_DELAY_MILLIS);
+        assertEquals(2, dialTimes.size());
+        assertEquals(List.of("+l"), dialer.peerEvents);
+        r.stop();
+    }
+
+    @Test
+    void reconnectResendsNothingThePeerHasAndLosesNothing() {
+        for (int i = 0; i < 3; i++) {
+            dialer.add("d/" + i);
+        }
+        listener.add("l/0");
+        listener.add("l/1");
+        Redialer r = start(11);
+        assertEquals(5, dialer.log.size());
+        assertEquals(5, listener.log.size());
+        SyncSession firstDialer = dialer.hub.session("l");
+        SyncSession firstListener = listener.hub.session("d");
+        assertEquals(3, firstDialer.sentEntries());
+        assertEquals(2, firstListener.sentEntries());
+
+        // an action goes out but the link dies before it arrives
+        links.get(0).latency(50);
+        ActionId dInFlight = dialer.add("d/in-flight").id();
+        ActionId lInFlight = listener.add("l/in-flight").id();
+        loop.runAll();
+        assertEquals(4, firstDialer.sentEntries(), "it was sent...");
+        assertEquals(3, firstListener.sentEntries());
+        links.get(0).cut("network down");
+        loop.advance(100);
+        assertFalse(listener.log.has(dInFlight), "...but never arrived");
+        assertFalse(dialer.log.has(lInFlight));
+
+        // both sides write while apart
+        dialer.add("d/while-down");
+        listener.add("l/while-down");
+        loop.advance(Redialer.MAX_DELAY_MILLIS);
+        assertEquals(2, links.size(), "redialed");
+        assertEquals("d", listener.hub.connectedPeers().iterator().next());
+
+        SyncSession secondDialer = dialer.hub.session("l");
+        SyncSession secondListener = listener.hub.session("d");
+        assertEquals(2, secondDialer.sentEntries(), "only d/in-flight and d/while-down go again");
+        assertEquals(2, secondListener.sentEntries(), "only l/in-flight and l/while-down go again");
+        // the connect carried the cursor of the node known at that URL
+        assertTrue(links.get(1).leftSent().get(0).startsWith("[\"connect\",5,\"d\",2,"), links.get(1).leftSent().get(0));
+        assertEquals(9, dialer.log.size());
+        assertEquals(9, listener.log.size());
+        assertEquals(dialer.ids(), listener.ids(), "same entries, same order");
+        assertEachOnce(dialer);
+        assertEachOnce(listener);
+        r.stop();
+    }
+
+    @Test
+    void stopClosesTheSessionAndDialsNoMore() {
+        Redialer r = start(5);
+        r.stop();
+        loop.advance(60_000);
+        assertEquals(1, dialTimes.size());
+        assertEquals(List.of("+l", "-l"), dialer.peerEvents);
+    }
+}

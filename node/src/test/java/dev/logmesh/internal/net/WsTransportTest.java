@@ -1,0 +1,60 @@
+package dev.logmesh.internal.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.logmesh.internal.protocol.Message;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.testkit.ManualLoop;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link WsTransport} without a network: the {@link MessageConnection} contract for dials that fail at once. */
+class WsTransportTest {
+
+    /** Records a connection's events. */
+    static final class Recorder implements MessageConnection.Handler {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void onOpen() {
+            events.add("open");
+        }
+
+        @Override
+        public void onMessage(Message message) {
+            events.add("message " + message.type());
+        }
+
+        @Override
+        public void onBadInput(ProtocolError error) {
+            events.add("bad " + error.wireType());
+        }
+
+        @Override
+        public void onClose(String reason) {
+            events.add("close: " + reason);
+        }
+    }
+
+    @Test
+    void dialThatFailsBeforeStartStillReportsClose() {
+        // The node calls dial() and then start(handler) in the same loop task (Redialer via SessionHub.open).
+        // A failure reported before start must still reach the handler, or the session never ends and the
+        // redialer never dials again (MessageConnection contract: onClose exactly once).
+        ManualLoop loop = new ManualLoop();
+        try (WsTransport t = new WsTransport(loop, 4096, null, null, "test")) {
+            for (String url : List.of("http://127.0.0.1:1/", "wss://127.0.0.1:1/")) {
+                MessageConnection c = t.dial(URI.create(url));
+                Recorder r = new Recorder();
+                c.start(r);
+                loop.runAll();
+                assertEquals(1, r.events.size(), url + ": " + r.events);
+                assertEquals(true, r.events.get(0).startsWith("close: "), r.events.toString());
+                assertEquals(false, c.send(new Message.Ping(0)), "a closed link accepts nothing");
+            }
+        }
+    }
+}

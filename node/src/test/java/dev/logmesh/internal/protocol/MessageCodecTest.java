@@ -1,0 +1,367 @@
+package dev.logmesh.internal.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Meta;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Golden wire tests: the exact JSON text of every message type of protocol 5, and the exact forms a Logux
+ * 0.10 peer sends. Sections refer to {@code shared/logux-protocol.md} (§2 message layouts, §7 errors, §10
+ * protocol 5 differences) and to logux/docs {@code protocols/ws/spec.md}.
+ */
+class MessageCodecTest {
+
+    private static ObjectNode json(String text) {
+        try {
+            return (ObjectNode) MessageCodec.mapper().readTree(text);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void golden(Message m, String text) throws ProtocolError {
+        assertEquals(text, MessageCodec.encode(m), "encode");
+        assertEquals(text, utf8(m), "encode to bytes");
+        assertEquals(m, MessageCodec.decode(text), "decode");
+        assertEquals(m, decodeBytes(text), "decode from bytes");
+    }
+
+    /** What a transport sends: the UTF-8 bytes written by the codec. */
+    private static String utf8(Message m) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            MessageCodec.encode(m, out);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** What a transport receives: the frame's bytes inside a larger buffer, at an offset. */
+    private static Message decodeBytes(String text) throws ProtocolError {
+        byte[] frame = text.getBytes(StandardCharsets.UTF_8);
+        byte[] buf = new byte[frame.length + 10];
+        java.util.Arrays.fill(buf, (byte) '!');
+        System.arraycopy(frame, 0, buf, 3, frame.length);
+        return MessageCodec.decode(buf, 3, frame.length);
+    }
+
+    // ------------------------------------------------------------------ every message type, both ways
+
+    @Test
+    void connectWithoutOptions() throws ProtocolError {
+        // §2 connect: ["connect", protocol, nodeId, synced, options?]; empty options are omitted
+        golden(new Message.Connect(5, "10:uuid", 0, null), "[\"connect\",5,\"10:uuid\",0]");
+        assertEquals("[\"connect\",5,\"10:uuid\",0]",
+            MessageCodec.encode(new Message.Connect(5, "10:uuid", 0, MessageCodec.mapper().createObjectNode())));
+    }
+
+    @Test
+    void connectWithTokenAndSubprotocol() throws ProtocolError {
+        // §2 options: token (string), subprotocol (int, protocol 5 made it a number)
+        golden(new Message.Connect(5, "client:1", 42, json("{\"token\":\"secret\",\"subprotocol\":2}")),
+            "[\"connect\",5,\"client:1\",42,{\"token\":\"secret\",\"subprotocol\":2}]");
+    }
+
+    @Test
+    void connected() throws ProtocolError {
+        // §2 connected: ["connected", protocol, nodeId, [start, end], options?]
+        golden(new Message.Connected(5, "server:x", 1, 2, json("{\"subprotocol\":3}")),
+            "[\"connected\",5,\"server:x\",[1,2],{\"subprotocol\":3}]");
+        golden(new Message.Connected(5, "server:x", 1564508138460L, 1564508138461L, null),
+            "[\"connected\",5,\"server:x\",[1564508138460,1564508138461]]");
+    }
+
+    @Test
+    void headers() throws ProtocolError {
+        // §2 headers: ["headers", object]
+        golden(new Message.Headers(json("{\"a\":1}")), "[\"headers\",{\"a\":1}]");
+    }
+
+    @Test
+    void syncWithNumericId() throws ProtocolError {
+        // §10: own id with seq 0 travels as the bare shift from baseTime
+        golden(new Message.Sync(3, List.of(new Message.WireEntry(Action.ofType("a"),
+                json("{\"id\":-16,\"time\":-15,\"reasons\":[\"r\"]}")))),
+            "[\"sync\",3,{\"type\":\"a\"},{\"id\":-16,\"time\":-15,\"reasons\":[\"r\"]}]");
+    }
+
+    @Test
+    void syncWithArrayIdsAndSeveralEntries() throws ProtocolError {
+        // §10: [shift, seq] for the sender's own id, [shift, node, seq] for another node's
+        golden(new Message.Sync(7, List.of(
+                new Message.WireEntry(Action.parse("{\"type\":\"x\",\"n\":1}"), json("{\"id\":[0,1],\"time\":0}")),
+                new Message.WireEntry(Action.ofType("y"), json("{\"id\":[5,\"other:2\",3],\"time\":4}")))),
+            "[\"sync\",7,{\"type\":\"x\",\"n\":1},{\"id\":[0,1],\"time\":0},{\"type\":\"y\"},"
+                + "{\"id\":[5,\"other:2\",3],\"time\":4}]");
+    }
+
+    @Test
+    void syncWithStringIdAsProtocol7PeersSend() throws ProtocolError {
+        // a full id string is accepted too (not shifted)
+        Message m = MessageCodec.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":\"1 a 0\",\"time\":1}]");
+        assertEquals(new Message.Sync(1, List.of(new Message.WireEntry(Action.ofType("a"),
+            json("{\"id\":\"1 a 0\",\"time\":1}")))), m);
+    }
+
+    @Test
+    void emptySync() throws ProtocolError {
+        golden(new Message.Sync(0, List.of()), "[\"sync\",0]");
+    }
+
+    @Test
+    void syncedPingPong() throws ProtocolError {
+        // §2: ["synced", added], ["ping", lastAdded], ["pong", lastAdded]
+        golden(new Message.Synced(1), "[\"synced\",1]");
+        golden(new Message.Ping(1), "[\"ping\",1]");
+        golden(new Message.Pong(1), "[\"pong\",1]");
+        golden(new Message.Ping(ActionId.MAX_SAFE), "[\"ping\",9007199254740991]");
+    }
+
+    @Test
+    void errors() throws ProtocolError {
+        // §7: ["error", type, options?]
+        golden(new Message.Error("wrong-format", JsonNodeFactory.instance.textNode("x")),
+            "[\"error\",\"wrong-format\",\"x\"]");
+        golden(new Message.Error("wrong-credentials", null), "[\"error\",\"wrong-credentials\"]");
+        golden(new Message.Error("wrong-protocol", json("{\"supported\":5,\"used\":4}")),
+            "[\"error\",\"wrong-protocol\",{\"supported\":5,\"used\":4}]");
+        golden(new Message.Error("timeout", JsonNodeFactory.instance.numberNode(5000)), "[\"error\",\"timeout\",5000]");
+    }
+
+    @Test
+    void debug() throws ProtocolError {
+        // §2 debug: ["debug", "error", text]
+        golden(new Message.Debug("error", "text"), "[\"debug\",\"error\",\"text\"]");
+    }
+
+    @Test
+    void protocolErrorMapsOneToOneToTheErrorMessage() {
+        // §7: every error type has one wire name
+        for (ProtocolError.Type t : ProtocolError.Type.values()) {
+            assertEquals(t, ProtocolError.Type.fromWire(t.wire()));
+            assertEquals("[\"error\",\"" + t.wire() + "\"]",
+                MessageCodec.encode(ProtocolError.of(t, null, "x").toMessage()));
+        }
+    }
+
+    // ------------------------------------------------------------------ WireMeta (§10 "sync" meta)
+
+    private static final long BASE = 1_564_508_138_460L;
+
+    @Test
+    void wireMetaOwnIdSeqZeroIsANumber() throws ProtocolError {
+        Meta meta = new Meta(new ActionId(BASE - 16, "a", 0), BASE - 15, 7, List.of("r"), 0, Map.of());
+        WireMeta wire = WireMeta.toWire(meta, "a", BASE, 0);
+        // added is local: never sent (§2 "sync encoding")
+        assertEquals("{\"id\":-16,\"time\":-15,\"reasons\":[\"r\"]}", wire.toString());
+        assertEquals(meta.withAdded(0), wire.toMeta("a", BASE, 0));
+    }
+
+    @Test
+    void wireMetaOwnIdWithSeqAndOtherNodesId() throws ProtocolError {
+        Meta own = new Meta(new ActionId(BASE + 5, "a", 2), BASE + 5, 0, List.of("r"), 0, Map.of());
+        assertEquals("{\"id\":[5,2],\"time\":5,\"reasons\":[\"r\"]}", WireMeta.toWire(own, "a", BASE, 0).toString());
+        Meta relayed = new Meta(new ActionId(BASE + 5, "c", 2), BASE + 6, 0, List.of("r"), 3,
+            Map.of("custom", JsonNodeFactory.instance.numberNode(42)));
+        WireMeta wire = WireMeta.toWire(relayed, "a", BASE, 0);
+        assertEquals("{\"id\":[5,\"c\",2],\"time\":6,\"reasons\":[\"r\"],\"subprotocol\":3,\"custom\":42}",
+            wire.toString());
+        // the receiver rebuilds the other node's id, not the sender's
+        assertEquals(relayed, wire.toMeta("a", BASE, 0));
+    }
+
+    @Test
+    void wireMetaTimeFixShiftsTimeButNeverTheId() throws ProtocolError {
+        // §4: sending time - timeFix - baseTime; receiving time + baseTime + timeFix; ids are not corrected
+        long fix = 10_000;
+        Meta dialerClock = new Meta(new ActionId(BASE + 10_020, "d", 0), BASE + 10_020, 0, List.of("r"), 0, Map.of());
+        WireMeta wire = WireMeta.toWire(dialerClock, "d", BASE, fix);
+        assertEquals("{\"id\":10020,\"time\":20,\"reasons\":[\"r\"]}", wire.toString());
+        Meta atListener = wire.toMeta("d", BASE, 0);
+        assertEquals(new ActionId(BASE + 10_020, "d", 0), atListener.id());
+        assertEquals(BASE + 20, atListener.time(), "in the listener's clock");
+        // and back with the same session parameters: a round trip
+        assertEquals(dialerClock, WireMeta.toWire(dialerClock, "d", BASE, fix).toMeta("d", BASE, fix));
+    }
+
+    @Test
+    void wireMetaFromALogux010Peer() throws ProtocolError {
+        // the example of §10: {"id":-16,"time":-15} from remote "client:1"
+        Meta m = WireMeta.fromWire(json("{\"id\":-16,\"time\":-15,\"reasons\":[\"r\"]}"), "client:1", BASE, 0);
+        assertEquals(new ActionId(BASE - 16, "client:1", 0), m.id());
+        assertEquals(BASE - 15, m.time());
+        assertEquals(List.of("r"), m.reasons());
+        Meta noReasons = WireMeta.fromWire(json("{\"id\":[1,\"x\",2],\"time\":1}"), "client:1", BASE, 0);
+        assertEquals(new ActionId(BASE + 1, "x", 2), noReasons.id());
+        assertEquals(List.of(), noReasons.reasons());
+    }
+
+    @Test
+    void wireMetaRefusesValuesOutOfRangeAfterUnshifting() {
+        // shapes pass the codec, but the id's time part would be negative once baseTime is added
+        ProtocolError e = assertThrows(ProtocolError.class,
+            () -> WireMeta.fromWire(json("{\"id\":" + (-BASE - 1) + ",\"time\":0}"), "a", BASE, 0));
+        assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type());
+        e = assertThrows(ProtocolError.class,
+            () -> WireMeta.fromWire(json("{\"id\":0,\"time\":0,\"reasons\":[1]}"), "a", BASE, 0));
+        assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type());
+        e = assertThrows(ProtocolError.class,
+            () -> WireMeta.fromWire(json("{\"id\":0,\"time\":0,\"subprotocol\":1.5}"), "a", BASE, 0));
+        assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type());
+    }
+
+    // ------------------------------------------------------------------ refused at decode (§2 "Validation")
+
+    static Stream<Arguments> wrongFormat() {
+        return Stream.of(
+            Arguments.of("not JSON", "{oops"),
+            Arguments.of("trailing garbage after the array", "[\"ping\",1]x"),
+            Arguments.of("two arrays in one frame", "[\"ping\",1][\"ping\",2]"),
+            Arguments.of("empty text", ""),
+            Arguments.of("null", "null"),
+            Arguments.of("an object", "{\"type\":\"ping\"}"),
+            Arguments.of("a string", "\"ping\""),
+            Arguments.of("empty array", "[]"),
+            Arguments.of("type not a string", "[1,2]"),
+            Arguments.of("connect: protocol a string", "[\"connect\",\"5\",\"a\",0]"),
+            Arguments.of("connect: node id a number", "[\"connect\",5,1,0]"),
+            Arguments.of("connect: node id with a space", "[\"connect\",5,\"a b\",0]"),
+            Arguments.of("connect: node id empty", "[\"connect\",5,\"\",0]"),
+            Arguments.of("connect: synced negative", "[\"connect\",5,\"a\",-1]"),
+            Arguments.of("connect: synced 1.5", "[\"connect\",5,\"a\",1.5]"),
+            Arguments.of("connect: synced > 2^53", "[\"connect\",5,\"a\",9007199254740993]"),
+            Arguments.of("connect: synced huge exponent", "[\"connect\",5,\"a\",1e400]"),
+            Arguments.of("connect: synced huge integer", "[\"connect\",5,\"a\",123456789012345678901234567890]"),
+            Arguments.of("connect: options a string", "[\"connect\",5,\"a\",0,\"token\"]"),
+            Arguments.of("connect: too few", "[\"connect\",5,\"a\"]"),
+            Arguments.of("connect: too many", "[\"connect\",5,\"a\",0,{},1]"),
+            Arguments.of("connected: times not an array", "[\"connected\",5,\"b\",1]"),
+            Arguments.of("connected: one time", "[\"connected\",5,\"b\",[1]]"),
+            Arguments.of("connected: time a string", "[\"connected\",5,\"b\",[1,\"2\"]]"),
+            Arguments.of("headers: not an object", "[\"headers\",[1]]"),
+            Arguments.of("headers: missing", "[\"headers\"]"),
+            Arguments.of("ping: string", "[\"ping\",\"1\"]"),
+            Arguments.of("ping: missing", "[\"ping\"]"),
+            Arguments.of("ping: float", "[\"ping\",1.5]"),
+            Arguments.of("pong: negative", "[\"pong\",-1]"),
+            Arguments.of("synced: too many", "[\"synced\",1,2]"),
+            Arguments.of("synced: > 2^53", "[\"synced\",9007199254740992]"),
+            Arguments.of("error: type not a string", "[\"error\",1]"),
+            Arguments.of("error: too many", "[\"error\",\"a\",1,2]"),
+            Arguments.of("debug: other kind", "[\"debug\",\"info\",\"text\"]"),
+            Arguments.of("debug: text a number", "[\"debug\",\"error\",1]"),
+            Arguments.of("sync: no added", "[\"sync\"]"),
+            Arguments.of("sync: negative added", "[\"sync\",-1,{\"type\":\"a\"},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: action without meta", "[\"sync\",1,{\"type\":\"a\"}]"),
+            Arguments.of("sync: action without type", "[\"sync\",1,{\"t\":\"a\"},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: action type a number", "[\"sync\",1,{\"type\":1},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: action type empty", "[\"sync\",1,{\"type\":\"\"},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: action an array", "[\"sync\",1,[\"a\"],{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: meta not an object", "[\"sync\",1,{\"type\":\"a\"},1]"),
+            Arguments.of("sync: meta without time", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1}]"),
+            Arguments.of("sync: meta time float", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1.5}]"),
+            Arguments.of("sync: meta without id", "[\"sync\",1,{\"type\":\"a\"},{\"time\":1}]"),
+            Arguments.of("sync: id with a space in the node", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"a b\",0],\"time\":1}]"),
+            Arguments.of("sync: id a bare string", "[\"sync\",1,{\"type\":\"a\"},{\"id\":\"x\",\"time\":1}]"),
+            Arguments.of("sync: id an object", "[\"sync\",1,{\"type\":\"a\"},{\"id\":{\"ms\":1},\"time\":1}]"),
+            Arguments.of("sync: id float", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1.5,\"time\":1}]"),
+            Arguments.of("sync: id array of 4", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"a\",0,0],\"time\":1}]"),
+            Arguments.of("sync: id negative seq", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,-1],\"time\":1}]"),
+            Arguments.of("sync: id > 2^53", "[\"sync\",1,{\"type\":\"a\"},{\"id\":9007199254740992,\"time\":1}]"),
+            Arguments.of("sync: added a string", "[\"sync\",\"1\",{\"type\":\"a\"},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: reasons a number", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"reasons\":1}]"),
+            Arguments.of("sync: reasons with an empty one", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"reasons\":[\"\"]}]"),
+            Arguments.of("sync: subprotocol negative", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"subprotocol\":-1}]"),
+            Arguments.of("sync: subprotocol a string", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"subprotocol\":\"2\"}]"),
+            Arguments.of("sync: id an empty array", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[],\"time\":1}]"),
+            Arguments.of("sync: id node empty", "[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"\",0],\"time\":1}]"),
+            Arguments.of("sync: frame cut inside an action", "[\"sync\",1,{\"type\":\"a\",\"x\":[1"),
+            Arguments.of("sync: action with a broken value", "[\"sync\",1,{\"type\":\"a\",\"x\":tru},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: action type not a string, twice", "[\"sync\",1,{\"type\":\"a\",\"type\":1},{\"id\":1,\"time\":1}]"),
+            Arguments.of("sync: frame cut inside a meta", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"ti"),
+            Arguments.of("sync: frame cut after an entry", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1}"),
+            Arguments.of("sync: bad shape, then not JSON", "[\"sync\",1,{\"type\":1},{oops"),
+            Arguments.of("sync: content after it", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1}]]"),
+            Arguments.of("sync: deeply nested custom meta key",
+                "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"x\":" + "[".repeat(100) + "]".repeat(100) + "}]"),
+            Arguments.of("deeply nested JSON", "[\"sync\",1," + "[".repeat(5000) + "]".repeat(5000) + "]"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void wrongFormat(String name, String text) {
+        for (ProtocolError e : List.of(assertThrows(ProtocolError.class, () -> MessageCodec.decode(text), name),
+            assertThrows(ProtocolError.class, () -> decodeBytes(text), name))) {
+            assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
+            JsonNode options = e.options();
+            assertEquals(text.length() > 1024 ? text.substring(0, 1024) : text, options.asText(),
+                "§7: wrong-format carries the offending text");
+        }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreWrongFormat() {
+        byte[] frame = "[\"sync\",1,{\"type\":\"a\u00e9\"},{\"id\":0,\"time\":0}]".getBytes(StandardCharsets.UTF_8);
+        byte[] broken = java.util.Arrays.copyOf(frame, frame.length);
+        int i = new String(frame, StandardCharsets.ISO_8859_1).indexOf('\u00c3');
+        broken[i + 1] = (byte) 0x28; // a lead byte followed by a byte that cannot continue it
+        ProtocolError e = assertThrows(ProtocolError.class, () -> MessageCodec.decode(broken, 0, broken.length));
+        assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
+    }
+
+    @Test
+    void syncMetaKeepsCustomKeysAndNormalisesReasons() throws ProtocolError {
+        // custom keys travel in order; a single reason string is one reason; duplicates go; a sent "added" is
+        // ignored (it is local to each log)
+        Message.Sync s = (Message.Sync) decodeBytes("[\"sync\",1,{\"type\":\"a\",\"text\":\"h\u00e9llo \u2603\"},"
+            + "{\"id\":[5,\"b:1\",2],\"time\":6,\"added\":99,\"reasons\":[\"r\",\"s\",\"r\"],\"z\":{\"n\":[1]},\"a\":1}]");
+        Message.WireEntry w = s.entries().get(0);
+        assertEquals("h\u00e9llo \u2603", w.action().get("text").asText());
+        assertEquals(List.of("r", "s"), w.meta().reasons());
+        assertEquals(List.of("z", "a"), List.copyOf(w.meta().extra().keySet()));
+        Meta m = w.meta().toMeta("b:2", BASE, 0);
+        assertEquals(new ActionId(BASE + 5, "b:1", 2), m.id());
+        assertEquals(0, m.added());
+        assertEquals(json("{\"n\":[1]}"), m.extra().get("z"));
+        assertEquals(List.of("r"), ((Message.Sync) MessageCodec.decode(
+            "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":0,\"reasons\":\"r\"}]")).entries().get(0).meta().reasons());
+        // and it goes out again as it came, but for the local "added"
+        assertEquals("{\"id\":[5,\"b:1\",2],\"time\":6,\"reasons\":[\"r\",\"s\"],\"z\":{\"n\":[1]},\"a\":1}",
+            w.meta().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ready", "duilian", "CONNECT", ""})
+    void unknownMessage(String type) {
+        // §2 Validation / §10: protocol 5 has no "ready"; unknown type → ["error","unknown-message",type]
+        ProtocolError e = assertThrows(ProtocolError.class,
+            () -> MessageCodec.decode("[\"" + type + "\",1]"));
+        assertEquals(ProtocolError.Type.UNKNOWN_MESSAGE, e.type());
+        assertEquals("[\"error\",\"unknown-message\",\"" + type + "\"]", MessageCodec.encode(e.toMessage()));
+    }
+
+    @Test
+    void largestSafeNumbersPass() throws ProtocolError {
+        assertEquals(new Message.Synced(ActionId.MAX_SAFE), MessageCodec.decode("[\"synced\",9007199254740991]"));
+        // negative shifts are normal (actions older than baseTime)
+        MessageCodec.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":[-9007199254740991,0],\"time\":-9007199254740991}]");
+    }
+}

@@ -1,0 +1,230 @@
+package dev.logmesh.internal.session;
+
+import dev.logmesh.internal.mesh.Redialer;
+import dev.logmesh.testkit.LocalPair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.testkit.ManualLoop;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Protocol and subprotocol checks of the handshake (§2 "Receiving connect", §7 errors) and which received
+ * errors make a {@link Redialer} give up (§8).
+ */
+class HandshakeTest {
+    ManualLoop loop;
+    TestNode dialer;
+    List<LocalPair> dials;
+    List<String> gaveUp;
+    Redialer redialer;
+
+    @BeforeEach
+    void setUp() {
+        loop = new ManualLoop(1_000_000);
+        dials = new ArrayList<>();
+        gaveUp = new ArrayList<>();
+    }
+
+    /** A redialer of {@code dialer} whose every dial reaches {@code listener} (or the test, if null). */
+    Redialer redialer(TestNode from, TestNode to) {
+        Redialer r = new Redialer(from.hub, loop, from.log, URI.create("ws://peer"), url -> {
+            LocalPair p = new LocalPair(loop);
+            if (to != null) {
+                to.accept(p);
+            }
+            dials.add(p);
+            return p.left();
+        }, new Random(7), gaveUp::add);
+        r.start();
+        return r;
+    }
+
+    void assertGaveUp(Redialer r) {
+        assertTrue(r.stopped());
+        assertEquals(1, gaveUp.size());
+        loop.advance(120_000);
+        assertEquals(1, dials.size(), "no redial");
+    }
+
+    @Test
+    void aNodeThatDialsItselfStopsDialingThatAddress() {
+        TestNode self = new TestNode("me", loop, SessionConfig.defaults("test"));
+        List<String> gaveUp = new ArrayList<>();
+        Redialer redialer = new Redialer(self.hub, loop, self.log, URI.create("ws://me"), url -> {
+            LocalPair p = new LocalPair(loop);
+            self.accept(p);
+            return p.left();
+        }, new Random(1), gaveUp::add);
+        redialer.start();
+        loop.advance(60_000);
+        assertTrue(redialer.stopped());
+        assertEquals(1, gaveUp.size(), gaveUp.toString());
+        assertTrue(gaveUp.get(0).contains("this node itself"), gaveUp.get(0));
+        assertTrue(self.peerEvents.isEmpty());
+    }
+
+    @Test
+    void aDialerSendsItsTokenForLoguxServersThatCheckOne() {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withToken("secret"));
+        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        loop.runAll();
+        // spec "connect": options.token carries the credentials
+        assertTrue(pair.leftSent().get(0).startsWith("[\"connect\",5,\"d\",0,{\"token\":\"secret\","),
+            pair.leftSent().get(0));
+        assertEquals(List.of("+l"), dialer.peerEvents);
+    }
+
+    @Test
+    void listenerRefusesALowerSubprotocol() {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
+        Redialer r = redialer(dialer, listener);
+        loop.runAll();
+        assertEquals(List.of("[\"error\",\"wrong-subprotocol\",{\"supported\":2,\"used\":1}]"), dials.get(0).rightSent());
+        assertTrue(dials.get(0).right().isClosed());
+        assertEquals(ProtocolError.Type.WRONG_SUBPROTOCOL, dialer.errors.get(0).type());
+        assertGaveUp(r);
+    }
+
+    @Test
+    void dialerWithoutSubprotocolCountsAsZero() {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 1));
+        LocalPair pair = new LocalPair(loop);
+        listener.accept(pair);
+        pair.right().inject("[\"connect\",5,\"client:1\",0]");
+        loop.runAll();
+        assertEquals(List.of("[\"error\",\"wrong-subprotocol\",{\"supported\":1,\"used\":0}]"), pair.rightSent());
+    }
+
+    @Test
+    void equalOrHigherSubprotocolIsAccepted() {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(3, 0));
+        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        loop.runAll();
+        assertEquals(List.of("+l"), dialer.peerEvents);
+        assertEquals(3, listener.hub.session("d").peerSubprotocol());
+        assertEquals(2, dialer.hub.session("l").peerSubprotocol());
+        assertTrue(pair.leftSent().get(0).startsWith("[\"connect\",5,\"d\",0,{\"subprotocol\":3,"), pair.leftSent().get(0));
+    }
+
+    @Test
+    void dialerRefusesAListenerWithALowerSubprotocol() {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        loop.runAll();
+        assertEquals("[\"error\",\"wrong-subprotocol\",{\"supported\":2,\"used\":1}]", pair.leftSent().get(1));
+        assertEquals(List.of(), dialer.peerEvents);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 4})
+    void listenerRefusesAnOlderProtocol(int version) {
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
+        LocalPair pair = new LocalPair(loop);
+        SyncSession s = listener.accept(pair);
+        pair.right().inject("[\"connect\"," + version + ",\"client:1\",0]");
+        loop.runAll();
+        assertEquals(List.of("[\"error\",\"wrong-protocol\",{\"supported\":5,\"used\":" + version + "}]"),
+            pair.rightSent());
+        assertEquals(SyncSession.State.CLOSED, s.state());
+        assertEquals(0, listener.log.size());
+    }
+
+    @Test
+    void newerProtocolIsAcceptedAsLoguxDoes() {
+        // §0: both sides check only remote >= min; a 7 peer gets connected 5 and decides itself
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
+        LocalPair pair = new LocalPair(loop);
+        listener.accept(pair);
+        pair.right().inject("[\"connect\",7,\"client:1\",0]");
+        loop.runAll();
+        assertTrue(pair.rightSent().get(0).startsWith("[\"connected\",5,\"l\","), pair.rightSent().toString());
+    }
+
+    @Test
+    void dialerRefusesAnOlderListenerProtocol() {
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
+        LocalPair pair = new LocalPair(loop);
+        SyncSession s = dialer.dial(pair, null);
+        loop.runAll();
+        pair.left().inject("[\"connected\",4,\"server\",[1,1]]");
+        loop.runAll();
+        assertEquals("[\"error\",\"wrong-protocol\",{\"supported\":5,\"used\":4}]", pair.leftSent().get(1));
+        assertEquals(SyncSession.State.CLOSED, s.state());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "[\"error\",\"wrong-protocol\",{\"supported\":7,\"used\":5}]",
+        "[\"error\",\"wrong-subprotocol\",{\"supported\":3,\"used\":0}]",
+        "[\"error\",\"wrong-credentials\"]",
+    })
+    void redialerStopsAfterTheseReceivedErrors(String error) {
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
+        Redialer r = redialer(dialer, null);
+        loop.runAll();
+        // the test plays a listener (e.g. a @logux/core 0.12 server) that refuses this node
+        dials.get(0).left().inject(error);
+        loop.runAll();
+        assertTrue(dialer.hub.sessions().isEmpty(), "the session closed");
+        assertGaveUp(r);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[\"error\",\"bruteforce\"]", "[\"error\",\"wrong-format\",\"x\"]",
+        "[\"error\",\"unknown-message\",\"ping\"]", "[\"error\",\"timeout\",5000]", "[\"error\",\"made-up\"]"})
+    void redialerKeepsDialingAfterOtherErrors(String error) {
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
+        Redialer r = redialer(dialer, null);
+        loop.runAll();
+        dials.get(0).left().inject(error);
+        loop.runAll();
+        assertFalse(r.stopped());
+        loop.advance(Redialer.MAX_DELAY_MILLIS);
+        assertEquals(2, dials.size(), "dialed again");
+        r.stop();
+    }
+
+    @Test
+    void redialerKeepsDialingAfterAnErrorItSentItself() {
+        // this node refused the listener (wrong subprotocol): it may be upgraded, so try again later
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        Redialer r = redialer(dialer, listener);
+        loop.runAll();
+        assertFalse(dialer.errors.get(0).isReceived());
+        assertFalse(r.stopped());
+        loop.advance(Redialer.MAX_DELAY_MILLIS);
+        assertTrue(dials.size() >= 2, "dialed again");
+        r.stop();
+    }
+
+    @Test
+    void headersTravelBeforeConnectAndConnected() {
+        var h = dev.logmesh.internal.protocol.MessageCodec.mapper().createObjectNode().put("lang", "en");
+        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withHeaders(h));
+        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withHeaders(h));
+        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        loop.runAll();
+        assertEquals("[\"headers\",{\"lang\":\"en\"}]", pair.leftSent().get(0));
+        assertTrue(pair.leftSent().get(1).startsWith("[\"connect\""));
+        assertEquals("[\"headers\",{\"lang\":\"en\"}]", pair.rightSent().get(0));
+        assertTrue(pair.rightSent().get(1).startsWith("[\"connected\""));
+        assertEquals(h, listener.hub.session("d").peerHeaders());
+        assertEquals(h, dialer.hub.session("l").peerHeaders());
+    }
+}

@@ -1,0 +1,378 @@
+package dev.logmesh.internal.store;
+
+import dev.logmesh.StoreException;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.spi.Order;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.spi.Store;
+import dev.logmesh.testkit.StoreContract;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link SqliteStore} against the store contract, plus what only a file can get wrong. */
+class SqliteStoreTest extends StoreContract {
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("log.db");
+    }
+
+    @Override
+    protected Store newStore() {
+        return SqliteStore.open(file());
+    }
+
+    @Test
+    void aReaderSeesWhatTheOwnerCommittedWhileItRunsAndCannotWrite() {
+        try (SqliteStore owner = SqliteStore.open(other())) {
+            Log log = new Log(owner, "owner", () -> 1_000, 60_000);
+            log.add(dev.logmesh.Action.ofType("a"), java.util.List.of("r"));
+            owner.setCursor("peer", new PeerCursor(3, 4));
+            try (SqliteStore reader = SqliteStore.openReader(other())) {
+                assertEquals(1, reader.size());
+                assertEquals("a", reader.page(Order.CREATED, true, null, 10).get(0).action().type());
+                assertEquals(new PeerCursor(3, 4), reader.cursor("peer"));
+                StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+                    () -> reader.setState("k", "v"));
+                assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+            }
+            // the owner goes on after the reader closed
+            log.add(dev.logmesh.Action.ofType("b"), java.util.List.of("r"));
+            assertEquals(2, owner.size());
+        }
+    }
+
+    @Test
+    void aReaderRefusesWhatIsNotALog() throws Exception {
+        StoreException missing = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+            () -> SqliteStore.openReader(other()));
+        assertTrue(missing.getMessage().contains(other().toString()), missing.getMessage());
+        java.nio.file.Files.writeString(other(), "notes, not a database");
+        StoreException foreign = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+            () -> SqliteStore.openReader(other()));
+        assertTrue(foreign.getMessage().contains("not"), foreign.getMessage());
+        assertEquals("notes, not a database", java.nio.file.Files.readString(other()));
+    }
+
+    /** A store file of its own (the contract's store already holds {@link #file()}). */
+    private Path other() {
+        return dir.resolve("other.db");
+    }
+
+    @Override
+    protected Store reopen(Store s) {
+        s.close();
+        return SqliteStore.open(file());
+    }
+
+    private void fill(int n) {
+        List<Entry> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            batch.add(entry("chat/add", (1000 + i) + " node:abc " + (i % 3), i, "mesh"));
+        }
+        store.add(batch);
+    }
+
+    private StoreException refused(Path path) throws Exception {
+        byte[] before = Files.readAllBytes(path);
+        StoreException e = assertThrows(StoreException.class, () -> SqliteStore.open(path));
+        assertTrue(e.getMessage().contains(path.toAbsolutePath().toString()), "names the file: " + e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(path), "a refused file is left as it was");
+        // the lock was released: a second try gets the same answer, not "in use"
+        StoreException again = assertThrows(StoreException.class, () -> SqliteStore.open(path));
+        assertEquals(e.getMessage(), again.getMessage());
+        return e;
+    }
+
+    @Test
+    void reopenGivesBackExactlyWhatWasCommitted() {
+        store.add(List.of(entry("a", "5 n 0", 5, "r", "s"), entry("b", "3 m 1", 3, "r"), entry("c", "4 n 0", 4),
+            entry("d", "9 n 0", 9, "r")));
+        store.changeMeta(id("5 n 0"), store.byId(id("5 n 0")).orElseThrow().meta()
+            .withExtra("keepLast", json("\"r\"")).withSubprotocol(2));
+        store.remove(id("9 n 0"));
+        store.setCursor("peer1", new PeerCursor(10, 20));
+        store.setState("nodeId", "alice:xyz");
+        List<Entry> created = all(store, Order.CREATED, true, 10);
+        List<Entry> added = all(store, Order.ADDED, true, 10);
+        store.close();
+
+        store = SqliteStore.open(file());
+        assertEquals(created, all(store, Order.CREATED, true, 10));
+        assertEquals(added, all(store, Order.ADDED, true, 10));
+        assertEquals(3, store.lastAdded(), "the cleaned newest entry still counts");
+        assertEquals(2, store.size());
+        assertEquals(9, store.maxSeenMs());
+        assertTrue(store.seen(id("4 n 0")), "reason-less ids stay seen");
+        assertTrue(store.seen(id("9 n 0")), "removed ids stay seen");
+        assertEquals(Map.of("peer1", new PeerCursor(10, 20)), store.cursors());
+        assertEquals(Optional.of("alice:xyz"), store.state("nodeId"));
+        assertEquals(List.of("a", "b"), types(store.withReason("r", 0, 10)));
+        assertEquals(List.of("a"), types(store.withReason("s", 0, 10)));
+        assertEquals(4, add(store, entry("e", "10 n 0", 10, "r")).added());
+    }
+
+    @Test
+    void usesWalMode() throws Exception {
+        fill(10);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+            assertTrue(rs.next());
+            assertEquals("wal", rs.getString(1));
+        }
+    }
+
+    @Test
+    void secondOpenFailsClearlyUntilTheFirstIsClosed() {
+        fill(3);
+        StoreException e = assertThrows(StoreException.class, () -> SqliteStore.open(file()));
+        assertTrue(e.getMessage().contains("is in use by another logmesh process"), e.getMessage());
+        assertTrue(e.getMessage().contains(file().toString()), e.getMessage());
+        assertEquals(3, store.size(), "the first store is unharmed");
+        store.close();
+        store = SqliteStore.open(file());
+        assertEquals(3, store.size());
+    }
+
+    @Test
+    void anotherProcessGetsAClearErrorWhileTheStoreIsOpen() throws Exception {
+        fill(4);
+        // A failed second open in this JVM must not drop the OS lock: POSIX releases all of a process's locks
+        // on a file when any descriptor of it is closed.
+        assertThrows(StoreException.class, () -> SqliteStore.open(file()));
+        String out = probe(file());
+        assertTrue(out.startsWith("FAILED ") && out.contains("is in use by another logmesh process"), out);
+        store.close();
+        store = null;
+        assertEquals("OPENED 4", probe(file()));
+    }
+
+    private static String probe(Path file) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+            LockProbe.class.getName(), file.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "probe process hung");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String[] lines = out.split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
+    void closeIsIdempotentAndEndsUse() {
+        fill(2);
+        store.close();
+        store.close();
+        assertThrows(IllegalStateException.class, () -> store.size());
+        assertThrows(IllegalStateException.class, () -> store.add(List.of(entry("x", "1 z 0", 1, "r"))));
+        assertFalse(Files.exists(dir.resolve("log.db-wal")) && fileSize(dir.resolve("log.db-wal")) > 0,
+            "close checkpoints the WAL into the file");
+    }
+
+    private static long fileSize(Path p) {
+        try {
+            return Files.size(p);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    @Test
+    void aFailedBatchWritesNothing() throws Exception {
+        fill(2);
+        // A trigger makes the second entry of the batch fail inside SQLite, after the first was inserted.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("CREATE TRIGGER boom BEFORE INSERT ON entries WHEN NEW.ms = 666 "
+                + "BEGIN SELECT RAISE(ABORT, 'boom'); END");
+        }
+        StoreException e = assertThrows(StoreException.class,
+            () -> store.add(List.of(entry("ok", "500 n 0", 1, "r"), entry("bad", "666 n 0", 1, "r"))));
+        assertTrue(e.getMessage().contains(file().toString()), e.getMessage());
+        assertFalse(store.seen(id("500 n 0")));
+        assertEquals(2, store.lastAdded());
+        assertEquals(2, store.size());
+        assertEquals(1001, store.maxSeenMs());
+        assertEquals(3, add(store, entry("ok", "500 n 0", 1, "r")).added(), "the store stays usable");
+    }
+
+    @Test
+    void refusesAFileThatIsNotSqlite() throws Exception {
+        store.close();
+        store = null;
+        Path path = dir.resolve("notes.txt");
+        Files.writeString(path, "these are my notes, not a database. ".repeat(200));
+        StoreException e = refused(path);
+        assertTrue(e.getMessage().contains("is not a logmesh store"), e.getMessage());
+    }
+
+    @Test
+    void refusesAnSqliteFileOfAnotherApplication() throws Exception {
+        store.close();
+        store = null;
+        Path path = dir.resolve("other.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + path); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE users (name TEXT)");
+            st.execute("INSERT INTO users VALUES ('bob')");
+        }
+        StoreException e = refused(path);
+        assertTrue(e.getMessage().contains("another application"), e.getMessage());
+
+        Path tagged = dir.resolve("tagged.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tagged); Statement st = c.createStatement()) {
+            st.execute("PRAGMA application_id = 1234");
+        }
+        assertTrue(refused(tagged).getMessage().contains("application_id 0x4d2"));
+    }
+
+    @Test
+    void refusesAStoreWrittenByANewerSchema() throws Exception {
+        fill(5);
+        store.close();
+        store = null;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 7");
+        }
+        StoreException e = refused(file());
+        assertTrue(e.getMessage().endsWith("was written by a newer logmesh (schema 7), this one reads up to 1"),
+            e.getMessage());
+    }
+
+    @Test
+    void refusesAnEmptyFile() throws Exception {
+        store.close();
+        store = null;
+        Path path = dir.resolve("empty.db");
+        Files.createFile(path);
+        assertTrue(refused(path).getMessage().contains("is empty (0 bytes)"));
+    }
+
+    @Test
+    void refusesATruncatedStore() throws Exception {
+        fill(3000);
+        store.close();
+        store = null;
+        long size = Files.size(file());
+        try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
+            raf.setLength(size / 2);
+        }
+        assertTrue(refused(file()).getMessage().contains("corrupt"));
+    }
+
+    @Test
+    void refusesAStoreWithGarbageInTheMiddle() throws Exception {
+        fill(3000);
+        store.close();
+        store = null;
+        long size = Files.size(file());
+        byte[] garbage = new byte[8192];
+        new Random(7).nextBytes(garbage);
+        try (RandomAccessFile raf = new RandomAccessFile(file().toFile(), "rw")) {
+            raf.seek(size / 2);
+            raf.write(garbage);
+        }
+        assertTrue(refused(file()).getMessage().contains("corrupt"));
+    }
+
+    @Test
+    void refusesAStoreWithAGarbledRowWhenItIsRead() throws Exception {
+        fill(5);
+        store.close();
+        store = null;
+        // valid SQLite, wrong content: quick_check cannot see it; reading the row must fail loudly
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("UPDATE entries SET action = '{not json' WHERE added = 3");
+        }
+        store = SqliteStore.open(file());
+        StoreException e = assertThrows(StoreException.class, () -> all(store, Order.ADDED, true, 10));
+        assertTrue(e.getMessage().contains(file().toString()) && e.getMessage().contains("added=3"), e.getMessage());
+        assertEquals(2, store.page(Order.ADDED, true, null, 2).size(), "the other rows stay readable");
+    }
+
+    @Test
+    void normalDurabilityIsAnOption() {
+        store.close();
+        store = SqliteStore.open(file(), new SqliteStore.Options(SqliteStore.Durability.NORMAL, false));
+        fill(3);
+        store = reopen(store);
+        assertEquals(3, store.size());
+        assertNull(add(store, entry("chat/add", "1000 node:abc 0", 0, "mesh")));
+    }
+
+    @Test
+    void nodeKeysKeepJavaStringOrder() {
+        Random random = new Random(3);
+        String alphabet = "aZ\u0000\u007F\u0080\u07FF\u0800\uD7FF\uE000\uFFFF\uD83D\uDE00\u00E9";
+        for (int i = 0; i < 2000; i++) {
+            String a = randomString(random, alphabet);
+            String b = randomString(random, alphabet);
+            byte[] ka = NodeKey.encode(a);
+            byte[] kb = NodeKey.encode(b);
+            assertEquals(Integer.signum(a.compareTo(b)), Integer.signum(java.util.Arrays.compareUnsigned(ka, kb)),
+                a + " vs " + b);
+            assertEquals(a, NodeKey.decode(ka));
+        }
+        assertArrayEquals("node:abc".getBytes(StandardCharsets.US_ASCII), NodeKey.encode("node:abc"));
+    }
+
+    private static String randomString(Random random, String alphabet) {
+        StringBuilder sb = new StringBuilder();
+        int n = random.nextInt(5);
+        for (int i = 0; i < n; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void readsUseTheIndexes() throws Exception {
+        fill(10);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            assertTrue(plan(st, "SELECT * FROM entries e WHERE (e.ms, e.node, e.seq) > (1, x'00', 1) "
+                + "ORDER BY e.ms, e.node, e.seq LIMIT 5").contains("USING INDEX entries_created ((ms,node,seq)>"));
+            assertTrue(plan(st, "SELECT * FROM reasons r CROSS JOIN entries e ON e.added = r.added "
+                + "WHERE r.reason = 'a' AND r.added >= 1 AND r.added <= 9 ORDER BY r.added")
+                .contains("SEARCH r USING PRIMARY KEY (reason=? AND added>? AND added<?)"));
+        }
+    }
+
+    private static String plan(Statement st, String sql) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        try (ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+            while (rs.next()) {
+                sb.append(rs.getString(4)).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void entriesWithoutReasonsAddNoRow() {
+        Meta m = add(store, entry("x", "1 n 0", 1));
+        assertEquals(0, m.added());
+        assertEquals(0, store.size());
+    }
+}

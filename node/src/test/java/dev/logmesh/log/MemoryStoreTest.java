@@ -1,9 +1,0 @@
-package dev.logmesh.log;
-
-/** {@link MemoryStore} against the store contract. */
-class MemoryStoreTest extends StoreContract {
-    @Override
-    protected Store newStore() {
-        return new MemoryStore();
-    }
-}
