@@ -17,7 +17,8 @@ import dev.logmesh.internal.auth.Bruteforce;
 import dev.logmesh.internal.auth.MeshAuth;
 import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.internal.session.SessionConfig;
-import dev.logmesh.internal.mesh.SessionHub;
+import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.internal.net.SystemLoop;
@@ -108,7 +109,8 @@ public final class MeshNode implements AutoCloseable {
     private final Loop loop;
     private final boolean ownsLoop;
     private final Log log;
-    private final SessionHub hub;
+    private final Broadcast broadcast;
+    private final PeerTable hub;
     private final MessageTransport transport;
     private final List<Redialer> dialers = new ArrayList<>();
     /** Dialers of peers found by discovery, by node id; owned by the loop. */
@@ -134,9 +136,10 @@ public final class MeshNode implements AutoCloseable {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
         }
-        this.hub = new SessionHub(log, loop, sc);
+        this.broadcast = new Broadcast(log, loop, sc);
+        this.hub = broadcast.peers();
         this.transport = transports.apply(loop);
-        hub.addListener(new SessionHub.Listener() {
+        hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
                 listeners.forEach(l -> l.peer(peerNode, true));
@@ -680,7 +683,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /** The node's sessions (for tests); use it on {@link #loop()} only. */
-    SessionHub hub() {
+    PeerTable hub() {
         return hub;
     }
 
@@ -703,7 +706,7 @@ public final class MeshNode implements AutoCloseable {
         runOnLoop(() -> {
             dialers.forEach(Redialer::stop);
             discovered.values().forEach(Redialer::stop);
-            hub.close();
+            broadcast.close();
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {
                 f.completeExceptionally(new IllegalStateException("node closed while waiting for an answer"));
             }

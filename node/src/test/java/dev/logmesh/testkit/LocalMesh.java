@@ -10,7 +10,8 @@ import dev.logmesh.spi.Store;
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.internal.session.SessionConfig;
-import dev.logmesh.internal.mesh.SessionHub;
+import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.internal.session.SyncSession;
 import java.net.URI;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ public final class LocalMesh {
         public final Map<ActionId, ActionId> createdAfter = new HashMap<>();
         final List<String> dialTargets = new ArrayList<>();
         Log log;
-        SessionHub hub;
+        PeerTable hub;
         final List<Redialer> dialers = new ArrayList<>();
         boolean up;
 
@@ -83,7 +84,7 @@ public final class LocalMesh {
             log = new Log(store, id, () -> loop.now() + skew, maxDrift);
             log.onPreAdd((action, meta) -> meta.hasReasons() ? meta : meta.withReasons(List.of("mesh")));
             log.onAdd(e -> applied.merge(e.id(), 1, Integer::sum));
-            hub = new SessionHub(log, loop, config);
+            hub = new Broadcast(log, loop, config).peers();
             up = true;
             for (String target : dialTargets) {
                 startDialer(target);
@@ -113,7 +114,7 @@ public final class LocalMesh {
             return log;
         }
 
-        public SessionHub hub() {
+        public PeerTable hub() {
             return hub;
         }
 

@@ -34,7 +34,7 @@ public final class Redialer implements SyncSession.Events {
     /** Retry delay for a peer that is gone. */
     public static final long GONE_DELAY_MILLIS = 30_000;
 
-    private final SessionHub hub;
+    private final PeerTable hub;
     private final Loop loop;
     private final Log log;
     private final String fixedPeer;
@@ -49,7 +49,7 @@ public final class Redialer implements SyncSession.Events {
     private SyncSession current;
     private Loop.Cancellable pending;
 
-    public Redialer(SessionHub hub, Loop loop, Log log, URI url, Function<URI, MessageConnection> dial, Random random,
+    public Redialer(PeerTable hub, Loop loop, Log log, URI url, Function<URI, MessageConnection> dial, Random random,
                     Consumer<String> onGiveUp) {
         this(hub, loop, log, java.util.List.of(url), null, dial, random, onGiveUp);
     }
@@ -59,7 +59,7 @@ public final class Redialer implements SyncSession.Events {
      *
      * @param peer the peer's node id, or null when only the URL is known
      */
-    public Redialer(SessionHub hub, Loop loop, Log log, java.util.List<URI> urls, String peer,
+    public Redialer(PeerTable hub, Loop loop, Log log, java.util.List<URI> urls, String peer,
                     Function<URI, MessageConnection> dial, Random random, Consumer<String> onGiveUp) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("a dialer needs at least one URL");

@@ -126,8 +126,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** Whether both sides offered Plumtree: only then may mesh-only messages be sent. */
     private boolean plumtree;
-    /** Plumtree: whether this link carries payload (true) or only ids (false). */
-    private boolean eager = true;
+    /** The node's gossip (eager or lazy per link, missing ids, grafts), or null for a session without it. */
+    private final Gossip gossip;
     /** Received batches not yet answered with {@code synced}, oldest first (see {@link Inbound}). */
     private final java.util.ArrayDeque<Inbound> inbound = new java.util.ArrayDeque<>();
 
@@ -139,7 +139,6 @@ public final class SyncSession implements MessageConnection.Handler {
     private static final class Inbound {
         final long upTo;
         final Set<dev.logmesh.ActionId> missing;
-        Loop.Cancellable graftTimer;
 
         Inbound(long upTo, Set<dev.logmesh.ActionId> missing) {
             this.upTo = upTo;
@@ -153,6 +152,16 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public SyncSession(Log log, MessageConnection connection, Role role, SessionConfig config, Loop loop, Events events,
                        String expectedPeer) {
+        this(log, connection, role, config, loop, events, expectedPeer, null);
+    }
+
+    /**
+     * @param expectedPeer the node id the dialer expects at the other end, or null
+     * @param gossip       the node's gossip (Plumtree), or null: then this session offers no Plumtree and floods
+     */
+    public SyncSession(Log log, MessageConnection connection, Role role, SessionConfig config, Loop loop, Events events,
+                       String expectedPeer, Gossip gossip) {
+        this.gossip = config.plumtree() ? gossip : null;
         this.log = log;
         this.connection = connection;
         this.role = role;
@@ -215,8 +224,8 @@ public final class SyncSession implements MessageConnection.Handler {
         } else if (m instanceof Message.Graft g) {
             onGraft(g);
         } else if (m instanceof Message.Prune) {
-            if (state == State.CONNECTED) {
-                eager = false;
+            if (state == State.CONNECTED && plumtree) {
+                gossip.pruned(peerNode);
             }
         }
     }
@@ -264,7 +273,7 @@ public final class SyncSession implements MessageConnection.Handler {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
-        if (config.plumtree()) {
+        if (gossip != null) {
             ext.putArray("caps").add(PLUMTREE);
         }
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
@@ -279,7 +288,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
     private void readCapabilities(JsonNode ext) {
         plumtree = false;
-        if (config.plumtree() && ext != null && ext.isObject() && ext.get("caps") instanceof com.fasterxml.jackson.databind.node.ArrayNode caps) {
+        if (gossip != null && ext != null && ext.isObject() && ext.get("caps") instanceof com.fasterxml.jackson.databind.node.ArrayNode caps) {
             for (JsonNode c : caps) {
                 if (PLUMTREE.equals(c.asText())) {
                     plumtree = true;
@@ -525,7 +534,7 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             pushed = upTo;
             if (!out.isEmpty()) {
-                if (plumtree && !eager) {
+                if (plumtree && !gossip.eager(peerNode)) {
                     sendIhave(upTo, out);
                 } else {
                     sendSync(upTo, out);
@@ -610,10 +619,9 @@ public final class SyncSession implements MessageConnection.Handler {
                 echo.add(m.added());
             }
         }
-        if (duplicate && plumtree && eager && s.added() > 0) {
+        if (duplicate && plumtree && s.added() > 0) {
             // Plumtree: this link delivered what another path already had. Keep it for ids only.
-            eager = false;
-            send(new Message.Prune());
+            gossip.duplicate(peerNode);
         }
         inbound.add(new Inbound(s.added(), new HashSet<>()));
         drain();
@@ -625,38 +633,39 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ihave before connect"));
             return;
         }
+        if (!plumtree) {
+            fail(ProtocolError.wrongFormat("logmesh:ihave", "ihave without the plumtree capability"));
+            return;
+        }
         Set<dev.logmesh.ActionId> missing = new HashSet<>();
+        List<dev.logmesh.ActionId> announced = new ArrayList<>();
         for (dev.logmesh.ActionId id : h.ids()) {
             log.observe(id);
-            if (!log.seen(id)) {
-                missing.add(id);
+            if (!log.seen(id) && missing.add(id)) {
+                announced.add(id);
             }
         }
-        Inbound b = new Inbound(h.added(), missing);
-        if (!missing.isEmpty()) {
-            b.graftTimer = loop.schedule(config.graftMillis(), () -> graft(b));
+        // Answered (synced) only when every announced id is in the log: see Inbound and Plumtree.
+        inbound.add(new Inbound(h.added(), missing));
+        if (!announced.isEmpty()) {
+            gossip.announced(peerNode, announced);
         }
-        inbound.add(b);
         drain();
     }
 
-    /** Asks the peer for announced entries that did not arrive another way, and for payload from now on. */
-    private void graft(Inbound b) {
-        if (state != State.CONNECTED || b.missing.isEmpty()) {
-            return;
-        }
-        eager = true;
-        send(new Message.Graft(new ArrayList<>(b.missing)));
-        // If the peer cannot send them (it cleaned them meanwhile), give up on them after a while rather
-        // than blocking this link until the timeout.
-        b.graftTimer = loop.schedule(config.timeoutMillis() / 2, () -> {
-            if (state == State.CONNECTED && !b.missing.isEmpty()) {
-                LOG.warn("{} announced {} entries it could not send; going on without them", describePeer(),
-                    b.missing.size());
-                b.missing.clear();
-                drain();
-            }
-        });
+    /**
+     * Sends {@code logmesh:graft}: asks the peer for these entries and for payload on this link from now on.
+     * Called by the node's {@link Gossip}.
+     *
+     * @return false if the session is not connected with Plumtree
+     */
+    public boolean sendGraft(List<dev.logmesh.ActionId> ids) {
+        return state == State.CONNECTED && plumtree && send(new Message.Graft(ids));
+    }
+
+    /** Sends {@code logmesh:prune}: ids only on this link from now on. Called by the node's {@link Gossip}. */
+    public boolean sendPrune() {
+        return state == State.CONNECTED && plumtree && send(new Message.Prune());
     }
 
     private void onGraft(Message.Graft g) {
@@ -664,7 +673,11 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "graft before connect"));
             return;
         }
-        eager = true;
+        if (!plumtree) {
+            fail(ProtocolError.wrongFormat("logmesh:graft", "graft without the plumtree capability"));
+            return;
+        }
+        gossip.grafted(peerNode);
         List<Entry> found = new ArrayList<>(g.ids().size());
         for (dev.logmesh.ActionId id : g.ids()) {
             log.byId(id).ifPresent(found::add);
@@ -679,9 +692,6 @@ public final class SyncSession implements MessageConnection.Handler {
     private void drain() {
         while (!inbound.isEmpty() && inbound.peek().missing.isEmpty() && state == State.CONNECTED) {
             Inbound b = inbound.poll();
-            if (b.graftTimer != null) {
-                b.graftTimer.cancel();
-            }
             log.advanceCursor(peerNode, b.upTo, 0);
             send(new Message.Synced(b.upTo));
         }
@@ -828,11 +838,6 @@ public final class SyncSession implements MessageConnection.Handler {
         if (ticker != null) {
             ticker.cancel();
         }
-        for (Inbound b : inbound) {
-            if (b.graftTimer != null) {
-                b.graftTimer.cancel();
-            }
-        }
         inbound.clear();
         LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
         events.disconnected(this, error, reason);
@@ -901,7 +906,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** Whether this link carries payload; false once Plumtree made it an ids-only link. */
     public boolean isEager() {
-        return !plumtree || eager;
+        return !plumtree || gossip.eager(peerNode);
     }
 
     /** Whether both sides use Plumtree on this link. */

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.session;
 
-import dev.logmesh.internal.mesh.SessionHub;
+import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.testkit.LocalPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +28,7 @@ import java.util.function.LongSupplier;
 public final class TestNode {
     public final String id;
     public final Log log;
-    public final SessionHub hub;
+    public final PeerTable hub;
     public final List<Entry> added = new ArrayList<>();
     public final List<String> peerEvents = new ArrayList<>();
     public final List<ProtocolError> errors = new ArrayList<>();
@@ -50,8 +51,8 @@ public final class TestNode {
         this.log = new Log(store, id, wallClock, 60_000);
         this.log.onPreAdd((action, meta) -> meta.hasReasons() ? meta : meta.withReasons(List.of("test")));
         this.log.onAdd(added::add);
-        this.hub = new SessionHub(log, loop, config);
-        hub.addListener(new SessionHub.Listener() {
+        this.hub = new Broadcast(log, loop, config).peers();
+        hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
                 peerEvents.add("+" + peerNode);

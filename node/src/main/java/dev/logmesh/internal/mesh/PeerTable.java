@@ -1,10 +1,10 @@
 package dev.logmesh.internal.mesh;
 
 import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.internal.session.Gossip;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
 
-import dev.logmesh.Entry;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.spi.Loop;
@@ -18,16 +18,15 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * All sync sessions of one node: offers every entry added to the log to every session (gossip by
- * flooding; each session skips what its peer made or sent), keeps one session per peer node, and reports
- * peers as they come and go.
+ * The peer table of one node: every sync session, one connected session per peer node, and events as peers
+ * come and go. Gossip (offering added entries to the sessions) is {@link Broadcast}'s.
  *
  * <p>When two sessions with the same peer are up (both sides dialed at once), the one dialed by the node
  * with the smaller id is kept on both sides, so they agree without talking about it.
  *
  * <p>Owned by the node's loop: every method must be called there.
  */
-public final class SessionHub {
+public final class PeerTable {
 
     /** Peer and session events, called on the loop. */
     public interface Listener {
@@ -59,13 +58,16 @@ public final class SessionHub {
      */
     private SyncSession[] connected = new SyncSession[0];
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final Runnable unsubscribe;
+    private final Gossip gossip;
 
-    public SessionHub(Log log, Loop loop, SessionConfig config) {
+    /**
+     * @param gossip the node's gossip handed to every session, or null (sessions flood)
+     */
+    public PeerTable(Log log, Loop loop, SessionConfig config, Gossip gossip) {
         this.log = log;
         this.loop = loop;
         this.config = config;
-        this.unsubscribe = log.onAdd(this::offer);
+        this.gossip = gossip;
     }
 
     /** The session settings. */
@@ -109,16 +111,15 @@ public final class SessionHub {
                     extra.disconnected(session, error, reason);
                 }
             }
-        }, expectedPeer);
+        }, expectedPeer, gossip);
         sessions.add(s);
         s.start();
         return s;
     }
 
-    private void offer(Entry entry) {
-        for (SyncSession s : connected) {
-            s.onLogAdd(entry);
-        }
+    /** The connected sessions now, as an array the caller must not change (rebuilt when one comes or goes). */
+    SyncSession[] connectedSessions() {
+        return connected;
     }
 
     private void refreshConnected() {
@@ -183,9 +184,8 @@ public final class SessionHub {
         return List.copyOf(sessions);
     }
 
-    /** Closes every session and stops listening to the log. */
+    /** Closes every session. */
     public void close() {
-        unsubscribe.run();
         for (SyncSession s : new ArrayList<>(sessions)) {
             s.close("node closing");
         }

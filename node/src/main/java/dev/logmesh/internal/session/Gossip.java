@@ -1,0 +1,25 @@
+package dev.logmesh.internal.session;
+
+import dev.logmesh.ActionId;
+import java.util.List;
+
+/**
+ * What a session asks of the node's gossip about its link (implemented by the mesh's Plumtree). Called on the
+ * node's loop.
+ */
+public interface Gossip {
+    /** Whether entries go to this peer as payload ({@code sync}) rather than as ids ({@code logmesh:ihave}). */
+    boolean eager(String peer);
+
+    /** A {@code sync} of the tree (not a graft answer) from this peer brought only entries the log had. */
+    void duplicate(String peer);
+
+    /** The peer sent {@code logmesh:prune}. */
+    void pruned(String peer);
+
+    /** The peer sent {@code logmesh:graft}. */
+    void grafted(String peer);
+
+    /** The peer announced these ids ({@code logmesh:ihave}), none of them in the log. */
+    void announced(String peer, List<ActionId> ids);
+}

@@ -1,0 +1,104 @@
+package dev.logmesh.internal.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.ActionId;
+import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.ManualLoop;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The mesh extension messages on the wire, exactly: {@code ["logmesh:ihave", added, [id, ...]]},
+ * {@code ["logmesh:graft", [id, ...]]} and {@code ["logmesh:prune"]}. The test plays the peer on the raw
+ * frames of a listener session that offered Plumtree.
+ */
+class PlumtreeWireTest {
+    static final String CONNECT = "[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"]}}]";
+    ManualLoop loop;
+    TestNode n;
+    LocalPair pair;
+
+    @BeforeEach
+    void setUp() {
+        loop = new ManualLoop(1_000_000);
+        n = new TestNode("n", loop, SessionConfig.defaults("test"));
+        pair = new LocalPair(loop);
+        n.accept(pair);
+        loop.runAll();
+        pair.right().inject(CONNECT);
+        loop.runAll();
+        assertEquals(1, pair.rightSent().size(), pair.rightSent().toString());
+        pair.clear();
+    }
+
+    @Test
+    void anAnnouncedIdThatDoesNotArriveIsGraftedAndAcknowledgedOnlyOnceItIsInTheLog() {
+        pair.right().inject("[\"logmesh:ihave\",7,[\"999000 p 0\"]]");
+        loop.runAll();
+        assertEquals(List.of(), pair.rightSent(), "no synced for an id the log does not hold");
+        loop.advance(SessionConfig.DEFAULT_GRAFT_MILLIS);
+        assertEquals(List.of("[\"logmesh:graft\",[\"999000 p 0\"]]"), pair.rightSent());
+        pair.clear();
+        // long past the old give-up (half the timeout): still nothing acknowledged, the graft is repeated
+        loop.advance(SessionConfig.DEFAULT_TIMEOUT_MILLIS / 2 + 1);
+        assertFalse(pair.rightSent().contains("[\"synced\",7]"), pair.rightSent().toString());
+        assertFalse(n.log.has(ActionId.parse("999000 p 0")));
+        pair.clear();
+        // the graft answer: a sync numbered 0 (it says nothing of the peer's order)
+        pair.right().inject("[\"sync\",0,{\"type\":\"x\"},{\"id\":-1000,\"time\":-1000}]");
+        loop.runAll();
+        assertTrue(n.log.has(ActionId.parse("999000 p 0")));
+        // the ihave's batch completes as the entry is stored (before the graft answer's own synced)
+        assertEquals(List.of("[\"synced\",7]", "[\"synced\",0]"), pair.rightSent());
+    }
+
+    @Test
+    void aDuplicateOnAnEagerLinkIsAnsweredWithPrune() {
+        pair.right().inject("[\"sync\",1,{\"type\":\"x\"},{\"id\":-1000,\"time\":-1000}]");
+        loop.runAll();
+        assertEquals(List.of("[\"synced\",1]"), pair.rightSent());
+        pair.clear();
+        pair.right().inject("[\"sync\",2,{\"type\":\"x\"},{\"id\":-1000,\"time\":-1000}]");
+        loop.runAll();
+        assertEquals(List.of("[\"logmesh:prune\"]", "[\"synced\",2]"), pair.rightSent());
+    }
+
+    @Test
+    void afterAPruneTheNodeAnnouncesIdsOnlyAndAGraftBringsThePayloadBack() {
+        pair.right().inject("[\"logmesh:prune\"]");
+        loop.runAll();
+        loop.advance(5);
+        n.add("own/1");
+        loop.runAll();
+        assertEquals(List.of("[\"logmesh:ihave\",1,[\"1000005 n 0\"]]"), pair.rightSent());
+        pair.clear();
+        pair.right().inject("[\"logmesh:graft\",[\"1000005 n 0\"]]");
+        loop.runAll();
+        assertEquals(List.of("[\"sync\",0,{\"type\":\"own/1\"},{\"id\":5,\"time\":5,\"reasons\":[\"test\"]}]"),
+            pair.rightSent());
+        pair.clear();
+        n.add("own/2");
+        loop.runAll();
+        assertEquals(1, pair.rightSent().size());
+        assertTrue(pair.rightSent().get(0).startsWith("[\"sync\",2,"), pair.rightSent().toString());
+    }
+
+    @Test
+    void meshMessagesFromAPeerWithoutTheCapabilityAreRefused() {
+        TestNode m = new TestNode("m", loop, SessionConfig.defaults("test"));
+        LocalPair plain = new LocalPair(loop);
+        m.accept(plain);
+        loop.runAll();
+        plain.right().inject("[\"connect\",5,\"q\",0]");
+        loop.runAll();
+        plain.clear();
+        plain.right().inject("[\"logmesh:ihave\",1,[\"999000 q 0\"]]");
+        loop.runAll();
+        assertEquals(1, plain.rightSent().size(), plain.rightSent().toString());
+        assertTrue(plain.rightSent().get(0).startsWith("[\"error\",\"wrong-format\""), plain.rightSent().toString());
+    }
+}
