@@ -18,6 +18,7 @@ import dev.logmesh.internal.auth.MeshAuth;
 import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.DiscoveryBridge;
 import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
@@ -113,8 +114,8 @@ public final class MeshNode implements AutoCloseable {
     private final PeerTable hub;
     private final MessageTransport transport;
     private final List<Redialer> dialers = new ArrayList<>();
-    /** Dialers of peers found by discovery, by node id; owned by the loop. */
-    private final Map<String, Redialer> discovered = new java.util.HashMap<>();
+    /** Dials the peers discovery finds; owned by the loop. */
+    private DiscoveryBridge bridge;
     private final SecureRandom seed = new SecureRandom();
     private volatile Discovery discovery;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -288,7 +289,7 @@ public final class MeshNode implements AutoCloseable {
             }
             loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
         });
-        if (config.mdns()) {
+        if (config.discovery() != null || config.mdns()) {
             if (url == null) {
                 throw new IOException("mDNS announces the listening port: a node without one cannot use mDNS");
             }
@@ -298,41 +299,29 @@ public final class MeshNode implements AutoCloseable {
 
     private void startDiscovery() throws IOException {
         Announcement me = Announcement.of(log.nodeId(), config.mesh(), Message.PROTOCOL, url.getPort());
-        MdnsDiscovery d = MdnsDiscovery.builder(me).interfaces(config.interfaces()).callbackExecutor(loop).build();
+        Discovery d;
+        if (config.discovery() != null) {
+            d = config.discovery().apply(me);
+        } else {
+            MdnsDiscovery mdns = MdnsDiscovery.builder(me).interfaces(config.interfaces()).callbackExecutor(loop)
+                .build();
+            LOG.info("mDNS on {}", mdns.interfaces());
+            d = mdns;
+        }
         discovery = d;
-        LOG.info("mDNS on {}", d.interfaces());
+        bridge = new DiscoveryBridge(hub, loop, log, transport::dial, new java.util.Random(seed.nextLong()),
+            this::fireError);
+        DiscoveryBridge b = bridge;
+        // events may come on the discovery's own thread: the bridge is the loop's
         d.start(new Discovery.Listener() {
             @Override
             public void peerFound(Peer peer) {
-                if (closed || !peer.isIdentified()) {
-                    return;
-                }
-                List<URI> urls = new ArrayList<>();
-                for (InetSocketAddress a : peer.addresses()) {
-                    urls.add(URI.create("ws://" + a.getAddress().getHostAddress() + ":" + a.getPort()));
-                }
-                if (urls.isEmpty()) {
-                    return;
-                }
-                Redialer r = discovered.get(peer.nodeId());
-                if (r != null && !r.stopped()) {
-                    r.setUrls(urls);
-                    return;
-                }
-                LOG.debug("found {} at {}", peer.nodeId(), urls);
-                r = new Redialer(hub, loop, log, urls, peer.nodeId(), transport::dial,
-                    new java.util.Random(seed.nextLong()), MeshNode.this::fireError);
-                discovered.put(peer.nodeId(), r);
-                r.start();
+                onLoop(() -> b.peerFound(peer));
             }
 
             @Override
             public void peerLost(String nodeId) {
-                Redialer r = discovered.remove(nodeId);
-                if (r != null) {
-                    // Only a hint: a live session stays until its pings fail.
-                    r.stop(false);
-                }
+                onLoop(() -> b.peerLost(nodeId));
             }
         });
     }
@@ -705,7 +694,9 @@ public final class MeshNode implements AutoCloseable {
         }
         runOnLoop(() -> {
             dialers.forEach(Redialer::stop);
-            discovered.values().forEach(Redialer::stop);
+            if (bridge != null) {
+                bridge.close();
+            }
             broadcast.close();
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {
                 f.completeExceptionally(new IllegalStateException("node closed while waiting for an answer"));

@@ -43,6 +43,7 @@ public final class NodeConfig {
     private final long maxDriftMillis;
     private final boolean mdns;
     private final List<String> interfaces;
+    private final java.util.function.Function<dev.logmesh.discovery.Announcement, dev.logmesh.discovery.Discovery> discovery;
     private final Path tlsCert;
     private final Path tlsKey;
     private final Path tlsTrust;
@@ -66,6 +67,7 @@ public final class NodeConfig {
         this.maxDriftMillis = b.maxDriftMillis;
         this.mdns = b.mdns;
         this.interfaces = List.copyOf(b.interfaces);
+        this.discovery = b.discovery;
         this.tlsCert = b.tlsCert;
         this.tlsKey = b.tlsKey;
         this.tlsTrust = b.tlsTrust;
@@ -162,6 +164,15 @@ public final class NodeConfig {
         return interfaces;
     }
 
+    /**
+     * How the node finds peers: given this node's announcement, the {@link dev.logmesh.discovery.Discovery}
+     * to start (called once at start, on the starting thread), or null for mDNS on {@link #interfaces()}
+     * (when {@link #mdns()} is on). A custom discovery runs whether or not {@link #mdns()} is on.
+     */
+    public java.util.function.Function<dev.logmesh.discovery.Announcement, dev.logmesh.discovery.Discovery> discovery() {
+        return discovery;
+    }
+
     /** PEM certificate chain for listening with TLS ({@code wss://}), or null for plain {@code ws://}. */
     public Path tlsCert() {
         return tlsCert;
@@ -204,6 +215,7 @@ public final class NodeConfig {
         private long maxDriftMillis = HybridClock.DEFAULT_MAX_DRIFT_MS;
         private boolean mdns = true;
         private final List<String> interfaces = new ArrayList<>();
+        private java.util.function.Function<dev.logmesh.discovery.Announcement, dev.logmesh.discovery.Discovery> discovery;
         private Path tlsCert;
         private Path tlsKey;
         private Path tlsTrust;
@@ -317,6 +329,17 @@ public final class NodeConfig {
 
         public Builder maxDriftMillis(long value) {
             maxDriftMillis = value;
+            return this;
+        }
+
+        /**
+         * A discovery of the application's own (a static list, another mechanism) instead of mDNS; see
+         * {@link NodeConfig#discovery()}. The discovery must deliver its events on the executor it is given by
+         * the node (its callback executor), or on any thread if it has none: the node hands them to its loop.
+         */
+        public Builder discovery(
+            java.util.function.Function<dev.logmesh.discovery.Announcement, dev.logmesh.discovery.Discovery> factory) {
+            discovery = factory;
             return this;
         }
 

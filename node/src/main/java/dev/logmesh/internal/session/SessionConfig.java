@@ -68,49 +68,146 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
 
     /** Defaults for an open mesh of this name. */
     public static SessionConfig defaults(String mesh) {
-        return new SessionConfig(mesh, 0, 0, null, null, null, DEFAULT_PING_MILLIS, DEFAULT_TIMEOUT_MILLIS,
-            DEFAULT_CHUNK_ENTRIES, DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW, DEFAULT_MAX_PINGS_PER_SECOND, null, true,
-            DEFAULT_GRAFT_MILLIS, false);
+        return builder(mesh).build();
+    }
+
+    /** A builder with the defaults for an open mesh of this name. */
+    public static Builder builder(String mesh) {
+        return new Builder(mesh);
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder(mesh);
+        b.subprotocol = subprotocol;
+        b.minSubprotocol = minSubprotocol;
+        b.auth = auth;
+        b.bruteforce = bruteforce;
+        b.token = token;
+        b.pingMillis = pingMillis;
+        b.timeoutMillis = timeoutMillis;
+        b.chunkEntries = chunkEntries;
+        b.chunkBytes = chunkBytes;
+        b.window = window;
+        b.maxPingsPerSecond = maxPingsPerSecond;
+        b.headers = headers;
+        b.plumtree = plumtree;
+        b.graftMillis = graftMillis;
+        b.announceLastAdded = announceLastAdded;
+        return b;
     }
 
     public SessionConfig withAuth(MeshAuth newAuth, Bruteforce newBruteforce) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, newAuth, newBruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
+        return toBuilder().auth(newAuth, newBruteforce).build();
     }
 
     public SessionConfig withSubprotocol(int value, int min) {
-        return new SessionConfig(mesh, value, min, auth, bruteforce, token, pingMillis, timeoutMillis,
-            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
+        return toBuilder().subprotocol(value, min).build();
     }
 
     public SessionConfig withTiming(long ping, long timeout) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, ping, timeout,
-            chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
+        return toBuilder().timing(ping, timeout).build();
     }
 
     public SessionConfig withChunks(int entries, int bytes, int newWindow) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, entries, bytes, newWindow, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
+        return toBuilder().chunks(entries, bytes, newWindow).build();
     }
 
     public SessionConfig withToken(String newToken) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, newToken, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis, announceLastAdded);
+        return toBuilder().token(newToken).build();
     }
 
     public SessionConfig withPlumtree(boolean enabled, long graft) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, enabled, graft, announceLastAdded);
+        return toBuilder().plumtree(enabled, graft).build();
     }
 
     public SessionConfig withAnnounceLastAdded(boolean enabled) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-            enabled);
+        return toBuilder().announceLastAdded(enabled).build();
     }
 
     public SessionConfig withHeaders(ObjectNode newHeaders) {
-        return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
-            timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, newHeaders, plumtree, graftMillis, announceLastAdded);
+        return toBuilder().headers(newHeaders).build();
+    }
+
+    /** Builds a {@link SessionConfig}; starts from the defaults. Not thread-safe. */
+    public static final class Builder {
+        private final String mesh;
+        private int subprotocol;
+        private int minSubprotocol;
+        private MeshAuth auth;
+        private Bruteforce bruteforce;
+        private String token;
+        private long pingMillis = DEFAULT_PING_MILLIS;
+        private long timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
+        private int chunkEntries = DEFAULT_CHUNK_ENTRIES;
+        private int chunkBytes = DEFAULT_CHUNK_BYTES;
+        private int window = DEFAULT_WINDOW;
+        private int maxPingsPerSecond = DEFAULT_MAX_PINGS_PER_SECOND;
+        private ObjectNode headers;
+        private boolean plumtree = true;
+        private long graftMillis = DEFAULT_GRAFT_MILLIS;
+        private boolean announceLastAdded;
+
+        private Builder(String mesh) {
+            this.mesh = mesh;
+        }
+
+        public Builder auth(MeshAuth value, Bruteforce failures) {
+            this.auth = value;
+            this.bruteforce = failures;
+            return this;
+        }
+
+        public Builder subprotocol(int value, int min) {
+            this.subprotocol = value;
+            this.minSubprotocol = min;
+            return this;
+        }
+
+        public Builder timing(long ping, long timeout) {
+            this.pingMillis = ping;
+            this.timeoutMillis = timeout;
+            return this;
+        }
+
+        public Builder chunks(int entries, int bytes, int inFlight) {
+            this.chunkEntries = entries;
+            this.chunkBytes = bytes;
+            this.window = inFlight;
+            return this;
+        }
+
+        public Builder token(String value) {
+            this.token = value;
+            return this;
+        }
+
+        public Builder maxPingsPerSecond(int value) {
+            this.maxPingsPerSecond = value;
+            return this;
+        }
+
+        public Builder plumtree(boolean enabled, long graft) {
+            this.plumtree = enabled;
+            this.graftMillis = graft;
+            return this;
+        }
+
+        public Builder announceLastAdded(boolean enabled) {
+            this.announceLastAdded = enabled;
+            return this;
+        }
+
+        public Builder headers(ObjectNode value) {
+            this.headers = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException as the record's constructor */
+        public SessionConfig build() {
+            return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
+                timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
+                announceLastAdded);
+        }
     }
 }
