@@ -107,13 +107,7 @@ public final class SyncSession implements MessageConnection.Handler {
     private boolean pumpScheduled;
     private boolean receiving;
 
-    private long openedAt;
-    private long lastIn;
-    private long lastOut;
-    private long pingSentAt = -1;
-    private long oldestUnackedAt = -1;
-    private long pingWindowStart;
-    private int pingsInWindow;
+    private final Liveness liveness;
     private Loop.Cancellable ticker;
     private ProtocolError closeError;
     private String closeReason;
@@ -128,23 +122,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private boolean plumtree;
     /** The node's gossip (eager or lazy per link, missing ids, grafts), or null for a session without it. */
     private final Gossip gossip;
-    /** Received batches not yet answered with {@code synced}, oldest first (see {@link Inbound}). */
-    private final java.util.ArrayDeque<Inbound> inbound = new java.util.ArrayDeque<>();
-
-    /**
-     * A received {@code sync} or {@code ihave}: answered with {@code synced}, and the received cursor
-     * moved, only when it and every batch before it are complete (all ids in the log), so the cursor never
-     * passes an entry this node lacks.
-     */
-    private static final class Inbound {
-        final long upTo;
-        final Set<dev.logmesh.ActionId> missing;
-
-        Inbound(long upTo, Set<dev.logmesh.ActionId> missing) {
-            this.upTo = upTo;
-            this.missing = missing;
-        }
-    }
+    /** Received batches not yet answered with {@code synced}. */
+    private final Acknowledgements inbound = new Acknowledgements();
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -162,6 +141,7 @@ public final class SyncSession implements MessageConnection.Handler {
     public SyncSession(Log log, MessageConnection connection, Role role, SessionConfig config, Loop loop, Events events,
                        String expectedPeer, Gossip gossip) {
         this.gossip = config.plumtree() ? gossip : null;
+        this.liveness = new Liveness(config.pingMillis(), config.timeoutMillis(), config.maxPingsPerSecond());
         this.log = log;
         this.connection = connection;
         this.role = role;
@@ -184,9 +164,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         state = State.OPENING;
-        openedAt = loop.now();
-        lastIn = openedAt;
-        lastOut = openedAt;
+        liveness.opened(loop.now());
         scheduleTick();
         if (role == Role.DIALER) {
             sendConnect();
@@ -198,7 +176,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        lastIn = loop.now();
+        liveness.received(loop.now());
         if (m instanceof Message.Sync s) {
             onSync(s);
         } else if (m instanceof Message.Synced s) {
@@ -258,7 +236,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.token() != null) {
             options.put("token", config.token());
         }
-        options.set(MeshAuth.OPTION, meshOptions());
+        options.set(MeshAuth.OPTION, Handshake.meshOptions(config, log, gossip != null));
         if (config.auth() != null) {
             myNonce = config.auth().nonce();
             config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
@@ -267,39 +245,6 @@ public final class SyncSession implements MessageConnection.Handler {
         syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
         connectSentAt = log.now();
         send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
-    }
-
-    private ObjectNode meshOptions() {
-        ObjectNode ext = MeshAuth.newObject();
-        ext.put("v", 1);
-        ext.put("mesh", config.mesh());
-        if (gossip != null) {
-            ext.putArray("caps").add(PLUMTREE);
-        }
-        // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
-        if (config.announceLastAdded()) {
-            ext.put("lastAdded", log.lastAdded());
-        }
-        return ext;
-    }
-
-    /** Capability name of Plumtree gossip in the {@code logmesh.caps} option. */
-    static final String PLUMTREE = "plumtree";
-
-    private void readCapabilities(JsonNode ext) {
-        plumtree = false;
-        if (gossip != null && ext != null && ext.isObject() && ext.get("caps") instanceof com.fasterxml.jackson.databind.node.ArrayNode caps) {
-            for (JsonNode c : caps) {
-                if (PLUMTREE.equals(c.asText())) {
-                    plumtree = true;
-                }
-            }
-        }
-    }
-
-    private static long readLastAdded(JsonNode ext) {
-        JsonNode n = ext != null && ext.isObject() ? ext.get("lastAdded") : null;
-        return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
     }
 
     private void sendHeaders() {
@@ -320,7 +265,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (c.protocol() < Message.PROTOCOL) {
-            fail(wrongProtocol(c.protocol()));
+            fail(Handshake.wrongProtocol(c.protocol()));
             return;
         }
         if (c.nodeId().equals(log.nodeId())) {
@@ -331,13 +276,14 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         peerNode = c.nodeId();
         ObjectNode options = c.options();
-        ProtocolError sub = checkSubprotocol(options);
+        peerSubprotocol = Handshake.subprotocol(options);
+        ProtocolError sub = Handshake.checkSubprotocol(config, peerSubprotocol);
         if (sub != null) {
             fail(sub);
             return;
         }
         JsonNode ext = options == null ? null : options.get(MeshAuth.OPTION);
-        String denied = checkCredentials(options, ext, c.nodeId());
+        String denied = Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied != null) {
             LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
             if (config.bruteforce() != null) {
@@ -346,8 +292,8 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied));
             return;
         }
-        readCapabilities(ext);
-        peerLastAdded = readLastAdded(ext);
+        plumtree = Handshake.plumtree(gossip != null, ext);
+        peerLastAdded = Handshake.lastAdded(ext);
         sendHeaders();
         baseTime = log.now();
         timeFix = 0;
@@ -356,7 +302,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
         }
-        ObjectNode mine = meshOptions();
+        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null);
         mine.put("synced", log.cursor(peerNode).received());
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
@@ -366,31 +312,13 @@ public final class SyncSession implements MessageConnection.Handler {
         becomeConnected();
     }
 
-    /** Why a dialer is refused, or null. */
-    private String checkCredentials(ObjectNode options, JsonNode ext, String dialer) {
-        if (ext != null && ext.isObject() && ext.has("mesh") && !config.mesh().equals(ext.get("mesh").asText())) {
-            return "node of another mesh (" + ext.get("mesh").asText() + ")";
-        }
-        if (config.auth() == null) {
-            return null;
-        }
-        if (ext != null && ext.isObject() && ext.has("proof")) {
-            return config.auth().checkConnect(ext, dialer, log.nodeId());
-        }
-        JsonNode token = options == null ? null : options.get("token");
-        if (token != null && token.isTextual()) {
-            return config.auth().checkToken(dialer, token.asText()) ? null : "wrong token";
-        }
-        return "no credentials";
-    }
-
     private void onConnected(Message.Connected c) {
         if (role != Role.DIALER || state != State.OPENING) {
             fail(ProtocolError.wrongFormat("connected", "unexpected connected"));
             return;
         }
         if (c.protocol() < Message.PROTOCOL) {
-            fail(wrongProtocol(c.protocol()));
+            fail(Handshake.wrongProtocol(c.protocol()));
             return;
         }
         if (c.nodeId().equals(log.nodeId())) {
@@ -404,7 +332,8 @@ public final class SyncSession implements MessageConnection.Handler {
             closeWith(null, "expected node " + expectedPeer + " but " + c.nodeId() + " answered");
             return;
         }
-        ProtocolError sub = checkSubprotocol(c.options());
+        peerSubprotocol = Handshake.subprotocol(c.options());
+        ProtocolError sub = Handshake.checkSubprotocol(config, peerSubprotocol);
         if (sub != null) {
             fail(sub);
             return;
@@ -419,12 +348,9 @@ public final class SyncSession implements MessageConnection.Handler {
                 c.nodeId() + " did not prove it has the mesh key"));
             return;
         }
-        readCapabilities(ext);
-        peerLastAdded = readLastAdded(ext);
-        long now = log.now();
-        long authTime = c.end() - c.start();
-        long roundTrip = now - connectSentAt - authTime;
-        timeFix = (long) Math.floor(connectSentAt - c.start() + roundTrip / 2.0);
+        plumtree = Handshake.plumtree(gossip != null, ext);
+        peerLastAdded = Handshake.lastAdded(ext);
+        timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
         baseTime = c.end();
         long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
             ? ext.get("synced").asLong() : log.cursor(peerNode).sent();
@@ -432,30 +358,10 @@ public final class SyncSession implements MessageConnection.Handler {
         becomeConnected();
     }
 
-    private ProtocolError checkSubprotocol(ObjectNode options) {
-        JsonNode sp = options == null ? null : options.get("subprotocol");
-        peerSubprotocol = sp != null && sp.canConvertToInt() ? sp.asInt() : 0;
-        if (peerSubprotocol < config.minSubprotocol()) {
-            ObjectNode o = MeshAuth.newObject();
-            o.put("supported", config.minSubprotocol());
-            o.put("used", peerSubprotocol);
-            return ProtocolError.of(ProtocolError.Type.WRONG_SUBPROTOCOL, o,
-                "peer subprotocol " + peerSubprotocol + " < " + config.minSubprotocol());
-        }
-        return null;
-    }
-
     /** Spec "missed-auth": a message before the handshake finished; the options carry the message as JSON. */
     private static ProtocolError missedAuth(Message m) {
         return ProtocolError.of(ProtocolError.Type.MISSED_AUTH, TextNode.valueOf(MessageCodec.encode(m)),
             m.type() + " before the handshake");
-    }
-
-    private static ProtocolError wrongProtocol(int used) {
-        ObjectNode o = MeshAuth.newObject();
-        o.put("supported", Message.PROTOCOL);
-        o.put("used", used);
-        return ProtocolError.of(ProtocolError.Type.WRONG_PROTOCOL, o, "peer speaks protocol " + used);
     }
 
     private void becomeConnected() {
@@ -476,9 +382,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (!inbound.isEmpty()) {
-            for (Inbound b : inbound) {
-                b.missing.remove(entry.id());
-            }
+            inbound.arrived(entry.id());
             drain();
         }
         if (receiving) {
@@ -550,9 +454,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (send(new Message.Sync(added, wire))) {
             sentEntries += entries.size();
-            if (inFlight++ == 0) {
-                oldestUnackedAt = loop.now();
-            }
+            liveness.inFlight(++inFlight, loop.now());
         }
     }
 
@@ -563,9 +465,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (send(new Message.Ihave(added, ids))) {
             announcedEntries += ids.size();
-            if (inFlight++ == 0) {
-                oldestUnackedAt = loop.now();
-            }
+            liveness.inFlight(++inFlight, loop.now());
         }
     }
 
@@ -573,7 +473,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return false;
         }
-        lastOut = loop.now();
+        liveness.sent(loop.now());
         boolean ok = connection.send(m);
         if (!ok) {
             closeWith(null, "connection did not accept a message (closed or overloaded)");
@@ -623,7 +523,7 @@ public final class SyncSession implements MessageConnection.Handler {
             // Plumtree: this link delivered what another path already had. Keep it for ids only.
             gossip.duplicate(peerNode);
         }
-        inbound.add(new Inbound(s.added(), new HashSet<>()));
+        inbound.received(s.added(), new HashSet<>());
         drain();
         settleSentCursor();
     }
@@ -645,8 +545,8 @@ public final class SyncSession implements MessageConnection.Handler {
                 announced.add(id);
             }
         }
-        // Answered (synced) only when every announced id is in the log: see Inbound and Plumtree.
-        inbound.add(new Inbound(h.added(), missing));
+        // Answered (synced) only when every announced id is in the log: see Acknowledgements.
+        inbound.received(h.added(), missing);
         if (!announced.isEmpty()) {
             gossip.announced(peerNode, announced);
         }
@@ -690,11 +590,13 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** Answers complete inbound batches in order and moves the received cursor over them. */
     private void drain() {
-        while (!inbound.isEmpty() && inbound.peek().missing.isEmpty() && state == State.CONNECTED) {
-            Inbound b = inbound.poll();
-            log.advanceCursor(peerNode, b.upTo, 0);
-            send(new Message.Synced(b.upTo));
+        if (state != State.CONNECTED) {
+            return;
         }
+        inbound.drain(upTo -> {
+            log.advanceCursor(peerNode, upTo, 0);
+            send(new Message.Synced(upTo));
+        });
     }
 
     private void onSynced(Message.Synced s) {
@@ -705,7 +607,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (inFlight > 0) {
             inFlight--;
         }
-        oldestUnackedAt = inFlight > 0 ? loop.now() : -1;
+        liveness.answered(inFlight, loop.now());
         long acked = Math.min(s.added(), pushed);
         log.advanceCursor(peerNode, 0, acked);
         events.acknowledged(this, acked);
@@ -717,12 +619,7 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(missedAuth(p));
             return;
         }
-        long now = loop.now();
-        if (now - pingWindowStart >= 1000) {
-            pingWindowStart = now;
-            pingsInWindow = 0;
-        }
-        if (++pingsInWindow > config.maxPingsPerSecond()) {
+        if (!liveness.pingAllowed(loop.now())) {
             fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "ping flood"));
             return;
         }
@@ -740,7 +637,7 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(missedAuth(p));
             return;
         }
-        pingSentAt = -1;
+        liveness.ponged();
         if (peerWentBack(p.synced())) {
             return;
         }
@@ -771,8 +668,7 @@ public final class SyncSession implements MessageConnection.Handler {
     // ---------------------------------------------------------------- timers and closing
 
     private void scheduleTick() {
-        long period = Math.max(1, Math.min(config.pingMillis(), config.timeoutMillis()) / 4);
-        ticker = loop.schedule(period, this::tick);
+        ticker = loop.schedule(liveness.period(), this::tick);
     }
 
     /** The periodic check: handshake and answer timeouts, and pings after silence. */
@@ -780,23 +676,15 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        long now = loop.now();
-        long timeout = config.timeoutMillis();
-        if (state == State.OPENING && now - openedAt >= timeout) {
-            timeout(role == Role.DIALER ? "no connected" : "no connect");
-            return;
-        }
-        if (pingSentAt >= 0 && now - pingSentAt >= timeout) {
-            timeout("no pong");
-            return;
-        }
-        if (oldestUnackedAt >= 0 && now - oldestUnackedAt >= timeout) {
-            timeout("no synced");
-            return;
-        }
-        if (state == State.CONNECTED && pingSentAt < 0 && now - Math.max(lastIn, lastOut) >= config.pingMillis()) {
-            pingSentAt = now;
-            send(new Message.Ping(pushed));
+        switch (liveness.check(loop.now(), state == State.CONNECTED, role == Role.DIALER)) {
+            case TIMEOUT:
+                timeout(liveness.late());
+                return;
+            case PING:
+                send(new Message.Ping(pushed));
+                break;
+            default:
+                break;
         }
         scheduleTick();
     }

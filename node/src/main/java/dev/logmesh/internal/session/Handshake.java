@@ -1,0 +1,111 @@
+package dev.logmesh.internal.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.auth.MeshAuth;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.Message;
+import dev.logmesh.internal.protocol.ProtocolError;
+
+/**
+ * The rules of the handshake ({@code connect}/{@code connected}), apart from the session's state: the mesh
+ * options ({@code logmesh} in the options object, which stock Logux ignores), who is refused and why, the
+ * subprotocol check, and Logux's time fix. Pure functions; the session calls them on the node's loop.
+ */
+final class Handshake {
+    /** Capability name of Plumtree gossip in the {@code logmesh.caps} option. */
+    static final String PLUMTREE = "plumtree";
+
+    private Handshake() {
+    }
+
+    /** This node's mesh options: version, mesh name, capabilities, and (if configured) its lastAdded. */
+    static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree) {
+        ObjectNode ext = MeshAuth.newObject();
+        ext.put("v", 1);
+        ext.put("mesh", config.mesh());
+        if (plumtree) {
+            ext.putArray("caps").add(PLUMTREE);
+        }
+        // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
+        if (config.announceLastAdded()) {
+            ext.put("lastAdded", log.lastAdded());
+        }
+        return ext;
+    }
+
+    /** Whether the link uses Plumtree: this side offers it and the peer's options list it. */
+    static boolean plumtree(boolean offered, JsonNode ext) {
+        if (offered && ext != null && ext.isObject() && ext.get("caps") instanceof ArrayNode caps) {
+            for (JsonNode c : caps) {
+                if (PLUMTREE.equals(c.asText())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The peer's {@code logmesh.lastAdded}, or -1 if it did not send one. */
+    static long lastAdded(JsonNode ext) {
+        JsonNode n = ext != null && ext.isObject() ? ext.get("lastAdded") : null;
+        return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    }
+
+    /** Why a dialer is refused by a listener ({@code me}), or null if it may connect. */
+    static String checkCredentials(SessionConfig config, String me, ObjectNode options, JsonNode ext,
+                                   String dialer) {
+        if (ext != null && ext.isObject() && ext.has("mesh") && !config.mesh().equals(ext.get("mesh").asText())) {
+            return "node of another mesh (" + ext.get("mesh").asText() + ")";
+        }
+        if (config.auth() == null) {
+            return null;
+        }
+        if (ext != null && ext.isObject() && ext.has("proof")) {
+            return config.auth().checkConnect(ext, dialer, me);
+        }
+        JsonNode token = options == null ? null : options.get("token");
+        if (token != null && token.isTextual()) {
+            return config.auth().checkToken(dialer, token.asText()) ? null : "wrong token";
+        }
+        return "no credentials";
+    }
+
+    /** The peer's subprotocol from its options (0 if none). */
+    static int subprotocol(ObjectNode options) {
+        JsonNode sp = options == null ? null : options.get("subprotocol");
+        return sp != null && sp.canConvertToInt() ? sp.asInt() : 0;
+    }
+
+    /** A {@code wrong-subprotocol} error if the peer's subprotocol is below the configured minimum, else null. */
+    static ProtocolError checkSubprotocol(SessionConfig config, int peerSubprotocol) {
+        if (peerSubprotocol < config.minSubprotocol()) {
+            ObjectNode o = MeshAuth.newObject();
+            o.put("supported", config.minSubprotocol());
+            o.put("used", peerSubprotocol);
+            return ProtocolError.of(ProtocolError.Type.WRONG_SUBPROTOCOL, o,
+                "peer subprotocol " + peerSubprotocol + " < " + config.minSubprotocol());
+        }
+        return null;
+    }
+
+    /** Spec "wrong-protocol": {@code {supported, used}}. */
+    static ProtocolError wrongProtocol(int used) {
+        ObjectNode o = MeshAuth.newObject();
+        o.put("supported", Message.PROTOCOL);
+        o.put("used", used);
+        return ProtocolError.of(ProtocolError.Type.WRONG_PROTOCOL, o, "peer speaks protocol " + used);
+    }
+
+    /**
+     * Logux's time fix on the dialer (local clock − peer clock, ms), from the moment {@code connect} went
+     * out, the listener's {@code connected [start, end]} and the moment it arrived: the round trip less the
+     * listener's authentication time, halved (as {@code @logux/core} computes it).
+     */
+    static long timeFix(long connectSentAt, long start, long end, long now) {
+        long authTime = end - start;
+        long roundTrip = now - connectSentAt - authTime;
+        return (long) Math.floor(connectSentAt - start + roundTrip / 2.0);
+    }
+}
