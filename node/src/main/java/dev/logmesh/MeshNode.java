@@ -11,6 +11,7 @@ import dev.logmesh.internal.log.MetaJson;
 import dev.logmesh.spi.PeerCursor;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.spi.Store;
+import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
 import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.auth.Bruteforce;
@@ -128,11 +129,13 @@ public final class MeshNode implements AutoCloseable {
         this.loop = loop;
         this.ownsLoop = ownsLoop;
         this.log = log;
-        SessionConfig sc = SessionConfig.defaults(config.mesh())
-            .withSubprotocol(config.subprotocol(), config.minSubprotocol())
-            .withTiming(config.pingMillis(), config.timeoutMillis())
-            .withAnnounceLastAdded(true)
-            .withToken(config.token());
+        SessionConfig sc = SessionConfig.builder(config.mesh())
+            .subprotocol(config.subprotocol(), config.minSubprotocol())
+            .timing(config.pingMillis(), config.timeoutMillis())
+            .announceLastAdded(true)
+            .token(config.token())
+            .maxFrameBytes(config.maxFrameBytes())
+            .build();
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
@@ -420,6 +423,23 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses an entry that could not travel: one larger than a frame (with its meta) could never be sent to
+     * a peer with this node's frame limit.
+     *
+     * @throws IllegalArgumentException naming the size and the limit
+     */
+    private Entry checkSize(Entry e) {
+        long size = EntrySize.bound(e);
+        long max = EntrySize.maxEntry(config.maxFrameBytes());
+        if (size > max) {
+            throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
+                + max + " bytes, which follows from the frame limit of " + config.maxFrameBytes()
+                + " bytes (--max-frame)");
+        }
+        return e;
+    }
+
     private <T> CompletableFuture<T> call(Supplier<T> task) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (closed) {
@@ -467,7 +487,7 @@ public final class MeshNode implements AutoCloseable {
 
     /** Adds a local action with reasons (the node's keep reason is added to them). */
     public CompletableFuture<Meta> add(Action action, List<String> reasons) {
-        return call(() -> log.add(action, reasons));
+        return call(() -> log.add(checkSize(log.create(action, reasons))));
     }
 
     /**
@@ -477,7 +497,7 @@ public final class MeshNode implements AutoCloseable {
      * @return the added meta, or null if an entry with that id was already applied here
      */
     public CompletableFuture<Meta> add(Action action, JsonNode partialMeta) {
-        return call(() -> log.add(MetaJson.draft(log, action, partialMeta, List.of())));
+        return call(() -> log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of()))));
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.logmesh.Meta;
 import dev.logmesh.internal.log.HybridClock;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.log.MetaJson;
+import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.io.IOException;
@@ -36,6 +37,11 @@ final class AddCommand implements Callable<Integer> {
         description = "Name that starts the node id when DIR is new (default: a random id).")
     String name;
 
+    @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "1048576",
+        description = "The mesh's frame limit: larger actions are refused, as the node refuses them "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxFrame;
+
     @Override
     public Integer call() throws IOException {
         Files.createDirectories(data);
@@ -56,7 +62,14 @@ final class AddCommand implements Callable<Integer> {
                 @Override
                 public void line(int number, Action action, JsonNode meta) {
                     try {
-                        batch.add(MetaJson.draft(log, action, meta, List.of("cli")));
+                        Entry e = MetaJson.draft(log, action, meta, List.of("cli"));
+                        long size = EntrySize.bound(e);
+                        if (size > EntrySize.maxEntry(maxFrame)) {
+                            bad(number, "action of about " + size + " bytes (with its meta) is over the limit of "
+                                + EntrySize.maxEntry(maxFrame) + " bytes (from --max-frame " + maxFrame + ")");
+                            return;
+                        }
+                        batch.add(e);
                         lines.add(number);
                     } catch (IllegalArgumentException e) {
                         bad(number, e.getMessage());

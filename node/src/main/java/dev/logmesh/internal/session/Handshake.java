@@ -28,6 +28,7 @@ final class Handshake {
         if (plumtree) {
             ext.putArray("caps").add(PLUMTREE);
         }
+        ext.put("maxFrame", config.maxFrameBytes());
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
         if (config.announceLastAdded()) {
             ext.put("lastAdded", log.lastAdded());
@@ -51,6 +52,12 @@ final class Handshake {
     static long lastAdded(JsonNode ext) {
         JsonNode n = ext != null && ext.isObject() ? ext.get("lastAdded") : null;
         return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    }
+
+    /** The peer's frame limit ({@code logmesh.maxFrame}, in bytes), or 0 if it sent none or nonsense. */
+    static long maxFrame(JsonNode ext) {
+        JsonNode n = ext != null && ext.isObject() ? ext.get("maxFrame") : null;
+        return n != null && n.canConvertToLong() && n.asLong() >= SessionConfig.MIN_FRAME_BYTES ? n.asLong() : 0;
     }
 
     /** Why a dialer is refused by a listener ({@code me}), or null if it may connect. */

@@ -27,11 +27,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param announceLastAdded whether {@code connect}/{@code connected} carry this log's {@code lastAdded} in the
  *                         mesh options ({@code logmesh.lastAdded}), so the peer can show catch-up progress;
  *                         off by default (and in the wire tests), on in {@code MeshNode}
+ * @param maxFrameBytes    the largest frame this node accepts, in UTF-8 bytes; told to logmesh peers
+ *                         ({@code logmesh.maxFrame}) and, with theirs, the bound of every frame sent
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
-                            boolean plumtree, long graftMillis, boolean announceLastAdded) {
+                            boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -50,6 +52,10 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
      * tree, well below the session timeout.
      */
     public static final long DEFAULT_GRAFT_MILLIS = 300;
+    /** The default frame limit: 1 MiB, as the WebSocket transport's. */
+    public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+    /** The smallest frame limit allowed. */
+    public static final int MIN_FRAME_BYTES = 1024;
 
     public SessionConfig {
         if (pingMillis <= 0 || timeoutMillis <= 0) {
@@ -60,6 +66,9 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         }
         if (subprotocol < 0 || minSubprotocol < 0) {
             throw new IllegalArgumentException("subprotocol must be >= 0");
+        }
+        if (maxFrameBytes < MIN_FRAME_BYTES) {
+            throw new IllegalArgumentException("frame limit must be >= " + MIN_FRAME_BYTES + " bytes");
         }
         if (graftMillis <= 0 || graftMillis >= timeoutMillis) {
             throw new IllegalArgumentException("graft delay must be > 0 and below the timeout");
@@ -94,6 +103,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.plumtree = plumtree;
         b.graftMillis = graftMillis;
         b.announceLastAdded = announceLastAdded;
+        b.maxFrameBytes = maxFrameBytes;
         return b;
     }
 
@@ -147,6 +157,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private boolean plumtree = true;
         private long graftMillis = DEFAULT_GRAFT_MILLIS;
         private boolean announceLastAdded;
+        private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -198,6 +209,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** The largest frame accepted, in UTF-8 bytes (see {@link SessionConfig#maxFrameBytes}). */
+        public Builder maxFrameBytes(int value) {
+            this.maxFrameBytes = value;
+            return this;
+        }
+
         public Builder headers(ObjectNode value) {
             this.headers = value;
             return this;
@@ -207,7 +224,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded);
+                announceLastAdded, maxFrameBytes);
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.logmesh.Meta;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
 import dev.logmesh.internal.protocol.MessageCodec;
 import dev.logmesh.internal.protocol.ProtocolError;
@@ -113,6 +114,10 @@ public final class SyncSession implements MessageConnection.Handler {
     private String closeReason;
 
     private long sentEntries;
+    /** The peer's frame limit from its mesh options ({@code logmesh.maxFrame}), or 0 if it sent none. */
+    private long peerMaxFrame;
+    /** Entries not sent to the peer because they exceed its frame limit. */
+    private long tooLarge;
     /** The peer's {@code lastAdded} when the session connected ({@code logmesh.lastAdded}), or -1. */
     private long peerLastAdded = -1;
     private long receivedEntries;
@@ -294,6 +299,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         peerLastAdded = Handshake.lastAdded(ext);
+        peerMaxFrame = Handshake.maxFrame(ext);
         sendHeaders();
         baseTime = log.now();
         timeFix = 0;
@@ -350,6 +356,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         peerLastAdded = Handshake.lastAdded(ext);
+        peerMaxFrame = Handshake.maxFrame(ext);
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
         baseTime = c.end();
         long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
@@ -389,7 +396,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (entry.meta().added() == 0) {
-            if (!entry.id().node().equals(peerNode)) {
+            if (!entry.id().node().equals(peerNode) && fits(entry, EntrySize.bound(entry))) {
                 sendSync(pushed, List.of(entry));
             }
             return;
@@ -416,34 +423,88 @@ public final class SyncSession implements MessageConnection.Handler {
         }
     }
 
+    /**
+     * Sends what the peer lacks in chunks cut by encoded bytes: each frame stays within the smaller of the two
+     * frame limits (and {@code chunkBytes}); an entry too large for the peer alone is skipped for it (logged),
+     * so it never blocks the entries after it.
+     */
     private void pumpChunks() {
+        long chunkBudget = Math.min(config.chunkBytes(), frameLimit() - EntrySize.FRAME_OVERHEAD);
         while (state == State.CONNECTED && inFlight < config.window()) {
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
                 return;
             }
+            boolean lazy = plumtree && !gossip.eager(peerNode);
             List<Entry> out = new ArrayList<>(page.size());
             long upTo = pushed;
-            int bytes = 0;
+            long bytes = 0;
             for (Entry e : page) {
-                upTo = e.meta().added();
-                if (echo.remove(upTo) || e.id().node().equals(peerNode)) {
+                long added = e.meta().added();
+                if (echo.remove(added) || e.id().node().equals(peerNode)) {
+                    upTo = added;
                     continue;
                 }
-                out.add(e);
-                bytes += e.action().toJson().length() + 96;
-                if (bytes >= config.chunkBytes()) {
-                    break;
+                long entryBytes = EntrySize.bound(e);
+                if (!fits(e, entryBytes)) {
+                    upTo = added;
+                    continue;
                 }
+                long size = lazy ? EntrySize.utf8(e.id().toString()) + 3 : entryBytes;
+                if (!out.isEmpty() && bytes + size > chunkBudget) {
+                    break; // this entry opens the next chunk
+                }
+                out.add(e);
+                bytes += size;
+                upTo = added;
             }
             pushed = upTo;
             if (!out.isEmpty()) {
-                if (plumtree && !gossip.eager(peerNode)) {
+                if (lazy) {
                     sendIhave(upTo, out);
                 } else {
                     sendSync(upTo, out);
                 }
             }
+        }
+    }
+
+    /** The largest frame this session may send: the smaller of this node's and the peer's limits. */
+    private long frameLimit() {
+        return peerMaxFrame > 0 ? Math.min(config.maxFrameBytes(), peerMaxFrame) : config.maxFrameBytes();
+    }
+
+    /** Whether an entry of this size fits a frame to the peer; if not, says so once and counts it. */
+    private boolean fits(Entry e, long entryBytes) {
+        if (entryBytes <= frameLimit() - EntrySize.FRAME_OVERHEAD) {
+            return true;
+        }
+        tooLarge++;
+        LOG.warn("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it", e.id(),
+            entryBytes, describePeer(), frameLimit());
+        return false;
+    }
+
+    /** Sends entries numbered {@code added} in as many {@code sync} frames as their sizes need. */
+    private void sendChunked(long added, List<Entry> entries) {
+        long chunkBudget = Math.min(config.chunkBytes(), frameLimit() - EntrySize.FRAME_OVERHEAD);
+        List<Entry> out = new ArrayList<>();
+        long bytes = 0;
+        for (Entry e : entries) {
+            long size = EntrySize.bound(e);
+            if (!fits(e, size)) {
+                continue;
+            }
+            if (!out.isEmpty() && (bytes + size > chunkBudget || out.size() >= config.chunkEntries())) {
+                sendSync(added, out);
+                out = new ArrayList<>();
+                bytes = 0;
+            }
+            out.add(e);
+            bytes += size;
+        }
+        if (!out.isEmpty()) {
+            sendSync(added, out);
         }
     }
 
@@ -582,10 +643,8 @@ public final class SyncSession implements MessageConnection.Handler {
         for (dev.logmesh.ActionId id : g.ids()) {
             log.byId(id).ifPresent(found::add);
         }
-        for (int i = 0; i < found.size(); i += config.chunkEntries()) {
-            // numbered 0: a graft answer says nothing about this log's order
-            sendSync(0, found.subList(i, Math.min(found.size(), i + config.chunkEntries())));
-        }
+        // numbered 0: a graft answer says nothing about this log's order
+        sendChunked(0, found);
     }
 
     /** Answers complete inbound batches in order and moves the received cursor over them. */
@@ -808,6 +867,11 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public long peerLastAdded() {
         return peerLastAdded;
+    }
+
+    /** How many entries were not sent because they exceed the peer's frame limit. */
+    public long tooLarge() {
+        return tooLarge;
     }
 
     /** How many entries this session received. */

@@ -25,7 +25,7 @@ class BadInputTest {
     /** The peer already has the node's two entries, so the node sends no catch-up. */
     static final String CONNECT = "[\"connect\",5,\"peer\",2]";
     static final String CONNECTED = "[\"connected\",5,\"n\",[1000000,1000000],"
-        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"synced\":0}}]";
+        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"synced\":0}}]";
 
     ManualLoop loop;
     SessionConfig config;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * frames of a listener session that offered Plumtree.
  */
 class PlumtreeWireTest {
-    static final String CONNECT = "[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"]}}]";
+    static final String CONNECT = "[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576}}]";
     ManualLoop loop;
     TestNode n;
     LocalPair pair;

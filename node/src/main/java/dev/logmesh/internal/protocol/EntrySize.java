@@ -1,0 +1,98 @@
+package dev.logmesh.internal.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.Action;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import java.util.Map;
+
+/**
+ * Sizes in encoded bytes (UTF-8 JSON, as a {@code sync} frame carries them), so that limits are checked in
+ * the unit the peer's frame limit counts, never in UTF-16 characters.
+ *
+ * <p>{@link #bound} is an upper bound of what an entry adds to a {@code sync} frame: the action's text as it
+ * is written (verbatim), and the meta as the longest wire form it can take (the full id text, a 20-digit
+ * time, every reason and custom key escaped). A frame of entries whose bounds sum to at most
+ * {@code limit − }{@link #FRAME_OVERHEAD} is within {@code limit}. Pure functions; any thread.
+ */
+public final class EntrySize {
+    /** Bytes of a {@code sync} frame besides its entries: {@code ["sync",<20 digits>,} and {@code ]}. */
+    public static final int FRAME_OVERHEAD = 64;
+    /** Bytes a meta may take besides its strings and custom values: keys, punctuation, numbers. */
+    static final int META_OVERHEAD = 128;
+
+    private EntrySize() {
+    }
+
+    /** An upper bound of the bytes this entry adds to a {@code sync} frame (with its separating commas). */
+    public static long bound(Entry e) {
+        return bound(e.action(), e.meta());
+    }
+
+    /** As {@link #bound(Entry)}. */
+    public static long bound(Action action, Meta meta) {
+        long n = utf8(action.toJson()) + META_OVERHEAD + escaped(meta.id().node());
+        for (String r : meta.reasons()) {
+            n += escaped(r) + 3;
+        }
+        for (Map.Entry<String, JsonNode> x : meta.extra().entrySet()) {
+            n += escaped(x.getKey()) + 4 + json(x.getValue());
+        }
+        return n;
+    }
+
+    /**
+     * The largest entry ({@link #bound}) a node accepts with this frame limit: one entry alone in a frame.
+     */
+    public static long maxEntry(int maxFrameBytes) {
+        return (long) maxFrameBytes - FRAME_OVERHEAD;
+    }
+
+    /** The UTF-8 length of a string (unpaired surrogates count as the 3-byte replacement). */
+    public static long utf8(CharSequence s) {
+        long n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /** An upper bound of a string's bytes as a JSON string literal (quotes and escapes included). */
+    static long escaped(String s) {
+        long n = 2;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20) {
+                n += 6;
+            } else if (c == '"' || c == '\\') {
+                n += 2;
+            } else if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else {
+                n += 3; // a surrogate pair counts 6 here, 4 in UTF-8: still an upper bound
+            }
+        }
+        return n;
+    }
+
+    private static long json(JsonNode value) {
+        try {
+            return MessageCodec.mapper().writeValueAsBytes(value).length;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+}

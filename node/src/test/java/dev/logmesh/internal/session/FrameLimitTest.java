@@ -1,0 +1,98 @@
+package dev.logmesh.internal.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.Action;
+import dev.logmesh.Meta;
+import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.ManualLoop;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Size limits end to end (issue 10, faults 1 and 2): peers tell each other their frame limits, frames are cut
+ * by encoded UTF-8 bytes below the smaller limit, and an entry too large for a peer never blocks the ones
+ * after it.
+ */
+class FrameLimitTest {
+    static final int SMALL = 64 * 1024;
+    ManualLoop loop;
+
+    @BeforeEach
+    void setUp() {
+        loop = new ManualLoop(1_000_000);
+    }
+
+    static SessionConfig limit(int bytes) {
+        return SessionConfig.builder("test").maxFrameBytes(bytes).build();
+    }
+
+    static Action text(String type, String body) {
+        return Action.parse("{\"type\":\"" + type + "\",\"text\":\"" + body + "\"}");
+    }
+
+    static void assertFramesWithin(List<String> frames, int limit) {
+        for (String f : frames) {
+            int bytes = f.getBytes(StandardCharsets.UTF_8).length;
+            assertTrue(bytes <= limit, "a frame of " + bytes + " bytes exceeds the limit of " + limit);
+        }
+    }
+
+    @Test
+    void nonAsciiCatchUpIsCutByBytesBelowThePeersLimit() {
+        // 3000 actions of 300 CJK characters: ~900 bytes each in UTF-8, ~300 in UTF-16 units
+        TestNode a = new TestNode("a", loop, limit(1 << 20));
+        TestNode b = new TestNode("b", loop, limit(SMALL));
+        String cjk = "漢".repeat(300);
+        for (int i = 0; i < 3000; i++) {
+            a.log.add(text("cjk", cjk), List.of("test"));
+        }
+        LocalPair pair = TestNode.connect(loop, b, a);
+        loop.runAll();
+        assertEquals(3000, b.log.size());
+        assertFramesWithin(pair.rightSent(), SMALL);
+        assertTrue(pair.rightSent().size() > 40, "3000 × ~900 bytes need more than 40 frames of 64 KiB");
+    }
+
+    @Test
+    void anEntryTooLargeForThePeerIsSkippedAndTheOnesAfterItArrive() {
+        TestNode a = new TestNode("a", loop, limit(1 << 20));
+        TestNode b = new TestNode("b", loop, limit(SMALL));
+        a.log.add(text("before", "x"), List.of("test"));
+        Meta big = a.log.add(text("big", "y".repeat(SMALL)), List.of("test"));
+        a.log.add(text("after", "z"), List.of("test"));
+        LocalPair pair = TestNode.connect(loop, b, a);
+        loop.runAll();
+        assertEquals(List.of("before", "after"), b.types());
+        assertFalse(b.log.has(big.id()));
+        assertFramesWithin(pair.rightSent(), SMALL);
+        // live entries after it flow too, and the session stays up
+        a.add("live");
+        loop.runAll();
+        assertEquals(List.of("before", "after", "live"), b.types());
+        assertTrue(a.hub.connectedPeers().contains("b"));
+        assertTrue(b.errors.isEmpty(), b.errors.toString());
+    }
+
+    @Test
+    void theSmallerLimitTravelsInTheMeshOptionsBothWays() {
+        TestNode a = new TestNode("a", loop, limit(1 << 20));
+        TestNode b = new TestNode("b", loop, limit(SMALL));
+        LocalPair pair = TestNode.connect(loop, a, b);
+        loop.runAll();
+        assertTrue(pair.leftSent().get(0).contains("\"maxFrame\":1048576"), pair.leftSent().get(0));
+        assertTrue(pair.rightSent().get(0).contains("\"maxFrame\":65536"), pair.rightSent().get(0));
+        List<String> big = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            big.add(a.add("bulk/" + "w".repeat(1000)).id().toString());
+        }
+        loop.runAll();
+        assertEquals(200, b.log.size());
+        assertFramesWithin(pair.leftSent(), SMALL);
+    }
+}
