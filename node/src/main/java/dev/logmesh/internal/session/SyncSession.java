@@ -303,7 +303,7 @@ public final class SyncSession implements MessageConnection.Handler {
         sendHeaders();
         baseTime = log.now();
         timeFix = 0;
-        pushed = Math.min(c.synced(), log.lastAdded());
+        pushed = startAfter(c.synced());
         ObjectNode reply = MeshAuth.newObject();
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
@@ -361,7 +361,7 @@ public final class SyncSession implements MessageConnection.Handler {
         baseTime = c.end();
         long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
             ? ext.get("synced").asLong() : log.cursor(peerNode).sent();
-        pushed = Math.max(0, Math.min(theirs, log.lastAdded()));
+        pushed = startAfter(theirs);
         becomeConnected();
     }
 
@@ -369,6 +369,21 @@ public final class SyncSession implements MessageConnection.Handler {
     private static ProtocolError missedAuth(Message m) {
         return ProtocolError.of(ProtocolError.Type.MISSED_AUTH, TextNode.valueOf(MessageCodec.encode(m)),
             m.type() + " before the handshake");
+    }
+
+    /**
+     * Where sending starts, from the peer's word of what it has of this log. A number above this log's
+     * {@code lastAdded} cannot be about this log (the peer kept it for another one: this log was restored
+     * or wiped, or the peer confused us with another node), so it is treated as 0: everything is sent again
+     * and the receiver drops what it has.
+     */
+    private long startAfter(long theirs) {
+        if (theirs > log.lastAdded()) {
+            LOG.warn("{} says it has this log up to {}, but it ends at {}: a cursor of another log; sending "
+                + "everything", describePeer(), theirs, log.lastAdded());
+            return 0;
+        }
+        return Math.max(0, theirs);
     }
 
     private void becomeConnected() {
