@@ -66,6 +66,15 @@ public interface Store extends AutoCloseable {
     boolean seen(ActionId id);
 
     /**
+     * Hands every id of the seen index (entries in the log and ids cleaned since, until forgotten) whose time
+     * part is at least {@code fromMs} to {@code consumer}, in no particular order. For set reconciliation,
+     * which builds its index once at start; may take a while for millions of ids.
+     *
+     * @throws dev.logmesh.StoreException if the storage fails
+     */
+    void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer);
+
+    /**
      * Replaces the meta of an entry in the log; {@code id}, {@code time} and {@code added} must be those of
      * the stored meta (the caller checks). Reasons must not be empty: use {@link #remove}.
      *

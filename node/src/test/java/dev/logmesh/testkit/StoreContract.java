@@ -462,6 +462,20 @@ public abstract class StoreContract {
     }
 
     @Test
+    void enumeratesTheSeenIndexFromATimeOnIncludingCleanedAndReasonlessIdsAlsoAfterReopening() throws Exception {
+        store.add(List.of(entry("kept", "10 n 0", 1, "a"), entry("cleaned", "20 n 0", 1, "a"),
+            entry("reasonless", "30 n 0", 1), entry("late", "40 m 1", 1, "a")));
+        store.remove(id("20 n 0"));
+        java.util.Set<ActionId> all = new java.util.HashSet<>();
+        store.forEachSeen(0, all::add);
+        assertEquals(java.util.Set.of(id("10 n 0"), id("20 n 0"), id("30 n 0"), id("40 m 1")), all);
+        store = reopen(store);
+        java.util.Set<ActionId> recent = new java.util.HashSet<>();
+        store.forEachSeen(20, recent::add);
+        assertEquals(java.util.Set.of(id("20 n 0"), id("30 n 0"), id("40 m 1")), recent);
+    }
+
+    @Test
     void forgetsOnlyOldIdsThatAreNotInTheLog() throws Exception {
         store.add(List.of(entry("old-kept", "10 n 0", 1, "a"), entry("old-cleaned", "11 n 0", 1, "a"),
             entry("old-reasonless", "12 n 0", 1), entry("edge", "20 n 0", 1), entry("new", "30 n 0", 1)));

@@ -93,6 +93,15 @@ public final class MemoryStore implements Store {
     }
 
     @Override
+    public void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer) {
+        for (ActionId id : seen) {
+            if (id.ms() >= fromMs) {
+                consumer.accept(id);
+            }
+        }
+    }
+
+    @Override
     public boolean changeMeta(ActionId id, Meta meta) {
         Entry old = created.get(id);
         if (old == null) {

@@ -664,6 +664,20 @@ public final class SqliteStore implements Store {
         return read("seen", () -> exists("SELECT 1 FROM seen WHERE ms = ? AND node = ? AND seq = ?", id));
     }
 
+    @Override
+    public void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer) {
+        read("forEachSeen", () -> {
+            PreparedStatement ps = ps("SELECT ms, node, seq FROM seen WHERE ms >= ?");
+            ps.setLong(1, fromMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    consumer.accept(new ActionId(rs.getLong(1), NodeKey.decode(rs.getBytes(2)), rs.getLong(3)));
+                }
+            }
+            return null;
+        });
+    }
+
     private boolean exists(String sql, ActionId id) throws SQLException {
         PreparedStatement ps = ps(sql);
         bindId(ps, 1, id);

@@ -310,6 +310,11 @@ class LogTest {
         }
 
         @Override
+        public void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer) {
+            inner.forEachSeen(fromMs, consumer);
+        }
+
+        @Override
         public boolean changeMeta(ActionId id, Meta meta) {
             return inner.changeMeta(id, meta);
         }
