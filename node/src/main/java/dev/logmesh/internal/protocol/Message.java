@@ -128,6 +128,50 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * {@code ["logmesh:range", fromMs, payload]}: one message of a set reconciliation round over the ids both
+     * sides hold or have seen with a time part of at least {@code fromMs} (Negentropy protocol v1; the
+     * payload is its message, hex-encoded). Sent only to peers that announced the {@code reconcile}
+     * capability.
+     */
+    record Range(long fromMs, String payload) implements Message {
+        @Override
+        public String type() {
+            return "logmesh:range";
+        }
+    }
+
+    /**
+     * {@code ["logmesh:want", [key, ...]]}: please send the entries of these reconciliation items (keys the
+     * sender learned in a round, {@code "<ms>:<hex id hash>"}); answered with {@code sync} numbered 0, and
+     * {@code logmesh:gone} for items the answering node has seen but no longer holds.
+     */
+    record Want(List<String> keys) implements Message {
+        public Want {
+            keys = List.copyOf(keys);
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:want";
+        }
+    }
+
+    /**
+     * {@code ["logmesh:gone", [id, ...]]}: these wanted ids were seen here but cleaned from the log, so they
+     * cannot be sent; the receiver counts them as known and stops wanting them.
+     */
+    record Gone(List<dev.logmesh.ActionId> ids) implements Message {
+        public Gone {
+            ids = List.copyOf(ids);
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:gone";
+        }
+    }
+
     /** {@code ["synced", added]}: every entry of the peer's sync up to {@code added} was processed. */
     record Synced(long added) implements Message {
         @Override

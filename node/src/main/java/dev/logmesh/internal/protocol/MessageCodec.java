@@ -136,6 +136,9 @@ public final class MessageCodec {
             case "logmesh:ihave" -> ihave(a);
             case "logmesh:graft" -> new Message.Graft(ids(a, 1, 2));
             case "logmesh:prune" -> prune(a);
+            case "logmesh:range" -> range(a);
+            case "logmesh:want" -> want(a);
+            case "logmesh:gone" -> new Message.Gone(ids(a, 1, 2));
             default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
                 a.get(0), "unknown message type \"" + type + "\"");
         };
@@ -252,6 +255,35 @@ public final class MessageCodec {
     private static Message ihave(ArrayNode a) throws Shape {
         size(a, 3, 3);
         return new Message.Ihave(safeCount(a.get(1), "added"), ids(a, 2, 3));
+    }
+
+    /** Longest reconciliation payload accepted, in hex characters (a frame limit bounds it anyway). */
+    static final int MAX_RANGE_PAYLOAD = 16 << 20;
+
+    private static Message range(ArrayNode a) throws Shape {
+        size(a, 3, 3);
+        JsonNode payload = a.get(2);
+        if (!payload.isTextual() || payload.asText().length() > MAX_RANGE_PAYLOAD
+            || (payload.asText().length() & 1) != 0) {
+            throw new Shape("a range payload must be a hex string of even length");
+        }
+        return new Message.Range(safeCount(a.get(1), "fromMs"), payload.asText());
+    }
+
+    private static Message want(ArrayNode a) throws Shape {
+        size(a, 2, 2);
+        JsonNode list = a.get(1);
+        if (!list.isArray() || list.size() > MAX_IDS) {
+            throw new Shape("want keys must be an array of at most " + MAX_IDS + " strings");
+        }
+        List<String> keys = new ArrayList<>(list.size());
+        for (JsonNode k : list) {
+            if (!k.isTextual() || k.asText().length() > 100) {
+                throw new Shape("a want key must be a short string");
+            }
+            keys.add(k.asText());
+        }
+        return new Message.Want(keys);
     }
 
     private static Message prune(ArrayNode a) throws Shape {
@@ -392,6 +424,17 @@ public final class MessageCodec {
                 writeIds(g, h.ids());
             } else if (m instanceof Message.Graft gr) {
                 writeIds(g, gr.ids());
+            } else if (m instanceof Message.Range r) {
+                g.writeNumber(r.fromMs());
+                g.writeString(r.payload());
+            } else if (m instanceof Message.Want w) {
+                g.writeStartArray();
+                for (String k : w.keys()) {
+                    g.writeString(k);
+                }
+                g.writeEndArray();
+            } else if (m instanceof Message.Gone gone) {
+                writeIds(g, gone.ids());
             }
             g.writeEndArray();
     }
