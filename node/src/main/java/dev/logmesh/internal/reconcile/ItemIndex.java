@@ -1,0 +1,689 @@
+package dev.logmesh.internal.reconcile;
+
+import dev.logmesh.ActionId;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A sorted, changeable set of {@link Item}s for logs of millions of ids: the {@link ItemStorage} a node
+ * reconciles from. Inserts, removes and {@link #fingerprint} of any range take O(log n) plus a small
+ * constant; memory is about 41 bytes an item when ids arrive in increasing order (see below).
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ * <li>Items live in <em>chunks</em> of at most {@value #DEFAULT_CHUNK_CAPACITY}, each three primitive arrays:
+ *     timestamps ({@code long}), ids (four {@code long} words an item) and the prefix sums of the ids at every
+ *     {@value #DEFAULT_BLOCK_SIZE}th position. No object per item: 40 bytes of data plus one byte of prefix
+ *     sums an item, plus the unused tail of each chunk's arrays (grown by a quarter at a time).</li>
+ * <li>Two Fenwick trees over the chunks hold the item counts and the id sums (mod 2<sup>256</sup>). An index
+ *     finds its chunk in O(log m) (m = chunks), and the sum of items {@code [0, i)} is the tree's prefix sum
+ *     up to the chunk, plus the chunk's block prefix sum, plus at most 31 items. A range's fingerprint is the
+ *     difference of two such sums, then one SHA-256.</li>
+ * <li>An insert shifts the tail of one chunk (at most 1,024 items) and updates both trees. A full chunk
+ *     passes its last item to the next chunk when that one has room, and the last chunk spills into a new
+ *     one, so ids that arrive in increasing order, or nearly, leave full chunks behind. Otherwise a full
+ *     chunk splits in two, and the trees are rebuilt (O(m), once per hundreds of inserts). Removes shrink
+ *     chunks and merge small neighbours.</li>
+ * <li>Chunk size 1,024 with 32-item blocks was chosen by measurement ({@code ReconcileBench}, and
+ *     {@code ItemIndexTest} checks every other shape against a naive model).</li>
+ * </ul>
+ *
+ * <h2>From items back to actions</h2>
+ * The index keeps no {@link ActionId}s: that would be a second object (about 60 bytes) an item. The node
+ * turns an item into its action id with its log, which it can ask for the ids created in one millisecond:
+ * hash those few candidates and pick the match ({@link ActionIds#resolve}). For a {@link Need} (an id
+ * without its timestamp) {@link #findAll} first finds the item in the window the need came with.
+ *
+ * <p>Threads: not thread-safe. The node's loop thread owns it: it changes it as ids are added and forgotten
+ * and runs reconciliation sessions over it, never both at once.
+ */
+public final class ItemIndex implements ItemStorage {
+    /** Most items in one chunk. */
+    static final int DEFAULT_CHUNK_CAPACITY = 1024;
+    /** Items per block of a chunk's prefix sums. */
+    static final int DEFAULT_BLOCK_SIZE = 32;
+
+    private final int maxChunk;
+    private final int blockShift;
+    private final int blockSize;
+    private final MessageDigest sha256 = Bytes.newSha256();
+    private final long[] sums = new long[8];
+
+    private Chunk[] chunks = new Chunk[16];
+    private int chunkCount;
+    private int size;
+    /** Fenwick tree (1-based) of chunk item counts. */
+    private int[] treeCount = new int[17];
+    /** Fenwick tree (1-based) of chunk id sums, four limbs a node. */
+    private long[] treeSum = new long[17 * 4];
+
+    /** One run of items in order: parallel primitive arrays. */
+    private static final class Chunk {
+        long[] ts;
+        /** Four big-endian words an item. */
+        long[] ids;
+        /** Entry {@code b} (four limbs) = sum of the ids {@code [0, b * blockSize)}; valid up to {@code size}. */
+        final long[] blockSums;
+        int size;
+
+        Chunk(int capacity, int blocks) {
+            ts = new long[capacity];
+            ids = new long[capacity * 4];
+            blockSums = new long[(blocks + 1) * 4];
+        }
+
+        int capacity() {
+            return ts.length;
+        }
+
+        void resize(int capacity) {
+            ts = Arrays.copyOf(ts, capacity);
+            ids = Arrays.copyOf(ids, capacity * 4);
+        }
+
+        /** Whether the item sorts after the one at {@code i}; 0 if equal, negative if before. */
+        int compareAt(int i, long t, long w0, long w1, long w2, long w3) {
+            int c = Long.compare(t, ts[i]);
+            if (c != 0) {
+                return c;
+            }
+            int k = i * 4;
+            c = Long.compareUnsigned(w0, ids[k]);
+            if (c != 0) {
+                return c;
+            }
+            c = Long.compareUnsigned(w1, ids[k + 1]);
+            if (c != 0) {
+                return c;
+            }
+            c = Long.compareUnsigned(w2, ids[k + 2]);
+            return c != 0 ? c : Long.compareUnsigned(w3, ids[k + 3]);
+        }
+
+        /** The first position whose item is not before the given one. */
+        int search(long t, long w0, long w1, long w2, long w3) {
+            int lo = 0;
+            int hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (compareAt(mid, t, w0, w1, w2, w3) > 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        /** The first position whose item is not before {@code bound}. */
+        int search(Bound bound) {
+            int lo = 0;
+            int hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (isBefore(mid, bound)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        boolean isBefore(int i, Bound bound) {
+            int k = i * 4;
+            return bound.isAfter(ts[i], ids[k], ids[k + 1], ids[k + 2], ids[k + 3]);
+        }
+
+        Item item(int i) {
+            int k = i * 4;
+            return new Item(ts[i], ItemId.ofWords(ids[k], ids[k + 1], ids[k + 2], ids[k + 3]));
+        }
+
+        void addIdTo(int i, long[] acc, int off) {
+            int k = i * 4;
+            Sum256.addId(acc, off, ids[k], ids[k + 1], ids[k + 2], ids[k + 3]);
+        }
+
+        /** {@code acc = } sum of the ids {@code [0, end)}. */
+        void prefixSum(int end, int shift, long[] acc, int off) {
+            int b = end >>> shift;
+            Sum256.copy(blockSums, b * 4, acc, off);
+            for (int i = b << shift; i < end; i++) {
+                addIdTo(i, acc, off);
+            }
+        }
+
+        /** Recomputes the block sums after items from position {@code from} on changed. */
+        void recomputeBlocks(int from, int shift) {
+            int last = size >>> shift;
+            for (int b = (from >>> shift) + 1; b <= last; b++) {
+                Sum256.copy(blockSums, (b - 1) * 4, blockSums, b * 4);
+                for (int i = (b - 1) << shift, end = b << shift; i < end; i++) {
+                    addIdTo(i, blockSums, b * 4);
+                }
+            }
+        }
+
+        void insertAt(int p, long t, long w0, long w1, long w2, long w3, int shift) {
+            System.arraycopy(ts, p, ts, p + 1, size - p);
+            System.arraycopy(ids, p * 4, ids, p * 4 + 4, (size - p) * 4);
+            ts[p] = t;
+            int k = p * 4;
+            ids[k] = w0;
+            ids[k + 1] = w1;
+            ids[k + 2] = w2;
+            ids[k + 3] = w3;
+            size++;
+            recomputeBlocks(p, shift);
+        }
+
+        void removeRange(int from, int to, int shift) {
+            System.arraycopy(ts, to, ts, from, size - to);
+            System.arraycopy(ids, to * 4, ids, from * 4, (size - to) * 4);
+            size -= to - from;
+            recomputeBlocks(from, shift);
+        }
+    }
+
+    /** An empty index with the chunk shape chosen by measurement. */
+    public ItemIndex() {
+        this(DEFAULT_CHUNK_CAPACITY, DEFAULT_BLOCK_SIZE);
+    }
+
+    /**
+     * An empty index with another chunk shape, for tests and measurements.
+     *
+     * @param chunkCapacity most items in a chunk: a power of two, at least 4
+     * @param blockSize     items per block of prefix sums: a power of two, at least 1, at most the capacity
+     */
+    ItemIndex(int chunkCapacity, int blockSize) {
+        if (Integer.bitCount(chunkCapacity) != 1 || chunkCapacity < 4) {
+            throw new IllegalArgumentException("chunk capacity must be a power of two >= 4: " + chunkCapacity);
+        }
+        if (Integer.bitCount(blockSize) != 1 || blockSize > chunkCapacity) {
+            throw new IllegalArgumentException("block size must be a power of two <= capacity: " + blockSize);
+        }
+        this.maxChunk = chunkCapacity;
+        this.blockSize = blockSize;
+        this.blockShift = Integer.numberOfTrailingZeros(blockSize);
+    }
+
+    // ---------------------------------------------------------------- ItemStorage
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public Item get(int index) {
+        Objects.checkIndex(index, size);
+        long at = locate(index);
+        return chunks[(int) (at >>> 32)].item((int) at);
+    }
+
+    @Override
+    public int lowerBound(Bound bound) {
+        int lo = 0;
+        int hi = chunkCount;
+        // the first chunk whose last item is not before the bound
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            Chunk c = chunks[mid];
+            if (c.isBefore(c.size - 1, bound)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if (lo == chunkCount) {
+            return size;
+        }
+        return prefixCount(lo) + chunks[lo].search(bound);
+    }
+
+    @Override
+    public Fingerprint fingerprint(int begin, int end) {
+        Objects.checkFromToIndex(begin, end, size);
+        prefixSum(end, sums, 0);
+        prefixSum(begin, sums, 4);
+        Sum256.subtractSum(sums, 0, sums, 4);
+        return Fingerprint.of(sums, 0, end - begin, sha256);
+    }
+
+    // ---------------------------------------------------------------- changes
+
+    /** Adds the item of an action ({@link Item#of(ActionId)}); whether it was new. */
+    public boolean add(ActionId id) {
+        return add(Item.of(id));
+    }
+
+    /** Adds an item; whether it was new (false: it was there already). */
+    public boolean add(Item item) {
+        ItemId id = item.id();
+        return insert(item.timestamp(), id.word(0), id.word(1), id.word(2), id.word(3));
+    }
+
+    /** Removes the item of an action; whether it was there. */
+    public boolean remove(ActionId id) {
+        return remove(Item.of(id));
+    }
+
+    /** Removes an item; whether it was there. */
+    public boolean remove(Item item) {
+        ItemId id = item.id();
+        long t = item.timestamp();
+        int k = chunkFor(t, id.word(0), id.word(1), id.word(2), id.word(3));
+        if (k < 0) {
+            return false;
+        }
+        Chunk c = chunks[k];
+        int p = c.search(t, id.word(0), id.word(1), id.word(2), id.word(3));
+        if (p == c.size || c.compareAt(p, t, id.word(0), id.word(1), id.word(2), id.word(3)) != 0) {
+            return false;
+        }
+        c.removeRange(p, p + 1, blockShift);
+        size--;
+        if (c.size == 0) {
+            deleteChunk(k);
+            rebuildTrees();
+            return true;
+        }
+        treeAdd(k, -1, id, false);
+        compact(k);
+        return true;
+    }
+
+    /**
+     * Removes every item with a timestamp before {@code timestamp}: the ids a node forgets past its horizon.
+     *
+     * @return how many were removed
+     */
+    public int removeBefore(long timestamp) {
+        int n = lowerBound(Bound.of(timestamp));
+        if (n == 0) {
+            return 0;
+        }
+        int dropped = 0;
+        int left = n;
+        while (dropped < chunkCount && chunks[dropped].size <= left) {
+            left -= chunks[dropped].size;
+            dropped++;
+        }
+        System.arraycopy(chunks, dropped, chunks, 0, chunkCount - dropped);
+        Arrays.fill(chunks, chunkCount - dropped, chunkCount, null);
+        chunkCount -= dropped;
+        if (left > 0) {
+            chunks[0].removeRange(0, left, blockShift);
+            shrink(chunks[0]);
+        }
+        size -= n;
+        rebuildTrees();
+        return n;
+    }
+
+    /** Whether the item is in the index. */
+    public boolean contains(Item item) {
+        return indexOf(item) >= 0;
+    }
+
+    /** The index of the item, or -1 if it is not here. */
+    public int indexOf(Item item) {
+        ItemId id = item.id();
+        long t = item.timestamp();
+        int k = chunkFor(t, id.word(0), id.word(1), id.word(2), id.word(3));
+        if (k < 0) {
+            return -1;
+        }
+        Chunk c = chunks[k];
+        int p = c.search(t, id.word(0), id.word(1), id.word(2), id.word(3));
+        if (p == c.size || c.compareAt(p, t, id.word(0), id.word(1), id.word(2), id.word(3)) != 0) {
+            return -1;
+        }
+        return prefixCount(k) + p;
+    }
+
+    /**
+     * The item with this id and a timestamp in {@code [minTimestamp, maxTimestamp]}, or null: a scan of that
+     * window.
+     */
+    public Item find(ItemId id, long minTimestamp, long maxTimestamp) {
+        List<Item> found = findAll(List.of(new Need(id, minTimestamp, maxTimestamp)));
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /**
+     * The items this index holds among the needs a peer sent: one scan over the union of their windows, so
+     * the cost is the items in the windows (about the ids the index sent in the id lists that named the
+     * needs) plus the needs. Items come in item order; needs not found are left out.
+     */
+    public List<Item> findAll(Collection<Need> needs) {
+        List<Item> found = new ArrayList<>();
+        if (needs.isEmpty()) {
+            return found;
+        }
+        Set<ItemId> wanted = new HashSet<>(needs.size() * 2);
+        long[][] windows = new long[needs.size()][];
+        int w = 0;
+        for (Need n : needs) {
+            wanted.add(n.id());
+            windows[w++] = new long[] {n.minTimestamp(), n.maxTimestamp()};
+        }
+        Arrays.sort(windows, (a, b) -> Long.compare(a[0], b[0]));
+        int next = 0;
+        for (int i = 0; i < windows.length && !wanted.isEmpty(); i++) {
+            long from = windows[i][0];
+            long to = windows[i][1];
+            while (i + 1 < windows.length && windows[i + 1][0] <= to) {
+                to = Math.max(to, windows[++i][1]);
+            }
+            for (int j = Math.max(next, lowerBound(Bound.of(from))); j < size; j++) {
+                Item item = get(j);
+                if (item.timestamp() > to) {
+                    next = j;
+                    break;
+                }
+                if (wanted.remove(item.id())) {
+                    found.add(item);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Removes every item. */
+    public void clear() {
+        chunks = new Chunk[16];
+        chunkCount = 0;
+        size = 0;
+        rebuildTrees();
+    }
+
+    /**
+     * The heap bytes this index holds (arrays and their headers, chunk objects, the trees): for measurements
+     * of the cost an item.
+     */
+    public long memoryBytes() {
+        long bytes = 16L + 4L * chunks.length + 16L + 4L * treeCount.length + 16L + 8L * treeSum.length;
+        for (int k = 0; k < chunkCount; k++) {
+            Chunk c = chunks[k];
+            bytes += 32 + 16 + 8L * c.ts.length + 16 + 8L * c.ids.length + 16 + 8L * c.blockSums.length;
+        }
+        return bytes;
+    }
+
+    // ---------------------------------------------------------------- inserts
+
+    private boolean insert(long t, long w0, long w1, long w2, long w3) {
+        if (t < 0) {
+            throw new IllegalArgumentException("item timestamp must be >= 0, got " + t);
+        }
+        if (chunkCount == 0) {
+            ensureChunkSlots(1);
+            chunks[0] = newChunk(blockSize);
+            chunkCount = 1;
+            rebuildTrees();
+        }
+        int k;
+        int p;
+        Chunk last = chunks[chunkCount - 1];
+        if (last.size == 0 || last.compareAt(last.size - 1, t, w0, w1, w2, w3) > 0) {
+            // the common case: the newest id so far
+            k = chunkCount - 1;
+            p = last.size;
+        } else {
+            k = Math.max(0, chunkFor(t, w0, w1, w2, w3));
+            Chunk c = chunks[k];
+            p = c.search(t, w0, w1, w2, w3);
+            if (p < c.size && c.compareAt(p, t, w0, w1, w2, w3) == 0) {
+                return false;
+            }
+        }
+        Chunk c = chunks[k];
+        if (c.size < maxChunk) {
+            insertInto(k, p, t, w0, w1, w2, w3);
+        } else if (k == chunkCount - 1) {
+            spillIntoNewLastChunk(p, t, w0, w1, w2, w3);
+        } else if (chunks[k + 1].size < maxChunk) {
+            passLastToNext(k, p, t, w0, w1, w2, w3);
+        } else {
+            splitAndInsert(k, p, t, w0, w1, w2, w3);
+        }
+        size++;
+        return true;
+    }
+
+    /** Room is there: shift, then update the trees. */
+    private void insertInto(int k, int p, long t, long w0, long w1, long w2, long w3) {
+        Chunk c = chunks[k];
+        if (c.size == c.capacity()) {
+            c.resize(Math.min(maxChunk, Math.max(c.capacity() + blockSize, c.capacity() + c.capacity() / 4)));
+        }
+        c.insertAt(p, t, w0, w1, w2, w3, blockShift);
+        treeAdd(k, 1, ItemId.ofWords(w0, w1, w2, w3), true);
+    }
+
+    /** The last chunk is full: its largest item (maybe the new one) starts a new last chunk. */
+    private void spillIntoNewLastChunk(int p, long t, long w0, long w1, long w2, long w3) {
+        Chunk c = chunks[chunkCount - 1];
+        Chunk fresh = newChunk(blockSize);
+        if (p == c.size) {
+            fresh.insertAt(0, t, w0, w1, w2, w3, blockShift);
+        } else {
+            int m = c.size - 1;
+            fresh.insertAt(0, c.ts[m], c.ids[m * 4], c.ids[m * 4 + 1], c.ids[m * 4 + 2], c.ids[m * 4 + 3],
+                blockShift);
+            c.size--;
+            c.insertAt(p, t, w0, w1, w2, w3, blockShift);
+        }
+        ensureChunkSlots(chunkCount + 1);
+        chunks[chunkCount++] = fresh;
+        rebuildTrees();
+    }
+
+    /** Chunk {@code k} is full and the next one is not: pass the largest item (maybe the new one) on. */
+    private void passLastToNext(int k, int p, long t, long w0, long w1, long w2, long w3) {
+        Chunk c = chunks[k];
+        if (p == c.size) {
+            insertInto(k + 1, 0, t, w0, w1, w2, w3);
+            return;
+        }
+        int m = c.size - 1;
+        long mt = c.ts[m];
+        long m0 = c.ids[m * 4];
+        long m1 = c.ids[m * 4 + 1];
+        long m2 = c.ids[m * 4 + 2];
+        long m3 = c.ids[m * 4 + 3];
+        c.removeRange(m, m + 1, blockShift);
+        treeAdd(k, -1, ItemId.ofWords(m0, m1, m2, m3), false);
+        insertInto(k + 1, 0, mt, m0, m1, m2, m3);
+        insertInto(k, p, t, w0, w1, w2, w3);
+    }
+
+    /** Chunk {@code k} and the next are full: split {@code k} in halves, insert, rebuild the trees. */
+    private void splitAndInsert(int k, int p, long t, long w0, long w1, long w2, long w3) {
+        Chunk c = chunks[k];
+        int half = c.size / 2;
+        int rest = c.size - half;
+        Chunk right = newChunk(rest + rest / 4 + 1);
+        System.arraycopy(c.ts, half, right.ts, 0, rest);
+        System.arraycopy(c.ids, half * 4, right.ids, 0, rest * 4);
+        right.size = rest;
+        right.recomputeBlocks(0, blockShift);
+        c.size = half;
+        c.resize(half + half / 4 + 1);
+        c.recomputeBlocks(0, blockShift);
+        ensureChunkSlots(chunkCount + 1);
+        System.arraycopy(chunks, k + 1, chunks, k + 2, chunkCount - k - 1);
+        chunks[k + 1] = right;
+        chunkCount++;
+        if (p <= half) {
+            c.insertAt(p, t, w0, w1, w2, w3, blockShift);
+        } else {
+            right.insertAt(p - half, t, w0, w1, w2, w3, blockShift);
+        }
+        rebuildTrees();
+    }
+
+    private Chunk newChunk(int capacity) {
+        return new Chunk(Math.min(maxChunk, capacity), maxChunk >>> blockShift);
+    }
+
+    private void ensureChunkSlots(int n) {
+        if (n > chunks.length) {
+            chunks = Arrays.copyOf(chunks, Math.max(n, chunks.length * 2));
+        }
+    }
+
+    // ---------------------------------------------------------------- removes
+
+    private void deleteChunk(int k) {
+        System.arraycopy(chunks, k + 1, chunks, k, chunkCount - k - 1);
+        chunks[--chunkCount] = null;
+    }
+
+    /** After a remove from chunk {@code k}: merge it with a small neighbour, or give back unused room. */
+    private void compact(int k) {
+        Chunk c = chunks[k];
+        if (c.size < maxChunk / 4) {
+            int other = k + 1 < chunkCount && chunks[k + 1].size + c.size <= maxChunk / 2 ? k + 1
+                : k > 0 && chunks[k - 1].size + c.size <= maxChunk / 2 ? k - 1 : -1;
+            if (other >= 0) {
+                int into = Math.min(k, other);
+                Chunk a = chunks[into];
+                Chunk b = chunks[into + 1];
+                int n = a.size + b.size;
+                if (a.capacity() < n) {
+                    a.resize(n + n / 4);
+                }
+                System.arraycopy(b.ts, 0, a.ts, a.size, b.size);
+                System.arraycopy(b.ids, 0, a.ids, a.size * 4, b.size * 4);
+                int from = a.size;
+                a.size = n;
+                a.recomputeBlocks(from, blockShift);
+                deleteChunk(into + 1);
+                rebuildTrees();
+                return;
+            }
+        }
+        shrink(c);
+    }
+
+    private void shrink(Chunk c) {
+        if (c.capacity() > 2 * c.size + blockSize) {
+            c.resize(c.size + c.size / 4 + 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- chunks and trees
+
+    /** The chunk an item belongs in: the last whose first item is not after it; -1 if empty; 0 if first. */
+    private int chunkFor(long t, long w0, long w1, long w2, long w3) {
+        if (chunkCount == 0) {
+            return -1;
+        }
+        int lo = 0;
+        int hi = chunkCount - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (chunks[mid].compareAt(0, t, w0, w1, w2, w3) >= 0) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /** The chunk (high 32 bits) and position in it (low 32 bits) of item {@code index < size}. */
+    private long locate(int index) {
+        int pos = 0;
+        int rest = index;
+        for (int step = Integer.highestOneBit(chunkCount); step > 0; step >>>= 1) {
+            int next = pos + step;
+            if (next <= chunkCount && treeCount[next] <= rest) {
+                pos = next;
+                rest -= treeCount[next];
+            }
+        }
+        return ((long) pos << 32) | rest;
+    }
+
+    /** The number of items in chunks {@code [0, k)}. */
+    private int prefixCount(int k) {
+        int n = 0;
+        for (int i = k; i > 0; i -= i & -i) {
+            n += treeCount[i];
+        }
+        return n;
+    }
+
+    /** {@code acc = } the sum of the ids of items {@code [0, index)}. */
+    private void prefixSum(int index, long[] acc, int off) {
+        Sum256.clear(acc, off);
+        int k;
+        int inChunk;
+        if (index == size) {
+            k = chunkCount;
+            inChunk = 0;
+        } else {
+            long at = locate(index);
+            k = (int) (at >>> 32);
+            inChunk = (int) at;
+        }
+        if (inChunk > 0) {
+            chunks[k].prefixSum(inChunk, blockShift, acc, off);
+        }
+        for (int i = k; i > 0; i -= i & -i) {
+            Sum256.addSum(acc, off, treeSum, i * 4);
+        }
+    }
+
+    /** Adds one item (or takes it away) in chunk {@code k}'s nodes of both trees. */
+    private void treeAdd(int k, int count, ItemId id, boolean add) {
+        long w0 = id.word(0);
+        long w1 = id.word(1);
+        long w2 = id.word(2);
+        long w3 = id.word(3);
+        for (int i = k + 1; i <= chunkCount; i += i & -i) {
+            treeCount[i] += count;
+            if (add) {
+                Sum256.addId(treeSum, i * 4, w0, w1, w2, w3);
+            } else {
+                Sum256.subtractId(treeSum, i * 4, w0, w1, w2, w3);
+            }
+        }
+    }
+
+    /** Rebuilds both trees from the chunks, in O(m) plus a block of sums a chunk. */
+    private void rebuildTrees() {
+        int m = chunkCount;
+        if (treeCount.length < m + 1) {
+            int n = Math.max(m + 1, treeCount.length * 2);
+            treeCount = new int[n];
+            treeSum = new long[n * 4];
+        } else {
+            Arrays.fill(treeCount, 0);
+            Arrays.fill(treeSum, 0);
+        }
+        for (int k = 1; k <= m; k++) {
+            Chunk c = chunks[k - 1];
+            treeCount[k] = c.size;
+            c.prefixSum(c.size, blockShift, treeSum, k * 4);
+        }
+        for (int k = 1; k <= m; k++) {
+            int parent = k + (k & -k);
+            if (parent <= m) {
+                treeCount[parent] += treeCount[k];
+                Sum256.addSum(treeSum, parent * 4, treeSum, k * 4);
+            }
+        }
+    }
+}
