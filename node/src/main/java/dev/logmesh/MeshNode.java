@@ -19,6 +19,7 @@ import dev.logmesh.internal.auth.MeshAuth;
 import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.Reconciler;
 import dev.logmesh.internal.mesh.DiscoveryBridge;
 import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.internal.session.SyncSession;
@@ -140,7 +141,8 @@ public final class MeshNode implements AutoCloseable {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
         }
-        this.broadcast = new Broadcast(log, loop, sc);
+        this.broadcast = new Broadcast(log, loop, sc,
+            sc.reconcileMillis() > 0 ? new Reconciler(log, loop, config.seenHorizon().toMillis()) : null);
         this.hub = broadcast.peers();
         this.transport = transports.apply(loop);
         hub.addListener(new PeerTable.Listener() {
@@ -333,6 +335,9 @@ public final class MeshNode implements AutoCloseable {
         long n = log.forgetSeen(config.seenHorizon().toMillis());
         if (n > 0) {
             LOG.info("forgot {} seen ids older than {}", n, config.seenHorizon());
+        }
+        if (broadcast.reconciler() != null) {
+            broadcast.reconciler().trim();
         }
         loop.schedule(HOUR, this::forgetSeen);
     }

@@ -67,12 +67,13 @@ public interface Store extends AutoCloseable {
 
     /**
      * Hands every id of the seen index (entries in the log and ids cleaned since, until forgotten) whose time
-     * part is at least {@code fromMs} to {@code consumer}, in no particular order. For set reconciliation,
-     * which builds its index once at start; may take a while for millions of ids.
+     * part is in {@code [fromMs, toMs]} to {@code consumer}, in no particular order. For set reconciliation,
+     * which builds its index once at start (may take a while for millions of ids) and resolves the few ids
+     * a round finds.
      *
      * @throws dev.logmesh.StoreException if the storage fails
      */
-    void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer);
+    void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer);
 
     /**
      * Replaces the meta of an entry in the log; {@code id}, {@code time} and {@code added} must be those of

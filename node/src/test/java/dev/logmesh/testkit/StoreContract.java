@@ -467,12 +467,12 @@ public abstract class StoreContract {
             entry("reasonless", "30 n 0", 1), entry("late", "40 m 1", 1, "a")));
         store.remove(id("20 n 0"));
         java.util.Set<ActionId> all = new java.util.HashSet<>();
-        store.forEachSeen(0, all::add);
+        store.forEachSeen(0, Long.MAX_VALUE, all::add);
         assertEquals(java.util.Set.of(id("10 n 0"), id("20 n 0"), id("30 n 0"), id("40 m 1")), all);
         store = reopen(store);
         java.util.Set<ActionId> recent = new java.util.HashSet<>();
-        store.forEachSeen(20, recent::add);
-        assertEquals(java.util.Set.of(id("20 n 0"), id("30 n 0"), id("40 m 1")), recent);
+        store.forEachSeen(20, 30, recent::add);
+        assertEquals(java.util.Set.of(id("20 n 0"), id("30 n 0")), recent);
     }
 
     @Test

@@ -18,11 +18,20 @@ import java.util.List;
 public final class Broadcast implements Plumtree.Sender {
     private final PeerTable peers;
     private final Plumtree plumtree;
+    private final Reconciler reconciler;
     private final Runnable unsubscribe;
 
     public Broadcast(Log log, Loop loop, SessionConfig config) {
+        this(log, loop, config, null);
+    }
+
+    /**
+     * @param reconciler the node's anti-entropy index, or null for none
+     */
+    public Broadcast(Log log, Loop loop, SessionConfig config, Reconciler reconciler) {
         this.plumtree = config.plumtree() ? new Plumtree(loop, config.graftMillis(), log::has, this) : null;
-        this.peers = new PeerTable(log, loop, config, plumtree);
+        this.reconciler = reconciler;
+        this.peers = new PeerTable(log, loop, config, plumtree, reconciler);
         if (plumtree != null) {
             peers.addListener(new PeerTable.Listener() {
                 @Override
@@ -77,5 +86,13 @@ public final class Broadcast implements Plumtree.Sender {
         if (plumtree != null) {
             plumtree.close();
         }
+        if (reconciler != null) {
+            reconciler.close();
+        }
+    }
+
+    /** The node's anti-entropy index, or null. */
+    public Reconciler reconciler() {
+        return reconciler;
     }
 }

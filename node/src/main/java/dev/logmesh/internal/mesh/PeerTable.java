@@ -2,6 +2,7 @@ package dev.logmesh.internal.mesh;
 
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.Gossip;
+import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
 
@@ -59,15 +60,18 @@ public final class PeerTable {
     private SyncSession[] connected = new SyncSession[0];
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Gossip gossip;
+    private final Reconciliation reconciliation;
 
     /**
-     * @param gossip the node's gossip handed to every session, or null (sessions flood)
+     * @param gossip         the node's gossip handed to every session, or null (sessions flood)
+     * @param reconciliation the node's set reconciliation handed to every session, or null (none)
      */
-    public PeerTable(Log log, Loop loop, SessionConfig config, Gossip gossip) {
+    public PeerTable(Log log, Loop loop, SessionConfig config, Gossip gossip, Reconciliation reconciliation) {
         this.log = log;
         this.loop = loop;
         this.config = config;
         this.gossip = gossip;
+        this.reconciliation = reconciliation;
     }
 
     /** The session settings. */
@@ -111,7 +115,7 @@ public final class PeerTable {
                     extra.disconnected(session, error, reason);
                 }
             }
-        }, expectedPeer, gossip);
+        }, expectedPeer, gossip, reconciliation);
         sessions.add(s);
         s.start();
         return s;

@@ -131,7 +131,7 @@ public sealed interface Message {
     /**
      * {@code ["logmesh:range", fromMs, payload]}: one message of a set reconciliation round over the ids both
      * sides hold or have seen with a time part of at least {@code fromMs} (Negentropy protocol v1; the
-     * payload is its message, hex-encoded). Sent only to peers that announced the {@code reconcile}
+     * payload is its binary message in base64). Sent only to peers that announced the {@code reconcile}
      * capability.
      */
     record Range(long fromMs, String payload) implements Message {
@@ -143,7 +143,7 @@ public sealed interface Message {
 
     /**
      * {@code ["logmesh:want", [key, ...]]}: please send the entries of these reconciliation items (keys the
-     * sender learned in a round, {@code "<ms>:<hex id hash>"}); answered with {@code sync} numbered 0, and
+     * sender learned in a round, {@code "<min ms>:<max ms>:<hex of the 32-byte item id>"}); answered with {@code sync} numbered 0, and
      * {@code logmesh:gone} for items the answering node has seen but no longer holds.
      */
     record Want(List<String> keys) implements Message {

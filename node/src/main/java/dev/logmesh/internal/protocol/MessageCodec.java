@@ -257,15 +257,14 @@ public final class MessageCodec {
         return new Message.Ihave(safeCount(a.get(1), "added"), ids(a, 2, 3));
     }
 
-    /** Longest reconciliation payload accepted, in hex characters (a frame limit bounds it anyway). */
+    /** Longest reconciliation payload accepted, in base64 characters (a frame limit bounds it anyway). */
     static final int MAX_RANGE_PAYLOAD = 16 << 20;
 
     private static Message range(ArrayNode a) throws Shape {
         size(a, 3, 3);
         JsonNode payload = a.get(2);
-        if (!payload.isTextual() || payload.asText().length() > MAX_RANGE_PAYLOAD
-            || (payload.asText().length() & 1) != 0) {
-            throw new Shape("a range payload must be a hex string of even length");
+        if (!payload.isTextual() || payload.asText().length() > MAX_RANGE_PAYLOAD) {
+            throw new Shape("a range payload must be a string (base64)");
         }
         return new Message.Range(safeCount(a.get(1), "fromMs"), payload.asText());
     }

@@ -16,17 +16,25 @@ import dev.logmesh.internal.protocol.ProtocolError;
 final class Handshake {
     /** Capability name of Plumtree gossip in the {@code logmesh.caps} option. */
     static final String PLUMTREE = "plumtree";
+    /** Capability name of set reconciliation ({@code logmesh:range}/{@code want}/{@code gone}). */
+    static final String RECONCILE = "reconcile";
 
     private Handshake() {
     }
 
     /** This node's mesh options: version, mesh name, capabilities, and (if configured) its lastAdded. */
-    static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree) {
+    static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile) {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
-        if (plumtree) {
-            ext.putArray("caps").add(PLUMTREE);
+        if (plumtree || reconcile) {
+            ArrayNode caps = ext.putArray("caps");
+            if (plumtree) {
+                caps.add(PLUMTREE);
+            }
+            if (reconcile) {
+                caps.add(RECONCILE);
+            }
         }
         ext.put("maxFrame", config.maxFrameBytes());
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
@@ -38,9 +46,14 @@ final class Handshake {
 
     /** Whether the link uses Plumtree: this side offers it and the peer's options list it. */
     static boolean plumtree(boolean offered, JsonNode ext) {
+        return offers(offered, ext, PLUMTREE);
+    }
+
+    /** Whether this side offers a capability and the peer's options list it too. */
+    static boolean offers(boolean offered, JsonNode ext, String capability) {
         if (offered && ext != null && ext.isObject() && ext.get("caps") instanceof ArrayNode caps) {
             for (JsonNode c : caps) {
-                if (PLUMTREE.equals(c.asText())) {
+                if (capability.equals(c.asText())) {
                     return true;
                 }
             }

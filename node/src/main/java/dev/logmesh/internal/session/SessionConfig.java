@@ -29,11 +29,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                         off by default (and in the wire tests), on in {@code MeshNode}
  * @param maxFrameBytes    the largest frame this node accepts, in UTF-8 bytes; told to logmesh peers
  *                         ({@code logmesh.maxFrame}) and, with theirs, the bound of every frame sent
+ * @param reconcileMillis  how often a dialer runs a set reconciliation round with a logmesh peer that offers
+ *                         it (jittered ±20%; the first once the catch-up is done); 0 turns it off
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
-                            boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes) {
+                            boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
+                            long reconcileMillis) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -54,6 +57,8 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
     public static final long DEFAULT_GRAFT_MILLIS = 300;
     /** The default frame limit: 1 MiB, as the WebSocket transport's. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+    /** A reconciliation round every 30 s per link: cheap when nothing differs (one round trip). */
+    public static final long DEFAULT_RECONCILE_MILLIS = 30_000;
     /** The smallest frame limit allowed. */
     public static final int MIN_FRAME_BYTES = 1024;
 
@@ -66,6 +71,9 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         }
         if (subprotocol < 0 || minSubprotocol < 0) {
             throw new IllegalArgumentException("subprotocol must be >= 0");
+        }
+        if (reconcileMillis < 0) {
+            throw new IllegalArgumentException("reconcile period must be >= 0");
         }
         if (maxFrameBytes < MIN_FRAME_BYTES) {
             throw new IllegalArgumentException("frame limit must be >= " + MIN_FRAME_BYTES + " bytes");
@@ -104,6 +112,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.graftMillis = graftMillis;
         b.announceLastAdded = announceLastAdded;
         b.maxFrameBytes = maxFrameBytes;
+        b.reconcileMillis = reconcileMillis;
         return b;
     }
 
@@ -158,6 +167,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private long graftMillis = DEFAULT_GRAFT_MILLIS;
         private boolean announceLastAdded;
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+        private long reconcileMillis = DEFAULT_RECONCILE_MILLIS;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -215,6 +225,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** How often to reconcile (see {@link SessionConfig#reconcileMillis}); 0 turns it off. */
+        public Builder reconcileMillis(long value) {
+            this.reconcileMillis = value;
+            return this;
+        }
+
         public Builder headers(ObjectNode value) {
             this.headers = value;
             return this;
@@ -224,7 +240,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded, maxFrameBytes);
+                announceLastAdded, maxFrameBytes, reconcileMillis);
         }
     }
 }

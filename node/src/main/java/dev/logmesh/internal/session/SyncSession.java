@@ -123,10 +123,16 @@ public final class SyncSession implements MessageConnection.Handler {
     private long receivedEntries;
     private long announcedEntries;
 
+    /** Whether both sides offered set reconciliation. */
+    private boolean reconcileLink;
     /** Whether both sides offered Plumtree: only then may mesh-only messages be sent. */
     private boolean plumtree;
     /** The node's gossip (eager or lazy per link, missing ids, grafts), or null for a session without it. */
     private final Gossip gossip;
+    /** The node's set reconciliation, or null when this session offers none. */
+    private final Reconciliation reconciliation;
+    /** Anti-entropy on this link, once both sides offered it and the session connected; else null. */
+    private AntiEntropy antiEntropy;
     /** Received batches not yet answered with {@code synced}. */
     private final Acknowledgements inbound = new Acknowledgements();
 
@@ -145,7 +151,16 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public SyncSession(Log log, MessageConnection connection, Role role, SessionConfig config, Loop loop, Events events,
                        String expectedPeer, Gossip gossip) {
+        this(log, connection, role, config, loop, events, expectedPeer, gossip, null);
+    }
+
+    /**
+     * @param reconciliation the node's set reconciliation, or null: then this session offers none
+     */
+    public SyncSession(Log log, MessageConnection connection, Role role, SessionConfig config, Loop loop, Events events,
+                       String expectedPeer, Gossip gossip, Reconciliation reconciliation) {
         this.gossip = config.plumtree() ? gossip : null;
+        this.reconciliation = config.reconcileMillis() > 0 ? reconciliation : null;
         this.liveness = new Liveness(config.pingMillis(), config.timeoutMillis(), config.maxPingsPerSecond());
         this.log = log;
         this.connection = connection;
@@ -210,6 +225,8 @@ public final class SyncSession implements MessageConnection.Handler {
             if (state == State.CONNECTED && plumtree) {
                 gossip.pruned(peerNode);
             }
+        } else if (m instanceof Message.Range || m instanceof Message.Want || m instanceof Message.Gone) {
+            onReconcile(m);
         }
     }
 
@@ -241,7 +258,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.token() != null) {
             options.put("token", config.token());
         }
-        options.set(MeshAuth.OPTION, Handshake.meshOptions(config, log, gossip != null));
+        options.set(MeshAuth.OPTION, Handshake.meshOptions(config, log, gossip != null, reconciliation != null));
         if (config.auth() != null) {
             myNonce = config.auth().nonce();
             config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
@@ -298,6 +315,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
+        reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         sendHeaders();
@@ -308,7 +326,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
         }
-        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null);
+        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null);
         mine.put("synced", log.cursor(peerNode).received());
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
@@ -355,6 +373,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
+        reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
@@ -386,8 +405,62 @@ public final class SyncSession implements MessageConnection.Handler {
         return Math.max(0, theirs);
     }
 
+    private void onReconcile(Message m) {
+        if (state != State.CONNECTED || antiEntropy == null) {
+            fail(ProtocolError.wrongFormat(m.type(), m.type() + " without the reconcile capability"));
+            return;
+        }
+        try {
+            if (m instanceof Message.Range r) {
+                antiEntropy.onRange(r);
+            } else if (m instanceof Message.Want w) {
+                antiEntropy.onWant(w);
+            } else if (m instanceof Message.Gone g) {
+                antiEntropy.onGone(g);
+            }
+        } catch (ProtocolError e) {
+            fail(e);
+        }
+    }
+
+    /** The link as anti-entropy sees it. */
+    private AntiEntropy.Link antiEntropyLink() {
+        return new AntiEntropy.Link() {
+            @Override
+            public boolean send(Message m) {
+                return SyncSession.this.send(m);
+            }
+
+            @Override
+            public void push(List<Entry> entries) {
+                sendChunked(0, entries);
+            }
+
+            @Override
+            public boolean quiet() {
+                return inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
+                    && (peerLastAdded < 0 || cursor().received() >= peerLastAdded);
+            }
+
+            @Override
+            public long frameLimit() {
+                return SyncSession.this.frameLimit();
+            }
+
+            @Override
+            public String describePeer() {
+                return SyncSession.this.describePeer();
+            }
+        };
+    }
+
     private void becomeConnected() {
         state = State.CONNECTED;
+        if (reconcileLink) {
+            antiEntropy = new AntiEntropy(reconciliation, loop, config.reconcileMillis(), role == Role.DIALER,
+                antiEntropyLink(), new java.util.Random(java.util.Objects.hash(log.nodeId(), peerNode)));
+            antiEntropy.start();
+        }
         LOG.debug("{} session with {} connected (time fix {} ms)", role, peerNode, timeFix);
         events.connected(this);
         pump();
@@ -801,6 +874,9 @@ public final class SyncSession implements MessageConnection.Handler {
             ticker.cancel();
         }
         inbound.clear();
+        if (antiEntropy != null) {
+            antiEntropy.close();
+        }
         LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
         events.disconnected(this, error, reason);
     }
@@ -887,6 +963,18 @@ public final class SyncSession implements MessageConnection.Handler {
     /** How many entries were not sent because they exceed the peer's frame limit. */
     public long tooLarge() {
         return tooLarge;
+    }
+
+    /** Reconciliation rounds completed on this link as initiator (0 for a listener or without it). */
+    public long reconcileRounds() {
+        return antiEntropy == null ? 0 : antiEntropy.rounds();
+    }
+
+    /** Starts a reconciliation round now if this side initiates and the link is quiet (tests, tools). */
+    public void reconcileNow() {
+        if (antiEntropy != null && state == State.CONNECTED) {
+            antiEntropy.begin();
+        }
     }
 
     /** How many entries this session received. */

@@ -93,9 +93,9 @@ public final class MemoryStore implements Store {
     }
 
     @Override
-    public void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer) {
+    public void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer) {
         for (ActionId id : seen) {
-            if (id.ms() >= fromMs) {
+            if (id.ms() >= fromMs && id.ms() <= toMs) {
                 consumer.accept(id);
             }
         }

@@ -665,10 +665,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer) {
+    public void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer) {
         read("forEachSeen", () -> {
-            PreparedStatement ps = ps("SELECT ms, node, seq FROM seen WHERE ms >= ?");
+            PreparedStatement ps = ps("SELECT ms, node, seq FROM seen WHERE ms >= ? AND ms <= ?");
             ps.setLong(1, fromMs);
+            ps.setLong(2, toMs);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     consumer.accept(new ActionId(rs.getLong(1), NodeKey.decode(rs.getBytes(2)), rs.getLong(3)));

@@ -310,8 +310,8 @@ class LogTest {
         }
 
         @Override
-        public void forEachSeen(long fromMs, java.util.function.Consumer<ActionId> consumer) {
-            inner.forEachSeen(fromMs, consumer);
+        public void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer) {
+            inner.forEachSeen(fromMs, toMs, consumer);
         }
 
         @Override

@@ -1,0 +1,149 @@
+package dev.logmesh.internal.mesh;
+
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.reconcile.Initiator;
+import dev.logmesh.internal.reconcile.Item;
+import dev.logmesh.internal.reconcile.ItemId;
+import dev.logmesh.internal.reconcile.ItemIndex;
+import dev.logmesh.internal.reconcile.Need;
+import dev.logmesh.internal.reconcile.ReconcileOptions;
+import dev.logmesh.internal.reconcile.Responder;
+import dev.logmesh.internal.session.Reconciliation;
+import dev.logmesh.spi.Loop;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of anti-entropy: an index ({@link ItemIndex}) of every id this node holds or has seen
+ * (cleaned ones included) from the reconciliation cutoff on, kept up to date from the log's {@code add}
+ * events, over which sessions run range-based set reconciliation rounds (Meyer 2022; Negentropy protocol v1).
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>What is compared.</b> The seen index, not only the log: an id cleaned here but held by a peer is
+ *       not a difference (the peer would push it, and this node would drop it as seen, every round).</li>
+ *   <li><b>Cutoff.</b> Seen ids older than the seen horizon are forgotten, at different moments on
+ *       different nodes, so a round compares only ids from {@code now − horizon + margin} on; the initiator
+ *       chooses it and sends it with the round.</li>
+ *   <li><b>Gone.</b> An id a peer has seen but cleaned cannot be sent: the peer answers {@code gone}, and
+ *       this node counts it as known (in the index only, in memory: after a restart one more round asks
+ *       again and learns it again).</li>
+ *   <li><b>Threads.</b> Every method runs on the node's loop. The index is built at start from the store's
+ *       seen index, which for millions of ids takes a while, on the starting thread.</li>
+ * </ul>
+ */
+public final class Reconciler implements Reconciliation {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    /** Ids this close to the horizon are not compared: the two sides may forget them at different times. */
+    static final long MARGIN_MILLIS = 3_600_000L;
+
+    private final Log log;
+    private final Loop loop;
+    private final long horizonMillis;
+    private final ItemIndex index = new ItemIndex();
+    private final Runnable unsubscribe;
+
+    /**
+     * @param horizonMillis how long seen ids are kept (the node's seen horizon)
+     */
+    public Reconciler(Log log, Loop loop, long horizonMillis) {
+        this.log = log;
+        this.loop = loop;
+        this.horizonMillis = horizonMillis;
+        long from = cutoff();
+        log.store().forEachSeen(from, Long.MAX_VALUE, index::add);
+        LOG.debug("reconciliation index: {} ids from {}", index.size(), from);
+        this.unsubscribe = log.onAdd(e -> index.add(e.id()));
+    }
+
+    @Override
+    public long cutoff() {
+        return Math.max(0, loop.now() - horizonMillis + MARGIN_MILLIS);
+    }
+
+    /** Drops ids below the cutoff from the index (call after the store forgot old seen ids). */
+    public void trim() {
+        index.removeBefore(cutoff());
+    }
+
+    @Override
+    public Initiator initiator(long cutoffMs, int frameSizeLimit) {
+        return Initiator.create(index, options(cutoffMs, frameSizeLimit));
+    }
+
+    @Override
+    public Responder responder(long cutoffMs, int frameSizeLimit) {
+        return Responder.create(index, options(cutoffMs, frameSizeLimit));
+    }
+
+    private static ReconcileOptions options(long cutoffMs, int frameSizeLimit) {
+        return ReconcileOptions.DEFAULT.withCutoffMs(cutoffMs).withFrameSizeLimit(
+            Math.max(ReconcileOptions.MIN_FRAME_SIZE_LIMIT, frameSizeLimit));
+    }
+
+    @Override
+    public Resolved resolve(Collection<Item> items) {
+        List<Entry> entries = new ArrayList<>();
+        List<ActionId> gone = new ArrayList<>();
+        if (items.isEmpty()) {
+            return new Resolved(entries, gone);
+        }
+        Map<ItemId, Item> wanted = new HashMap<>(items.size() * 2);
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (Item i : items) {
+            wanted.put(i.id(), i);
+            min = Math.min(min, i.timestamp());
+            max = Math.max(max, i.timestamp());
+        }
+        List<ActionId> ids = new ArrayList<>();
+        log.store().forEachSeen(min, max, id -> {
+            Item item = wanted.get(ItemId.of(id));
+            if (item != null && item.timestamp() == id.ms()) {
+                ids.add(id);
+            }
+        });
+        ids.sort(null);
+        for (ActionId id : ids) {
+            Optional<Entry> e = log.byId(id);
+            if (e.isPresent()) {
+                entries.add(e.get());
+            } else {
+                gone.add(id);
+            }
+        }
+        return new Resolved(entries, gone);
+    }
+
+    @Override
+    public Resolved resolveNeeds(Collection<Need> needs) {
+        return resolve(index.findAll(needs));
+    }
+
+    @Override
+    public void known(Collection<ActionId> ids) {
+        for (ActionId id : ids) {
+            if (id.ms() >= cutoff() && !log.seen(id)) {
+                index.add(id);
+            }
+        }
+    }
+
+    /** How many ids the index holds. */
+    public int size() {
+        return index.size();
+    }
+
+    /** Stops following the log. */
+    public void close() {
+        unsubscribe.run();
+    }
+}

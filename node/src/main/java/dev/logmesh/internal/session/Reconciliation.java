@@ -1,0 +1,44 @@
+package dev.logmesh.internal.session;
+
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.internal.reconcile.Initiator;
+import dev.logmesh.internal.reconcile.Item;
+import dev.logmesh.internal.reconcile.Need;
+import dev.logmesh.internal.reconcile.Responder;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * What a session needs of the node's set reconciliation (implemented by the mesh's {@code Reconciler}, which
+ * keeps the index of every id this node holds or has seen). Called on the node's loop.
+ */
+public interface Reconciliation {
+
+    /** The lower time bound of the ids a round compares now (ids older than it may be forgotten). */
+    long cutoff();
+
+    /** A new initiating round over the ids from {@code cutoffMs} on, within {@code frameSizeLimit} bytes. */
+    Initiator initiator(long cutoffMs, int frameSizeLimit);
+
+    /** A responder over the ids from {@code cutoffMs} on, within {@code frameSizeLimit} bytes. */
+    Responder responder(long cutoffMs, int frameSizeLimit);
+
+    /**
+     * Entries and ids of items this node holds: what it can send, and what it has only seen (cleaned since).
+     *
+     * @param entries the entries in the log
+     * @param gone    ids seen here but no longer in the log
+     */
+    record Resolved(List<Entry> entries, List<ActionId> gone) {
+    }
+
+    /** Resolves items this node holds (the {@code have} of a round). */
+    Resolved resolve(Collection<Item> items);
+
+    /** Resolves needs a peer sent ({@code logmesh:want}). */
+    Resolved resolveNeeds(Collection<Need> needs);
+
+    /** The peer says these ids were cleaned where it holds them: count them as known, stop wanting them. */
+    void known(Collection<ActionId> ids);
+}
