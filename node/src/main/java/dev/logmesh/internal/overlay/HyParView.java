@@ -206,8 +206,9 @@ public final class HyParView {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.backoff = new Backoff(config.backoffBaseTicks(), config.backoffMaxTicks(), config.backoffTableSize());
         this.tokens = config.candidateBurst();
-        this.nextShuffle = jitter(config.shufflePeriodTicks());
-        this.nextRotation = jitter(config.rotatePeriodTicks());
+        // first ones at a random tick of the first period, so that nodes started together do not act together
+        this.nextShuffle = 1 + random.nextInt(Math.max(1, config.shufflePeriodTicks()));
+        this.nextRotation = 1 + random.nextInt(Math.max(1, config.rotatePeriodTicks()));
     }
 
     // ---------------------------------------------------------------- host inputs
@@ -267,7 +268,7 @@ public final class HyParView {
      * dropped by this node to make room. Static peers count toward {@link OverlayConfig#maxActive()}.
      *
      * <p>The host learns a static peer's node id from its first handshake; if that handshake session stays
-     * open, call this method and then {@link #sessionOpened} for it: the overlay adopts it.
+     * open, report it with {@link #sessionOpened} and then call this method: the overlay adopts the session.
      *
      * @param nodeId the peer's node id
      * @param address where to dial it
@@ -289,6 +290,15 @@ public final class HyParView {
         pinned.put(peer.id(), peer.address());
         removePassive(nodeId);
         backoff.clear(nodeId);
+        Link link = links.get(nodeId);
+        if (link != null && link.state == LinkState.OPEN && link.request == Request.NONE
+            && !active.containsKey(nodeId)) {
+            // the host's handshake session with it, on probation: adopt it as if we had dialled it
+            link.request = Request.HIGH;
+            link.address = peer.address();
+            link.deadline = deadline();
+            sendRequest(nodeId, link);
+        }
         maintain();
     }
 

@@ -2,6 +2,7 @@ package dev.logmesh.internal.overlay;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -23,9 +24,9 @@ import java.util.Random;
  * whose round is {@code threshold} or more below the round its copy came with grafts that announcer and prunes
  * its eager parent (§3.8), so the tree follows the shortest paths of the traffic it carries.
  */
-final class GossipSim {
+public final class GossipSim {
     /** How a broadcast spreads. */
-    enum Mode {
+    public enum Mode {
         /** Plumtree: eager push on a spanning tree, lazy push (IHAVE) on the other links. */
         PLUMTREE,
         /** Every node forwards the payload to all its neighbours but the sender, once. */
@@ -33,7 +34,16 @@ final class GossipSim {
     }
 
     /** Cost of one broadcast. */
-    record Cost(long payloads, long announcements, int delivered, int duplicates, long lastDelivery) {
+    /**
+     * Cost of one broadcast.
+     *
+     * @param payloads payload sends (GOSSIP messages, including answers to GRAFT)
+     * @param announcements ids announced (IHAVE), all nodes together
+     * @param delivered nodes that delivered it (each exactly once by construction)
+     * @param duplicates payloads that arrived at a node that already had the message
+     * @param lastDelivery time of the last delivery, in link latencies
+     */
+    public record Cost(long payloads, long announcements, int delivered, int duplicates, long lastDelivery) {
     }
 
     private static final int GOSSIP = 0;
@@ -73,8 +83,19 @@ final class GossipSim {
     private int duplicates;
     private long lastDelivery;
 
+    /**
+     * A gossip layer over a fixed graph.
+     *
+     * @param graph node name to neighbour names (symmetric)
+     * @param mode Plumtree or flooding
+     * @param perOrigin one Plumtree per origin (each origin's tree is its first-arrival tree) instead of one
+     *     shared tree
+     * @param graftTimeout GRAFT timer, in link latencies
+     * @param optimize apply §3.8's optimization (threshold 2 rounds)
+     * @param seed for the random source of {@link #broadcastFromRandom()}
+     */
     @SuppressWarnings("unchecked")
-    GossipSim(Map<String, ? extends java.util.Collection<String>> graph, Mode mode, boolean perOrigin,
+    public GossipSim(Map<String, ? extends Collection<String>> graph, Mode mode, boolean perOrigin,
         int graftTimeout, boolean optimize, long seed) {
         this.n = graph.size();
         this.mode = mode;
@@ -104,10 +125,12 @@ final class GossipSim {
     }
 
     /**
-     * A full mesh of {@code n} nodes, named n0 ... n(n−1) (today's logmesh: every node has a session with every
-     * other).
+     * A full mesh (today's logmesh: every node has a session with every other).
+     *
+     * @param n nodes, named n0 ... n(n−1)
+     * @return the graph
      */
-    static Map<String, List<String>> fullMesh(int n) {
+    public static Map<String, List<String>> fullMesh(int n) {
         Map<String, List<String>> g = new HashMap<>();
         List<String> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -121,17 +144,29 @@ final class GossipSim {
         return g;
     }
 
-    int size() {
+    /** @return the number of nodes */
+    public int size() {
         return n;
     }
 
-    /** Broadcasts one message from a random node and runs until nothing is in flight. */
-    Cost broadcastFromRandom() {
+    /**
+     * @param origin name of the broadcasting node
+     * @return the cost of one message broadcast from it, run until nothing is in flight
+     */
+    public Cost broadcast(String origin) {
+        return broadcast(indexOf(origin));
+    }
+
+    /** @return the cost of one message broadcast from a random node, run until nothing is in flight */
+    public Cost broadcastFromRandom() {
         return broadcast(random.nextInt(n));
     }
 
-    /** Broadcasts one message from node {@code source} and runs until nothing is in flight. */
-    Cost broadcast(int source) {
+    /**
+     * @param source index of the broadcasting node (graph order)
+     * @return the cost of one message broadcast from it, run until nothing is in flight
+     */
+    public Cost broadcast(int source) {
         message++;
         payloads = 0;
         announcements = 0;
@@ -157,8 +192,13 @@ final class GossipSim {
         return new Cost(payloads, announcements, delivered, duplicates, lastDelivery);
     }
 
-    /** A link goes down on both sides (§3.6 NeighborDown): it leaves every tree. */
-    void linkDown(String a, String b) {
+    /**
+     * A link goes down on both sides (§3.6 NeighborDown): it leaves every tree.
+     *
+     * @param a one end
+     * @param b the other
+     */
+    public void linkDown(String a, String b) {
         int i = indexOf(a);
         int j = indexOf(b);
         for (boolean[][] tree : trees.values()) {
@@ -169,8 +209,8 @@ final class GossipSim {
         nbr[j] = without(nbr[j], i);
     }
 
-    /** The eager links (both directions eager) of the last broadcast's tree, as pairs of names. */
-    List<String[]> eagerLinks() {
+    /** @return the eager links (eager both ways) of the last broadcast's tree, as pairs of names */
+    public List<String[]> eagerLinks() {
         List<String[]> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < nbr[i].length; k++) {

@@ -129,10 +129,22 @@ public final class OverlayWorld {
             return slots.computeIfAbsent(peer, k -> new Slot());
         }
 
+        /** Sessions and dials in progress (what costs a socket). */
         int openSessions() {
             int n = 0;
             for (Slot s : slots.values()) {
                 if (s.session != null || s.dialing) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /** Established sessions. */
+        int sessions() {
+            int n = 0;
+            for (Slot s : slots.values()) {
+                if (s.session != null) {
                     n++;
                 }
             }
@@ -179,6 +191,8 @@ public final class OverlayWorld {
     private long dialSeq;
     private int nextId;
     private boolean ticking = true;
+    private int forged;
+    private long forgedDials;
     private int peakSessions;
     private int peakActive;
 
@@ -304,6 +318,31 @@ public final class OverlayWorld {
         }
     }
 
+    /**
+     * Forged mDNS announcements of {@code count} nodes that do not exist: every live node (and every node that
+     * joins later) hears all of them at once, then some of them in every tick. A dial to one hangs (no answer).
+     *
+     * @param count how many forged nodes
+     */
+    public void forge(int count) {
+        forged = count;
+        for (String id : live) {
+            hearForged(nodes.get(id), count);
+        }
+    }
+
+    /** @return dials the overlays made to forged nodes */
+    public long forgedDials() {
+        return forgedDials;
+    }
+
+    private void hearForged(Node node, int count) {
+        for (int i = 0; i < count; i++) {
+            int f = random.nextInt(forged);
+            node.hpv.candidate("fake" + f, address("fake" + f));
+        }
+    }
+
     /** Ends the partition. */
     public void heal() {
         side = null;
@@ -328,14 +367,20 @@ public final class OverlayWorld {
     }
 
     /**
-     * Quiet: stops ticks and discovery, then delivers everything in flight until nothing is left. Without loss,
-     * every request then has its answer, so the views must be symmetric.
+     * Quiet: runs a request timeout's worth of ticks without loss (so that requests lost earlier time out and
+     * their sessions close), then stops ticks and discovery and delivers everything in flight until nothing is
+     * left. Every request started meanwhile then has its answer, so the views must be symmetric. The loss rate
+     * is restored afterwards.
      */
     public void quiesce() {
+        double loss = options.loss;
+        options.loss = 0;
+        run(options.config.requestTimeoutTicks() + 1);
         ticking = false;
         while (!queue.isEmpty()) {
             step();
         }
+        options.loss = loss;
     }
 
     /** Restarts ticks and discovery after {@link #quiesce()}. */
@@ -381,8 +426,8 @@ public final class OverlayWorld {
                     out.add(id + " has " + p.id() + " active without a session");
                 }
             }
-            if (node.openSessions() > c.maxActive()) {
-                out.add(id + " holds " + node.openSessions() + " sessions when quiet > " + c.maxActive());
+            if (node.sessions() > c.maxActive()) {
+                out.add(id + " holds " + node.sessions() + " sessions when quiet > " + c.maxActive());
             }
         }
         int reached = reachable();
@@ -443,6 +488,11 @@ public final class OverlayWorld {
         return h;
     }
 
+    /** @return whether the live nodes' active graph is connected right now (not necessarily quiet) */
+    public boolean connected() {
+        return reachable() == live.size();
+    }
+
     private int reachable() {
         if (live.isEmpty()) {
             return 0;
@@ -486,6 +536,9 @@ public final class OverlayWorld {
         for (String other : all) {
             node.hpv.candidate(other, nodes.get(other).address);
         }
+        if (forged > 0) {
+            hearForged(node, forged);
+        }
     }
 
     private void tick(Node node) {
@@ -499,6 +552,9 @@ public final class OverlayWorld {
             if (other.alive || now - other.diedAt < (long) options.mdnsTtlTicks * options.tickEvery) {
                 node.hpv.candidate(other.id, other.address);
             }
+        }
+        if (forged > 0) {
+            hearForged(node, 20);
         }
         peakActive = Math.max(peakActive, node.hpv.activePeers().size());
         peakSessions = Math.max(peakSessions, node.openSessions());
@@ -514,6 +570,9 @@ public final class OverlayWorld {
     private void worldConnect(Node x, String p, String address) {
         if (!address.equals(address(p))) {
             violations.add(x.id + " dialled " + p + " at a wrong address " + address);
+        }
+        if (p.startsWith("fake")) {
+            forgedDials++;
         }
         Slot slot = x.slot(p);
         if (slot.session != null || slot.dialing || slot.reporting) {
@@ -532,7 +591,11 @@ public final class OverlayWorld {
             return;
         }
         Node pn = nodes.get(p);
-        boolean ok = pn != null && pn.alive && reachable(x.id, p) && !lost();
+        if (pn == null) {
+            // a forged node: nobody answers, the dial hangs until the overlay gives up
+            return;
+        }
+        boolean ok = pn.alive && reachable(x.id, p) && !lost();
         Slot sp = ok ? pn.slot(x.id) : null;
         if (!ok || sp.reporting || sp.session != null) {
             // refused, unreachable, lost, or p still holds (or is closing) an older session with x
