@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One node's HyParView membership (Leitão, Pereira, Rodrigues: "HyParView: a membership protocol for reliable
@@ -27,6 +28,10 @@ import java.util.Set;
  * session with (at most {@link OverlayConfig#maxActive()}, symmetric: a peer is active on both sides or on
  * neither once messages have settled) and a larger <em>passive view</em> of known peers to replace them with
  * (at most {@link OverlayConfig#maxPassive()}).
+ *
+ * <p>Rules cite the paper's sections: §4.2 join mechanism (JOIN, FORWARD_JOIN, DISCONNECT), §4.3 active view
+ * management (failures, NEIGHBOR and its priorities), §4.4 passive view management (SHUFFLE), §5 the parameters
+ * of its evaluation.
  *
  * <h2>Contract</h2>
  * No sockets, no clock, no threads of its own. The host feeds it:
@@ -63,17 +68,21 @@ import java.util.Set;
  *       small mesh (N ≤ maxActive + 1) becomes a full mesh as before the overlay existed, a larger one a random
  *       graph of degree about maxActive. It refills a free slot from the passive view (§4.3's failure handling,
  *       applied to any free slot, at a bounded rate with back-off after refusals).</li>
- *   <li><b>Bounded cost.</b> Discovery enters the passive view through a token bucket; discovery-only peers
- *       hold at most half of the passive view; dials are limited to {@link OverlayConfig#maxConcurrentDials()},
- *       sessions outside the active view to {@link OverlayConfig#maxPendingSessions()}; failing peers back off
- *       in a bounded table. So forged announcements of thousands of nodes cost O(maxPassive + backoffTableSize)
- *       memory and no dial at all while the active view is full.</li>
+ *   <li><b>Bounded cost.</b> Discovery enters the passive view through a token bucket; once the passive view
+ *       is full, a discovery-only peer replaces another discovery-only peer as soon as they hold half of it, so
+ *       discovery never pushes out more than half of the peers learned through the mesh; dials are limited to
+ *       {@link OverlayConfig#maxConcurrentDials()}, sessions outside the active view to
+ *       {@link OverlayConfig#maxPendingSessions()}; failing peers back off in a bounded table. So forged
+ *       announcements of thousands of nodes cost O(maxPassive + backoffTableSize) memory, and a node with a
+ *       full active view dials one of them at most once per rotation period.</li>
  *   <li><b>Static peers</b> ({@link #staticPeer}) are always wanted: dialled with high priority (the other
  *       side makes room), redialled with back-off when they fail, never dropped by this node to make room. They
  *       count toward maxActive (the bound holds), so at most maxActive of them.</li>
- *   <li><b>Rotation</b> (not in the paper): every {@link OverlayConfig#rotatePeriodTicks()} a node with a full
- *       active view swaps one active peer for a passive one. Without it, two halves of a healed partition
- *       whose active views refilled while apart would never merge.</li>
+ *   <li><b>Rotation</b> (not in the paper): about every {@link OverlayConfig#rotatePeriodTicks()} a node with a
+ *       full active view asks a random passive peer with high priority and, once accepted, drops a random active
+ *       peer. Two halves of a healed partition whose active views refilled while apart otherwise merge only when
+ *       a node on each side happens to have a free slot (hundreds of ticks in the simulation); with rotation, a
+ *       few ticks.</li>
  * </ul>
  */
 public final class HyParView {
@@ -240,7 +249,7 @@ public final class HyParView {
         }
         if (tokens == 0) {
             candidatesDropped++;
-            report(Bound.CANDIDATE_RATE, "discovery offers more than " + config.candidatesPerTick()
+            report(Bound.CANDIDATE_RATE, () -> "discovery offers more than " + config.candidatesPerTick()
                 + " new peers per tick; the rest are dropped until discovery repeats them");
             return Admission.RATE_LIMITED;
         }
@@ -248,7 +257,7 @@ public final class HyParView {
         candidatesAdmitted++;
         if (passive.size() >= config.maxPassive()) {
             if (discoveryOnly >= config.maxPassive() / 2) {
-                report(Bound.DISCOVERY_SHARE, "discovery-only peers fill half of the passive view ("
+                report(Bound.DISCOVERY_SHARE, () -> "discovery-only peers fill half of the passive view ("
                     + discoveryOnly + "); newer ones replace older ones");
                 removePassive(nthPassive(Origin.DISCOVERY, random.nextInt(discoveryOnly)));
             } else {
@@ -325,7 +334,7 @@ public final class HyParView {
                 return;
             }
             if (pendingSessions() >= config.maxPendingSessions()) {
-                report(Bound.PENDING_SESSIONS, "more than " + config.maxPendingSessions()
+                report(Bound.PENDING_SESSIONS, () -> "more than " + config.maxPendingSessions()
                     + " sessions outside the active view; new ones are closed at once");
                 links.put(peer, new Link(LinkState.CLOSING, Request.NONE, null, closingDeadline()));
                 sender.disconnect(peer);
@@ -874,12 +883,18 @@ public final class HyParView {
 
     /** Times out dials and unanswered requests (a failure, §4.3), probations, and forgets stuck closings. */
     private void expireLinks() {
-        List<String> expired = new ArrayList<>();
-        links.forEach((id, link) -> {
-            if (link.deadline <= now && !active.containsKey(id)) {
-                expired.add(id);
+        List<String> expired = null;
+        for (Map.Entry<String, Link> e : links.entrySet()) {
+            if (e.getValue().deadline <= now && !active.containsKey(e.getKey())) {
+                if (expired == null) {
+                    expired = new ArrayList<>();
+                }
+                expired.add(e.getKey());
             }
-        });
+        }
+        if (expired == null) {
+            return;
+        }
         for (String id : expired) {
             Link link = links.get(id);
             if (link.state == LinkState.CLOSING) {
@@ -1065,9 +1080,9 @@ public final class HyParView {
         return now + 4L * config.requestTimeoutTicks();
     }
 
-    private void report(Bound bound, String detail) {
+    private void report(Bound bound, Supplier<String> detail) {
         if (reported.add(bound)) {
-            listener.boundReached(bound, detail);
+            listener.boundReached(bound, detail.get());
         }
     }
 }

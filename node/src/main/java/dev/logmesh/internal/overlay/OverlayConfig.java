@@ -17,7 +17,8 @@ package dev.logmesh.internal.overlay;
  *     action and reaches the last node within ⌈log₂N⌉ + 3 hops. Raise it to 8 for lower latency on a large
  *     mesh, at the price of more id announcements.
  * @param maxPassive bound on the passive view (known peers that are not active), at least maxActive. Default
- *     30 (paper). Half of it at most holds peers that only discovery vouched for
+ *     30 (paper). Once it is full, peers that only discovery vouched for replace each other when they hold half
+ *     of it, so discovery cannot push out more than half of the peers learned through the mesh
  * @param activeWalkLength ARWL: hops of a FORWARD_JOIN walk (§4.2). Default 6 (paper)
  * @param passiveWalkLength PRWL: the hop of the FORWARD_JOIN walk at which the joiner enters the passive
  *     view (§4.2), at most activeWalkLength. Default 3 (paper)

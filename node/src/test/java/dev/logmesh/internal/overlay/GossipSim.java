@@ -16,13 +16,18 @@ import java.util.Random;
  * nothing is in flight, so "hops until the last node has it" is the time of the last delivery, in link
  * latencies, GRAFT timers included.
  *
- * <p>Plumtree, per node: peers start <em>eager</em> (§3.3: "initially all links are eager"). The first copy of
- * a message is delivered and pushed to the eager peers, its id (IHAVE) to the lazy ones; a duplicate moves its
- * sender to lazy and answers PRUNE (§3.4). An IHAVE for a missing message starts a timer; when it fires, the
- * node sends GRAFT to the first announcer, which becomes eager and resends the message (§3.5). A link that goes
- * down leaves both sets; one that comes up is eager (§3.6). With {@code optimize}, a node that hears an IHAVE
- * whose round is {@code threshold} or more below the round its copy came with grafts that announcer and prunes
- * its eager parent (§3.8), so the tree follows the shortest paths of the traffic it carries.
+ * <p>Plumtree, per node (the paper's mechanisms, named as in its text and pseudo-code): peers start
+ * <em>eager</em>. <b>Tree construction:</b> the first copy of a message is delivered and pushed to the eager
+ * peers, its id (IHAVE) to the lazy ones; a duplicate moves its sender to lazy and answers PRUNE. <b>Tree
+ * repair:</b> an IHAVE for a missing message starts a timer; when it fires, the node sends GRAFT to the first
+ * announcer, which becomes eager and resends the message. <b>Membership changes:</b> a link that goes down
+ * (NeighborDown) leaves both sets; one that comes up (NeighborUp) is eager. <b>Optimization</b> (with
+ * {@code optimize}): a node that hears an IHAVE whose round is {@code threshold} or more below the round its
+ * copy came with grafts that announcer and prunes its eager parent, so the tree follows the traffic.
+ *
+ * <p>The paper keeps one tree for all senders. With {@code perOrigin} each origin has its own eager/lazy sets
+ * (its tree is its first-arrival tree, a shortest-path tree here): same rules, more state (origins × degree
+ * flags per node), and paths as short as the overlay allows for every sender.
  */
 public final class GossipSim {
     /** How a broadcast spreads. */
@@ -73,7 +78,8 @@ public final class GossipSim {
     private final int[] round;
     private final int[] parent;
     private final boolean[] timerSet;
-    private final ArrayDeque<int[]>[] missing;
+    /** Per node: the announcements (announcer, round) of the message in progress, in arrival order. */
+    private final List<ArrayDeque<int[]>> missing = new ArrayList<>();
     private final List<ArrayDeque<int[]>> buckets = new ArrayList<>();
     private long time;
     private long inFlight;
@@ -91,10 +97,9 @@ public final class GossipSim {
      * @param perOrigin one Plumtree per origin (each origin's tree is its first-arrival tree) instead of one
      *     shared tree
      * @param graftTimeout GRAFT timer, in link latencies
-     * @param optimize apply §3.8's optimization (threshold 2 rounds)
+     * @param optimize apply the paper's optimization (threshold 2 rounds)
      * @param seed for the random source of {@link #broadcastFromRandom()}
      */
-    @SuppressWarnings("unchecked")
     public GossipSim(Map<String, ? extends Collection<String>> graph, Mode mode, boolean perOrigin,
         int graftTimeout, boolean optimize, long seed) {
         this.n = graph.size();
@@ -118,9 +123,8 @@ public final class GossipSim {
         round = new int[n];
         parent = new int[n];
         timerSet = new boolean[n];
-        missing = new ArrayDeque[n];
         for (int i = 0; i < n; i++) {
-            missing[i] = new ArrayDeque<>();
+            missing.add(new ArrayDeque<>());
         }
     }
 
@@ -193,7 +197,7 @@ public final class GossipSim {
     }
 
     /**
-     * A link goes down on both sides (§3.6 NeighborDown): it leaves every tree.
+     * A link goes down on both sides (NeighborDown): it leaves every tree.
      *
      * @param a one end
      * @param b the other
@@ -246,7 +250,7 @@ public final class GossipSim {
         if (deliveredMsg[i] == message) {
             duplicates++;
             if (mode == Mode.PLUMTREE) {
-                // §3.4: a duplicate: the sender's link becomes lazy, and the sender is told so
+                // tree construction: a duplicate: the sender's link becomes lazy, and the sender is told so
                 setEager(i, from, false);
                 send(PRUNE, i, from, 0);
             }
@@ -261,7 +265,7 @@ public final class GossipSim {
         parent[i] = from;
         delivered++;
         lastDelivery = Math.max(lastDelivery, time);
-        missing[i].clear();
+        missing.get(i).clear();
         if (mode == Mode.PLUMTREE && from >= 0) {
             setEager(i, from, true);
         }
@@ -286,7 +290,7 @@ public final class GossipSim {
     private void onIhave(int i, int from, int r) {
         if (deliveredMsg[i] == message) {
             if (optimize && round[i] - r >= threshold && parent[i] >= 0) {
-                // §3.8: a much shorter path exists through the announcer: graft it, prune the old parent
+                // optimization: a much shorter path exists through the announcer: graft it, prune the old parent
                 setEager(i, from, true);
                 send(GRAFT, i, from, -1);
                 setEager(i, parent[i], false);
@@ -296,7 +300,7 @@ public final class GossipSim {
             }
             return;
         }
-        missing[i].add(new int[] {from, r});
+        missing.get(i).add(new int[] {from, r});
         if (!timerSet[i]) {
             timerSet[i] = true;
             schedule(graftTimeout, new int[] {TIMER, i, i, 0, message});
@@ -305,11 +309,11 @@ public final class GossipSim {
 
     private void onTimer(int i) {
         timerSet[i] = false;
-        if (deliveredMsg[i] == message || missing[i].isEmpty()) {
+        if (deliveredMsg[i] == message || missing.get(i).isEmpty()) {
             return;
         }
-        // §3.5: graft the first announcer; wait again in case it fails too
-        int[] a = missing[i].poll();
+        // tree repair: graft the first announcer; wait again in case it fails too
+        int[] a = missing.get(i).poll();
         setEager(i, a[0], true);
         send(GRAFT, i, a[0], a[1]);
         timerSet[i] = true;

@@ -54,8 +54,10 @@ class HpvMessageTest {
     @Test
     void neighborCarriesPriorityAndAddress() throws Exception {
         // §4.3 NEIGHBOR
-        roundTrip(new Neighbor(Priority.HIGH, "ws://a"), "{\"type\":\"neighbor\",\"priority\":\"high\",\"addr\":\"ws://a\"}");
-        roundTrip(new Neighbor(Priority.LOW, "ws://a"), "{\"type\":\"neighbor\",\"priority\":\"low\",\"addr\":\"ws://a\"}");
+        roundTrip(new Neighbor(Priority.HIGH, "ws://a"),
+            "{\"type\":\"neighbor\",\"priority\":\"high\",\"addr\":\"ws://a\"}");
+        roundTrip(new Neighbor(Priority.LOW, "ws://a"),
+            "{\"type\":\"neighbor\",\"priority\":\"low\",\"addr\":\"ws://a\"}");
     }
 
     @Test

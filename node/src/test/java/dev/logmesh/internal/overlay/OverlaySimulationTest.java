@@ -58,7 +58,7 @@ class OverlaySimulationTest {
     }
 
     @ParameterizedTest(name = "{0} nodes, seed {1}")
-    @CsvSource({"100, 1", "100, 2", "300, 1"})
+    @CsvSource({"100, 1", "300, 2"})
     void theOverlayStaysConnectedAndBounded(int n, long seed) {
         OverlayWorld world = story(n, seed);
         assertEquals(n, world.live().size());
@@ -98,8 +98,8 @@ class OverlaySimulationTest {
 
     @Test
     void theSameSeedGivesTheSameOverlay() {
-        Map<String, Set<String>> a = story(100, 7).activeGraph();
-        Map<String, Set<String>> b = story(100, 7).activeGraph();
+        Map<String, Set<String>> a = story(40, 7).activeGraph();
+        Map<String, Set<String>> b = story(40, 7).activeGraph();
         assertEquals(a, b);
     }
 
@@ -108,18 +108,18 @@ class OverlaySimulationTest {
         // every node hears 3,000 forged nodes (a browse, then in every tick's announcements); dials to them hang
         OverlayWorld world = new OverlayWorld(OverlayWorld.options().seed(3).latency(1, 4));
         world.start(100);
-        world.run(30);
+        world.run(20);
         world.forge(3000);
-        world.run(60);
-        world.churn(0.1);
         world.run(40);
+        world.churn(0.1);
+        world.run(30);
         assertOverlay(world, "forged");
         for (String id : world.live()) {
             HyParView.Stats stats = world.node(id).hpv().stats();
             assertTrue(stats.passive() <= OverlayConfig.DEFAULT_MAX_PASSIVE);
         }
         // a node dials a forged node only to fill a free slot, at most maxConcurrentDials at a time, and each such
-        // dial is a timeout: a small number per node over 100 ticks
+        // dial is a timeout: a small number per node over 70 ticks
         long forgedDials = world.forgedDials();
         assertTrue(forgedDials < 100 * 10, "dials to forged nodes: " + forgedDials);
         assertTrue(world.node(world.live().get(0)).bounds.containsKey(OverlayListener.Bound.CANDIDATE_RATE));

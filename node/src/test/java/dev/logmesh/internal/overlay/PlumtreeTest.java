@@ -12,10 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gossip cost over the overlay (the issue's targets): Plumtree (SRDS 2007) over the active views of a
- * 100-node {@link OverlayWorld}, a tree per origin. Per action, once the trees are built: every node delivers
+ * Gossip cost over the overlay (the issue's targets): Plumtree (SRDS 2007) over the active views of a 100-node
+ * {@link OverlayWorld}, a tree per origin. Per action, once the trees are built: every node delivers
  * it once, payload sends ≤ 1.1 × (N − 1), id announcements per node ≤ the active view size, and the last node
- * has it within ⌈log₂N⌉ + 3 link latencies. Plus: a broken tree link is repaired by GRAFT (§3.5) and the repaired
+ * has it within ⌈log₂N⌉ + 3 link latencies. Plus: a broken tree link is repaired by GRAFT (tree repair) and the repaired
  * tree costs N − 1 again.
  */
 class PlumtreeTest {
