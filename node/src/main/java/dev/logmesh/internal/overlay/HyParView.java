@@ -567,7 +567,7 @@ public final class HyParView {
     // ---------------------------------------------------------------- message handlers
 
     /** §4.2 Join: the contact always adds the joiner and sends a FORWARD_JOIN walk to every other active peer. */
-    void recvJoin(String from, Link link, Join m) {
+    private void recvJoin(String from, Link link, Join m) {
         link.address = m.address();
         if (active.containsKey(from)) {
             sender.send(from, new NeighborReply(true));
@@ -593,7 +593,7 @@ public final class HyParView {
      * joiner active; at TTL = PRWL the joiner enters the passive view; otherwise the walk goes on to a random
      * active peer other than the sender.
      */
-    void recvForwardJoin(String from, ForwardJoin m) {
+    private void recvForwardJoin(String from, ForwardJoin m) {
         PeerInfo joiner = m.peer();
         if (joiner.id().equals(self.id()) || active.containsKey(joiner.id())) {
             return;
@@ -617,7 +617,7 @@ public final class HyParView {
      * §4.3 Neighbor: high priority is always accepted (dropping a random peer if full), low priority only with a
      * free slot. Also accepted: a peer this node was asking at the same time, and a static peer.
      */
-    void recvNeighbor(String from, Link link, Neighbor m) {
+    private void recvNeighbor(String from, Link link, Neighbor m) {
         link.address = m.address();
         if (active.containsKey(from)) {
             sender.send(from, new NeighborReply(true));
@@ -635,7 +635,7 @@ public final class HyParView {
     }
 
     /** §4.3: the answer to this node's JOIN or NEIGHBOR; on refusal another passive peer is tried later. */
-    void recvNeighborReply(String from, Link link, NeighborReply m) {
+    private void recvNeighborReply(String from, Link link, NeighborReply m) {
         if (active.containsKey(from) || link.request == Request.NONE || !link.requestSent) {
             dropped++;
             return;
@@ -668,7 +668,7 @@ public final class HyParView {
     }
 
     /** §4.2 Disconnect: the peer dropped this node; it moves to the passive view unless it is leaving. */
-    void recvDisconnect(String from, Link link, Disconnect m) {
+    private void recvDisconnect(String from, Link link, Disconnect m) {
         String address = active.remove(from);
         if (address != null) {
             listener.activeRemoved(from);
@@ -687,7 +687,7 @@ public final class HyParView {
      * §4.4 Shuffle: forwarded while TTL > 0 and this node has other active peers; where it stops, this node
      * replies to the origin with as many passive peers and merges the sample, replacing first what it sent.
      */
-    void recvShuffle(String from, Shuffle m) {
+    private void recvShuffle(String from, Shuffle m) {
         String origin = m.origin().id();
         if (origin.equals(self.id())) {
             return;
@@ -717,7 +717,7 @@ public final class HyParView {
     }
 
     /** §4.4 Shuffle reply: merged into the passive view, replacing first the peers this node sent. */
-    void recvShuffleReply(String from, ShuffleReply m) {
+    private void recvShuffleReply(String from, ShuffleReply m) {
         if (shuffleSent == null) {
             dropped++;
             return;
