@@ -1,0 +1,127 @@
+package dev.logmesh.internal.overlay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Hundreds of {@link HyParView} nodes on one simulated LAN where everyone discovers everyone ({@link OverlayWorld}).
+ * The property, stated once in {@link OverlayWorld#check()}: once quiet, the active views are symmetric and
+ * match open sessions, the overlay is connected, every active view is within maxActive and every passive view
+ * within maxPassive, and no node ever held more than maxActive + maxPendingSessions sessions. Each story ends
+ * every phase with it.
+ */
+class OverlaySimulationTest {
+    /** Quiesces, checks the property, resumes. */
+    private static void assertOverlay(OverlayWorld world, String phase) {
+        world.quiesce();
+        List<String> violations = world.check();
+        assertEquals(List.of(), violations, phase + ": " + world.degrees() + ", " + world.peaks());
+        world.resume();
+    }
+
+    /**
+     * The story: start N nodes at once; run with 1% loss; split 30/70 and run apart; heal and re-merge; churn 10%
+     * (half leave, half crash, as many join); each phase ends quiet and checked.
+     */
+    static OverlayWorld story(int n, long seed) {
+        OverlayWorld world = new OverlayWorld(OverlayWorld.options().seed(seed).latency(1, 4));
+        // everyone starts and discovers everyone
+        world.start(n);
+        world.run(40);
+        assertOverlay(world, "boot");
+        // 1% of messages and dials are lost
+        world.loss(0.01);
+        world.run(20);
+        assertOverlay(world, "loss");
+        // split: sessions across fail, each side repairs on its own
+        world.partition(0.3);
+        world.run(30);
+        // heal: the two overlays merge again (rotation, discovery)
+        world.heal();
+        world.loss(0);
+        world.run(60);
+        assertOverlay(world, "heal");
+        // churn: 10% leave (half gracefully, half crash), 10% join
+        world.churn(0.1);
+        world.run(40);
+        assertOverlay(world, "churn");
+        return world;
+    }
+
+    @ParameterizedTest(name = "{0} nodes, seed {1}")
+    @CsvSource({"100, 1", "300, 2"})
+    void theOverlayStaysConnectedAndBounded(int n, long seed) {
+        OverlayWorld world = story(n, seed);
+        assertEquals(n, world.live().size());
+        // most nodes have a full active view: the bound is also the typical degree
+        Map<Integer, Integer> degrees = world.degrees();
+        int full = degrees.getOrDefault(OverlayConfig.DEFAULT_MAX_ACTIVE, 0);
+        assertTrue(full > n * 0.7, "degrees " + degrees);
+    }
+
+    @Test
+    @Tag("slow")
+    void aThousandNodes() {
+        OverlayWorld world = story(1000, 1);
+        assertEquals(1000, world.live().size());
+    }
+
+    @ParameterizedTest(name = "{0} nodes")
+    @ValueSource(ints = {2, 3, 4, 5, 6})
+    void aSmallMeshIsAFullMesh(int n) {
+        // N <= maxActive + 1: every node keeps a session with every other, as before the overlay
+        OverlayWorld world = new OverlayWorld(OverlayWorld.options().seed(n));
+        world.start(n);
+        world.run(30);
+        assertOverlay(world, "boot");
+        for (Set<String> peers : world.activeGraph().values()) {
+            assertEquals(n - 1, peers.size(), world.activeGraph().toString());
+        }
+        // one node crashes and a new one joins: full mesh again
+        world.crash(world.live().get(0));
+        world.join();
+        world.run(40);
+        assertOverlay(world, "churn");
+        for (Set<String> peers : world.activeGraph().values()) {
+            assertEquals(n - 1, peers.size(), world.activeGraph().toString());
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameOverlay() {
+        Map<String, Set<String>> a = story(40, 7).activeGraph();
+        Map<String, Set<String>> b = story(40, 7).activeGraph();
+        assertEquals(a, b);
+    }
+
+    @Test
+    void forgedAnnouncementsOf3000NodesCostBoundedStateAndDoNotDisturbTheOverlay() {
+        // every node hears 3,000 forged nodes (a browse, then in every tick's announcements); dials to them hang
+        OverlayWorld world = new OverlayWorld(OverlayWorld.options().seed(3).latency(1, 4));
+        world.start(100);
+        world.run(20);
+        world.forge(3000);
+        world.run(40);
+        world.churn(0.1);
+        world.run(30);
+        assertOverlay(world, "forged");
+        for (String id : world.live()) {
+            HyParView.Stats stats = world.node(id).hpv().stats();
+            assertTrue(stats.passive() <= OverlayConfig.DEFAULT_MAX_PASSIVE);
+        }
+        // a node dials a forged node only to fill a free slot, at most maxConcurrentDials at a time, and each such
+        // dial is a timeout: a small number per node over 70 ticks
+        long forgedDials = world.forgedDials();
+        assertTrue(forgedDials < 100 * 10, "dials to forged nodes: " + forgedDials);
+        assertTrue(world.node(world.live().get(0)).bounds.containsKey(OverlayListener.Bound.CANDIDATE_RATE));
+    }
+}
