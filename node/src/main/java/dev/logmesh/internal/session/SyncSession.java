@@ -99,6 +99,13 @@ public final class SyncSession implements MessageConnection.Handler {
     private long connectSentAt;
     private String myNonce;
     private long syncedSentInConnect;
+    /** The id the first entry of a stock peer's catch-up must have (see {@link Anchor}), or null. */
+    private String anchorExpected;
+    /** Whether the peer is a stock Logux node (no mesh options), which cannot reconcile. */
+    private boolean stockPeer;
+    /** The last anchor of a stock peer not saved yet, and when one was last saved. */
+    private Anchor anchorToSave;
+    private long anchorSavedAt;
 
     /** Highest {@code added} of this log that went into the pump (sent or skipped). */
     private long pushed;
@@ -265,6 +272,12 @@ public final class SyncSession implements MessageConnection.Handler {
                 myNonce);
         }
         syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
+        Anchor anchor = syncedSentInConnect > 0 ? Anchor.load(log, expectedPeer) : null;
+        if (anchor != null && anchor.added() == syncedSentInConnect) {
+            // a stock peer: ask from one entry earlier, to see that its log is still the one we synced
+            syncedSentInConnect--;
+            anchorExpected = anchor.id();
+        }
         connectSentAt = log.now();
         send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
     }
@@ -375,6 +388,10 @@ public final class SyncSession implements MessageConnection.Handler {
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         peerLastAdded = Handshake.lastAdded(ext);
+        stockPeer = ext == null || !ext.isObject();
+        if (!stockPeer) {
+            anchorExpected = null; // anchors are kept for stock peers only
+        }
         peerMaxFrame = Handshake.maxFrame(ext);
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
         baseTime = c.end();
@@ -647,6 +664,19 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(e);
             return;
         }
+        if (anchorExpected != null) {
+            String expected = anchorExpected;
+            anchorExpected = null;
+            if (entries.isEmpty() || !expected.equals(entries.get(0).id().toString())) {
+                LOG.warn("{}: its log no longer starts where we left it (expected {}, got {}): it restarted with "
+                    + "another log; exchanging everything again", describePeer(), expected,
+                    entries.isEmpty() ? "nothing" : entries.get(0).id());
+                log.resetCursor(peerNode);
+                Anchor.clear(log, peerNode);
+                closeWith(null, "peer's log changed under the same node id: resync");
+                return;
+            }
+        }
         long before = log.lastAdded();
         List<Meta> results;
         receiving = true;
@@ -675,6 +705,23 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.received(s.added(), new HashSet<>());
         drain();
         settleSentCursor();
+        if (stockPeer && role == Role.DIALER && s.added() > 0 && !entries.isEmpty()) {
+            anchorToSave = new Anchor(s.added(), entries.get(entries.size() - 1).id().toString());
+            saveAnchor(false);
+        }
+    }
+
+    /** Saves the stock peer's anchor at most once a second (and at close), not at every batch. */
+    private void saveAnchor(boolean now) {
+        if (anchorToSave != null && (now || loop.now() - anchorSavedAt >= 1000)) {
+            try {
+                anchorToSave.save(log, peerNode);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot save the anchor of {}: {}", describePeer(), e.getMessage());
+            }
+            anchorSavedAt = loop.now();
+            anchorToSave = null;
+        }
     }
 
     private void onIhave(Message.Ihave h) {
@@ -870,6 +917,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         State was = state;
         state = State.CLOSED;
+        saveAnchor(true);
         if (ticker != null) {
             ticker.cancel();
         }
