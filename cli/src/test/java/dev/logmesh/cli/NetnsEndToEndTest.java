@@ -1,4 +1,4 @@
-package dev.logmesh;
+package dev.logmesh.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
