@@ -366,7 +366,8 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         n.put("node", log.nodeId());
         n.put("url", url == null ? null : url.toString());
         n.put("pid", ProcessHandle.current().pid());

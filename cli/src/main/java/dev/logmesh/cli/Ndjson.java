@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
@@ -78,7 +79,7 @@ final class Ndjson implements AutoCloseable {
     }
 
     ObjectNode event(String name) {
-        ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("event", name);
         return n;
     }
@@ -167,7 +168,7 @@ final class Ndjson implements AutoCloseable {
     static Object[] parseLine(String line) {
         JsonNode n;
         try {
-            n = MetaJson.MAPPER.readTree(line);
+            n = MetaJson.reader().readTree(line);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }

@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.MeshNode;
 import dev.logmesh.internal.log.MetaJson;
@@ -69,7 +70,7 @@ final class PeersCommand implements Callable<Integer> {
             if (!Files.exists(file)) {
                 return null;
             }
-            JsonNode n = MetaJson.MAPPER.readTree(Files.readString(file));
+            JsonNode n = MetaJson.reader().readTree(Files.readString(file));
             long pid = n.path("pid").asLong(-1);
             boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
             return alive ? n : null;
@@ -85,7 +86,7 @@ final class PeersCommand implements Callable<Integer> {
                 received, sent, behind);
             return;
         }
-        ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("node", node);
         n.put("connected", connected);
         n.put("received", received);

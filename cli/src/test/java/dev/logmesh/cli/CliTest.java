@@ -45,7 +45,7 @@ class CliTest {
         List<JsonNode> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (!line.isBlank()) {
-                out.add(MetaJson.MAPPER.readTree(line));
+                out.add(MetaJson.reader().readTree(line));
             }
         }
         return out;

@@ -87,6 +87,8 @@ public final class LocalPair {
     /** One end of the pair. */
     public final class End implements MessageConnection {
         private final String name;
+        /** This end's codec: its interner belongs to the node on this end. */
+        private final MessageCodec codec = new MessageCodec();
         private final List<String> sent = new ArrayList<>();
         private End other;
         private Handler handler;
@@ -139,7 +141,7 @@ public final class LocalPair {
                     return;
                 }
                 try {
-                    handler.onMessage(MessageCodec.decode(text));
+                    handler.onMessage(codec.decode(text));
                 } catch (ProtocolError e) {
                     handler.onBadInput(e);
                 }

@@ -9,7 +9,8 @@ import dev.logmesh.spi.Store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
@@ -98,7 +99,8 @@ public final class SqliteStore implements Store {
     private static final String COLUMNS = "e.added, e.ms, e.node, e.seq, e.time, e.subprotocol, e.reasons, e.extra, "
         + "e.action";
 
-    private static final ObjectMapper MAPPER = MetaJson.MAPPER;
+    private static final ObjectReader READER = MetaJson.reader();
+    private static final ObjectWriter WRITER = MetaJson.writer();
 
     /** Rows per multi-row INSERT, largest first; a batch is cut greedily into these (100 = 64 + 16 + 16 + 4). */
     private static final int[] CHUNKS = {64, 16, 4, 1};
@@ -1045,7 +1047,7 @@ public final class SqliteStore implements Store {
             return lastReasonsJson;
         }
         try {
-            String json = MAPPER.writeValueAsString(reasons);
+            String json = WRITER.writeValueAsString(reasons);
             lastReasons = reasons;
             lastReasonsJson = json;
             return json;
@@ -1061,7 +1063,7 @@ public final class SqliteStore implements Store {
         }
         List<String> reasons;
         try {
-            reasons = List.copyOf(MetaJson.reasons(MAPPER.readTree(json)));
+            reasons = List.copyOf(MetaJson.reasons(READER.readTree(json)));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("reasons are not JSON: " + e.getOriginalMessage(), e);
         }
@@ -1077,7 +1079,7 @@ public final class SqliteStore implements Store {
             return null;
         }
         try {
-            return MAPPER.writeValueAsString(extra);
+            return WRITER.writeValueAsString(extra);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("JSON nodes always serialize", e);
         }
@@ -1089,7 +1091,7 @@ public final class SqliteStore implements Store {
         }
         JsonNode n;
         try {
-            n = MAPPER.readTree(json);
+            n = READER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("custom meta keys are not JSON: " + e.getOriginalMessage(), e);
         }
