@@ -117,6 +117,7 @@ final class NodeCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    @SuppressWarnings("SystemConsoleNull") // JDK 17: a null console means stdout is not a terminal (Console.isTerminal is JDK 22)
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
         HumanOutput human = !json && System.console() != null
@@ -179,8 +180,7 @@ final class NodeCommand implements Callable<Integer> {
                     t.setDaemon(true);
                     return t;
                 });
-            poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
-                human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+            showProgress(poll, node, human);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -235,9 +235,18 @@ final class NodeCommand implements Callable<Integer> {
         return base.resolve("logmesh").resolve(name);
     }
 
+    /** Shows catch-up progress every second; the poll thread is a daemon and dies with the process. */
+    @SuppressWarnings("FutureReturnValueIgnored") // nothing waits for a progress line: a missed one is redrawn
+    private static void showProgress(java.util.concurrent.ScheduledExecutorService poll, MeshNode node,
+                                     HumanOutput human) {
+        poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
+            human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     private static void readStdin(MeshNode node, java.util.function.Consumer<String> errors) throws IOException {
         Ndjson.readLines(System.in, new Ndjson.LineHandler() {
             @Override
+            @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback reports a failed add
             public void line(int number, Action action, JsonNode meta) {
                 node.add(action, meta).whenComplete((added, err) -> {
                     if (err != null) {

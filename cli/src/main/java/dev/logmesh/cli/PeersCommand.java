@@ -31,6 +31,7 @@ final class PeersCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    @SuppressWarnings("SystemConsoleNull") // JDK 17: a null console means stdout is not a terminal (Console.isTerminal is JDK 22)
     public Integer call() {
         Ndjson out = new Ndjson(System.out);
         boolean table = !json && System.console() != null;

@@ -13,7 +13,7 @@ import java.util.List;
  * Two connected in-memory {@link MessageConnection}s for tests ({@code left} dials, {@code right} listens).
  * Every message is encoded to JSON text and decoded on delivery, so the codec runs in every protocol test;
  * delivery goes through the loop, after {@code latency} ms. {@link #leftSent()}/{@link #rightSent()} record
- * the frames each side sent; {@link #inject} delivers raw text as if the other side sent it.
+ * the frames each side sent; {@link End#inject} delivers raw text as if the other side sent it.
  */
 public final class LocalPair {
     private final Loop loop;

@@ -186,6 +186,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (closed.get()) {
             return;
@@ -222,6 +223,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (badFrame(cause)) {
             return;

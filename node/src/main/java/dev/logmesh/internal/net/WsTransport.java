@@ -212,6 +212,7 @@ public final class WsTransport implements MessageTransport {
                     p.addLast(new WebSocketFrameAggregator(maxFrameBytes));
                     p.addLast(new ChannelInboundHandlerAdapter() {
                         @Override
+                        @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): reported as channelInactive
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
                                 conn.opened(ctx.channel());

@@ -67,8 +67,8 @@ public final class FrameTransport implements MessageTransport {
                 public void onFrame(String frame) {
                     // a UTF-16 length over the limit is over it in UTF-8 too; count bytes only near it
                     if (frame.length() > maxFrameBytes
-                        || frame.length() * 3L > maxFrameBytes
-                        && frame.getBytes(StandardCharsets.UTF_8).length > maxFrameBytes) {
+                        || (frame.length() * 3L > maxFrameBytes
+                            && frame.getBytes(StandardCharsets.UTF_8).length > maxFrameBytes)) {
                         handler.onBadInput(ProtocolError.wrongFormat(frame.substring(0, Math.min(64, frame.length())),
                             "frame over the limit of " + maxFrameBytes + " bytes"));
                         return;

@@ -300,7 +300,7 @@ public final class SqliteStore implements Store {
             config.setGetGeneratedKeys(false);
             conn = config.createConnection("jdbc:sqlite:" + path);
             SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
-            store.init(existed, options);
+            store.init(options);
             return store;
         } catch (SQLException | IOException | RuntimeException e) {
             if (conn != null) {
@@ -350,7 +350,7 @@ public final class SqliteStore implements Store {
 
     // ---- opening ------------------------------------------------------------------------------------------
 
-    private void init(boolean existed, Options options) throws SQLException {
+    private void init(Options options) throws SQLException {
         // Look before writing anything: the pragmas below (WAL) would modify a foreign file.
         int appId = pragmaInt("application_id");
         int version = pragmaInt("user_version");
