@@ -50,7 +50,7 @@ class ReplicatedStateTest {
     }
 
     @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after it runs
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void lateActionTriggersReplayFromCheckpointAndTheResultIsInIdOrder() throws IOException {
         ManualLoop loop = new ManualLoop();
         LocalNetwork net = new LocalNetwork(loop);
@@ -88,7 +88,7 @@ class ReplicatedStateTest {
     }
 
     @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after it runs
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void actionsAlreadyInTheLogAreFoldedAtStart() throws IOException {
         ManualLoop loop = new ManualLoop();
         LocalNetwork net = new LocalNetwork(loop);
@@ -108,7 +108,7 @@ class ReplicatedStateTest {
     }
 
     @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after it runs
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void cleaningMovesTheReplayHorizonAndOlderLateActionsAreFoldedOnTop() throws IOException {
         ManualLoop loop = new ManualLoop();
         LocalNetwork net = new LocalNetwork(loop);
@@ -143,7 +143,7 @@ class ReplicatedStateTest {
      * the sorted ids.
      */
     @Property(tries = 40)
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after it runs
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void everyNodeFoldsAllActionsInIdOrder(@ForAll long seed) throws IOException {
         Random random = new Random(seed);
         ManualLoop loop = new ManualLoop();

@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * Writes one JSON object per line, whole lines only, from any thread.
  *
- * <p>In async mode ({@link #Ndjson(PrintStream, boolean, boolean)}) lines go through a queue to a writer thread: a reader of stdout that
+ * <p>In async mode ({@link #Ndjson(PrintStream, boolean, boolean)}) lines go through a queue to a writer
+ * thread: a reader of stdout that
  * is slow or stopped (a full pipe) must never block the node's loop, or every session would time out. The
  * writer thread also turns events into text, so the loop only stamps the time and queues the event.
  */

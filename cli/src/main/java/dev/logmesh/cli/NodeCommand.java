@@ -118,7 +118,8 @@ final class NodeCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    @SuppressWarnings("SystemConsoleNull") // JDK 17: a null console means stdout is not a terminal (Console.isTerminal is JDK 22)
+    // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
+    @SuppressWarnings("SystemConsoleNull")
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
         HumanOutput human = !json && System.console() != null

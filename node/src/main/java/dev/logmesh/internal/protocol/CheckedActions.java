@@ -13,11 +13,11 @@ import java.lang.invoke.MethodType;
  * hand a factory to this package (that would be an import from {@code dev.logmesh} into
  * {@code dev.logmesh.internal}), and it must not offer a public door that skips its checks either. Parsing
  * each action's slice again with {@link Action#parse} would tokenize every action twice and give every
- * action its own type string (the node's {@link dev.logmesh.internal.log.Interner} could not share it), which costs heap per entry in
- * a bulk sync. So this package reaches the package-private factory with a private method-handle lookup: the
- * dependency points from internal to the value (the allowed direction), both classes live in
- * {@code logmesh-node} (one module, which may always look into itself), and the handle is a constant, so the
- * JIT inlines the call as a direct one.
+ * action its own type string (the node's {@link dev.logmesh.internal.log.Interner} could not share it),
+ * which costs heap per entry in a bulk sync. So this package reaches the package-private factory with a
+ * private method-handle lookup: the dependency points from internal to the value (the allowed direction),
+ * both classes live in {@code logmesh-node} (one module, which may always look into itself), and the handle
+ * is a constant, so the JIT inlines the call as a direct one.
  *
  * <p>Package-private: only the codec makes actions this way.
  */

@@ -105,7 +105,7 @@ public final class MessageCodec {
     }
 
     private Message decode(JsonParser p, Supplier<String> text,
-                                  BiFunction<JsonLocation, JsonLocation, String> slicer)
+                           BiFunction<JsonLocation, JsonLocation, String> slicer)
         throws ProtocolError, IOException {
         String type;
         Message m;
@@ -305,7 +305,8 @@ public final class MessageCodec {
      * The rest of a sync, streamed: each action is checked and kept as its text (a log stores and forwards
      * actions; it parses one only when asked for a field), each meta is read into a {@link WireMeta}.
      */
-    private Message sync(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer) throws IOException, Shape {
+    private Message sync(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer)
+        throws IOException, Shape {
         JsonToken t = p.nextToken();
         if (t == JsonToken.END_ARRAY) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");

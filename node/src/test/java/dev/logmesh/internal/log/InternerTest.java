@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** One interner per node: shares what repeats, remembers at most {@link Interner#MAX} strings, shares nothing across instances. */
+/** One interner per node: shares what repeats, remembers at most {@link Interner#MAX} strings, shares nothing. */
 class InternerTest {
 
     @Test
