@@ -1,7 +1,6 @@
 package dev.logmesh;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -9,11 +8,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logmesh.internal.log.Interner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
-import java.util.function.BiFunction;
 
 /**
  * An action: an immutable JSON object with a non-empty string {@code type}.
@@ -24,11 +21,16 @@ import java.util.function.BiFunction;
  * <p>An action made from text ({@link #parse}, which is how the stores and the codec make them) keeps only its
  * text and type: a log mostly stores and forwards actions, and a string is one object where a tree is a dozen.
  * The tree is built the first time a field is asked for ({@link #get}, {@link #json}), then kept.
+ *
+ * <p>A value type: it depends on Jackson and nothing else of logmesh. The codec reads actions out of a
+ * {@code sync} frame in one streaming pass and hands over each one's checked text and its type (shared per node)
+ * through {@link #ofChecked}, which is package-private and reached only by the codec's documented access bridge
+ * ({@code dev.logmesh.internal.protocol.CheckedActions}); an application has {@link #parse} and {@link #of}.
  */
 public final class Action {
 
-    /** The shared mapper for action and meta JSON; thread-safe once configured. */
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** This class's own mapper, never handed out: thread-safe, never reconfigured. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final String type;
     /** The compact JSON text, when known; computed once from the tree otherwise. */
@@ -45,7 +47,7 @@ public final class Action {
             throw new IllegalArgumentException("action \"type\" must be a non-empty string, got " + t);
         }
         this.json = json;
-        this.type = Interner.intern(t.asText());
+        this.type = t.asText();
     }
 
     private Action(String text, String type) {
@@ -64,16 +66,6 @@ public final class Action {
             throw new IllegalArgumentException("action must be a JSON object, got " + json.getNodeType());
         }
         return new Action(((ObjectNode) json).deepCopy());
-    }
-
-    /**
-     * Wraps a freshly decoded node without copying it: the caller hands it over and must not keep or change
-     * it.
-     *
-     * @throws IllegalArgumentException as {@link #of}
-     */
-    public static Action adopt(ObjectNode fresh) {
-        return new Action(Objects.requireNonNull(fresh, "action"));
     }
 
     /** An action with just a type. */
@@ -99,11 +91,30 @@ public final class Action {
                 }
                 throw new IllegalArgumentException("action must be a JSON object");
             }
-            Action a = read(p, (first, last) -> text);
+            String type = null;
+            boolean typeSeen = false;
+            for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+                JsonToken t = p.nextToken();
+                if ("type".equals(key)) {
+                    // the last one counts, as with JSON.parse
+                    typeSeen = true;
+                    type = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                p.skipChildren(); // nothing to skip for a scalar
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new JsonParseException(p, "the text ends inside an action");
+            }
+            if (!typeSeen) {
+                throw new IllegalArgumentException("action has no \"type\": " + text);
+            }
+            if (type == null || type.isEmpty()) {
+                throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + text);
+            }
             if (p.nextToken() != null) {
                 throw new IllegalArgumentException("action is not valid JSON: content after the object");
             }
-            return a;
+            return new Action(text, type);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("action is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -112,41 +123,14 @@ public final class Action {
     }
 
     /**
-     * Reads an action out of a larger JSON text in one streaming pass, as a codec does: the object starts at
-     * the parser's current token ({@code START_OBJECT}) and the parser is left on its {@code END_OBJECT}.
-     * The action keeps the text that {@code text} returns for the locations of those two tokens, which must be
-     * exactly the object's source text.
-     *
-     * @throws IllegalArgumentException if the object has no non-empty string {@code type}
-     * @throws IOException if the text is not JSON (a {@link JsonProcessingException})
+     * An action from text that its caller has already checked in a streaming pass (a JSON object whose last
+     * {@code type} key is the non-empty string {@code type}), without checking it again. Package-private: the
+     * only caller outside this package is the codec, through its access bridge
+     * ({@code dev.logmesh.internal.protocol.CheckedActions}, a private method-handle lookup), so that a frame
+     * of thousands of actions is read in one pass and each action's type is the node's shared string.
      */
-    public static Action read(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> text) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            throw new IllegalArgumentException("action must be a JSON object");
-        }
-        JsonLocation first = p.currentTokenLocation();
-        String type = null;
-        boolean typeSeen = false;
-        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-            JsonToken t = p.nextToken();
-            if ("type".equals(key)) {
-                // the last one counts, as with JSON.parse
-                typeSeen = true;
-                type = t == JsonToken.VALUE_STRING ? p.getText() : null;
-            }
-            p.skipChildren(); // nothing to skip for a scalar
-        }
-        if (p.currentToken() != JsonToken.END_OBJECT) {
-            throw new JsonParseException(p, "the text ends inside an action");
-        }
-        String source = text.apply(first, p.currentTokenLocation());
-        if (!typeSeen) {
-            throw new IllegalArgumentException("action has no \"type\": " + source);
-        }
-        if (type == null || type.isEmpty()) {
-            throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + source);
-        }
-        return new Action(source, Interner.intern(type));
+    static Action ofChecked(String text, String type) {
+        return new Action(text, type);
     }
 
     /** The tree, parsed from the text the first time it is needed. */

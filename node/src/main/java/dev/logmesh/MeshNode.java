@@ -366,7 +366,8 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         n.put("node", log.nodeId());
         n.put("url", url == null ? null : url.toString());
         n.put("pid", ProcessHandle.current().pid());
@@ -601,6 +602,9 @@ public final class MeshNode implements AutoCloseable {
      *     {@link IllegalStateException} if the node is closed (also while waiting). Cancelling it stops the
      *     wait (the ask stays in the log).
      */
+    // The futures of whenComplete are not needed: each callback handles the outcome it is given. pendingAsks
+    // holds futures by identity (CompletableFuture keeps Object's equals), which is what remove needs.
+    @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
     public CompletableFuture<Entry> ask(Action ask, String answerType, java.time.Duration timeout) {
         java.util.Objects.requireNonNull(ask, "ask");
         java.util.Objects.requireNonNull(answerType, "answerType");
@@ -657,6 +661,7 @@ public final class MeshNode implements AutoCloseable {
      * loop thread and must not block: for slow work, subscribe to the ask type yourself and {@link #add} the
      * answer (with the {@value #ASK_FIELD} field) when it is ready.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback logs the add's failure itself
     public Subscription answer(String askType, java.util.function.Function<Entry, Action> answerer) {
         java.util.Objects.requireNonNull(answerer, "answerer");
         return subscribe(askType, e -> {

@@ -388,7 +388,7 @@ public final class NodeConfig {
             }
             for (URI p : peers) {
                 String s = p.getScheme();
-                if (!"ws".equalsIgnoreCase(s) && !"wss".equalsIgnoreCase(s) || p.getHost() == null) {
+                if ((!"ws".equalsIgnoreCase(s) && !"wss".equalsIgnoreCase(s)) || p.getHost() == null) {
                     throw new IllegalArgumentException("peer must be a ws://HOST:PORT or wss:// URL, got " + p);
                 }
             }

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
@@ -305,7 +306,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
         publish();
     }
 
-    private void beyondHorizon(TreeMap<ActionId, Entry> late) {
+    private void beyondHorizon(SortedMap<ActionId, Entry> late) {
         for (Entry e : late.values()) {
             if (lastId != null && !lastId.isBefore(e.id())) {
                 beyondHorizon++;

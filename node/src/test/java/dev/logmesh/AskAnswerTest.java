@@ -73,6 +73,7 @@ class AskAnswerTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // the add is not the point: the ask times out
     void noAnswerFailsWithTimeoutOnTheLoopClock() throws Exception {
         try (MeshNode shop = start("shop"); MeshNode bank = start("bank", "shop")) {
             loop.advance(100);

@@ -25,6 +25,7 @@ class MeshNodeLocalTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the logs are asserted after
     void nodesSyncAndSubscribersSeeEachActionOnceInLocalOrder() throws IOException {
         try (MeshNode alice = start("alice"); MeshNode bob = start("bob", "alice")) {
             List<String> seenByBob = new ArrayList<>();
@@ -47,6 +48,7 @@ class MeshNodeLocalTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the logs are asserted after
     void actionsAddedOfflineSyncLater() throws IOException {
         try (MeshNode alice = start("alice"); MeshNode bob = start("bob", "alice")) {
             loop.advance(100);
@@ -69,6 +71,7 @@ class MeshNodeLocalTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the logs are asserted after
     void aConnectedPeerTellsHowMuchItHadSoTheOtherSideCanShowCatchUpProgress() throws IOException {
         try (MeshNode alice = start("alice")) {
             for (int i = 0; i < 1_200; i++) {

@@ -72,7 +72,7 @@ class NodeCloseTest {
         });
         // sockets: the ports are free
         for (int port : new int[] {aPort, bPort}) {
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 assertEquals(port, s.getLocalPort());
             }
         }

@@ -50,6 +50,7 @@ class ReplicatedStateTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void lateActionTriggersReplayFromCheckpointAndTheResultIsInIdOrder() throws IOException {
         ManualLoop loop = new ManualLoop();
         LocalNetwork net = new LocalNetwork(loop);
@@ -60,7 +61,7 @@ class ReplicatedStateTest {
             s.listen(seen::add);
             // in order: ids 10..50 from "peer"
             for (int i = 1; i <= 5; i++) {
-                node.add(item("t" + i * 10), withId(ActionId.of(i * 10, "peer", 0)));
+                node.add(item("t" + i * 10), withId(ActionId.of(i * 10L, "peer", 0)));
             }
             loop.runAll();
             assertEquals(List.of("t10", "t20", "t30", "t40", "t50"), s.state());
@@ -87,6 +88,7 @@ class ReplicatedStateTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void actionsAlreadyInTheLogAreFoldedAtStart() throws IOException {
         ManualLoop loop = new ManualLoop();
         LocalNetwork net = new LocalNetwork(loop);
@@ -106,6 +108,7 @@ class ReplicatedStateTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void cleaningMovesTheReplayHorizonAndOlderLateActionsAreFoldedOnTop() throws IOException {
         ManualLoop loop = new ManualLoop();
         LocalNetwork net = new LocalNetwork(loop);
@@ -113,7 +116,7 @@ class ReplicatedStateTest {
             ReplicatedState<List<String>> s = ReplicatedState.create(node, ReplicatedStateTest::isItem, List.of(),
                 ReplicatedStateTest::append, 2, 8);
             for (int i = 1; i <= 6; i++) {
-                node.add(item("t" + i * 10), withId(ActionId.of(i * 10, "peer", 0)));
+                node.add(item("t" + i * 10), withId(ActionId.of(i * 10L, "peer", 0)));
             }
             loop.runAll();
             // the app cleans everything up to 30
@@ -140,6 +143,7 @@ class ReplicatedStateTest {
      * the sorted ids.
      */
     @Property(tries = 40)
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
     void everyNodeFoldsAllActionsInIdOrder(@ForAll long seed) throws IOException {
         Random random = new Random(seed);
         ManualLoop loop = new ManualLoop();

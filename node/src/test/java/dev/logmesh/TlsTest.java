@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsTest {
 
     @Test
+    @SuppressWarnings("deprecation") // Netty 4.2 moved test certificates to netty-pkitesting; this one still works
     void nodesSyncOverTlsAndAnUntrustedCertificateIsRefused(@TempDir Path dir) throws Exception {
         SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
         Path certFile = Files.copy(cert.certificate().toPath(), dir.resolve("cert.pem"));

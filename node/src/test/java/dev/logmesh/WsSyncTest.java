@@ -154,6 +154,7 @@ class WsSyncTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // the node closes on this frame: the send may or may not complete
     void oversizedFrameGetsWrongFormatAndTheNodeKeepsRunning() throws Exception {
         MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
         RawPeer peer = RawPeer.connect(node.url());
@@ -165,20 +166,22 @@ class WsSyncTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // the node closes on this frame: the send may or may not complete
     void binaryFrameGetsWrongFormat() throws Exception {
         MeshNode node = start(NodeConfig.builder().name("n").memory());
         RawPeer peer = RawPeer.connect(node.url());
-        peer.ws.sendBinary(ByteBuffer.wrap("[\"connect\",5,\"x\",0]".getBytes()), true);
+        peer.ws.sendBinary(ByteBuffer.wrap("[\"connect\",5,\"x\",0]".getBytes(StandardCharsets.UTF_8)), true);
         peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(List.of("[\"error\",\"wrong-format\",\"binary frame\"]"), peer.received);
         assertStillServes(node);
     }
 
     @Test
+    @SuppressWarnings("StringConcatToTextBlock") // HTTP lines end in \r\n: clearer as escapes
     void textFrameThatIsNotUtf8GetsWrongFormat() throws Exception {
         // a client library cannot send this, so the frame is made by hand on a plain socket
         MeshNode node = start(NodeConfig.builder().name("n").memory());
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", node.url().getPort())) {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), node.url().getPort())) {
             s.setSoTimeout((int) WAIT.toMillis());
             java.io.OutputStream out = s.getOutputStream();
             java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
@@ -213,6 +216,7 @@ class WsSyncTest {
     }
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // the node closes on this frame: the send may or may not complete
     void badJsonOverTheWireGetsWrongFormat() throws Exception {
         MeshNode node = start(NodeConfig.builder().name("n").memory());
         RawPeer peer = RawPeer.connect(node.url());

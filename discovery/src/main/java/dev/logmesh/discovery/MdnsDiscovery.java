@@ -6,10 +6,12 @@ import java.net.Inet4Address;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -148,7 +150,7 @@ public final class MdnsDiscovery implements Discovery {
     public synchronized void start(Listener listener) throws IOException {
         Objects.requireNonNull(listener, "listener");
         if (state != State.NEW) {
-            throw new IllegalStateException("already " + state.name().toLowerCase());
+            throw new IllegalStateException("already " + state.name().toLowerCase(Locale.ROOT));
         }
         state = State.STARTED;
         Executor executor = callbackExecutor;
@@ -186,7 +188,8 @@ public final class MdnsDiscovery implements Discovery {
             cleaner = Executors.newSingleThreadScheduledExecutor(
                     r -> daemon(r, "logmesh-discovery-cleaner-" + announcement.nodeId()));
             long period = cacheCleanInterval.toMillis();
-            cleaner.scheduleWithFixedDelay(() -> {
+            // the task catches its own failures, and close() shuts the executor down: no need for its future
+            Future<?> unused = cleaner.scheduleWithFixedDelay(() -> {
                 for (MdnsEndpoint endpoint : endpoints) {
                     try {
                         endpoint.cleanCache();

@@ -50,9 +50,6 @@ final class MdnsEndpoint implements ServiceListener {
     private final Sink sink;
     private final JmDNS jmdns;
 
-    /** Our registered service, or null. Written under the owner's lock. */
-    private volatile ServiceInfo registered;
-
     /** The JmDNS pool thread, once seen in a callback, so close() can wait for it. */
     private volatile Thread poolThread;
 
@@ -94,7 +91,6 @@ final class MdnsEndpoint implements ServiceListener {
                 MdnsDiscovery.SERVICE_TYPE, announcement.nodeId(), announcement.port(), 0, 0,
                 announcement.txt());
         jmdns.registerService(info);
-        registered = info;
         // JmDNS silently renames on a conflict ("X (2)"): read the name back, never assume it.
         if (!info.getName().equals(announcement.nodeId())) {
             LOG.warn("mDNS on {} registered node {} as '{}': another service uses that name "

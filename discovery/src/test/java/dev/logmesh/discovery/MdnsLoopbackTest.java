@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ class MdnsLoopbackTest {
         Peer seenByB = b.current().get("a-" + RUN);
         assertEquals(mesh, seenByB.mesh());
         assertEquals(5, seenByB.protocol());
-        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 7001)), seenByB.addresses());
+        assertEquals(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 7001)), seenByB.addresses());
         assertEquals("0", seenByB.txt().get("tls"));
 
         // b leaves: its goodbye makes a report it lost (a hint only, but it does come on loopback)

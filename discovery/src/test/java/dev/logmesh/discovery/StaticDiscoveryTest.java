@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class StaticDiscoveryTest {
 
-    private static final InetSocketAddress A = new InetSocketAddress("127.0.0.1", 7001);
+    private static final InetSocketAddress A = new InetSocketAddress(InetAddress.getLoopbackAddress(), 7001);
     private static final InetSocketAddress B = InetSocketAddress.createUnresolved("relay.example",
             443);
 

@@ -14,6 +14,7 @@ import java.util.List;
  */
 public final class ExampleOptions {
     /** Help text for the shared options. */
+    @SuppressWarnings("StringConcatToTextBlock") // the leading spaces of each line are part of the text
     public static final String HELP = String.join("\n",
         "  --name NAME         node name (the node id is NAME:random)",
         "  --port PORT         port to listen on (default: any free port)",

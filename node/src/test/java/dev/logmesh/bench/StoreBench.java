@@ -127,8 +127,10 @@ public final class StoreBench {
                 new SqliteStore.Options(SqliteStore.Durability.NORMAL, true)), normal));
         warmUp(dir);
         StringBuilder table = new StringBuilder();
-        table.append("| store | entries held | adds/s, batch 1 | adds/s, batch 100 | batch 100 vs first size |\n"
-            + "|---|---:|---:|---:|---:|\n");
+        table.append("""
+            | store | entries held | adds/s, batch 1 | adds/s, batch 100 | batch 100 vs first size |
+            |---|---:|---:|---:|---:|
+            """);
         for (Kind kind : kinds) {
             if (!kind.name().contains(only)) {
                 continue;

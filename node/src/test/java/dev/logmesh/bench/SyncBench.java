@@ -161,6 +161,7 @@ public final class SyncBench {
      * Round trips add -> peer committed -> {@code synced} back, one at a time, driven from node A's loop thread
      * (each acknowledgement adds the next action there), as the JavaScript bench is driven from its event loop.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // callbacks chained on the loop; the bench waits on its own latch
     static void rtt(Map<String, String> o) throws Exception {
         int count = Integer.parseInt(o.getOrDefault("count", "2000"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "100"));

@@ -42,6 +42,7 @@ public final class JsPeer implements AutoCloseable {
     private final Process process;
     private final OutputStream stdin;
     private final List<JsonNode> events = new CopyOnWriteArrayList<>();
+    @SuppressWarnings("JdkObsolete") // appended by the stderr reader thread, read by the test: synchronized on purpose
     private final StringBuffer stderr = new StringBuffer();
     private final Thread reader;
     private final Thread errReader;

@@ -109,7 +109,7 @@ class StockClientInteropTest {
     }
 
     private static String idSeq(JsonNode addEvent) {
-        String[] parts = addEvent.path("meta").path("id").asText().split(" ");
+        String[] parts = addEvent.path("meta").path("id").asText().split(" ", -1);
         return parts[parts.length - 1];
     }
 
@@ -152,7 +152,7 @@ class StockClientInteropTest {
                 long end = times.get(1).asLong();
                 assertTrue(start <= end && end - start < 1000, "start <= end, close: " + times);
                 assertTrue(Math.abs(end - System.currentTimeMillis()) < 60_000, "wall-clock ms: " + times);
-                assertTrue(connected.size() == 4 || connected.size() == 5 && connected.get(4).isObject(),
+                assertTrue(connected.size() == 4 || (connected.size() == 5 && connected.get(4).isObject()),
                     "connected has only the stock fields (+ options object): " + connected);
 
                 for (JsonNode m : in) {

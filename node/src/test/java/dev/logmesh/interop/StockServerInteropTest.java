@@ -59,6 +59,7 @@ class StockServerInteropTest {
     }
 
     /** baseTime of the session a wire message belongs to: the server's last connected before it. */
+    @SuppressWarnings("ReferenceEquality") // "m == msg": the message itself, found in the trace
     private static long baseTime(JsPeer server, JsonNode msg) {
         long base = 0;
         for (JsonNode e : server.events("wire", x -> true)) {

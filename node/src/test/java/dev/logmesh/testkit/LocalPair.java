@@ -13,7 +13,7 @@ import java.util.List;
  * Two connected in-memory {@link MessageConnection}s for tests ({@code left} dials, {@code right} listens).
  * Every message is encoded to JSON text and decoded on delivery, so the codec runs in every protocol test;
  * delivery goes through the loop, after {@code latency} ms. {@link #leftSent()}/{@link #rightSent()} record
- * the frames each side sent; {@link #inject} delivers raw text as if the other side sent it.
+ * the frames each side sent; {@link End#inject} delivers raw text as if the other side sent it.
  */
 public final class LocalPair {
     private final Loop loop;
@@ -87,6 +87,8 @@ public final class LocalPair {
     /** One end of the pair. */
     public final class End implements MessageConnection {
         private final String name;
+        /** This end's codec: its interner belongs to the node on this end. */
+        private final MessageCodec codec = new MessageCodec();
         private final List<String> sent = new ArrayList<>();
         private End other;
         private Handler handler;
@@ -139,7 +141,7 @@ public final class LocalPair {
                     return;
                 }
                 try {
-                    handler.onMessage(MessageCodec.decode(text));
+                    handler.onMessage(codec.decode(text));
                 } catch (ProtocolError e) {
                     handler.onBadInput(e);
                 }

@@ -75,7 +75,7 @@ public abstract class StoreContract {
 
     public static JsonNode json(String text) {
         try {
-            return MetaJson.MAPPER.readTree(text);
+            return MetaJson.reader().readTree(text);
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }

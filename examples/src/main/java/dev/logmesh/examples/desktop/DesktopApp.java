@@ -42,6 +42,7 @@ public final class DesktopApp {
     private DesktopApp() {
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // an add fails only once the node is closed, when the app is exiting
     public static void main(String[] args) throws Exception {
         ExampleOptions options;
         try {
@@ -61,7 +62,7 @@ public final class DesktopApp {
             if (rest.get(i).equals("--script") && i + 1 < rest.size()) {
                 script = Path.of(rest.get(++i));
             } else if (rest.get(i).equals("--position") && i + 1 < rest.size()) {
-                String[] xy = rest.get(++i).split(",");
+                String[] xy = rest.get(++i).split(",", -1);
                 position = new int[] {Integer.parseInt(xy[0].strip()), Integer.parseInt(xy[1].strip())};
             } else if (rest.get(i).equals("--stdin")) {
                 stdin = true;
@@ -123,6 +124,7 @@ public final class DesktopApp {
     }
 
     /** Builds the window; on the Swing thread. */
+    @SuppressWarnings("FutureReturnValueIgnored") // an add fails only once the node is closed, when the window is gone
     private static void show(MeshNode node, SharedList list, DefaultListModel<SharedList.Item> model,
                              JLabel status, CountDownLatch closed, int[] at) {
         JFrame frame = new JFrame("Shared list: " + node.nodeId());

@@ -27,7 +27,7 @@ public final class PaymentApp {
         List<String> rest = options.rest();
         String usage = "usage: PaymentApp payment|shop [--limit N] [options]\n" + ExampleOptions.HELP;
         boolean withLimit = rest.size() == 3 && rest.get(1).equals("--limit") && rest.get(2).matches("\\d{1,15}");
-        if (rest.isEmpty() || !List.of("payment", "shop").contains(rest.get(0)) || rest.size() > 1 && !withLimit) {
+        if (rest.isEmpty() || !List.of("payment", "shop").contains(rest.get(0)) || (rest.size() > 1 && !withLimit)) {
             System.err.println(usage);
             System.exit(2);
         }
@@ -51,7 +51,8 @@ public final class PaymentApp {
                 if (line.isBlank()) {
                     continue;
                 }
-                String id = "o-" + (++order);
+                order++;
+                String id = "o-" + order;
                 try {
                     Payments.Result r = Payments.pay(node, id, Long.parseLong(line.strip()), Duration.ofSeconds(10))
                         .join();

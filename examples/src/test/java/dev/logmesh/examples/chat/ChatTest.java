@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class ChatTest {
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // sends complete on the manual loop; what is printed is asserted
     void messagesPrintAsTheyArriveLateOnesWithANoteAndHistoryInCreatedOrder() throws Exception {
         try (InMemoryMesh mesh = new InMemoryMesh()) {
             MeshNode a = mesh.start("alice");

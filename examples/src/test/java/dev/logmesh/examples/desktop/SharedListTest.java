@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class SharedListTest {
 
     @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the lists are asserted after
     void bothInstancesShowTheSameItemsInIdOrderAfterOneWasOffline() throws Exception {
         try (InMemoryMesh mesh = new InMemoryMesh()) {
             MeshNode alice = mesh.start("alice");

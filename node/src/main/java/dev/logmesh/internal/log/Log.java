@@ -65,7 +65,7 @@ public final class Log {
     /** A hook that may change the meta of an entry before it is added (not its id or time). */
     @FunctionalInterface
     public interface PreAdd {
-        /** @return the meta to add with (the same {@code id} and {@code time}) */
+        /** Returns the meta to add with (the same {@code id} and {@code time}). */
         Meta apply(Action action, Meta meta);
     }
 
@@ -171,6 +171,7 @@ public final class Log {
      *
      * @return per entry, in order: its meta as added, or {@code null} for an id seen before (a duplicate)
      */
+    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
     public List<Meta> add(List<Entry> entries) {
         List<Entry> prepared = new ArrayList<>(entries.size());
         for (Entry e : entries) {

@@ -2,6 +2,8 @@ package dev.logmesh.internal.log;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
@@ -18,10 +20,22 @@ import java.util.Map;
  * as the CLI prints it and the stores keep it. The wire form of protocol 5 is the codec's business.
  */
 public final class MetaJson {
-    /** A shared mapper; thread-safe. */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The mapper behind {@link #reader()} and {@link #writer()}; private, so nobody reconfigures it. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectReader READER = MAPPER.reader();
+    private static final ObjectWriter WRITER = MAPPER.writer();
 
     private MetaJson() {
+    }
+
+    /** Reads JSON text as trees ({@code readTree}); immutable and thread-safe. */
+    public static ObjectReader reader() {
+        return READER;
+    }
+
+    /** Writes values as compact JSON text; immutable and thread-safe. */
+    public static ObjectWriter writer() {
+        return WRITER;
     }
 
     /** The JSON object form of a meta, with every field (subprotocol only when set). */

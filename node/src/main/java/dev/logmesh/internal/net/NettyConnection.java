@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements MessageConnection {
     private final Loop loop;
+    /** The node's codec (decodes on the channel's thread; thread-safe). */
+    private final MessageCodec codec;
     private final int maxFrameBytes;
     private final long maxPendingBytes;
     private final AtomicLong pending = new AtomicLong();
@@ -51,7 +53,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     /** A close that reached the loop before {@link #start}; touched on the loop only. */
     private String closeBeforeStart;
 
-    NettyConnection(Loop loop, int maxFrameBytes, long maxPendingBytes) {
+    NettyConnection(Loop loop, MessageCodec codec, int maxFrameBytes, long maxPendingBytes) {
+        this.codec = codec;
         this.loop = loop;
         this.maxFrameBytes = maxFrameBytes;
         this.maxPendingBytes = maxPendingBytes;
@@ -183,6 +186,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (closed.get()) {
             return;
@@ -199,10 +203,10 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             Message m;
             try {
                 if (content.hasArray()) {
-                    m = MessageCodec.decode(content.array(), content.arrayOffset() + content.readerIndex(),
+                    m = codec.decode(content.array(), content.arrayOffset() + content.readerIndex(),
                         content.readableBytes());
                 } else {
-                    m = MessageCodec.decode(ByteBufUtil.getBytes(content), 0, content.readableBytes());
+                    m = codec.decode(ByteBufUtil.getBytes(content), 0, content.readableBytes());
                 }
             } catch (ProtocolError e) {
                 deliver(h -> h.onBadInput(e));
@@ -219,6 +223,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (badFrame(cause)) {
             return;

@@ -1,5 +1,6 @@
 package dev.logmesh.internal.net;
 
+import dev.logmesh.internal.protocol.MessageCodec;
 import dev.logmesh.internal.protocol.MessageTransport;
 
 import dev.logmesh.internal.protocol.MessageConnection;
@@ -59,6 +60,8 @@ public final class WsTransport implements MessageTransport {
 
     private final Loop loop;
     private final int maxFrameBytes;
+    /** This node's codec: one per transport, so one per node (its interner is the node's). */
+    private final MessageCodec codec = new MessageCodec();
     private final EventLoopGroup group;
     /** Whether {@link #group} is the node loop's (closed with the loop) rather than this transport's. */
     private final boolean sharedGroup;
@@ -129,7 +132,7 @@ public final class WsTransport implements MessageTransport {
                     if (serverTls != null) {
                         p.addLast(serverTls.newHandler(ch.alloc()));
                     }
-                    NettyConnection conn = new NettyConnection(loop, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
+                    NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());
@@ -172,7 +175,7 @@ public final class WsTransport implements MessageTransport {
      */
     @Override
     public MessageConnection dial(URI url) {
-        NettyConnection conn = new NettyConnection(loop, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
+        NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
         boolean tls = "wss".equalsIgnoreCase(url.getScheme());
         if (!tls && !"ws".equalsIgnoreCase(url.getScheme())) {
             conn.failed("not a ws:// or wss:// URL: " + url);
@@ -209,6 +212,7 @@ public final class WsTransport implements MessageTransport {
                     p.addLast(new WebSocketFrameAggregator(maxFrameBytes));
                     p.addLast(new ChannelInboundHandlerAdapter() {
                         @Override
+                        @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): reported as channelInactive
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
                                 conn.opened(ctx.channel());

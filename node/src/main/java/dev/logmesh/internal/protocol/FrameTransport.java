@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 public final class FrameTransport implements MessageTransport {
     private final Transport transport;
     private final int maxFrameBytes;
+    /** This node's codec: one per transport, so one per node (its interner is the node's). */
+    private final MessageCodec codec = new MessageCodec();
 
     /**
      * @param maxFrameBytes the largest frame accepted or sent, in UTF-8 bytes
@@ -28,12 +30,12 @@ public final class FrameTransport implements MessageTransport {
 
     @Override
     public URI listen(String host, int port, Consumer<MessageConnection> acceptor) throws IOException {
-        return transport.listen(host, port, c -> acceptor.accept(new Adapter(c, maxFrameBytes)));
+        return transport.listen(host, port, c -> acceptor.accept(new Adapter(c, codec, maxFrameBytes)));
     }
 
     @Override
     public MessageConnection dial(URI url) {
-        return new Adapter(transport.dial(url), maxFrameBytes);
+        return new Adapter(transport.dial(url), codec, maxFrameBytes);
     }
 
     @Override
@@ -44,10 +46,12 @@ public final class FrameTransport implements MessageTransport {
     /** One frame connection seen as a message connection. */
     static final class Adapter implements MessageConnection {
         private final Connection frames;
+        private final MessageCodec codec;
         private final int maxFrameBytes;
 
-        Adapter(Connection frames, int maxFrameBytes) {
+        Adapter(Connection frames, MessageCodec codec, int maxFrameBytes) {
             this.frames = frames;
+            this.codec = codec;
             this.maxFrameBytes = maxFrameBytes;
         }
 
@@ -63,15 +67,15 @@ public final class FrameTransport implements MessageTransport {
                 public void onFrame(String frame) {
                     // a UTF-16 length over the limit is over it in UTF-8 too; count bytes only near it
                     if (frame.length() > maxFrameBytes
-                        || frame.length() * 3L > maxFrameBytes
-                        && frame.getBytes(StandardCharsets.UTF_8).length > maxFrameBytes) {
+                        || (frame.length() * 3L > maxFrameBytes
+                            && frame.getBytes(StandardCharsets.UTF_8).length > maxFrameBytes)) {
                         handler.onBadInput(ProtocolError.wrongFormat(frame.substring(0, Math.min(64, frame.length())),
                             "frame over the limit of " + maxFrameBytes + " bytes"));
                         return;
                     }
                     Message m;
                     try {
-                        m = MessageCodec.decode(frame);
+                        m = codec.decode(frame);
                     } catch (ProtocolError e) {
                         handler.onBadInput(e);
                         return;

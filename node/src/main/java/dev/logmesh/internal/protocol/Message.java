@@ -197,6 +197,8 @@ public sealed interface Message {
     }
 
     /** {@code ["error", errorType, options?]}; {@code options} is any JSON value or null. */
+    // Named after its wire message like every record here, and always written Message.Error outside this file.
+    @SuppressWarnings("JavaLangClash")
     record Error(String errorType, com.fasterxml.jackson.databind.JsonNode options) implements Message {
         public Error {
             Objects.requireNonNull(errorType, "errorType");

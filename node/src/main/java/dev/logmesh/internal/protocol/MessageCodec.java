@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
+import dev.logmesh.internal.log.Interner;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -23,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
@@ -31,7 +34,11 @@ import java.util.function.Supplier;
  * Logux 0.10 ServerNode does ({@code validate/index.js}) and stricter where Java needs it (numbers must be
  * integers within JavaScript's safe range, node ids without spaces, actions with a string {@code type}).
  *
- * <p>Thread-safe and stateless: Netty threads decode, the node loop encodes.
+ * <p>One instance per node, made with the node's transport: decoding shares the strings that repeat across a
+ * log (action types, reasons, node ids) through the codec's own bounded {@link Interner}, so what one node's
+ * peers send never fills a table that other nodes use. Encoding needs no state and is static.
+ *
+ * <p>Thread-safe: transport threads decode, the node loop encodes.
  */
 public final class MessageCodec {
     /** Nesting depth allowed in a frame; deeper JSON is refused as wrong-format. */
@@ -48,7 +55,22 @@ public final class MessageCodec {
     // For reading one value out of a frame that is being streamed: the frame goes on after it.
     private static final ObjectMapper VALUES = new ObjectMapper(FACTORY);
 
-    private MessageCodec() {
+    /** Shares the repeated strings of what this codec decodes; never shared with another node's codec. */
+    private final Interner interner;
+
+    /** A codec with an interner of its own: one for each node (its transport makes it). */
+    public MessageCodec() {
+        this(new Interner());
+    }
+
+    /** A codec that shares strings through {@code interner}, which must belong to the same node. */
+    public MessageCodec(Interner interner) {
+        this.interner = Objects.requireNonNull(interner, "interner");
+    }
+
+    /** The interner of this codec (for tests). */
+    Interner interner() {
+        return interner;
     }
 
     /**
@@ -57,7 +79,7 @@ public final class MessageCodec {
      * @throws ProtocolError {@code wrong-format} for text that is not JSON or a message of the wrong shape,
      *     {@code unknown-message} for an unknown type
      */
-    public static Message decode(String text) throws ProtocolError {
+    public Message decode(String text) throws ProtocolError {
         try (JsonParser p = FACTORY.createParser(text)) {
             return decode(p, () -> text,
                 (from, to) -> text.substring((int) from.getCharOffset(), (int) to.getCharOffset() + 1));
@@ -72,7 +94,7 @@ public final class MessageCodec {
      *
      * @throws ProtocolError as {@link #decode(String)}
      */
-    public static Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
+    public Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
         Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
         try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
             return decode(p, text, (from, to) -> new String(utf8, offset + (int) from.getByteOffset(),
@@ -82,8 +104,8 @@ public final class MessageCodec {
         }
     }
 
-    private static Message decode(JsonParser p, Supplier<String> text,
-                                  BiFunction<JsonLocation, JsonLocation, String> slicer)
+    private Message decode(JsonParser p, Supplier<String> text,
+                           BiFunction<JsonLocation, JsonLocation, String> slicer)
         throws ProtocolError, IOException {
         String type;
         Message m;
@@ -314,7 +336,8 @@ public final class MessageCodec {
      * The rest of a sync, streamed: each action is checked and kept as its text (a log stores and forwards
      * actions; it parses one only when asked for a field), each meta is read into a {@link WireMeta}.
      */
-    private static Message sync(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer) throws IOException, Shape {
+    private Message sync(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer)
+        throws IOException, Shape {
         JsonToken t = p.nextToken();
         if (t == JsonToken.END_ARRAY) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
@@ -325,12 +348,7 @@ public final class MessageCodec {
             if (t != JsonToken.START_OBJECT) {
                 throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
             }
-            Action action;
-            try {
-                action = Action.read(p, slicer);
-            } catch (IllegalArgumentException e) {
-                throw new Shape("action must have a non-empty string type (" + e.getMessage() + ")");
-            }
+            Action action = action(p, slicer);
             t = p.nextToken();
             if (t == JsonToken.END_ARRAY) {
                 throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
@@ -340,13 +358,47 @@ public final class MessageCodec {
             }
             WireMeta meta;
             try {
-                meta = WireMeta.read(p);
+                meta = WireMeta.read(p, interner);
             } catch (IllegalArgumentException e) {
                 throw new Shape(e.getMessage());
             }
             entries.add(new Message.WireEntry(action, meta));
         }
         return new Message.Sync(added, entries);
+    }
+
+    /**
+     * Reads one action in one streaming pass: the object starts at the parser's current token
+     * ({@code START_OBJECT}) and the parser is left on its {@code END_OBJECT}. The action keeps the object's
+     * source text ({@code slicer} of the two tokens' locations) and its type, shared through the interner;
+     * no tree is built.
+     */
+    private Action action(JsonParser p, BiFunction<JsonLocation, JsonLocation, String> slicer)
+        throws IOException, Shape {
+        JsonLocation first = p.currentTokenLocation();
+        String type = null;
+        boolean typeSeen = false;
+        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+            JsonToken t = p.nextToken();
+            if ("type".equals(key)) {
+                // the last one counts, as with JSON.parse
+                typeSeen = true;
+                type = t == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+            p.skipChildren(); // nothing to skip for a scalar
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new JsonParseException(p, "the text ends inside an action");
+        }
+        String source = slicer.apply(first, p.currentTokenLocation());
+        if (!typeSeen) {
+            throw new Shape("action must have a non-empty string type (action has no \"type\": " + source + ")");
+        }
+        if (type == null || type.isEmpty()) {
+            throw new Shape("action must have a non-empty string type (action \"type\" must be a non-empty string: "
+                + source + ")");
+        }
+        return CheckedActions.of(source, interner.intern(type));
     }
 
     private static long safeCount(JsonParser p, String what) throws IOException, Shape {

@@ -1,14 +1,12 @@
 package dev.logmesh.internal.protocol;
 
-import dev.logmesh.internal.net.WsTransport;
-
 import java.io.IOException;
 import java.net.URI;
 import java.util.function.Consumer;
 
 /**
- * How a node reaches peers: listens for links and dials URLs. {@link WsTransport} is the WebSocket one;
- * the test kit has an in-memory one, so whole nodes run without sockets.
+ * How a node reaches peers: listens for links and dials URLs. {@code internal.net.WsTransport} is the
+ * WebSocket one; the test kit has an in-memory one, so whole nodes run without sockets.
  *
  * <p>Connections it creates deliver their events on the node's loop (see {@link MessageConnection}).
  */

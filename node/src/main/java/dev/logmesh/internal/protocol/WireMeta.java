@@ -114,7 +114,8 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
     }
 
     /**
-     * Reads a wire meta from its JSON object form.
+     * Reads a wire meta from its JSON object form (its strings are not shared with a node's: for tests and
+     * messages built by hand; the codec reads frames with its node's {@link Interner}).
      *
      * @throws IllegalArgumentException saying what is wrong with its shape
      */
@@ -123,7 +124,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("meta must be an object");
             }
-            return read(p);
+            return read(p, new Interner());
         } catch (IOException e) {
             throw new UncheckedIOException("reading a tree cannot fail", e);
         }
@@ -134,11 +135,12 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
     /**
      * Reads a meta object whose {@code START_OBJECT} is the parser's current token, up to and including its
      * {@code END_OBJECT}; the shape is checked as a Logux ServerNode does, and stricter where Java needs it.
+     * Node ids and reasons are shared through {@code interner}, the reading node's.
      *
      * @throws IllegalArgumentException for a wrong shape
      * @throws IOException for text that is not JSON
      */
-    static WireMeta read(JsonParser p) throws IOException {
+    static WireMeta read(JsonParser p, Interner interner) throws IOException {
         IdForm form = null;
         long idTime = 0;
         String idNode = null;
@@ -167,7 +169,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
                         idTime = integer(p, "meta id time", -ActionId.MAX_SAFE);
                         JsonToken second = p.nextToken();
                         if (second == JsonToken.VALUE_STRING) {
-                            idNode = Interner.intern(p.getText());
+                            idNode = interner.intern(p.getText());
                             if (idNode.isEmpty() || idNode.indexOf(' ') >= 0) {
                                 throw new IllegalArgumentException("node id must be non-empty without spaces");
                             }
@@ -186,7 +188,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
                     }
                 }
                 case "time" -> time = integer(p, "meta time", -ActionId.MAX_SAFE);
-                case "reasons" -> reasons = reasons(p, t);
+                case "reasons" -> reasons = reasons(p, t, interner);
                 case "subprotocol" -> {
                     if (t == JsonToken.VALUE_NULL) {
                         subprotocol = 0;
@@ -235,12 +237,12 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
     }
 
     /** Reasons: strings only, duplicates dropped; a single string is one reason (as Logux does); null is none. */
-    private static List<String> reasons(JsonParser p, JsonToken t) throws IOException {
+    private static List<String> reasons(JsonParser p, JsonToken t, Interner interner) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return List.of();
         }
         if (t == JsonToken.VALUE_STRING) {
-            return Interner.single(p.getText());
+            return interner.single(p.getText());
         }
         if (t != JsonToken.START_ARRAY) {
             throw new IllegalArgumentException("meta reasons must be an array of strings");
@@ -250,12 +252,12 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
             if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
                 throw new IllegalArgumentException("meta reasons must be non-empty strings");
             }
-            String s = Interner.intern(p.getText());
+            String s = interner.intern(p.getText());
             if (!out.contains(s)) {
                 out.add(s);
             }
         }
-        return out.size() == 1 ? Interner.single(out.get(0)) : out;
+        return out.size() == 1 ? interner.single(out.get(0)) : out;
     }
 
     // ------------------------------------------------------------------ writing

@@ -9,7 +9,8 @@ import dev.logmesh.spi.Store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
@@ -98,7 +99,8 @@ public final class SqliteStore implements Store {
     private static final String COLUMNS = "e.added, e.ms, e.node, e.seq, e.time, e.subprotocol, e.reasons, e.extra, "
         + "e.action";
 
-    private static final ObjectMapper MAPPER = MetaJson.MAPPER;
+    private static final ObjectReader READER = MetaJson.reader();
+    private static final ObjectWriter WRITER = MetaJson.writer();
 
     /** Rows per multi-row INSERT, largest first; a batch is cut greedily into these (100 = 64 + 16 + 16 + 4). */
     private static final int[] CHUNKS = {64, 16, 4, 1};
@@ -298,7 +300,7 @@ public final class SqliteStore implements Store {
             config.setGetGeneratedKeys(false);
             conn = config.createConnection("jdbc:sqlite:" + path);
             SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
-            store.init(existed, options);
+            store.init(options);
             return store;
         } catch (SQLException | IOException | RuntimeException e) {
             if (conn != null) {
@@ -348,7 +350,7 @@ public final class SqliteStore implements Store {
 
     // ---- opening ------------------------------------------------------------------------------------------
 
-    private void init(boolean existed, Options options) throws SQLException {
+    private void init(Options options) throws SQLException {
         // Look before writing anything: the pragmas below (WAL) would modify a foreign file.
         int appId = pragmaInt("application_id");
         int version = pragmaInt("user_version");
@@ -1060,7 +1062,7 @@ public final class SqliteStore implements Store {
             return lastReasonsJson;
         }
         try {
-            String json = MAPPER.writeValueAsString(reasons);
+            String json = WRITER.writeValueAsString(reasons);
             lastReasons = reasons;
             lastReasonsJson = json;
             return json;
@@ -1076,7 +1078,7 @@ public final class SqliteStore implements Store {
         }
         List<String> reasons;
         try {
-            reasons = List.copyOf(MetaJson.reasons(MAPPER.readTree(json)));
+            reasons = List.copyOf(MetaJson.reasons(READER.readTree(json)));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("reasons are not JSON: " + e.getOriginalMessage(), e);
         }
@@ -1092,7 +1094,7 @@ public final class SqliteStore implements Store {
             return null;
         }
         try {
-            return MAPPER.writeValueAsString(extra);
+            return WRITER.writeValueAsString(extra);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("JSON nodes always serialize", e);
         }
@@ -1104,7 +1106,7 @@ public final class SqliteStore implements Store {
         }
         JsonNode n;
         try {
-            n = MAPPER.readTree(json);
+            n = READER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("custom meta keys are not JSON: " + e.getOriginalMessage(), e);
         }

@@ -34,7 +34,7 @@ class MeshSimulationTest {
             runAndCheck(Long.parseLong(only));
             return;
         }
-        for (long seed = 1; seed <= RUNS_PER_TOPOLOGY * Topology.values().length; seed++) {
+        for (long seed = 1; seed <= (long) RUNS_PER_TOPOLOGY * Topology.values().length; seed++) {
             runAndCheck(seed);
         }
     }

@@ -1,7 +1,10 @@
 package dev.logmesh.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -9,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Meta;
+import dev.logmesh.internal.log.Interner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +32,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class MessageCodecTest {
 
+    /** One codec for the whole test, as one node has one. */
+    private static final MessageCodec CODEC = new MessageCodec();
+
     private static ObjectNode json(String text) {
         try {
             return (ObjectNode) MessageCodec.mapper().readTree(text);
@@ -39,7 +46,7 @@ class MessageCodecTest {
     private static void golden(Message m, String text) throws ProtocolError {
         assertEquals(text, MessageCodec.encode(m), "encode");
         assertEquals(text, utf8(m), "encode to bytes");
-        assertEquals(m, MessageCodec.decode(text), "decode");
+        assertEquals(m, CODEC.decode(text), "decode");
         assertEquals(m, decodeBytes(text), "decode from bytes");
     }
 
@@ -60,7 +67,7 @@ class MessageCodecTest {
         byte[] buf = new byte[frame.length + 10];
         java.util.Arrays.fill(buf, (byte) '!');
         System.arraycopy(frame, 0, buf, 3, frame.length);
-        return MessageCodec.decode(buf, 3, frame.length);
+        return CODEC.decode(buf, 3, frame.length);
     }
 
     // ------------------------------------------------------------------ every message type, both ways
@@ -116,7 +123,7 @@ class MessageCodecTest {
     @Test
     void syncWithStringIdAsProtocol7PeersSend() throws ProtocolError {
         // a full id string is accepted too (not shifted)
-        Message m = MessageCodec.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":\"1 a 0\",\"time\":1}]");
+        Message m = CODEC.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":\"1 a 0\",\"time\":1}]");
         assertEquals(new Message.Sync(1, List.of(new Message.WireEntry(Action.ofType("a"),
             json("{\"id\":\"1 a 0\",\"time\":1}")))), m);
     }
@@ -308,7 +315,7 @@ class MessageCodecTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void wrongFormat(String name, String text) {
-        for (ProtocolError e : List.of(assertThrows(ProtocolError.class, () -> MessageCodec.decode(text), name),
+        for (ProtocolError e : List.of(assertThrows(ProtocolError.class, () -> CODEC.decode(text), name),
             assertThrows(ProtocolError.class, () -> decodeBytes(text), name))) {
             assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
             JsonNode options = e.options();
@@ -323,7 +330,7 @@ class MessageCodecTest {
         byte[] broken = java.util.Arrays.copyOf(frame, frame.length);
         int i = new String(frame, StandardCharsets.ISO_8859_1).indexOf('\u00c3');
         broken[i + 1] = (byte) 0x28; // a lead byte followed by a byte that cannot continue it
-        ProtocolError e = assertThrows(ProtocolError.class, () -> MessageCodec.decode(broken, 0, broken.length));
+        ProtocolError e = assertThrows(ProtocolError.class, () -> CODEC.decode(broken, 0, broken.length));
         assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
     }
 
@@ -341,7 +348,7 @@ class MessageCodecTest {
         assertEquals(new ActionId(BASE + 5, "b:1", 2), m.id());
         assertEquals(0, m.added());
         assertEquals(json("{\"n\":[1]}"), m.extra().get("z"));
-        assertEquals(List.of("r"), ((Message.Sync) MessageCodec.decode(
+        assertEquals(List.of("r"), ((Message.Sync) CODEC.decode(
             "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":0,\"reasons\":\"r\"}]")).entries().get(0).meta().reasons());
         // and it goes out again as it came, but for the local "added"
         assertEquals("{\"id\":[5,\"b:1\",2],\"time\":6,\"reasons\":[\"r\",\"s\"],\"z\":{\"n\":[1]},\"a\":1}",
@@ -353,15 +360,66 @@ class MessageCodecTest {
     void unknownMessage(String type) {
         // §2 Validation / §10: protocol 5 has no "ready"; unknown type → ["error","unknown-message",type]
         ProtocolError e = assertThrows(ProtocolError.class,
-            () -> MessageCodec.decode("[\"" + type + "\",1]"));
+            () -> CODEC.decode("[\"" + type + "\",1]"));
         assertEquals(ProtocolError.Type.UNKNOWN_MESSAGE, e.type());
         assertEquals("[\"error\",\"unknown-message\",\"" + type + "\"]", MessageCodec.encode(e.toMessage()));
     }
 
     @Test
     void largestSafeNumbersPass() throws ProtocolError {
-        assertEquals(new Message.Synced(ActionId.MAX_SAFE), MessageCodec.decode("[\"synced\",9007199254740991]"));
+        assertEquals(new Message.Synced(ActionId.MAX_SAFE), CODEC.decode("[\"synced\",9007199254740991]"));
         // negative shifts are normal (actions older than baseTime)
-        MessageCodec.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":[-9007199254740991,0],\"time\":-9007199254740991}]");
+        CODEC.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":[-9007199254740991,0],\"time\":-9007199254740991}]");
+    }
+
+    /** A sync of one action of type {@code type} with one reason, from node {@code node}. */
+    private static String syncOf(String type, String node, String reason) {
+        return "[\"sync\",1,{\"type\":\"" + type + "\"},{\"id\":[1,\"" + node + "\",0],\"time\":1,\"reasons\":[\""
+            + reason + "\"]}]";
+    }
+
+    private static Message.WireEntry first(MessageCodec codec, String frame) throws ProtocolError {
+        return ((Message.Sync) codec.decode(frame)).entries().get(0);
+    }
+
+    @Test
+    void typesReasonsAndNodeIdsAreSharedPerNode() throws ProtocolError {
+        // one string per type, reason and node id for all the entries one node decodes
+        MessageCodec node = new MessageCodec();
+        Message.WireEntry a = first(node, syncOf("shared/type", "n:1", "r"));
+        Message.WireEntry b = first(node, "[\"sync\",1,{\"k\":1,\"type\":\"shared/type\"},"
+            + "{\"id\":[2,\"n:1\",0],\"time\":2,\"reasons\":[\"r\"]}]");
+        assertSame(a.action().type(), b.action().type());
+        assertSame(a.meta().idNode(), b.meta().idNode());
+        assertSame(a.meta().reasons(), b.meta().reasons(), "one shared list for a single reason");
+        // bytes as a transport receives them share the same strings
+        byte[] frame = syncOf("shared/type", "n:1", "r").getBytes(StandardCharsets.UTF_8);
+        assertSame(a.action().type(), ((Message.Sync) node.decode(frame, 0, frame.length)).entries().get(0)
+            .action().type());
+        // another node has strings of its own: nothing is shared across nodes
+        Message.WireEntry other = first(new MessageCodec(), syncOf("shared/type", "n:1", "r"));
+        assertEquals(a.action().type(), other.action().type());
+        assertNotSame(a.action().type(), other.action().type());
+        assertNotSame(a.meta().idNode(), other.meta().idNode());
+    }
+
+    @Test
+    void onePeerSendingEndlessTypesFillsOnlyItsNodesBoundedTable() throws ProtocolError {
+        // a peer sends 8,192 distinct types (and then more) to node A: A's table stops at its bound, and node B,
+        // in the same JVM, still shares its own strings
+        MessageCodec a = new MessageCodec();
+        MessageCodec b = new MessageCodec();
+        String before = first(b, syncOf("chat/add", "b:1", "r")).action().type();
+        for (int i = 0; i < Interner.MAX + 100; i++) {
+            first(a, syncOf("flood/" + i, "x:1", "r"));
+        }
+        assertEquals(Interner.MAX, a.interner().size(), "bounded");
+        // past the bound, A still decodes (types not shared any more, but correct)
+        Message.WireEntry late = first(a, syncOf("late/type", "x:1", "r"));
+        assertEquals("late/type", late.action().type());
+        assertNotSame(late.action().type(), first(a, syncOf("late/type", "x:1", "r")).action().type());
+        // B is untouched: its table holds its own few strings, and it still shares them
+        assertTrue(b.interner().size() < 10, "node B's table: " + b.interner().size());
+        assertSame(before, first(b, syncOf("chat/add", "b:1", "r")).action().type());
     }
 }

@@ -117,7 +117,7 @@ public final class TestNode {
      * an action, and each ends up with the other's. For "the node keeps working after bad input" checks.
      */
     public void assertSyncsWithFreshPeer(ManualLoop loop, SessionConfig peerConfig) {
-        TestNode peer = new TestNode("fresh-" + Long.toHexString(loop.now()) + "-" + (freshPeers++), loop, peerConfig);
+        TestNode peer = new TestNode("fresh-" + Long.toHexString(loop.now()) + "-" + freshPeers++, loop, peerConfig);
         long before = log.size();
         Meta mine = add("still/works");
         peer.add("fresh/peer");

@@ -34,10 +34,10 @@ class AddedIndexTest {
                     index.append(next, e);
                     model.put(next, e);
                 } else if (what < 8) {
-                    long key = 1 + r.nextInt((int) next);
+                    long key = 1L + r.nextInt((int) next);
                     assertEquals(model.remove(key), index.remove(key), "seed " + seed + " remove " + key);
                 } else {
-                    long key = 1 + r.nextInt((int) next + 2);
+                    long key = 1L + r.nextInt((int) next + 2);
                     Entry e = entry(key);
                     boolean had = model.containsKey(key);
                     if (had) {

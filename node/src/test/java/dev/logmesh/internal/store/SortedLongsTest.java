@@ -28,11 +28,11 @@ class SortedLongsTest {
                     set.add(next);
                     model.add(next);
                 } else if (what < 6) {
-                    long k = 1 + r.nextInt((int) next); // an older number: an insert, or a revived tombstone
+                    long k = 1L + r.nextInt((int) next); // an older number: an insert, or a revived tombstone
                     set.add(k);
                     model.add(k);
                 } else {
-                    long k = 1 + r.nextInt((int) next);
+                    long k = 1L + r.nextInt((int) next);
                     assertEquals(model.remove(k), set.remove(k), at + " remove " + k);
                 }
                 long probe = r.nextInt((int) next + 3);

@@ -178,7 +178,7 @@ class SqliteStoreTest extends StoreContract {
             LockProbe.class.getName(), file.toString()).redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "probe process hung");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        String[] lines = out.split("\n");
+        String[] lines = out.split("\n", -1);
         return lines[lines.length - 1];
     }
 

@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
@@ -12,11 +13,13 @@ import java.util.function.Supplier;
 /**
  * Writes one JSON object per line, whole lines only, from any thread.
  *
- * <p>In {@linkplain #async async} mode lines go through a queue to a writer thread: a reader of stdout that
+ * <p>In async mode ({@link #Ndjson(PrintStream, boolean, boolean)}) lines go through a queue to a writer
+ * thread: a reader of stdout that
  * is slow or stopped (a full pipe) must never block the node's loop, or every session would time out. The
  * writer thread also turns events into text, so the loop only stamps the time and queues the event.
  */
 final class Ndjson implements AutoCloseable {
+    @SuppressWarnings("UnnecessaryLambda") // a sentinel in the queue, compared by identity
     private static final Supplier<String> STOP = () -> "stop";
 
     private final PrintStream out;
@@ -78,7 +81,7 @@ final class Ndjson implements AutoCloseable {
     }
 
     ObjectNode event(String name) {
-        ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("event", name);
         return n;
     }
@@ -167,7 +170,7 @@ final class Ndjson implements AutoCloseable {
     static Object[] parseLine(String line) {
         JsonNode n;
         try {
-            n = MetaJson.MAPPER.readTree(line);
+            n = MetaJson.reader().readTree(line);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }

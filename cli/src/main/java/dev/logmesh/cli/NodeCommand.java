@@ -6,8 +6,6 @@ import dev.logmesh.Action;
 import dev.logmesh.MeshNode;
 import dev.logmesh.NodeConfig;
 import dev.logmesh.StoreException;
-import dev.logmesh.internal.session.SessionConfig;
-import dev.logmesh.internal.net.WsTransport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +30,9 @@ import picocli.CommandLine.Option;
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
             + "error. Logs go to stderr."})
 final class NodeCommand implements Callable<Integer> {
+
+    /** The library's settings with every default: the defaults of the options below, shown by --help. */
+    private static final NodeConfig DEFAULTS = NodeConfig.builder().build();
 
     @Option(names = "--name", paramLabel = "NAME",
         description = "Name of this node; its id is NAME:random, kept across restarts. Default: node.")
@@ -77,15 +78,15 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest WebSocket frame accepted. "
         + "Default: ${DEFAULT-VALUE}.")
-    int maxFrame = WsTransport.DEFAULT_MAX_FRAME_BYTES;
+    int maxFrame = DEFAULTS.maxFrameBytes();
 
     @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence. "
         + "Default: ${DEFAULT-VALUE}.")
-    long ping = SessionConfig.DEFAULT_PING_MILLIS;
+    long ping = DEFAULTS.pingMillis();
 
     @Option(names = "--timeout", paramLabel = "MS", description = "Drop a peer whose answer is this many ms late. "
         + "Default: ${DEFAULT-VALUE}.")
-    long timeout = SessionConfig.DEFAULT_TIMEOUT_MILLIS;
+    long timeout = DEFAULTS.timeoutMillis();
 
     @Option(names = "--no-mdns", description = "Do not find peers by mDNS (use --peer).")
     boolean noMdns;
@@ -117,6 +118,8 @@ final class NodeCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
+    @SuppressWarnings("SystemConsoleNull")
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
         HumanOutput human = !json && System.console() != null
@@ -179,8 +182,7 @@ final class NodeCommand implements Callable<Integer> {
                     t.setDaemon(true);
                     return t;
                 });
-            poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
-                human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+            showProgress(poll, node, human);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -235,9 +237,18 @@ final class NodeCommand implements Callable<Integer> {
         return base.resolve("logmesh").resolve(name);
     }
 
+    /** Shows catch-up progress every second; the poll thread is a daemon and dies with the process. */
+    @SuppressWarnings("FutureReturnValueIgnored") // nothing waits for a progress line: a missed one is redrawn
+    private static void showProgress(java.util.concurrent.ScheduledExecutorService poll, MeshNode node,
+                                     HumanOutput human) {
+        poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
+            human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     private static void readStdin(MeshNode node, java.util.function.Consumer<String> errors) throws IOException {
         Ndjson.readLines(System.in, new Ndjson.LineHandler() {
             @Override
+            @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback reports a failed add
             public void line(int number, Action action, JsonNode meta) {
                 node.add(action, meta).whenComplete((added, err) -> {
                     if (err != null) {

@@ -43,15 +43,16 @@ class CliTest {
 
     static List<JsonNode> lines(String text) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        for (String line : text.split("\n")) {
+        for (String line : text.split("\n", -1)) {
             if (!line.isBlank()) {
-                out.add(MetaJson.MAPPER.readTree(line));
+                out.add(MetaJson.reader().readTree(line));
             }
         }
         return out;
     }
 
     @Test
+    @SuppressWarnings("StringConcatToTextBlock") // one input line per source line, numbered by the assertions
     void addReportsBadLinesAndKeepsTheGoodOnes(@TempDir Path dir) throws Exception {
         String input = String.join("\n",
             "{\"type\":\"a\"}",
@@ -91,8 +92,8 @@ class CliTest {
         assertEquals(2, created.size());
         String id1 = created.get(0).get(1).get("id").asText();
         String id2 = created.get(1).get(1).get("id").asText();
-        assertEquals(id1.split(" ")[1], id2.split(" ")[1], "same node id in both runs");
-        assertTrue(id1.split(" ")[1].startsWith("cli:"));
+        assertEquals(id1.split(" ", -1)[1], id2.split(" ", -1)[1], "same node id in both runs");
+        assertTrue(id1.split(" ", -1)[1].startsWith("cli:"));
         assertEquals(created, added);
     }
 

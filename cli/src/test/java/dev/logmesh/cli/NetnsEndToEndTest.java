@@ -1,4 +1,4 @@
-package dev.logmesh;
+package dev.logmesh.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,13 +45,13 @@ class NetnsEndToEndTest {
     /** The class path of this JVM, expanded from surefire's manifest-only jar if that is what it is. */
     private static String classPath() throws Exception {
         String cp = System.getProperty("java.class.path");
-        String[] parts = cp.split(File.pathSeparator);
+        String[] parts = cp.split(File.pathSeparator, -1);
         if (parts.length == 1 && parts[0].endsWith(".jar")) {
             try (java.util.jar.JarFile jar = new java.util.jar.JarFile(parts[0])) {
                 String manifestCp = jar.getManifest().getMainAttributes().getValue("Class-Path");
                 if (manifestCp != null) {
                     StringBuilder sb = new StringBuilder();
-                    for (String u : manifestCp.split(" ")) {
+                    for (String u : manifestCp.split(" ", -1)) {
                         if (!u.isBlank()) {
                             if (sb.length() > 0) {
                                 sb.append(File.pathSeparator);

@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.MeshNode;
 import dev.logmesh.internal.log.MetaJson;
@@ -30,6 +31,8 @@ final class PeersCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
+    @SuppressWarnings("SystemConsoleNull")
     public Integer call() {
         Ndjson out = new Ndjson(System.out);
         boolean table = !json && System.console() != null;
@@ -69,7 +72,7 @@ final class PeersCommand implements Callable<Integer> {
             if (!Files.exists(file)) {
                 return null;
             }
-            JsonNode n = MetaJson.MAPPER.readTree(Files.readString(file));
+            JsonNode n = MetaJson.reader().readTree(Files.readString(file));
             long pid = n.path("pid").asLong(-1);
             boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
             return alive ? n : null;
@@ -85,7 +88,7 @@ final class PeersCommand implements Callable<Integer> {
                 received, sent, behind);
             return;
         }
-        ObjectNode n = MetaJson.MAPPER.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("node", node);
         n.put("connected", connected);
         n.put("received", received);

@@ -1,2 +1,0 @@
-/** The {@code logmesh} command line (picocli): {@code node}, {@code add}, {@code log}, {@code peers}. */
-package dev.logmesh.cli;

@@ -1,0 +1,51 @@
+package dev.logmesh.internal.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** One interner per node: shares what repeats, remembers at most {@link Interner#MAX} strings, shares nothing. */
+class InternerTest {
+
+    @Test
+    void equalStringsBecomeOne() {
+        Interner i = new Interner();
+        String a = i.intern(new String("chat/add"));
+        assertSame(a, i.intern(new String("chat/add")));
+        assertSame(i.single("r"), i.single(new String("r")));
+        assertEquals(List.of("r"), i.single("r"));
+        assertSame(i.intern("r"), i.single("r").get(0), "the list holds the shared string");
+    }
+
+    @Test
+    void twoNodesShareNothing() {
+        Interner a = new Interner();
+        Interner b = new Interner();
+        String s = a.intern(new String("t"));
+        assertNotSame(s, b.intern(new String("t")));
+        assertSame(s, a.intern(new String("t")));
+    }
+
+    @Test
+    void boundedByCountAndLength() {
+        Interner i = new Interner();
+        for (int n = 0; n < Interner.MAX * 2; n++) {
+            i.intern("type/" + n);
+        }
+        assertEquals(Interner.MAX, i.size());
+        // full: a new string comes back as it is, equal but not remembered
+        String late = new String("late");
+        assertSame(late, i.intern(late));
+        assertNotSame(late, i.intern(new String("late")));
+        // what was known before it filled up is still shared
+        assertSame(i.intern("type/0"), i.intern(new String("type/0")));
+
+        Interner fresh = new Interner();
+        String longOne = "x".repeat(Interner.MAX_LENGTH + 1);
+        assertSame(longOne, fresh.intern(longOne));
+        assertEquals(0, fresh.size(), "long strings are never remembered");
+    }
+}
