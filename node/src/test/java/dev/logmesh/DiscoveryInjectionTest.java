@@ -32,7 +32,7 @@ class DiscoveryInjectionTest {
                 loop.advance(1000);
                 assertEquals(1, seen.size());
                 assertEquals(b.nodeId(), seen.get(0).nodeId());
-                b.add(Action.ofType("x"));
+                var unused = b.add(Action.ofType("x"));
                 loop.advance(1000);
                 var entries = a.entries();
                 loop.runAll();

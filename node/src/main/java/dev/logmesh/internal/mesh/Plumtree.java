@@ -198,7 +198,7 @@ public final class Plumtree implements Gossip {
         long horizon = loop.now() + graftMillis / 2;
         List<ActionId> ids = new ArrayList<>();
         for (Missing o : missing.values()) {
-            if (o == m || o.due <= horizon && !o.announcers.isEmpty() && to.equals(nextAnnouncer(o))) {
+            if (o == m || (o.due <= horizon && !o.announcers.isEmpty() && to.equals(nextAnnouncer(o)))) {
                 if (o != m && o.timer != null) {
                     o.timer.cancel();
                 }

@@ -58,26 +58,26 @@ public sealed interface HpvMessage {
             throw new IllegalArgumentException("an overlay message must be a JSON object");
         }
         String type = Json.text(json, "type");
-        switch (type) {
-            case "join":
-                return new Join(Json.text(json, "addr"));
-            case "forwardJoin":
-                return new ForwardJoin(PeerInfo.fromJson(Json.field(json, "peer")),
+        return switch (type) {
+  case "join" -> 
+new Join(Json.text(json, "addr"));
+  case "forwardJoin" -> 
+new ForwardJoin(PeerInfo.fromJson(Json.field(json, "peer")),
                     Json.integer(json, "ttl", 0, MAX_TTL));
-            case "neighbor":
-                return new Neighbor(Priority.fromWire(Json.text(json, "priority")), Json.text(json, "addr"));
-            case "neighborReply":
-                return new NeighborReply(Json.bool(json, "accepted"));
-            case "disconnect":
-                return new Disconnect(Json.bool(json, "leaving"));
-            case "shuffle":
-                return new Shuffle(PeerInfo.fromJson(Json.field(json, "origin")),
+  case "neighbor" -> 
+new Neighbor(Priority.fromWire(Json.text(json, "priority")), Json.text(json, "addr"));
+  case "neighborReply" -> 
+new NeighborReply(Json.bool(json, "accepted"));
+  case "disconnect" -> 
+new Disconnect(Json.bool(json, "leaving"));
+  case "shuffle" -> 
+new Shuffle(PeerInfo.fromJson(Json.field(json, "origin")),
                     Json.integer(json, "ttl", 0, MAX_TTL), Json.peers(json, "peers", MAX_PEERS));
-            case "shuffleReply":
-                return new ShuffleReply(Json.peers(json, "peers", MAX_PEERS));
-            default:
-                throw new IllegalArgumentException("unknown overlay message type \"" + type + "\"");
-        }
+  case "shuffleReply" -> 
+new ShuffleReply(Json.peers(json, "peers", MAX_PEERS));
+  default -> 
+throw new IllegalArgumentException("unknown overlay message type \"" + type + "\"");
+};
     }
 
     /** Priority of a {@link Neighbor} request (§4.3). */
@@ -92,14 +92,14 @@ public sealed interface HpvMessage {
         }
 
         static Priority fromWire(String s) {
-            switch (s) {
-                case "high":
-                    return HIGH;
-                case "low":
-                    return LOW;
-                default:
-                    throw new IllegalArgumentException("priority must be \"high\" or \"low\", got \"" + s + "\"");
-            }
+            return switch (s) {
+  case "high" -> 
+HIGH;
+  case "low" -> 
+LOW;
+  default -> 
+throw new IllegalArgumentException("priority must be \"high\" or \"low\", got \"" + s + "\"");
+};
         }
     }
 

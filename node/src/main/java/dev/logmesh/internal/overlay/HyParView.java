@@ -216,8 +216,8 @@ public final class HyParView {
         this.backoff = new Backoff(config.backoffBaseTicks(), config.backoffMaxTicks(), config.backoffTableSize());
         this.tokens = config.candidateBurst();
         // first ones at a random tick of the first period, so that nodes started together do not act together
-        this.nextShuffle = 1 + random.nextInt(Math.max(1, config.shufflePeriodTicks()));
-        this.nextRotation = 1 + random.nextInt(Math.max(1, config.rotatePeriodTicks()));
+        this.nextShuffle = 1L + random.nextInt(Math.max(1, config.shufflePeriodTicks()));
+        this.nextRotation = 1L + random.nextInt(Math.max(1, config.rotatePeriodTicks()));
     }
 
     // ---------------------------------------------------------------- host inputs
@@ -389,8 +389,8 @@ public final class HyParView {
             dropped++;
             return;
         }
-        if (message instanceof ShuffleReply) {
-            recvShuffleReply(from, (ShuffleReply) message);
+        if (message instanceof ShuffleReply shuffleReply) {
+            recvShuffleReply(shuffleReply);
             return;
         }
         Link link = links.get(from);
@@ -399,18 +399,18 @@ public final class HyParView {
             dropped++;
             return;
         }
-        if (message instanceof Join) {
-            recvJoin(from, link, (Join) message);
-        } else if (message instanceof ForwardJoin) {
-            recvForwardJoin(from, (ForwardJoin) message);
-        } else if (message instanceof Neighbor) {
-            recvNeighbor(from, link, (Neighbor) message);
-        } else if (message instanceof NeighborReply) {
-            recvNeighborReply(from, link, (NeighborReply) message);
-        } else if (message instanceof Disconnect) {
-            recvDisconnect(from, link, (Disconnect) message);
-        } else if (message instanceof Shuffle) {
-            recvShuffle(from, (Shuffle) message);
+        if (message instanceof Join join) {
+            recvJoin(from, link, join);
+        } else if (message instanceof ForwardJoin forwardJoin) {
+            recvForwardJoin(from, forwardJoin);
+        } else if (message instanceof Neighbor neighbor) {
+            recvNeighbor(from, link, neighbor);
+        } else if (message instanceof NeighborReply neighborReply) {
+            recvNeighborReply(from, link, neighborReply);
+        } else if (message instanceof Disconnect disconnect) {
+            recvDisconnect(from, link, disconnect);
+        } else if (message instanceof Shuffle shuffle) {
+            recvShuffle(from, shuffle);
         }
     }
 
@@ -717,7 +717,7 @@ public final class HyParView {
     }
 
     /** §4.4 Shuffle reply: merged into the passive view, replacing first the peers this node sent. */
-    private void recvShuffleReply(String from, ShuffleReply m) {
+    private void recvShuffleReply(ShuffleReply m) {
         if (shuffleSent == null) {
             dropped++;
             return;

@@ -193,103 +193,103 @@ public record OverlayConfig(
         private Builder() {
         }
 
-        /** @param v {@link OverlayConfig#maxActive()} @return this */
+        /** Sets {@link OverlayConfig#maxActive()}; returns this builder. */
         public Builder maxActive(int v) {
             maxActive = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#maxPassive()} @return this */
+        /** Sets {@link OverlayConfig#maxPassive()}; returns this builder. */
         public Builder maxPassive(int v) {
             maxPassive = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#activeWalkLength()} @return this */
+        /** Sets {@link OverlayConfig#activeWalkLength()}; returns this builder. */
         public Builder activeWalkLength(int v) {
             activeWalkLength = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#passiveWalkLength()} @return this */
+        /** Sets {@link OverlayConfig#passiveWalkLength()}; returns this builder. */
         public Builder passiveWalkLength(int v) {
             passiveWalkLength = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#shuffleActive()} @return this */
+        /** Sets {@link OverlayConfig#shuffleActive()}; returns this builder. */
         public Builder shuffleActive(int v) {
             shuffleActive = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#shufflePassive()} @return this */
+        /** Sets {@link OverlayConfig#shufflePassive()}; returns this builder. */
         public Builder shufflePassive(int v) {
             shufflePassive = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#shuffleWalkLength()} @return this */
+        /** Sets {@link OverlayConfig#shuffleWalkLength()}; returns this builder. */
         public Builder shuffleWalkLength(int v) {
             shuffleWalkLength = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#shufflePeriodTicks()} @return this */
+        /** Sets {@link OverlayConfig#shufflePeriodTicks()}; returns this builder. */
         public Builder shufflePeriodTicks(int v) {
             shufflePeriodTicks = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#rotatePeriodTicks()} @return this */
+        /** Sets {@link OverlayConfig#rotatePeriodTicks()}; returns this builder. */
         public Builder rotatePeriodTicks(int v) {
             rotatePeriodTicks = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#requestTimeoutTicks()} @return this */
+        /** Sets {@link OverlayConfig#requestTimeoutTicks()}; returns this builder. */
         public Builder requestTimeoutTicks(int v) {
             requestTimeoutTicks = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#maxConcurrentDials()} @return this */
+        /** Sets {@link OverlayConfig#maxConcurrentDials()}; returns this builder. */
         public Builder maxConcurrentDials(int v) {
             maxConcurrentDials = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#maxPendingSessions()} @return this */
+        /** Sets {@link OverlayConfig#maxPendingSessions()}; returns this builder. */
         public Builder maxPendingSessions(int v) {
             maxPendingSessions = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#candidatesPerTick()} @return this */
+        /** Sets {@link OverlayConfig#candidatesPerTick()}; returns this builder. */
         public Builder candidatesPerTick(int v) {
             candidatesPerTick = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#candidateBurst()} @return this */
+        /** Sets {@link OverlayConfig#candidateBurst()}; returns this builder. */
         public Builder candidateBurst(int v) {
             candidateBurst = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#backoffBaseTicks()} @return this */
+        /** Sets {@link OverlayConfig#backoffBaseTicks()}; returns this builder. */
         public Builder backoffBaseTicks(int v) {
             backoffBaseTicks = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#backoffMaxTicks()} @return this */
+        /** Sets {@link OverlayConfig#backoffMaxTicks()}; returns this builder. */
         public Builder backoffMaxTicks(int v) {
             backoffMaxTicks = v;
             return this;
         }
 
-        /** @param v {@link OverlayConfig#backoffTableSize()} @return this */
+        /** Sets {@link OverlayConfig#backoffTableSize()}; returns this builder. */
         public Builder backoffTableSize(int v) {
             backoffTableSize = v;
             return this;

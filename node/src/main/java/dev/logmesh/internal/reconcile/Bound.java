@@ -125,7 +125,7 @@ public final class Bound {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Bound && ((Bound) o).timestamp == timestamp && Arrays.equals(((Bound) o).prefix, prefix);
+        return o instanceof Bound bound && bound.timestamp == timestamp && Arrays.equals(bound.prefix, prefix);
     }
 
     @Override

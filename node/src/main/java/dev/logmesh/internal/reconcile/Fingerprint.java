@@ -75,7 +75,7 @@ public final class Fingerprint {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Fingerprint && ((Fingerprint) o).hi == hi && ((Fingerprint) o).lo == lo;
+        return o instanceof Fingerprint fingerprint && fingerprint.hi == hi && fingerprint.lo == lo;
     }
 
     @Override

@@ -82,18 +82,18 @@ public final class ItemId implements Comparable<ItemId> {
 
     /** Word {@code i} (0..3) in big-endian order: word 0 holds bytes 0..7. */
     public long word(int i) {
-        switch (i) {
-            case 0:
-                return w0;
-            case 1:
-                return w1;
-            case 2:
-                return w2;
-            case 3:
-                return w3;
-            default:
-                throw new IndexOutOfBoundsException("word " + i);
-        }
+        return switch (i) {
+  case 0 -> 
+w0;
+  case 1 -> 
+w1;
+  case 2 -> 
+w2;
+  case 3 -> 
+w3;
+  default -> 
+throw new IndexOutOfBoundsException("word " + i);
+};
     }
 
     /** Writes the 32 bytes to {@code dst[offset .. offset + 32)}. */
@@ -140,8 +140,8 @@ public final class ItemId implements Comparable<ItemId> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ItemId && equalsWords(((ItemId) o).w0, ((ItemId) o).w1, ((ItemId) o).w2,
-            ((ItemId) o).w3);
+        return o instanceof ItemId itemId && equalsWords(itemId.w0, itemId.w1, itemId.w2,
+            itemId.w3);
     }
 
     boolean equalsWords(long v0, long v1, long v2, long v3) {

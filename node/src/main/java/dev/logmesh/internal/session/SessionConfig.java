@@ -236,7 +236,11 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
-        /** @throws IllegalArgumentException as the record's constructor */
+        /**
+         * Builds the config.
+         *
+         * @throws IllegalArgumentException as the record's constructor
+         */
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,

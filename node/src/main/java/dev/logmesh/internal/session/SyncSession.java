@@ -870,15 +870,13 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        switch (liveness.check(loop.now(), state == State.CONNECTED, role == Role.DIALER)) {
-            case TIMEOUT:
-                timeout(liveness.late());
-                return;
-            case PING:
-                send(new Message.Ping(pushed));
-                break;
-            default:
-                break;
+        Liveness.Verdict verdict = liveness.check(loop.now(), state == State.CONNECTED, role == Role.DIALER);
+        if (verdict == Liveness.Verdict.TIMEOUT) {
+            timeout(liveness.late());
+            return;
+        }
+        if (verdict == Liveness.Verdict.PING) {
+            send(new Message.Ping(pushed));
         }
         scheduleTick();
     }

@@ -339,7 +339,7 @@ class HyParViewTest {
         List<String> calls = host.take();
         assertEquals(1, calls.size());
         String call = calls.get(0);
-        String to = call.split(" ")[1];
+        String to = call.split(" ", -1)[1];
         Shuffle sent = (Shuffle) HpvMessage.fromJson(parse(call.substring(call.indexOf('{'))));
         assertEquals(new PeerInfo("a", "ws://a"), sent.origin());
         assertEquals(6, sent.ttl());
@@ -528,7 +528,7 @@ class HyParViewTest {
         passive("q", "r");
         hpv.tick();
         String asked = host.take().stream().filter(c -> c.startsWith("connect")).findFirst().orElseThrow()
-            .split(" ")[1];
+            .split(" ", -1)[1];
         hpv.sessionOpened(asked);
         host.take();
         hpv.receive(asked, new NeighborReply(false));

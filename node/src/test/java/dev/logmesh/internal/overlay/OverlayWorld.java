@@ -53,7 +53,7 @@ public final class OverlayWorld {
             return this;
         }
 
-        /** @param min shortest link latency @param max longest (time units; fixed per link) @return this */
+        /** Link latencies between {@code min} and {@code max} time units (fixed per link); returns this. */
         public Options latency(int min, int max) {
             minLatency = min;
             maxLatency = max;
@@ -518,7 +518,7 @@ public final class OverlayWorld {
         Node node = new Node(id, new Random(random.nextLong()));
         nodes.put(id, node);
         live.add(id);
-        long phase = 1 + random.nextInt(options.tickEvery);
+        long phase = 1L + random.nextInt(options.tickEvery);
         schedule(phase, () -> tick(node));
         return id;
     }
@@ -733,7 +733,7 @@ public final class OverlayWorld {
     private long latency(String a, String b) {
         int span = options.maxLatency - options.minLatency + 1;
         int h = a.compareTo(b) < 0 ? (a + "|" + b).hashCode() : (b + "|" + a).hashCode();
-        return options.minLatency + Math.floorMod(h * 31 + (int) options.seed, span);
+        return (long) options.minLatency + Math.floorMod(h * 31 + (int) options.seed, span);
     }
 
     private void schedule(long delay, Runnable action) {

@@ -65,43 +65,39 @@ class ItemIndexProperties {
         for (Op op : ops) {
             step++;
             switch (op.kind()) {
-                case 0: {
-                    // ids arrive in roughly increasing time: now, or a little late
-                    newest += random.nextInt(3);
+  case 0 -> {
+// ids arrive in roughly increasing time: now, or a little late
+newest += random.nextInt(3);
                     long t = Math.max(0, newest - (random.nextInt(4) == 0 ? op.ts() % 5 : 0));
                     Item item = new Item(t, ItemId.ofWords(op.w0(), op.w1(), random.nextLong(), random.nextLong()));
                     assertEquals(model.add(item), index.add(item), "add near newest");
-                    break;
-                }
-                case 1: {
-                    Item item = new Item(op.ts(), ItemId.ofWords(op.w0(), op.w1(), 0, op.pick()));
+}
+  case 1 -> {
+Item item = new Item(op.ts(), ItemId.ofWords(op.w0(), op.w1(), 0, op.pick()));
                     assertEquals(model.add(item), index.add(item), "add anywhere");
                     assertTrue(!index.add(item), "a second add of the same item");
-                    break;
-                }
-                case 2:
-                    if (!model.isEmpty()) {
+}
+  case 2 -> {
+if (!model.isEmpty()) {
                         Item item = new ArrayList<>(model).get(op.pick() % model.size());
                         model.remove(item);
                         assertTrue(index.remove(item), "remove held");
                     }
-                    break;
-                case 3: {
-                    Item item = new Item(op.ts(), ItemId.ofWords(op.w0(), op.w1(), 1, op.pick()));
+}
+  case 3 -> {
+Item item = new Item(op.ts(), ItemId.ofWords(op.w0(), op.w1(), 1, op.pick()));
                     assertEquals(model.remove(item), index.remove(item), "remove maybe not held");
-                    break;
-                }
-                default: {
-                    long before = op.ts() % 8 == 0 ? newest - 3 : op.ts() / 4;
+}
+  default -> {
+long before = op.ts() % 8 == 0 ? newest - 3 : op.ts() / 4;
                     int expected = model.headSet(new Item(Math.max(0, before), ItemId.ofWords(0, 0, 0, 0))).size();
                     if (before <= 0) {
                         expected = 0;
                     }
                     model.headSet(new Item(Math.max(0, before), ItemId.ofWords(0, 0, 0, 0))).clear();
                     assertEquals(expected, index.removeBefore(Math.max(0, before)), "forget");
-                    break;
-                }
-            }
+}
+}
             if (step % 7 == 0 || step == ops.size()) {
                 check(index, model, random);
             } else {
@@ -130,7 +126,7 @@ class ItemIndexProperties {
         check(index, model, random);
     }
 
-    static void check(ItemIndex index, TreeSet<Item> model, Random random) {
+    static void check(ItemIndex index, java.util.SortedSet<Item> model, Random random) {
         List<Item> items = new ArrayList<>(model);
         assertEquals(items.size(), index.size(), "size");
         for (int i = 0; i < items.size(); i++) {
@@ -158,12 +154,14 @@ class ItemIndexProperties {
 
     static Bound randomBound(List<Item> items, Random random) {
         switch (random.nextInt(5)) {
-            case 0:
-                return Bound.INFINITY;
-            case 1:
-                return Bound.of(random.nextInt(50));
-            default:
-                if (items.isEmpty()) {
+  case 0 -> {
+return Bound.INFINITY;
+}
+  case 1 -> {
+return Bound.of(random.nextInt(50));
+}
+  default -> {
+if (items.isEmpty()) {
                     return Bound.ZERO;
                 }
                 Item item = items.get(random.nextInt(items.size()));
@@ -173,6 +171,7 @@ class ItemIndexProperties {
                     prefix[prefix.length - 1] += (byte) (random.nextBoolean() ? 1 : -1);
                 }
                 return Bound.of(item.timestamp(), prefix);
-        }
+}
+}
     }
 }

@@ -51,14 +51,14 @@ class ReconcileProperties {
     }
 
     static Function<List<Item>, ItemStorage> storage(int kind) {
-        switch (kind) {
-            case 0:
-                return items -> VectorTest.fill(new ItemIndex(), items);
-            case 1:
-                return items -> VectorTest.fill(new ItemIndex(4, 2), items);
-            default:
-                return items -> VectorTest.fill(new ItemIndex(32, 4), items);
-        }
+        return switch (kind) {
+  case 0 -> 
+items -> VectorTest.fill(new ItemIndex(), items);
+  case 1 -> 
+items -> VectorTest.fill(new ItemIndex(4, 2), items);
+  default -> 
+items -> VectorTest.fill(new ItemIndex(32, 4), items);
+};
     }
 
     static void check(Sets s, Session session, long cutoff, int limitA, int limitB) {

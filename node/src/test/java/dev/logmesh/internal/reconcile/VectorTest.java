@@ -52,36 +52,30 @@ class VectorTest {
                     String kind = line.substring(0, comma);
                     String value = line.substring(comma + 1);
                     switch (kind) {
-                        case "limits":
-                            limits[0] = Integer.parseInt(value.split(",")[0]);
-                            limits[1] = Integer.parseInt(value.split(",")[1]);
-                            break;
-                        case "c":
-                        case "s":
-                        case "b":
-                            Item item = Item.of(ActionId.parse(value));
+  case "limits" -> {
+limits[0] = Integer.parseInt(value.split(",", -1)[0]);
+                            limits[1] = Integer.parseInt(value.split(",", -1)[1]);
+}
+  case "c", "s", "b" -> {
+Item item = Item.of(ActionId.parse(value));
                             if (!kind.equals("s")) {
                                 client.add(item);
                             }
                             if (!kind.equals("c")) {
                                 server.add(item);
                             }
-                            break;
-                        case ">":
-                            up.add(value);
-                            break;
-                        case "<":
-                            down.add(value);
-                            break;
-                        case "have":
-                            have.add(ItemId.fromHex(value));
-                            break;
-                        case "need":
-                            need.add(ItemId.fromHex(value));
-                            break;
-                        default:
-                            throw new IllegalArgumentException("unknown line in " + file + ": " + line);
-                    }
+}
+  case ">" -> 
+up.add(value);
+  case "<" -> 
+down.add(value);
+  case "have" -> 
+have.add(ItemId.fromHex(value));
+  case "need" -> 
+need.add(ItemId.fromHex(value));
+  default -> 
+throw new IllegalArgumentException("unknown line in " + file + ": " + line);
+}
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -87,9 +87,9 @@ class FrameLimitTest {
         loop.runAll();
         assertTrue(pair.leftSent().get(0).contains("\"maxFrame\":1048576"), pair.leftSent().get(0));
         assertTrue(pair.rightSent().get(0).contains("\"maxFrame\":65536"), pair.rightSent().get(0));
-        List<String> big = new ArrayList<>();
+        
         for (int i = 0; i < 200; i++) {
-            big.add(a.add("bulk/" + "w".repeat(1000)).id().toString());
+            
         }
         loop.runAll();
         assertEquals(200, b.log.size());
