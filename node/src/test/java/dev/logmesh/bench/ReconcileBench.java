@@ -9,6 +9,8 @@ import dev.logmesh.internal.reconcile.ReconcileOptions;
 import dev.logmesh.internal.reconcile.Responder;
 import dev.logmesh.internal.reconcile.Round;
 import dev.logmesh.internal.reconcile.WireText;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -23,6 +25,7 @@ import java.util.Random;
  *
  * <pre>
  * java -Xmx3g -cp node/target/classes:node/target/test-classes dev.logmesh.bench.ReconcileBench [items] [--shapes]
+ *     [--build-only]
  * </pre>
  *
  * <p>Both sides run in this one thread, one after the other, as two nodes' loops would: the time is the sum
@@ -40,6 +43,7 @@ public final class ReconcileBench {
     /** A 1 MiB text frame, less room for {@code ["reconcile",<session>,"..."]} around the base64 message. */
     private static final int FRAME_LIMIT = WireText.frameSizeLimitFor((1 << 20) - 256);
     private static final int RUNS = 3;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final int n;
     private final long[] ts;
@@ -59,7 +63,7 @@ public final class ReconcileBench {
 
     /** Result of one session. */
     private record Result(int rounds, int messagesUp, int messagesDown, long bytesUp, long bytesDown,
-            long initiatorNanos, long responderNanos, int have, int need) {
+            long initiatorNanos, long responderNanos, long cpuNanos, int have, int need) {
     }
 
     public static void main(String[] args) {
@@ -72,9 +76,12 @@ public final class ReconcileBench {
             bench.shapes();
         }
         bench.build();
-        System.out.println("| differences | where | rounds | messages up/down | bytes up | bytes down | time "
-            + "(initiator + responder) | have/need |");
-        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|");
+        if (Arrays.asList(args).contains("--build-only")) {
+            return;
+        }
+        System.out.println("| differences | where | rounds | messages up / down | bytes up | bytes down "
+            + "| wall time (initiator + responder) | CPU time | have / need |");
+        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         for (boolean newest : new boolean[] {false, true}) {
             for (int d : new int[] {0, 1, 100, 10_000}) {
                 if (d == 0 && newest) {
@@ -86,23 +93,47 @@ public final class ReconcileBench {
     }
 
     private void build() {
+        long c0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         ItemIndex index = new ItemIndex();
         for (int i = 0; i < n; i++) {
             index.add(new Item(ts[i], ids[i]));
         }
-        long t1 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "build: %,d ids in increasing order in %.0f ms (%.0f ns an id), %.1f bytes an "
-            + "id%n", n, (t1 - t0) / 1e6, (t1 - t0) / (double) n, index.memoryBytes() / (double) n);
-        ItemIndex shuffled = new ItemIndex();
-        int[] order = shuffledOrder(n, new Random(3));
+        report("increasing", index, t0, c0);
+        int[] late = lateOrder(n, 4000, new Random(6));
+        c0 = THREADS.getCurrentThreadCpuTime();
         t0 = System.nanoTime();
+        ItemIndex nearly = new ItemIndex();
+        for (int i : late) {
+            nearly.add(new Item(ts[i], ids[i]));
+        }
+        report("increasing, 1 in 50 late by up to 1 s,", nearly, t0, c0);
+        int[] order = shuffledOrder(n, new Random(3));
+        c0 = THREADS.getCurrentThreadCpuTime();
+        t0 = System.nanoTime();
+        ItemIndex shuffled = new ItemIndex();
         for (int i : order) {
             shuffled.add(new Item(ts[i], ids[i]));
         }
-        t1 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "build: %,d ids in random order in %.0f ms (%.0f ns an id), %.1f bytes an id%n%n",
-            n, (t1 - t0) / 1e6, (t1 - t0) / (double) n, shuffled.memoryBytes() / (double) n);
+        report("random", shuffled, t0, c0);
+        Random random = new Random(9);
+        int q = 200_000;
+        c0 = THREADS.getCurrentThreadCpuTime();
+        int sink = 0;
+        for (int k = 0; k < q; k++) {
+            int x = random.nextInt(n + 1);
+            int y = random.nextInt(n + 1);
+            sink += index.fingerprint(Math.min(x, y), Math.max(x, y)).hashCode();
+        }
+        System.out.printf(Locale.ROOT, "fingerprint of a random range: %.2f µs CPU%s%n%n",
+            (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / q, sink == 42 ? " " : "");
+    }
+
+    private void report(String order, ItemIndex index, long t0, long c0) {
+        long wall = System.nanoTime() - t0;
+        long cpu = THREADS.getCurrentThreadCpuTime() - c0;
+        System.out.printf(Locale.ROOT, "build, ids in %s order: %.0f ms wall, %.0f ms CPU (%.0f ns an id); "
+            + "%.1f bytes an id%n", order, wall / 1e6, cpu / 1e6, cpu / (double) n, index.memoryBytes() / (double) n);
     }
 
     private void scenario(int d, boolean newest) {
@@ -130,19 +161,22 @@ public final class ReconcileBench {
         for (int run = 0; run < RUNS; run++) {
             results.add(session(a, b));
         }
-        results.sort((x, y) -> Long.compare(x.initiatorNanos + x.responderNanos, y.initiatorNanos + y.responderNanos));
+        results.sort((x, y) -> Long.compare(x.cpuNanos, y.cpuNanos));
         Result r = results.get(RUNS / 2);
         if (r.have != onlyA.cardinality() || r.need != onlyB.cardinality()) {
             throw new AssertionError("wrong differences: " + r);
         }
-        System.out.printf(Locale.ROOT, "| %,d | %s | %d | %d / %d | %,d | %,d | %.1f ms (%.1f + %.1f) | %,d / %,d |%n",
+        System.out.printf(Locale.ROOT, "| %,d | %s | %d | %d / %d | %,d | %,d | %.1f ms (%.1f + %.1f) | %.1f ms "
+                + "| %,d / %,d |%n",
             d, newest ? "newest" : "random", r.rounds, r.messagesUp, r.messagesDown, r.bytesUp, r.bytesDown,
-            (r.initiatorNanos + r.responderNanos) / 1e6, r.initiatorNanos / 1e6, r.responderNanos / 1e6, r.have, r.need);
+            (r.initiatorNanos + r.responderNanos) / 1e6, r.initiatorNanos / 1e6, r.responderNanos / 1e6,
+            r.cpuNanos / 1e6, r.have, r.need);
     }
 
     private static Result session(ItemIndex a, ItemIndex b) {
         long ti = 0;
         long tr = 0;
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         Initiator initiator = Initiator.create(a, ReconcileOptions.DEFAULT.withFrameSizeLimit(FRAME_LIMIT));
         Responder responder = Responder.create(b, ReconcileOptions.DEFAULT.withFrameSizeLimit(FRAME_LIMIT));
@@ -172,50 +206,52 @@ public final class ReconcileBench {
             need += round.need().size();
             msg = round.reply();
         }
-        return new Result(rounds, up, down, bytesUp, bytesDown, ti, tr, have, need);
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+        return new Result(rounds, up, down, bytesUp, bytesDown, ti, tr, cpu, have, need);
     }
 
-    /** Build time, memory and fingerprint time of a few chunk shapes, ids in increasing and in random order. */
+    /** Build time, memory and fingerprint time of a few chunk shapes (CPU time of this thread). */
     private void shapes() {
-        System.out.println("| chunk / block | build in order | bytes an id | build shuffled | bytes an id | "
-            + "fingerprint of a random range | 1M inserts late by up to 1 s |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
-        int[][] shapes = {{256, 16}, {512, 32}, {1024, 16}, {1024, 32}, {1024, 64}, {2048, 32}, {4096, 64}};
-        int[] order = shuffledOrder(n, new Random(5));
+        System.out.println("| chunk / block | build, increasing | bytes an id | build, 1 in 50 late | bytes an id "
+            + "| build, random order | bytes an id | fingerprint of a random range |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        int[][] shapes = {{256, 16}, {512, 16}, {1024, 16}, {1024, 32}, {1024, 64}, {2048, 32}, {4096, 64}};
         int[] late = lateOrder(n, 4000, new Random(6));
+        int[] order = shuffledOrder(n, new Random(5));
         for (int round = 0; round < 2; round++) {
             for (int[] shape : shapes) {
-                long t0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
                 ItemIndex inOrder = new ItemIndex(shape[0], shape[1]);
                 for (int i = 0; i < n; i++) {
                     inOrder.add(new Item(ts[i], ids[i]));
                 }
-                long t1 = System.nanoTime();
-                ItemIndex shuffled = new ItemIndex(shape[0], shape[1]);
-                for (int i : order) {
-                    shuffled.add(new Item(ts[i], ids[i]));
-                }
-                long t2 = System.nanoTime();
+                long c1 = THREADS.getCurrentThreadCpuTime();
                 ItemIndex nearly = new ItemIndex(shape[0], shape[1]);
                 for (int i : late) {
                     nearly.add(new Item(ts[i], ids[i]));
                 }
-                long t3 = System.nanoTime();
+                long c2 = THREADS.getCurrentThreadCpuTime();
+                ItemIndex shuffled = new ItemIndex(shape[0], shape[1]);
+                for (int i : order) {
+                    shuffled.add(new Item(ts[i], ids[i]));
+                }
+                long c3 = THREADS.getCurrentThreadCpuTime();
                 Random random = new Random(9);
                 int q = 200_000;
-                long t4 = System.nanoTime();
                 int sink = 0;
                 for (int k = 0; k < q; k++) {
                     int x = random.nextInt(n + 1);
                     int y = random.nextInt(n + 1);
                     sink += inOrder.fingerprint(Math.min(x, y), Math.max(x, y)).hashCode();
                 }
-                long t5 = System.nanoTime();
+                long c4 = THREADS.getCurrentThreadCpuTime();
                 if (round == 1) {
-                    System.out.printf(Locale.ROOT, "| %d / %d | %.0f ms | %.1f | %.0f ms | %.1f | %.2f µs | %.0f ms, %.1f B |%s%n",
-                        shape[0], shape[1], (t1 - t0) / 1e6, inOrder.memoryBytes() / (double) n, (t2 - t1) / 1e6,
-                        shuffled.memoryBytes() / (double) n, (t5 - t4) / 1e3 / q, (t3 - t2) / 1e6,
-                        nearly.memoryBytes() / (double) n, sink == 42 ? " " : "");
+                    System.out.printf(Locale.ROOT, "| %d / %d | %.0f ms | %.1f | %.0f ms | %.1f | %.0f ms | %.1f "
+                            + "| %.2f µs |%s%n", shape[0], shape[1],
+                        (c1 - c0) / 1e6, inOrder.memoryBytes() / (double) n,
+                        (c2 - c1) / 1e6, nearly.memoryBytes() / (double) n,
+                        (c3 - c2) / 1e6, shuffled.memoryBytes() / (double) n,
+                        (c4 - c3) / 1e3 / q, sink == 42 ? " " : "");
                 }
             }
         }

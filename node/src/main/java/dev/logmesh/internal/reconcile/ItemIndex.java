@@ -20,7 +20,8 @@ import java.util.Set;
  * <li>Items live in <em>chunks</em> of at most {@value #DEFAULT_CHUNK_CAPACITY}, each three primitive arrays:
  *     timestamps ({@code long}), ids (four {@code long} words an item) and the prefix sums of the ids at every
  *     {@value #DEFAULT_BLOCK_SIZE}th position. No object per item: 40 bytes of data plus one byte of prefix
- *     sums an item, plus the unused tail of each chunk's arrays (grown by a quarter at a time).</li>
+ *     sums an item, plus the unused tail of each chunk's arrays (the last chunk, which takes the appends,
+ *     doubles; the others grow by an eighth at a time).</li>
  * <li>Two Fenwick trees over the chunks hold the item counts and the id sums (mod 2<sup>256</sup>). An index
  *     finds its chunk in O(log m) (m = chunks), and the sum of items {@code [0, i)} is the tree's prefix sum
  *     up to the chunk, plus the chunk's block prefix sum, plus at most 31 items. A range's fingerprint is the
@@ -523,7 +524,10 @@ public final class ItemIndex implements ItemStorage {
     private void insertInto(int k, int p, long t, long w0, long w1, long w2, long w3) {
         Chunk c = chunks[k];
         if (c.size == c.capacity()) {
-            c.resize(Math.min(maxChunk, Math.max(c.capacity() + blockSize, c.capacity() + c.capacity() / 4)));
+            // The last chunk takes the appends: it doubles. Others grow by an eighth, so a chunk that was split
+            // and then took a few late ids wastes little.
+            int grown = k == chunkCount - 1 ? 2 * c.capacity() : c.capacity() + Math.max(blockSize, c.capacity() / 8);
+            c.resize(Math.min(maxChunk, grown));
         }
         c.insertAt(p, t, w0, w1, w2, w3, blockShift);
         treeAdd(k, 1, ItemId.ofWords(w0, w1, w2, w3), true);
@@ -571,13 +575,13 @@ public final class ItemIndex implements ItemStorage {
         Chunk c = chunks[k];
         int half = c.size / 2;
         int rest = c.size - half;
-        Chunk right = newChunk(rest + rest / 4 + 1);
+        Chunk right = newChunk(rest + blockSize);
         System.arraycopy(c.ts, half, right.ts, 0, rest);
         System.arraycopy(c.ids, half * 4, right.ids, 0, rest * 4);
         right.size = rest;
         right.recompute(0, blockShift);
         c.size = half;
-        c.resize(half + half / 4 + 1);
+        c.resize(half + blockSize);
         c.recompute(0, blockShift);
         ensureChunkSlots(chunkCount + 1);
         System.arraycopy(chunks, k + 1, chunks, k + 2, chunkCount - k - 1);
@@ -620,7 +624,7 @@ public final class ItemIndex implements ItemStorage {
                 Chunk b = chunks[into + 1];
                 int n = a.size + b.size;
                 if (a.capacity() < n) {
-                    a.resize(n + n / 4);
+                    a.resize(n + blockSize);
                 }
                 System.arraycopy(b.ts, 0, a.ts, a.size, b.size);
                 System.arraycopy(b.ids, 0, a.ids, a.size * 4, b.size * 4);
@@ -637,7 +641,7 @@ public final class ItemIndex implements ItemStorage {
 
     private void shrink(Chunk c) {
         if (c.capacity() > 2 * c.size + blockSize) {
-            c.resize(c.size + c.size / 4 + 1);
+            c.resize(c.size + Math.max(blockSize, c.size / 8));
         }
     }
 
