@@ -136,8 +136,8 @@ public final class Bound {
     /** {@code "<unsigned timestamp or inf>/<hex prefix>"}, for logs and test failures. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(timestamp == INFINITY_TIMESTAMP ? "inf" : Long.toUnsignedString(timestamp));
-        sb.append('/');
+        StringBuilder sb = new StringBuilder();
+        sb.append(timestamp == INFINITY_TIMESTAMP ? "inf" : Long.toUnsignedString(timestamp)).append('/');
         for (byte b : prefix) {
             sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
         }

@@ -88,6 +88,12 @@ final class MessageReader {
         return id;
     }
 
+    /** Skips {@code count} ids. */
+    void skipIds(int count) {
+        need((long) count * ItemId.SIZE, count + " ids");
+        pos += count * ItemId.SIZE;
+    }
+
     Fingerprint fingerprint() {
         need(Fingerprint.SIZE, "a fingerprint");
         Fingerprint fp = Fingerprint.of(msg, pos);
@@ -95,7 +101,7 @@ final class MessageReader {
         return fp;
     }
 
-    private void need(int n, String what) {
+    private void need(long n, String what) {
         if (msg.length - pos < n) {
             throw malformed("message ends before " + what + " at offset " + pos);
         }

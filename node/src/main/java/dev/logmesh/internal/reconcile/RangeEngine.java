@@ -132,9 +132,7 @@ final class RangeEngine {
                     compareIdList(in, count, lower, upper, prevBound, currBound, differences);
                     skip = true;
                 } else {
-                    for (int i = 0; i < count; i++) {
-                        in.id();
-                    }
+                    in.skipIds(count);
                     if (skip) {
                         skip = false;
                         writeSkip(o, prevBound);

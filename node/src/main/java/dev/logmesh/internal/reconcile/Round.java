@@ -9,6 +9,8 @@ import java.util.List;
  * <p>Over a whole session, the {@code have} lists add up to exactly the items this side holds and the peer
  * lacks, and the {@code need} lists to exactly the ids the peer holds and this side lacks, each reported
  * once (the initiator drops repeats). Both are relative to the two sets as they were while the session ran.
+ *
+ * <p>Immutable but for the reply array, which is handed over to the caller; safe to pass to another thread.
  */
 public final class Round {
     private final byte[] reply;

@@ -105,7 +105,8 @@ items -> VectorTest.fill(new ItemIndex(32, 4), items);
 
     @Property(tries = 150)
     void onlyItemsFromTheCutoffOnTakePart(@ForAll @IntRange(max = 2000) int both,
-            @ForAll @IntRange(max = 300) int onlyA, @ForAll @IntRange(max = 300) int onlyB, @ForAll("frameLimit") int limitA, @ForAll("frameLimit") int limitB,
+            @ForAll @IntRange(max = 300) int onlyA, @ForAll @IntRange(max = 300) int onlyB,
+            @ForAll("frameLimit") int limitA, @ForAll("frameLimit") int limitB,
             @ForAll @IntRange(max = 2) int responderCutoff, @ForAll long seed) {
         Random random = new Random(seed);
         Sets s = sets(random, both, onlyA, onlyB, 10_000);
