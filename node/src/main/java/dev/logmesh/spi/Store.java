@@ -15,16 +15,35 @@ import java.util.Optional;
  * <h2>Contract</h2>
  * <ul>
  *   <li>Called from one thread at a time (the node's loop); implementations need not be thread-safe.
- *       Calls may block on I/O; they throw {@link StoreException} when the storage fails, and then
- *       nothing of that call was written.</li>
- *   <li>{@link #add} is atomic: all entries of a batch are committed together or none is. When it
- *       returns, what it reports as added is durable (for durable stores).</li>
+ *       Calls may block on I/O.</li>
+ *   <li>{@link #add} is atomic: all entries of a batch, their seen ids and (with {@link #add(List, java.util.Map)})
+ *       the cursors are committed together or none is. When it returns, what it reports as added is durable
+ *       (for durable stores).</li>
  *   <li>Every id ever added stays in the seen index after its entry is cleaned, until
  *       {@link #forgetSeen} drops it, so an action that comes back is recognised.</li>
  *   <li>{@code added} numbers are assigned by the store: 1, 2, 3, …, strictly increasing, never reused,
  *       also across reopening.</li>
  * </ul>
- * A contract test suite ({@code StoreContract} in the test kit) checks every implementation.
+ *
+ * <h2>Failures</h2>
+ * A call that cannot complete because of the storage (disk full, I/O error, corrupt file) throws
+ * {@link StoreException}, whose message names the file and the cause in plain words (a full disk says "the disk is
+ * full"). Then:
+ * <ul>
+ *   <li><b>Nothing of that call was written</b>: no entry, no seen id, no cursor, no state, also not after a
+ *       restart; the counters ({@link #lastAdded}, {@link #size}, {@link #maxSeenMs}) are as before the call. An id
+ *       of a failed {@code add} is not seen, so the same entry sent again is accepted.</li>
+ *   <li><b>The store stays usable</b>: the next call works as soon as the cause is gone (space freed), without
+ *       reopening; while it is not gone, each call fails the same way. A store never continues in a state where
+ *       part of a call could be committed.</li>
+ *   <li><b>The caller decides</b>: the node acknowledges nothing of a failed add and says so (an {@code error}
+ *       event); a peer sends it again later.</li>
+ * </ul>
+ * A durable store cannot always know whether a commit whose final flush failed (an I/O error at fsync, not a full
+ * disk) reached the disk: such a batch may be found after a restart, whole (never in part), and its ids seen.
+ *
+ * <p>A contract test suite ({@code StoreContract} in the test kit) checks every implementation; {@code FaultyStore}
+ * in the test kit wraps any store to make calls fail as a full disk or a failing commit does.
  */
 public interface Store extends AutoCloseable {
 

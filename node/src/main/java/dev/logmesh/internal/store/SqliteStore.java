@@ -62,7 +62,12 @@ import org.sqlite.SQLiteException;
  *       newer logmesh, an empty (0-byte) file, and a corrupt file ({@code PRAGMA quick_check} at open, on by
  *       default). A row found unreadable later fails that call with a {@link StoreException}.</li>
  *   <li><b>Failures.</b> A failing call throws {@link StoreException} and rolls back: nothing of it was
- *       written, and the store stays usable if the cause was transient (disk full, for example).</li>
+ *       written, and the store stays usable: the next call works as soon as the cause is gone (disk space
+ *       freed), without reopening. After a failure the connection is put back into a fresh transaction by hand
+ *       and every cached statement is dropped, because SQLite rolls a transaction back by itself on
+ *       {@code SQLITE_FULL}/{@code SQLITE_IOERR} and sqlite-jdbc then leaves the connection in autocommit and
+ *       finalizes the failed statement (issue 10, fault 9: seen ids committed without their entries, and
+ *       "statement is not executing" until a restart).</li>
  * </ul>
  *
  * <h2>Schema (version 1)</h2>
@@ -149,6 +154,8 @@ public final class SqliteStore implements Store {
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Map<String, String> multiRowSql = new HashMap<>();
     private boolean closed;
+    /** Whether the connection is inside a transaction; false after a failed {@link #recover}. */
+    private boolean inTransaction = true;
 
     private long lastAdded;
     private long maxSeenMs;
@@ -338,7 +345,7 @@ public final class SqliteStore implements Store {
                     + "); restore it from a backup or a peer", e);
             }
         }
-        return new StoreException("cannot open " + path + ": " + e.getMessage(), e);
+        return new StoreException("cannot open " + path + ": " + describe(e), e);
     }
 
     /** The store's file. */
@@ -482,12 +489,16 @@ public final class SqliteStore implements Store {
         T run() throws SQLException;
     }
 
-    /** Runs a mutating call as one transaction; on any failure rolls back the file and the cached counters. */
+    /**
+     * Runs a mutating call as one transaction; on any failure rolls back the file and the cached counters, and
+     * leaves the connection in a fresh transaction, so the next call starts clean (see {@link #recover}).
+     */
     private <T> T write(String what, Work<T> work) {
         requireOpen();
         if (readOnly) {
             throw new StoreException(file + " is open read-only: cannot " + what);
         }
+        requireTransaction(what);
         long savedLastAdded = lastAdded;
         long savedMaxSeen = maxSeenMs;
         long savedSize = size;
@@ -499,11 +510,7 @@ public final class SqliteStore implements Store {
             lastAdded = savedLastAdded;
             maxSeenMs = savedMaxSeen;
             size = savedSize;
-            try {
-                conn.rollback();
-            } catch (SQLException re) {
-                e.addSuppressed(re);
-            }
+            recover(e);
             if (e instanceof SQLException se) {
                 throw failure(what, se);
             }
@@ -513,18 +520,104 @@ public final class SqliteStore implements Store {
 
     private <T> T read(String what, Work<T> work) {
         requireOpen();
+        requireTransaction(what);
         try {
             return work.run();
         } catch (SQLException e) {
+            recover(e);
             throw failure(what, e);
         }
     }
 
-    private StoreException failure(String what, SQLException e) {
-        if (e instanceof SQLiteException se && se.getResultCode() == SQLiteErrorCode.SQLITE_CORRUPT) {
-            return new StoreException(what + " failed: " + file + " is corrupt (" + e.getMessage() + ")", e);
+    /**
+     * Puts the connection back into a clean transaction after a failed statement or commit. Two things of
+     * sqlite-jdbc and SQLite make this more than {@code conn.rollback()}:
+     * <ul>
+     *   <li>sqlite-jdbc finalizes a statement that failed with most errors (SQLITE_FULL, SQLITE_IOERR, …), so a
+     *       cached statement would answer "statement is not executing" for ever: every cached statement is
+     *       dropped (they are prepared again on first use).</li>
+     *   <li>SQLite rolls the whole transaction back by itself on SQLITE_FULL, SQLITE_IOERR and SQLITE_NOMEM. Then
+     *       {@code conn.rollback()} fails ("no transaction is active") before sqlite-jdbc runs its {@code BEGIN},
+     *       and the connection is left in autocommit: every later statement would commit on its own, a seen id
+     *       without its entry. So the rollback and the {@code BEGIN} are run here by hand, and "no transaction is
+     *       active" counts as rolled back.</li>
+     * </ul>
+     * If this fails too (the disk is gone), {@link #inTransaction} stays false and the next call tries again
+     * before it does anything, so no statement ever runs outside a transaction.
+     */
+    private void recover(Exception cause) {
+        closeStatements(cause);
+        inTransaction = false;
+        try {
+            restartTransaction();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
-        return new StoreException(what + " failed on " + file + ": " + e.getMessage(), e);
+    }
+
+    private void restartTransaction() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            try {
+                st.execute("ROLLBACK");
+            } catch (SQLException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("no transaction is active")) {
+                    throw e;
+                }
+            }
+            st.execute("BEGIN");
+        }
+        inTransaction = true;
+    }
+
+    /** Before a call: a failed recovery is tried again; a call never runs outside a transaction. */
+    private void requireTransaction(String what) {
+        if (!inTransaction) {
+            try {
+                restartTransaction();
+            } catch (SQLException e) {
+                throw failure(what, e);
+            }
+        }
+    }
+
+    private void closeStatements(Exception cause) {
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        statements.clear();
+    }
+
+    /**
+     * The exception for a failed call: says what failed, on which file, why in plain words for the causes a user
+     * can act on (disk full, I/O error, corrupt file), and that nothing of the call was written.
+     */
+    private StoreException failure(String what, SQLException e) {
+        String why = describe(e);
+        return new StoreException(what + " failed on " + file + ": " + why
+            + (readOnly ? "" : "; nothing of this " + what + " was written"), e);
+    }
+
+    /** A plain-words reason for an SQLite failure, with SQLite's own message. */
+    static String describe(SQLException e) {
+        String code = e instanceof SQLiteException se ? se.getResultCode().name() : "";
+        String msg = e.getMessage();
+        if (code.startsWith("SQLITE_FULL") || msg != null && msg.contains("disk is full")) {
+            return "the disk is full (" + msg + "); the store goes on as soon as space is freed";
+        }
+        if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) {
+            return "the file is corrupt (" + msg + ")";
+        }
+        if (code.startsWith("SQLITE_IOERR")) {
+            return "an I/O error (" + msg + ")";
+        }
+        if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
+            return "the file cannot be written (" + msg + ")";
+        }
+        return msg;
     }
 
     private void requireOpen() {
@@ -978,6 +1071,9 @@ public final class SqliteStore implements Store {
         closed = true;
         SQLException failure = null;
         try {
+            if (!inTransaction) {
+                restartTransaction();
+            }
             conn.commit(); // ends the open read transaction, so the checkpoint can run
             if (!readOnly) {
                 conn.setAutoCommit(true);
@@ -988,14 +1084,11 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             failure = e;
         }
-        for (PreparedStatement ps : statements.values()) {
-            try {
-                ps.close();
-            } catch (SQLException e) {
-                failure = failure == null ? e : failure;
-            }
+        SQLException closing = new SQLException("closing statements of " + file);
+        closeStatements(closing);
+        if (failure == null && closing.getSuppressed().length > 0) {
+            failure = closing;
         }
-        statements.clear();
         try {
             conn.close();
         } catch (SQLException e) {
