@@ -121,4 +121,27 @@ class CliTest {
         assertEquals("this is not a database, but somebody's notes",
             java.nio.file.Files.readString(dir.resolve("log.db")));
     }
+
+    /** Issue 10, fault 10: {@code logmesh log} reports an unreadable row with its id and prints all the others. */
+    @Test
+    void logReportsACorruptRowAndGoesOn(@TempDir Path dir) throws Exception {
+        StringBuilder input = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            input.append("{\"type\":\"chat\",\"text\":\"").append(String.format("row-%05d-", i)).append("hi\"}\n");
+        }
+        assertEquals(0, run(input.toString(), "add", "--data", dir.toString()).code());
+        List<JsonNode> before = lines(run("", "log", "--data", dir.toString()).out());
+        assertEquals(50, before.size());
+        String badId = before.get(20).get(1).get("id").asText();
+        // bytes of row 20's JSON overwritten in the file: not JSON any more
+        dev.logmesh.testkit.FileDamage.overwrite(dir.resolve("log.db"), String.format("row-%05d-", 20),
+            -"{\"type\":\"chat\",\"text\":\"".length(), "########");
+
+        Run log = run("", "log", "--data", dir.toString());
+        assertEquals(1, log.code(), "some of the log could not be read: " + log.err());
+        List<JsonNode> after = lines(log.out());
+        assertEquals(49, after.size(), "every other entry is printed");
+        assertEquals(before.get(21), after.get(20));
+        assertTrue(log.err().contains(badId) && log.err().contains("corrupt"), log.err());
+    }
 }
