@@ -144,4 +144,12 @@ class CliTest {
         assertEquals(before.get(21), after.get(20));
         assertTrue(log.err().contains(badId) && log.err().contains("corrupt"), log.err());
     }
+
+    /** Issue 10, fault 4: the bound on a peer's wild clock can be set from the command line. */
+    @Test
+    void theClockBoundIsAnOptionOfNode() {
+        Run help = run("", "node", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--max-drift=DURATION"), help.out());
+    }
 }
