@@ -151,5 +151,16 @@ class CliTest {
         Run help = run("", "node", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--max-drift=DURATION"), help.out());
+        NodeCommand node = new NodeCommand();
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", "90s");
+        assertEquals(90_000, node.config(null, null).maxDriftMillis());
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", "PT2M");
+        assertEquals(120_000, node.config(null, null).maxDriftMillis());
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", "250ms");
+        assertEquals(250, node.config(null, null).maxDriftMillis());
+        assertEquals(60_000, new NodeCommand().config(null, null).maxDriftMillis(), "default: 1 minute");
+        Run bad = run("", "node", "--memory", "--no-mdns", "--max-drift", "soon");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'soon' is not a duration"), bad.err());
     }
 }

@@ -15,19 +15,24 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * A {@link Store} around another one that fails on purpose, the way a real store fails, for tests and the
- * simulation: a full disk, the N-th commit failing, reads of given ids failing. It keeps {@link Store}'s failure
- * contract exactly: a failed write throws {@link StoreException} and writes nothing (the delegate is not called),
- * and the store works again when the fault is cleared.
+ * simulation: a full disk, the N-th commit failing, reads of given ids failing, entries found corrupt. It keeps
+ * {@link Store}'s contract exactly: a failed write throws {@link StoreException} and writes nothing (the delegate is
+ * not called), the store works again when the fault is cleared, and a corrupt entry is skipped by reads, reported
+ * once to {@link #onCorrupt} listeners and quarantined (out of the log and out of the seen index), as
+ * {@code SqliteStore} does with a row that fails its checksum.
  *
  * <pre>{@code
  * FaultyStore store = new FaultyStore(new MemoryStore());
  * store.diskFull(true);            // every write fails with "the disk is full"; reads work
  * store.failWrite(3);              // the third write from now fails once
  * store.failReads(id);             // a read that would return this id fails (an unreadable page)
+ * store.corrupt(id);               // the next read that meets it skips it, reports it and quarantines it
  * }</pre>
  *
  * <p>Not thread-safe, like the stores it wraps: used from the node's loop (a test's manual loop).
@@ -37,12 +42,15 @@ public final class FaultyStore implements Store {
     private boolean diskFull;
     private final List<Long> failAt = new ArrayList<>();
     private final Set<ActionId> unreadable = new HashSet<>();
+    private final Set<ActionId> corrupt = new HashSet<>();
+    private final List<Consumer<Corruption>> corruptListeners = new CopyOnWriteArrayList<>();
     private long writes;
     private long failures;
 
     /** Wraps a store; the wrapper owns it from now on ({@link #close} closes it). */
     public FaultyStore(Store delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
+        delegate.onCorrupt(this::report);
     }
 
     /** The wrapped store. */
@@ -76,11 +84,25 @@ public final class FaultyStore implements Store {
         return this;
     }
 
-    /** Clears every fault. */
+    /**
+     * Makes entries corrupt: the next read that meets one skips it (a page is refilled), reports it once to the
+     * {@link #onCorrupt} listeners and quarantines it in the wrapped store. Ids not in the log are ignored.
+     */
+    public FaultyStore corrupt(ActionId... ids) {
+        for (ActionId id : ids) {
+            if (delegate.has(id)) {
+                corrupt.add(id);
+            }
+        }
+        return this;
+    }
+
+    /** Clears every fault (entries already found corrupt stay quarantined). */
     public FaultyStore heal() {
         diskFull = false;
         failAt.clear();
         unreadable.clear();
+        corrupt.clear();
         return this;
     }
 
@@ -125,6 +147,35 @@ public final class FaultyStore implements Store {
         return read;
     }
 
+    /** Reads until no entry of the result is corrupt, quarantining and reporting those met. */
+    private List<Entry> skipCorrupt(String what, Supplier<List<Entry>> read) {
+        while (true) {
+            List<Entry> found = read.get();
+            boolean clean = true;
+            for (Entry e : found) {
+                if (corrupt.contains(e.id())) {
+                    clean = false;
+                    quarantineCorrupt(e);
+                }
+            }
+            if (clean) {
+                return check(what, found);
+            }
+        }
+    }
+
+    private void quarantineCorrupt(Entry e) {
+        corrupt.remove(e.id());
+        delegate.quarantine(e.id());
+        report(new Corruption(e.meta().added(), e.id(), "made corrupt by FaultyStore"));
+    }
+
+    private void report(Corruption c) {
+        for (Consumer<Corruption> l : corruptListeners) {
+            l.accept(c);
+        }
+    }
+
     private void check(String what, Entry e) {
         if (unreadable.contains(e.id())) {
             throw new StoreException(what + " failed on faulty store: entry " + e.id() + " is unreadable (injected)");
@@ -151,13 +202,17 @@ public final class FaultyStore implements Store {
     @Override
     public Optional<Entry> byId(ActionId id) {
         Optional<Entry> found = delegate.byId(id);
+        if (found.isPresent() && corrupt.contains(id)) {
+            quarantineCorrupt(found.get());
+            return Optional.empty();
+        }
         found.ifPresent(e -> check("byId", e));
         return found;
     }
 
     @Override
     public boolean has(ActionId id) {
-        return delegate.has(id);
+        return byId(id).isPresent();
     }
 
     @Override
@@ -182,12 +237,12 @@ public final class FaultyStore implements Store {
 
     @Override
     public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
-        return check("page", delegate.page(order, ascending, after, limit));
+        return skipCorrupt("page", () -> delegate.page(order, ascending, after, limit));
     }
 
     @Override
     public List<Entry> withReason(String reason, long afterAdded, int limit) {
-        return check("withReason", delegate.withReason(reason, afterAdded, limit));
+        return skipCorrupt("withReason", () -> delegate.withReason(reason, afterAdded, limit));
     }
 
     @Override
@@ -223,6 +278,38 @@ public final class FaultyStore implements Store {
     @Override
     public long maxSeenMs() {
         return delegate.maxSeenMs();
+    }
+
+    @Override
+    public long maxSeenMs(String node) {
+        return delegate.maxSeenMs(node);
+    }
+
+    @Override
+    public long clockReservation() {
+        return delegate.clockReservation();
+    }
+
+    @Override
+    public void reserveClock(long uptoMs) {
+        delegate.reserveClock(uptoMs);
+    }
+
+    @Override
+    public String epoch() {
+        return delegate.epoch();
+    }
+
+    @Override
+    public Runnable onCorrupt(Consumer<Corruption> listener) {
+        Objects.requireNonNull(listener, "listener");
+        corruptListeners.add(listener);
+        return () -> corruptListeners.remove(listener);
+    }
+
+    @Override
+    public boolean quarantine(ActionId id) {
+        return write("quarantine", () -> delegate.quarantine(id));
     }
 
     @Override

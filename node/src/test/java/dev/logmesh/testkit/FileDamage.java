@@ -17,22 +17,28 @@ public final class FileDamage {
     }
 
     /**
-     * Overwrites bytes of {@code file} at {@code offset} from where {@code marker} (ASCII, found exactly once)
-     * starts.
+     * Overwrites bytes of {@code file} at {@code offset} from each place where {@code marker} (ASCII) starts. A
+     * database file may hold stale copies of a row in free space (SQLite leaves old bytes when it moves rows), so
+     * every copy is overwritten: the live one is among them.
      *
-     * @throws IllegalStateException if the marker is not in the file exactly once
+     * @return how many places were overwritten
+     * @throws IllegalStateException if the marker is not in the file
      */
-    public static void overwrite(Path file, String marker, int offset, String bytes) throws IOException {
+    public static int overwrite(Path file, String marker, int offset, String bytes) throws IOException {
         byte[] all = Files.readAllBytes(file);
         byte[] m = marker.getBytes(StandardCharsets.US_ASCII);
-        int at = indexOf(all, m, 0);
-        if (at < 0 || indexOf(all, m, at + 1) >= 0) {
-            throw new IllegalStateException("\"" + marker + "\" is not in " + file + " exactly once");
-        }
+        int count = 0;
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.seek(at + offset);
-            raf.write(bytes.getBytes(StandardCharsets.US_ASCII));
+            for (int at = indexOf(all, m, 0); at >= 0; at = indexOf(all, m, at + 1)) {
+                raf.seek(at + offset);
+                raf.write(bytes.getBytes(StandardCharsets.US_ASCII));
+                count++;
+            }
         }
+        if (count == 0) {
+            throw new IllegalStateException("\"" + marker + "\" is not in " + file);
+        }
+        return count;
     }
 
     private static int indexOf(byte[] hay, byte[] needle, int from) {

@@ -81,7 +81,24 @@ public final class Log {
     public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
-        this.clock = new HybridClock(nodeId, wall, maxDrift, store.maxSeenMs());
+        this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
+            store.clockReservation(), store::reserveClock);
+    }
+
+    /**
+     * Where a restarted clock starts: after every id this node issued (its reservation, and the largest id of its
+     * own in the store) and after every received id the clock took note of, as bounded then (the reservation
+     * covers them). A store without a reservation (new, or written before reservations existed) counts received
+     * ids only up to the drift bound from now: never the raw {@link Store#maxSeenMs()}, which may be an id of a peer
+     * with a wild clock (issue 10, fault 4).
+     */
+    static long clockStart(Store store, String nodeId, LongSupplier wall, long maxDrift) {
+        long reserved = store.clockReservation();
+        long start = Math.max(reserved, store.maxSeenMs(nodeId));
+        if (reserved == 0) {
+            start = Math.max(start, Math.min(store.maxSeenMs(), wall.getAsLong() + maxDrift));
+        }
+        return start;
     }
 
     /**
@@ -134,11 +151,32 @@ public final class Log {
         return clock.next();
     }
 
-    /** Takes note of a received id for the clock (also done by {@link #add} for others' ids). */
+    /**
+     * Takes note of an id for the clock (done by {@link #add} for every id): a received id pulls the clock (within
+     * the drift bound), an id of this node not issued by this clock moves it past that id.
+     */
     public void observe(ActionId id) {
-        if (!id.node().equals(nodeId())) {
+        if (id.node().equals(nodeId())) {
+            clock.observeOwn(id);
+        } else {
             clock.observe(id);
         }
+    }
+
+    /** This log's epoch ({@link Store#epoch}): sessions send it so that peers drop cursors kept for another log. */
+    public String epoch() {
+        return store.epoch();
+    }
+
+    /**
+     * Registers a listener for entries the store found corrupt (see {@link Store#onCorrupt}): each is reported
+     * once, after the call that found it, and is already out of the log and out of the seen index, so a peer's
+     * copy is accepted again.
+     *
+     * @return a handle that unregisters it
+     */
+    public Runnable onCorrupt(Consumer<Store.Corruption> listener) {
+        return store.onCorrupt(listener);
     }
 
     /** A new local entry: a fresh id, {@code time} = the id's time part, and the given reasons. */

@@ -10,6 +10,7 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.spi.Order;
+import dev.logmesh.spi.Store;
 import dev.logmesh.testkit.FileDamage;
 import dev.logmesh.testkit.StoreContract;
 import java.nio.file.Path;
@@ -37,6 +38,13 @@ class SqliteCorruptRowTest {
     Path dir;
 
     SqliteStore store;
+    final List<Store.Corruption> reports = new ArrayList<>();
+
+    /** Opens the store and records what it reports as corrupt. */
+    void open() {
+        store = SqliteStore.open(file());
+        store.onCorrupt(reports::add);
+    }
 
     Path file() {
         return dir.resolve("log.db");
@@ -110,6 +118,11 @@ class SqliteCorruptRowTest {
         assertEquals(Optional.empty(), store.byId(idOf(BAD)));
         assertEquals(row(BAD + 1).action(), store.byId(idOf(BAD + 1)).orElseThrow().action());
         assertEquals(ROWS - 1, store.withReason("keep", 0, 10_000).size());
+        assertEquals(1, reports.size(), "reported once, whatever reads met it: " + reports);
+        assertEquals(idOf(BAD), reports.get(0).id());
+        assertEquals(BAD + 1, reports.get(0).added());
+        assertFalse(store.seen(idOf(BAD)), "quarantined");
+        assertEquals(ROWS - 1, store.size());
     }
 
     @Test
@@ -117,7 +130,7 @@ class SqliteCorruptRowTest {
         fill();
         overwrite(file(), BAD, 4, "XXXXXXXX"); // "row-XXXXXXXXello world": still valid JSON, other content
         assertEquals("ok", quickCheck(file()), "SQLite sees nothing wrong");
-        store = SqliteStore.open(file());
+        open();
         readsAllButTheBadOne();
     }
 
@@ -126,7 +139,7 @@ class SqliteCorruptRowTest {
         fill();
         overwrite(file(), BAD, -"{\"type\":\"chat\",\"text\":\"".length(), "########");
         assertEquals("ok", quickCheck(file()));
-        store = SqliteStore.open(file());
+        open();
         readsAllButTheBadOne();
     }
 
@@ -137,7 +150,7 @@ class SqliteCorruptRowTest {
             st.execute("UPDATE entries SET action = '{\"type\":\"chat\",\"text\":\"something else\"}' WHERE added = "
                 + (BAD + 1));
         }
-        store = SqliteStore.open(file());
+        open();
         readsAllButTheBadOne();
     }
 
@@ -147,7 +160,7 @@ class SqliteCorruptRowTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
             st.execute("UPDATE entries SET time = 7 WHERE added = " + (BAD + 1));
         }
-        store = SqliteStore.open(file());
+        open();
         readsAllButTheBadOne();
     }
 
@@ -155,14 +168,48 @@ class SqliteCorruptRowTest {
     void aPeersCopyOfTheBadEntryIsAcceptedAgain() throws Exception {
         fill();
         overwrite(file(), BAD, 4, "XXXXXXXX");
-        store = SqliteStore.open(file());
+        open();
         assertEquals(ROWS - 1, StoreContract.all(store, Order.ADDED, true, 100).size());
         assertFalse(store.seen(idOf(BAD)), "the bad row's id is not seen any more");
         Meta again = StoreContract.add(store, row(BAD));
         assertNotNull(again, "a peer's copy is accepted");
         assertEquals(row(BAD).action(), store.byId(idOf(BAD)).orElseThrow().action());
         store.close();
-        store = SqliteStore.open(file());
+        open();
         assertEquals(ROWS, StoreContract.all(store, Order.CREATED, true, 100).size());
+        assertEquals(1, reports.size(), "nothing more to report after the repair: " + reports);
+    }
+
+    @Test
+    void aReaderSkipsAndReportsButChangesNothing() throws Exception {
+        fill();
+        overwrite(file(), BAD, 4, "XXXXXXXX");
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            reader.onCorrupt(reports::add);
+            assertEquals(ROWS - 1, StoreContract.all(reader, Order.CREATED, true, 300).size());
+            assertEquals(ROWS - 1, StoreContract.all(reader, Order.ADDED, false, 300).size());
+            assertEquals(1, reports.size());
+        }
+        open();
+        assertEquals(ROWS, store.size(), "the reader quarantined nothing");
+        assertTrue(store.seen(idOf(BAD)));
+    }
+
+    /** What the node and a session see: a log iterated in created order, and a catch-up read in added order. */
+    @Test
+    void theLogsIterationAndACatchUpGoPastTheBadRow() throws Exception {
+        fill();
+        overwrite(file(), BAD, 4, "XXXXXXXX");
+        open();
+        dev.logmesh.internal.log.Log log = new dev.logmesh.internal.log.Log(store, "me", () -> 2_000_000L, 60_000);
+        List<Store.Corruption> seenByLog = new ArrayList<>();
+        log.onCorrupt(seenByLog::add);
+        int n = 0;
+        for (Entry e : log.entries()) {
+            n++;
+        }
+        assertEquals(ROWS - 1, n);
+        assertEquals(1, seenByLog.size());
+        assertEquals(idOf(BAD), seenByLog.get(0).id());
     }
 }
