@@ -87,4 +87,24 @@ class FaultyStoreTest extends StoreContract {
         assertEquals(List.of("900 peer 0"), events);
         assertEquals(Map.of("peer", new PeerCursor(4, 2)), store.cursors(), "saved with the next add");
     }
+
+    @Test
+    void aCorruptEntryIsSkippedReportedOnceAndQuarantinedLikeSqliteDoes() {
+        List<Entry> batch = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            batch.add(entry("t" + i, i + " n 0", i, "r"));
+        }
+        store.add(batch);
+        List<Store.Corruption> reports = new ArrayList<>();
+        store.onCorrupt(reports::add);
+        faulty().corrupt(id("4 n 0"), id("5 n 0"));
+        assertEquals(List.of("t1", "t2", "t3", "t6"), types(store.page(Order.CREATED, true, null, 4)),
+            "the page is refilled past the corrupt entries");
+        assertEquals(2, reports.size());
+        assertEquals(id("4 n 0"), reports.get(0).id());
+        assertFalse(store.seen(id("5 n 0")));
+        assertEquals(8, all(store, Order.ADDED, true, 3).size());
+        assertEquals(2, reports.size(), "reported once");
+        assertNotNull(add(store, entry("t4", "4 n 0", 4, "r")), "a peer's copy is accepted again");
+    }
 }
