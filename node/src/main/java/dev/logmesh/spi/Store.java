@@ -49,8 +49,8 @@ import java.util.function.Consumer;
  *   <li><b>The store stays usable</b>: the next call works as soon as the cause is gone (space freed), without
  *       reopening; while it is not gone, each call fails the same way. A store never continues in a state where
  *       part of a call could be committed.</li>
- *   <li><b>The caller decides</b>: the node acknowledges nothing of a failed add and says so (an {@code error}
- *       event); a peer sends it again later.</li>
+ *   <li><b>The caller decides</b>: a node must acknowledge nothing of a failed add and say so (an {@code error}
+ *       event); the peer sends it again later.</li>
  * </ul>
  * A durable store cannot always know whether a commit whose final flush failed (an I/O error at fsync, not a full
  * disk) reached the disk: such a batch may be found after a restart, whole (never in part), and its ids seen.

@@ -39,6 +39,13 @@ import java.util.function.UnaryOperator;
  *   <li><b>Cleaning.</b> An entry without reasons is not stored: {@code add} then {@code clean} events fire at
  *       once (Logux does the same). An entry whose last reason is removed is deleted and fires {@code clean}.
  *       {@code meta.extra.keepLast = "r"} adds reason {@code r} and removes it from every older entry.</li>
+ *   <li><b>Clock across restarts.</b> The clock starts after this node's own ids and its reservation (see
+ *       {@link HybridClock}, "Across restarts"), never from a peer's raw time ({@link #clockStart}), so the drift
+ *       bound holds across restarts and a store that lost its last transactions never makes the node issue an
+ *       id again (issue 10, faults 4 and 11).</li>
+ *   <li><b>Store failures.</b> A failed {@code add} throws {@link StoreException}: nothing was written, no event
+ *       fires, pending cursor moves stay pending, and the ids issued for it are never issued again. Corrupt
+ *       entries are skipped by reads and reported through {@link #onCorrupt}.</li>
  *   <li><b>Threads.</b> Not thread-safe: owned by one thread (the node's loop). Listeners run on that
  *       thread, synchronously, in registration order; a listener that throws propagates to the caller.</li>
  * </ul>
