@@ -1662,26 +1662,27 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The checksum of an entry row: CRC-32C over every column, each number as 8 (4) big-endian bytes and each
-     * text or blob as its length and its bytes (a NULL as length -1), so that no two rows share an encoding.
+     * The checksum of an entry row: CRC-32C over a header (the numbers as 8 or 4 big-endian bytes, then the length
+     * of each text or blob, -1 for NULL) and the bytes of node, reasons, extra and action, so that no two rows
+     * share an encoding.
      */
     static long rowCrc(long added, long ms, byte[] node, long seq, long time, int subprotocol, byte[] reasons,
                        byte[] extra, byte[] action) {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(8 * 4 + 4 + 4 * 4);
+        header.putLong(added).putLong(ms).putLong(seq).putLong(time).putInt(subprotocol)
+            .putInt(length(node)).putInt(length(reasons)).putInt(length(extra)).putInt(length(action));
         CRC32C crc = new CRC32C();
-        java.nio.ByteBuffer numbers = java.nio.ByteBuffer.allocate(8 * 4 + 4);
-        numbers.putLong(added).putLong(ms).putLong(seq).putLong(time).putInt(subprotocol);
-        crc.update(numbers.array());
+        crc.update(header.array());
         for (byte[] part : new byte[][] {node, reasons, extra, action}) {
-            int n = part == null ? -1 : part.length;
-            crc.update(n >>> 24);
-            crc.update(n >>> 16);
-            crc.update(n >>> 8);
-            crc.update(n);
             if (part != null) {
                 crc.update(part);
             }
         }
         return crc.getValue();
+    }
+
+    private static int length(byte[] part) {
+        return part == null ? -1 : part.length;
     }
 
     /** The UTF-8 bytes of a reasons JSON (most rows share the same few). */
