@@ -14,8 +14,11 @@ import picocli.CommandLine.Option;
 
 /** {@code logmesh log}: prints a node's log. */
 @Command(name = "log", mixinStandardHelpOptions = true,
-    description = "Print the log of the node whose data is in DIR, one [action, meta] JSON array per line, "
-        + "oldest first. Works while the node runs (it reads what the node has committed).")
+    description = {"Print the log of the node whose data is in DIR, one [action, meta] JSON array per line, "
+        + "oldest first. Works while the node runs (it reads what the node has committed).",
+        "An entry found corrupt (it fails its checksum or does not parse) is reported on stderr with its id and "
+            + "skipped; the others are printed, and the exit code is 1. The node quarantines such an entry when it "
+            + "reads it, and takes a peer's copy again."})
 final class LogCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -31,7 +34,13 @@ final class LogCommand implements Callable<Integer> {
             System.err.println("logmesh: no log in " + data + " (expected " + file + ")");
             return 2;
         }
+        int[] corrupt = {0};
         try (SqliteStore store = SqliteStore.openReader(file)) {
+            store.onCorrupt(c -> {
+                corrupt[0]++;
+                System.err.println("logmesh: entry " + (c.id() != null ? c.id() : "with an unreadable id")
+                    + " (added " + c.added() + ") is corrupt: " + c.problem() + "; skipped");
+            });
             PrintStream out = System.out;
             Object after = null;
             while (true) {
@@ -46,7 +55,7 @@ final class LogCommand implements Callable<Integer> {
                 after = order == Order.ADDED ? (Object) last.meta().added() : last.id();
             }
             out.flush();
-            return 0;
+            return corrupt[0] > 0 ? 1 : 0;
         } catch (StoreException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;

@@ -88,6 +88,12 @@ final class NodeCommand implements Callable<Integer> {
         + "Default: ${DEFAULT-VALUE}.")
     long timeout = DEFAULTS.timeoutMillis();
 
+    @Option(names = "--max-drift", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "How far ahead of this node's clock a peer's action id may pull the ids this node makes "
+            + "(an id further ahead pulls them only this far, and is logged): 500ms, 90s, 5m, 1h or ISO-8601 "
+            + "(PT1M). Default: 1m.")
+    java.time.Duration maxDrift = java.time.Duration.ofMillis(DEFAULTS.maxDriftMillis());
+
     @Option(names = "--no-mdns", description = "Do not find peers by mDNS (use --peer).")
     boolean noMdns;
 
@@ -134,10 +140,7 @@ final class NodeCommand implements Callable<Integer> {
         Path dir = memory ? null : (data != null ? data : defaultDataDir(name));
         NodeConfig config;
         try {
-            config = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
-                .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
-                .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-                .token(token).build();
+            config = config(secret, dir);
         } catch (IllegalArgumentException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
@@ -210,6 +213,14 @@ final class NodeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The node's configuration from the options. */
+    NodeConfig config(byte[] secret, Path dir) {
+        return NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
+            .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
+            .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
+            .token(token).maxDriftMillis(maxDrift.toMillis()).build();
+    }
+
     private byte[] readKey() throws IOException {
         if (key != null && keyFile != null) {
             throw new IllegalArgumentException("give --key or --key-file, not both");
@@ -263,5 +274,39 @@ final class NodeCommand implements Callable<Integer> {
                 errors.accept("stdin line " + number + ": " + reason);
             }
         });
+    }
+
+    /** A duration as {@code 500ms}, {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT1M}). */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
+        @Override
+        public java.time.Duration convert(String value) {
+            String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+            java.time.Duration d;
+            try {
+                if (v.startsWith("pt") || v.startsWith("p")) {
+                    d = java.time.Duration.parse(value.strip());
+                } else {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(v);
+                    if (!m.matches()) {
+                        throw new IllegalArgumentException();
+                    }
+                    long n = Long.parseLong(m.group(1));
+                    d = switch (m.group(2)) {
+                        case "ms" -> java.time.Duration.ofMillis(n);
+                        case "s" -> java.time.Duration.ofSeconds(n);
+                        case "m" -> java.time.Duration.ofMinutes(n);
+                        case "h" -> java.time.Duration.ofHours(n);
+                        default -> java.time.Duration.ofDays(n);
+                    };
+                }
+            } catch (RuntimeException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a duration: give a "
+                    + "number and a unit (500ms, 90s, 5m, 1h, 1d) or ISO-8601 (PT1M)");
+            }
+            if (d.isNegative()) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is negative");
+            }
+            return d;
+        }
     }
 }

@@ -122,4 +122,46 @@ class CliTest {
         assertEquals("this is not a database, but somebody's notes",
             java.nio.file.Files.readString(dir.resolve("log.db")));
     }
+
+    /** Issue 10, fault 10: {@code logmesh log} reports an unreadable row with its id and prints all the others. */
+    @Test
+    void logReportsACorruptRowAndGoesOn(@TempDir Path dir) throws Exception {
+        StringBuilder input = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            input.append("{\"type\":\"chat\",\"text\":\"").append(String.format("row-%05d-", i)).append("hi\"}\n");
+        }
+        assertEquals(0, run(input.toString(), "add", "--data", dir.toString()).code());
+        List<JsonNode> before = lines(run("", "log", "--data", dir.toString()).out());
+        assertEquals(50, before.size());
+        String badId = before.get(20).get(1).get("id").asText();
+        // bytes of row 20's JSON overwritten in the file: not JSON any more
+        dev.logmesh.testkit.FileDamage.overwrite(dir.resolve("log.db"), String.format("row-%05d-", 20),
+            -"{\"type\":\"chat\",\"text\":\"".length(), "########");
+
+        Run log = run("", "log", "--data", dir.toString());
+        assertEquals(1, log.code(), "some of the log could not be read: " + log.err());
+        List<JsonNode> after = lines(log.out());
+        assertEquals(49, after.size(), "every other entry is printed");
+        assertEquals(before.get(21), after.get(20));
+        assertTrue(log.err().contains(badId) && log.err().contains("corrupt"), log.err());
+    }
+
+    /** Issue 10, fault 4: the bound on a peer's wild clock can be set from the command line. */
+    @Test
+    void theClockBoundIsAnOptionOfNode() {
+        Run help = run("", "node", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--max-drift=DURATION"), help.out());
+        NodeCommand node = new NodeCommand();
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", "90s");
+        assertEquals(90_000, node.config(null, null).maxDriftMillis());
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", "PT2M");
+        assertEquals(120_000, node.config(null, null).maxDriftMillis());
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", "250ms");
+        assertEquals(250, node.config(null, null).maxDriftMillis());
+        assertEquals(60_000, new NodeCommand().config(null, null).maxDriftMillis(), "default: 1 minute");
+        Run bad = run("", "node", "--memory", "--no-mdns", "--max-drift", "soon");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'soon' is not a duration"), bad.err());
+    }
 }

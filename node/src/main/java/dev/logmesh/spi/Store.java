@@ -6,8 +6,11 @@ import dev.logmesh.StoreException;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import java.security.SecureRandom;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where a log keeps its entries, its per-peer cursors and its index of seen ids.
@@ -15,18 +18,63 @@ import java.util.Optional;
  * <h2>Contract</h2>
  * <ul>
  *   <li>Called from one thread at a time (the node's loop); implementations need not be thread-safe.
- *       Calls may block on I/O; they throw {@link StoreException} when the storage fails, and then
- *       nothing of that call was written.</li>
- *   <li>{@link #add} is atomic: all entries of a batch are committed together or none is. When it
- *       returns, what it reports as added is durable (for durable stores).</li>
+ *       Calls may block on I/O.</li>
+ *   <li>{@link #add} is atomic: all entries of a batch, their seen ids and (with {@link #add(List, java.util.Map)})
+ *       the cursors are committed together or none is. When it returns, what it reports as added is durable
+ *       (for durable stores).</li>
  *   <li>Every id ever added stays in the seen index after its entry is cleaned, until
  *       {@link #forgetSeen} drops it, so an action that comes back is recognised.</li>
  *   <li>{@code added} numbers are assigned by the store: 1, 2, 3, …, strictly increasing, never reused,
  *       also across reopening.</li>
+ *   <li>A store has an {@link #epoch}: a random identity of this log, made with the store and kept with it.</li>
  * </ul>
- * A contract test suite ({@code StoreContract} in the test kit) checks every implementation.
+ *
+ * <h2>Corrupt entries</h2>
+ * A durable store checks every entry it reads (SqliteStore: a CRC-32C checksum over the row, and that it parses).
+ * An entry that fails is never returned and never stops a read: {@link #page}, {@link #byId}, {@link #withReason}
+ * and the log's iteration skip it (a page is still full unless the log ends), and it is reported once to the
+ * {@link #onCorrupt} listeners with its id. A store that can write then <em>quarantines</em> it
+ * ({@link #quarantine}): the entry leaves the log and its id leaves the seen index, so the copy a peer holds is
+ * accepted again when it comes (through anti-entropy: cursors have moved past it). The repaired entry then gets a
+ * new {@code added} and fires {@code add} again on that node.
+ *
+ * <h2>Failures</h2>
+ * A call that cannot complete because of the storage (disk full, I/O error, corrupt file) throws
+ * {@link StoreException}, whose message names the file and the cause in plain words (a full disk says "the disk is
+ * full"). Then:
+ * <ul>
+ *   <li><b>Nothing of that call was written</b>: no entry, no seen id, no cursor, no state, also not after a
+ *       restart; the counters ({@link #lastAdded}, {@link #size}, {@link #maxSeenMs}) are as before the call. An id
+ *       of a failed {@code add} is not seen, so the same entry sent again is accepted.</li>
+ *   <li><b>The store stays usable</b>: the next call works as soon as the cause is gone (space freed), without
+ *       reopening; while it is not gone, each call fails the same way. A store never continues in a state where
+ *       part of a call could be committed.</li>
+ *   <li><b>The caller decides</b>: a node must acknowledge nothing of a failed add and say so (an {@code error}
+ *       event); the peer sends it again later.</li>
+ * </ul>
+ * A durable store cannot always know whether a commit whose final flush failed (an I/O error at fsync, not a full
+ * disk) reached the disk: such a batch may be found after a restart, whole (never in part), and its ids seen.
+ *
+ * <p>A contract test suite ({@code StoreContract} in the test kit) checks every implementation; {@code FaultyStore}
+ * in the test kit wraps any store to make calls fail as a full disk or a failing commit does.
  */
 public interface Store extends AutoCloseable {
+
+    /** State key under which a store keeps its {@link #epoch}; reserved ({@link #setState} refuses it). */
+    String EPOCH_KEY = "epoch";
+
+    /**
+     * An entry found corrupt: it failed its checksum or did not parse.
+     *
+     * @param added   its {@code added} number (the row's key)
+     * @param id      its id as stored, or null when the id itself is unreadable
+     * @param problem what was wrong, in plain words
+     */
+    record Corruption(long added, ActionId id, String problem) {
+        public Corruption {
+            Objects.requireNonNull(problem, "problem");
+        }
+    }
 
     /**
      * Adds a batch atomically. Each entry whose id was seen before (or appears earlier in the same batch)
@@ -104,6 +152,8 @@ public interface Store extends AutoCloseable {
      *                   {@link Order#ADDED} an {@code added} value ({@link Long}), for {@link Order#CREATED}
      *                   an {@link ActionId}
      * @param limit      at most this many entries, {@code > 0}
+     * @return up to {@code limit} entries; fewer only when the log has no more in that direction (corrupt entries
+     *     are skipped, not counted)
      * @throws IllegalArgumentException if {@code limit <= 0} or {@code after} is of the wrong type
      */
     List<Entry> page(Order order, boolean ascending, Object after, int limit);
@@ -138,15 +188,79 @@ public interface Store extends AutoCloseable {
     long forgetSeen(long beforeMs);
 
     /**
-     * The largest id time part ever added (issued or received), or 0. It is a high-water mark:
-     * {@link #forgetSeen} does not lower it, so a restarted clock never issues an id at or before an old one.
+     * The largest id time part ever added (issued or received), or 0. It is a high-water mark: {@link #forgetSeen}
+     * does not lower it. It counts ids of peers with wild clocks too, so it is not a clock seed by itself (issue 10,
+     * fault 4): the log's clock starts from {@link #maxSeenMs(String)} of its own node and
+     * {@link #clockReservation()}.
      */
     long maxSeenMs();
+
+    /**
+     * The largest time part of an id of {@code node} ever added here (issued by this node or received), or 0; a
+     * high-water mark that {@link #forgetSeen} and {@link #quarantine} do not lower.
+     */
+    long maxSeenMs(String node);
+
+    /**
+     * How far this node's clock has been allowed to issue ids: the largest time part it may have used, or 0 if it
+     * never reserved. See {@link #reserveClock}.
+     */
+    default long clockReservation() {
+        return 0;
+    }
+
+    /**
+     * Records, durably, that the node's clock may issue ids with time parts up to {@code uptoMs}; never lowers
+     * the reservation. The log's clock reserves ahead (about a second at a time) before it issues an id or takes
+     * note of a received one beyond the reservation, and starts after the reservation when it is opened again.
+     * A durable store keeps it where the loss of its last transactions does not take it (SqliteStore: a small
+     * side file, fsynced), so that a node whose store lost them (a deleted WAL after a crash) never issues an id
+     * it issued before (issue 10, fault 11). A store that forgets everything at restart need not keep it.
+     *
+     * @throws StoreException if it cannot be recorded; the clock then issues nothing
+     */
+    default void reserveClock(long uptoMs) {
+    }
+
+    /**
+     * This log's identity: random, made with the store, kept with it (also under the state key
+     * {@link #EPOCH_KEY}) and the same across restarts. A new or wiped store has a new epoch, and so has a store
+     * that found at open that it lost transactions it had committed (SqliteStore, see its docs). Sessions send it
+     * so that a peer drops the cursors it kept for this node when they were kept for another epoch: they describe
+     * another log, whose {@code added} numbers mean other entries.
+     */
+    String epoch();
+
+    /**
+     * Registers a listener for corrupt entries (see "Corrupt entries" above), called once per entry on the thread
+     * that made the call that found it, after that call; a listener that throws is logged and ignored.
+     *
+     * @return a handle that unregisters the listener
+     */
+    default Runnable onCorrupt(Consumer<Corruption> listener) {
+        Objects.requireNonNull(listener, "listener");
+        return () -> { };
+    }
+
+    /**
+     * Takes an entry out of the log <em>and</em> its id out of the seen index, as a store does by itself with an
+     * entry it finds corrupt: the store no longer holds it nor remembers it, so the same id is accepted again
+     * when a peer sends it (with a new {@code added}). A durable store keeps the removed row aside for
+     * inspection (SqliteStore: table {@code quarantine}). {@code added} numbers are not reused and
+     * {@link #maxSeenMs} marks are not lowered.
+     *
+     * @return whether the id was in the log or in the seen index
+     */
+    boolean quarantine(ActionId id);
 
     /** A small persistent value of the node (node id, peer addresses, …), if set. */
     Optional<String> state(String key);
 
-    /** Sets a small persistent value. */
+    /**
+     * Sets a small persistent value.
+     *
+     * @throws IllegalArgumentException for the reserved key {@link #EPOCH_KEY}
+     */
     void setState(String key, String value);
 
     /** Flushes and releases the storage; idempotent. */
@@ -168,5 +282,25 @@ public interface Store extends AutoCloseable {
         }
         throw new IllegalArgumentException("a CREATED position must be an ActionId, got "
             + after.getClass().getName());
+    }
+
+    /** A new random epoch: 16 characters of {@code [0-9A-Za-z_-]} (96 bits). */
+    static String newEpoch() {
+        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
+        SecureRandom random = new SecureRandom();
+        StringBuilder sb = new StringBuilder(16);
+        for (int i = 0; i < 16; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    /** Refuses the keys a store keeps for itself ({@link #EPOCH_KEY}). */
+    static String requireUserKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.equals(EPOCH_KEY)) {
+            throw new IllegalArgumentException("state key \"" + EPOCH_KEY + "\" is kept by the store");
+        }
+        return key;
     }
 }

@@ -534,4 +534,84 @@ public abstract class StoreContract {
         assertEquals(accepted, store.withReason("a", 0, 10_000));
         assertEquals(accepted.size(), store.size());
     }
+
+    // ---- identity, clock marks, quarantine (issue 10) ------------------------------------------------------
+
+    @Test
+    void hasAnEpochKeptAcrossReopeningAndNewForANewStore() throws Exception {
+        String epoch = store.epoch();
+        assertTrue(epoch.length() >= 16, epoch);
+        assertEquals(Optional.of(epoch), store.state(Store.EPOCH_KEY));
+        add(store, entry("a", "1 n 0", 1, "r"));
+        store = reopen(store);
+        assertEquals(epoch, store.epoch(), "the same log, the same epoch");
+        Store other = newStoreBeside();
+        try {
+            assertFalse(epoch.equals(other.epoch()), "another store, another epoch");
+        } finally {
+            other.close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> store.setState(Store.EPOCH_KEY, "mine"),
+            "the epoch key is the store's");
+        assertEquals(epoch, store.epoch());
+    }
+
+    /** A second, new store next to {@link #store} (not over the same storage). */
+    protected Store newStoreBeside() throws Exception {
+        return newStore();
+    }
+
+    @Test
+    void tracksTheLargestTimePartPerNodeAcrossCleaningAndForgetting() throws Exception {
+        store.add(List.of(entry("1", "50 me 0", 1, "a"), entry("2", "90 peer 0", 1), entry("3", "70 me 4", 1, "a"),
+            entry("4", "60 me 9", 1, "a")));
+        assertEquals(70, store.maxSeenMs("me"));
+        assertEquals(90, store.maxSeenMs("peer"));
+        assertEquals(0, store.maxSeenMs("nobody"));
+        assertNull(add(store, entry("dup", "70 me 4", 1, "a")));
+        store.removeReason("a", Criteria.ALL);
+        store.forgetSeen(Long.MAX_VALUE);
+        assertFalse(store.seen(id("70 me 4")));
+        store = reopen(store);
+        assertEquals(70, store.maxSeenMs("me"), "forgetting never lowers it");
+        assertEquals(90, store.maxSeenMs("peer"));
+        assertEquals(90, store.maxSeenMs());
+    }
+
+    @Test
+    void keepsTheClockReservationAndNeverLowersIt() throws Exception {
+        assertEquals(0, store.clockReservation());
+        store.reserveClock(1_000);
+        store.reserveClock(500);
+        assertEquals(1_000, store.clockReservation());
+        Store again = reopen(store);
+        store = again;
+        if (again.clockReservation() != 0) { // a store that keeps nothing across restarts need not keep it
+            assertEquals(1_000, again.clockReservation());
+        }
+    }
+
+    @Test
+    void quarantineTakesAnEntryOutOfTheLogAndOutOfTheSeenIndex() throws Exception {
+        store.add(List.of(entry("a", "1 n 0", 1, "r", "s"), entry("b", "2 n 0", 2, "r"), entry("c", "3 n 0", 3)));
+        assertTrue(store.quarantine(id("2 n 0")));
+        assertFalse(store.has(id("2 n 0")));
+        assertFalse(store.seen(id("2 n 0")));
+        checkBoth("a");
+        assertEquals(List.of("a"), types(store.withReason("r", 0, 10)));
+        assertEquals(2, store.lastAdded(), "added numbers are not reused");
+        assertEquals(3, store.maxSeenMs(), "marks are not lowered");
+        assertEquals(3, store.maxSeenMs("n"));
+
+        assertTrue(store.quarantine(id("3 n 0")), "a seen id without an entry is forgotten");
+        assertFalse(store.seen(id("3 n 0")));
+        assertFalse(store.quarantine(id("9 n 0")), "nothing to take");
+
+        store = reopen(store);
+        assertFalse(store.seen(id("2 n 0")));
+        Meta back = add(store, entry("b", "2 n 0", 2, "r"));
+        assertNotNull(back, "a peer's copy is accepted again");
+        assertEquals(3, back.added());
+        checkOrders(List.of("a", "b"), List.of("a", "b"));
+    }
 }

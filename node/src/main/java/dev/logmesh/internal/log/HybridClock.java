@@ -1,6 +1,7 @@
 package dev.logmesh.internal.log;
 
 import dev.logmesh.ActionId;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,16 @@ import org.slf4j.LoggerFactory;
  * ids years ahead. For such an action the causality promise is weakened to "sorts after everything
  * received from well-behaved peers".
  *
+ * <h2>Across restarts</h2>
+ * The clock never issues an id at or before one it issued before, and keeps causality with what it received,
+ * also after a restart, by <em>reserving</em> ahead: before it issues an id, or takes note of a received one,
+ * beyond its reservation, it records a new reservation ({@link #RESERVE_AHEAD_MS} further) through the
+ * {@code reserve} callback (the store keeps it durably, outside its WAL), and a restarted clock starts after the
+ * reservation. A received id beyond the drift bound is recorded only up to the bound, so the bound holds across
+ * restarts too (issue 10, fault 4). The price: after a restart the first ids may be up to
+ * {@link #RESERVE_AHEAD_MS} ahead of the wall clock; and one fsync per {@link #RESERVE_AHEAD_MS} of clock
+ * progress while the node issues or receives new ids.
+ *
  * <p>Not thread-safe: owned by the node's loop.
  */
 public final class HybridClock {
@@ -25,12 +36,17 @@ public final class HybridClock {
     /** Default bound on how far a received id may pull the clock ahead of the wall clock: 1 minute. */
     public static final long DEFAULT_MAX_DRIFT_MS = 60_000;
 
+    /** How far past what it needs the clock reserves at a time (ms): one durable write per this much progress. */
+    public static final long RESERVE_AHEAD_MS = 1_000;
+
     private final String node;
     private final LongSupplier wall;
     private final long maxDrift;
     private long lastMs;
     private long lastSeq = -1;
     private long seenMs = -1;
+    private long reserved;
+    private final LongConsumer reserve;
 
     /**
      * @param node     this node's id
@@ -41,7 +57,22 @@ public final class HybridClock {
      *                 if the wall clock went back
      */
     public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs) {
+        this(node, wall, maxDrift, startMs, Long.MAX_VALUE, ms -> { });
+    }
+
+    /**
+     * A clock that reserves ahead; see "Across restarts".
+     *
+     * @param startMs  as in {@link #HybridClock(String, LongSupplier, long, long)}; at least {@code reserved}
+     * @param reserved the reservation made before (0 if none)
+     * @param reserve  records a new reservation durably before the clock uses it; may throw (then the call that
+     *                 needed it throws and the clock is unchanged)
+     */
+    public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
+                       LongConsumer reserve) {
         this.node = ActionId.requireNodeId(node);
+        this.reserved = reserved;
+        this.reserve = java.util.Objects.requireNonNull(reserve, "reserve");
         this.wall = wall;
         if (maxDrift < 0) {
             throw new IllegalArgumentException("maxDrift must be >= 0");
@@ -63,6 +94,7 @@ public final class HybridClock {
     public ActionId next() {
         // seenMs + 1: an id with the same ms as a received one could sort before it by node id.
         long ms = Math.max(wall.getAsLong(), Math.max(lastMs, seenMs + 1));
+        reserveUpTo(ms);
         if (ms == lastMs) {
             lastSeq++;
         } else {
@@ -89,8 +121,43 @@ public final class HybridClock {
             ok = false;
         }
         if (ms > seenMs) {
+            reserveUpTo(ms + 1); // the next id will be past it
             seenMs = ms;
         }
         return ok;
+    }
+
+    /**
+     * Takes note of an id of this node that did not come from this clock (given by the application, or one of its
+     * own actions coming back from a peer after its store lost it), so that no id issued later repeats or precedes
+     * it. An id beyond the drift bound is not followed (and logged): it cannot have come from this clock.
+     *
+     * @return whether the id was within the drift bound
+     */
+    public boolean observeOwn(ActionId own) {
+        if (!own.node().equals(node)) {
+            throw new IllegalArgumentException(own + " is not an id of " + node);
+        }
+        long now = wall.getAsLong();
+        if (own.ms() > now + maxDrift) {
+            LOG.warn("own id {} is {} ms ahead of this node's clock (bound {} ms): not followed", own,
+                own.ms() - now, maxDrift);
+            return false;
+        }
+        if (own.ms() > lastMs || (own.ms() == lastMs && own.seq() > lastSeq)) {
+            reserveUpTo(own.ms());
+            lastMs = own.ms();
+            lastSeq = own.seq();
+        }
+        return true;
+    }
+
+    /** Makes sure ids up to {@code ms} are reserved, reserving {@link #RESERVE_AHEAD_MS} further if not. */
+    private void reserveUpTo(long ms) {
+        if (ms > reserved) {
+            long upTo = ms + RESERVE_AHEAD_MS;
+            reserve.accept(upTo);
+            reserved = upTo;
+        }
     }
 }

@@ -39,6 +39,13 @@ import java.util.function.UnaryOperator;
  *   <li><b>Cleaning.</b> An entry without reasons is not stored: {@code add} then {@code clean} events fire at
  *       once (Logux does the same). An entry whose last reason is removed is deleted and fires {@code clean}.
  *       {@code meta.extra.keepLast = "r"} adds reason {@code r} and removes it from every older entry.</li>
+ *   <li><b>Clock across restarts.</b> The clock starts after this node's own ids and its reservation (see
+ *       {@link HybridClock}, "Across restarts"), never from a peer's raw time ({@link #clockStart}), so the drift
+ *       bound holds across restarts and a store that lost its last transactions never makes the node issue an
+ *       id again (issue 10, faults 4 and 11).</li>
+ *   <li><b>Store failures.</b> A failed {@code add} throws {@link StoreException}: nothing was written, no event
+ *       fires, pending cursor moves stay pending, and the ids issued for it are never issued again. Corrupt
+ *       entries are skipped by reads and reported through {@link #onCorrupt}.</li>
  *   <li><b>Threads.</b> Not thread-safe: owned by one thread (the node's loop). Listeners run on that
  *       thread, synchronously, in registration order; a listener that throws propagates to the caller.</li>
  * </ul>
@@ -81,7 +88,24 @@ public final class Log {
     public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
-        this.clock = new HybridClock(nodeId, wall, maxDrift, store.maxSeenMs());
+        this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
+            store.clockReservation(), store::reserveClock);
+    }
+
+    /**
+     * Where a restarted clock starts: after every id this node issued (its reservation, and the largest id of its
+     * own in the store) and after every received id the clock took note of, as bounded then (the reservation
+     * covers them). A store without a reservation (new, or written before reservations existed) counts received
+     * ids only up to the drift bound from now: never the raw {@link Store#maxSeenMs()}, which may be an id of a peer
+     * with a wild clock (issue 10, fault 4).
+     */
+    static long clockStart(Store store, String nodeId, LongSupplier wall, long maxDrift) {
+        long reserved = store.clockReservation();
+        long start = Math.max(reserved, store.maxSeenMs(nodeId));
+        if (reserved == 0) {
+            start = Math.max(start, Math.min(store.maxSeenMs(), wall.getAsLong() + maxDrift));
+        }
+        return start;
     }
 
     /**
@@ -134,11 +158,32 @@ public final class Log {
         return clock.next();
     }
 
-    /** Takes note of a received id for the clock (also done by {@link #add} for others' ids). */
+    /**
+     * Takes note of an id for the clock (done by {@link #add} for every id): a received id pulls the clock (within
+     * the drift bound), an id of this node not issued by this clock moves it past that id.
+     */
     public void observe(ActionId id) {
-        if (!id.node().equals(nodeId())) {
+        if (id.node().equals(nodeId())) {
+            clock.observeOwn(id);
+        } else {
             clock.observe(id);
         }
+    }
+
+    /** This log's epoch ({@link Store#epoch}): sessions send it so that peers drop cursors kept for another log. */
+    public String epoch() {
+        return store.epoch();
+    }
+
+    /**
+     * Registers a listener for entries the store found corrupt (see {@link Store#onCorrupt}): each is reported
+     * once, after the call that found it, and is already out of the log and out of the seen index, so a peer's
+     * copy is accepted again.
+     *
+     * @return a handle that unregisters it
+     */
+    public Runnable onCorrupt(Consumer<Store.Corruption> listener) {
+        return store.onCorrupt(listener);
     }
 
     /** A new local entry: a fresh id, {@code time} = the id's time part, and the given reasons. */

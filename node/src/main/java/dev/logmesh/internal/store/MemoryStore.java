@@ -21,6 +21,8 @@ import java.util.TreeMap;
  * A {@link Store} in memory, for tests and ephemeral nodes. Adding is O(log n) per entry (the created-order
  * map and the reason index; the {@code added} index appends in O(1), the seen ids are a hash set); reads and
  * cleaning are O(log n) per entry touched. {@link #forgetSeen} scans the seen ids: it is rare maintenance.
+ * Nothing in memory is ever corrupt, so {@link #onCorrupt} listeners are never called; its epoch is new with
+ * every instance, and its clock reservation lives as long as it does.
  */
 public final class MemoryStore implements Store {
     private final NavigableMap<ActionId, Entry> created = new TreeMap<>();
@@ -33,6 +35,15 @@ public final class MemoryStore implements Store {
     private long lastAdded;
     /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
     private long maxSeenMs;
+    /** High-water marks of id time parts per node (see {@link Store#maxSeenMs(String)}). */
+    private final Map<String, Long> maxSeenByNode = new HashMap<>();
+    private long clockReservation;
+    private final String epoch = Store.newEpoch();
+
+    /** An empty store with a new epoch. */
+    public MemoryStore() {
+        state.put(EPOCH_KEY, epoch);
+    }
 
     @Override
     public List<Meta> add(List<Entry> entries) {
@@ -44,6 +55,7 @@ public final class MemoryStore implements Store {
                 continue;
             }
             maxSeenMs = Math.max(maxSeenMs, id.ms());
+            maxSeenByNode.merge(id.node(), id.ms(), Math::max);
             Meta meta = e.meta();
             if (!meta.hasReasons()) {
                 result.add(meta.withAdded(0));
@@ -254,13 +266,39 @@ public final class MemoryStore implements Store {
     }
 
     @Override
+    public long maxSeenMs(String node) {
+        return maxSeenByNode.getOrDefault(node, 0L);
+    }
+
+    @Override
+    public long clockReservation() {
+        return clockReservation;
+    }
+
+    @Override
+    public void reserveClock(long uptoMs) {
+        clockReservation = Math.max(clockReservation, uptoMs);
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
+    @Override
+    public boolean quarantine(ActionId id) {
+        boolean held = remove(id).isPresent();
+        return seen.remove(id) || held;
+    }
+
+    @Override
     public Optional<String> state(String key) {
         return Optional.ofNullable(state.get(key));
     }
 
     @Override
     public void setState(String key, String value) {
-        state.put(key, value);
+        state.put(Store.requireUserKey(key), java.util.Objects.requireNonNull(value, "value"));
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -37,9 +38,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A durable {@link Store} in one SQLite file (sqlite-jdbc), in WAL mode.
@@ -61,12 +67,40 @@ import org.sqlite.SQLiteException;
  *   <li><b>Bad files.</b> {@link #open} refuses, with a {@link StoreException} naming the file and changing
  *       nothing in it: a file that is not SQLite, an SQLite file of another application, a file written by a
  *       newer logmesh, an empty (0-byte) file, and a corrupt file ({@code PRAGMA quick_check} at open, on by
- *       default). A row found unreadable later fails that call with a {@link StoreException}.</li>
+ *       default).</li>
+ *   <li><b>Corrupt rows</b> (issue 10, fault 10). Every entry row carries a CRC-32C checksum ({@code crc}) over
+ *       all its columns (id, {@code added}, {@code time}, the meta columns and the action's UTF-8 text), written
+ *       with the row and again whenever its meta changes, and checked at every read. A row that fails it or does
+ *       not parse is skipped (reads go on; a page is refilled so that it is still full), logged once with its
+ *       id, reported to the {@link #onCorrupt} listeners, and moved to the {@code quarantine} table with its id
+ *       removed from {@code seen}, so that a peer's copy is accepted again. This catches what
+ *       {@code quick_check} cannot: bytes of a row changed in place, and valid JSON that says something else.
+ *       A store opened with {@link #openReader} cannot write: it skips and reports, and the owner quarantines
+ *       the row when it reads it. <em>Limit:</em> if the id columns themselves are damaged, the id reported (and
+ *       removed from {@code seen}) is the damaged one, and the true id stays seen.</li>
+ *   <li><b>Lost transactions</b> (issue 10, fault 11). SQLite cannot tell that its {@code -wal} file was lost
+ *       after a crash (or that the file is a restored backup): it opens the older state without complaint. A side
+ *       file, {@code <file>.clock} (see {@link ClockFile}), fsynced outside the WAL, holds the clock reservation
+ *       ({@link #reserveClock}: the node never issues an id it issued before, whatever the store lost), the
+ *       {@code added} high-water mark (written with each reservation and at most about once a second after
+ *       commits) and the epoch. At open, a store whose {@code lastAdded} is below what the side file recorded
+ *       for the same epoch has lost transactions: it says so ({@link #lossAtOpen}, and a warning in the log),
+ *       continues the {@code added} numbers after the recorded mark so that none is reused, and takes a new
+ *       {@link #epoch}, so that peers drop the cursors they kept for the old log and the lost entries can come
+ *       back from them. <em>Limits:</em> transactions committed after the side file's last write (at most about
+ *       a second of them, unless the clock reserved) go unnoticed; what no peer holds is gone; a backup restored
+ *       together with its side file looks like a clean store (only the clock still never goes back, as long as
+ *       the wall clock did not).</li>
  *   <li><b>Failures.</b> A failing call throws {@link StoreException} and rolls back: nothing of it was
- *       written, and the store stays usable if the cause was transient (disk full, for example).</li>
+ *       written, and the store stays usable: the next call works as soon as the cause is gone (disk space
+ *       freed), without reopening. After a failure the connection is put back into a fresh transaction by hand
+ *       and every cached statement is dropped, because SQLite rolls a transaction back by itself on
+ *       {@code SQLITE_FULL}/{@code SQLITE_IOERR} and sqlite-jdbc then leaves the connection in autocommit and
+ *       finalizes the failed statement (issue 10, fault 9: seen ids committed without their entries, and
+ *       "statement is not executing" until a restart).</li>
  * </ul>
  *
- * <h2>Schema (version 1)</h2>
+ * <h2>Schema (version 2)</h2>
  * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
  * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
  * byte order is Java's string order. {@code seen} (WITHOUT ROWID) holds every id ever added, in the log or
@@ -76,6 +110,11 @@ import org.sqlite.SQLiteException;
  * and a full meta JSON would repeat them in every row (about 40 bytes more per entry). {@code counters} keeps
  * {@code lastAdded} and the {@code maxSeenMs} high-water mark when the rows that carried them are gone.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
+ * Version 2 added {@code entries.crc}, {@code nodes (node, ms)} (the largest id time part per node, a high-water
+ * mark for {@link #maxSeenMs(String)}), {@code quarantine} (corrupt rows, as found) and the {@code epoch} state
+ * key. A version 1 file is upgraded at open, in one transaction: the checksums of its rows are computed from their
+ * contents as found (so they are trusted once, then checked from then on), {@code nodes} is filled from
+ * {@code seen}, and it gets an epoch. {@link #openReader} reads version 1 files as they are, without checksums.
  */
 public final class SqliteStore implements Store {
 
@@ -83,7 +122,15 @@ public final class SqliteStore implements Store {
     public static final int APPLICATION_ID = 0x4C4D5348;
 
     /** The schema version this code writes and the newest it reads. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
+
+    /** The suffix of the side file that keeps the clock reservation ({@link ClockFile}). */
+    public static final String CLOCK_FILE_SUFFIX = ".clock";
+
+    /** At most this often (ns) a commit rewrites the side file's {@code added} mark (one more fsync). */
+    private static final long SIDE_MARK_INTERVAL_NANOS = 1_000_000_000L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
 
     /** Pages of SQLite's cache (negative: KiB): 16 MiB keeps the upper index levels of a big log in memory. */
     private static final int CACHE_KIB = 16 * 1024;
@@ -96,8 +143,9 @@ public final class SqliteStore implements Store {
      */
     private static final int CHECKPOINT_PAGES = 10_000;
 
+    /** The entry columns every read selects, in the order {@link #entry} reads them. */
     private static final String COLUMNS = "e.added, e.ms, e.node, e.seq, e.time, e.subprotocol, e.reasons, e.extra, "
-        + "e.action";
+        + "e.action, e.crc";
 
     private static final ObjectReader READER = MetaJson.reader();
     private static final ObjectWriter WRITER = MetaJson.writer();
@@ -151,14 +199,36 @@ public final class SqliteStore implements Store {
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Map<String, String> multiRowSql = new HashMap<>();
     private boolean closed;
+    /** Whether the connection is inside a transaction; false after a failed {@link #recover}. */
+    private boolean inTransaction = true;
 
     private long lastAdded;
     private long maxSeenMs;
     private long size;
+    /** The columns read: {@link #COLUMNS}, or without {@code crc} for a version 1 file opened by a reader. */
+    private String columns = COLUMNS;
+    /** Whether rows carry checksums (schema 2); false only for a reader of a version 1 file. */
+    private boolean checksums = true;
+    private String epoch = "";
+    private ClockFile clockFile;
+    private long clockReservation;
+    /** The {@code added} mark the side file holds, and when it was written ({@link System#nanoTime}). */
+    private long sideLastAdded;
+    private long sideWrittenNanos;
+    private String lossAtOpen;
+    /** Known {@code nodes} rows: node key to ms; cleared when a write fails (it may hold uncommitted values). */
+    private final Map<String, Long> nodeMarks = new HashMap<>();
+    private final List<Consumer<Corruption>> corruptListeners = new CopyOnWriteArrayList<>();
+    /** Corrupt rows found by the current call, handled when it ends ({@link #settleCorrupt}). */
+    private final List<Corruption> foundCorrupt = new ArrayList<>();
+    /** Rows already reported ({@code added}), so each is reported once. */
+    private final Set<Long> reportedCorrupt = new HashSet<>();
 
     // Tiny caches: most entries of a log share the same few reason lists.
     private List<String> lastReasons;
     private String lastReasonsJson;
+    private String lastReasonsBytesJson;
+    private byte[] lastReasonsBytes;
     private final Map<String, List<String>> parsedReasons = new HashMap<>();
 
     private SqliteStore(Path file, Path lockPath, FileChannel lockChannel, FileLock lock, Connection conn) {
@@ -223,10 +293,21 @@ public final class SqliteStore implements Store {
                 + "), this one reads up to " + SCHEMA_VERSION);
         }
         conn.setAutoCommit(false);
+        if (version < 2) {
+            columns = COLUMNS.replace("e.crc", "NULL");
+            checksums = false;
+        }
+        loadCounters();
+        conn.commit();
+    }
+
+    /** Reads the counters, the size and the epoch (in the open transaction). */
+    private void loadCounters() throws SQLException {
         lastAdded = Math.max(counter("lastAdded"), queryLong("SELECT coalesce(max(added), 0) FROM entries"));
         maxSeenMs = Math.max(counter("maxSeenMs"), queryLong("SELECT coalesce(max(ms), 0) FROM seen"));
+        // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
         size = queryLong("SELECT count(*) FROM entries");
-        conn.commit();
+        epoch = readState(EPOCH_KEY).orElse("");
     }
 
     /**
@@ -340,7 +421,7 @@ public final class SqliteStore implements Store {
                     + "); restore it from a backup or a peer", e);
             }
         }
-        return new StoreException("cannot open " + path + ": " + e.getMessage(), e);
+        return new StoreException("cannot open " + path + ": " + describe(e), e);
     }
 
     /** The store's file. */
@@ -371,7 +452,12 @@ public final class SqliteStore implements Store {
             if (options.checkOnOpen()) {
                 quickCheck();
             }
-            for (String table : List.of("entries", "seen", "reasons", "cursors", "state", "counters")) {
+            List<String> tables = new ArrayList<>(List.of("entries", "seen", "reasons", "cursors", "state",
+                "counters"));
+            if (version >= 2) {
+                tables.addAll(List.of("nodes", "quarantine"));
+            }
+            for (String table : tables) {
                 if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
                     != 1) {
                     throw new StoreException(file + " is a corrupt logmesh store: table " + table + " is missing");
@@ -391,12 +477,102 @@ public final class SqliteStore implements Store {
         conn.setAutoCommit(false);
         if (fresh) {
             createSchema();
+        } else if (version < SCHEMA_VERSION) {
+            upgradeFrom1();
         }
-        lastAdded = Math.max(counter("lastAdded"), queryLong("SELECT coalesce(max(added), 0) FROM entries"));
-        maxSeenMs = Math.max(counter("maxSeenMs"), queryLong("SELECT coalesce(max(ms), 0) FROM seen"));
-        // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
-        size = queryLong("SELECT count(*) FROM entries");
+        loadCounters();
         conn.commit();
+        try {
+            openClockFile();
+        } catch (IOException | SQLException | RuntimeException e) {
+            if (clockFile != null) {
+                try {
+                    clockFile.close();
+                } catch (IOException ignored) {
+                    // the open failure is what matters
+                }
+            }
+            if (e instanceof IOException io) {
+                throw new StoreException("cannot use " + file + CLOCK_FILE_SUFFIX + " (the clock file of " + file
+                    + "): " + io.getMessage(), io);
+            }
+            if (e instanceof SQLException se) {
+                throw se;
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Opens the side file and compares it with the database: a database whose {@code lastAdded} is below the mark
+     * the side file recorded for the same epoch lost transactions it had committed. See the class docs.
+     */
+    private void openClockFile() throws IOException, SQLException {
+        clockFile = ClockFile.open(Path.of(file + CLOCK_FILE_SUFFIX));
+        ClockFile.State side = clockFile.read();
+        if (side != null && side.epoch().equals(epoch)) {
+            clockReservation = side.reserved();
+            if (side.lastAdded() > lastAdded) {
+                lossAtOpen = file + " lost transactions it had committed: its last added number was at least "
+                    + side.lastAdded() + " and is now " + lastAdded + " (a -wal file lost after a crash, or the "
+                    + "database file restored from a backup without " + clockFile.path().getFileName() + "?). "
+                    + "Added numbers continue after " + side.lastAdded() + ", the log takes a new epoch so that "
+                    + "peers drop their cursors for it, and what peers hold comes back from them.";
+                LOG.warn(lossAtOpen);
+                lastAdded = side.lastAdded();
+                setCounter("lastAdded", lastAdded);
+                epoch = Store.newEpoch();
+                putState(EPOCH_KEY, epoch);
+                conn.commit();
+            }
+        } else if (side != null) {
+            LOG.warn("{} belongs to another log (epoch {}, this log's is {}): ignored and rewritten",
+                clockFile.path(), side.epoch(), epoch);
+        }
+        writeClockFile();
+    }
+
+    /** Rewrites the side file with the current reservation, the committed {@code lastAdded} and the epoch. */
+    private void writeClockFile() throws IOException {
+        clockFile.write(new ClockFile.State(clockReservation, lastAdded, epoch));
+        sideLastAdded = lastAdded;
+        sideWrittenNanos = System.nanoTime();
+    }
+
+    /**
+     * Upgrades a version 1 file to version 2, in the open transaction: checksums computed from the rows as they
+     * are (trusted once), the per-node marks from {@code seen}, the quarantine table, an epoch.
+     */
+    private void upgradeFrom1() throws SQLException {
+        long started = System.nanoTime();
+        org.sqlite.Function.create(conn, "logmesh_crc", new org.sqlite.Function() {
+            @Override
+            protected void xFunc() throws SQLException {
+                result(rowCrc(value_long(0), value_long(1), value_blob(2), value_long(3), value_long(4),
+                    value_int(5), value_blob(6), value_type(7) == 5 ? null : value_blob(7), value_blob(8)));
+            }
+        });
+        try (Statement st = conn.createStatement()) {
+            st.execute("ALTER TABLE entries ADD COLUMN crc INTEGER");
+            st.execute("UPDATE entries SET crc = logmesh_crc(added, ms, node, seq, time, subprotocol, reasons, "
+                + "extra, action)");
+            createVersion2Tables(st);
+            st.execute("INSERT INTO nodes (node, ms) SELECT node, max(ms) FROM seen GROUP BY node");
+            st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        } finally {
+            org.sqlite.Function.destroy(conn, "logmesh_crc");
+        }
+        putState(EPOCH_KEY, Store.newEpoch());
+        conn.commit();
+        LOG.info("{} upgraded from schema 1 to {} in {} ms", file, SCHEMA_VERSION,
+            (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void createVersion2Tables(Statement st) throws SQLException {
+        st.execute("CREATE TABLE nodes (node BLOB PRIMARY KEY, ms INTEGER NOT NULL) WITHOUT ROWID");
+        // Columns without types: a corrupt row is kept exactly as it was found.
+        st.execute("CREATE TABLE quarantine (added INTEGER PRIMARY KEY, ms, node, seq, time, subprotocol, reasons, "
+            + "extra, action, crc, problem TEXT NOT NULL)");
     }
 
     private void quickCheck() throws SQLException {
@@ -420,8 +596,9 @@ public final class SqliteStore implements Store {
             st.execute("CREATE TABLE entries ("
                 + "added INTEGER PRIMARY KEY, ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
                 + "time INTEGER NOT NULL, subprotocol INTEGER NOT NULL, reasons TEXT NOT NULL, extra TEXT, "
-                + "action TEXT NOT NULL)");
+                + "action TEXT NOT NULL, crc INTEGER)");
             st.execute("CREATE UNIQUE INDEX entries_created ON entries (ms, node, seq)");
+            createVersion2Tables(st);
             st.execute("CREATE TABLE seen (ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
                 + "PRIMARY KEY (ms, node, seq)) WITHOUT ROWID");
             st.execute("CREATE TABLE reasons (reason TEXT NOT NULL, added INTEGER NOT NULL, "
@@ -434,6 +611,7 @@ public final class SqliteStore implements Store {
             st.execute("PRAGMA application_id = " + APPLICATION_ID);
             st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         }
+        putState(EPOCH_KEY, Store.newEpoch());
         conn.commit();
     }
 
@@ -484,49 +662,188 @@ public final class SqliteStore implements Store {
         T run() throws SQLException;
     }
 
-    /** Runs a mutating call as one transaction; on any failure rolls back the file and the cached counters. */
+    /**
+     * Runs a mutating call as one transaction; on any failure rolls back the file and the cached counters, and
+     * leaves the connection in a fresh transaction, so the next call starts clean (see {@link #recover}).
+     */
     private <T> T write(String what, Work<T> work) {
         requireOpen();
         if (readOnly) {
             throw new StoreException(file + " is open read-only: cannot " + what);
         }
+        requireTransaction(what);
         long savedLastAdded = lastAdded;
         long savedMaxSeen = maxSeenMs;
         long savedSize = size;
+        T result;
         try {
-            T result = work.run();
+            result = work.run();
             conn.commit();
-            return result;
         } catch (SQLException | RuntimeException e) {
             lastAdded = savedLastAdded;
             maxSeenMs = savedMaxSeen;
             size = savedSize;
-            try {
-                conn.rollback();
-            } catch (SQLException re) {
-                e.addSuppressed(re);
-            }
+            nodeMarks.clear(); // it may hold marks of the rolled-back call
+            foundCorrupt.clear(); // found again by the next read
+            recover(e);
             if (e instanceof SQLException se) {
                 throw failure(what, se);
             }
             throw (RuntimeException) e;
         }
+        settleCorrupt();
+        return result;
     }
 
     private <T> T read(String what, Work<T> work) {
         requireOpen();
+        requireTransaction(what);
+        T result;
         try {
-            return work.run();
+            result = work.run();
         } catch (SQLException e) {
+            foundCorrupt.clear();
+            recover(e);
             throw failure(what, e);
+        }
+        settleCorrupt();
+        return result;
+    }
+
+    /**
+     * Handles the corrupt rows the call that just ended found: each is quarantined (its own transaction; a store
+     * that cannot write leaves the row, which is found again by a later read) and, the first time, logged and
+     * reported. Never throws: the call that found them succeeded.
+     */
+    private void settleCorrupt() {
+        if (foundCorrupt.isEmpty()) {
+            return;
+        }
+        List<Corruption> found = new ArrayList<>(foundCorrupt);
+        foundCorrupt.clear();
+        for (Corruption c : found) {
+            boolean first = reportedCorrupt.add(c.added());
+            String fate = "skipped";
+            if (!readOnly) {
+                try {
+                    write("quarantine", () -> {
+                        moveToQuarantine(c.added(), c.problem());
+                        return null;
+                    });
+                    fate = "moved to the quarantine table; its id is no longer seen, so a peer's copy is accepted";
+                } catch (StoreException e) {
+                    fate = "skipped; it could not be quarantined now (" + e.getMessage() + ")";
+                }
+            }
+            if (!first) {
+                continue;
+            }
+            if (readOnly) {
+                // a reader (logmesh log) reports through its listeners; the owner logs it when it reads it
+                LOG.debug("entry {} (added {}) in {} is corrupt: {}; {}", c.id(), c.added(), file, c.problem(), fate);
+            } else {
+                LOG.error("entry {} (added {}) in {} is corrupt: {}; {}", c.id(), c.added(), file, c.problem(),
+                    fate);
+            }
+            for (Consumer<Corruption> l : corruptListeners) {
+                try {
+                    l.accept(c);
+                } catch (RuntimeException e) {
+                    LOG.warn("a corrupt-entry listener failed", e);
+                }
+            }
         }
     }
 
-    private StoreException failure(String what, SQLException e) {
-        if (e instanceof SQLiteException se && se.getResultCode() == SQLiteErrorCode.SQLITE_CORRUPT) {
-            return new StoreException(what + " failed: " + file + " is corrupt (" + e.getMessage() + ")", e);
+    /**
+     * Puts the connection back into a clean transaction after a failed statement or commit. Two things of
+     * sqlite-jdbc and SQLite make this more than {@code conn.rollback()}:
+     * <ul>
+     *   <li>sqlite-jdbc finalizes a statement that failed with most errors (SQLITE_FULL, SQLITE_IOERR, …), so a
+     *       cached statement would answer "statement is not executing" for ever: every cached statement is
+     *       dropped (they are prepared again on first use).</li>
+     *   <li>SQLite rolls the whole transaction back by itself on SQLITE_FULL, SQLITE_IOERR and SQLITE_NOMEM. Then
+     *       {@code conn.rollback()} fails ("no transaction is active") before sqlite-jdbc runs its {@code BEGIN},
+     *       and the connection is left in autocommit: every later statement would commit on its own, a seen id
+     *       without its entry. So the rollback and the {@code BEGIN} are run here by hand, and "no transaction is
+     *       active" counts as rolled back.</li>
+     * </ul>
+     * If this fails too (the disk is gone), {@link #inTransaction} stays false and the next call tries again
+     * before it does anything, so no statement ever runs outside a transaction.
+     */
+    private void recover(Exception cause) {
+        closeStatements(cause);
+        inTransaction = false;
+        try {
+            restartTransaction();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
-        return new StoreException(what + " failed on " + file + ": " + e.getMessage(), e);
+    }
+
+    private void restartTransaction() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            try {
+                st.execute("ROLLBACK");
+            } catch (SQLException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("no transaction is active")) {
+                    throw e;
+                }
+            }
+            st.execute("BEGIN");
+        }
+        inTransaction = true;
+    }
+
+    /** Before a call: a failed recovery is tried again; a call never runs outside a transaction. */
+    private void requireTransaction(String what) {
+        if (!inTransaction) {
+            try {
+                restartTransaction();
+            } catch (SQLException e) {
+                throw failure(what, e);
+            }
+        }
+    }
+
+    private void closeStatements(Exception cause) {
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        statements.clear();
+    }
+
+    /**
+     * The exception for a failed call: says what failed, on which file, why in plain words for the causes a user
+     * can act on (disk full, I/O error, corrupt file), and that nothing of the call was written.
+     */
+    private StoreException failure(String what, SQLException e) {
+        String why = describe(e);
+        return new StoreException(what + " failed on " + file + ": " + why
+            + (readOnly ? "" : "; nothing of this " + what + " was written"), e);
+    }
+
+    /** A plain-words reason for an SQLite failure, with SQLite's own message. */
+    static String describe(SQLException e) {
+        String code = e instanceof SQLiteException se ? se.getResultCode().name() : "";
+        String msg = e.getMessage();
+        if (code.startsWith("SQLITE_FULL") || (msg != null && msg.contains("disk is full"))) {
+            return "the disk is full (" + msg + "); the store goes on as soon as space is freed";
+        }
+        if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) {
+            return "the file is corrupt (" + msg + ")";
+        }
+        if (code.startsWith("SQLITE_IOERR")) {
+            return "an I/O error (" + msg + ")";
+        }
+        if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
+            return "the file cannot be written (" + msg + ")";
+        }
+        return msg;
     }
 
     private void requireOpen() {
@@ -545,13 +862,14 @@ public final class SqliteStore implements Store {
     /** Adds the batch and saves the cursors in one transaction (one fsync). */
     @Override
     public List<Meta> add(List<Entry> entries, Map<String, PeerCursor> cursors) {
-        return write("add", () -> {
+        List<Meta> metas = write("add", () -> {
             for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
                 putCursor(c.getKey(), c.getValue());
             }
             List<Meta> result = new ArrayList<>(entries.size());
             List<Entry> rows = new ArrayList<>(entries.size());
             List<byte[]> nodes = new ArrayList<>(entries.size());
+            Map<String, Long> marks = new HashMap<>();
             PreparedStatement insSeen = ps("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES (?, ?, ?)");
             for (Entry e : entries) {
                 ActionId id = e.id();
@@ -565,6 +883,7 @@ public final class SqliteStore implements Store {
                     continue;
                 }
                 maxSeenMs = Math.max(maxSeenMs, id.ms());
+                marks.merge(id.node(), id.ms(), Math::max);
                 Meta meta = e.meta();
                 if (!meta.hasReasons()) {
                     result.add(meta.withAdded(0));
@@ -577,8 +896,42 @@ public final class SqliteStore implements Store {
             }
             insertEntries(rows, nodes);
             size += rows.size();
+            raiseNodeMarks(marks);
             return result;
         });
+        markAddedInSideFile();
+        return metas;
+    }
+
+    /** Raises the {@code nodes} rows of a batch's origins where it went further (most batches: one upsert). */
+    private void raiseNodeMarks(Map<String, Long> marks) throws SQLException {
+        for (Map.Entry<String, Long> m : marks.entrySet()) {
+            if (m.getValue() > nodeMark(m.getKey())) {
+                PreparedStatement ps = ps("INSERT INTO nodes (node, ms) VALUES (?, ?) "
+                    + "ON CONFLICT (node) DO UPDATE SET ms = max(ms, excluded.ms)");
+                ps.setBytes(1, NodeKey.encode(m.getKey()));
+                ps.setLong(2, m.getValue());
+                ps.executeUpdate();
+                nodeMarks.put(m.getKey(), m.getValue());
+            }
+        }
+    }
+
+    /**
+     * After a commit: at most about once a second, records the new {@code lastAdded} in the side file, so a later
+     * open can tell that transactions were lost. Best effort: the add succeeded whatever happens here.
+     */
+    private void markAddedInSideFile() {
+        if (clockFile == null || lastAdded == sideLastAdded
+            || System.nanoTime() - sideWrittenNanos < SIDE_MARK_INTERVAL_NANOS) {
+            return;
+        }
+        try {
+            writeClockFile();
+        } catch (IOException e) {
+            sideWrittenNanos = System.nanoTime(); // try again in a second, not at every commit
+            LOG.warn("cannot update {}: {}", clockFile.path(), e.toString());
+        }
     }
 
     /**
@@ -590,20 +943,25 @@ public final class SqliteStore implements Store {
         while (i < rows.size()) {
             int n = chunk(rows.size() - i);
             PreparedStatement ps = ps(multiRow("INSERT INTO entries (added, ms, node, seq, time, subprotocol, "
-                + "reasons, extra, action) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?)", n));
+                + "reasons, extra, action, crc) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n));
             int p = 1;
             for (int k = i; k < i + n; k++) {
                 Entry e = rows.get(k);
                 Meta meta = e.meta();
+                String reasons = reasonsJson(meta.reasons());
+                String extra = extraJson(meta.extra());
+                String action = e.action().toJson();
                 ps.setLong(p++, meta.added());
                 ps.setLong(p++, meta.id().ms());
                 ps.setBytes(p++, nodes.get(k));
                 ps.setLong(p++, meta.id().seq());
                 ps.setLong(p++, meta.time());
                 ps.setInt(p++, meta.subprotocol());
-                ps.setString(p++, reasonsJson(meta.reasons()));
-                ps.setString(p++, extraJson(meta.extra()));
-                ps.setString(p++, e.action().toJson());
+                ps.setString(p++, reasons);
+                ps.setString(p++, extra);
+                ps.setString(p++, action);
+                ps.setLong(p++, rowCrc(meta.added(), meta.id().ms(), nodes.get(k), meta.id().seq(), meta.time(),
+                    meta.subprotocol(), reasonsBytes(reasons), utf8(extra), utf8(action)));
             }
             ps.executeUpdate();
             i += n;
@@ -649,7 +1007,7 @@ public final class SqliteStore implements Store {
     }
 
     private Entry find(ActionId id) throws SQLException {
-        PreparedStatement ps = ps("SELECT " + COLUMNS + " FROM entries e WHERE e.ms = ? AND e.node = ? AND e.seq = ?");
+        PreparedStatement ps = ps("SELECT " + columns + " FROM entries e WHERE e.ms = ? AND e.node = ? AND e.seq = ?");
         bindId(ps, 1, id);
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? entry(rs) : null;
@@ -658,7 +1016,8 @@ public final class SqliteStore implements Store {
 
     @Override
     public boolean has(ActionId id) {
-        return read("has", () -> exists("SELECT 1 FROM entries WHERE ms = ? AND node = ? AND seq = ?", id));
+        // reads the row, so that a corrupt one counts as absent (and is found) as in byId
+        return read("has", () -> find(id) != null);
     }
 
     @Override
@@ -713,12 +1072,17 @@ public final class SqliteStore implements Store {
     /** Writes a new meta for a stored entry (keeping its {@code added}) and syncs the reasons index. */
     private void update(Entry old, Meta meta) throws SQLException {
         long added = old.meta().added();
-        PreparedStatement ps = ps("UPDATE entries SET time = ?, subprotocol = ?, reasons = ?, extra = ? WHERE added = ?");
+        PreparedStatement ps = ps("UPDATE entries SET time = ?, subprotocol = ?, reasons = ?, extra = ?, crc = ? "
+            + "WHERE added = ?");
+        String reasons = reasonsJson(meta.reasons());
+        String extra = extraJson(meta.extra());
         ps.setLong(1, meta.time());
         ps.setInt(2, meta.subprotocol());
-        ps.setString(3, reasonsJson(meta.reasons()));
-        ps.setString(4, extraJson(meta.extra()));
-        ps.setLong(5, added);
+        ps.setString(3, reasons);
+        ps.setString(4, extra);
+        ps.setLong(5, rowCrc(added, old.id().ms(), NodeKey.encode(old.id().node()), old.id().seq(), meta.time(),
+            meta.subprotocol(), reasonsBytes(reasons), utf8(extra), utf8(old.action().toJson())));
+        ps.setLong(6, added);
         ps.executeUpdate();
         Set<String> now = new HashSet<>(meta.reasons());
         for (String r : old.meta().reasons()) {
@@ -801,7 +1165,7 @@ public final class SqliteStore implements Store {
 
     /** Entries with the reason matching the criteria: a range scan of the reasons index, filtered in SQL. */
     private List<Entry> candidates(String reason, Criteria criteria) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
+        StringBuilder sql = new StringBuilder("SELECT ").append(columns)
             .append(" FROM reasons r CROSS JOIN entries e ON e.added = r.added")
             .append(" WHERE r.reason = ? AND r.added >= ? AND r.added <= ?");
         if (criteria.olderThan() != null) {
@@ -826,6 +1190,10 @@ public final class SqliteStore implements Store {
         return list(ps);
     }
 
+    /**
+     * One page; rows found corrupt are skipped and the page is filled from further on, so that a short page still
+     * means the end of the log (callers stop at a short page).
+     */
     @Override
     public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
         Objects.requireNonNull(order, "order");
@@ -833,30 +1201,69 @@ public final class SqliteStore implements Store {
             throw new IllegalArgumentException("limit must be > 0");
         }
         if (order == Order.ADDED) {
-            long pos = after == null ? (ascending ? 0 : Long.MAX_VALUE) : Store.addedPosition(after);
+            long from = after == null ? (ascending ? 0 : Long.MAX_VALUE) : Store.addedPosition(after);
             return read("page", () -> {
                 PreparedStatement ps = ps(ascending
-                    ? "SELECT " + COLUMNS + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?"
-                    : "SELECT " + COLUMNS + " FROM entries e WHERE e.added < ? ORDER BY e.added DESC LIMIT ?");
-                ps.setLong(1, pos);
-                ps.setInt(2, limit);
-                return list(ps);
+                    ? "SELECT " + columns + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?"
+                    : "SELECT " + columns + " FROM entries e WHERE e.added < ? ORDER BY e.added DESC LIMIT ?");
+                List<Entry> out = new ArrayList<>(Math.min(limit, 1024));
+                long pos = from;
+                while (true) {
+                    int want = limit - out.size();
+                    ps.setLong(1, pos);
+                    ps.setInt(2, want);
+                    int rows = 0;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            rows++;
+                            pos = rs.getLong(1);
+                            Entry e = entry(rs);
+                            if (e != null) {
+                                out.add(e);
+                            }
+                        }
+                    }
+                    if (rows < want || out.size() == limit) {
+                        return out;
+                    }
+                }
             });
         }
-        ActionId pos = after == null ? null : Store.createdPosition(after);
+        ActionId from = after == null ? null : Store.createdPosition(after);
         return read("page", () -> {
             String dir = ascending ? "" : " DESC";
-            String where = pos == null ? "" : ascending ? " WHERE (e.ms, e.node, e.seq) > (?, ?, ?)"
-                : " WHERE (e.ms, e.node, e.seq) < (?, ?, ?)";
-            PreparedStatement ps = ps("SELECT " + COLUMNS + " FROM entries e INDEXED BY entries_created" + where
-                + " ORDER BY e.ms" + dir + ", e.node" + dir + ", e.seq" + dir + " LIMIT ?");
-            int i = 1;
-            if (pos != null) {
-                bindId(ps, 1, pos);
-                i = 4;
+            String where = ascending ? " WHERE (e.ms, e.node, e.seq) > (?, ?, ?)" : " WHERE (e.ms, e.node, e.seq) < (?, ?, ?)";
+            String order1 = " ORDER BY e.ms" + dir + ", e.node" + dir + ", e.seq" + dir + " LIMIT ?";
+            List<Entry> out = new ArrayList<>(Math.min(limit, 1024));
+            // the position as stored (raw node bytes), so that a row with an unreadable id is still passed
+            Object[] pos = from == null ? null : new Object[] {from.ms(), NodeKey.encode(from.node()), from.seq()};
+            while (true) {
+                int want = limit - out.size();
+                PreparedStatement ps = ps("SELECT " + columns + " FROM entries e INDEXED BY entries_created"
+                    + (pos == null ? "" : where) + order1);
+                int i = 1;
+                if (pos != null) {
+                    ps.setLong(1, (Long) pos[0]);
+                    ps.setBytes(2, (byte[]) pos[1]);
+                    ps.setLong(3, (Long) pos[2]);
+                    i = 4;
+                }
+                ps.setInt(i, want);
+                int rows = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows++;
+                        pos = new Object[] {rs.getLong(2), rs.getBytes(3), rs.getLong(4)};
+                        Entry e = entry(rs);
+                        if (e != null) {
+                            out.add(e);
+                        }
+                    }
+                }
+                if (rows < want || out.size() == limit) {
+                    return out;
+                }
             }
-            ps.setInt(i, limit);
-            return list(ps);
         });
     }
 
@@ -866,12 +1273,30 @@ public final class SqliteStore implements Store {
             throw new IllegalArgumentException("limit must be > 0");
         }
         return read("withReason", () -> {
-            PreparedStatement ps = ps("SELECT " + COLUMNS + " FROM reasons r CROSS JOIN entries e ON e.added = r.added"
+            PreparedStatement ps = ps("SELECT " + columns + " FROM reasons r CROSS JOIN entries e ON e.added = r.added"
                 + " WHERE r.reason = ? AND r.added > ? ORDER BY r.added LIMIT ?");
-            ps.setString(1, reason);
-            ps.setLong(2, afterAdded);
-            ps.setInt(3, limit);
-            return list(ps);
+            List<Entry> out = new ArrayList<>();
+            long pos = afterAdded;
+            while (true) {
+                int want = limit - out.size();
+                ps.setString(1, reason);
+                ps.setLong(2, pos);
+                ps.setInt(3, want);
+                int rows = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows++;
+                        pos = rs.getLong(1);
+                        Entry e = entry(rs);
+                        if (e != null) {
+                            out.add(e);
+                        }
+                    }
+                }
+                if (rows < want || out.size() == limit) {
+                    return out;
+                }
+            }
         });
     }
 
@@ -960,26 +1385,176 @@ public final class SqliteStore implements Store {
 
     @Override
     public Optional<String> state(String key) {
-        return read("state", () -> {
-            PreparedStatement ps = ps("SELECT value FROM state WHERE key = ?");
-            ps.setString(1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-            }
-        });
+        return read("state", () -> readState(key));
+    }
+
+    private Optional<String> readState(String key) throws SQLException {
+        PreparedStatement ps = ps("SELECT value FROM state WHERE key = ?");
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
     }
 
     @Override
     public void setState(String key, String value) {
-        Objects.requireNonNull(key, "key");
+        Store.requireUserKey(key);
         Objects.requireNonNull(value, "value");
-        write("setState", () -> {
-            PreparedStatement ps = ps("INSERT INTO state (key, value) VALUES (?, ?) "
-                + "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-            ps.setString(1, key);
-            ps.setString(2, value);
-            return ps.executeUpdate();
+        write("setState", () -> putState(key, value));
+    }
+
+    private int putState(String key, String value) throws SQLException {
+        PreparedStatement ps = ps("INSERT INTO state (key, value) VALUES (?, ?) "
+            + "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        ps.setString(1, key);
+        ps.setString(2, value);
+        return ps.executeUpdate();
+    }
+
+    /**
+     * This log's epoch; see {@link Store#epoch}. A version 1 file opened by {@link #openReader} has none yet and
+     * answers the empty string.
+     */
+    @Override
+    public String epoch() {
+        requireOpen();
+        return epoch;
+    }
+
+    @Override
+    public long clockReservation() {
+        requireOpen();
+        return clockReservation;
+    }
+
+    /**
+     * Records the reservation in the side file and fsyncs it (see the class docs); the WAL is not involved, so a
+     * lost WAL cannot take it, and it needs no new disk space, so it works on a full disk.
+     */
+    @Override
+    public void reserveClock(long uptoMs) {
+        requireOpen();
+        if (readOnly) {
+            throw new StoreException(file + " is open read-only: cannot reserve the clock");
+        }
+        if (uptoMs <= clockReservation) {
+            return;
+        }
+        long before = clockReservation;
+        clockReservation = uptoMs;
+        try {
+            writeClockFile();
+        } catch (IOException e) {
+            clockReservation = before;
+            throw new StoreException("reserving the clock failed on " + clockFile.path() + ": " + e.getMessage()
+                + "; no id was issued", e);
+        }
+    }
+
+    /**
+     * What the store found at open about transactions it lost (see the class docs), or empty: a message for the
+     * node to show.
+     */
+    public Optional<String> lossAtOpen() {
+        return Optional.ofNullable(lossAtOpen);
+    }
+
+    @Override
+    public Runnable onCorrupt(Consumer<Corruption> listener) {
+        Objects.requireNonNull(listener, "listener");
+        corruptListeners.add(listener);
+        return () -> corruptListeners.remove(listener);
+    }
+
+    @Override
+    public long maxSeenMs(String node) {
+        Objects.requireNonNull(node, "node");
+        return read("maxSeenMs", () -> nodeMark(node));
+    }
+
+    /** The high-water row kept for a node (cached), or for a version 1 file its largest seen id. */
+    private long nodeMark(String node) throws SQLException {
+        Long known = nodeMarks.get(node);
+        if (known != null) {
+            return known;
+        }
+        PreparedStatement ps = ps(checksums ? "SELECT ms FROM nodes WHERE node = ?"
+            : "SELECT coalesce(max(ms), 0) FROM seen WHERE node = ?");
+        ps.setBytes(1, NodeKey.encode(node));
+        long ms;
+        try (ResultSet rs = ps.executeQuery()) {
+            ms = rs.next() ? rs.getLong(1) : 0;
+        }
+        if (nodeMarks.size() >= 4096) {
+            nodeMarks.clear(); // very many origins: the cache does not pay, keep it bounded
+        }
+        nodeMarks.put(node, ms);
+        return ms;
+    }
+
+    @Override
+    public boolean quarantine(ActionId id) {
+        Objects.requireNonNull(id, "id");
+        return write("quarantine", () -> {
+            PreparedStatement ps = ps("SELECT added FROM entries WHERE ms = ? AND node = ? AND seq = ?");
+            bindId(ps, 1, id);
+            Long added = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    added = rs.getLong(1);
+                }
+            }
+            if (added != null) {
+                moveToQuarantine(added, "quarantined on request");
+                return true;
+            }
+            setCounter("maxSeenMs", maxSeenMs);
+            PreparedStatement del = ps("DELETE FROM seen WHERE ms = ? AND node = ? AND seq = ?");
+            bindId(del, 1, id);
+            return del.executeUpdate() > 0;
         });
+    }
+
+    /**
+     * Moves an entry row, as it is, to {@code quarantine}, and removes it, its reasons and its seen id (the id as
+     * stored in the row). The high-water marks are kept.
+     */
+    private void moveToQuarantine(long added, String problem) throws SQLException {
+        PreparedStatement id = ps("SELECT ms, node, seq FROM entries WHERE added = ?");
+        id.setLong(1, added);
+        long ms;
+        byte[] node;
+        long seq;
+        try (ResultSet rs = id.executeQuery()) {
+            if (!rs.next()) {
+                return;
+            }
+            ms = rs.getLong(1);
+            node = rs.getBytes(2);
+            seq = rs.getLong(3);
+        }
+        PreparedStatement keep = ps("INSERT OR REPLACE INTO quarantine (added, ms, node, seq, time, subprotocol, "
+            + "reasons, extra, action, crc, problem) SELECT added, ms, node, seq, time, subprotocol, reasons, extra, "
+            + "action, crc, ? FROM entries WHERE added = ?");
+        keep.setString(1, problem);
+        keep.setLong(2, added);
+        keep.executeUpdate();
+        setCounter("maxSeenMs", maxSeenMs);
+        if (added == lastAdded) {
+            setCounter("lastAdded", lastAdded);
+        }
+        PreparedStatement unsee = ps("DELETE FROM seen WHERE ms = ? AND node = ? AND seq = ?");
+        unsee.setLong(1, ms);
+        unsee.setBytes(2, node);
+        unsee.setLong(3, seq);
+        unsee.executeUpdate();
+        // the reasons index has no index by added alone: a scan, but quarantining is rare
+        PreparedStatement reasons = ps("DELETE FROM reasons WHERE added = ?");
+        reasons.setLong(1, added);
+        reasons.executeUpdate();
+        PreparedStatement row = ps("DELETE FROM entries WHERE added = ?");
+        row.setLong(1, added);
+        size -= row.executeUpdate();
     }
 
     /**
@@ -995,6 +1570,9 @@ public final class SqliteStore implements Store {
         closed = true;
         SQLException failure = null;
         try {
+            if (!inTransaction) {
+                restartTransaction();
+            }
             conn.commit(); // ends the open read transaction, so the checkpoint can run
             if (!readOnly) {
                 conn.setAutoCommit(true);
@@ -1005,18 +1583,22 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             failure = e;
         }
-        for (PreparedStatement ps : statements.values()) {
-            try {
-                ps.close();
-            } catch (SQLException e) {
-                failure = failure == null ? e : failure;
-            }
+        SQLException closing = new SQLException("closing statements of " + file);
+        closeStatements(closing);
+        if (failure == null && closing.getSuppressed().length > 0) {
+            failure = closing;
         }
-        statements.clear();
         try {
             conn.close();
         } catch (SQLException e) {
             failure = failure == null ? e : failure;
+        }
+        if (clockFile != null) {
+            try {
+                clockFile.close();
+            } catch (IOException ignored) {
+                // every write to it was already synced
+            }
         }
         if (!readOnly) {
             try {
@@ -1034,27 +1616,100 @@ public final class SqliteStore implements Store {
 
     // ---- rows ---------------------------------------------------------------------------------------------
 
+    /** The readable entries of a query (corrupt rows are skipped and recorded). */
     private List<Entry> list(PreparedStatement ps) throws SQLException {
         List<Entry> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(entry(rs));
+                Entry e = entry(rs);
+                if (e != null) {
+                    out.add(e);
+                }
             }
         }
         return out;
     }
 
+    /**
+     * The entry of a row of {@link #COLUMNS}, or null if the row is corrupt (then it is recorded for
+     * {@link #settleCorrupt}): its checksum does not match, or it does not parse.
+     */
     private Entry entry(ResultSet rs) throws SQLException {
         long added = rs.getLong(1);
+        long ms = rs.getLong(2);
+        byte[] node = rs.getBytes(3);
+        long seq = rs.getLong(4);
+        long time = rs.getLong(5);
+        int subprotocol = rs.getInt(6);
+        String reasons = rs.getString(7);
+        String extra = rs.getString(8);
+        byte[] action = rs.getBytes(9);
+        long crc = rs.getLong(10);
+        boolean noCrc = rs.wasNull();
+        ActionId id;
         try {
-            ActionId id = new ActionId(rs.getLong(2), NodeKey.decode(rs.getBytes(3)), rs.getLong(4));
-            Meta meta = new Meta(id, rs.getLong(5), added, parseReasons(rs.getString(7)), rs.getInt(6),
-                parseExtra(rs.getString(8)));
-            return new Entry(Action.parse(rs.getString(9)), meta);
+            id = new ActionId(ms, NodeKey.decode(node), seq);
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new StoreException(file + " is corrupt: entry added=" + added + " is unreadable ("
-                + e.getMessage() + ")", e);
+            foundCorrupt.add(new Corruption(added, null, "its id is unreadable (" + e.getMessage() + ")"));
+            return null;
         }
+        if (checksums) {
+            String problem = null;
+            if (noCrc) {
+                problem = "it has no checksum";
+            } else if (crc != rowCrc(added, ms, node, seq, time, subprotocol, utf8(reasons), utf8(extra), action)) {
+                problem = "its checksum does not match: the row changed after it was written";
+            }
+            if (problem != null) {
+                foundCorrupt.add(new Corruption(added, id, problem));
+                return null;
+            }
+        }
+        try {
+            Meta meta = new Meta(id, time, added, parseReasons(reasons), subprotocol, parseExtra(extra));
+            return new Entry(Action.parse(new String(action, StandardCharsets.UTF_8)), meta);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            foundCorrupt.add(new Corruption(added, id, "it does not parse (" + e.getMessage() + ")"));
+            return null;
+        }
+    }
+
+    private static byte[] utf8(String text) {
+        return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The checksum of an entry row: CRC-32C over a header (the numbers as 8 or 4 big-endian bytes, then the length
+     * of each text or blob, -1 for NULL) and the bytes of node, reasons, extra and action, so that no two rows
+     * share an encoding.
+     */
+    static long rowCrc(long added, long ms, byte[] node, long seq, long time, int subprotocol, byte[] reasons,
+                       byte[] extra, byte[] action) {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(8 * 4 + 4 + 4 * 4);
+        header.putLong(added).putLong(ms).putLong(seq).putLong(time).putInt(subprotocol)
+            .putInt(length(node)).putInt(length(reasons)).putInt(length(extra)).putInt(length(action));
+        CRC32C crc = new CRC32C();
+        crc.update(header.array());
+        for (byte[] part : new byte[][] {node, reasons, extra, action}) {
+            if (part != null) {
+                crc.update(part);
+            }
+        }
+        return crc.getValue();
+    }
+
+    private static int length(byte[] part) {
+        return part == null ? -1 : part.length;
+    }
+
+    /** The UTF-8 bytes of a reasons JSON (most rows share the same few). */
+    private byte[] reasonsBytes(String json) {
+        if (json.equals(lastReasonsBytesJson)) {
+            return lastReasonsBytes;
+        }
+        lastReasonsBytes = utf8(json);
+        lastReasonsBytesJson = json;
+        return lastReasonsBytes;
     }
 
     private String reasonsJson(List<String> reasons) {

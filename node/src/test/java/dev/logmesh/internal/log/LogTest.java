@@ -376,6 +376,31 @@ class LogTest {
         }
 
         @Override
+        public long maxSeenMs(String node) {
+            return inner.maxSeenMs(node);
+        }
+
+        @Override
+        public long clockReservation() {
+            return inner.clockReservation();
+        }
+
+        @Override
+        public void reserveClock(long uptoMs) {
+            inner.reserveClock(uptoMs);
+        }
+
+        @Override
+        public String epoch() {
+            return inner.epoch();
+        }
+
+        @Override
+        public boolean quarantine(ActionId id) {
+            return inner.quarantine(id);
+        }
+
+        @Override
         public Optional<String> state(String key) {
             return inner.state(key);
         }

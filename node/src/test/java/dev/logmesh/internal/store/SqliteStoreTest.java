@@ -84,6 +84,11 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Override
+    protected Store newStoreBeside() {
+        return SqliteStore.open(dir.resolve("beside.db"));
+    }
+
+    @Override
     protected Store reopen(Store s) {
         s.close();
         return SqliteStore.open(file());
@@ -257,8 +262,8 @@ class SqliteStoreTest extends StoreContract {
             st.execute("PRAGMA user_version = 7");
         }
         StoreException e = refused(file());
-        assertTrue(e.getMessage().endsWith("was written by a newer logmesh (schema 7), this one reads up to 1"),
-            e.getMessage());
+        assertTrue(e.getMessage().endsWith("was written by a newer logmesh (schema 7), this one reads up to "
+            + SqliteStore.SCHEMA_VERSION), e.getMessage());
     }
 
     @Test
@@ -298,18 +303,33 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
-    void refusesAStoreWithAGarbledRowWhenItIsRead() throws Exception {
+    void aGarbledRowIsSkippedReportedOnceAndQuarantined() throws Exception {
         fill(5);
         store.close();
         store = null;
-        // valid SQLite, wrong content: quick_check cannot see it; reading the row must fail loudly
+        // valid SQLite, wrong content: quick_check cannot see it (SqliteCorruptRowTest damages the file itself)
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
             st.execute("UPDATE entries SET action = '{not json' WHERE added = 3");
         }
         store = SqliteStore.open(file());
-        StoreException e = assertThrows(StoreException.class, () -> all(store, Order.ADDED, true, 10));
-        assertTrue(e.getMessage().contains(file().toString()) && e.getMessage().contains("added=3"), e.getMessage());
-        assertEquals(2, store.page(Order.ADDED, true, null, 2).size(), "the other rows stay readable");
+        List<Store.Corruption> found = new ArrayList<>();
+        store.onCorrupt(found::add);
+        assertEquals(4, all(store, Order.ADDED, true, 10).size());
+        assertEquals(4, all(store, Order.ADDED, true, 2).size(), "a page is refilled past the bad row");
+        assertEquals(1, found.size(), "reported once: " + found);
+        assertEquals(3, found.get(0).added());
+        assertEquals(id("1002 node:abc 2"), found.get(0).id());
+        assertTrue(found.get(0).problem().contains("checksum"), found.get(0).problem());
+        assertEquals(4, store.size());
+        assertFalse(store.seen(id("1002 node:abc 2")), "quarantined: a peer's copy is accepted again");
+        assertEquals(5, store.lastAdded(), "added numbers are never reused");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT added, action, problem FROM quarantine")) {
+            assertTrue(rs.next(), "the row is kept aside as it was found");
+            assertEquals(3, rs.getLong(1));
+            assertEquals("{not json", rs.getString(2));
+            assertFalse(rs.next());
+        }
     }
 
     @Test

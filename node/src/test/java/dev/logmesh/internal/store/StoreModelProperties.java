@@ -41,7 +41,8 @@ class StoreModelProperties {
 
     private static final List<String> NODES = List.of("a", "b", "\u00FC", "\uD83D\uDE00", "\uFF21");
 
-    sealed interface Op permits AddBatch, RemoveReason, ChangeMeta, Remove, SetCursor, ForgetSeen, Page, Reopen {
+    sealed interface Op permits AddBatch, RemoveReason, ChangeMeta, Remove, SetCursor, ForgetSeen, Page, Reopen,
+        Quarantine {
     }
 
     record Spec(ActionId id, List<String> reasons, boolean extra) {
@@ -82,6 +83,9 @@ class StoreModelProperties {
     }
 
     record Reopen() implements Op {
+    }
+
+    record Quarantine(ActionId id) implements Op {
     }
 
     @Property(tries = 200, seed = "20261123", shrinking = ShrinkingMode.BOUNDED)
@@ -143,6 +147,8 @@ class StoreModelProperties {
             return s.forgetSeen(f.beforeMs());
         } else if (op instanceof Page p) {
             return s.page(p.order(), p.ascending(), p.after(), p.limit());
+        } else if (op instanceof Quarantine q) {
+            return s.quarantine(q.id());
         }
         throw new IllegalArgumentException(op.toString());
     }
@@ -161,6 +167,9 @@ class StoreModelProperties {
         assertEquals(model.lastAdded(), sqlite.lastAdded(), where + ", lastAdded");
         assertEquals(model.size(), sqlite.size(), where + ", size");
         assertEquals(model.maxSeenMs(), sqlite.maxSeenMs(), where + ", maxSeenMs");
+        for (String node : NODES) {
+            assertEquals(model.maxSeenMs(node), sqlite.maxSeenMs(node), where + ", maxSeenMs " + node);
+        }
         assertEquals(model.cursors(), sqlite.cursors(), where + ", cursors");
     }
 
@@ -174,6 +183,8 @@ class StoreModelProperties {
             ids.add(c.id());
         } else if (op instanceof Remove r) {
             ids.add(r.id());
+        } else if (op instanceof Quarantine q) {
+            ids.add(q.id());
         }
         return ids;
     }
@@ -213,6 +224,7 @@ class StoreModelProperties {
             Arbitraries.longs().between(0, 40), Arbitraries.of(true, false), Arbitraries.integers().between(1, 6))
             .as(Page::new);
         Arbitrary<Op> reopen = Arbitraries.just(new Reopen());
+        Arbitrary<Op> quarantine = ids().map(Quarantine::new);
         Arbitrary<Op> op = Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(10, add),
             net.jqwik.api.Tuple.of(4, removeReason),
@@ -221,7 +233,8 @@ class StoreModelProperties {
             net.jqwik.api.Tuple.of(1, cursor),
             net.jqwik.api.Tuple.of(1, forget),
             net.jqwik.api.Tuple.of(3, page),
-            net.jqwik.api.Tuple.of(1, reopen));
+            net.jqwik.api.Tuple.of(1, reopen),
+            net.jqwik.api.Tuple.of(1, quarantine));
         return op.list().ofMinSize(1).ofMaxSize(40);
     }
 }
