@@ -37,6 +37,7 @@ final class Handshake {
             }
         }
         ext.put("maxFrame", config.maxFrameBytes());
+        ext.put("epoch", log.epoch());
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
         if (config.announceLastAdded()) {
             ext.put("lastAdded", log.lastAdded());
@@ -71,6 +72,12 @@ final class Handshake {
     static long maxFrame(JsonNode ext) {
         JsonNode n = ext != null && ext.isObject() ? ext.get("maxFrame") : null;
         return n != null && n.canConvertToLong() && n.asLong() >= SessionConfig.MIN_FRAME_BYTES ? n.asLong() : 0;
+    }
+
+    /** A string option of the peer's mesh options, or null. */
+    static String text(JsonNode ext, String key) {
+        JsonNode n = ext != null && ext.isObject() ? ext.get(key) : null;
+        return n != null && n.isTextual() ? n.asText() : null;
     }
 
     /** Why a dialer is refused by a listener ({@code me}), or null if it may connect. */

@@ -265,7 +265,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.token() != null) {
             options.put("token", config.token());
         }
-        options.set(MeshAuth.OPTION, Handshake.meshOptions(config, log, gossip != null, reconciliation != null));
+        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null);
+        if (expectedPeer != null) {
+            Epochs.known(log, expectedPeer).ifPresent(e -> mine.put("peerEpoch", e));
+        }
+        options.set(MeshAuth.OPTION, mine);
         if (config.auth() != null) {
             myNonce = config.auth().nonce();
             config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
@@ -331,10 +335,18 @@ public final class SyncSession implements MessageConnection.Handler {
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
+        String theirEpoch = Handshake.text(ext, "epoch");
+        if (theirEpoch != null && Epochs.update(log, peerNode, theirEpoch)) {
+            LOG.info("{} has another log than before (epoch {}): its cursors are dropped", describePeer(), theirEpoch);
+            log.resetCursor(peerNode);
+        }
+        // the dialer's cursor of this log is about the epoch it names; another one (this store was wiped or
+        // restored with a new epoch) means it says nothing about this log
+        String ourEpochForThem = Handshake.text(ext, "peerEpoch");
         sendHeaders();
         baseTime = log.now();
         timeFix = 0;
-        pushed = startAfter(c.synced());
+        pushed = startAfter(ourEpochForThem != null && !ourEpochForThem.equals(log.epoch()) ? 0 : c.synced());
         ObjectNode reply = MeshAuth.newObject();
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
@@ -395,6 +407,13 @@ public final class SyncSession implements MessageConnection.Handler {
         peerMaxFrame = Handshake.maxFrame(ext);
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
         baseTime = c.end();
+        String theirEpoch = Handshake.text(ext, "epoch");
+        if (theirEpoch != null && Epochs.update(log, peerNode, theirEpoch) && syncedSentInConnect > 0) {
+            // our connect asked from a cursor of the peer's previous log: start again from nothing
+            log.resetCursor(peerNode);
+            closeWith(null, "peer " + peerNode + " has another log than before (epoch " + theirEpoch + "): resync");
+            return;
+        }
         long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
             ? ext.get("synced").asLong() : log.cursor(peerNode).sent();
         pushed = startAfter(theirs);
