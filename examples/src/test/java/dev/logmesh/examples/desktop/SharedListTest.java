@@ -3,18 +3,18 @@ package dev.logmesh.examples.desktop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.logmesh.MeshNode;
-import dev.logmesh.examples.InMemoryMesh;
+import dev.logmesh.testkit.LocalMesh;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The desktop example's model on the in-memory kit: two instances, one offline for a while. */
+/** The desktop example's model on the test kit's LocalMesh: two instances, one offline for a while. */
 class SharedListTest {
 
     @Test
     void bothInstancesShowTheSameItemsInIdOrderAfterOneWasOffline() throws Exception {
-        try (InMemoryMesh mesh = new InMemoryMesh()) {
+        try (LocalMesh mesh = new LocalMesh()) {
             MeshNode alice = mesh.start("alice");
             MeshNode bob = mesh.start("bob", "alice");
             SharedList a = new SharedList(alice);
@@ -24,27 +24,27 @@ class SharedListTest {
 
             // both online: items sync
             a.add("milk");
-            mesh.loop.advance(100);
+            mesh.run(100);
             b.add("bread");
-            mesh.loop.advance(100);
+            mesh.run(100);
             assertEquals(List.of("milk", "bread"), texts(a));
             assertEquals(texts(a), texts(b));
 
             // bob goes offline and keeps adding; alice adds meanwhile, later than bob's first offline item
-            mesh.net.down("bob");
-            mesh.loop.advance(100);
+            mesh.net().down("bob");
+            mesh.run(100);
             b.add("eggs");
-            mesh.loop.advance(1_000);
+            mesh.run(1_000);
             a.add("tea");
-            mesh.loop.advance(1_000);
+            mesh.run(1_000);
             b.add("jam");
-            mesh.loop.advance(1_000);
+            mesh.run(1_000);
             assertEquals(List.of("milk", "bread", "tea"), texts(a));
             assertEquals(List.of("milk", "bread", "eggs", "jam"), texts(b));
 
             // back online: each merges the other's items into place, by id
-            mesh.net.up("bob");
-            mesh.loop.advance(60_000);
+            mesh.net().up("bob");
+            mesh.run(60_000);
             assertEquals(List.of("milk", "bread", "eggs", "tea", "jam"), texts(a));
             assertEquals(a.items(), b.items());
             List<SharedList.Item> sorted = new ArrayList<>(a.items());

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.session;
 
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -20,14 +21,14 @@ class TimeFixTest {
     static final long SKEW = 10_000;
 
     ManualLoop loop;
-    TestNode listener;
-    TestNode dialer;
+    SessionNode listener;
+    SessionNode dialer;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000);
-        listener = new TestNode("l", loop, SessionConfig.defaults("test"));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test"), new MemoryStore(), () -> loop.now() + SKEW);
+        listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"), new MemoryStore(), () -> loop.now() + SKEW);
     }
 
     @Test
@@ -36,9 +37,9 @@ class TimeFixTest {
         Meta d1 = dialer.add("d/1");
         assertEquals(1_000_000, l1.time());
         assertEquals(1_010_000, d1.time());
-        LocalPair pair = new LocalPair(loop, 10);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+        TestPair pair = new TestPair(loop, 10);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         loop.runAll();
         loop.advance(100);
 
@@ -62,11 +63,11 @@ class TimeFixTest {
 
     @Test
     void dialerBehindGetsANegativeTimeFix() {
-        dialer = new TestNode("d2", loop, SessionConfig.defaults("test"), new MemoryStore(), () -> loop.now() - SKEW);
+        dialer = new SessionNode("d2", loop, SessionConfig.defaults("test"), new MemoryStore(), () -> loop.now() - SKEW);
         Meta l1 = listener.add("l/1");
-        LocalPair pair = new LocalPair(loop, 25);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+        TestPair pair = new TestPair(loop, 25);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         loop.advance(200);
         assertEquals(-SKEW, dialer.hub.session("l").timeFix());
         assertEquals(l1.time() - SKEW, dialer.log.byId(l1.id()).orElseThrow().meta().time());
@@ -74,10 +75,10 @@ class TimeFixTest {
 
     @Test
     void sameClocksGiveNoTimeFixWhateverTheLatency() {
-        dialer = new TestNode("d3", loop, SessionConfig.defaults("test"));
-        LocalPair pair = new LocalPair(loop, 40);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+        dialer = new SessionNode("d3", loop, SessionConfig.defaults("test"));
+        TestPair pair = new TestPair(loop, 40);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         loop.advance(200);
         assertEquals(0, dialer.hub.session("l").timeFix());
     }
