@@ -261,27 +261,40 @@ public final class LocalNetwork {
         return "";
     }
 
-    /** The number of entries in a {@code sync} frame ({@code ["sync", added, action, meta, ...]}). */
+    /**
+     * The number of entries in a {@code sync} frame ({@code ["sync", added, action, meta, ...]}): its top-level
+     * elements, counted in one pass over the text (cheaper than a parser; the receiving node parses it anyway).
+     */
     static int syncEntries(String frame) {
-        try (JsonParser p = JSON.createParser(frame)) {
-            if (p.nextToken() != JsonToken.START_ARRAY) {
-                return 0;
+        int depth = 0;
+        int commas = 0;
+        boolean inString = false;
+        for (int i = 0, n = frame.length(); i < n; i++) {
+            char c = frame.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                depth++;
+            } else if (c == ']' || c == '}') {
+                depth--;
+            } else if (c == ',' && depth == 1) {
+                commas++;
             }
-            int n = 0;
-            for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
-                n++;
-                p.skipChildren();
-            }
-            return Math.max(0, (n - 2) / 2);
-        } catch (IOException e) {
-            return 0;
         }
+        // ["sync", added, action, meta, ...]: commas + 1 elements
+        return Math.max(0, (commas + 1 - 2) / 2);
     }
 
     /** Counts of one host's frames: by message type, and the entries in {@code sync} frames. */
     public static final class Traffic {
-        private final Map<String, Long> sent = new TreeMap<>();
-        private final Map<String, Long> received = new TreeMap<>();
+        private final Map<String, Long> sent = new HashMap<>();
+        private final Map<String, Long> received = new HashMap<>();
         private long entriesSent;
         private long entriesReceived;
 
@@ -320,8 +333,8 @@ public final class LocalNetwork {
 
         @Override
         public String toString() {
-            return "sent " + sent + " (" + entriesSent + " entries), received " + received + " (" + entriesReceived
-                + " entries)";
+            return "sent " + new TreeMap<>(sent) + " (" + entriesSent + " entries), received " + new TreeMap<>(received)
+                + " (" + entriesReceived + " entries)";
         }
     }
 

@@ -295,6 +295,14 @@ class LocalNetworkTest {
     }
 
     @Test
+    void syncEntriesCountsTopLevelPairsWhateverTheActionsHoldInside() {
+        assertEquals(2, LocalNetwork.syncEntries(SYNC));
+        assertEquals(1, LocalNetwork.syncEntries(
+            "[\"sync\",1,{\"type\":\"a\",\"t\":\"x,y]\\\",[{\",\"n\":[1,2,{\"z\":\",\"}]},{\"id\":[1,\"n\",0],\"time\":0}]"));
+        assertEquals(0, LocalNetwork.syncEntries("[\"sync\",1]"));
+    }
+
+    @Test
     void partitionCutsAndRefusesUntilHealIsolateToo() {
         List<String> seenAtA = new ArrayList<>();
         dial(seenAtA);

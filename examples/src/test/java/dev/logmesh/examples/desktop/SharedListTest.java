@@ -54,6 +54,26 @@ class SharedListTest {
         }
     }
 
+    /** The README's "Testing an app" snippet, as it is printed there. */
+    @Test
+    void theReadmeSnippet() {
+        try (LocalMesh mesh = new LocalMesh(42)) {                     // the seed drives every random choice
+            SharedList alice = new SharedList(mesh.start("alice"));     // your code, on real nodes
+            SharedList bob = new SharedList(mesh.start("bob", "alice")); // bob dials alice
+            alice.add("milk");
+            mesh.run(1_000);                                             // one simulated second
+            assertEquals("milk", bob.items().get(0).text());
+            mesh.partition("alice", "bob");                              // split
+            bob.add("bread");
+            mesh.firewall().on("synced").from("alice").times(1).drop();  // faults by message type and link:
+            mesh.heal();                                                 // drop, delay, duplicate, reorder
+            mesh.run(30_000);
+            mesh.check();  // every node: the same actions in the same order, each applied once, none lost
+            assertEquals(alice.items(), bob.items());
+            assertEquals(List.of("milk", "bread"), texts(alice));
+        }
+    }
+
     static List<String> texts(SharedList l) {
         return l.items().stream().map(SharedList.Item::text).toList();
     }
