@@ -58,7 +58,9 @@ import java.util.function.UnaryOperator;
  *       not close it), or in SQLite under {@link #sqlite a directory}, one per node, reopened on restart.</li>
  *   <li>Declare nodes ({@link #node}) and links ({@link #link}) and then {@link #start()} them, or
  *       {@link #start(String, String...)} one at once. Static peers are fixed when a node starts.</li>
- *   <li>All randomness (latencies, firewall, each node's redial jitter) comes from the loop's seed.</li>
+ *   <li>All randomness (latencies, firewall, each node's redial jitter and the random part of its id) comes
+ *       from the loop's seed: the kit starts each node through {@code NodeInternals}, the test-only door to
+ *       what has no public option (the node's random choices, its id, session settings).</li>
  *   <li>The kit counts, per node and over all its restarts, how often each id was applied (add events), and
  *       for actions created through {@link Node#add} the newest id the node had applied before. {@link #check}
  *       states the mesh's guarantee once: every node holds the same set (everything any node ever applied:

@@ -47,7 +47,7 @@ class TimeFixTest {
         assertEquals(0, listener.hub.session("d").timeFix(), "§4: the listener side has no time fix");
         // connected [start, end] are the listener's clock when connect arrived (10 ms later)
         assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"synced\":0}}]",
-            pair.rightSent().get(0));
+            pair.takeRight());
 
         Entry atDialer = dialer.log.byId(l1.id()).orElseThrow();
         assertEquals(l1.id(), atDialer.id(), "ids never change");
@@ -57,8 +57,16 @@ class TimeFixTest {
         assertEquals(d1.id(), atListener.id(), "ids never change");
         assertEquals(d1.time() - SKEW, atListener.meta().time(), "the dialer's action in the listener's clock");
         // on the wire: time - timeFix - baseTime (baseTime = 1000010, the listener's clock)
+        assertEquals("[\"connect\",5,\"d\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"]}}]",
+            pair.takeLeft());
         assertEquals("[\"sync\",1,{\"type\":\"d/1\"},{\"id\":9990,\"time\":-10,\"reasons\":[\"test\"]}]",
-            pair.leftSent().get(1));
+            pair.takeLeft());
+        // the listener sends its own clock's values, shifted by baseTime only
+        assertEquals("[\"sync\",1,{\"type\":\"l/1\"},{\"id\":-10,\"time\":-10,\"reasons\":[\"test\"]}]",
+            pair.takeRight());
+        assertEquals("[\"synced\",1]", pair.takeLeft());
+        assertEquals("[\"synced\",1]", pair.takeRight());
+        pair.assertExhausted();
     }
 
     @Test
