@@ -1,7 +1,6 @@
 package dev.logmesh;
 
 import dev.logmesh.internal.log.Log;
-import dev.logmesh.internal.mesh.SessionHub;
 import dev.logmesh.internal.net.SystemLoop;
 import dev.logmesh.internal.session.SessionConfig;
 import java.io.IOException;
@@ -13,7 +12,7 @@ import java.util.function.UnaryOperator;
  * The test kit's door to {@link MeshNode}'s package-private wiring, for settings that have no public option
  * and should not get one: seeded redial jitter and exact node ids (so a simulated mesh replays from its
  * seed), session settings (chunk sizes, Plumtree on or off), a loop thread shared with the WebSocket channels
- * (benchmarks), and a running node's log and sessions. Test code only; applications use {@link NodeConfig}.
+ * (benchmarks), and a running node's log. Test code only; applications use {@link NodeConfig}.
  */
 public final class NodeInternals {
     private NodeInternals() {
@@ -44,10 +43,5 @@ public final class NodeInternals {
     /** A node's log; use it on the node's loop only (a manual loop: the test's thread). */
     public static Log log(MeshNode node) {
         return node.log();
-    }
-
-    /** A node's sessions; use it on the node's loop only. */
-    public static SessionHub hub(MeshNode node) {
-        return node.hub();
     }
 }

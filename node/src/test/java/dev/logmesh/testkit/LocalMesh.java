@@ -209,9 +209,8 @@ public final class LocalMesh implements AutoCloseable {
             return;
         }
         Map<String, PeerCursor> saved = n.memory == null ? null : new HashMap<>(n.memory.cursors());
-        net.down(name);
+        net.cutLinks(name, null, name + " crashed");
         n.shut();
-        net.up(name);
         if (saved != null) {
             for (String peer : List.copyOf(n.memory.cursors().keySet())) {
                 n.memory.setCursor(peer, saved.getOrDefault(peer, PeerCursor.NONE));
