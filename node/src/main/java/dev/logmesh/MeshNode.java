@@ -25,7 +25,9 @@ import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.internal.net.SystemLoop;
+import dev.logmesh.internal.protocol.FrameTransport;
 import dev.logmesh.internal.protocol.MessageTransport;
+import dev.logmesh.spi.Transport;
 import dev.logmesh.internal.net.WsTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,7 +64,13 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Lifecycle</h2>
  * {@link #start} opens the log, listens and dials; {@link #close} closes sessions, stops listening, closes
- * the store and releases every thread, socket and file.
+ * the store and releases every thread, socket and file. A node closes what it made and nothing it was given
+ * ({@link NodeConfig.Builder#loop}, {@link NodeConfig.Builder#store}).
+ *
+ * <h2>Tests</h2>
+ * With {@link NodeConfig.Builder#loop} and {@link NodeConfig.Builder#transport} a node runs on a test's manual
+ * loop and in-memory network: no thread, no socket, no real time. The test kit ({@code dev.logmesh.testkit}
+ * in the {@code logmesh-node} test-jar) does this for a whole mesh ({@code LocalMesh}).
  */
 public final class MeshNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MeshNode.class);
@@ -110,7 +118,10 @@ public final class MeshNode implements AutoCloseable {
 
     private final NodeConfig config;
     private final Loop loop;
-    private final boolean ownsLoop;
+    /** The loop thread this node started for itself (closed with the node), or null when it was given one. */
+    private final SystemLoop ownLoop;
+    /** Whether the node opened its store (and so closes it), rather than being given it. */
+    private final boolean ownsStore;
     private final Log log;
     private final Broadcast broadcast;
     private final PeerTable hub;
@@ -118,25 +129,28 @@ public final class MeshNode implements AutoCloseable {
     private final List<Redialer> dialers = new ArrayList<>();
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
-    private final SecureRandom seed = new SecureRandom();
+    /** Seeds of the redialers' jitter. */
+    private final java.util.Random seed;
     private volatile Discovery discovery;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile URI url;
     private volatile boolean closed;
 
-    private MeshNode(NodeConfig config, Loop loop, boolean ownsLoop, Log log,
-                     java.util.function.Function<Loop, MessageTransport> transports) {
+    private MeshNode(NodeConfig config, Loop loop, SystemLoop ownLoop, boolean ownsStore, Log log,
+                     java.util.function.Function<Loop, MessageTransport> transports, Internals internals) {
         this.config = config;
         this.loop = loop;
-        this.ownsLoop = ownsLoop;
+        this.ownLoop = ownLoop;
+        this.ownsStore = ownsStore;
         this.log = log;
-        SessionConfig sc = SessionConfig.builder(config.mesh())
+        this.seed = internals.random() != null ? internals.random() : new SecureRandom();
+        SessionConfig sc = internals.sessions().apply(SessionConfig.builder(config.mesh())
             .subprotocol(config.subprotocol(), config.minSubprotocol())
             .timing(config.pingMillis(), config.timeoutMillis())
             .announceLastAdded(true)
             .token(config.token())
             .maxFrameBytes(config.maxFrameBytes())
-            .build();
+            .build());
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
@@ -173,7 +187,8 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node: opens its log (creating the data directory), listens and dials its static peers.
+     * Starts a node: opens its log (creating the data directory), listens and dials its static peers. It runs
+     * on a loop thread of its own over WebSocket, or on the loop and transport the config gives.
      *
      * @throws IOException if the data directory or the port cannot be used
      * @throws dev.logmesh.StoreException if the log file is corrupt, foreign or in use by another process
@@ -184,33 +199,57 @@ public final class MeshNode implements AutoCloseable {
 
     /** Starts a node and registers listeners before anything happens (so no event is missed). */
     public static MeshNode start(NodeConfig config, List<Listener> initial) throws IOException {
-        return start(config, initial, null, null);
+        return start(config, initial, Internals.NONE);
     }
 
     /**
-     * Starts a node on a given loop and transport: for tests (the test kit's in-memory network and manual
-     * loop) and for other transports. A node does not close a loop it was given.
+     * Wiring that has no public option, for logmesh's own tests and benchmarks; it reaches a node only
+     * through the test kit.
      *
-     * @param loop       the loop to run on, or null for a loop thread of its own
-     * @param transports makes the transport for the node's loop, or null for WebSocket
+     * @param random     seeds the node's random choices that need not be secret (redial jitter), so a test
+     *                   replays exactly; null for a {@link SecureRandom}
+     * @param nodeId     the exact id of a node whose store has none yet, or null for the name and a random part
+     * @param sessions   changes the session settings made from the {@link NodeConfig}
+     * @param sharedLoop a loop thread shared with other nodes, which also carries this node's WebSocket channels
+     *                   (the node does not close it), or null
      */
-    public static MeshNode start(NodeConfig config, List<Listener> initial, Loop loop,
-                                 java.util.function.Function<Loop, MessageTransport> transports) throws IOException {
+    record Internals(java.util.Random random, String nodeId,
+                     java.util.function.UnaryOperator<SessionConfig> sessions, SystemLoop sharedLoop) {
+        static final Internals NONE = new Internals(null, null, java.util.function.UnaryOperator.identity(), null);
+
+        Internals {
+            java.util.Objects.requireNonNull(sessions, "sessions");
+        }
+    }
+
+    /** {@link #start(NodeConfig, List)} with internal wiring (see {@link Internals}). */
+    static MeshNode start(NodeConfig config, List<Listener> initial, Internals internals) throws IOException {
+        if (internals.sharedLoop() != null && config.loop() != null) {
+            throw new IllegalArgumentException("a node runs on one loop: a shared loop and a given loop");
+        }
+        boolean ownsStore = config.store() == null;
         Store store;
-        if (config.dataDir() != null) {
+        if (!ownsStore) {
+            store = config.store();
+        } else if (config.dataDir() != null) {
             Files.createDirectories(config.dataDir());
             store = SqliteStore.open(config.dataDir().resolve("log.db"));
         } else {
             store = new MemoryStore();
         }
-        boolean ownsLoop = loop == null;
-        Loop nodeLoop = loop;
+        Loop given = internals.sharedLoop() != null ? internals.sharedLoop() : config.loop();
+        SystemLoop ownLoop = null;
         try {
-            LongSupplier wall = nodeLoop != null ? nodeLoop::now : System::currentTimeMillis;
-            Log log = Log.open(store, config.name(), wall, config.maxDriftMillis());
-            if (ownsLoop) {
-                nodeLoop = new SystemLoop("logmesh-" + log.nodeId());
+            if (internals.nodeId() != null && store.state(Log.NODE_ID_KEY).isEmpty()) {
+                ActionId.requireNodeId(internals.nodeId());
+                store.setState(Log.NODE_ID_KEY, internals.nodeId());
             }
+            LongSupplier wall = given != null ? given::now : System::currentTimeMillis;
+            Log log = Log.open(store, config.name(), wall, config.maxDriftMillis());
+            if (given == null) {
+                ownLoop = new SystemLoop("logmesh-" + log.nodeId());
+            }
+            Loop loop = given != null ? given : ownLoop;
             if (config.keepReason() != null) {
                 String keep = config.keepReason();
                 log.onPreAdd((action, meta) -> {
@@ -222,13 +261,20 @@ public final class MeshNode implements AutoCloseable {
                     return meta.withReasons(rs);
                 });
             }
-            java.util.function.Function<Loop, MessageTransport> make = transports;
-            if (make == null) {
+            java.util.function.Function<Loop, MessageTransport> make;
+            if (config.transport() != null) {
+                java.util.function.Function<Loop, Transport> frames = config.transport();
+                make = l -> new FrameTransport(java.util.Objects.requireNonNull(frames.apply(l),
+                    "the transport factory returned null"), config.maxFrameBytes());
+            } else {
                 io.netty.handler.ssl.SslContext serverTls = tls(config, true);
                 io.netty.handler.ssl.SslContext clientTls = tls(config, false);
-                make = l -> new WsTransport(l, config.maxFrameBytes(), serverTls, clientTls, log.nodeId());
+                // channels on the node's own loop thread: no hand-off between threads (README "One thread per node")
+                SystemLoop io = ownLoop != null ? ownLoop : internals.sharedLoop();
+                make = l -> new WsTransport(l, io == null ? null : io.ioGroup(), config.maxFrameBytes(), serverTls,
+                    clientTls, log.nodeId());
             }
-            MeshNode node = new MeshNode(config, nodeLoop, ownsLoop, log, make);
+            MeshNode node = new MeshNode(config, loop, ownLoop, ownsStore, log, make, internals);
             node.listeners.addAll(initial);
             try {
                 node.begin();
@@ -238,10 +284,12 @@ public final class MeshNode implements AutoCloseable {
             }
             return node;
         } catch (IOException | RuntimeException e) {
-            if (ownsLoop && nodeLoop instanceof SystemLoop sl) {
-                sl.close();
+            if (ownLoop != null) {
+                ownLoop.close(); // idempotent: node.close() may have closed it
             }
-            store.close(); // idempotent: node.close() may have closed it
+            if (ownsStore) {
+                store.close(); // idempotent: node.close() may have closed it
+            }
             throw e;
         }
     }
@@ -303,7 +351,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void startDiscovery() throws IOException {
-        Announcement me = Announcement.of(log.nodeId(), config.mesh(), Message.PROTOCOL, url.getPort());
+        Announcement me = Announcement.of(log.nodeId(), config.mesh(), Message.PROTOCOL, url.getPort() > 0 ? url.getPort() : 1); // a custom transport may have no port
         Discovery d;
         if (config.discovery() != null) {
             d = config.discovery().apply(me);
@@ -332,6 +380,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void forgetSeen() {
+        if (closed) {
+            return;
+        }
         long n = log.forgetSeen(config.seenHorizon().toMillis());
         if (n > 0) {
             LOG.info("forgot {} seen ids older than {}", n, config.seenHorizon());
@@ -707,8 +758,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Closes sessions, stops listening and dialing, closes the log's store and stops the loop thread.
-     * Idempotent; waits up to a few seconds.
+     * Closes sessions, stops listening and dialing, closes the transport, the log's store (unless it was
+     * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent; waits up
+     * to a few seconds.
      */
     @Override
     public void close() {
@@ -734,10 +786,19 @@ public final class MeshNode implements AutoCloseable {
         });
         closed = true;
         transport.close();
-        if (ownsLoop && loop instanceof SystemLoop sl) {
-            sl.close();
+        if (ownLoop != null) {
+            ownLoop.close();
         }
-        log.close();
+        if (ownsStore) {
+            log.close();
+        } else {
+            // a given store stays open for its owner (a test may start a node on it again)
+            try {
+                log.flushCursors();
+            } catch (dev.logmesh.StoreException e) {
+                LOG.warn("cannot save sync cursors: {}", e.getMessage());
+            }
+        }
         if (config.dataDir() != null) {
             try {
                 Files.deleteIfExists(config.dataDir().resolve(STATUS_FILE));

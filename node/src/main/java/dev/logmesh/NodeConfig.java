@@ -3,12 +3,16 @@ package dev.logmesh;
 import dev.logmesh.internal.log.HybridClock;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.net.WsTransport;
+import dev.logmesh.spi.Loop;
+import dev.logmesh.spi.Store;
+import dev.logmesh.spi.Transport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Everything a {@link MeshNode} is built from: immutable, validated by {@link Builder#build()}. Each
@@ -48,6 +52,9 @@ public final class NodeConfig {
     private final Path tlsKey;
     private final Path tlsTrust;
     private final String token;
+    private final Loop loop;
+    private final Function<Loop, Transport> transport;
+    private final Store store;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -72,6 +79,9 @@ public final class NodeConfig {
         this.tlsKey = b.tlsKey;
         this.tlsTrust = b.tlsTrust;
         this.token = b.token;
+        this.loop = b.loop;
+        this.transport = b.transport;
+        this.store = b.store;
     }
 
     /** A builder with every default. */
@@ -84,7 +94,7 @@ public final class NodeConfig {
         return name;
     }
 
-    /** Directory of the durable log (SQLite), or null for a node that keeps its log in memory. */
+    /** Directory of the durable log (SQLite), or null for a node that keeps its log in memory or in {@link #store()}. */
     public Path dataDir() {
         return dataDir;
     }
@@ -124,7 +134,7 @@ public final class NodeConfig {
         return minSubprotocol;
     }
 
-    /** Largest WebSocket frame accepted, in bytes. */
+    /** Largest frame accepted, in UTF-8 bytes (over any transport). */
     public int maxFrameBytes() {
         return maxFrameBytes;
     }
@@ -196,6 +206,21 @@ public final class NodeConfig {
         return token;
     }
 
+    /** The loop the node runs on, or null for a loop thread of its own. See {@link Builder#loop}. */
+    public Loop loop() {
+        return loop;
+    }
+
+    /** Makes the node's transport, or null for logmesh's WebSocket transport. See {@link Builder#transport}. */
+    public Function<Loop, Transport> transport() {
+        return transport;
+    }
+
+    /** The store the node keeps its log in, or null to open one ({@link #dataDir()} or memory). */
+    public Store store() {
+        return store;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -220,8 +245,47 @@ public final class NodeConfig {
         private Path tlsKey;
         private Path tlsTrust;
         private String token;
+        private Loop loop;
+        private Function<Loop, Transport> transport;
+        private Store store;
 
         private Builder() {
+        }
+
+        /**
+         * Runs the node on this loop instead of a loop thread of its own: every task of the node (sessions,
+         * timers, subscribers, listeners) runs on it, one at a time, and its clock is the node's clock. The test
+         * kit's {@code ManualLoop} makes a node deterministic: nothing runs and no time passes until the test
+         * says so. The node never closes a loop it was given: close it after the node. Default: null, a loop
+         * thread the node starts and closes itself.
+         */
+        public Builder loop(Loop value) {
+            loop = value;
+            return this;
+        }
+
+        /**
+         * Carries the node's links over this transport instead of logmesh's WebSocket one (e.g. the test kit's
+         * in-memory {@code LocalNetwork}, or another medium). The factory is called once at start with the
+         * node's loop; the node encodes and decodes every frame, enforces {@link #maxFrameBytes} on what it
+         * receives, and closes the transport when it closes. Peer URLs are the transport's business (any
+         * absolute URI). The TLS settings are the WebSocket transport's and cannot be combined with it; mDNS
+         * announces the listening port and dials {@code ws://} URLs, so turn it off ({@code mdns(false)}) unless
+         * the transport speaks WebSocket. Default: null, WebSocket.
+         */
+        public Builder transport(Function<Loop, Transport> factory) {
+            transport = factory;
+            return this;
+        }
+
+        /**
+         * Keeps the log in this store (an application's {@link Store}, or a test's store that outlives a
+         * restart of the node) instead of opening SQLite under {@link #dataDir} or a memory store. The node
+         * calls it from its loop only, and does not close it: close it after the node. Default: null.
+         */
+        public Builder store(Store value) {
+            store = value;
+            return this;
         }
 
         /** Sends this token in {@code connect} when dialing (for Logux servers that require one). */
@@ -254,9 +318,10 @@ public final class NodeConfig {
             return this;
         }
 
-        /** Keeps the log in memory (the default when no data directory is set). */
+        /** Keeps the log in memory (the default when no data directory or store is set). */
         public Builder memory() {
             dataDir = null;
+            store = null;
             return this;
         }
 
@@ -386,9 +451,20 @@ public final class NodeConfig {
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("TLS needs both a certificate and a key");
             }
+            if (store != null && dataDir != null) {
+                throw new IllegalArgumentException("a node keeps its log in a data directory or in a given store, "
+                    + "not both");
+            }
+            if (transport != null && (tlsCert != null || tlsTrust != null)) {
+                throw new IllegalArgumentException("TLS settings are for the WebSocket transport, not a given one");
+            }
             for (URI p : peers) {
                 String s = p.getScheme();
-                if ((!"ws".equalsIgnoreCase(s) && !"wss".equalsIgnoreCase(s)) || p.getHost() == null) {
+                if (transport != null) {
+                    if (!p.isAbsolute()) {
+                        throw new IllegalArgumentException("peer must be an absolute URI, got " + p);
+                    }
+                } else if ((!"ws".equalsIgnoreCase(s) && !"wss".equalsIgnoreCase(s)) || p.getHost() == null) {
                     throw new IllegalArgumentException("peer must be a ws://HOST:PORT or wss:// URL, got " + p);
                 }
             }

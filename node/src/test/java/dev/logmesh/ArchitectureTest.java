@@ -52,7 +52,7 @@ class ArchitectureTest {
         "NodeConfig$Builder");
     /** The SPIs and their public nested types. */
     static final List<String> SPI = List.of("Store", "Order", "PeerCursor", "Loop", "Loop$Cancellable", "Transport",
-        "Connection", "Connection$Handler");
+        "Connection", "Connection$Handler", "Store$Corruption");
 
     static final String ROOT = "dev.logmesh";
     static final String INTERNAL = "dev.logmesh.internal";
@@ -136,7 +136,7 @@ class ArchitectureTest {
         .layer("Values").definedBy(topLevelIn(ROOT, VALUES))
         .layer("SPI").definedBy(ROOT + ".spi..")
         .layer("Log, store, protocol, auth").definedBy(INTERNAL + ".log..", INTERNAL + ".store..",
-            INTERNAL + ".protocol..", INTERNAL + ".auth..")
+            INTERNAL + ".protocol..", INTERNAL + ".auth..", INTERNAL + ".reconcile..", INTERNAL + ".overlay..")
         .layer("Session").definedBy(INTERNAL + ".session..")
         .layer("Mesh").definedBy(INTERNAL + ".mesh..")
         .layer("Net").definedBy(INTERNAL + ".net..")

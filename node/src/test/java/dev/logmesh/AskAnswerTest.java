@@ -6,28 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.testkit.LocalMesh;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link MeshNode#ask} and {@link MeshNode#answer} on the in-memory kit. */
+/** {@link MeshNode#ask} and {@link MeshNode#answer} on the test kit's {@link LocalMesh}. */
 class AskAnswerTest {
-    final ManualLoop loop = new ManualLoop();
-    final LocalNetwork net = new LocalNetwork(loop);
+    final LocalMesh mesh = new LocalMesh();
+    final ManualLoop loop = mesh.loop();
+    final LocalNetwork net = mesh.net();
 
-    MeshNode start(String name, String... peers) throws IOException {
-        NodeConfig.Builder b = NodeConfig.builder().name(name).mdns(false);
-        for (String p : peers) {
-            b.peer(LocalNetwork.url(p));
-        }
-        return MeshNode.start(b.build(), List.of(), loop, net.transport(name));
+    MeshNode start(String name, String... peers) {
+        return mesh.start(name, peers);
+    }
+
+    @AfterEach
+    void close() {
+        mesh.close();
     }
 
     static Action pay(int amount) {

@@ -20,15 +20,15 @@ class DiscoveryInjectionTest {
         ManualLoop loop = new ManualLoop(1_000_000);
         LocalNetwork net = new LocalNetwork(loop);
         List<Announcement> seen = new ArrayList<>();
-        try (MeshNode a = MeshNode.start(NodeConfig.builder().name("a").mdns(false).memory().build(), List.of(), loop,
-                 net.transport("a"))) {
+        try (MeshNode a = MeshNode.start(NodeConfig.builder().name("a").mdns(false).memory().loop(loop)
+                 .transport(net.transport("a")).build())) {
             loop.runAll();
-            NodeConfig bc = NodeConfig.builder().name("b").mdns(false).memory()
+            NodeConfig bc = NodeConfig.builder().name("b").mdns(false).memory().loop(loop).transport(net.transport("b"))
                 .discovery(me -> {
                     seen.add(me);
                     return new StaticDiscovery(List.of(InetSocketAddress.createUnresolved("a", 1)), loop);
                 }).build();
-            try (MeshNode b = MeshNode.start(bc, List.of(), loop, net.transport("b"))) {
+            try (MeshNode b = MeshNode.start(bc)) {
                 loop.advance(1000);
                 assertEquals(1, seen.size());
                 assertEquals(b.nodeId(), seen.get(0).nodeId());

@@ -1,27 +1,45 @@
 package dev.logmesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.spi.Connection;
+import dev.logmesh.spi.Loop;
+import dev.logmesh.spi.Store;
+import dev.logmesh.spi.Transport;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-/** Whole nodes on the in-memory network and a manual loop: the embedding API without sockets or threads. */
+/**
+ * Whole nodes on a given loop and transport ({@link NodeConfig.Builder#loop}, {@link NodeConfig.Builder#transport},
+ * {@link NodeConfig.Builder#store}): the embedding API on the test kit's manual loop and in-memory network,
+ * without sockets or threads.
+ */
 class MeshNodeLocalTest {
     final ManualLoop loop = new ManualLoop(1_000_000);
     final LocalNetwork net = new LocalNetwork(loop);
 
-    MeshNode start(String name, String... peers) throws IOException {
-        NodeConfig.Builder b = NodeConfig.builder().name(name).mdns(false);
+    NodeConfig.Builder config(String name, String... peers) {
+        NodeConfig.Builder b = NodeConfig.builder().name(name).loop(loop).transport(net.transport(name)).mdns(false);
         for (String p : peers) {
             b.peer(LocalNetwork.url(p));
         }
-        return MeshNode.start(b.build(), List.of(), loop, net.transport(name));
+        return b;
+    }
+
+    MeshNode start(String name, String... peers) throws IOException {
+        return MeshNode.start(config(name, peers).build());
     }
 
     @Test
@@ -90,5 +108,93 @@ class MeshNodeLocalTest {
                 assertEquals(0, alicePeers.join().get(0).theirLastAdded(), "bob had nothing");
             }
         }
+    }
+
+    @Test
+    void theTransportFactoryGetsTheNodesLoopAndTheNodeClosesTheTransportButNotTheLoopNorAGivenStore()
+        throws IOException {
+        List<Loop> loops = new ArrayList<>();
+        List<String> events = new ArrayList<>();
+        Function<Loop, Transport> local = net.transport("alice");
+        Store store = new MemoryStore();
+        NodeConfig config = config("alice").store(store).transport(l -> {
+            loops.add(l);
+            Transport t = local.apply(l);
+            return new Transport() {
+                @Override
+                public URI listen(String host, int port, Consumer<Connection> acceptor) throws IOException {
+                    events.add("listen");
+                    return t.listen(host, port, acceptor);
+                }
+
+                @Override
+                public Connection dial(URI url) {
+                    return t.dial(url);
+                }
+
+                @Override
+                public void close() {
+                    events.add("close");
+                    t.close();
+                }
+            };
+        }).build();
+        MeshNode alice = MeshNode.start(config);
+        assertEquals(List.of(loop), loops, "called once, with the node's loop");
+        assertEquals(LocalNetwork.url("alice"), alice.url());
+        alice.add(Action.ofType("kept"));
+        loop.runAll();
+        String id = alice.nodeId();
+        alice.close();
+        assertEquals(List.of("listen", "close"), events);
+
+        // the loop still runs (other nodes may live on it) and the store is still open
+        loop.advance(10_000);
+        assertEquals(1, store.size());
+        try (MeshNode again = MeshNode.start(config)) {
+            assertEquals(id, again.nodeId(), "the same node, from its store");
+            CompletableFuture<List<Entry>> entries = again.entries();
+            loop.runAll();
+            assertEquals(List.of("kept"), entries.join().stream().map(e -> e.action().type()).toList());
+        }
+        assertEquals(1, store.size(), "usable after the second close too");
+    }
+
+    @Test
+    void anEntryOverThePeersFrameLimitIsNotSentToItOverAGivenTransportToo() throws IOException {
+        try (MeshNode alice = MeshNode.start(config("alice").maxFrameBytes(1024).build());
+             MeshNode bob = start("bob", "alice")) {
+            List<String> errors = new ArrayList<>();
+            alice.addListener(new MeshNode.Listener() {
+                @Override
+                public void error(String message) {
+                    errors.add(message);
+                }
+            });
+            loop.advance(100);
+            bob.add(Action.parse("{\"type\":\"big\",\"text\":\"" + "x".repeat(2_000) + "\"}"));
+            loop.advance(100);
+            // alice told bob its frame limit: bob never sends the entry, so nothing is refused and the link stays
+            assertEquals(0, net.traffic("alice").sent("error"), net.traffic("alice").toString());
+            assertEquals(List.of(), errors);
+            CompletableFuture<List<Entry>> entries = alice.entries();
+            loop.runAll();
+            assertEquals(List.of(), entries.join());
+        }
+    }
+
+    @Test
+    void configRefusesWhatCannotWorkTogether() {
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+            () -> config("a").store(new MemoryStore()).dataDir(Path.of("x")).build());
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,
+            () -> config("a").tlsTrust(Path.of("ca.pem")).build());
+        assertTrue(tls.getMessage().contains("TLS"), tls.getMessage());
+        // peer URLs are the given transport's business; WebSocket needs ws:// or wss://
+        config("a").peer(URI.create("local://b")).build();
+        assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().peer(URI.create("local://b")).build());
+        assertEquals(null, config("a").memory().build().store());
     }
 }

@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.testkit.LocalMesh;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -16,7 +15,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
-/** {@link ReplicatedState}: the fold in created order, whatever the arrival order, on the in-memory kit. */
+/** {@link ReplicatedState}: the fold in created order, whatever the arrival order, on the test kit's {@link LocalMesh}. */
 class ReplicatedStateTest {
 
     /** An order-sensitive reducer: the texts in the order they were folded. */
@@ -41,20 +40,12 @@ class ReplicatedStateTest {
         return m;
     }
 
-    static MeshNode start(ManualLoop loop, LocalNetwork net, String name, String... peers) throws IOException {
-        NodeConfig.Builder b = NodeConfig.builder().name(name).mdns(false);
-        for (String p : peers) {
-            b.peer(LocalNetwork.url(p));
-        }
-        return MeshNode.start(b.build(), List.of(), loop, net.transport(name));
-    }
 
     @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
-    void lateActionTriggersReplayFromCheckpointAndTheResultIsInIdOrder() throws IOException {
-        ManualLoop loop = new ManualLoop();
-        LocalNetwork net = new LocalNetwork(loop);
-        try (MeshNode node = start(loop, net, "solo")) {
+    void lateActionTriggersReplayFromCheckpointAndTheResultIsInIdOrder() {
+        try (LocalMesh mesh = new LocalMesh()) {
+            MeshNode node = mesh.start("solo");
+            ManualLoop loop = mesh.loop();
             ReplicatedState<List<String>> s = ReplicatedState.create(node, ReplicatedStateTest::isItem, List.of(),
                 ReplicatedStateTest::append, 2, 8);
             List<List<String>> seen = new ArrayList<>();
@@ -88,11 +79,10 @@ class ReplicatedStateTest {
     }
 
     @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
-    void actionsAlreadyInTheLogAreFoldedAtStart() throws IOException {
-        ManualLoop loop = new ManualLoop();
-        LocalNetwork net = new LocalNetwork(loop);
-        try (MeshNode node = start(loop, net, "solo")) {
+    void actionsAlreadyInTheLogAreFoldedAtStart() {
+        try (LocalMesh mesh = new LocalMesh()) {
+            MeshNode node = mesh.start("solo");
+            ManualLoop loop = mesh.loop();
             node.add(item("b"), withId(ActionId.of(20, "p", 0)));
             node.add(item("a"), withId(ActionId.of(10, "p", 0)));
             node.add(Action.ofType("other"));
@@ -108,11 +98,10 @@ class ReplicatedStateTest {
     }
 
     @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
-    void cleaningMovesTheReplayHorizonAndOlderLateActionsAreFoldedOnTop() throws IOException {
-        ManualLoop loop = new ManualLoop();
-        LocalNetwork net = new LocalNetwork(loop);
-        try (MeshNode node = start(loop, net, "solo")) {
+    void cleaningMovesTheReplayHorizonAndOlderLateActionsAreFoldedOnTop() {
+        try (LocalMesh mesh = new LocalMesh()) {
+            MeshNode node = mesh.start("solo");
+            ManualLoop loop = mesh.loop();
             ReplicatedState<List<String>> s = ReplicatedState.create(node, ReplicatedStateTest::isItem, List.of(),
                 ReplicatedStateTest::append, 2, 8);
             for (int i = 1; i <= 6; i++) {
@@ -143,19 +132,18 @@ class ReplicatedStateTest {
      * the sorted ids.
      */
     @Property(tries = 40)
-    @SuppressWarnings("FutureReturnValueIgnored") // adds complete on the manual loop; the state is asserted after
-    void everyNodeFoldsAllActionsInIdOrder(@ForAll long seed) throws IOException {
+    void everyNodeFoldsAllActionsInIdOrder(@ForAll long seed) {
         Random random = new Random(seed);
-        ManualLoop loop = new ManualLoop();
-        LocalNetwork net = new LocalNetwork(loop);
         List<String> names = List.of("a", "b", "c", "d");
         List<MeshNode> nodes = new ArrayList<>();
         List<ReplicatedState<List<String>>> states = new ArrayList<>();
-        try {
-            nodes.add(start(loop, net, "a"));
-            nodes.add(start(loop, net, "b", "a"));
-            nodes.add(start(loop, net, "c", "b"));
-            nodes.add(start(loop, net, "d", "a", "c"));
+        try (LocalMesh mesh = new LocalMesh(seed)) {
+            ManualLoop loop = mesh.loop();
+            LocalNetwork net = mesh.net();
+            nodes.add(mesh.start("a"));
+            nodes.add(mesh.start("b", "a"));
+            nodes.add(mesh.start("c", "b"));
+            nodes.add(mesh.start("d", "a", "c"));
             for (MeshNode n : nodes) {
                 states.add(ReplicatedState.create(n, ReplicatedStateTest::isItem, List.of(),
                     ReplicatedStateTest::append, 1 + random.nextInt(4), 1 + random.nextInt(4)));
@@ -183,9 +171,7 @@ class ReplicatedStateTest {
                 assertEquals(expected, states.get(i).state(), "node " + names.get(i) + ", seed " + seed);
             }
             assertTrue(states.stream().mapToLong(ReplicatedState::lateBeyondHorizon).sum() == 0);
-        } finally {
-            Collections.reverse(nodes);
-            nodes.forEach(MeshNode::close);
+            mesh.check("seed " + seed);
         }
     }
 }

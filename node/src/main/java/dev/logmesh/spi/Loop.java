@@ -6,8 +6,10 @@ import java.util.concurrent.Executor;
  * The one seam for time and scheduling of a node. A node's state is touched only by tasks that run on
  * its loop, one at a time, in submission order ({@link #execute}) or when due ({@link #schedule}).
  *
- * <p>Production code uses a loop thread of the node's own; tests use a manual loop whose clock moves only
- * when the test says so, so that a whole mesh runs deterministically on one thread.
+ * <p>A node starts a loop thread of its own (a Netty event loop with the system clock, closed with the node)
+ * unless it is given one ({@code NodeConfig.Builder.loop}, never closed by the node); tests give the test
+ * kit's manual loop, whose clock moves only when the test says so, so that a whole mesh runs deterministically
+ * on one thread.
  */
 public interface Loop extends Executor {
 

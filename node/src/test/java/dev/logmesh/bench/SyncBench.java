@@ -5,6 +5,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.MeshNode;
 import dev.logmesh.NodeConfig;
+import dev.logmesh.NodeInternals;
 import dev.logmesh.internal.log.HybridClock;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.store.SqliteStore;
@@ -217,9 +218,10 @@ public final class SyncBench {
         };
         // --shared-loop true: both nodes on one loop thread, as the JavaScript bench runs both nodes in one event loop
         boolean shared = Boolean.parseBoolean(o.getOrDefault("shared-loop", "false"));
+        // shared: the loop thread also carries both nodes' WebSocket channels (NodeInternals.startShared)
         try (SystemLoop loop = shared ? new SystemLoop("rtt-shared") : null;
-             MeshNode b = MeshNode.start(base("rtt-b", ob).build(), List.of(), loop, null);
-             MeshNode a = MeshNode.start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch), loop, null)) {
+             MeshNode b = start(base("rtt-b", ob).build(), List.of(), loop);
+             MeshNode a = start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch), loop)) {
             if (!up.await(30, TimeUnit.SECONDS) && a.peers().join().stream().noneMatch(MeshNode.PeerStatus::connected)) {
                 throw new IllegalStateException("no session");
             }
@@ -234,6 +236,12 @@ public final class SyncBench {
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
                 mean, shared);
         }
+    }
+
+    /** A node on its own loop thread, or on {@code shared} (not closed by the node) when it is not null. */
+    static MeshNode start(NodeConfig config, List<MeshNode.Listener> listeners, SystemLoop shared)
+        throws java.io.IOException {
+        return shared == null ? MeshNode.start(config, listeners) : NodeInternals.startShared(config, listeners, shared);
     }
 
     static Action action(int i) {

@@ -3,268 +3,531 @@ package dev.logmesh.testkit;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
+import dev.logmesh.MeshNode;
 import dev.logmesh.Meta;
-import dev.logmesh.internal.log.Log;
-import dev.logmesh.internal.store.MemoryStore;
-import dev.logmesh.spi.Store;
-import dev.logmesh.internal.protocol.MessageConnection;
-import dev.logmesh.internal.mesh.Redialer;
+import dev.logmesh.NodeConfig;
+import dev.logmesh.NodeInternals;
 import dev.logmesh.internal.session.SessionConfig;
-import dev.logmesh.internal.mesh.Broadcast;
-import dev.logmesh.internal.mesh.PeerTable;
-import dev.logmesh.internal.session.SyncSession;
-import java.net.URI;
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.spi.Loop;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.spi.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
- * A simulated mesh of N nodes on one {@link ManualLoop}: in-memory links with latency, a firewall that cuts
- * and heals links, nodes that crash and restart with their store, and skewed clocks. Everything is driven
- * by the loop and a seeded {@link Random}, so a run replays exactly from its seed.
+ * A mesh of real {@link MeshNode}s in memory: every node is built from a public {@link NodeConfig} with
+ * {@code .loop(manualLoop).transport(network.transport(name)).mdns(false)} and runs on one {@link ManualLoop}
+ * over one {@link LocalNetwork} (with its {@link Firewall}). No thread, no socket, no real time: a run is
+ * driven by the test ({@link #run}) and replays exactly from the seed.
  *
- * <p>Links are WebSocket-like: ordered and reliable while up. A lost message on a real link means a broken
- * connection, so "drop" here is {@link #breakLink}: the session ends and the dialer reconnects. Duplicates
- * and reordering of actions come from several paths with different latencies, as in a real mesh.
+ * <pre>{@code
+ * try (LocalMesh mesh = new LocalMesh(42)) {
+ *     MeshNode alice = mesh.start("alice");
+ *     MeshNode bob = mesh.start("bob", "alice");   // bob dials alice
+ *     alice.add(Action.ofType("chat/add"));
+ *     mesh.run(1_000);                              // one simulated second
+ *     mesh.firewall().partition("alice", "bob");    // split
+ *     mesh.get("bob").add(Action.ofType("chat/add"));
+ *     mesh.firewall().heal();                       // heal
+ *     mesh.run(30_000);
+ *     mesh.check();                                 // converged: same set, same order, each once
+ * }
+ * }</pre>
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>A node's name is its host on the network and starts its node id ({@code alice:Xk3v9QaB}, the random
+ *       part from the seed, so ids and their order replay too). Nodes keep their logs in a memory store
+ *       that survives {@link #crash}/{@link #stop} and {@link #restart} (the node is given the store and does
+ *       not close it), or in SQLite under {@link #sqlite a directory}, one per node, reopened on restart.</li>
+ *   <li>Declare nodes ({@link #node}) and links ({@link #link}) and then {@link #start()} them, or
+ *       {@link #start(String, String...)} one at once. Static peers are fixed when a node starts.</li>
+ *   <li>All randomness (latencies, firewall, each node's redial jitter and the random part of its id) comes
+ *       from the loop's seed: the kit starts each node through {@code NodeInternals}, the test-only door to
+ *       what has no public option (the node's random choices, its id, session settings).</li>
+ *   <li>The kit counts, per node and over all its restarts, how often each id was applied (add events), and
+ *       for actions created through {@link Node#add} the newest id the node had applied before. {@link #check}
+ *       states the mesh's guarantee once: every node holds the same set (everything any node ever applied:
+ *       nothing lost) in the same created order (id order), applied each id exactly once, and sorts an action
+ *       after every action its creator had applied.</li>
+ *   <li>Methods that read a node ({@link Node#ids}, {@link Node#add}) run the loop's due tasks (no time
+ *       passes); call them from the test, not from a task.</li>
+ * </ul>
  */
-public final class LocalMesh {
-    public final ManualLoop loop;
-    public final Random random;
-    private final SessionConfig config;
-    private final Map<String, SimNode> nodes = new LinkedHashMap<>();
-    private final Set<String> cut = new HashSet<>();
-    private long maxLatency = 5;
+public final class LocalMesh implements AutoCloseable {
+    private final ManualLoop loop;
+    private final LocalNetwork net;
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final List<Node> startOrder = new ArrayList<>();
+    private Consumer<NodeConfig.Builder> everyNode = b -> { };
+    private UnaryOperator<SessionConfig> sessions;
+    private Path sqlite;
 
-    private final long maxDrift;
-
-    public LocalMesh(long seed, SessionConfig config) {
-        this(seed, config, 60_000);
+    /** A mesh on a fresh {@link ManualLoop} (clock at 1 000 000 ms) with randomness from {@code seed}. */
+    public LocalMesh(long seed) {
+        this(new ManualLoop(1_000_000L, seed));
     }
 
-    /** A mesh whose nodes' clocks accept received ids up to {@code maxDriftMillis} ahead. */
-    public LocalMesh(long seed, SessionConfig config, long maxDriftMillis) {
-        this.loop = new ManualLoop(1_000_000_000L);
-        this.random = new Random(seed);
-        this.config = config;
-        this.maxDrift = maxDriftMillis;
+    /** A mesh with seed 0. */
+    public LocalMesh() {
+        this(0);
     }
 
-    /** Links get a random one-way latency in [0, max] ms, fixed per connection. */
-    public LocalMesh maxLatency(long millis) {
-        maxLatency = millis;
+    /** A mesh on this loop (its seed drives the mesh). */
+    public LocalMesh(ManualLoop loop) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.net = new LocalNetwork(loop);
+    }
+
+    /** The loop every node runs on. */
+    public ManualLoop loop() {
+        return loop;
+    }
+
+    /** The network between the nodes. */
+    public LocalNetwork net() {
+        return net;
+    }
+
+    /** The network's firewall. */
+    public Firewall firewall() {
+        return net.firewall();
+    }
+
+    /** The seeded randomness of the run (the loop's). */
+    public Random random() {
+        return loop.random();
+    }
+
+    /** Gives each new link a random one-way latency in {@code [0, maxMillis]}, fixed per link. */
+    public LocalMesh maxLatency(long maxMillis) {
+        net.latency(0, maxMillis);
         return this;
     }
 
-    /** One node of the mesh. */
-    public final class SimNode {
-        public final String id;
-        public final Store store = new MemoryStore();
-        public final long skew;
-        /** How often each id was applied (add event) on this node, over all its restarts. */
-        public final Map<ActionId, Integer> applied = new HashMap<>();
-        /** Ids this node created, each with the largest id it held when creating it. */
-        public final Map<ActionId, ActionId> createdAfter = new HashMap<>();
-        final List<String> dialTargets = new ArrayList<>();
-        Log log;
-        PeerTable hub;
-        final List<Redialer> dialers = new ArrayList<>();
-        boolean up;
+    /** Settings for every node, applied to its {@link NodeConfig.Builder} before the node's own. */
+    public LocalMesh configure(Consumer<NodeConfig.Builder> settings) {
+        everyNode = everyNode.andThen(settings);
+        return this;
+    }
 
-        SimNode(String id, long skew) {
-            this.id = id;
-            this.skew = skew;
+    /**
+     * Changes every node's session settings (chunk sizes, Plumtree on or off): for logmesh's own tests, as
+     * these have no public option.
+     */
+    public LocalMesh sessions(UnaryOperator<SessionConfig> change) {
+        sessions = change;
+        return this;
+    }
+
+    /** Nodes started from now on keep their logs in SQLite under {@code dir/NAME}. */
+    public LocalMesh sqlite(Path dir) {
+        sqlite = dir;
+        return this;
+    }
+
+    /** The node of this name, declared now if new (not started). */
+    public Node node(String name) {
+        return nodes.computeIfAbsent(name, Node::new);
+    }
+
+    /** The node of this name. @throws IllegalArgumentException if there is none */
+    public Node get(String name) {
+        Node n = nodes.get(name);
+        if (n == null) {
+            throw new IllegalArgumentException("no node " + name + " in this mesh");
         }
+        return n;
+    }
 
-        void boot() {
-            log = new Log(store, id, () -> loop.now() + skew, maxDrift);
-            log.onPreAdd((action, meta) -> meta.hasReasons() ? meta : meta.withReasons(List.of("mesh")));
-            log.onAdd(e -> applied.merge(e.id(), 1, Integer::sum));
-            hub = new Broadcast(log, loop, config).peers();
-            up = true;
-            for (String target : dialTargets) {
-                startDialer(target);
+    /** Every node, in the order they were declared. */
+    public List<Node> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    /** Node {@code a} keeps dialing {@code b} (a static peer): before {@code a} starts. */
+    public LocalMesh link(String a, String b) {
+        node(a).dial(b);
+        node(b);
+        return this;
+    }
+
+    /** Starts every declared node that never ran, in declaration order. */
+    public LocalMesh start() {
+        for (Node n : nodes.values()) {
+            if (!n.started) {
+                n.boot();
             }
         }
+        return this;
+    }
 
-        void startDialer(String target) {
-            Redialer r = new Redialer(hub, loop, log, URI.create("local://" + target),
-                uri -> dial(this, uri.getHost()), new Random(random.nextLong()), msg -> { });
-            dialers.add(r);
-            r.start();
+    /** Declares a node that dials {@code peers}, starts it, and returns it. */
+    public MeshNode start(String name, String... peers) {
+        Node n = node(name);
+        if (n.started) {
+            throw new IllegalStateException(name + " was started already (restart it)");
+        }
+        n.dial(peers);
+        n.boot();
+        return n.node;
+    }
+
+    /** Runs the loop for {@code millis} of simulated time. */
+    public void run(long millis) {
+        loop.advance(millis);
+    }
+
+    /** Runs what is due now. */
+    public void runAll() {
+        loop.runAll();
+    }
+
+    /**
+     * Crashes a node: its links die without goodbyes, then it closes; with a memory store, cursor moves it had
+     * not saved yet are lost too, as in a crash. Its store survives for {@link #restart}.
+     */
+    public void crash(String name) {
+        Node n = get(name);
+        if (!n.isUp()) {
+            return;
+        }
+        Map<String, PeerCursor> saved = n.memory == null ? null : new HashMap<>(n.memory.cursors());
+        net.cutLinks(name, null, name + " crashed");
+        n.shut();
+        if (saved != null) {
+            for (String peer : List.copyOf(n.memory.cursors().keySet())) {
+                n.memory.setCursor(peer, saved.getOrDefault(peer, PeerCursor.NONE));
+            }
+        }
+    }
+
+    /** Closes a node cleanly (its sessions end, its cursors are saved); its store survives for {@link #restart}. */
+    public void stop(String name) {
+        Node n = get(name);
+        if (n.isUp()) {
+            n.shut();
+        }
+    }
+
+    /** Starts a stopped or crashed node again over its store (a running node is left alone). */
+    public void restart(String name) {
+        Node n = get(name);
+        if (!n.isUp()) {
+            n.boot();
+        }
+    }
+
+    /** Cuts the links between two nodes and refuses new ones until {@link #heal} (the firewall's partition). */
+    public void partition(String a, String b) {
+        firewall().partition(a, b);
+    }
+
+    /** Cuts every link between two groups until {@link #heal}. */
+    public void partition(Collection<String> left, Collection<String> right) {
+        firewall().partition(left, right);
+    }
+
+    /** Ends every partition. */
+    public void heal() {
+        firewall().heal();
+    }
+
+    /** Breaks the live links between two nodes (dropped connections); they dial again. */
+    public void breakLink(String a, String b) {
+        net.breakLinks(a, b);
+    }
+
+    /** {@link #check(String)} without a label. */
+    public void check() {
+        check("mesh");
+    }
+
+    /**
+     * Checks the mesh's guarantee on every node (all must be up): the same set of ids, which is everything any
+     * node ever applied (nothing lost), in the same created order, which is id order; each id applied exactly
+     * once per node; and each action created through {@link Node#add} sorts after every id its node had applied
+     * before.
+     *
+     * @throws AssertionError naming the node and what differs, prefixed with {@code label}
+     */
+    public void check(String label) {
+        List<Node> all = nodes();
+        Set<ActionId> everything = new LinkedHashSet<>();
+        for (Node n : all) {
+            if (!n.isUp()) {
+                throw new AssertionError(label + ": " + n.name + " is down; start every node before checking");
+            }
+            everything.addAll(n.applied.keySet());
+        }
+        List<ActionId> reference = null;
+        for (Node n : all) {
+            List<ActionId> ids = n.ids();
+            Set<ActionId> held = new LinkedHashSet<>(ids);
+            if (!held.equals(everything)) {
+                Set<ActionId> missing = new LinkedHashSet<>(everything);
+                missing.removeAll(held);
+                Set<ActionId> extra = new LinkedHashSet<>(held);
+                extra.removeAll(everything);
+                throw new AssertionError(label + ": " + n.name + " holds another set: missing " + missing
+                    + (extra.isEmpty() ? "" : ", extra " + extra));
+            }
+            if (reference == null) {
+                reference = ids;
+            } else if (!reference.equals(ids)) {
+                throw new AssertionError(label + ": " + n.name + " has another created order: " + ids + " where "
+                    + all.get(0).name + " has " + reference);
+            }
+            for (Map.Entry<ActionId, Integer> e : n.applied.entrySet()) {
+                if (e.getValue() != 1) {
+                    throw new AssertionError(label + ": " + n.name + " applied " + e.getKey() + " " + e.getValue()
+                        + " times");
+                }
+            }
+            for (Map.Entry<ActionId, ActionId> c : n.createdAfter.entrySet()) {
+                if (c.getValue() != null && c.getValue().compareTo(c.getKey()) >= 0) {
+                    throw new AssertionError(label + ": " + c.getKey() + " was created after " + c.getValue()
+                        + " but sorts before it");
+                }
+            }
+        }
+        if (reference != null) {
+            List<ActionId> sorted = new ArrayList<>(reference);
+            Collections.sort(sorted);
+            if (!sorted.equals(reference)) {
+                throw new AssertionError(label + ": created order is not id order: " + reference);
+            }
+        }
+    }
+
+    /** Closes every running node, the last started first. */
+    @Override
+    public void close() {
+        List<Node> reversed = new ArrayList<>(startOrder);
+        Collections.reverse(reversed);
+        for (Node n : reversed) {
+            if (n.isUp()) {
+                n.shut();
+            }
+        }
+    }
+
+    private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
+        .toCharArray();
+
+    /** The random part of a node id, as a node makes it, but from the seeded randomness. */
+    private static String suffix(Random random) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
+        }
+        return sb.toString();
+    }
+
+    /** One node of the mesh, across its restarts. */
+    public final class Node {
+        private final String name;
+        private final List<String> peers = new ArrayList<>();
+        private final Map<ActionId, Integer> applied = new LinkedHashMap<>();
+        private final Map<ActionId, ActionId> createdAfter = new LinkedHashMap<>();
+        private final List<String> errors = new ArrayList<>();
+        private Consumer<NodeConfig.Builder> settings = b -> { };
+        private long skew;
+        private MemoryStore memory;
+        private Path dataDir;
+        private ActionId newest;
+        private MeshNode node;
+        private boolean started;
+        private String nodeId;
+
+        Node(String name) {
+            this.name = Objects.requireNonNull(name, "name");
         }
 
-        /** Adds a local action. */
-        public Meta add(String type) {
-            ActionId newest = null;
-            for (Entry e : log.entries(dev.logmesh.spi.Order.CREATED, false, null)) {
-                newest = e.id();
-                break;
+        /** The node's name: its host on the network. */
+        public String name() {
+            return name;
+        }
+
+        /** The node id ({@code NAME:random}), fixed at its first start. @throws IllegalStateException before */
+        public String nodeId() {
+            if (nodeId == null) {
+                throw new IllegalStateException(name + " never started");
             }
-            Meta m = log.add(Action.ofType(type), List.of("mesh"));
-            createdAfter.put(m.id(), newest);
+            return nodeId;
+        }
+
+        /** The running node. @throws IllegalStateException while it is down */
+        public MeshNode node() {
+            requireUp();
+            return node;
+        }
+
+        /** Whether the node runs. */
+        public boolean isUp() {
+            return node != null;
+        }
+
+        /** Its clock reads {@code millis} ahead of the loop's (negative: behind): from its next start. */
+        public Node skew(long millis) {
+            skew = millis;
+            return this;
+        }
+
+        /** The clock skew in ms. */
+        public long skew() {
+            return skew;
+        }
+
+        /** Settings of this node, applied after the mesh's: from its next start. */
+        public Node configure(Consumer<NodeConfig.Builder> more) {
+            settings = settings.andThen(more);
+            return this;
+        }
+
+        /** Adds static peers this node keeps dialing (one dialer per call, as with repeated URLs): from its next start. */
+        public Node dial(String... names) {
+            peers.addAll(List.of(names));
+            return this;
+        }
+
+        /** The memory store behind the node (it outlives restarts), or null when it keeps its log in SQLite. */
+        public Store store() {
+            return memory;
+        }
+
+        /** What the node sent and received on the network, over all its restarts. */
+        public LocalNetwork.Traffic traffic() {
+            return net.traffic(name);
+        }
+
+        /**
+         * Adds a local action and returns its meta, remembering the newest id the node had applied before
+         * (for {@link LocalMesh#check}). Runs the due tasks first and then the add; no time passes.
+         */
+        public Meta add(Action action) {
+            requireUp();
+            loop.runAll();
+            ActionId before = newest;
+            CompletableFuture<Meta> f = node.add(action);
+            loop.runAll();
+            if (!f.isDone()) {
+                throw new IllegalStateException(name + ": the add did not run on the loop");
+            }
+            Meta m = f.join();
+            createdAfter.put(m.id(), before);
             return m;
         }
 
-        public Log log() {
-            return log;
+        /** {@link #add(Action)} of an action with only a type. */
+        public Meta add(String type) {
+            return add(Action.ofType(type));
         }
 
-        public PeerTable hub() {
-            return hub;
-        }
-
-        public boolean isUp() {
-            return up;
-        }
-
-        /** Ids in created order. */
+        /** The ids of the node's log in created order (runs the due tasks). */
         public List<ActionId> ids() {
+            requireUp();
+            CompletableFuture<List<Entry>> f = node.entries();
+            loop.runAll();
             List<ActionId> out = new ArrayList<>();
-            for (Entry e : log.entries()) {
+            for (Entry e : f.join()) {
                 out.add(e.id());
             }
             return out;
         }
 
-        /** Payload entries this node sent over all current sessions. */
-        public long payloadSent() {
-            long n = 0;
-            for (SyncSession s : hub.sessions()) {
-                n += s.sentEntries();
-            }
-            return n;
-        }
-    }
-
-    /** Adds a node with a clock skewed by {@code skewMillis}. */
-    public SimNode node(String id, long skewMillis) {
-        SimNode n = new SimNode(id, skewMillis);
-        nodes.put(id, n);
-        n.boot();
-        return n;
-    }
-
-    public SimNode node(String id) {
-        return node(id, 0);
-    }
-
-    public SimNode get(String id) {
-        return nodes.get(id);
-    }
-
-    public List<SimNode> nodes() {
-        return new ArrayList<>(nodes.values());
-    }
-
-    /** {@code a} keeps dialing {@code b}. */
-    public void link(String a, String b) {
-        SimNode n = nodes.get(a);
-        n.dialTargets.add(b);
-        if (n.up) {
-            n.startDialer(b);
-        }
-    }
-
-    private static String key(String a, String b) {
-        return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
-    }
-
-    private MessageConnection dial(SimNode from, String to) {
-        LocalPair pair = new LocalPair(loop, maxLatency == 0 ? 0 : random.nextInt((int) maxLatency + 1));
-        SimNode target = nodes.get(to);
-        if (target == null || !target.up || cut.contains(key(from.id, to))) {
-            return new RefusedConnection(loop);
-        }
-        target.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
-        return pair.left();
-    }
-
-    /** A connection that fails at once, as a refused TCP connect. */
-    static final class RefusedConnection implements MessageConnection {
-        private final ManualLoop loop;
-
-        RefusedConnection(ManualLoop loop) {
-            this.loop = loop;
+        /** How often each id was applied here (add events), over all restarts. */
+        public Map<ActionId, Integer> applied() {
+            return Collections.unmodifiableMap(applied);
         }
 
-        @Override
-        public void start(Handler handler) {
-            loop.execute(() -> handler.onClose("connection refused"));
+        /** Ids created through {@link #add}, each with the newest id the node had applied before (or null). */
+        public Map<ActionId, ActionId> createdAfter() {
+            return Collections.unmodifiableMap(createdAfter);
         }
 
-        @Override
-        public boolean send(dev.logmesh.internal.protocol.Message message) {
-            return false;
+        /** Error events of the node ({@link MeshNode.Listener#error}), over all restarts. */
+        public List<String> errors() {
+            return Collections.unmodifiableList(errors);
         }
 
-        @Override
-        public void close(String reason) {
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "unreachable";
-        }
-    }
-
-    /** Cuts the link between two nodes: live sessions break, redials fail until {@link #heal}. */
-    public void partition(String a, String b) {
-        cut.add(key(a, b));
-        breakLink(a, b);
-    }
-
-    /** Cuts every link between the two groups. */
-    public void partition(List<String> left, List<String> right) {
-        for (String a : left) {
-            for (String b : right) {
-                partition(a, b);
+        private void requireUp() {
+            if (node == null) {
+                throw new IllegalStateException(name + " is down");
             }
         }
-    }
 
-    /** Heals every cut. */
-    public void heal() {
-        cut.clear();
-    }
-
-    /** Breaks the live session between two nodes (a dropped connection); dialers reconnect. */
-    public void breakLink(String a, String b) {
-        SimNode n = nodes.get(a);
-        if (n.up) {
-            SyncSession s = n.hub.session(b);
-            if (s != null) {
-                s.connection().close("link broken");
+        private void boot() {
+            if (!started) {
+                started = true;
+                startOrder.add(this);
+                nodeId = name + ":" + suffix(loop.random());
+                if (sqlite != null) {
+                    dataDir = sqlite.resolve(name);
+                } else {
+                    memory = new MemoryStore();
+                }
             }
+            Loop nodeLoop = skew == 0 ? loop : loop.withClockOffset(skew);
+            NodeConfig.Builder b = NodeConfig.builder().name(name).loop(nodeLoop).transport(net.transport(name))
+                .mdns(false);
+            for (String p : peers) {
+                b.peer(LocalNetwork.url(p));
+            }
+            if (dataDir != null) {
+                b.dataDir(dataDir);
+            } else {
+                b.store(memory);
+            }
+            everyNode.accept(b);
+            settings.accept(b);
+            MeshNode.Listener listener = new MeshNode.Listener() {
+                @Override
+                public void error(String message) {
+                    errors.add(message);
+                }
+            };
+            MeshNode n;
+            try {
+                n = NodeInternals.start(b.build(), List.of(listener), new Random(loop.random().nextLong()), nodeId,
+                    sessions);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start " + name, e);
+            }
+            n.subscribe(e -> true, e -> {
+                applied.merge(e.id(), 1, Integer::sum);
+                if (newest == null || e.id().compareTo(newest) > 0) {
+                    newest = e.id();
+                }
+            });
+            node = n;
         }
-    }
 
-    /** Crashes a node: its connections drop, its dialers stop; its store survives. */
-    public void crash(String id) {
-        SimNode n = nodes.get(id);
-        if (!n.up) {
-            return;
+        private void shut() {
+            MeshNode n = node;
+            node = null;
+            n.close();
         }
-        n.up = false;
-        n.dialers.forEach(d -> d.stop());
-        n.dialers.clear();
-        n.hub.close();
-    }
 
-    /** Restarts a crashed node over its store. */
-    public void restart(String id) {
-        SimNode n = nodes.get(id);
-        if (!n.up) {
-            n.boot();
+        @Override
+        public String toString() {
+            return name + (isUp() ? "" : " (down)");
         }
-    }
-
-    /** Runs the loop for a while of simulated time. */
-    public void run(long millis) {
-        loop.advance(millis);
     }
 }

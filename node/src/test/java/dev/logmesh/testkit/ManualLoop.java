@@ -3,26 +3,94 @@ package dev.logmesh.testkit;
 import dev.logmesh.spi.Loop;
 
 import java.util.PriorityQueue;
+import java.util.Random;
 
 /**
  * A {@link Loop} for tests: nothing runs until the test calls {@link #runAll} or {@link #advance}, and the
  * clock moves only with {@code advance}. Tasks run in (due time, submission) order, so a whole mesh on one
  * manual loop is deterministic.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>One thread: the test's. {@link #inLoop()} is always true, so a node runs what it would post to its
+ *       loop inline when called from the test; {@link #runAll}/{@link #advance} must not be called from a
+ *       task (they throw).</li>
+ *   <li>A task that throws propagates out of {@code runAll}/{@code advance} to the test (the rest stay
+ *       queued): a failure inside a node fails the test instead of being logged.</li>
+ *   <li>Seeded: {@link #random()} is the one source of randomness for everything that runs on the loop
+ *       (the in-memory network's latencies and faults, the nodes' redial jitter), so a run replays exactly
+ *       from the seed.</li>
+ *   <li>{@link #withClockOffset} gives a machine whose clock is skewed, on the same queue and time line.</li>
+ * </ul>
  */
 public final class ManualLoop implements Loop {
     private final PriorityQueue<Task> queue = new PriorityQueue<>();
+    private final Random random;
+    private final long seed;
     private long now;
     private long seq;
     private boolean running;
 
-    /** A loop whose clock starts at {@code startMillis}. */
-    public ManualLoop(long startMillis) {
+    /** A loop whose clock starts at {@code startMillis}, with randomness from {@code seed}. */
+    public ManualLoop(long startMillis, long seed) {
         this.now = startMillis;
+        this.seed = seed;
+        this.random = new Random(seed);
     }
 
-    /** A loop whose clock starts at 1 000 000 ms. */
+    /** A loop whose clock starts at {@code startMillis}, seed 0. */
+    public ManualLoop(long startMillis) {
+        this(startMillis, 0);
+    }
+
+    /** A loop whose clock starts at 1 000 000 ms, seed 0. */
     public ManualLoop() {
         this(1_000_000L);
+    }
+
+    /** The seed of {@link #random()}. */
+    public long seed() {
+        return seed;
+    }
+
+    /** The loop's seeded randomness: use it (never an unseeded source) for anything a run depends on. */
+    public Random random() {
+        return random;
+    }
+
+    /**
+     * This loop as seen by a machine whose wall clock reads {@code offsetMillis} ahead (negative: behind):
+     * {@link Loop#now()} is shifted, tasks and timers go to this loop's queue and time line. For a node with a
+     * skewed clock ({@code NodeConfig.Builder.loop(loop.withClockOffset(-30_000))}).
+     */
+    public Loop withClockOffset(long offsetMillis) {
+        ManualLoop base = this;
+        return new Loop() {
+            @Override
+            public long now() {
+                return base.now() + offsetMillis;
+            }
+
+            @Override
+            public void execute(Runnable task) {
+                base.execute(task);
+            }
+
+            @Override
+            public Cancellable schedule(long delayMillis, Runnable task) {
+                return base.schedule(delayMillis, task);
+            }
+
+            @Override
+            public boolean inLoop() {
+                return true;
+            }
+
+            @Override
+            public String toString() {
+                return base + (offsetMillis >= 0 ? "+" : "") + offsetMillis + "ms";
+            }
+        };
     }
 
     private final class Task implements Comparable<Task>, Cancellable {
@@ -124,5 +192,10 @@ public final class ManualLoop implements Loop {
     public long nextDue() {
         Task t = queue.peek();
         return t == null ? -1 : t.due;
+    }
+
+    @Override
+    public String toString() {
+        return "ManualLoop(now " + now + ", seed " + seed + ")";
     }
 }

@@ -54,7 +54,7 @@ public final class Log {
     /** Meta key whose value names a reason of which only the newest entry is kept (Logux's {@code keepLast}). */
     public static final String KEEP_LAST = "keepLast";
     /** Store state key of the node id. */
-    static final String NODE_ID_KEY = "nodeId";
+    public static final String NODE_ID_KEY = "nodeId";
 
     private static final int PAGE = 512;
     private static final char[] ALPHABET =

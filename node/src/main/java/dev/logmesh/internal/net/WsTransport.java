@@ -45,9 +45,9 @@ import org.slf4j.LoggerFactory;
  * WebSocket transport on Netty: a listener that hands each accepted link to the node, and a dialer.
  * Text frames only, one JSON message per frame, any URL path, no WebSocket subprotocol (as Logux).
  *
- * <p>On a {@link SystemLoop} the channels run on the loop's own thread ({@link SystemLoop#ioGroup()}), so
- * reading, decoding, handling and writing need no hand-off between threads. On any other loop (a manual one in
- * tests) the transport has a Netty thread of its own that frames and decodes; either way every
+ * <p>The node says where the channels run: on its own loop thread ({@link SystemLoop#ioGroup()}), so reading,
+ * decoding, handling and writing need no hand-off between threads; or, for any other loop (a given one, a manual
+ * one in tests), on a Netty thread of the transport's own that frames and decodes. Either way every
  * {@link MessageConnection.Handler} call runs as a task on the node's {@link Loop}.
  */
 public final class WsTransport implements MessageTransport {
@@ -63,7 +63,7 @@ public final class WsTransport implements MessageTransport {
     /** This node's codec: one per transport, so one per node (its interner is the node's). */
     private final MessageCodec codec = new MessageCodec();
     private final EventLoopGroup group;
-    /** Whether {@link #group} is the node loop's (closed with the loop) rather than this transport's. */
+    /** Whether {@link #group} was given (closed by its owner) rather than made by this transport. */
     private final boolean sharedGroup;
     /** Every channel of this transport (listener, accepted and dialed), closed by {@link #close()}. */
     private final ChannelGroup channels;
@@ -72,10 +72,15 @@ public final class WsTransport implements MessageTransport {
     private final SslContext clientTls;
 
     /**
+     * @param loop      the node's loop, where every connection event is delivered
+     * @param ioGroup   the Netty event loop to put the channels on (the node's own {@link SystemLoop#ioGroup()},
+     *                  not closed by the transport), or null for a Netty thread of this transport's own
      * @param serverTls TLS for the listener (wss), or null for plain ws
      * @param clientTls TLS settings for dialing wss:// URLs, or null to refuse them
+     * @param name      names the transport's thread
      */
-    public WsTransport(Loop loop, int maxFrameBytes, SslContext serverTls, SslContext clientTls, String name) {
+    public WsTransport(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes, SslContext serverTls,
+                       SslContext clientTls, String name) {
         this.loop = Objects.requireNonNull(loop);
         if (maxFrameBytes < 1024) {
             throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
@@ -83,8 +88,8 @@ public final class WsTransport implements MessageTransport {
         this.maxFrameBytes = maxFrameBytes;
         this.serverTls = serverTls;
         this.clientTls = clientTls;
-        if (loop instanceof SystemLoop sl) {
-            this.group = sl.ioGroup();
+        if (ioGroup != null) {
+            this.group = ioGroup;
             this.sharedGroup = true;
         } else {
             this.group = new MultiThreadIoEventLoopGroup(1, r -> {
@@ -248,7 +253,7 @@ public final class WsTransport implements MessageTransport {
             f.awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         if (!sharedGroup) {
-            // a shared group is the node loop's, closed with the loop
+            // a given group is its owner's (the node loop's), closed with it
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }

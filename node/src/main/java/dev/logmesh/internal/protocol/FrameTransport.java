@@ -43,6 +43,14 @@ public final class FrameTransport implements MessageTransport {
         transport.close();
     }
 
+    /**
+     * One frame connection seen as a message connection, with the same codec and frame limit as a node's
+     * (for protocol tests that hand a session one link of the test kit).
+     */
+    public static MessageConnection adapt(Connection frames, int maxFrameBytes) {
+        return new Adapter(frames, new MessageCodec(), maxFrameBytes);
+    }
+
     /** One frame connection seen as a message connection. */
     static final class Adapter implements MessageConnection {
         private final Connection frames;

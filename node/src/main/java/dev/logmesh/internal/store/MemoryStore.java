@@ -38,10 +38,16 @@ public final class MemoryStore implements Store {
     /** High-water marks of id time parts per node (see {@link Store#maxSeenMs(String)}). */
     private final Map<String, Long> maxSeenByNode = new HashMap<>();
     private long clockReservation;
-    private final String epoch = Store.newEpoch();
+    private final String epoch;
 
     /** An empty store with a new epoch. */
     public MemoryStore() {
+        this(Store.newEpoch());
+    }
+
+    /** An empty store with the given epoch (tests that assert exact frames). */
+    public MemoryStore(String epoch) {
+        this.epoch = java.util.Objects.requireNonNull(epoch, "epoch");
         state.put(EPOCH_KEY, epoch);
     }
 

@@ -12,7 +12,8 @@ import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.internal.store.MemoryStore;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.spi.Store;
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,10 +71,10 @@ class AntiEntropyTest {
         }
     }
 
-    LocalPair connect(Node dialer, Node listener) {
-        LocalPair pair = new LocalPair(loop);
-        dialer.broadcast.peers().open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.broadcast.peers().open(pair.right(), SyncSession.Role.LISTENER, null, null);
+    TestPair connect(Node dialer, Node listener) {
+        TestPair pair = new TestPair(loop);
+        dialer.broadcast.peers().open(SessionNode.messages(pair.left()), SyncSession.Role.DIALER, null, null);
+        listener.broadcast.peers().open(SessionNode.messages(pair.right()), SyncSession.Role.LISTENER, null, null);
         loop.runAll();
         return pair;
     }
@@ -90,7 +91,7 @@ class AntiEntropyTest {
         // B syncs b0 with A, then a backup of B is taken
         Node b = new Node("b", SqliteStore.open(db));
         ActionId b0 = b.add("b0");
-        LocalPair link = connect(b, a);
+        TestPair link = connect(b, a);
         settle();
         link.left().close("backup");
         loop.runAll();
@@ -149,7 +150,7 @@ class AntiEntropyTest {
             b.add("b" + i);
             loop.advance(1);
         }
-        LocalPair pair = connect(b, a);
+        TestPair pair = connect(b, a);
         settle();
         assertEquals(a.ids(), b.ids());
         pair.clear();

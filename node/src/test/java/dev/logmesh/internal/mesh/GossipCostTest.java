@@ -4,7 +4,6 @@ import dev.logmesh.testkit.LocalMesh;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logmesh.internal.session.SessionConfig;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -23,8 +22,9 @@ class GossipCostTest {
     }
 
     static LocalMesh fullMesh(long seed, boolean plumtree, int n) {
-        SessionConfig config = SessionConfig.defaults("cost").withPlumtree(plumtree, 300);
-        LocalMesh mesh = new LocalMesh(seed, config).maxLatency(10);
+        LocalMesh mesh = new LocalMesh(seed).maxLatency(10)
+            .configure(b -> b.mesh("cost"))
+            .sessions(c -> c.withPlumtree(plumtree, 300));
         for (int i = 0; i < n; i++) {
             mesh.node("n" + i);
         }
@@ -33,11 +33,12 @@ class GossipCostTest {
                 mesh.link("n" + i, "n" + j);
             }
         }
-        return mesh;
+        return mesh.start();
     }
 
+    /** Action entries sent in {@code sync} frames by every node, as the network counted them. */
     static long payload(LocalMesh mesh) {
-        return mesh.nodes().stream().mapToLong(LocalMesh.SimNode::payloadSent).sum();
+        return mesh.nodes().stream().mapToLong(x -> x.traffic().entriesSent()).sum();
     }
 
     /** Payload sends per action for actions added one at a time from random nodes, after a warm-up. */
@@ -47,7 +48,7 @@ class GossipCostTest {
 
     static double steadyStateCost(LocalMesh mesh, long seed, int n) {
         Random r = new Random(seed);
-        List<LocalMesh.SimNode> nodes = mesh.nodes();
+        List<LocalMesh.Node> nodes = mesh.nodes();
         mesh.run(5_000);
         for (int i = 0; i < 100; i++) {
             nodes.get(r.nextInt(n)).add("warm/" + i);
@@ -86,7 +87,7 @@ class GossipCostTest {
         LocalMesh mesh = fullMesh(7, true);
         steadyStateCost(mesh, 7);
         Random r = new Random(7);
-        List<LocalMesh.SimNode> nodes = mesh.nodes();
+        List<LocalMesh.Node> nodes = mesh.nodes();
         for (int round = 0; round < 20; round++) {
             // break a few links, including tree links, while actions flow
             for (int k = 0; k < 5; k++) {

@@ -3,8 +3,8 @@ package dev.logmesh.internal.mesh;
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
-import dev.logmesh.internal.session.TestNode;
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,17 +31,17 @@ class RedialerTest {
     static final URI URL = URI.create("ws://listener");
 
     ManualLoop loop;
-    TestNode dialer;
-    TestNode listener;
-    List<LocalPair> links;
+    SessionNode dialer;
+    SessionNode listener;
+    List<TestPair> links;
     List<Long> dialTimes;
     boolean refuse;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000);
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
-        listener = new TestNode("l", loop, SessionConfig.defaults("test"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
+        listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
         links = new ArrayList<>();
         dialTimes = new ArrayList<>();
         refuse = false;
@@ -52,12 +52,12 @@ class RedialerTest {
         return url -> {
             dialTimes.add(loop.now());
             if (refuse) {
-                return LocalPair.refused(loop, "connection refused");
+                return SessionNode.messages(TestPair.refused(loop, "connection refused"));
             }
-            LocalPair p = new LocalPair(loop);
+            TestPair p = new TestPair(loop);
             listener.accept(p);
             links.add(p);
-            return p.left();
+            return SessionNode.messages(p.left());
         };
     }
 
@@ -68,7 +68,7 @@ class RedialerTest {
         return r;
     }
 
-    static void assertEachOnce(TestNode node) {
+    static void assertEachOnce(SessionNode node) {
         Set<ActionId> ids = new HashSet<>();
         for (Entry e : node.added) {
             assertTrue(ids.add(e.id()), node.id + " applied " + e.id() + " twice");

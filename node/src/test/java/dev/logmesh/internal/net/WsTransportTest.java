@@ -45,7 +45,7 @@ class WsTransportTest {
         // A failure reported before start must still reach the handler, or the session never ends and the
         // redialer never dials again (MessageConnection contract: onClose exactly once).
         ManualLoop loop = new ManualLoop();
-        try (WsTransport t = new WsTransport(loop, 4096, null, null, "test")) {
+        try (WsTransport t = new WsTransport(loop, null, 4096, null, null, "test")) {
             for (String url : List.of("http://127.0.0.1:1/", "wss://127.0.0.1:1/")) {
                 MessageConnection c = t.dial(URI.create(url));
                 Recorder r = new Recorder();

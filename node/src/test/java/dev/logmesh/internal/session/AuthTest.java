@@ -3,7 +3,8 @@ package dev.logmesh.internal.session;
 import dev.logmesh.internal.auth.Bruteforce;
 import dev.logmesh.internal.auth.MeshAuth;
 import dev.logmesh.internal.mesh.Redialer;
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,14 +34,14 @@ class AuthTest {
     static final String REFUSED = "[\"error\",\"wrong-credentials\"]";
 
     ManualLoop loop;
-    TestNode listener;
+    SessionNode listener;
     SessionConfig listenerConfig;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000_000L);
         listenerConfig = keyed("test", KEY);
-        listener = new TestNode("listener", loop, listenerConfig);
+        listener = new SessionNode("listener", loop, listenerConfig);
         listener.add("l/1");
         loop.runAll();
     }
@@ -51,20 +52,21 @@ class AuthTest {
     }
 
     /** The listener refused: the exact frame, closed, nothing synced, and it still takes a keyed peer. */
-    void assertRefused(LocalPair pair, SyncSession session) {
-        assertEquals(List.of(REFUSED), pair.rightSent());
+    void assertRefused(TestPair pair, SyncSession session) {
+        assertEquals(List.of(REFUSED), pair.takeAllRight());
         assertEquals(SyncSession.State.CLOSED, session.state());
         assertTrue(pair.right().isClosed());
         assertEquals(1, listener.log.size());
         assertEquals(List.of(), listener.hub.connectedPeers());
         listener.assertSyncsWithFreshPeer(loop, listenerConfig);
+        pair.assertExhausted();
     }
 
     @Test
     void sameKeyConnectsAndSyncs() {
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", KEY));
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", KEY));
         dialer.add("d/1");
-        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
         assertEquals(List.of("+listener"), dialer.peerEvents);
         assertEquals(List.of("+dialer"), listener.peerEvents);
@@ -73,23 +75,25 @@ class AuthTest {
         // the proof travels under "logmesh" and nowhere else (a stock peer ignores that key)
         String connect = pair.leftSent().get(0);
         assertTrue(connect.matches("\\[\"connect\",5,\"dialer\",0,\\{\"logmesh\":\\{\"v\":1,\"mesh\":\"test\","
-            + "\"caps\":\\[\"plumtree\"],\"maxFrame\":1048576,\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
+            + "\"caps\":\\[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-dialer\",\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
     }
 
     @Test
     void wrongKeyIsRefusedAndTheDialerStopsRedialing() {
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", OTHER_KEY));
-        List<LocalPair> dials = new ArrayList<>();
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", OTHER_KEY));
+        List<TestPair> dials = new ArrayList<>();
         List<String> gaveUp = new ArrayList<>();
         Redialer redialer = new Redialer(dialer.hub, loop, dialer.log, URI.create("ws://listener"), url -> {
-            LocalPair p = new LocalPair(loop);
+            TestPair p = new TestPair(loop);
             listener.accept(p);
             dials.add(p);
-            return p.left();
+            return SessionNode.messages(p.left());
         }, new Random(1), gaveUp::add);
         redialer.start();
         loop.runAll();
-        assertEquals(List.of(REFUSED), dials.get(0).rightSent());
+        assertEquals(List.of(REFUSED), dials.get(0).takeAllRight());
+        assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\","));
+        dials.get(0).assertExhausted();
         assertTrue(redialer.stopped());
         assertEquals(1, gaveUp.size());
         assertEquals(ProtocolError.Type.WRONG_CREDENTIALS, dialer.errors.get(0).type());
@@ -102,7 +106,7 @@ class AuthTest {
     @Test
     void missingProofIsRefused() {
         // a mesh node without the key: same mesh name, no proof, no token
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"x\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\"}}]");
         loop.runAll();
@@ -111,7 +115,7 @@ class AuthTest {
 
     @Test
     void incompleteProofIsRefused() {
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"x\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"proof\":\"abc\"}}]");
         loop.runAll();
@@ -120,7 +124,7 @@ class AuthTest {
 
     @Test
     void plainConnectWithoutOptionsIsRefusedByAKeyedMesh() {
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"client:1\",0]");
         loop.runAll();
@@ -129,18 +133,19 @@ class AuthTest {
 
     @Test
     void replayedConnectIsRefused() {
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", KEY));
-        LocalPair first = TestNode.connect(loop, dialer, listener);
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", KEY));
+        TestPair first = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
         assertEquals(List.of("+dialer"), listener.peerEvents);
         String captured = first.leftSent().get(0);
         // an eavesdropper replays the same frame on a new link, a second later (well inside the window)
         loop.advance(1_000);
-        LocalPair replay = new LocalPair(loop);
+        TestPair replay = new TestPair(loop);
         SyncSession s = listener.accept(replay);
         replay.right().inject(captured);
         loop.runAll();
-        assertEquals(List.of(REFUSED), replay.rightSent());
+        assertEquals(List.of(REFUSED), replay.takeAllRight());
+        replay.assertExhausted();
         assertEquals(SyncSession.State.CLOSED, s.state());
         assertEquals(List.of("dialer"), List.copyOf(listener.hub.connectedPeers()), "the genuine session stays");
     }
@@ -152,71 +157,80 @@ class AuthTest {
         MeshAuth late = new MeshAuth(KEY, "test", WINDOW, () -> now - window - 1);
         MeshAuth early = new MeshAuth(KEY, "test", WINDOW, () -> now + window + 1);
         for (MeshAuth skewed : List.of(late, early)) {
-            TestNode dialer = new TestNode("dialer", loop, SessionConfig.defaults("test").withAuth(skewed, null));
-            LocalPair pair = TestNode.connect(loop, dialer, listener);
+            SessionNode dialer = new SessionNode("dialer", loop, SessionConfig.defaults("test").withAuth(skewed, null));
+            TestPair pair = SessionNode.connect(loop, dialer, listener);
             loop.runAll();
-            assertEquals(List.of(REFUSED), pair.rightSent());
+            assertEquals(List.of(REFUSED), pair.takeAllRight());
             assertEquals(List.of(), dialer.peerEvents);
+            assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+            pair.assertExhausted();
         }
         // inside the window (edge included): accepted
         MeshAuth edge = new MeshAuth(KEY, "test", WINDOW, () -> now - window);
-        TestNode dialer = new TestNode("dialer", loop, SessionConfig.defaults("test").withAuth(edge, null));
-        TestNode.connect(loop, dialer, listener);
+        SessionNode dialer = new SessionNode("dialer", loop, SessionConfig.defaults("test").withAuth(edge, null));
+        SessionNode.connect(loop, dialer, listener);
         loop.runAll();
         assertEquals(List.of("+listener"), dialer.peerEvents);
     }
 
     @Test
     void proofMadeForAnotherListenerIsRefused() {
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", KEY));
-        LocalPair pair = new LocalPair(loop);
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", KEY));
+        TestPair pair = new TestPair(loop);
         dialer.dial(pair, "someone-else");
         SyncSession s = listener.accept(pair);
         loop.runAll();
-        assertEquals(List.of(REFUSED), pair.rightSent());
+        assertEquals(List.of(REFUSED), pair.takeAllRight());
         assertEquals(SyncSession.State.CLOSED, s.state());
+        assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+        pair.assertExhausted();
     }
 
     @Test
     void forgedListenerAnswerIsRefusedByTheDialer() {
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", KEY));
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", KEY));
         // a listener without the key: no proof at all
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = dialer.dial(pair, null);
         loop.runAll();
-        pair.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"synced\":0}}]");
+        pair.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-listener\",\"synced\":0}}]");
         loop.runAll();
-        assertEquals(REFUSED, pair.leftSent().get(1));
-        assertEquals(2, pair.leftSent().size());
+        assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+        assertEquals(REFUSED, pair.takeLeft());
+        pair.assertExhausted();
         assertEquals(SyncSession.State.CLOSED, s.state());
         assertEquals(List.of(), dialer.peerEvents);
         // a made-up proof
-        LocalPair pair2 = new LocalPair(loop);
+        TestPair pair2 = new TestPair(loop);
         SyncSession s2 = dialer.dial(pair2, null);
         loop.runAll();
         pair2.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\","
             + "\"synced\":0,\"nonce\":\"abc\",\"proof\":\"AAAA\"}}]");
         loop.runAll();
-        assertEquals(List.of(pair2.leftSent().get(0), REFUSED), pair2.leftSent());
+        List<String> sent = pair2.takeAllLeft();
+        assertEquals(List.of(sent.get(0), REFUSED), sent);
+        pair2.assertExhausted();
         assertEquals(SyncSession.State.CLOSED, s2.state());
     }
 
     @Test
     void replayedListenerAnswerIsRefusedByTheDialer() {
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", KEY));
-        LocalPair genuine = TestNode.connect(loop, dialer, listener);
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", KEY));
+        TestPair genuine = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
         String answer = genuine.rightSent().get(0);
         assertTrue(answer.startsWith("[\"connected\""), answer);
         genuine.left().close("test");
         loop.runAll();
         // an impostor at the listener's address replays that answer to a new connect (new nonce)
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = dialer.dial(pair, "listener");
         loop.runAll();
         pair.left().inject(answer);
         loop.runAll();
-        assertEquals(REFUSED, pair.leftSent().get(1));
+        assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+        assertEquals(REFUSED, pair.takeLeft());
+        pair.assertExhausted();
         assertEquals(SyncSession.State.CLOSED, s.state());
         assertEquals(List.of("+listener", "-listener"), dialer.peerEvents);
     }
@@ -224,22 +238,26 @@ class AuthTest {
     @Test
     void repeatedFailuresFromOneAddressGetBruteforceWithoutChecking() {
         for (int i = 0; i < Bruteforce.DEFAULT_LIMIT; i++) {
-            TestNode wrong = new TestNode("w" + i, loop, keyed("test", OTHER_KEY));
-            LocalPair pair = TestNode.connect(loop, wrong, listener);
+            SessionNode wrong = new SessionNode("w" + i, loop, keyed("test", OTHER_KEY));
+            TestPair pair = SessionNode.connect(loop, wrong, listener);
             loop.runAll();
-            assertEquals(List.of(REFUSED), pair.rightSent(), "attempt " + i);
+            assertEquals(List.of(REFUSED), pair.takeAllRight(), "attempt " + i);
+            assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+            pair.assertExhausted();
         }
         // now even the right key from that address is not checked
-        TestNode good = new TestNode("good", loop, keyed("test", KEY));
-        LocalPair blocked = TestNode.connect(loop, good, listener);
+        SessionNode good = new SessionNode("good", loop, keyed("test", KEY));
+        TestPair blocked = SessionNode.connect(loop, good, listener);
         loop.runAll();
-        assertEquals(List.of("[\"error\",\"bruteforce\"]"), blocked.rightSent());
+        assertEquals(List.of("[\"error\",\"bruteforce\"]"), blocked.takeAllRight());
+        assertTrue(blocked.takeLeft().startsWith("[\"connect\","));
+        blocked.assertExhausted();
         assertEquals(List.of(), good.peerEvents);
         assertTrue(good.errors.get(0).isReceived());
         assertFalse(good.errors.get(0).type().stopsReconnect(), "a blocked dialer may come back later");
         // the failures age out
         loop.advance(Bruteforce.DEFAULT_PERIOD.toMillis() + 1);
-        LocalPair later = TestNode.connect(loop, good, listener);
+        TestPair later = SessionNode.connect(loop, good, listener);
         loop.runAll();
         assertEquals(List.of("+listener"), good.peerEvents);
         assertTrue(later.rightSent().get(0).startsWith("[\"connected\""));
@@ -248,7 +266,7 @@ class AuthTest {
     @Test
     void stockClientWithTokenIsAccepted() {
         MeshAuth auth = listenerConfig.auth();
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"client:1\",0,{\"token\":\"" + auth.tokenFor("client:1") + "\"}]");
         pair.right().inject("[\"sync\",1,{\"type\":\"c/1\"},{\"id\":0,\"time\":0}]");
@@ -261,7 +279,7 @@ class AuthTest {
 
     @Test
     void stockClientWithWrongTokenIsRefused() {
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"client:1\",0,{\"token\":\"guess\"}]");
         loop.runAll();
@@ -270,7 +288,7 @@ class AuthTest {
 
     @Test
     void tokenOfAnotherNodeIdIsRefused() {
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"client:2\",0,{\"token\":\""
             + listenerConfig.auth().tokenFor("client:1") + "\"}]");
@@ -281,49 +299,58 @@ class AuthTest {
     @Test
     void nodeOfAnotherMeshIsRefused() {
         // same key, other mesh name: the proof does not match either, but the mesh check comes first
-        TestNode dialer = new TestNode("dialer", loop, keyed("other", KEY));
-        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("other", KEY));
+        TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
-        assertEquals(List.of(REFUSED), pair.rightSent());
+        assertEquals(List.of(REFUSED), pair.takeAllRight());
         assertEquals(List.of(), listener.peerEvents);
+        assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+        pair.assertExhausted();
     }
 
     @Test
     void openMeshRefusesAnotherMesh() {
-        TestNode open = new TestNode("open", loop, SessionConfig.defaults("test"));
-        TestNode stranger = new TestNode("stranger", loop, SessionConfig.defaults("other"));
-        LocalPair pair = TestNode.connect(loop, stranger, open);
+        SessionNode open = new SessionNode("open", loop, SessionConfig.defaults("test"));
+        SessionNode stranger = new SessionNode("stranger", loop, SessionConfig.defaults("other"));
+        TestPair pair = SessionNode.connect(loop, stranger, open);
         loop.runAll();
-        assertEquals(List.of(REFUSED), pair.rightSent());
+        assertEquals(List.of(REFUSED), pair.takeAllRight());
         assertEquals(List.of(), open.peerEvents);
+        assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+        pair.assertExhausted();
     }
 
     @Test
     void openMeshAcceptsAPlainStockConnect() {
-        TestNode open = new TestNode("open", loop, SessionConfig.defaults("test"));
+        SessionNode open = new SessionNode("open", loop, SessionConfig.defaults("test"));
         open.add("o/1");
         loop.runAll();
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         SyncSession s = open.accept(pair);
         pair.right().inject("[\"connect\",5,\"client:1\",0]");
         loop.runAll();
         assertEquals(SyncSession.State.CONNECTED, s.state());
         long t = loop.now();
-        assertEquals("[\"connected\",5,\"open\",[" + t + "," + t + "],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"synced\":0}}]",
-            pair.rightSent().get(0));
+        assertEquals("[\"connected\",5,\"open\",[" + t + "," + t + "],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-open\",\"synced\":0}}]",
+            pair.takeRight());
         // catch-up follows: the client gets the node's action
-        assertTrue(pair.rightSent().get(1).startsWith("[\"sync\",1,{\"type\":\"o/1\"}"), pair.rightSent().toString());
+        String sync = pair.takeRight();
+        assertTrue(sync.startsWith("[\"sync\",1,{\"type\":\"o/1\"}"), sync);
+        pair.assertExhausted();
         assertNull(s.peerHeaders());
     }
 
     @Test
     void keyedDialerRefusesAnOpenListener() {
         // an open node cannot prove the key: a keyed dialer does not sync with it
-        TestNode open = new TestNode("open", loop, SessionConfig.defaults("test"));
-        TestNode dialer = new TestNode("dialer", loop, keyed("test", KEY));
-        LocalPair pair = TestNode.connect(loop, dialer, open);
+        SessionNode open = new SessionNode("open", loop, SessionConfig.defaults("test"));
+        SessionNode dialer = new SessionNode("dialer", loop, keyed("test", KEY));
+        TestPair pair = SessionNode.connect(loop, dialer, open);
         loop.runAll();
-        assertEquals(REFUSED, pair.leftSent().get(1));
+        assertTrue(pair.takeLeft().startsWith("[\"connect\","));
+        assertEquals(REFUSED, pair.takeLeft());
+        assertTrue(pair.takeRight().startsWith("[\"connected\",5,\"open\","));
+        pair.assertExhausted();
         assertEquals(List.of(), dialer.peerEvents);
     }
 }

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.session;
 
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,25 +18,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A listener session fed bad input by a peer the test plays ({@link LocalPair.End#inject}). Every case checks
- * the same four things (DESIGN "Sync sessions", §2 "Validation", §7): the exact error frame the node sent, the
- * session closed, the node's log untouched, and the node still syncs with a fresh peer afterwards.
+ * A listener session fed bad input by a peer the test plays ({@link TestPair.End#inject}). Every case checks
+ * the same four things (DESIGN "Sync sessions", §2 "Validation", §7): the exact error frame the node sent (and
+ * nothing else: {@link TestPair#assertExhausted}), the session closed, the node's log untouched, and the node
+ * still syncs with a fresh peer afterwards.
  */
 class BadInputTest {
     /** The peer already has the node's two entries, so the node sends no catch-up. */
     static final String CONNECT = "[\"connect\",5,\"peer\",2]";
     static final String CONNECTED = "[\"connected\",5,\"n\",[1000000,1000000],"
-        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"synced\":0}}]";
+        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-n\",\"synced\":0}}]";
 
     ManualLoop loop;
     SessionConfig config;
-    TestNode node;
+    SessionNode node;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000);
         config = SessionConfig.defaults("test");
-        node = new TestNode("n", loop, config);
+        node = new SessionNode("n", loop, config);
         node.add("before/1");
         node.add("before/2");
         loop.runAll();
@@ -43,7 +45,7 @@ class BadInputTest {
 
     /** A peer played by the test against one listener session of {@link #node}. */
     final class Peer {
-        final LocalPair pair = new LocalPair(loop);
+        final TestPair pair = new TestPair(loop);
         final SyncSession session = node.accept(pair);
         final long sizeBefore = node.log.size();
         final long lastAddedBefore = node.log.lastAdded();
@@ -60,7 +62,7 @@ class BadInputTest {
         void assertRefused(List<String> before, String errorFrame) {
             List<String> expected = new java.util.ArrayList<>(before);
             expected.add(errorFrame);
-            assertEquals(expected, pair.rightSent(), "frames the node sent");
+            assertEquals(expected, pair.takeAllRight(), "frames the node sent");
             assertClosedAndUntouched();
         }
 
@@ -72,6 +74,7 @@ class BadInputTest {
             assertEquals(lastAddedBefore, node.log.lastAdded(), "nothing was added, not even briefly");
             assertEquals(List.of("before/1", "before/2"), node.types());
             node.assertSyncsWithFreshPeer(loop, config);
+            pair.assertExhausted();
         }
     }
 
@@ -227,7 +230,8 @@ class BadInputTest {
     void syncWhoseSecondIdIsOutOfRangeAfterUnshiftingAddsNothing() {
         Peer q = new Peer().send(CONNECT,
             "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":\"bad\"},{\"id\":-2000000,\"time\":0}]");
-        assertEquals("[\"error\",\"wrong-format\",\"{\\\"id\\\":-2000000,\\\"time\\\":0}\"]", q.pair.rightSent().get(1));
+        assertEquals(List.of(CONNECTED, "[\"error\",\"wrong-format\",\"{\\\"id\\\":-2000000,\\\"time\\\":0}\"]"),
+            q.pair.takeAllRight());
         q.assertClosedAndUntouched();
     }
 
@@ -236,9 +240,10 @@ class BadInputTest {
         // the control case: the same sync with a good second entry is added whole and acknowledged
         Peer p = new Peer().send(CONNECT,
             "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":\"ok2\"},{\"id\":[0,1],\"time\":0}]");
-        assertEquals(List.of(CONNECTED, "[\"synced\",2]"), p.pair.rightSent());
+        assertEquals(List.of(CONNECTED, "[\"synced\",2]"), p.pair.takeAllRight());
         assertEquals(p.sizeBefore + 2, node.log.size());
         assertEquals(SyncSession.State.CONNECTED, p.session.state());
+        p.pair.assertExhausted();
     }
 
     // ------------------------------------------------------------------ order and rate
@@ -275,11 +280,10 @@ class BadInputTest {
             loop.advance(1);
         }
         assertEquals(SyncSession.State.CONNECTED, p.session.state());
-        assertEquals(max + 1, p.pair.rightSent().size(), "connected and one pong per ping");
+        assertEquals(max + 1, p.pair.takeAllRight().size(), "connected and one pong per ping");
         // one more in the same second
         p.send("[\"ping\",0]");
-        assertEquals("[\"error\",\"bruteforce\"]", p.pair.rightSent().get(max + 1));
-        assertEquals(max + 2, p.pair.rightSent().size());
+        assertEquals(List.of("[\"error\",\"bruteforce\"]"), p.pair.takeAllRight());
         p.assertClosedAndUntouched();
     }
 
@@ -307,7 +311,7 @@ class BadInputTest {
         loop.advance(1);
         assertEquals(SyncSession.State.CLOSED, p.session.state());
         // §7: a timeout is local only, nothing is sent
-        assertEquals(List.of(CONNECTED, "[\"ping\",2]"), p.pair.rightSent());
+        assertEquals(List.of(CONNECTED, "[\"ping\",2]"), p.pair.takeAllRight());
         assertEquals(ProtocolError.Type.TIMEOUT, node.errors.get(node.errors.size() - 1).type());
         p.assertClosedAndUntouched();
     }

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Action;
 import dev.logmesh.Meta;
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,13 +47,13 @@ class FrameLimitTest {
     @Test
     void nonAsciiCatchUpIsCutByBytesBelowThePeersLimit() {
         // 3000 actions of 300 CJK characters: ~900 bytes each in UTF-8, ~300 in UTF-16 units
-        TestNode a = new TestNode("a", loop, limit(1 << 20));
-        TestNode b = new TestNode("b", loop, limit(SMALL));
+        SessionNode a = new SessionNode("a", loop, limit(1 << 20));
+        SessionNode b = new SessionNode("b", loop, limit(SMALL));
         String cjk = "漢".repeat(300);
         for (int i = 0; i < 3000; i++) {
             a.log.add(text("cjk", cjk), List.of("test"));
         }
-        LocalPair pair = TestNode.connect(loop, b, a);
+        TestPair pair = SessionNode.connect(loop, b, a);
         loop.runAll();
         assertEquals(3000, b.log.size());
         assertFramesWithin(pair.rightSent(), SMALL);
@@ -61,12 +62,12 @@ class FrameLimitTest {
 
     @Test
     void anEntryTooLargeForThePeerIsSkippedAndTheOnesAfterItArrive() {
-        TestNode a = new TestNode("a", loop, limit(1 << 20));
-        TestNode b = new TestNode("b", loop, limit(SMALL));
+        SessionNode a = new SessionNode("a", loop, limit(1 << 20));
+        SessionNode b = new SessionNode("b", loop, limit(SMALL));
         a.log.add(text("before", "x"), List.of("test"));
         Meta big = a.log.add(text("big", "y".repeat(SMALL)), List.of("test"));
         a.log.add(text("after", "z"), List.of("test"));
-        LocalPair pair = TestNode.connect(loop, b, a);
+        TestPair pair = SessionNode.connect(loop, b, a);
         loop.runAll();
         assertEquals(List.of("before", "after"), b.types());
         assertFalse(b.log.has(big.id()));
@@ -81,15 +82,14 @@ class FrameLimitTest {
 
     @Test
     void theSmallerLimitTravelsInTheMeshOptionsBothWays() {
-        TestNode a = new TestNode("a", loop, limit(1 << 20));
-        TestNode b = new TestNode("b", loop, limit(SMALL));
-        LocalPair pair = TestNode.connect(loop, a, b);
+        SessionNode a = new SessionNode("a", loop, limit(1 << 20));
+        SessionNode b = new SessionNode("b", loop, limit(SMALL));
+        TestPair pair = SessionNode.connect(loop, a, b);
         loop.runAll();
         assertTrue(pair.leftSent().get(0).contains("\"maxFrame\":1048576"), pair.leftSent().get(0));
         assertTrue(pair.rightSent().get(0).contains("\"maxFrame\":65536"), pair.rightSent().get(0));
-        
         for (int i = 0; i < 200; i++) {
-            
+            a.add("bulk/" + "w".repeat(1000));
         }
         loop.runAll();
         assertEquals(200, b.log.size());

@@ -1,7 +1,8 @@
 package dev.logmesh.internal.session;
 
 import dev.logmesh.internal.mesh.Redialer;
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,8 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HandshakeTest {
     ManualLoop loop;
-    TestNode dialer;
-    List<LocalPair> dials;
+    SessionNode dialer;
+    List<TestPair> dials;
     List<String> gaveUp;
     Redialer redialer;
 
@@ -37,14 +38,14 @@ class HandshakeTest {
     }
 
     /** A redialer of {@code dialer} whose every dial reaches {@code listener} (or the test, if null). */
-    Redialer redialer(TestNode from, TestNode to) {
+    Redialer redialer(SessionNode from, SessionNode to) {
         Redialer r = new Redialer(from.hub, loop, from.log, URI.create("ws://peer"), url -> {
-            LocalPair p = new LocalPair(loop);
+            TestPair p = new TestPair(loop);
             if (to != null) {
                 to.accept(p);
             }
             dials.add(p);
-            return p.left();
+            return SessionNode.messages(p.left());
         }, new Random(7), gaveUp::add);
         r.start();
         return r;
@@ -59,12 +60,12 @@ class HandshakeTest {
 
     @Test
     void aNodeThatDialsItselfStopsDialingThatAddress() {
-        TestNode self = new TestNode("me", loop, SessionConfig.defaults("test"));
+        SessionNode self = new SessionNode("me", loop, SessionConfig.defaults("test"));
         List<String> gaveUp = new ArrayList<>();
         Redialer redialer = new Redialer(self.hub, loop, self.log, URI.create("ws://me"), url -> {
-            LocalPair p = new LocalPair(loop);
+            TestPair p = new TestPair(loop);
             self.accept(p);
-            return p.left();
+            return SessionNode.messages(p.left());
         }, new Random(1), gaveUp::add);
         redialer.start();
         loop.advance(60_000);
@@ -76,95 +77,112 @@ class HandshakeTest {
 
     @Test
     void aDialerSendsItsTokenForLoguxServersThatCheckOne() {
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withToken("secret"));
-        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test").withToken("secret"));
+        TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
         // spec "connect": options.token carries the credentials
-        assertTrue(pair.leftSent().get(0).startsWith("[\"connect\",5,\"d\",0,{\"token\":\"secret\","),
-            pair.leftSent().get(0));
+        String connect = pair.takeLeft();
+        assertTrue(connect.startsWith("[\"connect\",5,\"d\",0,{\"token\":\"secret\","), connect);
         assertEquals(List.of("+l"), dialer.peerEvents);
+        assertTrue(pair.takeRight().startsWith("[\"connected\",5,\"l\","));
+        pair.assertExhausted();
     }
 
     @Test
     void listenerRefusesALowerSubprotocol() {
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
         Redialer r = redialer(dialer, listener);
         loop.runAll();
-        assertEquals(List.of("[\"error\",\"wrong-subprotocol\",{\"supported\":2,\"used\":1}]"), dials.get(0).rightSent());
+        assertEquals(List.of("[\"error\",\"wrong-subprotocol\",{\"supported\":2,\"used\":1}]"),
+            dials.get(0).takeAllRight());
+        assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
         assertTrue(dials.get(0).right().isClosed());
         assertEquals(ProtocolError.Type.WRONG_SUBPROTOCOL, dialer.errors.get(0).type());
         assertGaveUp(r);
+        dials.get(0).assertExhausted();
     }
 
     @Test
     void dialerWithoutSubprotocolCountsAsZero() {
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 1));
-        LocalPair pair = new LocalPair(loop);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 1));
+        TestPair pair = new TestPair(loop);
         listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"client:1\",0]");
         loop.runAll();
-        assertEquals(List.of("[\"error\",\"wrong-subprotocol\",{\"supported\":1,\"used\":0}]"), pair.rightSent());
+        assertEquals(List.of("[\"error\",\"wrong-subprotocol\",{\"supported\":1,\"used\":0}]"), pair.takeAllRight());
+        pair.assertExhausted();
     }
 
     @Test
     void equalOrHigherSubprotocolIsAccepted() {
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(3, 0));
-        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test").withSubprotocol(3, 0));
+        TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
         assertEquals(List.of("+l"), dialer.peerEvents);
         assertEquals(3, listener.hub.session("d").peerSubprotocol());
         assertEquals(2, dialer.hub.session("l").peerSubprotocol());
-        assertTrue(pair.leftSent().get(0).startsWith("[\"connect\",5,\"d\",0,{\"subprotocol\":3,"), pair.leftSent().get(0));
+        String connect = pair.takeLeft();
+        assertTrue(connect.startsWith("[\"connect\",5,\"d\",0,{\"subprotocol\":3,"), connect);
+        assertTrue(pair.takeRight().startsWith("[\"connected\",5,\"l\","));
+        pair.assertExhausted();
     }
 
     @Test
     void dialerRefusesAListenerWithALowerSubprotocol() {
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
-        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
-        assertEquals("[\"error\",\"wrong-subprotocol\",{\"supported\":2,\"used\":1}]", pair.leftSent().get(1));
+        assertTrue(pair.takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
+        assertEquals("[\"error\",\"wrong-subprotocol\",{\"supported\":2,\"used\":1}]", pair.takeLeft());
         assertEquals(List.of(), dialer.peerEvents);
+        assertTrue(pair.takeRight().startsWith("[\"connected\",5,\"l\","));
+        pair.assertExhausted();
     }
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 4})
     void listenerRefusesAnOlderProtocol(int version) {
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
-        LocalPair pair = new LocalPair(loop);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
+        TestPair pair = new TestPair(loop);
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\"," + version + ",\"client:1\",0]");
         loop.runAll();
         assertEquals(List.of("[\"error\",\"wrong-protocol\",{\"supported\":5,\"used\":" + version + "}]"),
-            pair.rightSent());
+            pair.takeAllRight());
         assertEquals(SyncSession.State.CLOSED, s.state());
         assertEquals(0, listener.log.size());
+        pair.assertExhausted();
     }
 
     @Test
     void newerProtocolIsAcceptedAsLoguxDoes() {
         // §0: both sides check only remote >= min; a 7 peer gets connected 5 and decides itself
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test"));
-        LocalPair pair = new LocalPair(loop);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
+        TestPair pair = new TestPair(loop);
         listener.accept(pair);
         pair.right().inject("[\"connect\",7,\"client:1\",0]");
         loop.runAll();
-        assertTrue(pair.rightSent().get(0).startsWith("[\"connected\",5,\"l\","), pair.rightSent().toString());
+        String connected = pair.takeRight();
+        assertTrue(connected.startsWith("[\"connected\",5,\"l\","), connected);
+        pair.assertExhausted();
     }
 
     @Test
     void dialerRefusesAnOlderListenerProtocol() {
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
-        LocalPair pair = new LocalPair(loop);
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
+        TestPair pair = new TestPair(loop);
         SyncSession s = dialer.dial(pair, null);
         loop.runAll();
         pair.left().inject("[\"connected\",4,\"server\",[1,1]]");
         loop.runAll();
-        assertEquals("[\"error\",\"wrong-protocol\",{\"supported\":5,\"used\":4}]", pair.leftSent().get(1));
+        assertTrue(pair.takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
+        assertEquals("[\"error\",\"wrong-protocol\",{\"supported\":5,\"used\":4}]", pair.takeLeft());
         assertEquals(SyncSession.State.CLOSED, s.state());
+        pair.assertExhausted();
     }
 
     @ParameterizedTest
@@ -174,7 +192,7 @@ class HandshakeTest {
         "[\"error\",\"wrong-credentials\"]",
     })
     void redialerStopsAfterTheseReceivedErrors(String error) {
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
         Redialer r = redialer(dialer, null);
         loop.runAll();
         // the test plays a listener (e.g. a @logux/core 0.12 server) that refuses this node
@@ -182,13 +200,15 @@ class HandshakeTest {
         loop.runAll();
         assertTrue(dialer.hub.sessions().isEmpty(), "the session closed");
         assertGaveUp(r);
+        assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
+        dials.get(0).assertExhausted();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"[\"error\",\"bruteforce\"]", "[\"error\",\"wrong-format\",\"x\"]",
         "[\"error\",\"unknown-message\",\"ping\"]", "[\"error\",\"timeout\",5000]", "[\"error\",\"made-up\"]"})
     void redialerKeepsDialingAfterOtherErrors(String error) {
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
         Redialer r = redialer(dialer, null);
         loop.runAll();
         dials.get(0).left().inject(error);
@@ -202,8 +222,8 @@ class HandshakeTest {
     @Test
     void redialerKeepsDialingAfterAnErrorItSentItself() {
         // this node refused the listener (wrong subprotocol): it may be upgraded, so try again later
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test").withSubprotocol(1, 0));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test").withSubprotocol(2, 2));
         Redialer r = redialer(dialer, listener);
         loop.runAll();
         assertFalse(dialer.errors.get(0).isReceived());
@@ -216,14 +236,15 @@ class HandshakeTest {
     @Test
     void headersTravelBeforeConnectAndConnected() {
         var h = dev.logmesh.internal.protocol.MessageCodec.mapper().createObjectNode().put("lang", "en");
-        TestNode listener = new TestNode("l", loop, SessionConfig.defaults("test").withHeaders(h));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test").withHeaders(h));
-        LocalPair pair = TestNode.connect(loop, dialer, listener);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test").withHeaders(h));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test").withHeaders(h));
+        TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
-        assertEquals("[\"headers\",{\"lang\":\"en\"}]", pair.leftSent().get(0));
-        assertTrue(pair.leftSent().get(1).startsWith("[\"connect\""));
-        assertEquals("[\"headers\",{\"lang\":\"en\"}]", pair.rightSent().get(0));
-        assertTrue(pair.rightSent().get(1).startsWith("[\"connected\""));
+        assertEquals("[\"headers\",{\"lang\":\"en\"}]", pair.takeLeft());
+        assertTrue(pair.takeLeft().startsWith("[\"connect\""));
+        assertEquals("[\"headers\",{\"lang\":\"en\"}]", pair.takeRight());
+        assertTrue(pair.takeRight().startsWith("[\"connected\""));
+        pair.assertExhausted();
         assertEquals(h, listener.hub.session("d").peerHeaders());
         assertEquals(h, dialer.hub.session("l").peerHeaders());
     }

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.ActionId;
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,16 +18,16 @@ import org.junit.jupiter.api.Test;
  * frames of a listener session that offered Plumtree.
  */
 class PlumtreeWireTest {
-    static final String CONNECT = "[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576}}]";
+    static final String CONNECT = "[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-p\"}}]";
     ManualLoop loop;
-    TestNode n;
-    LocalPair pair;
+    SessionNode n;
+    TestPair pair;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000);
-        n = new TestNode("n", loop, SessionConfig.defaults("test"));
-        pair = new LocalPair(loop);
+        n = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        pair = new TestPair(loop);
         n.accept(pair);
         loop.runAll();
         pair.right().inject(CONNECT);
@@ -89,8 +90,8 @@ class PlumtreeWireTest {
 
     @Test
     void meshMessagesFromAPeerWithoutTheCapabilityAreRefused() {
-        TestNode m = new TestNode("m", loop, SessionConfig.defaults("test"));
-        LocalPair plain = new LocalPair(loop);
+        SessionNode m = new SessionNode("m", loop, SessionConfig.defaults("test"));
+        TestPair plain = new TestPair(loop);
         m.accept(plain);
         loop.runAll();
         plain.right().inject("[\"connect\",5,\"q\",0]");

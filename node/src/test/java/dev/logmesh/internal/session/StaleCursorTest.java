@@ -3,7 +3,8 @@ package dev.logmesh.internal.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,11 +14,11 @@ class StaleCursorTest {
     @Test
     void aStockClientWhoseSyncedIsAboveThisLogsEndGetsEverything() {
         ManualLoop loop = new ManualLoop(1_000_000);
-        TestNode n = new TestNode("n", loop, SessionConfig.defaults("test"));
+        SessionNode n = new SessionNode("n", loop, SessionConfig.defaults("test"));
         n.add("one");
         n.add("two");
         n.add("three");
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         n.accept(pair);
         loop.runAll();
         // a stock @logux/core client that synced 5 entries of another log under this id
@@ -32,9 +33,9 @@ class StaleCursorTest {
     @Test
     void aDialerWhoseListenerClaimsMoreThanTheDialerHoldsSendsEverything() {
         ManualLoop loop = new ManualLoop(1_000_000);
-        TestNode d = new TestNode("d", loop, SessionConfig.defaults("test"));
+        SessionNode d = new SessionNode("d", loop, SessionConfig.defaults("test"));
         d.add("mine");
-        LocalPair pair = new LocalPair(loop);
+        TestPair pair = new TestPair(loop);
         d.dial(pair, null);
         loop.runAll();
         // the listener kept a cursor of d's log up to 9 (d's store was restored from an older backup)

@@ -3,7 +3,8 @@ package dev.logmesh.internal.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +20,10 @@ class StockPeerRestartTest {
     @Test
     void aRestartedStockServerIsDetectedByItsFirstEntryAndEverythingIsExchangedAgain() {
         ManualLoop loop = new ManualLoop(1_000_000);
-        TestNode d = new TestNode("d", loop, SessionConfig.defaults("test"));
+        SessionNode d = new SessionNode("d", loop, SessionConfig.defaults("test"));
         d.add("own");
         // first session: the server sends two entries
-        LocalPair first = new LocalPair(loop);
+        TestPair first = new TestPair(loop);
         d.dial(first, "s");
         loop.runAll();
         first.left().inject(CONNECTED);
@@ -36,7 +37,7 @@ class StockPeerRestartTest {
         assertEquals(2, d.log.cursor("s").received());
 
         // the server restarts empty under the same id and adds 8 actions; the dialer asks from 1, not 2
-        LocalPair second = new LocalPair(loop);
+        TestPair second = new TestPair(loop);
         d.dial(second, "s");
         loop.runAll();
         assertTrue(second.leftSent().get(0).startsWith("[\"connect\",5,\"d\",1,"), second.leftSent().toString());
@@ -53,7 +54,7 @@ class StockPeerRestartTest {
         assertEquals(0, d.log.cursor("s").sent(), "and what the server has of ours: its own actions go again");
 
         // the next session asks for everything and sends everything
-        LocalPair third = new LocalPair(loop);
+        TestPair third = new TestPair(loop);
         d.dial(third, "s");
         loop.runAll();
         assertTrue(third.leftSent().get(0).startsWith("[\"connect\",5,\"d\",0,"), third.leftSent().toString());
@@ -66,8 +67,8 @@ class StockPeerRestartTest {
     @Test
     void aStockServerThatKeptItsLogResendsOneKnownEntryAndTheSessionGoesOn() {
         ManualLoop loop = new ManualLoop(1_000_000);
-        TestNode d = new TestNode("d", loop, SessionConfig.defaults("test"));
-        LocalPair first = new LocalPair(loop);
+        SessionNode d = new SessionNode("d", loop, SessionConfig.defaults("test"));
+        TestPair first = new TestPair(loop);
         d.dial(first, "s");
         loop.runAll();
         first.left().inject(CONNECTED);
@@ -76,7 +77,7 @@ class StockPeerRestartTest {
         loop.runAll();
         first.left().close("bye");
         loop.runAll();
-        LocalPair second = new LocalPair(loop);
+        TestPair second = new TestPair(loop);
         d.dial(second, "s");
         loop.runAll();
         second.left().inject(CONNECTED);

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.session;
 
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,34 +15,35 @@ import org.junit.jupiter.api.Test;
 /** Protocol 5 sessions between two nodes on the in-memory pair and a manual loop. */
 class SyncSessionTest {
     ManualLoop loop;
-    TestNode a;
-    TestNode b;
+    SessionNode a;
+    SessionNode b;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000);
-        a = new TestNode("a", loop, SessionConfig.defaults("test"));
-        b = new TestNode("b", loop, SessionConfig.defaults("test"));
+        a = new SessionNode("a", loop, SessionConfig.defaults("test"));
+        b = new SessionNode("b", loop, SessionConfig.defaults("test"));
     }
 
     @Test
     void handshakeOnTheWire() {
-        LocalPair pair = TestNode.connect(loop, a, b);
+        TestPair pair = SessionNode.connect(loop, a, b);
         loop.runAll();
         // spec "connect": [connect, protocol, nodeId, synced, options]
-        assertEquals(List.of("[\"connect\",5,\"a\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576}}]"), pair.leftSent());
+        assertEquals(List.of("[\"connect\",5,\"a\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-a\"}}]"), pair.takeAllLeft());
         // spec "connected": [connected, protocol, nodeId, [start, end], options]
         assertEquals(List.of("[\"connected\",5,\"b\",[1000000,1000000],"
-            + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"synced\":0}}]"), pair.rightSent());
+            + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-b\",\"synced\":0}}]"), pair.takeAllRight());
         assertEquals(List.of("+b"), a.peerEvents);
         assertEquals(List.of("+a"), b.peerEvents);
+        pair.assertExhausted();
     }
 
     @Test
     void catchUpAndLiveSyncBothWays() {
         a.add("a/1");
         b.add("b/1");
-        LocalPair pair = TestNode.connect(loop, a, b);
+        TestPair pair = SessionNode.connect(loop, a, b);
         loop.runAll();
         assertEquals(List.of("a/1", "b/1"), a.types());
         assertEquals(List.of("a/1", "b/1"), b.types());
@@ -56,11 +58,12 @@ class SyncSessionTest {
         loop.runAll();
         assertEquals(List.of("a/1", "b/1", "a/2"), b.types());
         assertEquals(List.of("[\"sync\",3,{\"type\":\"a/2\"},{\"id\":5,\"time\":5,\"reasons\":[\"test\"]}]"),
-            pair.leftSent());
-        assertEquals(List.of("[\"synced\",3]"), pair.rightSent());
+            pair.takeAllLeft());
+        assertEquals(List.of("[\"synced\",3]"), pair.takeAllRight());
         // nothing echoed back
         assertEquals(3, a.log.size());
         assertEquals(1, a.added.stream().filter(e -> e.action().type().equals("a/2")).count());
+        pair.assertExhausted();
     }
 
     @Test
@@ -68,7 +71,7 @@ class SyncSessionTest {
         for (int i = 0; i < 5; i++) {
             a.add("a/" + i);
         }
-        LocalPair first = TestNode.connect(loop, a, b);
+        TestPair first = SessionNode.connect(loop, a, b);
         loop.runAll();
         assertEquals(5, b.log.size());
         first.left().close("test");
@@ -77,9 +80,9 @@ class SyncSessionTest {
 
         a.add("a/5");
         b.add("b/0");
-        LocalPair second = new LocalPair(loop);
-        SyncSession dialer = a.hub.open(second.left(), SyncSession.Role.DIALER, "b", null);
-        SyncSession listener = b.hub.open(second.right(), SyncSession.Role.LISTENER, null, null);
+        TestPair second = new TestPair(loop);
+        SyncSession dialer = a.dial(second, "b");
+        SyncSession listener = b.accept(second);
         loop.runAll();
         assertEquals(7, a.log.size());
         assertEquals(7, b.log.size());
@@ -90,11 +93,11 @@ class SyncSessionTest {
 
     @Test
     void deadPeerTimesOut() {
-        TestNode.connect(loop, a, b);
+        TestPair pair = SessionNode.connect(loop, a, b);
         loop.runAll();
         SyncSession s = a.hub.session("b");
         // b goes silent: nothing it sends arrives, and no close either
-        ((LocalPair.End) b.hub.session("a").connection()).silence();
+        pair.right().silence();
         loop.advance(SessionConfig.DEFAULT_PING_MILLIS + SessionConfig.DEFAULT_TIMEOUT_MILLIS + 2_000);
         assertFalse(a.hub.connectedPeers().contains("b"));
         assertEquals(SyncSession.State.CLOSED, s.state());

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.session;
 
-import dev.logmesh.testkit.LocalPair;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -20,14 +21,14 @@ class TimeFixTest {
     static final long SKEW = 10_000;
 
     ManualLoop loop;
-    TestNode listener;
-    TestNode dialer;
+    SessionNode listener;
+    SessionNode dialer;
 
     @BeforeEach
     void setUp() {
         loop = new ManualLoop(1_000_000);
-        listener = new TestNode("l", loop, SessionConfig.defaults("test"));
-        dialer = new TestNode("d", loop, SessionConfig.defaults("test"), new MemoryStore(), () -> loop.now() + SKEW);
+        listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"), new MemoryStore("epoch-d"), () -> loop.now() + SKEW);
     }
 
     @Test
@@ -36,17 +37,17 @@ class TimeFixTest {
         Meta d1 = dialer.add("d/1");
         assertEquals(1_000_000, l1.time());
         assertEquals(1_010_000, d1.time());
-        LocalPair pair = new LocalPair(loop, 10);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+        TestPair pair = new TestPair(loop, 10);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         loop.runAll();
         loop.advance(100);
 
         assertEquals(SKEW, dialer.hub.session("l").timeFix(), "symmetric latency: exactly the skew");
         assertEquals(0, listener.hub.session("d").timeFix(), "§4: the listener side has no time fix");
         // connected [start, end] are the listener's clock when connect arrived (10 ms later)
-        assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"synced\":0}}]",
-            pair.rightSent().get(0));
+        assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-l\",\"synced\":0}}]",
+            pair.takeRight());
 
         Entry atDialer = dialer.log.byId(l1.id()).orElseThrow();
         assertEquals(l1.id(), atDialer.id(), "ids never change");
@@ -56,17 +57,25 @@ class TimeFixTest {
         assertEquals(d1.id(), atListener.id(), "ids never change");
         assertEquals(d1.time() - SKEW, atListener.meta().time(), "the dialer's action in the listener's clock");
         // on the wire: time - timeFix - baseTime (baseTime = 1000010, the listener's clock)
+        assertEquals("[\"connect\",5,\"d\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-d\"}}]",
+            pair.takeLeft());
         assertEquals("[\"sync\",1,{\"type\":\"d/1\"},{\"id\":9990,\"time\":-10,\"reasons\":[\"test\"]}]",
-            pair.leftSent().get(1));
+            pair.takeLeft());
+        // the listener sends its own clock's values, shifted by baseTime only
+        assertEquals("[\"sync\",1,{\"type\":\"l/1\"},{\"id\":-10,\"time\":-10,\"reasons\":[\"test\"]}]",
+            pair.takeRight());
+        assertEquals("[\"synced\",1]", pair.takeLeft());
+        assertEquals("[\"synced\",1]", pair.takeRight());
+        pair.assertExhausted();
     }
 
     @Test
     void dialerBehindGetsANegativeTimeFix() {
-        dialer = new TestNode("d2", loop, SessionConfig.defaults("test"), new MemoryStore(), () -> loop.now() - SKEW);
+        dialer = new SessionNode("d2", loop, SessionConfig.defaults("test"), new MemoryStore("epoch-d2"), () -> loop.now() - SKEW);
         Meta l1 = listener.add("l/1");
-        LocalPair pair = new LocalPair(loop, 25);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+        TestPair pair = new TestPair(loop, 25);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         loop.advance(200);
         assertEquals(-SKEW, dialer.hub.session("l").timeFix());
         assertEquals(l1.time() - SKEW, dialer.log.byId(l1.id()).orElseThrow().meta().time());
@@ -74,10 +83,10 @@ class TimeFixTest {
 
     @Test
     void sameClocksGiveNoTimeFixWhateverTheLatency() {
-        dialer = new TestNode("d3", loop, SessionConfig.defaults("test"));
-        LocalPair pair = new LocalPair(loop, 40);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+        dialer = new SessionNode("d3", loop, SessionConfig.defaults("test"));
+        TestPair pair = new TestPair(loop, 40);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         loop.advance(200);
         assertEquals(0, dialer.hub.session("l").timeFix());
     }

@@ -1,8 +1,4 @@
-package dev.logmesh.internal.session;
-
-import dev.logmesh.internal.mesh.Broadcast;
-import dev.logmesh.internal.mesh.PeerTable;
-import dev.logmesh.testkit.LocalPair;
+package dev.logmesh.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,33 +8,51 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.log.Log;
-import dev.logmesh.internal.store.MemoryStore;
-import dev.logmesh.spi.Store;
+import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.PeerTable;
+import dev.logmesh.internal.net.WsTransport;
+import dev.logmesh.internal.protocol.FrameTransport;
+import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.spi.Connection;
 import dev.logmesh.spi.Loop;
-import dev.logmesh.testkit.ManualLoop;
+import dev.logmesh.spi.Store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * A node for protocol tests: a log on a store, a session hub, and records of what happened, all on one
- * (manual) loop.
+ * A node cut down to its protocol parts, for logmesh's own protocol tests (sandwich tests of sessions and
+ * dialers): a {@link Log} on a store and a {@link PeerTable}, on the test's loop, with records of what
+ * happened. Sessions sit on {@link TestPair} ends through the node's own codec and frame limit
+ * ({@link FrameTransport#adapt}). Whole nodes are {@link LocalMesh}'s business.
+ *
+ * <p>Its log keeps every entry (reason {@code test}), its id is exactly the name given, and everything runs
+ * on the loop's thread (the test's, for a {@link ManualLoop}).
  */
-public final class TestNode {
+public final class SessionNode {
+    /** The frame limit of the ends it opens sessions on: the node's default. */
+    public static final int MAX_FRAME_BYTES = WsTransport.DEFAULT_MAX_FRAME_BYTES;
+
     public final String id;
     public final Log log;
     public final PeerTable hub;
+    /** Entries added to the log, local or received, in order. */
     public final List<Entry> added = new ArrayList<>();
+    /** {@code +peer} when a peer's first session came up, {@code -peer} when its last ended. */
     public final List<String> peerEvents = new ArrayList<>();
+    /** Errors that ended sessions (sent or received), in order. */
     public final List<ProtocolError> errors = new ArrayList<>();
     private int freshPeers;
 
-    public TestNode(String id, Loop loop, SessionConfig config) {
-        this(id, loop, config, new MemoryStore());
+    public SessionNode(String id, Loop loop, SessionConfig config) {
+        this(id, loop, config, new MemoryStore("epoch-" + id));
     }
 
-    public TestNode(String id, Loop loop, SessionConfig config, Store store) {
+    public SessionNode(String id, Loop loop, SessionConfig config, Store store) {
         this(id, loop, config, store, loop::now);
     }
 
@@ -46,7 +60,7 @@ public final class TestNode {
      * A node whose log reads {@code wallClock} instead of the loop's clock (a machine with a skewed clock;
      * timers still run on the loop).
      */
-    public TestNode(String id, Loop loop, SessionConfig config, Store store, LongSupplier wallClock) {
+    public SessionNode(String id, Loop loop, SessionConfig config, Store store, LongSupplier wallClock) {
         this.id = id;
         this.log = new Log(store, id, wallClock, 60_000);
         this.log.onPreAdd((action, meta) -> meta.hasReasons() ? meta : meta.withReasons(List.of("test")));
@@ -70,6 +84,11 @@ public final class TestNode {
                 }
             }
         });
+    }
+
+    /** A frame connection as the message connection a session uses: the node's codec and frame limit. */
+    public static MessageConnection messages(Connection frames) {
+        return FrameTransport.adapt(frames, MAX_FRAME_BYTES);
     }
 
     /** Adds a local action of this type; returns its meta. */
@@ -97,19 +116,19 @@ public final class TestNode {
 
     /**
      * Opens a listener session of this node on the right end of {@code pair}. With nothing on the left end,
-     * the test plays the peer: {@code pair.right().inject(text)} delivers raw frames, {@code pair.rightSent()}
-     * shows the answers.
+     * the test plays the peer: {@code pair.right().inject(text)} delivers raw frames, {@code pair.takeRight()}
+     * hands out the answers.
      */
-    public SyncSession accept(LocalPair pair) {
-        return hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+    public SyncSession accept(TestPair pair) {
+        return hub.open(messages(pair.right()), SyncSession.Role.LISTENER, null, null);
     }
 
     /**
      * Opens a dialer session of this node on the left end of {@code pair}; the test can play the listener
      * with {@code pair.left().inject(text)}.
      */
-    public SyncSession dial(LocalPair pair, String expectedPeer) {
-        return hub.open(pair.left(), SyncSession.Role.DIALER, expectedPeer, null);
+    public SyncSession dial(TestPair pair, String expectedPeer) {
+        return hub.open(messages(pair.left()), SyncSession.Role.DIALER, expectedPeer, null);
     }
 
     /**
@@ -117,11 +136,12 @@ public final class TestNode {
      * an action, and each ends up with the other's. For "the node keeps working after bad input" checks.
      */
     public void assertSyncsWithFreshPeer(ManualLoop loop, SessionConfig peerConfig) {
-        TestNode peer = new TestNode("fresh-" + Long.toHexString(loop.now()) + "-" + freshPeers++, loop, peerConfig);
+        SessionNode peer = new SessionNode("fresh-" + Long.toHexString(loop.now()) + "-" +  freshPeers++, loop,
+            peerConfig);
         long before = log.size();
         Meta mine = add("still/works");
         peer.add("fresh/peer");
-        LocalPair pair = connect(loop, peer, this);
+        TestPair pair = connect(loop, peer, this);
         loop.runAll();
         assertTrue(hub.connectedPeers().contains(peer.id), id + " should accept a fresh peer; it sent "
             + pair.rightSent() + " and got " + pair.leftSent());
@@ -132,11 +152,16 @@ public final class TestNode {
         loop.runAll();
     }
 
-    /** Connects {@code dialer} to {@code listener} over a fresh local pair. */
-    public static LocalPair connect(Loop loop, TestNode dialer, TestNode listener) {
-        LocalPair pair = new LocalPair(loop);
-        dialer.hub.open(pair.left(), SyncSession.Role.DIALER, null, null);
-        listener.hub.open(pair.right(), SyncSession.Role.LISTENER, null, null);
+    /** Connects {@code dialer} to {@code listener} over a fresh pair. */
+    public static TestPair connect(Loop loop, SessionNode dialer, SessionNode listener) {
+        TestPair pair = new TestPair(loop);
+        dialer.dial(pair, null);
+        listener.accept(pair);
         return pair;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionNode " + id;
     }
 }

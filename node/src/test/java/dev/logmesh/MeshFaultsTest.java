@@ -1,0 +1,136 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.testkit.Firewall;
+import dev.logmesh.testkit.LocalMesh;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults told as stories (STYLE 13) on real nodes of the test kit's {@link LocalMesh}: each step is one line,
+ * and every story ends with the mesh's guarantee ({@link LocalMesh#check}: same set, same order, each action
+ * applied once per node, nothing lost).
+ */
+class MeshFaultsTest {
+
+    /** Four nodes, every pair linked (the lower name dials). */
+    static LocalMesh square(long seed) {
+        LocalMesh mesh = new LocalMesh(seed).maxLatency(5);
+        List<String> names = List.of("a", "b", "c", "d");
+        for (int i = 0; i < names.size(); i++) {
+            for (int j = i + 1; j < names.size(); j++) {
+                mesh.link(names.get(i), names.get(j));
+            }
+        }
+        return mesh.start();
+    }
+
+    @Test
+    void splitWriteOnBothSidesHealConverge() {
+        try (LocalMesh mesh = square(1)) {
+            mesh.run(2_000);
+            // split: {a, b} | {c, d}
+            mesh.partition(List.of("a", "b"), List.of("c", "d"));
+            // write on both sides
+            Meta left = mesh.get("a").add("left/1");
+            Meta right = mesh.get("d").add("right/1");
+            mesh.run(10_000);
+            // each side has its own only
+            assertTrue(mesh.get("b").ids().contains(left.id()));
+            assertFalse(mesh.get("b").ids().contains(right.id()));
+            assertTrue(mesh.get("c").ids().contains(right.id()));
+            assertFalse(mesh.get("c").ids().contains(left.id()));
+            // heal: the dialers come back within their backoff
+            mesh.heal();
+            mesh.run(30_000);
+            // converged
+            mesh.check("split and healed");
+            assertEquals(2, mesh.get("c").ids().size());
+        }
+    }
+
+    @Test
+    void aLinkStalledPastTheTimeoutIsDroppedAndNothingIsLostWhenItRecovers() {
+        try (LocalMesh mesh = new LocalMesh(2)) {
+            mesh.start("a");
+            mesh.start("b", "a");
+            mesh.run(1_000);
+            // stall: everything b sends to a waits 20 s (longer than ping + timeout)
+            Firewall.Rule stall = mesh.firewall().on().from("b").to("a").delay(20_000);
+            Meta fromB = mesh.get("b").add("b/1");
+            Meta fromA = mesh.get("a").add("a/1");
+            mesh.run(15_000);
+            // a gave up on the silent session; b's action has not arrived
+            assertFalse(mesh.get("a").ids().contains(fromB.id()));
+            assertTrue(mesh.get("b").ids().contains(fromA.id()), "the other direction flows");
+            // recover: the link runs at full speed again
+            stall.remove();
+            mesh.run(60_000);
+            // converged, each action once
+            mesh.check("after a stall");
+            assertTrue(mesh.net().traffic("b").sent("connect") >= 2, "b dialed again: "
+                + mesh.net().traffic("b"));
+        }
+    }
+
+    @Test
+    void aLostSyncedEndsTheSessionByTimeoutAndNothingIsAppliedTwice() {
+        try (LocalMesh mesh = new LocalMesh(3)) {
+            mesh.start("a");
+            mesh.start("b", "a");
+            mesh.run(1_000);
+            // lose one acknowledgement from a to b
+            Firewall.Rule lost = mesh.firewall().on("synced").from("a").to("b").times(1).drop();
+            mesh.get("b").add("b/1");
+            mesh.run(1_000);
+            assertEquals(1, lost.hits());
+            // b waits for it, times out, dials again and sends from a's cursor
+            mesh.run(30_000);
+            assertEquals(2, mesh.net().traffic("b").sent("connect"), mesh.net().traffic("b").toString());
+            mesh.get("a").add("a/1");
+            mesh.run(1_000);
+            mesh.check("after a lost synced");
+        }
+    }
+
+    @Test
+    void duplicatedSyncFramesAreAppliedOnce() {
+        try (LocalMesh mesh = square(4)) {
+            mesh.run(2_000);
+            // every sync frame arrives twice
+            mesh.firewall().on("sync").duplicate();
+            for (int i = 0; i < 10; i++) {
+                mesh.get(List.of("a", "b", "c", "d").get(i % 4)).add("x/" + i);
+                mesh.run(100);
+            }
+            mesh.run(30_000);
+            assertTrue(mesh.net().traffic("a").received("sync") > 0);
+            mesh.check("with duplicated syncs");
+        }
+    }
+
+    @Test
+    void lostAnnouncementsCostNothingWhileTheTreeDeliversThePayload() {
+        try (LocalMesh mesh = square(5)) {
+            mesh.run(2_000);
+            // warm up: duplicates prune links to ids-only, a spanning tree remains
+            for (int i = 0; i < 20; i++) {
+                mesh.get("a").add("warm/" + i);
+                mesh.run(50);
+            }
+            mesh.run(5_000);
+            // announcements on the lazy links are lost from now on
+            Firewall.Rule lost = mesh.firewall().on("logmesh:ihave").drop();
+            for (int i = 0; i < 10; i++) {
+                mesh.get("b").add("x/" + i);
+                mesh.run(100);
+            }
+            mesh.run(10_000);
+            assertTrue(lost.hits() > 0, "Plumtree announced ids on lazy links");
+            mesh.check("without ihave");
+        }
+    }
+}

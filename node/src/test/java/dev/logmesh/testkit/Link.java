@@ -1,0 +1,264 @@
+package dev.logmesh.testkit;
+
+import dev.logmesh.spi.Connection;
+import dev.logmesh.spi.Loop;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One in-memory link between two {@link Connection}s, the part {@link TestPair} and {@link LocalNetwork} share.
+ * It behaves as a WebSocket: frames (JSON text) arrive in order after the link's latency, a close reaches
+ * the other side after what was sent before it, and a {@link #cut} closes both ends at once, losing what is
+ * in flight. A {@link Shaper} may drop, delay, duplicate or reorder single frames; a {@link Tap} sees every
+ * frame sent and delivered. Everything runs on one loop.
+ */
+final class Link {
+    /** What happens to one frame. */
+    record Fate(boolean drop, long delayMillis, int copies, boolean inOrder) {
+        static final Fate DELIVER = new Fate(false, 0, 1, true);
+    }
+
+    /** Decides the fate of each frame (a firewall). */
+    interface Shaper {
+        Fate fate(End from, String frame);
+    }
+
+    /** Sees every frame: sent by an end (accepted by {@code send}) and delivered to an end's handler. */
+    interface Tap {
+        void sent(End from, String frame);
+
+        void delivered(End to, String frame);
+    }
+
+    private static final Tap NO_TAP = new Tap() {
+        @Override
+        public void sent(End from, String frame) {
+        }
+
+        @Override
+        public void delivered(End to, String frame) {
+        }
+    };
+
+    private final Loop loop;
+    private final End left;
+    private final End right;
+    private long latency;
+    private Shaper shaper;
+    private Tap tap = NO_TAP;
+
+    /**
+     * @param leftAddress  what the right end reports as its peer's address
+     * @param rightAddress what the left end reports as its peer's address
+     */
+    Link(Loop loop, String leftAddress, String rightAddress, long latencyMillis) {
+        this.loop = loop;
+        this.latency = latencyMillis;
+        this.left = new End(leftAddress);
+        this.right = new End(rightAddress);
+        left.other = right;
+        right.other = left;
+    }
+
+    End left() {
+        return left;
+    }
+
+    End right() {
+        return right;
+    }
+
+    void latency(long millis) {
+        latency = millis;
+    }
+
+    void shaper(Shaper s) {
+        shaper = s;
+    }
+
+    void tap(Tap t) {
+        tap = t;
+    }
+
+    /** Whether both ends are closed. */
+    boolean isClosed() {
+        return left.closed && right.closed;
+    }
+
+    /** Closes both ends at once, losing what is in flight (a dropped network, not a clean close). */
+    void cut(String reason) {
+        for (End e : List.of(left, right)) {
+            if (!e.closed) {
+                e.closed = true;
+                e.closeReason = reason;
+                loop.execute(() -> e.deliverClose(reason));
+            }
+        }
+    }
+
+    /** One end of the link. */
+    final class End implements Connection {
+        private final String address;
+        private End other;
+        private Handler handler;
+        private boolean started;
+        private boolean opened;
+        private boolean closed;
+        private boolean closeDelivered;
+        private boolean silent;
+        private String closeReason = "closed";
+        /** Due time of the last in-order delivery from this end, so later frames never overtake it. */
+        private long lastDue = Long.MIN_VALUE;
+        /** Frames that arrived before the handler's {@code onOpen} (a socket buffers them too). */
+        private List<String> early;
+
+        End(String address) {
+            this.address = address;
+        }
+
+        /** The link this end belongs to. */
+        Link link() {
+            return Link.this;
+        }
+
+        /** The other end. */
+        End other() {
+            return other;
+        }
+
+        /** This end's own address (what the other end reports as {@code remoteAddress}). */
+        String address() {
+            return address;
+        }
+
+        @Override
+        public void start(Handler h) {
+            if (started) {
+                throw new IllegalStateException("started twice");
+            }
+            started = true;
+            handler = h;
+            loop.execute(() -> {
+                if (!closed) {
+                    opened = true;
+                    h.onOpen();
+                    List<String> buffered = early;
+                    early = null;
+                    if (buffered != null) {
+                        for (String f : buffered) {
+                            receive(f);
+                        }
+                    }
+                } else {
+                    // closed before anyone listened (a refused dial): the contract still owes onClose
+                    deliverClose(closeReason);
+                }
+            });
+        }
+
+        @Override
+        public boolean send(String frame) {
+            if (closed) {
+                return false;
+            }
+            tap.sent(this, frame);
+            if (silent) {
+                return true;
+            }
+            Fate fate = shaper == null ? Fate.DELIVER : shaper.fate(this, frame);
+            if (fate.drop()) {
+                return true;
+            }
+            long now = loop.now();
+            long due = now + latency + fate.delayMillis();
+            if (fate.inOrder()) {
+                due = Math.max(due, lastDue);
+                lastDue = due;
+            }
+            End to = other;
+            for (int i = 0; i < fate.copies(); i++) {
+                loop.schedule(due - now, () -> to.receive(frame));
+            }
+            return true;
+        }
+
+        /** Delivers raw text to this end, after the link's latency, as if the other end sent it. */
+        void inject(String frame) {
+            loop.schedule(latency, () -> receive(frame));
+        }
+
+        private void receive(String frame) {
+            if (closed) {
+                return;
+            }
+            if (!opened || early != null) {
+                if (early == null) {
+                    early = new ArrayList<>();
+                }
+                early.add(frame);
+                return;
+            }
+            tap.delivered(this, frame);
+            handler.onFrame(frame);
+        }
+
+        @Override
+        public void close(String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeReason = reason;
+            long now = loop.now();
+            // after what this end sent before (a WebSocket close frame queues behind the data)
+            long due = Math.max(now + latency, lastDue);
+            loop.schedule(due - now, () -> {
+                deliverClose(reason);
+                other.remoteClosed(reason);
+            });
+        }
+
+        private void remoteClosed(String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeReason = "peer closed: " + reason;
+            deliverClose(closeReason);
+        }
+
+        private void deliverClose(String reason) {
+            if (handler != null && !closeDelivered) {
+                closeDelivered = true;
+                handler.onClose(reason);
+            }
+        }
+
+        /** Makes this end a dial that fails: once started it reports {@code onClose} and never opens. */
+        End refuse(String reason) {
+            closed = true;
+            closeReason = reason;
+            return this;
+        }
+
+        /** Drops everything this end sends from now on, without closing (a peer that went silent). */
+        void silence() {
+            silent = true;
+        }
+
+        /** Whether this end is closed (by itself, by the other end, or by a cut). */
+        boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return other.address;
+        }
+
+        @Override
+        public String toString() {
+            return address + "->" + other.address + (closed ? " (closed)" : started ? "" : " (not started)");
+        }
+    }
+}
