@@ -16,7 +16,7 @@
  *   order   positions where a node's created order (restricted to the ids every node holds) differs from the
  *           first node's, plus adjacent pairs out of id order (ms, node, seq) in any log
  *   diverged  ids held by some nodes but not all (acknowledged or not), plus ids whose action text differs
- *           between nodes
+ *           between nodes, plus rows whose "v" is not the one scripts/chaos added for that key
  *   converge  ms from --since-us until every node printed every id of the union of the final logs (its first
  *           "add" event, any life; node clocks corrected by --skew I=MS); "never" if some node lacks one
  * Output: one line "key=value ..." on stdout; details (examples) on stderr.
@@ -41,6 +41,8 @@ public final class ChaosCheck {
 
     static final Pattern K = Pattern.compile("\"k\":\"([^\"]*)\"");
     static final Pattern ID = Pattern.compile("\"id\":\"([^\"]*)\"");
+    static final Pattern KEYNUM = Pattern.compile("-(\\d+)$");
+    static final Pattern V = Pattern.compile("\"v\":\"([^\"]*)\"");
     static final Pattern TS = Pattern.compile("\"ts\":(\\d+)\\}\\s*$");
 
     record Row(String k, String id, String action) {
@@ -242,6 +244,23 @@ public final class ChaosCheck {
         }
         if (notEverywhere > 0) details.add(notEverywhere + " ids not on every node; missing per node " + missingAt);
         details.addAll(divExamples);
+        // Content against what was added: scripts/chaos writes "v" = the key's number * 7919 mod 10^8, 8 digits.
+        int altered = 0;
+        for (int n : readable) {
+            for (Row r : logs.get(n)) {
+                if (r.k == null) continue;
+                Matcher num = KEYNUM.matcher(r.k), v = V.matcher(r.action);
+                if (!num.find() || !v.find()) continue;
+                long j = Long.parseLong(num.group(1));
+                String want = String.format("%08d", j * 7919 % 100_000_000L);
+                if (!want.equals(v.group(1))) {
+                    altered++;
+                    if (details.size() < 40) {
+                        details.add("n" + n + " holds " + r.k + " with \"v\":\"" + v.group(1) + "\", added as \"" + want + "\"");
+                    }
+                }
+            }
+        }
 
         // Order.
         Set<String> common = new HashSet<>(union);
@@ -294,7 +313,7 @@ public final class ChaosCheck {
         details.addAll(twiceExamples);
         if (badLines > 0) details.add(badLines + " unparsable log lines");
         System.out.println("sent=" + sentTo.size() + " added=" + acked.size() + " lost=" + lost + " twice="
-            + (twiceEvents + twiceLog) + " order=" + order + " diverged=" + (notEverywhere + contentDiffers)
+            + (twiceEvents + twiceLog) + " order=" + order + " diverged=" + (notEverywhere + contentDiffers + altered)
             + " converge_ms=" + converge + " unreadable=" + unreadable.size() + " held=" + union.size());
         for (String d : details) System.err.println(d);
     }
