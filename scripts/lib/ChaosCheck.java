@@ -59,6 +59,15 @@ public final class ChaosCheck {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("--selftest")) {
+            System.exit(SelfTest.run());
+        }
+        List<String> details = new ArrayList<>();
+        System.out.println(run(args, details));
+        for (String d : details) System.err.println(d);
+    }
+
+    static String run(String[] args, List<String> details) throws IOException {
         Path dir = Path.of(args[0]);
         List<Integer> nodes = new ArrayList<>();
         long since = 0;
@@ -80,7 +89,6 @@ public final class ChaosCheck {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        List<String> details = new ArrayList<>();
 
         // What was sent where.
         Map<String, Integer> sentTo = new HashMap<>();
@@ -312,10 +320,9 @@ public final class ChaosCheck {
 
         details.addAll(twiceExamples);
         if (badLines > 0) details.add(badLines + " unparsable log lines");
-        System.out.println("sent=" + sentTo.size() + " added=" + acked.size() + " lost=" + lost + " twice="
+        return "sent=" + sentTo.size() + " added=" + acked.size() + " lost=" + lost + " twice="
             + (twiceEvents + twiceLog) + " order=" + order + " diverged=" + (notEverywhere + contentDiffers + altered)
-            + " converge_ms=" + converge + " unreadable=" + unreadable.size() + " held=" + union.size());
-        for (String d : details) System.err.println(d);
+            + " converge_ms=" + converge + " unreadable=" + unreadable.size() + " held=" + union.size();
     }
 
     static String firstLine(Path p) {
@@ -327,5 +334,136 @@ public final class ChaosCheck {
             // none
         }
         return "";
+    }
+
+    /** Checks of the checker on made-up scenario directories with known faults (java ChaosCheck.java --selftest). */
+    static final class SelfTest {
+        static int failures, checks;
+
+        static String action(int j) {
+            return String.format("{\"type\":\"chaos/a\",\"k\":\"t-%d\",\"v\":\"%08d\",\"t\":\"payload %d\"}", j,
+                j * 7919L % 100_000_000L, j);
+        }
+
+        static String id(int j, int origin) {
+            return (1_000_000 + j) + " c" + origin + ":x 0";
+        }
+
+        static String meta(int j, int origin, int added) {
+            return "{\"id\":\"" + id(j, origin) + "\",\"time\":" + (1_000_000 + j) + ",\"added\":" + added
+                + ",\"reasons\":[\"mesh\"]}";
+        }
+
+        /** A directory with nodes 1..3 that all hold actions 1..n (action j made by node j % 3 + 1). */
+        static final class Fixture {
+            final Path dir;
+            final int n;
+            final Map<Integer, List<String>> out = new HashMap<>(), log = new HashMap<>();
+            final Map<Integer, String> rc = new HashMap<>();
+            final List<String> sent = new ArrayList<>();
+
+            Fixture(int n) throws IOException {
+                this.dir = Files.createTempDirectory("chaoscheck");
+                this.n = n;
+                for (int node = 1; node <= 3; node++) {
+                    out.put(node, new ArrayList<>(List.of("{\"event\":\"chaos-life\",\"life\":1,\"ts\":0}")));
+                    log.put(node, new ArrayList<>());
+                    rc.put(node, "0");
+                }
+                for (int j = 1; j <= n; j++) {
+                    int origin = j % 3 + 1;
+                    sent.add("t-" + j + "\t" + origin);
+                    for (int node = 1; node <= 3; node++) {
+                        out.get(node).add(event(j, origin, node == origin ? 1000 + j : 2000 + j));
+                        log.get(node).add("[" + action(j) + "," + meta(j, origin, j) + "]");
+                    }
+                }
+            }
+
+            static String event(int j, int origin, long ts) {
+                return "{\"event\":\"add\",\"action\":" + action(j) + ",\"meta\":" + meta(j, origin, j) + ",\"ts\":" + ts + "}";
+            }
+
+            String check(String... extra) throws IOException {
+                Files.write(dir.resolve("sent"), sent);
+                for (int node = 1; node <= 3; node++) {
+                    Files.write(dir.resolve("out" + node), out.get(node));
+                    Files.write(dir.resolve("log" + node), log.get(node));
+                    Files.writeString(dir.resolve("log" + node + ".rc"), rc.get(node) + "\n");
+                }
+                List<String> args = new ArrayList<>(List.of(dir.toString(), "--nodes", "1,2,3", "--since-us", "0"));
+                args.addAll(List.of(extra));
+                return ChaosCheck.run(args.toArray(new String[0]), new ArrayList<>());
+            }
+        }
+
+        static void expect(String what, String result, String... kvs) {
+            checks++;
+            List<String> bad = new ArrayList<>();
+            for (String kv : kvs) if (!(" " + result + " ").contains(" " + kv + " ")) bad.add(kv);
+            if (bad.isEmpty()) {
+                System.out.println("  ok   " + what + ": " + result);
+            } else {
+                failures++;
+                System.out.println("  FAIL " + what + ": " + result + " (expected " + bad + ")");
+            }
+        }
+
+        static int run() throws IOException {
+            System.out.println("ChaosCheck on made-up runs");
+            Fixture f = new Fixture(10);
+            expect("all equal", f.check(), "added=10", "lost=0", "twice=0", "order=0", "diverged=0", "converge_ms=2",
+                "unreadable=0");
+
+            f = new Fixture(10);
+            f.log.get(3).remove(4); // action 5 (made by node 3) missing... from node 3's own log
+            expect("an acknowledged action missing on one node", f.check(), "lost=1", "diverged=1", "converge_ms=never");
+
+            f = new Fixture(10);
+            f.sent.add("t-11\t2"); // written to node 2, never printed: not acknowledged, not lost
+            expect("an action never acknowledged", f.check(), "added=10", "lost=0");
+
+            f = new Fixture(10);
+            f.out.get(2).add(Fixture.event(3, 1, 5000)); // printed again in the same life
+            expect("an add event twice in one life", f.check(), "twice=1");
+
+            f = new Fixture(10);
+            f.out.get(2).add("{\"event\":\"chaos-life\",\"life\":2,\"ts\":0}");
+            f.out.get(2).add(Fixture.event(3, 1, 5000)); // again after a restart
+            expect("an add event again after a restart", f.check(), "twice=1");
+            expect("... of a node whose store was restored", f.check("--tampered", "2"), "twice=0");
+
+            f = new Fixture(10);
+            f.log.get(2).add("[" + action(4) + "," + meta(40, 1, 11) + "]"); // action 4 under a second id
+            expect("one action under two ids", f.check(), "twice=1");
+
+            f = new Fixture(10);
+            java.util.Collections.swap(f.log.get(2), 3, 4);
+            String r = f.check();
+            expect("two rows swapped in one log", r, "lost=0", "diverged=0");
+            checks++;
+            if (!r.contains(" order=0 ")) {
+                System.out.println("  ok   ... counted as order mismatches");
+            } else {
+                failures++;
+                System.out.println("  FAIL ... not counted as order mismatches: " + r);
+            }
+
+            f = new Fixture(10);
+            f.log.get(3).set(6, f.log.get(3).get(6).replaceFirst("\"v\":\"\\d{8}\"", "\"v\":\"99999999\""));
+            expect("a row's content altered on one node", f.check(), "lost=0", "diverged=2");
+
+            f = new Fixture(10);
+            f.rc.put(1, "2");
+            f.log.put(1, new ArrayList<>());
+            expect("a log that cannot be read", f.check(), "unreadable=1", "converge_ms=never");
+
+            f = new Fixture(10);
+            f.out.get(3).set(5, Fixture.event(5, 3, 7_000_003_000L)); // 7000 s ahead + 3 ms
+            expect("a node's clock skewed by --skew", f.check("--skew", "3=7000000"), "converge_ms=3");
+
+            System.out.println("ChaosCheck self-test: " + (checks - failures) + "/" + checks + " checks passed");
+            return failures == 0 ? 0 : 1;
+        }
     }
 }
