@@ -63,7 +63,7 @@ class DistributionTest {
     static final class Launched implements AutoCloseable {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final StringBuffer err = new StringBuffer();
+        final java.util.concurrent.CompletableFuture<String> err = new java.util.concurrent.CompletableFuture<>();
 
         Launched(String... args) throws IOException {
             List<String> cmd = new ArrayList<>();
@@ -75,9 +75,9 @@ class DistributionTest {
             pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), lines);
             Thread e = new Thread(() -> {
                 try {
-                    err.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                    err.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
                 } catch (IOException ignored) {
-                    // the process ended
+                    err.complete("");
                 }
             });
             e.setDaemon(true);
@@ -111,7 +111,8 @@ class DistributionTest {
                     break;
                 }
             }
-            throw new AssertionError("no line with " + text + "; stderr: " + err);
+            close();
+            throw new AssertionError("no line with " + text + "; stderr: " + err.getNow("(still open)"));
         }
 
         void send(String line) throws IOException {
