@@ -111,9 +111,18 @@ public final class MeshNode implements AutoCloseable {
      * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
      *                            (not connected, or a peer that does not say); while
      *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
+     * @param url                 the URL this node dials the peer at (a static {@code peers} entry), or null
+     * @param lastError           why the last dial or session with it failed, or null (connected, or not dialed
+     *                            by this node); the node id is the URL while no node answered there
+     * @param nextDialAt          when this node dials it again (epoch ms, the loop's clock), or -1
      */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
-                             long behind, long theirLastAdded) {
+                             long behind, long theirLastAdded, URI url, String lastError, long nextDialAt) {
+        /** A peer this node does not dial (or whose dialing is not known). */
+        public PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
+                          long behind, long theirLastAdded) {
+            this(nodeId, connected, theirAddedProcessed, oursAcknowledged, behind, theirLastAdded, null, null, -1);
+        }
     }
 
     private final NodeConfig config;
@@ -432,6 +441,11 @@ public final class MeshNode implements AutoCloseable {
             o.put("received", p.theirAddedProcessed());
             o.put("sent", p.oursAcknowledged());
             o.put("behind", p.behind());
+            if (p.url() != null) {
+                o.put("url", p.url().toString());
+                o.put("lastError", p.lastError());
+                o.put("nextDialAt", p.nextDialAt());
+            }
         }
         String text = n.toString();
         if (!text.equals(lastStatus)) {
@@ -625,8 +639,32 @@ public final class MeshNode implements AutoCloseable {
                     out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent()), -1));
                 }
             });
-            return out;
+            return withDialers(out, last);
         }
+    }
+
+    /** {@code peers} with what the static dialers know: a peer dialed but never reached is listed by its URL. */
+    private List<PeerStatus> withDialers(List<PeerStatus> peers, long last) {
+        List<PeerStatus> out = new ArrayList<>(peers);
+        for (Redialer d : dialers) {
+            String known = d.knownPeer();
+            int at = -1;
+            for (int i = 0; i < out.size(); i++) {
+                if (out.get(i).nodeId().equals(known)) {
+                    at = i;
+                }
+            }
+            if (at >= 0) {
+                PeerStatus p = out.get(at);
+                out.set(at, new PeerStatus(p.nodeId(), p.connected(), p.theirAddedProcessed(), p.oursAcknowledged(),
+                    p.behind(), p.theirLastAdded(), d.url(), p.connected() ? null : d.lastError(),
+                    p.connected() ? -1 : d.nextDialAt()));
+            } else if (!d.stopped() || d.lastError() != null) {
+                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0, last, -1, d.url(),
+                    d.lastError(), d.nextDialAt()));
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- ask and answer

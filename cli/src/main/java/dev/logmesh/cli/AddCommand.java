@@ -44,6 +44,7 @@ final class AddCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Checks.dataDir(data);
         Files.createDirectories(data);
         SqliteStore store;
         try {

@@ -25,7 +25,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+            .setParameterExceptionHandler(Errors::badParameter).setExecutionExceptionHandler(Errors::failed)
+            .execute(args);
     }
 
     @Override

@@ -141,12 +141,16 @@ final class Ndjson implements AutoCloseable {
 
     /** Reads JSON lines until EOF, skipping blank ones, and hands each to {@code handler} with its number. */
     static void readLines(java.io.InputStream input, LineHandler handler) throws java.io.IOException {
-        java.io.BufferedReader in = new java.io.BufferedReader(
-            new java.io.InputStreamReader(input, java.nio.charset.StandardCharsets.UTF_8));
-        String line;
+        Utf8Lines in = new Utf8Lines(input); // strict: a line that is not UTF-8 is refused, not patched
+        Utf8Lines.Line next;
         int number = 0;
-        while ((line = in.readLine()) != null) {
+        while ((next = in.next()) != null) {
             number++;
+            if (next.text() == null) {
+                handler.bad(number, next.error());
+                continue;
+            }
+            String line = next.text();
             if (line.isBlank()) {
                 continue;
             }

@@ -9,7 +9,6 @@ import dev.logmesh.StoreException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +52,7 @@ final class NodeCommand implements Callable<Integer> {
         + "Default: ${DEFAULT-VALUE}.")
     int port = NodeConfig.DEFAULT_PORT;
 
-    @Option(names = "--peer", paramLabel = "URL", description = "A peer to dial and keep dialing, "
+    @Option(names = "--peer", paramLabel = "URL", converter = Checks.PeerUrl.class, description = "A peer to dial and keep dialing, "
         + "ws://HOST:PORT (repeatable).")
     List<URI> peers = new ArrayList<>();
 
@@ -130,6 +129,16 @@ final class NodeCommand implements Callable<Integer> {
         Ndjson out = new Ndjson(System.out, timestamps, true);
         HumanOutput human = !json && System.console() != null
             ? new HumanOutput(System.out, java.time.ZoneId.systemDefault()) : null;
+        if (memory && data != null) {
+            throw new UsageError("--memory and --data " + data + " conflict: give --memory (a log in memory, lost at "
+                + "exit) or --data DIR (a durable log), not both");
+        }
+        if (data != null) {
+            Checks.dataDir(data);
+        }
+        Checks.port(port);
+        Checks.host(host);
+        Checks.interfaces(interfaces);
         byte[] secret;
         try {
             secret = readKey();
@@ -173,8 +182,8 @@ final class NodeCommand implements Callable<Integer> {
                     out.error(message);
                 }
             }));
-        } catch (StoreException | IOException e) {
-            System.err.println("logmesh: " + e.getMessage());
+        } catch (StoreException | IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            System.err.println("logmesh: " + Errors.oneLine(Checks.startFailure(e, host, port)));
             return 2;
         }
         node.subscribe(e -> true, human != null ? human::add : out::add);
@@ -232,11 +241,7 @@ final class NodeCommand implements Callable<Integer> {
             return key.getBytes(StandardCharsets.UTF_8);
         }
         if (keyFile != null) {
-            String s = Files.readString(keyFile, StandardCharsets.UTF_8).strip();
-            if (s.isEmpty()) {
-                throw new IllegalArgumentException("key file " + keyFile + " is empty");
-            }
-            return s.getBytes(StandardCharsets.UTF_8);
+            return Checks.keyFile(keyFile, System.err::println);
         }
         return null;
     }

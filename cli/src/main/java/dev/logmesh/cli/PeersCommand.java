@@ -22,7 +22,9 @@ import picocli.CommandLine.Option;
         "While the node runs, this reads the status it writes every second (" + MeshNode.STATUS_FILE + "); "
             + "otherwise the sync cursors saved in its log.",
         "Output: a table on a terminal, else (or with --json) one JSON object per peer: node, connected, "
-            + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack)."})
+            + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack); "
+            + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
+            + "never answered is listed by its URL."})
 final class PeersCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -42,8 +44,13 @@ final class PeersCommand implements Callable<Integer> {
         }
         if (status != null) {
             for (JsonNode p : status.path("peers")) {
-                print(out, table, p.path("node").asText(), p.path("connected").asBoolean(), p.path("received").asLong(),
+                if (!table) {
+                    out.print(p); // the node's own fields: those of a saved cursor, and a --peer's dialing state
+                    continue;
+                }
+                print(out, true, p.path("node").asText(), p.path("connected").asBoolean(), p.path("received").asLong(),
                     p.path("sent").asLong(), p.path("behind").asLong());
+                Dialing.print(p);
             }
             return 0;
         }

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
  * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
  * row, every {@link #GONE_DELAY_MILLIS} ms). Stops after {@code wrong-protocol}, {@code wrong-subprotocol}
- * or {@code wrong-credentials} from the peer, and after reaching itself.
+ * or {@code wrong-credentials} from the peer, and after reaching itself. A peer this node refuses (no or wrong
+ * mesh key, another mesh) is dialed again only every {@link #REFUSED_DELAY_MILLIS} ms, and said so once.
+ * {@link #lastError()} and {@link #nextDialAt()} tell how it goes (shown in the node's peer list).
  *
  * <p>Remembers which node answered at the URL (in the store's state), so the next {@code connect} carries
  * that node's cursor. Owned by the node's loop.
@@ -33,6 +35,11 @@ public final class Redialer implements SyncSession.Events {
     public static final int GONE_AFTER = 12;
     /** Retry delay for a peer that is gone. */
     public static final long GONE_DELAY_MILLIS = 30_000;
+    /**
+     * Retry delay for a peer this node refused (no or wrong mesh key, another mesh, a subprotocol out of range):
+     * it may be fixed by its operator, but dialing it every few seconds only makes both sides flap.
+     */
+    public static final long REFUSED_DELAY_MILLIS = 10 * 60_000;
 
     private final PeerTable hub;
     private final Loop loop;
@@ -48,6 +55,12 @@ public final class Redialer implements SyncSession.Events {
     private boolean stopped;
     private SyncSession current;
     private Loop.Cancellable pending;
+    /** Why the last attempt or session ended, or null after a handshake. */
+    private String lastError;
+    /** When the next dial is due (loop time, ms), or -1 when none is scheduled. */
+    private long nextDialAt = -1;
+    /** Whether the refusal was reported since the last handshake (once, not at every retry). */
+    private boolean refusalReported;
 
     public Redialer(PeerTable hub, Loop loop, Log log, URI url, Function<URI, MessageConnection> dial, Random random,
                     Consumer<String> onGiveUp) {
@@ -104,8 +117,19 @@ public final class Redialer implements SyncSession.Events {
         dialNow();
     }
 
+    /** Why the last attempt or session with this peer ended (null since a handshake succeeded). */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** When the next dial is due, in the loop's time (ms), or -1 if none is scheduled (connected or stopped). */
+    public long nextDialAt() {
+        return nextDialAt;
+    }
+
     private void dialNow() {
         pending = null;
+        nextDialAt = -1;
         if (stopped) {
             return;
         }
@@ -124,6 +148,8 @@ public final class Redialer implements SyncSession.Events {
     @Override
     public void connected(SyncSession session) {
         attempts = 0;
+        lastError = null;
+        refusalReported = false;
         String peer = session.peerNode();
         next--; // keep the URL that worked first in line
         if (fixedPeer == null && !peer.equals(knownPeer())) {
@@ -137,12 +163,23 @@ public final class Redialer implements SyncSession.Events {
             return;
         }
         current = null;
+        lastError = error != null ? error.getMessage() : reason;
         if (stopped) {
             return;
         }
         if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
             stop();
             onGiveUp.accept(url + " refused this node (" + error.wireType() + "): not dialing it again");
+            return;
+        }
+        if (error != null && !error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
+            // this node refused the peer (a node without the mesh key, another mesh, a subprotocol out of range)
+            if (!refusalReported) {
+                refusalReported = true;
+                onGiveUp.accept(url + " was refused (" + error.getMessage() + "): dialing it again only every "
+                    + REFUSED_DELAY_MILLIS / 60_000 + " min");
+            }
+            schedule(REFUSED_DELAY_MILLIS);
             return;
         }
         if ("connected to itself".equals(reason)) {
@@ -178,6 +215,7 @@ public final class Redialer implements SyncSession.Events {
 
     private void schedule(long delay) {
         LOG.debug("dialing {} again in {} ms", url, delay);
+        nextDialAt = loop.now() + delay;
         pending = loop.schedule(delay, this::dialNow);
     }
 
@@ -194,6 +232,7 @@ public final class Redialer implements SyncSession.Events {
      */
     public void stop(boolean closeSession) {
         stopped = true;
+        nextDialAt = -1;
         if (pending != null) {
             pending.cancel();
         }

@@ -106,8 +106,8 @@ public final class WsTransport implements MessageTransport {
      * Listens for WebSocket links; each accepted link is handed to {@code acceptor} on the node's loop
      * (already open: its handler's {@code onOpen} follows {@code start}).
      *
-     * @return {@code ws://host:port} with the real port when {@code port} is 0, and 127.0.0.1 for a wildcard
-     *     host
+     * @return {@code ws://host:port} with the real port when {@code port} is 0, and a real address of this machine
+     *     for a wildcard host ({@link Advertised})
      */
     @Override
     public URI listen(String host, int port, Consumer<MessageConnection> acceptor) throws java.io.IOException {
@@ -120,7 +120,8 @@ public final class WsTransport implements MessageTransport {
         } catch (RuntimeException e) {
             throw new java.io.IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        String h = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
+        String h = bound.getAddress().isAnyLocalAddress() ? Advertised.wildcardHost()
+            : bound.getAddress().getHostAddress();
         return URI.create((serverTls != null ? "wss://" : "ws://") + h + ":" + bound.getPort());
     }
 

@@ -229,6 +229,8 @@ class HandshakeTest {
         assertFalse(dialer.errors.get(0).isReceived());
         assertFalse(r.stopped());
         loop.advance(Redialer.MAX_DELAY_MILLIS);
+        assertEquals(1, dials.size(), "a refused peer is not dialed every few seconds");
+        loop.advance(Redialer.REFUSED_DELAY_MILLIS);
         assertTrue(dials.size() >= 2, "dialed again");
         r.stop();
     }

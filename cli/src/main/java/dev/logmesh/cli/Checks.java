@@ -1,0 +1,294 @@
+package dev.logmesh.cli;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+
+/**
+ * Checks of what the user typed, before anything starts, each failing with a {@link UsageError} that names
+ * the value and says what to do. Pure where it can be: the network checks only look at this machine's
+ * interfaces (no DNS lookup for an address literal).
+ */
+final class Checks {
+    private Checks() {
+    }
+
+    /** The converter of {@code --peer}: a {@code ws://HOST:PORT} or {@code wss://HOST:PORT} URL. */
+    static final class PeerUrl implements CommandLine.ITypeConverter<URI> {
+        @Override
+        public URI convert(String value) {
+            try {
+                return peerUrl(value);
+            } catch (UsageError e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static URI peerUrl(String value) {
+        String v = value.strip();
+        String example = "write ws://HOST:PORT (or wss://HOST:PORT for a TLS node)";
+        URI u;
+        try {
+            u = new URI(v);
+        } catch (URISyntaxException e) {
+            throw new UsageError("'" + value + "' is not a URL: " + example);
+        }
+        String scheme = u.getScheme();
+        if (scheme == null || u.isOpaque()) {
+            throw new UsageError("'" + value + "' is not a URL: " + example);
+        }
+        if (!scheme.equalsIgnoreCase("ws") && !scheme.equalsIgnoreCase("wss")) {
+            throw new UsageError("'" + value + "' is not a ws:// or wss:// URL: " + example);
+        }
+        // a port out of range makes the authority registry-based: no host, no port
+        String authority = u.getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
+            throw new UsageError("'" + value + "' has no host: " + example);
+        }
+        int colon = authority.lastIndexOf(':');
+        if (colon < 0 || authority.endsWith("]")) {
+            throw new UsageError("'" + value + "' has no port: " + example + " (logmesh has no default port)");
+        }
+        String portText = authority.substring(colon + 1);
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            throw new UsageError("'" + value + "': port '" + portText + "' is not a number: " + example);
+        }
+        if (port < 1 || port > 65535) {
+            throw new UsageError("'" + value + "': port " + port + " is out of range (1-65535)");
+        }
+        if (u.getHost() == null) {
+            throw new UsageError("'" + value + "': '" + authority.substring(0, colon) + "' is not a host name or "
+                + "address: " + example);
+        }
+        return u;
+    }
+
+    /** {@code --port}: 0 (any free port) to 65535. */
+    static void port(int port) {
+        if (port < 0 || port > 65535) {
+            throw new UsageError("--port " + port + " is out of range: give 1-65535, or 0 for any free port");
+        }
+    }
+
+    /** {@code --host}: an address of this machine (or a name resolving to one), or a wildcard. */
+    static void host(String host) {
+        if (host.matches("[0-9.]+") && !isIpv4(host)) {
+            throw new UsageError("--host " + host + " is not an IPv4 address: give an address of this machine ("
+                + String.join(", ", localAddresses()) + "), 0.0.0.0 for all of them, or 127.0.0.1");
+        }
+        InetAddress a;
+        try {
+            a = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new UsageError("--host " + host + ": no such host: give an address of this machine ("
+                + String.join(", ", localAddresses()) + "), 0.0.0.0 for all of them, or 127.0.0.1");
+        }
+        try {
+            if (!a.isAnyLocalAddress() && !a.isLoopbackAddress() && NetworkInterface.getByInetAddress(a) == null) {
+                throw new UsageError("--host " + host + " is not an address of this machine: give one of "
+                    + String.join(", ", localAddresses()) + ", 0.0.0.0 for all of them, or 127.0.0.1");
+            }
+        } catch (SocketException e) {
+            // cannot list the interfaces: let the bind say what it says
+        }
+    }
+
+    static boolean isIpv4(String s) {
+        String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code --interface}: each an IPv4 address of an up interface, or the name of one. */
+    static void interfaces(List<String> specs) {
+        if (specs.isEmpty()) {
+            return;
+        }
+        List<NetworkInterface> all;
+        try {
+            all = Collections.list(NetworkInterface.getNetworkInterfaces());
+        } catch (SocketException e) {
+            return; // mDNS will say what it says
+        }
+        for (String spec : specs) {
+            String s = spec.strip();
+            boolean found = false;
+            for (NetworkInterface ni : all) {
+                boolean named = ni.getName().equals(s);
+                boolean addressed = Collections.list(ni.getInetAddresses()).stream()
+                    .anyMatch(a -> a instanceof Inet4Address && a.getHostAddress().equals(s));
+                if (named || addressed) {
+                    found = true;
+                    if (!up(ni)) {
+                        throw new UsageError("--interface " + s + ": interface " + ni.getName() + " is down: bring "
+                            + "it up or choose another of: " + describe(all));
+                    }
+                }
+            }
+            if (!found) {
+                throw new UsageError("--interface " + s + ": no such interface or IPv4 address on this machine: "
+                    + "choose from " + describe(all));
+            }
+        }
+    }
+
+    private static boolean up(NetworkInterface ni) {
+        try {
+            return ni.isUp();
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    private static String describe(List<NetworkInterface> all) {
+        List<String> out = new ArrayList<>();
+        for (NetworkInterface ni : all) {
+            List<String> v4 = new ArrayList<>();
+            for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                if (a instanceof Inet4Address) {
+                    v4.add(a.getHostAddress());
+                }
+            }
+            if (!v4.isEmpty() && up(ni)) {
+                out.add(ni.getName() + " (" + String.join(", ", v4) + ")");
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    /** The IPv4 addresses of this machine's up interfaces. */
+    static List<String> localAddresses() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (up(ni)) {
+                    for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                        if (a instanceof Inet4Address) {
+                            out.add(a.getHostAddress());
+                        }
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            out.add("127.0.0.1");
+        }
+        return out;
+    }
+
+    /** A data directory: missing (it will be created) or a directory, not a file. */
+    static void dataDir(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UsageError("--data " + dir + " is a file, not a directory: give a directory (it is created "
+                + "if missing)");
+        }
+    }
+
+    /**
+     * Reads a key file: one line of UTF-8 text, surrounding white space dropped.
+     *
+     * @param warn gets a warning when other users may read the file
+     */
+    static byte[] keyFile(Path file, Consumer<String> warn) {
+        String make = "create it with: head -c 32 /dev/urandom | base64 > " + file + " && chmod 600 " + file;
+        if (Files.isDirectory(file)) {
+            throw new UsageError("--key-file " + file + " is a directory: give the file that holds the key");
+        }
+        if (!Files.exists(file)) {
+            throw new UsageError("--key-file " + file + " does not exist: " + make);
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (AccessDeniedException e) {
+            throw new UsageError("--key-file " + file + " is not readable by this user: fix its owner or "
+                + "permissions (chmod 600, owned by the user that runs the node)");
+        } catch (NoSuchFileException e) {
+            throw new UsageError("--key-file " + file + " does not exist: " + make);
+        } catch (IOException e) {
+            throw new UsageError("--key-file " + file + " cannot be read (" + e.getMessage() + ")");
+        }
+        if (!Files.isReadable(file)) {
+            throw new UsageError("--key-file " + file + " is not readable by this user: fix its owner or "
+                + "permissions (chmod 600, owned by the user that runs the node)");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UsageError("--key-file " + file + " is not text (a binary file?): the key is one line of "
+                + "text; " + make);
+        }
+        if (text.indexOf('\0') >= 0) {
+            throw new UsageError("--key-file " + file + " is not text (a binary file?): the key is one line of "
+                + "text; " + make);
+        }
+        String key = text.strip();
+        if (key.isEmpty()) {
+            throw new UsageError("--key-file " + file + " is empty: " + make);
+        }
+        if (key.contains("\n")) {
+            throw new UsageError("--key-file " + file + " has more than one line: the key is one line of text");
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ)) {
+                warn.accept("WARNING: key file " + file + " can be read by other users (mode "
+                    + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): chmod 600 " + file);
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: nothing to say
+        }
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What failed when a node could not start, as one line saying what to do. */
+    static String startFailure(Throwable e, String host, int port) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String where = host + ":" + port;
+        if (root instanceof BindException || String.valueOf(root.getMessage()).contains("Address already in use")) {
+            if (String.valueOf(root.getMessage()).contains("in use")) {
+                return "cannot listen on " + where + ": the port is in use (another logmesh node?): stop that "
+                    + "process, or choose another --port (0 = any free port)";
+            }
+            return "cannot listen on " + where + ": " + root.getMessage() + ": check --host (an address of this "
+                + "machine) and --port";
+        }
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.logmesh.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * How the command line reports what goes wrong: one line on stderr, no stack trace (unless
+ * {@code -Dlogmesh.log=debug}), exit code 2 for bad usage and 1 for anything else.
+ */
+final class Errors {
+    /** Exit code of a usage mistake (picocli's own code for bad parameters too). */
+    static final int USAGE = 2;
+
+    private Errors() {
+    }
+
+    /** A bad option or argument: one line and a pointer to the help, not the whole help. */
+    static int badParameter(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        err.println("logmesh: " + oneLine(ex.getMessage()) + " (see: " + name + " --help)");
+        err.flush();
+        return USAGE;
+    }
+
+    /** An exception out of a command: a {@link UsageError} exits 2, anything else 1; both as one line. */
+    static int failed(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        if (ex instanceof UsageError) {
+            err.println("logmesh: " + oneLine(ex.getMessage()));
+            err.flush();
+            return USAGE;
+        }
+        String message = ex.getMessage() == null ? ex.getClass().getSimpleName()
+            : ex.getClass().getSimpleName() + ": " + ex.getMessage();
+        err.println("logmesh: " + oneLine(message));
+        if ("debug".equalsIgnoreCase(System.getProperty("logmesh.log"))) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+}

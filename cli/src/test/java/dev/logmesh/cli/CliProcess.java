@@ -1,0 +1,102 @@
+package dev.logmesh.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The command line run as a process from this build's class path, as a user runs it. */
+final class CliProcess {
+    record Result(int code, String out, String err) {
+    }
+
+    private CliProcess() {
+    }
+
+    static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.logmesh.cli.Main");
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs to the end with {@code stdin} as input (at most 60 s). */
+    static Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command(args)).start();
+        try {
+            p.getOutputStream().write(stdin);
+            p.getOutputStream().close();
+            // outputs are small: read after exit would risk a full pipe only for large outputs
+            java.util.concurrent.CompletableFuture<String> out = read(p.getInputStream());
+            java.util.concurrent.CompletableFuture<String> err = read(p.getErrorStream());
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("logmesh " + String.join(" ", args) + " did not exit in 60 s");
+            }
+            return new Result(p.exitValue(), out.join(), err.join());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    static Result run(String... args) throws IOException, InterruptedException {
+        return run(new byte[0], args);
+    }
+
+    private static java.util.concurrent.CompletableFuture<String> read(java.io.InputStream in) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    /** A node running until {@link #close()}: stdout lines are read as they come. */
+    static final class Running implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        private final java.util.concurrent.CompletableFuture<String> err;
+
+        Running(String... args) throws IOException {
+            process = new ProcessBuilder(command(args)).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            err = read(process.getErrorStream());
+        }
+
+        /** The next stdout line that contains {@code text} (null at the end of the output). */
+        String lineWith(String text) throws IOException {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.contains(text)) {
+                    return line;
+                }
+            }
+            return null;
+        }
+
+        /** Stops the node (SIGTERM) and returns what it wrote on stderr. */
+        String stop() {
+            process.destroy();
+            try {
+                process.waitFor(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroyForcibly();
+            return err.join();
+        }
+
+        @Override
+        public void close() {
+            stop();
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.internal.log.MetaJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution as a user installs it: {@code target/logmesh-VERSION.tar.gz} unpacked, {@code bin/logmesh node}
+ * run twice, the two nodes sync. Runs in the {@code package} phase (after the assembly); run alone with
+ * {@code mvn -o -pl cli -am package -Dtest=DistributionTest -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+@Tag("slow")
+class DistributionTest {
+    static Path home;
+
+    @TempDir
+    static Path unpacked;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        Path target = Path.of(System.getProperty("user.dir"), "target");
+        Path archive;
+        try (Stream<Path> files = Files.list(target)) {
+            archive = files.filter(p -> p.getFileName().toString().matches("logmesh-[0-9].*\\.tar\\.gz"))
+                .findFirst().orElse(null);
+        }
+        if (archive == null && !"1".equals(System.getenv("LOGMESH_REQUIRE_ALL"))) {
+            Assumptions.abort("no target/logmesh-*.tar.gz: the distribution is made by mvn package");
+        }
+        assertNotNull(archive, "target/logmesh-*.tar.gz");
+        Process tar = new ProcessBuilder("tar", "xzf", archive.toString(), "-C", unpacked.toString())
+            .inheritIO().start();
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, tar.exitValue());
+        String dir = archive.getFileName().toString().replace(".tar.gz", "");
+        home = unpacked.resolve(dir);
+    }
+
+    /** A process of the distribution's launcher, its stdout lines read as they come. */
+    static final class Launched implements AutoCloseable {
+        final Process process;
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final java.util.concurrent.CompletableFuture<String> err = new java.util.concurrent.CompletableFuture<>();
+
+        Launched(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(home.resolve("bin/logmesh").toString());
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            process = pb.start();
+            pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), lines);
+            Thread e = new Thread(() -> {
+                try {
+                    err.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    err.complete("");
+                }
+            });
+            e.setDaemon(true);
+            e.start();
+        }
+
+        private static void pump(BufferedReader in, BlockingQueue<String> to) {
+            Thread t = new Thread(() -> {
+                try {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        to.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** The first stdout line containing {@code text} within 30 s. */
+        JsonNode await(String text) throws Exception {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < end) {
+                String line = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (line != null && line.contains(text)) {
+                    return MetaJson.reader().readTree(line);
+                }
+                if (line == null && !process.isAlive()) {
+                    break;
+                }
+            }
+            close();
+            throw new AssertionError("no line with " + text + "; stderr: " + err.getNow("(still open)"));
+        }
+
+        void send(String line) throws IOException {
+            OutputStream in = process.getOutputStream();
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void theArchiveHoldsALauncherTheLibrariesAndAUnit() {
+        assertTrue(Files.isExecutable(home.resolve("bin/logmesh")));
+        assertTrue(Files.isRegularFile(home.resolve("share/logmesh.service")));
+        assertTrue(Files.isRegularFile(home.resolve("README.md")));
+        for (String jar : new String[] {"logmesh-cli-", "logmesh-node-", "logmesh-discovery-", "picocli-"}) {
+            try (Stream<Path> libs = Files.list(home.resolve("lib"))) {
+                assertTrue(libs.anyMatch(p -> p.getFileName().toString().startsWith(jar)), jar + " in lib/");
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** The README's quick start, from the distribution (ports chosen by the system instead of 7001/7002). */
+    @Test
+    void twoNodesOfTheDistributionSync() throws Exception {
+        try (Launched alice = new Launched("node", "--name", "alice", "--no-mdns", "--host", "127.0.0.1",
+                 "--port", "0", "--memory", "--json")) {
+            String url = alice.await("\"ready\"").get("url").asText();
+            try (Launched bob = new Launched("node", "--name", "bob", "--no-mdns", "--host", "127.0.0.1",
+                     "--port", "0", "--memory", "--json", "--peer", url)) {
+                bob.await("\"connected\"");
+                bob.send("{\"type\":\"chat/add\",\"text\":\"hello\"}");
+                JsonNode add = alice.await("chat/add");
+                assertEquals("hello", add.get("action").get("text").asText());
+                alice.send("{\"type\":\"chat/add\",\"text\":\"hi bob\"}");
+                assertEquals("hi bob", bob.await("hi bob").get("action").get("text").asText());
+            }
+        }
+    }
+
+    @Test
+    void theCliJarRunsWithJavaDashJar() throws Exception {
+        Path target = Path.of(System.getProperty("user.dir"), "target");
+        Path jar;
+        try (Stream<Path> files = Files.list(target)) {
+            jar = files.filter(p -> p.getFileName().toString().matches("logmesh-cli-.*\\.jar")
+                && !p.getFileName().toString().endsWith("-tests.jar")).findFirst().orElseThrow();
+        }
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+            jar.toString(), "--version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("logmesh "), out);
+    }
+
+    /** A --peer nothing answers is in {@code logmesh peers} of the running node, with its error and next dial. */
+    @Test
+    void anUnreachablePeerIsShownByPeers(@TempDir Path data) throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String peer = "ws://127.0.0.1:" + closed;
+        try (Launched node = new Launched("node", "--name", "n", "--no-mdns", "--host", "127.0.0.1", "--port", "0",
+                 "--data", data.toString(), "--json", "--key", "k", "--peer", peer)) {
+            node.await("\"ready\"");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String out = "";
+            while (System.nanoTime() < end) {
+                Process p = new ProcessBuilder(home.resolve("bin/logmesh").toString(), "peers", "--data",
+                    data.toString(), "--json").start();
+                out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                p.waitFor(20, TimeUnit.SECONDS);
+                if (out.contains("lastError")) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            JsonNode line = MetaJson.reader().readTree(out.strip().split("\n", -1)[0]);
+            assertEquals(peer, line.get("node").asText(), out);
+            assertEquals(peer, line.get("url").asText(), out);
+            assertTrue(line.hasNonNull("lastError"), out);
+            assertTrue(line.get("nextDialAt").asLong() > 0, out);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.internal.log.MetaJson;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each mistake of issue 14's table, made with the command line run as a process: one line that names the value
+ * and says what to do, exit code 2 for bad usage, no stack trace.
+ */
+@Tag("slow")
+class MistakesTest {
+
+    /** Exit 2 and exactly one {@code logmesh:} line on stderr containing each of {@code expected}. */
+    private static String usage(CliProcess.Result r, String... expected) {
+        assertEquals(2, r.code(), r.err());
+        assertNoStackTrace(r.err());
+        String line = null;
+        for (String l : r.err().split("\n", -1)) {
+            if (l.startsWith("logmesh: ")) {
+                assertNull(line, "one error line: " + r.err());
+                line = l;
+            }
+        }
+        assertNotNull(line, r.err());
+        for (String e : expected) {
+            assertTrue(line.contains(e), "'" + e + "' in: " + line);
+        }
+        return line;
+    }
+
+    private static void assertNoStackTrace(String err) {
+        assertFalse(err.contains("\tat "), err);
+        assertFalse(err.contains("Exception"), err);
+        assertFalse(err.contains("Usage:"), "no whole help: " + err);
+    }
+
+    @Test
+    void badPeerUrls() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--peer", "ws://127.0.0.1"),
+            "ws://127.0.0.1", "no port", "ws://HOST:PORT");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--peer", "ws://127.0.0.1:71111"),
+            "ws://127.0.0.1:71111", "71111 is out of range");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--peer", "127.0.0.1:7111"),
+            "127.0.0.1:7111", "not a URL", "ws://HOST:PORT");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--peer", "http://127.0.0.1:7111"),
+            "http://127.0.0.1:7111", "not a ws:// or wss:// URL");
+    }
+
+    @Test
+    void keyFiles(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("keys/missing.key");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key-file", missing.toString()),
+            missing.toString(), "does not exist", "chmod 600");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key-file", dir.toString()),
+            dir.toString(), "is a directory");
+        Path binary = dir.resolve("binary.key");
+        Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, (byte) 0x80});
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key-file", binary.toString()),
+            binary.toString(), "is not text");
+        Path empty = Files.writeString(dir.resolve("empty.key"), "\n");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key-file", empty.toString()),
+            empty.toString(), "is empty");
+    }
+
+    @Test
+    void anUnreadableKeyFile(@TempDir Path dir) throws Exception {
+        Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+            "root reads every file: an unreadable key file cannot be made here");
+        Path key = Files.writeString(dir.resolve("mesh.key"), "secret\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("---------"));
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key-file", key.toString()),
+            key.toString(), "not readable");
+    }
+
+    @Test
+    void hostPortAndInterface() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--host", "999.1.1.1"),
+            "--host 999.1.1.1", "not an IPv4 address", "0.0.0.0");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--port", "70000"),
+            "--port 70000", "out of range");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--interface", "nosuch0"),
+            "--interface nosuch0", "no such interface", "lo (127.0.0.1)");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1",
+                "--port", Integer.toString(port)), "127.0.0.1:" + port, "in use", "--port");
+        }
+    }
+
+    @Test
+    void dataDirectories(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "not a directory");
+        usage(CliProcess.run("{\"type\":\"a\"}\n".getBytes(StandardCharsets.UTF_8), "add", "--data", file.toString()),
+            file.toString(), "is a file, not a directory");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--data", dir.resolve("d").toString()),
+            "--memory", "--data", "conflict");
+        assertFalse(Files.exists(dir.resolve("d")), "nothing created");
+    }
+
+    @Test
+    void stdinThatIsNotUtf8IsRefusedLineByLine(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        in.writeBytes("{\"type\":\"a\",\"text\":\"caf\u00e9\"}\n".getBytes(StandardCharsets.UTF_8));
+        in.writeBytes("{\"type\":\"b\",\"text\":\"caf".getBytes(StandardCharsets.UTF_8));
+        in.write(0xe9); // Latin-1 é
+        in.writeBytes("\"}\r\n{\"type\":\"c\"}".getBytes(StandardCharsets.UTF_8));
+        CliProcess.Result add = CliProcess.run(in.toByteArray(), "add", "--data", dir.toString());
+        assertEquals(1, add.code(), add.err());
+        assertNoStackTrace(add.err());
+        assertTrue(add.err().contains("line 2: not UTF-8 text (byte 0xe9 at byte 24 of the line)"), add.err());
+        CliProcess.Result log = CliProcess.run("log", "--data", dir.toString());
+        assertEquals(0, log.code(), log.err());
+        assertFalse(log.out().contains("\ufffd"), log.out());
+        assertEquals(2, log.out().strip().split("\n", -1).length, log.out());
+        assertTrue(log.out().contains("caf\u00e9"), log.out());
+    }
+
+    @Test
+    void utf8LinesInProcess() throws Exception {
+        byte[] bytes = {'a', '\r', '\n', (byte) 0xc3, (byte) 0xa9, '\n', 'x', (byte) 0xc3, '\n', 'z'};
+        Utf8Lines lines = new Utf8Lines(new ByteArrayInputStream(bytes));
+        assertEquals("a", lines.next().text());
+        assertEquals("\u00e9", lines.next().text());
+        Utf8Lines.Line bad = lines.next();
+        assertNull(bad.text());
+        assertTrue(bad.error().contains("byte 0xc3 at byte 2"), bad.error());
+        assertEquals("z", lines.next().text());
+        assertNull(lines.next());
+    }
+
+    /** A world-readable key file gets a warning; a node on 0.0.0.0 advertises a real address of the machine. */
+    @Test
+    void worldReadableKeyAndTheAdvertisedUrl(@TempDir Path dir) throws Exception {
+        Path key = Files.writeString(dir.resolve("mesh.key"), "a long random secret\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        try (CliProcess.Running node = new CliProcess.Running("node", "--memory", "--no-mdns", "--json",
+            "--key-file", key.toString(), "--host", "0.0.0.0", "--port", "0")) {
+            String ready = node.lineWith("\"ready\"");
+            assertNotNull(ready);
+            JsonNode r = MetaJson.reader().readTree(ready);
+            URI url = URI.create(r.get("url").asText());
+            String err = node.stop();
+            assertTrue(err.contains("WARNING: key file " + key + " can be read by other users (mode rw-r--r--): "
+                + "chmod 600 " + key), err);
+            assertTrue(Checks.localAddresses().contains(url.getHost()), url + " among " + Checks.localAddresses());
+            boolean onlyLoopback = Checks.localAddresses().stream().allMatch(a -> a.startsWith("127."));
+            if (!onlyLoopback) {
+                assertNotEquals("127.0.0.1", url.getHost(), "a real address, not loopback: " + url);
+            }
+        }
+    }
+}

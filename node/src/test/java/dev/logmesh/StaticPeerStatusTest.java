@@ -1,0 +1,106 @@
+package dev.logmesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.mesh.Redialer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Static peers this node cannot reach are in {@link MeshNode#peers()} with their last error and next dial; a
+ * peer this node refuses (no mesh key) is dialed again only every {@link Redialer#REFUSED_DELAY_MILLIS} ms, and
+ * that is said once.
+ */
+@Tag("slow")
+class StaticPeerStatusTest {
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static NodeConfig.Builder local(String name) {
+        return NodeConfig.builder().name(name).memory().host("127.0.0.1").port(0).mdns(false);
+    }
+
+    private static MeshNode.PeerStatus statusOf(MeshNode node, URI url) {
+        for (MeshNode.PeerStatus p : node.peers().join()) {
+            if (url.equals(p.url())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void anUnreachablePeerIsListedWithItsErrorAndNextDial() throws Exception {
+        URI nothing = URI.create("ws://127.0.0.1:" + closedPort());
+        try (MeshNode node = MeshNode.start(local("a").peers(List.of(nothing)).key(key("k")).build())) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                MeshNode.PeerStatus p = statusOf(node, nothing);
+                return p != null && p.lastError() != null && p.nextDialAt() > 0;
+            });
+            MeshNode.PeerStatus p = statusOf(node, nothing);
+            assertNotNull(p);
+            assertEquals(nothing.toString(), p.nodeId(), "no node answered there: listed by its URL");
+            assertFalse(p.connected());
+            assertTrue(p.nextDialAt() >= System.currentTimeMillis() - 1_000, p.toString());
+            assertTrue(p.nextDialAt() <= System.currentTimeMillis() + Redialer.GONE_DELAY_MILLIS, p.toString());
+        }
+    }
+
+    @Test
+    void wssToAWsNodeIsListedWithItsError() throws Exception {
+        try (MeshNode plain = MeshNode.start(local("plain").key(key("k")).build())) {
+            URI wss = URI.create("wss://127.0.0.1:" + plain.url().getPort());
+            try (MeshNode node = MeshNode.start(local("a").peers(List.of(wss)).key(key("k")).build())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    MeshNode.PeerStatus p = statusOf(node, wss);
+                    return p != null && p.lastError() != null;
+                });
+            }
+        }
+    }
+
+    @Test
+    void aKeylessPeerIsDialedAgainOnlyRarelyAndSaidOnce() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+        };
+        try (MeshNode open = MeshNode.start(local("open").build());
+             MeshNode keyed = MeshNode.start(local("keyed").key(key("k")).peers(List.of(open.url())).build(),
+                 List.of(listener))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                MeshNode.PeerStatus p = statusOf(keyed, open.url());
+                return p != null && p.lastError() != null
+                    && p.nextDialAt() > System.currentTimeMillis() + Redialer.REFUSED_DELAY_MILLIS / 2;
+            });
+            MeshNode.PeerStatus p = statusOf(keyed, open.url());
+            assertTrue(p.lastError().contains("mesh key"), p.toString());
+            Thread.sleep(7_000); // longer than the 5 s of the normal backoff
+            List<String> said = errors.stream().filter(e -> e.contains(open.url().toString())).toList();
+            assertEquals(1, said.size(), errors.toString());
+            assertTrue(said.get(0).contains("only every 10 min"), said.get(0));
+        }
+    }
+
+    private static byte[] key(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
