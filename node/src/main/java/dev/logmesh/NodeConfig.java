@@ -48,6 +48,8 @@ public final class NodeConfig {
     private final Path tlsKey;
     private final Path tlsTrust;
     private final String token;
+    private final long upgradeTimeoutMillis;
+    private final int maxPendingUpgrades;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -72,6 +74,8 @@ public final class NodeConfig {
         this.tlsKey = b.tlsKey;
         this.tlsTrust = b.tlsTrust;
         this.token = b.token;
+        this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
+        this.maxPendingUpgrades = b.maxPendingUpgrades;
     }
 
     /** A builder with every default. */
@@ -196,6 +200,23 @@ public final class NodeConfig {
         return token;
     }
 
+    /**
+     * How long (ms) an accepted connection may take to complete its WebSocket upgrade (and TLS handshake) before
+     * it is closed, so idle or half-sent requests cannot hold file descriptors. Default
+     * {@link WsTransport#DEFAULT_UPGRADE_TIMEOUT_MILLIS}.
+     */
+    public long upgradeTimeoutMillis() {
+        return upgradeTimeoutMillis;
+    }
+
+    /**
+     * How many accepted connections may be before their WebSocket upgrade at once; more are closed as soon as
+     * they are accepted. Default {@link WsTransport#DEFAULT_MAX_PENDING_UPGRADES}.
+     */
+    public int maxPendingUpgrades() {
+        return maxPendingUpgrades;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -220,6 +241,8 @@ public final class NodeConfig {
         private Path tlsKey;
         private Path tlsTrust;
         private String token;
+        private long upgradeTimeoutMillis = WsTransport.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
+        private int maxPendingUpgrades = WsTransport.DEFAULT_MAX_PENDING_UPGRADES;
 
         private Builder() {
         }
@@ -353,6 +376,20 @@ public final class NodeConfig {
             return this;
         }
 
+        // ---- connection guards (WebSocket listener)
+
+        /** See {@link NodeConfig#upgradeTimeoutMillis()}; {@code > 0}. */
+        public Builder upgradeTimeoutMillis(long value) {
+            upgradeTimeoutMillis = value;
+            return this;
+        }
+
+        /** See {@link NodeConfig#maxPendingUpgrades()}; {@code > 0}. */
+        public Builder maxPendingUpgrades(int value) {
+            maxPendingUpgrades = value;
+            return this;
+        }
+
         /**
          * Checks and freezes the settings.
          *
@@ -379,6 +416,9 @@ public final class NodeConfig {
             }
             if (pingMillis <= 0 || timeoutMillis <= 0) {
                 throw new IllegalArgumentException("ping and timeout must be > 0");
+            }
+            if (upgradeTimeoutMillis <= 0 || maxPendingUpgrades <= 0) {
+                throw new IllegalArgumentException("upgrade timeout and max pending upgrades must be > 0");
             }
             if (seenHorizon.isNegative()) {
                 throw new IllegalArgumentException("seen horizon must not be negative");

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.StoreException;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.PeerCursor;
@@ -111,6 +112,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private Loop.Cancellable ticker;
     private ProtocolError closeError;
     private String closeReason;
+    /** The store failure that ended this session, or null. */
+    private StoreException storeFailure;
 
     private long sentEntries;
     /** The peer's {@code lastAdded} when the session connected ({@code logmesh.lastAdded}), or -1. */
@@ -503,6 +506,9 @@ public final class SyncSession implements MessageConnection.Handler {
         receiving = true;
         try {
             results = log.add(entries);
+        } catch (StoreException e) {
+            storeFailed(s, e);
+            return;
         } finally {
             receiving = false;
         }
@@ -526,6 +532,32 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.received(s.added(), new HashSet<>());
         drain();
         settleSentCursor();
+    }
+
+    /**
+     * The log could not store a received batch. Nothing of it is acknowledged: the session tells the peer (a
+     * {@code debug} line with the reason, then {@code error timeout}) and closes, so the peer keeps the entries
+     * and sends them again on its next session. {@code timeout} because it is the one protocol 5 error a stock
+     * Logux peer neither throws on nor stops reconnecting after, and it blames no input of the peer's: a
+     * {@code wrong-format} would tell the peer its entries are bad (and a peer may skip entries refused so).
+     * The node learns of it from {@link #storeFailure()} when the session ends.
+     */
+    private void storeFailed(Message.Sync s, StoreException e) {
+        storeFailure = e;
+        LOG.error("cannot store {} entries from {}: {}; closing the session, nothing of them acknowledged",
+            s.entries().size(), describePeer(), e.getMessage());
+        send(new Message.Debug("error", "logmesh: cannot store received entries, try again later: "
+            + e.getMessage()));
+        fail(ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) Math.min(Integer.MAX_VALUE,
+            config.timeoutMillis())), "cannot store received entries: " + e.getMessage()));
+    }
+
+    /**
+     * The store failure that ended this session (a received batch the log could not store), or null. The
+     * node reports it and shows it in its health.
+     */
+    public StoreException storeFailure() {
+        return storeFailure;
     }
 
     private void onIhave(Message.Ihave h) {
