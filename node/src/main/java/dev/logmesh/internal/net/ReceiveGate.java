@@ -10,7 +10,6 @@ import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -65,12 +64,12 @@ public final class ReceiveGate {
         return new MessageTransport() {
             @Override
             public URI listen(String host, int port, Consumer<MessageConnection> acceptor) throws IOException {
-                return transport.listen(host, port, c -> acceptor.accept(new Gated(c)));
+                return transport.listen(host, port, c -> acceptor.accept(wrap(c)));
             }
 
             @Override
             public MessageConnection dial(URI url) {
-                return new Gated(transport.dial(url));
+                return wrap(transport.dial(url));
             }
 
             @Override
@@ -78,6 +77,11 @@ public final class ReceiveGate {
                 transport.close();
             }
         };
+    }
+
+    /** A link that passes through this gate. */
+    public MessageConnection wrap(MessageConnection connection) {
+        return new Gated(connection);
     }
 
     /** Holds received messages from now on (the message being handled now still completes). Any thread. */
@@ -212,10 +216,5 @@ public final class ReceiveGate {
         public String toString() {
             return inner.toString();
         }
-    }
-
-    /** For tests: the links open now. */
-    List<MessageConnection> links() {
-        return List.copyOf(links);
     }
 }
