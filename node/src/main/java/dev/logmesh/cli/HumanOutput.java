@@ -77,6 +77,11 @@ final class HumanOutput {
         line("error  " + message);
     }
 
+    /** The node's log became unwritable, or writable again. */
+    synchronized void health(dev.logmesh.NodeHealth health) {
+        line("health " + (health.writable() ? "the log is writable again" : "cannot write the log: " + health.problem()));
+    }
+
     /** {@code 12:03:04 bob:Xk3v9QaB chat/message {"text":"hi"}}: time of the action, origin, type, the rest. */
     synchronized void add(Entry e) {
         if (!catchUps.isEmpty()) {

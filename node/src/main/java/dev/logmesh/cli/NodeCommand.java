@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
             + "each action).",
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
-            + "error. Logs go to stderr.",
+            + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"). "
+            + "Logs go to stderr.",
         "A reader of stdout that falls behind slows the node down instead of filling its memory: while "
             + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
             + "reading stdin; no event is ever dropped.",
@@ -172,6 +173,20 @@ final class NodeCommand implements Callable<Integer> {
                         return;
                     }
                     out.error(message);
+                }
+
+                @Override
+                public void health(dev.logmesh.NodeHealth health) {
+                    if (human != null) {
+                        human.health(health);
+                        return;
+                    }
+                    ObjectNode n = out.event("health");
+                    n.put("writable", health.writable());
+                    if (!health.writable()) {
+                        n.put("problem", health.problem());
+                    }
+                    out.print(n);
                 }
             }));
         } catch (StoreException | IOException e) {
