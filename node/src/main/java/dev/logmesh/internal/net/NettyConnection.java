@@ -182,9 +182,18 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
      */
     void holdReading(boolean hold) {
         held = hold;
+        checkReadingLater();
+    }
+
+    /** Runs {@link #checkReading} on the channel's event loop (nothing to do once that loop has stopped). */
+    private void checkReadingLater() {
         Channel ch = channel;
         if (ch != null) {
-            ch.eventLoop().execute(this::checkReading);
+            try {
+                ch.eventLoop().execute(this::checkReading);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the transport is closed: the channel reads nothing any more anyway
+            }
         }
     }
 
@@ -210,9 +219,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private void handled(int bytes) {
         long b = inboundBytes.addAndGet(-bytes);
         int n = inboundMessages.decrementAndGet();
-        Channel ch = channel;
-        if (backlogged && ch != null && b <= maxInboundBytes / 2 && n <= maxInboundMessages / 2) {
-            ch.eventLoop().execute(this::checkReading);
+        if (backlogged && b <= maxInboundBytes / 2 && n <= maxInboundMessages / 2) {
+            checkReadingLater();
         }
     }
 
