@@ -149,12 +149,20 @@ public final class ReceiveGate {
 
                 @Override
                 public void onMessage(Message message) {
-                    pass(x -> x.onMessage(message));
+                    if (open()) {
+                        h.onMessage(message); // the common case: no event object
+                    } else {
+                        hold(x -> x.onMessage(message));
+                    }
                 }
 
                 @Override
                 public void onBadInput(ProtocolError error) {
-                    pass(x -> x.onBadInput(error));
+                    if (open()) {
+                        h.onBadInput(error);
+                    } else {
+                        hold(x -> x.onBadInput(error));
+                    }
                 }
 
                 @Override
@@ -166,11 +174,12 @@ public final class ReceiveGate {
             });
         }
 
-        private void pass(Consumer<Handler> event) {
-            if (!paused && held.isEmpty()) {
-                event.accept(handler);
-                return;
-            }
+        /** Whether an event may reach the session now: not paused, and nothing older waits. */
+        private boolean open() {
+            return !paused && held.isEmpty();
+        }
+
+        private void hold(Consumer<Handler> event) {
             held.add(event);
             if (inner instanceof NettyConnection nc) {
                 if (!readingHeld) {
