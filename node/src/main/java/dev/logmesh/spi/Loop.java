@@ -10,6 +10,10 @@ import java.util.concurrent.Executor;
  *
  * <p>Production code uses {@link SystemLoop}; tests use a manual loop whose clock moves only when the
  * test says so, so that a whole mesh runs deterministically on one thread.
+ *
+ * <p>A task that throws: a {@link RuntimeException} is the task owner's to handle (a loop may log it and go on);
+ * an {@link Error} must not be swallowed. {@link SystemLoop} ends the nodes running on it (they close, loudly);
+ * a manual loop lets it through to the test that runs it.
  */
 public interface Loop extends Executor {
 
