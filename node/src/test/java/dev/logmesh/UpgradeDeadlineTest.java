@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("slow")
 class UpgradeDeadlineTest {
-    static final long DEADLINE = 1_500;
+    static final long DEADLINE = 2_000;
     static final int CAP = 8;
 
     final List<AutoCloseable> toClose = new ArrayList<>();
@@ -84,7 +84,7 @@ class UpgradeDeadlineTest {
             s.getOutputStream().flush();
             pending.add(s);
         }
-        Thread.sleep(300); // let the node accept them all before the next ones
+        Thread.sleep(500); // let the node accept them all before the next ones
         // over the cap: closed at once, long before the deadline
         for (int i = 0; i < 3; i++) {
             Socket over = connect(node);
