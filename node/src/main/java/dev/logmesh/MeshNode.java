@@ -28,6 +28,7 @@ import dev.logmesh.internal.net.SystemLoop;
 import dev.logmesh.internal.protocol.FrameTransport;
 import dev.logmesh.internal.protocol.MessageTransport;
 import dev.logmesh.spi.Transport;
+import dev.logmesh.internal.net.ReceiveGate;
 import dev.logmesh.internal.net.WsTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -65,12 +66,27 @@ import org.slf4j.LoggerFactory;
  * <h2>Lifecycle</h2>
  * {@link #start} opens the log, listens and dials; {@link #close} closes sessions, stops listening, closes
  * the store and releases every thread, socket and file. A node closes what it made and nothing it was given
- * ({@link NodeConfig.Builder#loop}, {@link NodeConfig.Builder#store}).
+ * ({@link NodeConfig.Builder#loop}, {@link NodeConfig.Builder#store}). After {@code close} every
+ * future-returning method returns a future failed with {@link IllegalStateException}, and a future of a call
+ * that raced with {@code close} fails the same way: none is left pending. {@link #whenClosed()} completes when
+ * the node closed.
  *
  * <h2>Tests</h2>
  * With {@link NodeConfig.Builder#loop} and {@link NodeConfig.Builder#transport} a node runs on a test's manual
  * loop and in-memory network: no thread, no socket, no real time. The test kit ({@code dev.logmesh.testkit}
  * in the {@code logmesh-node} test-jar) does this for a whole mesh ({@code LocalMesh}).
+ *
+ * <h2>Failures</h2>
+ * <ul>
+ *   <li>A subscriber, filter or {@link Listener} that throws a {@link RuntimeException} is logged (with the
+ *       entry id) and skipped; the other subscribers and listeners of the same entry and batch still run.</li>
+ *   <li>A write to the log that fails (disk full, I/O error) makes the node say so: an {@link Listener#error}
+ *       event, {@link #health()} not writable (also in {@link #STATUS_FILE}); a received batch that cannot be
+ *       stored ends its session unacknowledged, so its peer sends it again later.</li>
+ *   <li>An {@link Error} on the node's loop ({@code OutOfMemoryError}, also one thrown by a subscriber) ends the
+ *       node: it is logged, reported as an {@link Listener#error} event, the node closes and
+ *       {@link #whenClosed()} fails with it. The node never carries on half alive.</li>
+ * </ul>
  */
 public final class MeshNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MeshNode.class);
@@ -89,8 +105,15 @@ public final class MeshNode implements AutoCloseable {
         default void acknowledged(String nodeId, long added) {
         }
 
-        /** Something went wrong that a person may need to act on (the node goes on). */
+        /**
+         * Something went wrong that a person may need to act on. The node goes on, except after a fatal error
+         * (then {@link MeshNode#whenClosed()} fails right after this event).
+         */
         default void error(String message) {
+        }
+
+        /** The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). */
+        default void health(NodeHealth health) {
         }
     }
 
@@ -144,6 +167,19 @@ public final class MeshNode implements AutoCloseable {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile URI url;
     private volatile boolean closed;
+    /** Set by the first {@link #close}: later ones return at once. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Holds what peers send while the application cannot keep up ({@link #pauseReceiving}). */
+    private final ReceiveGate gate;
+    /** Futures of calls not completed yet: failed by {@link #close} if the loop never ran them. Any thread. */
+    private final java.util.Set<CompletableFuture<?>> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Completes when {@link #close} finished; fails with the error that ended the node. */
+    private final CompletableFuture<Void> whenClosed = new CompletableFuture<>();
+    /** The {@link Error} that ended the node, or null. */
+    private volatile Error failure;
+    /** Removes this node's fatal-error handler from its {@link SystemLoop}, or null. */
+    private final Runnable offFatal;
+    private volatile NodeHealth health;
 
     private MeshNode(NodeConfig config, Loop loop, SystemLoop ownLoop, boolean ownsStore, Log log,
                      java.util.function.Function<Loop, MessageTransport> transports, Internals internals) {
@@ -167,27 +203,37 @@ public final class MeshNode implements AutoCloseable {
         this.broadcast = new Broadcast(log, loop, sc,
             sc.reconcileMillis() > 0 ? new Reconciler(log, loop, config.seenHorizon().toMillis()) : null);
         this.hub = broadcast.peers();
-        this.transport = transports.apply(loop);
+        this.gate = new ReceiveGate(loop);
+        this.transport = gate.wrap(transports.apply(loop));
+        this.health = NodeHealth.writable(loop.now());
+        this.offFatal = loop instanceof SystemLoop sl ? sl.onFatal(this::fatal) : null;
+        log.onAdd(e -> {
+            if (!health.writable()) {
+                healthChanged(NodeHealth.writable(loop.now()));
+            }
+        });
         hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
-                listeners.forEach(l -> l.peer(peerNode, true));
+                fire("peer", l -> l.peer(peerNode, true));
             }
 
             @Override
             public void peerDisconnected(String peerNode) {
-                listeners.forEach(l -> l.peer(peerNode, false));
+                fire("peer", l -> l.peer(peerNode, false));
             }
 
             @Override
             public void acknowledged(String peerNode, long added) {
-                listeners.forEach(l -> l.acknowledged(peerNode, added));
+                fire("acknowledged", l -> l.acknowledged(peerNode, added));
             }
 
             @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
-                if (error != null && error.type() != ProtocolError.Type.TIMEOUT) {
-                    String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                if (session.storeFailure() != null) {
+                    storeFailed("cannot store entries from " + who, session.storeFailure());
+                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT) {
                     fireError("session with " + who + " ended: " + error.wireType()
                         + (error.isReceived() ? " (sent by the peer)" : "") + ": " + error.getMessage());
                 }
@@ -280,8 +326,10 @@ public final class MeshNode implements AutoCloseable {
                 io.netty.handler.ssl.SslContext clientTls = tls(config, false);
                 // channels on the node's own loop thread: no hand-off between threads (README "One thread per node")
                 SystemLoop io = ownLoop != null ? ownLoop : internals.sharedLoop();
+                WsTransport.Limits limits = WsTransport.Limits.DEFAULT
+                    .withUpgrades(config.upgradeTimeoutMillis(), config.maxPendingUpgrades());
                 make = l -> new WsTransport(l, io == null ? null : io.ioGroup(), config.maxFrameBytes(), serverTls,
-                    clientTls, log.nodeId());
+                    clientTls, log.nodeId(), limits);
             }
             MeshNode node = new MeshNode(config, loop, ownLoop, ownsStore, log, make, internals);
             node.listeners.addAll(initial);
@@ -412,7 +460,7 @@ public final class MeshNode implements AutoCloseable {
         try {
             log.flushCursors();
         } catch (dev.logmesh.StoreException e) {
-            fireError("cannot save sync cursors: " + e.getMessage());
+            storeFailed("cannot save sync cursors", e);
         }
         loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
     }
@@ -433,6 +481,12 @@ public final class MeshNode implements AutoCloseable {
         n.put("pid", ProcessHandle.current().pid());
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
+        NodeHealth h = health;
+        n.put("writable", h.writable());
+        if (!h.writable()) {
+            n.put("problem", h.problem());
+            n.put("since", h.sinceMillis());
+        }
         com.fasterxml.jackson.databind.node.ArrayNode peers = n.putArray("peers");
         for (PeerStatus p : peerStatus()) {
             com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
@@ -465,7 +519,60 @@ public final class MeshNode implements AutoCloseable {
 
     private void fireError(String message) {
         LOG.warn(message);
-        listeners.forEach(l -> l.error(message));
+        fire("error", l -> l.error(message));
+    }
+
+    /**
+     * Calls every listener, each on its own: one that throws is logged and the others are still called. An
+     * {@link Error} is not caught (the loop ends the node).
+     */
+    private void fire(String event, Consumer<Listener> call) {
+        for (Listener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                LOG.error("listener {} failed on its {} event; the other listeners still get it", l, event, e);
+            }
+        }
+    }
+
+    /** A write to the log failed: the node cannot write. Says so once per change, logs every failure. */
+    private void storeFailed(String what, dev.logmesh.StoreException e) {
+        LOG.warn("{}: {}", what, e.getMessage());
+        if (health.writable()) {
+            healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()));
+            fireError("this node cannot write its log (" + what + "): " + e.getMessage()
+                + "; entries from peers are not acknowledged until it can");
+        }
+    }
+
+    private void healthChanged(NodeHealth h) {
+        health = h;
+        if (h.writable()) {
+            LOG.info("the log is writable again");
+        }
+        fire("health", l -> l.health(h));
+    }
+
+    /** An {@link Error} on the node's loop (from its {@link SystemLoop}, on the loop thread): ends the node. */
+    private void fatal(Error e) {
+        if (closing.get()) {
+            return;
+        }
+        failure = e;
+        try {
+            fire("error", l -> l.error("fatal error, the node stops: " + e));
+        } catch (Error again) {
+            LOG.error("a listener failed on the fatal error event", again);
+        }
+        close();
+    }
+
+    /** The failure a call on a closed node gets. */
+    private IllegalStateException closedException() {
+        Error f = failure;
+        return f == null ? new IllegalStateException("node is closed")
+            : new IllegalStateException("node is closed after a fatal error: " + f, f);
     }
 
     /** Runs a task on the loop and waits for it (inline when already on the loop, e.g. a manual loop). */
@@ -512,16 +619,42 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> call(Supplier<T> task) {
+        return call(task, false);
+    }
+
+    /**
+     * Runs a task on the loop and completes its future there. The future is tracked until it completes, so that
+     * {@link #close} fails it if the loop never runs the task (a call that slipped past the closed check).
+     *
+     * @param writes whether the task writes the log (a store failure then marks the node not writable)
+     */
+    // identity is the equality wanted for the tracked futures; the removal stage needs no one to wait for it
+    @SuppressWarnings({"CollectionUndefinedEquality", "FutureReturnValueIgnored"})
+    private <T> CompletableFuture<T> call(Supplier<T> task, boolean writes) {
         CompletableFuture<T> f = new CompletableFuture<>();
+        calls.add(f);
+        f.whenComplete((v, e) -> calls.remove(f));
         if (closed) {
-            f.completeExceptionally(new IllegalStateException("node is closed"));
+            f.completeExceptionally(closedException());
             return f;
         }
         loop.execute(() -> {
+            if (closed) {
+                f.completeExceptionally(closedException());
+                return;
+            }
             try {
                 f.complete(task.get());
+            } catch (dev.logmesh.StoreException e) {
+                if (writes) {
+                    storeFailed("cannot add", e);
+                }
+                f.completeExceptionally(e);
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
+            } catch (Error e) {
+                f.completeExceptionally(e);
+                throw e; // the loop ends the node
             }
         });
         return f;
@@ -548,6 +681,39 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
+     * Whether the node can write its log; any thread. Not writable after a write failed (disk full, I/O error)
+     * until an entry is stored again; see {@link NodeHealth}.
+     */
+    public NodeHealth health() {
+        return health;
+    }
+
+    /**
+     * Completes when the node has closed: normally after {@link #close}, exceptionally with the {@link Error}
+     * when a fatal error on the loop ended the node (a command line exits non-zero on it).
+     */
+    public CompletableFuture<Void> whenClosed() {
+        return whenClosed.copy();
+    }
+
+    /**
+     * Stops taking in what peers send, for an application that consumes entries more slowly than they arrive
+     * (the command line pauses while its stdout is full): received messages wait, their links stop reading, so
+     * peers hold their entries and nothing more is acknowledged; memory stays bounded. Local adds still work.
+     * {@link #resumeReceiving} hands what waits to the sessions. Nothing is dropped: a session that ends while
+     * paused (a pause longer than the session timeout ends sessions, whose pings go unanswered) simply leaves
+     * its entries unacknowledged, and its peer sends them again after reconnecting. Idempotent; any thread.
+     */
+    public void pauseReceiving() {
+        gate.pause();
+    }
+
+    /** Ends {@link #pauseReceiving}: what waits reaches the sessions, in order, and links read again. Any thread. */
+    public void resumeReceiving() {
+        gate.resume();
+    }
+
+    /**
      * Adds a local action (optimistic: it is in the local log when the future completes; sync follows).
      *
      * @return the added meta; fails with {@link IllegalArgumentException} for a bad action
@@ -558,7 +724,7 @@ public final class MeshNode implements AutoCloseable {
 
     /** Adds a local action with reasons (the node's keep reason is added to them). */
     public CompletableFuture<Meta> add(Action action, List<String> reasons) {
-        return call(() -> log.add(checkSize(log.create(action, reasons))));
+        return call(() -> log.add(checkSize(log.create(action, reasons))), true);
     }
 
     /**
@@ -568,7 +734,7 @@ public final class MeshNode implements AutoCloseable {
      * @return the added meta, or null if an entry with that id was already applied here
      */
     public CompletableFuture<Meta> add(Action action, JsonNode partialMeta) {
-        return call(() -> log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of()))));
+        return call(() -> log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of()))), true);
     }
 
     /**
@@ -576,16 +742,31 @@ public final class MeshNode implements AutoCloseable {
      * matches {@code filter}: once per entry, on the node's loop thread, in the order entries are added here.
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
-        Runnable off = log.onAdd(e -> {
+        java.util.Objects.requireNonNull(filter, "filter");
+        java.util.Objects.requireNonNull(consumer, "consumer");
+        Runnable off = log.onAdd(isolated(consumer, e -> {
             if (filter.test(e)) {
-                try {
-                    consumer.accept(e);
-                } catch (RuntimeException ex) {
-                    LOG.error("subscriber failed on {}", e.id(), ex);
-                }
+                consumer.accept(e);
             }
-        });
+        }));
         return off::run;
+    }
+
+    /**
+     * Runs an application's entry callback so that a {@link RuntimeException} from it is logged, with the
+     * callback and the entry id, and does not stop the other callbacks of the entry or the rest of its batch. An
+     * {@link Error} goes through: the loop ends the node.
+     *
+     * @param owner what to name in the log (the application's callback)
+     */
+    static Consumer<Entry> isolated(Object owner, Consumer<Entry> callback) {
+        return e -> {
+            try {
+                callback.accept(e);
+            } catch (RuntimeException ex) {
+                LOG.error("subscriber {} failed on {}; it is skipped for this entry", owner, e.id(), ex);
+            }
+        };
     }
 
     /** {@link #subscribe} for one action type. */
@@ -802,8 +983,28 @@ public final class MeshNode implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
             return;
+        }
+        try {
+            shutDown();
+        } finally {
+            // nothing is left pending: calls the loop will not run any more fail now
+            for (CompletableFuture<?> f : List.copyOf(calls)) {
+                f.completeExceptionally(closedException());
+            }
+            Error f = failure;
+            if (f != null) {
+                whenClosed.completeExceptionally(f);
+            } else {
+                whenClosed.complete(null);
+            }
+        }
+    }
+
+    private void shutDown() {
+        if (offFatal != null) {
+            offFatal.run();
         }
         Discovery d = discovery;
         Thread discoveryClose = null;

@@ -55,6 +55,8 @@ public final class NodeConfig {
     private final Loop loop;
     private final Function<Loop, Transport> transport;
     private final Store store;
+    private final long upgradeTimeoutMillis;
+    private final int maxPendingUpgrades;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -82,6 +84,8 @@ public final class NodeConfig {
         this.loop = b.loop;
         this.transport = b.transport;
         this.store = b.store;
+        this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
+        this.maxPendingUpgrades = b.maxPendingUpgrades;
     }
 
     /** A builder with every default. */
@@ -221,6 +225,23 @@ public final class NodeConfig {
         return store;
     }
 
+    /**
+     * How long (ms) an accepted connection may take to complete its WebSocket upgrade (and TLS handshake) before
+     * it is closed, so idle or half-sent requests cannot hold file descriptors. Default
+     * 10,000 (10 s).
+     */
+    public long upgradeTimeoutMillis() {
+        return upgradeTimeoutMillis;
+    }
+
+    /**
+     * How many accepted connections may be before their WebSocket upgrade at once; more are closed as soon as
+     * they are accepted. Default 64.
+     */
+    public int maxPendingUpgrades() {
+        return maxPendingUpgrades;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -248,6 +269,8 @@ public final class NodeConfig {
         private Loop loop;
         private Function<Loop, Transport> transport;
         private Store store;
+        private long upgradeTimeoutMillis = WsTransport.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
+        private int maxPendingUpgrades = WsTransport.DEFAULT_MAX_PENDING_UPGRADES;
 
         private Builder() {
         }
@@ -418,6 +441,20 @@ public final class NodeConfig {
             return this;
         }
 
+        // ---- connection guards (WebSocket listener)
+
+        /** See {@link NodeConfig#upgradeTimeoutMillis()}; {@code > 0}. */
+        public Builder upgradeTimeoutMillis(long value) {
+            upgradeTimeoutMillis = value;
+            return this;
+        }
+
+        /** See {@link NodeConfig#maxPendingUpgrades()}; {@code > 0}. */
+        public Builder maxPendingUpgrades(int value) {
+            maxPendingUpgrades = value;
+            return this;
+        }
+
         /**
          * Checks and freezes the settings.
          *
@@ -444,6 +481,9 @@ public final class NodeConfig {
             }
             if (pingMillis <= 0 || timeoutMillis <= 0) {
                 throw new IllegalArgumentException("ping and timeout must be > 0");
+            }
+            if (upgradeTimeoutMillis <= 0 || maxPendingUpgrades <= 0) {
+                throw new IllegalArgumentException("upgrade timeout and max pending upgrades must be > 0");
             }
             if (seenHorizon.isNegative()) {
                 throw new IllegalArgumentException("seen horizon must not be negative");

@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Failure modes</h2>
  * A reducer that throws leaves the state as it was before that action (the action is skipped, and the
- * error is logged); since every node skips it the same way, states still agree. Listeners that throw are
- * logged and ignored. After {@link #close()} nothing changes any more.
+ * error is logged); since every node skips it the same way, states still agree. A filter that throws skips
+ * the entry the same way. Listeners that throw are logged and ignored. Either way the node's other subscribers
+ * of the entry (and of the rest of its batch) still get it. After {@link #close()} nothing changes any more.
  *
  * @param <S> the state type, immutable
  */
@@ -165,8 +166,9 @@ public final class ReplicatedState<S> implements AutoCloseable {
             return;
         }
         // Registering and reading the log in one loop task: no entry is missed or folded twice.
-        offAdd = log.onAdd(this::added);
-        offClean = log.onClean(this::cleaned);
+        // one failing filter or reducer must not stop the node's other subscribers of the entry or its batch
+        offAdd = log.onAdd(MeshNode.isolated(this, this::added));
+        offClean = log.onClean(MeshNode.isolated(this, this::cleaned));
         for (Entry e : log.entries(Order.CREATED, true, null)) {
             if (filter.test(e)) {
                 apply(e);
@@ -346,7 +348,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
         try {
             listener.accept(state);
         } catch (RuntimeException ex) {
-            LOG.error("state listener failed", ex);
+            LOG.error("state listener {} failed at {}", listener, lastId, ex);
         }
     }
 }

@@ -45,7 +45,7 @@ class ArchitectureTest {
     /** The facade: what an application starts and configures. */
     static final List<String> FACADE = List.of("MeshNode", "NodeConfig", "ReplicatedState");
     /** Values and exceptions: immutable types that depend on nothing else of logmesh. */
-    static final List<String> VALUES = List.of("Action", "ActionId", "Meta", "Entry", "Criteria", "PeerStatus",
+    static final List<String> VALUES = List.of("Action", "ActionId", "Meta", "Entry", "Criteria", "PeerStatus", "NodeHealth",
         "StoreException");
     /** Public nested types of the facade. */
     static final List<String> FACADE_NESTED = List.of("MeshNode$Listener", "MeshNode$Subscription",

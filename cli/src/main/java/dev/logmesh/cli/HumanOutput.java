@@ -19,13 +19,14 @@ import java.util.Map;
  * from a peer a progress line per poll instead of a line per action.
  *
  * <p>Thread: events come from the node's loop and polls from a timer thread; every method is synchronized,
- * so lines never mix.
+ * so lines never mix. The lines go to a sink that must not block (the node's bounded {@link Ndjson} writer: a
+ * terminal on hold must not stop the loop).
  */
 final class HumanOutput {
     /** A catch-up with at least this many entries to go shows progress instead of each action. */
     static final long CATCH_UP_THRESHOLD = 1_000;
 
-    private final PrintStream out;
+    private final java.util.function.Consumer<String> out;
     private final DateTimeFormatter time;
     /** Catch-ups in progress, by peer. */
     private final Map<String, CatchUp> catchUps = new HashMap<>();
@@ -46,8 +47,17 @@ final class HumanOutput {
         }
     }
 
+    /** Prints straight to {@code out} (blocking if it blocks). */
     HumanOutput(PrintStream out, ZoneId zone) {
-        this.out = out;
+        this(line -> {
+            out.println(line);
+            out.flush();
+        }, zone);
+    }
+
+    /** Hands each line to {@code lines}, which must not block (the node's {@link Ndjson#line}). */
+    HumanOutput(java.util.function.Consumer<String> lines, ZoneId zone) {
+        this.out = lines;
         this.time = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(zone);
     }
 
@@ -65,6 +75,11 @@ final class HumanOutput {
 
     synchronized void error(String message) {
         line("error  " + message);
+    }
+
+    /** The node's log became unwritable, or writable again. */
+    synchronized void health(dev.logmesh.NodeHealth health) {
+        line("health " + (health.writable() ? "the log is writable again" : "cannot write the log: " + health.problem()));
     }
 
     /** {@code 12:03:04 bob:Xk3v9QaB chat/message {"text":"hi"}}: time of the action, origin, type, the rest. */
@@ -113,7 +128,6 @@ final class HumanOutput {
     }
 
     private void line(String s) {
-        out.println(s);
-        out.flush();
+        out.accept(s);
     }
 }

@@ -11,21 +11,52 @@ import java.time.Instant;
 import java.util.function.Supplier;
 
 /**
- * Writes one JSON object per line, whole lines only, from any thread.
+ * Writes one JSON object per line, whole lines only, from any thread; in async mode it is
+ * also the path of every line {@code logmesh node} prints ({@link HumanOutput} goes through {@link #line}).
  *
- * <p>In async mode ({@link #Ndjson(PrintStream, boolean, boolean)}) lines go through a queue to a writer
- * thread: a reader of stdout that
- * is slow or stopped (a full pipe) must never block the node's loop, or every session would time out. The
- * writer thread also turns events into text, so the loop only stamps the time and queues the event.
+ * <p>In async mode lines go through a queue to a writer thread: a reader of stdout that is slow or stopped (a
+ * full pipe, a terminal on hold) must never block the node's loop, or every session would time out. The writer
+ * thread also turns events into text, so the loop only stamps the time and queues the event.
+ *
+ * <h2>Bounded, never dropping</h2>
+ * The queue is bounded by the estimated bytes of what waits ({@link #DEFAULT_MAX_QUEUED_BYTES}: an action's JSON
+ * text plus {@link #LINE_OVERHEAD} per line) and by lines ({@link #DEFAULT_MAX_QUEUED_LINES}). Over either bound
+ * it is <em>full</em>: it calls its {@linkplain #backpressure pause hook} (the node stops receiving from its peers,
+ * which keep their entries) and {@link #awaitRoom} blocks producers that can wait (the stdin reader). An event
+ * that still comes (the rest of the batch being handled, a peer event) is queued all the same: nothing is ever
+ * dropped, and what can come while full is bounded by what the node had already taken in. Once the writer has
+ * brought the queue down to half of both bounds, the resume hook runs and waiting producers go on.
  */
 final class Ndjson implements AutoCloseable {
-    @SuppressWarnings("UnnecessaryLambda") // a sentinel in the queue, compared by identity
-    private static final Supplier<String> STOP = () -> "stop";
+    /** Default bound of the estimated bytes of lines waiting to be written. */
+    static final long DEFAULT_MAX_QUEUED_BYTES = 4L << 20;
+    /** Default bound of the lines waiting to be written. */
+    static final int DEFAULT_MAX_QUEUED_LINES = 10_000;
+    /** What a queued line is counted beyond its action's text: the meta, the event fields, the objects. */
+    static final int LINE_OVERHEAD = 256;
+
+    /** A line to write: made on the writer thread, counted as {@code weight} bytes while it waits. */
+    private record Line(Supplier<String> text, long weight) {
+    }
+
+    private static final Line STOP = new Line(() -> "stop", 0);
 
     private final PrintStream out;
     private final boolean timestamps;
-    private final java.util.concurrent.BlockingQueue<Supplier<String>> queue;
+    private final java.util.concurrent.BlockingQueue<Line> queue;
     private final Thread writer;
+    private final long maxBytes;
+    private final int maxLines;
+    /** Estimated bytes and lines queued and not written yet; changed under {@link #room}. */
+    private long queuedBytes;
+    private int queuedLines;
+    private long maxQueuedBytesSeen;
+    /** Whether the queue is full (between the pause and the resume hooks); under {@link #room}. */
+    private boolean full;
+    private boolean closed;
+    private final Object room = new Object();
+    private volatile Runnable onFull = () -> { };
+    private volatile Runnable onRoom = () -> { };
 
     Ndjson(PrintStream out) {
         this(out, false, false);
@@ -36,8 +67,18 @@ final class Ndjson implements AutoCloseable {
      * @param async      whether lines are written by a writer thread of their own
      */
     Ndjson(PrintStream out, boolean timestamps, boolean async) {
+        this(out, timestamps, async, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_LINES);
+    }
+
+    /**
+     * @param maxBytes bound of the estimated bytes waiting in async mode
+     * @param maxLines bound of the lines waiting in async mode
+     */
+    Ndjson(PrintStream out, boolean timestamps, boolean async, long maxBytes, int maxLines) {
         this.out = out;
         this.timestamps = timestamps;
+        this.maxBytes = maxBytes;
+        this.maxLines = maxLines;
         if (async) {
             queue = new java.util.concurrent.LinkedBlockingQueue<>();
             writer = new Thread(this::drain, "logmesh-stdout");
@@ -49,21 +90,94 @@ final class Ndjson implements AutoCloseable {
         }
     }
 
+    /**
+     * What to do when the queue becomes full ({@code pause}, called on the thread that queued the line) and when
+     * it has room again ({@code resume}, called on the writer thread). Both must be quick and must not block.
+     */
+    void backpressure(Runnable pause, Runnable resume) {
+        onFull = pause;
+        onRoom = resume;
+    }
+
+    /** Blocks while the queue is full (for a producer that can wait: the stdin reader). */
+    void awaitRoom() throws InterruptedException {
+        synchronized (room) {
+            while (full && !closed) {
+                room.wait();
+            }
+        }
+    }
+
+    /** Estimated bytes queued now (for tests). */
+    long queuedBytes() {
+        synchronized (room) {
+            return queuedBytes;
+        }
+    }
+
+    /** The most estimated bytes that were ever queued at once (for tests). */
+    long maxQueuedBytesSeen() {
+        synchronized (room) {
+            return maxQueuedBytesSeen;
+        }
+    }
+
+    /** Whether the queue is full now. */
+    boolean full() {
+        synchronized (room) {
+            return full;
+        }
+    }
+
+    @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: compared by identity
     private void drain() {
         try {
             while (true) {
-                Supplier<String> line = queue.take();
+                Line line = queue.take();
                 if (line == STOP) {
                     out.flush();
                     return;
                 }
-                out.println(line.get());
+                out.println(line.text().get());
                 if (queue.isEmpty()) {
                     out.flush();
                 }
+                written(line.weight());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void queued(long weight) {
+        boolean nowFull = false;
+        synchronized (room) {
+            queuedBytes += weight;
+            queuedLines++;
+            maxQueuedBytesSeen = Math.max(maxQueuedBytesSeen, queuedBytes);
+            if (!full && (queuedBytes > maxBytes || queuedLines > maxLines)) {
+                full = true;
+                nowFull = true;
+            }
+        }
+        if (nowFull) {
+            onFull.run();
+        }
+    }
+
+    private void written(long weight) {
+        boolean nowRoom = false;
+        synchronized (room) {
+            queuedBytes -= weight;
+            queuedLines--;
+            if (full && queuedBytes <= maxBytes / 2 && queuedLines <= maxLines / 2) {
+                full = false;
+                nowRoom = true;
+                room.notifyAll();
+            }
+        }
+        if (nowRoom) {
+            onRoom.run();
         }
     }
 
@@ -71,6 +185,10 @@ final class Ndjson implements AutoCloseable {
     @Override
     public void close() {
         if (writer != null) {
+            synchronized (room) {
+                closed = true;
+                room.notifyAll();
+            }
             queue.add(STOP);
             try {
                 writer.join(5_000);
@@ -90,7 +208,12 @@ final class Ndjson implements AutoCloseable {
         if (timestamps && n instanceof ObjectNode o) {
             o.put("ts", now());
         }
-        emit(n::toString);
+        emit(n::toString, LINE_OVERHEAD);
+    }
+
+    /** Writes a line of text as it is (a {@link HumanOutput} line). */
+    void line(String text) {
+        emit(() -> text, text.length() + LINE_OVERHEAD);
     }
 
     private static long now() {
@@ -98,10 +221,14 @@ final class Ndjson implements AutoCloseable {
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
-    /** Writes a line made by {@code line}: on the writer thread when async, else now. */
-    private void emit(Supplier<String> line) {
+    /**
+     * Writes a line made by {@code line}: on the writer thread when async (counted as {@code weight} bytes while
+     * it waits), else now.
+     */
+    private void emit(Supplier<String> line, long weight) {
         if (queue != null) {
-            queue.add(line);
+            queued(weight); // counted before the writer can take it
+            queue.add(new Line(line, weight));
             return;
         }
         String text = line.get();
@@ -113,6 +240,8 @@ final class Ndjson implements AutoCloseable {
 
     void add(Entry e) {
         long ts = timestamps ? now() : 0;
+        // the action's text is at hand (received actions keep theirs; a local one is made once, for the store)
+        long weight = (long) e.action().toJson().length() + LINE_OVERHEAD;
         emit(() -> {
             ObjectNode n = event("add");
             n.set("action", e.action().json());
@@ -121,7 +250,7 @@ final class Ndjson implements AutoCloseable {
                 n.put("ts", ts);
             }
             return n.toString();
-        });
+        }, weight);
     }
 
     void error(String message) {

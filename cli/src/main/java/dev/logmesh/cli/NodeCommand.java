@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,7 +28,13 @@ import picocli.CommandLine.Option;
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
             + "each action).",
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
-            + "error. Logs go to stderr."})
+            + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"). "
+            + "Logs go to stderr.",
+        "A reader of stdout that falls behind slows the node down instead of filling its memory: while "
+            + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
+            + "reading stdin; no event is ever dropped.",
+        "Exit status: 0 after SIGTERM/SIGINT, 2 for bad options or a log that cannot be opened, 1 when the node "
+            + "stopped on a fatal error (an error event says which)."})
 final class NodeCommand implements Callable<Integer> {
 
     /** The library's settings with every default: the defaults of the options below, shown by --help. */
@@ -127,8 +134,9 @@ final class NodeCommand implements Callable<Integer> {
     @SuppressWarnings("SystemConsoleNull")
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
+        // terminal lines go through the same bounded writer: a terminal on hold must not block the loop
         HumanOutput human = !json && System.console() != null
-            ? new HumanOutput(System.out, java.time.ZoneId.systemDefault()) : null;
+            ? new HumanOutput(out::line, java.time.ZoneId.systemDefault()) : null;
         if (memory && data != null) {
             throw new UsageError("--memory and --data " + data + " conflict: give --memory (a log in memory, lost at "
                 + "exit) or --data DIR (a durable log), not both");
@@ -181,11 +189,27 @@ final class NodeCommand implements Callable<Integer> {
                     }
                     out.error(message);
                 }
+
+                @Override
+                public void health(dev.logmesh.NodeHealth health) {
+                    if (human != null) {
+                        human.health(health);
+                        return;
+                    }
+                    ObjectNode n = out.event("health");
+                    n.put("writable", health.writable());
+                    if (!health.writable()) {
+                        n.put("problem", health.problem());
+                    }
+                    out.print(n);
+                }
             }));
         } catch (StoreException | IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
             System.err.println("logmesh: " + Errors.oneLine(Checks.startFailure(e, host, port)));
             return 2;
         }
+        // a full stdout pauses what the node takes in from its peers until it drains
+        out.backpressure(node::pauseReceiving, node::resumeReceiving);
         node.subscribe(e -> true, human != null ? human::add : out::add);
         if (human != null) {
             java.util.concurrent.ScheduledExecutorService poll = java.util.concurrent.Executors
@@ -196,30 +220,52 @@ final class NodeCommand implements Callable<Integer> {
                 });
             showProgress(poll, node, human);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        CompletableFuture<Void> ended = node.whenClosed();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
             out.close();
-            stopped.countDown();
         }, "logmesh-shutdown"));
+        java.util.function.Consumer<String> errors;
         if (human != null) {
             human.ready(node.nodeId(), node.url(), dir);
-            readStdin(node, human::error);
-            stopped.await();
+            errors = human::error;
+        } else {
+            ObjectNode ready = out.event("ready");
+            ready.put("node", node.nodeId());
+            if (node.url() != null) {
+                ready.put("url", node.url().toString());
+            }
+            if (dir != null) {
+                ready.put("data", dir.toString());
+            }
+            out.print(ready);
+            errors = out::error;
+        }
+        // stdin on a thread of its own: the node can end (fatal error) while stdin stays open
+        Thread stdin = new Thread(() -> {
+            try {
+                readStdin(node, out, errors);
+            } catch (IOException e) {
+                errors.accept("cannot read stdin: " + e.getMessage());
+            }
+        }, "logmesh-stdin");
+        stdin.setDaemon(true);
+        stdin.start();
+        return awaitEnd(ended, out);
+    }
+
+    /**
+     * Waits until the node has closed: 0 after a close (SIGTERM, SIGINT), 1 when a fatal error ended it (its
+     * error event is on stdout already; what is queued is written first, for up to a few seconds).
+     */
+    static int awaitEnd(CompletableFuture<Void> ended, Ndjson out) {
+        try {
+            ended.join();
             return 0;
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            out.close();
+            return 1;
         }
-        ObjectNode ready = out.event("ready");
-        ready.put("node", node.nodeId());
-        if (node.url() != null) {
-            ready.put("url", node.url().toString());
-        }
-        if (dir != null) {
-            ready.put("data", dir.toString());
-        }
-        out.print(ready);
-        readStdin(node, out::error);
-        stopped.await();
-        return 0;
     }
 
     /** The node's configuration from the options. */
@@ -261,11 +307,18 @@ final class NodeCommand implements Callable<Integer> {
             human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    private static void readStdin(MeshNode node, java.util.function.Consumer<String> errors) throws IOException {
+    private static void readStdin(MeshNode node, Ndjson out, java.util.function.Consumer<String> errors)
+        throws IOException {
         Ndjson.readLines(System.in, new Ndjson.LineHandler() {
             @Override
             @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback reports a failed add
             public void line(int number, Action action, JsonNode meta) {
+                try {
+                    out.awaitRoom(); // stdout is full: stop reading stdin until it drains (the pipe pushes back)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
                 node.add(action, meta).whenComplete((added, err) -> {
                     if (err != null) {
                         Throwable c = err.getCause() != null ? err.getCause() : err;

@@ -39,6 +39,11 @@ final class PeersCommand implements Callable<Integer> {
         Ndjson out = new Ndjson(System.out);
         boolean table = !json && System.console() != null;
         JsonNode status = runningStatus();
+        if (status != null && !status.path("writable").asBoolean(true)) {
+            // the node runs but cannot write its log: say so before its peers look fine
+            System.err.println("logmesh: WARNING: the node cannot write its log: "
+                + status.path("problem").asText("unknown problem") + " (peers' entries are not acknowledged)");
+        }
         if (table) {
             System.out.printf("%-32s %-12s %10s %10s %8s%n", "PEER", "STATE", "RECEIVED", "SENT", "BEHIND");
         }

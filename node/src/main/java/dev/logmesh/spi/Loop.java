@@ -10,6 +10,10 @@ import java.util.concurrent.Executor;
  * unless it is given one ({@code NodeConfig.Builder.loop}, never closed by the node); tests give the test
  * kit's manual loop, whose clock moves only when the test says so, so that a whole mesh runs deterministically
  * on one thread.
+ *
+ * <p>A task that throws: a {@link RuntimeException} is the task owner's to handle (a loop may log it and go on);
+ * an {@link Error} must not be swallowed. The node's own loop ends the nodes running on it (they close, loudly);
+ * a manual loop lets it through to the test that runs it.
  */
 public interface Loop extends Executor {
 

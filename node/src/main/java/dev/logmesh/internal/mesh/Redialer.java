@@ -153,7 +153,7 @@ public final class Redialer implements SyncSession.Events {
         String peer = session.peerNode();
         next--; // keep the URL that worked first in line
         if (fixedPeer == null && !peer.equals(knownPeer())) {
-            log.store().setState(stateKey(), peer);
+            rememberPeer(peer);
         }
     }
 
@@ -189,10 +189,23 @@ public final class Redialer implements SyncSession.Events {
         }
         if (fixedPeer == null && session.peerNode() != null && !session.peerNode().equals(knownPeer())) {
             // Another node answered at this URL: remember it, so the next connect carries its cursor.
-            log.store().setState(stateKey(), session.peerNode());
+            rememberPeer(session.peerNode());
             attempts = 0;
         }
         schedule(nextDelay());
+    }
+
+    /**
+     * Remembers which node answers at this URL, so the next connect carries its cursor. A store that cannot
+     * write loses only that hint (the next session starts from cursor 0 and anti-entropy): it must not stop the
+     * redialing.
+     */
+    private void rememberPeer(String peer) {
+        try {
+            log.store().setState(stateKey(), peer);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.warn("cannot remember that {} answers at {}: {}", peer, url, e.getMessage());
+        }
     }
 
     /**

@@ -25,7 +25,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link MessageConnection} over a Netty WebSocket channel: one JSON message per text frame.
@@ -35,13 +38,39 @@ import java.util.concurrent.atomic.AtomicLong;
  * that is the same thread, so the post wakes nobody). Sends come from the loop and are encoded straight
  * into a buffer and written without blocking; if more than
  * {@code maxPendingBytes} wait to be written, the peer is not reading and the link closes.
+ *
+ * <h2>Errors</h2>
+ * {@link #send} never throws (the {@link MessageConnection} contract): a message that cannot be encoded, a link
+ * that is closed or a peer that does not read all make it return {@code false}, and every failure but the first
+ * (a closed link) closes the link, reported as {@link Handler#onClose} with the reason. An {@link Error} caught
+ * in the pipeline (out of memory while decoding) is not a link problem: it is rethrown on the node's loop, which
+ * ends the node.
+ *
+ * <h2>Inbound backpressure</h2>
+ * Decoded messages wait for the loop as tasks. Their frame bytes and count are tracked from decoding until the
+ * session has handled them; over {@code maxInboundBytes} or {@code maxInboundMessages} the channel stops
+ * reading (Netty {@code autoRead} off, so TCP pushes back on the peer) until the loop has worked the backlog
+ * down to half of both. {@link #holdReading} stops reading for another reason: the node asked to receive
+ * nothing for now ({@link ReceiveGate}). Nothing read is ever dropped.
  */
 final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements MessageConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
+
     private final Loop loop;
     /** The node's codec (decodes on the channel's thread; thread-safe). */
     private final MessageCodec codec;
     private final int maxFrameBytes;
     private final long maxPendingBytes;
+    private final long maxInboundBytes;
+    private final int maxInboundMessages;
+    /** Frame bytes decoded and posted to the loop, not yet handled there; any thread. */
+    private final AtomicLong inboundBytes = new AtomicLong();
+    /** Messages decoded and posted to the loop, not yet handled there; any thread. */
+    private final AtomicInteger inboundMessages = new AtomicInteger();
+    /** Whether reading is off because of the inbound backlog; the channel's event loop only (read elsewhere). */
+    private volatile boolean backlogged;
+    /** Whether reading is off because the node holds received messages ({@link #holdReading}); any thread. */
+    private volatile boolean held;
     private final AtomicLong pending = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean closeDelivered = new AtomicBoolean();
@@ -54,10 +83,20 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private String closeBeforeStart;
 
     NettyConnection(Loop loop, MessageCodec codec, int maxFrameBytes, long maxPendingBytes) {
+        this(loop, codec, maxFrameBytes, maxPendingBytes, WsTransport.Limits.DEFAULT);
+    }
+
+    /**
+     * @param limits the inbound backlog bounds ({@link WsTransport.Limits#maxInboundBytes()},
+     *               {@link WsTransport.Limits#maxInboundMessages()})
+     */
+    NettyConnection(Loop loop, MessageCodec codec, int maxFrameBytes, long maxPendingBytes, WsTransport.Limits limits) {
         this.codec = codec;
         this.loop = loop;
         this.maxFrameBytes = maxFrameBytes;
         this.maxPendingBytes = maxPendingBytes;
+        this.maxInboundBytes = limits.maxInboundBytes();
+        this.maxInboundMessages = limits.maxInboundMessages();
     }
 
     // ------------------------------------------------------------ MessageConnection (node loop)
@@ -79,34 +118,47 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
     }
 
+    /**
+     * Encodes a message straight into a buffer and writes it without blocking. Never throws: returns false when
+     * the link is not open (nothing else happens: its {@code onClose} comes or came on its own), and closes the
+     * link and returns false when the message cannot be encoded or the peer does not read.
+     */
     @Override
     public boolean send(Message message) {
         Channel ch = channel;
         if (closed.get() || ch == null || !ch.isActive()) {
             return false;
         }
-        // UTF-8 straight into a pooled buffer: no string, no second copy
-        ByteBuf buf = ch.alloc().buffer(256);
+        ByteBuf buf = null;
         try {
+            // UTF-8 straight into a pooled buffer: no string, no second copy
+            buf = ch.alloc().buffer(256);
             MessageCodec.encode(message, new ByteBufOutputStream(buf));
+            long size = buf.readableBytes();
+            if (pending.addAndGet(size) > maxPendingBytes) {
+                pending.addAndGet(-size);
+                buf.release();
+                buf = null;
+                closeWith("peer does not read: over " + maxPendingBytes + " bytes wait to be sent");
+                return false;
+            }
+            ByteBuf frame = buf;
+            buf = null; // the write owns it now, and releases it whatever happens
+            ch.writeAndFlush(new TextWebSocketFrame(frame)).addListener(f -> {
+                pending.addAndGet(-size);
+                if (!f.isSuccess()) {
+                    closeWith("write failed: " + f.cause());
+                }
+            });
+            return true;
         } catch (IOException | RuntimeException e) {
-            buf.release();
-            throw new IllegalStateException("cannot encode " + message.type(), e);
-        }
-        long size = buf.readableBytes();
-        if (pending.addAndGet(size) > maxPendingBytes) {
-            buf.release();
-            pending.addAndGet(-size);
-            close("peer does not read: over " + maxPendingBytes + " bytes wait to be sent");
+            if (buf != null) {
+                buf.release();
+            }
+            LOG.warn("cannot send {} to {}: {}", message.type(), remoteAddress(), e.toString());
+            closeWith("cannot send " + message.type() + ": " + e);
             return false;
         }
-        ch.writeAndFlush(new TextWebSocketFrame(buf)).addListener(f -> {
-            pending.addAndGet(-size);
-            if (!f.isSuccess()) {
-                closeWith("write failed: " + f.cause());
-            }
-        });
-        return true;
     }
 
     @Override
@@ -119,10 +171,85 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             closeReason = reason;
             Channel ch = channel;
             if (ch != null && ch.isActive()) {
+                // onClose follows from channelInactive
                 ch.writeAndFlush(new CloseWebSocketFrame()).addListener(ChannelFutureListener.CLOSE);
             } else {
                 deliverClose(reason);
             }
+        }
+    }
+
+    /**
+     * Stops reading from the peer (true) or lets reading resume (false, once the inbound backlog allows): the
+     * node holds received messages ({@link ReceiveGate}). Any thread.
+     */
+    void holdReading(boolean hold) {
+        held = hold;
+        checkReadingLater();
+    }
+
+    /** Runs {@link #checkReading} on the channel's event loop (nothing to do once that loop has stopped). */
+    private void checkReadingLater() {
+        Channel ch = channel;
+        if (ch != null) {
+            try {
+                ch.eventLoop().execute(this::checkReading);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the transport is closed: the channel reads nothing any more anyway
+            }
+        }
+    }
+
+    /** Whether the channel reads now (for tests and logs); any thread. */
+    boolean reading() {
+        Channel ch = channel;
+        return ch != null && ch.config().isAutoRead();
+    }
+
+    /** Frame bytes decoded and not yet handled on the loop (for tests); any thread. */
+    long inboundBytes() {
+        return inboundBytes.get();
+    }
+
+    /** A decoded message is on its way to the loop; on the channel's event loop. */
+    private void queued(int bytes) {
+        inboundBytes.addAndGet(bytes);
+        inboundMessages.incrementAndGet();
+        checkReading();
+    }
+
+    /** A message reached its handler; on the node's loop. */
+    private void handled(int bytes) {
+        long b = inboundBytes.addAndGet(-bytes);
+        int n = inboundMessages.decrementAndGet();
+        if (backlogged && b <= maxInboundBytes / 2 && n <= maxInboundMessages / 2) {
+            checkReadingLater();
+        }
+    }
+
+    /**
+     * Turns reading off or on: off while the node holds messages or the backlog is over its bounds, on again
+     * once neither holds and the backlog is down to half (hysteresis, so it does not flap per message). On the
+     * channel's event loop.
+     */
+    private void checkReading() {
+        Channel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        long b = inboundBytes.get();
+        int n = inboundMessages.get();
+        boolean over = backlogged
+            ? b > maxInboundBytes / 2 || n > maxInboundMessages / 2
+            : b > maxInboundBytes || n > maxInboundMessages;
+        if (over != backlogged) {
+            backlogged = over;
+            LOG.debug("{}: {} reading ({} bytes, {} messages wait for the loop)", remoteAddress(),
+                over ? "stopped" : "resumed", b, n);
+        }
+        boolean read = !over && !held;
+        if (ch.config().isAutoRead() != read) {
+            ch.config().setAutoRead(read);
         }
     }
 
@@ -193,6 +320,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
         if (frame instanceof TextWebSocketFrame text) {
             ByteBuf content = text.content();
+            int size = content.readableBytes();
             if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
                 // (Netty's per-frame validator is off: this check reads 8 bytes at a time while they are ASCII)
                 ProtocolError e = ProtocolError.wrongFormat("text frame that is not UTF-8",
@@ -203,16 +331,25 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             Message m;
             try {
                 if (content.hasArray()) {
-                    m = codec.decode(content.array(), content.arrayOffset() + content.readerIndex(),
-                        content.readableBytes());
+                    m = codec.decode(content.array(), content.arrayOffset() + content.readerIndex(), size);
                 } else {
-                    m = codec.decode(ByteBufUtil.getBytes(content), 0, content.readableBytes());
+                    m = codec.decode(ByteBufUtil.getBytes(content), 0, size);
                 }
             } catch (ProtocolError e) {
                 deliver(h -> h.onBadInput(e));
                 return;
             }
-            deliver(h -> h.onMessage(m));
+            queued(size);
+            loop.execute(() -> {
+                try {
+                    Handler h = handler;
+                    if (h != null) {
+                        h.onMessage(m);
+                    }
+                } finally {
+                    handled(size);
+                }
+            });
         } else if (frame instanceof BinaryWebSocketFrame) {
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
                 "binary frames are not part of protocol 5: send JSON in text frames");
@@ -230,6 +367,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
         closeWith("connection error: " + cause);
         ctx.close();
+        if (cause instanceof Error error) {
+            // out of memory (or worse) while reading: not this link's problem but the node's; the loop ends it
+            loop.execute(() -> {
+                throw error;
+            });
+        }
     }
 
     /**

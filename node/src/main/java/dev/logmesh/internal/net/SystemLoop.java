@@ -16,8 +16,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Loop} on one dedicated daemon thread with the system clock: a Netty I/O event loop, whose lock-free
- * task queue keeps hand-offs cheap (a scheduled executor puts every task through a locked heap). A task that
- * throws is logged and the loop goes on.
+ * task queue keeps hand-offs cheap (a scheduled executor puts every task through a locked heap).
+ *
+ * <h2>Failures</h2>
+ * A task that throws a {@link RuntimeException} is logged and the loop goes on: the task's owner had the chance
+ * to handle it. A task that throws an {@link Error} ({@code OutOfMemoryError}, {@code StackOverflowError}, a
+ * linkage error) leaves the state the loop owns in an unknown condition: the loop logs it and hands it to its
+ * {@linkplain #onFatal fatal handlers} (the nodes running on it close themselves, loudly); with no handler it
+ * stops itself. It never carries on half alive.
  *
  * <p>The WebSocket transport puts its channels on this same thread ({@link #ioGroup()}): a frame is read,
  * decoded, applied to the log and answered without waking another thread, and a message is written to the
@@ -30,6 +36,11 @@ public final class SystemLoop implements Loop, AutoCloseable {
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Told of an {@link Error} thrown by a task; any thread may add. */
+    private final java.util.List<java.util.function.Consumer<Error>> fatalHandlers =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The first {@link Error} a task threw, or null. */
+    private volatile Error failure;
 
     /** Starts a loop whose thread has the given name. */
     public SystemLoop(String threadName) {
@@ -78,11 +89,47 @@ public final class SystemLoop implements Loop, AutoCloseable {
         return loop.inEventLoop();
     }
 
-    private static void run(Runnable task) {
+    /**
+     * Registers a handler for an {@link Error} thrown by a task: called on the loop thread, after the task's stack
+     * has unwound. The node that owns the loop closes itself from there.
+     *
+     * @return a handle that removes the handler
+     */
+    public Runnable onFatal(java.util.function.Consumer<Error> handler) {
+        fatalHandlers.add(handler);
+        return () -> fatalHandlers.remove(handler);
+    }
+
+    /** The {@link Error} that ended this loop's nodes, or null. */
+    public Error failure() {
+        return failure;
+    }
+
+    private void run(Runnable task) {
         try {
             task.run();
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
             LOG.error("task on the node loop failed", e);
+        } catch (Error e) {
+            fatal(e);
+        }
+    }
+
+    private void fatal(Error e) {
+        if (failure == null) {
+            failure = e;
+        }
+        LOG.error("fatal error on the node loop: the node stops", e);
+        if (fatalHandlers.isEmpty()) {
+            close();
+            return;
+        }
+        for (java.util.function.Consumer<Error> h : fatalHandlers) {
+            try {
+                h.accept(e);
+            } catch (RuntimeException | Error again) {
+                LOG.error("closing after a fatal error failed", again);
+            }
         }
     }
 

@@ -49,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * decoding, handling and writing need no hand-off between threads; or, for any other loop (a given one, a manual
  * one in tests), on a Netty thread of the transport's own that frames and decodes. Either way every
  * {@link MessageConnection.Handler} call runs as a task on the node's {@link Loop}.
+ *
+ * <h2>Connections before the upgrade</h2>
+ * An accepted TCP connection costs a file descriptor from the moment it is accepted, but it is handed to the
+ * node only once its WebSocket upgrade (and TLS handshake) completed. Until then the transport guards it
+ * alone: it closes a connection that has not completed its upgrade within {@link Limits#upgradeTimeoutMillis()}
+ * of being accepted (idle, or sending its request a byte at a time), and closes at once every connection
+ * accepted while {@link Limits#maxPendingUpgrades()} others are still before their upgrade. So idle or
+ * half-sent requests cannot exhaust the node's descriptors; the price is that a flood of them can delay a
+ * real peer's connection until the deadline clears them (the peer redials).
  */
 public final class WsTransport implements MessageTransport {
     private static final Logger LOG = LoggerFactory.getLogger(WsTransport.class);
@@ -57,11 +66,64 @@ public final class WsTransport implements MessageTransport {
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
     /** Bytes waiting to be written before a link counts as stuck and closes. */
     public static final long DEFAULT_MAX_PENDING_BYTES = 64L << 20;
+    /** Default time an accepted connection has to complete its WebSocket upgrade: 10 s. */
+    public static final long DEFAULT_UPGRADE_TIMEOUT_MILLIS = 10_000;
+    /** Default number of accepted connections that may be before their upgrade at once. */
+    public static final int DEFAULT_MAX_PENDING_UPGRADES = 64;
+    /** Default bytes of received frames a link may have waiting for the node's loop before it stops reading. */
+    public static final long DEFAULT_MAX_INBOUND_BYTES = 8L << 20;
+    /** Default number of received messages a link may have waiting for the loop before it stops reading. */
+    public static final int DEFAULT_MAX_INBOUND_MESSAGES = 4_096;
+    /** How often at most the transport logs that it refused connections over the cap. */
+    private static final long REFUSAL_LOG_MILLIS = 10_000;
+
+    /**
+     * The transport's resource bounds.
+     *
+     * @param maxPendingBytes      bytes waiting to be written before a link counts as stuck and closes
+     * @param maxInboundBytes      frame bytes a link may have waiting for the loop before it stops reading (it
+     *                             reads again once both backlogs are down to half)
+     * @param maxInboundMessages   messages a link may have waiting for the loop before it stops reading
+     * @param upgradeTimeoutMillis time an accepted connection has to complete its WebSocket upgrade (and TLS
+     *                             handshake); also the dialer's handshake timeout
+     * @param maxPendingUpgrades   accepted connections that may be before their upgrade at once; more are
+     *                             closed as soon as they are accepted
+     */
+    public record Limits(long maxPendingBytes, long maxInboundBytes, int maxInboundMessages,
+                         long upgradeTimeoutMillis, int maxPendingUpgrades) {
+        /** Every default. */
+        public static final Limits DEFAULT = new Limits(DEFAULT_MAX_PENDING_BYTES, DEFAULT_MAX_INBOUND_BYTES,
+            DEFAULT_MAX_INBOUND_MESSAGES, DEFAULT_UPGRADE_TIMEOUT_MILLIS, DEFAULT_MAX_PENDING_UPGRADES);
+
+        /** @throws IllegalArgumentException for a bound that is not positive */
+        public Limits {
+            if (maxPendingBytes <= 0 || maxInboundBytes <= 0 || maxInboundMessages <= 0 || upgradeTimeoutMillis <= 0
+                || maxPendingUpgrades <= 0) {
+                throw new IllegalArgumentException("transport limits must be > 0");
+            }
+        }
+
+        /** These limits with another upgrade deadline and cap. */
+        public Limits withUpgrades(long timeoutMillis, int maxPending) {
+            return new Limits(maxPendingBytes, maxInboundBytes, maxInboundMessages, timeoutMillis, maxPending);
+        }
+
+        /** These limits with another inbound backlog bound. */
+        public Limits withInbound(long bytes, int messages) {
+            return new Limits(maxPendingBytes, bytes, messages, upgradeTimeoutMillis, maxPendingUpgrades);
+        }
+    }
 
     private final Loop loop;
     private final int maxFrameBytes;
     /** This node's codec: one per transport, so one per node (its interner is the node's). */
     private final MessageCodec codec = new MessageCodec();
+    private final Limits limits;
+    /** Accepted connections whose upgrade has not completed; any thread. */
+    private final java.util.concurrent.atomic.AtomicInteger preUpgrade = new java.util.concurrent.atomic.AtomicInteger();
+    /** Connections refused over the cap since the last log line, and when that was; any thread. */
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long refusedLoggedAt = System.nanoTime() / 1_000_000 - REFUSAL_LOG_MILLIS;
     private final EventLoopGroup group;
     /** Whether {@link #group} was given (closed by its owner) rather than made by this transport. */
     private final boolean sharedGroup;
@@ -81,7 +143,21 @@ public final class WsTransport implements MessageTransport {
      */
     public WsTransport(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes, SslContext serverTls,
                        SslContext clientTls, String name) {
+        this(loop, ioGroup, maxFrameBytes, serverTls, clientTls, name, Limits.DEFAULT);
+    }
+
+    /**
+     * @param loop      the node's loop, where every connection event is delivered
+     * @param ioGroup   the Netty event loop to put the channels on, or null for a Netty thread of this transport's own
+     * @param serverTls TLS for the listener (wss), or null for plain ws
+     * @param clientTls TLS settings for dialing wss:// URLs, or null to refuse them
+     * @param name      names the transport's thread
+     * @param limits    the transport's resource bounds
+     */
+    public WsTransport(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes, SslContext serverTls,
+                       SslContext clientTls, String name, Limits limits) {
         this.loop = Objects.requireNonNull(loop);
+        this.limits = Objects.requireNonNull(limits);
         if (maxFrameBytes < 1024) {
             throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
         }
@@ -133,19 +209,22 @@ public final class WsTransport implements MessageTransport {
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
+                    if (!admit(ch)) {
+                        return;
+                    }
                     channels.add(ch);
                     ChannelPipeline p = ch.pipeline();
                     if (serverTls != null) {
                         p.addLast(serverTls.newHandler(ch.alloc()));
                     }
-                    NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
+                    NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits);
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());
                     p.addLast(new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                         .websocketPath("/")
                         .checkStartsWith(true)
-                        .handshakeTimeoutMillis(10_000)
+                        .handshakeTimeoutMillis(limits.upgradeTimeoutMillis())
                         .dropPongFrames(true)
                         .decoderConfig(WebSocketDecoderConfig.newBuilder()
                             .maxFramePayloadLength(maxFrameBytes)
@@ -159,6 +238,7 @@ public final class WsTransport implements MessageTransport {
                         @Override
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                                upgraded(ctx.channel());
                                 conn.opened(ctx.channel());
                                 loop.execute(() -> acceptor.accept(conn));
                             }
@@ -175,13 +255,67 @@ public final class WsTransport implements MessageTransport {
         return bound;
     }
 
+    /** Whether an accepted connection has not completed its upgrade yet (set on it while it has not). */
+    private static final io.netty.util.AttributeKey<Boolean> PRE_UPGRADE =
+        io.netty.util.AttributeKey.valueOf(WsTransport.class, "preUpgrade");
+
+    /**
+     * Takes an accepted connection in as "before its upgrade", with its deadline; or closes it at once when
+     * {@link Limits#maxPendingUpgrades()} others are before theirs. On the channel's event loop.
+     *
+     * @return false if it was closed
+     */
+    // close() and schedule(): their outcome is the channel closing (counted by the close listener)
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private boolean admit(SocketChannel ch) {
+        if (preUpgrade.incrementAndGet() > limits.maxPendingUpgrades()) {
+            preUpgrade.decrementAndGet();
+            ch.close();
+            long n = refused.incrementAndGet();
+            long now = System.nanoTime() / 1_000_000;
+            if (now - refusedLoggedAt >= REFUSAL_LOG_MILLIS) {
+                refusedLoggedAt = now;
+                refused.addAndGet(-n);
+                LOG.warn("closed {} connection(s) at once (the last from {}): {} others have not completed their "
+                    + "WebSocket upgrade yet", n, ch.remoteAddress(), limits.maxPendingUpgrades());
+            }
+            return false;
+        }
+        ch.attr(PRE_UPGRADE).set(Boolean.TRUE);
+        ch.closeFuture().addListener(f -> leavePreUpgrade(ch));
+        ch.eventLoop().schedule(() -> {
+            if (ch.attr(PRE_UPGRADE).get() != null && ch.isOpen()) {
+                LOG.debug("closing {}: no WebSocket upgrade within {} ms", ch.remoteAddress(),
+                    limits.upgradeTimeoutMillis());
+                ch.close();
+            }
+        }, limits.upgradeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** The connection's upgrade completed: it no longer counts against the cap nor has a deadline. */
+    private void upgraded(Channel ch) {
+        leavePreUpgrade(ch);
+    }
+
+    private void leavePreUpgrade(Channel ch) {
+        if (ch.attr(PRE_UPGRADE).getAndSet(null) != null) {
+            preUpgrade.decrementAndGet();
+        }
+    }
+
+    /** Accepted connections that have not completed their upgrade (for tests and status); any thread. */
+    public int pendingUpgrades() {
+        return preUpgrade.get();
+    }
+
     /**
      * Dials a {@code ws://} or {@code wss://} URL. The returned connection reports {@code onOpen} once the
      * WebSocket handshake completed, or {@code onClose} if it failed.
      */
     @Override
     public MessageConnection dial(URI url) {
-        NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, DEFAULT_MAX_PENDING_BYTES);
+        NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits);
         boolean tls = "wss".equalsIgnoreCase(url.getScheme());
         if (!tls && !"ws".equalsIgnoreCase(url.getScheme())) {
             conn.failed("not a ws:// or wss:// URL: " + url);
@@ -212,7 +346,7 @@ public final class WsTransport implements MessageTransport {
                         .webSocketUri(url)
                         .maxFramePayloadLength(maxFrameBytes)
                         .withUTF8Validator(false) // NettyConnection checks whole frames, faster
-                        .handshakeTimeoutMillis(10_000)
+                        .handshakeTimeoutMillis(limits.upgradeTimeoutMillis())
                         .dropPongFrames(true)
                         .build()));
                     p.addLast(new WebSocketFrameAggregator(maxFrameBytes));

@@ -98,9 +98,25 @@ public final class FrameTransport implements MessageTransport {
             });
         }
 
+        /**
+         * Encodes and hands the frame on. Never throws (the {@link MessageConnection} contract, whatever the
+         * application's transport does): a message that cannot be encoded, or a transport that throws, closes
+         * the link and returns false.
+         */
         @Override
         public boolean send(Message message) {
-            return frames.send(MessageCodec.encode(message));
+            try {
+                return frames.send(MessageCodec.encode(message));
+            } catch (RuntimeException e) {
+                try {
+                    frames.close("cannot send " + message.type() + ": " + e);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+                org.slf4j.LoggerFactory.getLogger(FrameTransport.class).warn("cannot send {} to {}: {}",
+                    message.type(), frames.remoteAddress(), e.toString());
+                return false;
+            }
         }
 
         @Override

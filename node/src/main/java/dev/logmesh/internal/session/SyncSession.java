@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.StoreException;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.PeerCursor;
@@ -119,6 +120,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private Loop.Cancellable ticker;
     private ProtocolError closeError;
     private String closeReason;
+    /** The store failure that ended this session, or null. */
+    private StoreException storeFailure;
 
     private long sentEntries;
     /** The peer's frame limit from its mesh options ({@code logmesh.maxFrame}), or 0 if it sent none. */
@@ -204,6 +207,16 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.received(loop.now());
+        try {
+            dispatch(m);
+        } catch (StoreException e) {
+            // the log failed under any message (a cursor, an epoch, a read for the pump): the same as a batch
+            // that could not be stored, the session ends with nothing acknowledged that the store did not take
+            storeFailed("handle " + m.type() + " from " + describePeer(), e);
+        }
+    }
+
+    private void dispatch(Message m) {
         if (m instanceof Message.Sync s) {
             onSync(s);
         } else if (m instanceof Message.Synced s) {
@@ -527,7 +540,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (!pumpScheduled) {
             pumpScheduled = true;
-            loop.execute(this::pump);
+            loop.execute(guarded("send entries to " + peerNode, this::pump));
         }
     }
 
@@ -701,6 +714,9 @@ public final class SyncSession implements MessageConnection.Handler {
         receiving = true;
         try {
             results = log.add(entries);
+        } catch (StoreException e) {
+            storeFailed("store " + s.entries().size() + " entries from " + describePeer(), e);
+            return;
         } finally {
             receiving = false;
         }
@@ -741,6 +757,35 @@ public final class SyncSession implements MessageConnection.Handler {
             anchorSavedAt = loop.now();
             anchorToSave = null;
         }
+    }
+
+    /**
+     * The log failed while handling a message (most often: it could not store a received batch). Nothing of it is
+     * acknowledged: the session tells the peer (a
+     * {@code debug} line with the reason, then {@code error timeout}) and closes, so the peer keeps the entries
+     * and sends them again on its next session. {@code timeout} because it is the one protocol 5 error a stock
+     * Logux peer neither throws on nor stops reconnecting after, and it blames no input of the peer's: a
+     * {@code wrong-format} would tell the peer its entries are bad (and a peer may skip entries refused so).
+     * The node learns of it from {@link #storeFailure()} when the session ends.
+     */
+    private void storeFailed(String what, StoreException e) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        storeFailure = e;
+        LOG.error("cannot {}: {}; closing the session, nothing of it acknowledged", what, e.getMessage());
+        send(new Message.Debug("error", "logmesh: this node cannot write its log, try again later: "
+            + e.getMessage()));
+        fail(ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) Math.min(Integer.MAX_VALUE,
+            config.timeoutMillis())), "cannot " + what + ": " + e.getMessage()));
+    }
+
+    /**
+     * The store failure that ended this session (a received batch the log could not store), or null. The
+     * node reports it and shows it in its health.
+     */
+    public StoreException storeFailure() {
+        return storeFailure;
     }
 
     private void onIhave(Message.Ihave h) {
@@ -880,8 +925,19 @@ public final class SyncSession implements MessageConnection.Handler {
 
     // ---------------------------------------------------------------- timers and closing
 
+    /** A task of this session's on the loop: a store failure in it ends the session like one under a message. */
+    private Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (StoreException e) {
+                storeFailed(what, e);
+            }
+        };
+    }
+
     private void scheduleTick() {
-        ticker = loop.schedule(liveness.period(), this::tick);
+        ticker = loop.schedule(liveness.period(), guarded("check the session with " + peerNode, this::tick));
     }
 
     /** The periodic check: handshake and answer timeouts, and pings after silence. */

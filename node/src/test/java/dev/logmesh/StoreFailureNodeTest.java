@@ -1,0 +1,92 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.testkit.FaultyStore;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 10, fault 7: a node whose log cannot be written looked healthy. It now says so loudly: an {@code error}
+ * event, {@link MeshNode#health()} not writable (with a {@code health} event), sessions that end without
+ * acknowledging what could not be stored; and it recovers by itself once writes work again.
+ */
+class StoreFailureNodeTest {
+    final ManualLoop loop = new ManualLoop();
+    final LocalNetwork net = new LocalNetwork(loop);
+
+    MeshNode start(String name, List<MeshNode.Listener> listeners, String... peers) throws IOException {
+        NodeConfig.Builder b = NodeConfig.builder().name(name).mdns(false).loop(loop).transport(net.transport(name));
+        for (String p : peers) {
+            b.peer(LocalNetwork.url(p));
+        }
+        return MeshNode.start(b.build(), listeners);
+    }
+
+    /** Puts a store whose writes fail on demand under a started node's log. */
+    static FaultyStore failingDisk(MeshNode node) throws ReflectiveOperationException {
+        Log log = node.log();
+        java.lang.reflect.Field f = Log.class.getDeclaredField("store");
+        f.setAccessible(true);
+        FaultyStore disk = new FaultyStore(log.store());
+        f.set(log, disk);
+        return disk;
+    }
+
+    @Test
+    void aNodeThatCannotWriteSaysSoAndRecovers() throws Exception {
+        List<String> errors = new ArrayList<>();
+        List<NodeHealth> health = new ArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+
+            @Override
+            public void health(NodeHealth h) {
+                health.add(h);
+            }
+        };
+        try (MeshNode alice = start("alice", List.of()); MeshNode bob = start("bob", List.of(listener), "alice")) {
+            FaultyStore disk = failingDisk(bob);
+            assertTrue(bob.health().writable());
+            disk.diskFull(true);
+            alice.add(Action.ofType("a/1"));
+            loop.advance(3_000); // bob dials, cannot store, the session ends; bob redials and fails again
+
+            assertFalse(bob.health().writable(), "not writable: " + bob.health());
+            assertTrue(bob.health().problem().contains("disk is full"), bob.health().toString());
+            assertEquals(1, errors.size(), "said once, not once per attempt: " + errors);
+            assertTrue(errors.get(0).startsWith("this node cannot write its log (cannot store entries from "
+                + alice.nodeId()), errors.get(0));
+            assertEquals(1, health.size());
+            CompletableFuture<Meta> local = bob.add(Action.ofType("b/1"));
+            loop.runAll();
+            assertEquals(0, alice.log().cursor(bob.nodeId()).sent(), "nothing acknowledged that bob did not store");
+            ExecutionException e = assertThrows(ExecutionException.class, local::get);
+            assertInstanceOf(StoreException.class, e.getCause());
+
+            disk.diskFull(false); // space again: the next session stores the batch and the node is healthy
+            loop.advance(10_000);
+            assertTrue(bob.health().writable(), bob.health().toString());
+            assertEquals(2, health.size());
+            CompletableFuture<List<Entry>> entries = bob.entries();
+            CompletableFuture<List<MeshNode.PeerStatus>> after = alice.peers();
+            loop.runAll();
+            assertEquals(List.of("a/1"), entries.join().stream().map(x -> x.action().type()).toList());
+            assertEquals(0, after.join().get(0).behind());
+        }
+    }
+}

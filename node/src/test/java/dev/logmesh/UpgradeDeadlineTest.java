@@ -1,0 +1,145 @@
+package dev.logmesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 10, fault 12: TCP connections that never complete their WebSocket upgrade (idle, or half an HTTP request)
+ * held a file descriptor each for good. Raw sockets on 127.0.0.1 against a node with a short upgrade deadline and
+ * a small cap: the node closes them by the deadline, closes connections over the cap at once, and still serves a
+ * real peer (whose upgraded session outlives the deadline).
+ */
+@Tag("slow")
+class UpgradeDeadlineTest {
+    static final long DEADLINE = 2_000;
+    static final int CAP = 8;
+
+    final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    MeshNode start(NodeConfig.Builder b) throws IOException {
+        MeshNode n = MeshNode.start(b.host("127.0.0.1").port(0).mdns(false).memory().build());
+        toClose.add(n);
+        return n;
+    }
+
+    Socket connect(MeshNode node) throws IOException {
+        Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), node.url().getPort());
+        toClose.add(s);
+        return s;
+    }
+
+    /** Whether the node closed this socket within {@code millis} (end of stream), reading what it sent. */
+    static boolean closedWithin(Socket s, long millis) throws IOException {
+        s.setSoTimeout((int) millis);
+        InputStream in = s.getInputStream();
+        try {
+            while (true) {
+                if (in.read() < 0) {
+                    return true;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException reset) {
+            return true; // closed with a reset
+        }
+    }
+
+    @Test
+    void connectionsThatNeverUpgradeAreClosedByTheDeadlineAndOverTheCapAtOnce() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").upgradeTimeoutMillis(DEADLINE).maxPendingUpgrades(CAP));
+        try (Socket warm = connect(node)) { // a first complete upgrade: the node's first one loads its classes
+            upgrade(warm);
+        }
+        long opened = System.nanoTime();
+        List<Socket> pending = new ArrayList<>();
+        for (int i = 0; i < CAP / 2; i++) {
+            pending.add(connect(node)); // idle: not a byte sent
+        }
+        for (int i = 0; i < CAP / 2; i++) {
+            Socket s = connect(node); // half an HTTP request header, never finished
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            pending.add(s);
+        }
+        Thread.sleep(500); // let the node accept them all before the next ones
+        // over the cap: closed at once, long before the deadline
+        for (int i = 0; i < 3; i++) {
+            Socket over = connect(node);
+            assertTrue(closedWithin(over, DEADLINE / 3), "connection " + (i + 1) + " over the cap closed at once");
+        }
+        // the others: closed by the deadline
+        for (Socket s : pending) {
+            assertTrue(closedWithin(s, DEADLINE * 4), "a connection that did not upgrade is closed");
+        }
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+        assertTrue(tookMillis >= DEADLINE - 50, "not before the deadline: " + tookMillis + " ms");
+
+        // and a real peer still gets in, and stays past the deadline once upgraded
+        MeshNode peer = start(NodeConfig.builder().name("p").noListen().peer(node.url()));
+        node.add(Action.ofType("still/serves")).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> peer.entries().get().size() == 1);
+        Thread.sleep(DEADLINE * 2);
+        List<MeshNode.PeerStatus> peers = node.peers().get(5, TimeUnit.SECONDS);
+        assertEquals(1, peers.size());
+        assertTrue(peers.get(0).connected(), "an upgraded session has no deadline");
+        peer.add(Action.ofType("after/deadline")).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.entries().get().size() == 2);
+    }
+
+    @Test
+    void aSlowButCompleteUpgradeWithinTheDeadlineIsServed() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").upgradeTimeoutMillis(2_000).maxPendingUpgrades(CAP));
+        Socket s = connect(node);
+        upgrade(s); // a trickle, 20 bytes every 20 ms, well within the deadline
+        assertTrue(!closedWithin(s, 3_000), "upgraded: no deadline any more");
+    }
+
+    static final byte[] UPGRADE = """
+        GET / HTTP/1.1\r
+        Host: 127.0.0.1\r
+        Upgrade: websocket\r
+        Connection: Upgrade\r
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+        Sec-WebSocket-Version: 13\r
+        \r
+        """.getBytes(StandardCharsets.US_ASCII);
+
+    /** Completes a WebSocket upgrade on a raw socket, sending the request in small pieces. */
+    static void upgrade(Socket s) throws Exception {
+        for (int i = 0; i < UPGRADE.length; i += 20) {
+            s.getOutputStream().write(UPGRADE, i, Math.min(20, UPGRADE.length - i));
+            s.getOutputStream().flush();
+            Thread.sleep(20);
+        }
+        s.setSoTimeout(5_000);
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.read());
+        }
+        assertTrue(head.toString().startsWith("HTTP/1.1 101"), head.toString());
+    }
+}

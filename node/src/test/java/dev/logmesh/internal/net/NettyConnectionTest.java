@@ -1,0 +1,138 @@
+package dev.logmesh.internal.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.internal.protocol.Message;
+import dev.logmesh.testkit.ManualLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link NettyConnection} on an {@link EmbeddedChannel} and a manual loop: the {@code send} contract (never
+ * throws; a failure is {@code false} and a close) and the bound on received messages waiting for the loop
+ * (issue 10, faults 7 and 8).
+ */
+class NettyConnectionTest {
+    static final dev.logmesh.internal.protocol.MessageCodec CODEC = new dev.logmesh.internal.protocol.MessageCodec();
+    final ManualLoop loop = new ManualLoop();
+    final WsTransportTest.Recorder events = new WsTransportTest.Recorder();
+
+    /** An open connection on an embedded channel, started with {@link #events}. */
+    EmbeddedChannel open(NettyConnection conn) {
+        EmbeddedChannel ch = new EmbeddedChannel(conn);
+        conn.opened(ch);
+        conn.start(events);
+        loop.runAll();
+        assertEquals(List.of("open"), events.events);
+        return ch;
+    }
+
+    /** An action nested deeper than Jackson writes (1000 levels): it cannot be encoded. */
+    static Action tooDeep() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("type", "deep");
+        ObjectNode n = root;
+        for (int i = 0; i < 1_500; i++) {
+            n = n.putObject("a");
+        }
+        return Action.of(root);
+    }
+
+    @Test
+    void aMessageThatCannotBeEncodedIsRefusedAndClosesTheLinkWithoutThrowing() {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = open(conn);
+        Message.Sync sync = new Message.Sync(1, List.of(new Message.WireEntry(tooDeep(),
+            dev.logmesh.internal.protocol.WireMeta.toWire(new dev.logmesh.Meta(
+                dev.logmesh.ActionId.parse("1 a 0"), 1, 0, List.of(), 0, java.util.Map.of()), "b", 0, 0))));
+        // MessageConnection contract: send never throws
+        assertFalse(conn.send(sync), "not accepted");
+        ch.runPendingTasks();
+        loop.runAll();
+        assertEquals(2, events.events.size(), events.events.toString());
+        assertTrue(events.events.get(1).startsWith("close: cannot send sync"), events.events.toString());
+        assertFalse(conn.send(new Message.Ping(1)), "a closed link accepts nothing");
+    }
+
+    @Test
+    void aLinkWhosePeerDoesNotReadRefusesAndCloses() {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 1_024);
+        EmbeddedChannel ch = open(conn);
+        assertTrue(conn.send(new Message.Debug("error", "x".repeat(100))));
+        assertFalse(conn.send(new Message.Debug("error", "x".repeat(2_000))), "over the pending bytes");
+        ch.runPendingTasks();
+        loop.runAll();
+        assertTrue(events.events.get(events.events.size() - 1).startsWith("close: peer does not read"),
+            events.events.toString());
+        assertFalse(conn.send(new Message.Ping(1)));
+    }
+
+    @Test
+    void sendOnALinkThatIsClosedReturnsFalse() {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = open(conn);
+        ch.close();
+        loop.runAll();
+        assertFalse(conn.send(new Message.Ping(1)));
+        assertEquals(List.of("open", "close: connection closed by peer"), events.events);
+    }
+
+    @Test
+    void receivedMessagesWaitingForTheLoopAreBoundedInCountByNotReading() {
+        // default limits: 4096 messages or 8 MiB wait for the loop before the channel stops reading
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = open(conn);
+        for (int i = 0; i < 4_096; i++) {
+            ch.writeInbound(new TextWebSocketFrame("[\"ping\"," + i + "]"));
+        }
+        assertTrue(ch.config().isAutoRead(), "at the bound: still reading");
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",4096]"));
+        assertFalse(ch.config().isAutoRead(), "over it: the channel stops reading, TCP pushes back on the peer");
+
+        loop.runAll(); // the loop catches up
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead(), "reading again once the loop caught up");
+        assertEquals(1 + 4_097, events.events.size(), "every message reached the handler, none dropped");
+        assertEquals("message ping", events.events.get(4_097));
+    }
+
+    @Test
+    void receivedMessagesWaitingForTheLoopAreBoundedInBytesByNotReading() {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = open(conn);
+        String big = "[\"debug\",\"error\",\"" + "x".repeat(512 * 1024) + "\"]";
+        int sent = 0;
+        while (ch.config().isAutoRead() && sent < 100) {
+            ch.writeInbound(new TextWebSocketFrame(big));
+            sent++;
+        }
+        assertEquals(16, sent, "just over 8 MiB of frames wait, then reading stops");
+        loop.runAll();
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead());
+        assertEquals(1 + sent, events.events.size());
+    }
+
+    @Test
+    void readingStaysOffWhileTheNodeHoldsMessagesAndComesBackWhenItLetsGo() {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = open(conn);
+        conn.holdReading(true);
+        ch.runPendingTasks();
+        assertFalse(ch.config().isAutoRead());
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",1]"));
+        loop.runAll();
+        ch.runPendingTasks();
+        assertFalse(ch.config().isAutoRead(), "the backlog is empty but the node still holds");
+        conn.holdReading(false);
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead());
+    }
+}

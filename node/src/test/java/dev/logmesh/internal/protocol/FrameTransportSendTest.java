@@ -1,0 +1,79 @@
+package dev.logmesh.internal.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Meta;
+import dev.logmesh.spi.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Issue 10, fault 7: {@code send} never throws, also over an application's frame transport. */
+class FrameTransportSendTest {
+
+    /** A frame connection that records what it is asked to do; {@code throwing} makes its send throw. */
+    static final class Frames implements Connection {
+        final List<String> calls = new ArrayList<>();
+        boolean throwing;
+
+        @Override
+        public void start(Handler handler) {
+        }
+
+        @Override
+        public boolean send(String frame) {
+            if (throwing) {
+                throw new IllegalStateException("a transport that breaks its contract");
+            }
+            calls.add("send " + frame);
+            return true;
+        }
+
+        @Override
+        public void close(String reason) {
+            calls.add("close: " + reason);
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "test";
+        }
+    }
+
+    static Message.Sync tooDeep() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("type", "deep");
+        ObjectNode n = root;
+        for (int i = 0; i < 1_500; i++) {
+            n = n.putObject("a");
+        }
+        Meta meta = new Meta(ActionId.parse("1 a 0"), 1, 0, List.of(), 0, Map.of());
+        return new Message.Sync(1, List.of(new Message.WireEntry(Action.of(root), WireMeta.toWire(meta, "b", 0, 0))));
+    }
+
+    @Test
+    void aMessageThatCannotBeEncodedClosesTheLinkAndReturnsFalse() {
+        Frames frames = new Frames();
+        FrameTransport.Adapter link = new FrameTransport.Adapter(frames, new MessageCodec(), 1 << 20);
+        assertTrue(link.send(new Message.Ping(1)));
+        assertFalse(link.send(tooDeep()));
+        assertEquals(2, frames.calls.size(), frames.calls.toString());
+        assertTrue(frames.calls.get(1).startsWith("close: cannot send sync"), frames.calls.toString());
+    }
+
+    @Test
+    void aTransportWhoseSendThrowsIsClosedAndTheNodeSeesFalse() {
+        Frames frames = new Frames();
+        frames.throwing = true;
+        FrameTransport.Adapter link = new FrameTransport.Adapter(frames, new MessageCodec(), 1 << 20);
+        assertFalse(link.send(new Message.Ping(1)));
+        assertTrue(frames.calls.get(0).startsWith("close: cannot send ping"), frames.calls.toString());
+    }
+}
