@@ -133,4 +133,29 @@ class MeshFaultsTest {
             mesh.check("without ihave");
         }
     }
+
+    /**
+     * Found by {@code FaultSimulationTest} (seed 2131): a reconciliation answer lost on the link left the round
+     * open for the session's life, so anti-entropy never ran on that link again. A round without an answer for
+     * a period now ends the session, as a ping timeout does, and the next session's round repairs.
+     */
+    @Test
+    void aLostReconciliationAnswerEndsTheSessionAndTheNextRoundRepairs() {
+        try (LocalMesh mesh = new LocalMesh(7)) {
+            mesh.start("a");
+            mesh.start("b", "a");
+            mesh.run(1_000);
+            Meta x = mesh.get("a").add("x");
+            mesh.run(1_000);
+            assertTrue(mesh.get("b").ids().contains(x.id()));
+            // b loses x: its entry is corrupt, quarantined on the next read; the cursors say b has it
+            mesh.get("b").faults().corrupt(x.id());
+            assertFalse(mesh.get("b").ids().contains(x.id()));
+            // a's next answer to b's reconciliation round is lost
+            Firewall.Rule lost = mesh.firewall().on("logmesh:range").from("a").times(1).drop();
+            mesh.run(150_000);
+            assertEquals(1, lost.hits());
+            mesh.check("after a lost round");
+        }
+    }
 }

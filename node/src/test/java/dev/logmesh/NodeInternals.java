@@ -44,4 +44,9 @@ public final class NodeInternals {
     public static Log log(MeshNode node) {
         return node.log();
     }
+
+    /** A node's sessions, described (for failure messages of simulations); on the node's loop only. */
+    public static String sessions(MeshNode node) {
+        return node.hub().sessions().toString();
+    }
 }

@@ -78,6 +78,8 @@ public final class LocalMesh implements AutoCloseable {
     private Consumer<NodeConfig.Builder> everyNode = b -> { };
     private UnaryOperator<SessionConfig> sessions;
     private Path sqlite;
+    /** Ids whose only copies were lost with a restored or wiped store: {@link #check} lets them be missing. */
+    private final Set<ActionId> lostWithStores = new LinkedHashSet<>();
 
     /** A mesh on a fresh {@link ManualLoop} (clock at 1 000 000 ms) with randomness from {@code seed}. */
     public LocalMesh(long seed) {
@@ -276,17 +278,19 @@ public final class LocalMesh implements AutoCloseable {
             }
             everything.addAll(n.applied.keySet());
         }
+        everything.removeAll(lostWithStores);
         List<ActionId> reference = null;
         for (Node n : all) {
             List<ActionId> ids = n.ids();
             Set<ActionId> held = new LinkedHashSet<>(ids);
+            held.removeAll(lostWithStores); // lost for good with a store; if some node held it, all do (same list)
             if (!held.equals(everything)) {
                 Set<ActionId> missing = new LinkedHashSet<>(everything);
                 missing.removeAll(held);
                 Set<ActionId> extra = new LinkedHashSet<>(held);
                 extra.removeAll(everything);
                 throw new AssertionError(label + ": " + n.name + " holds another set: missing " + missing
-                    + (extra.isEmpty() ? "" : ", extra " + extra));
+                    + (extra.isEmpty() ? "" : ", extra " + extra) + "; " + whoHolds(all, missing, extra));
             }
             if (reference == null) {
                 reference = ids;
@@ -314,6 +318,37 @@ public final class LocalMesh implements AutoCloseable {
                 throw new AssertionError(label + ": created order is not id order: " + reference);
             }
         }
+    }
+
+    /**
+     * Ids that were lost for good with a restored or wiped store (no other node held them then): the documented
+     * limit of a restore ({@link Node#restore}). {@link #check} does not require them anywhere.
+     */
+    public Set<ActionId> lostWithStores() {
+        return Collections.unmodifiableSet(lostWithStores);
+    }
+
+    /** For a failure message: which nodes hold (and applied how often) each of these ids. */
+    private static String whoHolds(List<Node> all, Set<ActionId> missing, Set<ActionId> extra) {
+        StringBuilder sb = new StringBuilder();
+        List<ActionId> ids = new ArrayList<>(missing);
+        ids.addAll(extra);
+        for (ActionId id : ids.subList(0, Math.min(ids.size(), 5))) {
+            sb.append(id).append(" held by [");
+            for (Node n : all) {
+                if (n.ids().contains(id)) {
+                    sb.append(' ').append(n.name);
+                }
+            }
+            sb.append(" ], applied by [");
+            for (Node n : all) {
+                if (n.applied.containsKey(id)) {
+                    sb.append(' ').append(n.name).append('x').append(n.applied.get(id));
+                }
+            }
+            sb.append(" ]; ");
+        }
+        return sb.toString();
     }
 
     /** Closes every running node, the last started first. */
@@ -350,6 +385,8 @@ public final class LocalMesh implements AutoCloseable {
         private Consumer<NodeConfig.Builder> settings = b -> { };
         private long skew;
         private MemoryStore memory;
+        /** The store the node is given: {@link #memory} behind fault injection. */
+        private FaultyStore faulty;
         private Path dataDir;
         private ActionId newest;
         private MeshNode node;
@@ -384,10 +421,91 @@ public final class LocalMesh implements AutoCloseable {
             return node != null;
         }
 
-        /** Its clock reads {@code millis} ahead of the loop's (negative: behind): from its next start. */
+        /** Its clock reads {@code millis} ahead of the loop's (negative: behind), at once, also while it runs. */
         public Node skew(long millis) {
             skew = millis;
             return this;
+        }
+
+        /** Steps its clock by {@code millis} (negative: backwards), at once, also while it runs. */
+        public Node step(long millis) {
+            skew += millis;
+            return this;
+        }
+
+        /**
+         * Fault injection on the node's memory store (a full disk, failing commits, corrupt or unreadable
+         * entries), across restarts; null when it keeps its log in SQLite. Before its first start: null.
+         */
+        public FaultyStore faults() {
+            return faulty;
+        }
+
+        /** A copy of the node's memory store now, as a file backup holds it, for {@link #restore}. */
+        public MemoryStore backup() {
+            if (memory == null) {
+                throw new IllegalStateException(name + " keeps no memory store to back up");
+            }
+            return memory.backup();
+        }
+
+        /**
+         * Restores {@code backup} over the node's store while it is down (its clock side file survives: see
+         * {@link MemoryStore#restoredFrom}). What it applied after the backup and no other node holds is lost for
+         * good (the documented limit; {@link LocalMesh#lostWithStores}); the application's state is rebuilt
+         * from the restored log, so the applied counts restart from what it holds.
+         */
+        public void restore(MemoryStore backup) {
+            replaceStore(memory.restoredFrom(backup));
+        }
+
+        /**
+         * Wipes the node's store while it is down and keeps its node id (a new empty store, without the clock
+         * reservation either): as {@link #restore} of an empty backup, with nothing kept at all.
+         */
+        public void wipe() {
+            replaceStore(new MemoryStore());
+        }
+
+        private void replaceStore(MemoryStore next) {
+            if (isUp()) {
+                throw new IllegalStateException(name + " is up: stop or crash it before replacing its store");
+            }
+            if (memory == null) {
+                throw new IllegalStateException(name + " keeps no memory store");
+            }
+            for (ActionId id : applied.keySet()) {
+                if (!next.has(id) && !heldElsewhere(id)) {
+                    lostWithStores.add(id);
+                }
+            }
+            applied.clear();
+            newest = null; // what the node knows it applied is what the new store holds
+            for (Entry e : next.page(dev.logmesh.spi.Order.CREATED, true, null, Integer.MAX_VALUE)) {
+                applied.put(e.id(), 1);
+                newest = e.id();
+            }
+            memory = next;
+            faulty = faultyOver(memory);
+        }
+
+        /**
+         * Fault injection over a memory store. An entry found corrupt leaves the log (quarantined) and its copy
+         * from a peer is applied again: a repair, so the applied count forgets it.
+         */
+        private FaultyStore faultyOver(MemoryStore store) {
+            FaultyStore f = new FaultyStore(store);
+            f.onCorrupt(c -> applied.remove(c.id()));
+            return f;
+        }
+
+        private boolean heldElsewhere(ActionId id) {
+            for (Node other : nodes.values()) {
+                if (other != this && other.memory != null && other.memory.has(id)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** The clock skew in ms. */
@@ -482,9 +600,10 @@ public final class LocalMesh implements AutoCloseable {
                     dataDir = sqlite.resolve(name);
                 } else {
                     memory = new MemoryStore();
+                    faulty = faultyOver(memory);
                 }
             }
-            Loop nodeLoop = skew == 0 ? loop : loop.withClockOffset(skew);
+            Loop nodeLoop = loop.withClockOffset(() -> skew);
             NodeConfig.Builder b = NodeConfig.builder().name(name).loop(nodeLoop).transport(net.transport(name))
                 .mdns(false);
             for (String p : peers) {
@@ -493,7 +612,7 @@ public final class LocalMesh implements AutoCloseable {
             if (dataDir != null) {
                 b.dataDir(dataDir);
             } else {
-                b.store(memory);
+                b.store(faulty);
             }
             everyNode.accept(b);
             settings.accept(b);

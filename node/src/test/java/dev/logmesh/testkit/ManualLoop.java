@@ -64,11 +64,19 @@ public final class ManualLoop implements Loop {
      * skewed clock ({@code NodeConfig.Builder.loop(loop.withClockOffset(-30_000))}).
      */
     public Loop withClockOffset(long offsetMillis) {
+        return withClockOffset(() -> offsetMillis);
+    }
+
+    /**
+     * A view of this loop whose clock reads {@code offsetMillis.getAsLong()} ms ahead of it (negative: behind),
+     * read at every {@code now()}: a clock that a test steps forwards or backwards while the node runs.
+     */
+    public Loop withClockOffset(java.util.function.LongSupplier offsetMillis) {
         ManualLoop base = this;
         return new Loop() {
             @Override
             public long now() {
-                return base.now() + offsetMillis;
+                return base.now() + offsetMillis.getAsLong();
             }
 
             @Override
@@ -88,7 +96,8 @@ public final class ManualLoop implements Loop {
 
             @Override
             public String toString() {
-                return base + (offsetMillis >= 0 ? "+" : "") + offsetMillis + "ms";
+                long offset = offsetMillis.getAsLong();
+                return base + (offset >= 0 ? "+" : "") + offset + "ms";
             }
         };
     }

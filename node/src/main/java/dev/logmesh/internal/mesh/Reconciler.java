@@ -33,9 +33,12 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Cutoff.</b> Seen ids older than the seen horizon are forgotten, at different moments on
  *       different nodes, so a round compares only ids from {@code now − horizon + margin} on; the initiator
  *       chooses it and sends it with the round.</li>
+ *   <li><b>Quarantine.</b> An entry the store finds corrupt leaves the index with the log's seen ids, so the
+ *       next round fetches a peer's good copy.</li>
  *   <li><b>Gone.</b> An id a peer has seen but cleaned cannot be sent: the peer answers {@code gone}, and
  *       this node counts it as known (in the index only, in memory: after a restart one more round asks
- *       again and learns it again).</li>
+ *       again and learns it again). Only a cleaned id is gone: one whose read found it corrupt (quarantined
+ *       meanwhile) is left out of the answer, or the peer would never fetch it from a node that holds it.</li>
  *   <li><b>Threads.</b> Every method runs on the node's loop. The index is built at start from the store's
  *       seen index, which for millions of ids takes a while, on the starting thread.</li>
  * </ul>
@@ -61,7 +64,14 @@ public final class Reconciler implements Reconciliation {
         long from = cutoff();
         log.store().forEachSeen(from, Long.MAX_VALUE, index::add);
         LOG.debug("reconciliation index: {} ids from {}", index.size(), from);
-        this.unsubscribe = log.onAdd(e -> index.add(e.id()));
+        Runnable offAdd = log.onAdd(e -> index.add(e.id()));
+        // an entry found corrupt leaves the log and the seen ids (quarantine): it must leave the index too, or
+        // a round would count it as held here and never fetch the peer's good copy
+        Runnable offCorrupt = log.store().onCorrupt(c -> index.remove(c.id()));
+        this.unsubscribe = () -> {
+            offAdd.run();
+            offCorrupt.run();
+        };
     }
 
     @Override
@@ -116,9 +126,11 @@ public final class Reconciler implements Reconciliation {
             Optional<Entry> e = log.byId(id);
             if (e.isPresent()) {
                 entries.add(e.get());
-            } else {
-                gone.add(id);
+            } else if (log.store().seen(id)) {
+                gone.add(id); // cleaned here: the peer counts it as known
             }
+            // else the read found it corrupt and quarantined it: not gone, just not here any more (a "gone" would
+            // make the peer count it as known and never fetch it from a node that holds it)
         }
         return new Resolved(entries, gone);
     }

@@ -58,6 +58,12 @@ final class AntiEntropy {
         long frameLimit();
 
         String describePeer();
+
+        /**
+         * A round waited {@code what} for an answer: a message of it was lost, which a working link never does,
+         * so the session ends as on a ping timeout (and the next one starts afresh).
+         */
+        void unanswered(String what);
     }
 
     private final Reconciliation node;
@@ -73,6 +79,9 @@ final class AntiEntropy {
     private Responder responder;
     private long responderCutoff = -1;
     private Loop.Cancellable timer;
+    /** Ends the session if the open round makes no progress for {@link #roundDeadline()} ms. */
+    private Loop.Cancellable deadline;
+    private long lastProgressAt;
     private boolean closed;
 
     private long rounds;
@@ -119,6 +128,33 @@ final class AntiEntropy {
         roundStartedAt = loop.now();
         round = node.initiator(roundCutoff, payloadLimit());
         link.send(new Message.Range(roundCutoff, WireText.encode(round.initiate())));
+        progressed();
+    }
+
+    /** How long an open round may wait for the peer's answer: a period, at least 10 s. */
+    private long roundDeadline() {
+        return Math.max(period, 10_000);
+    }
+
+    /** The open round sent a message: its answer is due within the deadline. */
+    private void progressed() {
+        lastProgressAt = loop.now();
+        if (deadline == null) {
+            deadline = loop.schedule(roundDeadline(), this::checkDeadline);
+        }
+    }
+
+    private void checkDeadline() {
+        deadline = null;
+        if (closed || round == null) {
+            return;
+        }
+        long waited = loop.now() - lastProgressAt;
+        if (waited >= roundDeadline()) {
+            link.unanswered("no answer to a reconciliation round for " + waited + " ms");
+            return;
+        }
+        deadline = loop.schedule(roundDeadline() - waited, this::checkDeadline);
     }
 
     private int payloadLimit() {
@@ -166,7 +202,12 @@ final class AntiEntropy {
         }
         if (step.reply() != null) {
             link.send(new Message.Range(roundCutoff, WireText.encode(step.reply())));
+            progressed();
             return;
+        }
+        if (deadline != null) {
+            deadline.cancel();
+            deadline = null;
         }
         rounds++;
         lastRoundMillis = loop.now() - roundStartedAt;
@@ -235,11 +276,19 @@ final class AntiEntropy {
         if (timer != null) {
             timer.cancel();
         }
+        if (deadline != null) {
+            deadline.cancel();
+        }
         round = null;
         responder = null;
     }
 
     /** Rounds this side completed as initiator. */
+    @Override
+    public String toString() {
+        return "anti-entropy: " + rounds + " rounds, " + wanted + " wanted" + (round != null ? ", a round open" : "");
+    }
+
     long rounds() {
         return rounds;
     }

@@ -500,6 +500,15 @@ public final class SyncSession implements MessageConnection.Handler {
             public String describePeer() {
                 return SyncSession.this.describePeer();
             }
+
+            @Override
+            public void unanswered(String what) {
+                if (state != State.CLOSED) {
+                    closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT,
+                        IntNode.valueOf((int) config.timeoutMillis()), what);
+                    closeWith(closeError, what);
+                }
+            }
         };
     }
 
@@ -570,6 +579,10 @@ public final class SyncSession implements MessageConnection.Handler {
         while (state == State.CONNECTED && inFlight < config.window()) {
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
+                // nothing left after pushed: the numbers up to lastAdded are gone (cleaned, or a gap a restored
+                // store left), so this side has sent all it has; else pushed stays behind lastAdded for good:
+                // entries received on this link would count as echoes and anti-entropy would never find it quiet
+                pushed = Math.max(pushed, log.lastAdded());
                 return;
             }
             boolean lazy = plumtree && !gossip.eager(peerNode);
@@ -1008,6 +1021,15 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     // ---------------------------------------------------------------- views
+
+    /** The session's state, for logs and failure messages. */
+    @Override
+    public String toString() {
+        return role + " session with " + peerNode + " " + state + ": pushed " + pushed + " of " + log.lastAdded()
+            + ", in flight " + inFlight + ", received " + (peerNode == null ? "-" : cursor().received())
+            + " of their " + peerLastAdded + (inbound.isEmpty() ? "" : ", inbound waiting")
+            + (antiEntropy == null ? "" : ", " + antiEntropy);
+    }
 
     private String describePeer() {
         return (peerNode != null ? peerNode : "?") + "@" + connection.remoteAddress();

@@ -51,6 +51,55 @@ public final class MemoryStore implements Store {
         state.put(EPOCH_KEY, epoch);
     }
 
+    /**
+     * A copy of this store's content as a file backup would hold it: entries (with their {@code added}
+     * numbers), seen ids, cursors, state and epoch, and the clock reservation. For tests of restored backups
+     * ({@link #restoredFrom}).
+     */
+    public MemoryStore backup() {
+        MemoryStore b = new MemoryStore(epoch);
+        b.copyFrom(this);
+        b.clockReservation = clockReservation;
+        return b;
+    }
+
+    /**
+     * What a node finds when {@code backup} was restored over this store's data while the clock side file
+     * survived, as the SQLite store then behaves: the backup's entries, seen ids, cursors and state, under a
+     * new epoch (its {@code added} numbers are behind what was handed out, so peers must drop the cursors they
+     * kept for this log), numbering continued after this store's (an {@code added} number a peer was told for
+     * another entry is never reused) and this store's clock reservation (never an id issued before). For
+     * tests of restored backups.
+     */
+    public MemoryStore restoredFrom(MemoryStore backup) {
+        MemoryStore r = new MemoryStore();
+        r.copyFrom(backup);
+        r.lastAdded = Math.max(backup.lastAdded, lastAdded);
+        r.clockReservation = Math.max(backup.clockReservation, clockReservation);
+        return r;
+    }
+
+    /** Copies the content of {@code other} into this empty store, except its epoch. */
+    private void copyFrom(MemoryStore other) {
+        List<Entry> inAddedOrder = new ArrayList<>(other.created.values());
+        inAddedOrder.sort(java.util.Comparator.comparingLong(e -> e.meta().added()));
+        for (Entry e : inAddedOrder) {
+            created.put(e.id(), e);
+            byAdded.append(e.meta().added(), e);
+            index(e.meta());
+        }
+        seen.addAll(other.seen);
+        cursors.putAll(other.cursors);
+        other.state.forEach((k, v) -> {
+            if (!EPOCH_KEY.equals(k)) {
+                state.put(k, v);
+            }
+        });
+        lastAdded = other.lastAdded;
+        maxSeenMs = other.maxSeenMs;
+        maxSeenByNode.putAll(other.maxSeenByNode);
+    }
+
     @Override
     public List<Meta> add(List<Entry> entries) {
         List<Meta> result = new ArrayList<>(entries.size());

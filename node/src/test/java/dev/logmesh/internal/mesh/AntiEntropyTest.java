@@ -162,4 +162,65 @@ class AntiEntropyTest {
         assertTrue(pair.leftSent().stream().noneMatch(f -> f.startsWith("[\"logmesh:want\"")), "nothing to want");
         assertTrue(pair.rightSent().stream().noneMatch(f -> f.startsWith("[\"sync\"")), "nothing to push");
     }
+
+    /**
+     * Found by {@code FaultSimulationTest} (seed 235): a store restored from a backup taken before it held
+     * anything continues its numbering (lastAdded 3) with no entries. The session's pump found nothing after 0
+     * and left its position behind lastAdded for good, so anti-entropy never found the link quiet and the
+     * node's lost actions never came back.
+     */
+    @Test
+    void aRestoredStoreWithAGapInItsNumberingStillGetsItsLostActionsBack() {
+        Node a = new Node("a", new MemoryStore());
+        MemoryStore before = new MemoryStore();
+        Node b = new Node("b", before);
+        MemoryStore empty = before.backup();
+        connect(b, a);
+        List<ActionId> made = List.of(b.add("b0"), b.add("b1"), b.add("b2"));
+        settle();
+        assertTrue(a.ids().containsAll(made));
+        b.broadcast.close();
+        Node restored = new Node("b", before.restoredFrom(empty)); // lastAdded 3, nothing held
+        assertEquals(3, restored.log.lastAdded());
+        connect(restored, a);
+        settle();
+        assertTrue(restored.ids().containsAll(made), "its own actions came back: " + restored.ids());
+    }
+
+    /**
+     * Found by {@code FaultSimulationTest} (seed 6): an entry the store found corrupt left the log and the seen
+     * ids (quarantine) but stayed in the reconciliation index, so rounds counted it as held and the peer's
+     * good copy was never fetched.
+     */
+    @Test
+    void aQuarantinedEntryLeavesTheIndexAndIsRepairedFromAPeer() {
+        Node a = new Node("a", new MemoryStore());
+        dev.logmesh.testkit.FaultyStore disk = new dev.logmesh.testkit.FaultyStore(new MemoryStore());
+        Node b = new Node("b", disk);
+        ActionId x = a.add("x");
+        connect(b, a);
+        settle();
+        assertTrue(b.ids().contains(x));
+        disk.corrupt(x);
+        assertTrue(!b.ids().contains(x), "the read met it corrupt: quarantined");
+        settle();
+        assertTrue(b.ids().contains(x), "repaired from a's copy by the next round");
+    }
+
+    /**
+     * Found by {@code FaultSimulationTest} (seed 1076): asked for an id whose stored entry turns out corrupt on
+     * the read, the node answered {@code gone} (seen, not held), and the asker counted the id as known for good,
+     * so it never fetched it from a node holding a good copy. Only cleaned ids are gone.
+     */
+    @Test
+    void anEntryFoundCorruptWhileAnsweringIsNotGone() {
+        dev.logmesh.testkit.FaultyStore disk = new dev.logmesh.testkit.FaultyStore(new MemoryStore());
+        Node c = new Node("c", disk);
+        ActionId x = c.add("x");
+        disk.corrupt(x);
+        Reconciler r = new Reconciler(c.log, loop, HORIZON);
+        var answer = r.resolve(List.of(dev.logmesh.internal.reconcile.Item.of(x)));
+        assertEquals(List.of(), answer.entries());
+        assertEquals(List.of(), answer.gone(), "quarantined on the read: not cleaned, so not gone");
+    }
 }

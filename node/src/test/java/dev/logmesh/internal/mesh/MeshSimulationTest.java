@@ -42,6 +42,11 @@ class MeshSimulationTest {
     }
 
     static LocalMesh build(long seed, Topology topology, int n) {
+        return declare(seed, topology, n).start();
+    }
+
+    /** The mesh of {@link #build}, its nodes and links declared, not started (for more settings). */
+    static LocalMesh declare(long seed, Topology topology, int n) {
         // Clocks are skewed by up to ±3 minutes; the drift bound (10 min) is above that, so causality holds.
         LocalMesh mesh = new LocalMesh(seed).maxLatency(20)
             .configure(b -> b.mesh("sim").maxDriftMillis(600_000))
@@ -87,7 +92,7 @@ class MeshSimulationTest {
             }
             default -> throw new IllegalStateException();
         }
-        return mesh.start();
+        return mesh;
     }
 
     @Test
