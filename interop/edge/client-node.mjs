@@ -10,7 +10,7 @@
 import { Client } from '@logux/client'
 import { parseId } from '@logux/core'
 
-import { catchStray, check, kept, options, sleep, Steps, undone, until, wire } from './lib.mjs'
+import { check, kept, options, sleep, steps as newSteps, undone, until, wire } from './lib.mjs'
 
 const opts = options({ tokens: { type: 'string' } }, 'usage: node edge/client-node.mjs --url ws://127.0.0.1:PORT [--tokens JSON]')
 const tokens = opts.tokens ? JSON.parse(opts.tokens) : {}
@@ -45,8 +45,7 @@ function makeClient(userId, clientRandom) {
 }
 const got = (c, type, pred = () => true) => c.actions.filter(a => a.action.type === type && pred(a.action))
 
-const steps = new Steps('client', opts.timeout)
-catchStray(steps)
+const steps = newSteps('client', opts.timeout)
 let a = makeClient('alice')
 let carol = makeClient('carol')
 const settle = () => sleep(opts.settle)
