@@ -10,7 +10,7 @@
 import { Client } from '@logux/client'
 import { parseId } from '@logux/core'
 
-import { check, kept, options, sleep, steps as newSteps, undone, until, wire } from './lib.mjs'
+import { catchErrors, check, kept, options, sleep, steps as newSteps, synchronized, undone, until, wire } from './lib.mjs'
 
 const opts = options({ tokens: { type: 'string' } }, 'usage: node edge/client-node.mjs --url ws://127.0.0.1:PORT [--tokens JSON]')
 const tokens = opts.tokens ? JSON.parse(opts.tokens) : {}
@@ -34,6 +34,7 @@ console.error = (...args) => {
 function makeClient(userId, clientRandom) {
   let client = new KeptIdClient({ clientRandom, server: opts.url, subprotocol: 1, token: tokenOf(userId), userId })
   let w = wire(client.node)
+  let errors = catchErrors(client.node)
   let actions = []
   let resubscribes = []
   client.on('add', (action, meta) => {
@@ -41,7 +42,7 @@ function makeClient(userId, clientRandom) {
     if (parseId(meta.id).clientId !== client.clientId) actions.push({ action, id: meta.id })
     if (meta.resubscribe) resubscribes.push({ channel: action.channel, id: meta.id, since: action.since })
   })
-  return { actions, client, resubscribes, w }
+  return { actions, client, errors, resubscribes, w }
 }
 const got = (c, type, pred = () => true) => c.actions.filter(a => a.action.type === type && pred(a.action))
 
@@ -59,7 +60,7 @@ const t = name => `${RUN}:${name}`
 await steps.run('start', async () => {
   a.client.start()
   carol.client.start()
-  await until(() => a.client.state === 'synchronized' && carol.client.state === 'synchronized', 'synchronized')
+  await synchronized([a.client, carol.client], [a.errors, carol.errors])
   return { clientId: a.client.clientId, nodeId: a.client.nodeId, server: a.client.node.remoteNodeId }
 }, { required: true })
 
@@ -163,7 +164,7 @@ await steps.run('restart', async () => {
   a = makeClient('alice', random)
   check(a.client.clientId === before.client.clientId && a.client.nodeId !== before.client.nodeId, 'same client id, new node id')
   a.client.start()
-  await until(() => a.client.state === 'synchronized', 'synchronized')
+  await synchronized([a.client], [a.errors])
   await until(() => got(a, 'edge/say', x => x.text === t('c-to-alice')).length === 1, 'catch-up: carol\'s edge/say to alice')
   await settle()
   let echoes = a.w.echoes(a.client.clientId)

@@ -97,6 +97,24 @@ export function until(test, what = 'condition') {
   })
 }
 
+// Errors a node received or raised (wrong-credentials, wrong-subprotocol, ...):
+// caught, so that a scenario reports them as a failed step instead of crashing.
+export function catchErrors(node) {
+  let errors = []
+  node.catch(err => errors.push(err.type ? `${err.type}${err.options ? ' ' + JSON.stringify(err.options) : ''}` : String(err)))
+  return errors
+}
+
+// Resolves when every node is synchronized; throws at once with the error a
+// node got (e.g. wrong-credentials).
+export function synchronized(nodes, errors) {
+  return until(() => {
+    let bad = errors.flat()
+    if (bad.length > 0) throw new Error(`node error: ${bad.join(', ')}`)
+    return nodes.every(n => n.state === 'synchronized')
+  }, 'synchronized')
+}
+
 // The node id inside a protocol 5 wire id: a number or [shift, seq] is the
 // sender's own id; [shift, node, seq] names the node.
 export function wireIdNode(id, sender) {

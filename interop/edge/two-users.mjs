@@ -12,7 +12,7 @@ import { Client } from '@logux/client'
 import { ClientNode, Log, MemoryStore, parseId, WsConnection } from '@logux/core'
 import WebSocket from 'ws'
 
-import { check, kept, options, sleep, steps as newSteps, undone, until, wire } from './lib.mjs'
+import { catchErrors, check, kept, options, sleep, steps as newSteps, synchronized, undone, until, wire } from './lib.mjs'
 
 const opts = options(
   { tokens: { type: 'string' }, unaddressed: { default: 'none', type: 'string' } },
@@ -28,11 +28,12 @@ const settle = () => sleep(opts.settle)
 function makeClient(userId) {
   let client = new Client({ server: opts.url, subprotocol: 1, token: tokenOf(userId), userId })
   let w = wire(client.node)
+  let errors = catchErrors(client.node)
   let actions = []
   client.on('add', (action, meta) => {
     if (parseId(meta.id).clientId !== client.clientId) actions.push(action)
   })
-  return { actions, client, name: userId, w }
+  return { actions, client, errors, name: userId, w }
 }
 
 // A bare ClientNode: sends every action of its log with all its meta.
@@ -43,12 +44,13 @@ function makeRaw(nodeId) {
     token: tokenOf(parseId(nodeId).userId)
   })
   let w = wire(node)
+  let errors = catchErrors(node)
   let actions = []
   let own = new Set() // ids of other nodes that this one adds itself (forged)
   log.on('add', (action, meta) => {
     if (parseId(meta.id).nodeId !== nodeId && !own.has(meta.id)) actions.push(action)
   })
-  return { actions, log, node, own, w }
+  return { actions, errors, log, node, own, w }
 }
 
 const says = c => c.actions.filter(a => a.type === 'edge/say' && String(a.text).startsWith(RUN)).map(a => a.text).sort()
@@ -65,7 +67,7 @@ const clients = [alice1, alice2, bob]
 await steps.run('start', async () => {
   for (let c of clients) c.client.start()
   mallory.node.connection.connect()
-  await until(() => clients.every(c => c.client.state === 'synchronized') && mallory.node.state === 'synchronized', 'synchronized')
+  await synchronized([...clients.map(c => c.client), mallory.node], [...clients.map(c => c.errors), mallory.errors])
   return { clients: clients.map(c => c.client.nodeId).concat(mallory.node.localNodeId) }
 }, { required: true })
 

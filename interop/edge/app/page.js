@@ -5,7 +5,7 @@
 import { CrossTabClient } from '@logux/client'
 import { parseId } from '@logux/core'
 
-import { check, kept, sleep, Steps, until, wire } from '../common.mjs'
+import { catchErrors, check, kept, sleep, Steps, synchronized, until, wire } from '../common.mjs'
 
 const params = new URLSearchParams(location.search)
 const server = params.get('server')
@@ -35,6 +35,7 @@ console.error = (...args) => {
 
 const client = new CrossTabClient({ server, subprotocol: 1, token, userId })
 const w = wire(client.node)
+const nodeErrors = catchErrors(client.node)
 const received = []
 client.on('add', (action, meta) => {
   if (parseId(meta.id).clientId === client.clientId) return
@@ -46,7 +47,8 @@ client.on('add', (action, meta) => {
 
 await steps.run('start', async () => {
   client.start()
-  await until(() => client.role === 'leader' && client.state === 'synchronized', 'leader tab, synchronized')
+  await until(() => client.role === 'leader', 'leader tab')
+  await synchronized([client.node], [nodeErrors])
   return { clientId: client.clientId, nodeId: client.nodeId, server: client.node.remoteNodeId, userAgent: navigator.userAgent }
 }, { required: true })
 
