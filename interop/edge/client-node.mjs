@@ -2,17 +2,18 @@
 // options (no allowDangerousProtocol) on ws://, against a node.
 //
 //   node edge/client-node.mjs --url ws://127.0.0.1:PORT [--tokens JSON | --token T]
-//        [--timeout MS per step, 5000] [--settle MS, 300]
+//        [--timeout MS per step, 5000] [--settle MS, 300] [--trace FILE: alice's wire messages, NDJSON]
 //
 // Users: alice (the client under test) and carol (a second client that
 // shares rooms with alice). The node needs the contract of README.md.
 // Prints one JSON line per step (see lib.mjs), exit code 0 when all passed.
 import { Client } from '@logux/client'
 import { parseId } from '@logux/core'
+import { writeFileSync } from 'node:fs'
 
 import { catchErrors, check, kept, options, sleep, steps as newSteps, synchronized, undone, until, wire } from './lib.mjs'
 
-const opts = options({ tokens: { type: 'string' } }, 'usage: node edge/client-node.mjs --url ws://127.0.0.1:PORT [--tokens JSON]')
+const opts = options({ tokens: { type: 'string' }, trace: { type: 'string' } }, 'usage: node edge/client-node.mjs --url ws://127.0.0.1:PORT [--tokens JSON]')
 const tokens = opts.tokens ? JSON.parse(opts.tokens) : {}
 const tokenOf = user => tokens[user] ?? opts.token
 
@@ -194,5 +195,10 @@ await steps.run('no-console-error', () => {
 
 a.client.destroy()
 carol.client.destroy()
+if (opts.trace) {
+  // alice's wire traffic, both runs (before and after the restart), one message per line
+  let lines = [...before.w.log.map(l => ({ client: before.client.nodeId, ...l })), ...(a === before ? [] : a.w.log.map(l => ({ client: a.client.nodeId, ...l })))]
+  writeFileSync(opts.trace, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+}
 steps.done()
 setTimeout(() => process.exit(), 50)

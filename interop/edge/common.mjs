@@ -125,7 +125,7 @@ export function wireIdNode(id, sender) {
 // wire: every entry of every incoming `sync`, the `headers`, every outgoing
 // message. Installed before start(), it sees the whole session, reconnects too.
 export function wire(node) {
-  let w = { headers: [], incoming: [], outgoing: [], raw: [] }
+  let w = { headers: [], incoming: [], log: [], outgoing: [], raw: [] }
   // The node's own listener changes meta in place (ids, reasons), so the
   // message is copied as it left the socket, before any listener runs.
   let conn = node.connection.connection || node.connection // Reconnect or a bare connection
@@ -135,6 +135,7 @@ export function wire(node) {
     return emit(event, ...args)
   }
   function record(msg) {
+    w.log.push({ dir: 'in', msg })
     w.raw.push(msg)
     if (msg[0] === 'headers') w.headers.push(msg[1])
     if (msg[0] === 'sync') {
@@ -150,6 +151,7 @@ export function wire(node) {
   }
   let send = node.connection.send.bind(node.connection)
   node.connection.send = msg => {
+    w.log.push({ dir: 'out', msg: structuredClone(msg) })
     w.outgoing.push(msg)
     return send(msg)
   }
