@@ -17,7 +17,10 @@ import java.util.Objects;
  * {@link #receive} checks it ({@link EdgeMeta#fromClient}, then the type's {@code access} hook, then its
  * {@code resend} hook) and returns one of:
  * <ul>
- *   <li>{@link Refuse}: send the {@code logux/undo} to this client; nothing goes into the log.</li>
+ *   <li>{@link Refuse}: send the {@code logux/undo} to this client; nothing goes into the log. Other
+ *       {@code logux/*} types than the two subscription messages (a client sending {@code logux/undo} or
+ *       {@code logux/processed}) are refused with {@code unknownType} unless the application gave hooks for
+ *       them.</li>
  *   <li>{@link Add}: add the entry (its meta is {@code id}, {@code time}, {@code subprotocol} and the resend
  *       address; the node adds its own reasons) to the log; once it is durable call {@link #committed}, which
  *       runs the {@code process} hook and gives the {@code logux/processed} to send.</li>
@@ -131,9 +134,15 @@ public final class ClientEdge {
         if (Subscribe.is(entry.action())) {
             return subscription(entry);
         }
-        EdgeHooks.Type hooks = rules.type(entry.action().type());
+        String type = entry.action().type();
+        if (Answers.isControl(entry.action()) && !rules.hasHooks(type)) {
+            // logux/processed, logux/undo, ...: answers are the node's to give; without hooks for the type a
+            // client may not put one into the mesh (as @logux/server, which has no processor for them)
+            return refuse(entry, Answers.UNKNOWN_TYPE, "a client may not add " + type);
+        }
+        EdgeHooks.Type hooks = rules.type(type);
         if (hooks == null) {
-            return refuse(entry, Answers.UNKNOWN_TYPE, "no hooks for action type " + entry.action().type());
+            return refuse(entry, Answers.UNKNOWN_TYPE, "no hooks for action type " + type);
         }
         EdgeContext ctx = context(entry.meta());
         Meta meta = entry.meta();

@@ -50,6 +50,12 @@ public final class EdgeRules {
         return strict;
     }
 
+    /** Whether the application gave hooks for the type (exactly, by a regular expression, or for other types). */
+    public boolean hasHooks(String type) {
+        return types.containsKey(type) || otherType != null
+            || typePatterns.stream().anyMatch(e -> e.getKey().matcher(type).find());
+    }
+
     /** The hooks for a type; null when the rules are strict and nothing matches. */
     public EdgeHooks.Type type(String type) {
         EdgeHooks.Type t = types.get(type);

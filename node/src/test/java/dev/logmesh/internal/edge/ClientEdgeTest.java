@@ -118,6 +118,22 @@ class ClientEdgeTest {
     }
 
     @Test
+    void clientsCannotAddAnswers() {
+        ClientEdge edge = edge(EdgeRules.acceptAll());
+        Entry fakeUndo = entry("{'type':'logux/undo','id':'1 bob:b:t 0','reason':'denied'}", ME);
+        assertUndo(fakeUndo, "unknownType", assertInstanceOf(ClientEdge.Refuse.class, edge.receive(fakeUndo)).undo().action());
+        Entry fakeProcessed = entry("{'type':'logux/processed','id':'1 bob:b:t 0'}", ME);
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(fakeProcessed));
+        // unless the application wants them
+        ClientEdge open = edge(EdgeRules.builder().type("logux/undo", EdgeHooks.Type.accept()).build());
+        assertInstanceOf(ClientEdge.Add.class, open.receive(fakeUndo));
+        assertTrue(EdgeRules.builder().otherType(EdgeHooks.Type.accept()).build().hasHooks("logux/x"));
+        assertFalse(EdgeRules.acceptAll().hasHooks("item/add"));
+        assertTrue(EdgeRules.builder().type(java.util.regex.Pattern.compile("^item/"), EdgeHooks.Type.accept()).build()
+            .hasHooks("item/add"));
+    }
+
+    @Test
     void hooksThatThrow() {
         EdgeRules rules = EdgeRules.builder()
             .type("a", EdgeHooks.Type.of((ctx, x, m) -> {
