@@ -36,7 +36,7 @@ public final class ClientEdge {
     private final ClientId client;
     private final int subprotocol;
     private final JsonNode headers;
-    private final EdgeRules rules;
+    private final java.util.function.Supplier<EdgeRules> rules;
     private final EdgeOptions options;
     private final Delivery delivery;
     private final Subscriptions subscriptions = new Subscriptions();
@@ -49,12 +49,27 @@ public final class ClientEdge {
      * @param options     the node's edge options
      */
     public ClientEdge(ClientId client, int subprotocol, JsonNode headers, EdgeRules rules, EdgeOptions options) {
+        this(client, subprotocol, headers, constant(Objects.requireNonNull(rules, "rules")), options);
+    }
+
+    /**
+     * As {@link #ClientEdge(ClientId, int, JsonNode, EdgeRules, EdgeOptions)}, with rules read at each action and
+     * subscription (an application may add hooks while clients are connected).
+     *
+     * @param rules gives the application's hooks now; called on the node's loop
+     */
+    public ClientEdge(ClientId client, int subprotocol, JsonNode headers, java.util.function.Supplier<EdgeRules> rules,
+                      EdgeOptions options) {
         this.client = Objects.requireNonNull(client, "client");
         this.subprotocol = subprotocol;
         this.headers = headers;
         this.rules = Objects.requireNonNull(rules, "rules");
         this.options = Objects.requireNonNull(options, "options");
         this.delivery = new Delivery(options.unaddressed());
+    }
+
+    private static java.util.function.Supplier<EdgeRules> constant(EdgeRules rules) {
+        return () -> rules;
     }
 
     /** The connection's client. */
@@ -135,12 +150,12 @@ public final class ClientEdge {
             return subscription(entry);
         }
         String type = entry.action().type();
-        if (Answers.isControl(entry.action()) && !rules.hasHooks(type)) {
+        if (Answers.isControl(entry.action()) && !rules.get().hasHooks(type)) {
             // logux/processed, logux/undo, ...: answers are the node's to give; without hooks for the type a
             // client may not put one into the mesh (as @logux/server, which has no processor for them)
             return refuse(entry, Answers.UNKNOWN_TYPE, "a client may not add " + type);
         }
-        EdgeHooks.Type hooks = rules.type(type);
+        EdgeHooks.Type hooks = rules.get().type(type);
         if (hooks == null) {
             return refuse(entry, Answers.UNKNOWN_TYPE, "no hooks for action type " + type);
         }
@@ -176,7 +191,7 @@ public final class ClientEdge {
      */
     public Committed committed(Entry stored, boolean fresh) {
         Reply processed = Reply.of(Answers.processed(stored.id()));
-        EdgeHooks.Type hooks = rules.type(stored.action().type());
+        EdgeHooks.Type hooks = rules.get().type(stored.action().type());
         if (!fresh || hooks == null || hooks.process() == null) {
             return new Committed(List.of(processed), List.of(), null);
         }
@@ -200,7 +215,7 @@ public final class ClientEdge {
             subscriptions.remove(s.channel(), s.filterKey());
             return new Handled(List.of(processed), null);
         }
-        EdgeRules.ChannelMatch match = rules.channel(s.channel());
+        EdgeRules.ChannelMatch match = rules.get().channel(s.channel());
         if (match == null) {
             return undo(entry, Answers.WRONG_CHANNEL, "no hooks for channel " + s.channel());
         }

@@ -19,8 +19,10 @@ import java.util.Set;
  * <p>From a client ({@link #fromClient}): the action id must have been made by the connection's client (same
  * client id {@code user:random}, any tab), else the action is refused with {@code denied}, as
  * {@code @logux/server} does. Other meta keys are dropped ({@link ForeignMeta#DROP}, the default) or make the
- * action denied ({@link ForeignMeta#DENY}, exactly {@code @logux/server}). A missing subprotocol is filled from
- * the connection's.
+ * action denied ({@link ForeignMeta#DENY}, exactly {@code @logux/server}); address keys ({@link Address#KEYS} and
+ * their shortcuts) make it denied either way: dropped, they would leave the action unaddressed, and a node that
+ * sends unaddressed entries to every client would broadcast what its author meant for a few. A missing
+ * subprotocol is filled from the connection's.
  */
 public final class EdgeMeta {
     /** The meta keys that cross the edge. */
@@ -32,8 +34,9 @@ public final class EdgeMeta {
     /** What to do with meta keys a client may not set. */
     public enum ForeignMeta {
         /**
-         * Drop them and accept the action. The default: a bare {@code @logux/core} {@code ClientNode} (which sends
-         * {@code reasons} and its custom keys) keeps working, and a client still cannot address anything.
+         * Drop them and accept the action, unless one is an address key (then deny it). The default: a bare
+         * {@code @logux/core} {@code ClientNode} (which sends {@code reasons} and its custom keys) keeps working,
+         * and a client still cannot address anything (only the node's {@code resend} hooks do).
          */
         DROP,
         /** Refuse the action with {@code denied}, as {@code @logux/server} 0.14 does. */
@@ -116,6 +119,12 @@ public final class EdgeMeta {
         if (!foreign.isEmpty() && policy == ForeignMeta.DENY) {
             return new Refused(Answers.DENIED, "action " + meta.id() + " has meta keys a client may not set: "
                 + String.join(", ", foreign));
+        }
+        List<String> addressing = foreign.stream()
+            .filter(k -> Address.KEYS.contains(k) || Address.SHORTCUTS.contains(k)).toList();
+        if (!addressing.isEmpty()) {
+            return new Refused(Answers.DENIED, "action " + meta.id() + " addresses itself ("
+                + String.join(", ", addressing) + "): only the node's hooks address a client's actions");
         }
         int subprotocol = meta.subprotocol() != 0 ? meta.subprotocol() : Math.max(0, connectionSubprotocol);
         Meta clean = new Meta(meta.id(), meta.time(), 0, List.of(), subprotocol, Map.of());

@@ -27,11 +27,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param announceLastAdded whether {@code connect}/{@code connected} carry this log's {@code lastAdded} in the
  *                         mesh options ({@code logmesh.lastAdded}), so the peer can show catch-up progress;
  *                         off by default (and in the wire tests), on in {@code MeshNode}
+ * @param edge             how sessions serve Logux clients and talk to Logux servers (null: {@link EdgeConfig#DEFAULT})
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
-                            boolean plumtree, long graftMillis, boolean announceLastAdded) {
+                            boolean plumtree, long graftMillis, boolean announceLastAdded, EdgeConfig edge) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -64,6 +65,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         if (graftMillis <= 0 || graftMillis >= timeoutMillis) {
             throw new IllegalArgumentException("graft delay must be > 0 and below the timeout");
         }
+        edge = edge == null ? EdgeConfig.DEFAULT : edge;
     }
 
     /** Defaults for an open mesh of this name. */
@@ -94,6 +96,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.plumtree = plumtree;
         b.graftMillis = graftMillis;
         b.announceLastAdded = announceLastAdded;
+        b.edge = edge;
         return b;
     }
 
@@ -129,6 +132,10 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         return toBuilder().headers(newHeaders).build();
     }
 
+    public SessionConfig withEdge(EdgeConfig newEdge) {
+        return toBuilder().edge(newEdge).build();
+    }
+
     /** Builds a {@link SessionConfig}; starts from the defaults. Not thread-safe. */
     public static final class Builder {
         private final String mesh;
@@ -147,6 +154,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private boolean plumtree = true;
         private long graftMillis = DEFAULT_GRAFT_MILLIS;
         private boolean announceLastAdded;
+        private EdgeConfig edge;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -203,11 +211,16 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        public Builder edge(EdgeConfig value) {
+            this.edge = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException as the record's constructor */
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded);
+                announceLastAdded, edge);
         }
     }
 }

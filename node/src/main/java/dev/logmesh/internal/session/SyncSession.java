@@ -124,6 +124,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private final Gossip gossip;
     /** Received batches not yet answered with {@code synced}. */
     private final Acknowledgements inbound = new Acknowledgements();
+    /** Edge (issue 11): the role towards a peer that is not a logmesh node, set at the handshake; null for a node. */
+    private EdgeRole edge;
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -283,7 +285,10 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         JsonNode ext = options == null ? null : options.get(MeshAuth.OPTION);
-        String denied = Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
+        // edge (issue 11): a peer without logmesh options is a Logux client of this node
+        boolean client = !EdgeRole.isMeshPeer(ext);
+        String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
+            : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied != null) {
             LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
             if (config.bruteforce() != null) {
@@ -307,7 +312,13 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
         }
-        reply.set(MeshAuth.OPTION, mine);
+        if (client) {
+            // edge (issue 11): no mesh options (cursor, mesh name) for a client
+            edge = new ClientRole(this, log, config.edge(), dev.logmesh.internal.edge.ClientId.parse(peerNode),
+                peerSubprotocol, peerHeaders);
+        } else {
+            reply.set(MeshAuth.OPTION, mine);
+        }
         send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, baseTime, reply));
         becomeConnected();
     }
@@ -350,6 +361,9 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         peerLastAdded = Handshake.lastAdded(ext);
+        if (!EdgeRole.isMeshPeer(ext)) {
+            edge = new UpstreamRole(log, peerNode); // edge (issue 11): this node dialed a Logux server
+        }
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
         baseTime = c.end();
         long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
@@ -389,7 +403,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (entry.meta().added() == 0) {
-            if (!entry.id().node().equals(peerNode)) {
+            if (sendsTo(entry)) {
                 sendSync(pushed, List.of(entry));
             }
             return;
@@ -411,13 +425,27 @@ public final class SyncSession implements MessageConnection.Handler {
      * peer made or sent it: the peer has them all, so the sent cursor (shown as "behind") may say so.
      */
     private void settleSentCursor() {
-        if (state == State.CONNECTED && inFlight == 0 && pushed > 0) {
+        if (state == State.CONNECTED && inFlight == 0 && pushed > 0 && keepsCursor()) {
             log.advanceCursor(peerNode, 0, pushed);
         }
     }
 
+    /**
+     * Pages read in one run of the pump that sent nothing before it yields the loop (and goes on in a task of its
+     * own): a Logux client that is sent little of a large log would otherwise have the whole log read at once.
+     */
+    private static final int IDLE_PAGES_PER_RUN = 8;
+
     private void pumpChunks() {
+        int idlePages = 0;
         while (state == State.CONNECTED && inFlight < config.window()) {
+            if (idlePages == IDLE_PAGES_PER_RUN) {
+                if (!pumpScheduled) {
+                    pumpScheduled = true;
+                    loop.execute(this::pump);
+                }
+                return;
+            }
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
                 return;
@@ -427,7 +455,7 @@ public final class SyncSession implements MessageConnection.Handler {
             int bytes = 0;
             for (Entry e : page) {
                 upTo = e.meta().added();
-                if (echo.remove(upTo) || e.id().node().equals(peerNode)) {
+                if (echo.remove(upTo) || !sendsTo(e)) {
                     continue;
                 }
                 out.add(e);
@@ -437,6 +465,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 }
             }
             pushed = upTo;
+            idlePages = out.isEmpty() ? idlePages + 1 : 0;
             if (!out.isEmpty()) {
                 if (plumtree && !gossip.eager(peerNode)) {
                     sendIhave(upTo, out);
@@ -447,10 +476,42 @@ public final class SyncSession implements MessageConnection.Handler {
         }
     }
 
+    /** Whether an entry of this log goes to the peer: not back to the node that made it; at the edge, its role's. */
+    private boolean sendsTo(Entry e) {
+        return edge != null ? edge.sends(e) : !e.id().node().equals(peerNode);
+    }
+
+    /** Edge (issue 11): whether this session keeps a sync cursor for its peer (not for a Logux client). */
+    private boolean keepsCursor() {
+        return edge == null || edge.keepsCursor();
+    }
+
+    /** Edge (issue 11): sends entries that are not (or not all) in the log, numbered with {@link #pushed}. */
+    void sendEntries(List<Entry> entries) {
+        sendSync(pushed, entries);
+    }
+
+    /** Edge (issue 11): adds a client's entries to the log as this session's (no echo, see {@link #onLogAdd}). */
+    List<Meta> addReceived(List<Entry> entries) {
+        receiving = true;
+        try {
+            return log.add(entries);
+        } finally {
+            receiving = false;
+        }
+    }
+
+    /** Edge (issue 11): sends one message. */
+    boolean sendMessage(Message m) {
+        return send(m);
+    }
+
     private void sendSync(long added, List<Entry> entries) {
         List<Message.WireEntry> wire = new ArrayList<>(entries.size());
         for (Entry e : entries) {
-            wire.add(new Message.WireEntry(e.action(), WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
+            wire.add(new Message.WireEntry(e.action(), edge != null
+                ? EdgeRole.toWire(e.meta(), log.nodeId(), baseTime, timeFix)
+                : WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
         }
         if (send(new Message.Sync(added, wire))) {
             sentEntries += entries.size();
@@ -497,6 +558,14 @@ public final class SyncSession implements MessageConnection.Handler {
         } catch (ProtocolError e) {
             fail(e);
             return;
+        }
+        if (edge != null) {
+            receivedEntries += entries.size();
+            entries = edge.received(s.added(), entries); // edge (issue 11): null when the role answered
+            if (entries == null) {
+                return;
+            }
+            receivedEntries -= entries.size();
         }
         long before = log.lastAdded();
         List<Meta> results;
@@ -594,7 +663,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         inbound.drain(upTo -> {
-            log.advanceCursor(peerNode, upTo, 0);
+            if (keepsCursor()) {
+                log.advanceCursor(peerNode, upTo, 0);
+            }
             send(new Message.Synced(upTo));
         });
     }
@@ -609,8 +680,10 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         liveness.answered(inFlight, loop.now());
         long acked = Math.min(s.added(), pushed);
-        log.advanceCursor(peerNode, 0, acked);
-        events.acknowledged(this, acked);
+        if (keepsCursor()) {
+            log.advanceCursor(peerNode, 0, acked);
+            events.acknowledged(this, acked);
+        }
         pump();
     }
 
@@ -626,7 +699,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty()) {
+        if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
         send(new Message.Pong(pushed));
@@ -641,7 +714,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty()) {
+        if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
     }
@@ -727,6 +800,9 @@ public final class SyncSession implements MessageConnection.Handler {
             ticker.cancel();
         }
         inbound.clear();
+        if (edge != null) {
+            edge.closed();
+        }
         LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
         events.disconnected(this, error, reason);
     }
@@ -808,6 +884,21 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public long peerLastAdded() {
         return peerLastAdded;
+    }
+
+    /** Edge (issue 11): the client id ({@code user:random}) of a Logux client peer, or null for other peers. */
+    public String clientId() {
+        return edge instanceof ClientRole c ? c.client().clientId() : null;
+    }
+
+    /** Edge (issue 11): whether the peer is a Logux server this node dialed (not a logmesh node). */
+    public boolean isUpstream() {
+        return edge instanceof UpstreamRole;
+    }
+
+    /** Edge (issue 11): the role towards a peer that is not a logmesh node, or null (for tests). */
+    EdgeRole edge() {
+        return edge;
     }
 
     /** How many entries this session received. */

@@ -171,7 +171,7 @@ class ClientEdgeTest {
         })).build();
         ClientEdge edge = edge(rules);
         ClientEdge.Add add = assertInstanceOf(ClientEdge.Add.class,
-            edge.receive(entry("{'type':'edge/say','to':'bob','room':'r1'}", ME, "{'users':['mallory']}")));
+            edge.receive(entry("{'type':'edge/say','to':'bob','room':'r1'}", ME, "{'custom':'mallory'}")));
         Address a = Address.of(add.entry().meta());
         assertEquals(Set.of("bob"), a.users());
         assertEquals(Set.of("edge/room/r1"), a.channels());

@@ -73,13 +73,26 @@ class EdgeMetaTest {
 
     @Test
     void foreignMetaIsDroppedByDefault() {
-        Entry e = entry("{'type':'a'}", "alice:r4nd0m:tab1", "{'users':['bob'],'channels':['x'],'custom':1}");
+        Entry e = entry("{'type':'a'}", "alice:r4nd0m:tab1", "{'custom':1,'keepLast':'x'}");
         e = e.withMeta(e.meta().withReasons(List.of("syncing")));
         EdgeMeta.Accepted ok = (EdgeMeta.Accepted) EdgeMeta.fromClient(e, ALICE, 1, EdgeMeta.ForeignMeta.DROP);
         assertEquals(Map.of(), ok.entry().meta().extra());
         assertEquals(List.of(), ok.entry().meta().reasons());
-        assertEquals(Set.of("users", "channels", "custom", "reasons"), ok.dropped());
+        assertEquals(Set.of("custom", "keepLast", "reasons"), ok.dropped());
         assertEquals(Address.NONE, Address.of(ok.entry().meta()));
+    }
+
+    @Test
+    void addressKeysAreDeniedEvenUnderDrop() {
+        // dropped, they would leave the action unaddressed: sent to every client under EVERY_CLIENT
+        for (String meta : List.of("{'users':['bob']}", "{'channels':['x'],'custom':1}", "{'user':'bob'}",
+            "{'excludeClients':['bob:b']}")) {
+            Entry e = entry("{'type':'a'}", "alice:r4nd0m:tab1", meta);
+            EdgeMeta.Refused r = assertInstanceOf(EdgeMeta.Refused.class,
+                EdgeMeta.fromClient(e, ALICE, 1, EdgeMeta.ForeignMeta.DROP), meta);
+            assertEquals("denied", r.reason());
+            assertTrue(r.why().contains("addresses itself"), r.why());
+        }
     }
 
     @Test
