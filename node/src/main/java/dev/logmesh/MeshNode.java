@@ -101,9 +101,18 @@ public final class MeshNode implements AutoCloseable {
      * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
      *                            (not connected, or a peer that does not say); while
      *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
+     * @param clockOffsetMillis   this node's clock − the peer's (ms), as the link's time fix estimates it from
+     *                            round trips (refreshed by ping/pong between logmesh nodes); 0 when not connected
+     * @param roundTripMillis     the round trip (ms) of the sample behind that estimate (its error is at most
+     *                            half of it), or -1 when there is none
      */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
-                             long behind, long theirLastAdded) {
+                             long behind, long theirLastAdded, long clockOffsetMillis, long roundTripMillis) {
+        /** A status without clock information. */
+        public PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
+                          long behind, long theirLastAdded) {
+            this(nodeId, connected, theirAddedProcessed, oursAcknowledged, behind, theirLastAdded, 0, -1);
+        }
     }
 
     private final NodeConfig config;
@@ -382,6 +391,10 @@ public final class MeshNode implements AutoCloseable {
             o.put("received", p.theirAddedProcessed());
             o.put("sent", p.oursAcknowledged());
             o.put("behind", p.behind());
+            if (p.roundTripMillis() >= 0) {
+                o.put("offset", p.clockOffsetMillis());
+                o.put("rtt", p.roundTripMillis());
+            }
         }
         String text = n.toString();
         if (!text.equals(lastStatus)) {
@@ -550,7 +563,8 @@ public final class MeshNode implements AutoCloseable {
                 PeerCursor c = log.cursor(p);
                 SyncSession session = hub.session(p);
                 long theirs = session == null ? -1 : session.peerLastAdded();
-                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs));
+                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs,
+                    session == null ? 0 : session.clockOffset(), session == null ? -1 : session.clockRoundTrip()));
                 seen.add(p);
             }
             log.cursors().forEach((p, c) -> {

@@ -16,6 +16,8 @@ import dev.logmesh.internal.protocol.ProtocolError;
 final class Handshake {
     /** Capability name of Plumtree gossip in the {@code logmesh.caps} option. */
     static final String PLUMTREE = "plumtree";
+    /** Capability name of the clock samples in ping/pong ({@link ClockSync}). */
+    static final String TIME = "time";
 
     private Handshake() {
     }
@@ -25,9 +27,11 @@ final class Handshake {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
+        ArrayNode caps = ext.putArray("caps");
         if (plumtree) {
-            ext.putArray("caps").add(PLUMTREE);
+            caps.add(PLUMTREE);
         }
+        caps.add(TIME);
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
         if (config.announceLastAdded()) {
             ext.put("lastAdded", log.lastAdded());
@@ -37,9 +41,14 @@ final class Handshake {
 
     /** Whether the link uses Plumtree: this side offers it and the peer's options list it. */
     static boolean plumtree(boolean offered, JsonNode ext) {
-        if (offered && ext != null && ext.isObject() && ext.get("caps") instanceof ArrayNode caps) {
+        return offered && hasCap(ext, PLUMTREE);
+    }
+
+    /** Whether the peer's mesh options list a capability. */
+    static boolean hasCap(JsonNode ext, String name) {
+        if (ext != null && ext.isObject() && ext.get("caps") instanceof ArrayNode caps) {
             for (JsonNode c : caps) {
-                if (PLUMTREE.equals(c.asText())) {
+                if (name.equals(c.asText())) {
                     return true;
                 }
             }

@@ -126,6 +126,13 @@ public final class SyncSession implements MessageConnection.Handler {
     private final Acknowledgements inbound = new Acknowledgements();
     /** Edge (issue 11): the role towards a peer that is not a logmesh node, set at the handshake; null for a node. */
     private EdgeRole edge;
+    /** The dialer's time fix estimates (issue 11: refreshed from ping/pong); null on the listener side. */
+    private ClockSync clock;
+    /** Whether both sides announced the {@code time} capability: only then do ping/pong carry clock samples. */
+    private boolean timeSamples;
+    /** Listener side: the dialer's estimate, this clock − the dialer's (ms), and its round trip (-1: none yet). */
+    private long peerOffset;
+    private long peerRoundTrip = -1;
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -298,6 +305,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
+        timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         peerLastAdded = Handshake.lastAdded(ext);
         sendHeaders();
         baseTime = log.now();
@@ -364,7 +372,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (!EdgeRole.isMeshPeer(ext)) {
             edge = new UpstreamRole(log, peerNode); // edge (issue 11): this node dialed a Logux server
         }
-        timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
+        long now = log.now();
+        timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), now);
+        clock = new ClockSync();
+        clock.add(timeFix, now - connectSentAt - (c.end() - c.start()), now);
+        timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         baseTime = c.end();
         long theirs = ext != null && ext.has("synced") && ext.get("synced").canConvertToLong()
             ? ext.get("synced").asLong() : log.cursor(peerNode).sent();
@@ -702,7 +714,14 @@ public final class SyncSession implements MessageConnection.Handler {
         if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
-        send(new Message.Pong(pushed));
+        if (timeSamples && role == Role.LISTENER) {
+            long[] estimate = ClockSync.peerEstimate(p.options());
+            if (estimate != null) {
+                peerOffset = estimate[0];
+                peerRoundTrip = estimate[1];
+            }
+        }
+        send(new Message.Pong(pushed, timeSamples ? ClockSync.pong(p.options(), log.now()) : null));
     }
 
     private void onPong(Message.Pong p) {
@@ -711,6 +730,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.ponged();
+        if (timeSamples && clock != null && clock.ponged(p.options(), log.now())) {
+            timeFix = clock.offset();
+        }
         if (peerWentBack(p.synced())) {
             return;
         }
@@ -754,9 +776,12 @@ public final class SyncSession implements MessageConnection.Handler {
                 timeout(liveness.late());
                 return;
             case PING:
-                send(new Message.Ping(pushed));
+                send(new Message.Ping(pushed, timeSamples && clock != null ? clock.ping(log.now()) : null));
                 break;
             default:
+                if (timeSamples && clock != null && state == State.CONNECTED && clock.due(log.now())) {
+                    send(new Message.Ping(pushed, clock.ping(log.now()))); // a busy link pings for the clock too
+                }
                 break;
         }
         scheduleTick();
@@ -846,6 +871,19 @@ public final class SyncSession implements MessageConnection.Handler {
     /** The time fix of this connection: local clock − peer clock (dialer side), in ms. */
     public long timeFix() {
         return timeFix;
+    }
+
+    /**
+     * This node's clock − the peer's, in ms: the dialer's time fix, or on the listener side the dialer's estimate
+     * as its pings tell it (0 until one came).
+     */
+    public long clockOffset() {
+        return role == Role.DIALER ? timeFix : peerOffset;
+    }
+
+    /** The round trip (ms) of the sample behind {@link #clockOffset()}, or -1 when there is none. */
+    public long clockRoundTrip() {
+        return role == Role.DIALER ? (clock == null ? -1 : clock.roundTrip()) : peerRoundTrip;
     }
 
     /** The connection under this session. */

@@ -73,7 +73,7 @@ class AuthTest {
         // the proof travels under "logmesh" and nowhere else (a stock peer ignores that key)
         String connect = pair.leftSent().get(0);
         assertTrue(connect.matches("\\[\"connect\",5,\"dialer\",0,\\{\"logmesh\":\\{\"v\":1,\"mesh\":\"test\","
-            + "\"caps\":\\[\"plumtree\"],\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
+            + "\"caps\":\\[\"plumtree\",\"time\"],\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
     }
 
     @Test
@@ -184,7 +184,7 @@ class AuthTest {
         LocalPair pair = new LocalPair(loop);
         SyncSession s = dialer.dial(pair, null);
         loop.runAll();
-        pair.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"synced\":0}}]");
+        pair.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"synced\":0}}]");
         loop.runAll();
         assertEquals(REFUSED, pair.leftSent().get(1));
         assertEquals(2, pair.leftSent().size());

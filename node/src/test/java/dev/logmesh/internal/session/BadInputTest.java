@@ -25,7 +25,7 @@ class BadInputTest {
     /** A logmesh peer (mesh options) that already has the node's two entries, so the node sends no catch-up. */
     static final String CONNECT = "[\"connect\",5,\"peer\",2,{\"logmesh\":{\"v\":1,\"mesh\":\"test\"}}]";
     static final String CONNECTED = "[\"connected\",5,\"n\",[1000000,1000000],"
-        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"synced\":0}}]";
+        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"synced\":0}}]";
 
     ManualLoop loop;
     SessionConfig config;

@@ -29,10 +29,10 @@ class SyncSessionTest {
         LocalPair pair = TestNode.connect(loop, a, b);
         loop.runAll();
         // spec "connect": [connect, protocol, nodeId, synced, options]
-        assertEquals(List.of("[\"connect\",5,\"a\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"]}}]"), pair.leftSent());
+        assertEquals(List.of("[\"connect\",5,\"a\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"]}}]"), pair.leftSent());
         // spec "connected": [connected, protocol, nodeId, [start, end], options]
         assertEquals(List.of("[\"connected\",5,\"b\",[1000000,1000000],"
-            + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"synced\":0}}]"), pair.rightSent());
+            + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"synced\":0}}]"), pair.rightSent());
         assertEquals(List.of("+b"), a.peerEvents);
         assertEquals(List.of("+a"), b.peerEvents);
     }

@@ -45,7 +45,7 @@ class TimeFixTest {
         assertEquals(SKEW, dialer.hub.session("l").timeFix(), "symmetric latency: exactly the skew");
         assertEquals(0, listener.hub.session("d").timeFix(), "§4: the listener side has no time fix");
         // connected [start, end] are the listener's clock when connect arrived (10 ms later)
-        assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"synced\":0}}]",
+        assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"synced\":0}}]",
             pair.rightSent().get(0));
 
         Entry atDialer = dialer.log.byId(l1.id()).orElseThrow();
