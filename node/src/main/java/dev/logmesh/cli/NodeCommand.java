@@ -116,6 +116,18 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
     boolean json;
 
+    // ---- clients of the node (issue 11)
+
+    @Option(names = "--header", paramLabel = "NAME=VALUE", description = "A Logux header to send to peers and "
+        + "clients (repeatable). Default env: " + NodeConfig.DEFAULT_ENV + " (" + NodeConfig.ENV_WITH_TLS
+        + " with --tls-cert); a @logux/client on ws:// needs env=development.")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = "--unaddressed", paramLabel = "WHO", description = "Which Logux clients get actions addressed "
+        + "to nobody (no nodes/clients/users/channels in the meta): EVERY_CLIENT or NO_CLIENT (as @logux/server). "
+        + "Default: ${DEFAULT-VALUE}.")
+    NodeConfig.Unaddressed unaddressed = NodeConfig.DEFAULT_UNADDRESSED;
+
     @Override
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
@@ -131,10 +143,18 @@ final class NodeCommand implements Callable<Integer> {
         Path dir = memory ? null : (data != null ? data : defaultDataDir(name));
         NodeConfig config;
         try {
-            config = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
-                .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
+            NodeConfig.Builder b = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers)
+                .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
                 .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-                .token(token).build();
+                .token(token).unaddressed(unaddressed);
+            for (String h : headers) {
+                int eq = h.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--header must be NAME=VALUE, got " + h);
+                }
+                b.header(h.substring(0, eq), h.substring(eq + 1));
+            }
+            config = b.build();
         } catch (IllegalArgumentException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
