@@ -11,12 +11,14 @@ export function findChromium() {
   return process.env.CHROMIUM || '/usr/bin/chromium'
 }
 
-export async function launch({ executable = findChromium(), args = [] } = {}) {
+// headless: false shows windows (on $DISPLAY, e.g. Xvfb for a screenshot);
+// url: what the first window opens (null: none, e.g. with --app=URL in args).
+export async function launch({ executable = findChromium(), args = [], headless = true, url = 'about:blank' } = {}) {
   let profile = mkdtempSync(join(tmpdir(), 'logmesh-chromium-'))
   let child = spawn(
     executable,
     [
-      '--headless',
+      ...(headless ? ['--headless'] : []),
       '--no-sandbox', // tests run as root
       '--disable-gpu',
       '--disable-dev-shm-usage',
@@ -27,7 +29,7 @@ export async function launch({ executable = findChromium(), args = [] } = {}) {
       '--remote-debugging-pipe',
       `--user-data-dir=${profile}`,
       ...args,
-      'about:blank'
+      ...(url ? [url] : [])
     ],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] }
   )
@@ -83,9 +85,9 @@ export async function launch({ executable = findChromium(), args = [] } = {}) {
   return {
     child,
     exited,
-    // Opens a page and attaches to it (flat session): a small handle.
-    async page() {
-      let { targetId } = await send('Target.createTarget', { url: 'about:blank' })
+    // Opens a page (or attaches to an open one, by its target id) in a flat session: a small handle.
+    async page(existing) {
+      let targetId = existing || (await send('Target.createTarget', { url: 'about:blank' })).targetId
       let { sessionId } = await send('Target.attachToTarget', { flatten: true, targetId })
       return {
         on(method, fn) {
