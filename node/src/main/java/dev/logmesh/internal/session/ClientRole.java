@@ -89,11 +89,6 @@ final class ClientRole extends EdgeRole {
         return edge.client();
     }
 
-    /** The client's subscriptions and the rest of its state (for tests). */
-    ClientEdge edge() {
-        return edge;
-    }
-
     @Override
     boolean sends(Entry entry) {
         return edge.sends(entry);

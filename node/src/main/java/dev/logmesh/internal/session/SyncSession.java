@@ -374,6 +374,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         long now = log.now();
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), now);
+        // time fix refreshed from ping/pong (issue 11): the handshake is the first sample
         clock = new ClockSync();
         clock.add(timeFix, now - connectSentAt - (c.end() - c.start()), now);
         timeSamples = Handshake.hasCap(ext, Handshake.TIME);
@@ -572,12 +573,12 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (edge != null) {
-            receivedEntries += entries.size();
-            entries = edge.received(s.added(), entries); // edge (issue 11): null when the role answered
-            if (entries == null) {
+            List<Entry> kept = edge.received(s.added(), entries); // edge (issue 11): null when the role answered
+            if (kept == null) {
+                receivedEntries += entries.size();
                 return;
             }
-            receivedEntries -= entries.size();
+            entries = kept;
         }
         long before = log.lastAdded();
         List<Meta> results;
@@ -714,7 +715,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
-        if (timeSamples && role == Role.LISTENER) {
+        if (timeSamples && role == Role.LISTENER) { // time fix (issue 11): the dialer tells its estimate
             long[] estimate = ClockSync.peerEstimate(p.options());
             if (estimate != null) {
                 peerOffset = estimate[0];
@@ -730,7 +731,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.ponged();
-        if (timeSamples && clock != null && clock.ponged(p.options(), log.now())) {
+        if (timeSamples && clock != null && clock.ponged(p.options(), log.now())) { // time fix (issue 11)
             timeFix = clock.offset();
         }
         if (peerWentBack(p.synced())) {
@@ -932,11 +933,6 @@ public final class SyncSession implements MessageConnection.Handler {
     /** Edge (issue 11): whether the peer is a Logux server this node dialed (not a logmesh node). */
     public boolean isUpstream() {
         return edge instanceof UpstreamRole;
-    }
-
-    /** Edge (issue 11): the role towards a peer that is not a logmesh node, or null (for tests). */
-    EdgeRole edge() {
-        return edge;
     }
 
     /** How many entries this session received. */
