@@ -54,7 +54,11 @@ import org.slf4j.LoggerFactory;
  *       rewritten, only {@code meta.time} is shifted. Handshake times ({@code connected [start, end]}, the
  *       moment {@code connect} went out) come from the log's wall clock ({@link Log#now}), the clock that
  *       stamps {@code meta.time}; timers (ping, timeouts) run on the loop's clock. A node's two clocks are
- *       the same in production; a test gives one node a skewed wall clock to check the time fix.</li>
+ *       the same in production; a test gives one node a skewed wall clock to check the time fix. Between
+ *       logmesh nodes the fix is refreshed from ping/pong round trips ({@link ClockSync}).</li>
+ *   <li><b>The edge.</b> A peer without mesh options is a Logux client (listener side, {@link ClientRole}) or a
+ *       Logux server (dialer side, {@link UpstreamRole}); the session asks that role which entries go out, how a
+ *       received {@code sync} is handled and whether the peer keeps a cursor (marked "edge (issue 11)").</li>
  * </ul>
  */
 public final class SyncSession implements MessageConnection.Handler {
