@@ -2,9 +2,13 @@
 //
 //   node peer.mjs client --url ws://127.0.0.1:PORT --node-id ID [--token T]
 //        [--subprotocol N] [--ping MS] [--timeout MS] [--min-delay MS]
-//        [--max-delay MS] [--store indexed|memory] [--trace]
+//        [--max-delay MS] [--store indexed|memory] [--trace] [--keep]
 //   node peer.mjs server [--port PORT] --node-id ID [--ping MS] [--timeout MS]
-//        [--store indexed|memory] [--trace]
+//        [--store indexed|memory] [--trace] [--keep]
+//
+// --keep: received actions without reasons get the reason "keep" (an app that
+// keeps what it syncs: a logmesh node sends its clients and the Logux servers
+// it dials only id, time and subprotocol in a meta, never reasons).
 //
 // Commands (stdin, one JSON per line):
 //   {"cmd":"add","action":{...},"meta":{...}}  reasons default to ["test"]
@@ -43,6 +47,7 @@ const { positionals, values: opts } = parseArgs({
     'max-delay': { type: 'string' },
     'min-delay': { type: 'string' },
     'node-id': { type: 'string' },
+    'keep': { default: false, type: 'boolean' },
     'ping': { type: 'string' },
     'port': { default: '0', type: 'string' },
     'store': { default: 'indexed', type: 'string' },
@@ -84,6 +89,11 @@ if (!['indexed', 'memory'].includes(opts.store)) {
 
 const store = opts.store === 'memory' ? new MemoryStore() : new IndexedStore()
 const log = new Log({ nodeId: opts['node-id'], store })
+if (opts.keep) {
+  log.on('preadd', (action, meta) => {
+    if (meta.reasons.length === 0) meta.reasons.push('keep')
+  })
+}
 log.on('add', (action, meta) => emit('add', { action, meta }))
 log.on('clean', (action, meta) => emit('clean', { id: meta.id }))
 

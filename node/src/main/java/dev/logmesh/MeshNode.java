@@ -134,21 +134,31 @@ public final class MeshNode implements AutoCloseable {
      * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
      *                            (not connected, or a peer that does not say); while
      *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
+     * @param clockOffsetMillis   this node's clock − the peer's (ms), as the link's time fix estimates it from
+     *                            round trips (refreshed by ping/pong between logmesh nodes); 0 when not connected
+     * @param roundTripMillis     the round trip (ms) of the sample behind that estimate (its error is at most
+     *                            half of it), or -1 when there is none
      * @param url                 the URL this node dials the peer at (a static {@code peers} entry), or null
      * @param lastError           why the last dial or session with it failed, or null (connected, or not dialed
      *                            by this node); the node id is the URL while no node answered there
      * @param nextDialAt          when this node dials it again (epoch ms, the loop's clock), or -1
      */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
-                             long behind, long theirLastAdded, URI url, String lastError, long nextDialAt) {
-        /** A peer this node does not dial (or whose dialing is not known). */
+                             long behind, long theirLastAdded, long clockOffsetMillis, long roundTripMillis, URI url,
+                             String lastError, long nextDialAt) {
+        /** A peer this node does not dial (or whose dialing is not known), without clock information. */
         public PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
                           long behind, long theirLastAdded) {
-            this(nodeId, connected, theirAddedProcessed, oursAcknowledged, behind, theirLastAdded, null, null, -1);
+            this(nodeId, connected, theirAddedProcessed, oursAcknowledged, behind, theirLastAdded, 0, -1, null, null,
+                -1);
         }
     }
 
     private final NodeConfig config;
+    /** The application's hooks for the actions and subscriptions of this node's Logux clients (issue 11). */
+    private final ClientHookRegistry clientHooks;
+    /** Per-user tokens of a keyed mesh, or null (issue 11). */
+    private final dev.logmesh.internal.edge.UserTokens userTokens;
     private final Loop loop;
     /** The loop thread this node started for itself (closed with the node), or null when it was given one. */
     private final SystemLoop ownLoop;
@@ -200,6 +210,12 @@ public final class MeshNode implements AutoCloseable {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
         }
+        // clients of the node (issue 11): headers, hooks, delivery, user tokens
+        this.clientHooks = new ClientHookRegistry(config.strictClientHooks());
+        this.userTokens = config.key() == null ? null
+            : dev.logmesh.internal.edge.UserTokens.forMesh(config.key(), config.mesh(), loop::now);
+        sc = sc.withHeaders(ClientSetup.headers(config))
+            .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens));
         this.broadcast = new Broadcast(log, loop, sc,
             sc.reconcileMillis() > 0 ? new Reconciler(log, loop, config.seenHorizon().toMillis()) : null);
         this.hub = broadcast.peers();
@@ -495,6 +511,10 @@ public final class MeshNode implements AutoCloseable {
             o.put("received", p.theirAddedProcessed());
             o.put("sent", p.oursAcknowledged());
             o.put("behind", p.behind());
+            if (p.roundTripMillis() >= 0) {
+                o.put("offset", p.clockOffsetMillis());
+                o.put("rtt", p.roundTripMillis());
+            }
             if (p.url() != null) {
                 o.put("url", p.url().toString());
                 o.put("lastError", p.lastError());
@@ -812,7 +832,9 @@ public final class MeshNode implements AutoCloseable {
                 PeerCursor c = log.cursor(p);
                 SyncSession session = hub.session(p);
                 long theirs = session == null ? -1 : session.peerLastAdded();
-                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs));
+                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs,
+                    session == null ? 0 : session.clockOffset(), session == null ? -1 : session.clockRoundTrip(),
+                    null, null, -1));
                 seen.add(p);
             }
             log.cursors().forEach((p, c) -> {
@@ -838,11 +860,12 @@ public final class MeshNode implements AutoCloseable {
             if (at >= 0) {
                 PeerStatus p = out.get(at);
                 out.set(at, new PeerStatus(p.nodeId(), p.connected(), p.theirAddedProcessed(), p.oursAcknowledged(),
-                    p.behind(), p.theirLastAdded(), d.url(), p.connected() ? null : d.lastError(),
+                    p.behind(), p.theirLastAdded(), p.clockOffsetMillis(), p.roundTripMillis(), d.url(),
+                    p.connected() ? null : d.lastError(),
                     p.connected() ? -1 : d.nextDialAt()));
             } else if (!d.stopped() || d.lastError() != null) {
-                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0, last, -1, d.url(),
-                    d.lastError(), d.nextDialAt()));
+                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0, last, -1, 0, -1,
+                    d.url(), d.lastError(), d.nextDialAt()));
             }
         }
         return out;
@@ -947,6 +970,89 @@ public final class MeshNode implements AutoCloseable {
                 });
             }
         });
+    }
+
+    // ---------------------------------------------------------------- Logux clients (issue 11)
+
+    /**
+     * Hooks for one action type that this node's Logux clients send ({@code @logux/client} apps, bare
+     * {@code @logux/core} nodes: peers whose {@code connect} has no mesh options). Without hooks a type is
+     * accepted (unless {@link NodeConfig#strictClientHooks()}). They apply to actions received from now on;
+     * register them before clients connect, or start the node with {@code strictClientHooks}. Any thread.
+     *
+     * @throws IllegalArgumentException if the type has hooks already
+     */
+    public void type(String type, TypeHooks hooks) {
+        java.util.Objects.requireNonNull(type, "type");
+        dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
+        clientHooks.register(b -> b.type(type, adapted));
+    }
+
+    /** Hooks for the types a regular expression finds, tried in registration order after exact types. */
+    public void type(java.util.regex.Pattern types, TypeHooks hooks) {
+        java.util.Objects.requireNonNull(types, "types");
+        dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
+        clientHooks.register(b -> b.type(types, adapted));
+    }
+
+    /**
+     * Hooks for every type without hooks of its own ({@code TypeHooks.deny()} refuses them).
+     *
+     * @throws IllegalStateException if set twice
+     */
+    public void otherType(TypeHooks hooks) {
+        dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
+        clientHooks.register(b -> b.otherType(adapted));
+    }
+
+    /**
+     * Hooks for the channels a pattern such as {@code users/:id} matches ({@code :name} is one path segment, in
+     * {@link ClientContext#params()}; patterns are tried in registration order). Without hooks a subscription is
+     * accepted (unless {@link NodeConfig#strictClientHooks()}). Any thread.
+     */
+    public void channel(String pattern, ChannelHooks hooks) {
+        java.util.Objects.requireNonNull(pattern, "pattern");
+        dev.logmesh.internal.edge.EdgeHooks.Channel adapted = ClientHookRegistry.channel(hooks);
+        dev.logmesh.internal.edge.ChannelPattern.compile(pattern); // a bad pattern fails here, not on the loop
+        clientHooks.register(b -> b.channel(pattern, adapted));
+    }
+
+    /** Hooks for the channels a regular expression finds (its groups {@code "1"}, {@code "2"} in the params). */
+    public void channel(java.util.regex.Pattern names, ChannelHooks hooks) {
+        java.util.Objects.requireNonNull(names, "names");
+        dev.logmesh.internal.edge.EdgeHooks.Channel adapted = ClientHookRegistry.channel(hooks);
+        clientHooks.register(b -> b.channel(names, adapted));
+    }
+
+    /**
+     * Hooks for every channel without hooks of its own.
+     *
+     * @throws IllegalStateException if set twice
+     */
+    public void otherChannel(ChannelHooks hooks) {
+        dev.logmesh.internal.edge.EdgeHooks.Channel adapted = ClientHookRegistry.channel(hooks);
+        clientHooks.register(b -> b.otherChannel(adapted));
+    }
+
+    /**
+     * A token with which the Logux clients of one user may connect to the nodes of this keyed mesh, in any tab
+     * and under any client id of that user ({@code userId:random:tab}): what an application server hands a
+     * signed-in user (see the README's "Logux apps" for the trust model).
+     *
+     * @param expires when the token stops working, or null for never
+     * @throws IllegalStateException if the mesh has no key (an open mesh needs no token)
+     * @throws IllegalArgumentException for a user id that cannot be one ({@code server}, with {@code :} or a space)
+     */
+    public String userToken(String userId, java.time.Instant expires) {
+        if (userTokens == null) {
+            throw new IllegalStateException("the mesh has no key: its clients need no token");
+        }
+        return expires == null ? userTokens.tokenFor(userId) : userTokens.tokenFor(userId, expires);
+    }
+
+    /** The node ids of the Logux clients connected to this node now. */
+    public CompletableFuture<List<String>> clients() {
+        return call(() -> List.copyOf(hub.connectedClients()));
     }
 
     /** Asks waiting for an answer; failed on close. Owned by the loop. */

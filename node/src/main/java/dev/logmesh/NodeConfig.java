@@ -29,6 +29,34 @@ public final class NodeConfig {
     public static final String DEFAULT_KEEP_REASON = "mesh";
     /** Default horizon after which seen ids of cleaned entries may be forgotten: 30 days. */
     public static final Duration DEFAULT_SEEN_HORIZON = Duration.ofDays(30);
+    /**
+     * Default {@code env} header of a node without TLS: {@code development}, which {@code @logux/client} requires
+     * of a server it reaches over plain {@code ws://} (it destroys itself otherwise), and {@code @logux/server}'s
+     * own default. A node that listens with TLS says {@value #ENV_WITH_TLS}.
+     */
+    public static final String DEFAULT_ENV = "development";
+    /** Default {@code env} header of a node that listens with TLS ({@code wss://}). */
+    public static final String ENV_WITH_TLS = "production";
+    /** Default for entries without an address: every client (see {@link Unaddressed}). */
+    public static final Unaddressed DEFAULT_UNADDRESSED = Unaddressed.EVERY_CLIENT;
+
+    /**
+     * Which Logux clients of a node get the entries that are addressed to nobody (no {@code nodes},
+     * {@code clients}, {@code users}, {@code channels} in their meta).
+     */
+    public enum Unaddressed {
+        /**
+         * Every client of the node (but the one that made the entry). The default: one person or one trusted team
+         * running desktop nodes and opening a web page on any of them sees the same shared state without
+         * addressing anything (the plain {@link MeshNode#add} of the desktop example adds unaddressed actions).
+         */
+        EVERY_CLIENT,
+        /**
+         * No client, as {@code @logux/server} does: for an application with several users, where every action a
+         * user may see is addressed (by a {@link TypeHooks.Resend} hook or by the code that adds it).
+         */
+        NO_CLIENT
+    }
 
     private final String name;
     private final Path dataDir;
@@ -57,6 +85,9 @@ public final class NodeConfig {
     private final Store store;
     private final long upgradeTimeoutMillis;
     private final int maxPendingUpgrades;
+    private final java.util.Map<String, String> headers;
+    private final Unaddressed unaddressed;
+    private final boolean strictClientHooks;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -86,6 +117,12 @@ public final class NodeConfig {
         this.store = b.store;
         this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
         this.maxPendingUpgrades = b.maxPendingUpgrades;
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("env", b.tlsCert == null ? DEFAULT_ENV : ENV_WITH_TLS);
+        h.putAll(b.headers);
+        this.headers = java.util.Collections.unmodifiableMap(h);
+        this.unaddressed = b.unaddressed;
+        this.strictClientHooks = b.strictClientHooks;
     }
 
     /** A builder with every default. */
@@ -242,6 +279,29 @@ public final class NodeConfig {
         return maxPendingUpgrades;
     }
 
+    /**
+     * The Logux {@code headers} this node sends to every peer before {@code connect}/{@code connected}:
+     * {@code env} ({@value #DEFAULT_ENV} without TLS, {@value #ENV_WITH_TLS} with it, unless set) and those set with
+     * {@link Builder#header}. With {@code env} {@code development}, a client whose action is refused also gets the
+     * reason in a {@code debug} message.
+     */
+    public java.util.Map<String, String> headers() {
+        return headers;
+    }
+
+    /** Which clients get entries that are addressed to nobody; default {@link #DEFAULT_UNADDRESSED}. */
+    public Unaddressed unaddressed() {
+        return unaddressed;
+    }
+
+    /**
+     * Whether actions of types and subscriptions to channels without client hooks are refused
+     * ({@code unknownType}, {@code wrongChannel}), as {@code @logux/server} does; default false: accepted.
+     */
+    public boolean strictClientHooks() {
+        return strictClientHooks;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -271,6 +331,9 @@ public final class NodeConfig {
         private Store store;
         private long upgradeTimeoutMillis = WsTransport.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
         private int maxPendingUpgrades = WsTransport.DEFAULT_MAX_PENDING_UPGRADES;
+        private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
+        private boolean strictClientHooks;
 
         private Builder() {
         }
@@ -455,6 +518,26 @@ public final class NodeConfig {
             return this;
         }
 
+        // ---- clients of the node (issue 11)
+
+        /** Sends this Logux header to peers (e.g. {@code env}, to replace the default); see {@link #headers()}. */
+        public Builder header(String name, String value) {
+            headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Which clients get unaddressed entries; see {@link NodeConfig#unaddressed()}. */
+        public Builder unaddressed(Unaddressed value) {
+            unaddressed = Objects.requireNonNull(value, "unaddressed");
+            return this;
+        }
+
+        /** Refuses client actions and subscriptions without hooks; see {@link NodeConfig#strictClientHooks()}. */
+        public Builder strictClientHooks(boolean value) {
+            strictClientHooks = value;
+            return this;
+        }
+
         /**
          * Checks and freezes the settings.
          *
@@ -497,6 +580,11 @@ public final class NodeConfig {
             }
             if (transport != null && (tlsCert != null || tlsTrust != null)) {
                 throw new IllegalArgumentException("TLS settings are for the WebSocket transport, not a given one");
+            }
+            for (String h : headers.keySet()) {
+                if (h.isEmpty()) {
+                    throw new IllegalArgumentException("a header name must not be empty");
+                }
             }
             for (URI p : peers) {
                 String s = p.getScheme();

@@ -8,6 +8,9 @@
  *   <li>Values: {@link dev.logmesh.Action}, {@link dev.logmesh.ActionId}, {@link dev.logmesh.Meta},
  *       {@link dev.logmesh.Entry}, {@link dev.logmesh.Criteria}, a peer's status, and the exception
  *       {@link dev.logmesh.StoreException}. Values are immutable and depend on nothing else of logmesh.</li>
+ *   <li>Hooks for the node's Logux clients ({@code @logux/client} apps): {@link dev.logmesh.TypeHooks},
+ *       {@link dev.logmesh.ChannelHooks}, {@link dev.logmesh.ClientContext}, {@link dev.logmesh.Recipients},
+ *       {@link dev.logmesh.NotFoundException}.</li>
  * </ul>
  *
  * <p>What an application may implement is in {@link dev.logmesh.spi}. Everything under

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *   <li>(a) The public API: public top-level types live only in {@code dev.logmesh}, {@code dev.logmesh.spi} and
  *       under {@code dev.logmesh.internal}; {@code dev.logmesh} holds the facade, the values and the exceptions
  *       and nothing else; the public types of both public packages are listed here, one by one.</li>
- *   <li>(b) Imports point one way: values &larr; SPI &larr; {@code internal.{log,store,protocol,auth}} &larr;
+ *   <li>(b) Imports point one way: values &larr; SPI &larr; {@code internal.{log,store,protocol,auth,edge}} &larr;
  *       {@code internal.session} &larr; {@code internal.mesh} &larr; facade (&larr; the CLI, in its own module).
  *       {@code internal.net}, the network transport, may use the protocol but not the session or the mesh,
  *       and only the facade plugs it in. Values and SPIs import nothing internal. The facade and the values
@@ -43,13 +43,16 @@ import java.util.stream.Stream;
 class ArchitectureTest {
 
     /** The facade: what an application starts and configures. */
-    static final List<String> FACADE = List.of("MeshNode", "NodeConfig", "ReplicatedState");
+    static final List<String> FACADE = List.of("MeshNode", "NodeConfig", "ReplicatedState", "ClientHookRegistry",
+        "ClientSetup");
     /** Values and exceptions: immutable types that depend on nothing else of logmesh. */
-    static final List<String> VALUES = List.of("Action", "ActionId", "Meta", "Entry", "Criteria", "PeerStatus", "NodeHealth",
-        "StoreException");
+    static final List<String> VALUES = List.of("Action", "ActionId", "Meta", "Entry", "Criteria", "PeerStatus",
+        "NodeHealth", "StoreException", "TypeHooks", "ChannelHooks", "ClientContext", "Recipients",
+        "NotFoundException");
     /** Public nested types of the facade. */
     static final List<String> FACADE_NESTED = List.of("MeshNode$Listener", "MeshNode$Subscription",
-        "NodeConfig$Builder");
+        "NodeConfig$Builder", "NodeConfig$Unaddressed", "TypeHooks$Access", "TypeHooks$Resend", "TypeHooks$Processor",
+        "ChannelHooks$Access", "ChannelHooks$Filter", "ChannelHooks$Load", "ChannelHooks$Request");
     /** The SPIs and their public nested types. */
     static final List<String> SPI = List.of("Store", "Order", "PeerCursor", "Loop", "Loop$Cancellable", "Transport",
         "Connection", "Connection$Handler", "Store$Corruption");
@@ -136,7 +139,8 @@ class ArchitectureTest {
         .layer("Values").definedBy(topLevelIn(ROOT, VALUES))
         .layer("SPI").definedBy(ROOT + ".spi..")
         .layer("Log, store, protocol, auth").definedBy(INTERNAL + ".log..", INTERNAL + ".store..",
-            INTERNAL + ".protocol..", INTERNAL + ".auth..", INTERNAL + ".reconcile..", INTERNAL + ".overlay..")
+            INTERNAL + ".protocol..", INTERNAL + ".auth..", INTERNAL + ".reconcile..", INTERNAL + ".overlay..",
+            INTERNAL + ".edge..")
         .layer("Session").definedBy(INTERNAL + ".session..")
         .layer("Mesh").definedBy(INTERNAL + ".mesh..")
         .layer("Net").definedBy(INTERNAL + ".net..")

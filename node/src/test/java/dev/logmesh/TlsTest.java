@@ -40,7 +40,11 @@ class TlsTest {
                 assertEquals(Set.of(server.nodeId()), trustedPeers);
                 // the node without the certificate in its trust never gets a session
                 assertTrue(untrusting.byId(m.id()).get().isEmpty());
-                assertTrue(untrusting.peers().get().isEmpty());
+                // its --peer is listed by the URL alone (no node answered there), never connected
+                List<MeshNode.PeerStatus> peers = untrusting.peers().get();
+                assertTrue(peers.stream().noneMatch(MeshNode.PeerStatus::connected), peers.toString());
+                assertTrue(peers.stream().allMatch(p -> url.equals(p.url()) && url.toString().equals(p.nodeId())),
+                    peers.toString());
             }
         } finally {
             cert.delete();

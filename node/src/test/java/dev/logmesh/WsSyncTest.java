@@ -144,8 +144,10 @@ class WsSyncTest {
     void assertStillServes(MeshNode node) throws Exception {
         RawPeer client = RawPeer.connect(node.url());
         client.ws.sendText("[\"connect\",5,\"client:1\",0]", true).get(5, TimeUnit.SECONDS);
-        await().atMost(WAIT).until(() -> !client.received.isEmpty());
-        assertTrue(client.received.get(0).startsWith("[\"connected\",5,\"" + node.nodeId() + "\","),
+        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        // a Logux client: the node's headers (env), then connected
+        assertEquals("[\"headers\",{\"env\":\"development\"}]", client.received.get(0));
+        assertTrue(client.received.get(1).startsWith("[\"connected\",5,\"" + node.nodeId() + "\","),
             client.received.toString());
         client.ws.sendText("[\"sync\",1,{\"type\":\"c/1\"},{\"id\":0,\"time\":0}]", true).get(5, TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> client.received.contains("[\"synced\",1]"));

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "logmesh", mixinStandardHelpOptions = true, version = "logmesh 0.1.0",
     description = "A peer-to-peer mesh of synchronized Logux action logs.",
     subcommands = {NodeCommand.class, AddCommand.class, LogCommand.class, PeersCommand.class,
-        CommandLine.HelpCommand.class})
+        UserTokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -129,6 +129,18 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
     boolean json;
 
+    // ---- clients of the node (issue 11)
+
+    @Option(names = "--header", paramLabel = "NAME=VALUE", description = "A Logux header to send to peers and "
+        + "clients (repeatable). Default env: " + NodeConfig.DEFAULT_ENV + " (" + NodeConfig.ENV_WITH_TLS
+        + " with --tls-cert); a @logux/client on ws:// needs env=development.")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = "--unaddressed", paramLabel = "WHO", description = "Which Logux clients get actions addressed "
+        + "to nobody (no nodes/clients/users/channels in the meta): EVERY_CLIENT or NO_CLIENT (as @logux/server). "
+        + "Default: ${DEFAULT-VALUE}.")
+    NodeConfig.Unaddressed unaddressed = NodeConfig.DEFAULT_UNADDRESSED;
+
     @Override
     // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
     @SuppressWarnings("SystemConsoleNull")
@@ -270,10 +282,18 @@ final class NodeCommand implements Callable<Integer> {
 
     /** The node's configuration from the options. */
     NodeConfig config(byte[] secret, Path dir) {
-        return NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
-            .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
+        NodeConfig.Builder b = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers)
+            .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-            .token(token).maxDriftMillis(maxDrift.toMillis()).build();
+            .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed);
+        for (String h : headers) {
+            int eq = h.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--header must be NAME=VALUE, got " + h);
+            }
+            b.header(h.substring(0, eq), h.substring(eq + 1));
+        }
+        return b.build();
     }
 
     private byte[] readKey() throws IOException {

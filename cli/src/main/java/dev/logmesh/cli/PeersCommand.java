@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         "Output: a table on a terminal, else (or with --json) one JSON object per peer: node, connected, "
             + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack); "
             + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
-            + "never answered is listed by its URL."})
+            + "never answered is listed by its URL. While running: offset (this clock minus the peer's, ms) and rtt "
+            + "(the round trip of that estimate)."})
 final class PeersCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -45,16 +46,17 @@ final class PeersCommand implements Callable<Integer> {
                 + status.path("problem").asText("unknown problem") + " (peers' entries are not acknowledged)");
         }
         if (table) {
-            System.out.printf("%-32s %-12s %10s %10s %8s%n", "PEER", "STATE", "RECEIVED", "SENT", "BEHIND");
+            System.out.printf("%-32s %-12s %10s %10s %8s %8s %6s%n", "PEER", "STATE", "RECEIVED", "SENT", "BEHIND",
+                "OFFSET", "RTT");
         }
         if (status != null) {
             for (JsonNode p : status.path("peers")) {
                 if (!table) {
-                    out.print(p); // the node's own fields: those of a saved cursor, and a --peer's dialing state
+                    out.print(p); // the node's own fields: those of a saved cursor, offset/rtt, a --peer's dialing state
                     continue;
                 }
                 print(out, true, p.path("node").asText(), p.path("connected").asBoolean(), p.path("received").asLong(),
-                    p.path("sent").asLong(), p.path("behind").asLong());
+                    p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"), p.get("rtt"));
                 Dialing.print(p);
             }
             return 0;
@@ -68,7 +70,7 @@ final class PeersCommand implements Callable<Integer> {
             long last = store.lastAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {
                 PeerCursor c = e.getValue();
-                print(out, table, e.getKey(), false, c.received(), c.sent(), Math.max(0, last - c.sent()));
+                print(out, table, e.getKey(), false, c.received(), c.sent(), Math.max(0, last - c.sent()), null, null);
             }
             return 0;
         } catch (StoreException e) {
@@ -94,10 +96,10 @@ final class PeersCommand implements Callable<Integer> {
     }
 
     private static void print(Ndjson out, boolean table, String node, boolean connected, long received, long sent,
-                              long behind) {
+                              long behind, JsonNode offset, JsonNode rtt) {
         if (table) {
-            System.out.printf("%-32s %-12s %10d %10d %8d%n", node, connected ? "connected" : "disconnected",
-                received, sent, behind);
+            System.out.printf("%-32s %-12s %10d %10d %8d %8s %6s%n", node, connected ? "connected" : "disconnected",
+                received, sent, behind, offset == null ? "-" : offset.asText(), rtt == null ? "-" : rtt.asText());
             return;
         }
         ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -106,6 +108,10 @@ final class PeersCommand implements Callable<Integer> {
         n.put("received", received);
         n.put("sent", sent);
         n.put("behind", behind);
+        if (offset != null && rtt != null) {
+            n.set("offset", offset);
+            n.set("rtt", rtt);
+        }
         out.print(n);
     }
 }

@@ -36,11 +36,15 @@ class CliArchitectureTest {
         .that().resideInAPackage(CLI + "..")
         .should().dependOnClassesThat(com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage(
                 INTERNAL + ".protocol..", INTERNAL + ".auth..", INTERNAL + ".session..", INTERNAL + ".mesh..",
-                INTERNAL + ".net..")
+                INTERNAL + ".net..", INTERNAL + ".edge..")
             .and(com.tngtech.archunit.base.DescribedPredicate.not(
                 com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
-                    dev.logmesh.internal.protocol.EntrySize.class))))
+                    dev.logmesh.internal.protocol.EntrySize.class)))
+            .and(com.tngtech.archunit.base.DescribedPredicate.not(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
+                    dev.logmesh.internal.edge.UserTokens.class))))
         .because("the CLI runs a node through the facade (MeshNode, NodeConfig and its DEFAULT_* constants); only"
             + " its offline commands (add, log, peers on a data directory) open the log and the store directly,"
-            + " and add measures an entry as a frame does (EntrySize) to refuse what the mesh could not carry");
+            + " and add measures an entry as a frame does (EntrySize) to refuse what the mesh could not carry;"
+            + " user-token issues the tokens the nodes check (UserTokens)");
 }

@@ -76,7 +76,7 @@ class StockServerInteropTest {
 
     @Test
     void dialsAStockServerAndResumesWithoutResendingAfterTheServerDropsUs(@TempDir Path dir) throws Exception {
-        try (JsPeer server = JsPeer.server("js-server", 0, "--trace");
+        try (JsPeer server = JsPeer.server("js-server", 0, "--trace", "--keep");
              MeshNode node = MeshNode.start(dialing(port(server), dir))) {
             NodeLog ours = new NodeLog(node);
             server.awaitEvent("connect", e -> node.nodeId().equals(e.path("node").asText()));
@@ -135,7 +135,7 @@ class StockServerInteropTest {
      */
     @Test
     void refillsAStockServerThatRestartedWithAnEmptyLog(@TempDir Path dir) throws Exception {
-        JsPeer first = JsPeer.server("js-server", 0, "--trace");
+        JsPeer first = JsPeer.server("js-server", 0, "--trace", "--keep");
         int port = port(first);
         try (MeshNode node = MeshNode.start(dialing(port, dir))) {
             NodeLog ours = new NodeLog(node);
@@ -148,7 +148,7 @@ class StockServerInteropTest {
                 assertSameIdsOnce(ours, first, 8);
                 first.kill();
             }
-            try (JsPeer second = JsPeer.server("js-server", port, "--trace")) {
+            try (JsPeer second = JsPeer.server("js-server", port, "--trace", "--keep")) {
                 second.awaitEvent("connect", e -> true);
                 second.add(action("srv/new", 0));
                 node.add(javaAction("java/new", 0)).join();

@@ -54,6 +54,11 @@ public final class PeerTable {
     private final Set<SyncSession> sessions = new LinkedHashSet<>();
     private final Map<String, SyncSession> byPeer = new LinkedHashMap<>();
     /**
+     * Edge (issue 11): connected Logux clients by client id ({@code user:random}). They get entries like peers but
+     * are not peers of the mesh: no peer events, no gossip, no cursors.
+     */
+    private final Map<String, SyncSession> clients = new LinkedHashMap<>();
+    /**
      * The connected sessions as an array, rebuilt when one comes or goes: offering an entry must not iterate
      * {@link #byPeer} itself, since a session that fails to send closes and leaves it mid-iteration.
      */
@@ -127,10 +132,22 @@ public final class PeerTable {
     }
 
     private void refreshConnected() {
-        connected = byPeer.values().toArray(new SyncSession[0]);
+        List<SyncSession> all = new ArrayList<>(byPeer.size() + clients.size());
+        all.addAll(byPeer.values());
+        all.addAll(clients.values());
+        connected = all.toArray(new SyncSession[0]);
     }
 
     private void onConnected(SyncSession session) {
+        if (session.clientId() != null) {
+            // edge (issue 11): a second connection of one client id replaces the first (@logux/server's zombie)
+            SyncSession zombie = clients.put(session.clientId(), session);
+            refreshConnected();
+            if (zombie != null) {
+                zombie.close("a newer connection of client " + session.clientId());
+            }
+            return;
+        }
         String peer = session.peerNode();
         SyncSession existing = byPeer.get(peer);
         if (existing != null && existing != session) {
@@ -160,6 +177,10 @@ public final class PeerTable {
 
     private void onDisconnected(SyncSession session, ProtocolError error, String reason) {
         sessions.remove(session);
+        if (session.clientId() != null && clients.get(session.clientId()) == session) {
+            clients.remove(session.clientId());
+            refreshConnected();
+        }
         String peer = session.peerNode();
         if (peer != null && byPeer.get(peer) == session) {
             byPeer.remove(peer);
@@ -176,6 +197,11 @@ public final class PeerTable {
     /** The connected session with a peer, or null. */
     public SyncSession session(String peerNode) {
         return byPeer.get(peerNode);
+    }
+
+    /** Edge (issue 11): the connected Logux clients' node ids. */
+    public Collection<String> connectedClients() {
+        return clients.values().stream().map(SyncSession::peerNode).toList();
     }
 
     /** Connected peers' node ids. */

@@ -169,7 +169,7 @@ public final class Redialer implements SyncSession.Events {
         }
         if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
             stop();
-            onGiveUp.accept(url + " refused this node (" + error.wireType() + "): not dialing it again");
+            onGiveUp.accept(url + " refused this node (" + error.wireType() + refusal(error) + "): not dialing it again");
             return;
         }
         if (error != null && !error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
@@ -193,6 +193,16 @@ public final class Redialer implements SyncSession.Events {
             attempts = 0;
         }
         schedule(nextDelay());
+    }
+
+    /** What a refusal asks for, in words (a Logux server's {@code wrong-subprotocol {supported, used}}). */
+    private static String refusal(ProtocolError error) {
+        com.fasterxml.jackson.databind.JsonNode o = error.options();
+        if (error.type() == ProtocolError.Type.WRONG_SUBPROTOCOL && o != null && o.has("supported")) {
+            return ": it needs subprotocol " + o.get("supported").asText() + " or later, this node sent "
+                + o.path("used").asText("?") + "; set the node's subprotocol (--subprotocol N)";
+        }
+        return o == null || o.isNull() ? "" : " " + o;
     }
 
     /**

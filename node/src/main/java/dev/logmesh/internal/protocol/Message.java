@@ -180,16 +180,28 @@ public sealed interface Message {
         }
     }
 
-    /** {@code ["ping", synced]}: keep-alive; asks for a pong. */
-    record Ping(long synced) implements Message {
+    /**
+     * {@code ["ping", synced]}: keep-alive; asks for a pong. Between logmesh nodes that announced the
+     * {@code time} capability it may carry a third element, the mesh's clock sample {@code {"t": ...}} (see
+     * {@code ClockSync}); {@code options} is that object, or null.
+     */
+    record Ping(long synced, ObjectNode options) implements Message {
+        public Ping(long synced) {
+            this(synced, null);
+        }
+
         @Override
         public String type() {
             return "ping";
         }
     }
 
-    /** {@code ["pong", synced]}: the answer to a ping. */
-    record Pong(long synced) implements Message {
+    /** {@code ["pong", synced]}: the answer to a ping; {@code options} as for {@link Ping}, or null. */
+    record Pong(long synced, ObjectNode options) implements Message {
+        public Pong(long synced) {
+            this(synced, null);
+        }
+
         @Override
         public String type() {
             return "pong";

@@ -151,8 +151,8 @@ public final class MessageCodec {
             case "connected" -> connected(a);
             case "headers" -> headers(a);
             case "synced" -> new Message.Synced(count(a, 1, 2));
-            case "ping" -> new Message.Ping(count(a, 1, 2));
-            case "pong" -> new Message.Pong(count(a, 1, 2));
+            case "ping" -> new Message.Ping(count(a, 1, 3), options(a, 2));
+            case "pong" -> new Message.Pong(count(a, 1, 3), options(a, 2));
             case "error" -> error(a);
             case "debug" -> debug(a);
             case "logmesh:ihave" -> ihave(a);
@@ -460,8 +460,10 @@ public final class MessageCodec {
                 g.writeNumber(s.added());
             } else if (m instanceof Message.Ping p) {
                 g.writeNumber(p.synced());
+                writeOptions(g, p.options());
             } else if (m instanceof Message.Pong p) {
                 g.writeNumber(p.synced());
+                writeOptions(g, p.options());
             } else if (m instanceof Message.Error e) {
                 g.writeString(e.errorType());
                 if (e.options() != null) {

@@ -18,6 +18,8 @@ final class Handshake {
     static final String PLUMTREE = "plumtree";
     /** Capability name of set reconciliation ({@code logmesh:range}/{@code want}/{@code gone}). */
     static final String RECONCILE = "reconcile";
+    /** Capability name of the clock samples in ping/pong ({@link ClockSync}). */
+    static final String TIME = "time";
 
     private Handshake() {
     }
@@ -27,15 +29,14 @@ final class Handshake {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
-        if (plumtree || reconcile) {
-            ArrayNode caps = ext.putArray("caps");
-            if (plumtree) {
-                caps.add(PLUMTREE);
-            }
-            if (reconcile) {
-                caps.add(RECONCILE);
-            }
+        ArrayNode caps = ext.putArray("caps");
+        if (plumtree) {
+            caps.add(PLUMTREE);
         }
+        if (reconcile) {
+            caps.add(RECONCILE);
+        }
+        caps.add(TIME);
         ext.put("maxFrame", config.maxFrameBytes());
         ext.put("epoch", log.epoch());
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
@@ -52,9 +53,14 @@ final class Handshake {
 
     /** Whether this side offers a capability and the peer's options list it too. */
     static boolean offers(boolean offered, JsonNode ext, String capability) {
-        if (offered && ext != null && ext.isObject() && ext.get("caps") instanceof ArrayNode caps) {
+        return offered && hasCap(ext, capability);
+    }
+
+    /** Whether the peer's mesh options list a capability. */
+    static boolean hasCap(JsonNode ext, String name) {
+        if (ext != null && ext.isObject() && ext.get("caps") instanceof ArrayNode caps) {
             for (JsonNode c : caps) {
-                if (capability.equals(c.asText())) {
+                if (name.equals(c.asText())) {
                     return true;
                 }
             }

@@ -31,12 +31,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                         ({@code logmesh.maxFrame}) and, with theirs, the bound of every frame sent
  * @param reconcileMillis  how often a dialer runs a set reconciliation round with a logmesh peer that offers
  *                         it (jittered ±20%; the first once the catch-up is done); 0 turns it off
+ * @param edge             how sessions serve Logux clients and talk to Logux servers (null: {@link EdgeConfig#DEFAULT})
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
                             boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
-                            long reconcileMillis) {
+                            long reconcileMillis, EdgeConfig edge) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -81,6 +82,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         if (graftMillis <= 0 || graftMillis >= timeoutMillis) {
             throw new IllegalArgumentException("graft delay must be > 0 and below the timeout");
         }
+        edge = edge == null ? EdgeConfig.DEFAULT : edge;
     }
 
     /** Defaults for an open mesh of this name. */
@@ -113,6 +115,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.announceLastAdded = announceLastAdded;
         b.maxFrameBytes = maxFrameBytes;
         b.reconcileMillis = reconcileMillis;
+        b.edge = edge;
         return b;
     }
 
@@ -148,6 +151,10 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         return toBuilder().headers(newHeaders).build();
     }
 
+    public SessionConfig withEdge(EdgeConfig newEdge) {
+        return toBuilder().edge(newEdge).build();
+    }
+
     /** Builds a {@link SessionConfig}; starts from the defaults. Not thread-safe. */
     public static final class Builder {
         private final String mesh;
@@ -168,6 +175,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private boolean announceLastAdded;
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
         private long reconcileMillis = DEFAULT_RECONCILE_MILLIS;
+        private EdgeConfig edge;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -236,6 +244,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** How sessions serve Logux clients and talk to Logux servers; default {@link EdgeConfig#DEFAULT}. */
+        public Builder edge(EdgeConfig value) {
+            this.edge = value;
+            return this;
+        }
+
         /**
          * Builds the config.
          *
@@ -244,7 +258,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded, maxFrameBytes, reconcileMillis);
+                announceLastAdded, maxFrameBytes, reconcileMillis, edge);
         }
     }
 }

@@ -56,7 +56,11 @@ import org.slf4j.LoggerFactory;
  *       rewritten, only {@code meta.time} is shifted. Handshake times ({@code connected [start, end]}, the
  *       moment {@code connect} went out) come from the log's wall clock ({@link Log#now}), the clock that
  *       stamps {@code meta.time}; timers (ping, timeouts) run on the loop's clock. A node's two clocks are
- *       the same in production; a test gives one node a skewed wall clock to check the time fix.</li>
+ *       the same in production; a test gives one node a skewed wall clock to check the time fix. Between
+ *       logmesh nodes the fix is refreshed from ping/pong round trips ({@link ClockSync}).</li>
+ *   <li><b>The edge.</b> A peer without mesh options is a Logux client (listener side, {@link ClientRole}) or a
+ *       Logux server (dialer side, {@link UpstreamRole}); the session asks that role which entries go out, how a
+ *       received {@code sync} is handled and whether the peer keeps a cursor (marked "edge (issue 11)").</li>
  * </ul>
  */
 public final class SyncSession implements MessageConnection.Handler {
@@ -145,6 +149,15 @@ public final class SyncSession implements MessageConnection.Handler {
     private AntiEntropy antiEntropy;
     /** Received batches not yet answered with {@code synced}. */
     private final Acknowledgements inbound = new Acknowledgements();
+    /** Edge (issue 11): the role towards a peer that is not a logmesh node, set at the handshake; null for a node. */
+    private EdgeRole edge;
+    /** The dialer's time fix estimates (issue 11: refreshed from ping/pong); null on the listener side. */
+    private ClockSync clock;
+    /** Whether both sides announced the {@code time} capability: only then do ping/pong carry clock samples. */
+    private boolean timeSamples;
+    /** Listener side: the dialer's estimate, this clock − the dialer's (ms), and its round trip (-1: none yet). */
+    private long peerOffset;
+    private long peerRoundTrip = -1;
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -335,7 +348,10 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         JsonNode ext = options == null ? null : options.get(MeshAuth.OPTION);
-        String denied = Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
+        // edge (issue 11): a peer without logmesh options is a Logux client of this node
+        boolean client = !EdgeRole.isMeshPeer(ext);
+        String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
+            : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied != null) {
             LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
             if (config.bruteforce() != null) {
@@ -346,6 +362,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
+        timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         String theirEpoch = Handshake.text(ext, "epoch");
@@ -369,7 +386,13 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
         }
-        reply.set(MeshAuth.OPTION, mine);
+        if (client) {
+            // edge (issue 11): no mesh options (cursor, mesh name) for a client
+            edge = new ClientRole(this, log, config.edge(), dev.logmesh.internal.edge.ClientId.parse(peerNode),
+                peerSubprotocol, peerHeaders);
+        } else {
+            reply.set(MeshAuth.OPTION, mine);
+        }
         send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, baseTime, reply));
         becomeConnected();
     }
@@ -417,8 +440,16 @@ public final class SyncSession implements MessageConnection.Handler {
         if (!stockPeer) {
             anchorExpected = null; // anchors are kept for stock peers only
         }
+        if (!EdgeRole.isMeshPeer(ext)) {
+            edge = new UpstreamRole(log, peerNode); // edge (issue 11): this node dialed a Logux server
+        }
         peerMaxFrame = Handshake.maxFrame(ext);
-        timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
+        long now = log.now();
+        timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), now);
+        // time fix refreshed from ping/pong (issue 11): the handshake is the first sample
+        clock = new ClockSync();
+        clock.add(timeFix, now - connectSentAt - (c.end() - c.start()), now);
+        timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         baseTime = c.end();
         String theirEpoch = Handshake.text(ext, "epoch");
         if (theirEpoch != null && Epochs.update(log, peerNode, theirEpoch) && syncedSentInConnect > 0) {
@@ -542,7 +573,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (entry.meta().added() == 0) {
-            if (!entry.id().node().equals(peerNode) && fits(entry, EntrySize.bound(entry))) {
+            if (sendsTo(entry) && fits(entry, EntrySize.bound(entry))) {
                 sendSync(pushed, List.of(entry));
             }
             return;
@@ -564,10 +595,16 @@ public final class SyncSession implements MessageConnection.Handler {
      * peer made or sent it: the peer has them all, so the sent cursor (shown as "behind") may say so.
      */
     private void settleSentCursor() {
-        if (state == State.CONNECTED && inFlight == 0 && pushed > 0) {
+        if (state == State.CONNECTED && inFlight == 0 && pushed > 0 && keepsCursor()) {
             log.advanceCursor(peerNode, 0, pushed);
         }
     }
+
+    /**
+     * Pages read in one run of the pump that sent nothing before it yields the loop (and goes on in a task of its
+     * own): a Logux client that is sent little of a large log would otherwise have the whole log read at once.
+     */
+    private static final int IDLE_PAGES_PER_RUN = 8;
 
     /**
      * Sends what the peer lacks in chunks cut by encoded bytes: each frame stays within the smaller of the two
@@ -576,7 +613,15 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     private void pumpChunks() {
         long chunkBudget = Math.min(config.chunkBytes(), frameLimit() - EntrySize.FRAME_OVERHEAD);
+        int idlePages = 0;
         while (state == State.CONNECTED && inFlight < config.window()) {
+            if (idlePages == IDLE_PAGES_PER_RUN) {
+                if (!pumpScheduled) {
+                    pumpScheduled = true;
+                    loop.execute(this::pump);
+                }
+                return;
+            }
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
                 // nothing left after pushed: the numbers up to lastAdded are gone (cleaned, or a gap a restored
@@ -591,7 +636,7 @@ public final class SyncSession implements MessageConnection.Handler {
             long bytes = 0;
             for (Entry e : page) {
                 long added = e.meta().added();
-                if (echo.remove(added) || e.id().node().equals(peerNode)) {
+                if (echo.remove(added) || !sendsTo(e)) {
                     upTo = added;
                     continue;
                 }
@@ -609,6 +654,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 upTo = added;
             }
             pushed = upTo;
+            idlePages = out.isEmpty() ? idlePages + 1 : 0;
             if (!out.isEmpty()) {
                 if (lazy) {
                     sendIhave(upTo, out);
@@ -658,10 +704,45 @@ public final class SyncSession implements MessageConnection.Handler {
         }
     }
 
+    /** Whether an entry of this log goes to the peer: not back to the node that made it; at the edge, its role's. */
+    private boolean sendsTo(Entry e) {
+        return edge != null ? edge.sends(e) : !e.id().node().equals(peerNode);
+    }
+
+    /** Edge (issue 11): whether this session keeps a sync cursor for its peer (not for a Logux client). */
+    private boolean keepsCursor() {
+        return edge == null || edge.keepsCursor();
+    }
+
+    /**
+     * Edge (issue 11): sends entries that are not (or not all) in the log, numbered with {@link #pushed}, in chunks
+     * within the frame limit like any other.
+     */
+    void sendEntries(List<Entry> entries) {
+        sendChunked(pushed, entries);
+    }
+
+    /** Edge (issue 11): adds a client's entries to the log as this session's (no echo, see {@link #onLogAdd}). */
+    List<Meta> addReceived(List<Entry> entries) {
+        receiving = true;
+        try {
+            return log.add(entries);
+        } finally {
+            receiving = false;
+        }
+    }
+
+    /** Edge (issue 11): sends one message. */
+    boolean sendMessage(Message m) {
+        return send(m);
+    }
+
     private void sendSync(long added, List<Entry> entries) {
         List<Message.WireEntry> wire = new ArrayList<>(entries.size());
         for (Entry e : entries) {
-            wire.add(new Message.WireEntry(e.action(), WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
+            wire.add(new Message.WireEntry(e.action(), edge != null
+                ? EdgeRole.toWire(e.meta(), log.nodeId(), baseTime, timeFix)
+                : WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
         }
         if (send(new Message.Sync(added, wire))) {
             sentEntries += entries.size();
@@ -722,6 +803,16 @@ public final class SyncSession implements MessageConnection.Handler {
                 return;
             }
         }
+        // the anchor is the last entry of the batch as the peer sent it, before the edge role drops any
+        Entry lastSent = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+        if (edge != null) {
+            List<Entry> kept = edge.received(s.added(), entries); // edge (issue 11): null when the role answered
+            if (kept == null) {
+                receivedEntries += entries.size();
+                return;
+            }
+            entries = kept;
+        }
         long before = log.lastAdded();
         List<Meta> results;
         receiving = true;
@@ -753,8 +844,8 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.received(s.added(), new HashSet<>());
         drain();
         settleSentCursor();
-        if (stockPeer && role == Role.DIALER && s.added() > 0 && !entries.isEmpty()) {
-            anchorToSave = new Anchor(s.added(), entries.get(entries.size() - 1).id().toString());
+        if (stockPeer && role == Role.DIALER && s.added() > 0 && lastSent != null) {
+            anchorToSave = new Anchor(s.added(), lastSent.id().toString());
             saveAnchor(false);
         }
     }
@@ -865,7 +956,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         inbound.drain(upTo -> {
-            log.advanceCursor(peerNode, upTo, 0);
+            if (keepsCursor()) {
+                log.advanceCursor(peerNode, upTo, 0);
+            }
             send(new Message.Synced(upTo));
         });
     }
@@ -880,8 +973,10 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         liveness.answered(inFlight, loop.now());
         long acked = Math.min(s.added(), pushed);
-        log.advanceCursor(peerNode, 0, acked);
-        events.acknowledged(this, acked);
+        if (keepsCursor()) {
+            log.advanceCursor(peerNode, 0, acked);
+            events.acknowledged(this, acked);
+        }
         pump();
     }
 
@@ -897,10 +992,17 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty()) {
+        if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
-        send(new Message.Pong(pushed));
+        if (timeSamples && role == Role.LISTENER) { // time fix (issue 11): the dialer tells its estimate
+            long[] estimate = ClockSync.peerEstimate(p.options());
+            if (estimate != null) {
+                peerOffset = estimate[0];
+                peerRoundTrip = estimate[1];
+            }
+        }
+        send(new Message.Pong(pushed, timeSamples ? ClockSync.pong(p.options(), log.now()) : null));
     }
 
     private void onPong(Message.Pong p) {
@@ -909,10 +1011,13 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.ponged();
+        if (timeSamples && clock != null && clock.ponged(p.options(), log.now())) { // time fix (issue 11)
+            timeFix = clock.offset();
+        }
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty()) {
+        if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
         }
     }
@@ -964,7 +1069,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (verdict == Liveness.Verdict.PING) {
-            send(new Message.Ping(pushed));
+            send(new Message.Ping(pushed, timeSamples && clock != null ? clock.ping(log.now()) : null));
+        } else if (timeSamples && clock != null && state == State.CONNECTED && clock.due(log.now())) {
+            send(new Message.Ping(pushed, clock.ping(log.now()))); // a busy link pings for the clock too
         }
         scheduleTick();
     }
@@ -1010,6 +1117,9 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.clear();
         if (antiEntropy != null) {
             antiEntropy.close();
+        }
+        if (edge != null) {
+            edge.closed();
         }
         LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
         events.disconnected(this, error, reason);
@@ -1065,6 +1175,19 @@ public final class SyncSession implements MessageConnection.Handler {
         return timeFix;
     }
 
+    /**
+     * This node's clock − the peer's, in ms: the dialer's time fix, or on the listener side the dialer's estimate
+     * as its pings tell it (0 until one came).
+     */
+    public long clockOffset() {
+        return role == Role.DIALER ? timeFix : peerOffset;
+    }
+
+    /** The round trip (ms) of the sample behind {@link #clockOffset()}, or -1 when there is none. */
+    public long clockRoundTrip() {
+        return role == Role.DIALER ? (clock == null ? -1 : clock.roundTrip()) : peerRoundTrip;
+    }
+
     /** The connection under this session. */
     public MessageConnection connection() {
         return connection;
@@ -1118,6 +1241,16 @@ public final class SyncSession implements MessageConnection.Handler {
         if (antiEntropy != null && state == State.CONNECTED) {
             antiEntropy.begin();
         }
+    }
+
+    /** Edge (issue 11): the client id ({@code user:random}) of a Logux client peer, or null for other peers. */
+    public String clientId() {
+        return edge instanceof ClientRole c ? c.client().clientId() : null;
+    }
+
+    /** Edge (issue 11): whether the peer is a Logux server this node dialed (not a logmesh node). */
+    public boolean isUpstream() {
+        return edge instanceof UpstreamRole;
     }
 
     /** How many entries this session received. */

@@ -75,7 +75,7 @@ class AuthTest {
         // the proof travels under "logmesh" and nowhere else (a stock peer ignores that key)
         String connect = pair.leftSent().get(0);
         assertTrue(connect.matches("\\[\"connect\",5,\"dialer\",0,\\{\"logmesh\":\\{\"v\":1,\"mesh\":\"test\","
-            + "\"caps\":\\[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-dialer\",\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
+            + "\"caps\":\\[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-dialer\",\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
     }
 
     @Test
@@ -193,7 +193,7 @@ class AuthTest {
         TestPair pair = new TestPair(loop);
         SyncSession s = dialer.dial(pair, null);
         loop.runAll();
-        pair.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-listener\",\"synced\":0}}]");
+        pair.left().inject("[\"connected\",5,\"listener\",[1,1],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-listener\",\"synced\":0}}]");
         loop.runAll();
         assertTrue(pair.takeLeft().startsWith("[\"connect\","));
         assertEquals(REFUSED, pair.takeLeft());
@@ -331,11 +331,10 @@ class AuthTest {
         loop.runAll();
         assertEquals(SyncSession.State.CONNECTED, s.state());
         long t = loop.now();
-        assertEquals("[\"connected\",5,\"open\",[" + t + "," + t + "],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-open\",\"synced\":0}}]",
-            pair.takeRight());
-        // catch-up follows: the client gets the node's action
-        String sync = pair.takeRight();
-        assertTrue(sync.startsWith("[\"sync\",1,{\"type\":\"o/1\"}"), sync);
+        // a Logux client (no mesh options): no mesh options back either
+        assertEquals("[\"connected\",5,\"open\",[" + t + "," + t + "]]", pair.takeRight());
+        // catch-up follows: the client gets the node's action, meta id and time only
+        assertEquals("[\"sync\",1,{\"type\":\"o/1\"},{\"id\":0,\"time\":0}]", pair.takeRight());
         pair.assertExhausted();
         assertNull(s.peerHeaders());
     }

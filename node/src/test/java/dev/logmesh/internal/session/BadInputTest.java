@@ -24,10 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * still syncs with a fresh peer afterwards.
  */
 class BadInputTest {
-    /** The peer already has the node's two entries, so the node sends no catch-up. */
-    static final String CONNECT = "[\"connect\",5,\"peer\",2]";
+    /** A logmesh peer (mesh options) that already has the node's two entries, so the node sends no catch-up. */
+    static final String CONNECT = "[\"connect\",5,\"peer\",2,{\"logmesh\":{\"v\":1,\"mesh\":\"test\"}}]";
     static final String CONNECTED = "[\"connected\",5,\"n\",[1000000,1000000],"
-        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"],\"maxFrame\":1048576,\"epoch\":\"epoch-n\",\"synced\":0}}]";
+        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-n\",\"synced\":0}}]";
 
     ManualLoop loop;
     SessionConfig config;

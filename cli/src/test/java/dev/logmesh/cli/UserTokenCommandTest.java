@@ -1,0 +1,49 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.edge.UserTokens;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code logmesh user-token}: what an application server runs to hand a user their token. */
+class UserTokenCommandTest {
+    @Test
+    void printsATokenTheNodesOfTheMeshAcceptForThatUser(@TempDir Path dir) throws Exception {
+        Path key = Files.writeString(dir.resolve("mesh.key"), "a long random secret\n");
+        CliTest.Run r = CliTest.run("", "user-token", "--key-file", key.toString(), "--mesh", "home", "--user", "alice");
+        assertEquals(0, r.code(), r.err());
+        String token = r.out().strip();
+        UserTokens check = UserTokens.forMesh("a long random secret".getBytes(StandardCharsets.UTF_8), "home",
+            System::currentTimeMillis);
+        assertEquals(UserTokens.Verdict.VALID, check.check("alice:Xk3v9QaB:tab1", token));
+        assertEquals(UserTokens.Verdict.WRONG, check.check("bob:Xk3v9QaB:tab1", token));
+
+        // the derived key issues the same tokens, without the mesh key
+        CliTest.Run derived = CliTest.run("", "user-token", "--key-file", key.toString(), "--mesh", "home",
+            "--print-derived-key");
+        Path derivedFile = Files.writeString(dir.resolve("derived.key"), derived.out());
+        CliTest.Run again = CliTest.run("", "user-token", "--derived-key-file", derivedFile.toString(), "--user", "alice");
+        assertEquals(token, again.out().strip());
+
+        CliTest.Run expiring = CliTest.run("", "user-token", "--key-file", key.toString(), "--mesh", "home", "--user",
+            "alice", "--expires-in", "12h");
+        assertEquals(UserTokens.Verdict.VALID, check.check("alice:x:y", expiring.out().strip()));
+        assertTrue(expiring.out().startsWith("lmu1.1"), expiring.out());
+    }
+
+    @Test
+    void refusesWhatCannotBeAUser(@TempDir Path dir) throws Exception {
+        Path key = Files.writeString(dir.resolve("mesh.key"), "k");
+        CliTest.Run r = CliTest.run("", "user-token", "--key-file", key.toString(), "--user", "server");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("reserved"), r.err());
+        assertEquals(2, CliTest.run("", "user-token", "--user", "alice").code());
+        assertEquals(2, CliTest.run("", "user-token", "--key-file", key.toString(), "--user", "a", "--expires-in",
+            "3w").code());
+    }
+}

@@ -1,0 +1,51 @@
+// Node.js side of the edge scenarios' helpers: the WebSocket polyfill, options,
+// steps printed as JSON lines on stdout. The rest is in common.mjs.
+import { parseArgs } from 'node:util'
+import WebSocket from 'ws'
+
+import { Steps } from './common.mjs'
+
+export * from './common.mjs'
+
+// Node 20 has no global WebSocket; @logux/client's WsConnection uses the global.
+if (typeof globalThis.WebSocket === 'undefined') globalThis.WebSocket = WebSocket
+
+export function emit(line) {
+  process.stdout.write(JSON.stringify(line) + '\n')
+}
+
+// A stock exception of @logux code must not kill the scenario silently: it is
+// reported as a step failure of its own ("uncaught") and the run fails.
+export function catchStray(steps) {
+  process.on('uncaughtException', err => steps.fail('uncaught', err))
+  process.on('unhandledRejection', err => steps.fail('unhandled', err))
+}
+
+export function options(spec, usage) {
+  let { values } = parseArgs({
+    allowPositionals: false,
+    options: {
+      settle: { default: '300', type: 'string' },
+      timeout: { default: '5000', type: 'string' },
+      token: { type: 'string' },
+      url: { type: 'string' },
+      ...spec
+    }
+  })
+  if (!values.url && !spec.url) {
+    process.stderr.write(usage + '\n')
+    process.exit(2)
+  }
+  values.timeout = Number(values.timeout)
+  values.settle = Number(values.settle)
+  return values
+}
+
+// Steps printed on stdout; the exit code says whether all passed.
+export function steps(scenario, timeout) {
+  let s = new Steps(scenario, timeout, emit, ok => {
+    process.exitCode = ok ? 0 : 1
+  })
+  catchStray(s)
+  return s
+}

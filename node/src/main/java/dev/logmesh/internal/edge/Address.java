@@ -1,0 +1,169 @@
+package dev.logmesh.internal.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.logmesh.Meta;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Whom an entry is addressed to, read from its meta as {@code @logux/server} reads it: {@code nodes} (exact node
+ * ids), {@code clients} (client ids {@code user:random}), {@code users}, {@code channels}, minus
+ * {@code excludeClients}. These keys travel between logmesh nodes in {@link Meta#extra()}; they never go to
+ * clients (see {@link EdgeMeta}).
+ *
+ * <p>Reading is lenient, as the keys come from anywhere in the mesh: each key must be an array of strings;
+ * other elements are skipped and a key of another shape counts as absent. {@code @logux/server}'s
+ * shortcuts {@code "node"}, {@code "client"}, {@code "user"}, {@code "channel"} (one string) are read too and join
+ * their plural key (the server rewrites them on {@code preadd}). An empty array is the same as no key:
+ * an entry whose four delivery keys are all empty is <em>unaddressed</em> (as {@code isUseless} counts it).
+ *
+ * @param nodes          node ids
+ * @param clients        client ids
+ * @param users          user ids
+ * @param channels       channel names
+ * @param excludeClients client ids that must not receive the entry, whatever else matches
+ */
+public record Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
+                      Set<String> excludeClients) {
+
+    /** Meta keys of the five sets, in this order. */
+    public static final List<String> KEYS = List.of("nodes", "clients", "users", "channels", "excludeClients");
+    /** The one-string shortcuts, each for the plural key at the same index of {@link #KEYS}. */
+    public static final List<String> SHORTCUTS = List.of("node", "client", "user", "channel");
+
+    /** No address at all. */
+    public static final Address NONE = new Address(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
+
+    public Address {
+        nodes = copy(nodes);
+        clients = copy(clients);
+        users = copy(users);
+        channels = copy(channels);
+        excludeClients = copy(excludeClients);
+    }
+
+    private static Set<String> copy(Set<String> s) {
+        return s == null || s.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(s));
+    }
+
+    /** An address to some users. */
+    public static Address users(String... ids) {
+        return new Address(Set.of(), Set.of(), Set.of(ids), Set.of(), Set.of());
+    }
+
+    /** An address to some clients ({@code user:random}). */
+    public static Address clients(String... ids) {
+        return new Address(Set.of(), Set.of(ids), Set.of(), Set.of(), Set.of());
+    }
+
+    /** An address to some node ids. */
+    public static Address nodes(String... ids) {
+        return new Address(Set.of(ids), Set.of(), Set.of(), Set.of(), Set.of());
+    }
+
+    /** An address to the subscribers of some channels. */
+    public static Address channels(String... names) {
+        return new Address(Set.of(), Set.of(), Set.of(), Set.of(names), Set.of());
+    }
+
+    /** Reads the address of an entry from its meta's custom keys. */
+    public static Address of(Meta meta) {
+        Map<String, JsonNode> extra = meta.extra();
+        if (extra.isEmpty()) {
+            return NONE;
+        }
+        List<Set<String>> sets = new ArrayList<>(5);
+        for (int i = 0; i < KEYS.size(); i++) {
+            Set<String> s = new LinkedHashSet<>();
+            strings(extra.get(KEYS.get(i)), s);
+            if (i < SHORTCUTS.size()) {
+                JsonNode one = extra.get(SHORTCUTS.get(i));
+                if (one != null && one.isTextual()) {
+                    s.add(one.asText());
+                }
+            }
+            sets.add(s);
+        }
+        return new Address(sets.get(0), sets.get(1), sets.get(2), sets.get(3), sets.get(4));
+    }
+
+    private static void strings(JsonNode array, Collection<String> into) {
+        if (array == null || !array.isArray()) {
+            return;
+        }
+        for (JsonNode e : array) {
+            if (e.isTextual()) {
+                into.add(e.asText());
+            }
+        }
+    }
+
+    /** Whether any of {@code nodes}, {@code clients}, {@code users}, {@code channels} is non-empty. */
+    public boolean isAddressed() {
+        return !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty() || !channels.isEmpty();
+    }
+
+    /** Both addresses: the union of each set. */
+    public Address plus(Address other) {
+        return new Address(union(nodes, other.nodes), union(clients, other.clients), union(users, other.users),
+            union(channels, other.channels), union(excludeClients, other.excludeClients));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        if (b.isEmpty()) {
+            return a;
+        }
+        Set<String> s = new LinkedHashSet<>(a);
+        s.addAll(b);
+        return s;
+    }
+
+    /**
+     * The meta with this address written into its custom keys: each non-empty set replaces its key, empty
+     * sets leave the meta's key as it is (as {@code @logux/server} applies a {@code resend} result), and the
+     * shortcuts are folded into their plural keys.
+     */
+    public Meta applyTo(Meta meta) {
+        Meta m = meta;
+        List<Set<String>> mine = sets();
+        List<Set<String>> theirs = of(meta).sets();
+        for (int i = 0; i < KEYS.size(); i++) {
+            Set<String> value = mine.get(i).isEmpty() ? theirs.get(i) : mine.get(i);
+            m = m.withExtra(KEYS.get(i), value.isEmpty() ? null : array(value));
+            if (i < SHORTCUTS.size()) {
+                m = m.withExtra(SHORTCUTS.get(i), null);
+            }
+        }
+        return m;
+    }
+
+    /** The meta without any of the delivery keys (and shortcuts). */
+    public static Meta strip(Meta meta) {
+        Meta m = meta;
+        for (String k : KEYS) {
+            m = m.extra().containsKey(k) ? m.withExtra(k, null) : m;
+        }
+        for (String k : SHORTCUTS) {
+            m = m.extra().containsKey(k) ? m.withExtra(k, null) : m;
+        }
+        return m;
+    }
+
+    /** The five sets in the order of {@link #KEYS}. */
+    public List<Set<String>> sets() {
+        return List.of(nodes, clients, users, channels, excludeClients);
+    }
+
+    private static ArrayNode array(Set<String> values) {
+        ArrayNode a = JsonNodeFactory.instance.arrayNode(values.size());
+        values.forEach(a::add);
+        return a;
+    }
+}

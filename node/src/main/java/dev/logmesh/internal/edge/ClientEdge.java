@@ -1,0 +1,278 @@
+package dev.logmesh.internal.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.Action;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The Logux server role towards one connected client: what a node does with the client's actions, and which
+ * entries of the log go to it. Pure: no I/O, no clock, no log; the session calls it and carries out what it
+ * returns. Owned by the node's loop thread (not thread-safe).
+ *
+ * <h2>An action from the client</h2>
+ * {@link #receive} checks it ({@link EdgeMeta#fromClient}, then the type's {@code access} hook, then its
+ * {@code resend} hook) and returns one of:
+ * <ul>
+ *   <li>{@link Refuse}: send the {@code logux/undo} to this client; nothing goes into the log. Other
+ *       {@code logux/*} types than the two subscription messages (a client sending {@code logux/undo} or
+ *       {@code logux/processed}) are refused with {@code unknownType} unless the application gave hooks for
+ *       them.</li>
+ *   <li>{@link Add}: add the entry (its meta is {@code id}, {@code time}, {@code subprotocol} and the resend
+ *       address; the node adds its own reasons) to the log; once it is durable call {@link #committed}, which
+ *       runs the {@code process} hook and gives the {@code logux/processed} to send.</li>
+ *   <li>{@link Handled}: a {@code logux/subscribe} or {@code logux/unsubscribe}, handled here and never put
+ *       into the log: send the replies ({@code load} results, then {@code logux/processed}, or an undo).</li>
+ * </ul>
+ *
+ * <h2>Entries towards the client</h2>
+ * {@link #decide} (the {@link Delivery} rule with this connection's subscriptions), and {@link #toClient} for the
+ * meta that may cross.
+ */
+public final class ClientEdge {
+    private final ClientId client;
+    private final int subprotocol;
+    private final JsonNode headers;
+    private final java.util.function.Supplier<EdgeRules> rules;
+    private final EdgeOptions options;
+    private final Delivery delivery;
+    private final Subscriptions subscriptions = new Subscriptions();
+
+    /**
+     * @param client      the ids the connection authenticated with
+     * @param subprotocol the subprotocol of the client's {@code connect} (0 when absent)
+     * @param headers     the client's {@code headers} (null when none)
+     * @param rules       the application's hooks
+     * @param options     the node's edge options
+     */
+    public ClientEdge(ClientId client, int subprotocol, JsonNode headers, EdgeRules rules, EdgeOptions options) {
+        this(client, subprotocol, headers, constant(Objects.requireNonNull(rules, "rules")), options);
+    }
+
+    /**
+     * As {@link #ClientEdge(ClientId, int, JsonNode, EdgeRules, EdgeOptions)}, with rules read at each action and
+     * subscription (an application may add hooks while clients are connected).
+     *
+     * @param rules gives the application's hooks now; called on the node's loop
+     */
+    public ClientEdge(ClientId client, int subprotocol, JsonNode headers, java.util.function.Supplier<EdgeRules> rules,
+                      EdgeOptions options) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.subprotocol = subprotocol;
+        this.headers = headers;
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.options = Objects.requireNonNull(options, "options");
+        this.delivery = new Delivery(options.unaddressed());
+    }
+
+    private static java.util.function.Supplier<EdgeRules> constant(EdgeRules rules) {
+        return () -> rules;
+    }
+
+    /** The connection's client. */
+    public ClientId client() {
+        return client;
+    }
+
+    /** The connection's subscriptions (read-only use; they change through {@link #receive}). */
+    public Subscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    /** What {@link #receive} tells the node to do. */
+    public sealed interface Received permits Refuse, Add, Handled {
+    }
+
+    /**
+     * Send {@code undo} to this client, add nothing.
+     *
+     * @param undo the {@code logux/undo} (a new action: the node stamps its id)
+     * @param why  for the node's log and, in development, a {@code ["debug","error",why]} message
+     */
+    public record Refuse(Reply undo, String why) implements Received {
+    }
+
+    /** Add {@code entry} to the log (with the node's reasons); then call {@link #committed}. */
+    public record Add(Entry entry) implements Received {
+    }
+
+    /**
+     * A subscription message, handled: send the replies in order.
+     *
+     * @param replies what to send ({@code load} results then {@code logux/processed}, or one {@code logux/undo})
+     * @param why     null, or why it was refused
+     */
+    public record Handled(List<Reply> replies, String why) implements Received {
+        public Handled {
+            replies = List.copyOf(replies);
+        }
+    }
+
+    /**
+     * What to do once an accepted entry is durable.
+     *
+     * @param replies what to send to this client ({@code logux/processed}), empty when the process hook failed
+     * @param log     actions to add to the log, each with the address it must carry (the {@code logux/undo} of
+     *                an action whose process hook failed: it goes to everyone the action went to)
+     * @param why     null, or why the process hook failed
+     */
+    public record Committed(List<Reply> replies, List<Logged> log, String why) {
+        public Committed {
+            replies = List.copyOf(replies);
+            log = List.copyOf(log);
+        }
+    }
+
+    /**
+     * An action the node adds to the log (it stamps the id; reasons are its own).
+     *
+     * @param action  the action
+     * @param address written into the meta ({@link Address#applyTo})
+     */
+    public record Logged(Action action, Address address) {
+        public Logged {
+            Objects.requireNonNull(action, "action");
+            Objects.requireNonNull(address, "address");
+        }
+    }
+
+    /** Decides what to do with an entry received from the client (as decoded, time already shifted). */
+    public Received receive(Entry received) {
+        EdgeMeta.Check check = EdgeMeta.fromClient(received, client, subprotocol, options.foreignMeta());
+        if (check instanceof EdgeMeta.Refused r) {
+            return new Refuse(Reply.of(Answers.undo(received, r.reason())), r.why());
+        }
+        Entry entry = ((EdgeMeta.Accepted) check).entry();
+        if (Subscribe.is(entry.action())) {
+            return subscription(entry);
+        }
+        String type = entry.action().type();
+        if (Answers.isControl(entry.action()) && !rules.get().hasHooks(type)) {
+            // logux/processed, logux/undo, ...: answers are the node's to give; without hooks for the type a
+            // client may not put one into the mesh (as @logux/server, which has no processor for them)
+            return refuse(entry, Answers.UNKNOWN_TYPE, "a client may not add " + type);
+        }
+        EdgeHooks.Type hooks = rules.get().type(type);
+        if (hooks == null) {
+            return refuse(entry, Answers.UNKNOWN_TYPE, "no hooks for action type " + type);
+        }
+        EdgeContext ctx = context(entry.meta());
+        Meta meta = entry.meta();
+        try {
+            if (!hooks.access().allowed(ctx, entry.action(), meta)) {
+                return refuse(entry, Answers.DENIED, "action " + meta.id() + " was denied");
+            }
+            if (hooks.resend() != null) {
+                Address to = hooks.resend().resend(ctx, entry.action(), meta);
+                if (to != null) {
+                    meta = to.applyTo(meta);
+                }
+            }
+        } catch (EdgeHooks.NotFound e) {
+            return refuse(entry, Answers.NOT_FOUND, "action " + meta.id() + ": " + e.getMessage());
+        } catch (Exception e) {
+            return refuse(entry, Answers.ERROR, "action " + meta.id() + ": " + e);
+        }
+        return new Add(meta.equals(entry.meta()) ? entry : entry.withMeta(meta));
+    }
+
+    private Refuse refuse(Entry entry, String reason, String why) {
+        return new Refuse(Reply.of(Answers.undo(entry, reason)), why);
+    }
+
+    /**
+     * The entry of an {@link Add} is durable in the log (as {@code stored}, with the node's meta).
+     *
+     * @param fresh false when the log had it already (a client resending after a reconnect): the process hook
+     *              does not run again, but the client still gets its {@code logux/processed}
+     */
+    public Committed committed(Entry stored, boolean fresh) {
+        Reply processed = Reply.of(Answers.processed(stored.id()));
+        EdgeHooks.Type hooks = rules.get().type(stored.action().type());
+        if (!fresh || hooks == null || hooks.process() == null) {
+            return new Committed(List.of(processed), List.of(), null);
+        }
+        try {
+            hooks.process().process(context(stored.meta()), stored.action(), stored.meta());
+            return new Committed(List.of(processed), List.of(), null);
+        } catch (Exception e) {
+            String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
+            Logged undo = new Logged(Answers.undo(stored, reason), Answers.undoAddress(stored.meta()));
+            return new Committed(List.of(), List.of(undo), "action " + stored.id() + ": " + e);
+        }
+    }
+
+    private Handled subscription(Entry entry) {
+        Subscribe s = Subscribe.of(entry.action());
+        if (s == null) {
+            return undo(entry, Answers.WRONG_CHANNEL, "subscription " + entry.id() + " has no string channel");
+        }
+        Reply processed = Reply.of(Answers.processed(entry.id()));
+        if (s.unsubscribe()) {
+            subscriptions.remove(s.channel(), s.filterKey());
+            return new Handled(List.of(processed), null);
+        }
+        EdgeRules.ChannelMatch match = rules.get().channel(s.channel());
+        if (match == null) {
+            return undo(entry, Answers.WRONG_CHANNEL, "no hooks for channel " + s.channel());
+        }
+        EdgeHooks.Channel hooks = match.hooks();
+        EdgeContext ctx = context(entry.meta()).withParams(match.params());
+        boolean subscribed = false;
+        try {
+            if (!hooks.access().allowed(ctx, s)) {
+                return undo(entry, Answers.DENIED, "subscription to " + s.channel() + " was denied");
+            }
+            ChannelFilter filter = hooks.filter() == null ? null : hooks.filter().filter(ctx, s);
+            subscriptions.add(s.channel(), s.filterKey(), filter == null ? ChannelFilter.ALL : filter);
+            subscribed = true;
+            List<Reply> replies = new ArrayList<>();
+            if (hooks.load() != null) {
+                List<Reply> loaded = hooks.load().load(ctx, s);
+                if (loaded != null) {
+                    replies.addAll(loaded);
+                }
+            }
+            replies.add(processed);
+            return new Handled(replies, null);
+        } catch (Exception e) {
+            if (subscribed) {
+                subscriptions.remove(s.channel(), s.filterKey());
+            }
+            String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
+            return undo(entry, reason, "subscription to " + s.channel() + ": " + e);
+        }
+    }
+
+    private Handled undo(Entry entry, String reason, String why) {
+        return new Handled(List.of(Reply.of(Answers.undo(entry, reason))), why);
+    }
+
+    private EdgeContext context(Meta meta) {
+        return new EdgeContext(client, meta.subprotocol() != 0 ? meta.subprotocol() : subprotocol, headers, null);
+    }
+
+    /** Whether an entry of the log goes to this client, and why. */
+    public Delivery.Decision decide(Entry entry) {
+        return delivery.decide(entry, client, subscriptions);
+    }
+
+    /** Whether an entry of the log goes to this client. */
+    public boolean sends(Entry entry) {
+        return decide(entry).delivered();
+    }
+
+    /** The entry as this client may see it (meta {@code id}, {@code time}, {@code subprotocol}). */
+    public static Entry toClient(Entry entry) {
+        Meta m = EdgeMeta.toClient(entry.meta());
+        return m.equals(entry.meta()) ? entry : entry.withMeta(m);
+    }
+
+    /** The connection closed: its subscriptions end (the client subscribes again when it reconnects). */
+    public void closed() {
+        subscriptions.clear();
+    }
+}

@@ -1,0 +1,97 @@
+package dev.logmesh.internal.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.Entry;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The channels one connection of a client subscribed to, as {@code @logux/server} keeps them per node id: per
+ * channel, one filter per distinct {@code filter} field ({@code JSON.stringify(action.filter || {})}), so
+ * subscribing twice with different filters receives the union, and {@code logux/unsubscribe} removes the filter
+ * with the same JSON.
+ *
+ * <p>Subscriptions belong to a connection: when it closes they are dropped ({@link #clear()}), and the client
+ * subscribes again after it reconnects ({@code @logux/client} resends every {@code logux/subscribe} it holds,
+ * with {@code since} set to the last action it saw in the channel). Not thread-safe: owned by the node's loop.
+ */
+public final class Subscriptions {
+    private final Map<String, Map<String, ChannelFilter>> channels = new LinkedHashMap<>();
+
+    /** The key of a {@code filter} field: its JSON, {@code {}} when absent (as {@code subscriberFilterId}). */
+    public static String filterKey(JsonNode filter) {
+        return filter == null || filter.isNull() || filter.isMissingNode() ? "{}" : filter.toString();
+    }
+
+    /**
+     * Adds (or replaces) the filter of one subscription.
+     *
+     * @return whether the channel had no subscription of this connection before
+     */
+    public boolean add(String channel, String filterKey, ChannelFilter filter) {
+        Map<String, ChannelFilter> filters = channels.computeIfAbsent(channel, c -> new LinkedHashMap<>());
+        boolean first = filters.isEmpty();
+        filters.put(filterKey, filter);
+        return first;
+    }
+
+    /**
+     * Removes one subscription.
+     *
+     * @return whether the connection is no longer subscribed to the channel at all
+     */
+    public boolean remove(String channel, String filterKey) {
+        Map<String, ChannelFilter> filters = channels.get(channel);
+        if (filters == null) {
+            return false;
+        }
+        filters.remove(filterKey);
+        if (filters.isEmpty()) {
+            channels.remove(channel);
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether any subscription to the channel wants the entry. */
+    public boolean wants(String channel, Entry entry) {
+        Map<String, ChannelFilter> filters = channels.get(channel);
+        if (filters == null) {
+            return false;
+        }
+        for (ChannelFilter f : filters.values()) {
+            if (f.test(entry)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the connection is subscribed to the channel. */
+    public boolean has(String channel) {
+        return channels.containsKey(channel);
+    }
+
+    /** The channels subscribed to, in the order of their first subscription. */
+    public Set<String> channels() {
+        return Collections.unmodifiableSet(channels.keySet());
+    }
+
+    /** The filter keys of a channel's subscriptions. */
+    public Set<String> filterKeys(String channel) {
+        Map<String, ChannelFilter> filters = channels.get(channel);
+        return filters == null ? Set.of() : Collections.unmodifiableSet(filters.keySet());
+    }
+
+    /** Drops every subscription (the connection closed). */
+    public void clear() {
+        channels.clear();
+    }
+
+    /** Whether there is no subscription. */
+    public boolean isEmpty() {
+        return channels.isEmpty();
+    }
+}

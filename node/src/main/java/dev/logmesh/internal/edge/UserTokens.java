@@ -1,0 +1,190 @@
+package dev.logmesh.internal.edge;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Per-user tokens for the clients of a keyed mesh: {@code lmu1.<expires>.<mac>}, where {@code mac} is an
+ * HMAC-SHA256 of the user id and the expiry under a key derived from the mesh key and the mesh name.
+ *
+ * <h2>Why</h2>
+ * A browser tab gets a new node id ({@code user:random:tab}) every time it opens, so a token per node id would
+ * need the mesh key in the browser. A token per user does not change with the tab: an application server
+ * that holds the mesh key (or only the {@link #derivedKey() derived key}) hands each signed-in user their token,
+ * and the node checks it against the user part of the id the client connects with.
+ *
+ * <h2>Trust model</h2>
+ * <ul>
+ *   <li>A token proves "someone with the key issued this for user U". Whoever holds it can connect as any client
+ *       and tab of U, add actions with ids of that client only (the edge checks them), receive what is addressed
+ *       to U (plus unaddressed entries under {@link Delivery.Unaddressed#EVERY_CLIENT}), and subscribe to the
+ *       channels the hooks allow. It cannot act as another user, a node of the mesh, or a client of U that it
+ *       is not connected as.</li>
+ *   <li>It is a bearer token: replayable by anyone who sees it. Send it over {@code wss://} (or on a LAN you
+ *       trust), and give it an expiry ({@link #tokenFor(String, Instant)}). To revoke tokens before they
+ *       expire, change the mesh key (every token and node proof changes).</li>
+ *   <li>The derived key is separate from the mesh key by construction (HMAC with a fixed label and the mesh
+ *       name): an application server given only the derived key can issue user tokens but cannot join the
+ *       mesh as a node, and a user token is never a valid node proof or per-node token.</li>
+ *   <li>The user id {@code server} is refused ({@code @logux/server} reserves it), and so are ids with
+ *       {@code :} or spaces (they could not be the user part of a node id).</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class UserTokens {
+    /** The prefix of tokens of this format. */
+    public static final String VERSION = "lmu1";
+    private static final String LABEL = "logmesh user tokens v1\n";
+
+    private final byte[] derived;
+    private final LongSupplier clock;
+
+    private UserTokens(byte[] derived, LongSupplier clock) {
+        this.derived = derived;
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Tokens of a mesh.
+     *
+     * @param meshKey the mesh's secret key (not empty)
+     * @param mesh    the mesh name (part of the derivation: tokens of one mesh are not valid in another)
+     * @param clock   wall clock in ms, for expiry
+     */
+    public static UserTokens forMesh(byte[] meshKey, String mesh, LongSupplier clock) {
+        if (meshKey == null || meshKey.length == 0) {
+            throw new IllegalArgumentException("mesh key must not be empty");
+        }
+        Objects.requireNonNull(mesh, "mesh");
+        return new UserTokens(hmac(meshKey, LABEL + mesh), clock);
+    }
+
+    /** Tokens from a derived key alone (what an application server that issues tokens holds). */
+    public static UserTokens fromDerivedKey(byte[] derivedKey, LongSupplier clock) {
+        if (derivedKey == null || derivedKey.length != 32) {
+            throw new IllegalArgumentException("a derived key has 32 bytes");
+        }
+        return new UserTokens(derivedKey.clone(), clock);
+    }
+
+    /** The key that issues and checks user tokens, and nothing else. */
+    public byte[] derivedKey() {
+        return derived.clone();
+    }
+
+    /**
+     * A token for a user that does not expire.
+     *
+     * @throws IllegalArgumentException for a user id that cannot be a node id's user part, or {@code server}
+     */
+    public String tokenFor(String userId) {
+        return make(userId, 0);
+    }
+
+    /** A token for a user, valid until {@code expires}. */
+    public String tokenFor(String userId, Instant expires) {
+        long ms = expires.toEpochMilli();
+        if (ms <= 0) {
+            throw new IllegalArgumentException("expiry must be after 1970: " + expires);
+        }
+        return make(userId, ms);
+    }
+
+    private String make(String userId, long expires) {
+        requireUserId(userId);
+        return VERSION + "." + expires + "." + mac(userId, expires);
+    }
+
+    /** Checks that a user id can be issued a token. */
+    public static String requireUserId(String userId) {
+        if (userId == null || userId.isEmpty()) {
+            throw new IllegalArgumentException("user id must not be empty");
+        }
+        if (userId.indexOf(':') >= 0 || userId.indexOf(' ') >= 0) {
+            throw new IllegalArgumentException("user id must not contain \":\" or spaces: \"" + userId + "\"");
+        }
+        if (ClientId.SERVER.equals(userId)) {
+            throw new IllegalArgumentException("user id \"server\" is reserved");
+        }
+        return userId;
+    }
+
+    /** The result of {@link #check}. */
+    public enum Verdict {
+        /** The token was issued for the id's user and has not expired. */
+        VALID,
+        /** No token was sent. */
+        MISSING,
+        /** Not a token of this format. */
+        MALFORMED,
+        /** The node id has no user part (one-part ids cannot use user tokens). */
+        NO_USER,
+        /** The id's user is {@code server}. */
+        RESERVED_USER,
+        /** Issued for another user, or by another key or mesh, or altered. */
+        WRONG,
+        /** Valid but past its expiry. */
+        EXPIRED;
+
+        /** Whether the client may connect. */
+        public boolean accepted() {
+            return this == VALID;
+        }
+    }
+
+    /** Checks the token a client sent in {@code connect} against the user part of its node id. */
+    public Verdict check(String nodeId, String token) {
+        ClientId id = ClientId.parse(nodeId);
+        if (token == null || token.isEmpty()) {
+            return Verdict.MISSING;
+        }
+        if (!id.hasUser()) {
+            return Verdict.NO_USER;
+        }
+        if (id.isReservedServer()) {
+            return Verdict.RESERVED_USER;
+        }
+        int first = token.indexOf('.');
+        int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+        if (second < 0 || !VERSION.equals(token.substring(0, first))) {
+            return Verdict.MALFORMED;
+        }
+        String exp = token.substring(first + 1, second);
+        if (exp.isEmpty() || exp.length() > 16 || !exp.chars().allMatch(c -> c >= '0' && c <= '9')
+            || (exp.length() > 1 && exp.charAt(0) == '0')) {
+            return Verdict.MALFORMED;
+        }
+        long expires = Long.parseLong(exp);
+        String expected = mac(id.userId(), expires);
+        byte[] given = token.substring(second + 1).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.US_ASCII))) {
+            return Verdict.WRONG;
+        }
+        if (expires != 0 && clock.getAsLong() >= expires) {
+            return Verdict.EXPIRED;
+        }
+        return Verdict.VALID;
+    }
+
+    private String mac(String userId, long expires) {
+        byte[] m = hmac(derived, VERSION + "\n" + userId + "\n" + expires);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(m);
+    }
+
+    private static byte[] hmac(byte[] key, String text) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every Java 17 runtime", e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.logmesh.internal.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.internal.edge.ClientEdge;
+import dev.logmesh.internal.edge.ClientId;
+import dev.logmesh.internal.edge.Reply;
+import dev.logmesh.internal.edge.UserTokens;
+import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The session's side of the Logux server role towards one client (a peer whose {@code connect} has no
+ * {@code logmesh} options): the pure logic of {@link ClientEdge} carried out on the wire and in the log.
+ *
+ * <h2>On the wire (interop/edge/README.md, "What the Java node must do")</h2>
+ * <ul>
+ *   <li><b>Handshake.</b> {@link #refusal} decides who may connect: not the reserved user {@code server}; on a
+ *       keyed mesh, a per-node token ({@code MeshAuth.tokenFor}) or a per-user token ({@link UserTokens}). The
+ *       session sends its {@code headers} before {@code connected} and no mesh options in it.</li>
+ *   <li><b>To the client</b>, catch-up and live alike (one pump): the entries {@link ClientEdge#sends} lets
+ *       through, each once per connection, with meta {@code id}, {@code time}, {@code subprotocol} only. The
+ *       catch-up starts after {@code connect.synced}; no cursor is kept for a client (a browser tab has a new node
+ *       id each time it opens).</li>
+ *   <li><b>From the client</b>, {@link #received}: every entry is checked by {@link ClientEdge#receive}; the
+ *       accepted ones are added to the log in one write (durable when it returns), then {@code synced} answers
+ *       the client's number, then the answers go out in the order of the client's entries, in one {@code sync}:
+ *       {@code logux/undo} for a refused entry, the subscription replies, {@code logux/processed} for an added
+ *       one (after its {@code process} hook). Answers are not log entries: they get fresh ids of this node and
+ *       carry the connection's send cursor as their number. The undo of an entry whose {@code process} hook
+ *       failed is an entry of the log (it may have gone elsewhere already), addressed where the entry went.</li>
+ * </ul>
+ * Called on the node's loop only.
+ */
+final class ClientRole extends EdgeRole {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientRole.class);
+
+    private final SyncSession session;
+    private final Log log;
+    private final EdgeConfig config;
+    private final ClientEdge edge;
+
+    ClientRole(SyncSession session, Log log, EdgeConfig config, ClientId client, int subprotocol, JsonNode headers) {
+        this.session = session;
+        this.log = log;
+        this.config = config;
+        this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
+    }
+
+    /**
+     * Why a client may not connect, or null if it may.
+     *
+     * @param nodeId  the node id of its {@code connect}
+     * @param options the options of its {@code connect} (its {@code token}), or null
+     */
+    static String refusal(SessionConfig config, String nodeId, ObjectNode options) {
+        ClientId id = ClientId.parse(nodeId);
+        if (id.isReservedServer()) {
+            return "the user id \"" + ClientId.SERVER + "\" is reserved";
+        }
+        if (config.auth() == null) {
+            return null;
+        }
+        JsonNode token = options == null ? null : options.get("token");
+        if (token == null || !token.isTextual() || token.asText().isEmpty()) {
+            return "no credentials";
+        }
+        if (config.auth().checkToken(nodeId, token.asText())) {
+            return null;
+        }
+        UserTokens users = config.edge().tokens();
+        UserTokens.Verdict verdict = users == null ? null : users.check(nodeId, token.asText());
+        if (verdict != null && verdict.accepted()) {
+            return null;
+        }
+        return "wrong token" + (verdict == null ? "" : " (user token: " + verdict.name().toLowerCase(Locale.ROOT) + ")");
+    }
+
+    /** The connection's client. */
+    ClientId client() {
+        return edge.client();
+    }
+
+    @Override
+    boolean sends(Entry entry) {
+        return edge.sends(entry);
+    }
+
+    @Override
+    boolean keepsCursor() {
+        return false;
+    }
+
+    @Override
+    List<Entry> received(long added, List<Entry> entries) {
+        List<ClientEdge.Received> decisions = new ArrayList<>(entries.size());
+        List<Entry> accepted = new ArrayList<>();
+        for (Entry e : entries) {
+            ClientEdge.Received r = edge.receive(e);
+            decisions.add(r);
+            if (r instanceof ClientEdge.Add a) {
+                accepted.add(a.entry());
+            }
+        }
+        List<Meta> results = accepted.isEmpty() ? List.of() : session.addReceived(accepted);
+        // durable now: acknowledge the client's sync (before the answers, as @logux/server does)
+        session.sendMessage(new Message.Synced(added));
+
+        List<Entry> answers = new ArrayList<>();
+        List<ClientEdge.Logged> logged = new ArrayList<>();
+        int next = 0;
+        for (ClientEdge.Received r : decisions) {
+            if (r instanceof ClientEdge.Refuse refuse) {
+                answers.add(answer(refuse.undo()));
+                refused(refuse.why());
+            } else if (r instanceof ClientEdge.Handled handled) {
+                handled.replies().forEach(reply -> answers.add(answer(reply)));
+                refused(handled.why());
+            } else if (r instanceof ClientEdge.Add add) {
+                Meta stored = results.get(next++);
+                Entry entry = stored != null ? add.entry().withMeta(stored)
+                    : log.byId(add.entry().id()).orElse(add.entry());
+                ClientEdge.Committed c = edge.committed(entry, stored != null);
+                c.replies().forEach(reply -> answers.add(answer(reply)));
+                logged.addAll(c.log());
+                refused(c.why());
+            }
+        }
+        if (!answers.isEmpty()) {
+            session.sendEntries(answers);
+        }
+        for (ClientEdge.Logged l : logged) {
+            Entry e = log.create(l.action(), List.of());
+            log.add(e.withMeta(l.address().applyTo(e.meta())));
+        }
+        return null;
+    }
+
+    /** An answer as an entry to send: a new action gets a fresh id of this node (it is never in the log). */
+    private Entry answer(Reply reply) {
+        if (!reply.isNew()) {
+            return new Entry(reply.action(), reply.meta());
+        }
+        ActionId id = log.generateId();
+        return new Entry(reply.action(), new Meta(id, id.ms(), 0, List.of(), 0, Map.of()));
+    }
+
+    private void refused(String why) {
+        if (why == null) {
+            return;
+        }
+        LOG.info("client {}: {}", edge.client(), why);
+        if (config.debug()) {
+            session.sendMessage(new Message.Debug("error", why));
+        }
+    }
+
+    @Override
+    void closed() {
+        edge.closed();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.logmesh.internal.edge;
+
+import static dev.logmesh.internal.edge.Entries.entry;
+import static dev.logmesh.internal.edge.Entries.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.Meta;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class AddressTest {
+
+    private static Address of(String extra) {
+        return Address.of(entry("{'type':'a'}", "n", extra).meta());
+    }
+
+    @Test
+    void readsTheFiveKeys() {
+        Address a = of("{'nodes':['n1'],'clients':['u:c'],'users':['u','v'],'channels':['ch'],'excludeClients':['u:x']}");
+        assertEquals(Set.of("n1"), a.nodes());
+        assertEquals(Set.of("u:c"), a.clients());
+        assertEquals(Set.of("u", "v"), a.users());
+        assertEquals(Set.of("ch"), a.channels());
+        assertEquals(Set.of("u:x"), a.excludeClients());
+        assertTrue(a.isAddressed());
+    }
+
+    @Test
+    void readsTheShortcuts() {
+        Address a = of("{'node':'n1','client':'u:c','user':'u','channel':'ch','users':['v']}");
+        assertEquals(Set.of("n1"), a.nodes());
+        assertEquals(Set.of("u:c"), a.clients());
+        assertEquals(Set.of("v", "u"), a.users());
+        assertEquals(Set.of("ch"), a.channels());
+    }
+
+    @Test
+    void otherShapesCountAsAbsent() {
+        Address a = of("{'users':'bob','clients':[1,null,'u:c',['x']],'channels':{'a':1},'user':['x'],'nodes':null}");
+        assertEquals(Set.of(), a.users());
+        assertEquals(Set.of("u:c"), a.clients());
+        assertEquals(Set.of(), a.channels());
+        assertEquals(Set.of(), a.nodes());
+    }
+
+    @Test
+    void emptyArraysAndExcludeOnlyAreUnaddressed() {
+        assertFalse(of(null).isAddressed());
+        assertFalse(of("{'users':[],'channels':[],'nodes':[],'clients':[]}").isAddressed());
+        assertFalse(of("{'excludeClients':['a:b']}").isAddressed());
+        assertFalse(of("{'reasonsLike':['x']}").isAddressed());
+        assertEquals(Address.NONE, of(null));
+    }
+
+    @Test
+    void applyReplacesGivenKeysKeepsOthersAndFoldsShortcuts() {
+        Meta m = entry("{'type':'a'}", "n", "{'users':['old'],'channels':['keep'],'user':'short','x':1}").meta();
+        Meta out = Address.users("new").plus(Address.clients("u:c")).applyTo(m);
+        assertEquals(json("['new']"), out.extra().get("users"));
+        assertEquals(json("['u:c']"), out.extra().get("clients"));
+        assertEquals(json("['keep']"), out.extra().get("channels"));
+        assertEquals(json("1"), out.extra().get("x"));
+        assertFalse(out.extra().containsKey("user"));
+        assertEquals(Address.of(out), new Address(Set.of(), Set.of("u:c"), Set.of("new"), Set.of("keep"), Set.of()));
+        Meta folded = Address.NONE.applyTo(m);
+        assertEquals(json("['old','short']"), folded.extra().get("users"));
+    }
+
+    @Test
+    void stripRemovesOnlyDeliveryKeys() {
+        Meta m = entry("{'type':'a'}", "n", "{'users':['u'],'channel':'c','x':1}").meta();
+        Meta s = Address.strip(m);
+        assertEquals(Set.of("x"), s.extra().keySet());
+    }
+
+    @Test
+    void plusIsAUnion() {
+        Address a = Address.users("a").plus(Address.users("b")).plus(Address.channels("c"));
+        assertEquals(Set.of("a", "b"), a.users());
+        assertEquals(Set.of("c"), a.channels());
+        assertEquals(a, a.plus(Address.NONE));
+    }
+}

@@ -1,0 +1,305 @@
+package dev.logmesh.internal.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.internal.auth.MeshAuth;
+import dev.logmesh.internal.edge.Address;
+import dev.logmesh.internal.edge.Delivery;
+import dev.logmesh.internal.edge.EdgeHooks;
+import dev.logmesh.internal.edge.EdgeMeta;
+import dev.logmesh.internal.edge.EdgeOptions;
+import dev.logmesh.internal.edge.EdgeRules;
+import dev.logmesh.internal.edge.Reply;
+import dev.logmesh.internal.edge.UserTokens;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.testkit.TestPair;
+import dev.logmesh.testkit.ManualLoop;
+import dev.logmesh.testkit.SessionNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node's sessions towards Logux clients ({@link ClientRole}), message by message as interop/edge/README.md
+ * lists them: the test plays the client on a {@link TestPair} with raw protocol 5 frames, on a manual loop
+ * (baseTime = the loop's 1 000 000 at connect, so wire ids and times are small numbers).
+ */
+class ClientRoleTest {
+    static final String ALICE = "alice:r4nd0m:tab1";
+    static final String CONNECT = "[\"connect\",5,\"" + ALICE + "\",0,{\"subprotocol\":2}]";
+
+    ManualLoop loop;
+    SessionNode node;
+    EdgeRules rules = EdgeRules.acceptAll();
+    EdgeOptions options = new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP);
+
+    @BeforeEach
+    void setUp() {
+        loop = new ManualLoop(1_000_000);
+        node = node(null);
+    }
+
+    SessionNode node(MeshAuth auth) {
+        ObjectNode headers = JsonNodeFactory.instance.objectNode().put("env", "development");
+        UserTokens tokens = auth == null ? null
+            : UserTokens.forMesh("k3y-0123456789".getBytes(StandardCharsets.UTF_8), "test", loop::now);
+        SessionConfig config = SessionConfig.defaults("test").withHeaders(headers)
+            .withEdge(new EdgeConfig(() -> rules, options, tokens, true));
+        if (auth != null) {
+            config = config.withAuth(auth, null);
+        }
+        return new SessionNode("n", loop, config);
+    }
+
+    /** A client played by the test. */
+    final class Client {
+        final TestPair pair = new TestPair(loop);
+        final SyncSession session = node.accept(pair);
+
+        Client send(String... frames) {
+            for (String f : frames) {
+                pair.right().inject(f);
+            }
+            loop.runAll();
+            return this;
+        }
+
+        List<String> got() {
+            List<String> out = List.copyOf(pair.rightSent());
+            pair.clear();
+            return out;
+        }
+    }
+
+    Meta add(String type, String key, String... values) {
+        Map<String, JsonNode> extra = Map.of();
+        if (key != null) {
+            var a = JsonNodeFactory.instance.arrayNode();
+            for (String v : values) {
+                a.add(v);
+            }
+            extra = Map.of(key, a);
+        }
+        Meta m = node.log.add(node.log.create(Action.ofType(type), List.of("test"), extra));
+        loop.runAll();
+        return m;
+    }
+
+    @Test
+    void handshakeSendsHeadersBeforeConnectedAndNoMeshOptions() {
+        Client c = new Client().send(CONNECT);
+        assertEquals(List.of("[\"headers\",{\"env\":\"development\"}]", "[\"connected\",5,\"n\",[1000000,1000000]]"),
+            c.got());
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
+        assertEquals("alice:r4nd0m", c.session.clientId());
+        assertEquals(List.of(), node.peerEvents, "a client is no peer of the mesh");
+        assertEquals(List.of(ALICE), List.copyOf(node.hub.connectedClients()));
+    }
+
+    @Test
+    void catchUpSendsWhatIsAddressedToTheClientWithMetaIdTimeSubprotocolOnly() {
+        Meta toAlice = add("to/alice", "users", "alice");
+        add("to/bob", "users", "bob");
+        add("nobody", null);
+        Meta toNode = add("to/node", "nodes", ALICE);
+        Meta own = node.log.add(new Entry(Action.ofType("own"), new Meta(dev.logmesh.ActionId.of(999_000, "alice:r4nd0m:old", 0),
+            999_000, 0, List.of("test"), 2, Map.of("users", JsonNodeFactory.instance.arrayNode().add("alice")))));
+        loop.runAll();
+        assertTrue(own.added() > 0);
+        List<String> got = new Client().send(CONNECT).got();
+        assertEquals(List.of("[\"headers\",{\"env\":\"development\"}]", "[\"connected\",5,\"n\",[1000000,1000000]]",
+            "[\"sync\",5,{\"type\":\"to/alice\"},{\"id\":0,\"time\":0},{\"type\":\"to/node\"},{\"id\":[0,3],\"time\":0}]"),
+            got, "nothing unaddressed (NO_CLIENT), nothing for bob, none of its own (any tab): " + toAlice + toNode);
+    }
+
+    @Test
+    void anActionOfTheClientIsAddedThenSyncedThenProcessed() {
+        Client c = new Client().send(CONNECT);
+        c.got();
+        c.send("[\"sync\",1,{\"type\":\"a/b\"},{\"id\":[5,0],\"time\":5,\"reasons\":[\"syncing\"],\"custom\":1}]");
+        List<String> got = c.got();
+        assertEquals("[\"synced\",1]", got.get(0));
+        Entry added = node.added.get(node.added.size() - 1);
+        assertEquals("1000005 " + ALICE + " 0", added.id().toString());
+        assertEquals(List.of("test"), added.meta().reasons(), "the client's reasons are dropped, the node's kept");
+        assertEquals(Map.of(), added.meta().extra());
+        assertEquals(2, added.meta().subprotocol(), "filled from the connect");
+        assertEquals(2, got.size(), got.toString());
+        // answers carry the send cursor (nothing was pumped yet: 0), never more
+        assertTrue(got.get(1).matches("\\[\"sync\",0,\\{\"type\":\"logux/processed\",\"id\":\"1000005 " + ALICE
+            + " 0\"},\\{\"id\":\\d+,\"time\":\\d+}]"), got.get(1));
+        assertEquals(PeerCursor.NONE, node.log.cursor(ALICE), "no cursor for a client");
+        assertTrue(node.log.cursors().isEmpty(), node.log.cursors().toString());
+
+        // the same action again (a resend after a reconnect): processed again, added once
+        long size = node.log.size();
+        c.send("[\"sync\",2,{\"type\":\"a/b\"},{\"id\":[5,0],\"time\":5}]");
+        got = c.got();
+        assertEquals("[\"synced\",2]", got.get(0));
+        assertTrue(got.get(1).contains("logux/processed"), got.toString());
+        assertEquals(size, node.log.size());
+    }
+
+    @Test
+    void refusedActionsGetAnUndoAndADebugMessageAndNeverEnterTheLog() {
+        rules = EdgeRules.builder().type("no", EdgeHooks.Type.of(EdgeHooks.Access.DENY)).build();
+        Client c = new Client().send(CONNECT);
+        c.got();
+        long size = node.log.size();
+        c.send("[\"sync\",1,{\"type\":\"no\"},{\"id\":[1,0],\"time\":1},"
+            + "{\"type\":\"forged\"},{\"id\":[2,\"bob:b0b:t\",0],\"time\":2},"
+            + "{\"type\":\"ok\"},{\"id\":[3,0],\"time\":3},"
+            + "{\"type\":\"addressed\"},{\"id\":[4,0],\"time\":4,\"users\":[\"bob\"]}]");
+        List<String> got = c.got();
+        assertEquals("[\"synced\",1]", got.get(0));
+        assertEquals(3, got.stream().filter(f -> f.startsWith("[\"debug\",\"error\"")).count(), got.toString());
+        String answers = got.get(got.size() - 1);
+        assertTrue(answers.startsWith("[\"sync\",0,{\"action\":{\"type\":\"no\"},\"id\":\"1000001 " + ALICE + " 0\",\"reason\":\"denied\",\"type\":\"logux/undo\"}"), answers);
+        assertTrue(answers.contains("\"reason\":\"denied\""), answers);
+        int undo1 = answers.indexOf("1000001 " + ALICE);
+        int undo2 = answers.indexOf("1000002 bob:b0b:t");
+        int processed = answers.indexOf("\"logux/processed\",\"id\":\"1000003 " + ALICE);
+        int undo4 = answers.indexOf("1000004 " + ALICE);
+        assertTrue(undo1 > 0 && undo2 > undo1 && processed > undo2 && undo4 > processed,
+            "answers in the order of the client's actions: " + answers);
+        assertEquals(size + 1, node.log.size(), "only the accepted one");
+        assertEquals(List.of("ok"), node.added.stream().map(e -> e.action().type()).toList());
+    }
+
+    @Test
+    void aFailedProcessHookUndoesThroughTheLogToWhereTheActionWent() {
+        rules = EdgeRules.builder().type("fail", EdgeHooks.Type.accept()
+            .withResend((ctx, a, m) -> Address.users("bob"))
+            .withProcess((ctx, a, m) -> {
+                throw new IllegalStateException("boom");
+            })).build();
+        Client c = new Client().send(CONNECT);
+        c.got();
+        c.send("[\"sync\",1,{\"type\":\"fail\"},{\"id\":[1,0],\"time\":1}]");
+        List<String> got = c.got();
+        assertEquals("[\"synced\",1]", got.get(0));
+        assertTrue(got.get(1).startsWith("[\"debug\",\"error\",\"action 1000001 " + ALICE + " 0: "), got.toString());
+        Entry undo = node.added.get(node.added.size() - 1);
+        assertEquals("logux/undo", undo.action().type());
+        assertEquals("error", undo.action().get("reason").asText());
+        assertEquals(Address.of(undo.meta()).users(), java.util.Set.of("bob"));
+        assertTrue(Address.of(undo.meta()).clients().contains("alice:r4nd0m"));
+        // the undo reaches the client by the pump, as an entry of the log
+        assertTrue(got.get(got.size() - 1).contains("\"logux/undo\""), got.toString());
+        assertTrue(got.stream().noneMatch(f -> f.contains("logux/processed")), got.toString());
+    }
+
+    @Test
+    void subscriptionsAnswerLoadThenProcessedAndDeliverTheChannelLiveUntilTheConnectionEnds() {
+        rules = EdgeRules.builder().channel("room/:id", EdgeHooks.Channel.accept().withLoad((ctx, s) ->
+            List.of(Reply.of(Action.parse("{\"type\":\"loaded\",\"room\":\"" + ctx.params().get("id") + "\"}")))))
+            .build();
+        Client c = new Client().send(CONNECT);
+        c.got();
+        c.send("[\"sync\",1,{\"type\":\"logux/subscribe\",\"channel\":\"room/7\"},{\"id\":[1,0],\"time\":1}]");
+        List<String> got = c.got();
+        assertEquals("[\"synced\",1]", got.get(0));
+        assertTrue(got.get(1).matches("\\[\"sync\",0,\\{\"type\":\"loaded\",\"room\":\"7\"},\\{\"id\":\\d+,\"time\":\\d+},"
+            + "\\{\"type\":\"logux/processed\",\"id\":\"1000001 " + ALICE + " 0\"},\\{\"id\":[\\[\\],\\d]+,\"time\":\\d+}]"),
+            got.get(1));
+        assertTrue(node.types().isEmpty(), "a subscription is no entry of the log: " + node.types());
+
+        add("in/room", "channels", "room/7");
+        add("other/room", "channels", "room/8");
+        got = c.got();
+        assertEquals(1, got.size(), got.toString());
+        assertTrue(got.get(0).matches("\\[\"sync\",\\d+,\\{\"type\":\"in/room\"},\\{\"id\":[^}]+,\"time\":0}]"),
+            got.toString());
+
+        c.send("[\"sync\",2,{\"type\":\"logux/unsubscribe\",\"channel\":\"room/7\"},{\"id\":[2,0],\"time\":2}]");
+        assertTrue(c.got().get(1).contains("logux/processed"));
+        add("after", "channels", "room/7");
+        assertEquals(List.of(), c.got(), "unsubscribed");
+    }
+
+    @Test
+    void aSecondConnectionOfTheSameClientClosesTheFirst() {
+        Client first = new Client().send(CONNECT);
+        Client second = new Client().send("[\"connect\",5,\"alice:r4nd0m:tab2\",0]");
+        assertEquals(SyncSession.State.CLOSED, first.session.state());
+        assertEquals(SyncSession.State.CONNECTED, second.session.state());
+        assertEquals(List.of("alice:r4nd0m:tab2"), List.copyOf(node.hub.connectedClients()));
+        // and entries still flow to the one left
+        add("to/alice", "users", "alice");
+        assertTrue(second.got().stream().anyMatch(f -> f.contains("to/alice")));
+    }
+
+    @Test
+    void aClientRestartedUnderTheSameClientIdGetsNoneOfItsOwnActions() {
+        Client c = new Client().send(CONNECT);
+        c.send("[\"sync\",1,{\"type\":\"mine\"},{\"id\":[1,0],\"time\":1}]");
+        c.pair.right().close("restart");
+        loop.runAll();
+        add("to/alice", "users", "alice");
+        List<String> got = new Client().send("[\"connect\",5,\"alice:r4nd0m:tab9\",0]").got();
+        assertTrue(got.stream().anyMatch(f -> f.contains("to/alice")), got.toString());
+        assertTrue(got.stream().noneMatch(f -> f.contains("\"mine\"")), got.toString());
+    }
+
+    @Test
+    void aKeyedNodeTakesAUserTokenOrANodeTokenAndRefusesTheRest() {
+        byte[] key = "k3y-0123456789".getBytes(StandardCharsets.UTF_8);
+        MeshAuth auth = new MeshAuth(key, "test", Duration.ofMinutes(5), loop::now);
+        node = node(auth);
+        UserTokens users = UserTokens.forMesh(key, "test", loop::now);
+        assertConnects(true, ALICE, users.tokenFor("alice"));
+        assertConnects(true, "alice:other:tab", users.tokenFor("alice"));
+        assertConnects(true, ALICE, auth.tokenFor(ALICE));
+        assertConnects(false, "bob:b0b:tab", users.tokenFor("alice"));
+        assertConnects(false, ALICE, null);
+        assertConnects(false, "server:x:y", users.tokenFor("alice"));
+    }
+
+    void assertConnects(boolean yes, String nodeId, String token) {
+        Client c = new Client().send("[\"connect\",5,\"" + nodeId + "\",0" + (token == null ? ""
+            : ",{\"token\":\"" + token + "\"}") + "]");
+        List<String> got = c.got();
+        if (yes) {
+            assertEquals(SyncSession.State.CONNECTED, c.session.state(), nodeId + " " + got);
+        } else {
+            assertEquals("[\"error\",\"wrong-credentials\"]", got.get(got.size() - 1), nodeId);
+            assertEquals(SyncSession.State.CLOSED, c.session.state());
+        }
+        c.pair.right().close("done");
+        loop.runAll();
+    }
+
+    @Test
+    void theReservedUserServerIsRefusedOnAnOpenNodeToo() {
+        Client c = new Client().send("[\"connect\",5,\"server:abc\",0]");
+        assertEquals("[\"error\",\"wrong-credentials\"]", c.got().get(0));
+        assertTrue(node.errors.stream().anyMatch(e -> e.type() == ProtocolError.Type.WRONG_CREDENTIALS));
+    }
+
+    @Test
+    void unaddressedEntriesGoToEveryClientUnderEveryClientButControlOnesNever() {
+        options = new EdgeOptions(Delivery.Unaddressed.EVERY_CLIENT, EdgeMeta.ForeignMeta.DROP);
+        node = node(null);
+        add("note", null);
+        add("logux/processed", null);
+        List<String> got = new Client().send(CONNECT).got();
+        assertEquals("[\"sync\",2,{\"type\":\"note\"},{\"id\":0,\"time\":0}]", got.get(2));
+        assertEquals(3, got.size(), got.toString());
+        assertNull(node.hub.session(ALICE), "not a peer");
+        assertFalse(node.log.cursors().containsKey(ALICE));
+    }
+}
