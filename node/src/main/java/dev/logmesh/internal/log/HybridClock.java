@@ -47,6 +47,10 @@ public final class HybridClock {
     private long seenMs = -1;
     private long reserved;
     private final LongConsumer reserve;
+    /** Drift warnings: the first is logged, then at most one a minute with the count of those not logged. */
+    private long driftLoggedAt = Long.MIN_VALUE;
+    private long driftUnlogged;
+    private long driftLogged;
 
     /**
      * @param node     this node's id
@@ -114,8 +118,8 @@ public final class HybridClock {
         long ms = received.ms();
         boolean ok = true;
         if (ms > now + maxDrift) {
-            LOG.warn("id {} is {} ms ahead of this node's clock (bound {} ms): clock advanced only to the bound",
-                received, ms - now, maxDrift);
+            warnDrift(now, "id " + received + " is " + (ms - now) + " ms ahead of this node's clock (bound " + maxDrift
+                + " ms): clock advanced only to the bound");
             // next() issues seenMs + 1, so the next local id lands exactly on the bound, not one past it.
             ms = now + maxDrift - 1;
             ok = false;
@@ -140,8 +144,8 @@ public final class HybridClock {
         }
         long now = wall.getAsLong();
         if (own.ms() > now + maxDrift) {
-            LOG.warn("own id {} is {} ms ahead of this node's clock (bound {} ms): not followed", own,
-                own.ms() - now, maxDrift);
+            warnDrift(now, "own id " + own + " is " + (own.ms() - now) + " ms ahead of this node's clock (bound "
+                + maxDrift + " ms): not followed");
             return false;
         }
         if (own.ms() > lastMs || (own.ms() == lastMs && own.seq() > lastSeq)) {
@@ -153,6 +157,26 @@ public final class HybridClock {
     }
 
     /** Makes sure ids up to {@code ms} are reserved, reserving {@link #RESERVE_AHEAD_MS} further if not. */
+    /**
+     * Logs an id beyond the drift bound: the first at once, then at most one line a minute that also counts
+     * those not logged, so a peer with a wild clock (every one of its ids) cannot flood the log.
+     */
+    private void warnDrift(long now, String what) {
+        if (driftLogged > 0 && now - driftLoggedAt < 60_000) {
+            driftUnlogged++;
+            return;
+        }
+        LOG.warn("{}{}", what, driftUnlogged == 0 ? "" : " (and " + driftUnlogged + " more such ids in the last minute)");
+        driftLoggedAt = now;
+        driftUnlogged = 0;
+        driftLogged++;
+    }
+
+    /** How many drift warnings were logged (for tests of the rate limit). */
+    long driftWarningsLogged() {
+        return driftLogged;
+    }
+
     private void reserveUpTo(long ms) {
         if (ms > reserved) {
             long upTo = ms + RESERVE_AHEAD_MS;

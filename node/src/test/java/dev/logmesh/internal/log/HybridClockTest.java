@@ -82,4 +82,17 @@ class HybridClockTest {
         assertTrue(clock.next().ms() <= wall.get() + DRIFT);
         assertThrows(IllegalArgumentException.class, () -> clock.observeOwn(new ActionId(1, "other", 0)));
     }
+
+    /** A peer with a wild clock: every one of its ids is beyond the bound; the log gets one line a minute. */
+    @Test
+    void driftWarningsAreRateLimited() {
+        HybridClock clock = clock(wall.get(), 0);
+        for (int i = 0; i < 10_000; i++) {
+            clock.observe(new ActionId(wall.get() + 10 * DRIFT, "wild", i));
+        }
+        assertEquals(1, clock.driftWarningsLogged(), "10,000 wild ids in the same minute: one line");
+        wall.addAndGet(60_000);
+        clock.observe(new ActionId(wall.get() + 10 * DRIFT, "wild", 0));
+        assertEquals(2, clock.driftWarningsLogged(), "a minute later: the next line, with the count");
+    }
 }
