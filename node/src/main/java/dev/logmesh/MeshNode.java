@@ -225,8 +225,11 @@ public final class MeshNode implements AutoCloseable {
             java.util.function.Function<Loop, MessageTransport> make = transports;
             if (make == null) {
                 io.netty.handler.ssl.SslContext serverTls = tls(config, true);
-                io.netty.handler.ssl.SslContext clientTls = tls(config, false);
-                make = l -> new WsTransport(l, config.maxFrameBytes(), serverTls, clientTls, log.nodeId());
+                // the dialer's TLS is made at the first wss:// dial unless a trust file must be checked now
+                java.util.function.Supplier<io.netty.handler.ssl.SslContext> clientTls = config.tlsTrust() != null
+                    ? constant(tls(config, false)) : lazyTls(config);
+                make = l -> WsTransport.lazyClientTls(l, config.maxFrameBytes(), serverTls, clientTls,
+                    log.nodeId());
             }
             MeshNode node = new MeshNode(config, nodeLoop, ownsLoop, log, make);
             node.listeners.addAll(initial);
@@ -244,6 +247,26 @@ public final class MeshNode implements AutoCloseable {
             store.close(); // idempotent: node.close() may have closed it
             throw e;
         }
+    }
+
+    private static <T> java.util.function.Supplier<T> constant(T value) {
+        return () -> value;
+    }
+
+    /** The dialer's TLS settings, made once when first asked for (on any thread). */
+    private static java.util.function.Supplier<io.netty.handler.ssl.SslContext> lazyTls(NodeConfig config) {
+        java.util.concurrent.atomic.AtomicReference<io.netty.handler.ssl.SslContext> made =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> made.updateAndGet(c -> {
+            if (c != null) {
+                return c;
+            }
+            try {
+                return tls(config, false);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     /** The TLS settings of the listener (null without a certificate) or of the dialer. */

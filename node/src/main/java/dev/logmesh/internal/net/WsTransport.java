@@ -69,13 +69,28 @@ public final class WsTransport implements MessageTransport {
     private final ChannelGroup channels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SslContext serverTls;
-    private final SslContext clientTls;
+    /** Made at the first wss:// dial (null: refused): the JDK's trust store costs ~400 classes at start. */
+    private final java.util.function.Supplier<SslContext> clientTls;
 
     /**
      * @param serverTls TLS for the listener (wss), or null for plain ws
      * @param clientTls TLS settings for dialing wss:// URLs, or null to refuse them
      */
     public WsTransport(Loop loop, int maxFrameBytes, SslContext serverTls, SslContext clientTls, String name) {
+        this(loop, maxFrameBytes, serverTls, clientTls == null ? null : () -> clientTls, name);
+    }
+
+    /**
+     * As {@link #WsTransport(Loop, int, SslContext, SslContext, String)}, with the dialer's TLS settings made
+     * when a wss:// URL is first dialed (a supplier that throws fails that dial with its message).
+     */
+    public static WsTransport lazyClientTls(Loop loop, int maxFrameBytes, SslContext serverTls,
+                                            java.util.function.Supplier<SslContext> clientTls, String name) {
+        return new WsTransport(loop, maxFrameBytes, serverTls, clientTls, name);
+    }
+
+    private WsTransport(Loop loop, int maxFrameBytes, SslContext serverTls,
+                        java.util.function.Supplier<SslContext> clientTls, String name) {
         this.loop = Objects.requireNonNull(loop);
         if (maxFrameBytes < 1024) {
             throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
@@ -185,6 +200,13 @@ public final class WsTransport implements MessageTransport {
             conn.failed("wss:// is not configured on this node");
             return conn;
         }
+        SslContext clientContext;
+        try {
+            clientContext = tls ? clientTls.get() : null;
+        } catch (RuntimeException e) {
+            conn.failed("cannot use TLS: " + e.getMessage());
+            return conn;
+        }
         int port = url.getPort() > 0 ? url.getPort() : (tls ? 443 : 80);
         String host = url.getHost();
         Bootstrap b = new Bootstrap()
@@ -197,7 +219,7 @@ public final class WsTransport implements MessageTransport {
                 protected void initChannel(SocketChannel ch) {
                     ChannelPipeline p = ch.pipeline();
                     if (tls) {
-                        p.addLast(clientTls.newHandler(ch.alloc(), host, port));
+                        p.addLast(clientContext.newHandler(ch.alloc(), host, port));
                     }
                     p.addLast(new HttpClientCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
