@@ -21,11 +21,15 @@ import java.util.function.Supplier;
 final class Ndjson implements AutoCloseable {
     @SuppressWarnings("UnnecessaryLambda") // a sentinel in the queue, compared by identity
     private static final Supplier<String> STOP = () -> "stop";
+    /** The most chars the writer thread writes at once (more when one line is longer). */
+    private static final int BATCH = 32 * 1024;
+    private static final String NL = System.lineSeparator();
 
     private final PrintStream out;
     private final boolean timestamps;
     private final java.util.concurrent.BlockingQueue<Supplier<String>> queue;
     private final Thread writer;
+    private final AddLine addLine = new AddLine();
 
     Ndjson(PrintStream out) {
         this(out, false, false);
@@ -51,17 +55,24 @@ final class Ndjson implements AutoCloseable {
 
     private void drain() {
         try {
-            while (true) {
-                Supplier<String> line = queue.take();
-                if (line == STOP) {
+            // lines are written in batches of up to BATCH chars (System.out flushes every println: a write
+            // call each, or more): what is queued is taken without waiting, the batch written when the queue
+            // is empty or the batch full
+            StringBuilder batch = new StringBuilder(BATCH + 1024);
+            Supplier<String> line = queue.take();
+            while (line != STOP) {
+                batch.append(line.get()).append(NL);
+                line = queue.poll();
+                if (line == null || batch.length() >= BATCH) {
+                    out.print(batch);
                     out.flush();
-                    return;
-                }
-                out.println(line.get());
-                if (queue.isEmpty()) {
-                    out.flush();
+                    batch.setLength(0);
+                    if (line == null) {
+                        line = queue.take();
+                    }
                 }
             }
+            out.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -113,15 +124,7 @@ final class Ndjson implements AutoCloseable {
 
     void add(Entry e) {
         long ts = timestamps ? now() : 0;
-        emit(() -> {
-            ObjectNode n = event("add");
-            n.set("action", e.action().json());
-            n.set("meta", MetaJson.toJson(e.meta()));
-            if (timestamps) {
-                n.put("ts", ts);
-            }
-            return n.toString();
-        });
+        emit(() -> addLine.format(e, timestamps, ts));
     }
 
     void error(String message) {
