@@ -339,13 +339,15 @@ public final class MeshNode implements AutoCloseable {
                     "the transport factory returned null"), config.maxFrameBytes());
             } else {
                 io.netty.handler.ssl.SslContext serverTls = tls(config, true);
-                io.netty.handler.ssl.SslContext clientTls = tls(config, false);
+                // the dialer's TLS is made at the first wss:// dial unless a trust file must be checked now
+                java.util.function.Supplier<io.netty.handler.ssl.SslContext> clientTls = config.tlsTrust() != null
+                    ? constant(tls(config, false)) : lazyTls(config);
                 // channels on the node's own loop thread: no hand-off between threads (README "One thread per node")
                 SystemLoop io = ownLoop != null ? ownLoop : internals.sharedLoop();
                 WsTransport.Limits limits = WsTransport.Limits.DEFAULT
                     .withUpgrades(config.upgradeTimeoutMillis(), config.maxPendingUpgrades());
-                make = l -> new WsTransport(l, io == null ? null : io.ioGroup(), config.maxFrameBytes(), serverTls,
-                    clientTls, log.nodeId(), limits);
+                make = l -> WsTransport.lazyClientTls(l, io == null ? null : io.ioGroup(), config.maxFrameBytes(),
+                    serverTls, clientTls, log.nodeId(), limits);
             }
             MeshNode node = new MeshNode(config, loop, ownLoop, ownsStore, log, make, internals);
             node.listeners.addAll(initial);
@@ -365,6 +367,26 @@ public final class MeshNode implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static <T> java.util.function.Supplier<T> constant(T value) {
+        return () -> value;
+    }
+
+    /** The dialer's TLS settings, made once when first asked for (on any thread). */
+    private static java.util.function.Supplier<io.netty.handler.ssl.SslContext> lazyTls(NodeConfig config) {
+        java.util.concurrent.atomic.AtomicReference<io.netty.handler.ssl.SslContext> made =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> made.updateAndGet(c -> {
+            if (c != null) {
+                return c;
+            }
+            try {
+                return tls(config, false);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     /** The TLS settings of the listener (null without a certificate) or of the dialer. */

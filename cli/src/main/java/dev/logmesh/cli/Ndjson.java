@@ -34,6 +34,9 @@ final class Ndjson implements AutoCloseable {
     static final int DEFAULT_MAX_QUEUED_LINES = 10_000;
     /** What a queued line is counted beyond its action's text: the meta, the event fields, the objects. */
     static final int LINE_OVERHEAD = 256;
+    /** The most chars the writer thread writes at once (more when one line is longer). */
+    private static final int BATCH = 32 * 1024;
+    private static final String NL = System.lineSeparator();
 
     /** A line to write: made on the writer thread, counted as {@code weight} bytes while it waits. */
     private record Line(Supplier<String> text, long weight) {
@@ -57,6 +60,8 @@ final class Ndjson implements AutoCloseable {
     private final Object room = new Object();
     private volatile Runnable onFull = () -> { };
     private volatile Runnable onRoom = () -> { };
+    /** Streams {@code add} events; used by the writer thread (or the caller, when not async). */
+    private final AddLine addLine = new AddLine();
 
     Ndjson(PrintStream out) {
         this(out, false, false);
@@ -132,18 +137,32 @@ final class Ndjson implements AutoCloseable {
     @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: compared by identity
     private void drain() {
         try {
-            while (true) {
-                Line line = queue.take();
-                if (line == STOP) {
+            // lines are written in batches of up to BATCH chars (System.out flushes every println: a write call
+            // each, or more): what is queued is taken without waiting, the batch written when the queue is empty,
+            // the batch full or STOP next. A line counts against the bound until its batch is written, so what
+            // waits in memory is the bound plus at most one batch, and the resume hook follows real writes.
+            StringBuilder batch = new StringBuilder(BATCH + 1024);
+            long batchWeight = 0;
+            int batchLines = 0;
+            Line line = queue.take();
+            while (line != STOP) {
+                batch.append(line.text().get()).append(NL);
+                batchWeight += line.weight();
+                batchLines++;
+                line = queue.poll();
+                if (line == null || line == STOP || batch.length() >= BATCH) {
+                    out.print(batch);
                     out.flush();
-                    return;
+                    batch.setLength(0);
+                    written(batchWeight, batchLines);
+                    batchWeight = 0;
+                    batchLines = 0;
+                    if (line == null) {
+                        line = queue.take();
+                    }
                 }
-                out.println(line.text().get());
-                if (queue.isEmpty()) {
-                    out.flush();
-                }
-                written(line.weight());
             }
+            out.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -165,11 +184,11 @@ final class Ndjson implements AutoCloseable {
         }
     }
 
-    private void written(long weight) {
+    private void written(long weight, int lines) {
         boolean nowRoom = false;
         synchronized (room) {
             queuedBytes -= weight;
-            queuedLines--;
+            queuedLines -= lines;
             if (full && queuedBytes <= maxBytes / 2 && queuedLines <= maxLines / 2) {
                 full = false;
                 nowRoom = true;
@@ -242,15 +261,7 @@ final class Ndjson implements AutoCloseable {
         long ts = timestamps ? now() : 0;
         // the action's text is at hand (received actions keep theirs; a local one is made once, for the store)
         long weight = (long) e.action().toJson().length() + LINE_OVERHEAD;
-        emit(() -> {
-            ObjectNode n = event("add");
-            n.set("action", e.action().json());
-            n.set("meta", MetaJson.toJson(e.meta()));
-            if (timestamps) {
-                n.put("ts", ts);
-            }
-            return n.toString();
-        }, weight);
+        emit(() -> addLine.format(e, timestamps, ts), weight);
     }
 
     void error(String message) {

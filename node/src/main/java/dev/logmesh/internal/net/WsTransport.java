@@ -131,7 +131,8 @@ public final class WsTransport implements MessageTransport {
     private final ChannelGroup channels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SslContext serverTls;
-    private final SslContext clientTls;
+    /** Made at the first wss:// dial (null: refused): the JDK's trust store costs ~400 classes at start. */
+    private final java.util.function.Supplier<SslContext> clientTls;
 
     /**
      * @param loop      the node's loop, where every connection event is delivered
@@ -156,6 +157,22 @@ public final class WsTransport implements MessageTransport {
      */
     public WsTransport(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes, SslContext serverTls,
                        SslContext clientTls, String name, Limits limits) {
+        this(loop, ioGroup, maxFrameBytes, serverTls, clientTls == null ? null : () -> clientTls, name, limits);
+    }
+
+    /**
+     * As {@link #WsTransport(Loop, EventLoopGroup, int, SslContext, SslContext, String, Limits)}, with the
+     * dialer's TLS settings made when a wss:// URL is first dialed (a supplier that throws fails that dial with
+     * its message).
+     */
+    public static WsTransport lazyClientTls(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes,
+                                            SslContext serverTls, java.util.function.Supplier<SslContext> clientTls,
+                                            String name, Limits limits) {
+        return new WsTransport(loop, ioGroup, maxFrameBytes, serverTls, clientTls, name, limits);
+    }
+
+    private WsTransport(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes, SslContext serverTls,
+                        java.util.function.Supplier<SslContext> clientTls, String name, Limits limits) {
         this.loop = Objects.requireNonNull(loop);
         this.limits = Objects.requireNonNull(limits);
         if (maxFrameBytes < 1024) {
@@ -325,6 +342,13 @@ public final class WsTransport implements MessageTransport {
             conn.failed("wss:// is not configured on this node");
             return conn;
         }
+        SslContext clientContext;
+        try {
+            clientContext = tls ? clientTls.get() : null;
+        } catch (RuntimeException e) {
+            conn.failed("cannot use TLS: " + e.getMessage());
+            return conn;
+        }
         int port = url.getPort() > 0 ? url.getPort() : (tls ? 443 : 80);
         String host = url.getHost();
         Bootstrap b = new Bootstrap()
@@ -337,7 +361,7 @@ public final class WsTransport implements MessageTransport {
                 protected void initChannel(SocketChannel ch) {
                     ChannelPipeline p = ch.pipeline();
                     if (tls) {
-                        p.addLast(clientTls.newHandler(ch.alloc(), host, port));
+                        p.addLast(clientContext.newHandler(ch.alloc(), host, port));
                     }
                     p.addLast(new HttpClientCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));

@@ -1,0 +1,139 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.internal.log.MetaJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The JSON lines of {@code logmesh node --json}: the streamed {@code add} event and the batching writer. */
+class NdjsonTest {
+
+    static Entry entry(String actionText, Meta meta) {
+        return new Entry(Action.parse(actionText), meta);
+    }
+
+    /** The event as it was made before {@link AddLine}: a tree of the action and the meta. */
+    static JsonNode treeEvent(Entry e, boolean withTs, long ts) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("event", "add");
+        n.set("action", e.action().json());
+        n.set("meta", MetaJson.toJson(e.meta()));
+        if (withTs) {
+            n.put("ts", ts);
+        }
+        return n;
+    }
+
+    @Test
+    void anAddEventIsTheTreeFormOnOneLine() throws IOException {
+        Meta plain = Meta.of(ActionId.of(7, "bob:1", 0), 7, List.of()).withAdded(3);
+        Meta full = new Meta(ActionId.of(8, "bob:1", 2), -5, 4, List.of("b", "a"), 3,
+            Map.of("a", MetaJson.reader().readTree("1"),
+                "nested", MetaJson.reader().readTree("{\"x\":[1,\"y\",null],\"z\":1.5}")));
+        List<Entry> entries = List.of(
+            entry("{\"type\":\"chat/message\",\"text\":\"h\u00E9llo \\\"quoted\\\" \\n\"}", plain),
+            entry("{\"type\":\"x\",\"n\":[1,2.5,true],\"o\":{}}", full),
+            // a line break between the tokens of the text as received: still one line
+            entry("{\"type\":\"multi\",\n \"a\":\r\n1}", full));
+        AddLine lines = new AddLine();
+        for (Entry e : entries) {
+            for (boolean withTs : new boolean[] {false, true}) {
+                String line = lines.format(e, withTs, 1_700_000_000_123_456L);
+                assertFalse(line.contains("\n") || line.contains("\r"), line);
+                // the same text, field for field (compact actions as received are written as they came)
+                assertEquals(treeEvent(e, withTs, 1_700_000_000_123_456L).toString(), line);
+            }
+        }
+    }
+
+    /** An output whose first write waits until it is opened (a stdout reader that comes back later). */
+    static final class HeldOutput extends OutputStream {
+        final CountDownLatch writing = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            writing.countDown();
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            written.write(b, off, len);
+        }
+
+        synchronized List<String> lines() {
+            String s = written.toString(StandardCharsets.UTF_8);
+            return s.isEmpty() ? List.of() : List.of(s.split(System.lineSeparator()));
+        }
+    }
+
+    @Test
+    void closeWritesTheLinesQueuedBeforeIt() throws Exception {
+        HeldOutput held = new HeldOutput();
+        Ndjson out = new Ndjson(new PrintStream(held, false, StandardCharsets.UTF_8), false, true);
+        out.line("first");
+        assertTrue(held.writing.await(10, TimeUnit.SECONDS), "the writer took the first line");
+        List<String> expected = new ArrayList<>(List.of("first"));
+        for (int i = 0; i < 5; i++) {
+            out.line("line " + i);
+            expected.add("line " + i);
+        }
+        // the rest waits in the queue, then the stop mark: the writer takes them in one batch with the mark behind
+        Thread opener = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            held.open.countDown();
+        });
+        opener.start();
+        out.close();
+        opener.join();
+        assertEquals(expected, held.lines());
+        assertEquals(0, out.queuedBytes());
+    }
+
+    @Test
+    void manyLinesAreWrittenInOrderAndTheQueueEmpties() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<String> expected = new ArrayList<>();
+        try (Ndjson out = new Ndjson(new PrintStream(bytes, false, StandardCharsets.UTF_8), false, true, 64 * 1024,
+                100)) {
+            for (int i = 0; i < 5_000; i++) {
+                String text = "{\"n\":" + i + ",\"pad\":\"" + "x".repeat(i % 300) + "\"}";
+                out.line(text);
+                expected.add(text);
+                out.awaitRoom();
+            }
+        }
+        String s = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(expected, List.of(s.split(System.lineSeparator())));
+    }
+}
