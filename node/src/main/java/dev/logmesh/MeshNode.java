@@ -22,6 +22,10 @@ import dev.logmesh.internal.mesh.Broadcast;
 import dev.logmesh.internal.mesh.Reconciler;
 import dev.logmesh.internal.mesh.DiscoveryBridge;
 import dev.logmesh.internal.mesh.PeerTable;
+import dev.logmesh.internal.mesh.Overlay;
+import dev.logmesh.internal.overlay.OverlayConfig;
+import dev.logmesh.internal.overlay.PeerInfo;
+import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.internal.net.SystemLoop;
@@ -108,6 +112,22 @@ public final class MeshNode implements AutoCloseable {
                              long behind, long theirLastAdded) {
     }
 
+    /**
+     * This node's place in the bounded-degree overlay ({@link NodeConfig#overlay()}).
+     *
+     * @param on         whether the node is in the overlay (off by configuration, or a node that does not listen)
+     * @param active     node ids of the active view: mesh nodes whose sessions carry entries, at most
+     *                   {@code maxActive}
+     * @param passive    node ids of the passive view: known mesh nodes to replace them with
+     * @param maxActive  the bound on the active view
+     * @param maxPassive the bound on the passive view
+     * @param sessions   sessions with overlay members now, active or not (at most {@code maxActive} plus a few
+     *                   short-lived ones)
+     */
+    public record OverlayView(boolean on, List<String> active, List<String> passive, int maxActive, int maxPassive,
+                              int sessions) {
+    }
+
     private final NodeConfig config;
     private final Loop loop;
     private final boolean ownsLoop;
@@ -118,6 +138,10 @@ public final class MeshNode implements AutoCloseable {
     private final List<Redialer> dialers = new ArrayList<>();
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
+    /** [overlay hook] The bounded-degree overlay, or null (off, or the node does not listen); owned by the loop. */
+    private Overlay overlay;
+    /** [overlay hook] Links accepted before the overlay existed, opened once it does; null after. Loop only. */
+    private List<MessageConnection> early = new ArrayList<>();
     private final SecureRandom seed = new SecureRandom();
     private volatile Discovery discovery;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -274,17 +298,36 @@ public final class MeshNode implements AutoCloseable {
         }
         if (config.host() != null) {
             try {
-                url = transport.listen(config.host(), config.port(), conn ->
-                    hub.open(conn, SyncSession.Role.LISTENER, null, null));
+                url = transport.listen(config.host(), config.port(), conn -> {
+                    if (early != null) {
+                        early.add(conn); // the overlay is being set up: its sessions must offer it
+                    } else {
+                        hub.open(conn, SyncSession.Role.LISTENER, null, null);
+                    }
+                });
             } catch (IOException | RuntimeException e) {
                 transport.close();
                 throw e;
             }
         }
         runOnLoop(() -> {
+            if (config.overlay() && url != null) {
+                overlay = new Overlay(hub, loop, log.nodeId(), overlayAddress(), OverlayConfig.builder()
+                    .maxActive(config.maxActive()).maxPassive(config.passiveSize()).build(), transport::dial,
+                    new java.util.Random(seed.nextLong()));
+                overlay.start();
+            }
+            List<MessageConnection> accepted = early;
+            early = null;
+            for (MessageConnection conn : accepted) {
+                hub.open(conn, SyncSession.Role.LISTENER, null, null);
+            }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
                     this::fireError);
+                if (overlay != null) {
+                    d.onPeer(overlay::staticConnected);
+                }
                 dialers.add(d);
                 d.start();
             }
@@ -314,8 +357,9 @@ public final class MeshNode implements AutoCloseable {
             d = mdns;
         }
         discovery = d;
-        bridge = new DiscoveryBridge(hub, loop, log, transport::dial, new java.util.Random(seed.nextLong()),
-            this::fireError);
+        long bridgeSeed = seed.nextLong();
+        runOnLoop(() -> bridge = new DiscoveryBridge(hub, loop, log, transport::dial,
+            new java.util.Random(bridgeSeed), this::fireError, overlay));
         DiscoveryBridge b = bridge;
         // events may come on the discovery's own thread: the bridge is the loop's
         d.start(new Discovery.Listener() {
@@ -329,6 +373,20 @@ public final class MeshNode implements AutoCloseable {
                 onLoop(() -> b.peerLost(nodeId));
             }
         });
+    }
+
+    /**
+     * [overlay hook] The address the overlay tells other nodes: the listening URL, or {@code ws://0.0.0.0:PORT}
+     * when the node listens on every interface (the transport then names 127.0.0.1), which the receiving peer
+     * replaces with the address the session comes from.
+     */
+    private String overlayAddress() {
+        String host = config.host();
+        boolean wildcard = "0.0.0.0".equals(host) || "::".equals(host) || "0:0:0:0:0:0:0:0".equals(host);
+        if (wildcard && "127.0.0.1".equals(url.getHost())) {
+            return url.getScheme() + "://0.0.0.0:" + url.getPort();
+        }
+        return url.toString();
     }
 
     private void forgetSeen() {
@@ -377,9 +435,33 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
             o.put("node", p.nodeId());
             o.put("connected", p.connected());
+            if (overlay != null && p.connected()) {
+                SyncSession s = hub.session(p.nodeId());
+                o.put("view", overlay.isActive(p.nodeId()) ? "active"
+                    : s != null && s.usesOverlay() ? "pending" : "outside");
+            }
             o.put("received", p.theirAddedProcessed());
             o.put("sent", p.oursAcknowledged());
             o.put("behind", p.behind());
+        }
+        if (overlay != null) {
+            Overlay.Status st = overlay.status();
+            com.fasterxml.jackson.databind.node.ObjectNode ov = n.putObject("overlay");
+            ov.put("maxActive", st.maxActive());
+            ov.put("maxPassive", st.maxPassive());
+            ov.put("sessions", st.sessions());
+            com.fasterxml.jackson.databind.node.ArrayNode act = ov.putArray("active");
+            st.active().forEach(p -> act.add(p.toJson()));
+            com.fasterxml.jackson.databind.node.ArrayNode pas = ov.putArray("passive");
+            st.passive().forEach(p -> pas.add(p.toJson()));
+            com.fasterxml.jackson.databind.node.ArrayNode sta = ov.putArray("static");
+            st.statics().forEach(sta::add);
+            ov.put("dials", st.stats().dials());
+            ov.put("dialFailures", st.stats().dialFailures());
+            ov.put("candidatesAdmitted", st.stats().candidatesAdmitted());
+            ov.put("candidatesDropped", st.stats().candidatesDropped());
+            com.fasterxml.jackson.databind.node.ArrayNode bnd = ov.putArray("bounds");
+            st.bounds().forEach(bnd::add);
         }
         String text = n.toString();
         if (!text.equals(lastStatus)) {
@@ -549,6 +631,18 @@ public final class MeshNode implements AutoCloseable {
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
     public CompletableFuture<Integer> removeReason(String reason, Criteria criteria) {
         return call(() -> log.removeReason(reason, criteria));
+    }
+
+    /** This node's place in the bounded-degree overlay: its active and passive views and their bounds. */
+    public CompletableFuture<OverlayView> overlay() {
+        return call(() -> {
+            if (overlay == null) {
+                return new OverlayView(false, List.of(), List.of(), config.maxActive(), config.passiveSize(), 0);
+            }
+            Overlay.Status st = overlay.status();
+            return new OverlayView(true, st.active().stream().map(PeerInfo::id).toList(),
+                st.passive().stream().map(PeerInfo::id).toList(), st.maxActive(), st.maxPassive(), st.sessions());
+        });
     }
 
     /** Peers this node has synced with or is connected to, with how far behind they are. */
@@ -721,6 +815,9 @@ public final class MeshNode implements AutoCloseable {
             dialers.forEach(Redialer::stop);
             if (bridge != null) {
                 bridge.close();
+            }
+            if (overlay != null) {
+                overlay.close();
             }
             broadcast.close();
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {

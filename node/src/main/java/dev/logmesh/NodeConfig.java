@@ -25,6 +25,10 @@ public final class NodeConfig {
     public static final String DEFAULT_KEEP_REASON = "mesh";
     /** Default horizon after which seen ids of cleaned entries may be forgotten: 30 days. */
     public static final Duration DEFAULT_SEEN_HORIZON = Duration.ofDays(30);
+    /** Default bound on the overlay's active view: the sync sessions a node keeps with other mesh nodes. */
+    public static final int DEFAULT_MAX_ACTIVE = dev.logmesh.internal.overlay.OverlayConfig.DEFAULT_MAX_ACTIVE;
+    /** Default bound on the overlay's passive view: known mesh nodes to replace active ones with. */
+    public static final int DEFAULT_PASSIVE_SIZE = dev.logmesh.internal.overlay.OverlayConfig.DEFAULT_MAX_PASSIVE;
 
     private final String name;
     private final Path dataDir;
@@ -48,6 +52,9 @@ public final class NodeConfig {
     private final Path tlsKey;
     private final Path tlsTrust;
     private final String token;
+    private final boolean overlay;
+    private final int maxActive;
+    private final int passiveSize;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -72,6 +79,9 @@ public final class NodeConfig {
         this.tlsKey = b.tlsKey;
         this.tlsTrust = b.tlsTrust;
         this.token = b.token;
+        this.overlay = b.overlay;
+        this.maxActive = b.maxActive;
+        this.passiveSize = b.passiveSize;
     }
 
     /** A builder with every default. */
@@ -196,6 +206,31 @@ public final class NodeConfig {
         return token;
     }
 
+    /**
+     * Whether the node joins the bounded-degree overlay (default on): it keeps sync sessions with at most
+     * {@link #maxActive()} other mesh nodes (its active view) and knows up to {@link #passiveSize()} more, instead
+     * of a session with every node it discovers. Stock Logux peers are not part of it. Needs a listening node;
+     * nodes with it off still sync with nodes that have it on, outside their overlay.
+     */
+    public boolean overlay() {
+        return overlay;
+    }
+
+    /**
+     * The bound on the overlay's active view, 1 to 32: at most this many sessions with other mesh nodes carry
+     * entries, plus a few short-lived ones while the overlay looks for peers. A mesh of up to
+     * {@code maxActive + 1} nodes is a full mesh. Static peers count toward it. Default
+     * {@value #DEFAULT_MAX_ACTIVE}.
+     */
+    public int maxActive() {
+        return maxActive;
+    }
+
+    /** The bound on the overlay's passive view, {@link #maxActive()} to 1024. Default {@value #DEFAULT_PASSIVE_SIZE}. */
+    public int passiveSize() {
+        return passiveSize;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -220,6 +255,9 @@ public final class NodeConfig {
         private Path tlsKey;
         private Path tlsTrust;
         private String token;
+        private boolean overlay = true;
+        private int maxActive = DEFAULT_MAX_ACTIVE;
+        private int passiveSize = DEFAULT_PASSIVE_SIZE;
 
         private Builder() {
         }
@@ -353,6 +391,24 @@ public final class NodeConfig {
             return this;
         }
 
+        /** Joins the bounded-degree overlay (true, the default) or keeps a session with every peer found. */
+        public Builder overlay(boolean value) {
+            overlay = value;
+            return this;
+        }
+
+        /** Bound on the overlay's active view; see {@link NodeConfig#maxActive()}. */
+        public Builder maxActive(int value) {
+            maxActive = value;
+            return this;
+        }
+
+        /** Bound on the overlay's passive view; see {@link NodeConfig#passiveSize()}. */
+        public Builder passiveSize(int value) {
+            passiveSize = value;
+            return this;
+        }
+
         /**
          * Checks and freezes the settings.
          *
@@ -385,6 +441,14 @@ public final class NodeConfig {
             }
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("TLS needs both a certificate and a key");
+            }
+            if (maxActive < 1 || maxActive > dev.logmesh.internal.overlay.OverlayConfig.LIMIT_MAX_ACTIVE) {
+                throw new IllegalArgumentException("max active must be 1.."
+                    + dev.logmesh.internal.overlay.OverlayConfig.LIMIT_MAX_ACTIVE + ", got " + maxActive);
+            }
+            if (passiveSize < maxActive || passiveSize > 1024) {
+                throw new IllegalArgumentException("passive size must be max active (" + maxActive + ")..1024, got "
+                    + passiveSize);
             }
             for (URI p : peers) {
                 String s = p.getScheme();

@@ -116,6 +116,18 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
     boolean json;
 
+    // [overlay options]
+    @Option(names = "--max-active", paramLabel = "N", description = "Overlay: sessions kept with other mesh nodes "
+        + "(the active view; static peers count). A mesh of up to N+1 nodes is a full mesh. Default: ${DEFAULT-VALUE}.")
+    int maxActive = NodeConfig.DEFAULT_MAX_ACTIVE;
+
+    @Option(names = "--passive-size", paramLabel = "N", description = "Overlay: known mesh nodes kept to replace "
+        + "active ones with (the passive view). Default: ${DEFAULT-VALUE}.")
+    int passiveSize = NodeConfig.DEFAULT_PASSIVE_SIZE;
+
+    @Option(names = "--no-overlay", description = "Keep a session with every mesh node found, as before the overlay.")
+    boolean noOverlay;
+
     @Override
     public Integer call() throws Exception {
         Ndjson out = new Ndjson(System.out, timestamps, true);
@@ -134,7 +146,7 @@ final class NodeCommand implements Callable<Integer> {
             config = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers).mesh(mesh)
                 .key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
                 .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-                .token(token).build();
+                .token(token).overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).build();
         } catch (IllegalArgumentException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;

@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
         "While the node runs, this reads the status it writes every second (" + MeshNode.STATUS_FILE + "); "
             + "otherwise the sync cursors saved in its log.",
         "Output: a table on a terminal, else (or with --json) one JSON object per peer: node, connected, "
-            + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack)."})
+            + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack), "
+            + "and view: the overlay's active view (sessions that carry entries), pending (a member being "
+            + "tried), outside (not an overlay member: a stock Logux peer or a node without the overlay), "
+            + "passive (known, no session; also listed with its address)."})
 final class PeersCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -35,12 +38,35 @@ final class PeersCommand implements Callable<Integer> {
         boolean table = !json && System.console() != null;
         JsonNode status = runningStatus();
         if (table) {
-            System.out.printf("%-32s %-12s %10s %10s %8s%n", "PEER", "STATE", "RECEIVED", "SENT", "BEHIND");
+            System.out.printf("%-32s %-12s %-8s %10s %10s %8s%n", "PEER", "STATE", "VIEW", "RECEIVED", "SENT",
+                "BEHIND");
         }
         if (status != null) {
+            java.util.Set<String> listed = new java.util.HashSet<>();
             for (JsonNode p : status.path("peers")) {
-                print(out, table, p.path("node").asText(), p.path("connected").asBoolean(), p.path("received").asLong(),
-                    p.path("sent").asLong(), p.path("behind").asLong());
+                String view = p.path("view").isTextual() ? p.path("view").asText() : null;
+                listed.add(p.path("node").asText());
+                print(out, table, p.path("node").asText(), p.path("connected").asBoolean(), view,
+                    p.path("received").asLong(), p.path("sent").asLong(), p.path("behind").asLong());
+            }
+            JsonNode overlay = status.path("overlay");
+            for (JsonNode p : overlay.path("passive")) {
+                String node = p.path("id").asText();
+                if (table) {
+                    System.out.printf("%-32s %-12s %-8s %s%n", node, listed.contains(node) ? "" : "no session",
+                        "passive", p.path("addr").asText());
+                } else {
+                    ObjectNode n = MetaJson.MAPPER.createObjectNode();
+                    n.put("node", node);
+                    n.put("connected", false);
+                    n.put("view", "passive");
+                    n.put("address", p.path("addr").asText());
+                    out.print(n);
+                }
+            }
+            if (table && overlay.isObject()) {
+                System.out.printf("overlay: %d active (max %d), %d passive (max %d)%n", overlay.path("active").size(),
+                    overlay.path("maxActive").asInt(), overlay.path("passive").size(), overlay.path("maxPassive").asInt());
             }
             return 0;
         }
@@ -53,7 +79,7 @@ final class PeersCommand implements Callable<Integer> {
             long last = store.lastAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {
                 PeerCursor c = e.getValue();
-                print(out, table, e.getKey(), false, c.received(), c.sent(), Math.max(0, last - c.sent()));
+                print(out, table, e.getKey(), false, null, c.received(), c.sent(), Math.max(0, last - c.sent()));
             }
             return 0;
         } catch (StoreException e) {
@@ -78,16 +104,19 @@ final class PeersCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(Ndjson out, boolean table, String node, boolean connected, long received, long sent,
-                              long behind) {
+    private static void print(Ndjson out, boolean table, String node, boolean connected, String view, long received,
+                              long sent, long behind) {
         if (table) {
-            System.out.printf("%-32s %-12s %10d %10d %8d%n", node, connected ? "connected" : "disconnected",
-                received, sent, behind);
+            System.out.printf("%-32s %-12s %-8s %10d %10d %8d%n", node, connected ? "connected" : "disconnected",
+                view == null ? "" : view, received, sent, behind);
             return;
         }
         ObjectNode n = MetaJson.MAPPER.createObjectNode();
         n.put("node", node);
         n.put("connected", connected);
+        if (view != null) {
+            n.put("view", view);
+        }
         n.put("received", received);
         n.put("sent", sent);
         n.put("behind", behind);

@@ -48,6 +48,8 @@ public final class Redialer implements SyncSession.Events {
     private boolean stopped;
     private SyncSession current;
     private Loop.Cancellable pending;
+    /** [overlay hook] Told the node id and URL of each session this dialer connects, or null. */
+    private java.util.function.BiPredicate<String, URI> onPeer;
 
     public Redialer(PeerTable hub, Loop loop, Log log, URI url, Function<URI, MessageConnection> dial, Random random,
                     Consumer<String> onGiveUp) {
@@ -73,6 +75,17 @@ public final class Redialer implements SyncSession.Events {
         this.dial = dial;
         this.random = random;
         this.onGiveUp = onGiveUp;
+    }
+
+    /**
+     * [overlay hook] Tells {@code hook} the node id and URL of every session this dialer connects (the overlay pins
+     * static peers by node id); when it answers false the dialer stops, leaving that session as it is.
+     *
+     * @return this
+     */
+    public Redialer onPeer(java.util.function.BiPredicate<String, URI> hook) {
+        onPeer = hook;
+        return this;
     }
 
     /** The URL this dialer dials (or dialed last). */
@@ -128,6 +141,9 @@ public final class Redialer implements SyncSession.Events {
         next--; // keep the URL that worked first in line
         if (fixedPeer == null && !peer.equals(knownPeer())) {
             log.store().setState(stateKey(), peer);
+        }
+        if (onPeer != null && !stopped && !onPeer.test(peer, url)) {
+            stop(false);
         }
     }
 

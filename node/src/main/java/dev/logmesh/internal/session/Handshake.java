@@ -18,22 +18,32 @@ final class Handshake {
     static final String PLUMTREE = "plumtree";
     /** Capability name of set reconciliation ({@code logmesh:range}/{@code want}/{@code gone}). */
     static final String RECONCILE = "reconcile";
+    /** Capability name of the bounded-degree overlay ({@code logmesh:hpv}). [overlay hook] */
+    static final String HPV = "hpv";
 
     private Handshake() {
     }
 
     /** This node's mesh options: version, mesh name, capabilities, and (if configured) its lastAdded. */
     static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile) {
+        return meshOptions(config, log, plumtree, reconcile, false);
+    }
+
+    /** This node's mesh options, also offering the overlay ({@code hpv}) when {@code hpv} is true. */
+    static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile, boolean hpv) {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
-        if (plumtree || reconcile) {
+        if (plumtree || reconcile || hpv) {
             ArrayNode caps = ext.putArray("caps");
             if (plumtree) {
                 caps.add(PLUMTREE);
             }
             if (reconcile) {
                 caps.add(RECONCILE);
+            }
+            if (hpv) {
+                caps.add(HPV);
             }
         }
         ext.put("maxFrame", config.maxFrameBytes());

@@ -135,6 +135,12 @@ public final class SyncSession implements MessageConnection.Handler {
     private AntiEntropy antiEntropy;
     /** Received batches not yet answered with {@code synced}. */
     private final Acknowledgements inbound = new Acknowledgements();
+    /** [overlay hook] The node's overlay membership, or null: then this session offers no {@code hpv}. */
+    private Membership membership;
+    /** [overlay hook] Whether both sides offered the overlay ({@code hpv}): only then may it carry its messages. */
+    private boolean overlayLink;
+    /** [overlay hook] While true the pump sends nothing (an overlay peer outside the active view). */
+    private boolean held;
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -169,6 +175,17 @@ public final class SyncSession implements MessageConnection.Handler {
         this.loop = loop;
         this.events = events;
         this.expectedPeer = expectedPeer;
+    }
+
+    /**
+     * [overlay hook] Makes this session offer the overlay ({@code hpv} capability) and hand the overlay messages
+     * it receives to {@code membership}. Call before {@link #start()}.
+     */
+    public void useMembership(Membership value) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("the membership is set before the session starts");
+        }
+        membership = value;
     }
 
     /** Starts the session: the connection delivers its events to this session from now on. */
@@ -227,6 +244,8 @@ public final class SyncSession implements MessageConnection.Handler {
             }
         } else if (m instanceof Message.Range || m instanceof Message.Want || m instanceof Message.Gone) {
             onReconcile(m);
+        } else if (m instanceof Message.Hpv h) {
+            onHpv(h);
         }
     }
 
@@ -258,7 +277,8 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.token() != null) {
             options.put("token", config.token());
         }
-        options.set(MeshAuth.OPTION, Handshake.meshOptions(config, log, gossip != null, reconciliation != null));
+        options.set(MeshAuth.OPTION, Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
+            membership != null));
         if (config.auth() != null) {
             myNonce = config.auth().nonce();
             config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
@@ -316,6 +336,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
+        overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         sendHeaders();
@@ -326,7 +347,8 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
         }
-        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null);
+        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
+            membership != null);
         mine.put("synced", log.cursor(peerNode).received());
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
@@ -374,6 +396,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
+        overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         timeFix = Handshake.timeFix(connectSentAt, c.start(), c.end(), log.now());
@@ -438,7 +461,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
             @Override
             public boolean quiet() {
-                return inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
+                return !held && inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
                     && (peerLastAdded < 0 || cursor().received() >= peerLastAdded);
             }
 
@@ -456,6 +479,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
     private void becomeConnected() {
         state = State.CONNECTED;
+        // [overlay hook] an overlay peer gets entries only once the overlay makes it active (see hold)
+        held = overlayLink;
         if (reconcileLink) {
             antiEntropy = new AntiEntropy(reconciliation, loop, config.reconcileMillis(), role == Role.DIALER,
                 antiEntropyLink(), new java.util.Random(java.util.Objects.hash(log.nodeId(), peerNode)));
@@ -480,7 +505,7 @@ public final class SyncSession implements MessageConnection.Handler {
             inbound.arrived(entry.id());
             drain();
         }
-        if (receiving) {
+        if (receiving || held) {
             return;
         }
         if (entry.meta().added() == 0) {
@@ -518,7 +543,7 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     private void pumpChunks() {
         long chunkBudget = Math.min(config.chunkBytes(), frameLimit() - EntrySize.FRAME_OVERHEAD);
-        while (state == State.CONNECTED && inFlight < config.window()) {
+        while (state == State.CONNECTED && !held && inFlight < config.window()) {
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
                 return;
@@ -733,6 +758,61 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         // numbered 0: a graft answer says nothing about this log's order
         sendChunked(0, found);
+    }
+
+    // ---------------------------------------------------------------- [overlay hook] overlay messages
+
+    private void onHpv(Message.Hpv h) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "logmesh:hpv before connect"));
+            return;
+        }
+        if (!overlayLink) {
+            fail(ProtocolError.wrongFormat("logmesh:hpv", "logmesh:hpv without the hpv capability"));
+            return;
+        }
+        try {
+            membership.received(this, h.body());
+        } catch (IllegalArgumentException e) {
+            fail(ProtocolError.wrongFormat(MessageCodec.encode(h), "logmesh:hpv: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * Sends an overlay message ({@code ["logmesh:hpv", body]}). Called by the node's overlay.
+     *
+     * @return false if the session is not connected with the {@code hpv} capability on both sides
+     */
+    public boolean sendHpv(ObjectNode body) {
+        return state == State.CONNECTED && overlayLink && send(new Message.Hpv(body));
+    }
+
+    /**
+     * Holds or releases this session's sending of entries (sync and ids; handshake, pings, overlay messages,
+     * graft answers and reconciliation answers still flow). The node's overlay holds a link to a peer outside
+     * its active view, so that gossip and catch-up run over the active view only; on release the pump resumes
+     * from where it stopped (nothing is skipped). A session starts held exactly when both sides offered the
+     * overlay.
+     */
+    public void hold(boolean value) {
+        if (held == value) {
+            return;
+        }
+        held = value;
+        if (!held && state == State.CONNECTED && !pumpScheduled) {
+            pumpScheduled = true;
+            loop.execute(this::pump);
+        }
+    }
+
+    /** Whether this session holds its entries back (see {@link #hold}). */
+    public boolean held() {
+        return held;
+    }
+
+    /** Whether both sides offered the overlay ({@code hpv}): the peer is then a member of the overlay. */
+    public boolean usesOverlay() {
+        return overlayLink;
     }
 
     /** Answers complete inbound batches in order and moves the received cursor over them. */
