@@ -187,7 +187,7 @@ public final class MeshNode implements AutoCloseable {
 
             @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
-                if (error != null && error.type() != ProtocolError.Type.TIMEOUT) {
+                if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
                     String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                     fireError("session with " + who + " ended: " + error.wireType()
                         + (error.isReceived() ? " (sent by the peer)" : "") + ": " + error.getMessage());

@@ -83,6 +83,48 @@ class CliTest {
     }
 
     @Test
+    void peersShowsTheOverlaysActiveAndPassiveViews(@TempDir Path dir) throws Exception {
+        dev.logmesh.testkit.ManualLoop loop = new dev.logmesh.testkit.ManualLoop();
+        dev.logmesh.testkit.LocalNetwork net = new dev.logmesh.testkit.LocalNetwork(loop);
+        List<dev.logmesh.MeshNode> nodes = new ArrayList<>();
+        try {
+            for (String h : List.of("b", "c", "d")) {
+                nodes.add(dev.logmesh.MeshNode.start(dev.logmesh.NodeConfig.builder().name(h).mdns(false).build(),
+                    List.of(), loop, net.transport(h)));
+            }
+            // a has three static peers and room for two: two are pinned (active), the third is only known (passive)
+            dev.logmesh.NodeConfig.Builder ac = dev.logmesh.NodeConfig.builder().name("a").mdns(false).dataDir(dir)
+                .maxActive(2);
+            for (String h : List.of("b", "c", "d")) {
+                ac.peer(dev.logmesh.testkit.LocalNetwork.url(h));
+            }
+            nodes.add(dev.logmesh.MeshNode.start(ac.build(), List.of(), loop, net.transport("a")));
+            loop.advance(30_000);
+            Run peers = run("", "peers", "--data", dir.toString(), "--json");
+            assertEquals(0, peers.code(), peers.err());
+            List<String> active = new ArrayList<>();
+            List<String> passive = new ArrayList<>();
+            for (JsonNode p : lines(peers.out())) {
+                String name = p.get("node").asText().split(":")[0];
+                if ("active".equals(p.path("view").asText())) {
+                    assertTrue(p.get("connected").asBoolean(), peers.out());
+                    active.add(name);
+                } else if ("passive".equals(p.path("view").asText())) {
+                    assertTrue(p.get("address").asText().startsWith("ws://"), peers.out());
+                    passive.add(name);
+                }
+            }
+            assertEquals(2, active.size(), peers.out());
+            assertEquals(1, passive.size(), peers.out());
+            List<String> all = new ArrayList<>(active);
+            all.addAll(passive);
+            assertEquals(List.of("b", "c", "d"), all.stream().sorted().toList(), peers.out());
+        } finally {
+            nodes.forEach(dev.logmesh.MeshNode::close);
+        }
+    }
+
+    @Test
     void theNodeKeepsItsIdAndOrderAcrossRuns(@TempDir Path dir) throws Exception {
         assertEquals(0, run("{\"type\":\"first\"}\n", "add", "--data", dir.toString(), "--name", "cli").code());
         assertEquals(0, run("{\"type\":\"second\"}\n", "add", "--data", dir.toString()).code());

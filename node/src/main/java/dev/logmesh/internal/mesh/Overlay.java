@@ -284,7 +284,11 @@ public final class Overlay {
                 LOG.warn("more static peers than the overlay's maxActive ({}): {} at {} is kept as a known peer, "
                     + "not pinned; raise --max-active to pin more", config.maxActive(), peer, address);
             }
-            offer(peer, address);
+            if (!hpv.isActive(peer)) {
+                // nobody asked for this session: close it, so the overlay knows the peer as a candidate only
+                live.close("overlay: static peer beyond maxActive, kept as a known peer");
+                offer(peer, address);
+            }
             return false;
         }
         statics.put(peer, address);
@@ -492,8 +496,12 @@ public final class Overlay {
             Dial d = new Dial(to);
             dials.put(to, d);
             d.session = peers.open(dial.apply(url), SyncSession.Role.DIALER, to, d);
-            if (d.finished && dials.get(to) == d) {
-                dials.remove(to);
+            if (d.finished) {
+                if (dials.get(to) == d) {
+                    dials.remove(to);
+                }
+            } else if (d.session.state() == SyncSession.State.NEW) {
+                d.session.requirePeer();
             }
         }
 

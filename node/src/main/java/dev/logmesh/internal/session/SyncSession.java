@@ -141,6 +141,10 @@ public final class SyncSession implements MessageConnection.Handler {
     private boolean overlayLink;
     /** [overlay hook] While true the pump sends nothing (an overlay peer outside the active view). */
     private boolean held;
+    /** [overlay hook] Whether only {@link #expectedPeer} may answer (the overlay dials a node, not an address). */
+    private boolean requirePeer;
+    /** [overlay hook] Whether this listener refused a connect that named another node. */
+    private boolean refusedOtherNode;
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -186,6 +190,22 @@ public final class SyncSession implements MessageConnection.Handler {
             throw new IllegalStateException("the membership is set before the session starts");
         }
         membership = value;
+    }
+
+    /**
+     * [overlay hook] Only the expected node may answer this dialer: the {@code connect} names it (mesh option
+     * {@code to}, as a keyed dialer's proof does), a logmesh listener that is another node refuses with
+     * {@code wrong-credentials} before it counts as connected (and before it counts a failed attempt of the
+     * dialer's address) (so an old address that now leads to another node disturbs none of that node's
+     * sessions), and another node's {@code connected} closes this session before it counts. For the overlay, which
+     * dials a node; a static {@code --peer} URL may legitimately lead to another node. Call before the
+     * {@code connect} goes out (right after the dial).
+     */
+    public void requirePeer() {
+        if (role != Role.DIALER || expectedPeer == null || state != State.NEW) {
+            throw new IllegalStateException("only a dialer that expects a node, before it connects");
+        }
+        requirePeer = true;
     }
 
     /** Starts the session: the connection delivers its events to this session from now on. */
@@ -284,6 +304,9 @@ public final class SyncSession implements MessageConnection.Handler {
             config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
                 myNonce);
         }
+        if (requirePeer) {
+            ((ObjectNode) options.get(MeshAuth.OPTION)).put("to", expectedPeer);
+        }
         syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
         connectSentAt = log.now();
         send(new Message.Connect(Message.PROTOCOL, log.nodeId(), syncedSentInConnect, options));
@@ -314,6 +337,16 @@ public final class SyncSession implements MessageConnection.Handler {
             // Answer, so the dialing side (this same node) sees its own id and stops dialing this address.
             send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, log.now(), null));
             closeWith(null, "connected to itself");
+            return;
+        }
+        JsonNode to = c.options() == null || !(c.options().get(MeshAuth.OPTION) instanceof ObjectNode o) ? null
+            : o.get("to");
+        // ("*": any node; a keyed dialer always names one, for its proof, which covers it)
+        if (to != null && to.isTextual() && !to.asText().equals("*") && !to.asText().equals(log.nodeId())) {
+            // [overlay hook] the dialer wants another node (an old address): refuse before counting as connected
+            refusedOtherNode = true;
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null,
+                "this is " + log.nodeId() + ", not " + to.asText()));
             return;
         }
         peerNode = c.nodeId();
@@ -373,7 +406,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         peerNode = c.nodeId();
-        if (expectedPeer != null && !expectedPeer.equals(c.nodeId()) && syncedSentInConnect > 0) {
+        if (expectedPeer != null && !expectedPeer.equals(c.nodeId()) && (syncedSentInConnect > 0 || requirePeer)) {
             // The connect carried another node's cursor: the listener may skip entries we lack. Redial.
             closeWith(null, "expected node " + expectedPeer + " but " + c.nodeId() + " answered");
             return;
@@ -803,6 +836,16 @@ public final class SyncSession implements MessageConnection.Handler {
             pumpScheduled = true;
             loop.execute(this::pump);
         }
+    }
+
+    /**
+     * Whether this session ended in a routine way for the overlay: a dial of the overlay ({@link #requirePeer})
+     * that never connected, or a connect refused because it named another node. Such failures come from stale or
+     * forged addresses, are bounded and backed off by the overlay, and are not worth an error report.
+     */
+    public boolean overlayProbeFailed() {
+        return refusedOtherNode || requirePeer && peerNode == null
+            || requirePeer && expectedPeer != null && !expectedPeer.equals(peerNode);
     }
 
     /** Whether this session holds its entries back (see {@link #hold}). */

@@ -110,6 +110,36 @@ class OverlayWireTest {
     }
 
     @Test
+    void aConnectThatNamesAnotherNodeIsRefusedBeforeItCounts() {
+        // an overlay dial to an old address that now leads to this node: refused, nothing of n's sessions disturbed
+        pair.right().inject("[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"to\":\"m\"}}]");
+        loop.runAll();
+        assertEquals(List.of("[\"error\",\"wrong-credentials\"]"), pair.rightSent());
+        assertEquals(SyncSession.State.CLOSED, session.state());
+        assertEquals(List.of(), n.peerEvents, "never counted as connected");
+        assertTrue(session.overlayProbeFailed(), "routine for the overlay: not reported as an error");
+    }
+
+    @Test
+    void aConnectThatNamesThisNodeIsAccepted() {
+        connect("[\"connect\",5,\"p\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"to\":\"n\"}}]");
+        assertEquals(List.of("+p"), n.peerEvents);
+    }
+
+    @Test
+    void anOverlayDialNamesItsNodeAndRefusesAnother() {
+        LocalPair p2 = new LocalPair(loop);
+        SyncSession dialer = n.dial(p2, "x");
+        dialer.requirePeer();
+        loop.runAll();
+        assertTrue(p2.leftSent().get(0).contains("\"to\":\"x\""), p2.leftSent().toString());
+        p2.left().inject("[\"connected\",5,\"y\",[1,2]]");
+        loop.runAll();
+        assertEquals(SyncSession.State.CLOSED, dialer.state());
+        assertEquals(List.of(), n.peerEvents, "another node answered: never counted as connected");
+    }
+
+    @Test
     void aNodeWithoutTheOverlayDoesNotOfferIt() {
         TestNode plain = new TestNode("plain", loop, SessionConfig.defaults("test"));
         LocalPair p2 = new LocalPair(loop);
