@@ -291,6 +291,69 @@ class OverlayMeshTest {
     }
 
     @Test
+    void aCandidateWhoseHandshakesFailIsBackedOffAndDisturbsNoOne() throws IOException {
+        MeshNode w = start("w", b -> b.discovery(null));
+        // v hears of w, and of "ghost", an old or forged announcement that also points at w's address
+        Map<String, Integer> dials = new HashMap<>();
+        java.util.function.Function<dev.logmesh.spi.Loop, dev.logmesh.internal.protocol.MessageTransport> base =
+            net.transport("v");
+        NodeConfig vc = NodeConfig.builder().name("v").mdns(false).discovery(me -> new dev.logmesh.discovery.Discovery() {
+            @Override
+            public void start(Listener listener) {
+                for (String id : List.of(w.nodeId(), "ghost:x")) {
+                    loop.execute(() -> listener.peerFound(new dev.logmesh.discovery.Peer(id, "logmesh", 5,
+                        List.of(java.net.InetSocketAddress.createUnresolved("w", 1)), Map.of())));
+                }
+            }
+
+            @Override
+            public void reannounce() {
+            }
+
+            @Override
+            public void close() {
+            }
+        }).build();
+        MeshNode v = MeshNode.start(vc, List.of(), loop, l -> {
+            dev.logmesh.internal.protocol.MessageTransport t = base.apply(l);
+            return new dev.logmesh.internal.protocol.MessageTransport() {
+                @Override
+                public java.net.URI listen(String host, int port,
+                    Consumer<dev.logmesh.internal.protocol.MessageConnection> acceptor) throws IOException {
+                    return t.listen(host, port, acceptor);
+                }
+
+                @Override
+                public dev.logmesh.internal.protocol.MessageConnection dial(java.net.URI url) {
+                    dials.merge(url.getHost(), 1, Integer::sum);
+                    return t.dial(url);
+                }
+
+                @Override
+                public void close() {
+                    t.close();
+                }
+            };
+        });
+        nodes.put("v", v);
+        List<String> wEvents = new ArrayList<>();
+        w.addListener(new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                wEvents.add((connected ? "+" : "-") + nodeId.split(":")[0]);
+            }
+        });
+        run(120_000);
+        assertEquals(List.of(w.nodeId()), await(v.overlay()).active());
+        // each failed handshake doubles the ghost's back-off (2, 4, 8, ... ticks): a handful of dials in 120 s,
+        // where a retry every tick would be over a hundred
+        int ghostDials = dials.get("w") - 1;
+        assertTrue(ghostDials >= 2 && ghostDials <= 8, "dials to the ghost: " + ghostDials);
+        // refused before counting as connected: w's session with v never flapped
+        assertEquals(List.of("+v"), wEvents);
+    }
+
+    @Test
     void forgedAnnouncementsOf3000NodesCostBoundedSessionsAndDoNotDisturbSync() throws IOException {
         for (int i = 1; i <= 10; i++) {
             start("f" + i);

@@ -193,11 +193,11 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
-     * [overlay hook] Only the expected node may answer this dialer: the {@code connect} names it (mesh option
-     * {@code to}, as a keyed dialer's proof does), a logmesh listener that is another node refuses with
-     * {@code wrong-credentials} before it counts as connected (and before it counts a failed attempt of the
-     * dialer's address) (so an old address that now leads to another node disturbs none of that node's
-     * sessions), and another node's {@code connected} closes this session before it counts. For the overlay, which
+     * [overlay hook] Only the expected node may answer this dialer. The {@code connect} names it (mesh option
+     * {@code to}, as a keyed dialer's proof does); a logmesh listener that is another node refuses with
+     * {@code wrong-credentials} before it counts as connected and without counting a failed attempt of the
+     * dialer's address, so an old or forged address that leads to another node disturbs none of that node's
+     * sessions; and another node's {@code connected} closes this session before it counts. For the overlay, which
      * dials a node; a static {@code --peer} URL may legitimately lead to another node. Call before the
      * {@code connect} goes out (right after the dial).
      */
@@ -250,7 +250,12 @@ public final class SyncSession implements MessageConnection.Handler {
             peerHeaders = h.headers();
         } else if (m instanceof Message.Error e) {
             ProtocolError err = ProtocolError.received(e.errorType(), e.options());
-            LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+            if (requirePeer && peerNode == null) {
+                // [overlay hook] an overlay dial refused: routine with stale or forged addresses, backed off
+                LOG.debug("{} sent error {}", describePeer(), e.errorType());
+            } else {
+                LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+            }
             closeWith(err, "peer sent error " + e.errorType());
         } else if (m instanceof Message.Debug d) {
             LOG.info("debug from {}: {}", describePeer(), d.text());
