@@ -4,7 +4,8 @@
 #
 #   nn_setup PREFIX          # checks, builds the jar if needed, makes $NN_DIR, installs the cleanup trap
 #   nn_net up -n 3 -t chain  # netns-mesh.sh with -p PREFIX
-#   nn_start I [node options]  # node "hI" in host I; NN_START[I] = start time (us since the epoch)
+#   nn_start I [node options]  # node "hI" in host I; NN_START[I] = start time (us since the epoch);
+#                            # NN_DATA=1 keeps its log in $NN_DIR/dataI instead of memory
 #   nn_send I JSON...        # lines to node I's stdin
 #   nn_wait I REGEX COUNT SECONDS  # until node I's stdout has COUNT lines matching REGEX (grep -E)
 #   nn_stop I [SIGNAL]       # signal node I (default TERM) and wait for it to exit
@@ -53,9 +54,12 @@ nn_start() {
   rm -f "$dir/in$i"; mkfifo "$dir/in$i"
   : >"$dir/out$i"
   NN_START[$i]="$(nn_now_us)"
+  # NN_DATA=1: the log in $NN_DIR/dataI (SQLite; status.json for 'logmesh peers', 'logmesh log'), else in memory
+  local store=(--memory)
+  [ "${NN_DATA:-0}" != 1 ] || store=(--data "$dir/data$i")
   LOGMESH_JAVA_OPTS="${LOGMESH_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m -Djava.net.preferIPv4Stack=true}" \
     ip netns exec "$NN_PREFIX-n$i" "$NN_ROOT/scripts/logmesh" node --name "h$i" --mesh "$NN_PREFIX" \
-    --memory --host 0.0.0.0 --port 7000 --timestamps "$@" <"$dir/in$i" >>"$dir/out$i" 2>>"$dir/err$i" &
+    "${store[@]}" --host 0.0.0.0 --port 7000 --timestamps "$@" <"$dir/in$i" >>"$dir/out$i" 2>>"$dir/err$i" &
   NN_PID[$i]=$!
   local fd
   exec {fd}>"$dir/in$i"

@@ -22,6 +22,10 @@ import dev.logmesh.internal.mesh.Broadcast;
 import dev.logmesh.internal.mesh.Reconciler;
 import dev.logmesh.internal.mesh.DiscoveryBridge;
 import dev.logmesh.internal.mesh.PeerTable;
+import dev.logmesh.internal.mesh.Overlay;
+import dev.logmesh.internal.overlay.OverlayConfig;
+import dev.logmesh.internal.overlay.PeerInfo;
+import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.internal.net.SystemLoop;
@@ -173,6 +177,10 @@ public final class MeshNode implements AutoCloseable {
     private DiscoveryBridge bridge;
     /** Seeds of the redialers' jitter. */
     private final java.util.Random seed;
+    /** [overlay hook] The bounded-degree overlay, or null (off, or the node does not listen); owned by the loop. */
+    private Overlay overlay;
+    /** [overlay hook] Links accepted before the overlay existed, opened once it does; null after. Loop only. */
+    private List<MessageConnection> early = new ArrayList<>();
     private volatile Discovery discovery;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile URI url;
@@ -249,7 +257,7 @@ public final class MeshNode implements AutoCloseable {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 if (session.storeFailure() != null) {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
-                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT) {
+                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
                     fireError("session with " + who + " ended: " + error.wireType()
                         + (error.isReceived() ? " (sent by the peer)" : "") + ": " + error.getMessage());
                 }
@@ -417,17 +425,36 @@ public final class MeshNode implements AutoCloseable {
         }
         if (config.host() != null) {
             try {
-                url = transport.listen(config.host(), config.port(), conn ->
-                    hub.open(conn, SyncSession.Role.LISTENER, null, null));
+                url = transport.listen(config.host(), config.port(), conn -> {
+                    if (early != null) {
+                        early.add(conn); // the overlay is being set up: its sessions must offer it
+                    } else {
+                        hub.open(conn, SyncSession.Role.LISTENER, null, null);
+                    }
+                });
             } catch (IOException | RuntimeException e) {
                 transport.close();
                 throw e;
             }
         }
         runOnLoop(() -> {
+            if (config.overlay() && url != null) {
+                overlay = new Overlay(hub, loop, log.nodeId(), overlayAddress(), OverlayConfig.builder()
+                    .maxActive(config.maxActive()).maxPassive(config.passiveSize()).build(), transport::dial,
+                    new java.util.Random(seed.nextLong()));
+                overlay.start();
+            }
+            List<MessageConnection> accepted = early;
+            early = null;
+            for (MessageConnection conn : accepted) {
+                hub.open(conn, SyncSession.Role.LISTENER, null, null);
+            }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
                     this::fireError);
+                if (overlay != null) {
+                    d.onPeer(overlay::staticConnected);
+                }
                 dialers.add(d);
                 d.start();
             }
@@ -457,8 +484,9 @@ public final class MeshNode implements AutoCloseable {
             d = mdns;
         }
         discovery = d;
-        bridge = new DiscoveryBridge(hub, loop, log, transport::dial, new java.util.Random(seed.nextLong()),
-            this::fireError);
+        long bridgeSeed = seed.nextLong();
+        runOnLoop(() -> bridge = new DiscoveryBridge(hub, loop, log, transport::dial,
+            new java.util.Random(bridgeSeed), this::fireError, overlay));
         DiscoveryBridge b = bridge;
         // events may come on the discovery's own thread: the bridge is the loop's
         d.start(new Discovery.Listener() {
@@ -472,6 +500,20 @@ public final class MeshNode implements AutoCloseable {
                 onLoop(() -> b.peerLost(nodeId));
             }
         });
+    }
+
+    /**
+     * [overlay hook] The address the overlay tells other nodes: the listening URL, or {@code ws://0.0.0.0:PORT}
+     * when the node listens on every interface (the transport then names 127.0.0.1), which the receiving peer
+     * replaces with the address the session comes from.
+     */
+    private String overlayAddress() {
+        String host = config.host();
+        boolean wildcard = "0.0.0.0".equals(host) || "::".equals(host) || "0:0:0:0:0:0:0:0".equals(host);
+        if (wildcard && "127.0.0.1".equals(url.getHost())) {
+            return url.getScheme() + "://0.0.0.0:" + url.getPort();
+        }
+        return url.toString();
     }
 
     private void forgetSeen() {
@@ -530,6 +572,11 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
             o.put("node", p.nodeId());
             o.put("connected", p.connected());
+            if (overlay != null && p.connected()) {
+                SyncSession s = hub.session(p.nodeId());
+                o.put("view", overlay.isActive(p.nodeId()) ? "active"
+                    : s != null && s.usesOverlay() ? "pending" : "outside");
+            }
             o.put("received", p.theirAddedProcessed());
             o.put("sent", p.oursAcknowledged());
             o.put("behind", p.behind());
@@ -542,6 +589,25 @@ public final class MeshNode implements AutoCloseable {
                 o.put("lastError", p.lastError());
                 o.put("nextDialAt", p.nextDialAt());
             }
+        }
+        if (overlay != null) {
+            Overlay.Status st = overlay.status();
+            com.fasterxml.jackson.databind.node.ObjectNode ov = n.putObject("overlay");
+            ov.put("maxActive", st.maxActive());
+            ov.put("maxPassive", st.maxPassive());
+            ov.put("sessions", st.sessions());
+            com.fasterxml.jackson.databind.node.ArrayNode act = ov.putArray("active");
+            st.active().forEach(p -> act.add(p.toJson()));
+            com.fasterxml.jackson.databind.node.ArrayNode pas = ov.putArray("passive");
+            st.passive().forEach(p -> pas.add(p.toJson()));
+            com.fasterxml.jackson.databind.node.ArrayNode sta = ov.putArray("static");
+            st.statics().forEach(sta::add);
+            ov.put("dials", st.stats().dials());
+            ov.put("dialFailures", st.stats().dialFailures());
+            ov.put("candidatesAdmitted", st.stats().candidatesAdmitted());
+            ov.put("candidatesDropped", st.stats().candidatesDropped());
+            com.fasterxml.jackson.databind.node.ArrayNode bnd = ov.putArray("bounds");
+            st.bounds().forEach(bnd::add);
         }
         String text = n.toString();
         if (!text.equals(lastStatus)) {
@@ -838,6 +904,18 @@ public final class MeshNode implements AutoCloseable {
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
     public CompletableFuture<Integer> removeReason(String reason, Criteria criteria) {
         return call(() -> log.removeReason(reason, criteria));
+    }
+
+    /** This node's place in the bounded-degree overlay: its active and passive views and their bounds. */
+    public CompletableFuture<OverlayView> overlay() {
+        return call(() -> {
+            if (overlay == null) {
+                return new OverlayView(false, List.of(), List.of(), config.maxActive(), config.passiveSize(), 0);
+            }
+            Overlay.Status st = overlay.status();
+            return new OverlayView(true, st.active().stream().map(PeerInfo::id).toList(),
+                st.passive().stream().map(PeerInfo::id).toList(), st.maxActive(), st.maxPassive(), st.sessions());
+        });
     }
 
     /** Peers this node has synced with or is connected to, with how far behind they are. */
@@ -1145,6 +1223,9 @@ public final class MeshNode implements AutoCloseable {
             dialers.forEach(Redialer::stop);
             if (bridge != null) {
                 bridge.close();
+            }
+            if (overlay != null) {
+                overlay.close();
             }
             broadcast.close();
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {

@@ -57,6 +57,10 @@ public final class NodeConfig {
          */
         NO_CLIENT
     }
+    /** Default bound on the overlay's active view: the sync sessions a node keeps with other mesh nodes. */
+    public static final int DEFAULT_MAX_ACTIVE = dev.logmesh.internal.overlay.OverlayConfig.DEFAULT_MAX_ACTIVE;
+    /** Default bound on the overlay's passive view: known mesh nodes to replace active ones with. */
+    public static final int DEFAULT_PASSIVE_SIZE = dev.logmesh.internal.overlay.OverlayConfig.DEFAULT_MAX_PASSIVE;
 
     private final String name;
     private final Path dataDir;
@@ -88,6 +92,9 @@ public final class NodeConfig {
     private final java.util.Map<String, String> headers;
     private final Unaddressed unaddressed;
     private final boolean strictClientHooks;
+    private final boolean overlay;
+    private final int maxActive;
+    private final int passiveSize;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -123,6 +130,9 @@ public final class NodeConfig {
         this.headers = java.util.Collections.unmodifiableMap(h);
         this.unaddressed = b.unaddressed;
         this.strictClientHooks = b.strictClientHooks;
+        this.overlay = b.overlay;
+        this.maxActive = b.maxActive;
+        this.passiveSize = b.passiveSize;
     }
 
     /** A builder with every default. */
@@ -302,6 +312,31 @@ public final class NodeConfig {
         return strictClientHooks;
     }
 
+    /**
+     * Whether the node joins the bounded-degree overlay (default on): it keeps sync sessions with at most
+     * {@link #maxActive()} other mesh nodes (its active view) and knows up to {@link #passiveSize()} more, instead
+     * of a session with every node it discovers. Stock Logux peers are not part of it. Needs a listening node;
+     * nodes with it off still sync with nodes that have it on, outside their overlay.
+     */
+    public boolean overlay() {
+        return overlay;
+    }
+
+    /**
+     * The bound on the overlay's active view, 1 to 32: at most this many sessions with other mesh nodes carry
+     * entries, plus a few short-lived ones while the overlay looks for peers. A mesh of up to
+     * {@code maxActive + 1} nodes is a full mesh. Static peers count toward it. Default
+     * {@value #DEFAULT_MAX_ACTIVE}.
+     */
+    public int maxActive() {
+        return maxActive;
+    }
+
+    /** The bound on the overlay's passive view, {@link #maxActive()} to 1024. Default {@value #DEFAULT_PASSIVE_SIZE}. */
+    public int passiveSize() {
+        return passiveSize;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -334,6 +369,9 @@ public final class NodeConfig {
         private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
         private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
         private boolean strictClientHooks;
+        private boolean overlay = true;
+        private int maxActive = DEFAULT_MAX_ACTIVE;
+        private int passiveSize = DEFAULT_PASSIVE_SIZE;
 
         private Builder() {
         }
@@ -538,6 +576,24 @@ public final class NodeConfig {
             return this;
         }
 
+        /** Joins the bounded-degree overlay (true, the default) or keeps a session with every peer found. */
+        public Builder overlay(boolean value) {
+            overlay = value;
+            return this;
+        }
+
+        /** Bound on the overlay's active view; see {@link NodeConfig#maxActive()}. */
+        public Builder maxActive(int value) {
+            maxActive = value;
+            return this;
+        }
+
+        /** Bound on the overlay's passive view; see {@link NodeConfig#passiveSize()}. */
+        public Builder passiveSize(int value) {
+            passiveSize = value;
+            return this;
+        }
+
         /**
          * Checks and freezes the settings.
          *
@@ -585,6 +641,14 @@ public final class NodeConfig {
                 if (h.isEmpty()) {
                     throw new IllegalArgumentException("a header name must not be empty");
                 }
+            }
+            if (maxActive < 1 || maxActive > dev.logmesh.internal.overlay.OverlayConfig.LIMIT_MAX_ACTIVE) {
+                throw new IllegalArgumentException("max active must be 1.."
+                    + dev.logmesh.internal.overlay.OverlayConfig.LIMIT_MAX_ACTIVE + ", got " + maxActive);
+            }
+            if (passiveSize < maxActive || passiveSize > 1024) {
+                throw new IllegalArgumentException("passive size must be max active (" + maxActive + ")..1024, got "
+                    + passiveSize);
             }
             for (URI p : peers) {
                 String s = p.getScheme();

@@ -47,7 +47,7 @@ class ArchitectureTest {
         "ClientSetup");
     /** Values and exceptions: immutable types that depend on nothing else of logmesh. */
     static final List<String> VALUES = List.of("Action", "ActionId", "Meta", "Entry", "Criteria", "PeerStatus",
-        "NodeHealth", "StoreException", "TypeHooks", "ChannelHooks", "ClientContext", "Recipients",
+        "OverlayView", "NodeHealth", "StoreException", "TypeHooks", "ChannelHooks", "ClientContext", "Recipients",
         "NotFoundException");
     /** Public nested types of the facade. */
     static final List<String> FACADE_NESTED = List.of("MeshNode$Listener", "MeshNode$Subscription",

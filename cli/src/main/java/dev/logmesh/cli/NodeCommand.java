@@ -141,6 +141,19 @@ final class NodeCommand implements Callable<Integer> {
         + "Default: ${DEFAULT-VALUE}.")
     NodeConfig.Unaddressed unaddressed = NodeConfig.DEFAULT_UNADDRESSED;
 
+    // ---- the overlay (issue 13)
+
+    @Option(names = "--max-active", paramLabel = "N", description = "Overlay: sessions kept with other mesh nodes "
+        + "(the active view; static peers count). A mesh of up to N+1 nodes is a full mesh. Default: ${DEFAULT-VALUE}.")
+    int maxActive = NodeConfig.DEFAULT_MAX_ACTIVE;
+
+    @Option(names = "--passive-size", paramLabel = "N", description = "Overlay: known mesh nodes kept to replace "
+        + "active ones with (the passive view). Default: ${DEFAULT-VALUE}.")
+    int passiveSize = NodeConfig.DEFAULT_PASSIVE_SIZE;
+
+    @Option(names = "--no-overlay", description = "Keep a session with every mesh node found, as before the overlay.")
+    boolean noOverlay;
+
     @Override
     // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
     @SuppressWarnings("SystemConsoleNull")
@@ -285,7 +298,8 @@ final class NodeCommand implements Callable<Integer> {
         NodeConfig.Builder b = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers)
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-            .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed);
+            .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
+            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize);
         for (String h : headers) {
             int eq = h.indexOf('=');
             if (eq <= 0) {

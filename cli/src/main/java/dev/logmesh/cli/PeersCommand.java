@@ -11,7 +11,9 @@ import dev.logmesh.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +27,9 @@ import picocli.CommandLine.Option;
             + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack); "
             + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
             + "never answered is listed by its URL. While running: offset (this clock minus the peer's, ms) and rtt "
-            + "(the round trip of that estimate)."})
+            + "(the round trip of that estimate); view: the overlay's active view (sessions that carry entries), "
+            + "pending (a member being tried), outside (not an overlay member: a stock Logux peer or a node without "
+            + "the overlay), passive (known, no session; also listed with its address)."})
 final class PeersCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -46,18 +50,41 @@ final class PeersCommand implements Callable<Integer> {
                 + status.path("problem").asText("unknown problem") + " (peers' entries are not acknowledged)");
         }
         if (table) {
-            System.out.printf("%-32s %-12s %10s %10s %8s %8s %6s%n", "PEER", "STATE", "RECEIVED", "SENT", "BEHIND",
-                "OFFSET", "RTT");
+            System.out.printf("%-32s %-12s %-8s %10s %10s %8s %8s %6s%n", "PEER", "STATE", "VIEW", "RECEIVED", "SENT",
+                "BEHIND", "OFFSET", "RTT");
         }
         if (status != null) {
+            Set<String> listed = new HashSet<>();
             for (JsonNode p : status.path("peers")) {
+                listed.add(p.path("node").asText());
                 if (!table) {
                     out.print(p); // the node's own fields: those of a saved cursor, offset/rtt, a --peer's dialing state
                     continue;
                 }
-                print(out, true, p.path("node").asText(), p.path("connected").asBoolean(), p.path("received").asLong(),
-                    p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"), p.get("rtt"));
+                String view = p.path("view").isTextual() ? p.path("view").asText() : null;
+                print(out, true, p.path("node").asText(), p.path("connected").asBoolean(), view,
+                    p.path("received").asLong(), p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"),
+                    p.get("rtt"));
                 Dialing.print(p);
+            }
+            JsonNode overlay = status.path("overlay");
+            for (JsonNode p : overlay.path("passive")) {
+                String node = p.path("id").asText();
+                if (table) {
+                    System.out.printf("%-32s %-12s %-8s %s%n", node, listed.contains(node) ? "" : "no session",
+                        "passive", p.path("addr").asText());
+                } else {
+                    ObjectNode n = JsonNodeFactory.instance.objectNode();
+                    n.put("node", node);
+                    n.put("connected", false);
+                    n.put("view", "passive");
+                    n.put("address", p.path("addr").asText());
+                    out.print(n);
+                }
+            }
+            if (table && overlay.isObject()) {
+                System.out.printf("overlay: %d active (max %d), %d passive (max %d)%n", overlay.path("active").size(),
+                    overlay.path("maxActive").asInt(), overlay.path("passive").size(), overlay.path("maxPassive").asInt());
             }
             return 0;
         }
@@ -70,7 +97,7 @@ final class PeersCommand implements Callable<Integer> {
             long last = store.lastAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {
                 PeerCursor c = e.getValue();
-                print(out, table, e.getKey(), false, c.received(), c.sent(), Math.max(0, last - c.sent()), null, null);
+                print(out, table, e.getKey(), false, null, c.received(), c.sent(), Math.max(0, last - c.sent()), null, null);
             }
             return 0;
         } catch (StoreException e) {
@@ -95,16 +122,20 @@ final class PeersCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(Ndjson out, boolean table, String node, boolean connected, long received, long sent,
-                              long behind, JsonNode offset, JsonNode rtt) {
+    private static void print(Ndjson out, boolean table, String node, boolean connected, String view, long received,
+                              long sent, long behind, JsonNode offset, JsonNode rtt) {
         if (table) {
-            System.out.printf("%-32s %-12s %10d %10d %8d %8s %6s%n", node, connected ? "connected" : "disconnected",
-                received, sent, behind, offset == null ? "-" : offset.asText(), rtt == null ? "-" : rtt.asText());
+            System.out.printf("%-32s %-12s %-8s %10d %10d %8d %8s %6s%n", node,
+                connected ? "connected" : "disconnected", view == null ? "" : view, received, sent, behind,
+                offset == null ? "-" : offset.asText(), rtt == null ? "-" : rtt.asText());
             return;
         }
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("node", node);
         n.put("connected", connected);
+        if (view != null) {
+            n.put("view", view);
+        }
         n.put("received", received);
         n.put("sent", sent);
         n.put("behind", behind);

@@ -84,6 +84,49 @@ class CliTest {
     }
 
     @Test
+    void peersShowsTheOverlaysActiveAndPassiveViews(@TempDir Path dir) throws Exception {
+        dev.logmesh.testkit.ManualLoop loop = new dev.logmesh.testkit.ManualLoop();
+        dev.logmesh.testkit.LocalNetwork net = new dev.logmesh.testkit.LocalNetwork(loop);
+        List<dev.logmesh.MeshNode> nodes = new ArrayList<>();
+        try {
+            for (String h : List.of("b", "c", "d")) {
+                nodes.add(dev.logmesh.MeshNode.start(dev.logmesh.NodeConfig.builder().name(h).mdns(false).loop(loop)
+                    .transport(net.transport(h)).build()));
+            }
+            // a has three static peers and room for two: two are pinned (active), the third is only known (passive)
+            dev.logmesh.NodeConfig.Builder ac = dev.logmesh.NodeConfig.builder().name("a").mdns(false).dataDir(dir)
+                .maxActive(2).loop(loop).transport(net.transport("a"));
+            for (String h : List.of("b", "c", "d")) {
+                ac.peer(dev.logmesh.testkit.LocalNetwork.url(h));
+            }
+            nodes.add(dev.logmesh.MeshNode.start(ac.build()));
+            loop.advance(30_000);
+            Run peers = run("", "peers", "--data", dir.toString(), "--json");
+            assertEquals(0, peers.code(), peers.err());
+            List<String> active = new ArrayList<>();
+            List<String> passive = new ArrayList<>();
+            for (JsonNode p : lines(peers.out())) {
+                String name = p.get("node").asText().replaceFirst(":.*", "");
+                if ("active".equals(p.path("view").asText())) {
+                    assertTrue(p.get("connected").asBoolean(), peers.out());
+                    active.add(name);
+                } else if ("passive".equals(p.path("view").asText())) {
+                    passive.add(name);
+                    assertEquals(dev.logmesh.testkit.LocalNetwork.url(name).toString(), p.get("address").asText(),
+                        peers.out());
+                }
+            }
+            assertEquals(2, active.size(), peers.out());
+            assertEquals(1, passive.size(), peers.out());
+            List<String> all = new ArrayList<>(active);
+            all.addAll(passive);
+            assertEquals(List.of("b", "c", "d"), all.stream().sorted().toList(), peers.out());
+        } finally {
+            nodes.forEach(dev.logmesh.MeshNode::close);
+        }
+    }
+
+    @Test
     void theNodeKeepsItsIdAndOrderAcrossRuns(@TempDir Path dir) throws Exception {
         assertEquals(0, run("{\"type\":\"first\"}\n", "add", "--data", dir.toString(), "--name", "cli").code());
         assertEquals(0, run("{\"type\":\"second\"}\n", "add", "--data", dir.toString()).code());

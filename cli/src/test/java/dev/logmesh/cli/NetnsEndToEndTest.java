@@ -42,6 +42,34 @@ class NetnsEndToEndTest {
         }
     }
 
+    /**
+     * The bounded-degree overlay on a real LAN, the bounded version of {@code scripts/test-netns-overlay.sh}: 8 nodes
+     * (separate JVMs, -Xmx96m) that find each other by mDNS only hold at most maxActive + maxPendingSessions
+     * sessions each, 200 actions from random nodes reach all 8 exactly once in the same order, 2 are killed and
+     * the rest stay connected and converge; a node under forged mDNS announcements of 3,000 nodes keeps its
+     * sockets, threads and heap under the script's bounds and syncs.
+     */
+    @Test
+    void overlayOnALanAndUnderForgedAnnouncementsInNamespaces() throws Exception {
+        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/test-netns-overlay.sh");
+        Path log = Files.createTempFile("netns-overlay", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "-n", "8", "-a", "200", "-k", "2")
+            .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("LOGMESH_CLASSPATH", classPath());
+        pb.environment().put("LOGMESH_NETNS_TIMEOUT", "780");
+        Process p = pb.start();
+        try {
+            assertTrue(p.waitFor(800, TimeUnit.SECONDS), "test-netns-overlay.sh did not finish in 800 s");
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            Assumptions.assumeFalse(out.startsWith("SKIPPED"), out.strip());
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("netns overlay: 2 passed, 0 failed"), out);
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+    }
+
     /** The class path of this JVM, expanded from surefire's manifest-only jar if that is what it is. */
     private static String classPath() throws Exception {
         String cp = System.getProperty("java.class.path");

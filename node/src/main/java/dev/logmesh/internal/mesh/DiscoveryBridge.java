@@ -36,10 +36,23 @@ public final class DiscoveryBridge implements Discovery.Listener {
     private final Consumer<String> onError;
     /** Dialers of peers found by discovery, by node id; owned by the loop. */
     private final Map<String, Redialer> discovered = new HashMap<>();
+    /** [overlay hook] The node's overlay, or null: then every identified peer found is dialled, as before. */
+    private final Overlay overlay;
     private boolean closed;
 
     public DiscoveryBridge(PeerTable peers, Loop loop, Log log, Function<URI, MessageConnection> dial, Random random,
                            Consumer<String> onError) {
+        this(peers, loop, log, dial, random, onError, null);
+    }
+
+    /**
+     * [overlay hook] With an overlay, a peer that discovery identifies (mDNS) is only a candidate for it
+     * ({@link Overlay#discovered}): the overlay decides whom to dial. Bare addresses (a static discovery) are
+     * still dialled, as static peers of the overlay.
+     */
+    public DiscoveryBridge(PeerTable peers, Loop loop, Log log, Function<URI, MessageConnection> dial, Random random,
+                           Consumer<String> onError, Overlay overlay) {
+        this.overlay = overlay;
         this.peers = peers;
         this.loop = loop;
         this.log = log;
@@ -58,6 +71,10 @@ public final class DiscoveryBridge implements Discovery.Listener {
             String host = a.getHostString();
             urls.add(URI.create("ws://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort()));
         }
+        if (overlay != null && peer.isIdentified()) {
+            overlay.discovered(peer.nodeId(), urls.get(0).toString());
+            return;
+        }
         // A bare address (a static discovery) is known by its address until a session names the node.
         String key = peer.isIdentified() ? peer.nodeId() : "@" + urls.get(0);
         Redialer r = discovered.get(key);
@@ -67,12 +84,18 @@ public final class DiscoveryBridge implements Discovery.Listener {
         }
         LOG.debug("found {} at {}", key, urls);
         r = new Redialer(peers, loop, log, urls, peer.nodeId(), dial, new Random(random.nextLong()), onError);
+        if (overlay != null) {
+            r.onPeer(overlay::staticConnected);
+        }
         discovered.put(key, r);
         r.start();
     }
 
     @Override
     public void peerLost(String nodeId) {
+        if (overlay != null) {
+            overlay.lost(nodeId);
+        }
         Redialer r = discovered.remove(nodeId);
         if (r != null) {
             // Only a hint: a live session stays until its pings fail.

@@ -2,6 +2,7 @@ package dev.logmesh.internal.mesh;
 
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.Gossip;
+import dev.logmesh.internal.session.Membership;
 import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
@@ -46,6 +47,13 @@ public final class PeerTable {
         /** A peer confirmed ({@code synced}) this log's entries up to {@code added}. */
         default void acknowledged(String peerNode, long added) {
         }
+
+        /**
+         * [overlay hook] A second session with a connected peer won the tie-break and replaced the first one: the
+         * peer stays connected (no {@link #peerDisconnected}/{@link #peerConnected}), over {@code session} now.
+         */
+        default void sessionReplaced(String peerNode, SyncSession session) {
+        }
     }
 
     private final Log log;
@@ -66,6 +74,8 @@ public final class PeerTable {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Gossip gossip;
     private final Reconciliation reconciliation;
+    /** [overlay hook] The node's overlay membership handed to every new session, or null. */
+    private Membership membership;
 
     /**
      * @param gossip         the node's gossip handed to every session, or null (sessions flood)
@@ -82,6 +92,11 @@ public final class PeerTable {
     /** The session settings. */
     public SessionConfig config() {
         return config;
+    }
+
+    /** [overlay hook] Hands {@code value} to every session opened from now on (they offer the overlay). */
+    public void useMembership(Membership value) {
+        membership = value;
     }
 
     /** Adds a listener. */
@@ -121,6 +136,9 @@ public final class PeerTable {
                 }
             }
         }, expectedPeer, gossip, reconciliation);
+        if (membership != null) {
+            s.useMembership(membership);
+        }
         sessions.add(s);
         s.start();
         return s;
@@ -158,6 +176,9 @@ public final class PeerTable {
             byPeer.put(peer, session);
             refreshConnected();
             existing.close("duplicate session with " + peer);
+            for (Listener l : listeners) {
+                l.sessionReplaced(peer, session);
+            }
             return;
         }
         byPeer.put(peer, session);

@@ -61,6 +61,8 @@ public final class Redialer implements SyncSession.Events {
     private long nextDialAt = -1;
     /** Whether the refusal was reported since the last handshake (once, not at every retry). */
     private boolean refusalReported;
+    /** [overlay hook] Told the node id and URL of each session this dialer connects, or null. */
+    private java.util.function.BiPredicate<String, URI> onPeer;
 
     public Redialer(PeerTable hub, Loop loop, Log log, URI url, Function<URI, MessageConnection> dial, Random random,
                     Consumer<String> onGiveUp) {
@@ -86,6 +88,17 @@ public final class Redialer implements SyncSession.Events {
         this.dial = dial;
         this.random = random;
         this.onGiveUp = onGiveUp;
+    }
+
+    /**
+     * [overlay hook] Tells {@code hook} the node id and URL of every session this dialer connects (the overlay pins
+     * static peers by node id); when it answers false the dialer stops, leaving that session as it is.
+     *
+     * @return this
+     */
+    public Redialer onPeer(java.util.function.BiPredicate<String, URI> hook) {
+        onPeer = hook;
+        return this;
     }
 
     /** The URL this dialer dials (or dialed last). */
@@ -154,6 +167,9 @@ public final class Redialer implements SyncSession.Events {
         next--; // keep the URL that worked first in line
         if (fixedPeer == null && !peer.equals(knownPeer())) {
             rememberPeer(peer);
+        }
+        if (onPeer != null && !stopped && !onPeer.test(peer, url)) {
+            stop(false);
         }
     }
 

@@ -30,7 +30,7 @@ package dev.logmesh.internal.overlay;
  * @param rotatePeriodTicks ticks between two rotations, jittered by ±50%: a node with a full active view
  *     replaces one random active peer with a random passive one (not in the paper; it re-merges the two halves
  *     of a healed partition, whose active views refilled while apart, and keeps the overlay random). 0: never.
- *     Default 60
+ *     Default 300
  * @param requestTimeoutTicks ticks a dial plus its JOIN or NEIGHBOR answer may take, and that a session the
  *     peer opened may stay without asking anything. Default 5
  * @param maxConcurrentDials most dials at once to fill the active view or to reach static peers. Default 2

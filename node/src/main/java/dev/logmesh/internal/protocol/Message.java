@@ -172,6 +172,22 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * {@code ["logmesh:hpv", {...}]}: a message of the bounded-degree overlay (HyParView membership: join,
+     * neighbour requests, shuffles; the object's shapes are those of {@code internal.overlay.HpvMessage}, which
+     * checks them). Sent only to peers that announced the {@code hpv} capability. [overlay hook]
+     */
+    record Hpv(ObjectNode body) implements Message {
+        public Hpv {
+            Objects.requireNonNull(body, "body");
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:hpv";
+        }
+    }
+
     /** {@code ["synced", added]}: every entry of the peer's sync up to {@code added} was processed. */
     record Synced(long added) implements Message {
         @Override

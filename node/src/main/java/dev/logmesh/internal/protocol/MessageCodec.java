@@ -161,6 +161,7 @@ public final class MessageCodec {
             case "logmesh:range" -> range(a);
             case "logmesh:want" -> want(a);
             case "logmesh:gone" -> new Message.Gone(ids(a, 1, 2));
+            case "logmesh:hpv" -> hpv(a);
             default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
                 a.get(0), "unknown message type \"" + type + "\"");
         };
@@ -305,6 +306,15 @@ public final class MessageCodec {
             keys.add(k.asText());
         }
         return new Message.Want(keys);
+    }
+
+    /** [overlay hook] {@code ["logmesh:hpv", object]}; the object's own shape is checked by the overlay. */
+    private static Message hpv(ArrayNode a) throws Shape {
+        size(a, 2, 2);
+        if (!a.get(1).isObject()) {
+            throw new Shape("an overlay message must be an object");
+        }
+        return new Message.Hpv((ObjectNode) a.get(1));
     }
 
     private static Message prune(ArrayNode a) throws Shape {
@@ -488,6 +498,8 @@ public final class MessageCodec {
                 g.writeEndArray();
             } else if (m instanceof Message.Gone gone) {
                 writeIds(g, gone.ids());
+            } else if (m instanceof Message.Hpv h) {
+                g.writeTree(h.body());
             }
             g.writeEndArray();
     }

@@ -20,12 +20,19 @@ final class Handshake {
     static final String RECONCILE = "reconcile";
     /** Capability name of the clock samples in ping/pong ({@link ClockSync}). */
     static final String TIME = "time";
+    /** Capability name of the bounded-degree overlay ({@code logmesh:hpv}). [overlay hook] */
+    static final String HPV = "hpv";
 
     private Handshake() {
     }
 
     /** This node's mesh options: version, mesh name, capabilities, and (if configured) its lastAdded. */
     static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile) {
+        return meshOptions(config, log, plumtree, reconcile, false);
+    }
+
+    /** This node's mesh options, also offering the overlay ({@code hpv}) when {@code hpv} is true. */
+    static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile, boolean hpv) {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
@@ -37,6 +44,9 @@ final class Handshake {
             caps.add(RECONCILE);
         }
         caps.add(TIME);
+        if (hpv) {
+            caps.add(HPV);
+        }
         ext.put("maxFrame", config.maxFrameBytes());
         ext.put("epoch", log.epoch());
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.

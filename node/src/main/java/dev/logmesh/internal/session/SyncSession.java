@@ -158,6 +158,16 @@ public final class SyncSession implements MessageConnection.Handler {
     /** Listener side: the dialer's estimate, this clock − the dialer's (ms), and its round trip (-1: none yet). */
     private long peerOffset;
     private long peerRoundTrip = -1;
+    /** [overlay hook] The node's overlay membership, or null: then this session offers no {@code hpv}. */
+    private Membership membership;
+    /** [overlay hook] Whether both sides offered the overlay ({@code hpv}): only then may it carry its messages. */
+    private boolean overlayLink;
+    /** [overlay hook] While true the pump sends nothing (an overlay peer outside the active view). */
+    private boolean held;
+    /** [overlay hook] Whether only {@link #expectedPeer} may answer (the overlay dials a node, not an address). */
+    private boolean requirePeer;
+    /** [overlay hook] Whether this listener refused a connect that named another node. */
+    private boolean refusedOtherNode;
 
     /**
      * @param expectedPeer the node id the dialer expects at the other end (from discovery or an earlier
@@ -192,6 +202,33 @@ public final class SyncSession implements MessageConnection.Handler {
         this.loop = loop;
         this.events = events;
         this.expectedPeer = expectedPeer;
+    }
+
+    /**
+     * [overlay hook] Makes this session offer the overlay ({@code hpv} capability) and hand the overlay messages
+     * it receives to {@code membership}. Call before {@link #start()}.
+     */
+    public void useMembership(Membership value) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("the membership is set before the session starts");
+        }
+        membership = value;
+    }
+
+    /**
+     * [overlay hook] Only the expected node may answer this dialer. The {@code connect} names it (mesh option
+     * {@code to}, as a keyed dialer's proof does); a logmesh listener that is another node refuses with
+     * {@code wrong-credentials} before it counts as connected and without counting a failed attempt of the
+     * dialer's address, so an old or forged address that leads to another node disturbs none of that node's
+     * sessions; and another node's {@code connected} closes this session before it counts. For the overlay, which
+     * dials a node; a static {@code --peer} URL may legitimately lead to another node. Call before the
+     * {@code connect} goes out (right after the dial).
+     */
+    public void requirePeer() {
+        if (role != Role.DIALER || expectedPeer == null || state != State.NEW) {
+            throw new IllegalStateException("only a dialer that expects a node, before it connects");
+        }
+        requirePeer = true;
     }
 
     /** Starts the session: the connection delivers its events to this session from now on. */
@@ -246,7 +283,12 @@ public final class SyncSession implements MessageConnection.Handler {
             peerHeaders = h.headers();
         } else if (m instanceof Message.Error e) {
             ProtocolError err = ProtocolError.received(e.errorType(), e.options());
-            LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+            if (requirePeer && peerNode == null) {
+                // [overlay hook] an overlay dial refused: routine with stale or forged addresses, backed off
+                LOG.debug("{} sent error {}", describePeer(), e.errorType());
+            } else {
+                LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+            }
             closeWith(err, "peer sent error " + e.errorType());
         } else if (m instanceof Message.Debug d) {
             LOG.info("debug from {}: {}", describePeer(), d.text());
@@ -260,6 +302,8 @@ public final class SyncSession implements MessageConnection.Handler {
             }
         } else if (m instanceof Message.Range || m instanceof Message.Want || m instanceof Message.Gone) {
             onReconcile(m);
+        } else if (m instanceof Message.Hpv h) {
+            onHpv(h);
         }
     }
 
@@ -291,7 +335,8 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.token() != null) {
             options.put("token", config.token());
         }
-        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null);
+        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
+            membership != null);
         if (expectedPeer != null) {
             Epochs.known(log, expectedPeer).ifPresent(e -> mine.put("peerEpoch", e));
         }
@@ -300,6 +345,9 @@ public final class SyncSession implements MessageConnection.Handler {
             myNonce = config.auth().nonce();
             config.auth().putConnectProof((ObjectNode) options.get(MeshAuth.OPTION), log.nodeId(), expectedPeer,
                 myNonce);
+        }
+        if (requirePeer) {
+            ((ObjectNode) options.get(MeshAuth.OPTION)).put("to", expectedPeer);
         }
         syncedSentInConnect = expectedPeer == null ? 0 : log.cursor(expectedPeer).received();
         Anchor anchor = syncedSentInConnect > 0 ? Anchor.load(log, expectedPeer) : null;
@@ -339,6 +387,16 @@ public final class SyncSession implements MessageConnection.Handler {
             closeWith(null, "connected to itself");
             return;
         }
+        JsonNode to = c.options() == null || !(c.options().get(MeshAuth.OPTION) instanceof ObjectNode o) ? null
+            : o.get("to");
+        // ("*": any node; a keyed dialer always names one, for its proof, which covers it)
+        if (to != null && to.isTextual() && !to.asText().equals("*") && !to.asText().equals(log.nodeId())) {
+            // [overlay hook] the dialer wants another node (an old address): refuse before counting as connected
+            refusedOtherNode = true;
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null,
+                "this is " + log.nodeId() + ", not " + to.asText()));
+            return;
+        }
         peerNode = c.nodeId();
         ObjectNode options = c.options();
         peerSubprotocol = Handshake.subprotocol(options);
@@ -363,6 +421,7 @@ public final class SyncSession implements MessageConnection.Handler {
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         timeSamples = Handshake.hasCap(ext, Handshake.TIME);
+        overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         String theirEpoch = Handshake.text(ext, "epoch");
@@ -381,7 +440,8 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
         }
-        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null);
+        ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
+            membership != null);
         mine.put("synced", log.cursor(peerNode).received());
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
@@ -412,7 +472,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         peerNode = c.nodeId();
-        if (expectedPeer != null && !expectedPeer.equals(c.nodeId()) && syncedSentInConnect > 0) {
+        if (expectedPeer != null && !expectedPeer.equals(c.nodeId()) && (syncedSentInConnect > 0 || requirePeer)) {
             // The connect carried another node's cursor: the listener may skip entries we lack. Redial.
             closeWith(null, "expected node " + expectedPeer + " but " + c.nodeId() + " answered");
             return;
@@ -435,6 +495,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
+        overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         peerLastAdded = Handshake.lastAdded(ext);
         stockPeer = ext == null || !ext.isObject();
         if (!stockPeer) {
@@ -518,7 +579,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
             @Override
             public boolean quiet() {
-                return inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
+                return !held && inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
                     && (peerLastAdded < 0 || cursor().received() >= peerLastAdded);
             }
 
@@ -545,6 +606,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
     private void becomeConnected() {
         state = State.CONNECTED;
+        // [overlay hook] an overlay peer gets entries only once the overlay makes it active (see hold)
+        held = overlayLink;
         if (reconcileLink) {
             antiEntropy = new AntiEntropy(reconciliation, loop, config.reconcileMillis(), role == Role.DIALER,
                 antiEntropyLink(), new java.util.Random(java.util.Objects.hash(log.nodeId(), peerNode)));
@@ -569,7 +632,7 @@ public final class SyncSession implements MessageConnection.Handler {
             inbound.arrived(entry.id());
             drain();
         }
-        if (receiving) {
+        if (receiving || held) {
             return;
         }
         if (entry.meta().added() == 0) {
@@ -614,7 +677,7 @@ public final class SyncSession implements MessageConnection.Handler {
     private void pumpChunks() {
         long chunkBudget = Math.min(config.chunkBytes(), frameLimit() - EntrySize.FRAME_OVERHEAD);
         int idlePages = 0;
-        while (state == State.CONNECTED && inFlight < config.window()) {
+        while (state == State.CONNECTED && !held && inFlight < config.window()) {
             if (idlePages == IDLE_PAGES_PER_RUN) {
                 if (!pumpScheduled) {
                     pumpScheduled = true;
@@ -948,6 +1011,71 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         // numbered 0: a graft answer says nothing about this log's order
         sendChunked(0, found);
+    }
+
+    // ---------------------------------------------------------------- [overlay hook] overlay messages
+
+    private void onHpv(Message.Hpv h) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "logmesh:hpv before connect"));
+            return;
+        }
+        if (!overlayLink) {
+            fail(ProtocolError.wrongFormat("logmesh:hpv", "logmesh:hpv without the hpv capability"));
+            return;
+        }
+        try {
+            membership.received(this, h.body());
+        } catch (IllegalArgumentException e) {
+            fail(ProtocolError.wrongFormat(MessageCodec.encode(h), "logmesh:hpv: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * Sends an overlay message ({@code ["logmesh:hpv", body]}). Called by the node's overlay.
+     *
+     * @return false if the session is not connected with the {@code hpv} capability on both sides
+     */
+    public boolean sendHpv(ObjectNode body) {
+        return state == State.CONNECTED && overlayLink && send(new Message.Hpv(body));
+    }
+
+    /**
+     * Holds or releases this session's sending of entries (sync and ids; handshake, pings, overlay messages,
+     * graft answers and reconciliation answers still flow). The node's overlay holds a link to a peer outside
+     * its active view, so that gossip and catch-up run over the active view only; on release the pump resumes
+     * from where it stopped (nothing is skipped). A session starts held exactly when both sides offered the
+     * overlay.
+     */
+    public void hold(boolean value) {
+        if (held == value) {
+            return;
+        }
+        held = value;
+        if (!held && state == State.CONNECTED && !pumpScheduled) {
+            pumpScheduled = true;
+            loop.execute(guarded("send entries to " + peerNode, this::pump));
+        }
+    }
+
+    /**
+     * Whether this session ended in a routine way for the overlay: a dial of the overlay ({@link #requirePeer})
+     * that never connected, or a connect refused because it named another node. Such failures come from stale or
+     * forged addresses, are bounded and backed off by the overlay, and are not worth an error report.
+     */
+    public boolean overlayProbeFailed() {
+        return refusedOtherNode || (requirePeer && peerNode == null)
+            || (requirePeer && expectedPeer != null && !expectedPeer.equals(peerNode));
+    }
+
+    /** Whether this session holds its entries back (see {@link #hold}). */
+    public boolean held() {
+        return held;
+    }
+
+    /** Whether both sides offered the overlay ({@code hpv}): the peer is then a member of the overlay. */
+    public boolean usesOverlay() {
+        return overlayLink;
     }
 
     /** Answers complete inbound batches in order and moves the received cursor over them. */

@@ -29,11 +29,12 @@ import org.junit.jupiter.api.Test;
  * replayable from its seed ({@code -Dlogmesh.seed=N}; {@code -Dlogmesh.faultRuns=N} sets how many).
  *
  * <p>Faults, chosen at random per step: frame rules by message type and link (drops of {@code sync},
- * {@code synced}, {@code ping}, Plumtree's and reconciliation's messages; delays past the graft timer, the ping
- * and the session timeout; duplicates; reorders); partitions and heals; broken links; crashes and restarts;
- * stores restored from an earlier backup and stores wiped, under the same node id; full disks and failing
- * commits; corrupt entries; clocks stepped forwards and backwards by up to two minutes; actions of every size up
- * to the limit with non-ASCII text (and some over it, which the door must refuse).
+ * {@code synced}, {@code ping}, Plumtree's, reconciliation's and the overlay's ({@code logmesh:hpv}) messages;
+ * delays past the graft timer, the ping and the session timeout; duplicates; reorders); partitions and heals;
+ * broken links; crashes and restarts; stores restored from an earlier backup and stores wiped, under the same
+ * node id; full disks and failing commits; corrupt entries; clocks stepped forwards and backwards by up to two
+ * minutes; actions of every size up to the limit with non-ASCII text (and some over it, which the door must
+ * refuse).
  *
  * <p>After every run (faults removed, disks healed, every node up, the mesh given time for a reconciliation
  * round): the test kit's guarantee ({@link LocalMesh#check}): every node holds the same set in the same
@@ -46,7 +47,7 @@ class FaultSimulationTest {
     /** A small frame limit, so entries up to the limit are cheap to simulate. */
     static final int MAX_FRAME = 8 * 1024;
     static final String[] TYPES = {"sync", "synced", "ping", "pong", "logmesh:ihave", "logmesh:graft",
-        "logmesh:prune", "logmesh:range", "logmesh:want"};
+        "logmesh:prune", "logmesh:range", "logmesh:want", "logmesh:hpv"};
     /** Text of several UTF-8 lengths: ASCII, Latin, CJK, and emoji (surrogate pairs). */
     static final String[] ALPHABET = {"a", "z", " ", "é", "ß", "字", "語", "ё", "😀", "🚀", "\"", "\\"};
 

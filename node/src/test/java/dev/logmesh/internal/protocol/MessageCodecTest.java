@@ -134,6 +134,18 @@ class MessageCodecTest {
     }
 
     @Test
+    void overlayMessageCarriesAnObject() throws ProtocolError {
+        // ["logmesh:hpv", {...}]: the object's own shape is the overlay's to check (HpvMessage)
+        golden(new Message.Hpv(json("{\"type\":\"join\",\"addr\":\"ws://10.0.0.7:7000\"}")),
+            "[\"logmesh:hpv\",{\"type\":\"join\",\"addr\":\"ws://10.0.0.7:7000\"}]");
+        for (String bad : List.of("[\"logmesh:hpv\"]", "[\"logmesh:hpv\",[1]]", "[\"logmesh:hpv\",\"join\"]",
+            "[\"logmesh:hpv\",{},{}]", "[\"logmesh:hpv\",null]")) {
+            ProtocolError e = assertThrows(ProtocolError.class, () -> CODEC.decode(bad), bad);
+            assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), bad);
+        }
+    }
+
+    @Test
     void syncedPingPong() throws ProtocolError {
         // §2: ["synced", added], ["ping", lastAdded], ["pong", lastAdded]
         golden(new Message.Synced(1), "[\"synced\",1]");

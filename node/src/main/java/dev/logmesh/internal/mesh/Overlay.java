@@ -1,0 +1,546 @@
+package dev.logmesh.internal.mesh;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.overlay.HpvMessage;
+import dev.logmesh.internal.overlay.HyParView;
+import dev.logmesh.internal.overlay.OverlayConfig;
+import dev.logmesh.internal.overlay.OverlayListener;
+import dev.logmesh.internal.overlay.PeerInfo;
+import dev.logmesh.internal.overlay.Sender;
+import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.session.Membership;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.spi.Loop;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of the bounded-degree overlay: runs one {@link HyParView} on the node's loop and is its host.
+ * It implements the overlay's {@link Sender} with the node's sync sessions (an active-view entry <em>is</em> a
+ * session) and dials, reports what became of sessions from the {@link PeerTable}'s events, carries the overlay's
+ * messages as {@code ["logmesh:hpv", {...}]} ({@link Membership}), and feeds it the peers discovery reports.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Who is a member.</b> A peer is in the overlay exactly when both sides of its session offered the
+ *       {@code hpv} capability. Stock Logux peers (browsers, {@code @logux/core} clients and servers) and logmesh
+ *       nodes with the overlay off never are: their sessions are neither counted nor held, and work as before.</li>
+ *   <li><b>Gossip over the active view.</b> A member's session starts {@linkplain SyncSession#hold held}: it
+ *       carries the handshake, pings and overlay messages, but no entries, until the overlay makes the peer
+ *       active ({@link OverlayListener#activeAdded}); it is held again when the peer leaves the active view. So
+ *       Plumtree's eager and lazy links, and catch-up from cursors and anti-entropy, are exactly the active
+ *       view's links; catch-up after a return comes from whichever peers are active.</li>
+ *   <li><b>Discovery.</b> Every peer discovery reports is a {@link HyParView#candidate} (rate-limited and bounded
+ *       there); discovery never dials. The peers discovery currently reports are also kept here, at most
+ *       {@link #KNOWN_PEERS} of them, and {@link #REOFFER_PER_TICK} of them are offered again every tick, as
+ *       mDNS re-announcements would: mDNS reports a peer only when it changes, and a peer the overlay dropped
+ *       after a failure (a partition) must come back once reachable.</li>
+ *   <li><b>Static peers</b> ({@code --peer}, and addresses a static discovery gives) keep their
+ *       {@link Redialer}: its first session tells the node id, which {@link #staticConnected} pins in the
+ *       overlay (at most {@code maxActive} of them; more are offered as candidates and their dialers stop).</li>
+ *   <li><b>Sender contract.</b> {@link HyParView} must not be re-entered from its own calls, and session events
+ *       may fire synchronously inside them (closing a session reports its end at once). Every input to the
+ *       state machine therefore goes through {@link #run}, which queues it while a call is in progress and runs
+ *       the queue, in order, when that call returns.</li>
+ *   <li><b>Addresses.</b> A node listening on every interface announces itself as {@code ws://0.0.0.0:PORT};
+ *       the peer that receives its JOIN, NEIGHBOR or SHUFFLE replaces the wildcard with the address the session
+ *       comes from, so the addresses that travel on are dialable.</li>
+ *   <li><b>Shuffle replies</b> go back over a session with the shuffle's origin if there is one, and are
+ *       dropped otherwise (§4.4 allows a temporary connection; on a LAN with discovery the passive view fills
+ *       without it). Counted in {@link Status#repliesDropped()}.</li>
+ * </ul>
+ *
+ * <p>Owned by the node's loop: every method must be called there.
+ */
+public final class Overlay {
+    private static final Logger LOG = LoggerFactory.getLogger(Overlay.class);
+
+    /** One overlay tick, in ms: {@link OverlayConfig}'s times are in ticks. */
+    public static final long TICK_MILLIS = 1_000;
+    /** Most peers kept from discovery for re-offering (least recently reported forgotten first). */
+    public static final int KNOWN_PEERS = 256;
+    /** Discovered peers offered again per tick. */
+    public static final int REOFFER_PER_TICK = 2;
+
+    /**
+     * The overlay as {@code logmesh peers} shows it.
+     *
+     * @param active the active view: peers with a session that carries entries
+     * @param passive the passive view: known peers to replace them with
+     * @param statics the static peers pinned in the overlay
+     * @param maxActive the bound on the active view
+     * @param maxPassive the bound on the passive view
+     * @param sessions sessions with members now (active, pending and closing)
+     * @param stats the state machine's counters
+     * @param repliesDropped shuffle replies dropped for want of a session
+     * @param bounds bounds reached so far (each warned about once)
+     */
+    public record Status(List<PeerInfo> active, List<PeerInfo> passive, List<String> statics, int maxActive,
+        int maxPassive, int sessions, HyParView.Stats stats, long repliesDropped, List<String> bounds) {
+    }
+
+    /** A dial the overlay asked for. */
+    private final class Dial implements SyncSession.Events {
+        final String peer;
+        SyncSession session;
+        boolean finished;
+
+        Dial(String peer) {
+            this.peer = peer;
+        }
+
+        @Override
+        public void connected(SyncSession s) {
+            // reported through the peer table (peerConnected), whichever session of the peer wins
+        }
+
+        @Override
+        public void disconnected(SyncSession s, ProtocolError error, String reason) {
+            finished = true;
+            if (dials.get(peer) == this) {
+                dials.remove(peer);
+                if (!open.contains(peer)) {
+                    LOG.debug("overlay dial to {} failed: {}", peer, reason);
+                    run(() -> hpv.sessionClosed(peer));
+                }
+            }
+        }
+    }
+
+    private final PeerTable peers;
+    private final Loop loop;
+    private final Function<URI, MessageConnection> dial;
+    private final OverlayConfig config;
+    private final HyParView hpv;
+
+    /** Dials in progress, by the peer they must reach. */
+    private final Map<String, Dial> dials = new HashMap<>();
+    /** Members whose session was reported open to {@link #hpv} and not yet reported closed. */
+    private final Set<String> open = new HashSet<>();
+    /** Static peers pinned in the overlay: node id to URL. */
+    private final Map<String, String> statics = new LinkedHashMap<>();
+    /** Peers discovery reports now: node id to URL, least recently reported first. */
+    private final Map<String, String> known = new LinkedHashMap<>(16, 0.75f, false);
+    private final ArrayDeque<String> reoffer = new ArrayDeque<>();
+    private final List<String> bounds = new ArrayList<>();
+
+    private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
+    private boolean inside;
+    private boolean closed;
+    private boolean staticWarned;
+    private long repliesDropped;
+    private Loop.Cancellable ticker;
+
+    /**
+     * Creates the overlay of one node and hooks it to the peer table: from now on every session the table opens
+     * offers the overlay. Call {@link #start()} to begin ticking.
+     *
+     * @param peers the node's peer table
+     * @param loop the node's loop
+     * @param selfId this node's id
+     * @param selfAddress the URL other nodes dial this node at ({@code ws://0.0.0.0:PORT} when it listens on every
+     *     interface)
+     * @param config the overlay's settings
+     * @param dial opens a connection to a URL (the node's transport)
+     * @param random the overlay's randomness
+     */
+    public Overlay(PeerTable peers, Loop loop, String selfId, String selfAddress, OverlayConfig config,
+        Function<URI, MessageConnection> dial, Random random) {
+        this.peers = peers;
+        this.loop = loop;
+        this.dial = dial;
+        this.config = config;
+        this.hpv = new HyParView(new PeerInfo(selfId, selfAddress), config, new HostSender(), random,
+            new Listener());
+        peers.useMembership(this::received);
+        peers.addListener(new PeerTable.Listener() {
+            @Override
+            public void peerConnected(String peer, SyncSession session) {
+                onConnected(peer, session);
+            }
+
+            @Override
+            public void peerDisconnected(String peer) {
+                if (open.remove(peer)) {
+                    run(() -> hpv.sessionClosed(peer));
+                }
+            }
+
+            @Override
+            public void sessionReplaced(String peer, SyncSession session) {
+                if (!mismatched(peer, session) && session.usesOverlay()) {
+                    session.hold(!hpv.isActive(peer));
+                }
+            }
+        });
+    }
+
+    /** Starts ticking (once a second). */
+    public void start() {
+        ticker = loop.schedule(TICK_MILLIS, this::tick);
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        for (int i = 0; i < REOFFER_PER_TICK && !reoffer.isEmpty(); i++) {
+            String id = reoffer.poll();
+            String url = known.get(id);
+            if (url != null) {
+                reoffer.add(id);
+                offer(id, url);
+            }
+        }
+        run(hpv::tick);
+        // a session that replaced another without an event, or any drift: entries flow on active links only
+        for (String peer : peers.connectedPeers()) {
+            SyncSession s = peers.session(peer);
+            if (s != null && s.usesOverlay()) {
+                s.hold(!hpv.isActive(peer));
+            }
+        }
+        ticker = loop.schedule(TICK_MILLIS, this::tick);
+    }
+
+    // ---------------------------------------------------------------- discovery
+
+    /**
+     * A peer that discovery reports (mDNS): a candidate for the overlay, never dialled from here.
+     *
+     * @param nodeId its node id, as announced
+     * @param url where to dial it
+     */
+    public void discovered(String nodeId, String url) {
+        if (closed) {
+            return;
+        }
+        if (known.remove(nodeId) == null) {
+            reoffer.add(nodeId);
+        }
+        known.put(nodeId, url);
+        if (known.size() > KNOWN_PEERS) {
+            known.remove(known.keySet().iterator().next());
+        }
+        if (reoffer.size() > 2 * KNOWN_PEERS) {
+            reoffer.removeIf(id -> !known.containsKey(id));
+        }
+        offer(nodeId, url);
+    }
+
+    /**
+     * Discovery no longer sees a peer (a hint: a live session stays until its pings fail).
+     *
+     * @param nodeId its node id
+     */
+    public void lost(String nodeId) {
+        known.remove(nodeId);
+    }
+
+    private void offer(String nodeId, String url) {
+        SyncSession s = peers.session(nodeId);
+        if (s != null && !s.usesOverlay()) {
+            return; // connected outside the overlay (a logmesh node without it): not a candidate while that lasts
+        }
+        run(() -> {
+            try {
+                hpv.candidate(nodeId, url);
+            } catch (IllegalArgumentException e) {
+                LOG.debug("not a candidate: {} at {}: {}", nodeId, url, e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * A static peer's dialer ({@link Redialer}) connected, so its node id is known: pin it in the overlay, which
+     * keeps it in the active view (dialled with high priority, never dropped to make room).
+     *
+     * @param peer the node id that answered
+     * @param url the static URL
+     * @return false if the dialer should stop: the peer is a member but {@code maxActive} static peers are pinned
+     *     already, so it was offered as an ordinary candidate instead
+     */
+    public boolean staticConnected(String peer, URI url) {
+        SyncSession live = peers.session(peer);
+        if (closed || live == null || !live.usesOverlay()) {
+            return true;
+        }
+        String address = url.toString();
+        if (!statics.containsKey(peer) && statics.size() >= config.maxActive()) {
+            if (!staticWarned) {
+                staticWarned = true;
+                LOG.warn("more static peers than the overlay's maxActive ({}): {} at {} is kept as a known peer, "
+                    + "not pinned; raise --max-active to pin more", config.maxActive(), peer, address);
+            }
+            if (!hpv.isActive(peer)) {
+                // nobody asked for this session: close it, so the overlay knows the peer as a candidate only
+                live.close("overlay: static peer beyond maxActive, kept as a known peer");
+                offer(peer, address);
+            }
+            return false;
+        }
+        statics.put(peer, address);
+        run(() -> {
+            try {
+                hpv.staticPeer(peer, address);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                LOG.warn("static peer {} at {} not pinned in the overlay: {}", peer, address, e.getMessage());
+            }
+        });
+        return true;
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    private void onConnected(String peer, SyncSession session) {
+        if (closed) {
+            return;
+        }
+        if (mismatched(peer, session)) {
+            return;
+        }
+        Dial d = dials.get(peer);
+        if (!session.usesOverlay()) {
+            if (d != null) {
+                // a logmesh node without the overlay: its session stays, outside the overlay
+                dials.remove(peer);
+                run(() -> hpv.sessionClosed(peer));
+            }
+            return;
+        }
+        if (d != null) {
+            // ours, or the peer's dial that crossed it: either counts (Sender contract)
+            dials.remove(peer);
+        }
+        open.add(peer);
+        run(() -> hpv.sessionOpened(peer));
+    }
+
+    /**
+     * Whether {@code session} is a dial of the overlay that another node ({@code peer}) answered: then it is
+     * closed and the dial reported failed.
+     */
+    private boolean mismatched(String peer, SyncSession session) {
+        for (Dial other : List.copyOf(dials.values())) {
+            if (other.session == session && !other.peer.equals(peer)) {
+                dials.remove(other.peer);
+                session.close("overlay dialled " + other.peer + " but " + peer + " answered");
+                if (!open.contains(other.peer)) {
+                    run(() -> hpv.sessionClosed(other.peer));
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An overlay message arrived on a session ({@link Membership}). */
+    private void received(SyncSession session, ObjectNode body) {
+        HpvMessage m = HpvMessage.fromJson(body);
+        String from = session.peerNode();
+        if (closed || !open.contains(from)) {
+            return;
+        }
+        HpvMessage local = withDialableAddress(m, from, session);
+        run(() -> hpv.receive(from, local));
+    }
+
+    /**
+     * The message with a wildcard address ({@code ws://0.0.0.0:PORT}, a node listening on every interface)
+     * replaced by the address its session comes from. Only the sender's own address is replaced: JOIN, NEIGHBOR,
+     * and the origin of a SHUFFLE it starts.
+     */
+    static HpvMessage withDialableAddress(HpvMessage m, String from, SyncSession session) {
+        if (m instanceof HpvMessage.Join j && isWildcard(j.address())) {
+            return new HpvMessage.Join(concrete(j.address(), session));
+        }
+        if (m instanceof HpvMessage.Neighbor n && isWildcard(n.address())) {
+            return new HpvMessage.Neighbor(n.priority(), concrete(n.address(), session));
+        }
+        if (m instanceof HpvMessage.Shuffle s && s.origin().id().equals(from) && isWildcard(s.origin().address())) {
+            return new HpvMessage.Shuffle(new PeerInfo(from, concrete(s.origin().address(), session)), s.ttl(),
+                s.peers());
+        }
+        return m;
+    }
+
+    static boolean isWildcard(String address) {
+        try {
+            String host = URI.create(address).getHost();
+            return "0.0.0.0".equals(host) || "[::]".equals(host) || "::".equals(host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String concrete(String address, SyncSession session) {
+        String ip = session.connection().remoteAddress();
+        if (ip == null || ip.isEmpty()) {
+            return address;
+        }
+        URI u = URI.create(address);
+        String host = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
+        return u.getScheme() + "://" + host + ":" + u.getPort();
+    }
+
+    /** Runs an input of the state machine now, or after the one in progress (see the design notes). */
+    private void run(Runnable input) {
+        if (inside) {
+            queued.add(input);
+            return;
+        }
+        inside = true;
+        try {
+            input.run();
+            Runnable next;
+            while ((next = queued.poll()) != null) {
+                next.run();
+            }
+        } finally {
+            inside = false;
+        }
+    }
+
+    /** The overlay's view for {@code logmesh peers}. */
+    public Status status() {
+        int sessions = 0;
+        for (String peer : peers.connectedPeers()) {
+            SyncSession s = peers.session(peer);
+            if (s != null && s.usesOverlay()) {
+                sessions++;
+            }
+        }
+        return new Status(hpv.activeView(), hpv.passiveView(), List.copyOf(statics.keySet()), config.maxActive(),
+            config.maxPassive(), sessions, hpv.stats(), repliesDropped, List.copyOf(bounds));
+    }
+
+    /** Whether a peer is in the active view. */
+    public boolean isActive(String peer) {
+        return hpv.isActive(peer);
+    }
+
+    /** The state machine (tests). */
+    HyParView hyParView() {
+        return hpv;
+    }
+
+    /** Leaves the overlay (DISCONNECT to the active peers, every member session closed) and stops ticking. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        run(hpv::leave);
+        closed = true;
+        if (ticker != null) {
+            ticker.cancel();
+        }
+        for (Dial d : List.copyOf(dials.values())) {
+            if (d.session != null) {
+                d.session.close("node closing");
+            }
+        }
+        dials.clear();
+        known.clear();
+        reoffer.clear();
+    }
+
+    /** The overlay's {@link Sender}: messages over the member's session, sessions from the node's transport. */
+    private final class HostSender implements Sender {
+        @Override
+        public void send(String to, HpvMessage message) {
+            SyncSession s = peers.session(to);
+            if (s != null && open.contains(to) && s.sendHpv(message.toJson())) {
+                return;
+            }
+            if (message instanceof HpvMessage.ShuffleReply) {
+                repliesDropped++;
+            }
+            LOG.trace("overlay message to {} dropped (no session): {}", to, message);
+        }
+
+        @Override
+        public void connect(String to, String address) {
+            if (closed || open.contains(to) || dials.containsKey(to)) {
+                // open: its sessionOpened is queued already; a dial: it reports once
+                return;
+            }
+            if (peers.session(to) != null) {
+                // connected outside the overlay (a logmesh node without it)
+                run(() -> hpv.sessionClosed(to));
+                return;
+            }
+            URI url;
+            try {
+                url = URI.create(address);
+                if (url.getHost() == null || !("ws".equalsIgnoreCase(url.getScheme())
+                    || "wss".equalsIgnoreCase(url.getScheme()))) {
+                    throw new IllegalArgumentException("not a ws:// or wss:// URL");
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.debug("overlay cannot dial {} at {}: {}", to, address, e.getMessage());
+                run(() -> hpv.sessionClosed(to));
+                return;
+            }
+            Dial d = new Dial(to);
+            dials.put(to, d);
+            d.session = peers.open(dial.apply(url), SyncSession.Role.DIALER, to, d);
+            if (d.finished) {
+                if (dials.get(to) == d) {
+                    dials.remove(to);
+                }
+            } else if (d.session.state() == SyncSession.State.NEW) {
+                d.session.requirePeer();
+            }
+        }
+
+        @Override
+        public void disconnect(String to) {
+            Dial d = dials.get(to);
+            if (d != null && d.session != null) {
+                d.session.close("overlay: dial cancelled");
+                return;
+            }
+            SyncSession s = peers.session(to);
+            if (s != null && open.contains(to)) {
+                s.close("overlay: not an active peer");
+            }
+        }
+    }
+
+    /** Active view changes hold and release sessions; bounds are warned about once. */
+    private final class Listener implements OverlayListener {
+        @Override
+        public void activeAdded(String peer) {
+            SyncSession s = peers.session(peer);
+            if (s != null) {
+                s.hold(false);
+            }
+        }
+
+        @Override
+        public void activeRemoved(String peer) {
+            SyncSession s = peers.session(peer);
+            if (s != null && s.usesOverlay()) {
+                s.hold(true);
+            }
+        }
+
+        @Override
+        public void boundReached(Bound bound, String detail) {
+            bounds.add(bound.name());
+            LOG.warn("overlay bound reached ({}): {}", bound, detail);
+        }
+    }
+}
