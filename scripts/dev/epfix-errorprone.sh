@@ -1,6 +1,6 @@
 #!/bin/bash
 # Applies Error Prone's own fixes for the style checks in place, then restores the pom.
-cd "${1:-/work/main}" || exit 1
+cd "${1:-$(dirname "$0")/../..}" || exit 1
 cp pom.xml /tmp/pom.epfix
 CHECKS=PatternMatchingInstanceof,StatementSwitchToExpressionSwitch,OperatorPrecedence,IntLongMath,ModifiedButNotUsed,UnnecessaryParentheses,EffectivelyPrivate,CanonicalDuration,StringCaseLocaleUsage,UnnecessaryLambda,MissingOverride,ReferenceEquality
 sed -i "s|-XepDisableWarningsInGeneratedCode</arg>|-XepDisableWarningsInGeneratedCode -XepPatchLocation:IN_PLACE -XepPatchChecks:$CHECKS</arg>|; s|-XepDisableWarningsInGeneratedCode -Xep:MissingSummary:OFF</arg>|-XepDisableWarningsInGeneratedCode -Xep:MissingSummary:OFF -XepPatchLocation:IN_PLACE -XepPatchChecks:$CHECKS</arg>|; s|<arg>-Werror</arg>||" pom.xml
