@@ -65,37 +65,9 @@ class NdjsonTest {
         }
     }
 
-    /** An output whose first write waits until it is opened (a stdout reader that comes back later). */
-    static final class HeldOutput extends OutputStream {
-        final CountDownLatch writing = new CountDownLatch(1);
-        final CountDownLatch open = new CountDownLatch(1);
-        final ByteArrayOutputStream written = new ByteArrayOutputStream();
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) throws IOException {
-            writing.countDown();
-            try {
-                open.await();
-            } catch (InterruptedException e) {
-                throw new IOException(e);
-            }
-            written.write(b, off, len);
-        }
-
-        synchronized List<String> lines() {
-            String s = written.toString(StandardCharsets.UTF_8);
-            return s.isEmpty() ? List.of() : List.of(s.split(System.lineSeparator()));
-        }
-    }
-
     @Test
     void closeWritesTheLinesQueuedBeforeIt() throws Exception {
-        HeldOutput held = new HeldOutput();
+        StdoutBackpressureTest.StalledOutput held = new StdoutBackpressureTest.StalledOutput();
         Ndjson out = new Ndjson(new PrintStream(held, false, StandardCharsets.UTF_8), false, true);
         out.line("first");
         assertTrue(held.writing.await(10, TimeUnit.SECONDS), "the writer took the first line");

@@ -7,6 +7,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -24,22 +25,7 @@ class NetnsEndToEndTest {
 
     @Test
     void chainLineAndPartitionOverMdnsInNamespaces() throws Exception {
-        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/test-netns.sh");
-        Path log = Files.createTempFile("netns-e2e", ".log");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-        pb.environment().put("LOGMESH_CLASSPATH", classPath());
-        Process p = pb.start();
-        try {
-            assertTrue(p.waitFor(400, TimeUnit.SECONDS), "test-netns.sh did not finish in 400 s");
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            Assumptions.assumeFalse(out.startsWith("SKIPPED"), out.strip());
-            assertEquals(0, p.exitValue(), out);
-            assertTrue(out.contains("netns: 3 passed, 0 failed"), out);
-        } finally {
-            p.destroyForcibly();
-            Files.deleteIfExists(log);
-        }
+        runScript("test-netns.sh", List.of(), java.util.Map.of(), 400, "netns: 3 passed, 0 failed");
     }
 
     /**
@@ -51,19 +37,31 @@ class NetnsEndToEndTest {
      */
     @Test
     void overlayOnALanAndUnderForgedAnnouncementsInNamespaces() throws Exception {
-        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/test-netns-overlay.sh");
-        Path log = Files.createTempFile("netns-overlay", ".log");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "-n", "8", "-a", "200", "-k", "2")
-            .redirectErrorStream(true).redirectOutput(log.toFile());
+        runScript("test-netns-overlay.sh", List.of("-n", "8", "-a", "200", "-k", "2"),
+            java.util.Map.of("LOGMESH_NETNS_TIMEOUT", "780"), 800, "netns overlay: 2 passed, 0 failed");
+    }
+
+    /**
+     * Runs {@code scripts/NAME ARGS} with the node's class path and {@code env}, for at most {@code seconds}; skips
+     * the test when the script says SKIPPED (no root, no {@code ip netns}); else it must pass and print
+     * {@code passed}.
+     */
+    private static void runScript(String name, List<String> args, java.util.Map<String, String> env, long seconds,
+                                  String passed) throws Exception {
+        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/" + name);
+        Path log = Files.createTempFile("netns-e2e", ".log");
+        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("LOGMESH_CLASSPATH", classPath());
-        pb.environment().put("LOGMESH_NETNS_TIMEOUT", "780");
+        pb.environment().putAll(env);
         Process p = pb.start();
         try {
-            assertTrue(p.waitFor(800, TimeUnit.SECONDS), "test-netns-overlay.sh did not finish in 800 s");
+            assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), name + " did not finish in " + seconds + " s");
             String out = Files.readString(log, StandardCharsets.UTF_8);
             Assumptions.assumeFalse(out.startsWith("SKIPPED"), out.strip());
             assertEquals(0, p.exitValue(), out);
-            assertTrue(out.contains("netns overlay: 2 passed, 0 failed"), out);
+            assertTrue(out.contains(passed), out);
         } finally {
             p.destroyForcibly();
             Files.deleteIfExists(log);

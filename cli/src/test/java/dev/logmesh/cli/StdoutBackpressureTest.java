@@ -38,6 +38,8 @@ class StdoutBackpressureTest {
 
     /** An output that blocks every write until it is opened, like a pipe whose reader stopped. */
     static final class StalledOutput extends OutputStream {
+        /** Counted down by the first write (the writer has taken a line and waits). */
+        final CountDownLatch writing = new CountDownLatch(1);
         final CountDownLatch open = new CountDownLatch(1);
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
 
@@ -48,6 +50,7 @@ class StdoutBackpressureTest {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            writing.countDown();
             try {
                 open.await();
             } catch (InterruptedException e) {
@@ -62,6 +65,12 @@ class StdoutBackpressureTest {
             synchronized (written) {
                 return written.toString(StandardCharsets.UTF_8);
             }
+        }
+
+        List<String> lines() {
+            String s = text();
+            return s.isEmpty() ? List.of() : List.of(s.split(System.lineSeparator(), -1)).stream()
+                .filter(l -> !l.isEmpty()).toList();
         }
     }
 
