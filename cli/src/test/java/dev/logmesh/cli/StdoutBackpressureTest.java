@@ -126,9 +126,11 @@ class StdoutBackpressureTest {
         }
     }
 
+    /** The add events among the complete lines (the writer may be in the middle of a batch: a last line cut). */
     static List<JsonNode> adds(String text) throws IOException {
         List<JsonNode> out = new java.util.ArrayList<>();
-        for (String line : text.split("\n", -1)) {
+        String complete = text.substring(0, text.lastIndexOf('\n') + 1);
+        for (String line : complete.split("\n", -1)) {
             if (line.isBlank()) {
                 continue;
             }
