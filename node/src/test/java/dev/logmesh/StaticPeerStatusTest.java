@@ -93,7 +93,9 @@ class StaticPeerStatusTest {
             });
             MeshNode.PeerStatus p = statusOf(keyed, open.url());
             assertTrue(p.lastError().contains("mesh key"), p.toString());
-            Thread.sleep(7_000); // longer than the 5 s of the normal backoff
+            // said once, and no more all through 7 s, longer than the 5 s of the normal backoff
+            await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9)).until(() ->
+                errors.stream().filter(e -> e.contains(open.url().toString())).count() == 1);
             List<String> said = errors.stream().filter(e -> e.contains(open.url().toString())).toList();
             assertEquals(1, said.size(), errors.toString());
             assertTrue(said.get(0).contains("only every 10 min"), said.get(0));
