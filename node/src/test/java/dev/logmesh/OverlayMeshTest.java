@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.internal.overlay.OverlayConfig;
 import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.testkit.LocalLan;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
@@ -38,7 +39,7 @@ class OverlayMeshTest {
 
     final ManualLoop loop = new ManualLoop(1_000_000);
     final LocalNetwork net = new LocalNetwork(loop);
-    final LanDiscovery lan = new LanDiscovery(loop);
+    final LocalLan lan = new LocalLan(loop);
     final Map<String, MeshNode> nodes = new LinkedHashMap<>();
     final Set<String> dead = new HashSet<>();
     /** Per host: how often each id was applied (subscriber called). */

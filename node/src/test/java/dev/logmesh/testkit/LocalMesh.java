@@ -78,6 +78,8 @@ public final class LocalMesh implements AutoCloseable {
     private Consumer<NodeConfig.Builder> everyNode = b -> { };
     private UnaryOperator<SessionConfig> sessions;
     private Path sqlite;
+    /** The simulated LAN every node discovers every other on, or null: no discovery ({@link #discoverEveryone}). */
+    private LocalLan lan;
     /** Ids whose only copies were lost with a restored or wiped store: {@link #check} lets them be missing. */
     private final Set<ActionId> lostWithStores = new LinkedHashSet<>();
 
@@ -136,6 +138,22 @@ public final class LocalMesh implements AutoCloseable {
     public LocalMesh sessions(UnaryOperator<SessionConfig> change) {
         sessions = change;
         return this;
+    }
+
+    /**
+     * Nodes started from now on discover every other node of the mesh on a simulated LAN ({@link LocalLan}), as
+     * mDNS on one LAN would: the overlay (on by default) then picks their sessions, without static links.
+     */
+    public LocalMesh discoverEveryone() {
+        if (lan == null) {
+            lan = new LocalLan(loop);
+        }
+        return this;
+    }
+
+    /** The simulated LAN of {@link #discoverEveryone}, or null. */
+    public LocalLan lan() {
+        return lan;
     }
 
     /** Nodes started from now on keep their logs in SQLite under {@code dir/NAME}. */
@@ -608,6 +626,10 @@ public final class LocalMesh implements AutoCloseable {
                 .mdns(false);
             for (String p : peers) {
                 b.peer(LocalNetwork.url(p));
+            }
+            if (lan != null) {
+                LocalLan onLan = lan;
+                b.discovery(me -> onLan.join(name, me));
             }
             if (dataDir != null) {
                 b.dataDir(dataDir);

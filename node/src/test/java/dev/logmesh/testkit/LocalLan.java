@@ -1,4 +1,4 @@
-package dev.logmesh;
+package dev.logmesh.testkit;
 
 import dev.logmesh.discovery.Announcement;
 import dev.logmesh.discovery.Discovery;
@@ -9,14 +9,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * A simulated LAN for the discovery of whole nodes on the in-memory network: every node that joins hears every
- * other (as mDNS would: identified peers with their node id, at {@code ws://HOST:1}), and everyone hears the
- * newcomer; a node that closes its discovery is reported lost. {@link #forge} makes every node (and every node that
- * joins later) hear announcements of nodes that do not exist. Events are delivered on the loop, one task each.
+ * A simulated LAN for the discovery of whole nodes on a {@link LocalNetwork}: every node that joins hears every
+ * other (as mDNS would: identified peers with their node id, at {@code HOST:1}, which the node dials as
+ * {@code local://HOST}), and everyone hears the newcomer; a node that closes its discovery (also when it crashes:
+ * an mDNS goodbye, kept simple) is reported lost to the others. {@link #forge} makes every node (and every node
+ * that joins later) hear announcements of nodes that do not exist. Events are delivered on the loop, one task each.
+ *
+ * <p>Use it as {@code NodeConfig.Builder.discovery(me -> lan.join(host, me))}, or through
+ * {@link LocalMesh#discoverEveryone()}. On the loop's thread only (a {@link ManualLoop}: the test's).
  */
-final class LanDiscovery {
+public final class LocalLan {
     private final Loop loop;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<Peer> forged = new ArrayList<>();
@@ -28,19 +33,22 @@ final class LanDiscovery {
         }
     }
 
-    LanDiscovery(Loop loop) {
-        this.loop = loop;
+    /** A LAN whose discovery events are delivered as tasks of {@code loop}. */
+    public LocalLan(Loop loop) {
+        this.loop = Objects.requireNonNull(loop, "loop");
     }
 
     /** The discovery of the node at {@code host} (for {@code NodeConfig.Builder.discovery}). */
-    Discovery join(String host, Announcement me) {
+    public Discovery join(String host, Announcement me) {
         return new Discovery() {
             @Override
             public void start(Listener listener) {
                 Member m = new Member(host, me, listener);
+                Peer mine = m.peer();
                 for (Member other : members.values()) {
-                    loop.execute(() -> listener.peerFound(other.peer()));
-                    loop.execute(() -> other.listener.peerFound(m.peer()));
+                    Peer theirs = other.peer();
+                    loop.execute(() -> listener.peerFound(theirs));
+                    loop.execute(() -> other.listener.peerFound(mine));
                 }
                 for (Peer f : forged) {
                     loop.execute(() -> listener.peerFound(f));
@@ -64,8 +72,13 @@ final class LanDiscovery {
         };
     }
 
+    /** How many nodes are on the LAN now (joined and not closed). */
+    public int size() {
+        return members.size();
+    }
+
     /** Every node hears {@code count} forged nodes (hosts that do not exist on the network), now and on joining. */
-    void forge(String mesh, int count) {
+    public void forge(String mesh, int count) {
         for (int i = 0; i < count; i++) {
             Peer f = new Peer("fake" + i + ":x", mesh, 5, List.of(InetSocketAddress.createUnresolved("fake" + i, 1)),
                 Map.of());
