@@ -70,10 +70,11 @@ class ScaleSimulationTest {
         Scale s = new Scale(n, seed);
         try {
             s.startAll();
-            s.run(30_000);
+            s.run(20_000);
+            long formed = s.awaitOverlay("formed", 120_000);
             long idleHeap = usedHeapAfterGc() - heap0;
-            s.checkOverlay("formed");
-            s.report("formed", "idle heap " + idleHeap / n / 1024 + " KB/node (" + idleHeap / (1 << 20) + " MB)");
+            s.report("formed", "(connected and symmetric " + formed / 1000 + " s after the first 20 s); idle heap "
+                + idleHeap / n / 1024 + " KB/node (" + idleHeap / (1 << 20) + " MB)");
 
             s.addSpread(ACTIONS_PER_PHASE, 10_000);
             s.run(5_000);
@@ -233,6 +234,24 @@ class ScaleSimulationTest {
             Firewall.Rule drop = mesh.firewall().on().probability(0.02).drop();
             addSpread(ACTIONS_PER_PHASE, 30_000);
             drop.remove();
+        }
+
+        /**
+         * Runs until the overlay is connected, symmetric and within its bounds (a view may be asymmetric for a
+         * moment while a NEIGHBOR or DISCONNECT is on its way), at most {@code maxMillis}.
+         *
+         * @return the simulated ms it took
+         */
+        long awaitOverlay(String label, long maxMillis) {
+            long start = mesh.loop().now();
+            String problem = overlayProblem();
+            while (problem != null && mesh.loop().now() - start < maxMillis) {
+                run(1_000);
+                problem = overlayProblem();
+            }
+            assertTrue(problem == null, label + ", after " + maxMillis + " ms: " + problem);
+            assertTrue(overBound == null, label + ": " + overBound);
+            return mesh.loop().now() - start;
         }
 
         /** Runs until every node holds every action and the overlay is connected; @return the simulated ms taken */

@@ -75,6 +75,12 @@ public final class MdnsDiscovery implements Discovery {
     /** TXT key of the protocol version (a decimal integer). */
     public static final String TXT_PROTOCOL = "proto";
 
+    /**
+     * Default {@link Builder#maxServices}: at most this many services of our type are kept per interface (JmDNS's
+     * cache and this discovery's state), so forged announcements cost a bounded heap.
+     */
+    public static final int DEFAULT_MAX_SERVICES = 256;
+
     /** Default period of cache cleaning: makes goodbyes take effect in about 3 s instead of 3–13 s. */
     public static final Duration DEFAULT_CACHE_CLEAN_INTERVAL = Duration.ofSeconds(1);
 
@@ -92,6 +98,9 @@ public final class MdnsDiscovery implements Discovery {
     private final List<Inet4Address> interfaces;
     private final Executor callbackExecutor;
     private final Duration cacheCleanInterval;
+    private final int maxServices;
+    /** Whether the limit of services was reported (once). Cleaner thread only. */
+    private boolean warnedLimit;
 
     // All mutable fields below are guarded by "this".
     private State state = State.NEW;
@@ -108,6 +117,7 @@ public final class MdnsDiscovery implements Discovery {
         this.interfaces = interfaces;
         this.callbackExecutor = b.callbackExecutor;
         this.cacheCleanInterval = b.cacheCleanInterval;
+        this.maxServices = b.maxServices;
     }
 
     /**
@@ -161,7 +171,8 @@ public final class MdnsDiscovery implements Discovery {
         }
         SerialExecutor serial = new SerialExecutor(executor);
         callbacks = serial;
-        PeerTracker tracker = new PeerTracker(announcement.nodeId(), announcement.mesh(), listener);
+        PeerTracker tracker = new PeerTracker(announcement.nodeId(), announcement.mesh(), listener,
+                maxServices * interfaces.size());
         sink = new MdnsEndpoint.Sink() {
             @Override
             public void resolved(String source, ServiceRecord record) {
@@ -184,21 +195,30 @@ public final class MdnsDiscovery implements Discovery {
             close();
             throw e;
         }
-        if (!cacheCleanInterval.isZero()) {
-            cleaner = Executors.newSingleThreadScheduledExecutor(
-                    r -> daemon(r, "logmesh-discovery-cleaner-" + announcement.nodeId()));
-            long period = cacheCleanInterval.toMillis();
-            // the task catches its own failures, and close() shuts the executor down: no need for its future
-            Future<?> unused = cleaner.scheduleWithFixedDelay(() -> {
-                for (MdnsEndpoint endpoint : endpoints) {
-                    try {
+        // the cleaner also keeps the services per interface within maxServices, so it runs even without cleaning
+        long period = cacheCleanInterval.isZero() ? 1_000 : cacheCleanInterval.toMillis();
+        boolean clean = !cacheCleanInterval.isZero();
+        cleaner = Executors.newSingleThreadScheduledExecutor(
+                r -> daemon(r, "logmesh-discovery-cleaner-" + announcement.nodeId()));
+        // the task catches its own failures, and close() shuts the executor down: no need for its future
+        Future<?> unused = cleaner.scheduleWithFixedDelay(() -> {
+            for (MdnsEndpoint endpoint : endpoints) {
+                try {
+                    if (clean) {
                         endpoint.cleanCache();
-                    } catch (RuntimeException e) {
-                        LOG.debug("cleanCache on {} failed", endpoint, e);
                     }
+                    int removed = endpoint.limitInstances(maxServices, announcement.nodeId());
+                    if (removed > 0 && !warnedLimit) {
+                        warnedLimit = true;
+                        LOG.warn("mDNS on {}: more than {} services announced; keeping the first {} seen and "
+                                + "dropping the others (forged announcements?)", endpoint.source(), maxServices,
+                                maxServices);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("cleaning mDNS on {} failed", endpoint, e);
                 }
-            }, period, period, TimeUnit.MILLISECONDS);
-        }
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
         LOG.info("mDNS discovery of node {} in mesh {} on {}", announcement.nodeId(),
                 announcement.mesh(), interfaces);
     }
@@ -240,6 +260,11 @@ public final class MdnsDiscovery implements Discovery {
             failures.forEach(e::addSuppressed);
             throw e;
         }
+    }
+
+    /** The open endpoints, one per interface (for tests of this package). */
+    List<MdnsEndpoint> endpoints() {
+        return List.copyOf(endpoints);
     }
 
     /** A JmDNS instance (and host) name unique in this JVM, so its threads can be told apart. */
@@ -358,6 +383,7 @@ public final class MdnsDiscovery implements Discovery {
         private final List<String> interfaceSpecs = new ArrayList<>();
         private Executor callbackExecutor;
         private Duration cacheCleanInterval = DEFAULT_CACHE_CLEAN_INTERVAL;
+        private int maxServices = DEFAULT_MAX_SERVICES;
 
         private Builder(Announcement announcement) {
             this.announcement = Objects.requireNonNull(announcement, "announcement");
@@ -414,6 +440,23 @@ public final class MdnsDiscovery implements Discovery {
                 throw new IllegalArgumentException("cache clean interval must be 0 or >= 10 ms");
             }
             this.cacheCleanInterval = interval;
+            return this;
+        }
+
+        /**
+         * Most services of our type kept per interface, default {@link #DEFAULT_MAX_SERVICES}. JmDNS keeps every
+         * announced name until the TTL its sender chose (an hour by default), about 5–10 KB of heap each; beyond
+         * this many, the names seen first stay and the others are dropped from JmDNS's cache about once a second
+         * (by the cleaner thread), so forged announcements of thousands of names cost a bounded heap. A real node
+         * dropped that way is still found through the mesh's own peer exchange.
+         *
+         * @throws IllegalArgumentException if under 1
+         */
+        public Builder maxServices(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxServices must be at least 1");
+            }
+            this.maxServices = max;
             return this;
         }
 

@@ -7,13 +7,18 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceEvent;
 import javax.jmdns.ServiceInfo;
 import javax.jmdns.ServiceListener;
+import javax.jmdns.impl.DNSCache;
+import javax.jmdns.impl.DNSEntry;
+import javax.jmdns.impl.DNSRecord;
 import javax.jmdns.impl.JmDNSImpl;
+import javax.jmdns.impl.constants.DNSRecordType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +57,12 @@ final class MdnsEndpoint implements ServiceListener {
 
     /** The JmDNS pool thread, once seen in a callback, so close() can wait for it. */
     private volatile Thread poolThread;
+
+    /**
+     * Instances of our service type in JmDNS's cache (lower-cased qualified names), in the order they were first
+     * seen: the first ones stay when there are too many ({@link #limitInstances}). Cleaner thread only.
+     */
+    private final Map<String, Boolean> firstSeen = new LinkedHashMap<>();
 
     private MdnsEndpoint(Inet4Address address, String name, Sink sink, JmDNS jmdns) {
         this.address = address;
@@ -103,6 +114,105 @@ final class MdnsEndpoint implements ServiceListener {
         if (jmdns instanceof JmDNSImpl impl) {
             impl.cleanCache();
         }
+    }
+
+    /**
+     * Keeps at most {@code max} instances of {@link MdnsDiscovery#SERVICE_TYPE} in JmDNS's cache, so that forged
+     * announcements of thousands of names cost a bounded heap: JmDNS itself keeps every announced name (its cache
+     * records, and per name a service info in each listener's state and a resolver) until the TTL the sender
+     * chose. The instances seen first stay (this node's own always); the others are removed the way JmDNS removes
+     * an expired record (listeners are told, so their per-name state goes too, and the tracker reports the peer
+     * lost), with their SRV target's address records when no kept instance uses that host. A removed name that is
+     * announced again is cached again until the next call. Called by the cleaner thread.
+     *
+     * @param max most instances kept, at least 1
+     * @param own this node's instance name (never removed), or null
+     * @return how many instances were removed
+     */
+    int limitInstances(int max, String own) {
+        if (!(jmdns instanceof JmDNSImpl impl)) {
+            return 0;
+        }
+        DNSCache cache = impl.getCache();
+        String ownKey = own == null ? null : (own + "." + MdnsDiscovery.SERVICE_TYPE).toLowerCase(Locale.ROOT);
+        Map<String, DNSRecord> pointers = new LinkedHashMap<>();
+        for (DNSEntry e : List.copyOf(cache.getDNSEntryList(MdnsDiscovery.SERVICE_TYPE))) {
+            if (e instanceof DNSRecord r && e.getRecordType() == DNSRecordType.TYPE_PTR) {
+                String instance = r.getServiceInfo(false).getQualifiedName().toLowerCase(Locale.ROOT);
+                pointers.put(instance, r);
+            }
+        }
+        firstSeen.keySet().retainAll(pointers.keySet());
+        if (ownKey != null && pointers.containsKey(ownKey)) {
+            firstSeen.putIfAbsent(ownKey, Boolean.TRUE);
+        }
+        for (String instance : pointers.keySet()) {
+            firstSeen.putIfAbsent(instance, Boolean.TRUE);
+        }
+        if (firstSeen.size() <= max) {
+            return 0;
+        }
+        List<String> kept = new ArrayList<>(max);
+        List<String> excess = new ArrayList<>();
+        if (ownKey != null && firstSeen.containsKey(ownKey)) {
+            kept.add(ownKey);
+        }
+        for (String instance : firstSeen.keySet()) {
+            if (instance.equals(ownKey)) {
+                continue;
+            }
+            (kept.size() < max ? kept : excess).add(instance);
+        }
+        java.util.Set<String> keptHosts = new java.util.HashSet<>();
+        for (String instance : kept) {
+            keptHosts.addAll(servers(cache, instance));
+        }
+        long now = System.currentTimeMillis();
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (String instance : excess) {
+            hosts.addAll(servers(cache, instance));
+            remove(impl, cache, now, pointers.get(instance));
+            for (DNSEntry e : List.copyOf(cache.getDNSEntryList(instance))) {
+                remove(impl, cache, now, e);
+            }
+            firstSeen.remove(instance);
+        }
+        hosts.removeAll(keptHosts);
+        for (String host : hosts) {
+            for (DNSEntry e : List.copyOf(cache.getDNSEntryList(host))) {
+                if (e.getRecordType() == DNSRecordType.TYPE_A || e.getRecordType() == DNSRecordType.TYPE_AAAA) {
+                    remove(impl, cache, now, e);
+                }
+            }
+        }
+        return excess.size();
+    }
+
+    /** The lower-cased SRV targets of an instance in the cache. */
+    private static List<String> servers(DNSCache cache, String instance) {
+        List<String> out = new ArrayList<>();
+        for (DNSEntry e : List.copyOf(cache.getDNSEntryList(instance))) {
+            if (e instanceof DNSRecord r && e.getRecordType() == DNSRecordType.TYPE_SRV) {
+                String server = r.getServiceInfo(false).getServer();
+                if (server != null && !server.isEmpty()) {
+                    out.add(server.toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Removes a cached record as JmDNS's own reaper removes an expired one: listeners first, then the cache. */
+    private static void remove(JmDNSImpl impl, DNSCache cache, long now, DNSEntry e) {
+        if (e instanceof DNSRecord r) {
+            impl.updateRecord(now, r, JmDNSImpl.Operation.Remove);
+            cache.removeDNSEntry(r);
+        }
+    }
+
+    /** The JmDNS instance (for tests of this package). */
+    JmDNS jmdns() {
+        return jmdns;
     }
 
     /**

@@ -57,9 +57,24 @@ final class PeerTracker {
 
     private final Map<Key, Sighting> sightings = new HashMap<>();
     private final Map<String, Peer> reported = new HashMap<>();
+    /** Most sightings held at once; a sighting of a new service beyond it is ignored. */
+    private final int maxSightings;
+    private boolean warnedFull;
     private long seq;
 
     PeerTracker(String selfNodeId, String mesh, Discovery.Listener out) {
+        this(selfNodeId, mesh, out, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxSightings most (interface, service) sightings held at once: a sighting of a service not yet held
+     *     is ignored while there are that many (warned once), so a flood of forged names costs a bounded heap
+     */
+    PeerTracker(String selfNodeId, String mesh, Discovery.Listener out, int maxSightings) {
+        if (maxSightings < 1) {
+            throw new IllegalArgumentException("maxSightings must be at least 1");
+        }
+        this.maxSightings = maxSightings;
         this.selfNodeId = Objects.requireNonNull(selfNodeId, "selfNodeId");
         this.mesh = Objects.requireNonNull(mesh, "mesh");
         this.out = Objects.requireNonNull(out, "out");
@@ -75,6 +90,14 @@ final class PeerTracker {
         if (s.nodeId.equals(selfNodeId) || !s.mesh.equals(mesh)) {
             LOG.trace("ignoring {} on {}: self or other mesh ({})", s.nodeId, source, s.mesh);
             retract(key);
+            return;
+        }
+        if (!sightings.containsKey(key) && sightings.size() >= maxSightings) {
+            if (!warnedFull) {
+                warnedFull = true;
+                LOG.warn("mDNS: {} services are known already; ignoring new ones such as {} until some go",
+                        maxSightings, s.nodeId);
+            }
             return;
         }
         Sighting old = sightings.put(key, s);

@@ -32,6 +32,22 @@ class PeerTrackerTest {
     }
 
     @Test
+    void holdsAtMostItsLimitOfSightingsAndTakesNewOnesWhenSomeGo() {
+        RecordingListener capped = new RecordingListener();
+        PeerTracker t = new PeerTracker("self", "m1", capped, 3);
+        for (int i = 0; i < 10; i++) {
+            t.resolved(ETH0, record("n" + i, txt("n" + i, "m1", "5"), 7001, ip(10, 0, 0, i + 1)));
+        }
+        assertEquals(java.util.Set.of("n0", "n1", "n2"), t.peers().keySet());
+        // a known one resolved again still updates; one that goes makes room for the next announced
+        t.resolved(ETH0, record("n1", txt("n1", "m1", "6"), 7001, ip(10, 0, 0, 2)));
+        assertEquals(6, t.peers().get("n1").protocol());
+        t.removed(ETH0, "n0");
+        t.resolved(ETH0, record("n9", txt("n9", "m1", "5"), 7001, ip(10, 0, 0, 10)));
+        assertEquals(java.util.Set.of("n1", "n2", "n9"), t.peers().keySet());
+    }
+
+    @Test
     void reportsAPeerWithCompleteTxt() {
         tracker.resolved(ETH0, record("alice", Map.of("node", "alice", "mesh", "m1", "proto", "5",
                 "tls", "1"), 7001, ip(192, 0, 2, 1)));

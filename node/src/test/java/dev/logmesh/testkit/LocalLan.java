@@ -25,6 +25,9 @@ public final class LocalLan {
     private final Loop loop;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<Peer> forged = new ArrayList<>();
+    private java.util.Random random;
+    private long minDelay;
+    private long maxDelay;
 
     private record Member(String host, Announcement me, Discovery.Listener listener) {
         Peer peer() {
@@ -38,6 +41,29 @@ public final class LocalLan {
         this.loop = Objects.requireNonNull(loop, "loop");
     }
 
+    /**
+     * Delivers each event after a random delay in {@code [minMillis, maxMillis]} from {@code random} (mDNS
+     * responders answer a query after 20–120 ms at random, RFC 6762 §6), so nodes that start together hear the
+     * others in different orders; without it, every event is delivered at once, in the order nodes joined.
+     */
+    public LocalLan jitter(java.util.Random random, long minMillis, long maxMillis) {
+        if (minMillis < 0 || maxMillis < minMillis) {
+            throw new IllegalArgumentException("need 0 <= min <= max");
+        }
+        this.random = Objects.requireNonNull(random, "random");
+        this.minDelay = minMillis;
+        this.maxDelay = maxMillis;
+        return this;
+    }
+
+    private void deliver(Runnable event) {
+        if (random == null) {
+            loop.execute(event);
+        } else {
+            loop.schedule(minDelay + (maxDelay > minDelay ? random.nextLong(maxDelay - minDelay + 1) : 0), event);
+        }
+    }
+
     /** The discovery of the node at {@code host} (for {@code NodeConfig.Builder.discovery}). */
     public Discovery join(String host, Announcement me) {
         return new Discovery() {
@@ -47,11 +73,11 @@ public final class LocalLan {
                 Peer mine = m.peer();
                 for (Member other : members.values()) {
                     Peer theirs = other.peer();
-                    loop.execute(() -> listener.peerFound(theirs));
-                    loop.execute(() -> other.listener.peerFound(mine));
+                    deliver(() -> listener.peerFound(theirs));
+                    deliver(() -> other.listener.peerFound(mine));
                 }
                 for (Peer f : forged) {
-                    loop.execute(() -> listener.peerFound(f));
+                    deliver(() -> listener.peerFound(f));
                 }
                 members.put(host, m);
             }
@@ -65,7 +91,7 @@ public final class LocalLan {
                 Member m = members.remove(host);
                 if (m != null) {
                     for (Member other : members.values()) {
-                        loop.execute(() -> other.listener.peerLost(me.nodeId()));
+                        deliver(() -> other.listener.peerLost(me.nodeId()));
                     }
                 }
             }
@@ -84,7 +110,7 @@ public final class LocalLan {
                 Map.of());
             forged.add(f);
             for (Member m : members.values()) {
-                loop.execute(() -> m.listener.peerFound(f));
+                deliver(() -> m.listener.peerFound(f));
             }
         }
     }

@@ -142,11 +142,13 @@ public final class LocalMesh implements AutoCloseable {
 
     /**
      * Nodes started from now on discover every other node of the mesh on a simulated LAN ({@link LocalLan}), as
-     * mDNS on one LAN would: the overlay (on by default) then picks their sessions, without static links.
+     * mDNS on one LAN would: the overlay (on by default) then picks their sessions, without static links. Each
+     * discovery event arrives after a seeded random 20–120 ms (as mDNS answers), so nodes that start together hear
+     * each other in different orders.
      */
     public LocalMesh discoverEveryone() {
         if (lan == null) {
-            lan = new LocalLan(loop);
+            lan = new LocalLan(loop).jitter(loop.random(), 20, 120);
         }
         return this;
     }
