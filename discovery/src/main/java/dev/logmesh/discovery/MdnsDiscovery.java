@@ -39,14 +39,19 @@ import org.slf4j.LoggerFactory;
  *       goodbye (typically 3 s with the default cache cleaning) or when its records expire (up to an
  *       hour for a node that crashed: JmDNS's default TTL). It is a hint; liveness must come from
  *       sessions.
+ *   <li>At most {@link Builder#maxServices} services of our type are kept per interface, in JmDNS's
+ *       cache and here: beyond that, the first seen stay and the others are dropped (and reported
+ *       lost if they were reported), so forged announcements of thousands of names cost a bounded
+ *       heap.
  * </ul>
  *
  * <h2>Threads</h2>
  *
  * <p>Callbacks run on the executor given to {@link Builder#callbackExecutor}, serialized; by
  * default on a dedicated daemon thread named {@code logmesh-discovery-<nodeId>}. Per interface,
- * JmDNS runs four threads (one of them not a daemon); a daemon thread cleans the caches if {@link
- * Builder#cacheCleanInterval} is positive. {@link #close()} ends all of them before returning,
+ * JmDNS runs four threads (one of them not a daemon); a daemon cleaner thread cleans the caches if
+ * {@link Builder#cacheCleanInterval} is positive and keeps them within {@link Builder#maxServices}
+ * (once a period, and after every 64 services added during a burst). {@link #close()} ends all of them before returning,
  * except the callback thread when {@code close()} is called from a callback.
  *
  * <h2>Timing</h2>
@@ -86,6 +91,9 @@ public final class MdnsDiscovery implements Discovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(MdnsDiscovery.class);
 
+    /** Services added to the caches between two applications of the limit during a burst. */
+    private static final int LIMIT_EVERY_ADDED = 64;
+
     /** How long close() waits for each interface (JmDNS needs about 2 s, plus thread joins). */
     private static final long CLOSE_TIMEOUT_MILLIS = 15_000;
 
@@ -101,6 +109,16 @@ public final class MdnsDiscovery implements Discovery {
     private final int maxServices;
     /** Whether the limit of services was reported (once). Cleaner thread only. */
     private boolean warnedLimit;
+    /**
+     * Services added to a JmDNS cache since the limit was last applied: a burst of announcements gets the limit
+     * applied after every {@link #LIMIT_EVERY_ADDED} of them, not only once a second.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger addedSinceLimit =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean limitQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** The cleaner once started (read by JmDNS's threads, so volatile). */
+    private volatile ScheduledExecutorService limiter;
 
     // All mutable fields below are guarded by "this".
     private State state = State.NEW;
@@ -183,6 +201,19 @@ public final class MdnsDiscovery implements Discovery {
             public void removed(String source, String instanceName) {
                 serial.execute(() -> tracker.removed(source, instanceName));
             }
+
+            @Override
+            public void added(String source) {
+                ScheduledExecutorService l = limiter;
+                if (addedSinceLimit.incrementAndGet() >= LIMIT_EVERY_ADDED && l != null
+                        && limitQueued.compareAndSet(false, true)) {
+                    try {
+                        l.execute(MdnsDiscovery.this::limitServices);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        limitQueued.set(false); // closing
+                    }
+                }
+            }
         };
         try {
             for (Inet4Address address : interfaces) {
@@ -202,23 +233,18 @@ public final class MdnsDiscovery implements Discovery {
                 r -> daemon(r, "logmesh-discovery-cleaner-" + announcement.nodeId()));
         // the task catches its own failures, and close() shuts the executor down: no need for its future
         Future<?> unused = cleaner.scheduleWithFixedDelay(() -> {
-            for (MdnsEndpoint endpoint : endpoints) {
-                try {
-                    if (clean) {
+            if (clean) {
+                for (MdnsEndpoint endpoint : endpoints) {
+                    try {
                         endpoint.cleanCache();
+                    } catch (RuntimeException e) {
+                        LOG.debug("cleanCache on {} failed", endpoint, e);
                     }
-                    int removed = endpoint.limitInstances(maxServices, announcement.nodeId());
-                    if (removed > 0 && !warnedLimit) {
-                        warnedLimit = true;
-                        LOG.warn("mDNS on {}: more than {} services announced; keeping the first {} seen and "
-                                + "dropping the others (forged announcements?)", endpoint.source(), maxServices,
-                                maxServices);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.debug("cleaning mDNS on {} failed", endpoint, e);
                 }
             }
+            limitServices();
         }, period, period, TimeUnit.MILLISECONDS);
+        limiter = cleaner;
         LOG.info("mDNS discovery of node {} in mesh {} on {}", announcement.nodeId(),
                 announcement.mesh(), interfaces);
     }
@@ -259,6 +285,28 @@ public final class MdnsDiscovery implements Discovery {
                     new UncheckedIOException(new IOException("reannounce failed on some interface"));
             failures.forEach(e::addSuppressed);
             throw e;
+        }
+    }
+
+    /**
+     * Keeps at most {@link #maxServices} services in each endpoint's JmDNS cache ({@link
+     * MdnsEndpoint#limitInstances}); warns the first time. On the cleaner thread only.
+     */
+    private void limitServices() {
+        limitQueued.set(false);
+        addedSinceLimit.set(0);
+        for (MdnsEndpoint endpoint : endpoints) {
+            try {
+                int removed = endpoint.limitInstances(maxServices, announcement.nodeId());
+                if (removed > 0 && !warnedLimit) {
+                    warnedLimit = true;
+                    LOG.warn("mDNS on {}: more than {} services announced; keeping the first {} seen and "
+                            + "dropping the others (forged announcements?)", endpoint.source(), maxServices,
+                            maxServices);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("limiting the services on {} failed", endpoint, e);
+            }
         }
     }
 

@@ -47,6 +47,10 @@ final class MdnsEndpoint implements ServiceListener {
         void resolved(String source, ServiceRecord record);
 
         void removed(String source, String instanceName);
+
+        /** A service instance was added to JmDNS's cache (before it is resolved). */
+        default void added(String source) {
+        }
     }
 
     private final Inet4Address address;
@@ -261,6 +265,7 @@ final class MdnsEndpoint implements ServiceListener {
     public void serviceAdded(ServiceEvent event) {
         poolThread = Thread.currentThread();
         LOG.trace("{}: added {}", source, event.getName());
+        sink.added(source);
         // Nothing to do: for a type with a ServiceListener, JmDNS 3.6 resolves each added instance
         // itself (measured: serviceResolved follows within milliseconds, once with an empty TXT, then
         // with the TXT). requestServiceInfo() would only block this thread and duplicate the events.
