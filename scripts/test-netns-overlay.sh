@@ -15,8 +15,9 @@
 #   forged  4 nodes, and a host of the same LAN that sends forged mDNS announcements of F nodes (TTL 1 h; they point
 #           at a tar pit that accepts and never answers, at addresses nobody holds, and at the real nodes) every 10 s
 #           (dev.logmesh.netns.MdnsForger); a 5th node starts during the attack. For 60 s the first and the late node
-#           are sampled: TCP sockets <= 13, socket descriptors <= 40, threads <= 40, heap after a full GC <= 64 MB
-#           (each stated with the baseline before the attack); then 100 actions reach all 5 nodes exactly once.
+#           are sampled: TCP sockets <= 13, socket descriptors <= 40, threads <= 40, live heap (a class histogram:
+#           full GC and count in one step) <= 16 MB (each stated with the baseline before the attack); then 100 actions
+#           reach all 5 nodes exactly once.
 #
 # Heap: LOGMESH_JAVA_OPTS, default -XX:+UseSerialGC -Xmx96m -Djava.net.preferIPv4Stack=true.
 # Without root or 'ip netns', prints "SKIPPED: <reason>" and exits 0, unless LOGMESH_REQUIRE_ALL=1 (CI). The whole run
@@ -227,7 +228,7 @@ test_lan() {
 
 # ------------------------------------------------------------------ forged
 
-# "tcp sockets threads heapMB rssMB cpu_ticks" of node I; with "heap" as 2nd argument, the heap used after a full
+# "tcp sockets threads heapMB rssMB cpu_ticks" of node I; with "heap" as 2nd argument, the live heap after a full
 # GC, else "-".
 footprint() {
   local pid="${NN_PID[$1]}" tcp fds threads heap rss cpu
@@ -239,7 +240,7 @@ footprint() {
     # the live heap: the class histogram runs a full GC and counts what survives, in one step (a GC and then a
     # second attach for the heap's use counted what the node allocated in between, under attack 15-25 MB)
     heap="$(jcmd "$pid" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { printf "%d", $3 / 1048576 }')"
-    [ -n "$heap" ] || heap=0
+    [ -n "$heap" ] || heap="-"
   fi
   rss="$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$pid/status")"
   cpu="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
@@ -247,7 +248,7 @@ footprint() {
 }
 
 test_forged() {
-  local i cp t0 base victim late m_tcp=0 m_fd=0 m_thr=0 m_heap=0 tcp fds thr heap rss cpu cpu0 targets
+  local i cp t0 base victim late m_tcp=0 m_fd=0 m_thr=0 m_heap=0 heap_n=0 tcp fds thr heap rss cpu cpu0 targets
   t "forged: 4 nodes, forged mDNS announcements of $F nodes from a 6th host, a 5th node joins under attack"
   cp="${LOGMESH_CLASSPATH:-}"
   if [ -z "$cp" ]; then
@@ -264,7 +265,7 @@ test_forged() {
   victim=1 late=5
   base="$(footprint "$victim" heap)"
   read -r tcp fds thr heap rss cpu0 <<<"$base"
-  t "h1 before the attack: $tcp TCP sockets, $fds socket descriptors, $thr threads, heap $heap MB after GC, RSS $rss MB"
+  t "h1 before the attack: $tcp TCP sockets, $fds socket descriptors, $thr threads, live heap $heap MB, RSS $rss MB"
   targets="10.77.1.6 10.77.1.250 10.77.1.251 10.77.1.1 10.77.1.2 10.77.1.3 10.77.1.4"
   ip netns exec "$prefix-n6" java -Xmx64m -cp "$cp" dev.logmesh.netns.MdnsForger 10.77.1.6 "$prefix" "$F" 120 \
     $targets >"$NN_DIR/forger" 2>&1 &
@@ -276,18 +277,22 @@ test_forged() {
     for v in "$victim" $([ "$i" -gt 15 ] && echo "$late"); do
       read -r tcp fds thr heap rss cpu <<<"$(footprint "$v" $([ $(( i % 5 )) = 4 ] && echo heap))"
       [ "$tcp" -le "$m_tcp" ] || m_tcp="$tcp"; [ "$fds" -le "$m_fd" ] || m_fd="$fds"
-      [ "$thr" -le "$m_thr" ] || m_thr="$thr"; [ "$heap" = - ] || [ "$heap" -le "$m_heap" ] || m_heap="$heap"
+      [ "$thr" -le "$m_thr" ] || m_thr="$thr"; [ "$heap" = - ] || heap_n=$((heap_n + 1))
+      [ "$heap" = - ] || [ "$heap" -le "$m_heap" ] || m_heap="$heap"
     done
   done
   read -r tcp fds thr heap rss cpu <<<"$(footprint "$victim")"
   t "forger: $(tail -n 1 "$NN_DIR/forger")"
-  t "under attack (60 s, h1 and h5): max $m_tcp TCP sockets, $m_fd socket descriptors, $m_thr threads, heap $m_heap MB after GC; h1 RSS $rss MB, CPU $(awk -v t=$(( cpu - cpu0 )) 'BEGIN { printf "%.2f", t / 100 }') s over $(( ($(nn_now_us) - t0) / 1000000 )) s"
+  t "under attack (60 s, h1 and h5): max $m_tcp TCP sockets, $m_fd socket descriptors, $m_thr threads, live heap $m_heap MB; h1 RSS $rss MB, CPU $(awk -v t=$(( cpu - cpu0 )) 'BEGIN { printf "%.2f", t / 100 }') s over $(( ($(nn_now_us) - t0) / 1000000 )) s"
   grep -q "CANDIDATE_RATE" "$NN_DIR/err$victim" || { fail forged "h1 never saw the forged announcements (no CANDIDATE_RATE warning)"; return; }
   t "h1 warned once: $(grep -c 'overlay bound reached' "$NN_DIR/err$victim") bound warnings: $(grep -o 'overlay bound reached ([A-Z_]*)' "$NN_DIR/err$victim" | tr '\n' ' ')"
   [ "$m_tcp" -le 13 ] || { fail forged "$m_tcp TCP sockets > 13"; return; }
   [ "$m_fd" -le 40 ] || { fail forged "$m_fd socket descriptors > 40"; return; }
   [ "$m_thr" -le 40 ] || { fail forged "$m_thr threads > 40"; return; }
-  [ "$m_heap" -le 64 ] || { fail forged "heap $m_heap MB after GC > 64 MB"; return; }
+  # live heap: 6 MB before the attack; 9 MB under 3,000 or 10,000 forged names with discovery's service limit,
+  # 20 and 24 MB without it (growing with the names and their TTL)
+  [ "$heap_n" -gt 0 ] || { fail forged "no heap sample could be taken (jcmd)"; return; }
+  [ "$m_heap" -le 16 ] || { fail forged "live heap $m_heap MB > 16 MB"; return; }
   send_random c 100 1 2 3 4 5
   wait_all c 100 60 1 2 3 4 5 || { fail forged "real sync under attack: $why_not"; return; }
   check_once c 100 1 2 3 4 5 && check_same_order 1 2 3 4 5 || { fail forged "real sync under attack: $why_not"; return; }
