@@ -119,6 +119,23 @@ public final class MeshNode implements AutoCloseable {
         /** The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). */
         default void health(NodeHealth health) {
         }
+
+        /**
+         * Progress of a catch-up this node receives from a peer, on the receiving side only (the sending side
+         * hears nothing). A catch-up is what the peer's log held beyond this node's cursor of it when the session
+         * connected: {@code total} is the peer's last {@code added} then minus that cursor, in positions of the
+         * peer's log, and {@code done} how many of them this node has processed (committed) since. Positions the
+         * peer skips (entries this node made or sent it, entries it cleaned) count as done once its ping moves the
+         * cursor past them, so {@code done} may jump; entries the peer adds meanwhile are not in {@code total}.
+         * Called when the first {@code sync} of it arrives (before its entries reach subscribers, with the
+         * {@code done} so far, usually 0), then at most every
+         * {@value dev.logmesh.internal.session.SyncSession#CATCH_UP_EVERY_MILLIS} ms, and once with
+         * {@code done == total} at the end; a catch-up in which the peer sent nothing is not told, and one whose
+         * session ends first gets no last call ({@link #peer} says it disconnected). {@code perSecond}: the
+         * average of positions per second since it started (0 in the first call).
+         */
+        default void catchUp(String nodeId, long done, long total, double perSecond) {
+        }
     }
 
     /** A subscription; {@link #close} ends it. */
@@ -198,6 +215,10 @@ public final class MeshNode implements AutoCloseable {
     /** Removes this node's fatal-error handler from its {@link SystemLoop}, or null. */
     private final Runnable offFatal;
     private volatile NodeHealth health;
+    /** The node's traffic totals, read by its meters. */
+    private final dev.logmesh.internal.protocol.WireStats stats = new dev.logmesh.internal.protocol.WireStats();
+    /** The node's meters in the application's registry, or null. */
+    private final dev.logmesh.internal.metrics.NodeMetrics metrics;
 
     private MeshNode(NodeConfig config, Loop loop, SystemLoop ownLoop, boolean ownsStore, Log log,
                      java.util.function.Function<Loop, MessageTransport> transports, Internals internals) {
@@ -213,7 +234,7 @@ public final class MeshNode implements AutoCloseable {
             .announceLastAdded(true)
             .token(config.token())
             .maxFrameBytes(config.maxFrameBytes())
-            .build());
+            .build()).withStats(stats);
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
@@ -227,8 +248,14 @@ public final class MeshNode implements AutoCloseable {
         this.broadcast = new Broadcast(log, loop, sc,
             sc.reconcileMillis() > 0 ? new Reconciler(log, loop, config.seenHorizon().toMillis()) : null);
         this.hub = broadcast.peers();
+        this.metrics = config.meterRegistry() == null ? null
+            : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
         this.gate = new ReceiveGate(loop);
-        this.transport = gate.wrap(transports.apply(loop));
+        MessageTransport made = transports.apply(loop);
+        if (made instanceof WsTransport ws) {
+            ws.countInto(stats); // before its first listen or dial
+        }
+        this.transport = gate.wrap(made);
         this.health = NodeHealth.writable(loop.now());
         this.offFatal = loop instanceof SystemLoop sl ? sl.onFatal(this::fatal) : null;
         log.onAdd(e -> {
@@ -239,12 +266,23 @@ public final class MeshNode implements AutoCloseable {
         hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
+                if (metrics != null) {
+                    metrics.sessions(1);
+                }
                 fire("peer", l -> l.peer(peerNode, true));
             }
 
             @Override
             public void peerDisconnected(String peerNode) {
+                if (metrics != null) {
+                    metrics.sessions(-1);
+                }
                 fire("peer", l -> l.peer(peerNode, false));
+            }
+
+            @Override
+            public void catchUp(String peerNode, long done, long total, double perSecond) {
+                fire("catchUp", l -> l.catchUp(peerNode, done, total, perSecond));
             }
 
             @Override
@@ -255,6 +293,9 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                if (metrics != null && error != null && session.storeFailure() == null) {
+                    metrics.error(error.wireType());
+                }
                 if (session.storeFailure() != null) {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
                 } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
@@ -419,10 +460,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void begin() throws IOException {
-        if (config.key() == null && config.host() != null) {
-            LOG.warn("mesh {} has no key: any node that can reach {}:{} may read and add actions",
-                config.mesh(), config.host(), config.port());
-        }
+        warnIfOpen(config);
         if (config.host() != null) {
             try {
                 url = transport.listen(config.host(), config.port(), conn -> {
@@ -469,6 +507,33 @@ public final class MeshNode implements AutoCloseable {
                 throw new IOException("mDNS announces the listening port: a node without one cannot use mDNS");
             }
             startDiscovery();
+        }
+    }
+
+    /**
+     * Warns (SLF4J, logger {@code dev.logmesh.MeshNode}, so the application's logging shows it) about a mesh
+     * without a key that others can reach: a node listening beyond loopback, or announcing itself by mDNS.
+     */
+    static void warnIfOpen(NodeConfig config) {
+        if (config.key() != null) {
+            return;
+        }
+        if (config.host() != null && config.transport() == null && !isLoopback(config.host())) {
+            LOG.warn("mesh {} has no key: any node that can reach {}:{} may read and add actions (give the mesh a "
+                + "key, or listen on 127.0.0.1)", config.mesh(), config.host(), config.port());
+        }
+        if (config.mdns()) {
+            LOG.warn("mesh {} has no key and announces itself by mDNS: any node on the LAN may find it, read and "
+                + "add actions (give the mesh a key, or turn mDNS off)", config.mesh());
+        }
+    }
+
+    /** Whether a listening address is a loopback one (a name that does not resolve is not). */
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            return false;
         }
     }
 
@@ -541,6 +606,9 @@ public final class MeshNode implements AutoCloseable {
             log.flushCursors();
         } catch (dev.logmesh.StoreException e) {
             storeFailed("cannot save sync cursors", e);
+        }
+        if (metrics != null) {
+            metrics.logEntries(log.size());
         }
         loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
     }
@@ -646,6 +714,9 @@ public final class MeshNode implements AutoCloseable {
 
     /** A write to the log failed: the node cannot write. Says so once per change, logs every failure. */
     private void storeFailed(String what, dev.logmesh.StoreException e) {
+        if (metrics != null) {
+            metrics.error("store");
+        }
         LOG.warn("{}: {}", what, e.getMessage());
         if (health.writable()) {
             healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()));
@@ -832,7 +903,7 @@ public final class MeshNode implements AutoCloseable {
 
     /** Adds a local action with reasons (the node's keep reason is added to them). */
     public CompletableFuture<Meta> add(Action action, List<String> reasons) {
-        return call(() -> log.add(checkSize(log.create(action, reasons))), true);
+        return call(() -> countAdded(log.add(checkSize(log.create(action, reasons)))), true);
     }
 
     /**
@@ -842,7 +913,15 @@ public final class MeshNode implements AutoCloseable {
      * @return the added meta, or null if an entry with that id was already applied here
      */
     public CompletableFuture<Meta> add(Action action, JsonNode partialMeta) {
-        return call(() -> log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of()))), true);
+        return call(() -> countAdded(log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of())))), true);
+    }
+
+    /** Counts an action added here (null: it was applied before). Loop. */
+    private Meta countAdded(Meta added) {
+        if (added != null) {
+            stats.added(1);
+        }
+        return added;
     }
 
     /**
@@ -1234,6 +1313,9 @@ public final class MeshNode implements AutoCloseable {
         });
         closed = true;
         transport.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         if (ownLoop != null) {
             ownLoop.close();
         }

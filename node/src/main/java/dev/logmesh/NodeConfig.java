@@ -16,13 +16,30 @@ import java.util.function.Function;
 
 /**
  * Everything a {@link MeshNode} is built from: immutable, validated by {@link Builder#build()}. Each
- * default is a {@code DEFAULT_*} constant here and is what the command line uses too.
+ * default is a {@code DEFAULT_*} constant here.
+ *
+ * <h2>What an application gets by default</h2>
+ * The defaults are safe for a library inside an application: a node listens on {@value #DEFAULT_HOST} only
+ * (reachable from this machine alone), does not announce itself or look for peers by mDNS, and has no mesh key
+ * (an open mesh, which is harmless while only this machine can reach it). An application that wants a LAN mesh
+ * says so: {@link Builder#lan()} (every interface and mDNS), or {@link Builder#host} and {@link Builder#mdns}
+ * one by one, and should give a {@link Builder#key}. The command line ({@code logmesh node}) is such an
+ * application: it listens on every interface with mDNS on unless told otherwise. A node without a key that is
+ * reachable beyond loopback, or announces itself by mDNS, logs a warning through SLF4J (logger
+ * {@code dev.logmesh.MeshNode}) when it starts, so the application's own logging shows it.
  */
 public final class NodeConfig {
     /** Default mesh name: nodes of other meshes are ignored. */
     public static final String DEFAULT_MESH = "logmesh";
-    /** Default address to listen on: every interface. */
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    /**
+     * Default address to listen on: loopback only, so an application's node is not reachable from the network
+     * unless it asks ({@link Builder#lan()}, {@link Builder#host}).
+     */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** The address {@link Builder#lan()} listens on: every interface. */
+    public static final String LAN_HOST = "0.0.0.0";
+    /** Default for mDNS: off; {@link Builder#lan()} or {@link Builder#mdns} turn it on. */
+    public static final boolean DEFAULT_MDNS = false;
     /** Default port: 0 means any free port. */
     public static final int DEFAULT_PORT = 0;
     /** Default reason with which a node keeps every entry it has, so it can serve catch-up. */
@@ -95,6 +112,7 @@ public final class NodeConfig {
     private final boolean overlay;
     private final int maxActive;
     private final int passiveSize;
+    private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -133,6 +151,7 @@ public final class NodeConfig {
         this.overlay = b.overlay;
         this.maxActive = b.maxActive;
         this.passiveSize = b.passiveSize;
+        this.meterRegistry = b.meterRegistry;
     }
 
     /** A builder with every default. */
@@ -150,7 +169,7 @@ public final class NodeConfig {
         return dataDir;
     }
 
-    /** Address to listen on, or null not to listen. */
+    /** Address to listen on, or null not to listen; default {@value #DEFAULT_HOST}. */
     public String host() {
         return host;
     }
@@ -215,7 +234,7 @@ public final class NodeConfig {
         return maxDriftMillis;
     }
 
-    /** Whether to find peers by mDNS. */
+    /** Whether to announce this node and find peers by mDNS; default {@value #DEFAULT_MDNS}. */
     public boolean mdns() {
         return mdns;
     }
@@ -337,6 +356,15 @@ public final class NodeConfig {
         return passiveSize;
     }
 
+    /**
+     * The Micrometer registry the node registers its meters in ({@code logmesh.*}, tagged with the node id; the
+     * list is in the README's "Metrics"), or null for none (the default). The node removes its meters when it
+     * closes; it never closes the registry.
+     */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -354,7 +382,7 @@ public final class NodeConfig {
         private String keepReason = DEFAULT_KEEP_REASON;
         private Duration seenHorizon = DEFAULT_SEEN_HORIZON;
         private long maxDriftMillis = HybridClock.DEFAULT_MAX_DRIFT_MS;
-        private boolean mdns = true;
+        private boolean mdns = DEFAULT_MDNS;
         private final List<String> interfaces = new ArrayList<>();
         private java.util.function.Function<dev.logmesh.discovery.Announcement, dev.logmesh.discovery.Discovery> discovery;
         private Path tlsCert;
@@ -372,6 +400,7 @@ public final class NodeConfig {
         private boolean overlay = true;
         private int maxActive = DEFAULT_MAX_ACTIVE;
         private int passiveSize = DEFAULT_PASSIVE_SIZE;
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
         private Builder() {
         }
@@ -449,6 +478,7 @@ public final class NodeConfig {
             return this;
         }
 
+        /** Listens on this address (IPv4 address or name; {@value #LAN_HOST}: every interface). */
         public Builder host(String value) {
             host = value;
             return this;
@@ -532,8 +562,20 @@ public final class NodeConfig {
             return this;
         }
 
+        /** Announces this node and finds peers by mDNS (on {@link #interfaces}); default off. */
         public Builder mdns(boolean value) {
             mdns = value;
+            return this;
+        }
+
+        /**
+         * A node of a LAN mesh: listens on every interface ({@value #LAN_HOST}) and finds peers by mDNS, as
+         * {@code logmesh node} does. Give the mesh a {@link #key} too: without one, anyone on the LAN may read and
+         * add actions (the node logs a warning).
+         */
+        public Builder lan() {
+            host = LAN_HOST;
+            mdns = true;
             return this;
         }
 
@@ -585,6 +627,15 @@ public final class NodeConfig {
         /** Bound on the overlay's active view; see {@link NodeConfig#maxActive()}. */
         public Builder maxActive(int value) {
             maxActive = value;
+            return this;
+        }
+
+        /**
+         * Registers the node's meters in the application's registry (Spring Boot's, Quarkus', a
+         * {@code PrometheusMeterRegistry}, ...); see {@link NodeConfig#meterRegistry()}. Default: null, no meters.
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            meterRegistry = registry;
             return this;
         }
 

@@ -83,6 +83,8 @@ public final class ReplicatedState<S> implements AutoCloseable {
     private final int checkpointEvery;
     private final int maxCheckpoints;
     private final List<Consumer<S>> listeners = new CopyOnWriteArrayList<>();
+    /** Whether the first fold ran (and so gave its state to the listeners registered by then). Loop only. */
+    private boolean begun;
 
     // Owned by the node's loop thread:
     /** The fold of every applied action up to {@link #lastId}. */
@@ -174,6 +176,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
                 apply(e);
             }
         }
+        begun = true;
         publish();
     }
 
@@ -183,19 +186,30 @@ public final class ReplicatedState<S> implements AutoCloseable {
     }
 
     /**
-     * Calls {@code listener} on the node's loop with the current state and then with each new state.
+     * Calls {@code listener} on the node's loop once with the current state (the folded one, also when
+     * {@code listen} is called right after {@link #create}, before the first fold ran) and then once with each
+     * new state.
      *
      * @return a subscription that ends the calls
      */
     public MeshNode.Subscription listen(Consumer<S> listener) {
         Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         node.loop().execute(() -> {
-            if (listeners.contains(listener) && !closed) {
-                call(listener, current);
+            if (ended.get() || closed) {
+                return;
+            }
+            listeners.add(listener);
+            if (ended.get()) {
+                listeners.remove(listener); // ended on another thread meanwhile
+            } else if (begun) {
+                call(listener, current); // else the first fold gives it its first state
             }
         });
-        return () -> listeners.remove(listener);
+        return () -> {
+            ended.set(true);
+            listeners.remove(listener);
+        };
     }
 
     /** How many late actions could not be put in order because older actions were cleaned (see class doc). */

@@ -144,12 +144,15 @@ class ArchitectureTest {
         .layer("Session").definedBy(INTERNAL + ".session..")
         .layer("Mesh").definedBy(INTERNAL + ".mesh..")
         .layer("Net").definedBy(INTERNAL + ".net..")
+        .layer("Metrics").definedBy(INTERNAL + ".metrics..")
         .layer("Facade").definedBy(topLevelIn(ROOT, FACADE))
         .whereLayer("Facade").mayNotBeAccessedByAnyLayer()
         .whereLayer("Mesh").mayOnlyBeAccessedByLayers("Facade")
         .whereLayer("Net").mayOnlyBeAccessedByLayers("Facade")
+        .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Facade")
         .whereLayer("Session").mayOnlyBeAccessedByLayers("Mesh", "Facade")
-        .whereLayer("Log, store, protocol, auth").mayOnlyBeAccessedByLayers("Session", "Mesh", "Net", "Facade")
+        .whereLayer("Log, store, protocol, auth").mayOnlyBeAccessedByLayers("Session", "Mesh", "Net", "Metrics",
+            "Facade")
         .whereLayer("SPI").mayOnlyBeAccessedByLayers("Log, store, protocol, auth", "Session", "Mesh", "Net",
             "Facade")
         .whereLayer("Values").mayOnlyBeAccessedByLayers("SPI", "Log, store, protocol, auth", "Session", "Mesh",

@@ -29,7 +29,7 @@ class MeshMdnsTest {
     }
 
     private MeshNode start(String name, Set<String> connected) throws IOException {
-        MeshNode n = MeshNode.start(NodeConfig.builder().name(name).mesh(mesh).host("127.0.0.1")
+        MeshNode n = MeshNode.start(NodeConfig.builder().name(name).mesh(mesh).host("127.0.0.1").mdns(true)
             .interfaces(List.of("127.0.0.1")).build(), List.of(new MeshNode.Listener() {
                 @Override
                 public void peer(String nodeId, boolean up) {
@@ -67,6 +67,7 @@ class MeshMdnsTest {
         Set<String> aPeers = ConcurrentHashMap.newKeySet();
         MeshNode a = start("a", aPeers);
         MeshNode other = MeshNode.start(NodeConfig.builder().name("x").mesh(mesh + "-other").host("127.0.0.1")
+            .mdns(true)
             .interfaces(List.of("127.0.0.1")).build());
         nodes.add(other);
         Set<String> bPeers = ConcurrentHashMap.newKeySet();

@@ -41,6 +41,34 @@ class ReplicatedStateTest {
     }
 
 
+    /** Issue 14: a listener registered right after create got the initial state twice (listen's call and the fold's). */
+    @Test
+    void aListenerGetsTheCurrentStateOnceAndThenEachChange() {
+        try (LocalMesh mesh = new LocalMesh()) {
+            MeshNode node = mesh.start("solo");
+            node.add(item("a"));
+            ReplicatedState<List<String>> s = ReplicatedState.create(node, ReplicatedStateTest::isItem, List.of(),
+                ReplicatedStateTest::append);
+            List<List<String>> seen = new ArrayList<>();
+            s.listen(seen::add);
+            mesh.runAll();
+            assertEquals(List.of(List.of("a")), seen, "once, with the folded state");
+            List<List<String>> later = new ArrayList<>();
+            s.listen(later::add); // after the fold: the current state at once
+            node.add(item("b"));
+            mesh.runAll();
+            assertEquals(List.of(List.of("a"), List.of("a", "b")), seen);
+            assertEquals(List.of(List.of("a"), List.of("a", "b")), later);
+            List<List<String>> ended = new ArrayList<>();
+            MeshNode.Subscription off = s.listen(ended::add);
+            off.close(); // before its first call
+            node.add(item("c"));
+            mesh.runAll();
+            assertEquals(List.of("a", "b", "c"), s.state());
+            assertEquals(List.of(), ended);
+        }
+    }
+
     @Test
     void lateActionTriggersReplayFromCheckpointAndTheResultIsInIdOrder() {
         try (LocalMesh mesh = new LocalMesh()) {

@@ -95,6 +95,32 @@ final class Checks {
         }
     }
 
+    /**
+     * {@code --metrics [HOST:]PORT}: {@code {host, port}}, host 127.0.0.1 when only a port is given.
+     *
+     * @throws UsageError for a port out of range or a host that is not of this machine
+     */
+    static String[] metricsAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        String h = colon < 0 ? "127.0.0.1" : value.substring(0, colon);
+        String p = colon < 0 ? value : value.substring(colon + 1);
+        int n;
+        try {
+            n = Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new UsageError("--metrics " + value + ": give [HOST:]PORT, e.g. 9464 or 127.0.0.1:9464");
+        }
+        if (n < 0 || n > 65_535) {
+            throw new UsageError("--metrics " + value + ": the port must be 0..65535");
+        }
+        try {
+            host(h);
+        } catch (UsageError e) {
+            throw new UsageError("--metrics " + value + ": " + e.getMessage().replace("--host " + h, h));
+        }
+        return new String[] {h, Integer.toString(n)};
+    }
+
     /** {@code --host}: an address of this machine (or a name resolving to one), or a wildcard. */
     static void host(String host) {
         if (host.matches("[0-9.]+") && !isIpv4(host)) {

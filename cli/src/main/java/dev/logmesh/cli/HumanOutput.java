@@ -2,7 +2,6 @@ package dev.logmesh.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Entry;
-import dev.logmesh.MeshNode.PeerStatus;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -10,15 +9,14 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * What {@code logmesh node} prints on a terminal: one readable line per event, and during a long catch-up
- * from a peer a progress line per poll instead of a line per action.
+ * received from a peer a progress line (at most twice a second) instead of a line per action.
  *
- * <p>Thread: events come from the node's loop and polls from a timer thread; every method is synchronized,
+ * <p>Thread: events come from the node's loop; every method is synchronized,
  * so lines never mix. The lines go to a sink that must not block (the node's bounded {@link Ndjson} writer: a
  * terminal on hold must not stop the loop).
  */
@@ -34,16 +32,10 @@ final class HumanOutput {
     private static final class CatchUp {
         final long startDone;
         final long startMillis;
-        long lastDone;
-        long lastMillis;
-        long total;
 
-        CatchUp(long startDone, long total, long now) {
+        CatchUp(long startDone, long now) {
             this.startDone = startDone;
-            this.lastDone = startDone;
-            this.total = total;
             this.startMillis = now;
-            this.lastMillis = now;
         }
     }
 
@@ -93,38 +85,32 @@ final class HumanOutput {
             + (rest.isEmpty() ? "" : " " + rest));
     }
 
-    /** Looks at the peers (every second or so) and prints catch-up progress. */
-    synchronized void progress(List<PeerStatus> peers, long nowMillis) {
-        for (PeerStatus p : peers) {
-            if (!p.connected() || p.theirLastAdded() < 0) {
-                continue;
+    /**
+     * A catch-up this node receives from {@code peer} made progress ({@link dev.logmesh.MeshNode.Listener#catchUp}:
+     * receiving side only, at most twice a second and once at the end): a catch-up of at least
+     * {@link #CATCH_UP_THRESHOLD} entries prints progress lines instead of each action.
+     */
+    synchronized void catchUp(String peer, long done, long total, double perSecond, long nowMillis) {
+        CatchUp c = catchUps.get(peer);
+        if (c == null) {
+            if (total - done >= CATCH_UP_THRESHOLD) {
+                catchUps.put(peer, new CatchUp(done, nowMillis));
+                line("sync   catching up with " + peer + ": " + (total - done)
+                    + " entries to receive (progress instead of each action)");
             }
-            long done = p.theirAddedProcessed();
-            CatchUp c = catchUps.get(p.nodeId());
-            if (c == null) {
-                if (p.theirLastAdded() - done >= CATCH_UP_THRESHOLD) {
-                    catchUps.put(p.nodeId(), new CatchUp(done, p.theirLastAdded(), nowMillis));
-                    line("sync   catching up with " + p.nodeId() + ": " + (p.theirLastAdded() - done)
-                        + " entries to receive (progress instead of each action)");
-                }
-                continue;
-            }
-            c.total = Math.max(c.total, p.theirLastAdded());
-            if (done >= c.total) {
-                catchUps.remove(p.nodeId());
-                double secs = Math.max(1, nowMillis - c.startMillis) / 1000.0;
-                line(String.format(Locale.ROOT, "sync   caught up with %s: %d entries in %.1f s (%.0f/s)",
-                    p.nodeId(), done - c.startDone, secs, (done - c.startDone) / secs));
-                continue;
-            }
-            double rate = nowMillis > c.lastMillis ? (done - c.lastDone) * 1000.0 / (nowMillis - c.lastMillis) : 0;
-            long all = c.total - c.startDone;
-            long got = done - c.startDone;
-            line(String.format(Locale.ROOT, "sync   %s: %d/%d (%d%%), %.0f/s", p.nodeId(), got, all,
-                all == 0 ? 100 : got * 100 / all, rate));
-            c.lastDone = done;
-            c.lastMillis = nowMillis;
+            return;
         }
+        long got = done - c.startDone;
+        if (done >= total) {
+            catchUps.remove(peer);
+            double secs = Math.max(1, nowMillis - c.startMillis) / 1000.0;
+            line(String.format(Locale.ROOT, "sync   caught up with %s: %d entries in %.1f s (%.0f/s)", peer, got,
+                secs, got / secs));
+            return;
+        }
+        long all = total - c.startDone;
+        line(String.format(Locale.ROOT, "sync   %s: %d/%d (%d%%), %.0f/s", peer, got, all,
+            all == 0 ? 100 : got * 100 / all, perSecond));
     }
 
     private void line(String s) {

@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
             + "each action).",
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
-            + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"). "
-            + "Logs go to stderr.",
+            + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"), progress "
+            + "(a catch-up this node receives from a peer: \"peer\", \"done\", \"total\", \"rate\" per second; at "
+            + "most twice a second and once when done = total; the sending node prints none). Logs go to stderr.",
         "A reader of stdout that falls behind slows the node down instead of filling its memory: while "
             + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
             + "reading stdin; no event is ever dropped.",
@@ -52,8 +53,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--memory", description = "Keep the log in memory only (lost at exit).")
     boolean memory;
 
-    @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
-    String host = NodeConfig.DEFAULT_HOST;
+    /** The command line is a LAN node: every interface and mDNS (the library's defaults are loopback, no mDNS). */
+    @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on. Default: ${DEFAULT-VALUE} "
+        + "(every interface; the library's default is " + NodeConfig.DEFAULT_HOST + ").")
+    String host = NodeConfig.LAN_HOST;
 
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on; 0 = any free port. "
         + "Default: ${DEFAULT-VALUE}.")
@@ -100,7 +103,8 @@ final class NodeCommand implements Callable<Integer> {
             + "(PT1M). Default: 1m.")
     java.time.Duration maxDrift = java.time.Duration.ofMillis(DEFAULTS.maxDriftMillis());
 
-    @Option(names = "--no-mdns", description = "Do not find peers by mDNS (use --peer).")
+    @Option(names = "--no-mdns", description = "Do not find peers by mDNS (use --peer). Default: mDNS on (the "
+        + "library's default is off).")
     boolean noMdns;
 
     @Option(names = "--interface", paramLabel = "ADDR", description = "Interface (IPv4 address or name) for mDNS "
@@ -128,6 +132,14 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "JSON lines on stdout even on a terminal.")
     boolean json;
+
+    @Option(names = "--metrics", paramLabel = "[HOST:]PORT", description = "Serve the node's metrics in Prometheus' "
+        + "text format at http://HOST:PORT/metrics (HOST default 127.0.0.1; PORT 0: any free port, told in the "
+        + "ready event's \"metrics\" field). Default: off.")
+    String metrics;
+
+    /** The registry of {@code --metrics}, or null. */
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     // ---- clients of the node (issue 11)
 
@@ -180,10 +192,27 @@ final class NodeCommand implements Callable<Integer> {
             return 2;
         }
         Path dir = memory ? null : (data != null ? data : defaultDataDir(name));
+        String[] metricsAt = metrics == null ? null : Checks.metricsAddress(metrics);
+        MetricsEndpoint endpoint = null;
+        java.net.URI metricsUrl = null;
+        if (metricsAt != null) {
+            endpoint = new MetricsEndpoint();
+            try {
+                metricsUrl = endpoint.start(metricsAt[0], Integer.parseInt(metricsAt[1]));
+            } catch (IOException | RuntimeException e) {
+                endpoint.close();
+                System.err.println("logmesh: cannot serve metrics on " + metrics + ": " + e);
+                return 2;
+            }
+            meterRegistry = endpoint.registry();
+        }
         NodeConfig config;
         try {
             config = config(secret, dir);
         } catch (IllegalArgumentException e) {
+            if (endpoint != null) {
+                endpoint.close();
+            }
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
@@ -216,6 +245,20 @@ final class NodeCommand implements Callable<Integer> {
                 }
 
                 @Override
+                public void catchUp(String nodeId, long done, long total, double perSecond) {
+                    if (human != null) {
+                        human.catchUp(nodeId, done, total, perSecond, System.currentTimeMillis());
+                        return;
+                    }
+                    ObjectNode n = out.event("progress");
+                    n.put("peer", nodeId);
+                    n.put("done", done);
+                    n.put("total", total);
+                    n.put("rate", Math.round(perSecond));
+                    out.print(n);
+                }
+
+                @Override
                 public void health(dev.logmesh.NodeHealth health) {
                     if (human != null) {
                         human.health(health);
@@ -230,29 +273,30 @@ final class NodeCommand implements Callable<Integer> {
                 }
             }));
         } catch (StoreException | IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            if (endpoint != null) {
+                endpoint.close();
+            }
             System.err.println("logmesh: " + Errors.oneLine(Checks.startFailure(e, host, port)));
             return 2;
         }
         // a full stdout pauses what the node takes in from its peers until it drains
         out.backpressure(node::pauseReceiving, node::resumeReceiving);
         node.subscribe(e -> true, human != null ? human::add : out::add);
-        if (human != null) {
-            java.util.concurrent.ScheduledExecutorService poll = java.util.concurrent.Executors
-                .newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "logmesh-progress");
-                    t.setDaemon(true);
-                    return t;
-                });
-            showProgress(poll, node, human);
-        }
         CompletableFuture<Void> ended = node.whenClosed();
+        MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
+            if (served != null) {
+                served.close();
+            }
             out.close();
         }, "logmesh-shutdown"));
         java.util.function.Consumer<String> errors;
         if (human != null) {
             human.ready(node.nodeId(), node.url(), dir);
+            if (metricsUrl != null) {
+                System.err.println("logmesh: metrics at " + metricsUrl);
+            }
             errors = human::error;
         } else {
             ObjectNode ready = out.event("ready");
@@ -262,6 +306,9 @@ final class NodeCommand implements Callable<Integer> {
             }
             if (dir != null) {
                 ready.put("data", dir.toString());
+            }
+            if (metricsUrl != null) {
+                ready.put("metrics", metricsUrl.toString());
             }
             out.print(ready);
             errors = out::error;
@@ -299,7 +346,7 @@ final class NodeCommand implements Callable<Integer> {
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
             .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
-            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize);
+            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).meterRegistry(meterRegistry);
         for (String h : headers) {
             int eq = h.indexOf('=');
             if (eq <= 0) {
@@ -331,14 +378,6 @@ final class NodeCommand implements Callable<Integer> {
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local",
             "share");
         return base.resolve("logmesh").resolve(name);
-    }
-
-    /** Shows catch-up progress every second; the poll thread is a daemon and dies with the process. */
-    @SuppressWarnings("FutureReturnValueIgnored") // nothing waits for a progress line: a missed one is redrawn
-    private static void showProgress(java.util.concurrent.ScheduledExecutorService poll, MeshNode node,
-                                     HumanOutput human) {
-        poll.scheduleWithFixedDelay(() -> node.peers().thenAccept(p ->
-            human.progress(p, System.currentTimeMillis())), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private static void readStdin(MeshNode node, Ndjson out, java.util.function.Consumer<String> errors)

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
-import dev.logmesh.MeshNode.PeerStatus;
 import dev.logmesh.Meta;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,10 +30,6 @@ class HumanOutputTest {
         return new Entry(Action.parse(json), Meta.of(ActionId.of(ms, node, 0), ms, List.of()));
     }
 
-    static PeerStatus bob(long processed, long theirLast) {
-        return new PeerStatus("bob:1", true, processed, 0, 0, theirLast);
-    }
-
     @Test
     void readyPeersActionsAndErrors() {
         out.ready("alice:Xk", URI.create("ws://127.0.0.1:7001"), Path.of("/tmp/a"));
@@ -54,18 +49,19 @@ class HumanOutputTest {
 
     @Test
     void aLongCatchUpShowsProgressAndRateInsteadOfEachAction() {
-        out.progress(List.of(bob(0, 500)), 0);
+        out.catchUp("bob:1", 0, 500, 0, 0);
+        out.catchUp("bob:1", 500, 500, 500, 200);
         assertEquals(List.of(), lines(), "short catch-ups print their actions");
-        out.progress(List.of(bob(0, 10_000)), 1_000);
+        out.catchUp("bob:1", 0, 10_000, 0, 1_000);
         assertEquals(List.of("sync   catching up with bob:1: 10000 entries to receive (progress instead of each action)"),
             lines());
         out.add(entry(1, "bob:1", "{\"type\":\"x\"}"));
         assertEquals(List.of(), lines());
-        out.progress(List.of(bob(2_500, 10_000)), 2_000);
-        out.progress(List.of(bob(6_500, 10_000)), 3_000);
-        assertEquals(List.of("sync   bob:1: 2500/10000 (25%), 2500/s", "sync   bob:1: 6500/10000 (65%), 4000/s"),
+        out.catchUp("bob:1", 2_500, 10_000, 2_500, 2_000);
+        out.catchUp("bob:1", 6_500, 10_000, 3_250, 3_000);
+        assertEquals(List.of("sync   bob:1: 2500/10000 (25%), 2500/s", "sync   bob:1: 6500/10000 (65%), 3250/s"),
             lines());
-        out.progress(List.of(bob(10_000, 10_000)), 5_000);
+        out.catchUp("bob:1", 10_000, 10_000, 2_500, 5_000);
         assertEquals(List.of("sync   caught up with bob:1: 10000 entries in 4.0 s (2500/s)"), lines());
         out.add(entry(1, "bob:1", "{\"type\":\"x\"}"));
         assertEquals(List.of("00:00:00 bob:1 x"), lines());

@@ -24,7 +24,8 @@ public final class ExampleOptions {
         "  --no-mdns           do not find peers by mDNS",
         "  --interface ADDR    interface for mDNS (repeatable; default: all non-loopback IPv4)");
 
-    private final NodeConfig.Builder builder = NodeConfig.builder();
+    /** The examples are LAN programs, as {@code logmesh node} is: every interface and mDNS unless told otherwise. */
+    private final NodeConfig.Builder builder = NodeConfig.builder().lan();
     private final List<String> rest = new ArrayList<>();
 
     private ExampleOptions() {

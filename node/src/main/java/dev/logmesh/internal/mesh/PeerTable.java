@@ -48,6 +48,10 @@ public final class PeerTable {
         default void acknowledged(String peerNode, long added) {
         }
 
+        /** Progress of a catch-up this node receives from a peer (see {@link SyncSession.Events#catchUp}). */
+        default void catchUp(String peerNode, long done, long total, double perSecond) {
+        }
+
         /**
          * [overlay hook] A second session with a connected peer won the tie-break and replaced the first one: the
          * peer stays connected (no {@link #peerDisconnected}/{@link #peerConnected}), over {@code session} now.
@@ -125,6 +129,13 @@ public final class PeerTable {
             public void acknowledged(SyncSession session, long added) {
                 for (Listener l : listeners) {
                     l.acknowledged(session.peerNode(), added);
+                }
+            }
+
+            @Override
+            public void catchUp(SyncSession session, long done, long total, double perSecond) {
+                for (Listener l : listeners) {
+                    l.catchUp(session.peerNode(), done, total, perSecond);
                 }
             }
 

@@ -91,6 +91,13 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
      *               {@link WsTransport.Limits#maxInboundMessages()})
      */
     NettyConnection(Loop loop, MessageCodec codec, int maxFrameBytes, long maxPendingBytes, WsTransport.Limits limits) {
+        this(loop, codec, maxFrameBytes, maxPendingBytes, limits, null);
+    }
+
+    /** @param stats counts the bytes of frames sent and received, or null */
+    NettyConnection(Loop loop, MessageCodec codec, int maxFrameBytes, long maxPendingBytes, WsTransport.Limits limits,
+                    dev.logmesh.internal.protocol.WireStats stats) {
+        this.stats = stats;
         this.codec = codec;
         this.loop = loop;
         this.maxFrameBytes = maxFrameBytes;
@@ -100,6 +107,9 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     }
 
     // ------------------------------------------------------------ MessageConnection (node loop)
+
+    /** Counts frame bytes, or null. Set at construction; read on the channel's thread. */
+    private final dev.logmesh.internal.protocol.WireStats stats;
 
     @Override
     public void start(Handler h) {
@@ -135,6 +145,9 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             buf = ch.alloc().buffer(256);
             MessageCodec.encode(message, new ByteBufOutputStream(buf));
             long size = buf.readableBytes();
+            if (stats != null) {
+                stats.bytesOut(size);
+            }
             if (pending.addAndGet(size) > maxPendingBytes) {
                 pending.addAndGet(-size);
                 buf.release();
@@ -321,6 +334,9 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (frame instanceof TextWebSocketFrame text) {
             ByteBuf content = text.content();
             int size = content.readableBytes();
+            if (stats != null) {
+                stats.bytesIn(size);
+            }
             if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
                 // (Netty's per-frame validator is off: this check reads 8 bytes at a time while they are ASCII)
                 ProtocolError e = ProtocolError.wrongFormat("text frame that is not UTF-8",

@@ -171,6 +171,15 @@ public final class WsTransport implements MessageTransport {
         return new WsTransport(loop, ioGroup, maxFrameBytes, serverTls, clientTls, name, limits);
     }
 
+    /** Counts the bytes of every connection's frames, or null; set before the first listen or dial. */
+    private volatile dev.logmesh.internal.protocol.WireStats stats;
+
+    /** Counts the bytes of the frames of every connection made from now on into {@code value}; returns this. */
+    public WsTransport countInto(dev.logmesh.internal.protocol.WireStats value) {
+        stats = value;
+        return this;
+    }
+
     private WsTransport(Loop loop, EventLoopGroup ioGroup, int maxFrameBytes, SslContext serverTls,
                         java.util.function.Supplier<SslContext> clientTls, String name, Limits limits) {
         this.loop = Objects.requireNonNull(loop);
@@ -234,7 +243,7 @@ public final class WsTransport implements MessageTransport {
                     if (serverTls != null) {
                         p.addLast(serverTls.newHandler(ch.alloc()));
                     }
-                    NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits);
+                    NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());
@@ -332,7 +341,7 @@ public final class WsTransport implements MessageTransport {
      */
     @Override
     public MessageConnection dial(URI url) {
-        NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits);
+        NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
         boolean tls = "wss".equalsIgnoreCase(url.getScheme());
         if (!tls && !"ws".equalsIgnoreCase(url.getScheme())) {
             conn.failed("not a ws:// or wss:// URL: " + url);

@@ -2,6 +2,7 @@ package dev.logmesh.internal.session;
 
 import dev.logmesh.internal.auth.Bruteforce;
 import dev.logmesh.internal.auth.MeshAuth;
+import dev.logmesh.internal.protocol.WireStats;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -32,12 +33,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param reconcileMillis  how often a dialer runs a set reconciliation round with a logmesh peer that offers
  *                         it (jittered ±20%; the first once the catch-up is done); 0 turns it off
  * @param edge             how sessions serve Logux clients and talk to Logux servers (null: {@link EdgeConfig#DEFAULT})
+ * @param stats            the node's counters that sessions add to (entries sent and received, catch-up lag), or
+ *                         null for none
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
                             boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
-                            long reconcileMillis, EdgeConfig edge) {
+                            long reconcileMillis, EdgeConfig edge, WireStats stats) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -116,6 +119,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.maxFrameBytes = maxFrameBytes;
         b.reconcileMillis = reconcileMillis;
         b.edge = edge;
+        b.stats = stats;
         return b;
     }
 
@@ -155,6 +159,10 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         return toBuilder().edge(newEdge).build();
     }
 
+    public SessionConfig withStats(WireStats newStats) {
+        return toBuilder().stats(newStats).build();
+    }
+
     /** Builds a {@link SessionConfig}; starts from the defaults. Not thread-safe. */
     public static final class Builder {
         private final String mesh;
@@ -176,6 +184,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
         private long reconcileMillis = DEFAULT_RECONCILE_MILLIS;
         private EdgeConfig edge;
+        private WireStats stats;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -250,6 +259,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** The node's counters sessions add to; default null (none). */
+        public Builder stats(WireStats value) {
+            this.stats = value;
+            return this;
+        }
+
         /**
          * Builds the config.
          *
@@ -258,7 +273,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded, maxFrameBytes, reconcileMillis, edge);
+                announceLastAdded, maxFrameBytes, reconcileMillis, edge, stats);
         }
     }
 }

@@ -85,7 +85,20 @@ public final class SyncSession implements MessageConnection.Handler {
         /** The peer confirmed ({@code synced}) this log's entries up to {@code added}. */
         default void acknowledged(SyncSession session, long added) {
         }
+
+        /**
+         * Progress of a catch-up this node receives from the peer (see {@link SyncSession#CATCH_UP_EVERY_MILLIS}):
+         * {@code done} of {@code total} positions of the peer's log, at {@code perSecond} on average so far.
+         */
+        default void catchUp(SyncSession session, long done, long total, double perSecond) {
+        }
     }
+
+    /**
+     * A catch-up's progress is told at most this often (ms of the loop's clock), plus once when it starts (its
+     * first {@code sync} arrives) and once when it ends.
+     */
+    public static final long CATCH_UP_EVERY_MILLIS = 500;
 
     private final Log log;
     private final MessageConnection connection;
@@ -136,6 +149,21 @@ public final class SyncSession implements MessageConnection.Handler {
     private long peerLastAdded = -1;
     private long receivedEntries;
     private long announcedEntries;
+
+    // Catch-up received from the peer (receiving side only): from our cursor of the peer's log at connect to the
+    // peer's lastAdded at connect. done = how far our received cursor moved (entries the peer skips, because we
+    // made them, sent them or they were cleaned, count once the cursor passes them: its ping/pong moves it).
+    /** Our received cursor of the peer's log when the session connected, or -1: no catch-up in progress. */
+    private long catchUpFrom = -1;
+    /** The peer's lastAdded at connect: where the catch-up ends. */
+    private long catchUpTo;
+    /** How far the received cursor has got (the highest value given to {@link #catchUpAt}). */
+    private long catchUpAt;
+    /** What this session counts in the node's catch-up lag now. */
+    private long catchUpLag;
+    /** When the first batch of the catch-up arrived (loop clock), or -1 before: nothing is told until then. */
+    private long catchUpStartedAt = -1;
+    private long catchUpToldAt;
 
     /** Whether both sides offered set reconciliation. */
     private boolean reconcileLink;
@@ -614,8 +642,67 @@ public final class SyncSession implements MessageConnection.Handler {
             antiEntropy.start();
         }
         LOG.debug("{} session with {} connected (time fix {} ms)", role, peerNode, timeFix);
+        startCatchUp();
         events.connected(this);
         pump();
+    }
+
+    // ---------------------------------------------------------------- catch-up progress (receiving side)
+
+    /** At connect: a peer whose log goes further than what we processed of it has a catch-up to send us. */
+    private void startCatchUp() {
+        if (!keepsCursor() || peerLastAdded < 0) {
+            return;
+        }
+        long from = log.cursor(peerNode).received();
+        if (peerLastAdded <= from) {
+            return;
+        }
+        catchUpFrom = from;
+        catchUpAt = from;
+        catchUpTo = peerLastAdded;
+        catchUpStartedAt = -1;
+        lag(peerLastAdded - from);
+    }
+
+    /** Our received cursor of the peer's log moved to {@code position} (a batch committed, or a ping/pong). */
+    private void catchUpAt(long position) {
+        if (catchUpFrom < 0 || position <= catchUpAt) {
+            return;
+        }
+        catchUpAt = Math.min(position, catchUpTo);
+        lag(catchUpTo - catchUpAt);
+        if (catchUpStartedAt < 0) {
+            if (catchUpAt >= catchUpTo) {
+                catchUpFrom = -1; // nothing came in a sync (the peer had nothing for us): no catch-up to tell of
+            }
+            return;
+        }
+        long now = loop.now();
+        boolean finished = catchUpAt >= catchUpTo;
+        if (finished || now - catchUpToldAt >= CATCH_UP_EVERY_MILLIS) {
+            catchUpToldAt = now;
+            long done = catchUpAt - catchUpFrom;
+            long total = catchUpTo - catchUpFrom;
+            double perSecond = done * 1000.0 / Math.max(1, now - catchUpStartedAt);
+            if (finished) {
+                catchUpFrom = -1;
+            }
+            events.catchUp(this, done, total, perSecond);
+        }
+    }
+
+    /** The session ends: what it still counted in the lag goes. */
+    private void endCatchUp() {
+        lag(0);
+        catchUpFrom = -1;
+    }
+
+    private void lag(long value) {
+        if (config.stats() != null && value != catchUpLag) {
+            config.stats().lag(value - catchUpLag);
+        }
+        catchUpLag = value;
     }
 
     // ---------------------------------------------------------------- sending
@@ -788,11 +875,22 @@ public final class SyncSession implements MessageConnection.Handler {
     /** Edge (issue 11): adds a client's entries to the log as this session's (no echo, see {@link #onLogAdd}). */
     List<Meta> addReceived(List<Entry> entries) {
         receiving = true;
+        List<Meta> results;
         try {
-            return log.add(entries);
+            results = log.add(entries);
         } finally {
             receiving = false;
         }
+        if (config.stats() != null) {
+            long n = 0;
+            for (Meta m : results) {
+                if (m != null) {
+                    n++;
+                }
+            }
+            config.stats().added(n);
+        }
+        return results;
     }
 
     /** Edge (issue 11): sends one message. */
@@ -809,6 +907,9 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (send(new Message.Sync(added, wire))) {
             sentEntries += entries.size();
+            if (config.stats() != null) {
+                config.stats().sent(entries.size());
+            }
             liveness.inFlight(++inFlight, loop.now());
         }
     }
@@ -876,6 +977,11 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             entries = kept;
         }
+        if (catchUpFrom >= 0 && catchUpStartedAt < 0 && !entries.isEmpty()) {
+            catchUpStartedAt = loop.now(); // before the entries reach subscribers: a display can summarise them
+            catchUpToldAt = catchUpStartedAt;
+            events.catchUp(this, catchUpAt - catchUpFrom, catchUpTo - catchUpFrom, 0);
+        }
         long before = log.lastAdded();
         List<Meta> results;
         receiving = true;
@@ -893,12 +999,17 @@ public final class SyncSession implements MessageConnection.Handler {
         if (pushed >= before) {
             pushed = Math.max(pushed, after);
         }
+        int dropped = 0;
         for (Meta m : results) {
             if (m == null) {
                 duplicate = true;
+                dropped++;
             } else if (pushed < before && m.added() > 0) {
                 echo.add(m.added());
             }
+        }
+        if (config.stats() != null) {
+            config.stats().received(results.size() - dropped, dropped);
         }
         if (duplicate && plumtree && s.added() > 0) {
             // Plumtree: this link delivered what another path already had. Keep it for ids only.
@@ -1086,6 +1197,7 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.drain(upTo -> {
             if (keepsCursor()) {
                 log.advanceCursor(peerNode, upTo, 0);
+                catchUpAt(upTo);
             }
             send(new Message.Synced(upTo));
         });
@@ -1122,6 +1234,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
+            catchUpAt(p.synced());
         }
         if (timeSamples && role == Role.LISTENER) { // time fix (issue 11): the dialer tells its estimate
             long[] estimate = ClockSync.peerEstimate(p.options());
@@ -1147,6 +1260,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (inbound.isEmpty() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
+            catchUpAt(p.synced());
         }
     }
 
@@ -1243,6 +1357,7 @@ public final class SyncSession implements MessageConnection.Handler {
             ticker.cancel();
         }
         inbound.clear();
+        endCatchUp();
         if (antiEntropy != null) {
             antiEntropy.close();
         }
