@@ -162,6 +162,10 @@ public final class SyncSession implements MessageConnection.Handler {
     private Membership membership;
     /** [overlay hook] Whether both sides offered the overlay ({@code hpv}): only then may it carry its messages. */
     private boolean overlayLink;
+    /** The node's mesh presence, or null: then this session offers no {@code presence}. */
+    private PresenceSink presence;
+    /** Whether both sides offered {@code presence}: only then may the session carry presence records. */
+    private boolean presenceLink;
     /** [overlay hook] While true the pump sends nothing (an overlay peer outside the active view). */
     private boolean held;
     /** [overlay hook] Whether only {@link #expectedPeer} may answer (the overlay dials a node, not an address). */
@@ -213,6 +217,17 @@ public final class SyncSession implements MessageConnection.Handler {
             throw new IllegalStateException("the membership is set before the session starts");
         }
         membership = value;
+    }
+
+    /**
+     * Makes this session offer mesh presence ({@code presence} capability) and hand the presence records it
+     * receives to {@code sink}. Call before {@link #start()}.
+     */
+    public void usePresence(PresenceSink sink) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("presence is set before the session starts");
+        }
+        presence = sink;
     }
 
     /**
@@ -304,6 +319,8 @@ public final class SyncSession implements MessageConnection.Handler {
             onReconcile(m);
         } else if (m instanceof Message.Hpv h) {
             onHpv(h);
+        } else if (m instanceof Message.Presence p) {
+            onPresence(p);
         }
     }
 
@@ -336,7 +353,7 @@ public final class SyncSession implements MessageConnection.Handler {
             options.put("token", config.token());
         }
         ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
-            membership != null);
+            membership != null, presence != null);
         if (expectedPeer != null) {
             Epochs.known(log, expectedPeer).ifPresent(e -> mine.put("peerEpoch", e));
         }
@@ -422,6 +439,7 @@ public final class SyncSession implements MessageConnection.Handler {
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
+        presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         String theirEpoch = Handshake.text(ext, "epoch");
@@ -441,7 +459,7 @@ public final class SyncSession implements MessageConnection.Handler {
             reply.put("subprotocol", config.subprotocol());
         }
         ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
-            membership != null);
+            membership != null, presence != null);
         mine.put("synced", log.cursor(peerNode).received());
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
@@ -496,6 +514,7 @@ public final class SyncSession implements MessageConnection.Handler {
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
+        presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
         stockPeer = ext == null || !ext.isObject();
         if (!stockPeer) {
@@ -1038,6 +1057,33 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public boolean sendHpv(ObjectNode body) {
         return state == State.CONNECTED && overlayLink && send(new Message.Hpv(body));
+    }
+
+    private void onPresence(Message.Presence p) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0),
+                "logmesh:presence before connect"));
+            return;
+        }
+        if (!presenceLink) {
+            fail(ProtocolError.wrongFormat("logmesh:presence", "logmesh:presence without the presence capability"));
+            return;
+        }
+        presence.received(this, p.body());
+    }
+
+    /**
+     * Sends a presence record ({@code ["logmesh:presence", record]}). Called by the node's presence.
+     *
+     * @return false if the session is not connected with the {@code presence} capability on both sides
+     */
+    public boolean sendPresence(ObjectNode record) {
+        return state == State.CONNECTED && presenceLink && send(new Message.Presence(record));
+    }
+
+    /** Whether both sides offered {@code presence}: the session carries presence records. */
+    public boolean usesPresence() {
+        return presenceLink;
     }
 
     /**
