@@ -598,6 +598,10 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         n.put("node", log.nodeId());
         n.put("url", url == null ? null : url.toString());
+        URI page = statusPage();
+        if (page != null) {
+            n.put("statusPage", page.toString());
+        }
         n.put("pid", ProcessHandle.current().pid());
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
