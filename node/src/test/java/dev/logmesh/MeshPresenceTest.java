@@ -117,6 +117,44 @@ class MeshPresenceTest {
         assertEquals(List.of(id("a"), id("b")), List.copyOf(view("a").keySet()));
     }
 
+    /**
+     * The cost, measured: 16 nodes (each dials a random earlier one; the overlay adds links), after they all know
+     * each other, send each origin's record at most once per session and period. Prints the figure.
+     */
+    @Test
+    void theCostPerNodeAndPeriodIsAboutOneRecordPerOriginAndSession() {
+        int n = 16;
+        java.util.Random random = new java.util.Random(3);
+        mesh.start("n0");
+        for (int i = 1; i < n; i++) {
+            mesh.start("n" + i, "n" + random.nextInt(i));
+        }
+        mesh.run(12 * PERIOD);
+        assertEquals(n, view("n0").size(), "everyone knows everyone");
+        long[] before = new long[n];
+        for (int i = 0; i < n; i++) {
+            before[i] = mesh.get("n" + i).traffic().sent("logmesh:presence");
+        }
+        int periods = 10;
+        mesh.run(periods * PERIOD);
+        double worst = 0;
+        double sum = 0;
+        long linkSum = 0;
+        for (int i = 0; i < n; i++) {
+            String name = "n" + i;
+            long links = view(name).get(id(name)).path("links").size();
+            double perPeriod = (mesh.get(name).traffic().sent("logmesh:presence") - before[i]) / (double) periods;
+            assertTrue(perPeriod <= n * links, name + " sent " + perPeriod + " records a period over " + links
+                + " sessions: more than one per origin and session");
+            worst = Math.max(worst, perPeriod);
+            sum += perPeriod;
+            linkSum += links;
+        }
+        System.out.printf(java.util.Locale.ROOT, "presence cost, %d nodes, %.1f sessions a node on average: "
+            + "%.1f records sent per node and period on average, %.1f at most (bound N x sessions)%n", n,
+            linkSum / (double) n, sum / n, worst);
+    }
+
     @Test
     void presenceOffSendsNothingAndShowsOnlyTheNodeItself() {
         mesh.configure(b -> b.presencePeriod(java.time.Duration.ZERO));
