@@ -155,6 +155,31 @@ class MeshPresenceTest {
             linkSum / (double) n, sum / n, worst);
     }
 
+    /**
+     * Presence is not traffic for liveness: on a link that carries records every 500 ms both ways the pings still
+     * go out, so a peer that falls silent is still found out (ping, no pong, timeout) while records keep going to
+     * it. Before this, the records kept the link looking busy: no ping was ever sent and the silent peer stayed
+     * connected.
+     */
+    @Test
+    void pingsStillFlowAndASilentPeerIsDroppedOnALinkThatCarriesPresence() {
+        mesh.configure(b -> b.presencePeriod(java.time.Duration.ofMillis(500)));
+        mesh.start("a");
+        mesh.start("b", "a");
+        mesh.run(10_000);
+        long pings = mesh.get("a").traffic().sent("ping") + mesh.get("b").traffic().sent("ping");
+        mesh.run(20_000);
+        long more = mesh.get("a").traffic().sent("ping") + mesh.get("b").traffic().sent("ping") - pings;
+        assertTrue(more >= 3, "pings in 20 s on a link with presence (one about every 5 s): " + more);
+
+        // b falls silent towards a (a half-open link): a still sends it records, but finds it out
+        mesh.firewall().on().from("b").to("a").drop();
+        mesh.run(30_000);
+        CompletableFuture<List<MeshNode.PeerStatus>> peers = mesh.get("a").node().peers();
+        mesh.runAll();
+        assertTrue(peers.join().stream().noneMatch(MeshNode.PeerStatus::connected), peers.join().toString());
+    }
+
     @Test
     void presenceOffSendsNothingAndShowsOnlyTheNodeItself() {
         mesh.configure(b -> b.presencePeriod(java.time.Duration.ZERO));

@@ -271,7 +271,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        liveness.received(loop.now());
+        if (!(m instanceof Message.Presence)) {
+            // presence flows every few seconds on every link: counted as traffic it would stop the pings that
+            // detect a silent peer and refresh the clock samples
+            liveness.received(loop.now());
+        }
         try {
             dispatch(m);
         } catch (StoreException e) {
@@ -1078,7 +1082,15 @@ public final class SyncSession implements MessageConnection.Handler {
      * @return false if the session is not connected with the {@code presence} capability on both sides
      */
     public boolean sendPresence(ObjectNode record) {
-        return state == State.CONNECTED && presenceLink && send(new Message.Presence(record));
+        if (state != State.CONNECTED || !presenceLink) {
+            return false;
+        }
+        // not through send(): presence is not traffic for liveness (see onMessage)
+        boolean ok = connection.send(new Message.Presence(record));
+        if (!ok) {
+            closeWith(null, "connection did not accept a message (closed or overloaded)");
+        }
+        return ok;
     }
 
     /** Whether both sides offered {@code presence}: the session carries presence records. */
