@@ -200,6 +200,17 @@ public final class MeshNode implements AutoCloseable {
     private List<MessageConnection> early = new ArrayList<>();
     private volatile Discovery discovery;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Mesh presence (who is in the mesh, their links and status), or null when off. Loop only. */
+    private dev.logmesh.internal.mesh.Presence presence;
+    /** The status page's server, or null (no page). Set in {@link #begin}, closed by {@link #close}. */
+    private volatile dev.logmesh.internal.net.StatusServer statusServer;
+    /** The last actions added to the log, newest last, for the status page (at most {@link #RECENT}). Loop only. */
+    private final java.util.ArrayDeque<com.fasterxml.jackson.databind.node.ObjectNode> recent =
+        new java.util.ArrayDeque<>();
+    /** The log's lastAdded and the loop's time at the last presence record, for the add rate. Loop only. */
+    private long rateAdded = -1;
+    private long rateAt;
+    private double rate;
     private volatile URI url;
     private volatile boolean closed;
     /** Set by the first {@link #close}: later ones return at once. */
@@ -263,6 +274,9 @@ public final class MeshNode implements AutoCloseable {
                 healthChanged(NodeHealth.writable(loop.now()));
             }
         });
+        if (config.statusPage() != null) {
+            log.onAdd(this::remember);
+        }
         hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
@@ -482,6 +496,11 @@ public final class MeshNode implements AutoCloseable {
                     new java.util.Random(seed.nextLong()));
                 overlay.start();
             }
+            if (!config.presencePeriod().isZero()) {
+                presence = new dev.logmesh.internal.mesh.Presence(hub, loop, log.nodeId(), this::presenceRecord,
+                    config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()));
+                presence.start();
+            }
             List<MessageConnection> accepted = early;
             early = null;
             for (MessageConnection conn : accepted) {
@@ -502,6 +521,9 @@ public final class MeshNode implements AutoCloseable {
             }
             loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
         });
+        if (config.statusPage() != null) {
+            startStatusPage();
+        }
         if (config.discovery() != null || config.mdns()) {
             if (url == null) {
                 throw new IOException("mDNS announces the listening port: a node without one cannot use mDNS");
@@ -622,10 +644,32 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        String text = statusJson().toString();
+        if (!text.equals(lastStatus)) {
+            try {
+                java.nio.file.Path file = config.dataDir().resolve(STATUS_FILE);
+                java.nio.file.Path tmp = config.dataDir().resolve(STATUS_FILE + ".tmp");
+                Files.writeString(tmp, text + "\n");
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                lastStatus = text;
+            } catch (IOException e) {
+                LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+            }
+        }
+        loop.schedule(1_000, this::writeStatus);
+    }
+
+    /** The status as {@link #STATUS_FILE} holds it; on the loop. */
+    private com.fasterxml.jackson.databind.node.ObjectNode statusJson() {
         com.fasterxml.jackson.databind.node.ObjectNode n =
             com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         n.put("node", log.nodeId());
         n.put("url", url == null ? null : url.toString());
+        URI page = statusPage();
+        if (page != null) {
+            n.put("statusPage", page.toString());
+        }
         n.put("pid", ProcessHandle.current().pid());
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
@@ -677,20 +721,152 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ArrayNode bnd = ov.putArray("bounds");
             st.bounds().forEach(bnd::add);
         }
-        String text = n.toString();
-        if (!text.equals(lastStatus)) {
-            try {
-                java.nio.file.Path file = config.dataDir().resolve(STATUS_FILE);
-                java.nio.file.Path tmp = config.dataDir().resolve(STATUS_FILE + ".tmp");
-                Files.writeString(tmp, text + "\n");
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                lastStatus = text;
-            } catch (IOException e) {
-                LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+        if (presence != null) {
+            n.set("mesh", meshJson());
+        }
+        return n;
+    }
+
+    /**
+     * The mesh as presence knows it: {@code {"period": ms, "nodes": [...], "presence": counters}}, each node
+     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, links: [{peer, active, behind,
+     * rtt}]}}, this node first; a node's {@code behind} is the most any of its neighbours reports it behind.
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode meshJson() {
+        com.fasterxml.jackson.databind.node.ObjectNode m =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        m.put("period", presence.periodMillis());
+        List<dev.logmesh.internal.mesh.Presence.Known> known = presence.known();
+        Map<String, Long> behind = new java.util.HashMap<>();
+        for (dev.logmesh.internal.mesh.Presence.Known k : known) {
+            for (JsonNode l : k.record().path("links")) {
+                behind.merge(l.path("peer").asText(), Math.max(0, l.path("behind").asLong()), Math::max);
             }
         }
-        loop.schedule(1_000, this::writeStatus);
+        com.fasterxml.jackson.databind.node.ArrayNode nodes = m.putArray("nodes");
+        for (dev.logmesh.internal.mesh.Presence.Known k : known) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = nodes.addObject();
+            JsonNode r = k.record();
+            o.put("node", k.origin());
+            o.put("name", r.path("name").isTextual() ? r.get("name").asText() : null);
+            o.put("url", r.path("url").isTextual() ? r.get("url").asText() : null);
+            o.put("size", r.path("size").asLong(-1));
+            o.put("lastAdded", r.path("lastAdded").asLong(-1));
+            o.put("rate", r.path("rate").asDouble(0));
+            o.put("hops", k.hops());
+            o.put("age", k.ageMillis());
+            o.put("via", k.via());
+            o.put("behind", behind.getOrDefault(k.origin(), 0L));
+            com.fasterxml.jackson.databind.node.ArrayNode links = o.putArray("links");
+            for (JsonNode l : r.path("links")) {
+                com.fasterxml.jackson.databind.node.ObjectNode lo = links.addObject();
+                lo.put("peer", l.path("peer").asText());
+                lo.put("active", l.path("active").asBoolean(true));
+                lo.put("behind", Math.max(0, l.path("behind").asLong()));
+                lo.put("rtt", l.path("rtt").asLong(-1));
+            }
+        }
+        dev.logmesh.internal.mesh.Presence.Stats st = presence.stats();
+        com.fasterxml.jackson.databind.node.ObjectNode c = m.putObject("presence");
+        c.put("originated", st.originated());
+        c.put("received", st.received());
+        c.put("forwarded", st.forwarded());
+        c.put("duplicates", st.duplicates());
+        c.put("dropped", st.dropped());
+        c.put("expired", st.expired());
+        return m;
+    }
+
+    /** This node's presence record (see {@code Presence}): its status and its links; on the loop, once a period. */
+    private com.fasterxml.jackson.databind.node.ObjectNode presenceRecord() {
+        com.fasterxml.jackson.databind.node.ObjectNode r =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        long now = loop.now();
+        long last = log.lastAdded();
+        if (rateAdded >= 0 && now > rateAt) {
+            rate = Math.round((last - rateAdded) * 10_000.0 / (now - rateAt)) / 10.0;
+        }
+        rateAdded = last;
+        rateAt = now;
+        if (config.name() != null) {
+            r.put("name", config.name());
+        }
+        if (url != null) {
+            r.put("url", url.toString());
+        }
+        r.put("size", log.size());
+        r.put("lastAdded", last);
+        r.put("rate", rate);
+        com.fasterxml.jackson.databind.node.ArrayNode links = r.putArray("links");
+        for (String p : hub.connectedPeers()) {
+            SyncSession s = hub.session(p);
+            com.fasterxml.jackson.databind.node.ObjectNode l = links.addObject();
+            l.put("peer", p);
+            l.put("active", overlay == null || overlay.isActive(p));
+            l.put("behind", Math.max(0, last - log.cursor(p).sent()));
+            l.put("rtt", s == null ? -1 : s.clockRoundTrip());
+        }
+        return r;
+    }
+
+    /** How many recent actions the status page shows. */
+    private static final int RECENT = 20;
+    /** Longest action text the status page shows, characters. */
+    private static final int RECENT_ACTION_CHARS = 200;
+
+    private void remember(Entry e) {
+        com.fasterxml.jackson.databind.node.ObjectNode o =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        o.put("id", e.id().toString());
+        o.put("type", e.action().type());
+        String text = e.action().toJson();
+        o.put("action", text.length() > RECENT_ACTION_CHARS ? text.substring(0, RECENT_ACTION_CHARS) + "…" : text);
+        recent.addLast(o);
+        while (recent.size() > RECENT) {
+            recent.removeFirst();
+        }
+    }
+
+    private void startStatusPage() throws IOException {
+        byte[] page;
+        try (java.io.InputStream in = MeshNode.class.getResourceAsStream("status.html")) {
+            if (in == null) {
+                throw new IOException("status.html is missing from the node's jar");
+            }
+            page = in.readAllBytes();
+        }
+        dev.logmesh.internal.net.StatusServer server = dev.logmesh.internal.net.StatusServer.start(
+            config.statusPage(), "logmesh-status-" + log.nodeId());
+        server.route("/", "text/html", () -> CompletableFuture.completedFuture(page));
+        server.route("/status.json", "application/json", () -> call(() -> {
+            com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();
+            com.fasterxml.jackson.databind.node.ArrayNode r = n.putArray("recent");
+            recent.descendingIterator().forEachRemaining(r::add);
+            return n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }));
+        statusServer = server;
+        LOG.info("status page at {}", server.url());
+    }
+
+    /**
+     * Where the status page is served ({@code http://127.0.0.1:PORT/}), or null when the node serves none (see
+     * {@link NodeConfig#statusPage()}). Any thread.
+     */
+    public URI statusPage() {
+        dev.logmesh.internal.net.StatusServer s = statusServer;
+        return s == null ? null : s.url();
+    }
+
+    /**
+     * The node's status, as {@link #STATUS_FILE} and the status page's {@code /status.json} hold it: this node
+     * ({@code node}, {@code url}, {@code size}, {@code lastAdded}, {@code writable}), its {@code peers}, its
+     * {@code overlay} view, and {@code mesh}: every node presence told of (with {@link NodeConfig#presencePeriod()}
+     * on), with its log size, add rate (actions/s), how far behind its neighbours report it, and its links. A
+     * snapshot made on the node's loop; the future completes there, or fails with {@link IllegalStateException}
+     * once the node is closed.
+     */
+    public CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> status() {
+        return call(this::statusJson);
     }
 
     private void fireError(String message) {
@@ -1306,12 +1482,19 @@ public final class MeshNode implements AutoCloseable {
             if (overlay != null) {
                 overlay.close();
             }
+            if (presence != null) {
+                presence.close();
+            }
             broadcast.close();
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {
                 f.completeExceptionally(new IllegalStateException("node closed while waiting for an answer"));
             }
         });
         closed = true;
+        dev.logmesh.internal.net.StatusServer page = statusServer;
+        if (page != null) {
+            page.close();
+        }
         transport.close();
         if (metrics != null) {
             metrics.close();

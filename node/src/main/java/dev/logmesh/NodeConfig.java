@@ -113,6 +113,8 @@ public final class NodeConfig {
     private final int maxActive;
     private final int passiveSize;
     private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private final Duration presencePeriod;
+    private final java.net.InetSocketAddress statusPage;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -152,6 +154,8 @@ public final class NodeConfig {
         this.maxActive = b.maxActive;
         this.passiveSize = b.passiveSize;
         this.meterRegistry = b.meterRegistry;
+        this.presencePeriod = b.presencePeriod;
+        this.statusPage = b.statusPage;
     }
 
     /** A builder with every default. */
@@ -365,6 +369,29 @@ public final class NodeConfig {
         return meterRegistry;
     }
 
+    /**
+     * How often the node sends its presence record to the mesh (its id, name, URL, log size, add rate and links),
+     * which every logmesh node forwards, so that each node knows the whole mesh ({@code logmesh status}, the status
+     * page); {@link Duration#ZERO} turns presence off (the node neither sends nor forwards records). At least
+     * 100 ms when on. A record of a node not refreshed for 3 periods is dropped. Default
+     * {@link #DEFAULT_PRESENCE_PERIOD} (5 s).
+     */
+    public Duration presencePeriod() {
+        return presencePeriod;
+    }
+
+    /**
+     * Where the node serves its read-only status page ({@code /}) and {@code /status.json} over HTTP, or null (the
+     * default: no page). Use a loopback address unless every host that can reach it may see the mesh's node
+     * names, links and recent actions; the page never shows the key.
+     */
+    public java.net.InetSocketAddress statusPage() {
+        return statusPage;
+    }
+
+    /** Default presence period: 5 s. */
+    public static final Duration DEFAULT_PRESENCE_PERIOD = Duration.ofSeconds(5);
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -401,6 +428,8 @@ public final class NodeConfig {
         private int maxActive = DEFAULT_MAX_ACTIVE;
         private int passiveSize = DEFAULT_PASSIVE_SIZE;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+        private Duration presencePeriod = DEFAULT_PRESENCE_PERIOD;
+        private java.net.InetSocketAddress statusPage;
 
         private Builder() {
         }
@@ -645,6 +674,21 @@ public final class NodeConfig {
             return this;
         }
 
+        /** Presence period, or {@link Duration#ZERO} for none; see {@link NodeConfig#presencePeriod()}. */
+        public Builder presencePeriod(Duration value) {
+            presencePeriod = java.util.Objects.requireNonNull(value, "presencePeriod");
+            return this;
+        }
+
+        /**
+         * Serves the status page at this address (port 0: any free port; {@link MeshNode#statusPage()} tells which),
+         * or null for none; see {@link NodeConfig#statusPage()}.
+         */
+        public Builder statusPage(java.net.InetSocketAddress value) {
+            statusPage = value;
+            return this;
+        }
+
         /**
          * Checks and freezes the settings.
          *
@@ -700,6 +744,10 @@ public final class NodeConfig {
             if (passiveSize < maxActive || passiveSize > 1024) {
                 throw new IllegalArgumentException("passive size must be max active (" + maxActive + ")..1024, got "
                     + passiveSize);
+            }
+            if (presencePeriod.isNegative() || (!presencePeriod.isZero() && presencePeriod.toMillis() < 100)) {
+                throw new IllegalArgumentException("presence period must be 0 (off) or at least 100 ms, got "
+                    + presencePeriod);
             }
             for (URI p : peers) {
                 String s = p.getScheme();

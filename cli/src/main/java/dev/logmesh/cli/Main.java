@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code logmesh} command line. */
 @Command(name = "logmesh", mixinStandardHelpOptions = true, version = "logmesh 0.1.0",
     description = "A peer-to-peer mesh of synchronized Logux action logs.",
-    subcommands = {NodeCommand.class, AddCommand.class, LogCommand.class, PeersCommand.class,
+    subcommands = {NodeCommand.class, AddCommand.class, LogCommand.class, PeersCommand.class, StatusCommand.class,
         UserTokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

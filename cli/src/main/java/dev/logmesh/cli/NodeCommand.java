@@ -166,6 +166,19 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--no-overlay", description = "Keep a session with every mesh node found, as before the overlay.")
     boolean noOverlay;
 
+    // ---- seeing the mesh (issue 14)
+
+    @Option(names = "--http", paramLabel = "[HOST:]PORT", converter = HttpAddress.class, description = "Serve a "
+        + "read-only status page (the mesh as a live graph, log sizes, lag, recent actions) and /status.json at "
+        + "http://HOST:PORT/; HOST defaults to 127.0.0.1 (this machine only); PORT 0 = any free port (the URL is "
+        + "logged and in status.json). Anyone who can reach it sees node names, links and recent actions.")
+    java.net.InetSocketAddress http;
+
+    @Option(names = "--presence-period", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "How often this node tells the mesh it is there (its log size, add rate, links), for "
+            + "`logmesh status` and the status page on every node; 0 = off (neither sent nor forwarded). Default: 5s.")
+    java.time.Duration presencePeriod = NodeConfig.DEFAULT_PRESENCE_PERIOD;
+
     @Override
     // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
     @SuppressWarnings("SystemConsoleNull")
@@ -219,6 +232,11 @@ final class NodeCommand implements Callable<Integer> {
         if (secret == null) {
             System.err.println("WARNING: no mesh key. This mesh is OPEN: anyone who can reach this node can read "
                 + "and add actions. Use --key-file FILE to require the key.");
+        }
+        if (http != null && (http.getAddress() == null || !http.getAddress().isLoopbackAddress())) {
+            System.err.println("WARNING: the status page on " + http.getHostString() + ":" + http.getPort()
+                + " is reachable from other hosts: whoever reaches it sees node names, links and recent actions. "
+                + "Use --http PORT (127.0.0.1) unless that is what you want.");
         }
         MeshNode node;
         try {
@@ -346,7 +364,8 @@ final class NodeCommand implements Callable<Integer> {
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
             .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
-            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).meterRegistry(meterRegistry);
+            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).meterRegistry(meterRegistry)
+            .presencePeriod(presencePeriod).statusPage(http);
         for (String h : headers) {
             int eq = h.indexOf('=');
             if (eq <= 0) {
@@ -407,11 +426,38 @@ final class NodeCommand implements Callable<Integer> {
         });
     }
 
+    /** {@code [HOST:]PORT} of {@code --http}; the host defaults to 127.0.0.1. */
+    static final class HttpAddress implements picocli.CommandLine.ITypeConverter<java.net.InetSocketAddress> {
+        @Override
+        public java.net.InetSocketAddress convert(String value) {
+            String v = value.strip();
+            int colon = v.lastIndexOf(':');
+            String host = colon < 0 ? "127.0.0.1" : v.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(v.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected [HOST:]PORT, got " + value);
+            }
+            if (port < 0 || port > 65_535 || host.isEmpty()) {
+                throw new picocli.CommandLine.TypeConversionException("expected [HOST:]PORT with PORT 0..65535, got "
+                    + value);
+            }
+            return new java.net.InetSocketAddress(host, port);
+        }
+    }
+
     /** A duration as {@code 500ms}, {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT1M}). */
     static final class DurationConverter implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
         @Override
         public java.time.Duration convert(String value) {
             String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+            if ("0".equals(v)) {
+                return java.time.Duration.ZERO;
+            }
             java.time.Duration d;
             try {
                 if (v.startsWith("pt") || v.startsWith("p")) {

@@ -169,4 +169,21 @@ class MistakesTest {
             }
         }
     }
+
+    /** A status page bound beyond loopback is reachable from other hosts: warn; on the default loopback, no warning. */
+    @Test
+    void statusPageBeyondLoopbackIsWarnedAbout() throws Exception {
+        try (CliProcess.Running node = new CliProcess.Running("node", "--memory", "--no-mdns", "--json",
+            "--port", "0", "--http", "0.0.0.0:0")) {
+            assertNotNull(node.lineWith("\"ready\""));
+            String err = node.stop();
+            assertTrue(err.contains("WARNING: the status page on 0.0.0.0:0 is reachable from other hosts"), err);
+        }
+        try (CliProcess.Running node = new CliProcess.Running("node", "--memory", "--no-mdns", "--json",
+            "--port", "0", "--http", "0")) {
+            assertNotNull(node.lineWith("\"ready\""));
+            String err = node.stop();
+            assertFalse(err.contains("status page"), err);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.logmesh.internal.mesh;
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.Gossip;
 import dev.logmesh.internal.session.Membership;
+import dev.logmesh.internal.session.PresenceSink;
 import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
@@ -80,6 +81,8 @@ public final class PeerTable {
     private final Reconciliation reconciliation;
     /** [overlay hook] The node's overlay membership handed to every new session, or null. */
     private Membership membership;
+    /** The node's mesh presence handed to every new session, or null. */
+    private PresenceSink presence;
 
     /**
      * @param gossip         the node's gossip handed to every session, or null (sessions flood)
@@ -101,6 +104,11 @@ public final class PeerTable {
     /** [overlay hook] Hands {@code value} to every session opened from now on (they offer the overlay). */
     public void useMembership(Membership value) {
         membership = value;
+    }
+
+    /** Hands {@code value} to every session opened from now on (they offer the {@code presence} capability). */
+    public void usePresence(PresenceSink value) {
+        presence = value;
     }
 
     /** Adds a listener. */
@@ -150,13 +158,16 @@ public final class PeerTable {
         if (membership != null) {
             s.useMembership(membership);
         }
+        if (presence != null) {
+            s.usePresence(presence);
+        }
         sessions.add(s);
         s.start();
         return s;
     }
 
     /** The connected sessions now, as an array the caller must not change (rebuilt when one comes or goes). */
-    SyncSession[] connectedSessions() {
+    public SyncSession[] connectedSessions() {
         return connected;
     }
 

@@ -188,6 +188,23 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * {@code ["logmesh:presence", {...}]}: one node's presence record (its id, log size, rates and links),
+     * originated every few seconds and forwarded with a hop limit (the shape is checked by
+     * {@code internal.mesh.Presence}). Not an action: it is never written to a log. Sent only to peers that
+     * announced the {@code presence} capability.
+     */
+    record Presence(ObjectNode body) implements Message {
+        public Presence {
+            Objects.requireNonNull(body, "body");
+        }
+
+        @Override
+        public String type() {
+            return "logmesh:presence";
+        }
+    }
+
     /** {@code ["synced", added]}: every entry of the peer's sync up to {@code added} was processed. */
     record Synced(long added) implements Message {
         @Override

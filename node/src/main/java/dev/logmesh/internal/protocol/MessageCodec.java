@@ -162,6 +162,7 @@ public final class MessageCodec {
             case "logmesh:want" -> want(a);
             case "logmesh:gone" -> new Message.Gone(ids(a, 1, 2));
             case "logmesh:hpv" -> hpv(a);
+            case "logmesh:presence" -> presence(a);
             default -> throw ProtocolError.of(ProtocolError.Type.UNKNOWN_MESSAGE,
                 a.get(0), "unknown message type \"" + type + "\"");
         };
@@ -315,6 +316,15 @@ public final class MessageCodec {
             throw new Shape("an overlay message must be an object");
         }
         return new Message.Hpv((ObjectNode) a.get(1));
+    }
+
+    /** {@code ["logmesh:presence", object]}; the record's own shape is checked by the mesh's presence. */
+    private static Message presence(ArrayNode a) throws Shape {
+        size(a, 2, 2);
+        if (!a.get(1).isObject()) {
+            throw new Shape("a presence record must be an object");
+        }
+        return new Message.Presence((ObjectNode) a.get(1));
     }
 
     private static Message prune(ArrayNode a) throws Shape {
@@ -500,6 +510,8 @@ public final class MessageCodec {
                 writeIds(g, gone.ids());
             } else if (m instanceof Message.Hpv h) {
                 g.writeTree(h.body());
+            } else if (m instanceof Message.Presence p) {
+                g.writeTree(p.body());
             }
             g.writeEndArray();
     }

@@ -22,6 +22,8 @@ final class Handshake {
     static final String TIME = "time";
     /** Capability name of the bounded-degree overlay ({@code logmesh:hpv}). [overlay hook] */
     static final String HPV = "hpv";
+    /** Capability name of mesh presence records ({@code logmesh:presence}). */
+    static final String PRESENCE = "presence";
 
     private Handshake() {
     }
@@ -33,6 +35,12 @@ final class Handshake {
 
     /** This node's mesh options, also offering the overlay ({@code hpv}) when {@code hpv} is true. */
     static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile, boolean hpv) {
+        return meshOptions(config, log, plumtree, reconcile, hpv, false);
+    }
+
+    /** This node's mesh options, also offering mesh presence when {@code presence} is true. */
+    static ObjectNode meshOptions(SessionConfig config, Log log, boolean plumtree, boolean reconcile, boolean hpv,
+                                  boolean presence) {
         ObjectNode ext = MeshAuth.newObject();
         ext.put("v", 1);
         ext.put("mesh", config.mesh());
@@ -46,6 +54,9 @@ final class Handshake {
         caps.add(TIME);
         if (hpv) {
             caps.add(HPV);
+        }
+        if (presence) {
+            caps.add(PRESENCE);
         }
         ext.put("maxFrame", config.maxFrameBytes());
         ext.put("epoch", log.epoch());

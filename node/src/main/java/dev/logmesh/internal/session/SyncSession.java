@@ -190,6 +190,10 @@ public final class SyncSession implements MessageConnection.Handler {
     private Membership membership;
     /** [overlay hook] Whether both sides offered the overlay ({@code hpv}): only then may it carry its messages. */
     private boolean overlayLink;
+    /** The node's mesh presence, or null: then this session offers no {@code presence}. */
+    private PresenceSink presence;
+    /** Whether both sides offered {@code presence}: only then may the session carry presence records. */
+    private boolean presenceLink;
     /** [overlay hook] While true the pump sends nothing (an overlay peer outside the active view). */
     private boolean held;
     /** [overlay hook] Whether only {@link #expectedPeer} may answer (the overlay dials a node, not an address). */
@@ -244,6 +248,17 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
+     * Makes this session offer mesh presence ({@code presence} capability) and hand the presence records it
+     * receives to {@code sink}. Call before {@link #start()}.
+     */
+    public void usePresence(PresenceSink sink) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("presence is set before the session starts");
+        }
+        presence = sink;
+    }
+
+    /**
      * [overlay hook] Only the expected node may answer this dialer. The {@code connect} names it (mesh option
      * {@code to}, as a keyed dialer's proof does); a logmesh listener that is another node refuses with
      * {@code wrong-credentials} before it counts as connected and without counting a failed attempt of the
@@ -284,7 +299,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        liveness.received(loop.now());
+        if (!(m instanceof Message.Presence)) {
+            // presence flows every few seconds on every link: counted as traffic it would stop the pings that
+            // detect a silent peer and refresh the clock samples
+            liveness.received(loop.now());
+        }
         try {
             dispatch(m);
         } catch (StoreException e) {
@@ -332,6 +351,8 @@ public final class SyncSession implements MessageConnection.Handler {
             onReconcile(m);
         } else if (m instanceof Message.Hpv h) {
             onHpv(h);
+        } else if (m instanceof Message.Presence p) {
+            onPresence(p);
         }
     }
 
@@ -364,7 +385,7 @@ public final class SyncSession implements MessageConnection.Handler {
             options.put("token", config.token());
         }
         ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
-            membership != null);
+            membership != null, presence != null);
         if (expectedPeer != null) {
             Epochs.known(log, expectedPeer).ifPresent(e -> mine.put("peerEpoch", e));
         }
@@ -450,6 +471,7 @@ public final class SyncSession implements MessageConnection.Handler {
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
+        presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         String theirEpoch = Handshake.text(ext, "epoch");
@@ -469,7 +491,7 @@ public final class SyncSession implements MessageConnection.Handler {
             reply.put("subprotocol", config.subprotocol());
         }
         ObjectNode mine = Handshake.meshOptions(config, log, gossip != null, reconciliation != null,
-            membership != null);
+            membership != null, presence != null);
         mine.put("synced", log.cursor(peerNode).received());
         if (config.auth() != null && ext != null && ext.has("proof")) {
             config.auth().putConnectedProof(mine, log.nodeId(), peerNode, ext.get("nonce").asText());
@@ -524,6 +546,7 @@ public final class SyncSession implements MessageConnection.Handler {
         plumtree = Handshake.plumtree(gossip != null, ext);
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
+        presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
         stockPeer = ext == null || !ext.isObject();
         if (!stockPeer) {
@@ -1149,6 +1172,41 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public boolean sendHpv(ObjectNode body) {
         return state == State.CONNECTED && overlayLink && send(new Message.Hpv(body));
+    }
+
+    private void onPresence(Message.Presence p) {
+        if (state != State.CONNECTED) {
+            fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0),
+                "logmesh:presence before connect"));
+            return;
+        }
+        if (!presenceLink) {
+            fail(ProtocolError.wrongFormat("logmesh:presence", "logmesh:presence without the presence capability"));
+            return;
+        }
+        presence.received(this, p.body());
+    }
+
+    /**
+     * Sends a presence record ({@code ["logmesh:presence", record]}). Called by the node's presence.
+     *
+     * @return false if the session is not connected with the {@code presence} capability on both sides
+     */
+    public boolean sendPresence(ObjectNode record) {
+        if (state != State.CONNECTED || !presenceLink) {
+            return false;
+        }
+        // not through send(): presence is not traffic for liveness (see onMessage)
+        boolean ok = connection.send(new Message.Presence(record));
+        if (!ok) {
+            closeWith(null, "connection did not accept a message (closed or overloaded)");
+        }
+        return ok;
+    }
+
+    /** Whether both sides offered {@code presence}: the session carries presence records. */
+    public boolean usesPresence() {
+        return presenceLink;
     }
 
     /**

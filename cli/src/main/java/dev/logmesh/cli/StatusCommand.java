@@ -1,0 +1,115 @@
+package dev.logmesh.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.MeshNode;
+import dev.logmesh.internal.log.MetaJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code logmesh status}: the whole mesh as the node whose data is in DIR knows it. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Show the whole mesh as the running node whose data is in DIR knows it: every node (not only "
+        + "its peers), its links, who is behind whom, log sizes and add rates.",
+        "Each node sends a small presence record every few seconds (--presence-period) that the others forward; "
+            + "this reads what the node keeps of them in its status file (" + MeshNode.STATUS_FILE + ").",
+        "Output: a table on a terminal, else (or with --json) one JSON object per node: node, name, url, size (log "
+            + "entries), lastAdded, rate (actions added per second over the last period), behind (the most entries "
+            + "of a neighbour's log it lacks, as the neighbours report), hops (0: this node), age (ms since its last "
+            + "record arrived), via (the peer it came from), links ([{peer, active, behind: entries of this node's "
+            + "log the peer lacks, rtt: ms or -1}]).",
+        "Exit status: 0, or 2 if no node runs on DIR."})
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
+    Path data;
+
+    @Option(names = "--json", description = "JSON lines even on a terminal.")
+    boolean json;
+
+    @Override
+    // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
+    @SuppressWarnings("SystemConsoleNull")
+    public Integer call() {
+        JsonNode status = runningStatus(data);
+        if (status == null) {
+            System.err.println("logmesh: no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + ")");
+            return 2;
+        }
+        if (!status.path("writable").asBoolean(true)) {
+            System.err.println("logmesh: WARNING: the node cannot write its log: "
+                + status.path("problem").asText("unknown problem"));
+        }
+        List<JsonNode> nodes = new ArrayList<>();
+        status.path("mesh").path("nodes").forEach(nodes::add);
+        if (nodes.isEmpty()) {
+            System.err.println("logmesh: presence is off on this node (--presence-period 0) or has not run yet: "
+                + "only its peers are known (logmesh peers)");
+        }
+        if (json || System.console() == null) {
+            Ndjson out = new Ndjson(System.out);
+            nodes.forEach(out::print);
+            out.close();
+            return 0;
+        }
+        table(status, nodes);
+        return 0;
+    }
+
+    private static void table(JsonNode status, List<JsonNode> nodes) {
+        String self = status.path("node").asText();
+        System.out.printf("mesh seen from %s: %d nodes (records every %d ms)%n", self, nodes.size(),
+            status.path("mesh").path("period").asLong());
+        System.out.printf("%-32s %4s %7s %10s %10s %8s %8s  %s%n", "NODE", "HOPS", "SEEN", "LOG SIZE", "LASTADDED",
+            "ADDS/S", "BEHIND", "LINKS (peer: its lag behind this node, rtt)");
+        List<String> lags = new ArrayList<>();
+        for (JsonNode n : nodes) {
+            String id = n.path("node").asText();
+            List<String> links = new ArrayList<>();
+            for (JsonNode l : n.path("links")) {
+                String peer = l.path("peer").asText();
+                long behind = l.path("behind").asLong();
+                long rtt = l.path("rtt").asLong(-1);
+                links.add(peer + (l.path("active").asBoolean(true) ? "" : " (held)") + ": " + behind
+                    + (rtt >= 0 ? ", " + rtt + " ms" : ""));
+                if (behind > 0) {
+                    lags.add(peer + " lacks " + behind + " entries of " + id + "'s log");
+                }
+            }
+            int hops = n.path("hops").asInt();
+            System.out.printf("%-32s %4d %7s %10d %10d %8s %8d  %s%n", id + (id.equals(self) ? " *" : ""), hops,
+                hops == 0 ? "now" : (n.path("age").asLong() / 1000) + "s ago", n.path("size").asLong(),
+                n.path("lastAdded").asLong(), String.format(Locale.ROOT, "%.1f", n.path("rate").asDouble()),
+                n.path("behind").asLong(), String.join("; ", links));
+        }
+        if (lags.isEmpty()) {
+            System.out.println("nobody is behind");
+        } else {
+            lags.forEach(l -> System.out.println("behind: " + l));
+        }
+        if (status.path("statusPage").isTextual()) {
+            System.out.println("status page: " + status.path("statusPage").asText());
+        }
+    }
+
+    /** The status of a running node, or null if none runs on this directory. */
+    static JsonNode runningStatus(Path data) {
+        Path file = data.resolve(MeshNode.STATUS_FILE);
+        try {
+            if (!Files.exists(file)) {
+                return null;
+            }
+            JsonNode n = MetaJson.reader().readTree(Files.readString(file));
+            long pid = n.path("pid").asLong(-1);
+            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            return alive ? n : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

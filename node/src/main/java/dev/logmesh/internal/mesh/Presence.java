@@ -1,0 +1,324 @@
+package dev.logmesh.internal.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.session.PresenceSink;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.spi.Loop;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mesh presence: every node learns which nodes the mesh has, how they are linked and their basic status, beyond
+ * its own few sessions. Each node originates a small record every period ({@code ["logmesh:presence", {...}]}:
+ * its id, name, URL, log size, lastAdded, add rate and its links with, for each, the peer, whether the link is
+ * active, how far the peer is behind and the round trip), and forwards the records of others over its logmesh
+ * sessions. Each node keeps a bounded directory of the latest record per origin.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Who gets it.</b> Only sessions where both sides offered the {@code presence} capability: stock Logux
+ *       peers and older logmesh nodes never see a presence message. Presence is not an action: it is never
+ *       written to a log, is not gossiped by Plumtree, and does not enter anti-entropy's quiet-link condition
+ *       (which looks at entries only); a held overlay session carries it like the overlay's own messages.</li>
+ *   <li><b>Flooding with dedupe</b>, as in link-state routing (OSPF's LSA flooding, RFC 2328 §13): a record is
+ *       identified by (origin, seq); {@code seq} grows at the origin (the larger of the last one + 1 and its clock
+ *       in ms, so it keeps growing over restarts). A record is accepted only if its seq is larger than the one
+ *       held for its origin, and then forwarded once to every presence session except the one it came on.
+ *       {@code hops} counts the links crossed; a record is not forwarded beyond {@link #MAX_HOPS}.</li>
+ *   <li><b>Bounds.</b> A record over {@link #MAX_RECORD_BYTES} (encoded) or with more than {@link #MAX_LINKS}
+ *       links is dropped (the origin truncates its own links to fit); the directory holds at most
+ *       {@link #MAX_ORIGINS} origins, and a record of a new origin is dropped while it is full (the known nodes
+ *       stay; forged origins expire); a record is dropped when it is not refreshed for {@link #EXPIRY_PERIODS}
+ *       periods, so a node that left disappears; an origin is forwarded at most once per half period, whatever
+ *       seqs a peer sends. So a node sends, per period and per presence session, at most
+ *       {@code (1 + 2 × MAX_ORIGINS) × MAX_RECORD_BYTES} bytes whatever its peers do, and in a healthy mesh of N
+ *       nodes about {@code N × s} bytes (s: one record, ~150 bytes + ~70 per link).</li>
+ *   <li><b>Trust.</b> A record is believed as received: any node that holds the mesh key (or any node of an open
+ *       mesh) can forge another origin's record. Presence is for display; nothing else depends on it.</li>
+ *   <li><b>Bad records</b> are dropped and counted, not answered with {@code wrong-format}: presence is advisory,
+ *       and a newer node's record must not end a session.</li>
+ * </ul>
+ *
+ * <p>Owned by the node's loop: every method must be called there.
+ */
+public final class Presence implements PresenceSink {
+    private static final Logger LOG = LoggerFactory.getLogger(Presence.class);
+
+    /** Default period between two records of one origin, ms. */
+    public static final long DEFAULT_PERIOD_MILLIS = 5_000;
+    /** Origins the directory holds at most. */
+    public static final int MAX_ORIGINS = 1024;
+    /** Links crossed after which a record is not forwarded. */
+    public static final int MAX_HOPS = 16;
+    /** Largest record accepted or sent, encoded bytes (UTF-8 JSON). */
+    public static final int MAX_RECORD_BYTES = 4096;
+    /** Most links a record lists. */
+    public static final int MAX_LINKS = 32;
+    /** Periods without a newer record after which an origin leaves the directory. */
+    public static final int EXPIRY_PERIODS = 3;
+    /** Longest node id accepted in a record, characters. */
+    static final int MAX_ID_CHARS = 256;
+
+    /**
+     * One node as the directory knows it.
+     *
+     * @param origin     its node id
+     * @param seq        the record's sequence number at the origin
+     * @param hops       links the record crossed to get here (0: this node)
+     * @param ageMillis  how long ago this node received it, ms (0 for this node's own)
+     * @param via        the peer it came from, or null for this node's own
+     * @param record     the record as received (origin, seq, hops, name, url, size, lastAdded, rate, links, ...)
+     */
+    public record Known(String origin, long seq, int hops, long ageMillis, String via, ObjectNode record) {
+    }
+
+    /** Counters, for the status file and tests. */
+    public record Stats(long originated, long received, long forwarded, long duplicates, long dropped,
+                        long expired) {
+    }
+
+    private static final class Entry {
+        ObjectNode record;
+        long seq;
+        int hops;
+        long receivedAt;
+        long forwardedAt = Long.MIN_VALUE / 2;
+        String via;
+    }
+
+    private final PeerTable hub;
+    private final Loop loop;
+    private final String selfId;
+    private final Supplier<ObjectNode> self;
+    private final long periodMillis;
+    private final Random random;
+    /** Latest record per origin, in the order origins were first accepted. */
+    private final Map<String, Entry> directory = new LinkedHashMap<>();
+    private long seq;
+    /** When {@link #expire} last ran (loop time, ms). */
+    private long expiredAt = Long.MIN_VALUE;
+    private ObjectNode own;
+    private boolean closed;
+    private Loop.Cancellable timer;
+    private long originated;
+    private long received;
+    private long forwarded;
+    private long duplicates;
+    private long dropped;
+    private long expired;
+
+    /**
+     * @param hub          the node's sessions (presence goes over those that offered it)
+     * @param selfId       this node's id
+     * @param self         this node's status, called once per period on the loop: an object with any of
+     *                     {@code name}, {@code url}, {@code size}, {@code lastAdded}, {@code rate} and
+     *                     {@code links} ({@code [{"peer", "active", "behind", "rtt"}]}); origin, seq and hops are
+     *                     added here
+     * @param periodMillis the period, ms, at least 100
+     * @param random       draws the first tick's offset, so that nodes started together do not send together
+     */
+    public Presence(PeerTable hub, Loop loop, String selfId, Supplier<ObjectNode> self, long periodMillis,
+                    Random random) {
+        if (periodMillis < 100) {
+            throw new IllegalArgumentException("a presence period is at least 100 ms, got " + periodMillis);
+        }
+        this.hub = Objects.requireNonNull(hub, "hub");
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.selfId = Objects.requireNonNull(selfId, "selfId");
+        this.self = Objects.requireNonNull(self, "self");
+        this.periodMillis = periodMillis;
+        this.random = Objects.requireNonNull(random, "random");
+        hub.usePresence(this);
+    }
+
+    /** Starts the periodic records: the first within a period (at a random offset), then one each period. */
+    public void start() {
+        timer = loop.schedule(1 + random.nextLong(periodMillis), this::tick);
+        hub.addListener(new PeerTable.Listener() {
+            @Override
+            public void peerConnected(String peerNode, SyncSession session) {
+                // a new link: tell the peer about this node now, not at the next period
+                if (own != null && !closed) {
+                    session.sendPresence(own);
+                }
+            }
+        });
+    }
+
+    /** Stops originating. */
+    public void close() {
+        closed = true;
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    /** The period, ms. */
+    public long periodMillis() {
+        return periodMillis;
+    }
+
+    /** Originates this node's record now and sends it to every presence session; also called by tests. */
+    public void tick() {
+        if (closed) {
+            return;
+        }
+        expire();
+        seq = Math.max(seq + 1, loop.now());
+        ObjectNode r = fit(self.get());
+        r.put("origin", selfId);
+        r.put("seq", seq);
+        r.put("hops", 0);
+        own = r;
+        originated++;
+        for (SyncSession s : hub.connectedSessions()) {
+            s.sendPresence(r);
+        }
+        timer = loop.schedule(periodMillis, this::tick);
+    }
+
+    /** This node's record cut to the bounds: links beyond {@link #MAX_LINKS} or the byte limit are left out. */
+    private static ObjectNode fit(ObjectNode r) {
+        ObjectNode out = r.deepCopy();
+        if (out.get("links") instanceof ArrayNode links) {
+            while (links.size() > MAX_LINKS) {
+                links.remove(links.size() - 1);
+            }
+            while (links.size() > 0 && bytes(out) > MAX_RECORD_BYTES - 128) {
+                links.remove(links.size() - 1);
+            }
+        }
+        return out;
+    }
+
+    private static int bytes(JsonNode n) {
+        return n.toString().getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    @Override
+    public void received(SyncSession session, ObjectNode r) {
+        received++;
+        String problem = problem(r);
+        if (problem != null) {
+            dropped++;
+            LOG.debug("presence record from {} dropped: {}", session.peerNode(), problem);
+            return;
+        }
+        String origin = r.get("origin").asText();
+        long rseq = r.get("seq").asLong();
+        int hops = r.get("hops").asInt() + 1;
+        if (origin.equals(selfId)) {
+            duplicates++; // our own record came back around a cycle
+            return;
+        }
+        long now = loop.now();
+        Entry e = directory.get(origin);
+        if (e != null && e.seq >= rseq) {
+            duplicates++;
+            return;
+        }
+        if (e == null) {
+            if (directory.size() >= MAX_ORIGINS && now != expiredAt) {
+                expire(); // at most once per ms: a flood of new origins does not scan the directory each time
+            }
+            if (directory.size() >= MAX_ORIGINS) {
+                dropped++;
+                return;
+            }
+            e = new Entry();
+            directory.put(origin, e);
+        }
+        e.record = r;
+        e.seq = rseq;
+        e.hops = hops;
+        e.receivedAt = now;
+        e.via = session.peerNode();
+        if (hops >= MAX_HOPS || now - e.forwardedAt < periodMillis / 2) {
+            return;
+        }
+        e.forwardedAt = now;
+        ObjectNode copy = r.deepCopy();
+        copy.put("hops", hops);
+        for (SyncSession s : hub.connectedSessions()) {
+            if (s != session && !origin.equals(s.peerNode()) && s.sendPresence(copy)) {
+                forwarded++;
+            }
+        }
+    }
+
+    /** Why a record is not usable, or null. */
+    static String problem(ObjectNode r) {
+        JsonNode origin = r.get("origin");
+        if (origin == null || !origin.isTextual() || origin.asText().isEmpty()
+            || origin.asText().length() > MAX_ID_CHARS) {
+            return "no origin";
+        }
+        JsonNode s = r.get("seq");
+        if (s == null || !s.isIntegralNumber() || !s.canConvertToLong() || s.asLong() < 0) {
+            return "no seq";
+        }
+        JsonNode h = r.get("hops");
+        if (h == null || !h.isIntegralNumber() || h.asLong() < 0 || h.asLong() >= MAX_HOPS) {
+            return "hops not in [0, " + MAX_HOPS + ")";
+        }
+        JsonNode links = r.get("links");
+        if (links != null) {
+            if (!(links instanceof ArrayNode a) || a.size() > MAX_LINKS) {
+                return "links not an array of at most " + MAX_LINKS;
+            }
+            for (JsonNode l : a) {
+                if (!l.isObject() || !l.path("peer").isTextual() || l.path("peer").asText().length() > MAX_ID_CHARS) {
+                    return "a link without a peer";
+                }
+            }
+        }
+        if (bytes(r) > MAX_RECORD_BYTES) {
+            return "over " + MAX_RECORD_BYTES + " bytes";
+        }
+        return null;
+    }
+
+    /** Drops the origins not refreshed for {@link #EXPIRY_PERIODS} periods. */
+    private void expire() {
+        long now = loop.now();
+        expiredAt = now;
+        for (Iterator<Entry> it = directory.values().iterator(); it.hasNext(); ) {
+            if (now - it.next().receivedAt > EXPIRY_PERIODS * periodMillis) {
+                it.remove();
+                expired++;
+            }
+        }
+    }
+
+    /**
+     * The nodes this node knows now: itself first (once it originated a record), then the directory's origins in the
+     * order they were first heard of. Expired origins are dropped first.
+     */
+    public List<Known> known() {
+        expire();
+        long now = loop.now();
+        List<Known> out = new ArrayList<>(directory.size() + 1);
+        if (own != null) {
+            out.add(new Known(selfId, seq, 0, 0, null, own));
+        }
+        directory.forEach((origin, e) -> out.add(new Known(origin, e.seq, e.hops, now - e.receivedAt, e.via,
+            e.record)));
+        return out;
+    }
+
+    /** The counters so far. */
+    public Stats stats() {
+        return new Stats(originated, received, forwarded, duplicates, dropped, expired);
+    }
+}

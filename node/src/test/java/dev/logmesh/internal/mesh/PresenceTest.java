@@ -1,0 +1,131 @@
+package dev.logmesh.internal.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.testkit.ManualLoop;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Mesh presence as a component between fakes ({@link Presence} on {@link SessionNode}s over {@link TestPair}s and
+ * the manual loop): who gets records, dedupe, and the bounds against a peer that floods forged origins.
+ */
+class PresenceTest {
+    static final long PERIOD = 1_000;
+    final ManualLoop loop = new ManualLoop(1_000_000);
+
+    Presence presence(SessionNode n) {
+        return new Presence(n.hub, loop, n.id, () -> JsonNodeFactory.instance.objectNode().put("size", 7), PERIOD,
+            new Random(1));
+    }
+
+    static long presenceFrames(List<String> frames) {
+        return frames.stream().filter(f -> f.startsWith("[\"logmesh:presence\"")).count();
+    }
+
+    @Test
+    void aStockLoguxPeerNeverGetsPresenceButALogmeshPeerDoes() {
+        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        Presence p = presence(node);
+        TestPair stock = new TestPair(loop);
+        node.dial(stock, null);
+        loop.runAll();
+        assertTrue(stock.leftSent().get(0).contains("\"presence\""), "the connect offers it: " + stock.leftSent());
+        // a stock @logux/core peer answers without mesh options
+        stock.left().inject("[\"connected\",5,\"stock\",[1000000,1000000]]");
+        loop.runAll();
+        p.tick();
+        p.tick();
+        loop.runAll();
+        assertEquals(0, presenceFrames(stock.leftSent()), stock.leftSent().toString());
+
+        // the control: a logmesh peer that offers presence gets the records
+        SessionNode other = new SessionNode("o", loop, SessionConfig.defaults("test"));
+        presence(other);
+        TestPair mesh = SessionNode.connect(loop, node, other);
+        loop.runAll();
+        p.tick();
+        loop.runAll();
+        assertTrue(presenceFrames(mesh.leftSent()) >= 1, mesh.leftSent().toString());
+        // ... and one without the capability (an older logmesh node) does not
+        SessionNode old = new SessionNode("old", loop, SessionConfig.defaults("test"));
+        TestPair oldPair = SessionNode.connect(loop, node, old);
+        loop.runAll();
+        p.tick();
+        loop.runAll();
+        assertEquals(0, presenceFrames(oldPair.leftSent()), oldPair.leftSent().toString());
+    }
+
+    @Test
+    void aFloodOfForgedOriginsStaysBoundedAndIsForwardedAtMostOncePerOriginAndHalfPeriod() {
+        SessionNode evil = new SessionNode("evil", loop, SessionConfig.defaults("test"));
+        SessionNode victim = new SessionNode("victim", loop, SessionConfig.defaults("test"));
+        SessionNode bystander = new SessionNode("bystander", loop, SessionConfig.defaults("test"));
+        presence(evil);
+        Presence v = presence(victim);
+        presence(bystander);
+        TestPair in = SessionNode.connect(loop, evil, victim);
+        TestPair out = SessionNode.connect(loop, victim, bystander);
+        loop.runAll();
+        SyncSession evilToVictim = evil.hub.session("victim");
+        int forged = 3 * Presence.MAX_ORIGINS;
+        // three rounds of 3072 forged origins, each round with higher seqs, all within one period
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < forged; i++) {
+                ObjectNode r = JsonNodeFactory.instance.objectNode().put("origin", "forged:" + i)
+                    .put("seq", round + 1).put("hops", 0);
+                assertTrue(evilToVictim.sendPresence(r));
+            }
+            loop.runAll();
+        }
+        assertEquals(Presence.MAX_ORIGINS, v.known().size(), "the directory is full, no more");
+        assertEquals(Presence.MAX_ORIGINS, presenceFrames(out.leftSent()),
+            "each accepted origin forwarded once in the half period, the refused ones never");
+        assertEquals(0, presenceFrames(in.rightSent()), "nothing is sent back to the sender");
+        assertEquals(3L * (forged - Presence.MAX_ORIGINS), v.stats().dropped(), "new origins refused while full");
+        // the forged origins are not refreshed: after 3 periods they are gone, and a real node fits again
+        loop.advance(Presence.EXPIRY_PERIODS * PERIOD + 1);
+        assertTrue(v.known().isEmpty(), "expired: " + v.known().size());
+        ObjectNode real = JsonNodeFactory.instance.objectNode().put("origin", "real").put("seq", 1).put("hops", 0);
+        evilToVictim.sendPresence(real);
+        loop.runAll();
+        assertEquals(List.of("real"), v.known().stream().map(Presence.Known::origin).toList());
+    }
+
+    @Test
+    void recordsOfTheWrongShapeAreDroppedWithoutEndingTheSession() {
+        assertEquals("no origin", Presence.problem(JsonNodeFactory.instance.objectNode().put("seq", 1)));
+        assertEquals("no seq", Presence.problem(JsonNodeFactory.instance.objectNode().put("origin", "a")));
+        ObjectNode far = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1)
+            .put("hops", Presence.MAX_HOPS);
+        assertTrue(Presence.problem(far).startsWith("hops"));
+        ObjectNode big = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1).put("hops", 0)
+            .put("pad", "x".repeat(Presence.MAX_RECORD_BYTES));
+        assertTrue(Presence.problem(big).startsWith("over"));
+        ObjectNode ok = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1).put("hops", 0);
+        ok.putArray("links").addObject().put("peer", "b").put("behind", 3);
+        assertNull(Presence.problem(ok));
+
+        SessionNode a = new SessionNode("a", loop, SessionConfig.defaults("test"));
+        SessionNode b = new SessionNode("b", loop, SessionConfig.defaults("test"));
+        presence(a);
+        Presence pb = presence(b);
+        SessionNode.connect(loop, a, b);
+        loop.runAll();
+        a.hub.session("b").sendPresence(big);
+        loop.runAll();
+        assertEquals(1, pb.stats().dropped());
+        assertFalse(a.hub.session("b") == null, "still connected");
+        assertTrue(b.errors.isEmpty(), b.errors.toString());
+    }
+}
