@@ -752,7 +752,13 @@ public final class MeshNode implements AutoCloseable {
                 return;
             }
             try {
-                f.complete(task.get());
+                T value = task.get();
+                if (writes) {
+                    // a write's future completes once it is durable (at once with a memory store)
+                    log.whenDurable(() -> f.complete(value), loop);
+                } else {
+                    f.complete(value);
+                }
             } catch (dev.logmesh.StoreException e) {
                 if (writes) {
                     storeFailed("cannot add", e);
@@ -822,7 +828,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Adds a local action (optimistic: it is in the local log when the future completes; sync follows).
+     * Adds a local action (optimistic: it is in the local log, durably, when the future completes; sync follows).
      *
      * @return the added meta; fails with {@link IllegalArgumentException} for a bad action
      */
@@ -847,17 +853,26 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Calls {@code consumer} for every entry added to this node's log from now on, local or received, that
-     * matches {@code filter}: once per entry, on the node's loop thread, in the order entries are added here.
+     * matches {@code filter}: once per entry, on the node's loop thread, in the order entries are added here, once
+     * the entry is durable in the log (with a durable store: after the group commit that holds it; with a memory
+     * store: at once). So an entry a subscriber was given is never given again, also not after a power loss: it
+     * survives in the log and in the seen index (the rule "applied exactly once" for an application that keeps its
+     * own state on disk). An entry lost before it was durable was never given, and is given when it comes back.
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(consumer, "consumer");
-        Runnable off = log.onAdd(isolated(consumer, e -> {
-            if (filter.test(e)) {
+        java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Consumer<Entry> deliver = isolated(consumer, e -> {
+            if (on.get() && filter.test(e)) {
                 consumer.accept(e);
             }
-        }));
-        return off::run;
+        });
+        Runnable off = log.onAdd(e -> log.whenDurable(() -> deliver.accept(e), loop));
+        return () -> {
+            off.run();
+            on.set(false); // entries already waiting for durability are not delivered either
+        };
     }
 
     /**

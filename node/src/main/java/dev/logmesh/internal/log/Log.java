@@ -276,6 +276,14 @@ public final class Log {
         }
     }
 
+    /**
+     * Runs {@code action} once everything written to the log so far is durable ({@link Store#whenDurable}): at once
+     * if it is (a memory store), else later on {@code executor}, in registration order. Acknowledgements wait for it.
+     */
+    public void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        store.whenDurable(action, executor);
+    }
+
     /** The entry with this id, if it is in the log. */
     public Optional<Entry> byId(ActionId id) {
         return store.byId(id);
@@ -439,6 +447,11 @@ public final class Log {
     /** The highest {@code added} assigned so far. */
     public long lastAdded() {
         return store.lastAdded();
+    }
+
+    /** The highest {@code added} whose commit is durable ({@link Store#durableAdded}). */
+    public long durableAdded() {
+        return store.durableAdded();
     }
 
     /** How many entries are in the log. */
