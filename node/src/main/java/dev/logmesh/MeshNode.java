@@ -516,13 +516,36 @@ public final class MeshNode implements AutoCloseable {
         return url.toString();
     }
 
+    /** Seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in batches). */
+    static final int FORGET_BATCH = 2_000;
+
+    /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
     private void forgetSeen() {
         if (closed) {
             return;
         }
-        long n = log.forgetSeen(config.seenHorizon().toMillis());
-        if (n > 0) {
-            LOG.info("forgot {} seen ids older than {}", n, config.seenHorizon());
+        forgetSeenStep(log.now() - config.seenHorizon().toMillis(), null, 0);
+    }
+
+    private void forgetSeenStep(long beforeMs, ActionId after, long forgotten) {
+        if (closed) {
+            return;
+        }
+        dev.logmesh.spi.Store.ForgetBatch batch;
+        try {
+            batch = log.forgetSeenBatch(beforeMs, after, FORGET_BATCH);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.warn("cannot forget old seen ids now ({}); trying again in an hour", e.getMessage());
+            loop.schedule(HOUR, this::forgetSeen);
+            return;
+        }
+        long total = forgotten + batch.forgotten();
+        if (batch.last() != null) {
+            loop.execute(() -> forgetSeenStep(beforeMs, batch.last(), total)); // after what waits on the loop
+            return;
+        }
+        if (total > 0) {
+            LOG.info("forgot {} seen ids older than {}", total, config.seenHorizon());
         }
         if (broadcast.reconciler() != null) {
             broadcast.reconciler().trim();

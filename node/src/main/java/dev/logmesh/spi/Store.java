@@ -218,6 +218,32 @@ public interface Store extends AutoCloseable {
     long forgetSeen(long beforeMs);
 
     /**
+     * What one {@link #forgetSeenBatch} did.
+     *
+     * @param forgotten how many ids it forgot
+     * @param last      the last id it looked at, where the next batch starts; null when the sweep is done
+     */
+    record ForgetBatch(long forgotten, ActionId last) {
+    }
+
+    /**
+     * {@link #forgetSeen} in small steps, so that maintenance never holds the store (and the node's loop) for long:
+     * looks at up to {@code limit} seen ids in created order after {@code after} (null: from the first) whose time
+     * part is below {@code beforeMs}, and forgets those that are no longer in the log, in one transaction. A sweep
+     * calls it again with the returned {@link ForgetBatch#last} until that is null. The default forgets everything
+     * at once (a memory store's scan) and reports the sweep done.
+     *
+     * @throws IllegalArgumentException if {@code limit <= 0}
+     * @throws StoreException if the storage fails (nothing of the batch was written)
+     */
+    default ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return new ForgetBatch(forgetSeen(beforeMs), null);
+    }
+
+    /**
      * The largest id time part ever added (issued or received), or 0. It is a high-water mark: {@link #forgetSeen}
      * does not lower it. It counts ids of peers with wild clocks too, so it is not a clock seed by itself (issue 10,
      * fault 4): the log's clock starts from {@link #maxSeenMs(String)} of its own node and

@@ -417,6 +417,11 @@ public final class FaultyStore implements Store {
     }
 
     @Override
+    public ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        return write("forgetSeen", () -> delegate.forgetSeenBatch(beforeMs, after, limit));
+    }
+
+    @Override
     public long maxSeenMs() {
         return delegate.maxSeenMs();
     }

@@ -519,6 +519,14 @@ public final class Log {
         return store.forgetSeen(wall.getAsLong() - horizonMillis);
     }
 
+    /**
+     * One step of a sweep that forgets seen ids below {@code beforeMs} ({@link Store#forgetSeenBatch}): the node
+     * runs one step per loop turn, so the sweep never holds the loop for long.
+     */
+    public Store.ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        return store.forgetSeenBatch(beforeMs, after, limit);
+    }
+
     /** Registers a pre-add hook. @return a handle that unregisters it */
     public Runnable onPreAdd(PreAdd hook) {
         preAdd.add(hook);

@@ -1471,6 +1471,59 @@ public final class SqliteStore implements Store {
         });
     }
 
+    /**
+     * One step of a sweep: the window is the next {@code limit} seen ids (primary key order, which is the created
+     * order) after {@code after} below {@code beforeMs}, found through the primary key, so each batch costs
+     * O(limit + log n) however many old ids the log still holds (they are skipped, not scanned again).
+     */
+    @Override
+    public ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return write("forgetSeen", () -> {
+            setCounter("maxSeenMs", maxSeenMs);
+            long afterMs = after == null ? -1 : after.ms();
+            byte[] afterNode = after == null ? new byte[0] : NodeKey.encode(after.node());
+            long afterSeq = after == null ? -1 : after.seq();
+            PreparedStatement end = ps("SELECT ms, node, seq FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND ms < ? "
+                + "ORDER BY ms, node, seq LIMIT 1 OFFSET ?");
+            end.setLong(1, afterMs);
+            end.setBytes(2, afterNode);
+            end.setLong(3, afterSeq);
+            end.setLong(4, beforeMs);
+            end.setInt(5, limit - 1);
+            ActionId last = null;
+            byte[] lastNode = null;
+            try (ResultSet rs = end.executeQuery()) {
+                if (rs.next()) {
+                    lastNode = rs.getBytes(2);
+                    last = ActionId.of(rs.getLong(1), NodeKey.decode(lastNode), rs.getLong(3));
+                }
+            }
+            String notInLog = " AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms AND e.node = seen.node "
+                + "AND e.seq = seen.seq)";
+            PreparedStatement del;
+            if (last == null) { // fewer than limit ids are left: the rest of the sweep
+                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND ms < ?" + notInLog);
+            } else {
+                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND (ms, node, seq) <= (?, ?, ?)"
+                    + notInLog);
+            }
+            del.setLong(1, afterMs);
+            del.setBytes(2, afterNode);
+            del.setLong(3, afterSeq);
+            if (last == null) {
+                del.setLong(4, beforeMs);
+            } else {
+                del.setLong(4, last.ms());
+                del.setBytes(5, lastNode);
+                del.setLong(6, last.seq());
+            }
+            return new ForgetBatch(del.executeUpdate(), last);
+        });
+    }
+
     @Override
     public long maxSeenMs() {
         requireOpen();
