@@ -634,18 +634,43 @@ public final class MeshNode implements AutoCloseable {
         }
         String text = n.toString();
         if (!text.equals(lastStatus)) {
+            lastStatus = text;
+            java.nio.file.Path dataDir = config.dataDir();
             try {
-                java.nio.file.Path file = config.dataDir().resolve(STATUS_FILE);
-                java.nio.file.Path tmp = config.dataDir().resolve(STATUS_FILE + ".tmp");
-                Files.writeString(tmp, text + "\n");
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                lastStatus = text;
-            } catch (IOException e) {
-                LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+                // the file is written off the loop: a slow disk must not stall the sessions (issue 12)
+                statusWriter().execute(() -> writeStatusFile(dataDir, text));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
             }
         }
         loop.schedule(1_000, this::writeStatus);
+    }
+
+    /** The thread that writes {@link #STATUS_FILE}; made on first use (nodes with a data directory), loop only. */
+    private java.util.concurrent.ExecutorService statusWriter;
+
+    private java.util.concurrent.ExecutorService statusWriter() {
+        if (statusWriter == null) {
+            statusWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "logmesh-status " + log.nodeId());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return statusWriter;
+    }
+
+    /** Replaces the status file atomically (a temporary file moved over it); on the status writer's thread. */
+    private static void writeStatusFile(java.nio.file.Path dataDir, String text) {
+        try {
+            java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
+            java.nio.file.Path tmp = dataDir.resolve(STATUS_FILE + ".tmp");
+            Files.writeString(tmp, text + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+        }
     }
 
     private void fireError(String message) {
@@ -1283,6 +1308,17 @@ public final class MeshNode implements AutoCloseable {
                 log.flushCursors();
             } catch (dev.logmesh.StoreException e) {
                 LOG.warn("cannot save sync cursors: {}", e.getMessage());
+            }
+        }
+        java.util.concurrent.ExecutorService status = statusWriter;
+        if (status != null) {
+            status.shutdown(); // its last write lands before the file is removed below
+            try {
+                if (!status.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("the status file writer did not finish within 10 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         if (config.dataDir() != null) {

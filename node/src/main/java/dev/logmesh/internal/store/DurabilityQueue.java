@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Rules</h2>
  * <ul>
- *   <li><b>Order.</b> Callbacks run in the order they were registered, never two at once: a callback registered when
- *       everything is durable and nothing waits runs at once on the calling thread (the memory store's path, no
- *       hand-off); otherwise it queues behind the others, and the ready ones are handed to their executor as one
- *       task, one task in flight at a time.</li>
+ *   <li><b>Order.</b> Callbacks of one executor (the node's loop) run in the order they were registered, never two
+ *       at once: a callback registered when everything is durable and nothing of its executor waits runs at once on
+ *       the calling thread (the memory store's path, no hand-off); otherwise it queues behind the others, and the
+ *       ready ones are handed to their executor as one task, one task in flight per executor. Executors have lanes
+ *       of their own, so one that silently drops tasks (a closed loop) holds up only its own callbacks, never those
+ *       of the next node on the same store.</li>
  *   <li><b>Failure.</b> After {@link #fail} (an fsync that failed: nothing can be promised about the commits it
  *       covered) no callback runs any more, waiting or new: nothing is acknowledged that may not be on disk.</li>
  *   <li><b>Closing.</b> An executor that refuses a task (its loop ended) drops the callbacks of that task.</li>
@@ -33,7 +35,7 @@ public final class DurabilityQueue {
     private static final Logger LOG = LoggerFactory.getLogger(DurabilityQueue.class);
 
     /** A callback waiting for commit {@code seq}. */
-    private record Waiter(long seq, Runnable action, Executor executor) {
+    private record Waiter(long seq, Runnable action) {
     }
 
     private final Object lock = new Object();
@@ -45,10 +47,15 @@ public final class DurabilityQueue {
     private long durableAdded;
     /** {@code lastAdded} of each commit not yet durable, oldest first, with its number. Guarded by {@link #lock}. */
     private final ArrayDeque<long[]> addedOf = new ArrayDeque<>();
-    /** Callbacks not yet handed out, in registration order. Guarded by {@link #lock}. */
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    /** Whether a task of ready callbacks was handed to an executor and has not finished. Guarded by {@link #lock}. */
-    private boolean inFlight;
+    /** The callbacks of one executor not yet handed out, in registration order, and whether a task is out. */
+    private static final class Lane {
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        /** Whether a task of ready callbacks was handed to the executor and has not finished. */
+        boolean inFlight;
+    }
+
+    /** Lanes by executor (identity); a lane with nothing waiting and nothing out is removed. Guarded by {@link #lock}. */
+    private final java.util.IdentityHashMap<Executor, Lane> lanes = new java.util.IdentityHashMap<>();
     /** Why durability can no longer be promised, or null. Guarded by {@link #lock}. */
     private Exception failure;
 
@@ -115,7 +122,7 @@ public final class DurabilityQueue {
             if (failure == null) {
                 failure = cause;
             }
-            waiters.clear();
+            lanes.clear();
         }
     }
 
@@ -139,9 +146,14 @@ public final class DurabilityQueue {
             if (failure != null) {
                 return;
             }
-            now = waiters.isEmpty() && !inFlight && durableSeq >= committedSeq;
+            Lane lane = lanes.get(executor);
+            now = lane == null && durableSeq >= committedSeq;
             if (!now) {
-                waiters.add(new Waiter(committedSeq, action, executor));
+                if (lane == null) {
+                    lane = new Lane();
+                    lanes.put(executor, lane);
+                }
+                lane.waiters.add(new Waiter(committedSeq, action));
             }
         }
         if (now) {
@@ -151,36 +163,49 @@ public final class DurabilityQueue {
         }
     }
 
-    /** Hands the ready callbacks at the head that share an executor to it, as one task, unless one is in flight. */
+    /** Hands each lane's ready callbacks to its executor, as one task, unless that lane has one out. */
     private void dispatch() {
-        List<Runnable> ready = new ArrayList<>();
-        Executor executor = null;
+        List<Executor> executors = new ArrayList<>();
+        List<List<Runnable>> tasks = new ArrayList<>();
         synchronized (lock) {
-            if (inFlight || failure != null) {
+            if (failure != null) {
                 return;
             }
-            while (!waiters.isEmpty() && waiters.peek().seq() <= durableSeq
-                && (executor == null || waiters.peek().executor() == executor)) {
-                Waiter w = waiters.poll();
-                executor = w.executor();
-                ready.add(w.action());
+            java.util.Iterator<java.util.Map.Entry<Executor, Lane>> it = lanes.entrySet().iterator();
+            while (it.hasNext()) {
+                java.util.Map.Entry<Executor, Lane> e = it.next();
+                Lane lane = e.getValue();
+                if (lane.inFlight) {
+                    continue;
+                }
+                List<Runnable> ready = new ArrayList<>();
+                while (!lane.waiters.isEmpty() && lane.waiters.peek().seq() <= durableSeq) {
+                    ready.add(lane.waiters.poll().action());
+                }
+                if (!ready.isEmpty()) {
+                    lane.inFlight = true;
+                    executors.add(e.getKey());
+                    tasks.add(ready);
+                } else if (lane.waiters.isEmpty()) {
+                    it.remove();
+                }
             }
-            if (ready.isEmpty()) {
-                return;
-            }
-            inFlight = true;
         }
-        try {
-            executor.execute(() -> runAll(ready));
-        } catch (RejectedExecutionException e) {
-            LOG.debug("{} durability callbacks dropped: their executor is closed", ready.size());
-            synchronized (lock) {
-                inFlight = false;
+        for (int i = 0; i < executors.size(); i++) {
+            Executor executor = executors.get(i);
+            List<Runnable> ready = tasks.get(i);
+            try {
+                executor.execute(() -> runAll(executor, ready));
+            } catch (RejectedExecutionException e) {
+                LOG.debug("{} durability callbacks dropped: their executor is closed", ready.size());
+                synchronized (lock) {
+                    lanes.remove(executor);
+                }
             }
         }
     }
 
-    private void runAll(List<Runnable> ready) {
+    private void runAll(Executor executor, List<Runnable> ready) {
         try {
             synchronized (lock) {
                 if (failure != null) {
@@ -192,7 +217,10 @@ public final class DurabilityQueue {
             }
         } finally {
             synchronized (lock) {
-                inFlight = false;
+                Lane lane = lanes.get(executor);
+                if (lane != null) {
+                    lane.inFlight = false;
+                }
             }
             dispatch();
         }

@@ -104,4 +104,23 @@ class DurabilityQueueTest {
         loop.runAll();
         assertEquals(List.of(2), ran);
     }
+
+    @Test
+    void aLoopThatDropsTasksSilentlyHoldsUpOnlyItsOwnCallbacks() {
+        DurabilityQueue q = new DurabilityQueue(0);
+        List<Integer> ran = new ArrayList<>();
+        Executor closedLoop = task -> { }; // a closed SystemLoop drops what it is given
+        long seq = q.committed(1);
+        q.whenDurable(() -> ran.add(1), closedLoop);
+        q.durableUpTo(seq);
+        q.whenDurable(() -> ran.add(2), closedLoop); // behind the dropped task: never runs
+        Held next = new Held(); // the next node on the same store
+        long again = q.committed(2);
+        q.whenDurable(() -> ran.add(3), next);
+        q.durableUpTo(again);
+        next.runAll();
+        assertEquals(List.of(3), ran);
+        q.whenDurable(() -> ran.add(4), next);
+        assertEquals(List.of(3, 4), ran, "its lane is idle and everything durable: at once");
+    }
 }
