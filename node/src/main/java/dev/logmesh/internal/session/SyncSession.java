@@ -645,10 +645,16 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             return;
         }
+        pumpWhenDurable();
+    }
+
+    /**
+     * Runs the pump once what the log holds now is durable: entries go out numbered only then (see Durability in the
+     * class docs). A memory store is durable at once, so this is the plain {@code loop.execute} it always was.
+     */
+    private void pumpWhenDurable() {
         if (!pumpScheduled) {
             pumpScheduled = true;
-            // entries go out numbered once durable here (see Durability in the class docs); a memory store is
-            // durable at once, so this is the plain loop.execute it always was
             log.whenDurable(() -> loop.execute(guarded("send entries to " + peerNode, this::pump)), loop);
         }
     }
@@ -693,7 +699,10 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             long durable = log.durableAdded();
             if (pushed >= durable) {
-                return; // the rest is not durable yet: onLogAdd's whenDurable runs the pump again
+                if (log.lastAdded() > durable) {
+                    pumpWhenDurable(); // the rest is not durable yet: back once it is
+                }
+                return;
             }
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
@@ -707,6 +716,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 page = durablePrefix(page, durable);
                 if (page.isEmpty()) {
                     pushed = durable; // the numbers up to it are gone; the rest waits for its durability
+                    pumpWhenDurable();
                     return;
                 }
             }

@@ -88,6 +88,25 @@ class DurabilityTest {
     }
 
     @Test
+    void anEntryThatBecomesDurableAfterThePumpStoppedStillGoesOut() {
+        try (LocalMesh mesh = new LocalMesh(5)) {
+            mesh.start("alice");
+            mesh.start("bob", "alice");
+            mesh.run(1_000);
+            LocalMesh.Node alice = mesh.get("alice");
+            LocalMesh.Node bob = mesh.get("bob");
+            bob.faults().durableAfter(mesh.loop(), 100);
+            CompletableFuture<Meta> first = bob.node().add(Action.ofType("b1"));
+            mesh.run(10);
+            CompletableFuture<Meta> second = bob.node().add(Action.ofType("b2")); // durable 10 ms after the first
+            mesh.run(95); // the first is durable and sent; the pump stops before the second
+            assertTrue(first.isDone() && !second.isDone());
+            mesh.run(500); // nothing else happens on the link: the second must go out once durable by itself
+            assertEquals(List.of(first.join().id(), second.join().id()), alice.ids());
+        }
+    }
+
+    @Test
     void aPowerLossInTheWindowLosesNothingAcknowledgedAndAppliesNothingTwice() {
         for (long seed = 1; seed <= 60; seed++) {
             try {
