@@ -603,13 +603,36 @@ public final class MeshNode implements AutoCloseable {
         return url.toString();
     }
 
+    /** Seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in batches). */
+    static final int FORGET_BATCH = 2_000;
+
+    /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
     private void forgetSeen() {
         if (closed) {
             return;
         }
-        long n = log.forgetSeen(config.seenHorizon().toMillis());
-        if (n > 0) {
-            LOG.info("forgot {} seen ids older than {}", n, config.seenHorizon());
+        forgetSeenStep(log.now() - config.seenHorizon().toMillis(), null, 0);
+    }
+
+    private void forgetSeenStep(long beforeMs, ActionId after, long forgotten) {
+        if (closed) {
+            return;
+        }
+        dev.logmesh.spi.Store.ForgetBatch batch;
+        try {
+            batch = log.forgetSeenBatch(beforeMs, after, FORGET_BATCH);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.warn("cannot forget old seen ids now ({}); trying again in an hour", e.getMessage());
+            loop.schedule(HOUR, this::forgetSeen);
+            return;
+        }
+        long total = forgotten + batch.forgotten();
+        if (batch.last() != null) {
+            loop.execute(() -> forgetSeenStep(beforeMs, batch.last(), total)); // after what waits on the loop
+            return;
+        }
+        if (total > 0) {
+            LOG.info("forgot {} seen ids older than {}", total, config.seenHorizon());
         }
         if (broadcast.reconciler() != null) {
             broadcast.reconciler().trim();
@@ -646,15 +669,13 @@ public final class MeshNode implements AutoCloseable {
         }
         String text = statusJson().toString();
         if (!text.equals(lastStatus)) {
+            lastStatus = text;
+            java.nio.file.Path dataDir = config.dataDir();
             try {
-                java.nio.file.Path file = config.dataDir().resolve(STATUS_FILE);
-                java.nio.file.Path tmp = config.dataDir().resolve(STATUS_FILE + ".tmp");
-                Files.writeString(tmp, text + "\n");
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                lastStatus = text;
-            } catch (IOException e) {
-                LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+                // the file is written off the loop: a slow disk must not stall the sessions (issue 12)
+                statusWriter().execute(() -> writeStatusFile(dataDir, text));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
             }
         }
         loop.schedule(1_000, this::writeStatus);
@@ -869,6 +890,33 @@ public final class MeshNode implements AutoCloseable {
         return call(this::statusJson);
     }
 
+    /** The thread that writes {@link #STATUS_FILE}; made on first use (nodes with a data directory), loop only. */
+    private java.util.concurrent.ExecutorService statusWriter;
+
+    private java.util.concurrent.ExecutorService statusWriter() {
+        if (statusWriter == null) {
+            statusWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "logmesh-status " + log.nodeId());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return statusWriter;
+    }
+
+    /** Replaces the status file atomically (a temporary file moved over it); on the status writer's thread. */
+    private static void writeStatusFile(java.nio.file.Path dataDir, String text) {
+        try {
+            java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
+            java.nio.file.Path tmp = dataDir.resolve(STATUS_FILE + ".tmp");
+            Files.writeString(tmp, text + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+        }
+    }
+
     private void fireError(String message) {
         LOG.warn(message);
         fire("error", l -> l.error(message));
@@ -999,7 +1047,13 @@ public final class MeshNode implements AutoCloseable {
                 return;
             }
             try {
-                f.complete(task.get());
+                T value = task.get();
+                if (writes) {
+                    // a write's future completes once it is durable (at once with a memory store)
+                    log.whenDurable(() -> f.complete(value), loop);
+                } else {
+                    f.complete(value);
+                }
             } catch (dev.logmesh.StoreException e) {
                 if (writes) {
                     storeFailed("cannot add", e);
@@ -1069,7 +1123,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Adds a local action (optimistic: it is in the local log when the future completes; sync follows).
+     * Adds a local action (optimistic: it is in the local log, durably, when the future completes; sync follows).
      *
      * @return the added meta; fails with {@link IllegalArgumentException} for a bad action
      */
@@ -1102,17 +1156,26 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Calls {@code consumer} for every entry added to this node's log from now on, local or received, that
-     * matches {@code filter}: once per entry, on the node's loop thread, in the order entries are added here.
+     * matches {@code filter}: once per entry, on the node's loop thread, in the order entries are added here, once
+     * the entry is durable in the log (with a durable store: after the group commit that holds it; with a memory
+     * store: at once). So an entry a subscriber was given is never given again, also not after a power loss: it
+     * survives in the log and in the seen index (the rule "applied exactly once" for an application that keeps its
+     * own state on disk). An entry lost before it was durable was never given, and is given when it comes back.
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(consumer, "consumer");
-        Runnable off = log.onAdd(isolated(consumer, e -> {
-            if (filter.test(e)) {
+        java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Consumer<Entry> deliver = isolated(consumer, e -> {
+            if (on.get() && filter.test(e)) {
                 consumer.accept(e);
             }
-        }));
-        return off::run;
+        });
+        Runnable off = log.onAdd(e -> log.whenDurable(() -> deliver.accept(e), loop));
+        return () -> {
+            off.run();
+            on.set(false); // entries already waiting for durability are not delivered either
+        };
     }
 
     /**
@@ -1510,6 +1573,17 @@ public final class MeshNode implements AutoCloseable {
                 log.flushCursors();
             } catch (dev.logmesh.StoreException e) {
                 LOG.warn("cannot save sync cursors: {}", e.getMessage());
+            }
+        }
+        java.util.concurrent.ExecutorService status = statusWriter;
+        if (status != null) {
+            status.shutdown(); // its last write lands before the file is removed below
+            try {
+                if (!status.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("the status file writer did not finish within 10 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         if (config.dataDir() != null) {

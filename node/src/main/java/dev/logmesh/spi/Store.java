@@ -20,8 +20,10 @@ import java.util.function.Consumer;
  *   <li>Called from one thread at a time (the node's loop); implementations need not be thread-safe.
  *       Calls may block on I/O.</li>
  *   <li>{@link #add} is atomic: all entries of a batch, their seen ids and (with {@link #add(List, java.util.Map)})
- *       the cursors are committed together or none is. When it returns, what it reports as added is durable
- *       (for durable stores).</li>
+ *       the cursors are committed together or none is. When it returns, what it reports as added is
+ *       <em>committed</em>: every later call sees it (dedupe included), and it survives the death of the process.
+ *       It is <em>durable</em> (survives a power loss too) once {@link #whenDurable} says so, which for a store
+ *       with group commit is a little later; commits become durable in the order they were made.</li>
  *   <li>Every id ever added stays in the seen index after its entry is cleaned, until
  *       {@link #forgetSeen} drops it, so an action that comes back is recognised.</li>
  *   <li>{@code added} numbers are assigned by the store: 1, 2, 3, …, strictly increasing, never reused,
@@ -100,6 +102,34 @@ public interface Store extends AutoCloseable {
     /** Saves several cursors at once (durable stores: one transaction). */
     default void setCursors(java.util.Map<String, PeerCursor> cursors) {
         cursors.forEach(this::setCursor);
+    }
+
+    /**
+     * Runs {@code action} once every write this store committed before the call is durable (survives a power
+     * loss): what acknowledges anything to a peer, a client or the application waits for it. Callbacks run in the
+     * order they were registered. If everything is durable already and no earlier callback waits, {@code action}
+     * runs at once on the calling thread (a memory store, which has nothing more to wait for, always does so);
+     * otherwise it runs later through {@code executor} (the node's loop). It never runs after the store lost the
+     * ability to promise durability (a failed fsync: its writes then fail with {@link StoreException}) or after
+     * {@code executor} refuses tasks (the loop ended).
+     *
+     * <p>Called on the store's thread (the node's loop).
+     *
+     * @param action   what to run; it runs once at most
+     * @param executor where it runs when it cannot run at once
+     */
+    default void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        action.run();
+    }
+
+    /**
+     * The highest {@code added} whose commit is durable ({@link #whenDurable}); {@link #lastAdded} for a store that is
+     * durable at once. Sessions number what they send to peers only up to it, so that no peer's cursor ever holds an
+     * {@code added} that a power loss could take back and hand to another entry.
+     */
+    default long durableAdded() {
+        return lastAdded();
     }
 
     /** The entry with this id, if it is in the log now. */
@@ -186,6 +216,32 @@ public interface Store extends AutoCloseable {
      * @return how many ids were forgotten
      */
     long forgetSeen(long beforeMs);
+
+    /**
+     * What one {@link #forgetSeenBatch} did.
+     *
+     * @param forgotten how many ids it forgot
+     * @param last      the last id it looked at, where the next batch starts; null when the sweep is done
+     */
+    record ForgetBatch(long forgotten, ActionId last) {
+    }
+
+    /**
+     * {@link #forgetSeen} in small steps, so that maintenance never holds the store (and the node's loop) for long:
+     * looks at up to {@code limit} seen ids in created order after {@code after} (null: from the first) whose time
+     * part is below {@code beforeMs}, and forgets those that are no longer in the log, in one transaction. A sweep
+     * calls it again with the returned {@link ForgetBatch#last} until that is null. The default forgets everything
+     * at once (a memory store's scan) and reports the sweep done.
+     *
+     * @throws IllegalArgumentException if {@code limit <= 0}
+     * @throws StoreException if the storage fails (nothing of the batch was written)
+     */
+    default ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return new ForgetBatch(forgetSeen(beforeMs), null);
+    }
 
     /**
      * The largest id time part ever added (issued or received), or 0. It is a high-water mark: {@link #forgetSeen}

@@ -5,6 +5,9 @@ import dev.logmesh.Criteria;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.StoreException;
+import dev.logmesh.internal.store.DurabilityQueue;
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.spi.Loop;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.PeerCursor;
 import dev.logmesh.spi.Store;
@@ -33,7 +36,15 @@ import java.util.function.Supplier;
  * store.failWrite(3);              // the third write from now fails once
  * store.failReads(id);             // a read that would return this id fails (an unreadable page)
  * store.corrupt(id);               // the next read that meets it skips it, reports it and quarantines it
+ * store.durableAfter(loop, 2_000); // each commit becomes durable 2 s later (a slow fsync), off the caller's thread
+ * store.holdDurability();          // commits stay committed but not durable until releaseDurability()
  * }</pre>
+ *
+ * <h2>Durability faults</h2>
+ * With {@link #durableAfter} or {@link #holdDurability}, every write is committed at once (later calls see it, as
+ * SQLite's loop connection does) but becomes durable ({@link #whenDurable}, {@link #durableAdded}) only later, in
+ * commit order, as with the SQLite store's group commit on a slow disk. Over a {@link MemoryStore}, the store also
+ * keeps the image of the log as of its newest durable commit ({@link #durableImage}): what a power loss leaves.
  *
  * <p>Not thread-safe, like the stores it wraps: used from the node's loop (a test's manual loop).
  */
@@ -46,6 +57,14 @@ public final class FaultyStore implements Store {
     private final List<Consumer<Corruption>> corruptListeners = new CopyOnWriteArrayList<>();
     private long writes;
     private long failures;
+    /** Durability of the commits when a durability fault is on, else null (the delegate's own durability). */
+    private DurabilityQueue lag;
+    private Loop lagLoop;
+    private long lagMillis;
+    private boolean held;
+    /** Images of the memory delegate after each commit not yet durable, by commit number. */
+    private final java.util.TreeMap<Long, MemoryStore> images = new java.util.TreeMap<>();
+    private MemoryStore durableImage;
 
     /** Wraps a store; the wrapper owns it from now on ({@link #close} closes it). */
     public FaultyStore(Store delegate) {
@@ -97,6 +116,107 @@ public final class FaultyStore implements Store {
         return this;
     }
 
+    /**
+     * From now on each commit becomes durable {@code millis} after it was made, on {@code loop} (the node's manual
+     * loop, or a real one: the callbacks then come from that loop's thread), in commit order.
+     */
+    public FaultyStore durableAfter(Loop loop, long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("millis must be >= 0");
+        }
+        startLag();
+        lagLoop = Objects.requireNonNull(loop, "loop");
+        lagMillis = millis;
+        held = false;
+        return this;
+    }
+
+    /** From now on commits stay not durable until {@link #releaseDurability} (a disk that never finishes a flush). */
+    public FaultyStore holdDurability() {
+        startLag();
+        held = true;
+        return this;
+    }
+
+    /** Makes every commit so far durable now (their callbacks run through their executors). */
+    public FaultyStore releaseDurability() {
+        held = false;
+        if (lag != null) {
+            durable(lag.committedSeq());
+        }
+        return this;
+    }
+
+    /**
+     * The log as of the newest durable commit: what a power loss leaves (a copy; only over a {@link MemoryStore}).
+     * Without a durability fault, the log as it is now.
+     */
+    public MemoryStore durableImage() {
+        if (!(delegate instanceof MemoryStore memory)) {
+            throw new IllegalStateException("durable images need a MemoryStore delegate");
+        }
+        if (lag == null || lag.allDurable()) {
+            return memory.backup();
+        }
+        return durableImage.backup();
+    }
+
+    private void startLag() {
+        if (lag == null) {
+            lag = new DurabilityQueue(delegate.lastAdded());
+            if (delegate instanceof MemoryStore memory) {
+                durableImage = memory.backup();
+            }
+        }
+    }
+
+    private void committed() {
+        if (lag == null) {
+            return;
+        }
+        long seq = lag.committed(delegate.lastAdded());
+        if (delegate instanceof MemoryStore memory) {
+            images.put(seq, memory.backup());
+        }
+        if (!held) {
+            if (lagMillis == 0) {
+                durable(seq);
+            } else {
+                DurabilityQueue q = lag;
+                lagLoop.schedule(lagMillis, () -> {
+                    if (lag == q && !held) {
+                        durable(seq);
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * The process using this store died (a crash or a power loss): durability callbacks still waiting never run
+     * (nobody is left to run them) and the durability fault ends; what was committed stays committed (and becomes
+     * durable: the OS flushes its page cache). Set the fault again for the restarted node.
+     */
+    public FaultyStore processDied() {
+        if (lag != null) {
+            lag.fail(new IllegalStateException("the process died"));
+            lag = null;
+            images.clear();
+            durableImage = null;
+            held = false;
+        }
+        return this;
+    }
+
+    private void durable(long seq) {
+        java.util.Map.Entry<Long, MemoryStore> image = images.floorEntry(seq);
+        if (image != null) {
+            durableImage = image.getValue();
+            images.headMap(seq, true).clear();
+        }
+        lag.durableUpTo(seq);
+    }
+
     /** Clears every fault (entries already found corrupt stay quarantined). */
     public FaultyStore heal() {
         diskFull = false;
@@ -130,7 +250,9 @@ public final class FaultyStore implements Store {
             throw new StoreException(what + " failed on faulty store: commit failed (injected, write #" + writes
                 + "); nothing of this " + what + " was written");
         }
-        return call.get();
+        T result = call.get();
+        committed();
+        return result;
     }
 
     private void write(String what, Runnable call) {
@@ -256,6 +378,20 @@ public final class FaultyStore implements Store {
     }
 
     @Override
+    public long durableAdded() {
+        return lag == null ? delegate.durableAdded() : Math.min(lag.durableAdded(), delegate.durableAdded());
+    }
+
+    @Override
+    public void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        if (lag == null) {
+            delegate.whenDurable(action, executor);
+        } else {
+            delegate.whenDurable(() -> lag.whenDurable(action, executor), executor);
+        }
+    }
+
+    @Override
     public long size() {
         return delegate.size();
     }
@@ -278,6 +414,11 @@ public final class FaultyStore implements Store {
     @Override
     public long forgetSeen(long beforeMs) {
         return write("forgetSeen", () -> delegate.forgetSeen(beforeMs));
+    }
+
+    @Override
+    public ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        return write("forgetSeen", () -> delegate.forgetSeenBatch(beforeMs, after, limit));
     }
 
     @Override

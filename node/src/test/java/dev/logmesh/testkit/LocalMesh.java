@@ -9,11 +9,13 @@ import dev.logmesh.NodeConfig;
 import dev.logmesh.NodeInternals;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.spi.PeerCursor;
 import dev.logmesh.spi.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -231,6 +233,9 @@ public final class LocalMesh implements AutoCloseable {
             return;
         }
         Map<String, PeerCursor> saved = n.memory == null ? null : new HashMap<>(n.memory.cursors());
+        if (n.faulty != null) {
+            n.faulty.processDied();
+        }
         net.cutLinks(name, null, name + " crashed");
         n.shut();
         if (saved != null) {
@@ -238,6 +243,23 @@ public final class LocalMesh implements AutoCloseable {
                 n.memory.setCursor(peer, saved.getOrDefault(peer, PeerCursor.NONE));
             }
         }
+    }
+
+    /**
+     * Cuts a node's power: it crashes ({@link #crash}) and its memory store keeps only what was durable, the image
+     * of its newest durable commit ({@link FaultyStore#durableImage}; with no durability fault on, everything). The
+     * application's state is taken to be durable too: the applied counts are kept, and an id the node had applied
+     * that the power loss took from its store is recorded ({@link Node#appliedButLost}): it would be applied twice
+     * when it comes back. Restart it with {@link #restart}.
+     */
+    public void powerLoss(String name) {
+        Node n = get(name);
+        if (n.memory == null) {
+            throw new IllegalStateException(name + " keeps no memory store");
+        }
+        MemoryStore image = n.faulty.durableImage();
+        crash(name);
+        n.powerLost(image);
     }
 
     /** Closes a node cleanly (its sessions end, its cursors are saved); its store survives for {@link #restart}. */
@@ -408,6 +430,9 @@ public final class LocalMesh implements AutoCloseable {
         /** The store the node is given: {@link #memory} behind fault injection. */
         private FaultyStore faulty;
         private Path dataDir;
+        private final Set<ActionId> appliedButLost = new LinkedHashSet<>();
+        /** The SQLite store of a node under {@link LocalMesh#sqlite}, while it is up. */
+        private SqliteStore sqliteStore;
         private ActionId newest;
         private MeshNode node;
         private boolean started;
@@ -485,6 +510,21 @@ public final class LocalMesh implements AutoCloseable {
          */
         public void wipe() {
             replaceStore(new MemoryStore());
+        }
+
+        /** Ids this node had applied (given to its subscribers) that a {@link LocalMesh#powerLoss} took away. */
+        public Set<ActionId> appliedButLost() {
+            return Collections.unmodifiableSet(appliedButLost);
+        }
+
+        private void powerLost(MemoryStore image) {
+            for (ActionId id : applied.keySet()) {
+                if (!image.seen(id)) {
+                    appliedButLost.add(id);
+                }
+            }
+            memory = memory.afterPowerLoss(image);
+            faulty = faultyOver(memory);
         }
 
         private void replaceStore(MemoryStore next) {
@@ -634,7 +674,16 @@ public final class LocalMesh implements AutoCloseable {
                 b.discovery(me -> onLan.join(name, me));
             }
             if (dataDir != null) {
-                b.dataDir(dataDir);
+                // opened here, fsyncing in each call (FULL_INLINE): a writer thread's callbacks would reach the
+                // manual loop from another thread, at real-time moments a seeded run cannot replay
+                try {
+                    Files.createDirectories(dataDir);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot create " + dataDir, e);
+                }
+                sqliteStore = SqliteStore.open(dataDir.resolve("log.db"),
+                    new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true));
+                b.store(sqliteStore);
             } else {
                 b.store(faulty);
             }
@@ -650,8 +699,15 @@ public final class LocalMesh implements AutoCloseable {
             try {
                 n = NodeInternals.start(b.build(), List.of(listener), new Random(loop.random().nextLong()), nodeId,
                     sessions);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot start " + name, e);
+            } catch (IOException | RuntimeException e) {
+                if (sqliteStore != null) {
+                    sqliteStore.close();
+                    sqliteStore = null;
+                }
+                if (e instanceof IOException io) {
+                    throw new UncheckedIOException("cannot start " + name, io);
+                }
+                throw (RuntimeException) e;
             }
             n.subscribe(e -> true, e -> {
                 applied.merge(e.id(), 1, Integer::sum);
@@ -666,6 +722,10 @@ public final class LocalMesh implements AutoCloseable {
             MeshNode n = node;
             node = null;
             n.close();
+            if (sqliteStore != null) {
+                sqliteStore.close(); // given to the node, which does not close it
+                sqliteStore = null;
+            }
         }
 
         @Override

@@ -276,6 +276,14 @@ public final class Log {
         }
     }
 
+    /**
+     * Runs {@code action} once everything written to the log so far is durable ({@link Store#whenDurable}): at once
+     * if it is (a memory store), else later on {@code executor}, in registration order. Acknowledgements wait for it.
+     */
+    public void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        store.whenDurable(action, executor);
+    }
+
     /** The entry with this id, if it is in the log. */
     public Optional<Entry> byId(ActionId id) {
         return store.byId(id);
@@ -441,6 +449,11 @@ public final class Log {
         return store.lastAdded();
     }
 
+    /** The highest {@code added} whose commit is durable ({@link Store#durableAdded}). */
+    public long durableAdded() {
+        return store.durableAdded();
+    }
+
     /** How many entries are in the log. */
     public long size() {
         return store.size();
@@ -504,6 +517,14 @@ public final class Log {
             throw new IllegalArgumentException("horizon must be >= 0");
         }
         return store.forgetSeen(wall.getAsLong() - horizonMillis);
+    }
+
+    /**
+     * One step of a sweep that forgets seen ids below {@code beforeMs} ({@link Store#forgetSeenBatch}): the node
+     * runs one step per loop turn, so the sweep never holds the loop for long.
+     */
+    public Store.ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        return store.forgetSeenBatch(beforeMs, after, limit);
     }
 
     /** Registers a pre-add hook. @return a handle that unregisters it */

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *       catch-up starts after {@code connect.synced}; no cursor is kept for a client (a browser tab has a new node
  *       id each time it opens).</li>
  *   <li><b>From the client</b>, {@link #received}: every entry is checked by {@link ClientEdge#receive}; the
- *       accepted ones are added to the log in one write (durable when it returns), then {@code synced} answers
+ *       accepted ones are added to the log in one write; once it is durable ({@code whenDurable}) {@code synced} answers
  *       the client's number, then the answers go out in the order of the client's entries, in one {@code sync}:
  *       {@code logux/undo} for a refused entry, the subscription replies, {@code logux/processed} for an added
  *       one (after its {@code process} hook). Answers are not log entries: they get fresh ids of this node and
@@ -112,7 +112,13 @@ final class ClientRole extends EdgeRole {
             }
         }
         List<Meta> results = accepted.isEmpty() ? List.of() : session.addReceived(accepted);
-        // durable now: acknowledge the client's sync (before the answers, as @logux/server does)
+        // once durable: acknowledge the client's sync (before the answers, as @logux/server does), then answer
+        session.afterDurable(() -> answer(added, decisions, results));
+        return null;
+    }
+
+    /** The client's batch is durable: {@code synced}, then the answers ({@code logux/processed}, undo, replies). */
+    private void answer(long added, List<ClientEdge.Received> decisions, List<Meta> results) {
         session.sendMessage(new Message.Synced(added));
 
         List<Entry> answers = new ArrayList<>();
@@ -142,7 +148,6 @@ final class ClientRole extends EdgeRole {
             Entry e = log.create(l.action(), List.of());
             log.add(e.withMeta(l.address().applyTo(e.meta())));
         }
-        return null;
     }
 
     /** An answer as an entry to send: a new action gets a fresh id of this node (it is never in the log). */

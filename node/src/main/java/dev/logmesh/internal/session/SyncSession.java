@@ -41,7 +41,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>No echo.</b> Entries created by the peer, and entries this session received from it, are not
  *       sent back (other sessions forward them: that is gossip).</li>
  *   <li><b>Durability.</b> A received {@code sync} is converted and validated whole, added to the log in
- *       one store transaction, the cursor saved, and only then answered with {@code synced}.</li>
+ *       one store transaction, and answered with {@code synced} only once that commit is durable
+ *       ({@link Log#whenDurable}: with group commit the writer thread's fsync comes a little later, and the loop
+ *       goes on meanwhile). This log's own entries are numbered and sent (and pings tell their number) only up to
+ *       {@link Log#durableAdded}: a peer's cursor then never holds an {@code added} that a power loss here could
+ *       take back and give to another entry. With a memory store both are immediate.</li>
  *   <li><b>Cursors.</b> The dialer sends in {@code connect} the highest {@code added} of the peer it
  *       processed; the listener sends its own in the {@code connected} options ({@code logmesh.synced});
  *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
@@ -751,9 +755,17 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             return;
         }
+        pumpWhenDurable();
+    }
+
+    /**
+     * Runs the pump once what the log holds now is durable: entries go out numbered only then (see Durability in the
+     * class docs). A memory store is durable at once, so this is the plain {@code loop.execute} it always was.
+     */
+    private void pumpWhenDurable() {
         if (!pumpScheduled) {
             pumpScheduled = true;
-            loop.execute(guarded("send entries to " + peerNode, this::pump));
+            log.whenDurable(() -> loop.execute(guarded("send entries to " + peerNode, this::pump)), loop);
         }
     }
 
@@ -795,13 +807,28 @@ public final class SyncSession implements MessageConnection.Handler {
                 }
                 return;
             }
+            long durable = log.durableAdded();
+            if (pushed >= durable) {
+                if (log.lastAdded() > durable) {
+                    pumpWhenDurable(); // the rest is not durable yet: back once it is
+                }
+                return;
+            }
             List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
             if (page.isEmpty()) {
                 // nothing left after pushed: the numbers up to lastAdded are gone (cleaned, or a gap a restored
                 // store left), so this side has sent all it has; else pushed stays behind lastAdded for good:
                 // entries received on this link would count as echoes and anti-entropy would never find it quiet
-                pushed = Math.max(pushed, log.lastAdded());
+                pushed = Math.max(pushed, durable);
                 return;
+            }
+            if (page.get(page.size() - 1).meta().added() > durable) {
+                page = durablePrefix(page, durable);
+                if (page.isEmpty()) {
+                    pushed = durable; // the numbers up to it are gone; the rest waits for its durability
+                    pumpWhenDurable();
+                    return;
+                }
             }
             boolean lazy = plumtree && !gossip.eager(peerNode);
             List<Entry> out = new ArrayList<>(page.size());
@@ -836,6 +863,23 @@ public final class SyncSession implements MessageConnection.Handler {
                 }
             }
         }
+    }
+
+    /** The entries of a page up to {@code durable} (a page is in added order). */
+    private static List<Entry> durablePrefix(List<Entry> page, long durable) {
+        int n = 0;
+        while (n < page.size() && page.get(n).meta().added() <= durable) {
+            n++;
+        }
+        return page.subList(0, n);
+    }
+
+    /**
+     * The number a ping or pong tells the peer (which may move its cursor for this node to it): {@link #pushed},
+     * but never past what is durable here (see Durability in the class docs).
+     */
+    private long pingNumber() {
+        return Math.min(pushed, log.durableAdded());
     }
 
     /** The largest frame this session may send: the smaller of this node's and the peer's limits. */
@@ -914,6 +958,18 @@ public final class SyncSession implements MessageConnection.Handler {
             config.stats().added(n);
         }
         return results;
+    }
+
+    /**
+     * Runs {@code action} on the loop once everything written to the log so far is durable (at once with a memory
+     * store), if this session is still connected then: what acknowledges goes through here, in order.
+     */
+    void afterDurable(Runnable action) {
+        log.whenDurable(() -> {
+            if (state == State.CONNECTED) {
+                action.run();
+            }
+        }, loop);
     }
 
     /** Edge (issue 11): sends one message. */
@@ -1254,10 +1310,11 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         inbound.drain(upTo -> {
             if (keepsCursor()) {
+                // saved in a later commit than the entries it covers, so never durable before them
                 log.advanceCursor(peerNode, upTo, 0);
                 catchUpAt(upTo);
             }
-            send(new Message.Synced(upTo));
+            afterDurable(() -> send(new Message.Synced(upTo)));
         });
     }
 
@@ -1301,7 +1358,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 peerRoundTrip = estimate[1];
             }
         }
-        send(new Message.Pong(pushed, timeSamples ? ClockSync.pong(p.options(), log.now()) : null));
+        send(new Message.Pong(pingNumber(), timeSamples ? ClockSync.pong(p.options(), log.now()) : null));
     }
 
     private void onPong(Message.Pong p) {
@@ -1369,9 +1426,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (verdict == Liveness.Verdict.PING) {
-            send(new Message.Ping(pushed, timeSamples && clock != null ? clock.ping(log.now()) : null));
+            send(new Message.Ping(pingNumber(), timeSamples && clock != null ? clock.ping(log.now()) : null));
         } else if (timeSamples && clock != null && state == State.CONNECTED && clock.due(log.now())) {
-            send(new Message.Ping(pushed, clock.ping(log.now()))); // a busy link pings for the clock too
+            send(new Message.Ping(pingNumber(), clock.ping(log.now()))); // a busy link pings for the clock too
         }
         scheduleTick();
     }

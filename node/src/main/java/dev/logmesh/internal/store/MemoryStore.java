@@ -79,6 +79,18 @@ public final class MemoryStore implements Store {
         return r;
     }
 
+    /**
+     * What a power loss leaves of this store when {@code durable} was its newest durable state (a group commit's
+     * image): that state, with its epoch and its {@code added} numbers, and this store's clock reservation (which a
+     * durable store keeps in a side file it fsyncs at once). For tests of durability (the test kit's
+     * {@code FaultyStore.durableImage}).
+     */
+    public MemoryStore afterPowerLoss(MemoryStore durable) {
+        MemoryStore r = durable.backup();
+        r.clockReservation = Math.max(durable.clockReservation, clockReservation);
+        return r;
+    }
+
     /** Copies the content of {@code other} into this empty store, except its epoch. */
     private void copyFrom(MemoryStore other) {
         List<Entry> inAddedOrder = new ArrayList<>(other.created.values());

@@ -53,14 +53,17 @@ import org.slf4j.LoggerFactory;
  * <h2>Contract</h2>
  * Everything in {@link Store}'s contract. In addition:
  * <ul>
- *   <li><b>Threads.</b> Not thread-safe: one thread (the node's loop) calls it. Every call blocks on disk I/O;
- *       {@link #add} with {@link Durability#FULL} waits for an fsync, so batch writes.</li>
- *   <li><b>Durability.</b> Each mutating call is one SQLite transaction. With {@link Durability#FULL} (the
- *       default) a call that returned survives a process crash and a power loss; with
- *       {@link Durability#NORMAL} it survives a process crash, but a power loss may drop the last
- *       transactions (WAL + {@code synchronous=NORMAL} syncs only at checkpoints). A node acknowledges
- *       ({@code synced}) what {@code add} returned, so NORMAL can make a peer believe delivered what a power
- *       cut lost: choose it only for data that peers can resend.</li>
+ *   <li><b>Threads.</b> Not thread-safe: one thread (the node's loop) calls it. Calls read and write SQLite's
+ *       pages (the OS page cache, mostly) but never wait for an fsync or a checkpoint: those run on the store's
+ *       writer thread ({@link WalWriter}), started by {@link #open} and stopped by {@link #close}.</li>
+ *   <li><b>Durability (group commit).</b> Each mutating call is one SQLite transaction, committed with
+ *       {@code synchronous=NORMAL}: when it returns it survives the death of the process. With
+ *       {@link Durability#FULL} (the default) the writer thread then fsyncs the WAL for every commit that arrived
+ *       meanwhile, in one go, and {@link #whenDurable} callbacks run (on the executor given) once the commits
+ *       before them survive a power loss too; the node acknowledges only then. With {@link Durability#NORMAL}
+ *       commits count as durable when they return (a power loss may drop the last ones: choose it only for data
+ *       that peers can resend). Checkpoints run on the writer thread in both modes. A failed fsync stops the store
+ *       taking writes (they throw {@link StoreException}) and no callback runs any more: reopen it.</li>
  *   <li><b>Exclusive use.</b> {@link #open} takes an OS lock on {@code <file>.lock}; a second open of the same
  *       file, by this or another process, fails with a {@link StoreException} saying the file is in use. The
  *       lock is released by {@link #close} (or by the OS when the process dies).</li>
@@ -136,10 +139,10 @@ public final class SqliteStore implements Store {
     private static final int CACHE_KIB = 16 * 1024;
 
     /**
-     * WAL pages between automatic checkpoints (SQLite's default is 1000). A checkpoint copies each distinct page
-     * once, however often it was rewritten, and fsyncs the file: with appends rewriting the same few rightmost
-     * pages, a longer interval means fewer copies and fewer fsyncs per entry. 10 000 pages bound the WAL to
-     * about 40 MiB, replayed at most once at open after a crash.
+     * WAL pages between automatic checkpoints with {@link Durability#FULL_INLINE} (SQLite's default is 1000), where
+     * the calling thread checkpoints as SQLite does by itself. A checkpoint copies each distinct page once, however
+     * often it was rewritten, and fsyncs the file: with appends rewriting the same few rightmost pages, a longer
+     * interval means fewer copies and fewer fsyncs per entry. 10 000 pages bound the WAL to about 40 MiB.
      */
     private static final int CHECKPOINT_PAGES = 10_000;
 
@@ -160,8 +163,18 @@ public final class SqliteStore implements Store {
      * worth the risk ({@code scripts/bench-store} measures both).
      */
     public enum Durability {
-        /** {@code synchronous=FULL}: the WAL is fsynced at every commit; survives power loss. */
+        /**
+         * Group commit: a call commits without waiting for the disk; the writer thread fsyncs the WAL for every
+         * commit made meanwhile and {@link #whenDurable} callbacks then run: durable commits survive a power loss.
+         */
         FULL,
+        /**
+         * {@code synchronous=FULL} on the calling thread: each call fsyncs the WAL before it returns, and the caller
+         * also runs the checkpoints (every 10 000 WAL pages). No writer thread, so nothing
+         * happens outside the caller's thread: for single-threaded simulations (the test kit's manual loop) and for
+         * comparison; a slow disk stalls the caller.
+         */
+        FULL_INLINE,
         /** {@code synchronous=NORMAL}: fsync only at checkpoints; survives a process crash, not a power loss. */
         NORMAL
     }
@@ -192,6 +205,11 @@ public final class SqliteStore implements Store {
     private static final Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     private final Path file;
+    /** Commits and their durability; null for a reader. Created by {@link #init}. */
+    private DurabilityQueue durability;
+    /** The writer thread (group commit, checkpoints); null for a reader. Started by {@link #init}. */
+    private WalWriter writer;
+    private Durability durabilityMode = Durability.FULL;
     private final Path lockPath;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -243,6 +261,23 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(Path file) {
         return open(file, Options.DEFAULT);
     }
+
+    /**
+     * Opens or creates a store whose writer makes the WAL durable with {@code sync} instead of {@code fdatasync}:
+     * for tests that play a slow or failing disk (package-private: not an option for users).
+     */
+    static SqliteStore open(Path file, Options options, WalWriter.WalSync sync) {
+        WalWriter.WalSync previous = NEXT_SYNC.get();
+        NEXT_SYNC.set(sync);
+        try {
+            return open(file, options);
+        } finally {
+            NEXT_SYNC.set(previous);
+        }
+    }
+
+    /** The WAL sync of the store being opened on this thread ({@link #open(Path, Options, WalWriter.WalSync)}). */
+    private static final ThreadLocal<WalWriter.WalSync> NEXT_SYNC = ThreadLocal.withInitial(() -> WalWriter.FDATASYNC);
 
     /**
      * Opens an existing store only to read it, without its lock: also while the node that owns it runs (WAL
@@ -470,10 +505,14 @@ public final class SqliteStore implements Store {
                     throw new StoreException("cannot switch " + file + " to WAL mode");
                 }
             }
-            st.execute("PRAGMA synchronous = " + options.durability().name());
+            boolean inline = options.durability() == Durability.FULL_INLINE;
+            // FULL too: the writer thread fsyncs the WAL for groups of commits (see the class docs)
+            st.execute("PRAGMA synchronous = " + (inline ? "FULL" : "NORMAL"));
             st.execute("PRAGMA cache_size = -" + CACHE_KIB);
-            st.execute("PRAGMA wal_autocheckpoint = " + CHECKPOINT_PAGES);
+            // checkpoints run on the writer thread (WalWriter), so the loop never copies the WAL
+            st.execute("PRAGMA wal_autocheckpoint = " + (inline ? CHECKPOINT_PAGES : 0));
         }
+        durabilityMode = options.durability();
         conn.setAutoCommit(false);
         if (fresh) {
             createSchema();
@@ -500,6 +539,20 @@ public final class SqliteStore implements Store {
                 throw se;
             }
             throw (RuntimeException) e;
+        }
+        durability = new DurabilityQueue(lastAdded);
+        if (durabilityMode == Durability.FULL_INLINE) {
+            return;
+        }
+        try {
+            writer = new WalWriter(file, durabilityMode == Durability.FULL, NEXT_SYNC.get(), durability);
+        } catch (IOException e) {
+            try {
+                clockFile.close();
+            } catch (IOException ignored) {
+                // the open failure is what matters
+            }
+            throw new StoreException("cannot start the writer of " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -672,6 +725,7 @@ public final class SqliteStore implements Store {
             throw new StoreException(file + " is open read-only: cannot " + what);
         }
         requireTransaction(what);
+        requireDurable(what);
         long savedLastAdded = lastAdded;
         long savedMaxSeen = maxSeenMs;
         long savedSize = size;
@@ -691,8 +745,48 @@ public final class SqliteStore implements Store {
             }
             throw (RuntimeException) e;
         }
+        committed();
         settleCorrupt();
         return result;
+    }
+
+    /** After a commit: numbers it and lets the writer make it durable (NORMAL: durable as it is). */
+    private void committed() {
+        if (durability == null) {
+            return;
+        }
+        long seq = durability.committed(lastAdded);
+        if (durabilityMode == Durability.FULL) {
+            writer.wake();
+        } else {
+            durability.durableUpTo(seq); // FULL_INLINE: fsynced in the commit; NORMAL: as durable as it gets
+        }
+    }
+
+    /** A store whose fsync failed takes no more writes: what it commits could never be acknowledged. */
+    private void requireDurable(String what) {
+        Exception failed = durability == null ? null : durability.failure();
+        if (failed != null) {
+            throw new StoreException("cannot " + what + " in " + file + ": flushing it to disk failed ("
+                + failed.getMessage() + "); nothing written since can be promised durable: restart the node", failed);
+        }
+    }
+
+    @Override
+    public long durableAdded() {
+        requireOpen();
+        return durability == null ? lastAdded : durability.durableAdded();
+    }
+
+    @Override
+    public void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(executor, "executor");
+        if (durability == null) {
+            action.run(); // a reader writes nothing
+        } else {
+            durability.whenDurable(action, executor);
+        }
     }
 
     private <T> T read(String what, Work<T> work) {
@@ -1377,6 +1471,59 @@ public final class SqliteStore implements Store {
         });
     }
 
+    /**
+     * One step of a sweep: the window is the next {@code limit} seen ids (primary key order, which is the created
+     * order) after {@code after} below {@code beforeMs}, found through the primary key, so each batch costs
+     * O(limit + log n) however many old ids the log still holds (they are skipped, not scanned again).
+     */
+    @Override
+    public ForgetBatch forgetSeenBatch(long beforeMs, ActionId after, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return write("forgetSeen", () -> {
+            setCounter("maxSeenMs", maxSeenMs);
+            long afterMs = after == null ? -1 : after.ms();
+            byte[] afterNode = after == null ? new byte[0] : NodeKey.encode(after.node());
+            long afterSeq = after == null ? -1 : after.seq();
+            PreparedStatement end = ps("SELECT ms, node, seq FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND ms < ? "
+                + "ORDER BY ms, node, seq LIMIT 1 OFFSET ?");
+            end.setLong(1, afterMs);
+            end.setBytes(2, afterNode);
+            end.setLong(3, afterSeq);
+            end.setLong(4, beforeMs);
+            end.setInt(5, limit - 1);
+            ActionId last = null;
+            byte[] lastNode = null;
+            try (ResultSet rs = end.executeQuery()) {
+                if (rs.next()) {
+                    lastNode = rs.getBytes(2);
+                    last = ActionId.of(rs.getLong(1), NodeKey.decode(lastNode), rs.getLong(3));
+                }
+            }
+            String notInLog = " AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms AND e.node = seen.node "
+                + "AND e.seq = seen.seq)";
+            PreparedStatement del;
+            if (last == null) { // fewer than limit ids are left: the rest of the sweep
+                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND ms < ?" + notInLog);
+            } else {
+                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND (ms, node, seq) <= (?, ?, ?)"
+                    + notInLog);
+            }
+            del.setLong(1, afterMs);
+            del.setBytes(2, afterNode);
+            del.setLong(3, afterSeq);
+            if (last == null) {
+                del.setLong(4, beforeMs);
+            } else {
+                del.setLong(4, last.ms());
+                del.setBytes(5, lastNode);
+                del.setLong(6, last.seq());
+            }
+            return new ForgetBatch(del.executeUpdate(), last);
+        });
+    }
+
     @Override
     public long maxSeenMs() {
         requireOpen();
@@ -1568,6 +1715,9 @@ public final class SqliteStore implements Store {
             return;
         }
         closed = true;
+        if (writer != null) {
+            writer.close(); // flushes what was committed, then stops checkpointing
+        }
         SQLException failure = null;
         try {
             if (!inTransaction) {

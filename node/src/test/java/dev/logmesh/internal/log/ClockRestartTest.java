@@ -50,7 +50,9 @@ class ClockRestartTest {
     }
 
     private Store store(String kind, Path at) {
-        Store s = kind.equals("memory") ? new MemoryStore() : SqliteStore.open(at.resolve("log.db"));
+        Store s = kind.equals("memory") ? new MemoryStore() : SqliteStore.open(at.resolve("log.db"),
+            // checkpoints only every 10 000 pages, so what the test writes stays in the WAL it then loses
+            new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true));
         open.add(s);
         return s;
     }

@@ -32,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * stores and the node's reconciliation index.
  */
 class AntiEntropyTest {
+    /** Fsyncs in each call: on a manual loop, a writer thread's callbacks would come at real-time moments. */
+    private static final SqliteStore.Options INLINE =
+        new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true);
+
     static final long HORIZON = 30L * 24 * 3_600_000;
     ManualLoop loop;
     SessionConfig config;
@@ -89,7 +93,7 @@ class AntiEntropyTest {
         Path db = dir.resolve("b.db");
         Node a = new Node("a", new MemoryStore());
         // B syncs b0 with A, then a backup of B is taken
-        Node b = new Node("b", SqliteStore.open(db));
+        Node b = new Node("b", SqliteStore.open(db, INLINE));
         ActionId b0 = b.add("b0");
         TestPair link = connect(b, a);
         settle();
@@ -98,7 +102,7 @@ class AntiEntropyTest {
         b.close();
         Files.copy(db, dir.resolve("backup.db"));
         // B adds b1, which reaches A
-        b = new Node("b", SqliteStore.open(db));
+        b = new Node("b", SqliteStore.open(db, INLINE));
         ActionId b1 = b.add("b1");
         link = connect(b, a);
         settle();
@@ -110,7 +114,7 @@ class AntiEntropyTest {
         Files.copy(dir.resolve("backup.db"), db, StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(dir.resolve("b.db-wal"));
         Files.deleteIfExists(dir.resolve("b.db-shm"));
-        b = new Node("b", SqliteStore.open(db));
+        b = new Node("b", SqliteStore.open(db, INLINE));
         assertEquals(Set.of(b0), b.ids());
         loop.advance(10);
         ActionId b2 = b.add("b2");

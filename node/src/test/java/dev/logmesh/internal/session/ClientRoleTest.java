@@ -155,6 +155,26 @@ class ClientRoleTest {
     }
 
     @Test
+    void syncedAndProcessedWaitUntilTheClientsActionIsDurable() {
+        dev.logmesh.testkit.FaultyStore store = new dev.logmesh.testkit.FaultyStore(
+            new dev.logmesh.internal.store.MemoryStore("epoch-n"));
+        ObjectNode headers = JsonNodeFactory.instance.objectNode().put("env", "development");
+        node = new SessionNode("n", loop, SessionConfig.defaults("test").withHeaders(headers)
+            .withEdge(new EdgeConfig(() -> rules, options, null, true)), store);
+        Client c = new Client().send(CONNECT);
+        c.got();
+        store.holdDurability(); // the disk has not finished the flush (issue 12)
+        c.send("[\"sync\",1,{\"type\":\"a/b\"},{\"id\":[5,0],\"time\":5}]");
+        assertTrue(node.log.seen(dev.logmesh.ActionId.parse("1000005 " + ALICE + " 0")), "committed");
+        assertEquals(List.of(), c.got(), "neither synced nor logux/processed before it is durable");
+        store.releaseDurability();
+        loop.runAll();
+        List<String> got = c.got();
+        assertEquals("[\"synced\",1]", got.get(0));
+        assertTrue(got.get(1).contains("logux/processed"), got.toString());
+    }
+
+    @Test
     void refusedActionsGetAnUndoAndADebugMessageAndNeverEnterTheLog() {
         rules = EdgeRules.builder().type("no", EdgeHooks.Type.of(EdgeHooks.Access.DENY)).build();
         Client c = new Client().send(CONNECT);

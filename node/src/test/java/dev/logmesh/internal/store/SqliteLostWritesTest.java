@@ -46,7 +46,10 @@ class SqliteLostWritesTest {
 
     private SqliteStore open(Path at) throws Exception {
         Files.createDirectories(at);
-        SqliteStore s = SqliteStore.open(at.resolve("log.db"));
+        // checkpoints only every 10 000 pages (not the writer thread's every 250 ms), so what the test writes stays in
+        // the WAL it then loses
+        SqliteStore s = SqliteStore.open(at.resolve("log.db"),
+            new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true));
         open.add(s);
         return s;
     }

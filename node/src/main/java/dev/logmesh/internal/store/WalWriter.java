@@ -1,0 +1,224 @@
+package dev.logmesh.internal.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The writer thread of a {@link SqliteStore}: group commit and checkpoints, off the node's loop.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Group commit.</b> The loop commits with {@code synchronous=NORMAL} (SQLite writes the WAL frames but does
+ *       not fsync them: they are in the OS page cache, which survives the death of the process but not a power
+ *       loss) and wakes this thread. The thread fsyncs the {@code -wal} file ({@link FileChannel#force} on the same
+ *       inode: everything written to it before the force started is on disk after it) and then reports every
+ *       commit made before the force started as durable ({@link DurabilityQueue#durableUpTo}). Commits that arrive
+ *       during a force wait for the next one, which covers them all: one fsync per group, however many commits.
+ *       The WAL's frames carry checksums chained from its header, so after a power loss SQLite replays exactly the
+ *       prefix of commits that reached the disk whole.</li>
+ *   <li><b>Checkpoints.</b> The loop's connection has {@code wal_autocheckpoint} off; this thread runs
+ *       {@code PRAGMA wal_checkpoint(PASSIVE)} on its own connection at most every {@link #CHECKPOINT_NANOS} when
+ *       there were commits. A passive checkpoint never takes the writer lock and never waits, so the loop's commits
+ *       go on meanwhile; in {@code synchronous=NORMAL} SQLite fsyncs the WAL before and the database file after
+ *       each checkpoint, so a checkpoint never undoes durability. SQLite starts the WAL from its beginning again
+ *       when a write begins after a complete checkpoint; under unbroken writing a checkpoint may end incomplete and
+ *       the next one (right after, without waiting) catches up.</li>
+ *   <li><b>Failure.</b> A force that fails ({@link IOException}) may have lost the pages it was to write (Linux
+ *       marks them clean): nothing it covered may be called durable, so the queue fails for good
+ *       ({@link DurabilityQueue#fail}); the store refuses further writes and its callbacks never run, until the
+ *       store is opened again (SQLite then replays what the disk holds).</li>
+ * </ul>
+ */
+final class WalWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(WalWriter.class);
+
+    /** At most this often (ns) a passive checkpoint runs while there are commits. */
+    static final long CHECKPOINT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /** A WAL file above this size (bytes) is checkpointed again at once when the last checkpoint was incomplete. */
+    static final long WAL_CATCH_UP_BYTES = 16L * 1024 * 1024;
+
+    /** How the writer makes the WAL durable; a test replaces it to play a slow or failing disk. */
+    @FunctionalInterface
+    interface WalSync {
+        /** Makes everything written to {@code wal} so far durable; blocks until it is. */
+        void force(FileChannel wal) throws IOException;
+    }
+
+    /** The real sync: {@code fdatasync} of the WAL (the data and the file size, which is what a read needs). */
+    static final WalSync FDATASYNC = wal -> wal.force(false);
+
+    private final Path db;
+    private final Path wal;
+    private final boolean fsync;
+    private final WalSync sync;
+    private final DurabilityQueue queue;
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    /** Owned by the writer thread. */
+    private long synced;
+    private long lastCheckpointNanos;
+    private boolean dirty;
+    private boolean catchUp;
+    /** Checkpoints run back to back so far; bounded by {@link #MAX_CATCH_UP} so a stuck reader cannot spin us. */
+    private int catchUps;
+
+    /** At most this many checkpoints back to back before the thread waits its interval again. */
+    private static final int MAX_CATCH_UP = 4;
+
+    /**
+     * Starts the writer of {@code db} (whose {@code -wal} file must exist).
+     *
+     * @param fsync whether commits become durable only through this thread's fsync (FULL); when false (NORMAL)
+     *              the store reports commits durable itself and the thread only checkpoints
+     */
+    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue) throws IOException {
+        this.db = db;
+        this.wal = db.resolveSibling(db.getFileName() + "-wal");
+        this.fsync = fsync;
+        this.sync = sync;
+        this.queue = queue;
+        // the WAL was created by the loop's connection: make its directory entry durable once
+        try (FileChannel dir = FileChannel.open(db.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot fsync the directory of {}: {}", db, e.toString());
+        }
+        FileChannel channel = FileChannel.open(wal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        if (fsync) {
+            try {
+                sync.force(channel); // what the opening wrote (schema, upgrade) with synchronous=NORMAL
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        }
+        Connection conn;
+        try {
+            SQLiteConfig config = new SQLiteConfig();
+            config.setGetGeneratedKeys(false);
+            conn = config.createConnection("jdbc:sqlite:" + db);
+            try (Statement st = conn.createStatement()) {
+                st.execute("PRAGMA synchronous = NORMAL");
+                st.execute("PRAGMA wal_autocheckpoint = 0");
+            }
+        } catch (SQLException e) {
+            channel.close();
+            throw new IOException("cannot open a checkpoint connection to " + db + ": " + e.getMessage(), e);
+        }
+        this.thread = new Thread(() -> run(channel, conn), "logmesh-writer " + db.getFileName());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** A commit was made (loop thread): the writer wakes up for it. */
+    void wake() {
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * Makes every commit durable a last time, stops the thread and closes its connection and file; waits for it.
+     * Called by the store's close, on the loop.
+     */
+    void close() {
+        stopping = true;
+        LockSupport.unpark(thread);
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run(FileChannel channel, Connection conn) {
+        try {
+            while (!stopping) {
+                syncCommits(channel);
+                checkpointIfDue(conn);
+                if (!stopping && queue.committedSeq() == synced && !catchUp) {
+                    LockSupport.parkNanos(this, CHECKPOINT_NANOS);
+                }
+            }
+            syncCommits(channel);
+        } catch (RuntimeException | Error e) {
+            LOG.error("the writer of {} failed; nothing more becomes durable", db, e);
+            queue.fail(e instanceof Exception ex ? ex : new IllegalStateException(e));
+        } finally {
+            try {
+                conn.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the checkpoint connection of {}: {}", db, e.toString());
+            }
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("closing the WAL of {}: {}", db, e.toString());
+            }
+        }
+    }
+
+    /** One group commit: every commit made before the force started is durable after it. */
+    private void syncCommits(FileChannel channel) {
+        long target = queue.committedSeq();
+        if (target == synced || queue.failure() != null) {
+            return;
+        }
+        if (fsync) {
+            try {
+                sync.force(channel);
+            } catch (IOException e) {
+                LOG.error("cannot flush {} to disk ({}): the commits since the last flush may be lost at a power "
+                    + "loss; the store takes no more writes and acknowledges nothing more until it is opened again",
+                    wal, e.toString());
+                queue.fail(e);
+                return;
+            }
+            queue.durableUpTo(target);
+        }
+        synced = target;
+        dirty = true;
+    }
+
+    private void checkpointIfDue(Connection conn) {
+        long now = System.nanoTime();
+        if (!dirty || (!catchUp && now - lastCheckpointNanos < CHECKPOINT_NANOS)) {
+            return;
+        }
+        dirty = false;
+        catchUp = false;
+        lastCheckpointNanos = now;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            if (rs.next()) {
+                int log = rs.getInt(2);
+                int done = rs.getInt(3);
+                if (done < log && catchUps < MAX_CATCH_UP && java.nio.file.Files.size(wal) > WAL_CATCH_UP_BYTES) {
+                    dirty = true;
+                    catchUp = true;
+                    catchUps++;
+                } else {
+                    catchUps = 0;
+                }
+            }
+        } catch (SQLException | IOException e) {
+            LOG.warn("checkpoint of {} failed: {}", db, e.toString());
+        }
+    }
+}
