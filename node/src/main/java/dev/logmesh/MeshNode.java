@@ -541,8 +541,10 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         if (config.host() != null && config.transport() == null && !isLoopback(config.host())) {
-            LOG.warn("mesh {} has no key: any node that can reach {}:{} may read and add actions (give the mesh a "
-                + "key, or listen on 127.0.0.1)", config.mesh(), config.host(), config.port());
+            // port 0 is chosen at bind time: name the host alone rather than a meaningless ":0"
+            LOG.warn("mesh {} has no key: any node that can reach {}{} may read and add actions (give the mesh a "
+                + "key, or listen on 127.0.0.1)", config.mesh(), config.host(),
+                config.port() == 0 ? "" : ":" + config.port());
         }
         if (config.mdns()) {
             LOG.warn("mesh {} has no key and announces itself by mDNS: any node on the LAN may find it, read and "

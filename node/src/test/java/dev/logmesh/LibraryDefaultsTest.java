@@ -52,7 +52,7 @@ class LibraryDefaultsTest {
         MeshNode.warnIfOpen(lan); // what start() logs first; not started here: no mDNS on the machine's LAN
         List<CapturedLogs.Event> w = warnings();
         assertEquals(2, w.size(), w.toString());
-        assertTrue(w.get(0).message().contains("any node that can reach 0.0.0.0:0 may read and add actions"), w.toString());
+        assertTrue(w.get(0).message().contains("any node that can reach 0.0.0.0 may read and add actions"), w.toString());
         assertTrue(w.get(1).message().contains("announces itself by mDNS"), w.toString());
         assertEquals("dev.logmesh.MeshNode", w.get(0).logger());
 

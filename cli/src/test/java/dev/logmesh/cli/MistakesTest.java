@@ -183,7 +183,7 @@ class MistakesTest {
             "--port", "0", "--http", "0")) {
             assertNotNull(node.lineWith("\"ready\""));
             String err = node.stop();
-            assertFalse(err.contains("status page"), err);
+            assertFalse(err.contains("WARNING: the status page"), err);
         }
     }
 }
