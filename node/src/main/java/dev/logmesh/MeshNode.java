@@ -324,7 +324,8 @@ public final class MeshNode implements AutoCloseable {
      * Starts a node: opens its log (creating the data directory), listens and dials its static peers. It runs
      * on a loop thread of its own over WebSocket, or on the loop and transport the config gives.
      *
-     * @throws IOException if the data directory or the port cannot be used
+     * @throws IOException if the data directory or the port cannot be used ({@link StatusPageException} if the
+     *                     status page's address cannot)
      * @throws dev.logmesh.StoreException if the log file is corrupt, foreign or in use by another process
      */
     public static MeshNode start(NodeConfig config) throws IOException {
@@ -658,6 +659,10 @@ public final class MeshNode implements AutoCloseable {
         loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
     }
 
+    /** When this process started, ms since the epoch (-1 if the OS does not say): {@code started} in the file. */
+    private static final long PROCESS_STARTED = ProcessHandle.current().info().startInstant()
+        .map(java.time.Instant::toEpochMilli).orElse(-1L);
+
     /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
     public static final String STATUS_FILE = "status.json";
     private String lastStatus;
@@ -692,6 +697,9 @@ public final class MeshNode implements AutoCloseable {
             n.put("statusPage", page.toString());
         }
         n.put("pid", ProcessHandle.current().pid());
+        if (PROCESS_STARTED >= 0) {
+            n.put("started", PROCESS_STARTED); // with pid: a reader tells this process from a later one of that pid
+        }
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
         NodeHealth h = health;
@@ -856,8 +864,12 @@ public final class MeshNode implements AutoCloseable {
             }
             page = in.readAllBytes();
         }
-        dev.logmesh.internal.net.StatusServer server = dev.logmesh.internal.net.StatusServer.start(
-            config.statusPage(), "logmesh-status-" + log.nodeId());
+        dev.logmesh.internal.net.StatusServer server;
+        try {
+            server = dev.logmesh.internal.net.StatusServer.start(config.statusPage(), "logmesh-status-" + log.nodeId());
+        } catch (IOException | RuntimeException e) {
+            throw new StatusPageException(config.statusPage(), e);
+        }
         server.route("/", "text/html", () -> CompletableFuture.completedFuture(page));
         server.route("/status.json", "application/json", () -> call(() -> {
             com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();

@@ -186,4 +186,36 @@ class MistakesTest {
             assertFalse(err.contains("status page"), err);
         }
     }
+
+    /**
+     * The servers the CLI starts besides the node ({@code --http}, {@code --metrics}) and the presence period: a
+     * taken port is named with its option (not {@code --port}), a host of no machine is refused before any warning.
+     */
+    @Test
+    void statusPageMetricsAndPresenceOptions() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            String line = usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1",
+                "--port", "0", "--http", Integer.toString(port)), "--http 127.0.0.1:" + port, "in use", "--http port");
+            assertFalse(line.contains("--port"), line);
+            usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+                "--metrics", Integer.toString(port)), "--metrics " + port, "127.0.0.1:" + port, "in use");
+        }
+        int free;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        // both on one port: the metrics endpoint binds first, the status page is refused
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--metrics", Integer.toString(free), "--http", Integer.toString(free)), "--http 127.0.0.1:" + free,
+            "in use");
+        CliProcess.Result r = CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0",
+            "--http", "999.1.1.1:8080");
+        usage(r, "--http 999.1.1.1:8080", "not an IPv4 address");
+        assertFalse(r.err().contains("WARNING"), "refused before any warning: " + r.err());
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0", "--presence-period",
+            "1ms"), "--presence-period 1ms", "100ms");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0", "--presence-period",
+            "99999999d"), "--presence-period", "out of range", "1d");
+    }
 }
