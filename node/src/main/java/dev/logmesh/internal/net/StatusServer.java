@@ -87,19 +87,36 @@ public final class StatusServer implements AutoCloseable {
     /** The listening channel; set once by {@link #start}. */
     private volatile Channel channel;
 
-    private StatusServer(EventLoopGroup group) {
+    /** Whether requests must name this machine by address or as localhost in {@code Host} (see the class notes). */
+    private final boolean checkHost;
+
+    private StatusServer(EventLoopGroup group, boolean checkHost) {
         this.group = group;
+        this.checkHost = checkHost;
+    }
+
+    /**
+     * Listens at {@code address} (port 0: a free port), refusing requests whose {@code Host} is a name (DNS
+     * rebinding, see the class notes).
+     *
+     * @throws IOException if the address cannot be bound (in use, not of this machine, unresolved)
+     */
+    public static StatusServer start(InetSocketAddress address, String threadName) throws IOException {
+        return start(address, threadName, true);
     }
 
     /**
      * Listens at {@code address} (port 0: a free port).
      *
+     * @param checkHost false to answer whatever {@code Host} a request names: for a scrape endpoint (Prometheus
+     *                  sends the target's host name), whose text no web page gets to read anyway (no CORS)
      * @throws IOException if the address cannot be bound (in use, not of this machine, unresolved)
      */
-    public static StatusServer start(InetSocketAddress address, String threadName) throws IOException {
+    public static StatusServer start(InetSocketAddress address, String threadName, boolean checkHost)
+        throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
             NioIoHandler.newFactory());
-        StatusServer s = new StatusServer(group);
+        StatusServer s = new StatusServer(group, checkHost);
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
@@ -191,7 +208,7 @@ public final class StatusServer implements AutoCloseable {
                 text(ctx, st, "bad request", head);
                 return;
             }
-            if (!hostAllowed(req.headers().get(HttpHeaderNames.HOST))) {
+            if (checkHost && !hostAllowed(req.headers().get(HttpHeaderNames.HOST))) {
                 text(ctx, HttpResponseStatus.FORBIDDEN, "forbidden host", head);
                 return;
             }
