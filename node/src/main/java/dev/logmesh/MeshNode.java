@@ -312,9 +312,15 @@ public final class MeshNode implements AutoCloseable {
                 }
                 if (session.storeFailure() != null) {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
+                } else if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()
+                    && session.role() == SyncSession.Role.DIALER) {
+                    // the peer refused a dial of this node: its redialer says so once, in words ("refused this node")
+                    LOG.debug("session with {} ended: the peer sent {}", who, error.wireType());
                 } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
-                    fireError("session with " + who + " ended: " + error.wireType()
-                        + (error.isReceived() ? " (sent by the peer)" : "") + ": " + error.getMessage());
+                    fireError("session with " + who + " ended: " + (error.isReceived()
+                        ? "the peer sent error " + error.wireType() + (error.options() == null
+                            || error.options().isNull() ? "" : " " + error.options())
+                        : error.wireType() + ": " + error.getMessage()));
                 }
             }
         });
@@ -659,6 +665,12 @@ public final class MeshNode implements AutoCloseable {
         loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
     }
 
+    /**
+     * Logs each {@link Listener#error} event as a warning, for an application that does not listen: logger
+     * {@code dev.logmesh.MeshNode.events}, so one that prints the events itself (the command line) turns it off.
+     */
+    private static final Logger EVENTS = LoggerFactory.getLogger(MeshNode.class.getName() + ".events");
+
     /** When this process started, ms since the epoch (-1 if the OS does not say): {@code started} in the file. */
     private static final long PROCESS_STARTED = ProcessHandle.current().info().startInstant()
         .map(java.time.Instant::toEpochMilli).orElse(-1L);
@@ -930,7 +942,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void fireError(String message) {
-        LOG.warn(message);
+        EVENTS.warn(message);
         fire("error", l -> l.error(message));
     }
 

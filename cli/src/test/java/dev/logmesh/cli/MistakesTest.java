@@ -218,4 +218,40 @@ class MistakesTest {
         usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0", "--presence-period",
             "99999999d"), "--presence-period", "out of range", "1d");
     }
+
+    /**
+     * A node dials a node of another key: it says so once, in words, on stdout, and its log does not repeat it (#14:
+     * "jargon (wrong-credentials (sent by the peer): peer sent error wrong-credentials), every event printed twice").
+     */
+    @Test
+    void aWrongKeyIsSaidOnceInWords(@TempDir Path dir) throws Exception {
+        Path k1 = Files.writeString(dir.resolve("one.key"), "key-one-key-one\n");
+        Path k2 = Files.writeString(dir.resolve("two.key"), "key-two-key-two\n");
+        for (Path k : new Path[] {k1, k2}) {
+            Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-------"));
+        }
+        try (CliProcess.Running keyed = new CliProcess.Running("node", "--memory", "--no-mdns", "--json", "--host",
+            "127.0.0.1", "--port", "0", "--key-file", k1.toString())) {
+            String url = MetaJson.reader().readTree(keyed.lineWith("\"ready\"")).get("url").asText();
+            try (CliProcess.Running other = new CliProcess.Running("node", "--memory", "--no-mdns", "--json", "--host",
+                "127.0.0.1", "--port", "0", "--key-file", k2.toString(), "--peer", url)) {
+                java.util.List<String> errors = new java.util.ArrayList<>();
+                String line;
+                while ((line = other.out.readLine()) != null) {
+                    if (line.contains("\"error\"")) {
+                        errors.add(line);
+                    }
+                    if (line.contains("refused this node")) {
+                        break;
+                    }
+                }
+                assertEquals(1, errors.size(), "one error event: " + errors);
+                String message = MetaJson.reader().readTree(errors.get(0)).get("message").asText();
+                assertTrue(message.contains(url) && message.contains("the mesh keys differ"), message);
+                String err = other.stop();
+                assertFalse(err.contains("refused this node") || err.contains("sent error")
+                    || err.contains("sent by the peer"), "not repeated in the log: " + err);
+            }
+        }
+    }
 }

@@ -338,7 +338,8 @@ public final class SyncSession implements MessageConnection.Handler {
                 // [overlay hook] an overlay dial refused: routine with stale or forged addresses, backed off
                 LOG.debug("{} sent error {}", describePeer(), e.errorType());
             } else {
-                LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+                // not a warning: the node reports the session's end (an error event, or its redialer's refusal)
+                LOG.debug("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
             }
             closeWith(err, "peer sent error " + e.errorType());
         } else if (m instanceof Message.Debug d) {
