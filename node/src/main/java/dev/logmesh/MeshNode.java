@@ -320,7 +320,9 @@ public final class MeshNode implements AutoCloseable {
                     fireError("session with " + who + " ended: " + (error.isReceived()
                         ? "the peer sent error " + error.wireType() + (error.options() == null
                             || error.options().isNull() ? "" : " " + error.options())
-                        : error.wireType() + ": " + error.getMessage()));
+                        : error.wireType() + ": " + error.getMessage()
+                            + (error.type() == ProtocolError.Type.WRONG_CREDENTIALS && session.peerNode() != null
+                                ? " (from " + session.connection().remoteAddress() + ")" : "")));
                 }
             }
         });

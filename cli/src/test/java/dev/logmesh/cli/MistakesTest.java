@@ -253,6 +253,13 @@ class MistakesTest {
                 String err = other.stop();
                 assertFalse(err.contains("refused this node") || err.contains("sent error")
                     || err.contains("sent by the peer"), "not repeated in the log: " + err);
+                // the keyed node: one event with who and from where, not repeated in its log
+                String refusedThere = keyed.lineWith("\"error\"");
+                assertNotNull(refusedThere);
+                String there = MetaJson.reader().readTree(refusedThere).get("message").asText();
+                assertTrue(there.contains("wrong key") && there.contains("from 127.0.0.1"), there);
+                String keyedErr = keyed.stop();
+                assertFalse(keyedErr.contains("wrong key"), "not repeated in the log: " + keyedErr);
             }
         }
     }

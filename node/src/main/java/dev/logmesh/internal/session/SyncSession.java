@@ -465,7 +465,8 @@ public final class SyncSession implements MessageConnection.Handler {
         String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
             : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied != null) {
-            LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
+            // not a warning: the node reports the session's end as an error event, with the address
+            LOG.debug("refused {} from {}: {}", c.nodeId(), address, denied);
             if (config.bruteforce() != null) {
                 config.bruteforce().failed(address);
             }
