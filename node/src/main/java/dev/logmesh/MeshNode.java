@@ -312,9 +312,17 @@ public final class MeshNode implements AutoCloseable {
                 }
                 if (session.storeFailure() != null) {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
+                } else if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()
+                    && session.role() == SyncSession.Role.DIALER) {
+                    // the peer refused a dial of this node: its redialer says so once, in words ("refused this node")
+                    LOG.debug("session with {} ended: the peer sent {}", who, error.wireType());
                 } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
-                    fireError("session with " + who + " ended: " + error.wireType()
-                        + (error.isReceived() ? " (sent by the peer)" : "") + ": " + error.getMessage());
+                    fireError("session with " + who + " ended: " + (error.isReceived()
+                        ? "the peer sent error " + error.wireType() + (error.options() == null
+                            || error.options().isNull() ? "" : " " + error.options())
+                        : error.wireType() + ": " + error.getMessage()
+                            + (error.type() == ProtocolError.Type.WRONG_CREDENTIALS && session.peerNode() != null
+                                ? " (from " + session.connection().remoteAddress() + ")" : "")));
                 }
             }
         });
@@ -324,7 +332,8 @@ public final class MeshNode implements AutoCloseable {
      * Starts a node: opens its log (creating the data directory), listens and dials its static peers. It runs
      * on a loop thread of its own over WebSocket, or on the loop and transport the config gives.
      *
-     * @throws IOException if the data directory or the port cannot be used
+     * @throws IOException if the data directory or the port cannot be used ({@link StatusPageException} if the
+     *                     status page's address cannot)
      * @throws dev.logmesh.StoreException if the log file is corrupt, foreign or in use by another process
      */
     public static MeshNode start(NodeConfig config) throws IOException {
@@ -660,6 +669,16 @@ public final class MeshNode implements AutoCloseable {
         loop.schedule(CURSOR_FLUSH_MILLIS, this::flushCursors);
     }
 
+    /**
+     * Logs each {@link Listener#error} event as a warning, for an application that does not listen: logger
+     * {@code dev.logmesh.MeshNode.events}, so one that prints the events itself (the command line) turns it off.
+     */
+    private static final Logger EVENTS = LoggerFactory.getLogger(MeshNode.class.getName() + ".events");
+
+    /** When this process started, ms since the epoch (-1 if the OS does not say): {@code started} in the file. */
+    private static final long PROCESS_STARTED = ProcessHandle.current().info().startInstant()
+        .map(java.time.Instant::toEpochMilli).orElse(-1L);
+
     /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
     public static final String STATUS_FILE = "status.json";
     private String lastStatus;
@@ -694,6 +713,9 @@ public final class MeshNode implements AutoCloseable {
             n.put("statusPage", page.toString());
         }
         n.put("pid", ProcessHandle.current().pid());
+        if (PROCESS_STARTED >= 0) {
+            n.put("started", PROCESS_STARTED); // with pid: a reader tells this process from a later one of that pid
+        }
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
         NodeHealth h = health;
@@ -858,8 +880,12 @@ public final class MeshNode implements AutoCloseable {
             }
             page = in.readAllBytes();
         }
-        dev.logmesh.internal.net.StatusServer server = dev.logmesh.internal.net.StatusServer.start(
-            config.statusPage(), "logmesh-status-" + log.nodeId());
+        dev.logmesh.internal.net.StatusServer server;
+        try {
+            server = dev.logmesh.internal.net.StatusServer.start(config.statusPage(), "logmesh-status-" + log.nodeId());
+        } catch (IOException | RuntimeException e) {
+            throw new StatusPageException(config.statusPage(), e);
+        }
         server.route("/", "text/html", () -> CompletableFuture.completedFuture(page));
         server.route("/status.json", "application/json", () -> call(() -> {
             com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();
@@ -920,7 +946,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void fireError(String message) {
-        LOG.warn(message);
+        EVENTS.warn(message);
         fire("error", l -> l.error(message));
     }
 

@@ -372,8 +372,8 @@ public final class NodeConfig {
     /**
      * How often the node sends its presence record to the mesh (its id, name, URL, log size, add rate and links),
      * which every logmesh node forwards, so that each node knows the whole mesh ({@code logmesh status}, the status
-     * page); {@link Duration#ZERO} turns presence off (the node neither sends nor forwards records). At least
-     * 100 ms when on. A record of a node not refreshed for 3 periods is dropped. Default
+     * page); {@link Duration#ZERO} turns presence off (the node neither sends nor forwards records). 100 ms
+     * to 1 day when on. A record of a node not refreshed for 3 periods is dropped. Default
      * {@link #DEFAULT_PRESENCE_PERIOD} (5 s).
      */
     public Duration presencePeriod() {
@@ -745,8 +745,10 @@ public final class NodeConfig {
                 throw new IllegalArgumentException("passive size must be max active (" + maxActive + ")..1024, got "
                     + passiveSize);
             }
-            if (presencePeriod.isNegative() || (!presencePeriod.isZero() && presencePeriod.toMillis() < 100)) {
-                throw new IllegalArgumentException("presence period must be 0 (off) or at least 100 ms, got "
+            if (presencePeriod.isNegative() || (!presencePeriod.isZero()
+                && (presencePeriod.compareTo(Duration.ofMillis(100)) < 0
+                    || presencePeriod.compareTo(Duration.ofDays(1)) > 0))) {
+                throw new IllegalArgumentException("presence period must be 0 (off) or 100 ms to 1 day, got "
                     + presencePeriod);
             }
             for (URI p : peers) {

@@ -103,6 +103,19 @@ class MeshPresenceTest {
     }
 
     @Test
+    void hopsAreTheShortestPathEvenWhenALongerOneDeliversFirst() {
+        mesh.start("a");
+        mesh.start("b", "a");
+        mesh.start("c", "a", "b"); // a triangle: c is one link from a
+        // c's records on the direct link arrive late: the copy b forwards (two links) comes first
+        mesh.firewall().on("logmesh:presence").from("c").to("a").delay(200);
+        mesh.run(3 * PERIOD);
+        JsonNode c = view("a").get(id("c"));
+        assertEquals(1, c.get("hops").asInt(), "the direct link, not the first copy's path: " + c);
+        assertEquals(id("c"), c.get("via").asText(), c.toString());
+    }
+
+    @Test
     void aNodeThatStopsDisappearsAfterExpiry() {
         mesh.start("a");
         mesh.start("b", "a");

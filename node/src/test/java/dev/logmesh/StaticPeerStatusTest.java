@@ -70,7 +70,24 @@ class StaticPeerStatusTest {
                     MeshNode.PeerStatus p = statusOf(node, wss);
                     return p != null && p.lastError() != null;
                 });
+                // said as a person reads it, not as NotSslRecordException and a hex dump of the bytes it got
+                String error = statusOf(node, wss).lastError();
+                assertTrue(error.contains("does not speak TLS") && error.contains("ws://HOST:PORT"), error);
+                assertFalse(error.contains("Exception"), error);
             }
+        }
+    }
+
+    @Test
+    void aPeerWhoseHostHasNoAddressIsListedAsAnUnknownHost() throws Exception {
+        URI nowhere = URI.create("ws://no-such-host.invalid:7119"); // .invalid never resolves (RFC 6761)
+        try (MeshNode node = MeshNode.start(local("a").peers(List.of(nowhere)).key(key("k")).build())) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                MeshNode.PeerStatus p = statusOf(node, nowhere);
+                return p != null && p.lastError() != null;
+            });
+            String error = statusOf(node, nowhere).lastError();
+            assertTrue(error.contains("unknown host no-such-host.invalid"), error); // not the bare host name
         }
     }
 

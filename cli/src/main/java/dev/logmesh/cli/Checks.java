@@ -121,6 +121,65 @@ final class Checks {
         return new String[] {h, Integer.toString(n)};
     }
 
+    /**
+     * {@code --http [HOST:]PORT}: the host must be an address of this machine (as {@code --host}).
+     *
+     * @throws UsageError naming the value and what to give instead
+     */
+    static void httpAddress(java.net.InetSocketAddress http) {
+        String h = http.getHostString();
+        String value = h + ":" + http.getPort();
+        try {
+            host(h);
+        } catch (UsageError e) {
+            throw new UsageError("--http " + value + ": " + e.getMessage().replace("--host " + h, h));
+        }
+    }
+
+    /** The shortest presence period a node takes (NodeConfig refuses less). */
+    static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
+
+    /** The longest presence period (NodeConfig refuses more): a node listed for up to 3 days after it left is no use. */
+    static final java.time.Duration MAX_PRESENCE_PERIOD = java.time.Duration.ofDays(1);
+
+    /**
+     * {@code --presence-period}: 0 (off), or 100 ms to 1 day.
+     *
+     * @throws UsageError naming the value and the range
+     */
+    static void presencePeriod(java.time.Duration period) {
+        if (!period.isZero() && (period.compareTo(MIN_PRESENCE_PERIOD) < 0
+            || period.compareTo(MAX_PRESENCE_PERIOD) > 0)) {
+            throw new UsageError("--presence-period " + human(period) + " is out of range: give 0 (off) or a "
+                + "period from 100ms to 1d (default 5s)");
+        }
+    }
+
+    private static String human(java.time.Duration d) {
+        if (d.toMillisPart() != 0 || d.getNano() % 1_000_000 != 0 || d.getSeconds() == 0) {
+            return d.toMillis() + "ms";
+        }
+        return d.getSeconds() + "s";
+    }
+
+    /**
+     * A server of the CLI ({@code --metrics}, {@code --http}) could not listen: one line naming the option and the
+     * address, and what to do.
+     */
+    static String bindFailure(Throwable e, String option, String where, String flag) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String msg = String.valueOf(root.getMessage());
+        if (msg.contains("in use")) {
+            return option + ": cannot listen on " + where + ": the port is in use (by another process, or by this "
+                + "node's other options): stop that process, or choose another " + flag + " port (0 = any free port)";
+        }
+        return option + ": cannot listen on " + where + ": " + msg + ": give an address of this machine and a free "
+            + "port";
+    }
+
     /** {@code --host}: an address of this machine (or a name resolving to one), or a wildcard. */
     static void host(String host) {
         if (host.matches("[0-9.]+") && !isIpv4(host)) {

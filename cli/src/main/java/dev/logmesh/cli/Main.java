@@ -18,6 +18,8 @@ public final class Main implements Runnable {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("logmesh.log", "info"));
+        // error events are printed on stdout (a line on a terminal): their copy in the log would say each twice
+        System.setProperty("org.slf4j.simpleLogger.log.dev.logmesh.MeshNode.events", "off");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         System.exit(run(args));

@@ -197,6 +197,10 @@ final class NodeCommand implements Callable<Integer> {
         Checks.port(port);
         Checks.host(host);
         Checks.interfaces(interfaces);
+        if (http != null) {
+            Checks.httpAddress(http);
+        }
+        Checks.presencePeriod(presencePeriod);
         byte[] secret;
         try {
             secret = readKey();
@@ -214,7 +218,8 @@ final class NodeCommand implements Callable<Integer> {
                 metricsUrl = endpoint.start(metricsAt[0], Integer.parseInt(metricsAt[1]));
             } catch (IOException | RuntimeException e) {
                 endpoint.close();
-                System.err.println("logmesh: cannot serve metrics on " + metrics + ": " + e);
+                System.err.println("logmesh: " + Checks.bindFailure(e, "--metrics " + metrics, metricsAt[0] + ":"
+                    + metricsAt[1], "--metrics"));
                 return 2;
             }
             meterRegistry = endpoint.registry();
@@ -294,7 +299,10 @@ final class NodeCommand implements Callable<Integer> {
             if (endpoint != null) {
                 endpoint.close();
             }
-            System.err.println("logmesh: " + Errors.oneLine(Checks.startFailure(e, host, port)));
+            System.err.println("logmesh: " + Errors.oneLine(e instanceof dev.logmesh.StatusPageException
+                ? Checks.bindFailure(e, "--http " + http.getHostString() + ":" + http.getPort(),
+                    http.getHostString() + ":" + http.getPort(), "--http")
+                : Checks.startFailure(e, host, port)));
             return 2;
         }
         // a full stdout pauses what the node takes in from its peers until it drains

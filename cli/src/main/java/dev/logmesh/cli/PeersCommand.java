@@ -114,9 +114,7 @@ final class PeersCommand implements Callable<Integer> {
                 return null;
             }
             JsonNode n = MetaJson.reader().readTree(Files.readString(file));
-            long pid = n.path("pid").asLong(-1);
-            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            return alive ? n : null;
+            return StatusCommand.isWriterAlive(n) ? n : null;
         } catch (IOException e) {
             return null;
         }

@@ -26,6 +26,9 @@ import picocli.CommandLine.Option;
             + "log the peer lacks, rtt: ms or -1}]).",
         "Exit status: 0, or 2 if no node runs on DIR."})
 final class StatusCommand implements Callable<Integer> {
+    /** How far two readings of one process's start time may differ, ms (the OS keeps it in clock ticks). */
+    private static final long STARTED_TOLERANCE_MS = 1_000;
+
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
 
@@ -105,11 +108,29 @@ final class StatusCommand implements Callable<Integer> {
                 return null;
             }
             JsonNode n = MetaJson.reader().readTree(Files.readString(file));
-            long pid = n.path("pid").asLong(-1);
-            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            return alive ? n : null;
+            return isWriterAlive(n) ? n : null;
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * Whether the process that wrote this status still runs: its {@code pid} is alive and, when the file says when
+     * that process started ({@code started}), the live process of that pid started then too. A node killed with
+     * {@code kill -9} leaves its file behind, and after a reboot or in a container its pid is soon another
+     * process's: the pid alone would show the dead node's mesh as live.
+     */
+    static boolean isWriterAlive(JsonNode status) {
+        long pid = status.path("pid").asLong(-1);
+        java.util.Optional<ProcessHandle> p = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (p.isEmpty()) {
+            return false;
+        }
+        if (!status.path("started").canConvertToLong()) {
+            return true; // a file of a node before 'started' existed: the pid is all there is
+        }
+        long started = status.path("started").asLong();
+        return p.get().info().startInstant().map(i -> Math.abs(i.toEpochMilli() - started) <= STARTED_TOLERANCE_MS)
+            .orElse(true);
     }
 }

@@ -42,9 +42,13 @@ class CliArchitectureTest {
                     dev.logmesh.internal.protocol.EntrySize.class)))
             .and(com.tngtech.archunit.base.DescribedPredicate.not(
                 com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
-                    dev.logmesh.internal.edge.UserTokens.class))))
+                    dev.logmesh.internal.edge.UserTokens.class)))
+            .and(com.tngtech.archunit.base.DescribedPredicate.not(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
+                    dev.logmesh.internal.net.StatusServer.class))))
         .because("the CLI runs a node through the facade (MeshNode, NodeConfig and its DEFAULT_* constants); only"
             + " its offline commands (add, log, peers on a data directory) open the log and the store directly,"
             + " and add measures an entry as a frame does (EntrySize) to refuse what the mesh could not carry;"
-            + " user-token issues the tokens the nodes check (UserTokens)");
+            + " user-token issues the tokens the nodes check (UserTokens); --metrics serves its scrape on the"
+            + " status page's server (StatusServer), whose requests are parsed without blocking");
 }

@@ -183,7 +183,84 @@ class MistakesTest {
             "--port", "0", "--http", "0")) {
             assertNotNull(node.lineWith("\"ready\""));
             String err = node.stop();
+            // the log still says where the page is ("status page at http://127.0.0.1:PORT/"), but no warning
             assertFalse(err.contains("WARNING: the status page"), err);
+            assertTrue(err.contains("status page at http://127.0.0.1:"), err);
+        }
+    }
+
+    /**
+     * The servers the CLI starts besides the node ({@code --http}, {@code --metrics}) and the presence period: a
+     * taken port is named with its option (not {@code --port}), a host of no machine is refused before any warning.
+     */
+    @Test
+    void statusPageMetricsAndPresenceOptions() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            String line = usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1",
+                "--port", "0", "--http", Integer.toString(port)), "--http 127.0.0.1:" + port, "in use", "--http port");
+            assertFalse(line.contains("--port"), line);
+            usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+                "--metrics", Integer.toString(port)), "--metrics " + port, "127.0.0.1:" + port, "in use");
+        }
+        int free;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        // both on one port: the metrics endpoint binds first, the status page is refused
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--metrics", Integer.toString(free), "--http", Integer.toString(free)), "--http 127.0.0.1:" + free,
+            "in use");
+        CliProcess.Result r = CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0",
+            "--http", "999.1.1.1:8080");
+        usage(r, "--http 999.1.1.1:8080", "not an IPv4 address");
+        assertFalse(r.err().contains("WARNING"), "refused before any warning: " + r.err());
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0", "--presence-period",
+            "1ms"), "--presence-period 1ms", "100ms");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--port", "0", "--presence-period",
+            "99999999d"), "--presence-period", "out of range", "1d");
+    }
+
+    /**
+     * A node dials a node of another key: it says so once, in words, on stdout, and its log does not repeat it (#14:
+     * "jargon (wrong-credentials (sent by the peer): peer sent error wrong-credentials), every event printed twice").
+     */
+    @Test
+    void aWrongKeyIsSaidOnceInWords(@TempDir Path dir) throws Exception {
+        Path k1 = Files.writeString(dir.resolve("one.key"), "key-one-key-one\n");
+        Path k2 = Files.writeString(dir.resolve("two.key"), "key-two-key-two\n");
+        for (Path k : new Path[] {k1, k2}) {
+            Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-------"));
+        }
+        try (CliProcess.Running keyed = new CliProcess.Running("node", "--memory", "--no-mdns", "--json", "--host",
+            "127.0.0.1", "--port", "0", "--key-file", k1.toString())) {
+            String url = MetaJson.reader().readTree(keyed.lineWith("\"ready\"")).get("url").asText();
+            try (CliProcess.Running other = new CliProcess.Running("node", "--memory", "--no-mdns", "--json", "--host",
+                "127.0.0.1", "--port", "0", "--key-file", k2.toString(), "--peer", url)) {
+                java.util.List<String> errors = new java.util.ArrayList<>();
+                String line;
+                while ((line = other.out.readLine()) != null) {
+                    if (line.contains("\"error\"")) {
+                        errors.add(line);
+                    }
+                    if (line.contains("refused this node")) {
+                        break;
+                    }
+                }
+                assertEquals(1, errors.size(), "one error event: " + errors);
+                String message = MetaJson.reader().readTree(errors.get(0)).get("message").asText();
+                assertTrue(message.contains(url) && message.contains("the mesh keys differ"), message);
+                String err = other.stop();
+                assertFalse(err.contains("refused this node") || err.contains("sent error")
+                    || err.contains("sent by the peer"), "not repeated in the log: " + err);
+                // the keyed node: one event with who and from where, not repeated in its log
+                String refusedThere = keyed.lineWith("\"error\"");
+                assertNotNull(refusedThere);
+                String there = MetaJson.reader().readTree(refusedThere).get("message").asText();
+                assertTrue(there.contains("wrong key") && there.contains("from 127.0.0.1"), there);
+                String keyedErr = keyed.stop();
+                assertFalse(keyedErr.contains("wrong key"), "not repeated in the log: " + keyedErr);
+            }
         }
     }
 }

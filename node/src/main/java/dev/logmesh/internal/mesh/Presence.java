@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *       identified by (origin, seq); {@code seq} grows at the origin (the larger of the last one + 1 and its clock
  *       in ms, so it keeps growing over restarts). A record is accepted only if its seq is larger than the one
  *       held for its origin, and then forwarded once to every presence session except the one it came on.
- *       {@code hops} counts the links crossed; a record is not forwarded beyond {@link #MAX_HOPS}.</li>
+ *       {@code hops} counts the links crossed; a record is not forwarded beyond {@link #MAX_HOPS}. A later copy of
+ *       the same record over fewer links is not forwarded but lowers the hops and via kept for it, so they tell
+ *       the shortest path, not the first copy's.</li>
  *   <li><b>Bounds.</b> A record over {@link #MAX_RECORD_BYTES} (encoded) or with more than {@link #MAX_LINKS}
  *       links is dropped (the origin truncates its own links to fit); the directory holds at most
  *       {@link #MAX_ORIGINS} origins, and a record of a new origin is dropped while it is full (the known nodes
@@ -226,6 +228,11 @@ public final class Presence implements PresenceSink {
         Entry e = directory.get(origin);
         if (e != null && e.seq >= rseq) {
             duplicates++;
+            if (e.seq == rseq && hops < e.hops) {
+                // the same record over a shorter path, after a longer one delivered it first: hops is the distance
+                e.hops = hops;
+                e.via = session.peerNode();
+            }
             return;
         }
         if (e == null) {

@@ -375,13 +375,25 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
     }
 
+    /** A connection error as a person reads it (the peers list shows it as the link's last error). */
+    static String describe(Throwable cause) {
+        for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+                // the TLS side of the link got plain bytes: a wss:// URL for a ws:// node, or plain ws:// to TLS
+                return "connection error: the other end does not speak TLS: a wss:// URL for a ws:// node? "
+                    + "(dial it with ws://HOST:PORT)";
+            }
+        }
+        return "connection error: " + cause;
+    }
+
     @Override
     @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (badFrame(cause)) {
             return;
         }
-        closeWith("connection error: " + cause);
+        closeWith(describe(cause));
         ctx.close();
         if (cause instanceof Error error) {
             // out of memory (or worse) while reading: not this link's problem but the node's; the loop ends it

@@ -1,9 +1,32 @@
 package dev.logmesh.internal.net;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -13,8 +36,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -24,9 +45,14 @@ import org.slf4j.LoggerFactory;
  * A small read-only HTTP server for a node's status page: a table of routes (exact paths), each answering
  * {@code GET} and {@code HEAD} with a body its supplier makes. Other methods get 405, other paths 404.
  *
- * <p>It runs on the JDK's {@code com.sun.net.httpserver} with one thread of its own (daemon): a status page is
- * polled by a person's browser, so one thread is plenty and it never touches the node's loop directly (suppliers
- * return futures the node completes on its loop; a request waits at most {@link #ANSWER_TIMEOUT_SECONDS}).
+ * <p>It runs on Netty with one event-loop thread of its own (daemon), apart from the node's loop: suppliers return
+ * futures the node completes on its loop, and a request waits at most {@link #ANSWER_TIMEOUT_SECONDS} for one.
+ * Requests are parsed without blocking, so a client that opens a connection and sends its request slowly, or never
+ * (slowloris), holds no thread: its connection is closed {@link #REQUEST_TIMEOUT_SECONDS} after it opened unless a
+ * whole request came (the JDK's {@code com.sun.net.httpserver}, used before, reads headers on its executor thread,
+ * so one such connection stopped the page for everyone). One request per connection ({@code Connection: close}):
+ * the page polls once a second. A request line over {@link #MAX_INITIAL_LINE} bytes, headers over
+ * {@link #MAX_HEADERS} or a body over {@link #MAX_BODY} get an error status and a closed connection.
  *
  * <p>Against DNS rebinding (a web page of another site that resolves its name to 127.0.0.1 and reads this
  * server), a request whose {@code Host} is not an IP address or {@code localhost} gets 403: a browser sends the
@@ -41,34 +67,75 @@ public final class StatusServer implements AutoCloseable {
     /** How long a request waits for its body, seconds. */
     public static final long ANSWER_TIMEOUT_SECONDS = 10;
 
+    /** How long a connection may take to send a whole request before it is closed, seconds. */
+    public static final long REQUEST_TIMEOUT_SECONDS = 10;
+
+    /** Longest request line (method, path, version), bytes. */
+    public static final int MAX_INITIAL_LINE = 4096;
+
+    /** Largest header block, bytes. */
+    public static final int MAX_HEADERS = 8192;
+
+    /** Largest request body read (and then refused with 405: the server takes none), bytes. */
+    public static final int MAX_BODY = 8192;
+
     private record Route(String contentType, Supplier<CompletableFuture<byte[]>> body) {
     }
 
-    private final HttpServer server;
-    private final ExecutorService thread;
+    private final EventLoopGroup group;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
+    /** The listening channel; set once by {@link #start}. */
+    private volatile Channel channel;
 
-    private StatusServer(HttpServer server, ExecutorService thread) {
-        this.server = server;
-        this.thread = thread;
+    /** Whether requests must name this machine by address or as localhost in {@code Host} (see the class notes). */
+    private final boolean checkHost;
+
+    private StatusServer(EventLoopGroup group, boolean checkHost) {
+        this.group = group;
+        this.checkHost = checkHost;
+    }
+
+    /**
+     * Listens at {@code address} (port 0: a free port), refusing requests whose {@code Host} is a name (DNS
+     * rebinding, see the class notes).
+     *
+     * @throws IOException if the address cannot be bound (in use, not of this machine, unresolved)
+     */
+    public static StatusServer start(InetSocketAddress address, String threadName) throws IOException {
+        return start(address, threadName, true);
     }
 
     /**
      * Listens at {@code address} (port 0: a free port).
      *
-     * @throws IOException if the address cannot be bound
+     * @param checkHost false to answer whatever {@code Host} a request names: for a scrape endpoint (Prometheus
+     *                  sends the target's host name), whose text no web page gets to read anyway (no CORS)
+     * @throws IOException if the address cannot be bound (in use, not of this machine, unresolved)
      */
-    public static StatusServer start(InetSocketAddress address, String threadName) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        StatusServer s = new StatusServer(server, thread);
-        server.createContext("/", s::handle);
-        server.setExecutor(thread);
-        server.start();
+    public static StatusServer start(InetSocketAddress address, String threadName, boolean checkHost)
+        throws IOException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
+            NioIoHandler.newFactory());
+        StatusServer s = new StatusServer(group, checkHost);
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+            .childHandler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY))
+                        .addLast(new HttpObjectAggregator(MAX_BODY)).addLast(s.new Handler());
+                }
+            });
+        ChannelFuture bound = b.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            Throwable c = bound.cause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(c instanceof java.nio.channels.UnresolvedAddressException
+                ? "unresolved address " + address.getHostString() : String.valueOf(c), c);
+        }
+        s.channel = bound.channel();
         return s;
     }
 
@@ -91,7 +158,7 @@ public final class StatusServer implements AutoCloseable {
 
     /** The address it listens at: {@code http://HOST:PORT/}. */
     public URI url() {
-        InetSocketAddress a = server.getAddress();
+        InetSocketAddress a = (InetSocketAddress) channel.localAddress();
         String host = a.getAddress().getHostAddress();
         if (host.contains(":")) {
             host = "[" + host + "]";
@@ -99,58 +166,123 @@ public final class StatusServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + a.getPort() + "/");
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-            if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
-                text(ex, 403, "forbidden host");
-                return;
-            }
-            String method = ex.getRequestMethod();
-            boolean head = "HEAD".equals(method);
-            if (!head && !"GET".equals(method)) {
-                ex.getResponseHeaders().set("Allow", "GET, HEAD");
-                text(ex, 405, "read-only");
-                return;
-            }
-            Route r = routes.get(ex.getRequestURI().getPath());
-            if (r == null) {
-                text(ex, 404, "not found");
-                return;
-            }
-            byte[] body;
-            try {
-                body = r.body().get().get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                text(ex, 503, "interrupted");
-                return;
-            } catch (Exception e) {
-                LOG.debug("status page {} failed: {}", ex.getRequestURI(), e.toString());
-                text(ex, 500, "unavailable: " + e.getClass().getSimpleName());
-                return;
-            }
-            String type = r.contentType();
-            if ((type.startsWith("text/") || type.contains("json")) && !type.contains("charset")) {
-                type += "; charset=utf-8";
-            }
-            ex.getResponseHeaders().set("Content-Type", type);
-            if (type.startsWith("text/html")) {
-                // the page is self-contained: its own inline script and style, and fetches from here only
-                ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'none'; connect-src 'self'; "
-                    + "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:");
-            }
-            if (head) {
-                ex.sendResponseHeaders(200, -1);
-            } else {
-                ex.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
+    /** One connection: a deadline for its request, then one answer and a close. On the server's thread. */
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        /** Closes the connection if no whole request came in time; null once one came. */
+        private ScheduledFuture<?> deadline;
+
+        @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            deadline = ctx.executor().schedule(() -> {
+                LOG.debug("status page: no whole request from {} in {} s: closed", ctx.channel().remoteAddress(),
+                    REQUEST_TIMEOUT_SECONDS);
+                ctx.close();
+            }, REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            cancelDeadline();
+            super.channelInactive(ctx);
+        }
+
+        private void cancelDeadline() {
+            if (deadline != null) {
+                deadline.cancel(false);
+                deadline = null;
             }
         }
+
+        @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // the answer's callback writes and closes; nothing to join
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            cancelDeadline();
+            boolean head = HttpMethod.HEAD.equals(req.method());
+            if (!req.decoderResult().isSuccess()) {
+                Throwable c = req.decoderResult().cause();
+                HttpResponseStatus st = c instanceof io.netty.handler.codec.TooLongFrameException
+                    ? (String.valueOf(c.getMessage()).contains("line") ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                        : HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE) : HttpResponseStatus.BAD_REQUEST;
+                text(ctx, st, "bad request", head);
+                return;
+            }
+            if (checkHost && !hostAllowed(req.headers().get(HttpHeaderNames.HOST))) {
+                text(ctx, HttpResponseStatus.FORBIDDEN, "forbidden host", head);
+                return;
+            }
+            if (!head && !HttpMethod.GET.equals(req.method())) {
+                FullHttpResponse r = response(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain",
+                    "read-only\n".getBytes(StandardCharsets.UTF_8), false);
+                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                send(ctx, r);
+                return;
+            }
+            Route route = routes.get(new QueryStringDecoder(req.uri()).path());
+            if (route == null) {
+                text(ctx, HttpResponseStatus.NOT_FOUND, "not found", head);
+                return;
+            }
+            CompletableFuture<byte[]> body;
+            try {
+                body = route.body().get();
+            } catch (RuntimeException e) {
+                body = CompletableFuture.failedFuture(e);
+            }
+            body.orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((bytes, err) ->
+                ctx.executor().execute(() -> {
+                    if (err != null) {
+                        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                            ? err.getCause() : err;
+                        LOG.debug("status page {} failed: {}", req.uri(), c.toString());
+                        text(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "unavailable: "
+                            + c.getClass().getSimpleName(), head);
+                        return;
+                    }
+                    String type = route.contentType();
+                    FullHttpResponse r = response(HttpResponseStatus.OK, type, bytes, head);
+                    if (type.startsWith("text/html")) {
+                        // the page is self-contained: its own inline script and style, and fetches from here only
+                        r.headers().set("Content-Security-Policy", "default-src 'none'; connect-src 'self'; "
+                            + "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:");
+                    }
+                    send(ctx, r);
+                }));
+        }
+
+        @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): its outcome arrives as channelInactive
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("status page connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String contentType, byte[] body,
+                                             boolean head) {
+        String type = contentType;
+        if ((type.startsWith("text/") || type.contains("json")) && !type.contains("charset")) {
+            type += "; charset=utf-8";
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
+            .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+            .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+            .set("X-Content-Type-Options", "nosniff")
+            .set("Referrer-Policy", "no-referrer")
+            .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return r;
+    }
+
+    private static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean head) {
+        send(ctx, response(status, "text/plain", (text + "\n").getBytes(StandardCharsets.UTF_8), head));
+    }
+
+    @SuppressWarnings("FutureReturnValueIgnored") // the listener closes the connection once the answer is out
+    private static void send(ChannelHandlerContext ctx, FullHttpResponse r) {
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Whether a request's Host names this machine by address or as localhost (see the class notes). */
@@ -185,23 +317,13 @@ public final class StatusServer implements AutoCloseable {
         return false;
     }
 
-    private static void text(HttpExchange ex, int status, String text) throws IOException {
-        byte[] b = (text + "\n").getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        if ("HEAD".equals(ex.getRequestMethod())) {
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
-    }
-
-    /** Stops listening and ends its thread; idempotent. */
+    /** Stops listening, closes its connections and ends its thread; idempotent. */
     @Override
     public void close() {
-        server.stop(0);
-        thread.shutdownNow();
+        Channel c = channel;
+        if (c != null) {
+            c.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -404,7 +404,9 @@ public final class WsTransport implements MessageTransport {
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 Throwable c = done.cause();
-                conn.failed("cannot connect to " + url + ": " + (c == null ? "cancelled" : c.getMessage()));
+                conn.failed("cannot connect to " + url + ": " + (c == null ? "cancelled"
+                    : c instanceof java.net.UnknownHostException ? "unknown host " + host
+                        + " (check the name, or give an IP address)" : c.getMessage()));
             }
         });
         return conn;

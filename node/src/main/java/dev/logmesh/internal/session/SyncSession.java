@@ -338,7 +338,8 @@ public final class SyncSession implements MessageConnection.Handler {
                 // [overlay hook] an overlay dial refused: routine with stale or forged addresses, backed off
                 LOG.debug("{} sent error {}", describePeer(), e.errorType());
             } else {
-                LOG.warn("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
+                // not a warning: the node reports the session's end (an error event, or its redialer's refusal)
+                LOG.debug("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
             }
             closeWith(err, "peer sent error " + e.errorType());
         } else if (m instanceof Message.Debug d) {
@@ -464,7 +465,8 @@ public final class SyncSession implements MessageConnection.Handler {
         String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
             : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied != null) {
-            LOG.warn("refused {} from {}: {}", c.nodeId(), address, denied);
+            // not a warning: the node reports the session's end as an error event, with the address
+            LOG.debug("refused {} from {}: {}", c.nodeId(), address, denied);
             if (config.bruteforce() != null) {
                 config.bruteforce().failed(address);
             }

@@ -1,0 +1,55 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.logmesh.MeshNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node killed with {@code kill -9} leaves its status file behind; its pid is later another process's (after a
+ * reboot, in a container). {@code logmesh status} must then say that no node runs, not show the dead node's mesh.
+ */
+class StaleStatusFileTest {
+
+    private static final long NOW_STARTED = ProcessHandle.current().info().startInstant()
+        .map(java.time.Instant::toEpochMilli).orElseThrow();
+
+    /** A status file written by "the process of this pid that started at {@code started}". */
+    private static Path statusFile(Path dir, long started) throws Exception {
+        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{\"node\":\"dead:1\",\"url\":\"ws://127.0.0.1:7101\","
+            + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + started + ",\"lastAdded\":0,\"size\":0,"
+            + "\"writable\":true,\"peers\":[],\"mesh\":{\"period\":5000,\"nodes\":[{\"node\":\"dead:1\",\"name\":"
+            + "\"dead\",\"hops\":0,\"links\":[]}]}}");
+        return dir;
+    }
+
+    private static int status(Path dir) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            return Main.run("status", "--data", dir.toString());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void aStatusFileOfAnEarlierProcessOfTheSamePidIsStale(@TempDir Path dir) throws Exception {
+        // the pid is alive (this JVM), but the process that wrote the file started an hour earlier: it is gone
+        assertEquals(2, status(statusFile(dir, NOW_STARTED - 3_600_000)));
+    }
+
+    @Test
+    void aStatusFileOfTheRunningProcessIsLive(@TempDir Path dir) throws Exception {
+        assertEquals(0, status(statusFile(dir, NOW_STARTED)));
+    }
+}
