@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
  * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
- * row, every {@link #GONE_DELAY_MILLIS} ms). Stops after {@code wrong-protocol}, {@code wrong-subprotocol}
- * or {@code wrong-credentials} from the peer, and after reaching itself. A peer this node refuses (no or wrong
- * mesh key, another mesh) is dialed again only every {@link #REFUSED_DELAY_MILLIS} ms, and said so once.
+ * row, every {@link #GONE_DELAY_MILLIS} ms). After {@code wrong-protocol}, {@code wrong-subprotocol} or
+ * {@code wrong-credentials} from the peer (it refused this node), and for a peer this node refuses (no or wrong
+ * mesh key, another mesh), it dials again only every {@link #REFUSED_DELAY_MILLIS} ms, and says so once (Logux's
+ * Reconnect stops for good instead: a mesh node outlives its peers' misconfigurations). Stops after reaching
+ * itself.
  * {@link #lastError()} and {@link #nextDialAt()} tell how it goes (shown in the node's peer list).
  *
  * <p>Remembers which node answered at the URL (in the store's state), so the next {@code connect} carries
@@ -184,8 +186,15 @@ public final class Redialer implements SyncSession.Events {
             return;
         }
         if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
-            stop();
-            onGiveUp.accept(url + " refused this node (" + error.wireType() + refusal(error) + "): not dialing it again");
+            // Logux's Reconnect stops here for good; a mesh node runs for months and the other side's operator may
+            // fix the key or upgrade, so it dials again, but only every REFUSED_DELAY_MILLIS, and says so once
+            if (!refusalReported) {
+                refusalReported = true;
+                onGiveUp.accept(url + " refused this node (" + error.wireType() + refusal(error)
+                    + "): dialing it again only every " + REFUSED_DELAY_MILLIS / 60_000 + " min (restart this node to "
+                    + "try at once)");
+            }
+            schedule(REFUSED_DELAY_MILLIS);
             return;
         }
         if (error != null && !error.isReceived() && error.type() != null && error.type().stopsReconnect()) {

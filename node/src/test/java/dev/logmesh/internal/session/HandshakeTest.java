@@ -51,11 +51,16 @@ class HandshakeTest {
         return r;
     }
 
-    void assertGaveUp(Redialer r) {
-        assertTrue(r.stopped());
+    /** Refused by the peer: said once, not dialed for {@link Redialer#REFUSED_DELAY_MILLIS}, then dialed again. */
+    void assertRefusedSlowly(Redialer r) {
+        assertFalse(r.stopped());
         assertEquals(1, gaveUp.size());
-        loop.advance(120_000);
-        assertEquals(1, dials.size(), "no redial");
+        assertTrue(gaveUp.get(0).contains("refused this node"), gaveUp.get(0));
+        loop.advance(Redialer.REFUSED_DELAY_MILLIS - 1_000);
+        assertEquals(1, dials.size(), "not dialed every few seconds");
+        loop.advance(1_000);
+        assertEquals(2, dials.size(), "dialed again after 10 min");
+        r.stop();
     }
 
     @Test
@@ -100,7 +105,7 @@ class HandshakeTest {
         assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
         assertTrue(dials.get(0).right().isClosed());
         assertEquals(ProtocolError.Type.WRONG_SUBPROTOCOL, dialer.errors.get(0).type());
-        assertGaveUp(r);
+        assertRefusedSlowly(r);
         dials.get(0).assertExhausted();
     }
 
@@ -191,7 +196,7 @@ class HandshakeTest {
         "[\"error\",\"wrong-subprotocol\",{\"supported\":3,\"used\":0}]",
         "[\"error\",\"wrong-credentials\"]",
     })
-    void redialerStopsAfterTheseReceivedErrors(String error) {
+    void redialerDialsAgainOnlyEveryTenMinutesAfterTheseReceivedErrors(String error) {
         dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
         Redialer r = redialer(dialer, null);
         loop.runAll();
@@ -199,9 +204,20 @@ class HandshakeTest {
         dials.get(0).left().inject(error);
         loop.runAll();
         assertTrue(dialer.hub.sessions().isEmpty(), "the session closed");
-        assertGaveUp(r);
+        assertFalse(r.stopped(), "the peer's operator may fix it: dialed again later");
+        assertEquals(1, gaveUp.size());
+        assertTrue(gaveUp.get(0).contains("refused this node") && gaveUp.get(0).contains("every 10 min"),
+            gaveUp.get(0));
         assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
         dials.get(0).assertExhausted();
+        loop.advance(Redialer.REFUSED_DELAY_MILLIS - 1);
+        assertEquals(1, dials.size(), "not dialed every few seconds");
+        loop.advance(1);
+        assertEquals(2, dials.size(), "dialed again after 10 min");
+        dials.get(1).left().inject(error);
+        loop.runAll();
+        assertEquals(1, gaveUp.size(), "said once");
+        r.stop();
     }
 
     @ParameterizedTest
