@@ -66,8 +66,9 @@ final class StatusCommand implements Callable<Integer> {
 
     private static void table(JsonNode status, List<JsonNode> nodes) {
         String self = status.path("node").asText();
-        System.out.printf("mesh seen from %s: %d nodes (records every %d ms)%n", self, nodes.size(),
-            status.path("mesh").path("period").asLong());
+        long period = status.path("mesh").path("period").asLong();
+        System.out.printf("mesh seen from %s: %d node%s (%s)%n", self, nodes.size(), nodes.size() == 1 ? "" : "s",
+            period > 0 ? "records every " + period + " ms" : "presence off on this node");
         System.out.printf("%-32s %4s %7s %10s %10s %8s %8s  %s%n", "NODE", "HOPS", "SEEN", "LOG SIZE", "LASTADDED",
             "ADDS/S", "BEHIND", "LINKS (peer: its lag behind this node, rtt)");
         List<String> lags = new ArrayList<>();
