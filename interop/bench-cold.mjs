@@ -71,10 +71,12 @@ function timed(argv, until, { cwd = HERE, timeoutMs = 300000 } = {}) {
 }
 
 // Stops a process and waits for it to exit (so its shutdown does not load the next measurement).
+// The untimed first runs get longer: a JVM that trains an AOT cache (JDK 25) assembles it at its exit.
+let stopWaitMs = 120000
 function stop(proc) {
   return new Promise(resolve => {
     if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
-    let kill = setTimeout(() => proc.kill('SIGKILL'), 5000)
+    let kill = setTimeout(() => proc.kill('SIGKILL'), stopWaitMs)
     proc.removeAllListeners('close')
     proc.on('exit', () => {
       clearTimeout(kill)
@@ -181,6 +183,7 @@ try {
   // one untimed run of each first: files in the page cache, archives made at first run (as after an install)
   log('first runs (not counted)...')
   for (let fn of Object.values(cases)) await fn()
+  stopWaitMs = 5000
   let samples = Object.fromEntries(Object.keys(cases).map(k => [k, []]))
   for (let i = 0; i < RUNS; i++) {
     log(`run ${i + 1}/${RUNS}`)
