@@ -3,10 +3,13 @@ package dev.logmesh.internal.mesh;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.reconcile.Bound;
+import dev.logmesh.internal.reconcile.Fingerprint;
 import dev.logmesh.internal.reconcile.Initiator;
 import dev.logmesh.internal.reconcile.Item;
 import dev.logmesh.internal.reconcile.ItemId;
 import dev.logmesh.internal.reconcile.ItemIndex;
+import dev.logmesh.internal.reconcile.ItemStorage;
 import dev.logmesh.internal.reconcile.Need;
 import dev.logmesh.internal.reconcile.ReconcileOptions;
 import dev.logmesh.internal.reconcile.Responder;
@@ -39,6 +42,10 @@ import org.slf4j.LoggerFactory;
  *       this node counts it as known (in the index only, in memory: after a restart one more round asks
  *       again and learns it again). Only a cleaned id is gone: one whose read found it corrupt (quarantined
  *       meanwhile) is left out of the answer, or the peer would never fetch it from a node that holds it.</li>
+ *   <li><b>Deferred adds.</b> The log's {@code add} events only queue the id ({@link #MAX_PENDING} at most): the
+ *       SHA-256 of the id and the insertion into the index are done in one pass when a round, a lookup or a
+ *       removal needs the index. A catch-up of 100k entries would otherwise hash and insert each on the loop
+ *       while the entries stream in, on interpreted code in a fresh process (issue 12: the cold path).</li>
  *   <li><b>Threads.</b> Every method runs on the node's loop. The index is built at start from the store's
  *       seen index, which for millions of ids takes a while, on the starting thread.</li>
  * </ul>
@@ -47,11 +54,40 @@ public final class Reconciler implements Reconciliation {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     /** Ids this close to the horizon are not compared: the two sides may forget them at different times. */
     static final long MARGIN_MILLIS = 3_600_000L;
+    /** Ids added to the log and not yet in the index; past this many they are indexed at once. */
+    static final int MAX_PENDING = 1 << 20;
 
     private final Log log;
     private final Loop loop;
     private final long horizonMillis;
     private final ItemIndex index = new ItemIndex();
+    /** Ids of the log's {@code add} events not yet in {@link #index}, in the order they came. */
+    private final ArrayList<ActionId> pending = new ArrayList<>();
+    /**
+     * What rounds read: the index with the queued ids put in first. A round's later messages read it too, so
+     * they see what was added between two messages, as when every add went straight into the index.
+     */
+    private final ItemStorage view = new ItemStorage() {
+        @Override
+        public int size() {
+            return flush().size();
+        }
+
+        @Override
+        public Item get(int i) {
+            return flush().get(i);
+        }
+
+        @Override
+        public int lowerBound(Bound bound) {
+            return flush().lowerBound(bound);
+        }
+
+        @Override
+        public Fingerprint fingerprint(int begin, int end) {
+            return flush().fingerprint(begin, end);
+        }
+    };
     private final Runnable unsubscribe;
 
     /**
@@ -64,10 +100,18 @@ public final class Reconciler implements Reconciliation {
         long from = cutoff();
         log.store().forEachSeen(from, Long.MAX_VALUE, index::add);
         LOG.debug("reconciliation index: {} ids from {}", index.size(), from);
-        Runnable offAdd = log.onAdd(e -> index.add(e.id()));
+        Runnable offAdd = log.onAdd(e -> {
+            pending.add(e.id());
+            if (pending.size() >= MAX_PENDING) {
+                flush();
+            }
+        });
         // an entry found corrupt leaves the log and the seen ids (quarantine): it must leave the index too, or
         // a round would count it as held here and never fetch the peer's good copy
-        Runnable offCorrupt = log.store().onCorrupt(c -> index.remove(c.id()));
+        Runnable offCorrupt = log.store().onCorrupt(c -> {
+            flush();
+            index.remove(c.id());
+        });
         this.unsubscribe = () -> {
             offAdd.run();
             offCorrupt.run();
@@ -79,19 +123,31 @@ public final class Reconciler implements Reconciliation {
         return Math.max(0, loop.now() - horizonMillis + MARGIN_MILLIS);
     }
 
+    /** Puts the ids queued by {@code add} events into the index, in the order they came. */
+    private ItemIndex flush() {
+        if (!pending.isEmpty()) {
+            for (ActionId id : pending) {
+                index.add(id);
+            }
+            pending.clear();
+            pending.trimToSize();
+        }
+        return index;
+    }
+
     /** Drops ids below the cutoff from the index (call after the store forgot old seen ids). */
     public void trim() {
-        index.removeBefore(cutoff());
+        flush().removeBefore(cutoff());
     }
 
     @Override
     public Initiator initiator(long cutoffMs, int frameSizeLimit) {
-        return Initiator.create(index, options(cutoffMs, frameSizeLimit));
+        return Initiator.create(view, options(cutoffMs, frameSizeLimit));
     }
 
     @Override
     public Responder responder(long cutoffMs, int frameSizeLimit) {
-        return Responder.create(index, options(cutoffMs, frameSizeLimit));
+        return Responder.create(view, options(cutoffMs, frameSizeLimit));
     }
 
     private static ReconcileOptions options(long cutoffMs, int frameSizeLimit) {
@@ -137,11 +193,12 @@ public final class Reconciler implements Reconciliation {
 
     @Override
     public Resolved resolveNeeds(Collection<Need> needs) {
-        return resolve(index.findAll(needs));
+        return resolve(flush().findAll(needs));
     }
 
     @Override
     public void known(Collection<ActionId> ids) {
+        flush();
         for (ActionId id : ids) {
             if (id.ms() >= cutoff() && !log.seen(id)) {
                 index.add(id);
@@ -151,7 +208,7 @@ public final class Reconciler implements Reconciliation {
 
     /** How many ids the index holds. */
     public int size() {
-        return index.size();
+        return flush().size();
     }
 
     /** Stops following the log. */
