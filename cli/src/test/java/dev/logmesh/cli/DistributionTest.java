@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,6 +60,22 @@ class DistributionTest {
         home = unpacked.resolve(dir);
     }
 
+    /**
+     * The distribution's {@code bin/logmesh} with these arguments, on this JVM's JDK, its class-data archive in a
+     * cache folder of the test's (not the user's {@code ~/.cache}).
+     */
+    static ProcessBuilder launcher(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(home.resolve("bin/logmesh").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("XDG_CACHE_HOME", unpacked.resolve("cache").toString());
+        pb.environment().remove("LOGMESH_JAVA_OPTS");
+        pb.environment().remove("LOGMESH_CDS");
+        return pb;
+    }
+
     /** A process of the distribution's launcher, its stdout lines read as they come. */
     static final class Launched implements AutoCloseable {
         final Process process;
@@ -66,12 +83,7 @@ class DistributionTest {
         final java.util.concurrent.CompletableFuture<String> err = new java.util.concurrent.CompletableFuture<>();
 
         Launched(String... args) throws IOException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(home.resolve("bin/logmesh").toString());
-            cmd.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            process = pb.start();
+            process = launcher(args).start();
             pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), lines);
             Thread e = new Thread(() -> {
                 try {
@@ -197,8 +209,7 @@ class DistributionTest {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             String out = "";
             while (System.nanoTime() < end) {
-                Process p = new ProcessBuilder(home.resolve("bin/logmesh").toString(), "peers", "--data",
-                    data.toString(), "--json").start();
+                Process p = launcher("peers", "--data", data.toString(), "--json").start();
                 out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 p.waitFor(20, TimeUnit.SECONDS);
                 if (out.contains("lastError")) {
@@ -212,5 +223,44 @@ class DistributionTest {
             assertTrue(line.hasNonNull("lastError"), out);
             assertTrue(line.get("nextDialAt").asLong() > 0, out);
         }
+    }
+
+    /**
+     * Start-up (issue 12): the launcher keeps a class-data sharing archive in the user's cache, made by one run and
+     * mapped by the next, with nothing of it on stdout; {@code LOGMESH_CDS=off} turns it off.
+     */
+    @Test
+    void aSecondRunMapsTheClassDataArchiveOfTheFirst() throws Exception {
+        Path cache = unpacked.resolve("cache").resolve("logmesh");
+        assertEquals("logmesh ", versionRun(launcher("--version")).substring(0, 8));
+        // JDK 17 writes it at the first run's exit (adopted by the next); 19+ at the first run's exit too
+        versionRun(launcher("--version"));
+        try (Stream<Path> files = Files.list(cache)) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().matches("cds-[0-9]+\\.jsa")), "an archive");
+        }
+        Path loads = unpacked.resolve("class-load.txt");
+        ProcessBuilder traced = launcher("--version");
+        traced.environment().put("LOGMESH_JAVA_OPTS", "-XX:+UseParallelGC -Xlog:class+load=info:file=" + loads);
+        String out = versionRun(traced);
+        assertTrue(out.matches("logmesh [^\\n]+\\n"), "only the version on stdout: " + out);
+        String log = Files.readString(loads);
+        assertTrue(log.contains("dev.logmesh.cli.Main source: shared objects file (top)"),
+            "the CLI's classes come from the archive");
+
+        ProcessBuilder off = launcher("--version");
+        off.environment().put("LOGMESH_CDS", "off");
+        off.environment().put("LOGMESH_JAVA_OPTS", "-XX:+UseParallelGC -Xlog:class+load=info:file=" + loads);
+        versionRun(off);
+        assertFalse(Files.readString(loads).contains("dev.logmesh.cli.Main source: shared objects file"),
+            "LOGMESH_CDS=off: no archive");
+    }
+
+    /** Runs {@code pb} to its end (30 s at most); its stdout. */
+    private static String versionRun(ProcessBuilder pb) throws Exception {
+        Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 }
