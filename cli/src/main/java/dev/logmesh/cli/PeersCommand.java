@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.MeshNode;
-import dev.logmesh.internal.log.MetaJson;
 import dev.logmesh.spi.PeerCursor;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -43,7 +41,7 @@ final class PeersCommand implements Callable<Integer> {
     public Integer call() {
         Ndjson out = new Ndjson(System.out);
         boolean table = !json && System.console() != null;
-        JsonNode status = runningStatus();
+        JsonNode status = StatusCommand.runningStatus(data);
         if (status != null && !status.path("writable").asBoolean(true)) {
             // the node runs but cannot write its log: say so before its peers look fine
             System.err.println("logmesh: WARNING: the node cannot write its log: "
@@ -103,20 +101,6 @@ final class PeersCommand implements Callable<Integer> {
         } catch (StoreException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
-        }
-    }
-
-    /** The status of a running node, or null if none runs on this directory. */
-    private JsonNode runningStatus() {
-        Path file = data.resolve(MeshNode.STATUS_FILE);
-        try {
-            if (!Files.exists(file)) {
-                return null;
-            }
-            JsonNode n = MetaJson.reader().readTree(Files.readString(file));
-            return StatusCommand.isWriterAlive(n) ? n : null;
-        } catch (IOException e) {
-            return null;
         }
     }
 

@@ -206,17 +206,15 @@ class DistributionTest {
         try (Launched node = new Launched("node", "--name", "n", "--no-mdns", "--host", "127.0.0.1", "--port", "0",
                  "--data", data.toString(), "--json", "--key", "k", "--peer", peer)) {
             node.await("\"ready\"");
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            String out = "";
-            while (System.nanoTime() < end) {
-                Process p = launcher("peers", "--data", data.toString(), "--json").start();
-                out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                p.waitFor(20, TimeUnit.SECONDS);
-                if (out.contains("lastError")) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
+            // the status file is written once a second: ask again until it lists the peer's failed dial
+            String out = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> {
+                    Process p = launcher("peers", "--data", data.toString(), "--json").start();
+                    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    p.waitFor(20, TimeUnit.SECONDS);
+                    return text;
+                }, text -> text.contains("lastError"));
             JsonNode line = MetaJson.reader().readTree(out.strip().split("\n", -1)[0]);
             assertEquals(peer, line.get("node").asText(), out);
             assertEquals(peer, line.get("url").asText(), out);

@@ -185,24 +185,17 @@ public final class Redialer implements SyncSession.Events {
         if (stopped) {
             return;
         }
-        if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
-            // Logux's Reconnect stops here for good; a mesh node runs for months and the other side's operator may
-            // fix the key or upgrade, so it dials again, but only every REFUSED_DELAY_MILLIS, and says so once
+        if (error != null && error.type() != null && error.type().stopsReconnect()) {
+            // Either side refused the other (no or wrong mesh key, another mesh, a (sub)protocol out of range).
+            // Logux's Reconnect stops for good when the peer refuses; a mesh node runs for months and either
+            // operator may fix it, so it dials again, but only every REFUSED_DELAY_MILLIS, and says so once
             if (!refusalReported) {
                 refusalReported = true;
-                onGiveUp.accept(url + " refused this node (" + error.wireType() + refusal(error)
-                    + "): dialing it again only every " + REFUSED_DELAY_MILLIS / 60_000 + " min (restart this node to "
-                    + "try at once)");
-            }
-            schedule(REFUSED_DELAY_MILLIS);
-            return;
-        }
-        if (error != null && !error.isReceived() && error.type() != null && error.type().stopsReconnect()) {
-            // this node refused the peer (a node without the mesh key, another mesh, a subprotocol out of range)
-            if (!refusalReported) {
-                refusalReported = true;
-                onGiveUp.accept(url + " was refused (" + error.getMessage() + "): dialing it again only every "
-                    + REFUSED_DELAY_MILLIS / 60_000 + " min");
+                String every = "dialing it again only every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
+                onGiveUp.accept(error.isReceived()
+                    ? url + " refused this node (" + error.wireType() + refusal(error) + "): " + every
+                        + " (restart this node to try at once)"
+                    : url + " was refused (" + error.getMessage() + "): " + every);
             }
             schedule(REFUSED_DELAY_MILLIS);
             return;
