@@ -32,8 +32,9 @@ import org.sqlite.SQLiteConfig;
  *       {@code PRAGMA wal_checkpoint(PASSIVE)} on its own connection at most every {@link #CHECKPOINT_NANOS} when
  *       there were commits. It is a thread of its own so that a group commit never waits behind a checkpoint: a
  *       checkpoint copies pages and fsyncs both files (1 ms at the median on the reference disk, 10–20 ms at
- *       times), and with both on one thread the commits that arrived meanwhile waited for all of it (most of the
- *       p99 of a durable round trip). A passive checkpoint never takes the writer lock and never waits, so the
+ *       times), and with both on one thread the commits that arrived meanwhile waited for all of it (on the
+ *       reference machine, whose own fsync p99 is 2–5 ms, no change of the round trip's p99 showed through that).
+ *       A passive checkpoint never takes the writer lock and never waits, so the
  *       loop's commits go on meanwhile; in {@code synchronous=NORMAL} SQLite fsyncs the WAL before and the database
  *       file after each checkpoint, so a checkpoint never undoes durability, whichever commits it copies (also
  *       those the sync thread has not forced yet). SQLite starts the WAL from its beginning again when a write
