@@ -113,6 +113,77 @@ class SqliteStoreTest extends StoreContract {
         return e;
     }
 
+    /** Ids of a catch-up go into {@code seen} many per statement; duplicates must still be found, wherever. */
+    @Test
+    void aLargeBatchFindsDuplicatesWithinItAndFromEarlierBatches() {
+        List<Entry> first = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            first.add(entry("chat/add", (1000 + i) + " x:1 0", i, "mesh"));
+        }
+        store.add(first);
+        List<Entry> batch = new ArrayList<>();
+        List<Boolean> expectNew = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String node = i % 2 == 0 ? "x:1" : "y:2";
+            long seq = node.equals("x:1") ? 0 : i % 3;
+            batch.add(entry("chat/add", (1010 + i) + " " + node + " " + seq, i, "mesh"));
+            expectNew.add(node.equals("y:2") || 1010 + i >= 1020); // x:1 up to 1019 came in the first batch
+            if (i % 50 == 7) {
+                batch.add(entry("chat/add", (1010 + i) + " " + node + " " + seq, i, "mesh")); // at once again
+                expectNew.add(false);
+            }
+            if (i % 70 == 3) {
+                // an older id than the last of its origin, new; then the same again, later in the batch
+                batch.add(entry("chat/add", (1009 + i) + " " + node + " 9", i, "mesh"));
+                expectNew.add(true);
+                batch.add(entry("chat/old", (1009 + i) + " " + node + " 9", i, "mesh"));
+                expectNew.add(false);
+            }
+        }
+        batch.add(entry("chat/add", "1005 x:1 0", 5, "mesh")); // from the first batch, at the end
+        expectNew.add(false);
+        List<Meta> metas = store.add(batch);
+        long fresh = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            assertEquals(expectNew.get(i), metas.get(i) != null, "entry " + i + " " + batch.get(i).id());
+            if (metas.get(i) != null) {
+                fresh++;
+                assertEquals(20 + fresh, metas.get(i).added(), "added in batch order");
+            }
+        }
+        assertEquals(20 + fresh, store.size());
+        for (Entry e : batch) {
+            assertTrue(store.seen(e.id()));
+        }
+        store = reopen(store);
+        assertEquals(20 + fresh, store.size());
+        assertTrue(store.add(batch).stream().allMatch(m -> m == null), "all seen after a reopen");
+    }
+
+    /** If the origin marks in {@code nodes} were ever behind {@code seen}, duplicates are still found (slow path). */
+    @Test
+    void aBatchStillFindsDuplicatesWhenTheOriginMarksAreBehind() throws Exception {
+        List<Entry> first = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            first.add(entry("chat/add", (1000 + i) + " x:1 0", i, "mesh"));
+        }
+        store.add(first);
+        store.close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM nodes");
+        }
+        store = SqliteStore.open(file());
+        List<Entry> second = new ArrayList<>();
+        for (int i = 10; i < 40; i++) {
+            second.add(entry("chat/add", (1000 + i) + " x:1 0", i, "mesh"));
+        }
+        List<Meta> metas = store.add(second);
+        for (int i = 0; i < second.size(); i++) {
+            assertEquals(i >= 10, metas.get(i) != null, "entry " + second.get(i).id());
+        }
+        assertEquals(40, store.size());
+    }
+
     @Test
     void reopenGivesBackExactlyWhatWasCommitted() {
         store.add(List.of(entry("a", "5 n 0", 5, "r", "s"), entry("b", "3 m 1", 3, "r"), entry("c", "4 n 0", 4),

@@ -1,0 +1,106 @@
+package dev.logmesh.internal.store;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writer's two threads: a group commit never waits behind a checkpoint (issue 12, SQLite rtt p99). */
+class WalWriterTest {
+    @TempDir
+    Path dir;
+
+    /** A WAL-mode database with a table, its connection left open so the {@code -wal} file stays. */
+    private Connection walDatabase(Path db) throws Exception {
+        Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db);
+        try (Statement st = conn.createStatement()) {
+            st.execute("PRAGMA journal_mode = WAL");
+            st.execute("PRAGMA wal_autocheckpoint = 0");
+            st.execute("CREATE TABLE t (x INTEGER)");
+        }
+        return conn;
+    }
+
+    private static void insert(Connection conn, int x) throws Exception {
+        try (Statement st = conn.createStatement()) {
+            st.execute("INSERT INTO t VALUES (" + x + ")");
+        }
+    }
+
+    @Test
+    void commitsBecomeDurableWhileACheckpointIsStuck() throws Exception {
+        Path db = dir.resolve("wal.db");
+        CountDownLatch checkpointing = new CountDownLatch(1);
+        CountDownLatch releaseCheckpoint = new CountDownLatch(1);
+        AtomicInteger checkpoints = new AtomicInteger();
+        WalWriter.Checkpoint stuck = conn -> {
+            checkpoints.incrementAndGet();
+            checkpointing.countDown();
+            try {
+                // a checkpoint on a slow disk (copying pages, two fsyncs): the test lets it finish
+                releaseCheckpoint.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return WalWriter.PASSIVE.run(conn);
+        };
+        try (Connection conn = walDatabase(db)) {
+            DurabilityQueue queue = new DurabilityQueue(0);
+            WalWriter writer = new WalWriter(db, true, WalWriter.FDATASYNC, queue, stuck);
+            try {
+                insert(conn, 1);
+                queue.committed(1);
+                writer.wake();
+                // the first group commit makes the checkpoint due at once; it then hangs
+                assertTrue(checkpointing.await(20, TimeUnit.SECONDS), "a checkpoint started");
+                insert(conn, 2);
+                long second = queue.committed(2);
+                writer.wake();
+                // with the checkpoint on the thread that forces the WAL, this waited for the checkpoint
+                await().atMost(Duration.ofSeconds(10)).until(() -> queue.durableAdded() == 2);
+                assertTrue(queue.allDurable());
+                assertEquals(2, second);
+                assertEquals(1, checkpoints.get(), "the checkpoint is still the first one");
+            } finally {
+                releaseCheckpoint.countDown();
+                writer.close();
+            }
+        }
+    }
+
+    @Test
+    void closeStopsBothThreadsAndForcesTheLastCommits() throws Exception {
+        Path db = dir.resolve("close.db");
+        AtomicInteger forces = new AtomicInteger();
+        try (Connection conn = walDatabase(db)) {
+            DurabilityQueue queue = new DurabilityQueue(0);
+            WalWriter writer = new WalWriter(db, true, wal -> {
+                forces.incrementAndGet();
+                WalWriter.FDATASYNC.force(wal);
+            }, queue);
+            for (int i = 1; i <= 50; i++) {
+                insert(conn, i);
+                queue.committed(i);
+                writer.wake();
+            }
+            writer.close();
+            assertTrue(queue.allDurable(), "close forces what was committed");
+            assertEquals(50, queue.durableAdded());
+            assertTrue(forces.get() <= 51, "group commit: at most one force per commit plus the one at open");
+            assertFalse(Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().endsWith(db.getFileName().toString()) && t.isAlive()),
+                "no writer or checkpoint thread of this database left");
+        }
+    }
+}
