@@ -13,6 +13,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -63,9 +63,9 @@ public final class Log {
     private final Store store;
     private final HybridClock clock;
     private final LongSupplier wall;
-    private final List<PreAdd> preAdd = new CopyOnWriteArrayList<>();
-    private final List<Consumer<Entry>> onAdd = new CopyOnWriteArrayList<>();
-    private final List<Consumer<Entry>> onClean = new CopyOnWriteArrayList<>();
+    private final Listeners<PreAdd> preAdd = new Listeners<>();
+    private final Listeners<Consumer<Entry>> onAdd = new Listeners<>();
+    private final Listeners<Consumer<Entry>> onClean = new Listeners<>();
     /** Cursor moves not saved yet; see {@link #advanceCursor}. */
     private final Map<String, PeerCursor> pendingCursors = new java.util.HashMap<>();
 
@@ -222,7 +222,8 @@ public final class Log {
         for (Entry e : entries) {
             observe(e.id());
             Meta meta = e.meta();
-            for (PreAdd hook : preAdd) {
+            for (Object h : preAdd.snapshot()) {
+                PreAdd hook = (PreAdd) h;
                 Meta changed = hook.apply(e.action(), meta);
                 if (!changed.id().equals(meta.id()) || changed.time() != meta.time()) {
                     throw new IllegalStateException("a pre-add hook may not change id or time");
@@ -270,9 +271,46 @@ public final class Log {
         return k != null && k.isTextual() && !k.asText().isEmpty() ? k.asText() : null;
     }
 
-    private static void fire(List<Consumer<Entry>> listeners, Entry entry) {
-        for (Consumer<Entry> l : listeners) {
-            l.accept(entry);
+    @SuppressWarnings("unchecked") // the array holds only what register() took: Consumer<Entry>
+    private static void fire(Listeners<Consumer<Entry>> listeners, Entry entry) {
+        for (Object l : listeners.snapshot()) {
+            ((Consumer<Entry>) l).accept(entry);
+        }
+    }
+
+    /**
+     * Registered callbacks as an array replaced on every change (copy on write, as {@code CopyOnWriteArrayList}, whose
+     * iteration would allocate an iterator for every entry added): one read of a volatile field per call, and a
+     * callback that registers or unregisters while they run changes the next call, not this one. Registration may
+     * come from any thread; the callbacks run on the log's.
+     */
+    private static final class Listeners<T> {
+        private static final Object[] NONE = {};
+        private volatile Object[] all = NONE;
+
+        Object[] snapshot() {
+            return all;
+        }
+
+        synchronized Runnable register(T listener) {
+            Object[] now = Arrays.copyOf(all, all.length + 1);
+            now[now.length - 1] = listener;
+            all = now;
+            return () -> unregister(listener);
+        }
+
+        /** Removes the first registration of {@code listener}, if any. */
+        private synchronized void unregister(T listener) {
+            Object[] now = all;
+            for (int i = 0; i < now.length; i++) {
+                if (now[i].equals(listener)) {
+                    Object[] rest = new Object[now.length - 1];
+                    System.arraycopy(now, 0, rest, 0, i);
+                    System.arraycopy(now, i + 1, rest, i, now.length - i - 1);
+                    all = rest;
+                    return;
+                }
+            }
         }
     }
 
@@ -529,20 +567,17 @@ public final class Log {
 
     /** Registers a pre-add hook. @return a handle that unregisters it */
     public Runnable onPreAdd(PreAdd hook) {
-        preAdd.add(hook);
-        return () -> preAdd.remove(hook);
+        return preAdd.register(hook);
     }
 
     /** Registers a listener for every added entry. @return a handle that unregisters it */
     public Runnable onAdd(Consumer<Entry> listener) {
-        onAdd.add(listener);
-        return () -> onAdd.remove(listener);
+        return onAdd.register(listener);
     }
 
     /** Registers a listener for every cleaned entry. @return a handle that unregisters it */
     public Runnable onClean(Consumer<Entry> listener) {
-        onClean.add(listener);
-        return () -> onClean.remove(listener);
+        return onClean.register(listener);
     }
 
     /** Saves pending cursor moves and closes the store. */

@@ -48,4 +48,32 @@ class InternerTest {
         assertSame(longOne, fresh.intern(longOne));
         assertEquals(0, fresh.size(), "long strings are never remembered");
     }
+
+    @Test
+    void charactersFindTheSharedStringAndList() {
+        Interner i = new Interner();
+        char[] buf = "..chat/add..r..".toCharArray();
+        String shared = i.intern(new String("chat/add"));
+        // the recently used one (the cache), and again after other texts took slots
+        assertSame(shared, i.intern(buf, 2, 8));
+        assertSame(shared, i.intern(buf, 2, 8));
+        for (int n = 0; n < 1000; n++) {
+            char[] other = ("t" + n).toCharArray();
+            assertEquals("t" + n, i.intern(other, 0, other.length));
+            assertSame(i.intern("t" + n), i.intern(other, 0, other.length));
+        }
+        assertSame(shared, i.intern(buf, 2, 8));
+        assertSame(i.single("r"), i.single(buf, 12, 1));
+        assertSame(i.single("r"), i.single(buf, 12, 1));
+        assertEquals(List.of("a/d"), i.single("..a/d".toCharArray(), 2, 3));
+        // texts of the same hash (so the same cache slot) stay apart: "Aa" and "BB"
+        assertEquals("Aa", i.intern("Aa".toCharArray(), 0, 2));
+        assertEquals("BB", i.intern("BB".toCharArray(), 0, 2));
+        assertEquals("Aa", i.intern("Aa".toCharArray(), 0, 2));
+        assertEquals(List.of("BB"), i.single("BB".toCharArray(), 0, 2));
+        assertEquals(List.of("Aa"), i.single("Aa".toCharArray(), 0, 2));
+        // prefixes are other texts
+        assertEquals("chat/ad", i.intern(buf, 2, 7));
+        assertEquals("", i.intern(buf, 2, 0));
+    }
 }
