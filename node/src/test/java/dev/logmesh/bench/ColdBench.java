@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>With {@code -Dcoldbench.alloc=true} (not for timing: the first entry then loads the management classes) it
  * also prints, on stderr after that line, the heap bytes the threads alive at the end allocated from the first entry
- * to the last, in all and per entry (JDK's {@code com.sun.management.ThreadMXBean}).
+ * to the last, in all and per entry (JDK's {@code com.sun.management.ThreadMXBean}), and the CPU time of the node's
+ * threads from their start.
  */
 public final class ColdBench {
     private ColdBench() {
@@ -50,11 +51,23 @@ public final class ColdBench {
             // ended are not counted), from the first entry to the last, per entry after the first
             long bytes = allocatedBytes() - atFirst.get();
             System.err.println("{\"allocatedBytes\":" + bytes + ",\"bytesPerEntry\":" + bytes / Math.max(1, n - 1)
-                + "}");
+                + ",\"loopCpuMs\":" + loopCpuNanos() / 1_000_000 + "}");
         }
         // no orderly close (the figure ends at the last entry); exit, not halt: a class-data-sharing archive
         // asked for with -XX:ArchiveClassesAtExit is written at exit, and halt skips it
         System.exit(ok ? 0 : 1);
+    }
+
+    /** CPU time of the node's threads (named {@code logmesh-...}: its loop, which is also its I/O thread), in ns. */
+    private static long loopCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("logmesh")) {
+                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
     }
 
     private static long allocatedBytes() {

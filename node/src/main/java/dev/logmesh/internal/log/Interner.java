@@ -15,11 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: a node's frames may be decoded on several transport threads.
  */
 public final class Interner {
-    /** The most strings one interner remembers (for each of its two tables). */
+    /** The most strings (or lists) one interner remembers, in each of its tables. */
     public static final int MAX = 8192;
     /** The longest string remembered, in chars; longer ones are returned as they are. */
     public static final int MAX_LENGTH = 256;
 
+    /** The most strings in a list that {@link #list} remembers. */
+    public static final int MAX_LIST = 8;
     /** Slots in each cache of recent values (a power of two). */
     private static final int RECENT = 64;
 
@@ -35,6 +37,8 @@ public final class Interner {
     @SuppressWarnings("unchecked") // an array of a generic type; it holds only what single() returned
     private final List<String>[] recentSingles = (List<String>[]) new List<?>[RECENT];
     private final ConcurrentHashMap<String, List<String>> single = new ConcurrentHashMap<>();
+    /** Lists of several strings (see {@link #list}), each its own key. */
+    private final ConcurrentHashMap<List<String>, List<String>> lists = new ConcurrentHashMap<>();
 
     /** The shared string equal to {@code s}, or {@code s} itself. */
     public String intern(String s) {
@@ -101,6 +105,32 @@ public final class Interner {
             }
         }
         return true;
+    }
+
+    /**
+     * A shared immutable list equal to {@code items} (strings, in order): the reasons of a log's entries are the same
+     * few lists over and over. Lists of more than {@link #MAX_LIST} strings, or with a string longer than
+     * {@link #MAX_LENGTH}, or once {@link #MAX} lists are known, come back as an immutable copy, not remembered.
+     */
+    public List<String> list(List<String> items) {
+        if (items.size() == 1) {
+            return single(items.get(0));
+        }
+        List<String> k = lists.get(items);
+        if (k != null) {
+            return k;
+        }
+        List<String> copy = List.copyOf(items);
+        if (copy.size() > MAX_LIST || lists.size() >= MAX) {
+            return copy;
+        }
+        for (String s : copy) {
+            if (s.length() > MAX_LENGTH) {
+                return copy;
+            }
+        }
+        k = lists.putIfAbsent(copy, copy);
+        return k != null ? k : copy;
     }
 
     /** How many strings this interner remembers (for tests and diagnostics). */

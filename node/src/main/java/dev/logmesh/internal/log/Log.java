@@ -216,27 +216,12 @@ public final class Log {
      *
      * @return per entry, in order: its meta as added, or {@code null} for an id seen before (a duplicate)
      */
-    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
     public List<Meta> add(List<Entry> entries) {
+        // the loops call a method per entry: the JIT compiles those after a few hundred entries, while a loop body
+        // here (called once per batch) would stay interpreted until the loop's on-stack replacement
         List<Entry> prepared = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            observe(e.id());
-            Meta meta = e.meta();
-            for (Object h : preAdd.snapshot()) {
-                PreAdd hook = (PreAdd) h;
-                Meta changed = hook.apply(e.action(), meta);
-                if (!changed.id().equals(meta.id()) || changed.time() != meta.time()) {
-                    throw new IllegalStateException("a pre-add hook may not change id or time");
-                }
-                meta = changed;
-            }
-            String keepLast = keepLastReason(meta);
-            if (keepLast != null && !meta.reasons().contains(keepLast)) {
-                List<String> rs = new ArrayList<>(meta.reasons());
-                rs.add(keepLast);
-                meta = meta.withReasons(rs);
-            }
-            prepared.add(meta == e.meta() ? e : e.withMeta(meta));
+        for (int i = 0; i < entries.size(); i++) {
+            prepared.add(prepare(entries.get(i)));
         }
         List<Meta> result;
         if (pendingCursors.isEmpty()) {
@@ -247,13 +232,8 @@ public final class Log {
         }
         for (int i = 0; i < prepared.size(); i++) {
             Meta m = result.get(i);
-            if (m == null) {
-                continue;
-            }
-            Entry added = prepared.get(i).withMeta(m);
-            fire(onAdd, added);
-            if (!m.hasReasons()) {
-                fire(onClean, added);
+            if (m != null) {
+                added(prepared.get(i), m);
             }
         }
         for (int i = 0; i < prepared.size(); i++) {
@@ -264,6 +244,37 @@ public final class Log {
             }
         }
         return result;
+    }
+
+    /** An entry as {@link #add} stores it: observed by the clock, through the pre-add hooks, with its keepLast reason. */
+    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
+    private Entry prepare(Entry e) {
+        observe(e.id());
+        Meta meta = e.meta();
+        for (Object h : preAdd.snapshot()) {
+            PreAdd hook = (PreAdd) h;
+            Meta changed = hook.apply(e.action(), meta);
+            if (!changed.id().equals(meta.id()) || changed.time() != meta.time()) {
+                throw new IllegalStateException("a pre-add hook may not change id or time");
+            }
+            meta = changed;
+        }
+        String keepLast = keepLastReason(meta);
+        if (keepLast != null && !meta.reasons().contains(keepLast)) {
+            List<String> rs = new ArrayList<>(meta.reasons());
+            rs.add(keepLast);
+            meta = meta.withReasons(rs);
+        }
+        return meta == e.meta() ? e : e.withMeta(meta);
+    }
+
+    /** The events of an entry the store added with meta {@code m}: {@code add}, and {@code clean} at once without reasons. */
+    private void added(Entry prepared, Meta m) {
+        Entry added = prepared.withMeta(m);
+        fire(onAdd, added);
+        if (!m.hasReasons()) {
+            fire(onClean, added);
+        }
     }
 
     private static String keepLastReason(Meta meta) {

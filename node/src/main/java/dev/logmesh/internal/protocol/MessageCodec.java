@@ -363,26 +363,35 @@ public final class MessageCodec {
         long added = safeCount(p, "added");
         List<Message.WireEntry> entries = new ArrayList<>();
         for (t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-            if (t != JsonToken.START_OBJECT) {
-                throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
-            }
-            Action action = action(p, slicer);
-            t = p.nextToken();
-            if (t == JsonToken.END_ARRAY) {
-                throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
-            }
-            if (t != JsonToken.START_OBJECT) {
-                throw new Shape("meta must be an object");
-            }
-            WireMeta meta;
-            try {
-                meta = WireMeta.read(p, interner);
-            } catch (IllegalArgumentException e) {
-                throw new Shape(e.getMessage());
-            }
-            entries.add(new Message.WireEntry(action, meta));
+            entries.add(entry(p, t, slicer));
         }
         return new Message.Sync(added, entries);
+    }
+
+    /**
+     * One {@code action, meta} pair of a sync, from its first token {@code t}; the parser is left on the meta's
+     * {@code END_OBJECT}. A method of its own, called per entry, so that the JIT compiles it early (a loop body in a
+     * method called once per frame stays interpreted until the loop's on-stack replacement).
+     */
+    private Message.WireEntry entry(JsonParser p, JsonToken t, Slicer slicer) throws IOException, Shape {
+        if (t != JsonToken.START_OBJECT) {
+            throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
+        }
+        Action action = action(p, slicer);
+        JsonToken m = p.nextToken();
+        if (m == JsonToken.END_ARRAY) {
+            throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
+        }
+        if (m != JsonToken.START_OBJECT) {
+            throw new Shape("meta must be an object");
+        }
+        WireMeta meta;
+        try {
+            meta = WireMeta.read(p, interner);
+        } catch (IllegalArgumentException e) {
+            throw new Shape(e.getMessage());
+        }
+        return new Message.WireEntry(action, meta);
     }
 
     /**

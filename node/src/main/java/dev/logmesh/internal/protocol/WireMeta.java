@@ -270,12 +270,12 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
             if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
                 throw new IllegalArgumentException("meta reasons must be non-empty strings");
             }
-            String s = interner.intern(p.getText());
+            String s = interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             if (!out.contains(s)) {
                 out.add(s);
             }
         }
-        return out.size() == 1 ? interner.single(out.get(0)) : out;
+        return interner.list(out); // shared: a meta keeps it without a copy
     }
 
     // ------------------------------------------------------------------ writing

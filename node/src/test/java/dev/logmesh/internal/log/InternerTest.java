@@ -76,4 +76,26 @@ class InternerTest {
         assertEquals("chat/ad", i.intern(buf, 2, 7));
         assertEquals("", i.intern(buf, 2, 0));
     }
+
+    @Test
+    void listsOfReasonsAreShared() {
+        Interner i = new Interner();
+        List<String> ab = i.list(new java.util.ArrayList<>(List.of("a", "b")));
+        assertEquals(List.of("a", "b"), ab);
+        assertSame(ab, i.list(List.of(new String("a"), new String("b"))));
+        assertSame(ab, List.copyOf(ab), "immutable: a meta keeps it as it is");
+        assertEquals(List.of("b", "a"), i.list(List.of("b", "a")), "order counts");
+        assertSame(i.single("a"), i.list(List.of("a")));
+        assertEquals(List.of(), i.list(List.of()));
+        List<String> nine = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9");
+        assertNotSame(i.list(new java.util.ArrayList<>(nine)), i.list(new java.util.ArrayList<>(nine)),
+            "longer lists are not remembered");
+        for (int n = 0; n < Interner.MAX * 2; n++) {
+            i.list(List.of("x", "" + n));
+        }
+        List<String> late = List.of("late", "list");
+        assertNotSame(i.list(new java.util.ArrayList<>(late)), i.list(new java.util.ArrayList<>(late)),
+            "a full table remembers no more");
+        assertSame(ab, i.list(List.of("a", "b")));
+    }
 }
