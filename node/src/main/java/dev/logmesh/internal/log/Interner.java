@@ -33,6 +33,9 @@ public final class Interner {
      * string immutable), and a miss only costs the lookup it saves.
      */
     private final String[] recentStrings = new String[RECENT];
+    /** The same for {@link #pair}, by the identity of the two strings. */
+    @SuppressWarnings("unchecked") // an array of a generic type; it holds only what list() returned
+    private final List<String>[] recentPairs = (List<String>[]) new List<?>[RECENT];
     /** The same for {@link #single} lists. */
     @SuppressWarnings("unchecked") // an array of a generic type; it holds only what single() returned
     private final List<String>[] recentSingles = (List<String>[]) new List<?>[RECENT];
@@ -131,6 +134,24 @@ public final class Interner {
         }
         k = lists.putIfAbsent(copy, copy);
         return k != null ? k : copy;
+    }
+
+    /**
+     * {@link #list} of two strings, found by identity among the recently shared pairs first (the strings come from
+     * this interner, so the same reasons are the same instances): no list is made to look it up.
+     */
+    @SuppressWarnings("ReferenceEquality") // identity on purpose: a hit must be those very strings, or the table's list
+    public List<String> pair(String first, String second) {
+        int slot = (System.identityHashCode(first) * 31 + System.identityHashCode(second)) & (RECENT - 1);
+        List<String> recent = recentPairs[slot];
+        if (recent != null && recent.get(0) == first && recent.get(1) == second) {
+            return recent;
+        }
+        List<String> shared = list(List.of(first, second));
+        if (lists.get(shared) == shared) {
+            recentPairs[slot] = shared;
+        }
+        return shared;
     }
 
     /** How many strings this interner remembers (for tests and diagnostics). */

@@ -264,8 +264,20 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         if (r == JsonToken.END_ARRAY) {
             return first;
         }
-        List<String> out = new ArrayList<>(2);
+        if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
+            throw new IllegalArgumentException("meta reasons must be non-empty strings");
+        }
+        String second = interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        r = p.nextToken();
+        if (r == JsonToken.END_ARRAY) {
+            // two reasons, a node's own and an application's: the shared pair, found without a list
+            return second.equals(first.get(0)) ? first : interner.pair(first.get(0), second);
+        }
+        List<String> out = new ArrayList<>(3);
         out.add(first.get(0));
+        if (!out.contains(second)) {
+            out.add(second);
+        }
         for (; r != JsonToken.END_ARRAY; r = p.nextToken()) {
             if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
                 throw new IllegalArgumentException("meta reasons must be non-empty strings");

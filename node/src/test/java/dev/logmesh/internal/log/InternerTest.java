@@ -98,4 +98,22 @@ class InternerTest {
             "a full table remembers no more");
         assertSame(ab, i.list(List.of("a", "b")));
     }
+
+    @Test
+    void pairsAreTheSharedLists() {
+        Interner i = new Interner();
+        String a = i.intern("a");
+        String b = i.intern("b");
+        List<String> ab = i.pair(a, b);
+        assertEquals(List.of("a", "b"), ab);
+        assertSame(ab, i.pair(a, b));
+        assertSame(ab, i.list(new java.util.ArrayList<>(List.of("a", "b"))));
+        // equal strings that are other instances: the same list, through the table
+        assertSame(ab, i.pair(new String("a"), new String("b")));
+        assertEquals(List.of("b", "a"), i.pair(b, a));
+        for (int n = 0; n < 500; n++) {
+            assertEquals(List.of("x" + n, "y"), i.pair(i.intern("x" + n), i.intern("y")));
+        }
+        assertSame(ab, i.pair(a, b));
+    }
 }
