@@ -220,8 +220,8 @@ public final class Log {
         // the loops call a method per entry: the JIT compiles those after a few hundred entries, while a loop body
         // here (called once per batch) would stay interpreted until the loop's on-stack replacement
         List<Entry> prepared = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            prepared.add(prepare(entries.get(i)));
+        for (Entry e : entries) { // one iterator per batch: any List is walked in O(n)
+            prepared.add(prepare(e));
         }
         List<Meta> result;
         if (pendingCursors.isEmpty()) {

@@ -1027,9 +1027,8 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         List<Entry> entries = new ArrayList<>(s.entries().size());
         try {
-            List<Message.WireEntry> wire = s.entries();
-            for (int i = 0; i < wire.size(); i++) {
-                entries.add(received(wire.get(i))); // a call per entry: compiled early (see Log.add)
+            for (Message.WireEntry w : s.entries()) {
+                entries.add(received(w)); // a call per entry: compiled early (see Log.add)
             }
         } catch (ProtocolError e) {
             fail(e);

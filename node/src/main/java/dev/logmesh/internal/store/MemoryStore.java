@@ -118,8 +118,8 @@ public final class MemoryStore implements Store {
     @Override
     public List<Meta> add(List<Entry> entries) {
         List<Meta> result = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            result.add(addOne(entries.get(i)));
+        for (Entry e : entries) { // one iterator per batch: any List is walked in O(n)
+            result.add(addOne(e));
         }
         return result;
     }
