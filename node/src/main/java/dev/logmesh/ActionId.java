@@ -83,16 +83,43 @@ public record ActionId(long ms, String node, long seq) implements Comparable<Act
 
     /** Created order: {@code ms}, then node id, then {@code seq}. Consistent with {@link #equals}. */
     @Override
+    @SuppressWarnings("ReferenceEquality") // "node != o.node": a shortcut before the compare, never the answer itself
     public int compareTo(ActionId o) {
         int c = Long.compare(ms, o.ms);
         if (c != 0) {
             return c;
         }
-        c = node.compareTo(o.node);
-        if (c != 0) {
-            return c;
+        // node ids are shared strings (the codec interns them): the same instance needs no character compare
+        if (node != o.node) {
+            c = node.compareTo(o.node);
+            if (c != 0) {
+                return c;
+            }
         }
         return Long.compare(seq, o.seq);
+    }
+
+    /**
+     * Same components as the record's generated {@code equals}; written out because the generated one goes through
+     * method handles, which are slow until the JIT has compiled them, and ids are compared on every add (the seen
+     * index) from a node's first second.
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        return o instanceof ActionId other && ms == other.ms && seq == other.seq && node.equals(other.node);
+    }
+
+    /**
+     * The record's hash (31 × the hash of the components in order, as {@code java.lang.runtime.ObjectMethods} makes
+     * it), written out for the reason given at {@link #equals}; the same value, so hashed collections keep their
+     * iteration order.
+     */
+    @Override
+    public int hashCode() {
+        return (Long.hashCode(ms) * 31 + node.hashCode()) * 31 + Long.hashCode(seq);
     }
 
     /** Whether this id sorts strictly before {@code other} in created order. */
@@ -102,7 +129,11 @@ public record ActionId(long ms, String node, long seq) implements Comparable<Act
 
     /** The wire and storage form {@code "<ms> <nodeId> <seq>"}. */
     @Override
+    @SuppressWarnings("UnnecessaryStringBuilder") // equivalent once compiled, not before: see the comment below
     public String toString() {
-        return ms + " " + node + " " + seq;
+        // a builder, not "+": string concatenation bootstraps method handles that run slowly until compiled, and a
+        // catch-up makes this text for every entry (reconciliation's hash, the CLI's line) from the first second
+        return new StringBuilder(node.length() + 24).append(ms).append(' ').append(node).append(' ').append(seq)
+            .toString();
     }
 }

@@ -55,6 +55,23 @@ class ActionIdProperties {
         assertEquals(a, ActionId.parse(a.toString()));
     }
 
+    /** What the record generated before {@link ActionId} wrote its own {@code equals} and {@code hashCode}. */
+    private record Generated(long ms, String node, long seq) {
+    }
+
+    @Property(seed = "42")
+    void equalsAndHashAreTheRecordsOwn(@ForAll("ids") ActionId a, @ForAll("ids") ActionId b) {
+        // the same hash (hashed collections iterate in the same order as before), equal with a copy of the node
+        // string (not the same instance: the compare's shortcut must not be the answer)
+        assertEquals(new Generated(a.ms(), a.node(), a.seq()).hashCode(), a.hashCode());
+        ActionId copy = new ActionId(a.ms(), new String(a.node().toCharArray()), a.seq());
+        assertEquals(a, copy);
+        assertEquals(0, a.compareTo(copy));
+        assertEquals(a.hashCode(), copy.hashCode());
+        assertEquals(new Generated(a.ms(), a.node(), a.seq()).equals(new Generated(b.ms(), b.node(), b.seq())),
+            a.equals(b));
+    }
+
     @Example
     void seqTenSortsAfterSeqNine() {
         assertTrue(ActionId.parse("5 n 9").isBefore(ActionId.parse("5 n 10")));

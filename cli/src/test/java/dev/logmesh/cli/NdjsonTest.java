@@ -66,6 +66,33 @@ class NdjsonTest {
     }
 
     @Test
+    void theHandAssembledLineIsTheGeneratorsText() throws IOException {
+        // the builder path of AddLine.format against the generator's, over the cases that choose between them
+        List<String> nodes = List.of("bob:1", "h\u00E9:\u65E5\u672C", "a\"b", "back\\slash", "ctl\u0001", "del\u007F",
+            "sep\u2028x", "emoji\uD83D\uDE00");
+        List<List<String>> reasons = List.of(List.of(), List.of("syncing"), List.of("b", "a", "c"),
+            List.of("q\"uote"), List.of("tab\t"), List.of("\u00FCml"));
+        List<String> actions = List.of("{\"type\":\"a\"}", "{\"type\":\"chat\",\"text\":\"h\u00E9 \\\"q\\\" \\n\"}",
+            "{\"type\":\"multi\",\n \"a\":1}", "{ \"type\" : \"spaced\" }");
+        AddLine lines = new AddLine();
+        int n = 0;
+        for (String node : nodes) {
+            for (List<String> rs : reasons) {
+                for (String action : actions) {
+                    n++;
+                    Meta meta = new Meta(ActionId.of(1_700_000_000_000L + n, node, n % 3), n % 2 == 0 ? -n : n,
+                        n % 5, rs, n % 4, n % 7 == 0 ? Map.of("k", MetaJson.reader().readTree("\"v\"")) : Map.of());
+                    Entry e = entry(action, meta);
+                    for (boolean withTs : new boolean[] {false, true}) {
+                        assertEquals(lines.formatWithGenerator(e, withTs, 42L + n), lines.format(e, withTs, 42L + n),
+                            e.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void closeWritesTheLinesQueuedBeforeIt() throws Exception {
         StdoutBackpressureTest.StalledOutput held = new StdoutBackpressureTest.StalledOutput();
         Ndjson out = new Ndjson(new PrintStream(held, false, StandardCharsets.UTF_8), false, true);

@@ -15,6 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *   ColdBench URL N
  * </pre>
+ *
+ * <p>With {@code -Dcoldbench.alloc=true} (not for timing: the first entry then loads the management classes) it
+ * also prints, on stderr after that line, the heap bytes the threads alive at the end allocated from the first entry
+ * to the last, in all and per entry (JDK's {@code com.sun.management.ThreadMXBean}), and the CPU time of the node's
+ * threads from their start.
  */
 public final class ColdBench {
     private ColdBench() {
@@ -27,16 +32,51 @@ public final class ColdBench {
         AtomicLong count = new AtomicLong();
         MeshNode b = MeshNode.start(NodeConfig.builder().name("bench-cold").mdns(false).host("127.0.0.1").port(0)
             .maxFrameBytes(16 << 20).memory().noListen().peer(url).build());
+        boolean alloc = Boolean.getBoolean("coldbench.alloc");
+        AtomicLong atFirst = new AtomicLong();
         b.subscribe(e -> true, e -> {
-            if (count.incrementAndGet() == n) {
+            long c = count.incrementAndGet();
+            if (alloc && c == 1) {
+                atFirst.set(allocatedBytes());
+            }
+            if (c == n) {
                 done.countDown();
             }
         });
         boolean ok = done.await(300, TimeUnit.SECONDS);
         System.out.println("{\"ok\":" + ok + ",\"received\":" + count.get() + "}");
         System.out.flush();
+        if (alloc) {
+            // heap bytes allocated by the threads alive now (the loop and I/O threads of the catch-up; threads that
+            // ended are not counted), from the first entry to the last, per entry after the first
+            long bytes = allocatedBytes() - atFirst.get();
+            System.err.println("{\"allocatedBytes\":" + bytes + ",\"bytesPerEntry\":" + bytes / Math.max(1, n - 1)
+                + ",\"loopCpuMs\":" + loopCpuNanos() / 1_000_000 + "}");
+        }
         // no orderly close (the figure ends at the last entry); exit, not halt: a class-data-sharing archive
         // asked for with -XX:ArchiveClassesAtExit is written at exit, and halt skips it
         System.exit(ok ? 0 : 1);
+    }
+
+    /** CPU time of the node's threads (named {@code logmesh-...}: its loop, which is also its I/O thread), in ns. */
+    private static long loopCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("logmesh")) {
+                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    private static long allocatedBytes() {
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
     }
 }

@@ -241,6 +241,51 @@ public abstract class StoreContract {
     }
 
     @Test
+    void aBatchAddsExactlyAsOneEntryAtATime() throws Exception {
+        // random batches (duplicates within and across them, entries without reasons, several reasons, ids out of
+        // order) into this store at once and into a memory store (the reference) entry by entry: the same results,
+        // log and seen ids
+        Random random = new Random(12);
+        Store single = new dev.logmesh.internal.store.MemoryStore();
+        try {
+            List<Entry> all = new ArrayList<>();
+            for (int batch = 0; batch < 40; batch++) {
+                List<Entry> entries = new ArrayList<>();
+                int size = 1 + random.nextInt(60);
+                for (int i = 0; i < size; i++) {
+                    String id = (1 + random.nextInt(300)) + " n" + random.nextInt(3) + " " + random.nextInt(2);
+                    String[] reasons = switch (random.nextInt(4)) {
+                        case 0 -> new String[0];
+                        case 1 -> new String[] {"a"};
+                        case 2 -> new String[] {"a", "b"};
+                        default -> new String[] {"b"};
+                    };
+                    entries.add(entry("t" + i, id, random.nextInt(1000), reasons));
+                }
+                List<Meta> batched = store.add(entries);
+                List<Meta> oneByOne = new ArrayList<>();
+                for (Entry e : entries) {
+                    oneByOne.add(single.add(List.of(e)).get(0));
+                }
+                assertEquals(oneByOne, batched, "batch " + batch);
+                all.addAll(entries);
+            }
+            assertEquals(single.lastAdded(), store.lastAdded());
+            assertEquals(single.size(), store.size());
+            assertEquals(single.page(Order.ADDED, true, null, 100_000), store.page(Order.ADDED, true, null, 100_000));
+            assertEquals(single.page(Order.CREATED, true, null, 100_000),
+                store.page(Order.CREATED, true, null, 100_000));
+            for (Entry e : all) {
+                assertEquals(single.seen(e.id()), store.seen(e.id()));
+            }
+            assertEquals(single.maxSeenMs(), store.maxSeenMs());
+            assertEquals(single.maxSeenMs("n1"), store.maxSeenMs("n1"));
+        } finally {
+            single.close();
+        }
+    }
+
+    @Test
     void ignoresDuplicatesWithinOneBatch() {
         List<Meta> result = store.add(List.of(entry("A", "1 n 0", 1, "r"), entry("B", "2 n 0", 1, "r"),
             entry("C", "1 n 0", 1, "r"), entry("D", "3 n 0", 1), entry("E", "3 n 0", 1, "r")));

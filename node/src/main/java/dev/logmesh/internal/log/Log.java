@@ -13,6 +13,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -63,9 +63,9 @@ public final class Log {
     private final Store store;
     private final HybridClock clock;
     private final LongSupplier wall;
-    private final List<PreAdd> preAdd = new CopyOnWriteArrayList<>();
-    private final List<Consumer<Entry>> onAdd = new CopyOnWriteArrayList<>();
-    private final List<Consumer<Entry>> onClean = new CopyOnWriteArrayList<>();
+    private final Listeners<PreAdd> preAdd = new Listeners<>();
+    private final Listeners<Consumer<Entry>> onAdd = new Listeners<>();
+    private final Listeners<Consumer<Entry>> onClean = new Listeners<>();
     /** Cursor moves not saved yet; see {@link #advanceCursor}. */
     private final Map<String, PeerCursor> pendingCursors = new java.util.HashMap<>();
 
@@ -216,26 +216,12 @@ public final class Log {
      *
      * @return per entry, in order: its meta as added, or {@code null} for an id seen before (a duplicate)
      */
-    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
     public List<Meta> add(List<Entry> entries) {
+        // the loops call a method per entry: the JIT compiles those after a few hundred entries, while a loop body
+        // here (called once per batch) would stay interpreted until the loop's on-stack replacement
         List<Entry> prepared = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            observe(e.id());
-            Meta meta = e.meta();
-            for (PreAdd hook : preAdd) {
-                Meta changed = hook.apply(e.action(), meta);
-                if (!changed.id().equals(meta.id()) || changed.time() != meta.time()) {
-                    throw new IllegalStateException("a pre-add hook may not change id or time");
-                }
-                meta = changed;
-            }
-            String keepLast = keepLastReason(meta);
-            if (keepLast != null && !meta.reasons().contains(keepLast)) {
-                List<String> rs = new ArrayList<>(meta.reasons());
-                rs.add(keepLast);
-                meta = meta.withReasons(rs);
-            }
-            prepared.add(meta == e.meta() ? e : e.withMeta(meta));
+        for (Entry e : entries) { // one iterator per batch: any List is walked in O(n)
+            prepared.add(prepare(e));
         }
         List<Meta> result;
         if (pendingCursors.isEmpty()) {
@@ -246,13 +232,8 @@ public final class Log {
         }
         for (int i = 0; i < prepared.size(); i++) {
             Meta m = result.get(i);
-            if (m == null) {
-                continue;
-            }
-            Entry added = prepared.get(i).withMeta(m);
-            fire(onAdd, added);
-            if (!m.hasReasons()) {
-                fire(onClean, added);
+            if (m != null) {
+                added(prepared.get(i), m);
             }
         }
         for (int i = 0; i < prepared.size(); i++) {
@@ -265,14 +246,82 @@ public final class Log {
         return result;
     }
 
+    /** An entry as {@link #add} stores it: observed by the clock, through the pre-add hooks, with its keepLast reason. */
+    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
+    private Entry prepare(Entry e) {
+        observe(e.id());
+        Meta meta = e.meta();
+        for (Object h : preAdd.snapshot()) {
+            PreAdd hook = (PreAdd) h;
+            Meta changed = hook.apply(e.action(), meta);
+            if (!changed.id().equals(meta.id()) || changed.time() != meta.time()) {
+                throw new IllegalStateException("a pre-add hook may not change id or time");
+            }
+            meta = changed;
+        }
+        String keepLast = keepLastReason(meta);
+        if (keepLast != null && !meta.reasons().contains(keepLast)) {
+            List<String> rs = new ArrayList<>(meta.reasons());
+            rs.add(keepLast);
+            meta = meta.withReasons(rs);
+        }
+        return meta == e.meta() ? e : e.withMeta(meta);
+    }
+
+    /** The events of an entry the store added with meta {@code m}: {@code add}, and {@code clean} at once without reasons. */
+    private void added(Entry prepared, Meta m) {
+        Entry added = prepared.withMeta(m);
+        fire(onAdd, added);
+        if (!m.hasReasons()) {
+            fire(onClean, added);
+        }
+    }
+
     private static String keepLastReason(Meta meta) {
         JsonNode k = meta.extra().get(KEEP_LAST);
         return k != null && k.isTextual() && !k.asText().isEmpty() ? k.asText() : null;
     }
 
-    private static void fire(List<Consumer<Entry>> listeners, Entry entry) {
-        for (Consumer<Entry> l : listeners) {
-            l.accept(entry);
+    @SuppressWarnings("unchecked") // the array holds only what register() took: Consumer<Entry>
+    private static void fire(Listeners<Consumer<Entry>> listeners, Entry entry) {
+        for (Object l : listeners.snapshot()) {
+            ((Consumer<Entry>) l).accept(entry);
+        }
+    }
+
+    /**
+     * Registered callbacks as an array replaced on every change (copy on write, as {@code CopyOnWriteArrayList}, whose
+     * iteration would allocate an iterator for every entry added): one read of a volatile field per call, and a
+     * callback that registers or unregisters while they run changes the next call, not this one. Registration may
+     * come from any thread; the callbacks run on the log's.
+     */
+    private static final class Listeners<T> {
+        private static final Object[] NONE = {};
+        private volatile Object[] all = NONE;
+
+        Object[] snapshot() {
+            return all;
+        }
+
+        synchronized Runnable register(T listener) {
+            Object[] now = Arrays.copyOf(all, all.length + 1);
+            now[now.length - 1] = listener;
+            all = now;
+            return () -> unregister(listener);
+        }
+
+        /** Removes the first registration of {@code listener}, if any. */
+        private synchronized void unregister(T listener) {
+            Object[] now = all;
+            for (int i = 0; i < now.length; i++) {
+                if (now[i].equals(listener)) {
+                    Object[] rest = new Object[now.length - 1];
+                    System.arraycopy(now, 0, rest, 0, i);
+                    System.arraycopy(now, i + 1, rest, i, now.length - i - 1);
+                    all = rest;
+                    return;
+                }
+            }
         }
     }
 
@@ -529,20 +578,17 @@ public final class Log {
 
     /** Registers a pre-add hook. @return a handle that unregisters it */
     public Runnable onPreAdd(PreAdd hook) {
-        preAdd.add(hook);
-        return () -> preAdd.remove(hook);
+        return preAdd.register(hook);
     }
 
     /** Registers a listener for every added entry. @return a handle that unregisters it */
     public Runnable onAdd(Consumer<Entry> listener) {
-        onAdd.add(listener);
-        return () -> onAdd.remove(listener);
+        return onAdd.register(listener);
     }
 
     /** Registers a listener for every cleaned entry. @return a handle that unregisters it */
     public Runnable onClean(Consumer<Entry> listener) {
-        onClean.add(listener);
-        return () -> onClean.remove(listener);
+        return onClean.register(listener);
     }
 
     /** Saves pending cursor moves and closes the store. */

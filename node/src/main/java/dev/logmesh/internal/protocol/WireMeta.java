@@ -145,7 +145,8 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         long idTime = 0;
         String idNode = null;
         long idSeq = 0;
-        Long time = null;
+        long time = 0;
+        boolean timeSeen = false; // not a boxed Long: a meta is read for every entry received
         List<String> reasons = null;
         int subprotocol = 0;
         Map<String, JsonNode> extra = null;
@@ -169,7 +170,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
                         idTime = integer(p, "meta id time", -ActionId.MAX_SAFE);
                         JsonToken second = p.nextToken();
                         if (second == JsonToken.VALUE_STRING) {
-                            idNode = interner.intern(p.getText());
+                            idNode = interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
                             if (idNode.isEmpty() || idNode.indexOf(' ') >= 0) {
                                 throw new IllegalArgumentException("node id must be non-empty without spaces");
                             }
@@ -187,7 +188,10 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
                         throw new IllegalArgumentException("meta id must be a number, [time, seq] or [time, node, seq]");
                     }
                 }
-                case "time" -> time = integer(p, "meta time", -ActionId.MAX_SAFE);
+                case "time" -> {
+                    time = integer(p, "meta time", -ActionId.MAX_SAFE);
+                    timeSeen = true;
+                }
                 case "reasons" -> reasons = reasons(p, t, interner);
                 case "subprotocol" -> {
                     if (t == JsonToken.VALUE_NULL) {
@@ -212,7 +216,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         if (form == null) {
             throw new IllegalArgumentException("meta id is missing");
         }
-        if (time == null) {
+        if (!timeSeen) {
             throw new IllegalArgumentException("meta time must be an integer");
         }
         return new WireMeta(form, idTime, idNode, idSeq, time, reasons, subprotocol,
@@ -242,22 +246,48 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
             return List.of();
         }
         if (t == JsonToken.VALUE_STRING) {
-            return interner.single(p.getText());
+            return interner.single(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
         }
         if (t != JsonToken.START_ARRAY) {
             throw new IllegalArgumentException("meta reasons must be an array of strings");
         }
-        List<String> out = new ArrayList<>(1);
-        for (JsonToken r = p.nextToken(); r != JsonToken.END_ARRAY; r = p.nextToken()) {
+        JsonToken r = p.nextToken();
+        if (r == JsonToken.END_ARRAY) {
+            return List.of();
+        }
+        if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
+            throw new IllegalArgumentException("meta reasons must be non-empty strings");
+        }
+        // one reason, most entries' case: the shared list, found without making a string or a list
+        List<String> first = interner.single(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        r = p.nextToken();
+        if (r == JsonToken.END_ARRAY) {
+            return first;
+        }
+        if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
+            throw new IllegalArgumentException("meta reasons must be non-empty strings");
+        }
+        String second = interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        r = p.nextToken();
+        if (r == JsonToken.END_ARRAY) {
+            // two reasons, a node's own and an application's: the shared pair, found without a list
+            return second.equals(first.get(0)) ? first : interner.pair(first.get(0), second);
+        }
+        List<String> out = new ArrayList<>(3);
+        out.add(first.get(0));
+        if (!out.contains(second)) {
+            out.add(second);
+        }
+        for (; r != JsonToken.END_ARRAY; r = p.nextToken()) {
             if (r != JsonToken.VALUE_STRING || p.getTextLength() == 0) {
                 throw new IllegalArgumentException("meta reasons must be non-empty strings");
             }
-            String s = interner.intern(p.getText());
+            String s = interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             if (!out.contains(s)) {
                 out.add(s);
             }
         }
-        return out.size() == 1 ? interner.single(out.get(0)) : out;
+        return interner.list(out); // shared: a meta keeps it without a copy
     }
 
     // ------------------------------------------------------------------ writing

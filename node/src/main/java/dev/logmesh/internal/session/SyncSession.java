@@ -1028,8 +1028,7 @@ public final class SyncSession implements MessageConnection.Handler {
         List<Entry> entries = new ArrayList<>(s.entries().size());
         try {
             for (Message.WireEntry w : s.entries()) {
-                Meta meta = w.meta().toMeta(peerNode, baseTime, timeFix);
-                entries.add(new Entry(w.action(), meta));
+                entries.add(received(w)); // a call per entry: compiled early (see Log.add)
             }
         } catch (ProtocolError e) {
             fail(e);
@@ -1103,6 +1102,11 @@ public final class SyncSession implements MessageConnection.Handler {
             anchorToSave = new Anchor(s.added(), lastSent.id().toString());
             saveAnchor(false);
         }
+    }
+
+    /** A received entry in this node's clock. */
+    private Entry received(Message.WireEntry w) throws ProtocolError {
+        return new Entry(w.action(), w.meta().toMeta(peerNode, baseTime, timeFix));
     }
 
     /** Saves the stock peer's anchor at most once a second (and at close), not at every batch. */

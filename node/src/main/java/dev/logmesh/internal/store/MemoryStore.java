@@ -35,8 +35,11 @@ public final class MemoryStore implements Store {
     private long lastAdded;
     /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
     private long maxSeenMs;
-    /** High-water marks of id time parts per node (see {@link Store#maxSeenMs(String)}). */
-    private final Map<String, Long> maxSeenByNode = new HashMap<>();
+    /**
+     * High-water marks of id time parts per node (see {@link Store#maxSeenMs(String)}), each in a cell of one that
+     * {@link #add} raises in place (no boxed {@code Long} per entry); never shared with another store.
+     */
+    private final Map<String, long[]> maxSeenByNode = new HashMap<>();
     private long clockReservation;
     private final String epoch;
 
@@ -109,38 +112,57 @@ public final class MemoryStore implements Store {
         });
         lastAdded = other.lastAdded;
         maxSeenMs = other.maxSeenMs;
-        maxSeenByNode.putAll(other.maxSeenByNode);
+        other.maxSeenByNode.forEach((node, max) -> maxSeenByNode.put(node, max.clone()));
     }
 
     @Override
     public List<Meta> add(List<Entry> entries) {
         List<Meta> result = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            ActionId id = e.id();
-            if (!seen.add(id)) {
-                result.add(null);
-                continue;
-            }
-            maxSeenMs = Math.max(maxSeenMs, id.ms());
-            maxSeenByNode.merge(id.node(), id.ms(), Math::max);
-            Meta meta = e.meta();
-            if (!meta.hasReasons()) {
-                result.add(meta.withAdded(0));
-                continue;
-            }
-            meta = meta.withAdded(++lastAdded);
-            Entry stored = e.withMeta(meta);
-            created.put(id, stored);
-            byAdded.append(meta.added(), stored);
-            index(meta);
-            result.add(meta);
+        for (Entry e : entries) { // one iterator per batch: any List is walked in O(n)
+            result.add(addOne(e));
         }
         return result;
     }
 
+    /**
+     * One entry of {@link #add}: its stored meta, or null for a seen id. A method of its own so that the JIT compiles
+     * it after a few hundred entries: a loop body in a method called once per batch (a received {@code sync} of up to
+     * 2000) stays interpreted until the loop's own on-stack replacement, tens of thousands of entries later, which
+     * was most of a cold catch-up.
+     */
+    private Meta addOne(Entry e) {
+        ActionId id = e.id();
+        if (!seen.add(id)) {
+            return null;
+        }
+        maxSeenMs = Math.max(maxSeenMs, id.ms());
+        long[] nodeMax = maxSeenByNode.get(id.node());
+        if (nodeMax == null) {
+            maxSeenByNode.put(id.node(), new long[] {id.ms()});
+        } else if (nodeMax[0] < id.ms()) {
+            nodeMax[0] = id.ms();
+        }
+        Meta meta = e.meta();
+        if (!meta.hasReasons()) {
+            return meta.withAdded(0);
+        }
+        meta = meta.withAdded(++lastAdded);
+        Entry stored = e.withMeta(meta);
+        created.put(id, stored);
+        byAdded.append(meta.added(), stored);
+        index(meta);
+        return meta;
+    }
+
     private void index(Meta meta) {
-        for (String r : meta.reasons()) {
-            reasons.computeIfAbsent(r, k -> new SortedLongs()).add(meta.added());
+        List<String> rs = meta.reasons();
+        for (int i = 0; i < rs.size(); i++) { // indexed: no iterator for every entry added
+            SortedLongs set = reasons.get(rs.get(i));
+            if (set == null) {
+                set = new SortedLongs();
+                reasons.put(rs.get(i), set);
+            }
+            set.add(meta.added());
         }
     }
 
@@ -334,7 +356,8 @@ public final class MemoryStore implements Store {
 
     @Override
     public long maxSeenMs(String node) {
-        return maxSeenByNode.getOrDefault(node, 0L);
+        long[] max = maxSeenByNode.get(node);
+        return max == null ? 0 : max[0];
     }
 
     @Override

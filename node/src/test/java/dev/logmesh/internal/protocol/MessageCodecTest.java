@@ -368,6 +368,29 @@ class MessageCodecTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"[]|", "[\"a\"]|a", "\"a\"|a", "[\"a\",\"b\"]|a,b", "[\"a\",\"a\"]|a",
+        "[\"b\",\"a\"]|b,a", "[\"a\",\"b\",\"a\"]|a,b", "[\"a\",\"b\",\"c\"]|a,b,c", "[\"a\",\"a\",\"b\"]|a,b",
+        "null|"})
+    void reasonsInEveryShapeOfTheFastPaths(String both) throws ProtocolError {
+        // one, two and more reasons take different paths in the decoder; each gives the reasons in order, once
+        String[] parts = both.split("\\|", -1);
+        List<String> expected = parts[1].isEmpty() ? List.of() : List.of(parts[1].split(","));
+        for (int round = 0; round < 2; round++) { // the second time through the interner's recent values
+            Message.Sync s = (Message.Sync) decodeBytes(
+                "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":0,\"reasons\":" + parts[0] + "}]");
+            assertEquals(expected, s.entries().get(0).meta().reasons());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[1]", "[\"a\",2]", "[\"a\",\"b\",{}]", "[\"\"]", "[\"a\",\"\"]", "[\"a\",\"b\",\"\"]", "{}", "1"})
+    void reasonsOfTheWrongShape(String reasons) {
+        ProtocolError e = assertThrows(ProtocolError.class, () -> decodeBytes(
+            "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":0,\"reasons\":" + reasons + "}]"));
+        assertTrue(e.getMessage().contains("reasons"), e.getMessage());
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"ready", "duilian", "CONNECT", ""})
     void unknownMessage(String type) {
         // §2 Validation / §10: protocol 5 has no "ready"; unknown type → ["error","unknown-message",type]
