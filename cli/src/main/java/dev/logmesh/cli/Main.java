@@ -1,8 +1,6 @@
 package dev.logmesh.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,22 +19,29 @@ import picocli.CommandLine.Command;
     description = "A peer-to-peer mesh of synchronized Logux action logs.")
 public final class Main implements Runnable {
 
-    /** The subcommands by name, in the order the usage lists them; each made when registered. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    /** The subcommands' names, in the order the usage lists them. */
+    static final List<String> SUBCOMMANDS = List.of("node", "add", "log", "peers", "status", "user-token", "help");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
-        m.put("node", NodeCommand::new);
-        m.put("add", AddCommand::new);
-        m.put("log", LogCommand::new);
-        m.put("peers", PeersCommand::new);
-        m.put("status", StatusCommand::new);
-        m.put("user-token", UserTokenCommand::new);
-        m.put("help", CommandLine.HelpCommand::new);
-        return java.util.Collections.unmodifiableMap(m);
+    /**
+     * A new instance of the subcommand {@code name}, or null if there is none. A switch, not a map of method
+     * references: with such a map (one of them to picocli's {@code HelpCommand::new}, class file version 49), JDK
+     * 25.0.3 crashed while assembling the launcher's ahead-of-time cache (a guarantee in its heap writer), so the
+     * cache was never made; with the switch it is.
+     */
+    static Object subcommand(String name) {
+        return switch (name) {
+            case "node" -> new NodeCommand();
+            case "add" -> new AddCommand();
+            case "log" -> new LogCommand();
+            case "peers" -> new PeersCommand();
+            case "status" -> new StatusCommand();
+            case "user-token" -> new UserTokenCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> null;
+        };
     }
 
     public static void main(String[] args) {
@@ -65,11 +70,13 @@ public final class Main implements Runnable {
     static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
         // help NAME shows a sibling's usage: it needs them all
-        Supplier<Object> only = args.length > 0 && !"help".equals(args[0]) ? SUBCOMMANDS.get(args[0]) : null;
+        Object only = args.length > 0 && !"help".equals(args[0]) ? subcommand(args[0]) : null;
         if (only != null) {
-            cl.addSubcommand(args[0], only.get());
+            cl.addSubcommand(args[0], only);
         } else {
-            SUBCOMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+            for (String name : SUBCOMMANDS) {
+                cl.addSubcommand(name, subcommand(name));
+            }
         }
         return cl;
     }
