@@ -121,6 +121,31 @@ class MessageCodecTest {
     }
 
     @Test
+    void actionsKeepTheirExactTextAcrossTheParsersBufferBoundaries() throws ProtocolError {
+        // the codec slices an action's text by the parser's token offsets (chars for a string, bytes for UTF-8):
+        // actions larger than Jackson's input buffers, with characters of 1 to 4 UTF-8 bytes, must come out whole
+        StringBuilder frame = new StringBuilder("[\"sync\",9");
+        List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String text = "{\"type\":\"big\",\"i\":" + i + ",\"s\":\"" + "aé€😀\\\"".repeat(3_000 + 1_777 * i)
+                + "\",\"n\":[1, 2 ,{ \"k\" : null }]}";
+            texts.add(text);
+            frame.append(',').append(text).append(",{\"id\":[").append(i).append(",1],\"time\":0}");
+        }
+        String text = frame.append(']').toString();
+        for (Message m : List.of(CODEC.decode(text), decodeBytes(text))) {
+            List<Message.WireEntry> entries = ((Message.Sync) m).entries();
+            assertEquals(texts.size(), entries.size());
+            for (int n = 0; n < texts.size(); n++) {
+                final int i = n;
+                String got = entries.get(i).action().toJson();
+                assertTrue(texts.get(i).equals(got), () -> "action " + i + " kept as sent: " + got.length() + " chars, "
+                    + texts.get(i).length() + " sent, starting " + got.substring(0, Math.min(40, got.length())));
+            }
+        }
+    }
+
+    @Test
     void syncWithStringIdAsProtocol7PeersSend() throws ProtocolError {
         // a full id string is accepted too (not shifted)
         Message m = CODEC.decode("[\"sync\",1,{\"type\":\"a\"},{\"id\":\"1 a 0\",\"time\":1}]");
