@@ -72,7 +72,8 @@ class MeshMdnsTest {
         nodes.add(other);
         Set<String> bPeers = ConcurrentHashMap.newKeySet();
         MeshNode b = start("b", bPeers);
-        await().atMost(Duration.ofSeconds(30)).until(() -> aPeers.contains(b.nodeId()));
+        // each side reports the session when its own handshake step completes: wait for both, not one
+        await().atMost(Duration.ofSeconds(30)).until(() -> aPeers.contains(b.nodeId()) && bPeers.contains(a.nodeId()));
         // by then the other mesh's node has been announced as long as b was: it must not be a peer
         assertEquals(Set.of(b.nodeId()), aPeers);
         assertEquals(Set.of(a.nodeId()), bPeers);
