@@ -1034,11 +1034,17 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Refuses an entry that could not travel: one larger than a frame (with its meta) could never be sent to
-     * a peer with this node's frame limit.
+     * a peer with this node's frame limit, and one nested deeper than a frame may be would be refused by every
+     * peer's codec, so that the sessions carrying it would fail and start again forever.
      *
-     * @throws IllegalArgumentException naming the size and the limit
+     * @throws IllegalArgumentException naming the size or depth, and the limit
      */
     private Entry checkSize(Entry e) {
+        int depth = EntrySize.depth(e.action(), e.meta());
+        if (depth > EntrySize.MAX_DEPTH) {
+            throw new IllegalArgumentException("action nested " + depth + " levels deep (with its meta) is over the "
+                + "limit of " + EntrySize.MAX_DEPTH + " levels that a sync frame can carry");
+        }
         long size = EntrySize.bound(e);
         long max = EntrySize.maxEntry(config.maxFrameBytes());
         if (size > max) {

@@ -101,17 +101,46 @@ class CliTest {
             }
             nodes.add(dev.logmesh.MeshNode.start(ac.build()));
             loop.advance(30_000);
-            Run peers = run("", "peers", "--data", dir.toString(), "--json");
-            assertEquals(0, peers.code(), peers.err());
+            // the status file is written on a thread of its own after the loop's tasks: read it until it shows
+            // the views the loop has reached (or fail on the last reading below)
+            Run[] last = new Run[1];
             List<String> active = new ArrayList<>();
             List<String> passive = new ArrayList<>();
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                    Run r = run("", "peers", "--data", dir.toString(), "--json");
+                    last[0] = r;
+                    active.clear();
+                    passive.clear();
+                    for (JsonNode p : lines(r.out())) {
+                        String view = p.path("view").asText();
+                        if ("active".equals(view)) {
+                            active.add(p.get("node").asText().replaceFirst(":.*", ""));
+                        } else if ("passive".equals(view)) {
+                            passive.add(p.get("node").asText().replaceFirst(":.*", ""));
+                        }
+                    }
+                    // d is offered to the overlay as a candidate; it ends in the passive view in most runs, and in
+                    // some (random node ids and overlay seed) it stays only a known static peer: both list it
+                    if (passive.isEmpty()) {
+                        for (JsonNode p : lines(r.out())) {
+                            if (p.path("lastError").asText().contains("kept as a known peer")) {
+                                passive.add(p.get("node").asText().replaceFirst(":.*", ""));
+                            }
+                        }
+                    }
+                    return r.code() == 0 && active.size() == 2 && passive.size() == 1;
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // the assertions below say what the last reading showed
+            }
+            Run peers = last[0];
+            assertEquals(0, peers.code(), peers.err());
             for (JsonNode p : lines(peers.out())) {
                 String name = p.get("node").asText().replaceFirst(":.*", "");
                 if ("active".equals(p.path("view").asText())) {
                     assertTrue(p.get("connected").asBoolean(), peers.out());
-                    active.add(name);
                 } else if ("passive".equals(p.path("view").asText())) {
-                    passive.add(name);
                     assertEquals(dev.logmesh.testkit.LocalNetwork.url(name).toString(), p.get("address").asText(),
                         peers.out());
                 }

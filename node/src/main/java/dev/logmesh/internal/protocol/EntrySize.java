@@ -43,6 +43,64 @@ public final class EntrySize {
     }
 
     /**
+     * The deepest nesting of an entry's action, or of its meta with the custom values in it, that a {@code sync}
+     * frame can carry: the codec refuses frames nested deeper than {@value MessageCodec#MAX_NESTING} levels, and
+     * the frame's own array is one of them. An object or array counts one level, a scalar none.
+     */
+    public static final int MAX_DEPTH = MessageCodec.MAX_NESTING - 1;
+
+    /**
+     * How deep this entry is nested as a {@code sync} frame carries it: the deeper of its action and its meta
+     * (one level, plus its deepest custom value). Compare with {@link #MAX_DEPTH}. Pure; any thread.
+     */
+    public static int depth(Action action, Meta meta) {
+        int d = depth(action.toJson());
+        for (Map.Entry<String, JsonNode> x : meta.extra().entrySet()) {
+            d = Math.max(d, 1 + depth(x.getValue()));
+        }
+        return Math.max(d, 1);
+    }
+
+    /**
+     * The nesting depth of JSON text: 0 for a scalar, 1 for an object or array of scalars, and so on. Counts
+     * brackets outside strings; the text is assumed to be JSON.
+     */
+    public static int depth(CharSequence json) {
+        int depth = 0;
+        int max = 0;
+        boolean inString = false;
+        for (int i = 0, len = json.length(); i < len; i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++; // the escaped character, whatever it is
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+                max = Math.max(max, depth);
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        }
+        return max;
+    }
+
+    private static int depth(JsonNode value) {
+        if (!value.isContainerNode()) {
+            return 0;
+        }
+        try {
+            return depth(MessageCodec.mapper().writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+
+    /**
      * The largest entry ({@link #bound}) a node accepts with this frame limit: one entry alone in a frame.
      */
     public static long maxEntry(int maxFrameBytes) {
