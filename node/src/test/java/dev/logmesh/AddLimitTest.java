@@ -61,4 +61,20 @@ class AddLimitTest {
         assertEquals(1, EntrySize.depth("{\"a\":\"{[[\\\"]]\"}"));
         assertEquals(3, EntrySize.depth("[{\"a\":[]},{}]"));
     }
+
+    @Test
+    void aMetaWhoseCustomValueIsNestedTooDeepIsRefused() throws Exception {
+        NodeConfig config = NodeConfig.builder().name("a").memory().mdns(false).noListen().build();
+        try (MeshNode node = MeshNode.start(config)) {
+            // the meta is one level in the frame, so its custom value may be one level less deep than an action
+            String deep = "{\"n\":".repeat(EntrySize.MAX_DEPTH - 1) + "{}" + "}".repeat(EntrySize.MAX_DEPTH - 1);
+            com.fasterxml.jackson.databind.node.ObjectNode meta =
+                (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree("{\"custom\":" + deep + "}");
+            CompletionException e = assertThrows(CompletionException.class,
+                () -> node.add(Action.ofType("m"), meta).join());
+            assertTrue(e.getCause().getMessage().contains("levels"), e.getCause().getMessage());
+            assertEquals(0, node.entries().join().size());
+        }
+    }
 }

@@ -89,15 +89,16 @@ public final class EntrySize {
         return max;
     }
 
+    /** The nesting depth of a tree, walked without writing it out (custom values are small). */
     private static int depth(JsonNode value) {
         if (!value.isContainerNode()) {
             return 0;
         }
-        try {
-            return depth(MessageCodec.mapper().writeValueAsString(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree always serialises", e);
+        int d = 0;
+        for (JsonNode child : value) { // an object's values or an array's elements
+            d = Math.max(d, depth(child));
         }
+        return d + 1;
     }
 
     /**
