@@ -305,6 +305,13 @@ public final class MeshNode implements AutoCloseable {
             }
 
             @Override
+            public void entryRefused(SyncSession session, ActionId id, String kind) {
+                if (metrics != null) {
+                    metrics.error(kind);
+                }
+            }
+
+            @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 if (metrics != null && error != null && session.storeFailure() == null) {

@@ -54,6 +54,13 @@ public final class PeerTable {
         }
 
         /**
+         * A session refused one received entry and went on ({@link SyncSession.Events#refused}; {@code kind}
+         * {@link SyncSession#TOO_DEEP}).
+         */
+        default void entryRefused(SyncSession session, dev.logmesh.ActionId id, String kind) {
+        }
+
+        /**
          * [overlay hook] A second session with a connected peer won the tie-break and replaced the first one: the
          * peer stays connected (no {@link #peerDisconnected}/{@link #peerConnected}), over {@code session} now.
          */
@@ -144,6 +151,13 @@ public final class PeerTable {
             public void catchUp(SyncSession session, long done, long total, double perSecond) {
                 for (Listener l : listeners) {
                     l.catchUp(session.peerNode(), done, total, perSecond);
+                }
+            }
+
+            @Override
+            public void refused(SyncSession session, dev.logmesh.ActionId id, String kind) {
+                for (Listener l : listeners) {
+                    l.entryRefused(session, id, kind);
                 }
             }
 

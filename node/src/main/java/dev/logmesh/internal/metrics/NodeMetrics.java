@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code logmesh_sent_bytes_total}): WebSocket frame payload (not counted for a transport given by the
  *       application).</li>
  *   <li>{@value #ERRORS} ({@code logmesh_errors_total}) by {@code kind}: a protocol error's wire type
- *       ({@code wrong-format}, {@code wrong-credentials}, {@code timeout}, ...) that ended a session, or
- *       {@code store} (a write to the log failed).</li>
+ *       ({@code wrong-format}, {@code wrong-credentials}, {@code timeout}, ...) that ended a session,
+ *       {@code store} (a write to the log failed), or {@code too-deep} (one received action nested deeper than a
+ *       frame may carry, refused alone: the session went on).</li>
  *   <li>{@value #LOG_ENTRIES} ({@code logmesh_log_entries}): entries in the log (gauge, sampled every second).</li>
  * </ul>
  * Rates (actions per second) are the monitoring system's: {@code rate(logmesh_actions_received_total[1m])}.
@@ -96,7 +97,7 @@ public final class NodeMetrics implements AutoCloseable {
         sessions.addAndGet(delta);
     }
 
-    /** Counts an error of this kind (a protocol error's wire type, or {@code store}). Loop. */
+    /** Counts an error of this kind (a protocol error's wire type, {@code store} or {@code too-deep}). Loop. */
     public void error(String kind) {
         Counter c = Counter.builder(ERRORS).tags(tags).tag("kind", kind)
             .description("errors that ended a session or a write, by kind").register(registry);

@@ -44,8 +44,10 @@ public final class EntrySize {
 
     /**
      * The deepest nesting of an entry's action, or of its meta with the custom values in it, that a {@code sync}
-     * frame can carry: the codec refuses frames nested deeper than {@value MessageCodec#MAX_NESTING} levels, and
-     * the frame's own array is one of them. An object or array counts one level, a scalar none.
+     * frame can carry: codecs accept frames nested up to {@value MessageCodec#MAX_NESTING} levels (logmesh before
+     * 2026-12 refused whole frames deeper), and the frame's own array is one of them. An object or array counts
+     * one level, a scalar none. {@code add} refuses a deeper entry; one received deeper is refused alone
+     * ({@link Message.WireEntry#tooDeep}).
      */
     public static final int MAX_DEPTH = MessageCodec.MAX_NESTING - 1;
 
@@ -89,8 +91,11 @@ public final class EntrySize {
         return max;
     }
 
-    /** The nesting depth of a tree, walked without writing it out (custom values are small). */
-    private static int depth(JsonNode value) {
+    /**
+     * The nesting depth of a tree, walked without writing it out: 0 for a scalar. Recursive: for trees the codec
+     * read (at most {@link MessageCodec#MAX_FRAME_NESTING} levels) or a meta's custom values.
+     */
+    static int depth(JsonNode value) {
         if (!value.isContainerNode()) {
             return 0;
         }

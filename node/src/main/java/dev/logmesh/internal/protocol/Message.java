@@ -72,11 +72,25 @@ public sealed interface Message {
         }
     }
 
-    /** One {@code action, meta} pair of a {@link Sync}, meta still in wire form. */
-    record WireEntry(Action action, WireMeta meta) {
+    /**
+     * One {@code action, meta} pair of a {@link Sync}, meta still in wire form.
+     *
+     * @param tooDeep 0, or the entry's nesting depth ({@link EntrySize#depth(Action, dev.logmesh.Meta)}) when the
+     *                codec found it deeper than {@link EntrySize#MAX_DEPTH}: the receiving session refuses that
+     *                entry alone (never stores or forwards it) and goes on with the rest of the frame
+     */
+    record WireEntry(Action action, WireMeta meta, int tooDeep) {
         public WireEntry {
             Objects.requireNonNull(action, "action");
             Objects.requireNonNull(meta, "meta");
+            if (tooDeep < 0) {
+                throw new IllegalArgumentException("tooDeep must be 0 or a depth, got " + tooDeep);
+            }
+        }
+
+        /** A pair within the depth limit (what a node sends: {@code add} checked it). */
+        public WireEntry(Action action, WireMeta meta) {
+            this(action, meta, 0);
         }
 
         /**

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.base.ParserBase;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -40,11 +41,25 @@ import java.util.function.Supplier;
  * <p>Thread-safe: transport threads decode, the node loop encodes.
  */
 public final class MessageCodec {
-    /** Nesting depth allowed in a frame; deeper JSON is refused as wrong-format. */
+    /**
+     * Nesting depth of a frame whose content a node accepts: a message other than {@code sync} nested deeper is
+     * refused as wrong-format; a {@code sync} entry that would make its frame deeper is refused alone (it is
+     * decoded with {@link Message.WireEntry#tooDeep} set, and the session answers it without storing it), so a
+     * stock Logux peer's deep action does not fail the whole frame.
+     */
     static final int MAX_NESTING = 64;
 
+    /**
+     * Nesting depth at which the parser gives up on a frame (wrong-format, the session closes): Jackson's own
+     * default. The parser keeps its nesting on the heap and the trees of what it reads (custom meta values,
+     * options) are at most this deep, so no thread's stack is at risk; a deeper frame cannot be decoded at all.
+     */
+    static final int MAX_FRAME_NESTING = 1000;
+
     private static final JsonFactory FACTORY = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING).build())
+        // an answer to a client may carry its action (logux/undo of a too-deep one): two levels more than it came in
+        .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING + 8).build())
         .build();
 
     // For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
@@ -134,7 +149,10 @@ public final class MessageCodec {
         return m;
     }
 
-    /** The rest of a message of any type but sync, read as a tree (those messages are small). */
+    /**
+     * The rest of a message of any type but sync, read as a tree (those messages are small), at most
+     * {@link #MAX_NESTING} levels deep.
+     */
     private static Message decodeTree(JsonParser p, String type) throws ProtocolError, IOException, Shape {
         ArrayNode a = MAPPER.createArrayNode();
         a.add(type);
@@ -143,6 +161,10 @@ public final class MessageCodec {
                 throw new JsonEOFException(p, null, "unexpected end of the frame");
             }
             a.add(readValue(p));
+        }
+        int depth = EntrySize.depth(a);
+        if (depth > MAX_NESTING) {
+            throw new Shape("nested " + depth + " levels deep, over the limit of " + MAX_NESTING);
         }
         return switch (type) {
             case "connect" -> connect(a);
@@ -362,8 +384,9 @@ public final class MessageCodec {
         }
         long added = safeCount(p, "added");
         List<Message.WireEntry> entries = new ArrayList<>();
+        int[] actionDepth = new int[1]; // one per frame: the codec is shared by transport threads
         for (t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-            entries.add(entry(p, t, slicer));
+            entries.add(entry(p, t, slicer, actionDepth));
         }
         return new Message.Sync(added, entries);
     }
@@ -373,11 +396,12 @@ public final class MessageCodec {
      * {@code END_OBJECT}. A method of its own, called per entry, so that the JIT compiles it early (a loop body in a
      * method called once per frame stays interpreted until the loop's on-stack replacement).
      */
-    private Message.WireEntry entry(JsonParser p, JsonToken t, Slicer slicer) throws IOException, Shape {
+    private Message.WireEntry entry(JsonParser p, JsonToken t, Slicer slicer, int[] actionDepth)
+        throws IOException, Shape {
         if (t != JsonToken.START_OBJECT) {
             throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
         }
-        Action action = action(p, slicer);
+        Action action = action(p, slicer, actionDepth);
         JsonToken m = p.nextToken();
         if (m == JsonToken.END_ARRAY) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
@@ -391,20 +415,27 @@ public final class MessageCodec {
         } catch (IllegalArgumentException e) {
             throw new Shape(e.getMessage());
         }
-        return new Message.WireEntry(action, meta);
+        int depth = actionDepth[0];
+        if (!meta.extra().isEmpty()) {
+            for (JsonNode v : meta.extra().values()) {
+                depth = Math.max(depth, 1 + EntrySize.depth(v));
+            }
+        }
+        return new Message.WireEntry(action, meta, depth > EntrySize.MAX_DEPTH ? depth : 0);
     }
 
     /**
      * Reads one action in one streaming pass: the object starts at the parser's current token
      * ({@code START_OBJECT}) and the parser is left on its {@code END_OBJECT}. The action keeps the object's
      * source text ({@code slicer} of the two tokens' locations) and its type, shared through the interner;
-     * no tree is built.
+     * no tree is built. Its nesting depth (1 for an object of scalars) goes to {@code depth[0]}.
      */
-    private Action action(JsonParser p, Slicer slicer)
+    private Action action(JsonParser p, Slicer slicer, int[] depth)
         throws IOException, Shape {
         long first = tokenOffset(p);
         String type = null;
         boolean typeSeen = false;
+        int deepest = 0;
         for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
             JsonToken t = p.nextToken();
             if ("type".equals(key)) {
@@ -413,11 +444,14 @@ public final class MessageCodec {
                 type = t == JsonToken.VALUE_STRING
                     ? interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength()) : null;
             }
-            p.skipChildren(); // nothing to skip for a scalar
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                deepest = Math.max(deepest, skipMeasuring(p));
+            }
         }
         if (p.currentToken() != JsonToken.END_OBJECT) {
             throw new JsonParseException(p, "the text ends inside an action");
         }
+        depth[0] = 1 + deepest;
         String source = slicer.slice(first, tokenOffset(p));
         if (!typeSeen) {
             throw new Shape("action must have a non-empty string type (action has no \"type\": " + source + ")");
@@ -427,6 +461,27 @@ public final class MessageCodec {
                 + source + ")");
         }
         return CheckedActions.of(source, type); // interned as it was read
+    }
+
+    /**
+     * Skips the object or array that starts at the current token, as {@link JsonParser#skipChildren} does, and
+     * returns how deep it is nested (1 for one of scalars). The parser is left on its end token.
+     */
+    private static int skipMeasuring(JsonParser p) throws IOException {
+        int open = 1;
+        int deepest = 1;
+        while (open > 0) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new JsonEOFException(p, null, "the text ends inside an action");
+            }
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                deepest = Math.max(deepest, ++open);
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                open--;
+            }
+        }
+        return deepest;
     }
 
     /**

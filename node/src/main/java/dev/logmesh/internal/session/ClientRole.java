@@ -6,12 +6,15 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.edge.ClientEdge;
+import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.edge.ClientId;
 import dev.logmesh.internal.edge.Reply;
 import dev.logmesh.internal.edge.UserTokens;
 import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -101,11 +104,17 @@ final class ClientRole extends EdgeRole {
     }
 
     @Override
-    List<Entry> received(long added, List<Entry> entries) {
+    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep) {
         List<ClientEdge.Received> decisions = new ArrayList<>(entries.size());
         List<Entry> accepted = new ArrayList<>();
-        for (Entry e : entries) {
-            ClientEdge.Received r = edge.receive(e);
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            // nested too deep for the mesh (the session logged it): refused as @logux/server refuses an action
+            // it fails on, with the reason "error"
+            ClientEdge.Received r = tooDeep.get(i)
+                ? new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
+                    + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added")
+                : edge.receive(e);
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {
                 accepted.add(a.entry());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.protocol.WireMeta;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 
@@ -39,11 +40,13 @@ abstract class EdgeRole {
     /**
      * Handles the entries of a received {@code sync} (decoded, times in this node's clock).
      *
-     * @param added the {@code sync}'s number, to answer with {@code synced}
-     * @return the entries the session adds and acknowledges as for any peer, or null when the role handled them
-     *     (added them and answered)
+     * @param added   the {@code sync}'s number, to answer with {@code synced}
+     * @param tooDeep indexes of the entries nested deeper than {@code EntrySize.MAX_DEPTH}, which must not be added
+     *                (the session has logged and counted them)
+     * @return the entries the session adds and acknowledges as for any peer (none of {@code tooDeep}), or null
+     *     when the role handled them (added them and answered)
      */
-    abstract List<Entry> received(long added, List<Entry> entries);
+    abstract List<Entry> received(long added, List<Entry> entries, BitSet tooDeep);
 
     /** Whether the session keeps a sync cursor for the peer's node id. */
     abstract boolean keepsCursor();

@@ -20,6 +20,7 @@ import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.protocol.WireMeta;
 import dev.logmesh.spi.Loop;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -96,7 +97,17 @@ public final class SyncSession implements MessageConnection.Handler {
          */
         default void catchUp(SyncSession session, long done, long total, double perSecond) {
         }
+
+        /**
+         * The session refused one received entry and went on with the rest ({@code kind} says why: {@link
+         * #TOO_DEEP}); it is not stored or forwarded, and the session logged it.
+         */
+        default void refused(SyncSession session, dev.logmesh.ActionId id, String kind) {
+        }
     }
+
+    /** {@link Events#refused} kind of an entry nested deeper than {@link EntrySize#MAX_DEPTH}. */
+    public static final String TOO_DEEP = "too-deep";
 
     /**
      * A catch-up's progress is told at most this often (ms of the loop's clock), plus once when it starts (its
@@ -1026,8 +1037,15 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         List<Entry> entries = new ArrayList<>(s.entries().size());
+        BitSet tooDeep = null; // entries the codec found nested deeper than EntrySize.MAX_DEPTH: refused alone
         try {
             for (Message.WireEntry w : s.entries()) {
+                if (w.tooDeep() > 0) {
+                    if (tooDeep == null) {
+                        tooDeep = new BitSet();
+                    }
+                    tooDeep.set(entries.size());
+                }
                 entries.add(received(w)); // a call per entry: compiled early (see Log.add)
             }
         } catch (ProtocolError e) {
@@ -1049,13 +1067,19 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         // the anchor is the last entry of the batch as the peer sent it, before the edge role drops any
         Entry lastSent = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+        if (tooDeep != null) {
+            refuseTooDeep(s, entries, tooDeep);
+        }
         if (edge != null) {
-            List<Entry> kept = edge.received(s.added(), entries); // edge (issue 11): null when the role answered
+            // edge (issue 11): null when the role answered
+            List<Entry> kept = edge.received(s.added(), entries, tooDeep == null ? new BitSet() : tooDeep);
             if (kept == null) {
                 receivedEntries += entries.size();
                 return;
             }
             entries = kept;
+        } else if (tooDeep != null) {
+            entries = without(entries, tooDeep);
         }
         if (catchUpFrom >= 0 && catchUpStartedAt < 0 && !entries.isEmpty()) {
             catchUpStartedAt = loop.now(); // before the entries reach subscribers: a display can summarise them
@@ -1102,6 +1126,34 @@ public final class SyncSession implements MessageConnection.Handler {
             anchorToSave = new Anchor(s.added(), lastSent.id().toString());
             saveAnchor(false);
         }
+    }
+
+    /**
+     * Entries of a received {@code sync} nested deeper than {@link EntrySize#MAX_DEPTH} (a stock Logux peer or client
+     * may send them; a logmesh node refuses them at {@code add}): each is logged with its id and counted
+     * ({@link Events#refused}, kind {@value #TOO_DEEP}), and never stored or forwarded. The frame is acknowledged
+     * as usual, so the session goes on with what came with and after it; a client gets a {@code logux/undo}
+     * ({@link ClientRole}).
+     */
+    private void refuseTooDeep(Message.Sync s, List<Entry> entries, BitSet tooDeep) {
+        for (int i = tooDeep.nextSetBit(0); i >= 0; i = tooDeep.nextSetBit(i + 1)) {
+            Entry e = entries.get(i);
+            if (!(edge instanceof ClientRole)) { // a client's is logged with the undo it gets, as its other refusals
+                LOG.warn("{} sent action {} nested {} levels deep, over the limit of {}: refused, not stored or "
+                    + "forwarded", describePeer(), e.id(), s.entries().get(i).tooDeep(), EntrySize.MAX_DEPTH);
+            }
+            events.refused(this, e.id(), TOO_DEEP);
+        }
+    }
+
+    private static List<Entry> without(List<Entry> entries, BitSet drop) {
+        List<Entry> kept = new ArrayList<>(entries.size() - drop.cardinality());
+        for (int i = 0; i < entries.size(); i++) {
+            if (!drop.get(i)) {
+                kept.add(entries.get(i));
+            }
+        }
+        return kept;
     }
 
     /** A received entry in this node's clock. */

@@ -5,6 +5,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.log.Log;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +50,13 @@ final class UpstreamRole extends EdgeRole {
     }
 
     @Override
-    List<Entry> received(long added, List<Entry> entries) {
+    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep) {
         List<Entry> keep = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (tooDeep.get(i)) {
+                continue;
+            }
             ActionId answered = Answers.answeredId(e.action());
             if (answered == null || !answered.node().equals(log.nodeId())) {
                 keep.add(e);

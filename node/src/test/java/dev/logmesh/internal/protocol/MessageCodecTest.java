@@ -344,8 +344,10 @@ class MessageCodecTest {
             Arguments.of("sync: frame cut after an entry", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1}"),
             Arguments.of("sync: bad shape, then not JSON", "[\"sync\",1,{\"type\":1},{oops"),
             Arguments.of("sync: content after it", "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1}]]"),
-            Arguments.of("sync: deeply nested custom meta key",
-                "[\"sync\",1,{\"type\":\"a\"},{\"id\":1,\"time\":1,\"x\":" + "[".repeat(100) + "]".repeat(100) + "}]"),
+            Arguments.of("ping: options nested deeper than 64 levels",
+                "[\"ping\",1," + "{\"n\":".repeat(64) + "1" + "}".repeat(64) + "]"),
+            Arguments.of("sync: deeper than the parser's bound (1000 levels)",
+                "[\"sync\",1,{\"type\":\"a\",\"x\":" + "[".repeat(999) + "]".repeat(999) + "},{\"id\":1,\"time\":1}]"),
             Arguments.of("deeply nested JSON", "[\"sync\",1," + "[".repeat(5000) + "]".repeat(5000) + "]"));
     }
 
@@ -359,6 +361,41 @@ class MessageCodecTest {
             assertEquals(text.length() > 1024 ? text.substring(0, 1024) : text, options.asText(),
                 "§7: wrong-format carries the offending text");
         }
+    }
+
+    /** An action nested {@code depth} levels ({@code depth >= 1}) with an array at the bottom: {"type":"d","n":[[...]]}. */
+    private static String nested(int depth) {
+        return "{\"type\":\"d\",\"n\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+    }
+
+    @Test
+    void aSyncEntryNestedDeeperThanAFrameMayCarryIsMarkedAloneAndTheRestOfTheFrameDecodes() throws ProtocolError {
+        // a stock Logux peer may send an action deeper than EntrySize.MAX_DEPTH: only that entry is refused (the
+        // session answers it), the frame is not wrong-format as a whole (before: every frame with it failed)
+        int max = EntrySize.MAX_DEPTH;
+        String custom = "{\"n\":".repeat(max - 1) + "1" + "}".repeat(max - 1); // a meta value max-1 deep: meta max
+        String text = "[\"sync\",9," + nested(max) + ",{\"id\":1,\"time\":1},"
+            + nested(max + 1) + ",{\"id\":2,\"time\":2},"
+            + "{\"type\":\"m\"},{\"id\":3,\"time\":3,\"c\":" + custom + "},"
+            + "{\"type\":\"m\"},{\"id\":4,\"time\":4,\"c\":[" + custom + "]},"
+            + nested(998) + ",{\"id\":5,\"time\":5},"
+            + "{\"type\":\"after\"},{\"id\":6,\"time\":6}]";
+        for (Message m : List.of(CODEC.decode(text), decodeBytes(text))) {
+            List<Message.WireEntry> entries = ((Message.Sync) m).entries();
+            assertEquals(List.of(0, max + 1, 0, max + 1, 998, 0), entries.stream().map(Message.WireEntry::tooDeep).toList());
+            assertEquals(nested(max + 1), entries.get(1).action().toJson(), "the refused action's text, for its undo");
+            assertEquals(2, entries.get(1).meta().idTime());
+            assertEquals("after", entries.get(5).action().type());
+        }
+        // the 1000 levels of the parser are the frame's: an action of 999 is the deepest that decodes
+        String deepest = "[\"sync\",1," + nested(999) + ",{\"id\":1,\"time\":1}]";
+        assertEquals(999, ((Message.Sync) CODEC.decode(deepest)).entries().get(0).tooDeep());
+    }
+
+    @Test
+    void aMessageOtherThanSyncMayBeNestedSixtyFourLevels() throws ProtocolError {
+        String text = "[\"ping\",1," + "{\"n\":".repeat(63) + "1" + "}".repeat(63) + "]";
+        assertEquals(1, ((Message.Ping) CODEC.decode(text)).synced());
     }
 
     @Test
