@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *       after a failure (a partition) must come back once reachable.</li>
  *   <li><b>Static peers</b> ({@code --peer}, and addresses a static discovery gives) keep their
  *       {@link Redialer}: its first session tells the node id, which {@link #staticConnected} pins in the
- *       overlay (at most {@code maxActive} of them; more are offered as candidates and their dialers stop).</li>
+ *       overlay (at most {@code maxActive} of them; more are known peers, offered again as discovery's are, and
+ *       their dialers stop).</li>
  *   <li><b>Sender contract.</b> {@link HyParView} must not be re-entered from its own calls, and session events
  *       may fire synchronously inside them (closing a session reports its end at once). Every input to the
  *       state machine therefore goes through {@link #run}, which queues it while a call is in progress and runs
@@ -287,8 +288,12 @@ public final class Overlay {
             if (!hpv.isActive(peer)) {
                 // nobody asked for this session: close it, so the overlay knows the peer as a candidate only
                 live.close("overlay: static peer beyond maxActive, kept as a known peer");
-                offer(peer, address);
             }
+            // a known peer as discovery's are, offered again every few ticks: offered only now, it was refused as
+            // long as the session being closed was still open (the overlay knew it on probation, not as passive), and
+            // then it was in neither view (CliTest saw that in a quarter of its runs); it also comes back after a
+            // failed dial's back-off or an eviction from the passive view
+            discovered(peer, address);
             return false;
         }
         statics.put(peer, address);
