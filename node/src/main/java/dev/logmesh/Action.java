@@ -5,8 +5,10 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +19,11 @@ import java.util.Objects;
  *
  * <p>The JSON is deep-copied on the way in and never handed out mutable: {@link #json()} returns a
  * copy. Two actions are equal when their JSON is equal.
+ *
+ * <p>Numbers are kept exactly: the text as it was parsed goes to the wire, the stores and printed lines; the tree
+ * ({@link #get}, {@link #json}) holds floating-point numbers as {@code BigDecimal}s, never as {@code double}s
+ * (so {@code 0.1000000000000000055511151231257827} and {@code 1e400} stay what they are). A JavaScript peer reads
+ * them with {@code JSON.parse}, as doubles: that is its reading, the action's text is unchanged.
  *
  * <p>An action made from text ({@link #parse}, which is how the stores and the codec make them) keeps only its
  * text and type: a log mostly stores and forwards actions, and a string is one object where a tree is a dozen.
@@ -29,8 +36,21 @@ import java.util.Objects;
  */
 public final class Action {
 
-    /** This class's own mapper, never handed out: thread-safe, never reconfigured. */
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * This class's own mapper, never handed out: thread-safe, never reconfigured. Numbers keep every digit in the
+     * tree ({@code BigDecimal}, trailing zeros kept): an action's numbers never go through a {@code double}.
+     */
+    private static final ObjectMapper MAPPER = exact(new ObjectMapper());
+
+    /**
+     * Configures a mapper so that trees it reads hold numbers exactly: floating-point ones as {@code BigDecimal}
+     * with their trailing zeros (integers are exact already); returns {@code mapper}. The node's other mappers
+     * that read custom meta values ({@code MetaJson}, the codec) are configured the same way.
+     */
+    private static ObjectMapper exact(ObjectMapper mapper) {
+        return mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+    }
 
     private final String type;
     /** The compact JSON text, when known; computed once from the tree otherwise. */

@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 /** {@code logmesh add}: adds actions from stdin to a node's durable log. */
 @Command(name = "add", mixinStandardHelpOptions = true,
     description = {"Add actions read from stdin to the log of the node whose data is in DIR (created on first use).",
-        "Each line: an action object ({\"type\":\"x\",...}) or an [action, meta] pair. Actions get a fresh id "
-            + "and reasons [\"cli\"] unless the meta gives them.",
+        "Each line: an action object ({\"type\":\"x\",...}) or an [action, meta] pair, one JSON value per line "
+            + "(NDJSON; blank lines and a byte order mark are skipped). Actions get a fresh id and reasons [\"cli\"] "
+            + "unless the meta gives them; an action is kept as typed (numbers exactly).",
         "A bad line is reported on stderr with its number; the good lines are still added; exit code 1 if any "
             + "line was bad."})
 final class AddCommand implements Callable<Integer> {

@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * The text of an {@code add} event, {@code {"event":"add","action":...,"meta":{...}[,"ts":...]}}, streamed with
  * one generator: the action's JSON text as it arrived (compact on the wire; no tree parsed, copied and written
- * again, as a catch-up prints every entry; a text with a line break goes through the tree, so an event stays
- * one line), the meta field by field in the order of {@link MetaJson#toJson(Meta)}. Thread-safe (a lock,
+ * again, as a catch-up prints every entry, and numbers exactly as typed; a line break in the text, JSON
+ * whitespace, becomes a space, so an event stays one line), the meta field by field in the order of {@link MetaJson#toJson(Meta)}. Thread-safe (a lock,
  * uncontended: the stdout writer thread is the caller).
  */
 final class AddLine {
@@ -95,12 +95,8 @@ final class AddLine {
             gen.writeStartObject();
             gen.writeStringField("event", "add");
             gen.writeFieldName("action");
-            String action = e.action().toJson();
-            if (action.indexOf('\n') < 0 && action.indexOf('\r') < 0) {
-                gen.writeRawValue(action);
-            } else {
-                gen.writeTree(e.action().json()); // one event, one line
-            }
+            // the text as kept (numbers exactly as typed), one line: a line break in it is whitespace
+            gen.writeRawValue(MetaJson.oneLine(e.action().toJson()));
             Meta m = e.meta();
             gen.writeObjectFieldStart("meta");
             gen.writeStringField("id", m.id().toString());

@@ -46,7 +46,7 @@ final class LogCommand implements Callable<Integer> {
             while (true) {
                 var page = store.page(order, true, after, 1000);
                 for (Entry e : page) {
-                    out.println(MetaJson.toJson(e));
+                    out.println(MetaJson.line(e)); // the action's text as kept: numbers exactly as typed
                 }
                 if (page.size() < 1000) {
                     break;

@@ -1,5 +1,7 @@
 package dev.logmesh.cli;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -306,35 +308,85 @@ final class Ndjson implements AutoCloseable {
     }
 
     /**
-     * Parses one input line: an action object or an {@code [action, meta]} pair.
+     * Parses one input line: an action object or an {@code [action, meta]} pair, exactly one JSON value (NDJSON).
+     *
+     * <p>The action keeps the text of the line's object exactly as typed ({@link Action#parse} of that slice):
+     * numbers are never read into a {@code double} or re-written, so {@code 0.1000000000000000055511151231257827},
+     * {@code 9223372036854775809} or {@code 1e400} reach every peer and every printed line as they were typed. A
+     * byte order mark (U+FEFF) at the start of the line is skipped (editors on Windows write one); blank lines are
+     * the caller's to skip.
      *
      * @return {action, meta-or-null}
-     * @throws IllegalArgumentException saying what is wrong with the line
+     * @throws IllegalArgumentException saying what is wrong with the line (nothing of it is added): not JSON, more
+     *     than one value on the line, not an object or a pair, no string {@code type}
      */
     static Object[] parseLine(String line) {
-        JsonNode n;
-        try {
-            n = MetaJson.reader().readTree(line);
+        String text = line.startsWith("\uFEFF") ? line.substring(1) : line;
+        try (JsonParser p = MetaJson.reader().getFactory().createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new IllegalArgumentException("empty line");
+            }
+            Action action;
+            JsonNode meta = null;
+            if (t == JsonToken.START_OBJECT) {
+                action = action(p, text);
+            } else if (t == JsonToken.START_ARRAY) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new IllegalArgumentException(p.currentToken() == JsonToken.END_ARRAY
+                        ? "an [action, meta] pair must have 2 elements, got 0"
+                        : "the action of an [action, meta] pair must be a JSON object, got " + what(p));
+                }
+                action = action(p, text);
+                if (p.nextToken() == JsonToken.END_ARRAY) {
+                    throw new IllegalArgumentException("an [action, meta] pair must have 2 elements, got 1");
+                }
+                meta = MetaJson.reader().readTree(p);
+                if (!meta.isObject() && !meta.isNull()) {
+                    throw new IllegalArgumentException("meta must be a JSON object");
+                }
+                if (p.nextToken() != JsonToken.END_ARRAY) {
+                    throw new IllegalArgumentException("an [action, meta] pair must have 2 elements, got more");
+                }
+            } else {
+                throw new IllegalArgumentException("a line must be an action object or an [action, meta] pair, got "
+                    + what(p));
+            }
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("more than one JSON value on the line (from column "
+                    + p.currentTokenLocation().getColumnNr() + "): one action (or [action, meta] pair) per line");
+            }
+            return new Object[] {action, meta};
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading a string cannot fail", e);
         }
-        if (n == null) {
-            throw new IllegalArgumentException("empty line");
+    }
+
+    /** The object at the parser's {@code START_OBJECT}, as an action of its exact text; leaves the parser on its end. */
+    private static Action action(JsonParser p, String text) throws java.io.IOException {
+        int from = (int) p.currentTokenLocation().getCharOffset();
+        p.skipChildren();
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new IllegalArgumentException("not JSON: the line ends inside the action");
         }
-        if (n.isObject()) {
-            return new Object[] {Action.of(n), null};
+        int to = (int) p.currentTokenLocation().getCharOffset() + 1;
+        return Action.parse(text.substring(from, to));
+    }
+
+    private static String what(JsonParser p) {
+        JsonToken t = p.currentToken();
+        if (t == null) {
+            return "the end of the line";
         }
-        if (n.isArray()) {
-            if (n.size() != 2) {
-                throw new IllegalArgumentException("an [action, meta] pair must have 2 elements, got " + n.size());
-            }
-            Action a = Action.of(n.get(0));
-            JsonNode meta = n.get(1);
-            if (!meta.isObject() && !meta.isNull()) {
-                throw new IllegalArgumentException("meta must be a JSON object");
-            }
-            return new Object[] {a, meta};
-        }
-        throw new IllegalArgumentException("a line must be an action object or an [action, meta] pair");
+        return switch (t) {
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.asString() == null ? t.name() : t.asString();
+        };
     }
 }

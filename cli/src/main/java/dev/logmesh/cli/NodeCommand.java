@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
 /** {@code logmesh node}: runs a node until SIGTERM/SIGINT. */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run a node until SIGTERM or SIGINT.",
-        "stdin: JSON lines, each an action object or an [action, meta] pair, added as local actions "
-            + "(EOF on stdin does not stop the node).",
+        "stdin: JSON lines, each an action object or an [action, meta] pair, added as local actions and kept as "
+            + "typed (numbers exactly); one JSON value per line (NDJSON: a line of two is refused whole; blank "
+            + "lines and a byte order mark are skipped). EOF on stdin does not stop the node.",
         "stdout on a terminal: readable lines (ready with the node id and URL, peers connected and disconnected, "
             + "each action as time, origin node, type and JSON; during a catch-up of "
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "

@@ -59,8 +59,11 @@ class NdjsonTest {
             for (boolean withTs : new boolean[] {false, true}) {
                 String line = lines.format(e, withTs, 1_700_000_000_123_456L);
                 assertFalse(line.contains("\n") || line.contains("\r"), line);
-                // the same text, field for field (compact actions as received are written as they came)
-                assertEquals(treeEvent(e, withTs, 1_700_000_000_123_456L).toString(), line);
+                // the same event, field for field, and the action's text as it came (a line break is a space)
+                assertEquals(treeEvent(e, withTs, 1_700_000_000_123_456L).toString(),
+                    MetaJson.reader().readTree(line).toString());
+                assertTrue(line.startsWith("{\"event\":\"add\",\"action\":"
+                    + e.action().toJson().replace('\n', ' ').replace('\r', ' ') + ",\"meta\":"), line);
             }
         }
     }

@@ -1,9 +1,11 @@
 package dev.logmesh.internal.log;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
@@ -21,7 +23,10 @@ import java.util.Map;
  */
 public final class MetaJson {
     /** The mapper behind {@link #reader()} and {@link #writer()}; private, so nobody reconfigures it. */
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+        // numbers exactly as written, as an action's (Action's tree): no double in between
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
     private static final ObjectReader READER = MAPPER.reader();
     private static final ObjectWriter WRITER = MAPPER.writer();
 
@@ -56,6 +61,22 @@ public final class MetaJson {
             n.put("subprotocol", meta.subprotocol());
         }
         meta.extra().forEach(n::set);
+    }
+
+    /**
+     * {@code [action, meta]} as one line of JSON text: the action's text as it is kept (exact; a line break in it,
+     * JSON whitespace, becomes a space), then the meta's {@link #toJson(Meta)}.
+     */
+    public static String line(Entry entry) {
+        return "[" + oneLine(entry.action().toJson()) + "," + toJson(entry.meta()) + "]";
+    }
+
+    /**
+     * JSON text on one line: CR and LF are whitespace between tokens (inside a string JSON has them escaped), so
+     * each becomes a space; the value and every number stay as written.
+     */
+    public static String oneLine(String json) {
+        return json.indexOf('\n') < 0 && json.indexOf('\r') < 0 ? json : json.replace('\n', ' ').replace('\r', ' ');
     }
 
     /** {@code [action, meta]} as a JSON array. */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
@@ -63,11 +64,16 @@ public final class MessageCodec {
         .build();
 
     // For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
+    // Numbers of custom meta values and options exactly as sent (BigDecimal, trailing zeros kept), never a double.
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
 
     // For reading one value out of a frame that is being streamed: the frame goes on after it.
-    private static final ObjectMapper VALUES = new ObjectMapper(FACTORY);
+    private static final ObjectMapper VALUES = new ObjectMapper(FACTORY)
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
 
     /** Shares the repeated strings of what this codec decodes; never shared with another node's codec. */
     private final Interner interner;
