@@ -76,6 +76,13 @@ final class WalWriter {
         int[] run(Connection conn) throws SQLException;
     }
 
+    /** Raises the store's durable {@code added} reservation (see {@link SqliteStore#sendableAdded}). */
+    @FunctionalInterface
+    interface AddedReservation {
+        /** Records, durably (an fsync), that no {@code added} after a reopen is at or below {@code upTo}. */
+        void reserve(long upTo) throws IOException;
+    }
+
     /** The real checkpoint: {@code PRAGMA wal_checkpoint(PASSIVE)}. */
     static final Checkpoint PASSIVE = conn -> {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
@@ -89,6 +96,11 @@ final class WalWriter {
     private final WalSync sync;
     private final DurabilityQueue queue;
     private final Checkpoint checkpoint;
+    private final AddedReservation reservation;
+    /** The highest {@code added} reservation asked for ({@link #reserveAdded}); any thread. */
+    private final java.util.concurrent.atomic.AtomicLong reservationAsked = new java.util.concurrent.atomic.AtomicLong();
+    /** The highest reservation the sync thread made, or tried to make (owned by the sync thread). */
+    private long reservationMade;
     /** Forces the WAL (group commit). */
     private final Thread thread;
     /** Runs the checkpoints. */
@@ -114,14 +126,26 @@ final class WalWriter {
      * @param fsync whether commits become durable only through this thread's fsync (FULL); when false (NORMAL)
      *              the store reports commits durable itself and the thread only checkpoints
      */
+    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, AddedReservation reservation)
+        throws IOException {
+        this(db, fsync, sync, queue, PASSIVE, reservation);
+    }
+
+    /** A writer without an {@code added} reservation (tests of the writer alone). */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue) throws IOException {
-        this(db, fsync, sync, queue, PASSIVE);
+        this(db, fsync, sync, queue, PASSIVE, upTo -> { });
     }
 
     /** As {@link #WalWriter(Path, boolean, WalSync, DurabilityQueue)}, with the checkpoint a test plays. */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint) throws IOException {
+        this(db, fsync, sync, queue, checkpoint, upTo -> { });
+    }
+
+    private WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint,
+                      AddedReservation reservation) throws IOException {
         this.db = db;
         this.checkpoint = checkpoint;
+        this.reservation = reservation;
         this.wal = db.resolveSibling(db.getFileName() + "-wal");
         this.fsync = fsync;
         this.sync = sync;
@@ -162,6 +186,14 @@ final class WalWriter {
         checkpointer.start();
     }
 
+    /**
+     * Asks the sync thread to raise the {@code added} reservation to {@code upTo} after its next group commit (any
+     * thread; {@link #wake} wakes it): piggybacked on the writer's wake-up, and off the loop.
+     */
+    void reserveAdded(long upTo) {
+        reservationAsked.accumulateAndGet(upTo, Math::max);
+    }
+
     /** A commit was made (loop thread): the writer wakes up for it. */
     void wake() {
         LockSupport.unpark(thread);
@@ -194,7 +226,8 @@ final class WalWriter {
         try {
             while (!stopping) {
                 syncCommits(channel);
-                if (!stopping && queue.committedSeq() == synced) {
+                reserveIfAsked();
+                if (!stopping && queue.committedSeq() == synced && reservationAsked.get() <= reservationMade) {
                     LockSupport.park(this); // wake() or close() unparks; a wake before the park makes it return
                 }
             }
@@ -233,6 +266,24 @@ final class WalWriter {
             } catch (SQLException e) {
                 LOG.debug("closing the checkpoint connection of {}: {}", db, e.toString());
             }
+        }
+    }
+
+    /**
+     * Raises the {@code added} reservation if asked (after the group commit, so that the commits it covered were not
+     * held up by this fsync). A failure is logged: sessions then wait for durability until the store asks again.
+     */
+    private void reserveIfAsked() {
+        long asked = reservationAsked.get();
+        if (asked <= reservationMade || queue.failure() != null) {
+            return;
+        }
+        reservationMade = asked;
+        try {
+            reservation.reserve(asked);
+        } catch (IOException e) {
+            LOG.warn("cannot raise the added reservation of {} to {}: {}; entries go to peers once durable meanwhile",
+                db, asked, e.toString());
         }
     }
 
