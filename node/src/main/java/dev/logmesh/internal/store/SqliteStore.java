@@ -86,7 +86,8 @@ import org.slf4j.LoggerFactory;
  *       file, {@code <file>.clock} (see {@link ClockFile}), fsynced outside the WAL, holds the clock reservation
  *       ({@link #reserveClock}: the node never issues an id it issued before, whatever the store lost), the
  *       {@code added} high-water mark (written with each reservation and at most about once a second after
- *       commits) and the epoch. At open, a store whose {@code lastAdded} is below what the side file recorded
+ *       commits), the {@code added} reservation ({@link #sendableAdded}: after anything but a clean close, new
+ *       entries are numbered after it) and the epoch. At open, a store whose {@code lastAdded} is below what the side file recorded
  *       for the same epoch has lost transactions: it says so ({@link #lossAtOpen}, and a warning in the log),
  *       continues the {@code added} numbers after the recorded mark so that none is reused, and takes a new
  *       {@link #epoch}, so that peers drop the cursors they kept for the old log and the lost entries can come
