@@ -40,6 +40,11 @@ import org.sqlite.SQLiteConfig;
  *       those the sync thread has not forced yet). SQLite starts the WAL from its beginning again when a write
  *       begins after a complete checkpoint; under unbroken writing a checkpoint may end incomplete and the next one
  *       (right after, without waiting) catches up.</li>
+ *   <li><b>The {@code added} reservation.</b> When the store has used half of its durable {@code added} reservation
+ *       ({@link SqliteStore#sendableAdded}), it asks this thread to raise it ({@link #reserveAdded}); the sync thread
+ *       writes and fsyncs the side file after its next group commit (so the commits of that group are not held up by
+ *       it), once per half of {@link SqliteStore#ADDED_RESERVE_AHEAD} entries. A failed raise is logged: sessions
+ *       then wait for durability until the store asks again.</li>
  *   <li><b>Failure.</b> A force that fails ({@link IOException}) may have lost the pages it was to write (Linux
  *       marks them clean): nothing it covered may be called durable, so the queue fails for good
  *       ({@link DurabilityQueue#fail}); the store refuses further writes and its callbacks never run, until the
