@@ -132,6 +132,23 @@ public interface Store extends AutoCloseable {
         return lastAdded();
     }
 
+    /**
+     * The highest {@code added} of this log that a session may number and send to a peer that reconciles with this
+     * node (a logmesh peer with anti-entropy), durable or not yet: at least {@link #durableAdded}, at most
+     * {@link #lastAdded}. A store with group commit answers {@code max(durableAdded, min(lastAdded, R))}, where R is
+     * its durable <em>added reservation</em>: a number it has recorded, durably and outside its log, that no
+     * {@code added} it assigns after a restart will be at or below (SqliteStore: the side file). So an entry sent
+     * before it was durable and then lost by a power loss never has its number given to another entry: a peer's
+     * cursor ("this node's entries up to N received") never skips a later entry, and the lost entry itself, which the
+     * peer keeps, comes back through reconciliation (see {@code SyncSession}, Durability). The default is
+     * {@link #durableAdded}: nothing is sent before it is durable.
+     *
+     * <p>Called on the store's thread (the node's loop).
+     */
+    default long sendableAdded() {
+        return durableAdded();
+    }
+
     /** The entry with this id, if it is in the log now. */
     Optional<Entry> byId(ActionId id);
 

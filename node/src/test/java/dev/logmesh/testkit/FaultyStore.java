@@ -45,6 +45,9 @@ import java.util.function.Supplier;
  * SQLite's loop connection does) but becomes durable ({@link #whenDurable}, {@link #durableAdded}) only later, in
  * commit order, as with the SQLite store's group commit on a slow disk. Over a {@link MemoryStore}, the store also
  * keeps the image of the log as of its newest durable commit ({@link #durableImage}): what a power loss leaves.
+ * It keeps an {@code added} reservation as SqliteStore does ({@link #sendableAdded}, {@link #addedReservation}):
+ * {@link #ADDED_RESERVE_AHEAD} ahead when the fault starts, raised with the group commit of the commit that used up
+ * half of it; {@code LocalMesh.powerLoss} continues the numbering after it.
  *
  * <p>Not thread-safe, like the stores it wraps: used from the node's loop (a test's manual loop).
  */
@@ -65,6 +68,21 @@ public final class FaultyStore implements Store {
     /** Images of the memory delegate after each commit not yet durable, by commit number. */
     private final java.util.TreeMap<Long, MemoryStore> images = new java.util.TreeMap<>();
     private MemoryStore durableImage;
+    /**
+     * The durable {@code added} reservation, as a durable store keeps it in a side file ({@link #sendableAdded});
+     * survives {@link #processDied}.
+     */
+    private long addedReservation;
+    /** Raises asked for, by the commit number with which they become durable (the writer's next group commit). */
+    private final java.util.TreeMap<Long, Long> reservationAt = new java.util.TreeMap<>();
+    /** The highest raise asked for. */
+    private long reservationAsked;
+
+    /**
+     * How far ahead of {@code lastAdded} the simulated {@code added} reservation is raised (SqliteStore: 100 000); small,
+     * so that runs also meet sessions that wait for durability because the reservation is used up.
+     */
+    public static final long ADDED_RESERVE_AHEAD = 8;
 
     /** Wraps a store; the wrapper owns it from now on ({@link #close} closes it). */
     public FaultyStore(Store delegate) {
@@ -161,8 +179,19 @@ public final class FaultyStore implements Store {
         return durableImage.backup();
     }
 
+    /**
+     * The durable {@code added} reservation: no {@code added} assigned after a power loss is at or below it (what
+     * {@code LocalMesh.powerLoss} keeps, as the SQLite store's side file does).
+     */
+    public long addedReservation() {
+        return addedReservation;
+    }
+
     private void startLag() {
         if (lag == null) {
+            // as a store does at open: reserved ahead, durably, before anything is sent
+            addedReservation = Math.max(addedReservation, delegate.lastAdded() + ADDED_RESERVE_AHEAD);
+            reservationAsked = addedReservation;
             lag = new DurabilityQueue(delegate.lastAdded());
             if (delegate instanceof MemoryStore memory) {
                 durableImage = memory.backup();
@@ -175,6 +204,11 @@ public final class FaultyStore implements Store {
             return;
         }
         long seq = lag.committed(delegate.lastAdded());
+        long last = delegate.lastAdded();
+        if (last + ADDED_RESERVE_AHEAD / 2 > reservationAsked) {
+            reservationAsked = last + ADDED_RESERVE_AHEAD;
+            reservationAt.put(seq, reservationAsked); // made by the group commit that makes this commit durable
+        }
         if (delegate instanceof MemoryStore memory) {
             images.put(seq, memory.backup());
         }
@@ -203,6 +237,7 @@ public final class FaultyStore implements Store {
             lag = null;
             images.clear();
             durableImage = null;
+            reservationAt.clear();
             held = false;
         }
         return this;
@@ -213,6 +248,11 @@ public final class FaultyStore implements Store {
         if (image != null) {
             durableImage = image.getValue();
             images.headMap(seq, true).clear();
+        }
+        java.util.Map.Entry<Long, Long> raised = reservationAt.floorEntry(seq);
+        if (raised != null) {
+            addedReservation = Math.max(addedReservation, raised.getValue());
+            reservationAt.headMap(seq, true).clear();
         }
         lag.durableUpTo(seq);
     }
@@ -380,6 +420,14 @@ public final class FaultyStore implements Store {
     @Override
     public long durableAdded() {
         return lag == null ? delegate.durableAdded() : Math.min(lag.durableAdded(), delegate.durableAdded());
+    }
+
+    @Override
+    public long sendableAdded() {
+        if (lag == null) {
+            return delegate.sendableAdded();
+        }
+        return Math.max(durableAdded(), Math.min(delegate.lastAdded(), addedReservation));
     }
 
     @Override

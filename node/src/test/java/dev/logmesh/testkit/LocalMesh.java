@@ -258,8 +258,9 @@ public final class LocalMesh implements AutoCloseable {
             throw new IllegalStateException(name + " keeps no memory store");
         }
         MemoryStore image = n.faulty.durableImage();
+        long addedReservation = n.faulty.addedReservation();
         crash(name);
-        n.powerLost(image);
+        n.powerLost(image, addedReservation);
     }
 
     /** Closes a node cleanly (its sessions end, its cursors are saved); its store survives for {@link #restart}. */
@@ -517,13 +518,13 @@ public final class LocalMesh implements AutoCloseable {
             return Collections.unmodifiableSet(appliedButLost);
         }
 
-        private void powerLost(MemoryStore image) {
+        private void powerLost(MemoryStore image, long addedReservation) {
             for (ActionId id : applied.keySet()) {
                 if (!image.seen(id)) {
                     appliedButLost.add(id);
                 }
             }
-            memory = memory.afterPowerLoss(image);
+            memory = memory.afterPowerLoss(image, addedReservation);
             faulty = faultyOver(memory);
         }
 

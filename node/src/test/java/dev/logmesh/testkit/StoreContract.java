@@ -142,6 +142,17 @@ public abstract class StoreContract {
         assertEquals(List.of(), store.withReason("a", 0, 10));
     }
 
+    /** Issue 12: what may be sent before it is durable lies between what is durable and what was added. */
+    @Test
+    void sendableAddedIsBetweenDurableAndLastAdded() {
+        for (int i = 0; i < 5; i++) {
+            add(store, entry("a", (i + 1) + " n 0", i + 1, "r"));
+            long sendable = store.sendableAdded();
+            assertTrue(store.durableAdded() <= sendable && sendable <= store.lastAdded(),
+                "durable " + store.durableAdded() + " <= sendable " + sendable + " <= last " + store.lastAdded());
+        }
+    }
+
     @Test
     void savesCursorsPerPeer() {
         store.setCursor("a", new PeerCursor(0, 1));

@@ -503,6 +503,11 @@ public final class Log {
         return store.durableAdded();
     }
 
+    /** The highest {@code added} that may be sent to a peer that reconciles ({@link Store#sendableAdded}). */
+    public long sendableAdded() {
+        return store.sendableAdded();
+    }
+
     /** How many entries are in the log. */
     public long size() {
         return store.size();

@@ -44,9 +44,32 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Durability.</b> A received {@code sync} is converted and validated whole, added to the log in
  *       one store transaction, and answered with {@code synced} only once that commit is durable
  *       ({@link Log#whenDurable}: with group commit the writer thread's fsync comes a little later, and the loop
- *       goes on meanwhile). This log's own entries are numbered and sent (and pings tell their number) only up to
- *       {@link Log#durableAdded}: a peer's cursor then never holds an {@code added} that a power loss here could
- *       take back and give to another entry. With a memory store both are immediate.</li>
+ *       goes on meanwhile). This log's entries are numbered and sent (and pings tell their number) only up to
+ *       {@link #sendLimit}: to a Logux client or server, or a peer without reconciliation, what is durable
+ *       ({@link Log#durableAdded}); to a logmesh peer that reconciles with this node, also what is committed but not
+ *       yet durable, up to the store's durable {@code added} reservation R ({@link Log#sendableAdded}), so this
+ *       node's fsync runs while the entry travels and the peer commits it, not before. Why a power loss here then
+ *       loses and duplicates nothing:
+ *       <ul>
+ *         <li><em>No number is reused.</em> The store has recorded, durably and outside its log, that it numbers
+ *             nothing at or below R after a restart, and sends nothing numbered above R before it is durable. So the
+ *             peer's cursor for this node ("its entries up to N received", N ≤ R) never covers an entry numbered
+ *             after the loss: no entry is skipped by it.</li>
+ *         <li><em>No id is reused.</em> The clock reserves its time ahead the same way ({@code HybridClock}); a
+ *             restarted clock issues ids after anything it may have issued, whatever the log lost.</li>
+ *         <li><em>What the peer got, it keeps.</em> It acknowledged the entry once durable on its side (its own
+ *             rule); the entry is in its seen index. This node lost the entry and its seen id; reconciliation on
+ *             this link (only such links get early entries) finds the id on the peer and not here and brings the
+ *             entry back through the normal receive path, where it is applied here once: it was never given to
+ *             this node's subscribers, whose delivery waits for this node's durability.</li>
+ *         <li><em>Nothing was acknowledged here.</em> The future of {@code MeshNode.add}, {@code logux/processed} to
+ *             this node's clients and subscribers still wait for this node's durability; a {@code synced} from the
+ *             peer moves this node's sent cursor in a transaction after the entries' own, and the WAL replays a
+ *             prefix of commits, so that cursor is never durable without them.</li>
+ *       </ul>
+ *       An entry this node received and forwards early is the same case: the node it came from still has it (and
+ *       resends it, this node's cursor for it being lost too), and so has the peer it went to. With a memory store
+ *       everything is durable at once, so none of this applies.</li>
  *   <li><b>Cursors.</b> The dialer sends in {@code connect} the highest {@code added} of the peer it
  *       processed; the listener sends its own in the {@code connected} options ({@code logmesh.synced});
  *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
@@ -768,18 +791,41 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             return;
         }
-        pumpWhenDurable();
+        if (sendLimit() >= entry.meta().added()) {
+            pumpSoon(); // a peer that reconciles, within the added reservation: no wait for this node's fsync
+        } else {
+            pumpWhenDurable();
+        }
+    }
+
+    /** Runs the pump in a task of its own (one at a time). */
+    private void pumpSoon() {
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            loop.execute(guarded("send entries to " + peerNode, this::pump));
+        }
     }
 
     /**
-     * Runs the pump once what the log holds now is durable: entries go out numbered only then (see Durability in the
-     * class docs). A memory store is durable at once, so this is the plain {@code loop.execute} it always was.
+     * Runs the pump once what the log holds now is durable: entries beyond {@link #sendLimit} go out numbered only
+     * then (see Durability in the class docs). A memory store is durable at once, so this is the plain
+     * {@code loop.execute} it always was.
      */
     private void pumpWhenDurable() {
         if (!pumpScheduled) {
             pumpScheduled = true;
             log.whenDurable(() -> loop.execute(guarded("send entries to " + peerNode, this::pump)), loop);
         }
+    }
+
+    /**
+     * How far this log's entries may be numbered and sent to this peer now: to a logmesh peer that reconciles with
+     * this node, up to {@link Log#sendableAdded} (durable or within the store's durable {@code added} reservation);
+     * to any other (a Logux client or server, a peer without reconciliation), only up to {@link Log#durableAdded}.
+     * See Durability in the class docs.
+     */
+    private long sendLimit() {
+        return reconcileLink && edge == null ? log.sendableAdded() : log.durableAdded();
     }
 
     private void pump() {
@@ -820,7 +866,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 }
                 return;
             }
-            long durable = log.durableAdded();
+            long durable = sendLimit();
             if (pushed >= durable) {
                 if (log.lastAdded() > durable) {
                     pumpWhenDurable(); // the rest is not durable yet: back once it is
@@ -889,10 +935,10 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /**
      * The number a ping or pong tells the peer (which may move its cursor for this node to it): {@link #pushed},
-     * but never past what is durable here (see Durability in the class docs).
+     * but never past {@link #sendLimit} (see Durability in the class docs).
      */
     private long pingNumber() {
-        return Math.min(pushed, log.durableAdded());
+        return Math.min(pushed, sendLimit());
     }
 
     /** The largest frame this session may send: the smaller of this node's and the peer's limits. */

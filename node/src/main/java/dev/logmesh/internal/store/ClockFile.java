@@ -16,7 +16,8 @@ import java.util.zip.CRC32C;
  * The side file of a {@link SqliteStore} ({@code log.db.clock}): what must survive the loss of the database's
  * last transactions (a {@code -wal} file deleted after a crash, the database file restored from a backup alone).
  * It holds the clock reservation (the largest id time part the node's clock may have issued), the {@code added}
- * high-water mark when it was written, and the epoch of the log it belongs to.
+ * high-water mark when it was written, the {@code added} reservation (see {@link SqliteStore#sendableAdded}) and the
+ * epoch of the log it belongs to.
  *
  * <p>One fixed-size text record, overwritten in place and fsynced: no new blocks are needed after the first write,
  * so it can still be written on a full disk, and a record is far below a disk sector, so it is written whole. A
@@ -33,9 +34,11 @@ final class ClockFile implements Closeable {
      *
      * @param reserved  the clock reservation, ms
      * @param lastAdded the store's {@code lastAdded} when it was written (never more than was committed)
+     * @param addedReserved the {@code added} reservation: no {@code added} assigned after a reopen is at or below it
+     *                  (0 in a file written before it existed)
      * @param epoch     the epoch of the log it belongs to
      */
-    record State(long reserved, long lastAdded, String epoch) {
+    record State(long reserved, long lastAdded, long addedReserved, String epoch) {
     }
 
     private final Path path;
@@ -93,7 +96,7 @@ final class ClockFile implements Closeable {
         }
         try {
             return new State(Long.parseLong(fields.get("reserved")), Long.parseLong(fields.get("lastAdded")),
-                fields.getOrDefault("epoch", ""));
+                Long.parseLong(fields.getOrDefault("addedReserved", "0")), fields.getOrDefault("epoch", ""));
         } catch (RuntimeException e) {
             return null;
         }
@@ -101,8 +104,9 @@ final class ClockFile implements Closeable {
 
     /** Overwrites the record and waits until it is on disk. */
     void write(State state) throws IOException {
+        // a reader that does not know a line ignores it, so an older logmesh still reads the rest
         String body = "logmesh clock v1\nreserved=" + state.reserved() + "\nlastAdded=" + state.lastAdded()
-            + "\nepoch=" + state.epoch() + "\n";
+            + "\naddedReserved=" + state.addedReserved() + "\nepoch=" + state.epoch() + "\n";
         String text = body + "crc=" + Long.toHexString(crc(body)) + "\n";
         byte[] record = new byte[SIZE];
         java.util.Arrays.fill(record, (byte) ' ');

@@ -89,8 +89,18 @@ public final class MemoryStore implements Store {
      * {@code FaultyStore.durableImage}).
      */
     public MemoryStore afterPowerLoss(MemoryStore durable) {
+        return afterPowerLoss(durable, 0);
+    }
+
+    /**
+     * {@link #afterPowerLoss(MemoryStore)} of a store that also kept an {@code added} reservation in its side file
+     * (SqliteStore, see {@code Store.sendableAdded}): numbering continues after {@code addedReservation} if the
+     * durable state is behind it.
+     */
+    public MemoryStore afterPowerLoss(MemoryStore durable, long addedReservation) {
         MemoryStore r = durable.backup();
         r.clockReservation = Math.max(durable.clockReservation, clockReservation);
+        r.lastAdded = Math.max(r.lastAdded, addedReservation);
         return r;
     }
 

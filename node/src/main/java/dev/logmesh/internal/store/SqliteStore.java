@@ -86,7 +86,8 @@ import org.slf4j.LoggerFactory;
  *       file, {@code <file>.clock} (see {@link ClockFile}), fsynced outside the WAL, holds the clock reservation
  *       ({@link #reserveClock}: the node never issues an id it issued before, whatever the store lost), the
  *       {@code added} high-water mark (written with each reservation and at most about once a second after
- *       commits) and the epoch. At open, a store whose {@code lastAdded} is below what the side file recorded
+ *       commits), the {@code added} reservation ({@link #sendableAdded}: after anything but a clean close, new
+ *       entries are numbered after it) and the epoch. At open, a store whose {@code lastAdded} is below what the side file recorded
  *       for the same epoch has lost transactions: it says so ({@link #lossAtOpen}, and a warning in the log),
  *       continues the {@code added} numbers after the recorded mark so that none is reused, and takes a new
  *       {@link #epoch}, so that peers drop the cursors they kept for the old log and the lost entries can come
@@ -129,6 +130,14 @@ public final class SqliteStore implements Store {
 
     /** The suffix of the side file that keeps the clock reservation ({@link ClockFile}). */
     public static final String CLOCK_FILE_SUFFIX = ".clock";
+
+    /**
+     * How far past {@code lastAdded} the {@code added} reservation is raised at a time with {@link Durability#FULL}
+     * (see {@link #sendableAdded}); it is raised again, by the writer thread after a group commit, once fewer than
+     * half of these are left: one side-file fsync per 50 000 entries added, and a gap of at most this many numbers
+     * after a restart that was not a clean close.
+     */
+    public static final long ADDED_RESERVE_AHEAD = 100_000;
 
     /** At most this often (ns) a commit rewrites the side file's {@code added} mark (one more fsync). */
     private static final long SIDE_MARK_INTERVAL_NANOS = 1_000_000_000L;
@@ -235,9 +244,27 @@ public final class SqliteStore implements Store {
     private boolean checksums = true;
     private String epoch = "";
     private ClockFile clockFile;
+    /**
+     * Guards the side file and what it holds: the loop writes it (open, {@link #reserveClock}, the {@code added}
+     * mark, close) and so does the writer thread ({@link #reserveAdded}).
+     */
+    private final Object sideLock = new Object();
+    /** Written by the loop under {@link #sideLock}; read by the loop, and by the writer thread under the lock. */
     private long clockReservation;
-    /** The {@code added} mark the side file holds, and when it was written ({@link System#nanoTime}). */
+    /**
+     * The durable {@code added} reservation: the side file on disk says no {@code added} assigned after a reopen is at
+     * or below it. Written under {@link #sideLock} after the fsync (loop or writer thread), read by the loop.
+     */
+    private volatile long addedReservation;
+    /** The highest reservation asked of the writer thread (loop only). */
+    private long addedReservationAsked;
+    /** The {@code added} mark the side file holds (guarded by {@link #sideLock}), and when it was written. */
     private long sideLastAdded;
+    /**
+     * {@code lastAdded} as the database holds it (loop only): the side file's mark is this, never a number the store
+     * only skipped to at open (a reservation), so that the mark still tells a lost transaction from a gap.
+     */
+    private long committedAdded;
     private long sideWrittenNanos;
     private String lossAtOpen;
     /** Known {@code nodes} rows: node key to ms; cleared when a write fails (it may hold uncommitted values). */
@@ -349,6 +376,7 @@ public final class SqliteStore implements Store {
         // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
         size = queryLong("SELECT count(*) FROM entries");
         epoch = readState(EPOCH_KEY).orElse("");
+        committedAdded = lastAdded;
     }
 
     /**
@@ -551,7 +579,8 @@ public final class SqliteStore implements Store {
             return;
         }
         try {
-            writer = new WalWriter(file, durabilityMode == Durability.FULL, NEXT_SYNC.get(), durability);
+            writer = new WalWriter(file, durabilityMode == Durability.FULL, NEXT_SYNC.get(), durability,
+                this::reserveAdded);
         } catch (IOException e) {
             try {
                 clockFile.close();
@@ -571,6 +600,15 @@ public final class SqliteStore implements Store {
         ClockFile.State side = clockFile.read();
         if (side != null && side.epoch().equals(epoch)) {
             clockReservation = side.reserved();
+            if (side.lastAdded() <= lastAdded && side.addedReserved() > lastAdded) {
+                // Entries numbered up to the reservation may have been sent to peers before they were durable and
+                // then lost (a power loss): their numbers are never given to other entries.
+                // Not written to the database (an open must work on a full disk): the side file keeps the
+                // reservation at least this high until an entry numbered above it is committed.
+                LOG.info("{}: added numbers continue after its reservation {} (last added {}): the last run may have "
+                    + "sent entries up to it to peers before they were durable", file, side.addedReserved(), lastAdded);
+                lastAdded = side.addedReserved();
+            }
             if (side.lastAdded() > lastAdded) {
                 lossAtOpen = file + " lost transactions it had committed: its last added number was at least "
                     + side.lastAdded() + " and is now " + lastAdded + " (a -wal file lost after a crash, or the "
@@ -578,8 +616,9 @@ public final class SqliteStore implements Store {
                     + "Added numbers continue after " + side.lastAdded() + ", the log takes a new epoch so that "
                     + "peers drop their cursors for it, and what peers hold comes back from them.";
                 LOG.warn(lossAtOpen);
-                lastAdded = side.lastAdded();
+                lastAdded = Math.max(side.lastAdded(), side.addedReserved());
                 setCounter("lastAdded", lastAdded);
+                committedAdded = lastAdded;
                 epoch = Store.newEpoch();
                 putState(EPOCH_KEY, epoch);
                 conn.commit();
@@ -591,11 +630,37 @@ public final class SqliteStore implements Store {
         writeClockFile();
     }
 
-    /** Rewrites the side file with the current reservation, the committed {@code lastAdded} and the epoch. */
+    /**
+     * Rewrites the side file (loop thread) with the current clock reservation, the committed {@code lastAdded} and
+     * the epoch, and (FULL) raises the {@code added} reservation to {@link #ADDED_RESERVE_AHEAD} past
+     * {@code lastAdded} on the way: the fsync is paid anyway.
+     */
     private void writeClockFile() throws IOException {
-        clockFile.write(new ClockFile.State(clockReservation, lastAdded, epoch));
-        sideLastAdded = lastAdded;
-        sideWrittenNanos = System.nanoTime();
+        long ahead = durabilityMode == Durability.FULL ? lastAdded + ADDED_RESERVE_AHEAD : lastAdded;
+        writeSide(clockReservation, committedAdded, Math.max(addedReservation, ahead));
+    }
+
+    /** Writes the side file and waits for the disk; then what it says holds (any thread). */
+    private void writeSide(long clock, long mark, long addedReserved) throws IOException {
+        synchronized (sideLock) {
+            long m = Math.max(mark, sideLastAdded);
+            clockFile.write(new ClockFile.State(clock, m, addedReserved, epoch));
+            sideLastAdded = m;
+            sideWrittenNanos = System.nanoTime();
+            addedReservation = addedReserved;
+        }
+    }
+
+    /**
+     * Raises the {@code added} reservation to {@code upTo} (the writer thread, after a group commit): one fsync of
+     * the side file, off the loop.
+     */
+    private void reserveAdded(long upTo) throws IOException {
+        synchronized (sideLock) {
+            if (upTo > addedReservation) {
+                writeSide(clockReservation, sideLastAdded, upTo);
+            }
+        }
     }
 
     /**
@@ -739,6 +804,9 @@ public final class SqliteStore implements Store {
         try {
             result = work.run();
             conn.commit();
+            if (lastAdded != savedLastAdded) {
+                committedAdded = lastAdded; // the rows of the numbers just assigned are in the database now
+            }
         } catch (SQLException | RuntimeException e) {
             lastAdded = savedLastAdded;
             maxSeenMs = savedMaxSeen;
@@ -763,6 +831,11 @@ public final class SqliteStore implements Store {
         }
         long seq = durability.committed(lastAdded);
         if (durabilityMode == Durability.FULL) {
+            if (lastAdded + ADDED_RESERVE_AHEAD / 2 > addedReservationAsked
+                && lastAdded + ADDED_RESERVE_AHEAD / 2 > addedReservation) {
+                addedReservationAsked = lastAdded + ADDED_RESERVE_AHEAD;
+                writer.reserveAdded(addedReservationAsked);
+            }
             writer.wake();
         } else {
             durability.durableUpTo(seq); // FULL_INLINE: fsynced in the commit; NORMAL: as durable as it gets
@@ -782,6 +855,28 @@ public final class SqliteStore implements Store {
     public long durableAdded() {
         requireOpen();
         return durability == null ? lastAdded : durability.durableAdded();
+    }
+
+    /**
+     * {@code max(durableAdded, min(lastAdded, R))} with R the durable {@code added} reservation: the side file says,
+     * fsynced, that no {@code added} assigned after a reopen is at or below R ({@link #open} continues after it when
+     * the store was not closed cleanly). An entry numbered at most R may therefore be sent before its commit is
+     * durable: if a power loss takes it, its number is not given to another entry. R is raised
+     * {@link #ADDED_RESERVE_AHEAD} ahead at open and, with {@link Durability#FULL}, by the writer thread after a group
+     * commit once half of it is used; until then sessions fall back to what is durable.
+     */
+    @Override
+    public long sendableAdded() {
+        requireOpen();
+        if (durability == null) {
+            return lastAdded;
+        }
+        return Math.max(durability.durableAdded(), Math.min(lastAdded, addedReservation));
+    }
+
+    /** The durable {@code added} reservation (see {@link #sendableAdded}); for tests. */
+    long addedReservation() {
+        return addedReservation;
     }
 
     @Override
@@ -1096,7 +1191,7 @@ public final class SqliteStore implements Store {
      * open can tell that transactions were lost. Best effort: the add succeeded whatever happens here.
      */
     private void markAddedInSideFile() {
-        if (clockFile == null || lastAdded == sideLastAdded
+        if (clockFile == null || committedAdded == sideLastAdded
             || System.nanoTime() - sideWrittenNanos < SIDE_MARK_INTERVAL_NANOS) {
             return;
         }
@@ -1671,14 +1766,16 @@ public final class SqliteStore implements Store {
         if (uptoMs <= clockReservation) {
             return;
         }
-        long before = clockReservation;
-        clockReservation = uptoMs;
-        try {
-            writeClockFile();
-        } catch (IOException e) {
-            clockReservation = before;
-            throw new StoreException("reserving the clock failed on " + clockFile.path() + ": " + e.getMessage()
-                + "; no id was issued", e);
+        synchronized (sideLock) {
+            long before = clockReservation;
+            clockReservation = uptoMs;
+            try {
+                writeClockFile();
+            } catch (IOException e) {
+                clockReservation = before;
+                throw new StoreException("reserving the clock failed on " + clockFile.path() + ": " + e.getMessage()
+                    + "; no id was issued", e);
+            }
         }
     }
 
@@ -1826,6 +1923,15 @@ public final class SqliteStore implements Store {
             conn.close();
         } catch (SQLException e) {
             failure = failure == null ? e : failure;
+        }
+        if (clockFile != null && !readOnly && (durability == null || durability.failure() == null)) {
+            // Everything committed is durable now (the writer's last flush; a failed checkpoint leaves it in the WAL)
+            // and nothing numbered above lastAdded was ever sent: the next open may continue right after lastAdded.
+            try {
+                writeSide(clockReservation, committedAdded, lastAdded);
+            } catch (IOException e) {
+                LOG.debug("cannot lower the added reservation of {}: {}", file, e.toString());
+            }
         }
         if (clockFile != null) {
             try {

@@ -40,6 +40,11 @@ import org.sqlite.SQLiteConfig;
  *       those the sync thread has not forced yet). SQLite starts the WAL from its beginning again when a write
  *       begins after a complete checkpoint; under unbroken writing a checkpoint may end incomplete and the next one
  *       (right after, without waiting) catches up.</li>
+ *   <li><b>The {@code added} reservation.</b> When the store has used half of its durable {@code added} reservation
+ *       ({@link SqliteStore#sendableAdded}), it asks this thread to raise it ({@link #reserveAdded}); the sync thread
+ *       writes and fsyncs the side file after its next group commit (so the commits of that group are not held up by
+ *       it), once per half of {@link SqliteStore#ADDED_RESERVE_AHEAD} entries. A failed raise is logged: sessions
+ *       then wait for durability until the store asks again.</li>
  *   <li><b>Failure.</b> A force that fails ({@link IOException}) may have lost the pages it was to write (Linux
  *       marks them clean): nothing it covered may be called durable, so the queue fails for good
  *       ({@link DurabilityQueue#fail}); the store refuses further writes and its callbacks never run, until the
@@ -76,6 +81,13 @@ final class WalWriter {
         int[] run(Connection conn) throws SQLException;
     }
 
+    /** Raises the store's durable {@code added} reservation (see {@link SqliteStore#sendableAdded}). */
+    @FunctionalInterface
+    interface AddedReservation {
+        /** Records, durably (an fsync), that no {@code added} after a reopen is at or below {@code upTo}. */
+        void reserve(long upTo) throws IOException;
+    }
+
     /** The real checkpoint: {@code PRAGMA wal_checkpoint(PASSIVE)}. */
     static final Checkpoint PASSIVE = conn -> {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
@@ -89,6 +101,11 @@ final class WalWriter {
     private final WalSync sync;
     private final DurabilityQueue queue;
     private final Checkpoint checkpoint;
+    private final AddedReservation reservation;
+    /** The highest {@code added} reservation asked for ({@link #reserveAdded}); any thread. */
+    private final java.util.concurrent.atomic.AtomicLong reservationAsked = new java.util.concurrent.atomic.AtomicLong();
+    /** The highest reservation the sync thread made, or tried to make (owned by the sync thread). */
+    private long reservationMade;
     /** Forces the WAL (group commit). */
     private final Thread thread;
     /** Runs the checkpoints. */
@@ -114,14 +131,26 @@ final class WalWriter {
      * @param fsync whether commits become durable only through this thread's fsync (FULL); when false (NORMAL)
      *              the store reports commits durable itself and the thread only checkpoints
      */
+    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, AddedReservation reservation)
+        throws IOException {
+        this(db, fsync, sync, queue, PASSIVE, reservation);
+    }
+
+    /** A writer without an {@code added} reservation (tests of the writer alone). */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue) throws IOException {
-        this(db, fsync, sync, queue, PASSIVE);
+        this(db, fsync, sync, queue, PASSIVE, upTo -> { });
     }
 
     /** As {@link #WalWriter(Path, boolean, WalSync, DurabilityQueue)}, with the checkpoint a test plays. */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint) throws IOException {
+        this(db, fsync, sync, queue, checkpoint, upTo -> { });
+    }
+
+    private WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint,
+                      AddedReservation reservation) throws IOException {
         this.db = db;
         this.checkpoint = checkpoint;
+        this.reservation = reservation;
         this.wal = db.resolveSibling(db.getFileName() + "-wal");
         this.fsync = fsync;
         this.sync = sync;
@@ -162,6 +191,14 @@ final class WalWriter {
         checkpointer.start();
     }
 
+    /**
+     * Asks the sync thread to raise the {@code added} reservation to {@code upTo} after its next group commit (any
+     * thread; {@link #wake} wakes it): piggybacked on the writer's wake-up, and off the loop.
+     */
+    void reserveAdded(long upTo) {
+        reservationAsked.accumulateAndGet(upTo, Math::max);
+    }
+
     /** A commit was made (loop thread): the writer wakes up for it. */
     void wake() {
         LockSupport.unpark(thread);
@@ -194,7 +231,8 @@ final class WalWriter {
         try {
             while (!stopping) {
                 syncCommits(channel);
-                if (!stopping && queue.committedSeq() == synced) {
+                reserveIfAsked();
+                if (!stopping && queue.committedSeq() == synced && reservationAsked.get() <= reservationMade) {
                     LockSupport.park(this); // wake() or close() unparks; a wake before the park makes it return
                 }
             }
@@ -233,6 +271,24 @@ final class WalWriter {
             } catch (SQLException e) {
                 LOG.debug("closing the checkpoint connection of {}: {}", db, e.toString());
             }
+        }
+    }
+
+    /**
+     * Raises the {@code added} reservation if asked (after the group commit, so that the commits it covered were not
+     * held up by this fsync). A failure is logged: sessions then wait for durability until the store asks again.
+     */
+    private void reserveIfAsked() {
+        long asked = reservationAsked.get();
+        if (asked <= reservationMade || queue.failure() != null) {
+            return;
+        }
+        reservationMade = asked;
+        try {
+            reservation.reserve(asked);
+        } catch (IOException e) {
+            LOG.warn("cannot raise the added reservation of {} to {}: {}; entries go to peers once durable meanwhile",
+                db, asked, e.toString());
         }
     }
 
