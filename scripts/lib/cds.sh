@@ -17,8 +17,8 @@
 # The archive's name holds a key: a checksum of the inode, size and mtime of every class path file, of the java
 # binary, of the JDK's lib/modules and libjvm.so, so a jar rebuilt, copied with an old mtime or changed during a
 # dump, or a JDK upgraded in place, names another archive and a training run makes it. A dump that ran and failed
-# leaves NAME.failed (not tried again for that key); a dump that was killed leaves nothing but garbage that the
-# next dumper removes, so the next `node` run trains again. Nothing of this reaches stdout (the NDJSON events);
+# leaves NAME.failed (tried again a day later); a dump that was killed leaves nothing but garbage that the next
+# dumper removes, so the next `node` run trains again. Nothing of this reaches stdout (the NDJSON events);
 # the JVM's CDS messages are off and its other warnings go to stderr.
 
 logmesh_cds_nl='
@@ -48,9 +48,11 @@ logmesh_cds() {
   _lc_jhome=${_lc_real%/bin/java}
   # the key: what the JVM checks when it maps an archive (the class path's jars by mtime and size) and what makes a
   # JDK another (its modules and VM); inode too, so a file replaced by a copy with the same size and mtime counts
+  # (a file missing from this list, such as a JDK without lib/server, is left out of the key: stat fails for it only)
   _lc_key=$(stat -L -c '%n %i %s %Y' -- "$@" "$_lc_real" "$_lc_jhome/lib/modules" "$_lc_jhome/lib/server/libjvm.so" \
-    2>/dev/null | cksum) || return 0
+    2>/dev/null | cksum || :)
   _lc_key=${_lc_key%% *}
+  [ -n "$_lc_key" ] || return 0
   _lc_jsa=$_lc_dir/$_lc_name-$_lc_key.jsa
   # the JVM's warnings to stderr, its CDS messages off (JDK 25 tags some "aot"; JDK 17 refuses a tag it lacks)
   _lc_off=cds*=off
@@ -67,7 +69,10 @@ logmesh_cds() {
     return 0
   fi
   [ "$_lc_train" = train ] || return 0
-  [ -f "$_lc_jsa.failed" ] && return 0
+  # a dump that ran and failed (a JVM that cannot dump this class path, a full disk) is tried again a day later
+  if [ -f "$_lc_jsa.failed" ] && [ -n "$(find "$_lc_jsa.failed" -mmin -1440 2>/dev/null)" ]; then
+    return 0
+  fi
   command -v flock >/dev/null 2>&1 || return 0
   # the run lock, held by this shell's fd 9 and so by the java it execs (same pid), until that process ends; a
   # full disk or a read-only directory only means no training (no message: CDS is an optimisation)
@@ -84,6 +89,25 @@ logmesh_cds() {
   LOGMESH_CDS_OPTS="-XX:DumpLoadedClassList=$_lc_jsa.$$.classlist${logmesh_cds_nl}$_lc_log"
 }
 
+# logmesh_cds_settle DIR...: waits until no dump is pending or running in the cache directories DIR (for the
+# benchmarks: a dump is seconds of CPU that a timed run must not meet), 2 minutes at most. A run file left by a
+# dumper that was killed counts as pending until then.
+logmesh_cds_settle() {
+  for _lc_d in "$@"; do
+    _lc_n=0
+    while [ "$_lc_n" -lt 120 ]; do
+      _lc_busy=
+      for _lc_f in "$_lc_d"/*.run "$_lc_d"/*.lock; do
+        [ -e "$_lc_f" ] || continue
+        case $_lc_f in *.run) _lc_busy=1 ;; *) flock -n "$_lc_f" true 2>/dev/null || _lc_busy=1 ;; esac
+      done
+      [ -z "$_lc_busy" ] && break
+      sleep 1
+      _lc_n=$((_lc_n + 1))
+    done
+  done
+}
+
 # The dumper (sh -c, arguments: JAVA DIR NAME ARCHIVE RUN-FILE CLASSPATH). Its own pid names its temporary archive.
 # shellcheck disable=SC2016 # expanded by the dumper's shell
 logmesh_cds_dumper='
@@ -92,15 +116,17 @@ java=$1 dir=$2 name=$3 jsa=$4 run=$5 cp=$6
 pid=${run%.run}; pid=${pid##*.}
 list=$jsa.$pid.classlist
 flock "$run" true
+# the run file goes once the family lock is held: while either is there, a dump is pending (logmesh_cds_settle)
+exec 8>"$dir/$name.lock" || { rm -f "$run" "$list"; exit 0; }
+flock 8
 rm -f "$run"
 # a list from a node killed (kill -9) or cut short (disk full) lacks the classes of the JVM s shutdown or its last
 # newline: not used, so the next node run trains again
 if [ ! -s "$list" ] || ! grep -q "^java/lang/Shutdown\( \|$\)" "$list" || [ -n "$(tail -c 1 "$list")" ]; then
   rm -f "$list"; exit 0
 fi
-exec 8>"$dir/$name.lock" || exit 0
-flock 8
-if [ -f "$jsa" ] || [ -f "$jsa.failed" ]; then rm -f "$list"; exit 0; fi
+if [ -f "$jsa" ]; then rm -f "$list"; exit 0; fi
+rm -f "$jsa.failed"
 # under the lock no other dumper of this family runs: temporary archives are those of dumpers that were killed
 rm -f "$dir/$name"-*.jsa.*.tmp
 tmp=$jsa.$$.tmp
@@ -117,9 +143,13 @@ if [ $rc -eq 0 ] && mv -f "$tmp" "$jsa"; then
   for f in "$dir/$name"-*.jsa "$dir/$name"-*.jsa.failed "$dir/$name"-*.classlist; do
     case $f in "$jsa"|"$list") ;; *) [ -e "$f" ] && rm -f "$f" ;; esac
   done
+  # run files no node holds: left by dumpers that were killed while they waited
+  for f in "$dir/$name"-*.run; do
+    [ -e "$f" ] && flock -n "$f" rm -f "$f"
+  done
 elif [ $rc -le 128 ]; then
-  # it ran and failed: not tried again for this key (killed by a signal, rc > 128: the next training retries)
-  : >"$jsa.failed"
+  # it ran and failed: tried again a day later (killed by a signal, rc > 128: the next training retries)
+  { true >"$jsa.failed"; } 2>/dev/null
 fi
 rm -f "$tmp" "$list"
 '
