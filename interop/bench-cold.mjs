@@ -10,7 +10,7 @@
 // The @logux/core side is run from this directory: peer.mjs server (ready), bench.mjs serve/bulk, peer.mjs
 // client (prints every action as a JSON line).
 // Prints one JSON object: every sample and the medians.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 
@@ -71,7 +71,7 @@ function timed(argv, until, { cwd = HERE, timeoutMs = 300000 } = {}) {
 }
 
 // Stops a process and waits for it to exit (so its shutdown does not load the next measurement).
-// The untimed first runs get longer: a JVM that trains an AOT cache (JDK 25) assembles it at its exit.
+// The untimed first runs get longer (a JVM can take long to exit on a loaded machine).
 let stopWaitMs = 120000
 function stop(proc) {
   return new Promise(resolve => {
@@ -187,6 +187,11 @@ try {
   let first = Object.keys(cases)
   if ((process.env.TRAIN || 'catch-up') === 'catch-up') first = ['lm.cli', ...first.filter(k => k !== 'lm.cli')]
   for (let k of first) await cases[k]()
+  // the launchers make their archives after the first runs, in the background: wait for them (LM_SETTLE)
+  if (process.env.LM_SETTLE) {
+    let [cmd, ...args] = JSON.parse(process.env.LM_SETTLE)
+    spawnSync(cmd, args, { stdio: 'ignore' })
+  }
   stopWaitMs = 5000
   let samples = Object.fromEntries(Object.keys(cases).map(k => [k, []]))
   for (let i = 0; i < RUNS; i++) {

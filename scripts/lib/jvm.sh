@@ -5,15 +5,48 @@
 LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC"
 
 # logmesh_java: prints the java binary the scripts run: LOGMESH_JAVA if set, else $JAVA_HOME/bin/java if it
-# exists, else java on the PATH.
+# exists, else java on the PATH. logmesh_find_java sets REPLY to it instead (no subshell: the launcher's path).
 logmesh_java() {
+  logmesh_find_java
+  echo "$REPLY"
+}
+logmesh_find_java() {
+  local d IFS=:
   if [ -n "${LOGMESH_JAVA:-}" ]; then
-    echo "$LOGMESH_JAVA"
+    REPLY=$LOGMESH_JAVA
+    return
   elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
-    echo "$JAVA_HOME/bin/java"
-  else
-    command -v java || echo java
+    REPLY=$JAVA_HOME/bin/java
+    return
   fi
+  for d in $PATH; do
+    if [ -x "${d:-.}/java" ] && [ ! -d "${d:-.}/java" ]; then
+      REPLY=${d:-.}/java
+      return
+    fi
+  done
+  REPLY=java
+}
+
+# logmesh_jvm_args DEFAULTS USER-OPTS: sets the array LOGMESH_JVM_ARGS to the launcher's options in the order that
+# lets the user's win: DEFAULTS (without the default collector when USER-OPTS picks one: two collectors are an
+# error), the class-data sharing options of LOGMESH_CDS_OPTS (one a line, from logmesh_cds), then USER-OPTS (split
+# on blanks, as JAVA_OPTS is; no globbing), so a user's -Xlog or -XX:SharedArchiveFile comes after ours.
+logmesh_jvm_args() {
+  local defaults=$1 user=$2 o gc=""
+  local -a d=() c=() u=()
+  set -f
+  u=($user)
+  for o in ${u[@]+"${u[@]}"}; do
+    case $o in -XX:+Use*GC) gc=1 ;; esac
+  done
+  for o in $defaults; do
+    case $gc$o in 1-XX:+Use*GC) ;; *) d+=("$o") ;; esac
+  done
+  local IFS=$'\n'
+  c=(${LOGMESH_CDS_OPTS:-})
+  set +f
+  LOGMESH_JVM_ARGS=(${d[@]+"${d[@]}"} ${c[@]+"${c[@]}"} ${u[@]+"${u[@]}"})
 }
 
 # logmesh_java_feature JAVA: prints the feature version of JAVA (17, 25, ...): from the JDK's release file
@@ -31,84 +64,6 @@ logmesh_java_feature() {
   echo "${v:-0}"
 }
 
-# logmesh_cds_opts ARCHIVE create|use CLASSPATH CLASSPATH-FILES...: prints the JVM options for class-data sharing of
-# the java that logmesh_java names, for a JVM run with -cp CLASSPATH. On JDK 25 and later, an ahead-of-time cache
-# (JEPs 483, 514, 515: classes loaded and linked, and method profiles, so the JIT starts from the training run's
-# profile). Before 25, two archives: a run with "create" and none writes a dynamic AppCDS archive at its exit
-# (JDK 13+, ArchiveClassesAtExit) and the list of the classes it loaded (DumpLoadedClassList), to ARCHIVE.PID.tmp
-# and ARCHIVE.PID.classlist.tmp (the launcher execs java, so PID is this shell's); a later call adopts them once
-# that process is gone, maps the dynamic archive, and starts a static dump from the class list in the background
-# (java -Xshare:dump, a few seconds of CPU once, at a lower priority; nothing waits for it). Later runs map the
-# static archive: it also holds the classes a dynamic archive cannot take, those of class file version 49 and
-# older (picocli's: ~170 classes on every start) and the JDK's lambda forms (README, "Performance", Cold). JDK 25
-# assembles its cache in a child JVM that its exit waits for (a few seconds). An archive or class list older than
-# a file of the class path is deleted (the JVM would refuse it anyway) and made again. Archives are named after
-# the java binary, as one JDK cannot map another's. JVM warnings and the archives' messages go to stderr, so an
-# archive refused for any reason never reaches stdout (the NDJSON events). LOGMESH_CDS=off: none of it.
-logmesh_cds_opts() {
-  [ "${LOGMESH_CDS:-on}" = off ] && return 0
-  local base="$1" mode="$2" cp="$3" java jsa t pid aot="" ext=jsa logs fixed lock
-  shift 3
-  java="$(readlink -f "$(command -v "$(logmesh_java)")" 2>/dev/null || echo java)"
-  logs="-Xlog:disable -Xlog:all=warning,cds*=off:stderr"
-  if [ "$(logmesh_java_feature "$java")" -ge 25 ]; then
-    aot=1 ext=aot
-    logs="-XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning,cds*=off,aot*=off:stderr"
-  fi
-  jsa="$base-$(printf %s "$java" | cksum | cut -d' ' -f1).$ext"
-  fixed="${jsa%.jsa}.static.jsa"
-  for t in "$jsa".*.tmp "$jsa".*.classlist.tmp; do
-    [ -e "$t" ] || continue
-    pid="${t%.tmp}"; pid="${pid%.classlist}"; pid="${pid##*.}"
-    kill -0 "$pid" 2>/dev/null && continue
-    case "$t" in
-      *.classlist.tmp) if [ -s "$t" ]; then mv -f "$t" "$jsa.classlist"; else rm -f "$t"; fi ;;
-      *) if [ -s "$t" ]; then mv -f "$t" "$jsa"; else rm -f "$t"; fi ;;
-    esac
-  done
-  for t in "$jsa" "$jsa.classlist" "$fixed"; do
-    if [ -f "$t" ] && [ -n "$(find "$@" -newer "$t" -print -quit 2>/dev/null)" ]; then
-      rm -f "$t"
-    fi
-  done
-  if [ -z "$aot" ] && [ -f "$fixed" ]; then
-    echo "-XX:SharedArchiveFile=$fixed $logs"
-    return 0
-  fi
-  if [ -z "$aot" ] && [ -f "$jsa.classlist" ]; then
-    # one dump at a time: a lock directory holding the dumping shell's pid (a dead one's lock is taken over)
-    lock="$fixed.lock"
-    if [ -d "$lock" ] && ! kill -0 "$(cat "$lock/pid" 2>/dev/null || echo 0)" 2>/dev/null; then
-      rm -rf "$lock"
-    fi
-    if mkdir "$lock" 2>/dev/null; then
-      (
-        # a signal to the launching terminal or process group (Ctrl-C, timeout) must not cut the dump short
-        trap '' HUP INT TERM
-        echo "$BASHPID" > "$lock/pid"
-        if nice -n 10 "$java" -Xshare:dump -XX:SharedClassListFile="$jsa.classlist" \
-            -XX:SharedArchiveFile="$fixed.$BASHPID.tmp" -cp "$cp" && [ -s "$fixed.$BASHPID.tmp" ]; then
-          mv -f "$fixed.$BASHPID.tmp" "$fixed"
-        else
-          rm -f "$jsa.classlist" # not tried again until a run makes a new one
-        fi
-        rm -f "$fixed.$BASHPID.tmp"
-        rm -rf "$lock"
-      ) </dev/null >/dev/null 2>&1 &
-      disown 2>/dev/null || true
-    fi
-  fi
-  if [ -f "$jsa" ]; then
-    if [ -n "$aot" ]; then
-      echo "-XX:AOTCache=$jsa $logs"
-    else
-      echo "-XX:SharedArchiveFile=$jsa $logs"
-    fi
-  elif [ "$mode" = create ] && { [ -n "$aot" ] || [ ! -f "$jsa.classlist" ]; }; then
-    if [ -n "$aot" ]; then
-      echo "-XX:AOTCacheOutput=$jsa.$$.tmp $logs"
-    else
-      echo "-XX:ArchiveClassesAtExit=$jsa.$$.tmp -XX:DumpLoadedClassList=$jsa.$$.classlist.tmp $logs"
-    fi
-  fi
-}
+# Class-data sharing (logmesh_cds): scripts/lib/cds.sh, shared with the distribution's bin/logmesh.
+# shellcheck source=scripts/lib/cds.sh
+source "${BASH_SOURCE[0]%/*}/cds.sh"

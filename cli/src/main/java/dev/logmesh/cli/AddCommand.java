@@ -45,6 +45,9 @@ final class AddCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (name != null) {
+            Checks.nodeName(name);
+        }
         Checks.dataDir(data);
         Files.createDirectories(data);
         SqliteStore store;

@@ -88,6 +88,35 @@ final class Checks {
         return u;
     }
 
+    /**
+     * {@code --name}: the start of the node id ({@code NAME:random}), so no space (the id's separator in action ids)
+     * and no control character (a tab, a newline: refused in node ids on the wire). The error names the character
+     * and where it is, as a tab or a newline cannot be seen in the value printed back.
+     */
+    static void nodeName(String name) {
+        if (name.isEmpty()) {
+            throw new UsageError("--name is empty: give a name such as alice (letters, digits, '-', '_', '.')");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == ' ' || Character.isISOControl(c)) {
+                throw new UsageError("--name: " + characterName(c) + " at index " + i + " is not allowed in a node "
+                    + "name (no spaces or control characters); give a name such as alice");
+            }
+        }
+    }
+
+    private static String characterName(char c) {
+        String code = String.format("U+%04X", (int) c);
+        return switch (c) {
+            case ' ' -> "a space (" + code + ")";
+            case '\t' -> "a tab (" + code + ")";
+            case '\n' -> "a newline (" + code + ")";
+            case '\r' -> "a carriage return (" + code + ")";
+            default -> "the control character " + code;
+        };
+    }
+
     /** {@code --port}: 0 (any free port) to 65535. */
     static void port(int port) {
         if (port < 0 || port > 65535) {

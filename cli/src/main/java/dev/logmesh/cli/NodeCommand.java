@@ -195,6 +195,7 @@ final class NodeCommand implements Callable<Integer> {
         if (data != null) {
             Checks.dataDir(data);
         }
+        Checks.nodeName(name);
         Checks.port(port);
         Checks.host(host);
         Checks.interfaces(interfaces);

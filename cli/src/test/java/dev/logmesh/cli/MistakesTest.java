@@ -54,6 +54,17 @@ class MistakesTest {
         assertFalse(err.contains("Usage:"), "no whole help: " + err);
     }
 
+    /** A tab or a space in --name: the error says which character, and where (a tab cannot be seen). */
+    @Test
+    void aNodeNameWithATabOrASpace() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--host", "127.0.0.1", "--name", "al\tice"),
+            "--name", "a tab (U+0009) at index 2 is not allowed");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--host", "127.0.0.1", "--name", "al ice"),
+            "--name", "a space (U+0020) at index 2");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--host", "127.0.0.1", "--name", "a\u0001"),
+            "--name", "the control character U+0001 at index 1");
+    }
+
     @Test
     void badPeerUrls() throws Exception {
         usage(CliProcess.run("node", "--memory", "--no-mdns", "--peer", "ws://127.0.0.1"),

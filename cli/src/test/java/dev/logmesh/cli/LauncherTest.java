@@ -1,0 +1,445 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The launchers' class-data sharing under faults a hostile tester found (issue 12 follow-up): both launchers
+ * ({@code scripts/logmesh} in a checkout, the distribution's {@code bin/logmesh}), the dev launcher also in a
+ * folder whose path holds a space, on this JVM's JDK and on JDK 25 where it is installed. Each node run listens
+ * on 127.0.0.1 with mDNS off and a key (so a clean run prints nothing on stderr). Runs in the {@code package}
+ * phase (it needs the jars and the distribution's archive); alone: {@code mvn -o -pl cli -am package
+ * -Dgroups=launcher} (its tag; {@code -Dtest} would run it in the {@code test} phase too, before the archive is
+ * made).
+ */
+@Tag("slow")
+@Tag("launcher")
+class LauncherTest {
+    private static final Path MODULE = Path.of(System.getProperty("user.dir"));
+    private static final Path JDK25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+    private static final String[] NODE = {"node", "--name", "t", "--memory", "--no-mdns", "--host", "127.0.0.1",
+        "--port", "0", "--json", "--key", "k"};
+    /**
+     * Classes an archive made from a node run holds on every JDK, and one made from {@code --version} does not (a
+     * static dump also takes the classes that verifying the listed ones loads: {@code MeshNode} is among them).
+     */
+    private static final String[] NODE_CLASSES = {"dev.logmesh.cli.Main", "dev.logmesh.internal.store.MemoryStore",
+        "io.netty.channel.MultithreadEventLoopGroup"};
+
+    @TempDir
+    Path tmp;
+
+    /** The JDKs to run on: this JVM's, and JDK 25 where it is installed. */
+    static Stream<Path> jdks() {
+        Path here = Path.of(System.getProperty("java.home"));
+        return Files.isExecutable(JDK25.resolve("bin/java")) && !here.equals(JDK25)
+            ? Stream.of(here, JDK25) : Stream.of(here);
+    }
+
+    /** An installed launcher: the command, its environment, and the folder its archives go to. */
+    record Install(Path launcher, Map<String, String> env, Path cache) {
+        ProcessBuilder command(Map<String, String> extraEnv, String... args) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(launcher.toString());
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().keySet().removeIf(k -> k.startsWith("LOGMESH_") || k.equals("JAVA_HOME")
+                || k.equals("XDG_CACHE_HOME"));
+            pb.environment().putAll(env);
+            pb.environment().putAll(extraEnv);
+            return pb;
+        }
+    }
+
+    /** The distribution unpacked into {@code dir}, run on {@code jdk}, its cache under {@code dir}. */
+    static Install dist(Path dir, Path jdk) throws Exception {
+        Path archive;
+        try (Stream<Path> files = Files.list(MODULE.resolve("target"))) {
+            archive = files.filter(p -> p.getFileName().toString().matches("logmesh-[0-9].*\\.tar\\.gz"))
+                .findFirst().orElseThrow(() -> new AssertionError("no target/logmesh-*.tar.gz: run mvn package"));
+        }
+        Files.createDirectories(dir);
+        Process tar = new ProcessBuilder("tar", "xzf", archive.toString(), "-C", dir.toString()).inheritIO().start();
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, tar.exitValue());
+        Path home = dir.resolve(archive.getFileName().toString().replace(".tar.gz", ""));
+        Path cache = dir.resolve("cache");
+        return new Install(home.resolve("bin/logmesh"),
+            Map.of("JAVA_HOME", jdk.toString(), "XDG_CACHE_HOME", cache.toString()), cache);
+    }
+
+    /** A checkout in {@code dir} as scripts/logmesh sees one: its scripts and the CLI's built jars. */
+    static Install dev(Path dir, Path jdk) throws IOException {
+        Path scripts = MODULE.getParent().resolve("scripts");
+        Files.createDirectories(dir.resolve("scripts/lib"));
+        Files.copy(scripts.resolve("logmesh"), dir.resolve("scripts/logmesh"), StandardCopyOption.COPY_ATTRIBUTES);
+        try (Stream<Path> libs = Files.list(scripts.resolve("lib"))) {
+            for (Path p : (Iterable<Path>) libs.filter(p -> p.toString().endsWith(".sh"))::iterator) {
+                Files.copy(p, dir.resolve("scripts/lib").resolve(p.getFileName()));
+            }
+        }
+        Path target = dir.resolve("cli/target");
+        Files.createDirectories(target.resolve("lib"));
+        try (Stream<Path> jars = Files.list(MODULE.resolve("target"))) {
+            for (Path p : (Iterable<Path>) jars.filter(p -> p.getFileName().toString().matches("logmesh-cli-.*\\.jar")
+                && !p.toString().endsWith("-tests.jar"))::iterator) {
+                Files.copy(p, target.resolve(p.getFileName()));
+            }
+        }
+        try (Stream<Path> jars = Files.list(MODULE.resolve("target/lib"))) {
+            for (Path p : (Iterable<Path>) jars::iterator) {
+                Files.copy(p, target.resolve("lib").resolve(p.getFileName()));
+            }
+        }
+        return new Install(dir.resolve("scripts/logmesh"), Map.of("LOGMESH_JAVA", jdk.resolve("bin/java").toString()),
+            target);
+    }
+
+    /** A launched process, its stdout lines read as they come and its stderr kept. */
+    static final class Run implements AutoCloseable {
+        final Process process;
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final CompletableFuture<String> err = new CompletableFuture<>();
+
+        Run(ProcessBuilder pb) throws IOException {
+            process = pb.start();
+            Thread out = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+                lines.add("\u0000end");
+            });
+            out.setDaemon(true);
+            out.start();
+            Thread e = new Thread(() -> {
+                try {
+                    err.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    err.complete("");
+                }
+            });
+            e.setDaemon(true);
+            e.start();
+        }
+
+        /** Waits (30 s at most) for the {@code ready} line. */
+        Run awaitReady() throws Exception {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < end) {
+                String line = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (line != null && line.contains("\"ready\"")) {
+                    return this;
+                }
+                if ("\u0000end".equals(line)) {
+                    break;
+                }
+            }
+            process.destroyForcibly();
+            throw new AssertionError("no ready line; stderr: " + stderr());
+        }
+
+        /** SIGTERM, then the exit code (the node's clean stop: 143). */
+        int stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("did not stop in 30 s");
+            }
+            return process.exitValue();
+        }
+
+        /** What it wrote on stderr (after its end; 30 s at most, as a dumper must not hold the stream open). */
+        String stderr() {
+            try {
+                return err.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("stderr still open 30 s later (a process of the launcher holds it)", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /** A node started to {@code ready} and stopped; its stderr must be empty and its exit the clean stop's. */
+    static void nodeRun(Install in, Map<String, String> env) throws Exception {
+        try (Run r = new Run(in.command(env, NODE))) {
+            r.awaitReady();
+            int code = r.stop();
+            String err = r.stderr();
+            assertEquals("", err, "stderr of a node run");
+            assertEquals(143, code, "exit of a node stopped by SIGTERM; stderr: " + err);
+        }
+    }
+
+    /** Whether a node run of {@code in} loads each of {@code classes} from a class-data sharing archive. */
+    boolean nodeMaps(Install in, String... classes) throws Exception {
+        Path loads = Files.createTempFile(tmp, "class-load", ".txt");
+        nodeRun(in, Map.of("LOGMESH_JAVA_OPTS", "-Xlog:class+load=info:file=" + loads));
+        String log = Files.readString(loads);
+        for (String c : classes) {
+            if (!log.contains(c + " source: shared objects file")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Node runs until one maps {@code classes} from an archive (a dump takes a few seconds in the background). */
+    void awaitNodeMaps(Install in, String... classes) {
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
+            .until(() -> nodeMaps(in, classes));
+    }
+
+    /** The running {@code java -Xshare:dump} of an archive under {@code cache}, if any (the JVM, not a shell). */
+    static Optional<ProcessHandle> dump(Path cache) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/java")
+            && p.info().commandLine().map(c -> c.contains("-Xshare:dump") && c.contains(cache.toString()))
+                .orElse(false)).findFirst();
+    }
+
+    /** Node runs until a dump of {@code in} is seen (60 s at most); that dump. */
+    static ProcessHandle awaitDump(Install in) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end) {
+            nodeRun(in, Map.of());
+            try {
+                return Awaitility.await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20)).until(() -> dump(in.cache()), Optional::isPresent).get();
+            } catch (org.awaitility.core.ConditionTimeoutException notYet) {
+                // a launcher that dumps on the run after the training one: run a node again
+            }
+        }
+        throw new AssertionError("no dump of an archive under " + in.cache());
+    }
+
+    /** The processes whose parent is {@code pid} (zombies included: from /proc). */
+    static List<String> children(long pid) throws IOException {
+        List<String> kids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs.filter(p -> p.getFileName().toString().matches("[0-9]+"))::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(p.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+                if (Long.parseLong(f[1]) == pid) {
+                    kids.add(stat.substring(0, stat.lastIndexOf(')') + 1) + " " + f[0]);
+                }
+            }
+        }
+        return kids;
+    }
+
+    /**
+     * A checkout whose path holds a space: a node starts to {@code ready} (the options were split on the blank),
+     * nothing of the archive on stderr on either JDK (JDK 25 printed lines at every start), and the user's
+     * {@code LOGMESH_JAVA_OPTS} come after the launcher's (its {@code -Xlog} here: before, the launcher's
+     * {@code -Xlog:disable} came last and turned it off), and a later node run maps the archive the first made.
+     */
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void theDevLauncherInAPathWithASpace(Path jdk) throws Exception {
+        Install in = dev(tmp.resolve("a checkout"), jdk);
+        nodeRun(in, Map.of());
+        if (javaFeature(jdk) >= 18) {
+            awaitNodeMaps(in, NODE_CLASSES);
+        } else {
+            // JDK 17 maps the archive but loads no class of a class path holding a space from it (its shared path
+            // table and the class loader's URL, "a%20checkout", do not match; JDK 25 does): the archive is opened
+            Path log = tmp.resolve("cds.txt");
+            Awaitility.await().atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    Files.deleteIfExists(log);
+                    nodeRun(in, Map.of("LOGMESH_JAVA_OPTS", "-Xlog:cds=info:file=" + log));
+                    return Files.readString(log).contains("Opened archive " + in.cache().resolve("cds"));
+                });
+        }
+        nodeRun(in, Map.of());
+    }
+
+    private static int javaFeature(Path jdk) throws IOException {
+        for (String line : Files.readAllLines(jdk.resolve("release"))) {
+            if (line.startsWith("JAVA_VERSION=\"")) {
+                return Integer.parseInt(line.substring(14).split("[.\"]", -1)[0]);
+            }
+        }
+        throw new AssertionError("no JAVA_VERSION in " + jdk.resolve("release"));
+    }
+
+    /**
+     * The distribution's archive is trained by a node run, not by whatever subcommand ran first: after
+     * {@code --version} then {@code node}, node runs map the node's classes.
+     */
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void theDistributionsArchiveIsTrainedByANodeRun(Path jdk) throws Exception {
+        Install in = dist(tmp.resolve("install"), jdk);
+        for (int i = 0; i < 2; i++) {
+            Process p = in.command(Map.of(), "--version").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(out.matches("logmesh [^\\n]+\\n"), out);
+        }
+        awaitNodeMaps(in, NODE_CLASSES);
+    }
+
+    /**
+     * A dump killed (kill -9, as a reboot does) is made again by a later run: its lock does not stick (the kernel
+     * releases an flock), and it is not taken for a failed dump. On JDK 17 only a static archive holds picocli's
+     * classes, so mapping them says the static dump was made.
+     */
+    @ParameterizedTest
+    @MethodSource("installs")
+    void aKilledDumpIsMadeAgain(String kind) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        ProcessHandle dump = awaitDump(in);
+        dump.destroyForcibly();
+        dump.onExit().get(30, TimeUnit.SECONDS);
+        awaitNodeMaps(in, "picocli.CommandLine", "dev.logmesh.cli.Main", "dev.logmesh.internal.store.MemoryStore");
+    }
+
+    static Stream<String> installs() {
+        return Stream.of("dist", "dev");
+    }
+
+    /**
+     * A jar that changes while the dump runs (here: its mtime set back an hour, as a copy that keeps the mtime of
+     * its source does) must not leave an archive the JVM refuses at every start: later node runs map an archive.
+     */
+    @Test
+    void aJarChangedWhileTheDumpRanIsNoLoss() throws Exception {
+        Install in = dist(tmp.resolve("install"), Path.of(System.getProperty("java.home")));
+        ProcessHandle dump = awaitDump(in);
+        Path lib = in.launcher().getParent().getParent().resolve("lib");
+        try (Stream<Path> jars = Files.list(lib)) {
+            for (Path jar : (Iterable<Path>) jars.filter(p -> p.toString().endsWith(".jar"))::iterator) {
+                Files.setLastModifiedTime(jar,
+                    FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 3_600_000));
+            }
+        }
+        dump.onExit().get(60, TimeUnit.SECONDS);
+        awaitNodeMaps(in, "picocli.CommandLine", "dev.logmesh.cli.Main", "dev.logmesh.internal.store.MemoryStore");
+    }
+
+    /**
+     * The cache on a full filesystem (a 256 KiB tmpfs, filled, in a mount namespace of the test's): node runs
+     * stop as they do without class-data sharing (exit 143, nothing on stderr). Before, the archive dumped at the
+     * node's exit failed and the JVM exited 1 with a VM error.
+     */
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void aFullCacheDiskChangesNothing(Path jdk) throws Exception {
+        Assumptions.assumeTrue(unshareWorks(), "unshare -rm (a user and mount namespace) is not allowed here");
+        Install in = dist(tmp.resolve("install"), jdk);
+        Files.createDirectories(in.cache());
+        for (int i = 0; i < 3; i++) {
+            List<String> cmd = new ArrayList<>(List.of("unshare", "-rm", "sh", "-c",
+                "mount -t tmpfs -o size=256k tmpfs \"$0\" && head -c 300000 /dev/zero > \"$0/fill\" 2>/dev/null; "
+                    + "exec \"$@\"", in.cache().toString()));
+            cmd.addAll(in.command(Map.of(), NODE).command());
+            ProcessBuilder pb = in.command(Map.of());
+            pb.command(cmd);
+            try (Run r = new Run(pb)) {
+                r.awaitReady();
+                int code = r.stop();
+                String err = r.stderr();
+                assertEquals("", err, "stderr of run " + i);
+                assertEquals(143, code, "exit of run " + i + "; stderr: " + err);
+            }
+        }
+    }
+
+    private static boolean unshareWorks() {
+        try {
+            Process p = new ProcessBuilder("unshare", "-rm", "true").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Nodes started together, three rounds: nothing on their stderr (before: "mv: cannot stat ..." races). */
+    @ParameterizedTest
+    @MethodSource("installs")
+    void parallelStartsAreQuiet(String kind) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        for (int round = 0; round < 3; round++) {
+            List<Run> runs = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    runs.add(new Run(in.command(Map.of(), NODE)));
+                }
+                for (Run r : runs) {
+                    r.awaitReady();
+                }
+                for (Run r : runs) {
+                    assertEquals(143, r.stop());
+                    assertEquals("", r.stderr(), "round " + round);
+                }
+            } finally {
+                runs.forEach(Run::close);
+            }
+        }
+        awaitNodeMaps(in, NODE_CLASSES);
+    }
+
+    /**
+     * The dumper is never a child of the node (before, the distribution's dump subshell was, and stayed a zombie
+     * once done): while node runs train and map, and once the archive is made, the node has no child process.
+     */
+    @Test
+    void theDumperIsNotAChildOfTheNode() throws Exception {
+        Install in = dist(tmp.resolve("install"), Path.of(System.getProperty("java.home")));
+        for (int i = 0; i < 3; i++) {
+            try (Run r = new Run(in.command(Map.of(), NODE))) {
+                r.awaitReady();
+                long pid = r.process.pid();
+                assertEquals(List.of(), children(pid), "children of the node, run " + i);
+                // the dump (started by this run or the one before) ends with the node still running
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> dump(in.cache()).isEmpty());
+                assertEquals(List.of(), children(pid), "children of the node once the dump is over, run " + i);
+                assertEquals(143, r.stop());
+            }
+        }
+    }
+}
