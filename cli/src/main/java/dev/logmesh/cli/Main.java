@@ -45,6 +45,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // slf4j-simple, named: without a name SLF4J looks for providers in every jar of the class path (a
+        // ServiceLoader), which opens all ~35 of them before the node is ready (README, "Performance", Start-up).
+        // Its note that it loads the named provider is info, so only warnings of its own are printed.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN");
+            }
+        }
         // slf4j-simple: logs go to stderr; stdout carries only the command's output
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
@@ -59,7 +68,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
         return commandLine(args).setCaseInsensitiveEnumValuesAllowed(true)
-            .setParameterExceptionHandler(Errors::badParameter).setExecutionExceptionHandler(Errors::failed)
+            .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed())
             .execute(args);
     }
 

@@ -261,6 +261,10 @@ class DistributionTest {
             log = Files.readString(loads);
             assertTrue(log.contains("picocli.CommandLine source: shared objects file"), "picocli from the archive");
             assertTrue(log.contains("dev.logmesh.cli.Main source: shared objects file"), "the CLI from the archive");
+            // and nothing from a jar: one class missing from the archive opens the jars of the class path one by
+            // one until it is found (picocli's handler interfaces did, linked by a lambda at the dump: Errors)
+            assertEquals(List.of(), log.lines().filter(l -> l.contains(" source: file:")).toList(),
+                "classes loaded from jars, not the archive");
         }
 
         ProcessBuilder off = launcher("--version");
