@@ -1,5 +1,6 @@
 package dev.logmesh;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,11 +38,18 @@ import java.util.Objects;
  */
 public final class Action {
 
+    /** Checks action text in a streaming pass ({@link #parse}): Jackson's core, no mapper. */
+    private static final JsonFactory FACTORY = new JsonFactory();
+
     /**
-     * This class's own mapper, never handed out: thread-safe, never reconfigured. Numbers keep every digit in the
-     * tree ({@code BigDecimal}, trailing zeros kept): an action's numbers never go through a {@code double}.
+     * This class's own mapper, never handed out (thread-safe, never reconfigured), made the first time a tree is
+     * needed: a holder class, so that making an action from text makes no mapper (start-up: README,
+     * "Performance"). Numbers keep every digit in the tree ({@code BigDecimal}, trailing zeros kept): an action's
+     * numbers never go through a {@code double}.
      */
-    private static final ObjectMapper MAPPER = exact(new ObjectMapper());
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = exact(new ObjectMapper());
+    }
 
     /**
      * Configures a mapper so that trees it reads hold numbers exactly: floating-point ones as {@code BigDecimal}
@@ -90,7 +99,7 @@ public final class Action {
 
     /** An action with just a type. */
     public static Action ofType(String type) {
-        ObjectNode n = MAPPER.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("type", type);
         return new Action(n);
     }
@@ -103,7 +112,7 @@ public final class Action {
      */
     public static Action parse(String text) {
         Objects.requireNonNull(text, "action");
-        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+        try (JsonParser p = FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 // read on, so that text that is not JSON says so rather than "not an object"
                 while (p.nextToken() != null) {
@@ -158,7 +167,7 @@ public final class Action {
         ObjectNode t = json;
         if (t == null) {
             try {
-                t = (ObjectNode) MAPPER.readTree(text);
+                t = (ObjectNode) Mapper.MAPPER.readTree(text);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("an action's checked text does not parse: " + text, e);
             }

@@ -38,7 +38,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -238,7 +237,9 @@ public final class MeshNode implements AutoCloseable {
         this.ownLoop = ownLoop;
         this.ownsStore = ownsStore;
         this.log = log;
-        this.seed = internals.random() != null ? internals.random() : new SecureRandom();
+        // seeded from /dev/urandom: these choices need not be secret, and a SecureRandom's set-up costs start-up time
+        this.seed = internals.random() != null ? internals.random()
+            : new java.util.Random(dev.logmesh.internal.log.Entropy.nextLong());
         SessionConfig sc = internals.sessions().apply(SessionConfig.builder(config.mesh())
             .subprotocol(config.subprotocol(), config.minSubprotocol())
             .timing(config.pingMillis(), config.timeoutMillis())
@@ -357,7 +358,7 @@ public final class MeshNode implements AutoCloseable {
      * through the test kit.
      *
      * @param random     seeds the node's random choices that need not be secret (redial jitter), so a test
-     *                   replays exactly; null for a {@link SecureRandom}
+     *                   replays exactly; null for one seeded from {@code /dev/urandom}
      * @param nodeId     the exact id of a node whose store has none yet, or null for the name and a random part
      * @param sessions   changes the session settings made from the {@link NodeConfig}
      * @param sharedLoop a loop thread shared with other nodes, which also carries this node's WebSocket channels
@@ -683,8 +684,15 @@ public final class MeshNode implements AutoCloseable {
     private static final Logger EVENTS = LoggerFactory.getLogger(MeshNode.class.getName() + ".events");
 
     /** When this process started, ms since the epoch (-1 if the OS does not say): {@code started} in the file. */
-    private static final long PROCESS_STARTED = ProcessHandle.current().info().startInstant()
-        .map(java.time.Instant::toEpochMilli).orElse(-1L);
+    private static long processStarted() {
+        return ProcessStart.MILLIS;
+    }
+
+    /** Holds {@link #processStarted}: read when the first status is written, not as the node's class loads. */
+    private static final class ProcessStart {
+        static final long MILLIS = ProcessHandle.current().info().startInstant()
+            .map(java.time.Instant::toEpochMilli).orElse(-1L);
+    }
 
     /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
     public static final String STATUS_FILE = "status.json";
@@ -720,8 +728,8 @@ public final class MeshNode implements AutoCloseable {
             n.put("statusPage", page.toString());
         }
         n.put("pid", ProcessHandle.current().pid());
-        if (PROCESS_STARTED >= 0) {
-            n.put("started", PROCESS_STARTED); // with pid: a reader tells this process from a later one of that pid
+        if (processStarted() >= 0) {
+            n.put("started", processStarted()); // with pid: a reader tells this process from a later one of that pid
         }
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());

@@ -20,15 +20,26 @@ import java.util.Map;
  */
 final class AddLine {
     private final StringWriter text = new StringWriter(256);
-    private final JsonGenerator gen;
+    /**
+     * The generator of the uncommon cases, made at the first of them: it comes from the mapper (custom meta values
+     * and multi-line actions are trees), and a node makes no mapper before it is {@code ready} (README,
+     * "Performance", Start-up). Under the lock.
+     */
+    private JsonGenerator gen;
 
     AddLine() {
-        try {
-            gen = MetaJson.writer().createGenerator(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    }
+
+    private JsonGenerator gen() {
+        if (gen == null) {
+            try {
+                gen = MetaJson.writer().createGenerator(text);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            gen.setRootValueSeparator(null);
         }
-        gen.setRootValueSeparator(null);
+        return gen;
     }
 
     /** The line of the common case, assembled by hand: see {@link #format}. */
@@ -91,35 +102,36 @@ final class AddLine {
     synchronized String formatWithGenerator(Entry e, boolean withTs, long ts) {
         StringBuffer buf = text.getBuffer();
         buf.setLength(0);
+        JsonGenerator g = gen();
         try {
-            gen.writeStartObject();
-            gen.writeStringField("event", "add");
-            gen.writeFieldName("action");
+            g.writeStartObject();
+            g.writeStringField("event", "add");
+            g.writeFieldName("action");
             // the text as kept (numbers exactly as typed), one line: a line break in it is whitespace
-            gen.writeRawValue(MetaJson.oneLine(e.action().toJson()));
+            g.writeRawValue(MetaJson.oneLine(e.action().toJson()));
             Meta m = e.meta();
-            gen.writeObjectFieldStart("meta");
-            gen.writeStringField("id", m.id().toString());
-            gen.writeNumberField("time", m.time());
-            gen.writeNumberField("added", m.added());
-            gen.writeArrayFieldStart("reasons");
+            g.writeObjectFieldStart("meta");
+            g.writeStringField("id", m.id().toString());
+            g.writeNumberField("time", m.time());
+            g.writeNumberField("added", m.added());
+            g.writeArrayFieldStart("reasons");
             for (String r : m.reasons()) {
-                gen.writeString(r);
+                g.writeString(r);
             }
-            gen.writeEndArray();
+            g.writeEndArray();
             if (m.subprotocol() > 0) {
-                gen.writeNumberField("subprotocol", m.subprotocol());
+                g.writeNumberField("subprotocol", m.subprotocol());
             }
             for (Map.Entry<String, JsonNode> x : m.extra().entrySet()) {
-                gen.writeFieldName(x.getKey());
-                gen.writeTree(x.getValue());
+                g.writeFieldName(x.getKey());
+                g.writeTree(x.getValue());
             }
-            gen.writeEndObject();
+            g.writeEndObject();
             if (withTs) {
-                gen.writeNumberField("ts", ts);
+                g.writeNumberField("ts", ts);
             }
-            gen.writeEndObject();
-            gen.flush();
+            g.writeEndObject();
+            g.flush();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex); // a StringWriter does not fail
         }

@@ -42,6 +42,28 @@ final class Errors {
         return 1;
     }
 
+    /**
+     * {@link #badParameter} as picocli's handler. A named class, not a method reference: picocli's interfaces are
+     * of class file version 49, and a lambda implementing one makes the launcher's static archive link it while
+     * dumping, which excludes it and the picocli classes that implement it (logged as "Old class has been
+     * linked"); each start then opened the jars of the class path one by one to find them, 18 ms of a start on
+     * a quiet machine (README, "Performance", Start-up).
+     */
+    static final class BadParameter implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+            return badParameter(ex, args);
+        }
+    }
+
+    /** {@link #failed} as picocli's handler; a named class for the reason {@link BadParameter} gives. */
+    static final class Failed implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+            return failed(ex, cmd, parsed);
+        }
+    }
+
     static String oneLine(String s) {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }

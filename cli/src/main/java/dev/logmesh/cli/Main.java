@@ -45,21 +45,52 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        // slf4j-simple: logs go to stderr; stdout carries only the command's output
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        // slf4j-simple, named: without a name SLF4J looks for providers in every jar of the class path (a
+        // ServiceLoader), which opens all ~35 of them before the node is ready (README, "Performance", Start-up).
+        // Its note that it loads the named provider is info, so only warnings of its own are printed.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN");
+            }
+        }
+        // picocli looks for Groovy's Closure class once (annotations may hold closures in Groovy scripts); it is
+        // not on the class path, so the lookup opened each of its ~35 jars in turn: off, as picocli allows
+        if (System.getProperty("picocli.disable.closures") == null) {
+            System.setProperty("picocli.disable.closures", "true");
+        }
+        // Netty's selector comes from SelectorProvider.provider(), which looks for a provider in every jar of the
+        // class path (a ServiceLoader: ~30 ms of CPU opening them) before it takes the JDK's default. On Linux the
+        // default is named instead, when this JDK has it, and only when nobody chose one already
+        if (System.getProperty(SELECTOR_PROVIDER) == null && "Linux".equals(System.getProperty("os.name"))
+            && jdkHas(EPOLL_PROVIDER)) {
+            System.setProperty(SELECTOR_PROVIDER, EPOLL_PROVIDER);
+        }
+        // slf4j-simple: the rest of its settings are in simplelogger.properties (stderr, the time of day, ...)
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("logmesh.log", "info"));
-        // error events are printed on stdout (a line on a terminal): their copy in the log would say each twice
-        System.setProperty("org.slf4j.simpleLogger.log.dev.logmesh.MeshNode.events", "off");
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         System.exit(run(args));
+    }
+
+    /** The system property that names the JDK's {@link java.nio.channels.spi.SelectorProvider}. */
+    static final String SELECTOR_PROVIDER = "java.nio.channels.spi.SelectorProvider";
+    /** The JDK's default selector provider on Linux (epoll), in {@code java.base}. */
+    static final String EPOLL_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
+
+    /** Whether the JDK's own modules have this class (looked up, not initialised). */
+    static boolean jdkHas(String className) {
+        try {
+            Class.forName(className, false, null);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
         return commandLine(args).setCaseInsensitiveEnumValuesAllowed(true)
-            .setParameterExceptionHandler(Errors::badParameter).setExecutionExceptionHandler(Errors::failed)
+            .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed())
             .execute(args);
     }
 

@@ -18,8 +18,14 @@ final class CliProcess {
     }
 
     static List<String> command(String... args) {
+        return command(List.of(), args);
+    }
+
+    /** The command with options for the JVM ({@code jvmOptions}) before the class path. */
+    static List<String> command(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.logmesh.cli.Main");
@@ -66,7 +72,12 @@ final class CliProcess {
         private final java.util.concurrent.CompletableFuture<String> err;
 
         Running(String... args) throws IOException {
-            process = new ProcessBuilder(command(args)).start();
+            this(List.of(), args);
+        }
+
+        /** A node whose JVM runs with {@code jvmOptions}. */
+        Running(List<String> jvmOptions, String... args) throws IOException {
+            process = new ProcessBuilder(command(jvmOptions, args)).start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             err = read(process.getErrorStream());
         }

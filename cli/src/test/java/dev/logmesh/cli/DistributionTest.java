@@ -250,6 +250,12 @@ class DistributionTest {
         String log = Files.readString(loads);
         assertTrue(log.contains("picocli.CommandLine source: shared objects file"), "picocli from the archive");
         assertTrue(log.contains("dev.logmesh.cli.Main source: shared objects file"), "the CLI from the archive");
+        // picocli's handler interfaces, which Main's handlers implement: a lambda on them (class file version 49)
+        // made the dump link and leave them out, so every start looked for them in the jars one by one
+        assertTrue(log.contains("picocli.CommandLine$IParameterExceptionHandler source: shared objects file"),
+            "picocli's handler interfaces from the archive");
+        assertTrue(log.contains("picocli.CommandLine$IExecutionExceptionHandler source: shared objects file"),
+            "picocli's handler interfaces from the archive");
 
         ProcessBuilder off = launcher("--version");
         off.environment().put("LOGMESH_CDS", "off");

@@ -138,4 +138,26 @@ class NdjsonTest {
         String s = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(expected, List.of(s.split(System.lineSeparator())));
     }
+
+    /** Events are written with Jackson's core generator (no mapper before ready): the same text as toString. */
+    @Test
+    void eventTextIsTheTreesToString() throws IOException {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("event", "ready");
+        n.put("node", "a:\"q\"\\ \u0001 é 😀");
+        n.put("int", 7);
+        n.put("long", Long.MAX_VALUE);
+        n.put("double", 0.1);
+        n.put("float", 1.5f);
+        n.put("big", new java.math.BigInteger("123456789012345678901234567890"));
+        n.put("decimal", new java.math.BigDecimal("1.10"));
+        n.put("yes", true);
+        n.putNull("none");
+        n.putArray("list").add(1).add("two").addObject().put("three", 3);
+        n.putObject("empty");
+        n.putArray("none2");
+        assertEquals(n.toString(), Ndjson.text(n));
+        JsonNode parsed = MetaJson.reader().readTree("{\"a\":[1,2.5,-3e400,\"x\\ty\",{\"b\":null}],\"c\":1e2}");
+        assertEquals(parsed.toString(), Ndjson.text(parsed));
+    }
 }

@@ -11,7 +11,6 @@ import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -123,16 +122,13 @@ public final class Log {
 
     /** A fresh node id: {@code name:random} (8 random characters), or just the random part without a name. */
     public static String newNodeId(String name) {
-        SecureRandom random = new SecureRandom();
         StringBuilder sb = new StringBuilder();
         if (name != null && !name.isEmpty()) {
             ActionId.requireNodeId(name);
             sb.append(name).append(':');
         }
-        for (int i = 0; i < 8; i++) {
-            sb.append(ALPHABET[random.nextInt(ALPHABET.length)]);
-        }
-        return sb.toString();
+        // /dev/urandom, not a SecureRandom: the same source without the providers' set-up (Entropy)
+        return sb.append(Entropy.chars(8, ALPHABET)).toString();
     }
 
     /** This node's id. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
@@ -22,30 +23,36 @@ import java.util.Map;
  * as the CLI prints it and the stores keep it. The wire form of protocol 5 is the codec's business.
  */
 public final class MetaJson {
-    /** The mapper behind {@link #reader()} and {@link #writer()}; private, so nobody reconfigures it. */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-        // numbers exactly as written, as an action's (Action's tree): no double in between
-        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
-    private static final ObjectReader READER = MAPPER.reader();
-    private static final ObjectWriter WRITER = MAPPER.writer();
+    /**
+     * The mapper behind {@link #reader()} and {@link #writer()} (private, so nobody reconfigures it), made the
+     * first time one of them is asked for: a holder class, so building and printing metas makes no mapper
+     * (start-up: README, "Performance"). Numbers exactly as written, as an action's (Action's tree): no double in
+     * between.
+     */
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+        static final ObjectReader READER = MAPPER.reader();
+        static final ObjectWriter WRITER = MAPPER.writer();
+    }
 
     private MetaJson() {
     }
 
     /** Reads JSON text as trees ({@code readTree}); immutable and thread-safe. */
     public static ObjectReader reader() {
-        return READER;
+        return Mapper.READER;
     }
 
     /** Writes values as compact JSON text; immutable and thread-safe. */
     public static ObjectWriter writer() {
-        return WRITER;
+        return Mapper.WRITER;
     }
 
     /** The JSON object form of a meta, with every field (subprotocol only when set). */
     public static ObjectNode toJson(Meta meta) {
-        ObjectNode n = MAPPER.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("id", meta.id().toString());
         n.put("time", meta.time());
         n.put("added", meta.added());
@@ -81,7 +88,7 @@ public final class MetaJson {
 
     /** {@code [action, meta]} as a JSON array. */
     public static ArrayNode toJson(Entry entry) {
-        ArrayNode a = MAPPER.createArrayNode();
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
         a.add(entry.action().json());
         a.add(toJson(entry.meta()));
         return a;

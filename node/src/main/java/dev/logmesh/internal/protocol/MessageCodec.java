@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
@@ -57,23 +58,34 @@ public final class MessageCodec {
      */
     static final int MAX_FRAME_NESTING = 1000;
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING).build())
-        // an answer to a client may carry its action (logux/undo of a too-deep one): two levels more than it came in
-        .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING + 8).build())
-        .build();
+    /**
+     * The codec's factory and mappers, made the first time a message is read or written or an option object is
+     * built: a holder class, so a node does not make them before it listens (the first {@code ObjectMapper} of a
+     * process costs ~40 ms of class initialisation, its date format's locale data among them; README,
+     * "Performance", Start-up). The factory and the mappers are made together: a mapper made on the factory
+     * becomes its codec, which the generators' {@code writeTree} and the parsers' tree reads need.
+     */
+    private static final class Mappers {
+        static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING).build())
+            // an answer to a client may carry its action (logux/undo of a too-deep one): two levels more than it came in
+            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING + 8).build())
+            .build();
 
-    // For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
-    // Numbers of custom meta values and options exactly as sent (BigDecimal, trailing zeros kept), never a double.
-    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+        /**
+         * For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
+         * Numbers of custom meta values and options exactly as sent (BigDecimal, trailing zeros kept), never a double.
+         */
+        static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
 
-    // For reading one value out of a frame that is being streamed: the frame goes on after it.
-    private static final ObjectMapper VALUES = new ObjectMapper(FACTORY)
-        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+        /** For reading one value out of a frame that is being streamed: the frame goes on after it. */
+        static final ObjectMapper VALUES = new ObjectMapper(FACTORY)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+    }
 
     /** Shares the repeated strings of what this codec decodes; never shared with another node's codec. */
     private final Interner interner;
@@ -100,7 +112,7 @@ public final class MessageCodec {
      *     {@code unknown-message} for an unknown type
      */
     public Message decode(String text) throws ProtocolError {
-        try (JsonParser p = FACTORY.createParser(text)) {
+        try (JsonParser p = Mappers.FACTORY.createParser(text)) {
             return decode(p, () -> text, (from, to) -> text.substring((int) from, (int) to + 1));
         } catch (IOException e) {
             throw ProtocolError.wrongFormat(text, "frame is not JSON: " + e.getMessage());
@@ -115,7 +127,7 @@ public final class MessageCodec {
      */
     public Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
         Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
-        try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
+        try (JsonParser p = Mappers.FACTORY.createParser(utf8, offset, length)) {
             return decode(p, text, (from, to) -> new String(utf8, offset + (int) from, (int) (to - from) + 1,
                 StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -160,7 +172,7 @@ public final class MessageCodec {
      * {@link #MAX_NESTING} levels deep.
      */
     private static Message decodeTree(JsonParser p, String type) throws ProtocolError, IOException, Shape {
-        ArrayNode a = MAPPER.createArrayNode();
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
         a.add(type);
         for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
             if (t == null) {
@@ -196,7 +208,7 @@ public final class MessageCodec {
 
     /** The value whose first token is the parser's current one, as a tree. */
     static JsonNode readValue(JsonParser p) throws IOException {
-        return VALUES.readTree(p);
+        return Mappers.VALUES.readTree(p);
     }
 
     /** A shape violation inside one message; becomes wrong-format. */
@@ -524,7 +536,7 @@ public final class MessageCodec {
     /** Encodes a message as the JSON text of one frame. */
     public static String encode(Message m) {
         StringWriter out = new StringWriter(64);
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = Mappers.FACTORY.createGenerator(out)) {
             write(m, g);
         } catch (IOException e) {
             throw new UncheckedIOException("encoding to a string cannot fail", e);
@@ -539,7 +551,7 @@ public final class MessageCodec {
      * @throws IOException if {@code out} fails
      */
     public static void encode(Message m, OutputStream out) throws IOException {
-        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+        try (JsonGenerator g = Mappers.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             write(m, g);
         }
     }
@@ -624,6 +636,6 @@ public final class MessageCodec {
 
     /** The shared mapper, for building option objects. */
     public static ObjectMapper mapper() {
-        return MAPPER;
+        return Mappers.MAPPER;
     }
 }

@@ -59,7 +59,11 @@ public final class ItemIndex implements ItemStorage {
     private final int maxChunk;
     private final int blockShift;
     private final int blockSize;
-    private final MessageDigest sha256 = Bytes.newSha256();
+    /**
+     * Made at the first fingerprint, not with the index: a node builds its index before it listens, and the
+     * first digest of a process sets up the JDK's security providers (start-up: README, "Performance").
+     */
+    private MessageDigest sha256;
     private final long[] sums = new long[8];
     /** The sum of the ids {@code [0, cachedEnd)}; -1 when there is none (every change clears it). */
     private final long[] cachedSum = new long[4];
@@ -317,6 +321,9 @@ public final class ItemIndex implements ItemStorage {
         Sum256.copy(sums, 0, cachedSum, 0);
         cachedEnd = end;
         Sum256.subtractSum(sums, 0, sums, 4);
+        if (sha256 == null) {
+            sha256 = Bytes.newSha256();
+        }
         return Fingerprint.of(sums, 0, end - begin, sha256);
     }
 
