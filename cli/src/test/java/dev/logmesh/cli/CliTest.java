@@ -107,7 +107,9 @@ class CliTest {
             List<String> active = new ArrayList<>();
             List<String> passive = new ArrayList<>();
             try {
-                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                org.awaitility.Awaitility.await().pollInSameThread().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                    // the overlay offers a known peer again on its ticks: let simulated time go on between readings
+                    loop.advance(1_000);
                     Run r = run("", "peers", "--data", dir.toString(), "--json");
                     last[0] = r;
                     active.clear();
