@@ -294,6 +294,36 @@ class LauncherTest {
         nodeRun(in, Map.of());
     }
 
+    /**
+     * A fresh clone (no build yet): {@code scripts/logmesh} builds the CLI with Maven, then runs it. Here {@code mvn}
+     * is a stub on the {@code PATH} that puts the built jars in place. Before, the launcher's jar lookup ended with a
+     * failed test under {@code set -e}, so with no jar it exited 1 at once, silently, and the README's quick start
+     * did nothing in a fresh clone.
+     */
+    @Test
+    void aCheckoutWithNoBuildIsBuiltFirst() throws Exception {
+        Install in = dev(tmp.resolve("clone"), Path.of(System.getProperty("java.home")));
+        Path target = tmp.resolve("clone/cli/target");
+        Path built = tmp.resolve("built");
+        Files.move(target, built);
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path called = tmp.resolve("mvn-called");
+        Path mvn = bin.resolve("mvn");
+        Files.writeString(mvn, "#!/bin/sh\necho \"$@\" > '" + called + "'\ncp -r '" + built + "' '" + target + "'\n");
+        assertTrue(mvn.toFile().setExecutable(true));
+        ProcessBuilder pb = in.command(Map.of(), "--version");
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        try (Run r = new Run(pb)) {
+            assertTrue(r.process.waitFor(60, TimeUnit.SECONDS), "the launcher ended");
+            String err = r.stderr();
+            assertEquals(0, r.process.exitValue(), "exit; stderr: " + err);
+            assertTrue(err.contains("logmesh: building"), "says it builds: " + err);
+            assertTrue(Files.readString(called).contains("package"), "ran mvn package");
+            String line = r.lines.poll(10, TimeUnit.SECONDS);
+            assertTrue(line != null && line.startsWith("logmesh "), "the version: " + line);
+        }
+    }
+
     private static int javaFeature(Path jdk) throws IOException {
         for (String line : Files.readAllLines(jdk.resolve("release"))) {
             if (line.startsWith("JAVA_VERSION=\"")) {
