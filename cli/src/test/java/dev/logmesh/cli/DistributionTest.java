@@ -80,11 +80,17 @@ class DistributionTest {
     static final class Launched implements AutoCloseable {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final java.util.concurrent.CompletableFuture<String> err = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.CompletableFuture<String> err;
 
         Launched(String... args) throws IOException {
             process = launcher(args).start();
             pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), lines);
+            err = stderrOf(process);
+        }
+
+        /** All that {@code process} writes on stderr, read on a daemon thread, once the stream ends. */
+        static java.util.concurrent.CompletableFuture<String> stderrOf(Process process) {
+            java.util.concurrent.CompletableFuture<String> err = new java.util.concurrent.CompletableFuture<>();
             Thread e = new Thread(() -> {
                 try {
                     err.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -94,6 +100,7 @@ class DistributionTest {
             });
             e.setDaemon(true);
             e.start();
+            return err;
         }
 
         private static void pump(BufferedReader in, BlockingQueue<String> to) {

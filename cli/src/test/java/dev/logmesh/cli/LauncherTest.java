@@ -125,7 +125,7 @@ class LauncherTest {
     static final class Run implements AutoCloseable {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final CompletableFuture<String> err = new CompletableFuture<>();
+        final CompletableFuture<String> err;
 
         Run(ProcessBuilder pb) throws IOException {
             process = pb.start();
@@ -143,15 +143,7 @@ class LauncherTest {
             });
             out.setDaemon(true);
             out.start();
-            Thread e = new Thread(() -> {
-                try {
-                    err.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException ignored) {
-                    err.complete("");
-                }
-            });
-            e.setDaemon(true);
-            e.start();
+            err = DistributionTest.Launched.stderrOf(process);
         }
 
         /** Waits (30 s at most) for the {@code ready} line. */

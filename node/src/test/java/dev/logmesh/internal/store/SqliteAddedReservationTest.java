@@ -9,7 +9,6 @@ import dev.logmesh.Entry;
 import dev.logmesh.StoreException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,19 +53,6 @@ class SqliteAddedReservationTest {
         return entry("chat/add", (1000 + i) + " n 0", 1000 + i, "r");
     }
 
-    /** What a power loss at worst leaves of a running store's directory: every file but the WAL (and its index). */
-    static void powerLoss(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                String name = f.getFileName().toString();
-                if (!name.endsWith("-wal") && !name.endsWith("-shm") && !name.endsWith(".lock")) {
-                    Files.copy(f, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
     @Test
     void committedEntriesWithinTheReservationMayBeSentBeforeTheyAreDurable() throws Exception {
         SqliteStore s = store(dir.resolve("a"));
@@ -91,7 +77,8 @@ class SqliteAddedReservationTest {
         long sent = s.sendableAdded(); // a peer may hold these numbers in its cursor for this node
         long reserved = s.addedReservation();
         Path after = dir.resolve("after");
-        powerLoss(live, after); // the three entries were never flushed: they are gone
+        // a power loss at worst: the three entries were never flushed, so they are gone
+        SqliteLostWritesTest.crashAndLoseTheWal(live, after);
 
         SqliteStore lost = SqliteStore.open(after.resolve("log.db"));
         open.add(lost);

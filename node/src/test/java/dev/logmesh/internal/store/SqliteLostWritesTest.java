@@ -54,8 +54,11 @@ class SqliteLostWritesTest {
         return s;
     }
 
-    /** What is left of a running store's directory after kill -9 and a lost WAL: every file but the WAL. */
-    private static void crashAndLoseTheWal(Path from, Path to) throws Exception {
+    /**
+     * What is left of a running store's directory after kill -9 and a lost WAL, or at worst after a power loss: every
+     * file but the WAL.
+     */
+    static void crashAndLoseTheWal(Path from, Path to) throws Exception {
         Files.createDirectories(to);
         try (var files = Files.list(from)) {
             for (Path f : files.toList()) {
