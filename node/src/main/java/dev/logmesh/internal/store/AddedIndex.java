@@ -3,6 +3,7 @@ package dev.logmesh.internal.store;
 import dev.logmesh.internal.store.MemoryStore;
 
 import dev.logmesh.Entry;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -83,23 +84,30 @@ final class AddedIndex {
         }
     }
 
-    /** Adds to {@code out} up to {@code limit} entries strictly after (or before) {@code after} (null: from the end). */
-    void page(boolean ascending, Long after, int limit, List<Entry> out) {
+    /**
+     * Up to {@code limit} entries strictly after (or before) {@code after} (null: from the end), in a list sized by
+     * the slots that can hold them, so a page of one new entry (every round trip of a live session) costs one small
+     * array, not one of the page's limit.
+     */
+    List<Entry> page(boolean ascending, Long after, int limit) {
         if (ascending) {
             int i = after == null ? 0 : upper(after);
+            List<Entry> out = new ArrayList<>(Math.max(0, Math.min(limit, size - i)));
             for (; i < size && out.size() < limit; i++) {
                 if (values[i] != null) {
                     out.add(values[i]);
                 }
             }
-        } else {
-            int i = after == null ? size - 1 : lower(after) - 1;
-            for (; i >= 0 && out.size() < limit; i--) {
-                if (values[i] != null) {
-                    out.add(values[i]);
-                }
+            return out;
+        }
+        int i = after == null ? size - 1 : lower(after) - 1;
+        List<Entry> out = new ArrayList<>(Math.max(0, Math.min(limit, i + 1)));
+        for (; i >= 0 && out.size() < limit; i--) {
+            if (values[i] != null) {
+                out.add(values[i]);
             }
         }
+        return out;
     }
 
     /** The first slot whose key is above {@code key}. */

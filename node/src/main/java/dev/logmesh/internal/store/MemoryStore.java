@@ -283,9 +283,7 @@ public final class MemoryStore implements Store {
             throw new IllegalArgumentException("limit must be > 0");
         }
         if (order == Order.ADDED) {
-            List<Entry> page = new ArrayList<>(Math.min(limit, 1024));
-            byAdded.page(ascending, after == null ? null : Store.addedPosition(after), limit, page);
-            return page;
+            return byAdded.page(ascending, after == null ? null : Store.addedPosition(after), limit);
         }
         Iterator<Entry> it;
         {
@@ -296,7 +294,7 @@ public final class MemoryStore implements Store {
             }
             it = (ascending ? view : view.descendingMap()).values().iterator();
         }
-        List<Entry> page = new ArrayList<>(Math.min(limit, 1024));
+        List<Entry> page = new ArrayList<>(Math.min(limit, 16));
         while (it.hasNext() && page.size() < limit) {
             page.add(it.next());
         }

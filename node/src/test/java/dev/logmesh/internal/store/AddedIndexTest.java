@@ -1,6 +1,7 @@
 package dev.logmesh.internal.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
@@ -48,18 +49,38 @@ class AddedIndexTest {
                 long probe = r.nextInt((int) next + 3);
                 assertEquals(model.get(probe), index.get(probe));
                 int limit = 1 + r.nextInt(20);
-                List<Entry> asc = new ArrayList<>();
-                index.page(true, probe, limit, asc);
+                List<Entry> asc = index.page(true, probe, limit);
                 assertEquals(model.tailMap(probe, false).values().stream().limit(limit).toList(), asc);
-                List<Entry> desc = new ArrayList<>();
-                index.page(false, probe, limit, desc);
+                List<Entry> desc = index.page(false, probe, limit);
                 assertEquals(model.headMap(probe, false).descendingMap().values().stream().limit(limit).toList(), desc);
-                List<Entry> all = new ArrayList<>();
-                index.page(true, null, Integer.MAX_VALUE, all);
+                List<Entry> all = index.page(true, null, Integer.MAX_VALUE);
                 if (step % 100 == 0) {
                     assertEquals(new ArrayList<>(model.values()), all, "seed " + seed + " step " + step);
                 }
             }
         }
+    }
+
+    /**
+     * A live session asks for the page after its cursor with the chunk's limit (2000) after every add, and the page
+     * holds one entry: the page used to be sized by the limit, 4 KiB of every round trip's ~13 KiB of garbage.
+     */
+    @Test
+    void aPageOfOneEntryIsSizedByTheEntriesNotTheLimit() {
+        AddedIndex index = new AddedIndex();
+        for (long added = 1; added <= 10; added++) {
+            index.append(added, entry(added));
+        }
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long fewest = Long.MAX_VALUE;
+        for (int i = 0; i < 200; i++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            List<Entry> page = index.page(true, 9L, 2_000);
+            long used = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(1, page.size());
+            fewest = Math.min(fewest, used);
+        }
+        assertTrue(fewest < 256, "a page of one entry allocated " + fewest + " bytes");
     }
 }
