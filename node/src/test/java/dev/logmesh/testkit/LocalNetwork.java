@@ -3,10 +3,14 @@ package dev.logmesh.testkit;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logmesh.ActionId;
 import dev.logmesh.spi.Connection;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.spi.Transport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,6 +48,7 @@ import java.util.function.Function;
  */
 public final class LocalNetwork {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final ObjectMapper TREE = new ObjectMapper();
 
     private final Loop loop;
     private final Random random;
@@ -55,15 +60,33 @@ public final class LocalNetwork {
     private final Map<String, Traffic> traffic = new TreeMap<>();
     private long minLatency;
     private long maxLatency;
+    /** Ids of the entries each host delivered to each other host in {@code sync} frames ("from to"), when recorded. */
+    private Map<String, Set<ActionId>> entriesDelivered;
+    /** Per link, when recorded: each end's node id and the link's {@code baseTime}, from connect and connected. */
+    private final Map<Link, Handshake> handshakes = new HashMap<>();
     private final Link.Tap tap = new Link.Tap() {
         @Override
         public void sent(Link.End from, String frame) {
             traffic(from.address()).count(frame, true);
+            if (entriesDelivered != null) {
+                String type = type(frame);
+                if (type.equals("connect") || type.equals("connected")) {
+                    handshakes.computeIfAbsent(from.link(), k -> new Handshake()).sent(from, type, frame);
+                }
+            }
         }
 
         @Override
         public void delivered(Link.End to, String frame) {
             traffic(to.address()).count(frame, false);
+            if (entriesDelivered != null && type(frame).equals("sync")) {
+                Handshake h = handshakes.get(to.link());
+                if (h == null || !h.nodes.containsKey(to.other())) {
+                    throw new IllegalStateException("a sync frame before its sender's connect: " + frame);
+                }
+                syncIds(frame, h.nodes.get(to.other()), h.baseTime,
+                    entriesDelivered.computeIfAbsent(to.other().address() + " " + to.address(), k -> new HashSet<>()));
+            }
         }
     };
 
@@ -259,6 +282,75 @@ public final class LocalNetwork {
             // not JSON
         }
         return "";
+    }
+
+    /**
+     * From now on, records the id of every entry one host delivers to another in {@code sync} frames (parses each
+     * delivered {@code sync} frame once more: for tests that must know which link carried an entry).
+     */
+    public LocalNetwork recordEntries() {
+        if (entriesDelivered == null) {
+            entriesDelivered = new HashMap<>();
+        }
+        return this;
+    }
+
+    /**
+     * Whether {@code from} delivered the entry {@code id} to {@code to} in a {@code sync} frame since
+     * {@link #recordEntries()}, over any of their links.
+     *
+     * @throws IllegalStateException if entries are not recorded
+     */
+    public boolean delivered(String from, String to, ActionId id) {
+        if (entriesDelivered == null) {
+            throw new IllegalStateException("call recordEntries() first");
+        }
+        return entriesDelivered.getOrDefault(from + " " + to, Set.of()).contains(id);
+    }
+
+    /**
+     * Adds the ids of a {@code sync} frame's entries ({@code ["sync", added, action, meta, ...]}) to {@code out},
+     * unshifted as {@code WireMeta} reads them: a number or {@code [ms, seq]} is the sender's own id, {@code [ms,
+     * node, seq]} another node's, both shifted by the link's {@code baseTime}; a string is the id itself.
+     */
+    private static void syncIds(String frame, String sender, long baseTime, Set<ActionId> out) {
+        JsonNode sync;
+        try {
+            sync = TREE.readTree(frame);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a delivered sync frame is not JSON: " + frame, e);
+        }
+        for (int i = 3; i < sync.size(); i += 2) {
+            JsonNode id = sync.get(i).get("id");
+            if (id.isTextual()) {
+                out.add(ActionId.parse(id.asText()));
+            } else if (id.isNumber()) {
+                out.add(ActionId.of(id.asLong() + baseTime, sender, 0));
+            } else if (id.size() == 2) {
+                out.add(ActionId.of(id.get(0).asLong() + baseTime, sender, id.get(1).asLong()));
+            } else {
+                out.add(ActionId.of(id.get(0).asLong() + baseTime, id.get(1).asText(), id.get(2).asLong()));
+            }
+        }
+    }
+
+    /** What a link's handshake said: each end's node id, and the {@code baseTime} of {@code connected}. */
+    private static final class Handshake {
+        final Map<Link.End, String> nodes = new HashMap<>();
+        long baseTime;
+
+        /** {@code ["connect", protocol, nodeId, ...]} or {@code ["connected", protocol, nodeId, [start, end], ...]}. */
+        void sent(Link.End from, String type, String frame) {
+            try {
+                JsonNode m = TREE.readTree(frame);
+                nodes.put(from, m.get(2).asText());
+                if (type.equals("connected")) {
+                    baseTime = m.get(3).get(1).asLong();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("a handshake frame is not JSON: " + frame, e);
+            }
+        }
     }
 
     /**

@@ -14,8 +14,6 @@ import dev.logmesh.spi.Order;
 import dev.logmesh.testkit.LocalMesh;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -183,12 +181,12 @@ class DurabilityTest {
         Random r = new Random(seed);
         try (LocalMesh mesh = new LocalMesh(seed)) {
             mesh.maxLatency(20);
+            mesh.net().recordEntries(); // which link carried each entry: what a power loss may take back
             mesh.start("a");
             mesh.start("b", "a");
             mesh.start("c", "a", "b");
             List<String> names = List.of("a", "b", "c");
             Map<String, List<CompletableFuture<Meta>>> adds = new HashMap<>();
-            Map<String, Set<ActionId>> committed = new HashMap<>();
             for (String n : names) {
                 mesh.get(n).faults().durableAfter(mesh.loop(), 1 + r.nextInt(300));
                 adds.put(n, new ArrayList<>());
@@ -201,7 +199,7 @@ class DurabilityTest {
                 if (what < 7 && node.isUp()) {
                     adds.get(n).add(node.node().add(Action.ofType("t" + step)));
                 } else if (what < 9 && node.isUp()) {
-                    powerLoss(mesh, node, adds.get(n), committed.computeIfAbsent(n, k -> new HashSet<>()));
+                    powerLoss(mesh, node, adds.get(n));
                 } else if (!node.isUp()) {
                     mesh.restart(n);
                     node.faults().durableAfter(mesh.loop(), 1 + r.nextInt(300));
@@ -224,11 +222,10 @@ class DurabilityTest {
     /**
      * Cuts {@code node}'s power, then checks what it had acknowledged against what its store kept: every add whose
      * future completed, and every entry of each peer up to what that peer counts as acknowledged by this node, except
-     * those this node may have sent that peer early ({@code everCommitted}: what it ever held when its power went);
-     * and that it numbers new entries above every peer's cursor for it.
+     * this node's own and those it delivered to that peer itself (it may have sent them before they were durable here:
+     * the peer gives them back); and that it numbers new entries above every peer's cursor for it.
      */
-    private static void powerLoss(LocalMesh mesh, LocalMesh.Node node, List<CompletableFuture<Meta>> adds,
-                                  Set<ActionId> everCommitted) {
+    private static void powerLoss(LocalMesh mesh, LocalMesh.Node node, List<CompletableFuture<Meta>> adds) {
         Map<String, Long> acknowledgedByNode = new HashMap<>();
         for (LocalMesh.Node peer : mesh.nodes()) {
             if (peer != node && peer.isUp()) {
@@ -250,7 +247,6 @@ class DurabilityTest {
                 cursorsForNode.put(peer.name(), peer.store().cursor(node.nodeId()).received());
             }
         }
-        node.store().forEachSeen(0, Long.MAX_VALUE, everCommitted::add); // every loss takes only from these
         mesh.powerLoss(node.name());
         MemoryStore left = (MemoryStore) node.store();
         for (ActionId id : completed) {
@@ -260,13 +256,12 @@ class DurabilityTest {
             MemoryStore peerStore = (MemoryStore) mesh.get(ack.getKey()).store();
             for (Entry e : peerStore.page(Order.ADDED, true, null, Integer.MAX_VALUE)) {
                 if (e.meta().added() <= ack.getValue() && !left.seen(e.id())) {
-                    // The peer's cursor for this node also covers what this node sent it early (its own entries,
-                    // or ones it forwarded before they were durable here): those the peer keeps, and they come
-                    // back through reconciliation (checked at the end of the run). What this node received from
-                    // the peer and acknowledged must have survived.
-                    String origin = e.id().node();
-                    boolean sentByThisNode = origin.equals(node.nodeId())
-                        || (!origin.equals(mesh.get(ack.getKey()).nodeId()) && everCommitted.contains(e.id()));
+                    // The peer's cursor for this node also covers entries the peer never sends it: this node's
+                    // own, and ones this node delivered to the peer itself (early, before they were durable here).
+                    // The peer keeps those, and they come back through reconciliation (checked at the end of the
+                    // run). Anything else this node acknowledged must have survived.
+                    boolean sentByThisNode = e.id().node().equals(node.nodeId())
+                        || mesh.net().delivered(node.name(), ack.getKey(), e.id());
                     assertTrue(sentByThisNode, node.name() + " lost " + e.id() + " (added " + e.meta().added()
                         + " at " + ack.getKey() + "), which it had acknowledged up to " + ack.getValue());
                 }
