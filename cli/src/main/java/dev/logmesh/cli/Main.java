@@ -87,11 +87,32 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Runs the command line and returns the exit code (for tests). */
+    /**
+     * Runs the command line and returns the exit code (for tests). A {@code node} line that {@link NodeArgs} reads
+     * runs without picocli (start-up); anything else, and every help, usage and error, goes through picocli.
+     */
     public static int run(String... args) {
+        NodeCommand node = NodeArgs.parse(args);
+        if (node != null) {
+            return call(node, args);
+        }
         return commandLine(args).setCaseInsensitiveEnumValuesAllowed(true)
             .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed())
             .execute(args);
+    }
+
+    /**
+     * Runs {@code node} as picocli's {@code execute} does for a {@link java.util.concurrent.Callable}: its result is
+     * the exit code, and an exception out of it goes to {@link Errors#failed} (with picocli's command line for its
+     * error stream, made only then).
+     */
+    static int call(NodeCommand node, String... args) {
+        try {
+            Integer code = node.call();
+            return code == null ? 0 : code;
+        } catch (Exception e) {
+            return Errors.failed(e, commandLine(args), null);
+        }
     }
 
     /**
