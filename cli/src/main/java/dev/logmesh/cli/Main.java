@@ -115,6 +115,33 @@ public final class Main implements Runnable {
         }
     }
 
+    /** The system property that {@code scripts/lib/cds.sh} sets on a training run of the launchers' archive. */
+    static final String CDS_TRAINING = "logmesh.cds.training";
+
+    /**
+     * On a training run of the launchers' archive (a {@code node} run that writes the class list the static archive
+     * is dumped from: {@code scripts/lib/cds.sh} sets {@link #CDS_TRAINING}), loads what the other runs of picocli
+     * load: a {@code node} run reads its options without it ({@link NodeArgs}), so without this the archive would
+     * hold none of picocli's classes and every other subcommand, {@code --help} and {@code --version} would load
+     * them from the jar. Called on the main thread after {@code ready}, once per archive; prints nothing, and a
+     * failure only leaves classes out of the list.
+     */
+    static void loadPicocliForTheArchive() {
+        if (!Boolean.getBoolean(CDS_TRAINING)) {
+            return;
+        }
+        try {
+            CommandLine all = commandLine().setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed());
+            all.parseArgs("node", "--name", "training", "--memory", "--port", "0");
+            all.getUsageMessage();
+            all.getSubcommands().get("node").getUsageMessage();
+            commandLine("--version").parseArgs("--version");
+        } catch (RuntimeException e) {
+            // an optimisation: classes left out of the list are loaded from the jars
+        }
+    }
+
     /**
      * The command line for these arguments: with only the subcommand that {@code args[0]} names, or with every
      * subcommand when it names none.

@@ -351,6 +351,7 @@ final class NodeCommand implements Callable<Integer> {
         }, "logmesh-stdin");
         stdin.setDaemon(true);
         stdin.start();
+        Main.loadPicocliForTheArchive();
         return awaitEnd(ended, out);
     }
 
