@@ -22,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,31 @@ class LauncherTest {
 
     @TempDir
     Path tmp;
+
+    /**
+     * Waits (60 s at most) until no dumper writes under the test's folder: no run file (a dump pending), class list
+     * or temporary archive (a dump running; the dumper removes both when it ends). A dumper outlives the node run
+     * that started it, and one still busy when the test ended made the folder's deletion fail (seen once in
+     * {@code theDumperIsNotAChildOfTheNode} under load: "DirectoryNotEmptyException ... install/cache/logmesh").
+     */
+    @AfterEach
+    void noDumperLeft() {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !dumperFiles(tmp));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // a test that left garbage on purpose: the folder's deletion says what is left
+        }
+    }
+
+    static boolean dumperFiles(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                .anyMatch(n -> n.matches(".*\\.jsa\\.[0-9]+\\.(run|classlist|tmp)"));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return true; // a file removed during the walk: a dumper at work
+        }
+    }
 
     /** The JDKs to run on: this JVM's, and JDK 25 where it is installed. */
     static Stream<Path> jdks() {
