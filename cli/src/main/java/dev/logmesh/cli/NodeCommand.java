@@ -351,7 +351,6 @@ final class NodeCommand implements Callable<Integer> {
         }, "logmesh-stdin");
         stdin.setDaemon(true);
         stdin.start();
-        Main.loadPicocliForTheArchive();
         return awaitEnd(ended, out);
     }
 
