@@ -86,7 +86,10 @@ logmesh_cds() {
   if command -v setsid >/dev/null 2>&1; then _lc_setsid=setsid; else _lc_setsid=; fi
   ( $_lc_setsid sh -c "$logmesh_cds_dumper" logmesh-cds "$_lc_java" "$_lc_dir" "$_lc_name" "$_lc_jsa" "$_lc_run" \
       "$_lc_cp" </dev/null >/dev/null 2>&1 9>&- & )
-  LOGMESH_CDS_OPTS="-XX:DumpLoadedClassList=$_lc_jsa.$$.classlist${logmesh_cds_nl}$_lc_log"
+  # logmesh.cds.training: the node also loads, before its ready line, the picocli classes that the other subcommands
+  # use (a node run reads its options without picocli), so that the archive holds them too (cli/Main)
+  LOGMESH_CDS_OPTS="-XX:DumpLoadedClassList=$_lc_jsa.$$.classlist${logmesh_cds_nl}-Dlogmesh.cds.training=true"
+  LOGMESH_CDS_OPTS="$LOGMESH_CDS_OPTS${logmesh_cds_nl}$_lc_log"
 }
 
 # logmesh_cds_settle DIR...: waits until no dump is pending or running in the cache directories DIR (for the

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  * the six subcommands not run ~40 ms of it. When the first argument names a subcommand, only that one is
  * registered: its parsing, help and errors are the same, as picocli looks at no other subcommand for them.
  * Anything else ({@code --help}, {@code help NAME}, a typo, no argument) registers them all, so the usage lists
- * them and a typo is reported as before.
+ * them and a typo is reported as before. A {@code node} line goes without picocli at all when {@link NodeArgs} takes
+ * it (the fourth round of the same work: picocli's first command line was ~80 of the ~370 ms left).
  */
 @Command(name = "logmesh", mixinStandardHelpOptions = true, version = "logmesh 0.1.0",
     description = "A peer-to-peer mesh of synchronized Logux action logs.")
@@ -87,11 +88,61 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Runs the command line and returns the exit code (for tests). */
+    /**
+     * Runs the command line and returns the exit code (for tests). A {@code node} line that {@link NodeArgs} reads
+     * runs without picocli (start-up); anything else, and every help, usage and error, goes through picocli.
+     */
     public static int run(String... args) {
+        loadPicocliForTheArchive();
+        NodeCommand node = NodeArgs.parse(args);
+        if (node != null) {
+            return call(node, args);
+        }
         return commandLine(args).setCaseInsensitiveEnumValuesAllowed(true)
             .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed())
             .execute(args);
+    }
+
+    /**
+     * Runs {@code node} as picocli's {@code execute} does for a {@link java.util.concurrent.Callable}: its result is
+     * the exit code, and an exception out of it goes to {@link Errors#failed} (with picocli's command line for its
+     * error stream, made only then).
+     */
+    static int call(NodeCommand node, String... args) {
+        try {
+            Integer code = node.call();
+            return code == null ? 0 : code;
+        } catch (Exception e) {
+            return Errors.failed(e, commandLine(args), null);
+        }
+    }
+
+    /** The system property that {@code scripts/lib/cds.sh} sets on a training run of the launchers' archive. */
+    static final String CDS_TRAINING = "logmesh.cds.training";
+
+    /**
+     * On a training run of the launchers' archive (a {@code node} run that writes the class list the static archive
+     * is dumped from: {@code scripts/lib/cds.sh} sets {@link #CDS_TRAINING}), loads what the other runs of picocli
+     * load: a {@code node} run reads its options without it ({@link NodeArgs}), so without this the archive would
+     * hold none of picocli's classes and every other subcommand, {@code --help} and {@code --version} would load
+     * them from the jar. Called on the main thread before anything else (a node is often stopped soon after its
+     * {@code ready} line: work after it may not make it into the list), once per archive: that run's start is
+     * ~0.1 s slower. Prints nothing; a failure only leaves classes out of the list.
+     */
+    static void loadPicocliForTheArchive() {
+        if (!Boolean.getBoolean(CDS_TRAINING)) {
+            return;
+        }
+        try {
+            CommandLine all = commandLine().setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed());
+            all.parseArgs("node", "--name", "training", "--memory", "--port", "0");
+            all.getUsageMessage();
+            all.getSubcommands().get("node").getUsageMessage();
+            commandLine("--version").parseArgs("--version");
+        } catch (RuntimeException e) {
+            // an optimisation: classes left out of the list are loaded from the jars
+        }
     }
 
     /**

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What {@code logmesh node} does before its {@code ready} line (README, "Performance", Start-up): work that a node
- * needs only later (a databind mapper, the JDK's security providers, the locale's data) is not on that path, nor a
+ * needs only later (a databind mapper, the JDK's security providers, the locale's data, picocli) is not on that path, nor a
  * search of every jar of the class path for a provider or a resource. The JVM logs each class
  * it loads on stdout, in the same stream as the events, so the lines before {@code ready} are what was loaded
  * before the node said it listens.
@@ -23,7 +23,8 @@ class StartupPathTest {
         "java.security.MessageDigest ", // the same set-up, for the reconciliation index's digest
         "java.util.ServiceLoader ", // a provider looked for in every jar (slf4j, the selector provider)
         "java.lang.CompoundEnumeration ", // a resource looked for in every jar (slf4j-simple's properties)
-        "sun.util.cldr.CLDRLocaleProviderAdapter "); // the locale's data (a SimpleDateFormat in the log, in Jackson)
+        "sun.util.cldr.CLDRLocaleProviderAdapter ", // the locale's data (a SimpleDateFormat in the log, in Jackson)
+        "picocli.CommandLine "); // ~80 ms: picocli's first command line (NodeArgs reads a node's options instead)
 
     @Test
     void aMemoryNodeIsReadyWithoutWorkItNeedsOnlyLater() throws Exception {
