@@ -124,8 +124,11 @@ exec 8>"$dir/$name.lock" || { rm -f "$run" "$list"; exit 0; }
 flock 8
 rm -f "$run"
 # a list from a node killed (kill -9) or cut short (disk full) lacks the classes of the JVM s shutdown or its last
-# newline: not used, so the next node run trains again
-if [ ! -s "$list" ] || ! grep -q "^java/lang/Shutdown\( \|$\)" "$list" || [ -n "$(tail -c 1 "$list")" ]; then
+# newline, and one from a node line that started no node (node --help, a mistyped option) lacks a started node s
+# clock (the training run also loads the other subcommands, so the log s class is no sign): not used, so the next
+# node run trains again
+if [ ! -s "$list" ] || ! grep -q "^java/lang/Shutdown\( \|$\)" "$list" || [ -n "$(tail -c 1 "$list")" ] \
+  || ! grep -q "^dev/logmesh/internal/log/HybridClock\( \|$\)" "$list"; then
   rm -f "$list"; exit 0
 fi
 if [ -f "$jsa" ]; then rm -f "$list"; exit 0; fi

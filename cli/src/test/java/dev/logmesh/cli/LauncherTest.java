@@ -369,6 +369,24 @@ class LauncherTest {
     }
 
     /**
+     * A {@code node} line that never starts a node ({@code --help}, a mistyped option) is no training run: its class
+     * list (picocli's usage, no node) was dumped into an archive that every later node run mapped, with the node's
+     * classes loaded from the jars (942 of them, seen in session 10). Later node runs map the node's classes.
+     */
+    @Test
+    void aNodeLineThatStartsNoNodeDoesNotTrain() throws Exception {
+        Install in = dist(tmp.resolve("install"), Path.of(System.getProperty("java.home")));
+        for (String[] args : List.of(new String[] {"node", "--help"}, new String[] {"node", "--no-such-option"})) {
+            Process p = in.command(Map.of(), args).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !dumperFiles(tmp)); // its dumper has decided
+        }
+        awaitNodeMaps(in, NODE_CLASSES);
+    }
+
+    /**
      * A dump killed (kill -9, as a reboot does) is made again by a later run: its lock does not stick (the kernel
      * releases an flock), and it is not taken for a failed dump. A node run mapping the CLI's classes says the dump
      * was made (a node run loads no picocli class since {@link NodeArgs}: {@code DistributionTest} checks that the
