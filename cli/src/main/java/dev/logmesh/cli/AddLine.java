@@ -42,30 +42,38 @@ final class AddLine {
         return gen;
     }
 
-    /** The line of the common case, assembled by hand: see {@link #format}. */
+    /** The line of {@link #format}, assembled by {@link #appendTo}. */
     private final StringBuilder line = new StringBuilder(256);
 
+    /** The event's line, without the line separator: what {@link #appendTo} appends. */
+    synchronized String format(Entry e, boolean withTs, long ts) {
+        line.setLength(0);
+        appendTo(line, e, withTs, ts);
+        return line.toString();
+    }
+
     /**
-     * The event's line, without the line separator. {@code ts} is written when {@code withTs}. The common case (no
+     * Appends the event's line, without the line separator, to {@code b} (the stdout writer's batch: no string per
+     * line). {@code ts} is written when {@code withTs}. The common case (no
      * custom meta keys, an action without a line break, a node id and reasons that JSON needs no escape for) is
      * appended to a builder: the same text as the generator writes (a test compares them), with a fraction of its
      * calls, which matters while the JIT has not compiled them yet (a catch-up prints every entry from the first
      * second). Anything else goes through the generator.
      */
-    synchronized String format(Entry e, boolean withTs, long ts) {
+    synchronized void appendTo(StringBuilder b, Entry e, boolean withTs, long ts) {
         String action = e.action().toJson();
         Meta m = e.meta();
         if (!m.extra().isEmpty() || action.indexOf('\n') >= 0 || action.indexOf('\r') >= 0 || !plain(m.id().node())) {
-            return formatWithGenerator(e, withTs, ts);
+            b.append(formatWithGenerator(e, withTs, ts));
+            return;
         }
         List<String> reasons = m.reasons();
         for (int i = 0; i < reasons.size(); i++) {
             if (!plain(reasons.get(i))) {
-                return formatWithGenerator(e, withTs, ts);
+                b.append(formatWithGenerator(e, withTs, ts));
+                return;
             }
         }
-        StringBuilder b = line;
-        b.setLength(0);
         b.append("{\"event\":\"add\",\"action\":").append(action)
             .append(",\"meta\":{\"id\":\"").append(m.id().ms()).append(' ').append(m.id().node()).append(' ')
             .append(m.id().seq()).append("\",\"time\":").append(m.time()).append(",\"added\":").append(m.added())
@@ -84,7 +92,7 @@ final class AddLine {
         if (withTs) {
             b.append(",\"ts\":").append(ts);
         }
-        return b.append('}').toString();
+        b.append('}');
     }
 
     /** Whether a JSON string of {@code s} is {@code s} between quotes: no quote, backslash or control character. */

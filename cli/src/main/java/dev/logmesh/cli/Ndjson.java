@@ -46,8 +46,14 @@ final class Ndjson implements AutoCloseable {
     private static final int BATCH = 32 * 1024;
     private static final String NL = System.lineSeparator();
 
-    /** A line to write: made on the writer thread, counted as {@code weight} bytes while it waits. */
-    private record Line(Supplier<String> text, long weight) {
+    /**
+     * A line to write: made on the writer thread, appended to its batch (an {@code add} line straight from the
+     * entry's fields and its action's text, no string of its own), counted as {@code weight} bytes while it waits.
+     */
+    private record Line(Supplier<String> text, Entry entry, long ts, long weight) {
+        Line(Supplier<String> text, long weight) {
+            this(text, null, 0, weight);
+        }
     }
 
     private static final Line STOP = new Line(() -> "stop", 0);
@@ -154,7 +160,12 @@ final class Ndjson implements AutoCloseable {
             int batchLines = 0;
             Line line = queue.take();
             while (line != STOP) {
-                batch.append(line.text().get()).append(NL);
+                if (line.entry() != null) {
+                    addLine.appendTo(batch, line.entry(), timestamps, line.ts());
+                } else {
+                    batch.append(line.text().get());
+                }
+                batch.append(NL);
                 batchWeight += line.weight();
                 batchLines++;
                 line = queue.poll();
@@ -311,7 +322,10 @@ final class Ndjson implements AutoCloseable {
             queue.add(new Line(line, weight));
             return;
         }
-        String text = line.get();
+        write(line.get());
+    }
+
+    private void write(String text) {
         synchronized (out) {
             out.println(text);
             out.flush();
@@ -322,7 +336,12 @@ final class Ndjson implements AutoCloseable {
         long ts = timestamps ? now() : 0;
         // the action's text is at hand (received actions keep theirs; a local one is made once, for the store)
         long weight = (long) e.action().toJson().length() + LINE_OVERHEAD;
-        emit(() -> addLine.format(e, timestamps, ts), weight);
+        if (queue != null) {
+            queued(weight); // counted before the writer can take it
+            queue.add(new Line(null, e, ts, weight)); // no lambda per entry: the writer formats it into its batch
+            return;
+        }
+        write(addLine.format(e, timestamps, ts));
     }
 
     void error(String message) {

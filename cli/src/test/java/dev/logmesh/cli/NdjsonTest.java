@@ -95,6 +95,31 @@ class NdjsonTest {
         }
     }
 
+    /**
+     * The async writer formats add lines into its batch (no string per line): the lines it writes are the lines
+     * {@link AddLine#format} makes, in order, between other events, for both of its paths.
+     */
+    @Test
+    void theWriterThreadWritesTheAddLinesInOrder() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        Ndjson out = new Ndjson(new PrintStream(bytes, false, StandardCharsets.UTF_8), false, true);
+        AddLine lines = new AddLine();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            Meta meta = new Meta(ActionId.of(1_700_000_000_000L + i, i % 10 == 0 ? "q\"node" : "bob:1", i % 3), i, i + 1,
+                List.of("r"), 0, i % 7 == 0 ? Map.of("k", MetaJson.reader().readTree("[1,2.50]")) : Map.of());
+            Entry e = entry("{\"type\":\"t\",\"i\":" + i + "}", meta);
+            out.add(e);
+            expected.add(lines.format(e, false, 0));
+            if (i % 1000 == 0) {
+                out.line("between " + i);
+                expected.add("between " + i);
+            }
+        }
+        out.close();
+        assertEquals(expected, List.of(bytes.toString(StandardCharsets.UTF_8).split(System.lineSeparator())));
+    }
+
     @Test
     void closeWritesTheLinesQueuedBeforeIt() throws Exception {
         StdoutBackpressureTest.StalledOutput held = new StdoutBackpressureTest.StalledOutput();

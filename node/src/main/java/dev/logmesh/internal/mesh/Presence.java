@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.internal.session.PresenceSink;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -205,7 +204,9 @@ public final class Presence implements PresenceSink {
     }
 
     private static int bytes(JsonNode n) {
-        return n.toString().getBytes(StandardCharsets.UTF_8).length;
+        // the codec's writer: toString makes a mapper, tens of ms on the loop in a fresh process (README, "Cold")
+        return dev.logmesh.internal.protocol.MessageCodec.text(n).getBytes(java.nio.charset.StandardCharsets.UTF_8)
+            .length;
     }
 
     @Override

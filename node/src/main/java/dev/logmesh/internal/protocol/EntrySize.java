@@ -1,6 +1,5 @@
 package dev.logmesh.internal.protocol;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
@@ -153,10 +152,6 @@ public final class EntrySize {
     }
 
     private static long json(JsonNode value) {
-        try {
-            return MessageCodec.mapper().writeValueAsBytes(value).length;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree always serialises", e);
-        }
+        return MessageCodec.utf8Length(value);
     }
 }

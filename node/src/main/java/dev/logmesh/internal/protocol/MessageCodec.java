@@ -59,18 +59,27 @@ public final class MessageCodec {
     static final int MAX_FRAME_NESTING = 1000;
 
     /**
-     * The codec's factory and mappers, made the first time a message is read or written or an option object is
-     * built: a holder class, so a node does not make them before it listens (the first {@code ObjectMapper} of a
-     * process costs ~40 ms of class initialisation, its date format's locale data among them; README,
-     * "Performance", Start-up). The factory and the mappers are made together: a mapper made on the factory
-     * becomes its codec, which the generators' {@code writeTree} and the parsers' tree reads need.
+     * The codec's factory, made the first time a message is read or written: a holder class, so a node does not
+     * make it before it listens. Its codec ({@link LazyCodec}) makes the mappers only when a generator or a parser
+     * of the factory asks it for something (an action made from a tree, written): the codec reads and writes the
+     * trees of frames itself ({@link Trees}), so a handshake and a catch-up make no mapper.
      */
-    private static final class Mappers {
+    private static final class Factory {
         static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING).build())
             // an answer to a client may carry its action (logux/undo of a too-deep one): two levels more than it came in
             .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING + 8).build())
-            .build();
+            .build()
+            .setCodec(new LazyCodec());
+    }
+
+    /**
+     * The codec's mappers, made the first time one is needed (the first {@code ObjectMapper} of a process costs
+     * ~40 ms of class initialisation, its date format's locale data among them; README, "Performance", Start-up and
+     * Cold). Made on the codec's factory.
+     */
+    private static final class Mappers {
+        static final JsonFactory FACTORY = Factory.FACTORY;
 
         /**
          * For option objects and whole-tree reads: a frame is exactly one JSON value (JSON.parse refuses "[...]x").
@@ -100,6 +109,92 @@ public final class MessageCodec {
         this.interner = Objects.requireNonNull(interner, "interner");
     }
 
+    /** The factory's codec: hands every call to {@link Mappers#VALUES}, making the mappers at the first. */
+    @SuppressWarnings("TypeParameterUnusedInFormals") // ObjectCodec's signatures
+    private static final class LazyCodec extends com.fasterxml.jackson.core.ObjectCodec {
+        private static ObjectMapper mapper() {
+            return Mappers.VALUES;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.Version version() {
+            return mapper().version();
+        }
+
+        @Override
+        public <T> T readValue(JsonParser p, Class<T> type) throws IOException {
+            return mapper().readValue(p, type);
+        }
+
+        @Override
+        public <T> T readValue(JsonParser p, com.fasterxml.jackson.core.type.TypeReference<T> type) throws IOException {
+            return mapper().readValue(p, type);
+        }
+
+        @Override
+        public <T> T readValue(JsonParser p, com.fasterxml.jackson.core.type.ResolvedType type) throws IOException {
+            return mapper().readValue(p, type);
+        }
+
+        @Override
+        public <T> java.util.Iterator<T> readValues(JsonParser p, Class<T> type) throws IOException {
+            return mapper().readValues(p, type);
+        }
+
+        @Override
+        public <T> java.util.Iterator<T> readValues(JsonParser p, com.fasterxml.jackson.core.type.TypeReference<T> type)
+            throws IOException {
+            return mapper().readValues(p, type);
+        }
+
+        @Override
+        public <T> java.util.Iterator<T> readValues(JsonParser p, com.fasterxml.jackson.core.type.ResolvedType type)
+            throws IOException {
+            return mapper().readValues(p, type);
+        }
+
+        @Override
+        public void writeValue(JsonGenerator g, Object value) throws IOException {
+            mapper().writeValue(g, value);
+        }
+
+        @Override
+        public <T extends com.fasterxml.jackson.core.TreeNode> T readTree(JsonParser p) throws IOException {
+            return mapper().readTree(p);
+        }
+
+        @Override
+        public void writeTree(JsonGenerator g, com.fasterxml.jackson.core.TreeNode tree) throws IOException {
+            mapper().writeTree(g, tree);
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.TreeNode createObjectNode() {
+            return mapper().createObjectNode();
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.TreeNode createArrayNode() {
+            return mapper().createArrayNode();
+        }
+
+        @Override
+        public JsonParser treeAsTokens(com.fasterxml.jackson.core.TreeNode tree) {
+            return mapper().treeAsTokens(tree);
+        }
+
+        @Override
+        public <T> T treeToValue(com.fasterxml.jackson.core.TreeNode tree, Class<T> type)
+            throws JsonProcessingException {
+            return mapper().treeToValue(tree, type);
+        }
+
+        @Override
+        public JsonFactory getFactory() {
+            return Factory.FACTORY;
+        }
+    }
+
     /** The interner of this codec (for tests). */
     Interner interner() {
         return interner;
@@ -112,7 +207,7 @@ public final class MessageCodec {
      *     {@code unknown-message} for an unknown type
      */
     public Message decode(String text) throws ProtocolError {
-        try (JsonParser p = Mappers.FACTORY.createParser(text)) {
+        try (JsonParser p = Factory.FACTORY.createParser(text)) {
             return decode(p, () -> text, (from, to) -> text.substring((int) from, (int) to + 1));
         } catch (IOException e) {
             throw ProtocolError.wrongFormat(text, "frame is not JSON: " + e.getMessage());
@@ -127,7 +222,7 @@ public final class MessageCodec {
      */
     public Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
         Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
-        try (JsonParser p = Mappers.FACTORY.createParser(utf8, offset, length)) {
+        try (JsonParser p = Factory.FACTORY.createParser(utf8, offset, length)) {
             return decode(p, text, (from, to) -> new String(utf8, offset + (int) from, (int) (to - from) + 1,
                 StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -208,7 +303,7 @@ public final class MessageCodec {
 
     /** The value whose first token is the parser's current one, as a tree. */
     static JsonNode readValue(JsonParser p) throws IOException {
-        return Mappers.VALUES.readTree(p);
+        return Trees.read(p);
     }
 
     /** A shape violation inside one message; becomes wrong-format. */
@@ -536,7 +631,7 @@ public final class MessageCodec {
     /** Encodes a message as the JSON text of one frame. */
     public static String encode(Message m) {
         StringWriter out = new StringWriter(64);
-        try (JsonGenerator g = Mappers.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = Factory.FACTORY.createGenerator(out)) {
             write(m, g);
         } catch (IOException e) {
             throw new UncheckedIOException("encoding to a string cannot fail", e);
@@ -551,7 +646,7 @@ public final class MessageCodec {
      * @throws IOException if {@code out} fails
      */
     public static void encode(Message m, OutputStream out) throws IOException {
-        try (JsonGenerator g = Mappers.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+        try (JsonGenerator g = Factory.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             write(m, g);
         }
     }
@@ -573,7 +668,7 @@ public final class MessageCodec {
                 g.writeEndArray();
                 writeOptions(g, c.options());
             } else if (m instanceof Message.Headers h) {
-                g.writeTree(h.headers());
+                Trees.write(g, h.headers());
             } else if (m instanceof Message.Sync s) {
                 g.writeNumber(s.added());
                 for (Message.WireEntry e : s.entries()) {
@@ -591,7 +686,7 @@ public final class MessageCodec {
             } else if (m instanceof Message.Error e) {
                 g.writeString(e.errorType());
                 if (e.options() != null) {
-                    g.writeTree(e.options());
+                    Trees.write(g, e.options());
                 }
             } else if (m instanceof Message.Debug d) {
                 g.writeString(d.debugType());
@@ -613,9 +708,9 @@ public final class MessageCodec {
             } else if (m instanceof Message.Gone gone) {
                 writeIds(g, gone.ids());
             } else if (m instanceof Message.Hpv h) {
-                g.writeTree(h.body());
+                Trees.write(g, h.body());
             } else if (m instanceof Message.Presence p) {
-                g.writeTree(p.body());
+                Trees.write(g, p.body());
             }
             g.writeEndArray();
     }
@@ -630,8 +725,47 @@ public final class MessageCodec {
 
     private static void writeOptions(JsonGenerator g, ObjectNode options) throws IOException {
         if (options != null && !options.isEmpty()) {
-            g.writeTree(options);
+            Trees.write(g, options);
         }
+    }
+
+    /**
+     * A tree's compact JSON text, the same as its {@code toString}, written with the codec's factory: no mapper is
+     * made for it ({@code toString} makes one the first time).
+     */
+    public static String text(JsonNode n) {
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = Factory.FACTORY.createGenerator(out)) {
+            Trees.write(g, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to a string cannot fail", e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * The length of a tree's JSON as the codec writes it into a frame (UTF-8; the mapper's
+     * {@code writeValueAsBytes} gives the same bytes), without a mapper or the bytes.
+     */
+    public static long utf8Length(JsonNode n) {
+        long[] count = {0};
+        OutputStream counter = new OutputStream() {
+            @Override
+            public void write(int b) {
+                count[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                count[0] += len;
+            }
+        };
+        try (JsonGenerator g = Factory.FACTORY.createGenerator(counter, JsonEncoding.UTF8)) {
+            Trees.write(g, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException("counting cannot fail", e);
+        }
+        return count[0];
     }
 
     /** The shared mapper, for building option objects. */

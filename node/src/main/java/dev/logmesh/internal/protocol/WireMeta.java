@@ -326,7 +326,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         }
         for (Map.Entry<String, JsonNode> e : extra.entrySet()) {
             g.writeFieldName(e.getKey());
-            g.writeTree(e.getValue());
+            Trees.write(g, e.getValue());
         }
         g.writeEndObject();
     }

@@ -18,18 +18,29 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A {@link Store} in memory, for tests and ephemeral nodes. Adding is O(log n) per entry (the created-order
- * map and the reason index; the {@code added} index appends in O(1), the seen ids are a hash set); reads and
- * cleaning are O(log n) per entry touched. {@link #forgetSeen} scans the seen ids: it is rare maintenance.
+ * A {@link Store} in memory, for tests and ephemeral nodes. Adding is O(1) per entry but for the reason index
+ * (O(log n)): the {@code added} index appends, and the ids (seen and held) are one hash map. The created-order
+ * map is kept up lazily: ids added since its last read wait in a list and go in at the next created-order read
+ * or removal (O(log n) each, or O(n) in all when the map is empty and they arrive in created order, as a fresh
+ * node's catch-up does), so a catch-up does not pay for an order nobody reads meanwhile. Reads and cleaning are
+ * O(log n) per entry touched. {@link #forgetSeen} scans the seen ids: it is rare maintenance.
  * Nothing in memory is ever corrupt, so {@link #onCorrupt} listeners are never called; its epoch is new with
  * every instance, and its clock reservation lives as long as it does.
  */
 public final class MemoryStore implements Store {
-    private final NavigableMap<ActionId, Entry> created = new TreeMap<>();
+    /** Held entries in created order, without those of {@link #unsorted}: read it through {@link #created()}. */
+    private final TreeMap<ActionId, Entry> created = new TreeMap<>();
+    /** Ids added since {@link #created} was last brought up to date, in the order they were added. */
+    private final List<ActionId> unsorted = new ArrayList<>();
     private final AddedIndex byAdded = new AddedIndex();
     private final Map<String, SortedLongs> reasons = new HashMap<>();
-    /** Ids ever added; forgetting scans it (rare maintenance), adding and checking are O(1). */
-    private final java.util.Set<ActionId> seen = new java.util.HashSet<>();
+    /**
+     * Ids ever added (the seen index), each to its held entry, or to null when it is not held (removed, or added
+     * without reasons); forgetting scans it (rare maintenance), adding and checking are O(1).
+     */
+    private final Map<ActionId, Entry> ids = new HashMap<>();
+    /** Held entries (the size of the log). */
+    private long held;
     private final Map<String, PeerCursor> cursors = new HashMap<>();
     private final Map<String, String> state = new HashMap<>();
     private long lastAdded;
@@ -106,14 +117,15 @@ public final class MemoryStore implements Store {
 
     /** Copies the content of {@code other} into this empty store, except its epoch. */
     private void copyFrom(MemoryStore other) {
-        List<Entry> inAddedOrder = new ArrayList<>(other.created.values());
+        List<Entry> inAddedOrder = new ArrayList<>(other.created().values());
         inAddedOrder.sort(java.util.Comparator.comparingLong(e -> e.meta().added()));
         for (Entry e : inAddedOrder) {
             created.put(e.id(), e);
             byAdded.append(e.meta().added(), e);
             index(e.meta());
         }
-        seen.addAll(other.seen);
+        ids.putAll(other.ids);
+        held = other.held;
         cursors.putAll(other.cursors);
         other.state.forEach((k, v) -> {
             if (!EPOCH_KEY.equals(k)) {
@@ -142,7 +154,7 @@ public final class MemoryStore implements Store {
      */
     private Meta addOne(Entry e) {
         ActionId id = e.id();
-        if (!seen.add(id)) {
+        if (ids.containsKey(id)) {
             return null;
         }
         maxSeenMs = Math.max(maxSeenMs, id.ms());
@@ -154,11 +166,14 @@ public final class MemoryStore implements Store {
         }
         Meta meta = e.meta();
         if (!meta.hasReasons()) {
+            ids.put(id, null); // seen, not held
             return meta.withAdded(0);
         }
         meta = meta.withAdded(++lastAdded);
         Entry stored = e.withMeta(meta);
-        created.put(id, stored);
+        ids.put(id, stored);
+        unsorted.add(id);
+        held++;
         byAdded.append(meta.added(), stored);
         index(meta);
         return meta;
@@ -188,24 +203,129 @@ public final class MemoryStore implements Store {
         }
     }
 
+    /**
+     * The held entries in created order: first puts in those added since the last call (in one O(n) build when the
+     * map is empty and they came in created order, else one by one).
+     */
+    private NavigableMap<ActionId, Entry> created() {
+        if (unsorted.isEmpty()) {
+            return created;
+        }
+        if (created.isEmpty() && ascending(unsorted)) {
+            // TreeMap.putAll of a sorted map into an empty one builds the tree in O(n) (buildFromSorted)
+            java.util.SortedMap<ActionId, Entry> run = new SortedRun(unsorted, ids);
+            created.putAll(run);
+        } else {
+            for (ActionId id : unsorted) {
+                dev.logmesh.Entry e = ids.get(id);
+                if (e != null) {
+                    created.put(id, e);
+                }
+            }
+        }
+        unsorted.clear();
+        return created;
+    }
+
+    /**
+     * The held entries of a run of ids in strictly ascending created order, as the sorted map that lets
+     * {@link TreeMap#putAll} build an empty tree in O(n); only {@code size}, {@code comparator} and iterating its
+     * entries are used.
+     */
+    @SuppressWarnings("JdkObsolete") // TreeMap.putAll builds in O(n) from a SortedMap: that is the interface it checks
+    private static final class SortedRun extends java.util.AbstractMap<ActionId, dev.logmesh.Entry>
+        implements java.util.SortedMap<ActionId, dev.logmesh.Entry> {
+        private final List<Map.Entry<ActionId, dev.logmesh.Entry>> entries;
+
+        SortedRun(List<ActionId> run, Map<ActionId, dev.logmesh.Entry> ids) {
+            entries = new ArrayList<>(run.size());
+            for (ActionId id : run) {
+                dev.logmesh.Entry e = ids.get(id);
+                if (e != null) {
+                    entries.add(new java.util.AbstractMap.SimpleImmutableEntry<>(id, e));
+                }
+            }
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<ActionId, dev.logmesh.Entry>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<ActionId, dev.logmesh.Entry>> iterator() {
+                    return java.util.Collections.unmodifiableList(entries).iterator();
+                }
+
+                @Override
+                public int size() {
+                    return entries.size();
+                }
+            };
+        }
+
+        @Override
+        public java.util.Comparator<? super ActionId> comparator() {
+            return null; // natural order, as the created map's
+        }
+
+        @Override
+        public java.util.SortedMap<ActionId, dev.logmesh.Entry> subMap(ActionId from, ActionId to) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.SortedMap<ActionId, dev.logmesh.Entry> headMap(ActionId to) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.SortedMap<ActionId, dev.logmesh.Entry> tailMap(ActionId from) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ActionId firstKey() {
+            return entries.get(0).getKey();
+        }
+
+        @Override
+        public ActionId lastKey() {
+            return entries.get(entries.size() - 1).getKey();
+        }
+    }
+
+    /** Whether the ids are in strictly ascending created order. */
+    private static boolean ascending(List<ActionId> list) {
+        for (int i = 1; i < list.size(); i++) {
+            if (list.get(i - 1).compareTo(list.get(i)) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The held entry of an id, or null. */
+    private Entry held(ActionId id) {
+        return ids.get(id);
+    }
+
     @Override
     public Optional<Entry> byId(ActionId id) {
-        return Optional.ofNullable(created.get(id));
+        return Optional.ofNullable(held(id));
     }
 
     @Override
     public boolean has(ActionId id) {
-        return created.containsKey(id);
+        return held(id) != null;
     }
 
     @Override
     public boolean seen(ActionId id) {
-        return seen.contains(id);
+        return ids.containsKey(id);
     }
 
     @Override
     public void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer) {
-        for (ActionId id : seen) {
+        for (ActionId id : ids.keySet()) {
             if (id.ms() >= fromMs && id.ms() <= toMs) {
                 consumer.accept(id);
             }
@@ -214,7 +334,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public boolean changeMeta(ActionId id, Meta meta) {
-        Entry old = created.get(id);
+        Entry old = held(id);
         if (old == null) {
             return false;
         }
@@ -225,7 +345,8 @@ public final class MemoryStore implements Store {
         Meta m = meta.withAdded(old.meta().added());
         Entry updated = old.withMeta(m);
         unindex(old.meta());
-        created.put(id, updated);
+        ids.put(id, updated);
+        created.replace(id, updated); // (an id still in unsorted goes in with what ids holds then)
         byAdded.replace(m.added(), updated);
         index(m);
         return true;
@@ -233,10 +354,13 @@ public final class MemoryStore implements Store {
 
     @Override
     public Optional<Entry> remove(ActionId id) {
-        Entry old = created.remove(id);
+        Entry old = held(id);
         if (old == null) {
             return Optional.empty();
         }
+        ids.put(id, null); // still seen
+        held--;
+        created.remove(id); // (an id still in unsorted is skipped when it would go in: ids holds no entry for it)
         byAdded.remove(old.meta().added());
         unindex(old.meta());
         return Optional.of(old);
@@ -250,7 +374,7 @@ public final class MemoryStore implements Store {
             return removed;
         }
         if (criteria.id() != null) {
-            Entry e = created.get(criteria.id());
+            Entry e = held(criteria.id());
             if (e != null && set.contains(e.meta().added()) && criteria.matches(e.id(), e.meta().added())) {
                 dropReason(e, reason, removed);
             }
@@ -287,10 +411,11 @@ public final class MemoryStore implements Store {
         }
         Iterator<Entry> it;
         {
-            NavigableMap<ActionId, Entry> view = created;
+            NavigableMap<ActionId, Entry> all = created();
+            NavigableMap<ActionId, Entry> view = all;
             if (after != null) {
                 ActionId pos = Store.createdPosition(after);
-                view = ascending ? created.tailMap(pos, false) : created.headMap(pos, false);
+                view = ascending ? all.tailMap(pos, false) : all.headMap(pos, false);
             }
             it = (ascending ? view : view.descendingMap()).values().iterator();
         }
@@ -325,7 +450,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public long size() {
-        return created.size();
+        return held;
     }
 
     @Override
@@ -346,10 +471,10 @@ public final class MemoryStore implements Store {
     @Override
     public long forgetSeen(long beforeMs) {
         long count = 0;
-        Iterator<ActionId> it = seen.iterator();
+        Iterator<Map.Entry<ActionId, Entry>> it = ids.entrySet().iterator();
         while (it.hasNext()) {
-            ActionId id = it.next();
-            if (id.ms() < beforeMs && !created.containsKey(id)) {
+            Map.Entry<ActionId, Entry> e = it.next();
+            if (e.getKey().ms() < beforeMs && e.getValue() == null) {
                 it.remove();
                 count++;
             }
@@ -385,8 +510,10 @@ public final class MemoryStore implements Store {
 
     @Override
     public boolean quarantine(ActionId id) {
-        boolean held = remove(id).isPresent();
-        return seen.remove(id) || held;
+        boolean wasHeld = remove(id).isPresent();
+        boolean wasSeen = ids.containsKey(id);
+        ids.remove(id);
+        return wasSeen || wasHeld;
     }
 
     @Override
