@@ -1076,10 +1076,10 @@ public final class SqliteStore implements Store {
      *
      * <p><b>Write-behind.</b> With {@link Durability#FULL}, a batch of at least {@value #WRITE_BEHIND_MIN} entries
      * whose ids are all new by the origins' marks (see {@link #insertFreshSeen}: a catch-up's {@code sync}, whose ids
-     * need no lookup) is numbered and its rows made here, and its statements and commit run on a thread of this
-     * store while the caller goes on (the node's loop decodes and adds the next chunk meanwhile: two cores). At most
-     * one batch is out: every later call on this store (read or write) first waits for it, so each sees what the
-     * ones before it wrote, in order. Its commit is numbered before this returns ({@link DurabilityQueue#promise}):
+     * need no lookup) is numbered here, and its rows' texts and checksums, its statements and its commit are made
+     * on a thread of this store while the caller goes on (the node's loop takes the next chunk meanwhile: two cores).
+     * At most one batch is out: every later call on this store (read or write) first waits for it, so each sees what
+     * the ones before it wrote, in order. Its commit is numbered before this returns ({@link DurabilityQueue#promise}):
      * {@link #whenDurable} registered after it waits for it, and the writer makes durable only what was committed,
      * so nothing of it is acknowledged before it is on disk. If its commit fails (a full disk), it is tried again
      * before the next call, and until it succeeds every call throws {@link StoreException} (nothing of that call
@@ -1220,11 +1220,7 @@ public final class SqliteStore implements Store {
             nodes.add(keys[i]);
             result.add(meta);
         }
-        Rows values = rowsOf(rows, nodes);
-        Map<byte[], Long> marks = new java.util.IdentityHashMap<>();
-        for (ActionId last : lastFresh.values()) {
-            marks.put(NodeKey.encode(last.node()), last.ms());
-        }
+        List<ActionId> marks = List.copyOf(lastFresh.values()); // each origin's last id: its new mark
         Map<String, PeerCursor> saved = Map.copyOf(cursors);
         Work<Void> statements = () -> {
             for (Map.Entry<String, PeerCursor> c : saved.entrySet()) {
@@ -1249,12 +1245,12 @@ public final class SqliteStore implements Store {
                 throw new MarksBehind(file + ": " + (n - inserted) + " of " + n + " ids above their origins' marks were"
                     + " seen before; the marks in nodes are behind");
             }
-            insertRows(values);
-            for (Map.Entry<byte[], Long> m : marks.entrySet()) {
+            insertRows(rowsOf(rows, nodes)); // the texts and checksums too: off the loop
+            for (ActionId m : marks) {
                 PreparedStatement ps = ps("INSERT INTO nodes (node, ms) VALUES (?, ?) "
                     + "ON CONFLICT (node) DO UPDATE SET ms = max(ms, excluded.ms)");
-                ps.setBytes(1, m.getKey());
-                ps.setLong(2, m.getValue());
+                ps.setBytes(1, NodeKey.encode(m.node()));
+                ps.setLong(2, m.ms());
                 ps.executeUpdate();
             }
             return null;
@@ -1263,7 +1259,7 @@ public final class SqliteStore implements Store {
         lastAdded = added;
         maxSeenMs = seenMs;
         size += rows.size();
-        for (ActionId last : lastFresh.values()) {
+        for (ActionId last : marks) {
             nodeMarks.put(last.node(), last.ms());
         }
         Behind b = new Behind(statements, saved, durability.promise(added), added, n);
@@ -1480,13 +1476,30 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The values of a batch's rows, made in Java (texts, checksums) before any statement: the write-behind makes
-     * them on the loop, so its thread runs only the statements.
+     * The values of a batch's rows, made in Java (texts, checksums) before any statement (the write-behind makes
+     * them on its thread).
      */
-    private record Rows(long[] numbers, byte[][] nodes, int[] subprotocols, String[] texts, String[] reasons,
-                        long[] reasonAdded) {
+    private static final class Rows {
         /** Per row: added, ms, seq, time, crc. */
         static final int NUMBERS = 5;
+
+        final long[] numbers;
+        final byte[][] nodes;
+        final int[] subprotocols;
+        /** Per row: reasons, extra, action. */
+        final String[] texts;
+        /** The reasons rows: reason and added. */
+        final String[] reasons;
+        final long[] reasonAdded;
+
+        Rows(long[] numbers, byte[][] nodes, int[] subprotocols, String[] texts, String[] reasons, long[] reasonAdded) {
+            this.numbers = numbers;
+            this.nodes = nodes;
+            this.subprotocols = subprotocols;
+            this.texts = texts;
+            this.reasons = reasons;
+            this.reasonAdded = reasonAdded;
+        }
 
         int size() {
             return nodes.length;
