@@ -1076,8 +1076,9 @@ public final class SqliteStore implements Store {
      *
      * <p><b>Write-behind.</b> With {@link Durability#FULL}, a batch of at least {@value #WRITE_BEHIND_MIN} entries
      * whose ids are all new by the origins' marks (see {@link #insertFreshSeen}: a catch-up's {@code sync}, whose ids
-     * need no lookup) is numbered here, and its rows' texts and checksums, its statements and its commit are made
-     * on a thread of this store while the caller goes on (the node's loop takes the next chunk meanwhile: two cores).
+     * need no lookup) is numbered and its rows' values (texts, checksums) made here, while the batch before may still
+     * be written, and its statements and its commit run on a thread of this store while the caller goes on (the
+     * node's loop takes the next chunk meanwhile: two cores).
      * At most one batch is out: every later call on this store (read or write) first waits for it, so each sees what
      * the ones before it wrote, in order. Its commit is numbered before this returns ({@link DurabilityQueue#promise}):
      * {@link #whenDurable} registered after it waits for it, and the writer makes durable only what was committed,
@@ -1200,8 +1201,8 @@ public final class SqliteStore implements Store {
             ids[2 * i] = id.ms();
             ids[2 * i + 1] = id.seq();
         }
-        // the batch qualifies: wait for the one before (it may fail: then this call throws, nothing changed)
-        settleBehind("add");
+        // the batch qualifies: numbered after the ones handed over before it (lastAdded counts them), its rows made
+        // while the one before may still be written; nothing of this store changes before that one is settled
         long added = lastAdded;
         long seenMs = maxSeenMs;
         List<Meta> result = new ArrayList<>(n);
@@ -1220,6 +1221,7 @@ public final class SqliteStore implements Store {
             nodes.add(keys[i]);
             result.add(meta);
         }
+        Rows values = rowsOf(rows, nodes);
         List<ActionId> marks = List.copyOf(lastFresh.values()); // each origin's last id: its new mark
         Map<String, PeerCursor> saved = Map.copyOf(cursors);
         Work<Void> statements = () -> {
@@ -1245,7 +1247,7 @@ public final class SqliteStore implements Store {
                 throw new MarksBehind(file + ": " + (n - inserted) + " of " + n + " ids above their origins' marks were"
                     + " seen before; the marks in nodes are behind");
             }
-            insertRows(rowsOf(rows, nodes)); // the texts and checksums too: off the loop
+            insertRows(values);
             for (ActionId m : marks) {
                 PreparedStatement ps = ps("INSERT INTO nodes (node, ms) VALUES (?, ?) "
                     + "ON CONFLICT (node) DO UPDATE SET ms = max(ms, excluded.ms)");
@@ -1255,6 +1257,7 @@ public final class SqliteStore implements Store {
             }
             return null;
         };
+        settleBehind("add"); // the batch before: it may fail, then this call throws and nothing of it was taken
         // from here on nothing throws: the batch is this store's
         lastAdded = added;
         maxSeenMs = seenMs;
@@ -1476,8 +1479,8 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The values of a batch's rows, made in Java (texts, checksums) before any statement (the write-behind makes
-     * them on its thread).
+     * The values of a batch's rows, made in Java (texts, checksums) before any statement: the write-behind makes
+     * them on the caller's thread while the batch before is still written.
      */
     private static final class Rows {
         /** Per row: added, ms, seq, time, crc. */
