@@ -1174,12 +1174,13 @@ public final class SqliteStore implements Store {
 
     /**
      * The write-behind path of {@link #add}, or null when the batch does not qualify (then the caller's path runs).
-     * Everything that can refuse the batch is checked before anything changes.
+     * Everything that can refuse the batch is checked before anything changes. Until {@link #settleBehind} it touches
+     * nothing the write-behind thread may (the connection, its statements, {@link #inTransaction}).
      */
     private List<Meta> addBehind(List<Entry> entries, Map<String, PeerCursor> cursors) {
         int n = entries.size();
         if (n < WRITE_BEHIND_MIN || durabilityMode != Durability.FULL || writer == null || readOnly || !checksums
-            || closed || !inTransaction || (behind != null && behind.run == null) || durability.failure() != null) {
+            || closed || (behind != null && behind.run == null) || durability.failure() != null) {
             return null;
         }
         byte[][] keys = new byte[n][];
@@ -1258,6 +1259,9 @@ public final class SqliteStore implements Store {
             return null;
         };
         settleBehind("add"); // the batch before: it may fail, then this call throws and nothing of it was taken
+        if (!inTransaction || durability.failure() != null) {
+            return null; // the ordinary path restarts the transaction or says why it cannot write
+        }
         // from here on nothing throws: the batch is this store's
         lastAdded = added;
         maxSeenMs = seenMs;
