@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Threads.</b> Not thread-safe: one thread (the node's loop) calls it. Calls read and write SQLite's
  *       pages (the OS page cache, mostly) but never wait for an fsync or a checkpoint: those run on the store's
- *       writer thread ({@link WalWriter}), started by {@link #open} and stopped by {@link #close}.</li>
+ *       writer thread ({@link WalWriter}), started by {@link #open} and stopped by {@link #close}. A catch-up's
+ *       batches are written by a thread of the store while the caller goes on (write-behind, see
+ *       {@link #add(List, Map)}); every later call waits for such a batch first, so the caller sees one store.</li>
  *   <li><b>Durability (group commit).</b> Each mutating call is one SQLite transaction, committed with
  *       {@code synchronous=NORMAL}: when it returns it survives the death of the process. With
  *       {@link Durability#FULL} (the default) the writer thread then fsyncs the WAL for every commit that arrived
