@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Closing.</b> An executor that refuses a task (its loop ended) drops the callbacks of that task.</li>
  * </ul>
  *
- * <p>Thread-safe: {@link #committed} and {@link #whenDurable} come from the store's owner (the node's loop),
- * {@link #durableUpTo} and {@link #fail} from any thread.
+ * <p>A commit made on another thread than the owner's (the store's write-behind, {@link SqliteStore}) is numbered by
+ * the owner when it is handed over ({@link #promise}) and reported made by that thread ({@link #committedUpTo}):
+ * callbacks registered after the hand-over wait for it, and a writer makes durable only what was made.
+ *
+ * <p>Thread-safe: {@link #committed}, {@link #promise} and {@link #whenDurable} come from the store's owner (the
+ * node's loop), {@link #committedUpTo}, {@link #durableUpTo} and {@link #fail} from any thread.
  */
 public final class DurabilityQueue {
     private static final Logger LOG = LoggerFactory.getLogger(DurabilityQueue.class);
@@ -41,6 +45,11 @@ public final class DurabilityQueue {
     private final Object lock = new Object();
     /** Commits made so far (the newest commit's number). Guarded by {@link #lock}. */
     private long committedSeq;
+    /**
+     * Commits numbered so far, made or promised ({@link #promise}): at least {@link #committedSeq}; callbacks wait
+     * for this one. Guarded by {@link #lock}.
+     */
+    private long promisedSeq;
     /** Commits known durable. Guarded by {@link #lock}. */
     private long durableSeq;
     /** {@code lastAdded} of the store after the newest durable commit. Guarded by {@link #lock}. */
@@ -71,9 +80,36 @@ public final class DurabilityQueue {
      */
     public long committed(long lastAdded) {
         synchronized (lock) {
-            committedSeq++;
-            addedOf.add(new long[] {committedSeq, lastAdded});
-            return committedSeq;
+            long seq = promiseLocked(lastAdded);
+            committedSeq = seq;
+            return seq;
+        }
+    }
+
+    /**
+     * A commit will be made (owner thread) by another thread, after which the store's {@code lastAdded} is {@code
+     * lastAdded}: numbered now, so that a callback registered from here on waits for it, but no writer makes it
+     * durable before {@link #committedUpTo} says it was made. Promised commits are made in the order of their numbers,
+     * and no commit is numbered while one is promised and not made.
+     *
+     * @return its number, for {@link #committedUpTo}
+     */
+    public long promise(long lastAdded) {
+        synchronized (lock) {
+            return promiseLocked(lastAdded);
+        }
+    }
+
+    private long promiseLocked(long lastAdded) {
+        promisedSeq++;
+        addedOf.add(new long[] {promisedSeq, lastAdded});
+        return promisedSeq;
+    }
+
+    /** The promised commits up to number {@code seq} were made (any thread): a writer may make them durable now. */
+    public void committedUpTo(long seq) {
+        synchronized (lock) {
+            committedSeq = Math.max(committedSeq, Math.min(seq, promisedSeq));
         }
     }
 
@@ -87,7 +123,7 @@ public final class DurabilityQueue {
     /** Whether every commit made so far is durable. */
     public boolean allDurable() {
         synchronized (lock) {
-            return durableSeq >= committedSeq;
+            return durableSeq >= promisedSeq;
         }
     }
 
@@ -147,13 +183,13 @@ public final class DurabilityQueue {
                 return;
             }
             Lane lane = lanes.get(executor);
-            now = lane == null && durableSeq >= committedSeq;
+            now = lane == null && durableSeq >= promisedSeq;
             if (!now) {
                 if (lane == null) {
                     lane = new Lane();
                     lanes.put(executor, lane);
                 }
-                lane.waiters.add(new Waiter(committedSeq, action));
+                lane.waiters.add(new Waiter(promisedSeq, action));
             }
         }
         if (now) {

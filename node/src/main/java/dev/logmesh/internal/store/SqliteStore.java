@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Threads.</b> Not thread-safe: one thread (the node's loop) calls it. Calls read and write SQLite's
  *       pages (the OS page cache, mostly) but never wait for an fsync or a checkpoint: those run on the store's
- *       writer thread ({@link WalWriter}), started by {@link #open} and stopped by {@link #close}.</li>
+ *       writer thread ({@link WalWriter}), started by {@link #open} and stopped by {@link #close}. A catch-up's
+ *       batches are written by a thread of the store while the caller goes on (write-behind, see
+ *       {@link #add(List, Map)}); every later call waits for such a batch first, so the caller sees one store.</li>
  *   <li><b>Durability (group commit).</b> Each mutating call is one SQLite transaction, committed with
  *       {@code synchronous=NORMAL}: when it returns it survives the death of the process. With
  *       {@link Durability#FULL} (the default) the writer thread then fsyncs the WAL for every commit that arrived
@@ -172,6 +174,12 @@ public final class SqliteStore implements Store {
     private static final int MIN_FRESH_BATCH = 8;
 
     /**
+     * The smallest batch that {@link #add} hands to the write-behind thread (see there): a catch-up's {@code sync}
+     * (up to 2000 entries); a single add (the round trip of a live action) stays on the caller's thread.
+     */
+    static final int WRITE_BEHIND_MIN = 64;
+
+    /**
      * How a committed transaction is synced to disk. FULL is the default because the node acknowledges what
      * {@code add} returned. Its price is one fsync per call: on the reference 2-core machine (fsync ~150 µs)
      * about 6k single adds/s but ~175k adds/s in batches of 100, so the node batches, and NORMAL is rarely
@@ -269,6 +277,15 @@ public final class SqliteStore implements Store {
     private String lossAtOpen;
     /** Known {@code nodes} rows: node key to ms; cleared when a write fails (it may hold uncommitted values). */
     private final Map<String, Long> nodeMarks = new HashMap<>();
+    /**
+     * The write-behind batch (see {@link #add}) handed to {@link #behindThread} and not yet seen finished by the
+     * loop, or one that failed there and is tried again before anything else; null when none. Loop thread only.
+     */
+    private Behind behind;
+    /** The write-behind thread, started with the first batch; null before. Loop thread only. */
+    private java.util.concurrent.ExecutorService behindThread;
+    /** A write-behind batch could not be written before the close: the close is not clean (see {@link #close}). */
+    private boolean behindAbandoned;
     private final List<Consumer<Corruption>> corruptListeners = new CopyOnWriteArrayList<>();
     /** Corrupt rows found by the current call, handled when it ends ({@link #settleCorrupt}). */
     private final List<Corruption> foundCorrupt = new ArrayList<>();
@@ -795,6 +812,7 @@ public final class SqliteStore implements Store {
         if (readOnly) {
             throw new StoreException(file + " is open read-only: cannot " + what);
         }
+        settleBehind(what);
         requireTransaction(what);
         requireDurable(what);
         long savedLastAdded = lastAdded;
@@ -892,6 +910,7 @@ public final class SqliteStore implements Store {
 
     private <T> T read(String what, Work<T> work) {
         requireOpen();
+        settleBehind(what);
         requireTransaction(what);
         T result;
         try {
@@ -1054,9 +1073,28 @@ public final class SqliteStore implements Store {
         return add(entries, Map.of());
     }
 
-    /** Adds the batch and saves the cursors in one transaction (one fsync). */
+    /**
+     * Adds the batch and saves the cursors in one transaction (one fsync).
+     *
+     * <p><b>Write-behind.</b> With {@link Durability#FULL}, a batch of at least {@value #WRITE_BEHIND_MIN} entries
+     * whose ids are all new by the origins' marks (see {@link #insertFreshSeen}: a catch-up's {@code sync}, whose ids
+     * need no lookup) is numbered and its rows' values (texts, checksums) made here, while the batch before may still
+     * be written, and its statements and its commit run on a thread of this store while the caller goes on (the
+     * node's loop takes the next chunk meanwhile: two cores).
+     * At most one batch is out: every later call on this store (read or write) first waits for it, so each sees what
+     * the ones before it wrote, in order. Its commit is numbered before this returns ({@link DurabilityQueue#promise}):
+     * {@link #whenDurable} registered after it waits for it, and the writer makes durable only what was committed,
+     * so nothing of it is acknowledged before it is on disk. If its commit fails (a full disk), it is tried again
+     * before the next call, and until it succeeds every call throws {@link StoreException} (nothing of that call
+     * written); a close that cannot write it is not a clean close (the {@code added} reservation is kept). What
+     * the batch holds was never acknowledged, so a crash meanwhile loses nothing a peer was told it has.
+     */
     @Override
     public List<Meta> add(List<Entry> entries, Map<String, PeerCursor> cursors) {
+        List<Meta> behindMetas = addBehind(entries, cursors);
+        if (behindMetas != null) {
+            return behindMetas;
+        }
         List<Meta> metas = write("add", () -> {
             for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
                 putCursor(c.getKey(), c.getValue());
@@ -1105,6 +1143,241 @@ public final class SqliteStore implements Store {
         });
         markAddedInSideFile();
         return metas;
+    }
+
+    /** A write-behind batch: its statements (run on the write-behind thread), and its commit's number. */
+    private static final class Behind {
+        final Work<Void> statements;
+        /** The cursors it saves. */
+        final Map<String, PeerCursor> cursors;
+        final long seq;
+        final long lastAdded;
+        final int entries;
+        /** The run on the write-behind thread; null once the loop has seen it end. */
+        java.util.concurrent.Future<?> run;
+
+        Behind(Work<Void> statements, Map<String, PeerCursor> cursors, long seq, long lastAdded, int entries) {
+            this.statements = statements;
+            this.cursors = cursors;
+            this.seq = seq;
+            this.lastAdded = lastAdded;
+            this.entries = entries;
+        }
+    }
+
+    /** The seen index held fewer new ids than the marks promised: see {@link #settleBehind}. */
+    private static final class MarksBehind extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MarksBehind(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The write-behind path of {@link #add}, or null when the batch does not qualify (then the caller's path runs).
+     * Everything that can refuse the batch is checked before anything changes. Until {@link #settleBehind} it touches
+     * nothing the write-behind thread may (the connection, its statements, {@link #inTransaction}).
+     */
+    private List<Meta> addBehind(List<Entry> entries, Map<String, PeerCursor> cursors) {
+        int n = entries.size();
+        if (n < WRITE_BEHIND_MIN || durabilityMode != Durability.FULL || writer == null || readOnly || !checksums
+            || closed || (behind != null && behind.run == null) || durability.failure() != null) {
+            return null;
+        }
+        byte[][] keys = new byte[n][];
+        long[] ids = new long[n * 2];
+        Map<String, ActionId> lastFresh = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            ActionId id = entries.get(i).id();
+            ActionId last = lastFresh.get(id.node());
+            if (last == null) {
+                Long mark = nodeMarks.get(id.node()); // as of the batches handed over: only a known mark, no read
+                if (mark == null || id.ms() <= mark) {
+                    return null;
+                }
+            } else if (id.compareTo(last) <= 0) {
+                return null;
+            }
+            lastFresh.put(id.node(), id);
+            keys[i] = NodeKey.encode(id.node());
+            ids[2 * i] = id.ms();
+            ids[2 * i + 1] = id.seq();
+        }
+        // the batch qualifies: numbered after the ones handed over before it (lastAdded counts them), its rows made
+        // while the one before may still be written; nothing of this store changes before that one is settled
+        long added = lastAdded;
+        long seenMs = maxSeenMs;
+        List<Meta> result = new ArrayList<>(n);
+        List<Entry> rows = new ArrayList<>(n);
+        List<byte[]> nodes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Entry e = entries.get(i);
+            seenMs = Math.max(seenMs, e.id().ms());
+            Meta meta = e.meta();
+            if (!meta.hasReasons()) {
+                result.add(meta.withAdded(0));
+                continue;
+            }
+            meta = meta.withAdded(++added);
+            rows.add(e.withMeta(meta));
+            nodes.add(keys[i]);
+            result.add(meta);
+        }
+        Rows values = rowsOf(rows, nodes);
+        List<ActionId> marks = List.copyOf(lastFresh.values()); // each origin's last id: its new mark
+        Map<String, PeerCursor> saved = Map.copyOf(cursors);
+        Work<Void> statements = () -> {
+            for (Map.Entry<String, PeerCursor> c : saved.entrySet()) {
+                putCursor(c.getKey(), c.getValue());
+            }
+            int inserted = 0;
+            int done = 0;
+            while (done < n) {
+                int c = chunk(SEEN_CHUNKS, n - done);
+                PreparedStatement ps = ps(multiRow("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES ", "(?, ?, ?)",
+                    c));
+                int p = 1;
+                for (int k = done; k < done + c; k++) {
+                    ps.setLong(p++, ids[2 * k]);
+                    ps.setBytes(p++, keys[k]);
+                    ps.setLong(p++, ids[2 * k + 1]);
+                }
+                inserted += ps.executeUpdate();
+                done += c;
+            }
+            if (inserted != n) {
+                throw new MarksBehind(file + ": " + (n - inserted) + " of " + n + " ids above their origins' marks were"
+                    + " seen before; the marks in nodes are behind");
+            }
+            insertRows(values);
+            for (ActionId m : marks) {
+                PreparedStatement ps = ps("INSERT INTO nodes (node, ms) VALUES (?, ?) "
+                    + "ON CONFLICT (node) DO UPDATE SET ms = max(ms, excluded.ms)");
+                ps.setBytes(1, NodeKey.encode(m.node()));
+                ps.setLong(2, m.ms());
+                ps.executeUpdate();
+            }
+            return null;
+        };
+        settleBehind("add"); // the batch before: it may fail, then this call throws and nothing of it was taken
+        if (!inTransaction || durability.failure() != null) {
+            return null; // the ordinary path restarts the transaction or says why it cannot write
+        }
+        // from here on nothing throws: the batch is this store's
+        lastAdded = added;
+        maxSeenMs = seenMs;
+        size += rows.size();
+        for (ActionId last : marks) {
+            nodeMarks.put(last.node(), last.ms());
+        }
+        Behind b = new Behind(statements, saved, durability.promise(added), added, n);
+        if (added + ADDED_RESERVE_AHEAD / 2 > addedReservationAsked
+            && added + ADDED_RESERVE_AHEAD / 2 > addedReservation) {
+            addedReservationAsked = added + ADDED_RESERVE_AHEAD;
+            writer.reserveAdded(addedReservationAsked);
+        }
+        if (behindThread == null) {
+            String name = "logmesh-store-" + file.getFileName();
+            behindThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        behind = b;
+        b.run = behindThread.submit(() -> {
+            runBehind(b);
+            return null;
+        });
+        return result;
+    }
+
+    /** Runs a write-behind batch's statements and commits them (either thread); on failure the transaction is undone. */
+    private void runBehind(Behind b) throws SQLException {
+        try {
+            b.statements.run();
+            conn.commit();
+        } catch (SQLException | RuntimeException e) {
+            recover(e);
+            throw e;
+        }
+        durability.committedUpTo(b.seq);
+        writer.wake();
+    }
+
+    /**
+     * Before any call (loop thread): waits for the write-behind batch, if one is out. One that failed is tried again
+     * here, in order, before anything else; if that fails too, this call throws (nothing of it written) and the batch
+     * waits for the next call. A batch that found its ids seen before (the origins' marks behind, which no path that
+     * writes them leaves) cannot be undone (it was reported added): the store then takes no more writes, as after
+     * a failed fsync, and nothing of it or after it is acknowledged.
+     */
+    private void settleBehind(String what) {
+        Behind b = behind;
+        if (b == null) {
+            return;
+        }
+        Throwable failed = null;
+        if (b.run != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    b.run.get();
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed = e.getCause();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            b.run = null;
+            if (failed == null) {
+                behind = null;
+                behindCommitted(b);
+                return;
+            }
+        }
+        if (failed instanceof MarksBehind mb) {
+            throw marksBehind(b, mb);
+        }
+        if (failed != null) {
+            LOG.warn("{}: a received batch of {} entries could not be written ({}); trying again", file, b.entries,
+                failed.toString());
+        }
+        try {
+            runBehind(b);
+        } catch (MarksBehind e) {
+            throw marksBehind(b, e);
+        } catch (SQLException e) {
+            throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
+                + " entries is still to be written before it: " + describe(e) + "; nothing of this " + what
+                + " was written", e);
+        } catch (RuntimeException e) {
+            throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
+                + " entries is still to be written before it: " + e.getMessage(), e);
+        }
+        behind = null;
+        behindCommitted(b);
+    }
+
+    private StoreException marksBehind(Behind b, MarksBehind cause) {
+        behind = null;
+        StoreException e = new StoreException(cause.getMessage() + ": a received batch of " + b.entries
+            + " entries was reported added and could not be written; restart the node", cause);
+        LOG.error("{}", e.getMessage());
+        durability.fail(e);
+        return e;
+    }
+
+    /** After a write-behind batch was committed (loop thread). */
+    private void behindCommitted(Behind b) {
+        committedAdded = Math.max(committedAdded, b.lastAdded);
+        markAddedInSideFile();
     }
 
     /**
@@ -1208,6 +1481,78 @@ public final class SqliteStore implements Store {
      * halves the JDBC/JNI round trips of a batch, which were about half the cost of {@code add}.
      */
     private void insertEntries(List<Entry> rows, List<byte[]> nodes) throws SQLException {
+        insertRows(rowsOf(rows, nodes));
+    }
+
+    /**
+     * The values of a batch's rows, made in Java (texts, checksums) before any statement: the write-behind makes
+     * them on the caller's thread while the batch before is still written.
+     */
+    private static final class Rows {
+        /** Per row: added, ms, seq, time, crc. */
+        static final int NUMBERS = 5;
+
+        final long[] numbers;
+        final byte[][] nodes;
+        final int[] subprotocols;
+        /** Per row: reasons, extra, action. */
+        final String[] texts;
+        /** The reasons rows: reason and added. */
+        final String[] reasons;
+        final long[] reasonAdded;
+
+        Rows(long[] numbers, byte[][] nodes, int[] subprotocols, String[] texts, String[] reasons, long[] reasonAdded) {
+            this.numbers = numbers;
+            this.nodes = nodes;
+            this.subprotocols = subprotocols;
+            this.texts = texts;
+            this.reasons = reasons;
+            this.reasonAdded = reasonAdded;
+        }
+
+        int size() {
+            return nodes.length;
+        }
+    }
+
+    private Rows rowsOf(List<Entry> rows, List<byte[]> nodes) {
+        int n = rows.size();
+        long[] numbers = new long[n * Rows.NUMBERS];
+        int[] subprotocols = new int[n];
+        String[] texts = new String[n * 3];
+        int reasonCount = 0;
+        for (int k = 0; k < n; k++) {
+            Entry e = rows.get(k);
+            Meta meta = e.meta();
+            String reasons = reasonsJson(meta.reasons());
+            String extra = extraJson(meta.extra());
+            String action = e.action().toJson();
+            int b = k * Rows.NUMBERS;
+            numbers[b] = meta.added();
+            numbers[b + 1] = meta.id().ms();
+            numbers[b + 2] = meta.id().seq();
+            numbers[b + 3] = meta.time();
+            numbers[b + 4] = rowCrc(meta.added(), meta.id().ms(), nodes.get(k), meta.id().seq(), meta.time(),
+                meta.subprotocol(), reasonsBytes(reasons), utf8(extra), utf8(action));
+            subprotocols[k] = meta.subprotocol();
+            texts[k * 3] = reasons;
+            texts[k * 3 + 1] = extra;
+            texts[k * 3 + 2] = action;
+            reasonCount += meta.reasons().size();
+        }
+        String[] reasons = new String[reasonCount];
+        long[] added = new long[reasonCount];
+        int r = 0;
+        for (Entry e : rows) {
+            for (String reason : e.meta().reasons()) {
+                reasons[r] = reason;
+                added[r++] = e.meta().added();
+            }
+        }
+        return new Rows(numbers, nodes.toArray(new byte[0][]), subprotocols, texts, reasons, added);
+    }
+
+    private void insertRows(Rows rows) throws SQLException {
         int i = 0;
         while (i < rows.size()) {
             int n = chunk(rows.size() - i);
@@ -1215,42 +1560,29 @@ public final class SqliteStore implements Store {
                 + "reasons, extra, action, crc) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n));
             int p = 1;
             for (int k = i; k < i + n; k++) {
-                Entry e = rows.get(k);
-                Meta meta = e.meta();
-                String reasons = reasonsJson(meta.reasons());
-                String extra = extraJson(meta.extra());
-                String action = e.action().toJson();
-                ps.setLong(p++, meta.added());
-                ps.setLong(p++, meta.id().ms());
-                ps.setBytes(p++, nodes.get(k));
-                ps.setLong(p++, meta.id().seq());
-                ps.setLong(p++, meta.time());
-                ps.setInt(p++, meta.subprotocol());
-                ps.setString(p++, reasons);
-                ps.setString(p++, extra);
-                ps.setString(p++, action);
-                ps.setLong(p++, rowCrc(meta.added(), meta.id().ms(), nodes.get(k), meta.id().seq(), meta.time(),
-                    meta.subprotocol(), reasonsBytes(reasons), utf8(extra), utf8(action)));
+                int b = k * Rows.NUMBERS;
+                ps.setLong(p++, rows.numbers[b]);
+                ps.setLong(p++, rows.numbers[b + 1]);
+                ps.setBytes(p++, rows.nodes[k]);
+                ps.setLong(p++, rows.numbers[b + 2]);
+                ps.setLong(p++, rows.numbers[b + 3]);
+                ps.setInt(p++, rows.subprotocols[k]);
+                ps.setString(p++, rows.texts[k * 3]);
+                ps.setString(p++, rows.texts[k * 3 + 1]);
+                ps.setString(p++, rows.texts[k * 3 + 2]);
+                ps.setLong(p++, rows.numbers[b + 4]);
             }
             ps.executeUpdate();
             i += n;
         }
-        List<String> reasons = new ArrayList<>();
-        List<Long> added = new ArrayList<>();
-        for (Entry e : rows) {
-            for (String r : e.meta().reasons()) {
-                reasons.add(r);
-                added.add(e.meta().added());
-            }
-        }
         i = 0;
-        while (i < reasons.size()) {
-            int n = chunk(reasons.size() - i);
+        while (i < rows.reasons.length) {
+            int n = chunk(rows.reasons.length - i);
             PreparedStatement ps = ps(multiRow("INSERT INTO reasons (reason, added) VALUES ", "(?, ?)", n));
             int p = 1;
             for (int k = i; k < i + n; k++) {
-                ps.setString(p++, reasons.get(k));
-                ps.setLong(p++, added.get(k));
+                ps.setString(p++, rows.reasons[k]);
+                ps.setLong(p++, rows.reasonAdded[k]);
             }
             ps.executeUpdate();
             i += n;
@@ -1587,6 +1919,13 @@ public final class SqliteStore implements Store {
 
     @Override
     public PeerCursor cursor(String peerNode) {
+        if (behind != null && behind.run != null && !closed) {
+            // what the batch that is out saves (a session asks after each chunk): no need to wait for it
+            PeerCursor saving = behind.cursors.get(peerNode);
+            if (saving != null) {
+                return saving;
+            }
+        }
         return read("cursor", () -> {
             PreparedStatement ps = ps("SELECT received, sent FROM cursors WHERE peer = ?");
             ps.setString(1, peerNode);
@@ -1895,6 +2234,15 @@ public final class SqliteStore implements Store {
         if (closed) {
             return;
         }
+        try {
+            settleBehind("close");
+        } catch (StoreException e) {
+            behindAbandoned = true; // never acknowledged; the added reservation stays (see below)
+            LOG.error("closing {}: {}", file, e.getMessage());
+        }
+        if (behindThread != null) {
+            behindThread.shutdown();
+        }
         closed = true;
         if (writer != null) {
             writer.close(); // flushes what was committed, then stops checkpointing
@@ -1924,7 +2272,8 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             failure = failure == null ? e : failure;
         }
-        if (clockFile != null && !readOnly && (durability == null || durability.failure() == null)) {
+        if (clockFile != null && !readOnly && !behindAbandoned
+            && (durability == null || durability.failure() == null)) {
             // Everything committed is durable now (the writer's last flush; a failed checkpoint leaves it in the WAL)
             // and nothing numbered above lastAdded was ever sent: the next open may continue right after lastAdded.
             try {

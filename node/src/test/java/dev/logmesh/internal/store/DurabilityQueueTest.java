@@ -59,6 +59,27 @@ class DurabilityQueueTest {
     }
 
     @Test
+    void aPromisedCommitHoldsTheCallbacksAfterItAndIsMadeDurableOnlyOnceMade() {
+        DurabilityQueue q = new DurabilityQueue(0);
+        Held loop = new Held();
+        List<String> ran = new ArrayList<>();
+        long seq = q.promise(64); // the write-behind: numbered on the loop, committed by the store's thread later
+        q.whenDurable(() -> ran.add("after the batch"), loop);
+        assertEquals(0, q.committedSeq(), "a writer has nothing to flush yet");
+        q.durableUpTo(seq); // a flush that started before the commit was made covers nothing of it
+        loop.runAll();
+        assertEquals(List.of(), ran);
+        assertEquals(0, q.durableAdded());
+
+        q.committedUpTo(seq);
+        assertEquals(seq, q.committedSeq());
+        q.durableUpTo(q.committedSeq());
+        loop.runAll();
+        assertEquals(List.of("after the batch"), ran);
+        assertEquals(64, q.durableAdded());
+    }
+
+    @Test
     void aCallbackNeverOvertakesOneThatWasHandedOutAndHasNotRunYet() {
         DurabilityQueue q = new DurabilityQueue(0);
         Held loop = new Held();

@@ -1,0 +1,144 @@
+package dev.logmesh.internal.store;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
+import dev.logmesh.StoreException;
+import dev.logmesh.spi.PeerCursor;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The write-behind of {@link SqliteStore#add} (issue 12): a received batch of new ids is numbered on the caller's
+ * thread and written by the store's own thread; later calls wait for it, acknowledgements wait for its commit and
+ * flush, and a batch that cannot be written is written before anything else once it can.
+ */
+class SqliteWriteBehindTest {
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    final SlowDisk disk = new SlowDisk();
+    SqliteStore store;
+
+    @AfterEach
+    void tearDown() {
+        disk.release();
+        if (store != null) {
+            try {
+                store.close();
+            } catch (StoreException e) {
+                // a test may leave it unable to write
+            }
+        }
+    }
+
+    /** {@code count} entries of origin "peer" with ms from {@code fromMs}, as a catch-up chunk brings them. */
+    static List<Entry> chunk(long fromMs, int count, int textBytes) {
+        List<Entry> b = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long ms = fromMs + i;
+            b.add(new Entry(Action.parse("{\"type\":\"t\",\"i\":" + i + ",\"text\":\"" + "x".repeat(textBytes) + "\"}"),
+                Meta.of(new ActionId(ms, "peer", 0), ms, List.of("r"))));
+        }
+        return b;
+    }
+
+    /** The origin's mark is known after a first, ordinary add; the next chunk goes behind. */
+    SqliteStore storeWithAFirstChunk() {
+        store = disk.open(dir.resolve("log.db"));
+        store.add(chunk(1, 10, 10), Map.of("peer", new PeerCursor(10, 0)));
+        await().atMost(WAIT).until(() -> store.durableAdded() == 10);
+        return store;
+    }
+
+    @Test
+    void theCallerGoesOnWhileTheBatchIsWrittenAndNothingIsAcknowledgedBeforeItsCommitAndFlush() throws Exception {
+        SqliteStore s = storeWithAFirstChunk();
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("log.db"));
+             Statement st = other.createStatement()) {
+            // another connection holds the write lock: the batch's statements wait for it on the store's thread
+            st.execute("PRAGMA busy_timeout = 0");
+            st.execute("BEGIN IMMEDIATE");
+            List<Meta> metas = s.add(chunk(100, WriteBehind.SIZE, 10), Map.of("peer", new PeerCursor(20, 0)));
+            // numbered at once, in order, and the caller was not held (the old add waited for the lock, then threw)
+            assertEquals(11, metas.get(0).added());
+            assertEquals(10 + WriteBehind.SIZE, metas.get(WriteBehind.SIZE - 1).added());
+            assertEquals(10 + WriteBehind.SIZE, s.lastAdded());
+            assertEquals(new PeerCursor(20, 0), s.cursor("peer"), "the cursor the batch saves, without waiting");
+            AtomicBoolean acked = new AtomicBoolean();
+            s.whenDurable(() -> acked.set(true), Runnable::run);
+            assertFalse(acked.get(), "acknowledged before its commit");
+            assertEquals(10, s.durableAdded());
+            st.execute("ROLLBACK");
+        }
+        // the next call waits for the batch and sees it; then the flush acknowledges it
+        assertTrue(s.has(new ActionId(100, "peer", 0)));
+        assertEquals(10 + WriteBehind.SIZE, s.size());
+        await().atMost(WAIT).until(() -> s.durableAdded() == 10 + WriteBehind.SIZE);
+    }
+
+    @Test
+    void aBatchHeldByTheDiskIsNotAcknowledgedUntilFlushed() {
+        SqliteStore s = storeWithAFirstChunk();
+        disk.hold();
+        s.add(chunk(100, WriteBehind.SIZE, 10), Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        assertTrue(s.has(new ActionId(100 + WriteBehind.SIZE - 1, "peer", 0)), "committed");
+        assertFalse(acked.get(), "acknowledged before the flush");
+        disk.release();
+        await().atMost(WAIT).untilTrue(acked);
+    }
+
+    @Test
+    void aBatchThatCannotBeWrittenIsWrittenBeforeAnythingElseOnceItCan() {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4); // 16 KiB more: the batch of 200 KiB does not fit
+        List<Meta> metas = s.add(chunk(100, WriteBehind.SIZE, 3000), Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        // every call now tries it first, and fails while the disk is full: nothing of the call is written
+        StoreException full = assertThrows(StoreException.class, () -> s.has(new ActionId(1, "peer", 0)));
+        assertTrue(full.getMessage().contains("still to be written") && full.getMessage().contains("full"),
+            full.getMessage());
+        assertThrows(StoreException.class, () -> s.add(chunk(1000, 1, 10)));
+        assertFalse(acked.get());
+        // space returns: the batch goes in first, with the numbers it was given and its cursor; then the call
+        SqliteDiskFullTest.limit(s, 100_000);
+        List<Meta> next = s.add(chunk(1000, 1, 10));
+        assertEquals(10 + WriteBehind.SIZE + 1, next.get(0).added());
+        for (Meta m : metas) {
+            assertEquals(m.added(), s.byId(m.id()).orElseThrow().meta().added());
+        }
+        assertEquals(new PeerCursor(20, 0), s.cursor("peer"));
+        assertEquals(10 + WriteBehind.SIZE + 1, s.size());
+        await().atMost(WAIT).untilTrue(acked);
+    }
+
+    /** The size of the batches above: the smallest that goes behind. */
+    static final class WriteBehind {
+        static final int SIZE = SqliteStore.WRITE_BEHIND_MIN;
+
+        private WriteBehind() {
+        }
+    }
+}
