@@ -1919,8 +1919,9 @@ public final class SqliteStore implements Store {
 
     @Override
     public PeerCursor cursor(String peerNode) {
-        if (behind != null && behind.run != null && !closed) {
-            // what the batch that is out saves (a session asks after each chunk): no need to wait for it
+        if (behind != null && behind.run != null && !behind.run.isDone() && !closed) {
+            // what the batch that is out saves (a session asks after each chunk): no need to wait for it; one that
+            // has ended may have failed (then this call throws, as every call does until it goes in)
             PeerCursor saving = behind.cursors.get(peerNode);
             if (saving != null) {
                 return saving;

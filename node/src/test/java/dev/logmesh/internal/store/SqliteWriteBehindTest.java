@@ -134,6 +134,42 @@ class SqliteWriteBehindTest {
         await().atMost(WAIT).untilTrue(acked);
     }
 
+    /**
+     * cursor() answers from the batch that is out without waiting for it; once that batch has failed (a full disk)
+     * the cursor it was to save is not in the store, and, as every other call, cursor() must say so rather than
+     * report it saved.
+     */
+    @Test
+    void aFailedBatchsCursorIsNotReportedSaved() {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4); // the batch of 200 KiB does not fit
+        s.add(chunk(100, WriteBehind.SIZE, 3000), Map.of("peer", new PeerCursor(20, 0)));
+        await().atMost(WAIT).until(() -> behindRunDone(s)); // failed on the store's thread; the loop has not looked
+        StoreException full = assertThrows(StoreException.class, () -> s.cursor("peer"),
+            "the cursor of a batch that could not be written was reported saved");
+        assertTrue(full.getMessage().contains("still to be written"), full.getMessage());
+        SqliteDiskFullTest.limit(s, 100_000);
+        assertEquals(new PeerCursor(20, 0), s.cursor("peer"), "saved once the batch goes in");
+    }
+
+    /** Whether the write-behind batch that is out has ended on the store's thread (the loop has not seen it). */
+    static boolean behindRunDone(SqliteStore s) {
+        try {
+            java.lang.reflect.Field bf = SqliteStore.class.getDeclaredField("behind");
+            bf.setAccessible(true);
+            Object b = bf.get(s);
+            if (b == null) {
+                return false;
+            }
+            java.lang.reflect.Field rf = b.getClass().getDeclaredField("run");
+            rf.setAccessible(true);
+            java.util.concurrent.Future<?> run = (java.util.concurrent.Future<?>) rf.get(b);
+            return run != null && run.isDone();
+        } catch (ReflectiveOperationException e) {
+            throw new LinkageError(e.getMessage(), e);
+        }
+    }
+
     /** The size of the batches above: the smallest that goes behind. */
     static final class WriteBehind {
         static final int SIZE = SqliteStore.WRITE_BEHIND_MIN;
