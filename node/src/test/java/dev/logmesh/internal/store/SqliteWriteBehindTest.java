@@ -152,6 +152,96 @@ class SqliteWriteBehindTest {
         assertEquals(new PeerCursor(20, 0), s.cursor("peer"), "saved once the batch goes in");
     }
 
+    /**
+     * SQLITE_FULL in a batch, then kill -9 (the files as they are, WAL included): the batch was never acknowledged
+     * and is not there; what was acknowledged is; no loss is claimed; the peer's resent batch goes in whole, once.
+     */
+    @Test
+    void aFailedBatchThenAKillLosesNothingAcknowledgedAndTheResentBatchGoesInOnce() throws Exception {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4);
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        await().atMost(WAIT).until(() -> behindRunDone(s));
+        assertThrows(StoreException.class, () -> s.has(new ActionId(1, "peer", 0))); // tried again: still full
+        Path after = dir.resolve("after");
+        java.nio.file.Files.createDirectories(after);
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith("log.db") && !name.endsWith(".lock") && java.nio.file.Files.isRegularFile(f)) {
+                    java.nio.file.Files.copy(f, after.resolve(name));
+                }
+            }
+        }
+        assertFalse(acked.get());
+        SqliteStore killed = SqliteStore.open(after.resolve("log.db"));
+        try {
+            assertEquals(10, killed.size());
+            assertEquals(new PeerCursor(10, 0), killed.cursor("peer"));
+            assertFalse(killed.seen(batch.get(0).id()));
+            assertEquals(java.util.Optional.empty(), killed.lossAtOpen(), "nothing committed was lost");
+            long before = killed.lastAdded();
+            List<Meta> again = killed.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+            for (int i = 0; i < again.size(); i++) {
+                assertEquals(before + 1 + i, again.get(i).added(), "entry " + i + " of the resent batch");
+            }
+            assertEquals(10 + WriteBehind.SIZE, killed.size());
+            assertEquals(10 + WriteBehind.SIZE,
+                killed.page(dev.logmesh.spi.Order.ADDED, true, null, 10_000).size());
+            assertEquals(new PeerCursor(20, 0), killed.cursor("peer"));
+        } finally {
+            killed.close();
+        }
+    }
+
+    /** close() while a batch is out: it waits for it; the reopened store holds it, its cursor, and claims no loss. */
+    @Test
+    void aCloseDuringABatchWritesItFirst() {
+        SqliteStore s = storeWithAFirstChunk();
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        List<Meta> metas = s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        s.close();
+        assertTrue(acked.get(), "flushed by the close");
+        store = SqliteStore.open(dir.resolve("log.db"));
+        assertEquals(java.util.Optional.empty(), store.lossAtOpen());
+        assertEquals(10 + WriteBehind.SIZE, store.size());
+        assertEquals(10 + WriteBehind.SIZE, store.lastAdded());
+        for (Meta m : metas) {
+            assertEquals(m.added(), store.byId(m.id()).orElseThrow().meta().added());
+        }
+        assertEquals(new PeerCursor(20, 0), store.cursor("peer"));
+    }
+
+    /**
+     * close() while a batch that cannot be written is out: not a clean close; the reopened store has none of it,
+     * claims no loss, never gives its numbers again, and takes the resent batch whole.
+     */
+    @Test
+    void aCloseDuringAFailedBatchLeavesItOutAndTheResentBatchGoesIn() {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4);
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        List<Meta> metas = s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        s.close();
+        assertFalse(acked.get());
+        store = SqliteStore.open(dir.resolve("log.db"));
+        assertEquals(10, store.size());
+        assertFalse(store.seen(batch.get(0).id()));
+        assertEquals(new PeerCursor(10, 0), store.cursor("peer"));
+        assertTrue(store.lastAdded() >= metas.get(metas.size() - 1).added(), "numbers handed out are not given again");
+        List<Meta> again = store.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        assertTrue(again.stream().allMatch(m -> m != null && m.added() > metas.get(metas.size() - 1).added()));
+        assertEquals(10 + WriteBehind.SIZE, store.size());
+        assertEquals(new PeerCursor(20, 0), store.cursor("peer"));
+    }
+
     /** Whether the write-behind batch that is out has ended on the store's thread (the loop has not seen it). */
     static boolean behindRunDone(SqliteStore s) {
         try {
