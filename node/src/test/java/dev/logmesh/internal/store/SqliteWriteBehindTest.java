@@ -242,6 +242,37 @@ class SqliteWriteBehindTest {
         assertEquals(new PeerCursor(20, 0), store.cursor("peer"));
     }
 
+    /**
+     * A failed batch whose recovery could not begin a new transaction (recover's BEGIN failed: the state it leaves,
+     * inTransaction false and no transaction open) is tried again inside a transaction, as every other call's work:
+     * statements outside one commit one by one, so a retry that fails halfway (the disk still full) would leave the
+     * batch's ids seen without their entries, and the store would refuse the batch for ever after (the marks
+     * behind), losing what it had numbered.
+     */
+    @Test
+    void aRetriedBatchRunsInsideATransactionAfterAFailedRecovery() throws Exception {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4); // room for the batch's seen rows, not for its entries
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        List<Meta> metas = s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        await().atMost(WAIT).until(() -> behindRunDone(s));
+        // what recover leaves when its BEGIN fails: no transaction, and inTransaction false
+        try (Statement st = SqliteDiskFullTest.connection(s).createStatement()) {
+            st.execute("ROLLBACK");
+        }
+        java.lang.reflect.Field inTransaction = SqliteStore.class.getDeclaredField("inTransaction");
+        inTransaction.setAccessible(true);
+        inTransaction.setBoolean(s, false);
+        assertThrows(StoreException.class, () -> s.has(new ActionId(1, "peer", 0)), "the disk is still full");
+        SqliteDiskFullTest.limit(s, 100_000);
+        List<Meta> next = s.add(chunk(1000, 1, 10)); // threw "the marks in nodes are behind; restart the node"
+        assertEquals(10 + WriteBehind.SIZE + 1, next.get(0).added());
+        for (Meta m : metas) {
+            assertEquals(m.added(), s.byId(m.id()).orElseThrow().meta().added());
+        }
+        assertEquals(new PeerCursor(20, 0), s.cursor("peer"));
+    }
+
     /** Whether the write-behind batch that is out has ended on the store's thread (the loop has not seen it). */
     static boolean behindRunDone(SqliteStore s) {
         try {
