@@ -1349,6 +1349,10 @@ public final class SqliteStore implements Store {
             LOG.warn("{}: a received batch of {} entries could not be written ({}); trying again", file, b.entries,
                 failed.toString());
         }
+        // a failed recovery leaves no transaction open: statements outside one would commit one by one (the batch's
+        // seen rows without its entries if it fails again halfway), so it is begun first, as for any call's work;
+        // if it cannot be, this call throws and the batch waits for the next
+        requireTransaction(what);
         try {
             runBehind(b);
         } catch (MarksBehind e) {
@@ -1919,8 +1923,9 @@ public final class SqliteStore implements Store {
 
     @Override
     public PeerCursor cursor(String peerNode) {
-        if (behind != null && behind.run != null && !closed) {
-            // what the batch that is out saves (a session asks after each chunk): no need to wait for it
+        if (behind != null && behind.run != null && !behind.run.isDone() && !closed) {
+            // what the batch that is out saves (a session asks after each chunk): no need to wait for it; one that
+            // has ended may have failed (then this call throws, as every call does until it goes in)
             PeerCursor saving = behind.cursors.get(peerNode);
             if (saving != null) {
                 return saving;

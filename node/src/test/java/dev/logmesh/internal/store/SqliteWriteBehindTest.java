@@ -134,6 +134,163 @@ class SqliteWriteBehindTest {
         await().atMost(WAIT).untilTrue(acked);
     }
 
+    /**
+     * cursor() answers from the batch that is out without waiting for it; once that batch has failed (a full disk)
+     * the cursor it was to save is not in the store, and, as every other call, cursor() must say so rather than
+     * report it saved.
+     */
+    @Test
+    void aFailedBatchsCursorIsNotReportedSaved() {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4); // the batch of 200 KiB does not fit
+        s.add(chunk(100, WriteBehind.SIZE, 3000), Map.of("peer", new PeerCursor(20, 0)));
+        await().atMost(WAIT).until(() -> behindRunDone(s)); // failed on the store's thread; the loop has not looked
+        StoreException full = assertThrows(StoreException.class, () -> s.cursor("peer"),
+            "the cursor of a batch that could not be written was reported saved");
+        assertTrue(full.getMessage().contains("still to be written"), full.getMessage());
+        SqliteDiskFullTest.limit(s, 100_000);
+        assertEquals(new PeerCursor(20, 0), s.cursor("peer"), "saved once the batch goes in");
+    }
+
+    /**
+     * SQLITE_FULL in a batch, then kill -9 (the files as they are, WAL included): the batch was never acknowledged
+     * and is not there; what was acknowledged is; no loss is claimed; the peer's resent batch goes in whole, once.
+     */
+    @Test
+    void aFailedBatchThenAKillLosesNothingAcknowledgedAndTheResentBatchGoesInOnce() throws Exception {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4);
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        await().atMost(WAIT).until(() -> behindRunDone(s));
+        assertThrows(StoreException.class, () -> s.has(new ActionId(1, "peer", 0))); // tried again: still full
+        Path after = dir.resolve("after");
+        java.nio.file.Files.createDirectories(after);
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith("log.db") && !name.endsWith(".lock") && java.nio.file.Files.isRegularFile(f)) {
+                    java.nio.file.Files.copy(f, after.resolve(name));
+                }
+            }
+        }
+        assertFalse(acked.get());
+        SqliteStore killed = SqliteStore.open(after.resolve("log.db"));
+        try {
+            assertEquals(10, killed.size());
+            assertEquals(new PeerCursor(10, 0), killed.cursor("peer"));
+            assertFalse(killed.seen(batch.get(0).id()));
+            assertEquals(java.util.Optional.empty(), killed.lossAtOpen(), "nothing committed was lost");
+            long before = killed.lastAdded();
+            List<Meta> again = killed.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+            for (int i = 0; i < again.size(); i++) {
+                assertEquals(before + 1 + i, again.get(i).added(), "entry " + i + " of the resent batch");
+            }
+            assertEquals(10 + WriteBehind.SIZE, killed.size());
+            assertEquals(10 + WriteBehind.SIZE,
+                killed.page(dev.logmesh.spi.Order.ADDED, true, null, 10_000).size());
+            assertEquals(new PeerCursor(20, 0), killed.cursor("peer"));
+        } finally {
+            killed.close();
+        }
+    }
+
+    /** close() while a batch is out: it waits for it; the reopened store holds it, its cursor, and claims no loss. */
+    @Test
+    void aCloseDuringABatchWritesItFirst() {
+        SqliteStore s = storeWithAFirstChunk();
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        List<Meta> metas = s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        s.close();
+        assertTrue(acked.get(), "flushed by the close");
+        store = SqliteStore.open(dir.resolve("log.db"));
+        assertEquals(java.util.Optional.empty(), store.lossAtOpen());
+        assertEquals(10 + WriteBehind.SIZE, store.size());
+        assertEquals(10 + WriteBehind.SIZE, store.lastAdded());
+        for (Meta m : metas) {
+            assertEquals(m.added(), store.byId(m.id()).orElseThrow().meta().added());
+        }
+        assertEquals(new PeerCursor(20, 0), store.cursor("peer"));
+    }
+
+    /**
+     * close() while a batch that cannot be written is out: not a clean close; the reopened store has none of it,
+     * claims no loss, never gives its numbers again, and takes the resent batch whole.
+     */
+    @Test
+    void aCloseDuringAFailedBatchLeavesItOutAndTheResentBatchGoesIn() {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4);
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        List<Meta> metas = s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        AtomicBoolean acked = new AtomicBoolean();
+        s.whenDurable(() -> acked.set(true), Runnable::run);
+        s.close();
+        assertFalse(acked.get());
+        store = SqliteStore.open(dir.resolve("log.db"));
+        assertEquals(10, store.size());
+        assertFalse(store.seen(batch.get(0).id()));
+        assertEquals(new PeerCursor(10, 0), store.cursor("peer"));
+        assertTrue(store.lastAdded() >= metas.get(metas.size() - 1).added(), "numbers handed out are not given again");
+        List<Meta> again = store.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        assertTrue(again.stream().allMatch(m -> m != null && m.added() > metas.get(metas.size() - 1).added()));
+        assertEquals(10 + WriteBehind.SIZE, store.size());
+        assertEquals(new PeerCursor(20, 0), store.cursor("peer"));
+    }
+
+    /**
+     * A failed batch whose recovery could not begin a new transaction (recover's BEGIN failed: the state it leaves,
+     * inTransaction false and no transaction open) is tried again inside a transaction, as every other call's work:
+     * statements outside one commit one by one, so a retry that fails halfway (the disk still full) would leave the
+     * batch's ids seen without their entries, and the store would refuse the batch for ever after (the marks
+     * behind), losing what it had numbered.
+     */
+    @Test
+    void aRetriedBatchRunsInsideATransactionAfterAFailedRecovery() throws Exception {
+        SqliteStore s = storeWithAFirstChunk();
+        SqliteDiskFullTest.limit(s, 4); // room for the batch's seen rows, not for its entries
+        List<Entry> batch = chunk(100, WriteBehind.SIZE, 3000);
+        List<Meta> metas = s.add(batch, Map.of("peer", new PeerCursor(20, 0)));
+        await().atMost(WAIT).until(() -> behindRunDone(s));
+        // what recover leaves when its BEGIN fails: no transaction, and inTransaction false
+        try (Statement st = SqliteDiskFullTest.connection(s).createStatement()) {
+            st.execute("ROLLBACK");
+        }
+        java.lang.reflect.Field inTransaction = SqliteStore.class.getDeclaredField("inTransaction");
+        inTransaction.setAccessible(true);
+        inTransaction.setBoolean(s, false);
+        assertThrows(StoreException.class, () -> s.has(new ActionId(1, "peer", 0)), "the disk is still full");
+        SqliteDiskFullTest.limit(s, 100_000);
+        List<Meta> next = s.add(chunk(1000, 1, 10)); // threw "the marks in nodes are behind; restart the node"
+        assertEquals(10 + WriteBehind.SIZE + 1, next.get(0).added());
+        for (Meta m : metas) {
+            assertEquals(m.added(), s.byId(m.id()).orElseThrow().meta().added());
+        }
+        assertEquals(new PeerCursor(20, 0), s.cursor("peer"));
+    }
+
+    /** Whether the write-behind batch that is out has ended on the store's thread (the loop has not seen it). */
+    static boolean behindRunDone(SqliteStore s) {
+        try {
+            java.lang.reflect.Field bf = SqliteStore.class.getDeclaredField("behind");
+            bf.setAccessible(true);
+            Object b = bf.get(s);
+            if (b == null) {
+                return false;
+            }
+            java.lang.reflect.Field rf = b.getClass().getDeclaredField("run");
+            rf.setAccessible(true);
+            java.util.concurrent.Future<?> run = (java.util.concurrent.Future<?>) rf.get(b);
+            return run != null && run.isDone();
+        } catch (ReflectiveOperationException e) {
+            throw new LinkageError(e.getMessage(), e);
+        }
+    }
+
     /** The size of the batches above: the smallest that goes behind. */
     static final class WriteBehind {
         static final int SIZE = SqliteStore.WRITE_BEHIND_MIN;
