@@ -9,13 +9,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
+import dev.logmesh.internal.log.JsonTrees;
 import dev.logmesh.internal.log.MetaJson;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -261,45 +261,11 @@ final class Ndjson implements AutoCloseable {
     static String text(JsonNode n) {
         StringWriter w = new StringWriter(128);
         try (JsonGenerator g = CORE.createGenerator(w)) {
-            write(g, n);
+            JsonTrees.write(g, n);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringWriter does not fail
         }
         return w.toString();
-    }
-
-    private static void write(JsonGenerator g, JsonNode n) throws IOException {
-        switch (n.getNodeType()) {
-            case OBJECT -> {
-                g.writeStartObject();
-                for (Map.Entry<String, JsonNode> e : n.properties()) {
-                    g.writeFieldName(e.getKey());
-                    write(g, e.getValue());
-                }
-                g.writeEndObject();
-            }
-            case ARRAY -> {
-                g.writeStartArray();
-                for (JsonNode c : n) {
-                    write(g, c);
-                }
-                g.writeEndArray();
-            }
-            case STRING -> g.writeString(n.textValue());
-            case BOOLEAN -> g.writeBoolean(n.booleanValue());
-            case NULL, MISSING -> g.writeNull();
-            case NUMBER -> {
-                switch (n.numberType()) {
-                    case INT -> g.writeNumber(n.intValue());
-                    case LONG -> g.writeNumber(n.longValue());
-                    case BIG_INTEGER -> g.writeNumber(n.bigIntegerValue());
-                    case FLOAT -> g.writeNumber(n.floatValue());
-                    case DOUBLE -> g.writeNumber(n.doubleValue());
-                    default -> g.writeNumber(n.decimalValue());
-                }
-            }
-            default -> g.writeRawValue(n.toString()); // binary, POJO: none in an event; the mapper writes them
-        }
     }
 
     /** Writes a line of text as it is (a {@link HumanOutput} line). */

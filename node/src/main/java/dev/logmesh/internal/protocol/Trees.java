@@ -13,10 +13,10 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.log.JsonTrees;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Map;
 
 /**
  * JSON trees read from a parser and written to a generator with Jackson's core only, as the codec's mappers read and
@@ -123,37 +123,6 @@ final class Trees {
      * are at most the frame nesting limit deep.
      */
     static void write(JsonGenerator g, JsonNode n) throws IOException {
-        switch (n.getNodeType()) {
-            case OBJECT -> {
-                g.writeStartObject();
-                for (Map.Entry<String, JsonNode> e : n.properties()) {
-                    g.writeFieldName(e.getKey());
-                    write(g, e.getValue());
-                }
-                g.writeEndObject();
-            }
-            case ARRAY -> {
-                g.writeStartArray();
-                for (int i = 0; i < n.size(); i++) {
-                    write(g, n.get(i));
-                }
-                g.writeEndArray();
-            }
-            case STRING -> g.writeString(n.textValue());
-            case BOOLEAN -> g.writeBoolean(n.booleanValue());
-            case NULL -> g.writeNull();
-            case NUMBER -> {
-                switch (n.numberType()) {
-                    case INT -> g.writeNumber(n.intValue());
-                    case LONG -> g.writeNumber(n.longValue());
-                    case BIG_INTEGER -> g.writeNumber(n.bigIntegerValue());
-                    case FLOAT -> g.writeNumber(n.floatValue());
-                    case DOUBLE -> g.writeNumber(n.doubleValue());
-                    default -> g.writeNumber(n.decimalValue());
-                }
-            }
-            // binary, POJO, missing: never in a frame the codec reads; the mapper writes them as it always did
-            default -> g.writeRawValue(MessageCodec.mapper().writeValueAsString(n));
-        }
+        JsonTrees.write(g, n);
     }
 }
