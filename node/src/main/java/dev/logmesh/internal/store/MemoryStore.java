@@ -30,8 +30,13 @@ import java.util.TreeMap;
 public final class MemoryStore implements Store {
     /** Held entries in created order, without those of {@link #unsorted}: read it through {@link #created()}. */
     private final TreeMap<ActionId, Entry> created = new TreeMap<>();
-    /** Ids added since {@link #created} was last brought up to date, in the order they were added. */
+    /**
+     * Ids added since {@link #created} was last brought up to date, in the order they were added. Brought up to date
+     * when it holds more than {@link #MAX_UNSORTED} ids and twice the held entries: a node whose entries are cleaned
+     * as they come, and which never reads the created order, would keep every id it ever added here.
+     */
     private final List<ActionId> unsorted = new ArrayList<>();
+    private static final int MAX_UNSORTED = 4096;
     private final AddedIndex byAdded = new AddedIndex();
     private final Map<String, SortedLongs> reasons = new HashMap<>();
     /**
@@ -174,6 +179,9 @@ public final class MemoryStore implements Store {
         ids.put(id, stored);
         unsorted.add(id);
         held++;
+        if (unsorted.size() > MAX_UNSORTED && unsorted.size() > 2 * held) {
+            created(); // most of the ids waiting were removed since: bounded by what the log holds
+        }
         byAdded.append(meta.added(), stored);
         index(meta);
         return meta;
@@ -301,6 +309,11 @@ public final class MemoryStore implements Store {
             }
         }
         return true;
+    }
+
+    /** Ids waiting to go into the created order (for tests: it stays bounded by the held entries). */
+    int unsortedIds() {
+        return unsorted.size();
     }
 
     /** The held entry of an id, or null. */
@@ -470,6 +483,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public long forgetSeen(long beforeMs) {
+        created(); // the ids waiting there would outlive their forgetting
         long count = 0;
         Iterator<Map.Entry<ActionId, Entry>> it = ids.entrySet().iterator();
         while (it.hasNext()) {

@@ -59,4 +59,29 @@ class MemoryStoreTest extends StoreContract {
         assertEquals(List.of("3 a 0", "4 a 0"), s.page(Order.CREATED, true, ActionId.parse("1 a 0"), 2).stream()
             .map(e -> e.id().toString()).toList());
     }
+
+    /**
+     * A node whose entries are cleaned as they come and that never reads the created order (a CLI relay) kept every
+     * id it ever added in the list that waits for that order, past forgetSeen too: memory without bound.
+     */
+    @Test
+    void idsWaitingForTheCreatedOrderStayBoundedByTheLog() {
+        MemoryStore s = new MemoryStore();
+        for (int i = 1; i <= 50_000; i++) {
+            ActionId id = ActionId.of(i, "a", 0);
+            s.add(List.of(entry(id.toString())));
+            assertTrue(s.remove(id).isPresent());
+        }
+        assertEquals(0, s.size());
+        assertTrue(s.unsortedIds() <= 4096 + 1, "ids waiting: " + s.unsortedIds());
+        assertEquals(50_000, s.forgetSeen(Long.MAX_VALUE));
+        assertEquals(0, s.unsortedIds());
+        // and a catch-up into an empty store still waits whole (its order is built once, when read)
+        for (int i = 1; i <= 10_000; i++) {
+            s.add(List.of(entry(ActionId.of(100_000 + i, "b", 0).toString())));
+        }
+        assertEquals(10_000, s.unsortedIds());
+        assertEquals(List.of("100001 b 0", "100002 b 0"), s.page(Order.CREATED, true, null, 2).stream()
+            .map(e -> e.id().toString()).toList());
+    }
 }
