@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.log.JsonTrees;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.internal.log.Interner;
@@ -668,7 +669,7 @@ public final class MessageCodec {
                 g.writeEndArray();
                 writeOptions(g, c.options());
             } else if (m instanceof Message.Headers h) {
-                Trees.write(g, h.headers());
+                JsonTrees.write(g, h.headers());
             } else if (m instanceof Message.Sync s) {
                 g.writeNumber(s.added());
                 for (Message.WireEntry e : s.entries()) {
@@ -686,7 +687,7 @@ public final class MessageCodec {
             } else if (m instanceof Message.Error e) {
                 g.writeString(e.errorType());
                 if (e.options() != null) {
-                    Trees.write(g, e.options());
+                    JsonTrees.write(g, e.options());
                 }
             } else if (m instanceof Message.Debug d) {
                 g.writeString(d.debugType());
@@ -708,9 +709,9 @@ public final class MessageCodec {
             } else if (m instanceof Message.Gone gone) {
                 writeIds(g, gone.ids());
             } else if (m instanceof Message.Hpv h) {
-                Trees.write(g, h.body());
+                JsonTrees.write(g, h.body());
             } else if (m instanceof Message.Presence p) {
-                Trees.write(g, p.body());
+                JsonTrees.write(g, p.body());
             }
             g.writeEndArray();
     }
@@ -725,7 +726,7 @@ public final class MessageCodec {
 
     private static void writeOptions(JsonGenerator g, ObjectNode options) throws IOException {
         if (options != null && !options.isEmpty()) {
-            Trees.write(g, options);
+            JsonTrees.write(g, options);
         }
     }
 
@@ -736,7 +737,7 @@ public final class MessageCodec {
     public static String text(JsonNode n) {
         StringWriter out = new StringWriter(64);
         try (JsonGenerator g = Factory.FACTORY.createGenerator(out)) {
-            Trees.write(g, n);
+            JsonTrees.write(g, n);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to a string cannot fail", e);
         }
@@ -761,7 +762,7 @@ public final class MessageCodec {
             }
         };
         try (JsonGenerator g = Factory.FACTORY.createGenerator(counter, JsonEncoding.UTF8)) {
-            Trees.write(g, n);
+            JsonTrees.write(g, n);
         } catch (IOException e) {
             throw new UncheckedIOException("counting cannot fail", e);
         }

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logmesh.internal.log.JsonTrees;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -116,13 +115,5 @@ final class Trees {
             case VALUE_EMBEDDED_OBJECT -> f.pojoNode(p.getEmbeddedObject());
             default -> throw new JsonEOFException(p, t, "unexpected token " + t);
         };
-    }
-
-    /**
-     * Writes a tree as the mapper's {@code writeTree} does. Recursive, as {@code writeTree} is: trees the codec writes
-     * are at most the frame nesting limit deep.
-     */
-    static void write(JsonGenerator g, JsonNode n) throws IOException {
-        JsonTrees.write(g, n);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.log.JsonTrees;
 import dev.logmesh.ActionId;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.log.Interner;
@@ -326,7 +327,7 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         }
         for (Map.Entry<String, JsonNode> e : extra.entrySet()) {
             g.writeFieldName(e.getKey());
-            Trees.write(g, e.getValue());
+            JsonTrees.write(g, e.getValue());
         }
         g.writeEndObject();
     }

@@ -1186,7 +1186,7 @@ public final class SqliteStore implements Store {
             return null;
         }
         byte[][] keys = new byte[n][];
-        long[] ids = new long[n * 2];
+        ActionId[] ids = new ActionId[n];
         Map<String, ActionId> lastFresh = new HashMap<>();
         for (int i = 0; i < n; i++) {
             ActionId id = entries.get(i).id();
@@ -1201,8 +1201,7 @@ public final class SqliteStore implements Store {
             }
             lastFresh.put(id.node(), id);
             keys[i] = NodeKey.encode(id.node());
-            ids[2 * i] = id.ms();
-            ids[2 * i + 1] = id.seq();
+            ids[i] = id;
         }
         // the batch qualifies: numbered after the ones handed over before it (lastAdded counts them), its rows made
         // while the one before may still be written; nothing of this store changes before that one is settled
@@ -1231,21 +1230,7 @@ public final class SqliteStore implements Store {
             for (Map.Entry<String, PeerCursor> c : saved.entrySet()) {
                 putCursor(c.getKey(), c.getValue());
             }
-            int inserted = 0;
-            int done = 0;
-            while (done < n) {
-                int c = chunk(SEEN_CHUNKS, n - done);
-                PreparedStatement ps = ps(multiRow("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES ", "(?, ?, ?)",
-                    c));
-                int p = 1;
-                for (int k = done; k < done + c; k++) {
-                    ps.setLong(p++, ids[2 * k]);
-                    ps.setBytes(p++, keys[k]);
-                    ps.setLong(p++, ids[2 * k + 1]);
-                }
-                inserted += ps.executeUpdate();
-                done += c;
-            }
+            int inserted = insertSeen(ids, keys, null, n);
             if (inserted != n) {
                 throw new MarksBehind(file + ": " + (n - inserted) + " of " + n + " ids above their origins' marks were"
                     + " seen before; the marks in nodes are behind");
@@ -1419,25 +1404,11 @@ public final class SqliteStore implements Store {
             return new boolean[n];
         }
         ps("SAVEPOINT fresh_seen").execute();
-        int inserted = 0;
-        int i = 0;
-        int done = 0;
-        while (done < count) {
-            int c = chunk(SEEN_CHUNKS, count - done);
-            PreparedStatement ps = ps(multiRow("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES ", "(?, ?, ?)", c));
-            int p = 1;
-            for (int k = 0; k < c; i++) {
-                if (fresh[i]) {
-                    ActionId id = entries.get(i).id();
-                    ps.setLong(p++, id.ms());
-                    ps.setBytes(p++, keys[i]);
-                    ps.setLong(p++, id.seq());
-                    k++;
-                }
-            }
-            inserted += ps.executeUpdate();
-            done += c;
+        ActionId[] ids = new ActionId[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = entries.get(i).id();
         }
+        int inserted = insertSeen(ids, keys, fresh, count);
         if (inserted != count) {
             LOG.warn("{}: {} of {} ids above their origins' marks were seen before; the marks in nodes are behind",
                 file, count - inserted, count);
@@ -1447,6 +1418,33 @@ public final class SqliteStore implements Store {
         }
         ps("RELEASE fresh_seen").execute();
         return fresh;
+    }
+
+    /**
+     * Records {@code count} ids in {@code seen} with multi-row {@code INSERT OR IGNORE}s of up to {@link #SEEN_CHUNKS}
+     * rows: those of {@code ids} (with their node keys) where {@code which} is true, or all when it is null. Returns
+     * how many were new. Runs on whichever thread holds the connection (the caller's, or the write-behind's).
+     */
+    private int insertSeen(ActionId[] ids, byte[][] keys, boolean[] which, int count) throws SQLException {
+        int inserted = 0;
+        int i = 0;
+        int done = 0;
+        while (done < count) {
+            int c = chunk(SEEN_CHUNKS, count - done);
+            PreparedStatement ps = ps(multiRow("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES ", "(?, ?, ?)", c));
+            int p = 1;
+            for (int k = 0; k < c; i++) {
+                if (which == null || which[i]) {
+                    ps.setLong(p++, ids[i].ms());
+                    ps.setBytes(p++, keys[i]);
+                    ps.setLong(p++, ids[i].seq());
+                    k++;
+                }
+            }
+            inserted += ps.executeUpdate();
+            done += c;
+        }
+        return inserted;
     }
 
     /** Raises the {@code nodes} rows of a batch's origins where it went further (most batches: one upsert). */

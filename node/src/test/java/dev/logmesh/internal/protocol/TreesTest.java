@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.log.JsonTrees;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ class TreesTest {
     private static String write(JsonNode n) throws IOException {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
-            Trees.write(g, n);
+            JsonTrees.write(g, n);
         }
         return w.toString();
     }
