@@ -141,6 +141,13 @@ final class Ndjson implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close} has begun (tests). */
+    boolean closing() {
+        synchronized (room) {
+            return closed;
+        }
+    }
+
     /** Whether the queue is full now. */
     boolean full() {
         synchronized (room) {

@@ -1,5 +1,6 @@
 package dev.logmesh.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,11 +135,8 @@ class NdjsonTest {
         }
         // the rest waits in the queue, then the stop mark: the writer takes them in one batch with the mark behind
         Thread opener = new Thread(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // the output opens once close() has begun (the stop mark follows the closed flag at once)
+            await().atMost(Duration.ofSeconds(10)).until(out::closing);
             held.open.countDown();
         });
         opener.start();

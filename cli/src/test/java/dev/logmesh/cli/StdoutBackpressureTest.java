@@ -103,7 +103,9 @@ class StdoutBackpressureTest {
             // b stops taking in: its output is full and stays within its bound
             await().atMost(Duration.ofSeconds(20)).until(out::full);
             long stalledAt = b.entries().get(5, TimeUnit.SECONDS).size();
-            Thread.sleep(1_500);
+            // and takes nothing more in for a while (a condition that must hold for 1.5 s, not a sleep)
+            await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(10))
+                .until(() -> b.entries().get(5, TimeUnit.SECONDS).size() == stalledAt);
             long later = b.entries().get(5, TimeUnit.SECONDS).size();
             System.out.println("stalled at " + later + " entries, queue max " + out.maxQueuedBytesSeen() + " bytes");
             assertEquals(stalledAt, later, "b took nothing more in while its output was full");

@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -133,20 +136,28 @@ public final class EdgeScenarios {
         }
 
         /** The first line matching, waiting up to {@code timeout}. */
-        public JsonNode await(Predicate<JsonNode> test, Duration timeout) throws InterruptedException {
-            long end = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < end) {
-                for (JsonNode l : lines) {
-                    if (test.test(l)) {
-                        return l;
+        public JsonNode await(Predicate<JsonNode> test, Duration timeout) {
+            AtomicReference<JsonNode> found = new AtomicReference<>();
+            try {
+                Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> {
+                    for (JsonNode l : lines) {
+                        if (test.test(l)) {
+                            found.set(l);
+                            return true;
+                        }
                     }
-                }
-                if (!process.isAlive() && !reader.isAlive()) {
-                    break;
-                }
-                Thread.sleep(20);
+                    // the script ended and all it wrote is read: no line will come
+                    return !process.isAlive() && !reader.isAlive();
+                });
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("no matching line in " + timeout + "; lines " + lines + "; stderr " + stderr,
+                    e);
             }
-            throw new AssertionError("no matching line in " + timeout + "; lines " + lines + "; stderr " + stderr);
+            if (found.get() == null) {
+                throw new AssertionError("no matching line before the script ended; lines " + lines + "; stderr "
+                    + stderr);
+            }
+            return found.get();
         }
 
         /** Waits for the end; the exit code. */
