@@ -682,13 +682,20 @@ public final class SqliteStore implements Store {
 
     /**
      * Upgrades a version 1 file to version 2, in the open transaction: checksums computed from the rows as they
-     * are (trusted once), the per-node marks from {@code seen}, the quarantine table, an epoch.
+     * are (trusted once; a row whose action does not parse gets none, so that every row with a checksum holds checked
+     * text: reads do not parse actions again, see {@link StoredActions}), the per-node marks from {@code seen}, the quarantine table, an epoch.
      */
     private void upgradeFrom1() throws SQLException {
         long started = System.nanoTime();
         org.sqlite.Function.create(conn, "logmesh_crc", new org.sqlite.Function() {
             @Override
             protected void xFunc() throws SQLException {
+                try {
+                    Action.parse(new String(value_blob(8), StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    result(); // no checksum: the row is quarantined at its first read, as any row without one
+                    return;
+                }
                 result(rowCrc(value_long(0), value_long(1), value_blob(2), value_long(3), value_long(4),
                     value_int(5), value_blob(6), value_type(7) == 5 ? null : value_blob(7), value_blob(8)));
             }
@@ -2359,7 +2366,10 @@ public final class SqliteStore implements Store {
         }
         try {
             Meta meta = new Meta(id, time, added, parseReasons(reasons), subprotocol, parseExtra(extra));
-            return new Entry(Action.parse(new String(action, StandardCharsets.UTF_8)), meta);
+            String text = new String(action, StandardCharsets.UTF_8);
+            // a row whose checksum matched holds text that was checked before it was written (or at the upgrade
+            // from version 1): not tokenized again (a catch-up only copies it into frames)
+            return new Entry(checksums ? StoredActions.of(text) : Action.parse(text), meta);
         } catch (IllegalArgumentException | NullPointerException e) {
             foundCorrupt.add(new Corruption(added, id, "it does not parse (" + e.getMessage() + ")"));
             return null;
