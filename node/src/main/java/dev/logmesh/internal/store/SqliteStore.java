@@ -298,6 +298,11 @@ public final class SqliteStore implements Store {
     private String lastReasonsBytesJson;
     private byte[] lastReasonsBytes;
     private final Map<String, List<String>> parsedReasons = new HashMap<>();
+    // The row read before (caller's thread): a catch-up reads runs of rows with the same reasons and origin.
+    private byte[] lastReadReasons;
+    private List<String> lastReadReasonsList;
+    private byte[] lastReadNode;
+    private String lastReadNodeId;
 
     private SqliteStore(Path file, Path lockPath, FileChannel lockChannel, FileLock lock, Connection conn) {
         this.file = file;
@@ -2340,14 +2345,15 @@ public final class SqliteStore implements Store {
         long seq = rs.getLong(4);
         long time = rs.getLong(5);
         int subprotocol = rs.getInt(6);
-        String reasons = rs.getString(7);
-        String extra = rs.getString(8);
+        // the texts as their UTF-8 bytes, as the checksum covers them: no decoding and encoding again
+        byte[] reasons = rs.getBytes(7);
+        byte[] extra = rs.getBytes(8);
         byte[] action = rs.getBytes(9);
         long crc = rs.getLong(10);
         boolean noCrc = rs.wasNull();
         ActionId id;
         try {
-            id = new ActionId(ms, NodeKey.decode(node), seq);
+            id = new ActionId(ms, nodeId(node), seq);
         } catch (IllegalArgumentException | NullPointerException e) {
             foundCorrupt.add(new Corruption(added, null, "its id is unreadable (" + e.getMessage() + ")"));
             return null;
@@ -2356,7 +2362,7 @@ public final class SqliteStore implements Store {
             String problem = null;
             if (noCrc) {
                 problem = "it has no checksum";
-            } else if (crc != rowCrc(added, ms, node, seq, time, subprotocol, utf8(reasons), utf8(extra), action)) {
+            } else if (crc != rowCrc(added, ms, node, seq, time, subprotocol, reasons, extra, action)) {
                 problem = "its checksum does not match: the row changed after it was written";
             }
             if (problem != null) {
@@ -2365,7 +2371,8 @@ public final class SqliteStore implements Store {
             }
         }
         try {
-            Meta meta = new Meta(id, time, added, parseReasons(reasons), subprotocol, parseExtra(extra));
+            Meta meta = new Meta(id, time, added, readReasons(reasons), subprotocol,
+                extra == null ? Map.of() : parseExtra(new String(extra, StandardCharsets.UTF_8)));
             String text = new String(action, StandardCharsets.UTF_8);
             // a row whose checksum matched holds text that was checked before it was written (or at the upgrade
             // from version 1): not tokenized again (a catch-up only copies it into frames)
@@ -2374,6 +2381,29 @@ public final class SqliteStore implements Store {
             foundCorrupt.add(new Corruption(added, id, "it does not parse (" + e.getMessage() + ")"));
             return null;
         }
+    }
+
+    /** The node id of a row's {@code node} key; the row before's when the bytes are the same. */
+    private String nodeId(byte[] node) {
+        if (node == null || !java.util.Arrays.equals(node, lastReadNode)) {
+            String decoded = NodeKey.decode(node); // throws for a damaged key: nothing cached
+            lastReadNode = node;
+            lastReadNodeId = decoded;
+        }
+        return lastReadNodeId;
+    }
+
+    /** The reasons of a row's {@code reasons} UTF-8 JSON; the row before's when the bytes are the same. */
+    private List<String> readReasons(byte[] json) {
+        if (json == null) {
+            throw new IllegalArgumentException("reasons are NULL");
+        }
+        if (!java.util.Arrays.equals(json, lastReadReasons)) {
+            List<String> parsed = parseReasons(new String(json, StandardCharsets.UTF_8));
+            lastReadReasons = json;
+            lastReadReasonsList = parsed;
+        }
+        return lastReadReasonsList;
     }
 
     private static byte[] utf8(String text) {
