@@ -1509,17 +1509,13 @@ public final class SqliteStore implements Store {
         final long[] numbers;
         final byte[][] nodes;
         final int[] subprotocols;
-        /**
-         * Per row: reasons, extra (or null), action, as the UTF-8 bytes the checksum covers; bound as BLOBs and cast to
-         * TEXT by the statement (SQLite reads a BLOB cast to TEXT as text in the database's encoding, UTF-8: the same
-         * bytes, stored as TEXT), so that the store's thread does not encode each string again.
-         */
-        final byte[][] texts;
+        /** Per row: reasons, extra, action. */
+        final String[] texts;
         /** The reasons rows: reason and added. */
         final String[] reasons;
         final long[] reasonAdded;
 
-        Rows(long[] numbers, byte[][] nodes, int[] subprotocols, byte[][] texts, String[] reasons, long[] reasonAdded) {
+        Rows(long[] numbers, byte[][] nodes, int[] subprotocols, String[] texts, String[] reasons, long[] reasonAdded) {
             this.numbers = numbers;
             this.nodes = nodes;
             this.subprotocols = subprotocols;
@@ -1537,27 +1533,25 @@ public final class SqliteStore implements Store {
         int n = rows.size();
         long[] numbers = new long[n * Rows.NUMBERS];
         int[] subprotocols = new int[n];
-        byte[][] texts = new byte[n * 3][];
+        String[] texts = new String[n * 3];
         int reasonCount = 0;
         for (int k = 0; k < n; k++) {
             Entry e = rows.get(k);
             Meta meta = e.meta();
             String reasons = reasonsJson(meta.reasons());
             String extra = extraJson(meta.extra());
-            byte[] reasonsUtf8 = reasonsBytes(reasons);
-            byte[] extraUtf8 = utf8(extra);
-            byte[] actionUtf8 = utf8(e.action().toJson());
+            String action = e.action().toJson();
             int b = k * Rows.NUMBERS;
             numbers[b] = meta.added();
             numbers[b + 1] = meta.id().ms();
             numbers[b + 2] = meta.id().seq();
             numbers[b + 3] = meta.time();
             numbers[b + 4] = rowCrc(meta.added(), meta.id().ms(), nodes.get(k), meta.id().seq(), meta.time(),
-                meta.subprotocol(), reasonsUtf8, extraUtf8, actionUtf8);
+                meta.subprotocol(), reasonsBytes(reasons), utf8(extra), utf8(action));
             subprotocols[k] = meta.subprotocol();
-            texts[k * 3] = reasonsUtf8;
-            texts[k * 3 + 1] = extraUtf8;
-            texts[k * 3 + 2] = actionUtf8;
+            texts[k * 3] = reasons;
+            texts[k * 3 + 1] = extra;
+            texts[k * 3 + 2] = action;
             reasonCount += meta.reasons().size();
         }
         String[] reasons = new String[reasonCount];
@@ -1577,8 +1571,7 @@ public final class SqliteStore implements Store {
         while (i < rows.size()) {
             int n = chunk(rows.size() - i);
             PreparedStatement ps = ps(multiRow("INSERT INTO entries (added, ms, node, seq, time, subprotocol, "
-                + "reasons, extra, action, crc) VALUES ",
-                "(?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?)", n));
+                + "reasons, extra, action, crc) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n));
             int p = 1;
             for (int k = i; k < i + n; k++) {
                 int b = k * Rows.NUMBERS;
@@ -1588,9 +1581,9 @@ public final class SqliteStore implements Store {
                 ps.setLong(p++, rows.numbers[b + 2]);
                 ps.setLong(p++, rows.numbers[b + 3]);
                 ps.setInt(p++, rows.subprotocols[k]);
-                ps.setBytes(p++, rows.texts[k * 3]);
-                ps.setBytes(p++, rows.texts[k * 3 + 1]);
-                ps.setBytes(p++, rows.texts[k * 3 + 2]);
+                ps.setString(p++, rows.texts[k * 3]);
+                ps.setString(p++, rows.texts[k * 3 + 1]);
+                ps.setString(p++, rows.texts[k * 3 + 2]);
                 ps.setLong(p++, rows.numbers[b + 4]);
             }
             ps.executeUpdate();

@@ -46,47 +46,6 @@ class SqliteStoreTest extends StoreContract {
         return SqliteStore.open(file());
     }
 
-    /**
-     * Rows are written from the UTF-8 bytes their checksum covers, cast to TEXT in the statement: the file holds TEXT
-     * values with exactly those bytes, on the write-behind path (a batch of 100) and the caller's (a single add).
-     */
-    @Test
-    void entryTextsAreStoredAsTextWithTheirExactBytes() throws Exception {
-        // a file of its own: the contract's store is open on file()
-        String action = "{\"type\":\"chat\",\"text\":\"h\u00e9llo \ud83d\ude00\",\"n\":1.50}";
-        try (SqliteStore store = SqliteStore.open(dir.resolve("texts.db"))) {
-            List<Entry> batch = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                batch.add(new Entry(dev.logmesh.Action.parse(action),
-                    new Meta(new dev.logmesh.ActionId(1000 + i, "n\u00fc", 0), 5, 0, List.of("r\u00e9", "k"), 0,
-                        i % 2 == 0 ? Map.of() : Map.of("x", com.fasterxml.jackson.databind.node.TextNode.valueOf("\u00e9")))));
-            }
-            store.add(batch);
-            store.add(List.of(new Entry(dev.logmesh.Action.parse(action),
-                Meta.of(new dev.logmesh.ActionId(5000, "n\u00fc", 0), 5, List.of("r\u00e9", "k")))));
-            assertEquals(101, StoreContract.all(store, Order.ADDED, true, 1000).size());
-        }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("texts.db")); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT typeof(reasons), typeof(extra), typeof(action), reasons, extra, "
-                 + "action, added FROM entries ORDER BY added")) {
-            int rows = 0;
-            while (rs.next()) {
-                rows++;
-                assertEquals("text", rs.getString(1));
-                assertEquals("text", rs.getString(3));
-                assertEquals("[\"r\u00e9\",\"k\"]", rs.getString(4));
-                assertEquals(action, rs.getString(6));
-                if (rs.getLong(7) % 2 == 0 && rs.getLong(7) <= 100) {
-                    assertEquals("text", rs.getString(2));
-                    assertEquals("{\"x\":\"\u00e9\"}", rs.getString(5));
-                } else {
-                    assertEquals("null", rs.getString(2));
-                }
-            }
-            assertEquals(101, rows);
-        }
-    }
-
     @Test
     void aReaderSeesWhatTheOwnerCommittedWhileItRunsAndCannotWrite() {
         try (SqliteStore owner = SqliteStore.open(other())) {
