@@ -470,6 +470,10 @@ public final class SqliteStore implements Store {
             // sqlite-jdbc otherwise runs (and prepares anew) "SELECT last_insert_rowid()" after every INSERT;
             // that doubled the cost of add. The store assigns its keys itself.
             config.setGetGeneratedKeys(false);
+            // SQLite's own lock around every call on the connection (each bind, step, column read) is not needed:
+            // sqlite-jdbc serializes every native call of a connection on its NativeDB object (synchronized), and
+            // this store hands the connection between its owner and its write-behind thread through a Future
+            config.setOpenMode(org.sqlite.SQLiteOpenMode.NOMUTEX);
             conn = config.createConnection("jdbc:sqlite:" + path);
             SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
             store.init(options);
