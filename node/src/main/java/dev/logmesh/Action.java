@@ -61,7 +61,11 @@ public final class Action {
             .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
     }
 
-    private final String type;
+    /**
+     * The {@code type}; null only for an action from stored text ({@link #ofStored}) until it is first asked for.
+     * Racy single-check: every thread that computes it computes the same (immutable) string.
+     */
+    private String type;
     /** The compact JSON text, when known; computed once from the tree otherwise. */
     private volatile String text;
     /** The tree, when built; parsed once from the text otherwise. Never handed out. */
@@ -112,6 +116,15 @@ public final class Action {
      */
     public static Action parse(String text) {
         Objects.requireNonNull(text, "action");
+        return new Action(text, check(text));
+    }
+
+    /**
+     * Checks action text in one streaming pass and returns its (last) {@code type}.
+     *
+     * @throws IllegalArgumentException as {@link #parse}
+     */
+    private static String check(String text) {
         try (JsonParser p = FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 // read on, so that text that is not JSON says so rather than "not an object"
@@ -143,7 +156,7 @@ public final class Action {
             if (p.nextToken() != null) {
                 throw new IllegalArgumentException("action is not valid JSON: content after the object");
             }
-            return new Action(text, type);
+            return type;
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("action is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -162,6 +175,17 @@ public final class Action {
         return new Action(text, type);
     }
 
+    /**
+     * An action from text that was checked before it was stored (by {@link #parse} or the codec) and that its store
+     * verified again on reading (a row checksum), without tokenizing it: its type is read the first time it is asked
+     * for. A catch-up reads thousands of stored actions to write their text into {@code sync} frames, and most of
+     * them are never asked for their type on the sending node. Package-private, reached by the stores' access
+     * bridge ({@code dev.logmesh.internal.store.StoredActions}), as {@link #ofChecked} is by the codec's.
+     */
+    static Action ofStored(String text) {
+        return new Action(text, null);
+    }
+
     /** The tree, parsed from the text the first time it is needed. */
     private ObjectNode tree() {
         ObjectNode t = json;
@@ -176,9 +200,23 @@ public final class Action {
         return t;
     }
 
-    /** The action's {@code type}. */
+    /**
+     * The action's {@code type}.
+     *
+     * @throws IllegalStateException only for an action read from a store whose stored text no longer parses,
+     *     which the store's row checksum rules out (it would take a damaged row with a matching CRC-32C)
+     */
     public String type() {
-        return type;
+        String t = type;
+        if (t == null) {
+            try {
+                t = check(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("a stored action's checked text does not parse: " + text, e);
+            }
+            type = t;
+        }
+        return t;
     }
 
     /** A field of the action, or {@code null}; the returned node must not be modified. */
@@ -216,7 +254,7 @@ public final class Action {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof Action a) || !type.equals(a.type)) {
+        if (!(o instanceof Action a) || !type().equals(a.type())) {
             return false;
         }
         String t = text;

@@ -25,6 +25,28 @@ class ActionTest {
         assertEquals("{\"type\":\"chat/add\",\"n\":[1,{\"x\":\"é\"}]}", a.json().toString());
     }
 
+    /** A stored action (text checked before it was stored) reads its type when asked, the last one as parse does. */
+    @Test
+    void aStoredActionReadsItsTypeWhenAskedAndEqualsItsParsedForm() {
+        String text = "{\"type\":\"first\",\"n\":1,\"type\":\"chat/add\"}";
+        Action stored = Action.ofStored(text);
+        assertSame(text, stored.toJson());
+        assertEquals("chat/add", stored.type());
+        assertEquals(Action.parse(text), stored);
+        assertEquals(stored, Action.parse(text));
+        assertEquals(Action.parse(text).hashCode(), Action.ofStored(text).hashCode());
+        assertEquals(1, Action.ofStored(text).get("n").asInt());
+        assertNotEquals(Action.ofStored("{\"type\":\"b\"}"), Action.ofStored("{\"type\":\"a\"}"));
+    }
+
+    /** Stored text that does not parse is not found at construction (the store's checksum rules it out), but type() says so. */
+    @Test
+    void aStoredActionWhoseTextDoesNotParseSaysSoWhenAskedForItsType() {
+        Action broken = Action.ofStored("{\"type\":");
+        IllegalStateException e = assertThrows(IllegalStateException.class, broken::type);
+        assertTrue(e.getMessage().contains("does not parse"), e.getMessage());
+    }
+
     @Test
     void textAndTreeFormsAreEqualWithEqualHashes() {
         Action fromText = Action.parse("{\"type\":\"a\",\"k\":1}");

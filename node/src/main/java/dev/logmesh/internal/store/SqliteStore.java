@@ -298,6 +298,11 @@ public final class SqliteStore implements Store {
     private String lastReasonsBytesJson;
     private byte[] lastReasonsBytes;
     private final Map<String, List<String>> parsedReasons = new HashMap<>();
+    // The row read before (caller's thread): a catch-up reads runs of rows with the same reasons and origin.
+    private byte[] lastReadReasons;
+    private List<String> lastReadReasonsList;
+    private byte[] lastReadNode;
+    private String lastReadNodeId;
 
     private SqliteStore(Path file, Path lockPath, FileChannel lockChannel, FileLock lock, Connection conn) {
         this.file = file;
@@ -465,6 +470,10 @@ public final class SqliteStore implements Store {
             // sqlite-jdbc otherwise runs (and prepares anew) "SELECT last_insert_rowid()" after every INSERT;
             // that doubled the cost of add. The store assigns its keys itself.
             config.setGetGeneratedKeys(false);
+            // SQLite's own lock around every call on the connection (each bind, step, column read) is not needed:
+            // sqlite-jdbc serializes every native call of a connection on its NativeDB object (synchronized), and
+            // this store hands the connection between its owner and its write-behind thread through a Future
+            config.setOpenMode(org.sqlite.SQLiteOpenMode.NOMUTEX);
             conn = config.createConnection("jdbc:sqlite:" + path);
             SqliteStore store = new SqliteStore(path, lockPath, channel, lock, conn);
             store.init(options);
@@ -682,13 +691,20 @@ public final class SqliteStore implements Store {
 
     /**
      * Upgrades a version 1 file to version 2, in the open transaction: checksums computed from the rows as they
-     * are (trusted once), the per-node marks from {@code seen}, the quarantine table, an epoch.
+     * are (trusted once; a row whose action does not parse gets none, so that every row with a checksum holds checked
+     * text: reads do not parse actions again, see {@link StoredActions}), the per-node marks from {@code seen}, the quarantine table, an epoch.
      */
     private void upgradeFrom1() throws SQLException {
         long started = System.nanoTime();
         org.sqlite.Function.create(conn, "logmesh_crc", new org.sqlite.Function() {
             @Override
             protected void xFunc() throws SQLException {
+                try {
+                    Action.parse(new String(value_blob(8), StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    result(); // no checksum: the row is quarantined at its first read, as any row without one
+                    return;
+                }
                 result(rowCrc(value_long(0), value_long(1), value_blob(2), value_long(3), value_long(4),
                     value_int(5), value_blob(6), value_type(7) == 5 ? null : value_blob(7), value_blob(8)));
             }
@@ -2333,14 +2349,15 @@ public final class SqliteStore implements Store {
         long seq = rs.getLong(4);
         long time = rs.getLong(5);
         int subprotocol = rs.getInt(6);
-        String reasons = rs.getString(7);
-        String extra = rs.getString(8);
+        // the texts as their UTF-8 bytes, as the checksum covers them: no decoding and encoding again
+        byte[] reasons = rs.getBytes(7);
+        byte[] extra = rs.getBytes(8);
         byte[] action = rs.getBytes(9);
         long crc = rs.getLong(10);
         boolean noCrc = rs.wasNull();
         ActionId id;
         try {
-            id = new ActionId(ms, NodeKey.decode(node), seq);
+            id = new ActionId(ms, nodeId(node), seq);
         } catch (IllegalArgumentException | NullPointerException e) {
             foundCorrupt.add(new Corruption(added, null, "its id is unreadable (" + e.getMessage() + ")"));
             return null;
@@ -2349,7 +2366,7 @@ public final class SqliteStore implements Store {
             String problem = null;
             if (noCrc) {
                 problem = "it has no checksum";
-            } else if (crc != rowCrc(added, ms, node, seq, time, subprotocol, utf8(reasons), utf8(extra), action)) {
+            } else if (crc != rowCrc(added, ms, node, seq, time, subprotocol, reasons, extra, action)) {
                 problem = "its checksum does not match: the row changed after it was written";
             }
             if (problem != null) {
@@ -2358,12 +2375,39 @@ public final class SqliteStore implements Store {
             }
         }
         try {
-            Meta meta = new Meta(id, time, added, parseReasons(reasons), subprotocol, parseExtra(extra));
-            return new Entry(Action.parse(new String(action, StandardCharsets.UTF_8)), meta);
+            Meta meta = new Meta(id, time, added, readReasons(reasons), subprotocol,
+                extra == null ? Map.of() : parseExtra(new String(extra, StandardCharsets.UTF_8)));
+            String text = new String(action, StandardCharsets.UTF_8);
+            // a row whose checksum matched holds text that was checked before it was written (or at the upgrade
+            // from version 1): not tokenized again (a catch-up only copies it into frames)
+            return new Entry(checksums ? StoredActions.of(text) : Action.parse(text), meta);
         } catch (IllegalArgumentException | NullPointerException e) {
             foundCorrupt.add(new Corruption(added, id, "it does not parse (" + e.getMessage() + ")"));
             return null;
         }
+    }
+
+    /** The node id of a row's {@code node} key; the row before's when the bytes are the same. */
+    private String nodeId(byte[] node) {
+        if (node == null || !java.util.Arrays.equals(node, lastReadNode)) {
+            String decoded = NodeKey.decode(node); // throws for a damaged key: nothing cached
+            lastReadNode = node;
+            lastReadNodeId = decoded;
+        }
+        return lastReadNodeId;
+    }
+
+    /** The reasons of a row's {@code reasons} UTF-8 JSON; the row before's when the bytes are the same. */
+    private List<String> readReasons(byte[] json) {
+        if (json == null) {
+            throw new IllegalArgumentException("reasons are NULL");
+        }
+        if (!java.util.Arrays.equals(json, lastReadReasons)) {
+            List<String> parsed = parseReasons(new String(json, StandardCharsets.UTF_8));
+            lastReadReasons = json;
+            lastReadReasonsList = parsed;
+        }
+        return lastReadReasonsList;
     }
 
     private static byte[] utf8(String text) {

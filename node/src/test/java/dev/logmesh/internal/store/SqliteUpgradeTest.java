@@ -108,6 +108,32 @@ class SqliteUpgradeTest {
         }
     }
 
+    /**
+     * A version 1 row whose action does not parse gets no checksum at the upgrade (reads trust the text of a row
+     * whose checksum matches, and do not parse it again): it is skipped, reported and quarantined at its first read,
+     * and every other row reads as it was.
+     */
+    @Test
+    void aVersion1RowWhoseActionDoesNotParseIsQuarantinedAfterTheUpgrade() throws Exception {
+        writeVersion1();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("UPDATE entries SET action = '{\"type\":\"t\",\"i\":' WHERE added = 11");
+        }
+        List<Store.Corruption> reports = new ArrayList<>();
+        try (SqliteStore store = SqliteStore.open(file())) {
+            store.onCorrupt(reports::add);
+            List<dev.logmesh.Entry> all = StoreContract.all(store, Order.ADDED, true, 100);
+            assertEquals(29, all.size());
+            for (dev.logmesh.Entry e : all) {
+                assertEquals("t", e.action().type());
+                assertEquals(e.meta().added(), e.action().get("i").asLong());
+            }
+            assertEquals(1, reports.size(), reports.toString());
+            assertEquals(11, reports.get(0).added());
+            assertFalse(store.seen(reports.get(0).id()), "quarantined: a peer's copy is taken again");
+        }
+    }
+
     @Test
     void aReaderReadsAVersion1FileAsItIs() throws Exception {
         writeVersion1();
