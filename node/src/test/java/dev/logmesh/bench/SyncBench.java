@@ -2,21 +2,27 @@ package dev.logmesh.bench;
 
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
-import dev.logmesh.Meta;
 import dev.logmesh.MeshNode;
+import dev.logmesh.Meta;
 import dev.logmesh.NodeConfig;
 import dev.logmesh.NodeInternals;
 import dev.logmesh.internal.log.HybridClock;
 import dev.logmesh.internal.log.Log;
-import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.internal.net.SystemLoop;
+import dev.logmesh.internal.store.SqliteStore;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  WebSocket: add on A → B commits → A gets synced (and A's add future
  *                                  completed: durable on both sides); sequential, driven from
  *                                  A's loop; with --shared-loop both nodes run on one loop thread
+ *   fsync --data DIR [--count C] [--writers W]  the disk's own floor for the SQLite rtt: W threads (default 2,
+ *                                  as the rtt's two nodes) each overwrite 4 KiB of its own file in DIR and
+ *                                  fdatasync it (FileChannel.force(false), as the WAL writer does), C times
  * </pre>
  */
 public final class SyncBench {
@@ -51,8 +60,9 @@ public final class SyncBench {
             case "serve" -> serve(o);
             case "pull" -> pull(o);
             case "rtt" -> rtt(o);
+            case "fsync" -> fsync(o);
             default -> {
-                System.err.println("usage: SyncBench serve|pull|rtt [options]");
+                System.err.println("usage: SyncBench serve|pull|rtt|fsync [options]");
                 System.exit(2);
             }
         }
@@ -71,7 +81,7 @@ public final class SyncBench {
         String data = o.get("data");
         if (data != null) {
             // preload straight into the store, 1000 per transaction, then start the node on it
-            java.nio.file.Files.createDirectories(Path.of(data));
+            Files.createDirectories(Path.of(data));
             try (SqliteStore store = SqliteStore.open(Path.of(data).resolve("log.db"))) {
                 Log log = Log.open(store, "bench-a", System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
                 for (int i = 0; i < n; i += 1000) {
@@ -185,6 +195,63 @@ public final class SyncBench {
     }
 
     /**
+     * The disk's fdatasync latency, measured the way the SQLite rtt pays it: each writer thread overwrites 4 KiB
+     * pages of its own file in turn (a WAL is overwritten from its start after each checkpoint) and forces it. Prints
+     * p50/p99 (ms) over all writers' samples, so the SQLite rtt of the same run can be read against it.
+     */
+    static void fsync(Map<String, String> o) throws Exception {
+        int count = Integer.parseInt(o.getOrDefault("count", "2000"));
+        int writers = Integer.parseInt(o.getOrDefault("writers", "2"));
+        Path dir = Path.of(o.get("data"));
+        double[] samples = new double[count * writers];
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        for (int w = 0; w < writers; w++) {
+            int at = w * count;
+            Path file = dir.resolve("fsync-probe-" + w);
+            Thread t = new Thread(() -> {
+                ByteBuffer page = ByteBuffer.allocateDirect(4096);
+                try (FileChannel ch = FileChannel.open(file,
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    for (int i = 0; i < 64; i++) { // the file's pages exist before timing: overwrites, as a WAL's
+                        page.clear();
+                        ch.write(page, i * 4096L);
+                    }
+                    ch.force(true);
+                    for (int i = 0; i < count; i++) {
+                        page.clear();
+                        page.put(0, (byte) i);
+                        ch.write(page, (i % 64) * 4096L);
+                        long t0 = System.nanoTime();
+                        ch.force(false);
+                        samples[at + i] = (System.nanoTime() - t0) / 1e6;
+                    }
+                } catch (IOException e) {
+                    failures.add(e);
+                } finally {
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException e) {
+                        failures.add(e);
+                    }
+                }
+            }, "fsync-probe-" + w);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("fsync probe failed", failures.get(0));
+        }
+        Arrays.sort(samples);
+        System.out.printf("{\"bench\":\"fsync\",\"writers\":%d,\"count\":%d,\"p50Ms\":%.3f,\"p99Ms\":%.3f,"
+            + "\"maxMs\":%.3f}%n", writers, count, samples[samples.length / 2],
+            samples[(int) (samples.length * 0.99)], samples[samples.length - 1]);
+    }
+
+    /**
      * Round trips add -> peer committed -> {@code synced} back, one at a time, driven from node A's loop thread
      * (each acknowledgement adds the next action there), as the JavaScript bench is driven from its event loop.
      */
@@ -276,7 +343,7 @@ public final class SyncBench {
 
     /** A node on its own loop thread, or on {@code shared} (not closed by the node) when it is not null. */
     static MeshNode start(NodeConfig config, List<MeshNode.Listener> listeners, SystemLoop shared)
-        throws java.io.IOException {
+        throws IOException {
         return shared == null ? MeshNode.start(config, listeners) : NodeInternals.startShared(config, listeners, shared);
     }
 
