@@ -6,6 +6,7 @@ import dev.logmesh.spi.Order;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -41,7 +42,9 @@ final class LogCommand implements Callable<Integer> {
                 System.err.println("logmesh: entry " + (c.id() != null ? c.id() : "with an unreadable id")
                     + " (added " + c.added() + ") is corrupt: " + c.problem() + "; skipped");
             });
-            PrintStream out = System.out;
+            // NDJSON is UTF-8 whatever the locale (JDK 17's System.out encodes with the locale's charset: ASCII in a
+            // C locale); the outer stream encodes, System.out passes the bytes on as they are
+            PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
             Object after = null;
             while (true) {
                 var page = store.page(order, true, after, 1000);

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.function.Supplier;
 
@@ -34,6 +35,14 @@ import java.util.function.Supplier;
  * that still comes (the rest of the batch being handled, a peer event) is queued all the same: nothing is ever
  * dropped, and what can come while full is bounded by what the node had already taken in. Once the writer has
  * brought the queue down to half of both bounds, the resume hook runs and waiting producers go on.
+ *
+ * <h2>UTF-8, whatever the locale</h2>
+ * NDJSON is UTF-8 text, so JSON lines go out as UTF-8 bytes ({@link PrintStream#write(byte[], int, int)}), not
+ * through the stream's charset: on JDK 17 {@code System.out} encodes with the locale's charset, which is ASCII in a
+ * {@code C}/{@code POSIX} locale (containers, services), and printed {@code ?} for every other character of an
+ * action. It is also less work per batch than the stream's encoder (a catch-up prints every entry while the JIT
+ * is still compiling). Lines for a terminal ({@link HumanOutput}, {@code utf8} false) keep the stream's charset,
+ * which is the terminal's.
  */
 final class Ndjson implements AutoCloseable {
     /** Default bound of the estimated bytes of lines waiting to be written. */
@@ -59,6 +68,8 @@ final class Ndjson implements AutoCloseable {
     private static final Line STOP = new Line(() -> "stop", 0);
 
     private final PrintStream out;
+    /** Whether lines are written as UTF-8 bytes (JSON) rather than in the stream's charset (terminal text). */
+    private final boolean utf8;
     private final boolean timestamps;
     private final java.util.concurrent.BlockingQueue<Line> queue;
     private final Thread writer;
@@ -94,7 +105,20 @@ final class Ndjson implements AutoCloseable {
      * @param maxLines bound of the lines waiting in async mode
      */
     Ndjson(PrintStream out, boolean timestamps, boolean async, long maxBytes, int maxLines) {
+        this(out, true, timestamps, async, maxBytes, maxLines);
+    }
+
+    /**
+     * @param utf8 whether lines are written as UTF-8 bytes (JSON lines: always), else in {@code out}'s charset (the
+     *     lines of a {@link HumanOutput}, for a terminal)
+     */
+    Ndjson(PrintStream out, boolean utf8, boolean timestamps, boolean async) {
+        this(out, utf8, timestamps, async, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_LINES);
+    }
+
+    private Ndjson(PrintStream out, boolean utf8, boolean timestamps, boolean async, long maxBytes, int maxLines) {
         this.out = out;
+        this.utf8 = utf8;
         this.timestamps = timestamps;
         this.maxBytes = maxBytes;
         this.maxLines = maxLines;
@@ -177,7 +201,7 @@ final class Ndjson implements AutoCloseable {
                 batchLines++;
                 line = queue.poll();
                 if (line == null || line == STOP || batch.length() >= BATCH) {
-                    out.print(batch);
+                    print(batch);
                     out.flush();
                     batch.setLength(0);
                     written(batchWeight, batchLines);
@@ -191,6 +215,16 @@ final class Ndjson implements AutoCloseable {
             out.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes {@code text} to {@code out}: as UTF-8 bytes, or in the stream's charset (see {@link #utf8}). */
+    private void print(CharSequence text) {
+        if (utf8) {
+            byte[] b = text.toString().getBytes(StandardCharsets.UTF_8);
+            out.write(b, 0, b.length);
+        } else {
+            out.print(text);
         }
     }
 
@@ -300,7 +334,7 @@ final class Ndjson implements AutoCloseable {
 
     private void write(String text) {
         synchronized (out) {
-            out.println(text);
+            print(text + NL);
             out.flush();
         }
     }

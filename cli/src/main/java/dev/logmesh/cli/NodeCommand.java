@@ -184,10 +184,11 @@ final class NodeCommand implements Callable<Integer> {
     // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
     @SuppressWarnings("SystemConsoleNull")
     public Integer call() throws Exception {
-        Ndjson out = new Ndjson(System.out, timestamps, true);
+        boolean terminal = !json && System.console() != null;
+        // JSON lines are UTF-8 whatever the locale; a terminal's lines are in its charset
+        Ndjson out = new Ndjson(System.out, !terminal, timestamps, true);
         // terminal lines go through the same bounded writer: a terminal on hold must not block the loop
-        HumanOutput human = !json && System.console() != null
-            ? new HumanOutput(out::line, java.time.ZoneId.systemDefault()) : null;
+        HumanOutput human = terminal ? new HumanOutput(out::line, java.time.ZoneId.systemDefault()) : null;
         if (memory && data != null) {
             throw new UsageError("--memory and --data " + data + " conflict: give --memory (a log in memory, lost at "
                 + "exit) or --data DIR (a durable log), not both");

@@ -230,4 +230,29 @@ class CliTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("'soon' is not a duration"), bad.err());
     }
+
+    /**
+     * {@code log} prints UTF-8 whatever {@code System.out}'s charset: on JDK 17 that is the locale's, US-ASCII in a
+     * {@code C} locale, and it printed {@code ?} for every non-ASCII character of an action.
+     */
+    @Test
+    void logPrintsUtf8WhateverTheLocale(@TempDir Path dir) {
+        String text = "h\u00E9 \u65E5\u672C \uD83D\uDE00";
+        Run add = run("{\"type\":\"t\",\"x\":\"" + text + "\"}\n", "add", "--data", dir.toString());
+        assertEquals(0, add.code(), add.err());
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        int code;
+        synchronized (CliTest.class) { // as run: System.out is global
+            PrintStream out = System.out;
+            try {
+                System.setOut(new PrintStream(o, true, StandardCharsets.US_ASCII));
+                code = Main.run("log", "--data", dir.toString());
+            } finally {
+                System.setOut(out);
+            }
+        }
+        assertEquals(0, code);
+        String printed = o.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("\"x\":\"" + text + "\""), printed);
+    }
 }

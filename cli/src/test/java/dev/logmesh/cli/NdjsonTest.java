@@ -122,6 +122,38 @@ class NdjsonTest {
         assertEquals(expected, List.of(bytes.toString(StandardCharsets.UTF_8).split(System.lineSeparator())));
     }
 
+    /**
+     * JSON lines are UTF-8 bytes whatever the stream's charset: on JDK 17 {@code System.out} encodes with the
+     * locale's charset, US-ASCII in a {@code C} locale, which printed {@code ?} for every other character of an
+     * action (an add line, another event, and the same in the synchronous mode of {@code logmesh status}).
+     */
+    @Test
+    void jsonLinesAreUtf8WhateverTheStreamsCharset() throws IOException {
+        String text = "{\"type\":\"chat\",\"text\":\"h\u00E9llo \u65E5\u672C \uD83D\uDE00\"}";
+        Entry e = entry(text, Meta.of(ActionId.of(7, "bob:1", 0), 7, List.of("r")).withAdded(1));
+        ObjectNode event = JsonNodeFactory.instance.objectNode().put("event", "error").put("message", "caf\u00E9");
+        String expected = new AddLine().format(e, false, 0) + System.lineSeparator() + "{\"event\":\"error\","
+            + "\"message\":\"caf\u00E9\"}" + System.lineSeparator();
+        for (boolean async : new boolean[] {true, false}) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            Ndjson out = new Ndjson(new PrintStream(bytes, true, StandardCharsets.US_ASCII), false, async);
+            out.add(e);
+            out.print(event);
+            out.close();
+            assertEquals(expected, bytes.toString(StandardCharsets.UTF_8), "async " + async);
+        }
+    }
+
+    /** A terminal's lines ({@link HumanOutput}) keep the stream's charset: the terminal's, not UTF-8. */
+    @Test
+    void terminalLinesKeepTheStreamsCharset() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Ndjson out = new Ndjson(new PrintStream(bytes, true, StandardCharsets.ISO_8859_1), false, false, true);
+        out.line("caf\u00E9");
+        out.close();
+        assertEquals("caf\u00E9" + System.lineSeparator(), bytes.toString(StandardCharsets.ISO_8859_1));
+    }
+
     @Test
     void closeWritesTheLinesQueuedBeforeIt() throws Exception {
         StdoutBackpressureTest.StalledOutput held = new StdoutBackpressureTest.StalledOutput();
