@@ -2,7 +2,9 @@
 # says otherwise. ParallelGC: most of a node's heap is its log, which lives long; a young collection copies
 # new entries once into the old generation, and ParallelGC does that with the least work on few cores
 # (README, "Design notes": measured against G1 with scripts/bench-sync).
-LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC"
+# --enable-native-access=ALL-UNNAMED: Netty's native epoll transport (internal.net.NettyTransport) loads its library
+# through System.loadLibrary, which JDK 24 and later warn of on stderr unless allowed (JDK 17 accepts the option).
+LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED"
 
 # logmesh_java: prints the java binary the scripts run: LOGMESH_JAVA if set, else $JAVA_HOME/bin/java if it
 # exists, else java on the PATH. logmesh_find_java sets REPLY to it instead (no subshell: the launcher's path).

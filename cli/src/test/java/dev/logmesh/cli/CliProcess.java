@@ -25,6 +25,8 @@ final class CliProcess {
     static List<String> command(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // as the launchers: Netty's epoll library from cli/target/native (unpack-native), not extracted at start
+        cmd.add("-Djava.library.path=" + Path.of("target", "native").toAbsolutePath());
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -159,7 +159,11 @@ class DistributionTest {
         assertTrue(Files.isExecutable(home.resolve("bin/logmesh")));
         assertTrue(Files.isRegularFile(home.resolve("share/logmesh.service")));
         assertTrue(Files.isRegularFile(home.resolve("README.md")));
-        for (String jar : new String[] {"logmesh-cli-", "logmesh-node-", "logmesh-discovery-", "picocli-"}) {
+        // loaded from java.library.path by bin/logmesh, so a start does not extract it (StartupPathTest)
+        assertTrue(Files.isRegularFile(home.resolve("lib/native/libnetty_transport_native_epoll_x86_64.so")));
+        // the native epoll transport's jar (Linux x86-64) travels with the classes that load it (NettyTransport)
+        for (String jar : new String[] {"logmesh-cli-", "logmesh-node-", "logmesh-discovery-", "picocli-",
+            "netty-transport-classes-epoll-", "netty-transport-native-epoll-"}) {
             try (Stream<Path> libs = Files.list(home.resolve("lib"))) {
                 assertTrue(libs.anyMatch(p -> p.getFileName().toString().startsWith(jar)), jar + " in lib/");
             } catch (IOException e) {

@@ -38,10 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   serve --n N [--data DIR]       node A (memory, or SQLite in DIR) preloaded with N actions, listening on
  *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
  *   pull --url URL --n N [--rounds R] [--data DIR]  node B dials A; time from B's start to B's log holding N
- *   rtt --count C [--warmup W] [--data DIR] [--shared-loop true]  two nodes in THIS JVM over real loopback
- *                                  WebSocket: add on A → B commits → A gets synced (and A's add future
- *                                  completed: durable on both sides); sequential, driven from
- *                                  A's loop; with --shared-loop both nodes run on one loop thread
+ *   rtt --count C [--warmup W] [--data DIR] [--shared-loop true] [--samples FILE]  two nodes in THIS JVM over
+ *                                  real loopback WebSocket: add on A → B commits → A gets synced (and A's add
+ *                                  future completed: durable on both sides); sequential, driven from
+ *                                  A's loop; with --shared-loop both nodes run on one loop thread; --samples
+ *                                  writes each counted round trip (ms, one a line, in the order run) to FILE
  *   fsync --data DIR [--count C] [--writers W]  the disk's own floor for the SQLite rtt: W threads (default 2,
  *                                  as the rtt's two nodes) each overwrite 4 KiB of its own file in DIR and
  *                                  fdatasync it (FileChannel.force(false), as the WAL writer does), C times
@@ -331,6 +332,13 @@ public final class SyncBench {
             driver.node = a;
             a.peers().thenRun(driver::next); // completes on A's loop: the driver runs there from now on
             done.get(300, TimeUnit.SECONDS);
+            if (o.get("samples") != null) { // --samples FILE: every counted round trip in ms, in the order run
+                StringBuilder sb = new StringBuilder();
+                for (double s : samples) {
+                    sb.append(s).append('\n');
+                }
+                java.nio.file.Files.writeString(java.nio.file.Path.of(o.get("samples")), sb);
+            }
             Arrays.sort(samples);
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"

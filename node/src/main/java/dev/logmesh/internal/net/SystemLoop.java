@@ -4,8 +4,6 @@ import dev.logmesh.spi.Loop;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -44,8 +42,7 @@ public final class SystemLoop implements Loop, AutoCloseable {
 
     /** Starts a loop whose thread has the given name. */
     public SystemLoop(String threadName) {
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
-            NioIoHandler.newFactory());
+        group = NettyTransport.current().newGroup(1, new DefaultThreadFactory(threadName, true));
         loop = group.next();
     }
 

@@ -17,11 +17,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -194,11 +190,11 @@ public final class WsTransport implements MessageTransport {
             this.group = ioGroup;
             this.sharedGroup = true;
         } else {
-            this.group = new MultiThreadIoEventLoopGroup(1, r -> {
+            this.group = NettyTransport.current().newGroup(1, r -> {
                 Thread t = new Thread(r, "logmesh-net-" + name);
                 t.setDaemon(true);
                 return t;
-            }, NioIoHandler.newFactory());
+            });
             this.sharedGroup = false;
         }
         this.channels = new DefaultChannelGroup("logmesh-" + name, group.next());
@@ -230,7 +226,7 @@ public final class WsTransport implements MessageTransport {
     private InetSocketAddress bind(String host, int port, Consumer<MessageConnection> acceptor) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
             .group(group)
-            .channel(NioServerSocketChannel.class)
+            .channel(NettyTransport.of(group).serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
@@ -362,7 +358,7 @@ public final class WsTransport implements MessageTransport {
         String host = url.getHost();
         Bootstrap b = new Bootstrap()
             .group(group)
-            .channel(NioSocketChannel.class)
+            .channel(NettyTransport.of(group).socketChannel())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
             .handler(new ChannelInitializer<SocketChannel>() {

@@ -1,0 +1,141 @@
+package dev.logmesh.internal.net;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.Locale;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty socket transport a node's event loops and channels use: Linux's native epoll where Netty's native
+ * library loads ({@link Epoll#isAvailable()}: Linux on x86-64 with the {@code netty-transport-native-epoll} jar on
+ * the class path), else the JDK's NIO selector, which works everywhere.
+ *
+ * <p>The system property {@value #PROPERTY} chooses: {@code auto} (the default: epoll when available), {@code nio}
+ * (always NIO: a way out if the native library misbehaves on some machine) or {@code epoll} (epoll, and a start that
+ * fails with the reason when it is not available). It is read when a node first needs a transport; the CLI passes
+ * it through {@code JAVA_OPTS}. Netty extracts the native library to a temporary directory on first use
+ * ({@code io.netty.native.workdir}); its cost at start-up is in README "Performance".
+ *
+ * <p>An event loop group and the channels registered on it must be of the same transport: {@link #of} tells which
+ * one a group given from outside (a shared {@link SystemLoop}) is. Stateless; any thread.
+ */
+public enum NettyTransport {
+    /** Linux's epoll through Netty's native library (fewer allocations and system calls per read than NIO). */
+    EPOLL {
+        @Override
+        public IoHandlerFactory ioHandlerFactory() {
+            return EpollIoHandler.newFactory();
+        }
+
+        @Override
+        public Class<? extends ServerChannel> serverChannel() {
+            return EpollServerSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends SocketChannel> socketChannel() {
+            return EpollSocketChannel.class;
+        }
+    },
+    /** The JDK's NIO selector: every platform. */
+    NIO {
+        @Override
+        public IoHandlerFactory ioHandlerFactory() {
+            return NioIoHandler.newFactory();
+        }
+
+        @Override
+        public Class<? extends ServerChannel> serverChannel() {
+            return NioServerSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends SocketChannel> socketChannel() {
+            return NioSocketChannel.class;
+        }
+    };
+
+    /** The system property that chooses the transport: {@code auto} (default), {@code nio} or {@code epoll}. */
+    public static final String PROPERTY = "logmesh.transport";
+
+    private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+
+    /** Chosen on first use, from {@value #PROPERTY} and {@link Epoll#isAvailable()}; null before. */
+    private static volatile NettyTransport current;
+
+    /** The factory of this transport's I/O handlers, for an event loop group. */
+    public abstract IoHandlerFactory ioHandlerFactory();
+
+    /** The listening channel class for this transport. */
+    public abstract Class<? extends ServerChannel> serverChannel();
+
+    /** The connecting channel class for this transport. */
+    public abstract Class<? extends SocketChannel> socketChannel();
+
+    /** A group of {@code threads} event loops of this transport, on threads from {@code threadFactory}. */
+    public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+        return new MultiThreadIoEventLoopGroup(threads, threadFactory, ioHandlerFactory());
+    }
+
+    /**
+     * The transport of this process: {@value #PROPERTY} and whether epoll is available, decided on first use.
+     *
+     * @throws IllegalArgumentException when {@value #PROPERTY} has a wrong value or asks for epoll where it is not
+     *     available (see {@link #choose})
+     */
+    public static NettyTransport current() {
+        NettyTransport c = current;
+        if (c == null) {
+            String property = System.getProperty(PROPERTY);
+            c = choose(property, Epoll::isAvailable);
+            if (c == NIO && !"nio".equalsIgnoreCase(String.valueOf(property).trim())) {
+                LOG.debug("native epoll transport not available, using NIO: {}", String.valueOf(Epoll.unavailabilityCause()));
+            }
+            current = c;
+        }
+        return c;
+    }
+
+    /**
+     * The transport {@code property} (the value of {@value #PROPERTY}, null when unset) asks for, given whether epoll
+     * is available; {@code epollAvailable} is asked only when it matters.
+     *
+     * @throws IllegalArgumentException for a value other than {@code auto}, {@code nio}, {@code epoll} (any case,
+     *     blanks around ignored), or for {@code epoll} when it is not available
+     */
+    static NettyTransport choose(String property, BooleanSupplier epollAvailable) {
+        String p = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);
+        return switch (p) {
+            case "", "auto" -> epollAvailable.getAsBoolean() ? EPOLL : NIO;
+            case "nio" -> NIO;
+            case "epoll" -> {
+                if (!epollAvailable.getAsBoolean()) {
+                    throw new IllegalArgumentException("-D" + PROPERTY + "=epoll, but the native epoll transport is not "
+                        + "available here: " + Epoll.unavailabilityCause());
+                }
+                yield EPOLL;
+            }
+            default -> throw new IllegalArgumentException("-D" + PROPERTY + "=" + property
+                + ": expected auto, nio or epoll");
+        };
+    }
+
+    /** The transport of {@code group}'s event loops: channels registered on it must be of this transport. */
+    public static NettyTransport of(EventLoopGroup group) {
+        return group instanceof IoEventLoopGroup g && g.isIoType(EpollIoHandler.class) ? EPOLL : NIO;
+    }
+}
