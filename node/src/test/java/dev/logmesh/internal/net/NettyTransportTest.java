@@ -15,7 +15,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -66,11 +65,13 @@ class NettyTransportTest {
             try (SystemLoop loop = new SystemLoop("transport-test-loop");
                  WsTransport t = new WsTransport(loop, group, 1 << 20, null, null, "test")) {
                 assertEquals(kind, NettyTransport.of(group));
-                List<String> server = new CopyOnWriteArrayList<>();
-                URI url = t.listen("127.0.0.1", 0, c -> c.start(recorder(server)));
-                List<String> client = new CopyOnWriteArrayList<>();
+                WsTransportTest.Recorder serverEvents = new WsTransportTest.Recorder();
+                List<String> server = serverEvents.events;
+                URI url = t.listen("127.0.0.1", 0, c -> c.start(serverEvents));
+                WsTransportTest.Recorder clientEvents = new WsTransportTest.Recorder();
+                List<String> client = clientEvents.events;
                 MessageConnection c = t.dial(url);
-                loop.execute(() -> c.start(recorder(client)));
+                loop.execute(() -> c.start(clientEvents));
                 await().atMost(Duration.ofSeconds(10)).until(() -> client.contains("open"));
                 loop.execute(() -> c.send(new Message.Ping(7)));
                 await().atMost(Duration.ofSeconds(10)).until(() -> server.contains("message ping"));
@@ -78,29 +79,5 @@ class NettyTransportTest {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
         }
-    }
-
-    private static MessageConnection.Handler recorder(List<String> events) {
-        return new MessageConnection.Handler() {
-            @Override
-            public void onOpen() {
-                events.add("open");
-            }
-
-            @Override
-            public void onMessage(Message message) {
-                events.add("message " + message.type());
-            }
-
-            @Override
-            public void onBadInput(dev.logmesh.internal.protocol.ProtocolError error) {
-                events.add("bad " + error.wireType());
-            }
-
-            @Override
-            public void onClose(String reason) {
-                events.add("close: " + reason);
-            }
-        };
     }
 }

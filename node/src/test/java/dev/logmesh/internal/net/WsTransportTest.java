@@ -7,16 +7,16 @@ import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.testkit.ManualLoop;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** {@link WsTransport} without a network: the {@link MessageConnection} contract for dials that fail at once. */
 class WsTransportTest {
 
-    /** Records a connection's events. */
+    /** Records a connection's events (any thread reads them). */
     static final class Recorder implements MessageConnection.Handler {
-        final List<String> events = new ArrayList<>();
+        final List<String> events = new CopyOnWriteArrayList<>();
 
         @Override
         public void onOpen() {
