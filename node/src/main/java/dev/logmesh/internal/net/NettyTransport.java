@@ -101,9 +101,9 @@ public enum NettyTransport {
         NettyTransport c = current;
         if (c == null) {
             String property = System.getProperty(PROPERTY);
-            c = choose(property, Epoll::isAvailable);
+            c = choose(property, () -> EpollClasses.PRESENT && Epoll.isAvailable());
             if (c == NIO && !"nio".equalsIgnoreCase(String.valueOf(property).trim())) {
-                LOG.debug("native epoll transport not available, using NIO: {}", String.valueOf(Epoll.unavailabilityCause()));
+                LOG.debug("native epoll transport not available, using NIO: {}", unavailabilityCause());
             }
             current = c;
         }
@@ -125,7 +125,7 @@ public enum NettyTransport {
             case "epoll" -> {
                 if (!epollAvailable.getAsBoolean()) {
                     throw new IllegalArgumentException("-D" + PROPERTY + "=epoll, but the native epoll transport is not "
-                        + "available here: " + Epoll.unavailabilityCause());
+                        + "available here: " + unavailabilityCause());
                 }
                 yield EPOLL;
             }
@@ -136,6 +136,30 @@ public enum NettyTransport {
 
     /** The transport of {@code group}'s event loops: channels registered on it must be of this transport. */
     public static NettyTransport of(EventLoopGroup group) {
-        return group instanceof IoEventLoopGroup g && g.isIoType(EpollIoHandler.class) ? EPOLL : NIO;
+        return group instanceof IoEventLoopGroup g && EpollClasses.PRESENT && g.isIoType(EpollIoHandler.class) ? EPOLL
+            : NIO;
+    }
+
+    /** Why epoll is not available: Netty's own cause, or the epoll classes missing from the class path. */
+    private static String unavailabilityCause() {
+        return EpollClasses.PRESENT ? String.valueOf(Epoll.unavailabilityCause())
+            : "Netty's epoll classes (netty-transport-classes-epoll) are not on the class path";
+    }
+
+    /**
+     * Whether Netty's epoll classes are on the class path: an application that embeds the node may leave the epoll
+     * jars out, and then this class must not touch them ({@code NoClassDefFoundError}) but run on NIO.
+     */
+    private static final class EpollClasses {
+        static final boolean PRESENT = present();
+
+        private static boolean present() {
+            try {
+                Class.forName("io.netty.channel.epoll.Epoll", false, NettyTransport.class.getClassLoader());
+                return true;
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;
+            }
+        }
     }
 }

@@ -220,6 +220,9 @@ public final class WsTransport implements MessageTransport {
         }
         String h = bound.getAddress().isAnyLocalAddress() ? Advertised.wildcardHost()
             : bound.getAddress().getHostAddress();
+        if (h.indexOf(':') >= 0) {
+            h = "[" + h + "]"; // an IPv6 literal in a URL (RFC 3986): without brackets it has no host nor port
+        }
         return URI.create((serverTls != null ? "wss://" : "ws://") + h + ":" + bound.getPort());
     }
 
