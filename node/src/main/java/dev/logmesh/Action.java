@@ -72,6 +72,12 @@ public final class Action {
     private volatile ObjectNode json;
 
     private Action(ObjectNode json) {
+        this.json = json;
+        this.type = checkType(json);
+    }
+
+    /** The {@code type} of an action tree, checked: a non-empty string. */
+    private static String checkType(ObjectNode json) {
         JsonNode t = json.get("type");
         if (t == null) {
             throw new IllegalArgumentException("action has no \"type\": " + json);
@@ -79,8 +85,7 @@ public final class Action {
         if (!t.isTextual() || t.asText().isEmpty()) {
             throw new IllegalArgumentException("action \"type\" must be a non-empty string, got " + t);
         }
-        this.json = json;
-        this.type = t.asText();
+        return t.asText();
     }
 
     private Action(String text, String type) {
@@ -89,16 +94,30 @@ public final class Action {
     }
 
     /**
-     * Wraps a copy of a JSON node.
+     * The action a JSON node writes: its compact JSON text, checked as {@link #parse} checks text. An action is its
+     * text (what the log stores and every peer reads), so a tree that writes text no reader takes is refused here,
+     * at the call, and not later by a peer's codec or the store's read: a number of more than 1000 digits, nesting
+     * deeper than 1000, and the other limits of Jackson's {@code StreamReadConstraints}. A non-finite double is
+     * written as a string ({@code "NaN"}), as Jackson writes it, and read back as one. The node is not kept: later
+     * changes to it do not change the action, and its fields are read back from the text (numbers exactly, as
+     * {@link #get} says).
      *
-     * @throws IllegalArgumentException if the node is not an object with a non-empty string {@code type}
+     * @throws IllegalArgumentException if the node is not an object with a non-empty string {@code type}, or its
+     *     text could not be read back
      */
     public static Action of(JsonNode json) {
         Objects.requireNonNull(json, "action");
         if (!json.isObject()) {
             throw new IllegalArgumentException("action must be a JSON object, got " + json.getNodeType());
         }
-        return new Action(((ObjectNode) json).deepCopy());
+        checkType((ObjectNode) json);
+        try {
+            String text = json.toString(); // Jackson's writer limits (nesting) throw a RuntimeException
+            return new Action(text, check(text));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("action does not make JSON text that nodes read back (" + e.getMessage()
+                + "): no node or peer would take it", e);
+        }
     }
 
     /** An action with just a type. */

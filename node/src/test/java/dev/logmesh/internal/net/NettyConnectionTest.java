@@ -35,23 +35,24 @@ class NettyConnectionTest {
     }
 
     /** An action nested deeper than Jackson writes (1000 levels): it cannot be encoded. */
-    static Action tooDeep() {
+    /** A custom meta value nested deeper than any JSON writer or reader takes (an action can no longer be). */
+    static ObjectNode tooDeep() {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
-        root.put("type", "deep");
         ObjectNode n = root;
         for (int i = 0; i < 1_500; i++) {
             n = n.putObject("a");
         }
-        return Action.of(root);
+        return root;
     }
 
     @Test
     void aMessageThatCannotBeEncodedIsRefusedAndClosesTheLinkWithoutThrowing() {
         NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
         EmbeddedChannel ch = open(conn);
-        Message.Sync sync = new Message.Sync(1, List.of(new Message.WireEntry(tooDeep(),
+        Message.Sync sync = new Message.Sync(1, List.of(new Message.WireEntry(Action.ofType("deep"),
             dev.logmesh.internal.protocol.WireMeta.toWire(new dev.logmesh.Meta(
-                dev.logmesh.ActionId.parse("1 a 0"), 1, 0, List.of(), 0, java.util.Map.of()), "b", 0, 0))));
+                dev.logmesh.ActionId.parse("1 a 0"), 1, 0, List.of(), 0, java.util.Map.of("deep", tooDeep())), "b", 0,
+                0))));
         // MessageConnection contract: send never throws
         assertFalse(conn.send(sync), "not accepted");
         ch.runPendingTasks();

@@ -48,14 +48,15 @@ class FrameTransportSendTest {
     }
 
     static Message.Sync tooDeep() {
+        // a custom meta value nested deeper than any JSON writer takes (an action can no longer be: Action.of)
         ObjectNode root = JsonNodeFactory.instance.objectNode();
-        root.put("type", "deep");
         ObjectNode n = root;
         for (int i = 0; i < 1_500; i++) {
             n = n.putObject("a");
         }
-        Meta meta = new Meta(ActionId.parse("1 a 0"), 1, 0, List.of(), 0, Map.of());
-        return new Message.Sync(1, List.of(new Message.WireEntry(Action.of(root), WireMeta.toWire(meta, "b", 0, 0))));
+        Meta meta = new Meta(ActionId.parse("1 a 0"), 1, 0, List.of(), 0, Map.of("deep", root));
+        return new Message.Sync(1, List.of(new Message.WireEntry(Action.ofType("deep"),
+            WireMeta.toWire(meta, "b", 0, 0))));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,34 +16,42 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Actions read back from SQLite rows ({@code Action.ofStored}: not checked again) behave as the actions that were
- * added: same type, equal, usable. {@code Action.of(tree)} never checked its text with {@code Action.parse}, so
- * "checked before it was stored" does not hold for every row.
+ * added: same type, equal, usable, and sendable to peers. {@code Action.of(tree)} must therefore take only trees whose
+ * text every reader takes (the breaker's case: a 1001-digit integer, past Jackson's read limit of 1000, was taken, then
+ * threw from {@code type()} after a round trip through SQLite and was refused by every peer's codec).
  */
-@Disabled("fault, not fixed: Action.of(tree) takes numbers of more than 1000 digits, which Action.parse, "
-    + "Action.ofStored's lazy type() and every codec refuse (Jackson's StreamReadConstraints): the stored action throws "
-    + "IllegalStateException from type(), and its sync frame is refused by peers (\"frame is not JSON\"). Fix: "
-    + "Action.of refuses what parse would (or the limits are raised everywhere), a design choice for the lead")
 class SqliteStoredActionTest {
     @TempDir
     Path dir;
 
-    /** An integer of 1001 digits: {@code Action.of} takes it; Jackson's default read limit is 1000 digits. */
-    static Action bigNumber() {
+    /** An integer of {@code digits} digits. */
+    static ObjectNode bigNumber(int digits) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("type", "big");
-        n.put("n", BigInteger.TEN.pow(1000));
-        return Action.of(n);
+        n.put("n", BigInteger.TEN.pow(digits - 1));
+        return n;
+    }
+
+    @Test
+    void actionOfRefusesATreeWhoseTextNoReaderTakes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.of(bigNumber(1001)));
+        assertTrue(e.getMessage().contains("does not make JSON text that nodes read back"), e.getMessage());
+        ObjectNode deep = JsonNodeFactory.instance.objectNode().put("type", "deep");
+        ObjectNode at = deep;
+        for (int i = 0; i < 1_100; i++) {
+            at = at.putObject("a");
+        }
+        assertThrows(IllegalArgumentException.class, () -> Action.of(deep));
     }
 
     @Test
     void anActionMadeFromATreeReadsBackUsable() {
-        Action added = bigNumber();
+        Action added = Action.of(bigNumber(1000)); // at the limit: taken
         ActionId id = new ActionId(1_000_000L, "origin", 0);
         List<Store.Corruption> reports = new ArrayList<>();
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
@@ -65,7 +74,8 @@ class SqliteStoredActionTest {
      */
     @Test
     void aPeerDecodesTheSyncFrameThatCarriesIt() throws Exception {
-        String frame = "[\"sync\",1," + bigNumber().toJson() + ",{\"id\":\"1000000 origin 0\",\"time\":1000000}]";
+        String frame = "[\"sync\",1," + Action.of(bigNumber(1000)).toJson()
+            + ",{\"id\":\"1000000 origin 0\",\"time\":1000000}]";
         var m = new dev.logmesh.internal.protocol.MessageCodec().decode(frame);
         assertTrue(m instanceof dev.logmesh.internal.protocol.Message.Sync, String.valueOf(m));
     }
