@@ -5,6 +5,20 @@
 # --enable-native-access=ALL-UNNAMED: Netty's native epoll transport (internal.net.NettyTransport) loads its library
 # through System.loadLibrary, which JDK 24 and later warn of on stderr unless allowed (JDK 17 accepts the option).
 LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED"
+# Added for every subcommand but `node` (add, log, peers, status, user-token, --help, --version): C1 only. These
+# run for a second or two and never warm up; C2's compiles only took a core from them (`log` of 50k entries:
+# CPU 2.2-2.4 -> 1.2-1.4 s, README "Performance", Cold: JIT settings measured cold and warm). A node runs for
+# months and keeps tiered compilation: C1 only costs it warm throughput and rtt (same paragraph).
+LOGMESH_SHORT_JAVA_OPTS="-XX:TieredStopAtLevel=1"
+
+# logmesh_defaults SUBCOMMAND: sets REPLY to the launcher's default options for that subcommand (its first
+# argument; no subshell: the launcher's path).
+logmesh_defaults() {
+  case ${1:-} in
+    node) REPLY=$LOGMESH_DEFAULT_JAVA_OPTS ;;
+    *) REPLY="$LOGMESH_DEFAULT_JAVA_OPTS $LOGMESH_SHORT_JAVA_OPTS" ;;
+  esac
+}
 
 # logmesh_java: prints the java binary the scripts run: LOGMESH_JAVA if set, else $JAVA_HOME/bin/java if it
 # exists, else java on the PATH. logmesh_find_java sets REPLY to it instead (no subshell: the launcher's path).

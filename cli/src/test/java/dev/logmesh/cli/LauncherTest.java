@@ -387,6 +387,34 @@ class LauncherTest {
     }
 
     /**
+     * Both launchers run every subcommand but {@code node} on C1 only ({@code -XX:TieredStopAtLevel=1}: they never
+     * warm up, and C2's compiles took a core from them), a node with tiered compilation (it runs for months), and the
+     * user's {@code LOGMESH_JAVA_OPTS} still win. Seen by the JVM's own {@code -XX:+PrintFlagsFinal} on stdout.
+     */
+    @ParameterizedTest
+    @MethodSource("installs")
+    void theShortCommandsRunOnC1OnlyANodeTiered(String kind) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        Map<String, String> flags = Map.of("LOGMESH_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+        assertEquals("1 {command line}", tieredStop(in, flags, "add", "--help"));
+        assertEquals("1 {command line}", tieredStop(in, flags, "--version"));
+        assertEquals("4 {default}", tieredStop(in, flags, "node", "--help"));
+        assertEquals("4 {command line}", tieredStop(in,
+            Map.of("LOGMESH_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4"), "log", "--help"));
+    }
+
+    /** The value and origin of {@code TieredStopAtLevel} that a launcher run printed (its flags on stdout). */
+    private static String tieredStop(Install in, Map<String, String> env, String... args) throws Exception {
+        Process p = in.command(env, args).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return out.lines().filter(l -> l.contains(" TieredStopAtLevel ")).findFirst()
+            .map(l -> l.replaceAll(".*= *([0-9]+) .*\\{product\\} (\\{[^}]*\\}).*", "$1 $2"))
+            .orElseThrow(() -> new AssertionError("no TieredStopAtLevel in " + out));
+    }
+
+    /**
      * A dump killed (kill -9, as a reboot does) is made again by a later run: its lock does not stick (the kernel
      * releases an flock), and it is not taken for a failed dump. A node run mapping the CLI's classes says the dump
      * was made (a node run loads no picocli class since {@link NodeArgs}: {@code DistributionTest} checks that the
