@@ -1160,7 +1160,10 @@ public final class MeshNode implements AutoCloseable {
      * peers hold their entries and nothing more is acknowledged; memory stays bounded. Local adds still work.
      * {@link #resumeReceiving} hands what waits to the sessions. Nothing is dropped: a session that ends while
      * paused (a pause longer than the session timeout ends sessions, whose pings go unanswered) simply leaves
-     * its entries unacknowledged, and its peer sends them again after reconnecting. Idempotent; any thread.
+     * its entries unacknowledged, and its peer sends them again after reconnecting. On Linux's native epoll transport
+     * a link whose peer closes while paused is read to its end (Netty reads a stream to its end on the peer's close,
+     * whatever the channel's auto-read says), so the memory bound grows by up to that socket's receive buffer there.
+     * Idempotent; any thread.
      */
     public void pauseReceiving() {
         gate.pause();
