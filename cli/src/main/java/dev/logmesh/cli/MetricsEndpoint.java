@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import dev.logmesh.internal.net.StatusServer;
+import dev.logmesh.internal.protocol.UrlHost;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -57,7 +58,7 @@ final class MetricsEndpoint implements AutoCloseable {
         server = StatusServer.start(new InetSocketAddress(host, port), "logmesh-metrics", false);
         server.route(PATH, "text/plain; version=0.0.4; charset=utf-8",
             () -> CompletableFuture.completedFuture(scrape().getBytes(StandardCharsets.UTF_8)));
-        return URI.create("http://" + host + ":" + server.url().getPort() + PATH);
+        return URI.create("http://" + UrlHost.of(host) + ":" + server.url().getPort() + PATH);
     }
 
     @Override

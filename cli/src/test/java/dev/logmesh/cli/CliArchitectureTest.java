@@ -45,7 +45,10 @@ class CliArchitectureTest {
                     dev.logmesh.internal.edge.UserTokens.class)))
             .and(com.tngtech.archunit.base.DescribedPredicate.not(
                 com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
-                    dev.logmesh.internal.net.StatusServer.class))))
+                    dev.logmesh.internal.net.StatusServer.class)))
+            .and(com.tngtech.archunit.base.DescribedPredicate.not(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
+                    dev.logmesh.internal.protocol.UrlHost.class))))
         .because("the CLI runs a node through the facade (MeshNode, NodeConfig and its DEFAULT_* constants); only"
             + " its offline commands (add, log, peers on a data directory) open the log and the store directly,"
             + " and add measures an entry as a frame does (EntrySize) to refuse what the mesh could not carry;"

@@ -48,4 +48,16 @@ class MetricsEndpointTest {
             }
         }
     }
+
+    /** {@code --metrics ::1:PORT} prints a URL that can be scraped (before: {@code http://::1:PORT/metrics}). */
+    @Test
+    void anIpv6EndpointPrintsAUrlThatCanBeScraped() throws Exception {
+        try (MetricsEndpoint endpoint = new MetricsEndpoint()) {
+            URI url = endpoint.start("::1", 0);
+            assertEquals("[::1]", url.getHost(), url.toString());
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.logmesh.internal.mesh;
 import dev.logmesh.discovery.Discovery;
 import dev.logmesh.discovery.Peer;
 import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.UrlHost;
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.spi.Loop;
 import java.net.InetSocketAddress;
@@ -68,8 +69,7 @@ public final class DiscoveryBridge implements Discovery.Listener {
         }
         List<URI> urls = new ArrayList<>();
         for (InetSocketAddress a : peer.addresses()) {
-            String host = a.getHostString();
-            urls.add(URI.create("ws://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort()));
+            urls.add(URI.create("ws://" + UrlHost.of(a.getHostString()) + ":" + a.getPort()));
         }
         if (overlay != null && peer.isIdentified()) {
             overlay.discovered(peer.nodeId(), urls.get(0).toString());

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.mesh;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.protocol.UrlHost;
 import dev.logmesh.internal.overlay.HpvMessage;
 import dev.logmesh.internal.overlay.HyParView;
 import dev.logmesh.internal.overlay.OverlayConfig;
@@ -396,8 +397,7 @@ public final class Overlay {
             return address;
         }
         URI u = URI.create(address);
-        String host = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
-        return u.getScheme() + "://" + host + ":" + u.getPort();
+        return u.getScheme() + "://" + UrlHost.of(ip) + ":" + u.getPort();
     }
 
     /** Runs an input of the state machine now, or after the one in progress (see the design notes). */

@@ -1,5 +1,6 @@
 package dev.logmesh.internal.net;
 
+import dev.logmesh.internal.protocol.UrlHost;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -155,11 +156,7 @@ public final class StatusServer implements AutoCloseable {
     /** The address it listens at: {@code http://HOST:PORT/}. */
     public URI url() {
         InetSocketAddress a = (InetSocketAddress) channel.localAddress();
-        String host = a.getAddress().getHostAddress();
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        return URI.create("http://" + host + ":" + a.getPort() + "/");
+        return URI.create("http://" + UrlHost.of(a.getAddress().getHostAddress()) + ":" + a.getPort() + "/");
     }
 
     /** One connection: a deadline for its request, then one answer and a close. On the server's thread. */

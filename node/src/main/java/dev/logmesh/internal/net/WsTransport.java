@@ -4,6 +4,7 @@ import dev.logmesh.internal.protocol.MessageCodec;
 import dev.logmesh.internal.protocol.MessageTransport;
 
 import dev.logmesh.internal.protocol.MessageConnection;
+import dev.logmesh.internal.protocol.UrlHost;
 import dev.logmesh.spi.Loop;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -220,10 +221,7 @@ public final class WsTransport implements MessageTransport {
         }
         String h = bound.getAddress().isAnyLocalAddress() ? Advertised.wildcardHost()
             : bound.getAddress().getHostAddress();
-        if (h.indexOf(':') >= 0) {
-            h = "[" + h + "]"; // an IPv6 literal in a URL (RFC 3986): without brackets it has no host nor port
-        }
-        return URI.create((serverTls != null ? "wss://" : "ws://") + h + ":" + bound.getPort());
+        return URI.create((serverTls != null ? "wss://" : "ws://") + UrlHost.of(h) + ":" + bound.getPort());
     }
 
     private InetSocketAddress bind(String host, int port, Consumer<MessageConnection> acceptor) throws InterruptedException {
