@@ -188,6 +188,8 @@ public final class MeshNode implements AutoCloseable {
     private final Broadcast broadcast;
     private final PeerTable hub;
     private final MessageTransport transport;
+    /** The WebSocket transport under {@link #transport}, or null for another (a test's in-memory one). */
+    private final WsTransport ws;
     private final List<Redialer> dialers = new ArrayList<>();
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
@@ -264,7 +266,8 @@ public final class MeshNode implements AutoCloseable {
             : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
         this.gate = new ReceiveGate(loop);
         MessageTransport made = transports.apply(loop);
-        if (made instanceof WsTransport ws) {
+        this.ws = made instanceof WsTransport w ? w : null;
+        if (ws != null) {
             ws.countInto(stats); // before its first listen or dial
         }
         this.transport = gate.wrap(made);
@@ -1152,6 +1155,11 @@ public final class MeshNode implements AutoCloseable {
      */
     public CompletableFuture<Void> whenClosed() {
         return whenClosed.copy();
+    }
+
+    /** Accepted connections that have not completed their WebSocket upgrade (tests); 0 without WebSockets. */
+    int pendingUpgrades() {
+        return ws == null ? 0 : ws.pendingUpgrades();
     }
 
     /**

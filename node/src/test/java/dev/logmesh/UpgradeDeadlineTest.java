@@ -84,7 +84,8 @@ class UpgradeDeadlineTest {
             s.getOutputStream().flush();
             pending.add(s);
         }
-        Thread.sleep(500); // let the node accept them all before the next ones
+        // the node has accepted them all before the next ones
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingUpgrades() == CAP);
         // over the cap: closed at once, long before the deadline
         for (int i = 0; i < 3; i++) {
             Socket over = connect(node);

@@ -1,18 +1,13 @@
 package dev.logmesh.internal.net;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.logmesh.internal.protocol.Message;
-import dev.logmesh.internal.protocol.MessageConnection;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -65,16 +60,7 @@ class NettyTransportTest {
             try (SystemLoop loop = new SystemLoop("transport-test-loop");
                  WsTransport t = new WsTransport(loop, group, 1 << 20, null, null, "test")) {
                 assertEquals(kind, NettyTransport.of(group));
-                WsTransportTest.Recorder serverEvents = new WsTransportTest.Recorder();
-                List<String> server = serverEvents.events;
-                URI url = t.listen("127.0.0.1", 0, c -> c.start(serverEvents));
-                WsTransportTest.Recorder clientEvents = new WsTransportTest.Recorder();
-                List<String> client = clientEvents.events;
-                MessageConnection c = t.dial(url);
-                loop.execute(() -> c.start(clientEvents));
-                await().atMost(Duration.ofSeconds(10)).until(() -> client.contains("open"));
-                loop.execute(() -> c.send(new Message.Ping(7)));
-                await().atMost(Duration.ofSeconds(10)).until(() -> server.contains("message ping"));
+                WsTransportTest.listenDialAndPing(loop, t, "127.0.0.1");
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }

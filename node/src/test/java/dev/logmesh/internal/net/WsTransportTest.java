@@ -1,5 +1,6 @@
 package dev.logmesh.internal.net;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.logmesh.internal.protocol.Message;
@@ -7,6 +8,7 @@ import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.testkit.ManualLoop;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -56,5 +58,21 @@ class WsTransportTest {
                 assertEquals(false, c.send(new Message.Ping(0)), "a closed link accepts nothing");
             }
         }
+    }
+
+    /**
+     * Listens on {@code host} (any port), dials the URL the transport returns and sends a ping over it: the URL is
+     * returned once the listening side got the ping (up to 10 s each step).
+     */
+    static URI listenDialAndPing(SystemLoop loop, WsTransport t, String host) throws Exception {
+        Recorder server = new Recorder();
+        URI url = t.listen(host, 0, c -> c.start(server));
+        Recorder client = new Recorder();
+        MessageConnection c = t.dial(url);
+        loop.execute(() -> c.start(client));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.events.contains("open"));
+        loop.execute(() -> c.send(new Message.Ping(7)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.events.contains("message ping"));
+        return url;
     }
 }
