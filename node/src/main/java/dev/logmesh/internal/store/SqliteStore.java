@@ -255,6 +255,8 @@ public final class SqliteStore implements Store {
      * 3); true only for a reader of an older file.
      */
     private boolean seenHoldsAll;
+    /** Whether the cursors are kept in {@code nodes} (schema 3), not in table {@code cursors}; false only for a reader. */
+    private boolean cursorsInNodes = true;
     private String epoch = "";
     private ClockFile clockFile;
     /**
@@ -393,6 +395,7 @@ public final class SqliteStore implements Store {
             checksums = false;
         }
         seenHoldsAll = version < 3;
+        cursorsInNodes = version >= 3;
         loadCounters();
         conn.commit();
     }
@@ -554,10 +557,12 @@ public final class SqliteStore implements Store {
             if (options.checkOnOpen()) {
                 quickCheck();
             }
-            List<String> tables = new ArrayList<>(List.of("entries", "seen", "reasons", "cursors", "state",
-                "counters"));
+            List<String> tables = new ArrayList<>(List.of("entries", "seen", "reasons", "state", "counters"));
             if (version >= 2) {
                 tables.addAll(List.of("nodes", "quarantine"));
+            }
+            if (version < 3) {
+                tables.add("cursors");
             }
             for (String table : tables) {
                 if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
@@ -717,6 +722,18 @@ public final class SqliteStore implements Store {
             try (Statement st = conn.createStatement()) {
                 dropped = st.executeUpdate("DELETE FROM seen WHERE EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms "
                     + "AND e.node = seen.node AND e.seq = seen.seq)");
+                st.execute("ALTER TABLE nodes ADD COLUMN received INTEGER");
+                st.execute("ALTER TABLE nodes ADD COLUMN sent INTEGER");
+                Map<String, PeerCursor> cursors = new HashMap<>();
+                try (ResultSet rs = st.executeQuery("SELECT peer, received, sent FROM cursors")) {
+                    while (rs.next()) {
+                        cursors.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
+                    }
+                }
+                for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+                    putCursor(c.getKey(), c.getValue());
+                }
+                st.execute("DROP TABLE cursors");
                 st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             Runnable fault = upgradeFault;
@@ -768,8 +785,13 @@ public final class SqliteStore implements Store {
         putState(EPOCH_KEY, Store.newEpoch());
     }
 
+    /** The tables version 2 added: {@code nodes} as version 2 has it, without the cursor columns of version 3. */
     private static void createVersion2Tables(Statement st) throws SQLException {
         st.execute("CREATE TABLE nodes (node BLOB PRIMARY KEY, ms INTEGER NOT NULL) WITHOUT ROWID");
+        createQuarantine(st);
+    }
+
+    private static void createQuarantine(Statement st) throws SQLException {
         // Columns without types: a corrupt row is kept exactly as it was found.
         st.execute("CREATE TABLE quarantine (added INTEGER PRIMARY KEY, ms, node, seq, time, subprotocol, reasons, "
             + "extra, action, crc, problem TEXT NOT NULL)");
@@ -798,13 +820,15 @@ public final class SqliteStore implements Store {
                 + "time INTEGER NOT NULL, subprotocol INTEGER NOT NULL, reasons TEXT NOT NULL, extra TEXT, "
                 + "action TEXT NOT NULL, crc INTEGER)");
             st.execute("CREATE UNIQUE INDEX entries_created ON entries (ms, node, seq)");
-            createVersion2Tables(st);
+            // a node's row: the mark of its ids (ms, 0 for none) and the sync cursor kept for it as a peer (NULL for
+            // none): a commit that raises an origin's mark and moves its cursor writes one row of one small table
+            st.execute("CREATE TABLE nodes (node BLOB PRIMARY KEY, ms INTEGER NOT NULL, received INTEGER, sent INTEGER)"
+                + " WITHOUT ROWID");
+            createQuarantine(st);
             st.execute("CREATE TABLE seen (ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
                 + "PRIMARY KEY (ms, node, seq)) WITHOUT ROWID");
             st.execute("CREATE TABLE reasons (reason TEXT NOT NULL, added INTEGER NOT NULL, "
                 + "PRIMARY KEY (reason, added)) WITHOUT ROWID");
-            st.execute("CREATE TABLE cursors (peer TEXT PRIMARY KEY, received INTEGER NOT NULL, "
-                + "sent INTEGER NOT NULL) WITHOUT ROWID");
             st.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
             st.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
             // In the same transaction as the tables: a crash leaves either nothing or a complete store.
@@ -2038,8 +2062,14 @@ public final class SqliteStore implements Store {
             }
         }
         return read("cursor", () -> {
-            PreparedStatement ps = ps("SELECT received, sent FROM cursors WHERE peer = ?");
-            ps.setString(1, peerNode);
+            PreparedStatement ps;
+            if (cursorsInNodes) {
+                ps = ps("SELECT received, sent FROM nodes WHERE node = ? AND received IS NOT NULL");
+                ps.setBytes(1, NodeKey.encode(peerNode));
+            } else {
+                ps = ps("SELECT received, sent FROM cursors WHERE peer = ?");
+                ps.setString(1, peerNode);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new PeerCursor(rs.getLong(1), rs.getLong(2)) : PeerCursor.NONE;
             }
@@ -2066,10 +2096,11 @@ public final class SqliteStore implements Store {
         });
     }
 
+    /** Saves a peer's cursor in its {@code nodes} row (with the mark of its ids, if any: ms 0 for none). */
     private int putCursor(String peerNode, PeerCursor cursor) throws SQLException {
-        PreparedStatement ps = ps("INSERT INTO cursors (peer, received, sent) VALUES (?, ?, ?) "
-            + "ON CONFLICT (peer) DO UPDATE SET received = excluded.received, sent = excluded.sent");
-        ps.setString(1, peerNode);
+        PreparedStatement ps = ps("INSERT INTO nodes (node, ms, received, sent) VALUES (?, 0, ?, ?) "
+            + "ON CONFLICT (node) DO UPDATE SET received = excluded.received, sent = excluded.sent");
+        ps.setBytes(1, NodeKey.encode(peerNode));
         ps.setLong(2, cursor.received());
         ps.setLong(3, cursor.sent());
         return ps.executeUpdate();
@@ -2079,9 +2110,12 @@ public final class SqliteStore implements Store {
     public Map<String, PeerCursor> cursors() {
         return read("cursors", () -> {
             Map<String, PeerCursor> all = new HashMap<>();
-            try (ResultSet rs = ps("SELECT peer, received, sent FROM cursors").executeQuery()) {
+            try (ResultSet rs = ps(cursorsInNodes
+                ? "SELECT node, received, sent FROM nodes WHERE received IS NOT NULL"
+                : "SELECT peer, received, sent FROM cursors").executeQuery()) {
                 while (rs.next()) {
-                    all.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
+                    String peer = cursorsInNodes ? NodeKey.decode(rs.getBytes(1)) : rs.getString(1);
+                    all.put(peer, new PeerCursor(rs.getLong(2), rs.getLong(3)));
                 }
             }
             return Map.copyOf(all);

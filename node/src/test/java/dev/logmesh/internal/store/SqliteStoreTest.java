@@ -160,6 +160,31 @@ class SqliteStoreTest extends StoreContract {
         assertTrue(store.add(batch).stream().allMatch(m -> m == null), "all seen after a reopen");
     }
 
+    /**
+     * Schema 3 keeps a peer's cursor in its {@code nodes} row, beside the mark of its ids: a node that is an origin
+     * only has no cursor, one that is a peer only has mark 0, and each survives the other's writes and a reopen.
+     */
+    @Test
+    void aNodesRowHoldsTheMarkOfAnOriginAndTheCursorOfAPeerApart() {
+        String both = "x:\u00fc";
+        store.setCursor(both, new PeerCursor(3, 4));
+        store.add(List.of(entry("a", "500 " + both + " 0", 500, "r"), entry("b", "700 y:1 0", 700, "r")),
+            Map.of("z:1", new PeerCursor(9, 0)));
+        for (int round = 0; round < 2; round++) {
+            assertEquals(Map.of(both, new PeerCursor(3, 4), "z:1", new PeerCursor(9, 0)), store.cursors());
+            assertEquals(new PeerCursor(3, 4), store.cursor(both));
+            assertEquals(PeerCursor.NONE, store.cursor("y:1"), "an origin only has no cursor");
+            assertEquals(500, store.maxSeenMs(both));
+            assertEquals(700, store.maxSeenMs("y:1"));
+            assertEquals(0, store.maxSeenMs("z:1"), "a peer only has no mark");
+            store.close();
+            store = SqliteStore.open(file());
+        }
+        store.setCursor(both, PeerCursor.NONE);
+        assertEquals(PeerCursor.NONE, store.cursor(both));
+        assertEquals(500, store.maxSeenMs(both), "moving the cursor keeps the mark");
+    }
+
     /** If the origin marks in {@code nodes} were ever behind {@code seen}, duplicates are still found (slow path). */
     @Test
     void aBatchStillFindsDuplicatesWhenTheOriginMarksAreBehind() throws Exception {

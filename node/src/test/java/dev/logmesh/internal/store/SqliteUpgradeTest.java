@@ -188,6 +188,8 @@ class SqliteUpgradeTest {
             assertEquals(9_000_000, store.maxSeenMs());
             assertEquals(2000, store.maxSeenMs("old:1"));
             assertEquals(new dev.logmesh.spi.PeerCursor(50, 7), store.cursor("peer:\u00fc"));
+            assertEquals(java.util.Map.of("peer:\u00fc", new dev.logmesh.spi.PeerCursor(50, 7)), store.cursors(),
+                "the cursor moved into its node's row");
             Set<ActionId> forEach = new HashSet<>();
             store.forEachSeen(0, Long.MAX_VALUE, id -> assertTrue(forEach.add(id), "each id once: " + id));
             assertEquals(Set.copyOf(version2Ids()), forEach);
@@ -210,6 +212,8 @@ class SqliteUpgradeTest {
         assertEquals(3, SqliteStore.SCHEMA_VERSION);
         assertEquals(41, count(file(), "SELECT count(*) FROM seen"), "seen keeps only the ids that left the log");
         assertEquals(0, count(file(), "SELECT count(*) FROM seen s JOIN entries e USING (ms, node, seq)"));
+        assertEquals(0, count(file(), "SELECT count(*) FROM sqlite_master WHERE name = 'cursors'"),
+            "cursors live in nodes");
         try (SqliteStore store = SqliteStore.open(file())) {
             assertEquals(41, store.forgetSeen(Long.MAX_VALUE), "what forgetSeen forgets: the ids not in the log");
             assertEquals(62, store.size());
@@ -276,6 +280,8 @@ class SqliteUpgradeTest {
             for (ActionId id : version2Ids()) {
                 assertTrue(reader.seen(id), id.toString());
             }
+            assertEquals(java.util.Map.of("peer:\u00fc", new dev.logmesh.spi.PeerCursor(50, 7)), reader.cursors());
+            assertEquals(2000, reader.maxSeenMs("old:1"));
         }
         assertEquals(2, count(file(), "PRAGMA user_version"), "a reader changes nothing");
     }
