@@ -77,12 +77,12 @@ import org.slf4j.LoggerFactory;
  *       all its columns (id, {@code added}, {@code time}, the meta columns and the action's UTF-8 text), written
  *       with the row and again whenever its meta changes, and checked at every read. A row that fails it or does
  *       not parse is skipped (reads go on; a page is refilled so that it is still full), logged once with its
- *       id, reported to the {@link #onCorrupt} listeners, and moved to the {@code quarantine} table with its id
- *       removed from {@code seen}, so that a peer's copy is accepted again. This catches what
+ *       id, reported to the {@link #onCorrupt} listeners, and moved to the {@code quarantine} table, so that its
+ *       id is no longer seen and a peer's copy is accepted again. This catches what
  *       {@code quick_check} cannot: bytes of a row changed in place, and valid JSON that says something else.
  *       A store opened with {@link #openReader} cannot write: it skips and reports, and the owner quarantines
- *       the row when it reads it. <em>Limit:</em> if the id columns themselves are damaged, the id reported (and
- *       removed from {@code seen}) is the damaged one, and the true id stays seen.</li>
+ *       the row when it reads it. <em>Limit:</em> if the id columns themselves are damaged, the id reported is the
+ *       damaged one (the true id is no longer seen either: schema 3 knows the log's ids from its rows alone).</li>
  *   <li><b>Lost transactions</b> (issue 10, fault 11). SQLite cannot tell that its {@code -wal} file was lost
  *       after a crash (or that the file is a restored backup): it opens the older state without complaint. A side
  *       file, {@code <file>.clock} (see {@link ClockFile}), fsynced outside the WAL, holds the clock reservation
@@ -106,21 +106,29 @@ import org.slf4j.LoggerFactory;
  *       "statement is not executing" until a restart).</li>
  * </ul>
  *
- * <h2>Schema (version 2)</h2>
+ * <h2>Schema (version 3)</h2>
  * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
  * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
- * byte order is Java's string order. {@code seen} (WITHOUT ROWID) holds every id ever added, in the log or
- * not. {@code reasons (reason, added)} indexes entries by reason, so {@code removeReason} and
+ * byte order is Java's string order. The seen index is that index and {@code seen} (WITHOUT ROWID), which holds
+ * the ids that are not in the log: added without reasons, or removed since (in the transaction that removes the
+ * entry); so an id is seen if it is in either, never in both, and {@link #forgetSeen} empties {@code seen} below
+ * its horizon. {@code reasons (reason, added)} indexes entries by reason, so {@code removeReason} and
  * {@code withReason} are range scans. Meta lives in columns ({@code time}, {@code subprotocol}, {@code reasons}
  * as a JSON array, custom keys as a JSON object or NULL): the id and {@code added} are already key columns,
  * and a full meta JSON would repeat them in every row (about 40 bytes more per entry). {@code counters} keeps
  * {@code lastAdded} and the {@code maxSeenMs} high-water mark when the rows that carried them are gone.
+ * {@code nodes (node, ms, received, sent)} holds per node id the largest id time part of that origin (a
+ * high-water mark for {@link #maxSeenMs(String)} and the test that a catch-up's ids are new, 0 for none) and the
+ * sync cursor kept for it as a peer (NULL for none): a live add on either side of a session raises a mark and
+ * moves a cursor, and both are written to one page of one small table.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
- * Version 2 added {@code entries.crc}, {@code nodes (node, ms)} (the largest id time part per node, a high-water
- * mark for {@link #maxSeenMs(String)}), {@code quarantine} (corrupt rows, as found) and the {@code epoch} state
- * key. A version 1 file is upgraded at open, in one transaction: the checksums of its rows are computed from their
- * contents as found (so they are trusted once, then checked from then on), {@code nodes} is filled from
- * {@code seen}, and it gets an epoch. {@link #openReader} reads version 1 files as they are, without checksums.
+ * Version 3 (issue 12: fewer B-tree pages per entry and per commit) took the log's own ids out of {@code seen} and
+ * the cursors into {@code nodes}: a version 2 file is upgraded at open in one transaction. Version 2 added
+ * {@code entries.crc}, {@code nodes (node, ms)}, {@code quarantine} (corrupt rows, as found) and the {@code epoch}
+ * state key. A version 1 file is upgraded to 2 and on to 3 at open, in one transaction: the checksums of its rows
+ * are computed from their contents as found (so they are trusted once, then checked from then on), {@code nodes}
+ * is filled from {@code seen}, and it gets an epoch. {@link #openReader} reads version 1 and 2
+ * files as they are (version 1 without checksums).
  */
 public final class SqliteStore implements Store {
 
