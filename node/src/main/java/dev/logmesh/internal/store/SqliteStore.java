@@ -718,7 +718,8 @@ public final class SqliteStore implements Store {
     /**
      * Upgrades a version 1 or 2 file to the current version in one transaction (a failure or a crash leaves the file
      * as it was): from 1, see {@link #upgradeFrom1}; from 2, {@code seen} keeps only the ids that are not in
-     * {@code entries} (the log's own ids are in its {@code entries_created} index already).
+     * {@code entries} (the log's own ids are in its {@code entries_created} index already), and the rows of table
+     * {@code cursors} move into {@code nodes}. Takes a scan of {@code seen} with a look-up of each id.
      */
     private void upgrade(int version) throws SQLException {
         long started = System.nanoTime();
