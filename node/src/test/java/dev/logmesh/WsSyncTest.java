@@ -179,8 +179,30 @@ class WsSyncTest {
     }
 
     @Test
-    @SuppressWarnings("StringConcatToTextBlock") // HTTP lines end in \r\n: clearer as escapes
     void textFrameThatIsNotUtf8GetsWrongFormat() throws Exception {
+        // ["connect",5,"a\xC3\x28",0]: a two-byte lead followed by a byte that cannot continue it
+        byte[] payload = "[\"connect\",5,\"a__\",0]".getBytes(StandardCharsets.US_ASCII);
+        payload[14] = (byte) 0xC3;
+        payload[15] = (byte) 0x28;
+        assertNotUtf8IsWrongFormat(payload);
+    }
+
+    /**
+     * A sync frame is read in one pass that checks its UTF-8 itself (MessageCodec.decodeCommonSync, no separate
+     * check first): a string of an action that is not UTF-8 (here an overlong "/", which a lenient decoder reads as
+     * one) still gets wrong-format, as every other frame does.
+     */
+    @Test
+    void syncFrameThatIsNotUtf8GetsWrongFormat() throws Exception {
+        byte[] payload = "[\"sync\",1,{\"type\":\"a\",\"x\":\"a__\"},{\"id\":[1,\"n\",0],\"time\":1}]"
+            .getBytes(StandardCharsets.US_ASCII);
+        payload[28] = (byte) 0xC0;
+        payload[29] = (byte) 0xAF;
+        assertNotUtf8IsWrongFormat(payload);
+    }
+
+    @SuppressWarnings("StringConcatToTextBlock") // HTTP lines end in \r\n: clearer as escapes
+    private void assertNotUtf8IsWrongFormat(byte[] payload) throws Exception {
         // a client library cannot send this, so the frame is made by hand on a plain socket
         MeshNode node = start(NodeConfig.builder().name("n").memory());
         try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), node.url().getPort())) {
@@ -195,10 +217,6 @@ class WsSyncTest {
                 head.append((char) in.readUnsignedByte());
             }
             assertTrue(head.toString().startsWith("HTTP/1.1 101"), head.toString());
-            // ["connect",5,"a\xC3\x28",0]: a two-byte lead followed by a byte that cannot continue it
-            byte[] payload = "[\"connect\",5,\"a__\",0]".getBytes(StandardCharsets.US_ASCII);
-            payload[14] = (byte) 0xC3;
-            payload[15] = (byte) 0x28;
             byte[] mask = {1, 2, 3, 4};
             out.write(new byte[] {(byte) 0x81, (byte) (0x80 | payload.length)});
             out.write(mask);

@@ -8,6 +8,7 @@ import dev.logmesh.internal.log.MetaJson;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -43,56 +44,66 @@ final class AddLine {
     }
 
     /** The line of {@link #format}, assembled by {@link #appendTo}. */
-    private final StringBuilder line = new StringBuilder(256);
+    private final Utf8Batch line = new Utf8Batch(256);
+
+    private static final byte[] START = ascii("{\"event\":\"add\",\"action\":");
+    private static final byte[] META = ascii(",\"meta\":{\"id\":\"");
+    private static final byte[] TIME = ascii("\",\"time\":");
+    private static final byte[] ADDED = ascii(",\"added\":");
+    private static final byte[] REASONS = ascii(",\"reasons\":[");
+    private static final byte[] SUBPROTOCOL = ascii(",\"subprotocol\":");
+    private static final byte[] TS = ascii(",\"ts\":");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
 
     /** The event's line, without the line separator: what {@link #appendTo} appends. */
     synchronized String format(Entry e, boolean withTs, long ts) {
-        line.setLength(0);
+        line.clear();
         appendTo(line, e, withTs, ts);
         return line.toString();
     }
 
     /**
-     * Appends the event's line, without the line separator, to {@code b} (the stdout writer's batch: no string per
-     * line). {@code ts} is written when {@code withTs}. The common case (no
-     * custom meta keys, an action without a line break, a node id and reasons that JSON needs no escape for) is
-     * appended to a builder: the same text as the generator writes (a test compares them), with a fraction of its
-     * calls, which matters while the JIT has not compiled them yet (a catch-up prints every entry from the first
-     * second). Anything else goes through the generator.
+     * Appends the event's line as UTF-8, without the line separator, to {@code b} (the stdout writer's batch: no
+     * string per line). {@code ts} is written when {@code withTs}. The common case (no custom meta keys, an action
+     * without a line break, a node id and reasons that JSON needs no escape for) is assembled from its parts: the
+     * same text as the generator writes (a test compares them), with a fraction of its calls, which matters while
+     * the JIT has not compiled them yet (a catch-up prints every entry from the first second). Anything else goes
+     * through the generator.
      */
-    synchronized void appendTo(StringBuilder b, Entry e, boolean withTs, long ts) {
+    synchronized void appendTo(Utf8Batch b, Entry e, boolean withTs, long ts) {
         String action = e.action().toJson();
         Meta m = e.meta();
         if (!m.extra().isEmpty() || action.indexOf('\n') >= 0 || action.indexOf('\r') >= 0 || !plain(m.id().node())) {
-            b.append(formatWithGenerator(e, withTs, ts));
+            b.utf8(formatWithGenerator(e, withTs, ts));
             return;
         }
         List<String> reasons = m.reasons();
         for (int i = 0; i < reasons.size(); i++) {
             if (!plain(reasons.get(i))) {
-                b.append(formatWithGenerator(e, withTs, ts));
+                b.utf8(formatWithGenerator(e, withTs, ts));
                 return;
             }
         }
-        b.append("{\"event\":\"add\",\"action\":").append(action)
-            .append(",\"meta\":{\"id\":\"").append(m.id().ms()).append(' ').append(m.id().node()).append(' ')
-            .append(m.id().seq()).append("\",\"time\":").append(m.time()).append(",\"added\":").append(m.added())
-            .append(",\"reasons\":[");
+        b.bytes(START).utf8(action).bytes(META).number(m.id().ms()).ascii(' ').utf8(m.id().node()).ascii(' ')
+            .number(m.id().seq()).bytes(TIME).number(m.time()).bytes(ADDED).number(m.added()).bytes(REASONS);
         for (int i = 0; i < reasons.size(); i++) {
             if (i > 0) {
-                b.append(',');
+                b.ascii(',');
             }
-            b.append('"').append(reasons.get(i)).append('"');
+            b.ascii('"').utf8(reasons.get(i)).ascii('"');
         }
-        b.append(']');
+        b.ascii(']');
         if (m.subprotocol() > 0) {
-            b.append(",\"subprotocol\":").append(m.subprotocol());
+            b.bytes(SUBPROTOCOL).number(m.subprotocol());
         }
-        b.append('}');
+        b.ascii('}');
         if (withTs) {
-            b.append(",\"ts\":").append(ts);
+            b.bytes(TS).number(ts);
         }
-        b.append('}');
+        b.ascii('}');
     }
 
     /** Whether a JSON string of {@code s} is {@code s} between quotes: no quote, backslash or control character. */

@@ -58,6 +58,7 @@ final class Ndjson implements AutoCloseable {
     /**
      * A line to write: made on the writer thread, appended to its batch (an {@code add} line straight from the
      * entry's fields and its action's text, no string of its own), counted as {@code weight} bytes while it waits.
+     * An {@code add} without a timestamp waits as its {@link Entry} alone (no object per line).
      */
     private record Line(Supplier<String> text, Entry entry, long ts, long weight) {
         Line(Supplier<String> text, long weight) {
@@ -65,13 +66,23 @@ final class Ndjson implements AutoCloseable {
         }
     }
 
-    private static final Line STOP = new Line(() -> "stop", 0);
-
     private final PrintStream out;
     /** Whether lines are written as UTF-8 bytes (JSON) rather than in the stream's charset (terminal text). */
     private final boolean utf8;
     private final boolean timestamps;
-    private final java.util.concurrent.BlockingQueue<Line> queue;
+    /**
+     * What waits for the writer thread, in order: {@link Entry}s ({@code add} lines without a timestamp) and
+     * {@link Line}s; null when not async. Under {@link #room}: a producer adds under the lock it takes anyway to count
+     * the line, and the writer takes all of it at once (swapped with {@link #taken}), so a line costs one lock, not a
+     * queue's two locks and node.
+     */
+    private java.util.ArrayList<Object> pending;
+    /** The writer thread's list of what it is writing (the last {@link #pending}); the writer's only. */
+    private java.util.ArrayList<Object> taken;
+    /** Whether the writer thread waits for {@link #pending} to fill (under {@link #room}). */
+    private boolean writerWaiting;
+    /** Whether the writer is to stop once {@link #pending} is written (under {@link #room}). */
+    private boolean stop;
     private final Thread writer;
     private final long maxBytes;
     private final int maxLines;
@@ -123,12 +134,12 @@ final class Ndjson implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.maxLines = maxLines;
         if (async) {
-            queue = new java.util.concurrent.LinkedBlockingQueue<>();
+            pending = new java.util.ArrayList<>();
+            taken = new java.util.ArrayList<>();
             writer = new Thread(this::drain, "logmesh-stdout");
             writer.setDaemon(true);
             writer.start();
         } else {
-            queue = null;
             writer = null;
         }
     }
@@ -179,36 +190,81 @@ final class Ndjson implements AutoCloseable {
         }
     }
 
-    @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: compared by identity
     private void drain() {
+        // lines are written in batches of up to BATCH bytes (System.out flushes every println: a write call each, or
+        // more): what waits is taken at once, the batch written when nothing more waits or the batch is full. A line
+        // counts against the bound until its batch is written, so what waits in memory is the bound plus at most one
+        // batch, and the resume hook follows real writes.
+        Utf8Batch bytes = new Utf8Batch(BATCH + 1024);
+        StringBuilder chars = utf8 ? null : new StringBuilder(BATCH + 1024);
+        byte[] nl = NL.getBytes(StandardCharsets.US_ASCII);
         try {
-            // lines are written in batches of up to BATCH chars (System.out flushes every println: a write call
-            // each, or more): what is queued is taken without waiting, the batch written when the queue is empty,
-            // the batch full or STOP next. A line counts against the bound until its batch is written, so what
-            // waits in memory is the bound plus at most one batch, and the resume hook follows real writes.
-            StringBuilder batch = new StringBuilder(BATCH + 1024);
-            long batchWeight = 0;
-            int batchLines = 0;
-            Line line = queue.take();
-            while (line != STOP) {
-                if (line.entry() != null) {
-                    addLine.appendTo(batch, line.entry(), timestamps, line.ts());
-                } else {
-                    batch.append(line.text().get());
+            while (true) {
+                boolean last;
+                synchronized (room) {
+                    while (pending.isEmpty() && !stop) {
+                        writerWaiting = true;
+                        room.wait();
+                    }
+                    writerWaiting = false;
+                    last = stop;
+                    java.util.ArrayList<Object> t = taken;
+                    taken = pending;
+                    pending = t;
                 }
-                batch.append(NL);
-                batchWeight += line.weight();
-                batchLines++;
-                line = queue.poll();
-                if (line == null || line == STOP || batch.length() >= BATCH) {
-                    print(batch);
-                    out.flush();
-                    batch.setLength(0);
-                    written(batchWeight, batchLines);
-                    batchWeight = 0;
-                    batchLines = 0;
-                    if (line == null) {
-                        line = queue.take();
+                long batchWeight = 0;
+                int batchLines = 0;
+                for (int i = 0; i < taken.size(); i++) {
+                    Object o = taken.get(i);
+                    long weight;
+                    if (o instanceof Entry e) {
+                        weight = weight(e);
+                        if (utf8) {
+                            addLine.appendTo(bytes, e, false, 0);
+                        } else {
+                            chars.append(addLine.format(e, false, 0));
+                        }
+                    } else {
+                        Line line = (Line) o;
+                        weight = line.weight();
+                        if (utf8 && line.entry() != null) {
+                            addLine.appendTo(bytes, line.entry(), timestamps, line.ts());
+                        } else {
+                            String text = line.entry() != null ? addLine.format(line.entry(), timestamps, line.ts())
+                                : line.text().get();
+                            if (utf8) {
+                                bytes.utf8(text);
+                            } else {
+                                chars.append(text);
+                            }
+                        }
+                    }
+                    if (utf8) {
+                        bytes.bytes(nl);
+                    } else {
+                        chars.append(NL);
+                    }
+                    batchWeight += weight;
+                    batchLines++;
+                    if (i == taken.size() - 1 || (utf8 ? bytes.length() : chars.length()) >= BATCH) {
+                        if (utf8) {
+                            bytes.writeTo(out);
+                        } else {
+                            out.print(chars);
+                            chars.setLength(0);
+                        }
+                        out.flush();
+                        written(batchWeight, batchLines);
+                        batchWeight = 0;
+                        batchLines = 0;
+                    }
+                }
+                taken.clear();
+                if (last) {
+                    synchronized (room) {
+                        if (pending.isEmpty()) {
+                            break;
+                        }
                     }
                 }
             }
@@ -216,6 +272,12 @@ final class Ndjson implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** What a waiting {@code add} line counts against the bound: its action's text and {@link #LINE_OVERHEAD}. */
+    private static long weight(Entry e) {
+        // the action's text is at hand (received actions keep theirs; a local one is made once, for the store)
+        return (long) e.action().toJson().length() + LINE_OVERHEAD;
     }
 
     /** Writes {@code text} to {@code out}: as UTF-8 bytes, or in the stream's charset (see {@link #utf8}). */
@@ -228,9 +290,15 @@ final class Ndjson implements AutoCloseable {
         }
     }
 
-    private void queued(long weight) {
+    /** Queues {@code item} (an {@link Entry} or a {@link Line}) for the writer, counted as {@code weight} bytes. */
+    private void enqueue(Object item, long weight) {
         boolean nowFull = false;
         synchronized (room) {
+            pending.add(item);
+            if (writerWaiting) {
+                writerWaiting = false; // one wake-up for what comes until the writer takes it
+                room.notifyAll();
+            }
             queuedBytes += weight;
             queuedLines++;
             maxQueuedBytesSeen = Math.max(maxQueuedBytesSeen, queuedBytes);
@@ -266,9 +334,9 @@ final class Ndjson implements AutoCloseable {
         if (writer != null) {
             synchronized (room) {
                 closed = true;
+                stop = true;
                 room.notifyAll();
             }
-            queue.add(STOP);
             try {
                 writer.join(5_000);
             } catch (InterruptedException e) {
@@ -324,9 +392,8 @@ final class Ndjson implements AutoCloseable {
      * it waits), else now.
      */
     private void emit(Supplier<String> line, long weight) {
-        if (queue != null) {
-            queued(weight); // counted before the writer can take it
-            queue.add(new Line(line, weight));
+        if (writer != null) {
+            enqueue(new Line(line, weight), weight);
             return;
         }
         write(line.get());
@@ -341,11 +408,10 @@ final class Ndjson implements AutoCloseable {
 
     void add(Entry e) {
         long ts = timestamps ? now() : 0;
-        // the action's text is at hand (received actions keep theirs; a local one is made once, for the store)
-        long weight = (long) e.action().toJson().length() + LINE_OVERHEAD;
-        if (queue != null) {
-            queued(weight); // counted before the writer can take it
-            queue.add(new Line(null, e, ts, weight)); // no lambda per entry: the writer formats it into its batch
+        long weight = weight(e);
+        if (writer != null) {
+            // no lambda per entry: the writer formats it into its batch; without a timestamp, the entry alone waits
+            enqueue(timestamps ? new Line(null, e, ts, weight) : e, weight);
             return;
         }
         write(addLine.format(e, timestamps, ts));

@@ -222,6 +222,28 @@ public final class MessageCodec {
      * @throws ProtocolError as {@link #decode(String)}
      */
     public Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
+        // the common sync frame in one pass without Jackson (a catch-up's, cold); anything else, or anything wrong
+        // with it, is the streaming decoder's below
+        Message.Sync fast = SyncScanner.scan(utf8, offset, length, interner);
+        return fast != null ? fast : decodeStreaming(utf8, offset, length);
+    }
+
+    /**
+     * The frame as a {@code sync} when it is one of the common shape that is read without Jackson, else null: then
+     * {@link #decodeStreaming} reads it. A frame this returns a message for is well-formed UTF-8 (every byte
+     * checked), so a transport need not check it again; one it returns null for may be anything.
+     */
+    public Message.Sync decodeCommonSync(byte[] utf8, int offset, int length) {
+        return SyncScanner.scan(utf8, offset, length, interner);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int)} with Jackson's streaming parser only: for what {@link #decodeCommonSync}
+     * leaves (tests compare the two paths).
+     *
+     * @throws ProtocolError as {@link #decode(String)}
+     */
+    public Message decodeStreaming(byte[] utf8, int offset, int length) throws ProtocolError {
         Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
         try (JsonParser p = Factory.FACTORY.createParser(utf8, offset, length)) {
             return decode(p, text, (from, to) -> new String(utf8, offset + (int) from, (int) (to - from) + 1,

@@ -915,6 +915,9 @@ public final class SqliteStore implements Store {
         long savedSize = size;
         T result;
         try {
+            if (writer != null && writer.wholeWalCheckpointed(durability.committedSeq())) {
+                conn.commit(); // ends the read snapshot left open since the last commit: SQLite restarts the WAL now
+            }
             result = work.run();
             conn.commit();
             if (lastAdded != savedLastAdded) {

@@ -40,6 +40,18 @@ import org.sqlite.SQLiteConfig;
  *       those the sync thread has not forced yet). SQLite starts the WAL from its beginning again when a write
  *       begins after a complete checkpoint; under unbroken writing a checkpoint may end incomplete and the next one
  *       (right after, without waiting) catches up.</li>
+ *   <li><b>WAL restart.</b> SQLite writes the WAL from its beginning again (over the old frames, the file keeping its
+ *       size) only when a write transaction starts on a snapshot taken while the whole WAL was checkpointed. The
+ *       loop's connection always has a transaction open, and the reads it does after a commit (a session's pump) take
+ *       their snapshot then; the next write keeps it. So under unbroken writing the WAL only grew (70 MB in 6 s of
+ *       the SQLite rtt), and every group commit's {@code fdatasync} had to commit the file's new size to the file
+ *       system's journal too (28 KiB and an fdatasync, two writers, on the reference disk at load 5.7: p50 0.69–0.73 ms
+ *       appended against 0.50–0.55 ms overwritten; the rtt's p50 fell by a fifth to a third). A checkpoint that copied
+ *       every frame, with no commit made while it ran, therefore tells the store ({@link #wholeWalCheckpointed}); its
+ *       next write first ends the open read transaction (a commit of nothing), and SQLite restarts the WAL in it.
+ *       When a commit was made while it ran, the next checkpoint runs right after the next group commit instead of
+ *       after the interval, at most {@link #MAX_RESTART_TRIES} in a row (each copies only the few new pages).
+ *       </li>
  *   <li><b>The {@code added} reservation.</b> When the store has used half of its durable {@code added} reservation
  *       ({@link SqliteStore#sendableAdded}), it asks this thread to raise it ({@link #reserveAdded}); the sync thread
  *       writes and fsyncs the side file after its next group commit (so the commits of that group are not held up by
@@ -114,6 +126,13 @@ final class WalWriter {
     /** Whether commits were made since the last checkpoint started: set by the sync thread, cleared by the other. */
     private final AtomicBoolean dirty = new AtomicBoolean();
 
+    /**
+     * The number of the newest commit when a checkpoint that found every frame of the WAL copied began, if no commit
+     * was made while it ran (so the WAL holds nothing the database file lacks while no commit follows it); else -1.
+     * Set by the checkpoint thread, read by the store's owner ({@link #wholeWalCheckpointed}).
+     */
+    private volatile long checkpointedThrough = -1;
+
     /** Owned by the sync thread. */
     private long synced;
     /** Owned by the checkpoint thread. */
@@ -121,6 +140,18 @@ final class WalWriter {
     private boolean catchUp;
     /** Checkpoints run back to back so far; bounded by {@link #MAX_CATCH_UP} so a stuck reader cannot spin us. */
     private int catchUps;
+
+    /**
+     * Whether the last checkpoint copied the whole WAL but a commit was made while it ran: the next one runs right
+     * after the next group commit (when the loop is least likely to commit), not after the interval. Owned by the
+     * checkpoint thread.
+     */
+    private boolean retryRestart;
+    /** Such retries in a row so far; bounded by {@link #MAX_RESTART_TRIES}. Owned by the checkpoint thread. */
+    private int restartTries;
+
+    /** At most this many checkpoints in a row to let the WAL start again before the thread waits its interval. */
+    static final int MAX_RESTART_TRIES = 8;
 
     /** At most this many checkpoints back to back before the thread waits its interval again. */
     private static final int MAX_CATCH_UP = 4;
@@ -197,6 +228,15 @@ final class WalWriter {
      */
     void reserveAdded(long upTo) {
         reservationAsked.accumulateAndGet(upTo, Math::max);
+    }
+
+    /**
+     * Whether a checkpoint copied the whole WAL after commit number {@code lastCommit} and no commit was made since
+     * (store's owner, before a write): the owner then ends the read snapshot its last reads left open, so that SQLite
+     * starts the WAL from its beginning with this write (see "WAL restart" in the class notes).
+     */
+    boolean wholeWalCheckpointed(long lastCommit) {
+        return checkpointedThrough == lastCommit;
     }
 
     /** A commit was made (loop thread): the writer wakes up for it. */
@@ -327,16 +367,29 @@ final class WalWriter {
         }
         long now = System.nanoTime();
         long due = lastCheckpointNanos + CHECKPOINT_NANOS - now;
-        if (!catchUp && lastCheckpointNanos != 0 && due > 0) {
+        if (!catchUp && !retryRestart && lastCheckpointNanos != 0 && due > 0) {
             return due;
         }
         dirty.set(false);
         catchUp = false;
+        retryRestart = false;
         lastCheckpointNanos = now;
+        long before = queue.committedSeq();
         try {
             int[] result = checkpoint.run(conn);
             int log = result[1];
             int done = result[2];
+            if (log > 0 && done == log) {
+                if (queue.committedSeq() == before) {
+                    checkpointedThrough = before;
+                    restartTries = 0;
+                } else if (restartTries < MAX_RESTART_TRIES) {
+                    retryRestart = true;
+                    restartTries++;
+                } else {
+                    restartTries = 0;
+                }
+            }
             if (done < log && catchUps < MAX_CATCH_UP && java.nio.file.Files.size(wal) > WAL_CATCH_UP_BYTES) {
                 dirty.set(true);
                 catchUp = true;
@@ -347,6 +400,6 @@ final class WalWriter {
         } catch (SQLException | IOException e) {
             LOG.warn("checkpoint of {} failed: {}", db, e.toString());
         }
-        return catchUp ? 0 : CHECKPOINT_NANOS;
+        return catchUp || retryRestart ? 0 : CHECKPOINT_NANOS;
     }
 }

@@ -1,0 +1,87 @@
+package dev.logmesh.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A growable buffer of UTF-8 bytes: the stdout writer assembles a batch of JSON lines in it and writes the batch with
+ * one call. Bytes rather than a {@code StringBuilder}: a line is copied once (no builder, then string, then encoder),
+ * and the few small methods here are less for the JIT to compile in a catch-up's first second than a builder's
+ * appends (README, "Performance", Cold). Not thread-safe: the writer thread's (or a caller's under a lock).
+ */
+final class Utf8Batch {
+    private byte[] buf;
+    private int length;
+    /** The digits of a number, written backwards from its end. */
+    private final byte[] digits = new byte[20];
+
+    Utf8Batch(int capacity) {
+        buf = new byte[Math.max(16, capacity)];
+    }
+
+    int length() {
+        return length;
+    }
+
+    void clear() {
+        length = 0;
+    }
+
+    /** Appends {@code b} as it is (ASCII constants, or bytes already UTF-8). */
+    Utf8Batch bytes(byte[] b) {
+        room(b.length);
+        System.arraycopy(b, 0, buf, length, b.length);
+        length += b.length;
+        return this;
+    }
+
+    Utf8Batch ascii(char c) {
+        room(1);
+        buf[length++] = (byte) c;
+        return this;
+    }
+
+    /** Appends {@code s} encoded as UTF-8 (a lone surrogate becomes {@code ?}, as {@link String#getBytes} does). */
+    Utf8Batch utf8(String s) {
+        return bytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Appends the decimal digits of {@code v}, as {@link Long#toString(long)} writes them. */
+    Utf8Batch number(long v) {
+        if (v == Long.MIN_VALUE) {
+            return utf8(Long.toString(v));
+        }
+        long n = v < 0 ? -v : v;
+        int at = digits.length;
+        do {
+            digits[--at] = (byte) ('0' + (int) (n % 10));
+            n /= 10;
+        } while (n != 0);
+        if (v < 0) {
+            digits[--at] = '-';
+        }
+        int count = digits.length - at;
+        room(count);
+        System.arraycopy(digits, at, buf, length, count);
+        length += count;
+        return this;
+    }
+
+    /** Writes the bytes to {@code out} (one call) and empties the buffer. */
+    void writeTo(PrintStream out) {
+        out.write(buf, 0, length);
+        length = 0;
+    }
+
+    @Override
+    public String toString() {
+        return new String(buf, 0, length, StandardCharsets.UTF_8);
+    }
+
+    private void room(int more) {
+        if (length + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(length + more, 2 * buf.length));
+        }
+    }
+}

@@ -1,0 +1,715 @@
+package dev.logmesh.internal.protocol;
+
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.internal.log.Interner;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The common {@code sync} frame decoded in one pass over its UTF-8 bytes, without Jackson: what a catch-up
+ * receives, thousands of entries a second from a process's first second, while the JIT has not compiled
+ * Jackson's parser yet (its largest methods took C2 hundreds of milliseconds of a core in a cold CLI catch-up,
+ * and decoding was ~40% of the loop thread's samples: README, "Performance", Cold).
+ *
+ * <p>A <em>fast path with a fallback</em>: {@link #scan} either returns exactly the {@link Message.Sync} that
+ * {@link MessageCodec}'s streaming decoder makes of the same bytes, or null, and then that decoder reads the
+ * frame (and says what is wrong with it, if anything). It returns null for anything but strict JSON (RFC 8259:
+ * no leading zeros, no control characters in strings, well-formed UTF-8) in the common shape: an action
+ * object with a plain string {@code type}; a meta of {@code id} (a number, {@code [time, seq]}, {@code [time,
+ * node, seq]} or a string), {@code time}, {@code reasons}, {@code subprotocol} and {@code added} only (custom keys
+ * are trees: the decoder's), integers in JavaScript's safe range, node ids and reasons of ASCII without escapes;
+ * nesting up to {@link EntrySize#MAX_DEPTH}. {@code MessageCodecTest} checks the two agree on every frame of its
+ * corpus and on mutations of them.
+ *
+ * <p>One instance per frame (it keeps the frame's position); not thread-safe.
+ */
+final class SyncScanner {
+    private static final byte[] SYNC = "[\"sync\"".getBytes(StandardCharsets.US_ASCII);
+    /** The most digits of an integer read here: 9007199254740991 has 16. */
+    private static final int MAX_DIGITS = 16;
+    /** The longest number (in bytes) checked here; a longer one is the decoder's (Jackson limits them). */
+    private static final int MAX_NUMBER = 100;
+    /** The longest string (in bytes) checked here; a longer one is the decoder's (Jackson limits them too). */
+    private static final int MAX_STRING = 1 << 20;
+
+    private final byte[] b;
+    private final int end;
+    private final Interner interner;
+    private int pos;
+    /** The chars of the ASCII string being interned (an interner takes chars); grown as needed. */
+    private char[] chars = new char[64];
+    /** The value of the last {@link #integer()}. */
+    private long value;
+    /** Where the last plain string's content starts and ends (exclusive), from {@link #plainString()}. */
+    private int strFrom;
+    private int strTo;
+
+    private SyncScanner(byte[] b, int offset, int length, Interner interner) {
+        this.b = b;
+        this.pos = offset;
+        this.end = offset + length;
+        this.interner = interner;
+    }
+
+    /**
+     * The frame {@code utf8[offset .. offset + length)} as a {@code sync}, or null when it is not one of the
+     * common shape (see the class comment): then {@link MessageCodec} decodes it.
+     */
+    static Message.Sync scan(byte[] utf8, int offset, int length, Interner interner) {
+        if (length < SYNC.length) {
+            return null;
+        }
+        for (int i = 0; i < SYNC.length; i++) { // a frame starts with its type, as logmesh and Logux write them
+            if (utf8[offset + i] != SYNC[i]) {
+                return null;
+            }
+        }
+        SyncScanner s = new SyncScanner(utf8, offset + SYNC.length, length - SYNC.length, interner);
+        return s.sync();
+    }
+
+    private Message.Sync sync() {
+        if (!comma()) {
+            return null;
+        }
+        ws();
+        if (!integer() || value < 0) {
+            return null;
+        }
+        long added = value;
+        List<Message.WireEntry> entries = new ArrayList<>();
+        ws();
+        while (pos < end && b[pos] == ',') {
+            pos++;
+            Message.WireEntry e = entry();
+            if (e == null) {
+                return null;
+            }
+            entries.add(e);
+            ws();
+        }
+        if (pos >= end || b[pos] != ']') {
+            return null;
+        }
+        pos++;
+        ws();
+        return pos == end ? new Message.Sync(added, entries) : null;
+    }
+
+    /** One action and its meta, after the comma before the action; null to decline. */
+    private Message.WireEntry entry() {
+        ws();
+        Action action = action();
+        if (action == null || !comma()) {
+            return null;
+        }
+        ws();
+        WireMeta meta = meta();
+        return meta == null ? null : new Message.WireEntry(action, meta, 0);
+    }
+
+    /** An action object with a plain string type, kept as its text; null to decline. */
+    private Action action() {
+        if (pos >= end || b[pos] != '{') {
+            return null;
+        }
+        int from = pos;
+        pos++;
+        String type = null;
+        ws();
+        if (pos < end && b[pos] == '}') {
+            return null; // no type: the decoder says so
+        }
+        while (true) {
+            if (!plainString()) {
+                return null;
+            }
+            boolean isType = strTo - strFrom == 4 && b[strFrom] == 't' && b[strFrom + 1] == 'y'
+                && b[strFrom + 2] == 'p' && b[strFrom + 3] == 'e';
+            if (!colon()) {
+                return null;
+            }
+            ws();
+            if (isType) {
+                // the last one counts, as with JSON.parse; plain ASCII only here
+                if (!plainString() || strTo == strFrom) {
+                    return null;
+                }
+                type = intern();
+                if (type == null) {
+                    return null;
+                }
+            } else if (!value(1)) {
+                return null;
+            }
+            ws();
+            if (pos >= end) {
+                return null;
+            }
+            byte c = b[pos++];
+            if (c == '}') {
+                break;
+            }
+            if (c != ',') {
+                return null;
+            }
+            ws();
+        }
+        if (type == null) {
+            return null;
+        }
+        return CheckedActions.of(new String(b, from, pos - from, StandardCharsets.UTF_8), type);
+    }
+
+    /**
+     * Skips one JSON value at {@code depth} (1 for a value of the action object); null-free: false to decline (not
+     * JSON, or nested deeper than {@link EntrySize#MAX_DEPTH}).
+     */
+    private boolean value(int depth) {
+        if (pos >= end) {
+            return false;
+        }
+        return switch (b[pos]) {
+            case '"' -> string();
+            case '{', '[' -> container(depth + 1);
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> number();
+        };
+    }
+
+    /** An object or array at the current position, nested at {@code depth}; false to decline. */
+    private boolean container(int depth) {
+        if (depth > EntrySize.MAX_DEPTH) {
+            return false; // the decoder marks the entry too deep
+        }
+        boolean object = b[pos] == '{';
+        byte close = object ? (byte) '}' : (byte) ']';
+        pos++;
+        ws();
+        if (pos < end && b[pos] == close) {
+            pos++;
+            return true;
+        }
+        while (true) {
+            if (object) {
+                if (!string() || !colon()) {
+                    return false;
+                }
+                ws();
+            }
+            if (!value(depth)) {
+                return false;
+            }
+            ws();
+            if (pos >= end) {
+                return false;
+            }
+            byte c = b[pos++];
+            if (c == close) {
+                return true;
+            }
+            if (c != ',') {
+                return false;
+            }
+            ws();
+        }
+    }
+
+    private boolean literal(String word) {
+        int n = word.length();
+        if (end - pos < n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (b[pos + i] != word.charAt(i)) {
+                return false;
+            }
+        }
+        pos += n;
+        return true;
+    }
+
+    /** A JSON number (RFC 8259 grammar); false to decline. */
+    private boolean number() {
+        int from = pos;
+        if (pos < end && b[pos] == '-') {
+            pos++;
+        }
+        if (pos >= end) {
+            return false;
+        }
+        if (b[pos] == '0') {
+            pos++;
+        } else if (digit(b[pos])) {
+            while (pos < end && digit(b[pos])) {
+                pos++;
+            }
+        } else {
+            return false;
+        }
+        if (pos < end && b[pos] == '.') {
+            pos++;
+            if (!digits()) {
+                return false;
+            }
+        }
+        if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+            pos++;
+            if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
+                pos++;
+            }
+            if (!digits()) {
+                return false;
+            }
+        }
+        return pos - from <= MAX_NUMBER && (pos >= end || !letterOrDigit(b[pos]));
+    }
+
+    private boolean digits() {
+        int from = pos;
+        while (pos < end && digit(b[pos])) {
+            pos++;
+        }
+        return pos > from;
+    }
+
+    private static boolean digit(byte c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** What may not follow a number or a literal directly (the decoder's to refuse: "1x", "truex"). */
+    private static boolean letterOrDigit(byte c) {
+        return digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '+'
+            || c == '-' || c < 0;
+    }
+
+    /**
+     * An integer in [-{@link ActionId#MAX_SAFE}, {@link ActionId#MAX_SAFE}] (no fraction, no exponent, no leading
+     * zero) into {@link #value}; false to decline.
+     */
+    private boolean integer() {
+        boolean negative = false;
+        if (pos < end && b[pos] == '-') {
+            negative = true;
+            pos++;
+        }
+        if (pos >= end || !digit(b[pos])) {
+            return false;
+        }
+        if (b[pos] == '0') {
+            pos++;
+            value = 0;
+            if (negative) {
+                return false; // -0: the decoder's
+            }
+        } else {
+            int from = pos;
+            long v = 0;
+            while (pos < end && digit(b[pos])) {
+                if (pos - from >= MAX_DIGITS) {
+                    return false;
+                }
+                v = v * 10 + (b[pos] - '0');
+                pos++;
+            }
+            if (v > ActionId.MAX_SAFE) {
+                return false;
+            }
+            value = negative ? -v : v;
+        }
+        return pos >= end || !letterOrDigit(b[pos]);
+    }
+
+    /** A JSON string, any content (escapes checked, UTF-8 well-formed); false to decline. */
+    private boolean string() {
+        if (pos >= end || b[pos] != '"') {
+            return false;
+        }
+        int from = ++pos;
+        while (pos < end) {
+            int c = b[pos] & 0xff;
+            if (c == '"') {
+                pos++;
+                return pos - from <= MAX_STRING;
+            }
+            if (c < 0x20) {
+                return false;
+            }
+            if (c == '\\') {
+                if (!escape()) {
+                    return false;
+                }
+            } else if (c >= 0x80) {
+                if (!utf8(c)) {
+                    return false;
+                }
+            } else {
+                pos++;
+            }
+        }
+        return false;
+    }
+
+    /** A string of printable ASCII without escapes: its content's bounds into {@link #strFrom}, {@link #strTo}. */
+    private boolean plainString() {
+        if (pos >= end || b[pos] != '"') {
+            return false;
+        }
+        int from = ++pos;
+        while (pos < end) {
+            byte c = b[pos];
+            if (c == '"') {
+                strFrom = from;
+                strTo = pos++;
+                return strTo - strFrom <= MAX_STRING;
+            }
+            if (c < 0x20 || c == '\\') {
+                return false; // also every byte >= 0x80 (negative)
+            }
+            pos++;
+        }
+        return false;
+    }
+
+    /** The interned string of the last plain string, as the decoder shares it. */
+    private String intern() {
+        int n = strTo - strFrom;
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        for (int i = 0; i < n; i++) {
+            chars[i] = (char) b[strFrom + i];
+        }
+        return interner.intern(chars, 0, n);
+    }
+
+    /** One escape at the backslash: false to decline. */
+    private boolean escape() {
+        if (end - pos < 2) {
+            return false;
+        }
+        byte e = b[pos + 1];
+        if (e == 'u') {
+            if (end - pos < 6) {
+                return false;
+            }
+            for (int i = 2; i < 6; i++) {
+                byte h = b[pos + i];
+                if (!(digit(h) || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'))) {
+                    return false;
+                }
+            }
+            pos += 6;
+            return true;
+        }
+        if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+            pos += 2;
+            return true;
+        }
+        return false;
+    }
+
+    /** One well-formed UTF-8 sequence of 2 to 4 bytes (RFC 3629: no overlong form, no surrogate), lead {@code c}. */
+    private boolean utf8(int c) {
+        int n;
+        int min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (end - pos <= n) {
+            return false;
+        }
+        int cp = c & (0x3f >> n);
+        for (int i = 1; i <= n; i++) {
+            int x = b[pos + i] & 0xff;
+            if ((x & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (x & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false;
+        }
+        pos += n + 1;
+        return true;
+    }
+
+    /** The meta object of the common shape; null to decline. */
+    private WireMeta meta() {
+        if (pos >= end || b[pos] != '{') {
+            return null;
+        }
+        pos++;
+        WireMeta.IdForm form = null;
+        long idTime = 0;
+        String idNode = null;
+        long idSeq = 0;
+        long time = 0;
+        boolean timeSeen = false;
+        List<String> reasons = null;
+        int subprotocol = 0;
+        ws();
+        if (pos < end && b[pos] == '}') {
+            return null;
+        }
+        while (true) {
+            if (!plainString()) {
+                return null;
+            }
+            int key = key();
+            if (!colon()) {
+                return null;
+            }
+            ws();
+            switch (key) {
+                case ID -> {
+                    idNode = null;
+                    idSeq = 0;
+                    if (pos >= end) {
+                        return null;
+                    }
+                    byte c = b[pos];
+                    if (c == '"') {
+                        if (!plainString()) {
+                            return null;
+                        }
+                        ActionId id;
+                        try {
+                            id = ActionId.parse(new String(b, strFrom, strTo - strFrom, StandardCharsets.US_ASCII));
+                        } catch (IllegalArgumentException e) {
+                            return null;
+                        }
+                        form = WireMeta.IdForm.TEXT;
+                        idTime = id.ms();
+                        idNode = id.node();
+                        idSeq = id.seq();
+                    } else if (c == '[') {
+                        pos++;
+                        ws();
+                        if (!integer()) {
+                            return null;
+                        }
+                        idTime = value;
+                        if (!comma()) {
+                            return null;
+                        }
+                        ws();
+                        if (pos < end && b[pos] == '"') {
+                            if (!plainString()) {
+                                return null;
+                            }
+                            idNode = intern();
+                            if (idNode.isEmpty() || idNode.indexOf(' ') >= 0 || !comma()) {
+                                return null;
+                            }
+                            ws();
+                            form = WireMeta.IdForm.TRIPLE;
+                        } else {
+                            form = WireMeta.IdForm.PAIR;
+                        }
+                        if (!integer() || value < 0) {
+                            return null;
+                        }
+                        idSeq = value;
+                        ws();
+                        if (pos >= end || b[pos] != ']') {
+                            return null;
+                        }
+                        pos++;
+                    } else {
+                        if (!integer()) {
+                            return null;
+                        }
+                        form = WireMeta.IdForm.NUMBER;
+                        idTime = value;
+                    }
+                }
+                case TIME -> {
+                    if (!integer()) {
+                        return null;
+                    }
+                    time = value;
+                    timeSeen = true;
+                }
+                case REASONS -> {
+                    reasons = reasons();
+                    if (reasons == null) {
+                        return null;
+                    }
+                }
+                case SUBPROTOCOL -> {
+                    if (literal("null")) {
+                        subprotocol = 0;
+                    } else {
+                        if (!integer() || value < 0 || value > Integer.MAX_VALUE) {
+                            return null;
+                        }
+                        subprotocol = (int) value;
+                    }
+                }
+                case ADDED -> {
+                    if (!value(1)) {
+                        return null;
+                    }
+                }
+                default -> {
+                    return null; // a custom key: a tree, the decoder's
+                }
+            }
+            ws();
+            if (pos >= end) {
+                return null;
+            }
+            byte c = b[pos++];
+            if (c == '}') {
+                break;
+            }
+            if (c != ',') {
+                return null;
+            }
+            ws();
+        }
+        if (form == null || !timeSeen) {
+            return null;
+        }
+        return new WireMeta(form, idTime, idNode, idSeq, time, reasons, subprotocol, Map.of());
+    }
+
+    private static final int OTHER = 0;
+    private static final int ID = 1;
+    private static final int TIME = 2;
+    private static final int REASONS = 3;
+    private static final int SUBPROTOCOL = 4;
+    private static final int ADDED = 5;
+
+    /** Which meta key the last plain string is. */
+    private int key() {
+        int n = strTo - strFrom;
+        int f = strFrom;
+        return switch (n) {
+            case 2 -> b[f] == 'i' && b[f + 1] == 'd' ? ID : OTHER;
+            case 4 -> b[f] == 't' && b[f + 1] == 'i' && b[f + 2] == 'm' && b[f + 3] == 'e' ? TIME : OTHER;
+            case 5 -> is("added", f) ? ADDED : OTHER;
+            case 7 -> is("reasons", f) ? REASONS : OTHER;
+            case 11 -> is("subprotocol", f) ? SUBPROTOCOL : OTHER;
+            default -> OTHER;
+        };
+    }
+
+    private boolean is(String word, int at) {
+        for (int i = 0; i < word.length(); i++) {
+            if (b[at + i] != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reasons as {@code WireMeta.read} makes them (null: none; a string: one; duplicates dropped); null to decline. */
+    private List<String> reasons() {
+        if (literal("null")) {
+            return List.of();
+        }
+        if (pos < end && b[pos] == '"') {
+            if (!plainString()) {
+                return null;
+            }
+            // the decoder takes an empty single reason as it is: the Meta refuses it later, the same way
+            String s = intern();
+            return interner.single(s);
+        }
+        if (pos >= end || b[pos] != '[') {
+            return null;
+        }
+        pos++;
+        ws();
+        if (pos < end && b[pos] == ']') {
+            pos++;
+            return List.of();
+        }
+        List<String> out = null;
+        String first = null;
+        while (true) {
+            if (!plainString() || strTo == strFrom) {
+                return null;
+            }
+            String s = intern();
+            if (first == null) {
+                first = s;
+            } else {
+                if (out == null) {
+                    out = new ArrayList<>(3);
+                    out.add(first);
+                }
+                if (!out.contains(s)) {
+                    out.add(s);
+                }
+            }
+            ws();
+            if (pos >= end) {
+                return null;
+            }
+            byte c = b[pos++];
+            if (c == ']') {
+                break;
+            }
+            if (c != ',') {
+                return null;
+            }
+            ws();
+        }
+        if (out == null) {
+            return interner.single(first);
+        }
+        if (out.size() == 1) {
+            return interner.single(first);
+        }
+        if (out.size() == 2) {
+            return interner.pair(out.get(0), out.get(1));
+        }
+        return interner.list(out);
+    }
+
+    /** Whitespace, then a comma (consumed); false when something else comes. */
+    private boolean comma() {
+        ws();
+        if (pos < end && b[pos] == ',') {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    private boolean colon() {
+        ws();
+        if (pos < end && b[pos] == ':') {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    private void ws() {
+        while (pos < end) {
+            byte c = b[pos];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return;
+            }
+            pos++;
+        }
+    }
+}
