@@ -77,12 +77,12 @@ import org.slf4j.LoggerFactory;
  *       all its columns (id, {@code added}, {@code time}, the meta columns and the action's UTF-8 text), written
  *       with the row and again whenever its meta changes, and checked at every read. A row that fails it or does
  *       not parse is skipped (reads go on; a page is refilled so that it is still full), logged once with its
- *       id, reported to the {@link #onCorrupt} listeners, and moved to the {@code quarantine} table with its id
- *       removed from {@code seen}, so that a peer's copy is accepted again. This catches what
+ *       id, reported to the {@link #onCorrupt} listeners, and moved to the {@code quarantine} table, so that its
+ *       id is no longer seen and a peer's copy is accepted again. This catches what
  *       {@code quick_check} cannot: bytes of a row changed in place, and valid JSON that says something else.
  *       A store opened with {@link #openReader} cannot write: it skips and reports, and the owner quarantines
- *       the row when it reads it. <em>Limit:</em> if the id columns themselves are damaged, the id reported (and
- *       removed from {@code seen}) is the damaged one, and the true id stays seen.</li>
+ *       the row when it reads it. <em>Limit:</em> if the id columns themselves are damaged, the id reported is the
+ *       damaged one (the true id is no longer seen either: schema 3 knows the log's ids from its rows alone).</li>
  *   <li><b>Lost transactions</b> (issue 10, fault 11). SQLite cannot tell that its {@code -wal} file was lost
  *       after a crash (or that the file is a restored backup): it opens the older state without complaint. A side
  *       file, {@code <file>.clock} (see {@link ClockFile}), fsynced outside the WAL, holds the clock reservation
@@ -106,21 +106,29 @@ import org.slf4j.LoggerFactory;
  *       "statement is not executing" until a restart).</li>
  * </ul>
  *
- * <h2>Schema (version 2)</h2>
+ * <h2>Schema (version 3)</h2>
  * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
  * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
- * byte order is Java's string order. {@code seen} (WITHOUT ROWID) holds every id ever added, in the log or
- * not. {@code reasons (reason, added)} indexes entries by reason, so {@code removeReason} and
+ * byte order is Java's string order. The seen index is that index and {@code seen} (WITHOUT ROWID), which holds
+ * the ids that are not in the log: added without reasons, or removed since (in the transaction that removes the
+ * entry); so an id is seen if it is in either, never in both, and {@link #forgetSeen} empties {@code seen} below
+ * its horizon. {@code reasons (reason, added)} indexes entries by reason, so {@code removeReason} and
  * {@code withReason} are range scans. Meta lives in columns ({@code time}, {@code subprotocol}, {@code reasons}
  * as a JSON array, custom keys as a JSON object or NULL): the id and {@code added} are already key columns,
  * and a full meta JSON would repeat them in every row (about 40 bytes more per entry). {@code counters} keeps
  * {@code lastAdded} and the {@code maxSeenMs} high-water mark when the rows that carried them are gone.
+ * {@code nodes (node, ms, received, sent)} holds per node id the largest id time part of that origin (a
+ * high-water mark for {@link #maxSeenMs(String)} and the test that a catch-up's ids are new, 0 for none) and the
+ * sync cursor kept for it as a peer (NULL for none): a live add on either side of a session raises a mark and
+ * moves a cursor, and both are written to one page of one small table.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
- * Version 2 added {@code entries.crc}, {@code nodes (node, ms)} (the largest id time part per node, a high-water
- * mark for {@link #maxSeenMs(String)}), {@code quarantine} (corrupt rows, as found) and the {@code epoch} state
- * key. A version 1 file is upgraded at open, in one transaction: the checksums of its rows are computed from their
- * contents as found (so they are trusted once, then checked from then on), {@code nodes} is filled from
- * {@code seen}, and it gets an epoch. {@link #openReader} reads version 1 files as they are, without checksums.
+ * Version 3 (issue 12: fewer B-tree pages per entry and per commit) took the log's own ids out of {@code seen} and
+ * the cursors into {@code nodes}: a version 2 file is upgraded at open in one transaction. Version 2 added
+ * {@code entries.crc}, {@code nodes (node, ms)}, {@code quarantine} (corrupt rows, as found) and the {@code epoch}
+ * state key. A version 1 file is upgraded to 2 and on to 3 at open, in one transaction: the checksums of its rows
+ * are computed from their contents as found (so they are trusted once, then checked from then on), {@code nodes}
+ * is filled from {@code seen}, and it gets an epoch. {@link #openReader} reads version 1 and 2
+ * files as they are (version 1 without checksums).
  */
 public final class SqliteStore implements Store {
 
@@ -128,7 +136,7 @@ public final class SqliteStore implements Store {
     public static final int APPLICATION_ID = 0x4C4D5348;
 
     /** The schema version this code writes and the newest it reads. */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
 
     /** The suffix of the side file that keeps the clock reservation ({@link ClockFile}). */
     public static final String CLOCK_FILE_SUFFIX = ".clock";
@@ -170,7 +178,10 @@ public final class SqliteStore implements Store {
     /** Rows per multi-row INSERT into {@code seen} (three values a row), largest first. */
     private static final int[] SEEN_CHUNKS = {256, 64, 16, 4, 1};
 
-    /** Batches with fewer fresh ids than this record them one by one ({@link #insertFreshSeen}). */
+    /** Batches of at least this many rows that all have the same reasons get them with one statement per reason. */
+    private static final int MIN_SHARED_REASONS = 16;
+
+    /** Batches with fewer fresh ids than this look every id up ({@link #freshIds}). */
     private static final int MIN_FRESH_BATCH = 8;
 
     /**
@@ -250,6 +261,13 @@ public final class SqliteStore implements Store {
     private String columns = COLUMNS;
     /** Whether rows carry checksums (schema 2); false only for a reader of a version 1 file. */
     private boolean checksums = true;
+    /**
+     * Whether {@code seen} holds every id (schemas 1 and 2), not only those that are not in {@code entries} (schema
+     * 3); true only for a reader of an older file.
+     */
+    private boolean seenHoldsAll;
+    /** Whether the cursors are kept in {@code nodes} (schema 3), not in table {@code cursors}; false only for a reader. */
+    private boolean cursorsInNodes = true;
     private String epoch = "";
     private ClockFile clockFile;
     /**
@@ -387,6 +405,8 @@ public final class SqliteStore implements Store {
             columns = COLUMNS.replace("e.crc", "NULL");
             checksums = false;
         }
+        seenHoldsAll = version < 3;
+        cursorsInNodes = version >= 3;
         loadCounters();
         conn.commit();
     }
@@ -394,7 +414,8 @@ public final class SqliteStore implements Store {
     /** Reads the counters, the size and the epoch (in the open transaction). */
     private void loadCounters() throws SQLException {
         lastAdded = Math.max(counter("lastAdded"), queryLong("SELECT coalesce(max(added), 0) FROM entries"));
-        maxSeenMs = Math.max(counter("maxSeenMs"), queryLong("SELECT coalesce(max(ms), 0) FROM seen"));
+        maxSeenMs = Math.max(counter("maxSeenMs"), Math.max(queryLong("SELECT coalesce(max(ms), 0) FROM seen"),
+            queryLong("SELECT coalesce(max(ms), 0) FROM entries")));
         // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
         size = queryLong("SELECT count(*) FROM entries");
         epoch = readState(EPOCH_KEY).orElse("");
@@ -547,10 +568,12 @@ public final class SqliteStore implements Store {
             if (options.checkOnOpen()) {
                 quickCheck();
             }
-            List<String> tables = new ArrayList<>(List.of("entries", "seen", "reasons", "cursors", "state",
-                "counters"));
+            List<String> tables = new ArrayList<>(List.of("entries", "seen", "reasons", "state", "counters"));
             if (version >= 2) {
                 tables.addAll(List.of("nodes", "quarantine"));
+            }
+            if (version < 3) {
+                tables.add("cursors");
             }
             for (String table : tables) {
                 if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
@@ -577,7 +600,7 @@ public final class SqliteStore implements Store {
         if (fresh) {
             createSchema();
         } else if (version < SCHEMA_VERSION) {
-            upgradeFrom1();
+            upgrade(version);
         }
         loadCounters();
         conn.commit();
@@ -690,12 +713,65 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Upgrades a version 1 file to version 2, in the open transaction: checksums computed from the rows as they
+     * A step run in the upgrade's transaction just before its commit, for tests that play a crash halfway
+     * (package-private); null otherwise.
+     */
+    static volatile Runnable upgradeFault;
+
+    /**
+     * Upgrades a version 1 or 2 file to the current version in one transaction (a failure or a crash leaves the file
+     * as it was): from 1, see {@link #upgradeFrom1}; from 2, {@code seen} keeps only the ids that are not in
+     * {@code entries} (the log's own ids are in its {@code entries_created} index already), and the rows of table
+     * {@code cursors} move into {@code nodes}. Takes a scan of {@code seen} with a look-up of each id.
+     */
+    private void upgrade(int version) throws SQLException {
+        long started = System.nanoTime();
+        long dropped;
+        try {
+            if (version < 2) {
+                upgradeFrom1();
+            }
+            try (Statement st = conn.createStatement()) {
+                dropped = st.executeUpdate("DELETE FROM seen WHERE EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms "
+                    + "AND e.node = seen.node AND e.seq = seen.seq)");
+                st.execute("ALTER TABLE nodes ADD COLUMN received INTEGER");
+                st.execute("ALTER TABLE nodes ADD COLUMN sent INTEGER");
+                Map<String, PeerCursor> cursors = new HashMap<>();
+                try (ResultSet rs = st.executeQuery("SELECT peer, received, sent FROM cursors")) {
+                    while (rs.next()) {
+                        cursors.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
+                    }
+                }
+                for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+                    putCursor(c.getKey(), c.getValue());
+                }
+                st.execute("DROP TABLE cursors");
+                st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            }
+            Runnable fault = upgradeFault;
+            if (fault != null) {
+                fault.run();
+            }
+            conn.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                conn.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        LOG.info("{} upgraded from schema {} to {} in {} ms ({} ids of the log's entries left seen)", file, version,
+            SCHEMA_VERSION, (System.nanoTime() - started) / 1_000_000, dropped);
+    }
+
+    /**
+     * The step from version 1 to version 2, in the upgrade's transaction: checksums computed from the rows as they
      * are (trusted once; a row whose action does not parse gets none, so that every row with a checksum holds checked
-     * text: reads do not parse actions again, see {@link StoredActions}), the per-node marks from {@code seen}, the quarantine table, an epoch.
+     * text: reads do not parse actions again, see {@link StoredActions}), the per-node marks from {@code seen} (which
+     * holds every id in version 1), the quarantine table, an epoch.
      */
     private void upgradeFrom1() throws SQLException {
-        long started = System.nanoTime();
         org.sqlite.Function.create(conn, "logmesh_crc", new org.sqlite.Function() {
             @Override
             protected void xFunc() throws SQLException {
@@ -715,18 +791,19 @@ public final class SqliteStore implements Store {
                 + "extra, action)");
             createVersion2Tables(st);
             st.execute("INSERT INTO nodes (node, ms) SELECT node, max(ms) FROM seen GROUP BY node");
-            st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         } finally {
             org.sqlite.Function.destroy(conn, "logmesh_crc");
         }
         putState(EPOCH_KEY, Store.newEpoch());
-        conn.commit();
-        LOG.info("{} upgraded from schema 1 to {} in {} ms", file, SCHEMA_VERSION,
-            (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** The tables version 2 added: {@code nodes} as version 2 has it, without the cursor columns of version 3. */
     private static void createVersion2Tables(Statement st) throws SQLException {
         st.execute("CREATE TABLE nodes (node BLOB PRIMARY KEY, ms INTEGER NOT NULL) WITHOUT ROWID");
+        createQuarantine(st);
+    }
+
+    private static void createQuarantine(Statement st) throws SQLException {
         // Columns without types: a corrupt row is kept exactly as it was found.
         st.execute("CREATE TABLE quarantine (added INTEGER PRIMARY KEY, ms, node, seq, time, subprotocol, reasons, "
             + "extra, action, crc, problem TEXT NOT NULL)");
@@ -755,13 +832,15 @@ public final class SqliteStore implements Store {
                 + "time INTEGER NOT NULL, subprotocol INTEGER NOT NULL, reasons TEXT NOT NULL, extra TEXT, "
                 + "action TEXT NOT NULL, crc INTEGER)");
             st.execute("CREATE UNIQUE INDEX entries_created ON entries (ms, node, seq)");
-            createVersion2Tables(st);
+            // a node's row: the mark of its ids (ms, 0 for none) and the sync cursor kept for it as a peer (NULL for
+            // none): a commit that raises an origin's mark and moves its cursor writes one row of one small table
+            st.execute("CREATE TABLE nodes (node BLOB PRIMARY KEY, ms INTEGER NOT NULL, received INTEGER, sent INTEGER)"
+                + " WITHOUT ROWID");
+            createQuarantine(st);
             st.execute("CREATE TABLE seen (ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
                 + "PRIMARY KEY (ms, node, seq)) WITHOUT ROWID");
             st.execute("CREATE TABLE reasons (reason TEXT NOT NULL, added INTEGER NOT NULL, "
                 + "PRIMARY KEY (reason, added)) WITHOUT ROWID");
-            st.execute("CREATE TABLE cursors (peer TEXT PRIMARY KEY, received INTEGER NOT NULL, "
-                + "sent INTEGER NOT NULL) WITHOUT ROWID");
             st.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
             st.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
             // In the same transaction as the tables: a crash leaves either nothing or a complete store.
@@ -1096,7 +1175,7 @@ public final class SqliteStore implements Store {
      * Adds the batch and saves the cursors in one transaction (one fsync).
      *
      * <p><b>Write-behind.</b> With {@link Durability#FULL}, a batch of at least {@value #WRITE_BEHIND_MIN} entries
-     * whose ids are all new by the origins' marks (see {@link #insertFreshSeen}: a catch-up's {@code sync}, whose ids
+     * whose ids are all new by the origins' marks (see {@link #freshIds}: a catch-up's {@code sync}, whose ids
      * need no lookup) is numbered and its rows' values (texts, checksums) made here, while the batch before may still
      * be written, and its statements and its commit run on a thread of this store while the caller goes on (the
      * node's loop takes the next chunk meanwhile: two cores).
@@ -1123,30 +1202,31 @@ public final class SqliteStore implements Store {
             for (int i = 0; i < n; i++) {
                 keys[i] = NodeKey.encode(entries.get(i).id().node());
             }
-            boolean[] fresh = insertFreshSeen(entries, keys);
+            boolean[] fresh = freshIds(entries);
+            // ids taken by this batch, for the ids looked up: one may repeat an id earlier in the batch
+            Set<ActionId> taken = new HashSet<>();
             List<Meta> result = new ArrayList<>(n);
             List<Entry> rows = new ArrayList<>(n);
             List<byte[]> nodes = new ArrayList<>(n);
+            List<ActionId> unlogged = new ArrayList<>();
+            List<byte[]> unloggedKeys = new ArrayList<>();
             Map<String, Long> marks = new HashMap<>();
-            PreparedStatement insSeen = ps("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES (?, ?, ?)");
             for (int i = 0; i < n; i++) {
                 Entry e = entries.get(i);
                 ActionId id = e.id();
                 byte[] node = keys[i];
-                if (!fresh[i]) {
-                    insSeen.setLong(1, id.ms());
-                    insSeen.setBytes(2, node);
-                    insSeen.setLong(3, id.seq());
-                    // INSERT OR IGNORE reports 0 changes for an id already seen, also earlier in this batch.
-                    if (insSeen.executeUpdate() == 0) {
-                        result.add(null);
-                        continue;
-                    }
+                if (!fresh[i] && (taken.contains(id) || inSeenIndex(id, node))) {
+                    result.add(null);
+                    continue;
                 }
+                taken.add(id);
                 maxSeenMs = Math.max(maxSeenMs, id.ms());
                 marks.merge(id.node(), id.ms(), Math::max);
                 Meta meta = e.meta();
                 if (!meta.hasReasons()) {
+                    // not in the log: its id alone goes to seen
+                    unlogged.add(id);
+                    unloggedKeys.add(node);
                     result.add(meta.withAdded(0));
                     continue;
                 }
@@ -1154,6 +1234,10 @@ public final class SqliteStore implements Store {
                 rows.add(e.withMeta(meta));
                 nodes.add(node);
                 result.add(meta);
+            }
+            if (!unlogged.isEmpty()) {
+                insertSeen(unlogged.toArray(new ActionId[0]), unloggedKeys.toArray(new byte[0][]), null,
+                    unlogged.size());
             }
             insertEntries(rows, nodes);
             size += rows.size();
@@ -1207,6 +1291,7 @@ public final class SqliteStore implements Store {
         byte[][] keys = new byte[n][];
         ActionId[] ids = new ActionId[n];
         Map<String, ActionId> lastFresh = new HashMap<>();
+        Map<String, Long> startMarks = new HashMap<>();
         for (int i = 0; i < n; i++) {
             ActionId id = entries.get(i).id();
             ActionId last = lastFresh.get(id.node());
@@ -1215,6 +1300,7 @@ public final class SqliteStore implements Store {
                 if (mark == null || id.ms() <= mark) {
                     return null;
                 }
+                startMarks.put(id.node(), mark);
             } else if (id.compareTo(last) <= 0) {
                 return null;
             }
@@ -1229,11 +1315,15 @@ public final class SqliteStore implements Store {
         List<Meta> result = new ArrayList<>(n);
         List<Entry> rows = new ArrayList<>(n);
         List<byte[]> nodes = new ArrayList<>(n);
+        boolean[] unlogged = new boolean[n];
+        int unloggedCount = 0;
         for (int i = 0; i < n; i++) {
             Entry e = entries.get(i);
             seenMs = Math.max(seenMs, e.id().ms());
             Meta meta = e.meta();
             if (!meta.hasReasons()) {
+                unlogged[i] = true; // not in the log: its id alone goes to seen
+                unloggedCount++;
                 result.add(meta.withAdded(0));
                 continue;
             }
@@ -1245,14 +1335,18 @@ public final class SqliteStore implements Store {
         Rows values = rowsOf(rows, nodes);
         List<ActionId> marks = List.copyOf(lastFresh.values()); // each origin's last id: its new mark
         Map<String, PeerCursor> saved = Map.copyOf(cursors);
+        Map<String, ActionId> lastIds = Map.copyOf(lastFresh);
+        int unloggedIds = unloggedCount;
         Work<Void> statements = () -> {
             for (Map.Entry<String, PeerCursor> c : saved.entrySet()) {
                 putCursor(c.getKey(), c.getValue());
             }
-            int inserted = insertSeen(ids, keys, null, n);
-            if (inserted != n) {
-                throw new MarksBehind(file + ": " + (n - inserted) + " of " + n + " ids above their origins' marks were"
-                    + " seen before; the marks in nodes are behind");
+            if (!marksHold(startMarks, lastIds)) {
+                throw new MarksBehind(file + ": ids above their origins' marks were seen before; the marks in nodes "
+                    + "are behind");
+            }
+            if (unloggedIds > 0) {
+                insertSeen(ids, keys, unlogged, unloggedIds);
             }
             insertRows(values);
             for (ActionId m : marks) {
@@ -1389,32 +1483,35 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Records in {@code seen}, with multi-row INSERTs, the ids of a batch that cannot have been seen before: an id
-     * whose {@code ms} is above its origin's mark in {@code nodes} (the largest {@code ms} ever recorded in
-     * {@code seen} for that origin, raised in the same transaction as {@code seen}) is not in {@code seen}, and one
-     * above every such id of its origin earlier in the batch is not a duplicate within the batch either. A catch-up
-     * is made of such ids, and one statement per 256 of them costs a third of one statement each (a JNI round trip,
-     * a bind of three values and a step per row). The others are left to the caller's {@code INSERT OR IGNORE} one
-     * by one, after these, so a later duplicate of a fresh id in the same batch is still found.
+     * Which ids of a batch are new by their origins' marks, without a look-up: an id whose {@code ms} is above its
+     * origin's mark in {@code nodes} (the largest {@code ms} of an id of that origin ever added, raised in the same
+     * transaction as the id is recorded) is in neither {@code entries} nor {@code seen}, and one above every such id
+     * of its origin earlier in the batch is not a repeat within the batch either. A catch-up is made of such ids. The
+     * others are looked up one by one ({@link #inSeenIndex}) by the caller.
      *
-     * <p>Should the rule ever be wrong (a {@code nodes} row behind its {@code seen} rows), the statement inserts fewer
-     * rows than it was given: the insert is undone (a savepoint) and every id of the batch goes the slow way.
+     * <p>Should the rule ever be wrong (a {@code nodes} row behind the ids it covers), {@link #marksHold} finds it
+     * with one range read per origin and index, and every id of the batch is looked up.
      *
-     * @return for each entry, whether its id was recorded here (then it is new)
+     * @return for each entry, whether its id is new by the marks
      */
-    private boolean[] insertFreshSeen(List<Entry> entries, byte[][] keys) throws SQLException {
+    private boolean[] freshIds(List<Entry> entries) throws SQLException {
         int n = entries.size();
         boolean[] fresh = new boolean[n];
         if (n < MIN_FRESH_BATCH || !checksums) {
-            return fresh; // a few ids: the savepoint would cost more than it saves
+            return fresh; // a few ids: the range reads would cost more than the look-ups they save
         }
         Map<String, ActionId> lastFresh = new HashMap<>();
+        Map<String, Long> marks = new HashMap<>();
         int count = 0;
         for (int i = 0; i < n; i++) {
             ActionId id = entries.get(i).id();
             ActionId last = lastFresh.get(id.node());
-            if (last == null ? id.ms() > nodeMark(id.node()) : id.compareTo(last) > 0) {
+            long mark = last == null ? nodeMark(id.node()) : 0;
+            if (last == null ? id.ms() > mark : id.compareTo(last) > 0) {
                 fresh[i] = true;
+                if (last == null) {
+                    marks.put(id.node(), mark);
+                }
                 lastFresh.put(id.node(), id);
                 count++;
             }
@@ -1422,21 +1519,52 @@ public final class SqliteStore implements Store {
         if (count < MIN_FRESH_BATCH) {
             return new boolean[n];
         }
-        ps("SAVEPOINT fresh_seen").execute();
-        ActionId[] ids = new ActionId[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = entries.get(i).id();
-        }
-        int inserted = insertSeen(ids, keys, fresh, count);
-        if (inserted != count) {
-            LOG.warn("{}: {} of {} ids above their origins' marks were seen before; the marks in nodes are behind",
-                file, count - inserted, count);
-            ps("ROLLBACK TO fresh_seen").execute();
-            ps("RELEASE fresh_seen").execute();
+        if (!marksHold(marks, lastFresh)) {
+            LOG.warn("{}: ids above their origins' marks were seen before; the marks in nodes are behind", file);
             return new boolean[n];
         }
-        ps("RELEASE fresh_seen").execute();
         return fresh;
+    }
+
+    /**
+     * Whether no id of each origin in {@code marks} with an {@code ms} above its mark and at most that of its entry
+     * in {@code last} is recorded, in {@code entries} or in {@code seen}: two range reads per origin on the
+     * {@code (ms, node, seq)} keys, of pages that the batch's inserts then write.
+     */
+    private boolean marksHold(Map<String, Long> marks, Map<String, ActionId> last) throws SQLException {
+        PreparedStatement inLog = ps("SELECT 1 FROM entries WHERE ms > ? AND ms <= ? AND node = ? LIMIT 1");
+        PreparedStatement inSeen = ps("SELECT 1 FROM seen WHERE ms > ? AND ms <= ? AND node = ? LIMIT 1");
+        for (Map.Entry<String, Long> m : marks.entrySet()) {
+            byte[] node = NodeKey.encode(m.getKey());
+            for (PreparedStatement ps : List.of(inLog, inSeen)) {
+                ps.setLong(1, m.getValue());
+                ps.setLong(2, last.get(m.getKey()).ms());
+                ps.setBytes(3, node);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether the id is in the log ({@code entries}) or was before ({@code seen}): two primary-key look-ups. */
+    private boolean inSeenIndex(ActionId id, byte[] node) throws SQLException {
+        PreparedStatement inLog = ps("SELECT 1 FROM entries WHERE ms = ? AND node = ? AND seq = ?");
+        PreparedStatement inSeen = ps("SELECT 1 FROM seen WHERE ms = ? AND node = ? AND seq = ?");
+        for (PreparedStatement ps : List.of(inLog, inSeen)) {
+            ps.setLong(1, id.ms());
+            ps.setBytes(2, node);
+            ps.setLong(3, id.seq());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -1521,6 +1649,11 @@ public final class SqliteStore implements Store {
         /** The reasons rows: reason and added. */
         final String[] reasons;
         final long[] reasonAdded;
+        /**
+         * The reasons every row has, when all rows have the same list (a catch-up's usually do); else null. Their
+         * {@code added} numbers are consecutive, so each reason's rows are one {@code INSERT ... SELECT} of them.
+         */
+        List<String> shared;
 
         Rows(long[] numbers, byte[][] nodes, int[] subprotocols, String[] texts, String[] reasons, long[] reasonAdded) {
             this.numbers = numbers;
@@ -1542,9 +1675,13 @@ public final class SqliteStore implements Store {
         int[] subprotocols = new int[n];
         String[] texts = new String[n * 3];
         int reasonCount = 0;
+        List<String> shared = n > 0 ? rows.get(0).meta().reasons() : null;
         for (int k = 0; k < n; k++) {
             Entry e = rows.get(k);
             Meta meta = e.meta();
+            if (shared != null && !meta.reasons().equals(shared)) {
+                shared = null;
+            }
             String reasons = reasonsJson(meta.reasons());
             String extra = extraJson(meta.extra());
             String action = e.action().toJson();
@@ -1570,7 +1707,9 @@ public final class SqliteStore implements Store {
                 added[r++] = e.meta().added();
             }
         }
-        return new Rows(numbers, nodes.toArray(new byte[0][]), subprotocols, texts, reasons, added);
+        Rows result = new Rows(numbers, nodes.toArray(new byte[0][]), subprotocols, texts, reasons, added);
+        result.shared = shared;
+        return result;
     }
 
     private void insertRows(Rows rows) throws SQLException {
@@ -1595,6 +1734,18 @@ public final class SqliteStore implements Store {
             }
             ps.executeUpdate();
             i += n;
+        }
+        if (rows.shared != null && rows.size() >= MIN_SHARED_REASONS) {
+            // one statement per reason instead of two binds per row: the rows just inserted, by their added range
+            PreparedStatement ps = ps("INSERT INTO reasons (reason, added) SELECT ?, added FROM entries "
+                + "WHERE added >= ? AND added <= ?");
+            for (String reason : rows.shared) {
+                ps.setString(1, reason);
+                ps.setLong(2, rows.numbers[0]);
+                ps.setLong(3, rows.numbers[(rows.size() - 1) * Rows.NUMBERS]);
+                ps.executeUpdate();
+            }
+            return;
         }
         i = 0;
         while (i < rows.reasons.length) {
@@ -1648,30 +1799,26 @@ public final class SqliteStore implements Store {
 
     @Override
     public boolean seen(ActionId id) {
-        return read("seen", () -> exists("SELECT 1 FROM seen WHERE ms = ? AND node = ? AND seq = ?", id));
+        return read("seen", () -> inSeenIndex(id, NodeKey.encode(id.node())));
     }
 
     @Override
     public void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer) {
         read("forEachSeen", () -> {
-            PreparedStatement ps = ps("SELECT ms, node, seq FROM seen WHERE ms >= ? AND ms <= ?");
-            ps.setLong(1, fromMs);
-            ps.setLong(2, toMs);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    consumer.accept(new ActionId(rs.getLong(1), NodeKey.decode(rs.getBytes(2)), rs.getLong(3)));
+            // schema 3: the log's ids (the entries_created index) and then those that left it; older: seen has all
+            List<String> tables = seenHoldsAll ? List.of("seen") : List.of("entries", "seen");
+            for (String table : tables) {
+                PreparedStatement ps = ps("SELECT ms, node, seq FROM " + table + " WHERE ms >= ? AND ms <= ?");
+                ps.setLong(1, fromMs);
+                ps.setLong(2, toMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        consumer.accept(new ActionId(rs.getLong(1), NodeKey.decode(rs.getBytes(2)), rs.getLong(3)));
+                    }
                 }
             }
             return null;
         });
-    }
-
-    private boolean exists(String sql, ActionId id) throws SQLException {
-        PreparedStatement ps = ps(sql);
-        bindId(ps, 1, id);
-        try (ResultSet rs = ps.executeQuery()) {
-            return rs.next();
-        }
     }
 
     private static void bindId(PreparedStatement ps, int from, ActionId id) throws SQLException {
@@ -1734,11 +1881,15 @@ public final class SqliteStore implements Store {
         ps.executeUpdate();
     }
 
+    /** Removes an entry from the log; its id goes to {@code seen}, which keeps the ids that left the log. */
     private void delete(Entry e) throws SQLException {
         long added = e.meta().added();
         PreparedStatement ps = ps("DELETE FROM entries WHERE added = ?");
         ps.setLong(1, added);
         ps.executeUpdate();
+        PreparedStatement seen = ps("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES (?, ?, ?)");
+        bindId(seen, 1, e.id());
+        seen.executeUpdate();
         for (String r : e.meta().reasons()) {
             deleteReason(r, added);
         }
@@ -1949,8 +2100,14 @@ public final class SqliteStore implements Store {
             }
         }
         return read("cursor", () -> {
-            PreparedStatement ps = ps("SELECT received, sent FROM cursors WHERE peer = ?");
-            ps.setString(1, peerNode);
+            PreparedStatement ps;
+            if (cursorsInNodes) {
+                ps = ps("SELECT received, sent FROM nodes WHERE node = ? AND received IS NOT NULL");
+                ps.setBytes(1, NodeKey.encode(peerNode));
+            } else {
+                ps = ps("SELECT received, sent FROM cursors WHERE peer = ?");
+                ps.setString(1, peerNode);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new PeerCursor(rs.getLong(1), rs.getLong(2)) : PeerCursor.NONE;
             }
@@ -1977,10 +2134,11 @@ public final class SqliteStore implements Store {
         });
     }
 
+    /** Saves a peer's cursor in its {@code nodes} row (with the mark of its ids, if any: ms 0 for none). */
     private int putCursor(String peerNode, PeerCursor cursor) throws SQLException {
-        PreparedStatement ps = ps("INSERT INTO cursors (peer, received, sent) VALUES (?, ?, ?) "
-            + "ON CONFLICT (peer) DO UPDATE SET received = excluded.received, sent = excluded.sent");
-        ps.setString(1, peerNode);
+        PreparedStatement ps = ps("INSERT INTO nodes (node, ms, received, sent) VALUES (?, 0, ?, ?) "
+            + "ON CONFLICT (node) DO UPDATE SET received = excluded.received, sent = excluded.sent");
+        ps.setBytes(1, NodeKey.encode(peerNode));
         ps.setLong(2, cursor.received());
         ps.setLong(3, cursor.sent());
         return ps.executeUpdate();
@@ -1990,9 +2148,12 @@ public final class SqliteStore implements Store {
     public Map<String, PeerCursor> cursors() {
         return read("cursors", () -> {
             Map<String, PeerCursor> all = new HashMap<>();
-            try (ResultSet rs = ps("SELECT peer, received, sent FROM cursors").executeQuery()) {
+            try (ResultSet rs = ps(cursorsInNodes
+                ? "SELECT node, received, sent FROM nodes WHERE received IS NOT NULL"
+                : "SELECT peer, received, sent FROM cursors").executeQuery()) {
                 while (rs.next()) {
-                    all.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
+                    String peer = cursorsInNodes ? NodeKey.decode(rs.getBytes(1)) : rs.getString(1);
+                    all.put(peer, new PeerCursor(rs.getLong(2), rs.getLong(3)));
                 }
             }
             return Map.copyOf(all);
@@ -2004,8 +2165,8 @@ public final class SqliteStore implements Store {
         return write("forgetSeen", () -> {
             // The high-water mark must survive the rows that carried it (see Store#maxSeenMs).
             setCounter("maxSeenMs", maxSeenMs);
-            PreparedStatement ps = ps("DELETE FROM seen WHERE ms < ? AND NOT EXISTS (SELECT 1 FROM entries e "
-                + "WHERE e.ms = seen.ms AND e.node = seen.node AND e.seq = seen.seq)");
+            // seen holds only ids that are not in the log (schema 3)
+            PreparedStatement ps = ps("DELETE FROM seen WHERE ms < ?");
             ps.setLong(1, beforeMs);
             return (long) ps.executeUpdate();
         });
@@ -2041,14 +2202,12 @@ public final class SqliteStore implements Store {
                     last = ActionId.of(rs.getLong(1), NodeKey.decode(lastNode), rs.getLong(3));
                 }
             }
-            String notInLog = " AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms AND e.node = seen.node "
-                + "AND e.seq = seen.seq)";
+            // seen holds only ids that are not in the log (schema 3): the whole window goes
             PreparedStatement del;
             if (last == null) { // fewer than limit ids are left: the rest of the sweep
-                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND ms < ?" + notInLog);
+                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND ms < ?");
             } else {
-                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND (ms, node, seq) <= (?, ?, ?)"
-                    + notInLog);
+                del = ps("DELETE FROM seen WHERE (ms, node, seq) > (?, ?, ?) AND (ms, node, seq) <= (?, ?, ?)");
             }
             del.setLong(1, afterMs);
             del.setBytes(2, afterNode);
@@ -2205,22 +2364,16 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Moves an entry row, as it is, to {@code quarantine}, and removes it, its reasons and its seen id (the id as
-     * stored in the row). The high-water marks are kept.
+     * Moves an entry row, as it is, to {@code quarantine}, and removes it and its reasons; its id, seen through the row
+     * alone ({@code seen} holds the ids that are not in the log), is no longer seen. The high-water marks are kept.
      */
     private void moveToQuarantine(long added, String problem) throws SQLException {
-        PreparedStatement id = ps("SELECT ms, node, seq FROM entries WHERE added = ?");
+        PreparedStatement id = ps("SELECT 1 FROM entries WHERE added = ?");
         id.setLong(1, added);
-        long ms;
-        byte[] node;
-        long seq;
         try (ResultSet rs = id.executeQuery()) {
             if (!rs.next()) {
                 return;
             }
-            ms = rs.getLong(1);
-            node = rs.getBytes(2);
-            seq = rs.getLong(3);
         }
         PreparedStatement keep = ps("INSERT OR REPLACE INTO quarantine (added, ms, node, seq, time, subprotocol, "
             + "reasons, extra, action, crc, problem) SELECT added, ms, node, seq, time, subprotocol, reasons, extra, "
@@ -2232,11 +2385,6 @@ public final class SqliteStore implements Store {
         if (added == lastAdded) {
             setCounter("lastAdded", lastAdded);
         }
-        PreparedStatement unsee = ps("DELETE FROM seen WHERE ms = ? AND node = ? AND seq = ?");
-        unsee.setLong(1, ms);
-        unsee.setBytes(2, node);
-        unsee.setLong(3, seq);
-        unsee.executeUpdate();
         // the reasons index has no index by added alone: a scan, but quarantining is rare
         PreparedStatement reasons = ps("DELETE FROM reasons WHERE added = ?");
         reasons.setLong(1, added);

@@ -52,7 +52,8 @@ class SqliteForgetSeenTest {
 
             assertEquals(expected, forgotten);
             assertEquals(500, expected, "two thirds of the 750 old ids were cleaned");
-            assertTrue(batches >= 750 / 64, "in batches: " + batches);
+            // seen keeps only the ids that left the log (schema 3): the sweep walks the 500 of them
+            assertTrue(batches >= 500 / 64, "in batches: " + batches);
             for (Entry e : batch) {
                 assertEquals(reference.seen(e.id()), s.seen(e.id()), e.id().toString());
             }

@@ -27,6 +27,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -158,6 +159,56 @@ class SqliteStoreTest extends StoreContract {
         store = reopen(store);
         assertEquals(20 + fresh, store.size());
         assertTrue(store.add(batch).stream().allMatch(m -> m == null), "all seen after a reopen");
+    }
+
+    /**
+     * A batch whose rows all have the same reasons gets its reasons rows from one statement per reason (by the rows'
+     * added range); ids without reasons between them take no added number, so the range holds only the batch's rows.
+     */
+    @Test
+    void aBatchThatSharesItsReasonsIsFoundByEachReason() {
+        List<Entry> shared = new ArrayList<>();
+        List<Entry> mixed = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            shared.add(i % 10 == 3 ? entry("t", (100 + i) + " s:1 0", 100 + i)
+                : entry("t", (100 + i) + " s:1 0", 100 + i, "a", "b"));
+            mixed.add(entry("t", (200 + i) + " s:1 0", 200 + i, i == 20 ? "c" : "a"));
+        }
+        store.add(shared);
+        store.add(mixed);
+        assertEquals(36 + 40, store.size());
+        List<Long> a = store.withReason("a", 0, 1000).stream().map(e -> e.meta().added()).toList();
+        assertEquals(LongStream.rangeClosed(1, 76).boxed().filter(n -> n != 57).toList(), a);
+        assertEquals(36, store.withReason("b", 0, 1000).size());
+        assertEquals(List.of(57L), store.withReason("c", 0, 1000).stream().map(e -> e.meta().added()).toList());
+        assertEquals(0, store.removeReason("b", dev.logmesh.Criteria.ALL).size(), "a is left");
+        assertEquals(75, store.removeReason("a", dev.logmesh.Criteria.ALL).size());
+        assertEquals(1, store.size());
+    }
+
+    /**
+     * Schema 3 keeps a peer's cursor in its {@code nodes} row, beside the mark of its ids: a node that is an origin
+     * only has no cursor, one that is a peer only has mark 0, and each survives the other's writes and a reopen.
+     */
+    @Test
+    void aNodesRowHoldsTheMarkOfAnOriginAndTheCursorOfAPeerApart() {
+        String both = "x:\u00fc";
+        store.setCursor(both, new PeerCursor(3, 4));
+        store.add(List.of(entry("a", "500 " + both + " 0", 500, "r"), entry("b", "700 y:1 0", 700, "r")),
+            Map.of("z:1", new PeerCursor(9, 0)));
+        for (int round = 0; round < 2; round++) {
+            assertEquals(Map.of(both, new PeerCursor(3, 4), "z:1", new PeerCursor(9, 0)), store.cursors());
+            assertEquals(new PeerCursor(3, 4), store.cursor(both));
+            assertEquals(PeerCursor.NONE, store.cursor("y:1"), "an origin only has no cursor");
+            assertEquals(500, store.maxSeenMs(both));
+            assertEquals(700, store.maxSeenMs("y:1"));
+            assertEquals(0, store.maxSeenMs("z:1"), "a peer only has no mark");
+            store.close();
+            store = SqliteStore.open(file());
+        }
+        store.setCursor(both, PeerCursor.NONE);
+        assertEquals(PeerCursor.NONE, store.cursor(both));
+        assertEquals(500, store.maxSeenMs(both), "moving the cursor keeps the mark");
     }
 
     /** If the origin marks in {@code nodes} were ever behind {@code seen}, duplicates are still found (slow path). */

@@ -150,7 +150,8 @@ class SqliteTmpfsFullTest {
         }
         store = SqliteStore.open(file);
         check(store, acked, stillMissing);
-        assertEquals(SqliteDiskFullTest.committed(file, "entries"), SqliteDiskFullTest.committed(file, "seen"));
+        assertEquals(Set.of(), SqliteDiskFullTest.committed(file, "seen"),
+            "no id recorded without its entry (seen keeps only ids that left the log: none here)");
     }
 
     private static void check(SqliteStore store, Set<ActionId> acked, List<Integer> failed) {

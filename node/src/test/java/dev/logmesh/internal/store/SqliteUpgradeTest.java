@@ -2,8 +2,13 @@ package dev.logmesh.internal.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Entry;
+import dev.logmesh.Meta;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.Store;
@@ -16,7 +21,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,6 +105,9 @@ class SqliteUpgradeTest {
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM entries WHERE crc IS NULL")) {
                 assertEquals(0, rs.getInt(1), "every row has its checksum");
             }
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM seen")) {
+                assertEquals(0, rs.getInt(1), "seen keeps only ids that are not in the log: all 30 are");
+            }
             st.execute("UPDATE entries SET action = '{\"type\":\"t\",\"i\":999}' WHERE added = 7");
         }
         try (SqliteStore store = SqliteStore.open(file())) {
@@ -132,6 +142,148 @@ class SqliteUpgradeTest {
             assertEquals(11, reports.get(0).added());
             assertFalse(store.seen(reports.get(0).id()), "quarantined: a peer's copy is taken again");
         }
+    }
+
+    /**
+     * A schema 2 file written by main's code before schema 3 (a5347e4; the generator is next to it,
+     * {@code Schema2Fixture.java.txt}): 102 ids added (one batch of 100 with a cursor, two single adds; 10 without
+     * reasons), 31 entries removed since, so 61 in the log and 41 ids seen that are not in it.
+     */
+    private Path copyVersion2() throws Exception {
+        try (var in = SqliteUpgradeTest.class.getResourceAsStream("schema2.db")) {
+            java.nio.file.Files.copy(java.util.Objects.requireNonNull(in, "schema2.db"), file());
+        }
+        return file();
+    }
+
+    /** The 102 ids the schema 2 fixture's generator added. */
+    private static List<ActionId> version2Ids() {
+        List<ActionId> ids = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ids.add(new ActionId(1000 + i, i % 2 == 0 ? "old:1" : "peer:\u00fc", 0));
+        }
+        ids.add(new ActionId(2000, "old:1", 3));
+        ids.add(new ActionId(9_000_000, "peer:\u00fc", 1));
+        return ids;
+    }
+
+    private static long count(Path file, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void aVersion2FileKeepsEveryEntryAndEverySeenIdAndSeenKeepsOnlyTheIdsThatLeftTheLog() throws Exception {
+        copyVersion2();
+        assertEquals(2, count(file(), "PRAGMA user_version"));
+        assertEquals(102, count(file(), "SELECT count(*) FROM seen"));
+        List<Store.Corruption> reports = new ArrayList<>();
+        try (SqliteStore store = SqliteStore.open(file())) {
+            store.onCorrupt(reports::add);
+            assertEquals(61, store.size());
+            assertEquals(61, StoreContract.all(store, Order.CREATED, true, 7).size());
+            assertEquals(92, store.lastAdded());
+            assertEquals(9_000_000, store.maxSeenMs());
+            assertEquals(2000, store.maxSeenMs("old:1"));
+            assertEquals(new dev.logmesh.spi.PeerCursor(50, 7), store.cursor("peer:\u00fc"));
+            assertEquals(java.util.Map.of("peer:\u00fc", new dev.logmesh.spi.PeerCursor(50, 7)), store.cursors(),
+                "the cursor moved into its node's row");
+            Set<ActionId> forEach = new HashSet<>();
+            store.forEachSeen(0, Long.MAX_VALUE, id -> assertTrue(forEach.add(id), "each id once: " + id));
+            assertEquals(Set.copyOf(version2Ids()), forEach);
+            for (ActionId id : version2Ids()) {
+                assertTrue(store.seen(id), id.toString());
+            }
+            // none of them is taken again, whether in the log or not; a new id is
+            List<Entry> again = new ArrayList<>();
+            for (ActionId id : version2Ids()) {
+                again.add(new Entry(Action.parse("{\"type\":\"t\"}"), Meta.of(id, id.ms(), List.of("a"))));
+            }
+            again.add(new Entry(Action.parse("{\"type\":\"t\"}"), Meta.of(new ActionId(9_000_001, "peer:\u00fc", 0),
+                9_000_001, List.of("a"))));
+            List<Meta> added = store.add(again);
+            assertEquals(102, added.stream().filter(java.util.Objects::isNull).count(), "seen ids are not taken");
+            assertEquals(93, added.get(102).added());
+            assertEquals(List.of(), reports);
+        }
+        assertEquals(SqliteStore.SCHEMA_VERSION, count(file(), "PRAGMA user_version"));
+        assertEquals(3, SqliteStore.SCHEMA_VERSION);
+        assertEquals(41, count(file(), "SELECT count(*) FROM seen"), "seen keeps only the ids that left the log");
+        assertEquals(0, count(file(), "SELECT count(*) FROM seen s JOIN entries e USING (ms, node, seq)"));
+        assertEquals(0, count(file(), "SELECT count(*) FROM sqlite_master WHERE name = 'cursors'"),
+            "cursors live in nodes");
+        try (SqliteStore store = SqliteStore.open(file())) {
+            assertEquals(41, store.forgetSeen(Long.MAX_VALUE), "what forgetSeen forgets: the ids not in the log");
+            assertEquals(62, store.size());
+            for (ActionId id : version2Ids()) {
+                assertEquals(store.has(id), store.seen(id), id.toString());
+            }
+        }
+    }
+
+    /** The upgrade is one transaction: one that fails before its commit (a crash) leaves the version 2 file as it was. */
+    @Test
+    void aFailedUpgradeLeavesTheVersion2FileAsItWas() throws Exception {
+        copyVersion2();
+        SqliteStore.upgradeFault = () -> {
+            throw new IllegalStateException("crash halfway");
+        };
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> SqliteStore.open(file()));
+            assertEquals("crash halfway", e.getMessage());
+        } finally {
+            SqliteStore.upgradeFault = null;
+        }
+        assertEquals(2, count(file(), "PRAGMA user_version"));
+        assertEquals(102, count(file(), "SELECT count(*) FROM seen"));
+        assertEquals(61, count(file(), "SELECT count(*) FROM entries"));
+        try (SqliteStore store = SqliteStore.open(file())) {
+            assertEquals(61, store.size());
+            for (ActionId id : version2Ids()) {
+                assertTrue(store.seen(id), id.toString());
+            }
+        }
+        assertEquals(41, count(file(), "SELECT count(*) FROM seen"));
+    }
+
+    /** From version 1 too, both steps are one transaction: a crash before the commit leaves a version 1 file. */
+    @Test
+    void aFailedUpgradeLeavesTheVersion1FileAsItWas() throws Exception {
+        writeVersion1();
+        SqliteStore.upgradeFault = () -> {
+            throw new IllegalStateException("crash halfway");
+        };
+        try {
+            assertThrows(IllegalStateException.class, () -> SqliteStore.open(file()));
+        } finally {
+            SqliteStore.upgradeFault = null;
+        }
+        assertEquals(1, count(file(), "PRAGMA user_version"));
+        assertEquals(30, count(file(), "SELECT count(*) FROM seen"));
+        assertEquals(0, count(file(), "SELECT count(*) FROM sqlite_master WHERE name IN ('nodes', 'quarantine')"));
+        try (SqliteStore store = SqliteStore.open(file())) {
+            assertEquals(30, store.size());
+            assertEquals(9_000_000, store.maxSeenMs("old:1"));
+        }
+    }
+
+    @Test
+    void aReaderReadsAVersion2FileAsItIs() throws Exception {
+        copyVersion2();
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            assertEquals(61, StoreContract.all(reader, Order.ADDED, true, 100).size());
+            Set<ActionId> forEach = new HashSet<>();
+            reader.forEachSeen(0, Long.MAX_VALUE, id -> assertTrue(forEach.add(id), "each id once: " + id));
+            assertEquals(Set.copyOf(version2Ids()), forEach);
+            for (ActionId id : version2Ids()) {
+                assertTrue(reader.seen(id), id.toString());
+            }
+            assertEquals(java.util.Map.of("peer:\u00fc", new dev.logmesh.spi.PeerCursor(50, 7)), reader.cursors());
+            assertEquals(2000, reader.maxSeenMs("old:1"));
+        }
+        assertEquals(2, count(file(), "PRAGMA user_version"), "a reader changes nothing");
     }
 
     @Test
