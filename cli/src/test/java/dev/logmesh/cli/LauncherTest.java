@@ -342,6 +342,39 @@ class LauncherTest {
         }
     }
 
+    /**
+     * A build that leaves the CLI's jar as it was (Maven does not rewrite a jar whose own module did not change, as
+     * after an edit in {@code node/src/main}) is not started again at every run: the launcher used to compare the
+     * sources with the jar's time only, so each start after such an edit ran {@code mvn package} again (a
+     * helper's chaos run failed to connect while its nodes were busy rebuilding).
+     */
+    @Test
+    void aBuildThatLeavesTheJarAsItWasIsNotRunAgain() throws Exception {
+        Install in = dev(tmp.resolve("clone"), Path.of(System.getProperty("java.home")));
+        Path source = Files.createDirectories(tmp.resolve("clone/node/src/main")).resolve("Edited.java");
+        Files.writeString(source, "// edited after the last build\n");
+        Path jar;
+        try (Stream<Path> jars = Files.list(tmp.resolve("clone/cli/target"))) {
+            jar = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+        }
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path called = tmp.resolve("mvn-called");
+        Path mvn = bin.resolve("mvn");
+        // an up-to-date build: it writes nothing (Maven's jar plugin keeps a jar whose content did not change)
+        Files.writeString(mvn, "#!/bin/sh\necho \"$@\" >> '" + called + "'\n");
+        assertTrue(mvn.toFile().setExecutable(true));
+        for (int run = 1; run <= 2; run++) {
+            ProcessBuilder pb = in.command(Map.of(), "--version");
+            pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+            try (Run r = new Run(pb)) {
+                assertTrue(r.process.waitFor(60, TimeUnit.SECONDS), "the launcher ended");
+                assertEquals(0, r.process.exitValue(), "exit; stderr: " + r.stderr());
+            }
+        }
+        assertEquals(1, Files.readAllLines(called).size(), "mvn runs once for one edit, not at every start");
+    }
+
     private static int javaFeature(Path jdk) throws IOException {
         for (String line : Files.readAllLines(jdk.resolve("release"))) {
             if (line.startsWith("JAVA_VERSION=\"")) {
