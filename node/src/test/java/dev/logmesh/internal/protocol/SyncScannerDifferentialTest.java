@@ -1,0 +1,112 @@
+package dev.logmesh.internal.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.logmesh.internal.log.Interner;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link SyncScanner} against the streaming decoder on frames written to hit its edges (the brief of a review of
+ * the scanner): for each, the scanner declines it or returns what the decoder returns, and declines every frame
+ * the decoder refuses.
+ */
+class SyncScannerDifferentialTest {
+    private static final String META = "{\"id\":[1,\"n\",0],\"time\":1}";
+
+    private static String frame(String action, String meta) {
+        return "[\"sync\",1," + action + "," + meta + "]";
+    }
+
+    static Stream<String> frames() {
+        List<String> f = new ArrayList<>();
+        String[] actions = {
+            "{\"type\":\"a\",\"type\":\"b\"}", "{\"type\":\"a\",\"x\":1,\"x\":2}", "{\"x\":{\"type\":1},\"type\":\"a\"}",
+            "{\"type\":\"a\",\"n\":-0}", "{\"type\":\"a\",\"n\":1e2}", "{\"type\":\"a\",\"n\":1.0}",
+            "{\"type\":\"a\",\"n\":9007199254740993}", "{\"type\":\"a\",\"n\":9223372036854775808}",
+            "{\"type\":\"a\",\"n\":-9223372036854775809}", "{\"type\":\"a\",\"n\":1E+400}",
+            "{\"type\":\"a\",\"s\":\"\\u0000\"}", "{\"type\":\"a\",\"s\":\"\\ud800\"}", "{\"type\":\"a\",\"s\":\"\\udc00x\"}",
+            "{\"type\":\"a\",\"s\":\"\u2028\u2029\"}", "{\"type\":\"a\",\"\u00e9\":1}", "{\"type\":\"a\",\"s\":\"\uD83D\uDE00\"}",
+            "{\"type\":\"a\",\"s\":\"\u007f\"}", "{\t\"type\"\t:\t\"a\"\t}", "{\"type\":\"a\",\"\":\"\"}",
+            "{\"type\":\"a\",\"k\":{\"\":{\"\":[]}}}", "{\"type\":\"a b\"}", "{\"type\":\"\u007f\"}",
+            "{\"type\":\"a\",\"t\":true,\"f\":false,\"n\":null}", "{\"type\":\"a\",\"n\":[-1.5E-3,0.0,-0.0]}",
+            // names as long as Jackson's StreamReadConstraints allow (50,000) and one more
+            "{\"type\":\"a\",\"" + "k".repeat(50_000) + "\":1}", "{\"type\":\"a\",\"" + "k".repeat(50_001) + "\":1}",
+            "{\"type\":\"a\",\"o\":{\"" + "k".repeat(50_001) + "\":1}}",
+            "{\"" + "k".repeat(50_001) + "\":1,\"type\":\"a\"}",
+            "{\"type\":\"a\",\"s\":\"" + "v".repeat(200_000) + "\"}",
+        };
+        for (String a : actions) {
+            f.add(frame(a, META));
+        }
+        String[] metas = {
+            "{\"id\":[1,\"n\",0],\"time\":1,\"id\":5}", "{\"id\":5,\"time\":1,\"id\":[1,\"n\",0]}",
+            "{\"id\":\"1 n 0\",\"time\":1}", "{\"id\":\"1  n 0\",\"time\":1}", "{\"id\":\" 1 n 0\",\"time\":1}",
+            "{\"id\":\"1 n 0 \",\"time\":1}", "{\"id\":\"1 n\",\"time\":1}", "{\"id\":\"1 a b 0\",\"time\":1}",
+            "{\"id\":\"-1 n 0\",\"time\":1}", "{\"id\":\"01 n 0\",\"time\":1}", "{\"id\":\"1 n 00\",\"time\":1}",
+            "{\"id\":\"+1 n 0\",\"time\":1}", "{\"id\":\"1.0 n 0\",\"time\":1}", "{\"id\":\"1e2 n 0\",\"time\":1}",
+            "{\"id\":\"9007199254740992 n 0\",\"time\":1}", "{\"id\":\"1 n 9007199254740992\",\"time\":1}",
+            "{\"id\":\"1 n -0\",\"time\":1}", "{\"id\":\"-0 n 0\",\"time\":1}", "{\"id\":\"1\tn 0\",\"time\":1}",
+            "{\"id\":\"1 n 0\",\"time\":1,\"id\":\"2 m 1\"}", "{\"id\":\"1 \u00e9 0\",\"time\":1}",
+            "{\"id\":[1,\"n\",0],\"time\":-9007199254740991}", "{\"id\":[1,\"n\",0],\"time\":-9007199254740992}",
+            "{\"id\":[1,\"n\",0],\"time\":9007199254740991}", "{\"id\":[1,\"n\",0],\"time\":-0}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"time\":2}", "{\"id\":[-9007199254740991,\"n\",0],\"time\":1}",
+            "{\"id\":[1,\"n\",9007199254740991],\"time\":1}", "{\"id\":[1,2],\"time\":1}", "{\"id\":-7,\"time\":1}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":\"\"}", "{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":[\"a\",\"a\",\"a\"]}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":[\"a\",\"b\",\"a\",\"b\"]}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":[\"a\"],\"reasons\":null}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"subprotocol\":2147483647}", "{\"id\":[1,\"n\",0],\"time\":1,\"subprotocol\":0}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"subprotocol\":\"1.0.0\"}", "{\"id\":[1,\"n\",0],\"time\":1,\"added\":\"x\"}",
+            "{\"id\":[1,\"n\",0],\"time\":1,\"added\":null,\"added\":[[[]]]}",
+            "{\"added\":1,\"id\":[1,\"n\",0],\"time\":1,\"added\":{\"" + "k".repeat(50_001) + "\":1}}",
+        };
+        for (String m : metas) {
+            f.add(frame("{\"type\":\"a\"}", m));
+        }
+        f.add("[\"sync\",9007199254740991]");
+        f.add("[\"sync\",9007199254740992]");
+        f.add("[\"sync\",0] ");
+        f.add("[\"sync\",0]\n\n");
+        f.add("[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"n\",0],\"time\":1}]]");
+        f.add("[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"n\",0],\"time\":1}][]");
+        f.add("[\"sync\",1,[\"synced\",1]]");
+        f.add("[\"sync\",1,{\"type\":\"a\"},{\"id\":[1,\"n\",0],\"time\":1},{\"type\":\"a\"}]");
+        return f.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("frames")
+    void theScannerDeclinesOrAgreesWithTheDecoder(String frame) {
+        byte[] b = frame.getBytes(StandardCharsets.UTF_8);
+        String what = frame.length() > 300 ? frame.substring(0, 150) + "..." + frame.substring(frame.length() - 100)
+            : frame;
+        Message.Sync fast = SyncScanner.scan(b, 0, b.length, new Interner());
+        Message slow;
+        try {
+            slow = new MessageCodec().decodeStreaming(b, 0, b.length);
+        } catch (ProtocolError | RuntimeException e) {
+            if (fast != null) {
+                fail("the scanner took a frame the decoder refuses (" + e.getMessage().substring(0,
+                    Math.min(200, e.getMessage().length())) + "): " + what);
+            }
+            return;
+        }
+        if (fast == null) {
+            return;
+        }
+        Message.Sync s = (Message.Sync) slow;
+        assertEquals(s.added(), fast.added(), what);
+        assertEquals(s.entries().size(), fast.entries().size(), what);
+        for (int i = 0; i < s.entries().size(); i++) {
+            assertEquals(s.entries().get(i).action().toJson(), fast.entries().get(i).action().toJson(), what);
+            assertEquals(s.entries().get(i).action().type(), fast.entries().get(i).action().type(), what);
+            assertEquals(s.entries().get(i).meta(), fast.entries().get(i).meta(), what);
+            assertEquals(s.entries().get(i).tooDeep(), fast.entries().get(i).tooDeep(), what);
+        }
+    }
+}
