@@ -34,6 +34,11 @@ final class SyncScanner {
     private static final int MAX_NUMBER = 100;
     /** The longest string (in bytes) checked here; a longer one is the decoder's (Jackson limits them too). */
     private static final int MAX_STRING = 1 << 20;
+    /**
+     * The longest field name (in bytes, so never more chars) taken here: Jackson refuses a longer name than its
+     * {@link com.fasterxml.jackson.core.StreamReadConstraints} allow (50,000 chars), so such a frame is the decoder's.
+     */
+    private static final int MAX_NAME = com.fasterxml.jackson.core.StreamReadConstraints.DEFAULT_MAX_NAME_LEN;
 
     private final byte[] b;
     private final int end;
@@ -124,7 +129,7 @@ final class SyncScanner {
             return null; // no type: the decoder says so
         }
         while (true) {
-            if (!plainString()) {
+            if (!plainString() || strTo - strFrom > MAX_NAME) {
                 return null;
             }
             boolean isType = strTo - strFrom == 4 && b[strFrom] == 't' && b[strFrom + 1] == 'y'
@@ -197,7 +202,8 @@ final class SyncScanner {
         }
         while (true) {
             if (object) {
-                if (!string() || !colon()) {
+                int name = pos;
+                if (!string() || pos - name - 2 > MAX_NAME || !colon()) {
                     return false;
                 }
                 ws();
