@@ -178,7 +178,7 @@ final class SyncScanner {
             return false;
         }
         return switch (b[pos]) {
-            case '"' -> string();
+            case '"' -> string(false);
             case '{', '[' -> container(depth + 1);
             case 't' -> literal("true");
             case 'f' -> literal("false");
@@ -203,7 +203,7 @@ final class SyncScanner {
         while (true) {
             if (object) {
                 int name = pos;
-                if (!string() || pos - name - 2 > MAX_NAME || !colon()) {
+                if (!string(true) || pos - name - 2 > MAX_NAME || !colon()) {
                     return false;
                 }
                 ws();
@@ -331,8 +331,12 @@ final class SyncScanner {
         return pos >= end || !letterOrDigit(b[pos]);
     }
 
-    /** A JSON string, any content (escapes checked, UTF-8 well-formed); false to decline. */
-    private boolean string() {
+    /**
+     * A JSON string, any content (escapes checked, UTF-8 well-formed); false to decline. A field {@code name} with a
+     * surrogate escape (backslash, u, D800 to DFFF) is declined: Jackson checks that they pair up in names (not in
+     * values) and refuses the frame otherwise, so it is the decoder's.
+     */
+    private boolean string(boolean name) {
         if (pos >= end || b[pos] != '"') {
             return false;
         }
@@ -347,6 +351,9 @@ final class SyncScanner {
                 return false;
             }
             if (c == '\\') {
+                if (name && surrogateEscape()) {
+                    return false;
+                }
                 if (!escape()) {
                     return false;
                 }
@@ -392,6 +399,13 @@ final class SyncScanner {
             chars[i] = (char) b[strFrom + i];
         }
         return interner.intern(chars, 0, n);
+    }
+
+    /** Whether the escape at the backslash is a backslash-u escape of a surrogate (D800 to DFFF), in either case. */
+    private boolean surrogateEscape() {
+        return end - pos >= 6 && b[pos + 1] == 'u' && (b[pos + 2] == 'd' || b[pos + 2] == 'D')
+            && ((b[pos + 3] >= '8' && b[pos + 3] <= '9') || (b[pos + 3] >= 'a' && b[pos + 3] <= 'f')
+            || (b[pos + 3] >= 'A' && b[pos + 3] <= 'F'));
     }
 
     /** One escape at the backslash: false to decline. */
