@@ -173,6 +173,35 @@ class SyncScannerDifferentialTest {
         assertEquals(true, taken > 3000, "the generated frames must reach the accepting paths, took " + taken);
     }
 
+    /**
+     * The sync frames of the recorded @logux/core sessions (interop/traces: a stock peer's and a real
+     * {@code @logux/client} app's), as the trace wrote them: each agrees, and the scanner takes the common ones.
+     */
+    @Test
+    void theSyncFramesOfRecordedLoguxSessionsAgree() throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Path.of("..", "interop", "traces");
+        int frames = 0;
+        int taken = 0;
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path file : files.filter(x -> x.toString().endsWith(".ndjson")).sorted().toList()) {
+                for (String line : java.nio.file.Files.readAllLines(file)) {
+                    int at = line.indexOf("\"msg\":[\"sync\",");
+                    if (at < 0) {
+                        continue;
+                    }
+                    String frame = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("msg").toString();
+                    frames++;
+                    byte[] b = frame.getBytes(StandardCharsets.UTF_8);
+                    if (SyncScanner.scan(b, 0, b.length, new Interner()) != null) {
+                        taken++;
+                    }
+                    theScannerDeclinesOrAgreesWithTheDecoder(frame);
+                }
+            }
+        }
+        assertEquals(true, frames >= 45 && taken >= frames * 3 / 4, "frames " + frames + ", taken " + taken);
+    }
+
     @ParameterizedTest
     @MethodSource("frames")
     void theScannerDeclinesOrAgreesWithTheDecoder(String frame) {
