@@ -77,13 +77,13 @@ final class AddLine {
         String action = e.action().toJson();
         Meta m = e.meta();
         if (!m.extra().isEmpty() || action.indexOf('\n') >= 0 || action.indexOf('\r') >= 0 || !plain(m.id().node())) {
-            b.utf8(formatWithGenerator(e, withTs, ts));
+            b.json(formatWithGenerator(e, withTs, ts));
             return;
         }
         List<String> reasons = m.reasons();
         for (int i = 0; i < reasons.size(); i++) {
             if (!plain(reasons.get(i))) {
-                b.utf8(formatWithGenerator(e, withTs, ts));
+                b.json(formatWithGenerator(e, withTs, ts));
                 return;
             }
         }
@@ -106,11 +106,14 @@ final class AddLine {
         b.ascii('}');
     }
 
-    /** Whether a JSON string of {@code s} is {@code s} between quotes: no quote, backslash or control character. */
+    /**
+     * Whether a JSON string of {@code s} is {@code s} between quotes: no quote, backslash or control character; and no
+     * surrogate (an unpaired one must be written as an escape: {@link Utf8Batch#json}, on the generator's path).
+     */
     private static boolean plain(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == '"' || c == '\\') {
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
                 return false;
             }
         }

@@ -47,6 +47,33 @@ final class Utf8Batch {
         return bytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Appends JSON text {@code s} as UTF-8, an unpaired surrogate (which can only be inside a string of it) as its
+     * JSON escape {@code \\uXXXX}, so that the value reads back the same ({@link #utf8} would write {@code ?}).
+     */
+    Utf8Batch json(String s) {
+        int n = s.length();
+        int i = 0;
+        while (i < n && !Character.isSurrogate(s.charAt(i))) {
+            i++;
+        }
+        if (i == n) {
+            return utf8(s);
+        }
+        StringBuilder out = new StringBuilder(n + 12).append(s, 0, i);
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                out.append(c).append(s.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return utf8(out.toString());
+    }
+
     /** Appends the decimal digits of {@code v}, as {@link Long#toString(long)} writes them. */
     Utf8Batch number(long v) {
         if (v == Long.MIN_VALUE) {

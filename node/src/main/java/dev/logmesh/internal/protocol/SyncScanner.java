@@ -34,6 +34,11 @@ final class SyncScanner {
     private static final int MAX_NUMBER = 100;
     /** The longest string (in bytes) checked here; a longer one is the decoder's (Jackson limits them too). */
     private static final int MAX_STRING = 1 << 20;
+    /**
+     * The longest field name (in bytes, so never more chars) taken here: Jackson refuses a longer name than its
+     * {@link com.fasterxml.jackson.core.StreamReadConstraints} allow (50,000 chars), so such a frame is the decoder's.
+     */
+    private static final int MAX_NAME = com.fasterxml.jackson.core.StreamReadConstraints.DEFAULT_MAX_NAME_LEN;
 
     private final byte[] b;
     private final int end;
@@ -124,7 +129,7 @@ final class SyncScanner {
             return null; // no type: the decoder says so
         }
         while (true) {
-            if (!plainString()) {
+            if (!plainString() || strTo - strFrom > MAX_NAME) {
                 return null;
             }
             boolean isType = strTo - strFrom == 4 && b[strFrom] == 't' && b[strFrom + 1] == 'y'
@@ -173,7 +178,7 @@ final class SyncScanner {
             return false;
         }
         return switch (b[pos]) {
-            case '"' -> string();
+            case '"' -> string(false);
             case '{', '[' -> container(depth + 1);
             case 't' -> literal("true");
             case 'f' -> literal("false");
@@ -197,7 +202,8 @@ final class SyncScanner {
         }
         while (true) {
             if (object) {
-                if (!string() || !colon()) {
+                int name = pos;
+                if (!string(true) || pos - name - 2 > MAX_NAME || !colon()) {
                     return false;
                 }
                 ws();
@@ -325,8 +331,12 @@ final class SyncScanner {
         return pos >= end || !letterOrDigit(b[pos]);
     }
 
-    /** A JSON string, any content (escapes checked, UTF-8 well-formed); false to decline. */
-    private boolean string() {
+    /**
+     * A JSON string, any content (escapes checked, UTF-8 well-formed); false to decline. A field {@code name} with a
+     * surrogate escape (backslash, u, D800 to DFFF) is declined: Jackson checks that they pair up in names (not in
+     * values) and refuses the frame otherwise, so it is the decoder's.
+     */
+    private boolean string(boolean name) {
         if (pos >= end || b[pos] != '"') {
             return false;
         }
@@ -341,6 +351,9 @@ final class SyncScanner {
                 return false;
             }
             if (c == '\\') {
+                if (name && surrogateEscape()) {
+                    return false;
+                }
                 if (!escape()) {
                     return false;
                 }
@@ -386,6 +399,13 @@ final class SyncScanner {
             chars[i] = (char) b[strFrom + i];
         }
         return interner.intern(chars, 0, n);
+    }
+
+    /** Whether the escape at the backslash is a backslash-u escape of a surrogate (D800 to DFFF), in either case. */
+    private boolean surrogateEscape() {
+        return end - pos >= 6 && b[pos + 1] == 'u' && (b[pos + 2] == 'd' || b[pos + 2] == 'D')
+            && ((b[pos + 3] >= '8' && b[pos + 3] <= '9') || (b[pos + 3] >= 'a' && b[pos + 3] <= 'f')
+            || (b[pos + 3] >= 'A' && b[pos + 3] <= 'F'));
     }
 
     /** One escape at the backslash: false to decline. */
