@@ -128,6 +128,11 @@ class SqliteSchema3BreakTest {
             assertEquals(m.removeReason("a", Criteria.ALL).size(), s.removeReason("a", Criteria.ALL).size());
             assertEquals(m.removeReason("b", Criteria.ALL).size(), s.removeReason("b", Criteria.ALL).size());
             assertEquals(0, s.size());
+            s.add(batch("n1", 400, 1, "c"));
+            assertTrue(s.changeMeta(ActionId.parse("400 n1 0"), Meta.of(ActionId.parse("400 n1 0"), 400,
+                List.of("d", "d"))));
+            assertEquals(1, s.removeReason("d", Criteria.ALL).size());
+            assertEquals(0, s.size());
         }
     }
 }
