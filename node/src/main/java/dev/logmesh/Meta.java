@@ -18,7 +18,7 @@ import java.util.Set;
  * @param id          the action's id, stamped at its origin
  * @param time        milliseconds on this node's clock (for display; ordering uses {@code id})
  * @param added       this node's position of the entry in its log, from 1; 0 while not in a log
- * @param reasons     why the entry is kept; an entry whose reasons become empty is cleaned
+ * @param reasons     why the entry is kept; an entry whose reasons become empty is cleaned; a reason listed twice is kept once
  * @param subprotocol the application's subprotocol version that created the action; 0 when unknown
  * @param extra       custom keys, as JSON values that must not be modified
  */
@@ -45,10 +45,19 @@ public record Meta(ActionId id, long time, long added, List<String> reasons, int
         reasons = List.copyOf(reasons);
         // indexed, and no key loop for no keys: a meta is made for every entry received, and an iterator each
         // (even over an empty map) is garbage and calls the JIT has not compiled in a node's first seconds
+        boolean repeated = false;
         for (int i = 0; i < reasons.size(); i++) {
             if (reasons.get(i).isEmpty()) {
                 throw new IllegalArgumentException("a reason must be a non-empty string");
             }
+            for (int j = 0; j < i && !repeated; j++) {
+                repeated = reasons.get(j).equals(reasons.get(i));
+            }
+        }
+        if (repeated) {
+            // a set, as the wire's parser makes it: a reason listed twice would need two removals to clean the
+            // entry, and SqliteStore's reasons index holds each (reason, entry) once
+            reasons = List.copyOf(new java.util.LinkedHashSet<>(reasons));
         }
         Objects.requireNonNull(extra, "extra");
         if (extra.isEmpty()) {
