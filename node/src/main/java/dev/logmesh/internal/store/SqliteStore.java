@@ -1300,7 +1300,7 @@ public final class SqliteStore implements Store {
                 if (mark == null || id.ms() <= mark) {
                     return null;
                 }
-                startMarks.put(id.node(), mark);
+                startMarks.put(id.node(), id.ms() - 1); // the range checked: this batch's ids of the origin
             } else if (id.compareTo(last) <= 0) {
                 return null;
             }
@@ -1510,7 +1510,9 @@ public final class SqliteStore implements Store {
             if (last == null ? id.ms() > mark : id.compareTo(last) > 0) {
                 fresh[i] = true;
                 if (last == null) {
-                    marks.put(id.node(), mark);
+                    // the range checked starts at this batch's first id of the origin, not at the mark: a long-silent
+                    // origin's (or a new one's, mark 0) range from its mark would read every row of the log since
+                    marks.put(id.node(), id.ms() - 1);
                 }
                 lastFresh.put(id.node(), id);
                 count++;
@@ -1527,9 +1529,13 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Whether no id of each origin in {@code marks} with an {@code ms} above its mark and at most that of its entry
-     * in {@code last} is recorded, in {@code entries} or in {@code seen}: two range reads per origin on the
-     * {@code (ms, node, seq)} keys, of pages that the batch's inserts then write.
+     * Whether no id of each origin in {@code marks} with an {@code ms} above the value there and at most that of its
+     * entry in {@code last} is recorded, in {@code entries} or in {@code seen}: two range reads per origin on the
+     * {@code (ms, node, seq)} keys, of pages that the batch's inserts then write. The callers pass the range of the
+     * batch's own ids of each origin (from its first id's {@code ms}, which is above the origin's mark): a row with
+     * the same id as one of them lies in it, and while the marks are right no row of the origin does, so the read
+     * costs the rows of the batch's time span, not those since the mark (for a long-silent or a new origin, mark 0,
+     * that was every row of the log).
      */
     private boolean marksHold(Map<String, Long> marks, Map<String, ActionId> last) throws SQLException {
         PreparedStatement inLog = ps("SELECT 1 FROM entries WHERE ms > ? AND ms <= ? AND node = ? LIMIT 1");
