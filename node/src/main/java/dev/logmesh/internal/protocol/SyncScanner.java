@@ -104,6 +104,33 @@ final class SyncScanner {
         return pos == end ? new Message.Sync(added, entries) : null;
     }
 
+    /** {@link #next}: the container's closing byte was read. */
+    private static final int CLOSED = 0;
+    /** {@link #next}: a comma was read, and the whitespace after it. */
+    private static final int COMMA = 1;
+    /** {@link #next}: the frame ended or another byte came: the decoder's. */
+    private static final int DECLINED = 2;
+
+    /**
+     * After a value in an object or array: skips whitespace and reads {@code close} ({@link #CLOSED}) or a comma and
+     * the whitespace after it ({@link #COMMA}); anything else, or the frame's end, is {@link #DECLINED}.
+     */
+    private int next(int close) {
+        ws();
+        if (pos >= end) {
+            return DECLINED;
+        }
+        byte c = b[pos++];
+        if (c == close) {
+            return CLOSED;
+        }
+        if (c != ',') {
+            return DECLINED;
+        }
+        ws();
+        return COMMA;
+    }
+
     /** One action and its meta, after the comma before the action; null to decline. */
     private Message.WireEntry entry() {
         ws();
@@ -150,18 +177,13 @@ final class SyncScanner {
             } else if (!value(1)) {
                 return null;
             }
-            ws();
-            if (pos >= end) {
-                return null;
-            }
-            byte c = b[pos++];
-            if (c == '}') {
+            int next = next('}');
+            if (next == CLOSED) {
                 break;
             }
-            if (c != ',') {
+            if (next == DECLINED) {
                 return null;
             }
-            ws();
         }
         if (type == null) {
             return null;
@@ -211,18 +233,13 @@ final class SyncScanner {
             if (!value(depth)) {
                 return false;
             }
-            ws();
-            if (pos >= end) {
-                return false;
-            }
-            byte c = b[pos++];
-            if (c == close) {
+            int next = next(close);
+            if (next == CLOSED) {
                 return true;
             }
-            if (c != ',') {
+            if (next == DECLINED) {
                 return false;
             }
-            ws();
         }
     }
 
@@ -590,18 +607,13 @@ final class SyncScanner {
                     return null; // a custom key: a tree, the decoder's
                 }
             }
-            ws();
-            if (pos >= end) {
-                return null;
-            }
-            byte c = b[pos++];
-            if (c == '}') {
+            int next = next('}');
+            if (next == CLOSED) {
                 break;
             }
-            if (c != ',') {
+            if (next == DECLINED) {
                 return null;
             }
-            ws();
         }
         if (form == null || !timeSeen) {
             return null;
@@ -679,18 +691,13 @@ final class SyncScanner {
                     out.add(s);
                 }
             }
-            ws();
-            if (pos >= end) {
-                return null;
-            }
-            byte c = b[pos++];
-            if (c == ']') {
+            int next = next(']');
+            if (next == CLOSED) {
                 break;
             }
-            if (c != ',') {
+            if (next == DECLINED) {
                 return null;
             }
-            ws();
         }
         if (out == null) {
             return interner.single(first);
