@@ -417,7 +417,7 @@ class LauncherTest {
             boolean picocli = source.matches("file:.*/picocli-[^/]*\\.jar")
                 && name.matches("picocli\\.CommandLine\\$I\\w+Handler");
             if (name.contains("DowncallStub") || name.contains("CleanerJava24Linker")
-                || !source.equals("shared objects file") && !spun && !picocli) {
+                || (!source.equals("shared objects file") && !spun && !picocli)) {
                 notShared.add(name + " " + source);
             }
         }
