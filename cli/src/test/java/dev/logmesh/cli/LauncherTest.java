@@ -386,15 +386,12 @@ class LauncherTest {
     }
 
     /**
-     * A node run that maps the archive loads every class of the JDK and of the class path's jars from it, on every
-     * JDK and with both launchers; what it may still make or read at run time: classes the JVM spins (lambda forms,
-     * proxies, a lambda's class) and picocli's two handler interfaces (old class files, which a dump skips once
-     * linked). Before, on JDK 25 the dump ran without the launchers' {@code --enable-native-access=ALL-UNNAMED}, so
-     * the JVM turned the archive's full module graph off at every start ("Mismatched values for property
-     * jdk.module.enable.native.access") and ~1,000 classes came from {@code lib/modules} and the jars (~300 of
-     * {@code java.base}, ~400 of Netty); and Netty, which on JDK 25 gives up {@code sun.misc.Unsafe} unless the
-     * JVM allows it, set up its buffer cleaner through FFM downcalls ({@code CleanerJava24Linker}: ~50 lambda-form
-     * classes and ~300 more JIT compiles before {@code ready}).
+     * A node run that maps the archive loads every class of the JDK and of the class path's jars from it before its
+     * {@code ready} line, on every JDK and with both launchers. What it may still make or read then: classes the JVM
+     * spins (lambda forms, proxies, a lambda's class), picocli's two handler interfaces (old class files, which a
+     * dump skips once linked) and JFR's event classes (never archived). Before, on JDK 25 Netty, which there gives up
+     * {@code sun.misc.Unsafe} unless the JVM allows it, set up its buffer cleaner through FFM downcalls
+     * ({@code CleanerJava24Linker}: ~50 lambda-form classes and ~300 more JIT compiles before {@code ready}).
      */
     @ParameterizedTest
     @MethodSource("installsAndJdks")
@@ -402,26 +399,33 @@ class LauncherTest {
         Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
         nodeRun(in, Map.of());
         awaitNodeMaps(in, NODE_CLASSES);
-        Path loads = Files.createTempFile(tmp, "class-load", ".txt");
-        nodeRun(in, Map.of("LOGMESH_JAVA_OPTS", "-Xlog:class+load=info:file=" + loads));
         List<String> notShared = new ArrayList<>();
-        for (String line : Files.readAllLines(loads)) {
-            int at = line.indexOf(" source: ");
-            if (at < 0) {
-                continue;
+        try (Run r = new Run(in.command(Map.of("LOGMESH_JAVA_OPTS", "-Xlog:class+load=info:stdout"), NODE))) {
+            while (true) {
+                String line = r.lines.poll(30, TimeUnit.SECONDS);
+                assertTrue(line != null && !"\u0000end".equals(line), "no ready line; stderr: " + r.err);
+                if (line.contains("\"ready\"")) {
+                    break;
+                }
+                int at = line.indexOf(" source: ");
+                if (at < 0) {
+                    continue;
+                }
+                String source = line.substring(at + 9);
+                String name = line.substring(line.lastIndexOf("] ", at) + 2, at);
+                boolean spun = source.equals("__JVM_LookupDefineClass__") || source.equals("__dynamic_proxy__")
+                    || source.matches("[\\w.$]+"); // a hidden class, named by its host
+                boolean picocli = source.matches("file:.*/picocli-[^/]*\\.jar")
+                    && name.matches("picocli\\.CommandLine\\$I\\w+Handler");
+                boolean jfr = name.equals("jdk.jfr.Event") || name.startsWith("jdk.internal.event.");
+                if (name.contains("DowncallStub") || name.contains("CleanerJava24Linker")
+                    || (!source.equals("shared objects file") && !spun && !picocli && !jfr)) {
+                    notShared.add(name + " " + source);
+                }
             }
-            String source = line.substring(at + 9);
-            String name = line.substring(line.indexOf(']') + 2, at);
-            boolean spun = source.equals("__JVM_LookupDefineClass__") || source.equals("__dynamic_proxy__")
-                || source.matches("[\\w.$]+"); // a hidden class, named by its host
-            boolean picocli = source.matches("file:.*/picocli-[^/]*\\.jar")
-                && name.matches("picocli\\.CommandLine\\$I\\w+Handler");
-            if (name.contains("DowncallStub") || name.contains("CleanerJava24Linker")
-                || (!source.equals("shared objects file") && !spun && !picocli)) {
-                notShared.add(name + " " + source);
-            }
+            assertEquals(143, r.stop());
         }
-        assertEquals(List.of(), notShared, "classes of a node run not from the archive, or an FFM downcall");
+        assertEquals(List.of(), notShared, "classes a node loads before ready not from the archive, or FFM downcalls");
     }
 
     static Stream<Arguments> installsAndJdks() {
