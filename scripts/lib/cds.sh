@@ -24,6 +24,32 @@
 logmesh_cds_nl='
 '
 
+# The module options every launcher gives the JVM (scripts/logmesh, bin/logmesh, bench-cold's ColdBench): the dump and
+# its check run with them too. The JVM compares them with the dump's at every start, and where they differ it turns
+# the archive's full module graph off ("Mismatched values for property jdk.module.enable.native.access"); on JDK 25
+# that loaded ~1,000 of a node's classes from lib/modules and the jars instead of the archive. Part of the key.
+logmesh_cds_module_opts=--enable-native-access=ALL-UNNAMED
+
+# logmesh_jdk JAVA: sets LOGMESH_JDK_JAVA to the java binary JAVA (a symbolic link resolved), LOGMESH_JDK_HOME to its
+# JDK and LOGMESH_JDK_FEATURE to its feature version from the JDK's release file (17, 25, ...; empty if unknown). Forks
+# readlink for a symbolic link only; returns 1 if that fails.
+logmesh_jdk() {
+  _lj_real=$1
+  if [ -h "$1" ]; then
+    _lj_real=$(readlink -f "$1" 2>/dev/null) || return 1
+  fi
+  LOGMESH_JDK_JAVA=$_lj_real LOGMESH_JDK_HOME=${_lj_real%/bin/java}
+  LOGMESH_JDK_FEATURE=
+  if [ -f "$LOGMESH_JDK_HOME/release" ]; then
+    while IFS= read -r _lj_line; do
+      case $_lj_line in
+        JAVA_VERSION=*) _lj_line=${_lj_line#*\"}; LOGMESH_JDK_FEATURE=${_lj_line%%[!0-9]*}; break ;;
+      esac
+    done <"$LOGMESH_JDK_HOME/release"
+  fi
+  return 0
+}
+
 # logmesh_cds JAVA DIR NAME TRAIN CLASSPATH FILE...
 #   JAVA: the java binary the launcher execs; DIR: the cache directory (made if missing); NAME: the family (archives
 #   of one launcher and JDK; a new archive of the family deletes the older ones); TRAIN: "train" for a run that may
@@ -41,28 +67,20 @@ logmesh_cds() {
   case $_lc_dir$_lc_name$_lc_cp in *"$logmesh_cds_nl"*) return 0 ;; esac
   case $_lc_dir$_lc_name in *:*) return 0 ;; esac
   [ -d "$_lc_dir" ] || mkdir -p "$_lc_dir" 2>/dev/null || return 0
-  _lc_real=$_lc_java
-  if [ -h "$_lc_java" ]; then
-    _lc_real=$(readlink -f "$_lc_java" 2>/dev/null) || return 0
-  fi
-  _lc_jhome=${_lc_real%/bin/java}
+  logmesh_jdk "$_lc_java" || return 0
+  _lc_jhome=$LOGMESH_JDK_HOME _lc_real=$LOGMESH_JDK_JAVA
   # the key: what the JVM checks when it maps an archive (the class path's jars by mtime and size) and what makes a
   # JDK another (its modules and VM); inode too, so a file replaced by a copy with the same size and mtime counts
-  # (a file missing from this list, such as a JDK without lib/server, is left out of the key: stat fails for it only)
-  _lc_key=$(stat -L -c '%n %i %s %Y' -- "$@" "$_lc_real" "$_lc_jhome/lib/modules" "$_lc_jhome/lib/server/libjvm.so" \
-    2>/dev/null | cksum || :)
+  # (a file missing from this list, such as a JDK without lib/server, is left out of the key: stat fails for it only);
+  # and the dump's module options, so an archive dumped with others (before they were given to the dump) is made again
+  _lc_key=$({ stat -L -c '%n %i %s %Y' -- "$@" "$_lc_real" "$_lc_jhome/lib/modules" \
+    "$_lc_jhome/lib/server/libjvm.so" 2>/dev/null; echo "$logmesh_cds_module_opts"; } | cksum || :)
   _lc_key=${_lc_key%% *}
   [ -n "$_lc_key" ] || return 0
   _lc_jsa=$_lc_dir/$_lc_name-$_lc_key.jsa
   # the JVM's warnings to stderr, its CDS messages off (JDK 25 tags some "aot"; JDK 17 refuses a tag it lacks)
   _lc_off=cds*=off
-  _lc_v=
-  if [ -f "$_lc_jhome/release" ]; then
-    while IFS= read -r _lc_line; do
-      case $_lc_line in JAVA_VERSION=*) _lc_v=${_lc_line#*\"}; _lc_v=${_lc_v%%[!0-9]*}; break ;; esac
-    done <"$_lc_jhome/release"
-  fi
-  case $_lc_v in 1[7-9]|2[0-4]|'') ;; *) _lc_off=$_lc_off,aot*=off ;; esac
+  case $LOGMESH_JDK_FEATURE in 1[7-9]|2[0-4]|'') ;; *) _lc_off=$_lc_off,aot*=off ;; esac
   _lc_log="-Xlog:disable${logmesh_cds_nl}-Xlog:all=warning,$_lc_off:stderr"
   if [ -f "$_lc_jsa" ]; then
     LOGMESH_CDS_OPTS="-XX:SharedArchiveFile=$_lc_jsa${logmesh_cds_nl}-Xshare:auto${logmesh_cds_nl}$_lc_log"
@@ -85,7 +103,7 @@ logmesh_cds() {
   # ends), and not a child of the node: the subshell that starts it exits at once and the launcher reaps it
   if command -v setsid >/dev/null 2>&1; then _lc_setsid=setsid; else _lc_setsid=; fi
   ( $_lc_setsid sh -c "$logmesh_cds_dumper" logmesh-cds "$_lc_java" "$_lc_dir" "$_lc_name" "$_lc_jsa" "$_lc_run" \
-      "$_lc_cp" </dev/null >/dev/null 2>&1 9>&- & )
+      "$_lc_cp" "$logmesh_cds_module_opts" </dev/null >/dev/null 2>&1 9>&- & )
   # logmesh.cds.training: the node also loads, before its ready line, the picocli classes that the other subcommands
   # use (a node run reads its options without picocli), so that the archive holds them too (cli/Main)
   LOGMESH_CDS_OPTS="-XX:DumpLoadedClassList=$_lc_jsa.$$.classlist${logmesh_cds_nl}-Dlogmesh.cds.training=true"
@@ -111,11 +129,12 @@ logmesh_cds_settle() {
   done
 }
 
-# The dumper (sh -c, arguments: JAVA DIR NAME ARCHIVE RUN-FILE CLASSPATH). Its own pid names its temporary archive.
+# The dumper (sh -c, arguments: JAVA DIR NAME ARCHIVE RUN-FILE CLASSPATH MODULE-OPTIONS, the last split on blanks).
+# Its own pid names its temporary archive.
 # shellcheck disable=SC2016 # expanded by the dumper's shell
 logmesh_cds_dumper='
 trap "" HUP INT TERM
-java=$1 dir=$2 name=$3 jsa=$4 run=$5 cp=$6
+java=$1 dir=$2 name=$3 jsa=$4 run=$5 cp=$6 mods=$7
 pid=${run%.run}; pid=${pid##*.}
 list=$jsa.$pid.classlist
 flock "$run" true
@@ -136,12 +155,12 @@ rm -f "$jsa.failed"
 # under the lock no other dumper of this family runs: temporary archives are those of dumpers that were killed
 rm -f "$dir/$name"-*.jsa.*.tmp
 tmp=$jsa.$$.tmp
-nice -n 10 "$java" -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" -cp "$cp"
+nice -n 10 "$java" $mods -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" -cp "$cp"
 rc=$?
 if [ $rc -eq 0 ] && [ -s "$tmp" ]; then
   # the archive the next runs would map, with their class path: a jar that changed while the dump ran, or a JVM
   # that cannot map what it wrote, is refused here (exit 1) instead of at every start
-  "$java" -Xshare:on -XX:SharedArchiveFile="$tmp" -cp "$cp" -version
+  "$java" $mods -Xshare:on -XX:SharedArchiveFile="$tmp" -cp "$cp" -version
   rc=$?
 fi
 if [ $rc -eq 0 ] && mv -f "$tmp" "$jsa"; then

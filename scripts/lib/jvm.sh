@@ -10,13 +10,23 @@ LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED
 # CPU 2.2-2.4 -> 1.2-1.4 s, README "Performance", Cold: JIT settings measured cold and warm). A node runs for
 # months and keeps tiered compilation: C1 only costs it warm throughput and rtt (same paragraph).
 LOGMESH_SHORT_JAVA_OPTS="-XX:TieredStopAtLevel=1"
+# Added on JDK 24 and later (the option exists from 23): sun.misc.Unsafe's memory access allowed. Netty uses Unsafe
+# on JDK 17; on 25 it gives it up unless the JVM allows it (on 24 the JVM warns on stderr at its first use), and
+# then frees its direct buffers through FFM downcalls made at start-up: ~50 classes spun and ~300 more JIT compiles
+# before a node's `ready` (README, "Performance", Start-up on JDK 25). With it, Netty runs as it does on 17.
+LOGMESH_JDK24_JAVA_OPTS="--sun-misc-unsafe-memory-access=allow"
 
-# logmesh_defaults SUBCOMMAND: sets REPLY to the launcher's default options for that subcommand (its first
-# argument; no subshell: the launcher's path).
+# logmesh_defaults SUBCOMMAND [FEATURE]: sets REPLY to the launcher's default options for that subcommand (its first
+# argument) on a JDK of that feature version (17, 25, ...; logmesh_jdk sets LOGMESH_JDK_FEATURE; none: 17's).
+# No subshell: the launcher's path.
 logmesh_defaults() {
   case ${1:-} in
     node) REPLY=$LOGMESH_DEFAULT_JAVA_OPTS ;;
     *) REPLY="$LOGMESH_DEFAULT_JAVA_OPTS $LOGMESH_SHORT_JAVA_OPTS" ;;
+  esac
+  case ${2:-} in
+    ''|1[0-9]|2[0-3]|*[!0-9]*) ;;
+    *) REPLY="$REPLY $LOGMESH_JDK24_JAVA_OPTS" ;;
   esac
 }
 

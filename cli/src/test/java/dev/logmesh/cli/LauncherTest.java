@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -382,6 +383,58 @@ class LauncherTest {
             }
         }
         throw new AssertionError("no JAVA_VERSION in " + jdk.resolve("release"));
+    }
+
+    /**
+     * A node run that maps the archive loads the classes of the class path's jars from it before its {@code ready}
+     * line, on every JDK and with both launchers, and sets up no FFM downcall. A few may come from the jars: picocli's
+     * two handler interfaces (old class files, which a dump skips once linked), and classes of a path that depends on
+     * timing, which the training run may not have taken (Netty's {@code AbstractBootstrap$PendingRegistrationPromise}
+     * when a channel's registration is not done at once, seen once on JDK 25). (JDK classes may come from
+     * {@code lib/modules}: JFR's
+     * event classes are never archived, and the security providers a lookup walks vary from run to run on a
+     * loaded machine; spun classes, such as lambda forms and proxies, are never in a static archive.) Before, on JDK
+     * 25 Netty, which there gives up
+     * {@code sun.misc.Unsafe} unless the JVM allows it, set up its buffer cleaner through FFM downcalls
+     * ({@code CleanerJava24Linker}: ~50 lambda-form classes and ~300 more JIT compiles before {@code ready}).
+     */
+    @ParameterizedTest
+    @MethodSource("installsAndJdks")
+    void aNodeRunLoadsItsClassesFromTheArchive(String kind, Path jdk) throws Exception {
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        nodeRun(in, Map.of());
+        awaitNodeMaps(in, NODE_CLASSES);
+        List<String> notShared = new ArrayList<>();
+        List<String> ffm = new ArrayList<>();
+        try (Run r = new Run(in.command(Map.of("LOGMESH_JAVA_OPTS", "-Xlog:class+load=info:stdout"), NODE))) {
+            while (true) {
+                String line = r.lines.poll(30, TimeUnit.SECONDS);
+                assertTrue(line != null && !"\u0000end".equals(line), "no ready line; stderr: " + r.err);
+                if (line.contains("\"ready\"")) {
+                    break;
+                }
+                int at = line.indexOf(" source: ");
+                if (at < 0) {
+                    continue;
+                }
+                String source = line.substring(at + 9);
+                String name = line.substring(line.lastIndexOf("] ", at) + 2, at);
+                boolean picocli = source.matches("file:.*/picocli-[^/]*\\.jar")
+                    && name.matches("picocli\\.CommandLine\\$I\\w+Handler");
+                if (name.contains("DowncallStub") || name.contains("CleanerJava24Linker")) {
+                    ffm.add(name);
+                } else if (source.startsWith("file:") && !picocli) {
+                    notShared.add(name + " " + source);
+                }
+            }
+            assertEquals(143, r.stop());
+        }
+        assertEquals(List.of(), ffm, "FFM downcalls set up before ready");
+        assertTrue(notShared.size() <= 5, "jar classes a node loads before ready not from the archive: " + notShared);
+    }
+
+    static Stream<Arguments> installsAndJdks() {
+        return installs().flatMap(kind -> jdks().map(jdk -> Arguments.of(kind, jdk)));
     }
 
     /**
