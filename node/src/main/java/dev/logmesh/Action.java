@@ -112,7 +112,8 @@ public final class Action {
         }
         checkType((ObjectNode) json);
         try {
-            String text = json.toString(); // Jackson's writer limits (nesting) throw a RuntimeException
+            // Jackson's writer limits (nesting) throw a RuntimeException
+            String text = escapeUnpairedSurrogates(json.toString());
             return new Action(text, check(text));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("action does not make JSON text that nodes read back (" + e.getMessage()
@@ -135,7 +136,37 @@ public final class Action {
      */
     public static Action parse(String text) {
         Objects.requireNonNull(text, "action");
-        return new Action(text, check(text));
+        String t = escapeUnpairedSurrogates(text);
+        return new Action(t, check(t));
+    }
+
+    /**
+     * {@code text} with each unpaired surrogate (a {@code char} in U+D800..U+DFFF that is not half of a pair, such as
+     * an emoji cut in half by {@code substring}) written as its JSON escape, a backslash, {@code u} and four hex
+     * digits; {@code text} itself when it has none. Such a string has no UTF-8 form: a store or a frame would write
+     * it as {@code ?}, or refuse it, and the action would change, or stop the sync of everything after it. In JSON
+     * text a raw surrogate can only stand inside a string (a key or a value), where its escape is the same string
+     * (RFC 8259, section 7; JSON.parse and Jackson read it back as that {@code char}): the action means the same.
+     */
+    private static String escapeUnpairedSurrogates(String text) {
+        StringBuilder out = null;
+        int from = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++; // a pair: UTF-8 has its code point
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(text.length() + 16);
+            }
+            out.append(text, from, i).append("\\u").append(Integer.toHexString(c));
+            from = i + 1;
+        }
+        return out == null ? text : out.append(text, from, text.length()).toString();
     }
 
     /**
@@ -262,7 +293,7 @@ public final class Action {
     public String toJson() {
         String t = text;
         if (t == null) {
-            t = tree().toString();
+            t = escapeUnpairedSurrogates(tree().toString());
             text = t;
         }
         return t;

@@ -229,10 +229,14 @@ public final class JsPeer implements AutoCloseable {
         }
     }
 
-    /** Sends one command object. */
+    /**
+     * Sends one command object, as UTF-8 from Jackson's UTF-8 generator, which writes a surrogate in a string as an
+     * escape (an unpaired one has no UTF-8 form: {@code toString().getBytes} sent {@code ?} for it).
+     */
     public synchronized void send(ObjectNode cmd) {
         try {
-            stdin.write((cmd.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.write(JSON.writeValueAsBytes(cmd));
+            stdin.write('\n');
             stdin.flush();
         } catch (IOException e) {
             throw new IllegalStateException(name + ": cannot write to peer.mjs (exited? " + describe() + ")", e);

@@ -16,6 +16,25 @@ public final class JsonTrees {
     }
 
     /**
+     * The index of the first unpaired surrogate in {@code s} (a {@code char} in U+D800..U+DFFF that is not half of a
+     * pair), or -1 when it has none. A string with one has no UTF-8 form ({@code String.getBytes}, sqlite-jdbc and a
+     * text frame write {@code ?} for it); JSON carries it only as an escape. Any thread.
+     */
+    public static int unpairedSurrogate(CharSequence s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Writes {@code n} to {@code g}. Recursive, as {@code writeTree} is: the trees written here are at most the
      * frame nesting limit deep. A missing node is written as {@code null}; binary and POJO nodes (never in a frame
      * or an event) as their {@code toString}, which is the mapper's text.

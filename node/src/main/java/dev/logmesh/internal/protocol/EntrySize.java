@@ -144,8 +144,10 @@ public final class EntrySize {
                 n++;
             } else if (c < 0x800) {
                 n += 2;
+            } else if (Character.isSurrogate(c)) {
+                n += 6; // the UTF-8 generator writes every surrogate, paired or not, as an escape: a pair is 12 bytes
             } else {
-                n += 3; // a surrogate pair counts 6 here, 4 in UTF-8: still an upper bound
+                n += 3;
             }
         }
         return n;

@@ -22,6 +22,7 @@ import dev.logmesh.internal.log.JsonTrees;
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.internal.log.Interner;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -70,6 +71,15 @@ public final class MessageCodec {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING).build())
             // an answer to a client may carry its action (logux/undo of a too-deep one): two levels more than it came in
             .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING + 8).build())
+            .build()
+            .setCodec(new LazyCodec());
+        /**
+         * {@link #FACTORY} without the symbol table of field names: its byte parser refuses a name that holds an
+         * escaped unpaired surrogate ({@code {"\\ude00k":1}}, which JSON.stringify writes for such a key), so a
+         * frame is read again with this one when the first read fails on a surrogate in a name.
+         */
+        static final JsonFactory NAMES_AS_SENT = FACTORY.rebuild()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .build()
             .setCodec(new LazyCodec());
     }
@@ -204,10 +214,17 @@ public final class MessageCodec {
     /**
      * Decodes one frame.
      *
-     * @throws ProtocolError {@code wrong-format} for text that is not JSON or a message of the wrong shape,
+     * @throws ProtocolError {@code wrong-format} for text that is not JSON or a message of the wrong shape, or
+     *     that holds an unpaired surrogate (text no UTF-8 decoder makes, so never a real text frame's: in an action
+     *     it would be stored as {@code ?} or stop every frame that carries it; JSON writes it as an escape),
      *     {@code unknown-message} for an unknown type
      */
     public Message decode(String text) throws ProtocolError {
+        int odd = JsonTrees.unpairedSurrogate(text);
+        if (odd >= 0) {
+            throw ProtocolError.wrongFormat(text, "frame text has an unpaired surrogate at char " + odd
+                + " (no UTF-8 form; JSON writes it as an escape)");
+        }
         try (JsonParser p = Factory.FACTORY.createParser(text)) {
             return decode(p, () -> text, (from, to) -> text.substring((int) from, (int) to + 1));
         } catch (IOException e) {
@@ -245,11 +262,22 @@ public final class MessageCodec {
      */
     public Message decodeStreaming(byte[] utf8, int offset, int length) throws ProtocolError {
         Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
-        try (JsonParser p = Factory.FACTORY.createParser(utf8, offset, length)) {
-            return decode(p, text, (from, to) -> new String(utf8, offset + (int) from, (int) (to - from) + 1,
-                StandardCharsets.UTF_8));
+        try {
+            try {
+                return decodeStreaming(Factory.FACTORY, utf8, offset, length, text);
+            } catch (SurrogateInName e) {
+                return decodeStreaming(Factory.NAMES_AS_SENT, utf8, offset, length, text);
+            }
         } catch (IOException e) {
             throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getMessage());
+        }
+    }
+
+    private Message decodeStreaming(JsonFactory factory, byte[] utf8, int offset, int length, Supplier<String> text)
+        throws ProtocolError, IOException {
+        try (JsonParser p = factory.createParser(utf8, offset, length)) {
+            return decode(p, text, (from, to) -> new String(utf8, offset + (int) from, (int) (to - from) + 1,
+                StandardCharsets.UTF_8));
         }
     }
 
@@ -280,9 +308,23 @@ public final class MessageCodec {
                 throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: content after the message");
             }
         } catch (JsonProcessingException e) {
-            throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getOriginalMessage());
+            String why = e.getOriginalMessage();
+            if (p.getCodec() == Factory.FACTORY.getCodec() && why != null && why.contains("surrogate")
+                && why.contains("field name")) {
+                throw new SurrogateInName(); // the byte parser's symbol table: read again without it
+            }
+            throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + why);
         }
         return m;
+    }
+
+    /** {@link Factory#FACTORY}'s byte parser refused an escaped unpaired surrogate in a field name. */
+    private static final class SurrogateInName extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SurrogateInName() {
+            super("an escaped unpaired surrogate in a field name");
+        }
     }
 
     /**
@@ -651,15 +693,19 @@ public final class MessageCodec {
         }
     }
 
-    /** Encodes a message as the JSON text of one frame. */
+    /**
+     * Encodes a message as the JSON text of one frame. Made from the UTF-8 encoding, whose generator writes every
+     * surrogate in a string as an escape: a string generator would write an unpaired one as it is, text with no UTF-8
+     * form that a transport would send as {@code ?}.
+     */
     public static String encode(Message m) {
-        StringWriter out = new StringWriter(64);
-        try (JsonGenerator g = Factory.FACTORY.createGenerator(out)) {
-            write(m, g);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        try {
+            encode(m, out);
         } catch (IOException e) {
-            throw new UncheckedIOException("encoding to a string cannot fail", e);
+            throw new UncheckedIOException("encoding to memory cannot fail", e);
         }
-        return out.toString();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.logmesh.internal.store;
 
 import dev.logmesh.Criteria;
 import dev.logmesh.StoreException;
+import dev.logmesh.internal.log.JsonTrees;
 import dev.logmesh.internal.log.MetaJson;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.PeerCursor;
@@ -1746,7 +1747,7 @@ public final class SqliteStore implements Store {
             PreparedStatement ps = ps("INSERT INTO reasons (reason, added) SELECT ?, added FROM entries "
                 + "WHERE added >= ? AND added <= ?");
             for (String reason : rows.shared) {
-                ps.setString(1, reason);
+                setReason(ps, 1, reason);
                 ps.setLong(2, rows.numbers[0]);
                 ps.setLong(3, rows.numbers[(rows.size() - 1) * Rows.NUMBERS]);
                 ps.executeUpdate();
@@ -1759,7 +1760,7 @@ public final class SqliteStore implements Store {
             PreparedStatement ps = ps(multiRow("INSERT INTO reasons (reason, added) VALUES ", "(?, ?)", n));
             int p = 1;
             for (int k = i; k < i + n; k++) {
-                ps.setString(p++, rows.reasons[k]);
+                setReason(ps, p++, rows.reasons[k]);
                 ps.setLong(p++, rows.reasonAdded[k]);
             }
             ps.executeUpdate();
@@ -1873,7 +1874,7 @@ public final class SqliteStore implements Store {
         PreparedStatement ins = ps("INSERT INTO reasons (reason, added) VALUES (?, ?)");
         for (String r : meta.reasons()) {
             if (!before.contains(r)) {
-                ins.setString(1, r);
+                setReason(ins, 1, r);
                 ins.setLong(2, added);
                 ins.executeUpdate();
             }
@@ -1882,7 +1883,7 @@ public final class SqliteStore implements Store {
 
     private void deleteReason(String reason, long added) throws SQLException {
         PreparedStatement ps = ps("DELETE FROM reasons WHERE reason = ? AND added = ?");
-        ps.setString(1, reason);
+        setReason(ps, 1, reason);
         ps.setLong(2, added);
         ps.executeUpdate();
     }
@@ -1960,7 +1961,7 @@ public final class SqliteStore implements Store {
         sql.append(" ORDER BY r.added");
         PreparedStatement ps = ps(sql.toString());
         int i = 1;
-        ps.setString(i++, reason);
+        setReason(ps, i++, reason);
         ps.setLong(i++, criteria.minAdded());
         ps.setLong(i++, criteria.maxAdded());
         if (criteria.olderThan() != null) {
@@ -2062,7 +2063,7 @@ public final class SqliteStore implements Store {
             long pos = afterAdded;
             while (true) {
                 int want = limit - out.size();
-                ps.setString(1, reason);
+                setReason(ps, 1, reason);
                 ps.setLong(2, pos);
                 ps.setInt(3, want);
                 int rows = 0;
@@ -2605,12 +2606,34 @@ public final class SqliteStore implements Store {
         return lastReasonsBytes;
     }
 
+    /**
+     * Binds a reason as the {@code reason} key of the reasons table: as TEXT, or, for a reason with an unpaired
+     * surrogate (no UTF-8 form: sqlite-jdbc would bind {@code ?} for it, and two such reasons would be one), as
+     * the BLOB of {@link NodeKey#encode}, which keeps every UTF-16 unit. The key is only ever compared for equality
+     * with a value bound the same way, and SQLite never finds a BLOB equal to a TEXT.
+     */
+    private static void setReason(PreparedStatement ps, int index, String reason) throws SQLException {
+        if (JsonTrees.unpairedSurrogate(reason) < 0) {
+            ps.setString(index, reason);
+        } else {
+            ps.setBytes(index, NodeKey.encode(reason));
+        }
+    }
+
+    /**
+     * JSON text that has a UTF-8 form: from Jackson's UTF-8 generator, which writes every surrogate in a string as an
+     * escape, where its string generator writes an unpaired one as it is (and the column would hold {@code ?}).
+     */
+    private static String utf8Json(Object value) throws JsonProcessingException {
+        return new String(WRITER.writeValueAsBytes(value), StandardCharsets.UTF_8);
+    }
+
     private String reasonsJson(List<String> reasons) {
         if (reasons.equals(lastReasons)) {
             return lastReasonsJson;
         }
         try {
-            String json = WRITER.writeValueAsString(reasons);
+            String json = utf8Json(reasons);
             lastReasons = reasons;
             lastReasonsJson = json;
             return json;
@@ -2642,7 +2665,7 @@ public final class SqliteStore implements Store {
             return null;
         }
         try {
-            return WRITER.writeValueAsString(extra);
+            return utf8Json(extra);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("JSON nodes always serialize", e);
         }
