@@ -18,8 +18,10 @@ import java.util.Map;
 /**
  * The store's part of a durable catch-up, alone (a benchmark, not a test): {@code SqliteStore.add} of N entries
  * shaped like {@code scripts/bench-sync}'s in batches of 1000 with a peer cursor each (as a session adds a
- * received {@code sync}), FULL durability, into a fresh store per round; prints the CPU time of the calling
- * thread (the node's loop in a real run) per entry, each round, then the best and the median.
+ * received {@code sync}), FULL durability, into a fresh store per round; prints the CPU time per entry of the calling
+ * thread (the node's loop in a real run) and of the store's write-behind thread (its statements and commits), each
+ * round, then the calling thread's best and median. Each id is 1 ms after the one before, so every batch but the
+ * first is above its origin's mark and takes the write-behind, as a catch-up's do.
  *
  * <pre>
  *   java -cp node/target/classes:node/target/test-classes:node/target/lib/* dev.logmesh.bench.StoreAddBench DIR
