@@ -274,6 +274,20 @@ class SqliteStoreTest extends StoreContract {
         }
     }
 
+    /**
+     * The page cache is 2 MiB, not 16: a larger one made a catch-up into a fresh store grow the store thread's heap
+     * page by page (see {@code SqliteStore.CACHE_KIB}). Read on the store's own connection, where it holds.
+     */
+    @Test
+    void pageCacheIsTwoMebibytes() throws Exception {
+        fill(10);
+        try (Statement st = SqliteDiskFullTest.connection((SqliteStore) store).createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA cache_size")) {
+            assertTrue(rs.next());
+            assertEquals(-2048, rs.getInt(1), "negative: KiB");
+        }
+    }
+
     @Test
     void secondOpenFailsClearlyUntilTheFirstIsClosed() {
         fill(3);
