@@ -63,9 +63,48 @@ public final class ItemId implements Comparable<ItemId> {
         return hashOf(id.toString());
     }
 
-    /** SHA-256 of the UTF-8 bytes of {@code text}, as an id. */
+    /**
+     * SHA-256 of the UTF-8 bytes of {@code text}, as an id. An unpaired surrogate (a node id cut inside an emoji; it
+     * has no UTF-8 form) is hashed as its three-byte generalized UTF-8 form (WTF-8, as in
+     * https://simonsapin.github.io/wtf-8/), which no UTF-8 text has: {@code getBytes} wrote {@code ?} for it, and two
+     * ids that differ only in such a char were one item, so reconciliation never fetched one of them. Text without
+     * one hashes as before.
+     */
     public static ItemId hashOf(String text) {
-        return of(Bytes.sha256(text.getBytes(StandardCharsets.UTF_8)));
+        return of(Bytes.sha256(wtf8(text)));
+    }
+
+    /** {@code text} in UTF-8, each unpaired surrogate as its three-byte generalized UTF-8 form. */
+    static byte[] wtf8(String text) {
+        int n = text.length();
+        int odd = -1;
+        for (int i = 0; i < n && odd < 0; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                odd = i;
+            }
+        }
+        if (odd < 0) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n * 3);
+        int from = 0;
+        for (int i = odd; i < n; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                out.writeBytes(text.substring(from, i).getBytes(StandardCharsets.UTF_8));
+                out.write(0xE0 | (c >> 12));
+                out.write(0x80 | ((c >> 6) & 0x3F));
+                out.write(0x80 | (c & 0x3F));
+                from = i + 1;
+            }
+        }
+        out.writeBytes(text.substring(from).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     /**
