@@ -1,7 +1,6 @@
 package dev.logmesh.internal.reconcile;
 
 import dev.logmesh.ActionId;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -71,40 +70,7 @@ public final class ItemId implements Comparable<ItemId> {
      * one hashes as before.
      */
     public static ItemId hashOf(String text) {
-        return of(Bytes.sha256(wtf8(text)));
-    }
-
-    /** {@code text} in UTF-8, each unpaired surrogate as its three-byte generalized UTF-8 form. */
-    static byte[] wtf8(String text) {
-        int n = text.length();
-        int odd = -1;
-        for (int i = 0; i < n && odd < 0; i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                odd = i;
-            }
-        }
-        if (odd < 0) {
-            return text.getBytes(StandardCharsets.UTF_8);
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n * 3);
-        int from = 0;
-        for (int i = odd; i < n; i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                out.writeBytes(text.substring(from, i).getBytes(StandardCharsets.UTF_8));
-                out.write(0xE0 | (c >> 12));
-                out.write(0x80 | ((c >> 6) & 0x3F));
-                out.write(0x80 | (c & 0x3F));
-                from = i + 1;
-            }
-        }
-        out.writeBytes(text.substring(from).getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
+        return of(Bytes.sha256(dev.logmesh.internal.log.JsonTrees.wtf8(text)));
     }
 
     /**
