@@ -160,6 +160,13 @@ public final class Action {
                 i++; // a pair: UTF-8 has its code point
                 continue;
             }
+            int slashes = 0;
+            while (i - slashes > 0 && text.charAt(i - slashes - 1) == '\\') {
+                slashes++;
+            }
+            if (slashes % 2 == 1) {
+                continue; // an escape of it (not JSON): left as it is, for check to refuse, not made a valid string
+            }
             if (out == null) {
                 out = new StringBuilder(text.length() + 16);
             }

@@ -909,7 +909,13 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();
             com.fasterxml.jackson.databind.node.ArrayNode r = n.putArray("recent");
             recent.descendingIterator().forEachRemaining(r::add);
-            return n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            // the mapper's UTF-8 generator writes an unpaired surrogate (a node id cut inside an emoji, a recent
+            // action cut at RECENT_ACTION_CHARS) as its escape, where toString().getBytes wrote '?' for it
+            try {
+                return dev.logmesh.internal.protocol.MessageCodec.mapper().writeValueAsBytes(n);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new java.io.UncheckedIOException("a tree always serializes", e);
+            }
         }));
         statusServer = server;
         LOG.info("status page at {}", server.url());

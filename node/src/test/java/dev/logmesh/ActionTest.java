@@ -81,4 +81,19 @@ class ActionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.parse(text));
         assertTrue(e.getMessage().startsWith("action"), e.getMessage());
     }
+
+    /**
+     * A backslash before a raw unpaired surrogate is an invalid escape, and the text is not JSON. Escaping the
+     * surrogate behind it made {@code \\ud83d}, an escaped backslash and five letters: the bad text became a valid
+     * action holding another string.
+     */
+    @Test
+    void aBackslashBeforeARawUnpairedSurrogateIsNotJson() {
+        String text = "{\"type\":\"t\",\"s\":\"\\" + (char) 0xD83D + "\"}";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.parse(text),
+            () -> "parsed as " + Action.parse(text).toJson());
+        assertTrue(e.getMessage() != null, "a clear error");
+        String even = "{\"type\":\"t\",\"s\":\"\\\\" + (char) 0xD83D + "\"}"; // an escaped backslash, then it
+        assertEquals("\\" + (char) 0xD83D, Action.parse(even).get("s").asText());
+    }
 }

@@ -362,7 +362,8 @@ final class Ndjson implements AutoCloseable {
     private static final JsonFactory CORE = new JsonFactory();
 
     /**
-     * The compact JSON text of {@code n}, the same as {@link JsonNode#toString()}, written with Jackson's core
+     * The compact JSON text of {@code n}, the same as {@link JsonNode#toString()} but with each unpaired surrogate
+     * as its JSON escape, written with Jackson's core
      * generator: {@code toString} makes a databind mapper the first time (~40 ms of class initialisation, the
      * locale data of its date format among them), and the {@code ready} line is printed before the node needs
      * one (README, "Performance", Start-up).
@@ -374,7 +375,9 @@ final class Ndjson implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        return w.toString();
+        // a string generator keeps an unpaired surrogate raw, which UTF-8 bytes (and getBytes) write as '?': a peer's
+        // node id with one named another node; as a JSON escape it reads back as it was
+        return Utf8Batch.escapeUnpairedSurrogates(w.toString());
     }
 
     /** Writes a line of text as it is (a {@link HumanOutput} line). */

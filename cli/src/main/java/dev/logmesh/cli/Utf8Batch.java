@@ -52,13 +52,18 @@ final class Utf8Batch {
      * JSON escape {@code \\uXXXX}, so that the value reads back the same ({@link #utf8} would write {@code ?}).
      */
     Utf8Batch json(String s) {
+        return utf8(escapeUnpairedSurrogates(s));
+    }
+
+    /** JSON text {@code s} with each unpaired surrogate as its JSON escape; {@code s} itself when it has none. */
+    static String escapeUnpairedSurrogates(String s) {
         int n = s.length();
         int i = 0;
         while (i < n && !Character.isSurrogate(s.charAt(i))) {
             i++;
         }
         if (i == n) {
-            return utf8(s);
+            return s;
         }
         StringBuilder out = new StringBuilder(n + 12).append(s, 0, i);
         for (; i < n; i++) {
@@ -71,7 +76,7 @@ final class Utf8Batch {
                 out.append(c);
             }
         }
-        return utf8(out.toString());
+        return out.toString();
     }
 
     /** Appends the decimal digits of {@code v}, as {@link Long#toString(long)} writes them. */

@@ -144,6 +144,36 @@ class NdjsonTest {
         }
     }
 
+    /**
+     * An event naming a peer whose node id has an unpaired surrogate (a Java node named by a cut string): its line
+     * must read back as that id, as the add lines' meta does ({@code AddLineOddTextTest}). The event text came from
+     * a string generator, which keeps the raw surrogate, and the line was then encoded with {@code getBytes}, which
+     * writes {@code ?} for it: the {@code peer} line named another node.
+     */
+    @Test
+    void anEventWithAnUnpairedSurrogateReadsBackAsIt() throws IOException {
+        for (boolean async : new boolean[] {true, false}) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            Ndjson out = new Ndjson(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, async);
+            ObjectNode n = out.event("peer");
+            n.put("state", "connected");
+            n.put("node", "c\uDC00:x \uD83D");
+            out.print(n);
+            out.close();
+            JsonNode back = MetaJson.reader().readTree(bytes.toString(StandardCharsets.UTF_8));
+            assertEquals("c\\udc00:x \\ud83d", escape(back.get("node").asText()), "async " + async);
+        }
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7F ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return sb.toString();
+    }
+
     /** A terminal's lines ({@link HumanOutput}) keep the stream's charset: the terminal's, not UTF-8. */
     @Test
     void terminalLinesKeepTheStreamsCharset() {

@@ -175,6 +175,22 @@ public abstract class StoreContract {
         assertEquals(Optional.empty(), store.state("other"));
     }
 
+    /**
+     * State keys and values with an unpaired surrogate (a node id from a name cut inside an emoji, a peer's id in an
+     * anchor's key) come back as they were set, also after reopening, and two keys that differ only in one are two.
+     */
+    @Test
+    void savesStateWithUnpairedSurrogatesAsItWasSet() throws Exception {
+        store.setState("nodeId", "a\uD83D:1");
+        store.setState("anchor:b\uDC00", "1 x\uDC00 0");
+        store.setState("anchor:b\uDC01", "2 x\uDC01 0");
+        store = reopen(store);
+        assertEquals(Optional.of("a\uD83D:1"), store.state("nodeId"));
+        assertEquals(Optional.of("1 x\uDC00 0"), store.state("anchor:b\uDC00"));
+        assertEquals(Optional.of("2 x\uDC01 0"), store.state("anchor:b\uDC01"));
+        assertEquals(Optional.empty(), store.state("anchor:b?"));
+    }
+
     @Test
     void storesEntriesSortedInBothOrders() {
         store.add(List.of(entry("1", "1 a 0", 1, "r"), entry("2", "1 c 0", 2, "r")));

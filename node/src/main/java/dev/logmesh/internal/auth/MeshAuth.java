@@ -166,7 +166,8 @@ public final class MeshAuth {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             for (String p : parts) {
-                byte[] b = p.getBytes(StandardCharsets.UTF_8);
+                // an unpaired surrogate as WTF-8: getBytes writes '?' for it, and x with U+DC00 had the token of "x?"
+                byte[] b = dev.logmesh.internal.log.JsonTrees.wtf8(p);
                 // length-prefixed, so ("ab","c") and ("a","bc") differ
                 mac.update(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16),
                     (byte) (b.length >>> 8), (byte) b.length});

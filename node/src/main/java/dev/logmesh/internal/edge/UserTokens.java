@@ -1,5 +1,6 @@
 package dev.logmesh.internal.edge;
 
+import dev.logmesh.internal.log.JsonTrees;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -113,6 +114,10 @@ public final class UserTokens {
         if (ClientId.SERVER.equals(userId)) {
             throw new IllegalArgumentException("user id \"server\" is reserved");
         }
+        if (JsonTrees.unpairedSurrogate(userId) >= 0) {
+            // no UTF-8 form: the MAC's bytes would hold '?' for it, the same as for 2047 other user ids
+            throw new IllegalArgumentException("user id must not hold an unpaired surrogate (U+D800..U+DFFF)");
+        }
         return userId;
     }
 
@@ -162,6 +167,9 @@ public final class UserTokens {
             return Verdict.MALFORMED;
         }
         long expires = Long.parseLong(exp);
+        if (JsonTrees.unpairedSurrogate(id.userId()) >= 0) {
+            return Verdict.WRONG; // no token is issued for such a user (requireUserId): one for "bob?" would match
+        }
         String expected = mac(id.userId(), expires);
         byte[] given = token.substring(second + 1).getBytes(StandardCharsets.US_ASCII);
         if (!MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.US_ASCII))) {

@@ -3,6 +3,7 @@ package dev.logmesh.internal.log;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -32,6 +33,44 @@ public final class JsonTrees {
             }
         }
         return -1;
+    }
+
+    /**
+     * {@code text} in UTF-8, each unpaired surrogate as its three-byte generalized UTF-8 form (WTF-8,
+     * https://simonsapin.github.io/wtf-8/): bytes no UTF-8 text has, so two strings that differ only in such a char
+     * give two byte strings, where {@code getBytes(UTF_8)} writes {@code ?} for both. For hashes and MACs of text.
+     * Any thread.
+     */
+    public static byte[] wtf8(String text) {
+        int n = text.length();
+        int odd = -1;
+        for (int i = 0; i < n && odd < 0; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                odd = i;
+            }
+        }
+        if (odd < 0) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n * 3);
+        int from = 0;
+        for (int i = odd; i < n; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                out.writeBytes(text.substring(from, i).getBytes(StandardCharsets.UTF_8));
+                out.write(0xE0 | (c >> 12));
+                out.write(0x80 | ((c >> 6) & 0x3F));
+                out.write(0x80 | (c & 0x3F));
+                from = i + 1;
+            }
+        }
+        out.writeBytes(text.substring(from).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     /**

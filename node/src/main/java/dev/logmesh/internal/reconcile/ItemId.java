@@ -1,7 +1,6 @@
 package dev.logmesh.internal.reconcile;
 
 import dev.logmesh.ActionId;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -63,9 +62,15 @@ public final class ItemId implements Comparable<ItemId> {
         return hashOf(id.toString());
     }
 
-    /** SHA-256 of the UTF-8 bytes of {@code text}, as an id. */
+    /**
+     * SHA-256 of the UTF-8 bytes of {@code text}, as an id. An unpaired surrogate (a node id cut inside an emoji; it
+     * has no UTF-8 form) is hashed as its three-byte generalized UTF-8 form (WTF-8, as in
+     * https://simonsapin.github.io/wtf-8/), which no UTF-8 text has: {@code getBytes} wrote {@code ?} for it, and two
+     * ids that differ only in such a char were one item, so reconciliation never fetched one of them. Text without
+     * one hashes as before.
+     */
     public static ItemId hashOf(String text) {
-        return of(Bytes.sha256(text.getBytes(StandardCharsets.UTF_8)));
+        return of(Bytes.sha256(dev.logmesh.internal.log.JsonTrees.wtf8(text)));
     }
 
     /**

@@ -2250,9 +2250,13 @@ public final class SqliteStore implements Store {
 
     private Optional<String> readState(String key) throws SQLException {
         PreparedStatement ps = ps("SELECT value FROM state WHERE key = ?");
-        ps.setString(1, key);
+        setReason(ps, 1, key);
         try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            Object value = rs.getObject(1);
+            return Optional.of(value instanceof byte[] b ? NodeKey.decode(b) : rs.getString(1));
         }
     }
 
@@ -2266,8 +2270,8 @@ public final class SqliteStore implements Store {
     private int putState(String key, String value) throws SQLException {
         PreparedStatement ps = ps("INSERT INTO state (key, value) VALUES (?, ?) "
             + "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-        ps.setString(1, key);
-        ps.setString(2, value);
+        setReason(ps, 1, key); // a key or value with an unpaired surrogate as a BLOB: see setReason
+        setReason(ps, 2, value);
         return ps.executeUpdate();
     }
 
@@ -2617,7 +2621,8 @@ public final class SqliteStore implements Store {
      * Binds a reason as the {@code reason} key of the reasons table: as TEXT, or, for a reason with an unpaired
      * surrogate (no UTF-8 form: sqlite-jdbc would bind {@code ?} for it, and two such reasons would be one), as
      * the BLOB of {@link NodeKey#encode}, which keeps every UTF-16 unit. The key is only ever compared for equality
-     * with a value bound the same way, and SQLite never finds a BLOB equal to a TEXT.
+     * with a value bound the same way, and SQLite never finds a BLOB equal to a TEXT. The state table's keys and
+     * values are bound so too (a value read back as a BLOB is {@link NodeKey#decode}d).
      */
     private static void setReason(PreparedStatement ps, int index, String reason) throws SQLException {
         if (JsonTrees.unpairedSurrogate(reason) < 0) {

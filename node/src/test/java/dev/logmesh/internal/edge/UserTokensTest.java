@@ -42,6 +42,20 @@ class UserTokensTest {
         assertFalse(tokens.check("bob:r:t", t).accepted());
     }
 
+    /**
+     * A client's node id can hold an unpaired surrogate (its {@code connect} frame carries it as a JSON escape). The
+     * MAC was taken over {@code getBytes(UTF_8)}, which writes {@code ?} for it: a token issued for {@code bob?} was
+     * VALID for the users {@code bob} and any one of U+D800..U+DFFF (2048 other user ids), and one issued for such a
+     * user for all the others. No such user id can hold a token now.
+     */
+    @Test
+    void notForAUserIdThatDiffersInAnUnpairedSurrogate() {
+        String t = tokens.tokenFor("bob?");
+        assertEquals(Verdict.WRONG, tokens.check("bob\uDC00:r:t", t));
+        assertEquals(Verdict.WRONG, tokens.check("bob\uD83D:r:t", t));
+        assertThrows(IllegalArgumentException.class, () -> tokens.tokenFor("bob\uDC00"));
+    }
+
     @Test
     void notFromAnotherKeyOrMesh() {
         String t = tokens.tokenFor("alice");

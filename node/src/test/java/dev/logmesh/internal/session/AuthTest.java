@@ -356,4 +356,17 @@ class AuthTest {
         pair.assertExhausted();
         assertEquals(List.of(), dialer.peerEvents);
     }
+
+    /**
+     * A stock client's token ({@code MeshAuth.tokenFor} its node id) was the MAC of the id's {@code getBytes(UTF_8)},
+     * which writes {@code ?} for an unpaired surrogate (a connect frame carries one as a JSON escape): the token of
+     * {@code x?} was right for x and any one of U+D800..U+DFFF, 2048 other node ids, and theirs for each other.
+     */
+    @Test
+    void aClientTokenIsNotRightForANodeIdThatDiffersInAnUnpairedSurrogate() {
+        MeshAuth auth = new MeshAuth(KEY, "test", WINDOW, () -> 0L);
+        assertFalse(auth.checkToken("x\uDC00", auth.tokenFor("x?")));
+        assertFalse(auth.checkToken("x\uDC01", auth.tokenFor("x\uDC00")));
+        assertTrue(auth.checkToken("x\uDC00", auth.tokenFor("x\uDC00")));
+    }
 }
