@@ -112,6 +112,14 @@ class PresenceTest {
         ObjectNode big = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1).put("hops", 0)
             .put("pad", "x".repeat(Presence.MAX_RECORD_BYTES));
         assertTrue(Presence.problem(big).startsWith("over"));
+        // a surrogate is written into the frame as a 6-byte escape: 1,000 emoji are 12,000 bytes, not the 4,000 of
+        // their UTF-8 (nor the 1,000 an unpaired surrogate counted as '?'), so the record is over its bound
+        ObjectNode emoji = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1).put("hops", 0)
+            .put("pad", "\uD83D\uDE00".repeat(1000));
+        assertTrue(String.valueOf(Presence.problem(emoji)).startsWith("over"), Presence.problem(emoji));
+        ObjectNode cut = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1).put("hops", 0)
+            .put("pad", "\uD83D".repeat(1000));
+        assertTrue(String.valueOf(Presence.problem(cut)).startsWith("over"), Presence.problem(cut));
         ObjectNode ok = JsonNodeFactory.instance.objectNode().put("origin", "a").put("seq", 1).put("hops", 0);
         ok.putArray("links").addObject().put("peer", "b").put("behind", 3);
         assertNull(Presence.problem(ok));
