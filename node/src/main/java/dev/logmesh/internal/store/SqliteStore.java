@@ -955,6 +955,9 @@ public final class SqliteStore implements Store {
             writer.wake();
         } else {
             durability.durableUpTo(seq); // FULL_INLINE: fsynced in the commit; NORMAL: as durable as it gets
+            if (writer != null) {
+                writer.wake(); // NORMAL: the writer forces nothing but still runs the checkpoints
+            }
         }
     }
 
