@@ -284,8 +284,12 @@ public final class SqliteStore implements Store {
     private volatile long addedReservation;
     /** The highest reservation asked of the writer thread (loop only). */
     private long addedReservationAsked;
-    /** The {@code added} mark the side file holds (guarded by {@link #sideLock}). */
-    private long sideLastAdded;
+    /**
+     * The {@code added} mark the side file holds, and when it was last written (any thread, under {@link #sideLock};
+     * the loop reads them without it to skip a write that is not due).
+     */
+    private volatile long sideLastAdded;
+    private volatile long sideWrittenNanos;
     /**
      * {@code lastAdded} as the database holds it (loop only): the side file's mark is this, never a number the store
      * only skipped to at open (a reservation), so that the mark still tells a lost transaction from a gap.
@@ -698,6 +702,7 @@ public final class SqliteStore implements Store {
             long m = Math.max(mark, sideLastAdded);
             clockFile.write(new ClockFile.State(clock, m, addedReserved, epoch));
             sideLastAdded = m;
+            sideWrittenNanos = System.nanoTime();
             addedReservation = addedReserved;
         }
     }
@@ -1635,11 +1640,12 @@ public final class SqliteStore implements Store {
      * writer thread and fsyncs every commit on the caller's thread anyway, writes it here.
      */
     private void markAddedInSideFile() {
-        if (clockFile == null || committedAdded == sideMarkAsked) {
+        if (clockFile == null || committedAdded == sideMarkAsked || committedAdded <= sideLastAdded) {
             return;
         }
         long now = System.nanoTime();
-        if (now - sideMarkAskedNanos < SIDE_MARK_INTERVAL_NANOS) {
+        // a clock reservation written within the interval carried the mark too (one fsync for both, as before)
+        if (now - sideMarkAskedNanos < SIDE_MARK_INTERVAL_NANOS || now - sideWrittenNanos < SIDE_MARK_INTERVAL_NANOS) {
             return;
         }
         sideMarkAsked = committedAdded;
