@@ -43,8 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  future completed: durable on both sides); sequential, driven from
  *                                  A's loop; with --shared-loop both nodes run on one loop thread; --samples
  *                                  writes each counted round trip (ms, one a line, in the order run) to FILE
- *   fsync --data DIR [--count C] [--writers W]  the disk's own floor for the SQLite rtt: W threads (default 2,
- *                                  as the rtt's two nodes) each overwrite 4 KiB of its own file in DIR and
+ *   fsync --data DIR [--count C] [--writers W] [--bytes B]  the disk's own floor for the SQLite rtt: W threads
+ *                                  (default 2, as the rtt's two nodes) each overwrite B bytes (default 4096) of
+ *                                  its own file in DIR, the next B after the last as a WAL's frames, and
  *                                  fdatasync it (FileChannel.force(false), as the WAL writer does), C times
  * </pre>
  */
@@ -203,6 +204,8 @@ public final class SyncBench {
     static void fsync(Map<String, String> o) throws Exception {
         int count = Integer.parseInt(o.getOrDefault("count", "2000"));
         int writers = Integer.parseInt(o.getOrDefault("writers", "2"));
+        int bytes = Integer.parseInt(o.getOrDefault("bytes", "4096"));
+        long region = 64L * 4096 * Math.max(1, (bytes + 4095) / 4096); // pre-written: overwrites, as a WAL's
         Path dir = Path.of(o.get("data"));
         double[] samples = new double[count * writers];
         List<Thread> threads = new ArrayList<>();
@@ -211,18 +214,26 @@ public final class SyncBench {
             int at = w * count;
             Path file = dir.resolve("fsync-probe-" + w);
             Thread t = new Thread(() -> {
-                ByteBuffer page = ByteBuffer.allocateDirect(4096);
+                ByteBuffer page = ByteBuffer.allocateDirect(bytes);
                 try (FileChannel ch = FileChannel.open(file,
                         StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                    for (int i = 0; i < 64; i++) { // the file's pages exist before timing: overwrites, as a WAL's
-                        page.clear();
-                        ch.write(page, i * 4096L);
+                    ByteBuffer fill = ByteBuffer.allocateDirect(4096);
+                    for (long off = 0; off < region; off += 4096) { // the file's pages exist before timing
+                        fill.clear();
+                        ch.write(fill, off);
                     }
                     ch.force(true);
+                    long pos = 0;
                     for (int i = 0; i < count; i++) {
                         page.clear();
                         page.put(0, (byte) i);
-                        ch.write(page, (i % 64) * 4096L);
+                        if (pos + bytes > region) {
+                            pos = 0; // the WAL starts from its beginning again
+                        }
+                        while (page.hasRemaining()) {
+                            ch.write(page, pos + page.position());
+                        }
+                        pos += bytes;
                         long t0 = System.nanoTime();
                         ch.force(false);
                         samples[at + i] = (System.nanoTime() - t0) / 1e6;
@@ -247,8 +258,8 @@ public final class SyncBench {
             throw new IllegalStateException("fsync probe failed", failures.get(0));
         }
         Arrays.sort(samples);
-        System.out.printf("{\"bench\":\"fsync\",\"writers\":%d,\"count\":%d,\"p50Ms\":%.3f,\"p99Ms\":%.3f,"
-            + "\"maxMs\":%.3f}%n", writers, count, samples[samples.length / 2],
+        System.out.printf("{\"bench\":\"fsync\",\"writers\":%d,\"bytes\":%d,\"count\":%d,\"p50Ms\":%.3f,"
+            + "\"p99Ms\":%.3f,\"maxMs\":%.3f}%n", writers, bytes, count, samples[samples.length / 2],
             samples[(int) (samples.length * 0.99)], samples[samples.length - 1]);
     }
 

@@ -102,8 +102,15 @@ final class ClockFile implements Closeable {
         }
     }
 
+    /** Runs at the start of every {@link #write} (tests that look at which thread writes); null otherwise. */
+    static volatile Runnable beforeWrite;
+
     /** Overwrites the record and waits until it is on disk. */
     void write(State state) throws IOException {
+        Runnable hook = beforeWrite;
+        if (hook != null) {
+            hook.run();
+        }
         // a reader that does not know a line ignores it, so an older logmesh still reads the rest
         String body = "logmesh clock v1\nreserved=" + state.reserved() + "\nlastAdded=" + state.lastAdded()
             + "\naddedReserved=" + state.addedReserved() + "\nepoch=" + state.epoch() + "\n";

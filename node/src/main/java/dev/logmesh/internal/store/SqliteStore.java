@@ -292,14 +292,20 @@ public final class SqliteStore implements Store {
     private volatile long addedReservation;
     /** The highest reservation asked of the writer thread (loop only). */
     private long addedReservationAsked;
-    /** The {@code added} mark the side file holds (guarded by {@link #sideLock}), and when it was written. */
-    private long sideLastAdded;
+    /**
+     * The {@code added} mark the side file holds, and when it was last written (any thread, under {@link #sideLock};
+     * the loop reads them without it to skip a write that is not due).
+     */
+    private volatile long sideLastAdded;
+    private volatile long sideWrittenNanos;
     /**
      * {@code lastAdded} as the database holds it (loop only): the side file's mark is this, never a number the store
      * only skipped to at open (a reservation), so that the mark still tells a lost transaction from a gap.
      */
     private long committedAdded;
-    private long sideWrittenNanos;
+    /** The last {@code added} mark this store asked to be written, and when (loop only). */
+    private long sideMarkAsked;
+    private long sideMarkAskedNanos;
     private String lossAtOpen;
     /** Known {@code nodes} rows: node key to ms; cleared when a write fails (it may hold uncommitted values). */
     private final Map<String, Long> nodeMarks = new HashMap<>();
@@ -632,12 +638,13 @@ public final class SqliteStore implements Store {
             throw (RuntimeException) e;
         }
         durability = new DurabilityQueue(lastAdded);
+        sideMarkAskedNanos = System.nanoTime(); // the open wrote the side file
         if (durabilityMode == Durability.FULL_INLINE) {
             return;
         }
         try {
             writer = new WalWriter(file, durabilityMode == Durability.FULL, NEXT_SYNC.get(), durability,
-                this::reserveAdded);
+                this::reserveAdded, this::writeAddedMark);
         } catch (IOException e) {
             try {
                 clockFile.close();
@@ -705,6 +712,15 @@ public final class SqliteStore implements Store {
             sideLastAdded = m;
             sideWrittenNanos = System.nanoTime();
             addedReservation = addedReserved;
+        }
+    }
+
+    /** Records {@code added} as the side file's mark (the writer thread, after a group commit): one fsync, off the loop. */
+    private void writeAddedMark(long added) throws IOException {
+        synchronized (sideLock) {
+            if (added > sideLastAdded) {
+                writeSide(clockReservation, added, addedReservation);
+            }
         }
     }
 
@@ -963,6 +979,9 @@ public final class SqliteStore implements Store {
             writer.wake();
         } else {
             durability.durableUpTo(seq); // FULL_INLINE: fsynced in the commit; NORMAL: as durable as it gets
+            if (writer != null) {
+                writer.wake(); // NORMAL: the writer forces nothing but still runs the checkpoints
+            }
         }
     }
 
@@ -1624,17 +1643,29 @@ public final class SqliteStore implements Store {
 
     /**
      * After a commit: at most about once a second, records the new {@code lastAdded} in the side file, so a later
-     * open can tell that transactions were lost. Best effort: the add succeeded whatever happens here.
+     * open can tell that transactions were lost. Best effort: the add succeeded whatever happens here. The writer
+     * thread writes it (an fsync) after its next group commit; only {@link Durability#FULL_INLINE}, which has no
+     * writer thread and fsyncs every commit on the caller's thread anyway, writes it here.
      */
     private void markAddedInSideFile() {
-        if (clockFile == null || committedAdded == sideLastAdded
-            || System.nanoTime() - sideWrittenNanos < SIDE_MARK_INTERVAL_NANOS) {
+        if (clockFile == null || committedAdded == sideMarkAsked || committedAdded <= sideLastAdded) {
+            return;
+        }
+        long now = System.nanoTime();
+        // a clock reservation written within the interval carried the mark too (one fsync for both, as before)
+        if (now - sideMarkAskedNanos < SIDE_MARK_INTERVAL_NANOS || now - sideWrittenNanos < SIDE_MARK_INTERVAL_NANOS) {
+            return;
+        }
+        sideMarkAsked = committedAdded;
+        sideMarkAskedNanos = now;
+        if (writer != null) {
+            writer.markAdded(committedAdded);
+            writer.wake();
             return;
         }
         try {
             writeClockFile();
         } catch (IOException e) {
-            sideWrittenNanos = System.nanoTime(); // try again in a second, not at every commit
             LOG.warn("cannot update {}: {}", clockFile.path(), e.toString());
         }
     }

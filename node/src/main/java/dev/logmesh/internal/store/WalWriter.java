@@ -100,6 +100,13 @@ final class WalWriter {
         void reserve(long upTo) throws IOException;
     }
 
+    /** Records the store's {@code added} mark in its side file (see {@link SqliteStore}, "Lost transactions"). */
+    @FunctionalInterface
+    interface AddedMark {
+        /** Writes {@code added} as the side file's mark and fsyncs it. */
+        void mark(long added) throws IOException;
+    }
+
     /** The real checkpoint: {@code PRAGMA wal_checkpoint(PASSIVE)}. */
     static final Checkpoint PASSIVE = conn -> {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
@@ -114,6 +121,11 @@ final class WalWriter {
     private final DurabilityQueue queue;
     private final Checkpoint checkpoint;
     private final AddedReservation reservation;
+    private final AddedMark mark;
+    /** The highest {@code added} mark asked for ({@link #markAdded}); any thread. */
+    private final java.util.concurrent.atomic.AtomicLong markAsked = new java.util.concurrent.atomic.AtomicLong();
+    /** The highest mark the sync thread wrote, or tried to (owned by the sync thread). */
+    private long markMade;
     /** The highest {@code added} reservation asked for ({@link #reserveAdded}); any thread. */
     private final java.util.concurrent.atomic.AtomicLong reservationAsked = new java.util.concurrent.atomic.AtomicLong();
     /** The highest reservation the sync thread made, or tried to make (owned by the sync thread). */
@@ -162,26 +174,27 @@ final class WalWriter {
      * @param fsync whether commits become durable only through this thread's fsync (FULL); when false (NORMAL)
      *              the store reports commits durable itself and the thread only checkpoints
      */
-    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, AddedReservation reservation)
-        throws IOException {
-        this(db, fsync, sync, queue, PASSIVE, reservation);
+    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, AddedReservation reservation,
+              AddedMark mark) throws IOException {
+        this(db, fsync, sync, queue, PASSIVE, reservation, mark);
     }
 
     /** A writer without an {@code added} reservation (tests of the writer alone). */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue) throws IOException {
-        this(db, fsync, sync, queue, PASSIVE, upTo -> { });
+        this(db, fsync, sync, queue, PASSIVE, upTo -> { }, added -> { });
     }
 
     /** As {@link #WalWriter(Path, boolean, WalSync, DurabilityQueue)}, with the checkpoint a test plays. */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint) throws IOException {
-        this(db, fsync, sync, queue, checkpoint, upTo -> { });
+        this(db, fsync, sync, queue, checkpoint, upTo -> { }, added -> { });
     }
 
     private WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint,
-                      AddedReservation reservation) throws IOException {
+                      AddedReservation reservation, AddedMark mark) throws IOException {
         this.db = db;
         this.checkpoint = checkpoint;
         this.reservation = reservation;
+        this.mark = mark;
         this.wal = db.resolveSibling(db.getFileName() + "-wal");
         this.fsync = fsync;
         this.sync = sync;
@@ -231,6 +244,14 @@ final class WalWriter {
     }
 
     /**
+     * Asks the sync thread to write the side file's {@code added} mark {@code added} after its next group commit (any
+     * thread; {@link #wake} wakes it), so that the fsync of the side file is not the loop's.
+     */
+    void markAdded(long added) {
+        markAsked.accumulateAndGet(added, Math::max);
+    }
+
+    /**
      * Whether a checkpoint copied the whole WAL after commit number {@code lastCommit} and no commit was made since
      * (store's owner, before a write): the owner then ends the read snapshot its last reads left open, so that SQLite
      * starts the WAL from its beginning with this write (see "WAL restart" in the class notes).
@@ -272,7 +293,9 @@ final class WalWriter {
             while (!stopping) {
                 syncCommits(channel);
                 reserveIfAsked();
-                if (!stopping && queue.committedSeq() == synced && reservationAsked.get() <= reservationMade) {
+                markIfAsked();
+                if (!stopping && queue.committedSeq() == synced && reservationAsked.get() <= reservationMade
+                    && markAsked.get() <= markMade) {
                     LockSupport.park(this); // wake() or close() unparks; a wake before the park makes it return
                 }
             }
@@ -329,6 +352,23 @@ final class WalWriter {
         } catch (IOException e) {
             LOG.warn("cannot raise the added reservation of {} to {}: {}; entries go to peers once durable meanwhile",
                 db, asked, e.toString());
+        }
+    }
+
+    /**
+     * Writes the side file's {@code added} mark if asked (after the group commit, which covers the commit it names).
+     * Best effort, as before on the loop: a failure is logged and the next ask tries again.
+     */
+    private void markIfAsked() {
+        long asked = markAsked.get();
+        if (asked <= markMade || queue.failure() != null) {
+            return;
+        }
+        markMade = asked;
+        try {
+            mark.mark(asked);
+        } catch (IOException e) {
+            LOG.warn("cannot update the side file of {}: {}", db, e.toString());
         }
     }
 

@@ -66,4 +66,29 @@ class SqliteWalRestartTest {
                 + java.nio.file.Files.size(wal) / 1024 + " KiB)");
         }
     }
+    /**
+     * With {@link SqliteStore.Durability#NORMAL} the writer thread forces nothing, but it still runs the checkpoints.
+     * Before, only a {@code FULL} commit woke it: in {@code NORMAL} it slept from the open to the close, no checkpoint
+     * ran and the WAL grew by every commit (the loop's connection has {@code wal_autocheckpoint} off).
+     */
+    @Test
+    void normalDurabilityCheckpointsAndStartsTheWalAgainToo() throws Exception {
+        Path db = dir.resolve("normal.db");
+        try (SqliteStore s = SqliteStore.open(db, new SqliteStore.Options(SqliteStore.Durability.NORMAL, false))) {
+            Path wal = dir.resolve("normal.db-wal");
+            s.add(List.of(e(0)));
+            long first = salts(wal);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int i = 1;
+            boolean restarted = false;
+            // bounded: before the fix the WAL grew by ~80 MiB a second here
+            while (!restarted && System.nanoTime() < deadline && java.nio.file.Files.size(wal) < (64L << 20)) {
+                s.add(List.of(e(i++)));
+                s.page(Order.ADDED, true, (long) (i - 2), 10);
+                restarted = salts(wal) != first;
+            }
+            assertTrue(restarted, "the WAL never started again in " + i + " commits (it has "
+                + java.nio.file.Files.size(wal) / 1024 + " KiB)");
+        }
+    }
 }

@@ -103,4 +103,51 @@ class WalWriterTest {
                 "no writer or checkpoint thread of this database left");
         }
     }
+    /**
+     * "WAL restart": a checkpoint that copied the whole WAL while a commit was made runs again right after the next
+     * group commit, not after {@link WalWriter#CHECKPOINT_NANOS}, at most {@link WalWriter#MAX_RESTART_TRIES} times
+     * in a row; then the interval holds again, and the store is never told the WAL was checkpointed whole.
+     */
+    @Test
+    void aCheckpointRacedByACommitIsRetriedAfterTheNextGroupCommitAtMostMaxRestartTriesInARow() throws Exception {
+        Path db = dir.resolve("retry.db");
+        int runs = WalWriter.MAX_RESTART_TRIES + 2; // the first, its retries, and the one after the interval
+        long[] startedAt = new long[runs];
+        AtomicInteger run = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<WalWriter> ref = new java.util.concurrent.atomic.AtomicReference<>();
+        DurabilityQueue queue = new DurabilityQueue(0);
+        java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong(1);
+        WalWriter.Checkpoint raced = conn -> {
+            int n = run.getAndIncrement();
+            if (n >= runs) {
+                return new int[] {0, 0, 0}; // nothing more to do
+            }
+            startedAt[n] = System.nanoTime();
+            queue.committed(commits.incrementAndGet()); // a commit made while the checkpoint runs
+            ref.get().wake();
+            return new int[] {0, 5, 5}; // every frame copied
+        };
+        try (Connection conn = walDatabase(db)) {
+            WalWriter writer = new WalWriter(db, true, wal -> { }, queue, raced);
+            ref.set(writer);
+            try {
+                insert(conn, 1); // the checkpoint is played; the WAL must only exist
+                queue.committed(1);
+                writer.wake();
+                await().atMost(Duration.ofSeconds(20)).until(() -> run.get() >= runs);
+                long interval = WalWriter.CHECKPOINT_NANOS;
+                for (int k = 1; k <= WalWriter.MAX_RESTART_TRIES; k++) {
+                    long gap = startedAt[k] - startedAt[k - 1];
+                    assertTrue(gap < interval, "retry " + k + " ran after the group commit, not the interval: "
+                        + gap / 1000 + " us");
+                }
+                long rest = startedAt[runs - 1] - startedAt[runs - 2];
+                assertTrue(rest >= interval, "after " + WalWriter.MAX_RESTART_TRIES + " retries the interval holds: "
+                    + rest / 1000 + " us");
+                assertFalse(writer.wholeWalCheckpointed(queue.committedSeq()), "a commit came during every one");
+            } finally {
+                writer.close();
+            }
+        }
+    }
 }
