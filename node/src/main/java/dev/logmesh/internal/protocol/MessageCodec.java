@@ -266,6 +266,13 @@ public final class MessageCodec {
             try {
                 return decodeStreaming(Factory.FACTORY, utf8, offset, length, text);
             } catch (SurrogateInName e) {
+                // that parser does not check a name's bytes for UTF-8 (the symbol table did): the frame's are checked
+                // here first, as the first read would have (rare: only a frame with such a name gets here)
+                try {
+                    StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8, offset, length));
+                } catch (java.nio.charset.CharacterCodingException notUtf8) {
+                    throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: a text that is not valid UTF-8");
+                }
                 return decodeStreaming(Factory.NAMES_AS_SENT, utf8, offset, length, text);
             }
         } catch (IOException e) {

@@ -541,6 +541,21 @@ class MessageCodecTest {
         }
     }
 
+    /**
+     * A frame read again for an escaped unpaired surrogate in a name is still checked for UTF-8: the parser that
+     * reads it again does not check a name's bytes (an invalid byte in another name went through as U+FFFD).
+     */
+    @Test
+    void aFrameWithASurrogateNameAndBytesThatAreNotUtf8IsWrongFormat() {
+        byte[] frame = "[\"sync\",1,{\"type\":\"a\",\"\\ude00k\":1,\"x\u00e9\":2},{\"id\":\"1 n 0\",\"time\":1}]"
+            .getBytes(StandardCharsets.UTF_8);
+        int i = new String(frame, StandardCharsets.ISO_8859_1).indexOf('\u00c3');
+        frame[i + 1] = (byte) 0x28; // a lead byte followed by a byte that cannot continue it
+        ProtocolError e = assertThrows(ProtocolError.class, () -> CODEC.decode(frame, 0, frame.length));
+        assertEquals(ProtocolError.Type.WRONG_FORMAT, e.type(), e.getMessage());
+        assertThrows(ProtocolError.class, () -> CODEC.decodeStreaming(frame, 0, frame.length));
+    }
+
     /** A string frame (an application's transport) with a raw unpaired surrogate, text no UTF-8 decoder makes. */
     @Test
     void aStringFrameWithARawUnpairedSurrogateIsWrongFormat() {
