@@ -43,15 +43,7 @@ public final class JsonTrees {
      */
     public static byte[] wtf8(String text) {
         int n = text.length();
-        int odd = -1;
-        for (int i = 0; i < n && odd < 0; i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                odd = i;
-            }
-        }
+        int odd = unpairedSurrogate(text);
         if (odd < 0) {
             return text.getBytes(StandardCharsets.UTF_8);
         }

@@ -1785,7 +1785,7 @@ public final class SqliteStore implements Store {
             PreparedStatement ps = ps("INSERT INTO reasons (reason, added) SELECT ?, added FROM entries "
                 + "WHERE added >= ? AND added <= ?");
             for (String reason : rows.shared) {
-                setReason(ps, 1, reason);
+                setText(ps, 1, reason);
                 ps.setLong(2, rows.numbers[0]);
                 ps.setLong(3, rows.numbers[(rows.size() - 1) * Rows.NUMBERS]);
                 ps.executeUpdate();
@@ -1798,7 +1798,7 @@ public final class SqliteStore implements Store {
             PreparedStatement ps = ps(multiRow("INSERT INTO reasons (reason, added) VALUES ", "(?, ?)", n));
             int p = 1;
             for (int k = i; k < i + n; k++) {
-                setReason(ps, p++, rows.reasons[k]);
+                setText(ps, p++, rows.reasons[k]);
                 ps.setLong(p++, rows.reasonAdded[k]);
             }
             ps.executeUpdate();
@@ -1912,7 +1912,7 @@ public final class SqliteStore implements Store {
         PreparedStatement ins = ps("INSERT INTO reasons (reason, added) VALUES (?, ?)");
         for (String r : meta.reasons()) {
             if (!before.contains(r)) {
-                setReason(ins, 1, r);
+                setText(ins, 1, r);
                 ins.setLong(2, added);
                 ins.executeUpdate();
             }
@@ -1921,7 +1921,7 @@ public final class SqliteStore implements Store {
 
     private void deleteReason(String reason, long added) throws SQLException {
         PreparedStatement ps = ps("DELETE FROM reasons WHERE reason = ? AND added = ?");
-        setReason(ps, 1, reason);
+        setText(ps, 1, reason);
         ps.setLong(2, added);
         ps.executeUpdate();
     }
@@ -1999,7 +1999,7 @@ public final class SqliteStore implements Store {
         sql.append(" ORDER BY r.added");
         PreparedStatement ps = ps(sql.toString());
         int i = 1;
-        setReason(ps, i++, reason);
+        setText(ps, i++, reason);
         ps.setLong(i++, criteria.minAdded());
         ps.setLong(i++, criteria.maxAdded());
         if (criteria.olderThan() != null) {
@@ -2101,7 +2101,7 @@ public final class SqliteStore implements Store {
             long pos = afterAdded;
             while (true) {
                 int want = limit - out.size();
-                setReason(ps, 1, reason);
+                setText(ps, 1, reason);
                 ps.setLong(2, pos);
                 ps.setInt(3, want);
                 int rows = 0;
@@ -2281,7 +2281,7 @@ public final class SqliteStore implements Store {
 
     private Optional<String> readState(String key) throws SQLException {
         PreparedStatement ps = ps("SELECT value FROM state WHERE key = ?");
-        setReason(ps, 1, key);
+        setText(ps, 1, key);
         try (ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return Optional.empty();
@@ -2301,8 +2301,8 @@ public final class SqliteStore implements Store {
     private int putState(String key, String value) throws SQLException {
         PreparedStatement ps = ps("INSERT INTO state (key, value) VALUES (?, ?) "
             + "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-        setReason(ps, 1, key); // a key or value with an unpaired surrogate as a BLOB: see setReason
-        setReason(ps, 2, value);
+        setText(ps, 1, key); // a key or value with an unpaired surrogate as a BLOB: see setText
+        setText(ps, 2, value);
         return ps.executeUpdate();
     }
 
@@ -2649,17 +2649,17 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Binds a reason as the {@code reason} key of the reasons table: as TEXT, or, for a reason with an unpaired
-     * surrogate (no UTF-8 form: sqlite-jdbc would bind {@code ?} for it, and two such reasons would be one), as
-     * the BLOB of {@link NodeKey#encode}, which keeps every UTF-16 unit. The key is only ever compared for equality
-     * with a value bound the same way, and SQLite never finds a BLOB equal to a TEXT. The state table's keys and
-     * values are bound so too (a value read back as a BLOB is {@link NodeKey#decode}d).
+     * Binds text that is a key or kept beside one (a reason of the reasons table; a key or value of the state table):
+     * as TEXT, or, for text with an unpaired surrogate (no UTF-8 form: sqlite-jdbc would bind {@code ?} for it, and two
+     * such texts would be one), as the BLOB of {@link NodeKey#encode}, which keeps every UTF-16 unit. A key is only
+     * ever compared for equality with a value bound the same way, and SQLite never finds a BLOB equal to a TEXT; a
+     * state value read back as a BLOB is {@link NodeKey#decode}d.
      */
-    private static void setReason(PreparedStatement ps, int index, String reason) throws SQLException {
-        if (JsonTrees.unpairedSurrogate(reason) < 0) {
-            ps.setString(index, reason);
+    private static void setText(PreparedStatement ps, int index, String text) throws SQLException {
+        if (JsonTrees.unpairedSurrogate(text) < 0) {
+            ps.setString(index, text);
         } else {
-            ps.setBytes(index, NodeKey.encode(reason));
+            ps.setBytes(index, NodeKey.encode(text));
         }
     }
 
