@@ -54,6 +54,10 @@ final class AddLine {
     private static final byte[] SUBPROTOCOL = ascii(",\"subprotocol\":");
     private static final byte[] TS = ascii(",\"ts\":");
 
+    /** The most bytes of a common line beyond its strings' UTF-8: the constant parts and six numbers. */
+    private static final int FIXED = START.length + META.length + TIME.length + ADDED.length + REASONS.length
+        + SUBPROTOCOL.length + TS.length + 8 + 6 * Utf8Batch.MAX_NUMBER;
+
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
@@ -87,23 +91,53 @@ final class AddLine {
                 return;
             }
         }
-        b.bytes(START).utf8(action).bytes(META).number(m.id().ms()).ascii(' ').utf8(m.id().node()).ascii(' ')
-            .number(m.id().seq()).bytes(TIME).number(m.time()).bytes(ADDED).number(m.added()).bytes(REASONS);
+        long ms = m.id().ms();
+        long seq = m.id().seq();
+        String node = m.id().node();
+        if (ms == Long.MIN_VALUE || seq == Long.MIN_VALUE || m.time() == Long.MIN_VALUE || m.added() == Long.MIN_VALUE
+            || ts == Long.MIN_VALUE) {
+            b.json(formatWithGenerator(e, withTs, ts)); // putNumber does not write MIN_VALUE (never in a meta)
+            return;
+        }
+        // one check for room, then writes without one (each check and copy is code that C2 compiles, during the
+        // catch-up that prints every entry: README, "Performance", the CLI catch-up's JIT work)
+        int text = action.length() + node.length();
+        for (int i = 0; i < reasons.size(); i++) {
+            text += reasons.get(i).length() + 3;
+        }
+        b.reserve(FIXED + 3 * text);
+        b.put(START);
+        b.putText(action);
+        b.put(META);
+        b.putNumber(ms);
+        b.put(' ');
+        b.putText(node);
+        b.put(' ');
+        b.putNumber(seq);
+        b.put(TIME);
+        b.putNumber(m.time());
+        b.put(ADDED);
+        b.putNumber(m.added());
+        b.put(REASONS);
         for (int i = 0; i < reasons.size(); i++) {
             if (i > 0) {
-                b.ascii(',');
+                b.put(',');
             }
-            b.ascii('"').utf8(reasons.get(i)).ascii('"');
+            b.put('"');
+            b.putText(reasons.get(i));
+            b.put('"');
         }
-        b.ascii(']');
+        b.put(']');
         if (m.subprotocol() > 0) {
-            b.bytes(SUBPROTOCOL).number(m.subprotocol());
+            b.put(SUBPROTOCOL);
+            b.putNumber(m.subprotocol());
         }
-        b.ascii('}');
+        b.put('}');
         if (withTs) {
-            b.bytes(TS).number(ts);
+            b.put(TS);
+            b.putNumber(ts);
         }
-        b.ascii('}');
+        b.put('}');
     }
 
     /**

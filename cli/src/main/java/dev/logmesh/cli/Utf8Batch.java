@@ -100,6 +100,95 @@ final class Utf8Batch {
         return this;
     }
 
+    /**
+     * Makes room for {@code more} bytes, so that the {@code put} methods that follow may write that many without a
+     * check of their own (each check is code that the JIT compiles at every call site).
+     */
+    void reserve(int more) {
+        room(more);
+    }
+
+    /** Appends {@code b} as it is, within what {@link #reserve} made room for. */
+    void put(byte[] b) {
+        System.arraycopy(b, 0, buf, length, b.length);
+        length += b.length;
+    }
+
+    /** Appends the ASCII char {@code c}, within what {@link #reserve} made room for. */
+    void put(char c) {
+        buf[length++] = (byte) c;
+    }
+
+    /**
+     * Appends {@code s} as UTF-8 within what {@link #reserve} made room for: at most 3 bytes per char of {@code s}.
+     * One pass over the chars, no array of its own (the JIT compiles this once, not {@link String#getBytes} at every
+     * call site). A lone surrogate becomes {@code ?}, as {@link #utf8} writes it.
+     */
+    void putText(String s) {
+        byte[] b = buf;
+        int at = length;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                length = at;
+                putTextFrom(s, i);
+                return;
+            }
+            b[at++] = (byte) c;
+        }
+        length = at;
+    }
+
+    /** {@link #putText} from the first char of {@code s} that is not ASCII, {@code i}. */
+    private void putTextFrom(String s, int i) {
+        byte[] b = buf;
+        int at = length;
+        int n = s.length();
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[at++] = (byte) c;
+            } else if (c < 0x800) {
+                b[at++] = (byte) (0xc0 | (c >> 6));
+                b[at++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                b[at++] = (byte) (0xf0 | (cp >> 18));
+                b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                b[at++] = (byte) (0x80 | (cp & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                b[at++] = '?';
+            } else {
+                b[at++] = (byte) (0xe0 | (c >> 12));
+                b[at++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                b[at++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        length = at;
+    }
+
+    /** The most bytes {@link #putNumber} writes. */
+    static final int MAX_NUMBER = 20;
+
+    /** Appends the decimal digits of {@code v} (not {@link Long#MIN_VALUE}), within what {@link #reserve} made room for. */
+    void putNumber(long v) {
+        long n = v < 0 ? -v : v;
+        byte[] d = digits;
+        int at = d.length;
+        do {
+            d[--at] = (byte) ('0' + (int) (n % 10));
+            n /= 10;
+        } while (n != 0);
+        if (v < 0) {
+            d[--at] = '-';
+        }
+        int count = d.length - at;
+        System.arraycopy(d, at, buf, length, count);
+        length += count;
+    }
+
     /** Writes the bytes to {@code out} (one call) and empties the buffer. */
     void writeTo(PrintStream out) {
         out.write(buf, 0, length);
