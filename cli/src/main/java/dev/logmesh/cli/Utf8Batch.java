@@ -36,12 +36,6 @@ final class Utf8Batch {
         return this;
     }
 
-    Utf8Batch ascii(char c) {
-        room(1);
-        buf[length++] = (byte) c;
-        return this;
-    }
-
     /** Appends {@code s} encoded as UTF-8 (a lone surrogate becomes {@code ?}, as {@link String#getBytes} does). */
     Utf8Batch utf8(String s) {
         return bytes(s.getBytes(StandardCharsets.UTF_8));
@@ -77,27 +71,6 @@ final class Utf8Batch {
             }
         }
         return out.toString();
-    }
-
-    /** Appends the decimal digits of {@code v}, as {@link Long#toString(long)} writes them. */
-    Utf8Batch number(long v) {
-        if (v == Long.MIN_VALUE) {
-            return utf8(Long.toString(v));
-        }
-        long n = v < 0 ? -v : v;
-        int at = digits.length;
-        do {
-            digits[--at] = (byte) ('0' + (int) (n % 10));
-            n /= 10;
-        } while (n != 0);
-        if (v < 0) {
-            digits[--at] = '-';
-        }
-        int count = digits.length - at;
-        room(count);
-        System.arraycopy(digits, at, buf, length, count);
-        length += count;
-        return this;
     }
 
     /**
