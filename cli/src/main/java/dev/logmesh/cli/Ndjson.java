@@ -447,7 +447,8 @@ final class Ndjson implements AutoCloseable {
                 continue;
             }
             String line = next.text();
-            if (line.isBlank()) {
+            // a line of only a byte order mark (and blanks) is blank too, as a BOM at the start of a line is skipped
+            if (line.isBlank() || (line.startsWith("\uFEFF") && line.substring(1).isBlank())) {
                 continue;
             }
             Object[] parsed;
