@@ -65,8 +65,8 @@ class StdinOddTextTest {
     @Test
     void aLineOfOnlyAByteOrderMarkIsABlankLine() throws Exception {
         String data = dir.resolve("bom").toString();
-        CliTest.Run add = run("\uFEFF\r\n{\"type\":\"a\"}\r\n\uFEFF  \n{\"type\":\"b\"}\n".getBytes(StandardCharsets.UTF_8),
-            "add", "--data", data);
+        byte[] in = "\uFEFF\r\n{\"type\":\"a\"}\r\n\uFEFF  \n{\"type\":\"b\"}\n".getBytes(StandardCharsets.UTF_8);
+        CliTest.Run add = run(in, "add", "--data", data);
         assertEquals(0, add.code(), add.err());
         assertTrue(add.err().contains("added 2 action(s)"), add.err());
         assertEquals(2, logged(data).size());
