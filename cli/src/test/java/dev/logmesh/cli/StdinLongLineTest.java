@@ -78,4 +78,41 @@ class StdinLongLineTest {
         assertEquals("last", lines.next().text());
         assertEquals(null, lines.next());
     }
+
+    /**
+     * The same for {@code node}'s stdin: before, the stdin thread died of the out-of-memory error (a stack trace on
+     * stderr) and the node went on without reading stdin: the line after it was never added.
+     */
+    @Test
+    void aNodeGoesOnReadingStdinAfterALineFarOverTheLimit() throws Exception {
+        try (CliProcess.Running node = new CliProcess.Running(List.of("-Xmx64m"), "node", "--memory", "--no-mdns",
+            "--host", "127.0.0.1", "--port", "0", "--json")) {
+            assertTrue(node.lineWith("\"event\":\"ready\"") != null);
+            OutputStream in = node.process.getOutputStream();
+            in.write("{\"type\":\"long\",\"s\":\"".getBytes(StandardCharsets.UTF_8));
+            byte[] chunk = new byte[1 << 20];
+            Arrays.fill(chunk, (byte) 'x');
+            for (int i = 0; i < 32; i++) {
+                in.write(chunk);
+            }
+            in.write("\"}\n{\"type\":\"after\"}\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            // read on another thread, so that a node that prints nothing more fails the test instead of hanging it
+            CompletableFuture<String> error = CompletableFuture.supplyAsync(() -> line(node, "\"event\":\"error\""));
+            String e = error.completeOnTimeout(null, 60, TimeUnit.SECONDS).join();
+            assertTrue(e != null && e.contains("stdin line 1: a line of 33554454 bytes, over the limit"),
+                e + "; stderr: " + (e == null ? node.stop() : ""));
+            CompletableFuture<String> after = CompletableFuture.supplyAsync(() -> line(node, "\"type\":\"after\""));
+            assertTrue(after.completeOnTimeout(null, 60, TimeUnit.SECONDS).join() != null,
+                "no add event of the line after it; stderr: " + node.stop());
+        }
+    }
+
+    private static String line(CliProcess.Running node, String text) {
+        try {
+            return node.lineWith(text);
+        } catch (IOException e) {
+            return null;
+        }
+    }
 }
