@@ -63,7 +63,7 @@ final class AddCommand implements Callable<Integer> {
             Log log = Log.open(store, name, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
             List<Entry> batch = new ArrayList<>();
             List<Integer> lines = new ArrayList<>();
-            Ndjson.readLines(System.in, new Ndjson.LineHandler() {
+            Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
                 @Override
                 public void line(int number, Action action, JsonNode meta) {
                     try {

@@ -114,6 +114,38 @@ final class HumanOutput {
     }
 
     private void line(String s) {
-        out.accept(s);
+        out.accept(shown(s));
+    }
+
+    /**
+     * {@code s} with each character a terminal would act on rather than show written as its JSON-style escape
+     * (backslash, u, four hex digits): C0 controls (line breaks and ESC among them), DEL, C1 controls,
+     * U+2028/U+2029 and the bidi overrides and isolates. Any client or peer can add an action whose type or fields
+     * hold them (JSON carries them as escapes): printed raw, an ESC sequence in a type cleared the screen or set the
+     * title, and a line break forged a line.
+     */
+    static String shown(String s) {
+        int i = 0;
+        while (i < s.length() && !acts(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16).append(s, 0, i);
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (acts(c)) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean acts(char c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
+            || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
     }
 }

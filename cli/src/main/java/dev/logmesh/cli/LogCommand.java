@@ -46,18 +46,26 @@ final class LogCommand implements Callable<Integer> {
             // C locale); the outer stream encodes, System.out passes the bytes on as they are
             PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
             Object after = null;
+            long printed = 0;
             while (true) {
                 var page = store.page(order, true, after, 1000);
                 for (Entry e : page) {
                     out.println(MetaJson.line(e)); // the action's text as kept: numbers exactly as typed
                 }
+                // a print stream keeps a write error to itself: a full disk (log > backup) cut the backup, and a
+                // reader that went away (| head -1) had the whole log read on, both with exit code 0
+                if (out.checkError()) {
+                    System.err.println("logmesh: cannot write stdout (a full disk, or its reader went away): stopped"
+                        + " after at most " + printed + " of the log's entries");
+                    return 1;
+                }
+                printed += page.size();
                 if (page.size() < 1000) {
                     break;
                 }
                 Entry last = page.get(page.size() - 1);
                 after = order == Order.ADDED ? (Object) last.meta().added() : last.id();
             }
-            out.flush();
             return corrupt[0] > 0 ? 1 : 0;
         } catch (StoreException e) {
             System.err.println("logmesh: " + e.getMessage());

@@ -93,6 +93,11 @@ public final class Main implements Runnable {
      * runs without picocli (start-up); anything else, and every help, usage and error, goes through picocli.
      */
     public static int run(String... args) {
+        String unreadable = unreadableArgument(args, System.getProperty("sun.jnu.encoding"));
+        if (unreadable != null) {
+            System.err.println("logmesh: " + unreadable);
+            return 2;
+        }
         loadPicocliForTheArchive();
         NodeCommand node = NodeArgs.parse(args);
         if (node != null) {
@@ -101,6 +106,31 @@ public final class Main implements Runnable {
         return commandLine(args).setCaseInsensitiveEnumValuesAllowed(true)
             .setParameterExceptionHandler(new Errors.BadParameter()).setExecutionExceptionHandler(new Errors.Failed())
             .execute(args);
+    }
+
+    /**
+     * Why an argument cannot be used as the JVM read it, or null. The JVM decodes arguments with the locale's charset
+     * ({@code sun.jnu.encoding}): in a C/POSIX locale ({@code LANG=C}, no {@code LC_ALL}: containers, services, cron)
+     * that is ASCII, and each non-ASCII byte arrives as U+FFFD, so {@code --name héllo} would name the node
+     * {@code h\uFFFD\uFFFDllo} and {@code user-token --user José} would sign another user id, silently. Such an
+     * argument, under a charset that is not UTF-8, is refused (a U+FFFD typed on purpose comes only through a
+     * UTF-8 locale, where nothing is checked).
+     *
+     * @param charset the JVM's {@code sun.jnu.encoding} (null: unknown, nothing is checked)
+     */
+    static String unreadableArgument(String[] args, String charset) {
+        if (charset == null || charset.equalsIgnoreCase("UTF-8") || charset.equalsIgnoreCase("UTF8")) {
+            return null;
+        }
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].indexOf('\uFFFD') >= 0) {
+                String option = i > 0 && args[i - 1].startsWith("-") ? " of " + args[i - 1] : "";
+                return "argument " + (i + 1) + option + " (" + args[i].replace('\uFFFD', '?') + ") has bytes that the"
+                    + " locale's charset (" + charset + ") cannot read, so it would be changed; run logmesh in a UTF-8"
+                    + " locale, e.g. LANG=C.UTF-8 (LC_ALL and LC_CTYPE, when set, win over LANG)";
+            }
+        }
+        return null;
     }
 
     /**

@@ -437,7 +437,16 @@ final class Ndjson implements AutoCloseable {
 
     /** Reads JSON lines until EOF, skipping blank ones, and hands each to {@code handler} with its number. */
     static void readLines(java.io.InputStream input, LineHandler handler) throws java.io.IOException {
-        Utf8Lines in = new Utf8Lines(input); // strict: a line that is not UTF-8 is refused, not patched
+        readLines(input, Utf8Lines.DEFAULT_MAX_LINE_BYTES, handler);
+    }
+
+    /**
+     * Reads JSON lines as {@link #readLines(java.io.InputStream, LineHandler)} does; a line of more than {@code
+     * maxLineBytes} bytes ({@link Utf8Lines#maxLineBytes} of the frame limit) is refused without being kept.
+     */
+    static void readLines(java.io.InputStream input, int maxLineBytes, LineHandler handler) throws java.io.IOException {
+        // strict: a line that is not UTF-8 is refused, not patched; a line over the bound is refused, not kept
+        Utf8Lines in = new Utf8Lines(input, maxLineBytes);
         Utf8Lines.Line next;
         int number = 0;
         while ((next = in.next()) != null) {
@@ -447,7 +456,8 @@ final class Ndjson implements AutoCloseable {
                 continue;
             }
             String line = next.text();
-            if (line.isBlank()) {
+            // a line of only a byte order mark (and blanks) is blank too, as a BOM at the start of a line is skipped
+            if (line.isBlank() || (line.startsWith("\uFEFF") && line.substring(1).isBlank())) {
                 continue;
             }
             Object[] parsed;

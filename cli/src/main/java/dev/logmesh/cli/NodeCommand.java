@@ -345,7 +345,7 @@ final class NodeCommand implements Callable<Integer> {
         // stdin on a thread of its own: the node can end (fatal error) while stdin stays open
         Thread stdin = new Thread(() -> {
             try {
-                readStdin(node, out, errors);
+                readStdin(node, out, errors, maxFrame);
             } catch (IOException e) {
                 errors.accept("cannot read stdin: " + e.getMessage());
             }
@@ -410,9 +410,9 @@ final class NodeCommand implements Callable<Integer> {
         return base.resolve("logmesh").resolve(name);
     }
 
-    private static void readStdin(MeshNode node, Ndjson out, java.util.function.Consumer<String> errors)
-        throws IOException {
-        Ndjson.readLines(System.in, new Ndjson.LineHandler() {
+    private static void readStdin(MeshNode node, Ndjson out, java.util.function.Consumer<String> errors,
+        int maxFrame) throws IOException {
+        Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
             @Override
             @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback reports a failed add
             public void line(int number, Action action, JsonNode meta) {

@@ -20,7 +20,12 @@ final class Utf8Lines {
     record Line(String text, String error) {
     }
 
+    /** The bound of {@link #Utf8Lines(InputStream)}: 8 MiB, the line bound of the default 1 MiB frame limit. */
+    static final int DEFAULT_MAX_LINE_BYTES = maxLineBytes(1 << 20);
+
     private final InputStream in;
+    /** The most bytes of a line kept; a longer line is read to its end without keeping it, and refused. */
+    private final int maxBytes;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
@@ -29,20 +34,41 @@ final class Utf8Lines {
     private int len;
 
     Utf8Lines(InputStream in) {
+        this(in, DEFAULT_MAX_LINE_BYTES);
+    }
+
+    /**
+     * @param maxBytes the most bytes of a line (without its end) that are kept: a longer line is refused with its
+     *     size, read to its end without keeping its bytes (a file without line breaks or a binary piped by mistake
+     *     must not fill the heap), and the next line is read as usual
+     */
+    Utf8Lines(InputStream in, int maxBytes) {
         this.in = in;
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * The line bound for a frame limit of {@code maxFrame} bytes: 8 times it (capped below 2 GiB). An action is
+     * kept as typed, so its line is about its size; its meta's strings may be typed as JSON escapes (backslash, u,
+     * four hex digits), six bytes for a character that takes one: a line over 8 times the frame limit cannot hold
+     * an entry that fits it (unless most of it is blanks).
+     */
+    static int maxLineBytes(int maxFrame) {
+        return (int) Math.min(8L * maxFrame, Integer.MAX_VALUE - 64);
     }
 
     /** The next line, or null at the end of the input. */
     Line next() throws IOException {
         buf.reset();
         boolean any = false;
+        long size = 0;
         while (true) {
             if (pos == len) {
                 len = in.read(chunk);
                 pos = 0;
                 if (len <= 0) {
                     len = 0;
-                    return any ? decode() : null;
+                    return any ? end(size) : null;
                 }
             }
             any = true;
@@ -50,12 +76,24 @@ final class Utf8Lines {
             while (pos < len && chunk[pos] != '\n') {
                 pos++;
             }
-            buf.write(chunk, start, pos - start);
+            size += pos - start;
+            if (size <= maxBytes + 1L) { // + 1: a CR before the LF is not the line's
+                buf.write(chunk, start, pos - start);
+            }
             if (pos < len) {
                 pos++; // the '\n'
-                return decode();
+                return end(size);
             }
         }
+    }
+
+    /** The line read, of {@code size} bytes (without its LF). */
+    private Line end(long size) {
+        if (size > maxBytes + 1L || (size == maxBytes + 1L && buf.toByteArray()[maxBytes] != '\r')) {
+            return new Line(null, "a line of " + size + " bytes, over the limit of " + maxBytes + " bytes (8 times"
+                + " --max-frame): line not added");
+        }
+        return decode();
     }
 
     private Line decode() {

@@ -266,14 +266,21 @@ public final class MessageCodec {
             try {
                 return decodeStreaming(Factory.FACTORY, utf8, offset, length, text);
             } catch (SurrogateInName e) {
-                // that parser does not check a name's bytes for UTF-8 (the symbol table did): the frame's are checked
-                // here first, as the first read would have (rare: only a frame with such a name gets here)
+                // read again from the frame's text (rare: only a frame with such a name gets here). Decoded strictly
+                // first: that parser does not check a name's bytes for UTF-8 (the symbol table did). From the text,
+                // not the bytes: without the symbol table Jackson reads bytes through a reader with its parser of
+                // chars, whose offsets count chars, and the actions were cut from the bytes at them (each action
+                // after a non-ASCII char cut short or shifted: SurrogateNameOffsetsTest)
+                String decoded;
                 try {
-                    StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8, offset, length));
+                    decoded = StandardCharsets.UTF_8.newDecoder()
+                        .decode(java.nio.ByteBuffer.wrap(utf8, offset, length)).toString();
                 } catch (java.nio.charset.CharacterCodingException notUtf8) {
                     throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: a text that is not valid UTF-8");
                 }
-                return decodeStreaming(Factory.NAMES_AS_SENT, utf8, offset, length, text);
+                try (JsonParser p = Factory.NAMES_AS_SENT.createParser(decoded)) {
+                    return decode(p, () -> decoded, (from, to) -> decoded.substring((int) from, (int) to + 1));
+                }
             }
         } catch (IOException e) {
             throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getMessage());
