@@ -93,3 +93,11 @@ logmesh_java_feature() {
 # Class-data sharing (logmesh_cds): scripts/lib/cds.sh, shared with the distribution's bin/logmesh.
 # shellcheck source=scripts/lib/cds.sh
 source "${BASH_SOURCE[0]%/*}/cds.sh"
+
+# Exports LC_CTYPE=C.UTF-8 when the locale's character type is C or POSIX and LC_ALL is not set (scripts/logmesh;
+# the distribution's bin/logmesh does the same). Where the C library has no C.UTF-8, the JVM falls back to C.
+logmesh_utf8_locale() {
+  if [ -z "${LC_ALL:-}" ]; then
+    case ${LC_CTYPE:-${LANG:-C}} in C|POSIX) export LC_CTYPE=C.UTF-8 ;; esac
+  fi
+}

@@ -490,6 +490,55 @@ class LauncherTest {
             Map.of("LOGMESH_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4"), "log", "--help"));
     }
 
+    /**
+     * A C/POSIX locale ({@code LANG=C}, no {@code LC_ALL}: containers, services, cron) reads arguments as UTF-8 through
+     * either launcher: its character type becomes C.UTF-8 (as Python's PEP 538), so {@code user-token --user José}
+     * signs {@code José}, the same token as in a UTF-8 locale; before, the JVM read {@code Jos??} and the CLI refused
+     * it (exit 2). {@code LC_ALL=C} is the user's choice and is kept: refused. The bytes come from {@code printf}, as
+     * a terminal gives them, whatever this JVM's own locale.
+     */
+    @ParameterizedTest
+    @MethodSource("installs")
+    void aCLocaleReadsArgumentsAsUtf8(String kind) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        Path key = tmp.resolve("mesh.key");
+        Files.writeString(key, "c2VjcmV0LWtleS1vZi10aGUtbWVzaC0wMTIzNDU2Nzg5\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String args = "user-token --key-file '" + key + "' --user \"$(printf 'Jos\\303\\251')\"";
+        String[] utf8 = inLocale(in, Map.of("LANG", "C.UTF-8"), args);
+        assertEquals("0", utf8[0], utf8[2]);
+        String[] c = inLocale(in, Map.of("LANG", "C"), args);
+        assertEquals("0", c[0], c[2]);
+        assertEquals(utf8[1], c[1], "another user id was signed");
+        String[] none = inLocale(in, Map.of(), args);
+        assertEquals(utf8[1], none[1], none[2]);
+        String[] all = inLocale(in, Map.of("LC_ALL", "C", "LANG", "C.UTF-8"), args);
+        assertEquals("2", all[0], all[1] + all[2]);
+        assertTrue(all[2].contains("LANG=C.UTF-8"), all[2]);
+    }
+
+    /** Runs the launcher with {@code args} (shell words) and only {@code locale} of the locale variables. */
+    private static String[] inLocale(Install in, Map<String, String> locale, String args) throws Exception {
+        ProcessBuilder pb = in.command(Map.of());
+        pb.environment().keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        pb.environment().putAll(locale);
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$0\" " + args + " </dev/null"));
+        cmd.add(pb.command().get(0));
+        pb.command(cmd);
+        Process p = pb.start();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return new String[] {String.valueOf(p.exitValue()), out, new String(err.join(), StandardCharsets.UTF_8)};
+    }
+
     /** The value and origin of {@code TieredStopAtLevel} that a launcher run printed (its flags on stdout). */
     private static String tieredStop(Install in, Map<String, String> env, String... args) throws Exception {
         Process p = in.command(env, args).redirectError(ProcessBuilder.Redirect.DISCARD).start();
