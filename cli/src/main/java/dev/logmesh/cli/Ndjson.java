@@ -96,6 +96,10 @@ final class Ndjson implements AutoCloseable {
     private final Object room = new Object();
     private volatile Runnable onFull = () -> { };
     private volatile Runnable onRoom = () -> { };
+    /** Called once, on the writer thread, when {@code out} reports a write error (see {@link #onBroken}). */
+    private volatile Runnable onBroken = () -> { };
+    /** Whether {@code out} reported a write error after a batch. */
+    private volatile boolean broken;
     /** Streams {@code add} events; used by the writer thread (or the caller, when not async). */
     private final AddLine addLine = new AddLine();
 
@@ -151,6 +155,20 @@ final class Ndjson implements AutoCloseable {
     void backpressure(Runnable pause, Runnable resume) {
         onFull = pause;
         onRoom = resume;
+    }
+
+    /**
+     * What to do when {@code out} cannot be written (a full disk, a reader that went away: a {@link PrintStream} keeps
+     * the error to itself, and every later line would be dropped unseen). Called once, on the writer thread, after the
+     * batch that failed; it must not block (lines still queued are written on, each failing again).
+     */
+    void onBroken(Runnable action) {
+        onBroken = action;
+    }
+
+    /** Whether {@code out} reported a write error (async mode: after a batch). */
+    boolean broken() {
+        return broken;
     }
 
     /** Blocks while the queue is full (for a producer that can wait: the stdin reader). */
@@ -254,6 +272,10 @@ final class Ndjson implements AutoCloseable {
                             chars.setLength(0);
                         }
                         out.flush();
+                        if (!broken && out.checkError()) {
+                            broken = true;
+                            onBroken.run();
+                        }
                         written(batchWeight, batchLines);
                         batchWeight = 0;
                         batchLines = 0;

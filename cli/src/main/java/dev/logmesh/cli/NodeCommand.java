@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
             + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
             + "reading stdin; no event is ever dropped.",
         "Exit status: 0 after SIGTERM/SIGINT, 2 for bad options or a log that cannot be opened, 1 when the node "
-            + "stopped on a fatal error (an error event says which)."})
+            + "stopped on a fatal error (an error event says which) or because its stdout could not be written "
+            + "(a full disk, a reader that went away; stderr says so)."})
 final class NodeCommand implements Callable<Integer> {
 
     /** The library's settings with every default: the defaults of the options below, shown by --help. */
@@ -310,6 +311,13 @@ final class NodeCommand implements Callable<Integer> {
         }
         // a full stdout pauses what the node takes in from its peers until it drains
         out.backpressure(node::pauseReceiving, node::resumeReceiving);
+        // a stdout that cannot be written (a full disk, a reader that went away: `logmesh node | head`) stops the
+        // node with exit status 1: its events are what it is run for, and each would be dropped unseen from then on
+        out.onBroken(() -> {
+            System.err.println("logmesh: cannot write stdout (a full disk, or its reader went away): stopping the node");
+            Thread stop = new Thread(node::close, "logmesh-stop"); // not the writer: a close may print lines
+            stop.start();
+        });
         node.subscribe(e -> true, human != null ? human::add : out::add);
         CompletableFuture<Void> ended = node.whenClosed();
         MetricsEndpoint served = endpoint;
@@ -357,12 +365,13 @@ final class NodeCommand implements Callable<Integer> {
 
     /**
      * Waits until the node has closed: 0 after a close (SIGTERM, SIGINT), 1 when a fatal error ended it (its
-     * error event is on stdout already; what is queued is written first, for up to a few seconds).
+     * error event is on stdout already; what is queued is written first, for up to a few seconds) or when its stdout
+     * could not be written ({@link Ndjson#broken}).
      */
     static int awaitEnd(CompletableFuture<Void> ended, Ndjson out) {
         try {
             ended.join();
-            return 0;
+            return out.broken() ? 1 : 0;
         } catch (CompletionException | java.util.concurrent.CancellationException e) {
             out.close();
             return 1;
