@@ -188,7 +188,7 @@ class WsSyncTest {
     }
 
     /**
-     * A sync frame is read in one pass that checks its UTF-8 itself (MessageCodec.decodeCommonSync, no separate
+     * A sync frame is read in one pass that checks its UTF-8 itself (MessageCodec.decodeCommon, no separate
      * check first): a string of an action that is not UTF-8 (here an overlong "/", which a lenient decoder reads as
      * one) still gets wrong-format, as every other frame does.
      */

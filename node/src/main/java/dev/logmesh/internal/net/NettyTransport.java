@@ -13,9 +13,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ResourceLeakDetector;
 import java.util.Locale;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * fails with the reason when it is not available). It is read when a node first needs a transport; the CLI passes
  * it through {@code JAVA_OPTS}. Netty extracts the native library to a temporary directory on first use
  * ({@code io.netty.native.workdir}); its cost at start-up is in README "Performance".
+ *
+ * <p>Netty's buffer leak detection is off in a node ({@link #leakDetection}) unless the process chose a level with
+ * Netty's own property {@code io.netty.leakDetection.level}: at Netty's default level ({@code simple}) one buffer in
+ * 128 records a stack trace where it is allocated and where it is released, which put tens of microseconds into
+ * about one memory round trip in 16 (README "Performance", "Memory rtt, session 14"). Netty's level is the
+ * process's: an application that embeds a node and wants leak reports sets that property.
  *
  * <p>An event loop group and the channels registered on it must be of the same transport: {@link #of} tells which
  * one a group given from outside (a shared {@link SystemLoop}) is. Stateless; any thread.
@@ -102,6 +110,7 @@ public enum NettyTransport {
         if (c == null) {
             String property = System.getProperty(PROPERTY);
             c = choose(property, () -> EpollClasses.PRESENT && Epoll.isAvailable());
+            applyLeakDetection();
             if (c == NIO && !"nio".equalsIgnoreCase(String.valueOf(property).trim())) {
                 LOG.debug("native epoll transport not available, using NIO: {}", unavailabilityCause());
             }
@@ -132,6 +141,28 @@ public enum NettyTransport {
             default -> throw new IllegalArgumentException("-D" + PROPERTY + "=" + property
                 + ": expected auto, nio or epoll");
         };
+    }
+
+    /**
+     * Sets Netty's buffer leak detection to {@link #leakDetection}'s level for this process's system properties, if
+     * it gives one. Idempotent; any thread; called when a node first needs a transport and by every
+     * {@link WsTransport} (its event loops may come from outside).
+     */
+    static void applyLeakDetection() {
+        ResourceLeakDetector.Level level = leakDetection(System::getProperty);
+        if (level != null && ResourceLeakDetector.getLevel() != level) {
+            ResourceLeakDetector.setLevel(level);
+        }
+    }
+
+    /**
+     * The leak detection level a node sets, given the system properties ({@code property} maps a name to its value,
+     * null when unset): {@link ResourceLeakDetector.Level#DISABLED}, or null (Netty's own choice stands) when
+     * {@code io.netty.leakDetection.level} or its older name {@code io.netty.leakDetectionLevel} is set.
+     */
+    static ResourceLeakDetector.Level leakDetection(UnaryOperator<String> property) {
+        return property.apply("io.netty.leakDetection.level") != null
+            || property.apply("io.netty.leakDetectionLevel") != null ? null : ResourceLeakDetector.Level.DISABLED;
     }
 
     /** The transport of {@code group}'s event loops: channels registered on it must be of this transport. */

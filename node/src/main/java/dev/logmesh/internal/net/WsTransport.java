@@ -187,6 +187,7 @@ public final class WsTransport implements MessageTransport {
         this.maxFrameBytes = maxFrameBytes;
         this.serverTls = serverTls;
         this.clientTls = clientTls;
+        NettyTransport.applyLeakDetection(); // the channels' buffers: off unless the process chose a level
         if (ioGroup != null) {
             this.group = ioGroup;
             this.sharedGroup = true;

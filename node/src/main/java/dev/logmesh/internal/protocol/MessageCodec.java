@@ -241,21 +241,23 @@ public final class MessageCodec {
     public Message decode(byte[] utf8, int offset, int length) throws ProtocolError {
         // the common sync frame in one pass without Jackson (a catch-up's, cold); anything else, or anything wrong
         // with it, is the streaming decoder's below
-        Message.Sync fast = SyncScanner.scan(utf8, offset, length, interner);
+        Message fast = decodeCommon(utf8, offset, length);
         return fast != null ? fast : decodeStreaming(utf8, offset, length);
     }
 
     /**
-     * The frame as a {@code sync} when it is one of the common shape that is read without Jackson, else null: then
-     * {@link #decodeStreaming} reads it. A frame this returns a message for is well-formed UTF-8 (every byte
-     * checked), so a transport need not check it again; one it returns null for may be anything.
+     * The frame as a {@code sync} or a {@code synced} when it is one of the common shapes that are read without
+     * Jackson ({@code SyncScanner}), else null: then {@link #decodeStreaming} reads it. A frame this returns a message
+     * for is well-formed UTF-8 (every byte checked), so a transport need not check it again; one it returns null for
+     * may be anything.
      */
-    public Message.Sync decodeCommonSync(byte[] utf8, int offset, int length) {
-        return SyncScanner.scan(utf8, offset, length, interner);
+    public Message decodeCommon(byte[] utf8, int offset, int length) {
+        Message.Sync sync = SyncScanner.scan(utf8, offset, length, interner);
+        return sync != null ? sync : SyncScanner.scanSynced(utf8, offset, length);
     }
 
     /**
-     * {@link #decode(byte[], int, int)} with Jackson's streaming parser only: for what {@link #decodeCommonSync}
+     * {@link #decode(byte[], int, int)} with Jackson's streaming parser only: for what {@link #decodeCommon}
      * leaves (tests compare the two paths).
      *
      * @throws ProtocolError as {@link #decode(String)}

@@ -28,6 +28,7 @@ import java.util.Map;
  */
 final class SyncScanner {
     private static final byte[] SYNC = "[\"sync\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SYNCED = "[\"synced\"".getBytes(StandardCharsets.US_ASCII);
     /** The most digits of an integer read here: 9007199254740991 has 16. */
     private static final int MAX_DIGITS = 16;
     /** The longest number (in bytes) checked here; a longer one is the decoder's (Jackson limits them). */
@@ -74,6 +75,42 @@ final class SyncScanner {
         }
         SyncScanner s = new SyncScanner(utf8, offset + SYNC.length, length - SYNC.length, interner);
         return s.sync();
+    }
+
+    /**
+     * The frame {@code utf8[offset .. offset + length)} as {@code ["synced", added]} (blanks where JSON allows them
+     * after the type; {@code added} an integer from 0 to 2^53 - 1 with no fraction or exponent), or null: then
+     * {@link MessageCodec} decodes it. Each round trip of a sync ends with one: this reads it without a parser. A
+     * frame taken is ASCII, so well-formed UTF-8.
+     */
+    static Message.Synced scanSynced(byte[] utf8, int offset, int length) {
+        if (length < SYNCED.length) {
+            return null;
+        }
+        for (int i = 0; i < SYNCED.length; i++) {
+            if (utf8[offset + i] != SYNCED[i]) {
+                return null;
+            }
+        }
+        return new SyncScanner(utf8, offset + SYNCED.length, length - SYNCED.length, null).synced();
+    }
+
+    private Message.Synced synced() {
+        if (!comma()) {
+            return null;
+        }
+        ws();
+        if (!integer() || value < 0) {
+            return null;
+        }
+        long added = value;
+        ws();
+        if (pos >= end || b[pos] != ']') {
+            return null;
+        }
+        pos++;
+        ws();
+        return pos == end ? new Message.Synced(added) : null;
     }
 
     private Message.Sync sync() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.Locale;
@@ -65,5 +66,23 @@ class NettyTransportTest {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
         }
+    }
+
+    @Test
+    void aNodesTransportTurnsNettysLeakDetectionOffUnlessThePropertyChoosesALevel() throws Exception {
+        assumeTrue(System.getProperty("io.netty.leakDetection.level") == null
+            && System.getProperty("io.netty.leakDetectionLevel") == null, "leak detection chosen for this JVM");
+        // Netty's default (SIMPLE) records a stack trace for one buffer in 128, at its allocation and its release:
+        // tens of microseconds in about one round trip in 16 of the memory rtt (README "Performance")
+        try (SystemLoop loop = new SystemLoop("leak-test")) {
+            new WsTransport(loop, loop.ioGroup(), 1 << 20, null, null, "leak-test").close();
+            assertEquals(ResourceLeakDetector.Level.DISABLED, ResourceLeakDetector.getLevel());
+        }
+        // a level the process chose is Netty's to apply: the node leaves it alone
+        assertEquals(null, NettyTransport.leakDetection(name -> name.equals("io.netty.leakDetection.level") ? "paranoid"
+            : null));
+        assertEquals(null, NettyTransport.leakDetection(name -> name.equals("io.netty.leakDetectionLevel") ? "simple"
+            : null));
+        assertEquals(ResourceLeakDetector.Level.DISABLED, NettyTransport.leakDetection(name -> null));
     }
 }

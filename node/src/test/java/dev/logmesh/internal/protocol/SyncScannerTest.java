@@ -165,6 +165,58 @@ class SyncScannerTest {
         assertEquals(true, taken > 1000, "the mutations must reach the scanner's accepting paths, took " + taken);
     }
 
+    private static final String[] SYNCED_TAKEN = {
+        "[\"synced\",5]", "[\"synced\",0]", "[\"synced\" , 9007199254740991 ]\r\n", "[\"synced\",\t12\n]",
+    };
+
+    private static final String[] SYNCED_DECLINED = {
+        "[\"synced\",-1]", "[\"synced\",-0]", "[\"synced\",1.0]", "[\"synced\",1e3]", "[\"synced\",01]",
+        "[\"synced\",9007199254740992]", "[\"synced\"]", "[\"synced\",1,2]", "[\"synced\",1]x", "[ \"synced\",1]",
+        "[\"synced\",\"1\"]", "[\"synced\",1", "[\"synced\",]", "[\"synced\",null]",
+    };
+
+    /** Each round trip of a sync ends with a {@code synced}: read without Jackson, as the streaming decoder reads it. */
+    @Test
+    void aSyncedIsReadWithoutTheParserAsTheStreamingDecoderReadsIt() throws ProtocolError {
+        for (String f : SYNCED_TAKEN) {
+            byte[] b = f.getBytes(StandardCharsets.UTF_8);
+            Message fast = SyncScanner.scanSynced(b, 0, b.length);
+            assertNotNull(fast, f);
+            assertEquals(codec.decodeStreaming(b, 0, b.length), fast, f);
+            assertEquals(fast, codec.decodeCommon(b, 0, b.length), f);
+        }
+        for (String f : SYNCED_DECLINED) {
+            byte[] b = f.getBytes(StandardCharsets.UTF_8);
+            assertNull(SyncScanner.scanSynced(b, 0, b.length), f);
+            assertNull(codec.decodeCommon(b, 0, b.length), f);
+        }
+        byte[] alphabet = "[]{},:\" 0123456789-+.eE\tnulsyced".getBytes(StandardCharsets.US_ASCII);
+        Random random = new Random(7);
+        List<String> corpus = new ArrayList<>(List.of(SYNCED_TAKEN));
+        corpus.addAll(List.of(SYNCED_DECLINED));
+        int taken = 0;
+        for (int round = 0; round < 20_000; round++) {
+            byte[] f = corpus.get(random.nextInt(corpus.size())).getBytes(StandardCharsets.UTF_8);
+            int at = random.nextInt(f.length);
+            switch (random.nextInt(3)) {
+                case 0 -> f[at] = random.nextInt(8) == 0 ? (byte) 0xc3 : alphabet[random.nextInt(alphabet.length)];
+                case 1 -> f = cut(f, at);
+                default -> f = doubled(f, at, Math.min(f.length, at + 1 + random.nextInt(4)));
+            }
+            Message fast = SyncScanner.scanSynced(f, 0, f.length);
+            if (fast != null) {
+                taken++;
+                String what = new String(f, StandardCharsets.ISO_8859_1);
+                try {
+                    assertEquals(codec.decodeStreaming(f, 0, f.length), fast, what);
+                } catch (ProtocolError e) {
+                    fail("the scanner took a synced the decoder refuses: " + what + ": " + e.getMessage());
+                }
+            }
+        }
+        assertEquals(true, taken > 1000, "the mutations must reach the scanner's accepting path, took " + taken);
+    }
+
     /** What the scanner takes is well-formed UTF-8: the transport skips its own check for it. */
     private static void assertWellFormedUtf8(byte[] f) {
         try {
