@@ -4,8 +4,8 @@
  *
  * fsync, fdatasync and sync_file_range on a file under $SLOWFSYNC_DIR wait $SLOWFSYNC_MS ms before the real call
  * (msync cannot name its file: with $SLOWFSYNC_DIR set, a synchronous msync is logged, not delayed). Each such call appends one
- * line to $SLOWFSYNC_LOG: "<thread name>\t<function>\t<path>\n" (the thread name from prctl(PR_GET_NAME), the
- * kernel's comm of the calling thread, at most 15 bytes). Calls on other files pass through untouched.
+ * line to $SLOWFSYNC_LOG: "<thread name>\t<function>\t<path>\t<wall clock ms when called>\n" (the thread name from
+ * prctl(PR_GET_NAME), the kernel's comm of the calling thread, at most 15 bytes). Calls on other files pass through untouched.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -42,7 +42,10 @@ static void slow_wait_and_log(const char *function, const char *path, int wait) 
         char name[17] = {0};
         prctl(PR_GET_NAME, name, 0, 0, 0);
         char line[4200];
-        int len = snprintf(line, sizeof line, "%s\t%s\t%s\n", name, function, path);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        int len = snprintf(line, sizeof line, "%s\t%s\t%s\t%lld\n", name, function, path,
+            (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000);
         int out = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (out >= 0) {
             if (write(out, line, len > (int) sizeof line ? (int) sizeof line : len) < 0) {
