@@ -53,6 +53,13 @@ public final class HybridClock {
     public static final long RESERVE_AHEAD_MS = 10_000;
 
     /**
+     * The least a reservation reaches past the time part that needed it (ms): where the clock runs at the drift bound
+     * (pulled there by a peer with a wild clock) or the bound is under {@link #RESERVE_AHEAD_MS}, reservations reach
+     * only this far past the bound, so that a restart still starts within the bound plus this.
+     */
+    public static final long MIN_RESERVE_AHEAD_MS = 1_000;
+
+    /**
      * Where the clock's reservation is kept (the store, see {@code Store#reserveClock}); called on the clock's thread.
      */
     public interface Reservations {
@@ -267,15 +274,28 @@ public final class HybridClock {
         if (ms > reserved) {
             reserved = Math.max(reserved, reservations.durable());
             if (ms > reserved) {
-                long upTo = ms + RESERVE_AHEAD_MS;
+                long upTo = reservationFor(ms);
                 reservations.reserve(upTo);
                 reserved = upTo;
                 askedAhead = Math.max(askedAhead, upTo);
             }
         }
-        if (ms + RESERVE_AHEAD_MS / 2 > askedAhead) {
-            askedAhead = ms + RESERVE_AHEAD_MS;
-            reservations.reserveAhead(askedAhead);
+        if (askedAhead - ms < RESERVE_AHEAD_MS / 2) {
+            long upTo = reservationFor(ms);
+            if (askedAhead - ms < (upTo - ms) / 2) {
+                askedAhead = upTo;
+                reservations.reserveAhead(upTo);
+            }
         }
+    }
+
+    /**
+     * How far to reserve when the clock is at {@code ms}: {@link #RESERVE_AHEAD_MS} ahead, but not past the drift
+     * bound from the wall clock by more than {@link #MIN_RESERVE_AHEAD_MS} (so that ids after a restart stay within
+     * the bound plus that, as they did with a 1 s window), and at least that far ahead of {@code ms}.
+     */
+    private long reservationFor(long ms) {
+        long cap = wall.getAsLong() + maxDrift + MIN_RESERVE_AHEAD_MS;
+        return Math.max(ms + MIN_RESERVE_AHEAD_MS, Math.min(ms + RESERVE_AHEAD_MS, cap));
     }
 }
