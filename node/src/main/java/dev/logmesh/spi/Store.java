@@ -296,6 +296,17 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * Asks for the clock reservation to be raised to {@code uptoMs} off the calling thread (the node's loop), and
+     * returns at once: the log's clock renews its reservation this way before it needs it, so that a slow disk's
+     * flush does not stall the loop, and waits in {@link #reserveClock} only if it overtakes a renewal that has not
+     * finished. {@link #clockReservation()} reports the reservation once it is durable. A failure is not reported
+     * here (the next {@link #reserveClock} reports it). Default: nothing (the clock then reserves in
+     * {@link #reserveClock} when it needs to).
+     */
+    default void reserveClockAhead(long uptoMs) {
+    }
+
+    /**
      * This log's identity: random, made with the store, kept with it (also under the state key
      * {@link #EPOCH_KEY}) and the same across restarts. A new or wiped store has a new epoch, and so has a store
      * that found at open that it lost transactions it had committed (SqliteStore, see its docs). Sessions send it

@@ -490,6 +490,11 @@ public final class FaultyStore implements Store {
     }
 
     @Override
+    public void reserveClockAhead(long uptoMs) {
+        delegate.reserveClockAhead(uptoMs);
+    }
+
+    @Override
     public String epoch() {
         return delegate.epoch();
     }

@@ -22,11 +22,17 @@ import org.slf4j.LoggerFactory;
  * The clock never issues an id at or before one it issued before, and keeps causality with what it received,
  * also after a restart, by <em>reserving</em> ahead: before it issues an id, or takes note of a received one,
  * beyond its reservation, it records a new reservation ({@link #RESERVE_AHEAD_MS} further) through the
- * {@code reserve} callback (the store keeps it durably, outside its WAL), and a restarted clock starts after the
+ * {@link Reservations}: the store keeps it durably, outside its WAL), and a restarted clock starts after the
  * reservation. A received id beyond the drift bound is recorded only up to the bound, so the bound holds across
- * restarts too (issue 10, fault 4). The price: after a restart the first ids may be up to
- * {@link #RESERVE_AHEAD_MS} ahead of the wall clock; and one fsync per {@link #RESERVE_AHEAD_MS} of clock
- * progress while the node issues or receives new ids.
+ * restarts too (issue 10, fault 4).
+ *
+ * <p>The clock renews its reservation <em>ahead</em> of need (issue 12: the flush of a slow disk must not stall the
+ * loop): once less than half of {@link #RESERVE_AHEAD_MS} is left, it asks for a new one
+ * ({@link Reservations#reserveAhead}), which the store makes durable on a thread of its own; the clock waits
+ * ({@link Reservations#reserve}) only when it overtakes a reservation whose renewal has not finished, i.e. when the
+ * disk takes longer than half the window to flush a renewal. The price: after a restart the first ids may be up to
+ * {@link #RESERVE_AHEAD_MS} ahead of the wall clock; and one flush per half window of clock progress while the
+ * node issues or receives new ids.
  *
  * <p>Not thread-safe: owned by the node's loop.
  */
@@ -36,8 +42,67 @@ public final class HybridClock {
     /** Default bound on how far a received id may pull the clock ahead of the wall clock: 1 minute. */
     public static final long DEFAULT_MAX_DRIFT_MS = 60_000;
 
-    /** How far past what it needs the clock reserves at a time (ms): one durable write per this much progress. */
-    public static final long RESERVE_AHEAD_MS = 1_000;
+    /**
+     * How far past what it needs the clock reserves at a time (ms); renewed when half of it is left: one durable
+     * write per half of this much progress. 10 s: a renewal made off the loop has 5 s to reach the disk before the
+     * clock would wait for it (a disk that takes 2 s per flush, behind a group commit's flush of 2 s, still makes
+     * it), and it stays far below the drift bound that other nodes accept ({@link #DEFAULT_MAX_DRIFT_MS}); the
+     * cost is that the first ids after a restart may be up to 10 s ahead of the wall clock (their seq counts up
+     * meanwhile; the created order is unchanged).
+     */
+    public static final long RESERVE_AHEAD_MS = 10_000;
+
+    /**
+     * The least a reservation reaches past the time part that needed it (ms): where the clock runs at the drift bound
+     * (pulled there by a peer with a wild clock) or the bound is under {@link #RESERVE_AHEAD_MS}, reservations reach
+     * only this far past the bound, so that a restart still starts within the bound plus this.
+     */
+    public static final long MIN_RESERVE_AHEAD_MS = 1_000;
+
+    /**
+     * Where the clock's reservation is kept (the store, see {@code Store#reserveClock}); called on the clock's thread.
+     */
+    public interface Reservations {
+        /** The reservation that is durable now (ms), 0 if none. */
+        long durable();
+
+        /**
+         * Records a reservation of at least {@code upTo} durably and returns when it is (blocks on a flush).
+         *
+         * @throws RuntimeException if it cannot be recorded (the clock then issues nothing)
+         */
+        void reserve(long upTo);
+
+        /**
+         * Asks for a reservation of {@code upTo} to be recorded off the caller's thread; returns at once.
+         * {@link #durable} tells when it is done; a failure shows only as a reservation that does not grow (the
+         * clock then reserves itself when it needs one).
+         */
+        void reserveAhead(long upTo);
+
+        /** The old shape: every reservation is made at once by {@code reserve}, none ahead. */
+        static Reservations blocking(long reserved, LongConsumer reserve) {
+            java.util.Objects.requireNonNull(reserve, "reserve");
+            long[] made = {reserved};
+            return new Reservations() {
+                @Override
+                public long durable() {
+                    return made[0];
+                }
+
+                @Override
+                public void reserve(long upTo) {
+                    reserve.accept(upTo);
+                    made[0] = Math.max(made[0], upTo);
+                }
+
+                @Override
+                public void reserveAhead(long upTo) {
+                    // none ahead
+                }
+            };
+        }
+    }
 
     private final String node;
     private final LongSupplier wall;
@@ -45,8 +110,11 @@ public final class HybridClock {
     private long lastMs;
     private long lastSeq = -1;
     private long seenMs = -1;
+    /** The reservation known to be durable. */
     private long reserved;
-    private final LongConsumer reserve;
+    /** The largest reservation asked for ahead (at least {@link #reserved}). */
+    private long askedAhead;
+    private final Reservations reservations;
     /** Drift warnings: the first is logged, then at most one a minute with the count of those not logged. */
     private long driftLoggedAt = Long.MIN_VALUE;
     private long driftUnlogged;
@@ -70,13 +138,25 @@ public final class HybridClock {
      * @param startMs  as in {@link #HybridClock(String, LongSupplier, long, long)}; at least {@code reserved}
      * @param reserved the reservation made before (0 if none)
      * @param reserve  records a new reservation durably before the clock uses it; may throw (then the call that
-     *                 needed it throws and the clock is unchanged)
+     *                 needed it throws and the clock is unchanged); no reservation is made ahead
      */
     public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
                        LongConsumer reserve) {
+        this(node, wall, maxDrift, startMs, reserved, Reservations.blocking(reserved, reserve));
+    }
+
+    /**
+     * A clock that reserves ahead of need through {@code reservations}; see "Across restarts".
+     *
+     * @param startMs  as in {@link #HybridClock(String, LongSupplier, long, long)}; at least {@code reserved}
+     * @param reserved the reservation made before (0 if none)
+     */
+    public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
+                       Reservations reservations) {
         this.node = ActionId.requireNodeId(node);
         this.reserved = reserved;
-        this.reserve = java.util.Objects.requireNonNull(reserve, "reserve");
+        this.askedAhead = reserved;
+        this.reservations = java.util.Objects.requireNonNull(reservations, "reservations");
         this.wall = wall;
         if (maxDrift < 0) {
             throw new IllegalArgumentException("maxDrift must be >= 0");
@@ -87,6 +167,16 @@ public final class HybridClock {
         // does not know k, so the first id must move to startMs + 1 or it could repeat or precede an old id
         // (a repeated id would even be dropped as a duplicate).
         this.seenMs = startMs > 0 ? startMs : -1;
+    }
+
+    /**
+     * Makes sure the next id is reserved (waiting for the store if not) and asks for the next reservation ahead if half
+     * of it is used: for a log just opened, off the loop, so that its first id need not wait for the disk.
+     *
+     * @throws RuntimeException if the store cannot record it (as {@link #next} would)
+     */
+    public void reserveNext() {
+        reserveUpTo(Math.max(wall.getAsLong(), Math.max(lastMs, seenMs + 1)));
     }
 
     /** This clock's node id. */
@@ -156,7 +246,6 @@ public final class HybridClock {
         return true;
     }
 
-    /** Makes sure ids up to {@code ms} are reserved, reserving {@link #RESERVE_AHEAD_MS} further if not. */
     /**
      * Logs an id beyond the drift bound: the first at once, then at most one line a minute that also counts
      * those not logged, so a peer with a wild clock (every one of its ids) cannot flood the log.
@@ -177,11 +266,36 @@ public final class HybridClock {
         return driftLogged;
     }
 
+    /**
+     * Makes sure ids up to {@code ms} are reserved: from the renewal asked ahead if it is durable by now, else by
+     * waiting for a reservation {@link #RESERVE_AHEAD_MS} further; then asks ahead once less than half of that is left.
+     */
     private void reserveUpTo(long ms) {
         if (ms > reserved) {
-            long upTo = ms + RESERVE_AHEAD_MS;
-            reserve.accept(upTo);
-            reserved = upTo;
+            reserved = Math.max(reserved, reservations.durable());
+            if (ms > reserved) {
+                long upTo = reservationFor(ms);
+                reservations.reserve(upTo);
+                reserved = upTo;
+                askedAhead = Math.max(askedAhead, upTo);
+            }
         }
+        if (askedAhead - ms < RESERVE_AHEAD_MS / 2) {
+            long upTo = reservationFor(ms);
+            if (askedAhead - ms < (upTo - ms) / 2) {
+                askedAhead = upTo;
+                reservations.reserveAhead(upTo);
+            }
+        }
+    }
+
+    /**
+     * How far to reserve when the clock is at {@code ms}: {@link #RESERVE_AHEAD_MS} ahead, but not past the drift
+     * bound from the wall clock by more than {@link #MIN_RESERVE_AHEAD_MS} (so that ids after a restart stay within
+     * the bound plus that, as they did with a 1 s window), and at least that far ahead of {@code ms}.
+     */
+    private long reservationFor(long ms) {
+        long cap = wall.getAsLong() + maxDrift + MIN_RESERVE_AHEAD_MS;
+        return Math.max(ms + MIN_RESERVE_AHEAD_MS, Math.min(ms + RESERVE_AHEAD_MS, cap));
     }
 }

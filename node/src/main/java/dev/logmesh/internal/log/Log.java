@@ -23,6 +23,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An append-only log of {@code [action, meta]} entries in a {@link Store}, with Logux's semantics.
@@ -50,6 +52,8 @@ import java.util.function.UnaryOperator;
  * </ul>
  */
 public final class Log {
+    private static final Logger LOG = LoggerFactory.getLogger(Log.class);
+
     /** Meta key whose value names a reason of which only the newest entry is kept (Logux's {@code keepLast}). */
     public static final String KEEP_LAST = "keepLast";
     /** Store state key of the node id. */
@@ -88,7 +92,27 @@ public final class Log {
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
         this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
-            store.clockReservation(), store::reserveClock);
+            store.clockReservation(), new HybridClock.Reservations() {
+                @Override
+                public long durable() {
+                    return store.clockReservation();
+                }
+
+                @Override
+                public void reserve(long upTo) {
+                    store.reserveClock(upTo);
+                }
+
+                @Override
+                public void reserveAhead(long upTo) {
+                    store.reserveClockAhead(upTo);
+                }
+            });
+        try {
+            clock.reserveNext(); // at open (not on the loop): the first id need not wait for the disk
+        } catch (RuntimeException e) {
+            LOG.warn("cannot reserve the clock of {} at open ({}); the first id tries again", nodeId, e.toString());
+        }
     }
 
     /**

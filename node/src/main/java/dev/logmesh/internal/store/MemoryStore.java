@@ -517,6 +517,12 @@ public final class MemoryStore implements Store {
         clockReservation = Math.max(clockReservation, uptoMs);
     }
 
+    /** Nothing to flush: recorded at once. */
+    @Override
+    public void reserveClockAhead(long uptoMs) {
+        reserveClock(uptoMs);
+    }
+
     @Override
     public String epoch() {
         return epoch;

@@ -280,11 +280,16 @@ public final class SqliteStore implements Store {
     private ClockFile clockFile;
     /**
      * Guards the side file and what it holds: the loop writes it (open, {@link #reserveClock}, the {@code added}
-     * mark, close) and so does the writer thread ({@link #reserveAdded}).
+     * mark, close) and so does the writer thread ({@link #writeSideAsked}: the reservations and the mark).
      */
     private final Object sideLock = new Object();
-    /** Written by the loop under {@link #sideLock}; read by the loop, and by the writer thread under the lock. */
-    private long clockReservation;
+    /**
+     * The durable clock reservation: what the side file on disk says. Written under {@link #sideLock} after the fsync
+     * (loop or writer thread, see {@link #reserveClockAhead}), read by the loop without it.
+     */
+    private volatile long clockReservation;
+    /** The highest clock reservation asked of the writer thread (loop only). */
+    private long clockAheadAsked;
     /**
      * The durable {@code added} reservation: the side file on disk says no {@code added} assigned after a reopen is at
      * or below it. Written under {@link #sideLock} after the fsync (loop or writer thread), read by the loop.
@@ -644,7 +649,7 @@ public final class SqliteStore implements Store {
         }
         try {
             writer = new WalWriter(file, durabilityMode == Durability.FULL, NEXT_SYNC.get(), durability,
-                this::reserveAdded, this::writeAddedMark);
+                this::writeSideAsked);
         } catch (IOException e) {
             try {
                 clockFile.close();
@@ -700,8 +705,13 @@ public final class SqliteStore implements Store {
      * {@code lastAdded} on the way: the fsync is paid anyway.
      */
     private void writeClockFile() throws IOException {
+        writeClockFile(clockReservation);
+    }
+
+    /** As {@link #writeClockFile()}, with the clock reservation {@code clock} (loop thread). */
+    private void writeClockFile(long clock) throws IOException {
         long ahead = durabilityMode == Durability.FULL ? lastAdded + ADDED_RESERVE_AHEAD : lastAdded;
-        writeSide(clockReservation, committedAdded, Math.max(addedReservation, ahead));
+        writeSide(clock, committedAdded, Math.max(addedReservation, ahead));
     }
 
     /** Writes the side file and waits for the disk; then what it says holds (any thread). */
@@ -709,29 +719,26 @@ public final class SqliteStore implements Store {
         synchronized (sideLock) {
             long m = Math.max(mark, sideLastAdded);
             clockFile.write(new ClockFile.State(clock, m, addedReserved, epoch));
+            clockReservation = clock;
             sideLastAdded = m;
             sideWrittenNanos = System.nanoTime();
             addedReservation = addedReserved;
         }
     }
 
-    /** Records {@code added} as the side file's mark (the writer thread, after a group commit): one fsync, off the loop. */
-    private void writeAddedMark(long added) throws IOException {
-        synchronized (sideLock) {
-            if (added > sideLastAdded) {
-                writeSide(clockReservation, added, addedReservation);
-            }
-        }
-    }
-
     /**
-     * Raises the {@code added} reservation to {@code upTo} (the writer thread, after a group commit): one fsync of
-     * the side file, off the loop.
+     * Raises the side file's clock reservation, {@code added} reservation and {@code added} mark to at least these
+     * values (the writer thread, asked by {@link #reserveClockAhead}, after a group commit once half of the
+     * {@code added} reservation is used, and after commits for the mark): one write and one fsync for all three,
+     * off the loop.
      */
-    private void reserveAdded(long upTo) throws IOException {
+    private void writeSideAsked(long clock, long added, long mark) throws IOException {
         synchronized (sideLock) {
-            if (upTo > addedReservation) {
-                writeSide(clockReservation, sideLastAdded, upTo);
+            long c = Math.max(clockReservation, clock);
+            long r = Math.max(addedReservation, added);
+            long m = Math.max(sideLastAdded, mark);
+            if (c != clockReservation || r != addedReservation || m != sideLastAdded) {
+                writeSide(c, m, r);
             }
         }
     }
@@ -2336,16 +2343,35 @@ public final class SqliteStore implements Store {
             return;
         }
         synchronized (sideLock) {
-            long before = clockReservation;
-            clockReservation = uptoMs;
+            if (uptoMs <= clockReservation) {
+                return; // the writer thread's renewal (reserveClockAhead) got there while this call waited for it
+            }
             try {
-                writeClockFile();
+                writeClockFile(uptoMs);
             } catch (IOException e) {
-                clockReservation = before;
                 throw new StoreException("reserving the clock failed on " + clockFile.path() + ": " + e.getMessage()
                     + "; no id was issued", e);
             }
         }
+    }
+
+    /**
+     * Hands the reservation to the writer thread, which writes and fsyncs the side file (after its next group
+     * commit); {@link #clockReservation} reports it once it is durable. Without a writer thread
+     * ({@link Durability#FULL_INLINE}: everything on the caller's thread) it is {@link #reserveClock}.
+     */
+    @Override
+    public void reserveClockAhead(long uptoMs) {
+        requireOpen();
+        if (readOnly || uptoMs <= clockReservation || uptoMs <= clockAheadAsked) {
+            return;
+        }
+        if (writer == null) {
+            reserveClock(uptoMs);
+            return;
+        }
+        clockAheadAsked = uptoMs;
+        writer.reserveClock(uptoMs);
     }
 
     /**

@@ -52,6 +52,13 @@ import org.sqlite.SQLiteConfig;
  *       When a commit was made while it ran, the next checkpoint runs right after the next group commit instead of
  *       after the interval, at most {@link #MAX_RESTART_TRIES} in a row (each copies only the few new pages).
  *       </li>
+ *   <li><b>The clock reservation</b> (issue 12: no flush on the loop). The log's clock asks for its next reservation
+ *       while half of the current one is left ({@link SqliteStore#reserveClockAhead}); this thread writes and fsyncs
+ *       the side file for it (after the group commit it may be in), so the loop waits for the side file only when the
+ *       clock overtakes a renewal still on its way to the disk (see {@code HybridClock.RESERVE_AHEAD_MS}). The clock
+ *       reservation, the {@code added} reservation and the {@code added} mark below go to the side file together, in
+ *       one write and one fsync per round of this thread (on a disk that takes 2 s per flush, three flushes in a row
+ *       after a group commit held the next group commit 6 s, and sessions time out after 8 s).</li>
  *   <li><b>The {@code added} reservation.</b> When the store has used half of its durable {@code added} reservation
  *       ({@link SqliteStore#sendableAdded}), it asks this thread to raise it ({@link #reserveAdded}); the sync thread
  *       writes and fsyncs the side file after its next group commit (so the commits of that group are not held up by
@@ -93,18 +100,21 @@ final class WalWriter {
         int[] run(Connection conn) throws SQLException;
     }
 
-    /** Raises the store's durable {@code added} reservation (see {@link SqliteStore#sendableAdded}). */
+    /**
+     * Writes the store's side file ({@code log.db.clock}, see {@link ClockFile}) for what was asked of this thread:
+     * the clock reservation ({@link SqliteStore#reserveClockAhead}), the {@code added} reservation
+     * ({@link SqliteStore#sendableAdded}) and the {@code added} mark ({@link SqliteStore}, "Lost transactions").
+     */
     @FunctionalInterface
-    interface AddedReservation {
-        /** Records, durably (an fsync), that no {@code added} after a reopen is at or below {@code upTo}. */
-        void reserve(long upTo) throws IOException;
-    }
-
-    /** Records the store's {@code added} mark in its side file (see {@link SqliteStore}, "Lost transactions"). */
-    @FunctionalInterface
-    interface AddedMark {
-        /** Writes {@code added} as the side file's mark and fsyncs it. */
-        void mark(long added) throws IOException;
+    interface SideFile {
+        /**
+         * Raises what the side file says to at least these values (0: leave it) in one write and one fsync.
+         *
+         * @param clockUpTo the clock reservation, ms
+         * @param addedUpTo the {@code added} reservation
+         * @param mark      the {@code added} mark
+         */
+        void write(long clockUpTo, long addedUpTo, long mark) throws IOException;
     }
 
     /** The real checkpoint: {@code PRAGMA wal_checkpoint(PASSIVE)}. */
@@ -120,16 +130,17 @@ final class WalWriter {
     private final WalSync sync;
     private final DurabilityQueue queue;
     private final Checkpoint checkpoint;
-    private final AddedReservation reservation;
-    private final AddedMark mark;
-    /** The highest {@code added} mark asked for ({@link #markAdded}); any thread. */
-    private final java.util.concurrent.atomic.AtomicLong markAsked = new java.util.concurrent.atomic.AtomicLong();
-    /** The highest mark the sync thread wrote, or tried to (owned by the sync thread). */
-    private long markMade;
+    private final SideFile side;
+    /** The highest clock reservation asked for ({@link #reserveClock}); any thread. */
+    private final java.util.concurrent.atomic.AtomicLong clockAsked = new java.util.concurrent.atomic.AtomicLong();
     /** The highest {@code added} reservation asked for ({@link #reserveAdded}); any thread. */
     private final java.util.concurrent.atomic.AtomicLong reservationAsked = new java.util.concurrent.atomic.AtomicLong();
-    /** The highest reservation the sync thread made, or tried to make (owned by the sync thread). */
+    /** The highest {@code added} mark asked for ({@link #markAdded}); any thread. */
+    private final java.util.concurrent.atomic.AtomicLong markAsked = new java.util.concurrent.atomic.AtomicLong();
+    /** What the sync thread last wrote, or tried to, to the side file: clock, reservation, mark (sync thread). */
+    private long clockMade;
     private long reservationMade;
+    private long markMade;
     /** Forces the WAL (group commit). */
     private final Thread thread;
     /** Runs the checkpoints. */
@@ -162,6 +173,16 @@ final class WalWriter {
     /** Such retries in a row so far; bounded by {@link #MAX_RESTART_TRIES}. Owned by the checkpoint thread. */
     private int restartTries;
 
+    /**
+     * The store is told the WAL was checkpointed whole (so that its next write starts the WAL from its beginning)
+     * only when the WAL holds at least this many frames: SQLite's own {@code wal_autocheckpoint} default (1000 pages,
+     * 4 MiB at the 4 KiB page). Each restart makes the writing connection, the loop's, fsync the new WAL header
+     * (see "WAL restart"); restarting at every complete checkpoint (every 250 ms under writing) made 43–58 of those
+     * per node in 2,000 round trips of the SQLite rtt. Below it the WAL is appended to; once it has reached this size
+     * the file keeps it, and a restarted WAL overwrites it in place again.
+     */
+    static final int RESTART_FRAMES = 1000;
+
     /** At most this many checkpoints in a row to let the WAL start again before the thread waits its interval. */
     static final int MAX_RESTART_TRIES = 8;
 
@@ -174,27 +195,25 @@ final class WalWriter {
      * @param fsync whether commits become durable only through this thread's fsync (FULL); when false (NORMAL)
      *              the store reports commits durable itself and the thread only checkpoints
      */
-    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, AddedReservation reservation,
-              AddedMark mark) throws IOException {
-        this(db, fsync, sync, queue, PASSIVE, reservation, mark);
+    WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, SideFile side) throws IOException {
+        this(db, fsync, sync, queue, PASSIVE, side);
     }
 
     /** A writer without an {@code added} reservation (tests of the writer alone). */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue) throws IOException {
-        this(db, fsync, sync, queue, PASSIVE, upTo -> { }, added -> { });
+        this(db, fsync, sync, queue, PASSIVE, (clock, added, mark) -> { });
     }
 
     /** As {@link #WalWriter(Path, boolean, WalSync, DurabilityQueue)}, with the checkpoint a test plays. */
     WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint) throws IOException {
-        this(db, fsync, sync, queue, checkpoint, upTo -> { }, added -> { });
+        this(db, fsync, sync, queue, checkpoint, (clock, added, mark) -> { });
     }
 
     private WalWriter(Path db, boolean fsync, WalSync sync, DurabilityQueue queue, Checkpoint checkpoint,
-                      AddedReservation reservation, AddedMark mark) throws IOException {
+                      SideFile side) throws IOException {
         this.db = db;
+        this.side = side;
         this.checkpoint = checkpoint;
-        this.reservation = reservation;
-        this.mark = mark;
         this.wal = db.resolveSibling(db.getFileName() + "-wal");
         this.fsync = fsync;
         this.sync = sync;
@@ -241,6 +260,15 @@ final class WalWriter {
      */
     void reserveAdded(long upTo) {
         reservationAsked.accumulateAndGet(upTo, Math::max);
+    }
+
+    /**
+     * Asks the sync thread to raise the clock reservation to {@code uptoMs} (any thread) and wakes it: it writes and
+     * fsyncs the side file after the group commit it may be in, off the loop.
+     */
+    void reserveClock(long uptoMs) {
+        clockAsked.accumulateAndGet(uptoMs, Math::max);
+        LockSupport.unpark(thread);
     }
 
     /**
@@ -292,10 +320,9 @@ final class WalWriter {
         try {
             while (!stopping) {
                 syncCommits(channel);
-                reserveIfAsked();
-                markIfAsked();
+                writeSideIfAsked();
                 if (!stopping && queue.committedSeq() == synced && reservationAsked.get() <= reservationMade
-                    && markAsked.get() <= markMade) {
+                    && markAsked.get() <= markMade && clockAsked.get() <= clockMade) {
                     LockSupport.park(this); // wake() or close() unparks; a wake before the park makes it return
                 }
             }
@@ -338,37 +365,33 @@ final class WalWriter {
     }
 
     /**
-     * Raises the {@code added} reservation if asked (after the group commit, so that the commits it covered were not
-     * held up by this fsync). A failure is logged: sessions then wait for durability until the store asks again.
+     * Writes the side file if anything was asked of it since the last write: the clock reservation, the {@code added}
+     * reservation and the {@code added} mark together, in one fsync (after the group commit, so that the commits it
+     * covered were not held up by it, and so that a mark names only commits that group covered). A failure is logged:
+     * the clock then reserves on its own thread when it needs to (and that call reports it), sessions wait for
+     * durability until the store asks again, and the next ask writes the mark again.
      */
-    private void reserveIfAsked() {
-        long asked = reservationAsked.get();
-        if (asked <= reservationMade || queue.failure() != null) {
+    private void writeSideIfAsked() {
+        long clock = clockAsked.get();
+        long reservation = reservationAsked.get();
+        long mark = markAsked.get();
+        if (clock <= clockMade && reservation <= reservationMade && mark <= markMade) {
             return;
         }
-        reservationMade = asked;
-        try {
-            reservation.reserve(asked);
-        } catch (IOException e) {
-            LOG.warn("cannot raise the added reservation of {} to {}: {}; entries go to peers once durable meanwhile",
-                db, asked, e.toString());
-        }
-    }
-
-    /**
-     * Writes the side file's {@code added} mark if asked (after the group commit, which covers the commit it names).
-     * Best effort, as before on the loop: a failure is logged and the next ask tries again.
-     */
-    private void markIfAsked() {
-        long asked = markAsked.get();
-        if (asked <= markMade || queue.failure() != null) {
+        // after a failed fsync nothing more is promised durable: only the clock (outside the WAL) still moves
+        boolean failed = queue.failure() != null;
+        boolean write = clock > clockMade || (!failed && (reservation > reservationMade || mark > markMade));
+        clockMade = Math.max(clockMade, clock);
+        reservationMade = Math.max(reservationMade, reservation);
+        markMade = Math.max(markMade, mark);
+        if (!write) {
             return;
         }
-        markMade = asked;
         try {
-            mark.mark(asked);
+            side.write(clock, failed ? 0 : reservation, failed ? 0 : mark);
         } catch (IOException e) {
-            LOG.warn("cannot update the side file of {}: {}", db, e.toString());
+            LOG.warn("cannot update the side file of {} (clock reservation {}, added reservation {}, added mark {}): {}",
+                db, clock, reservation, mark, e.toString());
         }
     }
 
@@ -419,7 +442,7 @@ final class WalWriter {
             int[] result = checkpoint.run(conn);
             int log = result[1];
             int done = result[2];
-            if (log > 0 && done == log) {
+            if (log >= RESTART_FRAMES && done == log) {
                 if (queue.committedSeq() == before) {
                     checkpointedThrough = before;
                     restartTries = 0;

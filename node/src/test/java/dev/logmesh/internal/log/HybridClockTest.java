@@ -43,12 +43,51 @@ class HybridClockTest {
         assertEquals(2, reservations.size());
     }
 
+    /** Issue 12: the clock renews ahead of need, and waits for the store only if a renewal is not durable in time. */
+    @Test
+    void renewsAheadAndWaitsOnlyWhenItOvertakesARenewalNotYetDurable() {
+        List<Long> waited = new ArrayList<>();
+        List<Long> ahead = new ArrayList<>();
+        long[] durable = {0};
+        HybridClock clock = new HybridClock("me", wall::get, DRIFT, 0, 0, new HybridClock.Reservations() {
+            @Override
+            public long durable() {
+                return durable[0];
+            }
+
+            @Override
+            public void reserve(long upTo) {
+                waited.add(upTo);
+                durable[0] = Math.max(durable[0], upTo);
+            }
+
+            @Override
+            public void reserveAhead(long upTo) {
+                ahead.add(upTo);
+            }
+        });
+        clock.next();
+        assertEquals(List.of(1_000_000 + HybridClock.RESERVE_AHEAD_MS), waited, "the first: nothing to wait less for");
+        wall.addAndGet(HybridClock.RESERVE_AHEAD_MS / 2 + 1);
+        clock.next();
+        assertEquals(List.of(wall.get() + HybridClock.RESERVE_AHEAD_MS), ahead, "half left: a renewal asked ahead");
+        durable[0] = ahead.get(0); // the store's thread made it durable
+        wall.addAndGet(HybridClock.RESERVE_AHEAD_MS);
+        clock.next();
+        assertEquals(1, waited.size(), "past the first reservation without waiting: the renewal was durable");
+        assertEquals(2, ahead.size(), "and the next renewal asked ahead");
+        wall.addAndGet(HybridClock.RESERVE_AHEAD_MS);
+        clock.next();
+        assertEquals(2, waited.size(), "a renewal not durable in time: the clock waits for its own reservation");
+        assertEquals(wall.get() + HybridClock.RESERVE_AHEAD_MS, waited.get(1));
+    }
+
     @Test
     void aReceivedIdIsReservedOnlyUpToTheBound() {
         HybridClock clock = clock(0, 0);
         assertFalse(clock.observe(new ActionId(wall.get() + 100 * DRIFT, "wild", 0)));
-        assertEquals(List.of(wall.get() + DRIFT + HybridClock.RESERVE_AHEAD_MS), reservations,
-            "the wild time is never recorded, only the bound");
+        assertEquals(List.of(wall.get() + DRIFT + HybridClock.MIN_RESERVE_AHEAD_MS), reservations,
+            "the wild time is never recorded, only the bound (and the reservation reaches only a little past it)");
         assertTrue(clock.observe(new ActionId(wall.get() + 10, "peer", 0)));
         assertEquals(1, reservations.size(), "within the reservation: no write");
     }
@@ -68,7 +107,8 @@ class HybridClockTest {
         HybridClock clock = clock(5_000_000, 5_000_000);
         ActionId first = clock.next();
         assertEquals(5_000_001, first.ms(), "after the reservation, though the wall clock is behind it");
-        assertEquals(List.of(5_000_001 + HybridClock.RESERVE_AHEAD_MS), reservations);
+        assertEquals(List.of(5_000_001 + HybridClock.MIN_RESERVE_AHEAD_MS), reservations,
+            "a clock past the drift bound from the wall reserves only a little ahead");
     }
 
     @Test

@@ -125,7 +125,7 @@ class WalWriterTest {
             startedAt[n] = System.nanoTime();
             queue.committed(commits.incrementAndGet()); // a commit made while the checkpoint runs
             ref.get().wake();
-            return new int[] {0, 5, 5}; // every frame copied
+            return new int[] {0, WalWriter.RESTART_FRAMES, WalWriter.RESTART_FRAMES}; // every frame of a full WAL
         };
         try (Connection conn = walDatabase(db)) {
             WalWriter writer = new WalWriter(db, true, wal -> { }, queue, raced);
