@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,21 +38,12 @@ class CLocaleArgsTest {
         pb.environment().put("PATH", path == null ? "/usr/bin:/bin" : path);
         pb.environment().put("LANG", "C");
         Process p = pb.start();
-        CompletableFuture<String> out = read(p.getInputStream());
-        CompletableFuture<String> err = read(p.getErrorStream());
+        CompletableFuture<String> out = CliProcess.readAll(p.getInputStream());
+        CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not exit in 60 s");
         return new CliProcess.Result(p.exitValue(), out.join(), err.join());
     }
 
-    private static CompletableFuture<String> read(java.io.InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-    }
 
     @Test
     void aNodeNameTheLocaleCannotReadIsRefusedNotChanged() throws Exception {

@@ -35,6 +35,17 @@ final class CliProcess {
         return cmd;
     }
 
+    /** Reads {@code in} to its end on another thread, as UTF-8 (empty if reading fails). */
+    static java.util.concurrent.CompletableFuture<String> readAll(java.io.InputStream in) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
     /** Runs to the end with {@code stdin} as input (at most 60 s). */
     static Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command(args)).start();

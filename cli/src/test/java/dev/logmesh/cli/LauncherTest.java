@@ -527,16 +527,10 @@ class LauncherTest {
         cmd.add(pb.command().get(0));
         pb.command(cmd);
         Process p = pb.start();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                return new byte[0];
-            }
-        });
+        CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new String[] {String.valueOf(p.exitValue()), out, new String(err.join(), StandardCharsets.UTF_8)};
+        return new String[] {String.valueOf(p.exitValue()), out, err.join()};
     }
 
     /** The value and origin of {@code TieredStopAtLevel} that a launcher run printed (its flags on stdout). */

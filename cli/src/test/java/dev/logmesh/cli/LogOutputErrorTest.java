@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,21 +38,12 @@ class LogOutputErrorTest {
         assertEquals(0, add.code(), add.err());
     }
 
-    private static CompletableFuture<String> read(java.io.InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-    }
 
     @Test
     void aFullDiskIsAnErrorNotACutBackup() throws Exception {
         Process p = new ProcessBuilder(CliProcess.command("log", "--data", data))
             .redirectOutput(new File("/dev/full")).start();
-        CompletableFuture<String> err = read(p.getErrorStream());
+        CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(1, p.exitValue(), err.join());
         assertTrue(err.join().contains("cannot write"), err.join());
@@ -62,7 +52,7 @@ class LogOutputErrorTest {
     @Test
     void aReaderThatGoesAwayStopsTheLog() throws Exception {
         Process p = new ProcessBuilder(CliProcess.command("log", "--data", data)).start();
-        CompletableFuture<String> err = read(p.getErrorStream());
+        CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
             StandardCharsets.UTF_8))) {
             assertTrue(out.readLine().startsWith("[{\"type\":\"t\",\"i\":0}"));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,21 +22,12 @@ class NodeStdoutErrorTest {
     private static final String[] NODE = {"node", "--memory", "--no-mdns", "--host", "127.0.0.1", "--port", "0",
         "--json"};
 
-    private static CompletableFuture<String> read(java.io.InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-    }
 
     @Test
     void aFullDiskStopsTheNode() throws Exception {
         Process p = new ProcessBuilder(CliProcess.command(NODE)).redirectOutput(new File("/dev/full")).start();
         try {
-            CompletableFuture<String> err = read(p.getErrorStream());
+            CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the node ran on with its stdout full");
             assertEquals(1, p.exitValue(), err.join());
             assertTrue(err.join().contains("cannot write stdout"), err.join());
@@ -50,7 +40,7 @@ class NodeStdoutErrorTest {
     void aReaderThatGoesAwayStopsTheNode() throws Exception {
         Process p = new ProcessBuilder(CliProcess.command(NODE)).start();
         try {
-            CompletableFuture<String> err = read(p.getErrorStream());
+            CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
                 StandardCharsets.UTF_8))) {
                 String ready = out.readLine();

@@ -96,14 +96,10 @@ final class SyncScanner {
     }
 
     private Message.Synced synced() {
-        if (!comma()) {
+        long added = added();
+        if (added < 0) {
             return null;
         }
-        ws();
-        if (!integer() || value < 0) {
-            return null;
-        }
-        long added = value;
         ws();
         if (pos >= end || b[pos] != ']') {
             return null;
@@ -113,15 +109,20 @@ final class SyncScanner {
         return pos == end ? new Message.Synced(added) : null;
     }
 
-    private Message.Sync sync() {
+    /** After the type of a {@code sync} or {@code synced}: the comma and its {@code added} (at least 0), or -1. */
+    private long added() {
         if (!comma()) {
-            return null;
+            return -1;
         }
         ws();
-        if (!integer() || value < 0) {
+        return integer() && value >= 0 ? value : -1;
+    }
+
+    private Message.Sync sync() {
+        long added = added();
+        if (added < 0) {
             return null;
         }
-        long added = value;
         List<Message.WireEntry> entries = new ArrayList<>();
         ws();
         while (pos < end && b[pos] == ',') {
