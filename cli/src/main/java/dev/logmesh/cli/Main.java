@@ -70,7 +70,22 @@ public final class Main implements Runnable {
         // slf4j-simple: the rest of its settings are in simplelogger.properties (stderr, the time of day, ...)
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("logmesh.log", "info"));
-        System.exit(run(args));
+        System.exit(stdoutWritten(run(args)));
+    }
+
+    /**
+     * {@code code}, or 1 with a line on stderr when it is 0 but stdout could not be written: {@link System#out} keeps
+     * a write error to itself, so {@code user-token > token} on a full disk left an empty file with exit code 0, and
+     * so did {@code peers --json}, {@code status --json} and {@code --help} (a new-user trial, session 14). {@code
+     * node} and {@code log} stop at their first failed write (see there).
+     */
+    static int stdoutWritten(int code) {
+        System.out.flush();
+        if (code == 0 && System.out.checkError()) {
+            System.err.println("logmesh: cannot write stdout (a full disk, or its reader went away)");
+            return 1;
+        }
+        return code;
     }
 
     /** The system property that names the JDK's {@link java.nio.channels.spi.SelectorProvider}. */
