@@ -544,13 +544,20 @@ final class Ndjson implements AutoCloseable {
             }
             return new Object[] {action, meta};
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException("not JSON: " + SOURCE.matcher(e.getOriginalMessage()).replaceAll("column $1"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("reading a string cannot fail", e);
         }
     }
 
     /** The object at the parser's {@code START_OBJECT}, as an action of its exact text; leaves the parser on its end. */
+    /**
+     * Jackson's location inside a message ({@code [Source: REDACTED (`StreamReadFeature...` disabled); line: 1,
+     * column: 1]}), shown as {@code column 1}: a line is one line, and the rest is Jackson's own wording.
+     */
+    private static final java.util.regex.Pattern SOURCE =
+        java.util.regex.Pattern.compile("\\[Source: [^\\]]*?; line: \\d+, column: (\\d+)\\]");
+
     private static Action action(JsonParser p, String text) throws java.io.IOException {
         int from = (int) p.currentTokenLocation().getCharOffset();
         p.skipChildren();
@@ -561,11 +568,12 @@ final class Ndjson implements AutoCloseable {
         return Action.parse(text.substring(from, to));
     }
 
-    private static String what(JsonParser p) {
+    private static String what(JsonParser p) throws java.io.IOException {
         JsonToken t = p.currentToken();
         if (t == null) {
             return "the end of the line";
         }
+        p.finishToken(); // a string or number cut short (["bad) is not JSON, not "a string"
         return switch (t) {
             case START_ARRAY -> "an array";
             case VALUE_STRING -> "a string";

@@ -74,10 +74,21 @@ class InputLinesTest {
         "[{\"type\":\"a\"},5]|meta must be a JSON object",
         "{\"t\":1}|action has no \"type\"",
         "\uFEFF\uFEFF{\"type\":\"a\"}|not JSON",
+        "[\"bad|not JSON",
+        "\"text|not JSON",
     })
     void aBadLineIsRefusedWithWhatIsWrong(String line, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ndjson.parseLine(line));
         assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+    }
+
+    /** Jackson's location ("[Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 1]") is a column. */
+    @Test
+    void aBadLinesMessageSaysWhereWithoutTheParsersInternals() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Ndjson.parseLine("{\"type\":\"a\""));
+        assertTrue(e.getMessage().startsWith("not JSON: "), e.getMessage());
+        assertTrue(!e.getMessage().contains("Source") && e.getMessage().contains("column 1"), e.getMessage());
     }
 
     @Test
