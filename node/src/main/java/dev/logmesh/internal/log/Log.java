@@ -133,13 +133,18 @@ public final class Log {
 
     /**
      * Opens the log of a store with the node id saved in it, or saves a new one made of {@code name} and a
-     * random suffix ({@code "alice:Xk3v9QaB"}), so a node keeps its id across restarts.
+     * random suffix ({@code "alice:Xk3v9QaB"}), so a node keeps its id across restarts. A {@code name} that the saved
+     * id does not start with is not used: a warning says so (a data directory made by another node, or by
+     * {@code logmesh add} without a name, keeps its node id).
      */
     public static Log open(Store store, String name, LongSupplier wall, long maxDrift) {
         String id = store.state(NODE_ID_KEY).orElse(null);
         if (id == null) {
             id = newNodeId(name);
             store.setState(NODE_ID_KEY, id);
+        } else if (name != null && !name.isEmpty() && !id.startsWith(name + ":")) {
+            LOG.warn("this log's node id is {}: the name {} is not used (a log keeps the node id it was made with; "
+                + "another node needs a data directory of its own)", id, name);
         }
         return new Log(store, id, wall, maxDrift);
     }

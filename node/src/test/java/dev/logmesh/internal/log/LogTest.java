@@ -285,6 +285,31 @@ class LogTest {
         assertEquals(Optional.of(first.nodeId()), s.state("nodeId"));
     }
 
+    /**
+     * A log opened with a name its saved node id was not made with keeps its id and says so: a node started with
+     * {@code --name alice} on a data directory made by {@code logmesh add} without a name ran as that id, silently
+     * (a new-user trial, session 14).
+     */
+    @Test
+    void openWithAnotherNameKeepsTheIdAndWarns() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        MemoryStore s = new MemoryStore();
+        String id = Log.open(s, null, loop::now, DRIFT).nodeId();
+        dev.logmesh.testkit.CapturedLogs.clear();
+        assertEquals(id, Log.open(s, "alice", loop::now, DRIFT).nodeId());
+        assertEquals(1, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+            "node id is " + id + ": the name alice is not used").size(), dev.logmesh.testkit.CapturedLogs.events()
+            .toString());
+        dev.logmesh.testkit.CapturedLogs.clear();
+        String own = Log.open(new MemoryStore(), "bob", loop::now, DRIFT).nodeId();
+        assertTrue(own.startsWith("bob:"), own);
+        assertEquals(id, Log.open(s, null, loop::now, DRIFT).nodeId());
+        assertEquals(List.of(), dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+            "node id is " + id + ":"));
+        assertEquals(List.of(), dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN, "name bob"));
+    }
+
     /** A store that counts page reads, to check that iteration is lazy. */
     private static final class CountingStore implements Store {
         private final Store inner;
