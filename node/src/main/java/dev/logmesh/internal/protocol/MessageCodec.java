@@ -73,15 +73,6 @@ public final class MessageCodec {
             .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_FRAME_NESTING + 8).build())
             .build()
             .setCodec(new LazyCodec());
-        /**
-         * {@link #FACTORY} without the symbol table of field names: its byte parser refuses a name that holds an
-         * escaped unpaired surrogate ({@code {"\\ude00k":1}}, which JSON.stringify writes for such a key), so a
-         * frame is read again with this one when the first read fails on a surrogate in a name.
-         */
-        static final JsonFactory NAMES_AS_SENT = FACTORY.rebuild()
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-            .build()
-            .setCodec(new LazyCodec());
     }
 
     /**
@@ -266,13 +257,13 @@ public final class MessageCodec {
         Supplier<String> text = () -> new String(utf8, offset, length, StandardCharsets.UTF_8);
         try {
             try {
-                return decodeStreaming(Factory.FACTORY, utf8, offset, length, text);
+                return decodeStreaming(utf8, offset, length, text);
             } catch (SurrogateInName e) {
-                // read again from the frame's text (rare: only a frame with such a name gets here). Decoded strictly
-                // first: that parser does not check a name's bytes for UTF-8 (the symbol table did). From the text,
-                // not the bytes: without the symbol table Jackson reads bytes through a reader with its parser of
-                // chars, whose offsets count chars, and the actions were cut from the bytes at them (each action
-                // after a non-ASCII char cut short or shifted: SurrogateNameOffsetsTest)
+                // read again as text (rare: only a frame with such a name gets here): the char parser keeps such a
+                // name (its symbol table holds chars). Decoded strictly first, so bytes that are not UTF-8 are refused
+                // as on the byte path. Not read again from the bytes by a parser without the symbol table: Jackson
+                // reads them through a reader, whose offsets count chars, and the actions were cut from the bytes at
+                // them (each action after a non-ASCII char cut short or shifted: SurrogateNameOffsetsTest)
                 String decoded;
                 try {
                     decoded = StandardCharsets.UTF_8.newDecoder()
@@ -280,18 +271,16 @@ public final class MessageCodec {
                 } catch (java.nio.charset.CharacterCodingException notUtf8) {
                     throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: a text that is not valid UTF-8");
                 }
-                try (JsonParser p = Factory.NAMES_AS_SENT.createParser(decoded)) {
-                    return decode(p, () -> decoded, (from, to) -> decoded.substring((int) from, (int) to + 1));
-                }
+                return decode(decoded);
             }
         } catch (IOException e) {
             throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + e.getMessage());
         }
     }
 
-    private Message decodeStreaming(JsonFactory factory, byte[] utf8, int offset, int length, Supplier<String> text)
+    private Message decodeStreaming(byte[] utf8, int offset, int length, Supplier<String> text)
         throws ProtocolError, IOException {
-        try (JsonParser p = factory.createParser(utf8, offset, length)) {
+        try (JsonParser p = Factory.FACTORY.createParser(utf8, offset, length)) {
             return decode(p, text, (from, to) -> new String(utf8, offset + (int) from, (int) (to - from) + 1,
                 StandardCharsets.UTF_8));
         }
@@ -325,8 +314,7 @@ public final class MessageCodec {
             }
         } catch (JsonProcessingException e) {
             String why = e.getOriginalMessage();
-            if (p.getCodec() == Factory.FACTORY.getCodec() && why != null && why.contains("surrogate")
-                && why.contains("field name")) {
+            if (why != null && why.contains("surrogate") && why.contains("field name")) {
                 throw new SurrogateInName(); // the byte parser's symbol table: read again without it
             }
             throw ProtocolError.wrongFormat(text.get(), "frame is not JSON: " + why);

@@ -288,8 +288,6 @@ public final class SqliteStore implements Store {
      * (loop or writer thread, see {@link #reserveClockAhead}), read by the loop without it.
      */
     private volatile long clockReservation;
-    /** The highest clock reservation asked of the writer thread (loop only). */
-    private long clockAheadAsked;
     /**
      * The durable {@code added} reservation: the side file on disk says no {@code added} assigned after a reopen is at
      * or below it. Written under {@link #sideLock} after the fsync (loop or writer thread), read by the loop.
@@ -2363,15 +2361,14 @@ public final class SqliteStore implements Store {
     @Override
     public void reserveClockAhead(long uptoMs) {
         requireOpen();
-        if (readOnly || uptoMs <= clockReservation || uptoMs <= clockAheadAsked) {
+        if (readOnly || uptoMs <= clockReservation) {
             return;
         }
         if (writer == null) {
             reserveClock(uptoMs);
             return;
         }
-        clockAheadAsked = uptoMs;
-        writer.reserveClock(uptoMs);
+        writer.reserveClock(uptoMs); // keeps the highest asked
     }
 
     /**
