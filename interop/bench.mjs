@@ -5,8 +5,9 @@
 //     client's log holds all N. --chunk K makes our JS server send its catch-up
 //     in sync messages of K actions (stock 0.10 sends one message); --url
 //     benchmarks against another server (e.g. logmesh) that already holds N.
-//   node bench.mjs rtt --count 2000 [--warmup 100] [--url URL]
-//     Client adds one action, waits for the server's `synced`; sequentially.
+//   node bench.mjs rtt --count 2000 [--warmup 100] [--warmup-seconds 0] [--in-process] [--url URL]
+//     Client adds one action, waits for the server's `synced`; sequentially. The server half is a
+//     child process (two event loops), or with --in-process on the client's own event loop.
 //   node bench.mjs serve --n N [--chunk K] [--port P] [--store S]
 //     The server half (spawned by the two above when there is no --url).
 import {
@@ -31,13 +32,15 @@ const { positionals, values: opts } = parseArgs({
   options: {
     chunk: { default: '0', type: 'string' },
     count: { default: '2000', type: 'string' },
+    'in-process': { default: false, type: 'boolean' },
     n: { default: '50000', type: 'string' },
     port: { default: '0', type: 'string' },
     rounds: { default: '1', type: 'string' },
     store: { default: 'indexed', type: 'string' },
     timeout: { default: '300000', type: 'string' },
     url: { type: 'string' },
-    warmup: { default: '100', type: 'string' }
+    warmup: { default: '100', type: 'string' },
+    'warmup-seconds': { default: '0', type: 'string' }
   }
 })
 const mode = positionals[0]
@@ -65,10 +68,11 @@ class ChunkedServerNode extends ServerNode {
   }
 }
 
-async function serve() {
+// The server half: a log of n actions behind a WebSocket server on 127.0.0.1; resolves to { port, preloadMs, wss }.
+async function listen(n) {
   let log = new Log({ nodeId: 'bench-server', store: newStore() })
   let start = performance.now()
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < n; i++) {
     await log.add({ i, type: 'bench/bulk' }, { reasons: ['bench'] })
   }
   let preloadMs = performance.now() - start
@@ -78,15 +82,23 @@ async function serve() {
     let node = new Node('bench-server', log, new ServerConnection(ws))
     node.catch(err => process.stderr.write(`server: ${err.message}\n`))
   })
-  wss.on('listening', () => {
-    print({ event: 'ready', port: wss.address().port, preloadMs: Math.round(preloadMs) })
-  })
+  await new Promise(resolve => wss.on('listening', resolve))
+  return { port: wss.address().port, preloadMs: Math.round(preloadMs), wss }
+}
+
+async function serve() {
+  let { port, preloadMs } = await listen(N)
+  print({ event: 'ready', port, preloadMs })
   createInterface({ input: process.stdin }).on('close', () => process.exit(0))
 }
 
 // Starts `bench.mjs serve` unless --url was given; resolves to { url, info, stop }.
 async function server(n) {
   if (opts.url) return { info: {}, stop() {}, url: opts.url }
+  if (opts['in-process']) { // the server half in this process, on the client's event loop
+    let { port, preloadMs, wss } = await listen(n)
+    return { info: { port, preloadMs }, stop: () => wss.close(), url: `ws://127.0.0.1:${port}` }
+  }
   let args = ['serve', '--n', String(n), '--chunk', opts.chunk, '--store', opts.store]
   let child = spawn(process.execPath, [new URL(import.meta.url).pathname, ...args], {
     stdio: ['pipe', 'pipe', 'inherit']
@@ -196,15 +208,25 @@ async function rtt() {
   let count = Number(opts.count)
   let warmup = Number(opts.warmup)
   let samples = []
+  let warmed = 0
+  let warmedMs = 0
   let result = await race(async finish => {
     node.catch(err => finish({ error: err.message }))
     connection.connect()
     await node.waitFor('synchronized')
-    for (let i = 0; i < warmup + count; i++) {
+    // the warm-up lasts at least `warmup` round trips and `warmup-seconds` seconds
+    let warmupMs = Number(opts['warmup-seconds']) * 1000
+    let first = performance.now()
+    for (let i = 0, warm = -1; warm < 0 || i < warm + count; i++) {
       let start = performance.now()
+      if (warm < 0 && i >= warmup && start - first >= warmupMs) {
+        warm = i
+        warmedMs = start - first
+        warmed = i
+      }
       let meta = await log.add({ i, type: 'bench/rtt' }, { reasons: ['bench'] })
       await new Promise(resolve => waiting.set(meta.added, resolve))
-      if (i >= warmup) samples.push(performance.now() - start)
+      if (warm >= 0) samples.push(performance.now() - start)
     }
     finish({})
   })
@@ -214,13 +236,15 @@ async function rtt() {
     bench: 'rtt',
     count: samples.length,
     error: result.error,
+    inProcess: opts['in-process'],
     meanMs: Number((samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(3)),
     ok: !result.error,
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
     store: opts.store,
     url: opts.url,
-    warmup
+    warmup: warmed,
+    warmupMs: Math.round(warmedMs)
   })
   srv.stop()
   process.exit(result.error ? 1 : 0)

@@ -38,11 +38,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   serve --n N [--data DIR]       node A (memory, or SQLite in DIR) preloaded with N actions, listening on
  *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
  *   pull --url URL --n N [--rounds R] [--data DIR]  node B dials A; time from B's start to B's log holding N
- *   rtt --count C [--warmup W] [--data DIR] [--shared-loop true] [--samples FILE]  two nodes in THIS JVM over
- *                                  real loopback WebSocket: add on A → B commits → A gets synced (and A's add
- *                                  future completed: durable on both sides); sequential, driven from
- *                                  A's loop; with --shared-loop both nodes run on one loop thread; --samples
- *                                  writes each counted round trip (ms, one a line, in the order run) to FILE
+ *   rtt --count C [--warmup W] [--warmup-seconds S] [--data DIR] [--shared-loop true] [--samples FILE]
+ *                                  two nodes in THIS JVM over real loopback WebSocket: add on A → B commits →
+ *                                  A gets synced (and A's add future completed: durable on both sides);
+ *                                  sequential, driven from A's loop; C counted round trips after a warm-up of
+ *                                  at least W round trips and S seconds; with --shared-loop both nodes run on
+ *                                  one loop thread; --samples writes each counted round trip (ms, one a line,
+ *                                  in the order run) to FILE; prints jitMsInWindow, the JIT's compile time
+ *                                  while the counted round trips ran
  *   fsync --data DIR [--count C] [--writers W] [--bytes B]  the disk's own floor for the SQLite rtt: W threads
  *                                  (default 2, as the rtt's two nodes) each overwrite B bytes (default 4096) of
  *                                  its own file in DIR, the next B after the last as a WAL's frames, and
@@ -271,6 +274,10 @@ public final class SyncBench {
     static void rtt(Map<String, String> o) throws Exception {
         int count = Integer.parseInt(o.getOrDefault("count", "2000"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "100"));
+        // --warmup-seconds S: the warm-up also lasts until S seconds after the first round trip (both sides of
+        // scripts/bench-sync get the same S): C2 reaches the round trip's methods only seconds into the run
+        long warmupNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "0")) * 1e9);
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         Map<String, String> ob = new HashMap<>(o);
         if (o.get("data") != null) {
             o = new HashMap<>(o);
@@ -282,17 +289,29 @@ public final class SyncBench {
         // touched on A's loop only
         var driver = new Object() {
             MeshNode node;
-            int i;
+            int i; // round trips done, warm-up included
+            int warm = -1; // round trips in the warm-up, once it ended
+            long first;
+            long jitAtWarm;
+            long t0Warm;
             long t0;
             long target = Long.MAX_VALUE;
             long acked;
 
             void next() {
-                if (i == warmup + count) {
+                if (warm >= 0 && i == warm + count) {
                     done.complete(null);
                     return;
                 }
                 t0 = System.nanoTime();
+                if (i == 0) {
+                    first = t0;
+                }
+                if (warm < 0 && i >= warmup && t0 - first >= warmupNanos) {
+                    warm = i;
+                    t0Warm = t0;
+                    jitAtWarm = jit.getTotalCompilationTime();
+                }
                 target = Long.MAX_VALUE;
                 // completes on A's loop once the entry is durable on A; with SQLite (group commit) the entry may
                 // be at B, and B's synced back, before that (issue 12): a round trip ends when both happened
@@ -309,8 +328,8 @@ public final class SyncBench {
 
             void settle() {
                 if (acked >= target) {
-                    if (i >= warmup) {
-                        samples[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                    if (warm >= 0) {
+                        samples[i - warm] = (System.nanoTime() - t0) / 1e6;
                     }
                     i++;
                     next();
@@ -350,13 +369,17 @@ public final class SyncBench {
                 }
                 java.nio.file.Files.writeString(java.nio.file.Path.of(o.get("samples")), sb);
             }
+            // the JIT's compile time (ms, all compiler threads) while the counted round trips ran: near 0 when the
+            // warm-up was long enough for the JIT to be done with the round trip's path
+            long jitInWindow = jit.getTotalCompilationTime() - driver.jitAtWarm;
             Arrays.sort(samples);
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
-                    + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s}%n",
+                    + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
+                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
-                mean, shared);
+                mean, shared, driver.warm, Math.round((driver.t0Warm - driver.first) / 1e6), jitInWindow);
         }
     }
 
