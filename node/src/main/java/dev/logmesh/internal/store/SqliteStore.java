@@ -554,7 +554,7 @@ public final class SqliteStore implements Store {
                     + "); restore it from a backup or a peer", e);
             }
         }
-        return new StoreException("cannot open " + path + ": " + describe(e), e);
+        return new StoreException("cannot open " + path + ": " + describe(e, path), e);
     }
 
     /** The store's file. */
@@ -1166,13 +1166,22 @@ public final class SqliteStore implements Store {
      * can act on (disk full, I/O error, corrupt file), and that nothing of the call was written.
      */
     private StoreException failure(String what, SQLException e) {
-        String why = describe(e);
+        String why = describe(e, file);
         return new StoreException(what + " failed on " + file + ": " + why
             + (readOnly ? "" : "; nothing of this " + what + " was written"), e);
     }
 
-    /** A plain-words reason for an SQLite failure, with SQLite's own message. */
-    static String describe(SQLException e) {
+    /** Free space under which an I/O error is read as a full disk, bytes: SQLite's -shm grows by 32 KiB. */
+    static final long NEARLY_FULL_BYTES = 1L << 20;
+
+    /**
+     * A plain-words reason for an SQLite failure on {@code file}, with SQLite's own message. SQLite reports a full
+     * disk as {@code SQLITE_FULL} only where it sees {@code ENOSPC} on a write; growing the {@code -shm} file or
+     * syncing on a full disk comes back as an {@code SQLITE_IOERR_*} (e.g. {@code SQLITE_IOERR_SHMSIZE} when a node
+     * opens its store there), so an I/O error with less than {@link #NEARLY_FULL_BYTES} free in the file's
+     * directory is reported as a full disk too.
+     */
+    static String describe(SQLException e, Path file) {
         String code = e instanceof SQLiteException se ? se.getResultCode().name() : "";
         String msg = e.getMessage();
         if (code.startsWith("SQLITE_FULL") || (msg != null && msg.contains("disk is full"))) {
@@ -1182,12 +1191,27 @@ public final class SqliteStore implements Store {
             return "the file is corrupt (" + msg + ")";
         }
         if (code.startsWith("SQLITE_IOERR")) {
+            long free = usableSpace(file);
+            if (free >= 0 && free < NEARLY_FULL_BYTES) {
+                return "the disk is full (" + free / 1024 + " KiB free where " + file.getFileName() + " is; " + msg
+                    + "); free some space and try again";
+            }
             return "an I/O error (" + msg + ")";
         }
         if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
             return "the file cannot be written (" + msg + ")";
         }
         return msg;
+    }
+
+    /** Usable bytes on the file system of {@code file}'s directory, or -1 if that cannot be read. */
+    private static long usableSpace(Path file) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            return dir == null ? -1 : Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private void requireOpen() {
@@ -1489,7 +1513,7 @@ public final class SqliteStore implements Store {
             throw marksBehind(b, e);
         } catch (SQLException e) {
             throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
-                + " entries is still to be written before it: " + describe(e) + "; nothing of this " + what
+                + " entries is still to be written before it: " + describe(e, file) + "; nothing of this " + what
                 + " was written", e);
         } catch (RuntimeException e) {
             throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries

@@ -154,6 +154,49 @@ class SqliteTmpfsFullTest {
             "no id recorded without its entry (seen keeps only ids that left the log: none here)");
     }
 
+    /**
+     * A store opened on a file system that is already full (a new user's trial: {@code logmesh node --data} on a full
+     * disk said "an I/O error ([SQLITE_IOERR_SHMSIZE] ...)"): the error says the disk is full, and the store opens
+     * with what it had once space is freed.
+     */
+    @Test
+    void openingOnAFullFileSystemSaysTheDiskIsFull() throws Exception {
+        Path file = mount.resolve("log.db");
+        store = SqliteStore.open(file);
+        List<Meta> first = store.add(batch(0));
+        store.close();
+        store = null;
+        Path filler = mount.resolve("filler");
+        try (var out = Files.newOutputStream(filler)) {
+            byte[] chunk = new byte[64 * 1024];
+            while (true) {
+                out.write(chunk);
+            }
+        } catch (IOException full) {
+            // the file system is full to the last block
+        }
+        try {
+            store = SqliteStore.open(file);
+            // SQLite may get by without a new block (its -shm kept): then the first write says it
+            StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+                () -> store.add(batch(1)));
+            assertTrue(e.getMessage().contains("the disk is full"), e.getMessage());
+        } catch (StoreException e) {
+            assertTrue(e.getMessage().contains("cannot open " + file) && e.getMessage().contains("the disk is full"),
+                e.getMessage());
+        }
+        if (store != null) {
+            try {
+                store.close();
+            } catch (StoreException e) {
+                // no room for a checkpoint: the commits stay in the WAL
+            }
+        }
+        Files.delete(filler);
+        store = SqliteStore.open(file);
+        assertEquals(first.size(), store.size());
+    }
+
     private static void check(SqliteStore store, Set<ActionId> acked, List<Integer> failed) {
         assertEquals(acked.size(), store.size());
         for (ActionId id : acked) {
