@@ -699,20 +699,32 @@ public final class MeshNode implements AutoCloseable {
 
     /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
     public static final String STATUS_FILE = "status.json";
-    private String lastStatus;
 
-    /** Writes {@link #STATUS_FILE} when something changed; every second, on the loop. */
+    /**
+     * How often a running node writes {@link #STATUS_FILE} even when nothing in it changed, ms: its {@code written}
+     * field (epoch ms) then tells a reader whether the node can still write there (a full disk cannot take the
+     * file that would say so).
+     */
+    public static final long STATUS_REFRESH_MILLIS = 5_000;
+    private String lastStatus;
+    private long lastStatusWritten;
+
+    /** Writes {@link #STATUS_FILE} when something changed, and every {@link #STATUS_REFRESH_MILLIS}; on the loop. */
     private void writeStatus() {
         if (closed) {
             return;
         }
-        String text = statusJson().toString();
-        if (!text.equals(lastStatus)) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();
+        String text = n.toString();
+        long now = System.currentTimeMillis();
+        if (!text.equals(lastStatus) || now - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
             lastStatus = text;
+            lastStatusWritten = now;
+            String written = n.put("written", now).toString();
             java.nio.file.Path dataDir = config.dataDir();
             try {
                 // the file is written off the loop: a slow disk must not stall the sessions (issue 12)
-                statusWriter().execute(() -> writeStatusFile(dataDir, text));
+                statusWriter().execute(() -> writeStatusFile(dataDir, written));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // closing
             }

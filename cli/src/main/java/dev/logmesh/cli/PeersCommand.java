@@ -25,9 +25,12 @@ import picocli.CommandLine.Option;
             + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack); "
             + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
             + "never answered is listed by its URL. While running: offset (this clock minus the peer's, ms) and rtt "
-            + "(the round trip of that estimate); view: the overlay's active view (sessions that carry entries), "
-            + "pending (a member being tried), outside (not an overlay member: a stock Logux peer or a node without "
-            + "the overlay), passive (known, no session; also listed with its address)."})
+            + "(the round trip of that estimate); view, when this node runs the overlay (not with --no-overlay): "
+            + "active (the overlay's active view: sessions that carry entries), pending (a member being tried), "
+            + "outside (not an overlay member: a stock Logux peer or a node without the overlay), passive (known, no "
+            + "session; also listed with its address).",
+        "A warning on stderr first when the node cannot write its log, or when its status file is stale (see "
+            + "logmesh status --help)."})
 final class PeersCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -42,10 +45,9 @@ final class PeersCommand implements Callable<Integer> {
         Ndjson out = new Ndjson(System.out);
         boolean table = !json && System.console() != null;
         JsonNode status = StatusCommand.runningStatus(data);
-        if (status != null && !status.path("writable").asBoolean(true)) {
-            // the node runs but cannot write its log: say so before its peers look fine
-            System.err.println("logmesh: WARNING: the node cannot write its log: "
-                + status.path("problem").asText("unknown problem") + " (peers' entries are not acknowledged)");
+        if (status != null) {
+            // the node runs but cannot write its log, or its status file: say so before its peers look fine
+            StatusCommand.warnProblems(status, data, " (peers' entries are not acknowledged)");
         }
         if (table) {
             System.out.printf("%-32s %-12s %-8s %10s %10s %8s %8s %6s%n", "PEER", "STATE", "VIEW", "RECEIVED", "SENT",

@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
             + "of a neighbour's log it lacks, as the neighbours report), hops (0: this node), age (ms since its last "
             + "record arrived), via (the peer it came from), links ([{peer, active, behind: entries of this node's "
             + "log the peer lacks, rtt: ms or -1}]).",
+        "A warning on stderr first when the node cannot write its log, or when the status file is stale (not "
+            + "rewritten for " + StatusCommand.STALE_AFTER_MILLIS / 1000 + " s though the node runs: it cannot write "
+            + "there, e.g. a full disk).",
         "Exit status: 0, or 2 if no node runs on DIR."})
 final class StatusCommand implements Callable<Integer> {
     /** How far two readings of one process's start time may differ, ms (the OS keeps it in clock ticks). */
@@ -44,10 +47,7 @@ final class StatusCommand implements Callable<Integer> {
             System.err.println("logmesh: no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + ")");
             return 2;
         }
-        if (!status.path("writable").asBoolean(true)) {
-            System.err.println("logmesh: WARNING: the node cannot write its log: "
-                + status.path("problem").asText("unknown problem"));
-        }
+        warnProblems(status, data, "");
         List<JsonNode> nodes = new ArrayList<>();
         status.path("mesh").path("nodes").forEach(nodes::add);
         if (nodes.isEmpty()) {
@@ -100,6 +100,29 @@ final class StatusCommand implements Callable<Integer> {
             System.out.println("status page: " + status.path("statusPage").asText());
         }
     }
+
+    /**
+     * Says on stderr what a reader of a running node's status must know first: that the node cannot write its log
+     * ({@code writable} false), or that the file is stale (its {@code written} more than
+     * {@link #STALE_AFTER_MILLIS} old though its node runs: the node could not write it there, a full disk most
+     * often, so it cannot say so itself and what it holds is as of then).
+     */
+    static void warnProblems(JsonNode status, Path data, String consequence) {
+        if (!status.path("writable").asBoolean(true)) {
+            System.err.println("logmesh: WARNING: the node cannot write its log: "
+                + status.path("problem").asText("unknown problem") + consequence);
+        }
+        long written = status.path("written").asLong(-1);
+        long age = System.currentTimeMillis() - written;
+        if (written > 0 && age > STALE_AFTER_MILLIS) {
+            System.err.println("logmesh: WARNING: " + data.resolve(MeshNode.STATUS_FILE) + " was last written "
+                + age / 1000 + " s ago though its node runs: the node cannot write there (is the disk full?); what "
+                + "follows is as of then");
+        }
+    }
+
+    /** A status file older than this while its node runs is stale, ms: three of the node's refreshes. */
+    static final long STALE_AFTER_MILLIS = 3 * MeshNode.STATUS_REFRESH_MILLIS;
 
     /** The status of a running node, or null if none runs on this directory. */
     static JsonNode runningStatus(Path data) {

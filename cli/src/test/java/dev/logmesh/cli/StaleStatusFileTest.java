@@ -1,6 +1,8 @@
 package dev.logmesh.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.MeshNode;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +24,13 @@ class StaleStatusFileTest {
 
     /** A status file written by "the process of this pid that started at {@code started}". */
     private static Path statusFile(Path dir, long started) throws Exception {
-        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{\"node\":\"dead:1\",\"url\":\"ws://127.0.0.1:7101\","
+        return statusFile(dir, started, "");
+    }
+
+    /** The same, with more fields ({@code written}) first. */
+    private static Path statusFile(Path dir, long started, String more) throws Exception {
+        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{" + more + "\"node\":\"dead:1\","
+            + "\"url\":\"ws://127.0.0.1:7101\","
             + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + started + ",\"lastAdded\":0,\"size\":0,"
             + "\"writable\":true,\"peers\":[],\"mesh\":{\"period\":5000,\"nodes\":[{\"node\":\"dead:1\",\"name\":"
             + "\"dead\",\"hops\":0,\"links\":[]}]}}");
@@ -30,16 +38,44 @@ class StaleStatusFileTest {
     }
 
     private static int status(Path dir) {
+        return run(new ByteArrayOutputStream(), "status", "--data", dir.toString());
+    }
+
+    private static int run(ByteArrayOutputStream errBytes, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         try {
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            return Main.run("status", "--data", dir.toString());
+            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+            return Main.run(args);
         } finally {
             System.setOut(out);
             System.setErr(err);
         }
+    }
+
+    /**
+     * A running node that cannot rewrite its status file (a full disk: a new user's trial saw {@code status} and
+     * {@code peers} show "writable" from a minute before, with no word): both say the file is stale.
+     */
+    @Test
+    void aStatusFileTheRunningNodeStoppedRewritingIsCalledStale(@TempDir Path dir) throws Exception {
+        long old = System.currentTimeMillis() - StatusCommand.STALE_AFTER_MILLIS - 40_000;
+        statusFile(dir, NOW_STARTED, "\"written\":" + old + ",");
+        for (String command : new String[] {"status", "peers"}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(0, run(err, command, "--data", dir.toString()), command);
+            String text = err.toString(StandardCharsets.UTF_8);
+            assertTrue(text.contains("was last written") && text.contains("is the disk full?"), command + ": " + text);
+        }
+    }
+
+    @Test
+    void aStatusFileRewrittenJustNowIsNotCalledStale(@TempDir Path dir) throws Exception {
+        statusFile(dir, NOW_STARTED, "\"written\":" + System.currentTimeMillis() + ",");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, run(err, "status", "--data", dir.toString()));
+        assertFalse(err.toString(StandardCharsets.UTF_8).contains("was last written"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
