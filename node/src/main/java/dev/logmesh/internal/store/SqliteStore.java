@@ -173,6 +173,21 @@ public final class SqliteStore implements Store {
      */
     private static final int CHECKPOINT_PAGES = 10_000;
 
+    /**
+     * How long (ms) the checkpoint for the WAL's bound waits for readers of other connections ({@code logmesh log})
+     * to leave the WAL before it gives up; the node's loop waits that long at most.
+     */
+    static final int WAL_BOUND_WAIT_MS = 50;
+
+    /** After a checkpoint for the bound that readers held up, the next is tried no sooner than this (ns). */
+    static final long WAL_BOUND_RETRY_NANOS = 1_000_000_000L;
+
+    /**
+     * How long (ms) a call keeps running its transaction again after {@code SQLITE_BUSY} before it fails (see
+     * {@link #write}). Under the session timeout (8 s) with room to spare; a lock held that long is no longer a moment.
+     */
+    static final long BUSY_RETRY_MS = 2_000;
+
     /** The entry columns every read selects, in the order {@link #entry} reads them. */
     private static final String COLUMNS = "e.added, e.ms, e.node, e.seq, e.time, e.subprotocol, e.reasons, e.extra, "
         + "e.action, e.crc";
@@ -265,6 +280,13 @@ public final class SqliteStore implements Store {
     private long lastAdded;
     private long maxSeenMs;
     private long size;
+    /** The {@code -wal} file, for its size ({@link #boundWal}); null for a reader and with FULL_INLINE. Loop only. */
+    private FileChannel walFile;
+    /** The newest commit when the store last checkpointed for the WAL's bound ({@link #boundWal}), or -1. Loop only. */
+    private long walBoundAt = -1;
+    /** When a checkpoint for the bound may be tried again after one that readers held up ({@link System#nanoTime}). */
+    private long walBoundRetryNanos;
+    private boolean walBoundRetry;
     /** The columns read: {@link #COLUMNS}, or without {@code crc} for a version 1 file opened by a reader. */
     private String columns = COLUMNS;
     /** Whether rows carry checksums (schema 2); false only for a reader of a version 1 file. */
@@ -611,6 +633,8 @@ public final class SqliteStore implements Store {
             st.execute("PRAGMA cache_size = -" + CACHE_KIB);
             // checkpoints run on the writer thread (WalWriter), so the loop never copies the WAL
             st.execute("PRAGMA wal_autocheckpoint = " + (inline ? CHECKPOINT_PAGES : 0));
+            // a WAL that starts again from its beginning is cut back to the bound in its first commit (see boundWal)
+            st.execute("PRAGMA journal_size_limit = " + WalWriter.WAL_BOUND_BYTES);
         }
         durabilityMode = options.durability();
         conn.setAutoCommit(false);
@@ -655,6 +679,11 @@ public final class SqliteStore implements Store {
                 // the open failure is what matters
             }
             throw new StoreException("cannot start the writer of " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            walFile = FileChannel.open(file.resolveSibling(file.getFileName() + "-wal"), StandardOpenOption.READ);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot watch the size of its WAL ({}); the WAL is not bounded", file, e.toString());
         }
     }
 
@@ -939,34 +968,140 @@ public final class SqliteStore implements Store {
         settleBehind(what);
         requireTransaction(what);
         requireDurable(what);
+        boundWal(what);
         long savedLastAdded = lastAdded;
         long savedMaxSeen = maxSeenMs;
         long savedSize = size;
+        long busySince = 0;
         T result;
-        try {
-            if (writer != null && writer.wholeWalCheckpointed(durability.committedSeq())) {
-                conn.commit(); // ends the read snapshot left open since the last commit: SQLite restarts the WAL now
+        while (true) {
+            try {
+                if (writer != null && writer.wholeWalCheckpointed(durability.committedSeq())) {
+                    conn.commit(); // ends the read snapshot left open since the last commit: SQLite restarts the WAL now
+                }
+                result = work.run();
+                conn.commit();
+                if (lastAdded != savedLastAdded) {
+                    committedAdded = lastAdded; // the rows of the numbers just assigned are in the database now
+                }
+                break;
+            } catch (SQLException | RuntimeException e) {
+                lastAdded = savedLastAdded;
+                maxSeenMs = savedMaxSeen;
+                size = savedSize;
+                nodeMarks.clear(); // it may hold marks of the rolled-back call
+                foundCorrupt.clear(); // found again by the next read
+                recover(e);
+                if (busySince == 0) {
+                    busySince = System.nanoTime();
+                }
+                if (inTransaction && isBusy(e) && busyWait(busySince)) {
+                    continue; // rolled back whole: run the call again on a fresh snapshot
+                }
+                if (e instanceof SQLException se) {
+                    throw failure(what, se);
+                }
+                throw (RuntimeException) e;
             }
-            result = work.run();
-            conn.commit();
-            if (lastAdded != savedLastAdded) {
-                committedAdded = lastAdded; // the rows of the numbers just assigned are in the database now
-            }
-        } catch (SQLException | RuntimeException e) {
-            lastAdded = savedLastAdded;
-            maxSeenMs = savedMaxSeen;
-            size = savedSize;
-            nodeMarks.clear(); // it may hold marks of the rolled-back call
-            foundCorrupt.clear(); // found again by the next read
-            recover(e);
-            if (e instanceof SQLException se) {
-                throw failure(what, se);
-            }
-            throw (RuntimeException) e;
         }
         committed();
         settleCorrupt();
         return result;
+    }
+
+    /**
+     * Whether {@code e} is SQLite's {@code SQLITE_BUSY} (any of its kinds): another connection held a lock a moment,
+     * or committed after this transaction's snapshot. SQLite calls the busy handler (sqlite-jdbc's, 3 s) only for
+     * a transaction that has not read yet: the store's connection keeps the snapshot of its last reads (a session's
+     * pump) into its next write, and a write lock held a moment by another connection then refuses that write at
+     * once ({@code btree.c}, {@code sqlite3BtreeBeginTrans}: waiting there could deadlock two such transactions).
+     * Such a call is rolled back whole ({@link #recover}) and run again ({@link #write}). (A write-behind batch that
+     * meets it is tried again by the next call, {@link #settleBehind}, in a fresh transaction, where SQLite's busy
+     * handler waits.)
+     */
+    static boolean isBusy(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_BUSY")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * After {@code SQLITE_BUSY}: waits a little (0.1 ms, doubling to 10 ms) and says whether to run the transaction
+     * again, which it does for up to {@link #BUSY_RETRY_MS} since {@code since} ({@link System#nanoTime}).
+     */
+    private static boolean busyWait(long since) {
+        long waited = System.nanoTime() - since;
+        if (waited > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BUSY_RETRY_MS)) {
+            return false;
+        }
+        long pause = Math.min(10_000_000L, Math.max(100_000L, waited));
+        java.util.concurrent.locks.LockSupport.parkNanos(pause);
+        return true;
+    }
+
+    /**
+     * The WAL's bound (see {@link WalWriter}, "The WAL's bound"), before a write on the store's owner: when the
+     * {@code -wal} file is larger than {@link WalWriter#WAL_BOUND_BYTES} (an {@code fstat}, well under a microsecond),
+     * ends this connection's read transaction and runs {@code PRAGMA wal_checkpoint(RESTART)} on it, the checkpoint
+     * thread held off meanwhile. No other connection writes this file and no write of this store runs meanwhile (any
+     * write-behind batch is settled), so it copies every frame; the write that follows takes its snapshot on the
+     * whole checkpointed WAL, so SQLite starts the WAL from its beginning in it and cuts the file back to the bound
+     * ({@code journal_size_limit}). The loop waits for one checkpoint (the frames the checkpoint thread had not copied
+     * yet, and an fsync of the WAL and of the database file), once per {@link WalWriter#WAL_BOUND_BYTES} of WAL
+     * written without a pause. Readers of other connections ({@code logmesh log}) that hold the WAL are waited for
+     * {@link #WAL_BOUND_WAIT_MS}; then the WAL stays as it is and the next try is a second later. The check is the
+     * loop's own, before each write, so the WAL passes the bound by at most one transaction.
+     *
+     * @throws StoreException if the connection cannot be put back into a transaction (nothing of the call written)
+     */
+    private void boundWal(String what) {
+        if (walFile == null || durability.committedSeq() == walBoundAt
+            || (walBoundRetry && System.nanoTime() - walBoundRetryNanos < 0)) {
+            return; // after a checkpoint for the bound, the file keeps its size until the next commit cuts it back
+        }
+        try {
+            if (walFile.size() <= WalWriter.WAL_BOUND_BYTES) {
+                return;
+            }
+        } catch (IOException e) {
+            return; // the writes themselves will say what is wrong with the file
+        }
+        walBoundAt = durability.committedSeq();
+        int[] result = null;
+        SQLException failed = null;
+        org.sqlite.SQLiteConnection sc = null;
+        int busyTimeout = 0;
+        try {
+            sc = conn.unwrap(org.sqlite.SQLiteConnection.class);
+            busyTimeout = sc.getBusyTimeout();
+            conn.setAutoCommit(true); // ends the open read transaction; nothing was written in it
+            sc.setBusyTimeout(WAL_BOUND_WAIT_MS);
+            result = writer.checkpointAlone(WalWriter.RESTART, conn);
+        } catch (SQLException e) {
+            failed = e;
+        }
+        try {
+            if (sc != null && busyTimeout > 0) {
+                sc.setBusyTimeout(busyTimeout);
+            }
+            conn.setAutoCommit(false); // sqlite-jdbc begins the next transaction
+        } catch (SQLException e) {
+            inTransaction = false; // the next call begins one by hand (requireTransaction)
+            if (failed != null) {
+                e.addSuppressed(failed);
+            }
+            throw failure(what, e);
+        }
+        walBoundRetry = failed != null || result[0] != 0;
+        if (walBoundRetry) {
+            walBoundRetryNanos = System.nanoTime() + WAL_BOUND_RETRY_NANOS;
+            LOG.warn("{}: the WAL is over {} MiB and could not be checkpointed whole ({}); trying again in a second", file,
+                WalWriter.WAL_BOUND_BYTES >> 20, failed != null ? describe(failed)
+                    : "another connection is reading it (logmesh log?)");
+        }
     }
 
     /** After a commit: numbers it and lets the writer make it durable (NORMAL: durable as it is). */
@@ -1418,6 +1553,7 @@ public final class SqliteStore implements Store {
         if (!inTransaction || durability.failure() != null) {
             return null; // the ordinary path restarts the transaction or says why it cannot write
         }
+        boundWal("add"); // no batch is out now: the one checkpoint that empties the WAL, if it is over its bound
         // from here on nothing throws: the batch is this store's
         lastAdded = added;
         maxSeenMs = seenMs;
@@ -2512,6 +2648,13 @@ public final class SqliteStore implements Store {
         closed = true;
         if (writer != null) {
             writer.close(); // flushes what was committed, then stops checkpointing
+        }
+        if (walFile != null) {
+            try {
+                walFile.close();
+            } catch (IOException e) {
+                LOG.debug("closing the WAL size watch of {}: {}", file, e.toString());
+            }
         }
         SQLException failure = null;
         try {

@@ -52,6 +52,17 @@ import org.sqlite.SQLiteConfig;
  *       When a commit was made while it ran, the next checkpoint runs right after the next group commit instead of
  *       after the interval, at most {@link #MAX_RESTART_TRIES} in a row (each copies only the few new pages).
  *       </li>
+ *   <li><b>The WAL's bound</b> (a new-user trial of session 14: 100,000 stdin adds in ~25 s left a 1.0–1.2 GB
+ *       {@code -wal}). The restart above needs a moment with no commit between a complete checkpoint and the loop's
+ *       next snapshot; under unbroken writing there is none (each checkpoint ends with an fsync of a millisecond or
+ *       more, while the loop commits every few hundred microseconds), so the WAL only grew. So the store itself,
+ *       before a write that finds the file over {@link #WAL_BOUND_BYTES}, ends its read transaction and runs
+ *       the {@code RESTART} checkpoint ({@link #RESTART}) on its own connection ({@link #checkpointAlone}:
+ *       SQLite runs one checkpoint at a time and answers a second at once with {@code SQLITE_BUSY}, so this
+ *       thread's checkpoints wait meanwhile); with no write meanwhile it copies every frame, and the write that
+ *       follows starts the WAL from its beginning ({@link SqliteStore}, {@code boundWal}). That write cuts the file
+ *       back to the bound ({@code journal_size_limit}), so the file stays at most the bound plus one transaction,
+ *       and a node that writes without pauses holds that much disk until its close.</li>
  *   <li><b>The clock reservation</b> (issue 12: no flush on the loop). The log's clock asks for its next reservation
  *       while half of the current one is left ({@link SqliteStore#reserveClockAhead}); this thread writes and fsyncs
  *       the side file for it (after the group commit it may be in), so the loop waits for the side file only when the
@@ -78,6 +89,18 @@ final class WalWriter {
 
     /** A WAL file above this size (bytes) is checkpointed again at once when the last checkpoint was incomplete. */
     static final long WAL_CATCH_UP_BYTES = 16L * 1024 * 1024;
+
+    /**
+     * The bound on the {@code -wal} file (bytes; see "The WAL's bound" in the class notes): a store whose WAL file is
+     * larger checkpoints it whole before its next write, and SQLite starts it again from its beginning in that write
+     * (cutting the file back to this size: {@code journal_size_limit}). 32 MiB: twice {@link #WAL_CATCH_UP_BYTES} (the
+     * background checkpoints catch up back to back from there, so the store's own checkpoint finds little left to
+     * copy), under the ~40 MiB that SQLite's own automatic checkpoints allow with
+     * {@link SqliteStore.Durability#FULL_INLINE}, and 8× what the WAL holds when it starts again by itself
+     * ({@link #RESTART_FRAMES}), so a node that writes with pauses never reaches it; under unbroken writing (~45 MB of
+     * WAL a second on the reference machine) the store stops for one checkpoint (14–22 ms there) about once a second.
+     */
+    static final long WAL_BOUND_BYTES = 32L << 20;
 
     /** How the writer makes the WAL durable; a test replaces it to play a slow or failing disk. */
     @FunctionalInterface
@@ -124,6 +147,17 @@ final class WalWriter {
         }
     };
 
+    /**
+     * The store's checkpoint for the WAL's bound ({@link #checkpointAlone}): {@code PRAGMA wal_checkpoint(RESTART)},
+     * which copies every frame and waits (busy handler) until no reader uses the WAL, so that the next write starts it
+     * from its beginning.
+     */
+    static final Checkpoint RESTART = conn -> {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(RESTART)")) {
+            return rs.next() ? new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)} : new int[] {1, 0, 0};
+        }
+    };
+
     private final Path db;
     private final Path wal;
     private final boolean fsync;
@@ -155,6 +189,13 @@ final class WalWriter {
      * Set by the checkpoint thread, read by the store's owner ({@link #wholeWalCheckpointed}).
      */
     private volatile long checkpointedThrough = -1;
+
+    /**
+     * Held by whoever checkpoints: the checkpoint thread, or the store's owner for the bound
+     * ({@link #checkpointAlone}); SQLite lets one checkpoint run at a time and answers another with
+     * {@code SQLITE_BUSY} at once, without its busy handler.
+     */
+    private final java.util.concurrent.locks.ReentrantLock checkpointing = new java.util.concurrent.locks.ReentrantLock();
 
     /** Owned by the sync thread. */
     private long synced;
@@ -286,6 +327,19 @@ final class WalWriter {
      */
     boolean wholeWalCheckpointed(long lastCommit) {
         return checkpointedThrough == lastCommit;
+    }
+
+    /**
+     * Runs {@code work} (a checkpoint on the store's own connection, store's owner) while the checkpoint thread runs
+     * none: waits for one that is running.
+     */
+    int[] checkpointAlone(Checkpoint work, Connection conn) throws SQLException {
+        checkpointing.lock();
+        try {
+            return work.run(conn);
+        } finally {
+            checkpointing.unlock();
+        }
     }
 
     /** A commit was made (loop thread): the writer wakes up for it. */
@@ -438,6 +492,7 @@ final class WalWriter {
         retryRestart = false;
         lastCheckpointNanos = now;
         long before = queue.committedSeq();
+        checkpointing.lock();
         try {
             int[] result = checkpoint.run(conn);
             int log = result[1];
@@ -462,6 +517,8 @@ final class WalWriter {
             }
         } catch (SQLException | IOException e) {
             LOG.warn("checkpoint of {} failed: {}", db, e.toString());
+        } finally {
+            checkpointing.unlock();
         }
         return catchUp || retryRestart ? 0 : CHECKPOINT_NANOS;
     }
