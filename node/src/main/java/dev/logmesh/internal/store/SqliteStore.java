@@ -1099,7 +1099,7 @@ public final class SqliteStore implements Store {
         if (walBoundRetry) {
             walBoundRetryNanos = System.nanoTime() + WAL_BOUND_RETRY_NANOS;
             LOG.warn("{}: the WAL is over {} MiB and could not be checkpointed whole ({}); trying again in a second", file,
-                WalWriter.WAL_BOUND_BYTES >> 20, failed != null ? describe(failed)
+                WalWriter.WAL_BOUND_BYTES >> 20, failed != null ? describe(failed, file)
                     : "another connection is reading it (logmesh log?)");
         }
     }
