@@ -15,6 +15,19 @@ LOGMESH_SHORT_JAVA_OPTS="-XX:TieredStopAtLevel=1"
 # then frees its direct buffers through FFM downcalls made at start-up: ~50 classes spun and ~300 more JIT compiles
 # before a node's `ready` (README, "Performance", Start-up on JDK 25). With it, Netty runs as it does on 17.
 LOGMESH_JDK24_JAVA_OPTS="--sun-misc-unsafe-memory-access=allow"
+# Added when the kernel gives transparent huge pages on request only ([madvise]; with [always] the heap has them
+# anyway, with [never] the flag does nothing): the heap (and code cache) in 2 MiB pages. On a VM whose free memory
+# goes back to the host, the first touch of each 4 KiB page costs ~20 us (this machine); a cold process touches
+# fresh heap with every object until its first collection (~1 KB per entry in a catch-up: ~11k faults in the CLI
+# catch-up's window, more than half its loop's CPU). README, "Performance", "The CLI catch-up and first touch".
+LOGMESH_THP_JAVA_OPTS=
+if [ -r /sys/kernel/mm/transparent_hugepage/enabled ]; then
+  read -r LOGMESH_THP_JAVA_OPTS </sys/kernel/mm/transparent_hugepage/enabled || LOGMESH_THP_JAVA_OPTS=
+  case $LOGMESH_THP_JAVA_OPTS in
+    *'[madvise]'*) LOGMESH_THP_JAVA_OPTS=-XX:+UseTransparentHugePages ;;
+    *) LOGMESH_THP_JAVA_OPTS= ;;
+  esac
+fi
 
 # logmesh_defaults SUBCOMMAND [FEATURE]: sets REPLY to the launcher's default options for that subcommand (its first
 # argument) on a JDK of that feature version (17, 25, ...; logmesh_jdk sets LOGMESH_JDK_FEATURE; none: 17's).
@@ -24,6 +37,7 @@ logmesh_defaults() {
     node) REPLY=$LOGMESH_DEFAULT_JAVA_OPTS ;;
     *) REPLY="$LOGMESH_DEFAULT_JAVA_OPTS $LOGMESH_SHORT_JAVA_OPTS" ;;
   esac
+  if [ -n "$LOGMESH_THP_JAVA_OPTS" ]; then REPLY="$REPLY $LOGMESH_THP_JAVA_OPTS"; fi
   case ${2:-} in
     ''|1[0-9]|2[0-3]|*[!0-9]*) ;;
     *) REPLY="$REPLY $LOGMESH_JDK24_JAVA_OPTS" ;;

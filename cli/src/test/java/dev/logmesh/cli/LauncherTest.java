@@ -491,6 +491,28 @@ class LauncherTest {
     }
 
     /**
+     * Both launchers give the JVM {@code -XX:+UseTransparentHugePages} where the kernel gives transparent huge pages on
+     * request ({@code [madvise]} in {@code /sys/kernel/mm/transparent_hugepage/enabled}), for every subcommand, and the
+     * user's {@code LOGMESH_JAVA_OPTS} still win; elsewhere the JVM's default. On a VM whose free memory goes back to
+     * the host each first touch of a 4 KiB page cost ~20 us, most of a cold catch-up's loop (README, "Performance").
+     */
+    @ParameterizedTest
+    @MethodSource("installs")
+    void theHeapTakesHugePagesWhereTheKernelGivesThemOnRequest(String kind) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        Path sys = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        boolean onRequest = Files.isReadable(sys) && Files.readString(sys).contains("[madvise]");
+        String expected = onRequest ? "true {command line}" : "false {default}";
+        Map<String, String> flags = Map.of("LOGMESH_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+        assertEquals(expected, flag(in, flags, "UseTransparentHugePages", "node", "--help"));
+        assertEquals(expected, flag(in, flags, "UseTransparentHugePages", "add", "--help"));
+        assertEquals("false {command line}", flag(in,
+            Map.of("LOGMESH_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:-UseTransparentHugePages"), "UseTransparentHugePages",
+            "node", "--help"));
+    }
+
+    /**
      * A C/POSIX locale ({@code LANG=C}, no {@code LC_ALL}: containers, services, cron) reads arguments as UTF-8 through
      * either launcher: its character type becomes C.UTF-8 (as Python's PEP 538), so {@code user-token --user José}
      * signs {@code José}, the same token as in a UTF-8 locale; before, the JVM read {@code Jos??} and the CLI refused
@@ -535,12 +557,17 @@ class LauncherTest {
 
     /** The value and origin of {@code TieredStopAtLevel} that a launcher run printed (its flags on stdout). */
     private static String tieredStop(Install in, Map<String, String> env, String... args) throws Exception {
+        return flag(in, env, "TieredStopAtLevel", args);
+    }
+
+    /** The value and origin of the JVM flag {@code name} that a launcher run printed (its flags on stdout). */
+    private static String flag(Install in, Map<String, String> env, String name, String... args) throws Exception {
         Process p = in.command(env, args).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return out.lines().filter(l -> l.contains(" TieredStopAtLevel ")).findFirst()
-            .map(l -> l.replaceAll(".*= *([0-9]+) .*\\{product\\} (\\{[^}]*\\}).*", "$1 $2"))
-            .orElseThrow(() -> new AssertionError("no TieredStopAtLevel in " + out));
+        return out.lines().filter(l -> l.contains(" " + name + " ")).findFirst()
+            .map(l -> l.replaceAll(".*= *([0-9a-z]+) .*\\{product\\} (\\{[^}]*\\}).*", "$1 $2"))
+            .orElseThrow(() -> new AssertionError("no " + name + " in " + out));
     }
 
     /**
