@@ -708,8 +708,16 @@ public final class MeshNode implements AutoCloseable {
     public static final long STATUS_REFRESH_MILLIS = 5_000;
     private String lastStatus;
     private long lastStatusWritten;
+    /**
+     * Whether the last write of {@link #STATUS_FILE} failed (a full disk): it is then retried every second, and the
+     * failure is logged once, when it starts, and its end once. Written by the status writer's thread.
+     */
+    private volatile boolean statusUnwritable;
 
-    /** Writes {@link #STATUS_FILE} when something changed, and every {@link #STATUS_REFRESH_MILLIS}; on the loop. */
+    /**
+     * Writes {@link #STATUS_FILE} when something changed, when the last write failed, and every
+     * {@link #STATUS_REFRESH_MILLIS}; every second, on the loop.
+     */
     private void writeStatus() {
         if (closed) {
             return;
@@ -717,7 +725,7 @@ public final class MeshNode implements AutoCloseable {
         com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();
         String text = n.toString();
         long now = System.currentTimeMillis();
-        if (!text.equals(lastStatus) || now - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
+        if (!text.equals(lastStatus) || statusUnwritable || now - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
             lastStatus = text;
             lastStatusWritten = now;
             String written = n.put("written", now).toString();
@@ -968,16 +976,28 @@ public final class MeshNode implements AutoCloseable {
         return statusWriter;
     }
 
-    /** Replaces the status file atomically (a temporary file moved over it); on the status writer's thread. */
-    private static void writeStatusFile(java.nio.file.Path dataDir, String text) {
+    /**
+     * Replaces the status file atomically (a temporary file moved over it); on the status writer's thread. A
+     * failure is logged when it starts and the recovery when it ends, not at every retry (a full disk logged
+     * "cannot write status.json" every second).
+     */
+    private void writeStatusFile(java.nio.file.Path dataDir, String text) {
         try {
             java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
             java.nio.file.Path tmp = dataDir.resolve(STATUS_FILE + ".tmp");
             Files.writeString(tmp, text + "\n");
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (statusUnwritable) {
+                statusUnwritable = false;
+                LOG.info("{} is written again", STATUS_FILE);
+            }
         } catch (IOException e) {
-            LOG.warn("cannot write {}: {}", STATUS_FILE, e.toString());
+            if (!statusUnwritable) {
+                statusUnwritable = true;
+                LOG.warn("cannot write {}: {} (retried every second; said again only after it worked)", STATUS_FILE,
+                    e.toString());
+            }
         }
     }
 

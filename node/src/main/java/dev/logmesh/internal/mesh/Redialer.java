@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
  * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
- * row, every {@link #GONE_DELAY_MILLIS} ms). After {@code wrong-protocol}, {@code wrong-subprotocol} or
+ * row, every {@link #GONE_DELAY_MILLIS} ms). A session that connects but ends within {@link #HEALTHY_AFTER_MILLIS}
+ * counts as a failed attempt (see there); only a session that lasted that long starts the sequence again. After {@code wrong-protocol}, {@code wrong-subprotocol} or
  * {@code wrong-credentials} from the peer (it refused this node), and for a peer this node refuses (no or wrong
  * mesh key, another mesh), it dials again only every {@link #REFUSED_DELAY_MILLIS} ms, and says so once (Logux's
  * Reconnect stops for good instead: a mesh node outlives its peers' misconfigurations). Stops after reaching
@@ -35,6 +36,17 @@ public final class Redialer implements SyncSession.Events {
     public static final long MAX_DELAY_MILLIS = 5_000;
     /** Failed attempts in a row after which a peer counts as gone. */
     public static final int GONE_AFTER = 12;
+    /**
+     * How long a session must last for the next redial to start again from the first delay. Logux's Reconnect
+     * starts again on every {@code connect}; a session that then ends at once (this node cannot store what it
+     * receives on a full disk, the peer closes every session, a protocol error right after the handshake) was then
+     * redialled every 1-1.5 s forever, and with the overlay in a loop. A shorter session counts as a failed attempt,
+     * so the delays grow to {@link #MAX_DELAY_MILLIS} and then {@link #GONE_DELAY_MILLIS} as for a peer that does
+     * not answer. By time rather than by the session's state (e.g. "ended before synchronized"): it does not
+     * depend on why the session ended, and it bounds the dial rate whatever the cause. Equal to the longest
+     * retry delay: a peer failing this way is dialled at most about once per 5 s + the delay.
+     */
+    public static final long HEALTHY_AFTER_MILLIS = MAX_DELAY_MILLIS;
     /** Retry delay for a peer that is gone. */
     public static final long GONE_DELAY_MILLIS = 30_000;
     /**
@@ -53,7 +65,10 @@ public final class Redialer implements SyncSession.Events {
     private final Function<URI, MessageConnection> dial;
     private final Random random;
     private final Consumer<String> onGiveUp;
+    /** Dials since the last session that lasted {@link #HEALTHY_AFTER_MILLIS}. */
     private int attempts;
+    /** When the current session connected (loop time, ms), or -1. */
+    private long connectedAt = -1;
     private boolean stopped;
     private SyncSession current;
     private Loop.Cancellable pending;
@@ -162,7 +177,8 @@ public final class Redialer implements SyncSession.Events {
 
     @Override
     public void connected(SyncSession session) {
-        attempts = 0;
+        // attempts start again only when the session proves healthy (disconnected, HEALTHY_AFTER_MILLIS)
+        connectedAt = loop.now();
         lastError = null;
         refusalReported = false;
         String peer = session.peerNode();
@@ -182,6 +198,10 @@ public final class Redialer implements SyncSession.Events {
         }
         current = null;
         lastError = error != null ? error.getMessage() : reason;
+        if (connectedAt >= 0 && loop.now() - connectedAt >= HEALTHY_AFTER_MILLIS) {
+            attempts = 0; // a healthy session dropped: redial promptly
+        }
+        connectedAt = -1;
         if (stopped) {
             return;
         }
@@ -242,8 +262,8 @@ public final class Redialer implements SyncSession.Events {
 
     /**
      * The next retry delay, as Logux's Reconnect computes it: {@code base = MIN_DELAY × 2^attempts}, where
-     * {@code attempts} counts dials since the last successful handshake (0 right after losing a live link,
-     * so 1–1.5 s; then 2–3 s, 4–5 s, 5 s), plus up to 50 % jitter, or minus up to 10 % one time in ten.
+     * {@code attempts} counts dials since the last session that lasted {@link #HEALTHY_AFTER_MILLIS} (0 right
+     * after losing a healthy link, so 1–1.5 s; then 2–3 s, 4–5 s, 5 s), plus up to 50 % jitter, or minus up to 10 % one time in ten.
      */
     long nextDelay() {
         if (attempts >= GONE_AFTER) {

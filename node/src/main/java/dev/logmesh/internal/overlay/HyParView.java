@@ -78,6 +78,14 @@ import java.util.function.Supplier;
  *   <li><b>Static peers</b> ({@link #staticPeer}) are always wanted: dialled with high priority (the other
  *       side makes room), redialled with back-off when they fail, never dropped by this node to make room. They
  *       count toward maxActive (the bound holds), so at most maxActive of them.</li>
+ *   <li><b>Healthy sessions</b> (not in the paper, whose peers are TCP connections that either work or fail). A
+ *       session can connect and end at once, every time: a node that cannot store what it receives (a full disk),
+ *       a peer that closes every session, a protocol error after the handshake. Such a loss counts as a failed
+ *       dial: the back-off is cleared only once the session has lasted {@link OverlayConfig#healthyTicks()}, not
+ *       when it connects. The rule is by time rather than by the session's state (e.g. "ended before it was
+ *       synchronized") because it does not depend on why the session ended, and it bounds the dial rate to one
+ *       per healthyTicks plus the back-off whatever the cause, as supervisors that reset a restart back-off only
+ *       after the child ran for a while do (Akka's BackoffSupervisor, Kubernetes' CrashLoopBackOff).</li>
  *   <li><b>Rotation</b> (not in the paper): about every {@link OverlayConfig#rotatePeriodTicks()} a node with a
  *       full active view asks a random passive peer with high priority and, once accepted, drops a random active
  *       peer. Two halves of a healed partition whose active views refilled while apart otherwise merge only when
@@ -117,6 +125,10 @@ public final class HyParView {
         /** Tick at which the dial, the answer or the probation times out; a closing link is forgotten then. */
         long deadline;
         String address;
+        /** Tick at which the peer became active. */
+        long activeSince;
+        /** Whether the peer has been active {@link OverlayConfig#healthyTicks()}: its back-off is cleared. */
+        boolean healthy;
 
         Link(LinkState state, Request request, String address, long deadline) {
             this.state = state;
@@ -146,7 +158,8 @@ public final class HyParView {
      * @param candidatesAdmitted discovery candidates admitted into the passive view
      * @param candidatesDropped discovery candidates dropped by the rate bound
      * @param dials sessions this node asked for
-     * @param dialFailures dials or requests that failed or timed out
+     * @param dialFailures dials or requests that failed or timed out, and active sessions that ended before they
+     *     were healthy ({@link OverlayConfig#healthyTicks()})
      * @param refusals NEIGHBOR requests this node refused or saw refused
      * @param evictions active peers dropped to make room (DISCONNECT sent)
      * @param shuffles shuffles started
@@ -296,9 +309,13 @@ public final class HyParView {
         if (stopped) {
             return;
         }
-        pinned.put(peer.id(), peer.address());
+        if (pinned.put(peer.id(), peer.address()) == null) {
+            // newly static: a back-off from its time as a passive peer must not delay it; the host calls this
+            // again after every session its own dialer opens, which must not clear the back-off of a peer whose
+            // sessions end at once (that redialled it in a loop)
+            backoff.clear(nodeId);
+        }
         removePassive(nodeId);
-        backoff.clear(nodeId);
         Link link = links.get(nodeId);
         if (link != null && link.state == LinkState.OPEN && link.request == Request.NONE
             && !active.containsKey(nodeId)) {
@@ -354,7 +371,9 @@ public final class HyParView {
     /**
      * The session with {@code peer} ended, or the attempt to open it failed. An active peer lost this way is a
      * failure (§4.3): it is dropped and replaced from the passive view, with high priority if no active peer is
-     * left. A failed dial removes the peer from the passive view and backs it off.
+     * left. A failed dial removes the peer from the passive view and backs it off; so does the loss of an active
+     * peer whose session lasted less than {@link OverlayConfig#healthyTicks()} (a session that connects and fails
+     * at once is no better than a dial that fails: without this a static peer was redialled at once, in a loop).
      *
      * @param peer the node id
      */
@@ -367,6 +386,10 @@ public final class HyParView {
         if (active.remove(peer) != null) {
             listener.activeRemoved(peer);
             // §4.3: an active peer whose connection failed is removed (not kept as passive) and replaced
+            if (!link.healthy) {
+                dialFailures++;
+                backoff.failed(peer, now);
+            }
         } else if (link.request != Request.NONE && link.state != LinkState.CLOSING) {
             // §4.3: "if the connection fails, q is removed from the passive view and another node is tried"
             dialFailed(peer);
@@ -425,6 +448,7 @@ public final class HyParView {
         }
         now++;
         tokens = Math.min(config.candidateBurst(), tokens + config.candidatesPerTick());
+        markHealthy();
         expireLinks();
         if (shuffleSent != null && now >= shuffleDeadline) {
             shuffleSent = null;
@@ -831,7 +855,10 @@ public final class HyParView {
 
     private void addActive(String peer, Link link) {
         removePassive(peer);
-        backoff.clear(peer);
+        // the back-off is cleared once the session has lasted healthyTicks (markHealthy), not here: a session
+        // that connects and ends at once must count as a failure
+        link.activeSince = now;
+        link.healthy = false;
         link.request = Request.NONE;
         link.requestSent = false;
         active.put(peer, link.address);
@@ -879,6 +906,17 @@ public final class HyParView {
         link.request = Request.NONE;
         link.deadline = closingDeadline();
         sender.disconnect(peer);
+    }
+
+    /** Active peers whose session lasted {@link OverlayConfig#healthyTicks()}: healthy, their back-off cleared. */
+    private void markHealthy() {
+        for (String id : active.keySet()) {
+            Link link = links.get(id);
+            if (link != null && !link.healthy && now - link.activeSince >= config.healthyTicks()) {
+                link.healthy = true;
+                backoff.clear(id);
+            }
+        }
     }
 
     /** Times out dials and unanswered requests (a failure, §4.3), probations, and forgets stuck closings. */

@@ -43,6 +43,13 @@ package dev.logmesh.internal.overlay;
  * @param backoffMaxTicks longest back-off. Default 300
  * @param backoffTableSize most peers whose failures are remembered (least recently failed forgotten first).
  *     Default 128
+ * @param healthyTicks ticks an active peer's session must last to count as healthy. A session that ends sooner
+ *     (a peer that closes every session at once, a node that cannot store what it receives, a protocol error
+ *     right after the handshake) counts as a failed dial: the peer backs off, its back-off growing with each
+ *     such session; only a session that lasted this long clears the back-off. Without it, a session that
+ *     connects and fails at once was redialled at once, in a loop (tens of sessions a second). Default 5: the
+ *     longest first back-offs (2, 4 ticks) are shorter, so a peer that fails this way is dialled at most about
+ *     once per healthyTicks plus its back-off
  */
 public record OverlayConfig(
     int maxActive,
@@ -61,7 +68,8 @@ public record OverlayConfig(
     int candidateBurst,
     int backoffBaseTicks,
     int backoffMaxTicks,
-    int backoffTableSize) {
+    int backoffTableSize,
+    int healthyTicks) {
 
     /** Default {@link #maxActive()}. */
     public static final int DEFAULT_MAX_ACTIVE = 5;
@@ -97,6 +105,8 @@ public record OverlayConfig(
     public static final int DEFAULT_BACKOFF_MAX_TICKS = 300;
     /** Default {@link #backoffTableSize()}. */
     public static final int DEFAULT_BACKOFF_TABLE_SIZE = 128;
+    /** Default {@link #healthyTicks()}. */
+    public static final int DEFAULT_HEALTHY_TICKS = 5;
     /** Largest {@link #maxActive()} accepted. */
     public static final int LIMIT_MAX_ACTIVE = 32;
 
@@ -126,6 +136,7 @@ public record OverlayConfig(
         range("backoffBaseTicks", backoffBaseTicks, 1, 1_000_000);
         range("backoffMaxTicks", backoffMaxTicks, backoffBaseTicks, 1_000_000);
         range("backoffTableSize", backoffTableSize, 1, 1_000_000);
+        range("healthyTicks", healthyTicks, 1, 1_000_000);
     }
 
     private static void range(String name, int value, int min, int max) {
@@ -167,6 +178,7 @@ public record OverlayConfig(
         b.backoffBaseTicks = backoffBaseTicks;
         b.backoffMaxTicks = backoffMaxTicks;
         b.backoffTableSize = backoffTableSize;
+        b.healthyTicks = healthyTicks;
         return b;
     }
 
@@ -189,6 +201,7 @@ public record OverlayConfig(
         private int backoffBaseTicks = DEFAULT_BACKOFF_BASE_TICKS;
         private int backoffMaxTicks = DEFAULT_BACKOFF_MAX_TICKS;
         private int backoffTableSize = DEFAULT_BACKOFF_TABLE_SIZE;
+        private int healthyTicks = DEFAULT_HEALTHY_TICKS;
 
         private Builder() {
         }
@@ -295,6 +308,12 @@ public record OverlayConfig(
             return this;
         }
 
+        /** Sets {@link OverlayConfig#healthyTicks()}; returns this builder. */
+        public Builder healthyTicks(int v) {
+            healthyTicks = v;
+            return this;
+        }
+
         /**
          * Builds and validates.
          *
@@ -305,7 +324,7 @@ public record OverlayConfig(
             return new OverlayConfig(maxActive, maxPassive, activeWalkLength, passiveWalkLength, shuffleActive,
                 shufflePassive, shuffleWalkLength, shufflePeriodTicks, rotatePeriodTicks, requestTimeoutTicks,
                 maxConcurrentDials, maxPendingSessions, candidatesPerTick, candidateBurst, backoffBaseTicks,
-                backoffMaxTicks, backoffTableSize);
+                backoffMaxTicks, backoffTableSize, healthyTicks);
         }
     }
 }

@@ -81,6 +81,7 @@ class RedialerTest {
             setUp();
             Redialer r = start(seed);
             assertEquals(List.of("+l"), dialer.peerEvents);
+            loop.advance(Redialer.HEALTHY_AFTER_MILLIS); // a healthy link
             long cutAt = loop.now();
             links.get(0).cut("network down");
             loop.runAll();
@@ -104,6 +105,7 @@ class RedialerTest {
         for (long seed = 0; seed < 20; seed++) {
             setUp();
             Redialer r = start(seed);
+            loop.advance(Redialer.HEALTHY_AFTER_MILLIS); // a healthy link
             refuse = true;
             long cutAt = loop.now();
             links.get(0).cut("network down");
@@ -177,6 +179,60 @@ class RedialerTest {
         assertEquals(dialer.ids(), listener.ids(), "same entries, same order");
         assertEachOnce(dialer);
         assertEachOnce(listener);
+        r.stop();
+    }
+
+    boolean closeAtOnce;
+
+    /** The listener ends every session as soon as it connects (as a node that cannot store anything does). */
+    void closeEverySessionAtOnce() {
+        closeAtOnce = true;
+        listener.hub.addListener(new PeerTable.Listener() {
+            @Override
+            public void peerConnected(String peer, SyncSession session) {
+                if (closeAtOnce) {
+                    loop.execute(() -> session.close("cannot store anything"));
+                }
+            }
+        });
+    }
+
+    @Test
+    void aPeerThatEndsEverySessionAtOnceIsBackedOffAsIfItDidNotAnswer() {
+        // a connected dial reset the back-off: such a peer was dialed every 1-1.5 s forever (with the overlay, in
+        // a loop); now a session shorter than HEALTHY_AFTER_MILLIS counts as a failed attempt
+        long[][] ranges = {{1800, 3000}, {3600, 5000}, {5000, 5000}, {5000, 5000}};
+        for (long seed = 0; seed < 20; seed++) {
+            setUp();
+            closeEverySessionAtOnce();
+            Redialer r = start(seed);
+            loop.advance(60_000);
+            assertTrue(dialTimes.size() <= 14, "seed " + seed + ": " + dialTimes.size() + " dials in 60 s: "
+                + dialTimes);
+            for (int i = 0; i < ranges.length; i++) {
+                long gap = dialTimes.get(i + 1) - dialTimes.get(i);
+                assertTrue(gap >= ranges[i][0] && gap <= ranges[i][1],
+                    "seed " + seed + ", retry " + (i + 1) + ": " + gap + " ms, dials at " + dialTimes);
+            }
+            r.stop();
+        }
+    }
+
+    @Test
+    void aSessionThatLastsIsRedialedPromptlyAfterShortOnes() {
+        closeEverySessionAtOnce();
+        Redialer r = start(7);
+        loop.advance(20_000); // short sessions: the delay grew to 5 s
+        closeAtOnce = false; // the listener recovers: the next session lasts
+        int before = dialTimes.size();
+        loop.advance(Redialer.MAX_DELAY_MILLIS);
+        assertEquals(before + 1, dialTimes.size(), "dialed again within the longest delay: " + dialTimes);
+        loop.advance(Redialer.HEALTHY_AFTER_MILLIS);
+        long cutAt = loop.now();
+        links.get(links.size() - 1).cut("network down");
+        loop.advance(1_500);
+        assertEquals(before + 2, dialTimes.size(), "redialed within 1.5 s of losing a healthy link: " + dialTimes
+            + ", cut at " + cutAt);
         r.stop();
     }
 

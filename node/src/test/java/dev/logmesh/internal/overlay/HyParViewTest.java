@@ -441,6 +441,53 @@ class HyParViewTest {
     }
 
     @Test
+    void aStaticPeerWhoseSessionsEndAtOnceIsBackedOffNotRedialledInALoop() {
+        // a new user's trial: a node on a full disk ended each session with its static peer as soon as entries
+        // came, and the overlay redialled it at once, ~73 times a second; a connect cleared the back-off
+        hpv.staticPeer("s", addr("s"));
+        int dials = 0;
+        List<Long> dialTicks = new ArrayList<>();
+        for (int t = 0; t < 60; t++) {
+            for (String c : host.take()) {
+                if (c.equals("connect s ws://s")) {
+                    dials++;
+                    dialTicks.add((long) t);
+                    hpv.sessionOpened("s");
+                    hpv.receive("s", new NeighborReply(true));
+                    assertTrue(hpv.isActive("s"));
+                    hpv.sessionClosed("s"); // ends at once, every time
+                    assertTrue(dials < 100, "redialled in a loop: " + dials + " dials in tick " + t);
+                }
+            }
+            hpv.tick();
+        }
+        // back-off 2, 4, 8, 16, 32 ticks: dials at ticks 0, 2, 6, 14, 30
+        assertEquals(List.of(0L, 2L, 6L, 14L, 30L), dialTicks);
+        assertEquals(5, hpv.stats().dialFailures());
+    }
+
+    @Test
+    void aStaticPeerThatStaysHealthyIsRedialledAtOnceAfterShortSessions() {
+        hpv.staticPeer("s", addr("s"));
+        assertEquals(List.of("connect s ws://s"), host.take());
+        hpv.sessionOpened("s");
+        hpv.receive("s", new NeighborReply(true));
+        hpv.sessionClosed("s"); // short: back-off of 2 ticks
+        assertTrue(host.take().stream().noneMatch(c -> c.equals("connect s ws://s")));
+        hpv.tick();
+        hpv.tick();
+        assertTrue(host.take().contains("connect s ws://s"), "after the back-off");
+        hpv.sessionOpened("s");
+        hpv.receive("s", new NeighborReply(true));
+        for (int i = 0; i < OverlayConfig.DEFAULT_HEALTHY_TICKS; i++) {
+            hpv.tick();
+        }
+        host.take();
+        hpv.sessionClosed("s"); // a healthy session drops: redialled at once, the back-off cleared
+        assertEquals(List.of("-active s", "connect s ws://s"), host.take());
+    }
+
+    @Test
     void aStaticPeerIsDialledWithHighPriorityNeverDroppedAndRedialledAfterAFailure() {
         active("b", "c", "d", "e");
         hpv.staticPeer("s", addr("s"));
@@ -454,6 +501,9 @@ class HyParViewTest {
             hpv.sessionOpened("j" + i);
             hpv.receive("j" + i, new Join(addr("j" + i)));
             assertTrue(hpv.isActive("s"));
+        }
+        for (int i = 0; i < OverlayConfig.DEFAULT_HEALTHY_TICKS; i++) {
+            hpv.tick(); // s's session lasts: healthy
         }
         host.take();
         // s fails: it is redialled at once; the redial fails: back-off
