@@ -1,5 +1,6 @@
 package dev.logmesh.internal.store;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -12,9 +13,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,22 +44,26 @@ class SqliteBusyTest {
         try (SqliteStore s = SqliteStore.open(db)) {
             s.add(List.of(own(0)));
             s.page(Order.ADDED, true, 0L, 10); // the read snapshot the next write keeps
-            CountDownLatch locked = new CountDownLatch(1);
-            CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                     Statement st = c.createStatement()) {
-                    st.execute("BEGIN IMMEDIATE");
-                    locked.countDown();
-                    Thread.sleep(200); // the lock held a moment, as another connection's checkpoint or write
-                    st.execute("ROLLBACK");
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+            // the add runs on a thread of its own; the lock is let go once that thread waits to run it again (it
+            // parks between tries), so the add met the lock while it was held, whatever the machine's speed
+            CompletableFuture<Meta> added = new CompletableFuture<>();
+            Thread adder = new Thread(() -> {
+                try {
+                    added.complete(s.add(List.of(own(1))).get(0));
+                } catch (RuntimeException e) {
+                    added.completeExceptionally(e);
                 }
-            });
-            locked.await(10, TimeUnit.SECONDS);
-            Meta m = s.add(List.of(own(1))).get(0);
+            }, "adder");
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                 Statement st = c.createStatement()) {
+                st.execute("BEGIN IMMEDIATE"); // the lock held a moment, as another connection's checkpoint or write
+                adder.start();
+                await().atMost(Duration.ofSeconds(10))
+                    .until(() -> added.isDone() || adder.getState() == Thread.State.TIMED_WAITING);
+                st.execute("ROLLBACK");
+            }
+            Meta m = added.get(10, TimeUnit.SECONDS);
             assertNotNull(m, "added");
-            other.get(10, TimeUnit.SECONDS);
             assertEquals(2, s.size());
             assertEquals(2, s.page(Order.ADDED, true, 0L, 10).size());
         }
