@@ -287,6 +287,17 @@ public final class SqliteStore implements Store {
     /** When a checkpoint for the bound may be tried again after one that readers held up ({@link System#nanoTime}). */
     private long walBoundRetryNanos;
     private boolean walBoundRetry;
+    /**
+     * Set when a call failed on a full disk: the next write first checkpoints the WAL whole and empties its file
+     * ({@link #boundWal}), so that the space it held is the file system's again. Loop only.
+     */
+    private boolean walReclaim;
+    /** Not before this ({@link System#nanoTime}) is a reclaim that failed tried again. Loop only. */
+    private long walReclaimRetryNanos;
+    /** The WAL file's size (bytes) from which the next write looks at the free space ({@link #boundWal}). Loop only. */
+    private long walSpaceCheckAt;
+    /** How much the WAL's file grows (bytes) between two looks at the free space, at most ({@link #boundWal}). */
+    static final long WAL_SPACE_STEP_BYTES = 1L << 20;
     /** The columns read: {@link #COLUMNS}, or without {@code crc} for a version 1 file opened by a reader. */
     private String columns = COLUMNS;
     /** Whether rows carry checksums (schema 2); false only for a reader of a version 1 file. */
@@ -973,6 +984,7 @@ public final class SqliteStore implements Store {
         long savedMaxSeen = maxSeenMs;
         long savedSize = size;
         long busySince = 0;
+        boolean reclaimed = false;
         T result;
         while (true) {
             try {
@@ -997,6 +1009,13 @@ public final class SqliteStore implements Store {
                 }
                 if (inTransaction && isBusy(e) && busyWait(busySince)) {
                     continue; // rolled back whole: run the call again on a fresh snapshot
+                }
+                if (inTransaction && walReclaim && !reclaimed && writer != null) {
+                    reclaimed = true; // a full disk: empty the WAL's file (boundWal) and run the call once more
+                    boundWal(what);
+                    if (!walReclaim) {
+                        continue;
+                    }
                 }
                 if (e instanceof SQLException se) {
                     throw failure(what, se);
@@ -1055,20 +1074,30 @@ public final class SqliteStore implements Store {
      * {@link #WAL_BOUND_WAIT_MS}; then the WAL stays as it is and the next try is a second later. The check is the
      * loop's own, before each write, so the WAL passes the bound by at most one transaction.
      *
+     * <p><b>Low space.</b> SQLite can empty a WAL only by copying its frames into the main file first, which needs
+     * room for the pages the main file gains. A WAL that took the disk's last free space can then never be emptied,
+     * and every later write fails, even after some space is freed (until as much is freed as the WAL holds: found by
+     * {@code SqliteTmpfsFullTest}, where 1.5 MiB freed left a 4.4 MiB WAL with a 0.2 MiB main file stuck). So:
+     * <ul>
+     *   <li>Before a write, once the WAL's file has grown by a step since the last look (1 MiB, less when space is
+     *       short), the store reads the free space ({@code statvfs}); a WAL file at least as large as what is free is
+     *       checkpointed whole with {@code wal_checkpoint(TRUNCATE)}, which also empties its file. Free space then
+     *       halves at most between two such checkpoints, so a disk that fills up leaves the WAL holding no more
+     *       than the free space was at the last one.</li>
+     *   <li>After a call failed on a full disk ({@link #walReclaim}), the same checkpoint runs before the next try,
+     *       whatever the sizes, and {@link #write} runs the failed call once more right after it: the frames that
+     *       waited are copied once space is freed, and the WAL's file is given back. A checkpoint that still finds
+     *       no room is tried again a second later at the earliest.</li>
+     * </ul>
+     *
      * @throws StoreException if the connection cannot be put back into a transaction (nothing of the call written)
      */
     private void boundWal(String what) {
-        if (walFile == null || durability.committedSeq() == walBoundAt
-            || (walBoundRetry && System.nanoTime() - walBoundRetryNanos < 0)) {
-            return; // after a checkpoint for the bound, the file keeps its size until the next commit cuts it back
+        WalWriter.Checkpoint mode = walCheckpointDue();
+        if (mode == null) {
+            return;
         }
-        try {
-            if (walFile.size() <= WalWriter.WAL_BOUND_BYTES) {
-                return;
-            }
-        } catch (IOException e) {
-            return; // the writes themselves will say what is wrong with the file
-        }
+        boolean reclaim = mode == WalWriter.TRUNCATE;
         walBoundAt = durability.committedSeq();
         int[] result = null;
         SQLException failed = null;
@@ -1079,7 +1108,7 @@ public final class SqliteStore implements Store {
             busyTimeout = sc.getBusyTimeout();
             conn.setAutoCommit(true); // ends the open read transaction; nothing was written in it
             sc.setBusyTimeout(WAL_BOUND_WAIT_MS);
-            result = writer.checkpointAlone(WalWriter.RESTART, conn);
+            result = writer.checkpointAlone(mode, conn);
         } catch (SQLException e) {
             failed = e;
         }
@@ -1095,6 +1124,16 @@ public final class SqliteStore implements Store {
             }
             throw failure(what, e);
         }
+        if (reclaim) {
+            walSpaceCheckAt = 0; // the file is empty now, or as it was: look at the free space at the next write
+            if (failed != null || result[0] != 0) {
+                walReclaim = true; // no room for the copy yet (or a reader holds the WAL): again a second later
+                walReclaimRetryNanos = System.nanoTime() + WAL_BOUND_RETRY_NANOS;
+                LOG.debug("{}: the WAL could not be emptied for space ({})", file,
+                    failed != null ? describe(failed, file) : "another connection is reading it");
+            }
+            return;
+        }
         walBoundRetry = failed != null || result[0] != 0;
         if (walBoundRetry) {
             walBoundRetryNanos = System.nanoTime() + WAL_BOUND_RETRY_NANOS;
@@ -1102,6 +1141,47 @@ public final class SqliteStore implements Store {
                 WalWriter.WAL_BOUND_BYTES >> 20, failed != null ? describe(failed, file)
                     : "another connection is reading it (logmesh log?)");
         }
+    }
+
+    /**
+     * Which checkpoint {@link #boundWal} runs before the next write: {@link WalWriter#TRUNCATE} for space (after a
+     * full disk, or a WAL file as large as the free space), {@link WalWriter#RESTART} for the bound, or null. An
+     * {@code fstat} of the WAL each write, a {@code statvfs} once per step of its growth.
+     */
+    private WalWriter.Checkpoint walCheckpointDue() {
+        if (writer == null || walFile == null) {
+            return null;
+        }
+        long now = System.nanoTime();
+        if (walReclaim) {
+            if (now - walReclaimRetryNanos >= 0) {
+                walReclaim = false; // set again if this one finds no room either
+                return WalWriter.TRUNCATE;
+            }
+            return null;
+        }
+        if (durability.committedSeq() == walBoundAt) {
+            return null; // after a checkpoint for the bound, the file keeps its size until the next commit cuts it back
+        }
+        long walSize;
+        try {
+            walSize = walFile.size();
+        } catch (IOException e) {
+            return null; // the writes themselves will say what is wrong with the file
+        }
+        if (walSize > WalWriter.WAL_BOUND_BYTES) {
+            return walBoundRetry && now - walBoundRetryNanos < 0 ? null : WalWriter.RESTART;
+        }
+        if (walSize < walSpaceCheckAt) {
+            return null;
+        }
+        long free = usableSpace(file);
+        if (free < 0) {
+            walSpaceCheckAt = walSize + WAL_SPACE_STEP_BYTES;
+            return null;
+        }
+        walSpaceCheckAt = walSize + Math.max(WAL_SPACE_STEP_BYTES >> 4, Math.min(WAL_SPACE_STEP_BYTES, free / 8));
+        return walSize > 0 && walSize >= free ? WalWriter.TRUNCATE : null;
     }
 
     /** After a commit: numbers it and lets the writer make it durable (NORMAL: durable as it is). */
@@ -1251,6 +1331,9 @@ public final class SqliteStore implements Store {
      * before it does anything, so no statement ever runs outside a transaction.
      */
     private void recover(Exception cause) {
+        if (cause instanceof SQLException se && isDiskFull(se, file)) {
+            walReclaim = true; // the WAL may hold the space the next write needs (boundWal)
+        }
         closeStatements(cause);
         inTransaction = false;
         try {
@@ -1319,7 +1402,7 @@ public final class SqliteStore implements Store {
     static String describe(SQLException e, Path file) {
         String code = e instanceof SQLiteException se ? se.getResultCode().name() : "";
         String msg = e.getMessage();
-        if (code.startsWith("SQLITE_FULL") || (msg != null && msg.contains("disk is full"))) {
+        if (isFullCode(e)) {
             return "the disk is full (" + msg + "); the store goes on as soon as space is freed";
         }
         if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) {
@@ -1337,6 +1420,28 @@ public final class SqliteStore implements Store {
             return "the file cannot be written (" + msg + ")";
         }
         return msg;
+    }
+
+    /** Whether {@code e} is SQLite's own "disk full" ({@code SQLITE_FULL}, which it answers on {@code ENOSPC}). */
+    private static boolean isFullCode(SQLException e) {
+        String msg = e.getMessage();
+        return (e instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_FULL"))
+            || (msg != null && msg.contains("disk is full"));
+    }
+
+    /**
+     * Whether {@code e} means the disk under {@code file} is full: {@code SQLITE_FULL}, or an {@code SQLITE_IOERR*}
+     * with less than {@link #NEARLY_FULL_BYTES} free there (as {@link #describe} reads it).
+     */
+    static boolean isDiskFull(SQLException e, Path file) {
+        if (isFullCode(e)) {
+            return true;
+        }
+        if (e instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_IOERR")) {
+            long free = usableSpace(file);
+            return free >= 0 && free < NEARLY_FULL_BYTES;
+        }
+        return false;
     }
 
     /** Usable bytes on the file system of {@code file}'s directory, or -1 if that cannot be read. */

@@ -158,6 +158,18 @@ final class WalWriter {
         }
     };
 
+    /**
+     * The store's checkpoint after a full disk ({@link #checkpointAlone}): {@code PRAGMA wal_checkpoint(TRUNCATE)},
+     * which copies every frame, waits until no reader uses the WAL and empties its file, so that the space the WAL
+     * held goes back to the file system (a WAL that was only started again would keep its size, and a write that
+     * needs a page more than it holds would find no room).
+     */
+    static final Checkpoint TRUNCATE = conn -> {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            return rs.next() ? new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)} : new int[] {1, 0, 0};
+        }
+    };
+
     private final Path db;
     private final Path wal;
     private final boolean fsync;
