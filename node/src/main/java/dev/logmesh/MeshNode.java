@@ -722,7 +722,16 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode n = statusJson();
+        loop.schedule(1_000, this::writeStatus); // first: a round that throws must not end the rounds
+        com.fasterxml.jackson.databind.node.ObjectNode n;
+        try {
+            n = statusJson();
+        } catch (StoreException e) {
+            // the store cannot be read now (a full disk with a received batch still to be written before any
+            // read): the file keeps its last state, and `logmesh status` says it is old; the next round tries again
+            LOG.debug("cannot read the status for {}: {}", STATUS_FILE, e.getMessage());
+            return;
+        }
         String text = n.toString();
         long now = System.currentTimeMillis();
         if (!text.equals(lastStatus) || statusUnwritable || now - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
@@ -737,7 +746,6 @@ public final class MeshNode implements AutoCloseable {
                 // closing
             }
         }
-        loop.schedule(1_000, this::writeStatus);
     }
 
     /** The status as {@link #STATUS_FILE} holds it; on the loop. */

@@ -89,4 +89,57 @@ class StoreFailureNodeTest {
             assertEquals(0, after.join().get(0).behind());
         }
     }
+
+    /**
+     * A chaos run (diskfull): while a full disk kept a received batch from being written, the SQLite store refused
+     * every read too; the dialer read which node answers at its URL when the session ended, the exception left it
+     * with no dial scheduled, and the node never dialed that peer again until a restart.
+     */
+    @Test
+    void aDialerWhoseStoreCannotBeReadWhenItsSessionEndsDialsAgainOnceItCan() throws Exception {
+        try (MeshNode alice = start("alice", List.of()); MeshNode bob = start("bob", List.of(), "alice")) {
+            FaultyStore disk = failingDisk(bob);
+            loop.advance(6_000); // a healthy session
+            disk.diskFull(true).bookkeepingReadsFail(true);
+            alice.add(Action.ofType("a/1"));
+            loop.advance(3_000); // bob cannot store it: the session ends, and every read fails meanwhile
+            assertFalse(bob.health().writable(), bob.health().toString());
+            disk.diskFull(false).bookkeepingReadsFail(false); // space freed
+            loop.advance(30_000);
+            CompletableFuture<List<Entry>> entries = bob.entries();
+            loop.runAll();
+            assertEquals(List.of("a/1"), entries.join().stream().map(x -> x.action().type()).toList(),
+                "bob dialed alice again and caught up");
+            assertTrue(bob.health().writable(), bob.health().toString());
+        }
+    }
+
+    /**
+     * The same chaos run: the status writer's read of the cursors threw while the store refused reads, and with
+     * it went the writer's next round: {@code status.json} was never written again, also after space was freed.
+     */
+    @Test
+    void theStatusFileIsWrittenAgainOnceTheStoreCanBeReadAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+        throws Exception {
+        java.nio.file.Path data = dir.resolve("bob");
+        java.nio.file.Path file = data.resolve(MeshNode.STATUS_FILE);
+        try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+            .transport(net.transport("bob")).dataDir(data).build())) {
+            FaultyStore disk = failingDisk(bob);
+            loop.advance(1_000);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> java.nio.file.Files.exists(file));
+            long failures = disk.failures();
+            disk.bookkeepingReadsFail(true);
+            loop.advance(3_000); // three rounds of the status writer meet the failing reads
+            assertTrue(disk.failures() > failures, "the status writer read the store meanwhile");
+            disk.bookkeepingReadsFail(false);
+            bob.add(Action.ofType("after")); // changes the status: the next round writes it
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).pollInSameThread().until(() -> {
+                loop.advance(1_000); // the loop's rounds; the file is written on the status writer's thread
+                String text = java.nio.file.Files.readString(file);
+                return text.contains("\"size\":1");
+            });
+        }
+    }
 }

@@ -54,6 +54,7 @@ import java.util.function.Supplier;
 public final class FaultyStore implements Store {
     private final Store delegate;
     private boolean diskFull;
+    private boolean bookkeepingReadsFail;
     private final List<Long> failAt = new ArrayList<>();
     private final Set<ActionId> unreadable = new HashSet<>();
     private final Set<ActionId> corrupt = new HashSet<>();
@@ -99,6 +100,23 @@ public final class FaultyStore implements Store {
     public FaultyStore diskFull(boolean full) {
         this.diskFull = full;
         return this;
+    }
+
+    /**
+     * While true, the bookkeeping reads ({@link #state}, {@link #cursor}, {@link #cursors}) fail too, as a SQLite
+     * store's reads do while a received batch that the disk could not take is still to be written before them.
+     */
+    public FaultyStore bookkeepingReadsFail(boolean fail) {
+        this.bookkeepingReadsFail = fail;
+        return this;
+    }
+
+    private void bookkeepingRead(String what) {
+        if (bookkeepingReadsFail) {
+            failures++;
+            throw new StoreException(what + " failed on faulty store: a received batch is still to be written before"
+                + " it: the disk is full (injected)");
+        }
     }
 
     /** Whether writes currently fail as on a full disk. */
@@ -446,6 +464,7 @@ public final class FaultyStore implements Store {
 
     @Override
     public PeerCursor cursor(String peerNode) {
+        bookkeepingRead("cursor");
         return delegate.cursor(peerNode);
     }
 
@@ -456,6 +475,7 @@ public final class FaultyStore implements Store {
 
     @Override
     public Map<String, PeerCursor> cursors() {
+        bookkeepingRead("cursors");
         return delegate.cursors();
     }
 
@@ -513,6 +533,7 @@ public final class FaultyStore implements Store {
 
     @Override
     public Optional<String> state(String key) {
+        bookkeepingRead("state");
         return delegate.state(key);
     }
 

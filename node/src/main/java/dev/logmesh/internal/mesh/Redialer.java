@@ -74,6 +74,8 @@ public final class Redialer implements SyncSession.Events {
     private Loop.Cancellable pending;
     /** Why the last attempt or session ended, or null after a handshake. */
     private String lastError;
+    /** The node that answered at {@link #url} last, as this dialer last read or wrote it (see {@link #knownPeer}). */
+    private String remembered;
     /** When the next dial is due (loop time, ms), or -1 when none is scheduled. */
     private long nextDialAt = -1;
     /** Whether the refusal was reported since the last handshake (once, not at every retry). */
@@ -130,12 +132,22 @@ public final class Redialer implements SyncSession.Events {
         }
     }
 
-    /** The node id expected at the URL: given, or the one that answered there last time, or null. */
+    /**
+     * The node id expected at the URL: given, or the one that answered there last time, or null. A store that
+     * cannot be read now (a full disk, with a batch still to be written before any read) answers with what this
+     * dialer last knew: the redialing never stops on it (a chaos run's {@code diskfull}: the exception thrown
+     * out of {@link #disconnected} left no dial scheduled, and the peer was not dialed again until a restart).
+     */
     public String knownPeer() {
         if (fixedPeer != null) {
             return fixedPeer;
         }
-        return log.store().state(stateKey()).orElse(null);
+        try {
+            remembered = log.store().state(stateKey()).orElse(null);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.debug("cannot read which node answers at {} ({}); taking {}", url, e.getMessage(), remembered);
+        }
+        return remembered;
     }
 
     private String stateKey() {
@@ -253,6 +265,7 @@ public final class Redialer implements SyncSession.Events {
      * redialing.
      */
     private void rememberPeer(String peer) {
+        remembered = peer;
         try {
             log.store().setState(stateKey(), peer);
         } catch (dev.logmesh.StoreException e) {

@@ -328,7 +328,9 @@ public final class SyncSession implements MessageConnection.Handler {
         liveness.opened(loop.now());
         scheduleTick();
         if (role == Role.DIALER) {
-            sendConnect();
+            // connect reads the store (the epochs known): a store that cannot be read now (a full disk) ends the
+            // session as a failed dial, instead of leaving it to the handshake timeout
+            guarded("start the session with " + peerNode, this::sendConnect).run();
         }
     }
 

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
+import dev.logmesh.testkit.FaultyStore;
 import dev.logmesh.testkit.ManualLoop;
 import java.net.URI;
 import java.util.ArrayList;
@@ -119,6 +120,30 @@ class RedialerTest {
             }
             r.stop();
         }
+    }
+
+    /**
+     * A chaos run (diskfull): the node's store refused every read while a batch it could not write on a full disk
+     * was pending, and the dialer read its remembered peer from the store when the session ended, so the exception
+     * left it with no dial scheduled: it never dialed that peer again until a restart.
+     */
+    @Test
+    void aStoreThatCannotBeReadWhenTheLinkDropsStillGetsARedial() {
+        FaultyStore store = new FaultyStore(new dev.logmesh.internal.store.MemoryStore("epoch-d"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"), store);
+        Redialer r = start(5);
+        assertEquals(List.of("+l"), dialer.peerEvents);
+        loop.advance(Redialer.HEALTHY_AFTER_MILLIS);
+        store.bookkeepingReadsFail(true);
+        links.get(0).cut("network down");
+        loop.runAll();
+        assertEquals(List.of("+l", "-l"), dialer.peerEvents);
+        assertTrue(r.nextDialAt() >= 0, "a redial is scheduled though the store could not be read");
+        loop.advance(Redialer.MAX_DELAY_MILLIS); // dials while the reads still fail: the session cannot start
+        store.bookkeepingReadsFail(false); // space freed
+        loop.advance(6 * Redialer.MAX_DELAY_MILLIS);
+        assertEquals("+l", dialer.peerEvents.get(dialer.peerEvents.size() - 1), "connected again: " + dialer.peerEvents);
+        r.stop();
     }
 
     @Test
