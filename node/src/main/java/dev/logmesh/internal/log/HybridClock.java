@@ -34,6 +34,18 @@ import org.slf4j.LoggerFactory;
  * {@link #RESERVE_AHEAD_MS} ahead of the wall clock; and one flush per half window of clock progress while the
  * node issues or receives new ids.
  *
+ * <h2>Ids ahead of the wall clock</h2>
+ * A node restored from a backup (its store and side file as they were some time ago) starts from the reservation it
+ * had then, as it did in the life the backup lost: a new id whose time part is ahead of the wall clock (still inside
+ * that reservation, or pulled ahead by a peer whose clock is ahead) may have been issued in the lost life too, with
+ * the same {@code seq} from 0, for another action; the two actions would then share one id, and every node would
+ * keep the one it got first (a breaker's run: 50 of 50 ids issued again after a restore, each node missing the other
+ * half). So a time part ahead of the wall clock starts its {@code seq} at this life's own random base
+ * ({@link #AHEAD_SEQ_MIN} plus up to 2<sup>30</sup>) instead of 0: two lives share such an id only if their bases
+ * fall within as many ids of each other, and an id at the wall clock (seq from 0) never meets one of them. Ids at
+ * the wall clock cannot repeat a lost life's: that life ran earlier, so its time parts at or behind its own wall
+ * clock are behind this one's (a wall clock stepped back puts the clock ahead of it, which takes the base too).
+ *
  * <p>Not thread-safe: owned by the node's loop.
  */
 public final class HybridClock {
@@ -58,6 +70,9 @@ public final class HybridClock {
      * only this far past the bound, so that a restart still starts within the bound plus this.
      */
     public static final long MIN_RESERVE_AHEAD_MS = 1_000;
+
+    /** The least {@code seq} of the first id in a millisecond ahead of the wall clock (see "Ids ahead of the wall clock"). */
+    public static final long AHEAD_SEQ_MIN = 1L << 20;
 
     /**
      * Where the clock's reservation is kept (the store, see {@code Store#reserveClock}); called on the clock's thread.
@@ -119,6 +134,8 @@ public final class HybridClock {
     private long driftLoggedAt = Long.MIN_VALUE;
     private long driftUnlogged;
     private long driftLogged;
+    /** This life's {@code seq} for the first id of a millisecond ahead of the wall clock. */
+    private final long aheadSeq;
 
     /**
      * @param node     this node's id
@@ -153,6 +170,17 @@ public final class HybridClock {
      */
     public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
                        Reservations reservations) {
+        this(node, wall, maxDrift, startMs, reserved, reservations, Entropy.nextLong());
+    }
+
+    /**
+     * As {@link #HybridClock(String, LongSupplier, long, long, long, Reservations)}, with this life's random draw for
+     * the {@code seq} base of ids ahead of the wall clock (see "Ids ahead of the wall clock"): a seeded one in
+     * simulations, {@code /dev/urandom} otherwise.
+     */
+    public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
+                       Reservations reservations, long lifeDraw) {
+        this.aheadSeq = AHEAD_SEQ_MIN + (lifeDraw & ((1L << 30) - 1));
         this.node = ActionId.requireNodeId(node);
         this.reserved = reserved;
         this.askedAhead = reserved;
@@ -187,13 +215,14 @@ public final class HybridClock {
     /** Issues the next id: strictly after every id issued or observed before. */
     public ActionId next() {
         // seenMs + 1: an id with the same ms as a received one could sort before it by node id.
-        long ms = Math.max(wall.getAsLong(), Math.max(lastMs, seenMs + 1));
+        long now = wall.getAsLong();
+        long ms = Math.max(now, Math.max(lastMs, seenMs + 1));
         reserveUpTo(ms);
         if (ms == lastMs) {
             lastSeq++;
         } else {
             lastMs = ms;
-            lastSeq = 0;
+            lastSeq = ms > now ? aheadSeq : 0; // ahead of the wall clock: a lost life may have used this ms
         }
         return new ActionId(lastMs, node, lastSeq);
     }

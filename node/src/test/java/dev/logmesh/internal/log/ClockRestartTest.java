@@ -164,4 +164,49 @@ class ClockRestartTest {
             assertTrue(old.isBefore(next), "never again " + old + ": next is " + next);
         }
     }
+
+    /**
+     * A breaker's run: a node restored from a backup (its data directory copied while stopped) issued again exactly
+     * the ids of the life the backup lost (50 of 50, from the reservation both lives started at), each for another
+     * action; every node kept the one it got first. Ids ahead of the wall clock now start their seq at the life's
+     * own random base.
+     */
+    @Test
+    void aNodeRestoredFromABackupIssuesNoIdOfTheLifeTheBackupLost() throws Exception {
+        Path live = dir.resolve("live");
+        Path backup = dir.resolve("backup");
+        Files.createDirectories(live);
+        Store s = store("sqlite", live);
+        Log first = Log.open(s, "me", wall::get, DRIFT);
+        first.add(Action.ofType("before"), List.of("r"));
+        s.close(); // a clean stop, then the backup
+        Files.createDirectories(backup);
+        try (var files = Files.list(live)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, backup.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        wall.addAndGet(1_000); // a second later, inside the reservation the backup holds
+        List<ActionId> lost = new ArrayList<>();
+        Store lostLife = store("sqlite", live);
+        Log second = Log.open(lostLife, "me", wall::get, DRIFT);
+        for (int i = 0; i < 50; i++) {
+            lost.add(second.add(Action.ofType("lost/" + i), List.of("r")).id());
+        }
+        lostLife.close();
+        try (var files = Files.list(backup)) { // the backup restored over the lost life
+            for (Path f : files.toList()) {
+                Files.copy(f, live.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.deleteIfExists(live.resolve("log.db-wal"));
+        Files.deleteIfExists(live.resolve("log.db-shm"));
+        wall.addAndGet(1_000);
+        Log restored = Log.open(store("sqlite", live), "me", wall::get, DRIFT);
+        assertEquals(second.nodeId(), restored.nodeId());
+        for (int i = 0; i < 50; i++) {
+            ActionId id = restored.add(Action.ofType("new/" + i), List.of("r")).id();
+            assertTrue(!lost.contains(id), id + " was issued in the lost life too, for another action");
+        }
+    }
 }
