@@ -19,8 +19,9 @@ public record Entry(Action action, Meta meta) {
         return meta.id();
     }
 
-    /** This entry with another meta. */
+    /** This entry with another meta: this entry itself when {@code newMeta} is its meta (the same object). */
+    @SuppressWarnings("ReferenceEquality") // the same object: nothing to copy (equals would compare every field)
     public Entry withMeta(Meta newMeta) {
-        return new Entry(action, newMeta);
+        return newMeta == meta ? this : new Entry(action, newMeta);
     }
 }

@@ -77,9 +77,12 @@ public record Meta(ActionId id, long time, long added, List<String> reasons, int
         return new Meta(id, time, 0, reasons, 0, Map.of());
     }
 
-    /** This meta with another {@code added}. */
+    /**
+     * This meta with another {@code added}: this meta itself when its {@code added} is {@code newAdded} already (a
+     * received entry is made with the number the store is expected to give it, so the store keeps it as it is).
+     */
     public Meta withAdded(long newAdded) {
-        return new Meta(id, time, newAdded, reasons, subprotocol, extra);
+        return newAdded == added ? this : new Meta(id, time, newAdded, reasons, subprotocol, extra);
     }
 
     /** This meta with other reasons. */

@@ -606,6 +606,14 @@ public final class Log {
         return store.forgetSeenBatch(beforeMs, after, limit);
     }
 
+    /**
+     * Whether pre-add hooks are registered: then an entry received without reasons may still be stored (a node's keep
+     * reason is such a hook), which a session guessing the {@code added} numbers of a batch takes into account.
+     */
+    public boolean hasPreAddHooks() {
+        return preAdd.snapshot().length > 0;
+    }
+
     /** Registers a pre-add hook. @return a handle that unregisters it */
     public Runnable onPreAdd(PreAdd hook) {
         return preAdd.register(hook);

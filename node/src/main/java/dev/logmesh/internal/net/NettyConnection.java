@@ -278,6 +278,11 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     // ------------------------------------------------------------ Netty side (event loop threads)
 
+    /** The link's channel once it opened, else null (for tests). */
+    Channel channel() {
+        return channel;
+    }
+
     /** Called by the transport once the WebSocket handshake completed on this channel. */
     void opened(Channel ch) {
         this.channel = ch;

@@ -711,8 +711,11 @@ final class SyncScanner {
             pos++;
             return List.of();
         }
-        List<String> out = null;
+        // one or two reasons, most entries' case (an application's, and a node's own): the shared list, found
+        // without a list of its own; a third one makes a list
         String first = null;
+        String second = null;
+        List<String> out = null;
         while (true) {
             if (!plainString() || strTo == strFrom) {
                 return null;
@@ -720,10 +723,15 @@ final class SyncScanner {
             String s = intern();
             if (first == null) {
                 first = s;
+            } else if (second == null) {
+                if (!s.equals(first)) {
+                    second = s;
+                }
             } else {
                 if (out == null) {
-                    out = new ArrayList<>(3);
+                    out = new ArrayList<>(4);
                     out.add(first);
+                    out.add(second);
                 }
                 if (!out.contains(s)) {
                     out.add(s);
@@ -737,14 +745,11 @@ final class SyncScanner {
                 return null;
             }
         }
-        if (out == null) {
+        if (second == null) {
             return interner.single(first);
         }
-        if (out.size() == 1) {
-            return interner.single(first);
-        }
-        if (out.size() == 2) {
-            return interner.pair(out.get(0), out.get(1));
+        if (out == null || out.size() == 2) {
+            return interner.pair(first, second);
         }
         return interner.list(out);
     }

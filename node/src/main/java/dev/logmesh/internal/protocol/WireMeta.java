@@ -85,6 +85,19 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
      * @throws ProtocolError wrong-format if a value is out of range once unshifted
      */
     public Meta toMeta(String remoteNode, long baseTime, long timeFix) throws ProtocolError {
+        return toMeta(remoteNode, baseTime, timeFix, 0);
+    }
+
+    /**
+     * {@link #toMeta(String, long, long)} with {@code added} set to {@code added}: the number the receiving log's store
+     * is expected to give it, so that the store keeps this meta rather than a copy with its number
+     * ({@link Meta#withAdded} returns the meta itself when the number is right; a wrong one only costs that copy,
+     * as the store assigns {@code added} and ignores the one given).
+     *
+     * @param added the expected {@code added}, 0 for none (an entry without reasons never gets one)
+     * @throws ProtocolError wrong-format if a value is out of range once unshifted
+     */
+    public Meta toMeta(String remoteNode, long baseTime, long timeFix, long added) throws ProtocolError {
         try {
             ActionId id = switch (form) {
                 case NUMBER -> new ActionId(Math.addExact(idTime, baseTime), remoteNode, 0);
@@ -93,10 +106,15 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
                 case TEXT -> new ActionId(idTime, idNode, idSeq);
             };
             long t = Math.addExact(Math.addExact(time, baseTime), timeFix);
-            return new Meta(id, t, 0, reasons == null ? List.of() : reasons, subprotocol, extra);
+            return new Meta(id, t, added, reasons == null ? List.of() : reasons, subprotocol, extra);
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw ProtocolError.wrongFormat(toString(), "bad meta: " + e.getMessage());
         }
+    }
+
+    /** Whether this meta has a reason: whether a log stores its entry (and gives it an {@code added}). */
+    public boolean hasReasons() {
+        return reasons != null && !reasons.isEmpty();
     }
 
     /**

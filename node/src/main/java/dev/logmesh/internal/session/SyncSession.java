@@ -1086,6 +1086,11 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         List<Entry> entries = new ArrayList<>(s.entries().size());
         BitSet tooDeep = null; // entries the codec found nested deeper than EntrySize.MAX_DEPTH: refused alone
+        // the added numbers the store gives if every entry with reasons is new (a catch-up's case): each meta is made
+        // with its number, and the store keeps it as it is, not a copy (Meta.withAdded); a wrong guess costs a copy.
+        // Not for a client's entries: the edge role reads a received meta's added as a key the client set
+        long next = edge == null ? log.lastAdded() : -1;
+        boolean hooks = log.hasPreAddHooks(); // they may give an entry without reasons one (the node's keep reason)
         try {
             for (Message.WireEntry w : s.entries()) {
                 if (w.tooDeep() > 0) {
@@ -1094,7 +1099,8 @@ public final class SyncSession implements MessageConnection.Handler {
                     }
                     tooDeep.set(entries.size());
                 }
-                entries.add(received(w)); // a call per entry: compiled early (see Log.add)
+                long added = next >= 0 && w.tooDeep() == 0 && (hooks || w.meta().hasReasons()) ? ++next : 0;
+                entries.add(received(w, added)); // a call per entry: compiled early (see Log.add)
             }
         } catch (ProtocolError e) {
             fail(e);
@@ -1204,9 +1210,9 @@ public final class SyncSession implements MessageConnection.Handler {
         return kept;
     }
 
-    /** A received entry in this node's clock. */
-    private Entry received(Message.WireEntry w) throws ProtocolError {
-        return new Entry(w.action(), w.meta().toMeta(peerNode, baseTime, timeFix));
+    /** A received entry in this node's clock, its meta made with {@code added} (the expected number, or 0). */
+    private Entry received(Message.WireEntry w, long added) throws ProtocolError {
+        return new Entry(w.action(), w.meta().toMeta(peerNode, baseTime, timeFix, added));
     }
 
     /** Saves the stock peer's anchor at most once a second (and at close), not at every batch. */

@@ -33,6 +33,10 @@ class SyncScannerTest {
             + "\"subprotocol\":null}]",
         "[\"sync\",2,{\"type\":\"a\"},{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":[\"x\",\"x\"]},"
             + "{\"type\":\"b\"},{\"id\":[1,\"n\",1],\"time\":1,\"reasons\":[\"x\",\"y\"]}]",
+        // reasons repeated around a pair (one list is made only for a third distinct reason)
+        "[\"sync\",2,{\"type\":\"a\"},{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":[\"x\",\"x\",\"y\"]},"
+            + "{\"type\":\"b\"},{\"id\":[1,\"n\",1],\"time\":1,\"reasons\":[\"x\",\"y\",\"x\",\"y\"]},"
+            + "{\"type\":\"c\"},{\"id\":[1,\"n\",2],\"time\":1,\"reasons\":[\"y\",\"x\",\"z\",\"x\"]}]",
         "[\"sync\" , 4 , { \"type\" : \"a\" , \"n\" : [ 1 , 2.5e-3 , -0.0 , true , false , null , { } , [ ] ] } ,"
             + "\n\t{ \"id\" : [ 1 , \"n\" , 0 ] , \"time\" : 1 , \"reasons\" : [ ] } ]\r\n",
         // escapes and UTF-8 inside the action; the last type counts
