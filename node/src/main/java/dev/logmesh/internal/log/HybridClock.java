@@ -170,13 +170,26 @@ public final class HybridClock {
      */
     public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
                        Reservations reservations) {
-        this(node, wall, maxDrift, startMs, reserved, reservations, Entropy.nextLong());
+        this(node, wall, maxDrift, startMs, reserved, reservations, lifeDraw(node, startMs, reserved, wall.getAsLong()));
+    }
+
+    /**
+     * This life's draw for the {@code seq} base: the node, where its clock starts, and the wall clock's ms when it
+     * starts, mixed (SplitMix64's finalizer). Two lives of one node that start from the same backup start at
+     * different wall times, so their bases are unrelated; a simulation's run replays from its seed.
+     */
+    static long lifeDraw(String node, long startMs, long reserved, long wallMs) {
+        long z = node.hashCode() * 0x9E3779B97F4A7C15L ^ startMs * 0xBF58476D1CE4E5B9L ^ reserved * 0x94D049BB133111EBL
+            ^ wallMs;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /**
      * As {@link #HybridClock(String, LongSupplier, long, long, long, Reservations)}, with this life's random draw for
-     * the {@code seq} base of ids ahead of the wall clock (see "Ids ahead of the wall clock"): a seeded one in
-     * simulations, {@code /dev/urandom} otherwise.
+     * the {@code seq} base of ids ahead of the wall clock (see "Ids ahead of the wall clock"; the other constructors
+     * take {@link #lifeDraw}).
      */
     public HybridClock(String node, LongSupplier wall, long maxDrift, long startMs, long reserved,
                        Reservations reservations, long lifeDraw) {
