@@ -43,10 +43,15 @@ final class ClockFile implements Closeable {
 
     private final Path path;
     private final FileChannel channel;
+    /** Whether {@link #open} created the file (it was missing). */
+    private final boolean created;
+    /** Why the last {@link #read} found no record: "missing", "empty", "damaged (...)"; null after a good one. */
+    private String noRecord;
 
-    private ClockFile(Path path, FileChannel channel) {
+    private ClockFile(Path path, FileChannel channel, boolean created) {
         this.path = path;
         this.channel = channel;
+        this.created = created;
     }
 
     /** Opens the file, creating it (empty) if missing. */
@@ -62,7 +67,12 @@ final class ClockFile implements Closeable {
                 // some file systems cannot sync a directory; the next writes still sync the file
             }
         }
-        return new ClockFile(path, channel);
+        return new ClockFile(path, channel, !existed);
+    }
+
+    /** Why the last {@link #read} returned null: {@code missing}, {@code empty} or {@code damaged (...)}; else null. */
+    String noRecord() {
+        return noRecord;
     }
 
     Path path() {
@@ -71,20 +81,24 @@ final class ClockFile implements Closeable {
 
     /** The record, or null if the file is empty or its record is damaged. */
     State read() throws IOException {
+        noRecord = null;
         ByteBuffer buf = ByteBuffer.allocate(SIZE);
         while (buf.hasRemaining() && channel.read(buf, buf.position()) > 0) {
             // read the whole record
         }
         String text = new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII).strip();
         if (text.isEmpty()) {
+            noRecord = created ? "missing" : "empty";
             return null;
         }
         int crcAt = text.lastIndexOf("\ncrc=");
         if (crcAt < 0) {
+            noRecord = "damaged (no checksum line)";
             return null;
         }
         String body = text.substring(0, crcAt + 1);
         if (!Long.toHexString(crc(body)).equals(text.substring(crcAt + 5).strip())) {
+            noRecord = "damaged (its checksum does not match)";
             return null;
         }
         Map<String, String> fields = new HashMap<>();
@@ -98,6 +112,7 @@ final class ClockFile implements Closeable {
             return new State(Long.parseLong(fields.get("reserved")), Long.parseLong(fields.get("lastAdded")),
                 Long.parseLong(fields.getOrDefault("addedReserved", "0")), fields.getOrDefault("epoch", ""));
         } catch (RuntimeException e) {
+            noRecord = "damaged (" + e.getMessage() + ")";
             return null;
         }
     }

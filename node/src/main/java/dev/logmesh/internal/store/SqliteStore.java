@@ -733,6 +733,12 @@ public final class SqliteStore implements Store {
         } else if (side != null) {
             LOG.warn("{} belongs to another log (epoch {}, this log's is {}): ignored and rewritten",
                 clockFile.path(), side.epoch(), epoch);
+        } else if (lastAdded > 0 && !readOnly) {
+            // a log with entries always has its side file: a breaker's run found a deleted, emptied or garbled one
+            // taken as absent without a word, and with it the guard against ids and added numbers used again
+            LOG.warn("{} is {}: ignored and rewritten; the clock starts after the newest id in the log, and ids or "
+                + "added numbers the last run gave out without committing them (a crash) may be given out again",
+                clockFile.path(), clockFile.noRecord());
         }
         writeClockFile();
     }

@@ -140,8 +140,15 @@ class SqliteLostWritesTest {
         Path side = at.resolve("log.db" + SqliteStore.CLOCK_FILE_SUFFIX);
         String text = Files.readString(side);
         Files.writeString(side, text.replace("reserved=", "reserved=9"));
+        boolean capturing = dev.logmesh.testkit.CapturedLogs.active();
+        dev.logmesh.testkit.CapturedLogs.clear();
         s = open(at);
         assertEquals(0, s.clockReservation(), "a record that fails its checksum is not believed");
+        if (capturing) { // a breaker's run: a damaged, emptied or deleted side file was ignored without a word
+            assertEquals(1, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+                "is damaged (its checksum does not match): ignored and rewritten").size(),
+                dev.logmesh.testkit.CapturedLogs.events().toString());
+        }
         assertFalse(s.lossAtOpen().isPresent());
         ActionId next = Log.open(s, "me", wall::get, DRIFT).generateId();
         assertTrue(last.isBefore(next), "the database's own marks still keep the clock from going back");
@@ -158,6 +165,16 @@ class SqliteLostWritesTest {
         s = open(at);
         assertFalse(s.lossAtOpen().isPresent());
         assertEquals(0, s.clockReservation());
+        s.close();
+
+        Files.delete(side); // deleted: said too
+        dev.logmesh.testkit.CapturedLogs.clear();
+        s = open(at);
+        if (capturing) {
+            assertEquals(1, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+                "is missing: ignored and rewritten").size(), dev.logmesh.testkit.CapturedLogs.events().toString());
+        }
+        s.close();
     }
 
     @Test
