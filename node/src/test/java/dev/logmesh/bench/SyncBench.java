@@ -52,8 +52,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  fdatasync it (FileChannel.force(false), as the WAL writer does), C times
  *   stall [--seconds S] [--threshold-us T] [--op-us D,...]  the machine's own stalls, the floor under any
  *                                  latency's tail: one thread reads the clock in a busy loop for S s (default
- *                                  3); a gap over T us (default 5) is time it did not run (the host or the
- *                                  kernel took the core). Prints stalls a second, their p50 / p90 (ms), the
+ *                                  3, in windows of 0.75 s); a gap over T us (default 5) is time it did not run
+ *                                  (the host or the kernel took the core; other processes too, unless it runs
+ *                                  under SCHED_FIFO: chrt -f 1). Prints stalls a second, their p50 / p90 (ms), the
  *                                  share of the thread's time lost, the median period between stalls, and for
  *                                  each D (us of work, default 0,25,50) floorP99Ms: the p99 an operation of D us
  *                                  would take here, started at random times through the recorded stalls
@@ -283,25 +284,34 @@ public final class SyncBench {
      * recording): as long as the stalls take more than 1% of the time, no round trip's p99 here is under about
      * one stall, whatever the code does.
      */
-    static void stall(Map<String, String> o) {
+    static void stall(Map<String, String> o) throws InterruptedException {
         long runNanos = (long) (Double.parseDouble(o.getOrDefault("seconds", "3")) * 1e9);
         long threshold = (long) (Double.parseDouble(o.getOrDefault("threshold-us", "5")) * 1e3);
         long[] at = new long[1 << 20];
         long[] gap = new long[at.length];
         int n = 0;
-        long start = System.nanoTime();
-        long prev = start;
-        long end = start + runNanos;
-        while (prev < end) {
-            long now = System.nanoTime();
-            if (now - prev > threshold && n < at.length) {
-                at[n] = prev - start; // the stall began after the last read that ran
-                gap[n] = now - prev;
-                n++;
+        long span = 0; // the windows' time, end to end
+        // windows of 0.75 s with 0.3 s between: run under SCHED_FIFO (bench-sync: chrt, as root) so that no other
+        // process takes the core, a real-time task is held off ~50 ms after 0.95 s of every second (the kernel's
+        // sched_rt_runtime_us), which a window that short never meets; the pause is pacing, not waiting
+        while (span < runNanos) {
+            long start = System.nanoTime();
+            long prev = start;
+            long end = start + Math.min(750_000_000L, runNanos - span);
+            while (prev < end) {
+                long now = System.nanoTime();
+                if (now - prev > threshold && n < at.length) {
+                    at[n] = span + prev - start; // the stall began after the last read that ran
+                    gap[n] = now - prev;
+                    n++;
+                }
+                prev = now;
             }
-            prev = now;
+            span += prev - start;
+            if (span < runNanos) {
+                Thread.sleep(300);
+            }
         }
-        long span = prev - start;
         long lost = 0;
         double[] g = new double[n];
         for (int i = 0; i < n; i++) {
