@@ -1,5 +1,5 @@
 # Class-data sharing for the launchers (POSIX sh; sourced by scripts/logmesh through jvm.sh, and by the
-# distribution's bin/logmesh, which ships this file as lib/cds.sh). README, "Install" and "Performance" → Start-up.
+# distribution's bin/logmesh, which ships this file as lib/cds.sh). README "Install" and docs/performance.md → Start-up.
 #
 # One path on every JDK from 17: a static AppCDS archive made by `java -Xshare:dump` from the class list of a
 # training run (JDK-8185996 "static AppCDS from a class list"; the JDK's docs: "Application Class Data Sharing").

@@ -7,19 +7,19 @@
 LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED"
 # Added for every subcommand but `node` (add, log, peers, status, user-token, --help, --version): C1 only. These
 # run for a second or two and never warm up; C2's compiles only took a core from them (`log` of 50k entries:
-# CPU 2.2-2.4 -> 1.2-1.4 s, README "Performance", Cold: JIT settings measured cold and warm). A node runs for
+# CPU 2.2-2.4 -> 1.2-1.4 s, docs/performance.md, Cold: JIT settings measured cold and warm). A node runs for
 # months and keeps tiered compilation: C1 only costs it warm throughput and rtt (same paragraph).
 LOGMESH_SHORT_JAVA_OPTS="-XX:TieredStopAtLevel=1"
 # Added on JDK 24 and later (the option exists from 23): sun.misc.Unsafe's memory access allowed. Netty uses Unsafe
 # on JDK 17; on 25 it gives it up unless the JVM allows it (on 24 the JVM warns on stderr at its first use), and
 # then frees its direct buffers through FFM downcalls made at start-up: ~50 classes spun and ~300 more JIT compiles
-# before a node's `ready` (README, "Performance", Start-up on JDK 25). With it, Netty runs as it does on 17.
+# before a node's `ready` (docs/performance.md, Start-up on JDK 25). With it, Netty runs as it does on 17.
 LOGMESH_JDK24_JAVA_OPTS="--sun-misc-unsafe-memory-access=allow"
 # Added when the kernel gives transparent huge pages on request only ([madvise]; with [always] the heap has them
 # anyway, with [never] the flag does nothing): the heap (and code cache) in 2 MiB pages. On a VM whose free memory
 # goes back to the host, the first touch of each 4 KiB page costs ~20 us (this machine); a cold process touches
 # fresh heap with every object until its first collection (~1 KB per entry in a catch-up: ~11k faults in the CLI
-# catch-up's window, more than half its loop's CPU). README, "Performance", "The CLI catch-up and first touch".
+# catch-up's window, more than half its loop's CPU). docs/performance.md, "The CLI catch-up and first touch".
 LOGMESH_THP_JAVA_OPTS=
 if [ -r /sys/kernel/mm/transparent_hugepage/enabled ]; then
   read -r LOGMESH_THP_JAVA_OPTS </sys/kernel/mm/transparent_hugepage/enabled || LOGMESH_THP_JAVA_OPTS=

@@ -100,7 +100,7 @@ final class AddLine {
             return;
         }
         // one check for room, then writes without one (each check and copy is code that C2 compiles, during the
-        // catch-up that prints every entry: README, "Performance", the CLI catch-up's JIT work)
+        // catch-up that prints every entry: docs/performance.md, the CLI catch-up's JIT work)
         int text = action.length() + node.length();
         for (int i = 0; i < reasons.size(); i++) {
             text += reasons.get(i).length() + 3;

@@ -47,7 +47,7 @@ final class Errors {
      * of class file version 49, and a lambda implementing one makes the launcher's static archive link it while
      * dumping, which excludes it and the picocli classes that implement it (logged as "Old class has been
      * linked"); each start then opened the jars of the class path one by one to find them, 18 ms of a start on
-     * a quiet machine (README, "Performance", Start-up).
+     * a quiet machine (docs/performance.md, Start-up).
      */
     static final class BadParameter implements CommandLine.IParameterExceptionHandler {
         @Override

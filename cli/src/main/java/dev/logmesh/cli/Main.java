@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code logmesh} command line.
  *
- * <p>Start-up (README, "Performance", Cold): picocli reads each command's annotations by reflection when the
+ * <p>Start-up (docs/performance.md, Cold): picocli reads each command's annotations by reflection when the
  * command is registered, and its own classes (class file version 49) cannot go into a dynamic class-data
  * sharing archive: picocli took ~175 of the ~440 ms from process start to a node's {@code ready}, and registering
  * the six subcommands not run ~40 ms of it. When the first argument names a subcommand, only that one is
@@ -47,7 +47,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         // slf4j-simple, named: without a name SLF4J looks for providers in every jar of the class path (a
-        // ServiceLoader), which opens all ~35 of them before the node is ready (README, "Performance", Start-up).
+        // ServiceLoader), which opens all ~35 of them before the node is ready (docs/performance.md, Start-up).
         // Its note that it loads the named provider is info, so only warnings of its own are printed.
         if (System.getProperty("slf4j.provider") == null) {
             System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");

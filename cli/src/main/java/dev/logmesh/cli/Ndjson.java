@@ -388,7 +388,7 @@ final class Ndjson implements AutoCloseable {
      * as its JSON escape, written with Jackson's core
      * generator: {@code toString} makes a databind mapper the first time (~40 ms of class initialisation, the
      * locale data of its date format among them), and the {@code ready} line is printed before the node needs
-     * one (README, "Performance", Start-up).
+     * one (docs/performance.md, Start-up).
      */
     static String text(JsonNode n) {
         StringWriter w = new StringWriter(128);

@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * {@code logmesh node}'s options read without picocli, for start-up (README, "Performance", Start-up): picocli's
+ * {@code logmesh node}'s options read without picocli, for start-up (docs/performance.md, Start-up): picocli's
  * first command line costs ~80 ms of a ~370 ms start on a quiet machine (its ~540 classes initialised, the
  * annotations read by reflection, 6 annotation proxy classes spun, which a JDK 17 archive cannot hold).
  *

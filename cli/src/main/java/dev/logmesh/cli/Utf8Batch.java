@@ -8,7 +8,7 @@ import java.util.Arrays;
  * A growable buffer of UTF-8 bytes: the stdout writer assembles a batch of JSON lines in it and writes the batch with
  * one call. Bytes rather than a {@code StringBuilder}: a line is copied once (no builder, then string, then encoder),
  * and the few small methods here are less for the JIT to compile in a catch-up's first second than a builder's
- * appends (README, "Performance", Cold). Not thread-safe: the writer thread's (or a caller's under a lock).
+ * appends (docs/performance.md, Cold). Not thread-safe: the writer thread's (or a caller's under a lock).
  */
 final class Utf8Batch {
     private byte[] buf;

@@ -494,7 +494,7 @@ class LauncherTest {
      * Both launchers give the JVM {@code -XX:+UseTransparentHugePages} where the kernel gives transparent huge pages on
      * request ({@code [madvise]} in {@code /sys/kernel/mm/transparent_hugepage/enabled}), for every subcommand, and the
      * user's {@code LOGMESH_JAVA_OPTS} still win; elsewhere the JVM's default. On a VM whose free memory goes back to
-     * the host each first touch of a 4 KiB page cost ~20 us, most of a cold catch-up's loop (README, "Performance").
+     * the host each first touch of a 4 KiB page cost ~20 us, most of a cold catch-up's loop (docs/performance.md).
      */
     @ParameterizedTest
     @MethodSource("installs")

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@code logmesh node} does before its {@code ready} line (README, "Performance", Start-up): work that a node
+ * What {@code logmesh node} does before its {@code ready} line (docs/performance.md, Start-up): work that a node
  * needs only later (a databind mapper, the JDK's security providers, the locale's data, picocli) is not on that path, nor a
  * search of every jar of the class path for a provider or a resource. The JVM logs each class
  * it loads on stdout, in the same stream as the events, so the lines before {@code ready} are what was loaded

@@ -371,7 +371,7 @@ public interface Store extends AutoCloseable {
     /**
      * A new random epoch: 16 characters of {@code [0-9A-Za-z_-]} (96 bits), from {@code /dev/urandom} (or a
      * {@link SecureRandom} where there is none): a memory store makes one as it is built, before its node listens,
-     * and a {@code SecureRandom}'s first instance costs 15–40 ms of set-up (README, "Performance", Start-up).
+     * and a {@code SecureRandom}'s first instance costs 15–40 ms of set-up (docs/performance.md, Start-up).
      */
     static String newEpoch() {
         String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";

@@ -11,7 +11,7 @@ import java.security.SecureRandom;
  *
  * <p>Why not a {@code SecureRandom} every time: its first instance sets up the JDK's security providers (the
  * {@code java.security} file, the provider list, {@code NativePRNG} with a SHA-1 mixer), 15–40 ms of a node's
- * start-up before it listens (README, "Performance", Start-up). {@code /dev/urandom} is the source that
+ * start-up before it listens (docs/performance.md, Start-up). {@code /dev/urandom} is the source that
  * {@code NativePRNG} itself reads on Linux: the same entropy, after the kernel's CSPRNG is seeded, without the set-up.
  * Ids made of these bytes are as unique across a LAN as before (48 random bits in a node id's 8 characters).
  */

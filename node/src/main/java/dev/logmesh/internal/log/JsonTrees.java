@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Writes a JSON tree to a generator with Jackson's core only, as a mapper's {@code writeTree} does: so that the
  * codec (handshake trees, custom meta values) and the CLI's events write trees without the first
- * {@code ObjectMapper} of the process (tens of ms of class initialisation; README, "Performance", Start-up and
+ * {@code ObjectMapper} of the process (tens of ms of class initialisation; docs/performance.md, Start-up and
  * Cold). Numbers are written as the tree holds them ({@code BigDecimal}s with every digit). Stateless; any thread.
  */
 public final class JsonTrees {

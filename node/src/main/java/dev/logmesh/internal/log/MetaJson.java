@@ -26,7 +26,7 @@ public final class MetaJson {
     /**
      * The mapper behind {@link #reader()} and {@link #writer()} (private, so nobody reconfigures it), made the
      * first time one of them is asked for: a holder class, so building and printing metas makes no mapper
-     * (start-up: README, "Performance"). Numbers exactly as written, as an action's (Action's tree): no double in
+     * (start-up: docs/performance.md). Numbers exactly as written, as an action's (Action's tree): no double in
      * between.
      */
     private static final class Mapper {

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>The WebSocket transport puts its channels on this same thread ({@link #ioGroup()}): a frame is read,
  * decoded, applied to the log and answered without waking another thread, and a message is written to the
  * socket by the task that sends it. On a node with a handful of peers, one thread does it all with the least
- * latency; measured in README "Performance" ({@code scripts/bench-sync}, {@code scripts/bench-netns}).
+ * latency; measured in docs/performance.md ({@code scripts/bench-sync}, {@code scripts/bench-netns}).
  */
 public final class SystemLoop implements Loop, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SystemLoop.class);

@@ -77,7 +77,7 @@ public final class MessageCodec {
 
     /**
      * The codec's mappers, made the first time one is needed (the first {@code ObjectMapper} of a process costs
-     * ~40 ms of class initialisation, its date format's locale data among them; README, "Performance", Start-up and
+     * ~40 ms of class initialisation, its date format's locale data among them; docs/performance.md, Start-up and
      * Cold). Made on the codec's factory.
      */
     private static final class Mappers {

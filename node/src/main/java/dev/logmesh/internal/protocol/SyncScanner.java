@@ -12,7 +12,7 @@ import java.util.Map;
  * The common {@code sync} frame decoded in one pass over its UTF-8 bytes, without Jackson: what a catch-up
  * receives, thousands of entries a second from a process's first second, while the JIT has not compiled
  * Jackson's parser yet (its largest methods took C2 hundreds of milliseconds of a core in a cold CLI catch-up,
- * and decoding was ~40% of the loop thread's samples: README, "Performance", Cold).
+ * and decoding was ~40% of the loop thread's samples: docs/performance.md, Cold).
  *
  * <p>A <em>fast path with a fallback</em>: {@link #scan} either returns exactly the {@link Message.Sync} that
  * {@link MessageCodec}'s streaming decoder makes of the same bytes, or null, and then that decoder reads the

@@ -23,7 +23,7 @@ import java.util.Deque;
  * {@code writeTree}), so that a node's handshake (the {@code headers} it sends, the options of {@code connect} and
  * {@code connected}) and the custom meta values of a catch-up make no {@code ObjectMapper}: the first one of a process
  * costs tens of ms of class initialisation (its date format's locale data among them) on the loop thread, between
- * the connection and the first entry (README, "Performance", Cold). {@code TreesTest} compares both with the mapper's.
+ * the connection and the first entry (docs/performance.md, Cold). {@code TreesTest} compares both with the mapper's.
  * Stateless; any thread.
  */
 final class Trees {

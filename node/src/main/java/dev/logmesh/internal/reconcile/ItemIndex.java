@@ -61,7 +61,7 @@ public final class ItemIndex implements ItemStorage {
     private final int blockSize;
     /**
      * Made at the first fingerprint, not with the index: a node builds its index before it listens, and the
-     * first digest of a process sets up the JDK's security providers (start-up: README, "Performance").
+     * first digest of a process sets up the JDK's security providers (start-up: docs/performance.md).
      */
     private MessageDigest sha256;
     private final long[] sums = new long[8];

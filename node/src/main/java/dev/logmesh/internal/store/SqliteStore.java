@@ -160,7 +160,7 @@ public final class SqliteStore implements Store {
      * (about 1% of its pages) and the right edges that appends write. It is not larger because SQLite allocates each
      * cached page on first use, and on the store's thread (a glibc arena of its own) every new page grew the heap by
      * an {@code mprotect} and a page fault: with 16 MiB a catch-up into a fresh store paid that for every page it
-     * wrote, about a third of the store thread's CPU (measured in README "Performance", SQLite bulk, session 13);
+     * wrote, about a third of the store thread's CPU (measured in docs/performance.md, SQLite bulk, session 13);
      * once the cache is full its pages are reused. Older pages are read again from the OS's page cache.
      */
     private static final int CACHE_KIB = 2 * 1024;

@@ -12,7 +12,7 @@ import java.lang.invoke.MethodType;
  *
  * <p>Why: a catch-up reads every stored action only to write its text into {@code sync} frames; checking each one
  * again with {@link Action#parse} was about a third of the sending loop's samples in {@code scripts/bench-sync}'s
- * SQLite bulk (README, "Performance"). Why a bridge: see {@code dev.logmesh.internal.protocol.CheckedActions}, the
+ * SQLite bulk (docs/performance.md). Why a bridge: see {@code dev.logmesh.internal.protocol.CheckedActions}, the
  * codec's twin (a value type must not import internals, nor offer a public door that skips its checks).
  *
  * <p>Package-private: only {@link SqliteStore} makes actions this way, and only from rows whose checksum matched.

@@ -73,7 +73,7 @@ class NettyTransportTest {
         assumeTrue(System.getProperty("io.netty.leakDetection.level") == null
             && System.getProperty("io.netty.leakDetectionLevel") == null, "leak detection chosen for this JVM");
         // Netty's default (SIMPLE) records a stack trace for one buffer in 128, at its allocation and its release:
-        // tens of microseconds in about one round trip in 16 of the memory rtt (README "Performance")
+        // tens of microseconds in about one round trip in 16 of the memory rtt (docs/performance.md)
         try (SystemLoop loop = new SystemLoop("leak-test")) {
             new WsTransport(loop, loop.ioGroup(), 1 << 20, null, null, "leak-test").close();
             assertEquals(ResourceLeakDetector.Level.DISABLED, ResourceLeakDetector.getLevel());
