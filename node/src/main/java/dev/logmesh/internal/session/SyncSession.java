@@ -948,14 +948,32 @@ public final class SyncSession implements MessageConnection.Handler {
         return peerMaxFrame > 0 ? Math.min(config.maxFrameBytes(), peerMaxFrame) : config.maxFrameBytes();
     }
 
-    /** Whether an entry of this size fits a frame to the peer; if not, says so once and counts it. */
+    /**
+     * Entries said to be too large for a peer ({@code "peer id"}), so that the warning is logged once a day per peer
+     * and entry, not at every session or reconciliation round that meets the entry again (a breaker's run: 39 times in
+     * 19 minutes for one action). Shared by the sessions of every node in the process; bounded.
+     */
+    private static final com.github.benmanes.caffeine.cache.Cache<String, Boolean> TOO_LARGE_SAID =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(java.time.Duration.ofDays(1)).build();
+
+    /**
+     * Whether an entry of this size fits a frame to the peer; if not, counts it and says so (WARN once a day per peer
+     * and entry, DEBUG otherwise).
+     */
     private boolean fits(Entry e, long entryBytes) {
         if (entryBytes <= frameLimit() - EntrySize.FRAME_OVERHEAD) {
             return true;
         }
         tooLarge++;
-        LOG.warn("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it", e.id(),
-            entryBytes, describePeer(), frameLimit());
+        boolean first = TOO_LARGE_SAID.asMap().putIfAbsent(peerNode + " " + e.id(), Boolean.TRUE) == null;
+        if (first) {
+            LOG.warn("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it (said once a day)",
+                e.id(), entryBytes, describePeer(), frameLimit());
+        } else {
+            LOG.debug("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it", e.id(),
+                entryBytes, describePeer(), frameLimit());
+        }
         return false;
     }
 

@@ -80,6 +80,27 @@ class FrameLimitTest {
         assertTrue(b.errors.isEmpty(), b.errors.toString());
     }
 
+    /** A breaker's run: the sender warned about the same entry every 30 s for as long as it ran (39 times in 19 min). */
+    @Test
+    void anEntryTooLargeForThePeerIsSaidOnceNotAtEverySession() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        // node ids of this test only: what is said once is remembered for the whole JVM
+        SessionNode a = new SessionNode("once-sender", loop, limit(1 << 20));
+        SessionNode b = new SessionNode("once-peer", loop, limit(SMALL));
+        Meta big = a.log.add(text("big", "y".repeat(SMALL)), List.of("test"));
+        dev.logmesh.testkit.CapturedLogs.clear();
+        for (int i = 0; i < 3; i++) { // three sessions, each catching up from the start
+            TestPair pair = SessionNode.connect(loop, b, a);
+            loop.runAll();
+            pair.cut("network down");
+            loop.runAll();
+            b.log.store().setCursor("once-sender", dev.logmesh.spi.PeerCursor.NONE);
+        }
+        assertEquals(1, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+            big.id() + " takes up to").size(), dev.logmesh.testkit.CapturedLogs.events().toString());
+    }
+
     @Test
     void theSmallerLimitTravelsInTheMeshOptionsBothWays() {
         SessionNode a = new SessionNode("a", loop, limit(1 << 20));
