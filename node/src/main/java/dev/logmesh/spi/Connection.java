@@ -37,6 +37,16 @@ public interface Connection {
         /** A frame arrived (text as received; the node checks it). */
         void onFrame(String frame);
 
+        /**
+         * {@code count} bytes arrived from the peer, maybe in the middle of a frame. A transport that reports them
+         * as they come (before the frame they belong to) lets a session on a slow link see that the peer is alive
+         * while a large frame takes seconds to cross: without them, an answer queued behind such a frame can
+         * time the session out. Optional: a transport that never calls it gets the plain Logux timeouts. The
+         * default ignores them.
+         */
+        default void onBytes(long count) {
+        }
+
         /** The link is closed; {@code reason} says why, for logs. */
         void onClose(String reason);
     }

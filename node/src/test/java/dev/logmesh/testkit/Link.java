@@ -11,6 +11,12 @@ import java.util.List;
  * the other side after what was sent before it, and a {@link #cut} closes both ends at once, losing what is
  * in flight. A {@link Shaper} may drop, delay, duplicate or reorder single frames; a {@link Tap} sees every
  * frame sent and delivered. Everything runs on one loop.
+ *
+ * <p>Each end reports the bytes that reach it ({@link Connection.Handler#onBytes}): once per frame just before
+ * it, or, on a link with a {@link #bandwidth} cap, in slices of {@link #SLICE_MILLIS} while the frame crosses
+ * (as a socket reads part of a large WebSocket frame). With a cap, each direction carries one frame at a time:
+ * a frame of {@code n} UTF-8 bytes occupies its direction for {@code n / cap} seconds, and the frames behind it
+ * wait (a pong behind a 1 MB sync on a 50 KB/s link arrives 20 s later).
  */
 final class Link {
     /** What happens to one frame. */
@@ -43,7 +49,12 @@ final class Link {
     private final Loop loop;
     private final End left;
     private final End right;
+    /** How often a capped link reports the bytes of a frame that is crossing, in ms. */
+    static final long SLICE_MILLIS = 100;
+
     private long latency;
+    /** Bytes per second each direction carries, or 0: no cap. */
+    private long bandwidth;
     private Shaper shaper;
     private Tap tap = NO_TAP;
 
@@ -70,6 +81,33 @@ final class Link {
 
     void latency(long millis) {
         latency = millis;
+    }
+
+    /** Caps each direction at {@code bytesPerSecond} for frames sent from now on; 0 removes the cap. */
+    void bandwidth(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("bandwidth must be >= 0, got " + bytesPerSecond);
+        }
+        bandwidth = bytesPerSecond;
+    }
+
+    /** The UTF-8 length of a frame, without encoding it. */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     void shaper(Shaper s) {
@@ -109,6 +147,8 @@ final class Link {
         private String closeReason = "closed";
         /** Due time of the last in-order delivery from this end, so later frames never overtake it. */
         private long lastDue = Long.MIN_VALUE;
+        /** With a {@link #bandwidth} cap: when this end's direction is free of the frames sent before. */
+        private long pipeFreeAt = Long.MIN_VALUE;
         /** Frames that arrived before the handler's {@code onOpen} (a socket buffers them too). */
         private List<String> early;
 
@@ -146,7 +186,7 @@ final class Link {
                     early = null;
                     if (buffered != null) {
                         for (String f : buffered) {
-                            receive(f);
+                            receive(f, true);
                         }
                     }
                 } else {
@@ -170,24 +210,50 @@ final class Link {
                 return true;
             }
             long now = loop.now();
+            End to = other;
             long due = now + latency + fate.delayMillis();
+            if (bandwidth > 0) {
+                // the frame crosses after those before it, at the cap; its bytes reach the other end in slices
+                long bytes = utf8Length(frame) * fate.copies();
+                long start = Math.max(now, pipeFreeAt);
+                long crossing = (bytes * 1000 + bandwidth - 1) / bandwidth;
+                pipeFreeAt = start + crossing;
+                due = pipeFreeAt + latency + fate.delayMillis();
+                long perSlice = bandwidth * SLICE_MILLIS / 1000;
+                long reported = 0;
+                for (long t = SLICE_MILLIS; t < crossing && perSlice > 0; t += SLICE_MILLIS) {
+                    reported += perSlice;
+                    loop.schedule(start + t + latency - now, () -> to.receiveBytes(perSlice));
+                }
+                long rest = bytes - reported;
+                if (rest > 0) {
+                    loop.schedule(due - now, () -> to.receiveBytes(rest));
+                }
+            }
             if (fate.inOrder()) {
                 due = Math.max(due, lastDue);
                 lastDue = due;
             }
-            End to = other;
             for (int i = 0; i < fate.copies(); i++) {
-                loop.schedule(due - now, () -> to.receive(frame));
+                loop.schedule(due - now, () -> to.receive(frame, bandwidth == 0));
             }
             return true;
         }
 
-        /** Delivers raw text to this end, after the link's latency, as if the other end sent it. */
-        void inject(String frame) {
-            loop.schedule(latency, () -> receive(frame));
+        /** Part of a frame reached this end (a capped link): the handler hears of the bytes. */
+        private void receiveBytes(long count) {
+            if (!closed && opened && early == null) {
+                handler.onBytes(count);
+            }
         }
 
-        private void receive(String frame) {
+        /** Delivers raw text to this end, after the link's latency, as if the other end sent it. */
+        void inject(String frame) {
+            loop.schedule(latency, () -> receive(frame, true));
+        }
+
+        /** @param countBytes whether to report the frame's bytes first (not if a capped link reported them) */
+        private void receive(String frame, boolean countBytes) {
             if (closed) {
                 return;
             }
@@ -199,6 +265,9 @@ final class Link {
                 return;
             }
             tap.delivered(this, frame);
+            if (countBytes) {
+                handler.onBytes(utf8Length(frame));
+            }
             handler.onFrame(frame);
         }
 

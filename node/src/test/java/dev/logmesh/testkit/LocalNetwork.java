@@ -60,6 +60,8 @@ public final class LocalNetwork {
     private final Map<String, Traffic> traffic = new TreeMap<>();
     private long minLatency;
     private long maxLatency;
+    /** Bytes per second each direction of a new link carries, or 0: no cap. */
+    private long bandwidth;
     /** Ids of the entries each host delivered to each other host in {@code sync} frames ("from to"), when recorded. */
     private Map<String, Set<ActionId>> entriesDelivered;
     /** Per link, when recorded: each end's node id and the link's {@code baseTime}, from connect and connected. */
@@ -132,6 +134,19 @@ public final class LocalNetwork {
         }
         minLatency = minMillis;
         maxLatency = maxMillis;
+        return this;
+    }
+
+    /**
+     * Caps each direction of every new link at {@code bytesPerSecond} (0, the default: no cap), as a slow link
+     * or a throttling forwarder does: a frame of {@code n} bytes takes {@code n / cap} seconds to cross, the frames
+     * behind it wait, and its bytes reach the other end in slices while it crosses.
+     */
+    public LocalNetwork bandwidth(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("bandwidth must be >= 0, got " + bytesPerSecond);
+        }
+        bandwidth = bytesPerSecond;
         return this;
     }
 
@@ -237,6 +252,7 @@ public final class LocalNetwork {
         }
         long latency = maxLatency == minLatency ? minLatency : minLatency + random.nextLong(maxLatency - minLatency + 1);
         Link link = new Link(loop, from, to, latency);
+        link.bandwidth(bandwidth);
         link.shaper(firewall::fate);
         link.tap(tap);
         remember(from, link);

@@ -136,6 +136,11 @@ public final class TestPair {
         link.cut(reason);
     }
 
+    /** Caps each direction at {@code bytesPerSecond} for frames sent from now on (0: no cap); see {@link Link}. */
+    public void bandwidth(long bytesPerSecond) {
+        link.bandwidth(bytesPerSecond);
+    }
+
     /** Sets the one-way latency of frames sent from now on. */
     public void latency(long millis) {
         link.latency(millis);

@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Owned by the node's loop: every method must be called there.
  */
 public final class PeerTable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PeerTable.class);
 
     /** Peer and session events, called on the loop. */
     public interface Listener {
@@ -90,6 +91,12 @@ public final class PeerTable {
     private Membership membership;
     /** The node's mesh presence handed to every new session, or null. */
     private PresenceSink presence;
+    /**
+     * Peers (node id, or address before the handshake) whose last session this node ended by a timeout, and whose
+     * outage was logged: the next timeouts with them are not, until a session with the peer works again (the
+     * peer acknowledges something, we receive entries from it, or a session ends for another reason).
+     */
+    private final Set<String> lateLogged = new java.util.HashSet<>();
 
     /**
      * @param gossip         the node's gossip handed to every session, or null (sessions flood)
@@ -142,6 +149,7 @@ public final class PeerTable {
 
             @Override
             public void acknowledged(SyncSession session, long added) {
+                lateLogged.remove(session.peerNode());
                 for (Listener l : listeners) {
                     l.acknowledged(session.peerNode(), added);
                 }
@@ -234,6 +242,7 @@ public final class PeerTable {
 
     private void onDisconnected(SyncSession session, ProtocolError error, String reason) {
         sessions.remove(session);
+        logTimeout(session);
         if (session.clientId() != null && clients.get(session.clientId()) == session) {
             clients.remove(session.clientId());
             refreshConnected();
@@ -248,6 +257,30 @@ public final class PeerTable {
         }
         for (Listener l : listeners) {
             l.sessionClosed(session, error, reason);
+        }
+    }
+
+    /**
+     * Says once per peer and outage why sessions with it end by a timeout (what was late, for how long), so a user
+     * sees why a peer keeps reconnecting (a dead peer, or a link slower than the minimum rate); see {@link
+     * #lateLogged}.
+     */
+    private void logTimeout(SyncSession session) {
+        String key = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+        String late = session.lateAnswer();
+        if (late == null) {
+            if (session.peerNode() != null) {
+                lateLogged.remove(key);
+            }
+            return;
+        }
+        if (session.receivedEntries() > 0 && session.peerNode() != null) {
+            lateLogged.remove(key); // it worked for a while: this is a new outage
+        }
+        if (lateLogged.add(key)) {
+            LOG.warn("session with {}@{} timed out: {}; the peer is gone or the link is slower than {} bytes/s "
+                + "(further timeouts with it are not logged until a session with it works)", key,
+                session.connection().remoteAddress(), late, SessionConfig.MIN_LINK_BYTES_PER_SECOND);
         }
     }
 

@@ -72,6 +72,11 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     /** Whether reading is off because the node holds received messages ({@link #holdReading}); any thread. */
     private volatile boolean held;
     private final AtomicLong pending = new AtomicLong();
+    /**
+     * Bytes read from the peer and not yet reported to the loop ({@link #byteProgress}); added on the channel's
+     * event loop, taken on the node's loop. Non-zero means a report task is on its way.
+     */
+    private final AtomicLong unreportedBytes = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean closeDelivered = new AtomicBoolean();
     private volatile Channel channel;
@@ -415,6 +420,38 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             // out of memory (or worse) while reading: not this link's problem but the node's; the loop ends it
             loop.execute(() -> {
                 throw error;
+            });
+        }
+    }
+
+    /**
+     * A handler to put ahead of the HTTP and WebSocket decoders (after TLS): it counts the bytes read from the
+     * peer and reports them to the session ({@link Handler#onBytes}), so a large frame that takes seconds to cross
+     * a slow link keeps the session alive while it arrives (see {@code Liveness}). Reads are coalesced: one loop
+     * task at most waits at a time, carrying every byte read since the last one; it runs before the task of any
+     * frame those bytes complete.
+     */
+    ChannelInboundHandlerAdapter byteProgress() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof ByteBuf b) {
+                    bytesRead(b.readableBytes());
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+    }
+
+    /** Counts bytes read; on the channel's event loop. */
+    private void bytesRead(int n) {
+        if (n > 0 && unreportedBytes.getAndAdd(n) == 0) {
+            loop.execute(() -> {
+                long count = unreportedBytes.getAndSet(0);
+                Handler h = handler;
+                if (h != null && count > 0 && !closed.get()) {
+                    h.onBytes(count);
+                }
             });
         }
     }

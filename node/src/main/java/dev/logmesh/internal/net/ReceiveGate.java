@@ -157,6 +157,11 @@ public final class ReceiveGate {
                 }
 
                 @Override
+                public void onBytes(long count) {
+                    h.onBytes(count); // liveness, not data: never held
+                }
+
+                @Override
                 public void onBadInput(ProtocolError error) {
                     if (open()) {
                         h.onBadInput(error);

@@ -243,6 +243,7 @@ public final class WsTransport implements MessageTransport {
                         p.addLast(serverTls.newHandler(ch.alloc()));
                     }
                     NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
+                    p.addLast(conn.byteProgress());
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());
@@ -385,6 +386,7 @@ public final class WsTransport implements MessageTransport {
                     if (tls) {
                         p.addLast(clientContext.newHandler(ch.alloc(), host, port));
                     }
+                    p.addLast(conn.byteProgress());
                     p.addLast(new HttpClientCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());

@@ -92,6 +92,11 @@ public final class FrameTransport implements MessageTransport {
                 }
 
                 @Override
+                public void onBytes(long count) {
+                    handler.onBytes(count);
+                }
+
+                @Override
                 public void onClose(String reason) {
                     handler.onClose(reason);
                 }

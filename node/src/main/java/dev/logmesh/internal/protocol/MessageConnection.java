@@ -37,6 +37,15 @@ public interface MessageConnection {
         /** A decoded message arrived. */
         void onMessage(Message message);
 
+        /**
+         * {@code count} bytes arrived from the peer, maybe in the middle of a frame: the link and the peer are
+         * alive even while a large frame takes seconds to cross a slow link. A transport reports them as they
+         * come (a coalesced count, before the message they belong to), or once per message; the default ignores
+         * them.
+         */
+        default void onBytes(long count) {
+        }
+
         /** A frame could not be decoded (not JSON, wrong shape, unknown type, too large, binary). */
         void onBadInput(ProtocolError error);
 

@@ -46,6 +46,14 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
     public static final long DEFAULT_PING_MILLIS = 4_000;
     /** Close a session whose answer is 8 s late. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 8_000;
+    /**
+     * The slowest link a session works over, in bytes per second: 16 KiB/s. A link slower than that is treated as
+     * dead: an answer owed behind {@code n} bytes in flight ({@code synced}, or a {@code pong} whose ping went out
+     * behind them) is given up {@code timeout + n / 16 KiB/s} after it was due to start (a full 1 MiB frame:
+     * timeout + 64 s), and the session ends with a {@code timeout}. With nothing in flight the deadline is the
+     * timeout, as in Logux. See {@code Liveness}.
+     */
+    public static final long MIN_LINK_BYTES_PER_SECOND = 16 * 1024;
     /** Entries per sync message: small enough for any frame limit, large enough for bulk speed. */
     public static final int DEFAULT_CHUNK_ENTRIES = 2000;
     /** Bytes per sync message, well under the default 1 MiB frame limit. */

@@ -177,6 +177,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private String closeReason;
     /** The store failure that ended this session, or null. */
     private StoreException storeFailure;
+    /** What was late and for how long when this side timed the session out (see {@link Liveness}), or null. */
+    private String lateAnswer;
 
     private long sentEntries;
     /** The peer's frame limit from its mesh options ({@code logmesh.maxFrame}), or 0 if it sent none. */
@@ -394,6 +396,13 @@ public final class SyncSession implements MessageConnection.Handler {
             onHpv(h);
         } else if (m instanceof Message.Presence p) {
             onPresence(p);
+        }
+    }
+
+    @Override
+    public void onBytes(long count) {
+        if (state != State.CLOSED) {
+            liveness.bytesIn(loop.now());
         }
     }
 
@@ -788,8 +797,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (entry.meta().added() == 0) {
-            if (sendsTo(entry) && fits(entry, EntrySize.bound(entry))) {
-                sendSync(pushed, List.of(entry));
+            long size = EntrySize.bound(entry);
+            if (sendsTo(entry) && fits(entry, size)) {
+                sendSync(pushed, List.of(entry), size);
             }
             return;
         }
@@ -918,9 +928,9 @@ public final class SyncSession implements MessageConnection.Handler {
             idlePages = out.isEmpty() ? idlePages + 1 : 0;
             if (!out.isEmpty()) {
                 if (lazy) {
-                    sendIhave(upTo, out);
+                    sendIhave(upTo, out, bytes);
                 } else {
-                    sendSync(upTo, out);
+                    sendSync(upTo, out, bytes);
                 }
             }
         }
@@ -988,7 +998,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 continue;
             }
             if (!out.isEmpty() && (bytes + size > chunkBudget || out.size() >= config.chunkEntries())) {
-                sendSync(added, out);
+                sendSync(added, out, bytes);
                 out = new ArrayList<>();
                 bytes = 0;
             }
@@ -996,7 +1006,7 @@ public final class SyncSession implements MessageConnection.Handler {
             bytes += size;
         }
         if (!out.isEmpty()) {
-            sendSync(added, out);
+            sendSync(added, out, bytes);
         }
     }
 
@@ -1056,7 +1066,8 @@ public final class SyncSession implements MessageConnection.Handler {
         return send(m);
     }
 
-    private void sendSync(long added, List<Entry> entries) {
+    /** @param bytes the encoded size of the entries (a bound), for the {@code synced} deadline (see {@link Liveness}) */
+    private void sendSync(long added, List<Entry> entries, long bytes) {
         List<Message.WireEntry> wire = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             wire.add(new Message.WireEntry(e.action(), edge != null
@@ -1068,18 +1079,20 @@ public final class SyncSession implements MessageConnection.Handler {
             if (config.stats() != null) {
                 config.stats().sent(entries.size());
             }
-            liveness.inFlight(++inFlight, loop.now());
+            inFlight++;
+            liveness.sentBatch(bytes + EntrySize.FRAME_OVERHEAD, loop.now());
         }
     }
 
-    private void sendIhave(long added, List<Entry> entries) {
+    private void sendIhave(long added, List<Entry> entries, long bytes) {
         List<dev.logmesh.ActionId> ids = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             ids.add(e.id());
         }
         if (send(new Message.Ihave(added, ids))) {
             announcedEntries += ids.size();
-            liveness.inFlight(++inFlight, loop.now());
+            inFlight++;
+            liveness.sentBatch(bytes + EntrySize.FRAME_OVERHEAD, loop.now());
         }
     }
 
@@ -1275,6 +1288,15 @@ public final class SyncSession implements MessageConnection.Handler {
         return storeFailure;
     }
 
+    /**
+     * What was late and for how long when this side ended the session by a timeout (no {@code connected}, no
+     * {@code pong}, no {@code synced}: "no synced for 10012 ms (allowed 9000 ms for 16400 bytes in flight)"), or
+     * null if it did not. On the loop.
+     */
+    public String lateAnswer() {
+        return lateAnswer;
+    }
+
     private void onIhave(Message.Ihave h) {
         if (state != State.CONNECTED) {
             fail(ProtocolError.of(ProtocolError.Type.MISSED_AUTH, IntNode.valueOf(0), "ihave before connect"));
@@ -1455,8 +1477,8 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (inFlight > 0) {
             inFlight--;
+            liveness.answered(loop.now());
         }
-        liveness.answered(inFlight, loop.now());
         long acked = Math.min(s.added(), pushed);
         if (keepsCursor()) {
             log.advanceCursor(peerNode, 0, acked);
@@ -1565,8 +1587,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
     private void timeout(String what) {
         // Logux sends nothing on a timeout: the peer is presumed gone.
-        closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) config.timeoutMillis()),
-            what + " within " + config.timeoutMillis() + " ms");
+        lateAnswer = what;
+        closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) config.timeoutMillis()), what);
         closeWith(closeError, closeError.getMessage());
     }
 

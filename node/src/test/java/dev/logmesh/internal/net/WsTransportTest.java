@@ -3,6 +3,7 @@ package dev.logmesh.internal.net;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.internal.protocol.Message;
 import dev.logmesh.internal.protocol.ProtocolError;
@@ -21,6 +22,15 @@ class WsTransportTest {
     /** Records a connection's events (any thread reads them). */
     static final class Recorder implements MessageConnection.Handler {
         final List<String> events = new CopyOnWriteArrayList<>();
+        /** Bytes reported so far ({@link #onBytes}); added on the loop, read anywhere. */
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        /** {@link #bytes} when each message arrived. */
+        final List<Long> bytesAtMessages = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onBytes(long count) {
+            bytes.addAndGet(count);
+        }
 
         @Override
         public void onOpen() {
@@ -29,6 +39,7 @@ class WsTransportTest {
 
         @Override
         public void onMessage(Message message) {
+            bytesAtMessages.add(bytes.get());
             events.add("message " + message.type());
         }
 
@@ -80,6 +91,27 @@ class WsTransportTest {
             assertSame(PooledByteBufAllocator.DEFAULT, ((NettyConnection) c).channel().alloc(), "the dialer's");
             assertSame(PooledByteBufAllocator.DEFAULT, ((NettyConnection) accepted.get(0)).channel().alloc(),
                 "the listener's");
+        }
+    }
+
+    /**
+     * The bytes of a frame reach the session as they are read, ahead of the frame (on a slow link, while it
+     * crosses): a frame of 300 kB is reported in full before its message, from the handler ahead of the decoders.
+     */
+    @Test
+    void bytesReadAreReportedBeforeTheMessageTheyCarry() throws Exception {
+        try (SystemLoop loop = new SystemLoop("bytes-test-loop");
+             WsTransport t = new WsTransport(loop, null, 1 << 20, null, null, "bytes-test")) {
+            Recorder server = new Recorder();
+            URI url = t.listen("127.0.0.1", 0, c -> c.start(server));
+            Recorder client = new Recorder();
+            MessageConnection c = t.dial(url);
+            loop.execute(() -> c.start(client));
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.events.contains("open"));
+            String text = "x".repeat(300_000);
+            loop.execute(() -> c.send(new Message.Debug("error", text)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.events.contains("message debug"));
+            assertTrue(server.bytesAtMessages.get(0) >= text.length(), server.bytesAtMessages + " " + server.events);
         }
     }
 
