@@ -1290,7 +1290,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /**
      * What was late and for how long when this side ended the session by a timeout (no {@code connected}, no
-     * {@code pong}, no {@code synced}: "no synced for 10012 ms (allowed 9000 ms for 16400 bytes in flight)"), or
+     * {@code pong}, no {@code synced}: "no synced for 14039 ms (1000211 bytes in flight, no byte for 8049 ms)"), or
      * null if it did not. On the loop.
      */
     public String lateAnswer() {
