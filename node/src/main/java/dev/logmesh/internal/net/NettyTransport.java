@@ -30,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * (always NIO: a way out if the native library misbehaves on some machine) or {@code epoll} (epoll, and a start that
  * fails with the reason when it is not available). It is read when a node first needs a transport; the CLI passes
  * it through {@code JAVA_OPTS}. Netty extracts the native library to a temporary directory on first use
- * ({@code io.netty.native.workdir}); its cost at start-up is in README "Performance".
+ * ({@code io.netty.native.workdir}); its cost at start-up is in docs/performance.md.
  *
  * <p>Netty's buffer leak detection is off in a node ({@link #leakDetection}) unless the process chose a level with
  * Netty's own property {@code io.netty.leakDetection.level}: at Netty's default level ({@code simple}) one buffer in
  * 128 records a stack trace where it is allocated and where it is released, which put tens of microseconds into
- * about one memory round trip in 16 (README "Performance", "Memory rtt, session 14"). Netty's level is the
+ * about one memory round trip in 16 (docs/performance.md, "Memory rtt, session 14"). Netty's level is the
  * process's: an application that embeds a node and wants leak reports sets that property.
  *
  * <p>An event loop group and the channels registered on it must be of the same transport: {@link #of} tells which

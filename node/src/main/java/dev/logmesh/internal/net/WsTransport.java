@@ -285,7 +285,7 @@ public final class WsTransport implements MessageTransport {
      * Gives a link Netty's pooled buffer allocator (4.1's default), unless {@code io.netty.allocator.type} says
      * which one to use. Netty 4.2's default, the adaptive allocator, cost a cold dialer's loop ~10% of its samples
      * in a catch-up (its code interpreted, then compiled by C2 while the catch-up runs); with the pooled one the
-     * loop's CPU and C2's in the CLI catch-up's window fell (README, "Performance", the CLI catch-up's objects).
+     * loop's CPU and C2's in the CLI catch-up's window fell (docs/performance.md, the CLI catch-up's objects).
      * Set per channel, when it is made, so a node that never links pays nothing for it at start.
      */
     static void pooledBuffers(SocketChannel ch) {
