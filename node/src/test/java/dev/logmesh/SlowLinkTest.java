@@ -43,6 +43,19 @@ class SlowLinkTest {
         return Action.of(json);
     }
 
+    /**
+     * Makes {@code silent} fall silent towards {@code listener} (a half-open link: none of its bytes arrive) and runs
+     * the mesh until {@code listener} has no session any more; returns how long that took (ms of the fake clock).
+     */
+    private long dropAfterSilence(String silent, String listener) {
+        mesh.firewall().on().from(silent).to(listener).drop();
+        long silentAt = mesh.loop().now();
+        while (connected(listener)) {
+            mesh.run(100);
+        }
+        return mesh.loop().now() - silentAt;
+    }
+
     boolean connected(String name) {
         CompletableFuture<List<MeshNode.PeerStatus>> peers = mesh.get(name).node().peers();
         mesh.runAll();
@@ -92,12 +105,7 @@ class SlowLinkTest {
         assertTrue(connected("f1"));
 
         // f2 falls silent towards f1 (a half-open link) while the frame still crosses
-        mesh.firewall().on().from("f2").to("f1").drop();
-        long silentAt = mesh.loop().now();
-        while (connected("f1")) {
-            mesh.run(100);
-        }
-        long took = mesh.loop().now() - silentAt;
+        long took = dropAfterSilence("f2", "f1");
         assertTrue(took <= TIMEOUT + PING, "f1 dropped f2 after " + took + " ms");
     }
 
@@ -111,12 +119,7 @@ class SlowLinkTest {
         assertTrue(connected("a"));
 
         // b falls silent towards a (a half-open link): not one byte of b reaches a any more
-        mesh.firewall().on().from("b").to("a").drop();
-        long silentAt = mesh.loop().now();
-        while (connected("a")) {
-            mesh.run(100);
-        }
-        long took = mesh.loop().now() - silentAt;
+        long took = dropAfterSilence("b", "a");
         // a pings after PING of silence and gives up TIMEOUT later (a check runs every PING / 4)
         assertTrue(took <= PING + TIMEOUT + PING / 2, "a dropped b after " + took + " ms");
 
