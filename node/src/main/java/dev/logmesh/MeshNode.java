@@ -264,6 +264,9 @@ public final class MeshNode implements AutoCloseable {
         this.hub = broadcast.peers();
         this.metrics = config.meterRegistry() == null ? null
             : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
+        if (metrics != null && log.store() instanceof SqliteStore sqlite) {
+            metrics.observe(sqlite);
+        }
         this.gate = new ReceiveGate(loop);
         MessageTransport made = transports.apply(loop);
         this.ws = made instanceof WsTransport w ? w : null;

@@ -9,9 +9,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A node's meters in the application's Micrometer registry (issue 14): two real nodes on 127.0.0.1, traffic, and the
@@ -75,5 +78,36 @@ class NodeMetricsTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> gauge(ra, "logmesh.sessions", a) == 0);
         }
         assertNull(ra.find("logmesh.actions.added").functionCounter(), "a closed node's meters are removed");
+    }
+
+    /**
+     * A node on SQLite times its store's disk: each group commit's fsync of the WAL and each background checkpoint
+     * ({@code logmesh.store.flush}, {@code logmesh.store.checkpoint}); the timers go when the node closes, and a
+     * node on the memory store has none.
+     */
+    @Test
+    void sqliteNodeTimesItsFsyncsAndCheckpoints(@TempDir Path dir) throws Exception {
+        MeterRegistry r = new SimpleMeterRegistry();
+        String id;
+        try (MeshNode node = MeshNode.start(NodeConfig.builder().name("disk").dataDir(dir).meterRegistry(r).build())) {
+            id = node.nodeId();
+            for (int i = 0; i < 20; i++) {
+                node.add(Action.ofType("item/add")).join(); // completes once durable: after an fsync
+            }
+            var flush = r.find("logmesh.store.flush").tag("node", id).timer();
+            assertTrue(flush != null && flush.count() >= 1, "a durable add waited for at least one fsync");
+            assertTrue(flush.count() <= 20, "one fsync per group commit at most: " + flush.count());
+            assertTrue(flush.totalTime(TimeUnit.NANOSECONDS) > 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                var c = r.find("logmesh.store.checkpoint").tag("node", id).timer();
+                return c != null && c.count() >= 1;
+            });
+        }
+        assertNull(r.find("logmesh.store.flush").timer(), "a closed node's timers are removed");
+        assertNull(r.find("logmesh.store.checkpoint").timer());
+        try (MeshNode memory = MeshNode.start(NodeConfig.builder().name("mem").meterRegistry(r).build())) {
+            memory.add(Action.ofType("item/add")).join();
+            assertNull(r.find("logmesh.store.flush").timer(), "the memory store has no disk to time");
+        }
     }
 }

@@ -364,6 +364,47 @@ public final class SyncBench {
     }
 
     /**
+     * The WAL fsyncs of the rtt's two stores while its counted round trips run (their writer threads record; the
+     * round trip's driver turns counting on and off): the disk's latency in the same run as the round trips.
+     */
+    static final class FsyncLog implements SqliteStore.DiskObserver {
+        private final long[] nanos;
+        private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean counting;
+
+        FsyncLog(int capacity) {
+            nanos = new long[capacity];
+        }
+
+        @Override
+        public void flushed(long took) {
+            if (counting) {
+                int i = n.getAndIncrement();
+                if (i < nanos.length) {
+                    nanos[i] = took;
+                }
+            }
+        }
+
+        @Override
+        public void checkpointed(long took) {
+            // not on the round trip's path (a thread of its own); its effect shows in the fsyncs' tail
+        }
+
+        /** {@code ,"fsyncs":N,"fsyncP50Ms":..,"fsyncP99Ms":..} of what was recorded (writers stopped). */
+        String json() {
+            int k = Math.min(n.get(), nanos.length);
+            if (k == 0) {
+                return ",\"fsyncs\":0";
+            }
+            long[] v = Arrays.copyOf(nanos, k);
+            Arrays.sort(v);
+            return String.format(",\"fsyncs\":%d,\"fsyncP50Ms\":%.3f,\"fsyncP99Ms\":%.3f", k, v[k / 2] / 1e6,
+                v[Math.min(k - 1, (int) (k * 0.99))] / 1e6);
+        }
+    }
+
+    /**
      * Round trips add -> peer committed -> {@code synced} back, one at a time, driven from node A's loop thread
      * (each acknowledgement adds the next action there), as the JavaScript bench is driven from its event loop.
      */
@@ -382,6 +423,7 @@ public final class SyncBench {
             ob.put("data", ob.get("data") + "/b");
         }
         double[] samples = new double[count];
+        FsyncLog fsyncs = new FsyncLog(count * 4);
         CompletableFuture<Void> done = new CompletableFuture<>();
         // touched on A's loop only
         var driver = new Object() {
@@ -397,6 +439,7 @@ public final class SyncBench {
 
             void next() {
                 if (warm >= 0 && i == warm + count) {
+                    fsyncs.counting = false;
                     done.complete(null);
                     return;
                 }
@@ -405,6 +448,7 @@ public final class SyncBench {
                     first = t0;
                 }
                 if (warm < 0 && i >= warmup && t0 - first >= warmupNanos) {
+                    fsyncs.counting = true;
                     warm = i;
                     t0Warm = t0;
                     jitAtWarm = jit.getTotalCompilationTime();
@@ -453,6 +497,13 @@ public final class SyncBench {
         try (SystemLoop loop = shared ? new SystemLoop("rtt-shared") : null;
              MeshNode b = start(base("rtt-b", ob).build(), List.of(), loop);
              MeshNode a = start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch), loop)) {
+            // with SQLite: each fsync of both nodes' WALs while the counted round trips run, the disk's latency in
+            // this very run beside the round trip's
+            for (MeshNode n : List.of(a, b)) {
+                if (dev.logmesh.NodeInternals.log(n).store() instanceof SqliteStore sqlite) {
+                    sqlite.observeDisk(fsyncs);
+                }
+            }
             if (!up.await(30, TimeUnit.SECONDS) && a.peers().join().stream().noneMatch(MeshNode.PeerStatus::connected)) {
                 throw new IllegalStateException("no session");
             }
@@ -473,10 +524,11 @@ public final class SyncBench {
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
                     + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
-                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d}%n",
+                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
-                mean, shared, driver.warm, Math.round((driver.t0Warm - driver.first) / 1e6), jitInWindow);
+                mean, shared, driver.warm, Math.round((driver.t0Warm - driver.first) / 1e6), jitInWindow,
+                o.get("data") == null ? "" : fsyncs.json());
         }
     }
 

@@ -1,15 +1,18 @@
 package dev.logmesh.internal.metrics;
 
 import dev.logmesh.internal.protocol.WireStats;
+import dev.logmesh.internal.store.SqliteStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -61,12 +64,18 @@ public final class NodeMetrics implements AutoCloseable {
     public static final String ERRORS = "logmesh.errors";
     /** Gauge: entries in the log. */
     public static final String LOG_ENTRIES = "logmesh.log.entries";
+    /** Timer: a group commit's fsync of the SQLite store's WAL. */
+    public static final String STORE_FLUSH = "logmesh.store.flush";
+    /** Timer: a background checkpoint of the SQLite store's WAL. */
+    public static final String STORE_CHECKPOINT = "logmesh.store.checkpoint";
 
     private final MeterRegistry registry;
     private final Tags tags;
     private final AtomicInteger sessions = new AtomicInteger();
     private volatile long logEntries;
     private final List<Meter> meters = new ArrayList<>();
+    /** The store whose disk latencies these meters record ({@link #observe}), or null; guarded by {@code meters}. */
+    private SqliteStore observed;
 
     /** Registers the meters of the node {@code nodeId}, reading {@code stats}. */
     public NodeMetrics(MeterRegistry registry, String nodeId, WireStats stats) {
@@ -109,6 +118,33 @@ public final class NodeMetrics implements AutoCloseable {
         c.increment();
     }
 
+    /**
+     * Registers the store's timers ({@value #STORE_FLUSH}, {@value #STORE_CHECKPOINT}) and has {@code store} record
+     * into them from its writer threads, until {@link #close}. Called once, on the thread that starts the node.
+     */
+    public void observe(SqliteStore store) {
+        Timer flush = Timer.builder(STORE_FLUSH).tags(tags)
+            .description("fsync of the store's WAL, one per group commit").register(registry);
+        Timer checkpoint = Timer.builder(STORE_CHECKPOINT).tags(tags)
+            .description("background checkpoint of the store's WAL into its database file").register(registry);
+        synchronized (meters) {
+            meters.add(flush);
+            meters.add(checkpoint);
+            observed = store;
+        }
+        store.observeDisk(new SqliteStore.DiskObserver() {
+            @Override
+            public void flushed(long nanos) {
+                flush.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void checkpointed(long nanos) {
+                checkpoint.record(nanos, TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
     /** The log holds {@code n} entries now. Loop. */
     public void logEntries(long n) {
         logEntries = n;
@@ -118,6 +154,10 @@ public final class NodeMetrics implements AutoCloseable {
     @Override
     public void close() {
         synchronized (meters) {
+            if (observed != null) {
+                observed.observeDisk(null);
+                observed = null;
+            }
             for (Meter m : meters) {
                 registry.remove(m);
             }

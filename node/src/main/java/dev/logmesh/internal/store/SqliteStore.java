@@ -214,6 +214,26 @@ public final class SqliteStore implements Store {
     static final int WRITE_BEHIND_MIN = 64;
 
     /**
+     * Told the disk's latencies as a store with a writer thread meets them ({@link #observeDisk}): node metrics
+     * ({@code logmesh.store.flush}, {@code logmesh.store.checkpoint}) and {@code SyncBench rtt}, which prints the
+     * fsyncs its round trips waited on beside them. Implementations must be cheap and must not throw: they run on the
+     * writer's threads between disk calls.
+     */
+    public interface DiskObserver {
+        /**
+         * One group commit's {@code fdatasync} of the WAL completed after {@code nanos} ns (successful ones only;
+         * {@link Durability#FULL}). Called on the store's sync thread.
+         */
+        void flushed(long nanos);
+
+        /**
+         * One background {@code PASSIVE} checkpoint (copying WAL frames into the database file, with its fsyncs)
+         * completed after {@code nanos} ns. Called on the store's checkpoint thread.
+         */
+        void checkpointed(long nanos);
+    }
+
+    /**
      * How a committed transaction is synced to disk. FULL is the default because the node acknowledges what
      * {@code add} returned. Its price is one fsync per call: on the reference 2-core machine (fsync ~150 µs)
      * about 6k single adds/s but ~175k adds/s in batches of 100, so the node batches, and NORMAL is rarely
@@ -1217,6 +1237,17 @@ public final class SqliteStore implements Store {
         if (failed != null) {
             throw new StoreException("cannot " + what + " in " + file + ": flushing it to disk failed ("
                 + failed.getMessage() + "); nothing written since can be promised durable: restart the node", failed);
+        }
+    }
+
+    /**
+     * Tells {@code observer} how long each WAL fsync and each background checkpoint takes from now on, replacing any
+     * observer set before; null stops it. A store without a writer thread ({@link Durability#FULL_INLINE}, a reader)
+     * tells it nothing. Any thread.
+     */
+    public void observeDisk(DiskObserver observer) {
+        if (writer != null) {
+            writer.observe(observer);
         }
     }
 

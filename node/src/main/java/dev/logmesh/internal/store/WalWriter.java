@@ -209,6 +209,12 @@ final class WalWriter {
      */
     private final java.util.concurrent.locks.ReentrantLock checkpointing = new java.util.concurrent.locks.ReentrantLock();
 
+    /**
+     * Told how long each WAL fsync (group commit) and each background checkpoint took, or null
+     * ({@link #observe}). Called on the sync thread and the checkpoint thread respectively.
+     */
+    private volatile SqliteStore.DiskObserver observer;
+
     /** Owned by the sync thread. */
     private long synced;
     /** Owned by the checkpoint thread. */
@@ -330,6 +336,11 @@ final class WalWriter {
      */
     void markAdded(long added) {
         markAsked.accumulateAndGet(added, Math::max);
+    }
+
+    /** Tells {@code o} (or nobody, when null) the latencies of the fsyncs and checkpoints from now on. Any thread. */
+    void observe(SqliteStore.DiskObserver o) {
+        observer = o;
     }
 
     /**
@@ -469,7 +480,12 @@ final class WalWriter {
         }
         if (fsync) {
             try {
+                long t0 = System.nanoTime();
                 sync.force(channel);
+                SqliteStore.DiskObserver o = observer;
+                if (o != null) {
+                    o.flushed(System.nanoTime() - t0);
+                }
             } catch (IOException e) {
                 LOG.error("cannot flush {} to disk ({}): the commits since the last flush may be lost at a power "
                     + "loss; the store takes no more writes and acknowledges nothing more until it is opened again",
@@ -507,6 +523,10 @@ final class WalWriter {
         checkpointing.lock();
         try {
             int[] result = checkpoint.run(conn);
+            SqliteStore.DiskObserver o = observer;
+            if (o != null) {
+                o.checkpointed(System.nanoTime() - now);
+            }
             int log = result[1];
             int done = result[2];
             if (log >= RESTART_FRAMES && done == log) {
