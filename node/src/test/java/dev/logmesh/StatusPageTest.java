@@ -142,6 +142,8 @@ class StatusPageTest {
         }
         assertTrue(dom.contains("data-nodes=\"3\""), dom);
         assertTrue(dom.contains("demo/hello"), "the recent action is listed");
+        // the one action, counted in words a reader expects (was "1 entries")
+        assertTrue(dom.contains("3 nodes known \u00b7 this log 1 entry \u00b7"), dom);
 
         Path png = Path.of("target", "status-page.png").toAbsolutePath();
         Files.deleteIfExists(png);
