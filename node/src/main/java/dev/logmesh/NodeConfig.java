@@ -392,6 +392,22 @@ public final class NodeConfig {
     /** Default presence period: 5 s. */
     public static final Duration DEFAULT_PRESENCE_PERIOD = Duration.ofSeconds(5);
 
+    /**
+     * The shortest ping period a node takes, in ms: its peers end a session that pings more than
+     * {@code SessionConfig.DEFAULT_MAX_PINGS_PER_SECOND} (20) times a second as a flood ({@code bruteforce}), and a
+     * node pings after this long without traffic, so 100 ms stays at half that. Before (a breaker's run, session
+     * 17), {@code --ping 10} was taken and every session of the node was ended by its peer within a second, again at
+     * every redial.
+     */
+    public static final long MIN_PING_MILLIS = 100;
+
+    /**
+     * The shortest timeout a node takes, in ms: more than the gossip's graft delay
+     * ({@code SessionConfig.DEFAULT_GRAFT_MILLIS}, 300 ms: an action announced but still missing that long is asked
+     * for), which must come within the timeout.
+     */
+    public static final long MIN_TIMEOUT_MILLIS = SessionConfig.DEFAULT_GRAFT_MILLIS + 1;
+
     /** Builds a {@link NodeConfig}; every setter has the default named on the getter. */
     public static final class Builder {
         private String name;
@@ -713,8 +729,15 @@ public final class NodeConfig {
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
             }
-            if (pingMillis <= 0 || timeoutMillis <= 0) {
-                throw new IllegalArgumentException("ping and timeout must be > 0");
+            if (pingMillis < MIN_PING_MILLIS) {
+                throw new IllegalArgumentException("ping must be at least " + MIN_PING_MILLIS + " ms (peers end a "
+                    + "session that pings more than " + SessionConfig.DEFAULT_MAX_PINGS_PER_SECOND
+                    + " times a second as a flood), got " + pingMillis);
+            }
+            if (timeoutMillis < MIN_TIMEOUT_MILLIS) {
+                throw new IllegalArgumentException("timeout must be at least " + MIN_TIMEOUT_MILLIS + " ms (an "
+                    + "action announced but missing for " + SessionConfig.DEFAULT_GRAFT_MILLIS + " ms is asked for, "
+                    + "within the timeout), got " + timeoutMillis);
             }
             if (upgradeTimeoutMillis <= 0 || maxPendingUpgrades <= 0) {
                 throw new IllegalArgumentException("upgrade timeout and max pending upgrades must be > 0");

@@ -196,5 +196,13 @@ class MeshNodeLocalTest {
         assertThrows(IllegalArgumentException.class,
             () -> NodeConfig.builder().peer(URI.create("local://b")).build());
         assertEquals(null, config("a").memory().build().store());
+        // a ping its peers would take for a flood, a timeout within the graft delay: said in the caller's terms
+        IllegalArgumentException ping = assertThrows(IllegalArgumentException.class,
+            () -> config("a").ping(10, 8_000).build());
+        assertTrue(ping.getMessage().startsWith("ping must be at least 100 ms"), ping.getMessage());
+        IllegalArgumentException timeout = assertThrows(IllegalArgumentException.class,
+            () -> config("a").ping(4_000, 300).build());
+        assertTrue(timeout.getMessage().startsWith("timeout must be at least 301 ms"), timeout.getMessage());
+        config("a").ping(NodeConfig.MIN_PING_MILLIS, NodeConfig.MIN_TIMEOUT_MILLIS).build();
     }
 }

@@ -165,6 +165,24 @@ final class Checks {
         }
     }
 
+    /**
+     * {@code --ping} and {@code --timeout}: at least {@link dev.logmesh.NodeConfig#MIN_PING_MILLIS} and
+     * {@link dev.logmesh.NodeConfig#MIN_TIMEOUT_MILLIS} (NodeConfig refuses less, in its own words).
+     *
+     * @throws UsageError naming the option, its value, the least value and why
+     */
+    static void pingAndTimeout(long ping, long timeout) {
+        if (ping < dev.logmesh.NodeConfig.MIN_PING_MILLIS) {
+            throw new UsageError("--ping " + ping + " is too short: give " + dev.logmesh.NodeConfig.MIN_PING_MILLIS
+                + " ms or more (default 4000; peers end a session that pings more than 20 times a second as a flood)");
+        }
+        if (timeout < dev.logmesh.NodeConfig.MIN_TIMEOUT_MILLIS) {
+            throw new UsageError("--timeout " + timeout + " is too short: give "
+                + dev.logmesh.NodeConfig.MIN_TIMEOUT_MILLIS + " ms or more (default 8000; an action announced but "
+                + "missing for 300 ms is asked for, within the timeout)");
+        }
+    }
+
     /** The shortest presence period a node takes (NodeConfig refuses less). */
     static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
 

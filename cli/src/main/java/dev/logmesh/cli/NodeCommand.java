@@ -91,12 +91,12 @@ final class NodeCommand implements Callable<Integer> {
         + "Default: ${DEFAULT-VALUE}.")
     int maxFrame = DEFAULTS.maxFrameBytes();
 
-    @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence. "
-        + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence "
+        + "(at least 100: peers take more than 20 pings a second for a flood). Default: ${DEFAULT-VALUE}.")
     long ping = DEFAULTS.pingMillis();
 
-    @Option(names = "--timeout", paramLabel = "MS", description = "Drop a peer whose answer is this many ms late. "
-        + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--timeout", paramLabel = "MS", description = "Drop a peer whose answer is this many ms late "
+        + "(at least 301). Default: ${DEFAULT-VALUE}.")
     long timeout = DEFAULTS.timeoutMillis();
 
     @Option(names = "--max-drift", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -205,6 +205,7 @@ final class NodeCommand implements Callable<Integer> {
             Checks.httpAddress(http);
         }
         Checks.presencePeriod(presencePeriod);
+        Checks.pingAndTimeout(ping, timeout);
         byte[] secret;
         try {
             secret = readKey();

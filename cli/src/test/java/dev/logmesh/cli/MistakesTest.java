@@ -233,6 +233,23 @@ class MistakesTest {
     }
 
     /**
+     * A ping too short for the peers' flood limit and a timeout within the graft delay (a breaker's run, session 17:
+     * {@code --ping 10} was taken, then each peer ended every session within a second as a ping flood, at every
+     * redial; {@code --timeout 300} said "graft delay must be > 0 and below the timeout", a setting the user never gave).
+     */
+    @Test
+    void aPingOrTimeoutTooShort() throws Exception {
+        String ping = usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1",
+            "--port", "0", "--ping", "10"), "--ping 10", "too short", "100 ms or more", "flood");
+        assertFalse(ping.contains("graft"), ping);
+        String timeout = usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1",
+            "--port", "0", "--timeout", "300"), "--timeout 300", "too short", "301 ms or more");
+        assertFalse(timeout.contains("graft delay must"), timeout);
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--ping", "0"), "--ping 0", "too short");
+    }
+
+    /**
      * A node dials a node of another key: it says so once, in words, on stdout, and its log does not repeat it (#14:
      * "jargon (wrong-credentials (sent by the peer): peer sent error wrong-credentials), every event printed twice").
      */

@@ -19,19 +19,26 @@ import java.util.Set;
  * clients (see {@link EdgeMeta}).
  *
  * <p>Reading is lenient, as the keys come from anywhere in the mesh: each key must be an array of strings;
- * other elements are skipped and a key of another shape counts as absent. {@code @logux/server}'s
+ * other elements are skipped and a key of another shape adds no recipient. {@code @logux/server}'s
  * shortcuts {@code "node"}, {@code "client"}, {@code "user"}, {@code "channel"} (one string) are read too and join
  * their plural key (the server rewrites them on {@code preadd}). An empty array is the same as no key:
  * an entry whose four delivery keys are all empty is <em>unaddressed</em> (as {@code isUseless} counts it).
+ * A delivery key (or shortcut) of another shape, or holding an element that is not a string
+ * ({@code "users":"bob"}, {@code "channels":{"a":1}}, {@code "clients":[1]}), still makes the entry
+ * <em>addressed</em> ({@link #unreadable}): its sender meant to address it, so it goes only to the recipients
+ * that can be read, never to every client as an unaddressed entry would under {@link Delivery.Unaddressed#EVERY_CLIENT}
+ * (a breaker's run, session 17: a node's stdin line with {@code "users":"bob"} reached every client).
  *
  * @param nodes          node ids
  * @param clients        client ids
  * @param users          user ids
  * @param channels       channel names
  * @param excludeClients client ids that must not receive the entry, whatever else matches
+ * @param unreadable     whether a delivery key or shortcut of the meta has another shape than an array of strings
+ *                       (a shortcut: one string); JSON {@code null} counts as absent
  */
 public record Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
-                      Set<String> excludeClients) {
+                      Set<String> excludeClients, boolean unreadable) {
 
     /** Meta keys of the five sets, in this order. */
     public static final List<String> KEYS = List.of("nodes", "clients", "users", "channels", "excludeClients");
@@ -47,6 +54,12 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         users = copy(users);
         channels = copy(channels);
         excludeClients = copy(excludeClients);
+    }
+
+    /** An address whose every key was read as it is (not {@link #unreadable}). */
+    public Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
+                   Set<String> excludeClients) {
+        this(nodes, clients, users, channels, excludeClients, false);
     }
 
     private static Set<String> copy(Set<String> s) {
@@ -80,6 +93,7 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
             return NONE;
         }
         List<Set<String>> sets = new ArrayList<>(5);
+        boolean unreadable = false;
         for (int i = 0; i < KEYS.size(); i++) {
             Set<String> s = new LinkedHashSet<>();
             strings(extra.get(KEYS.get(i)), s);
@@ -88,10 +102,36 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
                 if (one != null && one.isTextual()) {
                     s.add(one.asText());
                 }
+                // (excludeClients, the last key, addresses no one: its shape does not make an entry addressed)
+                unreadable |= !readable(meta, i);
             }
             sets.add(s);
         }
-        return new Address(sets.get(0), sets.get(1), sets.get(2), sets.get(3), sets.get(4));
+        return new Address(sets.get(0), sets.get(1), sets.get(2), sets.get(3), sets.get(4), unreadable);
+    }
+
+    /**
+     * Whether the delivery key {@code KEYS[i]} of the meta and its shortcut are absent, JSON null, or of their shape
+     * (an array of strings; one string).
+     */
+    private static boolean readable(Meta meta, int i) {
+        JsonNode many = meta.extra().get(KEYS.get(i));
+        JsonNode one = meta.extra().get(SHORTCUTS.get(i));
+        if (one != null && !one.isNull() && !one.isTextual()) {
+            return false;
+        }
+        if (many == null || many.isNull()) {
+            return true;
+        }
+        if (!many.isArray()) {
+            return false;
+        }
+        for (JsonNode e : many) {
+            if (!e.isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void strings(JsonNode array, Collection<String> into) {
@@ -105,15 +145,19 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         }
     }
 
-    /** Whether any of {@code nodes}, {@code clients}, {@code users}, {@code channels} is non-empty. */
+    /**
+     * Whether any of {@code nodes}, {@code clients}, {@code users}, {@code channels} is non-empty, or one of them
+     * (or a shortcut) was {@link #unreadable}: then the entry goes only to the recipients read, if any.
+     */
     public boolean isAddressed() {
-        return !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty() || !channels.isEmpty();
+        return unreadable || !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty() || !channels.isEmpty();
     }
 
-    /** Both addresses: the union of each set. */
+    /** Both addresses: the union of each set (unreadable if either is). */
     public Address plus(Address other) {
         return new Address(union(nodes, other.nodes), union(clients, other.clients), union(users, other.users),
-            union(channels, other.channels), union(excludeClients, other.excludeClients));
+            union(channels, other.channels), union(excludeClients, other.excludeClients),
+            unreadable || other.unreadable);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -136,6 +180,9 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         List<Set<String>> theirs = of(meta).sets();
         for (int i = 0; i < KEYS.size(); i++) {
             Set<String> value = mine.get(i).isEmpty() ? theirs.get(i) : mine.get(i);
+            if (value.isEmpty() && i < SHORTCUTS.size() && !readable(meta, i)) {
+                continue; // an unreadable key stays as it was: the entry stays addressed
+            }
             m = m.withExtra(KEYS.get(i), value.isEmpty() ? null : array(value));
             if (i < SHORTCUTS.size()) {
                 m = m.withExtra(SHORTCUTS.get(i), null);

@@ -66,6 +66,14 @@ public record ClientId(String nodeId, String clientId, String userId) {
         return userId != null;
     }
 
+    /**
+     * Whether the id has a third part (a tab: {@code alice:Xk3v9QaB:tab}), as every {@code @logux/client} node id
+     * has. A two-part id ({@code alice:Xk3v9QaB}) is also a logmesh node's form.
+     */
+    public boolean hasTab() {
+        return nodeId.length() > clientId.length();
+    }
+
     /** Whether both ids belong to one client (same {@link #clientId()}), whatever their tabs. */
     public boolean sameClient(ClientId other) {
         return clientId.equals(other.clientId);

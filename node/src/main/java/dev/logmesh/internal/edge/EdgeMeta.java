@@ -115,6 +115,14 @@ public final class EdgeMeta {
             return new Refused(Answers.DENIED, "action " + meta.id() + " was made by client " + origin.clientId()
                 + ", not by the connection's client " + connection.clientId());
         }
+        if (!origin.hasTab() && !origin.nodeId().equals(connection.nodeId())) {
+            // another tab of the client has a tab part; a user:client id without one is a mesh node's form, and
+            // the client of a user token for "alice" would add actions as the node alice:Xk3v9QaB (a breaker's
+            // run, session 17), up to ids that node makes itself
+            return new Refused(Answers.DENIED, "action " + meta.id() + " was made by " + origin.nodeId()
+                + ", not by the connection's node " + connection.nodeId() + " or another tab of its client ("
+                + connection.clientId() + ":TAB)");
+        }
         Set<String> foreign = foreignKeys(meta);
         if (!foreign.isEmpty() && policy == ForeignMeta.DENY) {
             return new Refused(Answers.DENIED, "action " + meta.id() + " has meta keys a client may not set: "

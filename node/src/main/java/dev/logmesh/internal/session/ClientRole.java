@@ -83,7 +83,10 @@ final class ClientRole extends EdgeRole {
         UserTokens users = config.edge().tokens();
         UserTokens.Verdict verdict = users == null ? null : users.check(nodeId, token.asText());
         if (verdict != null && verdict.accepted()) {
-            return null;
+            // @logux/client's node ids are user:client:tab; user:client is a mesh node's form (the node alice:Xk3v9QaB
+            // for user alice), which a user's token must not let its holder be
+            return id.hasTab() ? null : "a user token is for node ids USER:CLIENT:TAB (as @logux/client makes them), "
+                + "not " + nodeId;
         }
         return "wrong token" + (verdict == null ? "" : " (user token: " + verdict.name().toLowerCase(Locale.ROOT) + ")");
     }

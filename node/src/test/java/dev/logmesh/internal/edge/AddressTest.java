@@ -46,6 +46,30 @@ class AddressTest {
     }
 
     @Test
+    void aDeliveryKeyOfAnotherShapeAddsNoRecipientButAddressesTheEntry() {
+        for (String meta : new String[] {"{'users':'bob'}", "{'channels':{'a':1}}", "{'clients':[1,null]}",
+            "{'nodes':5}", "{'user':['x']}", "{'channel':3}", "{'users':[],'clients':true}"}) {
+            Address a = of(meta);
+            assertTrue(a.unreadable(), meta);
+            assertTrue(a.isAddressed(), meta);
+            assertEquals(Set.of(), a.users(), meta);
+            assertTrue(Address.NONE.plus(a).isAddressed(), meta);
+        }
+        Address some = of("{'users':['alice',7]}");
+        assertEquals(Set.of("alice"), some.users());
+        assertTrue(some.unreadable());
+        for (String meta : new String[] {"{'users':null}", "{'excludeClients':'a:b'}", "{'users':['a'],'user':'b'}"}) {
+            assertFalse(of(meta).unreadable(), meta);
+        }
+        // a resend hook's address leaves an unreadable key it does not replace as it was
+        Meta m = entry("{'type':'a'}", "n", "{'users':'bob'}").meta();
+        Meta out = Address.channels("room").applyTo(m);
+        assertEquals("bob", out.extra().get("users").asText());
+        assertTrue(Address.of(out).unreadable());
+        assertEquals(Set.of("room"), Address.of(out).channels());
+    }
+
+    @Test
     void emptyArraysAndExcludeOnlyAreUnaddressed() {
         assertFalse(of(null).isAddressed());
         assertFalse(of("{'users':[],'channels':[],'nodes':[],'clients':[]}").isAddressed());

@@ -35,6 +35,16 @@ class DeliveryTest {
         "{'excludeClients':['alice:two']}                      | UNADDRESSED   | UNADDRESSED_HELD",
         "{'users':[],'channels':[]}                            | UNADDRESSED   | UNADDRESSED_HELD",
         "{'users':['bob'],'channels':['room']}                 | CHANNEL       | CHANNEL",
+        // a delivery key of another shape: its sender meant to address the entry, so it is not everyone's
+        // (a breaker's run, session 17: "users":"bob" typed on a node's stdin reached every client)
+        "{'users':'bob'}                                       | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'users':'alice'}                                     | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'channels':'room'}                                   | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'clients':[1]}                                       | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'nodes':{'a':1}}                                     | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'user':['alice']}                                    | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'users':[5,'alice']}                                 | USER          | USER",
+        "{'users':null}                                        | UNADDRESSED   | UNADDRESSED_HELD",
     })
     void rules(String meta, Decision every, Decision none) {
         Subscriptions subs = new Subscriptions();

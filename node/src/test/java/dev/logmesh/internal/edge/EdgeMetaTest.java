@@ -71,6 +71,25 @@ class EdgeMetaTest {
         }
     }
 
+    /**
+     * The client's id without a tab ({@code alice:r4nd0m}) is a mesh node's form: a client of user alice may not add
+     * actions as the node alice:r4nd0m (a breaker's run, session 17: a user token for "c" added one under the id of
+     * the node c:aPPCx-o6, 5 s ahead of its clock).
+     */
+    @Test
+    void anIdOfTheClientWithoutATabIsDeniedUnlessItIsTheConnectionsOwn() {
+        EdgeMeta.Refused r = assertInstanceOf(EdgeMeta.Refused.class,
+            EdgeMeta.fromClient(entry("{'type':'a'}", "alice:r4nd0m"), ALICE, 1, EdgeMeta.ForeignMeta.DROP));
+        assertEquals("denied", r.reason());
+        assertTrue(r.why().contains("alice:r4nd0m:TAB"), r.why());
+        // a bare @logux/core client with a fixed two-part node id adds under its own id, and under its tabs
+        ClientId bare = ClientId.parse("gw:fixed");
+        assertInstanceOf(EdgeMeta.Accepted.class,
+            EdgeMeta.fromClient(entry("{'type':'a'}", "gw:fixed"), bare, 1, EdgeMeta.ForeignMeta.DROP));
+        assertInstanceOf(EdgeMeta.Accepted.class,
+            EdgeMeta.fromClient(entry("{'type':'a'}", "gw:fixed:t2"), bare, 1, EdgeMeta.ForeignMeta.DROP));
+    }
+
     @Test
     void foreignMetaIsDroppedByDefault() {
         Entry e = entry("{'type':'a'}", "alice:r4nd0m:tab1", "{'custom':1,'keepLast':'x'}");

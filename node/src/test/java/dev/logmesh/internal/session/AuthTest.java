@@ -281,6 +281,24 @@ class AuthTest {
         assertTrue(listener.types().contains("c/1"));
     }
 
+    /**
+     * A per-node token with mesh options does not make a mesh peer (a breaker's run, session 17: it did, and its
+     * holder's action under another client's id went into the log, as the client role would never allow).
+     */
+    @Test
+    void aClientTokenWithMeshOptionsIsRefused() {
+        MeshAuth auth = listenerConfig.auth();
+        TestPair pair = new TestPair(loop);
+        SyncSession s = listener.accept(pair);
+        pair.right().inject("[\"connect\",5,\"mallory:m1\",0,{\"token\":\"" + auth.tokenFor("mallory:m1")
+            + "\",\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[]}}]");
+        pair.right().inject("[\"sync\",1,{\"type\":\"forged\"},{\"id\":[1,\"alice:aaaa:t\",0],\"time\":1,"
+            + "\"reasons\":[\"x\"]}]");
+        loop.runAll();
+        assertFalse(listener.types().contains("forged"));
+        assertRefused(pair, s);
+    }
+
     @Test
     void stockClientWithWrongTokenIsRefused() {
         TestPair pair = new TestPair(loop);

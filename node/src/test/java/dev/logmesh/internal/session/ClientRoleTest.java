@@ -289,6 +289,21 @@ class ClientRoleTest {
         assertConnects(false, "server:x:y", users.tokenFor("alice"));
     }
 
+    /**
+     * A user token is for @logux/client's node ids (user:client:tab): with a two-part id its holder would be the
+     * mesh node of that name (a breaker's run, session 17). A node token for a two-part id still works.
+     */
+    @Test
+    void aUserTokenNeedsANodeIdWithATab() {
+        byte[] key = "k3y-0123456789".getBytes(StandardCharsets.UTF_8);
+        MeshAuth auth = new MeshAuth(key, "test", Duration.ofMinutes(5), loop::now);
+        node = node(auth);
+        UserTokens users = UserTokens.forMesh(key, "test", loop::now);
+        assertConnects(false, "alice:Xk3v9QaB", users.tokenFor("alice"));
+        assertConnects(true, "alice:Xk3v9QaB:tab", users.tokenFor("alice"));
+        assertConnects(true, "gw:Xk3v9QaB", auth.tokenFor("gw:Xk3v9QaB"));
+    }
+
     void assertConnects(boolean yes, String nodeId, String token) {
         Client c = new Client().send("[\"connect\",5,\"" + nodeId + "\",0" + (token == null ? ""
             : ",{\"token\":\"" + token + "\"}") + "]");
