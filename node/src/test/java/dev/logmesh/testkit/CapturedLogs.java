@@ -34,6 +34,51 @@ public final class CapturedLogs implements SLF4JServiceProvider {
     }
 
     private static final ArrayDeque<Event> EVENTS = new ArrayDeque<>();
+    /** Open tallies ({@link #tally}): each counts the events it matches, none evicted. */
+    private static final java.util.concurrent.CopyOnWriteArrayList<Tally> TALLIES =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Counts, from now until closed, the events of {@code level} whose message contains every one of {@code texts}
+     * (case-insensitive). Unlike {@link #matching}, nothing it counted is lost when other tests in the JVM log more
+     * than {@link #KEPT} events meanwhile.
+     */
+    public static Tally tally(Level level, String... texts) {
+        Tally t = new Tally(level, java.util.Arrays.stream(texts).map(x -> x.toLowerCase(Locale.ROOT)).toList());
+        TALLIES.add(t);
+        return t;
+    }
+
+    /** A running count of matching events ({@link #tally}); any thread. */
+    public static final class Tally implements AutoCloseable {
+        private final Level level;
+        private final List<String> texts;
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        private Tally(Level level, List<String> texts) {
+            this.level = level;
+            this.texts = texts;
+        }
+
+        /** Matching events logged since the tally was opened. */
+        public int count() {
+            return count.get();
+        }
+
+        void offer(Event e) {
+            if (e.level() == level) {
+                String m = e.message().toLowerCase(Locale.ROOT);
+                if (texts.stream().allMatch(m::contains)) {
+                    count.incrementAndGet();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            TALLIES.remove(this);
+        }
+    }
     private static volatile boolean active;
 
     private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
@@ -110,11 +155,15 @@ public final class CapturedLogs implements SLF4JServiceProvider {
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String messagePattern,
                                                    Object[] arguments, Throwable throwable) {
             String message = MessageFormatter.basicArrayFormat(messagePattern, arguments);
+            Event event = new Event(level, name, message);
             synchronized (EVENTS) {
                 if (EVENTS.size() == KEPT) {
                     EVENTS.removeFirst();
                 }
-                EVENTS.addLast(new Event(level, name, message));
+                EVENTS.addLast(event);
+            }
+            for (Tally t : TALLIES) {
+                t.offer(event);
             }
         }
 
