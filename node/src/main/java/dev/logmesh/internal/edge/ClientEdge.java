@@ -42,6 +42,13 @@ public final class ClientEdge {
     private final Subscriptions subscriptions = new Subscriptions();
 
     /**
+     * The most subscriptions (distinct channel and filter pairs) one connection may hold: a further
+     * {@code logux/subscribe} is undone with reason {@value Answers#ERROR} and the node says why. A bound on what one
+     * authenticated client can make the node hold (a breaker's client held 10,000, ~48 MB); apps subscribe to tens.
+     */
+    public static final int MAX_SUBSCRIPTIONS = 1_000;
+
+    /**
      * @param client      the ids the connection authenticated with
      * @param subprotocol the subprotocol of the client's {@code connect} (0 when absent)
      * @param headers     the client's {@code headers} (null when none)
@@ -218,6 +225,10 @@ public final class ClientEdge {
         EdgeRules.ChannelMatch match = rules.get().channel(s.channel());
         if (match == null) {
             return undo(entry, Answers.WRONG_CHANNEL, "no hooks for channel " + s.channel());
+        }
+        if (subscriptions.size() >= MAX_SUBSCRIPTIONS && !subscriptions.has(s.channel(), s.filterKey())) {
+            return undo(entry, Answers.ERROR, "subscription to " + s.channel() + " refused: the connection holds "
+                + MAX_SUBSCRIPTIONS + " subscriptions, the most one may (unsubscribe from some first)");
         }
         EdgeHooks.Channel hooks = match.hooks();
         EdgeContext ctx = context(entry.meta()).withParams(match.params());

@@ -19,6 +19,8 @@ import java.util.Set;
  */
 public final class Subscriptions {
     private final Map<String, Map<String, ChannelFilter>> channels = new LinkedHashMap<>();
+    /** Subscriptions held: (channel, filter) pairs. */
+    private int size;
 
     /** The key of a {@code filter} field: its JSON, {@code {}} when absent (as {@code subscriberFilterId}). */
     public static String filterKey(JsonNode filter) {
@@ -33,7 +35,9 @@ public final class Subscriptions {
     public boolean add(String channel, String filterKey, ChannelFilter filter) {
         Map<String, ChannelFilter> filters = channels.computeIfAbsent(channel, c -> new LinkedHashMap<>());
         boolean first = filters.isEmpty();
-        filters.put(filterKey, filter);
+        if (filters.put(filterKey, filter) == null) {
+            size++;
+        }
         return first;
     }
 
@@ -47,7 +51,9 @@ public final class Subscriptions {
         if (filters == null) {
             return false;
         }
-        filters.remove(filterKey);
+        if (filters.remove(filterKey) != null) {
+            size--;
+        }
         if (filters.isEmpty()) {
             channels.remove(channel);
             return true;
@@ -85,9 +91,21 @@ public final class Subscriptions {
         return filters == null ? Set.of() : Collections.unmodifiableSet(filters.keySet());
     }
 
+    /** Whether this exact subscription (channel and filter) is held. */
+    public boolean has(String channel, String filterKey) {
+        Map<String, ChannelFilter> filters = channels.get(channel);
+        return filters != null && filters.containsKey(filterKey);
+    }
+
+    /** The subscriptions held: one per distinct (channel, filter) pair. */
+    public int size() {
+        return size;
+    }
+
     /** Drops every subscription (the connection closed). */
     public void clear() {
         channels.clear();
+        size = 0;
     }
 
     /** Whether there is no subscription. */

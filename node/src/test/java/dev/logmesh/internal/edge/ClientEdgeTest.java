@@ -217,6 +217,31 @@ class ClientEdgeTest {
     }
 
     @Test
+    void aConnectionHoldsAtMostMaxSubscriptions() {
+        ClientEdge edge = edge(EdgeRules.acceptAll());
+        for (int i = 0; i < ClientEdge.MAX_SUBSCRIPTIONS; i++) {
+            Entry sub = entry("{'type':'logux/subscribe','channel':'room/" + i + "'}", ME);
+            assertProcessed(sub, only(assertInstanceOf(ClientEdge.Handled.class, edge.receive(sub)).replies()));
+        }
+        Entry over = entry("{'type':'logux/subscribe','channel':'room/x'}", ME);
+        ClientEdge.Handled refused = assertInstanceOf(ClientEdge.Handled.class, edge.receive(over));
+        assertUndo(over, "error", only(refused.replies()));
+        assertTrue(refused.why().contains("1000 subscriptions"), refused.why());
+        assertFalse(edge.subscriptions().has("room/x"));
+        // another filter on a held channel is another subscription: refused too
+        Entry filtered = entry("{'type':'logux/subscribe','channel':'room/1','filter':{'a':1}}", ME);
+        assertUndo(filtered, "error", only(((ClientEdge.Handled) edge.receive(filtered)).replies()));
+        // subscribing again to one it holds (a client resends after a reconnect) still works
+        Entry again = entry("{'type':'logux/subscribe','channel':'room/7'}", ME);
+        assertProcessed(again, only(((ClientEdge.Handled) edge.receive(again)).replies()));
+        assertEquals(ClientEdge.MAX_SUBSCRIPTIONS, edge.subscriptions().size());
+        // room again after an unsubscribe
+        edge.receive(entry("{'type':'logux/unsubscribe','channel':'room/0'}", ME));
+        Entry now = entry("{'type':'logux/subscribe','channel':'room/x'}", ME);
+        assertProcessed(now, only(((ClientEdge.Handled) edge.receive(now)).replies()));
+    }
+
+    @Test
     void loadRepliesComeBeforeProcessed() {
         EdgeRules rules = EdgeRules.builder().channel("edge/room/:id", EdgeHooks.Channel.accept().withLoad((ctx, s) ->
             List.of(Reply.of(action("{'type':'edge/loaded','room':'" + ctx.params().get("id") + "'}"))))).build();
