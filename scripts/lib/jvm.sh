@@ -4,7 +4,10 @@
 # (README, "Design notes": measured against G1 with scripts/bench-sync).
 # --enable-native-access=ALL-UNNAMED: Netty's native epoll transport (internal.net.NettyTransport) loads its library
 # through System.loadLibrary, which JDK 24 and later warn of on stderr unless allowed (JDK 17 accepts the option).
-LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED"
+# -Dio.netty.jfr.enabled=false: Netty 4.2's buffer allocators check their JFR events at a link's first buffers, and
+# the first check makes the event classes and starts JFR's metadata (65-100 ms of the loop's CPU in a dialer, before
+# its first entry: docs/performance.md, "The CLI catch-up's stdout line"); a user's -Dio.netty.jfr.enabled=true wins.
+LOGMESH_DEFAULT_JAVA_OPTS="-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -Dio.netty.jfr.enabled=false"
 # Added for every subcommand but `node` (add, log, peers, status, user-token, --help, --version): C1 only. These
 # run for a second or two and never warm up; C2's compiles only took a core from them (`log` of 50k entries:
 # CPU 2.2-2.4 -> 1.2-1.4 s, docs/performance.md, Cold: JIT settings measured cold and warm). A node runs for

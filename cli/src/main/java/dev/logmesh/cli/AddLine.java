@@ -2,6 +2,7 @@ package dev.logmesh.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.log.MetaJson;
@@ -43,6 +44,13 @@ final class AddLine {
         return gen;
     }
 
+    /** The node id of the last line on {@link #appendTo}'s path, and its UTF-8 (null when not {@link #plain}). */
+    private String lastNode;
+    private byte[] lastNodeBytes;
+    /** The reasons of the last line on {@link #appendTo}'s path, and {@link #reasonsBytes} of them. */
+    private List<String> lastReasons;
+    private byte[] lastReasonsBytes;
+
     /** The line of {@link #format}, assembled by {@link #appendTo}. */
     private final Utf8Batch line = new Utf8Batch(256);
 
@@ -76,8 +84,92 @@ final class AddLine {
      * same text as the generator writes (a test compares them), with a fraction of its calls, which matters while
      * the JIT has not compiled them yet (a catch-up prints every entry from the first second). Anything else goes
      * through the generator.
+     *
+     * <p>A catch-up's line (an ASCII action without a line break; a node id and reasons that the line before had
+     * too, as the same objects) takes the shortest path: the action copied in one pass that checks it as it goes,
+     * the node id and the reasons as bytes kept from the line before. C2 compiles this method while the catch-up
+     * runs (it is the stdout writer's per line): with a loop of its own inlined at each string's call site it was
+     * the largest compile of a cold CLI catch-up (14 KB of code, 100-235 ms of C2's CPU, docs/performance.md, "The
+     * CLI catch-up's stdout line"); the other lines take {@link #appendAny}, which C2 compiles only if they are
+     * common.
      */
+    // the node id and the reasons compared as objects: the same object is the same text (both are immutable)
+    @SuppressWarnings("ReferenceEquality")
     synchronized void appendTo(Utf8Batch b, Entry e, boolean withTs, long ts) {
+        Meta m = e.meta();
+        ActionId id = m.id();
+        String nodeId = id.node();
+        List<String> reasonList = m.reasons();
+        // the node id and the reasons as bytes, from the last line when they are the same objects (a catch-up's
+        // entries share them: the decoder interns both); null when JSON needs an escape for one of them
+        if (nodeId != lastNode) {
+            lastNode = nodeId;
+            lastNodeBytes = plain(nodeId) ? nodeId.getBytes(StandardCharsets.UTF_8) : null;
+        }
+        if (reasonList != lastReasons) {
+            lastReasons = reasonList;
+            lastReasonsBytes = reasonsBytes(reasonList);
+        }
+        byte[] node = lastNodeBytes;
+        byte[] reasons = lastReasonsBytes;
+        long ms = id.ms();
+        long seq = id.seq();
+        long time = m.time();
+        long added = m.added();
+        String action = e.action().toJson();
+        if (node != null && reasons != null && m.extra().isEmpty() && ms != Long.MIN_VALUE && seq != Long.MIN_VALUE
+            && time != Long.MIN_VALUE && added != Long.MIN_VALUE && ts != Long.MIN_VALUE) {
+            int mark = b.length();
+            b.reserve(FIXED + node.length + reasons.length + action.length());
+            b.put(START);
+            if (b.putAsciiLine(action)) {
+                b.put(META);
+                b.putNumber(ms);
+                b.put(' ');
+                b.put(node);
+                b.put(' ');
+                b.putNumber(seq);
+                b.put(TIME);
+                b.putNumber(time);
+                b.put(ADDED);
+                b.putNumber(added);
+                b.put(REASONS);
+                b.put(reasons);
+                b.put(']');
+                if (m.subprotocol() > 0) {
+                    b.put(SUBPROTOCOL);
+                    b.putNumber(m.subprotocol());
+                }
+                b.put('}');
+                if (withTs) {
+                    b.put(TS);
+                    b.putNumber(ts);
+                }
+                b.put('}');
+                return;
+            }
+            b.truncate(mark); // an action with a char beyond ASCII or a line break
+        }
+        appendAny(b, e, withTs, ts);
+    }
+
+    /** The reasons as the bytes between the brackets of their JSON array; null when one is not {@link #plain}. */
+    private static byte[] reasonsBytes(List<String> reasons) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < reasons.size(); i++) {
+            if (!plain(reasons.get(i))) {
+                return null;
+            }
+            s.append(i > 0 ? ",\"" : "\"").append(reasons.get(i)).append('"');
+        }
+        return s.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #appendTo} for any entry: a line assembled from its parts where JSON needs no escape in the meta, else
+     * the generator's.
+     */
+    private void appendAny(Utf8Batch b, Entry e, boolean withTs, long ts) {
         String action = e.action().toJson();
         Meta m = e.meta();
         if (!m.extra().isEmpty() || action.indexOf('\n') >= 0 || action.indexOf('\r') >= 0 || !plain(m.id().node())) {

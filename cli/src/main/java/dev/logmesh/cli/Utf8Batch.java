@@ -142,6 +142,34 @@ final class Utf8Batch {
         length = at;
     }
 
+    /**
+     * Appends {@code s} within what {@link #reserve} made room for, if it is ASCII without a line break ({@code \n},
+     * {@code \r}): then its bytes are its chars. Returns false at the first char that is not, having written part
+     * of it (the caller {@linkplain #truncate cuts it off}).
+     */
+    boolean putAsciiLine(String s) {
+        byte[] b = buf;
+        int at = length;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || c == '\n' || c == '\r') {
+                return false;
+            }
+            b[at++] = (byte) c;
+        }
+        length = at;
+        return true;
+    }
+
+    /** Cuts the buffer back to its first {@code newLength} bytes (at most its length). */
+    void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IndexOutOfBoundsException(newLength);
+        }
+        length = newLength;
+    }
+
     /** The most bytes {@link #putNumber} writes. */
     static final int MAX_NUMBER = 20;
 

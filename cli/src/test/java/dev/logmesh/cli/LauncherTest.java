@@ -513,6 +513,35 @@ class LauncherTest {
     }
 
     /**
+     * Both launchers turn Netty's JFR events off ({@code -Dio.netty.jfr.enabled=false}), for every subcommand, and the
+     * user's {@code LOGMESH_JAVA_OPTS} still win: Netty 4.2's buffer allocators check their events at a link's first
+     * buffers, and that first check made the event classes and started JFR's metadata, 65-100 ms of a dialer's loop
+     * before its first entry (docs/performance.md, "The CLI catch-up's stdout line").
+     */
+    @ParameterizedTest
+    @MethodSource("installs")
+    void nettysJfrEventsAreOffUnlessTheUserTurnsThemOn(String kind) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home"));
+        Install in = "dev".equals(kind) ? dev(tmp.resolve("checkout"), jdk) : dist(tmp.resolve("install"), jdk);
+        Map<String, String> show = Map.of("LOGMESH_JAVA_OPTS", "-XshowSettings:properties");
+        assertEquals("false", property(in, show, "io.netty.jfr.enabled", "node", "--help"));
+        assertEquals("false", property(in, show, "io.netty.jfr.enabled", "add", "--help"));
+        assertEquals("true", property(in,
+            Map.of("LOGMESH_JAVA_OPTS", "-XshowSettings:properties -Dio.netty.jfr.enabled=true"),
+            "io.netty.jfr.enabled", "node", "--help"));
+    }
+
+    /** The value of system property {@code name} that a launcher run printed ({@code -XshowSettings:properties}). */
+    private static String property(Install in, Map<String, String> env, String name, String... args) throws Exception {
+        Process p = in.command(env, args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return err.lines().map(String::strip).filter(l -> l.startsWith(name + " = ")).findFirst()
+            .map(l -> l.substring(name.length() + 3))
+            .orElse("(not set)");
+    }
+
+    /**
      * A C/POSIX locale ({@code LANG=C}, no {@code LC_ALL}: containers, services, cron) reads arguments as UTF-8 through
      * either launcher: its character type becomes C.UTF-8 (as Python's PEP 538), so {@code user-token --user José}
      * signs {@code José}, the same token as in a UTF-8 locale; before, the JVM read {@code Jos??} and the CLI refused

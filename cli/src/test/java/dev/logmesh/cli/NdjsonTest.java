@@ -98,6 +98,48 @@ class NdjsonTest {
     }
 
     /**
+     * Lines appended one after the other to one batch (the stdout writer's way) are the generator's, line for line,
+     * whichever path each takes: the node id and the reasons kept from the line before (the same objects, equal
+     * ones, other ones), and a line that starts on the shortest path and leaves it at its action's first char beyond
+     * ASCII or line break, after a line that stayed on it.
+     */
+    @Test
+    void linesAppendedToOneBatchAreTheGeneratorsTextLineAfterLine() throws IOException {
+        String node = "bench-a:EqzAY9m_";
+        List<String> pair = List.of("bench", "mesh");
+        List<Object[]> lines = List.of(
+            new Object[] {"{\"type\":\"a\",\"i\":1}", node, pair},
+            new Object[] {"{\"type\":\"a\",\"i\":2}", node, pair},
+            new Object[] {"{\"type\":\"caf\u00e9\"}", node, pair},
+            new Object[] {"{\"type\":\"a\",\n\"i\":3}", node, pair},
+            new Object[] {"{\"type\":\"a\",\"i\":4}", new String(node.toCharArray()), List.of("bench", "mesh")},
+            new Object[] {"{\"type\":\"a\",\"i\":5}", "q\"node", pair},
+            new Object[] {"{\"type\":\"a\",\"i\":6}", node, List.of("q\"uote")},
+            new Object[] {"{\"type\":\"a\",\"i\":7}", node, List.of()},
+            new Object[] {"{\"type\":\"\u65e5\"}", "h\u00E9:1", List.of("\u00FCml")},
+            new Object[] {"{\"type\":\"a\",\"i\":8}", node, pair},
+            new Object[] {"{\"type\":\"a\",\"i\":9}", "bob:1", List.of("r")});
+        for (boolean withTs : new boolean[] {false, true}) {
+            AddLine add = new AddLine();
+            Utf8Batch batch = new Utf8Batch(16);
+            StringBuilder expected = new StringBuilder();
+            int n = 0;
+            for (Object[] l : lines) {
+                n++;
+                @SuppressWarnings("unchecked")
+                List<String> reasons = (List<String>) l[2];
+                Meta meta = new Meta(ActionId.of(1_700_000_000_000L + n, (String) l[1], n % 2), 1_700_000_000_000L - n, n,
+                    reasons, n % 3, n == 10 ? Map.of("k", MetaJson.reader().readTree("1")) : Map.of());
+                Entry e = entry((String) l[0], meta);
+                add.appendTo(batch, e, withTs, 42L + n);
+                batch.bytes(new byte[] {'\n'});
+                expected.append(add.formatWithGenerator(e, withTs, 42L + n)).append('\n');
+            }
+            assertEquals(expected.toString(), batch.toString());
+        }
+    }
+
+    /**
      * The async writer formats add lines into its batch (no string per line): the lines it writes are the lines
      * {@link AddLine#format} makes, in order, between other events, for both of its paths.
      */

@@ -73,4 +73,32 @@ class Utf8BatchTest {
         b.putText(big);
         assertEquals("ab" + big, b.toString());
     }
+
+    /**
+     * {@code putAsciiLine} copies an ASCII text without a line break, as its chars; at anything else it says no, and
+     * {@code truncate} takes back what it wrote, the batch before it kept.
+     */
+    @Test
+    void putAsciiLineTakesAsciiWithoutALineBreakAndTruncateTakesBackTheRest() {
+        String[] yes = {"", "{\"type\":\"a\"}", "tab\tand \u007f del", " !~"};
+        for (String s : yes) {
+            Utf8Batch b = new Utf8Batch(16);
+            b.reserve(2 + s.length());
+            b.put('[');
+            assertEquals(true, b.putAsciiLine(s), s);
+            b.put(']');
+            assertArrayEquals(("[" + s + "]").getBytes(StandardCharsets.UTF_8), bytes(b), s);
+        }
+        String[] no = {"\n", "a\nb", "ab\r", "caf\u00e9", "\u0080", "x\uD83D\uDE00", "\u65e5"};
+        for (String s : no) {
+            Utf8Batch b = new Utf8Batch(16);
+            b.reserve(4 + 3 * s.length());
+            b.put(new byte[] {'a', 'b'});
+            int mark = b.length();
+            assertEquals(false, b.putAsciiLine(s), s);
+            b.truncate(mark);
+            b.putText(s);
+            assertArrayEquals(("ab" + s).getBytes(StandardCharsets.UTF_8), bytes(b), s);
+        }
+    }
 }

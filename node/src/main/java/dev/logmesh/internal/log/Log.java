@@ -303,6 +303,11 @@ public final class Log {
     }
 
     private static String keepLastReason(Meta meta) {
+        // most metas have no custom keys: no lookup then (a hash and a probe per entry added, and Map.of's get to
+        // compile for a catch-up's first second: docs/performance.md, "The CLI catch-up's stdout line")
+        if (meta.extra().isEmpty()) {
+            return null;
+        }
         JsonNode k = meta.extra().get(KEEP_LAST);
         return k != null && k.isTextual() && !k.asText().isEmpty() ? k.asText() : null;
     }

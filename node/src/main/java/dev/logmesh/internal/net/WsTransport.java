@@ -264,6 +264,7 @@ public final class WsTransport implements MessageTransport {
                         @Override
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                                discardAfterEachRead(ctx.pipeline());
                                 upgraded(ctx.channel());
                                 conn.opened(ctx.channel());
                                 loop.execute(() -> acceptor.accept(conn));
@@ -291,6 +292,21 @@ public final class WsTransport implements MessageTransport {
     static void pooledBuffers(SocketChannel ch) {
         if (System.getProperty("io.netty.allocator.type") == null) {
             ch.config().setAllocator(io.netty.buffer.PooledByteBufAllocator.DEFAULT);
+        }
+    }
+
+    /**
+     * Has the link's WebSocket frame decoder drop the bytes it has decoded after every read, not after 16 (Netty's
+     * {@code ByteToMessageDecoder} default): in a catch-up the next frame is always partly read, so the decoder's
+     * buffer kept 16 reads' worth of decoded frames, grew by doubling to 4 MiB and took a second 4 MiB pooled chunk,
+     * which the JDK zeroes as it is made (~1,000 first touches of a page, ~20 ms of a cold dialer's loop on this VM:
+     * docs/performance.md, "The CLI catch-up's stdout line"). Now that buffer holds about a frame and what follows it.
+     * On the channel's event loop, once the handshake has put the decoder in the pipeline.
+     */
+    static void discardAfterEachRead(ChannelPipeline p) {
+        if (p.get(io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder.class)
+            instanceof io.netty.handler.codec.ByteToMessageDecoder d) {
+            d.setDiscardAfterReads(1);
         }
     }
 
@@ -403,6 +419,7 @@ public final class WsTransport implements MessageTransport {
                         @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): reported as channelInactive
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                                discardAfterEachRead(ctx.pipeline());
                                 conn.opened(ctx.channel());
                             } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                                 conn.failed("WebSocket handshake with " + url + " timed out");

@@ -95,6 +95,37 @@ class WsTransportTest {
     }
 
     /**
+     * Both ends' frame decoders drop decoded bytes after every read (Netty's default, 16 reads, let a catch-up's
+     * decoder buffer grow to 4 MiB and take a second pooled chunk: docs/performance.md, "The CLI catch-up's stdout
+     * line").
+     */
+    @Test
+    void linksFrameDecodersDiscardAfterEachRead() throws Exception {
+        try (SystemLoop loop = new SystemLoop("discard-test-loop");
+             WsTransport t = new WsTransport(loop, null, 1 << 20, null, null, "discard-test")) {
+            List<MessageConnection> accepted = new CopyOnWriteArrayList<>();
+            URI url = t.listen("127.0.0.1", 0, c -> {
+                accepted.add(c);
+                c.start(new Recorder());
+            });
+            Recorder client = new Recorder();
+            MessageConnection c = t.dial(url);
+            loop.execute(() -> c.start(client));
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.events.contains("open") && !accepted.isEmpty());
+            assertEquals(1, discardAfterReads((NettyConnection) c), "the dialer's");
+            assertEquals(1, discardAfterReads((NettyConnection) accepted.get(0)), "the listener's");
+        }
+    }
+
+    /** The frame decoder's {@code discardAfterReads} (Netty keeps it private, with a setter only). */
+    private static int discardAfterReads(NettyConnection c) throws Exception {
+        Object decoder = c.channel().pipeline().get(io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder.class);
+        java.lang.reflect.Field f = io.netty.handler.codec.ByteToMessageDecoder.class.getDeclaredField("discardAfterReads");
+        f.setAccessible(true);
+        return f.getInt(decoder);
+    }
+
+    /**
      * The bytes of a frame reach the session as they are read, ahead of the frame (on a slow link, while it
      * crosses): a frame of 300 kB is reported in full before its message, from the handler ahead of the decoders.
      */
