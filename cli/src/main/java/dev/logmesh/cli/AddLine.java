@@ -136,16 +136,7 @@ final class AddLine {
                 b.put(REASONS);
                 b.put(reasons);
                 b.put(']');
-                if (m.subprotocol() > 0) {
-                    b.put(SUBPROTOCOL);
-                    b.putNumber(m.subprotocol());
-                }
-                b.put('}');
-                if (withTs) {
-                    b.put(TS);
-                    b.putNumber(ts);
-                }
-                b.put('}');
+                endMeta(b, m, withTs, ts);
                 return;
             }
             b.truncate(mark); // an action with a char beyond ASCII or a line break
@@ -220,6 +211,11 @@ final class AddLine {
             b.put('"');
         }
         b.put(']');
+        endMeta(b, m, withTs, ts);
+    }
+
+    /** After the reasons: the subprotocol when there is one, the end of the meta, the ts when asked, the line's end. */
+    private static void endMeta(Utf8Batch b, Meta m, boolean withTs, long ts) {
         if (m.subprotocol() > 0) {
             b.put(SUBPROTOCOL);
             b.putNumber(m.subprotocol());

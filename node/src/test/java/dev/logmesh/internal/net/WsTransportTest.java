@@ -79,18 +79,9 @@ class WsTransportTest {
         // "Performance", the CLI catch-up's objects and buffers): both ends of a link take the pooled one
         try (SystemLoop loop = new SystemLoop("pooled-test-loop");
              WsTransport t = new WsTransport(loop, null, 1 << 20, null, null, "pooled-test")) {
-            List<MessageConnection> accepted = new CopyOnWriteArrayList<>();
-            URI url = t.listen("127.0.0.1", 0, c -> {
-                accepted.add(c);
-                c.start(new Recorder());
-            });
-            Recorder client = new Recorder();
-            MessageConnection c = t.dial(url);
-            loop.execute(() -> c.start(client));
-            await().atMost(Duration.ofSeconds(10)).until(() -> client.events.contains("open") && !accepted.isEmpty());
-            assertSame(PooledByteBufAllocator.DEFAULT, ((NettyConnection) c).channel().alloc(), "the dialer's");
-            assertSame(PooledByteBufAllocator.DEFAULT, ((NettyConnection) accepted.get(0)).channel().alloc(),
-                "the listener's");
+            NettyConnection[] ends = openLink(loop, t);
+            assertSame(PooledByteBufAllocator.DEFAULT, ends[0].channel().alloc(), "the dialer's");
+            assertSame(PooledByteBufAllocator.DEFAULT, ends[1].channel().alloc(), "the listener's");
         }
     }
 
@@ -103,18 +94,24 @@ class WsTransportTest {
     void linksFrameDecodersDiscardAfterEachRead() throws Exception {
         try (SystemLoop loop = new SystemLoop("discard-test-loop");
              WsTransport t = new WsTransport(loop, null, 1 << 20, null, null, "discard-test")) {
-            List<MessageConnection> accepted = new CopyOnWriteArrayList<>();
-            URI url = t.listen("127.0.0.1", 0, c -> {
-                accepted.add(c);
-                c.start(new Recorder());
-            });
-            Recorder client = new Recorder();
-            MessageConnection c = t.dial(url);
-            loop.execute(() -> c.start(client));
-            await().atMost(Duration.ofSeconds(10)).until(() -> client.events.contains("open") && !accepted.isEmpty());
-            assertEquals(1, discardAfterReads((NettyConnection) c), "the dialer's");
-            assertEquals(1, discardAfterReads((NettyConnection) accepted.get(0)), "the listener's");
+            NettyConnection[] ends = openLink(loop, t);
+            assertEquals(1, discardAfterReads(ends[0]), "the dialer's");
+            assertEquals(1, discardAfterReads(ends[1]), "the listener's");
         }
+    }
+
+    /** A link of {@code t} to itself, open at both ends: {dialer's end, listener's end}. */
+    private static NettyConnection[] openLink(SystemLoop loop, WsTransport t) throws Exception {
+        List<MessageConnection> accepted = new CopyOnWriteArrayList<>();
+        URI url = t.listen("127.0.0.1", 0, c -> {
+            accepted.add(c);
+            c.start(new Recorder());
+        });
+        Recorder client = new Recorder();
+        MessageConnection c = t.dial(url);
+        loop.execute(() -> c.start(client));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.events.contains("open") && !accepted.isEmpty());
+        return new NettyConnection[] {(NettyConnection) c, (NettyConnection) accepted.get(0)};
     }
 
     /** The frame decoder's {@code discardAfterReads} (Netty keeps it private, with a setter only). */
