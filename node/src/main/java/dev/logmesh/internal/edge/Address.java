@@ -111,12 +111,22 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
     }
 
     /**
+     * Whether the meta has an {@code excludeClients} of another shape than an array of strings (JSON {@code null}
+     * counts as absent): its sender meant to keep the entry from some clients, and which cannot be read, so it goes to
+     * no client at all ({@link Delivery}; a breaker's run, session 17: {@code "excludeClients":"alice:one"} was
+     * ignored and alice:one got the entry).
+     */
+    public static boolean unreadableExclusion(Meta meta) {
+        return !meta.extra().isEmpty() && !readable(meta, KEYS.size() - 1);
+    }
+
+    /**
      * Whether the delivery key {@code KEYS[i]} of the meta and its shortcut are absent, JSON null, or of their shape
      * (an array of strings; one string).
      */
     private static boolean readable(Meta meta, int i) {
         JsonNode many = meta.extra().get(KEYS.get(i));
-        JsonNode one = meta.extra().get(SHORTCUTS.get(i));
+        JsonNode one = i < SHORTCUTS.size() ? meta.extra().get(SHORTCUTS.get(i)) : null;
         if (one != null && !one.isNull() && !one.isTextual()) {
             return false;
         }
@@ -180,8 +190,8 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         List<Set<String>> theirs = of(meta).sets();
         for (int i = 0; i < KEYS.size(); i++) {
             Set<String> value = mine.get(i).isEmpty() ? theirs.get(i) : mine.get(i);
-            if (value.isEmpty() && i < SHORTCUTS.size() && !readable(meta, i)) {
-                continue; // an unreadable key stays as it was: the entry stays addressed
+            if (value.isEmpty() && !readable(meta, i)) {
+                continue; // an unreadable key stays as it was: the entry stays addressed, or excluded from all
             }
             m = m.withExtra(KEYS.get(i), value.isEmpty() ? null : array(value));
             if (i < SHORTCUTS.size()) {

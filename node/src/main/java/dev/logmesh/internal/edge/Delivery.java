@@ -88,8 +88,8 @@ public final class Delivery {
         if (client.created(entry.id())) {
             return Decision.OWN;
         }
-        if (address.excludeClients().contains(client.clientId())) {
-            return Decision.EXCLUDED;
+        if (address.excludeClients().contains(client.clientId()) || Address.unreadableExclusion(entry.meta())) {
+            return Decision.EXCLUDED; // an exclusion that cannot be read excludes every client (fails closed)
         }
         if (address.nodes().contains(client.nodeId())) {
             return Decision.NODE;

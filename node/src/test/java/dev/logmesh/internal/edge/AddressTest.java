@@ -67,6 +67,13 @@ class AddressTest {
         assertEquals("bob", out.extra().get("users").asText());
         assertTrue(Address.of(out).unreadable());
         assertEquals(Set.of("room"), Address.of(out).channels());
+        // and an unreadable exclusion too: dropping it would send the entry to the clients it was kept from
+        Meta ex = entry("{'type':'a'}", "n", "{'excludeClients':'alice:one'}").meta();
+        assertTrue(Address.unreadableExclusion(ex));
+        Meta kept = Address.users("alice").applyTo(ex);
+        assertEquals("alice:one", kept.extra().get("excludeClients").asText());
+        assertTrue(Address.unreadableExclusion(kept));
+        assertFalse(Address.unreadableExclusion(entry("{'type':'a'}", "n", "{'excludeClients':['a:b']}").meta()));
     }
 
     @Test

@@ -45,6 +45,12 @@ class DeliveryTest {
         "{'user':['alice']}                                    | NOT_ADDRESSED | NOT_ADDRESSED",
         "{'users':[5,'alice']}                                 | USER          | USER",
         "{'users':null}                                        | UNADDRESSED   | UNADDRESSED_HELD",
+        // an exclusion of another shape cannot say whom it spares: no client gets the entry (the breaker's
+        // "excludeClients":"alice:one" reached alice:one)
+        "{'excludeClients':'alice:one'}                        | EXCLUDED      | EXCLUDED",
+        "{'users':['alice'],'excludeClients':{'a':1}}          | EXCLUDED      | EXCLUDED",
+        "{'channels':['room'],'excludeClients':[1]}            | EXCLUDED      | EXCLUDED",
+        "{'excludeClients':null}                               | UNADDRESSED   | UNADDRESSED_HELD",
     })
     void rules(String meta, Decision every, Decision none) {
         Subscriptions subs = new Subscriptions();
