@@ -343,6 +343,30 @@ final class WalWriter {
         observer = o;
     }
 
+    /** The observer's {@code flushed}, if any; what it throws is logged, never the writer's end (sync thread). */
+    private void tellFlushed(long nanos) {
+        SqliteStore.DiskObserver o = observer;
+        if (o != null) {
+            try {
+                o.flushed(nanos);
+            } catch (RuntimeException e) {
+                LOG.debug("the disk observer of {} failed: {}", db, e.toString());
+            }
+        }
+    }
+
+    /** The observer's {@code checkpointed}, if any; what it throws is logged (checkpoint thread). */
+    private void tellCheckpointed(long nanos) {
+        SqliteStore.DiskObserver o = observer;
+        if (o != null) {
+            try {
+                o.checkpointed(nanos);
+            } catch (RuntimeException e) {
+                LOG.debug("the disk observer of {} failed: {}", db, e.toString());
+            }
+        }
+    }
+
     /**
      * Whether a checkpoint copied the whole WAL after commit number {@code lastCommit} and no commit was made since
      * (store's owner, before a write): the owner then ends the read snapshot its last reads left open, so that SQLite
@@ -482,10 +506,7 @@ final class WalWriter {
             try {
                 long t0 = System.nanoTime();
                 sync.force(channel);
-                SqliteStore.DiskObserver o = observer;
-                if (o != null) {
-                    o.flushed(System.nanoTime() - t0);
-                }
+                tellFlushed(System.nanoTime() - t0);
             } catch (IOException e) {
                 LOG.error("cannot flush {} to disk ({}): the commits since the last flush may be lost at a power "
                     + "loss; the store takes no more writes and acknowledges nothing more until it is opened again",
@@ -523,10 +544,7 @@ final class WalWriter {
         checkpointing.lock();
         try {
             int[] result = checkpoint.run(conn);
-            SqliteStore.DiskObserver o = observer;
-            if (o != null) {
-                o.checkpointed(System.nanoTime() - now);
-            }
+            tellCheckpointed(System.nanoTime() - now);
             int log = result[1];
             int done = result[2];
             if (log >= RESTART_FRAMES && done == log) {

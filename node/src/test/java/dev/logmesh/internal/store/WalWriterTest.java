@@ -3,6 +3,7 @@ package dev.logmesh.internal.store;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -74,6 +75,49 @@ class WalWriterTest {
                 assertEquals(1, checkpoints.get(), "the checkpoint is still the first one");
             } finally {
                 releaseCheckpoint.countDown();
+                writer.close();
+            }
+        }
+    }
+
+    /**
+     * The disk observer hears each group commit's fsync and each checkpoint; one that throws (an application's meter
+     * registry) is not the writer's end: commits still become durable.
+     */
+    @Test
+    void aThrowingDiskObserverDoesNotStopDurability() throws Exception {
+        Path db = dir.resolve("observed.db");
+        AtomicInteger flushes = new AtomicInteger();
+        AtomicInteger checkpoints = new AtomicInteger();
+        try (Connection conn = walDatabase(db)) {
+            DurabilityQueue queue = new DurabilityQueue(0);
+            WalWriter writer = new WalWriter(db, true, WalWriter.FDATASYNC, queue);
+            writer.observe(new SqliteStore.DiskObserver() {
+                @Override
+                public void flushed(long nanos) {
+                    flushes.incrementAndGet();
+                    assertTrue(nanos >= 0);
+                    throw new IllegalStateException("a registry that fails");
+                }
+
+                @Override
+                public void checkpointed(long nanos) {
+                    checkpoints.incrementAndGet();
+                    throw new IllegalStateException("a registry that fails");
+                }
+            });
+            try {
+                for (int i = 1; i <= 3; i++) {
+                    insert(conn, i);
+                    queue.committed(i);
+                    writer.wake();
+                    int n = i;
+                    await().atMost(Duration.ofSeconds(10)).until(() -> queue.durableAdded() == n);
+                }
+                assertTrue(flushes.get() >= 1 && flushes.get() <= 3, "one per group commit: " + flushes.get());
+                await().atMost(Duration.ofSeconds(10)).until(() -> checkpoints.get() >= 1);
+                assertNull(queue.failure(), "the store takes writes still");
+            } finally {
                 writer.close();
             }
         }
