@@ -36,9 +36,13 @@ import java.util.Set;
  * @param excludeClients client ids that must not receive the entry, whatever else matches
  * @param unreadable     whether a delivery key or shortcut of the meta has another shape than an array of strings
  *                       (a shortcut: one string); JSON {@code null} counts as absent
+ * @param excludesAll    whether {@code excludeClients} has another shape than an array of strings: its sender meant to
+ *                       keep the entry from some clients and which cannot be read, so it goes to no client
+ *                       ({@link Delivery}; a breaker's run, session 17: {@code "excludeClients":"alice:one"} was
+ *                       ignored and alice:one got the entry)
  */
 public record Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
-                      Set<String> excludeClients, boolean unreadable) {
+                      Set<String> excludeClients, boolean unreadable, boolean excludesAll) {
 
     /** Meta keys of the five sets, in this order. */
     public static final List<String> KEYS = List.of("nodes", "clients", "users", "channels", "excludeClients");
@@ -59,7 +63,7 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
     /** An address whose every key was read as it is (not {@link #unreadable}). */
     public Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
                    Set<String> excludeClients) {
-        this(nodes, clients, users, channels, excludeClients, false);
+        this(nodes, clients, users, channels, excludeClients, false, false);
     }
 
     private static Set<String> copy(Set<String> s) {
@@ -107,17 +111,8 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
             }
             sets.add(s);
         }
-        return new Address(sets.get(0), sets.get(1), sets.get(2), sets.get(3), sets.get(4), unreadable);
-    }
-
-    /**
-     * Whether the meta has an {@code excludeClients} of another shape than an array of strings (JSON {@code null}
-     * counts as absent): its sender meant to keep the entry from some clients, and which cannot be read, so it goes to
-     * no client at all ({@link Delivery}; a breaker's run, session 17: {@code "excludeClients":"alice:one"} was
-     * ignored and alice:one got the entry).
-     */
-    public static boolean unreadableExclusion(Meta meta) {
-        return !meta.extra().isEmpty() && !readable(meta, KEYS.size() - 1);
+        return new Address(sets.get(0), sets.get(1), sets.get(2), sets.get(3), sets.get(4), unreadable,
+            !readable(meta, KEYS.size() - 1));
     }
 
     /**
@@ -163,11 +158,11 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         return unreadable || !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty() || !channels.isEmpty();
     }
 
-    /** Both addresses: the union of each set (unreadable if either is). */
+    /** Both addresses: the union of each set (unreadable, or excluding all, if either is). */
     public Address plus(Address other) {
         return new Address(union(nodes, other.nodes), union(clients, other.clients), union(users, other.users),
             union(channels, other.channels), union(excludeClients, other.excludeClients),
-            unreadable || other.unreadable);
+            unreadable || other.unreadable, excludesAll || other.excludesAll);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

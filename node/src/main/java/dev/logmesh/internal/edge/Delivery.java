@@ -88,7 +88,7 @@ public final class Delivery {
         if (client.created(entry.id())) {
             return Decision.OWN;
         }
-        if (address.excludeClients().contains(client.clientId()) || Address.unreadableExclusion(entry.meta())) {
+        if (address.excludesAll() || address.excludeClients().contains(client.clientId())) {
             return Decision.EXCLUDED; // an exclusion that cannot be read excludes every client (fails closed)
         }
         if (address.nodes().contains(client.nodeId())) {

@@ -343,24 +343,19 @@ final class WalWriter {
         observer = o;
     }
 
-    /** The observer's {@code flushed}, if any; what it throws is logged, never the writer's end (sync thread). */
-    private void tellFlushed(long nanos) {
+    /**
+     * Tells the observer, if any, that a WAL fsync ({@code flush}) or a checkpoint took {@code nanos}; what it throws
+     * is logged, never the writer's end. Sync thread (fsyncs) or checkpoint thread (checkpoints).
+     */
+    private void tell(boolean flush, long nanos) {
         SqliteStore.DiskObserver o = observer;
         if (o != null) {
             try {
-                o.flushed(nanos);
-            } catch (RuntimeException e) {
-                LOG.debug("the disk observer of {} failed: {}", db, e.toString());
-            }
-        }
-    }
-
-    /** The observer's {@code checkpointed}, if any; what it throws is logged (checkpoint thread). */
-    private void tellCheckpointed(long nanos) {
-        SqliteStore.DiskObserver o = observer;
-        if (o != null) {
-            try {
-                o.checkpointed(nanos);
+                if (flush) {
+                    o.flushed(nanos);
+                } else {
+                    o.checkpointed(nanos);
+                }
             } catch (RuntimeException e) {
                 LOG.debug("the disk observer of {} failed: {}", db, e.toString());
             }
@@ -506,7 +501,7 @@ final class WalWriter {
             try {
                 long t0 = System.nanoTime();
                 sync.force(channel);
-                tellFlushed(System.nanoTime() - t0);
+                tell(true, System.nanoTime() - t0);
             } catch (IOException e) {
                 LOG.error("cannot flush {} to disk ({}): the commits since the last flush may be lost at a power "
                     + "loss; the store takes no more writes and acknowledges nothing more until it is opened again",
@@ -544,7 +539,7 @@ final class WalWriter {
         checkpointing.lock();
         try {
             int[] result = checkpoint.run(conn);
-            tellCheckpointed(System.nanoTime() - now);
+            tell(false, System.nanoTime() - now);
             int log = result[1];
             int done = result[2];
             if (log >= RESTART_FRAMES && done == log) {

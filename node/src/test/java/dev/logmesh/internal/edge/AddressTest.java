@@ -69,11 +69,12 @@ class AddressTest {
         assertEquals(Set.of("room"), Address.of(out).channels());
         // and an unreadable exclusion too: dropping it would send the entry to the clients it was kept from
         Meta ex = entry("{'type':'a'}", "n", "{'excludeClients':'alice:one'}").meta();
-        assertTrue(Address.unreadableExclusion(ex));
+        assertTrue(Address.of(ex).excludesAll());
         Meta kept = Address.users("alice").applyTo(ex);
         assertEquals("alice:one", kept.extra().get("excludeClients").asText());
-        assertTrue(Address.unreadableExclusion(kept));
-        assertFalse(Address.unreadableExclusion(entry("{'type':'a'}", "n", "{'excludeClients':['a:b']}").meta()));
+        assertTrue(Address.of(kept).excludesAll());
+        assertFalse(of("{'excludeClients':['a:b']}").excludesAll());
+        assertFalse(of("{'excludeClients':null}").excludesAll());
     }
 
     @Test
