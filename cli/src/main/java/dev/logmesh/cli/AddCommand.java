@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logmesh add}: adds actions from stdin to a node's durable log. */
-@Command(name = "add", mixinStandardHelpOptions = true,
+@Command(name = "add", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Add actions read from stdin to the log of the node whose data is in DIR (created on first use).",
         "Each line: an action object ({\"type\":\"x\",...}) or an [action, meta] pair, one JSON value per line "
             + "(NDJSON; blank lines and a byte order mark are skipped). Actions get a fresh id and reasons [\"cli\"] "

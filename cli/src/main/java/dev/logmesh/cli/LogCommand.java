@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logmesh log}: prints a node's log. */
-@Command(name = "log", mixinStandardHelpOptions = true,
+@Command(name = "log", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Print the log of the node whose data is in DIR, one [action, meta] JSON array per line, "
         + "oldest first. Works while the node runs (it reads what the node has committed).",
         "An entry found corrupt (it fails its checksum or does not parse) is reported on stderr with its id and "

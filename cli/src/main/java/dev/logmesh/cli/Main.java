@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  * them and a typo is reported as before. A {@code node} line goes without picocli at all when {@link NodeArgs} takes
  * it (the fourth round of the same work: picocli's first command line was ~80 of the ~370 ms left).
  */
-@Command(name = "logmesh", mixinStandardHelpOptions = true, version = "logmesh 0.1.0",
+@Command(name = "logmesh", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "A peer-to-peer mesh of synchronized Logux action logs.")
 public final class Main implements Runnable {
 

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logmesh node}: runs a node until SIGTERM/SIGINT. */
-@Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "node", mixinStandardHelpOptions = true, versionProvider = Version.class, abbreviateSynopsis = true,
+    sortOptions = false,
     description = {"Run a node until SIGTERM or SIGINT.",
         "stdin: JSON lines, each an action object or an [action, meta] pair, added as local actions and kept as "
             + "typed (numbers exactly); one JSON value per line (NDJSON: a line of two is refused whole; blank "
@@ -48,8 +49,8 @@ final class NodeCommand implements Callable<Integer> {
     String name = "node";
 
     @Option(names = "--data", paramLabel = "DIR",
-        description = "Directory of the durable log (SQLite). Default: $XDG_DATA_HOME/logmesh/NAME "
-            + "(~/.local/share/logmesh/NAME).")
+        description = {"Directory of the durable log (SQLite).", // a line of its own: picocli would break "~/."
+            "Default: ~/.local/share/logmesh/NAME, or $XDG_DATA_HOME/logmesh/NAME where XDG_DATA_HOME is set."})
     Path data;
 
     @Option(names = "--memory", description = "Keep the log in memory only (lost at exit).")
@@ -172,8 +173,8 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--http", paramLabel = "[HOST:]PORT", converter = HttpAddress.class, description = "Serve a "
         + "read-only status page (the mesh as a live graph, log sizes, lag, recent actions) and /status.json at "
-        + "http://HOST:PORT/; HOST defaults to 127.0.0.1 (this machine only); PORT 0 = any free port (the URL is "
-        + "logged and in status.json). Anyone who can reach it sees node names, links and recent actions.")
+        + "http://HOST:PORT/; HOST defaults to 127.0.0.1 (this machine only); PORT 0 = any free port (its URL is "
+        + "logged and written to the status file). Anyone who can reach it sees node names, links and recent actions.")
     java.net.InetSocketAddress http;
 
     @Option(names = "--presence-period", paramLabel = "DURATION", converter = DurationConverter.class,

@@ -17,9 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logmesh peers}: which peers a node has, connected or not, and how far behind they are. */
-@Command(name = "peers", mixinStandardHelpOptions = true,
+@Command(name = "peers", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Show the peers of the node whose data is in DIR: connected or not, and how far behind.",
-        "While the node runs, this reads the status it writes every second (" + MeshNode.STATUS_FILE + "); "
+        "While the node runs, this reads " + MeshNode.STATUS_FILE + ", which the node writes every second; "
             + "otherwise the sync cursors saved in its log.",
         "Output: a table on a terminal, else (or with --json) one JSON object per peer: node, connected, "
             + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack); "

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logmesh status}: the whole mesh as the node whose data is in DIR knows it. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Show the whole mesh as the running node whose data is in DIR knows it: every node (not only "
         + "its peers), its links, who is behind whom, log sizes and add rates.",
         "Each node sends a small presence record every few seconds (--presence-period) that the others forward; "

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code logmesh user-token}: a token for the Logux clients of one user on a keyed mesh. */
-@Command(name = "user-token", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "user-token", mixinStandardHelpOptions = true, versionProvider = Version.class,
+    sortOptions = false,
     description = {"Print a token with which the Logux clients of one user (@logux/client apps, any tab, any "
         + "client id user:random) may connect to the nodes of a keyed mesh: what an application server hands a "
         + "signed-in user (see the README, \"Logux apps\").",
@@ -36,7 +37,7 @@ final class UserTokenCommand implements Callable<Integer> {
     String user;
 
     @Option(names = "--expires-in", paramLabel = "DURATION", description = "Valid for this long: N followed by "
-        + "s, m, h or d (e.g. 12h, 30d). Default: no expiry.")
+        + "s, m, h or d (12h, 30d, ...). Default: no expiry.")
     String expiresIn;
 
     @Option(names = "--print-derived-key", description = "Print the derived key instead of a token.")

@@ -3,7 +3,11 @@ package dev.logmesh.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -47,5 +51,64 @@ class MainTest {
         CliTest.Run typo = CliTest.run("", "nod");
         assertEquals(2, typo.code());
         assertTrue(typo.err().contains("Unmatched argument at index 0: 'nod'"), typo.err());
+    }
+
+    /**
+     * {@code --version} prints the build's version (the parent POM's, which every module inherits), for
+     * {@code logmesh} and for each subcommand: it printed a hard-coded {@code logmesh 0.1.0} against a
+     * 0.1.0-SNAPSHOT build, and nothing at all for {@code logmesh node --version} and the other subcommands.
+     */
+    @Test
+    void versionIsTheBuildsForTheCommandAndEachSubcommand() throws Exception {
+        Matcher m = Pattern.compile("<parent>\\s*<groupId>dev\\.logmesh</groupId>\\s*<artifactId>logmesh-parent"
+            + "</artifactId>\\s*<version>([^<]+)</version>").matcher(Files.readString(Path.of("pom.xml")));
+        assertTrue(m.find(), "cli/pom.xml names its parent's version");
+        String expected = "logmesh " + m.group(1);
+        assertEquals(expected, new Version().getVersion()[0]);
+        for (String name : ALL) {
+            if (name.equals("help")) {
+                continue;
+            }
+            CliTest.Run run = CliTest.run("", name, "--version");
+            assertEquals(0, run.code(), name + ": " + run.err());
+            assertEquals(expected, run.out().strip(), name);
+        }
+        CliTest.Run top = CliTest.run("", "--version");
+        assertEquals(0, top.code(), top.err());
+        assertEquals(expected, top.out().strip());
+    }
+
+    /**
+     * No help text breaks a word across lines. picocli wraps descriptions with the JDK's line {@code BreakIterator},
+     * which breaks after a {@code .} inside a word: {@code ~/.} then {@code local/share/...}, {@code (status.} then
+     * {@code json)}, {@code (e.} then {@code g. 12h}; and it split {@code --http=[HOST:]PORT} in the node's synopsis.
+     * A line whose last token has a {@code /}, {@code (} or is a lone letter before a {@code .}, followed by a line
+     * that goes on in lower case, is such a break; and each option appears whole as {@code --name=LABEL}.
+     */
+    @Test
+    void helpTextBreaksNoWordAcrossLines() {
+        List<String> commands = new java.util.ArrayList<>(List.of(""));
+        commands.addAll(ALL.subList(0, ALL.size() - 1));
+        Pattern fragment = Pattern.compile("(\\S*[/(]\\S*\\.|(^|\\s)\\(?[a-z]\\.)$");
+        for (String command : commands) {
+            CliTest.Run help = command.isEmpty() ? CliTest.run("", "--help") : CliTest.run("", command, "--help");
+            assertEquals(0, help.code(), command + ": " + help.err());
+            String[] lines = help.out().split("\n", -1);
+            for (int i = 0; i + 1 < lines.length; i++) {
+                String line = lines[i].stripTrailing();
+                String next = lines[i + 1].strip();
+                boolean broken = fragment.matcher(line).find() && !next.isEmpty()
+                    && Character.isLowerCase(next.charAt(0));
+                assertTrue(!broken, command + " --help breaks a word:\n" + line + "\n" + lines[i + 1]);
+            }
+            CommandLine cl = command.isEmpty() ? Main.commandLine("--help") : Main.commandLine(command, "--help");
+            CommandLine sub = command.isEmpty() ? cl : cl.getSubcommands().get(command);
+            for (CommandLine.Model.OptionSpec o : sub.getCommandSpec().options()) {
+                if (o.arity().max() > 0) {
+                    String whole = o.longestName() + "=" + o.paramLabel();
+                    assertTrue(help.out().contains(whole), command + " --help lacks " + whole + " in one piece");
+                }
+            }
+        }
     }
 }
