@@ -213,9 +213,7 @@ final class Ndjson implements AutoCloseable {
         // more): what waits is taken at once, the batch written when nothing more waits or the batch is full. A line
         // counts against the bound until its batch is written, so what waits in memory is the bound plus at most one
         // batch, and the resume hook follows real writes.
-        Utf8Batch bytes = new Utf8Batch(BATCH + 1024);
-        StringBuilder chars = utf8 ? null : new StringBuilder(BATCH + 1024);
-        byte[] nl = NL.getBytes(StandardCharsets.US_ASCII);
+        Batch batch = utf8 ? new JsonBatch() : new TerminalBatch();
         try {
             while (true) {
                 boolean last;
@@ -235,42 +233,20 @@ final class Ndjson implements AutoCloseable {
                 for (int i = 0; i < taken.size(); i++) {
                     Object o = taken.get(i);
                     long weight;
+                    int length;
                     if (o instanceof Entry e) {
                         weight = weight(e);
-                        if (utf8) {
-                            addLine.appendTo(bytes, e, false, 0);
-                        } else {
-                            chars.append(addLine.format(e, false, 0));
-                        }
+                        length = batch.add(e, false, 0);
                     } else {
                         Line line = (Line) o;
                         weight = line.weight();
-                        if (utf8 && line.entry() != null) {
-                            addLine.appendTo(bytes, line.entry(), timestamps, line.ts());
-                        } else {
-                            String text = line.entry() != null ? addLine.format(line.entry(), timestamps, line.ts())
-                                : line.text().get();
-                            if (utf8) {
-                                bytes.utf8(text);
-                            } else {
-                                chars.append(text);
-                            }
-                        }
-                    }
-                    if (utf8) {
-                        bytes.bytes(nl);
-                    } else {
-                        chars.append(NL);
+                        length = line.entry() != null ? batch.add(line.entry(), timestamps, line.ts())
+                            : batch.text(line.text().get());
                     }
                     batchWeight += weight;
                     batchLines++;
-                    if (i == taken.size() - 1 || (utf8 ? bytes.length() : chars.length()) >= BATCH) {
-                        if (utf8) {
-                            bytes.writeTo(out);
-                        } else {
-                            out.print(chars);
-                            chars.setLength(0);
-                        }
+                    if (i == taken.size() - 1 || length >= BATCH) {
+                        batch.writeTo(out);
                         out.flush();
                         if (!broken && out.checkError()) {
                             broken = true;
@@ -293,6 +269,73 @@ final class Ndjson implements AutoCloseable {
             out.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The writer thread's batch of lines (see {@link #utf8}): JSON lines as UTF-8 bytes ({@link JsonBatch}), terminal
+     * lines in the stream's charset ({@link TerminalBatch}). A process loads only the one it uses. One call per
+     * line: on the cold path (a catch-up prints every entry before the JIT is done) each call is a dispatch.
+     */
+    private interface Batch {
+        /**
+         * Appends the {@code add} line of {@code e}, with {@code "ts":t} when {@code ts}, and the line end.
+         *
+         * @return what the batch holds now: bytes or chars
+         */
+        int add(Entry e, boolean ts, long t);
+
+        /**
+         * Appends {@code text} (a whole line without its line end) and the line end.
+         *
+         * @return what the batch holds now: bytes or chars
+         */
+        int text(String text);
+
+        /** Writes the batch to {@code out} (no flush) and empties it. */
+        void writeTo(PrintStream out);
+    }
+
+    /** JSON lines: UTF-8 bytes, whatever the locale's charset. */
+    private final class JsonBatch implements Batch {
+        private final Utf8Batch bytes = new Utf8Batch(BATCH + 1024);
+        private final byte[] nl = NL.getBytes(StandardCharsets.US_ASCII);
+
+        @Override
+        public int add(Entry e, boolean ts, long t) {
+            addLine.appendTo(bytes, e, ts, t);
+            return bytes.bytes(nl).length();
+        }
+
+        @Override
+        public int text(String text) {
+            return bytes.utf8(text).bytes(nl).length();
+        }
+
+        @Override
+        public void writeTo(PrintStream out) {
+            bytes.writeTo(out);
+        }
+    }
+
+    /** Terminal lines: chars, encoded by the stream in the terminal's charset. */
+    private final class TerminalBatch implements Batch {
+        private final StringBuilder chars = new StringBuilder(BATCH + 1024);
+
+        @Override
+        public int add(Entry e, boolean ts, long t) {
+            return chars.append(addLine.format(e, ts, t)).append(NL).length();
+        }
+
+        @Override
+        public int text(String text) {
+            return chars.append(text).append(NL).length();
+        }
+
+        @Override
+        public void writeTo(PrintStream out) {
+            out.print(chars);
+            chars.setLength(0);
         }
     }
 
