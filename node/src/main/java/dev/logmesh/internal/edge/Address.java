@@ -21,8 +21,10 @@ import java.util.Set;
  * <p>Reading is lenient, as the keys come from anywhere in the mesh: each key must be an array of strings;
  * other elements are skipped and a key of another shape adds no recipient. {@code @logux/server}'s
  * shortcuts {@code "node"}, {@code "client"}, {@code "user"}, {@code "channel"} (one string) are read too and join
- * their plural key (the server rewrites them on {@code preadd}). An empty array is the same as no key:
- * an entry whose four delivery keys are all empty is <em>unaddressed</em> (as {@code isUseless} counts it).
+ * their plural key (the server rewrites them on {@code preadd}). An entry with none of the four delivery keys (nor
+ * a shortcut) is <em>unaddressed</em>. A delivery key that is there is an address, also an empty array
+ * ({@code "users":[]}: to nobody, as {@code @logux/server} delivers it; session 18: an app that computed an empty
+ * list of recipients had its entry sent to every client under {@link Delivery.Unaddressed#EVERY_CLIENT}).
  * A delivery key (or shortcut) of another shape, or holding an element that is not a string
  * ({@code "users":"bob"}, {@code "channels":{"a":1}}, {@code "clients":[1]}), still makes the entry
  * <em>addressed</em> ({@link #unreadable}): its sender meant to address it, so it goes only to the recipients
@@ -36,13 +38,15 @@ import java.util.Set;
  * @param excludeClients client ids that must not receive the entry, whatever else matches
  * @param unreadable     whether a delivery key or shortcut of the meta has another shape than an array of strings
  *                       (a shortcut: one string); JSON {@code null} counts as absent
+ * @param keyed          whether the meta has a delivery key or shortcut at all (not JSON {@code null}), whatever its
+ *                       shape or length: then the entry is addressed, to the recipients read, if any
  * @param excludesAll    whether {@code excludeClients} has another shape than an array of strings: its sender meant to
  *                       keep the entry from some clients and which cannot be read, so it goes to no client
  *                       ({@link Delivery}; a breaker's run, session 17: {@code "excludeClients":"alice:one"} was
  *                       ignored and alice:one got the entry)
  */
 public record Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
-                      Set<String> excludeClients, boolean unreadable, boolean excludesAll) {
+                      Set<String> excludeClients, boolean unreadable, boolean excludesAll, boolean keyed) {
 
     /** Meta keys of the five sets, in this order. */
     public static final List<String> KEYS = List.of("nodes", "clients", "users", "channels", "excludeClients");
@@ -63,7 +67,7 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
     /** An address whose every key was read as it is (not {@link #unreadable}). */
     public Address(Set<String> nodes, Set<String> clients, Set<String> users, Set<String> channels,
                    Set<String> excludeClients) {
-        this(nodes, clients, users, channels, excludeClients, false, false);
+        this(nodes, clients, users, channels, excludeClients, false, false, false);
     }
 
     private static Set<String> copy(Set<String> s) {
@@ -98,6 +102,7 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         }
         List<Set<String>> sets = new ArrayList<>(5);
         boolean unreadable = false;
+        boolean keyed = false;
         for (int i = 0; i < KEYS.size(); i++) {
             Set<String> s = new LinkedHashSet<>();
             strings(extra.get(KEYS.get(i)), s);
@@ -108,11 +113,16 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
                 }
                 // (excludeClients, the last key, addresses no one: its shape does not make an entry addressed)
                 unreadable |= !readable(meta, i);
+                keyed |= present(extra.get(KEYS.get(i))) || present(one);
             }
             sets.add(s);
         }
         return new Address(sets.get(0), sets.get(1), sets.get(2), sets.get(3), sets.get(4), unreadable,
-            !readable(meta, KEYS.size() - 1));
+            !readable(meta, KEYS.size() - 1), keyed);
+    }
+
+    private static boolean present(JsonNode v) {
+        return v != null && !v.isNull();
     }
 
     /**
@@ -151,18 +161,20 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
     }
 
     /**
-     * Whether any of {@code nodes}, {@code clients}, {@code users}, {@code channels} is non-empty, or one of them
-     * (or a shortcut) was {@link #unreadable}: then the entry goes only to the recipients read, if any.
+     * Whether any of {@code nodes}, {@code clients}, {@code users}, {@code channels} is non-empty, or the meta had one
+     * of them (or a shortcut) at all ({@link #keyed}, {@link #unreadable}): then the entry goes only to the recipients
+     * read, if any.
      */
     public boolean isAddressed() {
-        return unreadable || !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty() || !channels.isEmpty();
+        return keyed || unreadable || !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty()
+            || !channels.isEmpty();
     }
 
-    /** Both addresses: the union of each set (unreadable, or excluding all, if either is). */
+    /** Both addresses: the union of each set (unreadable, excluding all, or keyed, if either is). */
     public Address plus(Address other) {
         return new Address(union(nodes, other.nodes), union(clients, other.clients), union(users, other.users),
             union(channels, other.channels), union(excludeClients, other.excludeClients),
-            unreadable || other.unreadable, excludesAll || other.excludesAll);
+            unreadable || other.unreadable, excludesAll || other.excludesAll, keyed || other.keyed);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -176,8 +188,9 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
 
     /**
      * The meta with this address written into its custom keys: each non-empty set replaces its key, empty
-     * sets leave the meta's key as it is (as {@code @logux/server} applies a {@code resend} result), and the
-     * shortcuts are folded into their plural keys.
+     * sets leave the meta's key as it is (as {@code @logux/server} applies a {@code resend} result: absent stays
+     * absent, an empty array stays, so an entry addressed to nobody stays so), and the shortcuts are folded into
+     * their plural keys.
      */
     public Meta applyTo(Meta meta) {
         Meta m = meta;
@@ -185,10 +198,10 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
         List<Set<String>> theirs = of(meta).sets();
         for (int i = 0; i < KEYS.size(); i++) {
             Set<String> value = mine.get(i).isEmpty() ? theirs.get(i) : mine.get(i);
-            if (value.isEmpty() && !readable(meta, i)) {
-                continue; // an unreadable key stays as it was: the entry stays addressed, or excluded from all
+            if (value.isEmpty()) {
+                continue; // the key stays as it was: absent, an empty array (addressed to nobody) or unreadable
             }
-            m = m.withExtra(KEYS.get(i), value.isEmpty() ? null : array(value));
+            m = m.withExtra(KEYS.get(i), array(value));
             if (i < SHORTCUTS.size()) {
                 m = m.withExtra(SHORTCUTS.get(i), null);
             }

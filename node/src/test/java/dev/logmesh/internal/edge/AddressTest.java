@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Meta;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -78,10 +79,11 @@ class AddressTest {
     }
 
     @Test
-    void emptyArraysAndExcludeOnlyAreUnaddressed() {
+    void noDeliveryKeyOrExcludeOnlyIsUnaddressed() {
         assertFalse(of(null).isAddressed());
-        assertFalse(of("{'users':[],'channels':[],'nodes':[],'clients':[]}").isAddressed());
         assertFalse(of("{'excludeClients':['a:b']}").isAddressed());
+        assertFalse(of("{'excludeClients':[]}").isAddressed());
+        assertFalse(of("{'users':null,'channel':null}").isAddressed());
         assertFalse(of("{'reasonsLike':['x']}").isAddressed());
         assertEquals(Address.NONE, of(null));
     }
@@ -95,7 +97,9 @@ class AddressTest {
         assertEquals(json("['keep']"), out.extra().get("channels"));
         assertEquals(json("1"), out.extra().get("x"));
         assertFalse(out.extra().containsKey("user"));
-        assertEquals(Address.of(out), new Address(Set.of(), Set.of("u:c"), Set.of("new"), Set.of("keep"), Set.of()));
+        Address read = Address.of(out);
+        assertEquals(List.of(Set.of(), Set.of("u:c"), Set.of("new"), Set.of("keep"), Set.of()), read.sets());
+        assertTrue(read.keyed());
         Meta folded = Address.NONE.applyTo(m);
         assertEquals(json("['old','short']"), folded.extra().get("users"));
     }
@@ -113,5 +117,30 @@ class AddressTest {
         assertEquals(Set.of("a", "b"), a.users());
         assertEquals(Set.of("c"), a.channels());
         assertEquals(a, a.plus(Address.NONE));
+    }
+
+    /**
+     * A delivery key that is there addresses the entry, also as an empty array: to nobody, as {@code @logux/server}
+     * delivers it (session 18: {@code "users":[]} counted as no key, so under EVERY_CLIENT an app that computed an
+     * empty list of recipients sent its entry to every client); a resend hook's address keeps it so.
+     */
+    @Test
+    void anEmptyDeliveryKeyAddressesTheEntryToNobody() {
+        for (String meta : new String[] {"{'users':[]}", "{'channels':[]}", "{'nodes':[]}", "{'clients':[]}",
+            "{'users':[],'channels':[],'nodes':[],'clients':[]}", "{'users':[],'excludeClients':['a:b']}"}) {
+            Address a = of(meta);
+            assertTrue(a.isAddressed(), meta);
+            assertTrue(a.keyed(), meta);
+            assertFalse(a.unreadable(), meta);
+            assertTrue(Address.NONE.plus(a).isAddressed(), meta);
+            assertTrue(a.plus(Address.NONE).isAddressed(), meta);
+        }
+        Meta m = entry("{'type':'a'}", "n", "{'users':[]}").meta();
+        Meta out = Address.NONE.applyTo(m);
+        assertEquals(json("[]"), out.extra().get("users"));
+        assertTrue(Address.of(out).isAddressed());
+        Meta withRoom = Address.channels("room").applyTo(m);
+        assertEquals(Set.of("room"), Address.of(withRoom).channels());
+        assertTrue(Address.of(withRoom).isAddressed());
     }
 }

@@ -33,7 +33,12 @@ class DeliveryTest {
         "{'users':['alice'],'excludeClients':['alice:one']}    | EXCLUDED      | EXCLUDED",
         "{'excludeClients':['alice:one']}                      | EXCLUDED      | EXCLUDED",
         "{'excludeClients':['alice:two']}                      | UNADDRESSED   | UNADDRESSED_HELD",
-        "{'users':[],'channels':[]}                            | UNADDRESSED   | UNADDRESSED_HELD",
+        // an empty list of recipients is an address, to nobody (session 18: it went to every client under
+        // EVERY_CLIENT, so an app that computed no recipients sent its entry to all)
+        "{'users':[],'channels':[]}                            | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'users':[]}                                          | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'clients':[],'excludeClients':['alice:two']}         | NOT_ADDRESSED | NOT_ADDRESSED",
+        "{'excludeClients':[]}                                 | UNADDRESSED   | UNADDRESSED_HELD",
         "{'users':['bob'],'channels':['room']}                 | CHANNEL       | CHANNEL",
         // a delivery key of another shape: its sender meant to address the entry, so it is not everyone's
         // (a breaker's run, session 17: "users":"bob" typed on a node's stdin reached every client)
