@@ -1287,6 +1287,97 @@ public final class MeshNode implements AutoCloseable {
         };
     }
 
+    /** How many entries a replay ({@link #subscribe(long, Predicate, Consumer)}) gives per loop task. */
+    static final int REPLAY_CHUNK = 1000;
+
+    /**
+     * As {@link #subscribe(Predicate, Consumer)}, after first giving the entries this node's log holds with an
+     * {@code added} number above {@code afterAdded}, in {@code added} order: what an application needs that keeps
+     * its own state on disk. It stores the {@code added} of the last entry it applied ({@link Meta#added()}) with
+     * its state, in one transaction, and passes it here at its next start: it gets every entry kept in the log that
+     * it has not applied, each once, whatever happened in between. The plain {@code subscribe} gives only entries
+     * that come after it, so it cannot give an entry that was committed just before the process died and not
+     * handed to subscribers yet (the operating system keeps the write: after the restart the entry is in the log and
+     * counts as received, and no peer sends it again; a breaker's run, session 18).
+     *
+     * <p>{@code added} numbers are this node's (another node numbers its log its own way) and only grow: a number
+     * is never given to a second entry, also not after lost transactions ({@link SqliteStore}). With a memory store
+     * the log starts empty at each start, so {@code 0} is the only number to pass. Entries added without reasons
+     * (or whose reasons were all removed) are not in the log and are not replayed. {@code 0} replays the whole log.
+     *
+     * <p>The replay runs on the node's loop, {@link #REPLAY_CHUNK} entries per task, each once durable; entries
+     * that arrive meanwhile are given after it, in order. The consumer is called on the loop thread.
+     *
+     * @param afterAdded the {@code added} of the last entry the application applied; {@code >= 0}
+     * @throws IllegalArgumentException if {@code afterAdded} is negative
+     */
+    public Subscription subscribe(long afterAdded, Predicate<Entry> filter, Consumer<Entry> consumer) {
+        if (afterAdded < 0) {
+            throw new IllegalArgumentException("afterAdded must be >= 0: " + afterAdded);
+        }
+        java.util.Objects.requireNonNull(filter, "filter");
+        java.util.Objects.requireNonNull(consumer, "consumer");
+        java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Consumer<Entry> deliver = isolated(consumer, e -> {
+            if (on.get() && filter.test(e)) {
+                consumer.accept(e);
+            }
+        });
+        // touched on the loop only
+        var replay = new Object() {
+            long position = afterAdded;
+            long upTo;
+            boolean done;
+            final java.util.ArrayDeque<Entry> waiting = new java.util.ArrayDeque<>();
+            Runnable offAdd = () -> { };
+
+            void begin() {
+                if (!on.get()) {
+                    return;
+                }
+                upTo = log.lastAdded();
+                // live entries are numbered above upTo; they wait for the replay
+                offAdd = log.onAdd(e -> log.whenDurable(() -> live(e), loop));
+                log.whenDurable(this::step, loop); // what is at or below upTo and not durable yet
+            }
+
+            void live(Entry e) {
+                if (done) {
+                    deliver.accept(e);
+                } else {
+                    waiting.add(e);
+                }
+            }
+
+            void step() {
+                if (!on.get()) {
+                    return;
+                }
+                int n = 0;
+                for (Entry e : log.entries(dev.logmesh.spi.Order.ADDED, true, position)) {
+                    if (e.meta().added() > upTo) {
+                        break;
+                    }
+                    position = e.meta().added();
+                    deliver.accept(e);
+                    if (++n == REPLAY_CHUNK) {
+                        loop.execute(this::step);
+                        return;
+                    }
+                }
+                done = true;
+                while (!waiting.isEmpty() && on.get()) {
+                    deliver.accept(waiting.poll());
+                }
+            }
+        };
+        onLoop(replay::begin);
+        return () -> {
+            on.set(false);
+            onLoop(() -> replay.offAdd.run());
+        };
+    }
+
     /**
      * Runs an application's entry callback so that a {@link RuntimeException} from it is logged, with the
      * callback and the entry id, and does not stop the other callbacks of the entry or the rest of its batch. An
