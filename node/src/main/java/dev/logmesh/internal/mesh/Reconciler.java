@@ -40,8 +40,16 @@ import org.slf4j.LoggerFactory;
  *       next round fetches a peer's good copy.</li>
  *   <li><b>Gone.</b> An id a peer has seen but cleaned cannot be sent: the peer answers {@code gone}, and
  *       this node counts it as known (in the index only, in memory: after a restart one more round asks
- *       again and learns it again). Only a cleaned id is gone: one whose read found it corrupt (quarantined
- *       meanwhile) is left out of the answer, or the peer would never fetch it from a node that holds it.</li>
+ *       again and learns it again), so rounds with that peer stop finding it. Only a cleaned id is gone: one
+ *       whose read found it corrupt (quarantined meanwhile) is left out of the answer, or the peer would never
+ *       fetch it from a node that holds it.</li>
+ *   <li><b>Gone here, held elsewhere.</b> Counted as known, such an id is no difference in a round with any
+ *       peer either, also one that holds it: with cursors that say the two are in sync (a stale cursor, a
+ *       restored store), it would never come (a breaker's run: 19 seeds of 20 never fetched it from the node
+ *       that held it, 10 rounds each). So each gone id is also remembered ({@link #MAX_GONE} at most, oldest
+ *       dropped first), and {@link #toAsk} gives it once to every other peer's session, which asks for it with
+ *       {@code logmesh:want} after its next round: a peer that holds it sends it, one that cleaned it says
+ *       gone. One want key per id and peer, once.</li>
  *   <li><b>Deferred adds.</b> The log's {@code add} events only queue the id ({@link #MAX_PENDING} at most): the
  *       SHA-256 of the id and the insertion into the index are done in one pass when a round, a lookup or a
  *       removal needs the index. A catch-up of 100k entries would otherwise hash and insert each on the loop
@@ -56,6 +64,10 @@ public final class Reconciler implements Reconciliation {
     static final long MARGIN_MILLIS = 3_600_000L;
     /** Ids added to the log and not yet in the index; past this many they are indexed at once. */
     static final int MAX_PENDING = 1 << 20;
+    /** Ids answered gone that are remembered to ask other peers for; past this many the oldest are dropped. */
+    static final int MAX_GONE = 16_384;
+    /** Peers whose progress through {@link #gone} is remembered; past this many the longest unseen is forgotten. */
+    static final int MAX_ASKED_PEERS = 1_024;
 
     private final Log log;
     private final Loop loop;
@@ -89,6 +101,23 @@ public final class Reconciler implements Reconciliation {
         }
     };
     private final Runnable unsubscribe;
+    /** Ids peers answered gone for, first answer first; {@link #goneBase} is the number of the first. */
+    private final ArrayList<Gone> gone = new ArrayList<>();
+    private final java.util.Set<ActionId> goneIds = new java.util.HashSet<>();
+    private long goneBase;
+    /** Per peer, the number of the first id of {@link #gone} not given to it yet (absent: {@link #goneBase}). */
+    private final Map<String, Long> askedUpTo = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_ASKED_PEERS;
+        }
+    };
+
+    /** An id a peer answered gone for. */
+    private record Gone(ActionId id, String from) {
+    }
 
     /**
      * @param horizonMillis how long seen ids are kept (the node's seen horizon)
@@ -197,13 +226,44 @@ public final class Reconciler implements Reconciliation {
     }
 
     @Override
-    public void known(Collection<ActionId> ids) {
+    public void known(String peer, Collection<ActionId> ids) {
         flush();
+        long cutoff = cutoff();
         for (ActionId id : ids) {
-            if (id.ms() >= cutoff() && !log.seen(id)) {
+            if (id.ms() >= cutoff && !log.seen(id)) {
                 index.add(id);
+                if (goneIds.add(id)) {
+                    gone.add(new Gone(id, peer));
+                }
             }
         }
+        if (gone.size() > MAX_GONE) {
+            int drop = gone.size() - MAX_GONE / 2;
+            for (Gone g : gone.subList(0, drop)) {
+                goneIds.remove(g.id());
+            }
+            gone.subList(0, drop).clear();
+            goneBase += drop;
+        }
+    }
+
+    @Override
+    public List<ActionId> toAsk(String peer) {
+        long end = goneBase + gone.size();
+        Long from = askedUpTo.get(peer);
+        long start = from == null ? goneBase : Math.max(from, goneBase);
+        if (start >= end) {
+            return List.of();
+        }
+        askedUpTo.put(peer, end);
+        long cutoff = cutoff();
+        List<ActionId> out = new ArrayList<>();
+        for (Gone g : gone.subList((int) (start - goneBase), gone.size())) {
+            if (!g.from().equals(peer) && g.id().ms() >= cutoff && !log.seen(g.id())) {
+                out.add(g.id());
+            }
+        }
+        return out;
     }
 
     /** How many ids the index holds. */

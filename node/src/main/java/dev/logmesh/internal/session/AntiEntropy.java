@@ -59,6 +59,9 @@ final class AntiEntropy {
 
         String describePeer();
 
+        /** The peer's node id. */
+        String peerNode();
+
         /**
          * A round waited {@code what} for an answer: a message of it was lost, which a working link never does,
          * so the session ends as on a ping timeout (and the next one starts afresh).
@@ -178,6 +181,7 @@ final class AntiEntropy {
                     responderCutoff = r.fromMs();
                 }
                 link.send(new Message.Range(r.fromMs(), WireText.encode(responder.reconcile(payload))));
+                askForGone();
             }
         } catch (ReconcileException | IllegalArgumentException e) {
             throw ProtocolError.wrongFormat("logmesh:range", "bad reconciliation message: " + e.getMessage());
@@ -212,7 +216,25 @@ final class AntiEntropy {
         rounds++;
         lastRoundMillis = loop.now() - roundStartedAt;
         round = null;
+        askForGone();
         schedule(nextPeriod());
+    }
+
+    /**
+     * Asks the peer for ids other peers answered {@code gone} for ({@link Reconciliation#toAsk}): those count as
+     * known here, so no round finds them, but this peer may hold them. Once per round, on either side.
+     */
+    private void askForGone() {
+        List<dev.logmesh.ActionId> ids = node.toAsk(link.peerNode());
+        if (ids.isEmpty()) {
+            return;
+        }
+        List<Need> needs = new ArrayList<>(ids.size());
+        for (dev.logmesh.ActionId id : ids) {
+            needs.add(new Need(ItemId.of(id), id.ms(), id.ms()));
+        }
+        LOG.debug("{}: asking for {} ids other peers cleaned", link.describePeer(), needs.size());
+        want(needs);
     }
 
     private void want(List<Need> needs) {
@@ -267,7 +289,7 @@ final class AntiEntropy {
     /** A {@code logmesh:gone} came. */
     void onGone(Message.Gone g) {
         LOG.debug("{}: {} wanted ids were cleaned there", link.describePeer(), g.ids().size());
-        node.known(g.ids());
+        node.known(link.peerNode(), g.ids());
     }
 
     /** The session ended: no more rounds. */

@@ -39,6 +39,17 @@ public interface Reconciliation {
     /** Resolves needs a peer sent ({@code logmesh:want}). */
     Resolved resolveNeeds(Collection<Need> needs);
 
-    /** The peer says these ids were cleaned where it holds them: count them as known, stop wanting them. */
-    void known(Collection<ActionId> ids);
+    /**
+     * {@code peer} says these ids were cleaned there ({@code logmesh:gone}): count them as known, so rounds with it
+     * stop wanting them, and ask the other peers for them once ({@link #toAsk}): one of them may hold them.
+     */
+    void known(String peer, Collection<ActionId> ids);
+
+    /**
+     * Ids another peer answered {@code gone} for that this node still lacks and has not asked {@code peer} for yet,
+     * oldest first; each is returned once per peer. Rounds cannot find them any more (they count as known here), so
+     * the session asks for them with {@code logmesh:want}: a peer that holds one sends it, one that cleaned it says
+     * {@code gone}.
+     */
+    List<ActionId> toAsk(String peer);
 }

@@ -696,6 +696,11 @@ public final class SyncSession implements MessageConnection.Handler {
             }
 
             @Override
+            public String peerNode() {
+                return peerNode;
+            }
+
+            @Override
             public void unanswered(String what) {
                 if (state != State.CLOSED) {
                     closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT,

@@ -10,6 +10,7 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Criteria;
 import dev.logmesh.Meta;
 import dev.logmesh.NodeInternals;
+import dev.logmesh.internal.log.Log;
 import dev.logmesh.spi.PeerCursor;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,49 @@ class MeshCleaningTest {
                 assertEquals(1, e.getValue(), x.name() + " applied " + e.getKey() + " twice");
             }
         }
+        mesh.close();
+    }
+
+    /**
+     * An action one peer cleaned and another holds reaches a node that lacks it, whichever peer its rounds ask first.
+     * Before, the first peer's {@code gone} made the node count the id as known everywhere, so its rounds with the
+     * peer that held it found no difference: with cursors that said the two were in sync (a stale cursor, which
+     * anti-entropy is there to repair), it never came (a breaker's run: 19 seeds of 20, 10 rounds with the holder).
+     */
+    @Test
+    void anActionCleanedOnOnePeerIsFetchedFromAnotherThatHoldsIt() {
+        LocalMesh mesh = new LocalMesh(1).configure(b -> b.mesh("clean"));
+        mesh.link("b", "a");
+        mesh.link("c", "b");
+        mesh.link("c", "a");
+        mesh.start();
+        mesh.run(5_000);
+        mesh.stop("c");
+        ActionId x = mesh.get("a").add("x").id();
+        mesh.run(5_000);
+        // b cleans it; a keeps it
+        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(1, cleaning.join());
+        // the cursors between a and c say c has all of a's log (a stale cursor): only anti-entropy can tell
+        Log a = NodeInternals.log(mesh.get("a").node());
+        String c = mesh.get("c").nodeId();
+        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
+        a.flushCursors();
+        String aId = mesh.get("a").nodeId();
+        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
+        // c comes back; its first round is with b (the link to a comes up 10 s later), which answers gone
+        mesh.partition("c", "a");
+        mesh.restart("c");
+        mesh.run(10_000);
+        mesh.heal();
+        mesh.run(120_000);
+
+        LocalMesh.Node cNode = mesh.get("c");
+        assertTrue(cNode.ids().contains(x), "c holds the action a kept: " + NodeInternals.sessions(cNode.node()));
+        assertEquals(1, cNode.applied().get(x));
+        assertFalse(mesh.get("b").store().has(x), "b keeps it cleaned");
+        assertEquals(1, mesh.get("b").applied().get(x));
         mesh.close();
     }
 }

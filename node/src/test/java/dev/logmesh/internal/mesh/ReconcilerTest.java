@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Action;
+import dev.logmesh.ActionId;
+import dev.logmesh.Meta;
 import dev.logmesh.Entry;
 import dev.logmesh.internal.log.HybridClock;
 import dev.logmesh.internal.log.Log;
@@ -62,5 +64,31 @@ class ReconcilerTest {
         }
         assertTrue(have.isEmpty(), "the peer saw x3 as missing here: " + have);
         assertTrue(need.isEmpty(), "needs: " + need);
+    }
+
+    /**
+     * Ids a peer answered gone for are given to every other peer once, never to the one that answered, and no more
+     * once they arrived; at most {@link Reconciler#MAX_GONE} are remembered (the oldest are dropped).
+     */
+    @Test
+    void goneIdsAreAskedOfEveryOtherPeerOnce() {
+        ActionId x = new ActionId(loop.now(), "z", 0);
+        ActionId y = new ActionId(loop.now(), "z", 1);
+        reconciler.known("b", List.of(x, y));
+        assertEquals(2, reconciler.size(), "counted as known: rounds with b stop finding them");
+        assertEquals(List.of(), reconciler.toAsk("b"), "not asked of the peer that cleaned them");
+        assertEquals(List.of(x, y), reconciler.toAsk("a"));
+        assertEquals(List.of(), reconciler.toAsk("a"), "once per peer");
+        reconciler.known("a", List.of(x)); // a cleaned x too
+        log.add(new Entry(Action.ofType("y"), new Meta(y, y.ms(), 0, List.of("r"), 0, java.util.Map.of())));
+        assertEquals(List.of(x), reconciler.toAsk("c"), "y arrived: asked of no one any more");
+
+        for (int i = 0; i < Reconciler.MAX_GONE; i++) {
+            reconciler.known("b", List.of(new ActionId(loop.now(), "w", i)));
+        }
+        List<ActionId> asked = reconciler.toAsk("d");
+        assertTrue(asked.size() <= Reconciler.MAX_GONE, "bounded: " + asked.size());
+        assertEquals(new ActionId(loop.now(), "w", Reconciler.MAX_GONE - 1), asked.get(asked.size() - 1),
+            "the newest kept");
     }
 }
