@@ -1270,6 +1270,9 @@ public final class MeshNode implements AutoCloseable {
      * store: at once). So an entry a subscriber was given is never given again, also not after a power loss: it
      * survives in the log and in the seen index (the rule "applied exactly once" for an application that keeps its
      * own state on disk). An entry lost before it was durable was never given, and is given when it comes back.
+     * An entry committed just before the process died (not a power loss: the operating system keeps the write) is
+     * in the log after the restart and is not given by a subscription made then: an application with its own state
+     * on disk uses {@link #subscribe(long, Predicate, Consumer)}.
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");

@@ -63,7 +63,9 @@ import java.util.function.UnaryOperator;
  *   <li>All randomness (latencies, firewall, each node's redial jitter and the random part of its id) comes
  *       from the loop's seed: the kit starts each node through {@code NodeInternals}, the test-only door to
  *       what has no public option (the node's random choices, its id, session settings).</li>
- *   <li>The kit counts, per node and over all its restarts, how often each id was applied (add events), and
+ *   <li>The kit counts, per node and over all its restarts, how often each id was applied (given to its subscriber,
+ *       which subscribes as an application that keeps its state on disk: from the {@code added} of the last entry
+ *       it applied, {@code MeshNode.subscribe(long, ...)}), and
  *       for actions created through {@link Node#add} the newest id the node had applied before. {@link #check}
  *       states the mesh's guarantee once: every node holds the same set (everything any node ever applied:
  *       nothing lost) in the same created order (id order), applied each id exactly once, and sorts an action
@@ -342,7 +344,7 @@ public final class LocalMesh implements AutoCloseable {
                     + all.get(0).name + " has " + reference);
             }
             // held implies applied: an entry in the log that subscribers never got was applied 0 times (a crash
-            // between a commit and its durability leaves such entries: the README's subscriber limit)
+            // between a commit and its durability leaves such entries; the kit's subscriber replays after its mark)
             for (ActionId h : held) {
                 if (!n.applied.containsKey(h) && !n.appliedButLost.contains(h)) {
                     throw new AssertionError(label + ": " + n.name + " holds " + h + " but never applied it");
@@ -442,6 +444,8 @@ public final class LocalMesh implements AutoCloseable {
         /** The SQLite store of a node under {@link LocalMesh#sqlite}, while it is up. */
         private SqliteStore sqliteStore;
         private ActionId newest;
+        /** The {@code added} of the last entry given to the node's subscriber, over restarts (the app's mark). */
+        private long appliedAdded;
         private MeshNode node;
         private boolean started;
         private String nodeId;
@@ -549,9 +553,11 @@ public final class LocalMesh implements AutoCloseable {
             }
             applied.clear();
             newest = null; // what the node knows it applied is what the new store holds
+            appliedAdded = 0;
             for (Entry e : next.page(dev.logmesh.spi.Order.CREATED, true, null, Integer.MAX_VALUE)) {
                 applied.put(e.id(), 1);
                 newest = e.id();
+                appliedAdded = Math.max(appliedAdded, e.meta().added());
             }
             memory = next;
             faulty = faultyOver(memory);
@@ -717,8 +723,11 @@ public final class LocalMesh implements AutoCloseable {
                 }
                 throw (RuntimeException) e;
             }
-            n.subscribe(e -> true, e -> {
+            // as an application that keeps its state on disk: from the added number of the last entry it applied
+            // (MeshNode.subscribe(long, ...)), so what was committed just before a crash and never given is given
+            n.subscribe(appliedAdded, e -> true, e -> {
                 applied.merge(e.id(), 1, Integer::sum);
+                appliedAdded = Math.max(appliedAdded, e.meta().added());
                 if (newest == null || e.id().compareTo(newest) > 0) {
                     newest = e.id();
                 }
