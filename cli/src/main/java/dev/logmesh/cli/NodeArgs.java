@@ -104,6 +104,7 @@ final class NodeArgs {
                 case "--min-subprotocol" -> c.minSubprotocol = decimal(value);
                 case "--max-frame" -> c.maxFrame = decimal(value);
                 case "--ping" -> c.ping = decimalLong(value);
+                case "--after" -> c.after = decimalLong(value);
                 case "--timeout" -> c.timeout = decimalLong(value);
                 case "--max-drift" -> c.maxDrift = new NodeCommand.DurationConverter().convert(value);
                 case "--interface" -> c.interfaces.add(value);

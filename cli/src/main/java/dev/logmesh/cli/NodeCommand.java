@@ -129,6 +129,12 @@ final class NodeCommand implements Callable<Integer> {
         + "it was printed, in microseconds since the epoch (for latency measurements).")
     boolean timestamps;
 
+    @Option(names = "--after", paramLabel = "ADDED", description = "First print (as add events) the log's entries "
+        + "whose meta.added is above ADDED, in added order, then the new ones: a reader that keeps its own state "
+        + "passes the added of the last add event it applied, and gets each entry once across restarts and crashes "
+        + "(0: the whole log). Default: only new entries.")
+    Long after;
+
     @Option(names = "--token", paramLabel = "TOKEN", description = "A token to send when dialing a Logux server "
         + "that requires one (e.g. @logux/server); logmesh peers authenticate with the mesh key instead.")
     String token;
@@ -207,6 +213,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
+        if (after != null && after < 0) {
+            throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
+        }
         byte[] secret;
         try {
             secret = readKey();
@@ -320,7 +329,11 @@ final class NodeCommand implements Callable<Integer> {
             Thread stop = new Thread(node::close, "logmesh-stop"); // not the writer: a close may print lines
             stop.start();
         });
-        node.subscribe(e -> true, human != null ? human::add : out::add);
+        if (after != null) {
+            node.subscribe(after, e -> true, human != null ? human::add : out::add);
+        } else {
+            node.subscribe(e -> true, human != null ? human::add : out::add);
+        }
         CompletableFuture<Void> ended = node.whenClosed();
         MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
