@@ -396,7 +396,7 @@ public final class MeshNode implements AutoCloseable {
         if (!ownsStore) {
             store = config.store();
         } else if (config.dataDir() != null) {
-            Files.createDirectories(config.dataDir());
+            dev.logmesh.internal.store.DataDir.create(config.dataDir()); // 0700: the log is the user's data
             store = SqliteStore.open(config.dataDir().resolve("log.db"));
         } else {
             store = new MemoryStore();
