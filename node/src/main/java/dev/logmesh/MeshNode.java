@@ -1612,6 +1612,11 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close} was called (or a fatal error closed the node); any thread. */
+    boolean isClosed() {
+        return closing.get();
+    }
+
     /** The node's log; use it on {@link #loop()} only. */
     Log log() {
         return log;
