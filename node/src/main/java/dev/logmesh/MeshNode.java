@@ -227,6 +227,14 @@ public final class MeshNode implements AutoCloseable {
      */
     private final java.util.Map<CompletableFuture<?>, Runnable> stored =
         new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The future of the call whose task the loop runs now, or null: a {@code close()} from inside it (a subscriber
+     * that a durable entry reached at once, during the add) leaves it to the task, which completes it by what the
+     * close made durable. Loop only.
+     */
+    private CompletableFuture<?> running;
+    /** Whether everything written was durable when the store closed ({@link #close}). */
+    private volatile boolean closedDurable;
     /** Completes when {@link #close} finished; fails with the error that ended the node. */
     private final CompletableFuture<Void> whenClosed = new CompletableFuture<>();
     /** The {@link Error} that ended the node, or null. */
@@ -1158,8 +1166,21 @@ public final class MeshNode implements AutoCloseable {
                 return;
             }
             try {
-                T value = task.get();
-                if (writes) {
+                T value;
+                running = f;
+                try {
+                    value = task.get();
+                } finally {
+                    running = null;
+                }
+                if (writes && whenClosed.isDone()) {
+                    // a callback of this write closed the node, on this thread: its store is closed
+                    if (closedDurable) {
+                        f.complete(value);
+                    } else {
+                        f.completeExceptionally(closedException());
+                    }
+                } else if (writes) {
                     // a write's future completes once it is durable (at once with a memory store); if the loop
                     // closes first, close() completes it once the store made it durable
                     Runnable ack = () -> f.complete(value);
@@ -1652,8 +1673,11 @@ public final class MeshNode implements AutoCloseable {
             shutDown();
         } finally {
             // nothing is left pending: calls the loop will not run any more fail now
+            CompletableFuture<?> inTask = loop.inLoop() ? running : null; // closed from inside its task
             for (CompletableFuture<?> f : List.copyOf(calls)) {
-                f.completeExceptionally(closedException());
+                if (f != inTask) {
+                    f.completeExceptionally(closedException());
+                }
             }
             Error f = failure;
             if (f != null) {
@@ -1709,9 +1733,7 @@ public final class MeshNode implements AutoCloseable {
         // thread. Failing them would tell the application that actions in the log were not added.
         List<Runnable> waiting = List.copyOf(stored.values());
         java.util.concurrent.CountDownLatch durable = new java.util.concurrent.CountDownLatch(1);
-        if (!waiting.isEmpty()) {
-            log.whenDurable(durable::countDown, Runnable::run);
-        }
+        log.whenDurable(durable::countDown, Runnable::run);
         if (ownsStore) {
             log.close();
         } else {
@@ -1722,17 +1744,16 @@ public final class MeshNode implements AutoCloseable {
                 LOG.warn("cannot save sync cursors: {}", e.getMessage());
             }
         }
-        if (!waiting.isEmpty()) {
-            try {
-                if (durable.await(ownsStore ? 0 : 5, java.util.concurrent.TimeUnit.SECONDS)) {
-                    waiting.forEach(Runnable::run);
-                } else {
-                    LOG.warn("{} added actions were not durable when the node closed; their futures fail",
-                        waiting.size());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        try {
+            long wait = ownsStore || waiting.isEmpty() ? 0 : 5; // a given store's writer may still be at it
+            closedDurable = durable.await(wait, java.util.concurrent.TimeUnit.SECONDS);
+            if (closedDurable) {
+                waiting.forEach(Runnable::run);
+            } else if (!waiting.isEmpty()) {
+                LOG.warn("{} added actions were not durable when the node closed; their futures fail", waiting.size());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         java.util.concurrent.ExecutorService status = statusWriter;
         if (status != null) {

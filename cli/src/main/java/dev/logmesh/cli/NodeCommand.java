@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
             + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
             + "reading stdin; no event is ever dropped.",
         "Exit status: 143 after SIGTERM, 130 after SIGINT (128 + the signal's number, as the JVM ends after its "
-            + "shutdown: a clean stop, every acknowledged action durable), 2 for bad options or a log that cannot be opened, 1 when the node "
+            + "shutdown: a clean stop, every acknowledged action durable), 2 for bad options or a log that cannot "
+            + "be opened, 1 when the node "
             + "stopped on a fatal error (an error event says which) or because its stdout could not be written "
             + "(a full disk, a reader that went away; stderr says so)."})
 final class NodeCommand implements Callable<Integer> {
