@@ -546,7 +546,7 @@ public final class MeshNode implements AutoCloseable {
             }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
-                    this::fireError);
+                    this::fireError).reportUnreachable();
                 if (overlay != null) {
                     d.onPeer(overlay::staticConnected);
                 }
