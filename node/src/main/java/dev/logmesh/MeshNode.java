@@ -220,6 +220,21 @@ public final class MeshNode implements AutoCloseable {
     private final ReceiveGate gate;
     /** Futures of calls not completed yet: failed by {@link #close} if the loop never ran them. Any thread. */
     private final java.util.Set<CompletableFuture<?>> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Write calls whose task ran (their entry is in the log) and whose future waits for durability, with what
+     * completes it: {@link #close} completes them once its store made them durable instead of failing them (the
+     * application would add them again). Any thread.
+     */
+    private final java.util.Map<CompletableFuture<?>, Runnable> stored =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The future of the call whose task the loop runs now, or null: a {@code close()} from inside it (a subscriber
+     * that a durable entry reached at once, during the add) leaves it to the task, which completes it by what the
+     * close made durable. Loop only.
+     */
+    private CompletableFuture<?> running;
+    /** Whether everything written was durable when the store closed ({@link #close}). */
+    private volatile boolean closedDurable;
     /** Completes when {@link #close} finished; fails with the error that ended the node. */
     private final CompletableFuture<Void> whenClosed = new CompletableFuture<>();
     /** The {@link Error} that ended the node, or null. */
@@ -389,7 +404,7 @@ public final class MeshNode implements AutoCloseable {
         if (!ownsStore) {
             store = config.store();
         } else if (config.dataDir() != null) {
-            Files.createDirectories(config.dataDir());
+            dev.logmesh.internal.store.DataDir.create(config.dataDir()); // 0700: the log is the user's data
             store = SqliteStore.open(config.dataDir().resolve("log.db"));
         } else {
             store = new MemoryStore();
@@ -531,7 +546,7 @@ public final class MeshNode implements AutoCloseable {
             }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
-                    this::fireError);
+                    this::fireError).reportUnreachable();
                 if (overlay != null) {
                     d.onPeer(overlay::staticConnected);
                 }
@@ -1137,7 +1152,10 @@ public final class MeshNode implements AutoCloseable {
     private <T> CompletableFuture<T> call(Supplier<T> task, boolean writes) {
         CompletableFuture<T> f = new CompletableFuture<>();
         calls.add(f);
-        f.whenComplete((v, e) -> calls.remove(f));
+        f.whenComplete((v, e) -> {
+            calls.remove(f);
+            stored.remove(f);
+        });
         if (closed) {
             f.completeExceptionally(closedException());
             return f;
@@ -1148,10 +1166,26 @@ public final class MeshNode implements AutoCloseable {
                 return;
             }
             try {
-                T value = task.get();
-                if (writes) {
-                    // a write's future completes once it is durable (at once with a memory store)
-                    log.whenDurable(() -> f.complete(value), loop);
+                T value;
+                running = f;
+                try {
+                    value = task.get();
+                } finally {
+                    running = null;
+                }
+                if (writes && whenClosed.isDone()) {
+                    // a callback of this write closed the node, on this thread: its store is closed
+                    if (closedDurable) {
+                        f.complete(value);
+                    } else {
+                        f.completeExceptionally(closedException());
+                    }
+                } else if (writes) {
+                    // a write's future completes once it is durable (at once with a memory store); if the loop
+                    // closes first, close() completes it once the store made it durable
+                    Runnable ack = () -> f.complete(value);
+                    stored.put(f, ack);
+                    log.whenDurable(ack, loop);
                 } else {
                     f.complete(value);
                 }
@@ -1233,8 +1267,13 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Adds a local action (optimistic: it is in the local log, durably, when the future completes; sync follows).
+     * The future completes on the node's loop thread, after the subscribers of the action ran; an add whose action
+     * is in the log but not yet durable when {@link #close} runs completes during the close, on the thread that
+     * called it, once the store made it durable.
      *
-     * @return the added meta; fails with {@link IllegalArgumentException} for a bad action
+     * @return the added meta; fails with {@link IllegalArgumentException} for a bad action, and with {@link
+     *     IllegalStateException} ("node is closed") only when the action is not in the log: the node was closed
+     *     before the loop ran the add (adding it again after a restart adds it once)
      */
     public CompletableFuture<Meta> add(Action action) {
         return add(action, List.of());
@@ -1688,6 +1727,11 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close} was called (or a fatal error closed the node); any thread. */
+    boolean isClosed() {
+        return closing.get();
+    }
+
     /** The node's log; use it on {@link #loop()} only. */
     Log log() {
         return log;
@@ -1706,7 +1750,13 @@ public final class MeshNode implements AutoCloseable {
     /**
      * Closes sessions, stops listening and dialing, closes the transport, the log's store (unless it was
      * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent; waits up
-     * to a few seconds.
+     * to a few seconds (longer while the loop still has queued calls to run: each is run or failed first). May be
+     * called from any thread, also from a subscriber or listener on the loop.
+     *
+     * <p>Futures of calls the loop did not run fail with {@link IllegalStateException}; writes it ran (their
+     * actions are in the log) complete once the store's close made them durable, on this thread. Subscribers are
+     * not called for entries that became durable during the close: an application that keeps its own state reads
+     * them with {@link #entries} after the next start.
      */
     @Override
     public void close() {
@@ -1717,8 +1767,11 @@ public final class MeshNode implements AutoCloseable {
             shutDown();
         } finally {
             // nothing is left pending: calls the loop will not run any more fail now
+            CompletableFuture<?> inTask = loop.inLoop() ? running : null; // closed from inside its task
             for (CompletableFuture<?> f : List.copyOf(calls)) {
-                f.completeExceptionally(closedException());
+                if (f != inTask) {
+                    f.completeExceptionally(closedException());
+                }
             }
             Error f = failure;
             if (f != null) {
@@ -1768,6 +1821,13 @@ public final class MeshNode implements AutoCloseable {
         if (ownLoop != null) {
             ownLoop.close();
         }
+        // Writes whose entries are in the log but whose futures still wait for durability (the loop that would have
+        // run their acknowledgements is gone, or close() was called from inside a subscriber of their batch): the
+        // store's close (or its writer, for a given store) makes them durable, and they then complete on this
+        // thread. Failing them would tell the application that actions in the log were not added.
+        List<Runnable> waiting = List.copyOf(stored.values());
+        java.util.concurrent.CountDownLatch durable = new java.util.concurrent.CountDownLatch(1);
+        log.whenDurable(durable::countDown, Runnable::run);
         if (ownsStore) {
             log.close();
         } else {
@@ -1777,6 +1837,17 @@ public final class MeshNode implements AutoCloseable {
             } catch (dev.logmesh.StoreException e) {
                 LOG.warn("cannot save sync cursors: {}", e.getMessage());
             }
+        }
+        try {
+            long wait = ownsStore || waiting.isEmpty() ? 0 : 5; // a given store's writer may still be at it
+            closedDurable = durable.await(wait, java.util.concurrent.TimeUnit.SECONDS);
+            if (closedDurable) {
+                waiting.forEach(Runnable::run);
+            } else if (!waiting.isEmpty()) {
+                LOG.warn("{} added actions were not durable when the node closed; their futures fail", waiting.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         java.util.concurrent.ExecutorService status = statusWriter;
         if (status != null) {

@@ -510,7 +510,12 @@ public final class NodeConfig {
             return this;
         }
 
-        /** Keeps the log in SQLite under this directory. */
+        /**
+         * Keeps the log in SQLite under this directory ({@code log.db} and its side files, {@code status.json}). The
+         * node creates it if missing, with its missing parents, with permissions 0700 (owner only); an existing
+         * directory keeps its permissions. One process at a time: a second node on it, in this JVM or another,
+         * fails to start with a {@link dev.logmesh.StoreException} that says the log is in use.
+         */
         public Builder dataDir(Path value) {
             dataDir = value;
             return this;

@@ -157,6 +157,10 @@ public final class ReplicatedState<S> implements AutoCloseable {
         if (checkpointEvery < 1 || maxCheckpoints < 1) {
             throw new IllegalArgumentException("checkpointEvery and maxCheckpoints must be >= 1");
         }
+        if (node.isClosed()) {
+            // its loop runs nothing any more: the state would stay the initial one without a word
+            throw new IllegalStateException("node is closed: a state on it would never be folded");
+        }
         ReplicatedState<S> s = new ReplicatedState<>(node, filter, initial, reducer, checkpointEvery,
             maxCheckpoints);
         node.onLoop(s::begin);

@@ -41,6 +41,19 @@ class ReplicatedStateTest {
     }
 
 
+    /**
+     * A breaker's run (session 18): a state created on a closed node (an app that kept the old node after restarting
+     * it) stayed the initial state without a word, though create's Javadoc says it throws.
+     */
+    @Test
+    void createOnAClosedNodeThrows() throws Exception {
+        MeshNode node = MeshNode.start(NodeConfig.builder().name("n").memory().mdns(false).noListen().build());
+        node.add(item("a")).get();
+        node.close();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> ReplicatedState.create(node, ReplicatedStateTest::isItem, List.of(), ReplicatedStateTest::append));
+    }
+
     /** Issue 14: a listener registered right after create got the initial state twice (listen's call and the fold's). */
     @Test
     void aListenerGetsTheCurrentStateOnceAndThenEachChange() {

@@ -11,7 +11,6 @@ import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +48,7 @@ final class AddCommand implements Callable<Integer> {
             Checks.nodeName(name);
         }
         Checks.dataDir(data);
-        Files.createDirectories(data);
+        dev.logmesh.internal.store.DataDir.create(data); // 0700, as a node creates it
         SqliteStore store;
         try {
             store = SqliteStore.open(data.resolve(LOG_FILE));

@@ -36,7 +36,9 @@ import picocli.CommandLine.Option;
         "A reader of stdout that falls behind slows the node down instead of filling its memory: while "
             + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
             + "reading stdin; no event is ever dropped.",
-        "Exit status: 0 after SIGTERM/SIGINT, 2 for bad options or a log that cannot be opened, 1 when the node "
+        "Exit status: 143 after SIGTERM, 130 after SIGINT (128 + the signal's number, as the JVM ends after its "
+            + "shutdown: a clean stop, every acknowledged action durable), 2 for bad options or a log that cannot "
+            + "be opened, 1 when the node "
             + "stopped on a fatal error (an error event says which) or because its stdout could not be written "
             + "(a full disk, a reader that went away; stderr says so)."})
 final class NodeCommand implements Callable<Integer> {
@@ -379,7 +381,8 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     /**
-     * Waits until the node has closed: 0 after a close (SIGTERM, SIGINT), 1 when a fatal error ended it (its
+     * Waits until the node has closed: 0 after a close (the JVM exits with 143 or 130 anyway after SIGTERM or SIGINT,
+     * since a signal started its shutdown), 1 when a fatal error ended it (its
      * error event is on stdout already; what is queued is written first, for up to a few seconds) or when its stdout
      * could not be written ({@link Ndjson#broken}).
      */

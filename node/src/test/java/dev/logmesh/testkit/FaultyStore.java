@@ -61,6 +61,11 @@ public final class FaultyStore implements Store {
     private final List<Consumer<Corruption>> corruptListeners = new CopyOnWriteArrayList<>();
     private long writes;
     private long failures;
+    /**
+     * Whether the process died ({@link #processDied}) and no node opened the store since ({@link #opened}): its
+     * durability callbacks never run, as a killed process is told nothing.
+     */
+    private boolean dead;
     /** Durability of the commits when a durability fault is on, else null (the delegate's own durability). */
     private DurabilityQueue lag;
     private Loop lagLoop;
@@ -244,12 +249,19 @@ public final class FaultyStore implements Store {
         }
     }
 
+    /** A node opens this store (again, after {@link #processDied}): its durability callbacks run again. */
+    public FaultyStore opened() {
+        dead = false;
+        return this;
+    }
+
     /**
      * The process using this store died (a crash or a power loss): durability callbacks still waiting never run
      * (nobody is left to run them) and the durability fault ends; what was committed stays committed (and becomes
      * durable: the OS flushes its page cache). Set the fault again for the restarted node.
      */
     public FaultyStore processDied() {
+        dead = true;
         if (lag != null) {
             lag.fail(new IllegalStateException("the process died"));
             lag = null;
@@ -450,6 +462,9 @@ public final class FaultyStore implements Store {
 
     @Override
     public void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        if (dead) {
+            return; // a killed process is told nothing (LocalMesh closes the node to model the kill)
+        }
         if (lag == null) {
             delegate.whenDurable(action, executor);
         } else {

@@ -699,7 +699,7 @@ public final class LocalMesh implements AutoCloseable {
                     new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true));
                 b.store(sqliteStore);
             } else {
-                b.store(faulty);
+                b.store(faulty.opened());
             }
             everyNode.accept(b);
             settings.accept(b);

@@ -80,6 +80,10 @@ public final class Redialer implements SyncSession.Events {
     private long nextDialAt = -1;
     /** Whether the refusal was reported since the last handshake (once, not at every retry). */
     private boolean refusalReported;
+    /** Whether a peer it cannot reach is logged (a static peer: the operator named it), once per outage. */
+    private boolean reportUnreachable;
+    /** Whether the current outage was logged (reset by a handshake). */
+    private boolean unreachableReported;
     /** [overlay hook] Told the node id and URL of each session this dialer connects, or null. */
     private java.util.function.BiPredicate<String, URI> onPeer;
 
@@ -117,6 +121,17 @@ public final class Redialer implements SyncSession.Events {
      */
     public Redialer onPeer(java.util.function.BiPredicate<String, URI> hook) {
         onPeer = hook;
+        return this;
+    }
+
+    /**
+     * Logs a WARN when a dial fails (once, until a handshake works again: an operator who mistyped a {@code --peer}
+     * learns it without asking {@code logmesh peers}) and an INFO when the peer is reached again. For static peers.
+     *
+     * @return this
+     */
+    public Redialer reportUnreachable() {
+        reportUnreachable = true;
         return this;
     }
 
@@ -193,6 +208,10 @@ public final class Redialer implements SyncSession.Events {
         connectedAt = loop.now();
         lastError = null;
         refusalReported = false;
+        if (unreachableReported) {
+            unreachableReported = false;
+            LOG.info("reached {} again", url);
+        }
         String peer = session.peerNode();
         next--; // keep the URL that worked first in line
         if (fixedPeer == null && !peer.equals(knownPeer())) {
@@ -242,7 +261,14 @@ public final class Redialer implements SyncSession.Events {
             rememberPeer(session.peerNode());
             attempts = 0;
         }
-        schedule(nextDelay());
+        long delay = nextDelay();
+        if (reportUnreachable && !unreachableReported && session.peerNode() == null) {
+            // no node answered (refused, unknown host, no route, no handshake): said once per outage
+            unreachableReported = true;
+            LOG.warn("cannot reach peer {} ({}); dialing it again with backoff, at least every {} s until it "
+                + "answers (logmesh peers shows its state)", url, lastError, GONE_DELAY_MILLIS / 1000);
+        }
+        schedule(delay);
     }
 
     /** What a refusal asks for, in words (a Logux server's {@code wrong-subprotocol {supported, used}}). */

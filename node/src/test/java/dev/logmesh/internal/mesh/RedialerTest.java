@@ -99,6 +99,35 @@ class RedialerTest {
         }
     }
 
+    /**
+     * A breaker's run (session 18): a node whose {@code --peer} could not be reached (a typo, a peer down) said
+     * nothing at any log level for as long as it ran; only {@code logmesh peers} showed it. A static peer's dialer
+     * now warns once per outage and says when it is reached again.
+     */
+    @Test
+    void aStaticPeerThatCannotBeReachedIsWarnedAboutOncePerOutage() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active());
+        try (var warned = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "cannot reach peer "
+                + URL + " (connection refused)")) {
+            refuse = true;
+            Redialer r = new Redialer(dialer.hub, loop, dialer.log, URL, dial(), new Random(1), m -> { })
+                .reportUnreachable();
+            r.start();
+            loop.runAll();
+            loop.advance(60_000); // many dials
+            assertTrue(dialTimes.size() > 5, dialTimes.toString());
+            assertEquals(1, warned.count(), "said once, not at every dial");
+            refuse = false;
+            loop.advance(Redialer.GONE_DELAY_MILLIS + Redialer.HEALTHY_AFTER_MILLIS);
+            assertEquals(List.of("+l"), dialer.peerEvents, "reached (an INFO says so; the capture keeps WARN up)");
+            links.get(links.size() - 1).cut("network down");
+            refuse = true;
+            loop.advance(60_000);
+            assertEquals(2, warned.count(), "a new outage is said again");
+            r.stop();
+        }
+    }
+
     @Test
     void backoffDoublesWhileThePeerStaysAwayThenStaysAtFiveSeconds() {
         // §8: 1–1.5 s, 2–3 s, 4–5 s, then 5 s (10 % of draws are 0.90–0.95 × base instead)

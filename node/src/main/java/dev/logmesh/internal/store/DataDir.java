@@ -1,0 +1,36 @@
+package dev.logmesh.internal.store;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Creates a node's data directory as the XDG Base Directory Specification asks of a directory an application
+ * creates for its data: with permissions 0700 (owner only), so other users of the machine cannot read the log, its
+ * status file or its side files (SQLite creates its files with 0644 under the usual umask of 022). Directories that
+ * exist are left as they are: the user chose their permissions.
+ */
+public final class DataDir {
+    private DataDir() {
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents, each with 0700 on a POSIX file system (else the default).
+     *
+     * @throws IOException as {@link Files#createDirectories} (a file in the way, no permission)
+     */
+    public static void create(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+            && dir.getFileSystem().equals(FileSystems.getDefault())) {
+            Files.createDirectories(dir,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
+    }
+}
