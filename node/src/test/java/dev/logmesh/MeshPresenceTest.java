@@ -57,6 +57,10 @@ class MeshPresenceTest {
 
     @Test
     void inAChainTheFirstNodeLearnsTheLastItsLinksAndWhoIsBehindWhom() {
+        // a cannot reach c, so the chain stays a chain: otherwise a shuffle through b pairs a and c (3 nodes are a
+        // full mesh, as with real processes); this test once passed without it only because the kit's overlay
+        // could not dial local:// addresses (OverlayChainTest)
+        mesh.partition("a", "c");
         mesh.start("a");
         mesh.start("b", "a");
         mesh.start("c", "b");

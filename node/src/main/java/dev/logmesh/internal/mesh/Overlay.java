@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  *       the queue, in order, when that call returns.</li>
  *   <li><b>Addresses.</b> A node listening on every interface announces itself as {@code ws://0.0.0.0:PORT};
  *       the peer that receives its JOIN, NEIGHBOR or SHUFFLE replaces the wildcard with the address the session
- *       comes from, so the addresses that travel on are dialable.</li>
+ *       comes from, so the addresses that travel on are dialable. Any URL with a scheme and a host is dialled
+ *       through the node's transport, which refuses what it cannot reach (the WebSocket transport: anything but
+ *       {@code ws://} and {@code wss://}), so the overlay works over any {@code Transport}.</li>
  *   <li><b>Shuffle replies</b> go back over a session with the shuffle's origin if there is one, and are
  *       dropped otherwise (§4.4 allows a temporary connection; on a LAN with discovery the passive view fills
  *       without it). Counted in {@link Status#repliesDropped()}.</li>
@@ -488,10 +490,13 @@ public final class Overlay {
             }
             URI url;
             try {
+                // the scheme is the transport's to judge (Transport.dial refuses what it cannot reach, as
+                // WsTransport does a URL that is not ws:// or wss://): refusing all but ws:// here made every
+                // overlay dial over another transport (the test kit's local://) fail, so peers learned through
+                // the mesh were backed off and dropped, and a chain of static peers never paired its ends
                 url = URI.create(address);
-                if (url.getHost() == null || !("ws".equalsIgnoreCase(url.getScheme())
-                    || "wss".equalsIgnoreCase(url.getScheme()))) {
-                    throw new IllegalArgumentException("not a ws:// or wss:// URL");
+                if (url.getScheme() == null || url.getHost() == null) {
+                    throw new IllegalArgumentException("not a URL with a scheme and a host");
                 }
             } catch (IllegalArgumentException e) {
                 LOG.debug("overlay cannot dial {} at {}: {}", to, address, e.getMessage());

@@ -589,6 +589,26 @@ class HyParViewTest {
     }
 
     @Test
+    void aPeerThatRefusesAJoinIsBackedOffNotAskedAgainAtOnce() {
+        // a's only known peer refuses even a JOIN (its slots all hold static peers): before, a asked it again as
+        // soon as the session closed, at network speed (StaticPeerBeyondMaxActiveTest ran out of memory)
+        assertEquals(Admission.ADMITTED, hpv.candidate("q", addr("q")));
+        assertEquals(List.of("connect q ws://q"), host.take());
+        hpv.sessionOpened("q");
+        assertEquals(List.of("send q " + json(new Join(addr("a")))), host.take());
+        hpv.receive("q", new NeighborReply(false));
+        assertEquals(List.of("disconnect q"), host.take());
+        hpv.sessionClosed("q");
+        assertEquals(List.of(), host.take(), "no immediate retry after a refused JOIN");
+        hpv.tick();
+        assertEquals(List.of(), host.take(), "backed off");
+        for (int i = 0; i < OverlayConfig.DEFAULT_BACKOFF_BASE_TICKS; i++) {
+            hpv.tick();
+        }
+        assertEquals(List.of("connect q ws://q"), host.take(), "asked again once the back-off is over");
+    }
+
+    @Test
     void leavingTellsTheActivePeersAndClosesEverything() {
         active("b", "c");
         hpv.sessionOpened("p");
