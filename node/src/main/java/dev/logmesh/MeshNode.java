@@ -1314,19 +1314,28 @@ public final class MeshNode implements AutoCloseable {
      * on disk uses {@link #subscribe(long, Predicate, Consumer)}.
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
-        java.util.Objects.requireNonNull(filter, "filter");
-        java.util.Objects.requireNonNull(consumer, "consumer");
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Consumer<Entry> deliver = isolated(consumer, e -> {
-            if (on.get() && filter.test(e)) {
-                consumer.accept(e);
-            }
-        });
+        Consumer<Entry> deliver = delivery(on, filter, consumer);
         Runnable off = log.onAdd(e -> log.whenDurable(() -> deliver.accept(e), loop));
         return () -> {
             off.run();
             on.set(false); // entries already waiting for durability are not delivered either
         };
+    }
+
+    /**
+     * What a subscription calls per entry: {@code consumer} for the entries {@code filter} takes while {@code on},
+     * {@link #isolated} (a subscriber that throws is logged and skipped).
+     */
+    private static Consumer<Entry> delivery(java.util.concurrent.atomic.AtomicBoolean on, Predicate<Entry> filter,
+                                            Consumer<Entry> consumer) {
+        java.util.Objects.requireNonNull(filter, "filter");
+        java.util.Objects.requireNonNull(consumer, "consumer");
+        return isolated(consumer, e -> {
+            if (on.get() && filter.test(e)) {
+                consumer.accept(e);
+            }
+        });
     }
 
     /** How many entries a replay ({@link #subscribe(long, Predicate, Consumer)}) gives per loop task. */
@@ -1357,14 +1366,8 @@ public final class MeshNode implements AutoCloseable {
         if (afterAdded < 0) {
             throw new IllegalArgumentException("afterAdded must be >= 0: " + afterAdded);
         }
-        java.util.Objects.requireNonNull(filter, "filter");
-        java.util.Objects.requireNonNull(consumer, "consumer");
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Consumer<Entry> deliver = isolated(consumer, e -> {
-            if (on.get() && filter.test(e)) {
-                consumer.accept(e);
-            }
-        });
+        Consumer<Entry> deliver = delivery(on, filter, consumer);
         // touched on the loop only
         var replay = new Object() {
             long position = afterAdded;
