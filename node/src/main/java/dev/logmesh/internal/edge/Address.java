@@ -166,8 +166,8 @@ public record Address(Set<String> nodes, Set<String> clients, Set<String> users,
      * read, if any.
      */
     public boolean isAddressed() {
-        return keyed || unreadable || !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty()
-            || !channels.isEmpty();
+        // an unreadable key is a key there: keyed covers it
+        return keyed || !nodes.isEmpty() || !clients.isEmpty() || !users.isEmpty() || !channels.isEmpty();
     }
 
     /** Both addresses: the union of each set (unreadable, excluding all, or keyed, if either is). */

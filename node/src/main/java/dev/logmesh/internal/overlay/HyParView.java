@@ -681,16 +681,15 @@ public final class HyParView {
             }
         } else {
             refusals++;
-            if (link.request != Request.LOW) {
-                // refused even with high priority (or a JOIN): every slot there holds a static peer. Without a
-                // back-off a node with no active peer asked it again as soon as the session closed, at network
-                // speed (a zero-time loop in the test kit: StaticPeerBeyondMaxActiveTest ran out of memory)
-                backoff.failed(from, now);
-            }
             if (link.request == Request.LOW) {
                 refusalsInARow++;
                 // refusals mean the others are full: retry later, up to every 4 request timeouts
                 refillNotBefore = now + Math.min(4L * config.requestTimeoutTicks(), 1L << Math.min(refusalsInARow, 20));
+            } else {
+                // refused even with high priority (or a JOIN): every slot there holds a static peer. Without a
+                // back-off a node with no active peer asked it again as soon as the session closed, at network
+                // speed (a zero-time loop in the test kit: StaticPeerBeyondMaxActiveTest ran out of memory)
+                backoff.failed(from, now);
             }
             closeLink(from, link);
         }
