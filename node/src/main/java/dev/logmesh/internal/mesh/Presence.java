@@ -143,8 +143,13 @@ public final class Presence implements PresenceSink {
         hub.usePresence(this);
     }
 
-    /** Starts the periodic records: the first within a period (at a random offset), then one each period. */
+    /**
+     * Starts the records: this node's own at once (so the node's status lists it from its start, and a peer that
+     * connects gets it in its first exchange), the next within a period at a random offset (so that nodes started
+     * together do not send together), then one each period.
+     */
     public void start() {
+        originate();
         timer = loop.schedule(1 + random.nextLong(periodMillis), this::tick);
         hub.addListener(new PeerTable.Listener() {
             @Override
@@ -175,6 +180,12 @@ public final class Presence implements PresenceSink {
         if (closed) {
             return;
         }
+        originate();
+        timer = loop.schedule(periodMillis, this::tick);
+    }
+
+    /** Makes this node's record and sends it to every presence session. */
+    private void originate() {
         expire();
         seq = Math.max(seq + 1, loop.now());
         ObjectNode r = fit(self.get());
@@ -186,7 +197,6 @@ public final class Presence implements PresenceSink {
         for (SyncSession s : hub.connectedSessions()) {
             s.sendPresence(r);
         }
-        timer = loop.schedule(periodMillis, this::tick);
     }
 
     /** This node's record cut to the bounds: links beyond {@link #MAX_LINKS} or the byte limit are left out. */

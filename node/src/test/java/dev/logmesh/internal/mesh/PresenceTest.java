@@ -67,6 +67,28 @@ class PresenceTest {
     }
 
     @Test
+    void aStartedNodeKnowsItselfAtOnceAndTellsAPeerThatConnectsBeforeTheFirstPeriod() {
+        // before, the first record came at a random offset within the period (up to 5 s by default): a
+        // `logmesh status` run in that time printed no node, not even the one it asked
+        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        Presence p = presence(node);
+        p.start();
+        List<Presence.Known> known = p.known();
+        assertEquals(1, known.size(), known.toString());
+        assertEquals("n", known.get(0).origin());
+        assertEquals(0, known.get(0).hops());
+        assertEquals(7, known.get(0).record().path("size").asInt());
+
+        SessionNode other = new SessionNode("o", loop, SessionConfig.defaults("test"));
+        Presence o = presence(other);
+        TestPair pair = SessionNode.connect(loop, node, other);
+        loop.runAll(); // no time passes: the loop runs what is due now
+        assertTrue(o.known().stream().anyMatch(k -> k.origin().equals("n")),
+            "the peer knows n before a period passed: " + o.known());
+        assertTrue(presenceFrames(pair.leftSent()) >= 1, pair.leftSent().toString());
+    }
+
+    @Test
     void aFloodOfForgedOriginsStaysBoundedAndIsForwardedAtMostOncePerOriginAndHalfPeriod() {
         SessionNode evil = new SessionNode("evil", loop, SessionConfig.defaults("test"));
         SessionNode victim = new SessionNode("victim", loop, SessionConfig.defaults("test"));
