@@ -21,6 +21,10 @@ import java.util.ArrayDeque;
  * Of the last {@value #WINDOW} samples (the handshake's first), the one with the least round trip gives the fix:
  * its error is at most half its round trip, and a recent window follows clock drift. Only the dialer corrects
  * times (as in Logux); a ping that comes while the link is busy is also sent every {@value #SAMPLE_EVERY_MILLIS} ms.
+ * While the estimate is poor (its round trip over {@value #POOR_ROUND_TRIP_MILLIS} ms: a handshake made while
+ * either loop was busy, e.g. in a fresh process's catch-up, had round trips of seconds and an estimate seconds off)
+ * the dialer asks again after {@value #POOR_RESAMPLE_MILLIS} ms, then after twice as long each time up to
+ * {@value #SAMPLE_EVERY_MILLIS} ms, so a link whose round trip is that long anyway costs little more.
  *
  * <p>Pure: times are passed in (the log's wall clock). Called on the node's loop only.
  */
@@ -29,6 +33,10 @@ final class ClockSync {
     static final int WINDOW = 16;
     /** The dialer asks for a sample at least this often, even when traffic keeps the link from pinging. */
     static final long SAMPLE_EVERY_MILLIS = 30_000;
+    /** A round trip over this, ms, makes the estimate poor: its error bound is over 100 ms. */
+    static final long POOR_ROUND_TRIP_MILLIS = 200;
+    /** The first wait before asking again for a sample while the estimate is poor, ms; it doubles each time. */
+    static final long POOR_RESAMPLE_MILLIS = 1_000;
 
     private record Sample(long offset, long roundTrip) {
     }
@@ -37,6 +45,8 @@ final class ClockSync {
     private Sample best;
     private long lastSampleAt;
     private long lastAskedAt;
+    /** The wait before the next sample while the estimate is poor, ms. */
+    private long poorResample = POOR_RESAMPLE_MILLIS;
 
     /** Adds a sample; the estimate becomes the one of least round trip in the window. */
     void add(long offset, long roundTrip, long now) {
@@ -54,11 +64,21 @@ final class ClockSync {
             }
         }
         lastSampleAt = now;
+        if (!poor()) {
+            poorResample = POOR_RESAMPLE_MILLIS; // for a later poor spell
+        }
     }
 
-    /** Whether a sample is due (none for {@link #SAMPLE_EVERY_MILLIS}, and none asked for since). */
+    private boolean poor() {
+        return best != null && best.roundTrip() > POOR_ROUND_TRIP_MILLIS;
+    }
+
+    /**
+     * Whether a sample is due: none for {@link #SAMPLE_EVERY_MILLIS} (or, while the estimate is poor, for the
+     * current back-off from {@link #POOR_RESAMPLE_MILLIS}), and none asked for since.
+     */
     boolean due(long now) {
-        return now - Math.max(lastSampleAt, lastAskedAt) >= SAMPLE_EVERY_MILLIS;
+        return now - Math.max(lastSampleAt, lastAskedAt) >= (poor() ? poorResample : SAMPLE_EVERY_MILLIS);
     }
 
     /** The estimated offset, local clock − peer clock, in ms (0 before any sample). */
@@ -74,6 +94,9 @@ final class ClockSync {
     /** The options of a dialer's ping sent at {@code now}. */
     ObjectNode ping(long now) {
         lastAskedAt = now;
+        if (poor()) {
+            poorResample = Math.min(2 * poorResample, SAMPLE_EVERY_MILLIS);
+        }
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("t", now);
         if (best != null) {

@@ -113,6 +113,60 @@ class ClockSyncTest {
     }
 
     @Test
+    void aBusyLinkWhoseHandshakeWasSlowCorrectsItsTimeFixWithinSecondsNotAtTheNextThirtySecondSample() {
+        // a breaker's run (session 18): after a loaded catch-up a link's clock offset was 3.3 s off for ~15 s. The
+        // handshake of a busy loop had a round trip of seconds, and a busy link (no silence, so no liveness ping)
+        // asked for the next sample only after SAMPLE_EVERY_MILLIS
+        ManualLoop loop = new ManualLoop(1_000_000);
+        SessionNode listener = new SessionNode("l", loop, SessionConfig.defaults("test"));
+        SessionNode dialer = new SessionNode("d", loop, SessionConfig.defaults("test"), new MemoryStore(),
+            () -> loop.now() + SKEW);
+        TestPair pair = new TestPair(loop, 3_300); // the connect waits 3.3 s, the connected comes back at once
+        SyncSession d = dialer.hub.open(SessionNode.messages(pair.left()), SyncSession.Role.DIALER, null, null);
+        listener.hub.open(SessionNode.messages(pair.right()), SyncSession.Role.LISTENER, null, null);
+        loop.runAll();
+        pair.latency(0);
+        loop.advance(3_300);
+        assertEquals(SyncSession.State.CONNECTED, d.state());
+        assertEquals(SKEW - 1_650, d.timeFix(), "the slow handshake's estimate");
+
+        pair.latency(5);
+        for (int i = 0; i < 30; i++) { // busy: an entry every 100 ms for 3 s
+            listener.add("busy/" + i);
+            loop.advance(100);
+        }
+        assertEquals(SKEW, d.timeFix(), "corrected within 3 busy seconds");
+        assertEquals(10, d.clockRoundTrip());
+    }
+
+    @Test
+    void aPoorEstimateIsResampledWithABackOffSoALongRoundTripLinkCostsLittleMore() {
+        ClockSync c = new ClockSync();
+        long now = 0;
+        c.add(0, 500, now); // a link whose round trip is 500 ms for good: every estimate is "poor"
+        int asked = 0;
+        for (; now <= 120_000; now += 100) {
+            if (c.due(now)) {
+                asked++;
+                c.ping(now);
+                c.add(0, 500, now + 500);
+            }
+        }
+        // 1, 2, 4, 8, 16 s, then every 30 s: 7 in 2 minutes (the 30 s rule alone: 3)
+        assertTrue(asked >= 6 && asked <= 8, "samples asked in 120 s: " + asked);
+
+        ClockSync good = new ClockSync();
+        good.add(0, 3_000, 0);
+        assertFalse(good.due(999));
+        assertTrue(good.due(1_000), "a poor estimate asks again after a second");
+        good.ping(1_000);
+        good.add(7, 4, 1_004);
+        assertEquals(7, good.offset());
+        assertFalse(good.due(1_004 + ClockSync.SAMPLE_EVERY_MILLIS - 1), "a good one waits the full period");
+        assertTrue(good.due(1_004 + ClockSync.SAMPLE_EVERY_MILLIS));
+    }
+
+    @Test
     void aStockPeerGetsStockPingsAndPongs() {
         ManualLoop loop = new ManualLoop(1_000_000);
         SessionNode dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
