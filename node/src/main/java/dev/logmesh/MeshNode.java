@@ -1219,9 +1219,27 @@ public final class MeshNode implements AutoCloseable {
         return config;
     }
 
-    /** Adds a listener for peer and error events. */
-    public void addListener(Listener l) {
+    /**
+     * Adds a listener for peer and error events; any thread. Closing the returned subscription removes it (a
+     * listener added twice is called twice and removed once per subscription).
+     *
+     * @throws IllegalStateException if the node is closed (it would never be called)
+     */
+    public Subscription addListener(Listener l) {
+        java.util.Objects.requireNonNull(l, "listener");
+        requireOpen();
         listeners.add(l);
+        return () -> listeners.remove(l);
+    }
+
+    /**
+     * Throws {@link #closedException()} if the node is closed: a subscription or listener made then would never
+     * be called, silently (breaker18b, session 18).
+     */
+    private void requireOpen() {
+        if (closed) {
+            throw closedException();
+        }
     }
 
     /**
@@ -1312,8 +1330,11 @@ public final class MeshNode implements AutoCloseable {
      * An entry committed just before the process died (not a power loss: the operating system keeps the write) is
      * in the log after the restart and is not given by a subscription made then: an application with its own state
      * on disk uses {@link #subscribe(long, Predicate, Consumer)}.
+     *
+     * @throws IllegalStateException if the node is closed (no entry would ever come)
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
+        requireOpen();
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
         Consumer<Entry> deliver = delivery(on, filter, consumer);
         Runnable off = log.onAdd(e -> log.whenDurable(() -> deliver.accept(e), loop));
@@ -1361,11 +1382,13 @@ public final class MeshNode implements AutoCloseable {
      *
      * @param afterAdded the {@code added} of the last entry the application applied; {@code >= 0}
      * @throws IllegalArgumentException if {@code afterAdded} is negative
+     * @throws IllegalStateException    if the node is closed
      */
     public Subscription subscribe(long afterAdded, Predicate<Entry> filter, Consumer<Entry> consumer) {
         if (afterAdded < 0) {
             throw new IllegalArgumentException("afterAdded must be >= 0: " + afterAdded);
         }
+        requireOpen();
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
         Consumer<Entry> deliver = delivery(on, filter, consumer);
         // touched on the loop only
@@ -1616,6 +1639,8 @@ public final class MeshNode implements AutoCloseable {
      * answered. An answerer that throws is logged and the ask stays unanswered. The answerer runs on the
      * loop thread and must not block: for slow work, subscribe to the ask type yourself and {@link #add} the
      * answer (with the {@value #ASK_FIELD} field) when it is ready.
+     *
+     * @throws IllegalStateException if the node is closed
      */
     @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback logs the add's failure itself
     public Subscription answer(String askType, java.util.function.Function<Entry, Action> answerer) {

@@ -1,0 +1,60 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.logmesh.testkit.LocalMesh;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The embedding API on a closed node, and removing a listener. A breaker's run (session 18): {@code subscribe},
+ * {@code answer} and {@code addListener} on a closed node (an app that kept the old node after restarting it) did
+ * nothing without a word, and a {@link MeshNode.Listener} could not be removed.
+ */
+class ClosedNodeApiTest {
+
+    @Test
+    void subscribingOrListeningOnAClosedNodeThrows() throws Exception {
+        MeshNode node = MeshNode.start(NodeConfig.builder().name("n").memory().mdns(false).noListen().build());
+        node.add(Action.ofType("a")).get();
+        node.close();
+        List<org.junit.jupiter.api.function.Executable> calls = List.of(
+            () -> node.subscribe(e -> true, e -> { }),
+            () -> node.subscribe(0, e -> true, e -> { }),
+            () -> node.subscribe("a", e -> { }),
+            () -> node.answer("ask", e -> Action.ofType("reply")),
+            () -> node.addListener(new MeshNode.Listener() { }));
+        for (org.junit.jupiter.api.function.Executable call : calls) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, call);
+            assertEquals("node is closed", e.getMessage());
+        }
+    }
+
+    @Test
+    void aListenerWhoseSubscriptionIsClosedIsNoLongerCalled() {
+        try (LocalMesh mesh = new LocalMesh()) {
+            MeshNode a = mesh.start("a");
+            List<String> removed = new ArrayList<>();
+            List<String> kept = new ArrayList<>();
+            MeshNode.Subscription s = a.addListener(new MeshNode.Listener() {
+                @Override
+                public void peer(String nodeId, boolean connected) {
+                    removed.add(nodeId + " " + connected);
+                }
+            });
+            a.addListener(new MeshNode.Listener() {
+                @Override
+                public void peer(String nodeId, boolean connected) {
+                    kept.add(nodeId + " " + connected);
+                }
+            });
+            s.close();
+            mesh.start("b", "a");
+            mesh.run(5_000);
+            assertEquals(List.of(mesh.get("b").nodeId() + " true"), kept, "the control listener hears b");
+            assertEquals(List.of(), removed);
+        }
+    }
+}
