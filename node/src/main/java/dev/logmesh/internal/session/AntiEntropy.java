@@ -316,6 +316,10 @@ final class AntiEntropy {
 
     /** The session ended: no more rounds. */
     void close() {
+        if (!closed) {
+            // a want for another peer's gone ids may be lost with this session: the next one asks again
+            node.forgetAsked(link.peerNode());
+        }
         closed = true;
         if (timer != null) {
             timer.cancel();
