@@ -49,7 +49,13 @@ import org.slf4j.LoggerFactory;
  *       that held it, 10 rounds each). So each gone id is also remembered ({@link #MAX_GONE} at most, oldest
  *       dropped first), and {@link #toAsk} gives it once to every other peer's session, which asks for it with
  *       {@code logmesh:want} after its next round: a peer that holds it sends it, one that cleaned it says
- *       gone. One want key per id and peer, once.</li>
+ *       gone. One want key per id and peer, once a session: a session that ends may have lost its wants
+ *       ({@link #forgetAsked}), so the peer's next session is asked again (before, a want lost with a broken link
+ *       was never sent again).</li>
+ *   <li><b>Past the bound.</b> An id dropped from the remembered ones is no longer counted as known either (it
+ *       leaves the index): rounds find it again, so a peer that holds it sends it. Before, it stayed known in the
+ *       index and no round nor want asked for it any more (a breaker's run: 27,413 of 40,960 ids cleaned on one
+ *       peer and held by another never came).</li>
  *   <li><b>Deferred adds.</b> The log's {@code add} events only queue the id ({@link #MAX_PENDING} at most): the
  *       SHA-256 of the id and the insertion into the index are done in one pass when a round, a lookup or a
  *       removal needs the index. A catch-up of 100k entries would otherwise hash and insert each on the loop
@@ -239,12 +245,25 @@ public final class Reconciler implements Reconciliation {
         }
         if (gone.size() > MAX_GONE) {
             int drop = gone.size() - MAX_GONE / 2;
+            int unknown = 0;
             for (Gone g : gone.subList(0, drop)) {
                 goneIds.remove(g.id());
+                // no longer remembered to ask for, so no longer counted as known: rounds find it again, with a
+                // peer that holds it (fetched) or with one that cleaned it (gone again, remembered again)
+                if (!log.seen(g.id()) && index.remove(g.id())) {
+                    unknown++;
+                }
             }
             gone.subList(0, drop).clear();
             goneBase += drop;
+            LOG.debug("{} ids answered gone dropped from the {} remembered; {} of them not known any more", drop,
+                MAX_GONE, unknown);
         }
+    }
+
+    @Override
+    public void forgetAsked(String peer) {
+        askedUpTo.remove(peer);
     }
 
     @Override

@@ -112,6 +112,15 @@ public final class EntrySize {
         return (long) maxFrameBytes - FRAME_OVERHEAD;
     }
 
+    /**
+     * An upper bound of the bytes an action id adds to a list of ids in a frame ({@code logmesh:gone},
+     * {@code logmesh:graft}): its text as a JSON string (16 digits at most for each number, the node id escaped) and
+     * the separating comma.
+     */
+    public static long bound(dev.logmesh.ActionId id) {
+        return escaped(id.node()) + 16 + 1 + 16 + 1 + 1;
+    }
+
     /** The UTF-8 length of a string (unpaired surrogates count as the 3-byte replacement). */
     public static long utf8(CharSequence s) {
         long n = 0;

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.session;
 
 import dev.logmesh.Entry;
+import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
 import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.reconcile.Initiator;
@@ -197,9 +198,7 @@ final class AntiEntropy {
             Reconciliation.Resolved mine = node.resolve(step.have());
             pushed += mine.entries().size();
             link.push(mine.entries());
-            if (!mine.gone().isEmpty()) {
-                link.send(new Message.Gone(mine.gone()));
-            }
+            sendGone(mine.gone());
         }
         if (!step.need().isEmpty()) {
             want(step.need());
@@ -269,8 +268,31 @@ final class AntiEntropy {
         }
         Reconciliation.Resolved found = node.resolveNeeds(needs);
         link.push(found.entries());
-        if (!found.gone().isEmpty()) {
-            link.send(new Message.Gone(found.gone()));
+        sendGone(found.gone());
+    }
+
+    /**
+     * Sends {@code logmesh:gone} for these ids in as many frames as the peer's frame limit needs: a round's
+     * {@code have} holds every id of a range the peer lacks (tens of thousands after a large cleaning), and a want
+     * frame's keys are shorter than the ids of long node ids. One frame over the limit ended the session as
+     * {@code wrong-format}, at every round.
+     */
+    private void sendGone(List<dev.logmesh.ActionId> ids) {
+        long budget = link.frameLimit() - RANGE_OVERHEAD;
+        List<dev.logmesh.ActionId> out = new ArrayList<>();
+        long bytes = 0;
+        for (dev.logmesh.ActionId id : ids) {
+            long size = EntrySize.bound(id);
+            if (!out.isEmpty() && bytes + size > budget) {
+                link.send(new Message.Gone(out));
+                out = new ArrayList<>();
+                bytes = 0;
+            }
+            out.add(id);
+            bytes += size;
+        }
+        if (!out.isEmpty()) {
+            link.send(new Message.Gone(out));
         }
     }
 
@@ -294,6 +316,10 @@ final class AntiEntropy {
 
     /** The session ended: no more rounds. */
     void close() {
+        if (!closed) {
+            // a want for another peer's gone ids may be lost with this session: the next one asks again
+            node.forgetAsked(link.peerNode());
+        }
         closed = true;
         if (timer != null) {
             timer.cancel();

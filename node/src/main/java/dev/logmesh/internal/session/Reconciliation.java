@@ -47,9 +47,15 @@ public interface Reconciliation {
 
     /**
      * Ids another peer answered {@code gone} for that this node still lacks and has not asked {@code peer} for yet,
-     * oldest first; each is returned once per peer. Rounds cannot find them any more (they count as known here), so
+     * oldest first; each is returned once per peer (and session). Rounds cannot find them any more (they count as known here), so
      * the session asks for them with {@code logmesh:want}: a peer that holds one sends it, one that cleaned it says
-     * {@code gone}.
+     * {@code gone}. Each is returned once per peer until {@link #forgetAsked}.
      */
     List<ActionId> toAsk(String peer);
+
+    /**
+     * The session with {@code peer} ended: the wants it sent for {@link #toAsk}'s ids may have been lost with it, so
+     * its next session is given them again.
+     */
+    void forgetAsked(String peer);
 }

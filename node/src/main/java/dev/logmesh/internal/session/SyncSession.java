@@ -1334,7 +1334,27 @@ public final class SyncSession implements MessageConnection.Handler {
      * @return false if the session is not connected with Plumtree
      */
     public boolean sendGraft(List<dev.logmesh.ActionId> ids) {
-        return state == State.CONNECTED && plumtree && send(new Message.Graft(ids));
+        if (state != State.CONNECTED || !plumtree) {
+            return false;
+        }
+        // in frames within the peer's limit: a graft takes along every missing id due with the first (the ids of
+        // many ihave frames after a stall), and one frame over the limit ended the session as wrong-format
+        long budget = frameLimit() - EntrySize.FRAME_OVERHEAD;
+        List<dev.logmesh.ActionId> out = new ArrayList<>();
+        long bytes = 0;
+        for (dev.logmesh.ActionId id : ids) {
+            long size = EntrySize.bound(id);
+            if (!out.isEmpty() && bytes + size > budget) {
+                if (!send(new Message.Graft(out))) {
+                    return false;
+                }
+                out = new ArrayList<>();
+                bytes = 0;
+            }
+            out.add(id);
+            bytes += size;
+        }
+        return out.isEmpty() || send(new Message.Graft(out));
     }
 
     /** Sends {@code logmesh:prune}: ids only on this link from now on. Called by the node's {@link Gossip}. */

@@ -123,4 +123,111 @@ class MeshCleaningTest {
         assertEquals(1, mesh.get("b").applied().get(x));
         mesh.close();
     }
+
+    /**
+     * More ids answered gone than {@link Reconciler#MAX_GONE} still reach a node from the peer that holds them. Before,
+     * the ids dropped from the bounded list of gone answers stayed counted as known in the reconciliation index, so no
+     * round with the holder found them and no {@code logmesh:want} asked for them: with {@code 2.5 × MAX_GONE} ids
+     * cleaned on b and held on a, c (behind a stale cursor, first round with b) got only the newest ones and never the
+     * rest, until a restart rebuilt its index (session 19, a breaker's run).
+     */
+    @Test
+    void moreGoneAnswersThanTheBoundAreStillFetchedFromTheHolder() {
+        int count = Reconciler.MAX_GONE * 5 / 2;
+        LocalMesh mesh = new LocalMesh(7).configure(b -> b.mesh("clean"));
+        mesh.link("b", "a");
+        mesh.link("c", "b");
+        mesh.link("c", "a");
+        mesh.start();
+        mesh.run(5_000);
+        mesh.stop("c");
+        List<ActionId> ids = new ArrayList<>(count);
+        List<CompletableFuture<Meta>> adds = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            adds.add(mesh.get("a").node().add(dev.logmesh.Action.ofType("x/" + i)));
+            if (i % 1_000 == 999) {
+                mesh.runAll();
+            }
+        }
+        mesh.runAll();
+        for (CompletableFuture<Meta> f : adds) {
+            ids.add(f.join().id());
+        }
+        mesh.run(20_000);
+        assertEquals(count, mesh.get("b").ids().size(), "b got every action");
+        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(count, cleaning.join());
+        Log a = NodeInternals.log(mesh.get("a").node());
+        String c = mesh.get("c").nodeId();
+        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
+        a.flushCursors();
+        String aId = mesh.get("a").nodeId();
+        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
+        mesh.partition("c", "a");
+        mesh.restart("c");
+        mesh.run(20_000);
+        mesh.heal();
+        mesh.run(120_000);
+
+        LocalMesh.Node cNode = mesh.get("c");
+        java.util.Set<ActionId> held = new java.util.HashSet<>(cNode.ids());
+        List<ActionId> missing = new ArrayList<>();
+        for (ActionId id : ids) {
+            if (!held.contains(id)) {
+                missing.add(id);
+            }
+        }
+        assertTrue(missing.isEmpty(), "c lacks " + missing.size() + " of the " + count + " actions a holds, e.g. "
+            + missing.subList(0, Math.min(3, missing.size())) + ": " + NodeInternals.sessions(cNode.node()));
+        for (ActionId id : ids) {
+            assertEquals(1, cNode.applied().get(id), id + " applied once");
+        }
+        mesh.close();
+    }
+
+    /**
+     * A {@code logmesh:want} for an id another peer answered gone for, lost with its session (the link broke while
+     * it was on its way), is sent again in the next session with that peer. Before, each such id was given to each
+     * peer once for good, and the rounds could not find it (it counts as known here): the action a held never came.
+     */
+    @Test
+    void aWantForAGoneIdLostWithItsSessionIsSentAgain() {
+        LocalMesh mesh = new LocalMesh(1).configure(b -> b.mesh("clean"));
+        mesh.link("b", "a");
+        mesh.link("c", "b");
+        mesh.link("c", "a");
+        mesh.start();
+        mesh.run(5_000);
+        mesh.stop("c");
+        ActionId x = mesh.get("a").add("x").id();
+        mesh.run(5_000);
+        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(1, cleaning.join());
+        Log a = NodeInternals.log(mesh.get("a").node());
+        String c = mesh.get("c").nodeId();
+        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
+        a.flushCursors();
+        String aId = mesh.get("a").nodeId();
+        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
+        mesh.partition("c", "a");
+        mesh.restart("c");
+        mesh.run(10_000);
+        // the first want c sends a is held on the way, and the link breaks under it
+        dev.logmesh.testkit.Firewall.Rule held = mesh.firewall().on("logmesh:want").from("c").to("a").times(1)
+            .delay(5_000);
+        mesh.heal();
+        for (int i = 0; i < 600 && held.hits() == 0; i++) {
+            mesh.run(100);
+        }
+        assertEquals(1, held.hits(), "c asked a for the id b answered gone for");
+        mesh.breakLink("c", "a");
+        mesh.run(120_000);
+
+        LocalMesh.Node cNode = mesh.get("c");
+        assertTrue(cNode.ids().contains(x), "c holds the action a kept: " + NodeInternals.sessions(cNode.node()));
+        assertEquals(1, cNode.applied().get(x));
+        mesh.close();
+    }
 }
