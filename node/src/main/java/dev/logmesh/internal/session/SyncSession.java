@@ -80,8 +80,8 @@ import org.slf4j.LoggerFactory;
  *       as {@code @logux/client} shares its log and cursor between tabs) the highest {@code added} the client
  *       acknowledged here ({@code synced}), R ({@link Log#clientCursor}, kept with the log, bounded). A client's
  *       catch-up starts after {@code min(synced, R)}, or after 0 when there is no record (never served here,
- *       evicted, the log restored or a memory store restarted): the client's log drops ids it has, so more is
- *       harmless and less is a loss. R only counts what the client acknowledged of this log, whose numbers are
+ *       evicted, the log restored or a memory store restarted): more is a resend (a client's log drops an id it
+ *       holds; an action it did not keep reaches its {@code add} listeners again), less is a loss. R only counts what the client acknowledged of this log, whose numbers are
  *       never reused, so a client that acknowledged R holds every entry up to R that went to it; a smaller
  *       {@code synced} (its log lost, or a cursor of another node) is followed. Not every step moves R: a pump that
  *       reads entries none of which goes to the client moves {@link #pushed} (which pings tell the client) without a
