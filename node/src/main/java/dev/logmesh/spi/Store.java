@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Where a log keeps its entries, its per-peer cursors and its index of seen ids.
+ * Where a log keeps its entries, its per-peer cursors, its per-client cursors and its index of seen ids.
  *
  * <h2>Contract</h2>
  * <ul>
@@ -226,6 +226,55 @@ public interface Store extends AutoCloseable {
 
     /** All saved cursors by peer node id. */
     java.util.Map<String, PeerCursor> cursors();
+
+    /** How many client cursors a log keeps by default ({@link #setClientCursors}): the most recently written. */
+    int CLIENT_CURSORS = 100_000;
+
+    /**
+     * The cursor kept for a Logux client of this node (a peer that is no logmesh node): the highest {@code added} of
+     * this log that the client acknowledged ({@code synced}) in a session with this node, or empty when there is no
+     * record (never served, evicted, or a store that keeps none). Keyed by the client id ({@code user:client}, the
+     * node id without its tab: {@code @logux/client} shares its log and its cursor between the tabs of a browser).
+     * A session starts a client's catch-up after the smaller of this and the client's own {@code connect.synced},
+     * and after 0 when there is none (see {@code SyncSession}, "Clients' cursors"). The default keeps none.
+     *
+     * <p>Called on the store's thread (the node's loop).
+     *
+     * @throws dev.logmesh.StoreException if the storage fails
+     */
+    default java.util.OptionalLong clientCursor(String client) {
+        Objects.requireNonNull(client, "client");
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * Saves client cursors ({@link #clientCursor}) as given (the caller keeps them from moving backwards), in one
+     * write (durable stores: one transaction, durable in commit order like any other), and keeps only the {@code keep}
+     * most recently written records: older ones are dropped, so a client that was away longest starts again from 0
+     * (it is sent more, never less). A store restored from a backup restores these records with its log, so none is
+     * above the restored log's {@code added} numbers. The default keeps none.
+     *
+     * @param acked per client id, the highest {@code added} it acknowledged
+     * @param keep  how many records to keep at most, {@code > 0}
+     * @throws IllegalArgumentException if {@code keep <= 0} or a value is negative
+     * @throws dev.logmesh.StoreException if the storage fails (nothing of the call was written)
+     */
+    default void setClientCursors(java.util.Map<String, Long> acked, int keep) {
+        requireClientCursors(acked, keep);
+    }
+
+    /** Checks the arguments of {@link #setClientCursors}. */
+    static void requireClientCursors(java.util.Map<String, Long> acked, int keep) {
+        if (keep <= 0) {
+            throw new IllegalArgumentException("keep must be > 0, got " + keep);
+        }
+        acked.forEach((client, value) -> {
+            Objects.requireNonNull(client, "client");
+            if (value == null || value < 0) {
+                throw new IllegalArgumentException("a client cursor must be >= 0, got " + value + " for " + client);
+            }
+        });
+    }
 
     /**
      * Forgets seen ids whose time part is below {@code beforeMs} and that are no longer in the log.

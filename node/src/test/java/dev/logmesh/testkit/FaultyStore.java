@@ -489,6 +489,17 @@ public final class FaultyStore implements Store {
     }
 
     @Override
+    public java.util.OptionalLong clientCursor(String client) {
+        bookkeepingRead("clientCursor");
+        return delegate.clientCursor(client);
+    }
+
+    @Override
+    public void setClientCursors(Map<String, Long> acked, int keep) {
+        write("setClientCursors", () -> delegate.setClientCursors(acked, keep));
+    }
+
+    @Override
     public Map<String, PeerCursor> cursors() {
         bookkeepingRead("cursors");
         return delegate.cursors();

@@ -165,6 +165,37 @@ public abstract class StoreContract {
         assertEquals(Map.of("a", new PeerCursor(1, 1), "b", new PeerCursor(5, 7)), store.cursors());
     }
 
+    /**
+     * Client cursors (session 19): none until set, set as given, apart from the peer cursors (a client id has a node
+     * id's form), kept across a restart, and only the {@code keep} most recently written: an evicted client has none.
+     */
+    @Test
+    void keepsTheMostRecentlyWrittenClientCursorsApartFromPeerCursors() throws Exception {
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("alice:Xk3v9QaB"));
+        store.setCursor("alice:Xk3v9QaB", new PeerCursor(4, 5));
+        Map<String, Long> first = new java.util.LinkedHashMap<>();
+        first.put("alice:Xk3v9QaB", 7L);
+        first.put("bob:1", 3L);
+        store.setClientCursors(first, 3);
+        assertEquals(java.util.OptionalLong.of(7), store.clientCursor("alice:Xk3v9QaB"));
+        assertEquals(new PeerCursor(4, 5), store.cursor("alice:Xk3v9QaB"), "a peer's cursor is not a client's");
+        store.setClientCursors(Map.of("carol:\ud83d", 0L), 3);
+        store.setClientCursors(Map.of("alice:Xk3v9QaB", 9L), 3); // alice written again: bob is now the oldest
+        store = reopen(store);
+        assertEquals(java.util.OptionalLong.of(9), store.clientCursor("alice:Xk3v9QaB"), "after reopening too");
+        store.setClientCursors(Map.of("dave:2", 1L), 3);
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("bob:1"), "evicted: the least recently written");
+        assertEquals(java.util.OptionalLong.of(0), store.clientCursor("carol:\ud83d"));
+        assertEquals(java.util.OptionalLong.of(9), store.clientCursor("alice:Xk3v9QaB"));
+        assertEquals(java.util.OptionalLong.of(1), store.clientCursor("dave:2"));
+        store.setClientCursors(Map.of("erin:3", 2L, "frank:4", 2L), 1);
+        assertEquals(1, java.util.stream.Stream.of("alice:Xk3v9QaB", "carol:\ud83d", "dave:2", "erin:3", "frank:4")
+            .filter(c -> store.clientCursor(c).isPresent()).count(), "a smaller bound drops the rest at once");
+        assertThrows(IllegalArgumentException.class, () -> store.setClientCursors(Map.of("x:1", -1L), 3));
+        assertThrows(IllegalArgumentException.class, () -> store.setClientCursors(Map.of("x:1", 1L), 0));
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("x:1"), "nothing of a refused call");
+    }
+
     @Test
     void savesState() {
         store.setState("nodeId", "alice:1");

@@ -71,6 +71,10 @@ public final class Log {
     private final Listeners<Consumer<Entry>> onClean = new Listeners<>();
     /** Cursor moves not saved yet; see {@link #advanceCursor}. */
     private final Map<String, PeerCursor> pendingCursors = new java.util.HashMap<>();
+    /** Client cursor moves and touches not saved yet, in the order they came; see {@link #advanceClientCursor}. */
+    private final Map<String, Long> pendingClients = new java.util.LinkedHashMap<>();
+    /** How many client cursors the store keeps ({@link Store#setClientCursors}). */
+    private int clientCursorLimit = Store.CLIENT_CURSORS;
 
     /** A hook that may change the meta of an entry before it is added (not its id or time). */
     @FunctionalInterface
@@ -575,11 +579,65 @@ public final class Log {
         }
     }
 
-    /** Saves cursor moves not saved yet (the node does this every second and when it closes). */
+    /**
+     * The cursor kept for a Logux client ({@link Store#clientCursor}: the highest {@code added} of this log it
+     * acknowledged here), saved or not yet; empty when there is no record.
+     *
+     * @param client the client id ({@code user:client}, the node id without its tab)
+     */
+    public java.util.OptionalLong clientCursor(String client) {
+        Long pending = pendingClients.get(client);
+        return pending != null ? java.util.OptionalLong.of(pending) : store.clientCursor(client);
+    }
+
+    /**
+     * Raises a client's cursor to {@code acked} (never lowers it), and counts the client as seen now (the store keeps
+     * the most recently written {@link #clientCursorLimit} records). Saved as peer cursors are, lazily
+     * ({@link #flushCursors}): a record behind after a crash only makes the client be sent more; a record is never
+     * saved above what the client acknowledged.
+     *
+     * @param acked an {@code added} of this log the client acknowledged ({@code synced}), or 0 to only touch the record
+     *              (a client that connected, so that an active client is not evicted)
+     */
+    public void advanceClientCursor(String client, long acked) {
+        java.util.OptionalLong old = clientCursor(client);
+        long value = Math.max(acked, old.orElse(0));
+        if (acked == 0 && old.isEmpty()) {
+            return; // touching a client that has no record: nothing to keep yet
+        }
+        pendingClients.remove(client);
+        pendingClients.put(client, value);
+    }
+
+    /** How many client cursors the store keeps: {@link Store#CLIENT_CURSORS} unless set. */
+    public int clientCursorLimit() {
+        return clientCursorLimit;
+    }
+
+    /**
+     * Sets how many client cursors the store keeps (the most recently written; older clients start again from 0).
+     *
+     * @throws IllegalArgumentException if {@code limit <= 0}
+     */
+    public void clientCursorLimit(int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0, got " + limit);
+        }
+        clientCursorLimit = limit;
+    }
+
+    /**
+     * Saves cursor moves not saved yet, of peers and then of clients (two writes at most), kept pending if a write
+     * fails (the node does this every second and when it closes).
+     */
     public void flushCursors() {
         if (!pendingCursors.isEmpty()) {
             store.setCursors(Map.copyOf(pendingCursors));
             pendingCursors.clear();
+        }
+        if (!pendingClients.isEmpty()) {
+            store.setClientCursors(new java.util.LinkedHashMap<>(pendingClients), clientCursorLimit);
+            pendingClients.clear();
         }
     }
 

@@ -437,8 +437,31 @@ public final class MessageCodec {
 
     private static Message connect(ArrayNode a) throws Shape {
         size(a, 4, 5);
-        return new Message.Connect(protocol(a.get(1)), nodeId(a.get(2)), safeCount(a.get(3), "synced"),
-            options(a, 4));
+        return new Message.Connect(protocol(a.get(1)), nodeId(a.get(2)), connectSynced(a.get(3)), options(a, 4));
+    }
+
+    /**
+     * A {@code connect}'s {@code synced}: any JSON number, as {@code @logux/core}'s validator takes it (a client whose
+     * stored cursor went wrong must still connect, not be refused at every reconnect). A whole number from 0 to
+     * {@link Long#MAX_VALUE} is itself; one above that (or an infinite one) is {@link Long#MAX_VALUE} ("more than this
+     * node has"); a negative or fractional one is 0 ("nothing known": the peer is sent everything it may lack). What a
+     * number above the log's end means is the session's business. Anything but a number is {@code wrong-format}.
+     */
+    private static long connectSynced(JsonNode n) throws Shape {
+        if (n == null || !n.isNumber()) {
+            throw new Shape("synced must be a number");
+        }
+        if (n.isIntegralNumber()) {
+            if (n.canConvertToLong()) {
+                return Math.max(0, n.asLong());
+            }
+            return n.bigIntegerValue().signum() < 0 ? 0 : Long.MAX_VALUE;
+        }
+        double d = n.doubleValue();
+        if (Double.isNaN(d) || d < 0 || d != Math.floor(d)) {
+            return 0;
+        }
+        return d >= 0x1p63 ? Long.MAX_VALUE : (long) d;
     }
 
     private static Message connected(ArrayNode a) throws Shape {

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *       session sends its {@code headers} before {@code connected} and no mesh options in it.</li>
  *   <li><b>To the client</b>, catch-up and live alike (one pump): the entries {@link ClientEdge#sends} lets
  *       through, each once per connection, with meta {@code id}, {@code time}, {@code subprotocol} only. The
- *       catch-up starts after {@code connect.synced}; no cursor is kept for a client (a browser tab has a new node
- *       id each time it opens).</li>
+ *       catch-up starts after the smaller of {@code connect.synced} and the cursor this node keeps for the client id
+ *       (what it acknowledged here), or after 0 without one ({@link #acknowledged}; SyncSession, "Clients'
+ *       cursors"); no peer cursor is kept for a client (a browser tab has a new node id each time it opens).</li>
  *   <li><b>From the client</b>, {@link #received}: every entry is checked by {@link ClientEdge#receive}; the
  *       accepted ones are added to the log in one write; once it is durable ({@code whenDurable}) {@code synced} answers
  *       the client's number, then the answers go out in the order of the client's entries, in one {@code sync}:
@@ -104,6 +105,12 @@ final class ClientRole extends EdgeRole {
     @Override
     boolean keepsCursor() {
         return false;
+    }
+
+    /** Keeps the client's cursor ({@link Log#advanceClientCursor}): where its next catch-up on this node may start. */
+    @Override
+    void acknowledged(long added) {
+        log.advanceClientCursor(edge.client().clientId(), added);
     }
 
     @Override

@@ -51,6 +51,13 @@ abstract class EdgeRole {
     /** Whether the session keeps a sync cursor for the peer's node id. */
     abstract boolean keepsCursor();
 
+    /**
+     * The peer acknowledged ({@code synced}) this log's entries up to {@code added} (at most what was sent), in a
+     * session whose peer has no sync cursor ({@link #keepsCursor} false).
+     */
+    void acknowledged(long added) {
+    }
+
     /** The session ended. */
     void closed() {
     }

@@ -74,6 +74,18 @@ import org.slf4j.LoggerFactory;
  *       processed; the listener sends its own in the {@code connected} options ({@code logmesh.synced});
  *       each side starts sending after the number the other side gave. {@code ping}/{@code pong} carry
  *       {@link #pushed} (not {@code lastAdded}: entries still waiting for a window slot are not yet sent).</li>
+ *   <li><b>Clients' cursors.</b> A Logux client's {@code connect.synced} counts in the {@code added} numbers of
+ *       the node it last synced with, and nodes number the same entries differently (each its own first), so this
+ *       node does not trust it alone: it keeps per client id ({@code user:client}, the node id without the tab,
+ *       as {@code @logux/client} shares its log and cursor between tabs) the highest {@code added} the client
+ *       acknowledged here ({@code synced}), R ({@link Log#clientCursor}, kept with the log, bounded). A client's
+ *       catch-up starts after {@code min(synced, R)}, or after 0 when there is no record (never served here,
+ *       evicted, the log restored or a memory store restarted): more is a resend (a client's log drops an id it
+ *       holds; an action it did not keep reaches its {@code add} listeners again), less is a loss. R only counts what the client acknowledged of this log, whose numbers are
+ *       never reused, so a client that acknowledged R holds every entry up to R that went to it; a smaller
+ *       {@code synced} (its log lost, or a cursor of another node) is followed. Not every step moves R: a pump that
+ *       reads entries none of which goes to the client moves {@link #pushed} (which pings tell the client) without a
+ *       {@code sync}; such stretches are read again (not sent) at the next connect.</li>
  *   <li><b>A peer that lost its log.</b> A dialer's cursor says "their {@code added} up to N processed";
  *       a peer that restarts with an empty store under the same node id (a stock Logux server with a memory
  *       store) numbers its new entries from 1 again, and neither side would resend what it lacks. When the
@@ -536,7 +548,8 @@ public final class SyncSession implements MessageConnection.Handler {
         sendHeaders();
         baseTime = log.now();
         timeFix = 0;
-        pushed = startAfter(ourEpochForThem != null && !ourEpochForThem.equals(log.epoch()) ? 0 : c.synced());
+        pushed = client ? clientStart(c.synced())
+            : startAfter(ourEpochForThem != null && !ourEpochForThem.equals(log.epoch()) ? 0 : c.synced());
         ObjectNode reply = MeshAuth.newObject();
         if (config.subprotocol() > 0) {
             reply.put("subprotocol", config.subprotocol());
@@ -646,6 +659,25 @@ public final class SyncSession implements MessageConnection.Handler {
             return 0;
         }
         return Math.max(0, theirs);
+    }
+
+    /**
+     * Where sending to a Logux client starts (see "Clients' cursors" in the class docs): after the smaller of its
+     * {@code connect.synced} and the highest {@code added} it acknowledged on this node, or after 0 when this node
+     * keeps no record of it. Touches the record, so that a client that comes back is kept.
+     */
+    private long clientStart(long theirs) {
+        String client = dev.logmesh.internal.edge.ClientId.parse(peerNode).clientId();
+        java.util.OptionalLong kept = log.clientCursor(client);
+        log.advanceClientCursor(client, 0);
+        if (kept.isEmpty()) {
+            if (theirs > 0) {
+                LOG.debug("client {} connects with synced {}, but this node never served it (or forgot it): "
+                    + "catch-up from the start", peerNode, theirs);
+            }
+            return 0;
+        }
+        return startAfter(Math.min(theirs, kept.getAsLong()));
     }
 
     private void onReconcile(Message m) {
@@ -1508,6 +1540,8 @@ public final class SyncSession implements MessageConnection.Handler {
         if (keepsCursor()) {
             log.advanceCursor(peerNode, 0, acked);
             events.acknowledged(this, acked);
+        } else if (edge != null) {
+            edge.acknowledged(acked);
         }
         pump();
     }

@@ -47,6 +47,8 @@ public final class MemoryStore implements Store {
     /** Held entries (the size of the log). */
     private long held;
     private final Map<String, PeerCursor> cursors = new HashMap<>();
+    /** Client cursors ({@link Store#clientCursor}), least recently written first. */
+    private final java.util.LinkedHashMap<String, Long> clients = new java.util.LinkedHashMap<>();
     private final Map<String, String> state = new HashMap<>();
     private long lastAdded;
     /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
@@ -72,7 +74,8 @@ public final class MemoryStore implements Store {
 
     /**
      * A copy of this store's content as a file backup would hold it: entries (with their {@code added}
-     * numbers), seen ids, cursors, state and epoch, and the clock reservation. For tests of restored backups
+     * numbers), seen ids, cursors (of peers and of clients), state and epoch, and the clock reservation. For tests of
+     * restored backups
      * ({@link #restoredFrom}).
      */
     public MemoryStore backup() {
@@ -132,6 +135,7 @@ public final class MemoryStore implements Store {
         ids.putAll(other.ids);
         held = other.held;
         cursors.putAll(other.cursors);
+        clients.putAll(other.clients);
         other.state.forEach((k, v) -> {
             if (!EPOCH_KEY.equals(k)) {
                 state.put(k, v);
@@ -474,6 +478,26 @@ public final class MemoryStore implements Store {
     @Override
     public void setCursor(String peerNode, PeerCursor cursor) {
         cursors.put(peerNode, cursor);
+    }
+
+    @Override
+    public java.util.OptionalLong clientCursor(String client) {
+        Long acked = clients.get(java.util.Objects.requireNonNull(client, "client"));
+        return acked == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(acked);
+    }
+
+    @Override
+    public void setClientCursors(Map<String, Long> acked, int keep) {
+        Store.requireClientCursors(acked, keep);
+        acked.forEach((client, value) -> {
+            clients.remove(client); // written now: the most recent
+            clients.put(client, value);
+        });
+        var oldest = clients.entrySet().iterator();
+        while (clients.size() > keep) {
+            oldest.next();
+            oldest.remove();
+        }
     }
 
     @Override

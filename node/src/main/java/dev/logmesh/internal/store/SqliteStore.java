@@ -107,7 +107,7 @@ import org.slf4j.LoggerFactory;
  *       "statement is not executing" until a restart).</li>
  * </ul>
  *
- * <h2>Schema (version 3)</h2>
+ * <h2>Schema (version 4)</h2>
  * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
  * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
  * byte order is Java's string order. The seen index is that index and {@code seen} (WITHOUT ROWID), which holds
@@ -122,14 +122,19 @@ import org.slf4j.LoggerFactory;
  * high-water mark for {@link #maxSeenMs(String)} and the test that a catch-up's ids are new, 0 for none) and the
  * sync cursor kept for it as a peer (NULL for none): a live add on either side of a session raises a mark and
  * moves a cursor, and both are written to one page of one small table.
+ * {@code clients (client, acked, used)} holds the cursors kept for Logux clients ({@link #clientCursor}), apart from
+ * {@code nodes}: a client id ({@code alice:Xk3v9QaB}) has the form of a logmesh node id, and a client must never move
+ * a peer's cursor. {@code used} is a counter of writes (never the clock, which may go back), indexed, so that only the
+ * most recently written records are kept.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
+ * Version 4 (session 19) added {@code clients}: a version 3 file gets the empty table at open, in one transaction.
  * Version 3 (issue 12: fewer B-tree pages per entry and per commit) took the log's own ids out of {@code seen} and
- * the cursors into {@code nodes}: a version 2 file is upgraded at open in one transaction. Version 2 added
+ * the cursors into {@code nodes}: a version 2 file is upgraded (to 4) at open in one transaction. Version 2 added
  * {@code entries.crc}, {@code nodes (node, ms)}, {@code quarantine} (corrupt rows, as found) and the {@code epoch}
  * state key. A version 1 file is upgraded to 2 and on to 3 at open, in one transaction: the checksums of its rows
  * are computed from their contents as found (so they are trusted once, then checked from then on), {@code nodes}
  * is filled from {@code seen}, and it gets an epoch. {@link #openReader} reads version 1 and 2
- * files as they are (version 1 without checksums).
+ * files as they are (version 1 without checksums), and version 1 to 3 files without client cursors (none is kept).
  */
 public final class SqliteStore implements Store {
 
@@ -137,7 +142,7 @@ public final class SqliteStore implements Store {
     public static final int APPLICATION_ID = 0x4C4D5348;
 
     /** The schema version this code writes and the newest it reads. */
-    public static final int SCHEMA_VERSION = 3;
+    public static final int SCHEMA_VERSION = 4;
 
     /** The suffix of the side file that keeps the clock reservation ({@link ClockFile}). */
     public static final String CLOCK_FILE_SUFFIX = ".clock";
@@ -329,6 +334,12 @@ public final class SqliteStore implements Store {
     private boolean seenHoldsAll;
     /** Whether the cursors are kept in {@code nodes} (schema 3), not in table {@code cursors}; false only for a reader. */
     private boolean cursorsInNodes = true;
+    /** Whether the file has table {@code clients} (schema 4); false only for a reader of an older file. */
+    private boolean clientsTable = true;
+    /** Rows in {@code clients}, or -1 before the first client write counts them. */
+    private long clientRows = -1;
+    /** The largest {@code clients.used}, valid when {@link #clientRows} is. */
+    private long clientUse;
     private String epoch = "";
     private ClockFile clockFile;
     /**
@@ -477,6 +488,7 @@ public final class SqliteStore implements Store {
         }
         seenHoldsAll = version < 3;
         cursorsInNodes = version >= 3;
+        clientsTable = version >= 4;
         loadCounters();
         conn.commit();
     }
@@ -644,6 +656,9 @@ public final class SqliteStore implements Store {
             }
             if (version < 3) {
                 tables.add("cursors");
+            }
+            if (version >= 4) {
+                tables.add("clients");
             }
             for (String table : tables) {
                 if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
@@ -814,33 +829,24 @@ public final class SqliteStore implements Store {
     static volatile Runnable upgradeFault;
 
     /**
-     * Upgrades a version 1 or 2 file to the current version in one transaction (a failure or a crash leaves the file
-     * as it was): from 1, see {@link #upgradeFrom1}; from 2, {@code seen} keeps only the ids that are not in
+     * Upgrades a version 1, 2 or 3 file to the current version in one transaction (a failure or a crash leaves the
+     * file as it was): from 1, see {@link #upgradeFrom1}; from 2, {@code seen} keeps only the ids that are not in
      * {@code entries} (the log's own ids are in its {@code entries_created} index already), and the rows of table
-     * {@code cursors} move into {@code nodes}. Takes a scan of {@code seen} with a look-up of each id.
+     * {@code cursors} move into {@code nodes} (a scan of {@code seen} with a look-up of each id); from 3, the empty
+     * table {@code clients} (no client has a record: each starts from 0 once, see {@link #clientCursor}).
      */
     private void upgrade(int version) throws SQLException {
         long started = System.nanoTime();
-        long dropped;
+        long dropped = 0;
         try {
             if (version < 2) {
                 upgradeFrom1();
             }
             try (Statement st = conn.createStatement()) {
-                dropped = st.executeUpdate("DELETE FROM seen WHERE EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms "
-                    + "AND e.node = seen.node AND e.seq = seen.seq)");
-                st.execute("ALTER TABLE nodes ADD COLUMN received INTEGER");
-                st.execute("ALTER TABLE nodes ADD COLUMN sent INTEGER");
-                Map<String, PeerCursor> cursors = new HashMap<>();
-                try (ResultSet rs = st.executeQuery("SELECT peer, received, sent FROM cursors")) {
-                    while (rs.next()) {
-                        cursors.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
-                    }
+                if (version < 3) {
+                    dropped = upgradeFrom2(st);
                 }
-                for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
-                    putCursor(c.getKey(), c.getValue());
-                }
-                st.execute("DROP TABLE cursors");
+                createClients(st); // version 4
                 st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             Runnable fault = upgradeFault;
@@ -858,6 +864,32 @@ public final class SqliteStore implements Store {
         }
         LOG.info("{} upgraded from schema {} to {} in {} ms ({} ids of the log's entries left seen)", file, version,
             SCHEMA_VERSION, (System.nanoTime() - started) / 1_000_000, dropped);
+    }
+
+    /** The step from version 2 to version 3, in the upgrade's transaction; the number of ids that left {@code seen}. */
+    private long upgradeFrom2(Statement st) throws SQLException {
+        long dropped = st.executeUpdate("DELETE FROM seen WHERE EXISTS (SELECT 1 FROM entries e WHERE e.ms = seen.ms "
+            + "AND e.node = seen.node AND e.seq = seen.seq)");
+        st.execute("ALTER TABLE nodes ADD COLUMN received INTEGER");
+        st.execute("ALTER TABLE nodes ADD COLUMN sent INTEGER");
+        Map<String, PeerCursor> cursors = new HashMap<>();
+        try (ResultSet rs = st.executeQuery("SELECT peer, received, sent FROM cursors")) {
+            while (rs.next()) {
+                cursors.put(rs.getString(1), new PeerCursor(rs.getLong(2), rs.getLong(3)));
+            }
+        }
+        for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
+            putCursor(c.getKey(), c.getValue());
+        }
+        st.execute("DROP TABLE cursors");
+        return dropped;
+    }
+
+    /** The table of schema 4: client cursors, and the index that finds the least recently written. */
+    private static void createClients(Statement st) throws SQLException {
+        st.execute("CREATE TABLE clients (client TEXT PRIMARY KEY, acked INTEGER NOT NULL, used INTEGER NOT NULL)"
+            + " WITHOUT ROWID");
+        st.execute("CREATE INDEX clients_used ON clients (used)");
     }
 
     /**
@@ -938,6 +970,7 @@ public final class SqliteStore implements Store {
                 + "PRIMARY KEY (reason, added)) WITHOUT ROWID");
             st.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
             st.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
+            createClients(st);
             // In the same transaction as the tables: a crash leaves either nothing or a complete store.
             st.execute("PRAGMA application_id = " + APPLICATION_ID);
             st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
@@ -2494,6 +2527,66 @@ public final class SqliteStore implements Store {
         ps.setLong(2, cursor.received());
         ps.setLong(3, cursor.sent());
         return ps.executeUpdate();
+    }
+
+    @Override
+    public java.util.OptionalLong clientCursor(String client) {
+        Objects.requireNonNull(client, "client");
+        if (!clientsTable) {
+            requireOpen();
+            return java.util.OptionalLong.empty();
+        }
+        return read("clientCursor", () -> {
+            PreparedStatement ps = ps("SELECT acked FROM clients WHERE client = ?");
+            ps.setString(1, client);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.OptionalLong.of(rs.getLong(1)) : java.util.OptionalLong.empty();
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc} One transaction: an update (or an insert) per record, then the least recently written rows beyond
+     * {@code keep} deleted through index {@code clients_used}.
+     */
+    @Override
+    public void setClientCursors(Map<String, Long> acked, int keep) {
+        Store.requireClientCursors(acked, keep);
+        if (acked.isEmpty()) {
+            return;
+        }
+        long[] after = write("setClientCursors", () -> {
+            long rows = clientRows;
+            long use = clientUse;
+            if (rows < 0) {
+                rows = queryLong("SELECT count(*) FROM clients");
+                use = queryLong("SELECT coalesce(max(used), 0) FROM clients");
+            }
+            PreparedStatement update = ps("UPDATE clients SET acked = ?, used = ? WHERE client = ?");
+            PreparedStatement insert = ps("INSERT INTO clients (client, acked, used) VALUES (?, ?, ?)");
+            for (Map.Entry<String, Long> c : acked.entrySet()) {
+                use++;
+                update.setLong(1, c.getValue());
+                update.setLong(2, use);
+                update.setString(3, c.getKey());
+                if (update.executeUpdate() == 0) {
+                    insert.setString(1, c.getKey());
+                    insert.setLong(2, c.getValue());
+                    insert.setLong(3, use);
+                    insert.executeUpdate();
+                    rows++;
+                }
+            }
+            if (rows > keep) {
+                PreparedStatement evict = ps("DELETE FROM clients WHERE client IN "
+                    + "(SELECT client FROM clients ORDER BY used LIMIT ?)");
+                evict.setLong(1, rows - keep);
+                rows -= evict.executeUpdate();
+            }
+            return new long[] {rows, use};
+        });
+        clientRows = after[0]; // only once committed: a failed or retried write leaves the counts as they were
+        clientUse = after[1];
     }
 
     @Override

@@ -160,6 +160,16 @@ public final class EdgeScenarios {
             return found.get();
         }
 
+        /** Writes one line to the script's stdin (a command of an interactive scenario). */
+        public void send(String line) {
+            try {
+                process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                process.getOutputStream().flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("the script's stdin is closed; lines " + lines, e);
+            }
+        }
+
         /** Waits for the end; the exit code. */
         public int waitFor(Duration timeout) throws InterruptedException {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -209,7 +209,8 @@ class SqliteUpgradeTest {
             assertEquals(List.of(), reports);
         }
         assertEquals(SqliteStore.SCHEMA_VERSION, count(file(), "PRAGMA user_version"));
-        assertEquals(3, SqliteStore.SCHEMA_VERSION);
+        assertEquals(4, SqliteStore.SCHEMA_VERSION);
+        assertEquals(0, count(file(), "SELECT count(*) FROM clients"), "a version 2 file gets client cursors too");
         assertEquals(41, count(file(), "SELECT count(*) FROM seen"), "seen keeps only the ids that left the log");
         assertEquals(0, count(file(), "SELECT count(*) FROM seen s JOIN entries e USING (ms, node, seq)"));
         assertEquals(0, count(file(), "SELECT count(*) FROM sqlite_master WHERE name = 'cursors'"),
@@ -220,6 +221,46 @@ class SqliteUpgradeTest {
             for (ActionId id : version2Ids()) {
                 assertEquals(store.has(id), store.seen(id), id.toString());
             }
+        }
+    }
+
+    /**
+     * A schema 3 file written by main's code before client cursors (8e39a98; the generator is next to it,
+     * {@code Schema3Fixture.java.txt}): 20 entries in one batch with a peer cursor. It is upgraded at open (the empty
+     * table {@code clients}: no client has a record, so each starts from 0), keeps its entries and cursor, and keeps
+     * client cursors from then on; a reader opens it as it is.
+     */
+    @Test
+    void aVersion3FileGetsClientCursorsAndKeepsItsLog() throws Exception {
+        try (var in = SqliteUpgradeTest.class.getResourceAsStream("schema3.db")) {
+            java.nio.file.Files.copy(java.util.Objects.requireNonNull(in, "schema3.db"), file());
+        }
+        assertEquals(3, count(file(), "PRAGMA user_version"));
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            assertEquals(20, reader.size());
+            assertEquals(java.util.OptionalLong.empty(), reader.clientCursor("alice:1"), "a reader of schema 3: none");
+        }
+        assertEquals(3, count(file(), "PRAGMA user_version"), "the reader wrote nothing");
+        try (SqliteStore store = SqliteStore.open(file())) {
+            assertEquals(20, store.size());
+            assertEquals(20, store.lastAdded());
+            assertEquals(new dev.logmesh.spi.PeerCursor(10, 12), store.cursor("peer:2"));
+            assertEquals(java.util.OptionalLong.empty(), store.clientCursor("alice:1"));
+            store.setClientCursors(java.util.Map.of("alice:1", 20L), 10);
+        }
+        assertEquals(SqliteStore.SCHEMA_VERSION, count(file(), "PRAGMA user_version"));
+        try (SqliteStore store = SqliteStore.open(file())) {
+            assertEquals(java.util.OptionalLong.of(20), store.clientCursor("alice:1"));
+            assertEquals(StoreContract.all(store, Order.ADDED, true, 7).size(), 20);
+        }
+        // a backup of the file (copied while closed) holds the client cursors with the log it was taken with
+        Path copy = dir.resolve("backup.db");
+        java.nio.file.Files.copy(file(), copy);
+        try (SqliteStore store = SqliteStore.open(file())) {
+            store.setClientCursors(java.util.Map.of("alice:1", 25L), 10);
+        }
+        try (SqliteStore restored = SqliteStore.open(copy)) {
+            assertEquals(java.util.OptionalLong.of(20), restored.clientCursor("alice:1"));
         }
     }
 
