@@ -49,6 +49,8 @@ final class SyncScanner {
     private char[] chars = new char[64];
     /** The value of the last {@link #integer()}. */
     private long value;
+    /** Not 0 when the compact meta being read by {@link #meta} has a flaw (then {@link #anyMeta} reads it). */
+    private int flaw;
     /** Where the last plain string's content starts and ends (exclusive), from {@link #plainString()}. */
     private int strFrom;
     private int strTo;
@@ -523,8 +525,170 @@ final class SyncScanner {
         return true;
     }
 
-    /** The meta object of the common shape; null to decline. */
+    /** A compact meta's bytes up to its id's value. */
+    private static final byte[] META_ID = "{\"id\":".getBytes(StandardCharsets.US_ASCII);
+    /** A compact meta's bytes between its id and its time's value. */
+    private static final byte[] META_TIME = ",\"time\":".getBytes(StandardCharsets.US_ASCII);
+    /** A compact meta's bytes between its time and its reasons' array. */
+    private static final byte[] META_REASONS = ",\"reasons\":".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The meta object; null to decline. First as a logmesh peer writes it (compact, {@code id} then {@code time}
+     * then one or two {@code reasons} if any; the id a number, {@code [time, seq]} or {@code [time, node, seq]}):
+     * one pass that notes each flaw in {@link #flaw} and looks at it once, at the end. Any flaw, and {@link #anyMeta}
+     * reads the meta again from its start (any key order, whitespace, the other keys and forms), taking it or
+     * declining.
+     *
+     * <p>Why not one reader with a decline at each byte: a catch-up calls this for every entry from a process's
+     * first second, and C2's compile of that reader (every helper inlined, 370-430 uncommon traps for the declines a
+     * catch-up never takes) took 230-290 ms of a core in the CLI catch-up's ~300 ms window (docs/performance.md,
+     * "The scanner's C2 compile"). Here the checks are arithmetic on a flaw word, and the one decline calls a method
+     * the catch-up never reaches, which C2 leaves out of this one.
+     */
     private WireMeta meta() {
+        int start = pos;
+        flaw = 0;
+        word(META_ID);
+        WireMeta.IdForm form;
+        long idTime;
+        String idNode = null;
+        long idSeq = 0;
+        if (at(pos) == '[') {
+            pos++;
+            idTime = compactInteger();
+            expect(',');
+            if (at(pos) == '"') {
+                idNode = compactName(true);
+                expect(',');
+                form = WireMeta.IdForm.TRIPLE;
+            } else {
+                form = WireMeta.IdForm.PAIR;
+            }
+            idSeq = compactInteger();
+            flaw |= (int) (idSeq >>> 63); // a negative seq
+            expect(']');
+        } else {
+            idTime = compactInteger();
+            form = WireMeta.IdForm.NUMBER;
+        }
+        word(META_TIME);
+        long time = compactInteger();
+        List<String> reasons = null;
+        if (at(pos) == ',') {
+            word(META_REASONS);
+            String first = null;
+            String second = null;
+            flaw |= at(pos) ^ '[';
+            do { // after the array's opening bracket or a comma; one call of compactName, so C2 inlines it once
+                pos++;
+                String s = compactName(false);
+                if (first == null) {
+                    first = s;
+                } else if (second == null) {
+                    if (!s.equals(first)) {
+                        second = s;
+                    }
+                } else {
+                    flaw = 1; // a third reason: anyMeta's
+                }
+            } while (pos < end && b[pos] == ',');
+            expect(']');
+            reasons = second == null ? interner.single(first) : interner.pair(first, second);
+        }
+        expect('}');
+        if ((flaw | ((end - pos) >>> 31)) != 0) { // a flaw, or the meta ran past the frame's end
+            pos = start;
+            return anyMeta();
+        }
+        return new WireMeta(form, idTime, idNode, idSeq, time, reasons, 0, Map.of());
+    }
+
+    /**
+     * The byte at {@code p}, or the frame's last byte from its end on: the compact meta's reader looks at bytes
+     * without a bound check each (every byte it looks at moves {@link #pos} past it, so a meta read past the end
+     * ends past it, and is declined there).
+     */
+    private byte at(int p) {
+        return b[Math.min(p, end - 1)];
+    }
+
+    /** A compact meta's {@code c} at {@link #pos}, read; a flaw otherwise. */
+    private void expect(char c) {
+        flaw |= at(pos++) ^ c;
+    }
+
+    /** A compact meta's {@code word} at {@link #pos}, read; a flaw otherwise. */
+    private void word(byte[] word) {
+        for (int i = 0; i < word.length; i++) {
+            flaw |= at(pos + i) ^ word[i];
+        }
+        pos += word.length;
+    }
+
+    /**
+     * A compact meta's integer, as {@link #integer()} takes it (in [-{@link ActionId#MAX_SAFE}, {@link
+     * ActionId#MAX_SAFE}], no leading zero, not -0); a flaw otherwise. What follows it is the caller's to check (a
+     * fraction or an exponent is not the punctuation it expects).
+     */
+    private long compactInteger() {
+        int negative = is(at(pos), '-');
+        pos += negative;
+        int from = pos;
+        long v = 0;
+        while (pos < end) {
+            int d = b[pos] - '0';
+            if ((d | (9 - d)) < 0) {
+                break;
+            }
+            v = v * 10 + d;
+            pos++;
+        }
+        int n = pos - from;
+        flaw |= (((n - 1) | (MAX_DIGITS - n)) >>> 31) // no digit, or more than an integer here has
+            | (is(at(from), '0') & ((1 - n) >>> 31)) // a leading zero
+            | (int) ((ActionId.MAX_SAFE - v) >>> 63)
+            | (negative & (int) ((v - 1) >>> 63)); // -0
+        long sign = -negative; // 0 or -1: v or -v, without a branch
+        return (v ^ sign) - sign;
+    }
+
+    /**
+     * A compact meta's plain string (printable ASCII without escapes, as {@link #plainString()} takes it, and not
+     * empty; a {@code nodeId} without spaces), interned; a flaw otherwise, and then the empty string, not interned.
+     */
+    private String compactName(boolean nodeId) {
+        flaw |= at(pos) ^ '"';
+        int from = ++pos;
+        int bad = 0; // negative for a control character, a byte of a multi-byte character, a backslash, a space in a node id
+        while (pos < end) {
+            byte c = b[pos];
+            if (c == '"') {
+                break;
+            }
+            bad |= (c - 0x20) | ((c ^ '\\') - 1);
+            if (nodeId) {
+                bad |= (c ^ ' ') - 1;
+            }
+            pos++;
+        }
+        strFrom = from;
+        strTo = pos;
+        pos++; // the closing quote (past the end if there was none)
+        int n = strTo - strFrom;
+        flaw |= (bad | (n - 1) | (MAX_STRING - n)) >>> 31;
+        if (flaw != 0) {
+            return "";
+        }
+        return intern();
+    }
+
+    /** 1 when {@code c} is {@code x}, else 0: without a branch. */
+    private static int is(byte c, char x) {
+        return (((c & 0xff) ^ x) - 1) >>> 31;
+    }
+
+    /** The meta object of the common shape in any form {@link #meta} does not read; null to decline. */
+    private WireMeta anyMeta() {
         if (pos >= end || b[pos] != '{') {
             return null;
         }

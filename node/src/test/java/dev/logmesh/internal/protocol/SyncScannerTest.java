@@ -25,6 +25,10 @@ class SyncScannerTest {
         "[\"sync\",3,{\"type\":\"bench/bulk\",\"i\":0},{\"id\":[1764600000000,\"bench-a\",0],\"time\":1764600000000,"
             + "\"reasons\":[\"bench\"]},{\"type\":\"bench/bulk\",\"i\":1},{\"id\":[1764600000000,\"bench-a\",1],"
             + "\"time\":1764600000000,\"reasons\":[\"bench\"]}]",
+        // and as SyncBench's server sends it today: the sender's own ids (a number for seq 0, else [time, seq]),
+        // times shifted below the session's base, two reasons
+        "[\"sync\",2,{\"type\":\"bench/bulk\",\"i\":0},{\"id\":-5034,\"time\":-5089,\"reasons\":[\"bench\",\"mesh\"]},"
+            + "{\"type\":\"bench/bulk\",\"i\":1},{\"id\":[-5034,1],\"time\":-5089,\"reasons\":[\"bench\",\"mesh\"]}]",
         "[\"sync\",1,{\"type\":\"a\"},{\"id\":5,\"time\":-3}]",
         "[\"sync\",1,{\"type\":\"a\"},{\"id\":[-5,2],\"time\":0,\"reasons\":\"one\"}]",
         "[\"sync\",9007199254740991,{\"type\":\"a\"},{\"id\":\"1 n 0\",\"time\":1,\"reasons\":null,"
@@ -114,6 +118,77 @@ class SyncScannerTest {
             byte[] b = f.getBytes(StandardCharsets.UTF_8);
             assertNull(SyncScanner.scan(b, 0, b.length, new Interner()), f);
             assertSameAsDecoder(b, 0, b.length, f);
+        }
+    }
+
+    /**
+     * Metas of the compact shape the scanner reads in one pass, and next to it, each with whether the scanner takes
+     * it: a flaw sends the meta to the reader of any shape, which takes it or declines it as before the one-pass
+     * reader (the same list passes on 8e39a98, before it).
+     */
+    private static final String[][] COMPACT_METAS = {
+        {"taken", "{\"id\":7,\"time\":1}"}, {"taken", "{\"id\":0,\"time\":0}"},
+        {"taken", "{\"id\":-9007199254740991,\"time\":9007199254740991}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\"]}"},
+        {"taken", "{\"id\":[-7,\"n:1\",0],\"time\":-1,\"reasons\":[\"a\",\"b\"]}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",\"a\",\"a\"]}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",\"a\",\"b\"]}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",\"b\",\"a\"]}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",\"b\",\"c\"]}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[]}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":\"a\"}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":null}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\"],\"subprotocol\":2}"},
+        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a b\",\"\u007f\"]}"},
+        {"taken", "{\"id\":\"7 n 1\",\"time\":1}"}, {"taken", "{\"time\":1,\"id\":7}"},
+        {"taken", "{\"id\":7, \"time\":1}"}, {"taken", "{\"id\":[ 7,1],\"time\":1}"},
+        {"taken", "{\"id\":7,\"time\":1,\"added\":3}"},
+        {"declined", "{\"id\":-0,\"time\":1}"}, {"declined", "{\"id\":07,\"time\":1}"},
+        {"declined", "{\"id\":7,\"time\":-0}"}, {"declined", "{\"id\":9007199254740992,\"time\":1}"},
+        {"declined", "{\"id\":7,\"time\":-9007199254740992}"},
+        {"declined", "{\"id\":7,\"time\":12345678901234567}"},
+        {"declined", "{\"id\":7,\"time\":00000000000000001}"}, {"declined", "{\"id\":7,\"time\":1.5}"},
+        {"declined", "{\"id\":7,\"time\":1e3}"}, {"declined", "{\"id\":7,\"time\":-}"},
+        {"declined", "{\"id\":7,\"time\":}"}, {"declined", "{\"id\":7,\"time\":1x}"},
+        {"declined", "{\"id\":[7,-1],\"time\":1}"}, {"declined", "{\"id\":[7],\"time\":1}"},
+        {"declined", "{\"id\":[7,1,2],\"time\":1}"}, {"declined", "{\"id\":[7,\"\",1],\"time\":1}"},
+        {"declined", "{\"id\":[7,\"n m\",1],\"time\":1}"}, {"declined", "{\"id\":[7,\"n\\u0041\",1],\"time\":1}"},
+        {"declined", "{\"id\":[7,\"\u00e9\",1],\"time\":1}"}, {"declined", "{\"id\":[7,\"n\"],\"time\":1}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"\"]}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\tb\"]}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\\n\"]}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",]}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\"}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,}"}, {"declined", "{\"id\":[7,1],\"tame\":1}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\"],\"x\":1}"},
+    };
+
+    @Test
+    void compactMetasAreTakenOrDeclinedAsBeforeTheOnePassReader() {
+        for (String[] c : COMPACT_METAS) {
+            String f = "[\"sync\",1,{\"type\":\"a\"}," + c[1] + "]";
+            byte[] b = f.getBytes(StandardCharsets.UTF_8);
+            Message.Sync fast = SyncScanner.scan(b, 0, b.length, new Interner());
+            assertEquals(c[0], fast == null ? "declined" : "taken", f);
+            assertSameAsDecoder(b, 0, b.length, f);
+        }
+    }
+
+    /**
+     * A frame cut short at each byte of its compact metas, the rest of it still in the buffer after the frame's end:
+     * declined, never read as the whole frame (the one-pass reader looks at bytes without a bound check each).
+     */
+    @Test
+    void aCompactMetaCutShortByTheFramesEndIsDeclined() {
+        String f = "[\"sync\",2,{\"type\":\"a\"},{\"id\":[-7,\"n\",3],\"time\":-12,\"reasons\":[\"a\",\"b\",\"c\"]},"
+            + "{\"type\":\"b\"},{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",\"b\"]}]";
+        byte[] whole = f.getBytes(StandardCharsets.UTF_8);
+        assertNotNull(SyncScanner.scan(whole, 0, whole.length, new Interner()));
+        byte[] b = java.util.Arrays.copyOf(whole, whole.length + 3);
+        b[whole.length] = ']'; // a cut frame's rest would close it too
+        for (int length = f.indexOf("{\"id\""); length < whole.length; length++) {
+            assertNull(SyncScanner.scan(b, 0, length, new Interner()), f.substring(0, length));
+            assertNull(SyncScanner.scan(java.util.Arrays.copyOf(whole, length), 0, length, new Interner()), f.substring(0, length));
         }
     }
 
