@@ -121,6 +121,35 @@ public final class EntrySize {
         return escaped(id.node()) + 16 + 1 + 16 + 1 + 1;
     }
 
+    /**
+     * Cuts a list of action ids into consecutive runs whose {@link #bound(dev.logmesh.ActionId)}s add up to at most
+     * {@code budget} bytes each (an id alone over the budget is a run of its own), in order: the frames of an id list
+     * ({@code logmesh:gone}, {@code logmesh:graft}) within the peer's frame limit.
+     *
+     * @param budget bytes for the ids of one frame (the frame limit less the frame's own overhead)
+     * @return the runs, none empty; empty for no ids
+     */
+    public static java.util.List<java.util.List<dev.logmesh.ActionId>> split(java.util.List<dev.logmesh.ActionId> ids,
+        long budget) {
+        java.util.List<java.util.List<dev.logmesh.ActionId>> runs = new java.util.ArrayList<>();
+        java.util.List<dev.logmesh.ActionId> run = new java.util.ArrayList<>();
+        long bytes = 0;
+        for (dev.logmesh.ActionId id : ids) {
+            long size = bound(id);
+            if (!run.isEmpty() && bytes + size > budget) {
+                runs.add(run);
+                run = new java.util.ArrayList<>();
+                bytes = 0;
+            }
+            run.add(id);
+            bytes += size;
+        }
+        if (!run.isEmpty()) {
+            runs.add(run);
+        }
+        return runs;
+    }
+
     /** The UTF-8 length of a string (unpaired surrogates count as the 3-byte replacement). */
     public static long utf8(CharSequence s) {
         long n = 0;

@@ -278,21 +278,8 @@ final class AntiEntropy {
      * {@code wrong-format}, at every round.
      */
     private void sendGone(List<dev.logmesh.ActionId> ids) {
-        long budget = link.frameLimit() - RANGE_OVERHEAD;
-        List<dev.logmesh.ActionId> out = new ArrayList<>();
-        long bytes = 0;
-        for (dev.logmesh.ActionId id : ids) {
-            long size = EntrySize.bound(id);
-            if (!out.isEmpty() && bytes + size > budget) {
-                link.send(new Message.Gone(out));
-                out = new ArrayList<>();
-                bytes = 0;
-            }
-            out.add(id);
-            bytes += size;
-        }
-        if (!out.isEmpty()) {
-            link.send(new Message.Gone(out));
+        for (List<dev.logmesh.ActionId> run : EntrySize.split(ids, link.frameLimit() - RANGE_OVERHEAD)) {
+            link.send(new Message.Gone(run));
         }
     }
 

@@ -1371,22 +1371,12 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         // in frames within the peer's limit: a graft takes along every missing id due with the first (the ids of
         // many ihave frames after a stall), and one frame over the limit ended the session as wrong-format
-        long budget = frameLimit() - EntrySize.FRAME_OVERHEAD;
-        List<dev.logmesh.ActionId> out = new ArrayList<>();
-        long bytes = 0;
-        for (dev.logmesh.ActionId id : ids) {
-            long size = EntrySize.bound(id);
-            if (!out.isEmpty() && bytes + size > budget) {
-                if (!send(new Message.Graft(out))) {
-                    return false;
-                }
-                out = new ArrayList<>();
-                bytes = 0;
+        for (List<dev.logmesh.ActionId> run : EntrySize.split(ids, frameLimit() - EntrySize.FRAME_OVERHEAD)) {
+            if (!send(new Message.Graft(run))) {
+                return false;
             }
-            out.add(id);
-            bytes += size;
         }
-        return out.isEmpty() || send(new Message.Graft(out));
+        return true;
     }
 
     /** Sends {@code logmesh:prune}: ids only on this link from now on. Called by the node's {@link Gossip}. */
