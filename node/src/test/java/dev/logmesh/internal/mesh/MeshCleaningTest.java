@@ -89,29 +89,12 @@ class MeshCleaningTest {
      */
     @Test
     void anActionCleanedOnOnePeerIsFetchedFromAnotherThatHoldsIt() {
-        LocalMesh mesh = new LocalMesh(1).configure(b -> b.mesh("clean"));
-        mesh.link("b", "a");
-        mesh.link("c", "b");
-        mesh.link("c", "a");
-        mesh.start();
-        mesh.run(5_000);
-        mesh.stop("c");
+        LocalMesh mesh = triangleWithoutC(1);
         ActionId x = mesh.get("a").add("x").id();
         mesh.run(5_000);
-        // b cleans it; a keeps it
-        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
-        mesh.runAll();
-        assertEquals(1, cleaning.join());
-        // the cursors between a and c say c has all of a's log (a stale cursor): only anti-entropy can tell
-        Log a = NodeInternals.log(mesh.get("a").node());
-        String c = mesh.get("c").nodeId();
-        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
-        a.flushCursors();
-        String aId = mesh.get("a").nodeId();
-        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
-        // c comes back; its first round is with b (the link to a comes up 10 s later), which answers gone
-        mesh.partition("c", "a");
-        mesh.restart("c");
+        // b cleans it; a keeps it; c comes back behind a stale cursor, and its first round is with b (the link to a
+        // comes up 10 s later), which answers gone
+        cleanOnBAndRestartCBehindAStaleCursor(mesh, 1);
         mesh.run(10_000);
         mesh.heal();
         mesh.run(120_000);
@@ -134,13 +117,7 @@ class MeshCleaningTest {
     @Test
     void moreGoneAnswersThanTheBoundAreStillFetchedFromTheHolder() {
         int count = Reconciler.MAX_GONE * 5 / 2;
-        LocalMesh mesh = new LocalMesh(7).configure(b -> b.mesh("clean"));
-        mesh.link("b", "a");
-        mesh.link("c", "b");
-        mesh.link("c", "a");
-        mesh.start();
-        mesh.run(5_000);
-        mesh.stop("c");
+        LocalMesh mesh = triangleWithoutC(7);
         List<ActionId> ids = new ArrayList<>(count);
         List<CompletableFuture<Meta>> adds = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -155,17 +132,7 @@ class MeshCleaningTest {
         }
         mesh.run(20_000);
         assertEquals(count, mesh.get("b").ids().size(), "b got every action");
-        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
-        mesh.runAll();
-        assertEquals(count, cleaning.join());
-        Log a = NodeInternals.log(mesh.get("a").node());
-        String c = mesh.get("c").nodeId();
-        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
-        a.flushCursors();
-        String aId = mesh.get("a").nodeId();
-        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
-        mesh.partition("c", "a");
-        mesh.restart("c");
+        cleanOnBAndRestartCBehindAStaleCursor(mesh, count);
         mesh.run(20_000);
         mesh.heal();
         mesh.run(120_000);
@@ -193,26 +160,10 @@ class MeshCleaningTest {
      */
     @Test
     void aWantForAGoneIdLostWithItsSessionIsSentAgain() {
-        LocalMesh mesh = new LocalMesh(1).configure(b -> b.mesh("clean"));
-        mesh.link("b", "a");
-        mesh.link("c", "b");
-        mesh.link("c", "a");
-        mesh.start();
-        mesh.run(5_000);
-        mesh.stop("c");
+        LocalMesh mesh = triangleWithoutC(1);
         ActionId x = mesh.get("a").add("x").id();
         mesh.run(5_000);
-        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
-        mesh.runAll();
-        assertEquals(1, cleaning.join());
-        Log a = NodeInternals.log(mesh.get("a").node());
-        String c = mesh.get("c").nodeId();
-        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
-        a.flushCursors();
-        String aId = mesh.get("a").nodeId();
-        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
-        mesh.partition("c", "a");
-        mesh.restart("c");
+        cleanOnBAndRestartCBehindAStaleCursor(mesh, 1);
         mesh.run(10_000);
         // the first want c sends a is held on the way, and the link breaks under it
         dev.logmesh.testkit.Firewall.Rule held = mesh.firewall().on("logmesh:want").from("c").to("a").times(1)
@@ -229,5 +180,36 @@ class MeshCleaningTest {
         assertTrue(cNode.ids().contains(x), "c holds the action a kept: " + NodeInternals.sessions(cNode.node()));
         assertEquals(1, cNode.applied().get(x));
         mesh.close();
+    }
+
+    /** Nodes a, b and c, each linked to the others (c dials both), run 5 s; then c stopped. */
+    private static LocalMesh triangleWithoutC(long seed) {
+        LocalMesh mesh = new LocalMesh(seed).configure(b -> b.mesh("clean"));
+        mesh.link("b", "a");
+        mesh.link("c", "b");
+        mesh.link("c", "a");
+        mesh.start();
+        mesh.run(5_000);
+        mesh.stop("c");
+        return mesh;
+    }
+
+    /**
+     * b cleans every action ({@code cleaned} of them; a keeps them), the cursors between a and c say that c holds all
+     * of a's log (a stale cursor: only anti-entropy can tell), and c restarts cut off from a, so its first rounds are
+     * with b, which answers gone.
+     */
+    private static void cleanOnBAndRestartCBehindAStaleCursor(LocalMesh mesh, int cleaned) {
+        CompletableFuture<Integer> cleaning = mesh.get("b").node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(cleaned, cleaning.join());
+        Log a = NodeInternals.log(mesh.get("a").node());
+        String c = mesh.get("c").nodeId();
+        a.advanceCursor(c, a.cursor(c).received(), a.lastAdded());
+        a.flushCursors();
+        String aId = mesh.get("a").nodeId();
+        mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
+        mesh.partition("c", "a");
+        mesh.restart("c");
     }
 }
