@@ -317,5 +317,8 @@ async function main() {
 main().catch(e => {
   emit('error', { message: String(e && e.stack || e) })
   for (let n of nodes) if (n.up) n.proc.kill('SIGKILL')
-  process.exit(2)
+  setTimeout(() => { // the nodes' files closed
+    rmSync(dir, { force: true, recursive: true })
+    process.exit(2)
+  }, 500)
 })
