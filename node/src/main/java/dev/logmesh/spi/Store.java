@@ -234,7 +234,8 @@ public interface Store extends AutoCloseable {
      * The cursor kept for a Logux client of this node (a peer that is no logmesh node): the highest {@code added} of
      * this log that the client acknowledged ({@code synced}) in a session with this node, or empty when there is no
      * record (never served, evicted, or a store that keeps none). Keyed by the client id ({@code user:client}, the
-     * node id without its tab: {@code @logux/client} shares its log and its cursor between the tabs of a browser).
+     * node id without its tab: {@code @logux/client} shares its log and its cursor between the tabs of a browser),
+     * or, for an id longer than 64 chars, by its digest ({@code Log.clientKey}: keys of at most 64 chars).
      * A session starts a client's catch-up after the smaller of this and the client's own {@code connect.synced},
      * and after 0 when there is none (see {@code SyncSession}, "Clients' cursors"). The default keeps none.
      *

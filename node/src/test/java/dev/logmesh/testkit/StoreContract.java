@@ -196,6 +196,29 @@ public abstract class StoreContract {
         assertEquals(java.util.OptionalLong.empty(), store.clientCursor("x:1"), "nothing of a refused call");
     }
 
+    /**
+     * A client id with an unpaired surrogate (a JSON escape such as {@code \ud800} in a {@code connect}'s node id
+     * decodes to one) is its own record: never the record of another such id, nor of the id with {@code ?} in its
+     * place (the client that comes with a foreign synced would start after the other client's cursor and miss
+     * entries).
+     */
+    @Test
+    void keepsClientIdsThatDifferOnlyInUnpairedSurrogatesApart() throws Exception {
+        store.setClientCursors(Map.of("a:\ud800", 5L), 10);
+        store = reopen(store);
+        assertEquals(java.util.OptionalLong.of(5), store.clientCursor("a:\ud800"));
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("a:?"), "a:? never acknowledged anything");
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("a:\udbff"), "nor did a:\\udbff");
+        store.setClientCursors(Map.of("a:?", 2L, "a:\udbff", 3L), 10);
+        store = reopen(store);
+        assertEquals(java.util.OptionalLong.of(5), store.clientCursor("a:\ud800"));
+        assertEquals(java.util.OptionalLong.of(2), store.clientCursor("a:?"));
+        assertEquals(java.util.OptionalLong.of(3), store.clientCursor("a:\udbff"));
+        store.setClientCursors(Map.of("b:1", 1L), 3); // three kept: the first written (a:\ud800) goes
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("a:\ud800"), "evicted like any other");
+        assertEquals(java.util.OptionalLong.of(2), store.clientCursor("a:?"));
+    }
+
     @Test
     void savesState() {
         store.setState("nodeId", "alice:1");

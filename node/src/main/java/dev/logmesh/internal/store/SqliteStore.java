@@ -2538,7 +2538,7 @@ public final class SqliteStore implements Store {
         }
         return read("clientCursor", () -> {
             PreparedStatement ps = ps("SELECT acked FROM clients WHERE client = ?");
-            ps.setString(1, client);
+            setText(ps, 1, client);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? java.util.OptionalLong.of(rs.getLong(1)) : java.util.OptionalLong.empty();
             }
@@ -2568,9 +2568,9 @@ public final class SqliteStore implements Store {
                 use++;
                 update.setLong(1, c.getValue());
                 update.setLong(2, use);
-                update.setString(3, c.getKey());
+                setText(update, 3, c.getKey()); // an id with an unpaired surrogate as a BLOB: never one with '?'
                 if (update.executeUpdate() == 0) {
-                    insert.setString(1, c.getKey());
+                    setText(insert, 1, c.getKey());
                     insert.setLong(2, c.getValue());
                     insert.setLong(3, use);
                     insert.executeUpdate();
