@@ -183,6 +183,20 @@ class CliTest {
         assertEquals(0, run("{\"type\":\"x\"}\n", "add", "--data", data.toString()).code(), "stopped: add works");
     }
 
+    /**
+     * A new user's trial (session 20): {@code peers --data DIR} of a stopped node printed nothing (piped) or an empty
+     * table (a terminal), exit 0: it looked like a running node without peers.
+     */
+    @Test
+    void peersOfAStoppedNodeSaysNoNodeRuns(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("{\"type\":\"a\"}\n", "add", "--data", dir.toString()).code());
+        Run peers = run("", "peers", "--data", dir.toString());
+        assertEquals(0, peers.code(), peers.err());
+        assertEquals("", peers.out());
+        assertEquals("logmesh: no node runs on " + dir + ": the peers it kept cursors for, as of its last run"
+            + " (none connected)\n", peers.err());
+    }
+
     @Test
     void aSecondProcessOnTheSameDataGetsAClearErrorButLogStillReads(@TempDir Path dir) throws Exception {
         assertEquals(0, run("{\"type\":\"before\"}\n", "add", "--data", dir.toString()).code());
