@@ -30,13 +30,14 @@ fi
 
 # Build the examples (package, tests skipped) when missing or older than the sources.
 jar="$(ls "$root"/node/target/logmesh-node-*.jar 2>/dev/null | grep -v -- '-tests.jar' | head -n 1 || true)"
-if [ -z "$jar" ] || [ ! -d "$root/examples/target/classes" ] || [ -n "$(find "$root/node/src/main" \
+if [ -z "$jar" ] || [ ! -d "$root/examples/target/classes" ] || [ ! -d "$root/examples/target/lib" ] || [ -n "$(find "$root/node/src/main" \
     "$root/examples/src/main" "$root/discovery/src/main" -newer "$jar" -print -quit)" ]; then
   echo "demo: building (mvn package, tests skipped)..." >&2
   (cd "$root" && mvn -q -B -o -DskipTests -pl examples -am package) >&2
   jar="$(ls "$root"/node/target/logmesh-node-*.jar | grep -v -- '-tests.jar' | head -n 1)"
 fi
-cp="$root/examples/target/classes:$jar:$root/node/target/lib/*"
+# examples/target/lib: logmesh-node, its dependencies and a logger binding (the node's warnings reach stderr)
+cp="$root/examples/target/classes:$root/examples/target/lib/*"
 
 work="$(mktemp -d)"
 pids=()

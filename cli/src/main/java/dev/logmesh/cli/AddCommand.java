@@ -53,7 +53,11 @@ final class AddCommand implements Callable<Integer> {
         try {
             store = SqliteStore.open(data.resolve(LOG_FILE));
         } catch (StoreException e) {
-            System.err.println("logmesh: " + e.getMessage());
+            // the usual cause: the node of DIR runs (it holds the store); say what to do instead
+            JsonNode running = StatusCommand.runningStatus(data);
+            System.err.println("logmesh: " + e.getMessage() + (running == null ? ""
+                : "; its node runs (pid " + running.path("pid").asLong() + "): type the actions into that node's"
+                    + " stdin, or stop it and add again"));
             return 2;
         }
         int[] bad = {0};

@@ -52,7 +52,8 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "DIR",
         description = {"Directory of the durable log (SQLite).", // a line of its own: picocli would break "~/."
-            "Default: ~/.local/share/logmesh/NAME, or $XDG_DATA_HOME/logmesh/NAME where XDG_DATA_HOME is set."})
+            "Default: $HOME/.local/share/logmesh/NAME, or $XDG_DATA_HOME/logmesh/NAME where XDG_DATA_HOME is set "
+            + "(an absolute path)."})
     Path data;
 
     @Option(names = "--memory", description = "Keep the log in memory only (lost at exit).")
@@ -431,9 +432,26 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     static Path defaultDataDir(String name) {
-        String xdg = System.getenv("XDG_DATA_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local",
-            "share");
+        return defaultDataDir(name, System::getenv, System.getProperty("user.home"));
+    }
+
+    /**
+     * The XDG Base Directory Specification's data directory, {@code logmesh/NAME} in it: {@code $XDG_DATA_HOME} when it
+     * is an absolute path (the specification ignores a relative one), else {@code $HOME/.local/share}, else (no
+     * absolute {@code HOME}) the JVM's {@code user.home}, which Java takes from the password database, not from
+     * {@code HOME}: before session 20 it was used alone, so {@code HOME=/srv/x logmesh node} put the log in the
+     * account's home instead.
+     */
+    static Path defaultDataDir(String name, java.util.function.UnaryOperator<String> env, String userHome) {
+        String xdg = env.apply("XDG_DATA_HOME");
+        Path base;
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+            base = Path.of(xdg);
+        } else {
+            String home = env.apply("HOME");
+            base = Path.of(home != null && !home.isBlank() && Path.of(home).isAbsolute() ? home : userHome, ".local",
+                "share");
+        }
         return base.resolve("logmesh").resolve(name);
     }
 

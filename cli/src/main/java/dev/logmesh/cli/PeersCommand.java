@@ -93,6 +93,10 @@ final class PeersCommand implements Callable<Integer> {
             System.err.println("logmesh: no log in " + data);
             return 2;
         }
+        // a stopped node: its saved cursors only; without this line an empty table looked like a running node
+        // that had no peers
+        System.err.println("logmesh: no node runs on " + data + ": the peers it kept cursors for, as of its last run"
+            + " (none connected)");
         try (SqliteStore store = SqliteStore.openReader(file)) {
             long last = store.lastAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {

@@ -163,6 +163,40 @@ class CliTest {
         assertEquals(created, added);
     }
 
+    /**
+     * A new user's trial (session 20): {@code add --data DIR} while DIR's node ran said only "DIR/log.db is in use by
+     * another logmesh process (lock ... is held)"; the README's way (type into the node's stdin) went unsaid.
+     */
+    @Test
+    void addToARunningNodesDirectorySaysToUseItsStdin(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("alice");
+        try (dev.logmesh.MeshNode node = dev.logmesh.MeshNode.start(dev.logmesh.NodeConfig.builder().name("alice")
+            .dataDir(data).mdns(false).build())) {
+            org.awaitility.Awaitility.await().until(() -> StatusCommand.runningStatus(data) != null);
+            Run add = run("{\"type\":\"x\"}\n", "add", "--data", data.toString());
+            assertEquals(2, add.code(), add.err());
+            assertTrue(add.err().contains("is in use by another logmesh process"), add.err());
+            assertTrue(add.err().contains("its node runs (pid " + ProcessHandle.current().pid()
+                + "): type the actions into that node's stdin, or stop it and add again"), add.err());
+            assertEquals(0, node.entries().join().size(), "nothing added");
+        }
+        assertEquals(0, run("{\"type\":\"x\"}\n", "add", "--data", data.toString()).code(), "stopped: add works");
+    }
+
+    /**
+     * A new user's trial (session 20): {@code peers --data DIR} of a stopped node printed nothing (piped) or an empty
+     * table (a terminal), exit 0: it looked like a running node without peers.
+     */
+    @Test
+    void peersOfAStoppedNodeSaysNoNodeRuns(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("{\"type\":\"a\"}\n", "add", "--data", dir.toString()).code());
+        Run peers = run("", "peers", "--data", dir.toString());
+        assertEquals(0, peers.code(), peers.err());
+        assertEquals("", peers.out());
+        assertEquals("logmesh: no node runs on " + dir + ": the peers it kept cursors for, as of its last run"
+            + " (none connected)\n", peers.err());
+    }
+
     @Test
     void aSecondProcessOnTheSameDataGetsAClearErrorButLogStillReads(@TempDir Path dir) throws Exception {
         assertEquals(0, run("{\"type\":\"before\"}\n", "add", "--data", dir.toString()).code());

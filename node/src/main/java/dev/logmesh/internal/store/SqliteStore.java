@@ -437,6 +437,12 @@ public final class SqliteStore implements Store {
      * Opens an existing store only to read it, without its lock: also while the node that owns it runs (WAL
      * lets readers see what was committed). Every write throws {@link StoreException}.
      *
+     * <p>A WAL-mode reader needs the {@code -shm} index beside the file, and makes it when it is missing. Where it
+     * cannot (a read-only file system: a mounted backup, a file-system snapshot), a store with no {@code -wal} file
+     * (one whose node closed it) is opened as immutable instead (SQLite's {@code immutable=1}: no locks, no
+     * {@code -shm}), which reads the same rows since everything is in the database file. A store on such a file
+     * system whose {@code -wal} is there still fails as before (SQLite would ignore what the WAL holds).
+     *
      * @throws StoreException naming the file if it does not exist, is not a logmesh store or is too new
      */
     public static SqliteStore openReader(Path file) {
@@ -444,11 +450,29 @@ public final class SqliteStore implements Store {
         if (!Files.isRegularFile(path)) {
             throw new StoreException("no logmesh store at " + path);
         }
+        try {
+            return openReader(path, false);
+        } catch (StoreException e) {
+            if (!(e.getCause() instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_CANTOPEN"))
+                || Files.exists(Path.of(path + "-wal")) || Files.isWritable(path.getParent())) {
+                throw e;
+            }
+            try {
+                return openReader(path, true);
+            } catch (StoreException again) {
+                e.addSuppressed(again);
+                throw e;
+            }
+        }
+    }
+
+    private static SqliteStore openReader(Path path, boolean immutable) {
         Connection conn = null;
         try {
             SQLiteConfig config = new SQLiteConfig();
             config.setReadOnly(true);
-            conn = config.createConnection("jdbc:sqlite:" + path);
+            conn = config.createConnection(immutable ? "jdbc:sqlite:" + path.toUri() + "?immutable=1"
+                : "jdbc:sqlite:" + path);
             SqliteStore store = new SqliteStore(path, null, null, null, conn);
             store.readOnly = true;
             store.initReader();
