@@ -1,5 +1,7 @@
 package dev.logmesh.internal.store;
 
+import static dev.logmesh.testkit.Tmpfs.isMounted;
+import static dev.logmesh.testkit.Tmpfs.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,13 +14,10 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.StoreException;
 import dev.logmesh.spi.Order;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +47,7 @@ class SqliteReadOnlyMountTest {
             why = "not root (id -u: " + uid.strip() + "): cannot mount a tmpfs";
         } else {
             String out = run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString());
-            if (!isMounted()) {
+            if (!isMounted(mount)) {
                 why = "mount -t tmpfs failed: " + out.strip();
             }
         }
@@ -107,19 +106,6 @@ class SqliteReadOnlyMountTest {
         }
     }
 
-    private boolean isMounted() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
-            .anyMatch(l -> l.split(" ", -1)[1].equals(mount.toString()) && l.split(" ", -1)[2].equals("tmpfs"));
-    }
-
-    private static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return command[0] + " hung";
-        }
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + " (exit " + p.exitValue() + ")";
-    }
 
     private static List<Entry> entries(int n) {
         List<Entry> b = new ArrayList<>();

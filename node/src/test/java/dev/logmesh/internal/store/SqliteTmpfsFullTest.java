@@ -1,5 +1,7 @@
 package dev.logmesh.internal.store;
 
+import static dev.logmesh.testkit.Tmpfs.isMounted;
+import static dev.logmesh.testkit.Tmpfs.run;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +15,6 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.StoreException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ class SqliteTmpfsFullTest {
             why = "not root (id -u: " + uid.strip() + "): cannot mount a tmpfs";
         } else {
             String out = run("mount", "-t", "tmpfs", "-o", "size=" + MOUNT_MIB + "m", "tmpfs", mount.toString());
-            if (!isMounted()) {
+            if (!isMounted(mount)) {
                 why = "mount -t tmpfs failed: " + out.strip();
             }
         }
@@ -79,19 +80,6 @@ class SqliteTmpfsFullTest {
         }
     }
 
-    private boolean isMounted() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
-            .anyMatch(l -> l.split(" ", -1)[1].equals(mount.toString()) && l.split(" ", -1)[2].equals("tmpfs"));
-    }
-
-    private static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return command[0] + " hung";
-        }
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + " (exit " + p.exitValue() + ")";
-    }
 
     private static List<Entry> batch(int k) {
         List<Entry> b = new ArrayList<>();
