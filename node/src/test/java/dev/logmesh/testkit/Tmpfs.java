@@ -29,4 +29,37 @@ public final class Tmpfs {
         }
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + " (exit " + p.exitValue() + ")";
     }
+
+    /**
+     * Mounts a tmpfs of {@code mib} MiB at {@code mount} (an existing directory), or skips the test ({@link
+     * org.junit.jupiter.api.Assumptions#abort}) when it cannot (not root, no mount), failing it instead under {@code
+     * LOGMESH_REQUIRE_ALL=1} (CI).
+     *
+     * @param what the test's name in the skip message
+     */
+    public static void mountOrSkip(Path mount, int mib, String what) throws IOException, InterruptedException {
+        String why = null;
+        String uid = run("id", "-u");
+        if (!uid.startsWith("0\n")) {
+            why = "not root (id -u: " + uid.strip() + "): cannot mount a tmpfs";
+        } else {
+            String out = run("mount", "-t", "tmpfs", "-o", "size=" + mib + "m", "tmpfs", mount.toString());
+            if (!isMounted(mount)) {
+                why = "mount -t tmpfs failed: " + out.strip();
+            }
+        }
+        if (why != null) {
+            if ("1".equals(System.getenv("LOGMESH_REQUIRE_ALL"))) {
+                org.junit.jupiter.api.Assertions.fail("LOGMESH_REQUIRE_ALL=1 and " + what + " cannot run: " + why);
+            }
+            org.junit.jupiter.api.Assumptions.abort(what + " skipped: " + why);
+        }
+    }
+
+    /** Unmounts what {@link #mountOrSkip} mounted (lazily if it is busy); nothing for null. */
+    public static void unmount(Path mount) throws IOException, InterruptedException {
+        if (mount != null && !run("umount", mount.toString()).endsWith("(exit 0)")) {
+            run("umount", "-l", mount.toString());
+        }
+    }
 }

@@ -1,25 +1,24 @@
 package dev.logmesh.internal.store;
 
-import static dev.logmesh.testkit.Tmpfs.isMounted;
+import static dev.logmesh.testkit.Tmpfs.mountOrSkip;
 import static dev.logmesh.testkit.Tmpfs.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.StoreException;
+import dev.logmesh.testkit.Tmpfs;
 import dev.logmesh.spi.Order;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,32 +38,15 @@ class SqliteReadOnlyMountTest {
 
     @BeforeEach
     void mountTmpfs() throws Exception {
-        mount = dir.resolve("tmpfs");
-        Files.createDirectories(mount);
-        String why = null;
-        String uid = run("id", "-u");
-        if (!uid.startsWith("0\n")) {
-            why = "not root (id -u: " + uid.strip() + "): cannot mount a tmpfs";
-        } else {
-            String out = run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString());
-            if (!isMounted(mount)) {
-                why = "mount -t tmpfs failed: " + out.strip();
-            }
-        }
-        if (why != null) {
-            mount = null;
-            if ("1".equals(System.getenv("LOGMESH_REQUIRE_ALL"))) {
-                fail("LOGMESH_REQUIRE_ALL=1 and the read-only mount test cannot run: " + why);
-            }
-            Assumptions.abort("read-only mount test skipped: " + why);
-        }
+        Path m = dir.resolve("tmpfs");
+        Files.createDirectories(m);
+        mountOrSkip(m, 4, "the read-only mount test");
+        mount = m;
     }
 
     @AfterEach
     void unmount() throws Exception {
-        if (mount != null && !run("umount", mount.toString()).endsWith("(exit 0)")) {
-            run("umount", "-l", mount.toString());
-        }
+        Tmpfs.unmount(mount);
     }
 
     @Test

@@ -1,19 +1,18 @@
 package dev.logmesh.internal.store;
 
-import static dev.logmesh.testkit.Tmpfs.isMounted;
-import static dev.logmesh.testkit.Tmpfs.run;
+import static dev.logmesh.testkit.Tmpfs.mountOrSkip;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.StoreException;
+import dev.logmesh.testkit.Tmpfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,25 +43,10 @@ class SqliteTmpfsFullTest {
 
     @BeforeEach
     void mountTmpfs() throws Exception {
-        mount = dir.resolve("tmpfs");
-        Files.createDirectories(mount);
-        String why = null;
-        String uid = run("id", "-u");
-        if (!uid.startsWith("0\n")) {
-            why = "not root (id -u: " + uid.strip() + "): cannot mount a tmpfs";
-        } else {
-            String out = run("mount", "-t", "tmpfs", "-o", "size=" + MOUNT_MIB + "m", "tmpfs", mount.toString());
-            if (!isMounted(mount)) {
-                why = "mount -t tmpfs failed: " + out.strip();
-            }
-        }
-        if (why != null) {
-            mount = null;
-            if ("1".equals(System.getenv("LOGMESH_REQUIRE_ALL"))) {
-                fail("LOGMESH_REQUIRE_ALL=1 and the full-disk test cannot run: " + why);
-            }
-            Assumptions.abort("full-disk test on tmpfs skipped: " + why);
-        }
+        Path m = dir.resolve("tmpfs");
+        Files.createDirectories(m);
+        mountOrSkip(m, MOUNT_MIB, "the full-disk test on tmpfs");
+        mount = m;
     }
 
     @AfterEach
@@ -75,9 +58,7 @@ class SqliteTmpfsFullTest {
                 // the test's failure is what matters; the mount must go in any case
             }
         }
-        if (mount != null && !run("umount", mount.toString()).endsWith("(exit 0)")) {
-            run("umount", "-l", mount.toString());
-        }
+        Tmpfs.unmount(mount);
     }
 
 
