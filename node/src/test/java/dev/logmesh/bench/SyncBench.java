@@ -364,26 +364,30 @@ public final class SyncBench {
     }
 
     /**
-     * The WAL fsyncs of the rtt's two stores while its counted round trips run (their writer threads record; the
-     * round trip's driver turns counting on and off): the disk's latency in the same run as the round trips.
+     * The WAL fsyncs of the rtt's two stores (their writer threads record each one's end and length in a ring; the
+     * round trip's driver says at the end which span was its window): the disk's latency in the same run as the
+     * round trips. Nothing here branches on the window: a flag first seen true when the window began made C2
+     * deoptimize the writer threads' code right there.
      */
     static final class FsyncLog implements SqliteStore.DiskObserver {
+        private final long[] ends;
         private final long[] nanos;
+        private final int mask;
         private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        volatile boolean counting;
 
+        /** A ring of at least {@code capacity} fsyncs (rounded up to a power of 2). */
         FsyncLog(int capacity) {
-            nanos = new long[capacity];
+            int size = Integer.highestOneBit(Math.max(2, capacity - 1)) << 1;
+            ends = new long[size];
+            nanos = new long[size];
+            mask = size - 1;
         }
 
         @Override
         public void flushed(long took) {
-            if (counting) {
-                int i = n.getAndIncrement();
-                if (i < nanos.length) {
-                    nanos[i] = took;
-                }
-            }
+            int k = n.getAndIncrement() & mask;
+            nanos[k] = took;
+            ends[k] = System.nanoTime();
         }
 
         @Override
@@ -392,16 +396,23 @@ public final class SyncBench {
         }
 
         /**
-         * {@code ,"fsyncs":N,"fsyncP50Ms":..,"fsyncP99Ms":..,"fsyncP995Ms":..} of what was recorded (writers
-         * stopped). A round trip holds two of these fsyncs (A's and B's, each may be the slow one), so its p99 is to
-         * be read against the fsyncs' p99.5, the level one round trip in a hundred meets in one of its two.
+         * {@code ,"fsyncs":N,"fsyncP50Ms":..,"fsyncP99Ms":..,"fsyncP995Ms":..} of the fsyncs that began at or after
+         * {@code from} and ended by {@code to} (System.nanoTime; those still in the ring). A round trip holds two of
+         * these fsyncs (A's and B's, each may be the slow one), so its p99 is to be read against the fsyncs' p99.5,
+         * the level one round trip in a hundred meets in one of its two.
          */
-        String json() {
-            int k = Math.min(n.get(), nanos.length);
+        String json(long from, long to) {
+            long[] v = new long[ends.length];
+            int k = 0;
+            for (int i = 0; i < ends.length; i++) {
+                if (ends[i] != 0 && ends[i] - nanos[i] >= from && ends[i] <= to) {
+                    v[k++] = nanos[i];
+                }
+            }
             if (k == 0) {
                 return ",\"fsyncs\":0";
             }
-            long[] v = Arrays.copyOf(nanos, k);
+            v = Arrays.copyOf(v, k);
             Arrays.sort(v);
             return String.format(",\"fsyncs\":%d,\"fsyncP50Ms\":%.3f,\"fsyncP99Ms\":%.3f,\"fsyncP995Ms\":%.3f", k,
                 v[k / 2] / 1e6, v[Math.min(k - 1, (int) (k * 0.99))] / 1e6, v[Math.min(k - 1, (int) (k * 0.995))] / 1e6);
@@ -426,24 +437,29 @@ public final class SyncBench {
             o.put("data", o.get("data") + "/a");
             ob.put("data", ob.get("data") + "/b");
         }
-        double[] samples = new double[count];
-        FsyncLog fsyncs = new FsyncLog(count * 4);
+        FsyncLog fsyncs = new FsyncLog(count * 8);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        // touched on A's loop only
+        // touched on A's loop only. The counted window is the last `count` round trips, known only at the end: the
+        // driver keeps every round trip's start and length in rings and stops once the oldest in them began after
+        // the warm-up. So nothing on the round trip's path branches on the window's start, as a flag did before: its
+        // branch, first taken there, made C2 deoptimize the driver and the node's code it is inlined into at the
+        // window's first round trips (-XX:+PrintCompilation, issue 12).
         var driver = new Object() {
+            final double[] samples = new double[count];
+            final long[] starts = new long[count];
+            // the JIT's total compile time (ms) every 256 round trips, a ring long enough for the window
+            final long[] jitAt = new long[count / 256 + 2];
             MeshNode node;
-            int i; // round trips done, warm-up included
-            int warm = -1; // round trips in the warm-up, once it ended
+            int i; // round trips done
             long first;
-            long jitAtWarm;
-            long t0Warm;
             long t0;
             long target = Long.MAX_VALUE;
             long acked;
 
             void next() {
-                if (warm >= 0 && i == warm + count) {
-                    fsyncs.counting = false;
+                int slot = i % count;
+                // the oldest round trip in the rings (i - count) began after the warm-up: they hold the window
+                if (i - count >= warmup && starts[slot] - first >= warmupNanos) {
                     done.complete(null);
                     return;
                 }
@@ -451,12 +467,10 @@ public final class SyncBench {
                 if (i == 0) {
                     first = t0;
                 }
-                if (warm < 0 && i >= warmup && t0 - first >= warmupNanos) {
-                    fsyncs.counting = true;
-                    warm = i;
-                    t0Warm = t0;
-                    jitAtWarm = jit.getTotalCompilationTime();
+                if ((i & 255) == 0) { // taken from the first round trip on: compiled both ways
+                    jitAt[(i >>> 8) % jitAt.length] = jit.getTotalCompilationTime();
                 }
+                starts[slot] = t0;
                 target = Long.MAX_VALUE;
                 // completes on A's loop once the entry is durable on A; with SQLite (group commit) the entry may
                 // be at B, and B's synced back, before that (issue 12): a round trip ends when both happened
@@ -473,14 +487,24 @@ public final class SyncBench {
 
             void settle() {
                 if (acked >= target) {
-                    if (warm >= 0) {
-                        samples[i - warm] = (System.nanoTime() - t0) / 1e6;
-                    }
+                    samples[i % count] = (System.nanoTime() - t0) / 1e6;
                     i++;
                     next();
                 }
             }
+
+            /** The first counted round trip (after {@code done}). */
+            int warm() {
+                return i - count;
+            }
+
+            /** The JIT's compile time (ms) since the first sample at or after the window's start. */
+            long jitInWindow() {
+                int k = (warm() + 255) >>> 8;
+                return jit.getTotalCompilationTime() - jitAt[k % jitAt.length];
+            }
         };
+        double[] samples = driver.samples;
         CountDownLatch up = new CountDownLatch(1);
         MeshNode.Listener watch = new MeshNode.Listener() {
             @Override
@@ -516,14 +540,16 @@ public final class SyncBench {
             done.get(300, TimeUnit.SECONDS);
             if (o.get("samples") != null) { // --samples FILE: every counted round trip in ms, in the order run
                 StringBuilder sb = new StringBuilder();
-                for (double s : samples) {
-                    sb.append(s).append('\n');
+                for (int k = 0; k < count; k++) { // the ring from its oldest
+                    sb.append(samples[(driver.i + k) % count]).append('\n');
                 }
                 java.nio.file.Files.writeString(java.nio.file.Path.of(o.get("samples")), sb);
             }
             // the JIT's compile time (ms, all compiler threads) while the counted round trips ran: near 0 when the
             // warm-up was long enough for the JIT to be done with the round trip's path
-            long jitInWindow = jit.getTotalCompilationTime() - driver.jitAtWarm;
+            long jitInWindow = driver.jitInWindow();
+            long windowFrom = driver.starts[driver.i % count];
+            long windowTo = System.nanoTime();
             Arrays.sort(samples);
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
@@ -531,8 +557,8 @@ public final class SyncBench {
                     + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
-                mean, shared, driver.warm, Math.round((driver.t0Warm - driver.first) / 1e6), jitInWindow,
-                o.get("data") == null ? "" : fsyncs.json());
+                mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow,
+                o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo));
         }
     }
 

@@ -129,6 +129,11 @@ public final class HybridClock {
     private long reserved;
     /** The largest reservation asked for ahead (at least {@link #reserved}). */
     private long askedAhead;
+    /**
+     * The smallest ms for which {@link #reserveUpTo} has anything to do (past {@link #reserved}, or less than half of
+     * {@link #RESERVE_AHEAD_MS} left before {@link #askedAhead}); a function of those two, set where they change.
+     */
+    private long renewFrom = Long.MIN_VALUE;
     private final Reservations reservations;
     /** Drift warnings: the first is logged, then at most one a minute with the count of those not logged. */
     private long driftLoggedAt = Long.MIN_VALUE;
@@ -311,8 +316,21 @@ public final class HybridClock {
     /**
      * Makes sure ids up to {@code ms} are reserved: from the renewal asked ahead if it is durable by now, else by
      * waiting for a reservation {@link #RESERVE_AHEAD_MS} further; then asks ahead once less than half of that is left.
+     *
+     * <p>One comparison on the path of every id; the renewal is a method of its own. Before, its two tests were
+     * inlined into {@code Log.add} and the callers C2 compiled it into, and the first time a branch of them was taken
+     * (the first renewal, 5 s in; the first use of it, 10 s in) those callers were deoptimized and ran interpreted
+     * until compiled again: a burst of slow adds 10 s after start, which fell at the start of the benchmarks' rtt
+     * window (issue 12; see docs/performance.md, "Deoptimization at 10 s"). Now only this test is inlined, and it
+     * turns true at the first renewal, in the warm-up.
      */
     private void reserveUpTo(long ms) {
+        if (ms >= renewFrom) {
+            renew(ms);
+        }
+    }
+
+    private void renew(long ms) {
         if (ms > reserved) {
             reserved = Math.max(reserved, reservations.durable());
             if (ms > reserved) {
@@ -329,6 +347,10 @@ public final class HybridClock {
                 reservations.reserveAhead(upTo);
             }
         }
+        // ms > reserved, or askedAhead - ms < RESERVE_AHEAD_MS / 2; saturated (a clock without reservations has
+        // Long.MAX_VALUE for both)
+        long pastReserved = reserved == Long.MAX_VALUE ? Long.MAX_VALUE : reserved + 1;
+        renewFrom = Math.min(pastReserved, askedAhead - RESERVE_AHEAD_MS / 2 + 1);
     }
 
     /**
