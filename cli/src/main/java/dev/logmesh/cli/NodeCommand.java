@@ -43,12 +43,15 @@ import picocli.CommandLine.Option;
             + "(a full disk, a reader that went away; stderr says so)."})
 final class NodeCommand implements Callable<Integer> {
 
+    /** The name of a node (and of a log {@code add} creates) without {@code --name}: its id is {@code node:random}. */
+    static final String DEFAULT_NAME = "node";
+
     /** The library's settings with every default: the defaults of the options below, shown by --help. */
     private static final NodeConfig DEFAULTS = NodeConfig.builder().build();
 
     @Option(names = "--name", paramLabel = "NAME",
-        description = "Name of this node; its id is NAME:random, kept across restarts. Default: node.")
-    String name = "node";
+        description = "Name of this node; its id is NAME:random, kept across restarts. Default: " + DEFAULT_NAME + ".")
+    String name = DEFAULT_NAME;
 
     @Option(names = "--data", paramLabel = "DIR",
         description = {"Directory of the durable log (SQLite).", // a line of its own: picocli would break "~/."
