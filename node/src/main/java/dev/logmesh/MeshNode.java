@@ -418,6 +418,7 @@ public final class MeshNode implements AutoCloseable {
             }
             LongSupplier wall = given != null ? given::now : System::currentTimeMillis;
             Log log = Log.open(store, config.name(), wall, config.maxDriftMillis());
+            log.clientCursorLimit(config.clientCursors());
             if (given == null) {
                 ownLoop = new SystemLoop("logmesh-" + log.nodeId());
             }

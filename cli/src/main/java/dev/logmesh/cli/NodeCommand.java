@@ -178,6 +178,11 @@ final class NodeCommand implements Callable<Integer> {
         + "active ones with (the passive view). Default: ${DEFAULT-VALUE}.")
     int passiveSize = NodeConfig.DEFAULT_PASSIVE_SIZE;
 
+    @Option(names = "--client-cursors", paramLabel = "N", description = "Logux clients whose cursor (what each "
+        + "acknowledged) the log keeps, the most recently seen; one forgotten is sent everything addressed to it "
+        + "again. At least 1. Default: ${DEFAULT-VALUE}.")
+    int clientCursors = DEFAULTS.clientCursors();
+
     @Option(names = "--no-overlay", description = "Keep a session with every mesh node found, as before the overlay.")
     boolean noOverlay;
 
@@ -219,6 +224,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
+        Checks.clientCursors(clientCursors);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }
@@ -406,7 +412,8 @@ final class NodeCommand implements Callable<Integer> {
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
             .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
-            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).meterRegistry(meterRegistry)
+            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
+            .meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http);
         for (String h : headers) {
             int eq = h.indexOf('=');
