@@ -214,6 +214,13 @@ public final class MeshNode implements AutoCloseable {
     private double rate;
     private volatile URI url;
     private volatile boolean closed;
+    /**
+     * Set by {@link #close} when the loop has not reached the close's task within {@link #CLOSE_GRACE_MILLIS}: calls
+     * still queued are then failed, not run, so that a backlog does not hold the close. Any thread.
+     */
+    private volatile boolean dropQueued;
+    /** The failure of the calls {@link #dropQueued} leaves unrun, made once; set before it. */
+    private volatile IllegalStateException unrun;
     /** Set by the first {@link #close}: later ones return at once. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     /** Holds what peers send while the application cannot keep up ({@link #pauseReceiving}). */
@@ -1089,8 +1096,48 @@ public final class MeshNode implements AutoCloseable {
             : new IllegalStateException("node is closed after a fatal error: " + f, f);
     }
 
+    /** How long {@link #close} lets the loop run the calls queued before it (then fails the rest), in ms. */
+    public static final long CLOSE_GRACE_MILLIS = 1_000;
+
+    /**
+     * {@link #runOnLoop} for the close's task: the calls queued before it run first, for up to {@link
+     * #CLOSE_GRACE_MILLIS}; if the loop has not reached the task by then (a backlog: before session 21, 100,000
+     * queued adds held the close 5 s, then it warned and closed the transport under the loop still adding), the
+     * calls still queued are failed unrun ({@link #dropQueued}) and the task runs next.
+     */
+    private void runOnLoopClosing(Runnable task) {
+        if (loop.inLoop()) {
+            task.run();
+            return;
+        }
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        runOnLoop(() -> {
+            try {
+                task.run();
+            } finally {
+                ran.countDown();
+            }
+        }, () -> {
+            try {
+                if (!ran.await(CLOSE_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    unrun = closedException();
+                    dropQueued = true;
+                    LOG.info("closing: the calls still queued on the loop after {} ms are not run (their futures "
+                        + "fail, their actions are not in the log)", CLOSE_GRACE_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
     /** Runs a task on the loop and waits for it (inline when already on the loop, e.g. a manual loop). */
     private void runOnLoop(Runnable task) {
+        runOnLoop(task, () -> { });
+    }
+
+    /** {@link #runOnLoop(Runnable)}, running {@code meanwhile} on this thread after posting the task. */
+    private void runOnLoop(Runnable task, Runnable meanwhile) {
         if (loop.inLoop()) {
             task.run();
             return;
@@ -1104,6 +1151,7 @@ public final class MeshNode implements AutoCloseable {
                 f.completeExceptionally(e);
             }
         });
+        meanwhile.run();
         try {
             f.get(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -1157,13 +1205,18 @@ public final class MeshNode implements AutoCloseable {
             calls.remove(f);
             stored.remove(f);
         });
-        if (closed) {
+        if (closing.get()) {
             f.completeExceptionally(closedException());
             return f;
         }
         loop.execute(() -> {
-            if (closed) {
-                f.completeExceptionally(closedException());
+            if (closed || dropQueued) {
+                // the close's grace ran out behind a backlog (100,000 adds an application posted): a call still
+                // queued is not run, so that the close's own task runs at once; it fails as documented for a call
+                // the loop did not run (its action is not in the log), with one exception for all of them (a
+                // stack trace each took seconds for 100,000)
+                IllegalStateException e = unrun;
+                f.completeExceptionally(e != null ? e : closedException());
                 return;
             }
             try {
@@ -1778,11 +1831,14 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Closes sessions, stops listening and dialing, closes the transport, the log's store (unless it was
-     * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent; waits up
-     * to a few seconds (longer while the loop still has queued calls to run: each is run or failed first). May be
-     * called from any thread, also from a subscriber or listener on the loop.
+     * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent. Calls queued
+     * on the loop before it (an {@code add} not waited for) run first, for up to {@link #CLOSE_GRACE_MILLIS} ms;
+     * those still queued then (a backlog: 100,000 adds an application posted without waiting) are not run. So it
+     * waits about that long at most for the loop, plus the store's last commit and the transport's close (up to
+     * 2 s for links to close). May be called from any thread, also from a subscriber or listener on the loop.
      *
-     * <p>Futures of calls the loop did not run fail with {@link IllegalStateException}; writes it ran (their
+     * <p>Futures of calls the loop did not run fail with {@link IllegalStateException} ("node is closed"; their
+     * actions are not in the log, and adding them again after a restart adds them once); writes it ran (their
      * actions are in the log) complete once the store's close made them durable, on this thread. Subscribers are
      * not called for entries that became durable during the close: an application that keeps its own state gets
      * them at its next start from {@link #subscribe(long, Predicate, Consumer)} with its own mark.
@@ -1822,7 +1878,7 @@ public final class MeshNode implements AutoCloseable {
             discoveryClose = new Thread(d::close, "logmesh-discovery-close");
             discoveryClose.start();
         }
-        runOnLoop(() -> {
+        runOnLoopClosing(() -> {
             dialers.forEach(Redialer::stop);
             if (bridge != null) {
                 bridge.close();
