@@ -79,6 +79,15 @@ import org.slf4j.LoggerFactory;
  * loop and in-memory network: no thread, no socket, no real time. The test kit ({@code dev.logmesh.testkit}
  * in the {@code logmesh-node} test-jar) does this for a whole mesh ({@code LocalMesh}).
  *
+ * <h2>Arguments</h2>
+ * A null argument is a programming error: every public method throws {@link NullPointerException} naming it, at
+ * once on the calling thread, never as a failed future, and the node does nothing (so {@code add(null)} throws
+ * as {@code subscribe(null, c)} does). Arguments are null-hostile unless a method says otherwise ({@code
+ * add(action, (JsonNode) null)} adds without a partial meta). The same holds for a value that is wrong whatever
+ * the log holds (a negative {@code afterAdded}, a timeout {@code <= 0}: {@link IllegalArgumentException}). What
+ * only the loop can check, against the log and the limits (an action over the frame limit, a meta id of a bad
+ * shape, a read-only meta key), fails the returned future with {@link IllegalArgumentException} instead.
+ *
  * <h2>Failures</h2>
  * <ul>
  *   <li>A subscriber, filter or {@link Listener} that throws a {@link RuntimeException} is logged (with the
@@ -378,6 +387,8 @@ public final class MeshNode implements AutoCloseable {
 
     /** Starts a node and registers listeners before anything happens (so no event is missed). */
     public static MeshNode start(NodeConfig config, List<Listener> initial) throws IOException {
+        java.util.Objects.requireNonNull(config, "config");
+        nonNullElements(initial, "initial");
         return start(config, initial, Internals.NONE);
     }
 
@@ -1346,24 +1357,44 @@ public final class MeshNode implements AutoCloseable {
      * @return the added meta; fails with {@link IllegalArgumentException} for a bad action, and with {@link
      *     IllegalStateException} ("node is closed") only when the action is not in the log: the node was closed
      *     before the loop ran the add (adding it again after a restart adds it once)
+     * @throws NullPointerException if {@code action} is null (at once; the future is never made)
      */
     public CompletableFuture<Meta> add(Action action) {
         return add(action, List.of());
     }
 
-    /** Adds a local action with reasons (the node's keep reason is added to them). */
+    /**
+     * Adds a local action with reasons (the node's keep reason is added to them).
+     *
+     * @throws NullPointerException if {@code action}, {@code reasons} or one of the reasons is null (at once)
+     */
     public CompletableFuture<Meta> add(Action action, List<String> reasons) {
-        return call(() -> countAdded(log.add(checkSize(log.create(action, reasons)))), true);
+        java.util.Objects.requireNonNull(action, "action");
+        List<String> given = nonNullElements(reasons, "reasons");
+        return call(() -> countAdded(log.add(checkSize(log.create(action, given)))), true);
     }
 
     /**
      * Adds a local action with a partial meta as a user gives it: optional {@code id}, {@code time},
      * {@code reasons}, {@code subprotocol} and custom keys.
      *
-     * @return the added meta, or null if an entry with that id was already applied here
+     * @param partialMeta the meta's keys as JSON, or null for none (as {@link #add(Action)})
+     * @return the added meta, or null if an entry with that id was already applied here; fails with {@link
+     *     IllegalArgumentException} for a meta of a bad shape (a key of the wrong type, {@code added} given)
+     * @throws NullPointerException if {@code action} is null (at once)
      */
     public CompletableFuture<Meta> add(Action action, JsonNode partialMeta) {
+        java.util.Objects.requireNonNull(action, "action");
         return call(() -> countAdded(log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of())))), true);
+    }
+
+    /** A copy of {@code list}, or {@link NullPointerException} naming it if it or an element is null. */
+    private static <T> List<T> nonNullElements(List<T> list, String name) {
+        java.util.Objects.requireNonNull(list, name);
+        for (T t : list) {
+            java.util.Objects.requireNonNull(t, () -> name + " must not hold null: " + list);
+        }
+        return List.copyOf(list);
     }
 
     /** Counts an action added here (null: it was applied before). Loop. */
@@ -1388,6 +1419,8 @@ public final class MeshNode implements AutoCloseable {
      * @throws IllegalStateException if the node is closed (no entry would ever come)
      */
     public Subscription subscribe(Predicate<Entry> filter, Consumer<Entry> consumer) {
+        java.util.Objects.requireNonNull(filter, "filter");
+        java.util.Objects.requireNonNull(consumer, "consumer");
         requireOpen();
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
         Consumer<Entry> deliver = delivery(on, filter, consumer);
@@ -1442,6 +1475,8 @@ public final class MeshNode implements AutoCloseable {
         if (afterAdded < 0) {
             throw new IllegalArgumentException("afterAdded must be >= 0: " + afterAdded);
         }
+        java.util.Objects.requireNonNull(filter, "filter");
+        java.util.Objects.requireNonNull(consumer, "consumer");
         requireOpen();
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
         Consumer<Entry> deliver = delivery(on, filter, consumer);
@@ -1519,6 +1554,7 @@ public final class MeshNode implements AutoCloseable {
 
     /** {@link #subscribe} for one action type. */
     public Subscription subscribe(String type, Consumer<Entry> consumer) {
+        java.util.Objects.requireNonNull(type, "type"); // else a subscription that silently never matches
         return subscribe(e -> e.action().type().equals(type), consumer);
     }
 
@@ -1533,16 +1569,32 @@ public final class MeshNode implements AutoCloseable {
 
     /** The entry with this id, if it is in the log. */
     public CompletableFuture<java.util.Optional<Entry>> byId(ActionId id) {
+        java.util.Objects.requireNonNull(id, "id");
         return call(() -> log.byId(id));
     }
 
-    /** Changes meta keys of an entry, as {@link Log#changeMeta(ActionId, Map)}. */
+    /**
+     * Changes meta keys of an entry, as {@link Log#changeMeta(ActionId, Map)}.
+     *
+     * <p>A null value, like a JSON null, removes a custom key. The diff is copied on the calling thread.
+     *
+     * @return whether the entry was there; fails with {@link IllegalArgumentException} for a read-only key or a
+     *     value of the wrong type
+     * @throws NullPointerException if {@code id} or {@code diff}, or a key of it, is null (at once)
+     */
     public CompletableFuture<Boolean> changeMeta(ActionId id, Map<String, JsonNode> diff) {
-        return call(() -> log.changeMeta(id, diff));
+        java.util.Objects.requireNonNull(id, "id");
+        java.util.Objects.requireNonNull(diff, "diff");
+        Map<String, JsonNode> given = new java.util.LinkedHashMap<>();
+        diff.forEach((k, v) -> given.put(java.util.Objects.requireNonNull(k, () -> "diff must not hold a null key: "
+            + diff), v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v));
+        return call(() -> log.changeMeta(id, given));
     }
 
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
     public CompletableFuture<Integer> removeReason(String reason, Criteria criteria) {
+        java.util.Objects.requireNonNull(reason, "reason");
+        java.util.Objects.requireNonNull(criteria, "criteria");
         return call(() -> log.removeReason(reason, criteria));
     }
 
@@ -1641,6 +1693,7 @@ public final class MeshNode implements AutoCloseable {
     public CompletableFuture<Entry> ask(Action ask, String answerType, java.time.Duration timeout) {
         java.util.Objects.requireNonNull(ask, "ask");
         java.util.Objects.requireNonNull(answerType, "answerType");
+        java.util.Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
         }
@@ -1698,6 +1751,7 @@ public final class MeshNode implements AutoCloseable {
      */
     @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback logs the add's failure itself
     public Subscription answer(String askType, java.util.function.Function<Entry, Action> answerer) {
+        java.util.Objects.requireNonNull(askType, "askType");
         java.util.Objects.requireNonNull(answerer, "answerer");
         return subscribe(askType, e -> {
             Action reply = answerer.apply(e);
@@ -1786,6 +1840,7 @@ public final class MeshNode implements AutoCloseable {
      * @throws IllegalArgumentException for a user id that cannot be one ({@code server}, with {@code :} or a space)
      */
     public String userToken(String userId, java.time.Instant expires) {
+        java.util.Objects.requireNonNull(userId, "userId");
         if (userTokens == null) {
             throw new IllegalStateException("the mesh has no key: its clients need no token");
         }
