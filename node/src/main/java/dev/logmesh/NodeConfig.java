@@ -106,6 +106,7 @@ public final class NodeConfig {
     private final Store store;
     private final long upgradeTimeoutMillis;
     private final int maxPendingUpgrades;
+    private final int clientCursors;
     private final java.util.Map<String, String> headers;
     private final Unaddressed unaddressed;
     private final boolean strictClientHooks;
@@ -144,6 +145,7 @@ public final class NodeConfig {
         this.store = b.store;
         this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
         this.maxPendingUpgrades = b.maxPendingUpgrades;
+        this.clientCursors = b.clientCursors;
         java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
         h.put("env", b.tlsCert == null ? DEFAULT_ENV : ENV_WITH_TLS);
         h.putAll(b.headers);
@@ -313,6 +315,17 @@ public final class NodeConfig {
     }
 
     /**
+     * How many Logux clients' cursors the log keeps (per client id: the highest {@code added} it acknowledged here),
+     * the most recently seen; a client forgotten among more recent ones is sent everything addressed to it again,
+     * from the start of the log, at its next connect. Each record is a row in the SQLite file (100,000 clients
+     * with ids like {@code user123456:Xk3v9QaB}: 6 MB), or an entry in the heap with a memory store. Default {@link Store#CLIENT_CURSORS}
+     * (100,000); {@code > 0}.
+     */
+    public int clientCursors() {
+        return clientCursors;
+    }
+
+    /**
      * The Logux {@code headers} this node sends to every peer before {@code connect}/{@code connected}:
      * {@code env} ({@value #DEFAULT_ENV} without TLS, {@value #ENV_WITH_TLS} with it, unless set) and those set with
      * {@link Builder#header}. With {@code env} {@code development}, a client whose action is refused also gets the
@@ -437,6 +450,7 @@ public final class NodeConfig {
         private Store store;
         private long upgradeTimeoutMillis = WsTransport.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
         private int maxPendingUpgrades = WsTransport.DEFAULT_MAX_PENDING_UPGRADES;
+        private int clientCursors = Store.CLIENT_CURSORS;
         private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
         private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
         private boolean strictClientHooks;
@@ -648,6 +662,12 @@ public final class NodeConfig {
             return this;
         }
 
+        /** See {@link NodeConfig#clientCursors()}; {@code > 0} ({@link #build} refuses other values). */
+        public Builder clientCursors(int value) {
+            clientCursors = value;
+            return this;
+        }
+
         // ---- clients of the node (issue 11)
 
         /** Sends this Logux header to peers (e.g. {@code env}, to replace the default); see {@link #headers()}. */
@@ -746,6 +766,10 @@ public final class NodeConfig {
             }
             if (upgradeTimeoutMillis <= 0 || maxPendingUpgrades <= 0) {
                 throw new IllegalArgumentException("upgrade timeout and max pending upgrades must be > 0");
+            }
+            if (clientCursors <= 0) {
+                throw new IllegalArgumentException("client cursors (how many Logux clients' cursors the log keeps) "
+                    + "must be at least 1, got " + clientCursors);
             }
             if (seenHorizon.isNegative()) {
                 throw new IllegalArgumentException("seen horizon must not be negative");

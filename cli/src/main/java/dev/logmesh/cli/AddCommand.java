@@ -34,7 +34,8 @@ final class AddCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--name", paramLabel = "NAME",
-        description = "Name that starts the node id when DIR is new (default: a random id).")
+        description = "Name that starts the node id (NAME:random) when DIR is new; as for `logmesh node`, "
+            + "default: " + NodeCommand.DEFAULT_NAME + ". A DIR that has a log keeps its node id.")
     String name;
 
     @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "1048576",
@@ -63,7 +64,11 @@ final class AddCommand implements Callable<Integer> {
         int[] bad = {0};
         int[] added = {0};
         try (store) {
-            Log log = Log.open(store, name, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+            // a new log gets the id `logmesh node` would give it (NAME:random, the same default NAME), so the node
+            // started on DIR later keeps it without a warning; an existing log keeps its id, warned only for a --name
+            String idName = name != null || store.state(Log.NODE_ID_KEY).isPresent()
+                ? name : NodeCommand.DEFAULT_NAME;
+            Log log = Log.open(store, idName, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
             List<Entry> batch = new ArrayList<>();
             List<Integer> lines = new ArrayList<>();
             Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {

@@ -183,6 +183,14 @@ final class Checks {
         }
     }
 
+    /** {@code --client-cursors}: at least 1 (NodeConfig refuses less, without the option's name). */
+    static void clientCursors(int n) {
+        if (n < 1) {
+            throw new UsageError("--client-cursors " + n + " keeps no Logux client's cursor: give 1 or more (default "
+                + dev.logmesh.spi.Store.CLIENT_CURSORS + ")");
+        }
+    }
+
     /** The shortest presence period a node takes (NodeConfig refuses less). */
     static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
 

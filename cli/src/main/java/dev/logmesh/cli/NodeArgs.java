@@ -117,6 +117,7 @@ final class NodeArgs {
                 case "--unaddressed" -> c.unaddressed = unaddressed(value);
                 case "--max-active" -> c.maxActive = decimal(value);
                 case "--passive-size" -> c.passiveSize = decimal(value);
+                case "--client-cursors" -> c.clientCursors = decimal(value);
                 case "--http" -> c.http = new NodeCommand.HttpAddress().convert(value);
                 case "--presence-period" -> c.presencePeriod = new NodeCommand.DurationConverter().convert(value);
                 default -> {

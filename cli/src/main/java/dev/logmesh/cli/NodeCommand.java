@@ -43,12 +43,15 @@ import picocli.CommandLine.Option;
             + "(a full disk, a reader that went away; stderr says so)."})
 final class NodeCommand implements Callable<Integer> {
 
+    /** The name of a node (and of a log {@code add} creates) without {@code --name}: its id is {@code node:random}. */
+    static final String DEFAULT_NAME = "node";
+
     /** The library's settings with every default: the defaults of the options below, shown by --help. */
     private static final NodeConfig DEFAULTS = NodeConfig.builder().build();
 
     @Option(names = "--name", paramLabel = "NAME",
-        description = "Name of this node; its id is NAME:random, kept across restarts. Default: node.")
-    String name = "node";
+        description = "Name of this node; its id is NAME:random, kept across restarts. Default: " + DEFAULT_NAME + ".")
+    String name = DEFAULT_NAME;
 
     @Option(names = "--data", paramLabel = "DIR",
         description = {"Directory of the durable log (SQLite).", // a line of its own: picocli would break "~/."
@@ -175,6 +178,11 @@ final class NodeCommand implements Callable<Integer> {
         + "active ones with (the passive view). Default: ${DEFAULT-VALUE}.")
     int passiveSize = NodeConfig.DEFAULT_PASSIVE_SIZE;
 
+    @Option(names = "--client-cursors", paramLabel = "N", description = "Logux clients whose cursor (what each "
+        + "acknowledged) the log keeps, the most recently seen; one forgotten is sent everything addressed to it "
+        + "again. At least 1. Default: ${DEFAULT-VALUE}.")
+    int clientCursors = DEFAULTS.clientCursors();
+
     @Option(names = "--no-overlay", description = "Keep a session with every mesh node found, as before the overlay.")
     boolean noOverlay;
 
@@ -216,6 +224,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
+        Checks.clientCursors(clientCursors);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }
@@ -403,7 +412,8 @@ final class NodeCommand implements Callable<Integer> {
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
             .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
-            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).meterRegistry(meterRegistry)
+            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
+            .meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http);
         for (String h : headers) {
             int eq = h.indexOf('=');

@@ -164,6 +164,28 @@ class CliTest {
     }
 
     /**
+     * {@code add --data DIR} without {@code --name} on a new DIR made a bare random node id ({@code Xk3v9QaB}), where
+     * {@code logmesh node} without {@code --name} makes {@code node:Xk3v9QaB}: the node started on DIR then warned
+     * that its name was not used. Now {@code add} names a new log's node as {@code node} does.
+     */
+    @Test
+    void addWithoutNameMakesTheIdANodeWithoutNameWouldHave(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("{\"type\":\"first\"}\n", "add", "--data", dir.toString()).code());
+        assertEquals(0, run("{\"type\":\"second\"}\n", "add", "--data", dir.toString()).code());
+        List<JsonNode> created = lines(run("", "log", "--data", dir.toString()).out());
+        assertEquals(2, created.size());
+        for (JsonNode e : created) {
+            String node = e.get(1).get("id").asText().split(" ", -1)[1];
+            assertTrue(node.matches("node:[0-9A-Za-z_-]{8}"), "a node id as `logmesh node` makes: " + node);
+        }
+        // the node started on DIR without --name keeps that id
+        try (dev.logmesh.MeshNode node = dev.logmesh.MeshNode.start(dev.logmesh.NodeConfig.builder()
+            .name(NodeCommand.DEFAULT_NAME).dataDir(dir).mdns(false).build())) {
+            assertEquals(created.get(0).get(1).get("id").asText().split(" ", -1)[1], node.nodeId());
+        }
+    }
+
+    /**
      * A new user's trial (session 20): {@code add --data DIR} while DIR's node ran said only "DIR/log.db is in use by
      * another logmesh process (lock ... is held)"; the README's way (type into the node's stdin) went unsaid.
      */

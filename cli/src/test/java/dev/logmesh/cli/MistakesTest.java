@@ -250,6 +250,20 @@ class MistakesTest {
     }
 
     /**
+     * {@code --client-cursors} (session 21: the per-client cursor table's bound was settable only in-JVM): a bound
+     * below 1, or no number, is refused with the option named; a number outside an int is picocli's refusal.
+     */
+    @Test
+    void clientCursorsBelowOne() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--client-cursors", "0"), "--client-cursors 0", "1 or more");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--client-cursors", "-5"), "--client-cursors -5", "1 or more");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--client-cursors", "many"), "--client-cursors", "many");
+    }
+
+    /**
      * A node dials a node of another key: it says so once, in words, on stdout, and its log does not repeat it (#14:
      * "jargon (wrong-credentials (sent by the peer): peer sent error wrong-credentials), every event printed twice").
      */

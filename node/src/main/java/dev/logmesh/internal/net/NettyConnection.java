@@ -398,14 +398,18 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     /** A connection error as a person reads it (the peers list shows it as the link's last error). */
     static String describe(Throwable cause) {
+        return "connection error: " + what(cause);
+    }
+
+    /** What went wrong, as a person reads it: {@link #describe} without its lead. */
+    static String what(Throwable cause) {
         for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
                 // the TLS side of the link got plain bytes: a wss:// URL for a ws:// node, or plain ws:// to TLS
-                return "connection error: the other end does not speak TLS: a wss:// URL for a ws:// node? "
-                    + "(dial it with ws://HOST:PORT)";
+                return "the other end does not speak TLS: a wss:// URL for a ws:// node? (dial it with ws://HOST:PORT)";
             }
         }
-        return "connection error: " + cause;
+        return String.valueOf(cause);
     }
 
     @Override

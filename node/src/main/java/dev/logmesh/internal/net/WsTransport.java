@@ -21,7 +21,10 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -415,17 +418,44 @@ public final class WsTransport implements MessageTransport {
                         .build()));
                     p.addLast(new WebSocketFrameAggregator(maxFrameBytes));
                     p.addLast(new ChannelInboundHandlerAdapter() {
+                        /** The upgrade completed; until then a failure is said with the URL, as a dial failure. */
+                        private boolean upgraded;
+
                         @Override
                         @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): reported as channelInactive
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                                upgraded = true;
                                 discardAfterEachRead(ctx.pipeline());
                                 conn.opened(ctx.channel());
                             } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-                                conn.failed("WebSocket handshake with " + url + " timed out");
+                                conn.failed(url + ": no WebSocket upgrade answer within " + limits.upgradeTimeoutMillis()
+                                    + " ms (connected, but nothing answered: not a logmesh/Logux endpoint?)");
                                 ctx.close();
                             }
                             super.userEventTriggered(ctx, evt);
+                        }
+
+                        @Override
+                        @SuppressWarnings("FutureReturnValueIgnored") // ctx.close(): reported as channelInactive
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+                            if (upgraded) {
+                                super.exceptionCaught(ctx, cause);
+                                return;
+                            }
+                            conn.failed(beforeUpgrade(url, cause));
+                            ctx.close();
+                        }
+
+                        @Override
+                        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+                            if (!upgraded) {
+                                conn.failed(url + ": closed the connection before the WebSocket upgrade answered "
+                                    + (tls ? "(not a logmesh/Logux endpoint?)"
+                                        : "(not a logmesh/Logux endpoint, or a ws:// URL for a wss:// node? "
+                                            + "dial it with wss://HOST:PORT)"));
+                            }
+                            super.channelInactive(ctx);
                         }
                     });
                     p.addLast(conn);
@@ -442,6 +472,23 @@ public final class WsTransport implements MessageTransport {
             }
         });
         return conn;
+    }
+
+    /**
+     * A dial's failure before its WebSocket upgrade completed, in one line with the URL: an HTTP server that is no
+     * WebSocket endpoint ({@code python3 -m http.server}, a web page) answers the upgrade with its own status.
+     */
+    static String beforeUpgrade(URI url, Throwable cause) {
+        if (cause instanceof WebSocketClientHandshakeException h) {
+            HttpResponse r = h.response();
+            if (r != null && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                return "not a logmesh/Logux WebSocket endpoint: HTTP " + r.status().code() + " from " + url
+                    + " (a WebSocket endpoint answers the upgrade with 101)";
+            }
+            return "not a logmesh/Logux WebSocket endpoint: a broken upgrade answer from " + url + " ("
+                + h.getMessage() + ")";
+        }
+        return "connection error with " + url + ": " + NettyConnection.what(cause);
     }
 
     /** Stops listening, closes every link and releases the threads (waits up to 5 s). */

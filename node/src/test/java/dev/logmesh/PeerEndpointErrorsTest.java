@@ -1,0 +1,160 @@
+package dev.logmesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.logmesh.testkit.CapturedLogs;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
+
+/**
+ * A {@code --peer} URL that is no logmesh/Logux WebSocket endpoint: each case gives a one-line error that names
+ * the URL and what was found there (the peers list's last error), and the peer is dialed again with backoff.
+ */
+@Tag("slow")
+class PeerEndpointErrorsTest {
+
+    private static NodeConfig.Builder local(String name) {
+        return NodeConfig.builder().name(name).memory().host("127.0.0.1").port(0).mdns(false);
+    }
+
+    /** Waits for the peer's last error and its next dial, checks the error is one readable line with the URL. */
+    private static String errorOf(MeshNode node, URI url, Duration within) {
+        await().atMost(within).until(() -> {
+            MeshNode.PeerStatus p = status(node, url);
+            return p != null && p.lastError() != null && p.nextDialAt() > 0;
+        });
+        String error = status(node, url).lastError();
+        assertTrue(error.contains(url.toString()), "names the URL: " + error);
+        assertFalse(error.contains("Exception") || error.contains("\n"), "one readable line: " + error);
+        return error;
+    }
+
+    private static MeshNode.PeerStatus status(MeshNode node, URI url) {
+        for (MeshNode.PeerStatus p : node.peers().join()) {
+            if (url.equals(p.url())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aPlainHttpServerIsNamedAsNoWebSocketEndpoint() throws Exception {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/", ex -> {
+            byte[] body = "<html>a directory listing</html>".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.start();
+        URI url = URI.create("ws://127.0.0.1:" + http.getAddress().getPort() + "/");
+        try (CapturedLogs.Tally said = CapturedLogs.tally(Level.WARN, "cannot reach peer " + url,
+                 "not a logmesh/Logux WebSocket endpoint: HTTP 200 from " + url, "dialing it again with backoff");
+             MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
+            String error = errorOf(node, url, Duration.ofSeconds(15));
+            assertTrue(error.startsWith("not a logmesh/Logux WebSocket endpoint: HTTP 200 from " + url), error);
+            if (CapturedLogs.active()) {
+                // the redialer's one warning per outage, with the reason, as for other failures
+                await().atMost(Duration.ofSeconds(5)).until(() -> said.count() == 1);
+            }
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void aPortThatAcceptsAndClosesIsSaidSo() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket s = server.accept()) {
+                        s.shutdownOutput(); // an orderly close (FIN) before any answer
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "accept-and-close");
+            t.setDaemon(true);
+            t.start();
+            URI url = URI.create("ws://127.0.0.1:" + server.getLocalPort());
+            try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
+                String error = errorOf(node, url, Duration.ofSeconds(15));
+                assertTrue(error.contains("closed the connection before the WebSocket upgrade"), error);
+            }
+        }
+    }
+
+    @Test
+    void aPortThatNeverAnswersTimesOutAfterTheUpgradeTimeout() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        held.add(server.accept()); // and never answers
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "accept-and-hold");
+            t.setDaemon(true);
+            t.start();
+            URI url = URI.create("ws://127.0.0.1:" + server.getLocalPort());
+            try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).upgradeTimeoutMillis(1_000).build())) {
+                String error = errorOf(node, url, Duration.ofSeconds(15));
+                assertTrue(error.contains("no WebSocket upgrade answer within 1000 ms"), error);
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // Netty 4.2 moved test certificates to netty-pkitesting; this one still works
+    void wsToATlsNodeIsSaidSo(@TempDir Path dir) throws Exception {
+        SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
+        Path certFile = Files.copy(cert.certificate().toPath(), dir.resolve("cert.pem"));
+        Path keyFile = Files.copy(cert.privateKey().toPath(), dir.resolve("key.pem"));
+        try (MeshNode tls = MeshNode.start(local("s").tls(certFile, keyFile).build())) {
+            URI url = URI.create("ws://127.0.0.1:" + tls.url().getPort());
+            try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
+                String error = errorOf(node, url, Duration.ofSeconds(15));
+                assertTrue(error.contains("a ws:// URL for a wss:// node?"), error);
+            }
+        } finally {
+            cert.delete();
+        }
+    }
+
+    @Test
+    void wssToAPlainNodeNamesTheUrl() throws Exception {
+        try (MeshNode plain = MeshNode.start(local("plain").build())) {
+            URI url = URI.create("wss://127.0.0.1:" + plain.url().getPort());
+            try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
+                String error = errorOf(node, url, Duration.ofSeconds(15));
+                assertTrue(error.contains("does not speak TLS"), error);
+            }
+        }
+    }
+}
