@@ -224,10 +224,15 @@ public final class MeshNode implements AutoCloseable {
     private volatile URI url;
     private volatile boolean closed;
     /**
-     * Set by {@link #close} when the loop has not reached the close's task within {@link #CLOSE_GRACE_MILLIS}: calls
-     * still queued are then failed, not run, so that a backlog does not hold the close. Any thread.
+     * Set by {@link #close} when the loop took none of the calls queued before the close's task for {@link
+     * #CLOSE_STUCK_MILLIS} (stuck): calls still queued are then failed, not run. Any thread.
      */
     private volatile boolean dropQueued;
+    /**
+     * Calls the loop has taken from its queue (run or failed): {@link #close}'s measure of the loop's progress. Written
+     * on the loop only (a release store, no fence on the call's path), read by the closing thread.
+     */
+    private final java.util.concurrent.atomic.AtomicLong callsTaken = new java.util.concurrent.atomic.AtomicLong();
     /** The failure of the calls {@link #dropQueued} leaves unrun, made once; set before it. */
     private volatile IllegalStateException unrun;
     /** Set by the first {@link #close}: later ones return at once. */
@@ -1107,14 +1112,20 @@ public final class MeshNode implements AutoCloseable {
             : new IllegalStateException("node is closed after a fatal error: " + f, f);
     }
 
-    /** How long {@link #close} lets the loop run the calls queued before it (then fails the rest), in ms. */
-    public static final long CLOSE_GRACE_MILLIS = 1_000;
+    /**
+     * How long {@link #close} waits for the loop while none of the calls queued before it completes (ms): then the
+     * loop is taken as stuck (a subscriber or answerer that blocks it), the calls still queued are failed unrun and
+     * close goes on.
+     */
+    public static final long CLOSE_STUCK_MILLIS = 5_000;
 
     /**
-     * {@link #runOnLoop} for the close's task: the calls queued before it run first, for up to {@link
-     * #CLOSE_GRACE_MILLIS}; if the loop has not reached the task by then (a backlog: before session 21, 100,000
-     * queued adds held the close 5 s, then it warned and closed the transport under the loop still adding), the
-     * calls still queued are failed unrun ({@link #dropQueued}) and the task runs next.
+     * {@link #runOnLoop} for the close's task: the calls queued before it run first, as long as the loop gets on
+     * with them (one of them completes at least every {@link #CLOSE_STUCK_MILLIS}), so that an application that
+     * posted adds and closed finds every one of them in the log. Before (session 21), the close's task waited 5 s
+     * behind 100,000 queued adds, warned "the node loop did not run a task within 5 s" and closed the transport and
+     * the store while the loop still ran them. A loop that gets on with none of them for that long is stuck: the
+     * calls still queued are failed unrun ({@link #dropQueued}) and the task runs next, as soon as the loop can.
      */
     private void runOnLoopClosing(Runnable task) {
         if (loop.inLoop()) {
@@ -1130,11 +1141,29 @@ public final class MeshNode implements AutoCloseable {
             }
         }, () -> {
             try {
-                if (!ran.await(CLOSE_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    unrun = closedException();
-                    dropQueued = true;
-                    LOG.info("closing: the calls still queued on the loop after {} ms are not run (their futures "
-                        + "fail, their actions are not in the log)", CLOSE_GRACE_MILLIS);
+                // progress: the loop takes calls from its queue (their completions may wait behind the queue: a
+                // durable write completes through a task queued after it)
+                long taken = callsTaken.get();
+                long start = System.nanoTime();
+                long since = start;
+                int queued = calls.size();
+                while (!ran.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    long now = callsTaken.get();
+                    if (now != taken) {
+                        taken = now;
+                        since = System.nanoTime();
+                    } else if (System.nanoTime() - since >= CLOSE_STUCK_MILLIS * 1_000_000) {
+                        unrun = closedException();
+                        dropQueued = true;
+                        LOG.warn("closing: the node loop took none of the {} calls still queued for {} ms (a "
+                            + "subscriber or answerer blocking it?); they are not run (their futures fail, their "
+                            + "actions are not in the log)", calls.size(), CLOSE_STUCK_MILLIS);
+                        return;
+                    }
+                }
+                if (queued > 10_000) {
+                    LOG.info("closing: ran the {} calls queued before the close in {} ms", queued,
+                        (System.nanoTime() - start) / 1_000_000);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -1221,11 +1250,12 @@ public final class MeshNode implements AutoCloseable {
             return f;
         }
         loop.execute(() -> {
+            callsTaken.lazySet(callsTaken.get() + 1);
             if (closed || dropQueued) {
-                // the close's grace ran out behind a backlog (100,000 adds an application posted): a call still
-                // queued is not run, so that the close's own task runs at once; it fails as documented for a call
-                // the loop did not run (its action is not in the log), with one exception for all of them (a
-                // stack trace each took seconds for 100,000)
+                // the close found the loop stuck behind its queue: a call still queued is not run, so that the
+                // close's own task runs as soon as the loop can; it fails as documented for a call the loop did not
+                // run (its action is not in the log), with one exception for all of them (a stack trace each took
+                // seconds for 100,000)
                 IllegalStateException e = unrun;
                 f.completeExceptionally(e != null ? e : closedException());
                 return;
@@ -1887,11 +1917,11 @@ public final class MeshNode implements AutoCloseable {
     /**
      * Closes sessions, stops listening and dialing, closes the transport, the log's store (unless it was
      * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent. Calls queued
-     * on the loop before it (an {@code add} not waited for) run first, for up to {@link #CLOSE_GRACE_MILLIS} ms;
-     * those still queued then (a backlog: 100,000 adds an application posted without waiting) are not run. So it
-     * waits that long for the loop, then for the loop to fail the calls left (a moment each: 95,765 took about 2 s
-     * on a loaded 2-core machine) and the task at hand, then the store's last commit and the transport's close (up
-     * to 2 s for links to close). May be called from any thread, also from a subscriber or listener on the loop.
+     * on the loop before it (an {@code add} not waited for) run first, all of them, as long as the loop gets on with
+     * them (100,000 queued adds on a SQLite node: see the README); a loop that takes none of them from its queue for
+     * {@link #CLOSE_STUCK_MILLIS} (a subscriber or answerer blocking it) is taken as stuck, and the calls still
+     * queued are then not run. Then it waits for the store's last commit and the transport's close (up to 2 s for
+     * links to close). May be called from any thread, also from a subscriber or listener on the loop.
      *
      * <p>Futures of calls the loop did not run fail with {@link IllegalStateException} ("node is closed"; their
      * actions are not in the log, and adding them again after a restart adds them once); writes it ran (their

@@ -23,9 +23,9 @@ import org.slf4j.event.Level;
  * {@link MeshNode#close} with a large backlog: 100,000 adds posted without waiting, a SQLite store, a peer that
  * stopped reading. Before, the close's task waited behind every queued add, close logged "the node loop did not
  * run a task within 5 s" and went on closing the transport and the loop while the loop still ran adds (6.2 s in
- * the run that found it). Now the queued calls run for {@link MeshNode#CLOSE_GRACE_MILLIS} at most and those left
- * then are not run: close is bounded and quiet, and nothing is lost or doubled (an add that completed is in the
- * log once; one that failed is not in it). An add queued just before a close (the normal case) still runs.
+ * the run that found it). Now every queued call runs before the close's task, as long as the loop gets on with
+ * them: close is quiet and nothing is lost or doubled (every add completed, each in the log once). A loop stuck in
+ * a subscriber is not waited for forever: the calls still queued fail unrun, and are not in the log.
  */
 @Tag("slow")
 class CloseBacklogTest {
@@ -66,6 +66,7 @@ class CloseBacklogTest {
             }
         }
         assertEquals(n, completed.size() + failed);
+        assertEquals(0, failed, "adds queued before the close and not run");
         try (MeshNode again = MeshNode.start(NodeConfig.builder().name("a").dataDir(data).mdns(false).build())) {
             List<Entry> log = again.entries().join();
             Set<ActionId> ids = new HashSet<>();
@@ -75,6 +76,48 @@ class CloseBacklogTest {
         }
         System.err.println("close took " + closeMillis + " ms; " + completed.size() + " adds completed, " + failed
             + " failed as not run");
+    }
+
+    @Test
+    void aLoopStuckInASubscriberIsNotWaitedForAndTheCallsQueuedBehindItFail(@TempDir Path dir) throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        Path data = dir.resolve("a");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Meta> first;
+        List<CompletableFuture<Meta>> behind = new ArrayList<>();
+        try (CapturedLogs.Tally stuck = CapturedLogs.tally(Level.WARN, "took none of the")) {
+            MeshNode node = MeshNode.start(NodeConfig.builder().name("a").dataDir(data).mdns(false).build());
+            node.subscribe("block", e -> {
+                blocking.countDown();
+                try {
+                    release.await(); // an application's subscriber that blocks the loop
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            first = node.add(Action.ofType("block"));
+            blocking.await();
+            for (int i = 0; i < 10; i++) {
+                behind.add(node.add(Action.ofType("behind/" + i)));
+            }
+            Thread closer = new Thread(node::close, "closer");
+            closer.start();
+            // the close takes the loop as stuck after CLOSE_STUCK_MILLIS without progress; then the subscriber ends
+            await().atMost(Duration.ofSeconds(30)).until(() -> stuck.count() > 0);
+            release.countDown();
+            closer.join(30_000);
+            assertTrue(!closer.isAlive(), "close returned");
+        }
+        for (CompletableFuture<Meta> f : behind) {
+            CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, f::join);
+            assertTrue(e.getCause().getMessage().contains("node is closed"), e.toString());
+        }
+        ActionId kept = first.join().id();
+        try (MeshNode again = MeshNode.start(NodeConfig.builder().name("a").dataDir(data).mdns(false).build())) {
+            assertEquals(List.of(kept), again.entries().join().stream().map(Entry::id).toList(),
+                "the add that ran is kept, those not run are not in the log");
+        }
     }
 
     @Test
