@@ -233,7 +233,7 @@ class FaultSimulationTest {
     }
 
     /** A random frame rule on the link between two nodes (or all of one node's links). */
-    private static Firewall.Rule rule(Firewall fw, Random r, String a, String b) {
+    static Firewall.Rule rule(Firewall fw, Random r, String a, String b) {
         String type = TYPES[r.nextInt(TYPES.length)];
         Firewall.Selector s = r.nextBoolean() ? fw.on(type) : fw.on();
         s = a.equals(b) ? s.from(a) : s.between(a, b);
