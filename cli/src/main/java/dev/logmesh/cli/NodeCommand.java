@@ -262,10 +262,16 @@ final class NodeCommand implements Callable<Integer> {
                 + "Use --http PORT (127.0.0.1) unless that is what you want.");
         }
         MeshNode node;
+        // what the node does while it has no session yet, on stderr (WaitNotice); set once the node is ready
+        java.util.concurrent.atomic.AtomicReference<WaitNotice> waiting = new java.util.concurrent.atomic.AtomicReference<>();
         try {
             node = MeshNode.start(config, List.of(new MeshNode.Listener() {
                 @Override
                 public void peer(String nodeId, boolean connected) {
+                    WaitNotice w = waiting.get();
+                    if (connected && w != null) {
+                        w.connected();
+                    }
                     if (human != null) {
                         human.peer(nodeId, connected);
                         return;
@@ -340,6 +346,10 @@ final class NodeCommand implements Callable<Integer> {
         CompletableFuture<Void> ended = node.whenClosed();
         MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            WaitNotice w = waiting.get();
+            if (w != null) {
+                w.stop();
+            }
             node.close();
             if (served != null) {
                 served.close();
@@ -368,6 +378,7 @@ final class NodeCommand implements Callable<Integer> {
             out.print(ready);
             errors = out::error;
         }
+        waiting.set(WaitNotice.start(node, System.err::println));
         // stdin on a thread of its own: the node can end (fatal error) while stdin stays open
         Thread stdin = new Thread(() -> {
             try {
