@@ -17,9 +17,7 @@ import org.slf4j.LoggerFactory;
  * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
  * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
  * row, every {@link #GONE_DELAY_MILLIS} ms). A session that connects but ends within {@link #HEALTHY_AFTER_MILLIS}
- * counts as a failed attempt (see there); only a session that lasted that long starts the sequence again. Until
- * its first session, a dial that no node answered (refused: the peer is probably still starting) is retried after
- * 0.25, 0.5 and 1 s first ({@link #STARTING_DELAYS_MILLIS}). After {@code wrong-protocol}, {@code wrong-subprotocol} or
+ * counts as a failed attempt (see there); only a session that lasted that long starts the sequence again. After {@code wrong-protocol}, {@code wrong-subprotocol} or
  * {@code wrong-credentials} from the peer (it refused this node), and for a peer this node refuses (no or wrong
  * mesh key, another mesh), it dials again only every {@link #REFUSED_DELAY_MILLIS} ms, and says so once (Logux's
  * Reconnect stops for good instead: a mesh node outlives its peers' misconfigurations). Stops after reaching
@@ -49,14 +47,6 @@ public final class Redialer implements SyncSession.Events {
      * retry delay: a peer failing this way is dialled at most about once per 5 s + the delay.
      */
     public static final long HEALTHY_AFTER_MILLIS = MAX_DELAY_MILLIS;
-    /**
-     * Retry delays (before jitter of up to +50 %) while this dialer has never had a session and no node answered:
-     * the peer's process is most likely still starting (nodes started together on a LAN, or with {@code --peer}
-     * to each other), and a refused connect costs one SYN and one RST. Logux's 2–3 s for the first retry made a
-     * node whose static peer started a few hundred ms after it wait 1.6–3.6 s for its first session (netns trial,
-     * session 21). After these, the Logux sequence goes on as if they had not happened.
-     */
-    static final long[] STARTING_DELAYS_MILLIS = {250, 500, 1_000};
     /** Retry delay for a peer that is gone. */
     public static final long GONE_DELAY_MILLIS = 30_000;
     /**
@@ -77,10 +67,6 @@ public final class Redialer implements SyncSession.Events {
     private final Consumer<String> onGiveUp;
     /** Dials since the last session that lasted {@link #HEALTHY_AFTER_MILLIS}. */
     private int attempts;
-    /** Whether any session of this dialer connected. */
-    private boolean everConnected;
-    /** Quick retries made ({@link #STARTING_DELAYS_MILLIS}) while no session ever connected. */
-    private int startingRetries;
     /** When the current session connected (loop time, ms), or -1. */
     private long connectedAt = -1;
     private boolean stopped;
@@ -220,7 +206,6 @@ public final class Redialer implements SyncSession.Events {
     public void connected(SyncSession session) {
         // attempts start again only when the session proves healthy (disconnected, HEALTHY_AFTER_MILLIS)
         connectedAt = loop.now();
-        everConnected = true;
         lastError = null;
         refusalReported = false;
         if (unreachableReported) {
@@ -276,14 +261,7 @@ public final class Redialer implements SyncSession.Events {
             rememberPeer(session.peerNode());
             attempts = 0;
         }
-        long delay;
-        if (!everConnected && session.peerNode() == null && startingRetries < STARTING_DELAYS_MILLIS.length) {
-            // the peer may still be starting: retry soon, and leave Logux's sequence where it was
-            delay = startingDelay(startingRetries++);
-            attempts--;
-        } else {
-            delay = nextDelay();
-        }
+        long delay = nextDelay();
         if (reportUnreachable && !unreachableReported && session.peerNode() == null) {
             // no node answered (refused, unknown host, no route, no handshake): said once per outage
             unreachableReported = true;
@@ -337,12 +315,6 @@ public final class Redialer implements SyncSession.Events {
             dev = -dev;
         }
         return (long) Math.min(base + dev, MAX_DELAY_MILLIS);
-    }
-
-    /** The {@code i}-th quick retry's delay: {@link #STARTING_DELAYS_MILLIS}, + up to 50 % jitter. */
-    long startingDelay(int i) {
-        long base = STARTING_DELAYS_MILLIS[i];
-        return base + (long) (random.nextDouble() * 0.5 * base);
     }
 
     private void schedule(long delay) {

@@ -175,45 +175,6 @@ class RedialerTest {
         r.stop();
     }
 
-    /**
-     * Nodes started together (session 21's netns trial): a node dialled its {@code --peer} a few hundred ms before
-     * that peer listened, was refused, and dialled again only after Logux's 2–3 s: its first session came 1.6–3.6 s
-     * after the peer was ready. Until a dialer's first session, a dial no node answered is retried after 0.25, 0.5
-     * and 1 s (+ up to 50 %) first.
-     */
-    @Test
-    void aPeerThatListensShortlyAfterTheFirstDialIsReachedWithinASecond() {
-        for (long seed = 0; seed < 50; seed++) {
-            setUp();
-            refuse = true; // the peer's process is still starting
-            Redialer r = start(seed);
-            loop.advance(300);
-            refuse = false; // it listens 300 ms after the first dial
-            loop.advance(900);
-            assertEquals(List.of("+l"), dialer.peerEvents, "seed " + seed + ": no session 1.2 s after the first dial "
-                + "(the peer listened after 300 ms); dials at " + dialTimes);
-            r.stop();
-        }
-    }
-
-    @Test
-    void quickRetriesAtStartDoNotShortenTheBackoffOfAPeerThatStaysAway() {
-        // 0.25, 0.5, 1 s (+ up to 50 %), then Logux's sequence from its start: 2-3 s, 4-5 s, 5 s
-        long[][] ranges = {{250, 375}, {500, 750}, {1000, 1500}, {1800, 3000}, {3600, 5000}, {5000, 5000}};
-        for (long seed = 0; seed < 20; seed++) {
-            setUp();
-            refuse = true;
-            Redialer r = start(seed);
-            loop.advance(30_000);
-            for (int i = 0; i < ranges.length; i++) {
-                long gap = dialTimes.get(i + 1) - dialTimes.get(i);
-                assertTrue(gap >= ranges[i][0] && gap <= ranges[i][1],
-                    "seed " + seed + ", retry " + (i + 1) + ": " + gap + " ms, dials at " + dialTimes);
-            }
-            r.stop();
-        }
-    }
-
     @Test
     void failedDialIsRetried() {
         refuse = true;
