@@ -1309,6 +1309,15 @@ public final class MeshNode implements AutoCloseable {
         return url;
     }
 
+    /**
+     * The IPv4 addresses on which this node announces itself and looks for peers by mDNS (one JmDNS each), or an
+     * empty list when mDNS is off or the discovery is the application's own ({@link NodeConfig.Builder#discovery}).
+     * Any thread.
+     */
+    public List<java.net.Inet4Address> mdnsInterfaces() {
+        return discovery instanceof MdnsDiscovery m ? m.interfaces() : List.of();
+    }
+
     /** The settings this node was started with. */
     public NodeConfig config() {
         return config;

@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
             + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"), progress "
             + "(a catch-up this node receives from a peer: \"peer\", \"done\", \"total\", \"rate\" per second; at "
-            + "most twice a second and once when done = total; the sending node prints none). Logs go to stderr.",
+            + "most twice a second and once when done = total; the sending node prints none). Logs go to stderr; "
+            + "while the node has had no session, a line there says what it does (3 s after ready, then at 10 s, "
+            + "30 s and every minute).",
         "A reader of stdout that falls behind slows the node down instead of filling its memory: while "
             + "the output waits, the node stops receiving from its peers (they keep their actions) and stops "
             + "reading stdin; no event is ever dropped.",
@@ -271,10 +273,16 @@ final class NodeCommand implements Callable<Integer> {
                 + "Use --http PORT (127.0.0.1) unless that is what you want.");
         }
         MeshNode node;
+        // what the node does while it has no session yet, on stderr (WaitNotice); set once the node is ready
+        java.util.concurrent.atomic.AtomicReference<WaitNotice> waiting = new java.util.concurrent.atomic.AtomicReference<>();
         try {
             node = MeshNode.start(config, List.of(new MeshNode.Listener() {
                 @Override
                 public void peer(String nodeId, boolean connected) {
+                    WaitNotice w = waiting.get();
+                    if (connected && w != null) {
+                        w.connected();
+                    }
                     if (human != null) {
                         human.peer(nodeId, connected);
                         return;
@@ -349,6 +357,10 @@ final class NodeCommand implements Callable<Integer> {
         CompletableFuture<Void> ended = node.whenClosed();
         MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            WaitNotice w = waiting.get();
+            if (w != null) {
+                w.stop();
+            }
             node.close();
             if (served != null) {
                 served.close();
@@ -377,6 +389,7 @@ final class NodeCommand implements Callable<Integer> {
             out.print(ready);
             errors = out::error;
         }
+        waiting.set(WaitNotice.start(node, System.err::println));
         // stdin on a thread of its own: the node can end (fatal error) while stdin stays open
         Thread stdin = new Thread(() -> {
             try {

@@ -85,7 +85,14 @@ final class MdnsEndpoint implements ServiceListener {
     static MdnsEndpoint open(Inet4Address address, String name, Sink sink) throws IOException {
         Objects.requireNonNull(sink, "sink");
         InetAddress bound = Interfaces.named(name, address.getAddress());
-        JmDNS jmdns = JmDNS.create(bound, name);
+        // probes and announcements at RFC 6762's pace (about 1 s to be seen, not JmDNS's 4 s): ProbeTiming
+        ProbeTiming.claim(name);
+        JmDNS jmdns;
+        try {
+            jmdns = JmDNS.create(bound, name);
+        } finally {
+            ProbeTiming.release(name);
+        }
         MdnsEndpoint endpoint = new MdnsEndpoint(address, name, sink, jmdns);
         jmdns.addServiceListener(MdnsDiscovery.SERVICE_TYPE, endpoint);
         LOG.debug("mDNS on {} as {}", endpoint.source, name);

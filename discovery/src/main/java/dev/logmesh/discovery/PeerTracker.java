@@ -149,6 +149,7 @@ final class PeerTracker {
         Peer peer =
                 new Peer(nodeId, latest.mesh, latest.protocol, new ArrayList<>(addresses), latest.txt);
         if (!peer.equals(reported.put(nodeId, peer))) {
+            LOG.debug("found {} at {}", nodeId, peer.addresses());
             try {
                 out.peerFound(peer);
             } catch (RuntimeException e) {

@@ -503,6 +503,7 @@ public final class Overlay {
                 run(() -> hpv.sessionClosed(to));
                 return;
             }
+            LOG.debug("overlay dials {} at {}", to, url);
             Dial d = new Dial(to);
             dials.put(to, d);
             d.session = peers.open(dial.apply(url), SyncSession.Role.DIALER, to, d);

@@ -1,0 +1,167 @@
+package dev.logmesh.cli;
+
+import dev.logmesh.MeshNode;
+import dev.logmesh.OverlayView;
+import java.net.Inet4Address;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * While a node has had no session yet, tells the user on stderr what it is doing: one human line at
+ * {@link #AFTER_MILLIS} after {@code ready}, then at 10 s, 30 s and every minute until its first session
+ * ("logmesh: no peer yet after 3 s: looking for nodes of mesh M by mDNS on 10.0.0.5; dialing ws://10.0.0.7:7000
+ * (Connection refused; again in 2.1 s)"). Nothing goes to stdout, so {@code --json} output is unchanged; nothing
+ * is printed once a session has connected, even if it ends later (the peer events say that).
+ *
+ * <p>Runs on a daemon thread of its own; {@link #connected()} may be called from any thread.
+ */
+final class WaitNotice {
+
+    /** The first notice, after {@code ready}: a node started with others has its first session within ~1.5 s. */
+    static final long AFTER_MILLIS = 3_000;
+
+    /** Later notices, ms after {@code ready}; then every {@link #REPEAT_MILLIS}. */
+    private static final long[] LATER_MILLIS = {10_000, 30_000};
+
+    private static final long REPEAT_MILLIS = 60_000;
+
+    private final MeshNode node;
+    private final Consumer<String> err;
+    private final AtomicBoolean connected = new AtomicBoolean();
+    private final ScheduledExecutorService timer;
+    private final long readyAt;
+    private int sent;
+
+    private WaitNotice(MeshNode node, Consumer<String> err) {
+        this.node = node;
+        this.err = err;
+        this.readyAt = System.currentTimeMillis();
+        this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "logmesh-wait-notice");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the notices for a node that is ready now. */
+    static WaitNotice start(MeshNode node, Consumer<String> err) {
+        WaitNotice w = new WaitNotice(node, err);
+        w.schedule(AFTER_MILLIS);
+        return w;
+    }
+
+    /** A session connected: no more notices. */
+    void connected() {
+        if (connected.compareAndSet(false, true)) {
+            timer.shutdownNow();
+        }
+    }
+
+    /** Stops the notices (the node is closing). */
+    void stop() {
+        timer.shutdownNow();
+    }
+
+    private void schedule(long atMillisAfterReady) {
+        long delay = Math.max(0, readyAt + atMillisAfterReady - System.currentTimeMillis());
+        try {
+            // shut down on connected() and stop(): nothing to cancel one by one
+            @SuppressWarnings("unused")
+            java.util.concurrent.ScheduledFuture<?> unused =
+                timer.schedule(() -> notice(atMillisAfterReady), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // connected or stopped meanwhile
+        }
+    }
+
+    private void notice(long atMillisAfterReady) {
+        if (connected.get()) {
+            return;
+        }
+        String line;
+        try {
+            List<MeshNode.PeerStatus> peers = node.peers().get(2, TimeUnit.SECONDS);
+            OverlayView overlay = node.overlay().get(2, TimeUnit.SECONDS);
+            if (peers.stream().anyMatch(MeshNode.PeerStatus::connected)) {
+                connected();
+                return;
+            }
+            line = describe(atMillisAfterReady, node.mdnsInterfaces(), node.config().mesh(),
+                node.url(), peers, overlay.passive(), System.currentTimeMillis());
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            line = null; // the node is closing, or its loop is busy: no notice this time
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (line != null && !connected.get()) {
+            err.accept(line);
+        }
+        long next = sent < LATER_MILLIS.length ? LATER_MILLIS[sent] : atMillisAfterReady + REPEAT_MILLIS;
+        sent++;
+        schedule(next);
+    }
+
+    /**
+     * The notice for a node without a session: what it looks for (mDNS on which interfaces), whom it dials and how
+     * that went, what it has found, or that it only waits to be dialled.
+     *
+     * @param waitedMillis time since {@code ready} (as said: the notice's planned time)
+     * @param mdns the addresses mDNS runs on (empty: off)
+     * @param mesh the mesh name
+     * @param url the node's own URL, or null when it does not listen
+     * @param peers the node's peer list ({@link MeshNode#peers()}): static peers carry their URL, last error and
+     *     next dial time
+     * @param found peers known but not connected (the overlay's passive view)
+     * @param now the current time, epoch ms (the next dial times are on the same clock)
+     * @return one line, without a line break
+     */
+    static String describe(long waitedMillis, List<Inet4Address> mdns, String mesh, URI url,
+                           List<MeshNode.PeerStatus> peers, List<String> found, long now) {
+        List<String> parts = new ArrayList<>();
+        if (!mdns.isEmpty()) {
+            List<String> addrs = mdns.stream().map(Inet4Address::getHostAddress).toList();
+            parts.add("looking for nodes of mesh " + mesh + " by mDNS on " + String.join(", ", addrs));
+        }
+        if (!found.isEmpty()) {
+            parts.add("found " + String.join(", ", found.subList(0, Math.min(3, found.size())))
+                + (found.size() > 3 ? " and " + (found.size() - 3) + " more" : "") + ", connecting");
+        }
+        for (MeshNode.PeerStatus p : peers) {
+            if (p.url() == null || p.connected()) {
+                continue;
+            }
+            StringBuilder d = new StringBuilder("dialing ").append(p.url());
+            if (p.lastError() != null) {
+                d.append(" (").append(p.lastError());
+                if (p.nextDialAt() >= 0) {
+                    d.append("; again in ").append(seconds(Math.max(0, p.nextDialAt() - now)));
+                }
+                d.append(')');
+            } else {
+                d.append(" (no answer yet)");
+            }
+            parts.add(d.toString());
+        }
+        if (parts.isEmpty()) {
+            parts.add(url == null
+                ? "mDNS is off and no --peer is given: nothing to dial"
+                : "mDNS is off and no --peer is given: waiting for a node to dial " + url);
+        }
+        return "logmesh: no peer yet after " + seconds(waitedMillis) + ": " + String.join("; ", parts);
+    }
+
+    /** {@code 3 s}, {@code 2.1 s}: whole seconds from 10 s on, else one decimal. */
+    private static String seconds(long millis) {
+        if (millis >= 10_000 || millis % 1000 == 0) {
+            return Math.round(millis / 1000.0) + " s";
+        }
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+}
