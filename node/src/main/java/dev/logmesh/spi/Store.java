@@ -334,8 +334,9 @@ public interface Store extends AutoCloseable {
 
     /**
      * Records, durably, that the node's clock may issue ids with time parts up to {@code uptoMs}; never lowers
-     * the reservation. The log's clock reserves ahead (about a second at a time) before it issues an id or takes
-     * note of a received one beyond the reservation, and starts after the reservation when it is opened again.
+     * the reservation. The log's clock reserves ahead (up to 10 s ahead of the wall clock, never past its drift bound
+     * less a margin; see {@code HybridClock}) before it issues an id or takes note of a received one beyond the
+     * reservation, and starts after the reservation when it is opened again.
      * A durable store keeps it where the loss of its last transactions does not take it (SqliteStore: a small
      * side file, fsynced), so that a node whose store lost them (a deleted WAL after a crash) never issues an id
      * it issued before (issue 10, fault 11). A store that forgets everything at restart need not keep it.

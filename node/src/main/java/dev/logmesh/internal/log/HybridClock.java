@@ -21,18 +21,37 @@ import org.slf4j.LoggerFactory;
  * <h2>Across restarts</h2>
  * The clock never issues an id at or before one it issued before, and keeps causality with what it received,
  * also after a restart, by <em>reserving</em> ahead: before it issues an id, or takes note of a received one,
- * beyond its reservation, it records a new reservation ({@link #RESERVE_AHEAD_MS} further) through the
- * {@link Reservations}: the store keeps it durably, outside its WAL), and a restarted clock starts after the
- * reservation. A received id beyond the drift bound is recorded only up to the bound, so the bound holds across
- * restarts too (issue 10, fault 4).
+ * beyond its reservation, it records a new reservation through the {@link Reservations} (the store keeps it
+ * durably, outside its WAL), and a restarted clock starts after the reservation. A received id beyond the drift
+ * bound is recorded only up to the bound, so the bound holds across restarts too (issue 10, fault 4).
+ *
+ * <p>How far (see {@link #reservationFor}): up to {@link #RESERVE_AHEAD_MS} ahead of the <em>wall clock</em>, at least
+ * {@link #MIN_RESERVE_AHEAD_MS} past the clock ({@link #RESERVE_AHEAD_MS} once a peer's ids pulled it more than that
+ * past where this life started), but never past {@code wall + maxDrift - margin} (the <em>cap</em>;
+ * {@code margin = min(}{@link #DRIFT_MARGIN_MS}{@code , maxDrift / 2)}) except by {@link #RESERVE_STEP_MS} past a
+ * clock that is already there. A restarted clock starts at the last reservation, so the cap is what keeps a node's
+ * own ids inside the drift bound its peers apply: restarts in quick succession (each life reserving past where the
+ * last one started) carry the clock at most to the cap; past it, a life reserves one step past where it started, and
+ * the next starts no sooner than a step later by the wall clock (a process restart takes longer). So the reservation
+ * stays at most {@link #RESERVE_STEP_MS} past the cap and a node's own ids at most 1 ms past it
+ * ({@code HybridClockProperties}), unless a peer's id pulled them further (up to the bound), restarts came less than a
+ * step apart, or the wall clock stepped back (the ids stay ahead of it by the step). Session 21
+ * (a restart storm: 20 restarts 0.9 s apart in the test kit, 30 {@code kill -9} in 90 s in {@code scripts/chaos}):
+ * the reservation was relative to the clock ({@code min(ms + 10 s, wall + maxDrift + 1 s)}, at least
+ * {@code ms + 1 s}), each life started up to 10 s further, and a node's ids ran 46-60.1 s ahead of its wall clock,
+ * past the bound, where a peer follows them only to its bound and so creates its next action with an id that sorts
+ * before the one it received.
  *
  * <p>The clock renews its reservation <em>ahead</em> of need (issue 12: the flush of a slow disk must not stall the
  * loop): once less than half of {@link #RESERVE_AHEAD_MS} is left, it asks for a new one
  * ({@link Reservations#reserveAhead}), which the store makes durable on a thread of its own; the clock waits
  * ({@link Reservations#reserve}) only when it overtakes a reservation whose renewal has not finished, i.e. when the
  * disk takes longer than half the window to flush a renewal. The price: after a restart the first ids may be up to
- * {@link #RESERVE_AHEAD_MS} ahead of the wall clock; and one flush per half window of clock progress while the
- * node issues or receives new ids.
+ * {@link #RESERVE_AHEAD_MS} ahead of the wall clock (more after restarts in quick succession, up to the cap); and one
+ * flush per half window of clock progress while the node issues or receives new ids: once per 5 s at the wall clock
+ * or following a peer's ids ahead of it, but about once per 50 ms while they keep it past the cap (a peer whose clock
+ * is more than {@code maxDrift - margin} ahead of ours); with a drift bound under 11 s the window shrinks to
+ * {@code maxDrift - margin} (at least {@link #RESERVE_STEP_MS}).
  *
  * <h2>Ids ahead of the wall clock</h2>
  * A node restored from a backup (its store and side file as they were some time ago) starts from the reservation it
@@ -55,21 +74,37 @@ public final class HybridClock {
     public static final long DEFAULT_MAX_DRIFT_MS = 60_000;
 
     /**
-     * How far past what it needs the clock reserves at a time (ms); renewed when half of it is left: one durable
+     * How far ahead of the wall clock the clock reserves at a time (ms); renewed when half of it is left: one durable
      * write per half of this much progress. 10 s: a renewal made off the loop has 5 s to reach the disk before the
      * clock would wait for it (a disk that takes 2 s per flush, behind a group commit's flush of 2 s, still makes
      * it), and it stays far below the drift bound that other nodes accept ({@link #DEFAULT_MAX_DRIFT_MS}); the
      * cost is that the first ids after a restart may be up to 10 s ahead of the wall clock (their seq counts up
-     * meanwhile; the created order is unchanged).
+     * meanwhile; the created order is unchanged). Never past the cap (see "Across restarts").
      */
     public static final long RESERVE_AHEAD_MS = 10_000;
 
     /**
-     * The least a reservation reaches past the time part that needed it (ms): where the clock runs at the drift bound
-     * (pulled there by a peer with a wild clock) or the bound is under {@link #RESERVE_AHEAD_MS}, reservations reach
-     * only this far past the bound, so that a restart still starts within the bound plus this.
+     * The least a reservation reaches past the time part that needed it (ms) while that is below the cap and within
+     * {@link #RESERVE_AHEAD_MS} of where this life started (see "Across restarts"): a restarted clock starts at the
+     * last life's reservation, up to {@link #RESERVE_AHEAD_MS} ahead of the wall clock, and reserving only this much
+     * past it (not {@link #RESERVE_AHEAD_MS}) keeps lives a second or more apart from carrying the clock further.
      */
     public static final long MIN_RESERVE_AHEAD_MS = 1_000;
+
+    /**
+     * How far a reservation reaches past a clock that is at or past the cap (ms): the least that keeps renewals to one
+     * per step of clock progress (never one per id), and less than a process takes to restart, so that restarts do not
+     * carry the clock further ahead of the wall clock (each life starts at most one step past where the last one's
+     * reservation was, and the wall clock moved on more than that meanwhile).
+     */
+    public static final long RESERVE_STEP_MS = 100;
+
+    /**
+     * The most that reservations stay inside the drift bound (ms): the cap is {@code wall + maxDrift - margin}, with
+     * {@code margin = min(DRIFT_MARGIN_MS, maxDrift / 2)}; it leaves room for {@link #RESERVE_STEP_MS} past the cap
+     * and for the clock of a peer a little behind ours.
+     */
+    public static final long DRIFT_MARGIN_MS = 1_000;
 
     /** The least {@code seq} of the first id in a millisecond ahead of the wall clock (see "Ids ahead of the wall clock"). */
     public static final long AHEAD_SEQ_MIN = 1L << 20;
@@ -122,6 +157,10 @@ public final class HybridClock {
     private final String node;
     private final LongSupplier wall;
     private final long maxDrift;
+    /** {@code min(DRIFT_MARGIN_MS, maxDrift / 2)}: how far inside the drift bound reservations stop. */
+    private final long margin;
+    /** Where this life's clock started (the {@code startMs} given): see {@link #reservationFor}. */
+    private final long lifeStartMs;
     private long lastMs;
     private long lastSeq = -1;
     private long seenMs = -1;
@@ -208,7 +247,9 @@ public final class HybridClock {
             throw new IllegalArgumentException("maxDrift must be >= 0");
         }
         this.maxDrift = maxDrift;
+        this.margin = Math.min(DRIFT_MARGIN_MS, maxDrift / 2);
         this.lastMs = Math.max(0, startMs);
+        this.lifeStartMs = lastMs;
         // startMs counts as seen: the last run may have issued (startMs, node, k) for any k, and a restart
         // does not know k, so the first id must move to startMs + 1 or it could repeat or precede an old id
         // (a repeated id would even be dropped as a duplicate).
@@ -315,7 +356,7 @@ public final class HybridClock {
 
     /**
      * Makes sure ids up to {@code ms} are reserved: from the renewal asked ahead if it is durable by now, else by
-     * waiting for a reservation {@link #RESERVE_AHEAD_MS} further; then asks ahead once less than half of that is left.
+     * waiting for a new reservation ({@link #reservationFor}); then asks ahead once less than half of that is left.
      *
      * <p>One comparison on the path of every id; the renewal is a method of its own. Before, its two tests were
      * inlined into {@code Log.add} and the callers C2 compiled it into, and the first time a branch of them was taken
@@ -354,12 +395,24 @@ public final class HybridClock {
     }
 
     /**
-     * How far to reserve when the clock is at {@code ms}: {@link #RESERVE_AHEAD_MS} ahead, but not past the drift
-     * bound from the wall clock by more than {@link #MIN_RESERVE_AHEAD_MS} (so that ids after a restart stay within
-     * the bound plus that, as they did with a 1 s window), and at least that far ahead of {@code ms}.
+     * How far to reserve when the clock is at {@code ms} (all in ms):
+     * {@code max(ms + RESERVE_STEP_MS, min(max(ms + past, wall + RESERVE_AHEAD_MS), cap))} with
+     * {@code cap = wall + maxDrift - margin}, {@code past = RESERVE_AHEAD_MS} once {@code ms} is more than that past
+     * where this life started (a peer's ids pulled it there, or the wall clock), else {@link #MIN_RESERVE_AHEAD_MS}.
+     * A restarted clock starts at its last reservation, so a reservation of {@code ms + RESERVE_AHEAD_MS} for a clock
+     * still where its life started carried each life 10 s further ahead than the last, and the cap was 1 s past the
+     * drift bound (session 21). Past the cap it reaches only one step past {@code ms}; see "Across restarts".
      */
     private long reservationFor(long ms) {
-        long cap = wall.getAsLong() + maxDrift + MIN_RESERVE_AHEAD_MS;
-        return Math.max(ms + MIN_RESERVE_AHEAD_MS, Math.min(ms + RESERVE_AHEAD_MS, cap));
+        long now = wall.getAsLong();
+        long cap = saturatedAdd(now, maxDrift - margin);
+        long past = ms - lifeStartMs > RESERVE_AHEAD_MS ? RESERVE_AHEAD_MS : MIN_RESERVE_AHEAD_MS;
+        long wanted = Math.max(ms + past, saturatedAdd(now, RESERVE_AHEAD_MS));
+        return Math.max(ms + RESERVE_STEP_MS, Math.min(wanted, cap));
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (b < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 }

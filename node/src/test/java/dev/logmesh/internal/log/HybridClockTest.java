@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The clock's reservations (issue 10, faults 4 and 11): when it reserves, how far, and what a failure does. */
 class HybridClockTest {
@@ -86,8 +88,8 @@ class HybridClockTest {
     void aReceivedIdIsReservedOnlyUpToTheBound() {
         HybridClock clock = clock(0, 0);
         assertFalse(clock.observe(new ActionId(wall.get() + 100 * DRIFT, "wild", 0)));
-        assertEquals(List.of(wall.get() + DRIFT + HybridClock.MIN_RESERVE_AHEAD_MS), reservations,
-            "the wild time is never recorded, only the bound (and the reservation reaches only a little past it)");
+        assertEquals(List.of(wall.get() + DRIFT + HybridClock.RESERVE_STEP_MS), reservations,
+            "the wild time is never recorded, only the bound (and the reservation reaches only a step past it)");
         assertTrue(clock.observe(new ActionId(wall.get() + 10, "peer", 0)));
         assertEquals(1, reservations.size(), "within the reservation: no write");
     }
@@ -107,8 +109,8 @@ class HybridClockTest {
         HybridClock clock = clock(5_000_000, 5_000_000);
         ActionId first = clock.next();
         assertEquals(5_000_001, first.ms(), "after the reservation, though the wall clock is behind it");
-        assertEquals(List.of(5_000_001 + HybridClock.MIN_RESERVE_AHEAD_MS), reservations,
-            "a clock past the drift bound from the wall reserves only a little ahead");
+        assertEquals(List.of(5_000_001 + HybridClock.RESERVE_STEP_MS), reservations,
+            "a clock past the drift bound from the wall reserves only a step ahead");
     }
 
     @Test
@@ -134,5 +136,72 @@ class HybridClockTest {
         wall.addAndGet(60_000);
         clock.observe(new ActionId(wall.get() + 10 * DRIFT, "wild", 0));
         assertEquals(2, clock.driftWarningsLogged(), "a minute later: the next line, with the count");
+    }
+
+    /** A store whose renewals asked ahead are durable at once; counts every reservation written to its side file. */
+    private static final class Side implements HybridClock.Reservations {
+        long durable;
+        int writes;
+
+        @Override
+        public long durable() {
+            return durable;
+        }
+
+        @Override
+        public void reserve(long upTo) {
+            durable = Math.max(durable, upTo);
+            writes++;
+        }
+
+        @Override
+        public void reserveAhead(long upTo) {
+            reserve(upTo);
+        }
+    }
+
+    /**
+     * Session 21: each restart started after the last life's reservation, which reached 10 s past the clock (at least
+     * 1 s past it beyond the cap), so restarts in quick succession carried the clock further each time, past the drift
+     * bound, where peers no longer follow it. Before the fix: "life 7: 1064001 me 1048583 is 60501 ms ahead of the
+     * wall clock, past 59000".
+     */
+    @Test
+    void quickRestartsDoNotCarryTheClockPastTheCap() {
+        long cap = DRIFT - Math.min(HybridClock.DRIFT_MARGIN_MS, DRIFT / 2);
+        Side side = new Side();
+        long mostAhead = Long.MIN_VALUE;
+        for (int life = 0; life < 200; life++) {
+            HybridClock clock = new HybridClock("me", wall::get, DRIFT, side.durable, side.durable, side, life);
+            clock.reserveNext(); // as Log does at open
+            ActionId id = clock.next();
+            long ahead = id.ms() - wall.get();
+            assertTrue(ahead <= cap + 1, "life " + life + ": " + id + " is " + ahead
+                + " ms ahead of the wall clock, past " + cap);
+            mostAhead = Math.max(mostAhead, ahead);
+            wall.addAndGet(500); // killed, restarted half a second later
+        }
+        assertTrue(mostAhead > cap - HybridClock.MIN_RESERVE_AHEAD_MS, "the storm reached the cap: " + mostAhead);
+    }
+
+    /**
+     * The side file is written about once per 5 s while the clock runs at the wall clock, or follows a peer whose clock
+     * is ahead of ours (within the cap): issue 12's budget. A reservation of only 1 s past such a clock would write it
+     * ten times as often (1,155 writes in this test).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {0, 30_000, 45_000})
+    void theSideFileIsWrittenAboutOncePerFiveSecondsAlsoFollowingAPeerAhead(long peerAhead) {
+        Side side = new Side();
+        HybridClock clock = new HybridClock("me", wall::get, DRIFT, 0, 0, side, 1);
+        clock.reserveNext();
+        for (int i = 0; i < 60_000; i++) { // an id every 10 ms for 10 minutes, a peer's every 20 ms
+            clock.next();
+            if (i % 2 == 0) {
+                clock.observe(new ActionId(wall.get() + peerAhead - 30, "peer", i));
+            }
+            wall.addAndGet(10);
+        }
+        assertTrue(side.writes >= 115 && side.writes <= 125, side.writes + " writes in 600 s");
     }
 }
