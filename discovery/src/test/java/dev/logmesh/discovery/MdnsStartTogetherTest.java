@@ -36,8 +36,7 @@ class MdnsStartTogetherTest {
 
     @BeforeAll
     static void checkIsolation() {
-        assertEquals("15353", System.getProperty("net.mdns.port"),
-                "tests must not use the real mDNS port; run through Maven (see discovery/pom.xml)");
+        MdnsLoopbackTest.checkIsolation();
     }
 
     @AfterEach
