@@ -224,16 +224,15 @@ public final class MeshNode implements AutoCloseable {
     private volatile URI url;
     private volatile boolean closed;
     /**
-     * Set by {@link #close} when the loop took none of the calls queued before the close's task for {@link
-     * #CLOSE_STUCK_MILLIS} (stuck): calls still queued are then failed, not run. Any thread.
-     */
-    private volatile boolean dropQueued;
-    /**
      * Calls the loop has taken from its queue (run or failed): {@link #close}'s measure of the loop's progress. Written
      * on the loop only (a release store, no fence on the call's path), read by the closing thread.
      */
     private final java.util.concurrent.atomic.AtomicLong callsTaken = new java.util.concurrent.atomic.AtomicLong();
-    /** The failure of the calls {@link #dropQueued} leaves unrun, made once; set before it. */
+    /**
+     * Set by {@link #close} when the loop took none of the calls queued before the close's task for {@link
+     * #CLOSE_STUCK_MILLIS} (stuck): the failure of the calls still queued, which are then failed, not run (one
+     * exception for all of them). Null until then. Any thread.
+     */
     private volatile IllegalStateException unrun;
     /** Set by the first {@link #close}: later ones return at once. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -1113,9 +1112,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * How long {@link #close} waits for the loop while none of the calls queued before it completes (ms): then the
-     * loop is taken as stuck (a subscriber or answerer that blocks it), the calls still queued are failed unrun and
-     * close goes on.
+     * How long {@link #close} waits for the loop while it takes none of the calls queued before the close (ms): then
+     * the loop is taken as stuck (a subscriber or answerer that blocks it), the calls still queued are failed unrun
+     * and close goes on.
      */
     public static final long CLOSE_STUCK_MILLIS = 5_000;
 
@@ -1125,7 +1124,7 @@ public final class MeshNode implements AutoCloseable {
      * posted adds and closed finds every one of them in the log. Before (session 21), the close's task waited 5 s
      * behind 100,000 queued adds, warned "the node loop did not run a task within 5 s" and closed the transport and
      * the store while the loop still ran them. A loop that gets on with none of them for that long is stuck: the
-     * calls still queued are failed unrun ({@link #dropQueued}) and the task runs next, as soon as the loop can.
+     * calls still queued are failed unrun ({@link #unrun}) and the task runs next, as soon as the loop can.
      */
     private void runOnLoopClosing(Runnable task) {
         if (loop.inLoop()) {
@@ -1154,7 +1153,6 @@ public final class MeshNode implements AutoCloseable {
                         since = System.nanoTime();
                     } else if (System.nanoTime() - since >= CLOSE_STUCK_MILLIS * 1_000_000) {
                         unrun = closedException();
-                        dropQueued = true;
                         LOG.warn("closing: the node loop took none of the {} calls still queued for {} ms (a "
                             + "subscriber or answerer blocking it?); they are not run (their futures fail, their "
                             + "actions are not in the log)", calls.size(), CLOSE_STUCK_MILLIS);
@@ -1251,13 +1249,13 @@ public final class MeshNode implements AutoCloseable {
         }
         loop.execute(() -> {
             callsTaken.lazySet(callsTaken.get() + 1);
-            if (closed || dropQueued) {
+            IllegalStateException dropped = unrun;
+            if (closed || dropped != null) {
                 // the close found the loop stuck behind its queue: a call still queued is not run, so that the
                 // close's own task runs as soon as the loop can; it fails as documented for a call the loop did not
                 // run (its action is not in the log), with one exception for all of them (a stack trace each took
                 // seconds for 100,000)
-                IllegalStateException e = unrun;
-                f.completeExceptionally(e != null ? e : closedException());
+                f.completeExceptionally(dropped != null ? dropped : closedException());
                 return;
             }
             try {
