@@ -998,11 +998,20 @@ public final class SyncSession implements MessageConnection.Handler {
     /**
      * Entries said to be too large for a peer ({@code "peer id"}), so that the warning is logged once a day per peer
      * and entry, not at every session or reconciliation round that meets the entry again (a breaker's run: 39 times in
-     * 19 minutes for one action). Shared by the sessions of every node in the process; bounded.
+     * 19 minutes for one action). Shared by the sessions of every node in the process; bounded. Made at the first
+     * entry too large (a holder class): Caffeine's first cache costs a cold process ~30-80 ms of CPU (its class
+     * initialisation looks up a {@code System.Logger}, the builder loads its generated cache class by reflection),
+     * which as a static of this class fell on the loop at every node's first session, between its {@code ready} and
+     * its first synced entry (docs/performance.md, "Session 22: the CLI catch-up").
      */
-    private static final com.github.benmanes.caffeine.cache.Cache<String, Boolean> TOO_LARGE_SAID =
-        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
-            .expireAfterWrite(java.time.Duration.ofDays(1)).build();
+    private static final class TooLargeSaid {
+        static final com.github.benmanes.caffeine.cache.Cache<String, Boolean> CACHE =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
+                .expireAfterWrite(java.time.Duration.ofDays(1)).build();
+
+        private TooLargeSaid() {
+        }
+    }
 
     /**
      * Whether an entry of this size fits a frame to the peer; if not, counts it and says so (WARN once a day per peer
@@ -1013,7 +1022,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return true;
         }
         tooLarge++;
-        boolean first = TOO_LARGE_SAID.asMap().putIfAbsent(peerNode + " " + e.id(), Boolean.TRUE) == null;
+        boolean first = TooLargeSaid.CACHE.asMap().putIfAbsent(peerNode + " " + e.id(), Boolean.TRUE) == null;
         if (first) {
             LOG.warn("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it (said once a day)",
                 e.id(), entryBytes, describePeer(), frameLimit());

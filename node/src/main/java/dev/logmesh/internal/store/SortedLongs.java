@@ -119,13 +119,15 @@ final class SortedLongs {
     }
 
     private void compactOrGrow() {
-        int j = 0;
-        for (int i = 0; i < size; i++) {
-            if (keys[i] > 0) {
-                keys[j++] = keys[i];
+        if (live < size) { // else no tombstone: nothing to compact (AddedIndex.compactOrGrow)
+            int j = 0;
+            for (int i = 0; i < size; i++) {
+                if (keys[i] > 0) {
+                    keys[j++] = keys[i];
+                }
             }
+            size = j;
         }
-        size = j;
         if (size > keys.length / 2) {
             keys = Arrays.copyOf(keys, keys.length * 2);
         }
