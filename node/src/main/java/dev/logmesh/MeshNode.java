@@ -64,7 +64,10 @@ import org.slf4j.LoggerFactory;
  * Each node runs one loop thread that owns its log, sessions and peers. Public methods may be called from
  * any thread: they post to the loop and return a {@link CompletableFuture} completed there. Subscribers and
  * listeners are called on the loop thread, one entry at a time, in the order entries are added to this
- * node's log: they must not block (hand work to your own executor, e.g. the UI thread).
+ * node's log: they must not block (hand work to your own executor, e.g. the UI thread). Waiting there for one of
+ * the node's futures ({@code node.add(a).join()} in a subscriber) would wait forever, since the loop completes
+ * it: {@code get} and {@code join} throw {@link IllegalStateException} on the loop thread instead (for a future
+ * not done yet); chain with {@code thenAccept}.
  *
  * <h2>Lifecycle</h2>
  * {@link #start} opens the log, listens and dials; {@link #close} closes sessions, stops listening, closes
@@ -1237,7 +1240,7 @@ public final class MeshNode implements AutoCloseable {
     // identity is the equality wanted for the tracked futures; the removal stage needs no one to wait for it
     @SuppressWarnings({"CollectionUndefinedEquality", "FutureReturnValueIgnored"})
     private <T> CompletableFuture<T> call(Supplier<T> task, boolean writes) {
-        CompletableFuture<T> f = new CompletableFuture<>();
+        CompletableFuture<T> f = new LoopFuture<>(loop);
         calls.add(f);
         f.whenComplete((v, e) -> {
             calls.remove(f);
@@ -1734,7 +1737,7 @@ public final class MeshNode implements AutoCloseable {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
         }
-        CompletableFuture<Entry> answer = new CompletableFuture<>();
+        CompletableFuture<Entry> answer = new LoopFuture<>(loop);
         CompletableFuture<Meta> added = call(() -> {
             String[] askId = new String[1];
             Runnable off = log.onAdd(e -> {
