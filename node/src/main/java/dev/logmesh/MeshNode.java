@@ -1494,10 +1494,13 @@ public final class MeshNode implements AutoCloseable {
      * {@code added} number above {@code afterAdded}, in {@code added} order: what an application needs that keeps
      * its own state on disk. It stores the {@code added} of the last entry it applied ({@link Meta#added()}) with
      * its state, in one transaction, and passes it here at its next start: it gets every entry kept in the log that
-     * it has not applied, each once, whatever happened in between. The plain {@code subscribe} gives only entries
-     * that come after it, so it cannot give an entry that was committed just before the process died and not
-     * handed to subscribers yet (the operating system keeps the write: after the restart the entry is in the log and
-     * counts as received, and no peer sends it again; a breaker's run, session 18).
+     * it has not applied, each once, whatever happened in between (a crash, a power loss, lost transactions), as
+     * long as its state is not newer than the log: a data directory restored from a backup older than the
+     * application's state gets the entries added after the backup again from peers, and they are given again
+     * (live entries are given whatever their number; back the state up with the directory). The plain {@code
+     * subscribe} gives only entries that come after it, so it cannot give an entry that was committed just before
+     * the process died and not handed to subscribers yet (the operating system keeps the write: after the restart
+     * the entry is in the log and counts as received, and no peer sends it again; a breaker's run, session 18).
      *
      * <p>{@code added} numbers are this node's (another node numbers its log its own way) and only grow: a number
      * is never given to a second entry, also not after lost transactions ({@link SqliteStore}). With a memory store
