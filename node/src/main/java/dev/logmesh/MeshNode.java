@@ -1222,7 +1222,7 @@ public final class MeshNode implements AutoCloseable {
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
                 + max + " bytes, which follows from the frame limit of " + config.maxFrameBytes()
-                + " bytes (--max-frame)");
+                + " bytes (NodeConfig.Builder.maxFrameBytes, --max-frame on the command line)");
         }
         return e;
     }
