@@ -1300,6 +1300,64 @@ public final class MeshNode implements AutoCloseable {
         return f;
     }
 
+    /**
+     * A future that a node's loop completes ({@link #add}, {@link #entries}, {@link #ask}, …): waiting for it on that
+     * loop's thread before it is done would stop the node (the loop that would complete it is the one waiting: for
+     * good, or for the whole timeout), so {@code get}, {@code get(timeout, unit)} and {@code join} throw {@link
+     * IllegalStateException} there at once instead, naming the mistake. A subscriber, listener or answerer that did
+     * {@code node.add(a).join()} hung the node: no add of any thread completed, no session ran, and {@link #close}
+     * gave up after {@link #CLOSE_STUCK_MILLIS} (18 s in all, embed22's trial; {@code LoopBlockingTest}). Dependent
+     * stages ({@code thenApply}, …) are such futures too. The thread is the loop's when {@link Loop#inLoop()} says
+     * so: a {@link SystemLoop}'s own thread, and any thread of a test's manual loop (the test kit's {@code
+     * ManualLoop} runs on the test's thread), where a wait before the test ran the loop ({@code LocalMesh.run},
+     * {@code ManualLoop.runAll}) hung the test for good.
+     */
+    private static final class LoopFuture<T> extends CompletableFuture<T> {
+        private final Loop loop;
+
+        LoopFuture(Loop loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new LoopFuture<>(loop);
+        }
+
+        /** Throws if the calling thread is the loop's and the future is not done (the wait could not end). */
+        private void requireNotLoop() {
+            if (!isDone() && loop.inLoop()) {
+                throw new IllegalStateException(loop instanceof SystemLoop
+                    ? "waiting for a node's future on the node's loop thread (" + Thread.currentThread().getName()
+                        + ") would never end: the loop completes it. A subscriber, listener or answerer must not "
+                        + "wait: chain the rest with thenAccept, or wait on another thread"
+                    : "waiting for a node's future on the node's loop thread would never end: the loop completes "
+                        + "it. On a test's manual loop, run the loop first (LocalMesh.run, ManualLoop.runAll) and "
+                        + "then read it");
+            }
+        }
+
+        @Override
+        public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+            requireNotLoop();
+            return super.get();
+        }
+
+        @Override
+        public T get(long timeout, java.util.concurrent.TimeUnit unit)
+            throws InterruptedException, java.util.concurrent.ExecutionException,
+            java.util.concurrent.TimeoutException {
+            requireNotLoop();
+            return super.get(timeout, unit);
+        }
+
+        @Override
+        public T join() {
+            requireNotLoop();
+            return super.join();
+        }
+    }
+
     /** This node's id. */
     public String nodeId() {
         return log.nodeId();

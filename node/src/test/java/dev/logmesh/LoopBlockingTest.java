@@ -2,8 +2,11 @@ package dev.logmesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.testkit.LocalMesh;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +81,23 @@ class LoopBlockingTest {
         try (MeshNode node = start()) {
             assertRefused(inSubscriber(node, n -> n.ask(Action.ofType("x/ask"), "x/done", Duration.ofSeconds(1))
                 .join()));
+        }
+    }
+
+    /**
+     * The test kit's manual loop runs on the test's thread: an app's test that joined an add before running the
+     * loop hung for good (the task was queued, and only the test runs the queue).
+     */
+    @Test
+    void waitingOnAManualLoopBeforeRunningItThrows() {
+        try (LocalMesh mesh = new LocalMesh(1)) {
+            MeshNode alice = mesh.start("alice");
+            CompletableFuture<Meta> add = alice.add(Action.ofType("x"));
+            IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(IllegalStateException.class, add::join));
+            assertTrue(e.getMessage().contains("run the loop first"), e.getMessage());
+            mesh.runAll();
+            assertTrue(add.join().added() > 0); // done: read as before
         }
     }
 
