@@ -64,7 +64,10 @@ import org.slf4j.LoggerFactory;
  * Each node runs one loop thread that owns its log, sessions and peers. Public methods may be called from
  * any thread: they post to the loop and return a {@link CompletableFuture} completed there. Subscribers and
  * listeners are called on the loop thread, one entry at a time, in the order entries are added to this
- * node's log: they must not block (hand work to your own executor, e.g. the UI thread).
+ * node's log: they must not block (hand work to your own executor, e.g. the UI thread). Waiting there for one of
+ * the node's futures ({@code node.add(a).join()} in a subscriber) would wait forever, since the loop completes
+ * it: {@code get} and {@code join} throw {@link IllegalStateException} on the loop thread instead (for a future
+ * not done yet); chain with {@code thenAccept}.
  *
  * <h2>Lifecycle</h2>
  * {@link #start} opens the log, listens and dials; {@link #close} closes sessions, stops listening, closes
@@ -1219,7 +1222,7 @@ public final class MeshNode implements AutoCloseable {
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
                 + max + " bytes, which follows from the frame limit of " + config.maxFrameBytes()
-                + " bytes (--max-frame)");
+                + " bytes (NodeConfig.Builder.maxFrameBytes, --max-frame on the command line)");
         }
         return e;
     }
@@ -1237,7 +1240,7 @@ public final class MeshNode implements AutoCloseable {
     // identity is the equality wanted for the tracked futures; the removal stage needs no one to wait for it
     @SuppressWarnings({"CollectionUndefinedEquality", "FutureReturnValueIgnored"})
     private <T> CompletableFuture<T> call(Supplier<T> task, boolean writes) {
-        CompletableFuture<T> f = new CompletableFuture<>();
+        CompletableFuture<T> f = new LoopFuture<>(loop);
         calls.add(f);
         f.whenComplete((v, e) -> {
             calls.remove(f);
@@ -1295,6 +1298,64 @@ public final class MeshNode implements AutoCloseable {
             }
         });
         return f;
+    }
+
+    /**
+     * A future that a node's loop completes ({@link #add}, {@link #entries}, {@link #ask}, …): waiting for it on that
+     * loop's thread before it is done would stop the node (the loop that would complete it is the one waiting: for
+     * good, or for the whole timeout), so {@code get}, {@code get(timeout, unit)} and {@code join} throw {@link
+     * IllegalStateException} there at once instead, naming the mistake. A subscriber, listener or answerer that did
+     * {@code node.add(a).join()} hung the node: no add of any thread completed, no session ran, and {@link #close}
+     * gave up after {@link #CLOSE_STUCK_MILLIS} (18 s in all, embed22's trial; {@code LoopBlockingTest}). Dependent
+     * stages ({@code thenApply}, …) are such futures too. The thread is the loop's when {@link Loop#inLoop()} says
+     * so: a {@link SystemLoop}'s own thread, and any thread of a test's manual loop (the test kit's {@code
+     * ManualLoop} runs on the test's thread), where a wait before the test ran the loop ({@code LocalMesh.run},
+     * {@code ManualLoop.runAll}) hung the test for good.
+     */
+    private static final class LoopFuture<T> extends CompletableFuture<T> {
+        private final Loop loop;
+
+        LoopFuture(Loop loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new LoopFuture<>(loop);
+        }
+
+        /** Throws if the calling thread is the loop's and the future is not done (the wait could not end). */
+        private void requireNotLoop() {
+            if (!isDone() && loop.inLoop()) {
+                throw new IllegalStateException(loop instanceof SystemLoop
+                    ? "waiting for a node's future on the node's loop thread (" + Thread.currentThread().getName()
+                        + ") would never end: the loop completes it. A subscriber, listener or answerer must not "
+                        + "wait: chain the rest with thenAccept, or wait on another thread"
+                    : "waiting for a node's future on the node's loop thread would never end: the loop completes "
+                        + "it. On a test's manual loop, run the loop first (LocalMesh.run, ManualLoop.runAll) and "
+                        + "then read it");
+            }
+        }
+
+        @Override
+        public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+            requireNotLoop();
+            return super.get();
+        }
+
+        @Override
+        public T get(long timeout, java.util.concurrent.TimeUnit unit)
+            throws InterruptedException, java.util.concurrent.ExecutionException,
+            java.util.concurrent.TimeoutException {
+            requireNotLoop();
+            return super.get(timeout, unit);
+        }
+
+        @Override
+        public T join() {
+            requireNotLoop();
+            return super.join();
+        }
     }
 
     /** This node's id. */
@@ -1491,10 +1552,13 @@ public final class MeshNode implements AutoCloseable {
      * {@code added} number above {@code afterAdded}, in {@code added} order: what an application needs that keeps
      * its own state on disk. It stores the {@code added} of the last entry it applied ({@link Meta#added()}) with
      * its state, in one transaction, and passes it here at its next start: it gets every entry kept in the log that
-     * it has not applied, each once, whatever happened in between. The plain {@code subscribe} gives only entries
-     * that come after it, so it cannot give an entry that was committed just before the process died and not
-     * handed to subscribers yet (the operating system keeps the write: after the restart the entry is in the log and
-     * counts as received, and no peer sends it again; a breaker's run, session 18).
+     * it has not applied, each once, whatever happened in between (a crash, a power loss, lost transactions), as
+     * long as its state is not newer than the log: a data directory restored from a backup older than the
+     * application's state gets the entries added after the backup again from peers, and they are given again
+     * (live entries are given whatever their number; back the state up with the directory). The plain {@code
+     * subscribe} gives only entries that come after it, so it cannot give an entry that was committed just before
+     * the process died and not handed to subscribers yet (the operating system keeps the write: after the restart
+     * the entry is in the log and counts as received, and no peer sends it again; a breaker's run, session 18).
      *
      * <p>{@code added} numbers are this node's (another node numbers its log its own way) and only grow: a number
      * is never given to a second entry, also not after lost transactions ({@link SqliteStore}). With a memory store
@@ -1734,7 +1798,7 @@ public final class MeshNode implements AutoCloseable {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
         }
-        CompletableFuture<Entry> answer = new CompletableFuture<>();
+        CompletableFuture<Entry> answer = new LoopFuture<>(loop);
         CompletableFuture<Meta> added = call(() -> {
             String[] askId = new String[1];
             Runnable off = log.onAdd(e -> {

@@ -24,6 +24,9 @@ class AddLimitTest {
             assertTrue(e.getCause() instanceof IllegalArgumentException, e.toString());
             assertTrue(e.getCause().getMessage().contains("over the limit of"), e.getCause().getMessage());
             assertTrue(e.getCause().getMessage().contains("--max-frame"), e.getCause().getMessage());
+            // an embedding application sets the limit in its NodeConfig, not on a command line (embed22)
+            assertTrue(e.getCause().getMessage().contains("NodeConfig.Builder.maxFrameBytes"),
+                e.getCause().getMessage());
             node.add(Action.parse("{\"type\":\"small\"}")).join();
             List<Entry> all = node.entries().join();
             assertEquals(List.of("small"), all.stream().map(x -> x.action().type()).toList());

@@ -220,7 +220,9 @@ public final class WsTransport implements MessageTransport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.IOException("interrupted while binding", e);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // also Netty's checked bind failure (NativeIoException, "Address already in use"), which sync() rethrows
+            // undeclared: it named neither the address nor the port (embed22, PortInUseTest)
             throw new java.io.IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         String h = bound.getAddress().isAnyLocalAddress() ? Advertised.wildcardHost()
