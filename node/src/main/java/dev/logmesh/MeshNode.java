@@ -1639,18 +1639,66 @@ public final class MeshNode implements AutoCloseable {
     /**
      * Runs an application's entry callback so that a {@link RuntimeException} from it is logged, with the
      * callback and the entry id, and does not stop the other callbacks of the entry or the rest of its batch. An
-     * {@link Error} goes through: the loop ends the node.
+     * {@link Error} goes through: the loop ends the node. The log is bounded ({@link FailureLog}): a callback that
+     * fails on every entry of a catch-up does not write a stack trace per entry.
      *
      * @param owner what to name in the log (the application's callback)
      */
     static Consumer<Entry> isolated(Object owner, Consumer<Entry> callback) {
+        FailureLog failures = new FailureLog(owner, System::nanoTime);
         return e -> {
             try {
                 callback.accept(e);
             } catch (RuntimeException ex) {
-                LOG.error("subscriber {} failed on {}; it is skipped for this entry", owner, e.id(), ex);
+                failures.failed(e, ex);
             }
         };
+    }
+
+    /**
+     * The log of one application callback's failures ({@link #isolated}): the first failure with its stack trace; a
+     * second within {@link #QUIET_NANOS} as one line, saying that the next ones are counted; then nothing until that
+     * time has passed since the last one logged, when the next failure is logged again with its stack trace and the
+     * count of those not logged. embed22's trial: a subscriber failing on every entry wrote a stack trace per entry
+     * (a catch-up of 100,000 entries: 100,000 traces). Called on the node's loop thread only (one callback's
+     * deliveries never overlap).
+     */
+    static final class FailureLog {
+        /** After a failure logged with its stack trace, the next ones are only counted for this long (ns): 60 s. */
+        static final long QUIET_NANOS = 60_000_000_000L;
+
+        private final Object owner;
+        private final java.util.function.LongSupplier nanos;
+        private boolean logged;
+        private long loggedAt;
+        /** Failures since the last one logged with its stack trace (the one-line notice included). */
+        private long unlogged;
+
+        FailureLog(Object owner, java.util.function.LongSupplier nanos) {
+            this.owner = owner;
+            this.nanos = nanos;
+        }
+
+        void failed(Entry e, RuntimeException ex) {
+            long now = nanos.getAsLong();
+            if (logged && now - loggedAt < QUIET_NANOS) {
+                if (unlogged++ == 0) {
+                    LOG.error("subscriber {} failed again, on {} ({}); it is skipped for this entry. Its further "
+                        + "failures are counted, and said with the next one logged {} s after the first",
+                        owner, e.id(), ex.toString(), QUIET_NANOS / 1_000_000_000L);
+                }
+                return;
+            }
+            if (unlogged > 0) {
+                LOG.error("subscriber {} failed on {}; it is skipped for this entry ({} failure(s) since the last "
+                    + "one logged with its stack trace)", owner, e.id(), unlogged, ex);
+            } else {
+                LOG.error("subscriber {} failed on {}; it is skipped for this entry", owner, e.id(), ex);
+            }
+            logged = true;
+            loggedAt = now;
+            unlogged = 0;
+        }
     }
 
     /** {@link #subscribe} for one action type. */
