@@ -169,7 +169,8 @@ public final class MeshNode implements AutoCloseable {
      *                            half of it), or -1 when there is none
      * @param url                 the URL this node dials the peer at (a static {@code peers} entry), or null
      * @param lastError           why the last dial or session with it failed, or null (connected, or not dialed
-     *                            by this node); the node id is the URL while no node answered there
+     *                            by this node), in one line without the URL (show {@code url} next to it); the
+     *                            node id is the URL while no node answered there
      * @param nextDialAt          when this node dials it again (epoch ms, the loop's clock), or -1
      */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,

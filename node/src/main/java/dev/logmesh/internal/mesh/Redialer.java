@@ -72,7 +72,7 @@ public final class Redialer implements SyncSession.Events {
     private boolean stopped;
     private SyncSession current;
     private Loop.Cancellable pending;
-    /** Why the last attempt or session ended, or null after a handshake. */
+    /** Why the last attempt or session ended (without the URL, which is {@link #url}), or null after a handshake. */
     private String lastError;
     /** The node that answered at {@link #url} last, as this dialer last read or wrote it (see {@link #knownPeer}). */
     private String remembered;
@@ -174,7 +174,10 @@ public final class Redialer implements SyncSession.Events {
         dialNow();
     }
 
-    /** Why the last attempt or session with this peer ended (null since a handshake succeeded). */
+    /**
+     * Why the last attempt or session with this peer ended (null since a handshake succeeded), without the URL:
+     * whoever shows it shows {@link #url} next to it.
+     */
     public String lastError() {
         return lastError;
     }
@@ -265,7 +268,9 @@ public final class Redialer implements SyncSession.Events {
         if (reportUnreachable && !unreachableReported && session.peerNode() == null) {
             // no node answered (refused, unknown host, no route, no handshake): said once per outage
             unreachableReported = true;
-            LOG.warn("cannot reach peer {} ({}); dialing it again with backoff, at least every {} s until it "
+            // the URL once: the transport's reasons leave it out (session 22: "cannot reach peer U (connection
+            // error with U: ...)")
+            LOG.warn("cannot reach peer {}: {}; dialing it again with back-off, at least every {} s until it "
                 + "answers (logmesh peers shows its state)", url, lastError, GONE_DELAY_MILLIS / 1000);
         }
         schedule(delay);

@@ -108,7 +108,7 @@ class RedialerTest {
     void aStaticPeerThatCannotBeReachedIsWarnedAboutOncePerOutage() {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active());
         try (var warned = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "cannot reach peer "
-                + URL + " (connection refused)")) {
+                + URL + ": connection refused; dialing it again")) {
             refuse = true;
             Redialer r = new Redialer(dialer.hub, loop, dialer.log, URL, dial(), new Random(1), m -> { })
                 .reportUnreachable();
