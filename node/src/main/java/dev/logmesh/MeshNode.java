@@ -570,7 +570,7 @@ public final class MeshNode implements AutoCloseable {
             }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
-                    this::fireError).reportUnreachable();
+                    this::fireError).reportUnreachable().pollUntilListening();
                 if (overlay != null) {
                     d.onPeer(overlay::staticConnected);
                 }

@@ -303,6 +303,19 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
     }
 
+    /** Whether the dial's TCP connect was refused ({@link #refused()}); set before {@link #failed}. */
+    private volatile boolean connectRefused;
+
+    @Override
+    public boolean refused() {
+        return connectRefused;
+    }
+
+    /** Called by the transport when the TCP connect was refused, before {@link #failed}. */
+    void connectRefused() {
+        connectRefused = true;
+    }
+
     /** Called by the transport when the connection could not be established. */
     void failed(String reason) {
         closed.set(true);

@@ -466,6 +466,9 @@ public final class WsTransport implements MessageTransport {
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 Throwable c = done.cause();
+                if (isRefused(c)) {
+                    conn.connectRefused();
+                }
                 conn.failed("cannot connect: " + (c == null ? "cancelled"
                     : c instanceof java.net.UnknownHostException ? "unknown host " + host
                         + " (check the name, or give an IP address)" : connectError(c)));
@@ -500,6 +503,16 @@ public final class WsTransport implements MessageTransport {
     }
 
     /**
+     * Whether a failed TCP connect was refused (a reset: nothing listens at the port), not timed out or unroutable.
+     * Netty says it as a {@code ConnectException} whose message ends in the OS's "Connection refused" (the JDK's
+     * and the epoll transport's alike); its {@code ConnectTimeoutException} is one too, but not this.
+     */
+    static boolean isRefused(Throwable c) {
+        return c instanceof java.net.ConnectException && !(c instanceof io.netty.channel.ConnectTimeoutException)
+            && String.valueOf(c.getMessage()).contains("Connection refused");
+    }
+
+    /**
      * A failed TCP connect in words, without the address Netty appends ({@code finishConnect(..) failed: Connection
      * refused: /127.0.0.1:7001}): the URL is shown next to it.
      */
@@ -509,7 +522,7 @@ public final class WsTransport implements MessageTransport {
         if (c instanceof io.netty.channel.ConnectTimeoutException) {
             return "no answer within 5 s (a host that is down, or a firewall that drops the packets)";
         }
-        if (m.equalsIgnoreCase("Connection refused")) {
+        if (isRefused(c)) {
             return "connection refused (nothing listens on that port: not started yet, or another port?)";
         }
         return m.isEmpty() ? String.valueOf(c) : Character.toLowerCase(m.charAt(0)) + m.substring(1);
