@@ -921,8 +921,10 @@ public final class MeshNode implements AutoCloseable {
         }
         rateAdded = last;
         rateAt = now;
-        if (config.name() != null) {
-            r.put("name", config.name());
+        // the name its id was made with (a log keeps its id: the configured name may be another, or none)
+        int colon = log.nodeId().indexOf(':');
+        if (colon > 0) {
+            r.put("name", log.nodeId().substring(0, colon));
         }
         if (url != null) {
             r.put("url", url.toString());
