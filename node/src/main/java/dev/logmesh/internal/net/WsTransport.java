@@ -243,7 +243,7 @@ public final class WsTransport implements MessageTransport {
                     channels.add(ch);
                     ChannelPipeline p = ch.pipeline();
                     if (serverTls != null) {
-                        p.addLast(serverTls.newHandler(ch.alloc()));
+                        p.addLast(new TlsOnly(serverTls)); // the TLS handler once the first bytes are TLS
                     }
                     NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
                     p.addLast(conn.byteProgress());
@@ -488,6 +488,9 @@ public final class WsTransport implements MessageTransport {
     static String beforeUpgrade(String host, Throwable cause) {
         if (cause instanceof WebSocketClientHandshakeException h) {
             HttpResponse r = h.response();
+            if (r != null && "tls".equals(r.headers().get(TlsOnly.HEADER))) {
+                return "a wss:// node (it speaks TLS): dial it with wss://HOST:PORT";
+            }
             if (r != null && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
                 return "not a logmesh/Logux WebSocket endpoint: it answered the upgrade with HTTP " + r.status().code()
                     + " (a WebSocket endpoint answers 101)";
