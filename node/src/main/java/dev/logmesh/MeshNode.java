@@ -172,7 +172,8 @@ public final class MeshNode implements AutoCloseable {
      *                            half of it), or -1 when there is none
      * @param url                 the URL this node dials the peer at (a static {@code peers} entry), or null
      * @param lastError           why the last dial or session with it failed, or null (connected, or not dialed
-     *                            by this node); the node id is the URL while no node answered there
+     *                            by this node), in one line without the URL (show {@code url} next to it); the
+     *                            node id is the URL while no node answered there
      * @param nextDialAt          when this node dials it again (epoch ms, the loop's clock), or -1
      */
     public record PeerStatus(String nodeId, boolean connected, long theirAddedProcessed, long oursAcknowledged,
@@ -572,7 +573,7 @@ public final class MeshNode implements AutoCloseable {
             }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
-                    this::fireError).reportUnreachable();
+                    this::fireError).reportUnreachable().pollUntilListening();
                 if (overlay != null) {
                     d.onPeer(overlay::staticConnected);
                 }
@@ -923,8 +924,10 @@ public final class MeshNode implements AutoCloseable {
         }
         rateAdded = last;
         rateAt = now;
-        if (config.name() != null) {
-            r.put("name", config.name());
+        // the name its id was made with (a log keeps its id: the configured name may be another, or none)
+        int colon = log.nodeId().indexOf(':');
+        if (colon > 0) {
+            r.put("name", log.nodeId().substring(0, colon));
         }
         if (url != null) {
             r.put("url", url.toString());

@@ -61,6 +61,31 @@ class StaticPeerStatusTest {
         }
     }
 
+    /**
+     * A {@code --peer} not listening yet (the second terminal not started): the refused dial is polled every
+     * 250-375 ms, so the link comes within a few hundred ms of the peer's start (session 22: Logux's back-off,
+     * 1-1.5 s for the first redial up to 30 s after a minute). The TCP reset is told apart from other failures.
+     */
+    @Test
+    void aPeerNotListeningYetIsDialedAgainWithinAFewHundredMsAndReachedWhenItStarts() throws Exception {
+        int port = closedPort();
+        URI url = URI.create("ws://127.0.0.1:" + port);
+        try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).key(key("k")).build())) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                MeshNode.PeerStatus p = statusOf(node, url);
+                return p != null && p.lastError() != null && p.nextDialAt() > 0;
+            });
+            MeshNode.PeerStatus p = statusOf(node, url);
+            long in = p.nextDialAt() - System.currentTimeMillis();
+            assertTrue(in <= 375, "next dial in " + in + " ms: " + p);
+            assertTrue(p.lastError().startsWith("cannot connect: connection refused"), p.lastError());
+            try (MeshNode peer = MeshNode.start(local("b").port(port).key(key("k")).build())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> peer.peers().join().stream()
+                    .anyMatch(MeshNode.PeerStatus::connected));
+            }
+        }
+    }
+
     @Test
     void wssToAWsNodeIsListedWithItsError() throws Exception {
         try (MeshNode plain = MeshNode.start(local("plain").key(key("k")).build())) {

@@ -52,8 +52,10 @@ final class NodeCommand implements Callable<Integer> {
     private static final NodeConfig DEFAULTS = NodeConfig.builder().build();
 
     @Option(names = "--name", paramLabel = "NAME",
-        description = "Name of this node; its id is NAME:random, kept across restarts. Default: " + DEFAULT_NAME + ".")
-    String name = DEFAULT_NAME;
+        description = "Name of this node; its id is NAME:random, kept across restarts. A data directory that has a "
+            + "log keeps the node id it was made with: without --name the node runs as that id. Default for a new "
+            + "log: " + DEFAULT_NAME + ".")
+    String name;
 
     @Option(names = "--data", paramLabel = "DIR",
         description = {"Directory of the durable log (SQLite).", // a line of its own: picocli would break "~/."
@@ -217,7 +219,9 @@ final class NodeCommand implements Callable<Integer> {
         if (data != null) {
             Checks.dataDir(data);
         }
-        Checks.nodeName(name);
+        if (name != null) {
+            Checks.nodeName(name);
+        }
         Checks.port(port);
         Checks.host(host);
         Checks.interfaces(interfaces);
@@ -237,7 +241,7 @@ final class NodeCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        Path dir = memory ? null : (data != null ? data : defaultDataDir(name));
+        Path dir = memory ? null : (data != null ? data : defaultDataDir(name != null ? name : DEFAULT_NAME));
         String[] metricsAt = metrics == null ? null : Checks.metricsAddress(metrics);
         MetricsEndpoint endpoint = null;
         java.net.URI metricsUrl = null;
@@ -389,6 +393,11 @@ final class NodeCommand implements Callable<Integer> {
             out.print(ready);
             errors = out::error;
         }
+        if (name == null && dir != null && !node.nodeId().startsWith(DEFAULT_NAME + ":")) {
+            // no --name, a log made under another name: it runs as the id kept there, said once (stdout unchanged)
+            System.err.println("logmesh: running as " + node.nodeId() + ", the node id kept in " + dir
+                + " (no --name given)");
+        }
         waiting.set(WaitNotice.start(node, System.err::println));
         // stdin on a thread of its own: the node can end (fatal error) while stdin stays open
         Thread stdin = new Thread(() -> {
@@ -421,7 +430,7 @@ final class NodeCommand implements Callable<Integer> {
 
     /** The node's configuration from the options. */
     NodeConfig config(byte[] secret, Path dir) {
-        NodeConfig.Builder b = NodeConfig.builder().name(name).dataDir(dir).host(host).port(port).peers(peers)
+        NodeConfig.Builder b = NodeConfig.builder().name(idName(name, dir)).dataDir(dir).host(host).port(port).peers(peers)
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
             .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
@@ -452,6 +461,28 @@ final class NodeCommand implements Callable<Integer> {
             return Checks.keyFile(keyFile, System.err::println);
         }
         return null;
+    }
+
+    /**
+     * The name a node is configured with: {@code --name} when given (a log made under another name keeps its id,
+     * and the node warns); without it, none for a data directory that has a log (the node runs as the id kept
+     * there, without a warning: before, session 22, it was started as {@value #DEFAULT_NAME} and warned that
+     * this name was not used), else {@value #DEFAULT_NAME} (a new log's id is {@code node:random}).
+     */
+    static String idName(String name, Path dir) {
+        if (name != null) {
+            return name;
+        }
+        return dir != null && hasLog(dir) ? null : DEFAULT_NAME;
+    }
+
+    /** Whether {@code dir} holds a log (a {@code log.db} that is not empty), whose node id the node keeps. */
+    static boolean hasLog(Path dir) {
+        try {
+            return java.nio.file.Files.size(dir.resolve("log.db")) > 0;
+        } catch (IOException e) {
+            return false; // none (or unreadable: the store says so at open)
+        }
     }
 
     static Path defaultDataDir(String name) {

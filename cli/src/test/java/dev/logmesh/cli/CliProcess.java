@@ -82,7 +82,12 @@ final class CliProcess {
     static final class Running implements AutoCloseable {
         final Process process;
         final BufferedReader out;
-        private final java.util.concurrent.CompletableFuture<String> err;
+        /**
+         * Stderr as read so far, by a thread of its own: {@link Process#destroy} closes the streams, so a read of
+         * stderr to its end after it lost what had come (it came back empty).
+         */
+        private final StringBuilder errText = new StringBuilder(); // guarded by itself
+        private final Thread errReader;
 
         Running(String... args) throws IOException {
             this(List.of(), args);
@@ -92,7 +97,28 @@ final class CliProcess {
         Running(List<String> jvmOptions, String... args) throws IOException {
             process = new ProcessBuilder(command(jvmOptions, args)).start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            err = read(process.getErrorStream());
+            errReader = new Thread(() -> {
+                try (java.io.Reader r = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
+                    char[] buf = new char[4096];
+                    int n;
+                    while ((n = r.read(buf)) > 0) {
+                        synchronized (errText) {
+                            errText.append(buf, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed by destroy: what came before is kept
+                }
+            }, "cli-stderr");
+            errReader.setDaemon(true);
+            errReader.start();
+        }
+
+        /** What the node wrote on stderr so far. */
+        String err() {
+            synchronized (errText) {
+                return errText.toString();
+            }
         }
 
         /** The next stdout line that contains {@code text} (null at the end of the output). */
@@ -115,7 +141,12 @@ final class CliProcess {
                 Thread.currentThread().interrupt();
             }
             process.destroyForcibly();
-            return err.join();
+            try {
+                errReader.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return err();
         }
 
         @Override

@@ -51,6 +51,21 @@ class CliTest {
         return out;
     }
 
+    /**
+     * {@code [action, {"reasons": null}]} (session 22): taken as no reasons, so the action was counted as added and
+     * cleaned at once (gone from the log without a word). @logux/core 0.10 refuses a null; so does the line now.
+     */
+    @Test
+    void addRefusesNullReasonsWithTheLineNumber(@TempDir Path dir) throws Exception {
+        Run add = run("[{\"type\":\"a\"},{\"reasons\":null}]\n{\"type\":\"b\"}\n", "add", "--data", dir.toString());
+        assertEquals(1, add.code(), add.err());
+        assertTrue(add.err().contains("line 1: meta reasons must be an array of strings, got null"), add.err());
+        assertTrue(add.err().contains("added 1 action(s), 1 bad line(s)"), add.err());
+        List<JsonNode> log = lines(run("", "log", "--data", dir.toString()).out());
+        assertEquals(1, log.size(), log.toString());
+        assertEquals("b", log.get(0).get(0).get("type").asText());
+    }
+
     @Test
     @SuppressWarnings("StringConcatToTextBlock") // one input line per source line, numbered by the assertions
     void addReportsBadLinesAndKeepsTheGoodOnes(@TempDir Path dir) throws Exception {

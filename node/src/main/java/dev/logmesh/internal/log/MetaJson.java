@@ -162,10 +162,19 @@ public final class MetaJson {
             extra(partial)));
     }
 
-    /** A reasons array: strings only; a single string is accepted as one reason (as Logux does). */
+    /**
+     * A reasons array: strings only; a single string is accepted as one reason. An absent key ({@code v} null) is
+     * none; a JSON {@code null} is refused, as @logux/core 0.10's {@code Log.add} refuses it ("Expected "reasons" to
+     * be an array of strings"): before (session 22) it was taken as none, so an entry given {@code "reasons":null}
+     * was cleaned at once, or kept only by the node's own reason, and a {@code changeMeta} with it removed the entry.
+     */
     public static List<String> reasons(JsonNode v) {
-        if (v == null || v.isNull()) {
+        if (v == null) {
             return List.of();
+        }
+        if (v.isNull()) {
+            throw new IllegalArgumentException("meta reasons must be an array of strings, got null (leave the key "
+                + "out, or give [], for no reasons)");
         }
         if (v.isTextual()) {
             return List.of(v.asText());

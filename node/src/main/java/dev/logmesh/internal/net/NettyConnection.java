@@ -303,6 +303,19 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         }
     }
 
+    /** Whether the dial's TCP connect was refused ({@link #refused()}); set before {@link #failed}. */
+    private volatile boolean connectRefused;
+
+    @Override
+    public boolean refused() {
+        return connectRefused;
+    }
+
+    /** Called by the transport when the TCP connect was refused, before {@link #failed}. */
+    void connectRefused() {
+        connectRefused = true;
+    }
+
     /** Called by the transport when the connection could not be established. */
     void failed(String reason) {
         closed.set(true);
@@ -409,7 +422,56 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                 return "the other end does not speak TLS: a wss:// URL for a ws:// node? (dial it with ws://HOST:PORT)";
             }
         }
-        return String.valueOf(cause);
+        String tls = tlsHandshake(cause, null);
+        return tls != null ? tls : String.valueOf(cause);
+    }
+
+    /**
+     * A dialer's failed TLS handshake as a person reads it, with what to do, or null if {@code cause} is none. The
+     * JDK says these as {@code SSLHandshakeException: PKIX path building failed: ...}; the certificate checks are
+     * told apart by the exceptions in the cause chain (an untrusted chain fails building its certification path,
+     * RFC 5280 §6; an expired one fails its validity check; a host name it does not hold fails the endpoint
+     * identification of RFC 2818 §3.1, a {@code CertificateException} whose message names the host).
+     *
+     * @param host the host dialed (named in a host name mismatch), or null
+     */
+    static String tlsHandshake(Throwable cause, String host) {
+        javax.net.ssl.SSLHandshakeException handshake = null;
+        boolean expired = false;
+        boolean untrusted = false;
+        java.security.cert.CertificateException hostname = null;
+        for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLHandshakeException h && handshake == null) {
+                handshake = h;
+            } else if (c instanceof java.security.cert.CertificateExpiredException
+                || c instanceof java.security.cert.CertificateNotYetValidException) {
+                expired = true;
+            } else if (c instanceof java.security.cert.CertPathBuilderException
+                || c instanceof java.security.cert.CertPathValidatorException) {
+                untrusted = true;
+            } else if (c instanceof java.security.cert.CertificateException e && String.valueOf(e.getMessage())
+                .matches("(?s)No (subject alternative|name matching|subject alternative DNS name).*")) {
+                hostname = e;
+            }
+        }
+        if (handshake == null) {
+            return null;
+        }
+        if (expired) {
+            return "its TLS certificate has expired or is not valid yet: the peer needs a current certificate "
+                + "(and this machine the right time)";
+        }
+        if (untrusted) {
+            return "its TLS certificate is not trusted, self-signed or from an unknown authority: trust it with "
+                + "--tls-trust FILE, a PEM file of that certificate or its authority's (NodeConfig.Builder.tlsTrust "
+                + "in the library; README, Security)";
+        }
+        if (hostname != null) {
+            return "its TLS certificate is not for host " + (host != null ? host : "in the URL") + ", "
+                + hostname.getMessage().replaceFirst("^No", "no") + ": dial it by a name its certificate holds, or "
+                + "give it a certificate for that host";
+        }
+        return "TLS handshake failed: " + handshake.getMessage();
     }
 
     @Override

@@ -227,6 +227,11 @@ public final class ReceiveGate {
         }
 
         @Override
+        public boolean refused() {
+            return inner.refused();
+        }
+
+        @Override
         public String toString() {
             return inner.toString();
         }

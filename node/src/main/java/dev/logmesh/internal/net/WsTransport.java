@@ -245,7 +245,7 @@ public final class WsTransport implements MessageTransport {
                     channels.add(ch);
                     ChannelPipeline p = ch.pipeline();
                     if (serverTls != null) {
-                        p.addLast(serverTls.newHandler(ch.alloc()));
+                        p.addLast(new TlsOnly(serverTls)); // the TLS handler once the first bytes are TLS
                     }
                     NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
                     p.addLast(conn.byteProgress());
@@ -378,7 +378,7 @@ public final class WsTransport implements MessageTransport {
         NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
         boolean tls = "wss".equalsIgnoreCase(url.getScheme());
         if (!tls && !"ws".equalsIgnoreCase(url.getScheme())) {
-            conn.failed("not a ws:// or wss:// URL: " + url);
+            conn.failed("not a ws:// or wss:// URL");
             return conn;
         }
         if (tls && clientTls == null) {
@@ -431,7 +431,7 @@ public final class WsTransport implements MessageTransport {
                                 discardAfterEachRead(ctx.pipeline());
                                 conn.opened(ctx.channel());
                             } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-                                conn.failed(url + ": no WebSocket upgrade answer within " + limits.upgradeTimeoutMillis()
+                                conn.failed("no WebSocket upgrade answer within " + limits.upgradeTimeoutMillis()
                                     + " ms (connected, but nothing answered: not a logmesh/Logux endpoint?)");
                                 ctx.close();
                             }
@@ -445,14 +445,14 @@ public final class WsTransport implements MessageTransport {
                                 super.exceptionCaught(ctx, cause);
                                 return;
                             }
-                            conn.failed(beforeUpgrade(url, cause));
+                            conn.failed(beforeUpgrade(host, cause));
                             ctx.close();
                         }
 
                         @Override
                         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
                             if (!upgraded) {
-                                conn.failed(url + ": closed the connection before the WebSocket upgrade answered "
+                                conn.failed("closed the connection before the WebSocket upgrade answered "
                                     + (tls ? "(not a logmesh/Logux endpoint?)"
                                         : "(not a logmesh/Logux endpoint, or a ws:// URL for a wss:// node? "
                                             + "dial it with wss://HOST:PORT)"));
@@ -468,29 +468,69 @@ public final class WsTransport implements MessageTransport {
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 Throwable c = done.cause();
-                conn.failed("cannot connect to " + url + ": " + (c == null ? "cancelled"
+                if (isRefused(c)) {
+                    conn.connectRefused();
+                }
+                conn.failed("cannot connect: " + (c == null ? "cancelled"
                     : c instanceof java.net.UnknownHostException ? "unknown host " + host
-                        + " (check the name, or give an IP address)" : c.getMessage()));
+                        + " (check the name, or give an IP address)" : connectError(c)));
             }
         });
         return conn;
     }
 
     /**
-     * A dial's failure before its WebSocket upgrade completed, in one line with the URL: an HTTP server that is no
-     * WebSocket endpoint ({@code python3 -m http.server}, a web page) answers the upgrade with its own status.
+     * A dial's failure before its WebSocket upgrade completed, in one line, without the URL (whoever shows it
+     * shows the URL next to it: the peers list, the redialer's warning): an HTTP server that is no WebSocket
+     * endpoint ({@code python3 -m http.server}, a web page) answers the upgrade with its own status; a TLS
+     * handshake fails for a certificate this node does not trust, or one for another host.
+     *
+     * @param host the host dialed
      */
-    static String beforeUpgrade(URI url, Throwable cause) {
+    static String beforeUpgrade(String host, Throwable cause) {
         if (cause instanceof WebSocketClientHandshakeException h) {
             HttpResponse r = h.response();
-            if (r != null && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-                return "not a logmesh/Logux WebSocket endpoint: HTTP " + r.status().code() + " from " + url
-                    + " (a WebSocket endpoint answers the upgrade with 101)";
+            if (r != null && "tls".equals(r.headers().get(TlsOnly.HEADER))) {
+                return "a wss:// node (it speaks TLS): dial it with wss://HOST:PORT";
             }
-            return "not a logmesh/Logux WebSocket endpoint: a broken upgrade answer from " + url + " ("
-                + h.getMessage() + ")";
+            if (r != null && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                return "not a logmesh/Logux WebSocket endpoint: it answered the upgrade with HTTP " + r.status().code()
+                    + " (a WebSocket endpoint answers 101)";
+            }
+            return "not a logmesh/Logux WebSocket endpoint: a broken upgrade answer (" + h.getMessage() + ")";
         }
-        return "connection error with " + url + ": " + NettyConnection.what(cause);
+        String tls = NettyConnection.tlsHandshake(cause, host);
+        if (tls != null) {
+            return tls;
+        }
+        String what = NettyConnection.what(cause);
+        return what.equals(String.valueOf(cause)) ? "connection error: " + what : what;
+    }
+
+    /**
+     * Whether a failed TCP connect was refused (a reset: nothing listens at the port), not timed out or unroutable.
+     * Netty says it as a {@code ConnectException} whose message ends in the OS's "Connection refused" (the JDK's
+     * and the epoll transport's alike); its {@code ConnectTimeoutException} is one too, but not this.
+     */
+    static boolean isRefused(Throwable c) {
+        return c instanceof java.net.ConnectException && !(c instanceof io.netty.channel.ConnectTimeoutException)
+            && String.valueOf(c.getMessage()).contains("Connection refused");
+    }
+
+    /**
+     * A failed TCP connect in words, without the address Netty appends ({@code finishConnect(..) failed: Connection
+     * refused: /127.0.0.1:7001}): the URL is shown next to it.
+     */
+    static String connectError(Throwable c) {
+        String m = String.valueOf(c.getMessage());
+        m = m.replaceFirst("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ", "").replaceFirst(": [^ ]*/[0-9a-fA-F.:\\[\\]%]+:\\d+$", "");
+        if (c instanceof io.netty.channel.ConnectTimeoutException) {
+            return "no answer within 5 s (a host that is down, or a firewall that drops the packets)";
+        }
+        if (isRefused(c)) {
+            return "connection refused (nothing listens on that port: not started yet, or another port?)";
+        }
+        return m.isEmpty() ? String.valueOf(c) : Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
 
     /** Stops listening, closes every link and releases the threads (waits up to 5 s). */

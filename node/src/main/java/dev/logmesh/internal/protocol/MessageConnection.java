@@ -29,6 +29,15 @@ public interface MessageConnection {
     /** The peer's address for logs and brute-force accounting, e.g. {@code 127.0.0.1}. */
     String remoteAddress();
 
+    /**
+     * Whether this dial failed because nothing listens at the address: the host answered the TCP connect with a
+     * reset (connection refused), so the peer's process is not running, or not listening yet. Any thread; settled
+     * before {@link Handler#onClose} is delivered. The default: false (a transport that cannot tell).
+     */
+    default boolean refused() {
+        return false;
+    }
+
     /** Receives a link's events on the node's loop. */
     interface Handler {
         /** The link is open and messages can be sent. */

@@ -853,10 +853,10 @@ final class SyncScanner {
         return true;
     }
 
-    /** Reasons as {@code WireMeta.read} makes them (null: none; a string: one; duplicates dropped); null to decline. */
+    /** Reasons as {@code WireMeta.read} makes them (a string: one; duplicates dropped); null to decline. */
     private List<String> reasons() {
-        if (literal("null")) {
-            return List.of();
+        if (pos < end && b[pos] == 'n') {
+            return null; // a null: the decoder refuses it and says why
         }
         if (pos < end && b[pos] == '"') {
             if (!plainString()) {

@@ -259,10 +259,14 @@ public record WireMeta(IdForm form, long idTime, String idNode, long idSeq, long
         return v;
     }
 
-    /** Reasons: strings only, duplicates dropped; a single string is one reason (as Logux does); null is none. */
+    /**
+     * Reasons: strings only, duplicates dropped; a single string is one reason. A {@code null} is refused (a
+     * {@code wrong-format} answer), as @logux/core 0.10's {@code Log.add} refuses it: before (session 22) it was
+     * taken as none.
+     */
     private static List<String> reasons(JsonParser p, JsonToken t, Interner interner) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
-            return List.of();
+            throw new IllegalArgumentException("meta reasons must be an array of strings, got null");
         }
         if (t == JsonToken.VALUE_STRING) {
             return interner.single(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());

@@ -3141,7 +3141,9 @@ public final class SqliteStore implements Store {
         }
         List<String> reasons;
         try {
-            reasons = List.copyOf(MetaJson.reasons(READER.readTree(json)));
+            JsonNode tree = READER.readTree(json);
+            // the store writes an array; a null read as none, as before (a stored row is not refused for it)
+            reasons = tree == null || tree.isNull() ? List.of() : List.copyOf(MetaJson.reasons(tree));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("reasons are not JSON: " + e.getOriginalMessage(), e);
         }

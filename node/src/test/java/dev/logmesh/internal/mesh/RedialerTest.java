@@ -37,6 +37,8 @@ class RedialerTest {
     List<TestPair> links;
     List<Long> dialTimes;
     boolean refuse;
+    /** Whether a refused dial says {@link MessageConnection#refused()} (a TCP reset), as WsTransport's do. */
+    boolean tcpRefused;
 
     @BeforeEach
     void setUp() {
@@ -46,6 +48,7 @@ class RedialerTest {
         links = new ArrayList<>();
         dialTimes = new ArrayList<>();
         refuse = false;
+        tcpRefused = false;
     }
 
     /** Dials reach the listener's hub over a fresh pair, or fail at once while {@link #refuse} is set. */
@@ -53,13 +56,131 @@ class RedialerTest {
         return url -> {
             dialTimes.add(loop.now());
             if (refuse) {
-                return SessionNode.messages(TestPair.refused(loop, "connection refused"));
+                MessageConnection c = SessionNode.messages(TestPair.refused(loop, "connection refused"));
+                return tcpRefused ? refusedConnect(c) : c;
             }
             TestPair p = new TestPair(loop);
             listener.accept(p);
             links.add(p);
             return SessionNode.messages(p.left());
         };
+    }
+
+    /** {@code c}, saying that its TCP connect was refused (nothing listens), as WsTransport's dials do. */
+    static MessageConnection refusedConnect(MessageConnection c) {
+        return new MessageConnection() {
+            @Override
+            public void start(Handler handler) {
+                c.start(handler);
+            }
+
+            @Override
+            public boolean send(dev.logmesh.internal.protocol.Message message) {
+                return c.send(message);
+            }
+
+            @Override
+            public void close(String reason) {
+                c.close(reason);
+            }
+
+            @Override
+            public String remoteAddress() {
+                return c.remoteAddress();
+            }
+
+            @Override
+            public boolean refused() {
+                return true;
+            }
+        };
+    }
+
+    /** A static peer's dialer (polls while refused), started. */
+    Redialer startStatic(long seed) {
+        Redialer r = new Redialer(dialer.hub, loop, dialer.log, URL, dial(), new Random(seed), m -> { })
+            .reportUnreachable().pollUntilListening();
+        r.start();
+        loop.runAll();
+        return r;
+    }
+
+    /**
+     * Two terminals (session 22): a node started with a one-way {@code --peer} before that peer listens was
+     * dialed again with Logux's back-off, so the link came 1-5 s after the peer started (30 s once the dialer had
+     * waited a minute). A static peer that refuses the connect and was never reached is polled every 250-375 ms.
+     */
+    @Test
+    void aStaticPeerStartedAMinuteLaterIsReachedWithinAFewHundredMs() {
+        for (long seed = 0; seed < 20; seed++) {
+            setUp();
+            refuse = true;
+            tcpRefused = true;
+            Redialer r = startStatic(seed);
+            loop.advance(60_000 + seed * 37); // the user starts the peer a minute later
+            refuse = false;
+            long startedAt = loop.now();
+            for (int i = 0; i < 50 && dialer.peerEvents.isEmpty(); i++) {
+                loop.advance(10);
+            }
+            assertEquals(List.of("+l"), dialer.peerEvents, "seed " + seed + ": no session 500 ms after the peer "
+                + "listened; dials at " + dialTimes.subList(Math.max(0, dialTimes.size() - 3), dialTimes.size()));
+            long waited = dialTimes.get(dialTimes.size() - 1) - startedAt;
+            assertTrue(waited <= 375, "seed " + seed + ": " + waited + " ms");
+            // between two polls at least 250 ms: bounded, and jittered (not all nodes in step)
+            for (int i = 1; i < dialTimes.size(); i++) {
+                long gap = dialTimes.get(i) - dialTimes.get(i - 1);
+                assertTrue(gap >= 250 && gap <= 375, "seed " + seed + ": gap " + gap);
+            }
+            r.stop();
+        }
+    }
+
+    /** The polling is for a peer not started yet: a peer reached once that then refuses has Logux's back-off. */
+    @Test
+    void aStaticPeerReachedOnceThatThenRefusesHasTheBackoff() {
+        for (long seed = 0; seed < 20; seed++) {
+            setUp();
+            Redialer r = startStatic(seed);
+            assertEquals(List.of("+l"), dialer.peerEvents);
+            loop.advance(Redialer.HEALTHY_AFTER_MILLIS);
+            refuse = true;
+            tcpRefused = true;
+            long cutAt = loop.now();
+            links.get(0).cut("peer stopped");
+            loop.advance(20_000);
+            // 1-1.5 s, 2-3 s, 4-5 s, 5 s, ...: at most 6 dials in 20 s, the first after 0.9 s or more
+            assertTrue(dialTimes.size() - 1 <= 6, "seed " + seed + ": " + dialTimes);
+            assertTrue(dialTimes.get(1) - cutAt >= 900, "seed " + seed + ": " + dialTimes);
+            r.stop();
+        }
+    }
+
+    /** A mistyped {@code --peer} is polled only for the window, then has the back-off up to every 30 s. */
+    @Test
+    void aStaticPeerThatNeverListensIsPolledOnlyForTheWindow() {
+        refuse = true;
+        tcpRefused = true;
+        Redialer r = startStatic(3);
+        loop.advance(Redialer.LISTEN_POLL_WINDOW_MILLIS);
+        int polled = dialTimes.size();
+        assertTrue(polled >= Redialer.LISTEN_POLL_WINDOW_MILLIS / 375, "polled " + polled);
+        loop.advance(10 * 60_000);
+        // after the window: Logux's 1-1.5, 2-3, 4-5 s, then 5 s (12 in all), then every 30 s: ~30 in 10 min
+        int after = dialTimes.size() - polled;
+        assertTrue(after <= 40, "dials in the 10 min after the window: " + after);
+        assertTrue(r.nextDialAt() - loop.now() <= Redialer.GONE_DELAY_MILLIS, "still dialed");
+        r.stop();
+    }
+
+    /** Other failures (no TCP reset: a timeout, TLS, an upgrade that fails) keep the back-off, also at start. */
+    @Test
+    void aStaticPeerThatFailsOtherwiseHasTheBackoffFromTheStart() {
+        refuse = true; // refused by the pair, but not a TCP reset
+        Redialer r = startStatic(4);
+        loop.advance(20_000);
+        assertTrue(dialTimes.size() <= 7, dialTimes.toString());
+        r.stop();
     }
 
     Redialer start(long seed) {
@@ -108,7 +229,7 @@ class RedialerTest {
     void aStaticPeerThatCannotBeReachedIsWarnedAboutOncePerOutage() {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active());
         try (var warned = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "cannot reach peer "
-                + URL + " (connection refused)")) {
+                + URL + ": connection refused; dialing it again")) {
             refuse = true;
             Redialer r = new Redialer(dialer.hub, loop, dialer.log, URL, dial(), new Random(1), m -> { })
                 .reportUnreachable();

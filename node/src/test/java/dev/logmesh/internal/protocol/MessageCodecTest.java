@@ -445,8 +445,7 @@ class MessageCodecTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"[]|", "[\"a\"]|a", "\"a\"|a", "[\"a\",\"b\"]|a,b", "[\"a\",\"a\"]|a",
-        "[\"b\",\"a\"]|b,a", "[\"a\",\"b\",\"a\"]|a,b", "[\"a\",\"b\",\"c\"]|a,b,c", "[\"a\",\"a\",\"b\"]|a,b",
-        "null|"})
+        "[\"b\",\"a\"]|b,a", "[\"a\",\"b\",\"a\"]|a,b", "[\"a\",\"b\",\"c\"]|a,b,c", "[\"a\",\"a\",\"b\"]|a,b"})
     void reasonsInEveryShapeOfTheFastPaths(String both) throws ProtocolError {
         // one, two and more reasons take different paths in the decoder; each gives the reasons in order, once
         String[] parts = both.split("\\|", -1);
@@ -459,7 +458,9 @@ class MessageCodecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"[1]", "[\"a\",2]", "[\"a\",\"b\",{}]", "[\"\"]", "[\"a\",\"\"]", "[\"a\",\"b\",\"\"]", "{}", "1"})
+    // null too, as @logux/core 0.10's Log.add refuses it (before, session 22, it was read as no reasons)
+    @ValueSource(strings = {"[1]", "[\"a\",2]", "[\"a\",\"b\",{}]", "[\"\"]", "[\"a\",\"\"]", "[\"a\",\"b\",\"\"]", "{}", "1",
+        "null"})
     void reasonsOfTheWrongShape(String reasons) {
         ProtocolError e = assertThrows(ProtocolError.class, () -> decodeBytes(
             "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":0,\"reasons\":" + reasons + "}]"));

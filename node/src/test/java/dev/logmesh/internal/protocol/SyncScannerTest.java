@@ -31,7 +31,7 @@ class SyncScannerTest {
             + "{\"type\":\"bench/bulk\",\"i\":1},{\"id\":[-5034,1],\"time\":-5089,\"reasons\":[\"bench\",\"mesh\"]}]",
         "[\"sync\",1,{\"type\":\"a\"},{\"id\":5,\"time\":-3}]",
         "[\"sync\",1,{\"type\":\"a\"},{\"id\":[-5,2],\"time\":0,\"reasons\":\"one\"}]",
-        "[\"sync\",9007199254740991,{\"type\":\"a\"},{\"id\":\"1 n 0\",\"time\":1,\"reasons\":null,"
+        "[\"sync\",9007199254740991,{\"type\":\"a\"},{\"id\":\"1 n 0\",\"time\":1,\"reasons\":[],"
             + "\"subprotocol\":3,\"added\":7}]",
         "[\"sync\",0,{\"type\":\"a\"},{\"id\":\"1 n 0\",\"time\":1,\"reasons\":[\"x\",\"y\",\"x\",\"z\"],"
             + "\"subprotocol\":null}]",
@@ -137,7 +137,7 @@ class SyncScannerTest {
         {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\",\"b\",\"c\"]}"},
         {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[]}"},
         {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":\"a\"}"},
-        {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":null}"},
+        {"declined", "{\"id\":[7,1],\"time\":1,\"reasons\":null}"}, // refused by the decoder (session 22)
         {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a\"],\"subprotocol\":2}"},
         {"taken", "{\"id\":[7,1],\"time\":1,\"reasons\":[\"a b\",\"\u007f\"]}"},
         {"taken", "{\"id\":\"7 n 1\",\"time\":1}"}, {"taken", "{\"time\":1,\"id\":7}"},

@@ -224,6 +224,21 @@ class BadInputTest {
         new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
     }
 
+    /**
+     * {@code "reasons": null}: @logux/core 0.10's {@code Log.add} refuses it; logmesh took it as no reasons (session
+     * 22), so a peer's entry was cleaned at once on a node without a keep reason. Refused like any bad reasons,
+     * by the one-pass scanner's frames (the first) as by the decoder's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "[\"sync\",1,{\"type\":\"a\"},{\"id\":[7,1],\"time\":1,\"reasons\":null}]",
+        "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":\"bad\"},"
+            + "{\"id\":[0,1],\"time\":0,\"reasons\":null,\"x\":{\"y\":1}}]",
+    })
+    void syncWithNullReasonsAddsNothing(String frame) {
+        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+    }
+
     @Test
     void syncWhoseSecondIdIsOutOfRangeAfterUnshiftingAddsNothing() {
         Peer q = new Peer().send(CONNECT,

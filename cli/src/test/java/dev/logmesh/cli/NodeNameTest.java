@@ -1,0 +1,95 @@
+package dev.logmesh.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.logmesh.internal.log.MetaJson;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code logmesh node} without {@code --name} on a data directory made under another name (session 22): it ran as
+ * the id kept there (a log keeps its node id), but was configured with the default name {@code node} and warned
+ * "the name node is not used", a name the user never gave. It now runs as that id without a warning and says so
+ * once on stderr; a {@code --name} that differs from the kept id is still warned about.
+ */
+class NodeNameTest {
+    @TempDir
+    Path dir;
+
+    /** A log made by {@code add --name alice}: its node id. */
+    private String aliceLog(Path data) throws Exception {
+        CliProcess.Result add = CliProcess.run("{\"type\":\"a\"}\n".getBytes(StandardCharsets.UTF_8),
+            "add", "--data", data.toString(), "--name", "alice");
+        assertEquals(0, add.code(), add.err());
+        CliProcess.Result log = CliProcess.run("log", "--data", data.toString());
+        JsonNode entry = MetaJson.reader().readTree(log.out().lines().findFirst().orElseThrow());
+        String id = entry.get(1).get("id").asText().split(" ", -1)[1];
+        assertTrue(id.startsWith("alice:"), id);
+        return id;
+    }
+
+    private static JsonNode ready(CliProcess.Running node) throws Exception {
+        String line = node.lineWith("\"event\":\"ready\"");
+        assertNotNull(line, "no ready line");
+        return MetaJson.reader().readTree(line);
+    }
+
+    @Test
+    void withoutNameANodeRunsAsTheIdKeptInItsDataDirectoryAndSaysSo() throws Exception {
+        Path data = dir.resolve("d");
+        String id = aliceLog(data);
+        String err;
+        try (CliProcess.Running node = new CliProcess.Running("node", "--data", data.toString(), "--no-mdns",
+            "--host", "127.0.0.1", "--port", "0", "--json")) {
+            assertEquals(id, ready(node).path("node").asText());
+            // the notice 3 s after ready comes after the "running as" line
+            await().atMost(Duration.ofSeconds(15)).until(() -> node.err().contains("no peer yet after 3 s"));
+            err = node.stop();
+        }
+        assertFalse(err.contains("is not used"), "no warning about a name not given: " + err);
+        assertTrue(err.contains("logmesh: running as " + id + ", the node id kept in " + data + " (no --name given)"),
+            err);
+    }
+
+    @Test
+    void aNameOtherThanTheKeptIdIsStillWarnedAbout() throws Exception {
+        Path data = dir.resolve("d");
+        String id = aliceLog(data);
+        String err;
+        try (CliProcess.Running node = new CliProcess.Running("node", "--data", data.toString(), "--name", "bob",
+            "--no-mdns", "--host", "127.0.0.1", "--port", "0", "--json")) {
+            assertEquals(id, ready(node).path("node").asText());
+            // its presence record's name is the one its id was made with, not the --name that was not used
+            CliProcess.Result status = CliProcess.run("status", "--data", data.toString(), "--json");
+            JsonNode self = MetaJson.reader().readTree(status.out().lines().findFirst().orElseThrow());
+            assertEquals(id, self.path("node").asText(), status.out());
+            assertEquals("alice", self.path("name").asText(), status.out());
+            // the notice 3 s after ready comes after where the "running as" line would be
+            await().atMost(Duration.ofSeconds(15)).until(() -> node.err().contains("no peer yet after 3 s"));
+            err = node.stop();
+        }
+        assertTrue(err.contains("this log's node id is " + id + ": the name bob is not used"), err);
+        assertFalse(err.contains("running as"), err);
+    }
+
+    @Test
+    void aNewDataDirectoryWithoutNameGetsTheDefaultName() throws Exception {
+        Path data = dir.resolve("new");
+        String err;
+        try (CliProcess.Running node = new CliProcess.Running("node", "--data", data.toString(), "--no-mdns",
+            "--host", "127.0.0.1", "--port", "0", "--json")) {
+            assertTrue(ready(node).path("node").asText().matches("node:[0-9A-Za-z_-]{8}"));
+            await().atMost(Duration.ofSeconds(15)).until(() -> node.err().contains("no peer yet after 3 s"));
+            err = node.stop();
+        }
+        assertFalse(err.contains("is not used") || err.contains("running as"), err);
+    }
+}
