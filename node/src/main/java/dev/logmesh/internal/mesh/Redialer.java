@@ -312,7 +312,9 @@ public final class Redialer implements SyncSession.Events {
             attempts = 0;
         }
         long delay;
-        if (pollUntilListening && refused && !everConnected && loop.now() - startedAt < LISTEN_POLL_WINDOW_MILLIS) {
+        boolean polling = pollUntilListening && refused && !everConnected
+            && loop.now() - startedAt < LISTEN_POLL_WINDOW_MILLIS;
+        if (polling) {
             // nothing listens there yet: most likely a peer not started yet; Logux's sequence stays where it was
             attempts--;
             delay = LISTEN_POLL_MILLIS + (long) (random.nextDouble() * 0.5 * LISTEN_POLL_MILLIS);
@@ -324,8 +326,16 @@ public final class Redialer implements SyncSession.Events {
             unreachableReported = true;
             // the URL once: the transport's reasons leave it out (session 22: "cannot reach peer U (connection
             // error with U: ...)")
-            LOG.warn("cannot reach peer {}: {}; dialing it again with back-off, at least every {} s until it "
-                + "answers (logmesh peers shows its state)", url, lastError, GONE_DELAY_MILLIS / 1000);
+            if (polling) {
+                // not "with back-off": it is dialed 3-4 times a second now (session 22: the warning understated it)
+                String then = "then with back-off, at least every " + GONE_DELAY_MILLIS / 1000 + " s until it answers";
+                LOG.warn("cannot reach peer {}: {}; dialing it again every {}-{} ms while it may be starting (for {} min "
+                    + "after this node's start), {} (logmesh peers shows its state)", url, lastError, LISTEN_POLL_MILLIS,
+                    LISTEN_POLL_MILLIS * 3 / 2, LISTEN_POLL_WINDOW_MILLIS / 60_000, then);
+            } else {
+                LOG.warn("cannot reach peer {}: {}; dialing it again with back-off, at least every {} s until it "
+                    + "answers (logmesh peers shows its state)", url, lastError, GONE_DELAY_MILLIS / 1000);
+            }
         }
         schedule(delay);
     }

@@ -173,6 +173,27 @@ class RedialerTest {
         r.stop();
     }
 
+    /**
+     * While a static peer is polled, its warning says so: it said "dialing it again with back-off, at least every 30 s"
+     * while the dialer dialed 3-4 times a second (edges22's note, session 22).
+     */
+    @Test
+    void aPolledPeersWarningSaysItIsPolled() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active());
+        try (var polled = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "cannot reach peer "
+                 + URL, "while it may be starting");
+             var backOff = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "cannot reach peer "
+                 + URL, "again with back-off")) {
+            refuse = true;
+            tcpRefused = true;
+            Redialer r = startStatic(5);
+            loop.advance(2_000);
+            assertEquals(1, polled.count(), "said once, and that it is polled");
+            assertEquals(0, backOff.count());
+            r.stop();
+        }
+    }
+
     /** Other failures (no TCP reset: a timeout, TLS, an upgrade that fails) keep the back-off, also at start. */
     @Test
     void aStaticPeerThatFailsOtherwiseHasTheBackoffFromTheStart() {
