@@ -34,6 +34,34 @@ import org.slf4j.event.Level;
 @Tag("slow")
 class PeerEndpointErrorsTest {
 
+    /**
+     * A node listening with TLS on a self-signed certificate made for {@code host} (its PEM files in {@code dir});
+     * closing it closes the node and deletes the certificate's own temporary files.
+     */
+    @SuppressWarnings("deprecation") // Netty 4.2 moved test certificates to netty-pkitesting; this one still works
+    record TlsNode(MeshNode node, Path certFile, SelfSignedCertificate cert) implements AutoCloseable {
+        static TlsNode start(Path dir, String host) throws Exception {
+            SelfSignedCertificate cert = new SelfSignedCertificate(host);
+            try {
+                Path certFile = Files.copy(cert.certificate().toPath(), dir.resolve("cert.pem"));
+                Path keyFile = Files.copy(cert.privateKey().toPath(), dir.resolve("key.pem"));
+                return new TlsNode(MeshNode.start(local("s").tls(certFile, keyFile).build()), certFile, cert);
+            } catch (Exception | Error e) {
+                cert.delete();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                node.close();
+            } finally {
+                cert.delete();
+            }
+        }
+    }
+
     private static NodeConfig.Builder local(String name) {
         return NodeConfig.builder().name(name).memory().host("127.0.0.1").port(0).mdns(false);
     }
@@ -164,21 +192,15 @@ class PeerEndpointErrorsTest {
     }
 
     @Test
-    @SuppressWarnings("deprecation") // Netty 4.2 moved test certificates to netty-pkitesting; this one still works
     void wsToATlsNodeIsSaidSo(@TempDir Path dir) throws Exception {
-        SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
-        Path certFile = Files.copy(cert.certificate().toPath(), dir.resolve("cert.pem"));
-        Path keyFile = Files.copy(cert.privateKey().toPath(), dir.resolve("key.pem"));
-        try (MeshNode tls = MeshNode.start(local("s").tls(certFile, keyFile).build())) {
-            URI url = URI.create("ws://127.0.0.1:" + tls.url().getPort());
+        try (TlsNode tls = TlsNode.start(dir, "localhost")) {
+            URI url = URI.create("ws://127.0.0.1:" + tls.node().url().getPort());
             try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
                 String error = errorOf(node, url, Duration.ofSeconds(15));
                 // the TLS listener answers plain text with a 400 that says so (session 22: it closed without a
                 // byte, and the dialer could only guess "not a logmesh/Logux endpoint, or a ws:// URL for ...?")
                 assertEquals("a wss:// node (it speaks TLS): dial it with wss://HOST:PORT", error);
             }
-        } finally {
-            cert.delete();
         }
     }
 
@@ -198,39 +220,27 @@ class PeerEndpointErrorsTest {
      * saying so and what to do, not {@code SSLHandshakeException: PKIX path building failed: ...} (session 22).
      */
     @Test
-    @SuppressWarnings("deprecation") // Netty 4.2 moved test certificates to netty-pkitesting; this one still works
     void wssToAnUntrustedCertificateSaysToTrustIt(@TempDir Path dir) throws Exception {
-        SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
-        Path certFile = Files.copy(cert.certificate().toPath(), dir.resolve("cert.pem"));
-        Path keyFile = Files.copy(cert.privateKey().toPath(), dir.resolve("key.pem"));
-        try (MeshNode tls = MeshNode.start(local("s").tls(certFile, keyFile).build())) {
-            URI url = URI.create("wss://localhost:" + tls.url().getPort());
+        try (TlsNode tls = TlsNode.start(dir, "localhost")) {
+            URI url = URI.create("wss://localhost:" + tls.node().url().getPort());
             try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
                 String error = errorOf(node, url, Duration.ofSeconds(15));
                 assertTrue(error.startsWith("its TLS certificate is not trusted"), error);
                 assertTrue(error.contains("--tls-trust FILE") && error.contains("tlsTrust"), error);
                 assertFalse(error.contains("PKIX") || error.contains("certpath"), error);
             }
-        } finally {
-            cert.delete();
         }
     }
 
     /** A trusted certificate made for another host name than the URL's: said as such (hostnames are verified). */
     @Test
-    @SuppressWarnings("deprecation") // as above
     void wssToACertificateForAnotherHostSaysSo(@TempDir Path dir) throws Exception {
-        SelfSignedCertificate cert = new SelfSignedCertificate("mesh.example.org");
-        Path certFile = Files.copy(cert.certificate().toPath(), dir.resolve("cert.pem"));
-        Path keyFile = Files.copy(cert.privateKey().toPath(), dir.resolve("key.pem"));
-        try (MeshNode tls = MeshNode.start(local("s").tls(certFile, keyFile).build())) {
-            URI url = URI.create("wss://127.0.0.1:" + tls.url().getPort());
-            try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).tlsTrust(certFile).build())) {
+        try (TlsNode tls = TlsNode.start(dir, "mesh.example.org")) {
+            URI url = URI.create("wss://127.0.0.1:" + tls.node().url().getPort());
+            try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).tlsTrust(tls.certFile()).build())) {
                 String error = errorOf(node, url, Duration.ofSeconds(15));
                 assertTrue(error.startsWith("its TLS certificate is not for host 127.0.0.1"), error);
             }
-        } finally {
-            cert.delete();
         }
     }
 }
