@@ -40,6 +40,9 @@ class StatusFileFailureTest {
                 a.add(Action.ofType("a/" + i)); // the status changes every second: each one is a new write
                 loop.advance(1_000);
             }
+            // the manual loop's seconds pass at once, but the writer is a real thread: wait until it has met the
+            // outage (under load 7 it had run none of the five writes before the room came back: 0 warnings)
+            await().atMost(Duration.ofSeconds(10)).until(() -> warnings.count() >= 1);
             Files.delete(blocker.resolve("x"));
             Files.delete(blocker); // room again
             a.add(Action.ofType("a/5"));
