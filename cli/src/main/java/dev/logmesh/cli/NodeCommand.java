@@ -479,7 +479,7 @@ final class NodeCommand implements Callable<Integer> {
     /** Whether {@code dir} holds a log (a {@code log.db} that is not empty), whose node id the node keeps. */
     static boolean hasLog(Path dir) {
         try {
-            return java.nio.file.Files.size(dir.resolve("log.db")) > 0;
+            return java.nio.file.Files.size(dir.resolve(AddCommand.LOG_FILE)) > 0;
         } catch (IOException e) {
             return false; // none (or unreadable: the store says so at open)
         }
