@@ -86,7 +86,15 @@ class MdnsThreadLeakTest {
         long t0 = System.nanoTime();
         List<Long> closeMillis = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
+        // the test's own workers: a pool's worker is still alive for a moment after awaitTermination
+        // returns (the pool terminates once each worker has left its loop, before its thread ends), so
+        // they are joined before the JVM's threads are compared
+        List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT, r -> {
+            Thread t = new Thread(r, "leak-test-worker-" + workers.size());
+            workers.add(t);
+            return t;
+        });
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int worker = 0; worker < CONCURRENT; worker++) {
@@ -112,6 +120,9 @@ class MdnsThreadLeakTest {
         } finally {
             pool.shutdownNow();
             assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES));
+            for (Thread t : workers) {
+                t.join(TimeUnit.MINUTES.toMillis(1));
+            }
         }
         long elapsed = (System.nanoTime() - t0) / 1_000_000;
 
