@@ -54,6 +54,25 @@ final class SyncScanner {
     /** Where the last plain string's content starts and ends (exclusive), from {@link #plainString()}. */
     private int strFrom;
     private int strTo;
+    /**
+     * The last action type taken in this frame and where its content is: an entry whose type has the same bytes
+     * takes the same string without interning it again (a catch-up's frame holds up to a thousand entries, most of
+     * one type). 0 to 0 and null before the first.
+     */
+    private int typeFrom;
+    private int typeTo;
+    private String type;
+    /**
+     * The last compact meta taken in this frame: where its id's node (quotes included) and its reasons (brackets
+     * included) are, with what they were read as. A meta whose node or reasons have the same bytes takes the same
+     * objects without reading them again (a catch-up's metas repeat both); lengths 0 before the first.
+     */
+    private int nodeFrom;
+    private int nodeLength;
+    private String node;
+    private int reasonsFrom;
+    private int reasonsLength;
+    private List<String> reasonList;
 
     private SyncScanner(byte[] b, int offset, int length, Interner interner) {
         this.b = b;
@@ -210,9 +229,16 @@ final class SyncScanner {
                 if (!plainString() || strTo == strFrom) {
                     return null;
                 }
-                type = intern();
-                if (type == null) {
-                    return null;
+                if (strTo - strFrom == typeTo - typeFrom && same(strFrom, typeFrom, strTo - strFrom)) {
+                    type = this.type; // the entry before's: interned already
+                } else {
+                    type = intern();
+                    if (type == null) {
+                        return null;
+                    }
+                    this.type = type;
+                    typeFrom = strFrom;
+                    typeTo = strTo;
                 }
             } else if (!value(1)) {
                 return null;
@@ -552,13 +578,22 @@ final class SyncScanner {
         WireMeta.IdForm form;
         long idTime;
         String idNode = null;
+        int idFrom = 0; // where the node id is, quotes included, when there is one
+        int idTo = 0;
         long idSeq = 0;
         if (at(pos) == '[') {
             pos++;
             idTime = compactInteger();
             expect(',');
             if (at(pos) == '"') {
-                idNode = compactName(true);
+                idFrom = pos;
+                if (nodeLength > 0 && same(pos, nodeFrom, nodeLength)) {
+                    idNode = node; // the meta before's, read and interned already
+                    pos += nodeLength;
+                } else {
+                    idNode = compactName(true);
+                }
+                idTo = pos;
                 expect(',');
                 form = WireMeta.IdForm.TRIPLE;
             } else {
@@ -574,33 +609,76 @@ final class SyncScanner {
         word(META_TIME);
         long time = compactInteger();
         List<String> reasons = null;
+        int listFrom = 0; // where the reasons' array is, brackets included, when there is one
+        int listTo = 0;
         if (at(pos) == ',') {
             word(META_REASONS);
-            String first = null;
-            String second = null;
-            flaw |= at(pos) ^ '[';
-            do { // after the array's opening bracket or a comma; one call of compactName, so C2 inlines it once
-                pos++;
-                String s = compactName(false);
-                if (first == null) {
-                    first = s;
-                } else if (second == null) {
-                    if (!s.equals(first)) {
-                        second = s;
-                    }
-                } else {
-                    flaw = 1; // a third reason: anyMeta's
-                }
-            } while (pos < end && b[pos] == ',');
-            expect(']');
-            reasons = second == null ? interner.single(first) : interner.pair(first, second);
+            listFrom = pos;
+            if (reasonsLength > 0 && same(pos, reasonsFrom, reasonsLength)) {
+                reasons = reasonList; // the meta before's, read and interned already
+                pos += reasonsLength;
+            } else {
+                reasons = compactReasons();
+            }
+            listTo = pos;
         }
         expect('}');
         if ((flaw | ((end - pos) >>> 31)) != 0) { // a flaw, or the meta ran past the frame's end
             pos = start;
             return anyMeta();
         }
+        if (idNode != null) {
+            node = idNode;
+            nodeFrom = idFrom;
+            nodeLength = idTo - idFrom;
+        }
+        if (reasons != null) {
+            reasonList = reasons;
+            reasonsFrom = listFrom;
+            reasonsLength = listTo - listFrom;
+        }
         return new WireMeta(form, idTime, idNode, idSeq, time, reasons, 0, Map.of());
+    }
+
+    /**
+     * Whether the {@code n} bytes at {@code from} are those at {@code other} (a range of this frame read before, so
+     * within it); false when the first range runs past the frame's end.
+     */
+    private boolean same(int from, int other, int n) {
+        if (n > end - from) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (b[from + i] != b[other + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A compact meta's reasons, one or two, at its array's opening bracket: read to the closing bracket (included),
+     * interned; a flaw otherwise (then what is returned is not to be used).
+     */
+    private List<String> compactReasons() {
+        String first = null;
+        String second = null;
+        flaw |= at(pos) ^ '[';
+        do { // after the array's opening bracket or a comma; one call of compactName, so C2 inlines it once
+            pos++;
+            String s = compactName(false);
+            if (first == null) {
+                first = s;
+            } else if (second == null) {
+                if (!s.equals(first)) {
+                    second = s;
+                }
+            } else {
+                flaw = 1; // a third reason: anyMeta's
+            }
+        } while (pos < end && b[pos] == ',');
+        expect(']');
+        return second == null ? interner.single(first) : interner.pair(first, second);
     }
 
     /**

@@ -41,6 +41,14 @@ class SyncScannerTest {
         "[\"sync\",2,{\"type\":\"a\"},{\"id\":[1,\"n\",0],\"time\":1,\"reasons\":[\"x\",\"x\",\"y\"]},"
             + "{\"type\":\"b\"},{\"id\":[1,\"n\",1],\"time\":1,\"reasons\":[\"x\",\"y\",\"x\",\"y\"]},"
             + "{\"type\":\"c\"},{\"id\":[1,\"n\",2],\"time\":1,\"reasons\":[\"y\",\"x\",\"z\",\"x\"]}]",
+        // a frame's entries repeat their type, node id and reasons (read once, then compared as bytes): the same,
+        // one byte off at either end, a prefix of the one before, a third reason after two, a repeated type key
+        "[\"sync\",6,{\"type\":\"ab\"},{\"id\":[1,\"nn\",0],\"time\":1,\"reasons\":[\"r\",\"s\"]},"
+            + "{\"type\":\"ab\"},{\"id\":[1,\"nn\",1],\"time\":1,\"reasons\":[\"r\",\"s\"]},"
+            + "{\"type\":\"ac\"},{\"id\":[1,\"mn\",2],\"time\":1,\"reasons\":[\"q\",\"s\"]},"
+            + "{\"type\":\"bc\"},{\"id\":[1,\"mo\",3],\"time\":1,\"reasons\":[\"q\",\"s\",\"t\"]},"
+            + "{\"type\":\"bc\",\"type\":\"b\"},{\"id\":[1,\"m\",4],\"time\":1,\"reasons\":[\"q\"]},"
+            + "{\"type\":\"b\",\"x\":1},{\"id\":[1,\"m\",5],\"time\":1,\"reasons\":[\"q\",\"s\"]}]",
         "[\"sync\" , 4 , { \"type\" : \"a\" , \"n\" : [ 1 , 2.5e-3 , -0.0 , true , false , null , { } , [ ] ] } ,"
             + "\n\t{ \"id\" : [ 1 , \"n\" , 0 ] , \"time\" : 1 , \"reasons\" : [ ] } ]\r\n",
         // escapes and UTF-8 inside the action; the last type counts
