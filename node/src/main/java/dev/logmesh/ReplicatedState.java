@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *       on the loop in slices of at most 1,024 log entries or 10 ms (a slice ends after the entry during which
  *       the 10 ms passed, so a slow reducer makes a slice longer by one call), each slice one loop task; between
  *       two slices the loop does its socket I/O and its other tasks (pings, syncs, adds, other sessions). Before
- *       (session 23), a fold was one task: 0.75 s for 200,000 entries in a SQLite log, during which the node
- *       answered nothing. Actions added or cleaned while a fold runs are folded exactly once, in created order:
+ *       (session 23), a fold was one task: 1.5-1.8 s for 200,000 entries in a SQLite log at a node's start (a cold
+ *       JVM; 0.75 s warm), during which the node answered nothing; now pings wait at most 18-41 ms during it (README,
+ *       "Embedding"). Actions added or cleaned while a fold runs are folded exactly once, in created order:
  *       one newer than the fold's position waits for the fold to reach it, one older makes the next slice go
  *       back to the checkpoint before it, one cleaned from the log before the fold read it is folded from the
  *       copy the helper kept. {@link #state()} and the listeners change only when a fold has finished: nobody
