@@ -141,7 +141,7 @@ final class WaitNotice {
             if (p.lastError() != null) {
                 d.append(" (").append(p.lastError());
                 if (p.nextDialAt() >= 0) {
-                    d.append("; again in ").append(seconds(Math.max(0, p.nextDialAt() - now)));
+                    d.append(again(p.nextDialAt() - now));
                 }
                 d.append(')');
             } else {
@@ -155,6 +155,21 @@ final class WaitNotice {
                 : "mDNS is off and no --peer is given: waiting for a node to dial " + url);
         }
         return "logmesh: no peer yet after " + seconds(waitedMillis) + ": " + String.join("; ", parts);
+    }
+
+    /**
+     * When the next dial is, {@code inMillis} from now: {@code ; again in 2.1 s}; for a dial due now or overdue (the
+     * loop has not run it yet) {@code ; dialing again now}, and {@code ; again in under 0.1 s} below that, where one
+     * decimal would say {@code 0.0 s} (session 23: "again in 0.0 s" while the peer was being dialed).
+     */
+    static String again(long inMillis) {
+        if (inMillis <= 0) {
+            return "; dialing again now";
+        }
+        if (inMillis < 100) {
+            return "; again in under 0.1 s";
+        }
+        return "; again in " + seconds(inMillis);
     }
 
     /** {@code 3 s}, {@code 2.1 s}: whole seconds from 10 s on, else one decimal. */

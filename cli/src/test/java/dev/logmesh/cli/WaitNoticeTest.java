@@ -43,6 +43,42 @@ class WaitNoticeTest {
                 List.of(), now));
     }
 
+    /**
+     * Session 23: a peer whose next dial was due (the loop about to run it) or less than 50 ms away was said to be
+     * dialed "again in 0 s" or "again in 0.0 s"; before the fix this test failed with "expected: <...(Connection
+     * refused; dialing again now)...> but was: <...(Connection refused; again in 0 s); ... (Connection refused; again
+     * in 0.0 s)...>".
+     */
+    @Test
+    void aDialDueNowIsNotSaidToComeIn0Seconds() {
+        long now = 1_000_000;
+        assertEquals("logmesh: no peer yet after 3 s: dialing ws://10.0.0.7:7000 (Connection refused; dialing again "
+                + "now); dialing ws://10.0.0.8:7000 (Connection refused; dialing again now); dialing ws://10.0.0.9:7000 "
+                + "(Connection refused; again in under 0.1 s); dialing ws://10.0.0.10:7000 (Connection refused; again "
+                + "in 0.1 s)",
+            WaitNotice.describe(3_000, List.of(), "lan", URI.create("ws://10.0.0.1:7000"),
+                List.of(dialed("ws://10.0.0.7:7000", "Connection refused", now),
+                    dialed("ws://10.0.0.8:7000", "Connection refused", now - 40),
+                    dialed("ws://10.0.0.9:7000", "Connection refused", now + 40),
+                    dialed("ws://10.0.0.10:7000", "Connection refused", now + 100)),
+                List.of(), now));
+    }
+
+    /** The same in {@code logmesh peers}: "next dial in 0 s" before (session 23). */
+    @Test
+    void peersSaysADialDueNowIsDialedNow() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        long now = 1_000_000;
+        String peer = "{\"url\":\"ws://10.0.0.7:7000\",\"lastError\":\"Connection refused\",\"connected\":false,"
+            + "\"nextDialAt\":";
+        assertEquals("  ws://10.0.0.7:7000: Connection refused; dialing again now",
+            Dialing.line(json.readTree(peer + (now - 3) + "}"), now));
+        assertEquals("  ws://10.0.0.7:7000: Connection refused; next dial in 1 s",
+            Dialing.line(json.readTree(peer + (now + 30) + "}"), now));
+        assertEquals("  ws://10.0.0.7:7000: Connection refused; next dial in 3 s",
+            Dialing.line(json.readTree(peer + (now + 2_080) + "}"), now));
+    }
+
     @Test
     void saysWhenNothingCanFindAPeer() {
         assertEquals("logmesh: no peer yet after 3 s: mDNS is off and no --peer is given: waiting for a node to dial "

@@ -19,7 +19,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * An SLF4J provider for tests that keeps the last {@value #KEPT} warnings and errors in memory (nothing is
- * printed; lower levels are off), so a test can check what a node told the application's logging. It is chosen
+ * printed; lower levels are off, except INFO while an INFO {@link #tally} is open, for that tally only), so a test
+ * can check what a node told the application's logging. It is chosen
  * with the system property {@code slf4j.provider=dev.logmesh.testkit.CapturedLogs} (SLF4J 2.0.9+), as node's
  * surefire configuration does; without it (another provider, or none) {@link #active()} is false.
  *
@@ -38,14 +39,22 @@ public final class CapturedLogs implements SLF4JServiceProvider {
     private static final java.util.concurrent.CopyOnWriteArrayList<Tally> TALLIES =
         new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** Open INFO tallies: INFO is on (for tallies, never kept in {@link #events}) while there is one. */
+    private static final java.util.concurrent.atomic.AtomicInteger INFO_TALLIES =
+        new java.util.concurrent.atomic.AtomicInteger();
+
     /**
      * Counts, from now until closed, the events of {@code level} whose message contains every one of {@code texts}
      * (case-insensitive). Unlike {@link #matching}, nothing it counted is lost when other tests in the JVM log more
-     * than {@link #KEPT} events meanwhile.
+     * than {@link #KEPT} events meanwhile. {@code level} may be {@link Level#INFO}: every logger then formats its
+     * INFO messages while the tally is open (they only go to tallies).
      */
     public static Tally tally(Level level, String... texts) {
         Tally t = new Tally(level, java.util.Arrays.stream(texts).map(x -> x.toLowerCase(Locale.ROOT)).toList());
         TALLIES.add(t);
+        if (level == Level.INFO) {
+            INFO_TALLIES.incrementAndGet();
+        }
         return t;
     }
 
@@ -76,7 +85,9 @@ public final class CapturedLogs implements SLF4JServiceProvider {
 
         @Override
         public void close() {
-            TALLIES.remove(this);
+            if (TALLIES.remove(this) && level == Level.INFO) {
+                INFO_TALLIES.decrementAndGet();
+            }
         }
     }
     private static volatile boolean active;
@@ -156,6 +167,12 @@ public final class CapturedLogs implements SLF4JServiceProvider {
                                                    Object[] arguments, Throwable throwable) {
             String message = MessageFormatter.basicArrayFormat(messagePattern, arguments);
             Event event = new Event(level, name, message);
+            if (level.toInt() < Level.WARN.toInt()) { // INFO, for an open INFO tally: not kept
+                for (Tally t : TALLIES) {
+                    t.offer(event);
+                }
+                return;
+            }
             synchronized (EVENTS) {
                 if (EVENTS.size() == KEPT) {
                     EVENTS.removeFirst();
@@ -189,12 +206,12 @@ public final class CapturedLogs implements SLF4JServiceProvider {
 
         @Override
         public boolean isInfoEnabled() {
-            return false;
+            return INFO_TALLIES.get() > 0;
         }
 
         @Override
         public boolean isInfoEnabled(Marker marker) {
-            return false;
+            return isInfoEnabled();
         }
 
         @Override

@@ -154,7 +154,8 @@ public final class Redialer implements SyncSession.Events {
 
     /**
      * Logs a WARN when a dial fails (once, until a handshake works again: an operator who mistyped a {@code --peer}
-     * learns it without asking {@code logmesh peers}) and an INFO when the peer is reached again. For static peers.
+     * learns it without asking {@code logmesh peers}) and an INFO when the peer is reached (again, if it had been
+     * reached before the outage). For static peers.
      *
      * @return this
      */
@@ -253,12 +254,19 @@ public final class Redialer implements SyncSession.Events {
     public void connected(SyncSession session) {
         // attempts start again only when the session proves healthy (disconnected, HEALTHY_AFTER_MILLIS)
         connectedAt = loop.now();
+        boolean reachedBefore = everConnected;
         everConnected = true;
         lastError = null;
         refusalReported = false;
         if (unreachableReported) {
             unreachableReported = false;
-            LOG.info("reached {} again", url);
+            // "again" only for a peer this dialer had reached (session 23: a peer started after this node was
+            // "reached again" at its first session)
+            if (reachedBefore) {
+                LOG.info("reached {} again", url);
+            } else {
+                LOG.info("reached {}: its first session since this node started", url);
+            }
         }
         String peer = session.peerNode();
         next--; // keep the URL that worked first in line

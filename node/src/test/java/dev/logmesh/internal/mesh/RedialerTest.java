@@ -270,6 +270,40 @@ class RedialerTest {
         }
     }
 
+    /**
+     * Session 23: a static peer started after this node was said to be "reached again" at its first session, though
+     * it had never been reached. Now that INFO says it is the first session; "again" comes after a later outage.
+     * Before the fix: "first session said: expected: <1> but was: <0>".
+     */
+    @Test
+    void aPeerNeverReachedBeforeIsNotSaidToBeReachedAgain() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active());
+        try (var first = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.INFO, "reached " + URL
+                + ": its first session since this node started");
+             var again = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.INFO, "reached " + URL
+                 + " again")) {
+            refuse = true;
+            tcpRefused = true;
+            Redialer r = startStatic(1); // the peer is not started yet: warned, then polled
+            loop.advance(2_000);
+            refuse = false;
+            loop.advance(1_000);
+            assertEquals(List.of("+l"), dialer.peerEvents);
+            assertEquals(1, first.count(), "first session said");
+            assertEquals(0, again.count(), "never reached before: not \"again\"");
+            loop.advance(Redialer.HEALTHY_AFTER_MILLIS);
+            refuse = true;
+            links.get(0).cut("peer stopped");
+            loop.advance(10_000);
+            refuse = false;
+            loop.advance(Redialer.MAX_DELAY_MILLIS * 2);
+            assertEquals(List.of("+l", "-l", "+l"), dialer.peerEvents);
+            assertEquals(1, again.count(), "reached again after an outage");
+            assertEquals(1, first.count());
+            r.stop();
+        }
+    }
+
     @Test
     void backoffDoublesWhileThePeerStaysAwayThenStaysAtFiveSeconds() {
         // §8: 1–1.5 s, 2–3 s, 4–5 s, then 5 s (10 % of draws are 0.90–0.95 × base instead)
