@@ -50,7 +50,10 @@ import org.slf4j.LoggerFactory;
  *       id is no difference with the peer that cleaned it, and still one with every other peer: a peer that holds
  *       it sends it (then it leaves every peer's marks), one that cleaned it answers gone once and is marked too.
  *       Cost: one {@code want}/{@code gone} exchange per id and peer, not per round. Marks leave with the cutoff
- *       ({@link #trim}), and are kept when a session ends (the peer comes back).</li>
+ *       ({@link #trim}), and are kept when a session ends (the peer comes back). A round that finds the peer
+ *       lacks a marked id (its store wiped, or restored from before it saw it) drops the mark ({@link #resolve},
+ *       {@link #resolveNeeds}): else every round would find it, and this node cannot send it. A peer that holds a
+ *       marked id again (restored from before it cleaned it) is not asked for it; another holder is.</li>
  *   <li><b>Why not one set for all peers.</b> Before (sessions 18 to 22) a gone id was counted as known in the
  *       index, so in rounds with every peer: a peer that held it was never asked by a round (a breaker's run: 19
  *       seeds of 20 never fetched it from the holder behind a stale cursor), so each gone id was also remembered
@@ -235,7 +238,33 @@ public final class Reconciler implements Reconciliation {
     }
 
     @Override
-    public Resolved resolve(Collection<Item> items) {
+    public Resolved resolve(String peer, Collection<Item> items) {
+        dropMarks(peer, items);
+        return resolve(items);
+    }
+
+    /**
+     * {@code peer} lacks these items (a round found so): those it had answered gone for leave its marks, or every
+     * round with a peer that lost them (a wiped or restored store) would find them again, and no one here can send
+     * them.
+     */
+    private void dropMarks(String peer, Collection<Item> items) {
+        ItemIndex g = goneFrom.get(peer);
+        if (g == null || g.size() == 0) {
+            return;
+        }
+        int n = 0;
+        for (Item i : items) {
+            if (g.remove(i)) {
+                n++;
+            }
+        }
+        if (n > 0) {
+            LOG.debug("{} lacks {} ids it had answered gone for: no marks any more", peer, n);
+        }
+    }
+
+    private Resolved resolve(Collection<Item> items) {
         List<Entry> entries = new ArrayList<>();
         List<ActionId> gone = new ArrayList<>();
         if (items.isEmpty()) {
@@ -271,7 +300,11 @@ public final class Reconciler implements Reconciliation {
     }
 
     @Override
-    public Resolved resolveNeeds(Collection<Need> needs) {
+    public Resolved resolveNeeds(String peer, Collection<Need> needs) {
+        ItemIndex g = goneFrom.get(peer);
+        if (g != null && g.size() > 0) {
+            dropMarks(peer, g.findAll(needs));
+        }
         return resolve(flush().findAll(needs));
     }
 

@@ -195,7 +195,7 @@ final class AntiEntropy {
         }
         Round step = round.reconcile(payload);
         if (!step.have().isEmpty()) {
-            Reconciliation.Resolved mine = node.resolve(step.have());
+            Reconciliation.Resolved mine = node.resolve(link.peerNode(), step.have());
             pushed += mine.entries().size();
             link.push(mine.entries());
             sendGone(mine.gone());
@@ -248,7 +248,7 @@ final class AntiEntropy {
         for (String k : w.keys()) {
             needs.add(parseKey(k));
         }
-        Reconciliation.Resolved found = node.resolveNeeds(needs);
+        Reconciliation.Resolved found = node.resolveNeeds(link.peerNode(), needs);
         link.push(found.entries());
         sendGone(found.gone());
     }

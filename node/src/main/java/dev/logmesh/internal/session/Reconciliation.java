@@ -36,11 +36,14 @@ public interface Reconciliation {
     record Resolved(List<Entry> entries, List<ActionId> gone) {
     }
 
-    /** Resolves items this node holds (the {@code have} of a round). */
-    Resolved resolve(Collection<Item> items);
+    /**
+     * Resolves items this node holds (the {@code have} of a round with {@code peer}): {@code peer} lacks them, so
+     * any of them it had answered gone for is no mark for it any more (a wiped or restored peer).
+     */
+    Resolved resolve(String peer, Collection<Item> items);
 
-    /** Resolves needs a peer sent ({@code logmesh:want}). */
-    Resolved resolveNeeds(Collection<Need> needs);
+    /** Resolves needs {@code peer} sent ({@code logmesh:want}); as {@link #resolve}, its marks among them go. */
+    Resolved resolveNeeds(String peer, Collection<Need> needs);
 
     /**
      * {@code peer} says these ids were cleaned there ({@code logmesh:gone}): count them as known in rounds with

@@ -16,6 +16,7 @@ import dev.logmesh.internal.reconcile.Need;
 import dev.logmesh.internal.reconcile.ReconcileOptions;
 import dev.logmesh.internal.reconcile.Responder;
 import dev.logmesh.internal.reconcile.Round;
+import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.internal.store.MemoryStore;
 import dev.logmesh.testkit.ManualLoop;
 import java.util.ArrayList;
@@ -86,23 +87,61 @@ class ReconcilerTest {
         reconciler.known("b", gone);
         assertEquals(50, reconciler.size(), "not in this node's own index");
         assertEquals(gone.size(), reconciler.goneMarks("b"), "every one kept: no bound in ids");
-        assertEquals(List.of(), differences("b", peer), "no difference with the peer that answered gone");
-        assertEquals(gone.size(), differences("a", peer).size(), "a difference with any other peer");
+        assertEquals(0, differences("b", peer), "no difference with the peer that answered gone");
+        assertEquals(gone.size(), differences("a", peer), "a difference with any other peer");
         reconciler.known("a", gone.subList(0, 10)); // a cleaned the first ten too
-        assertEquals(gone.size() - 10, differences("a", peer).size());
+        assertEquals(gone.size() - 10, differences("a", peer));
 
         // one arrives from a holder: it leaves the marks, and is no difference with anyone
         ActionId x = gone.get(20);
         log.add(new Entry(Action.ofType("x"), new Meta(x, x.ms(), 0, List.of("r"), 0, java.util.Map.of())));
         assertEquals(gone.size() - 1, reconciler.goneMarks("b"));
-        assertEquals(List.of(), differences("b", peer));
-        assertEquals(gone.size() - 11, differences("a", peer).size());
-        assertEquals(gone.size() - 1, differences("c", peer).size());
+        assertEquals(0, differences("b", peer));
+        assertEquals(gone.size() - 11, differences("a", peer));
+        assertEquals(gone.size() - 1, differences("c", peer));
 
         // marks leave with the cutoff
         loop.advance(30L * 24 * 3_600_000);
         reconciler.trim();
         assertEquals(0, reconciler.goneMarks("b"));
+    }
+
+    /**
+     * A peer that lacks ids it had answered gone for (its store wiped or restored from a backup) loses their marks at
+     * the first round that finds so, whichever side asks: else every round with it would find them again, and this
+     * node, which lacks them too, could never send them.
+     */
+    @Test
+    void marksOfIdsThePeerNoLongerHasGoAtTheFirstRoundThatFindsIt() {
+        ItemIndex peer = new ItemIndex();
+        List<ActionId> gone = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            gone.add(new ActionId(loop.now() + i, "z", 0));
+        }
+        reconciler.known("b", gone);
+        reconciler.known("c", gone);
+        // b lost them all: its round (b initiates) needs what this node's view for b holds, and asks for it
+        List<Need> needs = needs(reconciler, "b", peer);
+        assertEquals(gone.size(), needs.size(), "a round with b finds them");
+        Reconciliation.Resolved found = reconciler.resolveNeeds("b", needs);
+        assertTrue(found.entries().isEmpty() && found.gone().isEmpty(), "nothing here to send: " + found);
+        assertEquals(0, reconciler.goneMarks("b"));
+        assertEquals(0, differencesWith(reconciler, "b", peer), "the next round finds nothing");
+        // c too, found by this node's round with c: the have of its round
+        Initiator initiator = reconciler.initiator("c", 0, ReconcileOptions.DEFAULT.frameSizeLimit());
+        Responder responder = Responder.create(peer, ReconcileOptions.DEFAULT);
+        List<Item> have = new ArrayList<>();
+        byte[] message = initiator.initiate();
+        while (message != null) {
+            Round round = initiator.reconcile(responder.reconcile(message));
+            have.addAll(round.have());
+            message = round.reply();
+        }
+        assertEquals(gone.size(), have.size(), "this node's round with c finds them");
+        found = reconciler.resolve("c", have);
+        assertTrue(found.entries().isEmpty() && found.gone().isEmpty(), "nothing here to send: " + found);
+        assertEquals(0, reconciler.goneMarks("c"));
+        assertEquals(0, differencesWith(reconciler, "c", peer), "the next round finds nothing");
     }
 
     /**
@@ -137,26 +176,37 @@ class ReconcilerTest {
         assertTrue(kept > 10_000 && kept < 30_000, "the newest part of d's kept: " + kept);
         small.known("e", List.of(many.get(0)));
         assertTrue(small.goneMarks("d") + small.goneMarks("e") <= 30_000);
-        assertEquals(first.size(), differencesWith(small, "b", peer).size(), "b's dropped: rounds with b find them again");
+        assertEquals(first.size(), differencesWith(small, "b", peer), "b's dropped: rounds with b find them again");
         small.close();
     }
 
-    /** The items a round between {@code peer}'s set (initiating) and this node's view for it finds differ. */
-    private List<Item> differences(String peerNode, ItemIndex peer) {
+    /** How many items a round between {@code peer}'s set (initiating) and this node's view for it finds differ. */
+    private int differences(String peerNode, ItemIndex peer) {
         return differencesWith(reconciler, peerNode, peer);
     }
 
-    private static List<Item> differencesWith(Reconciler reconciler, String peerNode, ItemIndex peer) {
+    /** What {@code peer} (initiating) would ask this node's view for with {@code logmesh:want}. */
+    private static List<Need> needs(Reconciler reconciler, String peerNode, ItemIndex peer) {
         Responder responder = reconciler.responder(peerNode, 0, ReconcileOptions.DEFAULT.frameSizeLimit());
         Initiator initiator = Initiator.create(peer, ReconcileOptions.DEFAULT);
-        List<Item> out = new ArrayList<>();
+        List<Need> out = new ArrayList<>();
         byte[] message = initiator.initiate();
         while (message != null) {
             Round round = initiator.reconcile(responder.reconcile(message));
-            out.addAll(round.have());
-            for (Need n : round.need()) {
-                out.add(new Item(n.minTimestamp(), n.id()));
-            }
+            out.addAll(round.need());
+            message = round.reply();
+        }
+        return out;
+    }
+
+    private static int differencesWith(Reconciler reconciler, String peerNode, ItemIndex peer) {
+        Responder responder = reconciler.responder(peerNode, 0, ReconcileOptions.DEFAULT.frameSizeLimit());
+        Initiator initiator = Initiator.create(peer, ReconcileOptions.DEFAULT);
+        int out = 0;
+        byte[] message = initiator.initiate();
+        while (message != null) {
+            Round round = initiator.reconcile(responder.reconcile(message));
+            out += round.have().size() + round.need().size();
             message = round.reply();
         }
         return out;
