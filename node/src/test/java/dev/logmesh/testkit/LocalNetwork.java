@@ -403,12 +403,15 @@ public final class LocalNetwork {
     public static final class Traffic {
         private final Map<String, Long> sent = new HashMap<>();
         private final Map<String, Long> received = new HashMap<>();
+        private final Map<String, Long> sentBytes = new HashMap<>();
+        private final Map<String, Long> receivedBytes = new HashMap<>();
         private long entriesSent;
         private long entriesReceived;
 
         void count(String frame, boolean out) {
             String type = type(frame);
             (out ? sent : received).merge(type, 1L, Long::sum);
+            (out ? sentBytes : receivedBytes).merge(type, (long) frame.length(), Long::sum);
             if (type.equals("sync")) {
                 int n = syncEntries(frame);
                 if (out) {
@@ -427,6 +430,16 @@ public final class LocalNetwork {
         /** Frames of this type delivered to the host. */
         public long received(String type) {
             return received.getOrDefault(type, 0L);
+        }
+
+        /** Characters of the frames of this type the host sent (bytes, for the ASCII frames of the mesh). */
+        public long sentBytes(String type) {
+            return sentBytes.getOrDefault(type, 0L);
+        }
+
+        /** Characters of the frames of this type delivered to the host. */
+        public long receivedBytes(String type) {
+            return receivedBytes.getOrDefault(type, 0L);
         }
 
         /** Action entries the host sent in {@code sync} frames: the payload it transmitted. */

@@ -13,11 +13,14 @@ import dev.logmesh.internal.reconcile.ItemStorage;
 import dev.logmesh.internal.reconcile.Need;
 import dev.logmesh.internal.reconcile.ReconcileOptions;
 import dev.logmesh.internal.reconcile.Responder;
+import dev.logmesh.internal.reconcile.UnionStorage;
 import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.spi.Loop;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,24 +41,33 @@ import org.slf4j.LoggerFactory;
  *       chooses it and sends it with the round.</li>
  *   <li><b>Quarantine.</b> An entry the store finds corrupt leaves the index with the log's seen ids, so the
  *       next round fetches a peer's good copy.</li>
- *   <li><b>Gone.</b> An id a peer has seen but cleaned cannot be sent: the peer answers {@code gone}, and
- *       this node counts it as known (in the index only, in memory: after a restart one more round asks
- *       again and learns it again), so rounds with that peer stop finding it. Only a cleaned id is gone: one
- *       whose read found it corrupt (quarantined meanwhile) is left out of the answer, or the peer would never
- *       fetch it from a node that holds it.</li>
- *   <li><b>Gone here, held elsewhere.</b> Counted as known, such an id is no difference in a round with any
- *       peer either, also one that holds it: with cursors that say the two are in sync (a stale cursor, a
- *       restored store), it would never come (a breaker's run: 19 seeds of 20 never fetched it from the node
- *       that held it, 10 rounds each). So each gone id is also remembered ({@link #MAX_GONE} at most, oldest
- *       dropped first), and {@link #toAsk} gives it once to every other peer's session, which asks for it with
- *       {@code logmesh:want} after its next round: a peer that holds it sends it, one that cleaned it says
- *       gone. One want key per id and peer, once a session: a session that ends may have lost its wants
- *       ({@link #forgetAsked}), so the peer's next session is asked again (before, a want lost with a broken link
- *       was never sent again).</li>
- *   <li><b>Past the bound.</b> An id dropped from the remembered ones is no longer counted as known either (it
- *       leaves the index): rounds find it again, so a peer that holds it sends it. Before, it stayed known in the
- *       index and no round nor want asked for it any more (a breaker's run: 27,413 of 40,960 ids cleaned on one
- *       peer and held by another never came).</li>
+ *   <li><b>Gone.</b> An id a peer has seen but cleaned cannot be sent: the peer answers {@code gone}. Only a
+ *       cleaned id is gone: one whose read found it corrupt (quarantined meanwhile) is left out of the answer, or
+ *       the peer would never fetch it from a node that holds it.</li>
+ *   <li><b>Gone marks, per peer.</b> This node keeps the ids each peer answered gone for ({@link #known}) in an
+ *       {@link ItemIndex} of that peer's (about 44 bytes an id), and its rounds with that peer compare the index
+ *       <em>and</em> that peer's marks ({@link UnionStorage}: the two indexes' range sums added, no copy). So the
+ *       id is no difference with the peer that cleaned it, and still one with every other peer: a peer that holds
+ *       it sends it (then it leaves every peer's marks), one that cleaned it answers gone once and is marked too.
+ *       Cost: one {@code want}/{@code gone} exchange per id and peer, not per round. Marks leave with the cutoff
+ *       ({@link #trim}), and are kept when a session ends (the peer comes back). A round that finds the peer
+ *       lacks a marked id (its store wiped, or restored from before it saw it) drops the mark ({@link #resolve},
+ *       {@link #resolveNeeds}): else every round would find it, and this node cannot send it. A peer that holds a
+ *       marked id again (restored from before it cleaned it) is not asked for it; another holder is.</li>
+ *   <li><b>Why not one set for all peers.</b> Before (sessions 18 to 22) a gone id was counted as known in the
+ *       index, so in rounds with every peer: a peer that held it was never asked by a round (a breaker's run: 19
+ *       seeds of 20 never fetched it from the holder behind a stale cursor), so each gone id was also remembered
+ *       (16,384 at most) and asked of every other peer with {@code logmesh:want}; past that bound the oldest left
+ *       the index, and ids that every peer had cleaned were asked for again at every round, for as long as the
+ *       peers' seen horizon kept them (session 23, {@code GoneAtScaleTest}: 50,000 ids cleaned on 3 peers cost a
+ *       node that joined about 23 MB of {@code range}/{@code want}/{@code gone} each 30 s, as much in the tenth
+ *       window as in the second). Nor are gone ids added to this node's durable seen index: that would mean
+ *       "applied or cleaned here", which this node never did, and a holder it reaches later (HyParView's active
+ *       view changes) would never be asked.</li>
+ *   <li><b>Bound.</b> {@link #MAX_GONE_BYTES} of marks for all peers and {@link #MAX_GONE_PEERS} peers: past them
+ *       the least recently reconciled peer's marks are dropped, then the oldest half of the newest peer's. A dropped
+ *       mark costs traffic (that peer's next round asks again), never an action. Marks live in memory: after a
+ *       restart, the first round with each peer asks once more for what it cleaned.</li>
  *   <li><b>Deferred adds.</b> The log's {@code add} events only queue the id ({@link #MAX_PENDING} at most): the
  *       SHA-256 of the id and the insertion into the index are done in one pass when a round, a lookup or a
  *       removal needs the index. A catch-up of 100k entries would otherwise hash and insert each on the loop
@@ -70,65 +82,39 @@ public final class Reconciler implements Reconciliation {
     static final long MARGIN_MILLIS = 3_600_000L;
     /** Ids added to the log and not yet in the index; past this many they are indexed at once. */
     static final int MAX_PENDING = 1 << 20;
-    /** Ids answered gone that are remembered to ask other peers for; past this many the oldest are dropped. */
-    static final int MAX_GONE = 16_384;
-    /** Peers whose progress through {@link #gone} is remembered; past this many the longest unseen is forgotten. */
-    static final int MAX_ASKED_PEERS = 1_024;
+    /**
+     * Bytes of heap the ids peers answered gone for may take, all peers together ({@link ItemIndex#memoryBytes}:
+     * about 44 bytes an id and peer, so some 760,000); past it the marks of the peer least recently reconciled
+     * with are dropped first, and the oldest half of the last one's.
+     */
+    static final long MAX_GONE_BYTES = 32L << 20;
+    /** Peers whose gone answers are kept; past this many, the one least recently reconciled with is dropped. */
+    static final int MAX_GONE_PEERS = 1_024;
 
     private final Log log;
     private final Loop loop;
     private final long horizonMillis;
+    private final long maxGoneBytes;
     private final ItemIndex index = new ItemIndex();
     /** Ids of the log's {@code add} events not yet in {@link #index}, in the order they came. */
     private final ArrayList<ActionId> pending = new ArrayList<>();
-    /**
-     * What rounds read: the index with the queued ids put in first. A round's later messages read it too, so
-     * they see what was added between two messages, as when every add went straight into the index.
-     */
-    private final ItemStorage view = new ItemStorage() {
-        @Override
-        public int size() {
-            return flush().size();
-        }
-
-        @Override
-        public Item get(int i) {
-            return flush().get(i);
-        }
-
-        @Override
-        public int lowerBound(Bound bound) {
-            return flush().lowerBound(bound);
-        }
-
-        @Override
-        public Fingerprint fingerprint(int begin, int end) {
-            return flush().fingerprint(begin, end);
-        }
-    };
     private final Runnable unsubscribe;
-    /** Ids peers answered gone for, first answer first; {@link #goneBase} is the number of the first. */
-    private final ArrayList<Gone> gone = new ArrayList<>();
-    private final java.util.Set<ActionId> goneIds = new java.util.HashSet<>();
-    private long goneBase;
-    /** Per peer, the number of the first id of {@link #gone} not given to it yet (absent: {@link #goneBase}). */
-    private final Map<String, Long> askedUpTo = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > MAX_ASKED_PEERS;
-        }
-    };
-
-    /** An id a peer answered gone for. */
-    private record Gone(ActionId id, String from) {
-    }
+    /**
+     * Per peer (node id), the ids it answered {@code gone} for that this node lacks: none of them in {@link #index}
+     * (an id that arrives leaves them all, {@link #flush}). The least recently used peer first.
+     */
+    private final LinkedHashMap<String, ItemIndex> goneFrom = new LinkedHashMap<>(16, 0.75f, true);
 
     /**
      * @param horizonMillis how long seen ids are kept (the node's seen horizon)
      */
     public Reconciler(Log log, Loop loop, long horizonMillis) {
+        this(log, loop, horizonMillis, MAX_GONE_BYTES);
+    }
+
+    /** As {@link #Reconciler(Log, Loop, long)}, with another bound of the gone marks' bytes (for tests). */
+    Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes) {
+        this.maxGoneBytes = maxGoneBytes;
         this.log = log;
         this.loop = loop;
         this.horizonMillis = horizonMillis;
@@ -161,8 +147,16 @@ public final class Reconciler implements Reconciliation {
     /** Puts the ids queued by {@code add} events into the index, in the order they came. */
     private ItemIndex flush() {
         if (!pending.isEmpty()) {
+            boolean marks = hasGoneMarks();
             for (ActionId id : pending) {
-                index.add(id);
+                Item item = Item.of(id);
+                index.add(item);
+                if (marks) {
+                    // fetched from a holder (or added here): no longer a gone mark, and the two stay disjoint
+                    for (ItemIndex g : goneFrom.values()) {
+                        g.remove(item);
+                    }
+                }
             }
             pending.clear();
             pending.trimToSize();
@@ -172,17 +166,70 @@ public final class Reconciler implements Reconciliation {
 
     /** Drops ids below the cutoff from the index (call after the store forgot old seen ids). */
     public void trim() {
-        flush().removeBefore(cutoff());
+        long cutoff = cutoff();
+        flush().removeBefore(cutoff);
+        goneFrom.values().removeIf(g -> {
+            g.removeBefore(cutoff);
+            return g.size() == 0;
+        });
+    }
+
+    private boolean hasGoneMarks() {
+        return !goneFrom.isEmpty();
     }
 
     @Override
-    public Initiator initiator(long cutoffMs, int frameSizeLimit) {
-        return Initiator.create(view, options(cutoffMs, frameSizeLimit));
+    public Initiator initiator(String peer, long cutoffMs, int frameSizeLimit) {
+        return Initiator.create(viewFor(peer), options(cutoffMs, frameSizeLimit));
     }
 
     @Override
-    public Responder responder(long cutoffMs, int frameSizeLimit) {
-        return Responder.create(view, options(cutoffMs, frameSizeLimit));
+    public Responder responder(String peer, long cutoffMs, int frameSizeLimit) {
+        return Responder.create(viewFor(peer), options(cutoffMs, frameSizeLimit));
+    }
+
+    /**
+     * What rounds with {@code peer} read: the index (queued ids put in first) and the ids {@code peer} answered gone
+     * for, looked up at each call, so answers that come between two messages of a round count from the next one.
+     */
+    private ItemStorage viewFor(String peer) {
+        return new ItemStorage() {
+            private ItemIndex marks;
+            private UnionStorage union;
+
+            private ItemStorage storage() {
+                flush();
+                ItemIndex g = goneFrom.get(peer);
+                if (g == null || g.size() == 0) {
+                    return index;
+                }
+                if (g != marks) {
+                    marks = g;
+                    union = new UnionStorage(index, g);
+                }
+                return union;
+            }
+
+            @Override
+            public int size() {
+                return storage().size();
+            }
+
+            @Override
+            public Item get(int i) {
+                return storage().get(i);
+            }
+
+            @Override
+            public int lowerBound(Bound bound) {
+                return storage().lowerBound(bound);
+            }
+
+            @Override
+            public Fingerprint fingerprint(int begin, int end) {
+                return storage().fingerprint(begin, end);
+            }
+        };
     }
 
     private static ReconcileOptions options(long cutoffMs, int frameSizeLimit) {
@@ -191,7 +238,33 @@ public final class Reconciler implements Reconciliation {
     }
 
     @Override
-    public Resolved resolve(Collection<Item> items) {
+    public Resolved resolve(String peer, Collection<Item> items) {
+        dropMarks(peer, items);
+        return resolve(items);
+    }
+
+    /**
+     * {@code peer} lacks these items (a round found so): those it had answered gone for leave its marks, or every
+     * round with a peer that lost them (a wiped or restored store) would find them again, and no one here can send
+     * them.
+     */
+    private void dropMarks(String peer, Collection<Item> items) {
+        ItemIndex g = goneFrom.get(peer);
+        if (g == null || g.size() == 0) {
+            return;
+        }
+        int n = 0;
+        for (Item i : items) {
+            if (g.remove(i)) {
+                n++;
+            }
+        }
+        if (n > 0) {
+            LOG.debug("{} lacks {} ids it had answered gone for: no marks any more", peer, n);
+        }
+    }
+
+    private Resolved resolve(Collection<Item> items) {
         List<Entry> entries = new ArrayList<>();
         List<ActionId> gone = new ArrayList<>();
         if (items.isEmpty()) {
@@ -227,7 +300,11 @@ public final class Reconciler implements Reconciliation {
     }
 
     @Override
-    public Resolved resolveNeeds(Collection<Need> needs) {
+    public Resolved resolveNeeds(String peer, Collection<Need> needs) {
+        ItemIndex g = goneFrom.get(peer);
+        if (g != null && g.size() > 0) {
+            dropMarks(peer, g.findAll(needs));
+        }
         return resolve(flush().findAll(needs));
     }
 
@@ -235,54 +312,62 @@ public final class Reconciler implements Reconciliation {
     public void known(String peer, Collection<ActionId> ids) {
         flush();
         long cutoff = cutoff();
+        ItemIndex marks = null;
         for (ActionId id : ids) {
+            // an id seen here is in the index already (or was quarantined here: then a good copy is wanted, not a
+            // mark that would hide it from the rounds with this peer)
             if (id.ms() >= cutoff && !log.seen(id)) {
-                index.add(id);
-                if (goneIds.add(id)) {
-                    gone.add(new Gone(id, peer));
+                Item item = Item.of(id);
+                if (index.indexOf(item) >= 0) {
+                    continue; // in the index already: a mark would count it twice in the fingerprints
                 }
+                if (marks == null) {
+                    marks = goneFrom.computeIfAbsent(peer, p -> new ItemIndex());
+                }
+                marks.add(item);
             }
         }
-        if (gone.size() > MAX_GONE) {
-            int drop = gone.size() - MAX_GONE / 2;
-            int unknown = 0;
-            for (Gone g : gone.subList(0, drop)) {
-                goneIds.remove(g.id());
-                // no longer remembered to ask for, so no longer counted as known: rounds find it again, with a
-                // peer that holds it (fetched) or with one that cleaned it (gone again, remembered again)
-                if (!log.seen(g.id()) && index.remove(g.id())) {
-                    unknown++;
-                }
-            }
-            gone.subList(0, drop).clear();
-            goneBase += drop;
-            LOG.debug("{} ids answered gone dropped from the {} remembered; {} of them not known any more", drop,
-                MAX_GONE, unknown);
+        if (marks != null) {
+            bound(peer);
         }
     }
 
-    @Override
-    public void forgetAsked(String peer) {
-        askedUpTo.remove(peer);
-    }
-
-    @Override
-    public List<ActionId> toAsk(String peer) {
-        long end = goneBase + gone.size();
-        Long from = askedUpTo.get(peer);
-        long start = from == null ? goneBase : Math.max(from, goneBase);
-        if (start >= end) {
-            return List.of();
+    /**
+     * Keeps the gone marks within {@link #MAX_GONE_PEERS} and {@link #MAX_GONE_BYTES}: the least recently used
+     * peers' are dropped first, then the oldest half of {@code peer}'s own. A dropped mark costs traffic, never an
+     * action: the next round with that peer finds the id again and the peer answers gone again.
+     */
+    private void bound(String peer) {
+        long bytes = 0;
+        for (ItemIndex g : goneFrom.values()) {
+            bytes += g.memoryBytes();
         }
-        askedUpTo.put(peer, end);
-        long cutoff = cutoff();
-        List<ActionId> out = new ArrayList<>();
-        for (Gone g : gone.subList((int) (start - goneBase), gone.size())) {
-            if (!g.from().equals(peer) && g.id().ms() >= cutoff && !log.seen(g.id())) {
-                out.add(g.id());
+        Iterator<Map.Entry<String, ItemIndex>> it = goneFrom.entrySet().iterator();
+        while (it.hasNext() && (bytes > maxGoneBytes || goneFrom.size() > MAX_GONE_PEERS)) {
+            Map.Entry<String, ItemIndex> e = it.next();
+            if (!e.getKey().equals(peer)) {
+                bytes -= e.getValue().memoryBytes();
+                LOG.debug("gone marks of {} dropped ({} ids): past {} bytes or {} peers", e.getKey(),
+                    e.getValue().size(), maxGoneBytes, MAX_GONE_PEERS);
+                it.remove();
             }
         }
-        return out;
+        ItemIndex own = goneFrom.get(peer);
+        while (own != null && own.size() > 0 && own.memoryBytes() > maxGoneBytes) {
+            int n = own.removeBefore(own.get(own.size() / 2).timestamp());
+            if (n == 0) {
+                n = own.size();
+                own.clear();
+            }
+            LOG.debug("the oldest {} gone marks of {} dropped: past {} bytes", n, peer, maxGoneBytes);
+        }
+    }
+
+    /** How many gone marks {@code peer} has here: ids it answered gone for that this node lacks. */
+    int goneMarks(String peer) {
+        flush();
+        ItemIndex g = goneFrom.get(peer);
+        return g == null ? 0 : g.size();
     }
 
     /** How many ids the index holds. */

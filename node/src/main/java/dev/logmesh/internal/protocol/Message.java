@@ -173,7 +173,8 @@ public sealed interface Message {
 
     /**
      * {@code ["logmesh:gone", [id, ...]]}: these wanted ids were seen here but cleaned from the log, so they
-     * cannot be sent; the receiver counts them as known and stops wanting them.
+     * cannot be sent; the receiver counts them as known in its rounds with the sender (only: another peer may hold
+     * them) and stops wanting them from it.
      */
     record Gone(List<dev.logmesh.ActionId> ids) implements Message {
         public Gone {

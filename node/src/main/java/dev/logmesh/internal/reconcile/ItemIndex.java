@@ -327,6 +327,23 @@ public final class ItemIndex implements ItemStorage {
         return Fingerprint.of(sums, 0, end - begin, sha256);
     }
 
+    /**
+     * Adds the sum (mod 2<sup>256</sup>) of the ids of items {@code [begin, end)} to {@code acc[off .. off + 4)},
+     * four limbs least significant first: for a {@link UnionStorage}, whose fingerprints add two indexes' sums.
+     *
+     * @throws IndexOutOfBoundsException if the range is not within {@code [0, size()]}
+     */
+    void addRangeSum(int begin, int end, long[] acc, int off) {
+        Objects.checkFromToIndex(begin, end, size);
+        if (begin == end) {
+            return;
+        }
+        prefixSum(end, sums, 0);
+        prefixSum(begin, sums, 4);
+        Sum256.subtractSum(sums, 0, sums, 4);
+        Sum256.addSum(acc, off, sums, 0);
+    }
+
     // ---------------------------------------------------------------- changes
 
     /** Adds the item of an action ({@link Item#of(ActionId)}); whether it was new. */

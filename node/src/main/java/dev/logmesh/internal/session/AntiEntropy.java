@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Round.</b> {@code logmesh:range} messages carry Negentropy v1 messages (base64) over the ids
  *       from a cutoff on; the initiator learns what it has that the peer lacks ({@code have}: pushed as
  *       {@code sync} numbered 0, like graft answers) and what the peer has that it lacks ({@code need}:
- *       asked for with {@code logmesh:want}). Ids seen but cleaned are answered with {@code logmesh:gone}.</li>
+ *       asked for with {@code logmesh:want}). Ids seen but cleaned are answered with {@code logmesh:gone}, and
+ *       the asking node counts them as known in its rounds with this peer only (see {@code Reconciler}).</li>
  *   <li><b>Nothing applied twice, nothing acknowledged early.</b> What a round brings goes through the
  *       normal receive path: the seen index drops duplicates and {@code synced} follows the commit.</li>
  *   <li><b>Cost.</b> One round trip when the sets are equal; otherwise about log(n) round trips and bytes
@@ -130,7 +131,7 @@ final class AntiEntropy {
         }
         roundCutoff = node.cutoff();
         roundStartedAt = loop.now();
-        round = node.initiator(roundCutoff, payloadLimit());
+        round = node.initiator(link.peerNode(), roundCutoff, payloadLimit());
         link.send(new Message.Range(roundCutoff, WireText.encode(round.initiate())));
         progressed();
     }
@@ -178,11 +179,10 @@ final class AntiEntropy {
                 onAnswer(r, payload);
             } else {
                 if (responder == null || responderCutoff != r.fromMs()) {
-                    responder = node.responder(r.fromMs(), payloadLimit());
+                    responder = node.responder(link.peerNode(), r.fromMs(), payloadLimit());
                     responderCutoff = r.fromMs();
                 }
                 link.send(new Message.Range(r.fromMs(), WireText.encode(responder.reconcile(payload))));
-                askForGone();
             }
         } catch (ReconcileException | IllegalArgumentException e) {
             throw ProtocolError.wrongFormat("logmesh:range", "bad reconciliation message: " + e.getMessage());
@@ -195,7 +195,7 @@ final class AntiEntropy {
         }
         Round step = round.reconcile(payload);
         if (!step.have().isEmpty()) {
-            Reconciliation.Resolved mine = node.resolve(step.have());
+            Reconciliation.Resolved mine = node.resolve(link.peerNode(), step.have());
             pushed += mine.entries().size();
             link.push(mine.entries());
             sendGone(mine.gone());
@@ -215,25 +215,7 @@ final class AntiEntropy {
         rounds++;
         lastRoundMillis = loop.now() - roundStartedAt;
         round = null;
-        askForGone();
         schedule(nextPeriod());
-    }
-
-    /**
-     * Asks the peer for ids other peers answered {@code gone} for ({@link Reconciliation#toAsk}): those count as
-     * known here, so no round finds them, but this peer may hold them. Once per round, on either side.
-     */
-    private void askForGone() {
-        List<dev.logmesh.ActionId> ids = node.toAsk(link.peerNode());
-        if (ids.isEmpty()) {
-            return;
-        }
-        List<Need> needs = new ArrayList<>(ids.size());
-        for (dev.logmesh.ActionId id : ids) {
-            needs.add(new Need(ItemId.of(id), id.ms(), id.ms()));
-        }
-        LOG.debug("{}: asking for {} ids other peers cleaned", link.describePeer(), needs.size());
-        want(needs);
     }
 
     private void want(List<Need> needs) {
@@ -266,7 +248,7 @@ final class AntiEntropy {
         for (String k : w.keys()) {
             needs.add(parseKey(k));
         }
-        Reconciliation.Resolved found = node.resolveNeeds(needs);
+        Reconciliation.Resolved found = node.resolveNeeds(link.peerNode(), needs);
         link.push(found.entries());
         sendGone(found.gone());
     }
@@ -303,10 +285,6 @@ final class AntiEntropy {
 
     /** The session ended: no more rounds. */
     void close() {
-        if (!closed) {
-            // a want for another peer's gone ids may be lost with this session: the next one asks again
-            node.forgetAsked(link.peerNode());
-        }
         closed = true;
         if (timer != null) {
             timer.cancel();

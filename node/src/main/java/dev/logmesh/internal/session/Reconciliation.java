@@ -18,11 +18,14 @@ public interface Reconciliation {
     /** The lower time bound of the ids a round compares now (ids older than it may be forgotten). */
     long cutoff();
 
-    /** A new initiating round over the ids from {@code cutoffMs} on, within {@code frameSizeLimit} bytes. */
-    Initiator initiator(long cutoffMs, int frameSizeLimit);
+    /**
+     * A new initiating round with {@code peer} (its node id) over the ids from {@code cutoffMs} on, within
+     * {@code frameSizeLimit} bytes: the ids this node has seen, and those {@code peer} answered {@code gone} for.
+     */
+    Initiator initiator(String peer, long cutoffMs, int frameSizeLimit);
 
-    /** A responder over the ids from {@code cutoffMs} on, within {@code frameSizeLimit} bytes. */
-    Responder responder(long cutoffMs, int frameSizeLimit);
+    /** A responder to {@code peer} over the same ids as {@link #initiator}, within {@code frameSizeLimit} bytes. */
+    Responder responder(String peer, long cutoffMs, int frameSizeLimit);
 
     /**
      * Entries and ids of items this node holds: what it can send, and what it has only seen (cleaned since).
@@ -33,29 +36,18 @@ public interface Reconciliation {
     record Resolved(List<Entry> entries, List<ActionId> gone) {
     }
 
-    /** Resolves items this node holds (the {@code have} of a round). */
-    Resolved resolve(Collection<Item> items);
+    /**
+     * Resolves items this node holds (the {@code have} of a round with {@code peer}): {@code peer} lacks them, so
+     * any of them it had answered gone for is no mark for it any more (a wiped or restored peer).
+     */
+    Resolved resolve(String peer, Collection<Item> items);
 
-    /** Resolves needs a peer sent ({@code logmesh:want}). */
-    Resolved resolveNeeds(Collection<Need> needs);
+    /** Resolves needs {@code peer} sent ({@code logmesh:want}); as {@link #resolve}, its marks among them go. */
+    Resolved resolveNeeds(String peer, Collection<Need> needs);
 
     /**
-     * {@code peer} says these ids were cleaned there ({@code logmesh:gone}): count them as known, so rounds with it
-     * stop wanting them, and ask the other peers for them once ({@link #toAsk}): one of them may hold them.
+     * {@code peer} says these ids were cleaned there ({@code logmesh:gone}): count them as known in rounds with
+     * {@code peer} only, so those stop finding them, while rounds with any other peer still do (one may hold them).
      */
     void known(String peer, Collection<ActionId> ids);
-
-    /**
-     * Ids another peer answered {@code gone} for that this node still lacks and has not asked {@code peer} for yet,
-     * oldest first; each is returned once per peer (and session). Rounds cannot find them any more (they count as known here), so
-     * the session asks for them with {@code logmesh:want}: a peer that holds one sends it, one that cleaned it says
-     * {@code gone}. Each is returned once per peer until {@link #forgetAsked}.
-     */
-    List<ActionId> toAsk(String peer);
-
-    /**
-     * The session with {@code peer} ended: the wants it sent for {@link #toAsk}'s ids may have been lost with it, so
-     * its next session is given them again.
-     */
-    void forgetAsked(String peer);
 }

@@ -266,7 +266,7 @@ class AntiEntropyTest {
         ActionId x = c.add("x");
         disk.corrupt(x);
         Reconciler r = new Reconciler(c.log, loop, HORIZON);
-        var answer = r.resolve(List.of(dev.logmesh.internal.reconcile.Item.of(x)));
+        var answer = r.resolve("b", List.of(dev.logmesh.internal.reconcile.Item.of(x)));
         assertEquals(List.of(), answer.entries());
         assertEquals(List.of(), answer.gone(), "quarantined on the read: not cleaned, so not gone");
     }

@@ -16,6 +16,7 @@ import dev.logmesh.internal.reconcile.Need;
 import dev.logmesh.internal.reconcile.ReconcileOptions;
 import dev.logmesh.internal.reconcile.Responder;
 import dev.logmesh.internal.reconcile.Round;
+import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.internal.store.MemoryStore;
 import dev.logmesh.testkit.ManualLoop;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ class ReconcilerTest {
         for (int i = 0; i < 3; i++) {
             peer.add(add(i).id());
         }
-        Responder responder = reconciler.responder(0, ReconcileOptions.DEFAULT.frameSizeLimit());
+        Responder responder = reconciler.responder("b", 0, ReconcileOptions.DEFAULT.frameSizeLimit());
         peer.add(add(3).id());
         // the peer initiates over its own index; every message of the round reads this node's index
         Initiator initiator = Initiator.create(peer, ReconcileOptions.DEFAULT);
@@ -67,28 +68,147 @@ class ReconcilerTest {
     }
 
     /**
-     * Ids a peer answered gone for are given to every other peer once, never to the one that answered, and no more
-     * once they arrived; at most {@link Reconciler#MAX_GONE} are remembered (the oldest are dropped).
+     * Ids a peer answered gone for count as known in rounds with that peer only: a round with another peer still
+     * finds them (it may hold them), and one that arrived is no mark any more. Before (session 23) they were counted
+     * as known in rounds with every peer, and the bounded list of them to ask other peers for dropped the oldest.
      */
     @Test
-    void goneIdsAreAskedOfEveryOtherPeerOnce() {
-        ActionId x = new ActionId(loop.now(), "z", 0);
-        ActionId y = new ActionId(loop.now(), "z", 1);
-        reconciler.known("b", List.of(x, y));
-        assertEquals(2, reconciler.size(), "counted as known: rounds with b stop finding them");
-        assertEquals(List.of(), reconciler.toAsk("b"), "not asked of the peer that cleaned them");
-        assertEquals(List.of(x, y), reconciler.toAsk("a"));
-        assertEquals(List.of(), reconciler.toAsk("a"), "once per peer");
-        reconciler.known("a", List.of(x)); // a cleaned x too
-        log.add(new Entry(Action.ofType("y"), new Meta(y, y.ms(), 0, List.of("r"), 0, java.util.Map.of())));
-        assertEquals(List.of(x), reconciler.toAsk("c"), "y arrived: asked of no one any more");
-
-        for (int i = 0; i < Reconciler.MAX_GONE; i++) {
-            reconciler.known("b", List.of(new ActionId(loop.now(), "w", i)));
+    void goneIdsCountAsKnownOnlyWithThePeerThatAnsweredGone() {
+        ItemIndex peer = new ItemIndex();
+        for (int i = 0; i < 50; i++) {
+            peer.add(add(i).id());
         }
-        List<ActionId> asked = reconciler.toAsk("d");
-        assertTrue(asked.size() <= Reconciler.MAX_GONE, "bounded: " + asked.size());
-        assertEquals(new ActionId(loop.now(), "w", Reconciler.MAX_GONE - 1), asked.get(asked.size() - 1),
-            "the newest kept");
+        List<ActionId> gone = new ArrayList<>();
+        for (int i = 0; i < 3 * 16_384; i++) {
+            ActionId id = new ActionId(loop.now() + i / 100, "z", i % 100);
+            gone.add(id);
+            peer.add(id);
+        }
+        reconciler.known("b", gone);
+        assertEquals(50, reconciler.size(), "not in this node's own index");
+        assertEquals(gone.size(), reconciler.goneMarks("b"), "every one kept: no bound in ids");
+        assertEquals(0, differences("b", peer), "no difference with the peer that answered gone");
+        assertEquals(gone.size(), differences("a", peer), "a difference with any other peer");
+        reconciler.known("a", gone.subList(0, 10)); // a cleaned the first ten too
+        assertEquals(gone.size() - 10, differences("a", peer));
+
+        // one arrives from a holder: it leaves the marks, and is no difference with anyone
+        ActionId x = gone.get(20);
+        log.add(new Entry(Action.ofType("x"), new Meta(x, x.ms(), 0, List.of("r"), 0, java.util.Map.of())));
+        assertEquals(gone.size() - 1, reconciler.goneMarks("b"));
+        assertEquals(0, differences("b", peer));
+        assertEquals(gone.size() - 11, differences("a", peer));
+        assertEquals(gone.size() - 1, differences("c", peer));
+
+        // marks leave with the cutoff
+        loop.advance(30L * 24 * 3_600_000);
+        reconciler.trim();
+        assertEquals(0, reconciler.goneMarks("b"));
+    }
+
+    /**
+     * A peer that lacks ids it had answered gone for (its store wiped or restored from a backup) loses their marks at
+     * the first round that finds so, whichever side asks: else every round with it would find them again, and this
+     * node, which lacks them too, could never send them.
+     */
+    @Test
+    void marksOfIdsThePeerNoLongerHasGoAtTheFirstRoundThatFindsIt() {
+        ItemIndex peer = new ItemIndex();
+        List<ActionId> gone = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            gone.add(new ActionId(loop.now() + i, "z", 0));
+        }
+        reconciler.known("b", gone);
+        reconciler.known("c", gone);
+        // b lost them all: its round (b initiates) needs what this node's view for b holds, and asks for it
+        List<Need> needs = needs(reconciler, "b", peer);
+        assertEquals(gone.size(), needs.size(), "a round with b finds them");
+        Reconciliation.Resolved found = reconciler.resolveNeeds("b", needs);
+        assertTrue(found.entries().isEmpty() && found.gone().isEmpty(), "nothing here to send: " + found);
+        assertEquals(0, reconciler.goneMarks("b"));
+        assertEquals(0, differencesWith(reconciler, "b", peer), "the next round finds nothing");
+        // c too, found by this node's round with c: the have of its round
+        Initiator initiator = reconciler.initiator("c", 0, ReconcileOptions.DEFAULT.frameSizeLimit());
+        Responder responder = Responder.create(peer, ReconcileOptions.DEFAULT);
+        List<Item> have = new ArrayList<>();
+        byte[] message = initiator.initiate();
+        while (message != null) {
+            Round round = initiator.reconcile(responder.reconcile(message));
+            have.addAll(round.have());
+            message = round.reply();
+        }
+        assertEquals(gone.size(), have.size(), "this node's round with c finds them");
+        found = reconciler.resolve("c", have);
+        assertTrue(found.entries().isEmpty() && found.gone().isEmpty(), "nothing here to send: " + found);
+        assertEquals(0, reconciler.goneMarks("c"));
+        assertEquals(0, differencesWith(reconciler, "c", peer), "the next round finds nothing");
+    }
+
+    /**
+     * The gone marks stay within their bytes: past the bound, the marks of the peer least recently used go first, then
+     * the oldest half of the newest peer's; what is dropped is found again by rounds (traffic, no action lost).
+     */
+    @Test
+    void goneMarksAreBoundedInBytes() {
+        long bound = 1L << 20;
+        Reconciler small = new Reconciler(log, loop, 30L * 24 * 3_600_000, bound);
+        ItemIndex peer = new ItemIndex();
+        List<ActionId> first = new ArrayList<>();
+        List<ActionId> second = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            first.add(new ActionId(loop.now() + i, "p", 0));
+            second.add(new ActionId(loop.now() + i, "q", 0));
+            peer.add(first.get(i));
+        }
+        small.known("b", first);
+        assertEquals(first.size(), small.goneMarks("b"), "about 0.9 MB: within the bound");
+        small.known("c", second);
+        assertEquals(0, small.goneMarks("b"), "b's went: least recently used");
+        assertEquals(second.size(), small.goneMarks("c"));
+
+        List<ActionId> many = new ArrayList<>();
+        for (int i = 0; i < 60_000; i++) {
+            many.add(new ActionId(loop.now() + i, "r", 0));
+        }
+        small.known("d", many);
+        assertEquals(0, small.goneMarks("c"));
+        int kept = small.goneMarks("d");
+        assertTrue(kept > 10_000 && kept < 30_000, "the newest part of d's kept: " + kept);
+        small.known("e", List.of(many.get(0)));
+        assertTrue(small.goneMarks("d") + small.goneMarks("e") <= 30_000);
+        assertEquals(first.size(), differencesWith(small, "b", peer), "b's dropped: rounds with b find them again");
+        small.close();
+    }
+
+    /** How many items a round between {@code peer}'s set (initiating) and this node's view for it finds differ. */
+    private int differences(String peerNode, ItemIndex peer) {
+        return differencesWith(reconciler, peerNode, peer);
+    }
+
+    /** What {@code peer} (initiating) would ask this node's view for with {@code logmesh:want}. */
+    private static List<Need> needs(Reconciler reconciler, String peerNode, ItemIndex peer) {
+        Responder responder = reconciler.responder(peerNode, 0, ReconcileOptions.DEFAULT.frameSizeLimit());
+        Initiator initiator = Initiator.create(peer, ReconcileOptions.DEFAULT);
+        List<Need> out = new ArrayList<>();
+        byte[] message = initiator.initiate();
+        while (message != null) {
+            Round round = initiator.reconcile(responder.reconcile(message));
+            out.addAll(round.need());
+            message = round.reply();
+        }
+        return out;
+    }
+
+    private static int differencesWith(Reconciler reconciler, String peerNode, ItemIndex peer) {
+        Responder responder = reconciler.responder(peerNode, 0, ReconcileOptions.DEFAULT.frameSizeLimit());
+        Initiator initiator = Initiator.create(peer, ReconcileOptions.DEFAULT);
+        int out = 0;
+        byte[] message = initiator.initiate();
+        while (message != null) {
+            Round round = initiator.reconcile(responder.reconcile(message));
+            out += round.have().size() + round.need().size();
+            message = round.reply();
+        }
+        return out;
     }
 }
