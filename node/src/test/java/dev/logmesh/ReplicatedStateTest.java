@@ -486,4 +486,125 @@ class ReplicatedStateTest {
             mesh.check("seed " + seed);
         }
     }
+
+    /**
+     * break23: the sliced fold's edges the property above leaves out. Cleans of any action (a late one just added
+     * and not yet replayed, one ahead of the fold, one already folded), a reducer and a filter that throw on some
+     * actions, two states of other slice sizes on the node at once, and a third one closed during its fold and
+     * made again: each state ends at the fold of every matching action the reducer takes, each once (in created
+     * order when none was beyond the horizon), and publishes no partly folded state.
+     */
+    @Property(tries = 60)
+    void cleansOfAnyActionThrowsAndStatesSideBySideEndInThePlainFold(@ForAll long seed) {
+        Random random = new Random(seed);
+        try (LocalMesh mesh = new LocalMesh(seed)) {
+            MeshNode node = mesh.start("solo");
+            ManualLoop loop = mesh.loop();
+            java.util.TreeMap<ActionId, String> all = new java.util.TreeMap<>();
+            int[] seq = {0};
+            java.util.function.LongConsumer addItem = time -> {
+                ActionId id = ActionId.of(time, "o" + random.nextInt(3), seq[0]++);
+                node.add(item(id.toString()), withId(id));
+                all.put(id, id.toString());
+            };
+            // the reducer throws on seq % 7 == 3, the filter on seq % 11 == 5: both skip the action
+            java.util.function.Predicate<Entry> filter = e -> {
+                if (isItem(e) && ActionId.parse(e.action().get("text").asText()).seq() % 11 == 5) {
+                    throw new IllegalStateException("filter fails on " + e.id());
+                }
+                return isItem(e);
+            };
+            java.util.function.BiFunction<List<String>, Entry, List<String>> reducer = (st, e) -> {
+                if (e.id().seq() % 7 == 3) {
+                    throw new IllegalStateException("reducer fails on " + e.id());
+                }
+                return append(st, e);
+            };
+            for (int i = 5 + random.nextInt(60); i > 0; i--) {
+                addItem.accept(1L + random.nextInt(400));
+                if (random.nextInt(5) == 0) {
+                    node.add(Action.ofType("other"));
+                }
+            }
+            loop.runAll();
+            List<ReplicatedState<List<String>>> states = new ArrayList<>();
+            List<List<List<String>>> seen = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                states.add(ReplicatedState.create(node, filter, List.of(), reducer, 1 + random.nextInt(6),
+                    1 + random.nextInt(20), 1 + random.nextInt(7)));
+                List<List<String>> got = new ArrayList<>();
+                seen.add(got);
+                states.get(k).listen(got::add);
+            }
+            boolean cleans = random.nextBoolean();
+            int[] opsLeft = {10 + random.nextInt(50)};
+            int closeAt = random.nextInt(opsLeft[0]);
+            java.util.Set<ActionId> cleaned = new java.util.HashSet<>();
+            java.util.Set<ActionId> cleanedDone = new java.util.HashSet<>(); // cleans run by the driver's task
+            java.util.Set<ActionId> cleanedBeforeThird = new java.util.HashSet<>(); // it folds the log it finds
+            Runnable driver = new Runnable() {
+                @Override
+                public void run() {
+                    cleanedDone.addAll(cleaned); // node.removeReason runs as a loop task, before this one
+                    for (int k = random.nextInt(3); k > 0 && opsLeft[0] > 0; k--, opsLeft[0]--) {
+                        if (opsLeft[0] == closeAt) { // the third state: closed (perhaps during a fold), made again
+                            states.get(2).close();
+                            states.set(2, ReplicatedState.create(node, filter, List.of(), reducer,
+                                1 + random.nextInt(6), 1 + random.nextInt(20), 1 + random.nextInt(7)));
+                            List<List<String>> got = new ArrayList<>();
+                            seen.set(2, got);
+                            states.get(2).listen(got::add);
+                            cleanedBeforeThird.addAll(cleanedDone);
+                            opsLeft[0]--;
+                            break; // its fold begins before the driver's next task (a clean before it is not its)
+                        }
+                        switch (random.nextInt(5)) {
+                            case 0 -> addItem.accept(1_000L + seq[0]);
+                            case 1 -> addItem.accept(1L + random.nextInt(600));
+                            case 2, 3 -> { // clean any action: the newest (perhaps late, not yet replayed) or any
+                                if (!cleans || all.isEmpty()) {
+                                    node.add(Action.ofType("other"));
+                                    continue;
+                                }
+                                List<ActionId> ids = new ArrayList<>(all.keySet());
+                                ActionId x = random.nextBoolean() ? ids.get(0)
+                                    : ids.get(random.nextInt(ids.size()));
+                                x = random.nextBoolean() ? x : newest(all);
+                                cleaned.add(x);
+                                node.removeReason(NodeConfig.DEFAULT_KEEP_REASON, Criteria.id(x));
+                            }
+                            default -> node.add(Action.ofType("other"));
+                        }
+                    }
+                    if (opsLeft[0] > 0) {
+                        loop.execute(this);
+                    }
+                }
+            };
+            loop.execute(driver);
+            loop.runAll();
+            List<String> expected = all.entrySet().stream()
+                .filter(en -> en.getKey().seq() % 7 != 3 && en.getKey().seq() % 11 != 5)
+                .map(java.util.Map.Entry::getValue).toList();
+            for (int k = 0; k < 3; k++) {
+                ReplicatedState<List<String>> s = states.get(k);
+                List<String> state = s.state();
+                if (k == 2) {
+                    expected = expected.stream().filter(t -> !cleanedBeforeThird.contains(ActionId.parse(t)))
+                        .toList();
+                }
+                assertEquals(expected.size(), state.size(), "state " + k + ", each action once: " + state);
+                assertEquals(new java.util.HashSet<>(expected), new java.util.HashSet<>(state), "state " + k);
+                if (s.lateBeyondHorizon() == 0) {
+                    assertEquals(expected, state, "state " + k + ", created order, seed " + seed);
+                }
+                assertEquals(state, seen.get(k).get(seen.get(k).size() - 1), "state " + k + "'s listener");
+            }
+        }
+    }
+
+    /** The id of the newest action added (the highest seq), as its text. */
+    private static ActionId newest(java.util.Map<ActionId, String> all) {
+        return all.keySet().stream().max(java.util.Comparator.comparingLong(ActionId::seq)).orElseThrow();
+    }
 }

@@ -174,6 +174,61 @@ class SyncScannerDifferentialTest {
     }
 
     /**
+     * Frames of many entries whose types, id nodes and reasons repeat or nearly repeat the entry before's (break23:
+     * the scanner takes a repeated one from the entry before by a byte compare): the same text in another escape
+     * form, a prefix or an extension, unicode, a long string, the same bytes in another field, reasons arrays of
+     * other lengths or order. Each frame agrees with the decoder, and most are taken.
+     */
+    @Test
+    void framesOfRepeatedAndNearlyRepeatedStringsAgreeWithTheDecoder() {
+        String longName = "t".repeat(5_000);
+        // the plain ones first: an escape or a non-ASCII byte makes the scanner decline the whole frame
+        String[] types = {"ab", "ab", "abc", "a", "b", "ab ", "Ab", "ab/", longName, longName, longName + "u", "time",
+            "n", "reasons", "a\\u0062", "\\u0061b", "\u00e9b", "ab\\/", "a\\\\b", "\\\"ab"};
+        String[] nodes = {"n", "n", "n:1", "n:12", "n1", "m", "ab", longName, longName, "time", "n ", "\\u006e",
+            "\u00e9", "n\\n"};
+        String[] reasons = {"[\"a\"]", "[\"a\"]", "[\"a\",\"b\"]", "[\"b\",\"a\"]", "[\"a\",\"a\"]",
+            "[\"a\",\"b\",\"c\"]", "[\"ab\"]", "[\"\\u0061\"]", "[\"a\" ]", "[ \"a\"]", "[]", "[\"n\"]",
+            "[\"" + longName + "\"]", "[\"a\",\"" + longName + "\"]", "[\"\u00e9\"]", "[\"ab\",\"a\"]"};
+        Random r = new Random(2026_12_03);
+        int taken = 0;
+        int frames = 400;
+        for (int round = 0; round < frames; round++) {
+            StringBuilder f = new StringBuilder("[\"sync\",").append(r.nextInt(5));
+            int n = 1 + r.nextInt(12);
+            for (int i = 0; i < n; i++) {
+                String type = pick(r, types, 14);
+                String node = pick(r, nodes, 10);
+                String action = switch (r.nextInt(4)) {
+                    case 0 -> "{\"type\":\"" + type + "\"}";
+                    case 1 -> "{\"x\":\"" + type + "\",\"type\":\"" + type + "\"}";
+                    case 2 -> "{\"type\":\"" + pick(r, types, 14) + "\",\"type\":\"" + type + "\"}";
+                    default -> "{\"type\":\"" + type + "\",\"" + node + "\":[\"" + type + "\"]}";
+                };
+                StringBuilder meta = new StringBuilder("{\"id\":[").append(1 + r.nextInt(3)).append(",\"")
+                    .append(node).append("\",").append(r.nextInt(3)).append("],\"time\":").append(r.nextInt(3));
+                if (r.nextInt(4) > 0) {
+                    meta.append(",\"reasons\":").append(reasons[r.nextInt(reasons.length)]);
+                }
+                meta.append('}');
+                f.append(',').append(action).append(',').append(meta);
+            }
+            f.append(']');
+            byte[] b = f.toString().getBytes(StandardCharsets.UTF_8);
+            if (SyncScanner.scan(b, 0, b.length, new Interner()) != null) {
+                taken++;
+            }
+            theScannerDeclinesOrAgreesWithTheDecoder(f.toString());
+        }
+        assertEquals(true, taken > frames / 4, "the frames must reach the accepting paths, took " + taken);
+    }
+
+    /** One of {@code a}: mostly of its first {@code plain}, else any. */
+    private static String pick(Random r, String[] a, int plain) {
+        return a[r.nextInt(16) > 0 ? r.nextInt(plain) : r.nextInt(a.length)];
+    }
+
+    /**
      * The sync frames of the recorded @logux/core sessions (interop/traces: a stock peer's and a real
      * {@code @logux/client} app's), as the trace wrote them: each agrees, and the scanner takes the common ones.
      */
