@@ -278,7 +278,8 @@ public interface Store extends AutoCloseable {
     }
 
     /**
-     * Forgets seen ids whose time part is below {@code beforeMs} and that are no longer in the log.
+     * Forgets seen ids whose time part is below {@code beforeMs} and that are no longer in the log, and the gone marks
+     * ({@link #addGone}) below {@code beforeMs}.
      *
      * @return how many ids were forgotten
      */
@@ -296,7 +297,9 @@ public interface Store extends AutoCloseable {
     /**
      * {@link #forgetSeen} in small steps, so that maintenance never holds the store (and the node's loop) for long:
      * looks at up to {@code limit} seen ids in created order after {@code after} (null: from the first) whose time
-     * part is below {@code beforeMs}, and forgets those that are no longer in the log, in one transaction. A sweep
+     * part is below {@code beforeMs}, and forgets those that are no longer in the log, in one transaction, with up to
+     * {@code limit} gone marks ({@link #addGone}) below {@code beforeMs} (marks a sweep leaves are forgotten by the
+     * next one; readers skip marks below their own cutoff). A sweep
      * calls it again with the returned {@link ForgetBatch#last} until that is null. The default forgets everything
      * at once (a memory store's scan) and reports the sweep done.
      *
@@ -308,6 +311,60 @@ public interface Store extends AutoCloseable {
             throw new IllegalArgumentException("limit must be > 0");
         }
         return new ForgetBatch(forgetSeen(beforeMs), null);
+    }
+
+    /**
+     * Records gone marks: ids that {@code peer} (a node id) answered {@code gone} for in set reconciliation (it saw
+     * them and cleaned them, so it cannot send them) and that this node lacks. They are a cache of answers, not part of
+     * the log: the reconciler counts them as known in its rounds with that peer only, so that a restart does not ask
+     * the peer for all of them once more (see {@code Reconciler}, "Gone marks"). A mark already kept is kept once.
+     * A durable store writes them as it writes everything else (SqliteStore: one transaction, made durable by its
+     * group commit, never an fsync on the calling thread); losing the last ones in a power loss costs a round's
+     * traffic, never an action. {@link #forgetSeen} and {@link #forgetSeenBatch} forget marks below their cutoff as
+     * they forget seen ids. The default keeps none (each restart asks again).
+     *
+     * <p>Called on the store's thread (the node's loop).
+     *
+     * @throws StoreException if the storage fails (nothing of the call was written)
+     */
+    default void addGone(String peer, java.util.Collection<ActionId> ids) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(ids, "ids");
+    }
+
+    /**
+     * Drops the gone marks ({@link #addGone}) of {@code peer} for these ids (the peer lacks them now, or the bound
+     * dropped them); ids without a mark are ignored. Called on the store's thread.
+     *
+     * @throws StoreException if the storage fails (nothing of the call was written)
+     */
+    default void removeGone(String peer, java.util.Collection<ActionId> ids) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(ids, "ids");
+    }
+
+    /**
+     * Drops the gone marks ({@link #addGone}) of {@code peer} whose time part is below {@code beforeMs}
+     * ({@link Long#MAX_VALUE}: all of that peer's). Called on the store's thread.
+     *
+     * @return how many marks were dropped
+     * @throws StoreException if the storage fails (nothing of the call was written)
+     */
+    default long removeGoneBefore(String peer, long beforeMs) {
+        Objects.requireNonNull(peer, "peer");
+        return 0;
+    }
+
+    /**
+     * Hands every gone mark ({@link #addGone}) whose time part is in {@code [fromMs, toMs]} to {@code consumer} as
+     * (peer, id), in no particular order. A durable store skips a row it cannot read (logged with the file and the
+     * row: a wrong type, an unreadable node id) and goes on. Called on the store's thread; the reconciler loads the
+     * marks at start.
+     *
+     * @throws StoreException if the storage fails
+     */
+    default void forEachGone(long fromMs, long toMs, java.util.function.BiConsumer<String, ActionId> consumer) {
+        Objects.requireNonNull(consumer, "consumer");
     }
 
     /**

@@ -506,6 +506,27 @@ public final class FaultyStore implements Store {
     }
 
     @Override
+    public void addGone(String peer, java.util.Collection<ActionId> ids) {
+        write("addGone", () -> delegate.addGone(peer, ids));
+    }
+
+    @Override
+    public void removeGone(String peer, java.util.Collection<ActionId> ids) {
+        write("removeGone", () -> delegate.removeGone(peer, ids));
+    }
+
+    @Override
+    public long removeGoneBefore(String peer, long beforeMs) {
+        return write("removeGoneBefore", () -> delegate.removeGoneBefore(peer, beforeMs));
+    }
+
+    @Override
+    public void forEachGone(long fromMs, long toMs, java.util.function.BiConsumer<String, ActionId> consumer) {
+        bookkeepingRead("forEachGone");
+        delegate.forEachGone(fromMs, toMs, consumer);
+    }
+
+    @Override
     public long forgetSeen(long beforeMs) {
         return write("forgetSeen", () -> delegate.forgetSeen(beforeMs));
     }

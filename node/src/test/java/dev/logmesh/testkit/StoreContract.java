@@ -601,6 +601,60 @@ public abstract class StoreContract {
         assertEquals(java.util.Set.of(id("20 n 0"), id("30 n 0")), recent);
     }
 
+    /** The gone marks of {@code s} with time parts in {@code [from, to]}, per peer; each mark is handed once. */
+    protected static Map<String, java.util.Set<ActionId>> goneMarks(Store s, long from, long to) {
+        Map<String, java.util.Set<ActionId>> marks = new java.util.HashMap<>();
+        List<String> twice = new ArrayList<>();
+        s.forEachGone(from, to, (peer, id) -> {
+            if (!marks.computeIfAbsent(peer, p -> new java.util.HashSet<>()).add(id)) {
+                twice.add(String.join(" ", peer, id.toString()));
+            }
+        });
+        assertEquals(List.of(), twice, "marks handed twice");
+        return marks;
+    }
+
+    @Test
+    void goneMarksAreKeptPerPeerUntilDroppedOrForgotten() throws Exception {
+        store.addGone("peer:a", List.of(id("10 n 0"), id("20 n 1"), id("30 n 2")));
+        store.addGone("peer:a", List.of(id("10 n 0")));
+        store.addGone("peer:b", List.of(id("20 n 1")));
+        store.addGone("peer:c", List.of());
+        store = reopen(store);
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("10 n 0"), id("20 n 1"), id("30 n 2")),
+            "peer:b", java.util.Set.of(id("20 n 1"))), goneMarks(store, 0, Long.MAX_VALUE), "kept once each, per peer");
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("20 n 1")), "peer:b", java.util.Set.of(id("20 n 1"))),
+            goneMarks(store, 15, 25), "by time part");
+        assertFalse(store.seen(id("20 n 1")), "a mark is not a seen id");
+
+        store.removeGone("peer:a", List.of(id("20 n 1"), id("99 n 9")));
+        store.removeGone("peer:z", List.of(id("10 n 0")));
+        assertEquals(1, store.removeGoneBefore("peer:a", 15));
+        assertEquals(0, store.removeGoneBefore("peer:z", 15));
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("30 n 2")), "peer:b", java.util.Set.of(id("20 n 1"))),
+            goneMarks(store, 0, Long.MAX_VALUE));
+        store.forgetSeen(25);
+        store = reopen(store);
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("30 n 2"))), goneMarks(store, 0, Long.MAX_VALUE),
+            "forgotten with the seen ids below the cutoff");
+        assertEquals(1, store.removeGoneBefore("peer:a", Long.MAX_VALUE));
+        assertEquals(Map.of(), goneMarks(store, 0, Long.MAX_VALUE));
+    }
+
+    @Test
+    void aForgetSweepForgetsGoneMarksBelowItsCutoff() throws Exception {
+        store.add(List.of(entry("a", "5 n 0", 1)));
+        store.addGone("peer:a", List.of(id("1 n 0"), id("2 n 0"), id("60 n 0")));
+        store.addGone("peer:b", List.of(id("3 n 0")));
+        ActionId after = null;
+        do {
+            after = store.forgetSeenBatch(50, after, 10).last();
+        } while (after != null);
+        store = reopen(store);
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("60 n 0"))), goneMarks(store, 0, Long.MAX_VALUE));
+        assertFalse(store.seen(id("5 n 0")));
+    }
+
     @Test
     void forgetsOnlyOldIdsThatAreNotInTheLog() throws Exception {
         store.add(List.of(entry("old-kept", "10 n 0", 1, "a"), entry("old-cleaned", "11 n 0", 1, "a"),

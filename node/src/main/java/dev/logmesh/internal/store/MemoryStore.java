@@ -50,6 +50,8 @@ public final class MemoryStore implements Store {
     /** Client cursors ({@link Store#clientCursor}), least recently written first. */
     private final java.util.LinkedHashMap<String, Long> clients = new java.util.LinkedHashMap<>();
     private final Map<String, String> state = new HashMap<>();
+    /** Gone marks ({@link Store#addGone}) per peer, kept in memory: they last as long as the store object. */
+    private final Map<String, java.util.Set<ActionId>> gone = new HashMap<>();
     private long lastAdded;
     /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
     private long maxSeenMs;
@@ -136,6 +138,7 @@ public final class MemoryStore implements Store {
         held = other.held;
         cursors.putAll(other.cursors);
         clients.putAll(other.clients);
+        other.gone.forEach((peer, marks) -> gone.put(peer, new java.util.HashSet<>(marks)));
         other.state.forEach((k, v) -> {
             if (!EPOCH_KEY.equals(k)) {
                 state.put(k, v);
@@ -517,7 +520,61 @@ public final class MemoryStore implements Store {
                 count++;
             }
         }
+        forgetGone(beforeMs);
         return count;
+    }
+
+    private void forgetGone(long beforeMs) {
+        gone.values().removeIf(marks -> {
+            marks.removeIf(id -> id.ms() < beforeMs);
+            return marks.isEmpty();
+        });
+    }
+
+    @Override
+    public void addGone(String peer, java.util.Collection<ActionId> ids) {
+        java.util.Objects.requireNonNull(peer, "peer");
+        if (!ids.isEmpty()) {
+            gone.computeIfAbsent(peer, p -> new java.util.HashSet<>()).addAll(ids);
+        }
+    }
+
+    @Override
+    public void removeGone(String peer, java.util.Collection<ActionId> ids) {
+        java.util.Objects.requireNonNull(ids, "ids");
+        java.util.Set<ActionId> marks = gone.get(java.util.Objects.requireNonNull(peer, "peer"));
+        if (marks != null) {
+            ids.forEach(marks::remove);
+            if (marks.isEmpty()) {
+                gone.remove(peer);
+            }
+        }
+    }
+
+    @Override
+    public long removeGoneBefore(String peer, long beforeMs) {
+        java.util.Set<ActionId> marks = gone.get(java.util.Objects.requireNonNull(peer, "peer"));
+        if (marks == null) {
+            return 0;
+        }
+        int before = marks.size();
+        marks.removeIf(id -> id.ms() < beforeMs);
+        if (marks.isEmpty()) {
+            gone.remove(peer);
+        }
+        return (long) before - marks.size();
+    }
+
+    @Override
+    public void forEachGone(long fromMs, long toMs, java.util.function.BiConsumer<String, ActionId> consumer) {
+        java.util.Objects.requireNonNull(consumer, "consumer");
+        for (Map.Entry<String, java.util.Set<ActionId>> e : List.copyOf(gone.entrySet())) {
+            for (ActionId id : List.copyOf(e.getValue())) {
+                if (id.ms() >= fromMs && id.ms() <= toMs) {
+                    consumer.accept(e.getKey(), id);
+                }
+            }
+        }
     }
 
     @Override

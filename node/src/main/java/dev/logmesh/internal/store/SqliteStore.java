@@ -126,6 +126,10 @@ import org.slf4j.LoggerFactory;
  * {@code nodes}: a client id ({@code alice:Xk3v9QaB}) has the form of a logmesh node id, and a client must never move
  * a peer's cursor. {@code used} is a counter of writes (never the clock, which may go back), indexed, so that only the
  * most recently written records are kept.
+ * {@code gone (peer, ms, node, seq)} holds the gone marks ({@link #addGone}: ids a peer answered {@code gone} for), a
+ * cache of the reconciler's, with an index by time for the forgetting ({@link #forgetSeen}); it is not part of the
+ * schema version: any file gets it, empty, at its first open for writing by this code ({@link #createGone}), and
+ * code that does not know it ignores it.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
  * Version 4 (session 19) added {@code clients}: a version 3 file gets the empty table at open, in one transaction.
  * Version 3 (issue 12: fewer B-tree pages per entry and per commit) took the log's own ids out of {@code seen} and
@@ -336,6 +340,15 @@ public final class SqliteStore implements Store {
     private boolean cursorsInNodes = true;
     /** Whether the file has table {@code clients} (schema 4); false only for a reader of an older file. */
     private boolean clientsTable = true;
+    /**
+     * Whether the file has table {@code gone} (the gone marks, {@link #addGone}): created at open when missing; false
+     * for a reader of a file without it, or when the open could not create it (then no marks are kept).
+     */
+    private boolean goneTable;
+    /** The last error {@link #forEachGone} logged (loop only). */
+    private String goneProblem;
+    /** Whether {@link #forEachGone} looked for rows whose time is no integer (no range finds them) since the open. */
+    private boolean goneTimesChecked;
     /** Rows in {@code clients}, or -1 before the first client write counts them. */
     private long clientRows = -1;
     /** The largest {@code clients.used}, valid when {@link #clientRows} is. */
@@ -513,6 +526,7 @@ public final class SqliteStore implements Store {
         seenHoldsAll = version < 3;
         cursorsInNodes = version >= 3;
         clientsTable = version >= 4;
+        goneTable = queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gone'") == 1;
         loadCounters();
         conn.commit();
     }
@@ -715,6 +729,7 @@ public final class SqliteStore implements Store {
         }
         loadCounters();
         conn.commit();
+        goneTable = createGone();
         try {
             openClockFile();
         } catch (IOException | SQLException | RuntimeException e) {
@@ -907,6 +922,33 @@ public final class SqliteStore implements Store {
         }
         st.execute("DROP TABLE cursors");
         return dropped;
+    }
+
+    /**
+     * Creates table {@code gone} (the gone marks, {@link #addGone}) and its index by time if the file lacks them, in
+     * its own transaction: a file of any version gets them at its first open by this code (the schema version stays,
+     * an older logmesh opens the file as it did and ignores the table). A cache, not the log: if it cannot be created
+     * (a full disk), the open goes on without it, logged, and no marks are kept.
+     *
+     * @return whether the table is there
+     */
+    private boolean createGone() {
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS gone (peer BLOB NOT NULL, ms INTEGER NOT NULL, node BLOB NOT NULL, "
+                + "seq INTEGER NOT NULL, PRIMARY KEY (peer, ms, node, seq))");
+            st.execute("CREATE INDEX IF NOT EXISTS gone_ms ON gone (ms)");
+            conn.commit();
+            return true;
+        } catch (SQLException e) {
+            try {
+                conn.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            LOG.warn("{}: cannot create table gone ({}): peers' gone answers are not kept across restarts", file,
+                describe(e, file));
+            return false;
+        }
     }
 
     /** The table of schema 4: client cursors, and the index that finds the least recently written. */
@@ -2637,7 +2679,13 @@ public final class SqliteStore implements Store {
             // seen holds only ids that are not in the log (schema 3)
             PreparedStatement ps = ps("DELETE FROM seen WHERE ms < ?");
             ps.setLong(1, beforeMs);
-            return (long) ps.executeUpdate();
+            long forgotten = ps.executeUpdate();
+            if (goneTable) {
+                PreparedStatement marks = ps("DELETE FROM gone WHERE ms < ?");
+                marks.setLong(1, beforeMs);
+                marks.executeUpdate();
+            }
+            return forgotten;
         });
     }
 
@@ -2688,8 +2736,164 @@ public final class SqliteStore implements Store {
                 del.setBytes(5, lastNode);
                 del.setLong(6, last.seq());
             }
-            return new ForgetBatch(del.executeUpdate(), last);
+            int forgotten = del.executeUpdate();
+            if (goneTable) { // up to limit marks too, through the index by time: no batch holds the loop for long
+                PreparedStatement marks = ps("DELETE FROM gone WHERE rowid IN (SELECT rowid FROM gone WHERE ms < ? "
+                    + "LIMIT ?)");
+                marks.setLong(1, beforeMs);
+                marks.setInt(2, limit);
+                marks.executeUpdate();
+            }
+            return new ForgetBatch(forgotten, last);
         });
+    }
+
+    @Override
+    public void addGone(String peer, java.util.Collection<ActionId> ids) {
+        Objects.requireNonNull(peer, "peer");
+        if (!goneTable || ids.isEmpty()) {
+            requireOpen();
+            return;
+        }
+        byte[] key = NodeKey.encode(peer);
+        write("addGone", () -> {
+            PreparedStatement ps = ps("INSERT OR IGNORE INTO gone (peer, ms, node, seq) VALUES (?, ?, ?, ?)");
+            for (ActionId id : ids) {
+                ps.setBytes(1, key);
+                ps.setLong(2, id.ms());
+                ps.setBytes(3, NodeKey.encode(id.node()));
+                ps.setLong(4, id.seq());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void removeGone(String peer, java.util.Collection<ActionId> ids) {
+        Objects.requireNonNull(peer, "peer");
+        if (!goneTable || ids.isEmpty()) {
+            requireOpen();
+            return;
+        }
+        byte[] key = NodeKey.encode(peer);
+        write("removeGone", () -> {
+            PreparedStatement ps = ps("DELETE FROM gone WHERE peer = ? AND ms = ? AND node = ? AND seq = ?");
+            for (ActionId id : ids) {
+                ps.setBytes(1, key);
+                ps.setLong(2, id.ms());
+                ps.setBytes(3, NodeKey.encode(id.node()));
+                ps.setLong(4, id.seq());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long removeGoneBefore(String peer, long beforeMs) {
+        Objects.requireNonNull(peer, "peer");
+        if (!goneTable) {
+            requireOpen();
+            return 0;
+        }
+        return write("removeGone", () -> {
+            PreparedStatement ps = ps("DELETE FROM gone WHERE peer = ? AND ms < ?");
+            ps.setBytes(1, NodeKey.encode(peer));
+            ps.setLong(2, beforeMs);
+            return (long) ps.executeUpdate();
+        });
+    }
+
+    /**
+     * {@inheritDoc} A row that does not hold a mark as this store writes them (a peer or node that is not an encoded
+     * id, a time or sequence that is not an integer: a file edited or damaged by hand) is skipped, logged once per
+     * call with the file, the row and what was wrong, and deleted (a store open for writing; a failure to delete is
+     * logged too): a cache row is not worth a quarantine.
+     */
+    @Override
+    public void forEachGone(long fromMs, long toMs, java.util.function.BiConsumer<String, ActionId> consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        if (!goneTable) {
+            requireOpen();
+            return;
+        }
+        List<Long> odd = new ArrayList<>();
+        String[] first = new String[1];
+        boolean checkTimes = !goneTimesChecked;
+        read("forEachGone", () -> {
+            PreparedStatement ps = ps(checkTimes
+                // once per open, a scan: a time that is text or real sorts outside every range of integers
+                ? "SELECT rowid, peer, ms, node, seq FROM gone WHERE (ms >= ? AND ms <= ?) OR typeof(ms) <> 'integer'"
+                : "SELECT rowid, peer, ms, node, seq FROM gone WHERE ms >= ? AND ms <= ?");
+            ps.setLong(1, fromMs);
+            ps.setLong(2, toMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String peer;
+                    ActionId id;
+                    try {
+                        peer = NodeKey.decode(goneBlob(rs.getObject(2), "peer"));
+                        id = ActionId.of(goneLong(rs.getObject(3), "ms"), NodeKey.decode(goneBlob(rs.getObject(4),
+                            "node")), goneLong(rs.getObject(5), "seq"));
+                    } catch (IllegalArgumentException e) {
+                        odd.add(rs.getLong(1));
+                        if (first[0] == null) {
+                            first[0] = "rowid " + rs.getLong(1) + ": " + e.getMessage();
+                        }
+                        continue;
+                    }
+                    consumer.accept(peer, id);
+                }
+            }
+            return null;
+        });
+        goneTimesChecked = true;
+        if (odd.isEmpty()) {
+            return;
+        }
+        String fate = "skipped";
+        if (!readOnly) {
+            try {
+                write("removeGone", () -> {
+                    PreparedStatement del = ps("DELETE FROM gone WHERE rowid = ?");
+                    for (long rowid : odd) {
+                        del.setLong(1, rowid);
+                        del.executeUpdate();
+                    }
+                    return null;
+                });
+                fate = "skipped and deleted";
+            } catch (StoreException e) {
+                fate = "skipped (not deleted: " + e.getMessage() + ")";
+            }
+        }
+        goneProblem = file + ": " + odd.size() + " rows of table gone are not gone marks, " + fate + "; the first: "
+            + first[0];
+        LOG.error("{}", goneProblem);
+    }
+
+    /** The last error {@link #forEachGone} logged about odd rows, or null (for tests). */
+    String goneProblem() {
+        return goneProblem;
+    }
+
+    private static byte[] goneBlob(Object value, String column) {
+        if (value instanceof byte[] b) {
+            return b;
+        }
+        throw new IllegalArgumentException(column + " is " + describeValue(value) + ", not an encoded id");
+    }
+
+    private static long goneLong(Object value, String column) {
+        if (value instanceof Long || value instanceof Integer) {
+            return ((Number) value).longValue();
+        }
+        throw new IllegalArgumentException(column + " is " + describeValue(value) + ", not an integer");
+    }
+
+    private static String describeValue(Object value) {
+        return value == null ? "NULL" : value.getClass().getSimpleName() + " " + value;
     }
 
     @Override

@@ -142,6 +142,48 @@ class ReconcilerTest {
         assertTrue(found.entries().isEmpty() && found.gone().isEmpty(), "nothing here to send: " + found);
         assertEquals(0, reconciler.goneMarks("c"));
         assertEquals(0, differencesWith(reconciler, "c", peer), "the next round finds nothing");
+        assertEquals(0, storedMarks("b") + storedMarks("c"), "they leave the store too");
+    }
+
+    /**
+     * The marks are written to the store as they are made, and a reconciler started over the same log (a restart)
+     * loads them, except ids the log has seen since (whose rows leave the store).
+     */
+    @Test
+    void goneMarksAreKeptInTheStoreAndLoadedAtStart() {
+        ItemIndex peer = new ItemIndex();
+        List<ActionId> gone = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            gone.add(new ActionId(loop.now() + i, "z", 0));
+            peer.add(gone.get(i));
+        }
+        reconciler.known("b", gone);
+        reconciler.known("c", gone.subList(0, 100));
+        assertEquals(1_000, storedMarks("b"));
+        assertEquals(100, storedMarks("c"));
+        ActionId x = gone.get(5);
+        log.add(new Entry(Action.ofType("x"), new Meta(x, x.ms(), 0, List.of("r"), 0, java.util.Map.of())));
+        reconciler.close();
+
+        Reconciler again = new Reconciler(log, loop, 30L * 24 * 3_600_000);
+        assertEquals(999, again.goneMarks("b"));
+        assertEquals(99, again.goneMarks("c"));
+        assertEquals(999, storedMarks("b"), "the id that arrived left the store at the start");
+        assertEquals(0, differencesWith(again, "b", peer), "no difference with b after the restart");
+        assertEquals(900, differencesWith(again, "c", peer));
+        assertEquals(1, differencesWith(again, "d", new ItemIndex()), "x only: marks count with their peer only");
+        again.close();
+    }
+
+    /** How many gone marks of {@code peer} the log's store keeps. */
+    private int storedMarks(String peer) {
+        int[] n = new int[1];
+        log.store().forEachGone(0, Long.MAX_VALUE, (p, id) -> {
+            if (p.equals(peer)) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
     /**
@@ -177,6 +219,9 @@ class ReconcilerTest {
         small.known("e", List.of(many.get(0)));
         assertTrue(small.goneMarks("d") + small.goneMarks("e") <= 30_000);
         assertEquals(first.size(), differencesWith(small, "b", peer), "b's dropped: rounds with b find them again");
+        assertEquals(0, storedMarks("b") + storedMarks("c"), "dropped from the store too");
+        assertEquals(small.goneMarks("d"), storedMarks("d"));
+        assertEquals(small.goneMarks("e"), storedMarks("e"));
         small.close();
     }
 

@@ -235,6 +235,83 @@ class SqliteStoreTest extends StoreContract {
         assertEquals(40, store.size());
     }
 
+    /**
+     * A file written before table {@code gone} (any version up to 4 by main at 2380f6a: the table is dropped here to
+     * make one) opens, reads no marks (a reader too), gets the table at its first open for writing and keeps marks
+     * from then on.
+     */
+    @Test
+    void aFileWithoutTheGoneTableOpensAndGetsIt() throws Exception {
+        fill(3);
+        store.close();
+        store = null;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE gone");
+        }
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            assertEquals(Map.of(), goneMarks(reader, 0, Long.MAX_VALUE), "a reader of the old file: no marks");
+            assertEquals(3, reader.size());
+        }
+        store = SqliteStore.open(file());
+        assertEquals(3, store.size());
+        assertEquals(Map.of(), goneMarks(store, 0, Long.MAX_VALUE));
+        store.addGone("peer:a", List.of(id("7 n 0")));
+        store = reopen(store);
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("7 n 0"))), goneMarks(store, 0, Long.MAX_VALUE));
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            assertEquals(Map.of("peer:a", java.util.Set.of(id("7 n 0"))), goneMarks(reader, 0, Long.MAX_VALUE));
+        }
+    }
+
+    /**
+     * Rows of table {@code gone} that are not marks as the store writes them (a file edited or damaged by hand) are
+     * skipped with an error naming the file and the row, and deleted; the good rows are handed, the store goes on.
+     */
+    @Test
+    void anOddGoneRowIsSkippedWithAClearErrorAndDeleted() throws Exception {
+        store.addGone("peer:a", List.of(id("10 n 0"), id("11 n 0")));
+        store.close();
+        store = null;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO gone (peer, ms, node, seq) VALUES (X'70', 'soon', X'6E', 0)");
+            st.execute("INSERT INTO gone (peer, ms, node, seq) VALUES ('text peer', 12, X'6E', 0)");
+            st.execute("INSERT INTO gone (peer, ms, node, seq) VALUES (X'70', 13, X'6E', 1.5)");
+            st.execute("INSERT INTO gone (peer, ms, node, seq) VALUES (X'70', 14, X'', 0)");
+        }
+        store = SqliteStore.open(file());
+        assertEquals(Map.of("peer:a", java.util.Set.of(id("10 n 0"), id("11 n 0"))),
+            goneMarks(store, 0, Long.MAX_VALUE), "the good rows are handed");
+        String error = ((SqliteStore) store).goneProblem();
+        assertTrue(error != null && error.contains(file().toString()) && error.contains("4 rows of table gone")
+            && error.contains("skipped and deleted") && error.contains("not an integer"), error);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM gone")) {
+            assertTrue(rs.next());
+            assertEquals(2, rs.getInt(1), "the odd rows are deleted");
+        }
+        store.addGone("peer:a", List.of(id("15 n 0")));
+        assertEquals(3, goneMarks(store, 0, Long.MAX_VALUE).get("peer:a").size(), "the store goes on");
+    }
+
+    /** Marks are written off the loop's fsync path: group commit, one transaction per call, durable later. */
+    @Test
+    void goneMarksSurviveAReopenAndTheirForgetting() throws Exception {
+        List<dev.logmesh.ActionId> ids = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            ids.add(id((100 + i) + " node:abc " + i));
+        }
+        store.addGone("peer:a", ids);
+        store.addGone("peer:b", ids.subList(0, 10));
+        store = reopen(store);
+        assertEquals(2_000, goneMarks(store, 0, Long.MAX_VALUE).get("peer:a").size());
+        assertEquals(10, goneMarks(store, 0, Long.MAX_VALUE).get("peer:b").size());
+        store.forgetSeen(1_100);
+        store = reopen(store);
+        Map<String, java.util.Set<dev.logmesh.ActionId>> left = goneMarks(store, 0, Long.MAX_VALUE);
+        assertEquals(java.util.Set.copyOf(ids.subList(1_000, 2_000)), left.get("peer:a"));
+        assertFalse(left.containsKey("peer:b"), "all its marks were below the cutoff");
+    }
+
     @Test
     void reopenGivesBackExactlyWhatWasCommitted() {
         store.add(List.of(entry("a", "5 n 0", 5, "r", "s"), entry("b", "3 m 1", 3, "r"), entry("c", "4 n 0", 4),
