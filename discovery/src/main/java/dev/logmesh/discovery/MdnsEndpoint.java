@@ -160,8 +160,9 @@ final class MdnsEndpoint implements ServiceListener {
         for (String instance : pointers.keySet()) {
             firstSeen.putIfAbsent(instance, Boolean.TRUE);
         }
+        int orphans = removeOrphans(impl, cache, max, pointers.keySet());
         if (firstSeen.size() <= max) {
-            return 0;
+            return orphans;
         }
         List<String> kept = new ArrayList<>(max);
         List<String> excess = new ArrayList<>();
@@ -197,6 +198,43 @@ final class MdnsEndpoint implements ServiceListener {
             }
         }
         return excess.size();
+    }
+
+    /**
+     * Removes the SRV and TXT records of instances of our type that have no PTR record in the cache, when there are
+     * more than {@code max} instances with such records: such records are never limited by their PTR (a forger may
+     * send SRV and TXT alone, and a record of a dropped instance that was on its way when it was dropped came
+     * without it; a CI run kept 139 of them for the records' hour). Below the limit nothing is touched: a response's
+     * SRV and TXT may be cached a moment before its PTR. Called by the cleaner thread.
+     *
+     * @param withPointer the lower-cased instances that have a PTR record now
+     * @return how many instances' records were removed
+     */
+    private static int removeOrphans(JmDNSImpl impl, DNSCache cache, int max, java.util.Set<String> withPointer) {
+        String suffix = "." + MdnsDiscovery.SERVICE_TYPE.toLowerCase(Locale.ROOT);
+        Map<String, List<DNSEntry>> byInstance = new LinkedHashMap<>();
+        for (DNSEntry e : cache.allValues()) {
+            if (e.getRecordType() == DNSRecordType.TYPE_SRV || e.getRecordType() == DNSRecordType.TYPE_TXT) {
+                String name = e.getName().toLowerCase(Locale.ROOT);
+                if (name.endsWith(suffix)) {
+                    byInstance.computeIfAbsent(name, k -> new ArrayList<>()).add(e);
+                }
+            }
+        }
+        if (byInstance.size() <= max) {
+            return 0;
+        }
+        long now = System.currentTimeMillis();
+        int removed = 0;
+        for (Map.Entry<String, List<DNSEntry>> instance : byInstance.entrySet()) {
+            if (!withPointer.contains(instance.getKey())) {
+                for (DNSEntry e : instance.getValue()) {
+                    remove(impl, cache, now, e);
+                }
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /** The lower-cased SRV targets of an instance in the cache. */
