@@ -2750,35 +2750,24 @@ public final class SqliteStore implements Store {
 
     @Override
     public void addGone(String peer, java.util.Collection<ActionId> ids) {
-        Objects.requireNonNull(peer, "peer");
-        if (!goneTable || ids.isEmpty()) {
-            requireOpen();
-            return;
-        }
-        byte[] key = NodeKey.encode(peer);
-        write("addGone", () -> {
-            PreparedStatement ps = ps("INSERT OR IGNORE INTO gone (peer, ms, node, seq) VALUES (?, ?, ?, ?)");
-            for (ActionId id : ids) {
-                ps.setBytes(1, key);
-                ps.setLong(2, id.ms());
-                ps.setBytes(3, NodeKey.encode(id.node()));
-                ps.setLong(4, id.seq());
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        eachGone("addGone", "INSERT OR IGNORE INTO gone (peer, ms, node, seq) VALUES (?, ?, ?, ?)", peer, ids);
     }
 
     @Override
     public void removeGone(String peer, java.util.Collection<ActionId> ids) {
+        eachGone("removeGone", "DELETE FROM gone WHERE peer = ? AND ms = ? AND node = ? AND seq = ?", peer, ids);
+    }
+
+    /** Runs {@code sql} (parameters: peer, ms, node, seq) once per id, in one write; nothing without the table. */
+    private void eachGone(String what, String sql, String peer, java.util.Collection<ActionId> ids) {
         Objects.requireNonNull(peer, "peer");
         if (!goneTable || ids.isEmpty()) {
             requireOpen();
             return;
         }
         byte[] key = NodeKey.encode(peer);
-        write("removeGone", () -> {
-            PreparedStatement ps = ps("DELETE FROM gone WHERE peer = ? AND ms = ? AND node = ? AND seq = ?");
+        write(what, () -> {
+            PreparedStatement ps = ps(sql);
             for (ActionId id : ids) {
                 ps.setBytes(1, key);
                 ps.setLong(2, id.ms());
