@@ -228,36 +228,7 @@ final class Ndjson implements AutoCloseable {
                     taken = pending;
                     pending = t;
                 }
-                long batchWeight = 0;
-                int batchLines = 0;
-                for (int i = 0; i < taken.size(); i++) {
-                    Object o = taken.get(i);
-                    long weight;
-                    int length;
-                    if (o instanceof Entry e) {
-                        weight = weight(e);
-                        length = batch.add(e, false, 0);
-                    } else {
-                        Line line = (Line) o;
-                        weight = line.weight();
-                        length = line.entry() != null ? batch.add(line.entry(), timestamps, line.ts())
-                            : batch.text(line.text().get());
-                    }
-                    batchWeight += weight;
-                    batchLines++;
-                    if (i == taken.size() - 1 || length >= BATCH) {
-                        batch.writeTo(out);
-                        out.flush();
-                        if (!broken && out.checkError()) {
-                            broken = true;
-                            onBroken.run();
-                        }
-                        written(batchWeight, batchLines);
-                        batchWeight = 0;
-                        batchLines = 0;
-                    }
-                }
-                taken.clear();
+                writeTaken(batch);
                 if (last) {
                     synchronized (room) {
                         if (pending.isEmpty()) {
@@ -270,6 +241,54 @@ final class Ndjson implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The weight of the lines in the writer's batch and not written yet ({@link #append}); the writer's only. */
+    private long batchWeight;
+
+    /**
+     * Writes {@link #taken} (and empties it): each line appended to {@code batch}, the batch written when it is full or
+     * holds the last line. A method per take, not a loop in {@link #drain}: {@code drain} runs once, so a loop there
+     * stays interpreted until its own on-stack compile, ~60,000 lines in (past a whole catch-up); this one is
+     * compiled after a hundred or so takes, and its loop makes one call per line ({@link #append}), which is
+     * compiled after a few hundred lines. Writer thread.
+     */
+    private void writeTaken(Batch batch) {
+        int n = taken.size();
+        int lines = 0;
+        for (int i = 0; i < n; i++) {
+            int length = append(batch, taken.get(i));
+            lines++;
+            if (length >= BATCH || i == n - 1) {
+                write(batch, lines);
+                lines = 0;
+            }
+        }
+        taken.clear();
+    }
+
+    /** Appends the line of {@code o} (an {@link Entry} or a {@link Line}) to {@code batch}; returns what it holds. */
+    private int append(Batch batch, Object o) {
+        if (o instanceof Entry e) {
+            batchWeight += weight(e);
+            return batch.add(e, false, 0);
+        }
+        Line line = (Line) o;
+        batchWeight += line.weight();
+        return line.entry() != null ? batch.add(line.entry(), timestamps, line.ts()) : batch.text(line.text().get());
+    }
+
+    /** Writes {@code batch} (its {@code lines} and {@link #batchWeight}) to {@code out} and counts them written. */
+    private void write(Batch batch, int lines) {
+        batch.writeTo(out);
+        out.flush();
+        if (!broken && out.checkError()) {
+            broken = true;
+            onBroken.run();
+        }
+        long weight = batchWeight;
+        batchWeight = 0;
+        written(weight, lines);
     }
 
     /**

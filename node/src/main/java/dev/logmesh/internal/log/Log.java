@@ -247,33 +247,41 @@ public final class Log {
      */
     public List<Meta> add(List<Entry> entries) {
         // the loops call a method per entry: the JIT compiles those after a few hundred entries, while a loop body
-        // here (called once per batch) would stay interpreted until the loop's on-stack replacement
-        List<Entry> prepared = new ArrayList<>(entries.size());
-        for (Entry e : entries) { // one iterator per batch: any List is walked in O(n)
-            prepared.add(prepare(e));
+        // here (called once per batch) stays interpreted until the loop's on-stack replacement (~60,000 turns: past
+        // a whole catch-up). So each loop is an array, an index and one call: no iterator or list calls per turn
+        Object[] given = entries.toArray(); // any List, in one call
+        Entry[] prepared = new Entry[given.length];
+        long keepLastBefore = keepLastSeen;
+        for (int i = 0; i < given.length; i++) {
+            prepared[i] = prepare((Entry) given[i]);
         }
+        boolean keepsLast = keepLastSeen != keepLastBefore; // a count, not a flag: a hook may add to the log meanwhile
+        List<Entry> batch = Arrays.asList(prepared);
         List<Meta> result;
         if (pendingCursors.isEmpty()) {
-            result = store.add(prepared);
+            result = store.add(batch);
         } else {
-            result = store.add(prepared, Map.copyOf(pendingCursors));
+            result = store.add(batch, Map.copyOf(pendingCursors));
             pendingCursors.clear();
         }
-        for (int i = 0; i < prepared.size(); i++) {
-            Meta m = result.get(i);
-            if (m != null) {
-                added(prepared.get(i), m);
-            }
+        Object[] metas = result.toArray();
+        for (int i = 0; i < prepared.length; i++) {
+            added(prepared[i], (Meta) metas[i]);
         }
-        for (int i = 0; i < prepared.size(); i++) {
-            Meta m = result.get(i);
-            String keepLast = m == null ? null : keepLastReason(m);
-            if (keepLast != null && m.hasReasons()) {
-                removeReason(keepLast, Criteria.ALL.olderThan(m.id()));
+        if (keepsLast) { // an entry with a keepLast reason: rare (no custom meta key, no loop)
+            for (int i = 0; i < prepared.length; i++) {
+                Meta m = (Meta) metas[i];
+                String keepLast = m == null ? null : keepLastReason(m);
+                if (keepLast != null && m.hasReasons()) {
+                    removeReason(keepLast, Criteria.ALL.olderThan(m.id()));
+                }
             }
         }
         return result;
     }
+
+    /** How many entries with a keepLast reason {@link #prepare} has seen: {@link #add} checks a batch only if it grew. */
+    private long keepLastSeen;
 
     /** An entry as {@link #add} stores it: observed by the clock, through the pre-add hooks, with its keepLast reason. */
     @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
@@ -289,6 +297,9 @@ public final class Log {
             meta = changed;
         }
         String keepLast = keepLastReason(meta);
+        if (keepLast != null) {
+            keepLastSeen++;
+        }
         if (keepLast != null && !meta.reasons().contains(keepLast)) {
             List<String> rs = new ArrayList<>(meta.reasons());
             rs.add(keepLast);
@@ -297,8 +308,14 @@ public final class Log {
         return meta == e.meta() ? e : e.withMeta(meta);
     }
 
-    /** The events of an entry the store added with meta {@code m}: {@code add}, and {@code clean} at once without reasons. */
+    /**
+     * The events of an entry the store added with meta {@code m}: {@code add}, and {@code clean} at once without reasons;
+     * none when {@code m} is null (not added: a seen id).
+     */
     private void added(Entry prepared, Meta m) {
+        if (m == null) {
+            return;
+        }
         Entry added = prepared.withMeta(m);
         fire(onAdd, added);
         if (!m.hasReasons()) {

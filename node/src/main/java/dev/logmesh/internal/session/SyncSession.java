@@ -1161,27 +1161,33 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(missedAuth(s));
             return;
         }
-        List<Entry> entries = new ArrayList<>(s.entries().size());
-        BitSet tooDeep = null; // entries the codec found nested deeper than EntrySize.MAX_DEPTH: refused alone
         // the added numbers the store gives if every entry with reasons is new (a catch-up's case): each meta is made
         // with its number, and the store keeps it as it is, not a copy (Meta.withAdded); a wrong guess costs a copy.
         // Not for a client's entries: the edge role reads a received meta's added as a key the client set
-        long next = edge == null ? log.lastAdded() : -1;
-        boolean hooks = log.hasPreAddHooks(); // they may give an entry without reasons one (the node's keep reason)
+        receivedNext = edge == null ? log.lastAdded() : -1;
+        receivedHooks = log.hasPreAddHooks(); // they may give an entry without reasons one (the node's keep reason)
+        receivedTooDeep = false;
+        // this loop runs once per frame, so it stays interpreted through a whole catch-up (a method's loop is compiled
+        // on its own after ~60,000 turns): an array, an index and one call per entry, which is compiled early
+        Object[] wire = s.entries().toArray();
+        Entry[] made = new Entry[wire.length];
         try {
-            for (Message.WireEntry w : s.entries()) {
-                if (w.tooDeep() > 0) {
-                    if (tooDeep == null) {
-                        tooDeep = new BitSet();
-                    }
-                    tooDeep.set(entries.size());
-                }
-                long added = next >= 0 && w.tooDeep() == 0 && (hooks || w.meta().hasReasons()) ? ++next : 0;
-                entries.add(received(w, added)); // a call per entry: compiled early (see Log.add)
+            for (int i = 0; i < wire.length; i++) {
+                made[i] = received((Message.WireEntry) wire[i]);
             }
         } catch (ProtocolError e) {
             fail(e);
             return;
+        }
+        List<Entry> entries = new ArrayList<>(java.util.Arrays.asList(made));
+        BitSet tooDeep = null; // entries the codec found nested deeper than EntrySize.MAX_DEPTH: refused alone
+        if (receivedTooDeep) {
+            tooDeep = new BitSet();
+            for (int i = 0; i < wire.length; i++) {
+                if (((Message.WireEntry) wire[i]).tooDeep() > 0) {
+                    tooDeep.set(i);
+                }
+            }
         }
         if (anchorExpected != null) {
             String expected = anchorExpected;
@@ -1235,12 +1241,15 @@ public final class SyncSession implements MessageConnection.Handler {
             pushed = Math.max(pushed, after);
         }
         int dropped = 0;
-        for (Meta m : results) {
+        boolean echoes = pushed < before;
+        Object[] stored = results.toArray(); // once per frame, interpreted: as above
+        for (int i = 0; i < stored.length; i++) {
+            Object m = stored[i];
             if (m == null) {
                 duplicate = true;
                 dropped++;
-            } else if (pushed < before && m.added() > 0) {
-                echo.add(m.added());
+            } else if (echoes) {
+                echo((Meta) m);
             }
         }
         if (config.stats() != null) {
@@ -1287,8 +1296,32 @@ public final class SyncSession implements MessageConnection.Handler {
         return kept;
     }
 
-    /** A received entry in this node's clock, its meta made with {@code added} (the expected number, or 0). */
-    private Entry received(Message.WireEntry w, long added) throws ProtocolError {
+    /** An entry this session received before the peer had what we pushed: not sent back to it ({@link #onLogAdd}). */
+    private void echo(Meta m) {
+        if (m.added() > 0) {
+            echo.add(m.added());
+        }
+    }
+
+    /**
+     * {@link #onSync}'s state for its entries, on the loop: the {@code added} the next entry with reasons is expected to
+     * get (-1: none expected), whether pre-add hooks run, and whether an entry came nested too deep.
+     */
+    private long receivedNext;
+    private boolean receivedHooks;
+    private boolean receivedTooDeep;
+
+    /**
+     * A received entry in this node's clock, its meta made with the {@code added} the store is expected to give it
+     * ({@link #receivedNext}, counted on), or 0. A call per entry: compiled after a few hundred (see {@link #onSync}).
+     */
+    private Entry received(Message.WireEntry w) throws ProtocolError {
+        long added = 0;
+        if (w.tooDeep() > 0) {
+            receivedTooDeep = true;
+        } else if (receivedNext >= 0 && (receivedHooks || w.meta().hasReasons())) {
+            added = ++receivedNext;
+        }
         return new Entry(w.action(), w.meta().toMeta(peerNode, baseTime, timeFix, added));
     }
 

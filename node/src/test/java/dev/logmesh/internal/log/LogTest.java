@@ -131,6 +131,26 @@ class LogTest {
         assertEquals(List.of("status"), third.reasons());
     }
 
+    /**
+     * {@code add} of a batch checks its keepLast reasons only when one of its entries had one (a count kept by
+     * {@code prepare}, read before the events): an entry added by a listener during the batch's events must not
+     * make it skip them.
+     */
+    @Test
+    void aBatchWithKeepLastCleansOlderEntriesAlsoWhenAListenerAddsDuringItsEvents() {
+        Map<String, JsonNode> keep = Map.of(Log.KEEP_LAST, json("\"status\""));
+        log.onAdd(e -> {
+            if (e.action().type().equals("s1")) {
+                log.add(log.create(Action.ofType("x"), List.of("other")));
+            }
+        });
+        List<Meta> metas = log.add(List.of(log.create(Action.ofType("s1"), List.of(), keep),
+            log.create(Action.ofType("s2"), List.of(), keep)));
+        assertEquals(2, metas.size());
+        assertEquals(List.of("s2", "x"), types(), "s1 lost its only reason to s2's keepLast");
+        assertEquals(List.of("add s1", "add x", "add s2", "clean s1"), events);
+    }
+
     @Test
     void keepLastKeepsTheNewestNByCreatedOrder() {
         log.add(remote("r3", "30 x 0", "k"));
