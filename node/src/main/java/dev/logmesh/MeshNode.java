@@ -695,7 +695,9 @@ public final class MeshNode implements AutoCloseable {
         }
         long total = forgotten + batch.forgotten();
         if (batch.last() != null) {
-            loop.execute(() -> forgetSeenStep(beforeMs, batch.last(), total)); // after what waits on the loop
+            // the next batch at the loop's next turn, after its socket I/O and timers: scheduled, not posted with
+            // execute(), which Netty runs back to back (for up to 1 s) before it reads sockets again
+            loop.schedule(0, () -> forgetSeenStep(beforeMs, batch.last(), total));
             return;
         }
         if (total > 0) {
@@ -1562,8 +1564,14 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    /** How many entries a replay ({@link #subscribe(long, Predicate, Consumer)}) gives per loop task. */
+    /** At most this many entries a replay ({@link #subscribe(long, Predicate, Consumer)}) gives per loop task. */
     static final int REPLAY_CHUNK = 1000;
+
+    /**
+     * A replay's task also ends once it has run this long (ms by the loop's clock, {@link Loop#now()}), after the
+     * entry during which the time passed: a slow consumer makes a task longer by one call, not by a chunk.
+     */
+    static final long REPLAY_SLICE_MILLIS = 10;
 
     /**
      * As {@link #subscribe(Predicate, Consumer)}, after first giving the entries this node's log holds with an
@@ -1583,8 +1591,10 @@ public final class MeshNode implements AutoCloseable {
      * the log starts empty at each start, so {@code 0} is the only number to pass. Entries added without reasons
      * (or whose reasons were all removed) are not in the log and are not replayed. {@code 0} replays the whole log.
      *
-     * <p>The replay runs on the node's loop, {@link #REPLAY_CHUNK} entries per task, each once durable; entries
-     * that arrive meanwhile are given after it, in order. The consumer is called on the loop thread.
+     * <p>The replay runs on the node's loop in tasks of at most {@link #REPLAY_CHUNK} entries or
+     * {@link #REPLAY_SLICE_MILLIS} ms, each entry once durable, with the loop's socket I/O and timers between them
+     * (a replay of a large log does not hold pings, adds and sessions back); entries that arrive meanwhile are given
+     * after it, in order. The consumer is called on the loop thread.
      *
      * @param afterAdded the {@code added} of the last entry the application applied; {@code >= 0}
      * @throws IllegalArgumentException if {@code afterAdded} is negative
@@ -1631,14 +1641,17 @@ public final class MeshNode implements AutoCloseable {
                     return;
                 }
                 int n = 0;
+                long started = loop.now();
                 for (Entry e : log.entries(dev.logmesh.spi.Order.ADDED, true, position)) {
                     if (e.meta().added() > upTo) {
                         break;
                     }
                     position = e.meta().added();
                     deliver.accept(e);
-                    if (++n == REPLAY_CHUNK) {
-                        loop.execute(this::step);
+                    if (++n == REPLAY_CHUNK || loop.now() - started >= REPLAY_SLICE_MILLIS) {
+                        // schedule, not execute: Netty runs tasks posted with execute() back to back (for up to
+                        // 1 s) before it reads sockets again; a scheduled task waits for the loop's next turn
+                        loop.schedule(0, this::step);
                         return;
                     }
                 }

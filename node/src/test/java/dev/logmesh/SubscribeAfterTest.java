@@ -2,6 +2,7 @@ package dev.logmesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +83,35 @@ class SubscribeAfterTest {
                 assertEquals(n + 50, got.stream().distinct().count(), "each once");
                 assertEquals(LongStream.rangeClosed(got.get(0), live.get(49)).boxed().toList().size(), got.size());
             }
+        }
+    }
+
+    /**
+     * Session 24: the replay chained its chunks with {@code execute()}, and Netty runs such tasks back to back (for
+     * up to 1 s) before it reads sockets or runs timers again, so a replay of a large log held pings, adds and
+     * sessions back until it ended (the kind session 23 fixed in {@link ReplicatedState}'s fold). Now each next task
+     * is scheduled. Before the fix, a timer set at the replay's first entry ran only after all 20,000 entries
+     * ("a timer set at the first entry ran after 20000 entries").
+     */
+    @Test
+    @SuppressWarnings("try") // the subscription ends with its block
+    void aLongReplayLetsTheLoopsTimersRunBetweenItsTasks() throws Exception {
+        int n = MeshNode.REPLAY_CHUNK * 20;
+        try (MeshNode node = MeshNode.start(NodeConfig.builder().name("app").noListen().mdns(false).build())) {
+            added(node, n);
+            AtomicInteger delivered = new AtomicInteger();
+            CompletableFuture<Integer> atTimer = new CompletableFuture<>();
+            try (MeshNode.Subscription s = node.subscribe(0, e -> true, e -> {
+                if (delivered.getAndIncrement() == 0) {
+                    node.loop().schedule(0, () -> atTimer.complete(delivered.get()));
+                }
+            })) {
+                int seen = atTimer.get(30, TimeUnit.SECONDS);
+                assertTrue(seen <= MeshNode.REPLAY_CHUNK, "a timer set at the first entry ran after " + seen
+                    + " entries");
+                await().atMost(Duration.ofSeconds(30)).until(() -> delivered.get() == n);
+            }
+            assertEquals(n, delivered.get(), "each entry once");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.logmesh.testkit;
 
 import dev.logmesh.spi.Loop;
 
+import java.util.ArrayDeque;
 import java.util.PriorityQueue;
 import java.util.Random;
 
@@ -21,10 +22,19 @@ import java.util.Random;
  *       (the in-memory network's latencies and faults, the nodes' redial jitter), so a run replays exactly
  *       from the seed.</li>
  *   <li>{@link #withClockOffset} gives a machine whose clock is skewed, on the same queue and time line.</li>
+ *   <li>{@link #nettyOrder()} runs tasks in the order a Netty event loop does (the node's real loop): every task
+ *       posted with {@link #execute} runs, in posting order, before any scheduled task, even one already due. A
+ *       Netty loop runs its posted tasks back to back (for up to 1 s) before it reads sockets or runs due timers
+ *       again, so work that goes on by posting itself holds the loop's I/O and timers back; in this order a test
+ *       sees that (session 24). The default order, one queue by (due time, submission), does not tell them
+ *       apart.</li>
  * </ul>
  */
 public final class ManualLoop implements Loop {
     private final PriorityQueue<Task> queue = new PriorityQueue<>();
+    /** Tasks posted with {@link #execute} in {@link #nettyOrder()}, in posting order. */
+    private final ArrayDeque<Task> posted = new ArrayDeque<>();
+    private boolean nettyOrder;
     private final Random random;
     private final long seed;
     private long now;
@@ -46,6 +56,21 @@ public final class ManualLoop implements Loop {
     /** A loop whose clock starts at 1 000 000 ms, seed 0. */
     public ManualLoop() {
         this(1_000_000L);
+    }
+
+    /**
+     * From now on, tasks posted with {@link #execute} all run, in posting order, before any scheduled task (see the
+     * class notes); call it before anything is queued.
+     *
+     * @return this loop
+     * @throws IllegalStateException if tasks are queued already
+     */
+    public ManualLoop nettyOrder() {
+        if (!queue.isEmpty()) {
+            throw new IllegalStateException("nettyOrder() after tasks were queued");
+        }
+        nettyOrder = true;
+        return this;
     }
 
     /** The seed of {@link #random()}. */
@@ -137,7 +162,11 @@ public final class ManualLoop implements Loop {
 
     @Override
     public void execute(Runnable task) {
-        queue.add(new Task(now, task));
+        if (nettyOrder) {
+            posted.add(new Task(now, task));
+        } else {
+            queue.add(new Task(now, task));
+        }
     }
 
     @Override
@@ -173,8 +202,8 @@ public final class ManualLoop implements Loop {
         running = true;
         int ran = 0;
         try {
-            while (!queue.isEmpty() && queue.peek().due <= target) {
-                Task t = queue.poll();
+            while (!posted.isEmpty() || (!queue.isEmpty() && queue.peek().due <= target)) {
+                Task t = posted.isEmpty() ? queue.poll() : posted.poll();
                 if (t.due > now) {
                     now = t.due;
                 }
@@ -194,11 +223,14 @@ public final class ManualLoop implements Loop {
 
     /** How many tasks wait (cancelled ones included until their time). */
     public int pending() {
-        return queue.size();
+        return queue.size() + posted.size();
     }
 
     /** The due time of the next task, or -1 if none. */
     public long nextDue() {
+        if (!posted.isEmpty()) {
+            return posted.peek().due;
+        }
         Task t = queue.peek();
         return t == null ? -1 : t.due;
     }

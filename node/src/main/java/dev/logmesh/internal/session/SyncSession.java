@@ -895,7 +895,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /**
      * Pages read in one run of the pump that sent nothing before it yields the loop (and goes on in a task of its
-     * own): a Logux client that is sent little of a large log would otherwise have the whole log read at once.
+     * own, scheduled so that the loop's socket I/O and timers run first): a Logux client that is sent little of a
+     * large log would otherwise have the whole log read at once.
      */
     private static final int IDLE_PAGES_PER_RUN = 8;
 
@@ -911,7 +912,9 @@ public final class SyncSession implements MessageConnection.Handler {
             if (idlePages == IDLE_PAGES_PER_RUN) {
                 if (!pumpScheduled) {
                     pumpScheduled = true;
-                    loop.execute(this::pump);
+                    // schedule, not execute: Netty runs tasks posted with execute() back to back (for up to 1 s)
+                    // before it reads sockets again; a scheduled task waits for the loop's next turn
+                    loop.schedule(0, this::pump);
                 }
                 return;
             }
