@@ -121,8 +121,11 @@ public final class Reconciler implements Reconciliation {
         this(log, loop, horizonMillis, MAX_GONE_BYTES);
     }
 
-    /** As {@link #Reconciler(Log, Loop, long)}, with another bound of the gone marks' bytes (for tests). */
-    Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes) {
+    /**
+     * As {@link #Reconciler(Log, Loop, long)}, with another bound of the gone marks' bytes, all peers together (for
+     * tests: a tiny one makes a simulated mesh drop marks).
+     */
+    public Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes) {
         this.maxGoneBytes = maxGoneBytes;
         this.log = log;
         this.loop = loop;
