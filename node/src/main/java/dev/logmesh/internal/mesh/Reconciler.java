@@ -215,6 +215,9 @@ public final class Reconciler implements Reconciliation {
                     }
                 }
             }
+            if (marks) {
+                dropEmptyMarks();
+            }
             pending.clear();
             pending.trimToSize();
         }
@@ -229,6 +232,14 @@ public final class Reconciler implements Reconciliation {
             g.removeBefore(cutoff);
             return g.size() == 0;
         });
+    }
+
+    /**
+     * Forgets the peers left without marks: an empty {@link ItemIndex} still takes its arrays (some 700 bytes), which
+     * would count against {@link #MAX_GONE_BYTES} and {@link #MAX_GONE_PEERS} for nothing.
+     */
+    private void dropEmptyMarks() {
+        goneFrom.values().removeIf(g -> g.size() == 0);
     }
 
     private boolean hasGoneMarks() {
@@ -321,6 +332,9 @@ public final class Reconciler implements Reconciliation {
             }
         }
         if (!dropped.isEmpty()) {
+            if (g.size() == 0) {
+                goneFrom.remove(peer);
+            }
             LOG.debug("{} lacks {} ids it had answered gone for: no marks any more", peer, dropped.size());
             // the store keeps ids, the marks their hashes: its marks of this peer in the range are matched (rare)
             List<ActionId> ids = new ArrayList<>();
@@ -418,10 +432,7 @@ public final class Reconciler implements Reconciliation {
      * @param peer the peer whose marks were just added, or null (at start: no peer is spared)
      */
     private void bound(String peer) {
-        long bytes = 0;
-        for (ItemIndex g : goneFrom.values()) {
-            bytes += g.memoryBytes();
-        }
+        long bytes = goneBytes();
         Iterator<Map.Entry<String, ItemIndex>> it = goneFrom.entrySet().iterator();
         while (it.hasNext() && (bytes > maxGoneBytes || goneFrom.size() > MAX_GONE_PEERS)) {
             Map.Entry<String, ItemIndex> e = it.next();
@@ -447,6 +458,18 @@ public final class Reconciler implements Reconciliation {
             persist(() -> log.store().removeGoneBefore(peer, cut));
             LOG.debug("the oldest {} gone marks of {} dropped: past {} bytes", n, peer, maxGoneBytes);
         }
+        if (own != null && own.size() == 0) {
+            goneFrom.remove(peer);
+        }
+    }
+
+    /** Bytes of heap the gone marks take, all peers together ({@link ItemIndex#memoryBytes}). */
+    long goneBytes() {
+        long bytes = 0;
+        for (ItemIndex g : goneFrom.values()) {
+            bytes += g.memoryBytes();
+        }
+        return bytes;
     }
 
     /** How many gone marks {@code peer} has here: ids it answered gone for that this node lacks. */

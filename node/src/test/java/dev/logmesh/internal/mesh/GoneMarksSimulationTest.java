@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * each node holds them in id order, no node applied an id twice, and nothing that no node cleaned was lost (but what
  * a restore of an older backup lost while no other node held it: {@link LocalMesh#lostWithStores}). With the default
  * bound, traffic settles too: once converged, no round asks for an id again ({@code logmesh:want} and
- * {@code logmesh:gone} stop) and {@code logmesh:range} frames stay within a small bound per window.
+ * {@code logmesh:gone} stop) and {@code logmesh:range} frames stay within a small bound per window. With a tiny bound,
+ * after every step, every running node's marks take at most the bound's bytes.
  *
  * <p>Each run replays from its seed: {@code -Dlogmesh.seed=N} runs that one, {@code -Dlogmesh.goneRuns=N} sets how
  * many (the default is CI-sized).
@@ -77,7 +78,9 @@ class GoneMarksSimulationTest {
     }
 
     /** What the runs went through, summed (to tell that they exercise what they claim). */
-    enum Tally { GONE_ANSWERS, SQLITE_RESTARTS, RESTORES, WIPES, ASKED_AGAIN_PAST_A_TINY_BOUND }
+    enum Tally {
+        GONE_ANSWERS, SQLITE_RESTARTS, RESTORES, WIPES, ASKED_AGAIN_PAST_A_TINY_BOUND, MARKS_KEPT_UNDER_A_BOUND
+    }
 
 
     @Test
@@ -163,6 +166,7 @@ class GoneMarksSimulationTest {
                 int steps = 40 + r.nextInt(40);
                 for (int step = 0; step < steps; step++) {
                     step();
+                    withinTheBound();
                     // mostly short gaps; some a reconciliation period long, so rounds run (and marks are made) mid-churn
                     mesh.run(r.nextInt(4) == 0 ? WINDOW + r.nextInt((int) WINDOW) : r.nextInt(3_000));
                 }
@@ -171,6 +175,7 @@ class GoneMarksSimulationTest {
                     mesh.restart(x.name());
                 }
                 mesh.run(8 * WINDOW);
+                withinTheBound();
                 check();
                 long[][] windows = windows(6);
                 if (bound == 0) {
@@ -281,6 +286,23 @@ class GoneMarksSimulationTest {
                 mesh.restart(node.name());
                 count(Tally.WIPES, 1);
                 note("wipe " + node.name());
+            }
+        }
+
+        /** Every running node's gone marks take at most the bound's bytes (checked when the bound is set). */
+        private void withinTheBound() {
+            if (bound == 0) {
+                return;
+            }
+            for (LocalMesh.Node x : nodes) {
+                if (x.isUp()) {
+                    long bytes = NodeInternals.reconciler(x.node()).goneBytes();
+                    if (bytes > bound) {
+                        throw new AssertionError(x.name() + "'s gone marks take " + bytes + " bytes, past the bound of "
+                            + bound + ": " + marks(x));
+                    }
+                    count(Tally.MARKS_KEPT_UNDER_A_BOUND, bytes > 0 ? 1 : 0);
+                }
             }
         }
 
