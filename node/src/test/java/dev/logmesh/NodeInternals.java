@@ -46,7 +46,8 @@ public final class NodeInternals {
      */
     public static MeshNode startShared(NodeConfig config, List<MeshNode.Listener> listeners, SystemLoop shared)
         throws IOException {
-        return MeshNode.start(config, listeners, new MeshNode.Internals(null, null, UnaryOperator.identity(), shared, 0));
+        return MeshNode.start(config, listeners,
+            new MeshNode.Internals(null, null, UnaryOperator.identity(), shared, 0));
     }
 
     /** A node's log; use it on the node's loop only (a manual loop: the test's thread). */

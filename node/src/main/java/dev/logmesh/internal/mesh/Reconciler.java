@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *       view changes) would never be asked.</li>
  *   <li><b>Bound.</b> {@link #MAX_GONE_BYTES} of marks for all peers and {@link #MAX_GONE_PEERS} peers: past them
  *       the least recently reconciled peer's marks are dropped, then the oldest half of the newest peer's. A dropped
- *       mark costs traffic (that peer's next round asks again), never an action.</li>
+ *       mark costs traffic (that peer's next round asks again), never an action. A peer left without marks (all
+ *       dropped, arrived, or lacked by the peer) is forgotten: its empty index would take some 700 bytes of the bound
+ *       (before session 24 it stayed, and a bound below that could not be kept).</li>
  *   <li><b>Kept across restarts.</b> Each mark made, dropped or bounded away is written to the store too
  *       ({@link dev.logmesh.spi.Store#addGone}: SqliteStore's table {@code gone}, one transaction per {@code gone}
  *       answer, made durable by its group commit, never an fsync on the loop), and the marks are loaded at start

@@ -82,7 +82,6 @@ class GoneMarksSimulationTest {
         GONE_ANSWERS, SQLITE_RESTARTS, RESTORES, WIPES, ASKED_AGAIN_PAST_A_TINY_BOUND, MARKS_KEPT_UNDER_A_BOUND
     }
 
-
     @Test
     void aRunReplaysExactlyFromItsSeed() throws IOException {
         for (long seed : new long[] {3, 4}) {
@@ -120,7 +119,7 @@ class GoneMarksSimulationTest {
         final Map<Tally, Long> tally = new java.util.EnumMap<>(Tally.class);
         /** How many nodes keep their logs in SQLite (the first ones). */
         final int sqlite;
-        /** Nodes restored from a backup once: the kit's applied counts restart from what the backup held. */
+        /** Nodes restored from a backup or wiped once: the kit's applied counts restart from what the store held. */
         final Set<String> restored = new TreeSet<>();
 
         Run(long seed, Path sqliteDir) {
@@ -167,7 +166,7 @@ class GoneMarksSimulationTest {
                 for (int step = 0; step < steps; step++) {
                     step();
                     withinTheBound();
-                    // mostly short gaps; some a reconciliation period long, so rounds run (and marks are made) mid-churn
+                    // mostly short gaps; some a reconciliation period long: rounds run (and make marks) mid-churn
                     mesh.run(r.nextInt(4) == 0 ? WINDOW + r.nextInt((int) WINDOW) : r.nextInt(3_000));
                 }
                 mesh.heal();
