@@ -299,7 +299,9 @@ public final class MeshNode implements AutoCloseable {
         sc = sc.withHeaders(ClientSetup.headers(config))
             .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens));
         this.broadcast = new Broadcast(log, loop, sc,
-            sc.reconcileMillis() > 0 ? new Reconciler(log, loop, config.seenHorizon().toMillis()) : null);
+            sc.reconcileMillis() <= 0 ? null : internals.maxGoneBytes() > 0
+                ? new Reconciler(log, loop, config.seenHorizon().toMillis(), internals.maxGoneBytes())
+                : new Reconciler(log, loop, config.seenHorizon().toMillis()));
         this.hub = broadcast.peers();
         this.metrics = config.meterRegistry() == null ? null
             : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
@@ -410,13 +412,19 @@ public final class MeshNode implements AutoCloseable {
      * @param sessions   changes the session settings made from the {@link NodeConfig}
      * @param sharedLoop a loop thread shared with other nodes, which also carries this node's WebSocket channels
      *                   (the node does not close it), or null
+     * @param maxGoneBytes the bound of the reconciler's gone marks in bytes (Reconciler's {@code MAX_GONE_BYTES}
+     *                   when 0): a tiny one makes simulations drop marks
      */
     record Internals(java.util.Random random, String nodeId,
-                     java.util.function.UnaryOperator<SessionConfig> sessions, SystemLoop sharedLoop) {
-        static final Internals NONE = new Internals(null, null, java.util.function.UnaryOperator.identity(), null);
+                     java.util.function.UnaryOperator<SessionConfig> sessions, SystemLoop sharedLoop,
+                     long maxGoneBytes) {
+        static final Internals NONE = new Internals(null, null, java.util.function.UnaryOperator.identity(), null, 0);
 
         Internals {
             java.util.Objects.requireNonNull(sessions, "sessions");
+            if (maxGoneBytes < 0) {
+                throw new IllegalArgumentException("maxGoneBytes must be >= 0 (0: the default), got " + maxGoneBytes);
+            }
         }
     }
 
@@ -2063,6 +2071,11 @@ public final class MeshNode implements AutoCloseable {
     /** The node's sessions (for tests); use it on {@link #loop()} only. */
     PeerTable hub() {
         return hub;
+    }
+
+    /** The node's reconciler, or null when reconciliation is off (for tests); use it on {@link #loop()} only. */
+    dev.logmesh.internal.mesh.Reconciler reconciler() {
+        return broadcast.reconciler();
     }
 
     /**

@@ -27,8 +27,17 @@ public final class NodeInternals {
      */
     public static MeshNode start(NodeConfig config, List<MeshNode.Listener> listeners, Random random, String nodeId,
                                  UnaryOperator<SessionConfig> sessions) throws IOException {
+        return start(config, listeners, random, nodeId, sessions, 0);
+    }
+
+    /**
+     * As {@link #start(NodeConfig, List, Random, String, UnaryOperator)}, with another bound of the bytes of the
+     * reconciler's gone marks ({@code Reconciler.MAX_GONE_BYTES} when 0).
+     */
+    public static MeshNode start(NodeConfig config, List<MeshNode.Listener> listeners, Random random, String nodeId,
+                                 UnaryOperator<SessionConfig> sessions, long maxGoneBytes) throws IOException {
         return MeshNode.start(config, listeners, new MeshNode.Internals(random, nodeId,
-            sessions == null ? UnaryOperator.identity() : sessions, null));
+            sessions == null ? UnaryOperator.identity() : sessions, null, maxGoneBytes));
     }
 
     /**
@@ -37,12 +46,18 @@ public final class NodeInternals {
      */
     public static MeshNode startShared(NodeConfig config, List<MeshNode.Listener> listeners, SystemLoop shared)
         throws IOException {
-        return MeshNode.start(config, listeners, new MeshNode.Internals(null, null, UnaryOperator.identity(), shared));
+        return MeshNode.start(config, listeners,
+            new MeshNode.Internals(null, null, UnaryOperator.identity(), shared, 0));
     }
 
     /** A node's log; use it on the node's loop only (a manual loop: the test's thread). */
     public static Log log(MeshNode node) {
         return node.log();
+    }
+
+    /** A node's reconciler (its index and gone marks), or null when reconciliation is off; on the node's loop only. */
+    public static dev.logmesh.internal.mesh.Reconciler reconciler(MeshNode node) {
+        return node.reconciler();
     }
 
     /** A node's sessions, described (for failure messages of simulations); on the node's loop only. */

@@ -81,6 +81,8 @@ public final class LocalMesh implements AutoCloseable {
     private final List<Node> startOrder = new ArrayList<>();
     private Consumer<NodeConfig.Builder> everyNode = b -> { };
     private UnaryOperator<SessionConfig> sessions;
+    /** The bound of every node's gone marks in bytes, or 0 for the node's default ({@link #maxGoneBytes}). */
+    private long maxGoneBytes;
     private Path sqlite;
     /** The simulated LAN every node discovers every other on, or null: no discovery ({@link #discoverEveryone}). */
     private LocalLan lan;
@@ -141,6 +143,19 @@ public final class LocalMesh implements AutoCloseable {
      */
     public LocalMesh sessions(UnaryOperator<SessionConfig> change) {
         sessions = change;
+        return this;
+    }
+
+    /**
+     * Bounds the bytes of every node's reconciliation gone marks (ids a peer answered {@code gone} for), from each
+     * node's next start; 0 (the default) leaves the node's own bound (32 MiB). A tiny bound makes the nodes drop marks
+     * (costing traffic, never an action): for logmesh's own tests, as this has no public option.
+     */
+    public LocalMesh maxGoneBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be >= 0 (0: the node's default), got " + bytes);
+        }
+        maxGoneBytes = bytes;
         return this;
     }
 
@@ -712,7 +727,7 @@ public final class LocalMesh implements AutoCloseable {
             MeshNode n;
             try {
                 n = NodeInternals.start(b.build(), List.of(listener), new Random(loop.random().nextLong()), nodeId,
-                    sessions);
+                    sessions, maxGoneBytes);
             } catch (IOException | RuntimeException e) {
                 if (sqliteStore != null) {
                     sqliteStore.close();

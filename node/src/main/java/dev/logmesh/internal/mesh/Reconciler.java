@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *       view changes) would never be asked.</li>
  *   <li><b>Bound.</b> {@link #MAX_GONE_BYTES} of marks for all peers and {@link #MAX_GONE_PEERS} peers: past them
  *       the least recently reconciled peer's marks are dropped, then the oldest half of the newest peer's. A dropped
- *       mark costs traffic (that peer's next round asks again), never an action.</li>
+ *       mark costs traffic (that peer's next round asks again), never an action. A peer left without marks (all
+ *       dropped, arrived, or lacked by the peer) is forgotten: its empty index would take some 700 bytes of the bound
+ *       (before session 24 it stayed, and a bound below that could not be kept).</li>
  *   <li><b>Kept across restarts.</b> Each mark made, dropped or bounded away is written to the store too
  *       ({@link dev.logmesh.spi.Store#addGone}: SqliteStore's table {@code gone}, one transaction per {@code gone}
  *       answer, made durable by its group commit, never an fsync on the loop), and the marks are loaded at start
@@ -121,8 +123,11 @@ public final class Reconciler implements Reconciliation {
         this(log, loop, horizonMillis, MAX_GONE_BYTES);
     }
 
-    /** As {@link #Reconciler(Log, Loop, long)}, with another bound of the gone marks' bytes (for tests). */
-    Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes) {
+    /**
+     * As {@link #Reconciler(Log, Loop, long)}, with another bound of the gone marks' bytes, all peers together (for
+     * tests: a tiny one makes a simulated mesh drop marks).
+     */
+    public Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes) {
         this.maxGoneBytes = maxGoneBytes;
         this.log = log;
         this.loop = loop;
@@ -212,6 +217,9 @@ public final class Reconciler implements Reconciliation {
                     }
                 }
             }
+            if (marks) {
+                dropEmptyMarks();
+            }
             pending.clear();
             pending.trimToSize();
         }
@@ -226,6 +234,14 @@ public final class Reconciler implements Reconciliation {
             g.removeBefore(cutoff);
             return g.size() == 0;
         });
+    }
+
+    /**
+     * Forgets the peers left without marks: an empty {@link ItemIndex} still takes its arrays (some 700 bytes), which
+     * would count against {@link #MAX_GONE_BYTES} and {@link #MAX_GONE_PEERS} for nothing.
+     */
+    private void dropEmptyMarks() {
+        goneFrom.values().removeIf(g -> g.size() == 0);
     }
 
     private boolean hasGoneMarks() {
@@ -318,6 +334,9 @@ public final class Reconciler implements Reconciliation {
             }
         }
         if (!dropped.isEmpty()) {
+            if (g.size() == 0) {
+                goneFrom.remove(peer);
+            }
             LOG.debug("{} lacks {} ids it had answered gone for: no marks any more", peer, dropped.size());
             // the store keeps ids, the marks their hashes: its marks of this peer in the range are matched (rare)
             List<ActionId> ids = new ArrayList<>();
@@ -415,10 +434,7 @@ public final class Reconciler implements Reconciliation {
      * @param peer the peer whose marks were just added, or null (at start: no peer is spared)
      */
     private void bound(String peer) {
-        long bytes = 0;
-        for (ItemIndex g : goneFrom.values()) {
-            bytes += g.memoryBytes();
-        }
+        long bytes = goneBytes();
         Iterator<Map.Entry<String, ItemIndex>> it = goneFrom.entrySet().iterator();
         while (it.hasNext() && (bytes > maxGoneBytes || goneFrom.size() > MAX_GONE_PEERS)) {
             Map.Entry<String, ItemIndex> e = it.next();
@@ -444,6 +460,18 @@ public final class Reconciler implements Reconciliation {
             persist(() -> log.store().removeGoneBefore(peer, cut));
             LOG.debug("the oldest {} gone marks of {} dropped: past {} bytes", n, peer, maxGoneBytes);
         }
+        if (own != null && own.size() == 0) {
+            goneFrom.remove(peer);
+        }
+    }
+
+    /** Bytes of heap the gone marks take, all peers together ({@link ItemIndex#memoryBytes}). */
+    long goneBytes() {
+        long bytes = 0;
+        for (ItemIndex g : goneFrom.values()) {
+            bytes += g.memoryBytes();
+        }
+        return bytes;
     }
 
     /** How many gone marks {@code peer} has here: ids it answered gone for that this node lacks. */

@@ -225,6 +225,34 @@ class ReconcilerTest {
         small.close();
     }
 
+    /**
+     * A peer left without marks (the bound dropped them all, they arrived, or the peer lost them) takes no bytes of the
+     * bound: its empty index is dropped. Before (session 24, {@code GoneMarksSimulationTest} with a 1-byte bound, seed
+     * 4: "n1's gone marks take 724 bytes, past the bound of 1: { }"), the empty index stayed and counted against the
+     * bytes and the peers, so the bound could not be kept and pushed other peers' marks out for nothing.
+     */
+    @Test
+    void aPeerWithoutMarksTakesNoneOfTheBound() {
+        ActionId x = new ActionId(loop.now(), "z", 0);
+        Reconciler tiny = new Reconciler(log, loop, 30L * 24 * 3_600_000, 1);
+        tiny.known("b", List.of(x));
+        assertEquals(0, tiny.goneMarks("b"), "past the bound: dropped");
+        assertEquals(0, tiny.goneBytes(), "and nothing kept for b");
+        tiny.close();
+
+        reconciler.known("b", List.of(x));
+        reconciler.known("c", List.of(x));
+        assertTrue(reconciler.goneBytes() > 0);
+        // c lost it (a round finds it lacks x): its marks go
+        reconciler.resolve("c", List.of(Item.of(x)));
+        assertEquals(0, reconciler.goneMarks("c"));
+        long onlyB = reconciler.goneBytes();
+        // x arrives from a holder: b's marks go too
+        log.add(new Entry(Action.ofType("x"), new Meta(x, x.ms(), 0, List.of("r"), 0, java.util.Map.of())));
+        assertEquals(0, reconciler.goneMarks("b"));
+        assertEquals(0, reconciler.goneBytes(), "no bytes for peers without marks (b's alone took " + onlyB + ")");
+    }
+
     /** How many items a round between {@code peer}'s set (initiating) and this node's view for it finds differ. */
     private int differences(String peerNode, ItemIndex peer) {
         return differencesWith(reconciler, peerNode, peer);
