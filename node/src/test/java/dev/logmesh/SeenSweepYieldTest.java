@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.spi.Store;
 import dev.logmesh.testkit.ManualLoop;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import dev.logmesh.testkit.StoreSpy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,18 +33,12 @@ class SeenSweepYieldTest {
         int[] atTimer = {-1};
         SqliteStore sqlite = SqliteStore.open(dir.resolve("log.db"),
             new SqliteStore.Options(SqliteStore.Durability.NORMAL, true));
-        Store store = (Store) Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
-            (proxy, method, args) -> {
-                if (method.getName().equals("forgetSeenBatch") && batches.incrementAndGet() == 1) {
-                    // the sweep's first batch: a timer set now stands for a socket read or a ping due meanwhile
-                    loop.schedule(0, () -> atTimer[0] = batches.get());
-                }
-                try {
-                    return method.invoke(sqlite, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-            });
+        Store store = StoreSpy.around(sqlite, (method, args) -> {
+            if (method.equals("forgetSeenBatch") && batches.incrementAndGet() == 1) {
+                // the sweep's first batch: a timer set now stands for a socket read or a ping due meanwhile
+                loop.schedule(0, () -> atTimer[0] = batches.get());
+            }
+        });
         int ids = 3 * MeshNode.FORGET_BATCH + 100;
         try (MeshNode node = MeshNode.start(NodeConfig.builder().name("n").noListen().mdns(false).loop(loop)
             .store(store).keepReason(null).seenHorizon(Duration.ofMinutes(1)).build())) {

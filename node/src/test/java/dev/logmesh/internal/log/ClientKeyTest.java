@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.internal.store.MemoryStore;
 import dev.logmesh.spi.Store;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import dev.logmesh.testkit.StoreSpy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,19 +22,13 @@ class ClientKeyTest {
     /** What {@link Store#setClientCursors} was handed, in order; the rest goes to a {@link MemoryStore}. */
     private final List<String> saved = new ArrayList<>();
     private final MemoryStore memory = new MemoryStore();
-    private final Store store = (Store) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Store.class},
-        (proxy, method, args) -> {
-            if (method.getName().equals("setClientCursors")) {
-                for (Object key : ((Map<?, ?>) args[0]).keySet()) {
-                    saved.add((String) key);
-                }
+    private final Store store = StoreSpy.around(memory, (method, args) -> {
+        if (method.equals("setClientCursors")) {
+            for (Object key : ((Map<?, ?>) args[0]).keySet()) {
+                saved.add((String) key);
             }
-            try {
-                return method.invoke(memory, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
+        }
+    });
 
     @Test
     void aLongClientIdIsKeptUnderAKeyOfBoundedSizeAndStillFound() {

@@ -13,9 +13,8 @@ import dev.logmesh.internal.net.SystemLoop;
 import dev.logmesh.internal.store.MemoryStore;
 import dev.logmesh.spi.Store;
 import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.StoreSpy;
 import dev.logmesh.testkit.TestPair;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,18 +42,12 @@ class IdlePumpYieldTest {
         SystemLoop[] theLoop = new SystemLoop[1];
         boolean[] counting = new boolean[1];
         MemoryStore memory = new MemoryStore("epoch-n");
-        Store store = (Store) Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
-            (proxy, method, args) -> {
-                if (counting[0] && method.getName().equals("page") && pages.incrementAndGet() == 1) {
-                    // the pump's first page: a timer set now stands for a socket read or a ping due meanwhile
-                    theLoop[0].schedule(0, () -> atTimer.complete(new int[] {pages.get()}));
-                }
-                try {
-                    return method.invoke(memory, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-            });
+        Store store = StoreSpy.around(memory, (method, args) -> {
+            if (counting[0] && method.equals("page") && pages.incrementAndGet() == 1) {
+                // the pump's first page: a timer set now stands for a socket read or a ping due meanwhile
+                theLoop[0].schedule(0, () -> atTimer.complete(new int[] {pages.get()}));
+            }
+        });
         SessionConfig config = SessionConfig.defaults("test")
             .withHeaders(JsonNodeFactory.instance.objectNode())
             .withChunks(chunk, SessionConfig.defaults("test").chunkBytes(), SessionConfig.defaults("test").window())
