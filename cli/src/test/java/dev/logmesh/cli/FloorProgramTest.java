@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code scripts/floor/floor.c}, the bare program whose round trips {@code scripts/bench-sync} prints as the floors
  * under its rtt rows: it builds with the machine's {@code cc}, each mode prints one JSON line with ordered
- * percentiles, the disk mode leaves nothing in its directory, and a wrong command line gets its usage and exit 2.
+ * percentiles, the disk mode leaves nothing in its directory, {@code BUSY=N} runs a mode with N spinning threads and
+ * says so, and a wrong command line (or a wrong {@code BUSY}) gets its usage (or what is wrong) and exit 2.
  * Skipped where there is no {@code cc} (bench-sync then prints "not measured").
  */
 class FloorProgramTest {
@@ -33,8 +34,14 @@ class FloorProgramTest {
     private record Run(int exit, String out, String err) { }
 
     private Run run(String... command) throws IOException, InterruptedException {
+        return run(java.util.Map.of(), command);
+    }
+
+    private Run run(java.util.Map<String, String> env, String... command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(tmp.resolve("out").toFile())
             .redirectError(tmp.resolve("err").toFile());
+        pb.environment().remove("BUSY");
+        pb.environment().putAll(env);
         Process p = pb.start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", command) + " ended");
         return new Run(p.exitValue(), Files.readString(tmp.resolve("out"), StandardCharsets.UTF_8),
@@ -75,6 +82,25 @@ class FloorProgramTest {
         }
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(), left.toList(), "fsync-rtt removes its two files");
+        }
+        // BUSY=2: the same round trips with two spinners; the line says so, and the process ends with its report
+        Run busy = run(java.util.Map.of("BUSY", "2"), floor, "tcp-threads", "200");
+        assertEquals(0, busy.exit(), busy.err());
+        JsonNode line = json.readTree(busy.out().strip());
+        assertEquals(2, line.path("busy").asInt(-1), busy.out());
+        assertTrue(line.path("p50Ms").asDouble(-1) > 0, busy.out());
+    }
+
+    @Test
+    void aWrongBusyIsRefused() throws Exception {
+        assumeTrue(hasCc(), "no cc on the PATH");
+        String floor = tmp.resolve("floor").toString();
+        assertEquals(0, run("cc", "-O2", "-pthread", "-o", floor, SOURCE.toString()).exit());
+        for (String busy : List.of("x", "-1", "65", "2x")) {
+            Run r = run(java.util.Map.of("BUSY", busy), floor, "tcp-loop", "10");
+            assertEquals(2, r.exit(), "BUSY=" + busy);
+            assertTrue(r.err().startsWith("floor: BUSY must be a number of threads from 0 to 64"), r.err());
+            assertEquals("", r.out());
         }
     }
 

@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  at least W round trips and S seconds; with --shared-loop both nodes run on
  *                                  one loop thread; --samples writes each counted round trip (ms, one a line,
  *                                  in the order run) to FILE; prints jitMsInWindow, the JIT's compile time
- *                                  while the counted round trips ran
+ *                                  while the counted round trips ran, and coresInWindow, the process's CPU time
+ *                                  over their wall time (how busy the two nodes kept the machine)
  *   fsync --data DIR [--count C] [--writers W] [--bytes B]  the disk's own floor for the SQLite rtt: W threads
  *                                  (default 2, as the rtt's two nodes) each overwrite B bytes (default 4096) of
  *                                  its own file in DIR, the next B after the last as a WAL's frames, and
@@ -431,6 +432,8 @@ public final class SyncBench {
         // scripts/bench-sync get the same S): C2 reaches the round trip's methods only seconds into the run
         long warmupNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "0")) * 1e9);
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        var cpu = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         Map<String, String> ob = new HashMap<>(o);
         if (o.get("data") != null) {
             o = new HashMap<>(o);
@@ -449,6 +452,10 @@ public final class SyncBench {
             final long[] starts = new long[count];
             // the JIT's total compile time (ms) every 256 round trips, a ring long enough for the window
             final long[] jitAt = new long[count / 256 + 2];
+            // the process's CPU time (ns, all threads) at the same round trips: how busy the nodes keep the cores,
+            // which on a VM slows even a bare program's round trips (scripts/floor/floor.c, BUSY=)
+            final long[] cpuAt = new long[count / 256 + 2];
+            final long[] wallAt = new long[count / 256 + 2];
             MeshNode node;
             int i; // round trips done
             long first;
@@ -469,6 +476,8 @@ public final class SyncBench {
                 }
                 if ((i & 255) == 0) { // taken from the first round trip on: compiled both ways
                     jitAt[(i >>> 8) % jitAt.length] = jit.getTotalCompilationTime();
+                    cpuAt[(i >>> 8) % cpuAt.length] = cpu.getProcessCpuTime();
+                    wallAt[(i >>> 8) % wallAt.length] = t0;
                 }
                 starts[slot] = t0;
                 target = Long.MAX_VALUE;
@@ -499,6 +508,12 @@ public final class SyncBench {
             }
 
             /** The JIT's compile time (ms) since the first sample at or after the window's start. */
+            /** The process's CPU time over the wall time since the same sample as {@link #jitInWindow}: cores. */
+            double coresInWindow(long now) {
+                int k = ((warm() + 255) >>> 8) % cpuAt.length;
+                return (cpu.getProcessCpuTime() - cpuAt[k]) / (double) Math.max(1, now - wallAt[k]);
+            }
+
             long jitInWindow() {
                 int k = (warm() + 255) >>> 8;
                 return jit.getTotalCompilationTime() - jitAt[k % jitAt.length];
@@ -548,16 +563,17 @@ public final class SyncBench {
             // the JIT's compile time (ms, all compiler threads) while the counted round trips ran: near 0 when the
             // warm-up was long enough for the JIT to be done with the round trip's path
             long jitInWindow = driver.jitInWindow();
+            double cores = driver.coresInWindow(System.nanoTime());
             long windowFrom = driver.starts[driver.i % count];
             long windowTo = System.nanoTime();
             Arrays.sort(samples);
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
                     + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
-                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d%s}%n",
+                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d,\"coresInWindow\":%.2f%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
-                mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow,
+                mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow, cores,
                 o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo));
         }
     }
