@@ -226,6 +226,12 @@ public final class MeshNode implements AutoCloseable {
     private long rateAt;
     private double rate;
     private volatile URI url;
+    /**
+     * Set by {@link #close} once its task on the loop ran (sessions, dialers, the overlay stopped): from then on no
+     * subscriber, node listener or {@link ReplicatedState} listener is called, also not by the rest of a loop task
+     * that a callback closed the node from (embed25: a subscriber that closed the node was called again for the 1,990
+     * other entries of its batch; {@code CloseFromCallbackTest}). Any thread.
+     */
     private volatile boolean closed;
     /**
      * Calls the loop has taken from its queue (run or failed): {@link #close}'s measure of the loop's progress. Written
@@ -1076,6 +1082,9 @@ public final class MeshNode implements AutoCloseable {
      * {@link Error} is not caught (the loop ends the node).
      */
     private void fire(String event, Consumer<Listener> call) {
+        if (closed) {
+            return; // the rest of a task a listener closed the node from: nobody is told any more
+        }
         for (Listener l : listeners) {
             try {
                 call.accept(l);
@@ -1546,12 +1555,12 @@ public final class MeshNode implements AutoCloseable {
      * What a subscription calls per entry: {@code consumer} for the entries {@code filter} takes while {@code on},
      * {@link #isolated} (a subscriber that throws is logged and skipped).
      */
-    private static Consumer<Entry> delivery(java.util.concurrent.atomic.AtomicBoolean on, Predicate<Entry> filter,
-                                            Consumer<Entry> consumer) {
+    private Consumer<Entry> delivery(java.util.concurrent.atomic.AtomicBoolean on, Predicate<Entry> filter,
+                                     Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(consumer, "consumer");
         return isolated(consumer, e -> {
-            if (on.get() && filter.test(e)) {
+            if (on.get() && !closed && filter.test(e)) {
                 consumer.accept(e);
             }
         });
@@ -2058,6 +2067,14 @@ public final class MeshNode implements AutoCloseable {
         return closing.get();
     }
 
+    /**
+     * Whether the node's close has stopped its callbacks ({@link #closed}): a {@link ReplicatedState} then changes
+     * and tells nothing any more; any thread.
+     */
+    boolean callbacksStopped() {
+        return closed;
+    }
+
     /** The node's log; use it on {@link #loop()} only. */
     Log log() {
         return log;
@@ -2085,7 +2102,9 @@ public final class MeshNode implements AutoCloseable {
      * them (100,000 queued adds on a SQLite node: see the README); a loop that takes none of them from its queue for
      * {@link #CLOSE_STUCK_MILLIS} (a subscriber or answerer blocking it) is taken as stuck, and the calls still
      * queued are then not run. Then it waits for the store's last commit and the transport's close (up to 2 s for
-     * links to close). May be called from any thread, also from a subscriber or listener on the loop.
+     * links to close). May be called from any thread, also from a subscriber or listener on the loop: once it
+     * returned, no subscriber, {@link Listener} or {@link ReplicatedState} listener is called any more, also not for
+     * the rest of the batch the calling subscriber was given.
      *
      * <p>Futures of calls the loop did not run fail with {@link IllegalStateException} ("node is closed"; their
      * actions are not in the log, and adding them again after a restart adds them once); writes it ran (their
