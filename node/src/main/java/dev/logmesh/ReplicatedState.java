@@ -243,9 +243,14 @@ public final class ReplicatedState<S> implements AutoCloseable {
      * new state.
      *
      * @return a subscription that ends the calls
+     * @throws IllegalStateException if the node is closed (the listener would never be called)
      */
     public MeshNode.Subscription listen(Consumer<S> listener) {
         Objects.requireNonNull(listener, "listener");
+        if (node.isClosed()) {
+            // its loop runs nothing any more: before (embed25) the listener was silently never called
+            throw new IllegalStateException("node is closed: a listener of its state would never be called");
+        }
         java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         node.loop().execute(() -> {
             if (ended.get() || closed) {
