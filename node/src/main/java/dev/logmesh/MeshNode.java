@@ -226,6 +226,12 @@ public final class MeshNode implements AutoCloseable {
     private long rateAt;
     private double rate;
     private volatile URI url;
+    /**
+     * Set by {@link #close} once its task on the loop ran (sessions, dialers, the overlay stopped): from then on no
+     * subscriber, node listener or {@link ReplicatedState} listener is called, also not by the rest of a loop task
+     * that a callback closed the node from (embed25: a subscriber that closed the node was called again for the 1,990
+     * other entries of its batch; {@code CloseFromCallbackTest}). Any thread.
+     */
     private volatile boolean closed;
     /**
      * Calls the loop has taken from its queue (run or failed): {@link #close}'s measure of the loop's progress. Written
@@ -238,8 +244,10 @@ public final class MeshNode implements AutoCloseable {
      * exception for all of them). Null until then. Any thread.
      */
     private volatile IllegalStateException unrun;
-    /** Set by the first {@link #close}: later ones return at once. */
+    /** Set by the first {@link #close}: later ones wait for it to finish ({@link #awaitClosed}). */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The thread that runs the first {@link #close}, once it began; any thread. */
+    private volatile Thread closingThread;
     /** Holds what peers send while the application cannot keep up ({@link #pauseReceiving}). */
     private final ReceiveGate gate;
     /** Futures of calls not completed yet: failed by {@link #close} if the loop never ran them. Any thread. */
@@ -1076,6 +1084,9 @@ public final class MeshNode implements AutoCloseable {
      * {@link Error} is not caught (the loop ends the node).
      */
     private void fire(String event, Consumer<Listener> call) {
+        if (closed) {
+            return; // the rest of a task a listener closed the node from: nobody is told any more
+        }
         for (Listener l : listeners) {
             try {
                 call.accept(l);
@@ -1546,12 +1557,12 @@ public final class MeshNode implements AutoCloseable {
      * What a subscription calls per entry: {@code consumer} for the entries {@code filter} takes while {@code on},
      * {@link #isolated} (a subscriber that throws is logged and skipped).
      */
-    private static Consumer<Entry> delivery(java.util.concurrent.atomic.AtomicBoolean on, Predicate<Entry> filter,
-                                            Consumer<Entry> consumer) {
+    private Consumer<Entry> delivery(java.util.concurrent.atomic.AtomicBoolean on, Predicate<Entry> filter,
+                                     Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(consumer, "consumer");
         return isolated(consumer, e -> {
-            if (on.get() && filter.test(e)) {
+            if (on.get() && !closed && filter.test(e)) {
                 consumer.accept(e);
             }
         });
@@ -2058,6 +2069,14 @@ public final class MeshNode implements AutoCloseable {
         return closing.get();
     }
 
+    /**
+     * Whether the node's close has stopped its callbacks ({@link #closed}): a {@link ReplicatedState} then changes
+     * and tells nothing any more; any thread.
+     */
+    boolean callbacksStopped() {
+        return closed;
+    }
+
     /** The node's log; use it on {@link #loop()} only. */
     Log log() {
         return log;
@@ -2080,12 +2099,16 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Closes sessions, stops listening and dialing, closes the transport, the log's store (unless it was
-     * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent. Calls queued
-     * on the loop before it (an {@code add} not waited for) run first, all of them, as long as the loop gets on with
+     * given: then it only saves the cursors) and the loop thread (unless it was given). Idempotent: a second call
+     * while the first runs (a shutdown hook and {@code main}) returns once the node is closed, except on the node's
+     * loop and on the thread of the first call (a callback of a future it completes), where it returns at once.
+     * Calls queued on the loop before it (an {@code add} not waited for) run first, all of them, as long as the loop gets on with
      * them (100,000 queued adds on a SQLite node: see the README); a loop that takes none of them from its queue for
      * {@link #CLOSE_STUCK_MILLIS} (a subscriber or answerer blocking it) is taken as stuck, and the calls still
      * queued are then not run. Then it waits for the store's last commit and the transport's close (up to 2 s for
-     * links to close). May be called from any thread, also from a subscriber or listener on the loop.
+     * links to close). May be called from any thread, also from a subscriber or listener on the loop: once it
+     * returned, no subscriber, {@link Listener} or {@link ReplicatedState} listener is called any more, also not for
+     * the rest of the batch the calling subscriber was given.
      *
      * <p>Futures of calls the loop did not run fail with {@link IllegalStateException} ("node is closed"; their
      * actions are not in the log, and adding them again after a restart adds them once); writes it ran (their
@@ -2096,8 +2119,10 @@ public final class MeshNode implements AutoCloseable {
     @Override
     public void close() {
         if (!closing.compareAndSet(false, true)) {
+            awaitClosed();
             return;
         }
+        closingThread = Thread.currentThread();
         try {
             shutDown();
         } finally {
@@ -2114,6 +2139,26 @@ public final class MeshNode implements AutoCloseable {
             } else {
                 whenClosed.complete(null);
             }
+        }
+    }
+
+    /**
+     * A second {@link #close}: waits until the first one finished, so that it too returns with the node closed (its
+     * store closed, its adds in the log), except where the wait would wait for itself: on the node's loop (the first
+     * close may wait for the loop's task; a manual loop is the caller's thread) and on the thread running the first
+     * close (a callback of a future it completes). Before (embed25), a second close returned at once: a shutdown hook
+     * let the JVM halt in the middle of the first close, and the application could not open the store again yet.
+     */
+    private void awaitClosed() {
+        if (loop.inLoop() || closingThread == Thread.currentThread()) {
+            return;
+        }
+        try {
+            whenClosed.get();
+        } catch (java.util.concurrent.ExecutionException fatal) {
+            // closed by a fatal error: closed all the same
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

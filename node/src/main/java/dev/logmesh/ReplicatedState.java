@@ -78,7 +78,8 @@ import org.slf4j.LoggerFactory;
  * A reducer that throws leaves the state as it was before that action (the action is skipped, and the
  * error is logged); since every node skips it the same way, states still agree. A filter that throws skips
  * the entry the same way. Listeners that throw are logged and ignored. Either way the node's other subscribers
- * of the entry (and of the rest of its batch) still get it. After {@link #close()} nothing changes any more.
+ * of the entry (and of the rest of its batch) still get it. After {@link #close()}, or the node's close, nothing
+ * changes any more and no listener is called (also not for the rest of a batch whose listener closed the node).
  *
  * @param <S> the state type, immutable
  */
@@ -242,9 +243,14 @@ public final class ReplicatedState<S> implements AutoCloseable {
      * new state.
      *
      * @return a subscription that ends the calls
+     * @throws IllegalStateException if the node is closed (the listener would never be called)
      */
     public MeshNode.Subscription listen(Consumer<S> listener) {
         Objects.requireNonNull(listener, "listener");
+        if (node.isClosed()) {
+            // its loop runs nothing any more: before (embed25) the listener was silently never called
+            throw new IllegalStateException("node is closed: a listener of its state would never be called");
+        }
         java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         node.loop().execute(() -> {
             if (ended.get() || closed) {
@@ -304,7 +310,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
     // ---------------------------------------------------------------- on the loop
 
     private void added(Entry e) {
-        if (closed || !matches(e)) {
+        if (closed || node.callbacksStopped() || !matches(e)) {
             return;
         }
         if (pending != null) {
@@ -478,6 +484,9 @@ public final class ReplicatedState<S> implements AutoCloseable {
     }
 
     private void publish() {
+        if (node.callbacksStopped()) {
+            return; // the node closed during this task (a listener closed it): the state stays as published
+        }
         published = current;
         for (Consumer<S> l : listeners) {
             call(l, current);

@@ -32,6 +32,20 @@ class ClosedNodeApiTest {
         }
     }
 
+    /**
+     * embed25's trial: a state listener registered once the node had closed was silently never called (its
+     * registration task went to a loop that runs nothing any more), where {@link ReplicatedState#create} on a closed
+     * node throws for that very reason.
+     */
+    @Test
+    void listeningToTheStateOfAClosedNodeThrows() throws Exception {
+        MeshNode node = MeshNode.start(NodeConfig.builder().name("n").memory().mdns(false).noListen().build());
+        ReplicatedState<Integer> count = ReplicatedState.create(node, e -> true, 0, (n, e) -> n + 1);
+        node.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> count.listen(s -> { }));
+        assertEquals("node is closed: a listener of its state would never be called", e.getMessage());
+    }
+
     @Test
     void aListenerWhoseSubscriptionIsClosedIsNoLongerCalled() {
         try (LocalMesh mesh = new LocalMesh()) {

@@ -5,6 +5,7 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.SingleThreadIoEventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -94,8 +95,18 @@ public enum NettyTransport {
     /** The connecting channel class for this transport. */
     public abstract Class<? extends SocketChannel> socketChannel();
 
-    /** A group of {@code threads} event loops of this transport, on threads from {@code threadFactory}. */
+    /**
+     * A group of {@code threads} event loops of this transport, on threads from {@code threadFactory}. One thread (every
+     * group a node makes) is a lone event loop, which is a group of itself: Netty's multi-thread group learns that its
+     * loops ended through listeners that it runs on its global executor, whose thread is not a daemon and lingers for
+     * a second after each use, so every close left a non-daemon {@code globalEventExecutor-1-N} thread behind
+     * (embed25's trial; {@code CloseLeavesNoThreadTest}). A lone loop has no such listener: its close waits on its
+     * own termination, and no thread outlives it.
+     */
     public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+        if (threads == 1) {
+            return new SingleThreadIoEventLoop(null, threadFactory, ioHandlerFactory());
+        }
         return new MultiThreadIoEventLoopGroup(threads, threadFactory, ioHandlerFactory());
     }
 

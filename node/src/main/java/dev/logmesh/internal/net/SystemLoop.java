@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Failures</h2>
  * A task that throws a {@link RuntimeException} is logged and the loop goes on: the task's owner had the chance
- * to handle it. A task that throws an {@link Error} ({@code OutOfMemoryError}, {@code StackOverflowError}, a
+ * to handle it. Once the loop is closed such a failure is logged at DEBUG only: it is the rest of a task whose node
+ * was closed from inside it (by a subscriber or listener) meeting the closed store or sessions. A task that throws an {@link Error} ({@code OutOfMemoryError}, {@code StackOverflowError}, a
  * linkage error) leaves the state the loop owns in an unknown condition: the loop logs it and hands it to its
  * {@linkplain #onFatal fatal handlers} (the nodes running on it close themselves, loudly); with no handler it
  * stops itself. It never carries on half alive.
@@ -106,7 +107,13 @@ public final class SystemLoop implements Loop, AutoCloseable {
         try {
             task.run();
         } catch (RuntimeException e) {
-            LOG.error("task on the node loop failed", e);
+            if (closed.get()) {
+                // the rest of a task whose node closed during it (a subscriber or listener closed it) found the
+                // store or a session closed: what close is for, not an error (embed25; CloseFromCallbackTest)
+                LOG.debug("task on the node loop failed after the loop was closed", e);
+            } else {
+                LOG.error("task on the node loop failed", e);
+            }
         } catch (Error e) {
             fatal(e);
         }

@@ -19,11 +19,18 @@ public final class DataDir {
     /**
      * Creates {@code dir} and its missing parents, each with 0700 on a POSIX file system (else the default).
      *
-     * @throws IOException as {@link Files#createDirectories} (a file in the way, no permission)
+     * @throws IOException as {@link Files#createDirectories} (no permission), or one that says "cannot create the
+     *     data directory DIR: FILE is a file, not a directory" when a file stands at {@code dir} or one of its parents
+     *     (before, embed25: Java's {@code FileAlreadyExistsException}, whose message is the path alone)
      */
     public static void create(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             return;
+        }
+        Path file = fileInTheWay(dir);
+        if (file != null) {
+            throw new IOException("cannot create the data directory " + dir + ": " + file
+                + " is a file, not a directory");
         }
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
             && dir.getFileSystem().equals(FileSystems.getDefault())) {
@@ -32,5 +39,15 @@ public final class DataDir {
         } else {
             Files.createDirectories(dir);
         }
+    }
+
+    /** The nearest of {@code dir} and its parents that exists, if it is not a directory; else null. */
+    private static Path fileInTheWay(Path dir) {
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                return Files.isDirectory(p) ? null : p;
+            }
+        }
+        return null;
     }
 }
