@@ -35,7 +35,7 @@ import java.util.Objects;
 public final class ClientEdge {
     private final ClientId client;
     private final int subprotocol;
-    private final JsonNode headers;
+    private JsonNode headers;
     private final java.util.function.Supplier<EdgeRules> rules;
     private final EdgeOptions options;
     private final Delivery delivery;
@@ -260,6 +260,17 @@ public final class ClientEdge {
 
     private Handled undo(Entry entry, String reason, String why) {
         return new Handled(List.of(Reply.of(Answers.undo(entry, reason))), why);
+    }
+
+    /**
+     * Replaces the client's headers with those of a {@code headers} message it sent while connected (Logux's
+     * {@code setLocalHeaders}): the hooks of the actions and subscriptions that follow see them, as
+     * {@code @logux/server}'s {@code ctx.headers} does. On the node's loop.
+     *
+     * @param newHeaders the message's object, the whole new set (not merged with the old one)
+     */
+    public void headers(JsonNode newHeaders) {
+        headers = newHeaders;
     }
 
     private EdgeContext context(Meta meta) {

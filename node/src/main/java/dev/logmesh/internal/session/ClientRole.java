@@ -92,6 +92,11 @@ final class ClientRole extends EdgeRole {
         return "wrong token" + (verdict == null ? "" : " (user token: " + verdict.name().toLowerCase(Locale.ROOT) + ")");
     }
 
+    /** A {@code headers} message of the client while connected: the hooks see these from now on. */
+    void headers(JsonNode headers) {
+        edge.headers(headers);
+    }
+
     /** The connection's client. */
     ClientId client() {
         return edge.client();

@@ -251,6 +251,32 @@ class ClientRoleTest {
         assertEquals(List.of(), c.got(), "unsubscribed");
     }
 
+    /**
+     * {@code @logux/client}'s {@code client.node.setLocalHeaders(...)} sends {@code headers} again while connected
+     * (an app that switches its language); {@code @logux/server}'s {@code ctx.headers} is the node's
+     * {@code remoteHeaders}, replaced by each {@code headers} message, so its hooks see the new ones. Before
+     * session 25 the hooks kept seeing those of the handshake.
+     */
+    @Test
+    void headersSentWhileConnectedReachTheHooksOfLaterActionsAndSubscriptions() {
+        List<String> seen = new ArrayList<>();
+        rules = EdgeRules.builder()
+            .type("a/b", EdgeHooks.Type.of((ctx, a, m) -> seen.add("action " + ctx.headers().path("lang").asText("-"))))
+            .channel("room/:id", EdgeHooks.Channel.of((ctx, s) -> seen.add("channel " + ctx.headers().path("lang")
+                .asText("-"))))
+            .build();
+        Client c = new Client().send("[\"headers\",{\"lang\":\"en\"}]", CONNECT);
+        c.send("[\"sync\",1,{\"type\":\"a/b\"},{\"id\":[1,0],\"time\":1}]");
+        c.send("[\"headers\",{\"lang\":\"fr\"}]");
+        c.send("[\"sync\",2,{\"type\":\"a/b\"},{\"id\":[2,0],\"time\":2}]",
+            "[\"sync\",3,{\"type\":\"logux/subscribe\",\"channel\":\"room/1\"},{\"id\":[3,0],\"time\":3}]");
+        c.send("[\"headers\",{}]");
+        c.send("[\"sync\",4,{\"type\":\"a/b\"},{\"id\":[4,0],\"time\":4}]");
+        assertEquals(List.of("action en", "action fr", "channel fr", "action -"), seen,
+            "each headers message replaces the whole set, as @logux/core's remoteHeaders");
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
+    }
+
     @Test
     void aSecondConnectionOfTheSameClientClosesTheFirst() {
         Client first = new Client().send(CONNECT);
