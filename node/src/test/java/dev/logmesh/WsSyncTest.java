@@ -199,6 +199,34 @@ class WsSyncTest {
         assertEquals(List.of("small"), types(node));
     }
 
+    /**
+     * The same limit with small actions: an offline-first app's {@code @logux/client} (protocol 5) sends all the actions
+     * it added offline in one {@code sync} when it connects, so about 4,000 actions of 260 bytes (1 MiB; 3,700 were
+     * processed, 4,200 were not) end the session with {@code wrong-format}, at every reconnect, and none of them is ever processed (session 25: a stock
+     * {@code Client} with 6,000 such actions against {@code logmesh node}: wrong-format 17 times in 15 s, 0 of the
+     * 6,000 {@code sync()} promises settled; against {@code @logux/server} 0.14 all 6,000 processed in 2.1 s).
+     */
+    @Test
+    @Disabled("session 25 (apps25), not fixed: a client session needs a frame limit of its own (as @logux/server's "
+        + "100 MiB), above the mesh's --max-frame, decided after the connect; the frame decoder's limit is fixed when "
+        + "the pipeline is built, before the node knows the peer is a client")
+    void aClientsCatchUpOfManySmallActionsOverTheFrameLimitIsProcessed() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer client = RawPeer.connect(node.url());
+        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        StringBuilder sync = new StringBuilder("[\"sync\",40");
+        for (int i = 0; i < 40; i++) {
+            sync.append(",{\"type\":\"offline/add\",\"text\":\"").append("y".repeat(100)).append("\"},{\"id\":[1,")
+                .append(i).append("],\"time\":1}");
+        }
+        client.ws.sendText(sync.append(']').toString(), true);
+        await().atMost(WAIT).until(() -> client.closed.isDone()
+            || client.received.stream().filter(f -> f.contains("logux/processed")).count() == 40);
+        assertFalse(client.closed.isDone(), "the session ended: " + client.received);
+        assertEquals(40, types(node).size());
+    }
+
     @Test
     @SuppressWarnings("FutureReturnValueIgnored") // the node closes on this frame: the send may or may not complete
     void binaryFrameGetsWrongFormat() throws Exception {
