@@ -129,7 +129,7 @@ final class ClientRole extends EdgeRole {
             ClientEdge.Received r = tooDeep.get(i)
                 ? new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
                     + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added")
-                : edge.receive(e);
+                : edge.receive(e, log.lastAdded());
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {
                 accepted.add(a.entry());
