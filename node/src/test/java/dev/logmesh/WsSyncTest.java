@@ -2,6 +2,7 @@ package dev.logmesh;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.internal.session.SyncSession;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,6 +167,64 @@ class WsSyncTest {
         assertEquals(List.of("[\"error\",\"wrong-format\",\"frame over the limit of 4096 bytes\"]"), peer.received);
         assertEquals(0L, (long) node.entries().get().size());
         assertStillServes(node);
+    }
+
+    /**
+     * A Logux client ({@code @logux/client} 0.23, no frame limit of its own; {@code @logux/server} takes frames up to
+     * the {@code ws} default of 100 MiB) that adds one action over the node's frame limit. What the node does now:
+     * {@code wrong-format} "frame over the limit" and a closed session, so the client reconnects and sends the same
+     * frame again at every reconnect (its catch-up puts every unsent action into one {@code sync}), forever: none of
+     * its later actions is ever processed (seen in session 25 with a stock {@code Client} and a 2 MB action against
+     * {@code logmesh node}: wrong-format, reconnect, wrong-format, ... every ~150 ms; the next small action's
+     * {@code sync()} never resolved). Wanted: the over-limit action undone alone (as a too-deep one is, reason
+     * {@code error}), the session going on.
+     */
+    @Test
+    @Disabled("session 25 (apps25), not fixed: the frame decoder (Netty's, maxFramePayloadLength) drops an over-limit "
+        + "frame unread, so the node cannot name the action to undo; needs a decoder that skims an over-limit text "
+        + "frame for the ids of its entries (the meta after each action) without keeping it, on client sessions")
+    void aClientsActionOverTheFrameLimitIsUndoneAloneAndTheSessionGoesOn() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer client = RawPeer.connect(node.url());
+        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        client.ws.sendText("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(5000)
+            + "\"},{\"id\":[1,5],\"time\":1}]", true);
+        client.ws.sendText("[\"sync\",2,{\"type\":\"small\"},{\"id\":[2,6],\"time\":2}]", true);
+        await().atMost(WAIT).until(() -> client.closed.isDone()
+            || client.received.stream().anyMatch(f -> f.contains("logux/processed")));
+        assertFalse(client.closed.isDone(), "the session ended: " + client.received);
+        assertTrue(client.received.stream().anyMatch(f -> f.contains("\"logux/undo\"") && f.contains(" alice:c1:t 5\"")),
+            client.received.toString());
+        assertEquals(List.of("small"), types(node));
+    }
+
+    /**
+     * The same limit with small actions: an offline-first app's {@code @logux/client} (protocol 5) sends all the actions
+     * it added offline in one {@code sync} when it connects, so about 4,000 actions of 260 bytes (1 MiB; 3,700 were
+     * processed, 4,200 were not) end the session with {@code wrong-format}, at every reconnect, and none of them is ever processed (session 25: a stock
+     * {@code Client} with 6,000 such actions against {@code logmesh node}: wrong-format 17 times in 15 s, 0 of the
+     * 6,000 {@code sync()} promises settled; against {@code @logux/server} 0.14 all 6,000 processed in 2.1 s).
+     */
+    @Test
+    @Disabled("session 25 (apps25), not fixed: a client session needs a frame limit of its own (as @logux/server's "
+        + "100 MiB), above the mesh's --max-frame, decided after the connect; the frame decoder's limit is fixed when "
+        + "the pipeline is built, before the node knows the peer is a client")
+    void aClientsCatchUpOfManySmallActionsOverTheFrameLimitIsProcessed() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer client = RawPeer.connect(node.url());
+        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        StringBuilder sync = new StringBuilder("[\"sync\",40");
+        for (int i = 0; i < 40; i++) {
+            sync.append(",{\"type\":\"offline/add\",\"text\":\"").append("y".repeat(100)).append("\"},{\"id\":[1,")
+                .append(i).append("],\"time\":1}");
+        }
+        client.ws.sendText(sync.append(']').toString(), true);
+        await().atMost(WAIT).until(() -> client.closed.isDone()
+            || client.received.stream().filter(f -> f.contains("logux/processed")).count() == 40);
+        assertFalse(client.closed.isDone(), "the session ended: " + client.received);
+        assertEquals(40, types(node).size());
     }
 
     @Test

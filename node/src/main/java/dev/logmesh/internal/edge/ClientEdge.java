@@ -35,7 +35,7 @@ import java.util.Objects;
 public final class ClientEdge {
     private final ClientId client;
     private final int subprotocol;
-    private final JsonNode headers;
+    private JsonNode headers;
     private final java.util.function.Supplier<EdgeRules> rules;
     private final EdgeOptions options;
     private final Delivery delivery;
@@ -146,15 +146,28 @@ public final class ClientEdge {
         }
     }
 
-    /** Decides what to do with an entry received from the client (as decoded, time already shifted). */
+    /**
+     * As {@link #receive(Entry, long)} for a client whose subscriptions want every entry of their channels, whenever
+     * it was added (a caller without a log).
+     */
     public Received receive(Entry received) {
+        return receive(received, Long.MIN_VALUE);
+    }
+
+    /**
+     * Decides what to do with an entry received from the client (as decoded, time already shifted). On the node's
+     * loop.
+     *
+     * @param logAdded the log's last {@code added} now: a subscription made here gets only entries added after it
+     */
+    public Received receive(Entry received, long logAdded) {
         EdgeMeta.Check check = EdgeMeta.fromClient(received, client, subprotocol, options.foreignMeta());
         if (check instanceof EdgeMeta.Refused r) {
             return new Refuse(Reply.of(Answers.undo(received, r.reason())), r.why());
         }
         Entry entry = ((EdgeMeta.Accepted) check).entry();
         if (Subscribe.is(entry.action())) {
-            return subscription(entry);
+            return subscription(entry, logAdded);
         }
         String type = entry.action().type();
         if (Answers.isControl(entry.action()) && !rules.get().hasHooks(type)) {
@@ -212,7 +225,7 @@ public final class ClientEdge {
         }
     }
 
-    private Handled subscription(Entry entry) {
+    private Handled subscription(Entry entry, long logAdded) {
         Subscribe s = Subscribe.of(entry.action());
         if (s == null) {
             return undo(entry, Answers.WRONG_CHANNEL, "subscription " + entry.id() + " has no string channel");
@@ -238,7 +251,7 @@ public final class ClientEdge {
                 return undo(entry, Answers.DENIED, "subscription to " + s.channel() + " was denied");
             }
             ChannelFilter filter = hooks.filter() == null ? null : hooks.filter().filter(ctx, s);
-            subscriptions.add(s.channel(), s.filterKey(), filter == null ? ChannelFilter.ALL : filter);
+            subscriptions.add(s.channel(), s.filterKey(), filter == null ? ChannelFilter.ALL : filter, logAdded);
             subscribed = true;
             List<Reply> replies = new ArrayList<>();
             if (hooks.load() != null) {
@@ -260,6 +273,17 @@ public final class ClientEdge {
 
     private Handled undo(Entry entry, String reason, String why) {
         return new Handled(List.of(Reply.of(Answers.undo(entry, reason))), why);
+    }
+
+    /**
+     * Replaces the client's headers with those of a {@code headers} message it sent while connected (Logux's
+     * {@code setLocalHeaders}): the hooks of the actions and subscriptions that follow see them, as
+     * {@code @logux/server}'s {@code ctx.headers} does. On the node's loop.
+     *
+     * @param newHeaders the message's object, the whole new set (not merged with the old one)
+     */
+    public void headers(JsonNode newHeaders) {
+        headers = newHeaders;
     }
 
     private EdgeContext context(Meta meta) {

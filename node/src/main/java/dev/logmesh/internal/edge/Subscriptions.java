@@ -18,7 +18,7 @@ import java.util.Set;
  * with {@code since} set to the last action it saw in the channel). Not thread-safe: owned by the node's loop.
  */
 public final class Subscriptions {
-    private final Map<String, Map<String, ChannelFilter>> channels = new LinkedHashMap<>();
+    private final Map<String, Map<String, Held>> channels = new LinkedHashMap<>();
     /** Subscriptions held: (channel, filter) pairs. */
     private int size;
 
@@ -28,14 +28,35 @@ public final class Subscriptions {
     }
 
     /**
-     * Adds (or replaces) the filter of one subscription.
+     * One subscription: its filter, and the log's last {@code added} when it was made (entries up to that one are
+     * older than the subscription and do not go to it).
+     */
+    private record Held(ChannelFilter filter, long after) {
+    }
+
+    /**
+     * Adds (or replaces) the filter of one subscription that wants every entry of the channel, whenever it was added.
      *
      * @return whether the channel had no subscription of this connection before
      */
     public boolean add(String channel, String filterKey, ChannelFilter filter) {
-        Map<String, ChannelFilter> filters = channels.computeIfAbsent(channel, c -> new LinkedHashMap<>());
+        return add(channel, filterKey, filter, Long.MIN_VALUE);
+    }
+
+    /**
+     * Adds (or replaces) the filter of one subscription made when the log's last {@code added} was {@code after}:
+     * only entries added later go to it, as {@code @logux/server} sends a subscriber only what the channel receives
+     * after it (older ones come from a {@code load} hook). The same subscription made again keeps its first
+     * position (what came in between was already its).
+     *
+     * @return whether the channel had no subscription of this connection before
+     */
+    public boolean add(String channel, String filterKey, ChannelFilter filter, long after) {
+        Map<String, Held> filters = channels.computeIfAbsent(channel, c -> new LinkedHashMap<>());
         boolean first = filters.isEmpty();
-        if (filters.put(filterKey, filter) == null) {
+        Held old = filters.get(filterKey);
+        filters.put(filterKey, new Held(filter, old == null ? after : Math.min(old.after(), after)));
+        if (old == null) {
             size++;
         }
         return first;
@@ -47,7 +68,7 @@ public final class Subscriptions {
      * @return whether the connection is no longer subscribed to the channel at all
      */
     public boolean remove(String channel, String filterKey) {
-        Map<String, ChannelFilter> filters = channels.get(channel);
+        Map<String, Held> filters = channels.get(channel);
         if (filters == null) {
             return false;
         }
@@ -61,14 +82,14 @@ public final class Subscriptions {
         return false;
     }
 
-    /** Whether any subscription to the channel wants the entry. */
+    /** Whether any subscription to the channel wants the entry (added after it, and passing its filter). */
     public boolean wants(String channel, Entry entry) {
-        Map<String, ChannelFilter> filters = channels.get(channel);
+        Map<String, Held> filters = channels.get(channel);
         if (filters == null) {
             return false;
         }
-        for (ChannelFilter f : filters.values()) {
-            if (f.test(entry)) {
+        for (Held h : filters.values()) {
+            if (entry.meta().added() > h.after() && h.filter().test(entry)) {
                 return true;
             }
         }
@@ -87,13 +108,13 @@ public final class Subscriptions {
 
     /** The filter keys of a channel's subscriptions. */
     public Set<String> filterKeys(String channel) {
-        Map<String, ChannelFilter> filters = channels.get(channel);
+        Map<String, Held> filters = channels.get(channel);
         return filters == null ? Set.of() : Collections.unmodifiableSet(filters.keySet());
     }
 
     /** Whether this exact subscription (channel and filter) is held. */
     public boolean has(String channel, String filterKey) {
-        Map<String, ChannelFilter> filters = channels.get(channel);
+        Map<String, Held> filters = channels.get(channel);
         return filters != null && filters.containsKey(filterKey);
     }
 

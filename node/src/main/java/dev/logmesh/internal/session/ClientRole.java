@@ -92,6 +92,11 @@ final class ClientRole extends EdgeRole {
         return "wrong token" + (verdict == null ? "" : " (user token: " + verdict.name().toLowerCase(Locale.ROOT) + ")");
     }
 
+    /** A {@code headers} message of the client while connected: the hooks see these from now on. */
+    void headers(JsonNode headers) {
+        edge.headers(headers);
+    }
+
     /** The connection's client. */
     ClientId client() {
         return edge.client();
@@ -124,7 +129,7 @@ final class ClientRole extends EdgeRole {
             ClientEdge.Received r = tooDeep.get(i)
                 ? new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
                     + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added")
-                : edge.receive(e);
+                : edge.receive(e, log.lastAdded());
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {
                 accepted.add(a.entry());

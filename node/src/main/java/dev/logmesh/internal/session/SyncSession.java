@@ -382,6 +382,10 @@ public final class SyncSession implements MessageConnection.Handler {
             onConnected(c);
         } else if (m instanceof Message.Headers h) {
             peerHeaders = h.headers();
+            if (edge instanceof ClientRole r) {
+                // a client's setLocalHeaders while connected: its later actions' hooks see the new headers
+                r.headers(h.headers());
+            }
         } else if (m instanceof Message.Error e) {
             ProtocolError err = ProtocolError.received(e.errorType(), e.options());
             if (requirePeer && peerNode == null) {

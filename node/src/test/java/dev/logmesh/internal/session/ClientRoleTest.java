@@ -251,6 +251,58 @@ class ClientRoleTest {
         assertEquals(List.of(), c.got(), "unsubscribed");
     }
 
+    /**
+     * {@code @logux/client}'s {@code client.node.setLocalHeaders(...)} sends {@code headers} again while connected
+     * (an app that switches its language); {@code @logux/server}'s {@code ctx.headers} is the node's
+     * {@code remoteHeaders}, replaced by each {@code headers} message, so its hooks see the new ones. Before
+     * session 25 the hooks kept seeing those of the handshake.
+     */
+    @Test
+    void headersSentWhileConnectedReachTheHooksOfLaterActionsAndSubscriptions() {
+        List<String> seen = new ArrayList<>();
+        rules = EdgeRules.builder()
+            .type("a/b", EdgeHooks.Type.of((ctx, a, m) -> seen.add("action " + ctx.headers().path("lang").asText("-"))))
+            .channel("room/:id", EdgeHooks.Channel.of((ctx, s) -> seen.add("channel " + ctx.headers().path("lang")
+                .asText("-"))))
+            .build();
+        Client c = new Client().send("[\"headers\",{\"lang\":\"en\"}]", CONNECT);
+        c.send("[\"sync\",1,{\"type\":\"a/b\"},{\"id\":[1,0],\"time\":1}]");
+        c.send("[\"headers\",{\"lang\":\"fr\"}]");
+        c.send("[\"sync\",2,{\"type\":\"a/b\"},{\"id\":[2,0],\"time\":2}]",
+            "[\"sync\",3,{\"type\":\"logux/subscribe\",\"channel\":\"room/1\"},{\"id\":[3,0],\"time\":3}]");
+        c.send("[\"headers\",{}]");
+        c.send("[\"sync\",4,{\"type\":\"a/b\"},{\"id\":[4,0],\"time\":4}]");
+        assertEquals(List.of("action en", "action fr", "channel fr", "action -"), seen,
+            "each headers message replaces the whole set, as @logux/core's remoteHeaders");
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
+    }
+
+    /**
+     * A subscription made while the node's catch-up still reads the log (the pump yields the loop every 8 pages that
+     * send nothing) gets only what the channel receives after it, as {@code @logux/server}'s does: the channel's
+     * older entries come only from a {@code load} hook. Before session 25 the pump, reaching them after the
+     * subscription, sent them too (seen with a stock {@code @logux/client} that subscribed at start against a node
+     * of 20,000 entries: it got the channel's 5 older entries; subscribing 3 s later, none).
+     */
+    @Test
+    void aSubscriptionMadeDuringTheCatchUpGetsNoneOfTheChannelsOlderEntries() {
+        for (int i = 0; i < 8 * SessionConfig.DEFAULT_CHUNK_ENTRIES + 1; i++) { // more than the pages of one pump run
+            node.log.add(node.log.create(Action.ofType("filler"), List.of("test"), Map.of()));
+        }
+        loop.runAll();
+        add("old/in/room", "channels", "room/7");
+        Client c = new Client();
+        c.pair.right().inject(CONNECT);
+        c.send("[\"sync\",1,{\"type\":\"logux/subscribe\",\"channel\":\"room/7\"},{\"id\":[1,0],\"time\":1}]");
+        List<String> got = c.got();
+        assertTrue(got.stream().anyMatch(f -> f.contains("logux/processed")), got.toString());
+        assertTrue(got.stream().noneMatch(f -> f.contains("old/in/room")), "an entry from before the subscription: " + got);
+        add("new/in/room", "channels", "room/7");
+        got = c.got();
+        assertEquals(1, got.size(), got.toString());
+        assertTrue(got.get(0).contains("new/in/room"), got.toString());
+    }
+
     @Test
     void aSecondConnectionOfTheSameClientClosesTheFirst() {
         Client first = new Client().send(CONNECT);
