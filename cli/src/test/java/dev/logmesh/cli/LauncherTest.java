@@ -51,8 +51,10 @@ class LauncherTest {
      * Classes an archive made from a node run holds on every JDK, and one made from {@code --version} does not (a
      * static dump also takes the classes that verifying the listed ones loads: {@code MeshNode} is among them).
      */
+    // a class of each part a node run loads: the launcher, the log, Netty (a node's loop is a lone
+    // SingleThreadIoEventLoop since session 25; no MultithreadEventLoopGroup is loaded any more)
     private static final String[] NODE_CLASSES = {"dev.logmesh.cli.Main", "dev.logmesh.internal.store.MemoryStore",
-        "io.netty.channel.MultithreadEventLoopGroup"};
+        "io.netty.channel.SingleThreadIoEventLoop"};
 
     @TempDir
     Path tmp;
