@@ -169,6 +169,14 @@ class WsSyncTest {
         assertStillServes(node);
     }
 
+    /** A raw Logux client (protocol 5, user alice) whose {@code connect} the node has answered. */
+    private static RawPeer loggedInClient(MeshNode node) throws Exception {
+        RawPeer client = RawPeer.connect(node.url());
+        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        return client;
+    }
+
     /**
      * A Logux client ({@code @logux/client} 0.23, no frame limit of its own; {@code @logux/server} takes frames up to
      * the {@code ws} default of 100 MiB) that adds one action over the node's frame limit. What the node does now:
@@ -185,9 +193,7 @@ class WsSyncTest {
         + "frame for the ids of its entries (the meta after each action) without keeping it, on client sessions")
     void aClientsActionOverTheFrameLimitIsUndoneAloneAndTheSessionGoesOn() throws Exception {
         MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
-        RawPeer client = RawPeer.connect(node.url());
-        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
-        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        RawPeer client = loggedInClient(node);
         client.ws.sendText("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(5000)
             + "\"},{\"id\":[1,5],\"time\":1}]", true);
         client.ws.sendText("[\"sync\",2,{\"type\":\"small\"},{\"id\":[2,6],\"time\":2}]", true);
@@ -212,9 +218,7 @@ class WsSyncTest {
         + "the pipeline is built, before the node knows the peer is a client")
     void aClientsCatchUpOfManySmallActionsOverTheFrameLimitIsProcessed() throws Exception {
         MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
-        RawPeer client = RawPeer.connect(node.url());
-        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
-        await().atMost(WAIT).until(() -> client.received.size() >= 2);
+        RawPeer client = loggedInClient(node);
         StringBuilder sync = new StringBuilder("[\"sync\",40");
         for (int i = 0; i < 40; i++) {
             sync.append(",{\"type\":\"offline/add\",\"text\":\"").append("y".repeat(100)).append("\"},{\"id\":[1,")
