@@ -455,7 +455,6 @@ public final class SyncBench {
             // the process's CPU time (ns, all threads) at the same round trips: how busy the nodes keep the cores,
             // which on a VM slows even a bare program's round trips (scripts/floor/floor.c, BUSY=)
             final long[] cpuAt = new long[count / 256 + 2];
-            final long[] wallAt = new long[count / 256 + 2];
             MeshNode node;
             int i; // round trips done
             long first;
@@ -477,7 +476,6 @@ public final class SyncBench {
                 if ((i & 255) == 0) { // taken from the first round trip on: compiled both ways
                     jitAt[(i >>> 8) % jitAt.length] = jit.getTotalCompilationTime();
                     cpuAt[(i >>> 8) % cpuAt.length] = cpu.getProcessCpuTime();
-                    wallAt[(i >>> 8) % wallAt.length] = t0;
                 }
                 starts[slot] = t0;
                 target = Long.MAX_VALUE;
@@ -507,13 +505,17 @@ public final class SyncBench {
                 return i - count;
             }
 
-            /** The JIT's compile time (ms) since the first sample at or after the window's start. */
-            /** The process's CPU time over the wall time since the same sample as {@link #jitInWindow}: cores. */
+            /**
+             * The process's CPU time over the wall time since the same sample as {@link #jitInWindow}: cores. That
+             * sample's round trip is in the window (count > 255), so its start is still in {@link #starts}.
+             */
             double coresInWindow(long now) {
-                int k = ((warm() + 255) >>> 8) % cpuAt.length;
-                return (cpu.getProcessCpuTime() - cpuAt[k]) / (double) Math.max(1, now - wallAt[k]);
+                int sample = (warm() + 255) >>> 8;
+                long from = starts[(sample << 8) % count];
+                return (cpu.getProcessCpuTime() - cpuAt[sample % cpuAt.length]) / (double) Math.max(1, now - from);
             }
 
+            /** The JIT's compile time (ms) since the first sample at or after the window's start. */
             long jitInWindow() {
                 int k = (warm() + 255) >>> 8;
                 return jit.getTotalCompilationTime() - jitAt[k % jitAt.length];
