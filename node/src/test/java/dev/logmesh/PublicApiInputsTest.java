@@ -142,6 +142,33 @@ class PublicApiInputsTest {
         }
     }
 
+    /**
+     * A user token with an expiry far ahead: before (session 26) one past 16 digits of ms was refused by every node
+     * as malformed ({@code expected: <VALID> but was: <MALFORMED>}), and {@code Instant.MAX} threw an
+     * {@link ArithmeticException}. Now they are valid until {@code MAX_EXPIRES_MILLIS}, as good as never.
+     */
+    @Test
+    void aUserTokenThatExpiresAtInstantMaxWorks() throws Exception {
+        byte[] key = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ManualLoop loop = new ManualLoop();
+        try (MeshNode node = MeshNode.start(NodeConfig.builder().name("a").memory().mdns(false).noListen().key(key)
+            .loop(loop).build())) {
+            dev.logmesh.internal.edge.UserTokens check = dev.logmesh.internal.edge.UserTokens.forMesh(key,
+                node.config().mesh(), loop::now);
+            // before: the first two made tokens every node refused as MALFORMED (over 16 digits), the last threw
+            for (java.time.Instant far : new java.time.Instant[] {
+                java.time.Instant.ofEpochMilli(10_000_000_000_000_000L), java.time.Instant.ofEpochMilli(Long.MAX_VALUE),
+                java.time.Instant.MAX}) {
+                String token = node.userToken("alice", far);
+                assertTrue(token.startsWith("lmu1.9999999999999999."), token);
+                assertEquals(dev.logmesh.internal.edge.UserTokens.Verdict.VALID, check.check("alice:x:tab", token));
+            }
+            IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
+                () -> node.userToken("alice", java.time.Instant.MIN));
+            assertTrue(past.getMessage().startsWith("expiry must be after 1970"), past.getMessage());
+        }
+    }
+
     @Test
     void theEmptyActionTypeIsRefusedWhereATypeIsWaitedForOrHooked() throws Exception {
         ManualLoop loop = new ManualLoop();
