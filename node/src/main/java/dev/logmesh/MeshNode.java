@@ -308,8 +308,8 @@ public final class MeshNode implements AutoCloseable {
             .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens));
         this.broadcast = new Broadcast(log, loop, sc,
             sc.reconcileMillis() <= 0 ? null : internals.maxGoneBytes() > 0
-                ? new Reconciler(log, loop, config.seenHorizon().toMillis(), internals.maxGoneBytes())
-                : new Reconciler(log, loop, config.seenHorizon().toMillis()));
+                ? new Reconciler(log, loop, saturatedMillis(config.seenHorizon()), internals.maxGoneBytes())
+                : new Reconciler(log, loop, saturatedMillis(config.seenHorizon())));
         this.hub = broadcast.peers();
         this.metrics = config.meterRegistry() == null ? null
             : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
@@ -694,7 +694,7 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        forgetSeenStep(log.now() - config.seenHorizon().toMillis(), null, 0);
+        forgetSeenStep(log.now() - saturatedMillis(config.seenHorizon()), null, 0);
     }
 
     private void forgetSeenStep(long beforeMs, ActionId after, long forgotten) {
@@ -1752,10 +1752,27 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    /** {@link #subscribe} for one action type. */
+    /**
+     * {@link #subscribe} for one action type.
+     *
+     * @throws IllegalArgumentException for the empty type, which no action has (before session 26 it made a
+     *     subscription that silently never matched); a blank type such as {@code " "} is one an action may have
+     */
     public Subscription subscribe(String type, Consumer<Entry> consumer) {
-        java.util.Objects.requireNonNull(type, "type"); // else a subscription that silently never matches
+        requireType(type, "type"); // else a subscription that silently never matches
         return subscribe(e -> e.action().type().equals(type), consumer);
+    }
+
+    /**
+     * Checks an action type given to wait for or hook: not null, not empty (an {@link Action}'s type is a
+     * non-empty string, so "" would never match).
+     */
+    private static void requireType(String type, String name) {
+        java.util.Objects.requireNonNull(type, name);
+        if (type.isEmpty()) {
+            throw new IllegalArgumentException(name + " must be a non-empty action type (no action has the type "
+                + "\"\", so this would never match)");
+        }
     }
 
     /** The whole log in created order (the same on every node). */
@@ -1881,18 +1898,23 @@ public final class MeshNode implements AutoCloseable {
      * <p>Later answers to the same ask (several answering nodes) are ordinary actions in the log: the future
      * takes the first to arrive here. The timer runs on the node's loop (a manual loop's clock in tests).
      *
-     * @param timeout how long to wait for the answer, {@code > 0}
+     * @param timeout how long to wait for the answer, {@code > 0}, in whole ms (rounded down; under 1 ms: at the
+     *     loop's next turn). One of {@code Long.MAX_VALUE} ms or more ({@code Duration.ofSeconds(Long.MAX_VALUE)},
+     *     {@code ChronoUnit.FOREVER.getDuration()}) waits as long as the node runs, as
+     *     {@code CompletableFuture.orTimeout(Long.MAX_VALUE, MILLISECONDS)} does (before session 26 the future
+     *     failed at once with an {@link ArithmeticException})
      * @return completes on the loop with the answer entry; fails with {@link java.util.concurrent.TimeoutException}
      *     when no answer came in time, {@link IllegalArgumentException} for a bad ask, and
      *     {@link IllegalStateException} if the node is closed (also while waiting). Cancelling it stops the
      *     wait (the ask stays in the log).
+     * @throws IllegalArgumentException for a timeout {@code <= 0} or an empty {@code answerType}
      */
     // The futures of whenComplete are not needed: each callback handles the outcome it is given. pendingAsks
     // holds futures by identity (CompletableFuture keeps Object's equals), which is what remove needs.
     @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
     public CompletableFuture<Entry> ask(Action ask, String answerType, java.time.Duration timeout) {
         java.util.Objects.requireNonNull(ask, "ask");
-        java.util.Objects.requireNonNull(answerType, "answerType");
+        requireType(answerType, "answerType");
         java.util.Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
@@ -1907,7 +1929,7 @@ public final class MeshNode implements AutoCloseable {
                     answer.complete(e);
                 }
             });
-            Loop.Cancellable timer = loop.schedule(timeout.toMillis(), () -> answer.completeExceptionally(
+            Loop.Cancellable timer = loop.schedule(saturatedMillis(timeout), () -> answer.completeExceptionally(
                 new java.util.concurrent.TimeoutException("no " + answerType + " for " + askId[0] + " within "
                     + timeout)));
             pendingAsks.add(answer);
@@ -1936,6 +1958,15 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
+     * A non-negative duration in whole milliseconds, {@code Long.MAX_VALUE} for longer ones (where
+     * {@link java.time.Duration#toMillis()} throws {@link ArithmeticException}): the timeouts and horizons of this
+     * API take a huge duration to mean "as long as the node runs".
+     */
+    static long saturatedMillis(java.time.Duration d) {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.convert(d);
+    }
+
+    /**
      * Answers asks: for every action of {@code askType} added to this node's log from now on (local or from
      * a peer, each once), calls {@code answerer} on the loop and adds the action it returns as a local action,
      * with its {@value #ASK_FIELD} field set to the ask's id (a value already there is replaced). The answerer
@@ -1948,10 +1979,11 @@ public final class MeshNode implements AutoCloseable {
      * answer (with the {@value #ASK_FIELD} field) when it is ready.
      *
      * @throws IllegalStateException if the node is closed
+     * @throws IllegalArgumentException for an empty {@code askType}
      */
     @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback logs the add's failure itself
     public Subscription answer(String askType, java.util.function.Function<Entry, Action> answerer) {
-        java.util.Objects.requireNonNull(askType, "askType");
+        requireType(askType, "askType");
         java.util.Objects.requireNonNull(answerer, "answerer");
         return subscribe(askType, e -> {
             Action reply = answerer.apply(e);
@@ -1976,10 +2008,10 @@ public final class MeshNode implements AutoCloseable {
      * accepted (unless {@link NodeConfig#strictClientHooks()}). They apply to actions received from now on;
      * register them before clients connect, or start the node with {@code strictClientHooks}. Any thread.
      *
-     * @throws IllegalArgumentException if the type has hooks already
+     * @throws IllegalArgumentException if the type has hooks already, or is empty (no action has it)
      */
     public void type(String type, TypeHooks hooks) {
-        java.util.Objects.requireNonNull(type, "type");
+        requireType(type, "type");
         dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
         clientHooks.register(b -> b.type(type, adapted));
     }

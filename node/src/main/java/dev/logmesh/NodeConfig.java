@@ -225,17 +225,31 @@ public final class NodeConfig {
         return timeoutMillis;
     }
 
+    /**
+     * The largest {@link #maxDriftMillis()}: 100 years (36,500 days) in ms, as good as no bound. Before session 26
+     * a larger one ({@code Long.MAX_VALUE} for "no bound") overflowed the clock's {@code now + maxDrift}: the node
+     * then followed no received id, and issued ids that sorted before actions it had already received.
+     */
+    public static final long MAX_DRIFT_LIMIT_MILLIS = 36_500L * 24 * 60 * 60 * 1000;
+
     /** The reason with which this node keeps every entry, or null to keep only what the entries' reasons say. */
     public String keepReason() {
         return keepReason;
     }
 
-    /** How long seen ids of cleaned entries are remembered. */
+    /**
+     * How long seen ids of cleaned entries are remembered, {@code >= 0}; one beyond {@code Long.MAX_VALUE} ms
+     * ({@code Duration.ofSeconds(Long.MAX_VALUE)}) means for as long as the log lasts (before session 26 the
+     * node failed to start with an {@link ArithmeticException}).
+     */
     public Duration seenHorizon() {
         return seenHorizon;
     }
 
-    /** How far ahead of this clock a received id may pull the id clock (ms). */
+    /**
+     * How far ahead of this clock a received id may pull the id clock (ms), 0 to {@link #MAX_DRIFT_LIMIT_MILLIS};
+     * 1 minute by default.
+     */
     public long maxDriftMillis() {
         return maxDriftMillis;
     }
@@ -605,11 +619,13 @@ public final class NodeConfig {
             return this;
         }
 
+        /** See {@link NodeConfig#seenHorizon()}. */
         public Builder seenHorizon(Duration value) {
-            seenHorizon = value;
+            seenHorizon = java.util.Objects.requireNonNull(value, "seenHorizon");
             return this;
         }
 
+        /** See {@link NodeConfig#maxDriftMillis()}. */
         public Builder maxDriftMillis(long value) {
             maxDriftMillis = value;
             return this;
@@ -771,8 +787,12 @@ public final class NodeConfig {
                 throw new IllegalArgumentException("client cursors (how many Logux clients' cursors the log keeps) "
                     + "must be at least 1, got " + clientCursors);
             }
+            if (maxDriftMillis < 0 || maxDriftMillis > MAX_DRIFT_LIMIT_MILLIS) {
+                throw new IllegalArgumentException("max drift must be 0.." + MAX_DRIFT_LIMIT_MILLIS + " ms (100 years), "
+                    + "got " + maxDriftMillis);
+            }
             if (seenHorizon.isNegative()) {
-                throw new IllegalArgumentException("seen horizon must not be negative");
+                throw new IllegalArgumentException("seen horizon must not be negative, got " + seenHorizon);
             }
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("TLS needs both a certificate and a key");

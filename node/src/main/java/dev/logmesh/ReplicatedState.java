@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -150,7 +151,11 @@ public final class ReplicatedState<S> implements AutoCloseable {
     private Runnable offClean;
     private boolean closed;
     private long replays;
-    private long beyondHorizon;
+    /**
+     * Late actions folded out of order: written on the loop, read on any thread ({@link #lateBeyondHorizon()}; a
+     * plain long before session 26, which a thread polling it might never see change).
+     */
+    private final AtomicLong beyondHorizon = new AtomicLong();
 
     /** The latest state, published for other threads. */
     private volatile S published;
@@ -270,9 +275,12 @@ public final class ReplicatedState<S> implements AutoCloseable {
         };
     }
 
-    /** How many late actions could not be put in order because older actions were cleaned (see class doc). */
+    /**
+     * How many late actions could not be put in order because older actions were cleaned (see class doc). Any
+     * thread (the loop counts them).
+     */
     public long lateBeyondHorizon() {
-        return beyondHorizon;
+        return beyondHorizon.get();
     }
 
     /** How many replays ran (for tests); loop thread. */
@@ -426,7 +434,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
             // every late entry is at or before position (the others are ahead, and wait for the fold)
             SortedMap<ActionId, Entry> behind = pending.headMap(position, true);
             for (Entry e : behind.values()) {
-                beyondHorizon++;
+                beyondHorizon.incrementAndGet();
                 LOG.warn("action {} arrived after older actions were cleaned: folded out of order", e.id());
                 apply(e);
             }

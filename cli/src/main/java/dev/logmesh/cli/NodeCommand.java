@@ -433,7 +433,9 @@ final class NodeCommand implements Callable<Integer> {
         NodeConfig.Builder b = NodeConfig.builder().name(idName(name, dir)).dataDir(dir).host(host).port(port).peers(peers)
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-            .token(token).maxDriftMillis(maxDrift.toMillis()).unaddressed(unaddressed)
+            // saturated: a drift beyond Long.MAX_VALUE ms gets build()'s bound error, not an ArithmeticException
+            .token(token).maxDriftMillis(java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift))
+            .unaddressed(unaddressed)
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
             .meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http);

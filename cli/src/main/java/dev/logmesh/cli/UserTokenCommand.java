@@ -55,7 +55,7 @@ final class UserTokenCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("give --user ID");
             }
             String token = expiresIn == null ? tokens.tokenFor(user)
-                : tokens.tokenFor(user, Instant.now().plus(duration(expiresIn)));
+                : tokens.tokenFor(user, expiry(Instant.now(), expiresIn));
             System.out.println(token);
             return 0;
         } catch (IOException | IllegalArgumentException e) {
@@ -77,6 +77,21 @@ final class UserTokenCommand implements Callable<Integer> {
         }
         byte[] derived = Base64.getUrlDecoder().decode(Files.readString(derivedKeyFile, StandardCharsets.UTF_8).strip());
         return UserTokens.fromDerivedKey(derived, System::currentTimeMillis);
+    }
+
+    /**
+     * {@code now} plus {@code --expires-in}, {@link Instant#MAX} for one beyond what a {@link Duration} or an
+     * {@link Instant} holds (the token then holds {@code UserTokens.MAX_EXPIRES_MILLIS}, as good as never; before
+     * session 26 {@code 200000000000d} ended with "ArithmeticException: long overflow", exit 1).
+     */
+    static Instant expiry(Instant now, String text) {
+        Duration d;
+        try {
+            d = duration(text);
+        } catch (ArithmeticException e) {
+            return Instant.MAX; // the number of units is beyond a Duration's seconds
+        }
+        return d.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(d);
     }
 
     /** {@code 90s}, {@code 15m}, {@code 12h}, {@code 30d}. */

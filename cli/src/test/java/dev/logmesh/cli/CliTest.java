@@ -300,6 +300,14 @@ class CliTest {
         Run bad = run("", "node", "--memory", "--no-mdns", "--max-drift", "soon");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("'soon' is not a duration"), bad.err());
+        // beyond what fits in a long of ms: the bound's error (before session 26: "ArithmeticException: long
+        // overflow", exit 1), as for any drift over NodeConfig.MAX_DRIFT_LIMIT_MILLIS (100 years)
+        for (String drift : new String[] {"200000000000d", "36501d"}) {
+            new picocli.CommandLine(node).parseArgs("--memory", "--max-drift", drift);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> node.config(null, null), drift);
+            assertTrue(e.getMessage().startsWith("max drift must be 0..3153600000000 ms"), e.getMessage());
+        }
     }
 
     /**

@@ -34,6 +34,17 @@ class UserTokenCommandTest {
             "alice", "--expires-in", "12h");
         assertEquals(UserTokens.Verdict.VALID, check.check("alice:x:y", expiring.out().strip()));
         assertTrue(expiring.out().startsWith("lmu1.1"), expiring.out());
+
+        // beyond 16 digits of ms (session 26: a token every node refused as malformed), a long of ms
+        // ("ArithmeticException: long overflow", exit 1), a Duration's seconds: valid until the year 318857
+        for (String far : new String[] {"3000000000d", "200000000000d", "9223372036854775807d",
+            "9223372036854775807s"}) {
+            CliTest.Run r2 = CliTest.run("", "user-token", "--key-file", key.toString(), "--mesh", "home", "--user",
+                "alice", "--expires-in", far);
+            assertEquals(0, r2.code(), far + ": " + r2.err());
+            assertEquals("lmu1.9999999999999999.", r2.out().substring(0, r2.out().lastIndexOf('.') + 1), far);
+            assertEquals(UserTokens.Verdict.VALID, check.check("alice:x:y", r2.out().strip()), far);
+        }
     }
 
     @Test

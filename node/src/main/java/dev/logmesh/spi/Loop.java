@@ -27,6 +27,9 @@ public interface Loop extends Executor {
     /**
      * Runs a task on the loop after a delay.
      *
+     * @param delayMillis the delay in ms: {@code <= 0} runs the task as soon as the loop can; a delay for which
+     *     {@code now() + delayMillis} overflows (up to {@code Long.MAX_VALUE}, a timeout meaning "as long as the
+     *     node runs") is a time far ahead, where the task as good as never runs, not one in the past
      * @return a handle that cancels the task if it has not started
      */
     Cancellable schedule(long delayMillis, Runnable task);

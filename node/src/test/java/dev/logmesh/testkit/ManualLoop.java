@@ -171,7 +171,10 @@ public final class ManualLoop implements Loop {
 
     @Override
     public Cancellable schedule(long delayMillis, Runnable task) {
-        Task t = new Task(now + Math.max(0, delayMillis), task);
+        long delay = Math.max(0, delayMillis);
+        // a delay past the end of the clock (MeshNode.ask with a huge timeout) is due never, not at once (before
+        // session 26 now + delay overflowed to a time in the past)
+        Task t = new Task(now > Long.MAX_VALUE - delay ? Long.MAX_VALUE : now + delay, task);
         queue.add(t);
         return t;
     }

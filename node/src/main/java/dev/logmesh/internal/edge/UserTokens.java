@@ -89,14 +89,25 @@ public final class UserTokens {
         return make(userId, 0);
     }
 
-    /** A token for a user, valid until {@code expires}. */
+    /**
+     * A token for a user, valid until {@code expires}; one after {@link #MAX_EXPIRES_MILLIS} (the year 318857, up to
+     * {@link Instant#MAX}) is valid until then, as good as never. Before session 26 such an expiry made a token that
+     * every node refused as malformed (more than 16 digits), or, beyond {@code Long.MAX_VALUE} ms, an
+     * {@link ArithmeticException}.
+     *
+     * @throws IllegalArgumentException for an expiry not after 1970, or a user id as {@link #tokenFor(String)}
+     */
     public String tokenFor(String userId, Instant expires) {
-        long ms = expires.toEpochMilli();
-        if (ms <= 0) {
+        if (!expires.isAfter(Instant.EPOCH)) {
             throw new IllegalArgumentException("expiry must be after 1970: " + expires);
         }
+        long ms = expires.isAfter(Instant.ofEpochMilli(MAX_EXPIRES_MILLIS)) ? MAX_EXPIRES_MILLIS
+            : expires.toEpochMilli();
         return make(userId, ms);
     }
+
+    /** The latest expiry a token holds (ms since 1970): the most that {@link #check} reads, 16 digits. */
+    public static final long MAX_EXPIRES_MILLIS = 9_999_999_999_999_999L;
 
     private String make(String userId, long expires) {
         requireUserId(userId);

@@ -488,7 +488,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         String address = connection.remoteAddress();
-        if (config.bruteforce() != null && config.bruteforce().blocked(address)) {
+        boolean blocked = config.bruteforce() != null && config.bruteforce().blocked(address);
+        if (blocked && EdgeRole.isMeshPeer(c.options() == null ? null : c.options().get(MeshAuth.OPTION))) {
+            // a mesh peer, which is ours: told so, and not checked (its dialer comes back later)
             fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "too many failed attempts from " + address));
             return;
         }
@@ -525,10 +527,19 @@ public final class SyncSession implements MessageConnection.Handler {
         boolean client = !EdgeRole.isMeshPeer(ext);
         String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
             : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
+        if (denied == null && blocked) {
+            // a Logux client from a blocked address: @logux/server 0.14 answers wrong-credentials (the error a
+            // @logux/client app takes for "log out"), whatever the token, and counts the attempt as a failure
+            // (before session 26: bruteforce, which the client retried, and uncounted)
+            denied = "too many failed attempts from " + address + " (" + config.bruteforce().rule()
+                + ", as @logux/server)";
+        }
         if (denied != null) {
             // not a warning: the node reports the session's end as an error event, with the address
             LOG.debug("refused {} from {}: {}", c.nodeId(), address, denied);
-            if (config.bruteforce() != null) {
+            // (@logux/server does not count the attempts of the reserved user server)
+            if (config.bruteforce() != null
+                && !(client && dev.logmesh.internal.edge.ClientId.parse(c.nodeId()).isReservedServer())) {
                 config.bruteforce().failed(address);
             }
             fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied));

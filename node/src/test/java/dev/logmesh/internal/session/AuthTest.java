@@ -249,7 +249,8 @@ class AuthTest {
             assertTrue(pair.takeLeft().startsWith("[\"connect\","));
             pair.assertExhausted();
         }
-        // now even the right key from that address is not checked
+        // now even the right key from that address is not checked (a mesh peer: a Logux client gets the
+        // wrong-credentials @logux/server answers, stockClientsFromABlockedAddressGetWhatLoguxServerAnswers)
         SessionNode good = new SessionNode("good", loop, keyed("test", KEY));
         TestPair blocked = SessionNode.connect(loop, good, listener);
         loop.runAll();
@@ -265,6 +266,73 @@ class AuthTest {
         loop.runAll();
         assertEquals(List.of("+listener"), good.peerEvents);
         assertTrue(later.rightSent().get(0).startsWith("[\"connected\""));
+    }
+
+    /** A stock client's connect from the test pair's address, with a token; its session. */
+    SyncSession clientConnects(TestPair pair, String nodeId, String token) {
+        SyncSession s = listener.accept(pair);
+        pair.right().inject("[\"connect\",5,\"" + nodeId + "\",0,{\"token\":\"" + token + "\"}]");
+        loop.runAll();
+        return s;
+    }
+
+    /**
+     * Logux clients from an address with recent failures get what {@code @logux/server} 0.14 answers, for the same
+     * attempts at the same times: 3 failures counting (each for 3 s) block the address; a blocked attempt gets
+     * {@code wrong-credentials} (which {@code @logux/client} takes as final, and apps as "log out"), also with a
+     * good token, and counts as a failure; attempts of the reserved user {@code server} do not count. Before
+     * (session 26) a blocked client got {@code bruteforce}, uncounted, and the failures counted until 10 s after
+     * the latest one.
+     */
+    @Test
+    void stockClientsFromABlockedAddressGetWhatLoguxServerAnswers() {
+        String good = listenerConfig.auth().tokenFor("client:1");
+        for (int i = 0; i < 3; i++) {
+            // the reserved user: refused, not counted (BaseServer's auth returns before rememberBadAuth)
+            TestPair pair = new TestPair(loop);
+            assertEquals(SyncSession.State.CLOSED, clientConnects(pair, "server:" + i, "x").state());
+            assertEquals(List.of(REFUSED), pair.takeAllRight());
+        }
+        for (int i = 0; i < Bruteforce.DEFAULT_LIMIT; i++) {
+            if (i > 0) {
+                loop.advance(1_000); // failures at 0, 1000, 2000 ms
+            }
+            TestPair pair = new TestPair(loop);
+            clientConnects(pair, "client:1", "guess" + i);
+            assertEquals(List.of(REFUSED), pair.takeAllRight(), "attempt " + i);
+        }
+        loop.advance(999); // at 2999 ms: all three count
+        TestPair blocked = new TestPair(loop);
+        SyncSession s = clientConnects(blocked, "client:1", good);
+        assertEquals(List.of(REFUSED), blocked.takeAllRight(), "a good token from a blocked address");
+        assertEquals(SyncSession.State.CLOSED, s.state());
+        assertEquals(1, listener.log.size());
+        loop.advance(1_002); // at 4001 ms: 0 and 1000 no longer count; 2000 and the blocked attempt at 2999 do
+        TestPair later = new TestPair(loop);
+        SyncSession ok = clientConnects(later, "client:1", good);
+        assertEquals(SyncSession.State.CONNECTED, ok.state());
+        assertTrue(later.rightSent().get(0).startsWith("[\"connected\""), later.rightSent().toString());
+    }
+
+    /**
+     * The blocked attempt counts: a client retrying a good token every 0.5 s (faster than 3 in 3 s) stays blocked
+     * as long as it does, as with stock; before (session 26) it got in 10 s after the last real failure.
+     */
+    @Test
+    void aBlockedAttemptCountsAsAFailure() {
+        String good = listenerConfig.auth().tokenFor("client:1");
+        for (int i = 0; i < Bruteforce.DEFAULT_LIMIT; i++) {
+            clientConnects(new TestPair(loop), "client:1", "guess" + i); // at 0 ms
+        }
+        for (int t = 500; t <= 12_000; t += 500) {
+            loop.advance(500);
+            TestPair pair = new TestPair(loop);
+            clientConnects(pair, "client:1", good);
+            assertEquals(List.of(REFUSED), pair.takeAllRight(), "at " + t + " ms");
+        }
+        loop.advance(Bruteforce.DEFAULT_PERIOD.toMillis());
+        TestPair pair = new TestPair(loop);
+        assertEquals(SyncSession.State.CONNECTED, clientConnects(pair, "client:1", good).state());
     }
 
     @Test
