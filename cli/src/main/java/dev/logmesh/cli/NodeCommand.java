@@ -102,6 +102,12 @@ final class NodeCommand implements Callable<Integer> {
         + "Default: ${DEFAULT-VALUE}.")
     int maxFrame = DEFAULTS.maxFrameBytes();
 
+    @Option(names = "--max-client-frame", paramLabel = "BYTES", description = "Largest WebSocket frame a Logux "
+        + "client's session takes once the node has accepted its connect (before that, and on mesh sessions, "
+        + "--max-frame holds); a client's action larger than --max-frame allows is undone alone. At least "
+        + "--max-frame. Default: 104857600 (100 MiB, as @logux/server), or --max-frame if larger.")
+    Integer maxClientFrame;
+
     @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence "
         + "(at least 100: peers take more than 20 pings a second for a flood). Default: ${DEFAULT-VALUE}.")
     long ping = DEFAULTS.pingMillis();
@@ -231,6 +237,7 @@ final class NodeCommand implements Callable<Integer> {
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
         Checks.clientCursors(clientCursors);
+        Checks.maxClientFrame(maxFrame, maxClientFrame);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }
@@ -437,6 +444,9 @@ final class NodeCommand implements Callable<Integer> {
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
             .meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http);
+        if (maxClientFrame != null) {
+            b.maxClientFrameBytes(maxClientFrame);
+        }
         for (String h : headers) {
             int eq = h.indexOf('=');
             if (eq <= 0) {

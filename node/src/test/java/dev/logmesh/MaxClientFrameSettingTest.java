@@ -1,0 +1,39 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link NodeConfig.Builder#maxClientFrameBytes}: a Logux client's session's own frame limit (session 26), 100 MiB
+ * by default as {@code @logux/server}'s, never below the frame limit. {@code WsSyncTest} has what it does on the wire.
+ */
+class MaxClientFrameSettingTest {
+
+    @Test
+    void theDefaultIsLoguxServersAndNeverBelowTheFrameLimit() {
+        assertEquals(100 << 20, NodeConfig.builder().build().maxClientFrameBytes());
+        assertEquals(NodeConfig.DEFAULT_MAX_CLIENT_FRAME_BYTES, NodeConfig.builder().build().maxClientFrameBytes());
+        assertEquals(200 << 20, NodeConfig.builder().maxFrameBytes(200 << 20).build().maxClientFrameBytes(),
+            "a frame limit above the default client limit is the client limit too");
+        assertEquals(8192, NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(8192).build()
+            .maxClientFrameBytes());
+        assertEquals(4096, NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(4096).build()
+            .maxClientFrameBytes());
+    }
+
+    @Test
+    void belowTheFrameLimitIsRefusedNamingBoth() {
+        for (int bad : new int[] {4095, 0, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(bad).build());
+            assertTrue(e.getMessage().contains("--max-client-frame") && e.getMessage().contains("--max-frame")
+                && e.getMessage().contains("4096 bytes, got " + bad), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().maxFrameBytes(200 << 20).maxClientFrameBytes(100 << 20).build());
+        assertTrue(e.getMessage().contains("at least the max frame size"), e.getMessage());
+    }
+}
