@@ -197,7 +197,8 @@ class WsSyncTest {
         MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
         RawPeer client = loggedInClient(node);
         client.ws.sendText("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(5000)
-            + "\"},{\"id\":[1,5],\"time\":1},{\"type\":\"small\"},{\"id\":[2,6],\"time\":2}]", true);
+            + "\"},{\"id\":[1,5],\"time\":1},{\"type\":\"small\"},{\"id\":[2,6],\"time\":2}]", true)
+            .get(5, TimeUnit.SECONDS);
         client.ws.sendText("[\"sync\",2,{\"type\":\"later\"},{\"id\":[3,7],\"time\":3}]", true);
         await().atMost(WAIT).until(() -> client.closed.isDone()
             || processed(client) == 2);
@@ -207,6 +208,25 @@ class WsSyncTest {
         assertTrue(client.received.contains("[\"synced\",1]") && client.received.contains("[\"synced\",2]"),
             client.received.toString());
         assertEquals(List.of("small", "later"), types(node));
+    }
+
+    /**
+     * An action with a string longer than Jackson's 20,000,000 chars (a client frame of 20 MB, under the client
+     * frame limit): the codec's scan takes it, but its tree cannot be built, so the undo that carries it failed on
+     * the loop and the client got no answer (seen with a stock {@code @logux/client} and a 40 MB action: the client
+     * timed out after 70 s). Its undo now names the action's type only; the session goes on.
+     */
+    @Test
+    void aClientsActionTooLargeForATreeIsUndoneWithItsTypeOnly() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer client = loggedInClient(node);
+        client.ws.sendText("[\"sync\",1,{\"type\":\"huge\",\"s\":\"" + "x".repeat(20_000_001)
+            + "\"},{\"id\":[1,5],\"time\":1},{\"type\":\"small\"},{\"id\":[2,6],\"time\":2}]", true);
+        await().atMost(WAIT).until(() -> client.closed.isDone() || processed(client) == 1);
+        assertFalse(client.closed.isDone(), "the session ended: " + client.received);
+        assertTrue(client.received.stream().anyMatch(f -> f.contains("{\"action\":{\"type\":\"huge\"},\"id\":\"")
+            && f.contains(" alice:c1:t 5\"") && f.contains("\"reason\":\"error\"")), client.received.toString());
+        assertEquals(List.of("small"), types(node));
     }
 
     /**
@@ -266,32 +286,12 @@ class WsSyncTest {
         MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
         RawPeer peer = RawPeer.connect(node.url());
         String connect = "[\"connect\",5,\"" + "x".repeat(6000) + "\",0]";
-        peer.ws.sendText(connect.substring(0, 2000), false);
-        peer.ws.sendText(connect.substring(2000, 4000), false);
+        peer.ws.sendText(connect.substring(0, 2000), false).get(5, TimeUnit.SECONDS);
+        peer.ws.sendText(connect.substring(2000, 4000), false).get(5, TimeUnit.SECONDS);
         peer.ws.sendText(connect.substring(4000), true);
         peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(List.of("[\"error\",\"wrong-format\",\"frame over the limit of 4096 bytes\"]"), peer.received);
         assertStillServes(node);
-    }
-
-    /**
-     * A refused {@code connect} (on a keyed mesh, a client without credentials) does not raise the limit: the frame
-     * the peer sends next, over {@code --max-frame}, is refused from its header.
-     */
-    @Test
-    @SuppressWarnings("FutureReturnValueIgnored") // the node closes: the send may or may not complete
-    void aRefusedConnectLeavesMaxFrame() throws Exception {
-        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096)
-            .key("k".getBytes(StandardCharsets.UTF_8)));
-        RawPeer peer = RawPeer.connect(node.url());
-        peer.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true);
-        peer.ws.sendText("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(5000)
-            + "\"},{\"id\":[1,5],\"time\":1}]", true);
-        peer.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertTrue(peer.received.stream().anyMatch(f -> f.startsWith("[\"error\",\"wrong-credentials\"")),
-            peer.received.toString());
-        assertFalse(peer.received.stream().anyMatch(f -> f.startsWith("[\"connected\"")), peer.received.toString());
-        assertEquals(List.of(), types(node));
     }
 
     /**

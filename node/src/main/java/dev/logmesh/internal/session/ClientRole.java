@@ -141,7 +141,7 @@ final class ClientRole extends EdgeRole {
                     + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added");
             } else if (EntrySize.bound(e) > maxEntry) {
                 session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
-                r = new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
+                r = new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id()
                     + " of about " + EntrySize.bound(e) + " bytes (with its meta) is over the limit of " + maxEntry
                     + " bytes that a frame of the mesh can carry (from --max-frame " + (maxEntry
                     + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
@@ -157,6 +157,22 @@ final class ClientRole extends EdgeRole {
         // once durable: acknowledge the client's sync (before the answers, as @logux/server does), then answer
         session.afterDurable(() -> answer(added, decisions, results));
         return null;
+    }
+
+    /**
+     * The {@code logux/undo} of a client's action too large for the mesh: with the action, as {@code @logux/server}
+     * sends it; with only its {@code type} when the action cannot be read as a tree (a string longer than Jackson's
+     * 20,000,000 chars, which the codec's scan takes but {@link dev.logmesh.Action#json} refuses: seen with a 40 MB
+     * action, whose undo then failed on the loop and the client waited for its answer until its timeout).
+     */
+    private static Reply undoOfLarge(Entry e) {
+        try {
+            return Reply.of(Answers.undo(e, Answers.ERROR));
+        } catch (IllegalStateException unreadable) {
+            LOG.debug("action {} cannot be read as a tree: its undo names its type only", e.id());
+            return Reply.of(Answers.undo(new Entry(dev.logmesh.Action.ofType(e.action().type()), e.meta()),
+                Answers.ERROR));
+        }
     }
 
     /** The client's batch is durable: {@code synced}, then the answers ({@code logux/processed}, undo, replies). */
