@@ -57,11 +57,24 @@ public final class NodeConfig {
     /** Default for entries without an address: every client (see {@link Unaddressed}). */
     public static final Unaddressed DEFAULT_UNADDRESSED = Unaddressed.EVERY_CLIENT;
     /**
-     * Default largest frame a Logux client's session takes once its {@code connect} is accepted: 100 MiB, what
-     * {@code @logux/server} 0.14 takes (the {@code ws} package's {@code maxPayload} default). Never below
-     * {@link #maxFrameBytes()}.
+     * Largest default frame a Logux client's session takes once its {@code connect} is accepted: 100 MiB, what
+     * {@code @logux/server} 0.14 takes (the {@code ws} package's {@code maxPayload} default). The default is this,
+     * or a sixteenth of the JVM's largest heap if that is less ({@link #defaultMaxClientFrameBytes}), and never
+     * below {@link #maxFrameBytes()}.
      */
     public static final int DEFAULT_MAX_CLIENT_FRAME_BYTES = WsTransport.DEFAULT_MAX_CLIENT_FRAME_BYTES;
+
+    /**
+     * The default client frame limit for a JVM whose largest heap is {@code maxHeapBytes}
+     * ({@code Runtime.maxMemory()}): {@link #DEFAULT_MAX_CLIENT_FRAME_BYTES}, or a sixteenth of the heap if that is
+     * less. A frame being read and decoded takes about 3 to 4 times its size of heap (its bytes, a copy, the action's
+     * text, the undo that carries it back): a node with {@code -Xmx256m} survived a 60 MB client frame and stopped
+     * with an {@code OutOfMemoryError} on a 90 MB one (session 26), so 100 MiB is only the default where the heap
+     * holds several such frames at once. Pure.
+     */
+    public static int defaultMaxClientFrameBytes(long maxHeapBytes) {
+        return (int) Math.max(0, Math.min(DEFAULT_MAX_CLIENT_FRAME_BYTES, maxHeapBytes / 16));
+    }
 
     /**
      * Which Logux clients of a node get the entries that are addressed to nobody (no {@code nodes},
@@ -136,7 +149,7 @@ public final class NodeConfig {
         this.minSubprotocol = b.minSubprotocol;
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxClientFrameBytes = b.maxClientFrameSet ? b.maxClientFrameBytes
-            : Math.max(DEFAULT_MAX_CLIENT_FRAME_BYTES, b.maxFrameBytes);
+            : Math.max(defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()), b.maxFrameBytes);
         this.pingMillis = b.pingMillis;
         this.timeoutMillis = b.timeoutMillis;
         this.keepReason = b.keepReason;
@@ -229,7 +242,7 @@ public final class NodeConfig {
      * summed): from the moment the node accepts the client's {@code connect}. Before that, and on mesh sessions
      * throughout, {@link #maxFrameBytes()} holds, so a connection that has not logged in as a client cannot make
      * the node buffer more than that. At least {@link #maxFrameBytes()}; by default the larger of it and
-     * {@link #DEFAULT_MAX_CLIENT_FRAME_BYTES}. A client's action larger than {@code EntrySize.maxEntry(maxFrameBytes)}
+     * {@link #defaultMaxClientFrameBytes} of this JVM's heap (100 MiB with a heap of 1.6 GB or more). A client's action larger than {@code EntrySize.maxEntry(maxFrameBytes)}
      * (one that no mesh frame could carry) is refused alone with a {@code logux/undo}, reason {@code error}.
      */
     public int maxClientFrameBytes() {
@@ -454,7 +467,7 @@ public final class NodeConfig {
         private int subprotocol;
         private int minSubprotocol;
         private int maxFrameBytes = WsTransport.DEFAULT_MAX_FRAME_BYTES;
-        /** Not set ({@link #maxClientFrameSet} false): the larger of the default and maxFrameBytes. */
+        /** Not set ({@link #maxClientFrameSet} false): the larger of the heap's default and maxFrameBytes. */
         private int maxClientFrameBytes;
         /** Whether {@link #maxClientFrameBytes} was called (so that 0 is refused, not taken as unset). */
         private boolean maxClientFrameSet;

@@ -8,14 +8,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link NodeConfig.Builder#maxClientFrameBytes}: a Logux client's session's own frame limit (session 26), 100 MiB
- * by default as {@code @logux/server}'s, never below the frame limit. {@code WsSyncTest} has what it does on the wire.
+ * by default as {@code @logux/server}'s (a sixteenth of the heap if less), never below the frame limit. {@code
+ * WsSyncTest} has what it does on the wire.
  */
 class MaxClientFrameSettingTest {
 
     @Test
-    void theDefaultIsLoguxServersAndNeverBelowTheFrameLimit() {
-        assertEquals(100 << 20, NodeConfig.builder().build().maxClientFrameBytes());
-        assertEquals(NodeConfig.DEFAULT_MAX_CLIENT_FRAME_BYTES, NodeConfig.builder().build().maxClientFrameBytes());
+    void theDefaultIsLoguxServersOrASixteenthOfTheHeapAndNeverBelowTheFrameLimit() {
+        assertEquals(100 << 20, NodeConfig.DEFAULT_MAX_CLIENT_FRAME_BYTES);
+        assertEquals(100 << 20, NodeConfig.defaultMaxClientFrameBytes(4L << 30), "a heap of 4 GiB");
+        assertEquals(100 << 20, NodeConfig.defaultMaxClientFrameBytes(1600L << 20), "a heap of 1,600 MiB");
+        assertEquals(64 << 20, NodeConfig.defaultMaxClientFrameBytes(1L << 30), "a heap of 1 GiB");
+        assertEquals(16 << 20, NodeConfig.defaultMaxClientFrameBytes(256L << 20), "-Xmx256m");
+        assertEquals(Math.max(1 << 20, NodeConfig.defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory())),
+            NodeConfig.builder().build().maxClientFrameBytes(), "this JVM's");
         assertEquals(200 << 20, NodeConfig.builder().maxFrameBytes(200 << 20).build().maxClientFrameBytes(),
             "a frame limit above the default client limit is the client limit too");
         assertEquals(8192, NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(8192).build()

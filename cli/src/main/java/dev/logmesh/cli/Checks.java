@@ -200,7 +200,7 @@ final class Checks {
         if (maxClientFrame != null && maxClientFrame < maxFrame) {
             throw new UsageError("--max-client-frame " + maxClientFrame + " is below --max-frame " + maxFrame
                 + ": a Logux client's session takes at least the frames any session takes; give " + maxFrame
-                + " or more (default 104857600, 100 MiB)");
+                + " or more (default 104857600, 100 MiB, or 1/16 of the heap if less)");
         }
     }
 
