@@ -99,8 +99,8 @@ final class NodeCommand implements Callable<Integer> {
     int minSubprotocol;
 
     @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest WebSocket frame accepted (from "
-        + "Logux clients: --max-client-frame, once their connect is accepted); the largest action (with its meta) is this less 64 "
-        + "bytes. Default: ${DEFAULT-VALUE}.")
+        + "Logux clients: --max-client-frame, once their connect is accepted); the largest action (with its meta) "
+        + "is this less 64 bytes. Default: ${DEFAULT-VALUE}.")
     int maxFrame = DEFAULTS.maxFrameBytes();
 
     @Option(names = "--max-client-frame", paramLabel = "BYTES", description = "Largest WebSocket frame a Logux "
