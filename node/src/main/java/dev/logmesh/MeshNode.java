@@ -295,6 +295,7 @@ public final class MeshNode implements AutoCloseable {
             .announceLastAdded(true)
             .token(config.token())
             .maxFrameBytes(config.maxFrameBytes())
+            .maxClientFrameBytes(config.maxClientFrameBytes())
             .build()).withStats(stats);
         if (config.key() != null) {
             sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
@@ -491,7 +492,7 @@ public final class MeshNode implements AutoCloseable {
                 WsTransport.Limits limits = WsTransport.Limits.DEFAULT
                     .withUpgrades(config.upgradeTimeoutMillis(), config.maxPendingUpgrades());
                 make = l -> WsTransport.lazyClientTls(l, io == null ? null : io.ioGroup(), config.maxFrameBytes(),
-                    serverTls, clientTls, log.nodeId(), limits);
+                    serverTls, clientTls, log.nodeId(), limits).clientFrames(config.maxClientFrameBytes());
             }
             MeshNode node = new MeshNode(config, loop, ownLoop, ownsStore, log, make, internals);
             node.listeners.addAll(initial);

@@ -56,6 +56,25 @@ public final class NodeConfig {
     public static final String ENV_WITH_TLS = "production";
     /** Default for entries without an address: every client (see {@link Unaddressed}). */
     public static final Unaddressed DEFAULT_UNADDRESSED = Unaddressed.EVERY_CLIENT;
+    /**
+     * Largest default frame a Logux client's session takes once its {@code connect} is accepted: 100 MiB, what
+     * {@code @logux/server} 0.14 takes (the {@code ws} package's {@code maxPayload} default). The default is this,
+     * or a sixteenth of the JVM's largest heap if that is less ({@link #defaultMaxClientFrameBytes}), and never
+     * below {@link #maxFrameBytes()}.
+     */
+    public static final int DEFAULT_MAX_CLIENT_FRAME_BYTES = WsTransport.DEFAULT_MAX_CLIENT_FRAME_BYTES;
+
+    /**
+     * The default client frame limit for a JVM whose largest heap is {@code maxHeapBytes}
+     * ({@code Runtime.maxMemory()}): {@link #DEFAULT_MAX_CLIENT_FRAME_BYTES}, or a sixteenth of the heap if that is
+     * less. A frame being read and decoded takes about 3 to 4 times its size of heap (its bytes, a copy, the action's
+     * text, the undo that carries it back): a node with {@code -Xmx256m} survived a 60 MB client frame and stopped
+     * with an {@code OutOfMemoryError} on a 90 MB one (session 26), so 100 MiB is only the default where the heap
+     * holds several such frames at once. Pure.
+     */
+    public static int defaultMaxClientFrameBytes(long maxHeapBytes) {
+        return (int) Math.max(0, Math.min(DEFAULT_MAX_CLIENT_FRAME_BYTES, maxHeapBytes / 16));
+    }
 
     /**
      * Which Logux clients of a node get the entries that are addressed to nobody (no {@code nodes},
@@ -89,6 +108,7 @@ public final class NodeConfig {
     private final int subprotocol;
     private final int minSubprotocol;
     private final int maxFrameBytes;
+    private final int maxClientFrameBytes;
     private final long pingMillis;
     private final long timeoutMillis;
     private final String keepReason;
@@ -128,6 +148,8 @@ public final class NodeConfig {
         this.subprotocol = b.subprotocol;
         this.minSubprotocol = b.minSubprotocol;
         this.maxFrameBytes = b.maxFrameBytes;
+        this.maxClientFrameBytes = b.maxClientFrameSet ? b.maxClientFrameBytes
+            : Math.max(defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()), b.maxFrameBytes);
         this.pingMillis = b.pingMillis;
         this.timeoutMillis = b.timeoutMillis;
         this.keepReason = b.keepReason;
@@ -213,6 +235,18 @@ public final class NodeConfig {
     /** Largest frame accepted, in UTF-8 bytes (over any transport). */
     public int maxFrameBytes() {
         return maxFrameBytes;
+    }
+
+    /**
+     * Largest frame a Logux client's session takes, in UTF-8 bytes of payload (a message's continuation frames
+     * summed): from the moment the node accepts the client's {@code connect}. Before that, and on mesh sessions
+     * throughout, {@link #maxFrameBytes()} holds, so a connection that has not logged in as a client cannot make
+     * the node buffer more than that. At least {@link #maxFrameBytes()}; by default the larger of it and
+     * {@link #defaultMaxClientFrameBytes} of this JVM's heap (100 MiB with a heap of 1.6 GB or more). A client's action larger than {@code EntrySize.maxEntry(maxFrameBytes)}
+     * (one that no mesh frame could carry) is refused alone with a {@code logux/undo}, reason {@code error}.
+     */
+    public int maxClientFrameBytes() {
+        return maxClientFrameBytes;
     }
 
     /** Ping after this many ms of silence. */
@@ -447,6 +481,10 @@ public final class NodeConfig {
         private int subprotocol;
         private int minSubprotocol;
         private int maxFrameBytes = WsTransport.DEFAULT_MAX_FRAME_BYTES;
+        /** Not set ({@link #maxClientFrameSet} false): the larger of the heap's default and maxFrameBytes. */
+        private int maxClientFrameBytes;
+        /** Whether {@link #maxClientFrameBytes} was called (so that 0 is refused, not taken as unset). */
+        private boolean maxClientFrameSet;
         private long pingMillis = SessionConfig.DEFAULT_PING_MILLIS;
         private long timeoutMillis = SessionConfig.DEFAULT_TIMEOUT_MILLIS;
         private String keepReason = DEFAULT_KEEP_REASON;
@@ -605,6 +643,16 @@ public final class NodeConfig {
 
         public Builder maxFrameBytes(int value) {
             maxFrameBytes = value;
+            return this;
+        }
+
+        /**
+         * See {@link NodeConfig#maxClientFrameBytes()}: bytes, at least {@link #maxFrameBytes} ({@link #build}
+         * refuses less, and 0 or less).
+         */
+        public Builder maxClientFrameBytes(int value) {
+            maxClientFrameBytes = value;
+            maxClientFrameSet = true;
             return this;
         }
 
@@ -769,6 +817,11 @@ public final class NodeConfig {
             }
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
+            }
+            if (maxClientFrameSet && maxClientFrameBytes < maxFrameBytes) {
+                throw new IllegalArgumentException("max client frame size (maxClientFrameBytes, --max-client-frame) "
+                    + "must be at least the max frame size (maxFrameBytes, --max-frame) of " + maxFrameBytes
+                    + " bytes, got " + maxClientFrameBytes);
             }
             if (pingMillis < MIN_PING_MILLIS) {
                 throw new IllegalArgumentException("ping must be at least " + MIN_PING_MILLIS + " ms (peers end a "

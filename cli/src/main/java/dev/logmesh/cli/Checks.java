@@ -191,6 +191,19 @@ final class Checks {
         }
     }
 
+    /**
+     * {@code --max-client-frame}: unset, or at least {@code --max-frame} (NodeConfig refuses less, naming both).
+     *
+     * @param maxClientFrame the option's value, or null if not given
+     */
+    static void maxClientFrame(int maxFrame, Integer maxClientFrame) {
+        if (maxClientFrame != null && maxClientFrame < maxFrame) {
+            throw new UsageError("--max-client-frame " + maxClientFrame + " is below --max-frame " + maxFrame
+                + ": a Logux client's session takes at least the frames any session takes; give " + maxFrame
+                + " or more (default 104857600, 100 MiB, or 1/16 of the heap if less)");
+        }
+    }
+
     /** The shortest presence period a node takes (NodeConfig refuses less). */
     static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
 

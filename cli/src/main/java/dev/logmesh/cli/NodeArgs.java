@@ -103,6 +103,7 @@ final class NodeArgs {
                 case "--subprotocol" -> c.subprotocol = decimal(value);
                 case "--min-subprotocol" -> c.minSubprotocol = decimal(value);
                 case "--max-frame" -> c.maxFrame = decimal(value);
+                case "--max-client-frame" -> c.maxClientFrame = decimal(value);
                 case "--ping" -> c.ping = decimalLong(value);
                 case "--after" -> c.after = decimalLong(value);
                 case "--timeout" -> c.timeout = decimalLong(value);

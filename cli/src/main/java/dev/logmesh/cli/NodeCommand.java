@@ -98,9 +98,17 @@ final class NodeCommand implements Callable<Integer> {
         + "Default: 0.")
     int minSubprotocol;
 
-    @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest WebSocket frame accepted. "
-        + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest WebSocket frame accepted (from "
+        + "Logux clients: --max-client-frame, once their connect is accepted); the largest action (with its meta) "
+        + "is this less 64 bytes. Default: ${DEFAULT-VALUE}.")
     int maxFrame = DEFAULTS.maxFrameBytes();
+
+    @Option(names = "--max-client-frame", paramLabel = "BYTES", description = "Largest WebSocket frame a Logux "
+        + "client's session takes once the node has accepted its connect (before that, and on mesh sessions, "
+        + "--max-frame holds); a client's action larger than --max-frame allows is undone alone. At least "
+        + "--max-frame. Default: 104857600 (100 MiB, as @logux/server), or 1/16 of the JVM's heap if less (a frame "
+        + "being read takes 3-4 times its size of heap), or --max-frame if larger.")
+    Integer maxClientFrame;
 
     @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence "
         + "(at least 100: peers take more than 20 pings a second for a flood). Default: ${DEFAULT-VALUE}.")
@@ -231,6 +239,7 @@ final class NodeCommand implements Callable<Integer> {
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
         Checks.clientCursors(clientCursors);
+        Checks.maxClientFrame(maxFrame, maxClientFrame);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }
@@ -439,6 +448,9 @@ final class NodeCommand implements Callable<Integer> {
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
             .meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http);
+        if (maxClientFrame != null) {
+            b.maxClientFrameBytes(maxClientFrame);
+        }
         for (String h : headers) {
             int eq = h.indexOf('=');
             if (eq <= 0) {

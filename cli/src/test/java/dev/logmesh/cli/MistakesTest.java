@@ -250,6 +250,21 @@ class MistakesTest {
     }
 
     /**
+     * {@code --max-client-frame} (session 26) below {@code --max-frame} is refused naming both; no number is
+     * picocli's refusal.
+     */
+    @Test
+    void maxClientFrameBelowMaxFrame() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--max-frame", "65536", "--max-client-frame", "4096"), "--max-client-frame 4096 is below --max-frame 65536",
+            "65536 or more");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--max-client-frame", "1000"), "--max-client-frame 1000 is below --max-frame 1048576");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--max-client-frame", "big"), "--max-client-frame", "big");
+    }
+
+    /**
      * {@code --client-cursors} (session 21: the per-client cursor table's bound was settable only in-JVM): a bound
      * below 1, or no number, is refused with the option named; a number outside an int is picocli's refusal.
      */

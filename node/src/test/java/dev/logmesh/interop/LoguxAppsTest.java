@@ -47,6 +47,31 @@ class LoguxAppsTest {
         }
     }
 
+    /**
+     * A stock {@code @logux/client} with 6,000 actions of 260 bytes added offline, and one of 2 MB: its catch-up is
+     * one {@code sync} frame of about 3.7 MB, over the node's {@code --max-frame} of 1 MiB. Before session 26 the node
+     * answered {@code wrong-format} and closed, the client sent the same frame at every reconnect, and none of its
+     * actions was ever processed. Now a client's session takes frames up to 100 MiB: the 6,000 are processed, the
+     * 2 MB one (larger than a mesh frame can carry) is undone with reason {@code error}, and the client goes on.
+     */
+    @Test
+    void aLoguxClientsOfflineCatchUpOverTheFrameLimitIsProcessed() throws Exception {
+        EdgeScenarios.require(false);
+        try (MeshNode node = MeshNode.start(local("edge").build())) {
+            EdgeScenarios.Result r = EdgeScenarios.run(RUN, "offline.mjs", "--url", node.url().toString(),
+                "--count", "6000", "--size", "260", "--big", "2000000");
+            r.assertPassed();
+            JsonNode processed = r.step("processed");
+            assertEquals(6000, processed.path("processed").asInt(), processed.toString());
+            assertEquals("undo error", processed.path("big").asText(), processed.toString());
+            assertEquals(1, processed.path("connects").asInt(), "one connection: " + processed);
+            List<Entry> entries = node.entries().join();
+            assertEquals(6000, entries.stream().filter(e -> e.action().type().equals("offline/add")).count());
+            assertEquals(1, entries.stream().filter(e -> e.action().type().equals("offline/after")).count());
+            assertTrue(entries.stream().noneMatch(e -> e.action().type().equals("offline/big")), "never added");
+        }
+    }
+
     @Test
     void twoUsersOnAKeyedNodeEachReceiveOnlyWhatIsAddressedToThem() throws Exception {
         EdgeScenarios.require(false);

@@ -115,6 +115,37 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     /** Counts frame bytes, or null. Set at construction; read on the channel's thread. */
     private final dev.logmesh.internal.protocol.WireStats stats;
+    /** An accepted link's raisable frame limit ({@link #frameLimit}), or null (a dialed link: Netty's decoder's). */
+    private volatile FrameLimit frameLimit;
+    /** What {@link #takeClientFrames} raises {@link #frameLimit} to. */
+    private volatile int maxClientFrameBytes;
+
+    /**
+     * A handler to put ahead of the HTTP and WebSocket decoders of an accepted link (after TLS, with the decoder and
+     * aggregator built for {@code maxClientFrameBytes}): it holds the link to this connection's frame limit until the
+     * session makes it a client's ({@link #takeClientFrames}), then to {@code maxClientFrameBytes}. Call once.
+     */
+    ChannelInboundHandlerAdapter frameLimit(int maxClientFrameBytes) {
+        FrameLimit f = new FrameLimit(maxFrameBytes);
+        this.maxClientFrameBytes = maxClientFrameBytes;
+        this.frameLimit = f;
+        return f;
+    }
+
+    /** Raises the link's frame limit to the client frame limit (an accepted link's; nothing for a dialed one). */
+    @Override
+    public void takeClientFrames() {
+        FrameLimit f = frameLimit;
+        if (f != null) {
+            f.raise(maxClientFrameBytes);
+        }
+    }
+
+    /** The link's frame limit now, in bytes (for tests and errors); any thread. */
+    int frameLimitNow() {
+        FrameLimit f = frameLimit;
+        return f != null ? f.limit() : maxFrameBytes;
+    }
 
     @Override
     public void start(Handler h) {
@@ -549,7 +580,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             return true;
         }
         String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
-            ? "frame over the limit of " + maxFrameBytes + " bytes" : "broken WebSocket frame: " + cause.getMessage();
+            ? "frame over the limit of " + frameLimitNow() + " bytes" : "broken WebSocket frame: " + cause.getMessage();
         ProtocolError e = ProtocolError.wrongFormat(what, what);
         deliver(h -> h.onBadInput(e));
         return true;

@@ -179,6 +179,11 @@ public final class ReceiveGate {
             });
         }
 
+        @Override
+        public void takeClientFrames() {
+            inner.takeClientFrames();
+        }
+
         /** Whether an event may reach the session now: not paused, and nothing older waits. */
         private boolean open() {
             return !paused && held.isEmpty();

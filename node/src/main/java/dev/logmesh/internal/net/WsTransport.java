@@ -64,6 +64,8 @@ public final class WsTransport implements MessageTransport {
 
     /** Default largest frame accepted: 1 MiB. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+    /** Default largest frame a Logux client's session takes: 100 MiB, as {@code @logux/server} 0.14 ({@code ws}). */
+    public static final int DEFAULT_MAX_CLIENT_FRAME_BYTES = 100 << 20;
     /** Bytes waiting to be written before a link counts as stuck and closes. */
     public static final long DEFAULT_MAX_PENDING_BYTES = 64L << 20;
     /** Default time an accepted connection has to complete its WebSocket upgrade: 10 s. */
@@ -116,6 +118,8 @@ public final class WsTransport implements MessageTransport {
 
     private final Loop loop;
     private final int maxFrameBytes;
+    /** The largest frame of an accepted link once its session is a Logux client's ({@link FrameLimit}). */
+    private volatile int maxClientFrameBytes;
     /** This node's codec: one per transport, so one per node (its interner is the node's). */
     private final MessageCodec codec = new MessageCodec();
     private final Limits limits;
@@ -171,6 +175,23 @@ public final class WsTransport implements MessageTransport {
         return new WsTransport(loop, ioGroup, maxFrameBytes, serverTls, clientTls, name, limits);
     }
 
+    /**
+     * Lets the sessions of accepted links that become Logux clients' ({@link MessageConnection#takeClientFrames})
+     * take frames up to {@code bytes} (by default they keep the frame limit); set before {@link #listen}. Links
+     * before that, and mesh links, keep the frame limit: {@link FrameLimit} reads the frame headers and refuses a
+     * larger frame before the decoder buffers it. Returns this.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is below the frame limit
+     */
+    public WsTransport clientFrames(int bytes) {
+        if (bytes < maxFrameBytes) {
+            throw new IllegalArgumentException("the client frame limit (" + bytes + " bytes) must be at least the "
+                + "frame limit (" + maxFrameBytes + " bytes)");
+        }
+        maxClientFrameBytes = bytes;
+        return this;
+    }
+
     /** Counts the bytes of every connection's frames, or null; set before the first listen or dial. */
     private volatile dev.logmesh.internal.protocol.WireStats stats;
 
@@ -188,6 +209,7 @@ public final class WsTransport implements MessageTransport {
             throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
         }
         this.maxFrameBytes = maxFrameBytes;
+        this.maxClientFrameBytes = maxFrameBytes;
         this.serverTls = serverTls;
         this.clientTls = clientTls;
         NettyTransport.applyLeakDetection(); // the channels' buffers: off unless the process chose a level
@@ -248,7 +270,11 @@ public final class WsTransport implements MessageTransport {
                         p.addLast(new TlsOnly(serverTls)); // the TLS handler once the first bytes are TLS
                     }
                     NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
+                    // Netty's decoder and aggregator take the largest frame this link may get; the link's own limit,
+                    // raised if the session becomes a client's, is enforced from the frame headers, before them
+                    int ceiling = maxClientFrameBytes;
                     p.addLast(conn.byteProgress());
+                    p.addLast(conn.frameLimit(ceiling));
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());
@@ -258,13 +284,13 @@ public final class WsTransport implements MessageTransport {
                         .handshakeTimeoutMillis(limits.upgradeTimeoutMillis())
                         .dropPongFrames(true)
                         .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                            .maxFramePayloadLength(maxFrameBytes)
+                            .maxFramePayloadLength(ceiling)
                             .closeOnProtocolViolation(false)
                             .allowExtensions(false)
                             .withUTF8Validator(false) // NettyConnection checks whole frames, faster
                             .build())
                         .build()));
-                    p.addLast(new WebSocketFrameAggregator(maxFrameBytes));
+                    p.addLast(new WebSocketFrameAggregator(ceiling));
                     p.addLast(new ChannelInboundHandlerAdapter() {
                         @Override
                         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {

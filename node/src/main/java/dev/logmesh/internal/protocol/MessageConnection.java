@@ -38,6 +38,15 @@ public interface MessageConnection {
         return false;
     }
 
+    /**
+     * The session on this accepted link is a Logux client's, whose {@code connect} it accepted: from now on the link
+     * takes frames up to the node's client frame limit ({@code NodeConfig.maxClientFrameBytes}) instead of its frame
+     * limit. Called on the node's loop, before the session sends {@code connected}; a frame whose header was read
+     * before stays under the old limit. The default: nothing (a transport with one limit for every link).
+     */
+    default void takeClientFrames() {
+    }
+
     /** Receives a link's events on the node's loop. */
     interface Handler {
         /** The link is open and messages can be sent. */

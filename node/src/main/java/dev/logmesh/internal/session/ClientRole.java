@@ -52,9 +52,17 @@ final class ClientRole extends EdgeRole {
     private final Log log;
     private final EdgeConfig config;
     private final ClientEdge edge;
+    /** The largest entry ({@link EntrySize#bound}) a frame of this node's mesh can carry. */
+    private final long maxEntry;
 
-    ClientRole(SyncSession session, Log log, EdgeConfig config, ClientId client, int subprotocol, JsonNode headers) {
+    /**
+     * @param maxEntry the largest entry ({@link EntrySize#bound}) a mesh frame can carry
+     *                 ({@link EntrySize#maxEntry} of the node's frame limit): a client's larger one is refused
+     */
+    ClientRole(SyncSession session, Log log, EdgeConfig config, ClientId client, int subprotocol, JsonNode headers,
+               long maxEntry) {
         this.session = session;
+        this.maxEntry = maxEntry;
         this.log = log;
         this.config = config;
         this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
@@ -124,12 +132,22 @@ final class ClientRole extends EdgeRole {
         List<Entry> accepted = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            // nested too deep for the mesh (the session logged it): refused as @logux/server refuses an action
-            // it fails on, with the reason "error"
-            ClientEdge.Received r = tooDeep.get(i)
-                ? new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
-                    + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added")
-                : edge.receive(e, log.lastAdded());
+            // nested too deep for the mesh (the session logged it), or larger than a mesh frame can carry (a
+            // client's frame may be larger than a mesh frame: NodeConfig.maxClientFrameBytes): refused as
+            // @logux/server refuses an action it fails on, with the reason "error"
+            ClientEdge.Received r;
+            if (tooDeep.get(i)) {
+                r = new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
+                    + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added");
+            } else if (EntrySize.bound(e) > maxEntry) {
+                session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
+                r = new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id()
+                    + " of about " + EntrySize.bound(e) + " bytes (with its meta) is over the limit of " + maxEntry
+                    + " bytes that a frame of the mesh can carry (from --max-frame " + (maxEntry
+                    + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
+            } else {
+                r = edge.receive(e, log.lastAdded());
+            }
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {
                 accepted.add(a.entry());
@@ -139,6 +157,22 @@ final class ClientRole extends EdgeRole {
         // once durable: acknowledge the client's sync (before the answers, as @logux/server does), then answer
         session.afterDurable(() -> answer(added, decisions, results));
         return null;
+    }
+
+    /**
+     * The {@code logux/undo} of a client's action too large for the mesh: with the action, as {@code @logux/server}
+     * sends it; with only its {@code type} when the action cannot be read as a tree (a string longer than Jackson's
+     * 20,000,000 chars, which the codec's scan takes but {@link dev.logmesh.Action#json} refuses: seen with a 40 MB
+     * action, whose undo then failed on the loop and the client waited for its answer until its timeout).
+     */
+    private static Reply undoOfLarge(Entry e) {
+        try {
+            return Reply.of(Answers.undo(e, Answers.ERROR));
+        } catch (IllegalStateException unreadable) {
+            LOG.debug("action {} cannot be read as a tree: its undo names its type only", e.id());
+            return Reply.of(Answers.undo(new Entry(dev.logmesh.Action.ofType(e.action().type()), e.meta()),
+                Answers.ERROR));
+        }
     }
 
     /** The client's batch is durable: {@code synced}, then the answers ({@code logux/processed}, undo, replies). */

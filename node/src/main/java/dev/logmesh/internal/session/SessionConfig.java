@@ -30,6 +30,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                         off by default (and in the wire tests), on in {@code MeshNode}
  * @param maxFrameBytes    the largest frame this node accepts, in UTF-8 bytes; told to logmesh peers
  *                         ({@code logmesh.maxFrame}) and, with theirs, the bound of every frame sent
+ * @param maxClientFrameBytes the largest frame a Logux client's session takes and sends, in UTF-8 bytes (the
+ *                         transport raises the link's limit to it when the session accepts the client's
+ *                         {@code connect}); at least {@code maxFrameBytes}; 0 in the builder: {@code maxFrameBytes}
  * @param reconcileMillis  how often a dialer runs a set reconciliation round with a logmesh peer that offers
  *                         it (jittered ±20%; the first once the catch-up is done); 0 turns it off
  * @param edge             how sessions serve Logux clients and talk to Logux servers (null: {@link EdgeConfig#DEFAULT})
@@ -40,7 +43,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
                             boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
-                            long reconcileMillis, EdgeConfig edge, WireStats stats) {
+                            int maxClientFrameBytes, long reconcileMillis, EdgeConfig edge, WireStats stats) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -90,6 +93,11 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         if (maxFrameBytes < MIN_FRAME_BYTES) {
             throw new IllegalArgumentException("frame limit must be >= " + MIN_FRAME_BYTES + " bytes");
         }
+        maxClientFrameBytes = maxClientFrameBytes == 0 ? maxFrameBytes : maxClientFrameBytes;
+        if (maxClientFrameBytes < maxFrameBytes) {
+            throw new IllegalArgumentException("client frame limit must be >= the frame limit (" + maxFrameBytes
+                + " bytes), got " + maxClientFrameBytes);
+        }
         if (graftMillis <= 0 || graftMillis >= timeoutMillis) {
             throw new IllegalArgumentException("graft delay must be > 0 and below the timeout");
         }
@@ -125,6 +133,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.graftMillis = graftMillis;
         b.announceLastAdded = announceLastAdded;
         b.maxFrameBytes = maxFrameBytes;
+        b.maxClientFrameBytes = maxClientFrameBytes;
         b.reconcileMillis = reconcileMillis;
         b.edge = edge;
         b.stats = stats;
@@ -190,6 +199,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private long graftMillis = DEFAULT_GRAFT_MILLIS;
         private boolean announceLastAdded;
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+        private int maxClientFrameBytes;
         private long reconcileMillis = DEFAULT_RECONCILE_MILLIS;
         private EdgeConfig edge;
         private WireStats stats;
@@ -250,6 +260,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** The largest frame of a client's session (see {@link SessionConfig#maxClientFrameBytes}); 0: maxFrameBytes. */
+        public Builder maxClientFrameBytes(int value) {
+            this.maxClientFrameBytes = value;
+            return this;
+        }
+
         /** How often to reconcile (see {@link SessionConfig#reconcileMillis}); 0 turns it off. */
         public Builder reconcileMillis(long value) {
             this.reconcileMillis = value;
@@ -281,7 +297,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded, maxFrameBytes, reconcileMillis, edge, stats);
+                announceLastAdded, maxFrameBytes, maxClientFrameBytes, reconcileMillis, edge, stats);
         }
     }
 }

@@ -135,7 +135,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
         /**
          * The session refused one received entry and went on with the rest ({@code kind} says why: {@link
-         * #TOO_DEEP}); it is not stored or forwarded, and the session logged it.
+         * #TOO_DEEP}, {@link #TOO_LARGE}); it is not stored or forwarded, and the session logged it.
          */
         default void refused(SyncSession session, dev.logmesh.ActionId id, String kind) {
         }
@@ -143,6 +143,12 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** {@link Events#refused} kind of an entry nested deeper than {@link EntrySize#MAX_DEPTH}. */
     public static final String TOO_DEEP = "too-deep";
+    /**
+     * {@link Events#refused} kind of a client's entry larger than a frame of the mesh can carry
+     * ({@link EntrySize#maxEntry} of {@link SessionConfig#maxFrameBytes()}), which came in a client's frame (larger
+     * than a mesh frame may be: the client frame limit).
+     */
+    public static final String TOO_LARGE = "too-large";
 
     /**
      * A catch-up's progress is told at most this often (ms of the loop's clock), plus once when it starts (its
@@ -578,7 +584,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (client) {
             // edge (issue 11): no mesh options (cursor, mesh name) for a client
             edge = new ClientRole(this, log, config.edge(), dev.logmesh.internal.edge.ClientId.parse(peerNode),
-                peerSubprotocol, peerHeaders);
+                peerSubprotocol, peerHeaders, EntrySize.maxEntry(config.maxFrameBytes()));
+            // frames up to the client limit from now on, before connected: a Logux client sends nothing else
+            // before it (@logux/core 0.10's BaseNode: no ping and no sync until it is authenticated), so each of its
+            // later frames is read under this limit
+            connection.takeClientFrames();
         } else {
             reply.set(MeshAuth.OPTION, mine);
         }
@@ -1008,8 +1018,16 @@ public final class SyncSession implements MessageConnection.Handler {
         return Math.min(pushed, sendLimit());
     }
 
-    /** The largest frame this session may send: the smaller of this node's and the peer's limits. */
+    /**
+     * The largest frame this session may send: the smaller of this node's and the peer's limits; to a Logux client,
+     * the client frame limit ({@link SessionConfig#maxClientFrameBytes}).
+     */
     private long frameLimit() {
+        if (edge instanceof ClientRole) {
+            // a Logux client takes what it sends (@logux/client has no limit of its own; @logux/server's ws takes
+            // 100 MiB): an undo carries the client's action, which may be larger than a mesh frame
+            return config.maxClientFrameBytes();
+        }
         return peerMaxFrame > 0 ? Math.min(config.maxFrameBytes(), peerMaxFrame) : config.maxFrameBytes();
     }
 
@@ -1302,6 +1320,11 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             events.refused(this, e.id(), TOO_DEEP);
         }
+    }
+
+    /** A client's entry was refused alone ({@link ClientRole}): counted as {@link Events#refused}. Loop only. */
+    void refusedEntry(dev.logmesh.ActionId id, String kind) {
+        events.refused(this, id, kind);
     }
 
     private static List<Entry> without(List<Entry> entries, BitSet drop) {

@@ -99,6 +99,72 @@ class ClientRoleTest {
         return m;
     }
 
+    /**
+     * What the session asks of its link, in order: {@code take client frames} (the link's frame limit raised,
+     * {@link dev.logmesh.internal.protocol.MessageConnection#takeClientFrames}) and each message type it sends.
+     */
+    static final class Recorded implements dev.logmesh.internal.protocol.MessageConnection {
+        final dev.logmesh.internal.protocol.MessageConnection inner;
+        final List<String> calls = new ArrayList<>();
+
+        Recorded(dev.logmesh.internal.protocol.MessageConnection inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void start(Handler handler) {
+            inner.start(handler);
+        }
+
+        @Override
+        public boolean send(dev.logmesh.internal.protocol.Message message) {
+            calls.add(message.type());
+            return inner.send(message);
+        }
+
+        @Override
+        public void close(String reason) {
+            inner.close(reason);
+        }
+
+        @Override
+        public String remoteAddress() {
+            return inner.remoteAddress();
+        }
+
+        @Override
+        public void takeClientFrames() {
+            calls.add("take client frames");
+        }
+    }
+
+    /** Opens a listener session on {@code pair}'s right end through a {@link Recorded} link, and sends {@code connect}. */
+    Recorded accepted(TestPair pair, String connect) {
+        Recorded link = new Recorded(dev.logmesh.testkit.SessionNode.messages(pair.right()));
+        node.hub.open(link, SyncSession.Role.LISTENER, null, null);
+        pair.right().inject(connect);
+        loop.runAll();
+        return link;
+    }
+
+    /**
+     * A client's link takes client frames (session 26) once its {@code connect} is accepted and before
+     * {@code connected} goes out: a Logux client sends nothing but {@code connect} until it has {@code connected}, so
+     * every later frame of it is read under the client frame limit. A mesh peer's link never does, nor a client's
+     * that is refused.
+     */
+    @Test
+    void aClientsLinkTakesClientFramesBeforeConnectedAMeshPeersAndARefusedOneNever() {
+        assertEquals(List.of("headers", "take client frames", "connected"),
+            accepted(new TestPair(loop), CONNECT).calls);
+        assertEquals(List.of("connected"),
+            accepted(new TestPair(loop), "[\"connect\",5,\"peer:p1\",0,{\"logmesh\":{}}]").calls
+                .stream().filter(c -> !c.equals("headers") && !c.startsWith("logmesh")).toList());
+        node = node(new MeshAuth("k3y-0123456789".getBytes(StandardCharsets.UTF_8), "test", Duration.ofMinutes(5),
+            loop::now));
+        assertEquals(List.of("error"), accepted(new TestPair(loop), CONNECT).calls, "no credentials on a keyed mesh");
+    }
+
     @Test
     void handshakeSendsHeadersBeforeConnectedAndNoMeshOptions() {
         Client c = new Client().send(CONNECT);

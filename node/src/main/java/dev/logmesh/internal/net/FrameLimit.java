@@ -1,0 +1,207 @@
+package dev.logmesh.internal.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+
+/**
+ * A frame size limit of an accepted link that can be raised while the link is open, which Netty's WebSocket decoder
+ * cannot do (its {@code maxFramePayloadLength} is fixed when the pipeline is built, before the node knows whether the
+ * peer is a Logux client or a mesh peer). The decoder and aggregator are built with the largest limit a link may get
+ * (the client frame limit); this handler, ahead of them (after TLS), reads only the WebSocket frame headers
+ * (RFC 6455 §5.2: FIN and opcode, the 7, 16 or 64-bit payload length, the mask key) as the bytes pass, copies
+ * nothing, and refuses a frame whose payload, or a message whose frames' payloads summed (a text or binary frame and
+ * its continuation frames), is over {@link #limit()}: it fires a {@link TooLongFrameException} (which
+ * {@link NettyConnection#frameErrors()} turns into {@code wrong-format} "frame over the limit of N bytes" and a
+ * close) and drops every later byte, so the decoder never holds more than the limit of a frame.
+ *
+ * <p>It reads nothing until the WebSocket upgrade has put a {@link WebSocketFrameDecoder} in the pipeline: from the
+ * first read after that, it sees the bytes that decoder sees. The limit is a volatile field, raised from the node's
+ * loop ({@link #raise}); everything else runs on the channel's event loop. Control frames (ping, pong, close) count
+ * alone, never in a message.
+ */
+final class FrameLimit extends ChannelInboundHandlerAdapter {
+    private volatile int limit;
+    private final Headers headers = new Headers();
+    /** Whether the frame decoder is in the pipeline (frames are read from now on); event loop only. */
+    private boolean armed;
+    /** Whether a frame was over the limit (every later byte is dropped); event loop only. */
+    private boolean over;
+
+    /** @param limit the largest frame payload, and message, taken for now, in bytes */
+    FrameLimit(int limit) {
+        this.limit = limit;
+    }
+
+    /** The limit now, in bytes; any thread. */
+    int limit() {
+        return limit;
+    }
+
+    /** Takes frames up to {@code bytes} from the next frame header read on (never lowers the limit); any thread. */
+    void raise(int bytes) {
+        if (bytes > limit) {
+            limit = bytes;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf b)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (over) {
+            b.release();
+            return;
+        }
+        if (!armed) {
+            if (ctx.pipeline().get(WebSocketFrameDecoder.class) == null) {
+                ctx.fireChannelRead(msg); // the HTTP upgrade
+                return;
+            }
+            armed = true;
+        }
+        int max = limit;
+        int end = headers.scan(b, max);
+        if (end < 0) {
+            ctx.fireChannelRead(b);
+            return;
+        }
+        over = true;
+        // the frames before the one over the limit go on (as Netty's decoder decodes what came before a bad frame)
+        int keep = end - b.readerIndex();
+        if (keep > 0) {
+            ctx.fireChannelRead(b.retainedSlice(b.readerIndex(), keep));
+        }
+        b.release();
+        ctx.fireExceptionCaught(new TooLongFrameException("frame over the limit of " + max + " bytes: "
+            + headers.overBy()));
+    }
+
+    /**
+     * The WebSocket frame headers of a byte stream, read across buffers of any split: a state machine that keeps the
+     * header being read, the payload bytes left to skip and the size of the message so far. Pure; one thread.
+     */
+    static final class Headers {
+        private static final int FIRST = 0;
+        private static final int SECOND = 1;
+        private static final int LENGTH = 2;
+        private static final int MASK = 3;
+        private static final int PAYLOAD = 4;
+
+        private int state = FIRST;
+        private boolean fin;
+        private int opcode;
+        private boolean masked;
+        /** Bytes of the extended length still to read (2 or 8 at first). */
+        private int lengthBytes;
+        /** The payload length read so far (a 64-bit one with its top bit set reads negative: over any limit). */
+        private long length;
+        private int maskBytes;
+        private long payloadLeft;
+        /** Payload bytes of the data message whose frames are being read (0 between messages). */
+        private long message;
+        /** What was over the limit, for the error: set when {@link #scan} finds one. */
+        private String overBy = "";
+
+        /**
+         * Reads the headers in {@code buf}'s readable bytes (its indexes are not moved), counting on from where the
+         * previous call stopped.
+         *
+         * @param limit the largest frame payload and message, in bytes
+         * @return -1 if every frame header read is within the limit, else the index in {@code buf} just after the
+         *     byte that completed the length over it (what follows is not read)
+         */
+        int scan(ByteBuf buf, long limit) {
+            int i = buf.readerIndex();
+            int end = buf.writerIndex();
+            while (i < end) {
+                switch (state) {
+                    case PAYLOAD -> {
+                        int skip = (int) Math.min(payloadLeft, end - i);
+                        i += skip;
+                        payloadLeft -= skip;
+                        if (payloadLeft == 0) {
+                            state = FIRST;
+                        }
+                    }
+                    case FIRST -> {
+                        int b = buf.getByte(i++);
+                        fin = (b & 0x80) != 0;
+                        opcode = b & 0x0F;
+                        state = SECOND;
+                    }
+                    case SECOND -> {
+                        int b = buf.getByte(i++);
+                        masked = (b & 0x80) != 0;
+                        int len = b & 0x7F;
+                        if (len >= 126) {
+                            lengthBytes = len == 126 ? 2 : 8;
+                            length = 0;
+                            state = LENGTH;
+                        } else {
+                            length = len;
+                            if (!lengthRead(limit)) {
+                                return i;
+                            }
+                        }
+                    }
+                    case LENGTH -> {
+                        length = length << 8 | (buf.getByte(i++) & 0xFF);
+                        if (--lengthBytes == 0 && !lengthRead(limit)) {
+                            return i;
+                        }
+                    }
+                    case MASK -> {
+                        int skip = Math.min(maskBytes, end - i);
+                        i += skip;
+                        maskBytes -= skip;
+                        if (maskBytes == 0) {
+                            state = payloadLeft > 0 ? PAYLOAD : FIRST;
+                        }
+                    }
+                    default -> throw new IllegalStateException("state " + state);
+                }
+            }
+            return -1;
+        }
+
+        /** The header's length is read: checks it and moves on to the mask key or payload. @return false if over */
+        private boolean lengthRead(long limit) {
+            boolean control = (opcode & 0x08) != 0;
+            // a continuation frame (opcode 0) adds to the message; a text or binary one starts one
+            long total = control ? length : opcode == 0 ? message + length : length;
+            if (length < 0 || total > limit || total < 0) {
+                overBy = length < 0 ? "a 64-bit payload length over 2^63"
+                    : control || opcode != 0 ? "a frame of " + length + " bytes"
+                        : "a message of " + total + " bytes so far (continuation frames)";
+                return false;
+            }
+            if (!control) {
+                message = fin ? 0 : total;
+            }
+            payloadLeft = length;
+            maskBytes = masked ? 4 : 0;
+            state = masked ? MASK : length > 0 ? PAYLOAD : FIRST;
+            return true;
+        }
+
+        /** What was over the limit, once {@link #scan} found it. */
+        String overBy() {
+            return overBy;
+        }
+
+        /** Payload bytes of the message being read, so far (for tests). */
+        long message() {
+            return message;
+        }
+
+        /** Whether the stream is between frames (for tests). */
+        boolean betweenFrames() {
+            return state == FIRST;
+        }
+    }
+}

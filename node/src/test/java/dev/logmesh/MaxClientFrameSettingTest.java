@@ -1,0 +1,45 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link NodeConfig.Builder#maxClientFrameBytes}: a Logux client's session's own frame limit (session 26), 100 MiB
+ * by default as {@code @logux/server}'s (a sixteenth of the heap if less), never below the frame limit. {@code
+ * WsSyncTest} has what it does on the wire.
+ */
+class MaxClientFrameSettingTest {
+
+    @Test
+    void theDefaultIsLoguxServersOrASixteenthOfTheHeapAndNeverBelowTheFrameLimit() {
+        assertEquals(100 << 20, NodeConfig.DEFAULT_MAX_CLIENT_FRAME_BYTES);
+        assertEquals(100 << 20, NodeConfig.defaultMaxClientFrameBytes(4L << 30), "a heap of 4 GiB");
+        assertEquals(100 << 20, NodeConfig.defaultMaxClientFrameBytes(1600L << 20), "a heap of 1,600 MiB");
+        assertEquals(64 << 20, NodeConfig.defaultMaxClientFrameBytes(1L << 30), "a heap of 1 GiB");
+        assertEquals(16 << 20, NodeConfig.defaultMaxClientFrameBytes(256L << 20), "-Xmx256m");
+        assertEquals(Math.max(1 << 20, NodeConfig.defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory())),
+            NodeConfig.builder().build().maxClientFrameBytes(), "this JVM's");
+        assertEquals(200 << 20, NodeConfig.builder().maxFrameBytes(200 << 20).build().maxClientFrameBytes(),
+            "a frame limit above the default client limit is the client limit too");
+        assertEquals(8192, NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(8192).build()
+            .maxClientFrameBytes());
+        assertEquals(4096, NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(4096).build()
+            .maxClientFrameBytes());
+    }
+
+    @Test
+    void belowTheFrameLimitIsRefusedNamingBoth() {
+        for (int bad : new int[] {4095, 0, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(bad).build());
+            assertTrue(e.getMessage().contains("--max-client-frame") && e.getMessage().contains("--max-frame")
+                && e.getMessage().contains("4096 bytes, got " + bad), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().maxFrameBytes(200 << 20).maxClientFrameBytes(100 << 20).build());
+        assertTrue(e.getMessage().contains("at least the max frame size"), e.getMessage());
+    }
+}

@@ -1,0 +1,233 @@
+package dev.logmesh.internal.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FrameLimit}: its header reader on frames split at every byte boundary (7, 16 and 64-bit lengths, masked and
+ * not, a message in continuation frames with control frames between them), and the handler ahead of Netty's decoder.
+ */
+class FrameLimitHeadersTest {
+    private static final int TEXT = 1;
+    private static final int CONTINUATION = 0;
+    private static final int PING = 9;
+    private static final int PONG = 10;
+
+    /** One frame as RFC 6455 §5.2 lays it out, with a random payload (masked with a random key if asked). */
+    static byte[] frame(boolean fin, int opcode, boolean masked, int length, Random random) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write((fin ? 0x80 : 0) | opcode);
+        int mask = masked ? 0x80 : 0;
+        if (length < 126) {
+            out.write(mask | length);
+        } else if (length <= 0xFFFF) {
+            out.write(mask | 126);
+            out.write(length >>> 8);
+            out.write(length & 0xFF);
+        } else {
+            out.write(mask | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                out.write((int) ((long) length >>> shift) & 0xFF);
+            }
+        }
+        if (masked) {
+            byte[] key = new byte[4];
+            random.nextBytes(key);
+            out.writeBytes(key);
+        }
+        byte[] payload = new byte[length];
+        random.nextBytes(payload);
+        out.writeBytes(payload);
+        return out.toByteArray();
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    /** Scans {@code stream} cut at {@code cuts} (each a buffer of its own): the stream offset it stops at, or -1. */
+    static int scanCut(byte[] stream, long limit, int... cuts) {
+        FrameLimit.Headers h = new FrameLimit.Headers();
+        int from = 0;
+        for (int i = 0; i <= cuts.length; i++) {
+            int to = i < cuts.length ? cuts[i] : stream.length;
+            // a buffer whose reader index is not 0, as a channel's may be
+            ByteBuf b = Unpooled.buffer(to - from + 3);
+            b.writeBytes(new byte[3]).readerIndex(3);
+            b.writeBytes(stream, from, to - from);
+            int end = h.scan(b, limit);
+            if (end >= 0) {
+                return from + end - 3;
+            }
+            from = to;
+        }
+        assertTrue(h.betweenFrames(), "every frame read to its end");
+        return -1;
+    }
+
+    /** Frames of every length form, masked and not, and a message of 3 continuation frames with pings between. */
+    static byte[] mixedStream(Random random) {
+        return concat(
+            frame(true, TEXT, true, 100, random),
+            frame(true, TEXT, false, 125, random),
+            frame(true, TEXT, true, 126, random),
+            frame(true, TEXT, false, 300, random),
+            frame(true, TEXT, true, 0, random),
+            frame(true, PING, true, 5, random),
+            frame(false, TEXT, true, 1000, random),
+            frame(true, PING, true, 0, random),
+            frame(false, CONTINUATION, true, 1000, random),
+            frame(true, PONG, false, 4, random),
+            frame(true, CONTINUATION, true, 1000, random),
+            frame(true, TEXT, true, 70_000, random),
+            frame(true, TEXT, false, 66_000, random));
+    }
+
+    @Test
+    void framesWithinTheLimitAreReadToTheirEndsAtEverySplit() {
+        byte[] stream = mixedStream(new Random(1));
+        for (int cut = 0; cut <= stream.length; cut += cut < 4000 ? 1 : 97) {
+            assertEquals(-1, scanCut(stream, 70_000, cut), "cut at " + cut);
+        }
+        int[] everyByte = new int[stream.length - 1];
+        for (int i = 0; i < everyByte.length; i++) {
+            everyByte[i] = i + 1;
+        }
+        assertEquals(-1, scanCut(stream, 70_000, everyByte), "a byte at a time");
+    }
+
+    @Test
+    void aMessageIsTheSumOfItsContinuationFramesWithoutTheControlFramesBetween() {
+        Random random = new Random(2);
+        byte[] first = frame(false, TEXT, true, 1000, random);
+        byte[] ping = frame(true, PING, true, 100, random);
+        byte[] second = frame(false, CONTINUATION, true, 1000, random);
+        byte[] last = frame(true, CONTINUATION, true, 1000, random);
+        byte[] stream = concat(first, ping, second, ping, last, frame(true, TEXT, true, 3000, random));
+        assertEquals(-1, scanCut(stream, 3000));
+        // at 2999 the message is over once the last frame's length is read: its second byte and 2 of its length, ...
+        int lastLength = first.length + ping.length + second.length + ping.length + 2 + 2;
+        for (int cut = 0; cut <= stream.length; cut++) {
+            assertEquals(lastLength, scanCut(stream, 2999, cut), "cut at " + cut);
+        }
+        // ... and a frame alone may be at the limit
+        assertEquals(-1, scanCut(concat(frame(true, TEXT, false, 1000, random)), 1000));
+    }
+
+    @Test
+    void aFrameOverTheLimitIsFoundWhereItsLengthEndsAtEverySplit() {
+        Random random = new Random(3);
+        byte[] small = frame(true, TEXT, true, 50, random);
+        for (int length : new int[] {120, 4000, 70_000}) {
+            byte[] big = frame(true, TEXT, true, length, random);
+            byte[] stream = concat(small, big, small);
+            int headerBytes = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+            for (int cut = 0; cut <= stream.length; cut += cut < 400 ? 1 : 53) {
+                assertEquals(small.length + headerBytes, scanCut(stream, length - 1, cut), length + ", cut at " + cut);
+            }
+            assertEquals(-1, scanCut(stream, length));
+        }
+    }
+
+    @Test
+    void aControlFrameOverTheLimitAndA64BitLengthWithItsTopBitAreOver() {
+        Random random = new Random(4);
+        assertEquals(2, scanCut(frame(true, PING, true, 120, random), 100));
+        byte[] huge = {(byte) 0x81, (byte) 0xFF, (byte) 0x80, 0, 0, 0, 0, 0, 0, 1};
+        for (int cut = 0; cut <= huge.length; cut++) {
+            assertEquals(10, scanCut(huge, Integer.MAX_VALUE, cut));
+        }
+        FrameLimit.Headers h = new FrameLimit.Headers();
+        h.scan(Unpooled.wrappedBuffer(huge), 100);
+        assertTrue(h.overBy().contains("2^63"), h.overBy());
+    }
+
+    /** Netty's decoder behind the handler, built for a ceiling far above the handler's limit. */
+    static EmbeddedChannel channel(FrameLimit limit) {
+        return new EmbeddedChannel(limit, new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
+            .maxFramePayloadLength(1 << 20).expectMaskedFrames(true).allowExtensions(false).build()),
+            new WebSocketFrameAggregator(1 << 20));
+    }
+
+    static byte[] text(String s, boolean masked) {
+        byte[] payload = s.getBytes(StandardCharsets.UTF_8);
+        byte[] f = frame(true, TEXT, masked, payload.length, new Random(5));
+        int start = f.length - payload.length;
+        // the key is at the 4 bytes before the payload
+        for (int i = 0; i < payload.length; i++) {
+            f[start + i] = (byte) (payload[i] ^ (masked ? f[start - 4 + i % 4] : 0));
+        }
+        return f;
+    }
+
+    @Test
+    void theHandlerPassesFramesWithinTheLimitAndRefusesTheFirstOverItThenDropsEverything() {
+        FrameLimit limit = new FrameLimit(1024);
+        EmbeddedChannel ch = channel(limit);
+        byte[] small = text("[\"ping\",1]", true);
+        byte[] big = text("x".repeat(2000), true);
+        TooLongFrameException e = assertThrows(TooLongFrameException.class,
+            () -> ch.writeInbound(Unpooled.wrappedBuffer(concat(small, big, small))));
+        TextWebSocketFrame first = assertInstanceOf(TextWebSocketFrame.class, ch.readInbound());
+        assertEquals("[\"ping\",1]", first.text());
+        first.release();
+        assertTrue(e.getMessage().startsWith("frame over the limit of 1024 bytes"), e.getMessage());
+        ch.writeInbound(Unpooled.wrappedBuffer(small));
+        Object after = ch.readInbound();
+        assertNull(after, "nothing after the frame over the limit");
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void aRaisedLimitHoldsFromTheNextHeaderAndNeverLowers() {
+        FrameLimit limit = new FrameLimit(1024);
+        EmbeddedChannel ch = channel(limit);
+        limit.raise(4096);
+        limit.raise(2048);
+        assertEquals(4096, limit.limit());
+        ch.writeInbound(Unpooled.wrappedBuffer(text("y".repeat(3000), true)));
+        TextWebSocketFrame f = assertInstanceOf(TextWebSocketFrame.class, ch.readInbound());
+        assertEquals(3000, f.content().readableBytes());
+        f.release();
+        ch.checkException();
+        TooLongFrameException e = assertThrows(TooLongFrameException.class,
+            () -> ch.writeInbound(Unpooled.wrappedBuffer(text("z".repeat(5000), true))));
+        assertTrue(e.getMessage().startsWith("frame over the limit of 4096 bytes"), e.getMessage());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void beforeTheUpgradeNothingIsRead() {
+        FrameLimit limit = new FrameLimit(1024);
+        EmbeddedChannel ch = new EmbeddedChannel(limit);
+        // no frame decoder yet: the bytes (an HTTP request, here any) pass untouched, whatever they would mean
+        byte[] looksLikeAHugeFrame = {(byte) 0x81, (byte) 0xFF, 0, 0, 0, 0, 0x7F, 0, 0, 0};
+        ch.writeInbound(Unpooled.wrappedBuffer(looksLikeAHugeFrame));
+        ByteBuf passed = ch.readInbound();
+        assertEquals(10, passed.readableBytes());
+        passed.release();
+        ch.checkException();
+        assertFalse(ch.finishAndReleaseAll());
+    }
+}
