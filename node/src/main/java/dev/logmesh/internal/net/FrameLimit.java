@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 
 /**
@@ -17,14 +19,16 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
  * {@link NettyConnection#frameErrors()} turns into {@code wrong-format} "frame over the limit of N bytes" and a
  * close) and drops every later byte, so the decoder never holds more than the limit of a frame.
  *
- * <p>It reads nothing until the WebSocket upgrade has put a {@link WebSocketFrameDecoder} in the pipeline: from the
- * first read after that, it sees the bytes that decoder sees. The limit is a volatile field, raised from the node's
+ * <p>It reads frame headers from the first read after the WebSocket upgrade has put a {@link WebSocketFrameDecoder}
+ * in the pipeline: from then on it sees the bytes that decoder sees. Before that it finds the upgrade request's end,
+ * and refuses bytes that follow it in the same read ({@link #beforeTheUpgrade}). The limit is a volatile field, raised from the node's
  * loop ({@link #raise}); everything else runs on the channel's event loop. Control frames (ping, pong, close) count
  * alone, never in a message.
  */
 final class FrameLimit extends ChannelInboundHandlerAdapter {
     private volatile int limit;
     private final Headers headers = new Headers();
+    private final RequestEnd requestEnd = new RequestEnd();
     /** Whether the frame decoder is in the pipeline (frames are read from now on); event loop only. */
     private boolean armed;
     /** Whether a frame was over the limit (every later byte is dropped); event loop only. */
@@ -59,7 +63,7 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         }
         if (!armed) {
             if (ctx.pipeline().get(WebSocketFrameDecoder.class) == null) {
-                ctx.fireChannelRead(msg); // the HTTP upgrade
+                beforeTheUpgrade(ctx, b);
                 return;
             }
             armed = true;
@@ -79,6 +83,61 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         b.release();
         ctx.fireExceptionCaught(new TooLongFrameException("frame over the limit of " + max + " bytes: "
             + headers.overBy()));
+    }
+
+    /**
+     * Bytes before the frame decoder is in the pipeline: the HTTP upgrade request. A request's end (the blank line
+     * after its header lines; an upgrade request has no body) is found here, and the bytes up to it go on alone, so
+     * the upgrade happens before anything after them is read. Bytes that follow the request in the same read, once
+     * it has made the link a WebSocket, are frames the client sent before the server's 101 answer, which RFC 6455
+     * §4.1 forbids ("the client MUST wait for a response from the server before sending any further data"). They
+     * are refused ({@code wrong-format} "broken WebSocket frame: ..." and a close), not read: Netty's HTTP decoder
+     * would hand them on past the frame decoder, and this handler would not have read their headers (before session
+     * 26 they reached the frame decoder out of step, and a connection that had not logged in could have one frame
+     * read under the client frame limit). Event loop.
+     */
+    private void beforeTheUpgrade(ChannelHandlerContext ctx, ByteBuf b) {
+        int end = requestEnd.scan(b);
+        if (end < 0 || end == b.writerIndex()) {
+            ctx.fireChannelRead(b);
+            return;
+        }
+        ctx.fireChannelRead(b.retainedSlice(b.readerIndex(), end - b.readerIndex()));
+        b.readerIndex(end);
+        if (ctx.pipeline().get(WebSocketFrameDecoder.class) == null) {
+            channelRead(ctx, b); // not an upgrade: the HTTP decoder goes on with what follows
+            return;
+        }
+        over = true;
+        b.release();
+        ctx.fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
+            "a frame came with the upgrade request, before the server's 101 answer (RFC 6455 4.1)"));
+    }
+
+    /**
+     * Finds where an HTTP request's header lines end (CR LF CR LF) in a byte stream read across buffers of any split.
+     * Pure; one thread.
+     */
+    static final class RequestEnd {
+        private static final byte[] END = {'\r', '\n', '\r', '\n'};
+        /** How many bytes of {@link #END} the stream has ended with so far. */
+        private int matched;
+
+        /**
+         * Returns the index in {@code buf} just after the first request end in its readable bytes (its indexes are
+         * not moved; the search starts over after it), or -1 if none ends in them.
+         */
+        int scan(ByteBuf buf) {
+            for (int i = buf.readerIndex(); i < buf.writerIndex(); i++) {
+                byte c = buf.getByte(i);
+                matched = c == END[matched] ? matched + 1 : c == '\r' ? 1 : 0;
+                if (matched == END.length) {
+                    matched = 0;
+                    return i + 1;
+                }
+            }
+            return -1;
+        }
     }
 
     /**

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -229,5 +231,29 @@ class FrameLimitHeadersTest {
         passed.release();
         ch.checkException();
         assertFalse(ch.finishAndReleaseAll());
+    }
+    /**
+     * {@link FrameLimit.RequestEnd} finds the end of each request's header lines (CR LF CR LF, also after a lone
+     * CR and after CR LF CR CR) in a stream split at every byte boundary, and nowhere else.
+     */
+    @Test
+    void theRequestEndIsFoundAtEverySplit() {
+        String two = "GET / HTTP/1.1\r\nX: a\r\r\nY: \r\n\r\r\n\r\nGET /b HTTP/1.1\r\n\r\nrest";
+        byte[] bytes = two.getBytes(StandardCharsets.US_ASCII);
+        int first = two.indexOf("\r\n\r\n") + 4;
+        int second = two.indexOf("\r\n\r\n", first) + 4;
+        for (int split = 0; split <= bytes.length; split++) {
+            FrameLimit.RequestEnd end = new FrameLimit.RequestEnd();
+            List<Integer> found = new ArrayList<>();
+            for (int[] part : new int[][] {{0, split}, {split, bytes.length}}) {
+                ByteBuf b = Unpooled.wrappedBuffer(bytes, part[0], part[1] - part[0]);
+                int at;
+                while ((at = end.scan(b)) >= 0) {
+                    found.add(part[0] + at);
+                    b.readerIndex(at);
+                }
+            }
+            assertEquals(List.of(first, second), found, "split at " + split);
+        }
     }
 }
