@@ -204,4 +204,11 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
             return state == FIRST;
         }
     }
+
+    /** Takes frames up to {@code bytes} from the next frame header read on (never raises the limit); any thread. */
+    void lower(int bytes) {
+        if (bytes < limit) {
+            limit = bytes;
+        }
+    }
 }
