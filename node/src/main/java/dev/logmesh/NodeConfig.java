@@ -241,7 +241,11 @@ public final class NodeConfig {
      * Largest frame a Logux client's session takes, in UTF-8 bytes of payload (a message's continuation frames
      * summed): from the moment the node accepts the client's {@code connect}. Before that, and on mesh sessions
      * throughout, {@link #maxFrameBytes()} holds, so a connection that has not logged in as a client cannot make
-     * the node buffer more than that. At least {@link #maxFrameBytes()}; by default the larger of it and
+     * the node buffer more than that. A link this node dials takes frames up to this limit too, from its start
+     * until its peer's {@code connected} shows a mesh peer ({@code logmesh} options; then {@link #maxFrameBytes()}):
+     * a Logux server sends its catch-up, every entry for this node in one {@code sync} frame, right after
+     * {@code connected}; the peer of a dialed link is one this node chose (a {@link Builder#peer} URL, a mesh node it
+     * discovered), so the bound before the handshake that guards accepted links is relaxed there. At least {@link #maxFrameBytes()}; by default the larger of it and
      * {@link #defaultMaxClientFrameBytes} of this JVM's heap (100 MiB with a heap of 1.6 GB or more). A client's action larger than {@code EntrySize.maxEntry(maxFrameBytes)}
      * (one that no mesh frame could carry) is refused alone with a {@code logux/undo}, reason {@code error}.
      */

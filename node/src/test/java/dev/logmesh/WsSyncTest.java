@@ -316,6 +316,117 @@ class WsSyncTest {
         assertStillServes(node);
     }
 
+    /**
+     * A node that dials a Logux server gets the server's catch-up right after {@code connected}, in the same TCP
+     * stream: one {@code sync} of every entry for the node ({@code @logux/core} 0.10's {@code syncSince}), here 10 of
+     * about 1 KB, over the node's {@code --max-frame} of 4 KB. Before session 26 a dialed link kept
+     * {@code --max-frame} (Netty's decoder was built with it): the node answered {@code wrong-format} "frame over the
+     * limit of 4096 bytes", redialed, got the same frame, forever, and none of the entries arrived. Now a dialed link
+     * takes frames up to the client frame limit until its peer turns out to be a mesh peer.
+     */
+    @Test
+    void aDialedLoguxServersCatchUpOverMaxFrameRightAfterConnectedIsTaken() throws Exception {
+        StringBuilder sync = new StringBuilder("[\"sync\",10");
+        for (int i = 1; i <= 10; i++) {
+            sync.append(",{\"type\":\"server/big\",\"n\":").append(i).append(",\"pad\":\"").append("z".repeat(1000))
+                .append("\"},{\"id\":").append(i).append(",\"time\":").append(i).append('}');
+        }
+        String catchUp = sync.append(']').toString();
+        assertTrue(catchUp.length() > 4096, "the frame is over --max-frame");
+        long now = System.currentTimeMillis();
+        // connected without logmesh options (a Logux server), and the catch-up in the same write
+        RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
+            ? List.of("[\"connected\",5,\"server:s1\",[" + now + "," + now + "]]", catchUp) : List.of());
+        toClose.add(server);
+        MeshNode node = start(NodeConfig.builder().name("gw").memory().maxFrameBytes(4096).peer(server.url));
+        await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",10]") || server.connections.get() > 1);
+        assertEquals(1, server.connections.get(), "the node redialed; the server got " + server.received);
+        assertEquals(List.of(), server.received.stream().filter(f -> f.startsWith("[\"error\"")).toList());
+        assertEquals(10, types(node).stream().filter(t -> t.equals("server/big")).count());
+    }
+
+    /**
+     * A dialed link whose peer answers {@code connected} with {@code logmesh} options (a mesh peer) goes back to
+     * {@code --max-frame} (a mesh peer sends frames up to the smaller of both nodes' limits): a frame over it, sent
+     * once the node has the peer as connected, gets {@code wrong-format} and a close, as on an accepted link. (Before
+     * session 26 Netty's decoder refused such a frame on a dialed link and closed it without the node's error
+     * reaching the peer: this test timed out waiting for the error.)
+     */
+    @Test
+    void aDialedMeshPeersLinkGoesBackToMaxFrameAfterConnected() throws Exception {
+        long now = System.currentTimeMillis();
+        RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
+            ? List.of("[\"connected\",5,\"peer:p1\",[" + now + "," + now + "],{\"logmesh\":{}}]") : List.of());
+        toClose.add(server);
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096).peer(server.url));
+        await().atMost(WAIT).until(() -> node.peers().join().stream()
+            .anyMatch(p -> p.nodeId().equals("peer:p1") && p.connected()));
+        server.send("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(5000) + "\"},{\"id\":1,\"time\":1}]");
+        await().atMost(WAIT).until(() -> server.received.stream().anyMatch(f -> f.startsWith("[\"error\"")));
+        assertEquals(List.of("[\"error\",\"wrong-format\",\"frame over the limit of 4096 bytes\"]"),
+            server.received.stream().filter(f -> f.startsWith("[\"error\"")).toList());
+        assertEquals(List.of(), types(node));
+    }
+
+    /**
+     * A raw WebSocket server on 127.0.0.1 (Netty) for a node to dial: records the text frames it gets, and answers
+     * each with the frames {@code answer} gives, written together and flushed once (so they may reach the node in
+     * one read).
+     */
+    static final class RawServer implements AutoCloseable {
+        final List<String> received = new CopyOnWriteArrayList<>();
+        final AtomicInteger connections = new AtomicInteger();
+        final URI url;
+        private final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+            io.netty.channel.nio.NioIoHandler.newFactory());
+        private final io.netty.channel.Channel listener;
+        /** The latest connection's channel, or null. */
+        private volatile io.netty.channel.Channel latest;
+
+        RawServer(java.util.function.Function<String, List<String>> answer) throws InterruptedException {
+            listener = new io.netty.bootstrap.ServerBootstrap().group(group)
+                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
+                        connections.incrementAndGet();
+                        latest = ch;
+                        ch.pipeline().addLast(new io.netty.handler.codec.http.HttpServerCodec(),
+                            new io.netty.handler.codec.http.HttpObjectAggregator(65536),
+                            new io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler("/", null,
+                                false, 1 << 20),
+                            new io.netty.channel.SimpleChannelInboundHandler<
+                                io.netty.handler.codec.http.websocketx.TextWebSocketFrame>() {
+                                @Override
+                                protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                                                            io.netty.handler.codec.http.websocketx.TextWebSocketFrame f) {
+                                    String text = f.text();
+                                    received.add(text);
+                                    for (String a : answer.apply(text)) {
+                                        ctx.write(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(a));
+                                    }
+                                    ctx.flush();
+                                }
+                            });
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+            url = URI.create("ws://127.0.0.1:" + ((java.net.InetSocketAddress) listener.localAddress()).getPort());
+        }
+
+        /** Sends a text frame on the latest connection. */
+        void send(String text) throws Exception {
+            latest.writeAndFlush(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(text))
+                .get(5, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            listener.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     @Test
     @SuppressWarnings("FutureReturnValueIgnored") // the node closes on this frame: the send may or may not complete
     void binaryFrameGetsWrongFormat() throws Exception {

@@ -104,8 +104,9 @@ final class NodeCommand implements Callable<Integer> {
     int maxFrame = DEFAULTS.maxFrameBytes();
 
     @Option(names = "--max-client-frame", paramLabel = "BYTES", description = "Largest WebSocket frame a Logux "
-        + "client's session takes once the node has accepted its connect (before that, and on mesh sessions, "
-        + "--max-frame holds); a client's action larger than --max-frame allows is undone alone. At least "
+        + "client's session takes once the node has accepted its connect, and a link to a Logux server the node "
+        + "dials (its catch-up after connected); before a client's connect, and on mesh sessions, --max-frame "
+        + "holds; a client's action larger than --max-frame allows is undone alone. At least "
         + "--max-frame. Default: 104857600 (100 MiB, as @logux/server), or 1/16 of the JVM's heap if less (a frame "
         + "being read takes 3-4 times its size of heap), or --max-frame if larger.")
     Integer maxClientFrame;

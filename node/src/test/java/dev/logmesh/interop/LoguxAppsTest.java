@@ -13,6 +13,7 @@ import dev.logmesh.NodeConfig;
 import dev.logmesh.internal.edge.EdgeScenarios;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 11: the packages Logux users build with work against logmesh nodes. Each test starts real nodes on
@@ -171,6 +173,53 @@ class LoguxAppsTest {
                 // the server's answers are not entries of the mesh
                 assertTrue(relay.entries().join().stream().noneMatch(e -> e.action().type().startsWith("logux/")),
                     "no logux/processed in the mesh");
+            }
+        }
+    }
+
+    /**
+     * A stock {@code @logux/server} holds 20 actions of about 1 KB addressed to a node that is offline; when the node
+     * dials it, the server sends them all in its catch-up after {@code connected}, in one {@code sync} frame of about
+     * 21 KB, over the node's {@code --max-frame} of 4 KB. Before session 26 the node answered {@code wrong-format}
+     * "frame over the limit of 4096 bytes", closed, redialed, got the same frame, and none of the 20 ever arrived. Now
+     * a dialed link takes frames up to the client frame limit: the 20 arrive, on the first connection.
+     */
+    @Test
+    void aNodeDialingALoguxServerTakesItsCatchUpOverTheFrameLimit(@TempDir Path dir) throws Exception {
+        EdgeScenarios.require(false);
+        String nodeId;
+        try (MeshNode first = MeshNode.start(local("gateway").dataDir(dir).build())) {
+            nodeId = first.nodeId(); // kept in the data directory: the id the server addresses
+        }
+        try (EdgeScenarios.Script server = EdgeScenarios.start("logux-server.mjs", "--token", "t0k3n")) {
+            URI url = URI.create(server.await(l -> "listening".equals(l.path("event").asText()),
+                Duration.ofSeconds(30)).path("url").asText());
+            String pad = "x".repeat(1000);
+            for (int i = 0; i < 20; i++) {
+                server.send("{\"cmd\":\"add\",\"action\":{\"type\":\"server/big\",\"n\":" + i + ",\"pad\":\""
+                    + pad + "\"},\"meta\":{\"nodes\":[\"" + nodeId + "\"]}}");
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.lines().stream()
+                .filter(l -> "sent".equals(l.path("event").asText())).count() == 20);
+            List<String> errors = new CopyOnWriteArrayList<>();
+            try (MeshNode node = MeshNode.start(local("gateway").dataDir(dir).maxFrameBytes(4096).subprotocol(1)
+                .token("t0k3n").peer(url).build(), List.of(new MeshNode.Listener() {
+                    @Override
+                    public void error(String message) {
+                        errors.add(message);
+                    }
+                }))) {
+                assertEquals(nodeId, node.nodeId());
+                await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    if (errors.stream().anyMatch(m -> m.contains("over the limit"))) {
+                        throw new AssertionError("the node refused the server's catch-up: " + errors);
+                    }
+                    return node.entries().join().stream().filter(e -> e.action().type().equals("server/big"))
+                        .count() == 20;
+                });
+                assertEquals(List.of(), errors);
+                assertEquals(1, server.lines().stream().filter(l -> "authenticated".equals(l.path("event").asText()))
+                    .count(), "one connection");
             }
         }
     }

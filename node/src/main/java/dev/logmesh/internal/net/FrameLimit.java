@@ -9,9 +9,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 
 /**
- * A frame size limit of an accepted link that can be raised while the link is open, which Netty's WebSocket decoder
- * cannot do (its {@code maxFramePayloadLength} is fixed when the pipeline is built, before the node knows whether the
- * peer is a Logux client or a mesh peer). The decoder and aggregator are built with the largest limit a link may get
+ * A frame size limit of a link that can be raised ({@link #raise}: an accepted link whose session becomes a Logux
+ * client's) or lowered ({@link #lower}: a dialed link whose peer is a mesh node) while the link is open, which
+ * Netty's WebSocket decoder cannot do (its {@code maxFramePayloadLength} is fixed when the pipeline is built, before
+ * the node knows whether the peer is a Logux client, a Logux server or a mesh peer). The decoder and aggregator are
+ * built with the largest limit a link may get
  * (the client frame limit); this handler, ahead of them (after TLS), reads only the WebSocket frame headers
  * (RFC 6455 §5.2: FIN and opcode, the 7, 16 or 64-bit payload length, the mask key) as the bytes pass, copies
  * nothing, and refuses a frame whose payload, or a message whose frames' payloads summed (a text or binary frame and
@@ -20,9 +22,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
  * close) and drops every later byte, so the decoder never holds more than the limit of a frame.
  *
  * <p>It reads frame headers from the first read after the WebSocket upgrade has put a {@link WebSocketFrameDecoder}
- * in the pipeline: from then on it sees the bytes that decoder sees. Before that it finds the upgrade request's end,
- * and refuses bytes that follow it in the same read ({@link #beforeTheUpgrade}). The limit is a volatile field, raised from the node's
- * loop ({@link #raise}); everything else runs on the channel's event loop. Control frames (ping, pong, close) count
+ * in the pipeline: from then on it sees the bytes that decoder sees. Before that it finds the end of the upgrade
+ * request (the 101 answer on a dialed link), and refuses (reads, on a dialed link) bytes that follow it in the same
+ * read ({@link #beforeTheUpgrade}). The limit is a volatile field, changed from the node's loop; everything else runs
+ * on the channel's event loop. Control frames (ping, pong, close) count
  * alone, never in a message.
  */
 final class FrameLimit extends ChannelInboundHandlerAdapter {
@@ -34,9 +37,28 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
     /** Whether a frame was over the limit (every later byte is dropped); event loop only. */
     private boolean over;
 
-    /** @param limit the largest frame payload, and message, taken for now, in bytes */
+    /** Whether this link was dialed (it reads the server's 101 answer, not a client's request); fixed. */
+    private final boolean dialed;
+
+    /**
+     * An accepted link's limit.
+     *
+     * @param limit the largest frame payload, and message, taken for now, in bytes
+     */
     FrameLimit(int limit) {
+        this(limit, false);
+    }
+
+    /**
+     * A link's limit.
+     *
+     * @param limit  the largest frame payload, and message, taken for now, in bytes
+     * @param dialed whether the link was dialed: frames that follow the server's 101 answer in the same read are
+     *               read (a server may send them at once); on an accepted link such frames are refused
+     */
+    FrameLimit(int limit, boolean dialed) {
         this.limit = limit;
+        this.dialed = dialed;
     }
 
     /** The limit now, in bytes; any thread. */
@@ -86,10 +108,12 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Bytes before the frame decoder is in the pipeline: the HTTP upgrade request. A request's end (the blank line
-     * after its header lines; an upgrade request has no body) is found here, and the bytes up to it go on alone, so
-     * the upgrade happens before anything after them is read. Bytes that follow the request in the same read, once
-     * it has made the link a WebSocket, are frames the client sent before the server's 101 answer, which RFC 6455
+     * Bytes before the frame decoder is in the pipeline: the HTTP upgrade request (or, on a dialed link, the server's
+     * 101 answer, whose frames that follow in the same read are read from their headers on, as every later one). A
+     * request's end (the blank line after its header lines; an upgrade request has no body) is found here, and the
+     * bytes up to it go on alone, so the upgrade happens before anything after them is read. On an accepted link,
+     * bytes that follow the request in the same read, once it has made the link a WebSocket, are frames the client
+     * sent before the server's 101 answer, which RFC 6455
      * §4.1 forbids ("the client MUST wait for a response from the server before sending any further data"). They
      * are refused ({@code wrong-format} "broken WebSocket frame: ..." and a close), not read: Netty's HTTP decoder
      * would hand them on past the frame decoder, and this handler would not have read their headers (before session
@@ -106,6 +130,11 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         b.readerIndex(end);
         if (ctx.pipeline().get(WebSocketFrameDecoder.class) == null) {
             channelRead(ctx, b); // not an upgrade: the HTTP decoder goes on with what follows
+            return;
+        }
+        if (dialed) {
+            armed = true; // the server's frames that came with its 101: read under the limit, and go on
+            channelRead(ctx, b);
             return;
         }
         over = true;
@@ -261,6 +290,13 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         /** Whether the stream is between frames (for tests). */
         boolean betweenFrames() {
             return state == FIRST;
+        }
+    }
+
+    /** Takes frames up to {@code bytes} from the next frame header read on (never raises the limit); any thread. */
+    void lower(int bytes) {
+        if (bytes < limit) {
+            limit = bytes;
         }
     }
 }

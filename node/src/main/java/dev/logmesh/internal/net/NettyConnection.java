@@ -115,9 +115,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     /** Counts frame bytes, or null. Set at construction; read on the channel's thread. */
     private final dev.logmesh.internal.protocol.WireStats stats;
-    /** An accepted link's raisable frame limit ({@link #frameLimit}), or null (a dialed link: Netty's decoder's). */
+    /**
+     * The link's frame limit ({@link #frameLimit} for an accepted link, {@link #dialedFrameLimit} for a dialed one),
+     * or null (Netty's decoder's only).
+     */
     private volatile FrameLimit frameLimit;
-    /** What {@link #takeClientFrames} raises {@link #frameLimit} to. */
+    /** What {@link #takeClientFrames} raises {@link #frameLimit} to (a dialed link's starts at it). */
     private volatile int maxClientFrameBytes;
 
     /**
@@ -132,12 +135,37 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         return f;
     }
 
-    /** Raises the link's frame limit to the client frame limit (an accepted link's; nothing for a dialed one). */
+    /**
+     * A handler to put ahead of the HTTP and WebSocket decoders of a dialed link (after TLS, with the decoder and
+     * aggregator built for {@code maxClientFrameBytes}): it holds the link to {@code maxClientFrameBytes} from the
+     * start, until the session finds a mesh peer ({@link #takeMeshFrames}), then to this connection's frame limit.
+     * A dialed peer may be a Logux server, whose catch-up after {@code connected} is one {@code sync} frame of any
+     * size, read before the node's loop could raise a limit; and the peer is one this node chose to dial (a
+     * {@code --peer} URL, a mesh node it discovered), so the frame limit is not needed before the handshake as it
+     * is on an accepted link, where anyone may connect. Call once.
+     */
+    ChannelInboundHandlerAdapter dialedFrameLimit(int maxClientFrameBytes) {
+        FrameLimit f = new FrameLimit(maxClientFrameBytes, true);
+        this.maxClientFrameBytes = maxClientFrameBytes;
+        this.frameLimit = f;
+        return f;
+    }
+
+    /** Raises the link's frame limit to the client frame limit (an accepted link's; a dialed one is at it). */
     @Override
     public void takeClientFrames() {
         FrameLimit f = frameLimit;
         if (f != null) {
             f.raise(maxClientFrameBytes);
+        }
+    }
+
+    /** Lowers the link's frame limit to the frame limit (a dialed link's, whose peer is a mesh peer). */
+    @Override
+    public void takeMeshFrames() {
+        FrameLimit f = frameLimit;
+        if (f != null) {
+            f.lower(maxFrameBytes);
         }
     }
 

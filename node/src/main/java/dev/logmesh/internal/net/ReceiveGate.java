@@ -184,6 +184,11 @@ public final class ReceiveGate {
             inner.takeClientFrames();
         }
 
+        @Override
+        public void takeMeshFrames() {
+            inner.takeMeshFrames();
+        }
+
         /** Whether an event may reach the session now: not paused, and nothing older waits. */
         private boolean open() {
             return !paused && held.isEmpty();

@@ -176,10 +176,15 @@ public final class WsTransport implements MessageTransport {
     }
 
     /**
-     * Lets the sessions of accepted links that become Logux clients' ({@link MessageConnection#takeClientFrames})
-     * take frames up to {@code bytes} (by default they keep the frame limit); set before {@link #listen}. Links
-     * before that, and mesh links, keep the frame limit: {@link FrameLimit} reads the frame headers and refuses a
-     * larger frame before the decoder buffers it. Returns this.
+     * The client frame limit, {@code bytes}, of this transport's links (by default the frame limit); set before
+     * {@link #listen} and the first {@link #dial}. An accepted link takes frames up to it once its session is a Logux
+     * client's ({@link MessageConnection#takeClientFrames}); before that, and on mesh links, the frame limit holds.
+     * A dialed link takes frames up to it from the start, because the peer may be a Logux server whose catch-up
+     * follows {@code connected} in one {@code sync} frame, until its session finds a mesh peer
+     * ({@link MessageConnection#takeMeshFrames}): the peer of a dialed link is one the node chose, so the frame limit
+     * before the handshake, which guards an accepted link against anyone who connects, is relaxed there.
+     * {@link FrameLimit} reads the frame headers and refuses a larger frame before the decoder buffers it. Returns
+     * this.
      *
      * @throws IllegalArgumentException if {@code bytes} is below the frame limit
      */
@@ -402,6 +407,9 @@ public final class WsTransport implements MessageTransport {
     @Override
     public MessageConnection dial(URI url) {
         NettyConnection conn = new NettyConnection(loop, codec, maxFrameBytes, limits.maxPendingBytes(), limits, stats);
+        // the peer may be a Logux server, whose catch-up after connected is one sync frame of any size: the link takes
+        // frames up to the client frame limit until its session finds a mesh peer (NettyConnection.dialedFrameLimit)
+        int ceiling = maxClientFrameBytes;
         boolean tls = "wss".equalsIgnoreCase(url.getScheme());
         if (!tls && !"ws".equalsIgnoreCase(url.getScheme())) {
             conn.failed("not a ws:// or wss:// URL");
@@ -434,17 +442,18 @@ public final class WsTransport implements MessageTransport {
                         p.addLast(clientContext.newHandler(ch.alloc(), host, port));
                     }
                     p.addLast(conn.byteProgress());
+                    p.addLast(conn.dialedFrameLimit(ceiling));
                     p.addLast(new HttpClientCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());
                     p.addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
                         .webSocketUri(url)
-                        .maxFramePayloadLength(maxFrameBytes)
+                        .maxFramePayloadLength(ceiling)
                         .withUTF8Validator(false) // NettyConnection checks whole frames, faster
                         .handshakeTimeoutMillis(limits.upgradeTimeoutMillis())
                         .dropPongFrames(true)
                         .build()));
-                    p.addLast(new WebSocketFrameAggregator(maxFrameBytes));
+                    p.addLast(new WebSocketFrameAggregator(ceiling));
                     p.addLast(new ChannelInboundHandlerAdapter() {
                         /** The upgrade completed; until then a failure is said with the URL, as a dial failure. */
                         private boolean upgraded;

@@ -47,6 +47,17 @@ public interface MessageConnection {
     default void takeClientFrames() {
     }
 
+    /**
+     * The session on this dialed link found a mesh peer (its {@code connected} has logmesh options): from now on the
+     * link takes frames up to the node's frame limit ({@code NodeConfig.maxFrameBytes}). A dialed link takes frames up
+     * to the client frame limit until then, because a Logux server it may have dialed sends its catch-up, one
+     * {@code sync} frame of any size, right after {@code connected}, before the session could raise a limit; a mesh
+     * peer sends frames up to the smaller of both nodes' frame limits anyway. Called on the node's loop; a frame
+     * whose header was read before stays under the old limit. The default: nothing (one limit for every link).
+     */
+    default void takeMeshFrames() {
+    }
+
     /** Receives a link's events on the node's loop. */
     interface Handler {
         /** The link is open and messages can be sent. */

@@ -642,7 +642,13 @@ public final class SyncSession implements MessageConnection.Handler {
             anchorExpected = null; // anchors are kept for stock peers only
         }
         if (!EdgeRole.isMeshPeer(ext)) {
-            edge = new UpstreamRole(log, peerNode); // edge (issue 11): this node dialed a Logux server
+            // edge (issue 11): this node dialed a Logux server; its catch-up (one sync frame of every entry for this
+            // node) comes under the client frame limit, which a dialed link takes from the start
+            edge = new UpstreamRole(log, peerNode);
+        } else {
+            // a mesh peer sends frames up to the smaller of both limits (told in connect's logmesh.maxFrame): the
+            // link takes no more than this node's frame limit from now on
+            connection.takeMeshFrames();
         }
         peerMaxFrame = Handshake.maxFrame(ext);
         long now = log.now();

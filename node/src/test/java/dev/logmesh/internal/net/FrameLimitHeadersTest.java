@@ -233,6 +233,68 @@ class FrameLimitHeadersTest {
         assertFalse(ch.finishAndReleaseAll());
     }
     /**
+     * An HTTP handshake's stand-in: the first bytes it gets (the request, or the 101 answer) must end where the
+     * header lines end; it then puts Netty's frame decoder and aggregator in its place, as the handshake does.
+     */
+    static final class Upgrade extends io.netty.channel.ChannelInboundHandlerAdapter {
+        final StringBuilder head = new StringBuilder();
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            ByteBuf b = (ByteBuf) msg;
+            String bytes = b.toString(StandardCharsets.US_ASCII);
+            b.release();
+            int end = bytes.indexOf("\r\n\r\n");
+            assertTrue(end < 0 || end + 4 == bytes.length(), "bytes after the head reached the HTTP decoder: " + bytes);
+            head.append(bytes);
+            if (end < 0 && !head.toString().endsWith("\r\n\r\n")) {
+                return;
+            }
+            ctx.pipeline().addAfter(ctx.name(), "agg", new WebSocketFrameAggregator(1 << 20));
+            ctx.pipeline().replace(this, "ws", new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(1 << 20).expectMaskedFrames(false).allowExtensions(false).build()));
+        }
+    }
+
+    /**
+     * Frames that come in the same read as the end of the HTTP exchange: on an accepted link (a client's frames
+     * before the 101, RFC 6455 §4.1) refused without being read; on a dialed link (a server's frames right after its
+     * 101) read under the limit like every later frame: one within it arrives, one over it is refused.
+     */
+    @Test
+    void framesInTheSameReadAsTheHandshakeAreRefusedWhenAcceptedAndReadWhenDialed() {
+        byte[] head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+        byte[] small = text("[\"connected\"]", false);
+        byte[] big = text("x".repeat(2000), false);
+
+        Upgrade accepted = new Upgrade();
+        EmbeddedChannel a = new EmbeddedChannel(new FrameLimit(1024), accepted);
+        assertThrows(io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException.class,
+            () -> a.writeInbound(Unpooled.wrappedBuffer(concat(head, small))));
+        assertEquals(new String(head, StandardCharsets.US_ASCII), accepted.head.toString());
+        assertNull(a.readInbound(), "no frame read on the accepted link");
+        a.finishAndReleaseAll();
+
+        for (int cut = 0; cut <= head.length + small.length; cut++) {
+            byte[] all = concat(head, small, big);
+            Upgrade dialed = new Upgrade();
+            EmbeddedChannel d = new EmbeddedChannel(new FrameLimit(1024, true), dialed);
+            int at = cut;
+            TooLongFrameException e = assertThrows(TooLongFrameException.class, () -> {
+                d.writeInbound(Unpooled.wrappedBuffer(all, 0, at));
+                d.writeInbound(Unpooled.wrappedBuffer(all, at, all.length - at));
+            }, "cut at " + cut);
+            assertTrue(e.getMessage().startsWith("frame over the limit of 1024 bytes"), e.getMessage());
+            assertEquals(new String(head, StandardCharsets.US_ASCII), dialed.head.toString(), "cut at " + cut);
+            TextWebSocketFrame f = assertInstanceOf(TextWebSocketFrame.class, d.readInbound(), "cut at " + cut);
+            assertEquals("[\"connected\"]", f.text());
+            f.release();
+            d.finishAndReleaseAll();
+        }
+    }
+
+    /**
      * {@link FrameLimit.RequestEnd} finds the end of each request's header lines (CR LF CR LF, also after a lone
      * CR and after CR LF CR CR) in a stream split at every byte boundary, and nowhere else.
      */

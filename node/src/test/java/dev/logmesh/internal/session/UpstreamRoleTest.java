@@ -71,4 +71,60 @@ class UpstreamRoleTest {
             "only the answer about another node's action comes in: " + types);
         assertEquals(7, node.log.cursor("server:s1").received(), "a server keeps its cursor, unlike a client");
     }
+
+    /**
+     * A dialed link takes frames up to the client frame limit from its start (the transport's: a Logux server's
+     * catch-up, one {@code sync} of any size, follows {@code connected} in the same stream), and its session lowers
+     * it to the frame limit ({@link dev.logmesh.internal.protocol.MessageConnection#takeMeshFrames}) once, when
+     * {@code connected} has {@code logmesh} options; for a Logux server, never.
+     */
+    @Test
+    void aDialedLinkGoesBackToTheFrameLimitForAMeshPeerOnly() {
+        List<String> server = dialedCalls("[\"connected\",5,\"server:s2\",[1000000,1000000]]");
+        assertEquals(0, java.util.Collections.frequency(server, "take mesh frames"), server.toString());
+        List<String> mesh = dialedCalls("[\"connected\",5,\"peer:p1\",[1000000,1000000],{\"logmesh\":{\"mesh\":\"test\"}}]");
+        assertEquals(1, java.util.Collections.frequency(mesh, "take mesh frames"), mesh.toString());
+    }
+
+    /**
+     * Dials through a link that records {@code takeMeshFrames} and the types of the messages sent, and answers
+     * {@code connected}; returns the calls.
+     */
+    private List<String> dialedCalls(String connected) {
+        TestPair p = new TestPair(loop);
+        List<String> calls = new java.util.ArrayList<>();
+        dev.logmesh.internal.protocol.MessageConnection inner = SessionNode.messages(p.left());
+        SyncSession s = node.hub.open(new dev.logmesh.internal.protocol.MessageConnection() {
+            @Override
+            public void start(Handler handler) {
+                inner.start(handler);
+            }
+
+            @Override
+            public boolean send(dev.logmesh.internal.protocol.Message message) {
+                calls.add(message.type());
+                return inner.send(message);
+            }
+
+            @Override
+            public void close(String reason) {
+                inner.close(reason);
+            }
+
+            @Override
+            public String remoteAddress() {
+                return inner.remoteAddress();
+            }
+
+            @Override
+            public void takeMeshFrames() {
+                calls.add("take mesh frames");
+            }
+        }, SyncSession.Role.DIALER, null, null);
+        loop.runAll();
+        p.left().inject(connected);
+        loop.runAll();
+        assertEquals(SyncSession.State.CONNECTED, s.state(), p.leftSent().toString());
+        return calls;
+    }
 }
