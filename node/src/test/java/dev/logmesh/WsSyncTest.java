@@ -346,6 +346,26 @@ class WsSyncTest {
     }
 
     /**
+     * A dialed Logux server's frame may now be larger than a mesh frame, and so may one action in it: here 5,000
+     * bytes, over what a frame of the mesh (--max-frame 4096) can carry. It is not added (added, it would stay on this
+     * node alone: no frame could carry it to the mesh's other nodes), the rest of the frame is, and the server gets
+     * its {@code synced}, so it does not send the action again. Before this, the node added it.
+     */
+    @Test
+    void aDialedLoguxServersActionLargerThanAMeshFrameCanCarryIsNotAdded() throws Exception {
+        long now = System.currentTimeMillis();
+        String sync = "[\"sync\",2,{\"type\":\"server/big\",\"s\":\"" + "x".repeat(5000) + "\"},{\"id\":1,\"time\":1},"
+            + "{\"type\":\"server/small\"},{\"id\":2,\"time\":2}]";
+        RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
+            ? List.of("[\"connected\",5,\"server:s1\",[" + now + "," + now + "]]", sync) : List.of());
+        toClose.add(server);
+        MeshNode node = start(NodeConfig.builder().name("gw").memory().maxFrameBytes(4096).peer(server.url));
+        await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",2]"));
+        assertEquals(List.of("server/small"), types(node).stream().filter(t -> t.startsWith("server/")).toList());
+        assertEquals(1, server.connections.get(), "one connection: " + server.received);
+    }
+
+    /**
      * A dialed link whose peer answers {@code connected} with {@code logmesh} options (a mesh peer) goes back to
      * {@code --max-frame} (a mesh peer sends frames up to the smaller of both nodes' limits): a frame over it, sent
      * once the node has the peer as connected, gets {@code wrong-format} and a close, as on an accepted link. (Before

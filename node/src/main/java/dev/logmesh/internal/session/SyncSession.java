@@ -644,7 +644,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (!EdgeRole.isMeshPeer(ext)) {
             // edge (issue 11): this node dialed a Logux server; its catch-up (one sync frame of every entry for this
             // node) comes under the client frame limit, which a dialed link takes from the start
-            edge = new UpstreamRole(log, peerNode);
+            edge = new UpstreamRole(this, log, peerNode, EntrySize.maxEntry(config.maxFrameBytes()));
         } else {
             // a mesh peer sends frames up to the smaller of both limits (told in connect's logmesh.maxFrame): the
             // link takes no more than this node's frame limit from now on

@@ -4,6 +4,7 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.protocol.EntrySize;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -31,12 +32,20 @@ import org.slf4j.LoggerFactory;
 final class UpstreamRole extends EdgeRole {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamRole.class);
 
+    private final SyncSession session;
     private final Log log;
     private final String server;
+    private final long maxEntry;
 
-    UpstreamRole(Log log, String server) {
+    /**
+     * @param maxEntry the largest entry ({@link EntrySize#bound}) a mesh frame can carry ({@link EntrySize#maxEntry}
+     *                 of the node's frame limit): a larger one from the server is not added (below)
+     */
+    UpstreamRole(SyncSession session, Log log, String server, long maxEntry) {
+        this.session = session;
         this.log = log;
         this.server = server;
+        this.maxEntry = maxEntry;
     }
 
     @Override
@@ -55,6 +64,17 @@ final class UpstreamRole extends EdgeRole {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             if (tooDeep.get(i)) {
+                continue;
+            }
+            if (EntrySize.bound(e) > maxEntry) {
+                // the link takes the server's frames up to the client frame limit, so one entry may be larger than
+                // any frame of the mesh: added here, it would never reach the mesh's other nodes (their logs would
+                // differ for good), so it is not added, as a local add that large is refused
+                session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
+                LOG.warn("Logux server {} sent action {} of about {} bytes (with its meta), over the limit of {} "
+                    + "bytes that a frame of the mesh can carry (from --max-frame {}): not added; start the mesh's "
+                    + "nodes with a larger --max-frame to take such actions", server, e.id(), EntrySize.bound(e),
+                    maxEntry, maxEntry + EntrySize.FRAME_OVERHEAD);
                 continue;
             }
             ActionId answered = Answers.answeredId(e.action());
