@@ -163,6 +163,12 @@ public final class NodeConfig {
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxClientFrameBytes = b.maxClientFrameSet ? b.maxClientFrameBytes
             : Math.max(defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()), b.maxFrameBytes);
+        if (b.clientFrameBudgetBytes > 0 && b.clientFrameBudgetBytes < maxClientFrameBytes) {
+            // checked here, where the client frame limit's default (from the heap) is known
+            throw new IllegalArgumentException("client frame budget (clientFrameBudgetBytes) must be at least the "
+                + "max client frame size (maxClientFrameBytes, --max-client-frame) of " + maxClientFrameBytes
+                + " bytes, got " + b.clientFrameBudgetBytes);
+        }
         this.clientFrameBudgetBytes = b.clientFrameBudgetBytes > 0 ? b.clientFrameBudgetBytes
             : defaultClientFrameBudgetBytes(Runtime.getRuntime().maxMemory(), maxClientFrameBytes);
         this.pingMillis = b.pingMillis;
@@ -865,11 +871,6 @@ public final class NodeConfig {
                 throw new IllegalArgumentException("max client frame size (maxClientFrameBytes, --max-client-frame) "
                     + "must be at least the max frame size (maxFrameBytes, --max-frame) of " + maxFrameBytes
                     + " bytes, got " + maxClientFrameBytes);
-            }
-            if (clientFrameBudgetBytes > 0 && maxClientFrameSet && clientFrameBudgetBytes < maxClientFrameBytes) {
-                throw new IllegalArgumentException("client frame budget (clientFrameBudgetBytes) must be at least the "
-                    + "max client frame size (maxClientFrameBytes, --max-client-frame) of " + maxClientFrameBytes
-                    + " bytes, got " + clientFrameBudgetBytes);
             }
             if (pingMillis < MIN_PING_MILLIS) {
                 throw new IllegalArgumentException("ping must be at least " + MIN_PING_MILLIS + " ms (peers end a "
