@@ -492,7 +492,7 @@ public final class MeshNode implements AutoCloseable {
                 WsTransport.Limits limits = WsTransport.Limits.DEFAULT
                     .withUpgrades(config.upgradeTimeoutMillis(), config.maxPendingUpgrades());
                 make = l -> WsTransport.lazyClientTls(l, io == null ? null : io.ioGroup(), config.maxFrameBytes(),
-                    serverTls, clientTls, log.nodeId(), limits).clientFrames(config.maxClientFrameBytes());
+                    serverTls, clientTls, log.nodeId(), limits).clientFrames(config.maxClientFrameBytes(), config.clientFrameBudgetBytes());
             }
             MeshNode node = new MeshNode(config, loop, ownLoop, ownsStore, log, make, internals);
             node.listeners.addAll(initial);

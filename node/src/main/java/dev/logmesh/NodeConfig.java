@@ -77,6 +77,18 @@ public final class NodeConfig {
     }
 
     /**
+     * The default node-wide budget of client frame bytes over {@link #maxFrameBytes()}
+     * ({@link #clientFrameBudgetBytes()}) for a JVM whose largest heap is {@code maxHeapBytes}: an eighth of the heap,
+     * and never less than {@code maxClientFrameBytes} (so one client frame at the limit is always taken). At 3 to 4
+     * times a frame's size of heap while it is read, frames within the budget take at most about half the heap:
+     * without it, 16 clients each sending a 15 MB frame at once stopped a {@code -Xmx256m} node with an
+     * {@code OutOfMemoryError} (session 26). Pure.
+     */
+    public static long defaultClientFrameBudgetBytes(long maxHeapBytes, int maxClientFrameBytes) {
+        return Math.max(maxClientFrameBytes, maxHeapBytes / 8);
+    }
+
+    /**
      * Which Logux clients of a node get the entries that are addressed to nobody (no {@code nodes},
      * {@code clients}, {@code users}, {@code channels} in their meta).
      */
@@ -109,6 +121,7 @@ public final class NodeConfig {
     private final int minSubprotocol;
     private final int maxFrameBytes;
     private final int maxClientFrameBytes;
+    private final long clientFrameBudgetBytes;
     private final long pingMillis;
     private final long timeoutMillis;
     private final String keepReason;
@@ -150,6 +163,14 @@ public final class NodeConfig {
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxClientFrameBytes = b.maxClientFrameSet ? b.maxClientFrameBytes
             : Math.max(defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()), b.maxFrameBytes);
+        if (b.clientFrameBudgetBytes > 0 && b.clientFrameBudgetBytes < maxClientFrameBytes) {
+            // checked here, where the client frame limit's default (from the heap) is known
+            throw new IllegalArgumentException("client frame budget (clientFrameBudgetBytes) must be at least the "
+                + "max client frame size (maxClientFrameBytes, --max-client-frame) of " + maxClientFrameBytes
+                + " bytes, got " + b.clientFrameBudgetBytes);
+        }
+        this.clientFrameBudgetBytes = b.clientFrameBudgetBytes > 0 ? b.clientFrameBudgetBytes
+            : defaultClientFrameBudgetBytes(Runtime.getRuntime().maxMemory(), maxClientFrameBytes);
         this.pingMillis = b.pingMillis;
         this.timeoutMillis = b.timeoutMillis;
         this.keepReason = b.keepReason;
@@ -251,6 +272,19 @@ public final class NodeConfig {
      */
     public int maxClientFrameBytes() {
         return maxClientFrameBytes;
+    }
+
+    /**
+     * Bytes of client frames over {@link #maxFrameBytes()} that the node's Logux client sessions may be reading at
+     * once, all clients together (a message's continuation frames summed): a frame's bytes are counted from its
+     * header until the node's loop has handled its message (or its link closed). A client's frame that would go over
+     * is refused from its header, before it is buffered: {@code wrong-format} "the node is reading too many large
+     * client frames ..." and a close; {@code @logux/client} reconnects and sends it again. Frames up to
+     * {@link #maxFrameBytes()} never count. By default {@link #defaultClientFrameBudgetBytes} of this JVM's heap; at
+     * least {@link #maxClientFrameBytes()} when set.
+     */
+    public long clientFrameBudgetBytes() {
+        return clientFrameBudgetBytes;
     }
 
     /** Ping after this many ms of silence. */
@@ -489,6 +523,8 @@ public final class NodeConfig {
         private int maxClientFrameBytes;
         /** Whether {@link #maxClientFrameBytes} was called (so that 0 is refused, not taken as unset). */
         private boolean maxClientFrameSet;
+        /** 0: not set (the heap's default). */
+        private long clientFrameBudgetBytes;
         private long pingMillis = SessionConfig.DEFAULT_PING_MILLIS;
         private long timeoutMillis = SessionConfig.DEFAULT_TIMEOUT_MILLIS;
         private String keepReason = DEFAULT_KEEP_REASON;
@@ -657,6 +693,19 @@ public final class NodeConfig {
         public Builder maxClientFrameBytes(int value) {
             maxClientFrameBytes = value;
             maxClientFrameSet = true;
+            return this;
+        }
+
+        /**
+         * See {@link NodeConfig#clientFrameBudgetBytes()}: bytes, at least the client frame limit ({@link #build}
+         * refuses less, and 0 or less).
+         */
+        public Builder clientFrameBudgetBytes(long value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException("client frame budget (clientFrameBudgetBytes) must be positive, got "
+                    + value);
+            }
+            clientFrameBudgetBytes = value;
             return this;
         }
 

@@ -42,4 +42,23 @@ class MaxClientFrameSettingTest {
             () -> NodeConfig.builder().maxFrameBytes(200 << 20).maxClientFrameBytes(100 << 20).build());
         assertTrue(e.getMessage().contains("at least the max frame size"), e.getMessage());
     }
+
+    /**
+     * The node-wide budget for client frames over the frame limit: an eighth of the heap, never below the client
+     * frame limit; a budget set below the client limit (also the limit's default from the heap) is refused at build,
+     * not when the node starts listening.
+     */
+    @Test
+    void theClientFrameBudgetIsAnEighthOfTheHeapAndNeverBelowTheClientLimit() {
+        assertEquals(32L << 20, NodeConfig.defaultClientFrameBudgetBytes(256L << 20, 16 << 20), "-Xmx256m");
+        assertEquals(100L << 20, NodeConfig.defaultClientFrameBudgetBytes(256L << 20, 100 << 20),
+            "a client limit set above an eighth of the heap");
+        assertEquals(20_000, NodeConfig.builder().maxFrameBytes(4096).maxClientFrameBytes(16384)
+            .clientFrameBudgetBytes(20_000).build().clientFrameBudgetBytes());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().maxFrameBytes(4096).clientFrameBudgetBytes(20_000).build());
+        assertTrue(e.getMessage().contains("clientFrameBudgetBytes") && e.getMessage().contains("got 20000"),
+            e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().clientFrameBudgetBytes(0));
+    }
 }

@@ -110,6 +110,7 @@ class WsSyncTest {
     static final class RawPeer implements WebSocket.Listener {
         final List<String> received = new CopyOnWriteArrayList<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        final AtomicInteger pongs = new AtomicInteger();
         private final StringBuilder partial = new StringBuilder();
         WebSocket ws;
 
@@ -126,6 +127,13 @@ class WsSyncTest {
                 received.add(partial.toString());
                 partial.setLength(0);
             }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            pongs.incrementAndGet();
             webSocket.request(1);
             return null;
         }
@@ -175,8 +183,13 @@ class WsSyncTest {
 
     /** A raw Logux client (protocol 5, user alice) whose {@code connect} the node has answered. */
     private static RawPeer loggedInClient(MeshNode node) throws Exception {
+        return loggedInClient(node, "alice:c1:t");
+    }
+
+    /** A raw Logux client (protocol 5) with this node id whose {@code connect} the node has answered. */
+    private static RawPeer loggedInClient(MeshNode node, String nodeId) throws Exception {
         RawPeer client = RawPeer.connect(node.url());
-        client.ws.sendText("[\"connect\",5,\"alice:c1:t\",0]", true).get(5, TimeUnit.SECONDS);
+        client.ws.sendText("[\"connect\",5,\"" + nodeId + "\",0]", true).get(5, TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> client.received.size() >= 2);
         return client;
     }
@@ -253,6 +266,53 @@ class WsSyncTest {
             || processed(client) == 40);
         assertFalse(client.closed.isDone(), "the session ended: " + client.received);
         assertEquals(40, types(node).size());
+    }
+
+    /**
+     * Client frames over {@code --max-frame} being read at once share one node-wide budget of bytes
+     * ({@code NodeConfig.clientFrameBudgetBytes}): each client's frame was bounded only by the client frame limit, so
+     * 16 clients each sending a 15 MB frame at once stopped a {@code -Xmx256m} node (client limit 16 MiB by default)
+     * with an {@code OutOfMemoryError} on its loop (session 26, {@code logmesh node --memory}: the node process
+     * exited). Now a frame that would go over the budget is refused from its header, before it is buffered, with
+     * {@code wrong-format} and a close (the client reconnects and sends it again), and its bytes count until the
+     * loop has handled its message: here client a holds 12,000 of 20,000 bytes with the first frame of a message
+     * (the pong answers a ping sent after it, so the node has read its header), b's 15,000-byte frame is refused,
+     * and once a's message is handled b's frame sent again is processed.
+     */
+    @Test
+    @SuppressWarnings("FutureReturnValueIgnored") // the node closes on b's frame: the send may or may not complete
+    void largeClientFramesAtOnceShareTheNodesBudget() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096).maxClientFrameBytes(16384)
+            .clientFrameBudgetBytes(20_000));
+        RawPeer a = loggedInClient(node, "alice:a:t");
+        String syncA = catchUp("a", 4, 3300);
+        a.ws.sendText(syncA.substring(0, 12_000), false).get(5, TimeUnit.SECONDS);
+        a.ws.sendPing(ByteBuffer.allocate(0)).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> a.pongs.get() == 1);
+        String syncB = catchUp("b", 4, 3500);
+        RawPeer b = loggedInClient(node, "bob:b:t");
+        b.ws.sendText(syncB, true);
+        await().atMost(WAIT).until(() -> b.closed.isDone() || b.received.contains("[\"synced\",1]"));
+        String last = b.received.get(b.received.size() - 1);
+        assertTrue(last.startsWith("[\"error\",\"wrong-format\",\"the node is reading too many large client frames"),
+            last.substring(0, Math.min(300, last.length())));
+        a.ws.sendText(syncA.substring(12_000), true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> a.received.contains("[\"synced\",1]"));
+        RawPeer again = loggedInClient(node, "bob:b:t");
+        again.ws.sendText(syncB, true).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> again.closed.isDone() || again.received.contains("[\"synced\",1]"));
+        assertFalse(again.closed.isDone(), "refused again");
+        assertEquals(List.of("a", "a", "a", "a", "b", "b", "b", "b"), types(node));
+    }
+
+    /** A client's {@code sync} of {@code n} actions of this type, each with a text of {@code chars}. */
+    private static String catchUp(String type, int n, int chars) {
+        StringBuilder sync = new StringBuilder("[\"sync\",1");
+        for (int i = 0; i < n; i++) {
+            sync.append(",{\"type\":\"").append(type).append("\",\"s\":\"").append(type.repeat(chars))
+                .append("\"},{\"id\":[1,").append(i).append("],\"time\":1}");
+        }
+        return sync.append(']').toString();
     }
 
     /**

@@ -7,14 +7,14 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A frame size limit of a link that can be raised ({@link #raise}: an accepted link whose session becomes a Logux
  * client's) or lowered ({@link #lower}: a dialed link whose peer is a mesh node) while the link is open, which
  * Netty's WebSocket decoder cannot do (its {@code maxFramePayloadLength} is fixed when the pipeline is built, before
  * the node knows whether the peer is a Logux client, a Logux server or a mesh peer). The decoder and aggregator are
- * built with the largest limit a link may get
- * (the client frame limit); this handler, ahead of them (after TLS), reads only the WebSocket frame headers
+ * built with the largest limit a link may get (the client frame limit); this handler, ahead of them (after TLS), reads only the WebSocket frame headers
  * (RFC 6455 §5.2: FIN and opcode, the 7, 16 or 64-bit payload length, the mask key) as the bytes pass, copies
  * nothing, and refuses a frame whose payload, or a message whose frames' payloads summed (a text or binary frame and
  * its continuation frames), is over {@link #limit()}: it fires a {@link TooLongFrameException} (which
@@ -25,12 +25,22 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
  * in the pipeline: from then on it sees the bytes that decoder sees. Before that it finds the end of the upgrade
  * request (the 101 answer on a dialed link), and refuses (reads, on a dialed link) bytes that follow it in the same
  * read ({@link #beforeTheUpgrade}). The limit is a volatile field, changed from the node's loop; everything else runs
- * on the channel's event loop. Control frames (ping, pong, close) count
- * alone, never in a message.
+ * on the channel's event loop. Control frames (ping, pong, close) count alone, never in a message.
+ *
+ * <p>With a {@link FrameBudget} (a node's accepted links share one), a data message that its frame headers bring over
+ * the link's first limit (the frame limit) takes its bytes from the budget as they are announced; if the budget has
+ * not that many left, the frame is refused as one over the limit, with {@link BudgetSpent}. The bytes are given back
+ * when the node has handled the message ({@link #handled}) or the link closes.
  */
 final class FrameLimit extends ChannelInboundHandlerAdapter {
     private volatile int limit;
-    private final Headers headers = new Headers();
+    /** The limit the link started with (the frame limit): messages up to it never take from {@link #budget}. */
+    private final int base;
+    /** The node's budget for messages over {@link #base}, or null (no bound but {@link #limit}). */
+    private final FrameBudget budget;
+    /** Bytes this link holds of {@link #budget}: taken on the event loop, given back from any thread. */
+    private final AtomicLong held = new AtomicLong();
+    private final Headers headers = new Headers(this::take);
     private final RequestEnd requestEnd = new RequestEnd();
     /** Whether the frame decoder is in the pipeline (frames are read from now on); event loop only. */
     private boolean armed;
@@ -46,19 +56,97 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
      * @param limit the largest frame payload, and message, taken for now, in bytes
      */
     FrameLimit(int limit) {
-        this(limit, false);
+        this(limit, null, false);
     }
 
     /**
-     * A link's limit.
+     * A link's limit, without a budget.
      *
      * @param limit  the largest frame payload, and message, taken for now, in bytes
      * @param dialed whether the link was dialed: frames that follow the server's 101 answer in the same read are
      *               read (a server may send them at once); on an accepted link such frames are refused
      */
     FrameLimit(int limit, boolean dialed) {
+        this(limit, null, dialed);
+    }
+
+    /**
+     * An accepted link's limit, with the node's budget.
+     *
+     * @param limit the largest frame payload, and message, taken for now, in bytes
+     * @param budget the node's budget for messages over {@code limit} (the raised limit's), or null for none
+     */
+    FrameLimit(int limit, FrameBudget budget) {
+        this(limit, budget, false);
+    }
+
+    /**
+     * A link's limit.
+     *
+     * @param limit  the largest frame payload, and message, taken for now, in bytes
+     * @param budget the node's budget for messages over {@code limit} (the raised limit's), or null for none
+     * @param dialed whether the link was dialed (see {@link #FrameLimit(int, boolean)})
+     */
+    FrameLimit(int limit, FrameBudget budget, boolean dialed) {
         this.limit = limit;
+        this.base = limit;
+        this.budget = budget;
         this.dialed = dialed;
+    }
+
+    /**
+     * A message of {@code before} payload bytes so far (0: a new one) grows to {@code total}: takes from the budget
+     * what it needs once over {@link #base}. Event loop. @return false if the budget has not that many bytes left
+     */
+    private boolean take(long before, long total) {
+        if (budget == null || total <= base) {
+            return true;
+        }
+        long need = before > base ? total - before : total;
+        if (!budget.take(need)) {
+            return false;
+        }
+        held.addAndGet(need);
+        return true;
+    }
+
+    /**
+     * The node has handled (or refused) a data message of {@code bytes} payload bytes read on this link: gives back
+     * what it took of the budget. Messages are handled in the order they were read, so a message over {@link #base}
+     * took exactly its size. Any thread.
+     */
+    void handled(long bytes) {
+        if (budget == null || bytes <= base) {
+            return;
+        }
+        giveBack(bytes);
+    }
+
+    /** Gives back up to {@code bytes} of what this link holds. */
+    private void giveBack(long bytes) {
+        long h;
+        long n;
+        do {
+            h = held.get();
+            n = Math.min(h, bytes);
+            if (n == 0) {
+                return;
+            }
+        } while (!held.compareAndSet(h, h - n));
+        budget.give(n);
+    }
+
+    /** Bytes of the budget this link holds now (for tests). */
+    long held() {
+        return held.get();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (budget != null) {
+            giveBack(Long.MAX_VALUE);
+        }
+        super.channelInactive(ctx);
     }
 
     /** The limit now, in bytes; any thread. */
@@ -103,8 +191,10 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(b.retainedSlice(b.readerIndex(), keep));
         }
         b.release();
-        ctx.fireExceptionCaught(new TooLongFrameException("frame over the limit of " + max + " bytes: "
-            + headers.overBy()));
+        ctx.fireExceptionCaught(headers.budgetSpent()
+            ? new BudgetSpent("the node is reading too many large client frames (a budget of " + budget.bytes()
+                + " bytes for frames over " + base + " bytes): send it again later; " + headers.overBy())
+            : new TooLongFrameException("frame over the limit of " + max + " bytes: " + headers.overBy()));
     }
 
     /**
@@ -141,6 +231,25 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         b.release();
         ctx.fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
             "a frame came with the upgrade request, before the server's 101 answer (RFC 6455 4.1)"));
+    }
+
+    /**
+     * A frame within the link's limit refused because the node's {@link FrameBudget} for large client frames is
+     * spent; its message is what the peer is told.
+     */
+    static final class BudgetSpent extends TooLongFrameException {
+        private static final long serialVersionUID = 1L;
+
+        BudgetSpent(String message) {
+            super(message);
+        }
+    }
+
+    /** Takes bytes of a budget for a message that grows from {@code before} to {@code total} payload bytes. */
+    @FunctionalInterface
+    interface Taker {
+        /** Takes the bytes; returns false if they cannot be taken. */
+        boolean take(long before, long total);
     }
 
     /**
@@ -194,6 +303,18 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         private long message;
         /** What was over the limit, for the error: set when {@link #scan} finds one. */
         private String overBy = "";
+        /** Takes a data message's bytes as its headers announce them. */
+        private final Taker taker;
+        /** Whether the frame refused was refused by {@link #taker}, not the limit. */
+        private boolean budgetSpent;
+
+        Headers() {
+            this((before, total) -> true);
+        }
+
+        Headers(Taker taker) {
+            this.taker = taker;
+        }
 
         /**
          * Reads the headers in {@code buf}'s readable bytes (its indexes are not moved), counting on from where the
@@ -268,6 +389,12 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
                         : "a message of " + total + " bytes so far (continuation frames)";
                 return false;
             }
+            if (!control && !taker.take(opcode == 0 ? message : 0, total)) {
+                budgetSpent = true;
+                overBy = opcode == 0 ? "a message of " + total + " bytes so far (continuation frames)"
+                    : "a frame of " + length + " bytes";
+                return false;
+            }
             if (!control) {
                 message = fin ? 0 : total;
             }
@@ -280,6 +407,11 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
         /** What was over the limit, once {@link #scan} found it. */
         String overBy() {
             return overBy;
+        }
+
+        /** Whether the frame {@link #scan} refused was refused for the budget. */
+        boolean budgetSpent() {
+            return budgetSpent;
         }
 
         /** Payload bytes of the message being read, so far (for tests). */

@@ -129,7 +129,15 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
      * session makes it a client's ({@link #takeClientFrames}), then to {@code maxClientFrameBytes}. Call once.
      */
     ChannelInboundHandlerAdapter frameLimit(int maxClientFrameBytes) {
-        FrameLimit f = new FrameLimit(maxFrameBytes);
+        return frameLimit(maxClientFrameBytes, null);
+    }
+
+    /**
+     * {@link #frameLimit(int)} with the node's budget for client frames over the frame limit being read at once
+     * ({@link FrameBudget}), or null for none: a message's bytes count from its header until its handler has run.
+     */
+    ChannelInboundHandlerAdapter frameLimit(int maxClientFrameBytes, FrameBudget budget) {
+        FrameLimit f = new FrameLimit(maxFrameBytes, budget);
         this.maxClientFrameBytes = maxClientFrameBytes;
         this.frameLimit = f;
         return f;
@@ -166,6 +174,14 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         FrameLimit f = frameLimit;
         if (f != null) {
             f.lower(maxFrameBytes);
+        }
+    }
+
+    /** A data message of {@code bytes} was handled or refused: its bytes of the frame budget go back. Any thread. */
+    private void frameDone(int bytes) {
+        FrameLimit f = frameLimit;
+        if (f != null) {
+            f.handled(bytes);
         }
     }
 
@@ -434,6 +450,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             Message m = codec.decodeCommon(bytes, offset, size);
             if (m == null) {
                 if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
+                    frameDone(size);
                     // (Netty's per-frame validator is off: this check reads 8 bytes at a time while they are ASCII)
                     ProtocolError e = ProtocolError.wrongFormat("text frame that is not UTF-8",
                         "a text frame that is not valid UTF-8");
@@ -443,6 +460,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                 try {
                     m = codec.decodeStreaming(bytes, offset, size);
                 } catch (ProtocolError e) {
+                    frameDone(size);
                     deliver(h -> h.onBadInput(e));
                     return;
                 }
@@ -457,9 +475,11 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                     }
                 } finally {
                     handled(size);
+                    frameDone(size);
                 }
             });
         } else if (frame instanceof BinaryWebSocketFrame) {
+            frameDone(frame.content().readableBytes());
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
                 "binary frames are not part of protocol 5: send JSON in text frames");
             deliver(h -> h.onBadInput(e));
@@ -607,7 +627,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         if (closed.get()) {
             return true;
         }
-        String what = cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
+        String what = cause instanceof FrameLimit.BudgetSpent ? cause.getMessage()
+            : cause instanceof TooLongFrameException || String.valueOf(cause.getMessage()).contains("length")
             ? "frame over the limit of " + frameLimitNow() + " bytes" : "broken WebSocket frame: " + cause.getMessage();
         ProtocolError e = ProtocolError.wrongFormat(what, what);
         deliver(h -> h.onBadInput(e));

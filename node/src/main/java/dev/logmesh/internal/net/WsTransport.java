@@ -197,6 +197,28 @@ public final class WsTransport implements MessageTransport {
         return this;
     }
 
+    /**
+     * {@link #clientFrames(int)}, and a node-wide budget: the accepted links' client messages over the frame limit
+     * being read at once (from their frame headers until the node's loop has handled them) take at most
+     * {@code budgetBytes} bytes together; a frame that would go over is refused from its header ({@code wrong-format}
+     * and a close) before it is buffered. Set before {@link #listen}. Returns this.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is below the frame limit, or {@code budgetBytes} below
+     *     {@code bytes}
+     */
+    public WsTransport clientFrames(int bytes, long budgetBytes) {
+        if (budgetBytes < bytes) {
+            throw new IllegalArgumentException("the client frame budget (" + budgetBytes + " bytes) must be at least "
+                + "the client frame limit (" + bytes + " bytes)");
+        }
+        clientFrames(bytes);
+        clientFrameBudget = new FrameBudget(budgetBytes);
+        return this;
+    }
+
+    /** The budget for client frames over the frame limit, shared by every accepted link, or null for none. */
+    private volatile FrameBudget clientFrameBudget;
+
     /** Counts the bytes of every connection's frames, or null; set before the first listen or dial. */
     private volatile dev.logmesh.internal.protocol.WireStats stats;
 
@@ -279,7 +301,7 @@ public final class WsTransport implements MessageTransport {
                     // raised if the session becomes a client's, is enforced from the frame headers, before them
                     int ceiling = maxClientFrameBytes;
                     p.addLast(conn.byteProgress());
-                    p.addLast(conn.frameLimit(ceiling));
+                    p.addLast(conn.frameLimit(ceiling, clientFrameBudget));
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpObjectAggregator(64 * 1024));
                     p.addLast(conn.frameErrors());

@@ -201,6 +201,46 @@ class FrameLimitHeadersTest {
         assertFalse(ch.finishAndReleaseAll());
     }
 
+    /**
+     * Links sharing a {@link FrameBudget}: a message over the first limit takes its bytes from the header on, a frame
+     * the budget cannot cover is refused as {@link FrameLimit.BudgetSpent} (within the raised limit), and the bytes
+     * come back when the message is handled or the link closes; frames within the first limit never count.
+     */
+    @Test
+    void messagesOverTheFirstLimitShareTheBudgetUntilHandledOrClosed() {
+        FrameBudget budget = new FrameBudget(5000);
+        FrameLimit a = new FrameLimit(1024, budget);
+        FrameLimit b = new FrameLimit(1024, budget);
+        a.raise(4096);
+        b.raise(4096);
+        EmbeddedChannel chA = channel(a);
+        EmbeddedChannel chB = channel(b);
+        chB.writeInbound(Unpooled.wrappedBuffer(text("s".repeat(1000), true)));
+        ((TextWebSocketFrame) chB.readInbound()).release();
+        assertEquals(5000, budget.left(), "a frame within the first limit takes nothing");
+        chA.writeInbound(Unpooled.wrappedBuffer(text("a".repeat(3000), true)));
+        TextWebSocketFrame fa = assertInstanceOf(TextWebSocketFrame.class, chA.readInbound());
+        assertEquals(2000, budget.left());
+        assertEquals(3000, a.held());
+        FrameLimit.BudgetSpent e = assertThrows(FrameLimit.BudgetSpent.class,
+            () -> chB.writeInbound(Unpooled.wrappedBuffer(text("b".repeat(3000), true))));
+        assertTrue(e.getMessage().startsWith("the node is reading too many large client frames (a budget of 5000 "
+            + "bytes for frames over 1024 bytes)"), e.getMessage());
+        assertNull(chB.readInbound());
+        a.handled(fa.content().readableBytes());
+        fa.release();
+        assertEquals(5000, budget.left());
+        FrameLimit c = new FrameLimit(1024, budget);
+        c.raise(4096);
+        EmbeddedChannel chC = channel(c);
+        chC.writeInbound(Unpooled.wrappedBuffer(text("c".repeat(3000), true)));
+        assertEquals(2000, budget.left());
+        chC.finishAndReleaseAll();
+        assertEquals(5000, budget.left(), "a closed link gives back what it held");
+        chA.finishAndReleaseAll();
+        chB.finishAndReleaseAll();
+    }
+
     @Test
     void aRaisedLimitHoldsFromTheNextHeaderAndNeverLowers() {
         FrameLimit limit = new FrameLimit(1024);
