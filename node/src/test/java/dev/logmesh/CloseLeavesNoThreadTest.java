@@ -46,12 +46,15 @@ class CloseLeavesNoThreadTest {
 
     /**
      * The threads alive now that were not before, without the JDK's "process reaper" (a pooled JDK thread that
-     * sqlite-jdbc's probe of the OS may start; it idles for a minute and is not the node's).
+     * sqlite-jdbc's probe of the OS may start; it idles for a minute and is not the node's), and without this test's
+     * own "awaitility-thread" (the poller of its await below, which may still be ending when the next check runs: a
+     * fast suite under load once failed on it).
      */
     private Set<String> newThreads(boolean daemons) {
         return Thread.getAllStackTraces().keySet().stream()
             .filter(Thread::isAlive)
-            .filter(t -> !before.contains(t) && !t.getName().equals("process reaper") && t.isDaemon() == daemons)
+            .filter(t -> !before.contains(t) && !t.getName().equals("process reaper")
+                && !t.getName().equals("awaitility-thread") && t.isDaemon() == daemons)
             .map(Thread::getName)
             .collect(Collectors.toCollection(TreeSet::new));
     }
