@@ -22,6 +22,7 @@ import dev.logmesh.internal.edge.Reply;
 import dev.logmesh.internal.edge.UserTokens;
 import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.testkit.RecordingConnection;
 import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
 import dev.logmesh.testkit.SessionNode;
@@ -99,48 +100,9 @@ class ClientRoleTest {
         return m;
     }
 
-    /**
-     * What the session asks of its link, in order: {@code take client frames} (the link's frame limit raised,
-     * {@link dev.logmesh.internal.protocol.MessageConnection#takeClientFrames}) and each message type it sends.
-     */
-    static final class Recorded implements dev.logmesh.internal.protocol.MessageConnection {
-        final dev.logmesh.internal.protocol.MessageConnection inner;
-        final List<String> calls = new ArrayList<>();
-
-        Recorded(dev.logmesh.internal.protocol.MessageConnection inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void start(Handler handler) {
-            inner.start(handler);
-        }
-
-        @Override
-        public boolean send(dev.logmesh.internal.protocol.Message message) {
-            calls.add(message.type());
-            return inner.send(message);
-        }
-
-        @Override
-        public void close(String reason) {
-            inner.close(reason);
-        }
-
-        @Override
-        public String remoteAddress() {
-            return inner.remoteAddress();
-        }
-
-        @Override
-        public void takeClientFrames() {
-            calls.add("take client frames");
-        }
-    }
-
-    /** Opens a listener session on {@code pair}'s right end through a {@link Recorded} link, and sends {@code connect}. */
-    Recorded accepted(TestPair pair, String connect) {
-        Recorded link = new Recorded(dev.logmesh.testkit.SessionNode.messages(pair.right()));
+    /** Opens a listener session on {@code pair}'s right end through a {@link RecordingConnection} link, and sends {@code connect}. */
+    RecordingConnection accepted(TestPair pair, String connect) {
+        RecordingConnection link = new RecordingConnection(dev.logmesh.testkit.SessionNode.messages(pair.right()));
         node.hub.open(link, SyncSession.Role.LISTENER, null, null);
         pair.right().inject(connect);
         loop.runAll();

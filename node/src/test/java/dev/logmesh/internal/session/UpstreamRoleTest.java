@@ -9,6 +9,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.testkit.TestPair;
 import dev.logmesh.testkit.ManualLoop;
+import dev.logmesh.testkit.RecordingConnection;
 import dev.logmesh.testkit.SessionNode;
 import java.util.List;
 import java.util.Map;
@@ -92,39 +93,12 @@ class UpstreamRoleTest {
      */
     private List<String> dialedCalls(String connected) {
         TestPair p = new TestPair(loop);
-        List<String> calls = new java.util.ArrayList<>();
-        dev.logmesh.internal.protocol.MessageConnection inner = SessionNode.messages(p.left());
-        SyncSession s = node.hub.open(new dev.logmesh.internal.protocol.MessageConnection() {
-            @Override
-            public void start(Handler handler) {
-                inner.start(handler);
-            }
-
-            @Override
-            public boolean send(dev.logmesh.internal.protocol.Message message) {
-                calls.add(message.type());
-                return inner.send(message);
-            }
-
-            @Override
-            public void close(String reason) {
-                inner.close(reason);
-            }
-
-            @Override
-            public String remoteAddress() {
-                return inner.remoteAddress();
-            }
-
-            @Override
-            public void takeMeshFrames() {
-                calls.add("take mesh frames");
-            }
-        }, SyncSession.Role.DIALER, null, null);
+        RecordingConnection link = new RecordingConnection(SessionNode.messages(p.left()));
+        SyncSession s = node.hub.open(link, SyncSession.Role.DIALER, null, null);
         loop.runAll();
         p.left().inject(connected);
         loop.runAll();
         assertEquals(SyncSession.State.CONNECTED, s.state(), p.leftSent().toString());
-        return calls;
+        return link.calls;
     }
 }
