@@ -384,15 +384,12 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
             // a continuation frame (opcode 0) adds to the message; a text or binary one starts one
             long total = control ? length : opcode == 0 ? message + length : length;
             if (length < 0 || total > limit || total < 0) {
-                overBy = length < 0 ? "a 64-bit payload length over 2^63"
-                    : control || opcode != 0 ? "a frame of " + length + " bytes"
-                        : "a message of " + total + " bytes so far (continuation frames)";
+                overBy = length < 0 ? "a 64-bit payload length over 2^63" : what(control, total);
                 return false;
             }
             if (!control && !taker.take(opcode == 0 ? message : 0, total)) {
                 budgetSpent = true;
-                overBy = opcode == 0 ? "a message of " + total + " bytes so far (continuation frames)"
-                    : "a frame of " + length + " bytes";
+                overBy = what(false, total);
                 return false;
             }
             if (!control) {
@@ -402,6 +399,12 @@ final class FrameLimit extends ChannelInboundHandlerAdapter {
             maskBytes = masked ? 4 : 0;
             state = masked ? MASK : length > 0 ? PAYLOAD : FIRST;
             return true;
+        }
+
+        /** The frame whose header was just read, for an error: a frame, or a message of continuation frames. */
+        private String what(boolean control, long total) {
+            return control || opcode != 0 ? "a frame of " + length + " bytes"
+                : "a message of " + total + " bytes so far (continuation frames)";
         }
 
         /** What was over the limit, once {@link #scan} found it. */
