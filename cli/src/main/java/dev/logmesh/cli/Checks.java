@@ -34,6 +34,50 @@ final class Checks {
     private Checks() {
     }
 
+    /**
+     * The converter of every {@code int} and {@code long} option (registered for the types in
+     * {@link Main#commandLine}): takes what picocli's own takes ({@link Integer#valueOf}, {@link Long#valueOf}), and
+     * says why it refuses a value. picocli's said only "'3000000000' is not an int", which reads as if the digits were
+     * wrong; a whole number beyond the type's range is now refused with the bound it passed.
+     *
+     * @param <T> {@link Integer} or {@link Long}
+     */
+    static final class WholeNumber<T extends Number> implements CommandLine.ITypeConverter<T> {
+        private final java.util.function.Function<String, T> parse;
+        private final long min;
+        private final long max;
+
+        private WholeNumber(java.util.function.Function<String, T> parse, long min, long max) {
+            this.parse = parse;
+            this.min = min;
+            this.max = max;
+        }
+
+        /** For {@code int} and {@link Integer} options. */
+        static WholeNumber<Integer> ints() {
+            return new WholeNumber<>(Integer::valueOf, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+
+        /** For {@code long} and {@link Long} options. */
+        static WholeNumber<Long> longs() {
+            return new WholeNumber<>(Long::valueOf, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+
+        @Override
+        public T convert(String value) {
+            try {
+                return parse.apply(value);
+            } catch (NumberFormatException e) {
+                if (value.matches("[-+]?[0-9]+")) {
+                    boolean negative = value.startsWith("-");
+                    throw new CommandLine.TypeConversionException("'" + value + "' is out of range: "
+                        + (negative ? "at least " + min : "at most " + max));
+                }
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
+            }
+        }
+    }
+
     /** The converter of {@code --peer}: a {@code ws://HOST:PORT} or {@code wss://HOST:PORT} URL. */
     static final class PeerUrl implements CommandLine.ITypeConverter<URI> {
         @Override

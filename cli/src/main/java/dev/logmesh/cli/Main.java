@@ -192,7 +192,8 @@ public final class Main implements Runnable {
 
     /**
      * The command line for these arguments: with only the subcommand that {@code args[0]} names, or with every
-     * subcommand when it names none.
+     * subcommand when it names none; its {@code int} and {@code long} options refuse an out-of-range value with the
+     * bound ({@link Checks.WholeNumber}).
      */
     static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
@@ -205,7 +206,11 @@ public final class Main implements Runnable {
                 cl.addSubcommand(name, subcommand(name));
             }
         }
-        return cl;
+        // after the subcommands: picocli gives a converter to those registered at this moment
+        Checks.WholeNumber<Integer> ints = Checks.WholeNumber.ints();
+        Checks.WholeNumber<Long> longs = Checks.WholeNumber.longs();
+        return cl.registerConverter(Integer.class, ints).registerConverter(int.class, ints)
+            .registerConverter(Long.class, longs).registerConverter(long.class, longs);
     }
 
     @Override

@@ -28,6 +28,30 @@ class MainTest {
         }
     }
 
+    /**
+     * A whole number beyond its option's type: the error names the option, the value and the bound it passed.
+     * Before, picocli said "'3000000000' is not an int", as if the digits were wrong.
+     */
+    @Test
+    void aNumberOutOfItsOptionsRangeIsRefusedWithTheBound() {
+        String[][] cases = {
+            {"--max-client-frame", "3000000000", "at most 2147483647"},
+            {"--max-frame", "99999999999", "at most 2147483647"},
+            {"--port", "-99999999999", "at least -2147483648"},
+            {"--ping", "99999999999999999999", "at most 9223372036854775807"},
+            {"--max-frame", "1e6", "is not a whole number"},
+        };
+        for (String[] c : cases) {
+            CliTest.Run r = CliTest.run("", "node", "--memory", "--no-mdns", "--host", "127.0.0.1", c[0], c[1]);
+            assertEquals(2, r.code(), r.err());
+            String expected = "Invalid value for option '" + c[0] + "': '" + c[1] + "' ";
+            assertTrue(r.err().contains(expected) && r.err().contains(c[2]), expected + c[2] + " in " + r.err());
+        }
+        CliTest.Run add = CliTest.run("", "add", "--data", "x", "--max-frame", "3000000000", "{}");
+        assertEquals(2, add.code(), add.err());
+        assertTrue(add.err().contains("'3000000000' is out of range: at most 2147483647"), add.err());
+    }
+
     @Test
     void eachNameIsTheOneItsCommandAnnotates() {
         for (String name : Main.SUBCOMMANDS) {
