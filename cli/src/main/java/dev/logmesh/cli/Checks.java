@@ -248,6 +248,28 @@ final class Checks {
         }
     }
 
+    /**
+     * {@code --client-frame-budget}: unset, or positive and at least {@code --max-client-frame} when that is given
+     * (when it is not, {@link dev.logmesh.NodeConfig} checks the budget against the default it computes from the heap
+     * and refuses less with both named).
+     *
+     * @param budget the option's value, or null if not given
+     * @param maxClientFrame {@code --max-client-frame}'s value, or null if not given
+     */
+    static void clientFrameBudget(Long budget, Integer maxClientFrame) {
+        if (budget == null) {
+            return;
+        }
+        if (budget <= 0) {
+            throw new UsageError("--client-frame-budget " + budget + ": give a number of bytes, at least "
+                + "--max-client-frame");
+        }
+        if (maxClientFrame != null && budget < maxClientFrame) {
+            throw new UsageError("--client-frame-budget " + budget + " is below --max-client-frame " + maxClientFrame
+                + ": the budget must take at least one frame at the client limit");
+        }
+    }
+
     /** The shortest presence period a node takes (NodeConfig refuses less). */
     static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
 

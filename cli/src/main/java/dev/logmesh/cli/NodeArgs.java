@@ -104,6 +104,7 @@ final class NodeArgs {
                 case "--min-subprotocol" -> c.minSubprotocol = decimal(value);
                 case "--max-frame" -> c.maxFrame = decimal(value);
                 case "--max-client-frame" -> c.maxClientFrame = decimal(value);
+                case "--client-frame-budget" -> c.clientFrameBudget = decimalLong(value);
                 case "--ping" -> c.ping = decimalLong(value);
                 case "--after" -> c.after = decimalLong(value);
                 case "--timeout" -> c.timeout = decimalLong(value);

@@ -111,6 +111,12 @@ final class NodeCommand implements Callable<Integer> {
         + "being read takes 3-4 times its size of heap), or --max-frame if larger.")
     Integer maxClientFrame;
 
+    @Option(names = "--client-frame-budget", paramLabel = "BYTES", description = "Bytes of client frames larger "
+        + "than --max-frame that the node reads at once, over all clients; a frame that would pass it is refused "
+        + "from its header (the client tries again later). At least --max-client-frame. Default: 1/8 of the JVM's "
+        + "heap, or --max-client-frame if larger.")
+    Long clientFrameBudget;
+
     @Option(names = "--ping", paramLabel = "MS", description = "Ping a peer after this many ms of silence "
         + "(at least 100: peers take more than 20 pings a second for a flood). Default: ${DEFAULT-VALUE}.")
     long ping = DEFAULTS.pingMillis();
@@ -241,6 +247,7 @@ final class NodeCommand implements Callable<Integer> {
         Checks.pingAndTimeout(ping, timeout);
         Checks.clientCursors(clientCursors);
         Checks.maxClientFrame(maxFrame, maxClientFrame);
+        Checks.clientFrameBudget(clientFrameBudget, maxClientFrame);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }
@@ -451,6 +458,9 @@ final class NodeCommand implements Callable<Integer> {
             .presencePeriod(presencePeriod).statusPage(http);
         if (maxClientFrame != null) {
             b.maxClientFrameBytes(maxClientFrame);
+        }
+        if (clientFrameBudget != null) {
+            b.clientFrameBudgetBytes(clientFrameBudget);
         }
         for (String h : headers) {
             int eq = h.indexOf('=');

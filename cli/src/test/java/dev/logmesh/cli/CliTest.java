@@ -283,6 +283,25 @@ class CliTest {
         assertTrue(log.err().contains(badId) && log.err().contains("corrupt"), log.err());
     }
 
+    /**
+     * The node-wide budget of large client frames (session 26: {@code NodeConfig} only) is an option of node, and
+     * reaches the node's config; unset, the config's default from the heap stands.
+     */
+    @Test
+    void theClientFrameBudgetIsAnOptionOfNode() {
+        Run help = run("", "node", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--client-frame-budget=BYTES"), help.out());
+        NodeCommand node = new NodeCommand();
+        new picocli.CommandLine(node).parseArgs("--memory", "--max-client-frame", "2097152", "--client-frame-budget",
+            "4294967296");
+        assertEquals(4_294_967_296L, node.config(null, null).clientFrameBudgetBytes());
+        NodeCommand unset = new NodeCommand();
+        new picocli.CommandLine(unset).parseArgs("--memory", "--max-client-frame", "2097152");
+        assertEquals(dev.logmesh.NodeConfig.defaultClientFrameBudgetBytes(Runtime.getRuntime().maxMemory(), 2_097_152),
+            unset.config(null, null).clientFrameBudgetBytes());
+    }
+
     /** Issue 10, fault 4: the bound on a peer's wild clock can be set from the command line. */
     @Test
     void theClockBoundIsAnOptionOfNode() {

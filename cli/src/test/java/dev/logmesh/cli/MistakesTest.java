@@ -265,6 +265,22 @@ class MistakesTest {
     }
 
     /**
+     * {@code --client-frame-budget} (session 27) below {@code --max-client-frame}, given or by default, or not
+     * positive: refused with the options named, before the node starts.
+     */
+    @Test
+    void clientFrameBudgetBelowTheClientLimit() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--max-client-frame", "8388608", "--client-frame-budget", "4194304"),
+            "--client-frame-budget 4194304 is below --max-client-frame 8388608");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--client-frame-budget", "0"), "--client-frame-budget 0", "at least --max-client-frame");
+        // below the client limit's default (1/16 of the heap here): NodeConfig's check, which knows that default
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--client-frame-budget", "1048576"), "--max-client-frame", "got 1048576");
+    }
+
+    /**
      * {@code --client-cursors} (session 21: the per-client cursor table's bound was settable only in-JVM): a bound
      * below 1, or no number, is refused with the option named; a number outside an int is picocli's refusal.
      */

@@ -64,7 +64,7 @@ class NodeArgsTest {
     @Test
     void everyOptionOfNodeIsReadWithoutPicocli() throws Exception {
         List<Field> fields = optionFields();
-        assertEquals(34, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
+        assertEquals(35, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
         for (Field f : fields) {
             String name = f.getAnnotation(CommandLine.Option.class).names()[0];
             String[] args = f.getType() == boolean.class ? new String[] {"node", name}
@@ -86,7 +86,8 @@ class NodeArgsTest {
                 "--tls-trust", "t.pem", "--timestamps", "--no-overlay", "--max-active", "3", "--passive-size", "12",
                 "--client-cursors", "1000000"},
             {"node", "--max-drift", "PT1M", "--presence-period", "0", "--ping", "10000", "--timeout", "70000",
-                "--max-frame", "1048576", "--max-client-frame", "209715200", "--subprotocol", "2", "--min-subprotocol", "1", "--unaddressed", "NO_CLIENT"},
+                "--max-frame", "1048576", "--max-client-frame", "209715200", "--client-frame-budget", "4294967296",
+                "--subprotocol", "2", "--min-subprotocol", "1", "--unaddressed", "NO_CLIENT"},
             {"node", "--http", "[::1]:0", "--metrics", "0", "--token", "t0k=n", "--mesh", "\"quoted\"", "--key", "s"},
             {"node", "--name", "node", "--host", "help"}, // values that are command names
             {"node", "--max-drift", "500ms", "--presence-period", "1d", "--port", "65535"},
@@ -132,7 +133,7 @@ class NodeArgsTest {
     void whatItTakesPicocliReadsTheSame() throws Exception {
         String[] names = {"--name", "--data", "--memory", "--host", "--port", "--peer", "--mesh", "--key", "--ping",
             "--max-drift", "--no-mdns", "--interface", "--header", "--unaddressed", "--http", "--json", "--help",
-            "--presence-period", "--max-frame", "--max-client-frame", "-V", "--"};
+            "--presence-period", "--max-frame", "--max-client-frame", "--client-frame-budget", "-V", "--"};
         String[] values = {"x", "0", "7001", "-1", "01", "ws://127.0.0.1:1", "wss://h:2/", "ws://", "5s", "PT2S",
             "NO_CLIENT", "every_client", "a=b", "", "-x", "@f", "127.0.0.1:0", "9:99999", " 3", "node", "--memory",
             "2147483647", "2147483648", "1h", "x y"};
