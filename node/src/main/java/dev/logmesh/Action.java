@@ -76,11 +76,28 @@ public final class Action {
         this.type = checkType(json);
     }
 
+    /** The most chars of an action's text that an exception message quotes ({@link #excerpt}). */
+    static final int EXCERPT_CHARS = 200;
+
+    /**
+     * The start of an action's text for an exception message: the text itself up to {@value #EXCERPT_CHARS} chars,
+     * else its first ones (a surrogate pair is not cut) and its length, "… (1048576 chars)". An action may be as large
+     * as a frame (100 MiB from a Logux client): quoted whole, one bad action made a log line, and a message to the
+     * peer, of that size. Pure.
+     */
+    static String excerpt(String text) {
+        if (text.length() <= EXCERPT_CHARS) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
+        return text.substring(0, end) + "… (" + text.length() + " chars)";
+    }
+
     /** The {@code type} of an action tree, checked: a non-empty string. */
     private static String checkType(ObjectNode json) {
         JsonNode t = json.get("type");
         if (t == null) {
-            throw new IllegalArgumentException("action has no \"type\": " + json);
+            throw new IllegalArgumentException("action has no \"type\": " + excerpt(json.toString()));
         }
         if (!t.isTextual() || t.asText().isEmpty()) {
             throw new IllegalArgumentException("action \"type\" must be a non-empty string, got " + t);
@@ -205,10 +222,10 @@ public final class Action {
                 throw new JsonParseException(p, "the text ends inside an action");
             }
             if (!typeSeen) {
-                throw new IllegalArgumentException("action has no \"type\": " + text);
+                throw new IllegalArgumentException("action has no \"type\": " + excerpt(text));
             }
             if (type == null || type.isEmpty()) {
-                throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + text);
+                throw new IllegalArgumentException("action \"type\" must be a non-empty string: " + excerpt(text));
             }
             if (p.nextToken() != null) {
                 throw new IllegalArgumentException("action is not valid JSON: content after the object");
@@ -250,7 +267,7 @@ public final class Action {
             try {
                 t = (ObjectNode) Mapper.MAPPER.readTree(text);
             } catch (JsonProcessingException e) {
-                throw new IllegalStateException("an action's checked text does not parse: " + text, e);
+                throw new IllegalStateException("an action's checked text does not parse: " + excerpt(text), e);
             }
             json = t;
         }
@@ -269,7 +286,7 @@ public final class Action {
             try {
                 t = check(text);
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("a stored action's checked text does not parse: " + text, e);
+                throw new IllegalStateException("a stored action's checked text does not parse: " + excerpt(text), e);
             }
             type = t;
         }

@@ -47,6 +47,32 @@ class ActionTest {
         assertTrue(e.getMessage().contains("does not parse"), e.getMessage());
     }
 
+    /**
+     * A refused or broken action of a megabyte is quoted by its start and its length, not whole: each message quoted
+     * the whole text, so one bad action made a log line (and a reply to a peer) as large as a frame.
+     */
+    @Test
+    void anErrorQuotesALargeActionsStartAndLengthNotTheWholeText() {
+        String pad = "x".repeat(1_000_000);
+        String noType = "{\"text\":\"" + pad + "\"}";
+        String badType = "{\"type\":\"\",\"text\":\"" + pad + "\"}";
+        for (String text : new String[] {noType, badType}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.parse(text));
+            assertTrue(e.getMessage().length() < 400, e.getMessage().length() + " chars");
+            assertTrue(e.getMessage().endsWith("… (" + text.length() + " chars)"), e.getMessage());
+        }
+        ObjectNode tree = JsonNodeFactory.instance.objectNode().put("text", pad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.of(tree));
+        assertTrue(e.getMessage().length() < 400, e.getMessage().length() + " chars");
+        IllegalStateException broken = assertThrows(IllegalStateException.class,
+            () -> Action.ofStored("{\"type\":\"a\",\"t\":\"" + pad).type());
+        assertTrue(broken.getMessage().length() < 400, broken.getMessage().length() + " chars");
+        // short texts are quoted whole, and a surrogate pair at the cut is not split
+        assertEquals("{}", Action.excerpt("{}"));
+        String pair = "a".repeat(Action.EXCERPT_CHARS - 1) + "\uD83D\uDE00" + "b";
+        assertEquals("a".repeat(Action.EXCERPT_CHARS - 1) + "… (" + pair.length() + " chars)", Action.excerpt(pair));
+    }
+
     @Test
     void textAndTreeFormsAreEqualWithEqualHashes() {
         Action fromText = Action.parse("{\"type\":\"a\",\"k\":1}");
