@@ -18,13 +18,18 @@ import java.util.function.Predicate;
  *
  * <ul>
  *   <li>{@code access} false: {@code logux/undo} with {@code denied}.</li>
- *   <li>{@code filter}: which of the channel's actions this subscription gets (default: all).</li>
+ *   <li>{@code filter}: which of the channel's actions this subscription gets (default: all). A predicate it
+ *       returned that throws keeps that action from this subscription (logged, boundedly); the connection and the
+ *       node go on.</li>
  *   <li>{@code load}: actions sent at once to this client only, before its {@code logux/processed} (the
  *       channel's current state); they are not put into the log.</li>
  * </ul>
  * A subscription lives as long as the client's connection; {@code @logux/client} subscribes again after a
  * reconnect, with {@code since} set to the last action of the channel it saw ({@link Request#sinceId()}).
- * Hooks run on the node's loop thread: quick, never blocking. Immutable.
+ * A hook that throws (a {@code RuntimeException}, a checked exception, or an {@code Error} such as {@code
+ * AssertionError} or {@code StackOverflowError}) gets the client {@code logux/undo} with {@code error}
+ * ({@code notFound} for {@link NotFoundException}); an {@code OutOfMemoryError} ends the node. Hooks run on the
+ * node's loop thread: quick, never blocking. Immutable.
  *
  * @param access may the client subscribe (required)
  * @param filter or null

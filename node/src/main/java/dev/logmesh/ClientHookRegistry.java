@@ -1,5 +1,6 @@
 package dev.logmesh;
 
+import dev.logmesh.internal.callback.Callbacks;
 import dev.logmesh.internal.edge.Address;
 import dev.logmesh.internal.edge.ChannelFilter;
 import dev.logmesh.internal.edge.EdgeContext;
@@ -97,7 +98,7 @@ final class ClientHookRegistry {
         if (h.filter() != null) {
             c = c.withFilter((ctx, s) -> {
                 Predicate<Entry> p = h.filter().filter(context(ctx), request(s));
-                return p == null ? null : (ChannelFilter) p::test;
+                return p == null ? null : isolated(p, s.channel());
             });
         }
         if (h.load() != null) {
@@ -112,6 +113,29 @@ final class ClientHookRegistry {
             });
         }
         return c;
+    }
+
+    /**
+     * A subscription's filter as the edge runs it, for each entry addressed to its channel: one that throws (a
+     * {@link RuntimeException} or a {@link Callbacks#survivable} {@link Error}) is logged boundedly ({@link
+     * MeshNode.FailureLog}) and the entry does not go to that subscription (fails closed); the rest of the entry's
+     * delivery and the node go on. Before session 27 the throwable left the edge's delivery decision: a
+     * RuntimeException ended the loop task that sent the client its entries, each time it met that entry, so the
+     * client got nothing more on that connection; an Error ended the node ({@code CallbackErrorTest},
+     * CHANNEL_PREDICATE).
+     */
+    static ChannelFilter isolated(Predicate<Entry> filter, String channel) {
+        MeshNode.FailureLog failures = new MeshNode.FailureLog("the filter of channel " + channel + " (" + filter + ")",
+            System::nanoTime);
+        return e -> {
+            try {
+                return filter.test(e);
+            } catch (RuntimeException | Error ex) {
+                Callbacks.rethrowFatal(ex);
+                failures.failed(e, ex);
+                return false;
+            }
+        };
     }
 
     private static EdgeHooks.NotFound notFound(NotFoundException e) {

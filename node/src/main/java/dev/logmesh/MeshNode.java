@@ -29,6 +29,7 @@ import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.session.SyncSession;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.internal.net.SystemLoop;
+import dev.logmesh.internal.callback.Callbacks;
 import dev.logmesh.internal.protocol.FrameTransport;
 import dev.logmesh.internal.protocol.MessageTransport;
 import dev.logmesh.spi.Transport;
@@ -93,14 +94,20 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Failures</h2>
  * <ul>
- *   <li>A subscriber, filter or {@link Listener} that throws a {@link RuntimeException} is logged (with the
- *       entry id) and skipped; the other subscribers and listeners of the same entry and batch still run.</li>
+ *   <li>Application code the node calls on its loop (a subscriber or its filter, a {@link Listener}, an answerer,
+ *       a {@link ReplicatedState}'s reducer, filter or listener, a client hook of {@link TypeHooks} or {@link
+ *       ChannelHooks}) that throws a {@link RuntimeException}, or an {@link Error} that says nothing of the JVM's
+ *       health ({@link AssertionError}, {@link StackOverflowError}, {@link NoClassDefFoundError}, {@link
+ *       ExceptionInInitializerError}, ...), is logged (with the entry id) and skipped; the other subscribers and
+ *       listeners of the same entry and batch still run, and the node goes on (before session 27 such an Error
+ *       ended the node).</li>
  *   <li>A write to the log that fails (disk full, I/O error) makes the node say so: an {@link Listener#error}
  *       event, {@link #health()} not writable (also in {@link #STATUS_FILE}); a received batch that cannot be
  *       stored ends its session unacknowledged, so its peer sends it again later.</li>
- *   <li>An {@link Error} on the node's loop ({@code OutOfMemoryError}, also one thrown by a subscriber) ends the
- *       node: it is logged, reported as an {@link Listener#error} event, the node closes and
- *       {@link #whenClosed()} fails with it. The node never carries on half alive.</li>
+ *   <li>An {@link OutOfMemoryError}, another {@link VirtualMachineError} but {@link StackOverflowError}, or a
+ *       {@link ThreadDeath} on the node's loop (also one thrown by a subscriber), or any other {@link Error} of the
+ *       node's own code, ends the node: it is logged, reported as an {@link Listener#error} event, the node
+ *       closes and {@link #whenClosed()} fails with it. The node never carries on half alive.</li>
  * </ul>
  */
 public final class MeshNode implements AutoCloseable {
@@ -1081,8 +1088,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Calls every listener, each on its own: one that throws is logged and the others are still called. An
-     * {@link Error} is not caught (the loop ends the node).
+     * Calls every listener, each on its own: one that throws (a {@link RuntimeException}, or an {@link Error} that is
+     * {@link Callbacks#survivable}) is logged and the others are still called. Another {@link Error} is not caught
+     * (the loop ends the node).
      */
     private void fire(String event, Consumer<Listener> call) {
         if (closed) {
@@ -1091,7 +1099,8 @@ public final class MeshNode implements AutoCloseable {
         for (Listener l : listeners) {
             try {
                 call.accept(l);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                Callbacks.rethrowFatal(e);
                 LOG.error("listener {} failed on its {} event; the other listeners still get it", l, event, e);
             }
         }
@@ -1689,10 +1698,11 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Runs an application's entry callback so that a {@link RuntimeException} from it is logged, with the
-     * callback and the entry id, and does not stop the other callbacks of the entry or the rest of its batch. An
-     * {@link Error} goes through: the loop ends the node. The log is bounded ({@link FailureLog}): a callback that
-     * fails on every entry of a catch-up does not write a stack trace per entry.
+     * Runs an application's entry callback so that a {@link RuntimeException} or a {@link Callbacks#survivable}
+     * {@link Error} from it is logged, with the callback and the entry id, and does not stop the other callbacks of
+     * the entry or the rest of its batch. Another {@link Error} goes through: the loop ends the node. The log is
+     * bounded ({@link FailureLog}): a callback that fails on every entry of a catch-up does not write a stack trace
+     * per entry.
      *
      * @param owner what to name in the log (the application's callback)
      */
@@ -1701,7 +1711,8 @@ public final class MeshNode implements AutoCloseable {
         return e -> {
             try {
                 callback.accept(e);
-            } catch (RuntimeException ex) {
+            } catch (RuntimeException | Error ex) {
+                Callbacks.rethrowFatal(ex);
                 failures.failed(e, ex);
             }
         };
@@ -1731,7 +1742,7 @@ public final class MeshNode implements AutoCloseable {
             this.nanos = nanos;
         }
 
-        void failed(Entry e, RuntimeException ex) {
+        void failed(Entry e, Throwable ex) {
             long now = nanos.getAsLong();
             if (logged && now - loggedAt < QUIET_NANOS) {
                 if (unlogged++ == 0) {

@@ -1,5 +1,6 @@
 package dev.logmesh;
 
+import dev.logmesh.internal.callback.Callbacks;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.spi.Loop;
 import dev.logmesh.spi.Order;
@@ -78,7 +79,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Failure modes</h2>
  * A reducer that throws leaves the state as it was before that action (the action is skipped, and the
  * error is logged); since every node skips it the same way, states still agree. A filter that throws skips
- * the entry the same way. Listeners that throw are logged and ignored. Either way the node's other subscribers
+ * the entry the same way. Listeners that throw are logged and ignored. "Throws" means a {@link RuntimeException} or
+ * an {@link Error} that says nothing of the JVM's health ({@link AssertionError}, {@link StackOverflowError}, {@link
+ * NoClassDefFoundError}, ...; before session 27 such an Error ended the node); an {@link OutOfMemoryError} or
+ * another {@link VirtualMachineError} ends the node. Either way the node's other subscribers
  * of the entry (and of the rest of its batch) still get it. After {@link #close()}, or the node's close, nothing
  * changes any more and no listener is called (also not for the rest of a batch whose listener closed the node).
  *
@@ -467,7 +471,8 @@ public final class ReplicatedState<S> implements AutoCloseable {
     private boolean matches(Entry e) {
         try {
             return filter.test(e);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
+            Callbacks.rethrowFatal(ex);
             filterFailures.failed(e, ex);
             return false;
         }
@@ -476,7 +481,8 @@ public final class ReplicatedState<S> implements AutoCloseable {
     private void apply(Entry e) {
         try {
             current = reducer.apply(current, e);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
+            Callbacks.rethrowFatal(ex);
             LOG.error("reducer failed on {}; the action is skipped", e.id(), ex);
         }
         if (lastId == null || lastId.isBefore(e.id())) {
@@ -504,7 +510,8 @@ public final class ReplicatedState<S> implements AutoCloseable {
     private void call(Consumer<S> listener, S state) {
         try {
             listener.accept(state);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
+            Callbacks.rethrowFatal(ex);
             LOG.error("state listener {} failed at {}", listener, lastId, ex);
         }
     }

@@ -140,7 +140,7 @@ class ArchitectureTest {
         .layer("SPI").definedBy(ROOT + ".spi..")
         .layer("Log, store, protocol, auth").definedBy(INTERNAL + ".log..", INTERNAL + ".store..",
             INTERNAL + ".protocol..", INTERNAL + ".auth..", INTERNAL + ".reconcile..", INTERNAL + ".overlay..",
-            INTERNAL + ".edge..")
+            INTERNAL + ".edge..", INTERNAL + ".callback..")
         .layer("Session").definedBy(INTERNAL + ".session..")
         .layer("Mesh").definedBy(INTERNAL + ".mesh..")
         .layer("Net").definedBy(INTERNAL + ".net..")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.internal.callback.Callbacks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -193,7 +194,8 @@ public final class ClientEdge {
             }
         } catch (EdgeHooks.NotFound e) {
             return refuse(entry, Answers.NOT_FOUND, "action " + meta.id() + ": " + e.getMessage());
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
             return refuse(entry, Answers.ERROR, "action " + meta.id() + ": " + e);
         }
         return new Add(meta.equals(entry.meta()) ? entry : entry.withMeta(meta));
@@ -218,7 +220,8 @@ public final class ClientEdge {
         try {
             hooks.process().process(context(stored.meta()), stored.action(), stored.meta());
             return new Committed(List.of(processed), List.of(), null);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
             String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
             Logged undo = new Logged(Answers.undo(stored, reason), Answers.undoAddress(stored.meta()));
             return new Committed(List.of(), List.of(undo), "action " + stored.id() + ": " + e);
@@ -262,7 +265,8 @@ public final class ClientEdge {
             }
             replies.add(processed);
             return new Handled(replies, null);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
             if (subscribed) {
                 subscriptions.remove(s.channel(), s.filterKey());
             }

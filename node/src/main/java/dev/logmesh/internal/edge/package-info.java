@@ -16,7 +16,8 @@
  *       ({@link dev.logmesh.internal.edge.EdgeHooks}, {@link dev.logmesh.internal.edge.EdgeRules}).</li>
  *   <li>{@link dev.logmesh.internal.edge.UserTokens}: per-user tokens for keyed meshes.</li>
  * </ul>
- * Depends only on the value types of {@code dev.logmesh} and Jackson. Sources read:
+ * Depends only on the value types of {@code dev.logmesh}, Jackson and {@code internal.callback} (which failures
+ * of the application's hooks are the hook's own: an undo, not the end of the node). Sources read:
  * {@code @logux/server} {@code base-server/index.js}, {@code server-client/index.js},
  * {@code filtered-node/index.js}, {@code allowed-meta/index.js}; {@code @logux/client} {@code client/index.js}.
  */

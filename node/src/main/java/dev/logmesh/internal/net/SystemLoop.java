@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * was closed from inside it (by a subscriber or listener) meeting the closed store or sessions. A task that throws an {@link Error} ({@code OutOfMemoryError}, {@code StackOverflowError}, a
  * linkage error) leaves the state the loop owns in an unknown condition: the loop logs it and hands it to its
  * {@linkplain #onFatal fatal handlers} (the nodes running on it close themselves, loudly); with no handler it
- * stops itself. It never carries on half alive.
+ * stops itself. It never carries on half alive. Application code the node calls (listeners, subscribers, reducers,
+ * hooks) does not get here with an Error that says nothing of the JVM's health: the node catches it where it calls
+ * that code ({@link dev.logmesh.internal.callback.Callbacks}), as it does a RuntimeException.
  *
  * <p>The WebSocket transport puts its channels on this same thread ({@link #ioGroup()}): a frame is read,
  * decoded, applied to the log and answered without waking another thread, and a message is written to the

@@ -1,5 +1,6 @@
 package dev.logmesh.internal.protocol;
 
+import dev.logmesh.internal.callback.Callbacks;
 import dev.logmesh.spi.Connection;
 import dev.logmesh.spi.Transport;
 import java.io.IOException;
@@ -112,10 +113,12 @@ public final class FrameTransport implements MessageTransport {
         public boolean send(Message message) {
             try {
                 return frames.send(MessageCodec.encode(message));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                Callbacks.rethrowFatal(e); // else the application's transport failed: this link only
                 try {
                     frames.close("cannot send " + message.type() + ": " + e);
-                } catch (RuntimeException again) {
+                } catch (RuntimeException | Error again) {
+                    Callbacks.rethrowFatal(again);
                     e.addSuppressed(again);
                 }
                 org.slf4j.LoggerFactory.getLogger(FrameTransport.class).warn("cannot send {} to {}: {}",

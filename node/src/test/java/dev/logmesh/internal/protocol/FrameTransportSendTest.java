@@ -2,6 +2,8 @@ package dev.logmesh.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -22,6 +24,9 @@ class FrameTransportSendTest {
     static final class Frames implements Connection {
         final List<String> calls = new ArrayList<>();
         boolean throwing;
+        /** What send throws when {@code throwing}. */
+        RuntimeException exception = new IllegalStateException("a transport that breaks its contract");
+        Error error;
 
         @Override
         public void start(Handler handler) {
@@ -30,7 +35,10 @@ class FrameTransportSendTest {
         @Override
         public boolean send(String frame) {
             if (throwing) {
-                throw new IllegalStateException("a transport that breaks its contract");
+                if (error != null) {
+                    throw error;
+                }
+                throw exception;
             }
             calls.add("send " + frame);
             return true;
@@ -76,5 +84,27 @@ class FrameTransportSendTest {
         FrameTransport.Adapter link = new FrameTransport.Adapter(frames, new MessageCodec(), 1 << 20);
         assertFalse(link.send(new Message.Ping(1)));
         assertTrue(frames.calls.get(0).startsWith("close: cannot send ping"), frames.calls.toString());
+    }
+
+    /**
+     * Session 27: an application transport's {@code AssertionError} or {@code StackOverflowError} is its link's
+     * failure, as its exception is (before, it left {@code send} and ended the node); an {@code OutOfMemoryError}
+     * still goes through.
+     */
+    @Test
+    void aTransportWhoseSendThrowsAnErrorOfItsOwnIsClosedTooButOutOfMemoryGoesThrough() {
+        for (Error e : List.of(new AssertionError("an assert in the transport"), new StackOverflowError())) {
+            Frames frames = new Frames();
+            frames.throwing = true;
+            frames.error = e;
+            FrameTransport.Adapter link = new FrameTransport.Adapter(frames, new MessageCodec(), 1 << 20);
+            assertFalse(link.send(new Message.Ping(1)), e.toString());
+            assertTrue(frames.calls.get(0).startsWith("close: cannot send ping"), frames.calls.toString());
+        }
+        Frames frames = new Frames();
+        frames.throwing = true;
+        frames.error = new OutOfMemoryError("injected");
+        FrameTransport.Adapter link = new FrameTransport.Adapter(frames, new MessageCodec(), 1 << 20);
+        assertSame(frames.error, assertThrows(OutOfMemoryError.class, () -> link.send(new Message.Ping(1))));
     }
 }
