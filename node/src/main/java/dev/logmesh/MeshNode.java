@@ -1723,13 +1723,15 @@ public final class MeshNode implements AutoCloseable {
      * second within {@link #QUIET_NANOS} as one line, saying that the next ones are counted; then nothing until that
      * time has passed since the last one logged, when the next failure is logged again with its stack trace and the
      * count of those not logged. embed22's trial: a subscriber failing on every entry wrote a stack trace per entry
-     * (a catch-up of 100,000 entries: 100,000 traces). Called on the node's loop thread only (one callback's
-     * deliveries never overlap).
+     * (a catch-up of 100,000 entries: 100,000 traces); a {@link ReplicatedState}'s reducer or state listener did the
+     * same until session 27 (a fold of the whole log through a failing reducer: a trace per entry). Called on the
+     * node's loop thread only (one callback's deliveries never overlap).
      */
     static final class FailureLog {
         /** After a failure logged with its stack trace, the next ones are only counted for this long (ns): 60 s. */
         static final long QUIET_NANOS = 60_000_000_000L;
 
+        private final String what;
         private final Object owner;
         private final java.util.function.LongSupplier nanos;
         private boolean logged;
@@ -1737,26 +1739,41 @@ public final class MeshNode implements AutoCloseable {
         /** Failures since the last one logged with its stack trace (the one-line notice included). */
         private long unlogged;
 
+        /** The log of a subscriber's (or another entry callback's) failures. */
         FailureLog(Object owner, java.util.function.LongSupplier nanos) {
+            this("subscriber", owner, nanos);
+        }
+
+        /**
+         * The log of the failures of a callback of kind {@code what} ("reducer", "state listener"), named in each line
+         * before {@code owner}.
+         */
+        FailureLog(String what, Object owner, java.util.function.LongSupplier nanos) {
+            this.what = what;
             this.owner = owner;
             this.nanos = nanos;
         }
 
         void failed(Entry e, Throwable ex) {
+            failedAt(e.id(), ex);
+        }
+
+        /** A failure at {@code at}: the entry's id, or the id of the last entry in a state. */
+        void failedAt(Object at, Throwable ex) {
             long now = nanos.getAsLong();
             if (logged && now - loggedAt < QUIET_NANOS) {
                 if (unlogged++ == 0) {
-                    LOG.error("subscriber {} failed again, on {} ({}); it is skipped for this entry. Its further "
+                    LOG.error("{} {} failed again, on {} ({}); it is skipped for this entry. Its further "
                         + "failures are counted, and said with the next one logged {} s after the first",
-                        owner, e.id(), ex.toString(), QUIET_NANOS / 1_000_000_000L);
+                        what, owner, at, ex.toString(), QUIET_NANOS / 1_000_000_000L);
                 }
                 return;
             }
             if (unlogged > 0) {
-                LOG.error("subscriber {} failed on {}; it is skipped for this entry ({} failure(s) since the last "
-                    + "one logged with its stack trace)", owner, e.id(), unlogged, ex);
+                LOG.error("{} {} failed on {}; it is skipped for this entry ({} failure(s) since the last "
+                    + "one logged with its stack trace)", what, owner, at, unlogged, ex);
             } else {
-                LOG.error("subscriber {} failed on {}; it is skipped for this entry", owner, e.id(), ex);
+                LOG.error("{} {} failed on {}; it is skipped for this entry", what, owner, at, ex);
             }
             logged = true;
             loggedAt = now;

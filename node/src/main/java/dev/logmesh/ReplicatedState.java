@@ -118,6 +118,11 @@ public final class ReplicatedState<S> implements AutoCloseable {
     private final int sliceEntries;
     /** Failures of the filter, logged boundedly; loop only. */
     private final MeshNode.FailureLog filterFailures;
+    /** The reducer's failures, logged bounded: a reducer failing on every entry of a fold logged a trace each. */
+    private final MeshNode.FailureLog reducerFailures;
+    /** Each state listener's failures, logged bounded (each log used on the loop only; removed with its listener). */
+    private final Map<Consumer<S>, MeshNode.FailureLog> listenerFailures =
+        new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Consumer<S>> listeners = new CopyOnWriteArrayList<>();
     /** Whether the first fold ran (and so gave its state to the listeners registered by then). Loop only. */
     private boolean begun;
@@ -175,6 +180,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
         this.maxCheckpoints = maxCheckpoints;
         this.sliceEntries = sliceEntries;
         this.filterFailures = new MeshNode.FailureLog(filter, System::nanoTime);
+        this.reducerFailures = new MeshNode.FailureLog("reducer", reducer, System::nanoTime);
         this.current = initial;
         this.published = initial;
     }
@@ -276,6 +282,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
         return () -> {
             ended.set(true);
             listeners.remove(listener);
+            listenerFailures.remove(listener);
         };
     }
 
@@ -483,7 +490,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
             current = reducer.apply(current, e);
         } catch (RuntimeException | Error ex) {
             Callbacks.rethrowFatal(ex);
-            LOG.error("reducer failed on {}; the action is skipped", e.id(), ex);
+            reducerFailures.failed(e, ex); // the action is skipped: the state stays as it was before it
         }
         if (lastId == null || lastId.isBefore(e.id())) {
             lastId = e.id();
@@ -512,7 +519,8 @@ public final class ReplicatedState<S> implements AutoCloseable {
             listener.accept(state);
         } catch (RuntimeException | Error ex) {
             Callbacks.rethrowFatal(ex);
-            LOG.error("state listener {} failed at {}", listener, lastId, ex);
+            listenerFailures.computeIfAbsent(listener, l -> new MeshNode.FailureLog("state listener", l, System::nanoTime))
+                .failedAt(lastId, ex);
         }
     }
 }
