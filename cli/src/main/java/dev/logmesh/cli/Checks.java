@@ -299,16 +299,16 @@ final class Checks {
         if (budget == null) {
             return;
         }
+        int limit = maxClientFrame != null ? maxClientFrame
+            : Math.max(dev.logmesh.NodeConfig.defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()), maxFrame);
         if (budget <= 0) {
             throw new UsageError("--client-frame-budget " + budget + ": give a number of bytes, at least "
-                + "--max-client-frame");
+                + "--max-client-frame (" + limit + " here)");
         }
         if (maxClientFrame != null && budget < maxClientFrame) {
             throw new UsageError("--client-frame-budget " + budget + " is below --max-client-frame " + maxClientFrame
                 + ": the budget must take at least one frame at the client limit");
         }
-        int limit = Math.max(dev.logmesh.NodeConfig.defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()),
-            maxFrame);
         if (maxClientFrame == null && budget < limit) {
             throw new UsageError("--client-frame-budget " + budget + " is below the client frame limit of " + limit
                 + " bytes (--max-client-frame's default with this heap): give " + limit + " or more, or a smaller "

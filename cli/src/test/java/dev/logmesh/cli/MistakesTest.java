@@ -314,7 +314,10 @@ class MistakesTest {
             "--max-client-frame", "8388608", "--client-frame-budget", "4194304"),
             "--client-frame-budget 4194304 is below --max-client-frame 8388608");
         usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
-            "--client-frame-budget", "0"), "--client-frame-budget 0", "at least --max-client-frame");
+            "--client-frame-budget", "0"), "--client-frame-budget 0", "at least --max-client-frame (");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--max-client-frame", "8388608", "--client-frame-budget=-1"), "--client-frame-budget -1",
+            "at least --max-client-frame (8388608 here)");
         // below the client limit's default (1/16 of the heap here, or 100 MiB): named as the other two (before, this
         // was NodeConfig's "client frame budget (clientFrameBudgetBytes) must be at least ..., got 1048576")
         usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
