@@ -263,6 +263,33 @@ final class Checks {
         }
     }
 
+    /**
+     * {@code --subprotocol} and {@code --min-subprotocol}: 0 or more, refused naming the option and its value (before,
+     * session 27, NodeConfig's "subprotocol must be >= 0" for either, also for {@code --min-subprotocol -1}).
+     */
+    static void subprotocols(int subprotocol, int minSubprotocol) {
+        if (subprotocol < 0) {
+            throw new UsageError("--subprotocol " + subprotocol + " is negative: give 0 or more (this application's"
+                + " version; default 0)");
+        }
+        if (minSubprotocol < 0) {
+            throw new UsageError("--min-subprotocol " + minSubprotocol + " is negative: give 0 or more (default 0: "
+                + "peers of every version)");
+        }
+    }
+
+    /**
+     * {@code --max-drift}: at most 100 years ({@link dev.logmesh.NodeConfig#MAX_DRIFT_LIMIT_MILLIS}), refused naming
+     * the option (before, session 27, NodeConfig's "max drift must be 0..3153600000000 ms (100 years), got ...").
+     */
+    static void maxDrift(java.time.Duration maxDrift) {
+        long limit = dev.logmesh.NodeConfig.MAX_DRIFT_LIMIT_MILLIS;
+        if (maxDrift.isNegative() || maxDrift.compareTo(java.time.Duration.ofMillis(limit)) > 0) {
+            throw new UsageError("--max-drift " + java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift)
+                + " ms is out of range: give 0 to 36500d (100 years, as good as no bound)");
+        }
+    }
+
     /** The largest {@code --max-active} a node takes (NodeConfig, OverlayConfig.LIMIT_MAX_ACTIVE). */
     static final int LIMIT_MAX_ACTIVE = 32;
 
@@ -281,8 +308,8 @@ final class Checks {
         }
         if (passiveSize < maxActive || passiveSize > LIMIT_PASSIVE_SIZE) {
             throw new UsageError("--passive-size " + passiveSize + " is out of range: give " + maxActive
-                + " (--max-active) to " + LIMIT_PASSIVE_SIZE + " (default " + dev.logmesh.NodeConfig.DEFAULT_PASSIVE_SIZE
-                + ")");
+                + " (--max-active) to " + LIMIT_PASSIVE_SIZE + " (default "
+                + dev.logmesh.NodeConfig.DEFAULT_PASSIVE_SIZE + ")");
         }
     }
 

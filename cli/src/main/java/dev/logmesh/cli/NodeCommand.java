@@ -250,6 +250,8 @@ final class NodeCommand implements Callable<Integer> {
         Checks.maxClientFrame(maxFrame, maxClientFrame);
         Checks.clientFrameBudget(clientFrameBudget, maxClientFrame, maxFrame);
         Checks.overlay(maxActive, passiveSize);
+        Checks.subprotocols(subprotocol, minSubprotocol);
+        Checks.maxDrift(maxDrift);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }

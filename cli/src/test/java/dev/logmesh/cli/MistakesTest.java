@@ -276,11 +276,15 @@ class MistakesTest {
         String[] base = {"node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0"};
         usage(CliProcess.run(with(base, "--max-active", "0")), "--max-active 0", "give 1 to 32");
         usage(CliProcess.run(with(base, "--max-active", "33")), "--max-active 33", "give 1 to 32");
-        usage(CliProcess.run(with(base, "--passive-size", "2000")), "--passive-size 2000", "give 5 (--max-active) to 1024");
+        usage(CliProcess.run(with(base, "--passive-size", "2000")), "--passive-size 2000",
+            "give 5 (--max-active) to 1024");
         usage(CliProcess.run(with(base, "--max-active", "8", "--passive-size", "7")), "--passive-size 7", "give 8");
         usage(CliProcess.run(with(base, "--client-frame-budget", "1000")), "--client-frame-budget 1000",
             "or more");
         usage(CliProcess.run(with(base, "--client-frame-budget=0")), "--client-frame-budget 0");
+        usage(CliProcess.run(with(base, "--subprotocol=-1")), "--subprotocol -1", "0 or more");
+        usage(CliProcess.run(with(base, "--min-subprotocol=-1")), "--min-subprotocol -1", "0 or more");
+        usage(CliProcess.run(with(base, "--max-drift", "999999d")), "--max-drift 86399913600000 ms", "36500d");
     }
 
     private static String[] with(String[] base, String... more) {
