@@ -290,6 +290,23 @@ final class Checks {
         }
     }
 
+    /**
+     * {@code --tls-cert} and {@code --tls-key} go together, and {@code --mesh} is not empty: refused naming the
+     * options (before, session 27, NodeConfig's "TLS needs both a certificate and a key" and "mesh name must not be
+     * empty").
+     */
+    static void tlsAndMesh(Path tlsCert, Path tlsKey, String mesh) {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new UsageError((tlsCert != null ? "--tls-cert is given without --tls-key"
+                : "--tls-key is given without --tls-cert") + ": give both (the PEM certificate chain and its private"
+                + " key), or neither for ws://");
+        }
+        if (mesh.isEmpty()) {
+            throw new UsageError("--mesh is empty: give the mesh's name (default " + dev.logmesh.NodeConfig.DEFAULT_MESH
+                + "; nodes of one mesh give the same)");
+        }
+    }
+
     /** The largest {@code --max-active} a node takes (NodeConfig, OverlayConfig.LIMIT_MAX_ACTIVE). */
     static final int LIMIT_MAX_ACTIVE = 32;
 

@@ -252,6 +252,7 @@ final class NodeCommand implements Callable<Integer> {
         Checks.overlay(maxActive, passiveSize);
         Checks.subprotocols(subprotocol, minSubprotocol);
         Checks.maxDrift(maxDrift);
+        Checks.tlsAndMesh(tlsCert, tlsKey, mesh);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }

@@ -285,6 +285,9 @@ class MistakesTest {
         usage(CliProcess.run(with(base, "--subprotocol=-1")), "--subprotocol -1", "0 or more");
         usage(CliProcess.run(with(base, "--min-subprotocol=-1")), "--min-subprotocol -1", "0 or more");
         usage(CliProcess.run(with(base, "--max-drift", "999999d")), "--max-drift 86399913600000 ms", "36500d");
+        usage(CliProcess.run(with(base, "--tls-cert", "cert.pem")), "--tls-cert is given without --tls-key");
+        usage(CliProcess.run(with(base, "--tls-key", "key.pem")), "--tls-key is given without --tls-cert");
+        usage(CliProcess.run(with(base, "--mesh=")), "--mesh is empty");
     }
 
     private static String[] with(String[] base, String... more) {
