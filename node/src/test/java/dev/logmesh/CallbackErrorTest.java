@@ -68,7 +68,9 @@ class CallbackErrorTest {
     /** The Errors a callback may throw without ending the node. */
     static Stream<Supplier<Error>> survivable() {
         return Stream.of(() -> new AssertionError("an assert in the application"),
-            () -> new StackOverflowError("a recursive callback (injected)"));
+            () -> new StackOverflowError("a recursive callback (injected)"),
+            () -> new NoClassDefFoundError("an/optional/Dependency"),
+            () -> new ExceptionInInitializerError("a static initializer (injected)"));
     }
 
     static Stream<Arguments> kindsAndErrors() {

@@ -48,6 +48,7 @@ final class AddCommand implements Callable<Integer> {
         if (name != null) {
             Checks.nodeName(name);
         }
+        Checks.maxFrame(maxFrame);
         Checks.dataDir(data);
         dev.logmesh.internal.store.DataDir.create(data); // 0700, as a node creates it
         SqliteStore store;

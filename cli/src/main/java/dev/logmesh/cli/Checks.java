@@ -248,25 +248,115 @@ final class Checks {
         }
     }
 
+    /** The smallest {@code --max-frame} a node takes (NodeConfig refuses less). */
+    static final int MIN_MAX_FRAME = 1024;
+
     /**
-     * {@code --client-frame-budget}: unset, or positive and at least {@code --max-client-frame} when that is given
-     * (when it is not, {@link dev.logmesh.NodeConfig} checks the budget against the default it computes from the heap
-     * and refuses less with both named).
+     * {@code --max-frame} of {@code node} and {@code add}: at least {@value #MIN_MAX_FRAME} bytes, refused naming the
+     * option and its value (before, session 27, the node said NodeConfig's "max frame size must be at least 1024
+     * bytes" and {@code add} took 0 or a negative limit, refusing each line).
+     */
+    static void maxFrame(int maxFrame) {
+        if (maxFrame < MIN_MAX_FRAME) {
+            throw new UsageError("--max-frame " + maxFrame + " is too small: give " + MIN_MAX_FRAME
+                + " or more (bytes; default 1048576, the same on every node of a mesh)");
+        }
+    }
+
+    /**
+     * {@code --subprotocol} and {@code --min-subprotocol}: 0 or more, refused naming the option and its value (before,
+     * session 27, NodeConfig's "subprotocol must be >= 0" for either, also for {@code --min-subprotocol -1}).
+     */
+    static void subprotocols(int subprotocol, int minSubprotocol) {
+        if (subprotocol < 0) {
+            throw new UsageError("--subprotocol " + subprotocol + " is negative: give 0 or more (this application's"
+                + " version; default 0)");
+        }
+        if (minSubprotocol < 0) {
+            throw new UsageError("--min-subprotocol " + minSubprotocol + " is negative: give 0 or more (default 0: "
+                + "peers of every version)");
+        }
+    }
+
+    /**
+     * {@code --max-drift}: at most 100 years ({@link dev.logmesh.NodeConfig#MAX_DRIFT_LIMIT_MILLIS}), refused naming
+     * the option (before, session 27, NodeConfig's "max drift must be 0..3153600000000 ms (100 years), got ...").
+     */
+    static void maxDrift(java.time.Duration maxDrift) {
+        long limit = dev.logmesh.NodeConfig.MAX_DRIFT_LIMIT_MILLIS;
+        if (maxDrift.isNegative() || maxDrift.compareTo(java.time.Duration.ofMillis(limit)) > 0) {
+            throw new UsageError("--max-drift " + java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift)
+                + " ms is out of range: give 0 to 36500d (100 years, as good as no bound)");
+        }
+    }
+
+    /**
+     * {@code --tls-cert} and {@code --tls-key} go together, and {@code --mesh} is not empty: refused naming the
+     * options (before, session 27, NodeConfig's "TLS needs both a certificate and a key" and "mesh name must not be
+     * empty").
+     */
+    static void tlsAndMesh(Path tlsCert, Path tlsKey, String mesh) {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new UsageError((tlsCert != null ? "--tls-cert is given without --tls-key"
+                : "--tls-key is given without --tls-cert") + ": give both (the PEM certificate chain and its private"
+                + " key), or neither for ws://");
+        }
+        if (mesh.isEmpty()) {
+            throw new UsageError("--mesh is empty: give the mesh's name (default " + dev.logmesh.NodeConfig.DEFAULT_MESH
+                + "; nodes of one mesh give the same)");
+        }
+    }
+
+    /** The largest {@code --max-active} a node takes (NodeConfig, OverlayConfig.LIMIT_MAX_ACTIVE). */
+    static final int LIMIT_MAX_ACTIVE = 32;
+
+    /** The largest {@code --passive-size} a node takes (NodeConfig). */
+    static final int LIMIT_PASSIVE_SIZE = 1024;
+
+    /**
+     * {@code --max-active} 1 to {@value #LIMIT_MAX_ACTIVE} and {@code --passive-size} {@code --max-active} to
+     * {@value #LIMIT_PASSIVE_SIZE}, refused naming the option and its value (before, session 27, NodeConfig's "max
+     * active must be 1..32, got 0").
+     */
+    static void overlay(int maxActive, int passiveSize) {
+        if (maxActive < 1 || maxActive > LIMIT_MAX_ACTIVE) {
+            throw new UsageError("--max-active " + maxActive + " is out of range: give 1 to " + LIMIT_MAX_ACTIVE
+                + " (sessions that carry actions; default " + dev.logmesh.NodeConfig.DEFAULT_MAX_ACTIVE + ")");
+        }
+        if (passiveSize < maxActive || passiveSize > LIMIT_PASSIVE_SIZE) {
+            throw new UsageError("--passive-size " + passiveSize + " is out of range: give " + maxActive
+                + " (--max-active) to " + LIMIT_PASSIVE_SIZE + " (default "
+                + dev.logmesh.NodeConfig.DEFAULT_PASSIVE_SIZE + ")");
+        }
+    }
+
+    /**
+     * {@code --client-frame-budget}: unset, or positive and at least {@code --max-client-frame}, or its default for
+     * this heap when it is not given (before, session 27, NodeConfig's "client frame budget (clientFrameBudgetBytes)
+     * must be at least ..." said neither the option nor what to give).
      *
      * @param budget the option's value, or null if not given
      * @param maxClientFrame {@code --max-client-frame}'s value, or null if not given
+     * @param maxFrame {@code --max-frame}'s value (the client limit is never less)
      */
-    static void clientFrameBudget(Long budget, Integer maxClientFrame) {
+    static void clientFrameBudget(Long budget, Integer maxClientFrame, int maxFrame) {
         if (budget == null) {
             return;
         }
+        int limit = maxClientFrame != null ? maxClientFrame
+            : Math.max(dev.logmesh.NodeConfig.defaultMaxClientFrameBytes(Runtime.getRuntime().maxMemory()), maxFrame);
         if (budget <= 0) {
             throw new UsageError("--client-frame-budget " + budget + ": give a number of bytes, at least "
-                + "--max-client-frame");
+                + "--max-client-frame (" + limit + " here)");
         }
         if (maxClientFrame != null && budget < maxClientFrame) {
             throw new UsageError("--client-frame-budget " + budget + " is below --max-client-frame " + maxClientFrame
                 + ": the budget must take at least one frame at the client limit");
+        }
+        if (maxClientFrame == null && budget < limit) {
+            throw new UsageError("--client-frame-budget " + budget + " is below the client frame limit of " + limit
+                + " bytes (--max-client-frame's default with this heap): give " + limit + " or more, or a smaller "
+                + "--max-client-frame");
         }
     }
 

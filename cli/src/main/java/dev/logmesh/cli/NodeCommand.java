@@ -246,8 +246,13 @@ final class NodeCommand implements Callable<Integer> {
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
         Checks.clientCursors(clientCursors);
+        Checks.maxFrame(maxFrame);
         Checks.maxClientFrame(maxFrame, maxClientFrame);
-        Checks.clientFrameBudget(clientFrameBudget, maxClientFrame);
+        Checks.clientFrameBudget(clientFrameBudget, maxClientFrame, maxFrame);
+        Checks.overlay(maxActive, passiveSize);
+        Checks.subprotocols(subprotocol, minSubprotocol);
+        Checks.maxDrift(maxDrift);
+        Checks.tlsAndMesh(tlsCert, tlsKey, mesh);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }

@@ -82,14 +82,16 @@ final class UserTokenCommand implements Callable<Integer> {
     /**
      * {@code now} plus {@code --expires-in}, {@link Instant#MAX} for one beyond what a {@link Duration} or an
      * {@link Instant} holds (the token then holds {@code UserTokens.MAX_EXPIRES_MILLIS}, as good as never; before
-     * session 26 {@code 200000000000d} ended with "ArithmeticException: long overflow", exit 1).
+     * session 26 {@code 200000000000d} ended with "ArithmeticException: long overflow", exit 1; before session 27 a
+     * number beyond a long, {@code 99999999999999999999d}, with "logmesh: For input string: ...", exit 2).
      */
     static Instant expiry(Instant now, String text) {
         Duration d;
         try {
             d = duration(text);
-        } catch (ArithmeticException e) {
-            return Instant.MAX; // the number of units is beyond a Duration's seconds
+        } catch (ArithmeticException | NumberFormatException e) {
+            // the number of units is beyond a Duration's seconds, or (digits only: duration checked) beyond a long
+            return Instant.MAX;
         }
         return d.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(d);
     }

@@ -250,6 +250,53 @@ class MistakesTest {
     }
 
     /**
+     * {@code --max-frame} below the 1024 bytes a node takes is refused naming the option and its value, by {@code node}
+     * and by {@code add} (session 27: the node said "max frame size must be at least 1024 bytes", without the option
+     * or the value; {@code add --max-frame 0} or {@code -1} read on and refused each line as over "the limit of -8
+     * bytes", exit 1).
+     */
+    @Test
+    void aMaxFrameTooSmall(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--max-frame", "100"), "--max-frame 100", "1024 or more");
+        for (String v : new String[] {"0", "-1", "1023"}) {
+            usage(CliProcess.run("{\"type\":\"x\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "add",
+                "--data", dir.resolve("d").toString(), "--max-frame=" + v), "--max-frame " + v, "1024 or more");
+        }
+    }
+
+    /**
+     * {@code --max-active}, {@code --passive-size} and a {@code --client-frame-budget} below the default client frame
+     * limit are refused naming the option and its value (session 27: NodeConfig's "max active must be 1..32, got 0",
+     * "passive size must be max active (5)..1024, got 2000", "client frame budget (clientFrameBudgetBytes) must be
+     * at least ...").
+     */
+    @Test
+    void overlayBoundsAndAClientFrameBudgetBelowTheDefaultLimit() throws Exception {
+        String[] base = {"node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0"};
+        usage(CliProcess.run(with(base, "--max-active", "0")), "--max-active 0", "give 1 to 32");
+        usage(CliProcess.run(with(base, "--max-active", "33")), "--max-active 33", "give 1 to 32");
+        usage(CliProcess.run(with(base, "--passive-size", "2000")), "--passive-size 2000",
+            "give 5 (--max-active) to 1024");
+        usage(CliProcess.run(with(base, "--max-active", "8", "--passive-size", "7")), "--passive-size 7", "give 8");
+        usage(CliProcess.run(with(base, "--client-frame-budget", "1000")), "--client-frame-budget 1000",
+            "or more");
+        usage(CliProcess.run(with(base, "--client-frame-budget=0")), "--client-frame-budget 0");
+        usage(CliProcess.run(with(base, "--subprotocol=-1")), "--subprotocol -1", "0 or more");
+        usage(CliProcess.run(with(base, "--min-subprotocol=-1")), "--min-subprotocol -1", "0 or more");
+        usage(CliProcess.run(with(base, "--max-drift", "999999d")), "--max-drift 86399913600000 ms", "36500d");
+        usage(CliProcess.run(with(base, "--tls-cert", "cert.pem")), "--tls-cert is given without --tls-key");
+        usage(CliProcess.run(with(base, "--tls-key", "key.pem")), "--tls-key is given without --tls-cert");
+        usage(CliProcess.run(with(base, "--mesh=")), "--mesh is empty");
+    }
+
+    private static String[] with(String[] base, String... more) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    /**
      * {@code --max-client-frame} (session 26) below {@code --max-frame} is refused naming both; no number is
      * picocli's refusal.
      */
@@ -274,10 +321,15 @@ class MistakesTest {
             "--max-client-frame", "8388608", "--client-frame-budget", "4194304"),
             "--client-frame-budget 4194304 is below --max-client-frame 8388608");
         usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
-            "--client-frame-budget", "0"), "--client-frame-budget 0", "at least --max-client-frame");
-        // below the client limit's default (1/16 of the heap here): NodeConfig's check, which knows that default
+            "--client-frame-budget", "0"), "--client-frame-budget 0", "at least --max-client-frame (");
         usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
-            "--client-frame-budget", "1048576"), "--max-client-frame", "got 1048576");
+            "--max-client-frame", "8388608", "--client-frame-budget=-1"), "--client-frame-budget -1",
+            "at least --max-client-frame (8388608 here)");
+        // below the client limit's default (1/16 of the heap here, or 100 MiB): named as the other two (before, this
+        // was NodeConfig's "client frame budget (clientFrameBudgetBytes) must be at least ..., got 1048576")
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--client-frame-budget", "1048576"), "--client-frame-budget 1048576 is below the client frame limit",
+            "--max-client-frame");
     }
 
     /**

@@ -36,9 +36,10 @@ class UserTokenCommandTest {
         assertTrue(expiring.out().startsWith("lmu1.1"), expiring.out());
 
         // beyond 16 digits of ms (session 26: a token every node refused as malformed), a long of ms
-        // ("ArithmeticException: long overflow", exit 1), a Duration's seconds: valid until the year 318857
+        // ("ArithmeticException: long overflow", exit 1), a Duration's seconds, a long (session 27: "For input
+        // string: ...", exit 2): valid until the year 318857
         for (String far : new String[] {"3000000000d", "200000000000d", "9223372036854775807d",
-            "9223372036854775807s"}) {
+            "9223372036854775807s", "99999999999999999999d", "99999999999999999999999999s"}) {
             CliTest.Run r2 = CliTest.run("", "user-token", "--key-file", key.toString(), "--mesh", "home", "--user",
                 "alice", "--expires-in", far);
             assertEquals(0, r2.code(), far + ": " + r2.err());
