@@ -106,9 +106,15 @@ class PublicUrlTest {
 
     @Test
     void overlayPeersDialANodeAtItsPublicUrlAndPresenceCarriesIt() throws Exception {
+        // a's public URL leads nowhere, so the a-b session can only be one a opens: no race with b dialing a
+        int nowhere;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = s.getLocalPort();
+        }
         try (Forward forward = new Forward();
              MeshNode c = MeshNode.start(local("c").build());
-             MeshNode a = MeshNode.start(local("a").peer(c.url()).build())) {
+             MeshNode a = MeshNode.start(local("a").peer(c.url())
+                 .publicUrl(URI.create("ws://127.0.0.1:" + nowhere)).build())) {
             await().atMost(20, TimeUnit.SECONDS).until(() -> connected(a, c.nodeId()));
             URI pub = URI.create("ws://127.0.0.1:" + forward.port());
             try (MeshNode b = MeshNode.start(local("b").peer(c.url()).publicUrl(pub).build())) {
