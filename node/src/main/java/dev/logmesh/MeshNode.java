@@ -681,11 +681,15 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * [overlay hook] The address the overlay tells other nodes: the listening URL, or {@code ws://0.0.0.0:PORT}
-     * when the node listens on every interface (the transport then names 127.0.0.1), which the receiving peer
-     * replaces with the address the session comes from.
+     * [overlay hook] The address the overlay tells other nodes: the configured public URL ({@link
+     * NodeConfig.Builder#publicUrl}), else the listening URL, or {@code ws://0.0.0.0:PORT} when the node listens on
+     * every interface (the transport then names 127.0.0.1), which the receiving peer replaces with the address the
+     * session comes from.
      */
     private String overlayAddress() {
+        if (config.publicUrl() != null) {
+            return config.publicUrl().toString();
+        }
         String host = config.host();
         boolean wildcard = "0.0.0.0".equals(host) || "::".equals(host) || "0:0:0:0:0:0:0:0".equals(host);
         if (wildcard && "127.0.0.1".equals(url.getHost())) {
@@ -825,6 +829,9 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         n.put("node", log.nodeId());
         n.put("url", url == null ? null : url.toString());
+        if (config.publicUrl() != null) {
+            n.put("publicUrl", config.publicUrl().toString());
+        }
         URI page = statusPage();
         if (page != null) {
             n.put("statusPage", page.toString());
@@ -955,7 +962,9 @@ public final class MeshNode implements AutoCloseable {
         if (colon > 0) {
             r.put("name", log.nodeId().substring(0, colon));
         }
-        if (url != null) {
+        if (config.publicUrl() != null) {
+            r.put("url", config.publicUrl().toString());
+        } else if (url != null) {
             r.put("url", url.toString());
         }
         r.put("size", log.size());
@@ -1033,7 +1042,8 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * The node's status, as {@link #STATUS_FILE} and the status page's {@code /status.json} hold it: this node
-     * ({@code node}, {@code url}, {@code size}, {@code lastAdded}, {@code writable}), its {@code peers}, its
+     * ({@code node}, {@code url}, {@code publicUrl} when set, {@code size}, {@code lastAdded}, {@code writable}),
+     * its {@code peers}, its
      * {@code overlay} view, and {@code mesh}: every node presence told of (with {@link NodeConfig#presencePeriod()}
      * on), with its log size, add rate (actions/s), how far behind its neighbours report it, and its links. A
      * snapshot made on the node's loop; the future completes there, or fails with {@link IllegalStateException}

@@ -149,6 +149,7 @@ public final class NodeConfig {
     private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private final Duration presencePeriod;
     private final java.net.InetSocketAddress statusPage;
+    private final URI publicUrl;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -201,6 +202,27 @@ public final class NodeConfig {
         this.meterRegistry = b.meterRegistry;
         this.presencePeriod = b.presencePeriod;
         this.statusPage = b.statusPage;
+        this.publicUrl = b.publicUrl;
+    }
+
+    /** Throws naming what is wrong with {@code url} as a {@link Builder#publicUrl}. */
+    static void checkPublicUrl(URI url, boolean listens) {
+        String scheme = url.getScheme();
+        if (scheme == null || url.isOpaque() || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss"))) {
+            throw new IllegalArgumentException("public URL must be ws://HOST:PORT or wss://HOST:PORT, got " + url);
+        }
+        if (url.getHost() == null || url.getHost().isEmpty()) {
+            throw new IllegalArgumentException("public URL must name a host (ws://HOST:PORT), got " + url);
+        }
+        if (url.getPort() < 1 || url.getPort() > 65_535) {
+            throw new IllegalArgumentException("public URL must give a port 1..65535 (ws://HOST:PORT), got " + url);
+        }
+        if (url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("public URL must have no query or fragment, got " + url);
+        }
+        if (!listens) {
+            throw new IllegalArgumentException("a public URL is for a node that listens (no noListen()), got " + url);
+        }
     }
 
     /** A builder with every default. */
@@ -488,6 +510,14 @@ public final class NodeConfig {
         return statusPage;
     }
 
+    /**
+     * The URL other mesh nodes dial this node at, where it is not the one it listens on, or null (the default: the
+     * listening URL). See {@link Builder#publicUrl}.
+     */
+    public URI publicUrl() {
+        return publicUrl;
+    }
+
     /** Default presence period: 5 s. */
     public static final Duration DEFAULT_PRESENCE_PERIOD = Duration.ofSeconds(5);
 
@@ -552,6 +582,7 @@ public final class NodeConfig {
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private Duration presencePeriod = DEFAULT_PRESENCE_PERIOD;
         private java.net.InetSocketAddress statusPage;
+        private URI publicUrl;
 
         private Builder() {
         }
@@ -848,6 +879,23 @@ public final class NodeConfig {
         }
 
         /**
+         * The URL other mesh nodes dial this node at, for a node they cannot reach at the address and port it listens
+         * on: behind a port forward, a container's port mapping, a TCP or TLS proxy ({@code ws://HOST:PORT}, or
+         * {@code wss://HOST:PORT} where the proxy speaks TLS; a path is kept). The overlay tells it to other nodes
+         * (HyParView's {@code JOIN}, {@code NEIGHBOR} and {@code SHUFFLE}), and the node's presence records carry it
+         * ({@code logmesh status}); static peers ({@link #peer}) are dialed as given, and mDNS still announces the
+         * listening port on each interface. A host of {@code 0.0.0.0} means "the address my sessions come from,
+         * this port", as for a node listening on every interface. Null (the default): the listening URL.
+         *
+         * @throws IllegalArgumentException from {@link #build()}: not {@code ws://} or {@code wss://}, no host or no
+         *     port, a query or fragment, or a node that does not listen ({@link #noListen})
+         */
+        public Builder publicUrl(URI value) {
+            publicUrl = value;
+            return this;
+        }
+
+        /**
          * Checks and freezes the settings.
          *
          * @throws IllegalArgumentException naming the first wrong setting
@@ -922,6 +970,9 @@ public final class NodeConfig {
             if (passiveSize < maxActive || passiveSize > 1024) {
                 throw new IllegalArgumentException("passive size must be max active (" + maxActive + ")..1024, got "
                     + passiveSize);
+            }
+            if (publicUrl != null) {
+                checkPublicUrl(publicUrl, host != null);
             }
             if (presencePeriod.isNegative() || (!presencePeriod.isZero()
                 && (presencePeriod.compareTo(Duration.ofMillis(100)) < 0

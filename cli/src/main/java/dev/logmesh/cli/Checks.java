@@ -132,6 +132,14 @@ final class Checks {
         return u;
     }
 
+    /** {@code --public-url}, beyond {@link #peerUrl}: no query or fragment (other nodes dial it as it is). */
+    static void publicUrl(URI u) {
+        if (u.getRawQuery() != null || u.getRawFragment() != null) {
+            throw new UsageError("--public-url '" + u + "': the URL other nodes dial has no query or fragment: "
+                + "write ws://HOST:PORT (a path is kept)");
+        }
+    }
+
     /**
      * {@code --name}: the start of the node id ({@code NAME:random}), so no space (the id's separator in action ids)
      * and no control character (a tab, a newline: refused in node ids on the wire). The error names the character

@@ -97,6 +97,7 @@ final class NodeArgs {
                 case "--host" -> c.host = value;
                 case "--port" -> c.port = decimal(value);
                 case "--peer" -> c.peers.add(new Checks.PeerUrl().convert(value));
+                case "--public-url" -> c.publicUrl = new Checks.PeerUrl().convert(value);
                 case "--mesh" -> c.mesh = value;
                 case "--key" -> c.key = value;
                 case "--key-file" -> c.keyFile = Path.of(value);

@@ -79,6 +79,12 @@ final class NodeCommand implements Callable<Integer> {
         + "ws://HOST:PORT (repeatable).")
     List<URI> peers = new ArrayList<>();
 
+    @Option(names = "--public-url", paramLabel = "URL", converter = Checks.PeerUrl.class, description = "The URL other "
+        + "mesh nodes dial this node at, where it is not the one it listens on (a port forward, a container's port "
+        + "mapping, a proxy): ws://HOST:PORT, wss:// where the proxy speaks TLS. The overlay and `status` tell it to "
+        + "others; mDNS still announces the listening port. Default: the listening URL.")
+    URI publicUrl;
+
     @Option(names = "--mesh", paramLabel = "NAME", description = "Mesh name; nodes of other meshes are refused. "
         + "Default: ${DEFAULT-VALUE}.")
     String mesh = NodeConfig.DEFAULT_MESH;
@@ -239,6 +245,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         Checks.port(port);
         Checks.host(host);
+        if (publicUrl != null) {
+            Checks.publicUrl(publicUrl);
+        }
         Checks.interfaces(interfaces);
         if (http != null) {
             Checks.httpAddress(http);
@@ -460,7 +469,7 @@ final class NodeCommand implements Callable<Integer> {
             .unaddressed(unaddressed)
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
             .meterRegistry(meterRegistry)
-            .presencePeriod(presencePeriod).statusPage(http);
+            .presencePeriod(presencePeriod).statusPage(http).publicUrl(publicUrl);
         if (maxClientFrame != null) {
             b.maxClientFrameBytes(maxClientFrame);
         }

@@ -283,6 +283,20 @@ class CliTest {
         assertTrue(log.err().contains(badId) && log.err().contains("corrupt"), log.err());
     }
 
+    /** {@code --public-url} (session 28) is an option of node, and reaches the node's config; unset, none. */
+    @Test
+    void thePublicUrlIsAnOptionOfNode() {
+        Run help = run("", "node", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--public-url=URL"), help.out());
+        NodeCommand node = new NodeCommand();
+        new picocli.CommandLine(node).parseArgs("--memory", "--public-url", "wss://gateway.lan:8443/mesh");
+        assertEquals(java.net.URI.create("wss://gateway.lan:8443/mesh"), node.config(null, null).publicUrl());
+        NodeCommand unset = new NodeCommand();
+        new picocli.CommandLine(unset).parseArgs("--memory");
+        assertEquals(null, unset.config(null, null).publicUrl());
+    }
+
     /**
      * The node-wide budget of large client frames (session 26: {@code NodeConfig} only) is an option of node, and
      * reaches the node's config; unset, the config's default from the heap stands.

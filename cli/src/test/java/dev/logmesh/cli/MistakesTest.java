@@ -333,6 +333,21 @@ class MistakesTest {
     }
 
     /**
+     * {@code --public-url} (session 28): not a ws:// or wss:// URL, no port, a query: refused with the option named,
+     * before the node starts.
+     */
+    @Test
+    void aPublicUrlOthersCannotDial() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--public-url", "http://10.0.0.5:7001"), "--public-url", "http://10.0.0.5:7001", "ws://HOST:PORT");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--public-url", "ws://10.0.0.5"), "--public-url", "has no port");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--public-url", "ws://10.0.0.5:7001/?x=1"), "--public-url 'ws://10.0.0.5:7001/?x=1'",
+            "no query or fragment");
+    }
+
+    /**
      * {@code --client-cursors} (session 21: the per-client cursor table's bound was settable only in-JVM): a bound
      * below 1, or no number, is refused with the option named; a number outside an int is picocli's refusal.
      */

@@ -55,7 +55,7 @@ class NodeArgsTest {
             return "127.0.0.1:8080";
         } else if (t == dev.logmesh.NodeConfig.Unaddressed.class) {
             return "NO_CLIENT";
-        } else if (f.getName().equals("peers")) {
+        } else if (f.getName().equals("peers") || f.getName().equals("publicUrl")) {
             return "ws://127.0.0.1:7001";
         }
         return "x";
@@ -64,7 +64,7 @@ class NodeArgsTest {
     @Test
     void everyOptionOfNodeIsReadWithoutPicocli() throws Exception {
         List<Field> fields = optionFields();
-        assertEquals(35, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
+        assertEquals(36, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
         for (Field f : fields) {
             String name = f.getAnnotation(CommandLine.Option.class).names()[0];
             String[] args = f.getType() == boolean.class ? new String[] {"node", name}

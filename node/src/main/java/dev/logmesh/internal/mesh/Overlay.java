@@ -399,7 +399,8 @@ public final class Overlay {
             return address;
         }
         URI u = URI.create(address);
-        return u.getScheme() + "://" + UrlHost.of(ip) + ":" + u.getPort();
+        String path = u.getRawPath() == null ? "" : u.getRawPath();
+        return u.getScheme() + "://" + UrlHost.of(ip) + ":" + u.getPort() + path;
     }
 
     /** Runs an input of the state machine now, or after the one in progress (see the design notes). */

@@ -39,6 +39,16 @@ class OverlayAddressTest {
             Overlay.withDialableAddress(s, "p", session));
     }
 
+    /**
+     * A public URL with a wildcard host and a path (a node behind a proxy at a path, session 28): the path stays.
+     * Before, the address became {@code ws://IP:PORT} without it.
+     */
+    @Test
+    void aWildcardAddressKeepsItsPath() {
+        assertEquals(new HpvMessage.Join("wss://" + from + ":443/mesh/ws"),
+            Overlay.withDialableAddress(new HpvMessage.Join("wss://0.0.0.0:443/mesh/ws"), "p", session));
+    }
+
     @Test
     void concreteAddressesAndOtherNodesAddressesStay() {
         HpvMessage join = new HpvMessage.Join("ws://10.77.1.4:7000");
