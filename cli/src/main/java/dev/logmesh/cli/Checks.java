@@ -265,7 +265,9 @@ final class Checks {
 
     /**
      * {@code --subprotocol} and {@code --min-subprotocol}: 0 or more, refused naming the option and its value (before,
-     * session 27, NodeConfig's "subprotocol must be >= 0" for either, also for {@code --min-subprotocol -1}).
+     * session 27, NodeConfig's "subprotocol must be >= 0" for either, also for {@code --min-subprotocol -1}), and
+     * {@code --subprotocol} at least {@code --min-subprotocol}, refused naming both (before, session 28, such a node
+     * started and refused every peer of its own version).
      */
     static void subprotocols(int subprotocol, int minSubprotocol) {
         if (subprotocol < 0) {
@@ -275,6 +277,11 @@ final class Checks {
         if (minSubprotocol < 0) {
             throw new UsageError("--min-subprotocol " + minSubprotocol + " is negative: give 0 or more (default 0: "
                 + "peers of every version)");
+        }
+        if (subprotocol < minSubprotocol) {
+            throw new UsageError("--subprotocol " + subprotocol + " is below --min-subprotocol " + minSubprotocol
+                + ": the node would refuse peers of its own version; give --min-subprotocol " + subprotocol
+                + " or less, or --subprotocol " + minSubprotocol + " or more");
         }
     }
 
