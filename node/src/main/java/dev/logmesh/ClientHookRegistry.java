@@ -125,7 +125,8 @@ final class ClientHookRegistry {
      * CHANNEL_PREDICATE).
      */
     static ChannelFilter isolated(Predicate<Entry> filter, String channel) {
-        MeshNode.FailureLog failures = new MeshNode.FailureLog("the filter of channel " + channel + " (" + filter + ")",
+        // logged as "filter of channel NAME <predicate>" (until session 28: "subscriber the filter of channel ...")
+        MeshNode.FailureLog failures = new MeshNode.FailureLog("filter of channel " + channel, filter,
             System::nanoTime);
         return e -> {
             try {

@@ -1575,17 +1575,39 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * What a subscription calls per entry: {@code consumer} for the entries {@code filter} takes while {@code on},
-     * {@link #isolated} (a subscriber that throws is logged and skipped).
+     * each {@link #isolated} and logged by its own name: a filter that throws skips the entry for this subscription
+     * ("subscription filter ..."), a subscriber that throws is logged and skipped ("subscriber ..."). Until session 28
+     * a failing filter was logged as "subscriber" and named by its consumer.
      */
     private Consumer<Entry> delivery(java.util.concurrent.atomic.AtomicBoolean on, Predicate<Entry> filter,
                                      Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(consumer, "consumer");
-        return isolated(consumer, e -> {
-            if (on.get() && !closed && filter.test(e)) {
-                consumer.accept(e);
+        Predicate<Entry> takes = isolatedFilter("subscription filter", filter);
+        Consumer<Entry> subscriber = isolated(consumer, consumer);
+        return e -> {
+            if (on.get() && !closed && takes.test(e)) {
+                subscriber.accept(e);
             }
-        });
+        };
+    }
+
+    /**
+     * {@code filter} as {@link #isolated(Object, Consumer)} runs a callback: a failure (a {@link RuntimeException} or
+     * a {@link Callbacks#survivable} {@link Error}) is logged as {@code what} ({@link FailureLog}) and the entry is not
+     * taken; another {@link Error} goes through.
+     */
+    static Predicate<Entry> isolatedFilter(String what, Predicate<Entry> filter) {
+        FailureLog failures = new FailureLog(what, filter, System::nanoTime);
+        return e -> {
+            try {
+                return filter.test(e);
+            } catch (RuntimeException | Error ex) {
+                Callbacks.rethrowFatal(ex);
+                failures.failed(e, ex);
+                return false;
+            }
+        };
     }
 
     /**
@@ -1755,8 +1777,9 @@ public final class MeshNode implements AutoCloseable {
         }
 
         /**
-         * The log of the failures of a callback of kind {@code what} ("reducer", "state listener"), named in each line
-         * before {@code owner}.
+         * The log of the failures of a callback of kind {@code what} ("subscription filter", "answerer", "state
+         * filter", "state reducer", "state listener", "filter of channel NAME"), named in each line before
+         * {@code owner}.
          */
         FailureLog(String what, Object owner, java.util.function.LongSupplier nanos) {
             this.what = what;
@@ -2024,8 +2047,17 @@ public final class MeshNode implements AutoCloseable {
     public Subscription answer(String askType, java.util.function.Function<Entry, Action> answerer) {
         requireType(askType, "askType");
         java.util.Objects.requireNonNull(answerer, "answerer");
+        // its failures are the answerer's, logged by its name (until session 28: "subscriber" and a lambda of this class)
+        FailureLog failures = new FailureLog("answerer", answerer, System::nanoTime);
         return subscribe(askType, e -> {
-            Action reply = answerer.apply(e);
+            Action reply;
+            try {
+                reply = answerer.apply(e);
+            } catch (RuntimeException | Error ex) {
+                Callbacks.rethrowFatal(ex);
+                failures.failed(e, ex);
+                return;
+            }
             if (reply != null) {
                 com.fasterxml.jackson.databind.node.ObjectNode json = reply.json();
                 json.put(ASK_FIELD, e.id().toString());

@@ -270,7 +270,10 @@ public final class NodeConfig {
         return subprotocol;
     }
 
-    /** Lowest subprotocol accepted from peers. */
+    /**
+     * Lowest subprotocol accepted from peers, at most {@link #subprotocol()} ({@link Builder#build} refuses more: a
+     * node would refuse peers of its own version; before session 28 it was taken).
+     */
     public int minSubprotocol() {
         return minSubprotocol;
     }
@@ -915,6 +918,11 @@ public final class NodeConfig {
             }
             if (subprotocol < 0 || minSubprotocol < 0) {
                 throw new IllegalArgumentException("subprotocol must be >= 0");
+            }
+            if (subprotocol < minSubprotocol) {
+                throw new IllegalArgumentException("subprotocol " + subprotocol + " is below minSubprotocol "
+                    + minSubprotocol + ": the node would refuse peers of its own version; give a subprotocol of at "
+                    + "least minSubprotocol");
             }
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("max frame size must be at least 1024 bytes");

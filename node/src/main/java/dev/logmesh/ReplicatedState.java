@@ -179,8 +179,9 @@ public final class ReplicatedState<S> implements AutoCloseable {
         this.checkpointEvery = checkpointEvery;
         this.maxCheckpoints = maxCheckpoints;
         this.sliceEntries = sliceEntries;
-        this.filterFailures = new MeshNode.FailureLog(filter, System::nanoTime);
-        this.reducerFailures = new MeshNode.FailureLog("reducer", reducer, System::nanoTime);
+        // named for what they are: the filter's were logged as "subscriber ..." until session 28
+        this.filterFailures = new MeshNode.FailureLog("state filter", filter, System::nanoTime);
+        this.reducerFailures = new MeshNode.FailureLog("state reducer", reducer, System::nanoTime);
         this.current = initial;
         this.published = initial;
     }

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.logmesh.internal.callback.Callbacks;
 import dev.logmesh.internal.net.SystemLoop;
 import dev.logmesh.spi.Connection;
+import dev.logmesh.testkit.CapturedLogs;
 import dev.logmesh.testkit.LocalNetwork;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.event.Level;
 
 /**
  * Session 27, errors27: an {@link Error} thrown by application code the node calls on its loop ended the whole node
@@ -471,6 +474,56 @@ class CallbackErrorTest {
         ExecutionException closed = assertThrows(ExecutionException.class,
             () -> alice.whenClosed().get(WAIT.toSeconds(), TimeUnit.SECONDS));
         assertSame(oom, closed.getCause());
+    }
+
+    /** How each kind's failure is named in the log: the start of its ERROR line, or a client hook's INFO text. */
+    static final java.util.Map<Kind, String> NAMED = new java.util.EnumMap<>(java.util.Map.ofEntries(
+        java.util.Map.entry(Kind.SUBSCRIBER, "subscriber "),
+        java.util.Map.entry(Kind.SUBSCRIPTION_FILTER, "subscription filter "),
+        java.util.Map.entry(Kind.REPLAYING_SUBSCRIBER, "subscriber "),
+        java.util.Map.entry(Kind.ANSWERER, "answerer "),
+        java.util.Map.entry(Kind.LISTENER, "listener "),
+        java.util.Map.entry(Kind.STATE_REDUCER, "state reducer "),
+        java.util.Map.entry(Kind.STATE_FILTER, "state filter "),
+        java.util.Map.entry(Kind.STATE_LISTENER, "state listener "),
+        java.util.Map.entry(Kind.TYPE_ACCESS, "the access hook of type boom failed: "),
+        java.util.Map.entry(Kind.TYPE_RESEND, "the resend hook of type boom failed: "),
+        java.util.Map.entry(Kind.TYPE_PROCESS, "the process hook of type boom failed: "),
+        java.util.Map.entry(Kind.CHANNEL_ACCESS, "the access hook of channel room failed: "),
+        java.util.Map.entry(Kind.CHANNEL_FILTER, "the filter hook of channel room failed: "),
+        java.util.Map.entry(Kind.CHANNEL_LOAD, "the load hook of channel room failed: "),
+        java.util.Map.entry(Kind.CHANNEL_PREDICATE, "filter of channel room ")));
+
+    /**
+     * Session 28: each kind's failure is logged under the name of what failed. Before, a {@link ReplicatedState}'s
+     * filter was logged as "subscriber &lt;lambda&gt;" (its reducer as "reducer"), a subscription's filter as
+     * "subscriber" with its consumer's name, an answerer as "subscriber" with a lambda of {@link MeshNode}, a
+     * channel's filter predicate as "subscriber the filter of channel room (...)", and a client hook's failure only
+     * as "action ID: " and the exception, without the hook. The ERROR lines start with the name (the kept events are
+     * cleared first); the client hooks' lines are at INFO (what a client sent), counted by a tally.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Kind.class)
+    void eachKindsFailureIsLoggedByTheNameOfWhatFailed(Kind kind) throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        String name = NAMED.get(kind);
+        boolean info = kind.clientHook() && kind != Kind.CHANNEL_PREDICATE;
+        CapturedLogs.clear();
+        try (CapturedLogs.Tally hookLines = CapturedLogs.tally(Level.INFO, name)) {
+            setUp(kind, new IllegalStateException("an application bug"));
+            until(() -> connected(alice, bob) && connected(bob, alice));
+            kind.trigger(this);
+            if (info) {
+                until("an INFO line with: " + name, () -> hookLines.count() > 0);
+            } else {
+                try {
+                    until("an ERROR line that starts with: " + name, () -> CapturedLogs.matching(Level.ERROR,
+                        " failed ").stream().anyMatch(e -> e.message().startsWith(name)));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("no ERROR line starts with '" + name + "': " + CapturedLogs.events(), e);
+                }
+            }
+        }
     }
 
     /** A reducer that really overflows its stack on one action: that action is skipped, the state goes on. */

@@ -38,7 +38,9 @@ final class Checks {
      * The converter of every {@code int} and {@code long} option (registered for the types in
      * {@link Main#commandLine}): takes what picocli's own takes ({@link Integer#valueOf}, {@link Long#valueOf}), and
      * says why it refuses a value. picocli's said only "'3000000000' is not an int", which reads as if the digits were
-     * wrong; a whole number beyond the type's range is now refused with the bound it passed.
+     * wrong; a whole number beyond the type's range is now refused with the bound it passed. Digits other than 0-9
+     * are refused ({@link #hasOtherDigits}): {@link Integer#valueOf} reads any Unicode digit, so {@code --port
+     * ７００１} listened on 7001 until session 28.
      *
      * @param <T> {@link Integer} or {@link Long}
      */
@@ -65,6 +67,9 @@ final class Checks {
 
         @Override
         public T convert(String value) {
+            if (hasOtherDigits(value)) {
+                throw new CommandLine.TypeConversionException(notAsciiDigits(value, "a whole number"));
+            }
             try {
                 return parse.apply(value);
             } catch (NumberFormatException e) {
@@ -76,6 +81,28 @@ final class Checks {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
             }
         }
+    }
+
+    /**
+     * Whether {@code text} has a digit other than the ASCII 0-9 (a fullwidth {@code ７}, an Arabic-Indic {@code ٧}):
+     * {@link Integer#parseInt} and {@link Long#parseLong} read any Unicode digit, so such a number was taken, and the
+     * echoed configuration and the status files showed a text other than the one typed (scripts that grep them for
+     * it find nothing). Every number and duration of the command line is refused with one (session 28).
+     */
+    static boolean hasOtherDigits(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            if (Character.isDigit(c) && (c < '0' || c > '9')) {
+                return true;
+            }
+            i += Character.charCount(c);
+        }
+        return false;
+    }
+
+    /** What is said of a value with digits other than 0-9: {@code "'７００１' is not a whole number: use ..."}. */
+    static String notAsciiDigits(String value, String what) {
+        return "'" + value + "' is not " + what + ": use the digits 0-9";
     }
 
     /** The converter of {@code --peer}: a {@code ws://HOST:PORT} or {@code wss://HOST:PORT} URL. */
@@ -116,6 +143,9 @@ final class Checks {
             throw new UsageError("'" + value + "' has no port: " + example + " (logmesh has no default port)");
         }
         String portText = authority.substring(colon + 1);
+        if (hasOtherDigits(portText)) {
+            throw new UsageError("'" + value + "': port " + notAsciiDigits(portText, "a number"));
+        }
         int port;
         try {
             port = Integer.parseInt(portText);
@@ -185,6 +215,9 @@ final class Checks {
         int colon = value.lastIndexOf(':');
         String h = colon < 0 ? "127.0.0.1" : value.substring(0, colon);
         String p = colon < 0 ? value : value.substring(colon + 1);
+        if (hasOtherDigits(p)) {
+            throw new UsageError("--metrics " + value + ": the port " + notAsciiDigits(p, "a number"));
+        }
         int n;
         try {
             n = Integer.parseInt(p);
@@ -273,7 +306,9 @@ final class Checks {
 
     /**
      * {@code --subprotocol} and {@code --min-subprotocol}: 0 or more, refused naming the option and its value (before,
-     * session 27, NodeConfig's "subprotocol must be >= 0" for either, also for {@code --min-subprotocol -1}).
+     * session 27, NodeConfig's "subprotocol must be >= 0" for either, also for {@code --min-subprotocol -1}), and
+     * {@code --subprotocol} at least {@code --min-subprotocol}, refused naming both (before, session 28, such a node
+     * started and refused every peer of its own version).
      */
     static void subprotocols(int subprotocol, int minSubprotocol) {
         if (subprotocol < 0) {
@@ -284,17 +319,10 @@ final class Checks {
             throw new UsageError("--min-subprotocol " + minSubprotocol + " is negative: give 0 or more (default 0: "
                 + "peers of every version)");
         }
-    }
-
-    /**
-     * {@code --max-drift}: at most 100 years ({@link dev.logmesh.NodeConfig#MAX_DRIFT_LIMIT_MILLIS}), refused naming
-     * the option (before, session 27, NodeConfig's "max drift must be 0..3153600000000 ms (100 years), got ...").
-     */
-    static void maxDrift(java.time.Duration maxDrift) {
-        long limit = dev.logmesh.NodeConfig.MAX_DRIFT_LIMIT_MILLIS;
-        if (maxDrift.isNegative() || maxDrift.compareTo(java.time.Duration.ofMillis(limit)) > 0) {
-            throw new UsageError("--max-drift " + java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift)
-                + " ms is out of range: give 0 to 36500d (100 years, as good as no bound)");
+        if (subprotocol < minSubprotocol) {
+            throw new UsageError("--subprotocol " + subprotocol + " is below --min-subprotocol " + minSubprotocol
+                + ": the node would refuse peers of its own version; give --min-subprotocol " + subprotocol
+                + " or less, or --subprotocol " + minSubprotocol + " or more");
         }
     }
 

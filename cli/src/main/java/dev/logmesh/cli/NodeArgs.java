@@ -109,7 +109,7 @@ final class NodeArgs {
                 case "--ping" -> c.ping = decimalLong(value);
                 case "--after" -> c.after = decimalLong(value);
                 case "--timeout" -> c.timeout = decimalLong(value);
-                case "--max-drift" -> c.maxDrift = new NodeCommand.DurationConverter().convert(value);
+                case "--max-drift" -> c.maxDrift = new NodeCommand.MaxDrift().convert(value);
                 case "--interface" -> c.interfaces.add(value);
                 case "--tls-cert" -> c.tlsCert = Path.of(value);
                 case "--tls-key" -> c.tlsKey = Path.of(value);
@@ -122,7 +122,7 @@ final class NodeArgs {
                 case "--passive-size" -> c.passiveSize = decimal(value);
                 case "--client-cursors" -> c.clientCursors = decimal(value);
                 case "--http" -> c.http = new NodeCommand.HttpAddress().convert(value);
-                case "--presence-period" -> c.presencePeriod = new NodeCommand.DurationConverter().convert(value);
+                case "--presence-period" -> c.presencePeriod = new NodeCommand.PresencePeriod().convert(value);
                 default -> {
                     return false;
                 }

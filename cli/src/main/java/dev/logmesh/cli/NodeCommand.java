@@ -131,7 +131,7 @@ final class NodeCommand implements Callable<Integer> {
         + "(at least 301). Default: ${DEFAULT-VALUE}.")
     long timeout = DEFAULTS.timeoutMillis();
 
-    @Option(names = "--max-drift", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--max-drift", paramLabel = "DURATION", converter = MaxDrift.class,
         description = "How far ahead of this node's clock a peer's action id may pull the ids this node makes "
             + "(an id further ahead pulls them only this far, and is logged): 500ms, 90s, 5m, 1h or ISO-8601 "
             + "(PT1M). Default: 1m.")
@@ -219,7 +219,7 @@ final class NodeCommand implements Callable<Integer> {
         + "logged and written to the status file). Anyone who can reach it sees node names, links and recent actions.")
     java.net.InetSocketAddress http;
 
-    @Option(names = "--presence-period", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--presence-period", paramLabel = "DURATION", converter = PresencePeriod.class,
         description = "How often this node tells the mesh it is there (its log size, add rate, links), for "
             + "`logmesh status` and the status page on every node; 0 = off (neither sent nor forwarded). Default: 5s.")
     java.time.Duration presencePeriod = NodeConfig.DEFAULT_PRESENCE_PERIOD;
@@ -260,7 +260,6 @@ final class NodeCommand implements Callable<Integer> {
         Checks.clientFrameBudget(clientFrameBudget, maxClientFrame, maxFrame);
         Checks.overlay(maxActive, passiveSize);
         Checks.subprotocols(subprotocol, minSubprotocol);
-        Checks.maxDrift(maxDrift);
         Checks.tlsAndMesh(tlsCert, tlsKey, mesh);
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
@@ -464,7 +463,7 @@ final class NodeCommand implements Callable<Integer> {
         NodeConfig.Builder b = NodeConfig.builder().name(idName(name, dir)).dataDir(dir).host(host).port(port).peers(peers)
             .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
-            // saturated: a drift beyond Long.MAX_VALUE ms gets build()'s bound error, not an ArithmeticException
+            // at most 36500d (MaxDrift): whole milliseconds, no overflow
             .token(token).maxDriftMillis(java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift))
             .unaddressed(unaddressed)
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
@@ -575,7 +574,7 @@ final class NodeCommand implements Callable<Integer> {
         });
     }
 
-    /** {@code [HOST:]PORT} of {@code --http}; the host defaults to 127.0.0.1. */
+    /** {@code [HOST:]PORT} of {@code --http}; the host defaults to 127.0.0.1; the port in the digits 0-9. */
     static final class HttpAddress implements picocli.CommandLine.ITypeConverter<java.net.InetSocketAddress> {
         @Override
         public java.net.InetSocketAddress convert(String value) {
@@ -585,9 +584,14 @@ final class NodeCommand implements Callable<Integer> {
             if (host.startsWith("[") && host.endsWith("]")) {
                 host = host.substring(1, host.length() - 1);
             }
+            String portText = v.substring(colon + 1);
+            if (Checks.hasOtherDigits(portText)) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "': port "
+                    + Checks.notAsciiDigits(portText, "a number"));
+            }
             int port;
             try {
-                port = Integer.parseInt(v.substring(colon + 1));
+                port = Integer.parseInt(portText);
             } catch (NumberFormatException e) {
                 throw new picocli.CommandLine.TypeConversionException("expected [HOST:]PORT, got " + value);
             }
@@ -599,32 +603,38 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** A duration as {@code 500ms}, {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT1M}). */
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
+    /**
+     * A duration as {@code 500ms}, {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT1M}), at most
+     * the option's bound. A well-formed duration above it, also one too large for a {@link java.time.Duration} or a
+     * long number of units, is refused as out of range with the bound, and one with digits other than 0-9 as not a
+     * duration (before, session 28, {@code --presence-period 99999999999999999999s} was "not a duration", and
+     * {@code --max-drift 99999999999999d} was echoed as 9223372036854775807 ms, the saturated milliseconds).
+     */
+    abstract static class DurationConverter implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
+        private static final java.util.regex.Pattern SHORT = java.util.regex.Pattern.compile("([0-9]+)(ms|s|m|h|d)");
+        private final java.time.Duration max;
+        private final String maxText;
+
+        DurationConverter(java.time.Duration max, String maxText) {
+            this.max = max;
+            this.maxText = maxText;
+        }
+
         @Override
         public java.time.Duration convert(String value) {
+            if (Checks.hasOtherDigits(value)) {
+                throw new picocli.CommandLine.TypeConversionException(Checks.notAsciiDigits(value, "a duration"));
+            }
             String v = value.strip().toLowerCase(java.util.Locale.ROOT);
             if ("0".equals(v)) {
                 return java.time.Duration.ZERO;
             }
             java.time.Duration d;
             try {
-                if (v.startsWith("pt") || v.startsWith("p")) {
-                    d = java.time.Duration.parse(value.strip());
-                } else {
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(v);
-                    if (!m.matches()) {
-                        throw new IllegalArgumentException();
-                    }
-                    long n = Long.parseLong(m.group(1));
-                    d = switch (m.group(2)) {
-                        case "ms" -> java.time.Duration.ofMillis(n);
-                        case "s" -> java.time.Duration.ofSeconds(n);
-                        case "m" -> java.time.Duration.ofMinutes(n);
-                        case "h" -> java.time.Duration.ofHours(n);
-                        default -> java.time.Duration.ofDays(n);
-                    };
-                }
+                d = v.startsWith("p") ? iso(value.strip()) : shortForm(v);
+            } catch (ArithmeticException | NumberFormatException e) {
+                // well-formed (the digits are 0-9), beyond a long number of units or a Duration's seconds
+                throw outOfRange(value);
             } catch (RuntimeException e) {
                 throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a duration: give a "
                     + "number and a unit (500ms, 90s, 5m, 1h, 1d) or ISO-8601 (PT1M)");
@@ -632,7 +642,60 @@ final class NodeCommand implements Callable<Integer> {
             if (d.isNegative()) {
                 throw new picocli.CommandLine.TypeConversionException("'" + value + "' is negative");
             }
+            if (d.compareTo(max) > 0) {
+                throw outOfRange(value);
+            }
             return d;
+        }
+
+        private picocli.CommandLine.TypeConversionException outOfRange(String value) {
+            return new picocli.CommandLine.TypeConversionException("'" + value + "' is out of range: at most "
+                + maxText);
+        }
+
+        /** ISO-8601; a number too large for its field fails with the {@link ArithmeticException} it caused. */
+        private static java.time.Duration iso(String text) {
+            try {
+                return java.time.Duration.parse(text);
+            } catch (java.time.format.DateTimeParseException e) {
+                if (e.getCause() instanceof ArithmeticException a) {
+                    throw a;
+                }
+                if (e.getCause() instanceof NumberFormatException n) {
+                    throw n; // digits (0-9, its pattern's) beyond a long
+                }
+                throw e;
+            }
+        }
+
+        private static java.time.Duration shortForm(String v) {
+            java.util.regex.Matcher m = SHORT.matcher(v);
+            if (!m.matches()) {
+                throw new IllegalArgumentException();
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(n);
+                case "s" -> java.time.Duration.ofSeconds(n);
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofDays(n);
+            };
+        }
+    }
+
+    /** {@code --max-drift}: at most {@link NodeConfig#MAX_DRIFT_LIMIT_MILLIS}, 100 years. */
+    static final class MaxDrift extends DurationConverter {
+        MaxDrift() {
+            super(java.time.Duration.ofMillis(NodeConfig.MAX_DRIFT_LIMIT_MILLIS), "36500d (100 years, as good as no "
+                + "bound)");
+        }
+    }
+
+    /** {@code --presence-period}: at most {@link Checks#MAX_PRESENCE_PERIOD}, 1 day ({@link Checks#presencePeriod}). */
+    static final class PresencePeriod extends DurationConverter {
+        PresencePeriod() {
+            super(Checks.MAX_PRESENCE_PERIOD, "1d (give 0 (off) or a period from 100ms to 1d)");
         }
     }
 }

@@ -96,8 +96,11 @@ final class UserTokenCommand implements Callable<Integer> {
         return d.compareTo(Duration.between(now, Instant.MAX)) >= 0 ? Instant.MAX : now.plus(d);
     }
 
-    /** {@code 90s}, {@code 15m}, {@code 12h}, {@code 30d}. */
+    /** {@code 90s}, {@code 15m}, {@code 12h}, {@code 30d}; digits other than 0-9 are refused (session 28). */
     static Duration duration(String text) {
+        if (Checks.hasOtherDigits(text)) {
+            throw new IllegalArgumentException("--expires-in " + Checks.notAsciiDigits(text, "a duration"));
+        }
         if (text.length() < 2 || !text.substring(0, text.length() - 1).chars().allMatch(Character::isDigit)) {
             throw new IllegalArgumentException("--expires-in must be a number followed by s, m, h or d: " + text);
         }

@@ -52,6 +52,78 @@ class MainTest {
         assertTrue(add.err().contains("'3000000000' is out of range: at most 2147483647"), add.err());
     }
 
+    /**
+     * Digits other than 0-9 in a number or a duration (session 28): {@link Integer#parseInt} reads any Unicode digit,
+     * so {@code --port ７００１} listened on 7001, and the configuration echoed and the status files showed a text
+     * other than the one typed. Each option that takes a number refuses them, naming the value and the digits to use.
+     * Before: the node options were taken ({@code --after=-1} ends the line then, so the test fails instead of running
+     * a node), {@code --max-frame ５} said "--max-frame 5 is too small", a duration "is not a duration: give a number
+     * and a unit", a peer's port "'127.0.0.1' is not a host name or address".
+     */
+    @Test
+    void digitsOtherThanZeroToNineAreRefusedInEveryNumberAndDuration() {
+        String[][] cases = {
+            {"--port", "\uff17\uff10\uff10\uff11", "'\uff17\uff10\uff10\uff11' is not a whole number: use the digits 0-9"},
+            {"--ping", "\u0665\u0660\u0660\u0660", "'\u0665\u0660\u0660\u0660' is not a whole number: use the digits 0-9"},
+            {"--max-frame", "\uff15", "'\uff15' is not a whole number: use the digits 0-9"},
+            {"--client-frame-budget", "9\uff19999999999", "is not a whole number: use the digits 0-9"},
+            {"--presence-period", "\uff15s", "'\uff15s' is not a duration: use the digits 0-9"},
+            {"--max-drift", "PT\uff15S", "'PT\uff15S' is not a duration: use the digits 0-9"},
+            {"--http", "\uff18\uff10\uff18\uff10", "port '\uff18\uff10\uff18\uff10' is not a number: use the digits 0-9"},
+            {"--peer", "ws://127.0.0.1:\uff17\uff10\uff10\uff11", "port '\uff17\uff10\uff10\uff11' is not a number: use the digits 0-9"},
+        };
+        for (String[] c : cases) {
+            CliTest.Run r = CliTest.run("", "node", "--memory", "--no-mdns", "--host", "127.0.0.1", c[0], c[1],
+                "--after=-1");
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(c[2]), c[2] + " in " + r.err());
+        }
+        CliTest.Run metrics = CliTest.run("", "node", "--memory", "--no-mdns", "--host", "127.0.0.1", "--metrics",
+            "\uff10", "--header", "=x");
+        assertEquals(2, metrics.code(), metrics.err());
+        assertTrue(metrics.err().contains("--metrics \uff10: the port '\uff10' is not a number: use the digits 0-9"),
+            metrics.err());
+        CliTest.Run add = CliTest.run("", "add", "--data", "x", "--max-frame", "\uff12\uff10\uff10\uff10", "{}");
+        assertEquals(2, add.code(), add.err());
+        assertTrue(add.err().contains("is not a whole number: use the digits 0-9"), add.err());
+        // the digits 0-9 as before
+        assertEquals(7001, NodeArgs.parse("node", "--port", "7001").port);
+        assertEquals(Integer.valueOf(4096), Checks.WholeNumber.ints().convert("4096"));
+    }
+
+    /**
+     * A well-formed duration above its option's bound (session 28), also one beyond a long number of units or a
+     * Duration, is refused as out of range with the bound, naming what was typed. Before: "is not a duration" for
+     * one beyond a long or a Duration, and {@code --max-drift 99999999999999d} was echoed as "--max-drift
+     * 9223372036854775807 ms" (the saturated milliseconds), {@code --presence-period 2d} as "172800s".
+     */
+    @Test
+    void aDurationAboveItsOptionsBoundIsRefusedWithTheBound() {
+        String[][] cases = {
+            {"--presence-period", "99999999999999999999s", "at most 1d"},
+            {"--presence-period", "PT99999999999999999999S", "at most 1d"},
+            {"--presence-period", "9999999999999999d", "at most 1d"},
+            {"--presence-period", "2d", "at most 1d"},
+            {"--presence-period", "P2D", "at most 1d"},
+            {"--max-drift", "99999999999999d", "at most 36500d"},
+            {"--max-drift", "99999999999999999999ms", "at most 36500d"},
+            {"--max-drift", "9999999999999999d", "at most 36500d"},
+            {"--max-drift", "36501d", "at most 36500d"},
+        };
+        for (String[] c : cases) {
+            CliTest.Run r = CliTest.run("", "node", "--memory", "--no-mdns", "--host", "127.0.0.1", c[0], c[1],
+                "--after=-1");
+            assertEquals(2, r.code(), r.err());
+            String expected = "Invalid value for option '" + c[0] + "': '" + c[1] + "' is out of range: " + c[2];
+            assertTrue(r.err().contains(expected), expected + " in " + r.err());
+        }
+        // the bounds themselves are taken, by both readers
+        String[] bounds = {"node", "--max-drift", "36500d", "--presence-period", "PT24H"};
+        assertEquals(java.time.Duration.ofDays(36500), NodeArgs.parse(bounds).maxDrift);
+        assertEquals(java.time.Duration.ofDays(1), NodeArgs.parse(bounds).presencePeriod);
+        assertEquals(java.time.Duration.ofDays(36500), NodeArgsTest.picocli(bounds).maxDrift);
+    }
+
     @Test
     void eachNameIsTheOneItsCommandAnnotates() {
         for (String name : Main.SUBCOMMANDS) {

@@ -284,7 +284,14 @@ class MistakesTest {
         usage(CliProcess.run(with(base, "--client-frame-budget=0")), "--client-frame-budget 0");
         usage(CliProcess.run(with(base, "--subprotocol=-1")), "--subprotocol -1", "0 or more");
         usage(CliProcess.run(with(base, "--min-subprotocol=-1")), "--min-subprotocol -1", "0 or more");
-        usage(CliProcess.run(with(base, "--max-drift", "999999d")), "--max-drift 86399913600000 ms", "36500d");
+        // session 28: a node below the subprotocol it asks of peers refused every peer of its own version (it
+        // started: --after=-1 ends such a line before the node starts)
+        usage(CliProcess.run(with(base, "--subprotocol", "1", "--min-subprotocol", "2", "--after=-1")),
+            "--subprotocol 1 is below --min-subprotocol 2", "give --min-subprotocol 1 or less");
+        usage(CliProcess.run(with(base, "--min-subprotocol", "3", "--after=-1")),
+            "--subprotocol 0 is below --min-subprotocol 3");
+        usage(CliProcess.run(with(base, "--max-drift", "999999d")), "--max-drift", "'999999d' is out of range",
+            "at most 36500d");
         usage(CliProcess.run(with(base, "--tls-cert", "cert.pem")), "--tls-cert is given without --tls-key");
         usage(CliProcess.run(with(base, "--tls-key", "key.pem")), "--tls-key is given without --tls-cert");
         usage(CliProcess.run(with(base, "--mesh=")), "--mesh is empty");

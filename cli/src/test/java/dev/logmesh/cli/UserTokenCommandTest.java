@@ -57,5 +57,11 @@ class UserTokenCommandTest {
         assertEquals(2, CliTest.run("", "user-token", "--user", "alice").code());
         assertEquals(2, CliTest.run("", "user-token", "--key-file", key.toString(), "--user", "a", "--expires-in",
             "3w").code());
+        // session 28: digits other than 0-9 (Long.parseLong reads them: a token valid for 7 days)
+        CliTest.Run fullwidth = CliTest.run("", "user-token", "--key-file", key.toString(), "--user", "a",
+            "--expires-in", "\uff17d");
+        assertEquals(2, fullwidth.code(), fullwidth.out());
+        assertTrue(fullwidth.err().contains("--expires-in '\uff17d' is not a duration: use the digits 0-9"),
+            fullwidth.err());
     }
 }

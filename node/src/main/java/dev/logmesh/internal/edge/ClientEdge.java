@@ -182,11 +182,13 @@ public final class ClientEdge {
         }
         EdgeContext ctx = context(entry.meta());
         Meta meta = entry.meta();
+        String hook = "access"; // which hook failed, said in the log (until session 28 only the exception was)
         try {
             if (!hooks.access().allowed(ctx, entry.action(), meta)) {
                 return refuse(entry, Answers.DENIED, "action " + meta.id() + " was denied");
             }
             if (hooks.resend() != null) {
+                hook = "resend";
                 Address to = hooks.resend().resend(ctx, entry.action(), meta);
                 if (to != null) {
                     meta = to.applyTo(meta);
@@ -196,7 +198,7 @@ public final class ClientEdge {
             return refuse(entry, Answers.NOT_FOUND, "action " + meta.id() + ": " + e.getMessage());
         } catch (Exception | Error e) {
             Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
-            return refuse(entry, Answers.ERROR, "action " + meta.id() + ": " + e);
+            return refuse(entry, Answers.ERROR, "action " + meta.id() + ": " + failedHook(hook, "type " + type, e));
         }
         return new Add(meta.equals(entry.meta()) ? entry : entry.withMeta(meta));
     }
@@ -224,7 +226,8 @@ public final class ClientEdge {
             Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
             String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
             Logged undo = new Logged(Answers.undo(stored, reason), Answers.undoAddress(stored.meta()));
-            return new Committed(List.of(), List.of(undo), "action " + stored.id() + ": " + e);
+            return new Committed(List.of(), List.of(undo), "action " + stored.id() + ": "
+                + failedHook("process", "type " + stored.action().type(), e));
         }
     }
 
@@ -249,15 +252,18 @@ public final class ClientEdge {
         EdgeHooks.Channel hooks = match.hooks();
         EdgeContext ctx = context(entry.meta()).withParams(match.params());
         boolean subscribed = false;
+        String hook = "access"; // which hook failed, said in the log (until session 28 only the exception was)
         try {
             if (!hooks.access().allowed(ctx, s)) {
                 return undo(entry, Answers.DENIED, "subscription to " + s.channel() + " was denied");
             }
+            hook = "filter";
             ChannelFilter filter = hooks.filter() == null ? null : hooks.filter().filter(ctx, s);
             subscriptions.add(s.channel(), s.filterKey(), filter == null ? ChannelFilter.ALL : filter, logAdded);
             subscribed = true;
             List<Reply> replies = new ArrayList<>();
             if (hooks.load() != null) {
+                hook = "load";
                 List<Reply> loaded = hooks.load().load(ctx, s);
                 if (loaded != null) {
                     replies.addAll(loaded);
@@ -271,8 +277,17 @@ public final class ClientEdge {
                 subscriptions.remove(s.channel(), s.filterKey());
             }
             String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
-            return undo(entry, reason, "subscription to " + s.channel() + ": " + e);
+            return undo(entry, reason, "subscription to " + s.channel() + ": "
+                + failedHook(hook, "channel " + s.channel(), e));
         }
+    }
+
+    /**
+     * What the log says of a hook that threw: {@code "the access hook of type boom failed:
+     * java.lang.IllegalStateException: ..."}; a {@link EdgeHooks.NotFound} only as itself (the hook's answer).
+     */
+    private static String failedHook(String hook, String of, Throwable e) {
+        return e instanceof EdgeHooks.NotFound ? e.toString() : "the " + hook + " hook of " + of + " failed: " + e;
     }
 
     private Handled undo(Entry entry, String reason, String why) {
