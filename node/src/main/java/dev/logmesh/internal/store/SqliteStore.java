@@ -595,9 +595,10 @@ public final class SqliteStore implements Store {
             throw new StoreException(path + " is in use by another logmesh process (lock " + lockPath + " is held)");
         }
         Connection conn = null;
+        // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
+        boolean existed = Files.exists(path);
+        boolean clockExisted = Files.exists(Path.of(path + CLOCK_FILE_SUFFIX));
         try {
-            // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
-            boolean existed = Files.exists(path);
             if (existed && Files.isDirectory(path)) {
                 throw new StoreException(path + " is a directory, not a logmesh store");
             }
@@ -632,6 +633,11 @@ public final class SqliteStore implements Store {
             } catch (IOException ignored) {
                 // closing the channel releases it too
             }
+            if (!existed) {
+                // a store that could not be made (a full disk, a directory it cannot write) leaves nothing behind:
+                // an empty or half-made log.db would be refused at every later start, the disk freed or not
+                removeUnmade(path, clockExisted, e);
+            }
             closeQuietly(channel);
             if (e instanceof StoreException se) {
                 throw se;
@@ -646,7 +652,24 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /** Deletes what an open that failed made of a new store (under its lock): the file, its WAL and side files. */
+    private static void removeUnmade(Path path, boolean keepClock, Exception cause) {
+        for (String suffix : keepClock ? List.of("-wal", "-shm", "-journal", "")
+            : List.of("-wal", "-shm", "-journal", CLOCK_FILE_SUFFIX, "")) {
+            try {
+                Files.deleteIfExists(Path.of(path + suffix));
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
     private static StoreException openFailure(Path path, SQLException e) {
+        if (isDiskFull(e, path)) {
+            // "goes on as soon as space is freed" is said of an open store; one that did not open is opened again
+            return new StoreException("cannot open " + path + ": the disk is full (" + e.getMessage()
+                + "); free some space and open it again", e);
+        }
         if (e instanceof SQLiteException se) {
             SQLiteErrorCode code = se.getResultCode();
             if (code == SQLiteErrorCode.SQLITE_NOTADB) {
