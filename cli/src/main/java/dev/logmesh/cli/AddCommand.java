@@ -69,7 +69,13 @@ final class AddCommand implements Callable<Integer> {
             // started on DIR later keeps it without a warning; an existing log keeps its id, warned only for a --name
             String idName = name != null || store.state(Log.NODE_ID_KEY).isPresent()
                 ? name : NodeCommand.DEFAULT_NAME;
-            Log log = Log.open(store, idName, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+            Log log;
+            try {
+                log = Log.open(store, idName, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+            } catch (StoreException e) {
+                System.err.println("logmesh: " + data.resolve(LOG_FILE) + ": " + e.getMessage());
+                return 2;
+            }
             List<Entry> batch = new ArrayList<>();
             List<Integer> lines = new ArrayList<>();
             Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
