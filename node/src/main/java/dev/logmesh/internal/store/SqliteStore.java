@@ -575,6 +575,7 @@ public final class SqliteStore implements Store {
     }
 
     private static SqliteStore open(Path path, Path lockPath, Options options) {
+        requireWritable(path);
         FileChannel channel;
         FileLock lock;
         try {
@@ -650,6 +651,32 @@ public final class SqliteStore implements Store {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    /**
+     * Refuses a store whose directory (or existing file) this process cannot write, saying why and what to do: a
+     * read-only file system, or permissions and the immutable attribute. Before (session 28) each case failed in its
+     * own words, none saying what to do: "cannot open lock file ...: Read-only file system", "... Operation not
+     * permitted", or "the file cannot be written ([SQLITE_CANTOPEN] ...)" of a file that could be written, in a
+     * directory that could not (SQLite writes its WAL and index beside the file).
+     */
+    private static void requireWritable(Path path) {
+        Path dir = path.getParent();
+        Path unwritable = !Files.isWritable(dir) ? dir : Files.exists(path) && !Files.isWritable(path) ? path : null;
+        if (unwritable == null) {
+            return;
+        }
+        boolean readOnly;
+        try {
+            readOnly = Files.getFileStore(unwritable).isReadOnly();
+        } catch (IOException | RuntimeException e) {
+            readOnly = false;
+        }
+        String what = unwritable.equals(dir) ? "its directory " + dir : "the file";
+        throw new StoreException("cannot open " + path + ": " + what + " cannot be written by this process ("
+            + (readOnly ? "a read-only file system: remount it read-write, or copy the directory elsewhere"
+                : "its permissions, owner or immutable attribute: fix them (ls -ld, lsattr -d), or run as its owner")
+            + "); a store writes its lock, WAL and side files beside the file; `logmesh log` reads it as it is");
     }
 
     /** Deletes what an open that failed made of a new store (under its lock): the file, its WAL and side files. */
