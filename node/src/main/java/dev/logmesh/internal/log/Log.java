@@ -93,6 +93,7 @@ public final class Log {
      * @param maxDrift see {@link HybridClock}
      */
     public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
+        this.instance = Entropy.chars(12, ALPHABET);
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
         this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
@@ -196,6 +197,17 @@ public final class Log {
         // /dev/urandom, not a SecureRandom: the same source without the providers' set-up (Entropy)
         return sb.append(Entropy.chars(8, ALPHABET)).toString();
     }
+
+    /**
+     * A random token of this open log, kept in memory only: two nodes that run with one node id (a data directory
+     * copied to a second machine) have different ones, so a handshake tells such a twin from a node that dialed
+     * itself.
+     */
+    public String instance() {
+        return instance;
+    }
+
+    private final String instance;
 
     /** This node's id. */
     public String nodeId() {
