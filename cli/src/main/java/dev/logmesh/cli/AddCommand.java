@@ -57,9 +57,11 @@ final class AddCommand implements Callable<Integer> {
         } catch (StoreException e) {
             // the usual cause: the node of DIR runs (it holds the store); say what to do instead
             JsonNode running = StatusCommand.runningStatus(data);
-            System.err.println("logmesh: " + e.getMessage() + (running == null ? ""
-                : "; its node runs (pid " + running.path("pid").asLong() + "): type the actions into that node's"
-                    + " stdin, or stop it and add again"));
+            System.err.println("logmesh: " + (running == null || !e.getMessage().contains(" is in use by ")
+                ? e.getMessage()
+                : data.resolve(LOG_FILE).toAbsolutePath() + " is in use by another logmesh process: its node runs (pid "
+                    + running.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add"
+                    + " again"));
             return 2;
         }
         int[] bad = {0};

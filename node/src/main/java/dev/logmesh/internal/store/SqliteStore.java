@@ -593,8 +593,13 @@ public final class SqliteStore implements Store {
         }
         if (lock == null) {
             closeQuietly(channel);
-            throw new StoreException(path + " is in use by another logmesh process (lock " + lockPath + " is held)");
+            long holder = lockHolder(lockPath);
+            throw new StoreException(path + " is in use by another logmesh process ("
+                + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
+                + "): stop that process (the node of this directory, or a logmesh add), or give this one a data"
+                + " directory of its own");
         }
+        writeLockHolder(channel, lockPath);
         Connection conn = null;
         // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
         boolean existed = Files.exists(path);
@@ -650,6 +655,31 @@ public final class SqliteStore implements Store {
                 throw new StoreException("cannot read " + path + ": " + io.getMessage(), io);
             }
             throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Writes this process's pid into the lock file it holds, so that a second process refused the lock can name the
+     * one to stop (before, session 28, "lock ... is held" named none). A failure costs only that name.
+     */
+    private static void writeLockHolder(FileChannel channel, Path lockPath) {
+        try {
+            channel.truncate(0);
+            channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot write this process's pid into {}: {}", lockPath, e.toString());
+        }
+    }
+
+    /** The pid written into a held lock file, or 0 when there is none (a lock taken by an older logmesh). */
+    private static long lockHolder(Path lockPath) {
+        try {
+            byte[] b = Files.readAllBytes(lockPath);
+            String text = new String(b, 0, Math.min(b.length, 32), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            return text.matches("[0-9]{1,18}") ? Long.parseLong(text) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
