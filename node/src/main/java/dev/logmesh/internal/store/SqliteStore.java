@@ -614,6 +614,7 @@ public final class SqliteStore implements Store {
                 throw new StoreException(path + " is empty (0 bytes), not a logmesh store; "
                     + "delete it to start a new log");
             }
+            requireOwnWal(path);
             SQLiteConfig config = new SQLiteConfig();
             // sqlite-jdbc otherwise runs (and prepares anew) "SELECT last_insert_rowid()" after every INSERT;
             // that doubled the cost of add. The store assigns its keys itself.
@@ -655,6 +656,50 @@ public final class SqliteStore implements Store {
                 throw new StoreException("cannot read " + path + ": " + io.getMessage(), io);
             }
             throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Refuses a {@code -wal} file that belongs to another log, before a writer opens the store (its close would copy
+     * the WAL into the file for good): one that, applied, changes the node id the file alone holds. SQLite checks a
+     * WAL's own checksums, not that it was written for this file; a break28 trial put another log's WAL beside
+     * {@code log.db}: the node ran as the other log's node id over this log's entries, with no word but "log.db.clock
+     * belongs to another log", and its close failed with "database disk image is malformed". A foreign WAL that does
+     * not touch the node id is not found.
+     */
+    private static void requireOwnWal(Path path) throws SQLException, IOException {
+        Path wal = Path.of(path + "-wal");
+        if (!Files.exists(path) || Files.size(path) == 0 || !Files.exists(wal) || Files.size(wal) == 0) {
+            return;
+        }
+        String alone = probeNodeId("jdbc:sqlite:" + path.toUri() + "?immutable=1");
+        if (alone == null) {
+            return;
+        }
+        String withWal = probeNodeId("jdbc:sqlite:" + path);
+        if (withWal != null && !withWal.equals(alone)) {
+            throw new StoreException(wal + " belongs to another log: with it, this log's node id " + alone
+                + " would become " + withWal + " (a -wal file copied from another directory?); move it aside (this "
+                + "log loses only what its own last run had not yet written into " + path.getFileName() + ", which "
+                + "peers send again) and start again");
+        }
+    }
+
+    /** The node id a read-only connection sees in a store, or null when it has none or cannot be read. */
+    private static String probeNodeId(String url) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        try (Connection c = config.createConnection(url);
+             PreparedStatement ps = c.prepareStatement("SELECT value FROM state WHERE key = 'nodeId'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                Object value = rs.getObject(1);
+                return value instanceof byte[] b ? NodeKey.decode(b) : rs.getString(1);
+            }
+        } catch (SQLException | RuntimeException e) {
+            return null; // no state table yet, or unreadable: the open itself says what is wrong
         }
     }
 
