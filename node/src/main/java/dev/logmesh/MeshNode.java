@@ -467,7 +467,14 @@ public final class MeshNode implements AutoCloseable {
                 store.setState(Log.NODE_ID_KEY, internals.nodeId());
             }
             LongSupplier wall = given != null ? given::now : System::currentTimeMillis;
-            Log log = Log.open(store, config.name(), wall, config.maxDriftMillis());
+            Log log;
+            try {
+                log = Log.open(store, config.name(), wall, config.maxDriftMillis());
+            } catch (dev.logmesh.StoreException e) {
+                // the log's file, where the CLI's user knows it: "DIR/log.db: the node id kept in this log ..."
+                throw config.dataDir() == null || !ownsStore ? e
+                    : new dev.logmesh.StoreException(config.dataDir().resolve("log.db") + ": " + e.getMessage(), e);
+            }
             log.clientCursorLimit(config.clientCursors());
             if (given == null) {
                 ownLoop = new SystemLoop("logmesh-" + log.nodeId());

@@ -57,9 +57,11 @@ final class AddCommand implements Callable<Integer> {
         } catch (StoreException e) {
             // the usual cause: the node of DIR runs (it holds the store); say what to do instead
             JsonNode running = StatusCommand.runningStatus(data);
-            System.err.println("logmesh: " + e.getMessage() + (running == null ? ""
-                : "; its node runs (pid " + running.path("pid").asLong() + "): type the actions into that node's"
-                    + " stdin, or stop it and add again"));
+            System.err.println("logmesh: " + (running == null || !e.getMessage().contains(" is in use by ")
+                ? e.getMessage()
+                : data.resolve(LOG_FILE).toAbsolutePath() + " is in use by another logmesh process: its node runs (pid "
+                    + running.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add"
+                    + " again"));
             return 2;
         }
         int[] bad = {0};
@@ -69,7 +71,13 @@ final class AddCommand implements Callable<Integer> {
             // started on DIR later keeps it without a warning; an existing log keeps its id, warned only for a --name
             String idName = name != null || store.state(Log.NODE_ID_KEY).isPresent()
                 ? name : NodeCommand.DEFAULT_NAME;
-            Log log = Log.open(store, idName, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+            Log log;
+            try {
+                log = Log.open(store, idName, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
+            } catch (StoreException e) {
+                System.err.println("logmesh: " + data.resolve(LOG_FILE) + ": " + e.getMessage());
+                return 2;
+            }
             List<Entry> batch = new ArrayList<>();
             List<Integer> lines = new ArrayList<>();
             Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {

@@ -179,6 +179,12 @@ final class Checks {
         if (name.isEmpty()) {
             throw new UsageError("--name is empty: give a name such as alice (letters, digits, '-', '_', '.')");
         }
+        if (name.length() > MAX_NAME) {
+            // before (session 28) the node failed after its store opened, with "IllegalStateException:
+            // java.lang.IllegalArgumentException: node id is longer than 256 characters" out of the overlay
+            throw new UsageError("--name is " + name.length() + " characters long: at most " + MAX_NAME + " (the node "
+                + "id NAME:xxxxxxxx is at most 256 characters); give a shorter name");
+        }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == ' ' || Character.isISOControl(c)) {
@@ -187,6 +193,9 @@ final class Checks {
             }
         }
     }
+
+    /** Longest {@code --name}: the node id it makes ({@code NAME:} and 8 random characters) within the overlay's 256. */
+    static final int MAX_NAME = 256 - 9;
 
     private static String characterName(char c) {
         String code = String.format("U+%04X", (int) c);

@@ -59,6 +59,32 @@ class NodeNameTest {
             err);
     }
 
+    /**
+     * A {@code --name} whose node id would be longer than the overlay takes (break28: 300 characters): refused at
+     * once with the limit, by {@code node} and {@code add}. Before, {@code node} opened its store and then failed with
+     * "logmesh: IllegalStateException: java.lang.IllegalArgumentException: node id is longer than 256 characters"
+     * (exit 1), and {@code add} made a log with that id.
+     */
+    @Test
+    void aNameTooLongForANodeIdIsRefusedWithTheLimit() throws Exception {
+        String name = "x".repeat(Checks.MAX_NAME + 1);
+        CliProcess.Result node = CliProcess.run("node", "--name", name, "--memory", "--no-mdns", "--host",
+            "127.0.0.1", "--port", "0");
+        assertEquals(2, node.code(), node.err());
+        String said = "logmesh: --name is 248 characters long: at most 247 (the node id NAME:xxxxxxxx is at most 256"
+            + " characters); give a shorter name";
+        assertTrue(node.err().contains(said), node.err());
+        Path data = dir.resolve("long");
+        CliProcess.Result add = CliProcess.run("{\"type\":\"a\"}\n".getBytes(StandardCharsets.UTF_8), "add",
+            "--data", data.toString(), "--name", name);
+        assertEquals(2, add.code(), add.err());
+        assertTrue(add.err().contains(said), add.err());
+        assertFalse(data.resolve("log.db").toFile().exists(), "no log made");
+        String longest = "y".repeat(Checks.MAX_NAME);
+        assertEquals(0, CliProcess.run("{\"type\":\"a\"}\n".getBytes(StandardCharsets.UTF_8), "add", "--data",
+            data.toString(), "--name", longest).code(), "247 characters are taken");
+    }
+
     @Test
     void aNameOtherThanTheKeptIdIsStillWarnedAbout() throws Exception {
         Path data = dir.resolve("d");

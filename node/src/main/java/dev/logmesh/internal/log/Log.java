@@ -93,6 +93,7 @@ public final class Log {
      * @param maxDrift see {@link HybridClock}
      */
     public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
+        this.instance = Entropy.chars(12, ALPHABET);
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
         this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
@@ -146,11 +147,44 @@ public final class Log {
         if (id == null) {
             id = newNodeId(name);
             store.setState(NODE_ID_KEY, id);
-        } else if (name != null && !name.isEmpty() && !id.startsWith(name + ":")) {
+        } else {
+            requireStoredId(id);
+        }
+        if (name != null && !name.isEmpty() && !id.startsWith(name + ":")) {
             LOG.warn("this log's node id is {}: the name {} is not used (a log keeps the node id it was made with; "
                 + "another node needs a data directory of its own)", id, name);
         }
         return new Log(store, id, wall, maxDrift);
+    }
+
+    /**
+     * Checks a node id read back from a store as the command line checks a name: usable in action ids (no space, not
+     * empty) and by the overlay (no control character). A log whose stored id was edited by hand failed later, each
+     * case in its own way ("node id must not contain spaces", "IllegalStateException:
+     * java.lang.IllegalArgumentException: node id holds a control character at index 1").
+     *
+     * @throws StoreException saying the id, what is wrong with it and what to do
+     */
+    static void requireStoredId(String id) {
+        String problem = id.isEmpty() ? "it is empty" : null;
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c == ' ' || Character.isISOControl(c)) {
+                if (problem == null) {
+                    problem = (c == ' ' ? "a space" : "the control character " + String.format("U+%04X", (int) c))
+                        + " at index " + i;
+                }
+                shown.append(String.format("\\u%04x", (int) c));
+            } else {
+                shown.append(c);
+            }
+        }
+        if (problem != null) {
+            throw new StoreException("the node id kept in this log, \"" + shown + "\", is not valid (" + problem
+                + "): the log was edited or damaged; restore its data directory from a backup, or start the node on "
+                + "an empty one (its peers send the log again)");
+        }
     }
 
     /** A fresh node id: {@code name:random} (8 random characters), or just the random part without a name. */
@@ -163,6 +197,17 @@ public final class Log {
         // /dev/urandom, not a SecureRandom: the same source without the providers' set-up (Entropy)
         return sb.append(Entropy.chars(8, ALPHABET)).toString();
     }
+
+    /**
+     * A random token of this open log, kept in memory only: two nodes that run with one node id (a data directory
+     * copied to a second machine) have different ones, so a handshake tells such a twin from a node that dialed
+     * itself.
+     */
+    public String instance() {
+        return instance;
+    }
+
+    private final String instance;
 
     /** This node's id. */
     public String nodeId() {

@@ -309,6 +309,14 @@ public final class Redialer implements SyncSession.Events {
             schedule(REFUSED_DELAY_MILLIS);
             return;
         }
+        if (dev.logmesh.internal.session.SyncSession.TWIN.equals(reason)) {
+            // before (session 28) said "is this node itself", which sent the user looking for a wrong URL
+            stop();
+            onGiveUp.accept(url + " answered with this node's own id " + log.nodeId() + ": "
+                + dev.logmesh.internal.session.SyncSession.TWIN + " (a copy of this node's data directory?); two nodes"
+                + " with one id lose actions: stop one and start it on a data directory of its own; not dialing it");
+            return;
+        }
         if ("connected to itself".equals(reason)) {
             stop();
             onGiveUp.accept(url + " is this node itself: not dialing it");

@@ -67,6 +67,16 @@ final class Handshake {
         return ext;
     }
 
+    /**
+     * Whether a listener that answered with this node's own id is another node (a twin) rather than this node itself:
+     * its mesh options name another {@link Log#instance} (a listener says its instance only then). One that names
+     * none (an older node) is taken for this node.
+     */
+    static boolean twin(JsonNode ext, Log log) {
+        JsonNode i = ext == null ? null : ext.get("instance");
+        return i != null && i.isTextual() && !i.asText().equals(log.instance());
+    }
+
     /** Whether the link uses Plumtree: this side offers it and the peer's options list it. */
     static boolean plumtree(boolean offered, JsonNode ext) {
         return offers(offered, ext, PLUMTREE);

@@ -106,6 +106,9 @@ import org.slf4j.LoggerFactory;
 public final class SyncSession implements MessageConnection.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(SyncSession.class);
 
+    /** Why a session closes whose peer has this node's id and is another node: a copy of its data directory. */
+    public static final String TWIN = "another node runs with this node's id";
+
     /** Which side of the link this node is. */
     public enum Role { DIALER, LISTENER }
 
@@ -505,8 +508,11 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         if (c.nodeId().equals(log.nodeId())) {
-            // Answer, so the dialing side (this same node) sees its own id and stops dialing this address.
-            send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, log.now(), null));
+            // Answer, so the dialing side sees its own id and stops dialing this address; with this log's instance
+            // (said only here), so a twin (another node on a copy of this data directory) can tell it is not itself
+            ObjectNode reply = MeshAuth.newObject();
+            reply.set(MeshAuth.OPTION, MeshAuth.newObject().put("instance", log.instance()));
+            send(new Message.Connected(Message.PROTOCOL, log.nodeId(), start, log.now(), reply));
             closeWith(null, "connected to itself");
             return;
         }
@@ -607,7 +613,8 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (c.nodeId().equals(log.nodeId())) {
             peerNode = c.nodeId();
-            closeWith(null, "connected to itself");
+            closeWith(null, Handshake.twin(c.options() == null ? null : c.options().get(MeshAuth.OPTION), log)
+                ? TWIN : "connected to itself");
             return;
         }
         peerNode = c.nodeId();

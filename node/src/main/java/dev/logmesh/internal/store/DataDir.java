@@ -1,6 +1,8 @@
 package dev.logmesh.internal.store;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +34,22 @@ public final class DataDir {
             throw new IOException("cannot create the data directory " + dir + ": " + file
                 + " is a file, not a directory");
         }
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-            && dir.getFileSystem().equals(FileSystems.getDefault())) {
-            Files.createDirectories(dir,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(dir);
+        try {
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                && dir.getFileSystem().equals(FileSystems.getDefault())) {
+                Files.createDirectories(dir,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectories(dir);
+            }
+        } catch (FileSystemException e) {
+            // Java's message is the path and the system's word ("/mnt/ro/new: Read-only file system"); say which
+            // directory could not be made and what to do (before, session 28, that message alone)
+            String reason = e instanceof AccessDeniedException ? "Permission denied"
+                : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            throw new IOException("cannot create the data directory " + dir + ": " + reason
+                + (e.getFile() != null && !e.getFile().equals(dir.toString()) ? " (at " + e.getFile() + ")" : "")
+                + "; create it where this user can write, or choose another directory", e);
         }
     }
 

@@ -575,6 +575,7 @@ public final class SqliteStore implements Store {
     }
 
     private static SqliteStore open(Path path, Path lockPath, Options options) {
+        requireWritable(path);
         FileChannel channel;
         FileLock lock;
         try {
@@ -592,12 +593,18 @@ public final class SqliteStore implements Store {
         }
         if (lock == null) {
             closeQuietly(channel);
-            throw new StoreException(path + " is in use by another logmesh process (lock " + lockPath + " is held)");
+            long holder = lockHolder(lockPath);
+            throw new StoreException(path + " is in use by another logmesh process ("
+                + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
+                + "): stop that process (the node of this directory, or a logmesh add), or give this one a data"
+                + " directory of its own");
         }
+        writeLockHolder(channel, lockPath);
         Connection conn = null;
+        // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
+        boolean existed = Files.exists(path);
+        boolean clockExisted = Files.exists(Path.of(path + CLOCK_FILE_SUFFIX));
         try {
-            // Looked at under the lock, so a store being created by its owner is reported as in use, not empty.
-            boolean existed = Files.exists(path);
             if (existed && Files.isDirectory(path)) {
                 throw new StoreException(path + " is a directory, not a logmesh store");
             }
@@ -607,6 +614,7 @@ public final class SqliteStore implements Store {
                 throw new StoreException(path + " is empty (0 bytes), not a logmesh store; "
                     + "delete it to start a new log");
             }
+            requireOwnWal(path);
             SQLiteConfig config = new SQLiteConfig();
             // sqlite-jdbc otherwise runs (and prepares anew) "SELECT last_insert_rowid()" after every INSERT;
             // that doubled the cost of add. The store assigns its keys itself.
@@ -632,6 +640,11 @@ public final class SqliteStore implements Store {
             } catch (IOException ignored) {
                 // closing the channel releases it too
             }
+            if (!existed) {
+                // a store that could not be made (a full disk, a directory it cannot write) leaves nothing behind:
+                // an empty or half-made log.db would be refused at every later start, the disk freed or not
+                removeUnmade(path, clockExisted, e);
+            }
             closeQuietly(channel);
             if (e instanceof StoreException se) {
                 throw se;
@@ -646,7 +659,119 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /**
+     * Refuses a {@code -wal} file that belongs to another log, before a writer opens the store (its close would copy
+     * the WAL into the file for good): one that, applied, changes the node id the file alone holds. SQLite checks a
+     * WAL's own checksums, not that it was written for this file; a break28 trial put another log's WAL beside
+     * {@code log.db}: the node ran as the other log's node id over this log's entries, with no word but "log.db.clock
+     * belongs to another log", and its close failed with "database disk image is malformed". A foreign WAL that does
+     * not touch the node id is not found.
+     */
+    private static void requireOwnWal(Path path) throws SQLException, IOException {
+        Path wal = Path.of(path + "-wal");
+        if (!Files.exists(path) || Files.size(path) == 0 || !Files.exists(wal) || Files.size(wal) == 0) {
+            return;
+        }
+        String alone = probeNodeId("jdbc:sqlite:" + path.toUri() + "?immutable=1");
+        if (alone == null) {
+            return;
+        }
+        String withWal = probeNodeId("jdbc:sqlite:" + path);
+        if (withWal != null && !withWal.equals(alone)) {
+            throw new StoreException(wal + " belongs to another log: with it, this log's node id " + alone
+                + " would become " + withWal + " (a -wal file copied from another directory?); move it aside (this "
+                + "log loses only what its own last run had not yet written into " + path.getFileName() + ", which "
+                + "peers send again) and start again");
+        }
+    }
+
+    /** The node id a read-only connection sees in a store, or null when it has none or cannot be read. */
+    private static String probeNodeId(String url) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        try (Connection c = config.createConnection(url);
+             PreparedStatement ps = c.prepareStatement("SELECT value FROM state WHERE key = 'nodeId'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                Object value = rs.getObject(1);
+                return value instanceof byte[] b ? NodeKey.decode(b) : rs.getString(1);
+            }
+        } catch (SQLException | RuntimeException e) {
+            return null; // no state table yet, or unreadable: the open itself says what is wrong
+        }
+    }
+
+    /**
+     * Writes this process's pid into the lock file it holds, so that a second process refused the lock can name the
+     * one to stop (before, session 28, "lock ... is held" named none). A failure costs only that name.
+     */
+    private static void writeLockHolder(FileChannel channel, Path lockPath) {
+        try {
+            channel.truncate(0);
+            channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot write this process's pid into {}: {}", lockPath, e.toString());
+        }
+    }
+
+    /** The pid written into a held lock file, or 0 when there is none (a lock taken by an older logmesh). */
+    private static long lockHolder(Path lockPath) {
+        try {
+            byte[] b = Files.readAllBytes(lockPath);
+            String text = new String(b, 0, Math.min(b.length, 32), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            return text.matches("[0-9]{1,18}") ? Long.parseLong(text) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Refuses a store whose directory (or existing file) this process cannot write, saying why and what to do: a
+     * read-only file system, or permissions and the immutable attribute. Before (session 28) each case failed in its
+     * own words, none saying what to do: "cannot open lock file ...: Read-only file system", "... Operation not
+     * permitted", or "the file cannot be written ([SQLITE_CANTOPEN] ...)" of a file that could be written, in a
+     * directory that could not (SQLite writes its WAL and index beside the file).
+     */
+    private static void requireWritable(Path path) {
+        Path dir = path.getParent();
+        Path unwritable = !Files.isWritable(dir) ? dir : Files.exists(path) && !Files.isWritable(path) ? path : null;
+        if (unwritable == null) {
+            return;
+        }
+        boolean readOnly;
+        try {
+            readOnly = Files.getFileStore(unwritable).isReadOnly();
+        } catch (IOException | RuntimeException e) {
+            readOnly = false;
+        }
+        String what = unwritable.equals(dir) ? "its directory " + dir : "the file";
+        throw new StoreException("cannot open " + path + ": " + what + " cannot be written by this process ("
+            + (readOnly ? "a read-only file system: remount it read-write, or copy the directory elsewhere"
+                : "its permissions, owner or immutable attribute: fix them (ls -ld, lsattr -d), or run as its owner")
+            + "); a store writes its lock, WAL and side files beside the file; `logmesh log` reads it as it is");
+    }
+
+    /** Deletes what an open that failed made of a new store (under its lock): the file, its WAL and side files. */
+    private static void removeUnmade(Path path, boolean keepClock, Exception cause) {
+        for (String suffix : keepClock ? List.of("-wal", "-shm", "-journal", "")
+            : List.of("-wal", "-shm", "-journal", CLOCK_FILE_SUFFIX, "")) {
+            try {
+                Files.deleteIfExists(Path.of(path + suffix));
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
     private static StoreException openFailure(Path path, SQLException e) {
+        if (isDiskFull(e, path)) {
+            // "goes on as soon as space is freed" is said of an open store; one that did not open is opened again
+            return new StoreException("cannot open " + path + ": the disk is full (" + e.getMessage()
+                + "); free some space and open it again", e);
+        }
         if (e instanceof SQLiteException se) {
             SQLiteErrorCode code = se.getResultCode();
             if (code == SQLiteErrorCode.SQLITE_NOTADB) {

@@ -385,6 +385,11 @@ class SqliteStoreTest extends StoreContract {
         assertThrows(StoreException.class, () -> SqliteStore.open(file()));
         String out = probe(file());
         assertTrue(out.startsWith("FAILED ") && out.contains("is in use by another logmesh process"), out);
+        // which process to stop, and what else to do (break28: a second `logmesh node` on one DIR, or one racing an
+        // `add`, said only "(lock DIR/log.db.lock is held)")
+        assertTrue(out.contains("(pid " + ProcessHandle.current().pid() + " holds the lock ")
+            && out.endsWith("): stop that process (the node of this directory, or a logmesh add), or give this one a"
+                + " data directory of its own"), out);
         store.close();
         store = null;
         assertEquals("OPENED 4", probe(file()));

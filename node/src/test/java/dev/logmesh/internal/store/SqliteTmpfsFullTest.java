@@ -180,6 +180,37 @@ class SqliteTmpfsFullTest {
         assertEquals(first.size(), store.size());
     }
 
+    /**
+     * A new store on a file system that is full from the start (break28: {@code logmesh node --data DIR} on a full
+     * 1 MiB tmpfs): the open fails saying the disk is full and what to do, and leaves no file behind. Before, it left a
+     * 0-byte {@code log.db}, and every later start, the disk freed, was refused with "log.db is empty (0 bytes), not a
+     * logmesh store; delete it to start a new log".
+     */
+    @Test
+    void aNewStoreThatCannotBeMadeOnAFullFileSystemLeavesNothingBehind() throws Exception {
+        Path filler = mount.resolve("filler");
+        try (var out = Files.newOutputStream(filler)) {
+            byte[] chunk = new byte[64 * 1024];
+            while (true) {
+                out.write(chunk);
+            }
+        } catch (IOException full) {
+            // the file system is full to the last block
+        }
+        Path file = mount.resolve("log.db");
+        StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+            () -> SqliteStore.open(file));
+        assertTrue(e.getMessage().contains("the disk is full") && e.getMessage().contains("free some space"),
+            e.getMessage());
+        try (var left = Files.list(mount)) {
+            assertEquals(List.of("filler", "log.db.lock"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                "what the failed open left");
+        }
+        Files.delete(filler);
+        store = SqliteStore.open(file);
+        assertEquals(0, store.size());
+    }
+
     private static void check(SqliteStore store, Set<ActionId> acked, List<Integer> failed) {
         assertEquals(acked.size(), store.size());
         for (ActionId id : acked) {

@@ -1,0 +1,80 @@
+package dev.logmesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A data directory copied to a second machine (break28: {@code cp -a alice alice2}, both nodes started, one with
+ * {@code --peer} to the other): two nodes run with one node id. The dialer says that another node runs with its id
+ * and what to do, and stops dialing. Before, it said "ws://127.0.0.1:7301 is this node itself: not dialing it", which
+ * sent the user looking for a mistyped URL, and the listener said nothing.
+ */
+class TwinNodeIdTest {
+    @TempDir
+    Path dir;
+
+    private static NodeConfig.Builder node(Path data) {
+        return NodeConfig.builder().dataDir(data).host("127.0.0.1").port(0).mdns(false);
+    }
+
+    @Test
+    void aNodeOnACopyOfAnotherNodesDataDirectoryIsToldSoNotThatItDialedItself() throws Exception {
+        Path a = dir.resolve("a");
+        try (MeshNode first = MeshNode.start(node(a).name("alice").build())) {
+            first.add(Action.ofType("before/copy"));
+        }
+        Path b = dir.resolve("b");
+        Files.createDirectories(b);
+        try (var files = Files.list(a)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, b.resolve(f.getFileName()));
+            }
+        }
+        List<String> errors = new CopyOnWriteArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+        };
+        try (MeshNode one = MeshNode.start(node(a).build());
+             MeshNode two = MeshNode.start(node(b).peer(one.url()).build(), List.of(listener))) {
+            assertEquals(one.nodeId(), two.nodeId(), "the copy runs with the same id");
+            await().atMost(10, TimeUnit.SECONDS).until(() -> !errors.isEmpty());
+            String e = errors.get(0);
+            assertTrue(e.equals(one.url() + " answered with this node's own id " + one.nodeId() + ": another node runs"
+                + " with this node's id (a copy of this node's data directory?); two nodes with one id lose actions:"
+                + " stop one and start it on a data directory of its own; not dialing it"), e);
+        }
+    }
+
+    @Test
+    void aNodeThatDialsItselfIsStillToldSo() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+        };
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        java.net.URI self = java.net.URI.create("ws://127.0.0.1:" + port);
+        try (MeshNode node = MeshNode.start(node(dir.resolve("s")).port(port).peer(self).build(),
+            List.of(listener))) {
+            await().atMost(10, TimeUnit.SECONDS).until(() -> !errors.isEmpty());
+            assertEquals(self + " is this node itself: not dialing it", errors.get(0), node.nodeId());
+        }
+    }
+}
