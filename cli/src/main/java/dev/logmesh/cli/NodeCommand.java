@@ -380,7 +380,7 @@ final class NodeCommand implements Callable<Integer> {
         // node with exit status 1: its events are what it is run for, and each would be dropped unseen from then on
         out.onBroken(() -> {
             System.err.println("logmesh: cannot write stdout (a full disk, or its reader went away): stopping the node");
-            Thread stop = new Thread(node::close, "logmesh-stop"); // not the writer: a close may print lines
+            Thread stop = new Thread(() -> closeSaying(node), "logmesh-stop"); // not the writer: a close may print lines
             stop.start();
         });
         if (after != null) {
@@ -395,7 +395,7 @@ final class NodeCommand implements Callable<Integer> {
             if (w != null) {
                 w.stop();
             }
-            node.close();
+            closeSaying(node);
             if (served != null) {
                 served.close();
             }
@@ -455,6 +455,21 @@ final class NodeCommand implements Callable<Integer> {
         } catch (CompletionException | java.util.concurrent.CancellationException e) {
             out.close();
             return 1;
+        }
+    }
+
+    /**
+     * Closes the node; a close that fails (the store's last commit or its file on a disk gone bad) is one
+     * {@code logmesh:} line on stderr, not a stack trace from the shutdown thread (a breaker's run, session 28: a
+     * foreign WAL's SQLITE_CORRUPT at close printed {@code Exception in thread "logmesh-shutdown"} and its trace).
+     * What the failed close could not write is what its store says it is; the data directory is left as it is.
+     */
+    static void closeSaying(AutoCloseable node) {
+        try {
+            node.close();
+        } catch (Exception e) { // a RuntimeException (StoreException) from close: the JVM is ending anyway
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            System.err.println("logmesh: closing the node failed: " + why.replace('\n', ' '));
         }
     }
 
