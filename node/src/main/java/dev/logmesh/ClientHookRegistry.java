@@ -126,17 +126,7 @@ final class ClientHookRegistry {
      */
     static ChannelFilter isolated(Predicate<Entry> filter, String channel) {
         // logged as "filter of channel NAME <predicate>" (until session 28: "subscriber the filter of channel ...")
-        MeshNode.FailureLog failures = new MeshNode.FailureLog("filter of channel " + channel, filter,
-            System::nanoTime);
-        return e -> {
-            try {
-                return filter.test(e);
-            } catch (RuntimeException | Error ex) {
-                Callbacks.rethrowFatal(ex);
-                failures.failed(e, ex);
-                return false;
-            }
-        };
+        return MeshNode.isolatedFilter("filter of channel " + channel, filter)::test;
     }
 
     private static EdgeHooks.NotFound notFound(NotFoundException e) {
