@@ -55,8 +55,11 @@ final class LogCommand implements Callable<Integer> {
                 // a print stream keeps a write error to itself: a full disk (log > backup) cut the backup, and a
                 // reader that went away (| head -1) had the whole log read on, both with exit code 0
                 if (out.checkError()) {
+                    // the page was cut somewhere inside: those before it were written whole (before session 28
+                    // this said "after at most 0 of the log's entries" when `| head` had printed its 10 lines)
                     System.err.println("logmesh: cannot write stdout (a full disk, or its reader went away): stopped"
-                        + " after at most " + printed + " of the log's entries");
+                        + (printed == 0 ? " within the log's first " + page.size() + " entries"
+                            : " after the log's first " + printed + " entries, within the next " + page.size()));
                     return 1;
                 }
                 printed += page.size();

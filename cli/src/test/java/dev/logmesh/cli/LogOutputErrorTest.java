@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -60,5 +61,8 @@ class LogOutputErrorTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(1, p.exitValue(), err.join());
         assertTrue(err.join().contains("cannot write"), err.join());
+        // a line was read: never "at most 0" (before session 28, a breaker's run with `| head`)
+        assertFalse(err.join().contains("at most 0"), err.join());
+        assertTrue(err.join().matches("(?s).*stopped (within the log's first|after the log's first) \\d+.*"), err.join());
     }
 }
