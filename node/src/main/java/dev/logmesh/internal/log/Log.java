@@ -158,33 +158,33 @@ public final class Log {
     }
 
     /**
-     * Checks a node id read back from a store as the command line checks a name: usable in action ids (no space, not
-     * empty) and by the overlay (no control character). A log whose stored id was edited by hand failed later, each
-     * case in its own way ("node id must not contain spaces", "IllegalStateException:
+     * Checks a node id read back from a store by the rules every node id meets: those of action ids ({@link
+     * ActionId#requireNodeId}: not empty, no space) and of the overlay ({@link
+     * dev.logmesh.internal.overlay.PeerInfo#requireId}: no control character, not too long). A log whose stored id
+     * was edited by hand failed later, each case in its own way ("node id must not contain spaces", "IllegalStateException:
      * java.lang.IllegalArgumentException: node id holds a control character at index 1").
      *
-     * @throws StoreException saying the id, what is wrong with it and what to do
+     * @throws StoreException saying the id (its control characters escaped), what is wrong with it and what to do
      */
     static void requireStoredId(String id) {
-        String problem = id.isEmpty() ? "it is empty" : null;
-        StringBuilder shown = new StringBuilder();
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (c == ' ' || Character.isISOControl(c)) {
-                if (problem == null) {
-                    problem = (c == ' ' ? "a space" : "the control character " + String.format("U+%04X", (int) c))
-                        + " at index " + i;
-                }
-                shown.append(String.format("\\u%04x", (int) c));
-            } else {
-                shown.append(c);
-            }
+        try {
+            ActionId.requireNodeId(id);
+            dev.logmesh.internal.overlay.PeerInfo.requireId(id);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("the node id kept in this log, \"" + escaped(id) + "\", is not valid ("
+                + escaped(e.getMessage()) + "): the log was edited or damaged; restore its data directory from a "
+                + "backup, or start the node on an empty one (its peers send the log again)");
         }
-        if (problem != null) {
-            throw new StoreException("the node id kept in this log, \"" + shown + "\", is not valid (" + problem
-                + "): the log was edited or damaged; restore its data directory from a backup, or start the node on "
-                + "an empty one (its peers send the log again)");
+    }
+
+    /** {@code text} with each control character as a backslash-u escape of four hex digits, for a message. */
+    private static String escaped(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
+        return sb.toString();
     }
 
     /** A fresh node id: {@code name:random} (8 random characters), or just the random part without a name. */
