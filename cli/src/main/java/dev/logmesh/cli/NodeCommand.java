@@ -297,15 +297,6 @@ final class NodeCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        if (secret == null) {
-            System.err.println("WARNING: no mesh key. This mesh is OPEN: anyone who can reach this node can read "
-                + "and add actions. Use --key-file FILE to require the key.");
-        }
-        if (http != null && (http.getAddress() == null || !http.getAddress().isLoopbackAddress())) {
-            System.err.println("WARNING: the status page on " + http.getHostString() + ":" + http.getPort()
-                + " is reachable from other hosts: whoever reaches it sees node names, links and recent actions. "
-                + "Use --http PORT (127.0.0.1) unless that is what you want.");
-        }
         MeshNode node;
         // what the node does while it has no session yet, on stderr (WaitNotice); set once the node is ready
         java.util.concurrent.atomic.AtomicReference<WaitNotice> waiting = new java.util.concurrent.atomic.AtomicReference<>();
@@ -374,6 +365,7 @@ final class NodeCommand implements Callable<Integer> {
                 : Checks.startFailure(e, host, port)));
             return 2;
         }
+        warnings(secret == null);
         // a full stdout pauses what the node takes in from its peers until it drains
         out.backpressure(node::pauseReceiving, node::resumeReceiving);
         // a stdout that cannot be written (a full disk, a reader that went away: `logmesh node | head`) stops the
@@ -440,6 +432,23 @@ final class NodeCommand implements Callable<Integer> {
         stdin.setDaemon(true);
         stdin.start();
         return awaitEnd(ended, out);
+    }
+
+    /**
+     * The warnings of a node that started: an open mesh (no key), a status page other hosts reach. Said once the node
+     * runs, not before its start is refused for another reason (before, session 28, a locked or damaged data
+     * directory printed the open-mesh warning, then the error that stopped the start).
+     */
+    private void warnings(boolean open) {
+        if (open) {
+            System.err.println("WARNING: no mesh key. This mesh is OPEN: anyone who can reach this node can read "
+                + "and add actions. Use --key-file FILE to require the key.");
+        }
+        if (http != null && (http.getAddress() == null || !http.getAddress().isLoopbackAddress())) {
+            System.err.println("WARNING: the status page on " + http.getHostString() + ":" + http.getPort()
+                + " is reachable from other hosts: whoever reaches it sees node names, links and recent actions. "
+                + "Use --http PORT (127.0.0.1) unless that is what you want.");
+        }
     }
 
     /**
