@@ -906,6 +906,14 @@ public final class NodeConfig {
         public NodeConfig build() {
             if (name != null) {
                 ActionId.requireNodeId(name);
+                if (name.length() > dev.logmesh.internal.log.Log.MAX_NAME_CHARS) {
+                    // before (session 29) built, and the node failed at start, its store open, with "node id is
+                    // longer than 256 characters" out of the overlay
+                    throw new IllegalArgumentException("name is " + name.length() + " characters long: at most "
+                        + dev.logmesh.internal.log.Log.MAX_NAME_CHARS + " (the node id name:"
+                        + "x".repeat(dev.logmesh.internal.log.Log.RANDOM_ID_CHARS) + " is at most "
+                        + dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH + " characters)");
+                }
             }
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("port must be 0..65535, got " + port);

@@ -183,7 +183,8 @@ final class Checks {
             // before (session 28) the node failed after its store opened, with "IllegalStateException:
             // java.lang.IllegalArgumentException: node id is longer than 256 characters" out of the overlay
             throw new UsageError("--name is " + name.length() + " characters long: at most " + MAX_NAME + " (the node "
-                + "id NAME:xxxxxxxx is at most 256 characters); give a shorter name");
+                + "id NAME:" + "x".repeat(dev.logmesh.internal.log.Log.RANDOM_ID_CHARS) + " is at most "
+                + dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH + " characters); give a shorter name");
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
@@ -194,8 +195,11 @@ final class Checks {
         }
     }
 
-    /** Longest {@code --name}: the node id it makes ({@code NAME:} and 8 random characters) within the overlay's 256. */
-    static final int MAX_NAME = 256 - 9;
+    /**
+     * Longest {@code --name}: the node's own limit ({@link dev.logmesh.internal.log.Log#MAX_NAME_CHARS}: the node id
+     * it makes, {@code NAME:} and the random part, within the overlay's); before session 29 a copy, 256 - 9.
+     */
+    static final int MAX_NAME = dev.logmesh.internal.log.Log.MAX_NAME_CHARS;
 
     private static String characterName(char c) {
         String code = String.format("U+%04X", (int) c);
