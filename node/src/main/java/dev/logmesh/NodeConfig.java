@@ -524,6 +524,12 @@ public final class NodeConfig {
     /** Default presence period: 5 s. */
     public static final Duration DEFAULT_PRESENCE_PERIOD = Duration.ofSeconds(5);
 
+    /** The shortest presence period other than 0 (off): 100 ms. */
+    public static final Duration MIN_PRESENCE_PERIOD = Duration.ofMillis(100);
+
+    /** The longest presence period: 1 day (a node listed for up to 3 days after it left is no use). */
+    public static final Duration MAX_PRESENCE_PERIOD = Duration.ofDays(1);
+
     /**
      * The shortest ping period a node takes, in ms: its peers end a session that pings more than
      * {@code SessionConfig.DEFAULT_MAX_PINGS_PER_SECOND} (20) times a second as a flood ({@code bruteforce}), and a
@@ -991,9 +997,9 @@ public final class NodeConfig {
                 checkPublicUrl(publicUrl, host != null);
             }
             if (presencePeriod.isNegative() || (!presencePeriod.isZero()
-                && (presencePeriod.compareTo(Duration.ofMillis(100)) < 0
-                    || presencePeriod.compareTo(Duration.ofDays(1)) > 0))) {
-                throw new IllegalArgumentException("presence period must be 0 (off) or 100 ms to 1 day, got "
+                && (presencePeriod.compareTo(MIN_PRESENCE_PERIOD) < 0
+                    || presencePeriod.compareTo(MAX_PRESENCE_PERIOD) > 0))) {
+                throw new IllegalArgumentException("presence period must be 0 (off) or a period from 100ms to 1d, got "
                     + presencePeriod);
             }
             for (URI p : peers) {

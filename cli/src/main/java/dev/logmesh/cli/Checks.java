@@ -409,22 +409,29 @@ final class Checks {
         }
     }
 
-    /** The shortest presence period a node takes (NodeConfig refuses less). */
-    static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
+    /** The shortest presence period a node takes, the node's own ({@link dev.logmesh.NodeConfig#MIN_PRESENCE_PERIOD}). */
+    static final java.time.Duration MIN_PRESENCE_PERIOD = dev.logmesh.NodeConfig.MIN_PRESENCE_PERIOD;
 
-    /** The longest presence period (NodeConfig refuses more): a node listed for up to 3 days after it left is no use. */
-    static final java.time.Duration MAX_PRESENCE_PERIOD = java.time.Duration.ofDays(1);
+    /** The longest presence period, the node's own ({@link dev.logmesh.NodeConfig#MAX_PRESENCE_PERIOD}). */
+    static final java.time.Duration MAX_PRESENCE_PERIOD = dev.logmesh.NodeConfig.MAX_PRESENCE_PERIOD;
 
     /**
-     * {@code --presence-period}: 0 (off), or 100 ms to 1 day.
+     * The values {@code --presence-period} takes, in the one wording its help, its errors and the README use (before,
+     * session 28, the help gave no range, the errors "0 (off) or a period from 100ms to 1d", the README "100 ms to 1
+     * day; 0 turns it off").
+     */
+    static final String PRESENCE_PERIOD_VALUES = "0 (off) or a period from 100ms to 1d";
+
+    /**
+     * {@code --presence-period}: {@value #PRESENCE_PERIOD_VALUES}.
      *
      * @throws UsageError naming the value and the range
      */
     static void presencePeriod(java.time.Duration period) {
         if (!period.isZero() && (period.compareTo(MIN_PRESENCE_PERIOD) < 0
             || period.compareTo(MAX_PRESENCE_PERIOD) > 0)) {
-            throw new UsageError("--presence-period " + human(period) + " is out of range: give 0 (off) or a "
-                + "period from 100ms to 1d (default 5s)");
+            throw new UsageError("--presence-period " + human(period) + " is out of range: give "
+                + PRESENCE_PERIOD_VALUES + " (default 5s)");
         }
     }
 

@@ -221,7 +221,8 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--presence-period", paramLabel = "DURATION", converter = PresencePeriod.class,
         description = "How often this node tells the mesh it is there (its log size, add rate, links), for "
-            + "`logmesh status` and the status page on every node; 0 = off (neither sent nor forwarded). Default: 5s.")
+            + "`logmesh status` and the status page on every node: " + Checks.PRESENCE_PERIOD_VALUES + " (500ms, "
+            + "90s, 5m, 1h or ISO-8601 PT5S; off: neither sent nor forwarded). Default: 5s.")
     java.time.Duration presencePeriod = NodeConfig.DEFAULT_PRESENCE_PERIOD;
 
     @Override
@@ -719,7 +720,7 @@ final class NodeCommand implements Callable<Integer> {
     /** {@code --presence-period}: at most {@link Checks#MAX_PRESENCE_PERIOD}, 1 day ({@link Checks#presencePeriod}). */
     static final class PresencePeriod extends DurationConverter {
         PresencePeriod() {
-            super(Checks.MAX_PRESENCE_PERIOD, "1d (give 0 (off) or a period from 100ms to 1d)");
+            super(Checks.MAX_PRESENCE_PERIOD, "1d (give " + Checks.PRESENCE_PERIOD_VALUES + ")");
         }
     }
 }
