@@ -551,16 +551,16 @@ public final class SqliteStore implements Store {
     /**
      * Opens the store in {@code file}, creating it if the file does not exist.
      *
-     * @throws StoreException naming the file if it is in use, not a logmesh store, too new, corrupt, or cannot
-     *     be opened; the file is then left as it was
+     * @throws StoreException naming the file if it is in use (a {@link dev.logmesh.StoreInUseException}), not a
+     *     logmesh store, too new, corrupt, or cannot be opened; the file is then left as it was
      */
     public static SqliteStore open(Path file, Options options) {
         Objects.requireNonNull(options, "options");
         Path path = file.toAbsolutePath();
         Path lockPath = lockPath(path);
         if (!OPEN_IN_THIS_JVM.add(lockPath)) {
-            throw new StoreException(path + " is in use by another logmesh process (this one: the store is already "
-                + "open in this JVM)");
+            throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process (this one: the "
+                + "store is already open in this JVM)");
         }
         try {
             return open(path, lockPath, options);
@@ -600,7 +600,7 @@ public final class SqliteStore implements Store {
         if (lock == null) {
             closeQuietly(channel);
             long holder = lockHolder(lockPath);
-            throw new StoreException(path + " is in use by another logmesh process ("
+            throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process ("
                 + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
                 + "): stop that process (the node of this directory, or a logmesh add), or give this one a data"
                 + " directory of its own");
