@@ -930,13 +930,10 @@ public final class NodeConfig {
             if (key != null && key.length == 0) {
                 throw new IllegalArgumentException("mesh key must not be empty");
             }
-            if (subprotocol < 0 || minSubprotocol < 0) {
-                throw new IllegalArgumentException("subprotocol must be >= 0");
-            }
-            if (subprotocol < minSubprotocol) {
-                throw new IllegalArgumentException("subprotocol " + subprotocol + " is below minSubprotocol "
-                    + minSubprotocol + ": the node would refuse peers of its own version; give a subprotocol of at "
-                    + "least minSubprotocol");
+            String subprotocols = dev.logmesh.internal.session.SessionConfig.subprotocolProblem(subprotocol,
+                minSubprotocol, "subprotocol", "minSubprotocol");
+            if (subprotocols != null) {
+                throw new IllegalArgumentException(subprotocols);
             }
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("max frame size must be at least 1024 bytes");

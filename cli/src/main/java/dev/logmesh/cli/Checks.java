@@ -324,18 +324,11 @@ final class Checks {
      * started and refused every peer of its own version).
      */
     static void subprotocols(int subprotocol, int minSubprotocol) {
-        if (subprotocol < 0) {
-            throw new UsageError("--subprotocol " + subprotocol + " is negative: give 0 or more (this application's"
-                + " version; default 0)");
-        }
-        if (minSubprotocol < 0) {
-            throw new UsageError("--min-subprotocol " + minSubprotocol + " is negative: give 0 or more (default 0: "
-                + "peers of every version)");
-        }
-        if (subprotocol < minSubprotocol) {
-            throw new UsageError("--subprotocol " + subprotocol + " is below --min-subprotocol " + minSubprotocol
-                + ": the node would refuse peers of its own version; give --min-subprotocol " + subprotocol
-                + " or less, or --subprotocol " + minSubprotocol + " or more");
+        // the node's rule, in its own place (SessionConfig.subprotocolProblem), with the options' names
+        String problem = dev.logmesh.internal.session.SessionConfig.subprotocolProblem(subprotocol, minSubprotocol,
+            "--subprotocol", "--min-subprotocol");
+        if (problem != null) {
+            throw new UsageError(problem);
         }
     }
 
