@@ -524,6 +524,12 @@ public final class NodeConfig {
     /** Default presence period: 5 s. */
     public static final Duration DEFAULT_PRESENCE_PERIOD = Duration.ofSeconds(5);
 
+    /** The shortest presence period other than 0 (off): 100 ms. */
+    public static final Duration MIN_PRESENCE_PERIOD = Duration.ofMillis(100);
+
+    /** The longest presence period: 1 day (a node listed for up to 3 days after it left is no use). */
+    public static final Duration MAX_PRESENCE_PERIOD = Duration.ofDays(1);
+
     /**
      * The shortest ping period a node takes, in ms: its peers end a session that pings more than
      * {@code SessionConfig.DEFAULT_MAX_PINGS_PER_SECOND} (20) times a second as a flood ({@code bruteforce}), and a
@@ -906,6 +912,14 @@ public final class NodeConfig {
         public NodeConfig build() {
             if (name != null) {
                 ActionId.requireNodeId(name);
+                if (name.length() > dev.logmesh.internal.log.Log.MAX_NAME_CHARS) {
+                    // before (session 29) built, and the node failed at start, its store open, with "node id is
+                    // longer than 256 characters" out of the overlay
+                    throw new IllegalArgumentException("name is " + name.length() + " characters long: at most "
+                        + dev.logmesh.internal.log.Log.MAX_NAME_CHARS + " (the node id name:"
+                        + "x".repeat(dev.logmesh.internal.log.Log.RANDOM_ID_CHARS) + " is at most "
+                        + dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH + " characters)");
+                }
             }
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -916,13 +930,10 @@ public final class NodeConfig {
             if (key != null && key.length == 0) {
                 throw new IllegalArgumentException("mesh key must not be empty");
             }
-            if (subprotocol < 0 || minSubprotocol < 0) {
-                throw new IllegalArgumentException("subprotocol must be >= 0");
-            }
-            if (subprotocol < minSubprotocol) {
-                throw new IllegalArgumentException("subprotocol " + subprotocol + " is below minSubprotocol "
-                    + minSubprotocol + ": the node would refuse peers of its own version; give a subprotocol of at "
-                    + "least minSubprotocol");
+            String subprotocols = dev.logmesh.internal.session.SessionConfig.subprotocolProblem(subprotocol,
+                minSubprotocol, "subprotocol", "minSubprotocol");
+            if (subprotocols != null) {
+                throw new IllegalArgumentException(subprotocols);
             }
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("max frame size must be at least 1024 bytes");
@@ -983,9 +994,9 @@ public final class NodeConfig {
                 checkPublicUrl(publicUrl, host != null);
             }
             if (presencePeriod.isNegative() || (!presencePeriod.isZero()
-                && (presencePeriod.compareTo(Duration.ofMillis(100)) < 0
-                    || presencePeriod.compareTo(Duration.ofDays(1)) > 0))) {
-                throw new IllegalArgumentException("presence period must be 0 (off) or 100 ms to 1 day, got "
+                && (presencePeriod.compareTo(MIN_PRESENCE_PERIOD) < 0
+                    || presencePeriod.compareTo(MAX_PRESENCE_PERIOD) > 0))) {
+                throw new IllegalArgumentException("presence period must be 0 (off) or a period from 100ms to 1d, got "
                     + presencePeriod);
             }
             for (URI p : peers) {

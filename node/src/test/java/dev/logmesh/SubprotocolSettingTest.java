@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.internal.session.SessionConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,25 @@ class SubprotocolSettingTest {
         assertTrue(e.getMessage().contains("subprotocol 1 is below minSubprotocol 2"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().minSubprotocol(1).build(),
             "the default subprotocol 0 is below 1");
+    }
+
+    /**
+     * The embedding API's sessions refuse it too, by the same rule ({@link SessionConfig#subprotocolProblem}, which
+     * NodeConfig and the command line call): before session 29 {@code SessionConfig} took {@code withSubprotocol(1,
+     * 2)} and only checked that neither was negative.
+     */
+    @Test
+    void sessionConfigRefusesASubprotocolBelowTheMinimumByTheSameRule() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> SessionConfig.defaults("m").withSubprotocol(1, 2));
+        assertEquals(SessionConfig.subprotocolProblem(1, 2, "subprotocol", "minSubprotocol"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("subprotocol 1 is below minSubprotocol 2: "), e.getMessage());
+        IllegalArgumentException config = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().subprotocol(1).minSubprotocol(2).build());
+        assertEquals(e.getMessage(), config.getMessage(), "one rule, one wording");
+        assertThrows(IllegalArgumentException.class, () -> SessionConfig.defaults("m").withSubprotocol(-1, 0));
+        assertThrows(IllegalArgumentException.class, () -> SessionConfig.defaults("m").withSubprotocol(0, -1));
+        assertEquals(2, SessionConfig.defaults("m").withSubprotocol(2, 2).minSubprotocol());
     }
 
     @Test

@@ -55,13 +55,8 @@ final class AddCommand implements Callable<Integer> {
         try {
             store = SqliteStore.open(data.resolve(LOG_FILE));
         } catch (StoreException e) {
-            // the usual cause: the node of DIR runs (it holds the store); say what to do instead
-            JsonNode running = StatusCommand.runningStatus(data);
-            System.err.println("logmesh: " + (running == null || !e.getMessage().contains(" is in use by ")
-                ? e.getMessage()
-                : data.resolve(LOG_FILE).toAbsolutePath() + " is in use by another logmesh process: its node runs (pid "
-                    + running.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add"
-                    + " again"));
+            System.err.println("logmesh: " + openFailure(e, data.resolve(LOG_FILE),
+                () -> StatusCommand.runningStatus(data)));
             return 2;
         }
         int[] bad = {0};
@@ -114,6 +109,21 @@ final class AddCommand implements Callable<Integer> {
         }
         System.err.println("added " + added[0] + " action(s)" + (bad[0] > 0 ? ", " + bad[0] + " bad line(s)" : ""));
         return bad[0] > 0 ? 1 : 0;
+    }
+
+    /**
+     * What {@code add} says when the store would not open: for a store in use whose node runs (its status file,
+     * {@code running}), the usual cause, what to do instead; else the store's own message. Told by the exception's
+     * type ({@link dev.logmesh.StoreInUseException}): before session 29, by " is in use by " in its message, which a
+     * change of wording would have broken.
+     */
+    static String openFailure(StoreException e, Path file, java.util.function.Supplier<JsonNode> running) {
+        JsonNode node = e instanceof dev.logmesh.StoreInUseException ? running.get() : null;
+        if (node == null) {
+            return e.getMessage();
+        }
+        return file.toAbsolutePath() + " is in use by another logmesh process: its node runs (pid "
+            + node.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add again";
     }
 
     private static int flush(Log log, List<Entry> batch, List<Integer> lines) {

@@ -183,7 +183,8 @@ final class Checks {
             // before (session 28) the node failed after its store opened, with "IllegalStateException:
             // java.lang.IllegalArgumentException: node id is longer than 256 characters" out of the overlay
             throw new UsageError("--name is " + name.length() + " characters long: at most " + MAX_NAME + " (the node "
-                + "id NAME:xxxxxxxx is at most 256 characters); give a shorter name");
+                + "id NAME:" + "x".repeat(dev.logmesh.internal.log.Log.RANDOM_ID_CHARS) + " is at most "
+                + dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH + " characters); give a shorter name");
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
@@ -194,8 +195,11 @@ final class Checks {
         }
     }
 
-    /** Longest {@code --name}: the node id it makes ({@code NAME:} and 8 random characters) within the overlay's 256. */
-    static final int MAX_NAME = 256 - 9;
+    /**
+     * Longest {@code --name}: the node's own limit ({@link dev.logmesh.internal.log.Log#MAX_NAME_CHARS}: the node id
+     * it makes, {@code NAME:} and the random part, within the overlay's); before session 29 a copy, 256 - 9.
+     */
+    static final int MAX_NAME = dev.logmesh.internal.log.Log.MAX_NAME_CHARS;
 
     private static String characterName(char c) {
         String code = String.format("U+%04X", (int) c);
@@ -320,18 +324,11 @@ final class Checks {
      * started and refused every peer of its own version).
      */
     static void subprotocols(int subprotocol, int minSubprotocol) {
-        if (subprotocol < 0) {
-            throw new UsageError("--subprotocol " + subprotocol + " is negative: give 0 or more (this application's"
-                + " version; default 0)");
-        }
-        if (minSubprotocol < 0) {
-            throw new UsageError("--min-subprotocol " + minSubprotocol + " is negative: give 0 or more (default 0: "
-                + "peers of every version)");
-        }
-        if (subprotocol < minSubprotocol) {
-            throw new UsageError("--subprotocol " + subprotocol + " is below --min-subprotocol " + minSubprotocol
-                + ": the node would refuse peers of its own version; give --min-subprotocol " + subprotocol
-                + " or less, or --subprotocol " + minSubprotocol + " or more");
+        // the node's rule, in its own place (SessionConfig.subprotocolProblem), with the options' names
+        String problem = dev.logmesh.internal.session.SessionConfig.subprotocolProblem(subprotocol, minSubprotocol,
+            "--subprotocol", "--min-subprotocol");
+        if (problem != null) {
+            throw new UsageError(problem);
         }
     }
 
@@ -405,22 +402,29 @@ final class Checks {
         }
     }
 
-    /** The shortest presence period a node takes (NodeConfig refuses less). */
-    static final java.time.Duration MIN_PRESENCE_PERIOD = java.time.Duration.ofMillis(100);
+    /** The shortest presence period a node takes, the node's own ({@link dev.logmesh.NodeConfig#MIN_PRESENCE_PERIOD}). */
+    static final java.time.Duration MIN_PRESENCE_PERIOD = dev.logmesh.NodeConfig.MIN_PRESENCE_PERIOD;
 
-    /** The longest presence period (NodeConfig refuses more): a node listed for up to 3 days after it left is no use. */
-    static final java.time.Duration MAX_PRESENCE_PERIOD = java.time.Duration.ofDays(1);
+    /** The longest presence period, the node's own ({@link dev.logmesh.NodeConfig#MAX_PRESENCE_PERIOD}). */
+    static final java.time.Duration MAX_PRESENCE_PERIOD = dev.logmesh.NodeConfig.MAX_PRESENCE_PERIOD;
 
     /**
-     * {@code --presence-period}: 0 (off), or 100 ms to 1 day.
+     * The values {@code --presence-period} takes, in the one wording its help, its errors and the README use (before,
+     * session 28, the help gave no range, the errors "0 (off) or a period from 100ms to 1d", the README "100 ms to 1
+     * day; 0 turns it off").
+     */
+    static final String PRESENCE_PERIOD_VALUES = "0 (off) or a period from 100ms to 1d";
+
+    /**
+     * {@code --presence-period}: {@value #PRESENCE_PERIOD_VALUES}.
      *
      * @throws UsageError naming the value and the range
      */
     static void presencePeriod(java.time.Duration period) {
         if (!period.isZero() && (period.compareTo(MIN_PRESENCE_PERIOD) < 0
             || period.compareTo(MAX_PRESENCE_PERIOD) > 0)) {
-            throw new UsageError("--presence-period " + human(period) + " is out of range: give 0 (off) or a "
-                + "period from 100ms to 1d (default 5s)");
+            throw new UsageError("--presence-period " + human(period) + " is out of range: give "
+                + PRESENCE_PERIOD_VALUES + " (default 5s)");
         }
     }
 

@@ -221,7 +221,8 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--presence-period", paramLabel = "DURATION", converter = PresencePeriod.class,
         description = "How often this node tells the mesh it is there (its log size, add rate, links), for "
-            + "`logmesh status` and the status page on every node; 0 = off (neither sent nor forwarded). Default: 5s.")
+            + "`logmesh status` and the status page on every node: " + Checks.PRESENCE_PERIOD_VALUES + " (500ms, "
+            + "90s, 5m, 1h or ISO-8601 PT5S; off: neither sent nor forwarded). Default: 5s.")
     java.time.Duration presencePeriod = NodeConfig.DEFAULT_PRESENCE_PERIOD;
 
     @Override
@@ -297,15 +298,6 @@ final class NodeCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
-        if (secret == null) {
-            System.err.println("WARNING: no mesh key. This mesh is OPEN: anyone who can reach this node can read "
-                + "and add actions. Use --key-file FILE to require the key.");
-        }
-        if (http != null && (http.getAddress() == null || !http.getAddress().isLoopbackAddress())) {
-            System.err.println("WARNING: the status page on " + http.getHostString() + ":" + http.getPort()
-                + " is reachable from other hosts: whoever reaches it sees node names, links and recent actions. "
-                + "Use --http PORT (127.0.0.1) unless that is what you want.");
-        }
         MeshNode node;
         // what the node does while it has no session yet, on stderr (WaitNotice); set once the node is ready
         java.util.concurrent.atomic.AtomicReference<WaitNotice> waiting = new java.util.concurrent.atomic.AtomicReference<>();
@@ -374,6 +366,7 @@ final class NodeCommand implements Callable<Integer> {
                 : Checks.startFailure(e, host, port)));
             return 2;
         }
+        warnings(secret == null);
         // a full stdout pauses what the node takes in from its peers until it drains
         out.backpressure(node::pauseReceiving, node::resumeReceiving);
         // a stdout that cannot be written (a full disk, a reader that went away: `logmesh node | head`) stops the
@@ -440,6 +433,23 @@ final class NodeCommand implements Callable<Integer> {
         stdin.setDaemon(true);
         stdin.start();
         return awaitEnd(ended, out);
+    }
+
+    /**
+     * The warnings of a node that started: an open mesh (no key), a status page other hosts reach. Said once the node
+     * runs, not before its start is refused for another reason (before, session 28, a locked or damaged data
+     * directory printed the open-mesh warning, then the error that stopped the start).
+     */
+    private void warnings(boolean open) {
+        if (open) {
+            System.err.println("WARNING: no mesh key. This mesh is OPEN: anyone who can reach this node can read "
+                + "and add actions. Use --key-file FILE to require the key.");
+        }
+        if (http != null && (http.getAddress() == null || !http.getAddress().isLoopbackAddress())) {
+            System.err.println("WARNING: the status page on " + http.getHostString() + ":" + http.getPort()
+                + " is reachable from other hosts: whoever reaches it sees node names, links and recent actions. "
+                + "Use --http PORT (127.0.0.1) unless that is what you want.");
+        }
     }
 
     /**
@@ -710,7 +720,7 @@ final class NodeCommand implements Callable<Integer> {
     /** {@code --presence-period}: at most {@link Checks#MAX_PRESENCE_PERIOD}, 1 day ({@link Checks#presencePeriod}). */
     static final class PresencePeriod extends DurationConverter {
         PresencePeriod() {
-            super(Checks.MAX_PRESENCE_PERIOD, "1d (give 0 (off) or a period from 100ms to 1d)");
+            super(Checks.MAX_PRESENCE_PERIOD, "1d (give " + Checks.PRESENCE_PERIOD_VALUES + ")");
         }
     }
 }

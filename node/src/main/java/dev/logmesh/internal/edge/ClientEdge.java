@@ -99,8 +99,14 @@ public final class ClientEdge {
      *
      * @param undo the {@code logux/undo} (a new action: the node stamps its id)
      * @param why  for the node's log and, in development, a {@code ["debug","error",why]} message
+     * @param hookFailed whether an application's hook threw (a fault the operator must see: logged at ERROR, as every
+     *             other callback's failure), not a refusal the rules or a hook's answer made (INFO)
      */
-    public record Refuse(Reply undo, String why) implements Received {
+    public record Refuse(Reply undo, String why, boolean hookFailed) implements Received {
+        /** A refusal made by the rules or a hook's answer, not a hook's failure. */
+        public Refuse(Reply undo, String why) {
+            this(undo, why, false);
+        }
     }
 
     /** Add {@code entry} to the log (with the node's reasons); then call {@link #committed}. */
@@ -112,10 +118,16 @@ public final class ClientEdge {
      *
      * @param replies what to send ({@code load} results then {@code logux/processed}, or one {@code logux/undo})
      * @param why     null, or why it was refused
+     * @param hookFailed whether a hook of the channel threw ({@link Refuse#hookFailed})
      */
-    public record Handled(List<Reply> replies, String why) implements Received {
+    public record Handled(List<Reply> replies, String why, boolean hookFailed) implements Received {
         public Handled {
             replies = List.copyOf(replies);
+        }
+
+        /** Handled without a hook's failure. */
+        public Handled(List<Reply> replies, String why) {
+            this(replies, why, false);
         }
     }
 
@@ -126,8 +138,9 @@ public final class ClientEdge {
      * @param log     actions to add to the log, each with the address it must carry (the {@code logux/undo} of
      *                an action whose process hook failed: it goes to everyone the action went to)
      * @param why     null, or why the process hook failed
+     * @param hookFailed whether the process hook threw ({@link Refuse#hookFailed}); not for its {@code NotFound}
      */
-    public record Committed(List<Reply> replies, List<Logged> log, String why) {
+    public record Committed(List<Reply> replies, List<Logged> log, String why, boolean hookFailed) {
         public Committed {
             replies = List.copyOf(replies);
             log = List.copyOf(log);
@@ -198,7 +211,8 @@ public final class ClientEdge {
             return refuse(entry, Answers.NOT_FOUND, "action " + meta.id() + ": " + e.getMessage());
         } catch (Exception | Error e) {
             Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
-            return refuse(entry, Answers.ERROR, "action " + meta.id() + ": " + failedHook(hook, "type " + type, e));
+            return new Refuse(Reply.of(Answers.undo(entry, Answers.ERROR)), "action " + meta.id() + ": "
+                + failedHook(hook, "type " + type, e), true);
         }
         return new Add(meta.equals(entry.meta()) ? entry : entry.withMeta(meta));
     }
@@ -217,17 +231,17 @@ public final class ClientEdge {
         Reply processed = Reply.of(Answers.processed(stored.id()));
         EdgeHooks.Type hooks = rules.get().type(stored.action().type());
         if (!fresh || hooks == null || hooks.process() == null) {
-            return new Committed(List.of(processed), List.of(), null);
+            return new Committed(List.of(processed), List.of(), null, false);
         }
         try {
             hooks.process().process(context(stored.meta()), stored.action(), stored.meta());
-            return new Committed(List.of(processed), List.of(), null);
+            return new Committed(List.of(processed), List.of(), null, false);
         } catch (Exception | Error e) {
             Callbacks.rethrowFatal(e); // else a hook's failure: an undo, as for an exception
             String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
             Logged undo = new Logged(Answers.undo(stored, reason), Answers.undoAddress(stored.meta()));
             return new Committed(List.of(), List.of(undo), "action " + stored.id() + ": "
-                + failedHook("process", "type " + stored.action().type(), e));
+                + failedHook("process", "type " + stored.action().type(), e), !(e instanceof EdgeHooks.NotFound));
         }
     }
 
@@ -276,9 +290,9 @@ public final class ClientEdge {
             if (subscribed) {
                 subscriptions.remove(s.channel(), s.filterKey());
             }
-            String reason = e instanceof EdgeHooks.NotFound ? Answers.NOT_FOUND : Answers.ERROR;
-            return undo(entry, reason, "subscription to " + s.channel() + ": "
-                + failedHook(hook, "channel " + s.channel(), e));
+            boolean notFound = e instanceof EdgeHooks.NotFound;
+            return new Handled(List.of(Reply.of(Answers.undo(entry, notFound ? Answers.NOT_FOUND : Answers.ERROR))),
+                "subscription to " + s.channel() + ": " + failedHook(hook, "channel " + s.channel(), e), !notFound);
         }
     }
 

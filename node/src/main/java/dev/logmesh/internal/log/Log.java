@@ -187,7 +187,17 @@ public final class Log {
         return sb.toString();
     }
 
-    /** A fresh node id: {@code name:random} (8 random characters), or just the random part without a name. */
+    /** Characters of the random part of a fresh node id ({@code alice:Xk3v9QaB}). */
+    public static final int RANDOM_ID_CHARS = 8;
+
+    /**
+     * Longest name a fresh node id is made of: the id, {@code NAME:} and {@value #RANDOM_ID_CHARS} random characters,
+     * is at most the overlay's {@link dev.logmesh.internal.overlay.PeerInfo#MAX_ID_LENGTH} (256), so 247. The command
+     * line's {@code --name} and {@code NodeConfig} take their limit from here.
+     */
+    public static final int MAX_NAME_CHARS = dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH - 1 - RANDOM_ID_CHARS;
+
+    /** A fresh node id: {@code name:random} ({@value #RANDOM_ID_CHARS} random characters), or just the random part. */
     public static String newNodeId(String name) {
         StringBuilder sb = new StringBuilder();
         if (name != null && !name.isEmpty()) {
@@ -195,7 +205,7 @@ public final class Log {
             sb.append(name).append(':');
         }
         // /dev/urandom, not a SecureRandom: the same source without the providers' set-up (Entropy)
-        return sb.append(Entropy.chars(8, ALPHABET)).toString();
+        return sb.append(Entropy.chars(RANDOM_ID_CHARS, ALPHABET)).toString();
     }
 
     /**

@@ -69,7 +69,7 @@ public final class Presence implements PresenceSink {
     /** Periods without a newer record after which an origin leaves the directory. */
     public static final int EXPIRY_PERIODS = 3;
     /** Longest node id accepted in a record, characters. */
-    static final int MAX_ID_CHARS = 256;
+    static final int MAX_ID_CHARS = dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH;
 
     /**
      * One node as the directory knows it.

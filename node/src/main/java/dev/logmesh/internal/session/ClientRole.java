@@ -185,10 +185,10 @@ final class ClientRole extends EdgeRole {
         for (ClientEdge.Received r : decisions) {
             if (r instanceof ClientEdge.Refuse refuse) {
                 answers.add(answer(refuse.undo()));
-                refused(refuse.why());
+                refused(refuse.why(), refuse.hookFailed());
             } else if (r instanceof ClientEdge.Handled handled) {
                 handled.replies().forEach(reply -> answers.add(answer(reply)));
-                refused(handled.why());
+                refused(handled.why(), handled.hookFailed());
             } else if (r instanceof ClientEdge.Add add) {
                 Meta stored = results.get(next++);
                 Entry entry = stored != null ? add.entry().withMeta(stored)
@@ -196,7 +196,7 @@ final class ClientRole extends EdgeRole {
                 ClientEdge.Committed c = edge.committed(entry, stored != null);
                 c.replies().forEach(reply -> answers.add(answer(reply)));
                 logged.addAll(c.log());
-                refused(c.why());
+                refused(c.why(), c.hookFailed());
             }
         }
         if (!answers.isEmpty()) {
@@ -217,11 +217,20 @@ final class ClientRole extends EdgeRole {
         return new Entry(reply.action(), new Meta(id, id.ms(), 0, List.of(), 0, Map.of()));
     }
 
-    private void refused(String why) {
+    /**
+     * Logs why a client's action or subscription was refused: at INFO what the rules or a hook's answer refused (what
+     * a client sent), at ERROR an application hook that threw, as every other callback's failure is (before, session
+     * 28, both at INFO: an app's hook that throws is a fault the operator must see).
+     */
+    private void refused(String why, boolean hookFailed) {
         if (why == null) {
             return;
         }
-        LOG.info("client {}: {}", edge.client(), why);
+        if (hookFailed) {
+            LOG.error("client {}: {}", edge.client(), why);
+        } else {
+            LOG.info("client {}: {}", edge.client(), why);
+        }
         if (config.debug()) {
             session.sendMessage(new Message.Debug("error", why));
         }

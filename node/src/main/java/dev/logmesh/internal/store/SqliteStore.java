@@ -72,8 +72,9 @@ import org.slf4j.LoggerFactory;
  *       lock is released by {@link #close} (or by the OS when the process dies).</li>
  *   <li><b>Bad files.</b> {@link #open} refuses, with a {@link StoreException} naming the file and changing
  *       nothing in it: a file that is not SQLite, an SQLite file of another application, a file written by a
- *       newer logmesh, an empty (0-byte) file, and a corrupt file ({@code PRAGMA quick_check} at open, on by
- *       default).</li>
+ *       newer logmesh, an empty (0-byte) file or one cut shorter than an SQLite page, and a corrupt file
+ *       ({@code PRAGMA quick_check} at open, on by default); each refusal of a damaged or foreign file says what
+ *       to do ({@link #damagedRemedy}). {@link #openReader} refuses the same files.</li>
  *   <li><b>Corrupt rows</b> (issue 10, fault 10). Every entry row carries a CRC-32C checksum ({@code crc}) over
  *       all its columns (id, {@code added}, {@code time}, the meta columns and the action's UTF-8 text), written
  *       with the row and again whenever its meta changes, and checked at every read. A row that fails it or does
@@ -480,6 +481,11 @@ public final class SqliteStore implements Store {
             throw new StoreException("no logmesh store at " + path);
         }
         try {
+            requireSqliteFile(path);
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        try {
             return openReader(path, false);
         } catch (StoreException e) {
             if (!(e.getCause() instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_CANTOPEN"))
@@ -528,7 +534,7 @@ public final class SqliteStore implements Store {
         int version = pragmaInt("user_version");
         if (appId != APPLICATION_ID) {
             throw new StoreException(file + " is not a logmesh store (application_id 0x"
-                + Integer.toHexString(appId) + ")");
+                + Integer.toHexString(appId) + "); " + damagedRemedy(file));
         }
         if (version > SCHEMA_VERSION) {
             throw new StoreException(file + " was written by a newer logmesh (schema " + version
@@ -561,16 +567,16 @@ public final class SqliteStore implements Store {
     /**
      * Opens the store in {@code file}, creating it if the file does not exist.
      *
-     * @throws StoreException naming the file if it is in use, not a logmesh store, too new, corrupt, or cannot
-     *     be opened; the file is then left as it was
+     * @throws StoreException naming the file if it is in use (a {@link dev.logmesh.StoreInUseException}), not a
+     *     logmesh store, too new, corrupt, or cannot be opened; the file is then left as it was
      */
     public static SqliteStore open(Path file, Options options) {
         Objects.requireNonNull(options, "options");
         Path path = file.toAbsolutePath();
         Path lockPath = lockPath(path);
         if (!OPEN_IN_THIS_JVM.add(lockPath)) {
-            throw new StoreException(path + " is in use by another logmesh process (this one: the store is already "
-                + "open in this JVM)");
+            throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process (this one: the "
+                + "store is already open in this JVM)");
         }
         try {
             return open(path, lockPath, options);
@@ -610,7 +616,7 @@ public final class SqliteStore implements Store {
         if (lock == null) {
             closeQuietly(channel);
             long holder = lockHolder(lockPath);
-            throw new StoreException(path + " is in use by another logmesh process ("
+            throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process ("
                 + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
                 + "): stop that process (the node of this directory, or a logmesh add), or give this one a data"
                 + " directory of its own");
@@ -624,11 +630,8 @@ public final class SqliteStore implements Store {
             if (existed && Files.isDirectory(path)) {
                 throw new StoreException(path + " is a directory, not a logmesh store");
             }
-            if (existed && Files.size(path) == 0) {
-                // An empty file is what SQLite would make of a new store, but an existing one may be a log that
-                // was truncated: never turn it silently into an empty log.
-                throw new StoreException(path + " is empty (0 bytes), not a logmesh store; "
-                    + "delete it to start a new log");
+            if (existed) {
+                requireSqliteFile(path);
             }
             requireOwnWal(path);
             SQLiteConfig config = new SQLiteConfig();
@@ -673,6 +676,54 @@ public final class SqliteStore implements Store {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    /** The first 16 bytes of every SQLite database file. */
+    private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** The least an SQLite database file holds: one page of the smallest size. */
+    private static final int MIN_SQLITE_FILE = 512;
+
+    /**
+     * Refuses an existing file that SQLite would take for a new, empty database or misread: one shorter than a page
+     * (a log cut short: 0 bytes, or less than SQLite's 512), or one that does not start with SQLite's header. A log
+     * truncated to one byte was opened as a new store (its entries lost without a word, session 29: SQLite counts
+     * a file shorter than its header as empty); before session 28 so was an empty one.
+     */
+    private static void requireSqliteFile(Path path) throws IOException {
+        long size = Files.size(path);
+        byte[] head = new byte[SQLITE_MAGIC.length];
+        int n = 0;
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        boolean prefix = java.util.Arrays.equals(head, 0, n, SQLITE_MAGIC, 0, n);
+        if (size == 0) {
+            // what SQLite would make a new store of, but an existing one may be a log that was truncated
+            throw new StoreException(path + " is empty (0 bytes): a log cut short, not a logmesh store; "
+                + damagedRemedy(path));
+        }
+        if (!prefix) {
+            throw new StoreException(path + " is not a logmesh store: not an SQLite database (its first bytes are "
+                + "not SQLite's header); " + damagedRemedy(path));
+        }
+        if (size < MIN_SQLITE_FILE) {
+            throw new StoreException(path + " is a damaged logmesh store: cut short to " + size + " bytes (an SQLite "
+                + "database holds at least " + MIN_SQLITE_FILE + "); " + damagedRemedy(path));
+        }
+    }
+
+    /**
+     * What to do about a {@code log.db} that is damaged or not a store at all: the one wording every such refusal
+     * ends with (open, the reader, {@code logmesh node}, {@code add} and {@code log} alike). Before (session 28) a
+     * text file in its place was "not a logmesh store: not an SQLite database" with nothing to do, and a corrupt
+     * one "restore it from a backup or a peer", without how.
+     */
+    static String damagedRemedy(Path path) {
+        Path name = path.getFileName();
+        return "restore " + name + " from a backup, or move it (and any " + name + "-wal beside it) out of "
+            + path.getParent() + " and start again: a new log is made there, and a node takes the mesh's actions "
+            + "again from its peers (what only this node held is lost)";
     }
 
     /**
@@ -791,11 +842,12 @@ public final class SqliteStore implements Store {
         if (e instanceof SQLiteException se) {
             SQLiteErrorCode code = se.getResultCode();
             if (code == SQLiteErrorCode.SQLITE_NOTADB) {
-                return new StoreException(path + " is not a logmesh store: not an SQLite database", e);
+                return new StoreException(path + " is not a logmesh store: not an SQLite database; "
+                    + damagedRemedy(path), e);
             }
             if (code == SQLiteErrorCode.SQLITE_CORRUPT) {
-                return new StoreException(path + " is a corrupt logmesh store (" + e.getMessage()
-                    + "); restore it from a backup or a peer", e);
+                return new StoreException(path + " is a corrupt logmesh store (" + e.getMessage() + "); "
+                    + damagedRemedy(path), e);
             }
         }
         return new StoreException("cannot open " + path + ": " + describe(e, path), e);
@@ -817,14 +869,16 @@ public final class SqliteStore implements Store {
         if (!fresh) {
             if (appId != APPLICATION_ID) {
                 throw new StoreException(file + " is not a logmesh store: an SQLite database of another application"
-                    + " (application_id 0x" + Integer.toHexString(appId) + ", " + objects + " schema objects)");
+                    + " (application_id 0x" + Integer.toHexString(appId) + ", " + objects + " schema objects); "
+                    + damagedRemedy(file));
             }
             if (version > SCHEMA_VERSION) {
                 throw new StoreException(file + " was written by a newer logmesh (schema " + version
                     + "), this one reads up to " + SCHEMA_VERSION);
             }
             if (version < 1) {
-                throw new StoreException(file + " is not a complete logmesh store (schema version " + version + ")");
+                throw new StoreException(file + " is not a complete logmesh store (schema version " + version + "); "
+                    + damagedRemedy(file));
             }
             if (options.checkOnOpen()) {
                 quickCheck();
@@ -842,7 +896,8 @@ public final class SqliteStore implements Store {
             for (String table : tables) {
                 if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
                     != 1) {
-                    throw new StoreException(file + " is a corrupt logmesh store: table " + table + " is missing");
+                    throw new StoreException(file + " is a corrupt logmesh store: table " + table + " is missing; "
+                        + damagedRemedy(file));
                 }
             }
         }
@@ -1154,8 +1209,8 @@ public final class SqliteStore implements Store {
             }
         }
         if (!problems.isEmpty()) {
-            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems)
-                + "); restore it from a backup or a peer");
+            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems) + "); "
+                + damagedRemedy(file));
         }
     }
 

@@ -368,7 +368,7 @@ class SqliteStoreTest extends StoreContract {
     @Test
     void secondOpenFailsClearlyUntilTheFirstIsClosed() {
         fill(3);
-        StoreException e = assertThrows(StoreException.class, () -> SqliteStore.open(file()));
+        StoreException e = assertThrows(dev.logmesh.StoreInUseException.class, () -> SqliteStore.open(file()));
         assertTrue(e.getMessage().contains("is in use by another logmesh process"), e.getMessage());
         assertTrue(e.getMessage().contains(file().toString()), e.getMessage());
         assertEquals(3, store.size(), "the first store is unharmed");
