@@ -1531,9 +1531,13 @@ public final class MeshNode implements AutoCloseable {
      * @return the added meta, or null if an entry with that id was already applied here; fails with {@link
      *     IllegalArgumentException} for a meta of a bad shape (a key of the wrong type, {@code added} given)
      * @throws NullPointerException if {@code action} is null (at once)
+     * @throws IllegalArgumentException if the meta holds a Java object ({@code POJONode}), not JSON (at once)
      */
     public CompletableFuture<Meta> add(Action action, JsonNode partialMeta) {
         java.util.Objects.requireNonNull(action, "action");
+        if (partialMeta != null) {
+            Action.requireJson(partialMeta, "meta");
+        }
         return call(() -> countAdded(log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of())))), true);
     }
 
@@ -1864,9 +1868,15 @@ public final class MeshNode implements AutoCloseable {
      *
      * <p>A null value, like a JSON null, removes a custom key. The diff is copied on the calling thread.
      *
-     * @return whether the entry was there; fails with {@link IllegalArgumentException} for a read-only key or a
-     *     value of the wrong type
+     * <p>The entry as changed must fit a frame as an added one must ({@link #add}: size and depth); a change that
+     * would make it larger fails and changes nothing. Before (session 29), a 2 MB custom value was taken, and the
+     * entry was never sent to a peer again ("over b's frame limit: not sent to it"): a node that joined later never
+     * got the action ({@code NonJsonValueTest}).
+     *
+     * @return whether the entry was there; fails with {@link IllegalArgumentException} for a read-only key, a
+     *     value of the wrong type, or an entry that would be over the frame limit
      * @throws NullPointerException if {@code id} or {@code diff}, or a key of it, is null (at once)
+     * @throws IllegalArgumentException if a value holds a Java object ({@code POJONode}), not JSON (at once)
      */
     public CompletableFuture<Boolean> changeMeta(ActionId id, Map<String, JsonNode> diff) {
         java.util.Objects.requireNonNull(id, "id");
@@ -1874,7 +1884,9 @@ public final class MeshNode implements AutoCloseable {
         Map<String, JsonNode> given = new java.util.LinkedHashMap<>();
         diff.forEach((k, v) -> given.put(java.util.Objects.requireNonNull(k, () -> "diff must not hold a null key: "
             + diff), v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v));
-        return call(() -> log.changeMeta(id, given));
+        given.forEach((k, v) -> Action.requireJson(v, "meta \"" + k + "\""));
+        // the entry as changed must still fit a frame, as at its add: else no peer could be sent it any more
+        return call(() -> log.changeMeta(id, given, this::checkSize));
     }
 
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
