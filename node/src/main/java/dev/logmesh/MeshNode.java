@@ -76,7 +76,9 @@ import org.slf4j.LoggerFactory;
  * ({@link NodeConfig.Builder#loop}, {@link NodeConfig.Builder#store}). After {@code close} every
  * future-returning method returns a future failed with {@link IllegalStateException}, and a future of a call
  * that raced with {@code close} fails the same way: none is left pending. {@link #whenClosed()} completes when
- * the node closed.
+ * the node closed. A running node does not keep the JVM alive (its threads are daemon threads): an application that
+ * runs until stopped waits itself ({@code whenClosed().join()}) and closes the node in a shutdown hook, so that the
+ * adds still queued at exit are stored.
  *
  * <h2>Tests</h2>
  * With {@link NodeConfig.Builder#loop} and {@link NodeConfig.Builder#transport} a node runs on a test's manual
