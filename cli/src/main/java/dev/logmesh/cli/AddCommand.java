@@ -57,7 +57,9 @@ final class AddCommand implements Callable<Integer> {
         } catch (StoreException e) {
             // the usual cause: the node of DIR runs (it holds the store); say what to do instead
             JsonNode running = StatusCommand.runningStatus(data);
-            System.err.println("logmesh: " + (running == null || !e.getMessage().contains(" is in use by ")
+            // (" is in use by another logmesh process", or " is in use in this JVM": the node runs in this process,
+            // as in a test)
+            System.err.println("logmesh: " + (running == null || !e.getMessage().contains(" is in use ")
                 ? e.getMessage()
                 : data.resolve(LOG_FILE).toAbsolutePath() + " is in use by another logmesh process: its node runs (pid "
                     + running.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add"
