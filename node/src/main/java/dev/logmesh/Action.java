@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
@@ -119,8 +120,9 @@ public final class Action {
      * changes to it do not change the action, and its fields are read back from the text (numbers exactly, as
      * {@link #get} says).
      *
-     * @throws IllegalArgumentException if the node is not an object with a non-empty string {@code type}, or its
-     *     text could not be read back
+     * @throws IllegalArgumentException if the node is not an object with a non-empty string {@code type}, holds a
+     *     Java object ({@code putPOJO}: convert it with {@code ObjectMapper.valueToTree}), or its text could not be
+     *     read back
      */
     public static Action of(JsonNode json) {
         Objects.requireNonNull(json, "action");
@@ -128,6 +130,7 @@ public final class Action {
             throw new IllegalArgumentException("action must be a JSON object, got " + json.getNodeType());
         }
         checkType((ObjectNode) json);
+        requireJson(json, "action");
         try {
             // Jackson's writer limits (nesting) throw a RuntimeException
             String text = escapeUnpairedSurrogates(json.toString());
@@ -135,6 +138,34 @@ public final class Action {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("action does not make JSON text that nodes read back (" + e.getMessage()
                 + "): no node or peer would take it", e);
+        }
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} if {@code tree} holds a Java object ({@link POJONode}, as {@code
+     * putPOJO} and {@code putRawValue} make) anywhere: not a JSON value but whatever Jackson's internal mapper makes
+     * of it when the tree is written, and a node and its peers read the text, not the object. Before (session 29),
+     * {@code Action.of} took one: a plain {@code Object} became the string {@code "[ERROR: (...)
+     * InvalidDefinitionException) No serializer found for class java.lang.Object ...]"} in the action, a {@code
+     * Thread} 6 KB of its getters; in a meta the add failed with a bare {@code RuntimeException} on the loop and
+     * {@code changeMeta} with {@code IllegalStateException: JSON nodes always serialize} ({@code NonJsonValueTest}).
+     *
+     * @param what what the tree is, for the message ({@code action}, {@code meta}, {@code meta "k"})
+     */
+    static void requireJson(JsonNode tree, String what) {
+        java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>();
+        todo.push(tree);
+        while (!todo.isEmpty()) {
+            JsonNode n = todo.pop();
+            if (n instanceof POJONode pojo) {
+                Object value = pojo.getPojo();
+                throw new IllegalArgumentException(what + " holds a Java object ("
+                    + (value == null ? "null" : value.getClass().getName()) + ", a POJONode), not a JSON value: "
+                    + "convert it to JSON first (ObjectMapper.valueToTree), so that every node reads the same JSON");
+            }
+            if (n.isContainerNode()) {
+                n.elements().forEachRemaining(todo::push);
+            }
         }
     }
 

@@ -76,7 +76,9 @@ import org.slf4j.LoggerFactory;
  * ({@link NodeConfig.Builder#loop}, {@link NodeConfig.Builder#store}). After {@code close} every
  * future-returning method returns a future failed with {@link IllegalStateException}, and a future of a call
  * that raced with {@code close} fails the same way: none is left pending. {@link #whenClosed()} completes when
- * the node closed.
+ * the node closed. A running node does not keep the JVM alive (its threads are daemon threads): an application that
+ * runs until stopped waits itself ({@code whenClosed().join()}) and closes the node in a shutdown hook, so that the
+ * adds still queued at exit are stored.
  *
  * <h2>Tests</h2>
  * With {@link NodeConfig.Builder#loop} and {@link NodeConfig.Builder#transport} a node runs on a test's manual
@@ -1123,12 +1125,32 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    /** A write to the log failed: the node cannot write. Says so once per change, logs every failure. */
+    /**
+     * What failed to write ({@link #storeFailed}'s {@code what}: "cannot add", "cannot store entries from P") since the
+     * log was last writable, each logged once; loop only.
+     */
+    private final java.util.Set<String> failedWrites = new java.util.HashSet<>();
+    /** Writes that failed since the log was last writable; loop only. */
+    private long failedWriteCount;
+
+    /**
+     * A write to the log failed: the node cannot write. Says so once per change (an error event, the health), and
+     * logs each kind of failure ({@code what}) once until the log is writable again, counting the others; the
+     * caller of each (an add's future, a peer's session) gets its own failure. Before (session 29), every failure
+     * was a WARN: an application adding from 4 threads on a full disk logged 10,781 lines in 4 s, one per add whose
+     * future had already failed with the same message ({@code StoreFailureNodeTest}).
+     */
     private void storeFailed(String what, dev.logmesh.StoreException e) {
         if (metrics != null) {
             metrics.error("store");
         }
-        LOG.warn("{}: {}", what, e.getMessage());
+        failedWriteCount++;
+        if (failedWrites.add(what)) {
+            LOG.warn("{}: {} (further failures to {} are not logged until the log is writable again)", what,
+                e.getMessage(), what.startsWith("cannot ") ? what.substring("cannot ".length()) : what);
+        } else {
+            LOG.debug("{}: {}", what, e.getMessage());
+        }
         if (health.writable()) {
             healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()));
             fireError("this node cannot write its log (" + what + "): " + e.getMessage()
@@ -1139,7 +1161,10 @@ public final class MeshNode implements AutoCloseable {
     private void healthChanged(NodeHealth h) {
         health = h;
         if (h.writable()) {
-            LOG.info("the log is writable again");
+            LOG.info("the log is writable again ({} write(s) failed meanwhile, each told to its caller or peer)",
+                failedWriteCount);
+            failedWrites.clear();
+            failedWriteCount = 0;
         }
         fire("health", l -> l.health(h));
     }
@@ -1531,9 +1556,13 @@ public final class MeshNode implements AutoCloseable {
      * @return the added meta, or null if an entry with that id was already applied here; fails with {@link
      *     IllegalArgumentException} for a meta of a bad shape (a key of the wrong type, {@code added} given)
      * @throws NullPointerException if {@code action} is null (at once)
+     * @throws IllegalArgumentException if the meta holds a Java object ({@code POJONode}), not JSON (at once)
      */
     public CompletableFuture<Meta> add(Action action, JsonNode partialMeta) {
         java.util.Objects.requireNonNull(action, "action");
+        if (partialMeta != null) {
+            Action.requireJson(partialMeta, "meta");
+        }
         return call(() -> countAdded(log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of())))), true);
     }
 
@@ -1864,9 +1893,15 @@ public final class MeshNode implements AutoCloseable {
      *
      * <p>A null value, like a JSON null, removes a custom key. The diff is copied on the calling thread.
      *
-     * @return whether the entry was there; fails with {@link IllegalArgumentException} for a read-only key or a
-     *     value of the wrong type
+     * <p>The entry as changed must fit a frame as an added one must ({@link #add}: size and depth); a change that
+     * would make it larger fails and changes nothing. Before (session 29), a 2 MB custom value was taken, and the
+     * entry was never sent to a peer again ("over b's frame limit: not sent to it"): a node that joined later never
+     * got the action ({@code NonJsonValueTest}).
+     *
+     * @return whether the entry was there; fails with {@link IllegalArgumentException} for a read-only key, a
+     *     value of the wrong type, or an entry that would be over the frame limit
      * @throws NullPointerException if {@code id} or {@code diff}, or a key of it, is null (at once)
+     * @throws IllegalArgumentException if a value holds a Java object ({@code POJONode}), not JSON (at once)
      */
     public CompletableFuture<Boolean> changeMeta(ActionId id, Map<String, JsonNode> diff) {
         java.util.Objects.requireNonNull(id, "id");
@@ -1874,7 +1909,9 @@ public final class MeshNode implements AutoCloseable {
         Map<String, JsonNode> given = new java.util.LinkedHashMap<>();
         diff.forEach((k, v) -> given.put(java.util.Objects.requireNonNull(k, () -> "diff must not hold a null key: "
             + diff), v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v));
-        return call(() -> log.changeMeta(id, given));
+        given.forEach((k, v) -> Action.requireJson(v, "meta \"" + k + "\""));
+        // the entry as changed must still fit a frame, as at its add: else no peer could be sent it any more
+        return call(() -> log.changeMeta(id, given, this::checkSize));
     }
 
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
@@ -2070,7 +2107,12 @@ public final class MeshNode implements AutoCloseable {
                 json.put(ASK_FIELD, e.id().toString());
                 // A task of its own, not inside the add event of the ask (which may be a received batch).
                 add(Action.of(json)).whenComplete((m, err) -> {
-                    if (err != null) {
+                    if (err != null && closing.get()) {
+                        // the node closed before the answer's add ran (the answerer may have closed it): what close
+                        // does to a call it did not run, not a failure of the answer (before session 29: an ERROR
+                        // with the stack trace of "node is closed"; CloseFromCallbackTest)
+                        LOG.info("the answer to {} was not added: the node closed first", e.id());
+                    } else if (err != null) {
                         LOG.error("cannot add the answer to {}", e.id(), err);
                     }
                 });
@@ -2087,10 +2129,13 @@ public final class MeshNode implements AutoCloseable {
      * register them before clients connect, or start the node with {@code strictClientHooks}. Any thread.
      *
      * @throws IllegalArgumentException if the type has hooks already, or is empty (no action has it)
+     * @throws IllegalStateException    if the node is closed (as for every hook method here: no client would reach
+     *     them)
      */
     public void type(String type, TypeHooks hooks) {
         requireType(type, "type");
         dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
+        requireOpen(); // hooks registered now would never be called (before session 29: taken without a word)
         clientHooks.register(b -> b.type(type, adapted));
     }
 
@@ -2098,6 +2143,7 @@ public final class MeshNode implements AutoCloseable {
     public void type(java.util.regex.Pattern types, TypeHooks hooks) {
         java.util.Objects.requireNonNull(types, "types");
         dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
+        requireOpen();
         clientHooks.register(b -> b.type(types, adapted));
     }
 
@@ -2108,6 +2154,7 @@ public final class MeshNode implements AutoCloseable {
      */
     public void otherType(TypeHooks hooks) {
         dev.logmesh.internal.edge.EdgeHooks.Type adapted = ClientHookRegistry.type(hooks);
+        requireOpen();
         clientHooks.register(b -> b.otherType(adapted));
     }
 
@@ -2120,6 +2167,7 @@ public final class MeshNode implements AutoCloseable {
         java.util.Objects.requireNonNull(pattern, "pattern");
         dev.logmesh.internal.edge.EdgeHooks.Channel adapted = ClientHookRegistry.channel(hooks);
         dev.logmesh.internal.edge.ChannelPattern.compile(pattern); // a bad pattern fails here, not on the loop
+        requireOpen();
         clientHooks.register(b -> b.channel(pattern, adapted));
     }
 
@@ -2127,6 +2175,7 @@ public final class MeshNode implements AutoCloseable {
     public void channel(java.util.regex.Pattern names, ChannelHooks hooks) {
         java.util.Objects.requireNonNull(names, "names");
         dev.logmesh.internal.edge.EdgeHooks.Channel adapted = ClientHookRegistry.channel(hooks);
+        requireOpen();
         clientHooks.register(b -> b.channel(names, adapted));
     }
 
@@ -2137,6 +2186,7 @@ public final class MeshNode implements AutoCloseable {
      */
     public void otherChannel(ChannelHooks hooks) {
         dev.logmesh.internal.edge.EdgeHooks.Channel adapted = ClientHookRegistry.channel(hooks);
+        requireOpen();
         clientHooks.register(b -> b.otherChannel(adapted));
     }
 

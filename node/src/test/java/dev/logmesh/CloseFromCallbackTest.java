@@ -111,6 +111,31 @@ class CloseFromCallbackTest {
         }
     }
 
+    /**
+     * Session 29, an embedding trial: an answerer that closed its node (or a close that came while an answer was on
+     * its way) made the answer's add fail with "node is closed", logged as an ERROR with its stack trace ("cannot add
+     * the answer to ..."). The asker's future fails ("node closed while waiting for an answer"); nothing else is
+     * wrong.
+     */
+    @Test
+    void anAnswererThatClosesTheNodeLeavesNoError() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        try (CapturedLogs.Tally errors = CapturedLogs.tally(Level.ERROR)) {
+            node = MeshNode.start(NodeConfig.builder().name("app").noListen().mdns(false).memory().build());
+            node.answer("q/ask", e -> {
+                node.close();
+                return Action.ofType("q/done");
+            });
+            CompletableFuture<Entry> asked = node.ask(Action.ofType("q/ask"), "q/done", java.time.Duration.ofSeconds(30));
+            java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> asked.get(30, TimeUnit.SECONDS));
+            assertTrue(failed.getCause() instanceof IllegalStateException, failed.toString());
+            node.whenClosed().get(30, TimeUnit.SECONDS);
+            // before: 1 ("cannot add the answer to ...", java.lang.IllegalStateException: node is closed)
+            assertEquals(0, errors.count(), "errors logged: " + CapturedLogs.events());
+        }
+    }
+
     @Test
     void aStateListenerThatClosesTheNodeIsNotCalledAgain() throws Exception {
         assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");

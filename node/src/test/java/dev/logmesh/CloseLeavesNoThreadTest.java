@@ -79,6 +79,10 @@ class CloseLeavesNoThreadTest {
         MeshNode b = MeshNode.start(NodeConfig.builder().name("b").memory().mdns(false).peer(a.url())
             .peer(URI.create("ws://127.0.0.1:1")).build()); // one peer that answers, one that refuses
         a.add(Action.ofType("x")).get(10, TimeUnit.SECONDS);
+        // README, "Embedding": a running node does not keep the JVM alive (all its threads are daemons), so an
+        // application that runs until stopped waits itself (session 29: not said before, and a main that returned
+        // without close() lost the adds it had not waited for)
+        assertEquals(Set.of(), newThreads(false), "non-daemon threads of running nodes");
         b.close();
         a.close();
         assertNoThreadLeft("when close returned");

@@ -25,7 +25,14 @@ class ClosedNodeApiTest {
             () -> node.subscribe(0, e -> true, e -> { }),
             () -> node.subscribe("a", e -> { }),
             () -> node.answer("ask", e -> Action.ofType("reply")),
-            () -> node.addListener(new MeshNode.Listener() { }));
+            () -> node.addListener(new MeshNode.Listener() { }),
+            // session 29: client hooks were taken without a word (and never called)
+            () -> node.type("t", TypeHooks.accept()),
+            () -> node.type(java.util.regex.Pattern.compile("t.*"), TypeHooks.accept()),
+            () -> node.otherType(TypeHooks.deny()),
+            () -> node.channel("users/:id", ChannelHooks.accept()),
+            () -> node.channel(java.util.regex.Pattern.compile("c.*"), ChannelHooks.accept()),
+            () -> node.otherChannel(ChannelHooks.accept()));
         for (org.junit.jupiter.api.function.Executable call : calls) {
             IllegalStateException e = assertThrows(IllegalStateException.class, call);
             assertEquals("node is closed", e.getMessage());

@@ -91,6 +91,48 @@ class StoreFailureNodeTest {
     }
 
     /**
+     * Session 29, an embedding trial: an application adding from 4 threads on a full disk (a small tmpfs) got each
+     * failure in its add's future, and the node logged each as a WARN too: 10,781 lines in 4 s. Now each kind of
+     * failure is logged once until the log is writable again, and the line that says so counts the others.
+     */
+    @Test
+    void aFullDiskUnderManyAddsIsLoggedOnceNotOncePerAdd() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        try (MeshNode bob = start("bob", List.of())) {
+            FaultyStore disk = failingDisk(bob);
+            disk.diskFull(true);
+            List<CompletableFuture<Meta>> adds = new ArrayList<>();
+            try (dev.logmesh.testkit.CapturedLogs.Tally warned = dev.logmesh.testkit.CapturedLogs.tally(
+                     org.slf4j.event.Level.WARN, "cannot add: ", "disk is full");
+                 dev.logmesh.testkit.CapturedLogs.Tally again = dev.logmesh.testkit.CapturedLogs.tally(
+                     org.slf4j.event.Level.INFO, "writable again", "200 write(s) failed")) {
+                for (int i = 0; i < 200; i++) {
+                    adds.add(bob.add(Action.ofType("b/" + i)));
+                }
+                loop.runAll();
+                for (CompletableFuture<Meta> f : adds) {
+                    ExecutionException e = assertThrows(ExecutionException.class, f::get);
+                    assertInstanceOf(StoreException.class, e.getCause()); // each caller is told
+                }
+                // before: 200
+                assertEquals(1, warned.count(), "one WARN for the full disk, not one per add");
+                disk.diskFull(false);
+                CompletableFuture<Meta> ok = bob.add(Action.ofType("b/ok"));
+                loop.runAll();
+                ok.get();
+                assertTrue(bob.health().writable(), bob.health().toString());
+                assertEquals(1, again.count(), "the line that says it is writable again counts the failures");
+                disk.diskFull(true); // full again: said again
+                CompletableFuture<Meta> full = bob.add(Action.ofType("b/full"));
+                loop.runAll();
+                assertThrows(ExecutionException.class, full::get);
+                assertEquals(2, warned.count());
+            }
+        }
+    }
+
+    /**
      * A chaos run (diskfull): while a full disk kept a received batch from being written, the SQLite store refused
      * every read too; the dialer read which node answers at its URL when the session ended, the exception left it
      * with no dial scheduled, and the node never dialed that peer again until a restart.

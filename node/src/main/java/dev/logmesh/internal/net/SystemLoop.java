@@ -43,10 +43,34 @@ public final class SystemLoop implements Loop, AutoCloseable {
     /** The first {@link Error} a task threw, or null. */
     private volatile Error failure;
 
+    /**
+     * A task that runs this long (ms) or longer is warned about ({@link #slowTask}): the loop did nothing else
+     * meanwhile, so every session of the node went without its pings (a peer ends one after 8 s of silence) and every
+     * call waited. 2 s: far above what a task of the node's own takes (a fold, a replay, a catch-up are cut into
+     * slices of 10 ms), below a session's timeout.
+     */
+    public static final long SLOW_TASK_MILLIS = 2_000;
+
+    /** After a slow task is warned about, the next ones are only counted for this long (ns): 60 s. */
+    static final long SLOW_QUIET_NANOS = 60_000_000_000L;
+
+    private final long slowTaskNanos;
+    /** When the last slow task was warned about ({@link System#nanoTime}); loop thread only. */
+    private long slowWarnedAt;
+    private boolean slowWarned;
+    /** Slow tasks since the last one warned about; loop thread only. */
+    private long slowUnwarned;
+
     /** Starts a loop whose thread has the given name. */
     public SystemLoop(String threadName) {
+        this(threadName, SLOW_TASK_MILLIS);
+    }
+
+    /** As {@link #SystemLoop(String)}, warning about tasks that run {@code slowTaskMillis} or longer (tests). */
+    public SystemLoop(String threadName, long slowTaskMillis) {
         group = NettyTransport.current().newGroup(1, new DefaultThreadFactory(threadName, true));
         loop = group.next();
+        slowTaskNanos = TimeUnit.MILLISECONDS.toNanos(slowTaskMillis);
     }
 
     /** The loop as a Netty event loop group of one thread, for channels that should run on it. */
@@ -106,6 +130,7 @@ public final class SystemLoop implements Loop, AutoCloseable {
     }
 
     private void run(Runnable task) {
+        long started = System.nanoTime();
         try {
             task.run();
         } catch (RuntimeException e) {
@@ -119,6 +144,33 @@ public final class SystemLoop implements Loop, AutoCloseable {
         } catch (Error e) {
             fatal(e);
         }
+        long took = System.nanoTime() - started;
+        if (took >= slowTaskNanos && !closed.get()) {
+            slowTask(took);
+        }
+    }
+
+    /**
+     * A task held the loop for {@code nanos}: says so, at most once a minute with a count of the others. Before
+     * (session 29, an embedding trial), a subscriber that blocked for 12 s made its node's peers end their sessions
+     * ("timed out: no synced for 8950 ms ... the peer is gone or the link is slower than 16384 bytes/s", said by the
+     * peer) while the node itself said nothing: the application had no line that named the cause.
+     */
+    private void slowTask(long nanos) {
+        long now = System.nanoTime();
+        if (slowWarned && now - slowWarnedAt < SLOW_QUIET_NANOS) {
+            slowUnwarned++;
+            return;
+        }
+        String others = slowUnwarned == 0 ? ""
+            : " (" + slowUnwarned + " other task(s) this slow since the last such warning)";
+        LOG.warn("one task held the node loop {} for {} ms: meanwhile no session of the node was served (a peer ends "
+            + "one after 8 s without a reply) and every call on the node waited. A subscriber, listener, answerer, "
+            + "state reducer or hook must not block (sleep, I/O, a lock, waiting for another thread): hand such work "
+            + "to an executor of your own{}", Thread.currentThread().getName(), nanos / 1_000_000, others);
+        slowWarned = true;
+        slowWarnedAt = now;
+        slowUnwarned = 0;
     }
 
     private void fatal(Error e) {

@@ -575,8 +575,11 @@ public final class SqliteStore implements Store {
         Path path = file.toAbsolutePath();
         Path lockPath = lockPath(path);
         if (!OPEN_IN_THIS_JVM.add(lockPath)) {
-            throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process (this one: the "
-                + "store is already open in this JVM)");
+            // said as what it is: this process (before session 29: "in use by another logmesh process (this one: the
+            // store is already open in this JVM)", which named neither the mistake nor what to do)
+            throw new dev.logmesh.StoreInUseException(path + " is in use in this JVM (another node or store on the "
+                + "same data directory is open, or not closed yet): close it first (MeshNode.close returns once its "
+                + "log is closed), or give this one a data directory of its own");
         }
         try {
             return open(path, lockPath, options);

@@ -369,7 +369,9 @@ class SqliteStoreTest extends StoreContract {
     void secondOpenFailsClearlyUntilTheFirstIsClosed() {
         fill(3);
         StoreException e = assertThrows(dev.logmesh.StoreInUseException.class, () -> SqliteStore.open(file()));
-        assertTrue(e.getMessage().contains("is in use by another logmesh process"), e.getMessage());
+        // before (session 29): "is in use by another logmesh process (this one: the store is already open in this JVM)"
+        assertTrue(e.getMessage().contains("is in use in this JVM") && e.getMessage().contains("close it first")
+            && e.getMessage().contains("a data directory of its own"), e.getMessage());
         assertTrue(e.getMessage().contains(file().toString()), e.getMessage());
         assertEquals(3, store.size(), "the first store is unharmed");
         store.close();

@@ -1,0 +1,48 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.logmesh.internal.net.SystemLoop;
+import dev.logmesh.testkit.CapturedLogs;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
+
+/**
+ * Session 29, an embedding trial: a subscriber that blocked for 12 s made the node's peers end their sessions with
+ * it ("timed out: no synced for 8950 ms ... the peer is gone or the link is slower than 16384 bytes/s", said by the
+ * peer), while the node whose application blocked it said nothing. Now a task that holds a node's loop for {@link
+ * SystemLoop#SLOW_TASK_MILLIS} or longer is warned about by that node, saying what it does to the sessions and what
+ * to do; at most once a minute.
+ */
+class SlowCallbackWarningTest {
+
+    @Test
+    void aSubscriberThatBlocksTheLoopIsWarnedAboutOnce() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        CountDownLatch never = new CountDownLatch(1);
+        try (CapturedLogs.Tally warned = CapturedLogs.tally(Level.WARN, "held the node loop", "must not block");
+             MeshNode node = MeshNode.start(NodeConfig.builder().name("slow").memory().noListen().mdns(false).build())) {
+            node.subscribe("slow", e -> {
+                try {
+                    // the application's mistake under test: a subscriber that blocks the loop (I/O, a lock, ...)
+                    assertTrue(!never.await(SystemLoop.SLOW_TASK_MILLIS + 100, TimeUnit.MILLISECONDS));
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            node.add(Action.ofType("fast")).get(10, TimeUnit.SECONDS);
+            node.add(Action.ofType("slow")).get(30, TimeUnit.SECONDS);
+            // before: 0, and nothing else said why the node's sessions ended
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> warned.count() == 1);
+            node.add(Action.ofType("slow")).get(30, TimeUnit.SECONDS);
+            node.add(Action.ofType("fast")).get(10, TimeUnit.SECONDS);
+            assertEquals(1, warned.count(), "a second slow task within a minute is counted, not said again");
+        }
+    }
+}
