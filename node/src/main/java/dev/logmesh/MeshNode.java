@@ -378,12 +378,26 @@ public final class MeshNode implements AutoCloseable {
             }
 
             @Override
+            public void twinPeer(String peerNode, String message) {
+                fireError(message);
+            }
+
+            @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 if (metrics != null && error != null && session.storeFailure() == null) {
                     metrics.error(error.wireType());
                 }
-                if (session.storeFailure() != null) {
+                if (reason != null && reason.startsWith(SyncSession.TWIN_TOLD)) {
+                    if (twinToldBy.add(who)) {
+                        fireError(who + " (" + session.connection().remoteAddress() + ") says: "
+                            + reason.substring(Math.min(reason.length(), SyncSession.TWIN_TOLD.length() + 2))
+                            + "; two nodes with one id lose actions: stop one and start it on a data directory of its"
+                            + " own; a dial of " + who + " is made again only every "
+                            + dev.logmesh.internal.mesh.Redialer.REFUSED_DELAY_MILLIS / 60_000 + " min (restart this"
+                            + " node to try at once)");
+                    }
+                } else if (session.storeFailure() != null) {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
                 } else if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()
                     && session.role() == SyncSession.Role.DIALER) {
@@ -2214,6 +2228,11 @@ public final class MeshNode implements AutoCloseable {
 
     /** Asks waiting for an answer; failed on close. Owned by the loop. */
     private final java.util.Set<CompletableFuture<Entry>> pendingAsks = new java.util.HashSet<>();
+    /**
+     * Peers that told this node that another node runs with its id ({@link SyncSession#TWIN_TOLD}): each is said
+     * once per run. Loop thread only.
+     */
+    private final java.util.Set<String> twinToldBy = new java.util.HashSet<>();
 
     /** Runs a task on the loop: inline when called there, else posted (not waited for). */
     void onLoop(Runnable task) {

@@ -57,6 +57,56 @@ class TwinNodeIdTest {
         }
     }
 
+    /**
+     * Session 29: both copies dial a third node (the usual LAN: both dial the seed), and never each other. The third
+     * node tells both and says so itself; before, it closed the second copy's session as a duplicate (a DEBUG line)
+     * and nobody said anything.
+     */
+    @Test
+    void aThirdNodeThatBothCopiesDialTellsBoth() throws Exception {
+        Path a = dir.resolve("a");
+        try (MeshNode first = MeshNode.start(node(a).name("alice").build())) {
+            first.add(Action.ofType("before/copy"));
+        }
+        Path b = dir.resolve("b");
+        Files.createDirectories(b);
+        try (var files = Files.list(a)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, b.resolve(f.getFileName()));
+            }
+        }
+        List<String> seedErrors = new CopyOnWriteArrayList<>();
+        List<String> oneErrors = new CopyOnWriteArrayList<>();
+        List<String> twoErrors = new CopyOnWriteArrayList<>();
+        try (MeshNode seed = MeshNode.start(node(dir.resolve("seed")).name("seed").build(), List.of(errors(seedErrors)));
+             MeshNode one = MeshNode.start(node(a).peer(seed.url()).build(), List.of(errors(oneErrors)));
+             MeshNode two = MeshNode.start(node(b).peer(seed.url()).build(), List.of(errors(twoErrors)))) {
+            assertEquals(one.nodeId(), two.nodeId());
+            await().atMost(20, TimeUnit.SECONDS).until(() -> !seedErrors.isEmpty() && !oneErrors.isEmpty()
+                && !twoErrors.isEmpty());
+            assertTrue(seedErrors.get(0).startsWith("two nodes run with the node id " + one.nodeId() + ", one at "),
+                seedErrors.toString());
+            for (List<String> copy : List.of(oneErrors, twoErrors)) {
+                String e = copy.get(0);
+                assertTrue(e.startsWith(seed.nodeId() + " (") && e.contains(" says: node " + seed.nodeId()
+                    + " holds sessions with two live nodes of your id " + one.nodeId() + ", at ")
+                    && e.endsWith(": another node runs with your id (a copy of your data directory?); two nodes with"
+                    + " one id lose actions: stop one and start it on a data directory of its own; a dial of "
+                    + seed.nodeId() + " is made again only every 10 min (restart this node to try at once)"), e);
+            }
+            assertEquals(1, seedErrors.size(), seedErrors.toString());
+        }
+    }
+
+    private static MeshNode.Listener errors(List<String> into) {
+        return new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                into.add(message);
+            }
+        };
+    }
+
     @Test
     void aNodeThatDialsItselfIsStillToldSo() throws Exception {
         List<String> errors = new CopyOnWriteArrayList<>();

@@ -27,6 +27,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>When two sessions with the same peer are up (both sides dialed at once), the one dialed by the node
  * with the smaller id is kept on both sides, so they agree without talking about it.
  *
+ * <h2>Two nodes with one id</h2>
+ * Every logmesh node names its {@link Log#instance} (random per opened log) in its mesh options. A new session
+ * with a connected peer whose instance differs from the connected session's is either a restart of that peer (the
+ * old session is dead, maybe half-open: its TCP connection not yet timed out) or a second live node with the same id
+ * (a copy of its data directory). The table tells them apart by asking the old session ({@link SyncSession#probe}):
+ * <ul>
+ *   <li>nothing comes from it within {@link #probeMillis}: a restart; the old session is closed and the new one
+ *       takes its place at once (before session 29 the new one was closed as a duplicate until the old one timed
+ *       out);</li>
+ *   <li>it answers: two live nodes with one id, which lose actions (each issues ids the other issues too, and every
+ *       node keeps whichever arrives first). Both are told ({@link SyncSession#tellTwin}) and closed, and the
+ *       table says so once per peer id ({@link Listener#twinPeer}).</li>
+ * </ul>
+ * While the old session is asked, the new one waits aside ({@link #pending}): connected, not in the table. A
+ * peer that names no instance (a stock Logux peer, a logmesh node before session 29) is never asked: the rule
+ * above applies as before.
+ *
  * <p>Owned by the node's loop: every method must be called there.
  */
 public final class PeerTable {
@@ -67,6 +84,13 @@ public final class PeerTable {
          */
         default void sessionReplaced(String peerNode, SyncSession session) {
         }
+
+        /**
+         * Two live nodes run with the node id {@code peerNode} (both sessions were told and closed); once per
+         * peer id and table. {@code message} says so, with both addresses and what to do.
+         */
+        default void twinPeer(String peerNode, String message) {
+        }
     }
 
     private final Log log;
@@ -97,6 +121,13 @@ public final class PeerTable {
      * peer acknowledges something, we receive entries from it, or a session ends for another reason).
      */
     private final Set<String> lateLogged = new java.util.HashSet<>();
+    /**
+     * A new session with a connected peer, of another instance of it, by peer: it waits here while the connected
+     * session is asked whether it is still alive (see the class docs).
+     */
+    private final Map<String, SyncSession> pending = new java.util.HashMap<>();
+    /** Peer ids found running on two live nodes, said once each ({@link Listener#twinPeer}). */
+    private final Set<String> twinsReported = new java.util.HashSet<>();
 
     /**
      * @param gossip         the node's gossip handed to every session, or null (sessions flood)
@@ -212,6 +243,16 @@ public final class PeerTable {
         }
         String peer = session.peerNode();
         SyncSession existing = byPeer.get(peer);
+        if (existing != null && existing != session && otherInstance(existing, session)) {
+            if (pending.containsKey(peer)) {
+                // a third instance while one waits: as before, the newest goes (it comes back)
+                session.close("duplicate session with " + peer);
+                return;
+            }
+            pending.put(peer, session);
+            existing.probe(probeMillis(), alive -> probed(peer, existing, session, alive));
+            return;
+        }
         if (existing != null && existing != session) {
             if (keepsFirst(existing, session)) {
                 session.close("duplicate session with " + peer);
@@ -232,6 +273,75 @@ public final class PeerTable {
         }
     }
 
+    /** Whether two sessions with one peer id are with two instances of it (both said theirs, and they differ). */
+    private static boolean otherInstance(SyncSession a, SyncSession b) {
+        return a.peerInstance() != null && b.peerInstance() != null && !a.peerInstance().equals(b.peerInstance());
+    }
+
+    /**
+     * How long a connected session may take to show it is alive when another instance of its peer connects: the
+     * ping interval, at most half the timeout (so a half-open session of a restarted peer is found dead before the
+     * restarted one would time out a handshake).
+     */
+    long probeMillis() {
+        return Math.min(config.pingMillis(), config.timeoutMillis() / 2);
+    }
+
+    /**
+     * The answer to asking {@code existing} (with {@code peer}) whether it is alive, while {@code newer} (another
+     * instance of the peer) waits: alive, both are one id's twins; dead, a restart, and {@code newer} takes over.
+     */
+    private void probed(String peer, SyncSession existing, SyncSession newer, boolean alive) {
+        if (pending.get(peer) != newer) {
+            return; // it ended meanwhile (and left pending), or took the place of the old one that ended
+        }
+        pending.remove(peer);
+        if (newer.state() != SyncSession.State.CONNECTED) {
+            return;
+        }
+        if (alive && byPeer.get(peer) == existing && existing.state() == SyncSession.State.CONNECTED) {
+            String message = "two nodes run with the node id " + peer + ", one at "
+                + existing.connection().remoteAddress() + " and one at " + newer.connection().remoteAddress()
+                + " (a copy of its data directory?); two nodes with one id lose actions: stop one and start it on a"
+                + " data directory of its own; both were told, and their sessions closed";
+            String told = "node " + log.nodeId() + " holds sessions with two live nodes of your id " + peer + ", at "
+                + existing.connection().remoteAddress() + " and " + newer.connection().remoteAddress() + ": another"
+                + " node runs with your id (a copy of your data directory?)";
+            if (twinsReported.add(peer)) {
+                LOG.debug("{}", message);
+                for (Listener l : listeners) {
+                    l.twinPeer(peer, message);
+                }
+            }
+            existing.tellTwin(told);
+            newer.tellTwin(told);
+            return;
+        }
+        if (byPeer.get(peer) != existing) {
+            newer.close("duplicate session with " + peer); // another session took the place meanwhile
+            return;
+        }
+        promote(peer, newer, existing);
+    }
+
+    /** {@code newer} takes the place of {@code old} (dead, or gone) as the session with {@code peer}. */
+    private void promote(String peer, SyncSession newer, SyncSession old) {
+        byPeer.put(peer, newer);
+        refreshConnected();
+        if (old.state() != SyncSession.State.CLOSED) {
+            old.close("replaced by a new session of " + peer + " (it restarted): the old one did not answer within "
+                + probeMillis() + " ms");
+        }
+        // a restart: the peer went and came back, as when the old session timed out before the new one came (Plumtree,
+        // the overlay and presence start over with the new node), only sooner
+        for (Listener l : listeners) {
+            l.peerDisconnected(peer);
+        }
+        for (Listener l : listeners) {
+            l.peerConnected(peer, newer);
+        }
+    }
+
     /** Whether {@code a} should stay rather than {@code b}: the session dialed by the smaller node id wins. */
     private boolean keepsFirst(SyncSession a, SyncSession b) {
         String dialerA = a.role() == SyncSession.Role.DIALER ? log.nodeId() : a.peerNode();
@@ -248,11 +358,20 @@ public final class PeerTable {
             refreshConnected();
         }
         String peer = session.peerNode();
+        if (peer != null && pending.get(peer) == session) {
+            pending.remove(peer);
+        }
         if (peer != null && byPeer.get(peer) == session) {
-            byPeer.remove(peer);
-            refreshConnected();
-            for (Listener l : listeners) {
-                l.peerDisconnected(peer);
+            SyncSession waiting = pending.remove(peer);
+            if (waiting != null && waiting.state() == SyncSession.State.CONNECTED) {
+                // the old session of a restarted peer ended while it was asked: the new one goes on in its place
+                promote(peer, waiting, session);
+            } else {
+                byPeer.remove(peer);
+                refreshConnected();
+                for (Listener l : listeners) {
+                    l.peerDisconnected(peer);
+                }
             }
         }
         for (Listener l : listeners) {

@@ -317,6 +317,13 @@ public final class Redialer implements SyncSession.Events {
                 + " with one id lose actions: stop one and start it on a data directory of its own; not dialing it");
             return;
         }
+        if (reason != null && (reason.startsWith(dev.logmesh.internal.session.SyncSession.TWIN_TOLD)
+            || reason.equals(dev.logmesh.internal.session.SyncSession.PEER_TWIN))) {
+            // two live nodes with one id (this one and a copy, or the peer and a copy of it), found by the peer or by
+            // this node: the node said so once; dialing again at once would only meet the other copy again
+            schedule(REFUSED_DELAY_MILLIS);
+            return;
+        }
         if ("connected to itself".equals(reason)) {
             stop();
             onGiveUp.accept(url + " is this node itself: not dialing it");

@@ -60,6 +60,9 @@ final class Handshake {
         }
         ext.put("maxFrame", config.maxFrameBytes());
         ext.put("epoch", log.epoch());
+        // this open log's random token: a node that holds sessions with two nodes of one id tells a restart (one
+        // instance after the other) from two copies of one data directory (both alive at once); see PeerTable
+        ext.put("instance", log.instance());
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
         if (config.announceLastAdded()) {
             ext.put("lastAdded", log.lastAdded());
@@ -69,12 +72,22 @@ final class Handshake {
 
     /**
      * Whether a listener that answered with this node's own id is another node (a twin) rather than this node itself:
-     * its mesh options name another {@link Log#instance} (a listener says its instance only then). One that names
-     * none (an older node) is taken for this node.
+     * its mesh options name another {@link Log#instance} (every logmesh node says its own since session 29; before,
+     * a listener said it only to a dialer with its own id). One that names none (an older node) is taken for this
+     * node.
      */
     static boolean twin(JsonNode ext, Log log) {
         JsonNode i = ext == null ? null : ext.get("instance");
         return i != null && i.isTextual() && !i.asText().equals(log.instance());
+    }
+
+    /**
+     * The {@link Log#instance} the peer's mesh options name, or null: a stock Logux peer and an older logmesh node
+     * (before session 29) say none, and are never taken for a twin.
+     */
+    static String instance(JsonNode ext) {
+        JsonNode i = ext != null && ext.isObject() ? ext.get("instance") : null;
+        return i != null && i.isTextual() && !i.asText().isEmpty() ? i.asText() : null;
     }
 
     /** Whether the link uses Plumtree: this side offers it and the peer's options list it. */

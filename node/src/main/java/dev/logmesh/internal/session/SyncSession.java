@@ -109,6 +109,33 @@ public final class SyncSession implements MessageConnection.Handler {
     /** Why a session closes whose peer has this node's id and is another node: a copy of its data directory. */
     public static final String TWIN = "another node runs with this node's id";
 
+    /**
+     * How the reason starts of a session that a peer ended with {@link #TWIN_NOTICE} (the notice's text follows): the
+     * peer holds sessions with this node's id from two live nodes (this one and a copy of its data directory). The
+     * node says so once per peer, and its
+     * redialer of that peer dials again only every {@code Redialer.REFUSED_DELAY_MILLIS}.
+     */
+    public static final String TWIN_TOLD = "the peer says another node runs with this node's id";
+
+    /**
+     * Why this node closes a session whose peer's node id runs on two live nodes at once ({@link #tellTwin}); the
+     * peer is told with {@link #TWIN_NOTICE}.
+     */
+    public static final String PEER_TWIN = "two nodes run with the peer's id";
+
+    /**
+     * How the text of the {@code ["debug", "error", text]} that tells a peer it has a twin starts: Logux's own
+     * diagnostic message, so a stock peer shows it and an older logmesh node logs it as any debug line; a node of
+     * session 29 or later closes with {@link #TWIN_TOLD}.
+     */
+    public static final String TWIN_NOTICE = "logmesh twin: ";
+
+    /**
+     * How many received duplicates of a peer's own entries a session compares with the entry held under the id
+     * ({@link #checkConflict}): each is a store read.
+     */
+    static final int CONFLICT_CHECKS = 1_000;
+
     /** Which side of the link this node is. */
     public enum Role { DIALER, LISTENER }
 
@@ -169,6 +196,13 @@ public final class SyncSession implements MessageConnection.Handler {
 
     private State state = State.NEW;
     private String peerNode;
+    /** The peer's {@link Log#instance} from its mesh options, or null (a stock Logux peer, an older node). */
+    private String peerInstance;
+    /** What {@link #probe} waits for: told true on the next traffic from the peer, false at the deadline; or null. */
+    private java.util.function.Consumer<Boolean> probeAnswer;
+    private Loop.Cancellable probeDeadline;
+    /** How many more duplicates of the peer's own entries {@link #checkConflict} compares in this session. */
+    private int conflictChecks = CONFLICT_CHECKS;
     private int peerSubprotocol;
     private ObjectNode peerHeaders;
     private long baseTime;
@@ -367,6 +401,7 @@ public final class SyncSession implements MessageConnection.Handler {
             // detect a silent peer and refresh the clock samples
             liveness.received(loop.now());
         }
+        answerProbe(true);
         try {
             dispatch(m);
         } catch (StoreException e) {
@@ -406,6 +441,12 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             closeWith(err, "peer sent error " + e.errorType());
         } else if (m instanceof Message.Debug d) {
+            if (d.text().startsWith(TWIN_NOTICE) && peerInstance != null) {
+                // (a logmesh peer: it said its instance) the node reports it once per peer, with what to do
+                LOG.debug("{} says: {}", describePeer(), d.text());
+                closeWith(null, TWIN_TOLD + ": " + d.text().substring(TWIN_NOTICE.length()));
+                return;
+            }
             LOG.info("debug from {}: {}", describePeer(), d.text());
         } else if (m instanceof Message.Ihave h) {
             onIhave(h);
@@ -428,6 +469,7 @@ public final class SyncSession implements MessageConnection.Handler {
     public void onBytes(long count) {
         if (state != State.CLOSED) {
             liveness.bytesIn(loop.now());
+            answerProbe(true);
         }
     }
 
@@ -537,6 +579,7 @@ public final class SyncSession implements MessageConnection.Handler {
         JsonNode ext = options == null ? null : options.get(MeshAuth.OPTION);
         // edge (issue 11): a peer without logmesh options is a Logux client of this node
         boolean client = !EdgeRole.isMeshPeer(ext);
+        peerInstance = client ? null : Handshake.instance(ext);
         String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
             : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied == null && blocked) {
@@ -644,6 +687,7 @@ public final class SyncSession implements MessageConnection.Handler {
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
+        peerInstance = EdgeRole.isMeshPeer(ext) ? Handshake.instance(ext) : null;
         stockPeer = ext == null || !ext.isObject();
         if (!stockPeer) {
             anchorExpected = null; // anchors are kept for stock peers only
@@ -1297,6 +1341,9 @@ public final class SyncSession implements MessageConnection.Handler {
             if (m == null) {
                 duplicate = true;
                 dropped++;
+                if (edge == null && conflictChecks > 0) {
+                    checkConflict(entries.get(i));
+                }
             } else if (echoes) {
                 echo((Meta) m);
             }
@@ -1764,6 +1811,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         State was = state;
         state = State.CLOSED;
+        answerProbe(false);
         saveAnchor(true);
         if (ticker != null) {
             ticker.cancel();
@@ -1780,9 +1828,76 @@ public final class SyncSession implements MessageConnection.Handler {
         events.disconnected(this, error, reason);
     }
 
+    /**
+     * A received entry whose id this log has seen: if the peer is the id's origin and this log holds an entry of that
+     * id with another action, two nodes issued one id (a copy of a data directory, or a bug): said at ERROR, the held
+     * entry kept. Only an entry from its own origin is looked at (the case where a twin shows first-hand; a relay
+     * forwards whichever copy it kept), at most {@link #CONFLICT_CHECKS} a session: a duplicate is a store read, and a
+     * catch-up from a reset cursor may bring a whole log of them. {@code meta.time} is not compared: each node shifts
+     * it by its link's time fix.
+     */
+    private void checkConflict(Entry received) {
+        if (!received.id().node().equals(peerNode)) {
+            return;
+        }
+        conflictChecks--;
+        Entry held = log.byId(received.id()).orElse(null);
+        if (held != null && !held.action().equals(received.action())) {
+            LOG.error("{} (instance {}) sent {} with the action {}, but this node holds {} under that id (added here as"
+                + " #{}): two nodes issued one id (both from origin {}: a copy of its data directory running beside it?);"
+                + " the held entry is kept and the received one dropped", describePeer(), peerInstance,
+                received.id(), received.action().type(), held.action().type(), held.meta().added(), received.id().node());
+        }
+    }
+
     /** Closes the session from this side. */
     public void close(String reason) {
         closeWith(null, reason);
+    }
+
+    /**
+     * Asks whether the peer is still there: sends a {@code ping} and tells {@code answer} true as soon as anything
+     * arrives from the peer (a message, or bytes of one: the pong may wait behind a large frame), false if nothing
+     * does within {@code withinMillis} or the session ends first. Called on the loop; {@code answer} runs on it later
+     * (never inside this session's message handling), once. A second probe replaces the first, which is told false.
+     */
+    public void probe(long withinMillis, java.util.function.Consumer<Boolean> answer) {
+        answerProbe(false);
+        if (state != State.CONNECTED) {
+            loop.execute(() -> answer.accept(false));
+            return;
+        }
+        probeAnswer = answer;
+        probeDeadline = loop.schedule(withinMillis, () -> answerProbe(false));
+        send(new Message.Ping(pingNumber(), null));
+    }
+
+    private void answerProbe(boolean alive) {
+        java.util.function.Consumer<Boolean> a = probeAnswer;
+        if (a == null) {
+            return;
+        }
+        probeAnswer = null;
+        if (probeDeadline != null) {
+            probeDeadline.cancel();
+            probeDeadline = null;
+        }
+        loop.execute(() -> a.accept(alive));
+    }
+
+    /**
+     * Tells the peer that its node id runs on two live nodes ({@code ["debug", "error", TWIN_NOTICE + text]}) and
+     * closes with {@link #PEER_TWIN}. For a logmesh peer that said its instance; the peer closes with
+     * {@link #TWIN_TOLD}.
+     */
+    public void tellTwin(String text) {
+        send(new Message.Debug("error", TWIN_NOTICE + text));
+        closeWith(null, PEER_TWIN);
+    }
+
+    /** The peer's {@link Log#instance} from its mesh options, or null (a stock Logux peer, an older logmesh node). */
+    public String peerInstance() {
+        return peerInstance;
     }
 
     // ---------------------------------------------------------------- views

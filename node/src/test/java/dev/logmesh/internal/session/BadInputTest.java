@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BadInputTest {
     /** A logmesh peer (mesh options) that already has the node's two entries, so the node sends no catch-up. */
     static final String CONNECT = "[\"connect\",5,\"peer\",2,{\"logmesh\":{\"v\":1,\"mesh\":\"test\"}}]";
-    static final String CONNECTED = "[\"connected\",5,\"n\",[1000000,1000000],"
-        + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-n\",\"synced\":0}}]";
+    /** The node's answer to {@link #CONNECT} (with its log's random instance). */
+    String connected;
 
     ManualLoop loop;
     SessionConfig config;
@@ -38,6 +38,9 @@ class BadInputTest {
         loop = new ManualLoop(1_000_000);
         config = SessionConfig.defaults("test");
         node = new SessionNode("n", loop, config);
+        connected = "[\"connected\",5,\"n\",[1000000,1000000],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":"
+            + "[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-n\",\"instance\":\"" + node.log.instance()
+            + "\",\"synced\":0}}]";
         node.add("before/1");
         node.add("before/2");
         loop.runAll();
@@ -102,19 +105,19 @@ class BadInputTest {
 
     @Test
     void firstElementNotAString() {
-        new Peer().send(CONNECT, "[5,\"ping\"]").assertRefused(List.of(CONNECTED), wrongFormat("[5,\"ping\"]"));
+        new Peer().send(CONNECT, "[5,\"ping\"]").assertRefused(List.of(connected), wrongFormat("[5,\"ping\"]"));
     }
 
     @Test
     void unknownType() {
         // §2 Validation: ["error","unknown-message",type], then close (protocol 5 has no "ready")
         new Peer().send(CONNECT, "[\"ready\",2]")
-            .assertRefused(List.of(CONNECTED), "[\"error\",\"unknown-message\",\"ready\"]");
+            .assertRefused(List.of(connected), "[\"error\",\"unknown-message\",\"ready\"]");
     }
 
     @Test
     void trailingGarbageAfterAValidMessage() {
-        new Peer().send(CONNECT, "[\"ping\",1] []").assertRefused(List.of(CONNECTED), wrongFormat("[\"ping\",1] []"));
+        new Peer().send(CONNECT, "[\"ping\",1] []").assertRefused(List.of(connected), wrongFormat("[\"ping\",1] []"));
     }
 
     @Test
@@ -122,7 +125,7 @@ class BadInputTest {
         String deep = "[\"sync\",1,{\"type\":\"a\",\"x\":" + "[".repeat(3000) + "]".repeat(3000)
             + "},{\"id\":0,\"time\":0}]";
         // the offending text travels truncated to 1 KiB
-        new Peer().send(CONNECT, deep).assertRefused(List.of(CONNECTED), wrongFormat(deep.substring(0, 1024)));
+        new Peer().send(CONNECT, deep).assertRefused(List.of(connected), wrongFormat(deep.substring(0, 1024)));
     }
 
     // ------------------------------------------------------------------ wrong argument types, each message
@@ -160,7 +163,7 @@ class BadInputTest {
         "[\"debug\",\"warn\",\"text\"]",
     })
     void wrongArgumentTypes(String frame) {
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     @ParameterizedTest
@@ -179,7 +182,7 @@ class BadInputTest {
         "[\"sync\",1,{\"type\":\"a\"},{\"id\":0,\"time\":9007199254740992}]",
     })
     void numbersOutOfRange(String frame) {
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     @ParameterizedTest
@@ -191,7 +194,7 @@ class BadInputTest {
         "[\"sync\",1,\"a\",{\"id\":0,\"time\":0}]",
     })
     void actionsWithoutAStringType(String frame) {
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     @ParameterizedTest
@@ -205,7 +208,7 @@ class BadInputTest {
         "[\"sync\",1,{\"type\":\"a\"},{\"id\":null,\"time\":0}]",
     })
     void badIds(String frame) {
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     // ------------------------------------------------------------------ a bad entry spoils the whole sync
@@ -213,7 +216,7 @@ class BadInputTest {
     @Test
     void syncWhoseSecondEntryHasABadShapeAddsNothing() {
         String frame = "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":5},{\"id\":[0,1],\"time\":0}]";
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     @Test
@@ -221,7 +224,7 @@ class BadInputTest {
         // meta shapes are checked as the frame is read (reasons must be strings): the whole frame is refused
         String frame = "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":\"bad\"},"
             + "{\"id\":[0,1],\"time\":0,\"reasons\":[1]}]";
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     /**
@@ -236,14 +239,14 @@ class BadInputTest {
             + "{\"id\":[0,1],\"time\":0,\"reasons\":null,\"x\":{\"y\":1}}]",
     })
     void syncWithNullReasonsAddsNothing(String frame) {
-        new Peer().send(CONNECT, frame).assertRefused(List.of(CONNECTED), wrongFormat(frame));
+        new Peer().send(CONNECT, frame).assertRefused(List.of(connected), wrongFormat(frame));
     }
 
     @Test
     void syncWhoseSecondIdIsOutOfRangeAfterUnshiftingAddsNothing() {
         Peer q = new Peer().send(CONNECT,
             "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":\"bad\"},{\"id\":-2000000,\"time\":0}]");
-        assertEquals(List.of(CONNECTED, "[\"error\",\"wrong-format\",\"{\\\"id\\\":-2000000,\\\"time\\\":0}\"]"),
+        assertEquals(List.of(connected, "[\"error\",\"wrong-format\",\"{\\\"id\\\":-2000000,\\\"time\\\":0}\"]"),
             q.pair.takeAllRight());
         q.assertClosedAndUntouched();
     }
@@ -253,7 +256,7 @@ class BadInputTest {
         // the control case: the same sync with a good second entry is added whole and acknowledged
         Peer p = new Peer().send(CONNECT,
             "[\"sync\",2,{\"type\":\"ok\"},{\"id\":0,\"time\":0},{\"type\":\"ok2\"},{\"id\":[0,1],\"time\":0}]");
-        assertEquals(List.of(CONNECTED, "[\"synced\",2]"), p.pair.takeAllRight());
+        assertEquals(List.of(connected, "[\"synced\",2]"), p.pair.takeAllRight());
         assertEquals(p.sizeBefore + 2, node.log.size());
         assertEquals(SyncSession.State.CONNECTED, p.session.state());
         p.pair.assertExhausted();
@@ -318,13 +321,13 @@ class BadInputTest {
         long ping = config.pingMillis();
         long timeout = config.timeoutMillis();
         loop.advance(ping);
-        assertEquals(List.of(CONNECTED, "[\"ping\",2]"), p.pair.rightSent(), "§8: a ping after silence");
+        assertEquals(List.of(connected, "[\"ping\",2]"), p.pair.rightSent(), "§8: a ping after silence");
         loop.advance(timeout - 1);
         assertEquals(SyncSession.State.CONNECTED, p.session.state(), "not before the timeout");
         loop.advance(1);
         assertEquals(SyncSession.State.CLOSED, p.session.state());
         // §7: a timeout is local only, nothing is sent
-        assertEquals(List.of(CONNECTED, "[\"ping\",2]"), p.pair.takeAllRight());
+        assertEquals(List.of(connected, "[\"ping\",2]"), p.pair.takeAllRight());
         assertEquals(ProtocolError.Type.TIMEOUT, node.errors.get(node.errors.size() - 1).type());
         p.assertClosedAndUntouched();
     }

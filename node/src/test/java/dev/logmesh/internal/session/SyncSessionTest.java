@@ -30,10 +30,10 @@ class SyncSessionTest {
         TestPair pair = SessionNode.connect(loop, a, b);
         loop.runAll();
         // spec "connect": [connect, protocol, nodeId, synced, options]
-        assertEquals(List.of("[\"connect\",5,\"a\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-a\"}}]"), pair.takeAllLeft());
+        assertEquals(List.of("[\"connect\",5,\"a\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-a\",\"instance\":\"" + a.log.instance() + "\"}}]"), pair.takeAllLeft());
         // spec "connected": [connected, protocol, nodeId, [start, end], options]
         assertEquals(List.of("[\"connected\",5,\"b\",[1000000,1000000],"
-            + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-b\",\"synced\":0}}]"), pair.takeAllRight());
+            + "{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-b\",\"instance\":\"" + b.log.instance() + "\",\"synced\":0}}]"), pair.takeAllRight());
         assertEquals(List.of("+b"), a.peerEvents);
         assertEquals(List.of("+a"), b.peerEvents);
         pair.assertExhausted();

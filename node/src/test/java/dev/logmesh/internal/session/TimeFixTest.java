@@ -46,7 +46,7 @@ class TimeFixTest {
         assertEquals(SKEW, dialer.hub.session("l").timeFix(), "symmetric latency: exactly the skew");
         assertEquals(0, listener.hub.session("d").timeFix(), "§4: the listener side has no time fix");
         // connected [start, end] are the listener's clock when connect arrived (10 ms later)
-        assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-l\",\"synced\":0}}]",
+        assertEquals("[\"connected\",5,\"l\",[1000010,1000010],{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-l\",\"instance\":\"" + listener.log.instance() + "\",\"synced\":0}}]",
             pair.takeRight());
 
         Entry atDialer = dialer.log.byId(l1.id()).orElseThrow();
@@ -57,7 +57,7 @@ class TimeFixTest {
         assertEquals(d1.id(), atListener.id(), "ids never change");
         assertEquals(d1.time() - SKEW, atListener.meta().time(), "the dialer's action in the listener's clock");
         // on the wire: time - timeFix - baseTime (baseTime = 1000010, the listener's clock)
-        assertEquals("[\"connect\",5,\"d\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-d\"}}]",
+        assertEquals("[\"connect\",5,\"d\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-d\",\"instance\":\"" + dialer.log.instance() + "\"}}]",
             pair.takeLeft());
         assertEquals("[\"sync\",1,{\"type\":\"d/1\"},{\"id\":9990,\"time\":-10,\"reasons\":[\"test\"]}]",
             pair.takeLeft());

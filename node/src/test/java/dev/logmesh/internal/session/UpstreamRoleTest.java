@@ -46,7 +46,7 @@ class UpstreamRoleTest {
     void onlyOwnActionsGoOutWithAllowedMetaOnly() {
         assertTrue(session.isUpstream());
         assertEquals("[\"connect\",5,\"gw\",0,{\"subprotocol\":1,\"logmesh\":{\"v\":1,\"mesh\":\"test\","
-            + "\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-gw\"}}]", pair.leftSent().get(0));
+            + "\"caps\":[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-gw\",\"instance\":\"" + node.log.instance() + "\"}}]", pair.leftSent().get(0));
         assertEquals("[\"sync\",2,{\"type\":\"own/before\"},{\"id\":0,\"time\":0}]", pair.leftSent().get(1),
             "the relayed action is not sent (@logux/server denies foreign ids), no reasons");
         node.log.add(node.log.create(Action.ofType("own/live"), List.of("test"), Map.of("users",

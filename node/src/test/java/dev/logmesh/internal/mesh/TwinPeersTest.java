@@ -1,0 +1,199 @@
+package dev.logmesh.internal.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.session.SessionConfig;
+import dev.logmesh.internal.session.SyncSession;
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.testkit.CapturedLogs;
+import dev.logmesh.testkit.ManualLoop;
+import dev.logmesh.testkit.SessionNode;
+import dev.logmesh.testkit.TestPair;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
+
+/**
+ * Two live nodes with one node id (a data directory copied to a second machine, a backup restored while the
+ * original runs), both connected to a third node C: C tells both and says so once; a restart of a node (a new
+ * instance while its old session is still half-open) is not taken for a twin. Before session 29 C kept the first
+ * session, closed the second as "duplicate session with n" and said nothing at WARN; each copy's actions reached C
+ * only while it held the session, and those whose ids the other copy had used too were dropped as duplicates (an
+ * exploration on this kit: C held {@code [x1/a, x2/b]}, the copies {@code [x1/a, x1/b]} and {@code [x2/a, x2/b]},
+ * the same ids everywhere, so reconciliation found nothing to repair). A restarted node was closed as a duplicate
+ * until its old half-open session timed out.
+ */
+class TwinPeersTest {
+    ManualLoop loop;
+    SessionNode c;
+    /** What C's table said ({@link PeerTable.Listener#twinPeer}). */
+    List<String> twins;
+    /** Why each session of the copies ended, in order. */
+    List<String> copyReasons;
+
+    @BeforeEach
+    void setUp() {
+        loop = new ManualLoop(1_000_000);
+        c = new SessionNode("c", loop, SessionConfig.defaults("test"));
+        twins = new ArrayList<>();
+        copyReasons = new ArrayList<>();
+        c.hub.addListener(new PeerTable.Listener() {
+            @Override
+            public void twinPeer(String peerNode, String message) {
+                twins.add(peerNode + ": " + message);
+            }
+        });
+    }
+
+    /** A node with the id {@code n} and the epoch of its log: one of two copies of one data directory. */
+    SessionNode copy() {
+        return copy(new MemoryStore("epoch-n"));
+    }
+
+    /** A node with the id {@code n} on {@code store} (the store of a node that restarts). */
+    SessionNode copy(MemoryStore store) {
+        SessionNode x = new SessionNode("n", loop, SessionConfig.defaults("test"), store);
+        x.hub.addListener(new PeerTable.Listener() {
+            @Override
+            public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
+                copyReasons.add(reason);
+            }
+        });
+        return x;
+    }
+
+    @Test
+    void aThirdNodeTellsBothLiveCopiesOfOneNodeIdAndSaysSoOnce() {
+        SessionNode x1 = copy();
+        SessionNode x2 = copy();
+        x1.add("x1/a");
+        x2.add("x2/a");
+        // the first copy dials C
+        TestPair p1 = SessionNode.connect(loop, x1, c);
+        loop.runAll();
+        assertEquals(List.of("n"), List.copyOf(c.hub.connectedPeers()));
+        // the second copy dials C while the first is connected and alive
+        TestPair p2 = SessionNode.connect(loop, x2, c);
+        loop.advance(c.hub.probeMillis());
+        String told = "node c holds sessions with two live nodes of your id n, at " + p1.right().remoteAddress()
+            + " and " + p2.right().remoteAddress() + ": another node runs with your id (a copy of your data directory?)";
+        String frame = "[\"debug\",\"error\",\"" + SyncSession.TWIN_NOTICE + told + "\"]";
+        assertTrue(p1.rightSent().contains(frame), "the first copy is told: " + p1.rightSent());
+        assertTrue(p2.rightSent().contains(frame), "the second copy is told: " + p2.rightSent());
+        assertEquals(List.of(SyncSession.TWIN_TOLD + ": " + told, SyncSession.TWIN_TOLD + ": " + told), copyReasons);
+        assertTrue(c.hub.connectedPeers().isEmpty(), "C keeps neither: " + c.hub.connectedPeers());
+        assertEquals(List.of("n: two nodes run with the node id n, one at " + p1.right().remoteAddress() + " and one at "
+            + p2.right().remoteAddress() + " (a copy of its data directory?); two nodes with one id lose actions: stop"
+            + " one and start it on a data directory of its own; both were told, and their sessions closed"), twins);
+
+        // they come back together: told again, C says nothing more
+        SessionNode.connect(loop, x1, c);
+        loop.runAll();
+        SessionNode.connect(loop, x2, c);
+        loop.advance(c.hub.probeMillis());
+        assertEquals(4, copyReasons.size(), copyReasons.toString());
+        assertEquals(1, twins.size(), twins.toString());
+    }
+
+    @Test
+    void aRestartWhileTheOldSessionIsHalfOpenIsNotATwin() {
+        MemoryStore disk = new MemoryStore("epoch-n");
+        SessionNode old = copy(disk);
+        old.add("before/restart");
+        TestPair p1 = SessionNode.connect(loop, old, c);
+        loop.runAll();
+        SyncSession stale = c.hub.session("n");
+        // the node's machine dies: its TCP connection stays half-open on C (nothing more comes from it)
+        p1.left().silence();
+        // it restarts on the same data (here: the same id, a new log instance) and dials C again
+        SessionNode restarted = copy(disk);
+        restarted.add("after/restart");
+        TestPair p2 = SessionNode.connect(loop, restarted, c);
+        loop.advance(c.hub.probeMillis());
+        assertTrue(twins.isEmpty(), twins.toString());
+        assertEquals(SyncSession.State.CLOSED, stale.state());
+        SyncSession now = c.hub.session("n");
+        assertEquals(SyncSession.State.CONNECTED, now.state());
+        assertFalse(p2.right().isClosed(), "the restarted node's session stays");
+        assertTrue(copyReasons.stream().noneMatch(r -> r.startsWith(SyncSession.TWIN_TOLD)), copyReasons.toString());
+        loop.advance(1_000);
+        assertTrue(c.types().contains("after/restart"), c.types().toString());
+        assertTrue(restarted.types().contains("before/restart"), restarted.types().toString());
+        // sooner than the old session's timeout, which before closed the new one as a duplicate until then
+        assertTrue(c.hub.probeMillis() < SessionConfig.DEFAULT_TIMEOUT_MILLIS);
+        assertEquals(List.of("+n", "-n", "+n"), c.peerEvents);
+    }
+
+    @Test
+    void aRestartWhoseOldSessionEndsWhileItIsAskedIsNotATwin() {
+        SessionNode old = copy();
+        TestPair p1 = SessionNode.connect(loop, old, c);
+        loop.runAll();
+        p1.left().silence();
+        SessionNode restarted = copy();
+        TestPair p2 = SessionNode.connect(loop, restarted, c);
+        loop.runAll();
+        // the old connection's reset arrives while C waits for an answer
+        p1.cut("connection reset");
+        loop.advance(c.hub.probeMillis());
+        assertTrue(twins.isEmpty(), twins.toString());
+        assertFalse(p2.right().isClosed());
+        assertSame(SyncSession.State.CONNECTED, c.hub.session("n").state());
+        assertEquals(List.of("+n", "-n", "+n"), c.peerEvents);
+    }
+
+    @Test
+    void anEntryFromItsOriginUnderAHeldIdWithAnotherActionIsAnError() {
+        SessionNode x1 = copy();
+        SessionNode x2 = copy();
+        // one id, two actions: the copies issue the same first id (one clock, one counter, copied)
+        assertEquals(x1.add("x1/a").id(), x2.add("x2/a").id());
+        x1.add("x1/b");
+        x1.add("x1/c");
+        TestPair p1 = SessionNode.connect(loop, x1, c);
+        loop.runAll();
+        p1.left().close("the first copy goes away");
+        loop.runAll();
+        try (CapturedLogs.Tally errors = CapturedLogs.tally(Level.ERROR, "n@", " sent 1000000 n 0 with the action"
+            + " x2/a, but this node holds x1/a under that id (added here as #1): two nodes issued one id")) {
+            // the second copy comes while the first is away (the sessions' rule cannot see it); C's cursor of n (3)
+            // is past its log (1), so it sends everything, and its first entry comes under an id C holds
+            SessionNode.connect(loop, x2, c);
+            loop.runAll();
+            assertEquals(1, errors.count());
+        }
+        assertEquals(List.of("x1/a", "x1/b", "x1/c"), c.types(), "the held entry is kept");
+    }
+
+    @Test
+    void aPeerThatNamesNoInstanceIsTreatedAsBefore() {
+        // a logmesh node before session 29 (no instance in its options) connects twice: the second session is
+        // closed as a duplicate, with no question and no twin
+        TestPair a = new TestPair(loop);
+        c.accept(a);
+        a.right().inject("[\"connect\",5,\"old\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"]}}]");
+        loop.runAll();
+        TestPair b = new TestPair(loop);
+        c.accept(b);
+        b.right().inject("[\"connect\",5,\"old\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"caps\":[\"plumtree\"]}}]");
+        loop.runAll();
+        assertTrue(b.right().isClosed(), "the second is closed as before");
+        assertFalse(a.right().isClosed());
+        assertTrue(a.rightSent().stream().noneMatch(f -> f.startsWith("[\"ping\"")), a.rightSent().toString());
+        assertTrue(twins.isEmpty());
+        // a stock Logux client (no mesh options at all) connects as before
+        TestPair client = new TestPair(loop);
+        c.accept(client);
+        client.right().inject("[\"connect\",5,\"client:1\",0]");
+        loop.runAll();
+        assertTrue(client.rightSent().get(0).startsWith("[\"connected\",5,\"c\""), client.rightSent().toString());
+        assertFalse(client.right().isClosed());
+        assertTrue(c.hub.connectedClients().contains("client:1"), c.hub.connectedClients().toString());
+    }
+}
