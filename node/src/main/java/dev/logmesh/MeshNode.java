@@ -587,6 +587,7 @@ public final class MeshNode implements AutoCloseable {
 
     private void begin() throws IOException {
         warnIfOpen(config);
+        warnIfOverHeap(config, Runtime.getRuntime().maxMemory());
         if (config.host() != null) {
             try {
                 url = transport.listen(config.host(), config.port(), conn -> {
@@ -662,6 +663,29 @@ public final class MeshNode implements AutoCloseable {
             LOG.warn("mesh {} has no key and announces itself by mDNS: any node on the LAN may find it, read and "
                 + "add actions (give the mesh a key, or turn mDNS off)", config.mesh());
         }
+    }
+
+    /**
+     * Warns (SLF4J, logger {@code dev.logmesh.MeshNode}) when a listening node's client frame budget
+     * ({@link NodeConfig#clientFrameBudgetBytes()}, bytes) is over a quarter of {@code maxHeapBytes}, this JVM's
+     * largest heap: a large client frame takes 3 to 4 times its size of heap while it is read, so clients sending such
+     * frames at once could fill the heap and stop the node with an {@code OutOfMemoryError}, which the budget exists
+     * to prevent. The default budget (an eighth of the heap) never warns; a budget set by hand, or a client frame
+     * limit set above a quarter of the heap (the budget is at least one frame), may. Pure but for the log line.
+     */
+    static void warnIfOverHeap(NodeConfig config, long maxHeapBytes) {
+        long budget = config.clientFrameBudgetBytes();
+        if (config.host() == null || maxHeapBytes == Long.MAX_VALUE || budget <= maxHeapBytes / 4) {
+            return;
+        }
+        LOG.warn("mesh {} has a client frame budget ({} MiB, clientFrameBudgetBytes or --client-frame-budget) over a "
+            + "quarter of this JVM's largest heap ({} MiB): a large client frame takes 3 to 4 times its size while it "
+            + "is read, so clients sending such frames at once may stop the node with an OutOfMemoryError (lower the "
+            + "budget or the client frame limit, or raise -Xmx)", config.mesh(), mib(budget), mib(maxHeapBytes));
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f", bytes / (1024.0 * 1024.0));
     }
 
     /** Whether a listening address is a loopback one (a name that does not resolve is not). */

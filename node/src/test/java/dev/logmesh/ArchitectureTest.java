@@ -48,7 +48,7 @@ class ArchitectureTest {
     /** Values and exceptions: immutable types that depend on nothing else of logmesh. */
     static final List<String> VALUES = List.of("Action", "ActionId", "Meta", "Entry", "Criteria", "PeerStatus",
         "OverlayView", "NodeHealth", "StoreException", "TypeHooks", "ChannelHooks", "ClientContext", "Recipients",
-        "NotFoundException", "StatusPageException");
+        "NotFoundException", "StatusPageException", "StoreInUseException");
     /** Public nested types of the facade. */
     static final List<String> FACADE_NESTED = List.of("MeshNode$Listener", "MeshNode$Subscription",
         "NodeConfig$Builder", "NodeConfig$Unaddressed", "TypeHooks$Access", "TypeHooks$Resend", "TypeHooks$Processor",

@@ -72,4 +72,40 @@ class LibraryDefaultsTest {
         }
         assertEquals(1, warnings().size(), CapturedLogs.events().toString());
     }
+
+    @Test
+    void aClientFrameBudgetOverAQuarterOfTheHeapWarnsOnceAtStartAndTheDefaultDoesNot() throws Exception {
+        long heap = 256L << 20;
+        NodeConfig byDefault = NodeConfig.builder().mesh(mesh).maxClientFrameBytes(8 << 20)
+            .clientFrameBudgetBytes(NodeConfig.defaultClientFrameBudgetBytes(heap, 8 << 20)).build();
+        MeshNode.warnIfOverHeap(byDefault, heap);
+        assertEquals(List.of(), warnings(), "the default budget is an eighth of the heap");
+
+        MeshNode.warnIfOverHeap(NodeConfig.builder().mesh(mesh).maxClientFrameBytes(8 << 20)
+            .clientFrameBudgetBytes(heap / 4).build(), heap);
+        assertEquals(List.of(), warnings(), "a quarter is the most that does not warn");
+
+        NodeConfig big = NodeConfig.builder().mesh(mesh).maxClientFrameBytes(8 << 20)
+            .clientFrameBudgetBytes(heap / 4 + 1).build();
+        MeshNode.warnIfOverHeap(big, heap);
+        List<CapturedLogs.Event> w = warnings();
+        assertEquals(1, w.size(), w.toString());
+        assertTrue(w.get(0).message().contains("client frame budget (64.0 MiB")
+            && w.get(0).message().contains("largest heap (256.0 MiB)")
+            && w.get(0).message().contains("OutOfMemoryError"), w.toString());
+
+        CapturedLogs.clear();
+        MeshNode.warnIfOverHeap(big, Long.MAX_VALUE);
+        assertEquals(List.of(), warnings(), "a JVM without a heap limit");
+
+        // a real start says it too, with this JVM's heap
+        CapturedLogs.clear();
+        long thisHeap = Runtime.getRuntime().maxMemory();
+        assumeTrue(thisHeap < Long.MAX_VALUE / 2);
+        try (MeshNode node = MeshNode.start(NodeConfig.builder().mesh(mesh).mdns(false)
+            .clientFrameBudgetBytes(thisHeap).build())) {
+            assertEquals(1, warnings().size(), CapturedLogs.events().toString());
+            assertTrue(node.url().getPort() > 0);
+        }
+    }
 }
