@@ -930,8 +930,8 @@ public final class NodeConfig {
             if (key != null && key.length == 0) {
                 throw new IllegalArgumentException("mesh key must not be empty");
             }
-            String subprotocols = dev.logmesh.internal.session.SessionConfig.subprotocolProblem(subprotocol,
-                minSubprotocol, "subprotocol", "minSubprotocol");
+            String subprotocols = dev.logmesh.internal.protocol.Subprotocols.problem(subprotocol, minSubprotocol,
+                "subprotocol", "minSubprotocol");
             if (subprotocols != null) {
                 throw new IllegalArgumentException(subprotocols);
             }

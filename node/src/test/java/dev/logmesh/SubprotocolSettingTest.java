@@ -24,15 +24,16 @@ class SubprotocolSettingTest {
     }
 
     /**
-     * The embedding API's sessions refuse it too, by the same rule ({@link SessionConfig#subprotocolProblem}, which
-     * NodeConfig and the command line call): before session 29 {@code SessionConfig} took {@code withSubprotocol(1,
+     * The embedding API's sessions refuse it too, by the same rule
+     * ({@link dev.logmesh.internal.protocol.Subprotocols#problem}, which NodeConfig and the command line call): before session 29 {@code SessionConfig} took {@code withSubprotocol(1,
      * 2)} and only checked that neither was negative.
      */
     @Test
     void sessionConfigRefusesASubprotocolBelowTheMinimumByTheSameRule() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> SessionConfig.defaults("m").withSubprotocol(1, 2));
-        assertEquals(SessionConfig.subprotocolProblem(1, 2, "subprotocol", "minSubprotocol"), e.getMessage());
+        assertEquals(dev.logmesh.internal.protocol.Subprotocols.problem(1, 2, "subprotocol", "minSubprotocol"),
+            e.getMessage());
         assertTrue(e.getMessage().startsWith("subprotocol 1 is below minSubprotocol 2: "), e.getMessage());
         IllegalArgumentException config = assertThrows(IllegalArgumentException.class,
             () -> NodeConfig.builder().subprotocol(1).minSubprotocol(2).build());

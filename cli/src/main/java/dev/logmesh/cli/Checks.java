@@ -324,8 +324,8 @@ final class Checks {
      * started and refused every peer of its own version).
      */
     static void subprotocols(int subprotocol, int minSubprotocol) {
-        // the node's rule, in its own place (SessionConfig.subprotocolProblem), with the options' names
-        String problem = dev.logmesh.internal.session.SessionConfig.subprotocolProblem(subprotocol, minSubprotocol,
+        // the node's rule, in its own place (Subprotocols.problem), with the options' names
+        String problem = dev.logmesh.internal.protocol.Subprotocols.problem(subprotocol, minSubprotocol,
             "--subprotocol", "--min-subprotocol");
         if (problem != null) {
             throw new UsageError(problem);

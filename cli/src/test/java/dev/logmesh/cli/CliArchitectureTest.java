@@ -48,10 +48,14 @@ class CliArchitectureTest {
                     dev.logmesh.internal.net.StatusServer.class)))
             .and(com.tngtech.archunit.base.DescribedPredicate.not(
                 com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
-                    dev.logmesh.internal.protocol.UrlHost.class))))
+                    dev.logmesh.internal.protocol.UrlHost.class)))
+            .and(com.tngtech.archunit.base.DescribedPredicate.not(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo(
+                    dev.logmesh.internal.protocol.Subprotocols.class))))
         .because("the CLI runs a node through the facade (MeshNode, NodeConfig and its DEFAULT_* constants); only"
             + " its offline commands (add, log, peers on a data directory) open the log and the store directly,"
             + " and add measures an entry as a frame does (EntrySize) to refuse what the mesh could not carry;"
             + " user-token issues the tokens the nodes check (UserTokens); --metrics serves its scrape on the"
-            + " status page's server (StatusServer), whose requests are parsed without blocking");
+            + " status page's server (StatusServer), whose requests are parsed without blocking; --subprotocol and"
+            + " --min-subprotocol are checked by the node's one rule (Subprotocols)");
 }

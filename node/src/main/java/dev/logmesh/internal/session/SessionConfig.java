@@ -84,7 +84,8 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         if (chunkEntries <= 0 || chunkBytes <= 0 || window <= 0) {
             throw new IllegalArgumentException("chunk sizes and window must be > 0");
         }
-        String subprotocols = subprotocolProblem(subprotocol, minSubprotocol, "subprotocol", "minSubprotocol");
+        String subprotocols = dev.logmesh.internal.protocol.Subprotocols.problem(subprotocol, minSubprotocol,
+            "subprotocol", "minSubprotocol");
         if (subprotocols != null) {
             throw new IllegalArgumentException(subprotocols);
         }
@@ -103,33 +104,6 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             throw new IllegalArgumentException("graft delay must be > 0 and below the timeout");
         }
         edge = edge == null ? EdgeConfig.DEFAULT : edge;
-    }
-
-    /**
-     * The rule of a node's subprotocols, in the one place every path that sets them checks it ({@code NodeConfig},
-     * this record, the command line's {@code --subprotocol} and {@code --min-subprotocol}): both 0 or more, and the
-     * node's own at least the least it takes from peers, else it refuses every peer of its own version and a mesh of
-     * such nodes never syncs. Before session 29 this record took a subprotocol below the minimum (only
-     * {@code NodeConfig} and the command line refused it, each with its own copy of the rule).
-     *
-     * @param subprotocolName how the caller names the node's subprotocol ({@code --subprotocol})
-     * @param minName how the caller names the least it takes ({@code --min-subprotocol})
-     * @return null when the two are fine, else what is wrong and what to give, naming them as the caller does
-     */
-    public static String subprotocolProblem(int subprotocol, int minSubprotocol, String subprotocolName,
-        String minName) {
-        if (subprotocol < 0) {
-            return subprotocolName + " " + subprotocol + " is negative: give 0 or more";
-        }
-        if (minSubprotocol < 0) {
-            return minName + " " + minSubprotocol + " is negative: give 0 or more";
-        }
-        if (subprotocol < minSubprotocol) {
-            return subprotocolName + " " + subprotocol + " is below " + minName + " " + minSubprotocol + ": the node "
-                + "would refuse peers of its own version; give " + minName + " " + subprotocol + " or less, or "
-                + subprotocolName + " " + minSubprotocol + " or more";
-        }
-        return null;
     }
 
     /** Defaults for an open mesh of this name. */
