@@ -54,6 +54,13 @@ final class ClientRole extends EdgeRole {
     private final ClientEdge edge;
     /** The largest entry ({@link EntrySize#bound}) a frame of this node's mesh can carry. */
     private final long maxEntry;
+    /** When ({@link Log#now}, ms) this session last logged a hook's failure at ERROR, or none yet. */
+    private long hookErrorAt = Long.MIN_VALUE;
+    /** Hook failures of this session logged at DEBUG since that ERROR line. */
+    private int hookErrorsUnsaid;
+
+    /** The least time (ms) between two ERROR lines of one client session's failing hooks. */
+    static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
 
     /**
      * @param maxEntry the largest entry ({@link EntrySize#bound}) a mesh frame can carry
@@ -220,14 +227,27 @@ final class ClientRole extends EdgeRole {
     /**
      * Logs why a client's action or subscription was refused: at INFO what the rules or a hook's answer refused (what
      * a client sent), at ERROR an application hook that threw, as every other callback's failure is (before, session
-     * 28, both at INFO: an app's hook that throws is a fault the operator must see).
+     * 28, both at INFO: an app's hook that throws is a fault the operator must see). A session's hook failures are
+     * at ERROR at most once every {@link #HOOK_ERROR_EVERY_MILLIS}, the next such line counting the others (at DEBUG
+     * meanwhile): a hook that fails for every action would otherwise log a line per action of a client that sends
+     * thousands (session 30; each client still gets its {@code logux/undo} and {@code debug} message).
      */
     private void refused(String why, boolean hookFailed) {
         if (why == null) {
             return;
         }
         if (hookFailed) {
-            LOG.error("client {}: {}", edge.client(), why);
+            long now = log.now();
+            if (hookErrorAt == Long.MIN_VALUE || now - hookErrorAt >= HOOK_ERROR_EVERY_MILLIS) {
+                LOG.error("client {}: {}{}", edge.client(), why, hookErrorsUnsaid == 0 ? ""
+                    : " (and " + hookErrorsUnsaid + " more hook failure(s) of this client since the last such line,"
+                    + " logged at DEBUG)");
+                hookErrorAt = now;
+                hookErrorsUnsaid = 0;
+            } else {
+                hookErrorsUnsaid++;
+                LOG.debug("client {}: {}", edge.client(), why);
+            }
         } else {
             LOG.info("client {}: {}", edge.client(), why);
         }

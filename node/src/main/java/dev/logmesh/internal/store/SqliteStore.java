@@ -711,8 +711,8 @@ public final class SqliteStore implements Store {
                 + "not SQLite's header); " + damagedRemedy(path));
         }
         if (size < MIN_SQLITE_FILE) {
-            throw new StoreException(path + " is a damaged logmesh store: cut short to " + size + " bytes (an SQLite "
-                + "database holds at least " + MIN_SQLITE_FILE + "); " + damagedRemedy(path));
+            throw new StoreException(path + " is a damaged logmesh store: cut short to " + size
+                + (size == 1 ? " byte" : " bytes") + " (an SQLite database holds at least " + MIN_SQLITE_FILE + "); " + damagedRemedy(path));
         }
     }
 

@@ -251,6 +251,59 @@ class ClientRoleTest {
         assertTrue(got.stream().noneMatch(f -> f.contains("logux/processed")), got.toString());
     }
 
+    /**
+     * A hook that throws for every action is an ERROR line once a minute per client session, the next one counting
+     * the others, while each action still gets its undo. Before (session 29), a line per action: 200 here.
+     */
+    @Test
+    void aHookThatFailsForEveryActionIsAnErrorLineOnceAMinute() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        rules = EdgeRules.builder().type("fail", EdgeHooks.Type.of((ctx, a, m) -> {
+            throw new IllegalStateException("boom");
+        })).build();
+        Client c = new Client().send(CONNECT);
+        c.got();
+        dev.logmesh.testkit.CapturedLogs.clear();
+        // 100 actions from `from` on in one sync; the client acknowledges the answers, as @logux/client does
+        java.util.function.IntFunction<List<String>> send = from -> {
+            StringBuilder sync = new StringBuilder("[\"sync\"," + (from + 99));
+            for (int i = from; i < from + 100; i++) {
+                sync.append(",{\"type\":\"fail\"},{\"id\":[").append(i).append(",0],\"time\":").append(i)
+                    .append('}');
+            }
+            List<String> got = c.send(sync.append(']').toString()).got();
+            for (String f : got) {
+                if (f.startsWith("[\"sync\",")) {
+                    c.send("[\"synced\"," + f.substring(8, f.indexOf(',', 8)) + "]");
+                }
+            }
+            return got;
+        };
+        java.util.function.ToLongFunction<List<String>> undos = got -> got.stream()
+            .mapToLong(f -> f.split("\"logux/undo\"", -1).length - 1).sum();
+        assertEquals(100, undos.applyAsLong(send.apply(1)), "every action is undone");
+        java.util.function.Supplier<List<String>> errors = () -> dev.logmesh.testkit.CapturedLogs.matching(
+            org.slf4j.event.Level.ERROR, "boom").stream().map(e -> e.message()).toList();
+        assertEquals(1, errors.get().size(), errors.get().toString());
+
+        // a minute of the client's pings (the session stays up), then 1 ms short of it, then on it
+        for (int s = 0; s < ClientRole.HOOK_ERROR_EVERY_MILLIS / 1000 - 1; s++) {
+            loop.advance(1000);
+            c.send("[\"ping\",300]");
+        }
+        loop.advance(999);
+        assertEquals(100, undos.applyAsLong(send.apply(101)));
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
+        assertEquals(1, errors.get().size(), errors.get().toString());
+        loop.advance(1);
+        assertEquals(100, undos.applyAsLong(send.apply(201)));
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
+        assertEquals(2, errors.get().size(), errors.get().toString());
+        assertTrue(errors.get().get(1).contains("(and 199 more hook failure(s) of this client since the last such"
+            + " line, logged at DEBUG)"), errors.get().toString());
+    }
+
     @Test
     void subscriptionsAnswerLoadThenProcessedAndDeliverTheChannelLiveUntilTheConnectionEnds() {
         rules = EdgeRules.builder().channel("room/:id", EdgeHooks.Channel.accept().withLoad((ctx, s) ->

@@ -70,7 +70,7 @@ class DamagedStoreFileTest {
         for (long size : new long[] {1, 16, 50, 99, 511}) {
             Path file = log();
             cut(file, size);
-            refusedBoth(file, "is a damaged logmesh store: cut short to " + size + " bytes");
+            refusedBoth(file, "is a damaged logmesh store: cut short to " + size + (size == 1 ? " byte " : " bytes "));
             Files.delete(file);
             Files.deleteIfExists(dir.resolve("log.db.clock"));
         }
