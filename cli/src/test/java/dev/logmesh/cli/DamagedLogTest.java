@@ -57,7 +57,7 @@ class DamagedLogTest {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(1);
         }
-        eachCommandRefuses(data, "is a damaged logmesh store: cut short to 1 bytes");
+        eachCommandRefuses(data, "is a damaged logmesh store: cut short to 1 byte (");
     }
 
     @Test
