@@ -423,8 +423,13 @@ public final class PeerTable {
         return List.copyOf(sessions);
     }
 
-    /** Closes every session. */
+    /**
+     * Closes every session. A session that waits while its peer's connected one is asked ({@link #pending}) is
+     * closed with the rest, never put in that one's place: before (session 30's review), the old session's close
+     * promoted it, and a closing node's listeners saw its peer go, come back and go again.
+     */
     public void close() {
+        pending.clear();
         for (SyncSession s : new ArrayList<>(sessions)) {
             s.close("node closing");
         }

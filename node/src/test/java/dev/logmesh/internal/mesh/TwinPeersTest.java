@@ -148,6 +148,24 @@ class TwinPeersTest {
         assertEquals(List.of("+n", "-n", "+n"), c.peerEvents);
     }
 
+    /** A node that closes while a restarted peer's session waits says the peer went once, not gone, back, gone. */
+    @Test
+    void aTableClosedWhileARestartIsAskedSaysThePeerWentOnce() {
+        SessionNode old = copy();
+        TestPair p1 = SessionNode.connect(loop, old, c);
+        loop.runAll();
+        p1.left().silence();
+        SessionNode restarted = copy();
+        TestPair p2 = SessionNode.connect(loop, restarted, c);
+        loop.runAll();
+        c.hub.close();
+        loop.runAll();
+        assertEquals(List.of("+n", "-n"), c.peerEvents);
+        assertTrue(p2.right().isClosed(), "the restarted peer's link is closed with the rest");
+        assertTrue(c.hub.sessions().stream().allMatch(s -> s.state() == SyncSession.State.CLOSED),
+            c.hub.sessions().toString());
+    }
+
     @Test
     void anEntryFromItsOriginUnderAHeldIdWithAnotherActionIsAnError() {
         SessionNode x1 = copy();
