@@ -130,15 +130,24 @@ class TwinPeersTest {
         assertEquals(List.of("+n", "-n", "+n"), c.peerEvents);
     }
 
-    @Test
-    void aRestartWhoseOldSessionEndsWhileItIsAskedIsNotATwin() {
-        SessionNode old = copy();
-        TestPair p1 = SessionNode.connect(loop, old, c);
+    /**
+     * N's old link to C gone silent (half-open) and a restarted N connected again, its session waiting while C asks
+     * the old one: the old link and the new one.
+     */
+    TestPair[] restartBeingAsked() {
+        TestPair p1 = SessionNode.connect(loop, copy(), c);
         loop.runAll();
         p1.left().silence();
-        SessionNode restarted = copy();
-        TestPair p2 = SessionNode.connect(loop, restarted, c);
+        TestPair p2 = SessionNode.connect(loop, copy(), c);
         loop.runAll();
+        return new TestPair[] {p1, p2};
+    }
+
+    @Test
+    void aRestartWhoseOldSessionEndsWhileItIsAskedIsNotATwin() {
+        TestPair[] links = restartBeingAsked();
+        TestPair p1 = links[0];
+        TestPair p2 = links[1];
         // the old connection's reset arrives while C waits for an answer
         p1.cut("connection reset");
         loop.advance(c.hub.probeMillis());
@@ -151,13 +160,7 @@ class TwinPeersTest {
     /** A node that closes while a restarted peer's session waits says the peer went once, not gone, back, gone. */
     @Test
     void aTableClosedWhileARestartIsAskedSaysThePeerWentOnce() {
-        SessionNode old = copy();
-        TestPair p1 = SessionNode.connect(loop, old, c);
-        loop.runAll();
-        p1.left().silence();
-        SessionNode restarted = copy();
-        TestPair p2 = SessionNode.connect(loop, restarted, c);
-        loop.runAll();
+        TestPair p2 = restartBeingAsked()[1];
         c.hub.close();
         loop.runAll();
         assertEquals(List.of("+n", "-n"), c.peerEvents);
