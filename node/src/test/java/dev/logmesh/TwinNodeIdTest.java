@@ -26,19 +26,24 @@ class TwinNodeIdTest {
         return NodeConfig.builder().dataDir(data).host("127.0.0.1").port(0).mdns(false);
     }
 
-    @Test
-    void aNodeOnACopyOfAnotherNodesDataDirectoryIsToldSoNotThatItDialedItself() throws Exception {
-        Path a = dir.resolve("a");
+    /** A node alice with one action on {@code a}, closed, and a copy of its data directory in {@code b}. */
+    private static void aliceAndACopy(Path a, Path b) throws Exception {
         try (MeshNode first = MeshNode.start(node(a).name("alice").build())) {
             first.add(Action.ofType("before/copy"));
         }
-        Path b = dir.resolve("b");
         Files.createDirectories(b);
         try (var files = Files.list(a)) {
             for (Path f : files.toList()) {
                 Files.copy(f, b.resolve(f.getFileName()));
             }
         }
+    }
+
+    @Test
+    void aNodeOnACopyOfAnotherNodesDataDirectoryIsToldSoNotThatItDialedItself() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        aliceAndACopy(a, b);
         List<String> errors = new CopyOnWriteArrayList<>();
         MeshNode.Listener listener = new MeshNode.Listener() {
             @Override
@@ -65,16 +70,8 @@ class TwinNodeIdTest {
     @Test
     void aThirdNodeThatBothCopiesDialTellsBoth() throws Exception {
         Path a = dir.resolve("a");
-        try (MeshNode first = MeshNode.start(node(a).name("alice").build())) {
-            first.add(Action.ofType("before/copy"));
-        }
         Path b = dir.resolve("b");
-        Files.createDirectories(b);
-        try (var files = Files.list(a)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, b.resolve(f.getFileName()));
-            }
-        }
+        aliceAndACopy(a, b);
         List<String> seedErrors = new CopyOnWriteArrayList<>();
         List<String> oneErrors = new CopyOnWriteArrayList<>();
         List<String> twoErrors = new CopyOnWriteArrayList<>();
