@@ -95,6 +95,39 @@ class TwinNodeIdTest {
         }
     }
 
+    /**
+     * Session 31: a third node dials both copies (its --peer names both). The copies only listen, so the 10-minute
+     * wait is the third node's: each copy says who dials it again and when, the third node that it does. Before, each
+     * copy said "a dial of seed is made again only every 10 min (restart this node ...)", a dial it never made, and
+     * the third node did not say it waits.
+     */
+    @Test
+    void aThirdNodeThatDialsBothCopiesSaysItWaitsAndTheCopiesSayWho() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        aliceAndACopy(a, b);
+        List<String> seedErrors = new CopyOnWriteArrayList<>();
+        List<String> oneErrors = new CopyOnWriteArrayList<>();
+        List<String> twoErrors = new CopyOnWriteArrayList<>();
+        try (MeshNode one = MeshNode.start(node(a).build(), List.of(errors(oneErrors)));
+             MeshNode two = MeshNode.start(node(b).build(), List.of(errors(twoErrors)));
+             MeshNode seed = MeshNode.start(node(dir.resolve("seed")).name("seed").peer(one.url()).peer(two.url())
+                 .build(), List.of(errors(seedErrors)))) {
+            await().atMost(20, TimeUnit.SECONDS).until(() -> !seedErrors.isEmpty() && !oneErrors.isEmpty()
+                && !twoErrors.isEmpty());
+            String s = seedErrors.get(0);
+            assertTrue(s.startsWith("two nodes run with the node id " + one.nodeId() + ", one at ")
+                && s.endsWith("; both were told, and their sessions closed; this node dials " + one.nodeId()
+                + " again only every 10 min (restart this node to try at once)"), s);
+            for (List<String> copy : List.of(oneErrors, twoErrors)) {
+                String e = copy.get(0);
+                assertTrue(e.startsWith(seed.nodeId() + " (") && e.endsWith("; two nodes with one id lose actions: stop"
+                    + " one and start it on a data directory of its own; " + seed.nodeId() + " dials this node again"
+                    + " only every 10 min (restart " + seed.nodeId() + " to try at once)"), e);
+            }
+        }
+    }
+
     private static MeshNode.Listener errors(List<String> into) {
         return new MeshNode.Listener() {
             @Override

@@ -303,7 +303,10 @@ public final class PeerTable {
             String message = "two nodes run with the node id " + peer + ", one at "
                 + existing.connection().remoteAddress() + " and one at " + newer.connection().remoteAddress()
                 + " (a copy of its data directory?); two nodes with one id lose actions: stop one and start it on a"
-                + " data directory of its own; both were told, and their sessions closed";
+                + " data directory of its own; both were told, and their sessions closed"
+                + (existing.role() == SyncSession.Role.DIALER || newer.role() == SyncSession.Role.DIALER
+                    ? "; this node dials " + peer + " again only every " + Redialer.REFUSED_DELAY_MILLIS / 60_000
+                        + " min (restart this node to try at once)" : "");
             String told = "node " + log.nodeId() + " holds sessions with two live nodes of your id " + peer + ", at "
                 + existing.connection().remoteAddress() + " and " + newer.connection().remoteAddress() + ": another"
                 + " node runs with your id (a copy of your data directory?)";

@@ -34,6 +34,17 @@ import org.slf4j.LoggerFactory;
  *       the asking node counts them as known in its rounds with this peer only (see {@code Reconciler}).</li>
  *   <li><b>Nothing applied twice, nothing acknowledged early.</b> What a round brings goes through the
  *       normal receive path: the seen index drops duplicates and {@code synced} follows the commit.</li>
+ *   <li><b>A lost message is found by order, not by a timer.</b> The peer answers a {@code logmesh:range} at
+ *       once, and a ping with a pong, each in the order the frames came, on one ordered link. So a pong to a ping
+ *       sent after a round's message, coming while that message's answer has not, proves the message or its
+ *       answer lost: the session ends then (as on a ping timeout; the next session's round repairs), not at the
+ *       round's deadline. A round message unanswered for {@link #PROBE_AFTER_MILLIS} sends such a ping. The same
+ *       order tells when everything the peer sent for a round's {@code logmesh:want} has arrived: a round that
+ *       wanted items is followed by another once the pong to a ping sent after it came and the link is quiet
+ *       (1 s, then 2, 4, ... s after it, up to the period, while rounds keep wanting), so a lost want costs
+ *       seconds, not a period. Before (session 31): a lost range waited 30 s for the deadline, a lost want
+ *       24-36 s for the next round, and the chaos {@code lossy} scenario once gave up on 4 actions (CI, seed
+ *       850352672).</li>
  *   <li><b>Cost.</b> One round trip when the sets are equal; otherwise about log(n) round trips and bytes
  *       in proportion to the difference (see {@code scripts/bench-reconcile}).</li>
  * </ul>
@@ -45,6 +56,13 @@ final class AntiEntropy {
     private static final int RANGE_OVERHEAD = 64;
     /** How long to wait before trying again when the link is busy. */
     static final long BUSY_RETRY_MILLIS = 1_000;
+    /**
+     * How long a round's message may wait for its answer before a ping asks the link whether it was lost (see the
+     * design notes): far more than a LAN's round trip and a responder's work, and the ping costs only a frame.
+     */
+    static final long PROBE_AFTER_MILLIS = 1_000;
+    /** The most consecutive follow-up rounds whose delay still doubles (1 s × 2^10 is past any period). */
+    private static final int MAX_FOLLOW_UP_SHIFT = 10;
 
     /** What anti-entropy needs of its session. */
     interface Link {
@@ -63,6 +81,16 @@ final class AntiEntropy {
 
         /** The peer's node id. */
         String peerNode();
+
+        /** The node's clock (ms since the epoch), as pings carry it. */
+        long now();
+
+        /**
+         * Sends a ping carrying its time ({@link #now}), which the peer answers, echoing that time, after
+         * everything this side sent before it ({@link #ponged}); returns that time, or -1 if the link is closed or
+         * the peer does not echo times (a peer without logmesh's {@code time} capability).
+         */
+        long ping();
 
         /**
          * A round waited {@code what} for an answer: a message of it was lost, which a working link never does,
@@ -87,6 +115,16 @@ final class AntiEntropy {
     /** Ends the session if the open round makes no progress for {@link #roundDeadline()} ms. */
     private Loop.Cancellable deadline;
     private long lastProgressAt;
+    /** When ({@link Link#now}) the open round's last message went out, while its answer is due, else -1. */
+    private long answerDue = -1;
+    /** Asks the link with a ping once the open round's answer is late. */
+    private Loop.Cancellable probe;
+    /** Whether the open round asked for items ({@code logmesh:want}). */
+    private boolean roundWanted;
+    /** The time of the ping sent after a round that wanted items, until its pong came, else -1. */
+    private long followUpPing = -1;
+    /** Consecutive rounds that wanted items: the next follow-up waits 1 s × 2^(this - 1), up to the period. */
+    private int followUps;
     private boolean closed;
 
     private long rounds;
@@ -132,8 +170,62 @@ final class AntiEntropy {
         roundCutoff = node.cutoff();
         roundStartedAt = loop.now();
         round = node.initiator(link.peerNode(), roundCutoff, payloadLimit());
-        link.send(new Message.Range(roundCutoff, WireText.encode(round.initiate())));
+        roundWanted = false;
+        sendRange(new Message.Range(roundCutoff, WireText.encode(round.initiate())));
+    }
+
+    /** Sends a message of the open round, whose answer is then due. */
+    private void sendRange(Message.Range m) {
+        long at = link.now();
+        if (!link.send(m)) {
+            return;
+        }
+        answerDue = at;
         progressed();
+        cancelProbe();
+        probe = loop.schedule(PROBE_AFTER_MILLIS, this::probeLink);
+    }
+
+    private void cancelProbe() {
+        if (probe != null) {
+            probe.cancel();
+            probe = null;
+        }
+    }
+
+    /** The open round's answer is late: a ping, whose pong tells whether it was lost ({@link #ponged}). */
+    private void probeLink() {
+        probe = null;
+        if (!closed && round != null && answerDue >= 0) {
+            link.ping();
+        }
+    }
+
+    /**
+     * A pong came for a ping sent at {@code pingTime} (its echoed time, {@link Link#now}): the peer has handled
+     * everything this side sent before that ping, and what it sent in answer has arrived (one ordered link; a
+     * duplicated frame changes nothing, as the time names the ping). A round's message sent strictly before that
+     * ping and still unanswered was lost, or its answer was: the session ends. A round that wanted items may now be
+     * followed up. A clock that steps back can only hide a loss (the round's deadline then ends the session) or
+     * end a session for nothing, never lose an item.
+     */
+    void ponged(long pingTime) {
+        if (closed) {
+            return;
+        }
+        if (round != null && answerDue >= 0 && pingTime > answerDue) {
+            link.unanswered("the answer to a reconciliation round was lost (the peer answered a later ping first)");
+            return;
+        }
+        if (followUpPing >= 0 && pingTime >= followUpPing) {
+            followUpPing = -1;
+            if (round == null) {
+                if (timer != null) {
+                    timer.cancel();
+                }
+                schedule(Math.min(nextPeriod(), BUSY_RETRY_MILLIS << Math.min(followUps - 1, MAX_FOLLOW_UP_SHIFT)));
+            }
+        }
     }
 
     /** How long an open round may wait for the peer's answer: a period, at least 10 s. */
@@ -193,6 +285,8 @@ final class AntiEntropy {
         if (round == null || r.fromMs() != roundCutoff) {
             return; // an answer to a round this side already gave up (the link closed and reopened)
         }
+        answerDue = -1;
+        cancelProbe();
         Round step = round.reconcile(payload);
         if (!step.have().isEmpty()) {
             Reconciliation.Resolved mine = node.resolve(link.peerNode(), step.have());
@@ -201,11 +295,11 @@ final class AntiEntropy {
             sendGone(mine.gone());
         }
         if (!step.need().isEmpty()) {
+            roundWanted = true;
             want(step.need());
         }
         if (step.reply() != null) {
-            link.send(new Message.Range(roundCutoff, WireText.encode(step.reply())));
-            progressed();
+            sendRange(new Message.Range(roundCutoff, WireText.encode(step.reply())));
             return;
         }
         if (deadline != null) {
@@ -215,6 +309,9 @@ final class AntiEntropy {
         rounds++;
         lastRoundMillis = loop.now() - roundStartedAt;
         round = null;
+        // the period is the fallback if the pong to this ping is lost; the pong brings the follow-up forward
+        followUps = roundWanted ? followUps + 1 : 0;
+        followUpPing = roundWanted ? link.ping() : -1;
         schedule(nextPeriod());
     }
 
@@ -292,6 +389,7 @@ final class AntiEntropy {
         if (deadline != null) {
             deadline.cancel();
         }
+        cancelProbe();
         round = null;
         responder = null;
     }

@@ -815,6 +815,19 @@ public final class SyncSession implements MessageConnection.Handler {
             }
 
             @Override
+            public long now() {
+                return log.now();
+            }
+
+            @Override
+            public long ping() {
+                long t = log.now();
+                // {"t": ...} as a clock sample asks (ClockSync): a logmesh peer's pong echoes it
+                return timeSamples && send(new Message.Ping(pingNumber(),
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("t", t))) ? t : -1;
+            }
+
+            @Override
             public void unanswered(String what) {
                 if (state != State.CLOSED) {
                     closeError = ProtocolError.of(ProtocolError.Type.TIMEOUT,
@@ -1711,6 +1724,14 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.ponged();
+        JsonNode pingTime = p.options() == null ? null : p.options().get("t");
+        if (timeSamples && antiEntropy != null && pingTime != null && pingTime.canConvertToLong()) {
+            // the pong echoes its ping's time: anti-entropy orders a round's answers by it
+            antiEntropy.ponged(pingTime.asLong()); // may end the session: a round's answer was lost
+            if (state == State.CLOSED) {
+                return;
+            }
+        }
         if (timeSamples && clock != null && clock.ponged(p.options(), log.now())) { // time fix (issue 11)
             timeFix = clock.offset();
         }
