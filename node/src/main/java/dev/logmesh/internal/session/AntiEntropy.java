@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *       24-36 s for the next round, and the chaos {@code lossy} scenario once gave up on 4 actions (CI, seed
  *       850352672).</li>
  *   <li><b>Cost.</b> One round trip when the sets are equal; otherwise about log(n) round trips and bytes
- *       in proportion to the difference (see {@code scripts/bench-reconcile}).</li>
+ *       in proportion to the difference (see {@code ReconcileBench} in the tests, and docs/performance.md).</li>
  * </ul>
  * Called on the node's loop only.
  */

@@ -203,6 +203,10 @@ public final class SyncSession implements MessageConnection.Handler {
     private Loop.Cancellable probeDeadline;
     /** How many more duplicates of the peer's own entries {@link #checkConflict} compares in this session. */
     private int conflictChecks = CONFLICT_CHECKS;
+    /** Conflicts {@link #checkConflict} found in this session after the first (said once, when the session ends). */
+    private int conflictsUnsaid;
+    /** The first conflict's id, for the line at the session's end. */
+    private dev.logmesh.ActionId firstConflict;
     private int peerSubprotocol;
     private ObjectNode peerHeaders;
     private long baseTime;
@@ -1845,6 +1849,10 @@ public final class SyncSession implements MessageConnection.Handler {
         if (edge != null) {
             edge.closed();
         }
+        if (conflictsUnsaid > 0) {
+            LOG.error("{} sent {} more entries under ids this node holds with another action (after {}): two nodes"
+                + " issued the same ids; the held entries are kept", describePeer(), conflictsUnsaid, firstConflict);
+        }
         LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
         events.disconnected(this, error, reason);
     }
@@ -1855,7 +1863,9 @@ public final class SyncSession implements MessageConnection.Handler {
      * entry kept. Only an entry from its own origin is looked at (the case where a twin shows first-hand; a relay
      * forwards whichever copy it kept), at most {@link #CONFLICT_CHECKS} a session: a duplicate is a store read, and a
      * catch-up from a reset cursor may bring a whole log of them. {@code meta.time} is not compared: each node shifts
-     * it by its link's time fix.
+     * it by its link's time fix. The first conflict of a session is an ERROR line; the others are counted, and said in
+     * one more line when the session ends (before, session 31, a line each: up to 1,000 a session, as a copy that
+     * issued the same ids catches up).
      */
     private void checkConflict(Entry received) {
         if (!received.id().node().equals(peerNode)) {
@@ -1864,9 +1874,17 @@ public final class SyncSession implements MessageConnection.Handler {
         conflictChecks--;
         Entry held = log.byId(received.id()).orElse(null);
         if (held != null && !held.action().equals(received.action())) {
+            if (firstConflict != null) {
+                conflictsUnsaid++;
+                LOG.debug("{} sent {} with the action {}, but this node holds {} under that id", describePeer(),
+                    received.id(), received.action().type(), held.action().type());
+                return;
+            }
+            firstConflict = received.id();
             LOG.error("{} (instance {}) sent {} with the action {}, but this node holds {} under that id (added here as"
                 + " #{}): two nodes issued one id (both from origin {}: a copy of its data directory running beside it?);"
-                + " the held entry is kept and the received one dropped", describePeer(), peerInstance,
+                + " the held entry is kept and the received one dropped (more such entries in this session: one line"
+                + " when it ends)", describePeer(), peerInstance,
                 received.id(), received.action().type(), held.action().type(), held.meta().added(), received.id().node());
         }
     }
