@@ -54,23 +54,23 @@ final class ClientRole extends EdgeRole {
     private final ClientEdge edge;
     /** The largest entry ({@link EntrySize#bound}) a frame of this node's mesh can carry. */
     private final long maxEntry;
-    /** When ({@link Log#now}, ms) this session last logged a hook's failure at ERROR, or none yet. */
-    private long hookErrorAt = Long.MIN_VALUE;
-    /** Hook failures of this session logged at DEBUG since that ERROR line. */
-    private int hookErrorsUnsaid;
+    /** The node's limit on ERROR lines of failing hooks, shared by its client sessions ({@link SessionConfig}). */
+    private final LineLimit hookErrors;
 
-    /** The least time (ms) between two ERROR lines of one client session's failing hooks. */
+    /** The least time (ms) between two ERROR lines of a node's failing hooks (all its client sessions together). */
     static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
 
     /**
-     * @param maxEntry the largest entry ({@link EntrySize#bound}) a mesh frame can carry
-     *                 ({@link EntrySize#maxEntry} of the node's frame limit): a client's larger one is refused
+     * @param maxEntry   the largest entry ({@link EntrySize#bound}) a mesh frame can carry
+     *                   ({@link EntrySize#maxEntry} of the node's frame limit): a client's larger one is refused
+     * @param hookErrors the node's limit on ERROR lines of failing hooks ({@link SessionConfig#hookErrors})
      */
     ClientRole(SyncSession session, Log log, EdgeConfig config, ClientId client, int subprotocol, JsonNode headers,
-               long maxEntry) {
+               long maxEntry, LineLimit hookErrors) {
         this.session = session;
         this.maxEntry = maxEntry;
         this.log = log;
+        this.hookErrors = hookErrors;
         this.config = config;
         this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
     }
@@ -227,25 +227,23 @@ final class ClientRole extends EdgeRole {
     /**
      * Logs why a client's action or subscription was refused: at INFO what the rules or a hook's answer refused (what
      * a client sent), at ERROR an application hook that threw, as every other callback's failure is (before, session
-     * 28, both at INFO: an app's hook that throws is a fault the operator must see). A session's hook failures are
-     * at ERROR at most once every {@link #HOOK_ERROR_EVERY_MILLIS}, the next such line counting the others (at DEBUG
+     * 28, both at INFO: an app's hook that throws is a fault the operator must see). A node's hook failures are at
+     * ERROR at most once every {@link #HOOK_ERROR_EVERY_MILLIS}, the next such line counting the others (at DEBUG
      * meanwhile): a hook that fails for every action would otherwise log a line per action of a client that sends
-     * thousands (session 30; each client still gets its {@code logux/undo} and {@code debug} message).
+     * thousands (session 30; each client still gets its {@code logux/undo} and {@code debug} message). The limit is
+     * the node's, not a session's: per session (session 30), 500 clients gave 500 lines a minute.
      */
     private void refused(String why, boolean hookFailed) {
         if (why == null) {
             return;
         }
         if (hookFailed) {
-            long now = log.now();
-            if (hookErrorAt == Long.MIN_VALUE || now - hookErrorAt >= HOOK_ERROR_EVERY_MILLIS) {
-                LOG.error("client {}: {}{}", edge.client(), why, hookErrorsUnsaid == 0 ? ""
-                    : " (and " + hookErrorsUnsaid + " more hook failure(s) of this client since the last such line,"
+            long held = hookErrors.take(log.now());
+            if (held >= 0) {
+                LOG.error("client {}: {}{}", edge.client(), why, held == 0 ? ""
+                    : " (and " + held + " more hook failure(s) of this node's clients since the last such line,"
                     + " logged at DEBUG)");
-                hookErrorAt = now;
-                hookErrorsUnsaid = 0;
             } else {
-                hookErrorsUnsaid++;
                 LOG.debug("client {}: {}", edge.client(), why);
             }
         } else {

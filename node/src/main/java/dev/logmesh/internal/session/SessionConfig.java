@@ -38,12 +38,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param edge             how sessions serve Logux clients and talk to Logux servers (null: {@link EdgeConfig#DEFAULT})
  * @param stats            the node's counters that sessions add to (entries sent and received, catch-up lag), or
  *                         null for none
+ * @param hookErrors       the node's limit on ERROR lines for application hooks that throw on clients' actions
+ *                         ({@code ClientRole}); the builder makes one, {@code with...} copies keep it
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
                             boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
-                            int maxClientFrameBytes, long reconcileMillis, EdgeConfig edge, WireStats stats) {
+                            int maxClientFrameBytes, long reconcileMillis, EdgeConfig edge, WireStats stats,
+                            LineLimit hookErrors) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -139,6 +142,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.reconcileMillis = reconcileMillis;
         b.edge = edge;
         b.stats = stats;
+        b.hookErrors = hookErrors;
         return b;
     }
 
@@ -205,6 +209,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private long reconcileMillis = DEFAULT_RECONCILE_MILLIS;
         private EdgeConfig edge;
         private WireStats stats;
+        private LineLimit hookErrors;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -299,7 +304,8 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         public SessionConfig build() {
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
-                announceLastAdded, maxFrameBytes, maxClientFrameBytes, reconcileMillis, edge, stats);
+                announceLastAdded, maxFrameBytes, maxClientFrameBytes, reconcileMillis, edge, stats,
+                hookErrors != null ? hookErrors : new LineLimit(ClientRole.HOOK_ERROR_EVERY_MILLIS));
         }
     }
 }
