@@ -251,17 +251,22 @@ class ClientRoleTest {
         assertTrue(got.stream().noneMatch(f -> f.contains("logux/processed")), got.toString());
     }
 
+    /** The hook of type {@code fail} throws "boom" (for the tests of its ERROR lines, which need captured logs). */
+    void hookOfTypeFailThrowsBoom() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        rules = EdgeRules.builder().type("fail", EdgeHooks.Type.of((ctx, a, m) -> {
+            throw new IllegalStateException("boom");
+        })).build();
+    }
+
     /**
      * A hook that throws for every action is an ERROR line once a minute for the node, the next one counting the
      * others, while each action still gets its undo. Before (session 29), a line per action: 200 here.
      */
     @Test
     void aHookThatFailsForEveryActionIsAnErrorLineOnceAMinute() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
-            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
-        rules = EdgeRules.builder().type("fail", EdgeHooks.Type.of((ctx, a, m) -> {
-            throw new IllegalStateException("boom");
-        })).build();
+        hookOfTypeFailThrowsBoom();
         Client c = new Client().send(CONNECT);
         c.got();
         dev.logmesh.testkit.CapturedLogs.clear();
@@ -311,11 +316,7 @@ class ClientRoleTest {
      */
     @Test
     void hookFailuresOfManyClientsAreOneErrorLineAMinuteForTheNode() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
-            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
-        rules = EdgeRules.builder().type("fail", EdgeHooks.Type.of((ctx, a, m) -> {
-            throw new IllegalStateException("boom");
-        })).build();
+        hookOfTypeFailThrowsBoom();
         Client alice = new Client().send(CONNECT);
         Client bob = new Client().send("[\"connect\",5,\"bob:0th3r:tab1\",0,{\"subprotocol\":2}]");
         alice.got();
