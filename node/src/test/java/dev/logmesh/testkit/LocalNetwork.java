@@ -500,6 +500,32 @@ public final class LocalNetwork {
                 return;
             }
             closed = true;
+            if (loop.inLoop()) {
+                closeNow();
+                return;
+            }
+            // MeshNode.close closes its transport on the calling thread; the network's state is the loop's (another
+            // node on a SystemLoop goes on meanwhile): before (session 31, CallbackErrorTest in CI) a close from the
+            // test thread copied a host's links while the loop added one (ArrayIndexOutOfBoundsException)
+            java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            try {
+                loop.execute(() -> {
+                    try {
+                        closeNow();
+                    } finally {
+                        done.complete(null);
+                    }
+                });
+                done.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (RuntimeException | java.util.concurrent.TimeoutException
+                     | java.util.concurrent.ExecutionException e) {
+                closeNow(); // the loop is closed or stuck: nothing else changes the links then
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void closeNow() {
             if (listening.get(host) == this) {
                 listening.remove(host);
             }
