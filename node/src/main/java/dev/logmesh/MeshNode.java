@@ -390,13 +390,13 @@ public final class MeshNode implements AutoCloseable {
                 }
                 if (reason != null && reason.startsWith(SyncSession.TWIN_TOLD)) {
                     if (twinToldBy.add(who)) {
-                        long every = dev.logmesh.internal.mesh.Redialer.REFUSED_DELAY_MILLIS / 60_000;
+                        String every = dev.logmesh.internal.mesh.Redialer.REFUSED_WAIT;
                         // the wait is the dialer's (its redialer's): before (session 30) a copy that only listened
                         // was told it would dial again every 10 min, which it never does
                         String again = session.role() == SyncSession.Role.DIALER
-                            ? "a dial of " + who + " is made again only every " + every + " min (restart this node to"
+                            ? "a dial of " + who + " is made again " + every + " (restart this node to"
                                 + " try at once)"
-                            : who + " dials this node again only every " + every + " min (restart " + who + " to try"
+                            : who + " dials this node again " + every + " (restart " + who + " to try"
                                 + " at once)";
                         fireError(who + " (" + session.connection().remoteAddress() + ") says: "
                             + reason.substring(Math.min(reason.length(), SyncSession.TWIN_TOLD.length() + 2))

@@ -305,8 +305,8 @@ public final class PeerTable {
                 + " (a copy of its data directory?); two nodes with one id lose actions: stop one and start it on a"
                 + " data directory of its own; both were told, and their sessions closed"
                 + (existing.role() == SyncSession.Role.DIALER || newer.role() == SyncSession.Role.DIALER
-                    ? "; this node dials " + peer + " again only every " + Redialer.REFUSED_DELAY_MILLIS / 60_000
-                        + " min (restart this node to try at once)" : "");
+                    ? "; this node dials " + peer + " again " + Redialer.REFUSED_WAIT + " (restart this node to try at once)"
+                    : "");
             String told = "node " + log.nodeId() + " holds sessions with two live nodes of your id " + peer + ", at "
                 + existing.connection().remoteAddress() + " and " + newer.connection().remoteAddress() + ": another"
                 + " node runs with your id (a copy of your data directory?)";

@@ -74,6 +74,8 @@ public final class Redialer implements SyncSession.Events {
      * it may be fixed by its operator, but dialing it every few seconds only makes both sides flap.
      */
     public static final long REFUSED_DELAY_MILLIS = 10 * 60_000;
+    /** How messages say that wait: "only every 10 min". */
+    public static final String REFUSED_WAIT = "only every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
 
     private final PeerTable hub;
     private final Loop loop;
@@ -300,7 +302,7 @@ public final class Redialer implements SyncSession.Events {
             // operator may fix it, so it dials again, but only every REFUSED_DELAY_MILLIS, and says so once
             if (!refusalReported) {
                 refusalReported = true;
-                String every = "dialing it again only every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
+                String every = "dialing it again " + REFUSED_WAIT;
                 onGiveUp.accept(error.isReceived()
                     ? url + " refused this node (" + error.wireType() + refusal(error) + "): " + every
                         + " (restart this node to try at once)"

@@ -97,8 +97,7 @@ final class ClockSync {
         if (poor()) {
             poorResample = Math.min(2 * poorResample, SAMPLE_EVERY_MILLIS);
         }
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("t", now);
+        ObjectNode o = timeOnly(now);
         if (best != null) {
             o.put("fix", best.offset());
             o.put("rtt", best.roundTrip());
@@ -118,14 +117,24 @@ final class ClockSync {
         return o;
     }
 
+    /** The options of a ping that asks only for its time back ({@code {"t": now}}, see {@link #pong}). */
+    static ObjectNode timeOnly(long now) {
+        return JsonNodeFactory.instance.objectNode().put("t", now);
+    }
+
+    /** The time a pong's options echo from its ping ({@link #pong}), or -1 if they echo none. */
+    static long echoedTime(ObjectNode pong) {
+        JsonNode t = pong == null ? null : pong.get("t");
+        return t != null && t.canConvertToLong() ? t.asLong() : -1;
+    }
+
     /** Takes the sample a pong's options give (received at {@code now}); false if they are not an answer. */
     boolean ponged(ObjectNode pong, long now) {
-        JsonNode t = pong == null ? null : pong.get("t");
+        long sent = echoedTime(pong);
         JsonNode remote = pong == null ? null : pong.get("now");
-        if (t == null || remote == null || !t.canConvertToLong() || !remote.canConvertToLong()) {
+        if (sent < 0 || remote == null || !remote.canConvertToLong()) {
             return false;
         }
-        long sent = t.asLong();
         long roundTrip = now - sent;
         add((long) Math.floor(sent + roundTrip / 2.0 - remote.asLong()), roundTrip, now);
         return true;

@@ -826,9 +826,8 @@ public final class SyncSession implements MessageConnection.Handler {
             @Override
             public long ping() {
                 long t = log.now();
-                // {"t": ...} as a clock sample asks (ClockSync): a logmesh peer's pong echoes it
-                return timeSamples && send(new Message.Ping(pingNumber(),
-                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("t", t))) ? t : -1;
+                // as a clock sample asks: a logmesh peer's pong echoes the time
+                return timeSamples && send(new Message.Ping(pingNumber(), ClockSync.timeOnly(t))) ? t : -1;
             }
 
             @Override
@@ -1728,10 +1727,10 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.ponged();
-        JsonNode pingTime = p.options() == null ? null : p.options().get("t");
-        if (timeSamples && antiEntropy != null && pingTime != null && pingTime.canConvertToLong()) {
+        long pingTime = timeSamples ? ClockSync.echoedTime(p.options()) : -1;
+        if (antiEntropy != null && pingTime >= 0) {
             // the pong echoes its ping's time: anti-entropy orders a round's answers by it
-            antiEntropy.ponged(pingTime.asLong()); // may end the session: a round's answer was lost
+            antiEntropy.ponged(pingTime); // may end the session: a round's answer was lost
             if (state == State.CLOSED) {
                 return;
             }
