@@ -1,6 +1,9 @@
 package dev.logmesh.internal.session;
 
+import dev.logmesh.internal.protocol.Message;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The liveness of one session, as a pure state machine over times the session passes in (the loop's clock,
@@ -26,6 +29,22 @@ import java.util.ArrayDeque;
  *       for {@code timeout} gets no more than {@code timeout}.</li>
  * </ul>
  * With nothing in flight and nothing arriving, every deadline is {@code timeout}, as before.
+ *
+ * <h2>A lost batch, found by order and sent again</h2>
+ * A logmesh peer answers every {@code sync} and {@code logmesh:ihave} with {@code synced} carrying its number, in
+ * the order they came ({@code Acknowledgements}), on one ordered link ({@link #answersInOrder}). So a
+ * {@code synced} for a later batch, coming while an earlier one has none, means the earlier batch or its answer was
+ * lost on the way (a proxy or a link that drops messages; TCP alone never does). Before (session 31's note), the
+ * answer for the later batch was taken for the oldest's, and each one restarted the deadline: under steady traffic
+ * a lost batch was found only in a quiet moment, or by the next session's reconciliation round. Now the earlier
+ * batches are set aside as passed over; a late answer for one of them still counts (a link that reorders, as the
+ * fault emulators do), and one still unanswered {@link #OVERTAKEN_GRACE_MILLIS} after it was passed over is sent
+ * again ({@link #resendDue}), as TCP's fast retransmit does on duplicate acknowledgements. Sending it again is safe
+ * whichever was lost: if the batch arrived and only its answer was lost, the peer drops its entries as duplicates
+ * and answers again. A batch passed over after {@link #MAX_RESENDS} sends more ends the session ({@link #check}
+ * says {@link Verdict#TIMEOUT}; the next session and its round repair). An answer that matches nothing sent (a
+ * duplicated frame) is ignored, where before it stood for the oldest batch's. A stock Logux peer may answer out of
+ * order (its store's promises), so for it answers are taken oldest first, as before.
  */
 final class Liveness {
     /** {@link SessionConfig#MIN_LINK_BYTES_PER_SECOND}: a link slower than that is treated as dead. */
@@ -48,14 +67,40 @@ final class Liveness {
     /** When the last ping went out (a ping again while a frame arrives, see the class docs). */
     private long lastPingAt;
     private long oldestUnackedAt = -1;
-    /** The encoded size (an upper bound) of each message waiting for {@code synced}, oldest first. */
-    private final ArrayDeque<Long> unacked = new ArrayDeque<>();
+    /** Each message waiting for {@code synced}, oldest first. */
+    private final ArrayDeque<Batch> unacked = new ArrayDeque<>();
+    /**
+     * Messages an answer for a later one passed over (see the class docs), oldest first; empty unless
+     * {@link #answersInOrder}.
+     */
+    private final ArrayDeque<Batch> passedOver = new ArrayDeque<>();
+    /** When the oldest of {@link #passedOver} was passed over, or -1. */
+    private long passedOverAt = -1;
+    /** Whether the peer answers batches in the order they came, by number (a logmesh node). */
+    private boolean inOrder;
     /** The sum of {@link #unacked}. */
     private long inFlightBytes;
     private long pingWindowStart;
     private int pingsInWindow;
     /** What timed out and how late, for the close reason and the log; set with {@link Verdict#TIMEOUT}. */
     private String late;
+
+    /**
+     * How long (ms) a batch passed over by a later one's {@code synced} may still be answered: more than any
+     * reordering the fault emulators do (the simulation holds a frame up to 2 s, {@code scripts/chaos} 100 ms), and
+     * far less than the wait under steady traffic it replaces.
+     */
+    static final long OVERTAKEN_GRACE_MILLIS = 3_000;
+
+    /** How many times a batch passed over is sent again before the session ends instead (see the class docs). */
+    static final int MAX_RESENDS = 3;
+
+    /**
+     * A message waiting for {@code synced}: the number it carries, its encoded size (an upper bound), the message
+     * itself (to send again) and how many times it was sent again.
+     */
+    private record Batch(long added, long bytes, Message message, int resends) {
+    }
 
     Liveness(long pingMillis, long timeoutMillis, int maxPingsPerSecond) {
         this.pingMillis = pingMillis;
@@ -98,22 +143,108 @@ final class Liveness {
         pingSentAt = -1;
     }
 
-    /** A message that waits for {@code synced} went out; {@code bytes} is its encoded size (or a bound on it). */
-    void sentBatch(long bytes, long now) {
+    /**
+     * Whether the peer answers in order by number (a logmesh node; see the class docs): set once the handshake
+     * names the peer, before any batch goes out.
+     */
+    void answersInOrder(boolean ordered) {
+        inOrder = ordered;
+    }
+
+    /**
+     * A message that waits for {@code synced} went out: {@code added} is the number it carries (what its
+     * {@code synced} echoes), {@code bytes} its encoded size (or a bound on it).
+     */
+    void sentBatch(long added, long bytes, Message message, long now) {
         if (unacked.isEmpty()) {
             oldestUnackedAt = now;
         }
-        unacked.addLast(bytes);
+        // kept to send again only from a peer that answers in order (a window of at most a few MiB per session)
+        unacked.addLast(new Batch(added, bytes, inOrder ? message : null, 0));
         inFlightBytes += bytes;
     }
 
-    /** A {@code synced} came for the oldest message in flight: the next answer's clock starts now. */
-    void answered(long now) {
-        Long bytes = unacked.pollFirst();
-        if (bytes != null) {
-            inFlightBytes -= bytes;
+    /**
+     * The batches to send again now, oldest first (see the class docs): those passed over at least
+     * {@link #OVERTAKEN_GRACE_MILLIS} ago and sent again fewer than {@link #MAX_RESENDS} times. They wait for
+     * {@code synced} again, behind the batches in flight; the caller sends each. Usually empty.
+     */
+    List<Message> resendDue(long now) {
+        if (passedOverAt < 0 || now - passedOverAt < OVERTAKEN_GRACE_MILLIS || mostResends() >= MAX_RESENDS) {
+            return List.of();
         }
+        List<Message> again = new ArrayList<>(passedOver.size());
+        if (unacked.isEmpty()) {
+            oldestUnackedAt = now;
+        }
+        for (Batch b : passedOver) {
+            again.add(b.message());
+            unacked.addLast(new Batch(b.added(), b.bytes(), b.message(), b.resends() + 1));
+        }
+        passedOver.clear();
+        passedOverAt = -1;
+        return again;
+    }
+
+    private int mostResends() {
+        int most = 0;
+        for (Batch b : passedOver) {
+            most = Math.max(most, b.resends());
+        }
+        return most;
+    }
+
+    /**
+     * A {@code synced} numbered {@code added} came: the message it answers is no longer in flight, and the next
+     * answer's clock starts now. From a peer that answers in order, it answers the oldest message in flight with that
+     * number (those before it are passed over, see the class docs), or one passed over before; from another peer, the
+     * oldest message in flight.
+     *
+     * @return whether it answered a message in flight (false: nothing was, or, in order, none with its number: a
+     *     duplicate)
+     */
+    boolean answered(long added, long now) {
+        if (!inOrder) {
+            Batch b = unacked.pollFirst();
+            if (b == null) {
+                return false;
+            }
+            inFlightBytes -= b.bytes();
+            oldestUnackedAt = unacked.isEmpty() ? -1 : now;
+            return true;
+        }
+        for (java.util.Iterator<Batch> it = passedOver.iterator(); it.hasNext(); ) {
+            Batch b = it.next();
+            if (b.added() == added) { // overtaken, not lost
+                it.remove();
+                inFlightBytes -= b.bytes();
+                if (passedOver.isEmpty()) {
+                    passedOverAt = -1;
+                }
+                return true;
+            }
+        }
+        boolean sent = false;
+        for (Batch b : unacked) {
+            if (b.added() == added) {
+                sent = true;
+                break;
+            }
+        }
+        if (!sent) {
+            return false;
+        }
+        Batch b = unacked.pollFirst();
+        while (b.added() != added) {
+            if (passedOver.isEmpty()) {
+                passedOverAt = now;
+            }
+            passedOver.addLast(b);
+            b = unacked.pollFirst();
+        }
+        inFlightBytes -= b.bytes();
         oldestUnackedAt = unacked.isEmpty() ? -1 : now;
+        return true;
     }
 
     /** The bytes sent and not yet answered with {@code synced}. */
@@ -149,6 +280,11 @@ final class Liveness {
         boolean silent = now - lastBytesIn >= timeoutMillis;
         if (pingSentAt >= 0 && now - pingSentAt >= timeoutMillis && silent) {
             late = "no pong for " + (now - pingSentAt) + " ms and no byte for " + (now - lastBytesIn) + " ms";
+            return Verdict.TIMEOUT;
+        }
+        if (passedOverAt >= 0 && now - passedOverAt >= OVERTAKEN_GRACE_MILLIS && mostResends() >= MAX_RESENDS) {
+            late = "no synced for batch " + passedOver.peekFirst().added() + ", sent " + (1 + mostResends())
+                + " times, while batches sent after it were answered: lost on the way each time";
             return Verdict.TIMEOUT;
         }
         if (oldestUnackedAt >= 0 && now - oldestUnackedAt >= timeoutMillis) {

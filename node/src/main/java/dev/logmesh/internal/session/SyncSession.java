@@ -227,6 +227,8 @@ public final class SyncSession implements MessageConnection.Handler {
     /** {@code added} numbers received from this peer that the pump has not passed yet. */
     private final Set<Long> echo = new HashSet<>();
     private int inFlight;
+    /** Batches sent again because the peer answered later ones first ({@link Liveness#resendDue}). */
+    private int resent;
     private boolean pumpScheduled;
     private boolean receiving;
 
@@ -584,6 +586,7 @@ public final class SyncSession implements MessageConnection.Handler {
         // edge (issue 11): a peer without logmesh options is a Logux client of this node
         boolean client = !EdgeRole.isMeshPeer(ext);
         peerInstance = client ? null : Handshake.instance(ext);
+        liveness.answersInOrder(!client); // a logmesh node answers batches in order (Liveness)
         String denied = client ? ClientRole.refusal(config, c.nodeId(), options)
             : Handshake.checkCredentials(config, log.nodeId(), options, ext, c.nodeId());
         if (denied == null && blocked) {
@@ -693,6 +696,7 @@ public final class SyncSession implements MessageConnection.Handler {
         peerLastAdded = Handshake.lastAdded(ext);
         peerInstance = EdgeRole.isMeshPeer(ext) ? Handshake.instance(ext) : null;
         stockPeer = ext == null || !ext.isObject();
+        liveness.answersInOrder(!stockPeer); // a logmesh node answers batches in order (Liveness)
         if (!stockPeer) {
             anchorExpected = null; // anchors are kept for stock peers only
         }
@@ -1229,13 +1233,14 @@ public final class SyncSession implements MessageConnection.Handler {
                 ? EdgeRole.toWire(e.meta(), log.nodeId(), baseTime, timeFix)
                 : WireMeta.toWire(e.meta(), log.nodeId(), baseTime, timeFix)));
         }
-        if (send(new Message.Sync(added, wire))) {
+        Message.Sync sync = new Message.Sync(added, wire);
+        if (send(sync)) {
             sentEntries += entries.size();
             if (config.stats() != null) {
                 config.stats().sent(entries.size());
             }
             inFlight++;
-            liveness.sentBatch(bytes + EntrySize.FRAME_OVERHEAD, loop.now());
+            liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, sync, loop.now());
         }
     }
 
@@ -1244,10 +1249,11 @@ public final class SyncSession implements MessageConnection.Handler {
         for (Entry e : entries) {
             ids.add(e.id());
         }
-        if (send(new Message.Ihave(added, ids))) {
+        Message.Ihave ihave = new Message.Ihave(added, ids);
+        if (send(ihave)) {
             announcedEntries += ids.size();
             inFlight++;
-            liveness.sentBatch(bytes + EntrySize.FRAME_OVERHEAD, loop.now());
+            liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, ihave, loop.now());
         }
     }
 
@@ -1681,9 +1687,8 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(missedAuth(s));
             return;
         }
-        if (inFlight > 0) {
+        if (liveness.answered(s.added(), loop.now())) {
             inFlight--;
-            liveness.answered(loop.now());
         }
         long acked = Math.min(s.added(), pushed);
         if (keepsCursor()) {
@@ -1787,6 +1792,15 @@ public final class SyncSession implements MessageConnection.Handler {
     void tick() {
         if (state == State.CLOSED) {
             return;
+        }
+        for (Message again : liveness.resendDue(loop.now())) {
+            // the answers for later batches came first: this one or its answer was lost (Liveness)
+            LOG.debug("{}: sending {} numbered {} again: the peer answered batches sent after it", describePeer(),
+                again.type(), again instanceof Message.Sync sync ? sync.added() : ((Message.Ihave) again).added());
+            resent++;
+            if (!send(again)) {
+                return;
+            }
         }
         Liveness.Verdict verdict = liveness.check(loop.now(), state == State.CONNECTED, role == Role.DIALER);
         if (verdict == Liveness.Verdict.TIMEOUT) {
@@ -1944,7 +1958,8 @@ public final class SyncSession implements MessageConnection.Handler {
     @Override
     public String toString() {
         return role + " session with " + peerNode + " " + state + ": pushed " + pushed + " of " + log.lastAdded()
-            + ", in flight " + inFlight + ", received " + (peerNode == null ? "-" : cursor().received())
+            + ", in flight " + inFlight + (resent == 0 ? "" : " (" + resent + " sent again)") + ", received "
+            + (peerNode == null ? "-" : cursor().received())
             + " of their " + peerLastAdded + (inbound.isEmpty() ? "" : ", inbound waiting")
             + (antiEntropy == null ? "" : ", " + antiEntropy);
     }

@@ -1,8 +1,11 @@
 package dev.logmesh.internal.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.internal.protocol.Message;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link Liveness} alone, its check called at chosen times: the deadlines of a slow link and of a dead peer. */
@@ -52,7 +55,7 @@ class LivenessTest {
     @Test
     void theSyncedDeadlineGrowsWithTheBytesInFlightAtTheMinimumRateWhileThePeerIsHeard() {
         live.opened(0);
-        live.sentBatch(1_000_000, 0);
+        live.sentBatch(1, 1_000_000, batch(1), 0);
         live.sent(0);
         long allowed = TIMEOUT + 1_000_000 * 1000 / SessionConfig.MIN_LINK_BYTES_PER_SECOND;
         // the receiver of the frame pings every PING while it arrives (its pings reach this side as bytes)
@@ -69,7 +72,7 @@ class LivenessTest {
     @Test
     void aPeerThatDiesWithAMegabyteInFlightIsDroppedTimeoutAfterItsLastByte() {
         live.opened(0);
-        live.sentBatch(1_000_000, 0);
+        live.sentBatch(1, 1_000_000, batch(1), 0);
         live.sent(0);
         live.bytesIn(2_000); // its last sign of life
         assertEquals(2_000 + TIMEOUT, first(Liveness.Verdict.TIMEOUT, 1, 200_000));
@@ -79,14 +82,116 @@ class LivenessTest {
     @Test
     void aSilentPeerGetsTheTimeoutForSyncedAndAnAnswerRestartsTheClock() {
         live.opened(0);
-        live.sentBatch(1_000, 0);
-        live.sentBatch(1_000, 0);
+        live.sentBatch(1, 1_000, batch(1), 0);
+        live.sentBatch(2, 1_000, batch(2), 0);
         live.sent(0);
         live.received(3_000); // traffic: no ping before 7000
-        live.answered(5_000);
+        assertTrue(live.answered(1, 5_000));
         assertEquals(1_000, live.inFlightBytes());
         long t = first(Liveness.Verdict.TIMEOUT, 5_000, 60_000);
         assertEquals(5_000 + TIMEOUT, t, live.late());
         assertTrue(live.late().startsWith("no synced"), live.late());
+    }
+
+    static Message batch(long added) {
+        return new Message.Ihave(added, List.of());
+    }
+
+    @Test
+    void aBatchPassedOverByALaterOnesAnswerIsSentAgainAfterTheGraceThenTheSessionEnds() {
+        live.answersInOrder(true);
+        live.opened(0);
+        Message one = batch(1);
+        live.sentBatch(1, 100, one, 0);
+        live.sentBatch(2, 100, batch(2), 0);
+        live.sentBatch(3, 100, batch(3), 0);
+        live.sent(0);
+        // batch 1 (or its synced) is lost; the answers for 2 and 3 come, with traffic that keeps the link busy
+        assertTrue(live.answered(2, 1_000));
+        long t = 1_000;
+        for (; t < 1_000 + Liveness.OVERTAKEN_GRACE_MILLIS; t += 100) {
+            live.received(t);
+            live.sentBatch(100 + t, 100, batch(100 + t), t); // steady traffic, each batch answered at once
+            assertTrue(live.answered(100 + t, t));
+            assertEquals(List.of(), live.resendDue(t), "at " + t);
+            assertEquals(Liveness.Verdict.NOTHING, live.check(t, true, true), "at " + t + ": " + live.late());
+        }
+        assertTrue(live.answered(3, t));
+        assertEquals(List.of(one), live.resendDue(t), "sent again " + Liveness.OVERTAKEN_GRACE_MILLIS + " ms after");
+        assertEquals(List.of(), live.resendDue(t), "once");
+        assertEquals(100, live.inFlightBytes(), "batch 1 is in flight again");
+        // lost each time: sent again up to MAX_RESENDS times, then the session ends
+        for (int k = 1; k < Liveness.MAX_RESENDS; k++) {
+            t += 100;
+            live.sentBatch(10_000 + k, 100, batch(10_000 + k), t);
+            assertTrue(live.answered(10_000 + k, t));
+            assertTrue(live.check(t + Liveness.OVERTAKEN_GRACE_MILLIS, true, true) != Liveness.Verdict.TIMEOUT,
+                live.late());
+            t += Liveness.OVERTAKEN_GRACE_MILLIS;
+            assertEquals(List.of(one), live.resendDue(t), "send " + (k + 2));
+        }
+        t += 100;
+        live.sentBatch(20_000, 100, batch(20_000), t);
+        assertTrue(live.answered(20_000, t));
+        assertEquals(List.of(), live.resendDue(t + Liveness.OVERTAKEN_GRACE_MILLIS));
+        assertEquals(Liveness.Verdict.TIMEOUT, live.check(t + Liveness.OVERTAKEN_GRACE_MILLIS, true, true));
+        assertEquals("no synced for batch 1, sent " + (1 + Liveness.MAX_RESENDS) + " times, while batches sent after "
+            + "it were answered: lost on the way each time", live.late());
+    }
+
+    @Test
+    void aBatchSentAgainAfterItsAnswerWasLostIsAnsweredAndNothingEnds() {
+        live.answersInOrder(true);
+        live.opened(0);
+        live.sentBatch(1, 100, batch(1), 0);
+        live.sentBatch(2, 100, batch(2), 0);
+        live.sent(0);
+        assertTrue(live.answered(2, 10)); // synced 1 lost
+        assertEquals(1, live.resendDue(10 + Liveness.OVERTAKEN_GRACE_MILLIS).size());
+        assertTrue(live.answered(1, 20 + Liveness.OVERTAKEN_GRACE_MILLIS), "the peer answers the duplicate batch");
+        assertEquals(0, live.inFlightBytes());
+        for (long t = 20 + Liveness.OVERTAKEN_GRACE_MILLIS; t < 60_000; t += 100) {
+            live.received(t);
+            assertEquals(List.of(), live.resendDue(t));
+            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
+        }
+    }
+
+    @Test
+    void anOvertakenBatchsLateAnswerAndADuplicateAnswerEndNothing() {
+        live.answersInOrder(true);
+        live.opened(0);
+        live.sentBatch(1, 100, batch(1), 0);
+        live.sentBatch(0, 100, batch(0), 0); // a graft's answer: numbered 0
+        live.sentBatch(2, 100, batch(2), 0);
+        live.sent(0);
+        assertTrue(live.answered(2, 500)); // overtook 1 and 0 (a reordering link)
+        assertFalse(live.answered(2, 600), "a duplicate answers nothing");
+        assertTrue(live.answered(1, 700));
+        assertTrue(live.answered(0, 800));
+        assertFalse(live.answered(0, 900));
+        assertEquals(0, live.inFlightBytes());
+        for (long t = 900; t < 60_000; t += 100) {
+            live.received(t);
+            assertEquals(List.of(), live.resendDue(t));
+            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
+        }
+    }
+
+    @Test
+    void aStockPeersAnswersAreTakenOldestFirstWhateverTheirNumbers() {
+        live.opened(0);
+        live.sentBatch(1, 100, batch(1), 0);
+        live.sentBatch(2, 100, batch(2), 0);
+        live.sent(0);
+        assertTrue(live.answered(2, 500));
+        assertTrue(live.answered(1, 600));
+        assertFalse(live.answered(1, 700));
+        assertEquals(0, live.inFlightBytes());
+        for (long t = 700; t < 60_000; t += 100) {
+            live.received(t);
+            assertEquals(List.of(), live.resendDue(t));
+            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
+        }
     }
 }
