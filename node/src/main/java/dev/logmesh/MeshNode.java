@@ -709,8 +709,17 @@ public final class MeshNode implements AutoCloseable {
         if (config.discovery() != null) {
             d = config.discovery().apply(me);
         } else {
-            MdnsDiscovery mdns = MdnsDiscovery.builder(me).interfaces(config.interfaces()).callbackExecutor(loop)
-                .build();
+            MdnsDiscovery mdns;
+            try {
+                mdns = MdnsDiscovery.builder(me).interfaces(config.interfaces()).callbackExecutor(loop).build();
+            } catch (IllegalStateException e) {
+                // no interface named and none up that can multicast (a machine not on a LAN yet, a container or
+                // namespace with only loopback): before (session 32) the CLI said "IllegalStateException: no usable
+                // IPv4 multicast interface is up; configure one explicitly (an address or an interface name)", exit 1
+                throw new IOException("mDNS finds no network to run on: no IPv4 interface but loopback is up that can "
+                    + "multicast (this machine is not on a LAN yet?): connect it, name an interface (--interface ADDR), "
+                    + "or turn mDNS off (--no-mdns) and give the peers to dial (--peer ws://HOST:PORT)", e);
+            }
             LOG.info("mDNS on {}", mdns.interfaces());
             d = mdns;
         }

@@ -321,6 +321,10 @@ final class NodeCommand implements Callable<Integer> {
 
                 @Override
                 public void error(String message) {
+                    WaitNotice w = waiting.get();
+                    if (w != null) {
+                        w.error(message);
+                    }
                     if (human != null) {
                         human.error(message);
                         return;

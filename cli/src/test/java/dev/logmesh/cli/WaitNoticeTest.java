@@ -24,11 +24,11 @@ class WaitNoticeTest {
     void saysWhereItLooksByMdnsAndWhomItFound() throws Exception {
         assertEquals("logmesh: no peer yet after 3 s: looking for nodes of mesh lan by mDNS on 10.77.1.1, 192.168.1.5",
             WaitNotice.describe(3_000, List.of(ip(10, 77, 1, 1), ip(192, 168, 1, 5)), "lan",
-                URI.create("ws://10.77.1.1:7000"), List.of(), List.of(), 0));
+                URI.create("ws://10.77.1.1:7000"), List.of(), List.of(), 0, null, 0));
         assertEquals("logmesh: no peer yet after 10 s: looking for nodes of mesh lan by mDNS on 10.0.0.1; "
                 + "found a:1, b:2, c:3 and 1 more, connecting",
             WaitNotice.describe(10_000, List.of(ip(10, 0, 0, 1)), "lan", URI.create("ws://10.0.0.1:7000"), List.of(),
-                List.of("a:1", "b:2", "c:3", "d:4"), 0));
+                List.of("a:1", "b:2", "c:3", "d:4"), 0, null, 0));
     }
 
     @Test
@@ -40,7 +40,7 @@ class WaitNoticeTest {
                 List.of(dialed("ws://10.0.0.7:7000", "Connection refused", now + 2_080),
                     dialed("ws://10.0.0.8:7000", null, -1),
                     new MeshNode.PeerStatus("old:1", false, 5, 5, 0, -1)),
-                List.of(), now));
+                List.of(), 0, null, now));
     }
 
     /**
@@ -61,7 +61,7 @@ class WaitNoticeTest {
                     dialed("ws://10.0.0.8:7000", "Connection refused", now - 40),
                     dialed("ws://10.0.0.9:7000", "Connection refused", now + 40),
                     dialed("ws://10.0.0.10:7000", "Connection refused", now + 100)),
-                List.of(), now));
+                List.of(), 0, null, now));
     }
 
     /** The same in {@code logmesh peers}: "next dial in 0 s" before (session 23). */
@@ -83,6 +83,26 @@ class WaitNoticeTest {
     void saysWhenNothingCanFindAPeer() {
         assertEquals("logmesh: no peer yet after 3 s: mDNS is off and no --peer is given: waiting for a node to dial "
                 + "ws://127.0.0.1:7001",
-            WaitNotice.describe(3_000, List.of(), "m", URI.create("ws://127.0.0.1:7001"), List.of(), List.of(), 0));
+            WaitNotice.describe(3_000, List.of(), "m", URI.create("ws://127.0.0.1:7001"), List.of(), List.of(), 0, null, 0));
+    }
+
+    /**
+     * Session 32, an operator's trial: a node started with its clock 1 h ahead on a keyed LAN mesh found 9 nodes by
+     * mDNS, and each refused its sessions ("wrong-credentials", its error events said so on stdout), while stderr kept
+     * saying only "looking for nodes of mesh logmesh by mDNS on 10.77.1.10". The notice now says the last error the
+     * node reported and how many; before the fix this line had no error in it.
+     */
+    @Test
+    void saysTheLastErrorOfANodeWhoseSessionsFail() throws Exception {
+        String refused = "session with n4:Dg3G6ASa ended: wrong-credentials: the dialer's clock is 60 min behind this "
+            + "node's: a mesh proof may be at most 5 min off; set the clocks right (NTP) (from 10.77.1.4)";
+        assertEquals("logmesh: no peer yet after 30 s: looking for nodes of mesh logmesh by mDNS on 10.77.1.10; the last "
+                + "of 4 errors: " + refused,
+            WaitNotice.describe(30_000, List.of(ip(10, 77, 1, 10)), "logmesh", URI.create("ws://10.77.1.10:7000"),
+                List.of(), List.of(), 4, refused, 0));
+        assertEquals("logmesh: no peer yet after 3 s: mDNS is off and no --peer is given: waiting for a node to dial "
+                + "ws://127.0.0.1:7001; an error: session with x:1 ended: wrong-credentials: wrong key (from 127.0.0.1)",
+            WaitNotice.describe(3_000, List.of(), "m", URI.create("ws://127.0.0.1:7001"), List.of(), List.of(), 1,
+                "session with x:1 ended: wrong-credentials: wrong key (from 127.0.0.1)", 0));
     }
 }

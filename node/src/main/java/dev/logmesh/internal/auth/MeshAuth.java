@@ -113,8 +113,9 @@ public final class MeshAuth {
         if (!to.equals("*") && !to.equals(listener)) {
             return "proof made for another node";
         }
-        if (Math.abs(clock.getAsLong() - ts.asLong()) > window) {
-            return "proof timestamp outside the " + window + " ms window (clocks too far apart?)";
+        long off = ts.asLong() - clock.getAsLong();
+        if (Math.abs(off) > window) {
+            return clockRefusal(off, window);
         }
         String expected = hmac("connect", mesh, dialer, to, nonce, Long.toString(ts.asLong()));
         if (!constantTimeEquals(expected, proof)) {
@@ -124,6 +125,33 @@ public final class MeshAuth {
             return "replayed proof";
         }
         return null;
+    }
+
+    /**
+     * Why a proof made {@code offMillis} away from this node's clock (positive: the dialer's clock is ahead) is
+     * refused, in words an operator acts on: whose clock is off, by how much, and the bound ("the dialer's clock is
+     * 60 min ahead of this node's: a mesh proof may be at most 5 min off; set the clocks right (NTP)"). Before
+     * (session 32, an operator's trial: a node started 1 h ahead with faketime on a keyed LAN mesh) it was "proof
+     * timestamp outside the 300000 ms window (clocks too far apart?)", the same on every node, which named neither
+     * the offset nor its direction, so no operator could tell which machine's clock was wrong.
+     */
+    static String clockRefusal(long offMillis, long windowMillis) {
+        return "the dialer's clock is " + span(Math.abs(offMillis)) + (offMillis > 0 ? " ahead of" : " behind")
+            + " this node's: a mesh proof may be at most " + span(windowMillis) + " off; set the clocks right (NTP)";
+    }
+
+    /** A duration in words: whole hours from 2 h, whole minutes from 2 min, else seconds (one decimal below 10 s). */
+    static String span(long millis) {
+        if (millis >= 7_200_000) {
+            return Math.round(millis / 3_600_000.0) + " h";
+        }
+        if (millis >= 120_000) {
+            return Math.round(millis / 60_000.0) + " min";
+        }
+        if (millis >= 10_000 || millis % 1000 == 0) {
+            return Math.round(millis / 1000.0) + " s";
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     /** The listener's answer, put into the {@code connected} options. */
