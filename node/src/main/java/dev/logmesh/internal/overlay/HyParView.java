@@ -196,6 +196,8 @@ public final class HyParView {
     /** Back-off of low-priority refills after refusals. */
     private long refillNotBefore;
     private int refusalsInARow;
+    /** When a node refused at low priority may next ask with high priority ({@link #refillPriority}). */
+    private long highRefillNotBefore;
     private long nextShuffle;
     private long nextRotation;
     /** Passive peers sent in the outstanding shuffle (§4.4: replaced first by the reply), or null. */
@@ -799,8 +801,36 @@ public final class HyParView {
             if (peer == null) {
                 return;
             }
-            dial(peer, passive.get(peer).address, active.isEmpty() ? Request.HIGH : Request.LOW);
+            dial(peer, passive.get(peer).address, refillPriority());
         }
+    }
+
+    /** Refusals of low-priority refills in a row after which a node below its target asks with high priority. */
+    static final int REFUSALS_BEFORE_HIGH = 3;
+    /** A node below its target asks with high priority at most once per rotation period / this (60 s by default). */
+    static final int HIGH_REFILL_DIVISOR = 5;
+
+    /**
+     * The priority of a refill (§4.3): high with no active peer left, as the paper says. Also high (not in the
+     * paper), at most once per {@link OverlayConfig#rotatePeriodTicks()} / {@value #HIGH_REFILL_DIVISOR}, when the
+     * node is below its target and its last {@value #REFUSALS_BEFORE_HIGH} low-priority requests were refused: every
+     * peer it knows and lacks is full. That is the state of each node of the smaller half of a healed partition
+     * (their active views hold every node of their half, the other half is full), which otherwise merged only when
+     * a full node's rotation (every 150-450 s) happened to pick a node across: 37-133 s after the heal on 10 nodes
+     * in namespaces (session 32, an operator's trial). A full node that accepts drops a random peer (§4.2), which
+     * refills as usual. A mesh that cannot give every node its target (an odd sum of degrees) so changes one link
+     * per that period, no more. Off with rotation off.
+     */
+    private Request refillPriority() {
+        if (active.isEmpty()) {
+            return Request.HIGH;
+        }
+        if (config.rotatePeriodTicks() > 0 && refusalsInARow >= REFUSALS_BEFORE_HIGH && now >= highRefillNotBefore) {
+            highRefillNotBefore = now + jitter(Math.max(1, config.rotatePeriodTicks() / HIGH_REFILL_DIVISOR));
+            refusalsInARow = 0;
+            return Request.HIGH;
+        }
+        return Request.LOW;
     }
 
     /** Rotation (not in the paper): with a full active view, ask a random passive peer with high priority. */

@@ -588,6 +588,36 @@ class HyParViewTest {
         assertTrue(passiveIds().contains(asked), "a refusing peer stays passive");
     }
 
+    /**
+     * A node below its target whose low-priority requests are refused (every peer it lacks is full: the smaller
+     * half of a healed partition) asks with high priority after {@code REFUSALS_BEFORE_HIGH} refusals, then not again
+     * for a while. Before (session 32) it asked at low priority for ever, and the halves merged only by a full
+     * node's rotation, minutes later on a LAN of 10: failed with "expected: <[low, low, low, low, high, low]> but
+     * was: <[low, low, low, low, low, low]>".
+     */
+    @Test
+    void aNodeBelowItsTargetRefusedAtLowPriorityAsksWithHighPriorityThenWaits() {
+        active("b");
+        passive("q1", "q2", "q3", "q4", "q5", "q6");
+        List<String> priorities = new ArrayList<>();
+        for (int t = 0; t < 200 && priorities.size() < 6; t++) {
+            hpv.tick();
+            for (String c : host.take()) {
+                if (c.startsWith("connect ")) {
+                    String q = c.split(" ", -1)[1];
+                    hpv.sessionOpened(q);
+                    String sent = host.take().get(0);
+                    priorities.add(sent.contains("\"high\"") ? "high" : "low");
+                    hpv.receive(q, new NeighborReply(false)); // full
+                    host.take();
+                }
+            }
+        }
+        // two requests at a time (maxConcurrentDials): the fourth was chosen before the third refusal came
+        assertEquals(List.of("low", "low", "low", "low", "high", "low"), priorities,
+            "three refusals at low priority, then one high, then low again for a while");
+    }
+
     @Test
     void aPeerThatRefusesAJoinIsBackedOffNotAskedAgainAtOnce() {
         // a's only known peer refuses even a JOIN (its slots all hold static peers): before, a asked it again as
