@@ -418,8 +418,9 @@ public final class NodeConfig {
     }
 
     /**
-     * How many accepted connections may be before their WebSocket upgrade at once; more are closed as soon as
-     * they are accepted. Default 64.
+     * How many accepted connections may be before their WebSocket upgrade at once; while as many are, the node
+     * accepts no more (they wait in the system's listen backlog until those upgrade or reach the deadline; before
+     * session 32 they were closed as soon as they were accepted). Default 64.
      */
     public int maxPendingUpgrades() {
         return maxPendingUpgrades;

@@ -2,6 +2,7 @@ package dev.logmesh;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,8 +21,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 10, fault 12: TCP connections that never complete their WebSocket upgrade (idle, or half an HTTP request)
  * held a file descriptor each for good. Raw sockets on 127.0.0.1 against a node with a short upgrade deadline and
- * a small cap: the node closes them by the deadline, closes connections over the cap at once, and still serves a
- * real peer (whose upgraded session outlives the deadline).
+ * a small cap: the node closes them by the deadline, accepts no more while the cap is reached (the next ones wait,
+ * and are served once the deadline cleared the others), and still serves a real peer (whose upgraded session
+ * outlives the deadline). Session 32: a burst of connections over the cap, each with a whole upgrade request, is
+ * served, none closed (before, every one accepted over the cap was closed at once: 150 {@code @logux/client}s
+ * started at once in one Node.js process against one node got "socket hang up", which the client throws, and the
+ * process ended).
  */
 @Tag("slow")
 class UpgradeDeadlineTest {
@@ -67,7 +72,7 @@ class UpgradeDeadlineTest {
     }
 
     @Test
-    void connectionsThatNeverUpgradeAreClosedByTheDeadlineAndOverTheCapAtOnce() throws Exception {
+    void connectionsThatNeverUpgradeAreClosedByTheDeadlineAndThoseOverTheCapWait() throws Exception {
         MeshNode node = start(NodeConfig.builder().name("n").upgradeTimeoutMillis(DEADLINE).maxPendingUpgrades(CAP));
         try (Socket warm = connect(node)) { // a first complete upgrade: the node's first one loads its classes
             upgrade(warm);
@@ -86,17 +91,29 @@ class UpgradeDeadlineTest {
         }
         // the node has accepted them all before the next ones
         await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingUpgrades() == CAP);
-        // over the cap: closed at once, long before the deadline
+        // over the cap: not accepted while the cap is reached (neither answered nor closed), whole requests waiting
+        List<Socket> over = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Socket over = connect(node);
-            assertTrue(closedWithin(over, DEADLINE / 3), "connection " + (i + 1) + " over the cap closed at once");
+            Socket s = connect(node);
+            s.getOutputStream().write(UPGRADE);
+            s.getOutputStream().flush();
+            over.add(s);
         }
+        for (Socket s : over) {
+            assertEquals(null, head(s, DEADLINE / 6), "a connection over the cap waits");
+        }
+        assertEquals(CAP, node.pendingUpgrades(), "no more accepted than the cap");
         // the others: closed by the deadline
         for (Socket s : pending) {
             assertTrue(closedWithin(s, DEADLINE * 4), "a connection that did not upgrade is closed");
         }
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
         assertTrue(tookMillis >= DEADLINE - 50, "not before the deadline: " + tookMillis + " ms");
+        // then the ones that waited are accepted and upgraded
+        for (Socket s : over) {
+            String head = head(s, DEADLINE * 2);
+            assertTrue(head != null && head.startsWith("HTTP/1.1 101"), "a connection that waited is served: " + head);
+        }
 
         // and a real peer still gets in, and stays past the deadline once upgraded
         MeshNode peer = start(NodeConfig.builder().name("p").noListen().peer(node.url()));
@@ -110,6 +127,61 @@ class UpgradeDeadlineTest {
             });
         peer.add(Action.ofType("after/deadline")).get(5, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(10)).until(() -> node.entries().get().size() == 2);
+    }
+
+    @Test
+    void aBurstOfConnectionsOverTheCapIsServedNoneClosed() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").maxPendingUpgrades(CAP));
+        List<Socket> burst = new ArrayList<>();
+        for (int i = 0; i < CAP * 5; i++) {
+            burst.add(connect(node)); // all connected before any sends its request: five times the cap at once
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingUpgrades() == CAP);
+        assertFalse(closedWithin(burst.get(burst.size() - 1), 1_000), "the last one waits, not closed");
+        List<String> failed = new ArrayList<>();
+        for (Socket s : burst) {
+            try {
+                s.getOutputStream().write(UPGRADE);
+                s.getOutputStream().flush();
+            } catch (IOException closed) {
+                failed.add("closed before its request: " + closed.getMessage());
+            }
+        }
+        int served = 0;
+        for (Socket s : burst) {
+            String head = head(s, 10_000);
+            if (head != null && head.startsWith("HTTP/1.1 101")) {
+                served++;
+            } else {
+                failed.add(String.valueOf(head));
+            }
+        }
+        assertEquals(CAP * 5, served, "every connection of the burst upgraded; not: " + failed);
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingUpgrades() == 0);
+    }
+
+    /**
+     * The HTTP head the node answered on {@code s} (up to its blank line), or null when it sent nothing within
+     * {@code millis} or closed the connection first.
+     */
+    static String head(Socket s, long millis) throws IOException {
+        s.setSoTimeout((int) millis);
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        try {
+            while (head.indexOf("\r\n\r\n") < 0) {
+                int b = in.read();
+                if (b < 0) {
+                    return null;
+                }
+                head.append((char) b);
+            }
+        } catch (SocketTimeoutException e) {
+            return head.length() == 0 ? null : head.toString();
+        } catch (IOException reset) {
+            return null;
+        }
+        return head.toString();
     }
 
     @Test

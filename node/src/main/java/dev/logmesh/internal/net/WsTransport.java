@@ -34,6 +34,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,10 +56,16 @@ import org.slf4j.LoggerFactory;
  * An accepted TCP connection costs a file descriptor from the moment it is accepted, but it is handed to the
  * node only once its WebSocket upgrade (and TLS handshake) completed. Until then the transport guards it
  * alone: it closes a connection that has not completed its upgrade within {@link Limits#upgradeTimeoutMillis()}
- * of being accepted (idle, or sending its request a byte at a time), and closes at once every connection
- * accepted while {@link Limits#maxPendingUpgrades()} others are still before their upgrade. So idle or
- * half-sent requests cannot exhaust the node's descriptors; the price is that a flood of them can delay a
- * real peer's connection until the deadline clears them (the peer redials).
+ * of being accepted (idle, or sending its request a byte at a time), and while {@link Limits#maxPendingUpgrades()}
+ * are before their upgrade it stops accepting: the connections that come meanwhile wait in the listen backlog of the
+ * system and are accepted, in the order they came, as those before them upgrade or are closed. So idle or half-sent
+ * requests cannot exhaust the node's descriptors; the price is that a flood of them can delay a real peer's
+ * connection until the deadline clears them. A burst of real connections (hundreds of Logux clients coming back
+ * after a restart of their node) waits a moment rather than being closed: before session 32 every connection
+ * accepted over the cap was closed at once, which a {@code @logux/client} in Node.js reports as "socket hang up" and
+ * throws (its process ends unless the app catches the node's errors), where {@code @logux/server} took them all
+ * ({@code UpgradeDeadlineTest}). Should more than the cap be accepted before accepting stops (those already accepted
+ * by the system call that reached it), more than twice the cap (at least the cap and 16) are closed at once.
  */
 public final class WsTransport implements MessageTransport {
     private static final Logger LOG = LoggerFactory.getLogger(WsTransport.class);
@@ -76,7 +84,7 @@ public final class WsTransport implements MessageTransport {
     public static final long DEFAULT_MAX_INBOUND_BYTES = 8L << 20;
     /** Default number of received messages a link may have waiting for the loop before it stops reading. */
     public static final int DEFAULT_MAX_INBOUND_MESSAGES = 4_096;
-    /** How often at most the transport logs that it refused connections over the cap. */
+    /** How often at most the transport logs that it refused connections over the cap, or paused accepting. */
     private static final long REFUSAL_LOG_MILLIS = 10_000;
 
     /**
@@ -125,9 +133,15 @@ public final class WsTransport implements MessageTransport {
     private final Limits limits;
     /** Accepted connections whose upgrade has not completed; any thread. */
     private final java.util.concurrent.atomic.AtomicInteger preUpgrade = new java.util.concurrent.atomic.AtomicInteger();
-    /** Connections refused over the cap since the last log line, and when that was; any thread. */
+    /** Connections refused over the hard bound since the last log line, and when that was; any thread. */
     private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
     private volatile long refusedLoggedAt = System.nanoTime() / 1_000_000 - REFUSAL_LOG_MILLIS;
+    /** The listening channels, whose accepting {@link #updateAccepting()} pauses at the cap; guarded by itself. */
+    private final List<Channel> listeners = new ArrayList<>();
+    /** Whether the listeners accept (guarded by {@link #listeners}). */
+    private boolean accepting = true;
+    /** When accepting last paused, for the log line at most every {@link #REFUSAL_LOG_MILLIS} (guarded). */
+    private long pausedLoggedAt = System.nanoTime() / 1_000_000 - REFUSAL_LOG_MILLIS;
     private final EventLoopGroup group;
     /** Whether {@link #group} was given (closed by its owner) rather than made by this transport. */
     private final boolean sharedGroup;
@@ -335,6 +349,10 @@ public final class WsTransport implements MessageTransport {
             });
         Channel serverChannel = b.bind(host, port).sync().channel();
         channels.add(serverChannel);
+        synchronized (listeners) {
+            listeners.add(serverChannel);
+        }
+        updateAccepting();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.debug("listening on {}", bound);
         return bound;
@@ -373,15 +391,20 @@ public final class WsTransport implements MessageTransport {
         io.netty.util.AttributeKey.valueOf(WsTransport.class, "preUpgrade");
 
     /**
-     * Takes an accepted connection in as "before its upgrade", with its deadline; or closes it at once when
-     * {@link Limits#maxPendingUpgrades()} others are before theirs. On the channel's event loop.
+     * Takes an accepted connection in as "before its upgrade", with its deadline, and stops accepting once
+     * {@link Limits#maxPendingUpgrades()} are before theirs; or closes it at once when more than {@link #hardBound()}
+     * are (connections accepted before accepting stopped). On the channel's event loop.
      *
      * @return false if it was closed
      */
     // close() and schedule(): their outcome is the channel closing (counted by the close listener)
     @SuppressWarnings("FutureReturnValueIgnored")
     private boolean admit(SocketChannel ch) {
-        if (preUpgrade.incrementAndGet() > limits.maxPendingUpgrades()) {
+        int pending = preUpgrade.incrementAndGet();
+        if (pending >= limits.maxPendingUpgrades()) {
+            updateAccepting();
+        }
+        if (pending > hardBound()) {
             preUpgrade.decrementAndGet();
             ch.close();
             long n = refused.incrementAndGet();
@@ -390,7 +413,7 @@ public final class WsTransport implements MessageTransport {
                 refusedLoggedAt = now;
                 refused.addAndGet(-n);
                 LOG.warn("closed {} connection(s) at once (the last from {}): {} others have not completed their "
-                    + "WebSocket upgrade yet", n, ch.remoteAddress(), limits.maxPendingUpgrades());
+                    + "WebSocket upgrade yet", n, ch.remoteAddress(), hardBound());
             }
             return false;
         }
@@ -413,7 +436,47 @@ public final class WsTransport implements MessageTransport {
 
     private void leavePreUpgrade(Channel ch) {
         if (ch.attr(PRE_UPGRADE).getAndSet(null) != null) {
-            preUpgrade.decrementAndGet();
+            if (preUpgrade.decrementAndGet() < limits.maxPendingUpgrades() && !accepting()) {
+                updateAccepting();
+            }
+        }
+    }
+
+    /** Connections before their upgrade past which one more accepted is closed at once. */
+    private int hardBound() {
+        int cap = limits.maxPendingUpgrades();
+        return cap + Math.max(cap, 16);
+    }
+
+    private boolean accepting() {
+        synchronized (listeners) {
+            return accepting;
+        }
+    }
+
+    /**
+     * Has the listeners accept while fewer than the cap are before their upgrade, and not while as many are (the
+     * system keeps the connections that come meanwhile in its listen backlog). Under the lock, from the count as it
+     * is then: whichever call runs last saw every change made before it, so the listeners end as the count says.
+     * Any thread.
+     */
+    private void updateAccepting() {
+        synchronized (listeners) {
+            boolean want = preUpgrade.get() < limits.maxPendingUpgrades();
+            if (want == accepting) {
+                return;
+            }
+            accepting = want;
+            for (Channel l : listeners) {
+                l.config().setAutoRead(want);
+            }
+            long now = System.nanoTime() / 1_000_000;
+            if (!want && now - pausedLoggedAt >= REFUSAL_LOG_MILLIS) {
+                pausedLoggedAt = now;
+                LOG.info("{} connections have not completed their WebSocket upgrade yet: the next ones wait until "
+                    + "they have (or are closed at the deadline of {} ms)", limits.maxPendingUpgrades(),
+                    limits.upgradeTimeoutMillis());
+            }
         }
     }
 

@@ -645,6 +645,7 @@ public final class SyncSession implements MessageConnection.Handler {
             // before it (@logux/core 0.10's BaseNode: no ping and no sync until it is authenticated), so each of its
             // later frames is read under this limit
             connection.takeClientFrames();
+            liveness.client(); // @logux/server's wait for a client's answers, not a mesh peer's
         } else {
             reply.set(MeshAuth.OPTION, mine);
         }

@@ -127,6 +127,26 @@ class ClientRoleTest {
         assertEquals(List.of("error"), accepted(new TestPair(loop), CONNECT).calls, "no credentials on a keyed mesh");
     }
 
+    /**
+     * Session 32: a client that answers no ping is dropped after {@code @logux/server}'s 70 s, not a mesh peer's 8 s
+     * (before: "no pong for 8000 ms", closed 12 s after connected; a stock {@code Client} whose JavaScript was busy
+     * with 45,000 actions added offline was dropped at each reconnect and never saw them all processed).
+     */
+    @Test
+    void aClientThatAnswersNoPingIsKeptAsLongAsLoguxServerWould() {
+        Client c = new Client().send(CONNECT);
+        c.got();
+        for (int s = 0; s < 60; s++) {
+            loop.advance(1000);
+        }
+        assertTrue(c.got().contains("[\"ping\",0]"), "the node pings it");
+        assertEquals(SyncSession.State.CONNECTED, c.session.state(), "still served after a minute without a pong");
+        for (int s = 0; s < 30; s++) {
+            loop.advance(1000);
+        }
+        assertEquals(SyncSession.State.CLOSED, c.session.state(), "dropped once 70 s passed without a pong");
+    }
+
     @Test
     void handshakeSendsHeadersBeforeConnectedAndNoMeshOptions() {
         Client c = new Client().send(CONNECT);
