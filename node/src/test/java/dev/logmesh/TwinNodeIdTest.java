@@ -92,7 +92,7 @@ class TwinNodeIdTest {
      * Session 31: a third node dials both copies (its --peer names both). The copies only listen, so the 10-minute
      * wait is the third node's: each copy says who dials it again and when, the third node that it does. Before, each
      * copy said "a dial of seed is made again only every 10 min (restart this node ...)", a dial it never made, and
-     * the third node did not say it waits.
+     * the third node did not say it waits. Both copies say it (see {@link #trio}).
      */
     @Test
     void aThirdNodeThatDialsBothCopiesSaysItWaitsAndTheCopiesSayWho() throws Exception {
@@ -104,9 +104,6 @@ class TwinNodeIdTest {
                 && s.endsWith("; both were told, and their sessions closed; this node dials " + id
                 + " again only every 10 min (restart this node to try at once)"), s);
             for (List<String> copy : List.of(t.oneErrors(), t.twoErrors())) {
-                if (copy.isEmpty()) {
-                    continue; // see trio
-                }
                 String e = copy.get(0);
                 assertTrue(e.startsWith(seed + " (") && e.endsWith("; two nodes with one id lose actions: stop one and"
                     + " start it on a data directory of its own; " + seed + " dials this node again only every 10 min"
@@ -153,12 +150,15 @@ class TwinNodeIdTest {
                 one = MeshNode.start(node(a).peer(seed.url()).build(), List.of(errors(oneErrors)));
                 two = MeshNode.start(node(b).peer(seed.url()).build(), List.of(errors(twoErrors)));
             }
-            // when the third node dials both, one copy was told in only 2-3 of 5 runs (session 31, left open): its
-            // session with the third node ended first with "connection did not accept a message" or "write failed:
-            // connection reset" (a send of its own met the connection just closed), so the notice was not its close
-            // reason. The wording is checked on each copy that says something, and at least one must
-            await().atMost(20, TimeUnit.SECONDS).until(() -> !seedErrors.isEmpty()
-                && (seedDials ? !oneErrors.isEmpty() || !twoErrors.isEmpty() : !oneErrors.isEmpty() && !twoErrors.isEmpty()));
+            // both copies say it, also when the third node dials both: before (session 32) one copy missed the notice
+            // in 7 runs of 10 (in a fresh JVM), and the test asked for one copy only. The third node's close reached
+            // the copy's transport together with the notice, and a send of the copy's own (a pong, an overlay
+            // message) met the closed link before the notice was handled: the session ended with "connection did
+            // not accept a message" and dropped it (TwinPeersTest.aCopyWhoseSendMeetsTheClosedLink...); or the third
+            // node, closing at once, had TCP reset the link under the copy's bytes, and the copy's next write failed
+            // before it had read the notice, "write failed: ... Connection reset by peer" (LinkCloseTest)
+            await().atMost(20, TimeUnit.SECONDS).until(() -> !seedErrors.isEmpty() && !oneErrors.isEmpty()
+                && !twoErrors.isEmpty());
             return new Trio(seed, one, two, seedErrors, oneErrors, twoErrors);
         } catch (Exception | Error e) {
             new Trio(seed, one, two, seedErrors, oneErrors, twoErrors).close();

@@ -9,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -256,20 +255,61 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void close(String reason) {
-        closeWith(reason);
+        closeWith(reason, true);
     }
 
+    /**
+     * How long a link this node closes stays open after its close frame, waiting for the peer to close its end
+     * (RFC 6455 §7.1.1: a peer answers a close frame and the server closes the TCP connection first), while what
+     * the peer still sends is read and dropped: closed with unread bytes, or under bytes still on their way, TCP
+     * resets the connection, and a peer whose write meets the reset closes its link before it has read this node's
+     * last messages (a twin notice, an {@code error}). A peer that does not close within it is closed on. Only for
+     * a close the node asks for ({@link #close}); a link that fails (a peer that does not read, a message that cannot
+     * be encoded, an I/O error) closes at once.
+     */
+    static final long CLOSE_WAIT_MILLIS = 2_000;
+
+    /** Closes the link at once (after its close frame): it failed. */
     private void closeWith(String reason) {
+        closeWith(reason, false);
+    }
+
+    /**
+     * Closes the link after its close frame: at once, or ({@code awaitPeer}) once the peer closed its end, reading on
+     * meanwhile, within {@link #CLOSE_WAIT_MILLIS}.
+     */
+    private void closeWith(String reason, boolean awaitPeer) {
         if (closed.compareAndSet(false, true)) {
             closeReason = reason;
             Channel ch = channel;
             if (ch != null && ch.isActive()) {
-                // onClose follows from channelInactive
-                ch.writeAndFlush(new CloseWebSocketFrame()).addListener(ChannelFutureListener.CLOSE);
+                // onClose follows from channelInactive. Before (session 32) the TCP connection was closed as soon as
+                // the close frame was written: a copy of a node told of its twin had its link reset under a write
+                // of its own, and dropped the notice unread ("write failed: Connection reset by peer")
+                ch.writeAndFlush(new CloseWebSocketFrame()).addListener(f -> awaitPeerClose(ch,
+                    awaitPeer && f.isSuccess()));
+                if (awaitPeer) {
+                    checkReadingLater(); // reads on (and drops) whatever the backlog or a hold had stopped
+                }
             } else {
                 deliverClose(reason);
             }
         }
+    }
+
+    /**
+     * After this node's close frame: closes the channel once the peer did or in time ({@code wait}: the frame was
+     * written and the close was asked for), else at once.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // ch.close(): its outcome arrives as channelInactive
+    private static void awaitPeerClose(Channel ch, boolean wait) {
+        if (!wait || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        io.netty.util.concurrent.Future<?> deadline = ch.eventLoop().schedule(() -> ch.close(), CLOSE_WAIT_MILLIS,
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> deadline.cancel(false));
     }
 
     /**
@@ -340,7 +380,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             LOG.debug("{}: {} reading ({} bytes, {} messages wait for the loop)", remoteAddress(),
                 over ? "stopped" : "resumed", b, n);
         }
-        boolean read = !over && !held;
+        boolean read = closed.get() || (!over && !held); // a closing link reads until the peer closes (closeWith)
         if (ch.config().isAutoRead() != read) {
             ch.config().setAutoRead(read);
         }

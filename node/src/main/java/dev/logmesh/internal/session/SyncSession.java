@@ -236,6 +236,14 @@ public final class SyncSession implements MessageConnection.Handler {
     private Loop.Cancellable ticker;
     private ProtocolError closeError;
     private String closeReason;
+    /**
+     * Whether the session stopped because its link refused a send and waits for the link's {@code onClose} to say
+     * why it ended ({@link #linkRefused}); the messages the link received before its close still come, and the
+     * peer's last words among them are the reason.
+     */
+    private boolean awaitingLinkClose;
+    /** The state the session was in when it stopped (for the log line that says it ended). */
+    private State stoppedIn;
     /** The store failure that ended this session, or null. */
     private StoreException storeFailure;
     /** What was late and for how long when this side timed the session out (see {@link Liveness}), or null. */
@@ -400,6 +408,9 @@ public final class SyncSession implements MessageConnection.Handler {
     @Override
     public void onMessage(Message m) {
         if (state == State.CLOSED) {
+            if (awaitingLinkClose) {
+                lastWords(m);
+            }
             return;
         }
         if (!(m instanceof Message.Presence)) {
@@ -437,7 +448,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 r.headers(h.headers());
             }
         } else if (m instanceof Message.Error e) {
-            ProtocolError err = ProtocolError.received(e.errorType(), e.options());
+            ProtocolError err = receivedError(e);
             if (requirePeer && peerNode == null) {
                 // [overlay hook] an overlay dial refused: routine with stale or forged addresses, backed off
                 LOG.debug("{} sent error {}", describePeer(), e.errorType());
@@ -445,12 +456,13 @@ public final class SyncSession implements MessageConnection.Handler {
                 // not a warning: the node reports the session's end (an error event, or its redialer's refusal)
                 LOG.debug("{} sent error {}", describePeer(), e.errorType() + (e.options() == null ? "" : " " + e.options()));
             }
-            closeWith(err, "peer sent error " + e.errorType());
+            closeWith(err, receivedErrorReason(e));
         } else if (m instanceof Message.Debug d) {
-            if (d.text().startsWith(TWIN_NOTICE) && peerInstance != null) {
+            String told = twinTold(d);
+            if (told != null) {
                 // (a logmesh peer: it said its instance) the node reports it once per peer, with what to do
                 LOG.debug("{} says: {}", describePeer(), d.text());
-                closeWith(null, TWIN_TOLD + ": " + d.text().substring(TWIN_NOTICE.length()));
+                closeWith(null, told);
                 return;
             }
             LOG.info("debug from {}: {}", describePeer(), d.text());
@@ -490,10 +502,53 @@ public final class SyncSession implements MessageConnection.Handler {
 
     @Override
     public void onClose(String reason) {
+        if (awaitingLinkClose) {
+            awaitingLinkClose = false;
+            report(closeError, closeReason != null ? closeReason : reason);
+            return;
+        }
         if (state == State.CLOSED) {
             return;
         }
         finish(closeError, closeReason != null ? closeReason : reason);
+    }
+
+    /** A received {@code error} as the protocol error that ends the session. */
+    private static ProtocolError receivedError(Message.Error e) {
+        return ProtocolError.received(e.errorType(), e.options());
+    }
+
+    /** Why a session ends that the peer ended with {@code e}. */
+    private static String receivedErrorReason(Message.Error e) {
+        return "peer sent error " + e.errorType();
+    }
+
+    /**
+     * The reason {@link #TWIN_TOLD} for a {@code debug} that tells this node of its twin ({@link #TWIN_NOTICE}), from
+     * a logmesh peer (one that said its instance), or null for any other {@code debug}.
+     */
+    private String twinTold(Message.Debug d) {
+        return d.text().startsWith(TWIN_NOTICE) && peerInstance != null
+            ? TWIN_TOLD + ": " + d.text().substring(TWIN_NOTICE.length()) : null;
+    }
+
+    /**
+     * A message that the link received before its close, arriving after the session stopped on a refused send
+     * ({@link #linkRefused}): an {@code error} or a twin notice is why the peer closed, and the session's reason
+     * (the first such); anything else is dropped (the link is gone; what it carried comes again in the next session).
+     */
+    private void lastWords(Message m) {
+        if (closeReason != null) {
+            return;
+        }
+        if (m instanceof Message.Error e) {
+            LOG.debug("{} sent error {} before its link closed", describePeer(), e.errorType());
+            closeError = receivedError(e);
+            closeReason = receivedErrorReason(e);
+        } else if (m instanceof Message.Debug d && twinTold(d) != null) {
+            LOG.debug("{} says: {}", describePeer(), d.text());
+            closeReason = twinTold(d);
+        }
     }
 
     // ---------------------------------------------------------------- handshake
@@ -1265,9 +1320,31 @@ public final class SyncSession implements MessageConnection.Handler {
         liveness.sent(loop.now());
         boolean ok = connection.send(m);
         if (!ok) {
-            closeWith(null, "connection did not accept a message (closed or overloaded)");
+            linkRefused();
         }
         return ok;
+    }
+
+    /** Why a session ends whose link refused a send and said nothing more (see {@link #linkRefused}). */
+    static final String LINK_REFUSED = "connection did not accept a message (closed or overloaded)";
+
+    /**
+     * A send the link did not take: the link is closed (by the peer, or under an I/O failure) or closed itself (its
+     * outbound queue over its limit). The session stops at once, but ends (reports why) only at the link's
+     * {@code onClose}, which the connection delivers after every message it received before: the peer's last words
+     * among them, an {@code error} or a twin notice, are the reason ({@link #lastWords}). A peer's close is seen
+     * here as soon as the transport reads it, while the messages read before it still wait for the loop. Before
+     * (session 32) the session ended at once with {@link #LINK_REFUSED} and dropped them: a copy of a node that a
+     * third node told of its twin (and closed) did not hear it when a pong or an overlay message of its own met the
+     * closed link first (TwinNodeIdTest: one copy missed the notice in 7 runs of 10).
+     */
+    private void linkRefused() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        stop();
+        awaitingLinkClose = true;
+        connection.close(LINK_REFUSED); // onClose follows (idempotent: it may be on its way already)
     }
 
     // ---------------------------------------------------------------- receiving
@@ -1620,7 +1697,7 @@ public final class SyncSession implements MessageConnection.Handler {
         // not through send(): presence is not traffic for liveness (see onMessage)
         boolean ok = connection.send(new Message.Presence(record));
         if (!ok) {
-            closeWith(null, "connection did not accept a message (closed or overloaded)");
+            linkRefused();
         }
         return ok;
     }
@@ -1848,7 +1925,13 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        State was = state;
+        stop();
+        report(error, reason);
+    }
+
+    /** Stops everything the session does: it is {@link State#CLOSED} from here on; {@link #report} says why. */
+    private void stop() {
+        stoppedIn = state;
         state = State.CLOSED;
         answerProbe(false);
         saveAnchor(true);
@@ -1863,11 +1946,15 @@ public final class SyncSession implements MessageConnection.Handler {
         if (edge != null) {
             edge.closed();
         }
+    }
+
+    /** Says why the stopped session ended: the log line and {@link Events#disconnected}. */
+    private void report(ProtocolError error, String reason) {
         if (conflictsUnsaid > 0) {
             LOG.error("{} sent {} more entries under ids this node holds with another action (after {}): two nodes"
                 + " issued the same ids; the held entries are kept", describePeer(), conflictsUnsaid, firstConflict);
         }
-        LOG.debug("session with {} closed ({}): {}", describePeer(), was, reason);
+        LOG.debug("session with {} closed ({}): {}", describePeer(), stoppedIn, reason);
         events.disconnected(this, error, reason);
     }
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.internal.protocol.Message;
+import dev.logmesh.internal.protocol.MessageConnection;
 import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
@@ -247,5 +249,68 @@ class TwinPeersTest {
         assertTrue(client.rightSent().get(0).startsWith("[\"connected\",5,\"c\""), client.rightSent().toString());
         assertFalse(client.right().isClosed());
         assertTrue(c.hub.connectedClients().contains("client:1"), c.hub.connectedClients().toString());
+    }
+
+    /**
+     * Session 32: C tells a copy and closes, and the copy's transport sees the close before the notice read ahead of
+     * it reaches the session (Netty reads both at once, queues the notice for the loop and closes the channel), so a
+     * send of the copy's own meets the closed link first. The copy still hears the notice. Before, its session ended
+     * at that send with "connection did not accept a message (closed or overloaded)" and dropped the notice
+     * (TwinNodeIdTest, a third node that dials both copies: one copy missed it in 7 runs of 10).
+     */
+    @Test
+    void aCopyWhoseSendMeetsTheClosedLinkBeforeTheNoticeArrivesStillHearsIt() {
+        SessionNode x = copy();
+        TestPair pair = new TestPair(loop, 10);
+        Refusing link = new Refusing(SessionNode.messages(pair.left()));
+        SyncSession mine = x.hub.open(link, SyncSession.Role.DIALER, null, null);
+        c.accept(pair);
+        loop.advance(100);
+        assertEquals(SyncSession.State.CONNECTED, mine.state());
+        // C tells the copy and closes its end: the notice and the close are 10 ms on their way
+        String told = "node c holds sessions with two live nodes of your id n";
+        c.hub.session("n").tellTwin(told);
+        // the copy's transport has the close (its link takes no more sends), the notice still waits for the loop
+        link.refuse = true;
+        mine.probe(1_000, alive -> { }); // a ping of the copy's own meets the closed link
+        loop.advance(100);
+        assertEquals(List.of(SyncSession.TWIN_TOLD + ": " + told), copyReasons);
+        assertEquals(SyncSession.State.CLOSED, mine.state());
+    }
+
+    /**
+     * A link whose sends can be refused, as a transport's once it has seen the peer's close: then a close from this
+     * side changes nothing (the link's onClose is on its way, after what it read before).
+     */
+    static final class Refusing implements MessageConnection {
+        private final MessageConnection inner;
+        /** Whether sends are refused from now on. */
+        boolean refuse;
+
+        Refusing(MessageConnection inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void start(Handler handler) {
+            inner.start(handler);
+        }
+
+        @Override
+        public boolean send(Message message) {
+            return !refuse && inner.send(message);
+        }
+
+        @Override
+        public void close(String reason) {
+            if (!refuse) {
+                inner.close(reason);
+            }
+        }
+
+        @Override
+        public String remoteAddress() {
+            return inner.remoteAddress();
+        }
     }
 }
