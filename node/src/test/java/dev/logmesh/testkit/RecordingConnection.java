@@ -11,34 +11,18 @@ import java.util.List;
  * link's frame limit raised for a Logux client) and {@code take mesh frames} ({@link MessageConnection#takeMeshFrames}:
  * a dialed link's lowered for a mesh peer). The loop's thread only.
  */
-public final class RecordingConnection implements MessageConnection {
-    private final MessageConnection inner;
+public final class RecordingConnection extends ForwardingConnection {
     /** What the session asked, in order. */
     public final List<String> calls = new ArrayList<>();
 
     public RecordingConnection(MessageConnection inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public void start(Handler handler) {
-        inner.start(handler);
+        super(inner);
     }
 
     @Override
     public boolean send(Message message) {
         calls.add(message.type());
         return inner.send(message);
-    }
-
-    @Override
-    public void close(String reason) {
-        inner.close(reason);
-    }
-
-    @Override
-    public String remoteAddress() {
-        return inner.remoteAddress();
     }
 
     @Override

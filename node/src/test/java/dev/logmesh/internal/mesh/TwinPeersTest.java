@@ -282,18 +282,12 @@ class TwinPeersTest {
      * A link whose sends can be refused, as a transport's once it has seen the peer's close: then a close from this
      * side changes nothing (the link's onClose is on its way, after what it read before).
      */
-    static final class Refusing implements MessageConnection {
-        private final MessageConnection inner;
+    static final class Refusing extends dev.logmesh.testkit.ForwardingConnection {
         /** Whether sends are refused from now on. */
         boolean refuse;
 
         Refusing(MessageConnection inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void start(Handler handler) {
-            inner.start(handler);
+            super(inner);
         }
 
         @Override
@@ -306,11 +300,6 @@ class TwinPeersTest {
             if (!refuse) {
                 inner.close(reason);
             }
-        }
-
-        @Override
-        public String remoteAddress() {
-            return inner.remoteAddress();
         }
     }
 }

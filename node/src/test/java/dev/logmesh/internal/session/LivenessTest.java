@@ -93,6 +93,15 @@ class LivenessTest {
         assertTrue(live.late().startsWith("no synced"), live.late());
     }
 
+    /** From {@code from} to 60 s, with traffic every 100 ms: no batch is sent again and the session never ends. */
+    void nothingIsSentAgainAndNothingEndsFrom(long from) {
+        for (long t = from; t < 60_000; t += 100) {
+            live.received(t);
+            assertEquals(List.of(), live.resendDue(t));
+            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
+        }
+    }
+
     static Message batch(long added) {
         return new Message.Ihave(added, List.of());
     }
@@ -150,11 +159,7 @@ class LivenessTest {
         assertEquals(1, live.resendDue(10 + Liveness.OVERTAKEN_GRACE_MILLIS).size());
         assertTrue(live.answered(1, 20 + Liveness.OVERTAKEN_GRACE_MILLIS), "the peer answers the duplicate batch");
         assertEquals(0, live.inFlightBytes());
-        for (long t = 20 + Liveness.OVERTAKEN_GRACE_MILLIS; t < 60_000; t += 100) {
-            live.received(t);
-            assertEquals(List.of(), live.resendDue(t));
-            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
-        }
+        nothingIsSentAgainAndNothingEndsFrom(20 + Liveness.OVERTAKEN_GRACE_MILLIS);
     }
 
     @Test
@@ -171,11 +176,7 @@ class LivenessTest {
         assertTrue(live.answered(0, 800));
         assertFalse(live.answered(0, 900));
         assertEquals(0, live.inFlightBytes());
-        for (long t = 900; t < 60_000; t += 100) {
-            live.received(t);
-            assertEquals(List.of(), live.resendDue(t));
-            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
-        }
+        nothingIsSentAgainAndNothingEndsFrom(900);
     }
 
     @Test
@@ -188,10 +189,6 @@ class LivenessTest {
         assertTrue(live.answered(1, 600));
         assertFalse(live.answered(1, 700));
         assertEquals(0, live.inFlightBytes());
-        for (long t = 700; t < 60_000; t += 100) {
-            live.received(t);
-            assertEquals(List.of(), live.resendDue(t));
-            assertTrue(live.check(t, true, true) != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
-        }
+        nothingIsSentAgainAndNothingEndsFrom(700);
     }
 }
