@@ -81,11 +81,12 @@ class OverlaySimulationTest {
      * nodes, below their target with every node of their half active, asked the full other half at low priority
      * only and were refused, so the halves merged only when a full node's rotation (every 150-450 ticks) picked a
      * node across: 37-133 s after the heal. A node refused at low priority three times in a row now asks with high
-     * priority ({@code HyParView.refillPriority}). Failed before with "not merged 90 ticks after the heal".
+     * priority ({@code HyParView.refillPriority}). Ticks from the heal to one overlay, seeds 1-12: 13-22 (mean 17);
+     * before 13-97 (mean 37), and 5 of the 12 failed with "not merged 30 ticks after the heal".
      */
     @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {1, 2, 3, 4})
-    void theHalvesOfASmallHealedMeshMergeWithinAMinute(long seed) {
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+    void theHalvesOfASmallHealedMeshMergeWithinHalfAMinute(long seed) {
         OverlayWorld world = new OverlayWorld(OverlayWorld.options().seed(seed).latency(1, 4));
         world.start(10);
         world.run(40);
@@ -94,7 +95,7 @@ class OverlaySimulationTest {
         assertFalse(world.connected(), "apart");
         world.heal();
         for (int ticks = 0; !world.connected(); ticks++) {
-            assertTrue(ticks < 90, "not merged " + ticks + " ticks after the heal: " + world.degrees());
+            assertTrue(ticks < 30, "not merged " + ticks + " ticks after the heal: " + world.degrees());
             world.run(1);
         }
     }
