@@ -241,15 +241,8 @@ final class Liveness {
                 return true;
             }
         }
-        boolean sent = false;
-        for (Batch b : unacked) {
-            if (b.added() == added) {
-                sent = true;
-                break;
-            }
-        }
-        if (!sent) {
-            return false;
+        if (unacked.stream().noneMatch(b -> b.added() == added)) {
+            return false; // a duplicate, or an answer to nothing sent
         }
         Batch b = unacked.pollFirst();
         while (b.added() != added) {

@@ -68,27 +68,7 @@ class RedialerTest {
 
     /** {@code c}, saying that its TCP connect was refused (nothing listens), as WsTransport's dials do. */
     static MessageConnection refusedConnect(MessageConnection c) {
-        return new MessageConnection() {
-            @Override
-            public void start(Handler handler) {
-                c.start(handler);
-            }
-
-            @Override
-            public boolean send(dev.logmesh.internal.protocol.Message message) {
-                return c.send(message);
-            }
-
-            @Override
-            public void close(String reason) {
-                c.close(reason);
-            }
-
-            @Override
-            public String remoteAddress() {
-                return c.remoteAddress();
-            }
-
+        return new dev.logmesh.testkit.ForwardingConnection(c) {
             @Override
             public boolean refused() {
                 return true;
