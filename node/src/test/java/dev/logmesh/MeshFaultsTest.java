@@ -240,7 +240,9 @@ class MeshFaultsTest {
      * it (session 31's note). Now the answer for a later batch passes the lost one over, and with no answer for it
      * within {@code Liveness.OVERTAKEN_GRACE_MILLIS} it is sent again, in the same session. The {@code sync} case
      * failed before with "b did not get x within 10000 ms"; the {@code synced} case shows that sending again what
-     * arrived costs a duplicate, dropped, and nothing else.
+     * arrived costs a duplicate, dropped, and nothing else. Session 33: not a Plumtree prune either; b took the batch
+     * sent again, all duplicates, for a second path's and pruned its only link to a ("b pruned a for the batch sent
+     * again ==> expected: <0> but was: <1>").
      */
     @ParameterizedTest
     @CsvSource({"sync, a", "synced, b"})
@@ -262,6 +264,7 @@ class MeshFaultsTest {
                 mesh.run(200);
             }
             assertEquals(1, lost.hits());
+            assertEquals(0, mesh.net().traffic("b").sent("logmesh:prune"), "b pruned a for the batch sent again");
             mesh.run(5_000);
             assertEquals(0, mesh.net().traffic("b").sent("connect") - connects, "the session went on");
             mesh.check("after a " + type + " lost under steady traffic");

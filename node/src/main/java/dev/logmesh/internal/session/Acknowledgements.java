@@ -18,7 +18,17 @@ final class Acknowledgements {
     private record Batch(long upTo, Set<ActionId> missing) {
     }
 
+    /**
+     * How many answered {@code added} numbers {@link #answeredBefore} remembers: a peer sends a batch again after
+     * {@link Liveness#OVERTAKEN_GRACE_MILLIS} without its answer, so this covers a link answering up to ~1,000
+     * batches a second; past that a batch sent again is taken for a new one (today's cost: a needless prune).
+     */
+    static final int REMEMBERED = 4096;
+
     private final ArrayDeque<Batch> batches = new ArrayDeque<>();
+    /** The last {@link #REMEMBERED} answered numbers, a ring; null until {@link #remember} asks for it. */
+    private long[] answered;
+    private int answeredCount;
 
     /** A batch came; {@code missing} (which this class then owns) lists its ids not in the log. */
     void received(long upTo, Set<ActionId> missing) {
@@ -35,8 +45,37 @@ final class Acknowledgements {
     /** Hands every complete batch at the head, oldest first, to {@code answer}, and forgets it. */
     void drain(LongConsumer answer) {
         while (!batches.isEmpty() && batches.peek().missing.isEmpty()) {
-            answer.accept(batches.poll().upTo);
+            long upTo = batches.poll().upTo;
+            if (answered != null) {
+                answered[answeredCount++ % REMEMBERED] = upTo;
+            }
+            answer.accept(upTo);
         }
+    }
+
+    /** From now on, answered numbers are remembered for {@link #answeredBefore} (32 KiB; mesh links only). */
+    void remember() {
+        if (answered == null) {
+            answered = new long[REMEMBERED];
+        }
+    }
+
+    /**
+     * Whether a batch with this {@code added} number was answered before in this session, among the last
+     * {@link #REMEMBERED}: the peer sent it again because the answer was lost (a logmesh peer's fast retransmit,
+     * {@link Liveness#resendDue}), so the entries it carries again came first by this same link, not by another
+     * path. A linear scan: called only for a batch that held duplicates.
+     */
+    boolean answeredBefore(long upTo) {
+        if (answered == null) {
+            return false;
+        }
+        for (int i = 0, n = Math.min(answeredCount, REMEMBERED); i < n; i++) {
+            if (answered[i] == upTo) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether every received batch was answered. */

@@ -663,6 +663,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
+        if (plumtree) {
+            inbound.remember(); // a batch sent again is told from one that came by a second path: see onSync
+        }
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         timeSamples = Handshake.hasCap(ext, Handshake.TIME);
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
@@ -746,6 +749,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
+        if (plumtree) {
+            inbound.remember(); // a batch sent again is told from one that came by a second path: see onSync
+        }
         reconcileLink = Handshake.offers(reconciliation != null, ext, Handshake.RECONCILE);
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
@@ -1451,8 +1457,9 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.stats() != null) {
             config.stats().received(results.size() - dropped, dropped);
         }
-        if (duplicate && plumtree && s.added() > 0) {
-            // Plumtree: this link delivered what another path already had. Keep it for ids only.
+        if (duplicate && plumtree && s.added() > 0 && !inbound.answeredBefore(s.added())) {
+            // Plumtree: this link delivered what another path already had. Keep it for ids only. Not when the peer
+            // sent a batch again whose answer was lost: this link brought those entries the first time too
             gossip.duplicate(peerNode);
         }
         inbound.received(s.added(), new HashSet<>());
