@@ -1285,9 +1285,11 @@ public final class MeshNode implements AutoCloseable {
                         since = System.nanoTime();
                     } else if (System.nanoTime() - since >= CLOSE_STUCK_MILLIS * 1_000_000) {
                         unrun = closedException();
+                        SystemLoop own = ownLoop;
                         LOG.warn("closing: the node loop took none of the {} calls still queued for {} ms (a "
                             + "subscriber or answerer blocking it?); they are not run (their futures fail, their "
-                            + "actions are not in the log)", calls.size(), CLOSE_STUCK_MILLIS);
+                            + "actions are not in the log){}", calls.size(), CLOSE_STUCK_MILLIS,
+                            own == null ? "" : "; the loop thread is at: " + own.at());
                         return;
                     }
                 }
@@ -1322,6 +1324,9 @@ public final class MeshNode implements AutoCloseable {
             }
         });
         meanwhile.run();
+        if (unrun != null && !f.isDone()) {
+            return; // the close found the loop stuck and said so: waiting 5 s more would only make close slower
+        }
         try {
             f.get(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -2333,6 +2338,14 @@ public final class MeshNode implements AutoCloseable {
      * actions are in the log) complete once the store's close made them durable, on this thread. Subscribers are
      * not called for entries that became durable during the close: an application that keeps its own state gets
      * them at its next start from {@link #subscribe(long, Predicate, Consumer)} with its own mark.
+     *
+     * <p>A loop stuck in one task (a subscriber or listener that blocks and never returns) is said at once, with
+     * where the loop thread is, and the close waits for it no longer than {@link #CLOSE_STUCK_MILLIS} and the
+     * transport's 2 s; the loop's thread ends whenever that task returns.
+     *
+     * @throws StoreException if the log's store could not be closed cleanly (a full disk: its last checkpoint
+     *     could not run); it is thrown after every other step of the close was done, the node is closed and its
+     *     data directory free for a next start, and nothing committed is lost (the message says where it is)
      */
     @Override
     public void close() {
