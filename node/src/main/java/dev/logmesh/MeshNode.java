@@ -2439,8 +2439,15 @@ public final class MeshNode implements AutoCloseable {
         List<Runnable> waiting = List.copyOf(stored.values());
         java.util.concurrent.CountDownLatch durable = new java.util.concurrent.CountDownLatch(1);
         log.whenDurable(durable::countDown, Runnable::run);
+        dev.logmesh.StoreException storeClose = null;
         if (ownsStore) {
-            log.close();
+            try {
+                log.close();
+            } catch (dev.logmesh.StoreException e) {
+                // the store released its file all the same: do the rest of the close, then say it (embed33: on a
+                // full disk the throw skipped it, leaving the status writer's thread and a stale status file)
+                storeClose = e;
+            }
         } else {
             // a given store stays open for its owner (a test may start a node on it again)
             try {
@@ -2487,6 +2494,9 @@ public final class MeshNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (storeClose != null) {
+            throw storeClose;
         }
     }
 }
