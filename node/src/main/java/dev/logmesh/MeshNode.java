@@ -1951,6 +1951,11 @@ public final class MeshNode implements AutoCloseable {
      *
      * <p>A null value, like a JSON null, removes a custom key. The diff is copied on the calling thread.
      *
+     * <p>The change is this node's: peers keep the meta their copy has (as in Logux, meta is not synced after the
+     * action), and an entry already sent carries its old meta there. Emptying {@code reasons} removes the entry
+     * from this log only, as {@link #removeReason} does; an entry removed before any peer received it is gone.
+     * (embed33's trial: a custom key set on one node never showed on its peer, as it should; only this was not said.)
+     *
      * <p>The entry as changed must fit a frame as an added one must ({@link #add}: size and depth); a change that
      * would make it larger fails and changes nothing. Before (session 29), a 2 MB custom value was taken, and the
      * entry was never sent to a peer again ("over b's frame limit: not sent to it"): a node that joined later never
