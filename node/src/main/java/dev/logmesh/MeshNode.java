@@ -1019,8 +1019,9 @@ public final class MeshNode implements AutoCloseable {
         }
         rateAdded = last;
         rateAt = now;
-        // the name its id was made with (a log keeps its id: the configured name may be another, or none)
-        int colon = log.nodeId().indexOf(':');
+        // the name its id was made with (a log keeps its id: the configured name may be another, or none); the
+        // random part after the last colon holds none, the name may ("shop:eu")
+        int colon = log.nodeId().lastIndexOf(':');
         if (colon > 0) {
             r.put("name", log.nodeId().substring(0, colon));
         }
