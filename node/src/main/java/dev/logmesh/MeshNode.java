@@ -1019,8 +1019,9 @@ public final class MeshNode implements AutoCloseable {
         }
         rateAdded = last;
         rateAt = now;
-        // the name its id was made with (a log keeps its id: the configured name may be another, or none)
-        int colon = log.nodeId().indexOf(':');
+        // the name its id was made with (a log keeps its id: the configured name may be another, or none); the
+        // random part after the last colon holds none, the name may ("shop:eu")
+        int colon = log.nodeId().lastIndexOf(':');
         if (colon > 0) {
             r.put("name", log.nodeId().substring(0, colon));
         }
@@ -1285,9 +1286,11 @@ public final class MeshNode implements AutoCloseable {
                         since = System.nanoTime();
                     } else if (System.nanoTime() - since >= CLOSE_STUCK_MILLIS * 1_000_000) {
                         unrun = closedException();
+                        SystemLoop own = ownLoop;
                         LOG.warn("closing: the node loop took none of the {} calls still queued for {} ms (a "
                             + "subscriber or answerer blocking it?); they are not run (their futures fail, their "
-                            + "actions are not in the log)", calls.size(), CLOSE_STUCK_MILLIS);
+                            + "actions are not in the log){}", calls.size(), CLOSE_STUCK_MILLIS,
+                            own == null ? "" : "; the loop thread is at: " + own.at());
                         return;
                     }
                 }
@@ -1322,6 +1325,9 @@ public final class MeshNode implements AutoCloseable {
             }
         });
         meanwhile.run();
+        if (unrun != null && !f.isDone()) {
+            return; // the close found the loop stuck and said so: waiting 5 s more would only make close slower
+        }
         try {
             f.get(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -1946,6 +1952,11 @@ public final class MeshNode implements AutoCloseable {
      *
      * <p>A null value, like a JSON null, removes a custom key. The diff is copied on the calling thread.
      *
+     * <p>The change is this node's: peers keep the meta their copy has (as in Logux, meta is not synced after the
+     * action), and an entry already sent carries its old meta there. Emptying {@code reasons} removes the entry
+     * from this log only, as {@link #removeReason} does; an entry removed before any peer received it is gone.
+     * (embed33's trial: a custom key set on one node never showed on its peer, as it should; only this was not said.)
+     *
      * <p>The entry as changed must fit a frame as an added one must ({@link #add}: size and depth); a change that
      * would make it larger fails and changes nothing. Before (session 29), a 2 MB custom value was taken, and the
      * entry was never sent to a peer again ("over b's frame limit: not sent to it"): a node that joined later never
@@ -2333,6 +2344,14 @@ public final class MeshNode implements AutoCloseable {
      * actions are in the log) complete once the store's close made them durable, on this thread. Subscribers are
      * not called for entries that became durable during the close: an application that keeps its own state gets
      * them at its next start from {@link #subscribe(long, Predicate, Consumer)} with its own mark.
+     *
+     * <p>A loop stuck in one task (a subscriber or listener that blocks and never returns) is said at once, with
+     * where the loop thread is, and the close waits for it no longer than {@link #CLOSE_STUCK_MILLIS} and the
+     * transport's 2 s; the loop's thread ends whenever that task returns.
+     *
+     * @throws StoreException if the log's store could not be closed cleanly (a full disk: its last checkpoint
+     *     could not run); it is thrown after every other step of the close was done, the node is closed and its
+     *     data directory free for a next start, and nothing committed is lost (the message says where it is)
      */
     @Override
     public void close() {
@@ -2426,8 +2445,15 @@ public final class MeshNode implements AutoCloseable {
         List<Runnable> waiting = List.copyOf(stored.values());
         java.util.concurrent.CountDownLatch durable = new java.util.concurrent.CountDownLatch(1);
         log.whenDurable(durable::countDown, Runnable::run);
+        dev.logmesh.StoreException storeClose = null;
         if (ownsStore) {
-            log.close();
+            try {
+                log.close();
+            } catch (dev.logmesh.StoreException e) {
+                // the store released its file all the same: do the rest of the close, then say it (embed33: on a
+                // full disk the throw skipped it, leaving the status writer's thread and a stale status file)
+                storeClose = e;
+            }
         } else {
             // a given store stays open for its owner (a test may start a node on it again)
             try {
@@ -2474,6 +2500,9 @@ public final class MeshNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (storeClose != null) {
+            throw storeClose;
         }
     }
 }

@@ -106,6 +106,27 @@ class MeshPresenceTest {
         }
     }
 
+    /**
+     * embed33: a name may hold a colon ({@code NodeConfig.Builder.name("shop:eu")}, the id {@code shop:eu:Xk3v9QaB});
+     * the record's {@code name} is the id without its random part. Before, it was cut at the first colon: "shop".
+     */
+    @Test
+    void aNameWithAColonIsWholeInTheNodesRecord() throws Exception {
+        try (MeshNode n = MeshNode.start(NodeConfig.builder().name("shop:eu").memory().noListen().mdns(false)
+            .build())) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode own = null;
+                for (JsonNode r : n.status().get(10, java.util.concurrent.TimeUnit.SECONDS).path("mesh").path("nodes")) {
+                    if (r.path("node").asText().equals(n.nodeId())) {
+                        own = r;
+                    }
+                }
+                assertTrue(own != null, "no record of its own yet");
+                assertEquals("shop:eu", own.path("name").asText(), own.toString());
+            });
+        }
+    }
+
     @Test
     void hopsAreTheShortestPathEvenWhenALongerOneDeliversFirst() {
         mesh.start("a");

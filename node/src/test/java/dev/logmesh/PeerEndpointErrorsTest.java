@@ -142,6 +142,23 @@ class PeerEndpointErrorsTest {
         }
     }
 
+    /**
+     * embed33: a peer URL without a port ({@code ws://127.0.0.1}, the port forgotten) dials port 80, ws://'s default,
+     * and the refusal now says so. Before: "cannot connect: connection refused (nothing listens on that port: not
+     * started yet, or another port?)" of a URL that names no port.
+     */
+    @Test
+    void aUrlWithoutAPortSaysWhichPortItDialed() throws Exception {
+        URI url = URI.create("ws://127.0.0.1");
+        try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).build())) {
+            String error = errorOf(node, url, Duration.ofSeconds(15));
+            org.junit.jupiter.api.Assumptions.assumeTrue(error.startsWith("cannot connect"),
+                "something answers on 127.0.0.1:80 here: " + error);
+            assertTrue(error.endsWith("; the URL names no port, so port 80 (the default of ws://) was dialed: give "
+                + "the node's port, ws://HOST:PORT"), error);
+        }
+    }
+
     @Test
     void aPortThatAcceptsAndClosesIsSaidSo() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {

@@ -45,4 +45,42 @@ class SlowCallbackWarningTest {
             assertEquals(1, warned.count(), "a second slow task within a minute is counted, not said again");
         }
     }
+
+    /**
+     * embed33: a subscriber that never returns (it waits for a latch that another thread, itself waiting for one of
+     * the node's futures, never counts down) hung every call on the node without a line of its own: the warning
+     * above comes only once a task returns, and {@code close} then took 18 s (5 s to find the loop stuck, then 5 s
+     * more for its task, then 6 s for the loop's shutdown). Now the node says it while it blocks, with where the
+     * loop thread is (the subscriber's frame), and closes within the stuck wait and the transport's 2 s.
+     */
+    @Test
+    void aSubscriberThatNeverReturnsIsSaidWhileItBlocksWithWhereAndCloseDoesNotWaitForIt() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        CountDownLatch never = new CountDownLatch(1);
+        try (CapturedLogs.Tally stuck = CapturedLogs.tally(Level.WARN, "has not returned yet", "must not block",
+            "CountDownLatch.await", SlowCallbackWarningTest.class.getName() + ".lambda$")) {
+            MeshNode node = MeshNode.start(NodeConfig.builder().name("stuck").memory().noListen().mdns(false).build());
+            try {
+                node.subscribe("stuck", e -> {
+                    try {
+                        never.await(); // the application's mistake under test: it never returns
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                node.add(Action.ofType("stuck"));
+                // before: nothing said while it blocked ("Condition ... was not fulfilled within 10 seconds")
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stuck.count() == 1);
+                node.add(Action.ofType("queued")); // a call the stuck loop never takes
+                long started = System.nanoTime();
+                node.close();
+                long tookMs = (System.nanoTime() - started) / 1_000_000;
+                // before: 18 s
+                assertTrue(tookMs < MeshNode.CLOSE_STUCK_MILLIS + 4_000, "close took " + tookMs + " ms");
+                assertEquals(1, stuck.count(), "said once per task");
+            } finally {
+                never.countDown();
+            }
+        }
+    }
 }

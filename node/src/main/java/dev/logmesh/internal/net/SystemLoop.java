@@ -61,6 +61,32 @@ public final class SystemLoop implements Loop, AutoCloseable {
     /** Slow tasks since the last one warned about; loop thread only. */
     private long slowUnwarned;
 
+    /**
+     * When the task the loop runs now started ({@link System#nanoTime}, made odd so it is never 0), or 0 while the
+     * loop runs none of its tasks: written by the loop thread, read by the {@link #WATCH watch}.
+     */
+    private volatile long taskStarted;
+    /** The loop's thread, set by its first task; the watch reads its stack. */
+    private volatile Thread thread;
+    /** The {@link #taskStarted} of the last task the watch warned about, and when; watch thread only. */
+    private long stuckWarnedTask;
+    private long stuckWarnedAt;
+    private boolean stuckWarned;
+    /** This loop's check on the {@link #WATCH}, cancelled by {@link #close}. */
+    private final java.util.concurrent.ScheduledFuture<?> watch;
+
+    /** How often the watch looks at each loop for a task that has not returned (ms). */
+    static final long WATCH_EVERY_MILLIS = 500;
+
+    /**
+     * One daemon thread for every {@link SystemLoop} of the JVM that looks, every {@link #WATCH_EVERY_MILLIS}, for a
+     * loop stuck in one task ({@link #checkStuck}); made with the first loop, ended with the last one's close (so a
+     * closed node leaves no thread).
+     */
+    private static java.util.concurrent.ScheduledThreadPoolExecutor WATCH;
+    /** Loops open on {@link #WATCH}; guarded by {@code SystemLoop.class}. */
+    private static int watched;
+
     /** Starts a loop whose thread has the given name. */
     public SystemLoop(String threadName) {
         this(threadName, SLOW_TASK_MILLIS);
@@ -71,6 +97,31 @@ public final class SystemLoop implements Loop, AutoCloseable {
         group = NettyTransport.current().newGroup(1, new DefaultThreadFactory(threadName, true));
         loop = group.next();
         slowTaskNanos = TimeUnit.MILLISECONDS.toNanos(slowTaskMillis);
+        watch = watch(this);
+    }
+
+    /** Registers {@code loop}'s check on the shared watch thread, starting that thread for the first loop. */
+    private static synchronized java.util.concurrent.ScheduledFuture<?> watch(SystemLoop loop) {
+        if (WATCH == null) {
+            WATCH = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "logmesh-loop-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            WATCH.setRemoveOnCancelPolicy(true);
+        }
+        watched++;
+        return WATCH.scheduleWithFixedDelay(loop::checkStuck, WATCH_EVERY_MILLIS, WATCH_EVERY_MILLIS,
+            TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends {@code loop}'s check, and the watch thread with the last loop's. */
+    private static synchronized void unwatch(SystemLoop loop) {
+        loop.watch.cancel(false);
+        if (--watched == 0) {
+            WATCH.shutdown();
+            WATCH = null;
+        }
     }
 
     /** The loop as a Netty event loop group of one thread, for channels that should run on it. */
@@ -131,6 +182,10 @@ public final class SystemLoop implements Loop, AutoCloseable {
 
     private void run(Runnable task) {
         long started = System.nanoTime();
+        if (thread == null) {
+            thread = Thread.currentThread();
+        }
+        taskStarted = started | 1;
         try {
             task.run();
         } catch (RuntimeException e) {
@@ -143,6 +198,8 @@ public final class SystemLoop implements Loop, AutoCloseable {
             }
         } catch (Error e) {
             fatal(e);
+        } finally {
+            taskStarted = 0;
         }
         long took = System.nanoTime() - started;
         if (took >= slowTaskNanos && !closed.get()) {
@@ -173,6 +230,90 @@ public final class SystemLoop implements Loop, AutoCloseable {
         slowUnwarned = 0;
     }
 
+    /**
+     * The watch's look at this loop (on the watch thread): a task that has run {@link #SLOW_TASK_MILLIS} or longer
+     * and not returned yet is warned about now, with where the loop thread is (the application's frames above the
+     * node's: the subscriber or listener that blocks, and what it waits in), at most once per task and once a minute.
+     * {@link #slowTask} says how long it took only once it returns, and a task that never returns (a subscriber
+     * waiting for a latch that the thread it waits for counts down only after a node's future it waits for: the
+     * deadlock an embedding app makes) said nothing at all: every call on the node hung, the peers ended their
+     * sessions ("timed out"), and {@code close} took 18 s, without a line naming the cause (embed33).
+     */
+    private void checkStuck() {
+        long started = taskStarted;
+        Thread t = thread;
+        if (started == 0 || t == null || closed.get()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - started < slowTaskNanos || (stuckWarned && (started == stuckWarnedTask
+            || now - stuckWarnedAt < SLOW_QUIET_NANOS))) {
+            return;
+        }
+        String at = where(t.getStackTrace());
+        if (taskStarted != started) {
+            return; // it returned meanwhile: slowTask says it
+        }
+        stuckWarned = true;
+        stuckWarnedTask = started;
+        stuckWarnedAt = now;
+        LOG.warn("the node loop {} has run one task for {} ms and it has not returned yet: meanwhile no session of "
+            + "the node is served (a peer ends one after 8 s without a reply) and no call on the node completes. A "
+            + "subscriber, listener, answerer, state reducer or hook must not block (sleep, I/O, a lock, waiting for "
+            + "another thread): hand such work to an executor of your own. The loop thread is at: {}", t.getName(),
+            (now - started) / 1_000_000, at);
+    }
+
+    /** At most this many frames of a stuck loop's stack are named ({@link #where}). */
+    static final int STUCK_FRAMES = 12;
+
+    /**
+     * The frames of a stuck loop's stack above the node's own ({@link #isNode}: those of the application's code
+     * that blocks and of what it waits in), innermost first, joined by " < "; the top {@link #STUCK_FRAMES} if
+     * there is no such frame (the node's own code is slow).
+     */
+    static String where(StackTraceElement[] stack) {
+        int end = 0;
+        while (end < stack.length && !isNode(stack[end].getClassName())) {
+            end++;
+        }
+        if (end == 0 || end == stack.length) {
+            end = stack.length;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < Math.min(end, STUCK_FRAMES); i++) {
+            out.append(i == 0 ? "" : " < ").append(stack[i]);
+        }
+        if (end > STUCK_FRAMES) {
+            out.append(" < ... (").append(end - STUCK_FRAMES).append(" more)");
+        }
+        return out.toString();
+    }
+
+    /** Where the loop thread is now, as {@link #where} says it; "" before its first task. */
+    public String at() {
+        Thread t = thread;
+        return t == null ? "" : where(t.getStackTrace());
+    }
+
+    /**
+     * Whether a frame's class is the node's own, which calls the application's code: its internals, {@code MeshNode}
+     * and {@code ReplicatedState} (not the rest of {@code dev.logmesh}: the examples, an application's tests).
+     */
+    private static boolean isNode(String className) {
+        return className.startsWith("dev.logmesh.internal.")
+            || className.matches("dev\\.logmesh\\.(MeshNode|ReplicatedState)(\\$.*)?");
+    }
+
+    /**
+     * How long (ms) the loop has been in the task it runs now, or 0 while it runs none: {@link
+     * dev.logmesh.MeshNode#close} waits no longer for a loop that has been stuck in one task (the application's).
+     */
+    public long taskRunningMillis() {
+        long started = taskStarted;
+        return started == 0 ? 0 : (System.nanoTime() - started) / 1_000_000;
+    }
+
     private void fatal(Error e) {
         if (failure == null) {
             failure = e;
@@ -195,8 +336,10 @@ public final class SystemLoop implements Loop, AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            unwatch(this);
             io.netty.util.concurrent.Future<?> f = group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
-            if (!inLoop()) {
+            if (!inLoop() && taskRunningMillis() < SLOW_TASK_MILLIS) { // not for a loop stuck in a task: it would
+                // only wait the whole time, and the thread ends whenever the task returns
                 f.awaitUninterruptibly(6, TimeUnit.SECONDS);
             }
         }

@@ -599,9 +599,13 @@ public final class WsTransport implements MessageTransport {
                 if (isRefused(c)) {
                     conn.connectRefused();
                 }
+                // a URL without a port dials the scheme's default: said, since "ws://127.0.0.1" is mostly a port
+                // forgotten (embed33: "connection refused (nothing listens on that port ...)" named no port)
+                String noPort = url.getPort() > 0 ? "" : "; the URL names no port, so port " + port + " (the default "
+                    + "of " + url.getScheme() + "://) was dialed: give the node's port, ws://HOST:PORT";
                 conn.failed("cannot connect: " + (c == null ? "cancelled"
                     : c instanceof java.net.UnknownHostException ? "unknown host " + host
-                        + " (check the name, or give an IP address)" : connectError(c)));
+                        + " (check the name, or give an IP address)" : connectError(c) + noPort));
             }
         });
         return conn;

@@ -3330,6 +3330,7 @@ public final class SqliteStore implements Store {
             }
         }
         SQLException failure = null;
+        String checkpoint = null;
         try {
             if (!inTransaction) {
                 restartTransaction();
@@ -3343,6 +3344,13 @@ public final class SqliteStore implements Store {
             }
         } catch (SQLException e) {
             failure = e;
+            if (!readOnly && isDiskFull(e, file)) {
+                // what the application sees of a close on a full disk: say that nothing is lost (embed33)
+                checkpoint = "closing " + file + ": its last checkpoint could not run, " + describe(e, file)
+                    .replace("; the store goes on as soon as space is freed", "").replace("; free some space and try"
+                        + " again", "") + "; nothing committed is lost: it stays in " + file.getFileName()
+                    + "-wal, which the next open reads (free some space first)";
+            }
         }
         SQLException closing = new SQLException("closing statements of " + file);
         closeStatements(closing);
@@ -3379,6 +3387,9 @@ public final class SqliteStore implements Store {
             }
             closeQuietly(lockChannel);
             OPEN_IN_THIS_JVM.remove(lockPath);
+        }
+        if (checkpoint != null) {
+            throw new StoreException(checkpoint, failure);
         }
         if (failure != null) {
             throw new StoreException("closing " + file + " failed: " + failure.getMessage(), failure);
