@@ -143,8 +143,10 @@ public final class MeshNode implements AutoCloseable {
         /**
          * Progress of a catch-up this node receives from a peer, on the receiving side only (the sending side
          * hears nothing). A catch-up is what the peer's log held beyond this node's cursor of it when the session
-         * connected: {@code total} is the peer's last {@code added} then minus that cursor, in positions of the
-         * peer's log, and {@code done} how many of them this node has processed (committed) since. Positions the
+         * connected: {@code total} is how many entries the peer's log numbered after that cursor up to its last
+         * {@code added} then (its numbers less those it skipped at restarts after a crash, {@link
+         * dev.logmesh.spi.Store#skippedAdded}, when the peer says them: a logmesh node since session 33; else its
+         * numbers), and {@code done} how many of them this node has processed (committed) since. Entries the
          * peer skips (entries this node made or sent it, entries it cleaned) count as done once its ping moves the
          * cursor past them, so {@code done} may jump; entries the peer adds meanwhile are not in {@code total}.
          * Called when the first {@code sync} of it arrives (before its entries reach subscribers, with the
@@ -152,7 +154,7 @@ public final class MeshNode implements AutoCloseable {
          * {@value dev.logmesh.internal.session.SyncSession#CATCH_UP_EVERY_MILLIS} ms, and once with
          * {@code done == total} at the end; a catch-up in which the peer sent nothing is not told, and one whose
          * session ends first gets no last call ({@link #peer} says it disconnected). {@code perSecond}: the
-         * average of positions per second since it started (0 in the first call).
+         * average of entries per second since it started (0 in the first call).
          */
         default void catchUp(String nodeId, long done, long total, double perSecond) {
         }
@@ -171,7 +173,9 @@ public final class MeshNode implements AutoCloseable {
      * @param connected           whether a session with it is up
      * @param theirAddedProcessed the highest {@code added} of the peer's log this node received and stored
      * @param oursAcknowledged    the highest {@code added} of this log the peer acknowledged
-     * @param behind              entries of this log the peer has not acknowledged yet
+     * @param behind              entries of this log the peer has not acknowledged yet (its {@code added} numbers
+     *                            after the peer's cursor, less those the log skipped: {@link
+     *                            dev.logmesh.spi.Store#skippedAdded}; entries removed since count)
      * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
      *                            (not connected, or a peer that does not say); while
      *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
@@ -1038,7 +1042,7 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ObjectNode l = links.addObject();
             l.put("peer", p);
             l.put("active", overlay == null || overlay.isActive(p));
-            l.put("behind", Math.max(0, last - log.cursor(p).sent()));
+            l.put("behind", log.entriesBetween(log.cursor(p).sent(), last));
             l.put("rtt", s == null ? -1 : s.clockRoundTrip());
         }
         return r;
@@ -2000,14 +2004,14 @@ public final class MeshNode implements AutoCloseable {
                 PeerCursor c = log.cursor(p);
                 SyncSession session = hub.session(p);
                 long theirs = session == null ? -1 : session.peerLastAdded();
-                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs,
+                out.add(new PeerStatus(p, true, c.received(), c.sent(), log.entriesBetween(c.sent(), last), theirs,
                     session == null ? 0 : session.clockOffset(), session == null ? -1 : session.clockRoundTrip(),
                     null, null, -1));
                 seen.add(p);
             }
             log.cursors().forEach((p, c) -> {
                 if (!seen.contains(p)) {
-                    out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent()), -1));
+                    out.add(new PeerStatus(p, false, c.received(), c.sent(), log.entriesBetween(c.sent(), last), -1));
                 }
             });
             return withDialers(out, last);
@@ -2032,8 +2036,8 @@ public final class MeshNode implements AutoCloseable {
                     p.connected() ? null : d.lastError(),
                     p.connected() ? -1 : d.nextDialAt()));
             } else if (!d.stopped() || d.lastError() != null) {
-                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0, last, -1, 0, -1,
-                    d.url(), d.lastError(), d.nextDialAt()));
+                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0,
+                    log.entriesBetween(0, last), -1, 0, -1, d.url(), d.lastError(), d.nextDialAt()));
             }
         }
         return out;
