@@ -123,6 +123,17 @@ public final class MeshNode implements AutoCloseable {
         }
 
         /**
+         * A session with {@code nodeId} was refused (a node whose id is known: one that answered, or one this node
+         * dialed as found by discovery; a {@code --peer} URL that refused before it answered is told by its
+         * dialer's {@code lastError} instead): the peer refused this node ({@code wrong-credentials} and the
+         * like: another key, a clock too far off; or it said another node runs with this node's id), or this node
+         * refused the peer. {@code reason} says which and why, in one line (e.g. {@code "refused this node:
+         * wrong-credentials"}, {@code "refused by this node: wrong key"}). Called for each such session.
+         */
+        default void refused(String nodeId, String reason) {
+        }
+
+        /**
          * A peer confirmed ({@code synced}) that it committed this node's entries up to {@code added}
          * ({@link Meta#added()} numbers of this log). Called often: keep it cheap.
          */
@@ -389,6 +400,13 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                String refusal = refusal(session, error, reason);
+                // a dial refused at once has no peer id from the peer: the one it was dialed as (a node found by
+                // mDNS), if any
+                String refusedId = session.peerNode() != null ? session.peerNode() : session.expectedPeer();
+                if (refusal != null && refusedId != null) {
+                    fire("refused", l -> l.refused(refusedId, refusal));
+                }
                 if (metrics != null && error != null && session.storeFailure() == null) {
                     metrics.error(error.wireType());
                 }
@@ -423,6 +441,28 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * Why a session that ended was a refusal ({@link Listener#refused}), or null: the peer told this node another
+     * node runs with its id, the peer sent an error after which Logux does not reconnect ({@code wrong-credentials},
+     * {@code wrong-protocol}, {@code wrong-subprotocol}), or this node refused the peer's credentials.
+     */
+    private static String refusal(SyncSession session, ProtocolError error, String reason) {
+        if (reason != null && reason.startsWith(SyncSession.TWIN_TOLD)) {
+            return "refused this node: it says another node runs with this node's id";
+        }
+        if (error == null || error.type() == null || session.storeFailure() != null) {
+            return null;
+        }
+        if (error.isReceived() && error.type().stopsReconnect()) {
+            return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
+                ? "" : " " + error.options());
+        }
+        if (!error.isReceived() && error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
+            return "refused by this node: " + error.getMessage();
+        }
+        return null;
     }
 
     /**

@@ -320,6 +320,14 @@ final class NodeCommand implements Callable<Integer> {
                 }
 
                 @Override
+                public void refused(String nodeId, String reason) {
+                    WaitNotice w = waiting.get();
+                    if (w != null) {
+                        w.refused(nodeId, reason);
+                    }
+                }
+
+                @Override
                 public void error(String message) {
                     WaitNotice w = waiting.get();
                     if (w != null) {

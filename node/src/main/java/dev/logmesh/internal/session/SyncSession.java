@@ -2075,6 +2075,11 @@ public final class SyncSession implements MessageConnection.Handler {
         return peerNode;
     }
 
+    /** The node id the dialer expected at the other end (the overlay dials a node it found), or null. */
+    public String expectedPeer() {
+        return expectedPeer;
+    }
+
     /** This session's role. */
     public Role role() {
         return role;
