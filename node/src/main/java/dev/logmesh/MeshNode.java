@@ -636,8 +636,6 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void begin() throws IOException {
-        warnIfOpen(config);
-        warnIfOverHeap(config, Runtime.getRuntime().maxMemory());
         if (config.host() != null) {
             try {
                 url = transport.listen(config.host(), config.port(), conn -> {
@@ -693,6 +691,10 @@ public final class MeshNode implements AutoCloseable {
             }
             startDiscovery();
         }
+        // once the node runs: a start that is refused (its port in use, no LAN for mDNS) says only why (before,
+        // session 33, these warnings came first, two lines about a node that never ran)
+        warnIfOpen(config);
+        warnIfOverHeap(config, Runtime.getRuntime().maxMemory());
     }
 
     /**
