@@ -101,6 +101,8 @@ public final class MemoryStore implements Store {
     public MemoryStore restoredFrom(MemoryStore backup) {
         MemoryStore r = new MemoryStore();
         r.copyFrom(backup);
+        // as SqliteStore records the jump of a restored file (lossAtOpen): the numbers are skipped, not entries
+        r.skippedAdded = SkippedRanges.add(backup.skippedAdded, backup.lastAdded, lastAdded);
         r.lastAdded = Math.max(backup.lastAdded, lastAdded);
         r.clockReservation = Math.max(backup.clockReservation, clockReservation);
         return r;
