@@ -123,6 +123,17 @@ public final class MeshNode implements AutoCloseable {
         }
 
         /**
+         * A session with {@code nodeId} was refused (a node whose id is known: one that answered, or one this node
+         * dialed as found by discovery; a {@code --peer} URL that refused before it answered is told by its
+         * dialer's {@code lastError} instead): the peer refused this node ({@code wrong-credentials} and the
+         * like: another key, a clock too far off; or it said another node runs with this node's id), or this node
+         * refused the peer. {@code reason} says which and why, in one line (e.g. {@code "refused this node:
+         * wrong-credentials"}, {@code "refused by this node: wrong key"}). Called for each such session.
+         */
+        default void refused(String nodeId, String reason) {
+        }
+
+        /**
          * A peer confirmed ({@code synced}) that it committed this node's entries up to {@code added}
          * ({@link Meta#added()} numbers of this log). Called often: keep it cheap.
          */
@@ -143,8 +154,10 @@ public final class MeshNode implements AutoCloseable {
         /**
          * Progress of a catch-up this node receives from a peer, on the receiving side only (the sending side
          * hears nothing). A catch-up is what the peer's log held beyond this node's cursor of it when the session
-         * connected: {@code total} is the peer's last {@code added} then minus that cursor, in positions of the
-         * peer's log, and {@code done} how many of them this node has processed (committed) since. Positions the
+         * connected: {@code total} is how many entries the peer's log numbered after that cursor up to its last
+         * {@code added} then (its numbers less those it skipped at restarts after a crash, {@link
+         * dev.logmesh.spi.Store#skippedAdded}, when the peer says them: a logmesh node since session 33; else its
+         * numbers), and {@code done} how many of them this node has processed (committed) since. Entries the
          * peer skips (entries this node made or sent it, entries it cleaned) count as done once its ping moves the
          * cursor past them, so {@code done} may jump; entries the peer adds meanwhile are not in {@code total}.
          * Called when the first {@code sync} of it arrives (before its entries reach subscribers, with the
@@ -152,7 +165,7 @@ public final class MeshNode implements AutoCloseable {
          * {@value dev.logmesh.internal.session.SyncSession#CATCH_UP_EVERY_MILLIS} ms, and once with
          * {@code done == total} at the end; a catch-up in which the peer sent nothing is not told, and one whose
          * session ends first gets no last call ({@link #peer} says it disconnected). {@code perSecond}: the
-         * average of positions per second since it started (0 in the first call).
+         * average of entries per second since it started (0 in the first call).
          */
         default void catchUp(String nodeId, long done, long total, double perSecond) {
         }
@@ -171,7 +184,9 @@ public final class MeshNode implements AutoCloseable {
      * @param connected           whether a session with it is up
      * @param theirAddedProcessed the highest {@code added} of the peer's log this node received and stored
      * @param oursAcknowledged    the highest {@code added} of this log the peer acknowledged
-     * @param behind              entries of this log the peer has not acknowledged yet
+     * @param behind              entries of this log the peer has not acknowledged yet (its {@code added} numbers
+     *                            after the peer's cursor, less those the log skipped: {@link
+     *                            dev.logmesh.spi.Store#skippedAdded}; entries removed since count)
      * @param theirLastAdded      the peer's highest {@code added} when the current session connected, or -1
      *                            (not connected, or a peer that does not say); while
      *                            {@code theirAddedProcessed < theirLastAdded} this node is catching up
@@ -385,6 +400,13 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                String refusal = refusal(session, error, reason);
+                // a dial refused at once has no peer id from the peer: the one it was dialed as (a node found by
+                // mDNS), if any
+                String refusedId = session.peerNode() != null ? session.peerNode() : session.expectedPeer();
+                if (refusal != null && refusedId != null) {
+                    fire("refused", l -> l.refused(refusedId, refusal));
+                }
                 if (metrics != null && error != null && session.storeFailure() == null) {
                     metrics.error(error.wireType());
                 }
@@ -419,6 +441,28 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * Why a session that ended was a refusal ({@link Listener#refused}), or null: the peer told this node another
+     * node runs with its id, the peer sent an error after which Logux does not reconnect ({@code wrong-credentials},
+     * {@code wrong-protocol}, {@code wrong-subprotocol}), or this node refused the peer's credentials.
+     */
+    private static String refusal(SyncSession session, ProtocolError error, String reason) {
+        if (reason != null && reason.startsWith(SyncSession.TWIN_TOLD)) {
+            return "refused this node: it says another node runs with this node's id";
+        }
+        if (error == null || error.type() == null || session.storeFailure() != null) {
+            return null;
+        }
+        if (error.isReceived() && error.type().stopsReconnect()) {
+            return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
+                ? "" : " " + error.options());
+        }
+        if (!error.isReceived() && error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
+            return "refused by this node: " + error.getMessage();
+        }
+        return null;
     }
 
     /**
@@ -592,8 +636,6 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private void begin() throws IOException {
-        warnIfOpen(config);
-        warnIfOverHeap(config, Runtime.getRuntime().maxMemory());
         if (config.host() != null) {
             try {
                 url = transport.listen(config.host(), config.port(), conn -> {
@@ -649,6 +691,10 @@ public final class MeshNode implements AutoCloseable {
             }
             startDiscovery();
         }
+        // once the node runs: a start that is refused (its port in use, no LAN for mDNS) says only why (before,
+        // session 33, these warnings came first, two lines about a node that never ran)
+        warnIfOpen(config);
+        warnIfOverHeap(config, Runtime.getRuntime().maxMemory());
     }
 
     /**
@@ -1039,7 +1085,7 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ObjectNode l = links.addObject();
             l.put("peer", p);
             l.put("active", overlay == null || overlay.isActive(p));
-            l.put("behind", Math.max(0, last - log.cursor(p).sent()));
+            l.put("behind", log.entriesBetween(log.cursor(p).sent(), last));
             l.put("rtt", s == null ? -1 : s.clockRoundTrip());
         }
         return r;
@@ -2011,14 +2057,14 @@ public final class MeshNode implements AutoCloseable {
                 PeerCursor c = log.cursor(p);
                 SyncSession session = hub.session(p);
                 long theirs = session == null ? -1 : session.peerLastAdded();
-                out.add(new PeerStatus(p, true, c.received(), c.sent(), Math.max(0, last - c.sent()), theirs,
+                out.add(new PeerStatus(p, true, c.received(), c.sent(), log.entriesBetween(c.sent(), last), theirs,
                     session == null ? 0 : session.clockOffset(), session == null ? -1 : session.clockRoundTrip(),
                     null, null, -1));
                 seen.add(p);
             }
             log.cursors().forEach((p, c) -> {
                 if (!seen.contains(p)) {
-                    out.add(new PeerStatus(p, false, c.received(), c.sent(), Math.max(0, last - c.sent()), -1));
+                    out.add(new PeerStatus(p, false, c.received(), c.sent(), log.entriesBetween(c.sent(), last), -1));
                 }
             });
             return withDialers(out, last);
@@ -2043,8 +2089,8 @@ public final class MeshNode implements AutoCloseable {
                     p.connected() ? null : d.lastError(),
                     p.connected() ? -1 : d.nextDialAt()));
             } else if (!d.stopped() || d.lastError() != null) {
-                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0, last, -1, 0, -1,
-                    d.url(), d.lastError(), d.nextDialAt()));
+                out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0,
+                    log.entriesBetween(0, last), -1, 0, -1, d.url(), d.lastError(), d.nextDialAt()));
             }
         }
         return out;

@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
             + "each action).",
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
             + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"), progress "
-            + "(a catch-up this node receives from a peer: \"peer\", \"done\", \"total\", \"rate\" per second; at "
-            + "most twice a second and once when done = total; the sending node prints none). Logs go to stderr; "
+            + "(a catch-up this node receives from a peer: \"peer\", \"done\", \"total\" (entries), \"rate\" per "
+            + "second; at most twice a second and once when done = total; the sending node prints none). Logs go "
+            + "to stderr; "
             + "while the node has had no session, a line there says what it does (3 s after ready, then at 10 s, "
             + "30 s and every minute).",
         "A reader of stdout that falls behind slows the node down instead of filling its memory: while "
@@ -317,6 +318,14 @@ final class NodeCommand implements Callable<Integer> {
                     n.put("state", connected ? "connected" : "disconnected");
                     n.put("node", nodeId);
                     out.print(n);
+                }
+
+                @Override
+                public void refused(String nodeId, String reason) {
+                    WaitNotice w = waiting.get();
+                    if (w != null) {
+                        w.refused(nodeId, reason);
+                    }
                 }
 
                 @Override

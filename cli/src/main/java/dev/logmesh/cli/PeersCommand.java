@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.MeshNode;
 import dev.logmesh.spi.PeerCursor;
+import dev.logmesh.spi.Store;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
             + "(the round trip of that estimate); view, when this node runs the overlay (not with --no-overlay): "
             + "active (the overlay's active view: sessions that carry entries), pending (a member being tried), "
             + "outside (not an overlay member: a stock Logux peer or a node without the overlay), passive (known, no "
-            + "session; also listed with its address).",
+            + "session; with its address). One line per node: a node in the passive view that has a cursor here is "
+            + "that line, with view passive and its address.",
         "A warning on stderr first when the node cannot write its log, or when its status file is stale (see "
             + "logmesh status --help)."})
 final class PeersCommand implements Callable<Integer> {
@@ -54,31 +55,44 @@ final class PeersCommand implements Callable<Integer> {
                 "BEHIND", "OFFSET", "RTT");
         }
         if (status != null) {
-            Set<String> listed = new HashSet<>();
+            // one line per node: a node the overlay keeps in its passive view that this node also has a cursor
+            // for (or a --peer URL) is one line with both (before, session 33, two lines: one of each)
+            JsonNode overlay = status.path("overlay");
+            Map<String, String> passive = new LinkedHashMap<>();
+            for (JsonNode p : overlay.path("passive")) {
+                passive.putIfAbsent(p.path("id").asText(), p.path("addr").asText());
+            }
             for (JsonNode p : status.path("peers")) {
-                listed.add(p.path("node").asText());
+                String node = p.path("node").asText();
+                String address = passive.remove(node);
+                if (address != null && p instanceof ObjectNode o) {
+                    if (!o.path("view").isTextual()) {
+                        o.put("view", "passive");
+                    }
+                    o.put("address", address);
+                }
                 if (!table) {
                     out.print(p); // the node's own fields: those of a saved cursor, offset/rtt, a --peer's dialing state
                     continue;
                 }
                 String view = p.path("view").isTextual() ? p.path("view").asText() : null;
-                print(out, true, p.path("node").asText(), p.path("connected").asBoolean(), view,
+                print(out, true, node, p.path("connected").asBoolean(), view,
                     p.path("received").asLong(), p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"),
                     p.get("rtt"));
+                if (address != null) {
+                    System.out.println("  passive view: at " + address);
+                }
                 Dialing.print(p);
             }
-            JsonNode overlay = status.path("overlay");
-            for (JsonNode p : overlay.path("passive")) {
-                String node = p.path("id").asText();
+            for (Map.Entry<String, String> e : passive.entrySet()) {
                 if (table) {
-                    System.out.printf("%-32s %-12s %-8s %s%n", node, listed.contains(node) ? "" : "no session",
-                        "passive", p.path("addr").asText());
+                    System.out.printf("%-32s %-12s %-8s %s%n", e.getKey(), "no session", "passive", e.getValue());
                 } else {
                     ObjectNode n = JsonNodeFactory.instance.objectNode();
-                    n.put("node", node);
+                    n.put("node", e.getKey());
                     n.put("connected", false);
                     n.put("view", "passive");
-                    n.put("address", p.path("addr").asText());
+                    n.put("address", e.getValue());
                     out.print(n);
                 }
             }
@@ -99,9 +113,12 @@ final class PeersCommand implements Callable<Integer> {
             + " (none connected)");
         try (SqliteStore store = SqliteStore.openReader(file)) {
             long last = store.lastAdded();
+            long[] skipped = store.skippedAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {
                 PeerCursor c = e.getValue();
-                print(out, table, e.getKey(), false, null, c.received(), c.sent(), Math.max(0, last - c.sent()), null, null);
+                // entries, not added numbers: those the log skipped at a restart after a crash are not counted
+                long behind = Math.max(0, last - c.sent() - Store.countSkipped(skipped, c.sent(), last));
+                print(out, table, e.getKey(), false, null, c.received(), c.sent(), behind, null, null);
             }
             return 0;
         } catch (StoreException e) {

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,6 +40,11 @@ final class WaitNotice {
     private final java.util.concurrent.atomic.AtomicReference<String> lastError =
         new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicInteger errors = new java.util.concurrent.atomic.AtomicInteger();
+    /** The last refusal by or of each node (see {@link #refused}), at most {@link #MAX_REFUSALS} nodes. */
+    private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private static final int MAX_REFUSALS = 1000;
+    /** How {@link MeshNode.Listener#refused} starts a reason when this node refused the peer. */
+    private static final String REFUSED_BY_THIS_NODE = "refused by this node";
     private final ScheduledExecutorService timer;
     private final long readyAt;
     private int sent;
@@ -78,6 +85,17 @@ final class WaitNotice {
         errors.incrementAndGet();
     }
 
+    /**
+     * A session with {@code nodeId} was refused ({@link MeshNode.Listener#refused}): the next notice says so of that
+     * node instead of "connecting" (before, session 33, a node found by mDNS that refused this node, for another key,
+     * a clock too far off or a twin id, was said to be "connecting" for as long as the node ran).
+     */
+    void refused(String nodeId, String reason) {
+        if (refusals.size() < MAX_REFUSALS || refusals.containsKey(nodeId)) {
+            refusals.put(nodeId, reason);
+        }
+    }
+
     /** Stops the notices (the node is closing). */
     void stop() {
         timer.shutdownNow();
@@ -108,7 +126,8 @@ final class WaitNotice {
                 return;
             }
             line = describe(atMillisAfterReady, node.mdnsInterfaces(), node.config().mesh(),
-                node.url(), peers, overlay.passive(), errors.get(), lastError.get(), System.currentTimeMillis());
+                node.url(), peers, overlay.passive(), Map.copyOf(refusals), errors.get(), lastError.get(),
+                System.currentTimeMillis());
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             line = null; // the node is closing, or its loop is busy: no notice this time
         } catch (InterruptedException e) {
@@ -142,14 +161,39 @@ final class WaitNotice {
     static String describe(long waitedMillis, List<Inet4Address> mdns, String mesh, URI url,
                            List<MeshNode.PeerStatus> peers, List<String> found, int errors, String lastError,
                            long now) {
+        return describe(waitedMillis, mdns, mesh, url, peers, found, Map.of(), errors, lastError, now);
+    }
+
+    /**
+     * {@link #describe}, with the refusals this node knows of: {@code refused} holds the last refusal by or of each
+     * node that refused this node or was refused by it (node id to {@link MeshNode.Listener#refused}'s reason);
+     * those of {@code found} are said to refuse, not to be connecting, and the others are named too.
+     */
+    static String describe(long waitedMillis, List<Inet4Address> mdns, String mesh, URI url,
+                           List<MeshNode.PeerStatus> peers, List<String> found, Map<String, String> refused,
+                           int errors, String lastError, long now) {
         List<String> parts = new ArrayList<>();
         if (!mdns.isEmpty()) {
             List<String> addrs = mdns.stream().map(Inet4Address::getHostAddress).toList();
             parts.add("looking for nodes of mesh " + mesh + " by mDNS on " + String.join(", ", addrs));
         }
-        if (!found.isEmpty()) {
-            parts.add("found " + String.join(", ", found.subList(0, Math.min(3, found.size())))
-                + (found.size() > 3 ? " and " + (found.size() - 3) + " more" : "") + ", connecting");
+        List<String> connecting = found.stream().filter(n -> !refused.containsKey(n)).toList();
+        if (!connecting.isEmpty()) {
+            parts.add("found " + String.join(", ", connecting.subList(0, Math.min(3, connecting.size())))
+                + (connecting.size() > 3 ? " and " + (connecting.size() - 3) + " more" : "") + ", connecting");
+        }
+        // the nodes found first, then the others that refused this node or that it refused (they may have left the
+        // passive view meanwhile)
+        List<String> refusing = new ArrayList<>(found.stream().filter(refused::containsKey).toList());
+        refused.keySet().stream().filter(n -> !refusing.contains(n)).sorted().forEach(refusing::add);
+        for (String n : refusing.subList(0, Math.min(3, refusing.size()))) {
+            String why = refused.get(n);
+            parts.add(why.startsWith(REFUSED_BY_THIS_NODE)
+                ? "this node refused " + n + why.substring(REFUSED_BY_THIS_NODE.length())
+                : n + " " + why);
+        }
+        if (refusing.size() > 3) {
+            parts.add("and " + (refusing.size() - 3) + " more nodes refused this node or were refused");
         }
         for (MeshNode.PeerStatus p : peers) {
             if (p.url() == null || p.connected()) {

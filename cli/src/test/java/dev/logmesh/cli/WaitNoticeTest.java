@@ -105,4 +105,28 @@ class WaitNoticeTest {
             WaitNotice.describe(3_000, List.of(), "m", URI.create("ws://127.0.0.1:7001"), List.of(), List.of(), 1,
                 "session with x:1 ended: wrong-credentials: wrong key (from 127.0.0.1)", 0));
     }
+
+    /**
+     * Session 33, an operator's LAN trial: nodes found by mDNS that refused this node (another key, a clock off, a
+     * twin id) were said to be "connecting" for as long as it ran. Before the fix the notice for these refusals
+     * said "found n1:aaaa, n2:bbbb, c:3, connecting" (the refusals were not known to it).
+     */
+    @Test
+    void saysWhichFoundNodesRefusedThisNodeOrWereRefusedAndWhy() throws Exception {
+        java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("n1:aaaa", "refused this node: wrong-credentials");
+        refused.put("n2:bbbb", "refused by this node: wrong key (from 10.77.1.2)");
+        refused.put("n9:zzzz", "refused this node: it says another node runs with this node's id");
+        assertEquals("logmesh: no peer yet after 10 s: looking for nodes of mesh logmesh by mDNS on 10.77.1.3; found "
+                + "c:3, connecting; n1:aaaa refused this node: wrong-credentials; this node refused n2:bbbb: wrong key "
+                + "(from 10.77.1.2); n9:zzzz refused this node: it says another node runs with this node's id",
+            WaitNotice.describe(10_000, List.of(ip(10, 77, 1, 3)), "logmesh", URI.create("ws://10.77.1.3:7000"),
+                List.of(), List.of("n1:aaaa", "n2:bbbb", "c:3"), refused, 0, null, 0));
+        // every found node refused: none is said to be connecting
+        assertEquals("logmesh: no peer yet after 3 s: looking for nodes of mesh logmesh by mDNS on 10.77.1.3; "
+                + "n1:aaaa refused this node: wrong-credentials",
+            WaitNotice.describe(3_000, List.of(ip(10, 77, 1, 3)), "logmesh", URI.create("ws://10.77.1.3:7000"),
+                List.of(), List.of("n1:aaaa"), java.util.Map.of("n1:aaaa", "refused this node: wrong-credentials"),
+                0, null, 0));
+    }
 }

@@ -65,6 +65,9 @@ public interface Store extends AutoCloseable {
     /** State key under which a store keeps its {@link #epoch}; reserved ({@link #setState} refuses it). */
     String EPOCH_KEY = "epoch";
 
+    /** The state key under which a store may keep its {@link #skippedAdded} ranges (kept by the store). */
+    String SKIPPED_ADDED_KEY = "logmesh.skippedAdded";
+
     /**
      * An entry found corrupt: it failed its checksum or did not parse.
      *
@@ -217,6 +220,44 @@ public interface Store extends AutoCloseable {
 
     /** How many entries are in the log now. */
     long size();
+
+    /**
+     * The {@code added} numbers this log skipped: never given to an entry (a restart after anything but a clean
+     * close continues after the store's {@code added} reservation, see {@link #sendableAdded}), as pairs
+     * {@code {after0, upTo0, after1, upTo1, ...}}: the numbers {@code n} with {@code after < n <= upTo}, ranges in
+     * ascending order, apart. Progress and status figures subtract them so that they count entries, not numbers
+     * ({@link #countSkipped}). The default is none (a store whose numbers have no gaps but removed entries).
+     *
+     * <p>Called on the store's thread (the node's loop).
+     */
+    default long[] skippedAdded() {
+        return NO_SKIPPED;
+    }
+
+    /** {@link #skippedAdded} of a store that skipped none. */
+    long[] NO_SKIPPED = new long[0];
+
+    /**
+     * How many numbers in {@code (from, to]} lie in the skipped ranges {@code skipped} (pairs as {@link
+     * #skippedAdded} gives them); 0 when {@code to <= from}. So {@code to - from - countSkipped(...)} is how many
+     * entries were numbered in that range (entries removed since included).
+     *
+     * @throws IllegalArgumentException if {@code skipped} has an odd length
+     */
+    static long countSkipped(long[] skipped, long from, long to) {
+        if (skipped.length % 2 != 0) {
+            throw new IllegalArgumentException("skipped ranges come in pairs, got " + skipped.length + " numbers");
+        }
+        long n = 0;
+        for (int i = 0; i < skipped.length; i += 2) {
+            long lo = Math.max(from, skipped[i]);
+            long hi = Math.min(to, skipped[i + 1]);
+            if (hi > lo) {
+                n += hi - lo;
+            }
+        }
+        return n;
+    }
 
     /** The cursor for a peer, {@link PeerCursor#NONE} if none was saved. */
     PeerCursor cursor(String peerNode);
@@ -501,8 +542,8 @@ public interface Store extends AutoCloseable {
     /** Refuses the keys a store keeps for itself ({@link #EPOCH_KEY}). */
     static String requireUserKey(String key) {
         Objects.requireNonNull(key, "key");
-        if (key.equals(EPOCH_KEY)) {
-            throw new IllegalArgumentException("state key \"" + EPOCH_KEY + "\" is kept by the store");
+        if (key.equals(EPOCH_KEY) || key.equals(SKIPPED_ADDED_KEY)) {
+            throw new IllegalArgumentException("state key \"" + key + "\" is kept by the store");
         }
         return key;
     }

@@ -478,6 +478,11 @@ public final class FaultyStore implements Store {
     }
 
     @Override
+    public long[] skippedAdded() {
+        return delegate.skippedAdded();
+    }
+
+    @Override
     public PeerCursor cursor(String peerNode) {
         bookkeepingRead("cursor");
         return delegate.cursor(peerNode);

@@ -637,6 +637,19 @@ public final class Log {
         return store.size();
     }
 
+    /** The {@code added} numbers this log skipped ({@link Store#skippedAdded}), pairs. */
+    public long[] skippedAdded() {
+        return store.skippedAdded();
+    }
+
+    /**
+     * How many entries this log numbered in {@code (from, to]}: the numbers minus those it skipped (entries removed
+     * since count); 0 when {@code to <= from}.
+     */
+    public long entriesBetween(long from, long to) {
+        return to <= from ? 0 : to - from - Store.countSkipped(store.skippedAdded(), from, to);
+    }
+
     /** The sync cursor for a peer. */
     public PeerCursor cursor(String peerNode) {
         PeerCursor pending = pendingCursors.get(peerNode);

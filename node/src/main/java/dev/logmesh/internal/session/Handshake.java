@@ -66,6 +66,14 @@ final class Handshake {
         // For catch-up progress on the other side: how much there is to receive. Stock Logux ignores it.
         if (config.announceLastAdded()) {
             ext.put("lastAdded", log.lastAdded());
+            // the numbers this log skipped (restarts after a crash), so that the progress counts entries
+            long[] skipped = log.skippedAdded();
+            if (skipped.length > 0) {
+                ArrayNode a = ext.putArray("skipped");
+                for (long n : skipped) {
+                    a.add(n);
+                }
+            }
         }
         return ext;
     }
@@ -116,6 +124,32 @@ final class Handshake {
     static long lastAdded(JsonNode ext) {
         JsonNode n = ext != null && ext.isObject() ? ext.get("lastAdded") : null;
         return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    }
+
+    /** Most skipped ranges read from a peer's mesh options (a store keeps 64). */
+    static final int MAX_PEER_SKIPPED_RANGES = 256;
+
+    /**
+     * The peer's {@code logmesh.skipped}: the {@code added} ranges its log skipped, pairs as {@link
+     * dev.logmesh.spi.Store#skippedAdded} gives them; none if it sent none or anything else than ascending pairs
+     * (its figures then count numbers, as before).
+     */
+    static long[] skipped(JsonNode ext) {
+        JsonNode n = ext != null && ext.isObject() ? ext.get("skipped") : null;
+        if (!(n instanceof ArrayNode a) || a.size() % 2 != 0 || a.size() > 2 * MAX_PEER_SKIPPED_RANGES) {
+            return dev.logmesh.spi.Store.NO_SKIPPED;
+        }
+        long[] out = new long[a.size()];
+        long prev = -1;
+        for (int i = 0; i < out.length; i++) {
+            JsonNode v = a.get(i);
+            if (!v.canConvertToLong() || v.asLong() <= prev) {
+                return dev.logmesh.spi.Store.NO_SKIPPED;
+            }
+            out[i] = v.asLong();
+            prev = out[i];
+        }
+        return out;
     }
 
     /** The peer's frame limit ({@code logmesh.maxFrame}, in bytes), or 0 if it sent none or nonsense. */

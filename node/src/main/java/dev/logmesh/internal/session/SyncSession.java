@@ -158,7 +158,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
         /**
          * Progress of a catch-up this node receives from the peer (see {@link SyncSession#CATCH_UP_EVERY_MILLIS}):
-         * {@code done} of {@code total} positions of the peer's log, at {@code perSecond} on average so far.
+         * {@code done} of {@code total} entries of the peer's log (its {@code added} numbers between this node's
+         * cursor and its last one, less those it skipped), at {@code perSecond} on average so far.
          */
         default void catchUp(SyncSession session, long done, long total, double perSecond) {
         }
@@ -256,6 +257,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private long tooLarge;
     /** The peer's {@code lastAdded} when the session connected ({@code logmesh.lastAdded}), or -1. */
     private long peerLastAdded = -1;
+    /** The {@code added} ranges the peer's log skipped ({@code logmesh.skipped}), pairs; none if it sent none. */
+    private long[] peerSkipped = dev.logmesh.spi.Store.NO_SKIPPED;
     private long receivedEntries;
     private long announcedEntries;
 
@@ -671,6 +674,7 @@ public final class SyncSession implements MessageConnection.Handler {
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
+        peerSkipped = Handshake.skipped(ext);
         peerMaxFrame = Handshake.maxFrame(ext);
         String theirEpoch = Handshake.text(ext, "epoch");
         if (theirEpoch != null && Epochs.update(log, peerNode, theirEpoch)) {
@@ -756,6 +760,7 @@ public final class SyncSession implements MessageConnection.Handler {
         overlayLink = Handshake.offers(membership != null, ext, Handshake.HPV);
         presenceLink = Handshake.offers(presence != null, ext, Handshake.PRESENCE);
         peerLastAdded = Handshake.lastAdded(ext);
+        peerSkipped = Handshake.skipped(ext);
         peerInstance = EdgeRole.isMeshPeer(ext) ? Handshake.instance(ext) : null;
         stockPeer = ext == null || !ext.isObject();
         liveness.answersInOrder(!stockPeer); // a logmesh node answers batches in order (Liveness)
@@ -937,7 +942,16 @@ public final class SyncSession implements MessageConnection.Handler {
         catchUpAt = from;
         catchUpTo = peerLastAdded;
         catchUpStartedAt = -1;
-        lag(peerLastAdded - from);
+        lag(peerEntries(from, peerLastAdded));
+    }
+
+    /**
+     * How many entries the peer's log numbered in {@code (from, to]}: its numbers minus those it said it skipped
+     * (a restart after a crash skips up to {@code SqliteStore.ADDED_RESERVE_AHEAD}), so that progress counts
+     * entries. Entries it removed since still count (they are skipped when the cursor passes them).
+     */
+    private long peerEntries(long from, long to) {
+        return to <= from ? 0 : to - from - dev.logmesh.spi.Store.countSkipped(peerSkipped, from, to);
     }
 
     /** Our received cursor of the peer's log moved to {@code position} (a batch committed, or a ping/pong). */
@@ -946,7 +960,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         catchUpAt = Math.min(position, catchUpTo);
-        lag(catchUpTo - catchUpAt);
+        lag(peerEntries(catchUpAt, catchUpTo));
         if (catchUpStartedAt < 0) {
             if (catchUpAt >= catchUpTo) {
                 catchUpFrom = -1; // nothing came in a sync (the peer had nothing for us): no catch-up to tell of
@@ -957,8 +971,8 @@ public final class SyncSession implements MessageConnection.Handler {
         boolean finished = catchUpAt >= catchUpTo;
         if (finished || now - catchUpToldAt >= CATCH_UP_EVERY_MILLIS) {
             catchUpToldAt = now;
-            long done = catchUpAt - catchUpFrom;
-            long total = catchUpTo - catchUpFrom;
+            long done = peerEntries(catchUpFrom, catchUpAt);
+            long total = peerEntries(catchUpFrom, catchUpTo);
             double perSecond = done * 1000.0 / Math.max(1, now - catchUpStartedAt);
             if (finished) {
                 catchUpFrom = -1;
@@ -1420,7 +1434,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (catchUpFrom >= 0 && catchUpStartedAt < 0 && !entries.isEmpty()) {
             catchUpStartedAt = loop.now(); // before the entries reach subscribers: a display can summarise them
             catchUpToldAt = catchUpStartedAt;
-            events.catchUp(this, catchUpAt - catchUpFrom, catchUpTo - catchUpFrom, 0);
+            events.catchUp(this, peerEntries(catchUpFrom, catchUpAt), peerEntries(catchUpFrom, catchUpTo), 0);
         }
         long before = log.lastAdded();
         List<Meta> results;
@@ -2066,6 +2080,11 @@ public final class SyncSession implements MessageConnection.Handler {
     /** The peer's node id, once known (after connect/connected). */
     public String peerNode() {
         return peerNode;
+    }
+
+    /** The node id the dialer expected at the other end (the overlay dials a node it found), or null. */
+    public String expectedPeer() {
+        return expectedPeer;
     }
 
     /** This session's role. */

@@ -53,6 +53,8 @@ public final class MemoryStore implements Store {
     /** Gone marks ({@link Store#addGone}) per peer, kept in memory: they last as long as the store object. */
     private final Map<String, java.util.Set<ActionId>> gone = new HashMap<>();
     private long lastAdded;
+    /** The {@code added} ranges skipped after power losses ({@link #skippedAdded}), pairs. */
+    private long[] skippedAdded = NO_SKIPPED;
     /** High-water mark of id time parts added; {@link #forgetSeen} never lowers it (see {@link Store#maxSeenMs}). */
     private long maxSeenMs;
     /**
@@ -84,6 +86,7 @@ public final class MemoryStore implements Store {
         MemoryStore b = new MemoryStore(epoch);
         b.copyFrom(this);
         b.clockReservation = clockReservation;
+        b.skippedAdded = skippedAdded;
         return b;
     }
 
@@ -98,6 +101,8 @@ public final class MemoryStore implements Store {
     public MemoryStore restoredFrom(MemoryStore backup) {
         MemoryStore r = new MemoryStore();
         r.copyFrom(backup);
+        // as SqliteStore records the jump of a restored file (lossAtOpen): the numbers are skipped, not entries
+        r.skippedAdded = SkippedRanges.add(backup.skippedAdded, backup.lastAdded, lastAdded);
         r.lastAdded = Math.max(backup.lastAdded, lastAdded);
         r.clockReservation = Math.max(backup.clockReservation, clockReservation);
         return r;
@@ -121,6 +126,7 @@ public final class MemoryStore implements Store {
     public MemoryStore afterPowerLoss(MemoryStore durable, long addedReservation) {
         MemoryStore r = durable.backup();
         r.clockReservation = Math.max(durable.clockReservation, clockReservation);
+        r.skippedAdded = SkippedRanges.add(durable.skippedAdded, r.lastAdded, addedReservation);
         r.lastAdded = Math.max(r.lastAdded, addedReservation);
         return r;
     }
@@ -473,6 +479,11 @@ public final class MemoryStore implements Store {
     @Override
     public long size() {
         return held;
+    }
+
+    @Override
+    public long[] skippedAdded() {
+        return skippedAdded.clone();
     }
 
     @Override

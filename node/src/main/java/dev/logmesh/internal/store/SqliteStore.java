@@ -310,6 +310,8 @@ public final class SqliteStore implements Store {
     private long lastAdded;
     private long maxSeenMs;
     private long size;
+    /** The {@code added} ranges skipped at opens ({@link #skippedAdded}), pairs; loop only. */
+    private long[] skippedAdded = NO_SKIPPED;
     /** The {@code -wal} file, for its size ({@link #boundWal}); null for a reader and with FULL_INLINE. Loop only. */
     private FileChannel walFile;
     /** The newest commit when the store last checkpointed for the WAL's bound ({@link #boundWal}), or -1. Loop only. */
@@ -562,6 +564,55 @@ public final class SqliteStore implements Store {
         size = queryLong("SELECT count(*) FROM entries");
         epoch = readState(EPOCH_KEY).orElse("");
         committedAdded = lastAdded;
+        skippedAdded = parseSkipped(readState(SKIPPED_ADDED_KEY).orElse(""));
+    }
+
+    /**
+     * Reads {@link #SKIPPED_ADDED_KEY}'s value ({@code "after-upTo,after-upTo"}); a value that does not parse is
+     * taken as none, logged (figures then count numbers there, as before session 33).
+     */
+    private long[] parseSkipped(String text) {
+        if (text.isEmpty()) {
+            return NO_SKIPPED;
+        }
+        String[] parts = text.split(",", -1);
+        long[] out = new long[parts.length * 2];
+        try {
+            long prev = -1;
+            for (int i = 0; i < parts.length; i++) {
+                int dash = parts[i].indexOf('-');
+                out[2 * i] = Long.parseLong(parts[i].substring(0, dash));
+                out[2 * i + 1] = Long.parseLong(parts[i].substring(dash + 1));
+                if (out[2 * i] <= prev || out[2 * i + 1] <= out[2 * i]) {
+                    throw new NumberFormatException("ranges out of order");
+                }
+                prev = out[2 * i + 1];
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: its record of skipped added numbers (\"{}\") does not parse ({}): ignored; progress and "
+                + "status figures count added numbers there", file, text, e.toString());
+            return NO_SKIPPED;
+        }
+        return out;
+    }
+
+    /**
+     * Records that the numbers in {@code (after, upTo]} were skipped (open, in its transaction: the caller commits).
+     * Ranges that touch or overlap merge (a restart after a crash with no entry committed since skips from the same
+     * number again).
+     */
+    private void recordSkipped(long after, long upTo) throws SQLException {
+        if (upTo <= after) {
+            return;
+        }
+        skippedAdded = SkippedRanges.add(skippedAdded, after, upTo);
+        putState(SKIPPED_ADDED_KEY, SkippedRanges.text(skippedAdded));
+    }
+
+    @Override
+    public long[] skippedAdded() {
+        requireOpen();
+        return skippedAdded.clone();
     }
 
     /**
@@ -987,7 +1038,18 @@ public final class SqliteStore implements Store {
                 // reservation at least this high until an entry numbered above it is committed.
                 LOG.info("{}: added numbers continue after its reservation {} (last added {}): the last run may have "
                     + "sent entries up to it to peers before they were durable", file, side.addedReserved(), lastAdded);
+                long before = lastAdded;
                 lastAdded = side.addedReserved();
+                // the skipped numbers are recorded (progress and status count entries, not numbers) if the disk
+                // takes it; an open on a full disk goes on without (those figures then count the numbers there)
+                try {
+                    recordSkipped(before, lastAdded);
+                    conn.commit();
+                } catch (SQLException e) {
+                    LOG.debug("{}: cannot record the skipped added numbers {}-{}: {}", file, before, lastAdded,
+                        e.toString());
+                    recover(e);
+                }
             }
             if (side.lastAdded() > lastAdded) {
                 lossAtOpen = file + " lost transactions it had committed: its last added number was at least "
@@ -996,7 +1058,9 @@ public final class SqliteStore implements Store {
                     + "Added numbers continue after " + side.lastAdded() + ", the log takes a new epoch so that "
                     + "peers drop their cursors for it, and what peers hold comes back from them.";
                 LOG.warn(lossAtOpen);
+                long before = lastAdded;
                 lastAdded = Math.max(side.lastAdded(), side.addedReserved());
+                recordSkipped(before, lastAdded);
                 setCounter("lastAdded", lastAdded);
                 committedAdded = lastAdded;
                 epoch = Store.newEpoch();

@@ -2,11 +2,14 @@ package dev.logmesh.internal.store;
 
 import static dev.logmesh.testkit.StoreContract.entry;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Entry;
 import dev.logmesh.StoreException;
+import dev.logmesh.spi.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,5 +127,55 @@ class SqliteAddedReservationTest {
         long last = s.lastAdded();
         await().atMost(WAIT).until(() -> s.addedReservation() >= last + SqliteStore.ADDED_RESERVE_AHEAD / 2);
         assertEquals(last, s.sendableAdded());
+    }
+
+    /**
+     * Session 33: after {@code kill -9} the store numbers on after its reservation (a dense sequence cannot be had: a
+     * number sent before its entry was written may be in a peer's cursor). It records the numbers it skipped, also
+     * across a clean close and for a reader, so that progress and status count entries ({@code Store.countSkipped}).
+     */
+    @Test
+    void aRestartAfterKillRecordsTheNumbersItSkipped() throws Exception {
+        Path live = dir.resolve("killed");
+        SqliteStore s = store(live);
+        for (int i = 0; i < 3; i++) {
+            s.add(List.of(e(i)));
+        }
+        await().atMost(WAIT).until(() -> s.durableAdded() == 3);
+        long reserved = s.addedReservation();
+        Path after = dir.resolve("after-kill");
+        crashKeepingTheWal(live, after);
+
+        SqliteStore again = SqliteStore.open(after.resolve("log.db"));
+        open.add(again);
+        assertEquals(3, again.size());
+        assertEquals(reserved, again.lastAdded(), "numbering goes on after the reservation");
+        assertEquals(reserved + 1, again.add(List.of(e(3))).get(0).added());
+        assertArrayEquals(new long[] {3, reserved}, again.skippedAdded());
+        long last = again.lastAdded();
+        assertEquals(4, last - Store.countSkipped(again.skippedAdded(), 0, last), "entries, not numbers");
+        assertEquals(1, last - 3 - Store.countSkipped(again.skippedAdded(), 3, last));
+        again.close();
+
+        try (SqliteStore reader = SqliteStore.openReader(after.resolve("log.db"))) {
+            assertArrayEquals(new long[] {3, reserved}, reader.skippedAdded(), "kept in the file");
+        }
+        SqliteStore third = SqliteStore.open(after.resolve("log.db"));
+        open.add(third);
+        assertArrayEquals(new long[] {3, reserved}, third.skippedAdded(), "a clean close skips nothing more");
+        assertThrows(IllegalArgumentException.class, () -> third.setState(Store.SKIPPED_ADDED_KEY, "x"));
+    }
+
+    /** What {@code kill -9} leaves of a running store's directory: every file, the WAL included (not its lock). */
+    static void crashKeepingTheWal(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith("-shm") && !name.endsWith(".lock")) {
+                    Files.copy(f, to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,72 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logmesh.MeshNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code logmesh peers} of a running node (its status file, written here as by "this process"): one line per node.
+ * Session 33, an operator's LAN trial: a node in the overlay's passive view that the node also kept a cursor for was
+ * listed twice, once from its cursor and once from the passive view.
+ */
+class PeersCommandTest {
+
+    private static final long NOW_STARTED = ProcessHandle.current().info().startInstant()
+        .map(java.time.Instant::toEpochMilli).orElseThrow();
+
+    private static List<JsonNode> peersJson(Path dir) throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            assertEquals(0, Main.run("peers", "--data", dir.toString(), "--json"));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
+            if (!line.isBlank()) {
+                lines.add(json.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void aPassivePeerWithACursorIsOneLineWithBoth(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{\"node\":\"a:1\",\"url\":\"ws://10.0.0.1:7000\","
+            + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + NOW_STARTED + ",\"written\":"
+            + System.currentTimeMillis() + ",\"lastAdded\":9,\"size\":9,\"writable\":true,"
+            + "\"peers\":[{\"node\":\"b:2\",\"connected\":false,\"received\":4,\"sent\":7,\"behind\":2},"
+            + "{\"node\":\"d:4\",\"connected\":true,\"view\":\"active\",\"received\":1,\"sent\":9,\"behind\":0}],"
+            + "\"overlay\":{\"active\":[\"d:4\"],\"passive\":[{\"id\":\"b:2\",\"addr\":\"ws://10.0.0.2:7000\"},"
+            + "{\"id\":\"c:3\",\"addr\":\"ws://10.0.0.3:7000\"}],\"maxActive\":5,\"maxPassive\":30},"
+            + "\"mesh\":{\"period\":5000,\"nodes\":[]}}");
+        List<JsonNode> lines = peersJson(dir);
+        List<String> nodes = lines.stream().map(n -> n.path("node").asText()).toList();
+        assertEquals(List.of("b:2", "d:4", "c:3"), nodes, "one line per node: " + lines);
+        JsonNode b = lines.get(0);
+        assertEquals("passive", b.path("view").asText(), b.toString());
+        assertEquals("ws://10.0.0.2:7000", b.path("address").asText(), b.toString());
+        assertEquals(4, b.path("received").asLong(), "its cursor's fields stay: " + b);
+        assertEquals(2, b.path("behind").asLong(), b.toString());
+        assertEquals("active", lines.get(1).path("view").asText());
+        assertEquals("passive", lines.get(2).path("view").asText());
+        assertEquals("ws://10.0.0.3:7000", lines.get(2).path("address").asText());
+    }
+}
