@@ -70,6 +70,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile boolean backlogged;
     /** Whether reading is off because the node holds received messages ({@link #holdReading}); any thread. */
     private volatile boolean held;
+    /** Whether reading is off because the session is still handling an earlier message ({@link #pauseReading}). */
+    private volatile boolean sessionPaused;
     private final AtomicLong pending = new AtomicLong();
     /**
      * Bytes read from the peer and not yet reported to the loop ({@link #byteProgress}); added on the channel's
@@ -321,6 +323,18 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         checkReadingLater();
     }
 
+    /**
+     * Stops reading from the peer (true) or lets reading resume (false, once nothing else stops it): the session is
+     * handling a large message in slices. Apart from {@link #holdReading}. Any thread.
+     */
+    @Override
+    public void pauseReading(boolean paused) {
+        if (sessionPaused != paused) {
+            sessionPaused = paused;
+            checkReadingLater();
+        }
+    }
+
     /** Runs {@link #checkReading} on the channel's event loop (nothing to do once that loop has stopped). */
     private void checkReadingLater() {
         Channel ch = channel;
@@ -380,7 +394,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             LOG.debug("{}: {} reading ({} bytes, {} messages wait for the loop)", remoteAddress(),
                 over ? "stopped" : "resumed", b, n);
         }
-        boolean read = closed.get() || (!over && !held); // a closing link reads until the peer closes (closeWith)
+        boolean read = closed.get() || (!over && !held && !sessionPaused); // a closing link reads until the peer closes (closeWith)
         if (ch.config().isAutoRead() != read) {
             ch.config().setAutoRead(read);
         }
