@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * session has handled them; over {@code maxInboundBytes} or {@code maxInboundMessages} the channel stops
  * reading (Netty {@code autoRead} off, so TCP pushes back on the peer) until the loop has worked the backlog
  * down to half of both. {@link #holdReading} stops reading for another reason: the node asked to receive
- * nothing for now ({@link ReceiveGate}). Nothing read is ever dropped.
+ * nothing for now ({@link ReceiveGate}); {@link #pauseReading} for a third: the session handles a large message in
+ * slices, and the messages it got meanwhile count in the backlog (and the client frame budget) until it resumes.
+ * Nothing read is ever dropped.
  */
 final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements MessageConnection {
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
@@ -72,6 +74,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile boolean held;
     /** Whether reading is off because the session is still handling an earlier message ({@link #pauseReading}). */
     private volatile boolean sessionPaused;
+    /**
+     * Sizes of the messages handed to the session while it paused reading, which it still holds (a frame it handles in
+     * slices, messages waiting behind it): they count in the inbound backlog and the client frame budget until it
+     * resumes reading. The node's loop only.
+     */
+    private final java.util.ArrayDeque<Integer> kept = new java.util.ArrayDeque<>();
     private final AtomicLong pending = new AtomicLong();
     /**
      * Bytes read from the peer and not yet reported to the loop ({@link #byteProgress}); added on the channel's
@@ -331,6 +339,13 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     public void pauseReading(boolean paused) {
         if (sessionPaused != paused) {
             sessionPaused = paused;
+            if (!paused) {
+                while (!kept.isEmpty()) {
+                    int size = kept.poll();
+                    handled(size);
+                    frameDone(size);
+                }
+            }
             checkReadingLater();
         }
     }
@@ -528,8 +543,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                         h.onMessage(message);
                     }
                 } finally {
-                    handled(size);
-                    frameDone(size);
+                    if (sessionPaused) {
+                        kept.add(size); // the session still holds it (in slices, or waiting behind such a frame)
+                    } else {
+                        handled(size);
+                        frameDone(size);
+                    }
                 }
             });
         } else if (frame instanceof BinaryWebSocketFrame) {
