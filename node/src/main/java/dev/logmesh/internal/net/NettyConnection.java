@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * session has handled them; over {@code maxInboundBytes} or {@code maxInboundMessages} the channel stops
  * reading (Netty {@code autoRead} off, so TCP pushes back on the peer) until the loop has worked the backlog
  * down to half of both. {@link #holdReading} stops reading for another reason: the node asked to receive
- * nothing for now ({@link ReceiveGate}). Nothing read is ever dropped.
+ * nothing for now ({@link ReceiveGate}); {@link #pauseReading} for a third: the session handles a large message in
+ * slices, and the messages it got meanwhile count in the backlog (and the client frame budget) until it resumes.
+ * Nothing read is ever dropped.
  */
 final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements MessageConnection {
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
@@ -70,6 +72,14 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
     private volatile boolean backlogged;
     /** Whether reading is off because the node holds received messages ({@link #holdReading}); any thread. */
     private volatile boolean held;
+    /** Whether reading is off because the session is still handling an earlier message ({@link #pauseReading}). */
+    private volatile boolean sessionPaused;
+    /**
+     * Sizes of the messages handed to the session while it paused reading, which it still holds (a frame it handles in
+     * slices, messages waiting behind it): they count in the inbound backlog and the client frame budget until it
+     * resumes reading. The node's loop only.
+     */
+    private final java.util.ArrayDeque<Integer> kept = new java.util.ArrayDeque<>();
     private final AtomicLong pending = new AtomicLong();
     /**
      * Bytes read from the peer and not yet reported to the loop ({@link #byteProgress}); added on the channel's
@@ -321,6 +331,25 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         checkReadingLater();
     }
 
+    /**
+     * Stops reading from the peer (true) or lets reading resume (false, once nothing else stops it): the session is
+     * handling a large message in slices. Apart from {@link #holdReading}. Any thread.
+     */
+    @Override
+    public void pauseReading(boolean paused) {
+        if (sessionPaused != paused) {
+            sessionPaused = paused;
+            if (!paused) {
+                while (!kept.isEmpty()) {
+                    int size = kept.poll();
+                    handled(size);
+                    frameDone(size);
+                }
+            }
+            checkReadingLater();
+        }
+    }
+
     /** Runs {@link #checkReading} on the channel's event loop (nothing to do once that loop has stopped). */
     private void checkReadingLater() {
         Channel ch = channel;
@@ -380,7 +409,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             LOG.debug("{}: {} reading ({} bytes, {} messages wait for the loop)", remoteAddress(),
                 over ? "stopped" : "resumed", b, n);
         }
-        boolean read = closed.get() || (!over && !held); // a closing link reads until the peer closes (closeWith)
+        boolean read = closed.get() || (!over && !held && !sessionPaused); // a closing link reads until the peer closes (closeWith)
         if (ch.config().isAutoRead() != read) {
             ch.config().setAutoRead(read);
         }
@@ -514,8 +543,12 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                         h.onMessage(message);
                     }
                 } finally {
-                    handled(size);
-                    frameDone(size);
+                    if (sessionPaused) {
+                        kept.add(size); // the session still holds it (in slices, or waiting behind such a frame)
+                    } else {
+                        handled(size);
+                        frameDone(size);
+                    }
                 }
             });
         } else if (frame instanceof BinaryWebSocketFrame) {

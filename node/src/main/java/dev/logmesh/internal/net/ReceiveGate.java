@@ -189,6 +189,11 @@ public final class ReceiveGate {
             inner.takeMeshFrames();
         }
 
+        @Override
+        public void pauseReading(boolean paused) {
+            inner.pauseReading(paused); // the session's reason, apart from the gate's (holdReading)
+        }
+
         /** Whether an event may reach the session now: not paused, and nothing older waits. */
         private boolean open() {
             return !paused && held.isEmpty();

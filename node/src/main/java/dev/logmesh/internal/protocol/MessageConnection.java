@@ -58,6 +58,16 @@ public interface MessageConnection {
     default void takeMeshFrames() {
     }
 
+    /**
+     * Stops reading from the peer ({@code true}) or lets it resume ({@code false}) for the session's own reason: it
+     * is still handling an earlier message over several tasks of the loop (a large {@code sync} in slices), and keeps
+     * what arrives meanwhile to handle after it. Messages the link had read already still arrive (a bounded backlog);
+     * the peer's TCP window then fills. Independent of any other reason the link has to stop reading. Called on the
+     * node's loop. The default: nothing (a link that cannot stop reading; its messages queue in the session).
+     */
+    default void pauseReading(boolean paused) {
+    }
+
     /** Receives a link's events on the node's loop. */
     interface Handler {
         /** The link is open and messages can be sent. */

@@ -56,6 +56,11 @@ final class ClientRole extends EdgeRole {
     private final long maxEntry;
     /** The node's limit on ERROR lines of failing hooks, shared by its client sessions ({@link SessionConfig}). */
     private final LineLimit hookErrors;
+    /** Entries handled (and answered) per loop task ({@link SessionConfig#receiveSlice}). */
+    private final int slice;
+    /** What the slices of a large frame decided and stored so far (answered with its last slice), or null. */
+    private List<ClientEdge.Received> frameDecisions;
+    private List<Meta> frameResults;
 
     /** The least time (ms) between two ERROR lines of a node's failing hooks (all its client sessions together). */
     static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
@@ -71,6 +76,7 @@ final class ClientRole extends EdgeRole {
         this.maxEntry = maxEntry;
         this.log = log;
         this.hookErrors = hookErrors;
+        this.slice = session.receiveSlice();
         this.config = config;
         this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
     }
@@ -134,7 +140,7 @@ final class ClientRole extends EdgeRole {
     }
 
     @Override
-    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep) {
+    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep, boolean last) {
         List<ClientEdge.Received> decisions = new ArrayList<>(entries.size());
         List<Entry> accepted = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
@@ -161,8 +167,28 @@ final class ClientRole extends EdgeRole {
             }
         }
         List<Meta> results = accepted.isEmpty() ? List.of() : session.addReceived(accepted);
-        // once durable: acknowledge the client's sync (before the answers, as @logux/server does), then answer
-        session.afterDurable(() -> answer(added, decisions, results));
+        if (frameDecisions != null || !last) {
+            // a slice of a large frame: answered with its last slice, for the whole frame
+            if (frameDecisions == null) {
+                frameDecisions = new ArrayList<>();
+                frameResults = new ArrayList<>();
+            }
+            frameDecisions.addAll(decisions);
+            frameResults.addAll(results);
+            if (!last) {
+                return null;
+            }
+            decisions = frameDecisions;
+            results = frameResults;
+            frameDecisions = null;
+            frameResults = null;
+        }
+        List<ClientEdge.Received> all = decisions;
+        List<Meta> stored = results;
+        boolean sliced = session.slicing();
+        // once durable: acknowledge the client's sync (before the answers, as @logux/server does), then answer; if
+        // the client is gone by then, its stored actions are processed all the same (unanswered: see settle)
+        session.afterDurable(() -> answer(added, all, stored, sliced), () -> settle(all, stored, 0, 0));
         return null;
     }
 
@@ -182,14 +208,54 @@ final class ClientRole extends EdgeRole {
         }
     }
 
-    /** The client's batch is durable: {@code synced}, then the answers ({@code logux/processed}, undo, replies). */
-    private void answer(long added, List<ClientEdge.Received> decisions, List<Meta> results) {
+    /**
+     * The client's batch is durable: {@code synced}, then the answers ({@code logux/processed}, undo, replies), in the
+     * order of its entries. A frame of more than {@link SessionConfig#receiveSlice} entries is answered in slices of
+     * that many, each in a task of its own ({@code SyncSession.later}); the session handles the client's later
+     * messages once the last is out ({@code SyncSession.frameHandled}).
+     */
+    private void answer(long added, List<ClientEdge.Received> decisions, List<Meta> results, boolean sliced) {
         session.sendMessage(new Message.Synced(added));
+        answer(decisions, results, 0, 0, sliced);
+    }
 
+    /**
+     * The client's session ended before its stored actions were answered (its link closed while its frame was
+     * handled, or before the frame was durable): their {@code process} hooks run all the same, once, as
+     * {@code @logux/server} processes an action whose client went away (an undo of a failed one goes through the
+     * log), and nothing is sent. The client sends them again on its next connection, where they are duplicates,
+     * answered {@code logux/processed} without running the hook again. Before (session 33) such actions were never
+     * processed: {@link ClientEdge#committed} runs the hook only for an action new to the log.
+     */
+    private void settle(List<ClientEdge.Received> decisions, List<Meta> results, int from, int next) {
+        for (ClientEdge.Received r : decisions.subList(from, decisions.size())) {
+            if (r instanceof ClientEdge.Add add) {
+                Meta stored = results.get(next++);
+                if (stored != null) {
+                    ClientEdge.Committed c = edge.committed(add.entry().withMeta(stored), true);
+                    addLogged(c.log());
+                    refused(c.why(), c.hookFailed());
+                }
+            }
+        }
+    }
+
+    private void addLogged(List<ClientEdge.Logged> logged) {
+        for (ClientEdge.Logged l : logged) {
+            Entry e = log.create(l.action(), List.of());
+            log.add(e.withMeta(l.address().applyTo(e.meta())));
+        }
+    }
+
+    /**
+     * Answers {@code decisions} from {@code from} on (their {@code results} from {@code next} on), a slice a task;
+     * {@code sliced}: the frame was handled in slices, and the session waits for its answers.
+     */
+    private void answer(List<ClientEdge.Received> decisions, List<Meta> results, int from, int next, boolean sliced) {
+        int to = Math.min(decisions.size(), from + slice);
         List<Entry> answers = new ArrayList<>();
         List<ClientEdge.Logged> logged = new ArrayList<>();
-        int next = 0;
-        for (ClientEdge.Received r : decisions) {
+        for (ClientEdge.Received r : decisions.subList(from, to)) {
             if (r instanceof ClientEdge.Refuse refuse) {
                 answers.add(answer(refuse.undo()));
                 refused(refuse.why(), refuse.hookFailed());
@@ -209,9 +275,13 @@ final class ClientRole extends EdgeRole {
         if (!answers.isEmpty()) {
             session.sendEntries(answers);
         }
-        for (ClientEdge.Logged l : logged) {
-            Entry e = log.create(l.action(), List.of());
-            log.add(e.withMeta(l.address().applyTo(e.meta())));
+        addLogged(logged);
+        if (to < decisions.size()) {
+            int nextResult = next;
+            session.later(() -> answer(decisions, results, to, nextResult, sliced),
+                () -> settle(decisions, results, to, nextResult));
+        } else if (sliced) {
+            session.frameHandled();
         }
     }
 
@@ -256,6 +326,14 @@ final class ClientRole extends EdgeRole {
 
     @Override
     void closed() {
+        if (frameDecisions != null) {
+            // closed in the middle of a large frame: what its slices stored is processed once durable, unanswered
+            List<ClientEdge.Received> decisions = frameDecisions;
+            List<Meta> results = frameResults;
+            frameDecisions = null;
+            frameResults = null;
+            session.whenDurable(() -> settle(decisions, results, 0, 0));
+        }
         edge.closed();
     }
 }

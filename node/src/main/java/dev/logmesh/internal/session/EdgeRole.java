@@ -38,15 +38,20 @@ abstract class EdgeRole {
     abstract boolean sends(Entry entry);
 
     /**
-     * Handles the entries of a received {@code sync} (decoded, times in this node's clock).
+     * Handles the entries of a received {@code sync} (decoded, times in this node's clock), or of one slice of it: a
+     * large frame comes in slices of at most {@link SessionConfig#receiveSlice} entries, in order, each in a task of
+     * its own ({@code SyncSession}, "Large frames"), and only the last one is acknowledged.
      *
      * @param added   the {@code sync}'s number, to answer with {@code synced}
-     * @param tooDeep indexes of the entries nested deeper than {@code EntrySize.MAX_DEPTH}, which must not be added
-     *                (the session has logged and counted them)
-     * @return the entries the session adds and acknowledges as for any peer (none of {@code tooDeep}), or null
-     *     when the role handled them (added them and answered)
+     * @param entries the frame's entries, or the slice's
+     * @param tooDeep indexes (in {@code entries}) of the entries nested deeper than {@code EntrySize.MAX_DEPTH},
+     *                which must not be added (the session has logged and counted them)
+     * @param last    whether these are the frame's last entries (true for a frame in one slice)
+     * @return the entries the session adds (and, with the last slice, acknowledges) as for any peer (none of
+     *     {@code tooDeep}), or null when the role handled them (added them; answered with the last slice, after
+     *     which it calls {@code SyncSession.frameHandled})
      */
-    abstract List<Entry> received(long added, List<Entry> entries, BitSet tooDeep);
+    abstract List<Entry> received(long added, List<Entry> entries, BitSet tooDeep, boolean last);
 
     /** Whether the session keeps a sync cursor for the peer's node id. */
     abstract boolean keepsCursor();

@@ -40,13 +40,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                         null for none
  * @param hookErrors       the node's limit on ERROR lines for application hooks that throw on clients' actions
  *                         ({@code ClientRole}); the builder makes one, {@code with...} copies keep it
+ * @param receiveSlice     at most this many entries of a received {@code sync} are handled in one task of the loop;
+ *                         a larger frame (a Logux client's catch-up, up to the client frame limit) is handled in
+ *                         slices of this many, the loop serving its other work between them (see
+ *                         {@code SyncSession}, "Large frames")
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
                             boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
                             int maxClientFrameBytes, long reconcileMillis, EdgeConfig edge, WireStats stats,
-                            LineLimit hookErrors) {
+                            LineLimit hookErrors, int receiveSlice) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -77,12 +81,21 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
     /** A reconciliation round every 30 s per link: cheap when nothing differs (one round trip). */
     public static final long DEFAULT_RECONCILE_MILLIS = 30_000;
+    /**
+     * Entries of a received {@code sync} handled in one loop task: 2,000, a full chunk of a logmesh peer's (so a mesh
+     * frame of {@link #DEFAULT_CHUNK_ENTRIES} is one task, as before). A Logux client's entry costs the loop about
+     * 50 µs here (its checks, the store, its answer), so a slice holds the loop for about 0.1 s.
+     */
+    public static final int DEFAULT_RECEIVE_SLICE = 2000;
     /** The smallest frame limit allowed. */
     public static final int MIN_FRAME_BYTES = 1024;
 
     public SessionConfig {
         if (pingMillis <= 0 || timeoutMillis <= 0) {
             throw new IllegalArgumentException("ping and timeout must be > 0");
+        }
+        if (receiveSlice <= 0) {
+            throw new IllegalArgumentException("receive slice must be > 0");
         }
         if (chunkEntries <= 0 || chunkBytes <= 0 || window <= 0) {
             throw new IllegalArgumentException("chunk sizes and window must be > 0");
@@ -143,6 +156,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.edge = edge;
         b.stats = stats;
         b.hookErrors = hookErrors;
+        b.receiveSlice = receiveSlice;
         return b;
     }
 
@@ -186,6 +200,10 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         return toBuilder().stats(newStats).build();
     }
 
+    public SessionConfig withReceiveSlice(int entries) {
+        return toBuilder().receiveSlice(entries).build();
+    }
+
     /** Builds a {@link SessionConfig}; starts from the defaults. Not thread-safe. */
     public static final class Builder {
         private final String mesh;
@@ -210,6 +228,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private EdgeConfig edge;
         private WireStats stats;
         private LineLimit hookErrors;
+        private int receiveSlice = DEFAULT_RECEIVE_SLICE;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -290,6 +309,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** Entries of a received {@code sync} per loop task (see {@link SessionConfig#receiveSlice}). */
+        public Builder receiveSlice(int entries) {
+            this.receiveSlice = entries;
+            return this;
+        }
+
         /** The node's counters sessions add to; default null (none). */
         public Builder stats(WireStats value) {
             this.stats = value;
@@ -305,7 +330,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
                 announceLastAdded, maxFrameBytes, maxClientFrameBytes, reconcileMillis, edge, stats,
-                hookErrors != null ? hookErrors : new LineLimit(ClientRole.HOOK_ERROR_EVERY_MILLIS));
+                hookErrors != null ? hookErrors : new LineLimit(ClientRole.HOOK_ERROR_EVERY_MILLIS), receiveSlice);
         }
     }
 }

@@ -98,6 +98,18 @@ import org.slf4j.LoggerFactory;
  *       stamps {@code meta.time}; timers (ping, timeouts) run on the loop's clock. A node's two clocks are
  *       the same in production; a test gives one node a skewed wall clock to check the time fix. Between
  *       logmesh nodes the fix is refreshed from ping/pong round trips ({@link ClockSync}).</li>
+ *   <li><b>Large frames.</b> A received {@code sync} of more than {@link SessionConfig#receiveSlice} entries (a
+ *       Logux client's catch-up of what it added offline: one frame, up to the client frame limit) is converted and
+ *       checked whole (a bad entry still refuses the whole frame, nothing stored), then stored in slices of that
+ *       many, each slice a task of the loop as a frame of its own would be (the edge role's checks, one store write),
+ *       the next one scheduled so that the loop reads sockets and runs timers (other sessions' pings and syncs) in
+ *       between. The frame is acknowledged once: {@code synced} after its last slice is durable, and a client's
+ *       answers ({@code logux/processed}, {@code logux/undo}) after it, in slices too. Until then the session's later
+ *       messages and bad input wait in {@link #deferred}, in order, and its link stops reading
+ *       ({@link MessageConnection#pauseReading}); then they are handled in a task of their own. A session that
+ *       closes in the middle keeps what it stored, unacknowledged: the peer sends the frame again and those entries
+ *       are dropped as seen (a client's are processed once all the same, see {@code ClientRole}). Before (session
+ *       33) the whole frame was one task: 45,000 small actions held the loop 2.4-4.0 s.</li>
  *   <li><b>The edge.</b> A peer without mesh options is a Logux client (listener side, {@link ClientRole}) or a
  *       Logux server (dialer side, {@link UpstreamRole}); the session asks that role which entries go out, how a
  *       received {@code sync} is handled and whether the peer keeps a cursor (marked "edge (issue 11)").</li>
@@ -289,6 +301,13 @@ public final class SyncSession implements MessageConnection.Handler {
     private AntiEntropy antiEntropy;
     /** Received batches not yet answered with {@code synced}. */
     private final Acknowledgements inbound = new Acknowledgements();
+    /** The received {@code sync} being handled in slices, or null (see Large frames in the class docs). */
+    private Frame slicing;
+    /**
+     * What arrived from the peer while {@link #slicing}, in order: messages and bad input ({@link ProtocolError}),
+     * handled once that frame is. Bounded: the link stops reading meanwhile ({@link MessageConnection#pauseReading}).
+     */
+    private final java.util.ArrayDeque<Object> deferred = new java.util.ArrayDeque<>();
     /** Edge (issue 11): the role towards a peer that is not a logmesh node, set at the handshake; null for a node. */
     private EdgeRole edge;
     /** The dialer's time fix estimates (issue 11: refreshed from ping/pong); null on the listener side. */
@@ -422,6 +441,15 @@ public final class SyncSession implements MessageConnection.Handler {
             liveness.received(loop.now());
         }
         answerProbe(true);
+        if (slicing != null || !deferred.isEmpty()) {
+            deferred.add(m); // behind the frame being handled in slices (Large frames in the class docs)
+            return;
+        }
+        handle(m);
+    }
+
+    /** Handles one message from the peer. */
+    private void handle(Message m) {
         try {
             dispatch(m);
         } catch (StoreException e) {
@@ -499,6 +527,14 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
+        if (slicing != null || !deferred.isEmpty()) {
+            deferred.add(error); // in its place among the messages: behind the frame being handled
+            return;
+        }
+        badInput(error);
+    }
+
+    private void badInput(ProtocolError error) {
         LOG.warn("bad input from {}: {}", describePeer(), error.getMessage());
         fail(error);
     }
@@ -870,7 +906,7 @@ public final class SyncSession implements MessageConnection.Handler {
 
             @Override
             public boolean quiet() {
-                return !held && inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
+                return !held && slicing == null && inFlight == 0 && inbound.isEmpty() && pushed >= log.lastAdded()
                     && (peerLastAdded < 0 || cursor().received() >= peerLastAdded);
             }
 
@@ -1296,6 +1332,14 @@ public final class SyncSession implements MessageConnection.Handler {
         }, loop);
     }
 
+    /**
+     * Runs {@code action} in a task of its own on the loop once everything written to the log so far is durable,
+     * whatever the session's state then (for work left when it closed). Called on the loop.
+     */
+    void whenDurable(Runnable action) {
+        log.whenDurable(() -> loop.execute(guarded("process what " + peerNode + " sent", action)), loop);
+    }
+
     /** Edge (issue 11): sends one message. */
     boolean sendMessage(Message m) {
         return send(m);
@@ -1364,6 +1408,11 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         stop();
         awaitingLinkClose = true;
+        while (!deferred.isEmpty()) { // received behind a frame in slices: the peer's last words may be among them
+            if (deferred.poll() instanceof Message m) {
+                lastWords(m);
+            }
+        }
         connection.close(LINK_REFUSED); // onClose follows (idempotent: it may be on its way already)
     }
 
@@ -1420,11 +1469,63 @@ public final class SyncSession implements MessageConnection.Handler {
         if (tooDeep != null) {
             refuseTooDeep(s, entries, tooDeep);
         }
+        Frame frame = new Frame(s, entries, tooDeep, lastSent);
+        if (entries.size() > config.receiveSlice()) {
+            // handled in slices, the loop serving its other work between them; the session's later messages wait
+            // behind it (Large frames in the class docs)
+            slicing = frame;
+            connection.pauseReading(true);
+            LOG.debug("{}: a sync of {} entries, handled in slices of {}", describePeer(), entries.size(),
+                config.receiveSlice());
+        }
+        receiveSlice(frame);
+    }
+
+    /** A received {@code sync}, converted and checked whole, being handled slice by slice ({@link #receiveSlice}). */
+    private static final class Frame {
+        final Message.Sync sync;
+        final List<Entry> entries;
+        /** Indexes of {@link #entries} nested too deep (refused alone), or null for none. */
+        final BitSet tooDeep;
+        final Entry lastSent;
+        /** Where the next slice starts. */
+        int next;
+        /** Whether a slice so far held an entry the log had (Plumtree: a duplicate path). */
+        boolean duplicate;
+
+        Frame(Message.Sync sync, List<Entry> entries, BitSet tooDeep, Entry lastSent) {
+            this.sync = sync;
+            this.entries = entries;
+            this.tooDeep = tooDeep;
+            this.lastSent = lastSent;
+        }
+    }
+
+    /**
+     * Handles the next slice of {@code f}, at most {@link SessionConfig#receiveSlice} entries, as a frame of its own
+     * is (added to the log in one write, the edge role's checks), but acknowledged only with the last slice, for the
+     * whole frame. A slice that is not the last schedules the next one, so that the loop reads sockets and runs timers
+     * in between.
+     */
+    private void receiveSlice(Frame f) {
+        Message.Sync s = f.sync;
+        int from = f.next;
+        int to = Math.min(f.entries.size(), from + config.receiveSlice());
+        f.next = to;
+        boolean last = to == f.entries.size();
+        List<Entry> entries = from == 0 && last ? f.entries : f.entries.subList(from, to);
+        BitSet tooDeep = f.tooDeep == null ? null : f.tooDeep.get(from, to);
+        if (tooDeep != null && tooDeep.isEmpty()) {
+            tooDeep = null;
+        }
         if (edge != null) {
-            // edge (issue 11): null when the role answered
-            List<Entry> kept = edge.received(s.added(), entries, tooDeep == null ? new BitSet() : tooDeep);
+            // edge (issue 11): null when the role answered (a sliced frame: the role says when, frameHandled)
+            List<Entry> kept = edge.received(s.added(), entries, tooDeep == null ? new BitSet() : tooDeep, last);
             if (kept == null) {
                 receivedEntries += entries.size();
+                if (!last) {
+                    nextSlice(f);
+                }
                 return;
             }
             entries = kept;
@@ -1449,7 +1550,6 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         receivedEntries += entries.size();
         long after = log.lastAdded();
-        boolean duplicate = false;
         if (pushed >= before) {
             pushed = Math.max(pushed, after);
         }
@@ -1459,7 +1559,7 @@ public final class SyncSession implements MessageConnection.Handler {
         for (int i = 0; i < stored.length; i++) {
             Object m = stored[i];
             if (m == null) {
-                duplicate = true;
+                f.duplicate = true;
                 dropped++;
                 if (edge == null && conflictChecks > 0) {
                     checkConflict(entries.get(i));
@@ -1471,7 +1571,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.stats() != null) {
             config.stats().received(results.size() - dropped, dropped);
         }
-        if (duplicate && plumtree && s.added() > 0 && !inbound.answeredBefore(s.added())) {
+        if (!last) {
+            nextSlice(f);
+            return;
+        }
+        if (f.duplicate && plumtree && s.added() > 0 && !inbound.answeredBefore(s.added())) {
             // Plumtree: this link delivered what another path already had. Keep it for ids only. Not when the peer
             // sent a batch again whose answer was lost: this link brought those entries the first time too
             gossip.duplicate(peerNode);
@@ -1479,10 +1583,103 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.received(s.added(), new HashSet<>());
         drain();
         settleSentCursor();
-        if (stockPeer && role == Role.DIALER && s.added() > 0 && lastSent != null) {
-            anchorToSave = new Anchor(s.added(), lastSent.id().toString());
+        if (stockPeer && role == Role.DIALER && s.added() > 0 && f.lastSent != null) {
+            anchorToSave = new Anchor(s.added(), f.lastSent.id().toString());
             saveAnchor(false);
         }
+        if (slicing == f) {
+            frameHandled();
+        }
+    }
+
+    /** Handles the next slice of {@code f} in a task of its own, scheduled: the loop's I/O and timers run first. */
+    private void nextSlice(Frame f) {
+        later(() -> receiveSlice(f));
+    }
+
+    /**
+     * Runs {@code step}, the next part of the frame being handled in slices ({@link #slicing}), in a task of its own,
+     * scheduled (not posted: a Netty loop runs posted tasks back to back before it reads sockets and runs timers), if
+     * the session is still connected and still on that frame then. Called on the loop by this session and its edge
+     * role (the answers to a client's frame).
+     */
+    void later(Runnable step) {
+        later(step, null);
+    }
+
+    /** As {@link #later(Runnable)}, running {@code ifClosed} (if not null) instead of {@code step} if it is not. */
+    void later(Runnable step, Runnable ifClosed) {
+        Frame f = slicing;
+        if (f == null) {
+            step.run(); // a frame of one slice: nothing to yield to
+            return;
+        }
+        loop.schedule(0, guarded("handle a sync from " + peerNode, () -> {
+            if (state == State.CONNECTED && slicing == f) {
+                step.run();
+            } else if (ifClosed != null) {
+                ifClosed.run();
+            }
+        }));
+    }
+
+    /**
+     * Runs {@code action} on the loop once everything written to the log so far is durable (at once with a memory
+     * store): {@code action} if this session is still connected then, else {@code ifClosed}.
+     */
+    void afterDurable(Runnable action, Runnable ifClosed) {
+        log.whenDurable(() -> {
+            if (state == State.CONNECTED) {
+                action.run();
+            } else {
+                ifClosed.run();
+            }
+        }, loop);
+    }
+
+    /**
+     * The frame being handled in slices is done (its last entry stored, its answers sent or on their way): the
+     * messages that arrived meanwhile are handled next, in order, in a task of their own, and then the link reads
+     * again. Nothing when no frame is being sliced. Called on the loop by this session and its edge role.
+     */
+    void frameHandled() {
+        if (slicing == null) {
+            return;
+        }
+        slicing = null;
+        if (deferred.isEmpty()) {
+            connection.pauseReading(false);
+        } else {
+            loop.schedule(0, guarded("handle messages from " + peerNode, this::handleDeferred));
+        }
+    }
+
+    /**
+     * Handles the messages that arrived behind a frame handled in slices, in order, until another such frame starts;
+     * then the link reads again.
+     */
+    private void handleDeferred() {
+        while (slicing == null && state != State.CLOSED && !deferred.isEmpty()) {
+            Object next = deferred.poll();
+            if (next instanceof ProtocolError error) {
+                badInput(error);
+            } else {
+                handle((Message) next);
+            }
+        }
+        if (slicing == null && state != State.CLOSED) {
+            connection.pauseReading(false);
+        }
+    }
+
+    /** Whether a received frame is being handled in slices now ({@link #frameHandled} not yet called). */
+    boolean slicing() {
+        return slicing != null;
+    }
+
+    /** Entries of a received {@code sync} handled per loop task ({@link SessionConfig#receiveSlice}). */
+    int receiveSlice() {
+        return config.receiveSlice();
     }
 
     /**
@@ -1947,6 +2144,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         stop();
+        deferred.clear(); // never handled: the peer sends them again in its next session
         report(error, reason);
     }
 
@@ -1960,6 +2158,7 @@ public final class SyncSession implements MessageConnection.Handler {
             ticker.cancel();
         }
         inbound.clear();
+        slicing = null; // what it stored so far stays stored, unanswered: the peer sends it again, dropped as seen
         endCatchUp();
         if (antiEntropy != null) {
             antiEntropy.close();

@@ -59,7 +59,7 @@ final class UpstreamRole extends EdgeRole {
     }
 
     @Override
-    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep) {
+    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep, boolean last) {
         List<Entry> keep = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);

@@ -136,4 +136,53 @@ class NettyConnectionTest {
         ch.runPendingTasks();
         assertTrue(ch.config().isAutoRead());
     }
+
+    /**
+     * A session that handles a message in slices pauses reading ({@link NettyConnection#pauseReading}): the messages
+     * it got meanwhile count in the inbound backlog (and a client frame's bytes in the node's budget) until it
+     * resumes, and the receive gate letting go ({@link NettyConnection#holdReading}) does not resume its link. Without
+     * the count a paused session's messages left the backlog and the budget at once, while it still held them.
+     */
+    @Test
+    void aSessionThatPausesReadingKeepsItsMessagesCountedUntilItResumes() {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = new EmbeddedChannel(conn);
+        conn.opened(ch);
+        List<String> got = new java.util.ArrayList<>();
+        conn.start(new dev.logmesh.internal.protocol.MessageConnection.Handler() {
+            @Override
+            public void onOpen() {
+            }
+
+            @Override
+            public void onMessage(Message m) {
+                got.add(m.type());
+                conn.pauseReading(true); // handled in slices: the session keeps it, and what follows
+            }
+
+            @Override
+            public void onBadInput(dev.logmesh.internal.protocol.ProtocolError e) {
+            }
+
+            @Override
+            public void onClose(String reason) {
+            }
+        });
+        loop.runAll();
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",1]"));
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",2]"));
+        loop.runAll();
+        ch.runPendingTasks();
+        assertEquals(List.of("ping", "ping"), got);
+        assertFalse(ch.config().isAutoRead(), "the session paused reading");
+        assertEquals(2L * "[\"ping\",1]".length(), conn.inboundBytes(), "both count: the session still holds them");
+        conn.holdReading(true);
+        conn.holdReading(false); // the receive gate's reason, not the session's
+        ch.runPendingTasks();
+        assertFalse(ch.config().isAutoRead(), "the gate letting go does not resume a paused session's link");
+        conn.pauseReading(false);
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead());
+        assertEquals(0, conn.inboundBytes());
+    }
 }
