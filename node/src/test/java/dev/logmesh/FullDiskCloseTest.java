@@ -1,6 +1,5 @@
 package dev.logmesh;
 
-import static dev.logmesh.testkit.Tmpfs.mountOrSkip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,10 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * embed33: an embedded node whose data directory's disk is full when the application closes it. The store's last
@@ -26,26 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * finds every acknowledged entry. Mounts a small tmpfs (as root; skipped with the reason otherwise).
  */
 class FullDiskCloseTest {
-    @TempDir
-    Path dir;
-
-    private Path mount;
-
-    @BeforeEach
-    void mountTmpfs() throws Exception {
-        Path m = dir.resolve("tmpfs");
-        Files.createDirectories(m);
-        mountOrSkip(m, 3, "the close on a full disk");
-        mount = m;
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        Tmpfs.unmount(mount);
-    }
+    @RegisterExtension
+    final Tmpfs.Mount tmpfs = new Tmpfs.Mount(3, "the close on a full disk");
 
     @Test
     void aCloseOnAFullDiskClosesEverythingAndSaysNothingIsLost() throws Exception {
+        Path mount = tmpfs.path();
         Path filler = mount.resolve("filler");
         Files.write(filler, new byte[1536 * 1024]);
         Path data = mount.resolve("node");

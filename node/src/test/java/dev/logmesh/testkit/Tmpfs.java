@@ -11,6 +11,58 @@ public final class Tmpfs {
     private Tmpfs() {
     }
 
+    /**
+     * A tmpfs of its own for each test of a class ({@code @RegisterExtension final Tmpfs.Mount tmpfs = new
+     * Tmpfs.Mount(3, "the full-disk test")}): mounted in a new temporary directory before each test ({@link
+     * #mountOrSkip}: skipped without root), unmounted and removed after it, after the class's own
+     * {@code @AfterEach} methods.
+     */
+    public static final class Mount implements org.junit.jupiter.api.extension.BeforeEachCallback,
+        org.junit.jupiter.api.extension.AfterEachCallback {
+        private final int mib;
+        private final String what;
+        private Path dir;
+        private Path path;
+
+        /**
+         * @param mib  the tmpfs's size, MiB
+         * @param what the test's name in the skip message
+         */
+        public Mount(int mib, String what) {
+            this.mib = mib;
+            this.what = what;
+        }
+
+        /** Where the tmpfs is mounted for the running test. */
+        public Path path() {
+            if (path == null) {
+                throw new IllegalStateException("no tmpfs mounted (outside a test?)");
+            }
+            return path;
+        }
+
+        @Override
+        public void beforeEach(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            dir = Files.createTempDirectory("logmesh-tmpfs");
+            mountOrSkip(dir, mib, what);
+            path = dir;
+        }
+
+        @Override
+        public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            unmount(path);
+            path = null;
+            if (dir != null && !isMounted(dir)) {
+                try (var files = Files.walk(dir)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+            dir = null;
+        }
+    }
+
     /** Whether a tmpfs is mounted at {@code mount}, by {@code /proc/self/mounts}. */
     public static boolean isMounted(Path mount) throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mounts")).stream()

@@ -1,6 +1,5 @@
 package dev.logmesh.internal.store;
 
-import static dev.logmesh.testkit.Tmpfs.mountOrSkip;
 import static dev.logmesh.testkit.Tmpfs.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A new user's trial (session 20): {@code logmesh log --data DIR} on a copy of a stopped node's directory on a
@@ -31,26 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mount}) it is skipped with the reason; with {@code LOGMESH_REQUIRE_ALL=1} it fails instead.
  */
 class SqliteReadOnlyMountTest {
-    @TempDir
-    Path dir;
-
-    private Path mount;
-
-    @BeforeEach
-    void mountTmpfs() throws Exception {
-        Path m = dir.resolve("tmpfs");
-        Files.createDirectories(m);
-        mountOrSkip(m, 4, "the read-only mount test");
-        mount = m;
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        Tmpfs.unmount(mount);
-    }
+    @RegisterExtension
+    final Tmpfs.Mount tmpfs = new Tmpfs.Mount(4, "the read-only mount test");
 
     @Test
     void aClosedStoreOnAReadOnlyFileSystemIsRead() throws Exception {
+        Path mount = tmpfs.path();
         Path data = mount.resolve("backup 100% of alice"); // a path a URI must escape
         Files.createDirectories(data);
         Path file = data.resolve("log.db");
