@@ -116,4 +116,41 @@ class CatchUpProgressTest {
             assertEquals(entries, atBob.get(atBob.size() - 1).done(), atBob.toString());
         }
     }
+
+    /**
+     * break33: a peer restarted after a crash whose numbers jumped but that holds no entry this node lacks is no
+     * catch-up. Before, its last {@code added} above this node's cursor started one whose entries were all skipped
+     * numbers, and the first live action it added then was told as a catch-up of nothing ({@code progress} "done 0,
+     * total 0", twice: a user trial, {@code kill -9} of a {@code --data} node and a restart, its peers printed both).
+     */
+    @Test
+    void aPeerWhoseNumbersJumpedWithNothingNewIsNoCatchUp() {
+        try (LocalMesh mesh = new LocalMesh(3301)) {
+            mesh.net().latency(50, 50);
+            MeshNode alice = mesh.start("alice");
+            LocalMesh.Node a = mesh.get("alice");
+            a.faults().durableAfter(mesh.loop(), 10); // a group-committing store: it reserves added numbers ahead
+            MeshNode bob = mesh.start("bob", "alice");
+            List<Progress> atBob = record(mesh, bob);
+            for (int i = 0; i < 100; i++) {
+                alice.add(Action.ofType("item/add"));
+            }
+            mesh.run(10_000);
+            assertEquals(100, mesh.get("bob").store().size());
+            long before = a.store().lastAdded();
+            atBob.clear();
+
+            mesh.powerLoss("alice"); // everything was durable: nothing lost, but the numbering jumps
+            mesh.restart("alice");
+            mesh.run(1_500); // bob redials her; the live action below comes before his first ping
+            assertTrue(a.store().lastAdded() > before, "numbering goes on after the reservation: "
+                + a.store().lastAdded() + " after " + before);
+            a.node().add(Action.ofType("item/live")); // a live action, not a catch-up
+            mesh.run(10_000);
+            mesh.check();
+            assertEquals(101, mesh.get("bob").store().size());
+            // before: [Progress[peer=alice:…, done=0, total=0, …], Progress[peer=alice:…, done=0, total=0, …]]
+            assertEquals(List.of(), atBob, "alice held nothing bob lacked: no catch-up to tell of");
+        }
+    }
 }

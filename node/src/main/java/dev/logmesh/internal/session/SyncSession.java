@@ -971,7 +971,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         long from = log.cursor(peerNode).received();
-        if (peerLastAdded <= from) {
+        if (peerEntries(from, peerLastAdded) == 0) {
+            // nothing beyond the cursor, or only numbers the peer skipped (a restart after a crash): no catch-up,
+            // else its first live action was told as one of nothing ("done 0, total 0", break33)
             return;
         }
         catchUpFrom = from;
