@@ -709,6 +709,12 @@ public final class HyParView {
         }
         if (m.leaving()) {
             removePassive(from);
+        } else if (pinned.containsKey(from)) {
+            // a static peer dropped this node to make room: its active view is full of high-priority peers (more
+            // nodes list it with --peer than its maxActive). Dialled again at once, this node dropped another the
+            // same way, which did the same: three nodes flapped at network speed (break33: 4,569 sessions in 20 s
+            // with maxActive 1 and two dialers). Backed off as after a failure, until a session stays healthy.
+            backoff.failed(from, now);
         }
         closeLink(from, link);
         maintain();

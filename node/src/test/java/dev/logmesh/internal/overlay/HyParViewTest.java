@@ -466,6 +466,35 @@ class HyParViewTest {
         assertEquals(5, hpv.stats().dialFailures());
     }
 
+    /**
+     * Session 33 (break33): a node with maxActive 1 and two nodes that list it with --peer. Each dialer's high-priority
+     * request made it drop the other (DISCONNECT), which dialled again at once: 4,569 sessions in 20 s. A static peer
+     * that drops this node is backed off as after a failure. Before: dialled again every tick ("expected: <[0, 2, 6,
+     * 14, 30]> but was: <[0, 1, 2, 3, ... 59]>"; at network speed in a real node).
+     */
+    @Test
+    void aStaticPeerThatKeepsDroppingThisNodeIsBackedOffNotRedialledInALoop() {
+        hpv.staticPeer("s", addr("s"));
+        int dials = 0;
+        List<Long> dialTicks = new ArrayList<>();
+        for (int t = 0; t < 60; t++) {
+            for (String c : host.take()) {
+                if (c.equals("connect s ws://s")) {
+                    dials++;
+                    dialTicks.add((long) t);
+                    hpv.sessionOpened("s");
+                    hpv.receive("s", new NeighborReply(true));
+                    assertTrue(hpv.isActive("s"));
+                    hpv.receive("s", new HpvMessage.Disconnect(false)); // made room for another static dialer
+                    hpv.sessionClosed("s");
+                    assertTrue(dials < 100, "redialled in a loop: " + dials + " dials in tick " + t);
+                }
+            }
+            hpv.tick();
+        }
+        assertEquals(List.of(0L, 2L, 6L, 14L, 30L), dialTicks);
+    }
+
     @Test
     void aStaticPeerThatStaysHealthyIsRedialledAtOnceAfterShortSessions() {
         hpv.staticPeer("s", addr("s"));
