@@ -174,15 +174,23 @@ class MeshPresenceTest {
             before[i] = mesh.get("n" + i).traffic().sent("logmesh:presence");
         }
         int periods = 10;
-        mesh.run(periods * PERIOD);
+        // the overlay may change a node's links within the window (session 33: n15 had 5 for most of it and 4 at its
+        // end, which read as 64.5 records a period over 4 sessions): the bound takes the most it held
+        int[] mostLinks = new int[n];
+        for (int k = 0; k < periods * 4; k++) {
+            mesh.run(PERIOD / 4);
+            for (int i = 0; i < n; i++) {
+                mostLinks[i] = Math.max(mostLinks[i], view("n" + i).get(id("n" + i)).path("links").size());
+            }
+        }
         double worst = 0;
         double sum = 0;
         long linkSum = 0;
         for (int i = 0; i < n; i++) {
             String name = "n" + i;
-            long links = view(name).get(id(name)).path("links").size();
+            long links = mostLinks[i];
             double perPeriod = (mesh.get(name).traffic().sent("logmesh:presence") - before[i]) / (double) periods;
-            assertTrue(perPeriod <= n * links, name + " sent " + perPeriod + " records a period over " + links
+            assertTrue(perPeriod <= n * links, name + " sent " + perPeriod + " records a period over at most " + links
                 + " sessions: more than one per origin and session");
             worst = Math.max(worst, perPeriod);
             sum += perPeriod;
