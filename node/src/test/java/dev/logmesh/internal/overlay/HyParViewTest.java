@@ -444,23 +444,7 @@ class HyParViewTest {
     void aStaticPeerWhoseSessionsEndAtOnceIsBackedOffNotRedialledInALoop() {
         // a new user's trial: a node on a full disk ended each session with its static peer as soon as entries
         // came, and the overlay redialled it at once, ~73 times a second; a connect cleared the back-off
-        hpv.staticPeer("s", addr("s"));
-        int dials = 0;
-        List<Long> dialTicks = new ArrayList<>();
-        for (int t = 0; t < 60; t++) {
-            for (String c : host.take()) {
-                if (c.equals("connect s ws://s")) {
-                    dials++;
-                    dialTicks.add((long) t);
-                    hpv.sessionOpened("s");
-                    hpv.receive("s", new NeighborReply(true));
-                    assertTrue(hpv.isActive("s"));
-                    hpv.sessionClosed("s"); // ends at once, every time
-                    assertTrue(dials < 100, "redialled in a loop: " + dials + " dials in tick " + t);
-                }
-            }
-            hpv.tick();
-        }
+        List<Long> dialTicks = dialTicksOfAStaticPeer(() -> { }); // its sessions end at once, every time
         // back-off 2, 4, 8, 16, 32 ticks: dials at ticks 0, 2, 6, 14, 30
         assertEquals(List.of(0L, 2L, 6L, 14L, 30L), dialTicks);
         assertEquals(5, hpv.stats().dialFailures());
@@ -474,6 +458,16 @@ class HyParViewTest {
      */
     @Test
     void aStaticPeerThatKeepsDroppingThisNodeIsBackedOffNotRedialledInALoop() {
+        // each session: the static peer makes room for another static dialer
+        List<Long> dialTicks = dialTicksOfAStaticPeer(() -> hpv.receive("s", new HpvMessage.Disconnect(false)));
+        assertEquals(List.of(0L, 2L, 6L, 14L, 30L), dialTicks);
+    }
+
+    /**
+     * Declares static peer s and answers each of its dials for 60 ticks: the session opens, s accepts, {@code
+     * inSession} runs, and the session ends. Returns the ticks of the dials (fails past 100 dials: a redial loop).
+     */
+    private List<Long> dialTicksOfAStaticPeer(Runnable inSession) {
         hpv.staticPeer("s", addr("s"));
         int dials = 0;
         List<Long> dialTicks = new ArrayList<>();
@@ -485,14 +479,14 @@ class HyParViewTest {
                     hpv.sessionOpened("s");
                     hpv.receive("s", new NeighborReply(true));
                     assertTrue(hpv.isActive("s"));
-                    hpv.receive("s", new HpvMessage.Disconnect(false)); // made room for another static dialer
+                    inSession.run();
                     hpv.sessionClosed("s");
                     assertTrue(dials < 100, "redialled in a loop: " + dials + " dials in tick " + t);
                 }
             }
             hpv.tick();
         }
-        assertEquals(List.of(0L, 2L, 6L, 14L, 30L), dialTicks);
+        return dialTicks;
     }
 
     @Test
