@@ -35,4 +35,9 @@ public abstract class ForwardingConnection implements MessageConnection {
     public String remoteAddress() {
         return inner.remoteAddress();
     }
+
+    @Override
+    public void pauseReading(boolean paused) {
+        inner.pauseReading(paused); // flow control is the wrapped link's, as ReceiveGate passes it on
+    }
 }

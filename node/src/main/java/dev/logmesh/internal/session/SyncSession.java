@@ -1327,11 +1327,7 @@ public final class SyncSession implements MessageConnection.Handler {
      * store), if this session is still connected then: what acknowledges goes through here, in order.
      */
     void afterDurable(Runnable action) {
-        log.whenDurable(() -> {
-            if (state == State.CONNECTED) {
-                action.run();
-            }
-        }, loop);
+        afterDurable(action, () -> { });
     }
 
     /**
