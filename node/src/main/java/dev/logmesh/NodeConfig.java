@@ -148,6 +148,7 @@ public final class NodeConfig {
     private final int passiveSize;
     private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private final Duration presencePeriod;
+    private final Duration scrubPeriod;
     private final java.net.InetSocketAddress statusPage;
     private final URI publicUrl;
 
@@ -201,6 +202,7 @@ public final class NodeConfig {
         this.passiveSize = b.passiveSize;
         this.meterRegistry = b.meterRegistry;
         this.presencePeriod = b.presencePeriod;
+        this.scrubPeriod = b.scrubPeriod;
         this.statusPage = b.statusPage;
         this.publicUrl = b.publicUrl;
     }
@@ -522,6 +524,22 @@ public final class NodeConfig {
         return publicUrl;
     }
 
+    /**
+     * How often the node reads its whole store to check it ({@link dev.logmesh.spi.Store#scrub}), so that an entry
+     * damaged on disk where no read goes is found, taken out and brought back from a peer while peers still hold
+     * it; {@link Duration#ZERO} turns scrubbing off. The first pass starts this long after the node's start, or 10 s
+     * after it if that is sooner (past a cold start's catch-up); each pass reads 500 entries per loop turn, and
+     * the next starts a period after one ends. At least 100 ms when on. Default {@link #DEFAULT_SCRUB_PERIOD}
+     * (1 day). Only a store that can be damaged checks anything (SQLite: each row's checksum); a memory store's
+     * scrub ends at once.
+     */
+    public Duration scrubPeriod() {
+        return scrubPeriod;
+    }
+
+    /** Default scrub period: 1 day. */
+    public static final Duration DEFAULT_SCRUB_PERIOD = Duration.ofDays(1);
+
     /** Default presence period: 5 s. */
     public static final Duration DEFAULT_PRESENCE_PERIOD = Duration.ofSeconds(5);
 
@@ -591,6 +609,7 @@ public final class NodeConfig {
         private int passiveSize = DEFAULT_PASSIVE_SIZE;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private Duration presencePeriod = DEFAULT_PRESENCE_PERIOD;
+        private Duration scrubPeriod = DEFAULT_SCRUB_PERIOD;
         private java.net.InetSocketAddress statusPage;
         private URI publicUrl;
 
@@ -873,6 +892,12 @@ public final class NodeConfig {
             return this;
         }
 
+        /** Scrub period, or {@link Duration#ZERO} for none; see {@link NodeConfig#scrubPeriod()}. */
+        public Builder scrubPeriod(Duration value) {
+            scrubPeriod = java.util.Objects.requireNonNull(value, "scrubPeriod");
+            return this;
+        }
+
         /** Presence period, or {@link Duration#ZERO} for none; see {@link NodeConfig#presencePeriod()}. */
         public Builder presencePeriod(Duration value) {
             presencePeriod = java.util.Objects.requireNonNull(value, "presencePeriod");
@@ -964,6 +989,9 @@ public final class NodeConfig {
             if (maxDriftMillis < 0 || maxDriftMillis > MAX_DRIFT_LIMIT_MILLIS) {
                 throw new IllegalArgumentException("max drift must be 0.." + MAX_DRIFT_LIMIT_MILLIS + " ms (100 years), "
                     + "got " + maxDriftMillis);
+            }
+            if (scrubPeriod.isNegative() || (!scrubPeriod.isZero() && scrubPeriod.compareTo(Duration.ofMillis(100)) < 0)) {
+                throw new IllegalArgumentException("scrub period must be 0 (off) or at least 100 ms, got " + scrubPeriod);
             }
             if (seenHorizon.isNegative()) {
                 throw new IllegalArgumentException("seen horizon must not be negative, got " + seenHorizon);

@@ -476,6 +476,30 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * One step of a scrub: reads up to {@code limit} entries with {@code added} above {@code afterAdded}, in
+     * {@code added} order, only to check them, so that a row damaged where no read goes (an old entry that no peer
+     * and no application asks for) is found while peers still hold a copy, and not when it is the last one. A
+     * corrupt entry is handled as any read handles it (see "Corrupt entries" above: reported through
+     * {@link #onCorrupt} and taken out of the log and the seen index, so that reconciliation brings a peer's copy).
+     * A node calls it on its loop, one step per turn, from its start and then daily ({@code MeshNode}, "Scrub");
+     * the term and the idea are a storage system's (ZFS's and Ceph's scrubs). The default checks nothing (a memory
+     * store has no disk to damage it) and says the scrub is done.
+     *
+     * @param afterAdded the last {@code added} the step before checked (0 to start)
+     * @param limit      at most this many entries, {@code > 0}
+     * @return the {@code added} of the last entry checked; -1 when there is none above {@code afterAdded} (the
+     *         scrub is done); {@code afterAdded} itself when the store is busy (nothing read: try again later)
+     * @throws IllegalArgumentException if {@code limit <= 0}
+     * @throws StoreException if the storage fails
+     */
+    default long scrub(long afterAdded, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return -1;
+    }
+
+    /**
      * Takes an entry out of the log <em>and</em> its id out of the seen index, as a store does by itself with an
      * entry it finds corrupt: the store no longer holds it nor remembers it, so the same id is accepted again
      * when a peer sends it (with a new {@code added}). A durable store keeps the removed row aside for

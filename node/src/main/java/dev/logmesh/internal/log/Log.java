@@ -799,6 +799,11 @@ public final class Log {
         return store.forgetSeenBatch(beforeMs, after, limit);
     }
 
+    /** One step of a scrub of the store ({@link Store#scrub}); the loop's. */
+    public long scrub(long afterAdded, int limit) {
+        return store.scrub(afterAdded, limit);
+    }
+
     /**
      * Whether pre-add hooks are registered: then an entry received without reasons may still be stored (a node's keep
      * reason is such a hook), which a session guessing the {@code added} numbers of a batch takes into account.

@@ -2707,6 +2707,38 @@ public final class SqliteStore implements Store {
      * One page; rows found corrupt are skipped and the page is filled from further on, so that a short page still
      * means the end of the log (callers stop at a short page).
      */
+    /**
+     * {@inheritDoc} Each row's checksum is checked as by every read (a row whose checksum matches holds what was
+     * written, which was checked before it was written); a corrupt one is quarantined ({@link #settleCorrupt}).
+     * Costs one indexed range read of {@code limit} rows on the calling (owner) thread. While a batch is written
+     * behind ({@link #addBehind}), returns {@code afterAdded} at once, having read nothing.
+     */
+    @Override
+    public long scrub(long afterAdded, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        Behind b = behind;
+        if (b != null && b.run != null && !b.run.isDone()) {
+            // a catch-up's batch is being written behind: a read now would wait for it (settleBehind) and undo the
+            // overlap that the write-behind gives a catch-up; the scrub can wait
+            return afterAdded;
+        }
+        return read("scrub", () -> {
+            PreparedStatement ps = ps("SELECT " + columns + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?");
+            ps.setLong(1, afterAdded);
+            ps.setInt(2, limit);
+            long last = -1;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    last = rs.getLong(1);
+                    entry(rs); // null for a corrupt row, which is now in foundCorrupt
+                }
+            }
+            return last;
+        });
+    }
+
     @Override
     public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
         Objects.requireNonNull(order, "order");

@@ -154,6 +154,31 @@ class SqliteCorruptRowTest {
         readsAllButTheBadOne();
     }
 
+    /**
+     * A scrub ({@link SqliteStore#scrub}) reads every row in steps, only to check them: the damaged one is found,
+     * reported once and quarantined, though nothing asked for it; each step says where it ended, the last says -1.
+     */
+    @Test
+    void aScrubFindsTheRowNoReadAskedFor() throws Exception {
+        fill();
+        overwrite(file(), BAD, "row-00000-".length(), "jello");
+        open();
+        List<Long> steps = new ArrayList<>();
+        for (long at = 0; at >= 0; ) {
+            at = store.scrub(at, 500);
+            steps.add(at);
+        }
+        assertEquals(List.of(500L, 1000L, 1500L, 2000L, -1L), steps);
+        assertEquals(1, reports.size(), reports.toString());
+        assertEquals(idOf(BAD), reports.get(0).id());
+        assertFalse(store.seen(idOf(BAD)), "quarantined");
+        assertEquals(ROWS - 1, store.size());
+        assertEquals(ROWS, store.scrub(0, 5_000), "a second pass, in one step, ends at the last row");
+        assertEquals(1, reports.size(), "reported once");
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> store.scrub(0, 0)).getMessage().contains("limit"));
+    }
+
     @Test
     void anAlteredTimeIsFound() throws Exception {
         fill();
