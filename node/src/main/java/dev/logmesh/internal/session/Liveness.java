@@ -35,7 +35,9 @@ import java.util.List;
  * later messages left in the socket), whatever the peer sends (a {@code pong}, a {@code synced}) waits unread on
  * this side: that time is not the peer's silence. No answer is late while reading is paused, and when it resumes
  * every deadline (pong, {@code synced}, the last byte) moves on by the time it was paused, as if the pause had not
- * been. Before (session 34) a pause longer than the timeout ended the session while the peer's pong waited unread
+ * been. A pause is bounded all the same: with no progress on the frame ({@link #progressed}: a slice stored, an
+ * answer sent) for {@code timeout}, the session times out, so a frame whose handling stopped (a fault) does not hold
+ * the link unread for good. Before (session 34) a pause longer than the timeout ended the session while the peer's pong waited unread
  * in this node's socket: a client's frame handled for more than 70 s, or the catch-up of a stock Logux server this
  * node dials (one frame of everything it missed) handled for more than the 8 s of a server's session.
  *
@@ -99,6 +101,8 @@ final class Liveness {
     private int pingsInWindow;
     /** When this side stopped reading the link ({@link #readingPaused}), or -1 while it reads. */
     private long pausedAt = -1;
+    /** When the frame that paused reading last made progress ({@link #progressed}). */
+    private long progressAt;
     /** What timed out and how late, for the close reason and the log; set with {@link Verdict#TIMEOUT}. */
     private String late;
 
@@ -176,6 +180,7 @@ final class Liveness {
         }
         if (paused) {
             pausedAt = now;
+            progressAt = now;
             return;
         }
         long d = Math.max(0, now - pausedAt);
@@ -190,6 +195,11 @@ final class Liveness {
         if (passedOverAt >= 0) {
             passedOverAt = Math.min(now, passedOverAt + d);
         }
+    }
+
+    /** The frame being handled while reading is paused made progress (a slice stored, answers sent). */
+    void progressed(long now) {
+        progressAt = now;
     }
 
     /** A pong came: the ping is answered. */
@@ -325,7 +335,13 @@ final class Liveness {
             return Verdict.TIMEOUT;
         }
         if (pausedAt >= 0) {
-            // the peer's answers wait unread on this side (see the class docs): nothing of it is late now
+            // the peer's answers wait unread on this side (see the class docs): nothing of it is late now, but the
+            // frame must make progress
+            if (now - progressAt >= timeoutMillis) {
+                late = "reading paused for " + (now - pausedAt) + " ms while the peer's frame was handled, with no"
+                    + " progress for " + (now - progressAt) + " ms";
+                return Verdict.TIMEOUT;
+            }
             return connected && pingSentAt < 0 && now - Math.max(lastIn, lastOut) >= pingMillis ? ping(now)
                 : Verdict.NOTHING;
         }

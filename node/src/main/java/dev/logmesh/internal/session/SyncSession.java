@@ -1507,6 +1507,7 @@ public final class SyncSession implements MessageConnection.Handler {
      * in between.
      */
     private void receiveSlice(Frame f) {
+        liveness.progressed(loop.now());
         Message.Sync s = f.sync;
         int from = f.next;
         int to = Math.min(f.entries.size(), from + config.receiveSlice());
@@ -1615,6 +1616,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         loop.schedule(0, guarded("handle a sync from " + peerNode, () -> {
             if (state == State.CONNECTED && slicing == f) {
+                liveness.progressed(loop.now());
                 step.run();
             } else if (ifClosed != null) {
                 ifClosed.run();
@@ -1629,6 +1631,7 @@ public final class SyncSession implements MessageConnection.Handler {
     void afterDurable(Runnable action, Runnable ifClosed) {
         log.whenDurable(() -> {
             if (state == State.CONNECTED) {
+                liveness.progressed(loop.now());
                 action.run();
             } else {
                 ifClosed.run();
