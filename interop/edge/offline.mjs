@@ -7,7 +7,8 @@
 //
 //   node edge/offline.mjs --url ws://127.0.0.1:PORT [--count N, 6000] [--size BYTES of each action's text, 260]
 //        [--big BYTES: one more action with a text that large, added first] [--timeout MS per step, 5000]
-//        [--wait MS for every action to be answered, 60000]
+//        [--wait MS for every action to be answered, 60000] [--trace: each message sent and received on stderr,
+//        with the seconds since the start (a sync as its number and count of entries)]
 //
 // Prints one JSON line per step (see lib.mjs), exit code 0 when all passed:
 // every action processed (the big one undone with reason "error", as a node
@@ -21,6 +22,7 @@ const opts = options({
   big: { type: 'string' },
   count: { default: '6000', type: 'string' },
   size: { default: '260', type: 'string' },
+  trace: { default: false, type: 'boolean' },
   wait: { default: '60000', type: 'string' }
 }, 'usage: node edge/offline.mjs --url ws://127.0.0.1:PORT [--count N] [--size BYTES] [--big BYTES]')
 const count = Number(opts.count)
@@ -30,6 +32,17 @@ const steps = newSteps('offline', opts.timeout)
 const client = new Client({ server: opts.url, subprotocol: 1, token: opts.token, userId: 'alice' })
 const errors = catchErrors(client.node)
 let connects = 0
+if (opts.trace) {
+  // who sends what when (session 34: the timing of both sides while the node handles the catch-up in slices)
+  const t0 = Date.now()
+  const say = line => process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(3)} ${line}\n`)
+  const tr = (dir, m) => say(`${dir} ${m[0]} ${m[0] === 'sync' ? `${m[1]} n=${(m.length - 2) / 2}`
+    : JSON.stringify(m.slice(1)).slice(0, 80)}`)
+  client.node.connection.on('message', m => tr('in ', m))
+  const send = client.node.connection.send.bind(client.node.connection)
+  client.node.connection.send = m => { tr('out', m); return send(m) }
+  client.node.connection.on('disconnect', r => say(`disconnect ${r}`))
+}
 client.node.connection.on('connect', () => {
   connects += 1
 })

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -504,6 +505,18 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             if (stats != null) {
                 stats.bytesIn(size);
             }
+            if (size >= OFF_LOOP_DECODE_BYTES || (decoding != null && !decoding.isDone())) {
+                // a client's large frame (a catch-up of what it added offline, up to the client frame limit) is
+                // decoded off this thread, which serves every socket and the node's loop; the frames read after it
+                // wait their turn behind it, so the session gets them in order
+                queued(size);
+                content.retain();
+                // (a decode that failed in a way decodeOffLoop did not catch must not stop the frames behind it)
+                CompletableFuture<Void> before = decoding == null ? CompletableFuture.completedFuture(null)
+                    : decoding.exceptionally(failed -> null);
+                decoding = before.thenRunAsync(() -> decodeOffLoop(content, size), DECODER);
+                return;
+            }
             byte[] bytes;
             int offset;
             if (content.hasArray()) {
@@ -534,23 +547,8 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                     return;
                 }
             }
-            Message message = m;
             queued(size);
-            loop.execute(() -> {
-                try {
-                    Handler h = handler;
-                    if (h != null) {
-                        h.onMessage(message);
-                    }
-                } finally {
-                    if (sessionPaused) {
-                        kept.add(size); // the session still holds it (in slices, or waiting behind such a frame)
-                    } else {
-                        handled(size);
-                        frameDone(size);
-                    }
-                }
-            });
+            post(m, size);
         } else if (frame instanceof BinaryWebSocketFrame) {
             frameDone(frame.content().readableBytes());
             ProtocolError e = ProtocolError.wrongFormat("binary frame",
@@ -559,6 +557,115 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         } else if (frame instanceof CloseWebSocketFrame) {
             ctx.close();
         }
+    }
+
+    /**
+     * Frames of this many bytes or more are decoded off the channel's thread ({@link #DECODER}): only a client's
+     * frame is this large (a mesh frame is at most {@code --max-frame}, 1 MiB by default). A frame of 100 MiB (the
+     * client frame limit) held the thread that serves every socket and the node's loop for 1-4 s in its decode
+     * alone, a time the loop's slow-task warning did not see (session 34).
+     */
+    static final int OFF_LOOP_DECODE_BYTES = 1 << 20;
+
+    /**
+     * Decodes large frames ({@link #OFF_LOOP_DECODE_BYTES}), one at a time for all the JVM's links (their bytes are
+     * bounded by the node's client frame budget); its daemon thread ends after a second without work, so a closed
+     * node leaves none.
+     */
+    private static final java.util.concurrent.ExecutorService DECODER = decoder();
+
+    private static java.util.concurrent.ExecutorService decoder() {
+        java.util.concurrent.ThreadPoolExecutor e = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "logmesh-frame-decoder");
+                t.setDaemon(true);
+                return t;
+            });
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
+
+    /**
+     * The decode of this link's last frame handed to {@link #DECODER}, or null: the frames read after it are decoded
+     * behind it (in order) until it is done. The channel's event loop only.
+     */
+    private CompletableFuture<Void> decoding;
+
+    /**
+     * Decodes a frame of {@code size} bytes on {@link #DECODER} (already counted as {@link #queued}) and hands the
+     * message, or the bad input, to the node's loop; releases {@code content}.
+     */
+    private void decodeOffLoop(ByteBuf content, int size) {
+        Message m;
+        ProtocolError bad = null;
+        try {
+            byte[] bytes;
+            int offset;
+            if (content.hasArray()) {
+                bytes = content.array();
+                offset = content.arrayOffset() + content.readerIndex();
+            } else {
+                bytes = ByteBufUtil.getBytes(content);
+                offset = 0;
+            }
+            m = codec.decodeCommon(bytes, offset, size);
+            if (m == null) {
+                if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
+                    bad = ProtocolError.wrongFormat("text frame that is not UTF-8",
+                        "a text frame that is not valid UTF-8");
+                } else {
+                    try {
+                        m = codec.decodeStreaming(bytes, offset, size);
+                    } catch (ProtocolError e) {
+                        bad = e;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot decode a frame of {} bytes from {}: {}", size, remoteAddress(), e.toString());
+            m = null;
+            bad = ProtocolError.wrongFormat("frame that cannot be decoded", "a frame that cannot be decoded: " + e);
+        } catch (Error e) {
+            // out of memory while decoding: not a link problem, the node's loop ends the node (the class docs)
+            loop.execute(() -> {
+                throw e;
+            });
+            return;
+        } finally {
+            content.release();
+        }
+        if (bad != null) {
+            ProtocolError error = bad;
+            loop.execute(() -> {
+                handled(size);
+                frameDone(size);
+                Handler h = handler;
+                if (h != null) {
+                    h.onBadInput(error);
+                }
+            });
+        } else {
+            post(m, size);
+        }
+    }
+
+    /** Hands a decoded message of {@code size} frame bytes (counted as {@link #queued}) to the node's loop. */
+    private void post(Message message, int size) {
+        loop.execute(() -> {
+            try {
+                Handler h = handler;
+                if (h != null) {
+                    h.onMessage(message);
+                }
+            } finally {
+                if (sessionPaused) {
+                    kept.add(size); // the session still holds it (in slices, or waiting behind such a frame)
+                } else {
+                    handled(size);
+                    frameDone(size);
+                }
+            }
+        });
     }
 
     /** A connection error as a person reads it (the peers list shows it as the link's last error). */

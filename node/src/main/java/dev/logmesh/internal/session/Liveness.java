@@ -30,6 +30,17 @@ import java.util.List;
  * </ul>
  * With nothing in flight and nothing arriving, every deadline is {@code timeout}, as before.
  *
+ * <h2>Time this side did not read</h2>
+ * While the session stops reading its link ({@link #readingPaused}: a large frame handled in slices, the peer's
+ * later messages left in the socket), whatever the peer sends (a {@code pong}, a {@code synced}) waits unread on
+ * this side: that time is not the peer's silence. No answer is late while reading is paused, and when it resumes
+ * every deadline (pong, {@code synced}, the last byte) moves on by the time it was paused, as if the pause had not
+ * been. A pause is bounded all the same: with no progress on the frame ({@link #progressed}: a slice stored, an
+ * answer sent) for {@code timeout}, the session times out, so a frame whose handling stopped (a fault) does not hold
+ * the link unread for good. Before (session 34) a pause longer than the timeout ended the session while the peer's pong waited unread
+ * in this node's socket: a client's frame handled for more than 70 s, or the catch-up of a stock Logux server this
+ * node dials (one frame of everything it missed) handled for more than the 8 s of a server's session.
+ *
  * <h2>A lost batch, found by order and sent again</h2>
  * A logmesh peer answers every {@code sync} and {@code logmesh:ihave} with {@code synced} carrying its number, in
  * the order they came ({@code Acknowledgements}), on one ordered link ({@link #answersInOrder}). So a
@@ -88,6 +99,10 @@ final class Liveness {
     private long inFlightBytes;
     private long pingWindowStart;
     private int pingsInWindow;
+    /** When this side stopped reading the link ({@link #readingPaused}), or -1 while it reads. */
+    private long pausedAt = -1;
+    /** When the frame that paused reading last made progress ({@link #progressed}). */
+    private long progressAt;
     /** What timed out and how late, for the close reason and the log; set with {@link Verdict#TIMEOUT}. */
     private String late;
 
@@ -153,6 +168,38 @@ final class Liveness {
 
     void sent(long now) {
         lastOut = now;
+    }
+
+    /**
+     * This side stops reading the link (true) or reads again (false): see "Time this side did not read" in the class
+     * docs. Repeated calls with the same value change nothing.
+     */
+    void readingPaused(boolean paused, long now) {
+        if (paused == (pausedAt >= 0)) {
+            return;
+        }
+        if (paused) {
+            pausedAt = now;
+            progressAt = now;
+            return;
+        }
+        long d = Math.max(0, now - pausedAt);
+        pausedAt = -1;
+        lastBytesIn = Math.min(now, lastBytesIn + d);
+        if (pingSentAt >= 0) {
+            pingSentAt = Math.min(now, pingSentAt + d);
+        }
+        if (oldestUnackedAt >= 0) {
+            oldestUnackedAt = Math.min(now, oldestUnackedAt + d);
+        }
+        if (passedOverAt >= 0) {
+            passedOverAt = Math.min(now, passedOverAt + d);
+        }
+    }
+
+    /** The frame being handled while reading is paused made progress (a slice stored, answers sent). */
+    void progressed(long now) {
+        progressAt = now;
     }
 
     /** A pong came: the ping is answered. */
@@ -287,6 +334,17 @@ final class Liveness {
             late = (dialer ? "no connected" : "no connect") + " for " + (now - openedAt) + " ms";
             return Verdict.TIMEOUT;
         }
+        if (pausedAt >= 0) {
+            // the peer's answers wait unread on this side (see the class docs): nothing of it is late now, but the
+            // frame must make progress
+            if (now - progressAt >= timeoutMillis) {
+                late = "reading paused for " + (now - pausedAt) + " ms while the peer's frame was handled, with no"
+                    + " progress for " + (now - progressAt) + " ms";
+                return Verdict.TIMEOUT;
+            }
+            return connected && pingSentAt < 0 && now - Math.max(lastIn, lastOut) >= pingMillis ? ping(now)
+                : Verdict.NOTHING;
+        }
         boolean silent = now - lastBytesIn >= timeoutMillis;
         if (pingSentAt >= 0 && now - pingSentAt >= timeoutMillis && silent) {
             late = "no pong for " + (now - pingSentAt) + " ms and no byte for " + (now - lastBytesIn) + " ms";
@@ -306,9 +364,7 @@ final class Liveness {
             }
         }
         if (connected && pingSentAt < 0 && now - Math.max(lastIn, lastOut) >= pingMillis) {
-            pingSentAt = now;
-            lastPingAt = now;
-            return Verdict.PING;
+            return ping(now);
         }
         if (connected && pingSentAt >= 0 && lastBytesIn > lastIn && now - lastPingAt >= pingMillis
             && now - lastIn >= pingMillis) {
@@ -318,6 +374,12 @@ final class Liveness {
             return Verdict.PING;
         }
         return Verdict.NOTHING;
+    }
+
+    private Verdict ping(long now) {
+        pingSentAt = now;
+        lastPingAt = now;
+        return Verdict.PING;
     }
 
     /** What was late and for how long, after a {@link Verdict#TIMEOUT}. */

@@ -106,7 +106,8 @@ import org.slf4j.LoggerFactory;
  *       between. The frame is acknowledged once: {@code synced} after its last slice is durable, and a client's
  *       answers ({@code logux/processed}, {@code logux/undo}) after it, in slices too. Until then the session's later
  *       messages and bad input wait in {@link #deferred}, in order, and its link stops reading
- *       ({@link MessageConnection#pauseReading}); then they are handled in a task of their own. A session that
+ *       ({@link MessageConnection#pauseReading}; the time it does not read is not the peer's silence,
+ *       {@link Liveness}); then they are handled in a task of their own. A session that
  *       closes in the middle keeps what it stored, unacknowledged: the peer sends the frame again and those entries
  *       are dropped as seen (a client's are processed once all the same, see {@code ClientRole}). Before (session
  *       33) the whole frame was one task: 45,000 small actions held the loop 2.4-4.0 s.</li>
@@ -1472,7 +1473,7 @@ public final class SyncSession implements MessageConnection.Handler {
             // handled in slices, the loop serving its other work between them; the session's later messages wait
             // behind it (Large frames in the class docs)
             slicing = frame;
-            connection.pauseReading(true);
+            pauseReading(true);
             LOG.debug("{}: a sync of {} entries, handled in slices of {}", describePeer(), entries.size(),
                 config.receiveSlice());
         }
@@ -1506,6 +1507,7 @@ public final class SyncSession implements MessageConnection.Handler {
      * in between.
      */
     private void receiveSlice(Frame f) {
+        liveness.progressed(loop.now());
         Message.Sync s = f.sync;
         int from = f.next;
         int to = Math.min(f.entries.size(), from + config.receiveSlice());
@@ -1614,6 +1616,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         loop.schedule(0, guarded("handle a sync from " + peerNode, () -> {
             if (state == State.CONNECTED && slicing == f) {
+                liveness.progressed(loop.now());
                 step.run();
             } else if (ifClosed != null) {
                 ifClosed.run();
@@ -1628,6 +1631,7 @@ public final class SyncSession implements MessageConnection.Handler {
     void afterDurable(Runnable action, Runnable ifClosed) {
         log.whenDurable(() -> {
             if (state == State.CONNECTED) {
+                liveness.progressed(loop.now());
                 action.run();
             } else {
                 ifClosed.run();
@@ -1646,7 +1650,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         slicing = null;
         if (deferred.isEmpty()) {
-            connection.pauseReading(false);
+            pauseReading(false);
         } else {
             loop.schedule(0, guarded("handle messages from " + peerNode, this::handleDeferred));
         }
@@ -1666,8 +1670,17 @@ public final class SyncSession implements MessageConnection.Handler {
             }
         }
         if (slicing == null && state != State.CLOSED) {
-            connection.pauseReading(false);
+            pauseReading(false);
         }
+    }
+
+    /**
+     * Stops reading the link (true) or reads again (false) while a frame is handled in slices; the liveness does not
+     * count the time as the peer's silence (its answers wait unread here meanwhile: {@link Liveness#readingPaused}).
+     */
+    private void pauseReading(boolean paused) {
+        liveness.readingPaused(paused, loop.now());
+        connection.pauseReading(paused);
     }
 
     /** Whether a received frame is being handled in slices now ({@link #frameHandled} not yet called). */

@@ -185,4 +185,93 @@ class NettyConnectionTest {
         assertTrue(ch.config().isAutoRead());
         assertEquals(0, conn.inboundBytes());
     }
+
+    /**
+     * A frame of {@link NettyConnection#OFF_LOOP_DECODE_BYTES} or more (a client's catch-up) is decoded off the
+     * channel's thread, the thread that serves every socket and the node's loop; the frames read after it reach the
+     * session after it, in order, each once, and the backlog counts them all until they are handled. Before (session
+     * 34) every frame was decoded on the channel's thread: "the large frame was decoded on the channel's thread".
+     */
+    @Test
+    void aLargeFrameIsDecodedOffTheChannelsThreadAndTheFramesAfterItFollowInOrder() {
+        java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Map<Runnable, Thread> postedBy = new java.util.concurrent.ConcurrentHashMap<>();
+        dev.logmesh.spi.Loop recording = new dev.logmesh.spi.Loop() {
+            @Override
+            public long now() {
+                return 0;
+            }
+
+            @Override
+            public void execute(Runnable task) {
+                postedBy.put(task, Thread.currentThread());
+                tasks.add(task);
+            }
+
+            @Override
+            public Cancellable schedule(long delayMillis, Runnable task) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean inLoop() {
+                return true;
+            }
+        };
+        NettyConnection conn = new NettyConnection(recording, CODEC, 1 << 20, 64L << 20);
+        EmbeddedChannel ch = new EmbeddedChannel(conn);
+        conn.opened(ch);
+        List<String> got = new java.util.ArrayList<>();
+        List<Thread> decodedOn = new java.util.ArrayList<>();
+        Runnable[] running = {null};
+        conn.start(new dev.logmesh.internal.protocol.MessageConnection.Handler() {
+            @Override
+            public void onOpen() {
+            }
+
+            @Override
+            public void onMessage(Message m) {
+                decodedOn.add(postedBy.get(running[0]));
+                got.add(m instanceof Message.Sync s ? "sync " + s.entries().size() : m.type() + " "
+                    + ((Message.Ping) m).synced());
+            }
+
+            @Override
+            public void onBadInput(dev.logmesh.internal.protocol.ProtocolError e) {
+                got.add("bad " + e);
+            }
+
+            @Override
+            public void onClose(String reason) {
+            }
+        });
+        Runnable drain = () -> {
+            for (Runnable t; (t = tasks.poll()) != null; ) {
+                running[0] = t;
+                t.run();
+            }
+        };
+        drain.run();
+        StringBuilder big = new StringBuilder("[\"sync\",20000");
+        for (int i = 0; i < 20_000; i++) {
+            big.append(",{\"type\":\"offline/add\",\"text\":\"").append("x".repeat(50)).append("\"},{\"id\":[")
+                .append(i + 1).append(",0],\"time\":").append(i + 1).append('}');
+        }
+        String frame = big.append(']').toString();
+        assertTrue(frame.length() >= NettyConnection.OFF_LOOP_DECODE_BYTES, frame.length() + " bytes");
+        Thread channelThread = Thread.currentThread(); // the embedded channel's
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",1]"));
+        ch.writeInbound(new TextWebSocketFrame(frame));
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",2]"));
+        ch.writeInbound(new TextWebSocketFrame("[\"ping\",3]"));
+        assertEquals(frame.length() + 3L * "[\"ping\",1]".length(), conn.inboundBytes(), "all count in the backlog");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> tasks.size() >= 4);
+        drain.run();
+
+        assertEquals(List.of("ping 1", "sync 20000", "ping 2", "ping 3"), got, "in order, each once");
+        assertTrue(decodedOn.get(1) != channelThread, "the large frame was decoded on the channel's thread");
+        assertEquals(channelThread, decodedOn.get(0), "a small frame is decoded where it is read");
+        assertEquals(0, conn.inboundBytes(), "the backlog is empty once they are handled");
+        assertTrue(ch.config().isAutoRead());
+    }
 }

@@ -233,4 +233,72 @@ class LargeFrameTest {
         assertEquals(2500, node.added.size(), "each once");
         assertEquals(2500, peer.hub.session(node.id).cursor().sent(), "acknowledged: " + pair.leftSent().size());
     }
+
+    /**
+     * While the node handles a client's large frame it stops reading the link: the client's answers (here the pongs to
+     * the node's pings, sent at once) wait unread in the node's socket. A frame whose slices take 30 s each (a slow
+     * store or machine, simulated by the clock moving on at each slice stored) is handled for 300 s in all, longer than
+     * the client's 70 s: the session stays up, the client gets every answer, and its pongs are read once the frame is
+     * done. Before (session 34) the node counted its own pause as the client's silence and ended the session: "the
+     * node ended a live client's session while its pong waited unread: no pong for 70000 ms and no byte for ..."
+     */
+    @Test
+    void aPauseOfReadingLongerThanTheTimeoutIsNotThePeersSilence() {
+        node = new SessionNode("n", loop, config(EdgeRules.acceptAll()));
+        node.log.onAdd(e -> {
+            if (node.added.size() % SLICE == 0) {
+                manual.setNow(manual.now() + 30_000); // the slice that this entry ends took 30 s
+            }
+        });
+        TestPair pair = new TestPair(loop);
+        List<String> unread = new ArrayList<>();
+        boolean[] paused = {false};
+        int[] pings = {0};
+        node.hub.open(new ForwardingConnection(FrameTransport.adapt(pair.right(), CLIENT_FRAME)) {
+            @Override
+            public boolean send(Message message) {
+                if (message instanceof Message.Ping) {
+                    pings[0]++;
+                    String pong = "[\"pong\",0]"; // the client answers at once; the node reads it when it reads
+                    if (paused[0]) {
+                        unread.add(pong);
+                    } else {
+                        loop.execute(() -> pair.right().inject(pong));
+                    }
+                }
+                return inner.send(message);
+            }
+
+            @Override
+            public void pauseReading(boolean p) {
+                paused[0] = p;
+                inner.pauseReading(p);
+                if (!p) {
+                    for (String m : unread) {
+                        loop.execute(() -> pair.right().inject(m));
+                    }
+                    unread.clear();
+                }
+            }
+        }, SyncSession.Role.LISTENER, null, null);
+        pair.right().inject("[\"connect\",5,\"" + ALICE + "\",0,{\"subprotocol\":2}]");
+        manual.runAll();
+        pair.clear();
+        long start = manual.now();
+
+        pair.right().inject(offline(ALICE, 1000));
+        for (int i = 0; i < 2000 && !(node.added.size() == 1000 && !paused[0]); i++) {
+            manual.advance(1000);
+        }
+        manual.advance(10_000); // the pongs read, and a while after
+
+        assertTrue(manual.now() - start > 300_000, "the frame took " + (manual.now() - start) + " ms");
+        assertTrue(pings[0] > 0, "the node pinged while it handled the frame");
+        assertTrue(!pair.right().isClosed(), "the node ended a live client's session while its pong waited unread: "
+            + node.peerEvents + " " + node.errors);
+        List<String> got = pair.takeAllRight();
+        assertEquals("[\"synced\",1000]", got.stream().filter(f -> f.startsWith("[\"synced\"")).findFirst()
+            .orElse("none"));
+        assertEquals(ids(ALICE, 1000), processed(got), "each action processed once, in order");
+    }
 }

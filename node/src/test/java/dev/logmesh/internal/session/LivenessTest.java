@@ -25,6 +25,53 @@ class LivenessTest {
         return -1;
     }
 
+    /**
+     * While this side does not read (a large frame in slices), nothing of the peer is late: a pause of 60 s with a ping
+     * and a batch unanswered ends nothing, and when reading resumes each deadline moves on by the pause (the batch's
+     * {@code synced} is due TIMEOUT after it was sent, the pause left out); a peer silent after that still times out (LargeFrameTest has the
+     * session's case, which failed before session 34).
+     */
+    @Test
+    void timeThisSideDidNotReadIsNotThePeersSilence() {
+        live.opened(0);
+        live.sentBatch(1, 100, batch(1), 0);
+        live.sent(0);
+        long pause = 1_000;
+        live.readingPaused(true, pause);
+        assertEquals(PING, first(Liveness.Verdict.PING, pause, PING), "pings while paused: the peer hears from it");
+        for (long t = PING + 1; t < pause + 60_000; t++) {
+            if (t % 1_000 == 0) {
+                live.progressed(t); // a slice stored every second
+            }
+            Liveness.Verdict v = live.check(t, true, true);
+            assertTrue(v != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
+        }
+        long resumed = pause + 60_000;
+        live.readingPaused(false, resumed);
+        // the batch went out at 0 and was due at TIMEOUT: now 60 s (the pause) later, the peer silent since
+        assertEquals(TIMEOUT + 60_000, first(Liveness.Verdict.TIMEOUT, resumed, resumed + 60_000), live.late());
+        assertTrue(live.late().startsWith("no synced for 8000 ms"), live.late());
+    }
+
+    /**
+     * A pause whose frame makes no progress for TIMEOUT (its handling stopped: a fault) still ends the session, so a
+     * link is not left unread for good; progress (a slice stored) every few seconds keeps a long pause going.
+     */
+    @Test
+    void aPauseWithoutProgressForTheTimeoutEndsTheSession() {
+        live.opened(0);
+        live.readingPaused(true, 0);
+        for (long t = 1_000; t <= 60_000; t += 1_000) {
+            if (t % 5_000 == 0) {
+                live.progressed(t);
+            }
+            Liveness.Verdict v = live.check(t, true, true);
+            assertTrue(v != Liveness.Verdict.TIMEOUT, "at " + t + ": " + live.late());
+        }
+        assertEquals(60_000 + TIMEOUT, first(Liveness.Verdict.TIMEOUT, 60_001, 120_000));
+        assertTrue(live.late().startsWith("reading paused for 68000 ms"), live.late());
+    }
+
     @Test
     void aDeadPeerWithNothingInFlightTimesOutTimeoutAfterThePing() {
         live.opened(0);
