@@ -749,8 +749,24 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
+    /**
+     * What this node announces by mDNS: its listening port, or, with a {@link NodeConfig#publicUrl()}, the port of
+     * that URL and the URL itself (TXT {@value DiscoveryBridge#TXT_URL}), which the nodes that find it dial instead
+     * of the address they saw. Before session 34 the listening port alone, so a node behind a port forward or a TLS
+     * proxy was dialed past it.
+     */
+    static Announcement announcement(String nodeId, NodeConfig config, URI url) {
+        URI pub = config.publicUrl();
+        if (pub == null) {
+            // a custom transport may have no port
+            return Announcement.of(nodeId, config.mesh(), Message.PROTOCOL, url.getPort() > 0 ? url.getPort() : 1);
+        }
+        return new Announcement(nodeId, config.mesh(), Message.PROTOCOL, pub.getPort(),
+            Map.of(DiscoveryBridge.TXT_URL, pub.toString()));
+    }
+
     private void startDiscovery() throws IOException {
-        Announcement me = Announcement.of(log.nodeId(), config.mesh(), Message.PROTOCOL, url.getPort() > 0 ? url.getPort() : 1); // a custom transport may have no port
+        Announcement me = announcement(log.nodeId(), config, url);
         Discovery d;
         if (config.discovery() != null) {
             d = config.discovery().apply(me);
