@@ -655,6 +655,13 @@ public final class NodeConfig {
             return this;
         }
 
+        /**
+         * The name this node's id starts with ({@code alice} makes {@code alice:Xk3v9QaB}); null for a random id.
+         *
+         * @throws IllegalArgumentException from {@link #build()}: empty, longer than {@code Log.MAX_NAME_CHARS}, a
+         *     space, blank or control character, an empty part between colons ({@code ":"}, {@code "a:"}), or with
+         *     mDNS on more than {@code Log.MAX_MDNS_NAME_BYTES} UTF-8 bytes
+         */
         public Builder name(String value) {
             name = value;
             return this;
@@ -926,6 +933,10 @@ public final class NodeConfig {
                         + dev.logmesh.internal.log.Log.MAX_NAME_CHARS + " (the node id name:"
                         + "x".repeat(dev.logmesh.internal.log.Log.RANDOM_ID_CHARS) + " is at most "
                         + dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH + " characters)");
+                }
+                String problem = dev.logmesh.internal.log.Log.nameProblem(name, mdns);
+                if (problem != null) {
+                    throw new IllegalArgumentException("name '" + name + "' " + problem);
                 }
             }
             if (port < 0 || port > 65_535) {

@@ -243,7 +243,7 @@ final class NodeCommand implements Callable<Integer> {
             Checks.dataDir(data);
         }
         if (name != null) {
-            Checks.nodeName(name);
+            Checks.nodeName(name, !noMdns);
         }
         Checks.port(port);
         Checks.host(host);
