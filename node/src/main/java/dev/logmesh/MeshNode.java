@@ -517,17 +517,26 @@ public final class MeshNode implements AutoCloseable {
         }
         boolean ownsStore = config.store() == null;
         Store store;
+        // a refused start removes the log it made and the directories it created (it would pin a fresh node id)
+        dev.logmesh.internal.store.DataDir.Undo undo = null;
         if (!ownsStore) {
             store = config.store();
         } else if (config.dataDir() != null) {
+            dev.logmesh.internal.store.DataDir.Undo made = dev.logmesh.internal.store.DataDir.undoOfNew(
+                config.dataDir());
             dev.logmesh.internal.store.DataDir.create(config.dataDir()); // 0700: the log is the user's data
-            store = SqliteStore.open(config.dataDir().resolve("log.db"));
+            store = SqliteStore.open(config.dataDir().resolve("log.db")); // one refused here made no file
+            undo = made;
         } else {
             store = new MemoryStore();
         }
         Loop given = internals.sharedLoop() != null ? internals.sharedLoop() : config.loop();
         SystemLoop ownLoop = null;
         try {
+            // a log without a node id yet, opened under its lock, is this start's own (not a racing start's)
+            if (undo != null && store.state(Log.NODE_ID_KEY).isPresent()) {
+                undo = null;
+            }
             if (internals.nodeId() != null && store.state(Log.NODE_ID_KEY).isEmpty()) {
                 ActionId.requireNodeId(internals.nodeId());
                 store.setState(Log.NODE_ID_KEY, internals.nodeId());
@@ -588,9 +597,27 @@ public final class MeshNode implements AutoCloseable {
                 ownLoop.close(); // idempotent: node.close() may have closed it
             }
             if (ownsStore) {
-                store.close(); // idempotent: node.close() may have closed it
+                try {
+                    store.close(); // idempotent: node.close() may have closed it
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                    undo = null; // what could not be closed stays, as it is
+                }
             }
+            undoQuietly(undo, e);
             throw e;
+        }
+    }
+
+    /** Runs {@code undo} (if any) of a refused start, adding a failure of its own to {@code cause}. */
+    private static void undoQuietly(dev.logmesh.internal.store.DataDir.Undo undo, Exception cause) {
+        if (undo == null) {
+            return;
+        }
+        try {
+            undo.undo();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
         }
     }
 
