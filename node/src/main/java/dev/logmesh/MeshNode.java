@@ -457,7 +457,7 @@ public final class MeshNode implements AutoCloseable {
         }
         if (error.isReceived() && error.type().stopsReconnect()) {
             return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
-                ? "" : " " + error.options());
+                ? "" : " " + error.options()) + (error.said() == null ? "" : ": it says: " + error.said());
         }
         if (!error.isReceived() && error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
             return "refused by this node: " + error.getMessage();

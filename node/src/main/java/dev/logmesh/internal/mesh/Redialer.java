@@ -372,6 +372,9 @@ public final class Redialer implements SyncSession.Events {
             return ": it needs subprotocol " + o.get("supported").asText() + " or later, this node sent "
                 + o.path("used").asText("?") + "; set the node's subprotocol (--subprotocol N)";
         }
+        if (error.said() != null) {
+            return ": it says: " + error.said();
+        }
         if (error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
             return ": the mesh keys differ, or this node has none: give both nodes the same key (a Logux server "
                 + "wants a token it accepts)";
