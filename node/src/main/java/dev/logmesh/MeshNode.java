@@ -457,7 +457,7 @@ public final class MeshNode implements AutoCloseable {
         }
         if (error.isReceived() && error.type().stopsReconnect()) {
             return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
-                ? "" : " " + error.options());
+                ? "" : " " + error.options()) + (error.said() == null ? "" : ": it says: " + error.said());
         }
         if (!error.isReceived() && error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
             return "refused by this node: " + error.getMessage();
@@ -517,17 +517,26 @@ public final class MeshNode implements AutoCloseable {
         }
         boolean ownsStore = config.store() == null;
         Store store;
+        // a refused start removes the log it made and the directories it created (it would pin a fresh node id)
+        dev.logmesh.internal.store.DataDir.Undo undo = null;
         if (!ownsStore) {
             store = config.store();
         } else if (config.dataDir() != null) {
+            dev.logmesh.internal.store.DataDir.Undo made = dev.logmesh.internal.store.DataDir.undoOfNew(
+                config.dataDir());
             dev.logmesh.internal.store.DataDir.create(config.dataDir()); // 0700: the log is the user's data
-            store = SqliteStore.open(config.dataDir().resolve("log.db"));
+            store = SqliteStore.open(config.dataDir().resolve("log.db")); // one refused here made no file
+            undo = made;
         } else {
             store = new MemoryStore();
         }
         Loop given = internals.sharedLoop() != null ? internals.sharedLoop() : config.loop();
         SystemLoop ownLoop = null;
         try {
+            // a log without a node id yet, opened under its lock, is this start's own (not a racing start's)
+            if (undo != null && store.state(Log.NODE_ID_KEY).isPresent()) {
+                undo = null;
+            }
             if (internals.nodeId() != null && store.state(Log.NODE_ID_KEY).isEmpty()) {
                 ActionId.requireNodeId(internals.nodeId());
                 store.setState(Log.NODE_ID_KEY, internals.nodeId());
@@ -588,9 +597,27 @@ public final class MeshNode implements AutoCloseable {
                 ownLoop.close(); // idempotent: node.close() may have closed it
             }
             if (ownsStore) {
-                store.close(); // idempotent: node.close() may have closed it
+                try {
+                    store.close(); // idempotent: node.close() may have closed it
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                    undo = null; // what could not be closed stays, as it is
+                }
             }
+            undoQuietly(undo, e);
             throw e;
+        }
+    }
+
+    /** Runs {@code undo} (if any) of a refused start, adding a failure of its own to {@code cause}. */
+    private static void undoQuietly(dev.logmesh.internal.store.DataDir.Undo undo, Exception cause) {
+        if (undo == null) {
+            return;
+        }
+        try {
+            undo.undo();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
         }
     }
 
@@ -752,8 +779,24 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
+    /**
+     * What this node announces by mDNS: its listening port, or, with a {@link NodeConfig#publicUrl()}, the port of
+     * that URL and the URL itself (TXT {@value DiscoveryBridge#TXT_URL}), which the nodes that find it dial instead
+     * of the address they saw. Before session 34 the listening port alone, so a node behind a port forward or a TLS
+     * proxy was dialed past it.
+     */
+    static Announcement announcement(String nodeId, NodeConfig config, URI url) {
+        URI pub = config.publicUrl();
+        if (pub == null) {
+            // a custom transport may have no port
+            return Announcement.of(nodeId, config.mesh(), Message.PROTOCOL, url.getPort() > 0 ? url.getPort() : 1);
+        }
+        return new Announcement(nodeId, config.mesh(), Message.PROTOCOL, pub.getPort(),
+            Map.of(DiscoveryBridge.TXT_URL, pub.toString()));
+    }
+
     private void startDiscovery() throws IOException {
-        Announcement me = Announcement.of(log.nodeId(), config.mesh(), Message.PROTOCOL, url.getPort() > 0 ? url.getPort() : 1); // a custom transport may have no port
+        Announcement me = announcement(log.nodeId(), config, url);
         Discovery d;
         if (config.discovery() != null) {
             d = config.discovery().apply(me);

@@ -207,6 +207,9 @@ public final class NodeConfig {
         this.publicUrl = b.publicUrl;
     }
 
+    /** Longest {@link #publicUrl()} of a node with mDNS, in UTF-8 bytes: a TXT entry {@code url=...} of 255 bytes. */
+    public static final int MAX_ANNOUNCED_URL_BYTES = 251;
+
     /** Throws naming what is wrong with {@code url} as a {@link Builder#publicUrl}. */
     static void checkPublicUrl(URI url, boolean listens) {
         String scheme = url.getScheme();
@@ -671,6 +674,13 @@ public final class NodeConfig {
             return this;
         }
 
+        /**
+         * The name this node's id starts with ({@code alice} makes {@code alice:Xk3v9QaB}); null for a random id.
+         *
+         * @throws IllegalArgumentException from {@link #build()}: empty, longer than {@code Log.MAX_NAME_CHARS}, a
+         *     space, blank or control character, an empty part between colons ({@code ":"}, {@code "a:"}), or with
+         *     mDNS on more than {@code Log.MAX_MDNS_NAME_BYTES} UTF-8 bytes
+         */
         public Builder name(String value) {
             name = value;
             return this;
@@ -918,12 +928,15 @@ public final class NodeConfig {
          * on: behind a port forward, a container's port mapping, a TCP or TLS proxy ({@code ws://HOST:PORT}, or
          * {@code wss://HOST:PORT} where the proxy speaks TLS; a path is kept). The overlay tells it to other nodes
          * (HyParView's {@code JOIN}, {@code NEIGHBOR} and {@code SHUFFLE}), and the node's presence records carry it
-         * ({@code logmesh status}); static peers ({@link #peer}) are dialed as given, and mDNS still announces the
-         * listening port on each interface. A host of {@code 0.0.0.0} means "the address my sessions come from,
+         * ({@code logmesh status}); static peers ({@link #peer}) are dialed as given. mDNS announces it: the SRV port
+         * is its port and a TXT entry {@code url} holds it, which the nodes that find this one dial instead of the
+         * address and port they saw (before session 34 mDNS announced the listening port, so they dialed past the
+         * forward or the proxy). A host of {@code 0.0.0.0} means "the address my sessions come from,
          * this port", as for a node listening on every interface. Null (the default): the listening URL.
          *
          * @throws IllegalArgumentException from {@link #build()}: not {@code ws://} or {@code wss://}, no host or no
-         *     port, a query or fragment, or a node that does not listen ({@link #noListen})
+         *     port, a query or fragment, a node that does not listen ({@link #noListen}), or with mDNS on, a URL
+         *     longer than {@value NodeConfig#MAX_ANNOUNCED_URL_BYTES} UTF-8 bytes
          */
         public Builder publicUrl(URI value) {
             publicUrl = value;
@@ -945,6 +958,10 @@ public final class NodeConfig {
                         + dev.logmesh.internal.log.Log.MAX_NAME_CHARS + " (the node id name:"
                         + "x".repeat(dev.logmesh.internal.log.Log.RANDOM_ID_CHARS) + " is at most "
                         + dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH + " characters)");
+                }
+                String problem = dev.logmesh.internal.log.Log.nameProblem(name, mdns);
+                if (problem != null) {
+                    throw new IllegalArgumentException("name '" + name + "' " + problem);
                 }
             }
             if (port < 0 || port > 65_535) {
@@ -1021,6 +1038,12 @@ public final class NodeConfig {
             }
             if (publicUrl != null) {
                 checkPublicUrl(publicUrl, host != null);
+                int bytes = publicUrl.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                if (mdns && bytes > MAX_ANNOUNCED_URL_BYTES) {
+                    throw new IllegalArgumentException("public URL is " + bytes + " bytes: mDNS announces it in a TXT "
+                        + "entry, which holds at most " + MAX_ANNOUNCED_URL_BYTES + " (shorten it, or turn mDNS off), "
+                        + "got " + publicUrl);
+                }
             }
             if (presencePeriod.isNegative() || (!presencePeriod.isZero()
                 && (presencePeriod.compareTo(MIN_PRESENCE_PERIOD) < 0

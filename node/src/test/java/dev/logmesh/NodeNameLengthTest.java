@@ -34,4 +34,34 @@ class NodeNameLengthTest {
         assertTrue(e.getMessage().contains("name is 248 characters long: at most 247 (the node id name:xxxxxxxx is "
             + "at most 256 characters)"), e.getMessage());
     }
+
+    /**
+     * Names that make no valid node id (session 34): {@code ":"} ran as {@code ::dc-VotG9} (an empty Logux user and
+     * client id), and a blank other than a space or, with mDNS, a name over one DNS label failed only at start, out
+     * of mDNS, after the store had kept the id.
+     */
+    @Test
+    void nodeConfigRefusesNamesThatMakeNoValidNodeId() {
+        String[][] cases = {
+            {":", "has an empty part between colons"}, {"a:", "has an empty part between colons"},
+            {":a", "has an empty part between colons"}, {"shop::eu", "has an empty part between colons"},
+            {"a\u00a0b", "holds the blank character U+00A0 at index 1"},
+            {"a\u2003", "holds the blank character U+2003 at index 1"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.builder().name(c[0]).build(), c[0]);
+            assertTrue(e.getMessage().contains("name '" + c[0] + "' " + c[1]), e.getMessage());
+        }
+        String longName = "y".repeat(54 + 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().name(longName).mdns(true).build());
+        assertTrue(e.getMessage().contains("is 55 bytes long: with mDNS on"), e.getMessage());
+        assertEquals(longName, NodeConfig.builder().name(longName).build().name(), "without mDNS it is taken");
+        String longest = "y".repeat(54);
+        assertEquals(longest, NodeConfig.builder().name(longest).mdns(true).build().name());
+        // the id a taken name makes is one mDNS announces
+        dev.logmesh.discovery.Announcement.of(Log.newNodeId(longest), "m", 5, 1);
+        assertEquals("shop:eu", NodeConfig.builder().name("shop:eu").mdns(true).build().name());
+    }
 }

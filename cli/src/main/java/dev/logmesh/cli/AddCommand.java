@@ -46,7 +46,7 @@ final class AddCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (name != null) {
-            Checks.nodeName(name);
+            Checks.nodeName(name, false);
         }
         Checks.maxFrame(maxFrame);
         Checks.dataDir(data);

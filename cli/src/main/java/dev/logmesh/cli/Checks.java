@@ -173,9 +173,11 @@ final class Checks {
     /**
      * {@code --name}: the start of the node id ({@code NAME:random}), so no space (the id's separator in action ids)
      * and no control character (a tab, a newline: refused in node ids on the wire). The error names the character
-     * and where it is, as a tab or a newline cannot be seen in the value printed back.
+     * and where it is, as a tab or a newline cannot be seen in the value printed back. Then the node's own rule
+     * ({@link dev.logmesh.internal.log.Log#nameProblem}: other blanks, an empty part between colons, and with mDNS
+     * ({@code mdns}) a name too long for one DNS label).
      */
-    static void nodeName(String name) {
+    static void nodeName(String name, boolean mdns) {
         if (name.isEmpty()) {
             throw new UsageError("--name is empty: give a name such as alice (letters, digits, '-', '_', '.')");
         }
@@ -192,6 +194,10 @@ final class Checks {
                 throw new UsageError("--name: " + characterName(c) + " at index " + i + " is not allowed in a node "
                     + "name (no spaces or control characters); give a name such as alice");
             }
+        }
+        String problem = dev.logmesh.internal.log.Log.nameProblem(name, mdns);
+        if (problem != null) {
+            throw new UsageError("--name '" + name + "' " + problem + "; give a name such as alice or shop:eu");
         }
     }
 

@@ -243,7 +243,7 @@ final class NodeCommand implements Callable<Integer> {
             Checks.dataDir(data);
         }
         if (name != null) {
-            Checks.nodeName(name);
+            Checks.nodeName(name, !noMdns);
         }
         Checks.port(port);
         Checks.host(host);
@@ -587,22 +587,17 @@ final class NodeCommand implements Callable<Integer> {
 
     private static void readStdin(MeshNode node, Ndjson out, java.util.function.Consumer<String> errors,
         int maxFrame) throws IOException {
+        // a line the log cannot take (a full disk) is held and stdin paused until it is added: one event, no loss
+        StdinAdds adds = new StdinAdds(node::add, errors, System.err::println, StdinAdds.RETRY_MILLIS);
         Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
             @Override
-            @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete callback reports a failed add
             public void line(int number, Action action, JsonNode meta) {
                 try {
                     out.awaitRoom(); // stdout is full: stop reading stdin until it drains (the pipe pushes back)
+                    adds.add(number, action, meta);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
                 }
-                node.add(action, meta).whenComplete((added, err) -> {
-                    if (err != null) {
-                        Throwable c = err.getCause() != null ? err.getCause() : err;
-                        errors.accept("stdin line " + number + ": " + c.getMessage());
-                    }
-                });
             }
 
             @Override

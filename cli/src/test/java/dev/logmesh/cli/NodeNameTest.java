@@ -118,4 +118,27 @@ class NodeNameTest {
         }
         assertFalse(err.contains("is not used") || err.contains("running as"), err);
     }
+
+    /**
+     * A {@code --name} that makes no valid node id (session 34): {@code add --name ":"} made a log with the id
+     * {@code ::xxxxxxxx} and {@code node --name ":"} ran with it; with mDNS on, {@code a\u00a0b} failed after the
+     * start had begun with mDNS's words ("logmesh: nodeId must be 1..63 UTF-8 bytes without whitespace or control
+     * characters: 'a b:Beqk_nW9'", exit 1). Now each is refused at once, exit 2, nothing made.
+     */
+    @Test
+    void aNameThatMakesNoValidNodeIdIsRefusedAtOnce() throws Exception {
+        Path data = dir.resolve("colon");
+        CliProcess.Result add = CliProcess.run("{\"type\":\"a\"}\n".getBytes(StandardCharsets.UTF_8), "add",
+            "--data", data.toString(), "--name", ":");
+        assertEquals(2, add.code(), add.err());
+        assertTrue(add.err().contains("logmesh: --name ':' has an empty part between colons"), add.err());
+        assertFalse(data.resolve("log.db").toFile().exists(), "no log made");
+        Path nbsp = dir.resolve("nbsp");
+        CliProcess.Result node = CliProcess.run("node", "--name", "a\u00a0b", "--data", nbsp.toString(),
+            "--interface", "127.0.0.1", "--host", "127.0.0.1", "--port", "0");
+        assertEquals(2, node.code(), node.err());
+        assertTrue(node.err().contains("logmesh: --name 'a\u00a0b' holds the blank character U+00A0 at index 1"),
+            node.err());
+        assertFalse(nbsp.resolve("log.db").toFile().exists(), "no log made");
+    }
 }

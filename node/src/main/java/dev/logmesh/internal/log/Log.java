@@ -197,6 +197,47 @@ public final class Log {
      */
     public static final int MAX_NAME_CHARS = dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH - 1 - RANDOM_ID_CHARS;
 
+    /**
+     * Longest name, in UTF-8 bytes, of a node that runs mDNS: its id ({@code NAME:} and {@value #RANDOM_ID_CHARS}
+     * random characters) is the mDNS instance name, one DNS label of at most 63 bytes, so 54.
+     */
+    public static final int MAX_MDNS_NAME_BYTES = 63 - 1 - RANDOM_ID_CHARS;
+
+    /**
+     * What makes {@code name} unfit to start a node id, beyond its length ({@link #MAX_NAME_CHARS}) and a space or a
+     * control character, which callers check first with their own words; null when it is fit. Refused: a blank other
+     * than a space (U+00A0, U+2003, ...: mDNS refuses those ids, and no one can tell them from a space), an empty part
+     * between colons ({@code ":"}, {@code "a:"}, {@code ":a"}, {@code "a::b"}: Logux reads a node id as {@code
+     * USER:CLIENT:...}, and {@code @logux/server} takes the part before the first colon as the user id, so an empty
+     * part is an empty user or client id), and with {@code mdns} a name over {@link #MAX_MDNS_NAME_BYTES} bytes.
+     * Before session 34 {@code --name ":"} ran as {@code ::dc-VotG9}, and a 60-character name or {@code a\u00a0b}
+     * with mDNS on failed after its store was made, with mDNS's own words about the node id, the log then keeping
+     * an id that no later start with mDNS could use.
+     *
+     * @return a phrase to follow the name in a message ({@code "has an empty part ..."}), or null
+     */
+    public static String nameProblem(String name, boolean mdns) {
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
+                return String.format(java.util.Locale.ROOT, "holds the blank character U+%04X at index %d (no spaces,"
+                    + " blanks or control characters)", c, i);
+            }
+            i += Character.charCount(c);
+        }
+        if (name.startsWith(":") || name.endsWith(":") || name.contains("::")) {
+            return "has an empty part between colons (a node id is read as USER:CLIENT:..., and an empty user or "
+                + "client part is not a valid Logux node id)";
+        }
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (mdns && bytes > MAX_MDNS_NAME_BYTES) {
+            return "is " + bytes + " bytes long: with mDNS on, the node id NAME:" + "x".repeat(RANDOM_ID_CHARS)
+                + " is announced as one DNS label of at most 63 bytes, so a name of at most " + MAX_MDNS_NAME_BYTES
+                + " (or turn mDNS off)";
+        }
+        return null;
+    }
+
     /** A fresh node id: {@code name:random} ({@value #RANDOM_ID_CHARS} random characters), or just the random part. */
     public static String newNodeId(String name) {
         StringBuilder sb = new StringBuilder();

@@ -62,15 +62,63 @@ public final class DiscoveryBridge implements Discovery.Listener {
         this.onError = onError;
     }
 
+    /**
+     * TXT key of the URL a node's peers must dial it at, its public URL ({@code NodeConfig.Builder.publicUrl}:
+     * {@code ws://HOST:PORT} or {@code wss://HOST:PORT}, a path kept), announced only by a node that has one; its SRV
+     * port is then that URL's port. A host of {@code 0.0.0.0} means "where the announcement came from".
+     */
+    public static final String TXT_URL = "url";
+
+    /**
+     * The URLs to dial {@code peer} at, in the order discovery gives its addresses: its announced {@link #TXT_URL}
+     * when that is a {@code ws://} or {@code wss://} URL with a host and a port (with host {@code 0.0.0.0}: each
+     * address discovery saw it at, with that URL's scheme, port and path), else {@code ws://ADDRESS:PORT} of each
+     * address (the SRV port). Before session 34 a node behind a port forward or a TLS proxy was announced only by
+     * its listening port, so nodes that found it by mDNS dialed past its forward or its proxy.
+     */
+    static List<URI> dialUrls(Peer peer) {
+        URI announced = announcedUrl(peer.txt().get(TXT_URL));
+        List<URI> urls = new ArrayList<>();
+        if (announced != null && !"0.0.0.0".equals(announced.getHost())) {
+            urls.add(announced);
+            return urls;
+        }
+        for (InetSocketAddress a : peer.addresses()) {
+            if (announced == null) {
+                urls.add(URI.create("ws://" + UrlHost.of(a.getHostString()) + ":" + a.getPort()));
+            } else {
+                urls.add(URI.create(announced.getScheme() + "://" + UrlHost.of(a.getHostString()) + ":"
+                    + announced.getPort() + (announced.getRawPath() == null ? "" : announced.getRawPath())));
+            }
+        }
+        return urls;
+    }
+
+    /** {@code text} as a URL to dial, or null when it is absent or not a ws/wss URL with a host and a port. */
+    private static URI announcedUrl(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            URI u = new URI(text);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if ((scheme.equals("ws") || scheme.equals("wss")) && u.getHost() != null && u.getPort() > 0
+                && u.getPort() <= 65_535 && u.getRawQuery() == null && u.getRawFragment() == null) {
+                return u;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // not a URL: dial the announced address and port
+        }
+        LOG.debug("ignoring an announced {} that is not ws://HOST:PORT or wss://HOST:PORT: {}", TXT_URL, text);
+        return null;
+    }
+
     @Override
     public void peerFound(Peer peer) {
         if (closed) {
             return;
         }
-        List<URI> urls = new ArrayList<>();
-        for (InetSocketAddress a : peer.addresses()) {
-            urls.add(URI.create("ws://" + UrlHost.of(a.getHostString()) + ":" + a.getPort()));
-        }
+        List<URI> urls = dialUrls(peer);
         if (overlay != null && peer.isIdentified()) {
             overlay.discovered(peer.nodeId(), urls.get(0).toString());
             return;

@@ -372,9 +372,16 @@ public final class Redialer implements SyncSession.Events {
             return ": it needs subprotocol " + o.get("supported").asText() + " or later, this node sent "
                 + o.path("used").asText("?") + "; set the node's subprotocol (--subprotocol N)";
         }
+        String keys = ": the mesh keys differ, or this node has none: give both nodes the same key";
+        if (error.said() != null) {
+            // the listener's words (a clock too far off, another mesh); the key advice where they are about the key
+            boolean key = error.said().contains("key") || error.said().contains("credentials")
+                || error.said().contains("proof");
+            return ": it says: " + error.said() + (key && !error.said().contains("clock") ? keys.replace(": the",
+                "; the") : "");
+        }
         if (error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
-            return ": the mesh keys differ, or this node has none: give both nodes the same key (a Logux server "
-                + "wants a token it accepts)";
+            return keys + " (a Logux server wants a token it accepts)";
         }
         return o == null || o.isNull() ? "" : " " + o;
     }

@@ -51,13 +51,21 @@ public final class ProtocolError extends Exception {
     private final String wireType;
     private final transient JsonNode options;
     private final boolean received;
+    /** Why the peer says it sent this error (its {@code debug} before it), or null. */
+    private final String said;
 
     private ProtocolError(Type type, String wireType, JsonNode options, boolean received, String message) {
+        this(type, wireType, options, received, message, null);
+    }
+
+    private ProtocolError(Type type, String wireType, JsonNode options, boolean received, String message,
+                          String said) {
         super(message, null, false, false);
         this.type = type;
         this.wireType = wireType;
         this.options = options;
         this.received = received;
+        this.said = said;
     }
 
     /** An error detected here, to be sent to the peer. */
@@ -78,6 +86,23 @@ public final class ProtocolError extends Exception {
     public static ProtocolError received(String wireType, JsonNode options) {
         return new ProtocolError(Type.fromWire(wireType), wireType, options, true,
             "peer sent error " + wireType + (options == null ? "" : " " + options));
+    }
+
+    /**
+     * An error the peer sent us after it said why in a {@code debug} message ({@code said}, null: it did not): the
+     * message ends with {@code (it says: SAID)}.
+     */
+    public static ProtocolError received(String wireType, JsonNode options, String said) {
+        if (said == null) {
+            return received(wireType, options);
+        }
+        return new ProtocolError(Type.fromWire(wireType), wireType, options, true,
+            "peer sent error " + wireType + (options == null ? "" : " " + options) + " (it says: " + said + ")", said);
+    }
+
+    /** Why the peer says it sent this received error, or null when it did not say. */
+    public String said() {
+        return said;
     }
 
     /** The type, or null for an unknown received type. */

@@ -144,6 +144,14 @@ public final class SyncSession implements MessageConnection.Handler {
     public static final String TWIN_NOTICE = "logmesh twin: ";
 
     /**
+     * How a listener's {@code ["debug", "error", text]} starts that tells a logmesh dialer why it refuses it, right
+     * before its {@code wrong-credentials} (which carries no reason in Logux): its clock too far off, no key or
+     * another. The dialer's error then says it ({@link ProtocolError#said}). Before session 34 a dialer refused for
+     * its clock was told only {@code wrong-credentials} and said "the mesh keys differ".
+     */
+    public static final String REFUSAL_NOTICE = "logmesh refused: ";
+
+    /**
      * How many received duplicates of a peer's own entries a session compares with the entry held under the id
      * ({@link #checkConflict}): each is a store read.
      */
@@ -250,6 +258,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private Loop.Cancellable ticker;
     private ProtocolError closeError;
     private String closeReason;
+    /** [dialer] Why the listener says it refuses this node ({@link #REFUSAL_NOTICE}), or null; owned by the loop. */
+    private String peerRefusal;
     /**
      * Whether the session stopped because its link refused a send and waits for the link's {@code onClose} to say
      * why it ended ({@link #linkRefused}); the messages the link received before its close still come, and the
@@ -490,6 +500,10 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             closeWith(err, receivedErrorReason(e));
         } else if (m instanceof Message.Debug d) {
+            if (role == Role.DIALER && state == State.OPENING && d.text().startsWith(REFUSAL_NOTICE)) {
+                peerRefusal = refusalText(d);
+                return;
+            }
             String told = twinTold(d);
             if (told != null) {
                 // (a logmesh peer: it said its instance) the node reports it once per peer, with what to do
@@ -553,9 +567,15 @@ public final class SyncSession implements MessageConnection.Handler {
         finish(closeError, closeReason != null ? closeReason : reason);
     }
 
-    /** A received {@code error} as the protocol error that ends the session. */
-    private static ProtocolError receivedError(Message.Error e) {
-        return ProtocolError.received(e.errorType(), e.options());
+    /** A received {@code error} as the protocol error that ends the session, with the peer's refusal if it said one. */
+    private ProtocolError receivedError(Message.Error e) {
+        return ProtocolError.received(e.errorType(), e.options(), peerRefusal);
+    }
+
+    /** The reason of a {@link #REFUSAL_NOTICE}, at most 500 characters (it is a peer's text). */
+    private static String refusalText(Message.Debug d) {
+        String t = d.text().substring(REFUSAL_NOTICE.length());
+        return t.length() > 500 ? t.substring(0, 500) + "…" : t;
     }
 
     /** Why a session ends that the peer ended with {@code e}. */
@@ -588,6 +608,9 @@ public final class SyncSession implements MessageConnection.Handler {
         } else if (m instanceof Message.Debug d && twinTold(d) != null) {
             LOG.debug("{} says: {}", describePeer(), d.text());
             closeReason = twinTold(d);
+        } else if (m instanceof Message.Debug d && role == Role.DIALER && peerNode == null
+            && d.text().startsWith(REFUSAL_NOTICE)) {
+            peerRefusal = refusalText(d);
         }
     }
 
@@ -694,6 +717,10 @@ public final class SyncSession implements MessageConnection.Handler {
         if (denied != null) {
             // not a warning: the node reports the session's end as an error event, with the address
             LOG.debug("refused {} from {}: {}", c.nodeId(), address, denied);
+            if (!client) {
+                // a logmesh dialer is told why (Logux's wrong-credentials has no reason); a Logux client gets none
+                send(new Message.Debug("error", REFUSAL_NOTICE + denied));
+            }
             // (@logux/server does not count the attempts of the reserved user server)
             if (config.bruteforce() != null
                 && !(client && dev.logmesh.internal.edge.ClientId.parse(c.nodeId()).isReservedServer())) {

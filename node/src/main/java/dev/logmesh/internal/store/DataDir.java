@@ -53,6 +53,47 @@ public final class DataDir {
         }
     }
 
+    /**
+     * What a start that is about to make a new log in {@code dir} leaves behind if it is refused: null when {@code dir}
+     * already holds a log ({@code log.db}), else an undo that {@link Undo#undo() removes} the files a new store makes
+     * there ({@code log.db} and its side files, {@code status.json}) and the directories of {@code dir}'s path that did
+     * not exist yet, when they are empty. Call before {@link #create}. Before session 34 a start refused after the
+     * store was made (its port in use) left the new directory with a fresh log, whose node id every later start kept
+     * (a later {@code --name} was "not used").
+     */
+    public static Undo undoOfNew(Path dir) {
+        if (Files.exists(dir.resolve("log.db"))) {
+            return null;
+        }
+        Path missing = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        Path top = missing;
+        Path abs = dir.toAbsolutePath();
+        return () -> {
+            for (String f : java.util.List.of("log.db", "log.db-wal", "log.db-shm", "log.db-journal", "log.db.clock",
+                "log.db.lock", "status.json", "status.json.tmp")) {
+                Files.deleteIfExists(abs.resolve(f));
+            }
+            if (top != null) {
+                for (Path p = abs; p != null && p.startsWith(top); p = p.getParent()) {
+                    try {
+                        Files.deleteIfExists(p); // only when empty: anything else put there stays
+                    } catch (java.nio.file.DirectoryNotEmptyException e) {
+                        return;
+                    }
+                }
+            }
+        };
+    }
+
+    /** Removes what a refused start made ({@link #undoOfNew}). */
+    @FunctionalInterface
+    public interface Undo {
+        void undo() throws IOException;
+    }
+
     /** The nearest of {@code dir} and its parents that exists, if it is not a directory; else null. */
     private static Path fileInTheWay(Path dir) {
         for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {

@@ -51,9 +51,28 @@ class AuthTest {
             new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
     }
 
-    /** The listener refused: the exact frame, closed, nothing synced, and it still takes a keyed peer. */
+    /**
+     * A mesh dialer refused is told why (session 34): a {@code debug} error with {@link SyncSession#REFUSAL_NOTICE} and
+     * the reason, then Logux's {@code wrong-credentials}.
+     */
+    static void assertRefusalFrames(List<String> frames) {
+        assertEquals(2, frames.size(), frames.toString());
+        assertTrue(frames.get(0).startsWith("[\"debug\",\"error\",\"" + SyncSession.REFUSAL_NOTICE), frames.get(0));
+        assertEquals(REFUSED, frames.get(1));
+    }
+
+    /** The listener refused: the exact frames, closed, nothing synced, and it still takes a keyed peer. */
     void assertRefused(TestPair pair, SyncSession session) {
-        assertEquals(List.of(REFUSED), pair.takeAllRight());
+        assertRefused(pair, session, false);
+    }
+
+    /** As {@link #assertRefused(TestPair, SyncSession)}, a mesh dialer told why ({@link #assertRefusalFrames}). */
+    void assertRefused(TestPair pair, SyncSession session, boolean meshPeer) {
+        if (meshPeer) {
+            assertRefusalFrames(pair.takeAllRight());
+        } else {
+            assertEquals(List.of(REFUSED), pair.takeAllRight());
+        }
         assertEquals(SyncSession.State.CLOSED, session.state());
         assertTrue(pair.right().isClosed());
         assertEquals(1, listener.log.size());
@@ -91,7 +110,7 @@ class AuthTest {
         }, new Random(1), gaveUp::add);
         redialer.start();
         loop.runAll();
-        assertEquals(List.of(REFUSED), dials.get(0).takeAllRight());
+        assertRefusalFrames(dials.get(0).takeAllRight());
         assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\","));
         dials.get(0).assertExhausted();
         assertFalse(redialer.stopped(), "the key may be fixed: dialed again, slowly");
@@ -114,7 +133,7 @@ class AuthTest {
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"x\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\"}}]");
         loop.runAll();
-        assertRefused(pair, s);
+        assertRefused(pair, s, true);
     }
 
     @Test
@@ -123,7 +142,7 @@ class AuthTest {
         SyncSession s = listener.accept(pair);
         pair.right().inject("[\"connect\",5,\"x\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\",\"proof\":\"abc\"}}]");
         loop.runAll();
-        assertRefused(pair, s);
+        assertRefused(pair, s, true);
     }
 
     @Test
@@ -148,7 +167,7 @@ class AuthTest {
         SyncSession s = listener.accept(replay);
         replay.right().inject(captured);
         loop.runAll();
-        assertEquals(List.of(REFUSED), replay.takeAllRight());
+        assertRefusalFrames(replay.takeAllRight());
         replay.assertExhausted();
         assertEquals(SyncSession.State.CLOSED, s.state());
         assertEquals(List.of("dialer"), List.copyOf(listener.hub.connectedPeers()), "the genuine session stays");
@@ -164,7 +183,7 @@ class AuthTest {
             SessionNode dialer = new SessionNode("dialer", loop, SessionConfig.defaults("test").withAuth(skewed, null));
             TestPair pair = SessionNode.connect(loop, dialer, listener);
             loop.runAll();
-            assertEquals(List.of(REFUSED), pair.takeAllRight());
+            assertRefusalFrames(pair.takeAllRight());
             assertEquals(List.of(), dialer.peerEvents);
             assertTrue(pair.takeLeft().startsWith("[\"connect\","));
             pair.assertExhausted();
@@ -245,7 +264,7 @@ class AuthTest {
             SessionNode wrong = new SessionNode("w" + i, loop, keyed("test", OTHER_KEY));
             TestPair pair = SessionNode.connect(loop, wrong, listener);
             loop.runAll();
-            assertEquals(List.of(REFUSED), pair.takeAllRight(), "attempt " + i);
+            assertRefusalFrames(pair.takeAllRight());
             assertTrue(pair.takeLeft().startsWith("[\"connect\","));
             pair.assertExhausted();
         }
@@ -364,7 +383,7 @@ class AuthTest {
             + "\"reasons\":[\"x\"]}]");
         loop.runAll();
         assertFalse(listener.types().contains("forged"));
-        assertRefused(pair, s);
+        assertRefused(pair, s, true);
     }
 
     @Test
@@ -392,7 +411,7 @@ class AuthTest {
         SessionNode dialer = new SessionNode("dialer", loop, keyed("other", KEY));
         TestPair pair = SessionNode.connect(loop, dialer, listener);
         loop.runAll();
-        assertEquals(List.of(REFUSED), pair.takeAllRight());
+        assertRefusalFrames(pair.takeAllRight());
         assertEquals(List.of(), listener.peerEvents);
         assertTrue(pair.takeLeft().startsWith("[\"connect\","));
         pair.assertExhausted();
@@ -404,7 +423,7 @@ class AuthTest {
         SessionNode stranger = new SessionNode("stranger", loop, SessionConfig.defaults("other"));
         TestPair pair = SessionNode.connect(loop, stranger, open);
         loop.runAll();
-        assertEquals(List.of(REFUSED), pair.takeAllRight());
+        assertRefusalFrames(pair.takeAllRight());
         assertEquals(List.of(), open.peerEvents);
         assertTrue(pair.takeLeft().startsWith("[\"connect\","));
         pair.assertExhausted();
