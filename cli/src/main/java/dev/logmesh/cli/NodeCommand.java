@@ -83,7 +83,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--public-url", paramLabel = "URL", converter = Checks.PeerUrl.class, description = "The URL other "
         + "mesh nodes dial this node at, where it is not the one it listens on (a port forward, a container's port "
         + "mapping, a proxy): ws://HOST:PORT, wss:// where the proxy speaks TLS. The overlay and `status` tell it to "
-        + "others; mDNS still announces the listening port. Default: the listening URL.")
+        + "others, and mDNS announces this URL (its port as the SRV port), which the nodes that find it dial. Default: "
+        + "the listening URL.")
     URI publicUrl;
 
     @Option(names = "--mesh", paramLabel = "NAME", description = "Mesh name; nodes of other meshes are refused. "

@@ -298,6 +298,21 @@ class CliTest {
     }
 
     /**
+     * {@code --public-url}'s help says what mDNS announces since session 34 (the public URL's port and the URL, which
+     * finders dial); before (break34) it still said "mDNS still announces the listening port", which the node no
+     * longer does.
+     */
+    @Test
+    void thePublicUrlHelpSaysMdnsAnnouncesIt() {
+        Run help = run("", "node", "--help");
+        assertEquals(0, help.code());
+        String flat = help.out().replaceAll("\\s+", " ");
+        String option = flat.substring(flat.indexOf("--public-url=URL"), flat.indexOf("--mesh=NAME"));
+        assertTrue(!option.contains("still announces the listening port"), option);
+        assertTrue(option.contains("mDNS announces this URL"), option);
+    }
+
+    /**
      * The node-wide budget of large client frames (session 26: {@code NodeConfig} only) is an option of node, and
      * reaches the node's config; unset, the config's default from the heap stands.
      */

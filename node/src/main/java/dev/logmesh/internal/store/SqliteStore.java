@@ -2704,10 +2704,6 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * One page; rows found corrupt are skipped and the page is filled from further on, so that a short page still
-     * means the end of the log (callers stop at a short page).
-     */
-    /**
      * {@inheritDoc} Each row's checksum is checked as by every read (a row whose checksum matches holds what was
      * written, which was checked before it was written); a corrupt one is quarantined ({@link #settleCorrupt}).
      * Costs one indexed range read of {@code limit} rows on the calling (owner) thread. While a batch is written
@@ -2739,6 +2735,10 @@ public final class SqliteStore implements Store {
         });
     }
 
+    /**
+     * One page; rows found corrupt are skipped and the page is filled from further on, so that a short page still
+     * means the end of the log (callers stop at a short page).
+     */
     @Override
     public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
         Objects.requireNonNull(order, "order");
