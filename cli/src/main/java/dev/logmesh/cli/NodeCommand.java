@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -397,10 +398,23 @@ final class NodeCommand implements Callable<Integer> {
         }
         CompletableFuture<Void> ended = node.whenClosed();
         MetricsEndpoint served = endpoint;
+        AtomicReference<StdinAdds> stdinAdds = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             WaitNotice w = waiting.get();
             if (w != null) {
                 w.stop();
+            }
+            StdinAdds adds = stdinAdds.get();
+            if (adds != null) {
+                try {
+                    // lines held for a full disk are not added now: say which, not drop them unseen
+                    String unadded = adds.stop(2_000);
+                    if (unadded != null) {
+                        System.err.println(unadded);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             closeSaying(node);
             if (served != null) {
@@ -436,10 +450,13 @@ final class NodeCommand implements Callable<Integer> {
                 + " (no --name given)");
         }
         waiting.set(WaitNotice.start(node, System.err::println));
+        // a line the log cannot take (a full disk) is held and stdin paused until it is added: one event, no loss
+        StdinAdds adds = new StdinAdds(node::add, errors, System.err::println, StdinAdds.RETRY_MILLIS);
+        stdinAdds.set(adds);
         // stdin on a thread of its own: the node can end (fatal error) while stdin stays open
         Thread stdin = new Thread(() -> {
             try {
-                readStdin(node, out, errors, maxFrame);
+                readStdin(adds, out, errors, maxFrame);
             } catch (IOException e) {
                 errors.accept("cannot read stdin: " + e.getMessage());
             }
@@ -586,10 +603,8 @@ final class NodeCommand implements Callable<Integer> {
         return base.resolve("logmesh").resolve(name);
     }
 
-    private static void readStdin(MeshNode node, Ndjson out, java.util.function.Consumer<String> errors,
+    private static void readStdin(StdinAdds adds, Ndjson out, java.util.function.Consumer<String> errors,
         int maxFrame) throws IOException {
-        // a line the log cannot take (a full disk) is held and stdin paused until it is added: one event, no loss
-        StdinAdds adds = new StdinAdds(node::add, errors, System.err::println, StdinAdds.RETRY_MILLIS);
         Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
             @Override
             public void line(int number, Action action, JsonNode meta) {

@@ -49,6 +49,12 @@ final class StdinAdds {
     private final TreeMap<Integer, Line> held = new TreeMap<>();
     /** Why the first held line was not added; guarded by {@link #lock}. */
     private String problem;
+    /** The node is stopping: held lines are no longer tried ({@link #stop}); guarded by {@link #lock}. */
+    private boolean stopped;
+    /** A held line's add is under way; guarded by {@link #lock}. */
+    private boolean retrying;
+    /** The number of the last line read; guarded by {@link #lock}. */
+    private int lastRead;
 
     /**
      * @param errors      error events (stdout), one string each
@@ -70,6 +76,7 @@ final class StdinAdds {
                 lock.wait();
             }
             inFlight++;
+            lastRead = number;
         }
         Line line = new Line(number, action, meta);
         submit(line).whenComplete((ok, err) -> ended(line, err));
@@ -128,10 +135,14 @@ final class StdinAdds {
             while (true) {
                 Line line;
                 synchronized (lock) {
+                    if (stopped) {
+                        return; // the node is stopping: stop() says which lines were not added
+                    }
                     if (held.isEmpty()) {
                         break;
                     }
                     line = held.firstEntry().getValue();
+                    retrying = true;
                 }
                 Throwable cause;
                 try {
@@ -140,15 +151,20 @@ final class StdinAdds {
                 } catch (ExecutionException e) {
                     cause = unwrap(e);
                 }
-                if (cause instanceof StoreException) {
-                    Thread.sleep(retryMillis);
-                    continue;
+                synchronized (lock) {
+                    retrying = false;
+                    lock.notifyAll();
+                    if (stopped && cause != null) {
+                        return; // not added (the node closed under it): stop() names it
+                    }
+                    if (cause instanceof StoreException) {
+                        lock.wait(retryMillis); // stop() wakes it
+                        continue;
+                    }
+                    held.remove(line.number);
                 }
                 if (cause != null) {
                     errors.accept("stdin line " + line.number + ": " + message(cause));
-                }
-                synchronized (lock) {
-                    held.remove(line.number);
                 }
             }
             notices.accept("logmesh: the log can be written again: the " + count + " held stdin line"
@@ -162,6 +178,43 @@ final class StdinAdds {
             holding = false;
             problem = null;
             lock.notifyAll();
+        }
+    }
+
+    /**
+     * Stops trying the held lines (the node is stopping) and says which were not added: null when none is held, else
+     * a line for stderr naming them and the last line read (stdin after it was not read). Waits for a held line's add
+     * under way, at most {@code waitMillis}. Before (break34) the held lines were dropped without a word when the node
+     * stopped (SIGTERM while the disk was full), and a retry that met the closed node would have said "the held stdin
+     * lines were added". Called by the shutdown thread, before the node closes.
+     */
+    String stop(long waitMillis) throws InterruptedException {
+        synchronized (lock) {
+            stopped = true;
+            lock.notifyAll();
+            long end = System.nanoTime() + waitMillis * 1_000_000L;
+            long left;
+            while (retrying && (left = (end - System.nanoTime()) / 1_000_000L) > 0) {
+                lock.wait(left);
+            }
+            if (held.isEmpty()) {
+                return null;
+            }
+            int count = held.size();
+            StringBuilder which = new StringBuilder();
+            int shown = 0;
+            for (int n : held.keySet()) {
+                if (shown == 10) {
+                    which.append(" and ").append(count - shown).append(" more");
+                    break;
+                }
+                which.append(shown == 0 ? "" : ", ").append(n);
+                shown++;
+            }
+            return "logmesh: stopped with " + count + " held stdin line" + (count == 1 ? "" : "s") + " not added ("
+                + (count == 1 ? "line " : "lines ") + which + "; the log could not be written: " + problem
+                + "); nothing after line " + lastRead + " was read: give " + (count == 1 ? "it" : "them")
+                + " and the lines after line " + lastRead + " to the node again";
         }
     }
 
