@@ -1142,11 +1142,11 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Where the status page is served ({@code http://127.0.0.1:PORT/}), or null when the node serves none (see
-     * {@link NodeConfig#statusPage()}). Any thread.
+     * {@link NodeConfig#statusPage()}) or is closed. Any thread.
      */
     public URI statusPage() {
         dev.logmesh.internal.net.StatusServer s = statusServer;
-        return s == null ? null : s.url();
+        return s == null || closed ? null : s.url();
     }
 
     /**
@@ -1544,18 +1544,22 @@ public final class MeshNode implements AutoCloseable {
         return log.nodeId();
     }
 
-    /** The URL peers can dial ({@code ws://host:port}), or null if the node does not listen. */
+    /**
+     * The URL peers can dial ({@code ws://host:port}), or null if the node does not listen: it was started without
+     * listening ({@link NodeConfig.Builder#noListen}), or it is closed (its port is free, maybe another program's
+     * already). Any thread. Before (embed34), a closed node still gave the URL it had listened at.
+     */
     public URI url() {
-        return url;
+        return closed ? null : url;
     }
 
     /**
      * The IPv4 addresses on which this node announces itself and looks for peers by mDNS (one JmDNS each), or an
-     * empty list when mDNS is off or the discovery is the application's own ({@link NodeConfig.Builder#discovery}).
-     * Any thread.
+     * empty list when mDNS is off, the discovery is the application's own ({@link NodeConfig.Builder#discovery}) or
+     * the node is closed. Any thread.
      */
     public List<java.net.Inet4Address> mdnsInterfaces() {
-        return discovery instanceof MdnsDiscovery m ? m.interfaces() : List.of();
+        return !closed && discovery instanceof MdnsDiscovery m ? m.interfaces() : List.of();
     }
 
     /** The settings this node was started with. */
