@@ -1592,11 +1592,20 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Whether the node can write its log; any thread. Not writable after a write failed (disk full, I/O error)
-     * until an entry is stored again; see {@link NodeHealth}.
+     * until an entry is stored again, and once the node is closed ("node is closed", or "node is closed after a fatal
+     * error: ..."); see {@link NodeHealth}.
      */
     public NodeHealth health() {
-        return health;
+        NodeHealth c = closedHealth;
+        return c != null ? c : health;
     }
+
+    /**
+     * What {@link #health} says once the node is closed: not writable, "node is closed" (or after which fatal error),
+     * since when; null while open. Before (embed34), a node a fatal error had closed still said {@code writable=true,
+     * problem=null}, as if it served on.
+     */
+    private volatile NodeHealth closedHealth;
 
     /**
      * Completes when the node has closed: normally after {@link #close}, exceptionally with the {@link Error}
@@ -2421,6 +2430,8 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
             Error f = failure;
+            closedHealth = NodeHealth.cannotWrite(f == null ? "node is closed"
+                : "node is closed after a fatal error: " + f, System.currentTimeMillis());
             if (f != null) {
                 whenClosed.completeExceptionally(f);
             } else {
