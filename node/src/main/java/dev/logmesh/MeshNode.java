@@ -1408,6 +1408,31 @@ public final class MeshNode implements AutoCloseable {
         return e;
     }
 
+    /**
+     * Refuses a meta change that would make its entry too large or too deep for a frame ({@link #checkSize}), unless
+     * the entry was so before and the change does not make it larger or deeper: an entry added under a larger frame
+     * limit (the node was restarted with a lower {@link NodeConfig.Builder#maxFrameBytes}) can still be given a
+     * reason, or lose one. Before (embed34), adding a one-word reason to such an entry was refused with "action of
+     * about 8187 bytes (with its meta) is over the limit of 4032 bytes", as if the change had made it so.
+     */
+    private void checkChangeSize(Entry before, Entry after) {
+        try {
+            checkSize(after);
+        } catch (IllegalArgumentException tooLarge) {
+            if (EntrySize.bound(after) <= EntrySize.bound(before)
+                && EntrySize.depth(after.action(), after.meta()) <= EntrySize.depth(before.action(), before.meta())) {
+                return; // no larger than it was: the change is not what keeps it from a frame
+            }
+            try {
+                checkSize(before);
+            } catch (IllegalArgumentException wasAlready) {
+                throw new IllegalArgumentException(tooLarge.getMessage() + "; it was over it before this change too ("
+                    + "added under a larger frame limit?), and a change may not make it larger", tooLarge);
+            }
+            throw tooLarge;
+        }
+    }
+
     private <T> CompletableFuture<T> call(Supplier<T> task) {
         return call(task, false);
     }
@@ -2034,7 +2059,7 @@ public final class MeshNode implements AutoCloseable {
             + diff), v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v));
         given.forEach((k, v) -> Action.requireJson(v, "meta \"" + k + "\""));
         // the entry as changed must still fit a frame, as at its add: else no peer could be sent it any more
-        return call(() -> log.changeMeta(id, given, this::checkSize));
+        return call(() -> log.changeMeta(id, given, this::checkChangeSize));
     }
 
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
