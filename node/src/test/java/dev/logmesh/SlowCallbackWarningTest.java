@@ -135,6 +135,10 @@ class SlowCallbackWarningTest {
                     java.util.concurrent.ExecutionException.class,
                     () -> node.add(Action.ofType("second")).get(30, TimeUnit.SECONDS));
                 assertTrue(failed.getCause().getMessage().contains("SQLITE_BUSY"), failed.getCause().toString());
+                // before: "add failed on DIR/log.db: [SQLITE_BUSY] The database file is locked (database is locked);
+                // nothing of this add was written", which did not say by whom
+                assertTrue(failed.getCause().getMessage().contains("another process holds a lock on the database"),
+                    failed.getCause().toString());
                 st.execute("ROLLBACK");
             }
             node.add(Action.ofType("third")).get(10, TimeUnit.SECONDS);

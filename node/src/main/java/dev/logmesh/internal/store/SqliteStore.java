@@ -1866,6 +1866,12 @@ public final class SqliteStore implements Store {
         if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
             return "the file cannot be written (" + msg + ")";
         }
+        if (code.startsWith("SQLITE_BUSY")) {
+            // embed34: "[SQLITE_BUSY] The database file is locked" alone did not say by whom, nor that it passes
+            return "another process holds a lock on the database and kept it for more than " + BUSY_RETRY_MS / 1000
+                + " s (it has the file open and writes: sqlite3, a backup tool, another program; a second logmesh "
+                + "process would have been refused by the lock file) (" + msg + "); the store goes on once it lets go";
+        }
         return msg;
     }
 
