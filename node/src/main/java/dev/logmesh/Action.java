@@ -286,7 +286,10 @@ public final class Action {
                 throw new JsonParseException(p, "the text ends inside an action");
             }
             if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
-                requireDoubleRange(p.getText(), "action", p.getParsingContext().pathAsPointer().toString());
+                String number = p.getText();
+                if (beyondDoubleRange(number)) { // the pointer only then: an object per number otherwise
+                    requireDoubleRange(number, "action", p.getParsingContext().pathAsPointer().toString());
+                }
             } else if (t.isStructStart()) {
                 depth++;
             } else if (t.isStructEnd()) {
@@ -312,17 +315,21 @@ public final class Action {
      * @param where its JSON pointer in that value ({@code /v}, {@code /list/2}), or "" for the value itself
      */
     static void requireDoubleRange(String number, String what, String where) {
-        int digits = number.length();
-        // a quick pass for the usual short number: at most 300 digits and no exponent is within range
-        if (digits <= 300 && number.indexOf('e') < 0 && number.indexOf('E') < 0) {
-            return;
-        }
-        if (Double.isInfinite(Double.parseDouble(number))) {
+        if (beyondDoubleRange(number)) {
             throw new IllegalArgumentException(what + " holds the number " + excerpt(number)
                 + (where.isEmpty() ? "" : " at " + where) + ", beyond the range of a double (about ±1.8e308): a "
                 + "JavaScript peer (Logux) reads it as Infinity and writes it as null, so nodes would hold different "
                 + "values under one id; write it as a string, or as a smaller number");
         }
+    }
+
+    /** Whether the JSON number {@code number} rounds to infinity as a double ({@link #requireDoubleRange}). Pure. */
+    static boolean beyondDoubleRange(String number) {
+        // a quick pass for the usual short number: at most 300 digits and no exponent is within range
+        if (number.length() <= 300 && number.indexOf('e') < 0 && number.indexOf('E') < 0) {
+            return false;
+        }
+        return Double.isInfinite(Double.parseDouble(number));
     }
 
     /**
