@@ -25,8 +25,10 @@ import java.util.Objects;
  *
  * <p>Numbers are kept exactly: the text as it was parsed goes to the wire, the stores and printed lines; the tree
  * ({@link #get}, {@link #json}) holds floating-point numbers as {@code BigDecimal}s, never as {@code double}s
- * (so {@code 0.1000000000000000055511151231257827} and {@code 1e400} stay what they are). A JavaScript peer reads
- * them with {@code JSON.parse}, as doubles: that is its reading, the action's text is unchanged.
+ * (so {@code 0.1000000000000000055511151231257827} and {@code 1e-400} stay what they are). A JavaScript peer reads
+ * them with {@code JSON.parse}, as doubles: that is its reading, the action's text is unchanged. A number beyond a
+ * double's range ({@code 1e400}) is refused by {@link #parse} and {@link #of}: JavaScript reads it as {@code Infinity}
+ * and writes it as {@code null}, another value, so a JavaScript node would hold and relay another action.
  *
  * <p>An action made from text ({@link #parse}, which is how the stores and the codec make them) keeps only its
  * text and type: a log mostly stores and forwards actions, and a string is one object where a tree is a dozen.
@@ -121,8 +123,8 @@ public final class Action {
      * {@link #get} says).
      *
      * @throws IllegalArgumentException if the node is not an object with a non-empty string {@code type}, holds a
-     *     Java object ({@code putPOJO}: convert it with {@code ObjectMapper.valueToTree}), or its text could not be
-     *     read back
+     *     Java object ({@code putPOJO}: convert it with {@code ObjectMapper.valueToTree}), a number beyond a double's
+     *     range (as {@link #parse}), or its text could not be read back
      */
     public static Action of(JsonNode json) {
         Objects.requireNonNull(json, "action");
@@ -165,6 +167,8 @@ public final class Action {
             }
             if (n.isContainerNode()) {
                 n.elements().forEachRemaining(todo::push);
+            } else if (n.isBigDecimal() || n.isBigInteger()) {
+                requireDoubleRange(n.asText(), what, "");
             }
         }
     }
@@ -180,7 +184,9 @@ public final class Action {
      * Parses JSON text. The text is checked in one streaming pass and kept as it is; no tree is built until
      * a field is asked for.
      *
-     * @throws IllegalArgumentException if the text is not JSON, not an object, or has no string {@code type}
+     * @throws IllegalArgumentException if the text is not JSON, not an object, has no string {@code type}, or holds
+     *     a number beyond a double's range ({@code 1e400}: JavaScript peers would read {@code Infinity} and write
+     *     {@code null}; the message names where it is)
      */
     public static Action parse(String text) {
         Objects.requireNonNull(text, "action");
@@ -247,7 +253,7 @@ public final class Action {
                     typeSeen = true;
                     type = t == JsonToken.VALUE_STRING ? p.getText() : null;
                 }
-                p.skipChildren(); // nothing to skip for a scalar
+                checkNumbers(p, t);
             }
             if (p.currentToken() != JsonToken.END_OBJECT) {
                 throw new JsonParseException(p, "the text ends inside an action");
@@ -267,6 +273,63 @@ public final class Action {
         } catch (IOException e) {
             throw new UncheckedIOException("reading a string cannot fail", e);
         }
+    }
+
+    /**
+     * Reads the value whose first token is {@code first} to its end, refusing a number beyond a double's range
+     * ({@link #requireDoubleRange}). Reads every token of it, as {@code skipChildren} does.
+     */
+    private static void checkNumbers(JsonParser p, JsonToken first) throws IOException {
+        int depth = 0;
+        for (JsonToken t = first; ; t = p.nextToken()) {
+            if (t == null) {
+                throw new JsonParseException(p, "the text ends inside an action");
+            }
+            if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
+                String number = p.getText();
+                if (beyondDoubleRange(number)) { // the pointer only then: an object per number otherwise
+                    requireDoubleRange(number, "action", p.getParsingContext().pathAsPointer().toString());
+                }
+            } else if (t.isStructStart()) {
+                depth++;
+            } else if (t.isStructEnd()) {
+                depth--;
+            }
+            if (depth == 0) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} if the JSON number {@code number} is beyond the range of a double (its
+     * magnitude rounds to infinity: {@code 1e400}, {@code -1e999999}, an integer of 309 digits or more). A JavaScript
+     * peer (a Logux node, server or client) reads such a number with {@code JSON.parse} as {@code Infinity} and writes
+     * it as {@code null}: the action it holds, and relays under the same id, is another action than this node's, and
+     * the nodes of one mesh would show different values for good. Before (session 34), {@code Action.parse} kept
+     * {@code 1e999999} as a huge decimal ({@code ActionNumberRangeTest}). A number too small for a double
+     * ({@code 1e-400}) and one with more digits than a double holds are kept: JavaScript reads them as a near number
+     * (0, the nearest double), not as another kind of value. Pure.
+     *
+     * @param what  what holds it, for the message ({@code action}, {@code meta "k"})
+     * @param where its JSON pointer in that value ({@code /v}, {@code /list/2}), or "" for the value itself
+     */
+    static void requireDoubleRange(String number, String what, String where) {
+        if (beyondDoubleRange(number)) {
+            throw new IllegalArgumentException(what + " holds the number " + excerpt(number)
+                + (where.isEmpty() ? "" : " at " + where) + ", beyond the range of a double (about ±1.8e308): a "
+                + "JavaScript peer (Logux) reads it as Infinity and writes it as null, so nodes would hold different "
+                + "values under one id; write it as a string, or as a smaller number");
+        }
+    }
+
+    /** Whether the JSON number {@code number} rounds to infinity as a double ({@link #requireDoubleRange}). Pure. */
+    static boolean beyondDoubleRange(String number) {
+        // a quick pass for the usual short number: at most 300 digits and no exponent is within range
+        if (number.length() <= 300 && number.indexOf('e') < 0 && number.indexOf('E') < 0) {
+            return false;
+        }
+        return Double.isInfinite(Double.parseDouble(number));
     }
 
     /**

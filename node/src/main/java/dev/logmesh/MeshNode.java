@@ -1233,11 +1233,11 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Where the status page is served ({@code http://127.0.0.1:PORT/}), or null when the node serves none (see
-     * {@link NodeConfig#statusPage()}). Any thread.
+     * {@link NodeConfig#statusPage()}) or is closed. Any thread.
      */
     public URI statusPage() {
         dev.logmesh.internal.net.StatusServer s = statusServer;
-        return s == null ? null : s.url();
+        return s == null || closed ? null : s.url();
     }
 
     /**
@@ -1499,6 +1499,31 @@ public final class MeshNode implements AutoCloseable {
         return e;
     }
 
+    /**
+     * Refuses a meta change that would make its entry too large or too deep for a frame ({@link #checkSize}), unless
+     * the entry was so before and the change does not make it larger or deeper: an entry added under a larger frame
+     * limit (the node was restarted with a lower {@link NodeConfig.Builder#maxFrameBytes}) can still be given a
+     * reason, or lose one. Before (embed34), adding a one-word reason to such an entry was refused with "action of
+     * about 8187 bytes (with its meta) is over the limit of 4032 bytes", as if the change had made it so.
+     */
+    private void checkChangeSize(Entry before, Entry after) {
+        try {
+            checkSize(after);
+        } catch (IllegalArgumentException tooLarge) {
+            if (EntrySize.bound(after) <= EntrySize.bound(before)
+                && EntrySize.depth(after.action(), after.meta()) <= EntrySize.depth(before.action(), before.meta())) {
+                return; // no larger than it was: the change is not what keeps it from a frame
+            }
+            try {
+                checkSize(before);
+            } catch (IllegalArgumentException wasAlready) {
+                throw new IllegalArgumentException(tooLarge.getMessage() + "; it was over it before this change too ("
+                    + "added under a larger frame limit?), and a change may not make it larger", tooLarge);
+            }
+            throw tooLarge;
+        }
+    }
+
     private <T> CompletableFuture<T> call(Supplier<T> task) {
         return call(task, false);
     }
@@ -1635,18 +1660,22 @@ public final class MeshNode implements AutoCloseable {
         return log.nodeId();
     }
 
-    /** The URL peers can dial ({@code ws://host:port}), or null if the node does not listen. */
+    /**
+     * The URL peers can dial ({@code ws://host:port}), or null if the node does not listen: it was started without
+     * listening ({@link NodeConfig.Builder#noListen}), or it is closed (its port is free, maybe another program's
+     * already). Any thread. Before (embed34), a closed node still gave the URL it had listened at.
+     */
     public URI url() {
-        return url;
+        return closed ? null : url;
     }
 
     /**
      * The IPv4 addresses on which this node announces itself and looks for peers by mDNS (one JmDNS each), or an
-     * empty list when mDNS is off or the discovery is the application's own ({@link NodeConfig.Builder#discovery}).
-     * Any thread.
+     * empty list when mDNS is off, the discovery is the application's own ({@link NodeConfig.Builder#discovery}) or
+     * the node is closed. Any thread.
      */
     public List<java.net.Inet4Address> mdnsInterfaces() {
-        return discovery instanceof MdnsDiscovery m ? m.interfaces() : List.of();
+        return !closed && discovery instanceof MdnsDiscovery m ? m.interfaces() : List.of();
     }
 
     /** The settings this node was started with. */
@@ -1679,11 +1708,20 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Whether the node can write its log; any thread. Not writable after a write failed (disk full, I/O error)
-     * until an entry is stored again; see {@link NodeHealth}.
+     * until an entry is stored again, and once the node is closed ("node is closed", or "node is closed after a fatal
+     * error: ..."); see {@link NodeHealth}.
      */
     public NodeHealth health() {
-        return health;
+        NodeHealth c = closedHealth;
+        return c != null ? c : health;
     }
+
+    /**
+     * What {@link #health} says once the node is closed: not writable, "node is closed" (or after which fatal error),
+     * since when; null while open. Before (embed34), a node a fatal error had closed still said {@code writable=true,
+     * problem=null}, as if it served on.
+     */
+    private volatile NodeHealth closedHealth;
 
     /**
      * Completes when the node has closed: normally after {@link #close}, exceptionally with the {@link Error}
@@ -2112,7 +2150,7 @@ public final class MeshNode implements AutoCloseable {
             + diff), v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v));
         given.forEach((k, v) -> Action.requireJson(v, "meta \"" + k + "\""));
         // the entry as changed must still fit a frame, as at its add: else no peer could be sent it any more
-        return call(() -> log.changeMeta(id, given, this::checkSize));
+        return call(() -> log.changeMeta(id, given, this::checkChangeSize));
     }
 
     /** Removes a reason, as {@link Log#removeReason}. @return how many entries were cleaned */
@@ -2508,6 +2546,8 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
             Error f = failure;
+            closedHealth = NodeHealth.cannotWrite(f == null ? "node is closed"
+                : "node is closed after a fatal error: " + f, System.currentTimeMillis());
             if (f != null) {
                 whenClosed.completeExceptionally(f);
             } else {

@@ -15,6 +15,26 @@ import org.junit.jupiter.api.Test;
  */
 class ClosedNodeApiTest {
 
+    /**
+     * embed34: a closed node still gave the URL it had listened at (and its status page's), so an application that
+     * handed it on (a peer list, a QR code) sent others to a port nobody listened at, or another program's by then.
+     */
+    @Test
+    void aClosedNodeGivesNoUrlAndNoStatusPage() throws Exception {
+        MeshNode node = MeshNode.start(NodeConfig.builder().name("n").memory().mdns(false)
+            .statusPage(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0)).build());
+        java.net.URI url = node.url();
+        org.junit.jupiter.api.Assertions.assertNotNull(url);
+        org.junit.jupiter.api.Assertions.assertNotNull(node.statusPage());
+        String id = node.nodeId();
+        node.close();
+        // before: ws://127.0.0.1:PORT of the closed node
+        assertEquals(null, node.url(), "a closed node listens nowhere");
+        assertEquals(null, node.statusPage());
+        assertEquals(List.of(), node.mdnsInterfaces());
+        assertEquals(id, node.nodeId(), "its id stays what it was");
+    }
+
     @Test
     void subscribingOrListeningOnAClosedNodeThrows() throws Exception {
         MeshNode node = MeshNode.start(NodeConfig.builder().name("n").memory().mdns(false).noListen().build());

@@ -53,6 +53,9 @@ class FatalErrorTest {
                 () -> node.entries().get(5, TimeUnit.SECONDS));
             assertInstanceOf(IllegalStateException.class, after.getCause());
             assertTrue(after.getCause().getMessage().contains("fatal error"), after.getCause().getMessage());
+            // before (embed34): NodeHealth[writable=true, problem=null, ...], as if it served on
+            assertEquals(false, node.health().writable());
+            assertEquals("node is closed after a fatal error: " + injected, node.health().problem());
             // the loop thread is gone too
             await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.isAlive() && t.getName().startsWith("logmesh-" + node.nodeId())));

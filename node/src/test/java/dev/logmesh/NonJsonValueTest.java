@@ -90,4 +90,33 @@ class NonJsonValueTest {
             assertEquals(List.of(id), atB.get().stream().map(Entry::id).toList());
         }
     }
+
+    /**
+     * embed34: a node restarted with a lower frame limit refused any meta change of an entry added under the larger
+     * one, however small ("action of about 8187 bytes (with its meta) is over the limit of 4032 bytes" for a one-word
+     * reason), so the application could not keep such an entry with a reason of its own, nor drop one. Now a change
+     * that does not make the entry larger is taken; one that does is refused, saying it was over the limit before.
+     */
+    @Test
+    void anEntryAddedUnderALargerFrameLimitCanStillBeGivenAReasonAfterTheLimitWasLowered(
+        @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ActionId id;
+        try (MeshNode a = MeshNode.start(NodeConfig.builder().name("a").dataDir(dir).noListen().build())) {
+            id = a.add(Action.parse("{\"type\":\"big\",\"text\":\"" + "y".repeat(8_000) + "\"}"), List.of("keep"))
+                .get().id();
+        }
+        try (MeshNode a = MeshNode.start(NodeConfig.builder().dataDir(dir).noListen().maxFrameBytes(4_096).build())) {
+            // before: IllegalArgumentException: action of about 8187 bytes (with its meta) is over the limit of 4032
+            assertTrue(a.changeMeta(id, Map.of("reasons", JSON.arrayNode().add("keep").add("app"))).get());
+            assertTrue(a.changeMeta(id, Map.of("reasons", JSON.arrayNode().add("app"))).get());
+            ExecutionException grown = assertThrows(ExecutionException.class,
+                () -> a.changeMeta(id, Map.of("note", JSON.textNode("z".repeat(100)))).get());
+            assertInstanceOf(IllegalArgumentException.class, grown.getCause());
+            assertTrue(grown.getCause().getMessage().contains("it was over it before this change too"),
+                grown.getCause().getMessage());
+            Entry kept = a.byId(id).get().orElseThrow();
+            assertEquals(List.of("app"), kept.meta().reasons());
+            assertFalse(kept.meta().extra().containsKey("note"), "the refused change left the entry as it was");
+        }
+    }
 }

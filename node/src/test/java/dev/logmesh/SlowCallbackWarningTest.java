@@ -83,4 +83,68 @@ class SlowCallbackWarningTest {
             }
         }
     }
+
+    /**
+     * embed34: a subscriber that blocked the loop for 2-5 s was said twice, at WARN both times: by the watch while it
+     * ran ("has run one task for 2191 ms and it has not returned yet") and again when it returned ("one task held the
+     * node loop ... for 3000 ms"). Now one WARN per task; its return after the watch's warning is an INFO line.
+     */
+    @Test
+    void aSubscriberThatBlocksSomeSecondsIsOneWarning() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        CountDownLatch never = new CountDownLatch(1);
+        try (CapturedLogs.Tally warned = CapturedLogs.tally(Level.WARN, "node loop", "must not block");
+             CapturedLogs.Tally returned = CapturedLogs.tally(Level.INFO, "had not returned from returned after");
+             MeshNode node = MeshNode.start(NodeConfig.builder().name("slow").memory().noListen().mdns(false).build())) {
+            node.subscribe("slow", e -> {
+                try {
+                    // the application's mistake under test: long enough for the watch to see it (every 500 ms)
+                    assertTrue(!never.await(SystemLoop.SLOW_TASK_MILLIS + 1_500, TimeUnit.MILLISECONDS));
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            node.add(Action.ofType("slow")).get(30, TimeUnit.SECONDS);
+            node.add(Action.ofType("fast")).get(10, TimeUnit.SECONDS); // the slow task has returned and been said
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> returned.count() == 1);
+            // before: 2 ("has not returned yet", then "held the node loop ... for 3500 ms")
+            assertEquals(1, warned.count());
+        }
+    }
+
+    /**
+     * embed34: another process holding the write lock of a node's SQLite database (sqlite3, a backup tool) made the
+     * node's write wait and retry on the loop for 2 s ({@code SQLITE_BUSY}), and the warning blamed the application:
+     * "one task held the node loop ... for 2015 ms ... A subscriber, listener, answerer, state reducer or hook must
+     * not block". Now it names the store and the lock.
+     */
+    @Test
+    void aStoreWriteWaitingForAnotherProcesssLockIsNotBlamedOnTheApplication(@org.junit.jupiter.api.io.TempDir
+                                                                              java.nio.file.Path dir) throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        try (CapturedLogs.Tally blamed = CapturedLogs.tally(Level.WARN, "node loop", "must not block");
+             CapturedLogs.Tally store = CapturedLogs.tally(Level.WARN, "node loop", "node's own store", "lock");
+             MeshNode node = MeshNode.start(NodeConfig.builder().name("busy").dataDir(dir).noListen().mdns(false)
+                 .build())) {
+            node.add(Action.ofType("first")).get(10, TimeUnit.SECONDS);
+            // another process's connection takes the database's write lock and holds it
+            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("log.db"));
+                 java.sql.Statement st = other.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+                java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class,
+                    () -> node.add(Action.ofType("second")).get(30, TimeUnit.SECONDS));
+                assertTrue(failed.getCause().getMessage().contains("SQLITE_BUSY"), failed.getCause().toString());
+                // before: "add failed on DIR/log.db: [SQLITE_BUSY] The database file is locked (database is locked);
+                // nothing of this add was written", which did not say by whom
+                assertTrue(failed.getCause().getMessage().contains("another process holds a lock on the database"),
+                    failed.getCause().toString());
+                st.execute("ROLLBACK");
+            }
+            node.add(Action.ofType("third")).get(10, TimeUnit.SECONDS);
+            // before: 0, and 1 blaming the application's callbacks
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.count() == 1);
+            assertEquals(0, blamed.count(), "no callback of the application ran");
+        }
+    }
 }

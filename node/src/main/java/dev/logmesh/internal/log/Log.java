@@ -526,15 +526,16 @@ public final class Log {
      * @throws IllegalArgumentException for {@code id}, {@code time}, {@code added} or a value of the wrong type
      */
     public boolean changeMeta(ActionId id, Map<String, JsonNode> diff) {
-        return changeMeta(id, diff, e -> { });
+        return changeMeta(id, diff, (before, after) -> { });
     }
 
     /**
-     * As {@link #changeMeta(ActionId, Map)}, giving the entry as it would be after the change to {@code check} before
-     * anything is written: a check that throws leaves the entry as it was (the node refuses a meta that would make
-     * its entry too large or too deep for a frame, as it does at an add).
+     * As {@link #changeMeta(ActionId, Map)}, giving the entry as it is and as it would be after the change to {@code
+     * check} before anything is written: a check that throws leaves the entry as it was (the node refuses a meta that
+     * would make its entry too large or too deep for a frame, as it does at an add).
      */
-    public boolean changeMeta(ActionId id, Map<String, JsonNode> diff, Consumer<Entry> check) {
+    public boolean changeMeta(ActionId id, Map<String, JsonNode> diff,
+                              java.util.function.BiConsumer<Entry, Entry> check) {
         for (String key : diff.keySet()) {
             if (Meta.READ_ONLY.contains(key)) {
                 throw new IllegalArgumentException("meta \"" + key + "\" is read-only");
@@ -548,7 +549,7 @@ public final class Log {
         Action action = found.get().action();
         return changeMeta(id, meta -> {
             Meta updated = applyDiff(meta, copy);
-            check.accept(new Entry(action, updated));
+            check.accept(new Entry(action, meta), new Entry(action, updated));
             return updated;
         });
     }

@@ -517,35 +517,13 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
                 decoding = before.thenRunAsync(() -> decodeOffLoop(content, size), DECODER);
                 return;
             }
-            byte[] bytes;
-            int offset;
-            if (content.hasArray()) {
-                bytes = content.array();
-                offset = content.arrayOffset() + content.readerIndex();
-            } else {
-                bytes = ByteBufUtil.getBytes(content);
-                offset = 0;
-            }
-            // a catch-up's frames, and the synced of each round trip, in one pass: the scan checks every byte's UTF-8 as
-            // it goes, so a frame it takes needs no separate pass (that pass was a fifth of the loop thread's samples in
-            // a cold CLI catch-up)
-            Message m = codec.decodeCommon(bytes, offset, size);
-            if (m == null) {
-                if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
-                    frameDone(size);
-                    // (Netty's per-frame validator is off: this check reads 8 bytes at a time while they are ASCII)
-                    ProtocolError e = ProtocolError.wrongFormat("text frame that is not UTF-8",
-                        "a text frame that is not valid UTF-8");
-                    deliver(h -> h.onBadInput(e));
-                    return;
-                }
-                try {
-                    m = codec.decodeStreaming(bytes, offset, size);
-                } catch (ProtocolError e) {
-                    frameDone(size);
-                    deliver(h -> h.onBadInput(e));
-                    return;
-                }
+            Message m;
+            try {
+                m = decode(content, size);
+            } catch (ProtocolError e) {
+                frameDone(size);
+                deliver(h -> h.onBadInput(e));
+                return;
             }
             queued(size);
             post(m, size);
@@ -599,28 +577,10 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         Message m;
         ProtocolError bad = null;
         try {
-            byte[] bytes;
-            int offset;
-            if (content.hasArray()) {
-                bytes = content.array();
-                offset = content.arrayOffset() + content.readerIndex();
-            } else {
-                bytes = ByteBufUtil.getBytes(content);
-                offset = 0;
-            }
-            m = codec.decodeCommon(bytes, offset, size);
-            if (m == null) {
-                if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
-                    bad = ProtocolError.wrongFormat("text frame that is not UTF-8",
-                        "a text frame that is not valid UTF-8");
-                } else {
-                    try {
-                        m = codec.decodeStreaming(bytes, offset, size);
-                    } catch (ProtocolError e) {
-                        bad = e;
-                    }
-                }
-            }
+            m = decode(content, size);
+        } catch (ProtocolError e) {
+            m = null;
+            bad = e;
         } catch (RuntimeException e) {
             LOG.warn("cannot decode a frame of {} bytes from {}: {}", size, remoteAddress(), e.toString());
             m = null;
@@ -647,6 +607,35 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         } else {
             post(m, size);
         }
+    }
+
+    /**
+     * Decodes a text frame's {@code size} bytes (on the channel's thread, or on {@link #DECODER} for a large frame).
+     * A catch-up's frames, and the synced of each round trip, in one pass: the scan checks every byte's UTF-8 as it
+     * goes, so a frame it takes needs no separate pass (that pass was a fifth of the loop thread's samples in a cold
+     * CLI catch-up).
+     *
+     * @throws ProtocolError the frame is not valid UTF-8, or not a message
+     */
+    private Message decode(ByteBuf content, int size) throws ProtocolError {
+        byte[] bytes;
+        int offset;
+        if (content.hasArray()) {
+            bytes = content.array();
+            offset = content.arrayOffset() + content.readerIndex();
+        } else {
+            bytes = ByteBufUtil.getBytes(content);
+            offset = 0;
+        }
+        Message m = codec.decodeCommon(bytes, offset, size);
+        if (m != null) {
+            return m;
+        }
+        if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
+            // (Netty's per-frame validator is off: this check reads 8 bytes at a time while they are ASCII)
+            throw ProtocolError.wrongFormat("text frame that is not UTF-8", "a text frame that is not valid UTF-8");
+        }
+        return codec.decodeStreaming(bytes, offset, size);
     }
 
     /** Hands a decoded message of {@code size} frame bytes (counted as {@link #queued}) to the node's loop. */

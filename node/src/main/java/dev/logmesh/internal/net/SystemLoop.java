@@ -1,5 +1,6 @@
 package dev.logmesh.internal.net;
 
+import dev.logmesh.internal.callback.OwnWaits;
 import dev.logmesh.spi.Loop;
 
 import io.netty.channel.EventLoop;
@@ -68,7 +69,10 @@ public final class SystemLoop implements Loop, AutoCloseable {
     private volatile long taskStarted;
     /** The loop's thread, set by its first task; the watch reads its stack. */
     private volatile Thread thread;
-    /** The {@link #taskStarted} of the last task the watch warned about, and when; watch thread only. */
+    /**
+     * The {@link #taskStarted} of the last task the watch warned about, and when: written by the watch under {@link
+     * #warnLock}, read by the loop under it.
+     */
     private long stuckWarnedTask;
     private long stuckWarnedAt;
     private boolean stuckWarned;
@@ -185,7 +189,9 @@ public final class SystemLoop implements Loop, AutoCloseable {
         if (thread == null) {
             thread = Thread.currentThread();
         }
-        taskStarted = started | 1;
+        long thisTask = started | 1;
+        taskStarted = thisTask;
+        OwnWaits.take(); // a note left by code that ran outside a task
         try {
             task.run();
         } catch (RuntimeException e) {
@@ -202,9 +208,18 @@ public final class SystemLoop implements Loop, AutoCloseable {
             taskStarted = 0;
         }
         long took = System.nanoTime() - started;
+        OwnWaits.Waited own = OwnWaits.take();
         if (took >= slowTaskNanos && !closed.get()) {
-            slowTask(took);
+            slowTask(took, thisTask, own);
         }
+    }
+
+    /**
+     * Whether most of a task's {@code took} ns went to a wait of the node's own code ({@code own}: its store met
+     * another process's lock, or a slow disk): then the slow-task warning names that, not the application.
+     */
+    private static boolean ownWait(long took, OwnWaits.Waited own) {
+        return own != null && own.nanos() * 2 >= took;
     }
 
     /**
@@ -213,22 +228,46 @@ public final class SystemLoop implements Loop, AutoCloseable {
      * ("timed out: no synced for 8950 ms ... the peer is gone or the link is slower than 16384 bytes/s", said by the
      * peer) while the node itself said nothing: the application had no line that named the cause.
      */
-    private void slowTask(long nanos) {
+    private void slowTask(long nanos, long task, OwnWaits.Waited own) {
         long now = System.nanoTime();
+        synchronized (warnLock) {
+            if (stuckWarned && stuckWarnedTask == task) {
+                // the watch has said it while it ran (with where): one WARN per task; its end is news, not a warning
+                // (before, embed34: a task of 2-5 s gave two WARN lines, one from the watch and this one)
+                LOG.info("the task the node loop {} had not returned from returned after {} ms{}",
+                    Thread.currentThread().getName(), nanos / 1_000_000,
+                    ownWait(nanos, own) ? " (" + own.nanos() / 1_000_000 + " ms of it: " + own.what() + ")" : "");
+                return;
+            }
+        }
         if (slowWarned && now - slowWarnedAt < SLOW_QUIET_NANOS) {
             slowUnwarned++;
             return;
         }
         String others = slowUnwarned == 0 ? ""
             : " (" + slowUnwarned + " other task(s) this slow since the last such warning)";
-        LOG.warn("one task held the node loop {} for {} ms: meanwhile no session of the node was served (a peer ends "
-            + "one after 8 s without a reply) and every call on the node waited. A subscriber, listener, answerer, "
-            + "state reducer or hook must not block (sleep, I/O, a lock, waiting for another thread): hand such work "
-            + "to an executor of your own{}", Thread.currentThread().getName(), nanos / 1_000_000, others);
+        if (ownWait(nanos, own)) {
+            LOG.warn("one task held the node loop {} for {} ms, {} ms of it waiting in the node's own store: {}. "
+                + "Meanwhile no session of the node was served (a peer ends one after 8 s without a reply) and every "
+                + "call on the node waited{}", Thread.currentThread().getName(), nanos / 1_000_000,
+                own.nanos() / 1_000_000, own.what(), others);
+        } else {
+            LOG.warn("one task held the node loop {} for {} ms: meanwhile no session of the node was served (a peer "
+                + "ends one after 8 s without a reply) and every call on the node waited. A subscriber, listener, "
+                + "answerer, state reducer or hook must not block (sleep, I/O, a lock, waiting for another thread): "
+                + "hand such work to an executor of your own{}", Thread.currentThread().getName(), nanos / 1_000_000,
+                others);
+        }
         slowWarned = true;
         slowWarnedAt = now;
         slowUnwarned = 0;
     }
+
+    /**
+     * Held while the watch decides and says that a task has not returned, and while the loop decides how to say that
+     * one returned slowly: so that a task is warned about once, by whichever comes first.
+     */
+    private final Object warnLock = new Object();
 
     /**
      * The watch's look at this loop (on the watch thread): a task that has run {@link #SLOW_TASK_MILLIS} or longer
@@ -250,18 +289,47 @@ public final class SystemLoop implements Loop, AutoCloseable {
             || now - stuckWarnedAt < SLOW_QUIET_NANOS))) {
             return;
         }
-        String at = where(t.getStackTrace());
-        if (taskStarted != started) {
-            return; // it returned meanwhile: slowTask says it
+        StackTraceElement[] stack = t.getStackTrace();
+        String at = where(stack);
+        synchronized (warnLock) {
+            if (taskStarted != started) {
+                return; // it returned meanwhile: slowTask says it
+            }
+            stuckWarned = true;
+            stuckWarnedTask = started;
+            stuckWarnedAt = now;
+            if (inStore(stack)) {
+                LOG.warn("the node loop {} has run one task for {} ms and it has not returned yet: it waits in the "
+                    + "node's own store (SQLite: another process holding a lock on the log's database, sqlite3 or a "
+                    + "backup tool; or a slow disk). Meanwhile no session of the node is served (a peer ends one after "
+                    + "8 s without a reply) and no call on the node completes. The loop thread is at: {}", t.getName(),
+                    (now - started) / 1_000_000, at);
+                return;
+            }
+            LOG.warn("the node loop {} has run one task for {} ms and it has not returned yet: meanwhile no session "
+                + "of the node is served (a peer ends one after 8 s without a reply) and no call on the node "
+                + "completes. A subscriber, listener, answerer, state reducer or hook must not block (sleep, I/O, a "
+                + "lock, waiting for another thread): hand such work to an executor of your own. The loop thread is "
+                + "at: {}", t.getName(), (now - started) / 1_000_000, at);
         }
-        stuckWarned = true;
-        stuckWarnedTask = started;
-        stuckWarnedAt = now;
-        LOG.warn("the node loop {} has run one task for {} ms and it has not returned yet: meanwhile no session of "
-            + "the node is served (a peer ends one after 8 s without a reply) and no call on the node completes. A "
-            + "subscriber, listener, answerer, state reducer or hook must not block (sleep, I/O, a lock, waiting for "
-            + "another thread): hand such work to an executor of your own. The loop thread is at: {}", t.getName(),
-            (now - started) / 1_000_000, at);
+    }
+
+    /**
+     * Whether a loop's stack is in the node's own store: its innermost frame of the node ({@link #isNode}) is the
+     * store's, and the frames above it are the JDK's or SQLite's driver (not an application's callback, which the
+     * node calls from the facade or a session, never from the store).
+     */
+    static boolean inStore(StackTraceElement[] stack) {
+        for (StackTraceElement f : stack) {
+            String c = f.getClassName();
+            if (isNode(c)) {
+                return c.startsWith("dev.logmesh.internal.store.");
+            }
+            if (!(c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.") || c.startsWith("org.sqlite."))) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** At most this many frames of a stuck loop's stack are named ({@link #where}). */

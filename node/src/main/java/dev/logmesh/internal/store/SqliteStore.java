@@ -2,6 +2,7 @@ package dev.logmesh.internal.store;
 
 import dev.logmesh.Criteria;
 import dev.logmesh.StoreException;
+import dev.logmesh.internal.callback.OwnWaits;
 import dev.logmesh.internal.log.JsonTrees;
 import dev.logmesh.internal.log.MetaJson;
 import dev.logmesh.spi.Order;
@@ -1364,13 +1365,35 @@ public final class SqliteStore implements Store {
         if (readOnly) {
             throw new StoreException(file + " is open read-only: cannot " + what);
         }
-        settleBehind(what);
-        requireTransaction(what);
-        requireDurable(what);
-        boundWal(what);
-        long savedLastAdded = lastAdded;
-        long savedMaxSeen = maxSeenMs;
-        long savedSize = size;
+        long started = System.nanoTime();
+        try {
+            settleBehind(what);
+            requireTransaction(what);
+            requireDurable(what);
+            boundWal(what);
+            return writeOnce(what, work, lastAdded, maxSeenMs, size);
+        } finally {
+            long took = System.nanoTime() - started;
+            if (took >= OwnWaits.NOTED_NANOS) {
+                OwnWaits.waited(took, busyMet
+                    ? "a write to " + file + " waited " + took / 1_000_000 + " ms for a lock that another connection "
+                        + "held on the database (SQLITE_BUSY: another process has it open and writes, e.g. sqlite3 or a "
+                        + "backup tool)"
+                    : "a write to " + file + " took " + took / 1_000_000 + " ms (a slow disk, or a lock that another "
+                        + "process held on the database)");
+            }
+            busyMet = false;
+        }
+    }
+
+    /**
+     * Whether the write {@link #write} runs met {@code SQLITE_BUSY} (another connection's lock) and ran again: the
+     * loop's slow-task warning then names it ({@link OwnWaits}); owner thread only.
+     */
+    private boolean busyMet;
+
+    /** {@link #write}'s transaction, run again after {@code SQLITE_BUSY}; the owner's thread. */
+    private <T> T writeOnce(String what, Work<T> work, long savedLastAdded, long savedMaxSeen, long savedSize) {
         long busySince = 0;
         boolean reclaimed = false;
         T result;
@@ -1394,6 +1417,9 @@ public final class SqliteStore implements Store {
                 recover(e);
                 if (busySince == 0) {
                     busySince = System.nanoTime();
+                }
+                if (inTransaction && isBusy(e)) {
+                    busyMet = true;
                 }
                 if (inTransaction && isBusy(e) && busyWait(busySince)) {
                     continue; // rolled back whole: run the call again on a fresh snapshot
@@ -1839,6 +1865,12 @@ public final class SqliteStore implements Store {
         }
         if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
             return "the file cannot be written (" + msg + ")";
+        }
+        if (code.startsWith("SQLITE_BUSY")) {
+            // embed34: "[SQLITE_BUSY] The database file is locked" alone did not say by whom, nor that it passes
+            return "another process holds a lock on the database and kept it for more than " + BUSY_RETRY_MS / 1000
+                + " s (it has the file open and writes: sqlite3, a backup tool, another program; a second logmesh "
+                + "process would have been refused by the lock file) (" + msg + "); the store goes on once it lets go";
         }
         return msg;
     }
