@@ -66,6 +66,27 @@ class CliTest {
         assertEquals("b", log.get(0).get(0).get("type").asText());
     }
 
+    /**
+     * A meta value beyond a double's range ({@code 1e999999}) is refused by {@code add} as by {@code node}'s stdin and
+     * {@code MeshNode.add}: a JavaScript peer would read Infinity and write null. Before (break34) {@code add}, which
+     * drafts its entries without a node, stored it ({@code "x":1E+999999}).
+     */
+    @Test
+    @SuppressWarnings("StringConcatToTextBlock") // one input line per source line, numbered by the assertions
+    void addRefusesAMetaNumberBeyondADoublesRange(@TempDir Path dir) throws Exception {
+        Run add = run("[{\"type\":\"a\"},{\"x\":1e999999}]\n"
+            + "[{\"type\":\"b\"},{\"x\":[1,-1E400]}]\n"
+            + "[{\"type\":\"c\"},{\"x\":1e308}]\n", "add", "--data", dir.toString());
+        assertEquals(1, add.code(), add.err());
+        assertTrue(add.err().contains("line 1: meta holds the number 1E+999999, beyond the range of a double"),
+            add.err());
+        assertTrue(add.err().contains("line 2: meta holds the number -1E+400, beyond the range of a double"), add.err());
+        assertTrue(add.err().contains("added 1 action(s), 2 bad line(s)"), add.err());
+        List<JsonNode> log = lines(run("", "log", "--data", dir.toString()).out());
+        assertEquals(1, log.size(), log.toString());
+        assertEquals("c", log.get(0).get(0).get("type").asText());
+    }
+
     @Test
     @SuppressWarnings("StringConcatToTextBlock") // one input line per source line, numbered by the assertions
     void addReportsBadLinesAndKeepsTheGoodOnes(@TempDir Path dir) throws Exception {

@@ -126,7 +126,8 @@ public final class MetaJson {
     /**
      * A new local entry from an action and an optional partial meta, as given by a user: {@code id} and
      * {@code time} taken if present (else a fresh id and its time), {@code reasons} if present (else
-     * {@code defaultReasons}), {@code subprotocol} and custom keys. {@code added} is refused.
+     * {@code defaultReasons}), {@code subprotocol} and custom keys. {@code added} is refused, and so is a number
+     * beyond a double's range anywhere in it ({@code 1e999999}, as {@code Action.parse} refuses it in an action).
      *
      * @throws IllegalArgumentException saying which field is wrong
      */
@@ -137,6 +138,8 @@ public final class MetaJson {
         if (!partial.isObject()) {
             throw new IllegalArgumentException("meta must be a JSON object");
         }
+        // as MeshNode.add checks it: `logmesh add` drafts without a node (before, break34, it stored 1E+999999)
+        ActionJsonChecks.requireJson(partial, "meta");
         if (partial.has("added")) {
             throw new IllegalArgumentException("meta added is assigned by the log and cannot be given");
         }
