@@ -378,6 +378,49 @@ class LauncherTest {
         assertEquals(1, Files.readAllLines(called).size(), "mvn runs once for one edit, not at every start");
     }
 
+    /**
+     * Two starts while the jar is stale (README's quick start: alice, then bob in a second terminal, during the first
+     * build) run one build: the second waits for it and finds the jar fresh. Before (break34) both ran {@code mvn
+     * package} at once in the same target directories.
+     */
+    @Test
+    void twoStartsDuringOneBuildRunOneBuild() throws Exception {
+        Install in = dev(tmp.resolve("clone"), Path.of(System.getProperty("java.home")));
+        Path source = Files.createDirectories(tmp.resolve("clone/node/src/main")).resolve("Edited.java");
+        Files.writeString(source, "// edited after the last build\n");
+        Path jar;
+        try (Stream<Path> jars = Files.list(tmp.resolve("clone/cli/target"))) {
+            jar = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+        }
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path called = tmp.resolve("mvn-called");
+        Path mvn = bin.resolve("mvn");
+        // a build of 3 s that writes the jar, long enough for the second start to come while it runs
+        Files.writeString(mvn, "#!/bin/sh\necho \"$@\" >> '" + called + "'\nsleep 3\ntouch '" + jar + "'\n");
+        assertTrue(mvn.toFile().setExecutable(true));
+        List<Run> runs = new ArrayList<>();
+        try {
+            for (int run = 1; run <= 2; run++) {
+                ProcessBuilder pb = in.command(Map.of(), "--version");
+                pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+                runs.add(new Run(pb));
+                if (run == 1) {
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(called)); // the first build runs
+                }
+            }
+            for (Run r : runs) {
+                assertTrue(r.process.waitFor(60, TimeUnit.SECONDS), "the launcher ended");
+                assertEquals(0, r.process.exitValue(), "exit; stderr: " + r.stderr());
+            }
+        } finally {
+            for (Run r : runs) {
+                r.close();
+            }
+        }
+        assertEquals(1, Files.readAllLines(called).size(), "one build for two starts: " + Files.readAllLines(called));
+    }
+
     private static int javaFeature(Path jdk) throws IOException {
         for (String line : Files.readAllLines(jdk.resolve("release"))) {
             if (line.startsWith("JAVA_VERSION=\"")) {
