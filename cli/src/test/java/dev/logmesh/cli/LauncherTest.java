@@ -353,17 +353,11 @@ class LauncherTest {
      */
     @Test
     void aBuildThatLeavesTheJarAsItWasIsNotRunAgain() throws Exception {
-        Install in = dev(tmp.resolve("clone"), Path.of(System.getProperty("java.home")));
-        Path source = Files.createDirectories(tmp.resolve("clone/node/src/main")).resolve("Edited.java");
-        Files.writeString(source, "// edited after the last build\n");
-        Path jar;
-        try (Stream<Path> jars = Files.list(tmp.resolve("clone/cli/target"))) {
-            jar = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
-        }
-        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
-        Path bin = Files.createDirectories(tmp.resolve("bin"));
-        Path called = tmp.resolve("mvn-called");
-        Path mvn = bin.resolve("mvn");
+        Stale st = staleCheckout();
+        Install in = st.in();
+        Path bin = st.bin();
+        Path called = st.called();
+        Path mvn = st.mvn();
         // an up-to-date build: it writes nothing (Maven's jar plugin keeps a jar whose content did not change)
         Files.writeString(mvn, "#!/bin/sh\necho \"$@\" >> '" + called + "'\n");
         assertTrue(mvn.toFile().setExecutable(true));
@@ -385,17 +379,12 @@ class LauncherTest {
      */
     @Test
     void twoStartsDuringOneBuildRunOneBuild() throws Exception {
-        Install in = dev(tmp.resolve("clone"), Path.of(System.getProperty("java.home")));
-        Path source = Files.createDirectories(tmp.resolve("clone/node/src/main")).resolve("Edited.java");
-        Files.writeString(source, "// edited after the last build\n");
-        Path jar;
-        try (Stream<Path> jars = Files.list(tmp.resolve("clone/cli/target"))) {
-            jar = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
-        }
-        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
-        Path bin = Files.createDirectories(tmp.resolve("bin"));
-        Path called = tmp.resolve("mvn-called");
-        Path mvn = bin.resolve("mvn");
+        Stale st = staleCheckout();
+        Install in = st.in();
+        Path jar = st.jar();
+        Path bin = st.bin();
+        Path called = st.called();
+        Path mvn = st.mvn();
         // a build of 3 s that writes the jar, long enough for the second start to come while it runs
         Files.writeString(mvn, "#!/bin/sh\necho \"$@\" >> '" + called + "'\nsleep 3\ntouch '" + jar + "'\n");
         assertTrue(mvn.toFile().setExecutable(true));
@@ -419,6 +408,24 @@ class LauncherTest {
             }
         }
         assertEquals(1, Files.readAllLines(called).size(), "one build for two starts: " + Files.readAllLines(called));
+    }
+
+    /** A dev checkout whose jar is older than an edit in {@code node/src/main}, and where a stub {@code mvn} goes. */
+    record Stale(Install in, Path jar, Path bin, Path called, Path mvn) {
+    }
+
+    /** {@link Stale}: the launcher finds its jar stale; {@code mvn} (to write) in {@code bin}, logging to {@code called}. */
+    private Stale staleCheckout() throws Exception {
+        Install in = dev(tmp.resolve("clone"), Path.of(System.getProperty("java.home")));
+        Path source = Files.createDirectories(tmp.resolve("clone/node/src/main")).resolve("Edited.java");
+        Files.writeString(source, "// edited after the last build\n");
+        Path jar;
+        try (Stream<Path> jars = Files.list(tmp.resolve("clone/cli/target"))) {
+            jar = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+        }
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        return new Stale(in, jar, bin, tmp.resolve("mvn-called"), bin.resolve("mvn"));
     }
 
     private static int javaFeature(Path jdk) throws IOException {
