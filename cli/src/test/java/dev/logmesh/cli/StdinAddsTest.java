@@ -28,16 +28,23 @@ class StdinAddsTest {
         List<String> errors = new CopyOnWriteArrayList<>();
         List<String> notices = new CopyOnWriteArrayList<>();
         ExecutorService nodeLoop = Executors.newSingleThreadExecutor();
-        StdinAdds adds = new StdinAdds((action, meta) -> CompletableFuture.supplyAsync(() -> {
-            if (action.type().equals("bad")) {
-                throw new IllegalArgumentException("not an action");
-            }
+        StdinAdds adds = new StdinAdds((action, meta) -> {
             if (full.get()) {
-                throw new StoreException("add failed on log.db: the disk is full");
+                // failed at once, so the reader is held before it reads line 51 (a loop that fails it later lets
+                // the reader read on meanwhile: those lines are held too, but the pause below would be a race)
+                return CompletableFuture.failedFuture(new StoreException("add failed on log.db: the disk is full"));
             }
-            added.add(action.json().get("i").asInt());
-            return null;
-        }, nodeLoop), errors::add, notices::add, 5);
+            return CompletableFuture.supplyAsync(() -> {
+                if (action.type().equals("bad")) {
+                    throw new IllegalArgumentException("not an action");
+                }
+                if (full.get()) {
+                    throw new StoreException("add failed on log.db: the disk is full");
+                }
+                added.add(action.json().get("i").asInt());
+                return null;
+            }, nodeLoop);
+        }, errors::add, notices::add, 5);
         Thread stdin = new Thread(() -> {
             try {
                 for (int i = 1; i <= 200; i++) {
