@@ -94,6 +94,10 @@ final class Ndjson implements AutoCloseable {
     private boolean full;
     private boolean closed;
     private final Object room = new Object();
+    /** Serializes the hooks ({@link #settleHooks}); taken before {@link #room}, never inside it. */
+    private final Object hooks = new Object();
+    /** Whether the pause hook is the last hook run (under {@link #hooks}). */
+    private boolean hooked;
     private volatile Runnable onFull = () -> { };
     private volatile Runnable onRoom = () -> { };
     /** Called once, on the writer thread, when {@code out} reports a write error (see {@link #onBroken}). */
@@ -150,7 +154,9 @@ final class Ndjson implements AutoCloseable {
 
     /**
      * What to do when the queue becomes full ({@code pause}, called on the thread that queued the line) and when
-     * it has room again ({@code resume}, called on the writer thread). Both must be quick and must not block.
+     * it has room again ({@code resume}, called on the writer thread). Both must be quick and must not block: they run
+     * one at a time, and the last one run is always that of the queue's state (a pause that comes after the writer's
+     * resume is followed by a resume).
      */
     void backpressure(Runnable pause, Runnable resume) {
         onFull = pause;
@@ -392,7 +398,28 @@ final class Ndjson implements AutoCloseable {
             }
         }
         if (nowFull) {
-            onFull.run();
+            settleHooks();
+        }
+    }
+
+    /**
+     * Runs the pause or the resume hook so that the last one run matches whether the queue is full now. The producer
+     * that fills the queue and the writer that empties it each come here after leaving the queue's lock, in either
+     * order: each runs the hook of the state it finds under {@link #hooks}, not of the change it made, so the last hook
+     * run is always that of the last change. Before (session 35), each ran the hook of its own change: a producer
+     * descheduled between filling the queue and its pause hook ran the pause after the writer had emptied the queue and
+     * run the resume, and the node stopped receiving for good ({@code NdjsonPauseRaceTest}).
+     */
+    private void settleHooks() {
+        synchronized (hooks) {
+            boolean nowFull;
+            synchronized (room) {
+                nowFull = full;
+            }
+            if (nowFull != hooked) {
+                hooked = nowFull;
+                (nowFull ? onFull : onRoom).run();
+            }
         }
     }
 
@@ -408,7 +435,7 @@ final class Ndjson implements AutoCloseable {
             }
         }
         if (nowRoom) {
-            onRoom.run();
+            settleHooks();
         }
     }
 
