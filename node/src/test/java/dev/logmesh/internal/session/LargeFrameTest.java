@@ -304,8 +304,9 @@ class LargeFrameTest {
 
     /**
      * A client that pings while the node handles its long frame (a stock {@code @logux/client} pings after its
-     * {@code ping} option's 10 s of silence; the node sends it nothing meanwhile): its pings wait unread in the node's
-     * socket and are read at once when the frame is done. A frame of 10 slices of 30 s each (300 s): 30 pings, read in
+     * {@code ping} option's 10 s of silence, and with a {@code timeout} option over the default 70 s waits that long
+     * for its {@code synced}; the node sends it nothing meanwhile): its pings wait unread in the node's socket and
+     * are read at once when the frame is done. A frame of 10 slices of 30 s each (300 s): 30 pings, read in
      * one go. Before (apps35) the node counted them as sent in that one second, over the 20 a second it takes, and
      * cut the client off as a flood: "bruteforce: ping flood".
      */
