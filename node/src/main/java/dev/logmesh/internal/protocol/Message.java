@@ -78,14 +78,24 @@ public sealed interface Message {
      * @param tooDeep 0, or the entry's nesting depth ({@link EntrySize#depth(Action, dev.logmesh.Meta)}) when the
      *                codec found it deeper than {@link EntrySize#MAX_DEPTH}: the receiving session refuses that
      *                entry alone (never stores or forwards it) and goes on with the rest of the frame
+     * @param beyondRange null, or where the entry holds a number beyond a double's range ({@code 1e999999}, which a
+     *                JavaScript peer reads as {@code Infinity} and writes as {@code null}), as the phrase that follows
+     *                an id: {@code holds the number 1e999999 at /v} (a pointer into the action), {@code holds the
+     *                number 1e400 in its meta "k" at /w}; the receiving session refuses that entry alone, as one
+     *                too deep
      */
-    record WireEntry(Action action, WireMeta meta, int tooDeep) {
+    record WireEntry(Action action, WireMeta meta, int tooDeep, String beyondRange) {
         public WireEntry {
             Objects.requireNonNull(action, "action");
             Objects.requireNonNull(meta, "meta");
             if (tooDeep < 0) {
                 throw new IllegalArgumentException("tooDeep must be 0 or a depth, got " + tooDeep);
             }
+        }
+
+        /** A pair with no number beyond a double's range. */
+        public WireEntry(Action action, WireMeta meta, int tooDeep) {
+            this(action, meta, tooDeep, null);
         }
 
         /** A pair within the depth limit (what a node sends: {@code add} checked it). */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.base.ParserBase;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -606,7 +607,8 @@ public final class MessageCodec {
         if (t != JsonToken.START_OBJECT) {
             throw new Shape(t == null ? "the frame ends inside the sync" : "action must be an object");
         }
-        Action action = action(p, slicer, actionDepth);
+        String[] beyond = new String[1];
+        Action action = action(p, slicer, actionDepth, beyond);
         JsonToken m = p.nextToken();
         if (m == JsonToken.END_ARRAY) {
             throw new Shape("sync must be [\"sync\", added, action, meta, ...]");
@@ -622,11 +624,74 @@ public final class MessageCodec {
         }
         int depth = actionDepth[0];
         if (!meta.extra().isEmpty()) {
-            for (JsonNode v : meta.extra().values()) {
-                depth = Math.max(depth, 1 + EntrySize.depth(v));
+            for (var kv : meta.extra().entrySet()) {
+                depth = Math.max(depth, 1 + EntrySize.depth(kv.getValue()));
+                if (beyond[0] == null) {
+                    beyond[0] = beyondDoubleRange(kv.getValue(), " in its meta \""
+                        + new String(JsonStringEncoder.getInstance().quoteAsString(kv.getKey())) + "\"", "");
+                }
             }
         }
-        return new Message.WireEntry(action, meta, depth > EntrySize.MAX_DEPTH ? depth : 0);
+        return new Message.WireEntry(action, meta, depth > EntrySize.MAX_DEPTH ? depth : 0, beyond[0]);
+    }
+
+    /**
+     * Where {@code tree} holds a number beyond a double's range (one that rounds to infinity: {@code 1e400}, an
+     * integer of 309 digits), as {@code holds the number 1E+400 in its meta "k" at /w} ({@code in} names the tree;
+     * {@code at} and the pointer only below its top), or null for none. The first one found; {@code at} is the
+     * pointer of {@code tree}.
+     */
+    static String beyondDoubleRange(JsonNode tree, String in, String at) {
+        if (tree.isNumber()) {
+            return Double.isInfinite(tree.doubleValue())
+                ? "holds the number " + tree.asText() + in + (at.isEmpty() ? "" : " at " + at) : null;
+        }
+        if (tree.isObject()) {
+            for (var kv : tree.properties()) {
+                String where = beyondDoubleRange(kv.getValue(), in, at + "/" + kv.getKey().replace("~", "~0")
+                    .replace("/", "~1"));
+                if (where != null) {
+                    return where;
+                }
+            }
+        } else if (tree.isArray()) {
+            for (int i = 0; i < tree.size(); i++) {
+                String where = beyondDoubleRange(tree.get(i), in, at + "/" + i);
+                if (where != null) {
+                    return where;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether the number token the parser is on rounds to infinity as a double, the rule of {@code
+     * Action.requireDoubleRange} (a number JavaScript reads as {@code Infinity}); the usual short number without an
+     * exponent is answered from its chars, without making a string.
+     */
+    static boolean beyondDoubleRange(JsonParser p) throws IOException {
+        int n = p.getTextLength();
+        if (n <= 300) {
+            char[] c = p.getTextCharacters();
+            int off = p.getTextOffset();
+            boolean exponent = false;
+            for (int i = off; i < off + n && !exponent; i++) {
+                exponent = c[i] == 'e' || c[i] == 'E';
+            }
+            if (!exponent) {
+                return false;
+            }
+        }
+        return Double.isInfinite(Double.parseDouble(p.getText()));
+    }
+
+    /**
+     * {@code holds the number N at /pointer} of the number token the parser is on, its pointer taken inside the
+     * action (the frame's own first step, the action's index, left out).
+     */
+    private static String beyondAt(JsonParser p) throws IOException {
+        return "holds the number " + p.getText() + " at " + p.getParsingContext().pathAsPointer().tail();
     }
 
     /**
@@ -635,7 +700,7 @@ public final class MessageCodec {
      * source text ({@code slicer} of the two tokens' locations) and its type, shared through the interner;
      * no tree is built. Its nesting depth (1 for an object of scalars) goes to {@code depth[0]}.
      */
-    private Action action(JsonParser p, Slicer slicer, int[] depth)
+    private Action action(JsonParser p, Slicer slicer, int[] depth, String[] beyond)
         throws IOException, Shape {
         long first = tokenOffset(p);
         String type = null;
@@ -650,7 +715,10 @@ public final class MessageCodec {
                     ? interner.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength()) : null;
             }
             if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                deepest = Math.max(deepest, skipMeasuring(p));
+                deepest = Math.max(deepest, skipMeasuring(p, beyond));
+            } else if ((t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) && beyond[0] == null
+                && beyondDoubleRange(p)) {
+                beyond[0] = beyondAt(p);
             }
         }
         if (p.currentToken() != JsonToken.END_OBJECT) {
@@ -672,7 +740,7 @@ public final class MessageCodec {
      * Skips the object or array that starts at the current token, as {@link JsonParser#skipChildren} does, and
      * returns how deep it is nested (1 for one of scalars). The parser is left on its end token.
      */
-    private static int skipMeasuring(JsonParser p) throws IOException {
+    private static int skipMeasuring(JsonParser p, String[] beyond) throws IOException {
         int open = 1;
         int deepest = 1;
         while (open > 0) {
@@ -684,6 +752,9 @@ public final class MessageCodec {
                 deepest = Math.max(deepest, ++open);
             } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
                 open--;
+            } else if ((t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) && beyond[0] == null
+                && beyondDoubleRange(p)) {
+                beyond[0] = beyondAt(p);
             }
         }
         return deepest;

@@ -20,8 +20,8 @@ import java.util.Map;
  * no leading zeros, no control characters in strings, well-formed UTF-8) in the common shape: an action
  * object with a plain string {@code type}; a meta of {@code id} (a number, {@code [time, seq]}, {@code [time,
  * node, seq]} or a string), {@code time}, {@code reasons}, {@code subprotocol} and {@code added} only (custom keys
- * are trees: the decoder's), integers in JavaScript's safe range, node ids and reasons of ASCII without escapes;
- * nesting up to {@link EntrySize#MAX_DEPTH}. {@code MessageCodecTest} checks the two agree on every frame of its
+ * are trees: the decoder's), integers in JavaScript's safe range, other numbers within a double's range, node ids
+ * and reasons of ASCII without escapes; nesting up to {@link EntrySize#MAX_DEPTH}. {@code MessageCodecTest} checks the two agree on every frame of its
  * corpus and on mutations of them.
  *
  * <p>One instance per frame (it keeps the frame's position); not thread-safe.
@@ -347,7 +347,8 @@ final class SyncScanner {
                 return false;
             }
         }
-        if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+        boolean exponent = pos < end && (b[pos] == 'e' || b[pos] == 'E');
+        if (exponent) {
             pos++;
             if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
                 pos++;
@@ -356,7 +357,13 @@ final class SyncScanner {
                 return false;
             }
         }
-        return pos - from <= MAX_NUMBER && (pos >= end || !letterOrDigit(b[pos]));
+        if (pos - from > MAX_NUMBER || (pos < end && letterOrDigit(b[pos]))) {
+            return false;
+        }
+        // a number beyond a double's range (1e999999: JavaScript's Infinity) is the decoder's, which marks its entry
+        // refused (Message.WireEntry#beyondRange); without an exponent, MAX_NUMBER's 100 digits are within range
+        return !exponent
+            || !Double.isInfinite(Double.parseDouble(new String(b, from, pos - from, StandardCharsets.US_ASCII)));
     }
 
     private boolean digits() {

@@ -14,7 +14,6 @@ import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -140,18 +139,19 @@ final class ClientRole extends EdgeRole {
     }
 
     @Override
-    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep, boolean last) {
+    List<Entry> received(long added, List<Entry> entries, String[] refused, boolean last) {
         List<ClientEdge.Received> decisions = new ArrayList<>(entries.size());
         List<Entry> accepted = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            // nested too deep for the mesh (the session logged it), or larger than a mesh frame can carry (a
-            // client's frame may be larger than a mesh frame: NodeConfig.maxClientFrameBytes): refused as
-            // @logux/server refuses an action it fails on, with the reason "error"
+            // nested too deep for the mesh or holding a number beyond a double's range (the session counted it),
+            // or larger than a mesh frame can carry (a client's frame may be larger than a mesh frame:
+            // NodeConfig.maxClientFrameBytes): refused as @logux/server refuses an action it fails on, with the
+            // reason "error"
             ClientEdge.Received r;
-            if (tooDeep.get(i)) {
-                r = new ClientEdge.Refuse(Reply.of(Answers.undo(e, Answers.ERROR)), "action " + e.id()
-                    + " is nested deeper than " + EntrySize.MAX_DEPTH + " levels: refused, not added");
+            if (refused[i] != null) {
+                r = new ClientEdge.Refuse(Reply.of(Answers.undo(asJavaScriptHoldsIt(e), Answers.ERROR)),
+                    "action " + e.id() + " " + refused[i] + ": refused, not added");
             } else if (EntrySize.bound(e) > maxEntry) {
                 session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
                 r = new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id()
@@ -190,6 +190,39 @@ final class ClientRole extends EdgeRole {
         // the client is gone by then, its stored actions are processed all the same (unanswered: see settle)
         session.afterDurable(() -> answer(added, all, stored, sliced), () -> settle(all, stored, 0, 0));
         return null;
+    }
+
+    /**
+     * {@code e} with each number of its action beyond a double's range as {@code null}: the action as a JavaScript
+     * node holds it ({@code Infinity}) and writes it ({@code JSON.stringify}), so the {@code logux/undo} of such an
+     * action carries what {@code @logux/server}'s undo would ({@link dev.logmesh.Action#of} refuses the number itself).
+     */
+    private static Entry asJavaScriptHoldsIt(Entry e) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = e.action().json();
+        nullInfinities(tree);
+        return new Entry(dev.logmesh.Action.of(tree), e.meta());
+    }
+
+    private static void nullInfinities(com.fasterxml.jackson.databind.JsonNode n) {
+        if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            List<String> keys = new ArrayList<>();
+            o.properties().forEach(kv -> keys.add(kv.getKey()));
+            for (String k : keys) {
+                if (o.get(k).isNumber() && Double.isInfinite(o.get(k).doubleValue())) {
+                    o.putNull(k);
+                } else {
+                    nullInfinities(o.get(k));
+                }
+            }
+        } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isNumber() && Double.isInfinite(a.get(i).doubleValue())) {
+                    a.setNull(i);
+                } else {
+                    nullInfinities(a.get(i));
+                }
+            }
+        }
     }
 
     /**

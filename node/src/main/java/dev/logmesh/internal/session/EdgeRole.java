@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.protocol.WireMeta;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 
@@ -44,14 +43,16 @@ abstract class EdgeRole {
      *
      * @param added   the {@code sync}'s number, to answer with {@code synced}
      * @param entries the frame's entries, or the slice's
-     * @param tooDeep indexes (in {@code entries}) of the entries nested deeper than {@code EntrySize.MAX_DEPTH},
-     *                which must not be added (the session has logged and counted them)
+     * @param refused why each of {@code entries} must not be added, as the words after its id ({@code is nested 40
+     *                levels deep, ...}, {@code holds the number 1e999999 at /v, ...}), or null for one that may be:
+     *                the session has logged (but for a client) and counted the refused ones; as long as {@code
+     *                entries}
      * @param last    whether these are the frame's last entries (true for a frame in one slice)
      * @return the entries the session adds (and, with the last slice, acknowledges) as for any peer (none of
-     *     {@code tooDeep}), or null when the role handled them (added them; answered with the last slice, after
+     *     {@code refused}), or null when the role handled them (added them; answered with the last slice, after
      *     which it calls {@code SyncSession.frameHandled})
      */
-    abstract List<Entry> received(long added, List<Entry> entries, BitSet tooDeep, boolean last);
+    abstract List<Entry> received(long added, List<Entry> entries, String[] refused, boolean last);
 
     /** Whether the session keeps a sync cursor for the peer's node id. */
     abstract boolean keepsCursor();

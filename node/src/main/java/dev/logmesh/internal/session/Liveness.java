@@ -99,6 +99,11 @@ final class Liveness {
     private long inFlightBytes;
     private long pingWindowStart;
     private int pingsInWindow;
+    /**
+     * Pings allowed in the window that starts at {@link #pingWindowStart}: {@link #maxPingsPerSecond}, more in the
+     * first window after a pause of reading (the pings the peer sent meanwhile, read at once: {@link #pingAllowed}).
+     */
+    private long pingAllowance;
     /** When this side stopped reading the link ({@link #readingPaused}), or -1 while it reads. */
     private long pausedAt = -1;
     /** When the frame that paused reading last made progress ({@link #progressed}). */
@@ -127,6 +132,7 @@ final class Liveness {
         this.pingMillis = pingMillis;
         this.timeoutMillis = timeoutMillis;
         this.maxPingsPerSecond = maxPingsPerSecond;
+        this.pingAllowance = maxPingsPerSecond;
     }
 
     /**
@@ -185,6 +191,10 @@ final class Liveness {
         }
         long d = Math.max(0, now - pausedAt);
         pausedAt = -1;
+        // the peer's pings of the pause, read now at once, are allowed at the flood rate over the pause
+        pingWindowStart = now;
+        pingsInWindow = 0;
+        pingAllowance = pausedPings(d);
         lastBytesIn = Math.min(now, lastBytesIn + d);
         if (pingSentAt >= 0) {
             pingSentAt = Math.min(now, pingSentAt + d);
@@ -309,13 +319,26 @@ final class Liveness {
         return inFlightBytes;
     }
 
-    /** A ping came; false if it is one too many in this second (a flood). */
+    /**
+     * A ping came; false if it is one too many in this second (a flood). Pings that waited unread while this side
+     * paused reading ({@link #readingPaused}: a large frame handled for minutes) come at once when it reads again, or
+     * when the messages held behind the frame are handled: they count against the time the peer sent them in, the
+     * pause, at the same rate, so a client that pinged every 10 s through a 300 s frame is not cut off as a flood
+     * (before, apps35, its 30 pings were read in one second: "bruteforce", {@code LargeFrameTest}).
+     */
     boolean pingAllowed(long now) {
         if (now - pingWindowStart >= 1000) {
             pingWindowStart = now;
             pingsInWindow = 0;
+            pingAllowance = maxPingsPerSecond;
         }
-        return ++pingsInWindow <= maxPingsPerSecond;
+        long allowed = pausedAt >= 0 ? Math.max(pingAllowance, pausedPings(now - pausedAt)) : pingAllowance;
+        return ++pingsInWindow <= allowed;
+    }
+
+    /** The pings a peer may send in {@code millis} of a pause and the second after it, at the flood rate. */
+    private long pausedPings(long millis) {
+        return (1 + Math.max(0, millis) / 1000) * (long) maxPingsPerSecond;
     }
 
     /** The time {@code bytes} need on a link of {@link #MIN_LINK_BYTES_PER_SECOND}, in ms. */

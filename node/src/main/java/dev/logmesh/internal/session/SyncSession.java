@@ -20,7 +20,6 @@ import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.internal.protocol.WireMeta;
 import dev.logmesh.spi.Loop;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -187,7 +186,8 @@ public final class SyncSession implements MessageConnection.Handler {
 
         /**
          * The session refused one received entry and went on with the rest ({@code kind} says why: {@link
-         * #TOO_DEEP}, {@link #TOO_LARGE}); it is not stored or forwarded, and the session logged it.
+         * #TOO_DEEP}, {@link #TOO_LARGE}, {@link #NUMBER_RANGE}); it is not stored or forwarded, and the session
+         * logged it.
          */
         default void refused(SyncSession session, dev.logmesh.ActionId id, String kind) {
         }
@@ -195,6 +195,11 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** {@link Events#refused} kind of an entry nested deeper than {@link EntrySize#MAX_DEPTH}. */
     public static final String TOO_DEEP = "too-deep";
+    /**
+     * {@link Events#refused} kind of an entry holding a number beyond a double's range ({@code 1e999999}), which a
+     * JavaScript node reads as {@code Infinity} and writes as {@code null}.
+     */
+    public static final String NUMBER_RANGE = "number-range";
     /**
      * {@link Events#refused} kind of a client's entry larger than a frame of the mesh can carry
      * ({@link EntrySize#maxEntry} of {@link SessionConfig#maxFrameBytes()}), which came in a client's frame (larger
@@ -1454,7 +1459,7 @@ public final class SyncSession implements MessageConnection.Handler {
         // Not for a client's entries: the edge role reads a received meta's added as a key the client set
         receivedNext = edge == null ? log.lastAdded() : -1;
         receivedHooks = log.hasPreAddHooks(); // they may give an entry without reasons one (the node's keep reason)
-        receivedTooDeep = false;
+        receivedRefused = false;
         // this loop runs once per frame, so it stays interpreted through a whole catch-up (a method's loop is compiled
         // on its own after ~60,000 turns): an array, an index and one call per entry, which is compiled early
         Object[] wire = s.entries().toArray();
@@ -1468,13 +1473,13 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         List<Entry> entries = new ArrayList<>(java.util.Arrays.asList(made));
-        BitSet tooDeep = null; // entries the codec found nested deeper than EntrySize.MAX_DEPTH: refused alone
-        if (receivedTooDeep) {
-            tooDeep = new BitSet();
+        // entries the codec found nested deeper than EntrySize.MAX_DEPTH or holding a number beyond a double's range:
+        // refused alone, each with why (the words after its id)
+        String[] refused = null;
+        if (receivedRefused) {
+            refused = new String[wire.length];
             for (int i = 0; i < wire.length; i++) {
-                if (((Message.WireEntry) wire[i]).tooDeep() > 0) {
-                    tooDeep.set(i);
-                }
+                refused[i] = refusal((Message.WireEntry) wire[i]);
             }
         }
         if (anchorExpected != null) {
@@ -1492,10 +1497,10 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         // the anchor is the last entry of the batch as the peer sent it, before the edge role drops any
         Entry lastSent = entries.isEmpty() ? null : entries.get(entries.size() - 1);
-        if (tooDeep != null) {
-            refuseTooDeep(s, entries, tooDeep);
+        if (refused != null) {
+            refuse(s, entries, refused);
         }
-        Frame frame = new Frame(s, entries, tooDeep, lastSent);
+        Frame frame = new Frame(s, entries, refused, lastSent);
         if (entries.size() > config.receiveSlice()) {
             // handled in slices, the loop serving its other work between them; the session's later messages wait
             // behind it (Large frames in the class docs)
@@ -1511,18 +1516,18 @@ public final class SyncSession implements MessageConnection.Handler {
     private static final class Frame {
         final Message.Sync sync;
         final List<Entry> entries;
-        /** Indexes of {@link #entries} nested too deep (refused alone), or null for none. */
-        final BitSet tooDeep;
+        /** Why each of {@link #entries} is refused alone (null for one taken), or null for none refused. */
+        final String[] refused;
         final Entry lastSent;
         /** Where the next slice starts. */
         int next;
         /** Whether a slice so far held an entry the log had (Plumtree: a duplicate path). */
         boolean duplicate;
 
-        Frame(Message.Sync sync, List<Entry> entries, BitSet tooDeep, Entry lastSent) {
+        Frame(Message.Sync sync, List<Entry> entries, String[] refused, Entry lastSent) {
             this.sync = sync;
             this.entries = entries;
-            this.tooDeep = tooDeep;
+            this.refused = refused;
             this.lastSent = lastSent;
         }
     }
@@ -1541,13 +1546,11 @@ public final class SyncSession implements MessageConnection.Handler {
         f.next = to;
         boolean last = to == f.entries.size();
         List<Entry> entries = from == 0 && last ? f.entries : f.entries.subList(from, to);
-        BitSet tooDeep = f.tooDeep == null ? null : f.tooDeep.get(from, to);
-        if (tooDeep != null && tooDeep.isEmpty()) {
-            tooDeep = null;
-        }
+        String[] refused = f.refused == null ? null : java.util.Arrays.copyOfRange(f.refused, from, to);
         if (edge != null) {
             // edge (issue 11): null when the role answered (a sliced frame: the role says when, frameHandled)
-            List<Entry> kept = edge.received(s.added(), entries, tooDeep == null ? new BitSet() : tooDeep, last);
+            List<Entry> kept = edge.received(s.added(), entries,
+                refused == null ? new String[entries.size()] : refused, last);
             if (kept == null) {
                 receivedEntries += entries.size();
                 if (!last) {
@@ -1556,8 +1559,8 @@ public final class SyncSession implements MessageConnection.Handler {
                 return;
             }
             entries = kept;
-        } else if (tooDeep != null) {
-            entries = without(entries, tooDeep);
+        } else if (refused != null) {
+            entries = without(entries, refused);
         }
         if (catchUpFrom >= 0 && catchUpStartedAt < 0 && !entries.isEmpty()) {
             catchUpStartedAt = loop.now(); // before the entries reach subscribers: a display can summarise them
@@ -1721,32 +1724,53 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
-     * Entries of a received {@code sync} nested deeper than {@link EntrySize#MAX_DEPTH} (a stock Logux peer or client
-     * may send them; a logmesh node refuses them at {@code add}): each is logged with its id and counted
-     * ({@link Events#refused}, kind {@value #TOO_DEEP}), and never stored or forwarded. The frame is acknowledged
-     * as usual, so the session goes on with what came with and after it; a client gets a {@code logux/undo}
-     * ({@link ClientRole}).
+     * Entries of a received {@code sync} that a logmesh node refuses at {@code add} and a stock Logux peer or client
+     * may send: nested deeper than {@link EntrySize#MAX_DEPTH}, or holding a number beyond a double's range
+     * ({@code 1e999999}: a JavaScript node reads it as {@code Infinity} and writes it as {@code null}, so the nodes
+     * of one mesh would hold different actions under one id; apps35). Each is logged with its id and counted
+     * ({@link Events#refused}, kind {@value #TOO_DEEP} or {@value #NUMBER_RANGE}), and never stored or forwarded. The
+     * frame is acknowledged as usual, so the session goes on with what came with and after it; a client gets a
+     * {@code logux/undo} ({@link ClientRole}). Before (session 34), an entry with such a number was stored with the
+     * huge decimal.
      */
-    private void refuseTooDeep(Message.Sync s, List<Entry> entries, BitSet tooDeep) {
-        for (int i = tooDeep.nextSetBit(0); i >= 0; i = tooDeep.nextSetBit(i + 1)) {
+    private void refuse(Message.Sync s, List<Entry> entries, String[] refused) {
+        for (int i = 0; i < refused.length; i++) {
+            if (refused[i] == null) {
+                continue;
+            }
             Entry e = entries.get(i);
             if (!(edge instanceof ClientRole)) { // a client's is logged with the undo it gets, as its other refusals
-                LOG.warn("{} sent action {} nested {} levels deep, over the limit of {}: refused, not stored or "
-                    + "forwarded", describePeer(), e.id(), s.entries().get(i).tooDeep(), EntrySize.MAX_DEPTH);
+                LOG.warn("{} sent action {} that {}: refused, not stored or forwarded", describePeer(), e.id(),
+                    refused[i]);
             }
-            events.refused(this, e.id(), TOO_DEEP);
+            events.refused(this, e.id(), s.entries().get(i).tooDeep() > 0 ? TOO_DEEP : NUMBER_RANGE);
         }
     }
+
+    /** Why the session refuses {@code w} alone (the words after its id), or null when it takes it. */
+    private static String refusal(Message.WireEntry w) {
+        if (w.tooDeep() > 0) {
+            return "is nested " + w.tooDeep() + " levels deep, over the limit of " + EntrySize.MAX_DEPTH;
+        }
+        if (w.beyondRange() != null) {
+            return w.beyondRange() + BEYOND_RANGE;
+        }
+        return null;
+    }
+
+    /** What follows where an entry holds a number beyond a double's range, in the words of {@code MeshNode.add}. */
+    static final String BEYOND_RANGE = ", beyond the range of a double (about ±1.8e308): a JavaScript peer (Logux) "
+        + "reads it as Infinity and writes it as null, so nodes would hold different values under one id";
 
     /** A client's entry was refused alone ({@link ClientRole}): counted as {@link Events#refused}. Loop only. */
     void refusedEntry(dev.logmesh.ActionId id, String kind) {
         events.refused(this, id, kind);
     }
 
-    private static List<Entry> without(List<Entry> entries, BitSet drop) {
-        List<Entry> kept = new ArrayList<>(entries.size() - drop.cardinality());
+    private static List<Entry> without(List<Entry> entries, String[] drop) {
+        List<Entry> kept = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
-            if (!drop.get(i)) {
+            if (drop[i] == null) {
                 kept.add(entries.get(i));
             }
         }
@@ -1762,11 +1786,11 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /**
      * {@link #onSync}'s state for its entries, on the loop: the {@code added} the next entry with reasons is expected to
-     * get (-1: none expected), whether pre-add hooks run, and whether an entry came nested too deep.
+     * get (-1: none expected), whether pre-add hooks run, and whether an entry came that is refused alone ({@link #refusal}).
      */
     private long receivedNext;
     private boolean receivedHooks;
-    private boolean receivedTooDeep;
+    private boolean receivedRefused;
 
     /**
      * A received entry in this node's clock, its meta made with the {@code added} the store is expected to give it
@@ -1774,8 +1798,8 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     private Entry received(Message.WireEntry w) throws ProtocolError {
         long added = 0;
-        if (w.tooDeep() > 0) {
-            receivedTooDeep = true;
+        if (w.tooDeep() > 0 || w.beyondRange() != null) {
+            receivedRefused = true;
         } else if (receivedNext >= 0 && (receivedHooks || w.meta().hasReasons())) {
             added = ++receivedNext;
         }

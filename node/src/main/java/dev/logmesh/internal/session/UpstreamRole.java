@@ -6,7 +6,6 @@ import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.protocol.EntrySize;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,11 +58,11 @@ final class UpstreamRole extends EdgeRole {
     }
 
     @Override
-    List<Entry> received(long added, List<Entry> entries, BitSet tooDeep, boolean last) {
+    List<Entry> received(long added, List<Entry> entries, String[] refused, boolean last) {
         List<Entry> keep = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            if (tooDeep.get(i)) {
+            if (refused[i] != null) {
                 continue;
             }
             if (EntrySize.bound(e) > maxEntry) {

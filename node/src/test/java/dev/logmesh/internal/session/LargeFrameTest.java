@@ -301,4 +301,80 @@ class LargeFrameTest {
             .orElse("none"));
         assertEquals(ids(ALICE, 1000), processed(got), "each action processed once, in order");
     }
+
+    /**
+     * A client that pings while the node handles its long frame (a stock {@code @logux/client} pings after its
+     * {@code ping} option's 10 s of silence, and with a {@code timeout} option over the default 70 s waits that long
+     * for its {@code synced}; the node sends it nothing meanwhile): its pings wait unread in the node's socket and
+     * are read at once when the frame is done. A frame of 10 slices of 30 s each (300 s): 30 pings, read in
+     * one go. Before (apps35) the node counted them as sent in that one second, over the 20 a second it takes, and
+     * cut the client off as a flood: "bruteforce: ping flood".
+     */
+    @Test
+    void aClientsPingsReadAtOnceAfterALongFrameAreNotAFlood() {
+        node = new SessionNode("n", loop, config(EdgeRules.acceptAll()));
+        TestPair pair = new TestPair(loop);
+        List<String> unread = new ArrayList<>();
+        boolean[] paused = {false};
+        int[] pongs = {0};
+        node.log.onAdd(e -> {
+            if (node.added.size() % SLICE == 0) {
+                manual.setNow(manual.now() + 30_000); // the slice that this entry ends took 30 s
+                for (int i = 0; i < 3 && paused[0]; i++) {
+                    unread.add("[\"ping\",0]"); // the client's ping every 10 s, unread while the node does not read
+                }
+            }
+        });
+        node.hub.open(new ForwardingConnection(FrameTransport.adapt(pair.right(), CLIENT_FRAME)) {
+            @Override
+            public boolean send(Message message) {
+                if (message instanceof Message.Ping) {
+                    String pong = "[\"pong\",0]";
+                    if (paused[0]) {
+                        unread.add(pong);
+                    } else {
+                        loop.execute(() -> pair.right().inject(pong));
+                    }
+                } else if (message instanceof Message.Pong) {
+                    pongs[0]++;
+                }
+                return inner.send(message);
+            }
+
+            @Override
+            public void pauseReading(boolean p) {
+                paused[0] = p;
+                inner.pauseReading(p);
+                if (!p) {
+                    List<String> backlog = List.copyOf(unread);
+                    unread.clear();
+                    loop.execute(() -> backlog.forEach(m -> pair.right().inject(m))); // read in one go
+                }
+            }
+        }, SyncSession.Role.LISTENER, null, null);
+        pair.right().inject("[\"connect\",5,\"" + ALICE + "\",0,{\"subprotocol\":2}]");
+        manual.runAll();
+        pair.clear();
+
+        pair.right().inject(offline(ALICE, 1000));
+        for (int i = 0; i < 2000 && !(node.added.size() == 1000 && !paused[0]); i++) {
+            manual.advance(1000);
+        }
+        manual.advance(1000);
+
+        assertTrue(!pair.right().isClosed(), "the node cut off a client whose pings waited unread behind its frame: "
+            + node.peerEvents + " " + node.errors);
+        assertEquals(30, pongs[0], "every ping of the client answered");
+        List<String> got = pair.takeAllRight();
+        assertEquals(ids(ALICE, 1000), processed(got), "each action processed once, in order");
+
+        // a flood after that is still one: 21 pings within a second
+        manual.advance(2000);
+        for (int i = 0; i < 21; i++) {
+            pair.right().inject("[\"ping\",0]");
+        }
+        manual.runAll();
+        assertTrue(pair.right().isClosed(), "21 pings in a second are a flood");
+        assertTrue(pair.takeAllRight().stream().anyMatch(f -> f.startsWith("[\"error\",\"bruteforce\"")));
+    }
 }
