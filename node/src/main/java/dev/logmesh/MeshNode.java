@@ -164,7 +164,8 @@ public final class MeshNode implements AutoCloseable {
          * dev.logmesh.spi.Store#skippedAdded}, when the peer says them: a logmesh node since session 33; else its
          * numbers), and {@code done} how many of them this node has processed (committed) since. Entries the
          * peer skips (entries this node made or sent it, entries it cleaned) count as done once its ping moves the
-         * cursor past them, so {@code done} may jump; entries the peer adds meanwhile are not in {@code total}.
+         * cursor past them (a logmesh peer pings as soon as its catch-up ends in such entries), so {@code done} may
+         * jump; entries the peer adds meanwhile are not in {@code total}.
          * Called when the first {@code sync} of it arrives (before its entries reach subscribers, with the
          * {@code done} so far, usually 0), then at most every
          * {@value dev.logmesh.internal.session.SyncSession#CATCH_UP_EVERY_MILLIS} ms, and once with
