@@ -129,8 +129,8 @@ public final class MeshNode implements AutoCloseable {
 
         /**
          * A session with {@code nodeId} was refused (a node whose id is known: one that answered, or one this node
-         * dialed as found by discovery; a {@code --peer} URL that refused before it answered is told by its
-         * dialer's {@code lastError} instead): the peer refused this node ({@code wrong-credentials} and the
+         * dialed as found by discovery; for a {@code --peer} URL that refused before any node answered there,
+         * {@code nodeId} is that URL, as in {@link PeerStatus}): the peer refused this node ({@code wrong-credentials} and the
          * like: another key, a clock too far off; or it said another node runs with this node's id), or this node
          * refused the peer. {@code reason} says which and why, in one line (e.g. {@code "refused this node:
          * wrong-credentials"}, {@code "refused by this node: wrong key"}). Called for each such session.
@@ -417,8 +417,10 @@ public final class MeshNode implements AutoCloseable {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 String refusal = refusal(session, error, reason);
                 // a dial refused at once has no peer id from the peer: the one it was dialed as (a node found by
-                // mDNS), if any
-                String refusedId = session.peerNode() != null ? session.peerNode() : session.expectedPeer();
+                // mDNS), if any, else the --peer URL it was dialed at (before, session 35, such a refusal fired no
+                // refused event: its reason was only in the dialer's lastError and one error event)
+                String refusedId = session.peerNode() != null ? session.peerNode()
+                    : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
                 if (refusal != null && refusedId != null) {
                     fire("refused", l -> l.refused(refusedId, refusal));
                 }
@@ -456,6 +458,20 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** The {@code --peer} URL a static dialer dialed {@code session} at, as text, or null; loop only. */
+    private String dialedUrl(SyncSession session) {
+        if (session.role() != SyncSession.Role.DIALER) {
+            return null;
+        }
+        for (dev.logmesh.internal.mesh.Redialer d : dialers) {
+            URI u = d.urlOf(session);
+            if (u != null) {
+                return u.toString();
+            }
+        }
+        return null;
     }
 
     /**
