@@ -105,7 +105,12 @@ import org.slf4j.LoggerFactory;
  *       ended the node).</li>
  *   <li>A write to the log that fails (disk full, I/O error) makes the node say so: an {@link Listener#error}
  *       event, {@link #health()} not writable (also in {@link #STATUS_FILE}); a received batch that cannot be
- *       stored ends its session unacknowledged, so its peer sends it again later.</li>
+ *       stored ends its session unacknowledged, so its peer sends it again later. A local {@code add} that fails
+ *       so also fails, with a {@link StoreException} and without trying them, the local adds submitted before its
+ *       failure was reported (before its future's callbacks had run): a caller that adds its failed actions again,
+ *       in order, keeps their order. Before (session 35) an add queued behind a failed one could succeed (a smaller
+ *       action that still fitted on the nearly full disk, or space freed meanwhile), and the failed one, added
+ *       again, got a later id: {@code logmesh node}'s held stdin lines came after a later line.</li>
  *   <li>An {@link OutOfMemoryError}, another {@link VirtualMachineError} but {@link StackOverflowError}, or a
  *       {@link ThreadDeath} on the node's loop (also one thrown by a subscriber), or any other {@link Error} of the
  *       node's own code, ends the node: it is logged, reported as an {@link Listener#error} event, the node
@@ -124,8 +129,8 @@ public final class MeshNode implements AutoCloseable {
 
         /**
          * A session with {@code nodeId} was refused (a node whose id is known: one that answered, or one this node
-         * dialed as found by discovery; a {@code --peer} URL that refused before it answered is told by its
-         * dialer's {@code lastError} instead): the peer refused this node ({@code wrong-credentials} and the
+         * dialed as found by discovery; for a {@code --peer} URL that refused before any node answered there,
+         * {@code nodeId} is that URL, as in {@link PeerStatus}): the peer refused this node ({@code wrong-credentials} and the
          * like: another key, a clock too far off; or it said another node runs with this node's id), or this node
          * refused the peer. {@code reason} says which and why, in one line (e.g. {@code "refused this node:
          * wrong-credentials"}, {@code "refused by this node: wrong key"}). Called for each such session.
@@ -159,7 +164,8 @@ public final class MeshNode implements AutoCloseable {
          * dev.logmesh.spi.Store#skippedAdded}, when the peer says them: a logmesh node since session 33; else its
          * numbers), and {@code done} how many of them this node has processed (committed) since. Entries the
          * peer skips (entries this node made or sent it, entries it cleaned) count as done once its ping moves the
-         * cursor past them, so {@code done} may jump; entries the peer adds meanwhile are not in {@code total}.
+         * cursor past them (a logmesh peer pings as soon as its catch-up ends in such entries), so {@code done} may
+         * jump; entries the peer adds meanwhile are not in {@code total}.
          * Called when the first {@code sync} of it arrives (before its entries reach subscribers, with the
          * {@code done} so far, usually 0), then at most every
          * {@value dev.logmesh.internal.session.SyncSession#CATCH_UP_EVERY_MILLIS} ms, and once with
@@ -276,6 +282,15 @@ public final class MeshNode implements AutoCloseable {
     private final ReceiveGate gate;
     /** Futures of calls not completed yet: failed by {@link #close} if the loop never ran them. Any thread. */
     private final java.util.Set<CompletableFuture<?>> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Local adds submitted ({@link #call} with {@code writes}), counted as each is submitted; any thread. */
+    private final java.util.concurrent.atomic.AtomicLong addsSubmitted = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Local adds numbered up to this one ({@link #addsSubmitted}) fail without being tried: they were submitted
+     * before the failure of an add ahead of them had been reported to its caller ({@link #call}); loop only.
+     */
+    private long addsRefusedUpTo;
+    /** The failure of that add, for the ones refused behind it; loop only. */
+    private String addsRefusedBecause;
     /**
      * Write calls whose task ran (their entry is in the log) and whose future waits for durability, with what
      * completes it: {@link #close} completes them once its store made them durable instead of failing them (the
@@ -402,8 +417,10 @@ public final class MeshNode implements AutoCloseable {
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 String refusal = refusal(session, error, reason);
                 // a dial refused at once has no peer id from the peer: the one it was dialed as (a node found by
-                // mDNS), if any
-                String refusedId = session.peerNode() != null ? session.peerNode() : session.expectedPeer();
+                // mDNS), if any, else the --peer URL it was dialed at (before, session 35, such a refusal fired no
+                // refused event: its reason was only in the dialer's lastError and one error event)
+                String refusedId = session.peerNode() != null ? session.peerNode()
+                    : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
                 if (refusal != null && refusedId != null) {
                     fire("refused", l -> l.refused(refusedId, refusal));
                 }
@@ -441,6 +458,20 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** The {@code --peer} URL a static dialer dialed {@code session} at, as text, or null; loop only. */
+    private String dialedUrl(SyncSession session) {
+        if (session.role() != SyncSession.Role.DIALER) {
+            return null;
+        }
+        for (dev.logmesh.internal.mesh.Redialer d : dialers) {
+            URI u = d.urlOf(session);
+            if (u != null) {
+                return u.toString();
+            }
+        }
+        return null;
     }
 
     /**
@@ -1547,6 +1578,7 @@ public final class MeshNode implements AutoCloseable {
             f.completeExceptionally(closedException());
             return f;
         }
+        long number = writes ? addsSubmitted.incrementAndGet() : 0;
         loop.execute(() -> {
             callsTaken.lazySet(callsTaken.get() + 1);
             IllegalStateException dropped = unrun;
@@ -1556,6 +1588,14 @@ public final class MeshNode implements AutoCloseable {
                 // run (its action is not in the log), with one exception for all of them (a stack trace each took
                 // seconds for 100,000)
                 f.completeExceptionally(dropped != null ? dropped : closedException());
+                return;
+            }
+            if (writes && number <= addsRefusedUpTo) {
+                // an add ahead of this one failed: this one is not tried, so that a caller that adds its failed
+                // actions again in order keeps their order (a later one added meanwhile would get an earlier id)
+                storeFailed("cannot add", new dev.logmesh.StoreException(addsRefusedBecause));
+                f.completeExceptionally(new dev.logmesh.StoreException("not added, since an add submitted before it "
+                    + "failed and this one would have been added ahead of it: " + addsRefusedBecause));
                 return;
             }
             try {
@@ -1587,6 +1627,11 @@ public final class MeshNode implements AutoCloseable {
                     storeFailed("cannot add", e);
                 }
                 f.completeExceptionally(e);
+                if (writes) {
+                    // counted after its caller was told (its callbacks ran): what it submitted meanwhile is refused
+                    addsRefusedUpTo = addsSubmitted.get();
+                    addsRefusedBecause = e.getMessage();
+                }
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             } catch (Error e) {

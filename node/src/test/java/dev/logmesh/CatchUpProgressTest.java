@@ -28,6 +28,13 @@ class CatchUpProgressTest {
         return seen;
     }
 
+    /** A node's only peer as it sees it now (runs the loop). */
+    static MeshNode.PeerStatus status(LocalMesh mesh, MeshNode node) {
+        java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = node.peers();
+        mesh.runAll();
+        return peers.join().get(0);
+    }
+
     @Test
     void theReceiverHearsOfItsCatchUpRateLimitedAndTheSenderHearsNothing() {
         try (LocalMesh mesh = new LocalMesh(14)) {
@@ -151,6 +158,56 @@ class CatchUpProgressTest {
             assertEquals(101, mesh.get("bob").store().size());
             // before: [Progress[peer=alice:…, done=0, total=0, …], Progress[peer=alice:…, done=0, total=0, …]]
             assertEquals(List.of(), atBob, "alice held nothing bob lacked: no catch-up to tell of");
+        }
+    }
+
+    /**
+     * Session 35 (ops35): a listener restored from a backup of its data directory holds an old cursor of its dialer,
+     * so at connect it expects a catch-up of what the dialer added since: here its own 150 actions, which it lost and
+     * the dialer holds. The dialer skips them (their origin is the listener; reconciliation brings them back), and
+     * no {@code sync} said so: the listener's cursor, and its progress ("done 0/150" in the CLI), stayed there until
+     * the dialer's next ping. Now the dialer's pump, having skipped to the end of that catch-up, pings at once.
+     */
+    @Test
+    void aRestoredListenerWhoseCatchUpTheDialerSkipsHearsSoAtOnce() {
+        try (LocalMesh mesh = new LocalMesh(35)) {
+            mesh.net().latency(5, 5);
+            mesh.start("bob");
+            MeshNode alice = mesh.start("alice", "bob");
+            for (int i = 0; i < 100; i++) {
+                alice.add(Action.ofType("item/add"));
+            }
+            mesh.run(5_000);
+            dev.logmesh.internal.store.MemoryStore backup = mesh.get("bob").backup();
+            for (int i = 0; i < 150; i++) { // bob's own, after the backup: alice holds them
+                mesh.get("bob").node().add(Action.ofType("item/add"));
+            }
+            mesh.run(5_000);
+            assertEquals(250, mesh.get("bob").store().size());
+            mesh.crash("bob");
+            mesh.get("bob").restore(backup);
+            mesh.restart("bob");
+            MeshNode bob = mesh.get("bob").node();
+            List<Progress> atBob = record(mesh, bob);
+            // alice redials bob (and once more, when she finds his log's epoch changed): a session that has lasted
+            // 100 ms, a few round trips, far less than a ping interval
+            long restarted = mesh.loop().now();
+            long since = -1;
+            while (mesh.loop().now() - restarted < 10_000 && (since < 0 || mesh.loop().now() - since < 100)) {
+                boolean connected = status(mesh, bob).connected();
+                since = !connected ? -1 : since < 0 ? mesh.loop().now() : since;
+                mesh.run(10);
+            }
+            assertTrue(since >= 0, "alice redialed bob");
+            java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = bob.peers();
+            mesh.runAll();
+            assertEquals(250, peers.join().get(0).theirAddedProcessed(),
+                "bob's cursor of alice's log is at her end: " + peers.join());
+            mesh.run(30_000);
+            assertEquals(250, mesh.get("bob").store().size(), "bob's own 150 came back from alice");
+            assertTrue(atBob.isEmpty() || atBob.get(atBob.size() - 1).done() == atBob.get(atBob.size() - 1).total(),
+                "no catch-up left short of its end: " + atBob);
+            mesh.check();
         }
     }
 }

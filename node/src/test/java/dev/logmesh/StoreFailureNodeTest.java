@@ -133,6 +133,42 @@ class StoreFailureNodeTest {
     }
 
     /**
+     * Session 35 (ops35): {@code logmesh node} holds the stdin lines the log cannot take and adds them again in order;
+     * a line read after a held one but already queued in the node when the held one failed was added (a smaller
+     * action that still fitted on the nearly full disk, or space freed meanwhile), so the held line came after it.
+     * Now the adds submitted before a failure was reported fail too, untried, and a caller that adds its failed
+     * actions again in order keeps their order.
+     */
+    @Test
+    void addsQueuedBehindAFailedAddFailTooSoThatAddingThemAgainKeepsTheirOrder() throws Exception {
+        try (MeshNode bob = start("bob", List.of())) {
+            FaultyStore disk = failingDisk(bob);
+            disk.failWrite(2); // the second add meets a full disk; the ones after it would fit
+            List<String> types = List.of("t/1", "t/2", "t/3", "t/4");
+            List<CompletableFuture<Meta>> adds = new ArrayList<>();
+            for (String type : types) {
+                adds.add(bob.add(Action.ofType(type)));
+            }
+            loop.runAll();
+            List<String> failed = new ArrayList<>();
+            for (int i = 0; i < types.size(); i++) {
+                if (adds.get(i).isCompletedExceptionally()) {
+                    ExecutionException e = assertThrows(ExecutionException.class, adds.get(i)::get);
+                    assertInstanceOf(StoreException.class, e.getCause());
+                    failed.add(types.get(i));
+                }
+            }
+            assertEquals(List.of("t/2", "t/3", "t/4"), failed, "the adds queued behind the failed one failed too");
+            for (String type : failed) { // the caller adds them again, in order
+                bob.add(Action.ofType(type));
+            }
+            CompletableFuture<List<Entry>> entries = bob.entries();
+            loop.runAll();
+            assertEquals(types, entries.join().stream().map(x -> x.action().type()).toList());
+        }
+    }
+
+    /**
      * A chaos run (diskfull): while a full disk kept a received batch from being written, the SQLite store refused
      * every read too; the dialer read which node answers at its URL when the session ended, the exception left it
      * with no dial scheduled, and the node never dialed that peer again until a restart.

@@ -179,7 +179,11 @@ final class Checks {
      */
     static void nodeName(String name, boolean mdns) {
         if (name.isEmpty()) {
-            throw new UsageError("--name is empty: give a name such as alice (letters, digits, '-', '_', '.')");
+            // before (session 35) "(letters, digits, '-', '_', '.')", where any other character is taken as well
+            throw new UsageError("--name is empty: give a name such as alice (any characters but spaces, other "
+                + "blanks and control characters; ':' only between other characters; at most " + MAX_NAME
+                + " characters, and " + dev.logmesh.internal.log.Log.MAX_MDNS_NAME_BYTES + " UTF-8 bytes"
+                + (mdns ? "" : " when mDNS is on") + ")");
         }
         if (name.length() > MAX_NAME) {
             // before (session 28) the node failed after its store opened, with "IllegalStateException:

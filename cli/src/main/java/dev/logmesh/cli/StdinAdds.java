@@ -17,6 +17,8 @@ import java.util.function.Consumer;
  * the adds already under way have ended, one error event says how many lines are held; the held lines are then tried
  * again in the order they were read, every {@code retryMillis}, until each is added, and one notice (stderr) says so
  * before reading goes on. Nothing of a failed add is written (the store's rule), so a retried line is added once.
+ * The node fails the adds already submitted behind a failed one ({@code MeshNode}'s "Failures"), so they are held
+ * too and stdin's order is the log's: a held line is never added after a line read after it.
  * Other failures (a line the node refuses) are each that line's error, as before. Before session 34 each line read
  * while the disk was full was dropped with an error event of its own: on a full 600 KiB tmpfs, 1,100 events for 1,100
  * lost lines.
@@ -71,15 +73,20 @@ final class StdinAdds {
     /** Adds line {@code number}; blocks while lines are held (until each of them is added). Called by stdin's thread. */
     @SuppressWarnings("FutureReturnValueIgnored") // ended(...) reports every failure
     void add(int number, Action action, JsonNode meta) throws InterruptedException {
+        Line line = new Line(number, action, meta);
         synchronized (lock) {
             while (holding) {
                 lock.wait();
             }
             inFlight++;
             lastRead = number;
+            // submitted under the lock: the failure of an earlier line, reported to ended() on the node's loop,
+            // waits for it, so the node counts this add as submitted before that failure and refuses it (it is then
+            // held behind that line); before (session 35) a line submitted between the check above and the
+            // failure's report could be added ahead of the held line, and the held event came after the node's
+            // "writable again" health line
+            submit(line).whenComplete((ok, err) -> ended(line, err));
         }
-        Line line = new Line(number, action, meta);
-        submit(line).whenComplete((ok, err) -> ended(line, err));
     }
 
     private CompletableFuture<?> submit(Line line) {
@@ -128,9 +135,11 @@ final class StdinAdds {
                 first = held.firstKey();
             }
             errors.accept("the log cannot be written (" + problem + "): " + count + " stdin line"
-                + (count == 1 ? " (line " + first + ")" : "s (from line " + first + ")") + " not added yet; "
-                + "they are held and stdin is not read until they are added, in order, once the log can be written "
-                + "(tried every " + retryMillis + " ms)");
+                + (count == 1 ? " (line " + first + ") not added yet; it is held and stdin is not read until it is "
+                    + "added, once the log can be written"
+                    : "s (from line " + first + ") not added yet; they are held and stdin is not read until they are "
+                    + "added, in order, once the log can be written")
+                + " (tried every " + retryMillis + " ms)");
             long started = System.nanoTime();
             while (true) {
                 Line line;

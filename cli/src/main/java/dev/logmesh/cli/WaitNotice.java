@@ -185,7 +185,16 @@ final class WaitNotice {
         // the nodes found first, then the others that refused this node or that it refused (they may have left the
         // passive view meanwhile)
         List<String> refusing = new ArrayList<>(found.stream().filter(refused::containsKey).toList());
-        refused.keySet().stream().filter(n -> !refusing.contains(n)).sorted().forEach(refusing::add);
+        // a --peer URL that refused before a node answered is refused under its URL (session 35): its "dialing"
+        // part below says why and when again
+        java.util.Set<String> dialed = new java.util.HashSet<>();
+        for (MeshNode.PeerStatus p : peers) {
+            if (p.url() != null) {
+                dialed.add(p.url().toString());
+            }
+        }
+        refused.keySet().stream().filter(n -> !refusing.contains(n) && !dialed.contains(n)).sorted()
+            .forEach(refusing::add);
         for (String n : refusing.subList(0, Math.min(3, refusing.size()))) {
             String why = refused.get(n);
             parts.add(why.startsWith(REFUSED_BY_THIS_NODE)

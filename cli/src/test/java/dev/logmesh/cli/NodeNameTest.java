@@ -60,6 +60,26 @@ class NodeNameTest {
     }
 
     /**
+     * Session 35 (ops35): the empty-name error suggested "letters, digits, '-', '_', '.'", but other characters
+     * (`é`, `@`, `/`) are accepted: it now says what is accepted, and each name it allows is taken.
+     */
+    @Test
+    void theEmptyNameErrorSaysWhatIsAccepted() {
+        UsageError e = org.junit.jupiter.api.Assertions.assertThrows(UsageError.class, () -> Checks.nodeName("", true));
+        assertEquals("--name is empty: give a name such as alice (any characters but spaces, other blanks and control "
+            + "characters; ':' only between other characters; at most 247 characters, and 54 UTF-8 bytes)",
+            e.getMessage());
+        UsageError off = org.junit.jupiter.api.Assertions.assertThrows(UsageError.class,
+            () -> Checks.nodeName("", false));
+        assertTrue(off.getMessage().endsWith("at most 247 characters, and 54 UTF-8 bytes when mDNS is on)"),
+            off.getMessage());
+        for (String accepted : new String[] {"caf\u00e9", "a@b/c", "shop:eu", "x".repeat(54)}) {
+            Checks.nodeName(accepted, true);
+        }
+        Checks.nodeName("x".repeat(247), false);
+    }
+
+    /**
      * A {@code --name} whose node id would be longer than the overlay takes (break28: 300 characters): refused at
      * once with the limit, by {@code node} and {@code add}. Before, {@code node} opened its store and then failed with
      * "logmesh: IllegalStateException: java.lang.IllegalArgumentException: node id is longer than 256 characters"

@@ -128,6 +128,69 @@ class StdinAddsTest {
         nodeLoop.shutdown();
     }
 
+    /**
+     * Session 35 (ops35): a held line, added again once the log could take it, came after a later line that the node
+     * had already queued when the held one failed (it still fitted, or space had come back), and the held-lines event
+     * came after the node's "writable again" health line. On a real node whose second write fails, with lines 2 to 5
+     * queued behind line 1 (a subscriber holds the loop): the log holds them in stdin's order, and the event comes
+     * before the node says it can write again.
+     */
+    @Test
+    void aHeldLineGoesBeforeTheLinesReadAfterItOnARealNode() throws Exception {
+        dev.logmesh.testkit.FaultyStore disk =
+            new dev.logmesh.testkit.FaultyStore(new dev.logmesh.internal.store.MemoryStore());
+        List<String> events = new CopyOnWriteArrayList<>();
+        dev.logmesh.MeshNode.Listener health = new dev.logmesh.MeshNode.Listener() {
+            @Override
+            public void health(dev.logmesh.NodeHealth h) {
+                events.add("health writable=" + h.writable());
+            }
+        };
+        java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+        try (dev.logmesh.MeshNode node = dev.logmesh.MeshNode.start(dev.logmesh.NodeConfig.builder().name("ops")
+            .mdns(false).host("127.0.0.1").port(0).store(disk).build(), List.of(health))) {
+            node.subscribe(e -> e.action().json().get("i").asInt() == 1, e -> {
+                try { // the loop waits here until lines 2 to 5 are queued behind line 1
+                    queued.await();
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            StdinAdds adds = new StdinAdds(node::add, events::add, events::add, 5);
+            disk.failWrite(2); // line 2 meets a full disk; lines 3 to 5 would fit
+            for (int i = 1; i <= 5; i++) {
+                adds.add(i, action("t", i), null);
+            }
+            queued.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.entries().get().size() == 5);
+            assertEquals(List.of(1, 2, 3, 4, 5),
+                node.entries().get().stream().map(e -> e.action().json().get("i").asInt()).toList());
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);
+            assertEquals("health writable=false", events.get(0), events.toString());
+            assertTrue(events.get(1).startsWith("the log cannot be written ("), events.toString());
+            assertTrue(events.get(1).endsWith("): 4 stdin lines (from line 2) not added yet; they are held and stdin is "
+                + "not read until they are added, in order, once the log can be written (tried every 5 ms)"),
+                events.toString());
+            assertEquals("health writable=true", events.get(2), events.toString());
+            assertTrue(events.get(3).startsWith("logmesh: the log can be written again: the 4 held stdin lines were "
+                + "added after "), events.toString());
+        }
+    }
+
+    /** One held line is "it", not "they" (before, session 35: "1 stdin line (line 3) ...; they are held ..."). */
+    @Test
+    void oneHeldLineIsSaidInTheSingular() throws Exception {
+        AtomicBoolean full = new AtomicBoolean(true);
+        List<String> errors = new CopyOnWriteArrayList<>();
+        StdinAdds adds = new StdinAdds((action, meta) -> full.getAndSet(false)
+            ? CompletableFuture.failedFuture(new StoreException("the disk is full")) : CompletableFuture.completedFuture(null),
+            errors::add, s -> { }, 5);
+        adds.add(3, action("t", 3), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> errors.size() == 1);
+        assertEquals("the log cannot be written (the disk is full): 1 stdin line (line 3) not added yet; it is held and "
+            + "stdin is not read until it is added, once the log can be written (tried every 5 ms)", errors.get(0));
+    }
+
     private static Action action(String type, int i) {
         return Action.of(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("type", type).put("i", i));
     }

@@ -44,6 +44,19 @@ class WaitNoticeTest {
     }
 
     /**
+     * Session 35 (ops35): a {@code --peer} URL that refuses this node before any node answers there is now refused
+     * under its URL ({@link MeshNode.Listener#refused}); the notice says it once, in its "dialing" part, not twice.
+     */
+    @Test
+    void aPeerUrlThatRefusedIsSaidOnce() throws Exception {
+        long now = 1_000_000;
+        assertEquals("logmesh: no peer yet after 3 s: dialing ws://10.0.0.7:7000 (Wrong credentials; again in 10 s)",
+            WaitNotice.describe(3_000, List.of(), "lan", URI.create("ws://10.0.0.1:7000"),
+                List.of(dialed("ws://10.0.0.7:7000", "Wrong credentials", now + 10_000)), List.of(),
+                java.util.Map.of("ws://10.0.0.7:7000", "refused this node: wrong-credentials"), 0, null, now));
+    }
+
+    /**
      * Session 23: a peer whose next dial was due (the loop about to run it) or less than 50 ms away was said to be
      * dialed "again in 0 s" or "again in 0.0 s"; before the fix this test failed with "expected: <...(Connection
      * refused; dialing again now)...> but was: <...(Connection refused; again in 0 s); ... (Connection refused; again

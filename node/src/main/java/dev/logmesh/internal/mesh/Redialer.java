@@ -108,6 +108,9 @@ public final class Redialer implements SyncSession.Events {
     private String remembered;
     /** When the next dial is due (loop time, ms), or -1 when none is scheduled. */
     private long nextDialAt = -1;
+    /** The latest session this dialer opened, and its URL (kept after it ended: {@link #urlOf}); loop only. */
+    private SyncSession last;
+    private URI lastUrl;
     /** Whether the refusal was reported since the last handshake (once, not at every retry). */
     private boolean refusalReported;
     /** Whether a peer it cannot reach is logged (a static peer: the operator named it), once per outage. */
@@ -250,6 +253,16 @@ public final class Redialer implements SyncSession.Events {
         url = choices.get(Math.floorMod(next++, choices.size()));
         dialing = dial.apply(url);
         current = hub.open(dialing, SyncSession.Role.DIALER, expected, this);
+        last = current;
+        lastUrl = url;
+    }
+
+    /**
+     * The URL this dialer dialed {@code session} at, or null when the session is not its latest one (also after the
+     * session ended: the node's listeners hear of its end after this dialer may have). Loop only.
+     */
+    public URI urlOf(SyncSession session) {
+        return session != null && session == last ? lastUrl : null;
     }
 
     @Override

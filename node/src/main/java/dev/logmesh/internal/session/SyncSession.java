@@ -251,6 +251,16 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** Highest {@code added} of this log that went into the pump (sent or skipped). */
     private long pushed;
+    /**
+     * Where the catch-up the peer expects of this log ends (this log's last {@code added} when the session connected),
+     * until the pump has passed it; -1 then, or for a peer that keeps no cursor. Loop only.
+     */
+    private long catchUpEnd = -1;
+    /**
+     * The highest {@code added} a {@code sync} or {@code ihave} of this session carried, or where the pump started;
+     * loop only.
+     */
+    private long batchesSentTo;
     /** {@code added} numbers received from this peer that the pump has not passed yet. */
     private final Set<Long> echo = new HashSet<>();
     private int inFlight;
@@ -992,6 +1002,8 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         LOG.debug("{} session with {} connected (time fix {} ms)", role, peerNode, timeFix);
         startCatchUp();
+        catchUpEnd = keepsCursor() && log.lastAdded() > pushed ? log.lastAdded() : -1;
+        batchesSentTo = pushed; // where the peer's cursor starts: only what the pump passes after it is told
         events.connected(this);
         pump();
     }
@@ -1130,6 +1142,27 @@ public final class SyncSession implements MessageConnection.Handler {
         pumpScheduled = false;
         pumpChunks();
         settleSentCursor();
+        endSkippedCatchUp();
+    }
+
+    /**
+     * The pump passed the end of the peer's catch-up, and its last entries were skipped (the peer made or sent them,
+     * or they are gone): no {@code sync} tells the peer, whose cursor, and its catch-up progress, would stay short
+     * of them until the next ping (up to a ping interval, several seconds). A {@code ping} tells it now. Before
+     * (session 35) a listener restored from a backup, whose own entries its dialer held, showed "done 0/150" until
+     * then.
+     */
+    private void endSkippedCatchUp() {
+        if (catchUpEnd < 0 || state != State.CONNECTED || pushed < catchUpEnd) {
+            return;
+        }
+        if (batchesSentTo < catchUpEnd) {
+            if (pingNumber() < catchUpEnd) {
+                return; // not durable yet: a later pump tells it
+            }
+            send(new Message.Ping(pingNumber(), null));
+        }
+        catchUpEnd = -1;
     }
 
     /**
@@ -1386,6 +1419,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         Message.Sync sync = new Message.Sync(added, wire);
         if (send(sync)) {
+            batchesSentTo = Math.max(batchesSentTo, added);
             sentEntries += entries.size();
             if (config.stats() != null) {
                 config.stats().sent(entries.size());
@@ -1402,6 +1436,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         Message.Ihave ihave = new Message.Ihave(added, ids);
         if (send(ihave)) {
+            batchesSentTo = Math.max(batchesSentTo, added);
             announcedEntries += ids.size();
             inFlight++;
             liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, ihave, loop.now());
