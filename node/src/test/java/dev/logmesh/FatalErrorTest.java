@@ -87,7 +87,7 @@ class FatalErrorTest {
     void anErrorFromTheStoreSaysWhichStoreCallAndTheNodeIsClosedToCallersAtOnce() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
             "needs the test kit's SLF4J provider (node's surefire configuration)");
-        AuditStore store = new AuditStore();
+        AuditStore store = new AuditStore(() -> new AssertionError("audit: 1 entry too many"));
         List<String> errors = new CopyOnWriteArrayList<>();
         List<Object> inTheWindow = new CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicReference<MeshNode> self = new java.util.concurrent.atomic.AtomicReference<>();
@@ -108,9 +108,8 @@ class FatalErrorTest {
             }));
         self.set(node);
         try (dev.logmesh.testkit.CapturedLogs.Tally said = dev.logmesh.testkit.CapturedLogs.tally(
-            org.slf4j.event.Level.ERROR, "the node's store dev.logmesh.FatalErrorTest$AuditStore threw "
-                + "java.lang.AssertionError: audit: 1 entry too many in its add call (at dev.logmesh.FatalErrorTest$"
-                + "AuditStore.audit(FatalErrorTest.java:", "so it stops; whenClosed() fails with the Error (a store reports",
+            org.slf4j.event.Level.ERROR, "the node's store dev.logmesh.AuditStore threw "
+                + "java.lang.AssertionError: audit: 1 entry too many in its add call (at dev.logmesh.FatalErrorTest.", "so it stops; whenClosed() fails with the Error (a store reports",
             "as StoreException")) {
             node.add(Action.ofType("fine")).get(5, TimeUnit.SECONDS);
             ExecutionException e = assertThrows(ExecutionException.class,
@@ -124,7 +123,7 @@ class FatalErrorTest {
                 org.slf4j.event.Level.ERROR, "AssertionError")));
             assertEquals(1, errors.size(), errors.toString());
             assertTrue(errors.get(0).startsWith("fatal error, the node stops: the node's store "
-                + "dev.logmesh.FatalErrorTest$AuditStore threw java.lang.AssertionError"), errors.get(0));
+                + "dev.logmesh.AuditStore threw java.lang.AssertionError"), errors.get(0));
             // before: [NodeHealth[writable=true, problem=null, ...], "subscribed"]
             assertEquals(2, inTheWindow.size(), inTheWindow.toString());
             NodeHealth h = (NodeHealth) inTheWindow.get(0);
@@ -133,136 +132,6 @@ class FatalErrorTest {
             assertEquals("node is closed after a fatal error: " + e.getCause(), inTheWindow.get(1));
         } finally {
             node.close();
-        }
-    }
-
-    /** An application's store: a memory store that asserts on an action of type "boom". */
-    private static final class AuditStore implements dev.logmesh.spi.Store {
-        private final dev.logmesh.internal.store.MemoryStore d = new dev.logmesh.internal.store.MemoryStore();
-
-        private static void audit(List<Entry> entries) {
-            for (Entry e : entries) {
-                if (e.action().type().equals("boom")) {
-                    throw new AssertionError("audit: 1 entry too many");
-                }
-            }
-        }
-
-        @Override
-        public List<Meta> add(List<Entry> entries) {
-            audit(entries);
-            return d.add(entries);
-        }
-
-        @Override
-        public List<Meta> add(List<Entry> entries, java.util.Map<String, dev.logmesh.spi.PeerCursor> cursors) {
-            audit(entries);
-            return d.add(entries, cursors);
-        }
-
-        @Override
-        public java.util.Optional<Entry> byId(ActionId id) {
-            return d.byId(id);
-        }
-
-        @Override
-        public boolean seen(ActionId id) {
-            return d.seen(id);
-        }
-
-        @Override
-        public void forEachSeen(long fromMs, long toMs, java.util.function.Consumer<ActionId> consumer) {
-            d.forEachSeen(fromMs, toMs, consumer);
-        }
-
-        @Override
-        public boolean changeMeta(ActionId id, Meta meta) {
-            return d.changeMeta(id, meta);
-        }
-
-        @Override
-        public java.util.Optional<Entry> remove(ActionId id) {
-            return d.remove(id);
-        }
-
-        @Override
-        public List<Entry> removeReason(String reason, Criteria criteria) {
-            return d.removeReason(reason, criteria);
-        }
-
-        @Override
-        public List<Entry> page(dev.logmesh.spi.Order order, boolean ascending, Object after, int limit) {
-            return d.page(order, ascending, after, limit);
-        }
-
-        @Override
-        public List<Entry> withReason(String reason, long afterAdded, int limit) {
-            return d.withReason(reason, afterAdded, limit);
-        }
-
-        @Override
-        public long lastAdded() {
-            return d.lastAdded();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public dev.logmesh.spi.PeerCursor cursor(String peerNode) {
-            return d.cursor(peerNode);
-        }
-
-        @Override
-        public void setCursor(String peerNode, dev.logmesh.spi.PeerCursor cursor) {
-            d.setCursor(peerNode, cursor);
-        }
-
-        @Override
-        public java.util.Map<String, dev.logmesh.spi.PeerCursor> cursors() {
-            return d.cursors();
-        }
-
-        @Override
-        public long forgetSeen(long beforeMs) {
-            return d.forgetSeen(beforeMs);
-        }
-
-        @Override
-        public long maxSeenMs() {
-            return d.maxSeenMs();
-        }
-
-        @Override
-        public long maxSeenMs(String node) {
-            return d.maxSeenMs(node);
-        }
-
-        @Override
-        public String epoch() {
-            return d.epoch();
-        }
-
-        @Override
-        public boolean quarantine(ActionId id) {
-            return d.quarantine(id);
-        }
-
-        @Override
-        public java.util.Optional<String> state(String key) {
-            return d.state(key);
-        }
-
-        @Override
-        public void setState(String key, String value) {
-            d.setState(key, value);
-        }
-
-        @Override
-        public void close() {
-            d.close();
         }
     }
 }
