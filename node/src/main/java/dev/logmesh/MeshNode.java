@@ -1396,7 +1396,8 @@ public final class MeshNode implements AutoCloseable {
     /**
      * One line for an {@link Error} that {@code store} threw in a call of the node (the outermost frame of its stack
      * that is the store's class, a superclass or nested class of it, or {@link Store}'s default methods), or null for
-     * an Error thrown elsewhere. The node ends on it, as on any Error of its own code: a store's Error leaves the log
+     * an Error thrown elsewhere, also in node code the store called back (a subscriber reached through a memory
+     * store's {@code whenDurable}: {@code NodeFatalExitTest}). The node ends on it, as on any Error of its own code: a store's Error leaves the log
      * in a state the node cannot know (a batch half written? its counters?), where a subscriber's Error is the
      * subscriber's alone and is only logged. Before (embed35) the node said only "fatal error on the node loop: the
      * node stops" with a stack trace, and its {@code error} event "fatal error, the node stops: java.lang.AssertionError:
@@ -1415,6 +1416,14 @@ public final class MeshNode implements AutoCloseable {
         for (int i = stack.length - 1; i >= 0; i--) {
             String cls = stack[i].getClassName();
             if (names.contains(cls) || names.stream().anyMatch(n -> cls.startsWith(n + "$"))) {
+                for (int j = i - 1; j >= 0; j--) {
+                    String inner = stack[j].getClassName();
+                    boolean ofStore = names.contains(inner) || names.stream().anyMatch(n -> inner.startsWith(n + "$"));
+                    if (!ofStore && (inner.startsWith("dev.logmesh.internal.") || inner.startsWith("dev.logmesh.MeshNode")
+                        || inner.startsWith("dev.logmesh.ReplicatedState"))) {
+                        return null; // the store called back into the node (whenDurable's callback): not the store's
+                    }
+                }
                 return "the node's store " + store.getClass().getName() + " threw " + e + " in its "
                     + stack[i].getMethodName() + " call (at " + stack[0] + "): after an Error in its store the node "
                     + "cannot know what its log holds, so it stops; whenClosed() fails with the Error"
