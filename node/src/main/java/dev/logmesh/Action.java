@@ -28,7 +28,9 @@ import java.util.Objects;
  * (so {@code 0.1000000000000000055511151231257827} and {@code 1e-400} stay what they are). A JavaScript peer reads
  * them with {@code JSON.parse}, as doubles: that is its reading, the action's text is unchanged. A number beyond a
  * double's range ({@code 1e400}) is refused by {@link #parse} and {@link #of}: JavaScript reads it as {@code Infinity}
- * and writes it as {@code null}, another value, so a JavaScript node would hold and relay another action.
+ * and writes it as {@code null}, another value, so a JavaScript node would hold and relay another action. For the
+ * same reason {@link #of} refuses a non-finite {@code double} in a tree ({@code Infinity}, which a default {@code
+ * ObjectMapper} makes of {@code 1e999999}, and {@code NaN}): both paths take the same actions.
  *
  * <p>An action made from text ({@link #parse}, which is how the stores and the codec make them) keeps only its
  * text and type: a log mostly stores and forwards actions, and a string is one object where a tree is a dozen.
@@ -117,14 +119,17 @@ public final class Action {
      * The action a JSON node writes: its compact JSON text, checked as {@link #parse} checks text. An action is its
      * text (what the log stores and every peer reads), so a tree that writes text no reader takes is refused here,
      * at the call, and not later by a peer's codec or the store's read: a number of more than 1000 digits, nesting
-     * deeper than 1000, and the other limits of Jackson's {@code StreamReadConstraints}. A non-finite double is
-     * written as a string ({@code "NaN"}), as Jackson writes it, and read back as one. The node is not kept: later
+     * deeper than 1000, and the other limits of Jackson's {@code StreamReadConstraints}. A non-finite double ({@code
+     * Infinity}, {@code NaN}) is refused: JSON has no such number, and a default {@code ObjectMapper} makes {@code
+     * Infinity} of the text {@code 1e999999}, which {@link #parse} refuses (before, embed35, it was written as the
+     * string {@code "Infinity"}, as Jackson writes it, and the action held a string where its text had a number).
+     * The node is not kept: later
      * changes to it do not change the action, and its fields are read back from the text (numbers exactly, as
      * {@link #get} says).
      *
      * @throws IllegalArgumentException if the node is not an object with a non-empty string {@code type}, holds a
      *     Java object ({@code putPOJO}: convert it with {@code ObjectMapper.valueToTree}), a number beyond a double's
-     *     range (as {@link #parse}), or its text could not be read back
+     *     range (as {@link #parse}) or a non-finite double, or its text could not be read back
      */
     public static Action of(JsonNode json) {
         Objects.requireNonNull(json, "action");
@@ -151,6 +156,8 @@ public final class Action {
      * InvalidDefinitionException) No serializer found for class java.lang.Object ...]"} in the action, a {@code
      * Thread} 6 KB of its getters; in a meta the add failed with a bare {@code RuntimeException} on the loop and
      * {@code changeMeta} with {@code IllegalStateException: JSON nodes always serialize} ({@code NonJsonValueTest}).
+     * Also refuses a number beyond a double's range ({@link #requireDoubleRange}) and a non-finite {@code double}
+     * ({@link #nonFinite}), naming its JSON pointer, as {@link #parse} refuses such numbers in text.
      *
      * @param what what the tree is, for the message ({@code action}, {@code meta}, {@code meta "k"})
      */
@@ -168,9 +175,63 @@ public final class Action {
             if (n.isContainerNode()) {
                 n.elements().forEachRemaining(todo::push);
             } else if (n.isBigDecimal() || n.isBigInteger()) {
-                requireDoubleRange(n.asText(), what, "");
+                if (beyondDoubleRange(n.asText())) {
+                    requireDoubleRange(n.asText(), what, pointerTo(tree, n));
+                }
+            } else if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
+                throw new IllegalArgumentException(nonFinite(n.doubleValue(), what, pointerTo(tree, n)));
             }
         }
+    }
+
+    /**
+     * The message for a non-finite {@code double} ({@code Infinity}, {@code -Infinity}, {@code NaN}) in a tree given
+     * as an action or a meta value: JSON has no such number. A default {@code ObjectMapper} reads a number beyond a
+     * double's range ({@code 1e999999}) as {@code Infinity}, and Jackson writes a non-finite double as a string
+     * ({@code "Infinity"}), so before (embed35) {@link #of} and a meta took that text, which {@link #parse} refuses,
+     * and stored the string "Infinity" in place of the number. The tree path now refuses what the text path refuses
+     * ({@code ActionNumberRangeTest}). Pure.
+     */
+    static String nonFinite(double value, String what, String where) {
+        return what + " holds the double " + value + (where.isEmpty() ? "" : " at " + where) + ", which JSON has no "
+            + "number for (a default ObjectMapper reads a number beyond a double's range, such as 1e999999, as Infinity; "
+            + "Jackson would write it as the string \"" + value + "\" and JavaScript as null, and Action.parse refuses "
+            + "such text); write it as a string, or as a finite number";
+    }
+
+    /**
+     * The JSON pointer of {@code target} (by identity) in {@code root}, "" for the root itself or a node not found;
+     * for an error message only (a walk of the tree).
+     */
+    @SuppressWarnings("ReferenceEquality") // the very node the walk found, not an equal one elsewhere in the tree
+    private static String pointerTo(JsonNode root, JsonNode target) {
+        if (root == target) {
+            return "";
+        }
+        java.util.ArrayDeque<java.util.Map.Entry<JsonNode, String>> todo = new java.util.ArrayDeque<>();
+        todo.push(java.util.Map.entry(root, ""));
+        while (!todo.isEmpty()) {
+            java.util.Map.Entry<JsonNode, String> at = todo.pop();
+            JsonNode n = at.getKey();
+            if (n.isObject()) {
+                for (java.util.Map.Entry<String, JsonNode> f : n.properties()) {
+                    String p = at.getValue() + "/" + f.getKey().replace("~", "~0").replace("/", "~1");
+                    if (f.getValue() == target) {
+                        return p;
+                    }
+                    todo.push(java.util.Map.entry(f.getValue(), p));
+                }
+            } else if (n.isArray()) {
+                for (int i = 0; i < n.size(); i++) {
+                    String p = at.getValue() + "/" + i;
+                    if (n.get(i) == target) {
+                        return p;
+                    }
+                    todo.push(java.util.Map.entry(n.get(i), p));
+                }
+            }
+        }
+        return "";
     }
 
     /** An action with just a type. */

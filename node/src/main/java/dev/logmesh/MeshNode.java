@@ -114,7 +114,14 @@ import org.slf4j.LoggerFactory;
  *   <li>An {@link OutOfMemoryError}, another {@link VirtualMachineError} but {@link StackOverflowError}, or a
  *       {@link ThreadDeath} on the node's loop (also one thrown by a subscriber), or any other {@link Error} of the
  *       node's own code, ends the node: it is logged, reported as an {@link Listener#error} event, the node
- *       closes and {@link #whenClosed()} fails with it. The node never carries on half alive.</li>
+ *       closes and {@link #whenClosed()} fails with it. The node never carries on half alive. So does any {@link
+ *       Error} thrown by the log's store, also an application's ({@link NodeConfig.Builder#store}): after it the node
+ *       cannot know what its log holds, where a subscriber's Error concerns the subscriber alone. The node says so in
+ *       one ERROR line naming the store's class, the call and where it was thrown ({@code the node's store
+ *       com.example.AuditStore threw java.lang.AssertionError: ... in its add call (at ...)}), and the {@code error}
+ *       event carries that line. A store reports a failure the node goes on after as {@link StoreException}. From the
+ *       Error on, while the close still runs, the node is closed to its callers: {@link #health()} is not writable,
+ *       calls fail with {@code IllegalStateException: node is closed after a fatal error: ...}.</li>
  * </ul>
  */
 public final class MeshNode implements AutoCloseable {
@@ -1391,18 +1398,71 @@ public final class MeshNode implements AutoCloseable {
         fire("health", l -> l.health(h));
     }
 
-    /** An {@link Error} on the node's loop (from its {@link SystemLoop}, on the loop thread): ends the node. */
+    /**
+     * An {@link Error} on the node's loop (from its {@link SystemLoop}, on the loop thread): ends the node. From here
+     * on the node is closed to its callers ({@link #health} not writable, {@code subscribe} and the like refused, calls
+     * failed with the error), also while the close below still runs (before, embed35, {@code health()} said writable
+     * and {@code subscribe} took a subscription in that time, up to the transport's 2 s). An Error thrown in a call of
+     * the log's store is said in one line that names the store and the call ({@link #storeFailure}).
+     */
     private void fatal(Error e) {
         if (closing.get()) {
             return;
         }
         failure = e;
+        closedHealth = NodeHealth.cannotWrite("node is closed after a fatal error: " + e, System.currentTimeMillis());
+        String inStore = storeFailure(e, log.store(), !ownsStore);
+        if (inStore != null) {
+            LOG.error(inStore);
+        }
+        String said = "fatal error, the node stops: " + (inStore != null ? inStore : e);
         try {
-            fire("error", l -> l.error("fatal error, the node stops: " + e));
+            fire("error", l -> l.error(said));
         } catch (Error again) {
             LOG.error("a listener failed on the fatal error event", again);
         }
         close();
+    }
+
+    /**
+     * One line for an {@link Error} that {@code store} threw in a call of the node (the outermost frame of its stack
+     * that is the store's class, a superclass or nested class of it, or {@link Store}'s default methods), or null for
+     * an Error thrown elsewhere, also in node code the store called back (a subscriber reached through a memory
+     * store's {@code whenDurable}: {@code NodeFatalExitTest}). The node ends on it, as on any Error of its own code: a store's Error leaves the log
+     * in a state the node cannot know (a batch half written? its counters?), where a subscriber's Error is the
+     * subscriber's alone and is only logged. Before (embed35) the node said only "fatal error on the node loop: the
+     * node stops" with a stack trace, and its {@code error} event "fatal error, the node stops: java.lang.AssertionError:
+     * ...", which did not say the store threw it ({@code FatalErrorTest}). Pure.
+     *
+     * @param given whether the application gave the store ({@link NodeConfig.Builder#store}): the line then says how a
+     *     store reports a failure the node goes on after
+     */
+    static String storeFailure(Error e, Store store, boolean given) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Class<?> c = store.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            names.add(c.getName());
+        }
+        names.add(Store.class.getName());
+        StackTraceElement[] stack = e.getStackTrace();
+        for (int i = stack.length - 1; i >= 0; i--) {
+            String cls = stack[i].getClassName();
+            if (names.contains(cls) || names.stream().anyMatch(n -> cls.startsWith(n + "$"))) {
+                for (int j = i - 1; j >= 0; j--) {
+                    String inner = stack[j].getClassName();
+                    boolean ofStore = names.contains(inner) || names.stream().anyMatch(n -> inner.startsWith(n + "$"));
+                    if (!ofStore && (inner.startsWith("dev.logmesh.internal.") || inner.startsWith("dev.logmesh.MeshNode")
+                        || inner.startsWith("dev.logmesh.ReplicatedState"))) {
+                        return null; // the store called back into the node (whenDurable's callback): not the store's
+                    }
+                }
+                return "the node's store " + store.getClass().getName() + " threw " + e + " in its "
+                    + stack[i].getMethodName() + " call (at " + stack[0] + "): after an Error in its store the node "
+                    + "cannot know what its log holds, so it stops; whenClosed() fails with the Error"
+                    + (given ? " (a store reports a failure the node goes on after, such as a full disk, as "
+                        + "StoreException: that call then fails and nothing of it is written)" : "");
+            }
+        }
+        return null;
     }
 
     /** The failure a call on a closed node gets. */
@@ -1574,7 +1634,7 @@ public final class MeshNode implements AutoCloseable {
             calls.remove(f);
             stored.remove(f);
         });
-        if (closing.get()) {
+        if (closing.get() || failure != null) {
             f.completeExceptionally(closedException());
             return f;
         }
@@ -1746,7 +1806,7 @@ public final class MeshNode implements AutoCloseable {
      * be called, silently (breaker18b, session 18).
      */
     private void requireOpen() {
-        if (closed) {
+        if (closed || failure != null) {
             throw closedException();
         }
     }

@@ -648,7 +648,9 @@ public final class NodeConfig {
         /**
          * Keeps the log in this store (an application's {@link Store}, or a test's store that outlives a
          * restart of the node) instead of opening SQLite under {@link #dataDir} or a memory store. The node
-         * calls it from its loop only, and does not close it: close it after the node. Default: null.
+         * calls it from its loop only, and does not close it: close it after the node. A failure the node goes on
+         * after is a {@link dev.logmesh.StoreException} (the call fails, nothing of it written: {@link Store}'s
+         * "Failures"); an {@link Error} from the store ends the node, saying which store call threw it. Default: null.
          */
         public Builder store(Store value) {
             store = value;

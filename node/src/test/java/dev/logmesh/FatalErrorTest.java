@@ -76,4 +76,62 @@ class FatalErrorTest {
             assertTrue(!node.whenClosed().isDone());
         }
     }
+
+    /**
+     * embed35: an {@link AssertionError} from an application's {@link dev.logmesh.spi.Store} ended the node (right: the
+     * node cannot know what its log holds after it), but nothing said the store threw it: the loop's "fatal error on the
+     * node loop: the node stops" and the event "fatal error, the node stops: java.lang.AssertionError: ...". And while
+     * the close ran, {@code health()} said writable and {@code subscribe} took a subscription that was never called.
+     */
+    @Test
+    void anErrorFromTheStoreSaysWhichStoreCallAndTheNodeIsClosedToCallersAtOnce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs the test kit's SLF4J provider (node's surefire configuration)");
+        AuditStore store = new AuditStore(() -> new AssertionError("audit: 1 entry too many"));
+        List<String> errors = new CopyOnWriteArrayList<>();
+        List<Object> inTheWindow = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<MeshNode> self = new java.util.concurrent.atomic.AtomicReference<>();
+        MeshNode node = MeshNode.start(NodeConfig.builder().name("n").store(store).noListen().build(),
+            List.of(new MeshNode.Listener() {
+                @Override
+                public void error(String message) {
+                    errors.add(message);
+                    // the application's listener looks at the node: the close has not run yet
+                    inTheWindow.add(self.get().health());
+                    try {
+                        self.get().subscribe("later", e -> { });
+                        inTheWindow.add("subscribed");
+                    } catch (IllegalStateException e) {
+                        inTheWindow.add(e.getMessage());
+                    }
+                }
+            }));
+        self.set(node);
+        try (dev.logmesh.testkit.CapturedLogs.Tally said = dev.logmesh.testkit.CapturedLogs.tally(
+            org.slf4j.event.Level.ERROR, "the node's store dev.logmesh.AuditStore threw "
+                + "java.lang.AssertionError: audit: 1 entry too many in its add call (at dev.logmesh.FatalErrorTest.", "so it stops; whenClosed() fails with the Error (a store reports",
+            "as StoreException")) {
+            node.add(Action.ofType("fine")).get(5, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class,
+                () -> node.add(Action.ofType("boom")).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(AssertionError.class, e.getCause());
+            ExecutionException closed = assertThrows(ExecutionException.class,
+                () -> node.whenClosed().get(5, TimeUnit.SECONDS));
+            assertSame(e.getCause(), closed.getCause());
+            // before: 0 (only SystemLoop's generic line with a stack trace)
+            assertEquals(1, said.count(), String.valueOf(dev.logmesh.testkit.CapturedLogs.matching(
+                org.slf4j.event.Level.ERROR, "AssertionError")));
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).startsWith("fatal error, the node stops: the node's store "
+                + "dev.logmesh.AuditStore threw java.lang.AssertionError"), errors.get(0));
+            // before: [NodeHealth[writable=true, problem=null, ...], "subscribed"]
+            assertEquals(2, inTheWindow.size(), inTheWindow.toString());
+            NodeHealth h = (NodeHealth) inTheWindow.get(0);
+            assertEquals(false, h.writable(), h.toString());
+            assertEquals("node is closed after a fatal error: " + e.getCause(), h.problem());
+            assertEquals("node is closed after a fatal error: " + e.getCause(), inTheWindow.get(1));
+        } finally {
+            node.close();
+        }
+    }
 }

@@ -220,4 +220,42 @@ class StoreFailureNodeTest {
             });
         }
     }
+
+    /**
+     * embed35: an application's store that refused a peer's batch with an {@code IllegalStateException} of its own (not
+     * a {@link StoreException}) left the session hanging: "task on the node loop failed" with a stack trace, no answer
+     * to the peer, which timed the session out 8 s later ("the peer is gone or the link is slower than 16384 bytes/s")
+     * and sent the batch again at each reconnect, while this node's health said writable. It is now a failed write.
+     */
+    @Test
+    void aStoreThatThrowsAnotherRuntimeExceptionOnAPeersBatchIsAFailedWriteNotAHangingSession() throws Exception {
+        List<String> errors = new ArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+        };
+        AuditStore audit = new AuditStore(() -> new IllegalStateException("audit refuses boom"));
+        try (MeshNode alice = start("alice", List.of());
+             MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+                 .transport(net.transport("bob")).peer(LocalNetwork.url("alice")).store(audit).build(),
+                 List.of(listener))) {
+            alice.add(Action.ofType("fine"));
+            alice.add(Action.ofType("boom"));
+            // before: IllegalStateException: audit refuses boom, out of the session's task
+            loop.advance(3_000);
+            assertFalse(bob.health().writable(), "not writable: " + bob.health());
+            assertTrue(bob.health().problem().startsWith("the log's store dev.logmesh.AuditStore threw java.lang."
+                + "IllegalStateException: audit refuses boom in add, not a StoreException"), bob.health().toString());
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).startsWith("this node cannot write its log (cannot store entries from "
+                + alice.nodeId()), errors.get(0));
+            CompletableFuture<Meta> local = bob.add(Action.ofType("boom"));
+            loop.runAll();
+            assertInstanceOf(StoreException.class, assertThrows(ExecutionException.class, local::get).getCause());
+            assertEquals(0, alice.log().cursor(bob.nodeId()).sent(), "nothing acknowledged that bob did not store");
+        }
+        audit.close();
+    }
 }

@@ -78,9 +78,9 @@ class CliTest {
             + "[{\"type\":\"b\"},{\"x\":[1,-1E400]}]\n"
             + "[{\"type\":\"c\"},{\"x\":1e308}]\n", "add", "--data", dir.toString());
         assertEquals(1, add.code(), add.err());
-        assertTrue(add.err().contains("line 1: meta holds the number 1E+999999, beyond the range of a double"),
+        assertTrue(add.err().contains("line 1: meta holds the number 1E+999999 at /x, beyond the range of a double"),
             add.err());
-        assertTrue(add.err().contains("line 2: meta holds the number -1E+400, beyond the range of a double"), add.err());
+        assertTrue(add.err().contains("line 2: meta holds the number -1E+400 at /x/1, beyond the range of a double"), add.err());
         assertTrue(add.err().contains("added 1 action(s), 2 bad line(s)"), add.err());
         List<JsonNode> log = lines(run("", "log", "--data", dir.toString()).out());
         assertEquals(1, log.size(), log.toString());

@@ -57,6 +57,10 @@ import java.util.function.Consumer;
  * A durable store cannot always know whether a commit whose final flush failed (an I/O error at fsync, not a full
  * disk) reached the disk: such a batch may be found after a restart, whole (never in part), and its ids seen.
  *
+ * <p>An {@link Error} thrown by a call (an {@code assert}, a missing class, an {@code OutOfMemoryError}) ends the node
+ * that made it: the node cannot know what the store holds after it. It logs one ERROR line naming the store's class,
+ * the call and where it was thrown, closes, and its {@code whenClosed()} fails with the Error.
+ *
  * <p>A contract test suite ({@code StoreContract} in the test kit) checks every implementation; {@code FaultyStore}
  * in the test kit wraps any store to make calls fail as a full disk or a failing commit does.
  */

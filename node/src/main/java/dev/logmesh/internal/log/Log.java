@@ -354,11 +354,17 @@ public final class Log {
         boolean keepsLast = keepLastSeen != keepLastBefore; // a count, not a flag: a hook may add to the log meanwhile
         List<Entry> batch = Arrays.asList(prepared);
         List<Meta> result;
-        if (pendingCursors.isEmpty()) {
-            result = store.add(batch);
-        } else {
-            result = store.add(batch, Map.copyOf(pendingCursors));
-            pendingCursors.clear();
+        try {
+            if (pendingCursors.isEmpty()) {
+                result = store.add(batch);
+            } else {
+                result = store.add(batch, Map.copyOf(pendingCursors));
+                pendingCursors.clear();
+            }
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw notStoreException(e);
         }
         Object[] metas = result.toArray();
         for (int i = 0; i < prepared.length; i++) {
@@ -374,6 +380,21 @@ public final class Log {
             }
         }
         return result;
+    }
+
+    /**
+     * A {@link StoreException} for a {@link RuntimeException} of another kind that the store's {@code add} threw (an
+     * application's store: an {@code IllegalStateException} of its own checks, a bug). The {@link Store} contract has a
+     * failed write throw {@code StoreException}; every caller handles that one (a local add's future fails and the
+     * node's health says it cannot write; a peer's batch ends its session unacknowledged, "try again later"), so the
+     * other kind is taken as one. Before (embed35) it escaped a received batch's task: the loop logged "task on the
+     * node loop failed" with a stack trace, the session was left without an answer, its peer timed it out 8 s later
+     * ("no synced for 8922 ms ... the peer is gone or the link is slower than 16384 bytes/s") and sent the batch again
+     * at each reconnect, while this node's health said writable ({@code StoreFailureNodeTest}).
+     */
+    private StoreException notStoreException(RuntimeException e) {
+        return new StoreException("the log's store " + store.getClass().getName() + " threw " + e + " in add, not a "
+            + "StoreException (a store's failed write); taken as a failed write, nothing of the batch acknowledged", e);
     }
 
     /** How many entries with a keepLast reason {@link #prepare} has seen: {@link #add} checks a batch only if it grew. */

@@ -1317,13 +1317,32 @@ public final class SyncSession implements MessageConnection.Handler {
         tooLarge++;
         boolean first = TooLargeSaid.CACHE.asMap().putIfAbsent(peerNode + " " + e.id(), Boolean.TRUE) == null;
         if (first) {
-            LOG.warn("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it (said once a day)",
-                e.id(), entryBytes, describePeer(), frameLimit());
+            LOG.warn("{} takes up to {} bytes in a frame, over {}: not sent to {} (said once a day)", e.id(), entryBytes,
+                whoseFrameLimit(), describePeer());
         } else {
-            LOG.debug("{} takes up to {} bytes in a frame, over {}'s frame limit of {}: not sent to it", e.id(),
-                entryBytes, describePeer(), frameLimit());
+            LOG.debug("{} takes up to {} bytes in a frame, over {}: not sent to {}", e.id(), entryBytes,
+                whoseFrameLimit(), describePeer());
         }
         return false;
+    }
+
+    /**
+     * {@link #frameLimit} for a message, with whose limit it is: "this node's frame limit of 4096 (maxFrameBytes; the
+     * peer takes up to 1048576)", "the peer's frame limit of 4096", or the client frame limit. Before (embed35) an
+     * entry too large for this node's own limit was said to be "over q's frame limit of 4096", naming a peer whose
+     * limit was larger ({@code FrameLimitMessageTest}).
+     */
+    private String whoseFrameLimit() {
+        if (edge instanceof ClientRole) {
+            return "this node's frame limit for Logux clients of " + config.maxClientFrameBytes()
+                + " (maxClientFrameBytes)";
+        }
+        String peer = peerNode != null ? peerNode : "the peer";
+        if (peerMaxFrame > 0 && peerMaxFrame < config.maxFrameBytes()) {
+            return peer + "'s frame limit of " + peerMaxFrame;
+        }
+        return "this node's frame limit of " + config.maxFrameBytes() + " (maxFrameBytes"
+            + (peerMaxFrame > 0 ? "; " + peer + " takes up to " + peerMaxFrame : "") + ")";
     }
 
     /** Sends entries numbered {@code added} in as many {@code sync} frames as their sizes need. */
