@@ -13,11 +13,8 @@ import dev.logmesh.internal.edge.Delivery;
 import dev.logmesh.internal.edge.EdgeMeta;
 import dev.logmesh.internal.edge.EdgeOptions;
 import dev.logmesh.internal.edge.EdgeRules;
-import dev.logmesh.internal.mesh.PeerTable;
-import dev.logmesh.testkit.ManualLoop;
 import dev.logmesh.testkit.SessionNode;
 import dev.logmesh.testkit.TestPair;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,31 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Not {@code wrong-format}: {@code @logux/core}'s validator takes {@code Infinity} as a number, and a stock client
  * whose action is refused with a closed session sends it again at every reconnect.
  */
-class NumberRangeEntryTest {
-    final ManualLoop loop = new ManualLoop(1_000_000);
-    final List<String> refused = new ArrayList<>();
-
-    SessionNode node(SessionConfig config) {
-        SessionNode n = new SessionNode("n", loop, config);
-        n.hub.addListener(new PeerTable.Listener() {
-            @Override
-            public void entryRefused(SyncSession session, ActionId id, String kind) {
-                refused.add(kind + " " + id);
-            }
-        });
-        n.add("before");
-        loop.runAll();
-        return n;
-    }
-
-    List<String> send(TestPair pair, String frame) {
-        pair.right().inject(frame);
-        loop.runAll();
-        List<String> out = List.copyOf(pair.rightSent());
-        pair.clear();
-        return out;
-    }
-
+class NumberRangeEntryTest extends RefusedEntryFixture {
     @ParameterizedTest
     @ValueSource(strings = {"1e999999", "-1E+400", "1" + "0000000000" + "0000000000"})
     void aMeshPeersEntryWithANumberBeyondADoublesRangeIsAcknowledgedCountedAndNotStored(String number) {

@@ -15,12 +15,9 @@ import dev.logmesh.internal.edge.Delivery;
 import dev.logmesh.internal.edge.EdgeMeta;
 import dev.logmesh.internal.edge.EdgeOptions;
 import dev.logmesh.internal.edge.EdgeRules;
-import dev.logmesh.internal.mesh.PeerTable;
 import dev.logmesh.internal.protocol.EntrySize;
-import dev.logmesh.testkit.ManualLoop;
 import dev.logmesh.testkit.SessionNode;
 import dev.logmesh.testkit.TestPair;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * wrong-format, the session closed and the peer sent it again at once, ~250 times a second, holding back everything
  * after it.
  */
-class TooDeepEntryTest {
+class TooDeepEntryTest extends RefusedEntryFixture {
     /** An action nested {@code depth} levels: {"type":"deep","n":[[...]]}. */
     static String nested(int depth) {
         return "{\"type\":\"deep\",\"n\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
@@ -38,30 +35,6 @@ class TooDeepEntryTest {
 
     static final ObjectMapper DEEP = new ObjectMapper(JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(2000).build()).build());
-
-    final ManualLoop loop = new ManualLoop(1_000_000);
-    final List<String> refused = new ArrayList<>();
-
-    SessionNode node(SessionConfig config) {
-        SessionNode n = new SessionNode("n", loop, config);
-        n.hub.addListener(new PeerTable.Listener() {
-            @Override
-            public void entryRefused(SyncSession session, ActionId id, String kind) {
-                refused.add(kind + " " + id);
-            }
-        });
-        n.add("before");
-        loop.runAll();
-        return n;
-    }
-
-    List<String> send(TestPair pair, String frame) {
-        pair.right().inject(frame);
-        loop.runAll();
-        List<String> out = List.copyOf(pair.rightSent());
-        pair.clear();
-        return out;
-    }
 
     @Test
     void aMeshPeersTooDeepEntryIsAcknowledgedCountedAndNotStoredAndTheSessionGoesOn() {
