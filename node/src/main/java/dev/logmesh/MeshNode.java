@@ -107,8 +107,11 @@ import org.slf4j.LoggerFactory;
  *       event, {@link #health()} not writable (also in {@link #STATUS_FILE}); a received batch that cannot be
  *       stored ends its session unacknowledged, so its peer sends it again later. A local {@code add} that fails
  *       so also fails, with a {@link StoreException} and without trying them, the local adds submitted before its
- *       failure was reported (before its future's callbacks had run): a caller that adds its failed actions again,
- *       in order, keeps their order. Before (session 35) an add queued behind a failed one could succeed (a smaller
+ *       failure was reported (before its future's callbacks had run; an add those callbacks submit, such as a
+ *       retry in {@code exceptionallyCompose}, is tried: before, break35, it was refused and the first action ended
+ *       after the retried ones behind it): a caller that adds its failed actions again, in order, keeps their order.
+ *       <em>Limit:</em> another thread's add that races with the callbacks counts as submitted before, also one
+ *       from a thread that {@code get()} has just woken with the failure (it fails untried; add it again). Before (session 35) an add queued behind a failed one could succeed (a smaller
  *       action that still fitted on the nearly full disk, or space freed meanwhile), and the failed one, added
  *       again, got a later id: {@code logmesh node}'s held stdin lines came after a later line.</li>
  *   <li>An {@link OutOfMemoryError}, another {@link VirtualMachineError} but {@link StackOverflowError}, or a
@@ -298,6 +301,12 @@ public final class MeshNode implements AutoCloseable {
     private long addsRefusedUpTo;
     /** The failure of that add, for the ones refused behind it; loop only. */
     private String addsRefusedBecause;
+    /**
+     * True while a failed local add's future is being failed, its callbacks running on the loop: an add they submit
+     * comes after the failure and is not refused with the ones submitted before it was reported (before, break35, a
+     * retry in {@code exceptionallyCompose} was refused and ended after the retries of the adds behind it); loop only.
+     */
+    private boolean reportingAddFailure;
     /**
      * Write calls whose task ran (their entry is in the log) and whose future waits for durability, with what
      * completes it: {@link #close} completes them once its store made them durable instead of failing them (the
@@ -1639,6 +1648,9 @@ public final class MeshNode implements AutoCloseable {
             return f;
         }
         long number = writes ? addsSubmitted.incrementAndGet() : 0;
+        // submitted by a callback of a failed add, on the loop, while that failure is reported: after the failure,
+        // so it is tried (the retry idiom add(a).exceptionallyCompose(e -> add(a)) keeps its place)
+        boolean afterFailure = writes && loop.inLoop() && reportingAddFailure;
         loop.execute(() -> {
             callsTaken.lazySet(callsTaken.get() + 1);
             IllegalStateException dropped = unrun;
@@ -1650,7 +1662,7 @@ public final class MeshNode implements AutoCloseable {
                 f.completeExceptionally(dropped != null ? dropped : closedException());
                 return;
             }
-            if (writes && number <= addsRefusedUpTo) {
+            if (writes && !afterFailure && number <= addsRefusedUpTo) {
                 // an add ahead of this one failed: this one is not tried, so that a caller that adds its failed
                 // actions again in order keeps their order (a later one added meanwhile would get an earlier id)
                 storeFailed("cannot add", new dev.logmesh.StoreException(addsRefusedBecause));
@@ -1686,9 +1698,17 @@ public final class MeshNode implements AutoCloseable {
                 if (writes) {
                     storeFailed("cannot add", e);
                 }
-                f.completeExceptionally(e);
                 if (writes) {
-                    // counted after its caller was told (its callbacks ran): what it submitted meanwhile is refused
+                    reportingAddFailure = true;
+                }
+                try {
+                    f.completeExceptionally(e);
+                } finally {
+                    reportingAddFailure = false;
+                }
+                if (writes) {
+                    // counted after its caller was told (its callbacks ran): what other threads submitted meanwhile
+                    // is refused; what its callbacks submitted on the loop is not (afterFailure)
                     addsRefusedUpTo = addsSubmitted.get();
                     addsRefusedBecause = e.getMessage();
                 }

@@ -169,6 +169,46 @@ class StoreFailureNodeTest {
     }
 
     /**
+     * break35: the usual retry idiom, {@code add(a).exceptionallyCompose(e -> add(a))}, against a write that fails
+     * once (a transient failure). The retry is submitted by the failed add's own callback, after its failure was
+     * reported to it; it was counted among the adds "submitted before it failed" and refused untried, while the
+     * retries of the adds refused behind it (submitted later, by their callbacks) were tried: the first action
+     * ended last, the order the refusal exists to keep broken.
+     */
+    @Test
+    void aRetryThatTheFailedAddsOwnCallbackSubmitsIsTriedAndKeepsTheOrder() throws Exception {
+        try (MeshNode bob = start("bob", List.of())) {
+            FaultyStore disk = failingDisk(bob);
+            disk.failWrite(1); // the first add fails once; the store works again right after
+            List<String> types = List.of("t/1", "t/2", "t/3");
+            List<CompletableFuture<Meta>> retried = new ArrayList<>();
+            List<String> firstRetryFailure = new ArrayList<>();
+            for (String type : types) {
+                retried.add(bob.add(Action.ofType(type)).exceptionallyCompose(e -> {
+                    CompletableFuture<Meta> again = bob.add(Action.ofType(type));
+                    if (type.equals("t/1")) {
+                        again.whenComplete((m, x) -> {
+                            if (x != null) {
+                                firstRetryFailure.add(x.getMessage());
+                            }
+                        });
+                    }
+                    return again;
+                }));
+            }
+            loop.runAll();
+            assertEquals(List.of(), firstRetryFailure, "the retry of the failed add, submitted after its failure was "
+                + "reported, is tried");
+            for (CompletableFuture<Meta> f : retried) {
+                assertTrue(f.isDone() && !f.isCompletedExceptionally(), f.toString());
+            }
+            CompletableFuture<List<Entry>> entries = bob.entries();
+            loop.runAll();
+            assertEquals(types, entries.join().stream().map(x -> x.action().type()).toList());
+        }
+    }
+
+    /**
      * A chaos run (diskfull): while a full disk kept a received batch from being written, the SQLite store refused
      * every read too; the dialer read which node answers at its URL when the session ended, the exception left it
      * with no dial scheduled, and the node never dialed that peer again until a restart.
