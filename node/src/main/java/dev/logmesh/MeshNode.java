@@ -110,8 +110,9 @@ import org.slf4j.LoggerFactory;
  *       failure was reported (before its future's callbacks had run; an add those callbacks submit, such as a
  *       retry in {@code exceptionallyCompose}, is tried: before, break35, it was refused and the first action ended
  *       after the retried ones behind it): a caller that adds its failed actions again, in order, keeps their order.
- *       <em>Limit:</em> another thread's add that races with the callbacks counts as submitted before, also one
- *       from a thread that {@code get()} has just woken with the failure (it fails untried; add it again). Before (session 35) an add queued behind a failed one could succeed (a smaller
+ *       An add from a thread that {@code get()} or {@code join()} of the failed add (not of a dependent stage) has
+ *       told of the failure is tried too (before, break35, it was refused when it won the race with the loop).
+ *       <em>Limit:</em> another thread's add that races with the failure counts as submitted before it. Before (session 35) an add queued behind a failed one could succeed (a smaller
  *       action that still fitted on the nearly full disk, or space freed meanwhile), and the failed one, added
  *       again, got a later id: {@code logmesh node}'s held stdin lines came after a later line.</li>
  *   <li>An {@link OutOfMemoryError}, another {@link VirtualMachineError} but {@link StackOverflowError}, or a
@@ -1637,7 +1638,8 @@ public final class MeshNode implements AutoCloseable {
     // identity is the equality wanted for the tracked futures; the removal stage needs no one to wait for it
     @SuppressWarnings({"CollectionUndefinedEquality", "FutureReturnValueIgnored"})
     private <T> CompletableFuture<T> call(Supplier<T> task, boolean writes) {
-        CompletableFuture<T> f = new LoopFuture<>(loop);
+        LoopFuture<T> f = new LoopFuture<>(loop);
+        f.write = writes;
         calls.add(f);
         f.whenComplete((v, e) -> {
             calls.remove(f);
@@ -1650,7 +1652,10 @@ public final class MeshNode implements AutoCloseable {
         long number = writes ? addsSubmitted.incrementAndGet() : 0;
         // submitted by a callback of a failed add, on the loop, while that failure is reported: after the failure,
         // so it is tried (the retry idiom add(a).exceptionallyCompose(e -> add(a)) keeps its place)
-        boolean afterFailure = writes && loop.inLoop() && reportingAddFailure;
+        // or by a thread that get()/join() on a failed add has told of its failure, which may submit this one before
+        // the loop has counted the adds to refuse (an app's next add after a caught failure)
+        boolean sawFailure = writes && LoopFuture.sawAddFailure();
+        boolean afterFailure = writes && (sawFailure || (loop.inLoop() && reportingAddFailure));
         loop.execute(() -> {
             callsTaken.lazySet(callsTaken.get() + 1);
             IllegalStateException dropped = unrun;
@@ -1735,7 +1740,31 @@ public final class MeshNode implements AutoCloseable {
      * {@code ManualLoop.runAll}) hung the test for good.
      */
     private static final class LoopFuture<T> extends CompletableFuture<T> {
+        /**
+         * Set on a thread that {@code get()} or {@code join()} of a failed local add told of its {@link
+         * StoreException}: its next add is submitted after that failure, whatever the loop counted meanwhile
+         * ({@link #call}); read and cleared by that add. Before (break35) the add a thread submitted right after
+         * catching the failure was refused as submitted before it whenever it won the race with the loop.
+         */
+        private static final ThreadLocal<Boolean> SAW_ADD_FAILURE = new ThreadLocal<>();
         private final Loop loop;
+        /** Whether this is a local add's own future (not a dependent stage); set before it is returned. */
+        volatile boolean write;
+
+        /** Whether this thread was told of a failed add since its last add; clears it. */
+        static boolean sawAddFailure() {
+            boolean saw = SAW_ADD_FAILURE.get() != null;
+            if (saw) {
+                SAW_ADD_FAILURE.remove();
+            }
+            return saw;
+        }
+
+        private void told(Throwable cause) {
+            if (write && cause instanceof dev.logmesh.StoreException) {
+                SAW_ADD_FAILURE.set(Boolean.TRUE);
+            }
+        }
 
         LoopFuture(Loop loop) {
             this.loop = loop;
@@ -1762,7 +1791,12 @@ public final class MeshNode implements AutoCloseable {
         @Override
         public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
             requireNotLoop();
-            return super.get();
+            try {
+                return super.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                told(e.getCause());
+                throw e;
+            }
         }
 
         @Override
@@ -1770,13 +1804,23 @@ public final class MeshNode implements AutoCloseable {
             throws InterruptedException, java.util.concurrent.ExecutionException,
             java.util.concurrent.TimeoutException {
             requireNotLoop();
-            return super.get(timeout, unit);
+            try {
+                return super.get(timeout, unit);
+            } catch (java.util.concurrent.ExecutionException e) {
+                told(e.getCause());
+                throw e;
+            }
         }
 
         @Override
         public T join() {
             requireNotLoop();
-            return super.join();
+            try {
+                return super.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                told(e.getCause());
+                throw e;
+            }
         }
     }
 

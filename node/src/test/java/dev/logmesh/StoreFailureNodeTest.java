@@ -1,5 +1,6 @@
 package dev.logmesh;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -205,6 +206,53 @@ class StoreFailureNodeTest {
             CompletableFuture<List<Entry>> entries = bob.entries();
             loop.runAll();
             assertEquals(types, entries.join().stream().map(x -> x.action().type()).toList());
+        }
+    }
+
+    /**
+     * break35, an embedding trial: {@code try { add(boom).get(); } catch (...) {} add(after).get();} on a real loop,
+     * a store whose add failed with a StoreException: the second add, submitted by the thread that {@code get()} had
+     * woken with the failure, was refused as "submitted before it failed" whenever it won the race with the loop's
+     * count of the adds to refuse. The race is made certain here: a callback of the failed add, on the loop, starts the
+     * app's thread (its get() throws at once) and waits until it has submitted its next add.
+     */
+    @Test
+    void anAddSubmittedByTheThreadThatGetWokeWithTheFailureIsTried() throws Exception {
+        java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+        AuditStore store = new AuditStore(() -> {
+            try { // fails once the callback below is registered, so that it runs on the loop
+                registered.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            return new StoreException("the disk is full (a test)");
+        });
+        try (MeshNode carol = MeshNode.start(NodeConfig.builder().name("carol").mdns(false).noListen().store(store)
+            .build())) {
+            CompletableFuture<Meta> add = carol.add(Action.ofType("boom"));
+            CompletableFuture<CompletableFuture<Meta>> after = new CompletableFuture<>();
+            add.whenComplete((m, e) -> { // on the loop, while the failure is reported: an app thread reads it and
+                Thread app = new Thread(() -> { // goes on with its next add before the loop has gone on
+                    try {
+                        add.get();
+                        after.completeExceptionally(new AssertionError("the add of boom did not fail"));
+                    } catch (ExecutionException x) {
+                        after.complete(carol.add(Action.ofType("after")));
+                    } catch (InterruptedException x) {
+                        after.completeExceptionally(x);
+                    }
+                });
+                app.start();
+                try {
+                    app.join(10_000);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            registered.countDown();
+            Meta added = assertDoesNotThrow(() -> after.get(10, java.util.concurrent.TimeUnit.SECONDS)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS), "the add submitted after the failure was seen is tried");
+            assertEquals(1, carol.entries().get(10, java.util.concurrent.TimeUnit.SECONDS).size(), added.toString());
         }
     }
 
