@@ -251,49 +251,21 @@ class LargeFrameTest {
             }
         });
         TestPair pair = new TestPair(loop);
-        List<String> unread = new ArrayList<>();
-        boolean[] paused = {false};
-        int[] pings = {0};
-        node.hub.open(new ForwardingConnection(FrameTransport.adapt(pair.right(), CLIENT_FRAME)) {
-            @Override
-            public boolean send(Message message) {
-                if (message instanceof Message.Ping) {
-                    pings[0]++;
-                    String pong = "[\"pong\",0]"; // the client answers at once; the node reads it when it reads
-                    if (paused[0]) {
-                        unread.add(pong);
-                    } else {
-                        loop.execute(() -> pair.right().inject(pong));
-                    }
-                }
-                return inner.send(message);
-            }
-
-            @Override
-            public void pauseReading(boolean p) {
-                paused[0] = p;
-                inner.pauseReading(p);
-                if (!p) {
-                    for (String m : unread) {
-                        loop.execute(() -> pair.right().inject(m));
-                    }
-                    unread.clear();
-                }
-            }
-        }, SyncSession.Role.LISTENER, null, null);
+        PausedClient client = new PausedClient(pair);
+        node.hub.open(client, SyncSession.Role.LISTENER, null, null);
         pair.right().inject("[\"connect\",5,\"" + ALICE + "\",0,{\"subprotocol\":2}]");
         manual.runAll();
         pair.clear();
         long start = manual.now();
 
         pair.right().inject(offline(ALICE, 1000));
-        for (int i = 0; i < 2000 && !(node.added.size() == 1000 && !paused[0]); i++) {
+        for (int i = 0; i < 2000 && !(node.added.size() == 1000 && !client.paused); i++) {
             manual.advance(1000);
         }
         manual.advance(10_000); // the pongs read, and a while after
 
         assertTrue(manual.now() - start > 300_000, "the frame took " + (manual.now() - start) + " ms");
-        assertTrue(pings[0] > 0, "the node pinged while it handled the frame");
+        assertTrue(client.pings > 0, "the node pinged while it handled the frame");
         assertTrue(!pair.right().isClosed(), "the node ended a live client's session while its pong waited unread: "
             + node.peerEvents + " " + node.errors);
         List<String> got = pair.takeAllRight();
@@ -314,57 +286,29 @@ class LargeFrameTest {
     void aClientsPingsReadAtOnceAfterALongFrameAreNotAFlood() {
         node = new SessionNode("n", loop, config(EdgeRules.acceptAll()));
         TestPair pair = new TestPair(loop);
-        List<String> unread = new ArrayList<>();
-        boolean[] paused = {false};
-        int[] pongs = {0};
+        PausedClient client = new PausedClient(pair);
         node.log.onAdd(e -> {
             if (node.added.size() % SLICE == 0) {
                 manual.setNow(manual.now() + 30_000); // the slice that this entry ends took 30 s
-                for (int i = 0; i < 3 && paused[0]; i++) {
-                    unread.add("[\"ping\",0]"); // the client's ping every 10 s, unread while the node does not read
+                for (int i = 0; i < 3 && client.paused; i++) {
+                    client.unread.add("[\"ping\",0]"); // the client's ping every 10 s, unread while the node does not read
                 }
             }
         });
-        node.hub.open(new ForwardingConnection(FrameTransport.adapt(pair.right(), CLIENT_FRAME)) {
-            @Override
-            public boolean send(Message message) {
-                if (message instanceof Message.Ping) {
-                    String pong = "[\"pong\",0]";
-                    if (paused[0]) {
-                        unread.add(pong);
-                    } else {
-                        loop.execute(() -> pair.right().inject(pong));
-                    }
-                } else if (message instanceof Message.Pong) {
-                    pongs[0]++;
-                }
-                return inner.send(message);
-            }
-
-            @Override
-            public void pauseReading(boolean p) {
-                paused[0] = p;
-                inner.pauseReading(p);
-                if (!p) {
-                    List<String> backlog = List.copyOf(unread);
-                    unread.clear();
-                    loop.execute(() -> backlog.forEach(m -> pair.right().inject(m))); // read in one go
-                }
-            }
-        }, SyncSession.Role.LISTENER, null, null);
+        node.hub.open(client, SyncSession.Role.LISTENER, null, null);
         pair.right().inject("[\"connect\",5,\"" + ALICE + "\",0,{\"subprotocol\":2}]");
         manual.runAll();
         pair.clear();
 
         pair.right().inject(offline(ALICE, 1000));
-        for (int i = 0; i < 2000 && !(node.added.size() == 1000 && !paused[0]); i++) {
+        for (int i = 0; i < 2000 && !(node.added.size() == 1000 && !client.paused); i++) {
             manual.advance(1000);
         }
         manual.advance(1000);
 
         assertTrue(!pair.right().isClosed(), "the node cut off a client whose pings waited unread behind its frame: "
             + node.peerEvents + " " + node.errors);
-        assertEquals(30, pongs[0], "every ping of the client answered");
+        assertEquals(30, client.pongs, "every ping of the client answered");
         List<String> got = pair.takeAllRight();
         assertEquals(ids(ALICE, 1000), processed(got), "each action processed once, in order");
 
@@ -376,5 +320,51 @@ class LargeFrameTest {
         manual.runAll();
         assertTrue(pair.right().isClosed(), "21 pings in a second are a flood");
         assertTrue(pair.takeAllRight().stream().anyMatch(f -> f.startsWith("[\"error\",\"bruteforce\"")));
+    }
+
+    /**
+     * A client's link as the node sees it: the client answers each ping at once, and what it sends while the node does
+     * not read ({@link #pauseReading}) waits unread, then is read in one go when the node reads again. Loop only.
+     */
+    final class PausedClient extends ForwardingConnection {
+        final TestPair pair;
+        /** What the client sent that the node has not read yet. */
+        final List<String> unread = new ArrayList<>();
+        boolean paused;
+        /** Pings the node sent, and pongs. */
+        int pings;
+        int pongs;
+
+        PausedClient(TestPair pair) {
+            super(FrameTransport.adapt(pair.right(), CLIENT_FRAME));
+            this.pair = pair;
+        }
+
+        @Override
+        public boolean send(Message message) {
+            if (message instanceof Message.Ping) {
+                pings++;
+                String pong = "[\"pong\",0]"; // the client answers at once; the node reads it when it reads
+                if (paused) {
+                    unread.add(pong);
+                } else {
+                    loop.execute(() -> pair.right().inject(pong));
+                }
+            } else if (message instanceof Message.Pong) {
+                pongs++;
+            }
+            return inner.send(message);
+        }
+
+        @Override
+        public void pauseReading(boolean p) {
+            paused = p;
+            inner.pauseReading(p);
+            if (!p) {
+                List<String> backlog = List.copyOf(unread);
+                unread.clear();
+                loop.execute(() -> backlog.forEach(m -> pair.right().inject(m))); // read in one go
+            }
+        }
     }
 }
