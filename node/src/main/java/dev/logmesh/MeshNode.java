@@ -1144,14 +1144,16 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * The mesh as presence knows it: {@code {"period": ms, "nodes": [...], "presence": counters}}, each node
+     * The mesh as presence knows it: {@code {"period": ms, "nodes": [...], "presence": counters}} ({@code period}:
+     * how often this node sends its record now, the configured period up to 100 known nodes and longer beyond:
+     * {@code Presence#currentPeriodMillis}), each node
      * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, links: [{peer, active, behind,
      * rtt}]}}, this node first; a node's {@code behind} is the most any of its neighbours reports it behind.
      */
     private com.fasterxml.jackson.databind.node.ObjectNode meshJson() {
         com.fasterxml.jackson.databind.node.ObjectNode m =
             com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        m.put("period", presence.periodMillis());
+        m.put("period", presence.currentPeriodMillis());
         List<dev.logmesh.internal.mesh.Presence.Known> known = presence.known();
         Map<String, Long> behind = new java.util.HashMap<>();
         for (dev.logmesh.internal.mesh.Presence.Known k : known) {

@@ -76,9 +76,11 @@ class ScaleSimulationTest {
             s.report("formed", "(connected and symmetric " + formed / 1000 + " s after the first 20 s); idle heap "
                 + idleHeap / n / 1024 + " KB/node (" + idleHeap / (1 << 20) + " MB)");
 
+            Map<String, Long> presence0 = s.presenceSent();
+            long window0 = s.mesh.loop().now();
             s.addSpread(ACTIONS_PER_PHASE, 10_000);
             s.run(5_000);
-            s.report("steady", "");
+            s.report("steady", s.presenceCost(presence0, s.mesh.loop().now() - window0));
 
             s.churn();
             s.report("churn", "");
@@ -175,6 +177,45 @@ class ScaleSimulationTest {
                         + NodeInternals.sessions(x.node());
                 }
             }
+        }
+
+        /** The presence records each up node has sent so far, by name. */
+        Map<String, Long> presenceSent() {
+            Map<String, Long> out = new HashMap<>();
+            for (LocalMesh.Node x : up()) {
+                out.put(x.name(), x.traffic().sent("logmesh:presence"));
+            }
+            return out;
+        }
+
+        /**
+         * The presence records an up node sent per configured period on average over the last {@code millis} (since
+         * {@code before}), checked against about what a mesh of {@link dev.logmesh.internal.mesh.Presence#FULL_RATE_NODES}
+         * costs a node (one record per origin and session a period, a quarter more for the links that changed):
+         * beyond that many nodes the period grows, so the cost per node stays. Before (session 36), 300 nodes cost
+         * each node three times what 100 did.
+         */
+        String presenceCost(Map<String, Long> before, long millis) {
+            double periods = millis / (double) NodeConfig.DEFAULT_PRESENCE_PERIOD.toMillis();
+            long records = 0;
+            long sessions = 0;
+            int nodes = 0;
+            for (LocalMesh.Node x : up()) {
+                Long b = before.get(x.name());
+                if (b == null) {
+                    continue;
+                }
+                records += x.traffic().sent("logmesh:presence") - b;
+                sessions += x.node().hub().connectedSessions().length;
+                nodes++;
+            }
+            double perNode = records / periods / nodes;
+            double meanSessions = sessions / (double) nodes;
+            double bound = 1.25 * dev.logmesh.internal.mesh.Presence.FULL_RATE_NODES * meanSessions;
+            assertTrue(perNode <= bound, String.format(java.util.Locale.ROOT, "%d nodes sent %.0f presence records each"
+                + " per period over %.1f sessions on average, over %.0f", nodes, perNode, meanSessions, bound));
+            return String.format(java.util.Locale.ROOT, "; presence %.0f records a node per period (%.1f sessions; "
+                + "bound %.0f)", perNode, meanSessions, bound);
         }
 
         /** {@code count} actions from random up nodes, spread over {@code millis}. */

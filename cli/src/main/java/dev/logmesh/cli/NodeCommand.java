@@ -225,7 +225,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--presence-period", paramLabel = "DURATION", converter = PresencePeriod.class,
         description = "How often this node tells the mesh it is there (its log size, add rate, links), for "
             + "`logmesh status` and the status page on every node: " + Checks.PRESENCE_PERIOD_VALUES + " (500ms, "
-            + "90s, 5m, 1h or ISO-8601 PT5S; off: neither sent nor forwarded). Default: 5s.")
+            + "90s, 5m, 1h or ISO-8601 PT5S; off: neither sent nor forwarded). Default: 5s. Beyond 100 known nodes "
+            + "a node sends its record less often, in proportion (1,000 nodes: every 10 periods).")
     java.time.Duration presencePeriod = NodeConfig.DEFAULT_PRESENCE_PERIOD;
 
     @Override

@@ -45,6 +45,16 @@ import org.slf4j.LoggerFactory;
  *       seqs a peer sends. So a node sends, per period and per presence session, at most
  *       {@code (1 + 2 × MAX_ORIGINS) × MAX_RECORD_BYTES} bytes whatever its peers do, and in a healthy mesh of N
  *       nodes about {@code N × s} bytes (s: one record, ~150 bytes + ~70 per link).</li>
+ *   <li><b>A period that grows with the mesh.</b> Flooding costs each node one record per origin and session per
+ *       period, so N² in the mesh: at 1,000 nodes ten times what it costs at 100. Up to
+ *       {@link #FULL_RATE_NODES} known nodes (this one included) a node originates every configured period; beyond,
+ *       every {@code period × known / FULL_RATE_NODES} ms ({@link #currentPeriodMillis}), so that what each node
+ *       sends and receives stays about what a mesh of {@value #FULL_RATE_NODES} costs it, and a record goes stale
+ *       in proportion (as SWIM's and Serf's gossip intervals grow with the cluster). The record says its period
+ *       ({@code period}, ms), and a receiver expires its origin after {@link #EXPIRY_PERIODS} of them (at least
+ *       of its own configured period, and at most of {@link #MAX_RECORD_PERIOD_MILLIS}): before, it used its own
+ *       period, so the records of a node configured with a longer one expired between two of them. A record without
+ *       {@code period} (an older node) is expired after its receiver's own periods, as before.</li>
  *   <li><b>Trust.</b> A record is believed as received: any node that holds the mesh key (or any node of an open
  *       mesh) can forge another origin's record. Presence is for display; nothing else depends on it.</li>
  *   <li><b>Bad records</b> are dropped and counted, not answered with {@code wrong-format}: presence is advisory,
@@ -68,6 +78,10 @@ public final class Presence implements PresenceSink {
     public static final int MAX_LINKS = 32;
     /** Periods without a newer record after which an origin leaves the directory. */
     public static final int EXPIRY_PERIODS = 3;
+    /** Known nodes (this one included) up to which a node originates every configured period; see the class notes. */
+    public static final int FULL_RATE_NODES = 100;
+    /** The longest origin period a receiver honours for expiry, ms: a day, the longest configurable period. */
+    public static final long MAX_RECORD_PERIOD_MILLIS = 86_400_000L;
     /** Longest node id accepted in a record, characters. */
     static final int MAX_ID_CHARS = dev.logmesh.internal.overlay.PeerInfo.MAX_ID_LENGTH;
 
@@ -96,6 +110,8 @@ public final class Presence implements PresenceSink {
         long receivedAt;
         long forwardedAt = Long.MIN_VALUE / 2;
         String via;
+        /** The origin's period as its record says, bounded ({@link #recordPeriod}), ms. */
+        long periodMillis;
     }
 
     private final PeerTable hub;
@@ -170,9 +186,24 @@ public final class Presence implements PresenceSink {
         }
     }
 
-    /** The period, ms. */
+    /** The configured period, ms. */
     public long periodMillis() {
         return periodMillis;
+    }
+
+    /**
+     * The period this node originates at now, ms: the configured one while it knows at most
+     * {@link #FULL_RATE_NODES} nodes (itself included), else {@code configured × known / FULL_RATE_NODES}, at most
+     * {@link #MAX_RECORD_PERIOD_MILLIS} (or the configured one when that is longer). Changes as nodes are learned and
+     * expire (expired origins are dropped first); read at each record.
+     */
+    public long currentPeriodMillis() {
+        expire();
+        long known = directory.size() + 1L;
+        if (known <= FULL_RATE_NODES) {
+            return periodMillis;
+        }
+        return Math.max(periodMillis, Math.min(MAX_RECORD_PERIOD_MILLIS, periodMillis * known / FULL_RATE_NODES));
     }
 
     /** Originates this node's record now and sends it to every presence session; also called by tests. */
@@ -181,17 +212,17 @@ public final class Presence implements PresenceSink {
             return;
         }
         originate();
-        timer = loop.schedule(periodMillis, this::tick);
+        timer = loop.schedule(own.get("period").asLong(), this::tick);
     }
 
     /** Makes this node's record and sends it to every presence session. */
     private void originate() {
-        expire();
         seq = Math.max(seq + 1, loop.now());
         ObjectNode r = fit(self.get());
         r.put("origin", selfId);
         r.put("seq", seq);
         r.put("hops", 0);
+        r.put("period", currentPeriodMillis());
         own = r;
         originated++;
         for (SyncSession s : hub.connectedSessions()) {
@@ -263,6 +294,7 @@ public final class Presence implements PresenceSink {
         e.hops = hops;
         e.receivedAt = now;
         e.via = session.peerNode();
+        e.periodMillis = recordPeriod(r);
         if (hops >= MAX_HOPS || now - e.forwardedAt < periodMillis / 2) {
             return;
         }
@@ -274,6 +306,19 @@ public final class Presence implements PresenceSink {
                 forwarded++;
             }
         }
+    }
+
+    /**
+     * The period to expire a record's origin by, ms: the record's {@code period} when it is a whole number, at least
+     * this node's configured period and at most {@link #MAX_RECORD_PERIOD_MILLIS}; this node's configured period
+     * when the record has none (an older node) or another kind of value (presence is advisory: the record is kept).
+     */
+    private long recordPeriod(ObjectNode r) {
+        JsonNode p = r.get("period");
+        if (p == null || !p.isIntegralNumber() || !p.canConvertToLong()) {
+            return periodMillis;
+        }
+        return Math.max(periodMillis, Math.min(MAX_RECORD_PERIOD_MILLIS, p.asLong()));
     }
 
     /** Why a record is not usable, or null. */
@@ -308,12 +353,13 @@ public final class Presence implements PresenceSink {
         return null;
     }
 
-    /** Drops the origins not refreshed for {@link #EXPIRY_PERIODS} periods. */
+    /** Drops the origins not refreshed for {@link #EXPIRY_PERIODS} of their periods ({@link #recordPeriod}). */
     private void expire() {
         long now = loop.now();
         expiredAt = now;
         for (Iterator<Entry> it = directory.values().iterator(); it.hasNext(); ) {
-            if (now - it.next().receivedAt > EXPIRY_PERIODS * periodMillis) {
+            Entry e = it.next();
+            if (now - e.receivedAt > EXPIRY_PERIODS * e.periodMillis) {
                 it.remove();
                 expired++;
             }

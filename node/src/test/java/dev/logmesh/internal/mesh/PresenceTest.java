@@ -158,4 +158,78 @@ class PresenceTest {
         assertFalse(a.hub.session("b") == null, "still connected");
         assertTrue(b.errors.isEmpty(), b.errors.toString());
     }
+
+    static ObjectNode record(String origin, long seq) {
+        return JsonNodeFactory.instance.objectNode().put("origin", origin).put("seq", seq).put("hops", 0);
+    }
+
+    static long ownRecords(List<String> frames, String origin) {
+        return frames.stream().filter(f -> f.startsWith("[\"logmesh:presence\"")
+            && f.contains("\"origin\":\"" + origin + "\"")).count();
+    }
+
+    /**
+     * Beyond {@link Presence#FULL_RATE_NODES} known nodes a node sends its record less often, in proportion, and says
+     * its period in it. Before (session 36), a node sent its record every period whatever the mesh's size: one
+     * record per origin and session per period at every node, N² in the mesh, so a node of a 1,000-node mesh
+     * received and forwarded ten times what it did in one of 100.
+     */
+    @Test
+    void aNodeThatKnowsThreeHundredNodesSendsItsRecordAThirdAsOften() {
+        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
+        Presence p = presence(node);
+        presence(feeder);
+        TestPair pair = SessionNode.connect(loop, node, feeder);
+        loop.runAll();
+        p.start();
+        SyncSession in = feeder.hub.session("n");
+        int others = 3 * Presence.FULL_RATE_NODES - 1; // with n: 300 known (feeder sends none of its own)
+        int periods = 30;
+        for (int k = 1; k <= periods; k++) {
+            for (int i = 0; i < others; i++) {
+                assertTrue(in.sendPresence(record("o" + i, k)));
+            }
+            loop.advance(PERIOD);
+        }
+        long own = ownRecords(pair.leftSent(), "n");
+        assertTrue(own >= periods / 3 - 1 && own <= periods / 3 + 3,
+            own + " records of n in " + periods + " periods, where a third as many as periods are due");
+        assertEquals(3 * PERIOD, p.currentPeriodMillis(), "300 known nodes: three times the configured period");
+        String last = pair.leftSent().stream().filter(f -> f.contains("\"origin\":\"n\"")).reduce((a, b) -> b)
+            .orElseThrow();
+        assertTrue(last.contains("\"period\":" + 3 * PERIOD), "the record says its period: " + last);
+
+        // the mesh shrinks back (the others stop): the period is the configured one again
+        loop.advance(Presence.EXPIRY_PERIODS * PERIOD + 1);
+        assertEquals(PERIOD, p.currentPeriodMillis(), "known again: " + p.known().size());
+    }
+
+    /**
+     * A receiver expires an origin after {@link Presence#EXPIRY_PERIODS} of the origin's own periods, as its record
+     * says them, bounded; a record without one (an older node) after the receiver's. Before, always after the
+     * receiver's: a node configured with a 10-times longer period vanished between two of its records.
+     */
+    @Test
+    void anOriginExpiresAfterThreeOfItsOwnPeriodsNotTheReceivers() {
+        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
+        Presence p = presence(node);
+        presence(feeder);
+        SessionNode.connect(loop, node, feeder);
+        loop.runAll();
+        SyncSession in = feeder.hub.session("n");
+        in.sendPresence(record("slow", 1).put("period", 10 * PERIOD));
+        in.sendPresence(record("old", 1));
+        in.sendPresence(record("huge", 1).put("period", Long.MAX_VALUE));
+        in.sendPresence(record("odd", 1).put("period", "soon"));
+        loop.runAll();
+        loop.advance(Presence.EXPIRY_PERIODS * PERIOD + 1);
+        assertEquals(List.of("slow", "huge"), p.known().stream().map(Presence.Known::origin).toList(),
+            "old and odd expire after n's periods, slow and huge not yet");
+        loop.advance(Presence.EXPIRY_PERIODS * 10 * PERIOD);
+        assertEquals(List.of("huge"), p.known().stream().map(Presence.Known::origin).toList());
+        loop.advance(Presence.EXPIRY_PERIODS * Presence.MAX_RECORD_PERIOD_MILLIS);
+        assertTrue(p.known().isEmpty(), "a period is honoured up to a day: " + p.known());
+    }
 }
