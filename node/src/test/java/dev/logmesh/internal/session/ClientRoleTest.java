@@ -136,15 +136,44 @@ class ClientRoleTest {
     void aClientThatAnswersNoPingIsKeptAsLongAsLoguxServerWould() {
         Client c = new Client().send(CONNECT);
         c.got();
-        for (int s = 0; s < 60; s++) {
+        for (int s = 0; s < 80; s++) {
             loop.advance(1000);
         }
         assertTrue(c.got().contains("[\"ping\",0]"), "the node pings it");
-        assertEquals(SyncSession.State.CONNECTED, c.session.state(), "still served after a minute without a pong");
-        for (int s = 0; s < 30; s++) {
+        assertEquals(SyncSession.State.CONNECTED, c.session.state(), "still served 80 s on, 60 s after its ping");
+        for (int s = 0; s < 20; s++) {
             loop.advance(1000);
         }
         assertEquals(SyncSession.State.CLOSED, c.session.state(), "dropped once 70 s passed without a pong");
+    }
+
+    /**
+     * Session 36: a silent client is pinged after {@code @logux/server}'s 20 s, not a mesh peer's 4 s (before: pinged
+     * 4-5 s after connected, while a stock {@code @logux/client} pings every 10 s of silence itself). A client's own
+     * ping resets the wait, so a live client is never pinged.
+     */
+    @Test
+    void aSilentClientIsPingedAfterLoguxServersTwentySecondsNotAMeshPeersFour() {
+        Client c = new Client().send(CONNECT);
+        c.got();
+        for (int s = 0; s < 19; s++) {
+            loop.advance(1000);
+        }
+        assertFalse(c.got().contains("[\"ping\",0]"), "not pinged within 19 s of silence");
+        for (int s = 0; s < 6; s++) {
+            loop.advance(1000);
+        }
+        assertTrue(c.got().contains("[\"ping\",0]"), "pinged by 25 s of silence");
+        c.send("[\"pong\",0]");
+        c.got();
+        for (int t = 0; t < 6; t++) { // a minute of the client's own pings every 10 s: the node answers, never pings
+            for (int s = 0; s < 10; s++) {
+                loop.advance(1000);
+            }
+            c.send("[\"ping\",0]");
+            assertEquals(List.of("[\"pong\",0]"), c.got(), "only the pong, at " + t);
+        }
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
     }
 
     @Test
