@@ -168,6 +168,21 @@ class PresenceTest {
             && f.contains("\"origin\":\"" + origin + "\"")).count();
     }
 
+    /** Node n's presence, its link to a feeder (n on the left) and the feeder's session to n, which sends records. */
+    record Fed(Presence presence, TestPair pair, SyncSession in) {
+    }
+
+    /** Node n with presence, connected to a feeder with presence that sends none of its own records. */
+    Fed fed() {
+        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
+        Presence p = presence(node);
+        presence(feeder);
+        TestPair pair = SessionNode.connect(loop, node, feeder);
+        loop.runAll();
+        return new Fed(p, pair, feeder.hub.session("n"));
+    }
+
     /**
      * Beyond {@link Presence#FULL_RATE_NODES} known nodes a node sends its record less often, in proportion, and says
      * its period in it. Before (session 36), a node sent its record every period whatever the mesh's size: one
@@ -176,14 +191,11 @@ class PresenceTest {
      */
     @Test
     void aNodeThatKnowsThreeHundredNodesSendsItsRecordAThirdAsOften() {
-        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
-        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
-        Presence p = presence(node);
-        presence(feeder);
-        TestPair pair = SessionNode.connect(loop, node, feeder);
-        loop.runAll();
+        Fed fed = fed();
+        Presence p = fed.presence;
+        TestPair pair = fed.pair;
         p.start();
-        SyncSession in = feeder.hub.session("n");
+        SyncSession in = fed.in;
         int others = 3 * Presence.FULL_RATE_NODES - 1; // with n: 300 known (feeder sends none of its own)
         int periods = 30;
         for (int k = 1; k <= periods; k++) {
@@ -212,13 +224,9 @@ class PresenceTest {
      */
     @Test
     void anOriginExpiresAfterThreeOfItsOwnPeriodsNotTheReceivers() {
-        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
-        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
-        Presence p = presence(node);
-        presence(feeder);
-        SessionNode.connect(loop, node, feeder);
-        loop.runAll();
-        SyncSession in = feeder.hub.session("n");
+        Fed fed = fed();
+        Presence p = fed.presence;
+        SyncSession in = fed.in;
         in.sendPresence(record("slow", 1).put("period", 10 * PERIOD));
         in.sendPresence(record("old", 1));
         in.sendPresence(record("huge", 1).put("period", Long.MAX_VALUE));
