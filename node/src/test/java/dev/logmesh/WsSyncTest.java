@@ -224,6 +224,30 @@ class WsSyncTest {
     }
 
     /**
+     * A client's action within the mesh entry limit as it came, but over it as the node stores it (its keep reason
+     * {@code "mesh"} added: 9 bytes of the size bound), is undone as one over the limit. Before (break36) it was added
+     * and processed, and no mesh peer could ever be sent it ("takes up to ... bytes in a frame, over this node's frame
+     * limit ...: not sent").
+     */
+    @Test
+    void aClientsActionOverTheLimitOnlyWithTheKeepReasonIsUndone() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer client = loggedInClient(node);
+        // {"type":"big","s":"<pad>"} under the id "5 alice:c1:t 5" and no reasons: bound = the limit exactly
+        long bare = dev.logmesh.internal.protocol.EntrySize.bound(Action.parse("{\"type\":\"big\",\"s\":\"\"}"),
+            Meta.of(ActionId.parse("5 alice:c1:t 5"), 5, List.of()));
+        int pad = (int) (dev.logmesh.internal.protocol.EntrySize.maxEntry(4096) - bare);
+        client.ws.sendText("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(pad)
+            + "\"},{\"id\":[5,5],\"time\":5},{\"type\":\"small\"},{\"id\":[6,6],\"time\":6}]", true)
+            .get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.closed.isDone() || (processed(client) == 1
+            && client.received.stream().anyMatch(f -> f.contains("\"logux/undo\""))) || types(node).contains("big"));
+        assertEquals(List.of("small"), types(node));
+        assertTrue(client.received.stream().anyMatch(f -> f.contains("\"logux/undo\"") && f.contains(" alice:c1:t 5\"")
+            && f.contains("\"reason\":\"error\"")), client.received.toString());
+    }
+
+    /**
      * An action with a string longer than Jackson's 20,000,000 chars (a client frame of 20 MB, under the client
      * frame limit): the codec's scan takes it, but its tree cannot be built, so the undo that carries it failed on
      * the loop and the client got no answer (seen with a stock {@code @logux/client} and a 40 MB action: the client
