@@ -450,6 +450,27 @@ class WsSyncTest {
     }
 
     /**
+     * A dialed Logux server's action within the mesh entry limit as it came, but over it with this node's keep reason
+     * ({@code "mesh"}, 9 bytes of the size bound), is not added either. Before (break36) it was added, and no frame of
+     * the mesh could carry it to another node.
+     */
+    @Test
+    void aDialedLoguxServersActionOverTheLimitOnlyWithTheKeepReasonIsNotAdded() throws Exception {
+        long now = System.currentTimeMillis();
+        long bare = dev.logmesh.internal.protocol.EntrySize.bound(
+            Action.parse("{\"type\":\"server/big\",\"s\":\"\"}"), Meta.of(ActionId.parse("1 server:s1 0"), 1, List.of()));
+        int pad = (int) (dev.logmesh.internal.protocol.EntrySize.maxEntry(4096) - bare);
+        String sync = "[\"sync\",2,{\"type\":\"server/big\",\"s\":\"" + "x".repeat(pad) + "\"},{\"id\":1,\"time\":1},"
+            + "{\"type\":\"server/small\"},{\"id\":2,\"time\":2}]";
+        RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
+            ? List.of("[\"connected\",5,\"server:s1\",[" + now + "," + now + "]]", sync) : List.of());
+        toClose.add(server);
+        MeshNode node = start(NodeConfig.builder().name("gw").memory().maxFrameBytes(4096).peer(server.url));
+        await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",2]"));
+        assertEquals(List.of("server/small"), types(node).stream().filter(t -> t.startsWith("server/")).toList());
+    }
+
+    /**
      * A dialed link whose peer answers {@code connected} with {@code logmesh} options (a mesh peer) goes back to
      * {@code --max-frame} (a mesh peer sends frames up to the smaller of both nodes' limits): a frame over it, sent
      * once the node has the peer as connected, gets {@code wrong-format} and a close, as on an accepted link. (Before
