@@ -1591,7 +1591,7 @@ public final class MeshNode implements AutoCloseable {
             throw new IllegalArgumentException("action nested " + depth + " levels deep (with its meta) is over the "
                 + "limit of " + EntrySize.MAX_DEPTH + " levels that a sync frame can carry");
         }
-        long size = EntrySize.bound(e);
+        long size = EntrySize.boundOnAnyNode(e); // with the room of the keep reason peers add to it
         long max = EntrySize.maxEntry(config.maxFrameBytes());
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "

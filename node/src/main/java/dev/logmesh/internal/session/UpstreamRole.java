@@ -67,7 +67,7 @@ final class UpstreamRole extends EdgeRole {
             }
             // measured as the log stores it, with this node's keep reason (break36: measured as it came, an action
             // within the limit by 9 bytes or less was added and could not be sent to any mesh peer)
-            long size = EntrySize.bound(log.asStored(e));
+            long size = EntrySize.boundOnAnyNode(log.asStored(e));
             if (size > maxEntry) {
                 // the link takes the server's frames up to the client frame limit, so one entry may be larger than
                 // any frame of the mesh: added here, it would never reach the mesh's other nodes (their logs would
