@@ -1580,9 +1580,10 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Refuses an entry that could not travel: one larger than a frame (with its meta) could never be sent to
-     * a peer with this node's frame limit, and one nested deeper than a frame may be would be refused by every
-     * peer's codec, so that the sessions carrying it would fail and start again forever.
+     * Refuses an entry that could not travel: one larger than a frame (with its meta as the log stores it, the keep
+     * reason included: {@link Log#asStored}) could never be sent to a peer with this node's frame limit, and one
+     * nested deeper than a frame may be would be refused by every peer's codec, so that the sessions carrying it would
+     * fail and start again forever.
      *
      * @throws IllegalArgumentException naming the size or depth, and the limit
      */
@@ -1592,7 +1593,7 @@ public final class MeshNode implements AutoCloseable {
             throw new IllegalArgumentException("action nested " + depth + " levels deep (with its meta) is over the "
                 + "limit of " + EntrySize.MAX_DEPTH + " levels that a sync frame can carry");
         }
-        long size = EntrySize.bound(e);
+        long size = EntrySize.boundOnAnyNode(e); // with the room of the keep reason peers add to it
         long max = EntrySize.maxEntry(config.maxFrameBytes());
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
@@ -1950,7 +1951,7 @@ public final class MeshNode implements AutoCloseable {
     public CompletableFuture<Meta> add(Action action, List<String> reasons) {
         java.util.Objects.requireNonNull(action, "action");
         List<String> given = nonNullElements(reasons, "reasons");
-        return call(() -> countAdded(log.add(checkSize(log.create(action, given)))), true);
+        return call(() -> countAdded(log.add(checkSize(log.asStored(log.create(action, given))))), true);
     }
 
     /**
@@ -1968,7 +1969,8 @@ public final class MeshNode implements AutoCloseable {
         if (partialMeta != null) {
             Action.requireJson(partialMeta, "meta");
         }
-        return call(() -> countAdded(log.add(checkSize(MetaJson.draft(log, action, partialMeta, List.of())))), true);
+        return call(() -> countAdded(log.add(checkSize(log.asStored(MetaJson.draft(log, action, partialMeta,
+            List.of()))))), true);
     }
 
     /** A copy of {@code list}, or {@link NullPointerException} naming it if it or an element is null. */

@@ -43,7 +43,7 @@ public final class NodeConfig {
     /** Default port: 0 means any free port. */
     public static final int DEFAULT_PORT = 0;
     /** Default reason with which a node keeps every entry it has, so it can serve catch-up. */
-    public static final String DEFAULT_KEEP_REASON = "mesh";
+    public static final String DEFAULT_KEEP_REASON = dev.logmesh.internal.protocol.EntrySize.DEFAULT_KEEP_REASON;
     /** Default horizon after which seen ids of cleaned entries may be forgotten: 30 days. */
     public static final Duration DEFAULT_SEEN_HORIZON = Duration.ofDays(30);
     /**

@@ -224,6 +224,30 @@ class WsSyncTest {
     }
 
     /**
+     * A client's action within the mesh entry limit as it came, but over it as the node stores it (its keep reason
+     * {@code "mesh"} added: 9 bytes of the size bound), is undone as one over the limit. Before (break36) it was added
+     * and processed, and no mesh peer could ever be sent it ("takes up to ... bytes in a frame, over this node's frame
+     * limit ...: not sent").
+     */
+    @Test
+    void aClientsActionOverTheLimitOnlyWithTheKeepReasonIsUndone() throws Exception {
+        MeshNode node = start(NodeConfig.builder().name("n").memory().maxFrameBytes(4096));
+        RawPeer client = loggedInClient(node);
+        // {"type":"big","s":"<pad>"} under the id "5 alice:c1:t 5" and no reasons: bound = the limit exactly
+        long bare = dev.logmesh.internal.protocol.EntrySize.bound(Action.parse("{\"type\":\"big\",\"s\":\"\"}"),
+            Meta.of(ActionId.parse("5 alice:c1:t 5"), 5, List.of()));
+        int pad = (int) (dev.logmesh.internal.protocol.EntrySize.maxEntry(4096) - bare);
+        client.ws.sendText("[\"sync\",1,{\"type\":\"big\",\"s\":\"" + "x".repeat(pad)
+            + "\"},{\"id\":[5,5],\"time\":5},{\"type\":\"small\"},{\"id\":[6,6],\"time\":6}]", true)
+            .get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> client.closed.isDone() || (processed(client) == 1
+            && client.received.stream().anyMatch(f -> f.contains("\"logux/undo\""))) || types(node).contains("big"));
+        assertEquals(List.of("small"), types(node));
+        assertTrue(client.received.stream().anyMatch(f -> f.contains("\"logux/undo\"") && f.contains(" alice:c1:t 5\"")
+            && f.contains("\"reason\":\"error\"")), client.received.toString());
+    }
+
+    /**
      * An action with a string longer than Jackson's 20,000,000 chars (a client frame of 20 MB, under the client
      * frame limit): the codec's scan takes it, but its tree cannot be built, so the undo that carries it failed on
      * the loop and the client got no answer (seen with a stock {@code @logux/client} and a 40 MB action: the client
@@ -423,6 +447,27 @@ class WsSyncTest {
         await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",2]"));
         assertEquals(List.of("server/small"), types(node).stream().filter(t -> t.startsWith("server/")).toList());
         assertEquals(1, server.connections.get(), "one connection: " + server.received);
+    }
+
+    /**
+     * A dialed Logux server's action within the mesh entry limit as it came, but over it with this node's keep reason
+     * ({@code "mesh"}, 9 bytes of the size bound), is not added either. Before (break36) it was added, and no frame of
+     * the mesh could carry it to another node.
+     */
+    @Test
+    void aDialedLoguxServersActionOverTheLimitOnlyWithTheKeepReasonIsNotAdded() throws Exception {
+        long now = System.currentTimeMillis();
+        long bare = dev.logmesh.internal.protocol.EntrySize.bound(
+            Action.parse("{\"type\":\"server/big\",\"s\":\"\"}"), Meta.of(ActionId.parse("1 server:s1 0"), 1, List.of()));
+        int pad = (int) (dev.logmesh.internal.protocol.EntrySize.maxEntry(4096) - bare);
+        String sync = "[\"sync\",2,{\"type\":\"server/big\",\"s\":\"" + "x".repeat(pad) + "\"},{\"id\":1,\"time\":1},"
+            + "{\"type\":\"server/small\"},{\"id\":2,\"time\":2}]";
+        RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
+            ? List.of("[\"connected\",5,\"server:s1\",[" + now + "," + now + "]]", sync) : List.of());
+        toClose.add(server);
+        MeshNode node = start(NodeConfig.builder().name("gw").memory().maxFrameBytes(4096).peer(server.url));
+        await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",2]"));
+        assertEquals(List.of("server/small"), types(node).stream().filter(t -> t.startsWith("server/")).toList());
     }
 
     /**

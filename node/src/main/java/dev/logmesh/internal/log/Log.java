@@ -401,9 +401,24 @@ public final class Log {
     private long keepLastSeen;
 
     /** An entry as {@link #add} stores it: observed by the clock, through the pre-add hooks, with its keepLast reason. */
-    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
     private Entry prepare(Entry e) {
         observe(e.id());
+        Entry stored = asStored(e);
+        if (keepLastReason(stored.meta()) != null) {
+            keepLastSeen++;
+        }
+        return stored;
+    }
+
+    /**
+     * The entry as {@link #add} would store it: through the pre-add hooks (a node's keep reason), with its keepLast
+     * reason. Its size is what a frame carries to peers, so a size limit is checked on it, not on the entry given: a
+     * local action within the limit by 9 bytes or less was added, and then, its keep reason {@code "mesh"} added, too
+     * large to send to any peer (break36). Touches nothing (the hooks are pure); an entry already so is returned as
+     * it is. Called on the loop.
+     */
+    @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
+    public Entry asStored(Entry e) {
         Meta meta = e.meta();
         for (Object h : preAdd.snapshot()) {
             PreAdd hook = (PreAdd) h;
@@ -414,9 +429,6 @@ public final class Log {
             meta = changed;
         }
         String keepLast = keepLastReason(meta);
-        if (keepLast != null) {
-            keepLastSeen++;
-        }
         if (keepLast != null && !meta.reasons().contains(keepLast)) {
             List<String> rs = new ArrayList<>(meta.reasons());
             rs.add(keepLast);

@@ -29,6 +29,22 @@ public final class EntrySize {
         return bound(e.action(), e.meta());
     }
 
+    /** The reason a node adds to every entry it stores unless configured otherwise ({@code NodeConfig.keepReason}). */
+    public static final String DEFAULT_KEEP_REASON = "mesh";
+
+    /**
+     * {@link #bound}, with the room of {@link #DEFAULT_KEEP_REASON} when the entry lacks it: the entry as a node with
+     * the default keep reason stores it and sends it on. A door checks this against {@link #maxEntry}, so that
+     * every node that takes the entry can pass it on: before (break36), an entry added without that reason ({@code
+     * logmesh add}'s {@code "cli"}, a node built with {@code keepReason(null)}) within 9 bytes of the limit reached its
+     * origin's peers, which, the reason added, could send it to no one ("takes up to ... bytes in a frame, over this
+     * node's frame limit ...: not sent").
+     */
+    public static long boundOnAnyNode(Entry e) {
+        long n = bound(e);
+        return e.meta().reasons().contains(DEFAULT_KEEP_REASON) ? n : n + escaped(DEFAULT_KEEP_REASON) + 3;
+    }
+
     /** As {@link #bound(Entry)}. */
     public static long bound(Action action, Meta meta) {
         long n = utf8(action.toJson()) + META_OVERHEAD + escaped(meta.id().node());

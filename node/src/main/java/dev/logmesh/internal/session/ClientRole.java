@@ -160,6 +160,16 @@ final class ClientRole extends EdgeRole {
                     + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
             } else {
                 r = edge.receive(e, log.lastAdded());
+                if (r instanceof ClientEdge.Add a && EntrySize.boundOnAnyNode(log.asStored(a.entry())) > maxEntry) {
+                    // within the limit as the client sent it, over it as the log would store it (the node's keep
+                    // reason added): added, it could not be sent to any mesh peer (break36)
+                    long stored = EntrySize.boundOnAnyNode(log.asStored(a.entry()));
+                    session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
+                    r = new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id() + " of about " + stored
+                        + " bytes (with its meta as this node stores it) is over the limit of " + maxEntry
+                        + " bytes that a frame of the mesh can carry (from --max-frame " + (maxEntry
+                        + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
+                }
             }
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {

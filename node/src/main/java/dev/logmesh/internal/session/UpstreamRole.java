@@ -65,14 +65,17 @@ final class UpstreamRole extends EdgeRole {
             if (refused[i] != null) {
                 continue;
             }
-            if (EntrySize.bound(e) > maxEntry) {
+            // measured as the log stores it, with this node's keep reason (break36: measured as it came, an action
+            // within the limit by 9 bytes or less was added and could not be sent to any mesh peer)
+            long size = EntrySize.boundOnAnyNode(log.asStored(e));
+            if (size > maxEntry) {
                 // the link takes the server's frames up to the client frame limit, so one entry may be larger than
                 // any frame of the mesh: added here, it would never reach the mesh's other nodes (their logs would
                 // differ for good), so it is not added, as a local add that large is refused
                 session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
-                LOG.warn("Logux server {} sent action {} of about {} bytes (with its meta), over the limit of {} "
-                    + "bytes that a frame of the mesh can carry (from --max-frame {}): not added; start the mesh's "
-                    + "nodes with a larger --max-frame to take such actions", server, e.id(), EntrySize.bound(e),
+                LOG.warn("Logux server {} sent action {} of about {} bytes (with its meta as this node stores it), over "
+                    + "the limit of {} bytes that a frame of the mesh can carry (from --max-frame {}): not added; start "
+                    + "the mesh's nodes with a larger --max-frame to take such actions", server, e.id(), size,
                     maxEntry, maxEntry + EntrySize.FRAME_OVERHEAD);
                 continue;
             }
