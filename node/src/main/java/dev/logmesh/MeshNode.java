@@ -150,6 +150,20 @@ public final class MeshNode implements AutoCloseable {
         }
 
         /**
+         * An {@link #error} that says in words, for a person, a refusal this listener has just heard of by
+         * {@link #refused} (the same session; called after it, on the same thread): who refused whom, why, what to
+         * do and when the peer is tried again ({@code "ws://10.0.0.7:7000 refused this node (wrong-credentials: ...):
+         * dialing it again only every 10 min (restart this node to try at once)"}). Not every refused session has one
+         * (a dialer says it once until a session succeeds), and an error of a refusal whose session {@link #refused}
+         * could not name (no node id, no URL) is an ordinary {@link #error}. By default it is {@link #error}: a
+         * listener that does not tell them apart hears it as any error, as before session 36. One that shows both
+         * events overrides it so as not to say a refusal twice (the command line's "no peer yet" line).
+         */
+        default void refusalError(String message) {
+            error(message);
+        }
+
+        /**
          * A peer confirmed ({@code synced}) that it committed this node's entries up to {@code added}
          * ({@link Meta#added()} numbers of this log). Called often: keep it cheap.
          */
@@ -438,9 +452,14 @@ public final class MeshNode implements AutoCloseable {
                 // refused event: its reason was only in the dialer's lastError and one error event)
                 String refusedId = session.peerNode() != null ? session.peerNode()
                     : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
-                if (refusal != null && refusedId != null) {
+                boolean told = refusal != null && refusedId != null;
+                if (told) {
                     fire("refused", l -> l.refused(refusedId, refusal));
                 }
+                // the errors below that say this refusal in words are refusalError events (its listeners heard
+                // refused just now); before (session 36) they were plain errors, and the CLI's "no peer yet" line said
+                // the refusal twice
+                Consumer<String> sayError = told ? MeshNode.this::fireRefusalError : MeshNode.this::fireError;
                 if (metrics != null && error != null && session.storeFailure() == null) {
                     metrics.error(error.wireType());
                 }
@@ -454,7 +473,7 @@ public final class MeshNode implements AutoCloseable {
                                 + " try at once)"
                             : who + " dials this node again " + every + " (restart " + who + " to try"
                                 + " at once)";
-                        fireError(who + " (" + session.connection().remoteAddress() + ") says: "
+                        sayError.accept(who + " (" + session.connection().remoteAddress() + ") says: "
                             + reason.substring(Math.min(reason.length(), SyncSession.TWIN_TOLD.length() + 2))
                             + "; two nodes with one id lose actions: stop one and start it on a data directory of its"
                             + " own; " + again);
@@ -463,10 +482,11 @@ public final class MeshNode implements AutoCloseable {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
                 } else if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()
                     && session.role() == SyncSession.Role.DIALER) {
-                    // the peer refused a dial of this node: its redialer says so once, in words ("refused this node")
+                    // the peer refused a dial of this node: its redialer, or the overlay for its own dials, says so
+                    // once, in words ("refused this node")
                     LOG.debug("session with {} ended: the peer sent {}", who, error.wireType());
                 } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
-                    fireError("session with " + who + " ended: " + (error.isReceived()
+                    sayError.accept("session with " + who + " ended: " + (error.isReceived()
                         ? "the peer sent error " + error.wireType() + (error.options() == null
                             || error.options().isNull() ? "" : " " + error.options())
                         : error.wireType() + ": " + error.getMessage()
@@ -500,17 +520,14 @@ public final class MeshNode implements AutoCloseable {
         if (reason != null && reason.startsWith(SyncSession.TWIN_TOLD)) {
             return "refused this node: it says another node runs with this node's id";
         }
-        if (error == null || error.type() == null || session.storeFailure() != null) {
+        if (error == null || !error.isRefusal() || session.storeFailure() != null) {
             return null;
         }
-        if (error.isReceived() && error.type().stopsReconnect()) {
+        if (error.isReceived()) {
             return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
                 ? "" : " " + error.options()) + (error.said() == null ? "" : ": it says: " + error.said());
         }
-        if (!error.isReceived() && error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
-            return "refused by this node: " + error.getMessage();
-        }
-        return null;
+        return "refused by this node: " + error.getMessage();
     }
 
     /**
@@ -729,7 +746,7 @@ public final class MeshNode implements AutoCloseable {
             if (config.overlay() && url != null) {
                 overlay = new Overlay(hub, loop, log.nodeId(), overlayAddress(), OverlayConfig.builder()
                     .maxActive(config.maxActive()).maxPassive(config.passiveSize()).build(), transport::dial,
-                    new java.util.Random(seed.nextLong()));
+                    new java.util.Random(seed.nextLong())).refusalsTo(this::fireRefusalError);
                 overlay.start();
             }
             if (!config.presencePeriod().isZero()) {
@@ -744,7 +761,8 @@ public final class MeshNode implements AutoCloseable {
             }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
-                    this::fireError).reportUnreachable().pollUntilListening();
+                    this::fireError).reportUnreachable().pollUntilListening()
+                    .refusalsTo(this::fireRefusalError);
                 if (overlay != null) {
                     d.onPeer(overlay::staticConnected);
                 }
@@ -866,7 +884,7 @@ public final class MeshNode implements AutoCloseable {
         discovery = d;
         long bridgeSeed = seed.nextLong();
         runOnLoop(() -> bridge = new DiscoveryBridge(hub, loop, log, transport::dial,
-            new java.util.Random(bridgeSeed), this::fireError, overlay));
+            new java.util.Random(bridgeSeed), this::fireError, overlay).refusalsTo(this::fireRefusalError));
         DiscoveryBridge b = bridge;
         // events may come on the discovery's own thread: the bridge is the loop's
         d.start(new Discovery.Listener() {
@@ -1343,6 +1361,12 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         EVENTS.warn(message);
         fire("error", l -> l.error(message));
+    }
+
+    /** {@link #fireError} for the words of a refusal the listeners have just heard of ({@link Listener#refusalError}). */
+    private void fireRefusalError(String message) {
+        EVENTS.warn(message);
+        fire("error", l -> l.refusalError(message));
     }
 
     /**
