@@ -561,14 +561,19 @@ public final class Overlay {
 
         @Override
         public void disconnect(String to) {
+            disconnect(to, "not an active peer");
+        }
+
+        @Override
+        public void disconnect(String to, String why) {
             Dial d = dials.get(to);
             if (d != null && d.session != null) {
-                d.session.close("overlay: dial cancelled");
+                d.session.close("overlay: dial cancelled (" + why + ")");
                 return;
             }
             SyncSession s = peers.session(to);
             if (s != null && open.contains(to)) {
-                s.close("overlay: not an active peer");
+                s.close("overlay: " + why);
             }
         }
     }
