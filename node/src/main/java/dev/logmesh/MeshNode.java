@@ -1181,6 +1181,18 @@ public final class MeshNode implements AutoCloseable {
         for (dev.logmesh.internal.mesh.Presence.Known k : known) {
             com.fasterxml.jackson.databind.node.ObjectNode o = nodes.addObject();
             JsonNode r = k.record();
+            if (k.hops() == 0) {
+                // this node's own row: its size and links now, not as of its last record (up to a period old: before,
+                // session 36, a node's own row showed "links":[] for up to a period after its start, its peers
+                // connected meanwhile, and its size as of then)
+                com.fasterxml.jackson.databind.node.ObjectNode now = ((com.fasterxml.jackson.databind.node.ObjectNode) r)
+                    .deepCopy();
+                long last = log.lastAdded();
+                now.put("size", log.size());
+                now.put("lastAdded", last);
+                now.set("links", presenceLinks(last));
+                r = now;
+            }
             o.put("node", k.origin());
             o.put("name", r.path("name").isTextual() ? r.get("name").asText() : null);
             o.put("url", r.path("url").isTextual() ? r.get("url").asText() : null);
@@ -1236,7 +1248,14 @@ public final class MeshNode implements AutoCloseable {
         r.put("size", log.size());
         r.put("lastAdded", last);
         r.put("rate", rate);
-        com.fasterxml.jackson.databind.node.ArrayNode links = r.putArray("links");
+        r.set("links", presenceLinks(last));
+        return r;
+    }
+
+    /** This node's links now, as its presence record lists them: {@code [{peer, active, behind, rtt}]}; loop only. */
+    private com.fasterxml.jackson.databind.node.ArrayNode presenceLinks(long last) {
+        com.fasterxml.jackson.databind.node.ArrayNode links =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         for (String p : hub.connectedPeers()) {
             SyncSession s = hub.session(p);
             com.fasterxml.jackson.databind.node.ObjectNode l = links.addObject();
@@ -1245,7 +1264,7 @@ public final class MeshNode implements AutoCloseable {
             l.put("behind", log.entriesBetween(log.cursor(p).sent(), last));
             l.put("rtt", s == null ? -1 : s.clockRoundTrip());
         }
-        return r;
+        return links;
     }
 
     /** How many recent actions the status page shows. */
