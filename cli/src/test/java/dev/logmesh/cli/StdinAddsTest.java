@@ -191,6 +191,35 @@ class StdinAddsTest {
             + "stdin is not read until it is added, once the log can be written (tried every 5 ms)", errors.get(0));
     }
 
+    /**
+     * Session 36 (ops36): the held-lines event was said by a thread of its own once the adds under way had ended, so the
+     * node's loop could print a "writable again" health line first (a peer's entry added right after the failure,
+     * once space came back), and the event then said the log could not be written after the node said it could.
+     * Here the loop of a fake node fails line 1 and, as its next task, says it can write again. Before the fix:
+     * "expected: <the log cannot be written ...> but was: <health writable=true>".
+     */
+    @Test
+    void theHeldLinesEventComesBeforeWhatTheLoopDoesAfterTheFailure() throws Exception {
+        ExecutorService nodeLoop = Executors.newSingleThreadExecutor();
+        List<String> out = new CopyOnWriteArrayList<>();
+        // the disk stays full for this test (no retry succeeds, no notice): only the event and the loop's line
+        StdinAdds adds = new StdinAdds((action, meta) -> CompletableFuture.supplyAsync(() -> {
+            throw new StoreException("the disk is full");
+        }, nodeLoop), out::add, out::add, 60_000);
+        try {
+            adds.add(1, action("t", 1), null);
+            nodeLoop.execute(() -> out.add("health writable=true")); // the loop's next task: a peer's entry added
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.size() >= 2);
+            assertEquals("the log cannot be written (the disk is full): 1 stdin line (line 1) not added yet; it is held "
+                + "and stdin is not read until it is added, once the log can be written (tried every 60000 ms)",
+                out.get(0), out.toString());
+            assertEquals("health writable=true", out.get(1), out.toString());
+        } finally {
+            String unused = adds.stop(0); // ends the retries
+            nodeLoop.shutdown();
+        }
+    }
+
     private static Action action(String type, int i) {
         return Action.of(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("type", type).put("i", i));
     }
