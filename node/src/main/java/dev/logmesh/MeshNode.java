@@ -407,6 +407,7 @@ public final class MeshNode implements AutoCloseable {
         hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
+                refusals.remove(peerNode);
                 if (metrics != null) {
                     metrics.sessions(1);
                 }
@@ -454,6 +455,7 @@ public final class MeshNode implements AutoCloseable {
                     : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
                 boolean told = refusal != null && refusedId != null;
                 if (told) {
+                    refusals.put(refusedId, new Object[] {refusal, loop.now()});
                     fire("refused", l -> l.refused(refusedId, refusal));
                 }
                 // the errors below that say this refusal in words are refusalError events (its listeners heard
@@ -1114,6 +1116,7 @@ public final class MeshNode implements AutoCloseable {
             n.put("since", h.sinceMillis());
         }
         com.fasterxml.jackson.databind.node.ArrayNode peers = n.putArray("peers");
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (PeerStatus p : peerStatus()) {
             com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
             o.put("node", p.nodeId());
@@ -1134,6 +1137,19 @@ public final class MeshNode implements AutoCloseable {
                 o.put("url", p.url().toString());
                 o.put("lastError", p.lastError());
                 o.put("nextDialAt", p.nextDialAt());
+            }
+            refusedInto(o, p.connected() ? null : refusals.get(p.nodeId()));
+            listed.add(p.nodeId());
+        }
+        // the nodes that refused this node or that it refused, without a session since: logmesh peers says who and
+        // why (before, session 36, a node found by mDNS that refused this node's overlay dials was in no list, and
+        // a node whose every dial was refused showed an empty table)
+        for (Map.Entry<String, Object[]> r : refusals.entrySet()) {
+            if (!listed.contains(r.getKey())) {
+                com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
+                o.put("node", r.getKey());
+                o.put("connected", false);
+                refusedInto(o, r.getValue());
             }
         }
         if (overlay != null) {
@@ -1380,6 +1396,14 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         EVENTS.warn(message);
         fire("error", l -> l.error(message));
+    }
+
+    /** {@code "refused"} (the reason) and {@code "refusedAt"} (epoch ms) of a refusal of {@link #refusals}, if any. */
+    private static void refusedInto(com.fasterxml.jackson.databind.node.ObjectNode o, Object[] refusal) {
+        if (refusal != null) {
+            o.put("refused", (String) refusal[0]);
+            o.put("refusedAt", (Long) refusal[1]);
+        }
     }
 
     /** {@link #fireError} for the words of a refusal the listeners have just heard of ({@link Listener#refusalError}). */
@@ -2670,6 +2694,18 @@ public final class MeshNode implements AutoCloseable {
      * once per run. Loop thread only.
      */
     private final java.util.Set<String> twinToldBy = new java.util.HashSet<>();
+    /** Most refusals kept for the status file ({@link #refusals}). */
+    static final int REFUSALS_KEPT = 64;
+    /**
+     * The last refusal by or of each node (or {@code --peer} URL) since its last session: node to {reason, loop time
+     * ms}, the {@link #REFUSALS_KEPT} most recent; for the status file ({@code logmesh peers}). Loop only.
+     */
+    private final Map<String, Object[]> refusals = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object[]> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
 
     /** Runs a task on the loop: inline when called there, else posted (not waited for). */
     void onLoop(Runnable task) {

@@ -86,4 +86,41 @@ class OverlayRefusalTest {
             }
         }
     }
+
+    /**
+     * The same node's status file ({@code logmesh peers}): before (session 36) alice was in no list of eve's, since
+     * the overlay removes a peer whose dial failed from its passive view, and eve's {@code logmesh peers} showed an
+     * empty table; now alice is listed, not connected, with the last refusal and its time.
+     */
+    @Test
+    void theStatusListsANodeThatRefusedTheOverlaysDialsWithWhy() throws Exception {
+        ManualLoop loop = new ManualLoop(1_000_000);
+        LocalNetwork net = new LocalNetwork(loop);
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
+                 .transport(net.transport("alice")).key("alice-key".getBytes(StandardCharsets.UTF_8)).build())) {
+            loop.runAll();
+            NodeConfig eveConfig = NodeConfig.builder().name("eve").mdns(false).memory().loop(loop)
+                .transport(net.transport("eve")).key("another-key".getBytes(StandardCharsets.UTF_8))
+                .discovery(me -> finds(loop, alice.nodeId(), me.mesh(), "alice")).build();
+            try (MeshNode eve = MeshNode.start(eveConfig)) {
+                loop.advance(30_000);
+                java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> status =
+                    eve.status();
+                loop.runAll();
+                List<com.fasterxml.jackson.databind.JsonNode> ofAlice = new java.util.ArrayList<>();
+                status.join().path("peers").forEach(p -> {
+                    if (p.path("node").asText().equals(alice.nodeId())) {
+                        ofAlice.add(p);
+                    }
+                });
+                // before: "expected: <1> but was: <0>"
+                assertEquals(1, ofAlice.size(), status.join().path("peers").toString());
+                com.fasterxml.jackson.databind.JsonNode p = ofAlice.get(0);
+                assertEquals(false, p.path("connected").asBoolean(true), p.toString());
+                assertTrue(p.path("refused").asText().startsWith("refused this node: wrong-credentials"), p.toString());
+                assertTrue(p.path("refusedAt").asLong() > 1_000_000 && p.path("refusedAt").asLong() <= loop.now(),
+                    p.toString());
+            }
+        }
+    }
 }
