@@ -150,6 +150,20 @@ public final class MeshNode implements AutoCloseable {
         }
 
         /**
+         * An {@link #error} that says in words, for a person, a refusal this listener has just heard of by
+         * {@link #refused} (the same session; called after it, on the same thread): who refused whom, why, what to
+         * do and when the peer is tried again ({@code "ws://10.0.0.7:7000 refused this node (wrong-credentials: ...):
+         * dialing it again only every 10 min (restart this node to try at once)"}). Not every refused session has one
+         * (a dialer says it once until a session succeeds), and an error of a refusal whose session {@link #refused}
+         * could not name (no node id, no URL) is an ordinary {@link #error}. By default it is {@link #error}: a
+         * listener that does not tell them apart hears it as any error, as before session 36. One that shows both
+         * events overrides it so as not to say a refusal twice (the command line's "no peer yet" line).
+         */
+        default void refusalError(String message) {
+            error(message);
+        }
+
+        /**
          * A peer confirmed ({@code synced}) that it committed this node's entries up to {@code added}
          * ({@link Meta#added()} numbers of this log). Called often: keep it cheap.
          */
@@ -393,6 +407,7 @@ public final class MeshNode implements AutoCloseable {
         hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
+                refusals.remove(peerNode);
                 if (metrics != null) {
                     metrics.sessions(1);
                 }
@@ -438,9 +453,15 @@ public final class MeshNode implements AutoCloseable {
                 // refused event: its reason was only in the dialer's lastError and one error event)
                 String refusedId = session.peerNode() != null ? session.peerNode()
                     : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
-                if (refusal != null && refusedId != null) {
+                boolean told = refusal != null && refusedId != null;
+                if (told) {
+                    refusals.put(refusedId, new Object[] {refusal, loop.now()});
                     fire("refused", l -> l.refused(refusedId, refusal));
                 }
+                // the errors below that say this refusal in words are refusalError events (its listeners heard
+                // refused just now); before (session 36) they were plain errors, and the CLI's "no peer yet" line said
+                // the refusal twice
+                Consumer<String> sayError = told ? MeshNode.this::fireRefusalError : MeshNode.this::fireError;
                 if (metrics != null && error != null && session.storeFailure() == null) {
                     metrics.error(error.wireType());
                 }
@@ -454,7 +475,7 @@ public final class MeshNode implements AutoCloseable {
                                 + " try at once)"
                             : who + " dials this node again " + every + " (restart " + who + " to try"
                                 + " at once)";
-                        fireError(who + " (" + session.connection().remoteAddress() + ") says: "
+                        sayError.accept(who + " (" + session.connection().remoteAddress() + ") says: "
                             + reason.substring(Math.min(reason.length(), SyncSession.TWIN_TOLD.length() + 2))
                             + "; two nodes with one id lose actions: stop one and start it on a data directory of its"
                             + " own; " + again);
@@ -463,10 +484,11 @@ public final class MeshNode implements AutoCloseable {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
                 } else if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()
                     && session.role() == SyncSession.Role.DIALER) {
-                    // the peer refused a dial of this node: its redialer says so once, in words ("refused this node")
+                    // the peer refused a dial of this node: its redialer, or the overlay for its own dials, says so
+                    // once, in words ("refused this node")
                     LOG.debug("session with {} ended: the peer sent {}", who, error.wireType());
                 } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
-                    fireError("session with " + who + " ended: " + (error.isReceived()
+                    sayError.accept("session with " + who + " ended: " + (error.isReceived()
                         ? "the peer sent error " + error.wireType() + (error.options() == null
                             || error.options().isNull() ? "" : " " + error.options())
                         : error.wireType() + ": " + error.getMessage()
@@ -500,17 +522,14 @@ public final class MeshNode implements AutoCloseable {
         if (reason != null && reason.startsWith(SyncSession.TWIN_TOLD)) {
             return "refused this node: it says another node runs with this node's id";
         }
-        if (error == null || error.type() == null || session.storeFailure() != null) {
+        if (error == null || !error.isRefusal() || session.storeFailure() != null) {
             return null;
         }
-        if (error.isReceived() && error.type().stopsReconnect()) {
+        if (error.isReceived()) {
             return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
                 ? "" : " " + error.options()) + (error.said() == null ? "" : ": it says: " + error.said());
         }
-        if (!error.isReceived() && error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
-            return "refused by this node: " + error.getMessage();
-        }
-        return null;
+        return "refused by this node: " + error.getMessage();
     }
 
     /**
@@ -729,7 +748,7 @@ public final class MeshNode implements AutoCloseable {
             if (config.overlay() && url != null) {
                 overlay = new Overlay(hub, loop, log.nodeId(), overlayAddress(), OverlayConfig.builder()
                     .maxActive(config.maxActive()).maxPassive(config.passiveSize()).build(), transport::dial,
-                    new java.util.Random(seed.nextLong()));
+                    new java.util.Random(seed.nextLong())).refusalsTo(this::fireRefusalError);
                 overlay.start();
             }
             if (!config.presencePeriod().isZero()) {
@@ -744,7 +763,8 @@ public final class MeshNode implements AutoCloseable {
             }
             for (URI peer : config.peers()) {
                 Redialer d = new Redialer(hub, loop, log, peer, transport::dial, new java.util.Random(seed.nextLong()),
-                    this::fireError).reportUnreachable().pollUntilListening();
+                    this::fireError).reportUnreachable().pollUntilListening()
+                    .refusalsTo(this::fireRefusalError);
                 if (overlay != null) {
                     d.onPeer(overlay::staticConnected);
                 }
@@ -866,7 +886,7 @@ public final class MeshNode implements AutoCloseable {
         discovery = d;
         long bridgeSeed = seed.nextLong();
         runOnLoop(() -> bridge = new DiscoveryBridge(hub, loop, log, transport::dial,
-            new java.util.Random(bridgeSeed), this::fireError, overlay));
+            new java.util.Random(bridgeSeed), this::fireError, overlay).refusalsTo(this::fireRefusalError));
         DiscoveryBridge b = bridge;
         // events may come on the discovery's own thread: the bridge is the loop's
         d.start(new Discovery.Listener() {
@@ -1096,6 +1116,7 @@ public final class MeshNode implements AutoCloseable {
             n.put("since", h.sinceMillis());
         }
         com.fasterxml.jackson.databind.node.ArrayNode peers = n.putArray("peers");
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (PeerStatus p : peerStatus()) {
             com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
             o.put("node", p.nodeId());
@@ -1116,6 +1137,19 @@ public final class MeshNode implements AutoCloseable {
                 o.put("url", p.url().toString());
                 o.put("lastError", p.lastError());
                 o.put("nextDialAt", p.nextDialAt());
+            }
+            refusedInto(o, p.connected() ? null : refusals.get(p.nodeId()));
+            listed.add(p.nodeId());
+        }
+        // the nodes that refused this node or that it refused, without a session since: logmesh peers says who and
+        // why (before, session 36, a node found by mDNS that refused this node's overlay dials was in no list, and
+        // a node whose every dial was refused showed an empty table)
+        for (Map.Entry<String, Object[]> r : refusals.entrySet()) {
+            if (!listed.contains(r.getKey())) {
+                com.fasterxml.jackson.databind.node.ObjectNode o = peers.addObject();
+                o.put("node", r.getKey());
+                o.put("connected", false);
+                refusedInto(o, r.getValue());
             }
         }
         if (overlay != null) {
@@ -1165,6 +1199,18 @@ public final class MeshNode implements AutoCloseable {
         for (dev.logmesh.internal.mesh.Presence.Known k : known) {
             com.fasterxml.jackson.databind.node.ObjectNode o = nodes.addObject();
             JsonNode r = k.record();
+            if (k.hops() == 0) {
+                // this node's own row: its size and links now, not as of its last record (up to a period old: before,
+                // session 36, a node's own row showed "links":[] for up to a period after its start, its peers
+                // connected meanwhile, and its size as of then)
+                com.fasterxml.jackson.databind.node.ObjectNode now = ((com.fasterxml.jackson.databind.node.ObjectNode) r)
+                    .deepCopy();
+                long last = log.lastAdded();
+                now.put("size", log.size());
+                now.put("lastAdded", last);
+                now.set("links", presenceLinks(last));
+                r = now;
+            }
             o.put("node", k.origin());
             o.put("name", r.path("name").isTextual() ? r.get("name").asText() : null);
             o.put("url", r.path("url").isTextual() ? r.get("url").asText() : null);
@@ -1220,7 +1266,14 @@ public final class MeshNode implements AutoCloseable {
         r.put("size", log.size());
         r.put("lastAdded", last);
         r.put("rate", rate);
-        com.fasterxml.jackson.databind.node.ArrayNode links = r.putArray("links");
+        r.set("links", presenceLinks(last));
+        return r;
+    }
+
+    /** This node's links now, as its presence record lists them: {@code [{peer, active, behind, rtt}]}; loop only. */
+    private com.fasterxml.jackson.databind.node.ArrayNode presenceLinks(long last) {
+        com.fasterxml.jackson.databind.node.ArrayNode links =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         for (String p : hub.connectedPeers()) {
             SyncSession s = hub.session(p);
             com.fasterxml.jackson.databind.node.ObjectNode l = links.addObject();
@@ -1229,7 +1282,7 @@ public final class MeshNode implements AutoCloseable {
             l.put("behind", log.entriesBetween(log.cursor(p).sent(), last));
             l.put("rtt", s == null ? -1 : s.clockRoundTrip());
         }
-        return r;
+        return links;
     }
 
     /** How many recent actions the status page shows. */
@@ -1345,6 +1398,20 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         EVENTS.warn(message);
         fire("error", l -> l.error(message));
+    }
+
+    /** {@code "refused"} (the reason) and {@code "refusedAt"} (epoch ms) of a refusal of {@link #refusals}, if any. */
+    private static void refusedInto(com.fasterxml.jackson.databind.node.ObjectNode o, Object[] refusal) {
+        if (refusal != null) {
+            o.put("refused", (String) refusal[0]);
+            o.put("refusedAt", (Long) refusal[1]);
+        }
+    }
+
+    /** {@link #fireError} for the words of a refusal the listeners have just heard of ({@link Listener#refusalError}). */
+    private void fireRefusalError(String message) {
+        EVENTS.warn(message);
+        fire("error", l -> l.refusalError(message));
     }
 
     /**
@@ -2631,6 +2698,18 @@ public final class MeshNode implements AutoCloseable {
      * once per run. Loop thread only.
      */
     private final java.util.Set<String> twinToldBy = new java.util.HashSet<>();
+    /** Most refusals kept for the status file ({@link #refusals}). */
+    static final int REFUSALS_KEPT = 64;
+    /**
+     * The last refusal by or of each node (or {@code --peer} URL) since its last session: node to {reason, loop time
+     * ms}, the {@link #REFUSALS_KEPT} most recent; for the status file ({@code logmesh peers}). Loop only.
+     */
+    private final Map<String, Object[]> refusals = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object[]> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
 
     /** Runs a task on the loop: inline when called there, else posted (not waited for). */
     void onLoop(Runnable task) {

@@ -234,4 +234,22 @@ class MeshPresenceTest {
         mesh.run(3 * PERIOD);
         assertTrue(status("a").path("mesh").isMissingNode(), status("a").toString());
     }
+
+    /**
+     * Session 36 (ops36): a node's own row in {@code status} showed its links (and size) as of its last presence record,
+     * up to a period old: a node whose peers connected after its first record (made at its start) showed
+     * {@code "links":[]} until its next one. Before the fix: "expected: <[b]> but was: <[]>".
+     */
+    @Test
+    void aNodesOwnRowShowsItsLinksAndSizeNowNotAsOfItsLastRecord() {
+        mesh.configure(b -> b.presencePeriod(java.time.Duration.ofHours(1)));
+        mesh.start("a");
+        mesh.start("b", "a");
+        mesh.run(2_000);
+        var unused = mesh.get("a").node().add(Action.ofType("x"));
+        mesh.run(1_000);
+        JsonNode own = view("a").get(id("a"));
+        assertEquals(List.of(id("b")), links(own), own.toString());
+        assertEquals(1, own.get("size").asLong(), own.toString());
+    }
 }

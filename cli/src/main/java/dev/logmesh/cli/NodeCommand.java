@@ -31,7 +31,9 @@ import picocli.CommandLine.Option;
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
             + "each action).",
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
-            + "error, health (the log became unwritable, or writable again: \"writable\", \"problem\"), progress "
+            + "refused (a session refused: \"node\" (or the --peer URL), \"reason\": \"refused this node: ...\" "
+            + "or \"refused by this node: ...\"; an error event says it in words too), error, health (the log "
+            + "became unwritable, or writable again: \"writable\", \"problem\"), progress "
             + "(a catch-up this node receives from a peer: \"peer\", \"done\", \"total\" (entries), \"rate\" per "
             + "second; at most twice a second and once when done = total; the sending node prints none). Logs go "
             + "to stderr; "
@@ -323,12 +325,33 @@ final class NodeCommand implements Callable<Integer> {
                     out.print(n);
                 }
 
+                /**
+                 * A refused session: a {@code refused} event on stdout with the node (or the {@code --peer} URL) and
+                 * why, for scripts; a terminal shows the refusal's error line instead (refusalError below), which
+                 * says it in words with what to do. Before (session 36) neither output had it.
+                 */
                 @Override
                 public void refused(String nodeId, String reason) {
                     WaitNotice w = waiting.get();
                     if (w != null) {
                         w.refused(nodeId, reason);
                     }
+                    if (human == null) {
+                        ObjectNode n = out.event("refused");
+                        n.put("node", nodeId);
+                        n.put("reason", reason);
+                        out.print(n);
+                    }
+                }
+
+                /** The words of a refusal: an error event as any, but the "no peer yet" line names it once. */
+                @Override
+                public void refusalError(String message) {
+                    if (human != null) {
+                        human.error(message);
+                        return;
+                    }
+                    out.error(message);
                 }
 
                 @Override

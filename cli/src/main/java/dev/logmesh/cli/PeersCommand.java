@@ -29,7 +29,10 @@ import picocli.CommandLine.Option;
             + "active (the overlay's active view: sessions that carry entries), pending (a member being tried), "
             + "outside (not an overlay member: a stock Logux peer or a node without the overlay), passive (known, no "
             + "session; with its address). One line per node: a node in the passive view that has a cursor here is "
-            + "that line, with view passive and its address.",
+            + "that line, with view passive and its address. A node that refused this node, or that this node "
+            + "refused, since its last session: refused (why: \"refused this node: ...\" or \"refused by this node: "
+            + "...\") and refusedAt (epoch ms), on its line or on a line of its own (a node found by mDNS whose every "
+            + "session was refused).",
         "A warning on stderr first when the node cannot write its log, or when its status file is stale (see "
             + "logmesh status --help)."})
 final class PeersCommand implements Callable<Integer> {
@@ -76,13 +79,23 @@ final class PeersCommand implements Callable<Integer> {
                     continue;
                 }
                 String view = p.path("view").isTextual() ? p.path("view").asText() : null;
-                print(out, true, node, p.path("connected").asBoolean(), view,
-                    p.path("received").asLong(), p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"),
-                    p.get("rtt"));
+                if (p.has("received")) {
+                    print(out, true, node, p.path("connected").asBoolean(), view,
+                        p.path("received").asLong(), p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"),
+                        p.get("rtt"));
+                } else {
+                    // a node known only by a refusal: no cursor, no session
+                    System.out.printf("%-32s %-12s %-8s %10s %10s %8s %8s %6s%n", node, "refused",
+                        view == null ? "" : view, "-", "-", "-", "-", "-");
+                }
                 if (address != null) {
                     System.out.println("  passive view: at " + address);
                 }
                 Dialing.print(p);
+                String refused = refusedLine(p, System.currentTimeMillis());
+                if (refused != null) {
+                    System.out.println(refused);
+                }
             }
             for (Map.Entry<String, String> e : passive.entrySet()) {
                 if (table) {
@@ -125,6 +138,19 @@ final class PeersCommand implements Callable<Integer> {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
+    }
+
+    /**
+     * The line under a node that refused this node or that it refused, since its last session ({@code refused} and
+     * {@code refusedAt} of the status file), or null: {@code "  refused this node: wrong-credentials: it says: ...
+     * (12 s ago)"}.
+     */
+    static String refusedLine(JsonNode peer, long now) {
+        if (!peer.hasNonNull("refused")) {
+            return null;
+        }
+        long at = peer.path("refusedAt").asLong(-1);
+        return "  " + peer.get("refused").asText() + (at > 0 ? " (" + Math.max(0, (now - at) / 1000) + " s ago)" : "");
     }
 
     private static void print(Ndjson out, boolean table, String node, boolean connected, String view, long received,

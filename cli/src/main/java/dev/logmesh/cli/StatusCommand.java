@@ -64,13 +64,18 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void table(JsonNode status, List<JsonNode> nodes) {
+    /**
+     * The table a terminal shows. Its links column says whose lag a link's number is: before (session 36) its header
+     * said "its lag behind this node", which an operator reads as the node {@code status} runs on (the row marked
+     * {@code *}), not the row's node.
+     */
+    static void table(JsonNode status, List<JsonNode> nodes) {
         String self = status.path("node").asText();
         long period = status.path("mesh").path("period").asLong();
         System.out.printf("mesh seen from %s: %d node%s (%s)%n", self, nodes.size(), nodes.size() == 1 ? "" : "s",
             period > 0 ? "records every " + period + " ms" : "presence off on this node");
         System.out.printf("%-32s %4s %7s %10s %10s %8s %8s  %s%n", "NODE", "HOPS", "SEEN", "LOG SIZE", "LASTADDED",
-            "ADDS/S", "BEHIND", "LINKS (peer: its lag behind this node, rtt)");
+            "ADDS/S", "BEHIND", "LINKS (peer: entries of the row's log it lacks, rtt)");
         List<String> lags = new ArrayList<>();
         for (JsonNode n : nodes) {
             String id = n.path("node").asText();

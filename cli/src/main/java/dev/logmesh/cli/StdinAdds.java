@@ -13,10 +13,11 @@ import java.util.function.Consumer;
  * Adds the lines read from {@code node}'s stdin to its log, and holds those the log cannot take.
  *
  * <p>A line whose add fails with a {@link StoreException} (the log cannot be written: a full disk, an I/O error) is
- * not lost and not reported on its own: it is held, reading stdin stops (the pipe pushes back on the writer), and once
- * the adds already under way have ended, one error event says how many lines are held; the held lines are then tried
- * again in the order they were read, every {@code retryMillis}, until each is added, and one notice (stderr) says so
- * before reading goes on. Nothing of a failed add is written (the store's rule), so a retried line is added once.
+ * not lost and not reported on its own: it is held, reading stdin stops (the pipe pushes back on the writer), and one
+ * error event says at once how many lines are held (it and the adds submitted after it, which the node fails); once
+ * the adds under way have ended, the held lines are tried again in the order they were read, every
+ * {@code retryMillis}, until each is added, and one notice (stderr) says so before reading goes on. Nothing of a
+ * failed add is written (the store's rule), so a retried line is added once.
  * The node fails the adds already submitted behind a failed one ({@code MeshNode}'s "Failures"), so they are held
  * too and stdin's order is the log's: a held line is never added after a line read after it.
  * Other failures (a line the node refuses) are each that line's error, as before. Before session 34 each line read
@@ -43,8 +44,8 @@ final class StdinAdds {
     private final Consumer<String> notices;
     private final long retryMillis;
     private final Object lock = new Object();
-    /** Adds submitted and not ended; guarded by {@link #lock}. */
-    private int inFlight;
+    /** The numbers of the lines whose adds were submitted and have not ended; guarded by {@link #lock}. */
+    private final java.util.TreeSet<Integer> inFlight = new java.util.TreeSet<>();
     /** Whether lines are held (stdin paused); guarded by {@link #lock}. */
     private boolean holding;
     /** The held lines by number; guarded by {@link #lock}. */
@@ -78,7 +79,7 @@ final class StdinAdds {
             while (holding) {
                 lock.wait();
             }
-            inFlight++;
+            inFlight.add(number);
             lastRead = number;
             // submitted under the lock: the failure of an earlier line, reported to ended() on the node's loop,
             // waits for it, so the node counts this add as submitted before that failure and refuses it (it is then
@@ -97,17 +98,26 @@ final class StdinAdds {
         }
     }
 
+    /**
+     * An add ended. The first that fails with a {@link StoreException} says at once, on the thread that ended it (the
+     * node's loop, right after the node's "cannot write" health line and before anything the loop does next, such as
+     * a "writable again" health line), how many lines are held: it and the adds submitted after it (the node fails
+     * them); before (session 36) a thread of its own said it once those had ended, which could be after the node's
+     * "writable again" line.
+     */
     private void ended(Line line, Throwable err) {
         Throwable cause = unwrap(err);
         boolean start = false;
+        int count = 0;
         synchronized (lock) {
-            inFlight--;
+            inFlight.remove(line.number);
             if (cause instanceof StoreException) {
                 held.put(line.number, line);
                 if (!holding) {
                     holding = true;
                     problem = cause.getMessage();
                     start = true;
+                    count = 1 + inFlight.tailSet(line.number, false).size();
                 }
             }
             lock.notifyAll();
@@ -116,30 +126,28 @@ final class StdinAdds {
             errors.accept("stdin line " + line.number + ": " + message(cause));
         }
         if (start) {
+            errors.accept("the log cannot be written (" + cause.getMessage() + "): " + count + " stdin line"
+                + (count == 1 ? " (line " + line.number + ") not added yet; it is held and stdin is not read until it "
+                    + "is added, once the log can be written"
+                    : "s (from line " + line.number + ") not added yet; they are held and stdin is not read until they "
+                    + "are added, in order, once the log can be written")
+                + " (tried every " + retryMillis + " ms)");
             Thread t = new Thread(this::retryHeld, "logmesh-stdin-held");
             t.setDaemon(true);
             t.start();
         }
     }
 
-    /** Waits for the adds under way, says how many lines are held, and adds them in order. */
+    /** Waits for the adds under way (those behind the failed one fail too, and are held), then adds them in order. */
     private void retryHeld() {
         int count;
-        int first;
         try {
             synchronized (lock) {
-                while (inFlight > 0) {
+                while (!inFlight.isEmpty()) {
                     lock.wait();
                 }
                 count = held.size();
-                first = held.firstKey();
             }
-            errors.accept("the log cannot be written (" + problem + "): " + count + " stdin line"
-                + (count == 1 ? " (line " + first + ") not added yet; it is held and stdin is not read until it is "
-                    + "added, once the log can be written"
-                    : "s (from line " + first + ") not added yet; they are held and stdin is not read until they are "
-                    + "added, in order, once the log can be written")
-                + " (tried every " + retryMillis + " ms)");
             long started = System.nanoTime();
             while (true) {
                 Line line;

@@ -75,7 +75,8 @@ final class WaitNotice {
     }
 
     /**
-     * The node reported an error (its {@code error} event: a session refused or failed, a store problem): the next
+     * The node reported an error (its {@code error} event: a session failed, a store problem; not the words of a
+     * refusal, {@link MeshNode.Listener#refusalError}, which {@link #refused} says once): the next
      * notice says the last one and how many came. Before (session 32, an operator's trial: a node whose clock was
      * 1 h ahead, on a keyed mesh of 9 nodes that refused each of its sessions for that) the notice kept saying
      * "looking for nodes of mesh logmesh by mDNS on 10.77.1.10" for minutes, as if it had found nobody.
@@ -185,14 +186,16 @@ final class WaitNotice {
         // the nodes found first, then the others that refused this node or that it refused (they may have left the
         // passive view meanwhile)
         List<String> refusing = new ArrayList<>(found.stream().filter(refused::containsKey).toList());
-        // a --peer URL that refused before a node answered is refused under its URL (session 35): its "dialing"
-        // part below says why and when again
+        // a --peer URL that refused before a node answered is refused under its URL (session 35), one that answered
+        // once under that node's id (session 36): its "dialing" part below says why and when again
         java.util.Set<String> dialed = new java.util.HashSet<>();
         for (MeshNode.PeerStatus p : peers) {
-            if (p.url() != null) {
+            if (p.url() != null && !p.connected()) {
                 dialed.add(p.url().toString());
+                dialed.add(p.nodeId());
             }
         }
+        refusing.removeIf(dialed::contains);
         refused.keySet().stream().filter(n -> !refusing.contains(n) && !dialed.contains(n)).sorted()
             .forEach(refusing::add);
         for (String n : refusing.subList(0, Math.min(3, refusing.size()))) {

@@ -69,4 +69,14 @@ class PeersCommandTest {
         assertEquals("passive", lines.get(2).path("view").asText());
         assertEquals("ws://10.0.0.3:7000", lines.get(2).path("address").asText());
     }
+
+    /** The line under a node that refused this node (session 36): its reason and how long ago. */
+    @Test
+    void aRefusalIsSaidUnderItsNodeWithHowLongAgo() throws Exception {
+        JsonNode p = new ObjectMapper().readTree("{\"node\":\"b:2\",\"connected\":false,\"refused\":\"refused this "
+            + "node: wrong-credentials: it says: wrong key\",\"refusedAt\":1000000}");
+        assertEquals("  refused this node: wrong-credentials: it says: wrong key (12 s ago)",
+            PeersCommand.refusedLine(p, 1_012_400));
+        assertEquals(null, PeersCommand.refusedLine(new ObjectMapper().readTree("{\"node\":\"c:3\"}"), 0));
+    }
 }

@@ -40,6 +40,8 @@ public final class DiscoveryBridge implements Discovery.Listener {
     /** [overlay hook] The node's overlay, or null: then every identified peer found is dialled, as before. */
     private final Overlay overlay;
     private boolean closed;
+    /** Where the dialers of identified peers tell a refusal in words ({@link Redialer#refusalsTo}), or null. */
+    private Consumer<String> onRefusal;
 
     public DiscoveryBridge(PeerTable peers, Loop loop, Log log, Function<URI, MessageConnection> dial, Random random,
                            Consumer<String> onError) {
@@ -60,6 +62,18 @@ public final class DiscoveryBridge implements Discovery.Listener {
         this.dial = dial;
         this.random = random;
         this.onError = onError;
+    }
+
+    /**
+     * Tells the dialers of identified peers (whose refused sessions the node names by their node id) to say a refusal
+     * to {@code words} ({@link Redialer#refusalsTo}); bare addresses keep the error callback. Call before any peer is
+     * found.
+     *
+     * @return this
+     */
+    public DiscoveryBridge refusalsTo(Consumer<String> words) {
+        onRefusal = words;
+        return this;
     }
 
     /**
@@ -134,6 +148,9 @@ public final class DiscoveryBridge implements Discovery.Listener {
         r = new Redialer(peers, loop, log, urls, peer.nodeId(), dial, new Random(random.nextLong()), onError);
         if (overlay != null) {
             r.onPeer(overlay::staticConnected);
+        }
+        if (onRefusal != null && peer.isIdentified()) {
+            r.refusalsTo(onRefusal);
         }
         discovered.put(key, r);
         r.start();

@@ -98,11 +98,13 @@ public final class Overlay {
     /** A dial the overlay asked for. */
     private final class Dial implements SyncSession.Events {
         final String peer;
+        final URI url;
         SyncSession session;
         boolean finished;
 
-        Dial(String peer) {
+        Dial(String peer, URI url) {
             this.peer = peer;
+            this.url = url;
         }
 
         @Override
@@ -113,6 +115,9 @@ public final class Overlay {
         @Override
         public void disconnected(SyncSession s, ProtocolError error, String reason) {
             finished = true;
+            if (error != null && error.isReceived() && error.isRefusal() && !closed) {
+                refusedThisNode(peer, url, error);
+            }
             if (dials.get(peer) == this) {
                 dials.remove(peer);
                 if (!open.contains(peer)) {
@@ -139,6 +144,18 @@ public final class Overlay {
     private final Map<String, String> known = new LinkedHashMap<>(16, 0.75f, false);
     private final ArrayDeque<String> reoffer = new ArrayDeque<>();
     private final List<String> bounds = new ArrayList<>();
+
+    /** Most peers whose refusal is remembered as told ({@link #refusedThisNode}); the least recent is forgotten. */
+    static final int REFUSALS_TOLD = 128;
+    /** Peers that refused this node's dial and were told of, until a session with them opens; LRU, bounded. */
+    private final Map<String, Boolean> refusalsTold = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REFUSALS_TOLD;
+        }
+    };
+    /** Where a refusal of this node's dial is told in words, or null ({@link #refusalsTo}). */
+    private java.util.function.Consumer<String> onRefusal;
 
     private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
     private boolean inside;
@@ -189,6 +206,30 @@ public final class Overlay {
                 }
             }
         });
+    }
+
+    /**
+     * Says in words, to {@code words}, when a peer refuses a dial of the overlay ({@code wrong-credentials} and the
+     * like: another key, a clock too far off), once per peer until a session with it opens: before (session 36) the
+     * overlay backed such a peer off quietly (a DEBUG line), and an operator could not see why a node found by mDNS
+     * stayed alone.
+     *
+     * @return this
+     */
+    public Overlay refusalsTo(java.util.function.Consumer<String> words) {
+        onRefusal = words;
+        return this;
+    }
+
+    private void refusedThisNode(String peer, URI url, ProtocolError error) {
+        if (onRefusal == null || refusalsTold.put(peer, Boolean.TRUE) != null) {
+            return;
+        }
+        long maxSeconds = (long) config.backoffMaxTicks() * TICK_MILLIS / 1000;
+        onRefusal.accept(peer + " at " + url + " refused this node (" + error.wireType() + Redialer.refusal(error)
+            + "): the overlay dials it again only after a back-off (" + (long) config.backoffBaseTicks() * TICK_MILLIS
+            / 1000 + " s, doubled up to " + (maxSeconds % 60 == 0 ? maxSeconds / 60 + " min" : maxSeconds + " s")
+            + ") while it is found; said once until a session with it opens");
     }
 
     /** Starts ticking (once a second). */
@@ -332,6 +373,7 @@ public final class Overlay {
             // ours, or the peer's dial that crossed it: either counts (Sender contract)
             dials.remove(peer);
         }
+        refusalsTold.remove(peer);
         open.add(peer);
         run(() -> hpv.sessionOpened(peer));
     }
@@ -505,7 +547,7 @@ public final class Overlay {
                 return;
             }
             LOG.debug("overlay dials {} at {}", to, url);
-            Dial d = new Dial(to);
+            Dial d = new Dial(to, url);
             dials.put(to, d);
             d.session = peers.open(dial.apply(url), SyncSession.Role.DIALER, to, d);
             if (d.finished) {
@@ -519,14 +561,19 @@ public final class Overlay {
 
         @Override
         public void disconnect(String to) {
+            disconnect(to, "not an active peer");
+        }
+
+        @Override
+        public void disconnect(String to, String why) {
             Dial d = dials.get(to);
             if (d != null && d.session != null) {
-                d.session.close("overlay: dial cancelled");
+                d.session.close("overlay: dial cancelled (" + why + ")");
                 return;
             }
             SyncSession s = peers.session(to);
             if (s != null && open.contains(to)) {
-                s.close("overlay: not an active peer");
+                s.close("overlay: " + why);
             }
         }
     }

@@ -117,6 +117,8 @@ public final class Redialer implements SyncSession.Events {
     private boolean reportUnreachable;
     /** Whether the current outage was logged (reset by a handshake). */
     private boolean unreachableReported;
+    /** Told a refusal in words, once until a session connects ({@link #refusalsTo}); {@link #onGiveUp} by default. */
+    private Consumer<String> onRefusal;
     /** [overlay hook] Told the node id and URL of each session this dialer connects, or null. */
     private java.util.function.BiPredicate<String, URI> onPeer;
 
@@ -144,6 +146,19 @@ public final class Redialer implements SyncSession.Events {
         this.dial = dial;
         this.random = random;
         this.onGiveUp = onGiveUp;
+        this.onRefusal = onGiveUp;
+    }
+
+    /**
+     * Tells the words of a refusal ({@link ProtocolError#isRefusal}: the peer refused this node, or this node refused
+     * the peer's credentials) to {@code words} instead of the give-up callback: the node's {@code refusalError}, for a
+     * dialer whose refused sessions the node names to its listeners.
+     *
+     * @return this
+     */
+    public Redialer refusalsTo(Consumer<String> words) {
+        onRefusal = words;
+        return this;
     }
 
     /**
@@ -316,7 +331,7 @@ public final class Redialer implements SyncSession.Events {
             if (!refusalReported) {
                 refusalReported = true;
                 String every = "dialing it again " + REFUSED_WAIT;
-                onGiveUp.accept(error.isReceived()
+                (error.isRefusal() ? onRefusal : onGiveUp).accept(error.isReceived()
                     ? url + " refused this node (" + error.wireType() + refusal(error) + "): " + every
                         + " (restart this node to try at once)"
                     : url + " was refused (" + error.getMessage() + "): " + every);
@@ -378,8 +393,12 @@ public final class Redialer implements SyncSession.Events {
         schedule(delay);
     }
 
-    /** What a refusal asks for, in words (a Logux server's {@code wrong-subprotocol {supported, used}}). */
-    private static String refusal(ProtocolError error) {
+    /**
+     * What a refusal asks for, in words (a Logux server's {@code wrong-subprotocol {supported, used}}), led by
+     * {@code ": "} or {@code " "}: {@code ": it says: SAID"}, {@code ": the mesh keys differ, ..."}; the overlay's
+     * refused dials say it too.
+     */
+    static String refusal(ProtocolError error) {
         com.fasterxml.jackson.databind.JsonNode o = error.options();
         if (error.type() == ProtocolError.Type.WRONG_SUBPROTOCOL && o != null && o.has("supported")) {
             return ": it needs subprotocol " + o.get("supported").asText() + " or later, this node sent "

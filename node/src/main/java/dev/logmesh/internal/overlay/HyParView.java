@@ -341,7 +341,7 @@ public final class HyParView {
         PeerInfo.requireId(peer);
         Link link = links.get(peer);
         if (stopped || peer.equals(self.id())) {
-            sender.disconnect(peer);
+            sender.disconnect(peer, stopped ? "this node left the mesh" : "a session with this node itself");
             return;
         }
         if (link == null) {
@@ -356,7 +356,7 @@ public final class HyParView {
                 report(Bound.PENDING_SESSIONS, () -> "more than " + config.maxPendingSessions()
                     + " sessions outside the active view; new ones are closed at once");
                 links.put(peer, new Link(LinkState.CLOSING, Request.NONE, null, closingDeadline()));
-                sender.disconnect(peer);
+                sender.disconnect(peer, "more than " + config.maxPendingSessions() + " sessions outside the active view");
                 return;
             }
             // probation: the peer must send JOIN or NEIGHBOR within the timeout
@@ -503,7 +503,7 @@ public final class HyParView {
             sender.send(peer, new Disconnect(true));
         }
         for (String peer : new ArrayList<>(links.keySet())) {
-            sender.disconnect(peer);
+            sender.disconnect(peer, "this node is leaving the mesh");
         }
         List<String> was = new ArrayList<>(active.keySet());
         stopped = true;
@@ -679,7 +679,7 @@ public final class HyParView {
             } else {
                 // every slot holds a static peer: undo the other side's accept
                 sender.send(from, new Disconnect(false));
-                closeLink(from, link);
+                closeLink(from, link, "every slot of this node's active view holds a static peer");
             }
         } else {
             refusals++;
@@ -693,7 +693,7 @@ public final class HyParView {
                 // speed (a zero-time loop in the test kit: StaticPeerBeyondMaxActiveTest ran out of memory)
                 backoff.failed(from, now);
             }
-            closeLink(from, link);
+            closeLink(from, link, "the peer refused this node's request (its active view is full)");
         }
         maintain();
     }
@@ -716,7 +716,8 @@ public final class HyParView {
             // with maxActive 1 and two dialers). Backed off as after a failure, until a session stays healthy.
             backoff.failed(from, now);
         }
-        closeLink(from, link);
+        closeLink(from, link, m.leaving() ? "the peer left the mesh (it is stopping or restarting)"
+            : "the peer dropped this node from its active view");
         maintain();
     }
 
@@ -889,7 +890,7 @@ public final class HyParView {
         evictions++;
         listener.activeRemoved(victim);
         sender.send(victim, new Disconnect(false));
-        closeLink(victim, links.get(victim));
+        closeLink(victim, links.get(victim), "dropped to make room for another peer");
         addPassive(new PeerInfo(victim, address), Origin.MESH, null);
         return true;
     }
@@ -914,7 +915,7 @@ public final class HyParView {
         if (!pinned.containsKey(from)) {
             addPassive(new PeerInfo(from, address), Origin.MESH, null);
         }
-        closeLink(from, link);
+        closeLink(from, link, "this node refused the peer's request (its active view is full)");
     }
 
     private void dial(String peer, String address, Request request) {
@@ -939,14 +940,14 @@ public final class HyParView {
         backoff.failed(peer, now);
     }
 
-    private void closeLink(String peer, Link link) {
+    private void closeLink(String peer, Link link, String why) {
         if (link == null || link.state == LinkState.CLOSING) {
             return;
         }
         link.state = LinkState.CLOSING;
         link.request = Request.NONE;
         link.deadline = closingDeadline();
-        sender.disconnect(peer);
+        sender.disconnect(peer, why);
     }
 
     /** Active peers whose session lasted {@link OverlayConfig#healthyTicks()}: healthy, their back-off cleared. */
@@ -983,7 +984,8 @@ public final class HyParView {
                 if (link.request != Request.NONE) {
                     dialFailed(id);
                 }
-                closeLink(id, link);
+                closeLink(id, link, link.request != Request.NONE ? "no answer to this node's overlay request in time"
+                    : "the peer made no overlay request in time");
             }
         }
     }

@@ -54,4 +54,17 @@ public interface Sender {
      * @param to the node id
      */
     void disconnect(String to);
+
+    /**
+     * {@link #disconnect(String)}, saying why in words for the host's logs and peer lists (the session's close reason,
+     * a static peer's last error): {@code "the peer left the mesh (it is stopping or restarting)"}, {@code "dropped to
+     * make room for another peer"}. Before (session 36) every such close said "not an active peer": {@code logmesh
+     * peers} showed a {@code --peer} that was restarting that way until it was dialled again.
+     *
+     * @param to the node id
+     * @param why why the overlay closes the session, in words
+     */
+    default void disconnect(String to, String why) {
+        disconnect(to);
+    }
 }

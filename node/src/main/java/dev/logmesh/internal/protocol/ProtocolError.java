@@ -125,6 +125,15 @@ public final class ProtocolError extends Exception {
         return received;
     }
 
+    /**
+     * Whether this error is a refusal ({@code MeshNode.Listener.refused}): the peer sent one after which Logux does not
+     * reconnect ({@code wrong-credentials}, {@code wrong-protocol}, {@code wrong-subprotocol}: it refused this node),
+     * or this node refused the peer's credentials.
+     */
+    public boolean isRefusal() {
+        return type != null && (received ? type.stopsReconnect() : type == Type.WRONG_CREDENTIALS);
+    }
+
     /** The {@code error} message for this error. */
     public Message.Error toMessage() {
         return new Message.Error(wireType, options);

@@ -1,0 +1,45 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The table {@code logmesh status} shows on a terminal ({@link StatusCommand#table}). */
+class StatusTableTest {
+
+    /**
+     * Session 36 (ops36), an operator reading the table first: the links column's header said "its lag behind this
+     * node", read as the node status runs on (marked *), where the number is how many entries of the row's node's
+     * log the peer lacks. Before: the header did not contain "entries of the row's log it lacks".
+     */
+    @Test
+    void theLinksColumnSaysWhoseEntriesThePeerLacks() throws Exception {
+        JsonNode status = new ObjectMapper().readTree("{\"node\":\"a:1\",\"mesh\":{\"period\":5000,\"nodes\":["
+            + "{\"node\":\"a:1\",\"hops\":0,\"size\":9,\"lastAdded\":9,\"rate\":0,\"behind\":0,"
+            + "\"links\":[{\"peer\":\"b:2\",\"active\":true,\"behind\":3,\"rtt\":4}]},"
+            + "{\"node\":\"b:2\",\"hops\":1,\"age\":1000,\"size\":6,\"lastAdded\":6,\"rate\":0,\"behind\":3,"
+            + "\"links\":[{\"peer\":\"a:1\",\"active\":true,\"behind\":0,\"rtt\":4}]}]}}");
+        List<JsonNode> nodes = new ArrayList<>();
+        status.path("mesh").path("nodes").forEach(nodes::add);
+        PrintStream out = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            StatusCommand.table(status, nodes);
+        } finally {
+            System.setOut(out);
+        }
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertTrue(lines.get(1).endsWith("LINKS (peer: entries of the row's log it lacks, rtt)"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("a:1 *") && lines.get(2).endsWith("b:2: 3, 4 ms"), lines.get(2));
+        assertEquals("behind: b:2 lacks 3 entries of a:1's log", lines.get(4), lines.toString());
+    }
+}

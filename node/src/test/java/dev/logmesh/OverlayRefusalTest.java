@@ -1,0 +1,126 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.discovery.Discovery;
+import dev.logmesh.discovery.Peer;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node whose overlay dials a node found by discovery (mDNS on a LAN) that refuses it, here for another mesh key.
+ * Session 36 (ops36): the overlay backed the peer off quietly (a DEBUG line), so a node with a wrong key, or a clock
+ * too far off, that only dialled stayed alone without a word on stdout or in its log; {@code refused} alone told an
+ * embedding app, and the command line printed nothing for it. Now the dialer says it once, in words, as a static
+ * peer's dialer does, until a session with that peer opens.
+ */
+class OverlayRefusalTest {
+
+    /** A discovery that reports one identified peer, as mDNS does, at {@code host} of the in-memory network. */
+    private static Discovery finds(ManualLoop loop, String nodeId, String mesh, String host) {
+        return new Discovery() {
+            @Override
+            public void start(Listener listener) {
+                Peer p = new Peer(nodeId, mesh, 5, List.of(InetSocketAddress.createUnresolved(host, 1)), Map.of());
+                loop.execute(() -> listener.peerFound(p));
+            }
+
+            @Override
+            public void reannounce() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void aPeerThatRefusesTheOverlaysDialsIsSaidOnceInWords() throws Exception {
+        ManualLoop loop = new ManualLoop(1_000_000);
+        LocalNetwork net = new LocalNetwork(loop);
+        List<String> refusals = new CopyOnWriteArrayList<>();
+        List<String> errors = new CopyOnWriteArrayList<>();
+        MeshNode.Listener eveHears = new MeshNode.Listener() {
+            @Override
+            public void refused(String nodeId, String reason) {
+                refusals.add(nodeId + " " + reason);
+            }
+
+            /** Also the words of a refusal: this listener does not tell them apart ({@code refusalError}'s default). */
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+        };
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
+                 .transport(net.transport("alice")).key("alice-key".getBytes(StandardCharsets.UTF_8)).build())) {
+            loop.runAll();
+            // eve finds alice (alice, without discovery, never dials eve): every session is a dial of eve's overlay
+            NodeConfig eveConfig = NodeConfig.builder().name("eve").mdns(false).memory().loop(loop)
+                .transport(net.transport("eve")).key("another-key".getBytes(StandardCharsets.UTF_8))
+                .discovery(me -> finds(loop, alice.nodeId(), me.mesh(), "alice")).build();
+            try (MeshNode eve = MeshNode.start(eveConfig, List.of(eveHears))) {
+                // 2 min: the overlay's back-off (2, 4, 8, 16, 32, 64 s) lets it dial alice several times
+                loop.advance(120_000);
+                java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = eve.peers();
+                loop.runAll();
+                assertTrue(peers.join().stream().noneMatch(MeshNode.PeerStatus::connected), "eve stays alone");
+                List<String> ofAlice = refusals.stream().filter(r -> r.startsWith(alice.nodeId() + " ")).toList();
+                assertTrue(ofAlice.size() >= 3, "eve's overlay dialled alice several times: " + refusals);
+                assertTrue(ofAlice.get(0).contains("refused this node: wrong-credentials"), ofAlice.toString());
+                // once, in words, with what to do; before: nothing (expected: <1> but was: <0>)
+                assertEquals(1, errors.size(), errors.toString());
+                String line = errors.get(0);
+                assertTrue(line.startsWith(alice.nodeId() + " at ws://alice:1 refused this node (wrong-credentials"),
+                    line);
+                assertTrue(line.contains("the mesh keys differ"), line);
+                assertTrue(line.contains("the overlay dials it again only after a back-off"), line);
+            }
+        }
+    }
+
+    /**
+     * The same node's status file ({@code logmesh peers}): before (session 36) alice was in no list of eve's, since
+     * the overlay removes a peer whose dial failed from its passive view, and eve's {@code logmesh peers} showed an
+     * empty table; now alice is listed, not connected, with the last refusal and its time.
+     */
+    @Test
+    void theStatusListsANodeThatRefusedTheOverlaysDialsWithWhy() throws Exception {
+        ManualLoop loop = new ManualLoop(1_000_000);
+        LocalNetwork net = new LocalNetwork(loop);
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
+                 .transport(net.transport("alice")).key("alice-key".getBytes(StandardCharsets.UTF_8)).build())) {
+            loop.runAll();
+            NodeConfig eveConfig = NodeConfig.builder().name("eve").mdns(false).memory().loop(loop)
+                .transport(net.transport("eve")).key("another-key".getBytes(StandardCharsets.UTF_8))
+                .discovery(me -> finds(loop, alice.nodeId(), me.mesh(), "alice")).build();
+            try (MeshNode eve = MeshNode.start(eveConfig)) {
+                loop.advance(30_000);
+                java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> status =
+                    eve.status();
+                loop.runAll();
+                List<com.fasterxml.jackson.databind.JsonNode> ofAlice = new java.util.ArrayList<>();
+                status.join().path("peers").forEach(p -> {
+                    if (p.path("node").asText().equals(alice.nodeId())) {
+                        ofAlice.add(p);
+                    }
+                });
+                // before: "expected: <1> but was: <0>"
+                assertEquals(1, ofAlice.size(), status.join().path("peers").toString());
+                com.fasterxml.jackson.databind.JsonNode p = ofAlice.get(0);
+                assertEquals(false, p.path("connected").asBoolean(true), p.toString());
+                assertTrue(p.path("refused").asText().startsWith("refused this node: wrong-credentials"), p.toString());
+                assertTrue(p.path("refusedAt").asLong() > 1_000_000 && p.path("refusedAt").asLong() <= loop.now(),
+                    p.toString());
+            }
+        }
+    }
+}
