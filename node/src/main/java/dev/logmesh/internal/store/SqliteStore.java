@@ -304,7 +304,7 @@ public final class SqliteStore implements Store {
     private final Connection conn;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Map<String, String> multiRowSql = new HashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
     /** Whether the connection is inside a transaction; false after a failed {@link #recover}. */
     private boolean inTransaction = true;
 
@@ -1905,6 +1905,11 @@ public final class SqliteStore implements Store {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     private void requireOpen() {
