@@ -234,7 +234,8 @@ final class ClientRole extends EdgeRole {
     private static Reply undoOfLarge(Entry e) {
         try {
             return Reply.of(Answers.undo(e, Answers.ERROR));
-        } catch (IllegalStateException unreadable) {
+        } catch (IllegalStateException | IllegalArgumentException unreadable) {
+            // (the undo's text is read back as an action: past Jackson's string limit, IllegalArgumentException)
             LOG.debug("action {} cannot be read as a tree: its undo names its type only", e.id());
             return Reply.of(Answers.undo(new Entry(dev.logmesh.Action.ofType(e.action().type()), e.meta()),
                 Answers.ERROR));
