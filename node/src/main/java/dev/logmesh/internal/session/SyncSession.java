@@ -969,6 +969,11 @@ public final class SyncSession implements MessageConnection.Handler {
             }
 
             @Override
+            public String peerInstance() {
+                return peerInstance;
+            }
+
+            @Override
             public long now() {
                 return log.now();
             }
