@@ -53,6 +53,18 @@ async function open() {
 let tab1 = await open()
 let tab2 = await open()
 const both = () => Promise.all([tab1('app.state()'), tab2('app.state()')])
+// Whether both tabs are synchronized; throws at once with the error a tab's client got (before, embed35: a token of
+// another user than --user ended in "start timed out" after 15 s, the node's wrong-credentials unsaid)
+async function bothSynchronized() {
+  let tabs = await both()
+  let bad = tabs.flatMap(t => t.errors)
+  if (bad.length > 0) {
+    let hint = bad.some(e => e.startsWith('wrong-credentials'))
+      ? ` (the node refused the token: is --token one for --user ${opts.user}?)` : ''
+    throw new Error(`node error: ${bad.join(', ')}${hint}`)
+  }
+  return tabs.every(t => t.state === 'synchronized')
+}
 let poll = async fn => {
   for (;;) {
     let v = await fn()
@@ -64,7 +76,7 @@ await steps.run('start', async () => {
   await tab1('app.start()')
   await sleep(300)
   await tab2('app.start()')
-  await poll(async () => (await both()).every(s => s.state === 'synchronized'))
+  await poll(bothSynchronized)
   return { tabs: await both() }
 }, { required: true, timeout: 15000 })
 const room = `room/${RUN}`
@@ -84,7 +96,7 @@ await steps.run('add-from-both-tabs', async () => {
 console.log(JSON.stringify({ step: 'restart-now' }))
 await lines.next()
 await steps.run('after-restart', async () => {
-  await poll(async () => (await both()).every(s => s.state === 'synchronized'))
+  await poll(bothSynchronized)
   let a = await tab1(`app.sync({type:'chat/add',text:'${RUN} tab1 after'})`)
   let b = await tab2(`app.sync({type:'chat/add',text:'${RUN} tab2 after'})`)
   await poll(async () => (await tab2(`app.texts('chat/add')`)).includes(`${RUN} tab1 after`) &&

@@ -341,6 +341,11 @@ public final class MeshNode implements AutoCloseable {
     private final CompletableFuture<Void> whenClosed = new CompletableFuture<>();
     /** The {@link Error} that ended the node, or null. */
     private volatile Error failure;
+    /**
+     * Why the node stopped when its store was found closed under it ({@link #storeClosed}), or null: a misuse the
+     * node cannot go on after (every call of the store fails from then on).
+     */
+    private volatile IllegalStateException storeClosed;
     /** Removes this node's fatal-error handler from its {@link SystemLoop}, or null. */
     private final Runnable offFatal;
     private volatile NodeHealth health;
@@ -1008,13 +1013,19 @@ public final class MeshNode implements AutoCloseable {
     private static final long CURSOR_FLUSH_MILLIS = 1_000;
 
     private void flushCursors() {
-        if (closed) {
+        if (closed || storeUntouchable()) {
             return;
         }
         try {
             log.flushCursors();
         } catch (dev.logmesh.StoreException e) {
             storeFailed("cannot save sync cursors", e);
+        } catch (RuntimeException e) {
+            if (!log.storeClosed()) {
+                throw e;
+            }
+            storeClosed(e); // an idle node's first write after its store was closed under it
+            return;
         }
         if (metrics != null) {
             metrics.logEntries(log.size());
@@ -1449,6 +1460,10 @@ public final class MeshNode implements AutoCloseable {
      * future had already failed with the same message ({@code StoreFailureNodeTest}).
      */
     private void storeFailed(String what, dev.logmesh.StoreException e) {
+        if (log.storeClosed()) {
+            storeClosed(e);
+            return;
+        }
         if (metrics != null) {
             metrics.error("store");
         }
@@ -1544,8 +1559,55 @@ public final class MeshNode implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The node's store was closed under it (a write failed and {@link Log#storeClosed} says so; on the loop): its
+     * application closed the store it gave the node ({@link NodeConfig.Builder#store}) before the node. No call of the
+     * node can work from then on, and no later write either, so the node stops, as after a fatal error but without
+     * one: one ERROR line and an {@code error} event say it, calls fail with {@code node is closed: the log's store ...
+     * is closed ...}, {@link #whenClosed()} fails with it, and the close writes nothing to the store. Before (embed35)
+     * it was taken as a failed write: "this node cannot write its log (...): the log's store ... threw
+     * java.lang.IllegalStateException: store ... is closed in add, not a StoreException ...; taken as a failed write",
+     * health said the node could not write "until it can", its peers redialed and were refused for good, and the
+     * close threw the store's IllegalStateException when it saved the sync cursors ({@code StoreFailureNodeTest}).
+     */
+    private void storeClosed(RuntimeException e) {
+        if (storeClosed != null || closing.get()) {
+            return;
+        }
+        String line = Log.closedMessage(log.store()) + "; the node stops, and whenClosed() fails with this";
+        IllegalStateException why = new IllegalStateException(line,
+            e instanceof dev.logmesh.StoreException && e.getCause() != null ? e.getCause() : e);
+        storeClosed = why;
+        closedHealth = NodeHealth.cannotWrite("node is closed: " + line, System.currentTimeMillis());
+        if (metrics != null) {
+            metrics.error("store");
+        }
+        LOG.error(line);
+        try {
+            fire("error", l -> l.error(line));
+        } finally {
+            // after the task that found it: the session or add that met the closed store ends first
+            loop.execute(this::close);
+        }
+    }
+
+    /**
+     * Whether the close must not write the log's store: it threw an {@link Error} (or another Error ended the node:
+     * the node cannot know what its state holds), or it was closed under the node. Then a sync cursor is not saved
+     * (one kept only in memory is behind after a restart, which makes peers send again what is then seen as a
+     * duplicate; a saved one from a node in an unknown state could say a peer's entries were received that the log
+     * does not hold), and a given store is not called at all.
+     */
+    private boolean storeUntouchable() {
+        return failure != null || storeClosed != null;
+    }
+
     /** The failure a call on a closed node gets. */
     private IllegalStateException closedException() {
+        IllegalStateException sc = storeClosed;
+        if (sc != null) {
+            return new IllegalStateException("node is closed: " + sc.getMessage(), sc);
+        }
         Error f = failure;
         return f == null ? new IllegalStateException("node is closed")
             : new IllegalStateException("node is closed after a fatal error: " + f, f);
@@ -1715,7 +1777,7 @@ public final class MeshNode implements AutoCloseable {
             calls.remove(f);
             stored.remove(f);
         });
-        if (closing.get() || failure != null) {
+        if (closing.get() || failure != null || storeClosed != null) {
             f.completeExceptionally(closedException());
             return f;
         }
@@ -1788,7 +1850,15 @@ public final class MeshNode implements AutoCloseable {
                     addsRefusedBecause = e.getMessage();
                 }
             } catch (RuntimeException e) {
-                f.completeExceptionally(e);
+                if (writes && log.storeClosed()) {
+                    // closed under the node, met before the store's write (an id's clock reservation)
+                    dev.logmesh.StoreException closedStore = new dev.logmesh.StoreException(
+                        Log.closedMessage(log.store()) + "; nothing was written", e);
+                    storeClosed(closedStore);
+                    f.completeExceptionally(closedStore);
+                } else {
+                    f.completeExceptionally(e);
+                }
             } catch (Error e) {
                 f.completeExceptionally(e);
                 throw e; // the loop ends the node
@@ -1940,7 +2010,7 @@ public final class MeshNode implements AutoCloseable {
      * be called, silently (breaker18b, session 18).
      */
     private void requireOpen() {
-        if (closed || failure != null) {
+        if (closed || failure != null || storeClosed != null) {
             throw closedException();
         }
     }
@@ -2798,10 +2868,13 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
             Error f = failure;
-            closedHealth = NodeHealth.cannotWrite(f == null ? "node is closed"
-                : "node is closed after a fatal error: " + f, System.currentTimeMillis());
+            IllegalStateException sc = storeClosed;
+            closedHealth = NodeHealth.cannotWrite(f != null ? "node is closed after a fatal error: " + f
+                : sc != null ? "node is closed: " + sc.getMessage() : "node is closed", System.currentTimeMillis());
             if (f != null) {
                 whenClosed.completeExceptionally(f);
+            } else if (sc != null) {
+                whenClosed.completeExceptionally(sc);
             } else {
                 whenClosed.complete(null);
             }
@@ -2873,16 +2946,25 @@ public final class MeshNode implements AutoCloseable {
         // thread. Failing them would tell the application that actions in the log were not added.
         List<Runnable> waiting = List.copyOf(stored.values());
         java.util.concurrent.CountDownLatch durable = new java.util.concurrent.CountDownLatch(1);
-        log.whenDurable(durable::countDown, Runnable::run);
+        // after an Error or a store closed under it, the node writes nothing to the store and calls a given one no
+        // more (before, embed35: a given store that had thrown an Error was asked to save the sync cursors, and one
+        // that threw it again, or a closed one, made close() throw); its own store is still closed, releasing its file
+        boolean untouchable = storeUntouchable();
+        if (!untouchable || ownsStore) {
+            log.whenDurable(durable::countDown, Runnable::run);
+        }
         dev.logmesh.StoreException storeClose = null;
         if (ownsStore) {
             try {
-                log.close();
+                log.close(!untouchable);
             } catch (dev.logmesh.StoreException e) {
                 // the store released its file all the same: do the rest of the close, then say it (embed33: on a
                 // full disk the throw skipped it, leaving the status writer's thread and a stale status file)
                 storeClose = e;
             }
+        } else if (untouchable) {
+            LOG.info("sync cursors not saved: {}", storeClosed != null ? "the store is closed"
+                : "the node stopped on an Error (peers send again what they sent since the last save)");
         } else {
             // a given store stays open for its owner (a test may start a node on it again)
             try {

@@ -9,14 +9,38 @@ import java.util.List;
 final class AuditStore implements dev.logmesh.spi.Store {
     private final dev.logmesh.internal.store.MemoryStore d = new dev.logmesh.internal.store.MemoryStore();
     private final java.util.function.Supplier<? extends Throwable> failure;
+    /** Whether the audit threw: the store's calls are recorded in {@link #callsAfterFailure} from then on. */
+    private volatile boolean failed;
+    private final List<String> callsAfterFailure = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Whether saving a cursor on its own fails ({@link StoreException}), so that a cursor move stays pending. */
+    private volatile boolean refuseCursorSaves;
 
     AuditStore(java.util.function.Supplier<? extends Throwable> failure) {
         this.failure = failure;
     }
 
+    /** Makes each {@link #setCursor} fail as a store's failed write does. */
+    AuditStore refuseCursorSaves() {
+        refuseCursorSaves = true;
+        return this;
+    }
+
+    /** The writes (and durability waits) the node asked of this store after the audit threw. */
+    List<String> callsAfterFailure() {
+        return List.copyOf(callsAfterFailure);
+    }
+
+    private void called(String what) {
+        if (failed) {
+            callsAfterFailure.add(what);
+        }
+    }
+
     private void audit(List<Entry> entries) {
+        called("add");
         for (Entry e : entries) {
             if (e.action().type().equals("boom")) {
+                failed = true;
                 Throwable t = failure.get();
                 if (t instanceof Error err) {
                     throw err;
@@ -95,6 +119,10 @@ final class AuditStore implements dev.logmesh.spi.Store {
 
     @Override
     public void setCursor(String peerNode, dev.logmesh.spi.PeerCursor cursor) {
+        called("setCursor");
+        if (refuseCursorSaves) {
+            throw new StoreException("cursor saves refused (audit)");
+        }
         d.setCursor(peerNode, cursor);
     }
 
@@ -135,7 +163,25 @@ final class AuditStore implements dev.logmesh.spi.Store {
 
     @Override
     public void setState(String key, String value) {
+        called("setState");
         d.setState(key, value);
+    }
+
+    @Override
+    public void whenDurable(Runnable action, java.util.concurrent.Executor executor) {
+        called("whenDurable");
+        d.whenDurable(action, executor);
+    }
+
+    @Override
+    public void setClientCursors(java.util.Map<String, Long> acked, int keep) {
+        called("setClientCursors");
+        d.setClientCursors(acked, keep);
+    }
+
+    @Override
+    public java.util.OptionalLong clientCursor(String client) {
+        return d.clientCursor(client);
     }
 
     @Override

@@ -134,4 +134,33 @@ class FatalErrorTest {
             node.close();
         }
     }
+
+    /**
+     * embed35 (embed36's brief): after an application's store threw an {@link Error} in a peer's batch, the node's close
+     * asked that store to save the sync cursors (the peer's cursor move, pending since a save of its own failed), and
+     * whether the store's durability was reached: a store in a state the node cannot know was written to again (and
+     * one that threw its Error again made {@code close()} throw it). Now the close writes nothing to a store after its
+     * Error: a cursor kept only in memory makes the peer send again what is then a duplicate.
+     */
+    @Test
+    void afterAnErrorFromTheStoreTheCloseWritesNothingToIt() throws Exception {
+        AuditStore store = new AuditStore(() -> new AssertionError("audit: 1 entry too many")).refuseCursorSaves();
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").build())) {
+            MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").store(store).noListen().peer(alice.url())
+                .build());
+            try {
+                alice.add(Action.ofType("fine")).get(5, TimeUnit.SECONDS);
+                // bob holds it, and its cursor of alice is pending (the store refuses a cursor save on its own)
+                await().atMost(Duration.ofSeconds(20)).until(() -> bob.entries().join().size() == 1);
+                alice.add(Action.ofType("boom")).get(5, TimeUnit.SECONDS);
+                ExecutionException closed = assertThrows(ExecutionException.class,
+                    () -> bob.whenClosed().get(20, TimeUnit.SECONDS));
+                assertInstanceOf(AssertionError.class, closed.getCause());
+                // before: [whenDurable, setCursor]
+                assertEquals(List.of(), store.callsAfterFailure());
+            } finally {
+                bob.close();
+            }
+        }
+    }
 }

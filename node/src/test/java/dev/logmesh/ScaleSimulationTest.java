@@ -251,7 +251,7 @@ class ScaleSimulationTest {
             }
             addSpread(ACTIONS_PER_PHASE, 20_000);
             for (LocalMesh.Node x : gone) {
-                mesh.restart(x.name());
+                mesh.bringUp(x.name());
             }
             run(20_000);
         }

@@ -346,4 +346,50 @@ class StoreFailureNodeTest {
         }
         audit.close();
     }
+
+    /**
+     * embed35 (embed36's brief): an application closed the store it gave a node before the node (a shutdown hook in the
+     * wrong order). The store's {@code IllegalStateException: store DIR/log.db is closed} was taken as a failed write:
+     * the add failed with "the log's store ... threw java.lang.IllegalStateException: store ... is closed in add, not a
+     * StoreException (a store's failed write); taken as a failed write", the node said it "cannot write its log ...
+     * until it can", which it never could again. Now it says the store is closed and stops.
+     */
+    @Test
+    void aStoreClosedUnderTheNodeIsSaidSoAndStopsTheNodeNotAFailedWrite(@org.junit.jupiter.api.io.TempDir
+                                                                        java.nio.file.Path dir) throws Exception {
+        List<String> errors = new ArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+        };
+        dev.logmesh.internal.store.SqliteStore store = dev.logmesh.internal.store.SqliteStore.open(
+            dir.resolve("log.db"), new dev.logmesh.internal.store.SqliteStore.Options(
+                dev.logmesh.internal.store.SqliteStore.Durability.FULL_INLINE, true));
+        String closed = "the log's store dev.logmesh.internal.store.SqliteStore is closed: its application closed it "
+            + "while the node ran (close the node first, then the store given to it)";
+        try (MeshNode alice = start("alice", List.of());
+             MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+                 .transport(net.transport("bob")).peer(LocalNetwork.url("alice")).store(store).build(),
+                 List.of(listener))) {
+            alice.add(Action.ofType("fine"));
+            loop.advance(3_000);
+            store.close(); // the application's shutdown hook closes the store first
+            CompletableFuture<Meta> local = bob.add(Action.ofType("b/1"));
+            loop.runAll();
+            ExecutionException e = assertThrows(ExecutionException.class, local::get);
+            assertInstanceOf(StoreException.class, e.getCause());
+            // before: "the log's store ... threw java.lang.IllegalStateException: store .../log.db is closed in add,
+            // not a StoreException (a store's failed write); taken as a failed write, nothing of the batch acknowledged"
+            assertEquals(closed + "; nothing of the batch was written", e.getCause().getMessage());
+            assertEquals(List.of(closed + "; the node stops, and whenClosed() fails with this"), errors);
+            ExecutionException stopped = assertThrows(ExecutionException.class, () -> bob.whenClosed().get());
+            assertInstanceOf(IllegalStateException.class, stopped.getCause());
+            assertEquals("node is closed: " + closed + "; the node stops, and whenClosed() fails with this",
+                bob.health().problem());
+            assertEquals(bob.health().problem(), assertThrows(IllegalStateException.class,
+                () -> bob.subscribe("x", x -> { })).getMessage());
+        }
+    }
 }

@@ -57,6 +57,9 @@ import java.util.function.Consumer;
  * A durable store cannot always know whether a commit whose final flush failed (an I/O error at fsync, not a full
  * disk) reached the disk: such a batch may be found after a restart, whole (never in part), and its ids seen.
  *
+ * <p>A call of a closed store ({@link #close}) throws {@link IllegalStateException}, and {@link #isClosed} says so: a
+ * node whose store is closed under it says that in one line and stops.
+ *
  * <p>An {@link Error} thrown by a call (an {@code assert}, a missing class, an {@code OutOfMemoryError}) ends the node
  * that made it: the node cannot know what the store holds after it. It logs one ERROR line naming the store's class,
  * the call and where it was thrown, closes, and its {@code whenClosed()} fails with the Error.
@@ -527,6 +530,17 @@ public interface Store extends AutoCloseable {
     /** Flushes and releases the storage; idempotent. */
     @Override
     void close();
+
+    /**
+     * Whether {@link #close} was called: the calls of a closed store throw {@link IllegalStateException}. A node asks
+     * when a call of its store throws something else than {@link StoreException}, to tell a store closed under it (its
+     * application closed the store it gave the node before the node: a misuse, after which the node stops) from a
+     * failed write (which it goes on after). The default answers false (a store that cannot tell: such an exception is
+     * then taken as a failed write). Any thread.
+     */
+    default boolean isClosed() {
+        return false;
+    }
 
     /** A {@link #page} position for {@link Order#ADDED}: any integral {@link Number}. */
     static long addedPosition(Object after) {

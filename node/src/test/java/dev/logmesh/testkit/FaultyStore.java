@@ -598,4 +598,9 @@ public final class FaultyStore implements Store {
     public void close() {
         delegate.close();
     }
+
+    @Override
+    public boolean isClosed() {
+        return delegate.isClosed();
+    }
 }

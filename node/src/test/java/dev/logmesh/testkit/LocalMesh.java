@@ -288,8 +288,28 @@ public final class LocalMesh implements AutoCloseable {
         }
     }
 
-    /** Starts a stopped or crashed node again over its store (a running node is left alone). */
+    /**
+     * Starts a stopped or crashed node again over its store.
+     *
+     * @throws IllegalStateException if the node runs: stop or crash it first ({@link #stop}, {@link #crash},
+     *     {@link #powerLoss}), or use {@link #bringUp} for "up, whatever it was". Before (embed35) a running node was
+     *     left alone without a word: a test that restarted a running node to check that its app survives a restart
+     *     tested nothing, and passed.
+     */
     public void restart(String name) {
+        Node n = get(name);
+        if (n.isUp()) {
+            throw new IllegalStateException(name + " is running: restart starts a stopped or crashed node; stop(\""
+                + name + "\") or crash(\"" + name + "\") it first (or bringUp(\"" + name + "\"): up, whatever it was)");
+        }
+        n.boot();
+    }
+
+    /**
+     * Starts a node that is down (stopped or crashed) again over its store, and leaves a running one as it is: for a
+     * simulation that brings every node up before it checks, whichever its random steps left down.
+     */
+    public void bringUp(String name) {
         Node n = get(name);
         if (!n.isUp()) {
             n.boot();

@@ -41,6 +41,31 @@ class LocalMeshTest {
         }
     }
 
+    /**
+     * embed35 (embed36's brief): {@code restart} of a running node did nothing, without a word, so a test that meant to
+     * restart its app's node tested nothing; and a seeded run is its seed alone: another seed, other node ids.
+     */
+    @Test
+    void aRunningNodeIsNotRestartedSilentlyAndAnotherSeedMakesOtherNodeIds() {
+        try (LocalMesh mesh = new LocalMesh(5)) {
+            MeshNode a = mesh.start("a");
+            // before: nothing happened, and the test went on with the same node
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> mesh.restart("a"));
+            assertEquals("a is running: restart starts a stopped or crashed node; stop(\"a\") or crash(\"a\") it first "
+                + "(or bringUp(\"a\"): up, whatever it was)", e.getMessage());
+            assertTrue(mesh.get("a").node() == a, "still the node it was");
+            mesh.bringUp("a");
+            assertTrue(mesh.get("a").node() == a, "bringUp leaves a running node as it is");
+            mesh.stop("a");
+            mesh.restart("a");
+            assertTrue(mesh.get("a").node() != a, "restarted");
+            assertEquals(a.nodeId(), mesh.get("a").nodeId());
+            try (LocalMesh other = new LocalMesh(6)) {
+                assertNotEquals(a.nodeId(), other.start("a").nodeId(), "another seed, another random part");
+            }
+        }
+    }
+
     @Test
     void aStoppedNodeStartsAgainOverItsMemoryStore() {
         try (LocalMesh mesh = new LocalMesh(1)) {
@@ -175,7 +200,7 @@ class LocalMeshTest {
                 String who = "n" + r.nextInt(4);
                 switch (r.nextInt(4)) {
                     case 0 -> mesh.crash(who);
-                    case 1 -> mesh.restart(who);
+                    case 1 -> mesh.bringUp(who);
                     default -> {
                         if (mesh.get(who).isUp()) {
                             mesh.get(who).add("x/" + step);
@@ -184,7 +209,7 @@ class LocalMeshTest {
                 }
                 mesh.run(r.nextInt(3_000));
             }
-            mesh.nodes().forEach(n -> mesh.restart(n.name()));
+            mesh.nodes().forEach(n -> mesh.bringUp(n.name()));
             mesh.run(60_000);
             mesh.check("seed " + seed);
             List<String> out = new ArrayList<>();

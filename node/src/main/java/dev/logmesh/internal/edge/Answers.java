@@ -66,14 +66,34 @@ public final class Answers {
      */
     public static Action undo(Entry original, String reason, Map<String, JsonNode> extra) {
         Objects.requireNonNull(reason, "reason");
-        ObjectNode a = JsonNodeFactory.instance.objectNode();
-        extra.forEach((k, v) -> a.set(k, v.deepCopy()));
-        a.set("action", original.action().json());
-        a.put("id", original.id().toString());
-        a.put("reason", reason);
-        a.put("type", UNDO);
-        return Action.of(a);
+        // written as text, the action's own text inside as it is: its numbers keep their text (through a tree, a
+        // BigDecimal wrote 1.7976931348623157e308 as 1.7976931348623157E+308 and 1e5 as 1E+5: before embed36)
+        java.io.StringWriter out = new java.io.StringWriter(original.action().toJson().length() + 96);
+        try (com.fasterxml.jackson.core.JsonGenerator g = TEXT.createGenerator(out)) {
+            g.writeStartObject();
+            for (Map.Entry<String, JsonNode> kv : extra.entrySet()) {
+                if (!RESERVED.contains(kv.getKey())) {
+                    g.writeFieldName(kv.getKey());
+                    dev.logmesh.internal.log.JsonTrees.write(g, kv.getValue());
+                }
+            }
+            g.writeFieldName("action");
+            g.writeRawValue(original.action().toJson());
+            g.writeStringField("id", original.id().toString());
+            g.writeStringField("reason", reason);
+            g.writeStringField("type", UNDO);
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing to a string cannot fail", e);
+        }
+        return Action.parse(out.toString());
     }
+
+    /** Writes undo text ({@link #undo(Entry, String, Map)}); no mapper. */
+    private static final com.fasterxml.jackson.core.JsonFactory TEXT = new com.fasterxml.jackson.core.JsonFactory();
+
+    /** The undo's own fields, which extra fields cannot replace. */
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("type", "id", "action", "reason");
 
     /**
      * Where an undo of an action that was already in the log (and so possibly delivered) must go, as

@@ -393,8 +393,30 @@ public final class Log {
      * at each reconnect, while this node's health said writable ({@code StoreFailureNodeTest}).
      */
     private StoreException notStoreException(RuntimeException e) {
+        if (storeClosed()) {
+            return new StoreException(closedMessage(store) + "; nothing of the batch was written", e);
+        }
         return new StoreException("the log's store " + store.getClass().getName() + " threw " + e + " in add, not a "
             + "StoreException (a store's failed write); taken as a failed write, nothing of the batch acknowledged", e);
+    }
+
+    /**
+     * Whether the log's store says it is closed ({@link Store#isClosed}): closed under the node by its application,
+     * which gave it to the node ({@code NodeConfig.Builder.store}) and closed it first. Any thread.
+     */
+    public boolean storeClosed() {
+        return store.isClosed();
+    }
+
+    /**
+     * What a store closed under its node is, in one line: {@code the log's store com.example.AuditStore is closed: its
+     * application closed it while the node ran (close the node first, then the store given to it)}. Before (embed35)
+     * its {@code IllegalStateException} was taken as a failed write ("taken as a failed write"), and the node said it
+     * "cannot write its log ... until it can", which it never could again ({@code StoreFailureNodeTest}).
+     */
+    public static String closedMessage(Store store) {
+        return "the log's store " + store.getClass().getName() + " is closed: its application closed it while the node "
+            + "ran (close the node first, then the store given to it)";
     }
 
     /** How many entries with a keepLast reason {@link #prepare} has seen: {@link #add} checks a batch only if it grew. */
@@ -904,10 +926,20 @@ public final class Log {
 
     /** Saves pending cursor moves and closes the store. */
     public void close() {
-        try {
-            flushCursors();
-        } catch (StoreException e) {
-            // closing anyway: a cursor behind only means some entries are sent again
+        close(true);
+    }
+
+    /**
+     * Closes the store, first saving pending cursor moves if {@code saveCursors} (not after the store threw an {@link
+     * Error}: the node then writes nothing more to it; a cursor behind only means some entries are sent again).
+     */
+    public void close(boolean saveCursors) {
+        if (saveCursors) {
+            try {
+                flushCursors();
+            } catch (StoreException e) {
+                // closing anyway: a cursor behind only means some entries are sent again
+            }
         }
         store.close();
     }

@@ -397,6 +397,36 @@ public final class Reconciler implements Reconciliation {
         return resolve(flush().findAll(needs));
     }
 
+    /**
+     * Per peer: its instance and how many sessions in a row ended on a round it left unanswered (see {@link
+     * #unansweredRounds}); bounded (the least recently written go first). Loop only.
+     */
+    private final java.util.LinkedHashMap<String, Object[]> unanswered = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Object[]> eldest) {
+            return size() > 1_024;
+        }
+    };
+
+    @Override
+    public int unansweredRounds(String peer, String instance) {
+        Object[] kept = unanswered.get(peer);
+        return kept == null || !java.util.Objects.equals(kept[0], instance) ? 0 : (Integer) kept[1];
+    }
+
+    @Override
+    public void roundEnded(String peer, String instance, boolean answered) {
+        if (answered) {
+            unanswered.remove(peer);
+        } else {
+            int count = unansweredRounds(peer, instance) + 1;
+            unanswered.remove(peer); // re-inserted: the most recently written
+            unanswered.put(peer, new Object[] {instance, count});
+        }
+    }
+
     @Override
     public void known(String peer, Collection<ActionId> ids) {
         flush();

@@ -666,6 +666,68 @@ public final class MessageCodec {
     }
 
     /**
+     * Where a stored entry holds a number beyond a double's range, as {@link Message.WireEntry#beyondRange} says it
+     * ({@code holds the number 1e400 at /v}, {@code holds the number 1e400 in its meta "k" at /w}), or null for none:
+     * an entry a logmesh of session 34 or before stored (from {@code Action.parse}, {@code logmesh add}, a peer or a
+     * client), which every way in refuses since. A sender does not relay it ({@code SyncSession}): a JavaScript peer
+     * reads it as {@code Infinity} and writes {@code null} (another action under the same id), a logmesh peer refuses
+     * it. Most actions are answered from one pass over their chars (no exponent after a digit, no run of more than
+     * 300 digits); any thread.
+     */
+    public static String beyondDoubleRange(dev.logmesh.Entry e) {
+        String found = beyondDoubleRange(e.action().toJson());
+        if (found == null && !e.meta().extra().isEmpty()) {
+            for (var kv : e.meta().extra().entrySet()) {
+                found = beyondDoubleRange(kv.getValue(), " in its meta \""
+                    + new String(JsonStringEncoder.getInstance().quoteAsString(kv.getKey())) + "\"", "");
+                if (found != null) {
+                    break;
+                }
+            }
+        }
+        return found;
+    }
+
+    /** {@link #beyondDoubleRange(dev.logmesh.Entry)} of an action's JSON text (valid JSON, as stored). */
+    static String beyondDoubleRange(String json) {
+        if (!mayBeBeyondDoubleRange(json)) {
+            return null;
+        }
+        try (JsonParser p = Factory.FACTORY.createParser(json)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if ((t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) && beyondDoubleRange(p)) {
+                    return "holds the number " + p.getText() + " at " + p.getParsingContext().pathAsPointer();
+                }
+            }
+        } catch (IOException e) {
+            return null; // not JSON: not this check's to say (the store's checksum and parse are)
+        }
+        return null;
+    }
+
+    /**
+     * Whether JSON text may hold a number beyond a double's range: an exponent ({@code e} or {@code E} after a
+     * digit) or a run of more than 300 digits. False is certain; true may be a string's content. Pure.
+     */
+    static boolean mayBeBeyondDoubleRange(String json) {
+        int digits = 0;
+        for (int i = 0, n = json.length(); i < n; i++) {
+            char c = json.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (++digits > 300) {
+                    return true;
+                }
+            } else {
+                if ((c == 'e' || c == 'E') && digits > 0) {
+                    return true;
+                }
+                digits = c == '.' && digits > 0 ? digits : 0;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether the number token the parser is on rounds to infinity as a double, the rule of {@code
      * Action.requireDoubleRange} (a number JavaScript reads as {@code Infinity}); the usual short number without an
      * exponent is answered from its chars, without making a string.

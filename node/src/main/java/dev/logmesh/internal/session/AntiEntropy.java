@@ -82,6 +82,11 @@ final class AntiEntropy {
         /** The peer's node id. */
         String peerNode();
 
+        /** The peer's open log's random token from its mesh options, or null (an older node). */
+        default String peerInstance() {
+            return null;
+        }
+
         /** The node's clock (ms since the epoch), as pings carry it. */
         long now();
 
@@ -141,11 +146,37 @@ final class AntiEntropy {
         this.jitter = jitter;
     }
 
-    /** The session connected: the initiator schedules its first round. */
+    /**
+     * Sessions in a row with one peer instance whose round it left unanswered, while it answered pings, after which
+     * this side asks it no more: a peer that does not answer {@code logmesh:range} (an older or another logmesh) would
+     * otherwise have every session ended at its first round, and redialed, for good.
+     */
+    static final int MAX_UNANSWERED_SESSIONS = 3;
+
+    /** Peer instances told about once ({@link #start}), so that each restart of this node's session says it once. */
+    private static final java.util.Set<String> SAID_UNANSWERED = java.util.Collections.newSetFromMap(
+        new java.util.concurrent.ConcurrentHashMap<>());
+
+    /**
+     * The session connected: the initiator schedules its first round, unless the peer left the rounds of the last
+     * {@link #MAX_UNANSWERED_SESSIONS} sessions unanswered while it answered pings. Before (embed35) such a peer's
+     * every session ended about a second after its catch-up ("the answer to a reconciliation round was lost") and
+     * was dialed again: 14 sessions in 2 minutes, without a word.
+     */
     void start() {
-        if (initiates) {
-            schedule(BUSY_RETRY_MILLIS);
+        if (!initiates) {
+            return;
         }
+        int unanswered = node.unansweredRounds(link.peerNode(), link.peerInstance());
+        if (unanswered >= MAX_UNANSWERED_SESSIONS) {
+            if (SAID_UNANSWERED.add(link.peerNode() + " " + link.peerInstance())) {
+                LOG.warn("{} left the reconciliation rounds of its last {} sessions unanswered while it answered pings "
+                    + "(an older logmesh?): no more rounds with it until it restarts; sync cursors alone keep the two "
+                    + "logs in step", link.describePeer(), unanswered);
+            }
+            return;
+        }
+        schedule(BUSY_RETRY_MILLIS);
     }
 
     private void schedule(long delay) {
@@ -214,6 +245,7 @@ final class AntiEntropy {
             return;
         }
         if (round != null && answerDue >= 0 && pingTime > answerDue) {
+            node.roundEnded(link.peerNode(), link.peerInstance(), false);
             link.unanswered("the answer to a reconciliation round was lost (the peer answered a later ping first)");
             return;
         }
@@ -248,6 +280,7 @@ final class AntiEntropy {
         }
         long waited = loop.now() - lastProgressAt;
         if (waited >= roundDeadline()) {
+            node.roundEnded(link.peerNode(), link.peerInstance(), false); // its pings were answered: the session is up
             link.unanswered("no answer to a reconciliation round for " + waited + " ms");
             return;
         }
@@ -307,6 +340,7 @@ final class AntiEntropy {
             deadline = null;
         }
         rounds++;
+        node.roundEnded(link.peerNode(), link.peerInstance(), true);
         lastRoundMillis = loop.now() - roundStartedAt;
         round = null;
         // the period is the fallback if the pong to this ping is lost; the pong brings the follow-up forward

@@ -237,14 +237,16 @@ final class ClientRole extends EdgeRole {
 
     /**
      * The {@code logux/undo} of a client's action too large for the mesh: with the action, as {@code @logux/server}
-     * sends it; with only its {@code type} when the action cannot be read as a tree (a string longer than Jackson's
-     * 20,000,000 chars, which the codec's scan takes but {@link dev.logmesh.Action#json} refuses: seen with a 40 MB
-     * action, whose undo then failed on the loop and the client waited for its answer until its timeout).
+     * sends it (its text: since embed36 no tree is built, so a string longer than Jackson's 20,000,000 chars, which
+     * the codec's scan takes but {@link dev.logmesh.Action#json} refuses, goes back as well); with only its {@code type}
+     * when the undo cannot be made of it (before embed36 such a 40 MB action's undo failed on the loop and the client
+     * waited for its answer until its timeout, then got its type only).
      */
     private static Reply undoOfLarge(Entry e) {
         try {
             return Reply.of(Answers.undo(e, Answers.ERROR));
-        } catch (IllegalStateException unreadable) {
+        } catch (IllegalStateException | IllegalArgumentException unreadable) {
+            // (the undo's text is read back as an action: past Jackson's string limit, IllegalArgumentException)
             LOG.debug("action {} cannot be read as a tree: its undo names its type only", e.id());
             return Reply.of(Answers.undo(new Entry(dev.logmesh.Action.ofType(e.action().type()), e.meta()),
                 Answers.ERROR));

@@ -50,4 +50,17 @@ public interface Reconciliation {
      * {@code peer} only, so those stop finding them, while rounds with any other peer still do (one may hold them).
      */
     void known(String peer, Collection<ActionId> ids);
+
+    /**
+     * How many sessions in a row with {@code peer}, while it ran as {@code instance} (its open log's random token, or
+     * null), ended on a round it left unanswered while it went on answering pings ({@link #roundEnded}); 0 once a
+     * round with it completed, or for another instance (a restart, perhaps an upgrade). The default keeps none.
+     */
+    default int unansweredRounds(String peer, String instance) {
+        return 0;
+    }
+
+    /** Records how a round with {@code peer} ended: answered (the count goes back to 0) or not (one more). */
+    default void roundEnded(String peer, String instance, boolean answered) {
+    }
 }

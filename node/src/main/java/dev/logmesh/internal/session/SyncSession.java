@@ -969,6 +969,11 @@ public final class SyncSession implements MessageConnection.Handler {
             }
 
             @Override
+            public String peerInstance() {
+                return peerInstance;
+            }
+
+            @Override
             public long now() {
                 return log.now();
             }
@@ -1312,7 +1317,7 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     private boolean fits(Entry e, long entryBytes) {
         if (entryBytes <= frameLimit() - EntrySize.FRAME_OVERHEAD) {
-            return true;
+            return relayable(e);
         }
         tooLarge++;
         boolean first = TooLargeSaid.CACHE.asMap().putIfAbsent(peerNode + " " + e.id(), Boolean.TRUE) == null;
@@ -1322,6 +1327,32 @@ public final class SyncSession implements MessageConnection.Handler {
         } else {
             LOG.debug("{} takes up to {} bytes in a frame, over {}: not sent to {}", e.id(), entryBytes,
                 whoseFrameLimit(), describePeer());
+        }
+        return false;
+    }
+
+    /**
+     * Whether an entry of this log may go out at all: not one holding a number beyond a double's range, which a
+     * logmesh of session 34 or before stored ({@code MessageCodec.beyondDoubleRange}); every way in refuses such a
+     * number since. A JavaScript peer (a Logux client or server) reads it as
+     * {@code Infinity} and writes {@code null}: it would hold, show and relay another action under the same id; a
+     * logmesh peer refuses it (the receive path's rule). It stays in this node's log, as it was, for the application
+     * to read or clean. Said as a too large entry is: WARN once a day per peer and entry. Before (embed35) it was sent
+     * as stored, and a {@code @logux/client} app held {@code Infinity} there ({@code NumberRangeEntryTest}).
+     */
+    private boolean relayable(Entry e) {
+        String beyond = dev.logmesh.internal.protocol.MessageCodec.beyondDoubleRange(e);
+        if (beyond == null) {
+            return true;
+        }
+        boolean first = TooLargeSaid.CACHE.asMap().putIfAbsent("range " + peerNode + " " + e.id(), Boolean.TRUE) == null;
+        String line = e.id() + " " + beyond + ", beyond the range of a double (about ±1.8e308), as an older logmesh "
+            + "stored it: not sent to " + describePeer() + " (a JavaScript peer reads it as Infinity and writes it as null, "
+            + "another action under the same id; a logmesh peer refuses it); it stays in this log";
+        if (first) {
+            LOG.warn("{} (said once a day)", line);
+        } else {
+            LOG.debug(line);
         }
         return false;
     }

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
@@ -304,7 +303,7 @@ public final class SqliteStore implements Store {
     private final Connection conn;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Map<String, String> multiRowSql = new HashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
     /** Whether the connection is inside a transaction; false after a failed {@link #recover}. */
     private boolean inTransaction = true;
 
@@ -1233,7 +1232,7 @@ public final class SqliteStore implements Store {
             @Override
             protected void xFunc() throws SQLException {
                 try {
-                    Action.parse(new String(value_blob(8), StandardCharsets.UTF_8));
+                    StoredActions.parse(new String(value_blob(8), StandardCharsets.UTF_8));
                 } catch (IllegalArgumentException | NullPointerException e) {
                     result(); // no checksum: the row is quarantined at its first read, as any row without one
                     return;
@@ -1905,6 +1904,11 @@ public final class SqliteStore implements Store {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     private void requireOpen() {
@@ -3582,7 +3586,7 @@ public final class SqliteStore implements Store {
             String text = new String(action, StandardCharsets.UTF_8);
             // a row whose checksum matched holds text that was checked before it was written (or at the upgrade
             // from version 1): not tokenized again (a catch-up only copies it into frames)
-            return new Entry(checksums ? StoredActions.of(text) : Action.parse(text), meta);
+            return new Entry(checksums ? StoredActions.of(text) : StoredActions.parse(text), meta);
         } catch (IllegalArgumentException | NullPointerException e) {
             foundCorrupt.add(new Corruption(added, id, "it does not parse (" + e.getMessage() + ")"));
             return null;

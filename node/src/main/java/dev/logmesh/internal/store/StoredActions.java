@@ -19,11 +19,14 @@ import java.lang.invoke.MethodType;
  */
 final class StoredActions {
     private static final MethodHandle OF_STORED;
+    private static final MethodHandle PARSE_STORED;
 
     static {
         try {
-            OF_STORED = MethodHandles.privateLookupIn(Action.class, MethodHandles.lookup())
-                .findStatic(Action.class, "ofStored", MethodType.methodType(Action.class, String.class));
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(Action.class, MethodHandles.lookup());
+            OF_STORED = lookup.findStatic(Action.class, "ofStored", MethodType.methodType(Action.class, String.class));
+            PARSE_STORED = lookup.findStatic(Action.class, "parseStored",
+                MethodType.methodType(Action.class, String.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -45,6 +48,23 @@ final class StoredActions {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("Action.ofStored declares no checked exception", e);
+        }
+    }
+
+    /**
+     * An action from stored text that no checksum vouches for (a row of a file without checksums, a version-1 row at
+     * its upgrade), checked as {@link Action#parse} checks text but for a number beyond a double's range, which a
+     * logmesh of session 34 or before stored: such a row is the log's, not a corrupt one.
+     *
+     * @throws IllegalArgumentException if the text is not a JSON object with a non-empty string {@code type}
+     */
+    static Action parse(String text) {
+        try {
+            return (Action) PARSE_STORED.invokeExact(text);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("Action.parseStored declares no checked exception", e);
         }
     }
 }

@@ -258,7 +258,7 @@ class DurabilityTest {
                 mesh.run(r.nextInt(400));
             }
             for (String n : names) {
-                mesh.restart(n);
+                mesh.bringUp(n);
                 mesh.get(n).faults().releaseDurability();
             }
             mesh.run(60_000);

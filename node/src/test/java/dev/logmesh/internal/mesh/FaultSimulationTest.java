@@ -169,7 +169,7 @@ class FaultSimulationTest {
         mesh.heal();
         for (LocalMesh.Node x : nodes) {
             x.faults().heal();
-            mesh.restart(x.name());
+            mesh.bringUp(x.name());
         }
         mesh.run(240_000);
         try {
@@ -199,7 +199,7 @@ class FaultSimulationTest {
      */
     private static void restart(LocalMesh mesh, LocalMesh.Node node) {
         try {
-            mesh.restart(node.name());
+            mesh.bringUp(node.name());
         } catch (dev.logmesh.StoreException e) {
             assertTrue(node.faults().diskFull() || e.getMessage().contains("commit failed"), e.toString());
             assertTrue(!node.isUp());

@@ -110,7 +110,7 @@ class GoneAtScaleTest {
         dLog.flushCursors();
         h.store().setCursor(d.nodeId(), new PeerCursor(dLog.lastAdded(), h.store().lastAdded()));
         h.dial("d");
-        mesh.restart("h");
+        mesh.bringUp("h");
         mesh.run(120_000);
 
         java.util.Set<ActionId> held = new java.util.HashSet<>(d.ids());

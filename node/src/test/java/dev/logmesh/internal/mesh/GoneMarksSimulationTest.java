@@ -171,7 +171,7 @@ class GoneMarksSimulationTest {
                 }
                 mesh.heal();
                 for (LocalMesh.Node x : nodes) {
-                    mesh.restart(x.name());
+                    mesh.bringUp(x.name());
                 }
                 mesh.run(8 * WINDOW);
                 withinTheBound();
@@ -259,7 +259,7 @@ class GoneMarksSimulationTest {
                 if (!node.isUp() && nodes.indexOf(node) < sqlite) {
                     count(Tally.SQLITE_RESTARTS, 1);
                 }
-                mesh.restart(node.name());
+                mesh.bringUp(node.name());
                 note("restart " + node.name());
             } else if (what < 95) {
                 if (node.isUp() && node.store() != null) {

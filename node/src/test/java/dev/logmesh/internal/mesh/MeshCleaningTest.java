@@ -222,6 +222,6 @@ class MeshCleaningTest {
         String aId = mesh.get("a").nodeId();
         mesh.get("c").store().setCursor(aId, mesh.get("c").store().cursor(aId).withReceived(a.lastAdded()));
         mesh.partition("c", "a");
-        mesh.restart("c");
+        mesh.bringUp("c");
     }
 }

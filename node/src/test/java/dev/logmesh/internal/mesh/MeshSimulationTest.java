@@ -128,13 +128,13 @@ class MeshSimulationTest {
             } else if (what < 86) {
                 mesh.crash(node.name());
             } else if (what < 94) {
-                mesh.restart(node.name());
+                mesh.bringUp(node.name());
             }
             mesh.run(r.nextInt(2_000));
         }
         // heal everything and let the mesh settle
         mesh.heal();
-        nodes.forEach(x -> mesh.restart(x.name()));
+        nodes.forEach(x -> mesh.bringUp(x.name()));
         mesh.run(120_000);
         check(mesh, topology);
         List<String> outcome = new java.util.ArrayList<>();

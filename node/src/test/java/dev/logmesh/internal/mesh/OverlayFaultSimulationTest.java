@@ -94,7 +94,7 @@ class OverlayFaultSimulationTest {
             } else if (what < 82) {
                 mesh.crash(node.name());
             } else if (what < 90) {
-                mesh.restart(node.name());
+                mesh.bringUp(node.name());
             } else if (what < 93) {
                 if (node.isUp()) {
                     backups.put(node.name(), node.backup());
@@ -113,7 +113,7 @@ class OverlayFaultSimulationTest {
         mesh.firewall().clearRules();
         mesh.heal();
         for (LocalMesh.Node x : nodes) {
-            mesh.restart(x.name());
+            mesh.bringUp(x.name());
         }
         mesh.run(240_000);
         mesh.check("overlay fault simulation, " + n + " nodes, maxActive " + maxActive + ", "

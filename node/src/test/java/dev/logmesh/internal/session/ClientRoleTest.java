@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A node's sessions towards Logux clients ({@link ClientRole}), message by message as interop/edge/README.md
@@ -249,6 +251,47 @@ class ClientRoleTest {
         List<String> got = c.got();
         assertEquals("[\"synced\",1]", got.get(0));
         assertTrue(got.get(1).contains("logux/processed"), got.toString());
+    }
+
+    /**
+     * embed36's brief says the {@code connected} frame lacks its options block when the client gave no subprotocol.
+     * Checked against the pinned packages: {@code @logux/core} 0.10's {@code sendConnected} (what {@code @logux/server}
+     * 0.14 sends, with its own {@code subprotocol} option) adds the options object only when it has a key (a token or a
+     * truthy subprotocol of its own), and {@code connectedMessage} takes a missing one as {@code {}}. The node does the
+     * same, whatever the client sent: its own subprotocol when it has one, no block when it has none.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3})
+    void connectedCarriesTheNodesOwnSubprotocolWhateverTheClientSentAsLoguxServerDoes(int subprotocol) {
+        ObjectNode headers = JsonNodeFactory.instance.objectNode().put("env", "development");
+        node = new SessionNode("n", loop, SessionConfig.defaults("test").withHeaders(headers)
+            .withSubprotocol(subprotocol, 0).withEdge(new EdgeConfig(() -> rules, options, null, true)));
+        for (String connect : List.of("[\"connect\",5,\"" + ALICE + "\",0]",
+            "[\"connect\",5,\"" + ALICE + "\",0,{\"subprotocol\":2}]")) {
+            String connected = new Client().send(connect).got().stream().filter(f -> f.startsWith("[\"connected\""))
+                .findFirst().orElseThrow();
+            String time = "[" + loop.now() + "," + loop.now() + "]";
+            assertEquals("[\"connected\",5,\"n\"," + time + (subprotocol > 0 ? ",{\"subprotocol\":3}" : "") + "]",
+                connected, connect);
+        }
+    }
+
+    /**
+     * embed35 (embed36's brief): the undo carried the client's action through a tree, whose BigDecimals wrote
+     * {@code 1.7976931348623157e308} as {@code 1.7976931348623157E+308} and {@code 1e5} as {@code 1E+5}: an action
+     * "kept exactly" elsewhere came back to its client with other text. The undo now carries the action's own text.
+     */
+    @Test
+    void anUndoCarriesTheClientsActionWithItsNumbersAsTheyWereWritten() {
+        rules = EdgeRules.builder().type("no", EdgeHooks.Type.of(EdgeHooks.Access.DENY)).build();
+        Client c = new Client().send(CONNECT);
+        c.got();
+        String action = "{\"type\":\"no\",\"max\":1.7976931348623157e308,\"n\":[1e5,0.10,-0,12345678901234567890]}";
+        c.send("[\"sync\",1," + action + ",{\"id\":[1,0],\"time\":1}]");
+        String answers = c.got().stream().filter(f -> f.contains("logux/undo")).findFirst().orElseThrow();
+        // before: {"type":"no","max":1.7976931348623157E+308,"n":[1E+5,0.10,0,12345678901234567890]}
+        assertTrue(answers.startsWith("[\"sync\",0,{\"action\":" + action + ",\"id\":\"1000001 " + ALICE
+            + " 0\",\"reason\":\"denied\",\"type\":\"logux/undo\"}"), answers);
     }
 
     @Test

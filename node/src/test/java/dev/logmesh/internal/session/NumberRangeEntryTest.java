@@ -93,4 +93,39 @@ class NumberRangeEntryTest extends RefusedEntryFixture {
         assertEquals(List.of("before", "after"), node.types());
         assertEquals(List.of("number-range 1000005 " + ClientRoleTest.ALICE + " 0"), refused);
     }
+
+    /**
+     * Read side (embed36's brief): an entry a logmesh of session 34 or before stored with a number beyond a double's
+     * range (it took {@code 1e400} from {@code Action.parse}, {@code logmesh add}, a peer or a client) was sent as
+     * stored: a stock Logux client read {@code Infinity} and would write {@code null} under the same id, a logmesh peer
+     * refused it; and its {@code type()} threw "a stored action's checked text does not parse", so every subscriber
+     * and state skipped it. Now it stays in the log as it is, readable, and goes to no peer and no client.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anEntryAnOlderLogmeshStoredWithANumberBeyondADoublesRangeIsReadableAndSentToNoPeerOrClient(boolean client) {
+        dev.logmesh.internal.store.MemoryStore store = new dev.logmesh.internal.store.MemoryStore("epoch-n");
+        SessionConfig config = SessionConfig.defaults("test");
+        if (client) {
+            config = config.withEdge(new EdgeConfig(EdgeRules::acceptAll, new EdgeOptions(
+                Delivery.Unaddressed.EVERY_CLIENT, EdgeMeta.ForeignMeta.DROP), null, true));
+        }
+        SessionNode node = new SessionNode("n", loop, config, store);
+        TestPair pair = new TestPair(loop);
+        node.accept(pair);
+        send(pair, client ? "[\"connect\",5,\"" + ClientRoleTest.ALICE + "\",0]"
+            : "[\"connect\",5,\"peer\",0,{\"logmesh\":{\"v\":1,\"mesh\":\"test\"}}]");
+        // in the log as an older logmesh stored it, then an entry of this one
+        store.add(List.of(new dev.logmesh.Entry(dev.logmesh.internal.store.OlderEntries.stored(
+            "{\"type\":\"old\",\"v\":[1,1e400]}"), dev.logmesh.Meta.of(ActionId.parse("10 older 0"), 10,
+            List.of("test")))));
+        node.add("after");
+        loop.runAll();
+        String all = String.join("\n", pair.rightSent());
+        assertTrue(all.contains("{\"type\":\"after\"}"), all);
+        // before: ["sync",2,{"type":"old","v":[1,1e400]},...] went out
+        assertFalse(all.contains("1e400"), all);
+        // before: IllegalStateException: a stored action's checked text does not parse
+        assertEquals("old", store.byId(ActionId.parse("10 older 0")).orElseThrow().action().type());
+    }
 }
