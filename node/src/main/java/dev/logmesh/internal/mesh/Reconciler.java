@@ -397,23 +397,28 @@ public final class Reconciler implements Reconciliation {
         return resolve(flush().findAll(needs));
     }
 
-    /**
-     * Per peer: its instance and how many sessions in a row ended on a round it left unanswered (see {@link
-     * #unansweredRounds}); bounded (the least recently written go first). Loop only.
-     */
-    private final java.util.LinkedHashMap<String, Object[]> unanswered = new java.util.LinkedHashMap<>(16, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
+    /** A peer's instance and how many sessions in a row ended on a round it left unanswered. */
+    private record Unanswered(String instance, int sessions) {
+    }
 
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, Object[]> eldest) {
-            return size() > 1_024;
-        }
-    };
+    /**
+     * Per peer: {@link Unanswered} (see {@link #unansweredRounds}); bounded (the least recently written go first).
+     * Loop only.
+     */
+    private final java.util.LinkedHashMap<String, Unanswered> unanswered =
+        new java.util.LinkedHashMap<>(16, 0.75f, false) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<String, Unanswered> eldest) {
+                return size() > 1_024;
+            }
+        };
 
     @Override
     public int unansweredRounds(String peer, String instance) {
-        Object[] kept = unanswered.get(peer);
-        return kept == null || !java.util.Objects.equals(kept[0], instance) ? 0 : (Integer) kept[1];
+        Unanswered kept = unanswered.get(peer);
+        return kept == null || !java.util.Objects.equals(kept.instance(), instance) ? 0 : kept.sessions();
     }
 
     @Override
@@ -423,7 +428,7 @@ public final class Reconciler implements Reconciliation {
         } else {
             int count = unansweredRounds(peer, instance) + 1;
             unanswered.remove(peer); // re-inserted: the most recently written
-            unanswered.put(peer, new Object[] {instance, count});
+            unanswered.put(peer, new Unanswered(instance, count));
         }
     }
 
