@@ -449,7 +449,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (role == Role.DIALER) {
             // connect reads the store (the epochs known): a store that cannot be read now (a full disk) ends the
             // session as a failed dial, instead of leaving it to the handshake timeout
-            guarded("start the session with " + peerNode, this::sendConnect).run();
+            guarded("start the session with " + peerName(), this::sendConnect).run();
         }
     }
 
@@ -2228,7 +2228,7 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     private void scheduleTick() {
-        ticker = loop.schedule(liveness.period(), guarded("check the session with " + peerNode, this::tick));
+        ticker = loop.schedule(liveness.period(), guarded("check the session with " + peerName(), this::tick));
     }
 
     /** The periodic check: handshake and answer timeouts, and pings after silence. */
@@ -2417,6 +2417,14 @@ public final class SyncSession implements MessageConnection.Handler {
             + (peerNode == null ? "-" : cursor().received())
             + " of their " + peerLastAdded + (inbound.isEmpty() ? "" : ", inbound waiting")
             + (antiEntropy == null ? "" : ", " + antiEntropy);
+    }
+
+    /**
+     * The peer's node id, or the link's remote address while it is not known (a dialer before {@code connected}):
+     * before, a dialer whose store could not be read at its start said "cannot start the session with null".
+     */
+    private String peerName() {
+        return peerNode != null ? peerNode : connection.remoteAddress();
     }
 
     private String describePeer() {

@@ -325,6 +325,9 @@ class RedialerTest {
         assertEquals(List.of("+l", "-l"), dialer.peerEvents);
         assertTrue(r.nextDialAt() >= 0, "a redial is scheduled though the store could not be read");
         loop.advance(Redialer.MAX_DELAY_MILLIS); // dials while the reads still fail: the session cannot start
+        String said = dialer.errors.get(dialer.errors.size() - 1).getMessage();
+        assertTrue(said.startsWith("cannot start the session with ") && !said.contains(" with null"),
+            "the error names the dialed peer's address while its node id is not known: " + said);
         store.bookkeepingReadsFail(false); // space freed
         loop.advance(6 * Redialer.MAX_DELAY_MILLIS);
         assertEquals("+l", dialer.peerEvents.get(dialer.peerEvents.size() - 1), "connected again: " + dialer.peerEvents);
