@@ -239,6 +239,12 @@ public final class SystemLoop implements Loop, AutoCloseable {
                     ownWait(nanos, own) ? " (" + own.nanos() / 1_000_000 + " ms of it: " + own.what() + ")" : "");
                 return;
             }
+            if (stuckWarned && now - stuckWarnedAt < SLOW_QUIET_NANOS) {
+                // the watch warned of another task within the minute: one warning a minute, whichever said it (before,
+                // session 36: a slow task after one the watch had said was a second WARN within the minute)
+                slowUnwarned++;
+                return;
+            }
         }
         if (slowWarned && now - slowWarnedAt < SLOW_QUIET_NANOS) {
             slowUnwarned++;
