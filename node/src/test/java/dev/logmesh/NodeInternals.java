@@ -15,6 +15,16 @@ import java.util.function.UnaryOperator;
  * (benchmarks), and a running node's log. Test code only; applications use {@link NodeConfig}.
  */
 public final class NodeInternals {
+
+    /** The node's {@link MeshNode#peers()} row of the static peer dialed at {@code url}, or null; from a test thread. */
+    public static MeshNode.PeerStatus peerStatus(MeshNode node, java.net.URI url) {
+        for (MeshNode.PeerStatus p : node.peers().join()) {
+            if (url.equals(p.url())) {
+                return p;
+            }
+        }
+        return null;
+    }
     private NodeInternals() {
     }
 

@@ -72,10 +72,10 @@ class PeerEndpointErrorsTest {
      */
     private static String errorOf(MeshNode node, URI url, Duration within) {
         await().atMost(within).until(() -> {
-            MeshNode.PeerStatus p = status(node, url);
+            MeshNode.PeerStatus p = NodeInternals.peerStatus(node, url);
             return p != null && p.lastError() != null && p.nextDialAt() > 0;
         });
-        String error = status(node, url).lastError();
+        String error = NodeInternals.peerStatus(node, url).lastError();
         assertFalse(error.contains(url.getHost() + ":" + url.getPort()), "the URL is said next to it: " + error);
         assertFalse(error.contains("Exception") || error.contains("\n") || error.contains("sun.security"),
             "one readable line: " + error);
@@ -90,15 +90,6 @@ class PeerEndpointErrorsTest {
             }
         }
         return error;
-    }
-
-    private static MeshNode.PeerStatus status(MeshNode node, URI url) {
-        for (MeshNode.PeerStatus p : node.peers().join()) {
-            if (url.equals(p.url())) {
-                return p;
-            }
-        }
-        return null;
     }
 
     @Test

@@ -18,15 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 class StaticPeerLeftTest {
 
-    private static MeshNode.PeerStatus statusOf(MeshNode node, URI url) {
-        for (MeshNode.PeerStatus p : node.peers().join()) {
-            if (url.equals(p.url())) {
-                return p;
-            }
-        }
-        return null;
-    }
-
     @Test
     void aPeerThatStopsIsSaidToHaveLeftNotToBeAnInactivePeer() throws Exception {
         MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").memory().host("127.0.0.1").port(0)
@@ -35,14 +26,14 @@ class StaticPeerLeftTest {
         try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").memory().host("127.0.0.1").port(0)
                  .mdns(false).peers(List.of(url)).build())) {
             await().atMost(Duration.ofSeconds(20)).until(() -> {
-                MeshNode.PeerStatus p = statusOf(bob, url);
+                MeshNode.PeerStatus p = NodeInternals.peerStatus(bob, url);
                 return p != null && p.connected();
             });
             // alice stops (SIGTERM, a restart): her overlay tells bob she leaves, then closes the session
             alice.close();
             // the first reason bob gives, before his next dial (1-1.5 s later) gives its own
             MeshNode.PeerStatus first = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
-                .until(() -> statusOf(bob, url), p -> p != null && p.lastError() != null);
+                .until(() -> NodeInternals.peerStatus(bob, url), p -> p != null && p.lastError() != null);
             // before: "expected: <overlay: the peer left the mesh ...> but was: <overlay: not an active peer>"
             assertEquals("overlay: the peer left the mesh (it is stopping or restarting)", first.lastError(),
                 first.toString());

@@ -35,24 +35,15 @@ class StaticPeerStatusTest {
         return NodeConfig.builder().name(name).memory().host("127.0.0.1").port(0).mdns(false);
     }
 
-    private static MeshNode.PeerStatus statusOf(MeshNode node, URI url) {
-        for (MeshNode.PeerStatus p : node.peers().join()) {
-            if (url.equals(p.url())) {
-                return p;
-            }
-        }
-        return null;
-    }
-
     @Test
     void anUnreachablePeerIsListedWithItsErrorAndNextDial() throws Exception {
         URI nothing = URI.create("ws://127.0.0.1:" + closedPort());
         try (MeshNode node = MeshNode.start(local("a").peers(List.of(nothing)).key(key("k")).build())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> {
-                MeshNode.PeerStatus p = statusOf(node, nothing);
+                MeshNode.PeerStatus p = NodeInternals.peerStatus(node, nothing);
                 return p != null && p.lastError() != null && p.nextDialAt() > 0;
             });
-            MeshNode.PeerStatus p = statusOf(node, nothing);
+            MeshNode.PeerStatus p = NodeInternals.peerStatus(node, nothing);
             assertNotNull(p);
             assertEquals(nothing.toString(), p.nodeId(), "no node answered there: listed by its URL");
             assertFalse(p.connected());
@@ -72,10 +63,10 @@ class StaticPeerStatusTest {
         URI url = URI.create("ws://127.0.0.1:" + port);
         try (MeshNode node = MeshNode.start(local("a").peers(List.of(url)).key(key("k")).build())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> {
-                MeshNode.PeerStatus p = statusOf(node, url);
+                MeshNode.PeerStatus p = NodeInternals.peerStatus(node, url);
                 return p != null && p.lastError() != null && p.nextDialAt() > 0;
             });
-            MeshNode.PeerStatus p = statusOf(node, url);
+            MeshNode.PeerStatus p = NodeInternals.peerStatus(node, url);
             long in = p.nextDialAt() - System.currentTimeMillis();
             assertTrue(in <= 375, "next dial in " + in + " ms: " + p);
             assertTrue(p.lastError().startsWith("cannot connect: connection refused"), p.lastError());
@@ -92,11 +83,11 @@ class StaticPeerStatusTest {
             URI wss = URI.create("wss://127.0.0.1:" + plain.url().getPort());
             try (MeshNode node = MeshNode.start(local("a").peers(List.of(wss)).key(key("k")).build())) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> {
-                    MeshNode.PeerStatus p = statusOf(node, wss);
+                    MeshNode.PeerStatus p = NodeInternals.peerStatus(node, wss);
                     return p != null && p.lastError() != null;
                 });
                 // said as a person reads it, not as NotSslRecordException and a hex dump of the bytes it got
-                String error = statusOf(node, wss).lastError();
+                String error = NodeInternals.peerStatus(node, wss).lastError();
                 assertTrue(error.contains("does not speak TLS") && error.contains("ws://HOST:PORT"), error);
                 assertFalse(error.contains("Exception"), error);
             }
@@ -108,10 +99,10 @@ class StaticPeerStatusTest {
         URI nowhere = URI.create("ws://no-such-host.invalid:7119"); // .invalid never resolves (RFC 6761)
         try (MeshNode node = MeshNode.start(local("a").peers(List.of(nowhere)).key(key("k")).build())) {
             await().atMost(Duration.ofSeconds(20)).until(() -> {
-                MeshNode.PeerStatus p = statusOf(node, nowhere);
+                MeshNode.PeerStatus p = NodeInternals.peerStatus(node, nowhere);
                 return p != null && p.lastError() != null;
             });
-            String error = statusOf(node, nowhere).lastError();
+            String error = NodeInternals.peerStatus(node, nowhere).lastError();
             assertTrue(error.contains("unknown host no-such-host.invalid"), error); // not the bare host name
         }
     }
@@ -129,11 +120,11 @@ class StaticPeerStatusTest {
              MeshNode keyed = MeshNode.start(local("keyed").key(key("k")).peers(List.of(open.url())).build(),
                  List.of(listener))) {
             await().atMost(Duration.ofSeconds(10)).until(() -> {
-                MeshNode.PeerStatus p = statusOf(keyed, open.url());
+                MeshNode.PeerStatus p = NodeInternals.peerStatus(keyed, open.url());
                 return p != null && p.lastError() != null
                     && p.nextDialAt() > System.currentTimeMillis() + Redialer.REFUSED_DELAY_MILLIS / 2;
             });
-            MeshNode.PeerStatus p = statusOf(keyed, open.url());
+            MeshNode.PeerStatus p = NodeInternals.peerStatus(keyed, open.url());
             assertTrue(p.lastError().contains("mesh key"), p.toString());
             // said once, and no more all through 7 s, longer than the 5 s of the normal backoff
             await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9)).until(() ->

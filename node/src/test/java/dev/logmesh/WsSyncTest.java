@@ -439,8 +439,17 @@ class WsSyncTest {
      */
     @Test
     void aDialedLoguxServersActionLargerThanAMeshFrameCanCarryIsNotAdded() throws Exception {
+        RawServer server = serverSendsBigThenSmall("x".repeat(5000));
+        assertEquals(1, server.connections.get(), "one connection: " + server.received);
+    }
+
+    /**
+     * A dialed Logux server sends {@code server/big} (its {@code s} is {@code padding}) and {@code server/small} in one
+     * sync to a node with a 4 KiB frame limit; checks that the node added the small one only. Returns the server.
+     */
+    private RawServer serverSendsBigThenSmall(String padding) throws Exception {
         long now = System.currentTimeMillis();
-        String sync = "[\"sync\",2,{\"type\":\"server/big\",\"s\":\"" + "x".repeat(5000) + "\"},{\"id\":1,\"time\":1},"
+        String sync = "[\"sync\",2,{\"type\":\"server/big\",\"s\":\"" + padding + "\"},{\"id\":1,\"time\":1},"
             + "{\"type\":\"server/small\"},{\"id\":2,\"time\":2}]";
         RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
             ? List.of("[\"connected\",5,\"server:s1\",[" + now + "," + now + "]]", sync) : List.of());
@@ -448,7 +457,7 @@ class WsSyncTest {
         MeshNode node = start(NodeConfig.builder().name("gw").memory().maxFrameBytes(4096).peer(server.url));
         await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",2]"));
         assertEquals(List.of("server/small"), types(node).stream().filter(t -> t.startsWith("server/")).toList());
-        assertEquals(1, server.connections.get(), "one connection: " + server.received);
+        return server;
     }
 
     /**
@@ -458,18 +467,10 @@ class WsSyncTest {
      */
     @Test
     void aDialedLoguxServersActionOverTheLimitOnlyWithTheKeepReasonIsNotAdded() throws Exception {
-        long now = System.currentTimeMillis();
         long bare = dev.logmesh.internal.protocol.EntrySize.bound(
             Action.parse("{\"type\":\"server/big\",\"s\":\"\"}"), Meta.of(ActionId.parse("1 server:s1 0"), 1, List.of()));
         int pad = (int) (dev.logmesh.internal.protocol.EntrySize.maxEntry(4096) - bare);
-        String sync = "[\"sync\",2,{\"type\":\"server/big\",\"s\":\"" + "x".repeat(pad) + "\"},{\"id\":1,\"time\":1},"
-            + "{\"type\":\"server/small\"},{\"id\":2,\"time\":2}]";
-        RawServer server = new RawServer(f -> f.startsWith("[\"connect\"")
-            ? List.of("[\"connected\",5,\"server:s1\",[" + now + "," + now + "]]", sync) : List.of());
-        toClose.add(server);
-        MeshNode node = start(NodeConfig.builder().name("gw").memory().maxFrameBytes(4096).peer(server.url));
-        await().atMost(WAIT).until(() -> server.received.contains("[\"synced\",2]"));
-        assertEquals(List.of("server/small"), types(node).stream().filter(t -> t.startsWith("server/")).toList());
+        serverSendsBigThenSmall("x".repeat(pad));
     }
 
     /**
