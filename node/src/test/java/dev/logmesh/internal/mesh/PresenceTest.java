@@ -240,4 +240,33 @@ class PresenceTest {
         loop.advance(Presence.EXPIRY_PERIODS * Presence.MAX_RECORD_PERIOD_MILLIS);
         assertTrue(p.known().isEmpty(), "a period is honoured up to a day: " + p.known());
     }
+    /**
+     * An origin stays known through a relay with a longer period: the relay forwards an origin at most once per half
+     * of its own period, so it says that in the record it passes on. Before, a receiver with a short period expired
+     * the origin by the origin's short period (3 s) while the relay passed its records on every 5 s: behind a node
+     * started with a 10-times longer {@code --presence-period}, a live node vanished and came back, again and again.
+     */
+    @Test
+    void anOriginBehindARelayWithALongerPeriodStaysKnown() {
+        SessionNode a = new SessionNode("a", loop, SessionConfig.defaults("test"));
+        SessionNode r = new SessionNode("r", loop, SessionConfig.defaults("test"));
+        SessionNode c = new SessionNode("c", loop, SessionConfig.defaults("test"));
+        Presence pa = presence(a);
+        Presence pr = new Presence(r.hub, loop, r.id, () -> JsonNodeFactory.instance.objectNode(), 10 * PERIOD,
+            new Random(2));
+        Presence pc = presence(c);
+        SessionNode.connect(loop, a, r);
+        SessionNode.connect(loop, r, c);
+        loop.runAll();
+        pa.start();
+        pr.start();
+        pc.start();
+        loop.advance(10 * PERIOD); // a's first record has gone through r
+        for (int k = 0; k < 60; k++) {
+            loop.advance(PERIOD / 2);
+            long t = loop.now();
+            assertTrue(pc.known().stream().anyMatch(n -> n.origin().equals("a")),
+                "c lost a at " + t + " ms, a live node two hops away: " + pc.known());
+        }
+    }
 }
