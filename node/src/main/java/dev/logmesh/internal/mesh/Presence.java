@@ -283,6 +283,9 @@ public final class Presence implements PresenceSink {
         if (e == null) {
             if (directory.size() >= MAX_ORIGINS && now != expiredAt) {
                 expire(); // at most once per ms: a flood of new origins does not scan the directory each time
+                if (directory.size() >= MAX_ORIGINS) {
+                    makeRoom(now);
+                }
             }
             if (directory.size() >= MAX_ORIGINS) {
                 dropped++;
@@ -365,6 +368,28 @@ public final class Presence implements PresenceSink {
             return "over " + MAX_RECORD_BYTES + " bytes";
         }
         return null;
+    }
+
+    /**
+     * The directory is full and a new origin came: drops the origin heard from longest ago if that was more than
+     * {@link #EXPIRY_PERIODS} of this node's own periods ago, so that an origin kept only by the long period its
+     * records claim makes room. Before (break36b), one burst of {@link #MAX_ORIGINS} forged records saying a day's
+     * period filled the directory for three days: every new node was dropped, and this node's own period grew as if
+     * it knew 1,024 nodes.
+     */
+    private void makeRoom(long now) {
+        String eldest = null;
+        long eldestAt = Long.MAX_VALUE;
+        for (Map.Entry<String, Entry> d : directory.entrySet()) {
+            if (d.getValue().receivedAt < eldestAt) {
+                eldestAt = d.getValue().receivedAt;
+                eldest = d.getKey();
+            }
+        }
+        if (eldest != null && now - eldestAt > EXPIRY_PERIODS * periodMillis) {
+            directory.remove(eldest);
+            expired++;
+        }
     }
 
     /** Drops the origins not refreshed for {@link #EXPIRY_PERIODS} of their periods ({@link #recordPeriod}). */

@@ -269,4 +269,34 @@ class PresenceTest {
                 "c lost a at " + t + " ms, a live node two hops away: " + pc.known());
         }
     }
+    /**
+     * A full directory makes room for a new origin by dropping one silent for {@link Presence#EXPIRY_PERIODS} of the
+     * receiver's own periods, whatever period its records claimed. Before, one burst of {@link Presence#MAX_ORIGINS}
+     * forged records saying a day's period (any node of an open mesh can send it) kept the directory full for three
+     * days: an hour on, a new node was still dropped.
+     */
+    @Test
+    void aBurstOfForgedOriginsClaimingADaysPeriodDoesNotShutOutNewNodes() {
+        Fed fed = fed();
+        Presence p = fed.presence;
+        SyncSession in = fed.in;
+        for (int i = 0; i < Presence.MAX_ORIGINS; i++) {
+            in.sendPresence(record("forged" + i, 1).put("period", Presence.MAX_RECORD_PERIOD_MILLIS));
+        }
+        loop.runAll();
+        loop.advance(3_600_000L); // an hour on, no forged record since
+        for (int k = 1; k <= 3; k++) {
+            in.sendPresence(record("genuine", k));
+            loop.runAll();
+            loop.advance(PERIOD);
+        }
+        assertTrue(p.known().stream().anyMatch(k -> k.origin().equals("genuine")),
+            "a new node an hour after the burst, in a directory of " + p.known().size());
+        // and a fresh flood still stays bounded
+        for (int i = 0; i < 2 * Presence.MAX_ORIGINS; i++) {
+            in.sendPresence(record("again" + i, 1));
+        }
+        loop.runAll();
+        assertTrue(p.known().size() <= Presence.MAX_ORIGINS + 1, "bounded: " + p.known().size());
+    }
 }
