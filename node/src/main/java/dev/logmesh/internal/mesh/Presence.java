@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *       ({@code period}, ms), and a receiver expires its origin after {@link #EXPIRY_PERIODS} of them (at least
  *       of its own configured period, and at most of {@link #MAX_RECORD_PERIOD_MILLIS}): before, it used its own
  *       period, so the records of a node configured with a longer one expired between two of them. A record without
- *       {@code period} (an older node) is expired after its receiver's own periods, as before.</li>
+ *       {@code period} (an older node) is expired after its receiver's own periods, as before. A node forwards an
+ *       origin at most once per half of its own period, so a record it passes on says at least that period: a
+ *       receiver behind a relay with a longer period would otherwise expire a live origin between two records.</li>
  *   <li><b>Trust.</b> A record is believed as received: any node that holds the mesh key (or any node of an open
  *       mesh) can forge another origin's record. Presence is for display; nothing else depends on it.</li>
  *   <li><b>Bad records</b> are dropped and counted, not answered with {@code wrong-format}: presence is advisory,
@@ -281,6 +283,9 @@ public final class Presence implements PresenceSink {
         if (e == null) {
             if (directory.size() >= MAX_ORIGINS && now != expiredAt) {
                 expire(); // at most once per ms: a flood of new origins does not scan the directory each time
+                if (directory.size() >= MAX_ORIGINS) {
+                    makeRoom(now);
+                }
             }
             if (directory.size() >= MAX_ORIGINS) {
                 dropped++;
@@ -301,6 +306,12 @@ public final class Presence implements PresenceSink {
         e.forwardedAt = now;
         ObjectNode copy = r.deepCopy();
         copy.put("hops", hops);
+        // this node passes the origin on at most once per half of its own period: a receiver behind it may wait
+        // that long between two records, so the record it passes on says at least this node's period (break36b:
+        // behind a relay with a 10 times longer --presence-period, a live origin expired between two records)
+        if (e.periodMillis > stated(r)) {
+            copy.put("period", e.periodMillis);
+        }
         for (SyncSession s : hub.connectedSessions()) {
             if (s != session && !origin.equals(s.peerNode()) && s.sendPresence(copy)) {
                 forwarded++;
@@ -319,6 +330,12 @@ public final class Presence implements PresenceSink {
             return periodMillis;
         }
         return Math.max(periodMillis, Math.min(MAX_RECORD_PERIOD_MILLIS, p.asLong()));
+    }
+
+    /** The record's own {@code period} when it is a whole number, else 0 (none, or another kind of value). */
+    private static long stated(ObjectNode r) {
+        JsonNode p = r.get("period");
+        return p != null && p.isIntegralNumber() && p.canConvertToLong() ? p.asLong() : 0;
     }
 
     /** Why a record is not usable, or null. */
@@ -351,6 +368,28 @@ public final class Presence implements PresenceSink {
             return "over " + MAX_RECORD_BYTES + " bytes";
         }
         return null;
+    }
+
+    /**
+     * The directory is full and a new origin came: drops the origin heard from longest ago if that was more than
+     * {@link #EXPIRY_PERIODS} of this node's own periods ago, so that an origin kept only by the long period its
+     * records claim makes room. Before (break36b), one burst of {@link #MAX_ORIGINS} forged records saying a day's
+     * period filled the directory for three days: every new node was dropped, and this node's own period grew as if
+     * it knew 1,024 nodes.
+     */
+    private void makeRoom(long now) {
+        String eldest = null;
+        long eldestAt = Long.MAX_VALUE;
+        for (Map.Entry<String, Entry> d : directory.entrySet()) {
+            if (d.getValue().receivedAt < eldestAt) {
+                eldestAt = d.getValue().receivedAt;
+                eldest = d.getKey();
+            }
+        }
+        if (eldest != null && now - eldestAt > EXPIRY_PERIODS * periodMillis) {
+            directory.remove(eldest);
+            expired++;
+        }
     }
 
     /** Drops the origins not refreshed for {@link #EXPIRY_PERIODS} of their periods ({@link #recordPeriod}). */

@@ -240,4 +240,63 @@ class PresenceTest {
         loop.advance(Presence.EXPIRY_PERIODS * Presence.MAX_RECORD_PERIOD_MILLIS);
         assertTrue(p.known().isEmpty(), "a period is honoured up to a day: " + p.known());
     }
+    /**
+     * An origin stays known through a relay with a longer period: the relay forwards an origin at most once per half
+     * of its own period, so it says that in the record it passes on. Before, a receiver with a short period expired
+     * the origin by the origin's short period (3 s) while the relay passed its records on every 5 s: behind a node
+     * started with a 10-times longer {@code --presence-period}, a live node vanished and came back, again and again.
+     */
+    @Test
+    void anOriginBehindARelayWithALongerPeriodStaysKnown() {
+        SessionNode a = new SessionNode("a", loop, SessionConfig.defaults("test"));
+        SessionNode r = new SessionNode("r", loop, SessionConfig.defaults("test"));
+        SessionNode c = new SessionNode("c", loop, SessionConfig.defaults("test"));
+        Presence pa = presence(a);
+        Presence pr = new Presence(r.hub, loop, r.id, () -> JsonNodeFactory.instance.objectNode(), 10 * PERIOD,
+            new Random(2));
+        Presence pc = presence(c);
+        SessionNode.connect(loop, a, r);
+        SessionNode.connect(loop, r, c);
+        loop.runAll();
+        pa.start();
+        pr.start();
+        pc.start();
+        loop.advance(10 * PERIOD); // a's first record has gone through r
+        for (int k = 0; k < 60; k++) {
+            loop.advance(PERIOD / 2);
+            long t = loop.now();
+            assertTrue(pc.known().stream().anyMatch(n -> n.origin().equals("a")),
+                "c lost a at " + t + " ms, a live node two hops away: " + pc.known());
+        }
+    }
+    /**
+     * A full directory makes room for a new origin by dropping one silent for {@link Presence#EXPIRY_PERIODS} of the
+     * receiver's own periods, whatever period its records claimed. Before, one burst of {@link Presence#MAX_ORIGINS}
+     * forged records saying a day's period (any node of an open mesh can send it) kept the directory full for three
+     * days: an hour on, a new node was still dropped.
+     */
+    @Test
+    void aBurstOfForgedOriginsClaimingADaysPeriodDoesNotShutOutNewNodes() {
+        Fed fed = fed();
+        Presence p = fed.presence;
+        SyncSession in = fed.in;
+        for (int i = 0; i < Presence.MAX_ORIGINS; i++) {
+            in.sendPresence(record("forged" + i, 1).put("period", Presence.MAX_RECORD_PERIOD_MILLIS));
+        }
+        loop.runAll();
+        loop.advance(3_600_000L); // an hour on, no forged record since
+        for (int k = 1; k <= 3; k++) {
+            in.sendPresence(record("genuine", k));
+            loop.runAll();
+            loop.advance(PERIOD);
+        }
+        assertTrue(p.known().stream().anyMatch(k -> k.origin().equals("genuine")),
+            "a new node an hour after the burst, in a directory of " + p.known().size());
+        // and a fresh flood still stays bounded
+        for (int i = 0; i < 2 * Presence.MAX_ORIGINS; i++) {
+            in.sendPresence(record("again" + i, 1));
+        }
+        loop.runAll();
+        assertTrue(p.known().size() <= Presence.MAX_ORIGINS + 1, "bounded: " + p.known().size());
+    }
 }
