@@ -153,15 +153,22 @@ final class AntiEntropy {
      */
     static final int MAX_UNANSWERED_SESSIONS = 3;
 
+    /** The longest a session waits to start its first round with a peer that left rounds unanswered, ms: an hour. */
+    static final long MAX_UNANSWERED_BACKOFF_MILLIS = 3_600_000;
+
     /** Peer instances told about once ({@link #start}), so that each restart of this node's session says it once. */
     private static final java.util.Set<String> SAID_UNANSWERED = java.util.Collections.newSetFromMap(
         new java.util.concurrent.ConcurrentHashMap<>());
 
     /**
-     * The session connected: the initiator schedules its first round, unless the peer left the rounds of the last
-     * {@link #MAX_UNANSWERED_SESSIONS} sessions unanswered while it answered pings. Before (embed35) such a peer's
-     * every session ended about a second after its catch-up ("the answer to a reconciliation round was lost") and
-     * was dialed again: 14 sessions in 2 minutes, without a word.
+     * The session connected: the initiator schedules its first round, later when the peer left the rounds of the
+     * last {@link #MAX_UNANSWERED_SESSIONS} or more sessions unanswered while it answered pings: after twice the
+     * period, doubling with each more such session, up to {@link #MAX_UNANSWERED_BACKOFF_MILLIS}; a round it answers
+     * sets the count back to 0. Before (embed35) such a peer's every session ended about a second after its catch-up
+     * ("the answer to a reconciliation round was lost") and was dialed again: 14 sessions in 2 minutes, without a
+     * word. Not never: the rounds are what repairs a log whose cursors lie (a restored backup, a lost frame), and a
+     * peer of today whose rounds were lost three sessions in a row (a lossy link) would have been asked no more
+     * until it restarted (session 36).
      */
     void start() {
         if (!initiates) {
@@ -169,14 +176,23 @@ final class AntiEntropy {
         }
         int unanswered = node.unansweredRounds(link.peerNode(), link.peerInstance());
         if (unanswered >= MAX_UNANSWERED_SESSIONS) {
+            long delay = unansweredBackoff(period, unanswered);
             if (SAID_UNANSWERED.add(link.peerNode() + " " + link.peerInstance())) {
                 LOG.warn("{} left the reconciliation rounds of its last {} sessions unanswered while it answered pings "
-                    + "(an older logmesh?): no more rounds with it until it restarts; sync cursors alone keep the two "
-                    + "logs in step", link.describePeer(), unanswered);
+                    + "(an older logmesh?): the next round with it in {} s, then less often (up to once an hour) until "
+                    + "it answers one; sync cursors alone keep the two logs in step meanwhile", link.describePeer(),
+                    unanswered, delay / 1000);
             }
+            schedule(delay);
             return;
         }
         schedule(BUSY_RETRY_MILLIS);
+    }
+
+    /** When a session starts its first round with a peer that left {@code unanswered} sessions' rounds unanswered. */
+    static long unansweredBackoff(long period, int unanswered) {
+        int doublings = Math.min(30, unanswered - MAX_UNANSWERED_SESSIONS + 1);
+        return Math.min(MAX_UNANSWERED_BACKOFF_MILLIS, Math.max(1, period) << doublings);
     }
 
     private void schedule(long delay) {
