@@ -60,13 +60,10 @@ class OverlayRefusalTest {
                 errors.add(message);
             }
         };
-        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
-                 .transport(net.transport("alice")).key("alice-key".getBytes(StandardCharsets.UTF_8)).build())) {
+        try (MeshNode alice = alice(loop, net)) {
             loop.runAll();
             // eve finds alice (alice, without discovery, never dials eve): every session is a dial of eve's overlay
-            NodeConfig eveConfig = NodeConfig.builder().name("eve").mdns(false).memory().loop(loop)
-                .transport(net.transport("eve")).key("another-key".getBytes(StandardCharsets.UTF_8))
-                .discovery(me -> finds(loop, alice.nodeId(), me.mesh(), "alice")).build();
+            NodeConfig eveConfig = eveFinding(loop, net, alice);
             try (MeshNode eve = MeshNode.start(eveConfig, List.of(eveHears))) {
                 // 2 min: the overlay's back-off (2, 4, 8, 16, 32, 64 s) lets it dial alice several times
                 loop.advance(120_000);
@@ -96,12 +93,9 @@ class OverlayRefusalTest {
     void theStatusListsANodeThatRefusedTheOverlaysDialsWithWhy() throws Exception {
         ManualLoop loop = new ManualLoop(1_000_000);
         LocalNetwork net = new LocalNetwork(loop);
-        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
-                 .transport(net.transport("alice")).key("alice-key".getBytes(StandardCharsets.UTF_8)).build())) {
+        try (MeshNode alice = alice(loop, net)) {
             loop.runAll();
-            NodeConfig eveConfig = NodeConfig.builder().name("eve").mdns(false).memory().loop(loop)
-                .transport(net.transport("eve")).key("another-key".getBytes(StandardCharsets.UTF_8))
-                .discovery(me -> finds(loop, alice.nodeId(), me.mesh(), "alice")).build();
+            NodeConfig eveConfig = eveFinding(loop, net, alice);
             try (MeshNode eve = MeshNode.start(eveConfig)) {
                 loop.advance(30_000);
                 java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> status =
@@ -122,5 +116,18 @@ class OverlayRefusalTest {
                     p.toString());
             }
         }
+    }
+
+    /** Alice: a keyed node on the test network, without discovery (it never dials). */
+    private static MeshNode alice(ManualLoop loop, LocalNetwork net) throws Exception {
+        return MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
+            .transport(net.transport("alice")).key("alice-key".getBytes(StandardCharsets.UTF_8)).build());
+    }
+
+    /** Eve: another key, and a discovery that finds alice, so eve's overlay dials her. */
+    private static NodeConfig eveFinding(ManualLoop loop, LocalNetwork net, MeshNode alice) {
+        return NodeConfig.builder().name("eve").mdns(false).memory().loop(loop)
+            .transport(net.transport("eve")).key("another-key".getBytes(StandardCharsets.UTF_8))
+            .discovery(me -> finds(loop, alice.nodeId(), me.mesh(), "alice")).build();
     }
 }
