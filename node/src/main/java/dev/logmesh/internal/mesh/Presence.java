@@ -325,11 +325,8 @@ public final class Presence implements PresenceSink {
      * when the record has none (an older node) or another kind of value (presence is advisory: the record is kept).
      */
     private long recordPeriod(ObjectNode r) {
-        JsonNode p = r.get("period");
-        if (p == null || !p.isIntegralNumber() || !p.canConvertToLong()) {
-            return periodMillis;
-        }
-        return Math.max(periodMillis, Math.min(MAX_RECORD_PERIOD_MILLIS, p.asLong()));
+        long p = stated(r);
+        return p == 0 ? periodMillis : Math.max(periodMillis, Math.min(MAX_RECORD_PERIOD_MILLIS, p));
     }
 
     /** The record's own {@code period} when it is a whole number, else 0 (none, or another kind of value). */

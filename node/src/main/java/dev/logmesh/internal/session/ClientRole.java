@@ -153,22 +153,14 @@ final class ClientRole extends EdgeRole {
                 r = new ClientEdge.Refuse(Reply.of(Answers.undo(asJavaScriptHoldsIt(e), Answers.ERROR)),
                     "action " + e.id() + " " + refused[i] + ": refused, not added");
             } else if (EntrySize.bound(e) > maxEntry) {
-                session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
-                r = new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id()
-                    + " of about " + EntrySize.bound(e) + " bytes (with its meta) is over the limit of " + maxEntry
-                    + " bytes that a frame of the mesh can carry (from --max-frame " + (maxEntry
-                    + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
+                r = tooLarge(e, EntrySize.bound(e), "");
             } else {
                 r = edge.receive(e, log.lastAdded());
-                if (r instanceof ClientEdge.Add a && EntrySize.boundOnAnyNode(log.asStored(a.entry())) > maxEntry) {
+                long stored = r instanceof ClientEdge.Add a ? EntrySize.boundOnAnyNode(log.asStored(a.entry())) : 0;
+                if (stored > maxEntry) {
                     // within the limit as the client sent it, over it as the log would store it (the node's keep
                     // reason added): added, it could not be sent to any mesh peer (break36)
-                    long stored = EntrySize.boundOnAnyNode(log.asStored(a.entry()));
-                    session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
-                    r = new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id() + " of about " + stored
-                        + " bytes (with its meta as this node stores it) is over the limit of " + maxEntry
-                        + " bytes that a frame of the mesh can carry (from --max-frame " + (maxEntry
-                        + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
+                    r = tooLarge(e, stored, " as this node stores it");
                 }
             }
             decisions.add(r);
@@ -233,6 +225,14 @@ final class ClientRole extends EdgeRole {
                 }
             }
         }
+    }
+
+    /** Refuses a client's action of about {@code size} bytes, over the mesh's entry limit; says so ({@code how}). */
+    private ClientEdge.Refuse tooLarge(Entry e, long size, String how) {
+        session.refusedEntry(e.id(), SyncSession.TOO_LARGE);
+        return new ClientEdge.Refuse(undoOfLarge(e), "action " + e.id() + " of about " + size + " bytes (with its meta"
+            + how + ") is over the limit of " + maxEntry + " bytes that a frame of the mesh can carry (from --max-frame "
+            + (maxEntry + EntrySize.FRAME_OVERHEAD) + "): refused, not added");
     }
 
     /**
