@@ -47,6 +47,19 @@ logmesh_defaults() {
   esac
 }
 
+# logmesh_sqlite_native DIR: sets REPLY to -Dorg.sqlite.lib.path=DIR where DIR's libsqlitejdbc.so (cli/pom.xml,
+# unpack-native: Linux x86-64, glibc) is the one this machine loads, else to nothing (sqlite-jdbc then extracts its
+# own, as before). Extracted, sqlite-jdbc writes a fresh ~1 MiB copy to the temporary folder at each start and
+# deletes it only at a normal exit: each node killed with -9 (or by the OOM killer) left one there for good. The
+# glibc x86-64 loader's file tells the platform without a process (a musl or arm machine has none); a user's
+# -Dorg.sqlite.lib.path in LOGMESH_JAVA_OPTS comes later and wins.
+logmesh_sqlite_native() {
+  REPLY=
+  if [ -e /lib64/ld-linux-x86-64.so.2 ] && [ -f "$1/libsqlitejdbc.so" ]; then
+    REPLY=-Dorg.sqlite.lib.path=$1
+  fi
+}
+
 # logmesh_java: prints the java binary the scripts run: LOGMESH_JAVA if set, else $JAVA_HOME/bin/java if it
 # exists, else java on the PATH. logmesh_find_java sets REPLY to it instead (no subshell: the launcher's path).
 logmesh_java() {

@@ -26,7 +26,13 @@ final class CliProcess {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // as the launchers: Netty's epoll library from cli/target/native (unpack-native), not extracted at start
-        cmd.add("-Djava.library.path=" + Path.of("target", "native").toAbsolutePath());
+        Path nativeDir = Path.of("target", "native").toAbsolutePath();
+        cmd.add("-Djava.library.path=" + nativeDir);
+        // and SQLite's where it is this machine's (the launchers' test): not a copy in /tmp per killed process
+        if (java.nio.file.Files.exists(Path.of("/lib64/ld-linux-x86-64.so.2"))
+            && java.nio.file.Files.isRegularFile(nativeDir.resolve("libsqlitejdbc.so"))) {
+            cmd.add("-Dorg.sqlite.lib.path=" + nativeDir);
+        }
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
