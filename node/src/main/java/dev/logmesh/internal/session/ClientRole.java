@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *       {@code logux/undo} for a refused entry, the subscription replies, {@code logux/processed} for an added
  *       one (after its {@code process} hook). Answers are not log entries: they get fresh ids of this node and
  *       carry the connection's send cursor as their number. The undo of an entry whose {@code process} hook
- *       failed is an entry of the log (it may have gone elsewhere already), addressed where the entry went.</li>
+ *       failed is an entry of the log (it may have gone elsewhere already), addressed where the entry went. An entry
+ *       of the log the client sends back unchanged ({@link ClientEdge.Echo}: a bare {@code ClientNode} resends what it
+ *       received) is acknowledged by {@code synced} alone.</li>
  * </ul>
  * Called on the node's loop only.
  */
@@ -142,6 +144,7 @@ final class ClientRole extends EdgeRole {
     List<Entry> received(long added, List<Entry> entries, String[] refused, boolean last) {
         List<ClientEdge.Received> decisions = new ArrayList<>(entries.size());
         List<Entry> accepted = new ArrayList<>();
+        int echoes = 0;
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             // nested too deep for the mesh or holding a number beyond a double's range (the session counted it),
@@ -154,8 +157,10 @@ final class ClientRole extends EdgeRole {
                     "action " + e.id() + " " + refused[i] + ": refused, not added");
             } else if (EntrySize.bound(e) > maxEntry) {
                 r = tooLarge(e, EntrySize.bound(e), "");
+            } else if (answerSentBack(e)) {
+                r = new ClientEdge.Echo(e.id());
             } else {
-                r = edge.receive(e, log.lastAdded());
+                r = edge.receive(e, log.lastAdded(), log::byId);
                 long stored = r instanceof ClientEdge.Add a ? EntrySize.boundOnAnyNode(log.asStored(a.entry())) : 0;
                 if (stored > maxEntry) {
                     // within the limit as the client sent it, over it as the log would store it (the node's keep
@@ -166,7 +171,13 @@ final class ClientRole extends EdgeRole {
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {
                 accepted.add(a.entry());
+            } else if (r instanceof ClientEdge.Echo) {
+                echoes++;
             }
+        }
+        if (echoes > 0 && LOG.isDebugEnabled()) {
+            LOG.debug("client {} sent back {} entries of the log it may have received from this node (a ClientNode "
+                + "without an outFilter resends them): acknowledged, not added, no undo", edge.client(), echoes);
         }
         List<Meta> results = accepted.isEmpty() ? List.of() : session.addReceived(accepted);
         if (frameDecisions != null || !last) {
@@ -192,6 +203,19 @@ final class ClientRole extends EdgeRole {
         // the client is gone by then, its stored actions are processed all the same (unanswered: see settle)
         session.afterDurable(() -> answer(added, all, stored, sliced), () -> settle(all, stored, 0, 0));
         return null;
+    }
+
+    /**
+     * Whether {@code e} is an answer of this node ({@code logux/processed} or {@code logux/undo} under an id of this
+     * node) that the client sends back: a bare {@code ClientNode} that keeps what it receives resends the answers it
+     * got, as it resends the entries ({@link ClientEdge.Echo}). Answers are never in the log (fresh ids, see the class
+     * docs), so they cannot be compared; nothing of the log decides this, so acknowledging one tells the client
+     * nothing it did not know, and nothing is added. Before (apps37) each got a {@code logux/undo} {@code denied}:
+     * an undo of an answer.
+     */
+    private boolean answerSentBack(Entry e) {
+        String type = e.action().type();
+        return (Answers.PROCESSED.equals(type) || Answers.UNDO.equals(type)) && e.id().node().equals(log.nodeId());
     }
 
     /**
