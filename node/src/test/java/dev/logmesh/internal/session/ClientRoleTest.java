@@ -150,6 +150,30 @@ class ClientRoleTest {
     }
 
     /**
+     * apps37: a real {@code @logux/client} with {@code timeout: 300000} frozen (SIGSTOP) for 110 s was dropped after 90
+     * s of silence (as by {@code @logux/server}: the client's timeout is its own, protocol 5 does not send it), and the
+     * node said "the peer is gone or the link is slower than 16384 bytes/s": a client's JavaScript that does not run
+     * (a busy or suspended page) is the likely cause, and the line now says so.
+     */
+    @Test
+    void aClientsTimeoutSaysItsJavaScriptMayNotHaveRun() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        dev.logmesh.testkit.CapturedLogs.clear();
+        Client c = new Client().send(CONNECT);
+        for (int s = 0; s < 100; s++) {
+            loop.advance(1000);
+        }
+        assertEquals(SyncSession.State.CLOSED, c.session.state());
+        List<String> lines = dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN, "timed out").stream()
+            .map(e -> e.message()).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("timed out: no pong for 70000 ms"), lines.get(0));
+        assertTrue(lines.get(0).contains(" ms; the Logux client is gone, or its JavaScript did not run that long (a "
+            + "busy or suspended page or process; its own timeout option is not sent to the node"), lines.get(0));
+    }
+
+    /**
      * Session 36: a silent client is pinged after {@code @logux/server}'s 20 s, not a mesh peer's 4 s (before: pinged
      * 4-5 s after connected, while a stock {@code @logux/client} pings every 10 s of silence itself). A client's own
      * ping resets the wait, so a live client is never pinged.
