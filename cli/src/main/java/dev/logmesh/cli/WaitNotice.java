@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * {@link #AFTER_MILLIS} after {@code ready}, then at 10 s, 30 s and every minute until its first session
  * ("logmesh: no peer yet after 3 s: looking for nodes of mesh M by mDNS on 10.0.0.5; dialing ws://10.0.0.7:7000
  * (Connection refused; again in 2.1 s)"). Nothing goes to stdout, so {@code --json} output is unchanged; nothing
- * is printed once a session has connected, even if it ends later (the peer events say that).
+ * is printed once a session has connected, even if it ends later (the peer events say that). Logux clients count
+ * for a node with nothing to look for ({@link #servesAlone}); a node that looks says whom it serves meanwhile.
  *
  * <p>Runs on a daemon thread of its own; {@link #connected()} may be called from any thread.
  */
@@ -97,6 +98,11 @@ final class WaitNotice {
         }
     }
 
+    /** Whether the notices have ended: a session connected, or the node serves Logux clients alone. Any thread. */
+    boolean done() {
+        return connected.get();
+    }
+
     /** Stops the notices (the node is closing). */
     void stop() {
         timer.shutdownNow();
@@ -122,13 +128,15 @@ final class WaitNotice {
         try {
             List<MeshNode.PeerStatus> peers = node.peers().get(2, TimeUnit.SECONDS);
             OverlayView overlay = node.overlay().get(2, TimeUnit.SECONDS);
-            if (peers.stream().anyMatch(MeshNode.PeerStatus::connected)) {
+            List<String> clients = node.clients().get(2, TimeUnit.SECONDS);
+            if (peers.stream().anyMatch(MeshNode.PeerStatus::connected)
+                || servesAlone(node.mdnsInterfaces(), peers, overlay.passive(), clients)) {
                 connected();
                 return;
             }
             line = describe(atMillisAfterReady, node.mdnsInterfaces(), node.config().mesh(),
                 node.url(), peers, overlay.passive(), Map.copyOf(refusals), errors.get(), lastError.get(),
-                System.currentTimeMillis());
+                System.currentTimeMillis(), clients);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             line = null; // the node is closing, or its loop is busy: no notice this time
         } catch (InterruptedException e) {
@@ -173,6 +181,31 @@ final class WaitNotice {
     static String describe(long waitedMillis, List<Inet4Address> mdns, String mesh, URI url,
                            List<MeshNode.PeerStatus> peers, List<String> found, Map<String, String> refused,
                            int errors, String lastError, long now) {
+        return describe(waitedMillis, mdns, mesh, url, peers, found, refused, errors, lastError, now, List.of());
+    }
+
+    /**
+     * Whether a node serves Logux clients with nothing to look for: mDNS off, no {@code --peer}, no node found (a lone
+     * node for apps, the README's "Logux apps" hub). Its notice would say "waiting for a node to dial" every minute
+     * while its clients work: such a node is in use, and its notices end as at a first session (before, apps37, they
+     * went on for as long as it ran). A node that looks for nodes or dials some goes on saying so, with its clients
+     * ({@link #describe}).
+     *
+     * @param clients the node ids of the Logux clients connected now ({@link MeshNode#clients()})
+     */
+    static boolean servesAlone(List<Inet4Address> mdns, List<MeshNode.PeerStatus> peers, List<String> found,
+                               List<String> clients) {
+        return !clients.isEmpty() && mdns.isEmpty() && found.isEmpty() && peers.stream().allMatch(p -> p.url() == null);
+    }
+
+    /**
+     * {@link #describe}, with the Logux clients the node serves now ({@code clients}, node ids): a node that serves
+     * some says it has no mesh peer yet, and how many clients it serves (up to 3 named), where before (apps37) it said
+     * "no peer yet" as if nothing were connected.
+     */
+    static String describe(long waitedMillis, List<Inet4Address> mdns, String mesh, URI url,
+                           List<MeshNode.PeerStatus> peers, List<String> found, Map<String, String> refused,
+                           int errors, String lastError, long now, List<String> clients) {
         List<String> parts = new ArrayList<>();
         if (!mdns.isEmpty()) {
             List<String> addrs = mdns.stream().map(Inet4Address::getHostAddress).toList();
@@ -231,7 +264,13 @@ final class WaitNotice {
         if (lastError != null) {
             parts.add((errors > 1 ? "the last of " + errors + " errors: " : "an error: ") + lastError);
         }
-        return "logmesh: no peer yet after " + seconds(waitedMillis) + ": " + String.join("; ", parts);
+        if (clients.isEmpty()) {
+            return "logmesh: no peer yet after " + seconds(waitedMillis) + ": " + String.join("; ", parts);
+        }
+        List<String> named = clients.stream().sorted().limit(3).toList();
+        return "logmesh: no mesh peer yet after " + seconds(waitedMillis) + ", serving " + clients.size()
+            + (clients.size() == 1 ? " Logux client (" : " Logux clients (") + String.join(", ", named)
+            + (clients.size() > 3 ? " and " + (clients.size() - 3) + " more" : "") + "): " + String.join("; ", parts);
     }
 
     /**

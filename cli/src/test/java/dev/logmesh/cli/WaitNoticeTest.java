@@ -142,4 +142,59 @@ class WaitNoticeTest {
                 List.of(), List.of("n1:aaaa"), java.util.Map.of("n1:aaaa", "refused this node: wrong-credentials"),
                 0, null, 0));
     }
+
+    /**
+     * apps37: a node that serves Logux clients says it, and that it has no mesh peer yet; before, the line read "no
+     * peer yet" as if nothing were connected.
+     */
+    @Test
+    void aNodeThatLooksForPeersWhileItServesClientsSaysWhomItServes() throws Exception {
+        assertEquals("logmesh: no mesh peer yet after 30 s, serving 4 Logux clients (a:1:t, b:1:t, c:1:t and 1 more): "
+                + "looking for nodes of mesh lan by mDNS on 10.0.0.1",
+            WaitNotice.describe(30_000, List.of(ip(10, 0, 0, 1)), "lan", URI.create("ws://10.0.0.1:7000"), List.of(),
+                List.of(), java.util.Map.of(), 0, null, 0, List.of("d:1:t", "b:1:t", "a:1:t", "c:1:t")));
+        assertEquals("logmesh: no mesh peer yet after 3 s, serving 1 Logux client (a:1:t): dialing ws://10.0.0.7:7000 "
+                + "(no answer yet)",
+            WaitNotice.describe(3_000, List.of(), "lan", URI.create("ws://10.0.0.1:7000"),
+                List.of(dialed("ws://10.0.0.7:7000", null, -1)), List.of(), java.util.Map.of(), 0, null, 0,
+                List.of("a:1:t")));
+    }
+
+    /**
+     * apps37: a lone node for apps (no mDNS, no --peer: README, "Logux apps") printed "no peer yet after 3 s: mDNS is
+     * off and no --peer is given: waiting for a node to dial ..." at 3, 10 and 30 s and every minute, while a Logux
+     * client was connected and working. A client's session ends its notices, as a first session does.
+     */
+    @Test
+    void aLoneNodeServingALoguxClientEndsItsNotices() throws Exception {
+        try (MeshNode hub = MeshNode.start(dev.logmesh.NodeConfig.builder().name("hub").memory().host("127.0.0.1")
+            .mdns(false).build())) {
+            java.util.concurrent.CopyOnWriteArrayList<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.net.http.WebSocket client = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(hub.url(), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data,
+                                                                          boolean last) {
+                        got.add(data.toString());
+                        ws.request(1);
+                        return null;
+                    }
+                }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            client.sendText("[\"connect\",5,\"alice:1:t\",0]", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> got.stream().anyMatch(f -> f.startsWith("[\"connected\"")));
+            List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            WaitNotice notice = WaitNotice.start(hub, lines::add);
+            try {
+                // the first notice is due 3 s after the start; before: "logmesh: no peer yet after 3 s: mDNS is off
+                // and no --peer is given: waiting for a node to dial ws://127.0.0.1:..."
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+                    .until(() -> notice.done() || !lines.isEmpty());
+                assertEquals(List.of(), lines);
+            } finally {
+                notice.stop();
+                client.abort();
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.logmesh.internal.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Action;
+import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.callback.Callbacks;
@@ -91,7 +92,23 @@ public final class ClientEdge {
     }
 
     /** What {@link #receive} tells the node to do. */
-    public sealed interface Received permits Refuse, Add, Handled {
+    public sealed interface Received permits Refuse, Add, Handled, Echo {
+    }
+
+    /**
+     * An entry the log holds, which the node may have sent this client, sent back by it unchanged (as JavaScript
+     * reads it): a bare {@code @logux/core} {@code ClientNode} without an {@code outFilter} sends at each reconnect
+     * every entry of its log added after its last {@code synced}, those it received included. Nothing is added and
+     * nothing is answered: the frame's {@code synced} acknowledges it. Not a {@code logux/undo}: the action is valid
+     * and in every node's log, and a client that handles undo would revert it ({@code @logux/server} 0.14 undoes it,
+     * reason {@code denied}, as any action of a foreign id; a {@code @logux/client} never sends it back).
+     *
+     * @param id the entry's id
+     */
+    public record Echo(ActionId id) implements Received {
+        public Echo {
+            Objects.requireNonNull(id, "id");
+        }
     }
 
     /**
@@ -175,6 +192,29 @@ public final class ClientEdge {
      * @param logAdded the log's last {@code added} now: a subscription made here gets only entries added after it
      */
     public Received receive(Entry received, long logAdded) {
+        return receive(received, logAdded, id -> java.util.Optional.empty());
+    }
+
+    /**
+     * As {@link #receive(Entry, long)}, and an entry of another client's id that {@code held} gives, with the same
+     * action as JavaScript reads it, is an {@link Echo} when this client may have received it: it is addressed to
+     * this client (node, client id, user, or unaddressed under {@link Delivery.Unaddressed#EVERY_CLIENT}) or to a
+     * channel this connection is subscribed to (whatever its filter or when it subscribed: a client that subscribes
+     * again after a reconnect may have received older entries of it). Any other action under another client's id
+     * is refused as before ({@code denied}): a forged one, one that differs from the held entry, one the log does
+     * not hold (never seen, or cleaned: it cannot be compared), and one addressed to others, so a client cannot
+     * learn by the missing undo what an action it was not sent holds.
+     *
+     * @param held the log's entry of an id, if it holds one (on the node's loop, as this call)
+     */
+    public Received receive(Entry received, long logAdded, java.util.function.Function<ActionId,
+        java.util.Optional<Entry>> held) {
+        if (!client.created(received.id())) {
+            Entry h = held.apply(received.id()).orElse(null);
+            if (h != null && mayHaveReceived(h) && sameAsJavaScriptReads(h.action(), received.action())) {
+                return new Echo(received.id());
+            }
+        }
         EdgeMeta.Check check = EdgeMeta.fromClient(received, client, subprotocol, options.foreignMeta());
         if (check instanceof EdgeMeta.Refused r) {
             return new Refuse(Reply.of(Answers.undo(received, r.reason())), r.why());
@@ -216,6 +256,43 @@ public final class ClientEdge {
         }
         return new Add(meta.equals(entry.meta()) ? entry : entry.withMeta(meta));
     }
+
+    /** Whether the log's {@code entry} goes to this client, or to a channel it is subscribed to now. */
+    private boolean mayHaveReceived(Entry entry) {
+        Address address = Address.of(entry.meta());
+        if (delivery.decide(entry, address, client, subscriptions).delivered()) {
+            return true;
+        }
+        if (address.excludesAll() || address.excludeClients().contains(client.clientId())) {
+            return false;
+        }
+        return address.channels().stream().anyMatch(subscriptions::has);
+    }
+
+    /**
+     * Whether two actions are one value to a JavaScript node ({@code JSON.parse}): their text is the same, or their
+     * trees are, numbers compared as the doubles JavaScript holds ({@code 1.5e3} and {@code 1500}, {@code -0} and
+     * {@code 0}), object keys in any order (JavaScript puts integer-like keys first). An action that cannot be read
+     * as a tree (a string over Jackson's limit) is the same only by its text.
+     */
+    static boolean sameAsJavaScriptReads(Action a, Action b) {
+        if (a.toJson().equals(b.toJson())) {
+            return true;
+        }
+        try {
+            return a.json().equals(AS_JAVASCRIPT_READS, b.json());
+        } catch (IllegalArgumentException | IllegalStateException unreadable) {
+            return false;
+        }
+    }
+
+    /** Compares values as JavaScript holds them: 0 when equal (numbers as doubles), else 1 (not an order). */
+    private static final java.util.Comparator<JsonNode> AS_JAVASCRIPT_READS = (x, y) -> {
+        if (x.isNumber() && y.isNumber()) {
+            return x.doubleValue() == y.doubleValue() ? 0 : 1;
+        }
+        return x.equals(y) ? 0 : 1;
+    };
 
     private Refuse refuse(Entry entry, String reason, String why) {
         return new Refuse(Reply.of(Answers.undo(entry, reason)), why);

@@ -400,9 +400,17 @@ public final class PeerTable {
             lateLogged.remove(key); // it worked for a while: this is a new outage
         }
         if (lateLogged.add(key)) {
-            LOG.warn("session with {}@{} timed out: {}; the peer is gone or the link is slower than {} bytes/s "
-                + "(further timeouts with it are not logged until a session with it works)", key,
-                session.connection().remoteAddress(), late, SessionConfig.MIN_LINK_BYTES_PER_SECOND);
+            // a Logux client answers only when its JavaScript runs: a page or process that is busy or suspended (a
+            // frozen tab, a debugger, a laptop's sleep) is silent as a gone one; its own `timeout` option is a wait on
+            // its side, which protocol 5 does not tell the node (apps37: a client with timeout 300000, frozen 110 s,
+            // was "gone or the link is slower than 16384 bytes/s")
+            String why = session.clientId() != null
+                ? "the Logux client is gone, or its JavaScript did not run that long (a busy or suspended page or "
+                + "process; its own timeout option is not sent to the node, which waits as @logux/server does), or the "
+                + "link is slower than " + SessionConfig.MIN_LINK_BYTES_PER_SECOND + " bytes/s"
+                : "the peer is gone or the link is slower than " + SessionConfig.MIN_LINK_BYTES_PER_SECOND + " bytes/s";
+            LOG.warn("session with {}@{} timed out: {}; {} (further timeouts with it are not logged until a session "
+                + "with it works)", key, session.connection().remoteAddress(), late, why);
         }
     }
 

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *       {@code logux/undo} for a refused entry, the subscription replies, {@code logux/processed} for an added
  *       one (after its {@code process} hook). Answers are not log entries: they get fresh ids of this node and
  *       carry the connection's send cursor as their number. The undo of an entry whose {@code process} hook
- *       failed is an entry of the log (it may have gone elsewhere already), addressed where the entry went.</li>
+ *       failed is an entry of the log (it may have gone elsewhere already), addressed where the entry went. An entry
+ *       of the log the client sends back unchanged ({@link ClientEdge.Echo}: a bare {@code ClientNode} resends what it
+ *       received) is acknowledged by {@code synced} alone.</li>
  * </ul>
  * Called on the node's loop only.
  */
@@ -142,6 +144,7 @@ final class ClientRole extends EdgeRole {
     List<Entry> received(long added, List<Entry> entries, String[] refused, boolean last) {
         List<ClientEdge.Received> decisions = new ArrayList<>(entries.size());
         List<Entry> accepted = new ArrayList<>();
+        int echoes = 0;
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             // nested too deep for the mesh or holding a number beyond a double's range (the session counted it),
@@ -154,8 +157,10 @@ final class ClientRole extends EdgeRole {
                     "action " + e.id() + " " + refused[i] + ": refused, not added");
             } else if (EntrySize.bound(e) > maxEntry) {
                 r = tooLarge(e, EntrySize.bound(e), "");
+            } else if (answerSentBack(e)) {
+                r = new ClientEdge.Echo(e.id());
             } else {
-                r = edge.receive(e, log.lastAdded());
+                r = edge.receive(e, log.lastAdded(), log::byId);
                 long stored = r instanceof ClientEdge.Add a ? EntrySize.boundOnAnyNode(log.asStored(a.entry())) : 0;
                 if (stored > maxEntry) {
                     // within the limit as the client sent it, over it as the log would store it (the node's keep
@@ -166,7 +171,13 @@ final class ClientRole extends EdgeRole {
             decisions.add(r);
             if (r instanceof ClientEdge.Add a) {
                 accepted.add(a.entry());
+            } else if (r instanceof ClientEdge.Echo) {
+                echoes++;
             }
+        }
+        if (echoes > 0 && LOG.isDebugEnabled()) {
+            LOG.debug("client {} sent back {} entries of the log it may have received from this node (a ClientNode "
+                + "without an outFilter resends them): acknowledged, not added, no undo", edge.client(), echoes);
         }
         List<Meta> results = accepted.isEmpty() ? List.of() : session.addReceived(accepted);
         if (frameDecisions != null || !last) {
@@ -195,37 +206,58 @@ final class ClientRole extends EdgeRole {
     }
 
     /**
+     * Whether {@code e} is an answer of this node ({@code logux/processed} or {@code logux/undo} under an id of this
+     * node) that the client sends back: a bare {@code ClientNode} that keeps what it receives resends the answers it
+     * got, as it resends the entries ({@link ClientEdge.Echo}). Answers are never in the log (fresh ids, see the class
+     * docs), so they cannot be compared; nothing of the log decides this, so acknowledging one tells the client
+     * nothing it did not know, and nothing is added. Before (apps37) each got a {@code logux/undo} {@code denied}:
+     * an undo of an answer.
+     */
+    private boolean answerSentBack(Entry e) {
+        String type = e.action().type();
+        return (Answers.PROCESSED.equals(type) || Answers.UNDO.equals(type)) && e.id().node().equals(log.nodeId());
+    }
+
+    /**
      * {@code e} with each number of its action beyond a double's range as {@code null}: the action as a JavaScript
      * node holds it ({@code Infinity}) and writes it ({@code JSON.stringify}), so the {@code logux/undo} of such an
      * action carries what {@code @logux/server}'s undo would ({@link dev.logmesh.Action#of} refuses the number itself).
+     * The rest of its text is as the client sent it: only those numbers are replaced in the text. Before (apps37) the
+     * action went through a tree, whose numbers Jackson wrote anew ({@code 1.5e3} as {@code 1.5E+3}), where every
+     * other undo carries the action's text (ca35719).
      */
-    private static Entry asJavaScriptHoldsIt(Entry e) {
-        com.fasterxml.jackson.databind.node.ObjectNode tree = e.action().json();
-        nullInfinities(tree);
-        return new Entry(dev.logmesh.Action.of(tree), e.meta());
+    static Entry asJavaScriptHoldsIt(Entry e) {
+        String text = e.action().toJson();
+        StringBuilder out = null;
+        int copied = 0;
+        try (com.fasterxml.jackson.core.JsonParser p = TEXT.createParser(text)) {
+            for (var t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                    || t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+                    String number = p.getText();
+                    boolean plain = number.length() <= 300 && number.indexOf('e') < 0 && number.indexOf('E') < 0;
+                    if (!plain && Double.isInfinite(Double.parseDouble(number))) {
+                        int at = Math.toIntExact(p.currentTokenLocation().getCharOffset());
+                        if (out == null) {
+                            out = new StringBuilder(text.length());
+                        }
+                        out.append(text, copied, at).append("null");
+                        copied = at + number.length();
+                    }
+                }
+            }
+        } catch (java.io.IOException unreadable) {
+            throw new IllegalStateException("a received action's checked text does not parse", unreadable);
+        }
+        if (out == null) {
+            return e;
+        }
+        out.append(text, copied, text.length());
+        return new Entry(dev.logmesh.Action.parse(out.toString()), e.meta());
     }
 
-    private static void nullInfinities(com.fasterxml.jackson.databind.JsonNode n) {
-        if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
-            List<String> keys = new ArrayList<>();
-            o.properties().forEach(kv -> keys.add(kv.getKey()));
-            for (String k : keys) {
-                if (o.get(k).isNumber() && Double.isInfinite(o.get(k).doubleValue())) {
-                    o.putNull(k);
-                } else {
-                    nullInfinities(o.get(k));
-                }
-            }
-        } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
-            for (int i = 0; i < a.size(); i++) {
-                if (a.get(i).isNumber() && Double.isInfinite(a.get(i).doubleValue())) {
-                    a.setNull(i);
-                } else {
-                    nullInfinities(a.get(i));
-                }
-            }
-        }
-    }
+    /** Reads an action's text for {@link #asJavaScriptHoldsIt}; no mapper. */
+    private static final com.fasterxml.jackson.core.JsonFactory TEXT = new com.fasterxml.jackson.core.JsonFactory();
 
     /** Refuses a client's action of about {@code size} bytes, over the mesh's entry limit; says so ({@code how}). */
     private ClientEdge.Refuse tooLarge(Entry e, long size, String how) {

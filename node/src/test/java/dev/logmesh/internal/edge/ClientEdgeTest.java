@@ -92,6 +92,34 @@ class ClientEdgeTest {
         assertTrue(r.undo().isNew());
     }
 
+    /**
+     * apps37: an entry of a channel the connection is subscribed to, sent back unchanged, is an echo (the client may
+     * have received it before it subscribed again); one of a channel it is not subscribed to is denied as before
+     * (no missing undo tells it what the log holds there), as is another client's entry excluded from it.
+     */
+    @Test
+    void aHeldChannelEntrySentBackIsAnEchoOnlyInAChannelTheConnectionIsSubscribedTo() {
+        ClientEdge edge = new ClientEdge(ALICE, 3, null, EdgeRules.acceptAll(),
+            new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP));
+        assertInstanceOf(ClientEdge.Handled.class, edge.receive(entry("{'type':'logux/subscribe','channel':'room'}", ME)));
+        Entry room = entry("{'type':'say','n':[1,2]}", 5, "bob:b0b:t", "{'channels':['room']}");
+        Entry other = entry("{'type':'say'}", 6, "bob:b0b:t", "{'channels':['other']}");
+        Entry excluded = entry("{'type':'say'}", 7, "bob:b0b:t", "{'channels':['room'],'excludeClients':['alice:r4nd0m']}");
+        java.util.Map<dev.logmesh.ActionId, Entry> log = java.util.Map.of(room.id(), room, other.id(), other,
+            excluded.id(), excluded);
+        java.util.function.Function<dev.logmesh.ActionId, java.util.Optional<Entry>> held =
+            id -> java.util.Optional.ofNullable(log.get(id));
+        // as the client sends it back: a meta key of its own, no address, 2 written as 2.0
+        Entry back = entry("{'n':[1,2.0],'type':'say'}", 5, "bob:b0b:t", "{'custom':1}");
+        assertEquals(new ClientEdge.Echo(room.id()), edge.receive(back, 0, held));
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say','n':[1,3]}", 5, "bob:b0b:t", null),
+            0, held), "changed");
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 6, "bob:b0b:t", null), 0, held),
+            "a channel it is not subscribed to");
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 7, "bob:b0b:t", null), 0, held),
+            "excluded");
+    }
+
     @Test
     void foreignIdIsDenied() {
         ClientEdge edge = edge(EdgeRules.acceptAll());

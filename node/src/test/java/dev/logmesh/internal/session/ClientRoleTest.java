@@ -150,6 +150,30 @@ class ClientRoleTest {
     }
 
     /**
+     * apps37: a real {@code @logux/client} with {@code timeout: 300000} frozen (SIGSTOP) for 110 s was dropped after 90
+     * s of silence (as by {@code @logux/server}: the client's timeout is its own, protocol 5 does not send it), and the
+     * node said "the peer is gone or the link is slower than 16384 bytes/s": a client's JavaScript that does not run
+     * (a busy or suspended page) is the likely cause, and the line now says so.
+     */
+    @Test
+    void aClientsTimeoutSaysItsJavaScriptMayNotHaveRun() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        dev.logmesh.testkit.CapturedLogs.clear();
+        Client c = new Client().send(CONNECT);
+        for (int s = 0; s < 100; s++) {
+            loop.advance(1000);
+        }
+        assertEquals(SyncSession.State.CLOSED, c.session.state());
+        List<String> lines = dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN, "timed out").stream()
+            .map(e -> e.message()).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("timed out: no pong for 70000 ms"), lines.get(0));
+        assertTrue(lines.get(0).contains(" ms; the Logux client is gone, or its JavaScript did not run that long (a "
+            + "busy or suspended page or process; its own timeout option is not sent to the node"), lines.get(0));
+    }
+
+    /**
      * Session 36: a silent client is pinged after {@code @logux/server}'s 20 s, not a mesh peer's 4 s (before: pinged
      * 4-5 s after connected, while a stock {@code @logux/client} pings every 10 s of silence itself). A client's own
      * ping resets the wait, so a live client is never pinged.
@@ -292,6 +316,61 @@ class ClientRoleTest {
         // before: {"type":"no","max":1.7976931348623157E+308,"n":[1E+5,0.10,0,12345678901234567890]}
         assertTrue(answers.startsWith("[\"sync\",0,{\"action\":" + action + ",\"id\":\"1000001 " + ALICE
             + " 0\",\"reason\":\"denied\",\"type\":\"logux/undo\"}"), answers);
+    }
+
+    /**
+     * apps37: a bare {@code @logux/core} {@code ClientNode} (no {@code outFilter}) sends back, at each reconnect, the
+     * entries it received from the node (its catch-up is every entry added after its last {@code synced}). Before,
+     * each got a {@code logux/undo} "denied" (another client's id), as {@code @logux/server} answers, so an app that
+     * handles undo reverted actions that are valid and in every node's log. Now an entry the log holds, with the same
+     * action as JavaScript reads it, that went or may have gone to this client is acknowledged by {@code synced}
+     * alone; a changed one, one never held, and one addressed to others (no answer would tell the client what it
+     * holds) are still undone.
+     */
+    @Test
+    void anEntryTheClientReceivedAndSendsBackIsAcknowledgedWithoutUndoAForgedOneIsStillUndone() throws Exception {
+        options = new EdgeOptions(Delivery.Unaddressed.EVERY_CLIENT, EdgeMeta.ForeignMeta.DROP);
+        node = node(null);
+        for (String a : List.of("{\"type\":\"note\"}", "{\"type\":\"num\",\"v\":1.5e3,\"w\":[-0,1]}",
+            "{\"type\":\"changed\",\"v\":1}")) {
+            node.log.add(node.log.create(Action.parse(a), List.of("test")));
+        }
+        add("secret", "users", "bob");
+        loop.runAll();
+        Client c = new Client().send(CONNECT);
+        List<String> caughtUp = c.got();
+        assertEquals("[\"sync\",4,{\"type\":\"note\"},{\"id\":0,\"time\":0},{\"type\":\"num\",\"v\":1.5e3,"
+            + "\"w\":[-0,1]},{\"id\":[0,1],\"time\":0},{\"type\":\"changed\",\"v\":1},{\"id\":[0,2],\"time\":0}]",
+            caughtUp.get(2));
+        long size = node.log.size();
+        // sent back as a ClientNode writes them (JSON.stringify: 1.5e3 is 1500, -0 is 0; its own reasons), one
+        // changed, bob's (never sent to alice) and an id the log never held
+        c.send("[\"sync\",1,{\"type\":\"note\"},{\"id\":[0,\"n\",0],\"time\":0,\"reasons\":[\"app\"]},"
+            + "{\"w\":[0,1],\"type\":\"num\",\"v\":1500},{\"id\":[0,\"n\",1],\"time\":0},"
+            + "{\"type\":\"changed\",\"v\":2},{\"id\":[0,\"n\",2],\"time\":0},"
+            + "{\"type\":\"secret\"},{\"id\":[0,\"n\",3],\"time\":0},"
+            + "{\"type\":\"note\"},{\"id\":[0,\"n\",9],\"time\":0},"
+            // and an answer it got from this node (never in the log), and one claiming another node's id
+            + "{\"type\":\"logux/processed\",\"id\":\"5 " + ALICE + " 0\"},{\"id\":[0,\"n\",7],\"time\":0},"
+            + "{\"type\":\"logux/processed\",\"id\":\"5 " + ALICE + " 0\"},{\"id\":[0,\"m\",7],\"time\":0}]");
+        List<String> got = c.got();
+        assertEquals("[\"synced\",1]", got.get(0));
+        List<String> undone = new ArrayList<>();
+        for (String f : got) {
+            if (f.startsWith("[\"sync\"")) {
+                JsonNode frame = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f);
+                for (int i = 2; i < frame.size(); i += 2) {
+                    assertEquals("logux/undo", frame.get(i).get("type").asText(), f);
+                    undone.add(frame.get(i).get("id").asText());
+                }
+            }
+        }
+        // before: all seven, the first two and the answer too
+        assertEquals(List.of("1000000 n 2", "1000000 n 3", "1000000 n 9", "1000000 m 7"), undone, got.toString());
+        assertEquals(size, node.log.size(), "nothing added");
+        assertEquals("{\"type\":\"changed\",\"v\":1}",
+            node.log.byId(dev.logmesh.ActionId.parse("1000000 n 2")).orElseThrow().action().toJson());
+        assertEquals(SyncSession.State.CONNECTED, c.session.state());
     }
 
     @Test

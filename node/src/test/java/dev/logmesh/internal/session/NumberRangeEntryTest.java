@@ -95,6 +95,29 @@ class NumberRangeEntryTest extends RefusedEntryFixture {
     }
 
     /**
+     * apps37: the undo of such an action carries its text as the client sent it, only the numbers beyond a double's
+     * range as {@code null}. Before, it was built from a tree, whose other numbers Jackson wrote anew: {@code 1.5e3} as
+     * {@code 1.5E+3}, {@code 0.10} kept but {@code -0} as {@code 0}, keys' order kept.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theUndoOfAnActionWithANumberBeyondADoublesRangeKeepsItsOtherTextAsSent(boolean scanned) {
+        SessionNode node = node(SessionConfig.defaults("test").withEdge(new EdgeConfig(EdgeRules::acceptAll,
+            new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP), null, true)));
+        TestPair pair = new TestPair(loop);
+        node.accept(pair);
+        send(pair, ClientRoleTest.CONNECT);
+        String meta = scanned ? "{\"id\":[5,0],\"time\":5}" : "{\"time\":5,\"id\":[5,0],\"x\":null}";
+        String sent = "{\"type\":\"big\",\"w\":1.5e3,\"v\":1e999999,\"n\":[-1E+400,0.10,-0,{\"k\":2E400}],"
+            + "\"s\":\"1e999\"}";
+        List<String> got = send(pair, "[\"sync\",1," + sent + "," + meta + "]");
+        String undo = got.stream().filter(f -> f.contains("logux/undo")).findFirst().orElseThrow();
+        // before: {"type":"big","w":1.5E+3,"v":null,"n":[null,0.10,0,{"k":null}],"s":"1e999"}
+        String expected = "{\"type\":\"big\",\"w\":1.5e3,\"v\":null,\"n\":[null,0.10,-0,{\"k\":null}],\"s\":\"1e999\"}";
+        assertTrue(undo.contains("{\"action\":" + expected + ",\"id\":\"1000005 "), undo);
+    }
+
+    /**
      * Read side (embed36's brief): an entry a logmesh of session 34 or before stored with a number beyond a double's
      * range (it took {@code 1e400} from {@code Action.parse}, {@code logmesh add}, a peer or a client) was sent as
      * stored: a stock Logux client read {@code Infinity} and would write {@code null} under the same id, a logmesh peer
