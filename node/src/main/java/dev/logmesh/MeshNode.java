@@ -154,7 +154,8 @@ public final class MeshNode implements AutoCloseable {
          * {@link #refused} (the same session; called after it, on the same thread): who refused whom, why, what to
          * do and when the peer is tried again ({@code "ws://10.0.0.7:7000 refused this node (wrong-credentials: ...):
          * dialing it again only every 10 min (restart this node to try at once)"}). Not every refused session has one
-         * (a dialer says it once until a session succeeds), and an error of a refusal whose session {@link #refused}
+         * (a dialer says it once until a session succeeds; a refusal by this node, or of a node
+         * whose refusal this node says, is said once per node and reason until a session with it opens), and an error of a refusal whose session {@link #refused}
          * could not name (no node id, no URL) is an ordinary {@link #error}. By default it is {@link #error}: a
          * listener that does not tell them apart hears it as any error, as before session 36. One that shows both
          * events overrides it so as not to say a refusal twice (the command line's "no peer yet" line).
@@ -459,6 +460,11 @@ public final class MeshNode implements AutoCloseable {
                 String refusedId = session.peerNode() != null ? session.peerNode()
                     : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
                 boolean told = refusal != null && refusedId != null;
+                // a refusal said already, for the same reason, since the node's last session: its words are not said
+                // again (a dialer refused every 10 min, an overlay's every few s to 5 min, for as long as its key is
+                // wrong); before (session 36) a listener said "session with X ended: wrong-credentials: ..." at each
+                Object[] before = told ? refusals.get(refusedId) : null;
+                boolean saidBefore = before != null && refusal.equals(before[0]);
                 if (told) {
                     refusals.put(refusedId, new Object[] {refusal, loop.now()});
                     fire("refused", l -> l.refused(refusedId, refusal));
@@ -492,13 +498,22 @@ public final class MeshNode implements AutoCloseable {
                     // the peer refused a dial of this node: its redialer, or the overlay for its own dials, says so
                     // once, in words ("refused this node")
                     LOG.debug("session with {} ended: the peer sent {}", who, error.wireType());
-                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
+                } else if (told && !error.isReceived() && session.role() == SyncSession.Role.DIALER
+                    && !session.overlayDial()) {
+                    // this node refused a peer its redialer dialed (a --peer, or one found with --no-overlay: it did
+                    // not prove the key): the redialer says so once, with when it dials again; before (session 37)
+                    // this line said it a second time
+                    LOG.debug("session with {} ended: {}", who, error.getMessage());
+                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()
+                    && !saidBefore) {
                     sayError.accept("session with " + who + " ended: " + (error.isReceived()
                         ? "the peer sent error " + error.wireType() + (error.options() == null
                             || error.options().isNull() ? "" : " " + error.options())
                         : error.wireType() + ": " + error.getMessage()
                             + (error.type() == ProtocolError.Type.WRONG_CREDENTIALS && session.peerNode() != null
-                                ? " (from " + session.connection().remoteAddress() + ")" : "")));
+                                ? " (from " + session.connection().remoteAddress() + ")" : ""))
+                        + (told ? "; said once: its later sessions refused so are not said until one opens or the"
+                            + " reason changes (logmesh peers lists it)" : ""));
                 }
             }
         });
@@ -1967,6 +1982,15 @@ public final class MeshNode implements AutoCloseable {
     /** This node's id. */
     public String nodeId() {
         return log.nodeId();
+    }
+
+    /**
+     * The id of this node's mesh key, 8 hex digits, the same on every node given the same key (a one-way function of
+     * it), or null for an open mesh: a node that refuses a dialer for another key names both ids, and an operator
+     * compares them with each node's (the command line's {@code ready} line). Any thread.
+     */
+    public String keyId() {
+        return config.key() == null ? null : MeshAuth.keyId(config.key());
     }
 
     /**
