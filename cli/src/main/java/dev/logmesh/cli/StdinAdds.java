@@ -3,6 +3,8 @@ package dev.logmesh.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Action;
 import dev.logmesh.StoreException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -149,8 +151,13 @@ final class StdinAdds {
                 count = held.size();
             }
             long started = System.nanoTime();
+            // one line is tried while the log cannot be written; once it is added, the others go all at once, in
+            // order, as stdin's lines do (the node's group commit takes them together). Before (session 37) each
+            // held line waited for the commit of the one before it: some hundreds of commits in a row, which took
+            // StdinFullDiskTest's node up to a minute on a loaded machine
+            boolean probe = true;
             while (true) {
-                Line line;
+                List<Line> batch;
                 synchronized (lock) {
                     if (stopped) {
                         return; // the node is stopping: stop() says which lines were not added
@@ -158,31 +165,45 @@ final class StdinAdds {
                     if (held.isEmpty()) {
                         break;
                     }
-                    line = held.firstEntry().getValue();
+                    batch = probe ? List.of(held.firstEntry().getValue()) : new ArrayList<>(held.values());
                     retrying = true;
                 }
-                Throwable cause;
-                try {
-                    submit(line).get();
-                    cause = null;
-                } catch (ExecutionException e) {
-                    cause = unwrap(e);
+                List<CompletableFuture<?>> adds = new ArrayList<>(batch.size());
+                for (Line line : batch) {
+                    adds.add(submit(line)); // in order: the node fails the adds behind one that fails (kept held)
+                }
+                boolean full = false;
+                for (int i = 0; i < batch.size(); i++) {
+                    Line line = batch.get(i);
+                    Throwable cause;
+                    try {
+                        adds.get(i).get();
+                        cause = null;
+                    } catch (ExecutionException e) {
+                        cause = unwrap(e);
+                    }
+                    if (cause instanceof StoreException || (cause != null && stopped())) {
+                        full = true; // held still, in its place (stop() names it when the node closed under it)
+                        continue;
+                    }
+                    synchronized (lock) {
+                        held.remove(line.number);
+                    }
+                    if (cause != null) {
+                        errors.accept("stdin line " + line.number + ": " + message(cause));
+                    }
                 }
                 synchronized (lock) {
                     retrying = false;
                     lock.notifyAll();
-                    if (stopped && cause != null) {
-                        return; // not added (the node closed under it): stop() names it
-                    }
-                    if (cause instanceof StoreException) {
+                    if (full) {
+                        if (stopped) {
+                            return; // not added (the node closed under it): stop() names it
+                        }
                         lock.wait(retryMillis); // stop() wakes it
-                        continue;
                     }
-                    held.remove(line.number);
                 }
-                if (cause != null) {
-                    errors.accept("stdin line " + line.number + ": " + message(cause));
-                }
+                probe = full;
             }
             notices.accept("logmesh: the log can be written again: the " + count + " held stdin line"
                 + (count == 1 ? " was" : "s were") + " added after " + (System.nanoTime() - started) / 1_000_000_000L
@@ -195,6 +216,12 @@ final class StdinAdds {
             holding = false;
             problem = null;
             lock.notifyAll();
+        }
+    }
+
+    private boolean stopped() {
+        synchronized (lock) {
+            return stopped;
         }
     }
 
