@@ -414,6 +414,7 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
                 refusals.remove(peerNode);
+                refusalsSaid.remove(peerNode);
                 if (metrics != null) {
                     metrics.sessions(1);
                 }
@@ -463,8 +464,9 @@ public final class MeshNode implements AutoCloseable {
                 // a refusal said already, for the same reason, since the node's last session: its words are not said
                 // again (a dialer refused every 10 min, an overlay's every few s to 5 min, for as long as its key is
                 // wrong); before (session 36) a listener said "session with X ended: wrong-credentials: ..." at each
-                Object[] before = told ? refusals.get(refusedId) : null;
-                boolean saidBefore = before != null && refusal.equals(before[0]);
+                // (apart from refusals, which a refusal the other way replaces: two nodes whose overlays dial each
+                // other alternate, and the trial of session 37 said each of the wrong-key node's dials again)
+                boolean saidBefore = told && refusal.equals(refusalsSaid.get(refusedId));
                 if (told) {
                     refusals.put(refusedId, new Object[] {refusal, loop.now()});
                     fire("refused", l -> l.refused(refusedId, refusal));
@@ -506,6 +508,9 @@ public final class MeshNode implements AutoCloseable {
                     LOG.debug("session with {} ended: {}", who, error.getMessage());
                 } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()
                     && !saidBefore) {
+                    if (told) {
+                        refusalsSaid.put(refusedId, refusal); // only what this line says: others say theirs once
+                    }
                     sayError.accept("session with " + who + " ended: " + (error.isReceived()
                         ? "the peer sent error " + error.wireType() + (error.options() == null
                             || error.options().isNull() ? "" : " " + error.options())
@@ -2801,6 +2806,17 @@ public final class MeshNode implements AutoCloseable {
     private final Map<String, Object[]> refusals = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Object[]> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
+
+    /**
+     * The last refusal by or of each node (as {@link #refusals}) whose words this node said, since its last session:
+     * one refused again for the same reason is not said again; the {@link #REFUSALS_KEPT} most recent. Loop only.
+     */
+    private final Map<String, String> refusalsSaid = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
             return size() > REFUSALS_KEPT;
         }
     };

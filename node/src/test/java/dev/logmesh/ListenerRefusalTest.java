@@ -38,6 +38,35 @@ class ListenerRefusalTest {
         };
     }
 
+    /** A discovery that reports what a test tells it, as mDNS does; on the loop. */
+    private static final class Found implements Discovery {
+        private final ManualLoop loop;
+        private volatile Listener listener;
+
+        Found(ManualLoop loop) {
+            this.loop = loop;
+        }
+
+        /** Reports {@code nodeId} at {@code host} of the in-memory network. */
+        void found(String nodeId, String mesh, String host) {
+            Peer p = new Peer(nodeId, mesh, 5, List.of(InetSocketAddress.createUnresolved(host, 1)), Map.of());
+            loop.execute(() -> listener.peerFound(p));
+        }
+
+        @Override
+        public void start(Listener l) {
+            listener = l;
+        }
+
+        @Override
+        public void reannounce() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     /** A discovery that reports alice, as mDNS does, at host "alice" of the in-memory network. */
     private static Discovery findsAlice(ManualLoop loop, String aliceId, String mesh) {
         return new Discovery() {
@@ -73,35 +102,47 @@ class ListenerRefusalTest {
         LocalNetwork net = new LocalNetwork(loop);
         List<String> atAlice = new CopyOnWriteArrayList<>();
         List<String> atEve = new CopyOnWriteArrayList<>();
+        Found aliceFinds = new Found(loop);
         try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)
-            .transport(net.transport("alice")).key(ALICE_KEY).build(), List.of(errorsInto(atAlice)))) {
+            .transport(net.transport("alice")).key(ALICE_KEY).discovery(me -> aliceFinds).build(),
+            List.of(errorsInto(atAlice)))) {
             loop.runAll();
             String eveId;
             try (MeshNode eve = MeshNode.start(eve(loop, net, "eve", alice, EVE_KEY), List.of(errorsInto(atEve)))) {
                 eveId = eve.nodeId();
-                // 2 min: eve's overlay dials alice at 2, 4, 8, 16, 32 and 64 s
+                // each finds the other (mDNS on a LAN): both overlays dial, and each refuses the other's dials, so
+                // alice's refusals of eve alternate with eve's of alice
+                aliceFinds.found(eveId, NodeConfig.DEFAULT_MESH, "eve");
+                // 2 min: each overlay dials the other at 2, 4, 8, 16, 32 and 64 s
                 loop.advance(120_000);
-                assertTrue(atEve.size() == 1 && atEve.get(0).contains("refused this node"), atEve.toString());
+                List<String> eveRefused = atEve.stream().filter(l -> l.contains("refused this node")).toList();
+                assertEquals(1, eveRefused.size(), atEve.toString());
                 // once, not at every dial; before: one line per dial ("expected: <1> but was: <6>")
-                assertEquals(1, atAlice.size(), atAlice.toString());
-                String line = atAlice.get(0);
+                List<String> aliceSays = atAlice.stream().filter(l -> l.startsWith("session with ")).toList();
+                assertEquals(1, aliceSays.size(), atAlice.toString());
+                String line = aliceSays.get(0);
                 assertTrue(line.startsWith("session with " + eveId + " ended: wrong-credentials: wrong key"), line);
                 // both key ids, to compare with the other nodes' (before: "wrong key" alone)
                 assertTrue(line.contains("the dialer's key id is " + MeshAuth.keyId(EVE_KEY)), line);
                 assertTrue(line.contains("this node's key id is " + MeshAuth.keyId(ALICE_KEY)), line);
                 assertTrue(line.contains("said once"), line);
                 // eve is told alice's words, but not alice's key id (an unproven dialer learns nothing of her key)
-                assertTrue(atEve.get(0).contains("the dialer's key id is " + MeshAuth.keyId(EVE_KEY)), atEve.get(0));
-                assertFalse(atEve.get(0).contains(MeshAuth.keyId(ALICE_KEY)), atEve.get(0));
+                assertTrue(eveRefused.get(0).contains("the dialer's key id is " + MeshAuth.keyId(EVE_KEY)),
+                    eveRefused.get(0));
+                assertFalse(eveRefused.get(0).contains(MeshAuth.keyId(ALICE_KEY)), eveRefused.get(0));
+                // and eve, refusing alice's dials, says that once too
+                assertEquals(1, atEve.stream().filter(l -> l.startsWith("session with " + alice.nodeId())).count(),
+                    atEve.toString());
             }
             // eve comes back without a key: another reason, said again
             try (MeshNode eve = NodeInternals.start(eve(loop, net, "eve2", alice, null), List.of(), null, eveId,
                 null)) {
                 loop.advance(120_000);
-                assertEquals(2, atAlice.size(), atAlice.toString());
-                assertTrue(atAlice.get(1).startsWith("session with " + eve.nodeId() + " ended: wrong-credentials: "
-                    + "no credentials"), atAlice.get(1));
-                assertTrue(atAlice.get(1).contains("--key-file"), atAlice.get(1));
+                List<String> aliceSays = atAlice.stream().filter(l -> l.startsWith("session with ")).toList();
+                assertEquals(2, aliceSays.size(), atAlice.toString());
+                assertTrue(aliceSays.get(1).startsWith("session with " + eve.nodeId() + " ended: wrong-credentials: "
+                    + "no credentials"), aliceSays.get(1));
+                assertTrue(aliceSays.get(1).contains("--key-file"), aliceSays.get(1));
             }
         }
     }
