@@ -3,8 +3,6 @@ package dev.logmesh.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Action;
 import dev.logmesh.StoreException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -151,13 +149,8 @@ final class StdinAdds {
                 count = held.size();
             }
             long started = System.nanoTime();
-            // one line is tried while the log cannot be written; once it is added, the others go all at once, in
-            // order, as stdin's lines do (the node's group commit takes them together). Before (session 37) each
-            // held line waited for the commit of the one before it: some hundreds of commits in a row, which took
-            // StdinFullDiskTest's node up to a minute on a loaded machine
-            boolean probe = true;
             while (true) {
-                List<Line> batch;
+                Line line;
                 synchronized (lock) {
                     if (stopped) {
                         return; // the node is stopping: stop() says which lines were not added
@@ -165,45 +158,31 @@ final class StdinAdds {
                     if (held.isEmpty()) {
                         break;
                     }
-                    batch = probe ? List.of(held.firstEntry().getValue()) : new ArrayList<>(held.values());
+                    line = held.firstEntry().getValue();
                     retrying = true;
                 }
-                List<CompletableFuture<?>> adds = new ArrayList<>(batch.size());
-                for (Line line : batch) {
-                    adds.add(submit(line)); // in order: the node fails the adds behind one that fails (kept held)
-                }
-                boolean full = false;
-                for (int i = 0; i < batch.size(); i++) {
-                    Line line = batch.get(i);
-                    Throwable cause;
-                    try {
-                        adds.get(i).get();
-                        cause = null;
-                    } catch (ExecutionException e) {
-                        cause = unwrap(e);
-                    }
-                    if (cause instanceof StoreException || (cause != null && stopped())) {
-                        full = true; // held still, in its place (stop() names it when the node closed under it)
-                        continue;
-                    }
-                    synchronized (lock) {
-                        held.remove(line.number);
-                    }
-                    if (cause != null) {
-                        errors.accept("stdin line " + line.number + ": " + message(cause));
-                    }
+                Throwable cause;
+                try {
+                    submit(line).get();
+                    cause = null;
+                } catch (ExecutionException e) {
+                    cause = unwrap(e);
                 }
                 synchronized (lock) {
                     retrying = false;
                     lock.notifyAll();
-                    if (full) {
-                        if (stopped) {
-                            return; // not added (the node closed under it): stop() names it
-                        }
-                        lock.wait(retryMillis); // stop() wakes it
+                    if (stopped && cause != null) {
+                        return; // not added (the node closed under it): stop() names it
                     }
+                    if (cause instanceof StoreException) {
+                        lock.wait(retryMillis); // stop() wakes it
+                        continue;
+                    }
+                    held.remove(line.number);
                 }
-                probe = full;
+                if (cause != null) {
+                    errors.accept("stdin line " + line.number + ": " + message(cause));
+                }
             }
             notices.accept("logmesh: the log can be written again: the " + count + " held stdin line"
                 + (count == 1 ? " was" : "s were") + " added after " + (System.nanoTime() - started) / 1_000_000_000L
@@ -216,12 +195,6 @@ final class StdinAdds {
             holding = false;
             problem = null;
             lock.notifyAll();
-        }
-    }
-
-    private boolean stopped() {
-        synchronized (lock) {
-            return stopped;
         }
     }
 

@@ -78,56 +78,6 @@ class StdinAddsTest {
     }
 
     /**
-     * Once the log takes a held line again, the other held lines go to the node together, in order, not each after
-     * the commit of the one before it. Session 37 (ops37): StdinFullDiskTest's node took up to a minute to add its
-     * held lines on a loaded machine (load 11 of 2 cores), one commit round trip after another; here the fake node
-     * never completes an add by itself, so the old one-at-a-time retry had one add under way and no more
-     * (ConditionTimeoutException).
-     */
-    @Test
-    void theHeldLinesGoTogetherOnceTheLogTakesOneAgain() throws Exception {
-        record Call(int line, CompletableFuture<Void> done) {
-        }
-        List<Call> calls = new CopyOnWriteArrayList<>();
-        List<String> errors = new CopyOnWriteArrayList<>();
-        List<String> notices = new CopyOnWriteArrayList<>();
-        StdinAdds adds = new StdinAdds((action, meta) -> {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            calls.add(new Call(action.json().get("i").asInt(), f));
-            return f;
-        }, errors::add, notices::add, 5);
-        Thread stdin = new Thread(() -> {
-            try {
-                for (int i = 1; i <= 50; i++) {
-                    adds.add(i, action("t", i), null);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        stdin.setDaemon(true);
-        stdin.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 50);
-        // the disk is full: the node fails line 1 and every add behind it
-        for (Call c : calls) {
-            c.done().completeExceptionally(new StoreException("add failed on log.db: the disk is full"));
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> errors.size() == 1 && calls.size() == 51);
-        assertEquals(1, calls.get(50).line(), "the first held line is tried alone while the log may still be full");
-        calls.get(50).done().complete(null); // space is back
-        // the 49 others at once, in order, none of them completed yet
-        await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 100);
-        assertEquals(IntStream.rangeClosed(2, 50).boxed().toList(), calls.subList(51, 100).stream().map(Call::line)
-            .toList());
-        calls.subList(51, 100).forEach(c -> c.done().complete(null));
-        await().atMost(Duration.ofSeconds(10)).until(() -> notices.size() == 1);
-        assertTrue(notices.get(0).startsWith("logmesh: the log can be written again: the 50 held stdin lines were "
-            + "added after "), notices.get(0));
-        stdin.join(10_000);
-        assertEquals(1, errors.size(), errors.toString());
-    }
-
-    /**
      * A node stopped (SIGTERM) while lines are held says which were not added, and no retry that meets the closed node
      * says they were added. Before (break34) the held lines were dropped without a word: on a full tmpfs, SIGTERM with
      * 2 held lines printed nothing about them.
