@@ -154,7 +154,8 @@ public final class MeshNode implements AutoCloseable {
          * {@link #refused} (the same session; called after it, on the same thread): who refused whom, why, what to
          * do and when the peer is tried again ({@code "ws://10.0.0.7:7000 refused this node (wrong-credentials: ...):
          * dialing it again only every 10 min (restart this node to try at once)"}). Not every refused session has one
-         * (a dialer says it once until a session succeeds), and an error of a refusal whose session {@link #refused}
+         * (a dialer says it once until a session succeeds; a refusal by this node, or of a node
+         * whose refusal this node says, is said once per node and reason until a session with it opens), and an error of a refusal whose session {@link #refused}
          * could not name (no node id, no URL) is an ordinary {@link #error}. By default it is {@link #error}: a
          * listener that does not tell them apart hears it as any error, as before session 36. One that shows both
          * events overrides it so as not to say a refusal twice (the command line's "no peer yet" line).
@@ -413,6 +414,7 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
                 refusals.remove(peerNode);
+                refusalsSaid.remove(peerNode);
                 if (metrics != null) {
                     metrics.sessions(1);
                 }
@@ -459,6 +461,12 @@ public final class MeshNode implements AutoCloseable {
                 String refusedId = session.peerNode() != null ? session.peerNode()
                     : session.expectedPeer() != null ? session.expectedPeer() : dialedUrl(session);
                 boolean told = refusal != null && refusedId != null;
+                // a refusal said already, for the same reason, since the node's last session: its words are not said
+                // again (a dialer refused every 10 min, an overlay's every few s to 5 min, for as long as its key is
+                // wrong); before (session 36) a listener said "session with X ended: wrong-credentials: ..." at each
+                // (apart from refusals, which a refusal the other way replaces: two nodes whose overlays dial each
+                // other alternate, and the trial of session 37 said each of the wrong-key node's dials again)
+                boolean saidBefore = told && refusal.equals(refusalsSaid.get(refusedId));
                 if (told) {
                     refusals.put(refusedId, new Object[] {refusal, loop.now()});
                     fire("refused", l -> l.refused(refusedId, refusal));
@@ -492,13 +500,25 @@ public final class MeshNode implements AutoCloseable {
                     // the peer refused a dial of this node: its redialer, or the overlay for its own dials, says so
                     // once, in words ("refused this node")
                     LOG.debug("session with {} ended: the peer sent {}", who, error.wireType());
-                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()) {
+                } else if (told && !error.isReceived() && session.role() == SyncSession.Role.DIALER
+                    && !session.overlayDial()) {
+                    // this node refused a peer its redialer dialed (a --peer, or one found with --no-overlay: it did
+                    // not prove the key): the redialer says so once, with when it dials again; before (session 37)
+                    // this line said it a second time
+                    LOG.debug("session with {} ended: {}", who, error.getMessage());
+                } else if (error != null && error.type() != ProtocolError.Type.TIMEOUT && !session.overlayProbeFailed()
+                    && !saidBefore) {
+                    if (told) {
+                        refusalsSaid.put(refusedId, refusal); // only what this line says: others say theirs once
+                    }
                     sayError.accept("session with " + who + " ended: " + (error.isReceived()
                         ? "the peer sent error " + error.wireType() + (error.options() == null
                             || error.options().isNull() ? "" : " " + error.options())
                         : error.wireType() + ": " + error.getMessage()
                             + (error.type() == ProtocolError.Type.WRONG_CREDENTIALS && session.peerNode() != null
-                                ? " (from " + session.connection().remoteAddress() + ")" : "")));
+                                ? " (from " + session.connection().remoteAddress() + ")" : ""))
+                        + (told ? "; said once: its later sessions refused so are not said until one opens or the"
+                            + " reason changes (logmesh peers lists it)" : ""));
                 }
             }
         });
@@ -1970,6 +1990,15 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
+     * The id of this node's mesh key, 8 hex digits, the same on every node given the same key (a one-way function of
+     * it), or null for an open mesh: a node that refuses a dialer for another key names both ids, and an operator
+     * compares them with each node's (the command line's {@code ready} line). Any thread.
+     */
+    public String keyId() {
+        return config.key() == null ? null : MeshAuth.keyId(config.key());
+    }
+
+    /**
      * The URL peers can dial ({@code ws://host:port}), or null if the node does not listen: it was started without
      * listening ({@link NodeConfig.Builder#noListen}), or it is closed (its port is free, maybe another program's
      * already). Any thread. Before (embed34), a closed node still gave the URL it had listened at.
@@ -2777,6 +2806,17 @@ public final class MeshNode implements AutoCloseable {
     private final Map<String, Object[]> refusals = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Object[]> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
+
+    /**
+     * The last refusal by or of each node (as {@link #refusals}) whose words this node said, since its last session:
+     * one refused again for the same reason is not said again; the {@link #REFUSALS_KEPT} most recent. Loop only.
+     */
+    private final Map<String, String> refusalsSaid = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
             return size() > REFUSALS_KEPT;
         }
     };

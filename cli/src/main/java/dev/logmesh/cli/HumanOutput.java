@@ -54,8 +54,14 @@ final class HumanOutput {
     }
 
     synchronized void ready(String nodeId, URI url, Path data) {
+        ready(nodeId, url, data, null);
+    }
+
+    /** The ready line, with the id of the mesh key ({@link dev.logmesh.MeshNode#keyId}) unless the mesh is open. */
+    synchronized void ready(String nodeId, URI url, Path data, String keyId) {
         line("ready  " + nodeId + (url != null ? " at " + url : " (not listening)")
-            + (data != null ? ", log in " + data : ", log in memory"));
+            + (data != null ? ", log in " + data : ", log in memory")
+            + (keyId != null ? ", mesh key id " + keyId : ""));
     }
 
     synchronized void peer(String nodeId, boolean connected) {

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
             + "each action as time, origin node, type and JSON; during a catch-up of "
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
             + "each action).",
-        "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready, add, peer, "
+        "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready (with "
+            + "\"keyId\", the id of the mesh key: the same on every node given the same key), add, peer, "
             + "refused (a session refused: \"node\" (or the --peer URL), \"reason\": \"refused this node: ...\" "
             + "or \"refused by this node: ...\"; an error event says it in words too), error, health (the log "
             + "became unwritable, or writable again: \"writable\", \"problem\"), progress "
@@ -448,7 +449,7 @@ final class NodeCommand implements Callable<Integer> {
         }, "logmesh-shutdown"));
         java.util.function.Consumer<String> errors;
         if (human != null) {
-            human.ready(node.nodeId(), node.url(), dir);
+            human.ready(node.nodeId(), node.url(), dir, node.keyId());
             if (metricsUrl != null) {
                 System.err.println("logmesh: metrics at " + metricsUrl);
             }
@@ -464,6 +465,9 @@ final class NodeCommand implements Callable<Integer> {
             }
             if (metricsUrl != null) {
                 ready.put("metrics", metricsUrl.toString());
+            }
+            if (node.keyId() != null) {
+                ready.put("keyId", node.keyId()); // to compare with the key ids a refusal for another key names
             }
             out.print(ready);
             errors = out::error;

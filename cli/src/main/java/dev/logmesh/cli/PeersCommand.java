@@ -22,7 +22,9 @@ import picocli.CommandLine.Option;
         "While the node runs, this reads " + MeshNode.STATUS_FILE + ", which the node writes every second; "
             + "otherwise the sync cursors saved in its log.",
         "Output: a table on a terminal, else (or with --json) one JSON object per peer: node, connected, "
-            + "received (their entries processed here), sent (ours they acknowledged), behind (ours they lack); "
+            + "received (the peer's meta.added up to which its entries were processed here), sent (this log's "
+            + "meta.added up to which the peer acknowledged): positions, Logux's lastReceived and lastSent, not "
+            + "counts (the table's LAST-RECEIVED and LAST-SENT); behind (entries of this log the peer lacks); "
             + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
             + "never answered is listed by its URL. While running: offset (this clock minus the peer's, ms) and rtt "
             + "(the round trip of that estimate); view, when this node runs the overlay (not with --no-overlay): "
@@ -36,6 +38,14 @@ import picocli.CommandLine.Option;
         "A warning on stderr first when the node cannot write its log, or when its status file is stale (see "
             + "logmesh status --help)."})
 final class PeersCommand implements Callable<Integer> {
+    /** A row of the table: peer, state, view, the two cursors, behind, offset, rtt. */
+    private static final String ROW = "%-32s %-12s %-8s %13s %10s %8s %8s %6s%n";
+
+    /** The line under the table that says what its number columns are. */
+    static final String LEGEND = "LAST-RECEIVED: the peer's meta.added up to which its entries are processed here; "
+        + "LAST-SENT: this log's meta.added up to which the peer acknowledged (positions, Logux's lastReceived and "
+        + "lastSent, not counts); BEHIND: entries of this log the peer lacks; OFFSET: this clock minus the peer's, ms";
+
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
 
@@ -46,16 +56,20 @@ final class PeersCommand implements Callable<Integer> {
     // JDK 17: a null console means stdout is not a terminal (Console.isTerminal, which JDK 22 needs, is not in 17)
     @SuppressWarnings("SystemConsoleNull")
     public Integer call() {
+        return run(!json && System.console() != null);
+    }
+
+    /** The command, as a table (a terminal's) or JSON lines. */
+    Integer run(boolean table) {
         Ndjson out = new Ndjson(System.out);
-        boolean table = !json && System.console() != null;
         JsonNode status = StatusCommand.runningStatus(data);
         if (status != null) {
             // the node runs but cannot write its log, or its status file: say so before its peers look fine
             StatusCommand.warnProblems(status, data, " (peers' entries are not acknowledged)");
         }
         if (table) {
-            System.out.printf("%-32s %-12s %-8s %10s %10s %8s %8s %6s%n", "PEER", "STATE", "VIEW", "RECEIVED", "SENT",
-                "BEHIND", "OFFSET", "RTT");
+            // positions, not counts (before, session 37, RECEIVED and SENT, read as counts of entries)
+            System.out.printf(ROW, "PEER", "STATE", "VIEW", "LAST-RECEIVED", "LAST-SENT", "BEHIND", "OFFSET", "RTT");
         }
         if (status != null) {
             // one line per node: a node the overlay keeps in its passive view that this node also has a cursor
@@ -85,8 +99,7 @@ final class PeersCommand implements Callable<Integer> {
                         p.get("rtt"));
                 } else {
                     // a node known only by a refusal: no cursor, no session
-                    System.out.printf("%-32s %-12s %-8s %10s %10s %8s %8s %6s%n", node, "refused",
-                        view == null ? "" : view, "-", "-", "-", "-", "-");
+                    System.out.printf(ROW, node, "refused", view == null ? "" : view, "-", "-", "-", "-", "-");
                 }
                 if (address != null) {
                     System.out.println("  passive view: at " + address);
@@ -113,6 +126,9 @@ final class PeersCommand implements Callable<Integer> {
                 System.out.printf("overlay: %d active (max %d), %d passive (max %d)%n", overlay.path("active").size(),
                     overlay.path("maxActive").asInt(), overlay.path("passive").size(), overlay.path("maxPassive").asInt());
             }
+            if (table) {
+                System.out.println(LEGEND);
+            }
             return 0;
         }
         Path file = data.resolve(AddCommand.LOG_FILE);
@@ -132,6 +148,9 @@ final class PeersCommand implements Callable<Integer> {
                 // entries, not added numbers: those the log skipped at a restart after a crash are not counted
                 long behind = Math.max(0, last - c.sent() - Store.countSkipped(skipped, c.sent(), last));
                 print(out, table, e.getKey(), false, null, c.received(), c.sent(), behind, null, null);
+            }
+            if (table) {
+                System.out.println(LEGEND);
             }
             return 0;
         } catch (StoreException e) {
@@ -156,8 +175,8 @@ final class PeersCommand implements Callable<Integer> {
     private static void print(Ndjson out, boolean table, String node, boolean connected, String view, long received,
                               long sent, long behind, JsonNode offset, JsonNode rtt) {
         if (table) {
-            System.out.printf("%-32s %-12s %-8s %10d %10d %8d %8s %6s%n", node,
-                connected ? "connected" : "disconnected", view == null ? "" : view, received, sent, behind,
+            System.out.printf(ROW, node, connected ? "connected" : "disconnected", view == null ? "" : view,
+                Long.toString(received), Long.toString(sent), Long.toString(behind),
                 offset == null ? "-" : offset.asText(), rtt == null ? "-" : rtt.asText());
             return;
         }

@@ -70,6 +70,40 @@ class PeersCommandTest {
         assertEquals("ws://10.0.0.3:7000", lines.get(2).path("address").asText());
     }
 
+    /**
+     * The table a terminal shows. Session 37 (ops37), an operator reading it first: its RECEIVED and SENT columns
+     * read as counts of entries, where they are positions in two logs' {@code added} numbering (Logux's lastReceived
+     * and lastSent): a peer that sent 3 entries showed 1,000,003 when its log held a million more.
+     */
+    @Test
+    void theTableSaysItsCursorColumnsArePositionsNotCounts(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{\"node\":\"a:1\",\"url\":\"ws://10.0.0.1:7000\","
+            + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + NOW_STARTED + ",\"written\":"
+            + System.currentTimeMillis() + ",\"lastAdded\":9,\"size\":9,\"writable\":true,"
+            + "\"peers\":[{\"node\":\"d:4\",\"connected\":true,\"view\":\"active\",\"received\":1000003,"
+            + "\"sent\":9,\"behind\":0}],\"mesh\":{\"period\":5000,\"nodes\":[]}}");
+        PrintStream out = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PeersCommand command = new PeersCommand();
+        command.data = dir;
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            assertEquals(0, command.run(true));
+        } finally {
+            System.setOut(out);
+        }
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> header = List.of(lines.get(0).trim().split(" +"));
+        // before: [PEER, STATE, VIEW, RECEIVED, SENT, BEHIND, OFFSET, RTT]
+        assertEquals(List.of("PEER", "STATE", "VIEW", "LAST-RECEIVED", "LAST-SENT", "BEHIND", "OFFSET", "RTT"), header,
+            lines.get(0));
+        assertEquals(List.of("d:4", "connected", "active", "1000003", "9", "0", "-", "-"),
+            List.of(lines.get(1).trim().split(" +")), lines.get(1));
+        // and what they are, once, under the table
+        org.junit.jupiter.api.Assertions.assertTrue(lines.stream().anyMatch(l -> l.startsWith("LAST-RECEIVED")
+            && l.contains("not counts")), lines.toString());
+    }
+
     /** The line under a node that refused this node (session 36): its reason and how long ago. */
     @Test
     void aRefusalIsSaidUnderItsNodeWithHowLongAgo() throws Exception {

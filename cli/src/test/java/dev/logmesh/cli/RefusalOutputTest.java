@@ -84,6 +84,15 @@ class RefusalOutputTest {
                 // the words of the refusal are still an error event (scripts that watch errors see it)
                 await().atMost(Duration.ofSeconds(10)).until(() -> event(atEve, "error") != null
                     && event(atAlice, "error") != null);
+                // whose key is which: each ready event says its key's id, and alice's words name both (session 37:
+                // "wrong key" alone, and no node said its key's id)
+                String aliceKey = event(atAlice, "ready").path("keyId").asText();
+                String eveKey = event(atEve, "ready").path("keyId").asText();
+                assertTrue(aliceKey.matches("[0-9a-f]{8}") && eveKey.matches("[0-9a-f]{8}") && !aliceKey.equals(eveKey),
+                    aliceKey + " " + eveKey);
+                String aliceSays = event(atAlice, "error").get("message").asText();
+                assertTrue(aliceSays.contains("the dialer's key id is " + eveKey)
+                    && aliceSays.contains("this node's key id is " + aliceKey), aliceSays);
 
                 // the "no peer yet" line says each refusal once: eve names alice's URL once (her "dialing" part);
                 // before, "...; an error: ws://127.0.0.1:P refused this node (wrong-credentials: ...)" named it again

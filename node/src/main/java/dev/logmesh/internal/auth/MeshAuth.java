@@ -88,7 +88,10 @@ public final class MeshAuth {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    /** The dialer's proof, put into {@code options}. */
+    /**
+     * The dialer's proof, put into {@code options}, with its {@link #keyId key id} ({@code kid}): a listener that
+     * refuses the proof for another key names both ids, so an operator can tell which node holds another key.
+     */
     public void putConnectProof(ObjectNode mine, String dialer, String expected, String nonce) {
         long ts = clock.getAsLong();
         String to = expected == null ? "*" : expected;
@@ -96,6 +99,41 @@ public final class MeshAuth {
         mine.put("ts", ts);
         mine.put("to", to);
         mine.put("proof", hmac("connect", mesh, dialer, to, nonce, Long.toString(ts)));
+        mine.put("kid", keyId());
+    }
+
+    /** How {@link #checkConnect} says a proof made with another key begins. */
+    public static final String WRONG_KEY = "wrong key";
+
+    /**
+     * This key's id: 8 hex digits of {@code HMAC(key, "key-id")}, the same on every node given the same key, for an
+     * operator to compare (each node says it in its {@code ready} line). It tells nothing a proof does not: a dialer's
+     * proof is an HMAC under the key of values anyone on the link sees, so a weak key can be guessed offline from it
+     * as from its id. A listener says its own id only locally, never to a dialer it refuses.
+     */
+    public String keyId() {
+        return keyId(key);
+    }
+
+    /** {@link #keyId()} of {@code key} (at least 1 byte). */
+    public static String keyId(byte[] key) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            byte[] h = mac.doFinal("logmesh key id".getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 4);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    /**
+     * What a listener says of a dialer refused for another key, beyond {@link #checkConnect}'s words (which the dialer
+     * is told too): its own key id and how to tell whose key is wrong; said only where the listener runs.
+     */
+    public String wrongKeyHere() {
+        return "; this node's key id is " + keyId() + ": the node whose key id the other nodes do not share has the "
+            + "wrong key (each node says its id in its ready line): give it the mesh's key file (--key-file)";
     }
 
     /** Why a dialer's proof was refused, or null if it is accepted (its nonce is then used up). */
@@ -119,7 +157,11 @@ public final class MeshAuth {
         }
         String expected = hmac("connect", mesh, dialer, to, nonce, Long.toString(ts.asLong()));
         if (!constantTimeEquals(expected, proof)) {
-            return "wrong key";
+            // whose key is wrong, neither end can know: the ids let an operator compare (before, session 36, "wrong
+            // key" alone, which named neither key)
+            String kid = text(theirs, "kid");
+            return WRONG_KEY + ": the dialer proved another mesh key than the listener's"
+                + (kid != null && kid.matches("[0-9a-f]{8}") ? " (the dialer's key id is " + kid + ")" : "");
         }
         if (usedNonces.asMap().putIfAbsent(nonce, Boolean.TRUE) != null) {
             return "replayed proof";

@@ -334,7 +334,9 @@ public final class Redialer implements SyncSession.Events {
                 (error.isRefusal() ? onRefusal : onGiveUp).accept(error.isReceived()
                     ? url + " refused this node (" + error.wireType() + refusal(error) + "): " + every
                         + " (restart this node to try at once)"
-                    : url + " was refused (" + error.getMessage() + "): " + every);
+                    // this node refused it (before, session 37, "U was refused (...)", which did not say by whom)
+                    : "this node refused " + url + " (" + error.getMessage() + "): " + every
+                        + " (restart this node to try at once)");
             }
             schedule(REFUSED_DELAY_MILLIS);
             return;
@@ -409,8 +411,8 @@ public final class Redialer implements SyncSession.Events {
             // the listener's words (a clock too far off, another mesh); the key advice where they are about the key
             boolean key = error.said().contains("key") || error.said().contains("credentials")
                 || error.said().contains("proof");
-            return ": it says: " + error.said() + (key && !error.said().contains("clock") ? keys.replace(": the",
-                "; the") : "");
+            return ": it says: " + error.said() + (key && !error.said().contains("clock")
+                && !error.said().contains("--key-file") ? keys.replace(": the", "; the") : "");
         }
         if (error.type() == ProtocolError.Type.WRONG_CREDENTIALS) {
             return keys + " (a Logux server wants a token it accepts)";

@@ -186,7 +186,9 @@ final class Handshake {
             return "a token is for Logux clients (sent without logmesh options), not for mesh peers: a node proves the "
                 + "mesh key";
         }
-        return "no credentials";
+        // (an open node dialing a keyed one: say what to do, not only Logux's "no credentials")
+        return "no credentials: the dialer proved no mesh key (it runs without one): give it the mesh's key file "
+            + "(--key-file)";
     }
 
     /** The peer's subprotocol from its options (0 if none). */

@@ -431,6 +431,11 @@ public final class SyncSession implements MessageConnection.Handler {
         requirePeer = true;
     }
 
+    /** Whether this is a dial of the overlay ({@link #requirePeer}); else a dialer's of a URL, or a listener's. */
+    public boolean overlayDial() {
+        return requirePeer;
+    }
+
     /** Starts the session: the connection delivers its events to this session from now on. */
     public void start() {
         connection.start(this);
@@ -741,7 +746,9 @@ public final class SyncSession implements MessageConnection.Handler {
                 && !(client && dev.logmesh.internal.edge.ClientId.parse(c.nodeId()).isReservedServer())) {
                 config.bruteforce().failed(address);
             }
-            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied));
+            // this node's key id is said here only (not to a dialer it refuses: see MeshAuth.keyId)
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, denied.startsWith(MeshAuth.WRONG_KEY)
+                && config.auth() != null ? denied + config.auth().wrongKeyHere() : denied));
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);
@@ -828,7 +835,8 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (config.auth() != null && !config.auth().checkConnected(ext, c.nodeId(), log.nodeId(), myNonce)) {
             fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null,
-                c.nodeId() + " did not prove it has the mesh key"));
+                c.nodeId() + " did not prove it has the mesh key (an open node: it runs without one): give it the "
+                    + "mesh's key file (--key-file)"));
             return;
         }
         plumtree = Handshake.plumtree(gossip != null, ext);

@@ -94,7 +94,9 @@ class AuthTest {
         // the proof travels under "logmesh" and nowhere else (a stock peer ignores that key)
         String connect = pair.leftSent().get(0);
         assertTrue(connect.matches("\\[\"connect\",5,\"dialer\",0,\\{\"logmesh\":\\{\"v\":1,\"mesh\":\"test\","
-            + "\"caps\":\\[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-dialer\",\"instance\":\"" + dialer.log.instance() + "\",\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\"}}]"), connect);
+            + "\"caps\":\\[\"plumtree\",\"time\"],\"maxFrame\":1048576,\"epoch\":\"epoch-dialer\",\"instance\":\"" + dialer.log.instance() + "\",\"nonce\":\"[-_A-Za-z0-9]+\",\"ts\":1000000000,\"to\":\"\\*\",\"proof\":\"[-_A-Za-z0-9]+\",\"kid\":\""
+            + dev.logmesh.internal.auth.MeshAuth.keyId(KEY) + "\"}}]"), connect);
+        // (and its key's id, kid: a listener that refuses another key names it, session 37)
     }
 
     @Test
