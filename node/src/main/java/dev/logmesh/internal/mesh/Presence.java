@@ -228,12 +228,12 @@ public final class Presence implements PresenceSink {
      * nodes at 5 s: 50 s). So the next record is brought forward to one configured period after the last one (or now,
      * if that has passed), at most once per the period this node states: it then originates at most twice per stated
      * period, so a mesh's presence costs at most twice the scaled cost under overlay churn, and exactly as before where
-     * links do not change. Up to {@link #FULL_RATE_NODES} nodes the next record is due within a configured period anyway:
-     * nothing changes there. One configured period after the last record, not at once: forwarders pass an origin on
-     * at most once per half of their period (the early record would stop at the first hop), and the changes of an
-     * overlay's shuffle or a join come in bursts that one record then covers. Before (session 36) a new link reached
-     * the other nodes' status only with the next scheduled record (a fresh record per link broke
-     * {@code MeshPresenceTest}'s cost bound under overlay churn).
+     * links do not change. Up to {@link #FULL_RATE_NODES} nodes the next record is due within a configured period
+     * anyway: nothing changes there. One configured period after the last record, not at once: forwarders pass an
+     * origin on at most once per half of their period (the early record would stop at the first hop), and the changes
+     * of an overlay's shuffle or a join come in bursts that one record then covers. Before (session 36) a new link
+     * reached the other nodes' status only with the next scheduled record (a fresh record per link broke {@code
+     * MeshPresenceTest}'s cost bound under overlay churn).
      */
     private void linksChanged() {
         if (closed || own == null) {

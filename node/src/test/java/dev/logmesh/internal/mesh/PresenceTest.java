@@ -315,9 +315,11 @@ class PresenceTest {
             fed.in.sendPresence(record("forged" + i, 1).put("period", Presence.MAX_RECORD_PERIOD_MILLIS));
         }
         loop.runAll();
-        assertTrue(p.currentPeriodMillis() > 10 * PERIOD, "right after the burst it counts: " + p.currentPeriodMillis());
+        assertTrue(p.currentPeriodMillis() > 10 * PERIOD, "right after the burst it counts: "
+            + p.currentPeriodMillis());
         loop.advance(Presence.EXPIRY_PERIODS * PERIOD + 1);
-        assertEquals(PERIOD, p.currentPeriodMillis(), "three periods after the burst the forged origins no longer count");
+        assertEquals(PERIOD, p.currentPeriodMillis(),
+            "three periods after the burst the forged origins no longer count");
         assertEquals(Presence.MAX_ORIGINS + 1, p.known().size(), "they are still listed, as their period says");
         loop.advance(11 * PERIOD); // the one record made while they counted said a period of 10.25
         long before = ownRecords(fed.pair.leftSent(), "n");

@@ -67,7 +67,8 @@ class UnansweredReconciliationTest {
             mesh.firewall().on("logmesh:range").from("carol").drop();
             mesh.get("alice").add("a/1");
             mesh.run(1_800_000);
-            assertTrue(mesh.get("bob").traffic().sent("connect") >= 4 && mesh.get("carol").traffic().sent("connect") >= 4,
+            assertTrue(mesh.get("bob").traffic().sent("connect") >= 4
+                && mesh.get("carol").traffic().sent("connect") >= 4,
                 "both had sessions enough to hold back their rounds: " + mesh.get("bob").traffic() + " / "
                     + mesh.get("carol").traffic());
             assertEquals(2, said.count(), "bob and carol each say it once of alice");
