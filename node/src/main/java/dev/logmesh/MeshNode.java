@@ -1269,6 +1269,7 @@ public final class MeshNode implements AutoCloseable {
         c.put("duplicates", st.duplicates());
         c.put("dropped", st.dropped());
         c.put("expired", st.expired());
+        c.put("early", st.early());
         return m;
     }
 

@@ -57,6 +57,16 @@ import org.slf4j.LoggerFactory;
  *       {@code period} (an older node) is expired after its receiver's own periods, as before. A node forwards an
  *       origin at most once per half of its own period, so a record it passes on says at least that period: a
  *       receiver behind a relay with a longer period would otherwise expire a live origin between two records.</li>
+ *   <li><b>A changed link goes out early.</b> Beyond {@link #FULL_RATE_NODES} nodes a record may be many configured
+ *       periods old, so a link that comes or goes brings the next record forward to one configured period after the
+ *       last, at most once per stated period ({@link #linksChanged}): a new link is seen within about a configured
+ *       period whatever the mesh's size, for at most twice the records under constant overlay churn.</li>
+ *   <li><b>What sets the period.</b> An origin counts among the known nodes for this node's own period for
+ *       {@link #EXPIRY_PERIODS} of its period, but at most of this node's ({@link #countWindow}), so a burst of forged
+ *       origins claiming long periods stretches it for a record at most.</li>
+ *   <li><b>Memory.</b> The directory keeps each record as its compact JSON text (~500 bytes with 5 links), not as a
+ *       Jackson tree (~3 KB), and reads it back only for the node's status: a node holds a record of every node of
+ *       the mesh.</li>
  *   <li><b>Trust.</b> A record is believed as received: any node that holds the mesh key (or any node of an open
  *       mesh) can forge another origin's record. Presence is for display; nothing else depends on it.</li>
  *   <li><b>Bad records</b> are dropped and counted, not answered with {@code wrong-format}: presence is advisory,
@@ -95,18 +105,29 @@ public final class Presence implements PresenceSink {
      * @param hops       links the record crossed to get here (0: this node)
      * @param ageMillis  how long ago this node received it, ms (0 for this node's own)
      * @param via        the peer it came from, or null for this node's own
-     * @param record     the record as received (origin, seq, hops, name, url, size, lastAdded, rate, links, ...)
+     * @param record     the record as received (origin, seq, hops, name, url, size, lastAdded, rate, links, ...), read
+     *                   from the directory's text: a tree of the caller's own (this node's own record: the one sent)
      */
     public record Known(String origin, long seq, int hops, long ageMillis, String via, ObjectNode record) {
     }
 
-    /** Counters, for the status file and tests. */
+    /**
+     * Counters, for the status file and tests.
+     *
+     * @param early records originated ahead of the period because a link came or went ({@link #linksChanged})
+     */
     public record Stats(long originated, long received, long forwarded, long duplicates, long dropped,
-                        long expired) {
+                        long expired, long early) {
     }
 
+    /**
+     * One origin in the directory. Its record is kept as its compact JSON text (UTF-8), not as a tree: the directory
+     * holds a record of every node of the mesh, so a node's memory grows with the mesh's size, and a Jackson tree of a
+     * record with 5 links took ~3 KB (599 KB per idle node at 100 nodes, 1.2 MB at 300, session 36) where its text
+     * takes ~500 bytes. It is read back into a tree only when the node's status is asked for ({@link #known}).
+     */
     private static final class Entry {
-        ObjectNode record;
+        byte[] json;
         long seq;
         int hops;
         long receivedAt;
@@ -114,6 +135,12 @@ public final class Presence implements PresenceSink {
         String via;
         /** The origin's period as its record says, bounded ({@link #recordPeriod}), ms. */
         long periodMillis;
+        /**
+         * Until when (loop time, ms) the origin counts among the known nodes that set this node's own period
+         * ({@link #currentPeriodMillis}): {@link #EXPIRY_PERIODS} of its period, but at most of this node's own
+         * stated period when the record came (see {@link #countWindow}).
+         */
+        long countsUntil;
     }
 
     private final PeerTable hub;
@@ -130,6 +157,15 @@ public final class Presence implements PresenceSink {
     private ObjectNode own;
     private boolean closed;
     private Loop.Cancellable timer;
+    /** When this node last originated a record (loop time, ms). */
+    private long originatedAt = Long.MIN_VALUE / 2;
+    /** When the scheduled {@link #tick} is due (loop time, ms). */
+    private long tickAt = Long.MAX_VALUE;
+    /** When this node last originated an early record for a changed link ({@link #linksChanged}), loop time, ms. */
+    private long earlyAt = Long.MIN_VALUE / 2;
+    /** Whether the scheduled tick is an early one ({@link #linksChanged}). */
+    private boolean earlyPending;
+    private long early;
     private long originated;
     private long received;
     private long forwarded;
@@ -168,7 +204,7 @@ public final class Presence implements PresenceSink {
      */
     public void start() {
         originate();
-        timer = loop.schedule(1 + random.nextLong(periodMillis), this::tick);
+        scheduleTick(1 + random.nextLong(periodMillis));
         hub.addListener(new PeerTable.Listener() {
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
@@ -176,13 +212,55 @@ public final class Presence implements PresenceSink {
                 if (own != null && !closed) {
                     session.sendPresence(own);
                 }
+                linksChanged();
+            }
+
+            @Override
+            public void peerDisconnected(String peerNode) {
+                linksChanged();
             }
         });
+    }
+
+    /**
+     * A link came or went: the mesh should see it within about one configured period, not only at this node's next
+     * record, which beyond {@link #FULL_RATE_NODES} known nodes comes only every {@code period × known / 100} (1,000
+     * nodes at 5 s: 50 s). So the next record is brought forward to one configured period after the last one (or now,
+     * if that has passed), at most once per the period this node states: it then originates at most twice per stated
+     * period, so a mesh's presence costs at most twice the scaled cost under overlay churn, and exactly as before where
+     * links do not change. Up to {@link #FULL_RATE_NODES} nodes the next record is due within a configured period
+     * anyway: nothing changes there. One configured period after the last record, not at once: forwarders pass an
+     * origin on at most once per half of their period (the early record would stop at the first hop), and the changes
+     * of an overlay's shuffle or a join come in bursts that one record then covers. Before (session 36) a new link
+     * reached the other nodes' status only with the next scheduled record (a fresh record per link broke {@code
+     * MeshPresenceTest}'s cost bound under overlay churn).
+     */
+    private void linksChanged() {
+        if (closed || own == null) {
+            return;
+        }
+        long stated = own.get("period").asLong();
+        long due = Math.max(originatedAt + periodMillis, earlyAt + stated);
+        if (due >= tickAt) {
+            return;
+        }
+        earlyPending = true;
+        scheduleTick(Math.max(0, due - loop.now()));
+    }
+
+    /** Schedules the next {@link #tick} in {@code delay} ms, in place of one scheduled before. */
+    private void scheduleTick(long delay) {
+        if (timer != null) {
+            timer.cancel();
+        }
+        tickAt = loop.now() + delay;
+        timer = loop.schedule(delay, this::tick);
     }
 
     /** Stops originating. */
     public void close() {
         closed = true;
+        tickAt = Long.MAX_VALUE;
         if (timer != null) {
             timer.cancel();
         }
@@ -201,7 +279,13 @@ public final class Presence implements PresenceSink {
      */
     public long currentPeriodMillis() {
         expire();
-        long known = directory.size() + 1L;
+        long now = loop.now();
+        long known = 1;
+        for (Entry e : directory.values()) {
+            if (now <= e.countsUntil) {
+                known++;
+            }
+        }
         if (known <= FULL_RATE_NODES) {
             return periodMillis;
         }
@@ -213,8 +297,13 @@ public final class Presence implements PresenceSink {
         if (closed) {
             return;
         }
+        if (earlyPending) {
+            earlyPending = false;
+            earlyAt = loop.now();
+            early++;
+        }
         originate();
-        timer = loop.schedule(own.get("period").asLong(), this::tick);
+        scheduleTick(own.get("period").asLong());
     }
 
     /** Makes this node's record and sends it to every presence session. */
@@ -226,6 +315,7 @@ public final class Presence implements PresenceSink {
         r.put("hops", 0);
         r.put("period", currentPeriodMillis());
         own = r;
+        originatedAt = loop.now();
         originated++;
         for (SyncSession s : hub.connectedSessions()) {
             s.sendPresence(r);
@@ -256,10 +346,11 @@ public final class Presence implements PresenceSink {
     @Override
     public void received(SyncSession session, ObjectNode r) {
         received++;
-        String problem = problem(r);
+        // its size is measured below, once it is known to be news: most records a node receives are copies of one
+        // it holds (over its other sessions), and the text that measures it is what the directory keeps
+        String problem = problem(r, -1);
         if (problem != null) {
-            dropped++;
-            LOG.debug("presence record from {} dropped: {}", session.peerNode(), problem);
+            drop(session, problem);
             return;
         }
         String origin = r.get("origin").asText();
@@ -280,6 +371,11 @@ public final class Presence implements PresenceSink {
             }
             return;
         }
+        byte[] json = dev.logmesh.internal.protocol.MessageCodec.utf8(r);
+        if (json.length > MAX_RECORD_BYTES) {
+            drop(session, "over " + MAX_RECORD_BYTES + " bytes");
+            return;
+        }
         if (e == null) {
             if (directory.size() >= MAX_ORIGINS && now != expiredAt) {
                 expire(); // at most once per ms: a flood of new origins does not scan the directory each time
@@ -294,17 +390,18 @@ public final class Presence implements PresenceSink {
             e = new Entry();
             directory.put(origin, e);
         }
-        e.record = r;
+        e.json = json;
         e.seq = rseq;
         e.hops = hops;
         e.receivedAt = now;
         e.via = session.peerNode();
         e.periodMillis = recordPeriod(r);
+        e.countsUntil = now + countWindow(e.periodMillis);
         if (hops >= MAX_HOPS || now - e.forwardedAt < periodMillis / 2) {
             return;
         }
         e.forwardedAt = now;
-        ObjectNode copy = r.deepCopy();
+        ObjectNode copy = r; // kept as text above: the received tree itself is passed on
         copy.put("hops", hops);
         // this node passes the origin on at most once per half of its own period: a receiver behind it may wait
         // that long between two records, so the record it passes on says at least this node's period (break36b:
@@ -329,6 +426,20 @@ public final class Presence implements PresenceSink {
         return p == 0 ? periodMillis : Math.max(periodMillis, Math.min(MAX_RECORD_PERIOD_MILLIS, p));
     }
 
+    /**
+     * How long after a record its origin counts among the known nodes that set this node's period, ms:
+     * {@link #EXPIRY_PERIODS} of the origin's period, but of at most the period this node states now. In a mesh every
+     * node counts about the same nodes, so a live origin states about this node's period and is heard within it; an
+     * origin that claims a far longer one (a forged burst claiming a day) then stops counting after three of this
+     * node's periods, where it stays listed (display) for three of its own. Before (session 36), every listed origin
+     * counted: one burst of 1,024 forged origins stretched this node's period about 10 times for as long as they were
+     * listed (three days, or until new origins pushed them out).
+     */
+    private long countWindow(long originPeriod) {
+        long mine = own == null ? periodMillis : Math.max(periodMillis, own.get("period").asLong());
+        return EXPIRY_PERIODS * Math.min(originPeriod, mine);
+    }
+
     /** The record's own {@code period} when it is a whole number, else 0 (none, or another kind of value). */
     private static long stated(ObjectNode r) {
         JsonNode p = r.get("period");
@@ -337,6 +448,16 @@ public final class Presence implements PresenceSink {
 
     /** Why a record is not usable, or null. */
     static String problem(ObjectNode r) {
+        return problem(r, bytes(r));
+    }
+
+    private void drop(SyncSession session, String problem) {
+        dropped++;
+        LOG.debug("presence record from {} dropped: {}", session.peerNode(), problem);
+    }
+
+    /** Why a record whose encoded length is {@code encodedBytes} (-1: not measured here) is not usable, or null. */
+    private static String problem(ObjectNode r, long encodedBytes) {
         JsonNode origin = r.get("origin");
         if (origin == null || !origin.isTextual() || origin.asText().isEmpty()
             || origin.asText().length() > MAX_ID_CHARS) {
@@ -361,7 +482,7 @@ public final class Presence implements PresenceSink {
                 }
             }
         }
-        if (bytes(r) > MAX_RECORD_BYTES) {
+        if (encodedBytes > MAX_RECORD_BYTES) {
             return "over " + MAX_RECORD_BYTES + " bytes";
         }
         return null;
@@ -404,7 +525,8 @@ public final class Presence implements PresenceSink {
 
     /**
      * The nodes this node knows now: itself first (once it originated a record), then the directory's origins in the
-     * order they were first heard of. Expired origins are dropped first.
+     * order they were first heard of, each record read back from its text (a tree of its own). Expired origins are
+     * dropped first.
      */
     public List<Known> known() {
         expire();
@@ -414,12 +536,12 @@ public final class Presence implements PresenceSink {
             out.add(new Known(selfId, seq, 0, 0, null, own));
         }
         directory.forEach((origin, e) -> out.add(new Known(origin, e.seq, e.hops, now - e.receivedAt, e.via,
-            e.record)));
+            (ObjectNode) dev.logmesh.internal.protocol.MessageCodec.tree(e.json))));
         return out;
     }
 
     /** The counters so far. */
     public Stats stats() {
-        return new Stats(originated, received, forwarded, duplicates, dropped, expired);
+        return new Stats(originated, received, forwarded, duplicates, dropped, expired, early);
     }
 }

@@ -397,8 +397,11 @@ public final class Reconciler implements Reconciliation {
         return resolve(flush().findAll(needs));
     }
 
-    /** A peer's instance and how many sessions in a row ended on a round it left unanswered. */
-    private record Unanswered(String instance, int sessions) {
+    /**
+     * A peer's instance, how many sessions in a row ended on a round it left unanswered, and whether this node said
+     * so ({@link #sayUnansweredOnce}).
+     */
+    private record Unanswered(String instance, int sessions, boolean said) {
     }
 
     /**
@@ -427,9 +430,26 @@ public final class Reconciler implements Reconciliation {
             unanswered.remove(peer);
         } else {
             int count = unansweredRounds(peer, instance) + 1;
-            unanswered.remove(peer); // re-inserted: the most recently written
-            unanswered.put(peer, new Unanswered(instance, count));
+            Unanswered kept = unanswered.remove(peer); // re-inserted: the most recently written
+            boolean said = count > 1 && kept != null && kept.said();
+            unanswered.put(peer, new Unanswered(instance, count, said));
         }
+    }
+
+    /**
+     * Whether this node has yet to say that {@code peer}, as {@code instance}, leaves rounds unanswered: true once
+     * per such run of sessions (until it answers a round, or runs as another instance), then false. Kept with the
+     * count, so per node: before (session 36) a set shared by every node of the process was asked, and a second
+     * node embedded in the same JVM never said it of the same peer.
+     */
+    @Override
+    public boolean sayUnansweredOnce(String peer, String instance) {
+        Unanswered kept = unanswered.get(peer);
+        if (kept == null || !java.util.Objects.equals(kept.instance(), instance) || kept.said()) {
+            return false;
+        }
+        unanswered.put(peer, new Unanswered(instance, kept.sessions(), true));
+        return true;
     }
 
     @Override

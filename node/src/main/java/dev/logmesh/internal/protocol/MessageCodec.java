@@ -997,6 +997,37 @@ public final class MessageCodec {
         return count[0];
     }
 
+    /**
+     * A tree's compact JSON in UTF-8, the bytes the codec writes for it into a frame ({@link #utf8Length} of them),
+     * without a mapper: a compact copy of a tree to keep (a presence record is ~5 times smaller so than as a tree).
+     */
+    public static byte[] utf8(JsonNode n) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = Factory.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            JsonTrees.write(g, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The tree of JSON text in UTF-8 ({@link #utf8}'s), read as a frame's trees are (numbers as sent), without a
+     * mapper.
+     *
+     * @throws IllegalArgumentException when {@code json} is not one JSON value
+     */
+    public static JsonNode tree(byte[] json) {
+        try (JsonParser p = Factory.FACTORY.createParser(json)) {
+            if (p.nextToken() == null) {
+                throw new IllegalArgumentException("no JSON value in " + json.length + " bytes");
+            }
+            return Trees.read(p);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
+        }
+    }
+
     /** The shared mapper, for building option objects. */
     public static ObjectMapper mapper() {
         return Mappers.MAPPER;

@@ -156,10 +156,6 @@ final class AntiEntropy {
     /** The longest a session waits to start its first round with a peer that left rounds unanswered, ms: an hour. */
     static final long MAX_UNANSWERED_BACKOFF_MILLIS = 3_600_000;
 
-    /** Peer instances told about once ({@link #start}), so that each restart of this node's session says it once. */
-    private static final java.util.Set<String> SAID_UNANSWERED = java.util.Collections.newSetFromMap(
-        new java.util.concurrent.ConcurrentHashMap<>());
-
     /**
      * The session connected: the initiator schedules its first round, later when the peer left the rounds of the
      * last {@link #MAX_UNANSWERED_SESSIONS} or more sessions unanswered while it answered pings: after twice the
@@ -177,7 +173,9 @@ final class AntiEntropy {
         int unanswered = node.unansweredRounds(link.peerNode(), link.peerInstance());
         if (unanswered >= MAX_UNANSWERED_SESSIONS) {
             long delay = unansweredBackoff(period, unanswered);
-            if (SAID_UNANSWERED.add(link.peerNode() + " " + link.peerInstance())) {
+            // once per node and peer instance (the node keeps it with the count; before, session 36, a static set
+            // of the process: a second node in the same JVM never said it of the same peer)
+            if (node.sayUnansweredOnce(link.peerNode(), link.peerInstance())) {
                 LOG.warn("{} left the reconciliation rounds of its last {} sessions unanswered while it answered pings "
                     + "(an older logmesh?): the next round with it in {} s, then less often (up to once an hour) until "
                     + "it answers one; sync cursors alone keep the two logs in step meanwhile", link.describePeer(),

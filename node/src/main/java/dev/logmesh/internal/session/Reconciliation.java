@@ -63,4 +63,13 @@ public interface Reconciliation {
     /** Records how a round with {@code peer} ended: answered (the count goes back to 0) or not (one more). */
     default void roundEnded(String peer, String instance, boolean answered) {
     }
+
+    /**
+     * Whether the node has yet to say that {@code peer} (as {@code instance}) leaves its rounds unanswered
+     * ({@link #unansweredRounds}): true the first time it is asked for such a run of sessions, false after, until the
+     * peer answers a round or runs as another instance. The default keeps nothing and says it every time.
+     */
+    default boolean sayUnansweredOnce(String peer, String instance) {
+        return true;
+    }
 }

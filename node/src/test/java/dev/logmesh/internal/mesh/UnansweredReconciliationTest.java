@@ -2,11 +2,14 @@ package dev.logmesh.internal.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.logmesh.Meta;
+import dev.logmesh.testkit.CapturedLogs;
 import dev.logmesh.testkit.Firewall;
 import dev.logmesh.testkit.LocalMesh;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /**
  * embed36's brief: a peer that does not answer reconciliation (an older logmesh that offers the capability but leaves
@@ -43,6 +46,32 @@ class UnansweredReconciliationTest {
             long settled = mesh.get("bob").traffic().sent("connect");
             mesh.run(3_600_000);
             assertEquals(settled, mesh.get("bob").traffic().sent("connect"), "no session ends once rounds are answered");
+        }
+    }
+
+    /**
+     * Each node says it once of such a peer, whatever other nodes run in the same process. Before (session 36) the
+     * nodes said it once per process (a static set of peer instances): carol, a second node of the JVM whose rounds
+     * with the same alice went unanswered, never warned ("expected: <2> but was: <1>").
+     */
+    @Test
+    void eachNodeOfTheProcessSaysItOnceOfAPeerThatLeavesRoundsUnanswered() {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        try (LocalMesh mesh = new LocalMesh(11);
+             CapturedLogs.Tally said = CapturedLogs.tally(Level.WARN, "left the reconciliation rounds")) {
+            mesh.start("alice");
+            mesh.start("bob", "alice");
+            mesh.start("carol", "alice");
+            mesh.partition("bob", "carol"); // each has its own session with alice only
+            mesh.firewall().on("logmesh:range").from("bob").drop();
+            mesh.firewall().on("logmesh:range").from("carol").drop();
+            mesh.get("alice").add("a/1");
+            mesh.run(1_800_000);
+            assertTrue(mesh.get("bob").traffic().sent("connect") >= 4
+                && mesh.get("carol").traffic().sent("connect") >= 4,
+                "both had sessions enough to hold back their rounds: " + mesh.get("bob").traffic() + " / "
+                    + mesh.get("carol").traffic());
+            assertEquals(2, said.count(), "bob and carol each say it once of alice");
         }
     }
 }

@@ -80,6 +80,9 @@ class TreesTest {
             JsonNode n = MAPPER.readTree(json);
             assertEquals(MAPPER.writeValueAsBytes(n).length, MessageCodec.utf8Length(n), json);
             assertEquals(n.toString(), MessageCodec.text(n), json);
+            // the compact copy a presence directory keeps, and the tree read back from it
+            org.junit.jupiter.api.Assertions.assertArrayEquals(MAPPER.writeValueAsBytes(n), MessageCodec.utf8(n), json);
+            assertEquals(n, MessageCodec.tree(MessageCodec.utf8(n)), json);
         }
     }
 
@@ -129,6 +132,7 @@ class TreesTest {
             MessageCodec.encode(s, sink);
             MessageCodec.utf8Length(options); // an entry's size bound (EntrySize)
             MessageCodec.text(options); // a presence record's size (Presence.bytes)
+            MessageCodec.tree(MessageCodec.utf8(options)); // a presence record kept and read back (Presence.known)
             System.out.println(connected instanceof Message.Connected && s instanceof Message.Sync ? "ok" : "wrong");
         }
     }
