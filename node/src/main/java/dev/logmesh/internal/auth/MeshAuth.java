@@ -106,7 +106,7 @@ public final class MeshAuth {
     public static final String WRONG_KEY = "wrong key";
 
     /**
-     * This key's id: 8 hex digits of {@code HMAC(key, "key-id")}, the same on every node given the same key, for an
+     * This key's id: 8 hex digits of {@code HMAC-SHA256(key, "logmesh key id")}, the same on every node given the same key, for an
      * operator to compare (each node says it in its {@code ready} line). It tells nothing a proof does not: a dialer's
      * proof is an HMAC under the key of values anyone on the link sees, so a weak key can be guessed offline from it
      * as from its id. A listener says its own id only locally, never to a dialer it refuses.
