@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Bad files.</b> {@link #open} refuses, with a {@link StoreException} naming the file and changing
  *       nothing in it: a file that is not SQLite, an SQLite file of another application, a file written by a
  *       newer logmesh, an empty (0-byte) file or one cut shorter than an SQLite page, and a corrupt file
- *       ({@code PRAGMA quick_check} at open, on by default); each refusal of a damaged or foreign file says what
+ *       ({@code PRAGMA integrity_check} at open, on by default; an index that does not hold exactly its table's rows
+ *       is rebuilt from the table instead); each refusal of a damaged or foreign file says what
  *       to do ({@link #damagedRemedy}). {@link #openReader} refuses the same files.</li>
  *   <li><b>Corrupt rows</b> (issue 10, fault 10). Every entry row carries a CRC-32C checksum ({@code crc}) over
  *       all its columns (id, {@code added}, {@code time}, the meta columns and the action's UTF-8 text), written
@@ -270,8 +271,10 @@ public final class SqliteStore implements Store {
      * How to open a store.
      *
      * @param durability  see {@link Durability}; default {@link Durability#FULL}
-     * @param checkOnOpen run {@code PRAGMA quick_check} at open: it reads the whole file (measured 0.04 s for
-     *                    100k entries / 20 MB and 0.6 s for 1M entries / 200 MB, see {@code scripts/bench-store});
+     * @param checkOnOpen run {@code PRAGMA integrity_check} at open: it reads the whole file and looks up each entry in
+     *                    the created-order index (its {@code quick_check} part was measured 0.04 s for 100k entries /
+     *                    20 MB and 0.6 s for 1M entries / 200 MB, see {@code scripts/bench-store}; the whole check
+     *                    takes about twice that: 12.4 s against 5.8 s for 1M entries on a loaded 2-core VM, break37);
      *                    default true, because a corrupt log must fail at start, not after a peer was told
      *                    what it holds. Without it, open still refuses foreign, newer and non-SQLite files
      */
@@ -935,7 +938,7 @@ public final class SqliteStore implements Store {
                     + damagedRemedy(file));
             }
             if (options.checkOnOpen()) {
-                quickCheck();
+                integrityCheck();
             }
             List<String> tables = new ArrayList<>(List.of("entries", "seen", "reasons", "state", "counters"));
             if (version >= 2) {
@@ -1265,9 +1268,56 @@ public final class SqliteStore implements Store {
             + "extra, action, crc, problem TEXT NOT NULL)");
     }
 
-    private void quickCheck() throws SQLException {
+    /**
+     * The check at open: {@code PRAGMA integrity_check}, which is {@code quick_check} and also that each index holds
+     * exactly the rows of its table. A problem of an index alone is repaired (an index holds nothing of its own: it
+     * is rebuilt from its table, and said once at WARN); any other refuses the store as corrupt.
+     *
+     * <p>Before (break37) the check was {@code quick_check}, which does not compare an index with its table: a flipped
+     * byte in a page of {@code entries_created} (an id, or the {@code added} it points to) passed it and every row's
+     * checksum. Reads through that index then met another row's values under an id (a checksum failure) and
+     * quarantined a sound row, the index entry left behind made every later read of the created order fail with
+     * {@code SQLITE_CORRUPT}, and an id the index no longer held was not seen: a peer's copy was stored and applied a
+     * second time.
+     */
+    private void integrityCheck() throws SQLException {
+        List<String> problems = integrityProblems();
+        if (problems.isEmpty()) {
+            return;
+        }
+        Set<String> indexes = new java.util.TreeSet<>();
+        for (String problem : problems) {
+            java.util.regex.Matcher m = INDEX_PROBLEM.matcher(problem);
+            if (!m.find()) {
+                throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems) + "); "
+                    + damagedRemedy(file));
+            }
+            indexes.add(m.group(1));
+        }
+        try (Statement st = conn.createStatement()) {
+            for (String index : indexes) {
+                st.execute("REINDEX \"" + index.replace("\"", "\"\"") + "\"");
+            }
+        } catch (SQLException e) {
+            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems)
+                + "; rebuilding " + String.join(", ", indexes) + " from its table failed: " + e.getMessage() + "); "
+                + damagedRemedy(file), e);
+        }
+        List<String> after = integrityProblems();
+        if (!after.isEmpty()) {
+            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", after)
+                + ", also after rebuilding " + String.join(", ", indexes) + "); " + damagedRemedy(file));
+        }
+        LOG.warn("{}: its index {} did not hold the rows of its table ({}): rebuilt from the table; the rows are as "
+            + "they were (a damaged page of the index: check the disk)", file, String.join(", ", indexes),
+            String.join("; ", problems));
+    }
+
+    /** The problems {@code integrity_check} reports, at most {@link #INTEGRITY_PROBLEMS}; empty for none. */
+    private List<String> integrityProblems() throws SQLException {
         List<String> problems = new ArrayList<>();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check(5)")) {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA integrity_check(" + INTEGRITY_PROBLEMS + ")")) {
             while (rs.next()) {
                 String line = rs.getString(1);
                 if (!"ok".equals(line)) {
@@ -1275,11 +1325,18 @@ public final class SqliteStore implements Store {
                 }
             }
         }
-        if (!problems.isEmpty()) {
-            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems) + "); "
-                + damagedRemedy(file));
-        }
+        return problems;
     }
+
+    /** How many problems {@link #integrityProblems} asks for: enough to see whether they are an index's alone. */
+    private static final int INTEGRITY_PROBLEMS = 20;
+
+    /**
+     * An {@code integrity_check} line about an index alone, with the index's name: {@code row 11 missing from index
+     * entries_created}, {@code wrong # of entries in index entries_created}, {@code non-unique entry in index ...}.
+     */
+    private static final java.util.regex.Pattern INDEX_PROBLEM = java.util.regex.Pattern.compile(
+        "^(?:row \\d+ missing from index|wrong # of entries in index|non-unique entry in index) (\\S+)$");
 
     private void createSchema() throws SQLException {
         try (Statement st = conn.createStatement()) {
