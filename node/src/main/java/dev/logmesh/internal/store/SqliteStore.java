@@ -73,8 +73,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Bad files.</b> {@link #open} refuses, with a {@link StoreException} naming the file and changing
  *       nothing in it: a file that is not SQLite, an SQLite file of another application, a file written by a
  *       newer logmesh, an empty (0-byte) file or one cut shorter than an SQLite page, and a corrupt file
- *       ({@code PRAGMA integrity_check} at open, on by default; an index that does not hold exactly its table's rows
- *       is rebuilt from the table instead); each refusal of a damaged or foreign file says what
+ *       ({@code PRAGMA integrity_check} at open, on by default; a file whose problems were its indexes' alone is
+ *       repaired instead, its indexes rebuilt from the tables); each refusal of a damaged or foreign file says what
  *       to do ({@link #damagedRemedy}). {@link #openReader} refuses the same files.</li>
  *   <li><b>Corrupt rows</b> (issue 10, fault 10). Every entry row carries a CRC-32C checksum ({@code crc}) over
  *       all its columns (id, {@code added}, {@code time}, the meta columns and the action's UTF-8 text), written
@@ -1270,47 +1270,53 @@ public final class SqliteStore implements Store {
 
     /**
      * The check at open: {@code PRAGMA integrity_check}, which is {@code quick_check} and also that each index holds
-     * exactly the rows of its table. A problem of an index alone is repaired (an index holds nothing of its own: it
-     * is rebuilt from its table, and said once at WARN); any other refuses the store as corrupt.
+     * exactly the rows of its table. A file with any problem gets its indexes rebuilt from their tables
+     * ({@code REINDEX}: an index holds nothing of its own) and is checked again: if that finds nothing, the problems
+     * were the indexes' alone, and are said once at WARN; otherwise the store is refused as corrupt, with the first
+     * check's problems.
      *
      * <p>Before (break37) the check was {@code quick_check}, which does not compare an index with its table: a flipped
      * byte in a page of {@code entries_created} (an id, or the {@code added} it points to) passed it and every row's
      * checksum. Reads through that index then met another row's values under an id (a checksum failure) and
      * quarantined a sound row, the index entry left behind made every later read of the created order fail with
      * {@code SQLITE_CORRUPT}, and an id the index no longer held was not seen: a peer's copy was stored and applied a
-     * second time.
+     * second time. A flip that broke an index page's structure was refused as a corrupt store, though no row was lost.
      */
     private void integrityCheck() throws SQLException {
-        List<String> problems = integrityProblems();
-        if (problems.isEmpty()) {
-            return;
-        }
-        Set<String> indexes = new java.util.TreeSet<>();
-        for (String problem : problems) {
-            java.util.regex.Matcher m = INDEX_PROBLEM.matcher(problem);
-            if (!m.find()) {
-                throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems) + "); "
-                    + damagedRemedy(file));
+        String problems;
+        try {
+            List<String> found = integrityProblems();
+            if (found.isEmpty()) {
+                return;
             }
-            indexes.add(m.group(1));
-        }
-        try (Statement st = conn.createStatement()) {
-            for (String index : indexes) {
-                st.execute("REINDEX \"" + index.replace("\"", "\"\"") + "\"");
-            }
+            problems = String.join("; ", found);
         } catch (SQLException e) {
-            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems)
-                + "; rebuilding " + String.join(", ", indexes) + " from its table failed: " + e.getMessage() + "); "
-                + damagedRemedy(file), e);
+            if (!isCorrupt(e)) {
+                throw e;
+            }
+            problems = e.getMessage();
         }
-        List<String> after = integrityProblems();
+        List<String> after;
+        try {
+            try (Statement st = conn.createStatement()) {
+                st.execute("REINDEX");
+            }
+            after = integrityProblems();
+        } catch (SQLException e) {
+            if (!isCorrupt(e)) {
+                throw e;
+            }
+            after = List.of(e.getMessage());
+        }
         if (!after.isEmpty()) {
-            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", after)
-                + ", also after rebuilding " + String.join(", ", indexes) + "); " + damagedRemedy(file));
+            throw new StoreException(file + " is a corrupt logmesh store (" + problems + "); " + damagedRemedy(file));
         }
-        LOG.warn("{}: its index {} did not hold the rows of its table ({}): rebuilt from the table; the rows are as "
-            + "they were (a damaged page of the index: check the disk)", file, String.join(", ", indexes),
-            String.join("; ", problems));
+        LOG.warn("{}: its indexes did not match its tables ({}): rebuilt from the tables, which are sound; nothing of "
+            + "the log was lost (a damaged page of an index: check the disk)", file, problems);
+    }
+
+    private static boolean isCorrupt(SQLException e) {
+        return e instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_CORRUPT");
     }
 
     /** The problems {@code integrity_check} reports, at most {@link #INTEGRITY_PROBLEMS}; empty for none. */
@@ -1328,15 +1334,9 @@ public final class SqliteStore implements Store {
         return problems;
     }
 
-    /** How many problems {@link #integrityProblems} asks for: enough to see whether they are an index's alone. */
+    /** How many problems {@link #integrityProblems} asks for. */
     private static final int INTEGRITY_PROBLEMS = 20;
 
-    /**
-     * An {@code integrity_check} line about an index alone, with the index's name: {@code row 11 missing from index
-     * entries_created}, {@code wrong # of entries in index entries_created}, {@code non-unique entry in index ...}.
-     */
-    private static final java.util.regex.Pattern INDEX_PROBLEM = java.util.regex.Pattern.compile(
-        "^(?:row \\d+ missing from index|wrong # of entries in index|non-unique entry in index) (\\S+)$");
 
     private void createSchema() throws SQLException {
         try (Statement st = conn.createStatement()) {
