@@ -1271,9 +1271,10 @@ public final class SqliteStore implements Store {
     /**
      * The check at open: {@code PRAGMA integrity_check}, which is {@code quick_check} and also that each index holds
      * exactly the rows of its table. A file with any problem gets its indexes rebuilt from their tables
-     * ({@code REINDEX}: an index holds nothing of its own) and is checked again: if that finds nothing, the problems
-     * were the indexes' alone, and are said once at WARN; otherwise the store is refused as corrupt, with the first
-     * check's problems.
+     * ({@code REINDEX}: an index holds nothing of its own) and is checked again: if that finds nothing, the file is
+     * whole again, which is said once at WARN; otherwise the store is refused as corrupt, with the first check's
+     * problems. A row whose own key columns were damaged (its index entry was right) then holds a key no id of the
+     * log had: its checksum finds it at the first read, and it is quarantined as any corrupt row.
      *
      * <p>Before (break37) the check was {@code quick_check}, which does not compare an index with its table: a flipped
      * byte in a page of {@code entries_created} (an id, or the {@code added} it points to) passed it and every row's
@@ -1296,23 +1297,41 @@ public final class SqliteStore implements Store {
             }
             problems = e.getMessage();
         }
+        // in one transaction, rolled back unless the file is whole after it: a refused file is left as it was
         List<String> after;
-        try {
-            try (Statement st = conn.createStatement()) {
+        try (Statement st = conn.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
                 st.execute("REINDEX");
+                after = integrityProblems();
+            } catch (SQLException e) {
+                if (!isCorrupt(e)) {
+                    rollbackQuietly(st);
+                    throw e;
+                }
+                after = List.of(e.getMessage());
             }
-            after = integrityProblems();
-        } catch (SQLException e) {
-            if (!isCorrupt(e)) {
-                throw e;
+            if (after.isEmpty()) {
+                st.execute("COMMIT");
+            } else {
+                rollbackQuietly(st);
             }
-            after = List.of(e.getMessage());
         }
         if (!after.isEmpty()) {
             throw new StoreException(file + " is a corrupt logmesh store (" + problems + "); " + damagedRemedy(file));
         }
-        LOG.warn("{}: its indexes did not match its tables ({}): rebuilt from the tables, which are sound; nothing of "
-            + "the log was lost (a damaged page of an index: check the disk)", file, problems);
+        LOG.warn("{}: its indexes did not match its tables ({}): rebuilt from the tables (a damaged page: check the "
+            + "disk); a row the damage reached fails its checksum when read, and is quarantined as any corrupt row",
+            file, problems);
+    }
+
+    /** Rolls back the transaction of {@link #integrityCheck}'s rebuild; SQLite may have ended it already. */
+    private void rollbackQuietly(Statement st) {
+        try {
+            st.execute("ROLLBACK");
+        } catch (SQLException e) {
+            LOG.debug("{}: rolling back the index rebuild: {}", file, e.toString());
+        }
     }
 
     private static boolean isCorrupt(SQLException e) {
