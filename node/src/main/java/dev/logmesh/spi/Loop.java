@@ -20,6 +20,21 @@ public interface Loop extends Executor {
     /** The current wall-clock time in milliseconds since the epoch, as this loop sees it. */
     long now();
 
+    /**
+     * A monotonic clock in milliseconds, from an arbitrary origin, for measuring how much time passed: it never
+     * jumps when the wall clock is set (NTP stepping it, a virtual machine resumed, {@code date -s}), as {@link #now}
+     * does. A node measures durations with it (a session's silence, its ping rate and deadlines, a reconciliation
+     * round's deadline); ids, {@code meta.time} and proof timestamps stay on {@link #now}. Called on the loop.
+     *
+     * <p>The default is {@link #now}, for a loop whose clock is never set back; a loop on the system clock gives
+     * {@code System.nanoTime()} in milliseconds (shifted to read the wall clock at its start).
+     *
+     * @return milliseconds, never less than a value returned before
+     */
+    default long monotonicMillis() {
+        return now();
+    }
+
     /** Runs a task on the loop, after the tasks already submitted. Never runs it inline. */
     @Override
     void execute(Runnable task);

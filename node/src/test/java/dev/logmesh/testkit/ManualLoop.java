@@ -105,6 +105,11 @@ public final class ManualLoop implements Loop {
             }
 
             @Override
+            public long monotonicMillis() {
+                return base.now(); // a clock set on the machine moves now(), not the time that passes
+            }
+
+            @Override
             public void execute(Runnable task) {
                 base.execute(task);
             }

@@ -138,6 +138,17 @@ public final class SystemLoop implements Loop, AutoCloseable {
         return System.currentTimeMillis();
     }
 
+    /**
+     * {@code System.nanoTime()} in ms is shifted to read the wall clock at the class's start: its values are then as
+     * large as {@link #now}'s (the session code takes 0 and -1 for "never"), whatever origin the JVM's has.
+     */
+    private static final long MONOTONIC_ORIGIN = System.currentTimeMillis() - System.nanoTime() / 1_000_000;
+
+    @Override
+    public long monotonicMillis() {
+        return System.nanoTime() / 1_000_000 + MONOTONIC_ORIGIN;
+    }
+
     @Override
     public void execute(Runnable task) {
         if (closed.get()) {

@@ -213,7 +213,7 @@ final class AntiEntropy {
             return;
         }
         roundCutoff = node.cutoff();
-        roundStartedAt = loop.now();
+        roundStartedAt = loop.monotonicMillis();
         round = node.initiator(link.peerNode(), roundCutoff, payloadLimit());
         roundWanted = false;
         sendRange(new Message.Range(roundCutoff, WireText.encode(round.initiate())));
@@ -281,7 +281,7 @@ final class AntiEntropy {
 
     /** The open round sent a message: its answer is due within the deadline. */
     private void progressed() {
-        lastProgressAt = loop.now();
+        lastProgressAt = loop.monotonicMillis();
         if (deadline == null) {
             deadline = loop.schedule(roundDeadline(), this::checkDeadline);
         }
@@ -292,7 +292,7 @@ final class AntiEntropy {
         if (closed || round == null) {
             return;
         }
-        long waited = loop.now() - lastProgressAt;
+        long waited = loop.monotonicMillis() - lastProgressAt;
         if (waited >= roundDeadline()) {
             node.roundEnded(link.peerNode(), link.peerInstance(), false); // its pings were answered: the session is up
             link.unanswered("no answer to a reconciliation round for " + waited + " ms");
@@ -355,7 +355,7 @@ final class AntiEntropy {
         }
         rounds++;
         node.roundEnded(link.peerNode(), link.peerInstance(), true);
-        lastRoundMillis = loop.now() - roundStartedAt;
+        lastRoundMillis = loop.monotonicMillis() - roundStartedAt;
         round = null;
         // the period is the fallback if the pong to this ping is lost; the pong brings the follow-up forward
         followUps = roundWanted ? followUps + 1 : 0;

@@ -449,7 +449,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         state = State.OPENING;
-        liveness.opened(loop.now());
+        liveness.opened(loop.monotonicMillis());
         scheduleTick();
         if (role == Role.DIALER) {
             // connect reads the store (the epochs known): a store that cannot be read now (a full disk) ends the
@@ -469,7 +469,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (!(m instanceof Message.Presence)) {
             // presence flows every few seconds on every link: counted as traffic it would stop the pings that
             // detect a silent peer and refresh the clock samples
-            liveness.received(loop.now());
+            liveness.received(loop.monotonicMillis());
         }
         answerProbe(true);
         if (slicing != null || !deferred.isEmpty()) {
@@ -552,7 +552,7 @@ public final class SyncSession implements MessageConnection.Handler {
     @Override
     public void onBytes(long count) {
         if (state != State.CLOSED) {
-            liveness.bytesIn(loop.now());
+            liveness.bytesIn(loop.monotonicMillis());
             answerProbe(true);
         }
     }
@@ -1063,7 +1063,7 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             return;
         }
-        long now = loop.now();
+        long now = loop.monotonicMillis();
         boolean finished = catchUpAt >= catchUpTo;
         if (finished || now - catchUpToldAt >= CATCH_UP_EVERY_MILLIS) {
             catchUpToldAt = now;
@@ -1483,7 +1483,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 config.stats().sent(entries.size());
             }
             inFlight++;
-            liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, sync, loop.now());
+            liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, sync, loop.monotonicMillis());
         }
     }
 
@@ -1497,7 +1497,7 @@ public final class SyncSession implements MessageConnection.Handler {
             batchesSentTo = Math.max(batchesSentTo, added);
             announcedEntries += ids.size();
             inFlight++;
-            liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, ihave, loop.now());
+            liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, ihave, loop.monotonicMillis());
         }
     }
 
@@ -1505,7 +1505,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return false;
         }
-        liveness.sent(loop.now());
+        liveness.sent(loop.monotonicMillis());
         boolean ok = connection.send(m);
         if (!ok) {
             linkRefused();
@@ -1632,7 +1632,7 @@ public final class SyncSession implements MessageConnection.Handler {
      * in between.
      */
     private void receiveSlice(Frame f) {
-        liveness.progressed(loop.now());
+        liveness.progressed(loop.monotonicMillis());
         Message.Sync s = f.sync;
         int from = f.next;
         int to = Math.min(f.entries.size(), from + config.receiveSlice());
@@ -1656,7 +1656,7 @@ public final class SyncSession implements MessageConnection.Handler {
             entries = without(entries, refused);
         }
         if (catchUpFrom >= 0 && catchUpStartedAt < 0 && !entries.isEmpty()) {
-            catchUpStartedAt = loop.now(); // before the entries reach subscribers: a display can summarise them
+            catchUpStartedAt = loop.monotonicMillis(); // before the entries reach subscribers: a display can summarise them
             catchUpToldAt = catchUpStartedAt;
             events.catchUp(this, peerEntries(catchUpFrom, catchUpAt), peerEntries(catchUpFrom, catchUpTo), 0);
         }
@@ -1739,7 +1739,7 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         loop.schedule(0, guarded("handle a sync from " + peerNode, () -> {
             if (state == State.CONNECTED && slicing == f) {
-                liveness.progressed(loop.now());
+                liveness.progressed(loop.monotonicMillis());
                 step.run();
             } else if (ifClosed != null) {
                 ifClosed.run();
@@ -1754,7 +1754,7 @@ public final class SyncSession implements MessageConnection.Handler {
     void afterDurable(Runnable action, Runnable ifClosed) {
         log.whenDurable(() -> {
             if (state == State.CONNECTED) {
-                liveness.progressed(loop.now());
+                liveness.progressed(loop.monotonicMillis());
                 action.run();
             } else {
                 ifClosed.run();
@@ -1802,7 +1802,7 @@ public final class SyncSession implements MessageConnection.Handler {
      * count the time as the peer's silence (its answers wait unread here meanwhile: {@link Liveness#readingPaused}).
      */
     private void pauseReading(boolean paused) {
-        liveness.readingPaused(paused, loop.now());
+        liveness.readingPaused(paused, loop.monotonicMillis());
         connection.pauseReading(paused);
     }
 
@@ -1901,13 +1901,13 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /** Saves the stock peer's anchor at most once a second (and at close), not at every batch. */
     private void saveAnchor(boolean now) {
-        if (anchorToSave != null && (now || loop.now() - anchorSavedAt >= 1000)) {
+        if (anchorToSave != null && (now || loop.monotonicMillis() - anchorSavedAt >= 1000)) {
             try {
                 anchorToSave.save(log, peerNode);
             } catch (RuntimeException e) {
                 LOG.warn("cannot save the anchor of {}: {}", describePeer(), e.getMessage());
             }
-            anchorSavedAt = loop.now();
+            anchorSavedAt = loop.monotonicMillis();
             anchorToSave = null;
         }
     }
@@ -2138,7 +2138,7 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(missedAuth(s));
             return;
         }
-        if (liveness.answered(s.added(), loop.now())) {
+        if (liveness.answered(s.added(), loop.monotonicMillis())) {
             inFlight--;
         }
         long acked = Math.min(s.added(), pushed);
@@ -2156,7 +2156,7 @@ public final class SyncSession implements MessageConnection.Handler {
             fail(missedAuth(p));
             return;
         }
-        if (!liveness.pingAllowed(loop.now())) {
+        if (!liveness.pingAllowed(loop.monotonicMillis())) {
             fail(ProtocolError.of(ProtocolError.Type.BRUTEFORCE, null, "ping flood"));
             return;
         }
@@ -2244,7 +2244,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        for (Message again : liveness.resendDue(loop.now())) {
+        for (Message again : liveness.resendDue(loop.monotonicMillis())) {
             // the answers for later batches came first: this one or its answer was lost (Liveness)
             LOG.debug("{}: sending {} numbered {} again: the peer answered batches sent after it", describePeer(),
                 again.type(), again instanceof Message.Sync sync ? sync.added() : ((Message.Ihave) again).added());
@@ -2253,7 +2253,7 @@ public final class SyncSession implements MessageConnection.Handler {
                 return;
             }
         }
-        Liveness.Verdict verdict = liveness.check(loop.now(), state == State.CONNECTED, role == Role.DIALER);
+        Liveness.Verdict verdict = liveness.check(loop.monotonicMillis(), state == State.CONNECTED, role == Role.DIALER);
         if (verdict == Liveness.Verdict.TIMEOUT) {
             timeout(liveness.late());
             return;
