@@ -89,7 +89,45 @@ public final class Answers {
         return Action.parse(out.toString());
     }
 
-    /** Writes undo text ({@link #undo(Entry, String, Map)}); no mapper. */
+    /**
+     * {@code e} with each number of its action beyond a double's range as {@code null}: the action as a JavaScript
+     * node holds it ({@code Infinity}) and writes it ({@code JSON.stringify}), so the {@code logux/undo} of such an
+     * action carries what {@code @logux/server}'s undo would ({@link dev.logmesh.Action#of} refuses the number itself).
+     * The rest of its text is as the client sent it: only those numbers are replaced in the text. Before (apps37) the
+     * action went through a tree, whose numbers Jackson wrote anew ({@code 1.5e3} as {@code 1.5E+3}), where every
+     * other undo carries the action's text (ca35719).
+     */
+    public static Entry asJavaScriptHoldsIt(Entry e) {
+        String text = e.action().toJson();
+        StringBuilder out = null;
+        int copied = 0;
+        try (com.fasterxml.jackson.core.JsonParser p = TEXT.createParser(text)) {
+            for (var t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                    || t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+                    String number = p.getText();
+                    boolean plain = number.length() <= 300 && number.indexOf('e') < 0 && number.indexOf('E') < 0;
+                    if (!plain && Double.isInfinite(Double.parseDouble(number))) {
+                        int at = Math.toIntExact(p.currentTokenLocation().getCharOffset());
+                        if (out == null) {
+                            out = new StringBuilder(text.length());
+                        }
+                        out.append(text, copied, at).append("null");
+                        copied = at + number.length();
+                    }
+                }
+            }
+        } catch (java.io.IOException unreadable) {
+            throw new IllegalStateException("a received action's checked text does not parse", unreadable);
+        }
+        if (out == null) {
+            return e;
+        }
+        out.append(text, copied, text.length());
+        return new Entry(dev.logmesh.Action.parse(out.toString()), e.meta());
+    }
+
+    /** Writes undo text ({@link #undo(Entry, String, Map)}), reads an action's ({@link #asJavaScriptHoldsIt}); no mapper. */
     private static final com.fasterxml.jackson.core.JsonFactory TEXT = new com.fasterxml.jackson.core.JsonFactory();
 
     /** The undo's own fields, which extra fields cannot replace. */
