@@ -127,7 +127,7 @@ public final class Answers {
         return new Entry(dev.logmesh.Action.parse(out.toString()), e.meta());
     }
 
-    /** Writes undo text ({@link #undo(Entry, String, Map)}), reads an action's ({@link #asJavaScriptHoldsIt}); no mapper. */
+    /** Writes undo text ({@link #undo(Entry, String, Map)}) and reads an action's ({@link #asJavaScriptHoldsIt}). */
     private static final com.fasterxml.jackson.core.JsonFactory TEXT = new com.fasterxml.jackson.core.JsonFactory();
 
     /** The undo's own fields, which extra fields cannot replace. */
