@@ -796,6 +796,8 @@ public final class MeshNode implements AutoCloseable {
                 dialers.add(d);
                 d.start();
             }
+            sweepWallBase = log.now();
+            sweepMonotonicBase = loop.monotonicMillis();
             loop.schedule(HOUR, this::forgetSeen);
             if (!config.scrubPeriod().isZero()) {
                 loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), () -> scrubStep(0, 0));
@@ -948,12 +950,42 @@ public final class MeshNode implements AutoCloseable {
     /** Seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in batches). */
     static final int FORGET_BATCH = 2_000;
 
+    /**
+     * The wall clock and the monotonic clock when the node started: the seen sweep measures the age of ids by the
+     * time that passed since, never by a wall clock set forward meanwhile. Loop's.
+     */
+    private long sweepWallBase;
+    private long sweepMonotonicBase;
+
+    /**
+     * The time the seen sweep counts from, in ms: the wall clock, but never past the wall clock at start plus the
+     * time that passed since on the monotonic clock. A wall clock stepped forward past the seen horizon while the
+     * node runs (NTP setting a wrong clock, a VM resumed, {@code date -s} with a wrong year) would otherwise make
+     * every seen id look old: the sweep forgot the ids of every cleaned action, which peers that hold them then gave
+     * to this node again (each applied twice), and the reconciliation index dropped every id, so each round fetched
+     * the whole log again (break38, {@code SeenSweepClockStepTest}). A clock set back moves it back at once; time
+     * a machine spent suspended counts later (the monotonic clock stops meanwhile): ids are kept longer, never
+     * forgotten sooner.
+     */
+    private long sweepNow() {
+        long wall = log.now();
+        long passed = sweepWallBase + Math.max(0, loop.monotonicMillis() - sweepMonotonicBase);
+        if (wall > passed + HOUR && !sweepClockWarned) {
+            sweepClockWarned = true;
+            LOG.warn("the wall clock reads {} ms ahead of the time passed since this node started: seen ids are kept "
+                + "by the time that passed (a clock stepped forward; said once)", wall - passed);
+        }
+        return Math.min(wall, passed);
+    }
+
+    private boolean sweepClockWarned;
+
     /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
     private void forgetSeen() {
         if (closed) {
             return;
         }
-        forgetSeenStep(log.now() - saturatedMillis(config.seenHorizon()), null, 0);
+        forgetSeenStep(sweepNow() - saturatedMillis(config.seenHorizon()), null, 0);
     }
 
     private void forgetSeenStep(long beforeMs, ActionId after, long forgotten) {
@@ -979,7 +1011,7 @@ public final class MeshNode implements AutoCloseable {
             LOG.info("forgot {} seen ids older than {}", total, config.seenHorizon());
         }
         if (broadcast.reconciler() != null) {
-            broadcast.reconciler().trim();
+            broadcast.reconciler().trim(sweepNow());
         }
         loop.schedule(HOUR, this::forgetSeen);
     }

@@ -226,9 +226,14 @@ public final class Reconciler implements Reconciliation {
         return index;
     }
 
-    /** Drops ids below the cutoff from the index (call after the store forgot old seen ids). */
-    public void trim() {
-        long cutoff = cutoff();
+    /**
+     * Drops ids below the cutoff from the index (call after the store forgot old seen ids).
+     *
+     * @param nowMillis the time the store's sweep counted from (ms; the node's {@code sweepNow}, which a wall clock
+     *                  stepped forward does not move): the cutoff is this less the horizon, plus the margin
+     */
+    public void trim(long nowMillis) {
+        long cutoff = Math.max(0, Math.min(loop.now(), nowMillis) - horizonMillis + MARGIN_MILLIS);
         flush().removeBefore(cutoff);
         goneFrom.values().removeIf(g -> {
             g.removeBefore(cutoff);

@@ -102,7 +102,7 @@ class ReconcilerTest {
 
         // marks leave with the cutoff
         loop.advance(30L * 24 * 3_600_000);
-        reconciler.trim();
+        reconciler.trim(loop.now());
         assertEquals(0, reconciler.goneMarks("b"));
     }
 

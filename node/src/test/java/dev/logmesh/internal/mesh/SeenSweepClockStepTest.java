@@ -1,0 +1,99 @@
+package dev.logmesh.internal.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.ActionId;
+import dev.logmesh.Criteria;
+import dev.logmesh.testkit.LocalMesh;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hourly sweep of seen ids measures their age by time that passed, not by a wall clock that was set: a node whose
+ * clock is stepped forward past the seen horizon (NTP stepping a clock that was wrong, a VM resumed, {@code date -s}
+ * with a wrong year) keeps the seen ids of the actions it cleaned, so they are not applied again when a peer that
+ * holds them sends them back. Before (break38), the sweep took the wall clock: one sweep during a step of 31 days
+ * forgot every cleaned id, and the next reconciliation round fetched them all again from the peer that kept them
+ * (each applied twice).
+ */
+class SeenSweepClockStepTest {
+
+    private static final long DAY = 24L * 3600 * 1000;
+
+    @Test
+    void aClockSteppedForwardPastTheHorizonDoesNotForgetCleanedIds() {
+        LocalMesh mesh = new LocalMesh(7).configure(b -> b.mesh("step"));
+        mesh.node("a");
+        mesh.node("b");
+        mesh.link("b", "a");
+        mesh.start();
+        mesh.run(5_000);
+        List<ActionId> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(mesh.get("a").add("old/" + i).id());
+            mesh.run(10);
+        }
+        mesh.run(5_000);
+        LocalMesh.Node b = mesh.get("b");
+        assertEquals(20, b.ids().size());
+
+        // b cleans them (a keeps them): only b's seen ids stop them from being applied again
+        CompletableFuture<Integer> cleaning = b.node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(20, cleaning.join());
+        assertTrue(b.ids().isEmpty());
+
+        // b's wall clock is stepped 31 days ahead, over its hourly sweep, then set right
+        b.step(31 * DAY);
+        mesh.run(3_700_000);
+        b.step(-31 * DAY);
+        // reconciliation rounds (every 30 s) compare what each holds or has seen
+        mesh.run(120_000);
+
+        for (ActionId id : ids) {
+            assertEquals(1, b.applied().get(id), id + " applied once on b");
+            assertTrue(b.store().seen(id), id + " is still seen on b");
+            assertFalse(b.store().has(id), id + " stays cleaned on b");
+        }
+        mesh.close();
+    }
+
+    /**
+     * A node that keeps every action (the command line's default) and whose clock was stepped forward past the horizon
+     * over its hourly sweep still finds no difference with its peer once the clock is set right. Before (break38), the
+     * sweep's trim dropped every id from its reconciliation index, so every round (30 s) wanted the whole log again
+     * and the peer sent all of it, until a restart.
+     */
+    @Test
+    void aNodeThatKeepsEverythingDoesNotFetchItsLogAgainAfterTheStep() {
+        LocalMesh mesh = new LocalMesh(8).configure(b -> b.mesh("step"));
+        mesh.node("a");
+        mesh.node("b");
+        mesh.link("b", "a");
+        mesh.start();
+        mesh.run(5_000);
+        for (int i = 0; i < 50; i++) {
+            mesh.get("a").add("kept/" + i);
+            mesh.run(10);
+        }
+        mesh.run(5_000);
+        LocalMesh.Node b = mesh.get("b");
+        assertEquals(50, b.ids().size());
+
+        b.step(31 * DAY);
+        mesh.run(3_700_000);
+        b.step(-31 * DAY);
+        mesh.run(60_000);
+        long before = b.traffic().entriesReceived();
+        mesh.run(300_000); // ten rounds
+        long received = b.traffic().entriesReceived() - before;
+        assertTrue(received < 50, "b was sent its log again: " + received + " entries in ten rounds");
+        assertEquals(50, b.ids().size());
+        mesh.check();
+        mesh.close();
+    }
+}
