@@ -76,6 +76,14 @@ public final class Redialer implements SyncSession.Events {
     public static final long REFUSED_DELAY_MILLIS = 10 * 60_000;
     /** How messages say that wait: "only every 10 min". */
     public static final String REFUSED_WAIT = "only every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
+    /**
+     * The words that end every refusal for clocks too far apart ({@code MeshAuth.clockRefusal}: "the dialer's clock is
+     * 3 h ahead of this node's: a mesh proof may be at most 5 min off; set the clocks right (NTP)"). Such a refusal is
+     * dialed again every {@link #GONE_DELAY_MILLIS}, not {@link #REFUSED_DELAY_MILLIS}: NTP sets a clock right without
+     * a restart of either node. Before (break38) a keyed node whose clock had been 3 h ahead stayed cut off for 9.8 min
+     * after it was set right, its dials and its peers' waiting out the 10 min.
+     */
+    static final String CLOCK_REFUSAL = "set the clocks right (NTP)";
 
     private final PeerTable hub;
     private final Loop loop;
@@ -107,7 +115,12 @@ public final class Redialer implements SyncSession.Events {
     /** The node that answered at {@link #url} last, as this dialer last read or wrote it (see {@link #knownPeer}). */
     private String remembered;
     /** When the next dial is due (loop time, ms), or -1 when none is scheduled. */
-    private long nextDialAt = -1;
+    /**
+     * When the next dial is due, on the loop's monotonic clock ({@link dev.logmesh.spi.Loop#monotonicMillis}), or -1:
+     * a wall clock set back while a dial waits does not move it (before, break38, a node whose clock was set back 3 h
+     * said "again in 11373 s" of a dial due in 10 min).
+     */
+    private long nextDialMonotonic = -1;
     /** The latest session this dialer opened, and its URL (kept after it ended: {@link #urlOf}); loop only. */
     private SyncSession last;
     private URI lastUrl;
@@ -248,12 +261,12 @@ public final class Redialer implements SyncSession.Events {
 
     /** When the next dial is due, in the loop's time (ms), or -1 if none is scheduled (connected or stopped). */
     public long nextDialAt() {
-        return nextDialAt;
+        return nextDialMonotonic < 0 ? -1 : loop.now() + (nextDialMonotonic - loop.monotonicMillis());
     }
 
     private void dialNow() {
         pending = null;
-        nextDialAt = -1;
+        nextDialMonotonic = -1;
         if (stopped) {
             return;
         }
@@ -328,9 +341,12 @@ public final class Redialer implements SyncSession.Events {
             // Either side refused the other (no or wrong mesh key, another mesh, a (sub)protocol out of range).
             // Logux's Reconnect stops for good when the peer refuses; a mesh node runs for months and either
             // operator may fix it, so it dials again, but only every REFUSED_DELAY_MILLIS, and says so once
+            boolean clocks = String.valueOf(error.getMessage()).contains(CLOCK_REFUSAL);
             if (!refusalReported) {
                 refusalReported = true;
-                String every = "dialing it again " + REFUSED_WAIT;
+                String every = clocks
+                    ? "dialing it again every " + GONE_DELAY_MILLIS / 1000 + " s until the clocks agree"
+                    : "dialing it again " + REFUSED_WAIT;
                 (error.isRefusal() ? onRefusal : onGiveUp).accept(error.isReceived()
                     ? url + " refused this node (" + error.wireType() + refusal(error) + "): " + every
                         + " (restart this node to try at once)"
@@ -338,7 +354,7 @@ public final class Redialer implements SyncSession.Events {
                     : "this node refused " + url + " (" + error.getMessage() + "): " + every
                         + " (restart this node to try at once)");
             }
-            schedule(REFUSED_DELAY_MILLIS);
+            schedule(clocks ? GONE_DELAY_MILLIS : REFUSED_DELAY_MILLIS);
             return;
         }
         if (dev.logmesh.internal.session.SyncSession.TWIN.equals(reason)) {
@@ -454,7 +470,7 @@ public final class Redialer implements SyncSession.Events {
 
     private void schedule(long delay) {
         LOG.debug("dialing {} again in {} ms", url, delay);
-        nextDialAt = loop.now() + delay;
+        nextDialMonotonic = loop.monotonicMillis() + delay;
         pending = loop.schedule(delay, this::dialNow);
     }
 
@@ -471,7 +487,7 @@ public final class Redialer implements SyncSession.Events {
      */
     public void stop(boolean closeSession) {
         stopped = true;
-        nextDialAt = -1;
+        nextDialMonotonic = -1;
         if (pending != null) {
             pending.cancel();
         }

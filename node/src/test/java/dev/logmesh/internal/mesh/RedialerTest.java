@@ -154,6 +154,28 @@ class RedialerTest {
     }
 
     /**
+     * The next dial is said in the time that will pass: a wall clock set back 3 h while a dial waits (NTP setting right
+     * a clock that ran ahead) does not push it 3 h away. Before (break38) {@code nextDialAt} was the wall clock at
+     * scheduling plus the delay: {@code logmesh node} said "again in 11373 s" of a dial due in 10 min, and so did
+     * {@code logmesh peers}.
+     */
+    @Test
+    void theNextDialIsSaidInTimeThatPassesWhenTheClockIsSetBack() {
+        long[] offset = {3 * 3_600_000L};
+        dev.logmesh.spi.Loop clock = loop.withClockOffset(() -> offset[0]);
+        refuse = true;
+        Redialer r = new Redialer(dialer.hub, clock, dialer.log, URL, dial(), new Random(5), m -> { });
+        r.start();
+        loop.runAll();
+        long due = r.nextDialAt() - clock.now();
+        assertTrue(due <= Redialer.GONE_DELAY_MILLIS, "due within 30 s: " + due);
+        offset[0] = 0; // the clock is set right
+        long in = r.nextDialAt() - clock.now();
+        assertTrue(in >= 0 && in <= Redialer.GONE_DELAY_MILLIS, "due in " + in + " ms after the clock was set back");
+        r.stop();
+    }
+
+    /**
      * While a static peer is polled, its warning says so: it said "dialing it again with back-off, at least every 30 s"
      * while the dialer dialed 3-4 times a second (edges22's note, session 22).
      */

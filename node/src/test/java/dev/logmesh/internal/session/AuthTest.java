@@ -99,6 +99,36 @@ class AuthTest {
         // (and its key's id, kid: a listener that refuses another key names it, session 37)
     }
 
+    /**
+     * A dialer refused because its clock is too far from the listener's dials again every 30 s, so a clock set right
+     * (NTP, without a restart) joins within that. Before (break38) it waited the 10 min of a wrong key: a keyed node
+     * whose clock had been 3 h ahead stayed cut off for 9.8 min after it was set right.
+     */
+    @Test
+    void aDialerRefusedForItsClockDialsAgainWithin30sOnceTheClockIsRight() {
+        long[] offset = {10 * 60_000L};
+        SessionNode dialer = new SessionNode("dialer", loop, SessionConfig.defaults("test").withAuth(
+            new MeshAuth(KEY, "test", WINDOW, () -> loop.now() + offset[0]),
+            new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now)));
+        List<TestPair> dials = new ArrayList<>();
+        List<String> said = new ArrayList<>();
+        Redialer redialer = new Redialer(dialer.hub, loop, dialer.log, URI.create("ws://listener"), url -> {
+            TestPair p = new TestPair(loop);
+            listener.accept(p);
+            dials.add(p);
+            return SessionNode.messages(p.left());
+        }, new Random(1), said::add);
+        redialer.start();
+        loop.runAll();
+        assertEquals(ProtocolError.Type.WRONG_CREDENTIALS, dialer.errors.get(0).type());
+        assertTrue(said.get(0).contains("the dialer's clock is 10 min ahead"), said.toString());
+        offset[0] = 0; // NTP sets the dialer's clock right
+        loop.advance(Redialer.GONE_DELAY_MILLIS + 1_000);
+        assertEquals(List.of("+listener"), dialer.peerEvents, dials.size() + " dials; " + said);
+        assertEquals(1, said.size(), "said once");
+        redialer.stop();
+    }
+
     @Test
     void wrongKeyIsRefusedAndTheDialerRedialsOnlyEveryTenMinutes() {
         SessionNode dialer = new SessionNode("dialer", loop, keyed("test", OTHER_KEY));
