@@ -964,16 +964,17 @@ public final class MeshNode implements AutoCloseable {
      * every seen id look old: the sweep forgot the ids of every cleaned action, which peers that hold them then gave
      * to this node again (each applied twice), and the reconciliation index dropped every id, so each round fetched
      * the whole log again (break38, {@code SeenSweepClockStepTest}). A clock set back moves it back at once; time
-     * a machine spent suspended counts later (the monotonic clock stops meanwhile): ids are kept longer, never
-     * forgotten sooner.
+     * a machine spent suspended does not count until the next start (the monotonic clock stops meanwhile): ids are
+     * kept longer, never forgotten sooner.
      */
     private long sweepNow() {
         long wall = log.now();
         long passed = sweepWallBase + Math.max(0, loop.monotonicMillis() - sweepMonotonicBase);
         if (wall > passed + HOUR && !sweepClockWarned) {
             sweepClockWarned = true;
-            LOG.warn("the wall clock reads {} ms ahead of the time passed since this node started: seen ids are kept "
-                + "by the time that passed (a clock stepped forward; said once)", wall - passed);
+            LOG.info("the wall clock reads {} ms ahead of the time passed since this node started (a clock stepped "
+                + "forward, or a machine suspended meanwhile): seen ids are kept by the time that passed; said once",
+                wall - passed);
         }
         return Math.min(wall, passed);
     }
