@@ -104,6 +104,79 @@ public final class SystemLoop implements Loop, AutoCloseable {
         watch = watch(this);
     }
 
+    /**
+     * The watch's last look at any loop ({@link System#nanoTime}), from the watch's start: written by the watch
+     * thread (and by the thread that starts the watch). A look that comes {@link #PAUSE_MILLIS} later than its period says that this process did not run
+     * meanwhile ({@link #pausedWithin}).
+     */
+    private static volatile long watchLooked;
+    /** The last gap the watch saw between its looks (nanoTime, from the look before it to the one after). */
+    private static volatile long pauseFrom;
+    private static volatile long pauseTo;
+    /** The {@code from} of the last pause said ({@link #sayPause}); guarded by {@code SystemLoop.class}. */
+    private static long pauseSaidFrom;
+
+    /**
+     * A gap this long (ms) beyond the watch's period between two of its looks is a pause of the whole process: it was
+     * stopped (SIGSTOP, a debugger), its machine or VM was suspended, a garbage collection stopped every thread, or
+     * the machine gave it no CPU. 2 s, as a slow task: below a session's 8 s timeout.
+     */
+    static final long PAUSE_MILLIS = SLOW_TASK_MILLIS;
+
+    /**
+     * How much (ns) of the span {@code from}..{@code to} (nanoTime) this process did not run, as the watch saw it: the
+     * last gap between its looks, or the time since its last look if that is already a pause (the loop can finish a
+     * task before the watch thread looks again after a SIGCONT). Any thread.
+     */
+    static long pausedWithin(long from, long to) {
+        long now = System.nanoTime();
+        long looked = watchLooked;
+        long overlap = overlap(from, to, pauseFrom, pauseTo);
+        if (looked != 0 && now - looked > TimeUnit.MILLISECONDS.toNanos(WATCH_EVERY_MILLIS + PAUSE_MILLIS)) {
+            overlap = Math.max(overlap, overlap(from, to, looked, now));
+        }
+        return overlap;
+    }
+
+    private static long overlap(long a0, long a1, long b0, long b1) {
+        return b0 == 0 && b1 == 0 ? 0 : Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+    }
+
+    /** The start of the pause that covers {@code from}..{@code to}: the gap's if any, else the watch's last look. */
+    private static long pauseStart(long from, long to) {
+        return overlap(from, to, pauseFrom, pauseTo) > 0 ? pauseFrom : watchLooked;
+    }
+
+    /**
+     * Says once, whichever notices it first (the watch, or a loop whose task it covered), that this process did not
+     * run for about {@code nanos}: a node that stopped answering is then explained by the process, not blamed on the
+     * application's code (break37: a node stopped with SIGSTOP in a task was told that "a subscriber, listener,
+     * answerer, state reducer or hook must not block").
+     */
+    private static synchronized void sayPause(long from, long nanos, String loopName, long taskNanos) {
+        if (from == pauseSaidFrom) {
+            return;
+        }
+        pauseSaidFrom = from;
+        LOG.warn("this process did not run for about {} ms{}: it was stopped (SIGSTOP, a debugger), its machine or VM "
+            + "was suspended, a garbage collection stopped it, or the machine gave it no CPU. Meanwhile no session of "
+            + "the node was served (a peer ends one after 8 s without a reply)", nanos / 1_000_000,
+            loopName == null ? "" : " (the node loop " + loopName + " was in a task of " + taskNanos / 1_000_000
+                + " ms)");
+    }
+
+    /** The watch's look at the time (on the watch thread, before each loop's check): notes a gap as a pause. */
+    private static void look() {
+        long now = System.nanoTime();
+        long before = watchLooked;
+        watchLooked = now;
+        if (before != 0 && now - before > TimeUnit.MILLISECONDS.toNanos(WATCH_EVERY_MILLIS + PAUSE_MILLIS)) {
+            pauseFrom = before;
+            pauseTo = now;
+            sayPause(before, now - before - TimeUnit.MILLISECONDS.toNanos(WATCH_EVERY_MILLIS), null, 0);
+        }
+    }
+
     /** Registers {@code loop}'s check on the shared watch thread, starting that thread for the first loop. */
     private static synchronized java.util.concurrent.ScheduledFuture<?> watch(SystemLoop loop) {
         if (WATCH == null) {
@@ -113,10 +186,15 @@ public final class SystemLoop implements Loop, AutoCloseable {
                 return t;
             });
             WATCH.setRemoveOnCancelPolicy(true);
+            // its first look is due a period from now (a process stopped before that look is a pause too);
+            // and a watch made again after the last loop closed does not take the time between as one
+            watchLooked = System.nanoTime();
         }
         watched++;
-        return WATCH.scheduleWithFixedDelay(loop::checkStuck, WATCH_EVERY_MILLIS, WATCH_EVERY_MILLIS,
-            TimeUnit.MILLISECONDS);
+        return WATCH.scheduleWithFixedDelay(() -> {
+            look();
+            loop.checkStuck();
+        }, WATCH_EVERY_MILLIS, WATCH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Ends {@code loop}'s check, and the watch thread with the last loop's. */
@@ -261,6 +339,12 @@ public final class SystemLoop implements Loop, AutoCloseable {
             slowUnwarned++;
             return;
         }
+        long paused = pausedWithin(now - nanos, now);
+        if (paused * 2 >= nanos) {
+            // the process did not run for most of it: not the application's doing, and said once per pause
+            sayPause(pauseStart(now - nanos, now), paused, Thread.currentThread().getName(), nanos);
+            return;
+        }
         String others = slowUnwarned == 0 ? ""
             : " (" + slowUnwarned + " other task(s) this slow since the last such warning)";
         if (ownWait(nanos, own)) {
@@ -305,6 +389,9 @@ public final class SystemLoop implements Loop, AutoCloseable {
         if (now - started < slowTaskNanos || (stuckWarned && (started == stuckWarnedTask
             || now - stuckWarnedAt < SLOW_QUIET_NANOS))) {
             return;
+        }
+        if (pausedWithin(started, now) * 2 >= now - started) {
+            return; // most of it the process did not run: look() has said so, and the task may end soon
         }
         StackTraceElement[] stack = t.getStackTrace();
         String at = where(stack);
