@@ -1071,7 +1071,9 @@ public final class SyncSession implements MessageConnection.Handler {
         // [overlay hook] an overlay peer gets entries only once the overlay makes it active (see hold)
         held = overlayLink || clientEpochUnconfirmed;
         if (clientEpochUnconfirmed) {
-            send(new Message.Ping(pingNumber(), null)); // tells the client its new epoch; its pong confirms it
+            // tells the client its new epoch; its pong confirms it (a client silent for the timeout: "no pong")
+            send(new Message.Ping(pingNumber(), null));
+            liveness.pinged(loop.monotonicMillis());
         }
         if (reconcileLink) {
             antiEntropy = new AntiEntropy(reconciliation, loop, config.reconcileMillis(), role == Role.DIALER,
