@@ -13,16 +13,19 @@ import dev.logmesh.internal.edge.EdgeMeta;
 import dev.logmesh.internal.edge.EdgeOptions;
 import dev.logmesh.internal.edge.EdgeRules;
 import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.spi.Store;
 import dev.logmesh.testkit.ManualLoop;
 import dev.logmesh.testkit.SessionNode;
 import dev.logmesh.testkit.TestPair;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients' positions (session 38, "Clients' positions" in {@link SyncSession}): the numbers a node tells a Logux client
@@ -175,6 +178,43 @@ class ClientEpochTest {
         assertEquals(List.of("later/0"), client.take());
         assertEquals(List.of(), a.errors);
         assertEquals(List.of(), twice.errors);
+    }
+
+    /**
+     * The same with a SQLite file: the node's store closed without the cursor moves its log had not saved (what a
+     * {@code kill -9} leaves: every commit, the client epoch's among them, and nothing of the last second's cursor
+     * moves), opened again under a new node.
+     */
+    @Test
+    void aClientThatStaysSeesEachEntryOnceAcrossAKillOfASqliteNode(@TempDir Path dir) {
+        Path file = dir.resolve("log.db");
+        SqliteStore.Options inline = new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true);
+        SqliteStore store = SqliteStore.open(file, inline);
+        SessionNode a = node("a", store);
+        add(a, "first", 5);
+        Client client = new Client("alice:r4nd0m:tab1").connect(a);
+        assertEquals(5, client.take().size());
+        client.mute = true;
+        add(a, "unacked", 3);
+        client.drain();
+        assertEquals(3, client.take().size());
+        client.disconnect();
+        store.close(); // the log's pending cursor moves are not written: as after a kill -9
+
+        SqliteStore reopened = SqliteStore.open(file, inline);
+        try {
+            SessionNode restarted = node("a", reopened);
+            assertEquals(8, restarted.log.lastAdded());
+            client.mute = false;
+            client.connect(restarted);
+            assertEquals(List.of(), client.take(), "sent again after the kill");
+            add(restarted, "after", 2);
+            client.drain();
+            assertEquals(List.of("after/0", "after/1"), client.take());
+            assertEquals(List.of(), restarted.errors);
+        } finally {
+            reopened.close();
+        }
     }
 
     /**
