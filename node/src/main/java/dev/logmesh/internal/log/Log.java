@@ -909,7 +909,9 @@ public final class Log {
         long value = old == null ? epoch : Math.max(old[0], epoch);
         store.setClientCursors(Map.of(key, value), clientCursorLimit);
         pendingClients.remove(key);
-        epochsThisLife.put(key, value);
+        if (value == epoch) {
+            epochsThisLife.put(key, value); // a higher one kept stays as confirmed as it was
+        }
     }
 
     /** How many client cursors the store keeps: {@link Store#CLIENT_CURSORS} unless set. */
