@@ -6,7 +6,7 @@
 // README Limits) are counted, not failed.
 //
 //   node edge/roam.mjs [--rounds 60] [--clients 6] [--seed 1] [--kills 1] [--memory 1] [--tabs 0]
-//                        [--restores 0] [--verbose]
+//                        [--restores 0] [--port BASE: the nodes listen on BASE, BASE+1, BASE+2] [--verbose]
 //
 // --tabs N: N extra Clients that share one client id, each with its own log (tabs of one client that do not share
 // their log: README, Limits, "One log per client id"), moving as the others do: with restores they may miss entries
@@ -35,6 +35,7 @@ const { values: opt } = parseArgs({
     seed: { default: '1', type: 'string' },
     tabs: { default: '0', type: 'string' },
     restores: { default: '0', type: 'string' },
+    port: { type: 'string' },
     settle: { default: '30000', type: 'string' },
     verbose: { default: false, type: 'boolean' }
   }
@@ -220,7 +221,7 @@ async function main() {
   let count = 3
   for (let i = 0; i < count; i++) {
     let memory = i === count - 1 && opt.memory === '1'
-    nodes.push({ name: 'n' + i, port: await freePort(), memory, data: join(dir, 'n' + i), seen: new Set() })
+    nodes.push({ name: 'n' + i, port: opt.port ? Number(opt.port) + i : await freePort(), memory, data: join(dir, 'n' + i), seen: new Set() })
   }
   await Promise.all(nodes.map(startNode))
   emit('nodes', { ports: nodes.map(n => n.port) })

@@ -369,6 +369,7 @@ public final class MeshNode implements AutoCloseable {
             .subprotocol(config.subprotocol(), config.minSubprotocol())
             .timing(config.pingMillis(), config.timeoutMillis())
             .announceLastAdded(true)
+            .clientEpochs(true)
             .token(config.token())
             .maxFrameBytes(config.maxFrameBytes())
             .maxClientFrameBytes(config.maxClientFrameBytes())

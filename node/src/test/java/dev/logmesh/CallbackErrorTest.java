@@ -371,6 +371,9 @@ class CallbackErrorTest {
                 @Override
                 public void onFrame(String frame) {
                     toClient.add(frame);
+                    if (frame.startsWith("[\"ping\"")) {
+                        client.send("[\"pong\",0]"); // as @logux/core: a node tells a client its epoch in a ping
+                    }
                 }
 
                 @Override

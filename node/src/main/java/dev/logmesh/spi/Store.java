@@ -285,7 +285,9 @@ public interface Store extends AutoCloseable {
      * node id without its tab: {@code @logux/client} shares its log and its cursor between the tabs of a browser),
      * or, for an id longer than 64 chars, by its digest ({@code Log.clientKey}: keys of at most 64 chars).
      * A session starts a client's catch-up after the smaller of this and the client's own {@code connect.synced},
-     * and after 0 when there is none (see {@code SyncSession}, "Clients' cursors"). The default keeps none.
+     * and after 0 when there is none (see {@code SyncSession}, "Clients' cursors"). The same records hold, under keys
+     * that start with {@code "e "} ({@code Log.clientEpochKey}), the client epoch confirmed for a client node
+     * ({@code SyncSession}, "Clients' positions"); a store treats every key alike. The default keeps none.
      *
      * <p>Called on the store's thread (the node's loop).
      *

@@ -200,7 +200,9 @@ public final class ClientEdge {
      * action as JavaScript reads it, is an {@link Echo} when this client may have received it: it is addressed to
      * this client (node, client id, user, or unaddressed under {@link Delivery.Unaddressed#EVERY_CLIENT}) or to a
      * channel this connection is subscribed to (whatever its filter or when it subscribed: a client that subscribes
-     * again after a reconnect may have received older entries of it). Any other action under another client's id
+     * again after a reconnect may have received older entries of it) or may subscribe to (the channel's {@code access}
+     * hook allows this client: a bare {@code ClientNode} sends back what it received at a reconnect before it
+     * subscribes again; before session 38 those were undone). Any other action under another client's id
      * is refused as before ({@code denied}): a forged one, one that differs from the held entry, one the log does
      * not hold (never seen, or cleaned: it cannot be compared), and one addressed to others, so a client cannot
      * learn by the missing undo what an action it was not sent holds.
@@ -257,7 +259,11 @@ public final class ClientEdge {
         return new Add(meta.equals(entry.meta()) ? entry : entry.withMeta(meta));
     }
 
-    /** Whether the log's {@code entry} goes to this client, or to a channel it is subscribed to now. */
+    /**
+     * Whether the log's {@code entry} goes to this client, or to a channel it is subscribed to now or may subscribe to
+     * (the channel's {@code access} hook allows it): a client that sends back what it received at a reconnect does so
+     * before it subscribes again, and what it received of a channel it may read is no secret to it.
+     */
     private boolean mayHaveReceived(Entry entry) {
         Address address = Address.of(entry.meta());
         if (delivery.decide(entry, address, client, subscriptions).delivered()) {
@@ -266,7 +272,22 @@ public final class ClientEdge {
         if (address.excludesAll() || address.excludeClients().contains(client.clientId())) {
             return false;
         }
-        return address.channels().stream().anyMatch(subscriptions::has);
+        return address.channels().stream().anyMatch(c -> subscriptions.has(c) || maySubscribe(c, entry.meta()));
+    }
+
+    /** Whether this client's subscription to {@code channel} would pass its {@code access} hook (no other hook runs). */
+    private boolean maySubscribe(String channel, Meta meta) {
+        EdgeRules.ChannelMatch match = rules.get().channel(channel);
+        if (match == null) {
+            return false;
+        }
+        try {
+            return match.hooks().access().allowed(context(meta).withParams(match.params()),
+                new Subscribe(channel, null, null, false));
+        } catch (Exception | Error e) {
+            Callbacks.rethrowFatal(e);
+            return false; // refused as before: the action's undo says denied
+        }
     }
 
     /**

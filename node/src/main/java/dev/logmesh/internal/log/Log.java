@@ -75,6 +75,18 @@ public final class Log {
     private final Map<String, Long> pendingClients = new java.util.LinkedHashMap<>();
     /** How many client cursors the store keeps ({@link Store#setClientCursors}). */
     private int clientCursorLimit = Store.CLIENT_CURSORS;
+    /** {@link #lastAdded} when this log was opened: see {@link #openedAt}. */
+    private final long openedAt;
+    /**
+     * Client epochs confirmed since this log was opened, by {@link #clientEpochKey} (see {@link #confirmClientEpoch});
+     * the most recently confirmed {@link #clientCursorLimit} at most.
+     */
+    private final Map<String, Long> epochsThisLife = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > clientCursorLimit;
+        }
+    };
 
     /** A hook that may change the meta of an entry before it is added (not its id or time). */
     @FunctionalInterface
@@ -96,6 +108,7 @@ public final class Log {
         this.instance = Entropy.chars(12, ALPHABET);
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
+        this.openedAt = store.lastAdded();
         this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
             store.clockReservation(), new HybridClock.Reservations() {
                 @Override
@@ -806,6 +819,11 @@ public final class Log {
         if (client.length() <= CLIENT_KEY_CHARS) {
             return client;
         }
+        return digestKey(client);
+    }
+
+    /** {@code "sha-256 "} and the SHA-256 of the text's UTF-16 units in base64url: 51 chars. */
+    private static String digestKey(String client) {
         java.nio.ByteBuffer units = java.nio.ByteBuffer.allocate(client.length() * 2);
         units.asCharBuffer().put(client); // every UTF-16 unit as it is, an unpaired surrogate too
         try {
@@ -834,6 +852,66 @@ public final class Log {
         String key = clientKey(client);
         pendingClients.remove(key);
         pendingClients.put(key, value);
+    }
+
+    /**
+     * {@link #lastAdded} when this log was opened. Every {@code added} up to it names the same entry as it did before the
+     * open, whatever happened to the process (a crash keeps every commit; a restored backup numbers its new entries
+     * after it); a number above it that was issued before the open may name nothing, or (a restored backup) another
+     * entry now.
+     */
+    public long openedAt() {
+        return openedAt;
+    }
+
+    /**
+     * The key a client node's epoch is kept under among the client cursors ({@link Store#clientCursor}): {@code "e "}
+     * and {@link #clientKey} of the node id (with its tab), so never a client id's key (those have no {@code "e "}
+     * prefix: a node id has no space, and a digest key starts with {@code "sha-256 "}); at most 64 chars, a longer
+     * node id under its digest.
+     */
+    public static String clientEpochKey(String clientNode) {
+        return "e " + (clientNode.length() <= CLIENT_KEY_CHARS - 2 ? clientNode : digestKey(clientNode));
+    }
+
+    /**
+     * The highest client epoch confirmed for this client node (its node id with the tab: {@code user:client:tab}) on
+     * this log, and whether it was confirmed since this log was opened; empty when there is none (never confirmed
+     * here, or evicted with the client cursors). See "Clients' positions" in {@code SyncSession}.
+     *
+     * @return {@code [epoch, 1 if confirmed since the open else 0]}, or null
+     */
+    public long[] clientEpoch(String clientNode) {
+        String key = clientEpochKey(clientNode);
+        Long now = epochsThisLife.get(key);
+        if (now != null) {
+            return new long[] {now, 1};
+        }
+        Long pending = pendingClients.get(key);
+        java.util.OptionalLong kept = pending != null ? java.util.OptionalLong.of(pending) : store.clientCursor(key);
+        return kept.isPresent() ? new long[] {kept.getAsLong(), 0} : null;
+    }
+
+    /**
+     * Records that this client node processed a position of {@code epoch} this node sent it (it answered a
+     * {@code ping} carrying one): written at once, in a transaction of its own (survives the death of the process
+     * when this returns; the caller waits for the log's durability before it relies on it across a power loss).
+     * Never lowers the epoch kept.
+     *
+     * @throws dev.logmesh.StoreException if the store fails (nothing written)
+     */
+    public void confirmClientEpoch(String clientNode, long epoch) {
+        if (epoch <= 0) {
+            throw new IllegalArgumentException("epoch must be > 0, got " + epoch);
+        }
+        String key = clientEpochKey(clientNode);
+        long[] old = clientEpoch(clientNode);
+        long value = old == null ? epoch : Math.max(old[0], epoch);
+        store.setClientCursors(Map.of(key, value), clientCursorLimit);
+        pendingClients.remove(key);
+        if (value == epoch) {
+            epochsThisLife.put(key, value); // a higher one kept stays as confirmed as it was
+        }
     }
 
     /** How many client cursors the store keeps: {@link Store#CLIENT_CURSORS} unless set. */

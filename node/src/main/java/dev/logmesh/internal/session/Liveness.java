@@ -223,6 +223,16 @@ final class Liveness {
         progressAt = now;
     }
 
+    /**
+     * The session sent a ping of its own (not one {@link #check} asked for): it waits for the pong as for its own, so a
+     * peer that then says nothing for the timeout ends the session ("no pong").
+     */
+    void pinged(long now) {
+        if (pingSentAt < 0) {
+            ping(now);
+        }
+    }
+
     /** A pong came: the ping is answered. */
     void ponged() {
         pingSentAt = -1;

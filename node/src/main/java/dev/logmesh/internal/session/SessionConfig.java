@@ -44,13 +44,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                         a larger frame (a Logux client's catch-up, up to the client frame limit) is handled in
  *                         slices of this many, the loop serving its other work between them (see
  *                         {@code SyncSession}, "Large frames")
+ * @param clientEpochs     whether the numbers told to Logux clients are positions tagged with a client epoch, so that
+ *                         a client's {@code connect.synced} can be trusted where this node issued it (see
+ *                         {@code SyncSession}, "Clients' positions"); off by default (and in the wire tests: plain
+ *                         {@code added} numbers), on in {@code MeshNode}
  */
 public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, MeshAuth auth, Bruteforce bruteforce,
                             String token, long pingMillis, long timeoutMillis, int chunkEntries, int chunkBytes,
                             int window, int maxPingsPerSecond, ObjectNode headers,
                             boolean plumtree, long graftMillis, boolean announceLastAdded, int maxFrameBytes,
                             int maxClientFrameBytes, long reconcileMillis, EdgeConfig edge, WireStats stats,
-                            LineLimit hookErrors, int receiveSlice) {
+                            LineLimit hookErrors, int receiveSlice, boolean clientEpochs) {
 
     /** Ping after 4 s of silence, so a dead peer is noticed within ~13 s (ping + timeout + a tick). */
     public static final long DEFAULT_PING_MILLIS = 4_000;
@@ -157,6 +161,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         b.stats = stats;
         b.hookErrors = hookErrors;
         b.receiveSlice = receiveSlice;
+        b.clientEpochs = clientEpochs;
         return b;
     }
 
@@ -200,6 +205,10 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         return toBuilder().stats(newStats).build();
     }
 
+    public SessionConfig withClientEpochs(boolean enabled) {
+        return toBuilder().clientEpochs(enabled).build();
+    }
+
     public SessionConfig withReceiveSlice(int entries) {
         return toBuilder().receiveSlice(entries).build();
     }
@@ -229,6 +238,7 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
         private WireStats stats;
         private LineLimit hookErrors;
         private int receiveSlice = DEFAULT_RECEIVE_SLICE;
+        private boolean clientEpochs;
 
         private Builder(String mesh) {
             this.mesh = mesh;
@@ -315,6 +325,12 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return this;
         }
 
+        /** Whether Logux clients are told tagged positions (see {@link SessionConfig#clientEpochs}); default false. */
+        public Builder clientEpochs(boolean value) {
+            this.clientEpochs = value;
+            return this;
+        }
+
         /** The node's counters sessions add to; default null (none). */
         public Builder stats(WireStats value) {
             this.stats = value;
@@ -330,7 +346,8 @@ public record SessionConfig(String mesh, int subprotocol, int minSubprotocol, Me
             return new SessionConfig(mesh, subprotocol, minSubprotocol, auth, bruteforce, token, pingMillis,
                 timeoutMillis, chunkEntries, chunkBytes, window, maxPingsPerSecond, headers, plumtree, graftMillis,
                 announceLastAdded, maxFrameBytes, maxClientFrameBytes, reconcileMillis, edge, stats,
-                hookErrors != null ? hookErrors : new LineLimit(ClientRole.HOOK_ERROR_EVERY_MILLIS), receiveSlice);
+                hookErrors != null ? hookErrors : new LineLimit(ClientRole.HOOK_ERROR_EVERY_MILLIS), receiveSlice,
+                clientEpochs);
         }
     }
 }

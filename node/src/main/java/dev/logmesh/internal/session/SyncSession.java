@@ -85,6 +85,31 @@ import org.slf4j.LoggerFactory;
  *       {@code synced} (its log lost, or a cursor of another node) is followed. Not every step moves R: a pump that
  *       reads entries none of which goes to the client moves {@link #pushed} (which pings tell the client) without a
  *       {@code sync}; such stretches are read again (not sent) at the next connect.</li>
+ *   <li><b>Clients' positions</b> (session 38, {@link SessionConfig#clientEpochs}, on in {@code MeshNode}). R lags
+ *       (saved about once a second) and lags the client anyway by what it processed and had not acknowledged when
+ *       the link or this node died: after a crash of this node, a client that stayed was sent again what it had,
+ *       and {@code @logux/core}'s {@code MemoryStore}, which keeps none of it (no {@code reasons}), fired
+ *       {@code add} again. So the numbers told to a client ({@code sync}, {@code ping}, {@code pong}) are positions
+ *       tagged with a <em>client epoch</em> ({@link ClientPositions}), per client node ({@code user:client:tab}: each
+ *       tab has its own {@code lastReceived}), which this node can recognise in {@code connect.synced}:
+ *       <ul>
+ *         <li>A connection whose {@code synced} does not carry an epoch confirmed here takes a new one, one above
+ *             both that epoch and any confirmed here (so all its numbers exceed what the client holds, which keeps
+ *             the highest), pings the client with it, and sends no entry until the client's {@code pong} (or a
+ *             {@code synced} of that epoch) confirms it and the confirmation is durable
+ *             ({@link Log#confirmClientEpoch}). Its catch-up starts as in "Clients' cursors".</li>
+ *         <li>A connection whose {@code synced} carries the epoch confirmed here for this client node starts after
+ *             its position: the client processed every number up to it, of this log. If it was confirmed before
+ *             this log was opened (a crash, a restart), after the smaller of it and {@link Log#openedAt} (a
+ *             restored backup may number other entries above that), in a new epoch; else in the same epoch.</li>
+ *       </ul>
+ *       An epoch confirmed on one node is never issued for that client node by another (it is issued only above
+ *       what the client holds, and confirmed only once the client holds it): whoever issues an epoch after the
+ *       client first processed one of its numbers issues a higher one, or is the node that confirmed it. That holds
+ *       while the client node's {@code lastReceived} never goes back, as in one {@code @logux/core} node's life
+ *       (a {@code @logux/client} tab has a new node id each time); a node id reused with a new log is outside
+ *       this, as it is outside R's. A client told plain numbers (epoch 0: an old node, a log past
+ *       {@link ClientPositions#MAX_POSITION}) is never trusted and is served as in "Clients' cursors".</li>
  *   <li><b>A peer that lost its log.</b> A dialer's cursor says "their {@code added} up to N processed";
  *       a peer that restarts with an empty store under the same node id (a stock Logux server with a memory
  *       store) numbers its new entries from 1 again, and neither side would resend what it lacks. When the
@@ -353,6 +378,16 @@ public final class SyncSession implements MessageConnection.Handler {
     private boolean presenceLink;
     /** [overlay hook] While true the pump sends nothing (an overlay peer outside the active view). */
     private boolean held;
+    /**
+     * A Logux client's epoch on this connection ("Clients' positions" in the class docs): every number told to the
+     * client is a position tagged with it ({@link ClientPositions}); 0 for a mesh peer, or a client told plain numbers.
+     */
+    private long clientEpoch;
+    /**
+     * Whether the client has not yet answered the {@code ping} that told it {@link #clientEpoch} (a new epoch): until
+     * it has, and its confirmation is durable, the session is {@link #held} (no entry goes to the client).
+     */
+    private boolean clientEpochUnconfirmed;
     /** [overlay hook] Whether only {@link #expectedPeer} may answer (the overlay dials a node, not an address). */
     private boolean requirePeer;
     /** [overlay hook] Whether this listener refused a connect that named another node. */
@@ -494,7 +529,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (m instanceof Message.Sync s) {
             onSync(s);
         } else if (m instanceof Message.Synced s) {
-            onSynced(s);
+            onSynced(clientEpoch == 0 ? s : untagged(s));
         } else if (m instanceof Message.Ping p) {
             onPing(p);
         } else if (m instanceof Message.Pong p) {
@@ -914,6 +949,33 @@ public final class SyncSession implements MessageConnection.Handler {
         String client = dev.logmesh.internal.edge.ClientId.parse(peerNode).clientId();
         java.util.OptionalLong kept = log.clientCursor(client);
         log.advanceClientCursor(client, 0);
+        if (!config.clientEpochs()) {
+            return clientCursorStart(kept, theirs);
+        }
+        long theirEpoch = ClientPositions.epoch(theirs);
+        long position = ClientPositions.position(theirs);
+        long[] mine = log.clientEpoch(peerNode);
+        long start;
+        if (theirEpoch > 0 && mine != null && mine[0] == theirEpoch && position <= log.lastAdded()) {
+            if (mine[1] == 1) {
+                clientEpoch = theirEpoch; // confirmed since the open: the same numbering, the same epoch goes on
+                return position;
+            }
+            // confirmed before this open (the node restarted): numbers up to openedAt name what they named then
+            start = Math.min(position, log.openedAt());
+        } else {
+            start = clientCursorStart(kept, theirs);
+        }
+        long next = Math.max(theirEpoch, mine == null ? 0 : mine[0]) + 1;
+        if (ClientPositions.fits(next, log.lastAdded())) {
+            clientEpoch = next;
+            clientEpochUnconfirmed = true;
+        }
+        return start;
+    }
+
+    /** {@link #clientStart} from the client id's cursor alone: after {@code min(synced, R)}, or 0 without R. */
+    private long clientCursorStart(java.util.OptionalLong kept, long theirs) {
         if (kept.isEmpty()) {
             if (theirs > 0) {
                 LOG.debug("client {} connects with synced {}, but this node never served it (or forgot it): "
@@ -1007,7 +1069,12 @@ public final class SyncSession implements MessageConnection.Handler {
     private void becomeConnected() {
         state = State.CONNECTED;
         // [overlay hook] an overlay peer gets entries only once the overlay makes it active (see hold)
-        held = overlayLink;
+        held = overlayLink || clientEpochUnconfirmed;
+        if (clientEpochUnconfirmed) {
+            // tells the client its new epoch; its pong confirms it (a client silent for the timeout: "no pong")
+            send(new Message.Ping(pingNumber(), null));
+            liveness.pinged(loop.monotonicMillis());
+        }
         if (reconcileLink) {
             antiEntropy = new AntiEntropy(reconciliation, loop, config.reconcileMillis(), role == Role.DIALER,
                 antiEntropyLink(), new java.util.Random(java.util.Objects.hash(log.nodeId(), peerNode)));
@@ -1104,7 +1171,9 @@ public final class SyncSession implements MessageConnection.Handler {
             inbound.arrived(entry.id());
             drain();
         }
-        if (receiving || held) {
+        // a client held for its epoch still gets entries that are not kept (added 0): they are never sent again, so
+        // they cannot reach it twice, and it would never get them later
+        if (receiving || (held && (clientEpoch == 0 || entry.meta().added() != 0))) {
             return;
         }
         if (entry.meta().added() == 0) {
@@ -1506,11 +1575,48 @@ public final class SyncSession implements MessageConnection.Handler {
             return false;
         }
         liveness.sent(loop.monotonicMillis());
-        boolean ok = connection.send(m);
+        boolean ok = connection.send(clientEpoch == 0 ? m : tagged(m));
         if (!ok) {
             linkRefused();
         }
         return ok;
+    }
+
+    /** A message to a client with its numbers tagged with {@link #clientEpoch} ("Clients' positions"). */
+    private Message tagged(Message m) {
+        if (m instanceof Message.Sync s) {
+            return new Message.Sync(ClientPositions.tag(clientEpoch, s.added()), s.entries());
+        } else if (m instanceof Message.Ping p) {
+            return new Message.Ping(ClientPositions.tag(clientEpoch, p.synced()), p.options());
+        } else if (m instanceof Message.Pong p) {
+            return new Message.Pong(ClientPositions.tag(clientEpoch, p.synced()), p.options());
+        }
+        return m;
+    }
+
+    /**
+     * A client's {@code synced} as a position of this log: it echoes the number of a {@code sync} this session sent,
+     * tagged with {@link #clientEpoch}; another number says nothing of this log and acknowledges nothing (0).
+     */
+    private Message.Synced untagged(Message.Synced s) {
+        if (ClientPositions.epoch(s.added()) != clientEpoch) {
+            return new Message.Synced(0);
+        }
+        if (clientEpochUnconfirmed) {
+            confirmClientEpoch(); // it processed a number of this epoch: as good as the pong
+        }
+        return new Message.Synced(ClientPositions.position(s.added()));
+    }
+
+    /**
+     * The client answered a number of its new {@link #clientEpoch}: it holds that epoch, from this node. Recorded at
+     * once ({@link Log#confirmClientEpoch}); entries go to the client once that is durable, so that a client that
+     * processed an entry of this epoch finds the epoch confirmed here after any crash of this node.
+     */
+    private void confirmClientEpoch() {
+        clientEpochUnconfirmed = false;
+        log.confirmClientEpoch(peerNode, clientEpoch);
+        afterDurable(() -> hold(false));
     }
 
     /** Why a session ends whose link refused a send and said nothing more (see {@link #linkRefused}). */
@@ -2183,6 +2289,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         liveness.ponged();
+        if (clientEpochUnconfirmed) {
+            confirmClientEpoch();
+        }
         long pingTime = timeSamples ? ClockSync.echoedTime(p.options()) : -1;
         if (antiEntropy != null && pingTime >= 0) {
             // the pong echoes its ping's time: anti-entropy orders a round's answers by it

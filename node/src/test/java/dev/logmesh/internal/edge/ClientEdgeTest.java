@@ -94,30 +94,72 @@ class ClientEdgeTest {
 
     /**
      * apps37: an entry of a channel the connection is subscribed to, sent back unchanged, is an echo (the client may
-     * have received it before it subscribed again); one of a channel it is not subscribed to is denied as before
-     * (no missing undo tells it what the log holds there), as is another client's entry excluded from it.
+     * have received it before it subscribed again); one of a channel the client may not read (its {@code access}
+     * hook says no) is denied as before (no missing undo tells it what the log holds there), as is another client's
+     * entry excluded from it, and a changed one.
      */
     @Test
-    void aHeldChannelEntrySentBackIsAnEchoOnlyInAChannelTheConnectionIsSubscribedTo() {
-        ClientEdge edge = new ClientEdge(ALICE, 3, null, EdgeRules.acceptAll(),
+    void aHeldChannelEntrySentBackIsAnEchoOnlyInAChannelTheClientMayRead() {
+        ClientEdge edge = new ClientEdge(ALICE, 3, null, rooms(),
             new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP));
         assertInstanceOf(ClientEdge.Handled.class, edge.receive(entry("{'type':'logux/subscribe','channel':'room'}", ME)));
-        Entry room = entry("{'type':'say','n':[1,2]}", 5, "bob:b0b:t", "{'channels':['room']}");
-        Entry other = entry("{'type':'say'}", 6, "bob:b0b:t", "{'channels':['other']}");
-        Entry excluded = entry("{'type':'say'}", 7, "bob:b0b:t", "{'channels':['room'],'excludeClients':['alice:r4nd0m']}");
-        java.util.Map<dev.logmesh.ActionId, Entry> log = java.util.Map.of(room.id(), room, other.id(), other,
-            excluded.id(), excluded);
-        java.util.function.Function<dev.logmesh.ActionId, java.util.Optional<Entry>> held =
-            id -> java.util.Optional.ofNullable(log.get(id));
+        java.util.function.Function<dev.logmesh.ActionId, java.util.Optional<Entry>> held = held();
         // as the client sends it back: a meta key of its own, no address, 2 written as 2.0
         Entry back = entry("{'n':[1,2.0],'type':'say'}", 5, "bob:b0b:t", "{'custom':1}");
-        assertEquals(new ClientEdge.Echo(room.id()), edge.receive(back, 0, held));
+        assertEquals(new ClientEdge.Echo(back.id()), edge.receive(back, 0, held));
         assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say','n':[1,3]}", 5, "bob:b0b:t", null),
             0, held), "changed");
         assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 6, "bob:b0b:t", null), 0, held),
-            "a channel it is not subscribed to");
+            "a channel it may not read");
         assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 7, "bob:b0b:t", null), 0, held),
             "excluded");
+    }
+
+    /**
+     * once38: a bare {@code ClientNode} sends back what it received at a reconnect, before it subscribes again: an
+     * entry of a channel it may read (its {@code access} hook allows the client) is an echo then too, as a plain
+     * entry addressed to it is. Before: {@code logux/undo} {@code denied}, so the app reverted an action it had
+     * received rightly. The access hook alone runs (no filter, no load); one that throws counts as no.
+     */
+    @Test
+    void aChannelEntrySentBackBeforeTheClientSubscribesAgainIsAnEchoWhereItMayRead() {
+        List<String> asked = new ArrayList<>();
+        EdgeRules rules = EdgeRules.builder()
+            .channel("room", EdgeHooks.Channel.of((ctx, sub) -> asked.add(ctx.userId() + " " + sub.channel())))
+            .channel("other", EdgeHooks.Channel.of((ctx, sub) -> false))
+            .channel("broken", EdgeHooks.Channel.of((ctx, sub) -> {
+                throw new IllegalStateException("boom");
+            }))
+            .build();
+        ClientEdge edge = new ClientEdge(ALICE, 3, null, rules,
+            new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP));
+        java.util.function.Function<dev.logmesh.ActionId, java.util.Optional<Entry>> held = held();
+        Entry back = entry("{'type':'say','n':[1,2]}", 5, "bob:b0b:t", null);
+        assertEquals(new ClientEdge.Echo(back.id()), edge.receive(back, 0, held), "not subscribed (yet), may read");
+        assertEquals(List.of("alice room"), asked);
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 6, "bob:b0b:t", null), 0, held),
+            "other: access says no");
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 8, "bob:b0b:t", null), 0, held),
+            "broken: access throws");
+        assertInstanceOf(ClientEdge.Refuse.class, edge.receive(entry("{'type':'say'}", 7, "bob:b0b:t", null), 0, held),
+            "excluded");
+    }
+
+    /** Channels room (anyone), other (no one) and broken (its access hook throws). */
+    static EdgeRules rooms() {
+        return EdgeRules.builder().channel("room", EdgeHooks.Channel.of((ctx, sub) -> true))
+            .channel("other", EdgeHooks.Channel.of((ctx, sub) -> false)).build();
+    }
+
+    /** The log of those tests: bob's entries in room (5), other (6), room but not alice (7), broken (8). */
+    static java.util.function.Function<dev.logmesh.ActionId, java.util.Optional<Entry>> held() {
+        Entry room = entry("{'type':'say','n':[1,2]}", 5, "bob:b0b:t", "{'channels':['room']}");
+        Entry other = entry("{'type':'say'}", 6, "bob:b0b:t", "{'channels':['other']}");
+        Entry excluded = entry("{'type':'say'}", 7, "bob:b0b:t", "{'channels':['room'],'excludeClients':['alice:r4nd0m']}");
+        Entry broken = entry("{'type':'say'}", 8, "bob:b0b:t", "{'channels':['broken']}");
+        java.util.Map<dev.logmesh.ActionId, Entry> log = java.util.Map.of(room.id(), room, other.id(), other,
+            excluded.id(), excluded, broken.id(), broken);
+        return id -> java.util.Optional.ofNullable(log.get(id));
     }
 
     @Test
