@@ -275,6 +275,12 @@ public interface Store extends AutoCloseable {
     /** All saved cursors by peer node id. */
     java.util.Map<String, PeerCursor> cursors();
 
+    /**
+     * The start of the keys under which the client cursor records hold client epochs ({@code Log.clientEpochKey}):
+     * {@code "e "}, which no client id's key has (a client id has no space; a digest key starts {@code "sha-256 "}).
+     */
+    String CLIENT_EPOCH_PREFIX = "e ";
+
     /** How many client cursors a log keeps by default ({@link #setClientCursors}): the most recently written. */
     int CLIENT_CURSORS = 100_000;
 
@@ -287,7 +293,8 @@ public interface Store extends AutoCloseable {
      * A session starts a client's catch-up after the smaller of this and the client's own {@code connect.synced},
      * and after 0 when there is none (see {@code SyncSession}, "Clients' cursors"). The same records hold, under keys
      * that start with {@code "e "} ({@code Log.clientEpochKey}), the client epoch confirmed for a client node
-     * ({@code SyncSession}, "Clients' positions"); a store treats every key alike. The default keeps none.
+     * ({@code SyncSession}, "Clients' positions"); a store keeps them as the others, but drops them first when over
+     * its bound ({@link #setClientCursors}). The default keeps none.
      *
      * <p>Called on the store's thread (the node's loop).
      *
@@ -301,8 +308,11 @@ public interface Store extends AutoCloseable {
     /**
      * Saves client cursors ({@link #clientCursor}) as given (the caller keeps them from moving backwards), in one
      * write (durable stores: one transaction, durable in commit order like any other), and keeps only the {@code keep}
-     * most recently written records: older ones are dropped, so a client that was away longest starts again from 0
-     * (it is sent more, never less). A store restored from a backup restores these records with its log, so none is
+     * most recently written records: older ones are dropped, the client epochs' (keys starting with {@link
+     * #CLIENT_EPOCH_PREFIX}) before any client id's, so a client that was away longest starts again from 0 (it is
+     * sent more, never less). A {@code @logux/client} tab has a node id of its own at each page load, so epochs come
+     * and go with page loads while a client id's record is what a returning browser needs: dropped in one order
+     * with them, 100,000 page loads would have pushed out the record of every client away longer than that. A store restored from a backup restores these records with its log, so none is
      * above the restored log's {@code added} numbers. The default keeps none.
      *
      * @param acked per client id, the highest {@code added} it acknowledged

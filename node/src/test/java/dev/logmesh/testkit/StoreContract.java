@@ -197,6 +197,32 @@ public abstract class StoreContract {
     }
 
     /**
+     * Client epochs (keys under {@link dev.logmesh.spi.Store#CLIENT_EPOCH_PREFIX}, one per {@code @logux/client} tab,
+     * a new one at each page load) are dropped before any client id's record: a browser that comes back after many
+     * page loads of others keeps its cursor. Before (session 38's client epochs, one eviction order for both), with
+     * a bound of 3 a returning client's record was dropped for the epochs of three newer tabs ("the client id's
+     * record outlives newer tabs' epochs ==> expected: <OptionalLong[7]> but was: <OptionalLong.empty>").
+     */
+    @Test
+    void dropsClientEpochsBeforeClientIdRecords() throws Exception {
+        store.setClientCursors(Map.of("alice:Xk3v9QaB", 7L), 3);
+        store.setClientCursors(Map.of("e bob:1:t1", 2L), 3);
+        store.setClientCursors(Map.of("e carol:2:t2", 3L), 3);
+        store.setClientCursors(Map.of("e dave:3:t3", 4L), 3);
+        store = reopen(store);
+        assertEquals(java.util.OptionalLong.of(7), store.clientCursor("alice:Xk3v9QaB"),
+            "the client id's record outlives newer tabs' epochs");
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("e bob:1:t1"), "the oldest epoch goes first");
+        assertEquals(java.util.OptionalLong.of(4), store.clientCursor("e dave:3:t3"));
+        store.setClientCursors(Map.of("erin:4", 1L, "frank:5", 1L, "grace:6", 1L), 3);
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("e carol:2:t2"), "epochs go before any client");
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("e dave:3:t3"));
+        assertEquals(java.util.OptionalLong.empty(), store.clientCursor("alice:Xk3v9QaB"),
+            "with no epoch left, the least recently written client goes");
+        assertEquals(java.util.OptionalLong.of(1), store.clientCursor("grace:6"));
+    }
+
+    /**
      * A client id with an unpaired surrogate (a JSON escape such as {@code \ud800} in a {@code connect}'s node id
      * decodes to one) is its own record: never the record of another such id, nor of the id with {@code ?} in its
      * place (the client that comes with a foreign synced would start after the other client's cursor and miss

@@ -509,10 +509,18 @@ public final class MemoryStore implements Store {
             clients.remove(client); // written now: the most recent
             clients.put(client, value);
         });
-        var oldest = clients.entrySet().iterator();
-        while (clients.size() > keep) {
-            oldest.next();
-            oldest.remove();
+        if (clients.size() > keep) { // the oldest epochs first (Store#setClientCursors), then the oldest records
+            var epochs = clients.keySet().iterator();
+            while (clients.size() > keep && epochs.hasNext()) {
+                if (epochs.next().startsWith(CLIENT_EPOCH_PREFIX)) {
+                    epochs.remove();
+                }
+            }
+            var oldest = clients.entrySet().iterator();
+            while (clients.size() > keep) {
+                oldest.next();
+                oldest.remove();
+            }
         }
     }
 

@@ -3073,6 +3073,14 @@ public final class SqliteStore implements Store {
                 }
             }
             if (rows > keep) {
+                // the oldest client epochs first (Store#setClientCursors): a range of the primary key ("e " up to
+                // "e!"), sorted by use; then, if still over, the oldest records of any kind
+                PreparedStatement epochs = ps("DELETE FROM clients WHERE client IN (SELECT client FROM clients "
+                    + "WHERE client >= '" + CLIENT_EPOCH_PREFIX + "' AND client < 'e!' ORDER BY used LIMIT ?)");
+                epochs.setLong(1, rows - keep);
+                rows -= epochs.executeUpdate();
+            }
+            if (rows > keep) {
                 PreparedStatement evict = ps("DELETE FROM clients WHERE client IN "
                     + "(SELECT client FROM clients ORDER BY used LIMIT ?)");
                 evict.setLong(1, rows - keep);
