@@ -416,6 +416,7 @@ public final class MeshNode implements AutoCloseable {
             public void peerConnected(String peerNode, SyncSession session) {
                 refusals.remove(peerNode);
                 refusalsSaid.remove(peerNode);
+                peerFrameLimit(peerNode, session.peerMaxFrame());
                 if (metrics != null) {
                     metrics.sessions(1);
                 }
@@ -1764,10 +1765,46 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
+     * The smallest frame limit (bytes) of the peers this node had a session with since it started, when smaller
+     * than its own, else 0; and that peer. Written on the loop, read by {@link #checkSize} (on the loop).
+     */
+    private long peersFrameLimit;
+    private String peersFrameLimitPeer;
+    /** The peers whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
+    private final java.util.Set<String> frameLimitsSaid = new java.util.HashSet<>();
+
+    /**
+     * A session with {@code peer}, which takes frames up to {@code theirs} bytes (0: not told): a limit other than this
+     * node's is said once per peer, and a smaller one lowers what this node takes in an add ({@link #checkSize}). An
+     * action larger than a peer's frame can never be sent to it, so it stopped there for good, and at the nodes behind
+     * it: before (break38: nodes of 1 MiB and 64 KiB in a line), 6 of 90 acknowledged actions never reached the
+     * other side, with only a WARN a day at the sender.
+     */
+    private void peerFrameLimit(String peer, long theirs) {
+        long mine = config.maxFrameBytes();
+        if (theirs <= 0 || theirs == mine) {
+            return;
+        }
+        if (theirs < mine && (peersFrameLimit == 0 || theirs < peersFrameLimit)) {
+            peersFrameLimit = theirs;
+            peersFrameLimitPeer = peer;
+        }
+        if (frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
+            LOG.warn("peer {} takes frames up to {} bytes and this node up to {} (--max-frame, "
+                + "NodeConfig.Builder.maxFrameBytes): an action larger than the smaller limit cannot pass between "
+                + "them, nor reach the nodes behind {}; {}. Give every node of a mesh the same --max-frame", peer,
+                theirs, mine, theirs < mine ? peer : "this node", theirs < mine
+                    ? "this node now refuses to add an action larger than " + peer + " takes"
+                    : peer + " refuses to add one larger than this node takes, if it is a logmesh node of session 38 "
+                        + "or later");
+        }
+    }
+
+    /**
      * Refuses an entry that could not travel: one larger than a frame (with its meta as the log stores it, the keep
      * reason included: {@link Log#asStored}) could never be sent to a peer with this node's frame limit, and one
      * nested deeper than a frame may be would be refused by every peer's codec, so that the sessions carrying it would
-     * fail and start again forever.
+     * fail and start again forever. Nor one larger than a peer's smaller frame limit ({@link #peerFrameLimit}).
      *
      * @throws IllegalArgumentException naming the size or depth, and the limit
      */
@@ -1778,6 +1815,13 @@ public final class MeshNode implements AutoCloseable {
                 + "limit of " + EntrySize.MAX_DEPTH + " levels that a sync frame can carry");
         }
         long size = EntrySize.boundOnAnyNode(e); // with the room of the keep reason peers add to it
+        long peers = peersFrameLimit;
+        if (peers > 0 && size > EntrySize.maxEntry((int) peers)) {
+            throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
+                + EntrySize.maxEntry((int) peers) + " bytes, which follows from peer " + peersFrameLimitPeer + "'s frame "
+                + "limit of " + peers + " bytes (this node's is " + config.maxFrameBytes() + "): it could not reach "
+                + "that peer nor the nodes behind it. Give every node of a mesh the same --max-frame");
+        }
         long max = EntrySize.maxEntry(config.maxFrameBytes());
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "

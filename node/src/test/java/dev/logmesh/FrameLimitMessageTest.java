@@ -64,4 +64,45 @@ class FrameLimitMessageTest {
             }
         }
     }
+
+    /**
+     * Nodes with different frame limits: both say so once, and the one with the larger limit no longer acknowledges
+     * an add that could not reach the other. Before (break38: 1 MiB and 64 KiB nodes in a line), such actions were
+     * added, acknowledged and never left the node: 6 of 90 stayed apart for good ("an add over c's limit is refused
+     * ==> Expected java.lang.IllegalArgumentException to be thrown, but nothing was thrown"; no WARN at the start).
+     */
+    @Test
+    void aPeerWithASmallerFrameLimitIsSaidAndLowersWhatThisNodeAdds() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the test kit's SLF4J provider (node's surefire configuration)");
+        try (LocalMesh mesh = new LocalMesh(35_003);
+             CapturedLogs.Tally said = CapturedLogs.tally(Level.WARN, "takes frames up to",
+                 "Give every node of a mesh the same --max-frame");
+             CapturedLogs.Tally saidByA = CapturedLogs.tally(Level.WARN, "takes frames up to 4096 bytes")) {
+            MeshNode a = mesh.start("a");
+            mesh.node("c").configure(b -> b.maxFrameBytes(4_096));
+            MeshNode c = mesh.start("c", "a");
+            mesh.run(5_000);
+            assertEquals(2, said.count(), "each side says it once: " + CapturedLogs.matching(Level.WARN, "takes frames up to"));
+            java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> {
+                    CompletableFuture<Meta> f = a.add(big(), List.of("keep"));
+                    mesh.run(100);
+                    f.get();
+                }, "an add over c's limit is refused");
+            org.junit.jupiter.api.Assertions.assertTrue(refused.getCause() instanceof IllegalArgumentException
+                && refused.getCause().getMessage().contains("frame limit of 4096 bytes"), refused.toString());
+            CompletableFuture<Meta> small = a.add(Action.parse("{\"type\":\"small\"}"), List.of("keep"));
+            mesh.run(2_000);
+            small.get();
+            CompletableFuture<List<Entry>> atC = c.entries();
+            mesh.run(10);
+            assertEquals(1, atC.get().size(), "what fits still goes");
+            mesh.stop("c");
+            mesh.restart("c");
+            mesh.run(5_000);
+            // c's new life says it once more; a, which had said it, not at the new session
+            assertEquals(1, saidByA.count(), "a says it once per peer, not at every session");
+            assertEquals(3, said.count(), CapturedLogs.matching(Level.WARN, "takes frames up to").toString());
+        }
+    }
 }

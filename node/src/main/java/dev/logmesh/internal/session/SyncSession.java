@@ -2548,6 +2548,14 @@ public final class SyncSession implements MessageConnection.Handler {
         return (peerNode != null ? peerNode : "?") + "@" + connection.remoteAddress();
     }
 
+    /**
+     * The frame limit the peer told in its handshake ({@code logmesh.maxFrame}, bytes), or 0 when it told none (a
+     * stock Logux peer, a client). Loop thread.
+     */
+    public long peerMaxFrame() {
+        return peerMaxFrame;
+    }
+
     /** The peer's node id, once known (after connect/connected). */
     public String peerNode() {
         return peerNode;
