@@ -28,6 +28,12 @@ final class HumanOutput {
     private final DateTimeFormatter time;
     /** Catch-ups in progress, by peer. */
     private final Map<String, CatchUp> catchUps = new HashMap<>();
+    /** When the log became unwritable ({@link #health}, the node's clock), or -1 while it is writable. */
+    private long unwritableSince = -1;
+    /** Peers whose session ended while the log could not be written: said once each, until it can. */
+    private final java.util.Set<String> quietPeers = new java.util.TreeSet<>();
+    /** Sessions that began meanwhile, not said. */
+    private int sessionsMeanwhile;
 
     private static final class CatchUp {
         final long startDone;
@@ -65,10 +71,22 @@ final class HumanOutput {
     }
 
     synchronized void peer(String nodeId, boolean connected) {
-        line("peer   " + nodeId + (connected ? " connected" : " disconnected"));
         if (!connected) {
             catchUps.remove(nodeId);
         }
+        if (unwritableSince >= 0) {
+            if (connected) {
+                sessionsMeanwhile++;
+            }
+            if (!quietPeers.add(nodeId) || connected) {
+                return; // said once per peer while the log cannot be written (its redials flapped: break37)
+            }
+            line("peer   " + nodeId + " disconnected: this node cannot write its log, so a session ends when "
+                + nodeId + " sends entries; it keeps them and sends them again. Its sessions are not said again until "
+                + "the log can be written");
+            return;
+        }
+        line("peer   " + nodeId + (connected ? " connected" : " disconnected"));
     }
 
     synchronized void error(String message) {
@@ -77,7 +95,26 @@ final class HumanOutput {
 
     /** The node's log became unwritable, or writable again. */
     synchronized void health(dev.logmesh.NodeHealth health) {
-        line("health " + (health.writable() ? "the log is writable again" : "cannot write the log: " + health.problem()));
+        if (!health.writable()) {
+            if (unwritableSince < 0) {
+                unwritableSince = health.sinceMillis();
+            }
+            line("health cannot write the log: " + health.problem() + ". What to do: free space where the log is "
+                + "(df on its data directory). Until then peers keep what they send and send it again, and stdin lines "
+                + "are held; a line says when the log can be written again");
+            return;
+        }
+        if (unwritableSince < 0) {
+            line("health the log is writable again");
+            return;
+        }
+        long seconds = Math.max(0, (health.sinceMillis() - unwritableSince) / 1000);
+        line("health the log is writable again, after " + seconds + " s" + (sessionsMeanwhile == 0 ? ""
+            : "; " + sessionsMeanwhile + " session" + (sessionsMeanwhile == 1 ? "" : "s") + " with "
+                + String.join(", ", quietPeers) + " began and ended meanwhile, and what they sent comes again"));
+        unwritableSince = -1;
+        quietPeers.clear();
+        sessionsMeanwhile = 0;
     }
 
     /** {@code 12:03:04 bob:Xk3v9QaB chat/message {"text":"hi"}}: time of the action, origin, type, the rest. */

@@ -19,7 +19,10 @@ import picocli.CommandLine.Option;
         + "oldest first. Works while the node runs (it reads what the node has committed).",
         "An entry found corrupt (it fails its checksum or does not parse) is reported on stderr with its id and "
             + "skipped; the others are printed, and the exit code is 1. The node quarantines such an entry when it "
-            + "reads it, and takes a peer's copy again."})
+            + "reads it, and takes a peer's copy again.",
+        "The file is checked first, as the node's start checks it, without writing it: a corrupt file is refused; "
+            + "one whose indexes alone do not match its tables is read by its tables (a warning says so; the node's "
+            + "next start rebuilds them). On a large log the check takes about as long as a node's start."})
 final class LogCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;

@@ -140,7 +140,7 @@ final class PeersCommand implements Callable<Integer> {
         // that had no peers
         System.err.println("logmesh: no node runs on " + data + ": the peers it kept cursors for, as of its last run"
             + " (none connected)");
-        try (SqliteStore store = SqliteStore.openReader(file)) {
+        try (SqliteStore store = SqliteStore.openReader(file, false)) {
             long last = store.lastAdded();
             long[] skipped = store.skippedAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {

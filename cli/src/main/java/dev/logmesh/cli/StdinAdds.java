@@ -36,6 +36,17 @@ final class StdinAdds {
     /** How often held lines are tried again, ms, in the node. */
     static final long RETRY_MILLIS = 1_000;
 
+    /**
+     * How long (ms) an add of a held line, or one under way when the first failed, may go without an answer before
+     * an error event says so: well above a loaded machine's slowest commit (seconds), well below an operator's wait.
+     */
+    static final long ANSWER_MILLIS = 30_000;
+
+    /**
+     * Held lines submitted together once the log takes them again, at most; the next ones wait for their answers.
+     */
+    static final int BATCH = 32;
+
     private record Line(int number, Action action, JsonNode meta) {
     }
 
@@ -58,6 +69,10 @@ final class StdinAdds {
     private boolean retrying;
     /** The number of the last line read; guarded by {@link #lock}. */
     private int lastRead;
+    /** Lines whose add was said to have no answer and still has none; guarded by {@link #lock}. */
+    private final java.util.TreeSet<Integer> unanswered = new java.util.TreeSet<>();
+    /** How long an add may go without an answer before it is said (ms). */
+    private final long answerMillis;
 
     /**
      * @param errors      error events (stdout), one string each
@@ -65,10 +80,16 @@ final class StdinAdds {
      * @param retryMillis how often held lines are tried again, ms
      */
     StdinAdds(Adder adder, Consumer<String> errors, Consumer<String> notices, long retryMillis) {
+        this(adder, errors, notices, retryMillis, ANSWER_MILLIS);
+    }
+
+    /** As above; {@code answerMillis}: how long an add may go without an answer before an error event says so. */
+    StdinAdds(Adder adder, Consumer<String> errors, Consumer<String> notices, long retryMillis, long answerMillis) {
         this.adder = adder;
         this.errors = errors;
         this.notices = notices;
         this.retryMillis = retryMillis;
+        this.answerMillis = answerMillis;
     }
 
     /** Adds line {@code number}; blocks while lines are held (until each of them is added). Called by stdin's thread. */
@@ -111,6 +132,7 @@ final class StdinAdds {
         int count = 0;
         synchronized (lock) {
             inFlight.remove(line.number);
+            unanswered.remove(line.number);
             if (cause instanceof StoreException) {
                 held.put(line.number, line);
                 if (!holding) {
@@ -138,19 +160,61 @@ final class StdinAdds {
         }
     }
 
-    /** Waits for the adds under way (those behind the failed one fail too, and are held), then adds them in order. */
+    /**
+     * Waits for the adds under way (those behind the failed one fail too, and are held), then adds the held lines
+     * again: the first alone, every {@code retryMillis} while the log cannot take it; once it is added, all the others
+     * at once, in order, as stdin's lines are submitted (the node's group commit takes them together). An add that
+     * fails so fails the adds behind it (the node's rule), which stay held in their place, and the first of them is
+     * tried alone again. Before (session 37) each held line waited for the commit of the one before it: 903 held
+     * lines took StdinFullDiskTest's node over a minute on a loaded machine.
+     *
+     * <p>Every wait for an add's answer is bounded by {@code answerMillis}: an add that has no answer by then (its
+     * future not completed: the node completes an add once its commit is durable, and after a failed fsync of its
+     * store nothing becomes durable any more) is said at once, in one error event, and waited for still (whether it
+     * is in the log cannot be known: giving it again could add it twice). Before (session 38) the wait had no bound
+     * and said nothing: the held lines and stdin stayed stopped for good, without a word (4293440's batched retry was
+     * found so: 694 of 1,500 adds, then nothing for 60 s), and a stop named the unanswered line as not added.
+     */
     private void retryHeld() {
         int count;
         try {
-            synchronized (lock) {
-                while (!inFlight.isEmpty()) {
-                    lock.wait();
+            int said = -1;
+            while (true) {
+                String say = null;
+                synchronized (lock) {
+                    int watched = -1;
+                    long since = 0;
+                    while (!inFlight.isEmpty() && !stopped && say == null) {
+                        int first = inFlight.first();
+                        if (first != watched) {
+                            watched = first;
+                            since = System.nanoTime();
+                        }
+                        long left = answerMillis - (System.nanoTime() - since) / 1_000_000L;
+                        if (left > 0) {
+                            lock.wait(left);
+                        } else if (said != first) {
+                            said = first;
+                            unanswered.add(first);
+                            say = unansweredMessage(first);
+                        } else {
+                            lock.wait(); // an add's end or stop() wakes it
+                        }
+                    }
+                    if (say == null) {
+                        if (stopped) {
+                            return;
+                        }
+                        count = held.size();
+                        break;
+                    }
                 }
-                count = held.size();
+                errors.accept(say); // not under the lock: the node's loop, ending an add, takes it
             }
             long started = System.nanoTime();
+            boolean probe = true;
             while (true) {
-                Line line;
+                java.util.List<Line> batch;
                 synchronized (lock) {
                     if (stopped) {
                         return; // the node is stopping: stop() says which lines were not added
@@ -158,31 +222,48 @@ final class StdinAdds {
                     if (held.isEmpty()) {
                         break;
                     }
-                    line = held.firstEntry().getValue();
+                    batch = new java.util.ArrayList<>(probe ? 1 : Math.min(BATCH, held.size()));
+                    for (Line l : held.values()) {
+                        if (batch.size() == (probe ? 1 : BATCH)) {
+                            break;
+                        }
+                        batch.add(l);
+                    }
                     retrying = true;
                 }
-                Throwable cause;
-                try {
-                    submit(line).get();
-                    cause = null;
-                } catch (ExecutionException e) {
-                    cause = unwrap(e);
+                java.util.List<CompletableFuture<?>> sent = new java.util.ArrayList<>(batch.size());
+                for (Line line : batch) {
+                    sent.add(submit(line)); // in order: the node fails the adds behind one that fails (they stay held)
+                }
+                boolean full = false;
+                for (int i = 0; i < batch.size(); i++) {
+                    Line line = batch.get(i);
+                    Throwable cause = answer(sent.get(i), line.number);
+                    if (cause == stoppedWaiting) {
+                        return; // stop() names the held lines, and this one as unanswered
+                    }
+                    synchronized (lock) {
+                        if (cause instanceof StoreException || (cause != null && stopped)) {
+                            full = true; // held still, in its place (stop() names it when the node closed under it)
+                            continue;
+                        }
+                        held.remove(line.number);
+                    }
+                    if (cause != null) {
+                        errors.accept("stdin line " + line.number + ": " + message(cause));
+                    }
                 }
                 synchronized (lock) {
                     retrying = false;
                     lock.notifyAll();
-                    if (stopped && cause != null) {
-                        return; // not added (the node closed under it): stop() names it
-                    }
-                    if (cause instanceof StoreException) {
+                    if (full) {
+                        if (stopped) {
+                            return; // not added (the node closed under it): stop() names it
+                        }
                         lock.wait(retryMillis); // stop() wakes it
-                        continue;
                     }
-                    held.remove(line.number);
                 }
-                if (cause != null) {
-                    errors.accept("stdin line " + line.number + ": " + message(cause));
-                }
+                probe = full;
             }
             notices.accept("logmesh: the log can be written again: the " + count + " held stdin line"
                 + (count == 1 ? " was" : "s were") + " added after " + (System.nanoTime() - started) / 1_000_000_000L
@@ -196,6 +277,59 @@ final class StdinAdds {
             problem = null;
             lock.notifyAll();
         }
+    }
+
+    /** What {@link #answer} returns when the node stops while it waits (compared by identity). */
+    private final Throwable stoppedWaiting = new Throwable("the node is stopping");
+
+    /**
+     * Waits for an add's answer: null when it was added, else why not ({@link #stoppedWaiting} when the node stops first).
+     * Says once, as an error event, an add that has no answer within {@code answerMillis}, and waits on; looks for a
+     * stop every 100 ms.
+     */
+    private Throwable answer(CompletableFuture<?> add, int number) throws InterruptedException {
+        long since = System.nanoTime();
+        boolean said = false;
+        try {
+            while (true) {
+                try {
+                    add.get(Math.min(100, answerMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return null;
+                } catch (ExecutionException e) {
+                    return unwrap(e);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    boolean late = !said && System.nanoTime() - since >= answerMillis * 1_000_000L;
+                    synchronized (lock) {
+                        if (late) {
+                            unanswered.add(number);
+                        }
+                        if (stopped) {
+                            unanswered.add(number);
+                            retrying = false;
+                            lock.notifyAll();
+                            return stoppedWaiting;
+                        }
+                    }
+                    if (late) {
+                        said = true;
+                        errors.accept(unansweredMessage(number));
+                    }
+                }
+            }
+        } finally {
+            if (add.isDone()) {
+                synchronized (lock) {
+                    unanswered.remove(number);
+                }
+            }
+        }
+    }
+
+    private String unansweredMessage(int number) {
+        return "stdin line " + number + ": the node has not answered its add for " + (answerMillis % 1000 == 0
+            ? answerMillis / 1000 + " s" : answerMillis + " ms") + " (the "
+            + "node acknowledges an add once its log has made it durable; its log on stderr says why it cannot): the "
+            + "held stdin lines wait for that answer, and stdin is not read meanwhile";
     }
 
     /**
@@ -214,25 +348,44 @@ final class StdinAdds {
             while (retrying && (left = (end - System.nanoTime()) / 1_000_000L) > 0) {
                 lock.wait(left);
             }
-            if (held.isEmpty()) {
+            java.util.TreeSet<Integer> notAdded = new java.util.TreeSet<>(held.keySet());
+            notAdded.removeAll(unanswered);
+            if (notAdded.isEmpty() && unanswered.isEmpty()) {
                 return null;
             }
-            int count = held.size();
-            StringBuilder which = new StringBuilder();
-            int shown = 0;
-            for (int n : held.keySet()) {
-                if (shown == 10) {
-                    which.append(" and ").append(count - shown).append(" more");
-                    break;
-                }
-                which.append(shown == 0 ? "" : ", ").append(n);
-                shown++;
+            String said = "logmesh: stopped";
+            if (!notAdded.isEmpty()) {
+                int count = notAdded.size();
+                said += " with " + count + " held stdin line" + (count == 1 ? "" : "s") + " not added ("
+                    + (count == 1 ? "line " : "lines ") + lines(notAdded) + "; the log could not be written: " + problem
+                    + "); nothing after line " + lastRead + " was read: give " + (count == 1 ? "it" : "them")
+                    + " and the lines after line " + lastRead + " to the node again";
             }
-            return "logmesh: stopped with " + count + " held stdin line" + (count == 1 ? "" : "s") + " not added ("
-                + (count == 1 ? "line " : "lines ") + which + "; the log could not be written: " + problem
-                + "); nothing after line " + lastRead + " was read: give " + (count == 1 ? "it" : "them")
-                + " and the lines after line " + lastRead + " to the node again";
+            if (!unanswered.isEmpty()) {
+                // an add without an answer may be in the log: given again, it would be there twice
+                said += (notAdded.isEmpty() ? " while" : "; and") + " the node had not answered the add of stdin line"
+                    + (unanswered.size() == 1 ? " " : "s ") + lines(unanswered) + ": " + (unanswered.size() == 1
+                    ? "it" : "they") + " may be in the log or not (look with logmesh log before giving "
+                    + (unanswered.size() == 1 ? "it" : "them") + " again)"
+                    + (notAdded.isEmpty() ? "; nothing after line " + lastRead + " was read" : "");
+            }
+            return said;
         }
+    }
+
+    /** Line numbers for a message: the first 10, then how many more. */
+    private static String lines(java.util.SortedSet<Integer> numbers) {
+        StringBuilder which = new StringBuilder();
+        int shown = 0;
+        for (int n : numbers) {
+            if (shown == 10) {
+                which.append(" and ").append(numbers.size() - shown).append(" more");
+                break;
+            }
+            which.append(shown == 0 ? "" : ", ").append(n);
+            shown++;
+        }
+        return which.toString();
     }
 
     private static Throwable unwrap(Throwable err) {

@@ -47,6 +47,38 @@ class HumanOutputTest {
             "error  boom"), lines());
     }
 
+    /**
+     * A full disk on a terminal: one account of what is wrong, what to do and what is held, each peer's end of session
+     * once with why, and one line when it clears. Before (break37's full-disk trial) a peer's redials printed
+     * {@code peer bob connected} and {@code disconnected} every few seconds with no reason, and the health line said
+     * only the store's error.
+     */
+    @Test
+    void aFullDiskIsOneAccountAndAPeersRedialsAreSaidOnce() {
+        out.peer("bob:1", true);
+        out.health(dev.logmesh.NodeHealth.cannotWrite("the disk is full", 10_000));
+        for (int i = 0; i < 5; i++) {
+            out.peer("bob:1", false);
+            out.peer("bob:1", true);
+        }
+        out.peer("bob:1", false);
+        out.peer("carol:2", false);
+        out.health(dev.logmesh.NodeHealth.writable(52_500));
+        out.peer("bob:1", true);
+        assertEquals(List.of(
+            "peer   bob:1 connected",
+            "health cannot write the log: the disk is full. What to do: free space where the log is (df on its data "
+                + "directory). Until then peers keep what they send and send it again, and stdin lines are held; a line "
+                + "says when the log can be written again",
+            "peer   bob:1 disconnected: this node cannot write its log, so a session ends when bob:1 sends entries; it "
+                + "keeps them and sends them again. Its sessions are not said again until the log can be written",
+            "peer   carol:2 disconnected: this node cannot write its log, so a session ends when carol:2 sends entries; "
+                + "it keeps them and sends them again. Its sessions are not said again until the log can be written",
+            "health the log is writable again, after 42 s; 5 sessions with bob:1, carol:2 began and ended meanwhile, and "
+                + "what they sent comes again",
+            "peer   bob:1 connected"), lines());
+    }
+
     @Test
     void aLongCatchUpShowsProgressAndRateInsteadOfEachAction() {
         out.catchUp("bob:1", 0, 500, 0, 0);

@@ -70,7 +70,16 @@ class StdinFullDiskTest {
             assertEquals(0, count(lines, "\"stdin line "), "an error event per line: " + firstErrors(lines));
             assertEquals(1, count(lines, "not added yet"), firstErrors(lines));
             Files.delete(filler);
-            await().atMost(Duration.ofSeconds(60)).until(() -> count(lines, "\"event\":\"add\"") >= LINES);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> count(lines, "\"event\":\"add\"") >= LINES);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // what the node said: the add events so far, its error events and its stderr's last lines
+                String err = node.err();
+                throw new AssertionError(count(lines, "\"event\":\"add\"") + " of " + LINES + " add events 60 s after "
+                    + "the space came back; " + firstErrors(lines) + "; last error events: " + lines.stream()
+                    .filter(l -> l.contains("\"error\"")).skip(Math.max(0, count(lines, "\"error\"") - 3)).toList()
+                    + "; stderr ends: " + err.substring(Math.max(0, err.length() - 3000)), e);
+            }
             await().atMost(Duration.ofSeconds(10)).until(() -> node.err().contains("the log can be written again"));
             assertEquals(0, count(lines, "\"stdin line "), firstErrors(lines));
             node.stop();

@@ -2032,7 +2032,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         storeFailure = e;
-        LOG.error("cannot {}: {}; closing the session, nothing of it acknowledged", what, e.getMessage());
+        // the node says it once per outage (MeshNode.storeFailed, "further failures ... are not logged"): an ERROR here
+        // said it again for every session a peer's redials made (break37's full-disk trial)
+        LOG.debug("cannot {}: {}; closing the session, nothing of it acknowledged", what, e.getMessage());
         send(new Message.Debug("error", "logmesh: this node cannot write its log, try again later: "
             + e.getMessage()));
         fail(ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) Math.min(Integer.MAX_VALUE,

@@ -109,7 +109,7 @@ import org.slf4j.LoggerFactory;
  *       "statement is not executing" until a restart).</li>
  * </ul>
  *
- * <h2>Schema (version 4)</h2>
+ * <h2>Schema (version 5)</h2>
  * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
  * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
  * byte order is Java's string order. The seen index is that index and {@code seen} (WITHOUT ROWID), which holds
@@ -133,6 +133,9 @@ import org.slf4j.LoggerFactory;
  * schema version: any file gets it, empty, at its first open for writing by this code ({@link #createGone}), and
  * code that does not know it ignores it.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
+ * Version 5 (session 38) added {@code seen.crc}, a CRC-32C of each row's id ({@link #seenCrc}, checked at every open:
+ * {@link #checkSeen}), and {@code quarantine_seen} (rows damaged beyond repair, as found): a version 4 file gets the
+ * checksums of its rows as found, at open, in the upgrade's transaction.
  * Version 4 (session 19) added {@code clients}: a version 3 file gets the empty table at open, in one transaction.
  * Version 3 (issue 12: fewer B-tree pages per entry and per commit) took the log's own ids out of {@code seen} and
  * the cursors into {@code nodes}: a version 2 file is upgraded (to 4) at open in one transaction. Version 2 added
@@ -148,7 +151,7 @@ public final class SqliteStore implements Store {
     public static final int APPLICATION_ID = 0x4C4D5348;
 
     /** The schema version this code writes and the newest it reads. */
-    public static final int SCHEMA_VERSION = 4;
+    public static final int SCHEMA_VERSION = 5;
 
     /** The suffix of the side file that keeps the clock reservation ({@link ClockFile}). */
     public static final String CLOCK_FILE_SUFFIX = ".clock";
@@ -209,7 +212,7 @@ public final class SqliteStore implements Store {
     /** Rows per multi-row INSERT, largest first; a batch is cut greedily into these (100 = 64 + 16 + 16 + 4). */
     private static final int[] CHUNKS = {64, 16, 4, 1};
 
-    /** Rows per multi-row INSERT into {@code seen} (three values a row), largest first. */
+    /** Rows per multi-row INSERT into {@code seen} (four values a row), largest first. */
     private static final int[] SEEN_CHUNKS = {256, 64, 16, 4, 1};
 
     /** Batches of at least this many rows that all have the same reasons get them with one statement per reason. */
@@ -478,9 +481,21 @@ public final class SqliteStore implements Store {
      * {@code -shm}), which reads the same rows since everything is in the database file. A store on such a file
      * system whose {@code -wal} is there still fails as before (SQLite would ignore what the WAL holds).
      *
-     * @throws StoreException naming the file if it does not exist, is not a logmesh store or is too new
+     * <p>The file is checked as {@link #open} checks it, without writing it (see {@link #checkAsReader}): a corrupt
+     * file is refused, one whose indexes alone do not match its tables is read by its tables. The check reads the whole
+     * file (about as long as a node's start); {@link #openReader(Path, boolean)} can skip it.
+     *
+     * @throws StoreException naming the file if it does not exist, is not a logmesh store, is too new or is corrupt
      */
     public static SqliteStore openReader(Path file) {
+        return openReader(file, true);
+    }
+
+    /**
+     * As {@link #openReader(Path)}; {@code checkOnOpen} false skips the check (for a look at a few small tables, such
+     * as the peers' cursors, which a reader does not read through the entries' index).
+     */
+    public static SqliteStore openReader(Path file, boolean checkOnOpen) {
         Path path = file.toAbsolutePath();
         if (!Files.isRegularFile(path)) {
             throw new StoreException("no logmesh store at " + path);
@@ -491,14 +506,14 @@ public final class SqliteStore implements Store {
             throw new StoreException("cannot read " + path + ": " + e.getMessage(), e);
         }
         try {
-            return openReader(path, false);
+            return openReader(path, false, checkOnOpen);
         } catch (StoreException e) {
             if (!(e.getCause() instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_CANTOPEN"))
                 || Files.exists(Path.of(path + "-wal")) || Files.isWritable(path.getParent())) {
                 throw e;
             }
             try {
-                return openReader(path, true);
+                return openReader(path, true, checkOnOpen);
             } catch (StoreException again) {
                 e.addSuppressed(again);
                 throw e;
@@ -506,16 +521,18 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private static SqliteStore openReader(Path path, boolean immutable) {
+    private static SqliteStore openReader(Path path, boolean immutable, boolean checkOnOpen) {
         Connection conn = null;
         try {
             SQLiteConfig config = new SQLiteConfig();
             config.setReadOnly(true);
+            // a copy of the created order's keys, when the check finds its index damaged, lives in memory
+            config.setTempStore(SQLiteConfig.TempStore.MEMORY);
             conn = config.createConnection(immutable ? "jdbc:sqlite:" + path.toUri() + "?immutable=1"
                 : "jdbc:sqlite:" + path);
             SqliteStore store = new SqliteStore(path, null, null, null, conn);
             store.readOnly = true;
-            store.initReader();
+            store.initReader(checkOnOpen);
             return store;
         } catch (SQLException | RuntimeException e) {
             if (conn != null) {
@@ -534,7 +551,7 @@ public final class SqliteStore implements Store {
 
     private boolean readOnly;
 
-    private void initReader() throws SQLException {
+    private void initReader(boolean checkOnOpen) throws SQLException {
         int appId = pragmaInt("application_id");
         int version = pragmaInt("user_version");
         if (appId != APPLICATION_ID) {
@@ -554,8 +571,72 @@ public final class SqliteStore implements Store {
         cursorsInNodes = version >= 3;
         clientsTable = version >= 4;
         goneTable = queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gone'") == 1;
+        if (checkOnOpen) {
+            checkAsReader();
+        }
         loadCounters();
         conn.commit();
+    }
+
+    /**
+     * The reader's check at open ({@link #openReader(Path, boolean)}), as careful as the owner's
+     * ({@link #integrityCheck}) without writing the file: {@code integrity_check}; a file whose problems are its
+     * indexes' alone (what the owner's open rebuilds: {@code quick_check} finds every page sound, and every problem is
+     * an index that does not hold its table's rows, or {@code seen} out of order) is read by its tables: the created
+     * order from a copy of the table's keys made for this reader (a temporary table, in memory), said once at WARN;
+     * any other problem refuses the file as the owner's open does. Before (session 38) a reader did not check: on a
+     * damaged {@code entries_created} it read an id from the index and the rest from the row, and reported a sound
+     * entry as corrupt until a node or {@code logmesh add} had opened the file.
+     */
+    private void checkAsReader() throws SQLException {
+        List<String> problems;
+        boolean threw = false;
+        try {
+            problems = integrityProblems();
+        } catch (SQLException e) {
+            if (!isCorrupt(e)) {
+                throw e;
+            }
+            problems = List.of(e.getMessage());
+            threw = true;
+        }
+        if (problems.isEmpty()) {
+            return;
+        }
+        boolean pagesSound;
+        try {
+            pagesSound = "ok".equals(queryString("PRAGMA quick_check(1)"));
+        } catch (SQLException e) {
+            if (!isCorrupt(e)) {
+                throw e;
+            }
+            pagesSound = false;
+        }
+        boolean indexesOnly = pagesSound && (threw || problems.stream().allMatch(p -> p.contains(" index ")
+            || p.endsWith(" for seen")));
+        if (!indexesOnly) {
+            throw new StoreException(file + " is a corrupt logmesh store (" + String.join("; ", problems) + "); "
+                + damagedRemedy(file));
+        }
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TEMP TABLE created_order AS SELECT ms, node, seq, added FROM main.entries NOT INDEXED");
+            st.execute("CREATE INDEX temp.created_order_key ON created_order (ms, node, seq)");
+        }
+        createdFromTable = true;
+        LOG.warn("{}: its indexes do not match its tables ({}): read by its tables (the file is left as it is; its "
+            + "node's next start, or logmesh add, rebuilds them)", file, String.join("; ", problems));
+    }
+
+    /**
+     * Whether {@link #page} reads the created order from {@code temp.created_order}, a copy of the table's keys, and
+     * not from the index {@code entries_created}, which does not match the table ({@link #checkAsReader}).
+     */
+    private boolean createdFromTable;
+
+    private String queryString(String sql) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
     }
 
     /** Reads the counters, the size and the epoch (in the open transaction). */
@@ -950,6 +1031,9 @@ public final class SqliteStore implements Store {
             if (version >= 4) {
                 tables.add("clients");
             }
+            if (version >= 5) {
+                tables.add("quarantine_seen");
+            }
             for (String table : tables) {
                 if (queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'")
                     != 1) {
@@ -979,6 +1063,8 @@ public final class SqliteStore implements Store {
             createSchema();
         } else if (version < SCHEMA_VERSION) {
             upgrade(version);
+        } else if (options.checkOnOpen()) {
+            checkSeen();
         }
         loadCounters();
         conn.commit();
@@ -1151,7 +1237,10 @@ public final class SqliteStore implements Store {
                 if (version < 3) {
                     dropped = upgradeFrom2(st);
                 }
-                createClients(st); // version 4
+                if (version < 4) {
+                    createClients(st);
+                }
+                upgradeFrom4(st);
                 st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             Runnable fault = upgradeFault;
@@ -1169,6 +1258,27 @@ public final class SqliteStore implements Store {
         }
         LOG.info("{} upgraded from schema {} to {} in {} ms ({} ids of the log's entries left seen)", file, version,
             SCHEMA_VERSION, (System.nanoTime() - started) / 1_000_000, dropped);
+    }
+
+    /**
+     * The step from version 4 to version 5, in the upgrade's transaction: the checksum of each {@code seen} row,
+     * computed from the row as found (trusted once, then checked at every open: {@link #checkSeen}), and the table
+     * {@code quarantine_seen}.
+     */
+    private void upgradeFrom4(Statement st) throws SQLException {
+        org.sqlite.Function.create(conn, "logmesh_seen_crc", new org.sqlite.Function() {
+            @Override
+            protected void xFunc() throws SQLException {
+                result(seenCrc(seenKey(value_long(0), value_blob(1), value_long(2))));
+            }
+        });
+        try {
+            st.execute("ALTER TABLE seen ADD COLUMN crc INTEGER");
+            st.execute("UPDATE seen SET crc = logmesh_seen_crc(ms, node, seq)");
+            createSeenQuarantine(st);
+        } finally {
+            org.sqlite.Function.destroy(conn, "logmesh_seen_crc");
+        }
     }
 
     /** The step from version 2 to version 3, in the upgrade's transaction; the number of ids that left {@code seen}. */
@@ -1262,6 +1372,11 @@ public final class SqliteStore implements Store {
         createQuarantine(st);
     }
 
+    /** The table of schema 5 that keeps {@code seen} rows damaged beyond repair, as found ({@link #checkSeen}). */
+    private static void createSeenQuarantine(Statement st) throws SQLException {
+        st.execute("CREATE TABLE quarantine_seen (ms, node, seq, crc, problem TEXT NOT NULL)");
+    }
+
     private static void createQuarantine(Statement st) throws SQLException {
         // Columns without types: a corrupt row is kept exactly as it was found.
         st.execute("CREATE TABLE quarantine (added INTEGER PRIMARY KEY, ms, node, seq, time, subprotocol, reasons, "
@@ -1304,6 +1419,10 @@ public final class SqliteStore implements Store {
             try {
                 st.execute("REINDEX");
                 after = integrityProblems();
+                if (!after.isEmpty() && after.stream().allMatch(p -> p.endsWith(" for seen"))) {
+                    rebuildSeen(st);
+                    after = integrityProblems();
+                }
             } catch (SQLException e) {
                 if (!isCorrupt(e)) {
                     rollbackQuietly(st);
@@ -1323,6 +1442,163 @@ public final class SqliteStore implements Store {
         LOG.warn("{}: its indexes did not match its tables ({}): rebuilt from the tables (a damaged page: check the "
             + "disk); a row the damage reached fails its checksum when read, and is quarantined as any corrupt row",
             file, problems);
+    }
+
+    /**
+     * The check of {@code seen} at open (schema 5, in the open's transaction): each row's checksum ({@link #seenCrc}),
+     * which no check of SQLite's can stand in for. {@code seen} holds the ids of cleaned actions (and of those added
+     * without reasons), and only there: a byte changed in one of its keys (a bad sector, a bit flip) that leaves the
+     * key in its place passes {@code integrity_check}, and the true id is then no longer seen, so a peer that still
+     * holds the cleaned action gives it to the node again, which stores it and gives it to the application a second
+     * time (break37, before session 38). A damaged row is repaired when one change of one byte of its id's values, or
+     * of its checksum, makes it whole again and no other does ({@link #repairSeen}; a 32-bit checksum over some 30
+     * bytes leaves about one chance in 500 000 of a wrong repair); otherwise it is moved, as found, to
+     * {@code quarantine_seen}, and said at WARN with what it means, once. Reads every row of {@code seen}: some
+     * 10-20% of {@code integrity_check}'s time.
+     */
+    private void checkSeen() throws SQLException {
+        List<Object[]> damaged = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT ms, node, seq, crc FROM seen")) {
+            while (rs.next()) {
+                Object ms = rs.getObject(1);
+                Object node = rs.getObject(2);
+                Object seq = rs.getObject(3);
+                Object crc = rs.getObject(4);
+                if (!(ms instanceof Number m && node instanceof byte[] n && seq instanceof Number q
+                    && crc instanceof Number c && seenCrc(seenKey(m.longValue(), n, q.longValue())) == c.longValue())) {
+                    damaged.add(new Object[] {ms, node, seq, crc});
+                }
+            }
+        }
+        for (Object[] row : damaged) {
+            repairSeen(row);
+        }
+    }
+
+    /** Repairs or sets aside a {@code seen} row whose checksum failed ({@link #checkSeen}), in the open's write. */
+    private void repairSeen(Object[] row) throws SQLException {
+        String found = "ms " + row[0] + ", node " + (row[1] instanceof byte[] b ? printable(b) : row[1]) + ", seq "
+            + row[2] + ", checksum " + row[3];
+        byte[] key = row[0] instanceof Number m && row[1] instanceof byte[] n && row[2] instanceof Number q
+            ? seenKey(m.longValue(), n, q.longValue()) : null;
+        byte[] repaired = key != null && row[3] instanceof Number c ? repairedSeenKey(key, c.longValue()) : null;
+        PreparedStatement del = ps("DELETE FROM seen WHERE ms = ? AND node = ? AND seq = ?");
+        for (int i = 0; i < 3; i++) {
+            del.setObject(i + 1, row[i]);
+        }
+        del.executeUpdate();
+        if (repaired == null) {
+            PreparedStatement q = ps("INSERT INTO quarantine_seen (ms, node, seq, crc, problem) "
+                + "VALUES (?, ?, ?, ?, ?)");
+            for (int i = 0; i < 4; i++) {
+                q.setObject(i + 1, row[i]);
+            }
+            q.setString(5, "its checksum fails and no change of one byte repairs it");
+            q.executeUpdate();
+            LOG.warn("{}: a seen id (the id of a cleaned action, or of one added without reasons) is damaged beyond "
+                + "repair ({}: a changed page: check the disk): moved to table quarantine_seen. If a peer still holds "
+                + "the action of its true id, this node stores that action again and gives it to the application a "
+                + "second time; its id is near this one (most of these values)", file, found);
+            return;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(repaired);
+        long ms = b.getLong();
+        long seq = b.getLong();
+        byte[] node = java.util.Arrays.copyOfRange(repaired, 16, repaired.length);
+        PreparedStatement inLog = ps("SELECT 1 FROM entries WHERE ms = ? AND node = ? AND seq = ?");
+        inLog.setLong(1, ms);
+        inLog.setBytes(2, node);
+        inLog.setLong(3, seq);
+        boolean logged;
+        try (ResultSet rs = inLog.executeQuery()) {
+            logged = rs.next();
+        }
+        if (!logged) {
+            PreparedStatement ins = ps("INSERT OR IGNORE INTO seen (ms, node, seq, crc) VALUES (?, ?, ?, ?)");
+            ins.setLong(1, ms);
+            ins.setBytes(2, node);
+            ins.setLong(3, seq);
+            ins.setLong(4, seenCrc(repaired));
+            ins.executeUpdate();
+        }
+        LOG.warn("{}: a seen id (the id of a cleaned action, or of one added without reasons) was damaged ({}: a "
+            + "changed page: check the disk) and is repaired from its checksum: {} {} {}{}", file, found, ms,
+            printable(node), seq, logged ? " (an id of the log: the row is dropped)" : "");
+    }
+
+    /**
+     * The one key that a change of one byte of {@code key} makes whole under {@code crc}, {@code key} itself when the
+     * checksum alone differs in one byte (its own damage), or null when there is none or more than one.
+     */
+    static byte[] repairedSeenKey(byte[] key, long crc) {
+        List<byte[]> found = new ArrayList<>();
+        long computed = seenCrc(key);
+        long diff = computed ^ crc;
+        if (diff != 0 && Long.numberOfTrailingZeros(diff) / 8 == (63 - Long.numberOfLeadingZeros(diff)) / 8) {
+            found.add(key.clone());
+        }
+        CRC32C c = new CRC32C();
+        for (int at = 0; at < key.length && found.size() < 2; at++) {
+            byte was = key[at];
+            for (int v = 0; v < 256; v++) {
+                if ((byte) v == was) {
+                    continue;
+                }
+                key[at] = (byte) v;
+                c.reset();
+                c.update(key);
+                if (c.getValue() == crc && key[0] >= 0 && key[8] >= 0) { // ms and seq are never negative
+                    found.add(key.clone());
+                }
+            }
+            key[at] = was;
+        }
+        return found.size() == 1 ? found.get(0) : null;
+    }
+
+    /** The bytes a {@code seen} row's checksum covers: ms and seq (8 bytes each, big-endian), then the node key. */
+    static byte[] seenKey(long ms, byte[] node, long seq) {
+        return java.nio.ByteBuffer.allocate(16 + node.length).putLong(ms).putLong(seq).put(node).array();
+    }
+
+    /** The checksum of a {@code seen} row: CRC-32C over {@link #seenKey}. */
+    static long seenCrc(byte[] key) {
+        CRC32C crc = new CRC32C();
+        crc.update(key);
+        return crc.getValue();
+    }
+
+    /** A node key for a log line: its id where it decodes, else its bytes in hex. */
+    private static String printable(byte[] node) {
+        try {
+            return NodeKey.decode(node);
+        } catch (IllegalArgumentException e) {
+            return "0x" + java.util.HexFormat.of().formatHex(node);
+        }
+    }
+
+    /**
+     * Copies {@code seen} into a new table of the same definition and puts it in its place (in
+     * {@link #integrityCheck}'s transaction): a key of {@code seen} (a WITHOUT ROWID table, its own index, which
+     * {@code REINDEX} cannot rebuild) changed so that it no longer sorts in its place, on a leaf or in an interior
+     * page, makes every look-up that passes it miss ids it holds; the copy reads every row where it is and sorts it
+     * in. The changed row itself is then repaired or set aside by {@link #checkSeen}. Before (session 38) such a file
+     * was refused as corrupt, and the way out was a new log, which forgets every cleaned id.
+     */
+    private void rebuildSeen(Statement st) throws SQLException {
+        String sql;
+        try (ResultSet rs = st.executeQuery("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'seen'")) {
+            if (!rs.next()) {
+                return;
+            }
+            sql = rs.getString(1);
+        }
+        st.execute("DROP TABLE IF EXISTS seen_rebuilt");
+        st.execute(sql.replaceFirst("^CREATE TABLE seen\\b", "CREATE TABLE seen_rebuilt"));
+        st.execute("INSERT OR IGNORE INTO seen_rebuilt SELECT * FROM seen");
+        st.execute("DROP TABLE seen");
+        st.execute("ALTER TABLE seen_rebuilt RENAME TO seen");
     }
 
     /** Rolls back the transaction of {@link #integrityCheck}'s rebuild; SQLite may have ended it already. */
@@ -1369,8 +1645,9 @@ public final class SqliteStore implements Store {
             st.execute("CREATE TABLE nodes (node BLOB PRIMARY KEY, ms INTEGER NOT NULL, received INTEGER, sent INTEGER)"
                 + " WITHOUT ROWID");
             createQuarantine(st);
-            st.execute("CREATE TABLE seen (ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, "
+            st.execute("CREATE TABLE seen (ms INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, crc INTEGER, "
                 + "PRIMARY KEY (ms, node, seq)) WITHOUT ROWID");
+            createSeenQuarantine(st);
             st.execute("CREATE TABLE reasons (reason TEXT NOT NULL, added INTEGER NOT NULL, "
                 + "PRIMARY KEY (reason, added)) WITHOUT ROWID");
             st.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
@@ -2414,13 +2691,15 @@ public final class SqliteStore implements Store {
         int done = 0;
         while (done < count) {
             int c = chunk(SEEN_CHUNKS, count - done);
-            PreparedStatement ps = ps(multiRow("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES ", "(?, ?, ?)", c));
+            PreparedStatement ps = ps(multiRow("INSERT OR IGNORE INTO seen (ms, node, seq, crc) VALUES ",
+                "(?, ?, ?, ?)", c));
             int p = 1;
             for (int k = 0; k < c; i++) {
                 if (which == null || which[i]) {
                     ps.setLong(p++, ids[i].ms());
                     ps.setBytes(p++, keys[i]);
                     ps.setLong(p++, ids[i].seq());
+                    ps.setLong(p++, seenCrc(seenKey(ids[i].ms(), keys[i], ids[i].seq())));
                     k++;
                 }
             }
@@ -2735,8 +3014,12 @@ public final class SqliteStore implements Store {
         PreparedStatement ps = ps("DELETE FROM entries WHERE added = ?");
         ps.setLong(1, added);
         ps.executeUpdate();
-        PreparedStatement seen = ps("INSERT OR IGNORE INTO seen (ms, node, seq) VALUES (?, ?, ?)");
-        bindId(seen, 1, e.id());
+        PreparedStatement seen = ps("INSERT OR IGNORE INTO seen (ms, node, seq, crc) VALUES (?, ?, ?, ?)");
+        byte[] node = NodeKey.encode(e.id().node());
+        seen.setLong(1, e.id().ms());
+        seen.setBytes(2, node);
+        seen.setLong(3, e.id().seq());
+        seen.setLong(4, seenCrc(seenKey(e.id().ms(), node, e.id().seq())));
         seen.executeUpdate();
         for (String r : e.meta().reasons()) {
             deleteReason(r, added);
@@ -2896,8 +3179,11 @@ public final class SqliteStore implements Store {
             Object[] pos = from == null ? null : new Object[] {from.ms(), NodeKey.encode(from.node()), from.seq()};
             while (true) {
                 int want = limit - out.size();
-                PreparedStatement ps = ps("SELECT " + columns + " FROM entries e INDEXED BY entries_created"
-                    + (pos == null ? "" : where) + order1);
+                PreparedStatement ps = ps(createdFromTable
+                    ? "SELECT " + columns + " FROM temp.created_order k CROSS JOIN entries e ON e.added = k.added"
+                        + (pos == null ? "" : where.replace("e.", "k.")) + order1.replace("e.", "k.")
+                    : "SELECT " + columns + " FROM entries e INDEXED BY entries_created" + (pos == null ? "" : where)
+                        + order1);
                 int i = 1;
                 if (pos != null) {
                     ps.setLong(1, (Long) pos[0]);

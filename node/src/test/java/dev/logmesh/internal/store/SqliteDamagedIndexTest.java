@@ -8,6 +8,7 @@ import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.StoreException;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.Store;
 import dev.logmesh.testkit.StoreContract;
@@ -138,6 +139,58 @@ class SqliteDamagedIndexTest {
         Files.write(file(), data);
         assertEquals("ok", pragma(file(), "quick_check"), "quick_check sees nothing wrong");
         opensWithEveryRowOnce();
+    }
+
+    /**
+     * A reader ({@code logmesh log}) on the damaged index, before any node opened the file: it reads every row once,
+     * reports none corrupt, and leaves the file as it is (it may not write). Before (session 38) it did no check, read
+     * the damaged id from the index and the rest from the row, and reported the sound row {@link #BAD} as corrupt.
+     */
+    @Test
+    void aReaderOfADamagedIndexReadsEveryRowOnceAndWritesNothing() throws Exception {
+        fill();
+        damageIndexKey(file(), BAD);
+        byte[] before = Files.readAllBytes(file());
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            reader.onCorrupt(reports::add);
+            for (Order order : Order.values()) {
+                for (boolean ascending : new boolean[] {true, false}) {
+                    List<Entry> all = StoreContract.all(reader, order, ascending, 50);
+                    assertEquals(ROWS, all.size(), order + " " + ascending);
+                    assertEquals(ROWS, all.stream().map(e -> e.meta().id()).distinct().count(), order.toString());
+                    assertTrue(all.stream().anyMatch(e -> e.meta().id().equals(idOf(BAD))), "row BAD is read");
+                }
+            }
+            List<Entry> created = StoreContract.all(reader, Order.CREATED, true, 50);
+            for (int i = 0; i < ROWS; i++) {
+                assertEquals(idOf(i), created.get(i).meta().id(), "the created order, " + i);
+            }
+        }
+        assertEquals(List.of(), reports, "no sound row is reported corrupt");
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file())), "the reader wrote nothing");
+
+        opensWithEveryRowOnce(); // and the owner still repairs it
+    }
+
+    /** A reader refuses a file whose table (not an index) is damaged, as the owner's open does, and writes nothing. */
+    @Test
+    void aReaderRefusesAFileWhoseTableIsDamaged() throws Exception {
+        fill();
+        byte[] data = Files.readAllBytes(file());
+        int pageSize = Short.toUnsignedInt(ByteBuffer.wrap(data, 16, 2).getShort());
+        // the first leaf page of entries (a table leaf: type 13) gets a cell count it does not have
+        for (int page = 1; page < data.length / pageSize; page++) {
+            if (data[page * pageSize] == 13) {
+                data[page * pageSize + 3] = (byte) 0x7F;
+                break;
+            }
+        }
+        Files.write(file(), data);
+        StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+            () -> SqliteStore.openReader(file()).close());
+        assertTrue(e.getMessage().contains("is a corrupt logmesh store"), e.getMessage());
+        assertTrue(e.getMessage().contains("restore log.db from a backup"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(file())), "the reader wrote nothing");
     }
 
     /** Opens the store and checks that every row reads back once under its id, in every order, and is seen. */
