@@ -270,6 +270,7 @@ class HyParViewTest {
         hpv.sessionOpened("x");
         assertEquals(List.of("send x " + json(new Neighbor(Priority.LOW, addr("a")))), host.take());
         hpv.receive("x", new NeighborReply(true));
+        assertEquals(List.of("+active x"), host.take());
         assertTrue(activeIds().contains("x") && activeIds().size() == 5, activeIds().toString());
     }
 
