@@ -1,10 +1,19 @@
 /*
  * LinkEmu: a user-space link emulator for WebSocket links (this kernel has no netem qdisc).
  *
- * A TCP forwarder that understands WebSocket framing (RFC 6455) and, per direction, drops, duplicates,
- * reorders and delays whole messages with given probabilities, and can cut a link (partition) and heal it
- * on command. A dropped frame inside a live TCP connection is a lost protocol message (a lost `sync`,
- * `synced`, graft answer ...), not TCP loss, which TCP would repair.
+ * A TCP forwarder that understands WebSocket framing (RFC 6455) and, per direction and with given probabilities
+ * per message, delays messages, stalls a connection, and resets it (a message lost with its connection, or
+ * delivered just before the connection dies), and can cut a link (partition) and heal it on command.
+ *
+ * A connection's bytes stay in order, each message once, as TCP keeps them: what a network does to a TCP stream
+ * is delay it (a retransmission stalls everything behind the lost segment) or kill it. So `reorder` stalls a
+ * connection (messages of other connections overtake it: reordering across connections), `drop` loses a message
+ * and resets its connection (what was sent before it arrives; the sender learns of the loss only from the reset),
+ * and `dup` delivers a message and then resets its connection (the sender cannot know it arrived and sends it
+ * again on its next connection: the duplicate a real network makes). Before session 38 `drop`, `dup` and
+ * `reorder` lost, doubled and swapped single frames inside a live connection, which TCP never does: a presence
+ * record put ahead of the handshake's `connected` failed the first session after a partition's heal
+ * (`missed-auth`), a fault no real network makes.
  *
  * Runs from source with no build (JDK 17):
  *
@@ -18,10 +27,11 @@
  *   --target HOST:PORT    where that link forwards to
  *   --name NAME           the link's name in commands and stats (default l1, l2, ...)
  *   --link NAME,LISTEN,TARGET   the three above in one option
- *   --drop P --dup P --reorder P   probabilities per message (0..1), both directions
- *   --delay MIN-MAX       delay per message in ms, uniform (order is kept; reordering is --reorder's job)
- *   --hold MS             how long a message picked for reordering waits for a later one to overtake it
- *                         before it is sent anyway (default 100)
+ *   --drop P --dup P --reorder P   probabilities per message (0..1), both directions: drop = lost, and its
+ *                         connection reset; dup = delivered, then its connection reset; reorder = the
+ *                         connection stalls for --hold ms at that message (order kept inside it)
+ *   --delay MIN-MAX       delay per message in ms, uniform (order is kept)
+ *   --hold MS             how long a message picked by --reorder stalls its connection (default 100)
  *   --c2s SPEC / --s2c SPEC   per direction, e.g. "drop=0.2,dup=0,delay=5-10"; c2s = from the connecting
  *                         side (the WebSocket client, whose frames are masked) to the target
  *   --cut-mode close|blackhole|stall   what `cut` does by default (default close)
@@ -37,8 +47,9 @@
  *                         ways (new connections hang); stall = keep connections, hold every frame until heal
  *   heal [LINK]           end the cut (blackholed connections opened during the cut are closed)
  *   reset [LINK]          close the link's current connections (a connection churn; no cut)
- *   stats [LINK]          one JSON line per link and direction: frames in/out, dropped, duplicated,
- *                         reordered, discarded by a cut, bytes, connections
+ *   stats [LINK]          one JSON line per link and direction: frames in/out, dropped (lost with a reset),
+ *                         duplicated (delivered, then reset), reordered (stalls), discarded (by a cut, or
+ *                         behind a reset), bytes, connections
  *   show                  the current settings
  *   quit                  close everything and exit
  *
@@ -197,6 +208,19 @@ public final class LinkEmu {
             this.link = link; this.client = client; this.index = index; this.deadAtBirth = deadAtBirth;
         }
 
+        /** Closes both sockets with a TCP reset (RST), as a connection that died on the network. */
+        void reset() {
+            if (verbose) log(link.name + " #" + index + " reset");
+            try {
+                client.setSoLinger(true, 0);
+                Socket up = upstream;
+                if (up != null) up.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            close();
+        }
+
         void close() {
             if (closed) return;
             closed = true;
@@ -220,7 +244,10 @@ public final class LinkEmu {
         System.err.println("linkemu " + System.currentTimeMillis() + " " + msg);
     }
 
-    /** A message (one frame, or a fragmented message's frames) waiting to be written. */
+    /**
+     * A message (one frame, or a fragmented message's frames) waiting to be written, or (data null) the reset of the
+     * connection once what is before it was written.
+     */
     record Item(byte[] data, long due, long seq, boolean message) {
     }
 
@@ -242,8 +269,8 @@ public final class LinkEmu {
             ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
         long seq;
         long lastDue;
-        byte[] held;
-        long heldRelease;
+        /** A reset of the connection is queued (drop or dup): later messages of this direction are discarded. */
+        boolean resetting;
         boolean eof;
         final String label;
 
@@ -399,7 +426,10 @@ public final class LinkEmu {
             }
         }
 
-        /** Decides the fate of one whole message. */
+        /**
+         * Decides the fate of one whole message. Order is kept: a message is never due before one read before it
+         * (delays and stalls hold up what follows, as TCP's in-order delivery does).
+         */
         void message(byte[] frame) {
             stats.in.incrementAndGet();
             if ("blackhole".equals(conn.link.cut)) {
@@ -412,28 +442,28 @@ public final class LinkEmu {
             // Always draw the same numbers per message, so a seed gives the same decisions whatever the settings.
             double rDrop = random.nextDouble(), rDup = random.nextDouble(), rReorder = random.nextDouble();
             int delay = hi > lo ? lo + random.nextInt(hi - lo + 1) : lo;
-            int delay2 = hi > lo ? lo + random.nextInt(hi - lo + 1) : lo;
-            if (rDrop < dropP) {
-                stats.dropped.incrementAndGet();
-                return;
-            }
-            int copies = rDup < dupP ? 2 : 1;
-            if (copies == 2) stats.duplicated.incrementAndGet();
             long now = System.nanoTime();
             lock.lock();
             try {
-                for (int c = 0; c < copies; c++) {
-                    long due = Math.max(now + TimeUnit.MILLISECONDS.toNanos(c == 0 ? delay : delay2), lastDue);
-                    if (held != null) { // this one overtakes the held one
-                        schedule(frame, due, true);
-                        schedule(held, due, true);
-                        held = null;
-                    } else if (c == 0 && rReorder < reorderP) {
-                        held = frame;
-                        heldRelease = due + TimeUnit.MILLISECONDS.toNanos(hold);
+                if (resetting) { // behind a reset: never delivered
+                    stats.discarded.incrementAndGet();
+                    return;
+                }
+                long due = Math.max(now + TimeUnit.MILLISECONDS.toNanos(delay), lastDue);
+                if (rDrop < dropP) { // lost with its connection: what was before it still arrives
+                    stats.dropped.incrementAndGet();
+                    resetting = true;
+                    schedule(null, due, false);
+                } else {
+                    if (rReorder < reorderP) { // the connection stalls here; other connections overtake it
+                        due += TimeUnit.MILLISECONDS.toNanos(hold);
                         stats.reordered.incrementAndGet();
-                    } else {
-                        schedule(frame, due, true);
+                    }
+                    schedule(frame, due, true);
+                    if (rDup < dupP) { // delivered, then the connection dies: the sender sends it again later
+                        stats.duplicated.incrementAndGet();
+                        resetting = true;
+                        schedule(null, due, false);
                     }
                 }
                 changed.signalAll();
@@ -445,9 +475,8 @@ public final class LinkEmu {
         void enqueueNow(byte[] data) {
             lock.lock();
             try {
-                if (held != null) { // keep control frames after anything held back
-                    schedule(held, Math.max(System.nanoTime(), lastDue), true);
-                    held = null;
+                if (resetting) {
+                    return;
                 }
                 schedule(data, Math.max(System.nanoTime(), lastDue), false);
                 changed.signalAll();
@@ -474,25 +503,25 @@ public final class LinkEmu {
                     lock.lock();
                     try {
                         long now = System.nanoTime();
-                        if (held != null && (now >= heldRelease || eof)) {
-                            schedule(held, Math.max(now, lastDue), true);
-                            held = null;
-                        }
                         Item head = queue.peek();
                         if (head != null && head.due <= now) {
                             item = queue.poll();
-                        } else if (head == null && held == null && eof) {
+                        } else if (head == null && eof) {
                             done = true;
                         } else if (!dirty) {
                             long wake = Long.MAX_VALUE;
                             if (head != null) wake = head.due;
-                            if (held != null) wake = Math.min(wake, heldRelease);
                             if (wake == Long.MAX_VALUE) changed.await();
                             else changed.awaitNanos(wake - now);
                             continue;
                         }
                     } finally {
                         lock.unlock();
+                    }
+                    if (item != null && item.data() == null) { // a drop or dup: the connection dies here
+                        out.flush();
+                        conn.reset();
+                        return;
                     }
                     if (item != null) {
                         if ("stall".equals(conn.link.cut)) {

@@ -19,11 +19,24 @@ import java.util.Objects;
  * that joins later) hear announcements of nodes that do not exist. Events are delivered on the loop, one task each.
  *
  * <p>Use it as {@code NodeConfig.Builder.discovery(me -> lan.join(host, me))}, or through
- * {@link LocalMesh#discoverEveryone()}. On the loop's thread only (a {@link ManualLoop}: the test's).
+ * {@link LocalMesh#discoverEveryone()}. On the loop's thread (a {@link ManualLoop}: the test's, the thread that made
+ * the LAN), but for {@link Discovery#close}, which the {@link Discovery} contract lets anyone call from any thread, and
+ * a node does from a thread of its own while it closes ({@code logmesh-discovery-close}: JmDNS's goodbyes take 2 s). A
+ * close from another thread is only noted; the LAN applies it on its own thread, at {@link #applyCloses} (which
+ * {@link LocalMesh} calls once the node's close returned, having joined that thread) or at its next call. Before
+ * (session 38) such a close removed the member, drew from the run's seeded random and scheduled the others'
+ * {@code peerLost} on the manual loop from that thread, while the test's thread ran the same loop: a run no longer
+ * replayed from its seed (a 100-node {@code ScaleSimulationTest} took another path from its churn phase on, at a load
+ * average of 10, and settled 10 s after the faults instead of 5), and the loop's unsynchronized queue could lose tasks.
  */
 public final class LocalLan {
     private final Loop loop;
     private final Map<String, Member> members = new LinkedHashMap<>();
+    /** The thread the LAN runs on (the one that made it): the manual loop's. */
+    private final Thread owner = Thread.currentThread();
+    /** Hosts whose discovery was closed from another thread, not applied yet ({@link #applyCloses}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> closedElsewhere =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final List<Peer> forged = new ArrayList<>();
     private java.util.Random random;
     private long minDelay;
@@ -69,6 +82,7 @@ public final class LocalLan {
         return new Discovery() {
             @Override
             public void start(Listener listener) {
+                applyCloses();
                 Member m = new Member(host, me, listener);
                 Peer mine = m.peer();
                 for (Member other : members.values()) {
@@ -88,23 +102,47 @@ public final class LocalLan {
 
             @Override
             public void close() {
-                Member m = members.remove(host);
-                if (m != null) {
-                    for (Member other : members.values()) {
-                        deliver(() -> other.listener.peerLost(me.nodeId()));
-                    }
+                if (Thread.currentThread() != owner) {
+                    closedElsewhere.add(host); // applied on the LAN's thread, at a point of the run the seed decides
+                    return;
                 }
+                applyCloses();
+                leave(host);
             }
         };
     }
 
+    /**
+     * Applies the closes made from other threads since the last call, in the order they were made: each member leaves
+     * and the others are told ({@code peerLost}). On the LAN's thread; a call from another does nothing.
+     */
+    public void applyCloses() {
+        if (Thread.currentThread() != owner) {
+            return;
+        }
+        for (String host = closedElsewhere.poll(); host != null; host = closedElsewhere.poll()) {
+            leave(host);
+        }
+    }
+
+    private void leave(String host) {
+        Member m = members.remove(host);
+        if (m != null) {
+            for (Member other : members.values()) {
+                deliver(() -> other.listener.peerLost(m.me().nodeId()));
+            }
+        }
+    }
+
     /** How many nodes are on the LAN now (joined and not closed). */
     public int size() {
+        applyCloses();
         return members.size();
     }
 
     /** Every node hears {@code count} forged nodes (hosts that do not exist on the network), now and on joining. */
     public void forge(String mesh, int count) {
+        applyCloses();
         for (int i = 0; i < count; i++) {
             Peer f = new Peer("fake" + i + ":x", mesh, 5, List.of(InetSocketAddress.createUnresolved("fake" + i, 1)),
                 Map.of());

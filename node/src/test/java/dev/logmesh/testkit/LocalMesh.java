@@ -774,6 +774,9 @@ public final class LocalMesh implements AutoCloseable {
             MeshNode n = node;
             node = null;
             n.close();
+            if (lan != null) {
+                lan.applyCloses(); // its discovery was closed on a thread of the node's (LocalLan): applied here
+            }
             if (sqliteStore != null) {
                 sqliteStore.close(); // given to the node, which does not close it
                 sqliteStore = null;

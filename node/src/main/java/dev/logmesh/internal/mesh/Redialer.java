@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * Keeps dialing one peer URL: dials, and after every disconnect dials again after a jittered exponential
  * backoff (Logux's numbers: 1–1.5 s, 2–3 s, 4–5 s, then 5 s; after {@link #GONE_AFTER} failed attempts in a
  * row, every {@link #GONE_DELAY_MILLIS} ms). A session that connects but ends within {@link #HEALTHY_AFTER_MILLIS}
- * counts as a failed attempt (see there); only a session that lasted that long starts the sequence again. A static
+ * counts as a failed attempt (see there); only a session that lasted that long starts the sequence again, and so does,
+ * once, the first dial whose link opens after dials that reached nobody (an outage that ended: see
+ * {@link #disconnected}). A static
  * peer that refuses the TCP connect before its first session is polled every {@link #LISTEN_POLL_MILLIS} instead
  * (see {@link #pollUntilListening}). After {@code wrong-protocol}, {@code wrong-subprotocol} or
  * {@code wrong-credentials} from the peer (it refused this node), and for a peer this node refuses (no or wrong
@@ -97,6 +99,11 @@ public final class Redialer implements SyncSession.Events {
     private final Consumer<String> onGiveUp;
     /** Dials since the last session that lasted {@link #HEALTHY_AFTER_MILLIS} (polls excluded). */
     private int attempts;
+    /**
+     * Whether the link of the last dial opened (the peer's address answered), whatever became of its session; true
+     * before the first dial (no outage yet).
+     */
+    private boolean lastLinkOpened = true;
     /** Whether a refused static peer is polled until it listens ({@link #pollUntilListening}). */
     private boolean pollUntilListening;
     /** Whether any session of this dialer connected (no polling after that: an outage has the back-off). */
@@ -332,7 +339,15 @@ public final class Redialer implements SyncSession.Events {
         lastError = error != null ? error.getMessage() : reason;
         if (connectedAt >= 0 && loop.now() - connectedAt >= HEALTHY_AFTER_MILLIS) {
             attempts = 0; // a healthy session dropped: redial promptly
+        } else if (session.linkOpened() && !lastLinkOpened) {
+            // the first link that opens after dials that reached nobody (a cut healed, the peer's process back): the
+            // peer is reachable again, so a handshake that failed on it (a frame lost or damaged on its way) is
+            // tried again at the first step, as Logux's Reconnect does on every open, instead of the outage's 5 s
+            // (session 37's chaos partition: 5 s more after the heal). Once per outage: a peer that ends every
+            // session at once (a full disk) meets only short sessions, and the delays grow as before
+            attempts = 0;
         }
+        lastLinkOpened = session.linkOpened();
         connectedAt = -1;
         if (stopped) {
             return;

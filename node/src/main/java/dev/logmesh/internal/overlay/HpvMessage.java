@@ -24,8 +24,8 @@ import java.util.Set;
  *   {"type": "join", "addr": "ws://10.0.0.7:31337"}
  *   {"type": "forwardJoin", "peer": {"id": "n7", "addr": "ws://10.0.0.7:31337"}, "ttl": 5}
  *   {"type": "neighbor", "priority": "high", "addr": "ws://10.0.0.7:31337"}
- *   {"type": "neighborReply", "accepted": true}
- *   {"type": "disconnect", "leaving": false}
+ *   {"type": "neighborReply", "accepted": true, "dropped": {"id": "n3", "addr": "..."}}   (dropped: optional)
+ *   {"type": "disconnect", "leaving": false, "instead": {"id": "n3", "addr": "..."}}     (instead: optional)
  *   {"type": "shuffle", "origin": {"id": "n7", "addr": "..."}, "ttl": 6, "peers": [{"id", "addr"}, ...]}
  *   {"type": "shuffleReply", "peers": [{"id", "addr"}, ...]}
  * </pre>
@@ -67,9 +67,9 @@ new ForwardJoin(PeerInfo.fromJson(Json.field(json, "peer")),
   case "neighbor" -> 
 new Neighbor(Priority.fromWire(Json.text(json, "priority")), Json.text(json, "addr"));
   case "neighborReply" -> 
-new NeighborReply(Json.bool(json, "accepted"));
+new NeighborReply(Json.bool(json, "accepted"), optionalPeer(json, "dropped"));
   case "disconnect" -> 
-new Disconnect(Json.bool(json, "leaving"));
+new Disconnect(Json.bool(json, "leaving"), optionalPeer(json, "instead"));
   case "shuffle" -> 
 new Shuffle(PeerInfo.fromJson(Json.field(json, "origin")),
                     Json.integer(json, "ttl", 0, MAX_TTL), Json.peers(json, "peers", MAX_PEERS));
@@ -78,6 +78,12 @@ new ShuffleReply(Json.peers(json, "peers", MAX_PEERS));
   default -> 
 throw new IllegalArgumentException("unknown overlay message type \"" + type + "\"");
 };
+    }
+
+    /** The peer in field {@code name}, or null when the field is missing or null (an older node leaves it out). */
+    private static PeerInfo optionalPeer(JsonNode json, String name) {
+        JsonNode v = json.get(name);
+        return v == null || v.isNull() ? null : PeerInfo.fromJson(v);
     }
 
     /** Priority of a {@link Neighbor} request (§4.3). */
@@ -171,11 +177,23 @@ throw new IllegalArgumentException("priority must be \"high\" or \"low\", got \"
      * requester closes the session.
      *
      * @param accepted whether the receiver is now in the sender's active view
+     * @param dropped the peer the sender dropped from its active view to make room for the receiver, or null
+     *     (logmesh, not in the paper: a receiver that drops a peer of its own for the sender tells that peer to
+     *     try this one, which has a free slot now; see {@link Disconnect#instead})
      */
-    record NeighborReply(boolean accepted) implements HpvMessage {
+    record NeighborReply(boolean accepted, PeerInfo dropped) implements HpvMessage {
+        /** A reply that names no dropped peer. */
+        public NeighborReply(boolean accepted) {
+            this(accepted, null);
+        }
+
         @Override
         public ObjectNode toJson() {
-            return object("neighborReply").put("accepted", accepted);
+            ObjectNode o = object("neighborReply").put("accepted", accepted);
+            if (dropped != null) {
+                o.set("dropped", dropped.toJson());
+            }
+            return o;
         }
     }
 
@@ -184,11 +202,23 @@ throw new IllegalArgumentException("priority must be \"high\" or \"low\", got \"
      * receiver moves the sender to its passive view, unless the sender is leaving the mesh.
      *
      * @param leaving the sender is shutting down (do not keep it as a passive peer)
+     * @param instead a peer that has just lost an active peer too, so has a free slot, or null (logmesh, not in
+     *     the paper): the receiver asks it first, and the two free slots fill each other instead of each wandering
+     *     the mesh (a full node accepts only high priority, which moves the free slot to the peer it drops)
      */
-    record Disconnect(boolean leaving) implements HpvMessage {
+    record Disconnect(boolean leaving, PeerInfo instead) implements HpvMessage {
+        /** A disconnect that names no other peer. */
+        public Disconnect(boolean leaving) {
+            this(leaving, null);
+        }
+
         @Override
         public ObjectNode toJson() {
-            return object("disconnect").put("leaving", leaving);
+            ObjectNode o = object("disconnect").put("leaving", leaving);
+            if (instead != null) {
+                o.set("instead", instead.toJson());
+            }
+            return o;
         }
     }
 

@@ -210,6 +210,8 @@ public final class HyParView {
     private long dialFailures;
     private long refusals;
     private long evictions;
+    /** The peer {@link #makeRoom} dropped last time it ran, or null when it dropped none. */
+    private PeerInfo lastDropped;
     private long shuffles;
     private long dropped;
 
@@ -652,9 +654,11 @@ public final class HyParView {
         int target = targetWith(from);
         boolean wanted = link.request != Request.NONE || pinned.containsKey(from);
         boolean accept = m.priority() == Priority.HIGH || wanted || active.size() < target;
-        if (accept && makeRoom(from, target)) {
+        if (accept && makeRoom(from, target, null)) {
             addActive(from, link);
-            sender.send(from, new NeighborReply(true));
+            // the peer dropped for it, if any: a requester that drops one of its own peers in turn (a full node's
+            // rotation) tells that one to try it (Disconnect.instead)
+            sender.send(from, new NeighborReply(true, lastDropped));
             return;
         }
         refuse(from, link, m.address());
@@ -668,7 +672,7 @@ public final class HyParView {
         }
         if (m.accepted()) {
             Request request = link.request;
-            if (makeRoom(from, targetWith(from))) {
+            if (makeRoom(from, targetWith(from), m.dropped())) {
                 addActive(from, link);
                 if (request == Request.JOIN) {
                     fillNotBefore = now + config.requestTimeoutTicks();
@@ -718,6 +722,16 @@ public final class HyParView {
         }
         closeLink(from, link, m.leaving() ? "the peer left the mesh (it is stopping or restarting)"
             : "the peer dropped this node from its active view");
+        PeerInfo other = m.leaving() ? null : m.instead();
+        if (other != null && !other.id().equals(self.id()) && !active.containsKey(other.id())
+            && !links.containsKey(other.id()) && !backoff.blocked(other.id(), now)) {
+            // a peer that lost an active peer in the same exchange: its free slot and this node's fill each other
+            addPassive(other, Origin.MESH, null);
+            if (passive.containsKey(other.id()) && active.size() + dialsInFlight() < target()
+                && dialsInFlight() < config.maxConcurrentDials() && pendingSessions() < config.maxPendingSessions()) {
+                dial(other.id(), other.address(), Request.LOW);
+            }
+        }
         maintain();
     }
 
@@ -873,6 +887,18 @@ public final class HyParView {
      * @return false if there is no room and every active peer is static
      */
     private boolean makeRoom(String newcomer, int target) {
+        return makeRoom(newcomer, target, null);
+    }
+
+    /**
+     * {@link #makeRoom(String, int)}, telling the peer it drops to try {@code instead} (a peer that has just lost an
+     * active peer for this node's newcomer, so has a free slot; null: none). Without it a full node's rotation left
+     * two free slots, one at the peer each side dropped; as full nodes accept only high priority, which moves a free
+     * slot to the peer they drop, the two wandered the mesh (one link change a minute each, sessions opened and
+     * refused meanwhile) until they happened to meet. Sets {@link #lastDropped}.
+     */
+    private boolean makeRoom(String newcomer, int target, PeerInfo instead) {
+        lastDropped = null;
         if (active.size() < target) {
             return true;
         }
@@ -889,9 +915,12 @@ public final class HyParView {
         String address = active.remove(victim);
         evictions++;
         listener.activeRemoved(victim);
-        sender.send(victim, new Disconnect(false));
+        boolean hint = instead != null && !instead.id().equals(victim) && !instead.id().equals(self.id())
+            && !instead.id().equals(newcomer);
+        sender.send(victim, new Disconnect(false, hint ? instead : null));
         closeLink(victim, links.get(victim), "dropped to make room for another peer");
-        addPassive(new PeerInfo(victim, address), Origin.MESH, null);
+        lastDropped = new PeerInfo(victim, address);
+        addPassive(lastDropped, Origin.MESH, null);
         return true;
     }
 

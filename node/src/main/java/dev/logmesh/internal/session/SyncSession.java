@@ -247,6 +247,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private final String expectedPeer;
 
     private State state = State.NEW;
+    /** Whether the link opened ({@link #onOpen}): the peer's address answered, whatever became of the handshake. */
+    private boolean linkOpened;
     private String peerNode;
     /** The peer's {@link Log#instance} from its mesh options, or null (a stock Logux peer, an older node). */
     private String peerInstance;
@@ -484,6 +486,7 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         state = State.OPENING;
+        linkOpened = true;
         liveness.opened(loop.monotonicMillis());
         scheduleTick();
         if (role == Role.DIALER) {
@@ -2576,6 +2579,14 @@ public final class SyncSession implements MessageConnection.Handler {
     /** The session's state. */
     public State state() {
         return state;
+    }
+
+    /**
+     * Whether its link opened (the TCP connect and the WebSocket upgrade succeeded), also after the session ended:
+     * false for a dial that reached nobody. Loop only.
+     */
+    public boolean linkOpened() {
+        return linkOpened;
     }
 
     /** The peer's subprotocol (0 if it announced none). */

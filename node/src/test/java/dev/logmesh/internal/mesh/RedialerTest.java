@@ -39,6 +39,8 @@ class RedialerTest {
     boolean refuse;
     /** Whether a refused dial says {@link MessageConnection#refused()} (a TCP reset), as WsTransport's do. */
     boolean tcpRefused;
+    /** Whether a dial's link opens but its handshake fails (the peer's first frame comes before its connected). */
+    boolean handshakeFails;
 
     @BeforeEach
     void setUp() {
@@ -49,6 +51,7 @@ class RedialerTest {
         dialTimes = new ArrayList<>();
         refuse = false;
         tcpRefused = false;
+        handshakeFails = false;
     }
 
     /** Dials reach the listener's hub over a fresh pair, or fail at once while {@link #refuse} is set. */
@@ -58,6 +61,27 @@ class RedialerTest {
             if (refuse) {
                 MessageConnection c = SessionNode.messages(TestPair.refused(loop, "connection refused"));
                 return tcpRefused ? refusedConnect(c) : c;
+            }
+            if (handshakeFails) {
+                // the link opens, but the peer's first frame is a presence record ahead of its connected (what
+                // scripts/lib/LinkEmu did inside one connection before session 38): the handshake fails
+                TestPair p = new TestPair(loop);
+                p.right().start(new dev.logmesh.spi.Connection.Handler() {
+                    @Override
+                    public void onOpen() {
+                        p.right().send("[\"logmesh:presence\",{\"origin\":\"l\",\"seq\":1,\"hops\":0}]");
+                    }
+
+                    @Override
+                    public void onFrame(String frame) {
+                    }
+
+                    @Override
+                    public void onClose(String reason) {
+                    }
+                });
+                links.add(p);
+                return SessionNode.messages(p.left());
             }
             TestPair p = new TestPair(loop);
             listener.accept(p);
@@ -325,6 +349,44 @@ class RedialerTest {
                     "seed " + seed + ", retry " + (i + 1) + ": " + gap + " ms, dials at " + dialTimes);
                 previous = dialTimes.get(i + 1);
             }
+            r.stop();
+        }
+    }
+
+    /**
+     * Session 37's chaos partition: after the cut healed, the first dial's link opened but its handshake failed (the
+     * link emulator had put the listener's presence record ahead of its connected), and the dialer waited the
+     * outage's 5 s step before the next dial: the session came back 7.3-8.9 s after the heal. The first link that
+     * opens after dials that reached nobody now starts the back-off again, once: a peer whose handshakes keep failing
+     * is backed off as before (aPeerThatEndsEverySessionAtOnceIsBackedOffAsIfItDidNotAnswer).
+     */
+    @Test
+    void aHandshakeThatFailsOnTheFirstLinkAfterAnOutageIsRetriedAtTheFirstStep() {
+        for (long seed = 0; seed < 20; seed++) {
+            setUp();
+            Redialer r = start(seed);
+            loop.advance(Redialer.HEALTHY_AFTER_MILLIS); // a healthy link
+            refuse = true;
+            links.get(0).cut("network down");
+            loop.advance(20_000); // the outage: the delays grew to 5 s
+            refuse = false;
+            handshakeFails = true; // the cut heals; the first handshake across it fails
+            int before = dialTimes.size();
+            while (dialTimes.size() == before) {
+                loop.advance(10);
+            }
+            loop.runAll();
+            assertEquals(List.of("+l", "-l"), dialer.peerEvents, "seed " + seed + ": the handshake failed");
+            loop.advance(1_500);
+            assertEquals(before + 2, dialTimes.size(), "seed " + seed + ": dialed again within 1.5 s of a handshake "
+                + "that failed on the first link after the outage; dials at " + dialTimes);
+            // once per outage: a second failed handshake in a row is backed off (2-3 s), as a peer that did not answer
+            loop.advance(Redialer.MAX_DELAY_MILLIS);
+            assertTrue(dialTimes.size() >= before + 3 && dialTimes.get(before + 2) - dialTimes.get(before + 1) >= 1_800,
+                "seed " + seed + ": dials at " + dialTimes);
+            handshakeFails = false;
+            loop.advance(Redialer.MAX_DELAY_MILLIS);
+            assertEquals(List.of("+l", "-l", "+l"), dialer.peerEvents, "seed " + seed + ": connected again");
             r.stop();
         }
     }

@@ -220,9 +220,58 @@ class HyParViewTest {
         hpv.sessionOpened("q");
         hpv.receive("q", new Neighbor(Priority.HIGH, addr("q")));
         List<String> calls = host.take();
-        assertEquals(List.of("+active q", "send q " + json(new NeighborReply(true))), calls.subList(3, 5));
+        // the reply names the peer dropped for q (logmesh): a full requester tells the one it drops to try it
+        String victim = calls.get(0).substring("-active ".length());
+        assertEquals(List.of("+active q", "send q " + json(new NeighborReply(true, new PeerInfo(victim, addr(victim))))),
+            calls.subList(3, 5));
         assertTrue(activeIds().contains("q"));
         assertEquals(5, activeIds().size());
+    }
+
+    /**
+     * A full node's rotation (session 38): it asks a passive peer with high priority, which drops a peer c for it,
+     * and once accepted it drops one of its own, d. Before, c and d were each left with a free slot; as full nodes
+     * accept only high priority, which moves the free slot to the peer they drop, the two wandered the mesh (a link
+     * changed and refused sessions opened at each step) until they met: an idle mesh of 100 nodes in the overlay
+     * simulation changed 5.9 links and sent 8.5 neighbor requests a rotation, and 10.5% of its nodes were below the
+     * target at any time (OverlaySimulationTest.anIdleOverlayChangesFewLinksBeyondItsRotations; now 4.9, 5.1, 4.4%).
+     * Now the reply names c, and d is told to try c, which accepts it with its free slot.
+     */
+    @Test
+    void aRotationsTwoDroppedPeersAreToldOfEachOther() {
+        hpv = node(OverlayConfig.builder().rotatePeriodTicks(2).build());
+        active("b", "c", "d", "e", "f");
+        passive("q");
+        List<String> calls = List.of();
+        for (int i = 0; i < 10 && !calls.contains("connect q ws://q"); i++) {
+            hpv.tick();
+            calls = host.take();
+        }
+        assertTrue(calls.contains("connect q ws://q"), "rotates to q: " + calls);
+        hpv.sessionOpened("q");
+        assertEquals(List.of("send q " + json(new Neighbor(Priority.HIGH, addr("a")))), host.take());
+        // q accepted, dropping its own peer x for this node
+        hpv.receive("q", new NeighborReply(true, new PeerInfo("x", addr("x"))));
+        calls = host.take();
+        String victim = calls.get(0).substring("-active ".length());
+        assertEquals(List.of("-active " + victim,
+            "send " + victim + " " + json(new Disconnect(false, new PeerInfo("x", addr("x")))),
+            "disconnect " + victim, "+active q"), calls, "the peer this node drops is told to try x");
+    }
+
+    @Test
+    void aPeerDroppedWithAnotherToTryAsksThatOneFirst() {
+        active("b", "c", "d", "e", "f");
+        hpv.sessionOpened("b");
+        host.take();
+        hpv.receive("b", new Disconnect(false, new PeerInfo("x", addr("x"))));
+        List<String> calls = host.take();
+        assertTrue(calls.contains("connect x " + addr("x")), "dials the peer it was told to try: " + calls);
+        hpv.sessionOpened("x");
+        assertEquals(List.of("send x " + json(new Neighbor(Priority.LOW, addr("a")))), host.take());
+        hpv.receive("x", new NeighborReply(true));
+        assertEquals(List.of("+active x"), host.take());
+        assertTrue(activeIds().contains("x") && activeIds().size() == 5, activeIds().toString());
     }
 
     @Test
@@ -589,7 +638,8 @@ class HyParViewTest {
         active("f");
         hpv.receive("q", new Neighbor(Priority.LOW, addr("q")));
         List<String> accepted = host.take();
-        assertTrue(accepted.containsAll(List.of("+active q", "send q " + json(new NeighborReply(true)))));
+        assertTrue(accepted.contains("+active q") && accepted.stream().anyMatch(c -> c.startsWith("send q "
+            + json(new NeighborReply(true)).replace("}", ""))), accepted.toString());
         hpv.receive("q", new NeighborReply(true));
         assertEquals(List.of(), host.take(), "already active");
         assertEquals(5, activeIds().size());
