@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logmesh.Action;
-import dev.logmesh.Entry;
 import dev.logmesh.internal.edge.Delivery;
 import dev.logmesh.internal.edge.EdgeMeta;
 import dev.logmesh.internal.edge.EdgeOptions;
@@ -20,7 +18,6 @@ import dev.logmesh.testkit.SessionNode;
 import dev.logmesh.testkit.TestPair;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,22 +56,19 @@ class ClientEpochTest {
         return new SessionNode(id, loop, config(), store);
     }
 
-    /** Adds {@code n} entries typed {@code prefix/i} to a node's log. */
     static void add(SessionNode node, String prefix, int n) {
-        for (int i = 0; i < n; i++) {
-            node.log.add(node.log.create(Action.ofType(prefix + "/" + i), List.of("test")));
-        }
+        ClientCursorTest.add(node, prefix, n);
     }
 
     static Set<String> types(SessionNode node) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Entry e : node.log.entries()) {
-            out.add(e.action().type());
-        }
-        return out;
+        return ClientCursorTest.types(node);
     }
 
-    /** A Logux client as {@code @logux/core} keeps its cursor; its log is the list of types it received. */
+    /**
+     * A Logux client as {@code @logux/core} keeps its cursor; its log is the list of types it received. Not
+     * {@link ClientCursorTest}'s: this one answers a {@code ping} with {@code pong} (an epoch waits for it), keeps the
+     * frames, and, {@link #mute}, still processes what comes (its answers are what the crash loses).
+     */
     final class Client {
         final String nodeId;
         long lastReceived;
