@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.logmesh.discovery.Discovery;
 import dev.logmesh.discovery.Peer;
 import dev.logmesh.internal.auth.MeshAuth;
+import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
 import java.net.InetSocketAddress;
@@ -166,12 +167,12 @@ class ListenerRefusalTest {
                 List.of(errorsInto(atEve)))) {
                 assertEquals(MeshAuth.keyId(EVE_KEY), eve.keyId());
                 assertEquals(null, alice.keyId(), "an open node has no key id");
-                loop.advance(30 * 60_000); // three dials, 10 min apart
+                loop.advance(30 * 60_000); // 5, 10, 20 ... 320 s apart, then 10 min
                 assertEquals(1, atEve.size(), atEve.toString());
                 String line = atEve.get(0);
                 assertTrue(line.startsWith("this node refused " + LocalNetwork.url("alice") + " (" + alice.nodeId()
                     + " did not prove it has the mesh key (an open node: it runs without one): give it the mesh's key"
-                    + " file (--key-file)): dialing it again only every 10 min"), line);
+                    + " file (--key-file)): dialing it again " + Redialer.REFUSED_STEPS), line);
             }
         }
     }

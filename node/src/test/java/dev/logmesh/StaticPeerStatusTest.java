@@ -122,7 +122,7 @@ class StaticPeerStatusTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 MeshNode.PeerStatus p = NodeInternals.peerStatus(keyed, open.url());
                 return p != null && p.lastError() != null
-                    && p.nextDialAt() > System.currentTimeMillis() + Redialer.REFUSED_DELAY_MILLIS / 2;
+                    && p.nextDialAt() > System.currentTimeMillis() + Redialer.REFUSED_FIRST_MILLIS * 2 / 3;
             });
             MeshNode.PeerStatus p = NodeInternals.peerStatus(keyed, open.url());
             assertTrue(p.lastError().contains("mesh key"), p.toString());
@@ -131,7 +131,7 @@ class StaticPeerStatusTest {
                 errors.stream().filter(e -> e.contains(open.url().toString())).count() == 1);
             List<String> said = errors.stream().filter(e -> e.contains(open.url().toString())).toList();
             assertEquals(1, said.size(), errors.toString());
-            assertTrue(said.get(0).contains("only every 10 min"), said.get(0));
+            assertTrue(said.get(0).contains(Redialer.REFUSED_STEPS), said.get(0));
         }
     }
 

@@ -240,8 +240,8 @@ class LoguxAppsTest {
                     }
                 }))) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> errors.stream()
-                    .anyMatch(m -> m.contains("dialing it again only every 10 min")));
-                String gaveUp = errors.stream().filter(m -> m.contains("dialing it again only every 10 min")).findFirst().orElseThrow();
+                    .anyMatch(m -> m.contains("dialing it again " + dev.logmesh.internal.mesh.Redialer.REFUSED_STEPS)));
+                String gaveUp = errors.stream().filter(m -> m.contains("dialing it again " + dev.logmesh.internal.mesh.Redialer.REFUSED_STEPS)).findFirst().orElseThrow();
                 assertTrue(gaveUp.contains("wrong-subprotocol") && gaveUp.contains("needs subprotocol 2")
                     && gaveUp.contains("--subprotocol"), gaveUp);
                 // longer than the first redial delays (1-1.5 s, then 2-3 s): still one attempt

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * peer that refuses the TCP connect before its first session is polled every {@link #LISTEN_POLL_MILLIS} instead
  * (see {@link #pollUntilListening}). After {@code wrong-protocol}, {@code wrong-subprotocol} or
  * {@code wrong-credentials} from the peer (it refused this node), and for a peer this node refuses (no or wrong
- * mesh key, another mesh), it dials again only every {@link #REFUSED_DELAY_MILLIS} ms, and says so once (Logux's
+ * mesh key, another mesh), it dials again after {@link #REFUSED_FIRST_MILLIS}, doubled at each refusal in a row up to
+ * every {@link #REFUSED_DELAY_MILLIS} ms, and says so once (Logux's
  * Reconnect stops for good instead: a mesh node outlives its peers' misconfigurations). Stops after reaching
  * itself.
  * {@link #lastError()} and {@link #nextDialAt()} tell how it goes (shown in the node's peer list).
@@ -79,6 +80,18 @@ public final class Redialer implements SyncSession.Events {
     /** How messages say that wait: "only every 10 min". */
     public static final String REFUSED_WAIT = "only every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
     /**
+     * The first wait after a refusal for the mesh's credentials or protocol ({@link #refusedDelay}); each refusal in
+     * a row doubles it, up to {@link #REFUSED_DELAY_MILLIS}: 5 s, 10 s, 20 s, ... 320 s, then every 10 min. A node
+     * whose key is fixed, or whose peer's is (a key rotated one node after the other), is dialed again soon after;
+     * one that stays wrong costs its peer 8 refused handshakes in the first 10 min, then one every 10 min. Before
+     * (break38), the first wait was the whole 10 min: a mesh whose nodes were restarted one by one with a new key
+     * stayed split for 590 s after the last had it.
+     */
+    public static final long REFUSED_FIRST_MILLIS = 5_000;
+    /** How messages say those waits. */
+    public static final String REFUSED_STEPS = "after " + REFUSED_FIRST_MILLIS / 1000 + " s, then less and less often, "
+        + "at most every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
+    /**
      * The words that end every refusal for clocks too far apart ({@code MeshAuth.clockRefusal}: "the dialer's clock is
      * 3 h ahead of this node's: a mesh proof may be at most 5 min off; set the clocks right (NTP)"). Such a refusal is
      * dialed again every {@link #GONE_DELAY_MILLIS}, not {@link #REFUSED_DELAY_MILLIS}: NTP sets a clock right without
@@ -97,6 +110,8 @@ public final class Redialer implements SyncSession.Events {
     private final Function<URI, MessageConnection> dial;
     private final Random random;
     private final Consumer<String> onGiveUp;
+    /** Refusals for credentials or protocol since the last session that connected ({@link #refusedDelay}). */
+    private int refusedInARow;
     /** Dials since the last session that lasted {@link #HEALTHY_AFTER_MILLIS} (polls excluded). */
     private int attempts;
     /**
@@ -308,6 +323,7 @@ public final class Redialer implements SyncSession.Events {
         everConnected = true;
         lastError = null;
         refusalReported = false;
+        refusedInARow = 0;
         if (unreachableReported) {
             unreachableReported = false;
             // "again" only for a peer this dialer had reached (session 23: a peer started after this node was
@@ -355,13 +371,14 @@ public final class Redialer implements SyncSession.Events {
         if (error != null && error.type() != null && error.type().stopsReconnect()) {
             // Either side refused the other (no or wrong mesh key, another mesh, a (sub)protocol out of range).
             // Logux's Reconnect stops for good when the peer refuses; a mesh node runs for months and either
-            // operator may fix it, so it dials again, but only every REFUSED_DELAY_MILLIS, and says so once
+            // operator may fix it, so it dials again, less and less often up to every REFUSED_DELAY_MILLIS, and says
+            // so once
             boolean clocks = String.valueOf(error.getMessage()).contains(CLOCK_REFUSAL);
             if (!refusalReported) {
                 refusalReported = true;
                 String every = clocks
                     ? "dialing it again every " + GONE_DELAY_MILLIS / 1000 + " s until the clocks agree"
-                    : "dialing it again " + REFUSED_WAIT;
+                    : "dialing it again " + REFUSED_STEPS;
                 (error.isRefusal() ? onRefusal : onGiveUp).accept(error.isReceived()
                     ? url + " refused this node (" + error.wireType() + refusal(error) + "): " + every
                         + " (restart this node to try at once)"
@@ -369,7 +386,7 @@ public final class Redialer implements SyncSession.Events {
                     : "this node refused " + url + " (" + error.getMessage() + "): " + every
                         + " (restart this node to try at once)");
             }
-            schedule(clocks ? GONE_DELAY_MILLIS : REFUSED_DELAY_MILLIS);
+            schedule(clocks ? GONE_DELAY_MILLIS : refusedDelay());
             return;
         }
         if (dev.logmesh.internal.session.SyncSession.TWIN.equals(reason)) {
@@ -481,6 +498,20 @@ public final class Redialer implements SyncSession.Events {
             dev = -dev;
         }
         return (long) Math.min(base + dev, MAX_DELAY_MILLIS);
+    }
+
+    /**
+     * The wait after one more refusal for credentials or protocol: {@link #REFUSED_FIRST_MILLIS} doubled for each
+     * refusal in a row before it, at most {@link #REFUSED_DELAY_MILLIS}, with up to +20 % jitter below that (so the
+     * dialers of one refusing peer spread out).
+     */
+    long refusedDelay() {
+        long base = REFUSED_FIRST_MILLIS << Math.min(refusedInARow, 20);
+        refusedInARow++;
+        if (base >= REFUSED_DELAY_MILLIS) {
+            return REFUSED_DELAY_MILLIS;
+        }
+        return Math.min(REFUSED_DELAY_MILLIS, base + (long) (random.nextDouble() * 0.2 * base));
     }
 
     private void schedule(long delay) {

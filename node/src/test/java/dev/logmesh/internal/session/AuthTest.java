@@ -130,7 +130,7 @@ class AuthTest {
     }
 
     @Test
-    void wrongKeyIsRefusedAndTheDialerRedialsOnlyEveryTenMinutes() {
+    void wrongKeyIsRefusedAndTheDialerRedialsLessAndLessOften() {
         SessionNode dialer = new SessionNode("dialer", loop, keyed("test", OTHER_KEY));
         List<TestPair> dials = new ArrayList<>();
         List<String> gaveUp = new ArrayList<>();
@@ -149,10 +149,15 @@ class AuthTest {
         assertEquals(1, gaveUp.size());
         assertEquals(ProtocolError.Type.WRONG_CREDENTIALS, dialer.errors.get(0).type());
         assertTrue(dialer.errors.get(0).isReceived());
-        loop.advance(Redialer.REFUSED_DELAY_MILLIS - 1_000);
-        assertEquals(1, dials.size(), "no redial every few seconds after a received wrong-credentials");
-        loop.advance(1_000);
-        assertEquals(2, dials.size(), "dialed again after 10 min");
+        // 5 s, then twice as long after each refusal (up to +20 %), up to every 10 min: 8 dials in the first 10.6 min
+        loop.advance(Redialer.REFUSED_FIRST_MILLIS - 1);
+        assertEquals(1, dials.size(), "no redial before 5 s after a received wrong-credentials");
+        loop.advance(Redialer.REFUSED_FIRST_MILLIS / 5 + 1);
+        assertEquals(2, dials.size(), "dialed again within 6 s");
+        loop.advance(635_000 * 6 / 5 - Redialer.REFUSED_FIRST_MILLIS * 6 / 5);
+        assertEquals(8, dials.size(), "5, 10, 20, 40, 80, 160, 320 s (+ up to 20 %), then 10 min");
+        loop.advance(Redialer.REFUSED_DELAY_MILLIS);
+        assertEquals(9, dials.size(), "then every 10 min");
         assertEquals(1, gaveUp.size(), "said once");
         assertEquals(1, listener.log.size());
         redialer.stop();

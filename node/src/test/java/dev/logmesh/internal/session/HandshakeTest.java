@@ -51,16 +51,40 @@ class HandshakeTest {
         return r;
     }
 
-    /** Refused by the peer: said once, not dialed for {@link Redialer#REFUSED_DELAY_MILLIS}, then dialed again. */
+    /**
+     * Refused by the peer at every dial: said once, and dialed again after {@link Redialer#REFUSED_FIRST_MILLIS}, then
+     * twice as long after each refusal (up to +20 %), up to every {@link Redialer#REFUSED_DELAY_MILLIS}.
+     */
     void assertRefusedSlowly(Redialer r) {
         assertFalse(r.stopped());
         assertEquals(1, gaveUp.size());
         assertTrue(gaveUp.get(0).contains("refused this node"), gaveUp.get(0));
-        loop.advance(Redialer.REFUSED_DELAY_MILLIS - 1_000);
-        assertEquals(1, dials.size(), "not dialed every few seconds");
-        loop.advance(1_000);
-        assertEquals(2, dials.size(), "dialed again after 10 min");
+        assertRefusalsWait(() -> { });
+        assertEquals(1, gaveUp.size(), "said once");
         r.stop();
+    }
+
+    /**
+     * The waits after refusals in a row: 5 s, 10 s, ... (each up to +20 %), then exactly every 10 min; {@code
+     * refuseLast} refuses the latest dial (when the test plays the listener).
+     */
+    void assertRefusalsWait(Runnable refuseLast) {
+        long late = 0; // how long after the last dial this loop noticed it (its steps)
+        for (int k = 0; k < 9; k++) {
+            int before = dials.size();
+            long wait = Math.min(Redialer.REFUSED_FIRST_MILLIS << k, Redialer.REFUSED_DELAY_MILLIS);
+            loop.advance(wait - late - 1);
+            assertEquals(before, dials.size(), "not dialed before " + wait + " ms after refusal " + (k + 1));
+            long step = Math.max(1, wait / 1_000);
+            long waited = wait - late - 1;
+            while (dials.size() == before && waited <= wait * 6 / 5) {
+                loop.advance(step);
+                waited += step;
+            }
+            assertEquals(before + 1, dials.size(), "dialed again within " + wait * 6 / 5 + " ms of refusal " + (k + 1));
+            late = step;
+            refuseLast.run();
+        }
     }
 
     @Test
@@ -196,7 +220,7 @@ class HandshakeTest {
         "[\"error\",\"wrong-subprotocol\",{\"supported\":3,\"used\":0}]",
         "[\"error\",\"wrong-credentials\"]",
     })
-    void redialerDialsAgainOnlyEveryTenMinutesAfterTheseReceivedErrors(String error) {
+    void redialerDialsAgainLessAndLessOftenAfterTheseReceivedErrors(String error) {
         dialer = new SessionNode("d", loop, SessionConfig.defaults("test"));
         Redialer r = redialer(dialer, null);
         loop.runAll();
@@ -206,16 +230,14 @@ class HandshakeTest {
         assertTrue(dialer.hub.sessions().isEmpty(), "the session closed");
         assertFalse(r.stopped(), "the peer's operator may fix it: dialed again later");
         assertEquals(1, gaveUp.size());
-        assertTrue(gaveUp.get(0).contains("refused this node") && gaveUp.get(0).contains("every 10 min"),
+        assertTrue(gaveUp.get(0).contains("refused this node") && gaveUp.get(0).contains(Redialer.REFUSED_STEPS),
             gaveUp.get(0));
         assertTrue(dials.get(0).takeLeft().startsWith("[\"connect\",5,\"d\",0,"));
         dials.get(0).assertExhausted();
-        loop.advance(Redialer.REFUSED_DELAY_MILLIS - 1);
-        assertEquals(1, dials.size(), "not dialed every few seconds");
-        loop.advance(1);
-        assertEquals(2, dials.size(), "dialed again after 10 min");
-        dials.get(1).left().inject(error);
-        loop.runAll();
+        assertRefusalsWait(() -> {
+            dials.get(dials.size() - 1).left().inject(error);
+            loop.runAll();
+        });
         assertEquals(1, gaveUp.size(), "said once");
         r.stop();
     }
