@@ -78,8 +78,11 @@ final class HumanOutput {
             if (connected) {
                 sessionsMeanwhile++;
             }
-            if (!quietPeers.add(nodeId) || connected) {
-                return; // said once per peer while the log cannot be written (its redials flapped: break37)
+            // said once per peer while the log cannot be written (its redials flapped: break37), at a disconnect: a
+            // redial's connect does not use up that line (before, verify38, a peer whose session ended before the
+            // health event was never said with why)
+            if (connected || !quietPeers.add(nodeId)) {
+                return;
             }
             line("peer   " + nodeId + " disconnected: this node cannot write its log, so a session ends when "
                 + nodeId + " sends entries; it keeps them and sends them again. Its sessions are not said again until "

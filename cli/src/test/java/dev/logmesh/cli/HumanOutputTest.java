@@ -79,6 +79,28 @@ class HumanOutputTest {
             "peer   bob:1 connected"), lines());
     }
 
+    /**
+     * As a real node reports a full disk (verify38, scripts/trial-full-disk's setup on ports of its own): the session
+     * that met the full disk ends before the health event, so the peer's next event is a redial's {@code connected}.
+     * Before, that connect used up the peer's one line, and the disconnects after it were not said at all: the
+     * terminal showed a bare {@code peer G disconnected} and then nothing of the peer's 6 sessions but the count.
+     */
+    @Test
+    void aPeerDisconnectedBeforeTheFullDiskIsSaidWithWhyAtItsNextEnd() {
+        out.peer("bob:1", true);
+        out.peer("bob:1", false);
+        out.health(dev.logmesh.NodeHealth.cannotWrite("the disk is full", 10_000));
+        lines();
+        for (int i = 0; i < 3; i++) {
+            out.peer("bob:1", true);
+            out.peer("bob:1", false);
+        }
+        assertEquals(List.of(
+            "peer   bob:1 disconnected: this node cannot write its log, so a session ends when bob:1 sends entries; it "
+                + "keeps them and sends them again. Its sessions are not said again until the log can be written"),
+            lines());
+    }
+
     @Test
     void aLongCatchUpShowsProgressAndRateInsteadOfEachAction() {
         out.catchUp("bob:1", 0, 500, 0, 0);

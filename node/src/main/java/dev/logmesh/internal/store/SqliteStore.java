@@ -599,6 +599,10 @@ public final class SqliteStore implements Store {
             }
             problems = List.of(e.getMessage());
             threw = true;
+            // SQLite fails every later read of this transaction once it met a page that does not parse (before,
+            // verify38: the copy of the table's keys below failed so, and a file whose only damage was an index record
+            // was refused as corrupt); the next statement starts a new read transaction
+            conn.rollback();
         }
         if (problems.isEmpty()) {
             return;

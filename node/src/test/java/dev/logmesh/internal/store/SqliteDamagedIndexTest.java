@@ -172,6 +172,34 @@ class SqliteDamagedIndexTest {
         opensWithEveryRowOnce(); // and the owner still repairs it
     }
 
+    /**
+     * A reader ({@code logmesh log}) on an index record that no longer parses (the header size's high bit flipped, as in
+     * {@link #anIndexRecordThatNoLongerParsesIsRebuiltAtOpen}): the owner's open rebuilds it, so the reader reads the
+     * file by its tables. Before (verify38) its check passed the file as an index's problem, and then counted the rows
+     * through that index at open: {@code SQLITE_CORRUPT}, and {@code logmesh log} refused the file as a corrupt store
+     * and said to move the log away, losing what only this node held.
+     */
+    @Test
+    void aReaderOfAnIndexRecordThatNoLongerParsesReadsEveryRowOnceAndWritesNothing() throws Exception {
+        fill();
+        byte[] data = Files.readAllBytes(file());
+        data[indexKeyAt(data, BAD) - 5] |= (byte) 0x80;
+        Files.write(file(), data);
+        try (SqliteStore reader = SqliteStore.openReader(file())) {
+            reader.onCorrupt(reports::add);
+            assertEquals(ROWS, reader.size(), "the reader's size");
+            for (boolean ascending : new boolean[] {true, false}) {
+                List<Entry> created = StoreContract.all(reader, Order.CREATED, ascending, 50);
+                assertEquals(ROWS, created.size(), "created " + ascending);
+                assertEquals(ROWS, created.stream().map(e -> e.meta().id()).distinct().count(), "created");
+            }
+        }
+        assertEquals(List.of(), reports, "no sound row is reported corrupt");
+        assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(file())), "the reader wrote nothing");
+
+        opensWithEveryRowOnce(); // and the owner still repairs it
+    }
+
     /** A reader refuses a file whose table (not an index) is damaged, as the owner's open does, and writes nothing. */
     @Test
     void aReaderRefusesAFileWhoseTableIsDamaged() throws Exception {
