@@ -362,6 +362,12 @@ public final class MeshNode implements AutoCloseable {
         this.ownLoop = ownLoop;
         this.ownsStore = ownsStore;
         this.log = log;
+        java.util.Map.Entry<Integer, String> keptLimit = Log.peerFrameLimit(log.store());
+        if (keptLimit != null && keptLimit.getKey() < config.maxFrameBytes()) {
+            // a peer with a smaller frame limit met before this start: still what an add can reach
+            peersFrameLimit = keptLimit.getKey();
+            peersFrameLimitPeer = keptLimit.getValue();
+        }
         // seeded from /dev/urandom: these choices need not be secret, and a SecureRandom's set-up costs start-up time
         this.seed = internals.random() != null ? internals.random()
             : new java.util.Random(dev.logmesh.internal.log.Entropy.nextLong());
@@ -1765,8 +1771,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * The smallest frame limit (bytes) of the peers this node had a session with since it started, when smaller
-     * than its own, else 0; and that peer. Written on the loop, read by {@link #checkSize} (on the loop).
+     * The smallest frame limit (bytes) of the peers this node had a session with, when smaller than its own, else 0;
+     * and that peer. Kept with the log ({@link Log#PEER_FRAME_LIMIT_KEY}) and read at the start; written on the loop,
+     * read by {@link #checkSize} (on the loop).
      */
     private long peersFrameLimit;
     private String peersFrameLimitPeer;
@@ -1788,6 +1795,11 @@ public final class MeshNode implements AutoCloseable {
         if (theirs < mine && (peersFrameLimit == 0 || theirs < peersFrameLimit)) {
             peersFrameLimit = theirs;
             peersFrameLimitPeer = peer;
+            try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
+                log.store().setState(Log.PEER_FRAME_LIMIT_KEY, theirs + " " + peer);
+            } catch (dev.logmesh.StoreException e) {
+                LOG.debug("could not keep the peers' frame limit", e);
+            }
         }
         if (frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
             LOG.warn("peer {} takes frames up to {} bytes and this node up to {} (--max-frame, "

@@ -103,6 +103,20 @@ class FrameLimitMessageTest {
             // c's new life says it once more; a, which had said it, not at the new session
             assertEquals(1, saidByA.count(), "a says it once per peer, not at every session");
             assertEquals(3, said.count(), CapturedLogs.matching(Level.WARN, "takes frames up to").toString());
+            // kept with the log: a restart of a, before any session with c, still refuses what c cannot take
+            // (before, verify38: the limit was in memory only, and a restarted node added it again)
+            mesh.stop("c");
+            mesh.stop("a");
+            mesh.restart("a");
+            MeshNode again = mesh.node("a").node();
+            java.util.concurrent.ExecutionException stillRefused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> {
+                    CompletableFuture<Meta> f = again.add(big(), List.of("keep"));
+                    mesh.run(100);
+                    f.get();
+                }, "after a restart too");
+            org.junit.jupiter.api.Assertions.assertTrue(
+                stillRefused.getCause().getMessage().contains("frame limit of 4096 bytes"), stillRefused.toString());
         }
     }
 }

@@ -73,6 +73,12 @@ final class AddCommand implements Callable<Integer> {
                 System.err.println("logmesh: " + data.resolve(LOG_FILE) + ": " + e.getMessage());
                 return 2;
             }
+            // a peer with a smaller frame limit that the node met (kept with the log): what an add can reach
+            java.util.Map.Entry<Integer, String> peers = Log.peerFrameLimit(store);
+            int limit = peers != null && peers.getKey() < maxFrame ? peers.getKey() : maxFrame;
+            String whose = limit == maxFrame ? "from --max-frame " + maxFrame
+                : "from peer " + peers.getValue() + "'s frame limit of " + limit + " bytes, which the node met; give "
+                    + "every node of a mesh the same --max-frame";
             List<Entry> batch = new ArrayList<>();
             List<Integer> lines = new ArrayList<>();
             Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
@@ -82,9 +88,9 @@ final class AddCommand implements Callable<Integer> {
                         Entry e = MetaJson.draft(log, action, meta, List.of("cli"));
                         // with the room of the keep reason ("mesh") every node that takes it adds (break36)
                         long size = EntrySize.boundOnAnyNode(e);
-                        if (size > EntrySize.maxEntry(maxFrame)) {
+                        if (size > EntrySize.maxEntry(limit)) {
                             bad(number, "action of about " + size + " bytes (with its meta) is over the limit of "
-                                + EntrySize.maxEntry(maxFrame) + " bytes (from --max-frame " + maxFrame + ")");
+                                + EntrySize.maxEntry(limit) + " bytes (" + whose + ")");
                             return;
                         }
                         batch.add(e);
