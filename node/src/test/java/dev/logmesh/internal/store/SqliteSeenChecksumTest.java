@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.Criteria;
 import dev.logmesh.Entry;
@@ -54,14 +53,13 @@ class SqliteSeenChecksumTest {
         }
     }
 
-    /** Ids two ms apart, so that one ms more is no other row's id and still sorts in its place. */
+    /** {@link SqliteDamagedIndexTest#idOf}: ids two ms apart, so one ms more is no other row's and sorts in place. */
     static ActionId idOf(int i) {
-        return new ActionId(1_796_000_000_000L + 2L * i, "origin:abc", 0);
+        return SqliteDamagedIndexTest.idOf(i);
     }
 
     static Entry row(int i) {
-        return new Entry(Action.parse("{\"type\":\"chat\",\"n\":" + i + "}"),
-            Meta.of(idOf(i), 1_796_000_000_000L + 2L * i, List.of("keep")));
+        return SqliteDamagedIndexTest.row(i);
     }
 
     /**
