@@ -9,6 +9,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
+import { helpFromHeader } from './lib.mjs'
+
+helpFromHeader(import.meta.url)
+
 const { values: opt } = parseArgs({
   options: { port: { type: 'string' }, count: { default: '5', type: 'string' }, logmesh: { type: 'string' } }
 })

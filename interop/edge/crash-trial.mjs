@@ -18,6 +18,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
+import { helpFromHeader } from './lib.mjs'
+
+helpFromHeader(import.meta.url)
+
 if (typeof globalThis.WebSocket === 'undefined') globalThis.WebSocket = WebSocket
 
 const { values: opt } = parseArgs({

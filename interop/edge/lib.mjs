@@ -1,5 +1,6 @@
 // Node.js side of the edge scenarios' helpers: the WebSocket polyfill, options,
 // steps printed as JSON lines on stdout. The rest is in common.mjs.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
@@ -19,6 +20,16 @@ export function emit(line) {
 export function catchStray(steps) {
   process.on('uncaughtException', err => steps.fail('uncaught', err))
   process.on('unhandledRejection', err => steps.fail('unhandled', err))
+}
+
+// With --help or -h among the arguments: prints the leading // comment of the script at metaUrl (its usage) and
+// exits 0. Before (session 38), such a script threw ERR_PARSE_ARGS_UNKNOWN_OPTION for --help.
+export function helpFromHeader(metaUrl) {
+  if (!process.argv.slice(2).some(a => a === '--help' || a === '-h')) return
+  let lines = readFileSync(new URL(metaUrl), 'utf8').split('\n')
+  let end = lines.findIndex(l => !l.startsWith('//'))
+  process.stdout.write(lines.slice(0, end < 0 ? lines.length : end).map(l => l.replace(/^\/\/ ?/, '')).join('\n') + '\n')
+  process.exit(0)
 }
 
 export function options(spec, usage) {
