@@ -1526,6 +1526,14 @@ public final class SqliteStore implements Store {
             ins.setLong(4, seenCrc(repaired));
             ins.executeUpdate();
         }
+        if (java.util.Arrays.equals(repaired, key)) {
+            // the id is whole, its checksum is what changed (before, verify38: said as a damaged id)
+            LOG.warn("{}: the checksum of a seen id (the id of a cleaned action, or of one added without reasons) was "
+                + "damaged ({}: a changed page: check the disk); the id is whole and its checksum written again: {} "
+                + "{} {}{}", file, found, ms, printable(node), seq, logged ? " (an id of the log: the row is dropped)"
+                : "");
+            return;
+        }
         LOG.warn("{}: a seen id (the id of a cleaned action, or of one added without reasons) was damaged ({}: a "
             + "changed page: check the disk) and is repaired from its checksum: {} {} {}{}", file, found, ms,
             printable(node), seq, logged ? " (an id of the log: the row is dropped)" : "");

@@ -180,7 +180,17 @@ class SqliteSeenChecksumTest {
         // the record: ms (6 bytes), node, seq (0: no byte), crc (6 bytes: a value up to 2^32)
         data[key + 6 + NodeKey.encode(idOf(CLEANED).node()).length + 3] ^= 0x10;
         Files.write(file(), data);
-        store = SqliteStore.open(file());
+        // said as what it is: before (verify38), "a seen id ... was damaged ... and is repaired from its checksum"
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs the test kit's SLF4J provider (node's surefire configuration)");
+        try (dev.logmesh.testkit.CapturedLogs.Tally said = dev.logmesh.testkit.CapturedLogs.tally(
+                 org.slf4j.event.Level.WARN, "the checksum of a seen id", "the id is whole");
+             dev.logmesh.testkit.CapturedLogs.Tally wrong = dev.logmesh.testkit.CapturedLogs.tally(
+                 org.slf4j.event.Level.WARN, "and is repaired from its checksum")) {
+            store = SqliteStore.open(file());
+            assertEquals(1, said.count());
+            assertEquals(0, wrong.count());
+        }
         cleanedActionStaysCleaned();
         store.close();
         store = null;
