@@ -1775,7 +1775,7 @@ public final class MeshNode implements AutoCloseable {
      * and that peer. Kept with the log ({@link Log#PEER_FRAME_LIMIT_KEY}) and read at the start; written on the loop,
      * read by {@link #checkSize} (on the loop).
      */
-    private long peersFrameLimit;
+    private int peersFrameLimit;
     private String peersFrameLimitPeer;
     /** The peers whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
     private final java.util.Set<String> frameLimitsSaid = new java.util.HashSet<>();
@@ -1793,7 +1793,7 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         if (theirs < mine && (peersFrameLimit == 0 || theirs < peersFrameLimit)) {
-            peersFrameLimit = theirs;
+            peersFrameLimit = (int) theirs; // below this node's int limit
             peersFrameLimitPeer = peer;
             try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
                 log.store().setState(Log.PEER_FRAME_LIMIT_KEY, theirs + " " + peer);
@@ -1827,18 +1827,16 @@ public final class MeshNode implements AutoCloseable {
                 + "limit of " + EntrySize.MAX_DEPTH + " levels that a sync frame can carry");
         }
         long size = EntrySize.boundOnAnyNode(e); // with the room of the keep reason peers add to it
-        long peers = peersFrameLimit;
-        if (peers > 0 && size > EntrySize.maxEntry((int) peers)) {
-            throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
-                + EntrySize.maxEntry((int) peers) + " bytes, which follows from peer " + peersFrameLimitPeer + "'s frame "
-                + "limit of " + peers + " bytes (this node's is " + config.maxFrameBytes() + "): it could not reach "
-                + "that peer nor the nodes behind it. Give every node of a mesh the same --max-frame");
-        }
-        long max = EntrySize.maxEntry(config.maxFrameBytes());
+        int peers = peersFrameLimit; // 0, or smaller than this node's own
+        long max = EntrySize.maxEntry(peers > 0 ? peers : config.maxFrameBytes());
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
-                + max + " bytes, which follows from the frame limit of " + config.maxFrameBytes()
-                + " bytes (NodeConfig.Builder.maxFrameBytes, --max-frame on the command line)");
+                + max + " bytes, which follows from " + (peers > 0
+                    ? "peer " + peersFrameLimitPeer + "'s frame limit of " + peers + " bytes (this node's is "
+                        + config.maxFrameBytes() + "): it could not reach that peer nor the nodes behind it. Give every "
+                        + "node of a mesh the same --max-frame"
+                    : "the frame limit of " + config.maxFrameBytes() + " bytes (NodeConfig.Builder.maxFrameBytes, "
+                        + "--max-frame on the command line)"));
         }
         return e;
     }

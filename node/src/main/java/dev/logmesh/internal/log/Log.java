@@ -895,7 +895,8 @@ public final class Log {
      * node id under its digest.
      */
     public static String clientEpochKey(String clientNode) {
-        return Store.CLIENT_EPOCH_PREFIX + (clientNode.length() <= CLIENT_KEY_CHARS - 2 ? clientNode : digestKey(clientNode));
+        return Store.CLIENT_EPOCH_PREFIX
+            + (clientNode.length() <= CLIENT_KEY_CHARS - 2 ? clientNode : digestKey(clientNode));
     }
 
     /**

@@ -106,8 +106,8 @@ public final class SystemLoop implements Loop, AutoCloseable {
 
     /**
      * The watch's last look at any loop ({@link System#nanoTime}), from the watch's start: written by the watch
-     * thread (and by the thread that starts the watch). A look that comes {@link #PAUSE_MILLIS} later than its period says that this process did not run
-     * meanwhile ({@link #pausedWithin}).
+     * thread (and by the thread that starts the watch). A look that comes {@link #PAUSE_MILLIS} later than its period
+     * says that this process did not run meanwhile ({@link #pausedWithin}).
      */
     private static volatile long watchLooked;
     /** The last gap the watch saw between its looks (nanoTime, from the look before it to the one after). */
