@@ -330,12 +330,23 @@ public final class SqliteStore implements Store {
      * ({@link #boundWal}), so that the space it held is the file system's again. Loop only.
      */
     private boolean walReclaim;
-    /** Not before this ({@link System#nanoTime}) is a reclaim that failed tried again. Loop only. */
+    /**
+     * Not before this ({@link System#nanoTime}) is a reclaim that failed tried again, unless a commit is made first
+     * ({@link #walReclaimAt}). Loop only.
+     */
     private long walReclaimRetryNanos;
+    /**
+     * The newest commit when a reclaim failed for want of room, or -1 (it failed because a reader held the WAL): a
+     * commit after it means space came back, and the reclaim runs before the next write without waiting for
+     * {@link #walReclaimRetryNanos}. Loop only.
+     */
+    private long walReclaimAt = -1;
     /** The WAL file's size (bytes) from which the next write looks at the free space ({@link #boundWal}). Loop only. */
     private long walSpaceCheckAt;
     /** How much the WAL's file grows (bytes) between two looks at the free space, at most ({@link #boundWal}). */
     static final long WAL_SPACE_STEP_BYTES = 1L << 20;
+    /** How much the WAL's file grows (bytes) between two looks at the free space, at least: a page. */
+    static final long WAL_SPACE_MIN_STEP_BYTES = 4L << 10;
     /**
      * How long (ns) the WAL's size, once looked at, is taken as it was ({@link #walCheckpointDue}), while it was at
      * least {@link #WAL_LOOK_SLACK_BYTES} under the next size that matters.
@@ -348,6 +359,13 @@ public final class SqliteStore implements Store {
      * plenty ({@link #WAL_SPACE_STEP_BYTES}).
      */
     static final long WAL_LOOK_SLACK_BYTES = 256L << 10;
+    /**
+     * The WAL's size is looked at before every write while the last look at the free space found less than this
+     * (bytes): far more than 5 ms of writing adds to the WAL, on any disk ({@link #boundWal}, "The WAL's size").
+     */
+    static final long WAL_ROOMY_FREE_BYTES = 256L << 20;
+    /** The free space (bytes) the last look found, -1 before the first, or unknown. Loop only. */
+    private long walFreeSeen = -1;
     /** When the WAL's size was last looked at ({@link System#nanoTime}), if it had room then. Loop only. */
     private long walLookNanos;
     /** Whether the last look at the WAL's size found it {@link #WAL_LOOK_SLACK_BYTES} under both sizes. Loop only. */
@@ -1854,7 +1872,10 @@ public final class SqliteStore implements Store {
      *
      * <p><b>The WAL's size</b> is looked at ({@code fstat}) before a write only when the last look is
      * {@link #WAL_LOOK_NANOS} old, or found it within {@link #WAL_LOOK_SLACK_BYTES} of the bound or of the next look
-     * at the free space: the sizes here are passed by at most one transaction and what 5 ms of writing adds. An
+     * at the free space, or the last look at the free space found less than {@link #WAL_ROOMY_FREE_BYTES}: the sizes
+     * here are passed by at most one transaction and what 5 ms of writing adds, and that is never near the free space
+     * (on a tmpfs, 5 ms of 100 KB batches added 1.7 MB: with 2 MiB free, {@code SqliteTmpfsFullTest}'s checkpoint then
+     * found no room, session 39). An
      * {@code fstat} on every write cost more than its system call: on Linux 6.13 and later a file whose ctime was
      * read gets a fine-grained ctime at its next write, and on a file system without a journal the group commit's
      * {@code fdatasync} then wrote the inode's block too (session 25, docs/performance.md: the bare disk part's p50
@@ -1865,16 +1886,21 @@ public final class SqliteStore implements Store {
      * and every later write fails, even after some space is freed (until as much is freed as the WAL holds: found by
      * {@code SqliteTmpfsFullTest}, where 1.5 MiB freed left a 4.4 MiB WAL with a 0.2 MiB main file stuck). So:
      * <ul>
-     *   <li>Before a write, once the WAL's file has grown by a step since the last look (1 MiB, less when space is
-     *       short), the store reads the free space ({@code statvfs}); a WAL file at least as large as what is free is
-     *       checkpointed whole with {@code wal_checkpoint(TRUNCATE)}, which also empties its file. Free space then
-     *       halves at most between two such checkpoints, so a disk that fills up leaves the WAL holding no more
-     *       than the free space was at the last one.</li>
+     *   <li>Before a write, once the WAL's file has grown by a step since the last look (an eighth of the free space,
+     *       between a page and 1 MiB), the store reads the free space ({@code statvfs}); a WAL file at least half as
+     *       large as what is free is checkpointed whole with {@code wal_checkpoint(TRUNCATE)}, which also empties its
+     *       file. Between two looks the WAL grows by a step and the free space shrinks by one, so when the checkpoint
+     *       runs the WAL is still no larger than the free space: there is room for every page it can add to the main
+     *       file. (Before session 39 the checkpoint waited for a WAL as large as the free space, and the step was
+     *       64 KiB at least: a checkpoint could find less room than it needed.)</li>
      *   <li>After a call failed on a full disk ({@link #walReclaim}), the same checkpoint runs before the next try,
      *       whatever the sizes, and {@link #write} runs the failed call once more right after it: the frames that
      *       waited are copied once space is freed, and the WAL's file is given back. A checkpoint that still finds
-     *       no room is tried again a second later at the earliest.</li>
+     *       no room is tried again a second later at the earliest, or before the first write after a commit (a
+     *       commit says space came back: the WAL does not grow unwatched meanwhile).</li>
      * </ul>
+     * So once the disk was full, as much freed as the WAL holds is enough for the store to go on; more often less is
+     * (the main file gains only the pages the WAL adds to it, not the copies of pages written again).
      *
      * @throws StoreException if the connection cannot be put back into a transaction (nothing of the call written)
      */
@@ -1916,6 +1942,9 @@ public final class SqliteStore implements Store {
             if (failed != null || result[0] != 0) {
                 walReclaim = true; // no room for the copy yet (or a reader holds the WAL): again a second later
                 walReclaimRetryNanos = System.nanoTime() + WAL_BOUND_RETRY_NANOS;
+                // or at the next write once one commits (space came back); not when a reader held the WAL up, so
+                // that a reader does not make each write wait for a checkpoint
+                walReclaimAt = failed != null && isDiskFull(failed, file) ? durability.committedSeq() : -1;
                 LOG.debug("{}: the WAL could not be emptied for space ({})", file,
                     failed != null ? describe(failed, file) : "another connection is reading it");
             }
@@ -1942,7 +1971,11 @@ public final class SqliteStore implements Store {
         }
         long now = System.nanoTime();
         if (walReclaim) {
-            if (now - walReclaimRetryNanos >= 0) {
+            // a commit since the reclaim failed for want of room: space came back, and the WAL's frames are copied
+            // and its file given back before the next write, not a second later (before, session 39, the writes of
+            // that second grew the WAL unwatched, from 0.1 to 1.6 MiB on a 2 MiB tmpfs, until its checkpoint found no
+            // room for good: FullDiskRefillTest)
+            if (now - walReclaimRetryNanos >= 0 || (walReclaimAt >= 0 && durability.committedSeq() != walReclaimAt)) {
                 walReclaim = false; // set again if this one finds no room either
                 return WalWriter.TRUNCATE;
             }
@@ -1962,7 +1995,7 @@ public final class SqliteStore implements Store {
         }
         WalWriter.Checkpoint due = walSizeDue(walSize, now);
         walLookNanos = now;
-        walRoomy = due == null
+        walRoomy = due == null && walFreeSeen >= WAL_ROOMY_FREE_BYTES
             && walSize + WAL_LOOK_SLACK_BYTES < Math.min(WalWriter.WAL_BOUND_BYTES, walSpaceCheckAt);
         return due;
     }
@@ -1976,12 +2009,13 @@ public final class SqliteStore implements Store {
             return null;
         }
         long free = usableSpace(file);
+        walFreeSeen = free < 0 ? Long.MAX_VALUE : free; // not known: the step and the look as with plenty
         if (free < 0) {
             walSpaceCheckAt = walSize + WAL_SPACE_STEP_BYTES;
             return null;
         }
-        walSpaceCheckAt = walSize + Math.max(WAL_SPACE_STEP_BYTES >> 4, Math.min(WAL_SPACE_STEP_BYTES, free / 8));
-        return walSize > 0 && walSize >= free ? WalWriter.TRUNCATE : null;
+        walSpaceCheckAt = walSize + Math.max(WAL_SPACE_MIN_STEP_BYTES, Math.min(WAL_SPACE_STEP_BYTES, free / 8));
+        return walSize > 0 && 2 * walSize >= free ? WalWriter.TRUNCATE : null;
     }
 
     /** After a commit: numbers it and lets the writer make it durable (NORMAL: durable as it is). */
