@@ -219,6 +219,13 @@ final class WalWriter {
     private long synced;
     /** Owned by the checkpoint thread. */
     private long lastCheckpointNanos;
+    /**
+     * Background checkpoints that failed in a row (a full disk fails each of them, every
+     * {@link #CHECKPOINT_NANOS} while commits go on): the first is a WARN, the others DEBUG, and the first that works
+     * again says how many failed (before, session 39, each was a WARN: four in a row in StdinFullDiskTest's stderr).
+     * Owned by the checkpoint thread.
+     */
+    private int failedCheckpoints;
     private boolean catchUp;
     /** Checkpoints run back to back so far; bounded by {@link #MAX_CATCH_UP} so a stuck reader cannot spin us. */
     private int catchUps;
@@ -560,8 +567,18 @@ final class WalWriter {
             } else {
                 catchUps = 0;
             }
+            if (failedCheckpoints > 0) {
+                LOG.info("checkpoints of {} work again ({} failed meanwhile)", db, failedCheckpoints);
+                failedCheckpoints = 0;
+            }
         } catch (SQLException | IOException e) {
-            LOG.warn("checkpoint of {} failed: {}", db, e.toString());
+            String why = e instanceof SQLException se ? SqliteStore.describe(se, db) : e.toString();
+            if (failedCheckpoints++ == 0) {
+                LOG.warn("checkpoint of {} failed: {} (the commits stay in the WAL, durable; further failures are not "
+                    + "logged until a checkpoint works again)", db, why);
+            } else {
+                LOG.debug("checkpoint of {} failed: {}", db, why);
+            }
         } finally {
             checkpointing.unlock();
         }

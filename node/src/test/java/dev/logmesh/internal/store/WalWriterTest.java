@@ -194,4 +194,51 @@ class WalWriterTest {
             }
         }
     }
+
+    /**
+     * A full disk fails every background checkpoint while commits go on (every {@link WalWriter#CHECKPOINT_NANOS}):
+     * one WARN says so, in plain words, and the first checkpoint that works again says how many failed. Before
+     * (session 39) each failure was a WARN with the bare exception: four in a row in StdinFullDiskTest's stderr.
+     */
+    @Test
+    void failedCheckpointsAreOneWarningAndTheFirstThatWorksSaysHowManyFailed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(), "captured logs");
+        Path db = dir.resolve("full.db");
+        int failing = 5;
+        AtomicInteger run = new AtomicInteger();
+        DurabilityQueue queue = new DurabilityQueue(0);
+        java.util.concurrent.atomic.AtomicReference<WalWriter> ref = new java.util.concurrent.atomic.AtomicReference<>();
+        WalWriter.Checkpoint full = conn -> {
+            int n = run.incrementAndGet();
+            if (n <= failing + 1) {
+                queue.committed(n + 1); // commits go on: the next checkpoint is due
+                ref.get().wake();
+            }
+            if (n <= failing) {
+                throw new org.sqlite.SQLiteException("[SQLITE_FULL] Insertion failed because database is full "
+                    + "(database or disk is full)", org.sqlite.SQLiteErrorCode.SQLITE_FULL);
+            }
+            return WalWriter.PASSIVE.run(conn);
+        };
+        try (Connection conn = walDatabase(db);
+             var warnings = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "checkpoint of",
+                 db.getFileName().toString(), "failed");
+             var again = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.INFO, "checkpoints of",
+                 db.getFileName().toString(), "work again (" + failing + " failed meanwhile)")) {
+            WalWriter writer = new WalWriter(db, true, wal -> { }, queue, full);
+            ref.set(writer);
+            try {
+                insert(conn, 1);
+                queue.committed(1);
+                writer.wake();
+                await().atMost(Duration.ofSeconds(20)).until(() -> run.get() > failing);
+                assertEquals(1, warnings.count(), "one warning for " + failing + " failed checkpoints");
+                await().atMost(Duration.ofSeconds(10)).until(() -> again.count() == 1);
+                assertTrue(dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN, "checkpoint of")
+                    .stream().anyMatch(e -> e.message().contains("the disk is full")), "said in plain words");
+            } finally {
+                writer.close();
+            }
+        }
+    }
 }
