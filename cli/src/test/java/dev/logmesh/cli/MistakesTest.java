@@ -398,7 +398,9 @@ class MistakesTest {
                 assertEquals(1, errors.size(), "one error event: " + errors);
                 String message = MetaJson.reader().readTree(errors.get(0)).get("message").asText();
                 assertTrue(message.contains(url) && message.contains("the mesh keys differ"), message);
-                String err = other.stop();
+                // the log's lines; not "no peer yet after 3 s: ..." (a loaded machine's test may last that long: the
+                // hint then names why, once, which is what it is for: CI rehearsal of session 39 at load 12)
+                String err = withoutNoPeerYet(other.stop());
                 assertFalse(err.contains("refused this node") || err.contains("sent error")
                     || err.contains("sent by the peer"), "not repeated in the log: " + err);
                 // the keyed node: one event with who and from where, not repeated in its log
@@ -406,9 +408,15 @@ class MistakesTest {
                 assertNotNull(refusedThere);
                 String there = MetaJson.reader().readTree(refusedThere).get("message").asText();
                 assertTrue(there.contains("wrong key") && there.contains("from 127.0.0.1"), there);
-                String keyedErr = keyed.stop();
+                String keyedErr = withoutNoPeerYet(keyed.stop());
                 assertFalse(keyedErr.contains("wrong key"), "not repeated in the log: " + keyedErr);
             }
         }
+    }
+
+    /** A node's stderr without its "no peer yet after N s" hints, which name the last error once each. */
+    private static String withoutNoPeerYet(String err) {
+        return err.lines().filter(l -> !l.startsWith("logmesh: no peer yet after "))
+            .collect(java.util.stream.Collectors.joining("\n"));
     }
 }
