@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
             + "(NDJSON; blank lines and a byte order mark are skipped). Actions get a fresh id and reasons [\"cli\"] "
             + "unless the meta gives them; an action is kept as typed (numbers exactly).",
         "A bad line is reported on stderr with its number; the good lines are still added; exit code 1 if any "
-            + "line was bad."})
+            + "line was bad.",
+        "A log that cannot be written (a full disk) stops the add with exit code 2: it says how many actions were "
+            + "added and from which line on nothing was (give those lines again once there is room)."})
 final class AddCommand implements Callable<Integer> {
     static final String LOG_FILE = "log.db";
     private static final int BATCH = 1000;
@@ -61,6 +63,12 @@ final class AddCommand implements Callable<Integer> {
         }
         int[] bad = {0};
         int[] added = {0};
+        Handed handed = new Handed();
+        int[] read = {0};
+        boolean[] allHanded = {false};
+        StoreException failure = null;
+        List<Entry> batch = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
         try (store) {
             // a new log gets the id `logmesh node` would give it (NAME:random, the same default NAME), so the node
             // started on DIR later keeps it without a warning; an existing log keeps its id, warned only for a --name
@@ -79,11 +87,10 @@ final class AddCommand implements Callable<Integer> {
             String whose = limit == maxFrame ? "from --max-frame " + maxFrame
                 : "from peer " + peers.getValue() + "'s frame limit of " + limit + " bytes, which the node met; give "
                     + "every node of a mesh the same --max-frame";
-            List<Entry> batch = new ArrayList<>();
-            List<Integer> lines = new ArrayList<>();
             Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
                 @Override
                 public void line(int number, Action action, JsonNode meta) {
+                    read[0] = number;
                     try {
                         Entry e = MetaJson.draft(log, action, meta, List.of("cli"));
                         // with the room of the keep reason ("mesh") every node that takes it adds (break36)
@@ -99,7 +106,7 @@ final class AddCommand implements Callable<Integer> {
                         bad(number, e.getMessage());
                     }
                     if (batch.size() >= BATCH) {
-                        added[0] += flush(log, batch, lines);
+                        added[0] += flush(log, batch, lines, handed);
                     }
                 }
 
@@ -109,13 +116,106 @@ final class AddCommand implements Callable<Integer> {
                     System.err.println("line " + number + ": " + reason);
                 }
             });
-            added[0] += flush(log, batch, lines);
+            added[0] += flush(log, batch, lines, handed);
+            allHanded[0] = true;
         } catch (StoreException e) {
-            System.err.println("logmesh: " + e.getMessage());
+            failure = e;
+        }
+        if (failure == null) {
+            System.err.println("added " + added[0] + " action(s)" + badLines(bad[0]));
+            return bad[0] > 0 ? 1 : 0;
+        }
+        // the log could not be written (a full disk), or its close failed: the batches the store took may still have
+        // failed (a write-behind batch fails at the next call), so what is in the log is read from the file, and
+        // every line is said as added or not (before, break39: "add failed ...; nothing of this add was written"
+        // alone, after 1,000 lines had been added, and an add whose close alone failed did not say it added all)
+        System.err.println("logmesh: " + failure.getMessage());
+        int missing = handed.firstMissing(data.resolve(LOG_FILE));
+        if (missing == Handed.UNKNOWN) {
+            System.err.println("logmesh: " + added[0] + " action(s) handed to the log" + badLines(bad[0])
+                + "; which of them from line " + handed.firstLine() + " on are in it could not be read ("
+                + handed.readProblem + "): look with logmesh log --data " + data + " before giving them again");
             return 2;
         }
-        System.err.println("added " + added[0] + " action(s)" + (bad[0] > 0 ? ", " + bad[0] + " bad line(s)" : ""));
-        return bad[0] > 0 ? 1 : 0;
+        int inLog = added[0] - handed.missingCount;
+        if (missing == Handed.NONE && (allHanded[0] || lines.isEmpty())) {
+            System.err.println("added " + inLog + " action(s)" + badLines(bad[0])
+                + " (all of them are in the log; only its close failed)");
+            return bad[0] > 0 ? 1 : 0;
+        }
+        int from = missing != Handed.NONE ? missing : lines.isEmpty() ? read[0] + 1 : lines.get(0);
+        System.err.println("added " + inLog + " action(s)" + badLines(bad[0]) + "; not added: line " + from
+            + " and every line after it (stdin was read up to line " + read[0] + "): give them again once the log "
+            + "can be written");
+        return 2;
+    }
+
+    private static String badLines(int bad) {
+        return bad > 0 ? ", " + bad + " bad line(s)" : "";
+    }
+
+    /**
+     * The lines whose entries the store took and that are not known durable yet, in the log's order: which are in
+     * the log after a failure is read from the file ({@link #firstMissing}). Known durable ones are dropped after each
+     * batch, so this holds about one or two batches.
+     */
+    private static final class Handed {
+        static final int NONE = -1;
+        static final int UNKNOWN = -2;
+        private final java.util.ArrayDeque<Integer> lines = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<dev.logmesh.ActionId> ids = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<Long> added = new java.util.ArrayDeque<>();
+        int missingCount;
+        String readProblem;
+
+        void add(int line, Meta meta) {
+            lines.add(line);
+            ids.add(meta.id());
+            added.add(meta.added());
+        }
+
+        void durableUpTo(long durable) {
+            while (!added.isEmpty() && added.peekFirst() <= durable) {
+                lines.removeFirst();
+                ids.removeFirst();
+                added.removeFirst();
+            }
+        }
+
+        int firstLine() {
+            return lines.isEmpty() ? NONE : lines.peekFirst();
+        }
+
+        /**
+         * The first line whose entry is not in the log at {@code file}, {@link #NONE} if all are, {@link #UNKNOWN}
+         * if the log cannot be read; counts the missing ones. Called after the store was closed.
+         */
+        int firstMissing(Path file) {
+            if (lines.isEmpty()) {
+                return NONE;
+            }
+            int first = NONE;
+            try (SqliteStore reader = SqliteStore.openReader(file, false)) {
+                var l = lines.iterator();
+                for (dev.logmesh.ActionId id : ids) {
+                    int line = l.next();
+                    if (!reader.has(id)) {
+                        missingCount++;
+                        if (first == NONE) {
+                            first = line;
+                        }
+                    } else if (first != NONE) {
+                        // numbered in order, a write fails whole: an entry after a missing one is never in the log
+                        throw new StoreException("line " + line + " is in the log after line " + first + ", which "
+                            + "is not");
+                    }
+                }
+            } catch (StoreException e) {
+                readProblem = e.getMessage();
+                return UNKNOWN;
+            }
+            return first;
+        }
     }
 
     /**
@@ -133,7 +233,7 @@ final class AddCommand implements Callable<Integer> {
             + node.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add again";
     }
 
-    private static int flush(Log log, List<Entry> batch, List<Integer> lines) {
+    private static int flush(Log log, List<Entry> batch, List<Integer> lines, Handed handed) {
         int n = 0;
         List<Meta> result = log.add(batch);
         for (int i = 0; i < result.size(); i++) {
@@ -141,9 +241,11 @@ final class AddCommand implements Callable<Integer> {
                 System.err.println("line " + lines.get(i) + ": an action with id " + batch.get(i).id()
                     + " is already in the log; not added again");
             } else {
+                handed.add(lines.get(i), result.get(i));
                 n++;
             }
         }
+        handed.durableUpTo(log.durableAdded());
         batch.clear();
         lines.clear();
         return n;

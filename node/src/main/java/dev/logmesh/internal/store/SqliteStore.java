@@ -526,6 +526,9 @@ public final class SqliteStore implements Store {
         try {
             return openReader(path, false, checkOnOpen);
         } catch (StoreException e) {
+            if (e.getCause() instanceof SQLException se && isDiskFull(se, path) && walEmpty(path)) {
+                return openReaderOnFullDisk(path, checkOnOpen, e);
+            }
             if (!(e.getCause() instanceof SQLiteException se && se.getResultCode().name().startsWith("SQLITE_CANTOPEN"))
                 || Files.exists(Path.of(path + "-wal")) || Files.isWritable(path.getParent())) {
                 throw e;
@@ -539,7 +542,64 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /** Whether {@code path}'s {@code -wal} file is missing or empty: the database file holds every commit. */
+    private static boolean walEmpty(Path path) {
+        Path wal = Path.of(path + "-wal");
+        try {
+            return !Files.exists(wal) || Files.size(wal) == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A reader on a full disk ({@link #openReader(Path, boolean)} failed so): SQLite cannot make or grow the
+     * {@code -shm} index ({@code SQLITE_IOERR_SHMSIZE}), so a store whose WAL is empty or gone (its node closed it,
+     * every commit is in the database file) is read as immutable, as on a read-only file system, while this reader
+     * holds the store's lock, shared with other such readers: no node or {@code logmesh add} opens it meanwhile (none
+     * could write on this disk either; one that tries is told the store is in use). With no lock file, or its lock
+     * held by a process (its node runs) or by this JVM (Java refuses a second lock of one file in a JVM, shared or
+     * not: a second such reader in one JVM): the open's failure, as before.
+     * Before (break39) {@code logmesh log} failed with {@code cannot open ...: the disk is full
+     * ([SQLITE_IOERR_SHMSIZE] ...)} on the log of a stopped node, and left an empty {@code -wal} beside it.
+     */
+    private static SqliteStore openReaderOnFullDisk(Path path, boolean checkOnOpen, StoreException failure) {
+        Path lockPath = lockPath(path);
+        FileChannel channel;
+        FileLock lock;
+        try {
+            channel = FileChannel.open(lockPath, StandardOpenOption.READ);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+            throw failure;
+        }
+        try {
+            lock = channel.tryLock(0, Long.MAX_VALUE, true); // shared: other readers too, not a node
+        } catch (IOException | OverlappingFileLockException e) {
+            closeQuietly(channel);
+            failure.addSuppressed(e);
+            throw failure;
+        }
+        if (lock == null || !walEmpty(path)) { // a process holds it (its WAL may be written), or wrote it meanwhile
+            closeQuietly(channel);
+            throw failure;
+        }
+        try {
+            return openReader(path, true, checkOnOpen, lockPath, channel, lock);
+        } catch (StoreException again) {
+            closeQuietly(channel);
+            failure.addSuppressed(again);
+            throw failure;
+        }
+    }
+
     private static SqliteStore openReader(Path path, boolean immutable, boolean checkOnOpen) {
+        return openReader(path, immutable, checkOnOpen, null, null, null);
+    }
+
+    /** A reader; with a lock ({@link #openReaderOnFullDisk}) it holds that lock until it is closed. */
+    private static SqliteStore openReader(Path path, boolean immutable, boolean checkOnOpen, Path lockPath,
+        FileChannel lockChannel, FileLock lock) {
         Connection conn = null;
         try {
             SQLiteConfig config = new SQLiteConfig();
@@ -548,7 +608,7 @@ public final class SqliteStore implements Store {
             config.setTempStore(SQLiteConfig.TempStore.MEMORY);
             conn = config.createConnection(immutable ? "jdbc:sqlite:" + path.toUri() + "?immutable=1"
                 : "jdbc:sqlite:" + path);
-            SqliteStore store = new SqliteStore(path, null, null, null, conn);
+            SqliteStore store = new SqliteStore(path, lockPath, lockChannel, lock, conn);
             store.readOnly = true;
             store.initReader(checkOnOpen);
             return store;
@@ -3935,6 +3995,8 @@ public final class SqliteStore implements Store {
             }
             closeQuietly(lockChannel);
             OPEN_IN_THIS_JVM.remove(lockPath);
+        } else if (lockChannel != null) {
+            closeQuietly(lockChannel); // a reader on a full disk (openReaderOnFullDisk): its lock goes with it
         }
         if (checkpoint != null) {
             throw new StoreException(checkpoint, failure);

@@ -1,0 +1,83 @@
+package dev.logmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logmesh.testkit.Tmpfs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code logmesh add} on a disk that fills up (a 2 MiB tmpfs of the test's own, root only) says how many of its lines
+ * are in the log and from which line on none is, and that account is the log's: each line said added is in it once,
+ * none after. Before (break39) it said only {@code add failed on ...: the disk is full (...); nothing of this add was
+ * written} with exit code 2, after 1,000 or 2,000 lines had been added (given again, they were added twice), and an
+ * add whose lines were all in the log but whose close could not checkpoint said only the close's failure, exit 2.
+ */
+class AddFullDiskTest {
+    @RegisterExtension
+    final Tmpfs.Mount tmpfs = new Tmpfs.Mount(2, "the full-disk add test");
+
+    private static final int LINES = 3000;
+    private static final Pattern ADDED = Pattern.compile("added (\\d+) action\\(s\\)");
+    private static final Pattern NOT_ADDED = Pattern.compile("not added: line (\\d+) and every line after it");
+
+    /** Free space left before the add (KiB): the disk fills at the first batch, mid-way, or only at the close. */
+    @ParameterizedTest
+    @ValueSource(ints = {380, 600, 730, 880, 1380})
+    void everyLineIsSaidAddedOrNotAsTheLogHoldsIt(int freeKib) throws Exception {
+        String data = tmpfs.path().resolve("d").toString();
+        CliTest.Run first = CliTest.run(lines(1, 10), "add", "--data", data, "--name", "full");
+        assertEquals(0, first.code(), first.err());
+        Path filler = tmpfs.path().resolve("filler");
+        long usable = Files.getFileStore(tmpfs.path()).getUsableSpace();
+        Files.write(filler, new byte[(int) Math.max(0, usable - freeKib * 1024L)]);
+
+        CliTest.Run add = CliTest.run(lines(11, LINES), "add", "--data", data);
+        Files.delete(filler);
+
+        Matcher added = ADDED.matcher(add.err());
+        assertTrue(added.find(), "no count of the lines added: " + add.err());
+        int n = Integer.parseInt(added.group(1));
+        Matcher notAdded = NOT_ADDED.matcher(add.err());
+        boolean cut = notAdded.find();
+        if (cut) {
+            assertEquals(2, add.code(), add.err());
+            assertEquals(n + 1, Integer.parseInt(notAdded.group(1)), add.err());
+        } else {
+            assertEquals(0, add.code(), add.err());
+            assertEquals(LINES - 10, n, add.err());
+        }
+        CliTest.Run log = CliTest.run("", "log", "--data", data);
+        assertEquals(0, log.code(), log.err());
+        List<Integer> held = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : log.out().lines().toList()) {
+            JsonNode pair = json.readTree(line);
+            held.add(pair.get(0).get("n").asInt());
+        }
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 1; i <= 10 + n; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, held, "the log is not what add said (" + add.err().strip() + ")");
+    }
+
+    private static String lines(int from, int to) {
+        StringBuilder in = new StringBuilder();
+        for (int i = from; i <= to; i++) {
+            in.append("{\"type\":\"t/a\",\"n\":").append(i).append(",\"pad\":\"").append("x".repeat(300))
+                .append("\"}\n");
+        }
+        return in.toString();
+    }
+}
