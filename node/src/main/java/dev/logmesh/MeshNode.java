@@ -362,12 +362,10 @@ public final class MeshNode implements AutoCloseable {
         this.ownLoop = ownLoop;
         this.ownsStore = ownsStore;
         this.log = log;
-        java.util.Map.Entry<Integer, String> keptLimit = Log.peerFrameLimit(log.store());
-        if (keptLimit != null && keptLimit.getKey() < config.maxFrameBytes()) {
-            // a peer with a smaller frame limit met before this start: still what an add can reach
-            peersFrameLimit = keptLimit.getKey();
-            peersFrameLimitPeer = keptLimit.getValue();
-        }
+        // the mesh's smaller frame limits known before this start: still what an add can reach
+        this.frameLimits = dev.logmesh.internal.log.MeshFrameLimits.decode(
+            log.store().state(Log.PEER_FRAME_LIMIT_KEY).orElse(null), config.maxFrameBytes(), loop.now());
+        this.peersFrameLimit = frameLimits.smallest();
         // seeded from /dev/urandom: these choices need not be secret, and a SecureRandom's set-up costs start-up time
         this.seed = internals.random() != null ? internals.random()
             : new java.util.Random(dev.logmesh.internal.log.Entropy.nextLong());
@@ -787,6 +785,7 @@ public final class MeshNode implements AutoCloseable {
             if (!config.presencePeriod().isZero()) {
                 presence = new dev.logmesh.internal.mesh.Presence(hub, loop, log.nodeId(), this::presenceRecord,
                     config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()));
+                presence.onRecord(this::presenceReceived);
                 presence.start();
             }
             List<MessageConnection> accepted = early;
@@ -1337,6 +1336,7 @@ public final class MeshNode implements AutoCloseable {
             r.put("url", url.toString());
         }
         r.put("size", log.size());
+        r.put("maxFrame", config.maxFrameBytes()); // every node learns the mesh's smallest limit (MeshFrameLimits)
         r.put("lastAdded", last);
         r.put("rate", rate);
         r.set("links", presenceLinks(last));
@@ -1771,14 +1771,23 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * The smallest frame limit (bytes) of the peers this node had a session with, when smaller than its own, else 0;
-     * and that peer. Kept with the log ({@link Log#PEER_FRAME_LIMIT_KEY}) and read at the start; written on the loop,
-     * read by {@link #checkSize} (on the loop).
+     * The frame limits of the mesh's nodes smaller than this node's own, learned from its peers' handshakes and from
+     * presence records (every node's, flooded through the mesh), kept with the log ({@link Log#PEER_FRAME_LIMIT_KEY})
+     * and read at the start. Loop thread.
+     */
+    private final dev.logmesh.internal.log.MeshFrameLimits frameLimits;
+    /**
+     * {@link #frameLimits}' smallest, bytes, or 0 (none smaller than this node's own): the one number an add is
+     * compared with ({@link #checkSize}). Loop thread.
      */
     private int peersFrameLimit;
-    private String peersFrameLimitPeer;
-    /** The peers whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
+    /** The nodes whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
     private final java.util.Set<String> frameLimitsSaid = new java.util.HashSet<>();
+    /** When {@link #frameLimits} was last written to the store, and last expired (loop time, ms). Loop thread. */
+    private long frameLimitsKeptAt;
+    private long frameLimitsExpiredAt;
+    /** How often at most a node's refreshed time alone is written, and the table expired, ms. */
+    private static final long FRAME_LIMITS_REFRESH_MILLIS = 3_600_000;
 
     /**
      * A session with {@code peer}, which takes frames up to {@code theirs} bytes (0: not told): a limit other than this
@@ -1789,19 +1798,11 @@ public final class MeshNode implements AutoCloseable {
      */
     private void peerFrameLimit(String peer, long theirs) {
         long mine = config.maxFrameBytes();
-        if (theirs <= 0 || theirs == mine) {
+        if (theirs <= 0) {
             return;
         }
-        if (theirs < mine && (peersFrameLimit == 0 || theirs < peersFrameLimit)) {
-            peersFrameLimit = (int) theirs; // below this node's int limit
-            peersFrameLimitPeer = peer;
-            try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
-                log.store().setState(Log.PEER_FRAME_LIMIT_KEY, theirs + " " + peer);
-            } catch (dev.logmesh.StoreException e) {
-                LOG.debug("could not keep the peers' frame limit", e);
-            }
-        }
-        if (frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
+        nodeFrameLimit(peer, theirs);
+        if (theirs != mine && frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
             LOG.warn("peer {} takes frames up to {} bytes and this node up to {} (--max-frame, "
                 + "NodeConfig.Builder.maxFrameBytes): an action larger than the smaller limit cannot pass between "
                 + "them, nor reach the nodes behind {}; {}. Give every node of a mesh the same --max-frame", peer,
@@ -1809,6 +1810,69 @@ public final class MeshNode implements AutoCloseable {
                     ? "this node now refuses to add an action larger than " + peer + " takes"
                     : peer + " refuses to add one larger than this node takes, if it is a logmesh node of session 38 "
                         + "or later");
+        }
+    }
+
+    /**
+     * A presence record of {@code origin} (any node of the mesh, {@code hops} links away, via {@code via}) arrived:
+     * its {@code maxFrame}, when it tells one, counts as a direct peer's does. Before (session 38) a node knew only its
+     * direct peers' limits: in a line a (1 MiB) - b (1 MiB) - c (64 KiB) an action of 100 KB added on a was taken by a
+     * and b and never reached c, and a was never told ({@code MeshFrameLimitTest}).
+     */
+    private void presenceReceived(String origin, com.fasterxml.jackson.databind.node.ObjectNode r, String via,
+                                  int hops) {
+        com.fasterxml.jackson.databind.JsonNode m = r.get("maxFrame");
+        if (m == null || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() <= 0) {
+            if (loop.now() - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
+                nodeFrameLimit(null, 0);
+            }
+            return;
+        }
+        long theirs = m.asLong();
+        nodeFrameLimit(origin, theirs);
+        if (theirs < config.maxFrameBytes() && frameLimitsSaid.size() < 10_000
+            && frameLimitsSaid.add(origin + " " + theirs)) {
+            LOG.warn("node {} of this mesh ({} links away, via {}) takes frames up to {} bytes and this node up to {} "
+                + "(--max-frame, NodeConfig.Builder.maxFrameBytes): an action larger cannot reach it; this node now "
+                + "refuses to add an action larger than {} takes. Give every node of a mesh the same --max-frame",
+                origin, hops, via, theirs, config.maxFrameBytes(), origin);
+        }
+    }
+
+    /**
+     * {@code node} takes frames up to {@code theirs} bytes (null node: only a look for nodes gone past the horizon):
+     * updates {@link #frameLimits}, the number an add is compared with, and the kept copy; a raised limit is said.
+     */
+    private void nodeFrameLimit(String node, long theirs) {
+        long now = loop.now();
+        int before = peersFrameLimit;
+        String beforeNode = frameLimits.smallestNode();
+        boolean changed = node != null && frameLimits.seen(node, theirs, now);
+        List<String> gone = List.of();
+        if (now - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
+            frameLimitsExpiredAt = now;
+            gone = frameLimits.expire(now);
+            changed |= !gone.isEmpty();
+        }
+        peersFrameLimit = frameLimits.smallest();
+        if (changed || (node != null && frameLimits.nodes().containsKey(node)
+            && now - frameLimitsKeptAt > FRAME_LIMITS_REFRESH_MILLIS)) {
+            frameLimitsKeptAt = now;
+            try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
+                log.store().setState(Log.PEER_FRAME_LIMIT_KEY, frameLimits.encode());
+            } catch (dev.logmesh.StoreException e) {
+                LOG.debug("could not keep the mesh's frame limits", e);
+            }
+        }
+        if (before > 0 && (peersFrameLimit == 0 || peersFrameLimit > before)) {
+            frameLimitsSaid.removeIf(k -> k.startsWith(beforeNode + " "));
+            LOG.info("the smallest frame limit of this mesh that this node knows of is now {} ({}); it was {} bytes, "
+                + "{}'s, which {}: this node adds actions up to {} bytes again", peersFrameLimit == 0
+                    ? config.maxFrameBytes() + " bytes, this node's own" : peersFrameLimit + " bytes", peersFrameLimit == 0
+                    ? "no node of the mesh takes less" : frameLimits.smallestNode() + "'s", before, beforeNode,
+                gone.contains(beforeNode) ? "was not seen for " + dev.logmesh.internal.log.MeshFrameLimits.HORIZON_MILLIS / 86_400_000 + " days"
+                    : "now takes frames up to " + theirs + " bytes",
+                EntrySize.maxEntry(peersFrameLimit > 0 ? peersFrameLimit : config.maxFrameBytes()));
         }
     }
 
@@ -1832,9 +1896,10 @@ public final class MeshNode implements AutoCloseable {
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
                 + max + " bytes, which follows from " + (peers > 0
-                    ? "peer " + peersFrameLimitPeer + "'s frame limit of " + peers + " bytes (this node's is "
-                        + config.maxFrameBytes() + "): it could not reach that peer nor the nodes behind it. Give every "
-                        + "node of a mesh the same --max-frame"
+                    ? "node " + frameLimits.smallestNode() + "'s frame limit of " + peers + " bytes (this node's is "
+                        + config.maxFrameBytes() + "): it could not reach that node of the mesh nor the nodes behind "
+                        + "it. Give every node of a mesh the same --max-frame (a node's smaller limit holds until it "
+                        + "comes back with a larger one, or for 7 days after it was last seen)"
                     : "the frame limit of " + config.maxFrameBytes() + " bytes (NodeConfig.Builder.maxFrameBytes, "
                         + "--max-frame on the command line)"));
         }

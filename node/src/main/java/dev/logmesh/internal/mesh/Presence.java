@@ -173,6 +173,27 @@ public final class Presence implements PresenceSink {
     private long duplicates;
     private long dropped;
     private long expired;
+    /** Told of every record accepted as news ({@link #onRecord}), or null. */
+    private RecordListener recordListener;
+
+    /** Told of a record accepted as news (a newer seq of its origin), on the loop. */
+    @FunctionalInterface
+    public interface RecordListener {
+        /**
+         * A record accepted as news.
+         *
+         * @param origin the record's origin
+         * @param record the record as received (not to be kept or changed)
+         * @param via    the peer it came from
+         * @param hops   links it crossed to get here (1: from the origin itself)
+         */
+        void received(String origin, ObjectNode record, String via, int hops);
+    }
+
+    /** Tells {@code listener} of every record accepted as news from now on (one listener; null: none). Loop only. */
+    public void onRecord(RecordListener listener) {
+        this.recordListener = listener;
+    }
 
     /**
      * @param hub          the node's sessions (presence goes over those that offered it)
@@ -412,6 +433,9 @@ public final class Presence implements PresenceSink {
         e.via = session.peerNode();
         e.periodMillis = recordPeriod(r);
         e.countsUntil = now + countWindow(e.periodMillis);
+        if (recordListener != null) {
+            recordListener.received(origin, r, e.via, hops);
+        }
         if (hops >= MAX_HOPS || now - e.forwardedAt < periodMillis / 2) {
             return;
         }
