@@ -1893,6 +1893,13 @@ public final class MeshNode implements AutoCloseable {
         long size = EntrySize.boundOnAnyNode(e); // with the room of the keep reason peers add to it
         int peers = peersFrameLimit; // 0, or smaller than this node's own
         long max = EntrySize.maxEntry(peers > 0 ? peers : config.maxFrameBytes());
+        if (size > max && peers > 0) {
+            // before a refusal only (the hot path compares with one number): a node not seen for the horizon is gone
+            frameLimitsExpiredAt = Long.MIN_VALUE / 2;
+            nodeFrameLimit(null, 0);
+            peers = peersFrameLimit;
+            max = EntrySize.maxEntry(peers > 0 ? peers : config.maxFrameBytes());
+        }
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
                 + max + " bytes, which follows from " + (peers > 0
