@@ -200,4 +200,36 @@ class FrameLimitMessageTest {
             org.junit.jupiter.api.Assertions.assertNull(addBig(mesh, mesh.node("a").node()), "so after a restart");
         }
     }
+
+    /**
+     * Entries already in a log that are over a peer's smaller limit (added before the limit was known): the entries
+     * behind them still go, and the skip is said once per peer and limit, with what it means. Before (session 38): a
+     * WARN per entry ("expected: <1> but was: <3>", three lines "… takes up to 8182 bytes in a frame, over c:…'s frame
+     * limit of 4096: not sent to c:…@c (said once a day)").
+     */
+    @Test
+    void entriesOverAPeersLimitAlreadyInTheLogDoNotBlockAndAreSaidOnce() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the test kit's SLF4J provider (node's surefire configuration)");
+        try (LocalMesh mesh = new LocalMesh(35_006)) {
+            MeshNode b = mesh.start("b");
+            for (int i = 0; i < 3; i++) {
+                b.add(big(), List.of("keep"));
+                b.add(Action.parse("{\"type\":\"small\",\"n\":" + i + "}"), List.of("keep"));
+            }
+            mesh.run(100);
+            mesh.node("c").configure(x -> x.maxFrameBytes(4_096));
+            try (CapturedLogs.Tally said = CapturedLogs.tally(Level.WARN, "not sent to c:")) {
+                MeshNode c = mesh.start("c", "b");
+                mesh.run(5_000);
+                CompletableFuture<List<Entry>> atC = c.entries();
+                mesh.run(10);
+                assertEquals(3, atC.get().size(), "the small entries behind the large ones reached c");
+                mesh.run(600_000); // reconciliation rounds meet them again
+                assertEquals(1, said.count(), CapturedLogs.matching(Level.WARN, "not sent to c:").toString());
+                String line = CapturedLogs.matching(Level.WARN, "not sent to c:").toString();
+                org.junit.jupiter.api.Assertions.assertTrue(line.contains("nor any other entry over that limit")
+                    && line.contains("the entries behind them go on"), line);
+            }
+        }
+    }
 }
