@@ -366,6 +366,7 @@ public final class MeshNode implements AutoCloseable {
         this.frameLimits = dev.logmesh.internal.log.MeshFrameLimits.decode(
             log.store().state(Log.PEER_FRAME_LIMIT_KEY).orElse(null), config.maxFrameBytes(), loop.now());
         this.peersFrameLimit = frameLimits.smallest();
+        this.logInMemory = ownsStore && config.dataDir() == null;
         // seeded from /dev/urandom: these choices need not be secret, and a SecureRandom's set-up costs start-up time
         this.seed = internals.random() != null ? internals.random()
             : new java.util.Random(dev.logmesh.internal.log.Entropy.nextLong());
@@ -1337,6 +1338,9 @@ public final class MeshNode implements AutoCloseable {
         }
         r.put("size", log.size());
         r.put("maxFrame", config.maxFrameBytes()); // every node learns the mesh's smallest limit (MeshFrameLimits)
+        if (logInMemory) {
+            r.put("memory", true); // its id never comes back: its limit counts only while presence lists it
+        }
         r.put("lastAdded", last);
         r.put("rate", rate);
         r.set("links", presenceLinks(last));
@@ -1776,6 +1780,8 @@ public final class MeshNode implements AutoCloseable {
      * and read at the start. Loop thread.
      */
     private final dev.logmesh.internal.log.MeshFrameLimits frameLimits;
+    /** Whether this node's log is a memory store it made (no data directory, no store given): its id is this run's. */
+    private final boolean logInMemory;
     /**
      * {@link #frameLimits}' smallest, bytes, or 0 (none smaller than this node's own): the one number an add is
      * compared with ({@link #checkSize}). Loop thread.
@@ -1801,7 +1807,7 @@ public final class MeshNode implements AutoCloseable {
         if (theirs <= 0) {
             return;
         }
-        nodeFrameLimit(peer, theirs);
+        nodeFrameLimit(peer, theirs, 0);
         if (theirs != mine && frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
             LOG.warn("peer {} takes frames up to {} bytes and this node up to {} (--max-frame, "
                 + "NodeConfig.Builder.maxFrameBytes): an action larger than the smaller limit cannot pass between "
@@ -1824,12 +1830,17 @@ public final class MeshNode implements AutoCloseable {
         com.fasterxml.jackson.databind.JsonNode m = r.get("maxFrame");
         if (m == null || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() <= 0) {
             if (loop.now() - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
-                nodeFrameLimit(null, 0);
+                nodeFrameLimit(null, 0, 0);
             }
             return;
         }
         long theirs = m.asLong();
-        nodeFrameLimit(origin, theirs);
+        com.fasterxml.jackson.databind.JsonNode period = r.get("period");
+        // a node whose log is in memory never comes back under its id: it counts as long as presence lists it
+        long keepFor = r.path("memory").asBoolean(false) ? dev.logmesh.internal.mesh.Presence.EXPIRY_PERIODS
+            * Math.max(presence.periodMillis(), period != null && period.canConvertToLong() ? period.asLong() : 0)
+            : dev.logmesh.internal.log.MeshFrameLimits.HORIZON_MILLIS;
+        nodeFrameLimit(origin, theirs, keepFor);
         if (theirs < config.maxFrameBytes() && frameLimitsSaid.size() < 10_000
             && frameLimitsSaid.add(origin + " " + theirs)) {
             LOG.warn("node {} of this mesh ({} links away, via {}) takes frames up to {} bytes and this node up to {} "
@@ -1843,11 +1854,11 @@ public final class MeshNode implements AutoCloseable {
      * {@code node} takes frames up to {@code theirs} bytes (null node: only a look for nodes gone past the horizon):
      * updates {@link #frameLimits}, the number an add is compared with, and the kept copy; a raised limit is said.
      */
-    private void nodeFrameLimit(String node, long theirs) {
+    private void nodeFrameLimit(String node, long theirs, long keepFor) {
         long now = loop.now();
         int before = peersFrameLimit;
         String beforeNode = frameLimits.smallestNode();
-        boolean changed = node != null && frameLimits.seen(node, theirs, now);
+        boolean changed = node != null && frameLimits.seen(node, theirs, now, keepFor);
         List<String> gone = List.of();
         if (now - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
             frameLimitsExpiredAt = now;
@@ -1870,7 +1881,8 @@ public final class MeshNode implements AutoCloseable {
                 + "{}'s, which {}: this node adds actions up to {} bytes again", peersFrameLimit == 0
                     ? config.maxFrameBytes() + " bytes, this node's own" : peersFrameLimit + " bytes", peersFrameLimit == 0
                     ? "no node of the mesh takes less" : frameLimits.smallestNode() + "'s", before, beforeNode,
-                gone.contains(beforeNode) ? "was not seen for " + dev.logmesh.internal.log.MeshFrameLimits.HORIZON_MILLIS / 86_400_000 + " days"
+                gone.contains(beforeNode) ? "was not seen for long enough (7 days; a node whose log is in memory: 3 of "
+                    + "its presence periods)"
                     : "now takes frames up to " + theirs + " bytes",
                 EntrySize.maxEntry(peersFrameLimit > 0 ? peersFrameLimit : config.maxFrameBytes()));
         }
@@ -1896,7 +1908,7 @@ public final class MeshNode implements AutoCloseable {
         if (size > max && peers > 0) {
             // before a refusal only (the hot path compares with one number): a node not seen for the horizon is gone
             frameLimitsExpiredAt = Long.MIN_VALUE / 2;
-            nodeFrameLimit(null, 0);
+            nodeFrameLimit(null, 0, 0);
             peers = peersFrameLimit;
             max = EntrySize.maxEntry(peers > 0 ? peers : config.maxFrameBytes());
         }

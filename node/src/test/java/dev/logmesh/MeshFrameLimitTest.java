@@ -88,4 +88,31 @@ class MeshFrameLimitTest {
         await().atMost(WAIT).until(() -> types(c).contains("mid"));
         assertEquals(types(a), types(c), "a and c hold the same");
     }
+
+    /**
+     * A node whose log is in memory ({@code --memory}) never comes back under its id: once it left (presence no longer
+     * lists it), its smaller limit no longer counts. Before, it counted for 7 days (a CLI trial, session 39: c with
+     * {@code --memory --max-frame 65536} stopped and started again on a data directory with 1 MiB; a still refused 100
+     * KB naming the gone c), and before session 39 for good.
+     */
+    @Test
+    void aNodeWhoseLogIsInMemoryNoLongerCountsOnceItLeft() throws Exception {
+        MeshNode a = start(NodeConfig.builder().name("a").memory());
+        MeshNode c = start(NodeConfig.builder().name("c").memory().maxFrameBytes(65_536).peer(a.url()));
+        await().atMost(WAIT).until(() -> knows(a, c));
+        ExecutionException refused = assertThrows(ExecutionException.class,
+            () -> a.add(sized("big", 100_000)).get(5, TimeUnit.SECONDS), "c's limit holds while c is there");
+        assertTrue(refused.getCause().getMessage().contains(c.nodeId()), refused.getCause().getMessage());
+        c.close();
+        toClose.remove(c);
+        // 3 of c's presence periods (300 ms) after its last record, a takes it
+        await().atMost(WAIT).until(() -> {
+            try {
+                a.add(sized("big", 100_000)).get(5, TimeUnit.SECONDS);
+                return true;
+            } catch (ExecutionException e) {
+                return false;
+            }
+        });
+    }
 }

@@ -17,7 +17,8 @@ import java.util.Map;
  *       was restarted with a larger {@code --max-frame}) leaves the table at once; a node not seen for
  *       {@link #HORIZON_MILLIS} (it left the mesh for good) leaves it at the next look ({@link #expire}). A node away
  *       for less (a laptop closed over a weekend) still counts: what is added meanwhile must reach it when it is
- *       back.</li>
+ *       back. A node whose log is in memory (its presence record says {@code "memory": true}) never comes back under
+ *       its id: it counts for three of its presence periods after its last record, as presence lists it.</li>
  *   <li><b>Kept with the log</b> under {@link Log#PEER_FRAME_LIMIT_KEY}, one line per node: {@code "<bytes> <node id>
  *       <seen ms>"} ({@link #encode}), so a restart and {@code logmesh add} honour it. A value of session 38
  *       ({@code "<bytes> <node id>"}, one line) reads as seen at the time it is read.</li>
@@ -36,10 +37,12 @@ public final class MeshFrameLimits {
     /**
      * One node's limit.
      *
-     * @param bytes  its frame limit, bytes
-     * @param seenAt when it was last seen with that limit, ms (the node's clock)
+     * @param bytes   its frame limit, bytes
+     * @param seenAt  when it was last seen with that limit, ms (the node's clock)
+     * @param keepFor how long after {@code seenAt} it counts, ms: {@link #HORIZON_MILLIS}, or for a node whose log is
+     *                in memory (it never comes back under its id) three of its presence periods
      */
-    public record Known(int bytes, long seenAt) {
+    public record Known(int bytes, long seenAt, long keepFor) {
     }
 
     private final int own;
@@ -77,9 +80,11 @@ public final class MeshFrameLimits {
      * {@code node} was seen now ({@code now}, ms) with the frame limit {@code bytes} (0 or less: it told none; nothing
      * changes). A limit smaller than this node's own is kept (or refreshed); one as large or larger removes the node.
      *
+     * @param keepFor how long it counts after now, ms ({@link Known#keepFor}), or 0: as known before, else
+     *                {@link #HORIZON_MILLIS}
      * @return whether the table changed otherwise than by a refreshed time (so it should be kept again)
      */
-    public boolean seen(String node, long bytes, long now) {
+    public boolean seen(String node, long bytes, long now, long keepFor) {
         if (bytes <= 0) {
             return false;
         }
@@ -90,8 +95,10 @@ public final class MeshFrameLimits {
             recompute();
             return true;
         }
-        Known was = nodes.put(node, new Known((int) bytes, now));
-        if (was != null && was.bytes() == bytes) {
+        Known held = nodes.get(node);
+        long keep = keepFor > 0 ? keepFor : held != null ? held.keepFor() : HORIZON_MILLIS;
+        Known was = nodes.put(node, new Known((int) bytes, now, keep));
+        if (was != null && was.bytes() == bytes && was.keepFor() == keep) {
             return false;
         }
         if (nodes.size() > MAX_NODES) {
@@ -108,14 +115,14 @@ public final class MeshFrameLimits {
     }
 
     /**
-     * Removes the nodes not seen for {@link #HORIZON_MILLIS} before {@code now}.
+     * Removes the nodes not seen for their {@link Known#keepFor} before {@code now}.
      *
      * @return the nodes removed (empty when none)
      */
     public List<String> expire(long now) {
         List<String> gone = new ArrayList<>();
         nodes.entrySet().removeIf(e -> {
-            if (now - e.getValue().seenAt() > HORIZON_MILLIS) {
+            if (now - e.getValue().seenAt() > e.getValue().keepFor()) {
                 gone.add(e.getKey());
                 return true;
             }
@@ -139,22 +146,26 @@ public final class MeshFrameLimits {
         }
     }
 
-    /** The table as kept with the log: one line {@code "<bytes> <node id> <seen ms>"} per node, or "" when empty. */
+    /**
+     * The table as kept with the log: one line {@code "<bytes> <node id> <seen ms> <keep ms>"} per node, or "" when
+     * empty.
+     */
     public String encode() {
         StringBuilder out = new StringBuilder();
         nodes.forEach((node, k) -> {
             if (out.length() > 0) {
                 out.append('\n');
             }
-            out.append(k.bytes()).append(' ').append(node).append(' ').append(k.seenAt());
+            out.append(k.bytes()).append(' ').append(node).append(' ').append(k.seenAt()).append(' ')
+                .append(k.keepFor());
         });
         return out.toString();
     }
 
     /**
      * Reads a kept value ({@link #encode}, or session 38's {@code "<bytes> <node id>"}, seen {@code now}) into a table
-     * for a node whose own limit is {@code own}: the nodes whose limits are smaller and that were seen within
-     * {@link #HORIZON_MILLIS} of {@code now}. Lines that do not read are skipped; null reads as empty.
+     * for a node whose own limit is {@code own}: the nodes whose limits are smaller and that were seen within their
+     * {@link Known#keepFor} of {@code now}. Lines that do not read are skipped; null reads as empty.
      */
     public static MeshFrameLimits decode(String kept, int own, long now) {
         MeshFrameLimits t = new MeshFrameLimits(own);
@@ -169,8 +180,9 @@ public final class MeshFrameLimits {
             try {
                 int bytes = Integer.parseInt(parts[0]);
                 long seen = parts.length >= 3 ? Long.parseLong(parts[2]) : now;
-                if (bytes > 0 && bytes < own && now - seen <= HORIZON_MILLIS) {
-                    t.nodes.put(parts[1], new Known(bytes, Math.min(seen, now)));
+                long keep = parts.length >= 4 ? Long.parseLong(parts[3]) : HORIZON_MILLIS;
+                if (bytes > 0 && bytes < own && keep > 0 && now - seen <= keep) {
+                    t.nodes.put(parts[1], new Known(bytes, Math.min(seen, now), keep));
                 }
             } catch (NumberFormatException e) {
                 // not a line of ours: skipped
