@@ -1828,7 +1828,9 @@ public final class MeshNode implements AutoCloseable {
     private void presenceReceived(String origin, com.fasterxml.jackson.databind.node.ObjectNode r, String via,
                                   int hops) {
         com.fasterxml.jackson.databind.JsonNode m = r.get("maxFrame");
-        if (m == null || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() <= 0) {
+        // below 1024 bytes no node runs (NodeConfig refuses it): such a record is not believed (a forged one would
+        // make this node refuse every add)
+        if (m == null || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() < 1024) {
             if (loop.now() - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
                 nodeFrameLimit(null, 0, 0);
             }

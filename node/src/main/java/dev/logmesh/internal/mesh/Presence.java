@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  *       Jackson tree (~3 KB), and reads it back only for the node's status: a node holds a record of every node of
  *       the mesh.</li>
  *   <li><b>Trust.</b> A record is believed as received: any node that holds the mesh key (or any node of an open
- *       mesh) can forge another origin's record. Presence is for display; nothing else depends on it.</li>
+ *       mesh) can forge another origin's record. Presence is for display, and for the mesh's smallest frame limit
+ *       ({@code maxFrame}: a forged one can lower what the other nodes add, down to the 1024 bytes a node takes at
+ *       least, until its origin's next record or its expiry); nothing else depends on it.</li>
  *   <li><b>Bad records</b> are dropped and counted, not answered with {@code wrong-format}: presence is advisory,
  *       and a newer node's record must not end a session.</li>
  * </ul>
