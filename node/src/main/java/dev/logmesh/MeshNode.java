@@ -362,12 +362,11 @@ public final class MeshNode implements AutoCloseable {
         this.ownLoop = ownLoop;
         this.ownsStore = ownsStore;
         this.log = log;
-        java.util.Map.Entry<Integer, String> keptLimit = Log.peerFrameLimit(log.store());
-        if (keptLimit != null && keptLimit.getKey() < config.maxFrameBytes()) {
-            // a peer with a smaller frame limit met before this start: still what an add can reach
-            peersFrameLimit = keptLimit.getKey();
-            peersFrameLimitPeer = keptLimit.getValue();
-        }
+        // the mesh's smaller frame limits known before this start: still what an add can reach
+        this.frameLimits = dev.logmesh.internal.log.MeshFrameLimits.decode(
+            log.store().state(Log.PEER_FRAME_LIMIT_KEY).orElse(null), config.maxFrameBytes(), loop.now());
+        this.peersFrameLimit = frameLimits.smallest();
+        this.logInMemory = ownsStore && config.dataDir() == null;
         // seeded from /dev/urandom: these choices need not be secret, and a SecureRandom's set-up costs start-up time
         this.seed = internals.random() != null ? internals.random()
             : new java.util.Random(dev.logmesh.internal.log.Entropy.nextLong());
@@ -787,6 +786,7 @@ public final class MeshNode implements AutoCloseable {
             if (!config.presencePeriod().isZero()) {
                 presence = new dev.logmesh.internal.mesh.Presence(hub, loop, log.nodeId(), this::presenceRecord,
                     config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()));
+                presence.onRecord(this::presenceReceived);
                 presence.start();
             }
             List<MessageConnection> accepted = early;
@@ -1337,6 +1337,10 @@ public final class MeshNode implements AutoCloseable {
             r.put("url", url.toString());
         }
         r.put("size", log.size());
+        r.put("maxFrame", config.maxFrameBytes()); // every node learns the mesh's smallest limit (MeshFrameLimits)
+        if (logInMemory) {
+            r.put("memory", true); // its id never comes back: its limit counts only while presence lists it
+        }
         r.put("lastAdded", last);
         r.put("rate", rate);
         r.set("links", presenceLinks(last));
@@ -1771,14 +1775,25 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * The smallest frame limit (bytes) of the peers this node had a session with, when smaller than its own, else 0;
-     * and that peer. Kept with the log ({@link Log#PEER_FRAME_LIMIT_KEY}) and read at the start; written on the loop,
-     * read by {@link #checkSize} (on the loop).
+     * The frame limits of the mesh's nodes smaller than this node's own, learned from its peers' handshakes and from
+     * presence records (every node's, flooded through the mesh), kept with the log ({@link Log#PEER_FRAME_LIMIT_KEY})
+     * and read at the start. Loop thread.
+     */
+    private final dev.logmesh.internal.log.MeshFrameLimits frameLimits;
+    /** Whether this node's log is a memory store it made (no data directory, no store given): its id is this run's. */
+    private final boolean logInMemory;
+    /**
+     * {@link #frameLimits}' smallest, bytes, or 0 (none smaller than this node's own): the one number an add is
+     * compared with ({@link #checkSize}). Loop thread.
      */
     private int peersFrameLimit;
-    private String peersFrameLimitPeer;
-    /** The peers whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
+    /** The nodes whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
     private final java.util.Set<String> frameLimitsSaid = new java.util.HashSet<>();
+    /** When {@link #frameLimits} was last written to the store, and last expired (loop time, ms). Loop thread. */
+    private long frameLimitsKeptAt;
+    private long frameLimitsExpiredAt;
+    /** How often at most a node's refreshed time alone is written, and the table expired, ms. */
+    private static final long FRAME_LIMITS_REFRESH_MILLIS = 3_600_000;
 
     /**
      * A session with {@code peer}, which takes frames up to {@code theirs} bytes (0: not told): a limit other than this
@@ -1789,19 +1804,11 @@ public final class MeshNode implements AutoCloseable {
      */
     private void peerFrameLimit(String peer, long theirs) {
         long mine = config.maxFrameBytes();
-        if (theirs <= 0 || theirs == mine) {
+        if (theirs <= 0) {
             return;
         }
-        if (theirs < mine && (peersFrameLimit == 0 || theirs < peersFrameLimit)) {
-            peersFrameLimit = (int) theirs; // below this node's int limit
-            peersFrameLimitPeer = peer;
-            try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
-                log.store().setState(Log.PEER_FRAME_LIMIT_KEY, theirs + " " + peer);
-            } catch (dev.logmesh.StoreException e) {
-                LOG.debug("could not keep the peers' frame limit", e);
-            }
-        }
-        if (frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
+        nodeFrameLimit(peer, theirs, 0);
+        if (theirs != mine && frameLimitsSaid.size() < 10_000 && frameLimitsSaid.add(peer + " " + theirs)) {
             LOG.warn("peer {} takes frames up to {} bytes and this node up to {} (--max-frame, "
                 + "NodeConfig.Builder.maxFrameBytes): an action larger than the smaller limit cannot pass between "
                 + "them, nor reach the nodes behind {}; {}. Give every node of a mesh the same --max-frame", peer,
@@ -1809,6 +1816,77 @@ public final class MeshNode implements AutoCloseable {
                     ? "this node now refuses to add an action larger than " + peer + " takes"
                     : peer + " refuses to add one larger than this node takes, if it is a logmesh node of session 38 "
                         + "or later");
+        }
+    }
+
+    /**
+     * A presence record of {@code origin} (any node of the mesh, {@code hops} links away, via {@code via}) arrived:
+     * its {@code maxFrame}, when it tells one, counts as a direct peer's does. Before (session 38) a node knew only its
+     * direct peers' limits: in a line a (1 MiB) - b (1 MiB) - c (64 KiB) an action of 100 KB added on a was taken by a
+     * and b and never reached c, and a was never told ({@code MeshFrameLimitTest}).
+     */
+    private void presenceReceived(String origin, com.fasterxml.jackson.databind.node.ObjectNode r, String via,
+                                  int hops) {
+        com.fasterxml.jackson.databind.JsonNode m = r.get("maxFrame");
+        // below 1024 bytes no node runs (NodeConfig refuses it): such a record is not believed (a forged one would
+        // make this node refuse every add)
+        if (m == null || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() < 1024) {
+            if (loop.now() - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
+                nodeFrameLimit(null, 0, 0);
+            }
+            return;
+        }
+        long theirs = m.asLong();
+        com.fasterxml.jackson.databind.JsonNode period = r.get("period");
+        // a node whose log is in memory never comes back under its id: it counts as long as presence lists it
+        long keepFor = r.path("memory").asBoolean(false) ? dev.logmesh.internal.mesh.Presence.EXPIRY_PERIODS
+            * Math.max(presence.periodMillis(), period != null && period.canConvertToLong() ? period.asLong() : 0)
+            : dev.logmesh.internal.log.MeshFrameLimits.HORIZON_MILLIS;
+        nodeFrameLimit(origin, theirs, keepFor);
+        if (theirs < config.maxFrameBytes() && frameLimitsSaid.size() < 10_000
+            && frameLimitsSaid.add(origin + " " + theirs)) {
+            LOG.warn("node {} of this mesh ({} links away, via {}) takes frames up to {} bytes and this node up to {} "
+                + "(--max-frame, NodeConfig.Builder.maxFrameBytes): an action larger cannot reach it; this node now "
+                + "refuses to add an action larger than {} takes. Give every node of a mesh the same --max-frame",
+                origin, hops, via, theirs, config.maxFrameBytes(), origin);
+        }
+    }
+
+    /**
+     * {@code node} takes frames up to {@code theirs} bytes (null node: only a look for nodes gone past the horizon):
+     * updates {@link #frameLimits}, the number an add is compared with, and the kept copy; a raised limit is said.
+     */
+    private void nodeFrameLimit(String node, long theirs, long keepFor) {
+        long now = loop.now();
+        int before = peersFrameLimit;
+        String beforeNode = frameLimits.smallestNode();
+        boolean changed = node != null && frameLimits.seen(node, theirs, now, keepFor);
+        List<String> gone = List.of();
+        if (now - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
+            frameLimitsExpiredAt = now;
+            gone = frameLimits.expire(now);
+            changed |= !gone.isEmpty();
+        }
+        peersFrameLimit = frameLimits.smallest();
+        if (changed || (node != null && frameLimits.nodes().containsKey(node)
+            && now - frameLimitsKeptAt > FRAME_LIMITS_REFRESH_MILLIS)) {
+            frameLimitsKeptAt = now;
+            try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
+                log.store().setState(Log.PEER_FRAME_LIMIT_KEY, frameLimits.encode());
+            } catch (dev.logmesh.StoreException e) {
+                LOG.debug("could not keep the mesh's frame limits", e);
+            }
+        }
+        if (before > 0 && (peersFrameLimit == 0 || peersFrameLimit > before)) {
+            frameLimitsSaid.removeIf(k -> k.startsWith(beforeNode + " "));
+            LOG.info("the smallest frame limit of this mesh that this node knows of is now {} ({}); it was {} bytes, "
+                + "{}'s, which {}: this node adds actions up to {} bytes again", peersFrameLimit == 0
+                    ? config.maxFrameBytes() + " bytes, this node's own" : peersFrameLimit + " bytes", peersFrameLimit == 0
+                    ? "no node of the mesh takes less" : frameLimits.smallestNode() + "'s", before, beforeNode,
+                gone.contains(beforeNode) ? "was not seen for long enough (7 days; a node whose log is in memory: 3 of "
+                    + "its presence periods)"
+                    : "now takes frames up to " + theirs + " bytes",
+                EntrySize.maxEntry(peersFrameLimit > 0 ? peersFrameLimit : config.maxFrameBytes()));
         }
     }
 
@@ -1829,12 +1907,20 @@ public final class MeshNode implements AutoCloseable {
         long size = EntrySize.boundOnAnyNode(e); // with the room of the keep reason peers add to it
         int peers = peersFrameLimit; // 0, or smaller than this node's own
         long max = EntrySize.maxEntry(peers > 0 ? peers : config.maxFrameBytes());
+        if (size > max && peers > 0) {
+            // before a refusal only (the hot path compares with one number): a node not seen for the horizon is gone
+            frameLimitsExpiredAt = Long.MIN_VALUE / 2;
+            nodeFrameLimit(null, 0, 0);
+            peers = peersFrameLimit;
+            max = EntrySize.maxEntry(peers > 0 ? peers : config.maxFrameBytes());
+        }
         if (size > max) {
             throw new IllegalArgumentException("action of about " + size + " bytes (with its meta) is over the limit of "
                 + max + " bytes, which follows from " + (peers > 0
-                    ? "peer " + peersFrameLimitPeer + "'s frame limit of " + peers + " bytes (this node's is "
-                        + config.maxFrameBytes() + "): it could not reach that peer nor the nodes behind it. Give every "
-                        + "node of a mesh the same --max-frame"
+                    ? "node " + frameLimits.smallestNode() + "'s frame limit of " + peers + " bytes (this node's is "
+                        + config.maxFrameBytes() + "): it could not reach that node of the mesh nor the nodes behind "
+                        + "it. Give every node of a mesh the same --max-frame (a node's smaller limit holds until it "
+                        + "comes back with a larger one, or for 7 days after it was last seen)"
                     : "the frame limit of " + config.maxFrameBytes() + " bytes (NodeConfig.Builder.maxFrameBytes, "
                         + "--max-frame on the command line)"));
         }

@@ -81,12 +81,13 @@ final class AddCommand implements Callable<Integer> {
                 System.err.println("logmesh: " + data.resolve(LOG_FILE) + ": " + e.getMessage());
                 return 2;
             }
-            // a peer with a smaller frame limit that the node met (kept with the log): what an add can reach
-            java.util.Map.Entry<Integer, String> peers = Log.peerFrameLimit(store);
+            // a node of the mesh with a smaller frame limit that the node knew of (kept with the log): what an add can
+            // reach
+            java.util.Map.Entry<Integer, String> peers = Log.peerFrameLimit(store, System.currentTimeMillis());
             int limit = peers != null && peers.getKey() < maxFrame ? peers.getKey() : maxFrame;
             String whose = limit == maxFrame ? "from --max-frame " + maxFrame
-                : "from peer " + peers.getValue() + "'s frame limit of " + limit + " bytes, which the node met; give "
-                    + "every node of a mesh the same --max-frame";
+                : "from node " + peers.getValue() + "'s frame limit of " + limit + " bytes, a node of this log's mesh "
+                    + "seen in the last 7 days; give every node of a mesh the same --max-frame";
             Ndjson.readLines(System.in, Utf8Lines.maxLineBytes(maxFrame), new Ndjson.LineHandler() {
                 @Override
                 public void line(int number, Action action, JsonNode meta) {

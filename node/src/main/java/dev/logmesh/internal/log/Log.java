@@ -287,27 +287,21 @@ public final class Log {
     }
 
     /**
-     * The {@link Store#state} key under which a node keeps the smallest frame limit of the peers it met, when smaller
-     * than its own: {@code "<bytes> <peer node id>"} (see {@code MeshNode}); {@code logmesh add} honours it too.
+     * The {@link Store#state} key under which a node keeps the frame limits of the mesh's nodes that are smaller than
+     * its own, one line {@code "<bytes> <node id> <seen ms>"} per node ({@link MeshFrameLimits}; session 38 kept one
+     * line {@code "<bytes> <peer node id>"}); {@code logmesh add} honours it too.
      */
     public static final String PEER_FRAME_LIMIT_KEY = "peerFrameLimit";
 
     /**
-     * The smallest frame limit of the peers kept in {@code store} ({@link #PEER_FRAME_LIMIT_KEY}) and whose it is, or
-     * null when none is kept or the value does not read as one.
+     * The smallest frame limit kept in {@code store} ({@link #PEER_FRAME_LIMIT_KEY}) of a node seen within
+     * {@link MeshFrameLimits#HORIZON_MILLIS} before {@code now} (ms), and whose it is, or null when none is kept or the
+     * value does not read as one.
      */
-    public static java.util.Map.Entry<Integer, String> peerFrameLimit(Store store) {
-        String v = store.state(PEER_FRAME_LIMIT_KEY).orElse(null);
-        int space = v == null ? -1 : v.indexOf(' ');
-        if (space <= 0) {
-            return null;
-        }
-        try {
-            int bytes = Integer.parseInt(v.substring(0, space));
-            return bytes > 0 ? java.util.Map.entry(bytes, v.substring(space + 1)) : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
+    public static java.util.Map.Entry<Integer, String> peerFrameLimit(Store store, long now) {
+        MeshFrameLimits t = MeshFrameLimits.decode(store.state(PEER_FRAME_LIMIT_KEY).orElse(null), Integer.MAX_VALUE,
+            now);
+        return t.smallest() > 0 ? java.util.Map.entry(t.smallest(), t.smallestNode()) : null;
     }
 
     /** The store behind this log. */

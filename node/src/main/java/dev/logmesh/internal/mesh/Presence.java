@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  *       Jackson tree (~3 KB), and reads it back only for the node's status: a node holds a record of every node of
  *       the mesh.</li>
  *   <li><b>Trust.</b> A record is believed as received: any node that holds the mesh key (or any node of an open
- *       mesh) can forge another origin's record. Presence is for display; nothing else depends on it.</li>
+ *       mesh) can forge another origin's record. Presence is for display, and for the mesh's smallest frame limit
+ *       ({@code maxFrame}: a forged one can lower what the other nodes add, down to the 1024 bytes a node takes at
+ *       least, until its origin's next record or its expiry); nothing else depends on it.</li>
  *   <li><b>Bad records</b> are dropped and counted, not answered with {@code wrong-format}: presence is advisory,
  *       and a newer node's record must not end a session.</li>
  * </ul>
@@ -173,6 +175,27 @@ public final class Presence implements PresenceSink {
     private long duplicates;
     private long dropped;
     private long expired;
+    /** Told of every record accepted as news ({@link #onRecord}), or null. */
+    private RecordListener recordListener;
+
+    /** Told of a record accepted as news (a newer seq of its origin), on the loop. */
+    @FunctionalInterface
+    public interface RecordListener {
+        /**
+         * A record accepted as news.
+         *
+         * @param origin the record's origin
+         * @param record the record as received (not to be kept or changed)
+         * @param via    the peer it came from
+         * @param hops   links it crossed to get here (1: from the origin itself)
+         */
+        void received(String origin, ObjectNode record, String via, int hops);
+    }
+
+    /** Tells {@code listener} of every record accepted as news from now on (one listener; null: none). Loop only. */
+    public void onRecord(RecordListener listener) {
+        this.recordListener = listener;
+    }
 
     /**
      * @param hub          the node's sessions (presence goes over those that offered it)
@@ -412,6 +435,9 @@ public final class Presence implements PresenceSink {
         e.via = session.peerNode();
         e.periodMillis = recordPeriod(r);
         e.countsUntil = now + countWindow(e.periodMillis);
+        if (recordListener != null) {
+            recordListener.received(origin, r, e.via, hops);
+        }
         if (hops >= MAX_HOPS || now - e.forwardedAt < periodMillis / 2) {
             return;
         }

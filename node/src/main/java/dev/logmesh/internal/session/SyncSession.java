@@ -1392,18 +1392,25 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
-     * Whether an entry of this size fits a frame to the peer; if not, counts it and says so (WARN once a day per peer
-     * and entry, DEBUG otherwise).
+     * Whether an entry of this size fits a frame to the peer; if not, counts it and says so: WARN once per peer and
+     * limit (what it means, and that the entries behind it go on), DEBUG for each later one. Such an entry was added
+     * before its node knew of the peer's smaller limit (an add is refused since: {@code MeshFrameLimits}). Before
+     * (session 38) a WARN per entry and day per peer, which did not say what it meant: 3 such entries, 3 lines
+     * ({@code FrameLimitMessageTest.entriesOverAPeersLimitAlreadyInTheLogDoNotBlockAndAreSaidOnce}).
      */
     private boolean fits(Entry e, long entryBytes) {
         if (entryBytes <= frameLimit() - EntrySize.FRAME_OVERHEAD) {
             return relayable(e);
         }
         tooLarge++;
-        boolean first = TooLargeSaid.CACHE.asMap().putIfAbsent(peerNode + " " + e.id(), Boolean.TRUE) == null;
+        boolean first = TooLargeSaid.CACHE.asMap().putIfAbsent("limit " + peerNode + " " + frameLimit(), Boolean.TRUE)
+            == null;
         if (first) {
-            LOG.warn("{} takes up to {} bytes in a frame, over {}: not sent to {} (said once a day)", e.id(), entryBytes,
-                whoseFrameLimit(), describePeer());
+            LOG.warn("{} takes up to {} bytes in a frame, over {}: not sent to {}, nor any other entry over that limit "
+                + "(said once per peer and limit; each later one at DEBUG). They stay in this log and the entries "
+                + "behind them go on; {} and the nodes behind it never get them, unless its --max-frame is raised to "
+                + "this node's. They were added before their node knew of that limit (an add over it is refused since)",
+                e.id(), entryBytes, whoseFrameLimit(), describePeer(), peerNode != null ? peerNode : "the peer");
         } else {
             LOG.debug("{} takes up to {} bytes in a frame, over {}: not sent to {}", e.id(), entryBytes,
                 whoseFrameLimit(), describePeer());
