@@ -595,8 +595,7 @@ final class NodeCommand implements Callable<Integer> {
         byte[] next = Checks.keyFile(nextKeyFile, "--next-key-file", System.err::println);
         if (java.security.MessageDigest.isEqual(secret, next)) {
             throw new IllegalArgumentException("--next-key-file " + nextKeyFile + " holds the same key as "
-                + (keyFile != null ? "--key-file " + keyFile : "--key") + " (key id "
-                + dev.logmesh.internal.auth.MeshAuth.keyId(next) + "): give the new key as the next key");
+                + (keyFile != null ? "--key-file " + keyFile : "--key") + ": give the new key as the next key");
         }
         return next;
     }

@@ -37,7 +37,7 @@ class NextKeyFileTest {
             Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
         String same = refused("--key-file", k1.toString(), "--next-key-file", copy.toString());
-        assertTrue(same.contains("--next-key-file " + copy + " holds the same key as --key-file " + k1 + " (key id ")
+        assertTrue(same.contains("--next-key-file " + copy + " holds the same key as --key-file " + k1 + ": ")
             && same.contains("give the new key as the next key"), same);
         String blank = refused("--key-file", k1.toString(), "--next-key-file", empty.toString());
         assertTrue(blank.contains("--next-key-file " + empty + " is empty: create it with"), blank);
