@@ -380,13 +380,14 @@ public final class MeshNode implements AutoCloseable {
             .maxClientFrameBytes(config.maxClientFrameBytes())
             .build()).withStats(stats);
         if (config.key() != null) {
-            sc = sc.withAuth(new MeshAuth(config.key(), config.mesh(), MeshAuth.DEFAULT_WINDOW, loop::now),
+            sc = sc.withAuth(new MeshAuth(config.key(), config.nextKey(), config.mesh(), MeshAuth.DEFAULT_WINDOW,
+                loop::now),
                 new Bruteforce(Bruteforce.DEFAULT_LIMIT, Bruteforce.DEFAULT_PERIOD, loop::now));
         }
         // clients of the node (issue 11): headers, hooks, delivery, user tokens
         this.clientHooks = new ClientHookRegistry(config.strictClientHooks());
         this.userTokens = config.key() == null ? null
-            : dev.logmesh.internal.edge.UserTokens.forMesh(config.key(), config.mesh(), loop::now);
+            : dev.logmesh.internal.edge.UserTokens.forMesh(config.key(), config.nextKey(), config.mesh(), loop::now);
         sc = sc.withHeaders(ClientSetup.headers(config))
             .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens));
         this.broadcast = new Broadcast(log, loop, sc,
@@ -2171,6 +2172,14 @@ public final class MeshNode implements AutoCloseable {
      */
     public String keyId() {
         return config.key() == null ? null : MeshAuth.keyId(config.key());
+    }
+
+    /**
+     * The id of this node's next mesh key ({@link NodeConfig.Builder#nextKey}), as {@link #keyId()}, or null without
+     * one. Any thread.
+     */
+    public String nextKeyId() {
+        return config.nextKey() == null ? null : MeshAuth.keyId(config.nextKey());
     }
 
     /**

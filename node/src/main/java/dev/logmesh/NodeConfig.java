@@ -117,6 +117,7 @@ public final class NodeConfig {
     private final List<URI> peers;
     private final String mesh;
     private final byte[] key;
+    private final byte[] nextKey;
     private final int subprotocol;
     private final int minSubprotocol;
     private final int maxFrameBytes;
@@ -160,6 +161,7 @@ public final class NodeConfig {
         this.peers = List.copyOf(b.peers);
         this.mesh = b.mesh;
         this.key = b.key == null ? null : b.key.clone();
+        this.nextKey = b.nextKey == null ? null : b.nextKey.clone();
         this.subprotocol = b.subprotocol;
         this.minSubprotocol = b.minSubprotocol;
         this.maxFrameBytes = b.maxFrameBytes;
@@ -268,6 +270,11 @@ public final class NodeConfig {
     /** The mesh key, or null for an open mesh. */
     public byte[] key() {
         return key == null ? null : key.clone();
+    }
+
+    /** The next mesh key, accepted and proved beside {@link #key()} while the mesh rotates to it, or null. */
+    public byte[] nextKey() {
+        return nextKey == null ? null : nextKey.clone();
     }
 
     /** This application's subprotocol version (0: none). */
@@ -577,6 +584,7 @@ public final class NodeConfig {
         private final List<URI> peers = new ArrayList<>();
         private String mesh = DEFAULT_MESH;
         private byte[] key;
+        private byte[] nextKey;
         private int subprotocol;
         private int minSubprotocol;
         private int maxFrameBytes = WsTransport.DEFAULT_MAX_FRAME_BYTES;
@@ -740,6 +748,19 @@ public final class NodeConfig {
 
         public Builder key(byte[] value) {
             key = value == null ? null : value.clone();
+            return this;
+        }
+
+        /**
+         * The key the mesh rotates to, or null (the default): the node accepts peers and clients that prove either
+         * key and proves both when it dials, so nodes that hold the old key alone, both, or the new key alone meet
+         * while they restart one by one (README, "Rotating the key"); once every node holds both, each is restarted
+         * with the new key as its {@link #key} and no next key.
+         *
+         * @throws IllegalArgumentException from {@link #build()}: empty, equal to the key, or given without a key
+         */
+        public Builder nextKey(byte[] value) {
+            nextKey = value == null ? null : value.clone();
             return this;
         }
 
@@ -975,6 +996,7 @@ public final class NodeConfig {
             if (key != null && key.length == 0) {
                 throw new IllegalArgumentException("mesh key must not be empty");
             }
+            dev.logmesh.internal.auth.MeshAuth.checkNext(key, nextKey);
             String subprotocols = dev.logmesh.internal.protocol.Subprotocols.problem(subprotocol, minSubprotocol,
                 "subprotocol", "minSubprotocol");
             if (subprotocols != null) {

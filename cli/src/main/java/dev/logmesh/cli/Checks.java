@@ -589,26 +589,31 @@ final class Checks {
      * @param warn gets a warning when other users may read the file
      */
     static byte[] keyFile(Path file, Consumer<String> warn) {
+        return keyFile(file, "--key-file", warn);
+    }
+
+    /** As {@link #keyFile(Path, Consumer)}, for the option {@code option} (--key-file or --next-key-file). */
+    static byte[] keyFile(Path file, String option, Consumer<String> warn) {
         String make = "create it with: head -c 32 /dev/urandom | base64 > " + file + " && chmod 600 " + file;
         if (Files.isDirectory(file)) {
-            throw new UsageError("--key-file " + file + " is a directory: give the file that holds the key");
+            throw new UsageError(option + " " + file + " is a directory: give the file that holds the key");
         }
         if (!Files.exists(file)) {
-            throw new UsageError("--key-file " + file + " does not exist: " + make);
+            throw new UsageError(option + " " + file + " does not exist: " + make);
         }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (AccessDeniedException e) {
-            throw new UsageError("--key-file " + file + " is not readable by this user: fix its owner or "
+            throw new UsageError(option + " " + file + " is not readable by this user: fix its owner or "
                 + "permissions (chmod 600, owned by the user that runs the node)");
         } catch (NoSuchFileException e) {
-            throw new UsageError("--key-file " + file + " does not exist: " + make);
+            throw new UsageError(option + " " + file + " does not exist: " + make);
         } catch (IOException e) {
-            throw new UsageError("--key-file " + file + " cannot be read (" + e.getMessage() + ")");
+            throw new UsageError(option + " " + file + " cannot be read (" + e.getMessage() + ")");
         }
         if (!Files.isReadable(file)) {
-            throw new UsageError("--key-file " + file + " is not readable by this user: fix its owner or "
+            throw new UsageError(option + " " + file + " is not readable by this user: fix its owner or "
                 + "permissions (chmod 600, owned by the user that runs the node)");
         }
         String text;
@@ -616,19 +621,21 @@ final class Checks {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new UsageError("--key-file " + file + " is not text (a binary file?): the key is one line of "
+            throw new UsageError(option + " " + file + " is not text (a binary file?): the key is one line of "
                 + "text; " + make);
         }
         if (text.indexOf('\0') >= 0) {
-            throw new UsageError("--key-file " + file + " is not text (a binary file?): the key is one line of "
+            throw new UsageError(option + " " + file + " is not text (a binary file?): the key is one line of "
                 + "text; " + make);
         }
         String key = text.strip();
         if (key.isEmpty()) {
-            throw new UsageError("--key-file " + file + " is empty: " + make);
+            throw new UsageError(option + " " + file + " is empty: " + make);
         }
         if (key.contains("\n")) {
-            throw new UsageError("--key-file " + file + " has more than one line: the key is one line of text");
+            throw new UsageError(option + " " + file + " has more than one line: the key is one line of text"
+                + ("--key-file".equals(option) ? " (to rotate the key, give the new one in a file of its own as "
+                + "--next-key-file)" : ""));
         }
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);

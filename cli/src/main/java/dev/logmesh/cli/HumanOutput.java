@@ -65,9 +65,15 @@ final class HumanOutput {
 
     /** The ready line, with the id of the mesh key ({@link dev.logmesh.MeshNode#keyId}) unless the mesh is open. */
     synchronized void ready(String nodeId, URI url, Path data, String keyId) {
+        ready(nodeId, url, data, keyId, null);
+    }
+
+    /** The ready line, with the ids of the mesh key and of the next key ({@code --next-key-file}) when given. */
+    synchronized void ready(String nodeId, URI url, Path data, String keyId, String nextKeyId) {
         line("ready  " + nodeId + (url != null ? " at " + url : " (not listening)")
             + (data != null ? ", log in " + data : ", log in memory")
-            + (keyId != null ? ", mesh key id " + keyId : ""));
+            + (keyId != null ? ", mesh key id " + keyId : "")
+            + (nextKeyId != null ? ", next key id " + nextKeyId : ""));
     }
 
     synchronized void peer(String nodeId, boolean connected) {

@@ -101,6 +101,7 @@ final class NodeArgs {
                 case "--mesh" -> c.mesh = value;
                 case "--key" -> c.key = value;
                 case "--key-file" -> c.keyFile = Path.of(value);
+                case "--next-key-file" -> c.nextKeyFile = Path.of(value);
                 case "--subprotocol" -> c.subprotocol = decimal(value);
                 case "--min-subprotocol" -> c.minSubprotocol = decimal(value);
                 case "--max-frame" -> c.maxFrame = decimal(value);

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
             + HumanOutput.CATCH_UP_THRESHOLD + "+ entries from a peer, progress done/total and rate instead of "
             + "each action).",
         "stdout otherwise, or with --json: one JSON object per line with an \"event\" field: ready (with "
-            + "\"keyId\", the id of the mesh key: the same on every node given the same key), add, peer, "
+            + "\"keyId\", the id of the mesh key: the same on every node given the same key; \"nextKeyId\" with "
+            + "--next-key-file), add, peer, "
             + "refused (a session refused: \"node\" (or the --peer URL), \"reason\": \"refused this node: ...\" "
             + "or \"refused by this node: ...\"; an error event says it in words too), error, health (the log "
             + "became unwritable, or writable again: \"writable\", \"problem\"), progress "
@@ -99,8 +100,17 @@ final class NodeCommand implements Callable<Integer> {
         + "list: prefer --key-file). Without a key the mesh is open to anyone who can reach it.")
     String key;
 
-    @Option(names = "--key-file", paramLabel = "FILE", description = "File holding the mesh's secret key.")
+    @Option(names = "--key-file", paramLabel = "FILE", description = "File holding the mesh's secret key (one line).")
     Path keyFile;
+
+    @Option(names = "--next-key-file", paramLabel = "FILE", description = "File holding the key the mesh rotates to, "
+        + "beside --key-file: the node accepts peers and clients with either key and proves both when it dials. "
+        + "Rotate without a split: restart each node with --next-key-file NEW, then each with --key-file NEW alone "
+        + "(README, \"Rotating the key\").")
+    Path nextKeyFile;
+
+    /** The key read from {@link #nextKeyFile}, or null. */
+    byte[] nextSecret;
 
     @Option(names = "--subprotocol", paramLabel = "N", description = "This application's subprotocol version. "
         + "Default: 0 (none).")
@@ -275,6 +285,7 @@ final class NodeCommand implements Callable<Integer> {
         byte[] secret;
         try {
             secret = readKey();
+            nextSecret = readNextKey(secret);
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
@@ -449,7 +460,7 @@ final class NodeCommand implements Callable<Integer> {
         }, "logmesh-shutdown"));
         java.util.function.Consumer<String> errors;
         if (human != null) {
-            human.ready(node.nodeId(), node.url(), dir, node.keyId());
+            human.ready(node.nodeId(), node.url(), dir, node.keyId(), node.nextKeyId());
             if (metricsUrl != null) {
                 System.err.println("logmesh: metrics at " + metricsUrl);
             }
@@ -468,6 +479,9 @@ final class NodeCommand implements Callable<Integer> {
             }
             if (node.keyId() != null) {
                 ready.put("keyId", node.keyId()); // to compare with the key ids a refusal for another key names
+            }
+            if (node.nextKeyId() != null) {
+                ready.put("nextKeyId", node.nextKeyId());
             }
             out.print(ready);
             errors = out::error;
@@ -545,7 +559,7 @@ final class NodeCommand implements Callable<Integer> {
     /** The node's configuration from the options. */
     NodeConfig config(byte[] secret, Path dir) {
         NodeConfig.Builder b = NodeConfig.builder().name(idName(name, dir)).dataDir(dir).host(host).port(port).peers(peers)
-            .mesh(mesh).key(secret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
+            .mesh(mesh).key(secret).nextKey(nextSecret).subprotocol(subprotocol).minSubprotocol(minSubprotocol).maxFrameBytes(maxFrame)
             .ping(ping, timeout).mdns(!noMdns).interfaces(interfaces).tls(tlsCert, tlsKey).tlsTrust(tlsTrust)
             // at most 36500d (MaxDrift): whole milliseconds, no overflow
             .token(token).maxDriftMillis(java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift))
@@ -567,6 +581,23 @@ final class NodeCommand implements Callable<Integer> {
             b.header(h.substring(0, eq), h.substring(eq + 1));
         }
         return b.build();
+    }
+
+    /** The next key ({@code --next-key-file}), or null; checked beside the current key {@code secret}. */
+    private byte[] readNextKey(byte[] secret) {
+        if (nextKeyFile == null) {
+            return null;
+        }
+        if (secret == null) {
+            throw new IllegalArgumentException("--next-key-file needs --key-file (the current key): an open mesh "
+                + "takes a key by a restart of every node with --key-file");
+        }
+        byte[] next = Checks.keyFile(nextKeyFile, "--next-key-file", System.err::println);
+        if (java.security.MessageDigest.isEqual(secret, next)) {
+            throw new IllegalArgumentException("--next-key-file " + nextKeyFile + " holds the same key as "
+                + (keyFile != null ? "--key-file " + keyFile : "--key") + ": give the new key as the next key");
+        }
+        return next;
     }
 
     private byte[] readKey() throws IOException {

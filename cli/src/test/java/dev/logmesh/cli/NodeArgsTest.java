@@ -64,7 +64,7 @@ class NodeArgsTest {
     @Test
     void everyOptionOfNodeIsReadWithoutPicocli() throws Exception {
         List<Field> fields = optionFields();
-        assertEquals(36, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
+        assertEquals(37, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
         for (Field f : fields) {
             String name = f.getAnnotation(CommandLine.Option.class).names()[0];
             String[] args = f.getType() == boolean.class ? new String[] {"node", name}
@@ -82,7 +82,7 @@ class NodeArgsTest {
             {"node", "--name", "cold-ready", "--memory", "--no-mdns", "--host", "127.0.0.1", "--port", "0", "--json"},
             {"node", "--name=alice", "--port=7001", "--peer", "ws://127.0.0.1:7002", "--peer=wss://[::1]:7003",
                 "--header", "env=development", "--header=a=b=c", "--interface", "eth0", "--interface", "10.0.0.1"},
-            {"node", "--data", "/tmp/logmesh data", "--key-file", "k", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+            {"node", "--data", "/tmp/logmesh data", "--key-file", "k", "--next-key-file", "k2", "--tls-cert", "c.pem", "--tls-key", "k.pem",
                 "--tls-trust", "t.pem", "--timestamps", "--no-overlay", "--max-active", "3", "--passive-size", "12",
                 "--client-cursors", "1000000"},
             {"node", "--max-drift", "PT1M", "--presence-period", "0", "--ping", "10000", "--timeout", "70000",

@@ -34,6 +34,16 @@ import javax.crypto.spec.SecretKeySpec;
  * {@link #tokenFor tokenFor(nodeId)}, a per-node-id token derived from the key. It proves the client got the
  * token from someone with the key, but it can be replayed by anyone who saw it (use wss).
  *
+ * <h2>Rotating the key</h2>
+ * A node may hold a next key beside its current one ({@code --next-key-file}). It then proves both in one
+ * {@code connect}: {@code proof} and {@code kid} under the current key, as a node with one key does, and
+ * {@code next: {kid, proof}} under the next key; a listener accepts a connect whose proof under either of its keys
+ * matches either proof, and answers in {@code connected} the same way, which the dialer checks under either of its
+ * keys. So a node on {K1, K2} meets a node on K1 alone and a node on K2 alone at the first dial, with no refused
+ * handshake (none counted by the brute-force limiter, no refusal back-off), and a node on K1 alone and one on K2
+ * alone still refuse each other. Tokens of stock clients ({@link #tokenFor}) are accepted under either key and made
+ * under the current one.
+ *
  * <p>Thread-safe.
  */
 public final class MeshAuth {
@@ -43,6 +53,8 @@ public final class MeshAuth {
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(5);
 
     private final byte[] key;
+    /** The next key (accepted and proved beside {@link #key} while the mesh rotates to it), or null. */
+    private final byte[] next;
     private final String mesh;
     private final long window;
     private final LongSupplier clock;
@@ -56,10 +68,23 @@ public final class MeshAuth {
      * @param clock  wall clock in ms
      */
     public MeshAuth(byte[] key, String mesh, Duration window, LongSupplier clock) {
+        this(key, null, mesh, window, clock);
+    }
+
+    /**
+     * A node's authentication while its mesh rotates from {@code key} to {@code next} (see the class notes).
+     *
+     * @param key  the current shared secret (at least 1 byte)
+     * @param next the next one (at least 1 byte, not equal to {@code key}), or null for none
+     * @throws IllegalArgumentException for an empty key or next key, or a next key equal to the key
+     */
+    public MeshAuth(byte[] key, byte[] next, String mesh, Duration window, LongSupplier clock) {
         if (key == null || key.length == 0) {
             throw new IllegalArgumentException("mesh key must not be empty");
         }
+        checkNext(key, next);
         this.key = key.clone();
+        this.next = next == null ? null : next.clone();
         this.mesh = mesh;
         this.window = window.toMillis();
         this.clock = clock;
@@ -69,6 +94,28 @@ public final class MeshAuth {
             .expireAfterWrite(window.multipliedBy(2))
             .maximumSize(1_000_000)
             .build();
+    }
+
+    /**
+     * Checks a next key beside {@code key}: null (none) passes.
+     *
+     * @throws IllegalArgumentException for an empty next key, or one equal to {@code key}
+     */
+    public static void checkNext(byte[] key, byte[] next) {
+        if (next == null) {
+            return;
+        }
+        if (next.length == 0) {
+            throw new IllegalArgumentException("next mesh key must not be empty");
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("a next mesh key needs a current one: an open mesh takes a key by a "
+                + "restart of every node");
+        }
+        if (MessageDigest.isEqual(key, next)) {
+            throw new IllegalArgumentException("the next mesh key is the same as the current one (key id "
+                + keyId(key) + "): give the new key as the next key");
+        }
     }
 
     /** The mesh name. */
@@ -98,8 +145,12 @@ public final class MeshAuth {
         mine.put("nonce", nonce);
         mine.put("ts", ts);
         mine.put("to", to);
-        mine.put("proof", hmac("connect", mesh, dialer, to, nonce, Long.toString(ts)));
+        mine.put("proof", hmac(key, "connect", mesh, dialer, to, nonce, Long.toString(ts)));
         mine.put("kid", keyId());
+        if (next != null) {
+            mine.putObject("next").put("kid", keyId(next))
+                .put("proof", hmac(next, "connect", mesh, dialer, to, nonce, Long.toString(ts)));
+        }
     }
 
     /** How {@link #checkConnect} says a proof made with another key begins. */
@@ -113,6 +164,11 @@ public final class MeshAuth {
      */
     public String keyId() {
         return keyId(key);
+    }
+
+    /** {@link #keyId()} of the next key, or null without one. */
+    public String nextKeyId() {
+        return next == null ? null : keyId(next);
     }
 
     /** {@link #keyId()} of {@code key} (at least 1 byte). */
@@ -132,7 +188,8 @@ public final class MeshAuth {
      * is told too): its own key id and how to tell whose key is wrong; said only where the listener runs.
      */
     public String wrongKeyHere() {
-        return "; this node's key id is " + keyId() + ": the node whose key id the other nodes do not share has the "
+        return "; this node's key id is " + keyId() + (next == null ? "" : " (next key id " + nextKeyId() + ")")
+            + ": the node whose key id the other nodes do not share has the "
             + "wrong key (each node says its id in its ready line): give it the mesh's key file (--key-file)";
     }
 
@@ -155,13 +212,19 @@ public final class MeshAuth {
         if (Math.abs(off) > window) {
             return clockRefusal(off, window);
         }
-        String expected = hmac("connect", mesh, dialer, to, nonce, Long.toString(ts.asLong()));
-        if (!constantTimeEquals(expected, proof)) {
+        JsonNode nextProof = theirs.get("next");
+        String proof2 = nextProof != null && nextProof.isObject() ? text(nextProof, "proof") : null;
+        if (!proves(proof2, proof, "connect", mesh, dialer, to, nonce,
+            Long.toString(ts.asLong()))) {
             // whose key is wrong, neither end can know: the ids let an operator compare (before, session 36, "wrong
             // key" alone, which named neither key)
             String kid = text(theirs, "kid");
+            String kid2 = proof2 == null ? null : text(nextProof, "kid");
+            boolean one = kid != null && kid.matches("[0-9a-f]{8}");
+            boolean two = kid2 != null && kid2.matches("[0-9a-f]{8}");
             return WRONG_KEY + ": the dialer proved another mesh key than the listener's"
-                + (kid != null && kid.matches("[0-9a-f]{8}") ? " (the dialer's key id is " + kid + ")" : "");
+                + (one && two ? " (the dialer's key ids are " + kid + " and, next, " + kid2 + ")"
+                    : one ? " (the dialer's key id is " + kid + ")" : "");
         }
         if (usedNonces.asMap().putIfAbsent(nonce, Boolean.TRUE) != null) {
             return "replayed proof";
@@ -200,7 +263,10 @@ public final class MeshAuth {
     public void putConnectedProof(ObjectNode mine, String listener, String dialer, String dialerNonce) {
         String nonce = nonce();
         mine.put("nonce", nonce);
-        mine.put("proof", hmac("connected", mesh, listener, dialer, dialerNonce, nonce));
+        mine.put("proof", hmac(key, "connected", mesh, listener, dialer, dialerNonce, nonce));
+        if (next != null) {
+            mine.putObject("next").put("proof", hmac(next, "connected", mesh, listener, dialer, dialerNonce, nonce));
+        }
     }
 
     /** Whether the listener's answer proves the key for the nonce this dialer sent. */
@@ -213,17 +279,35 @@ public final class MeshAuth {
         if (nonce == null || proof == null) {
             return false;
         }
-        return constantTimeEquals(hmac("connected", mesh, listener, dialer, myNonce, nonce), proof);
+        JsonNode n = theirs.get("next");
+        String proof2 = n != null && n.isObject() ? text(n, "proof") : null;
+        return proves(proof2, proof, "connected", mesh, listener, dialer, myNonce, nonce);
     }
 
-    /** The token a stock Logux client with this node id may send to join (see class notes). */
+    /**
+     * Whether {@code proof} or {@code proof2} (null: none) is the HMAC of {@code parts} under this node's key or next
+     * key. Every pair is compared (in constant time each), so the time taken does not say which matched.
+     */
+    private boolean proves(String proof2, String proof, String... parts) {
+        boolean ok = false;
+        for (byte[] k : next == null ? new byte[][] {key} : new byte[][] {key, next}) {
+            String expected = hmac(k, parts);
+            ok |= constantTimeEquals(expected, proof);
+            if (proof2 != null) {
+                ok |= constantTimeEquals(expected, proof2);
+            }
+        }
+        return ok;
+    }
+
+    /** The token a stock Logux client with this node id may send to join (see class notes), under the current key. */
     public String tokenFor(String nodeId) {
-        return hmac("token", mesh, nodeId);
+        return hmac(key, "token", mesh, nodeId);
     }
 
-    /** Whether a stock client's token is right for its node id. */
+    /** Whether a stock client's token is right for its node id, under the current key or the next one. */
     public boolean checkToken(String nodeId, String token) {
-        return token != null && constantTimeEquals(tokenFor(nodeId), token);
+        return token != null && proves(null, token, "token", mesh, nodeId);
     }
 
     private static String text(JsonNode n, String field) {
@@ -231,7 +315,7 @@ public final class MeshAuth {
         return v != null && v.isTextual() ? v.asText() : null;
     }
 
-    private String hmac(String... parts) {
+    private static String hmac(byte[] key, String... parts) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));

@@ -45,11 +45,31 @@ public final class UserTokens {
     private static final String LABEL = "logmesh user tokens v1\n";
 
     private final byte[] derived;
+    /** The derived key of the mesh's next key (tokens under it are accepted too), or null. */
+    private final byte[] nextDerived;
     private final LongSupplier clock;
 
-    private UserTokens(byte[] derived, LongSupplier clock) {
+    private UserTokens(byte[] derived, byte[] nextDerived, LongSupplier clock) {
         this.derived = derived;
+        this.nextDerived = nextDerived;
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Tokens of a mesh that rotates from {@code meshKey} to {@code nextKey}: issued under the current key, accepted
+     * under either (an application server may switch to the next key's derived key once every node holds it).
+     *
+     * @param nextKey the next key, or null (then as {@link #forMesh(byte[], String, LongSupplier)})
+     */
+    public static UserTokens forMesh(byte[] meshKey, byte[] nextKey, String mesh, LongSupplier clock) {
+        UserTokens current = forMesh(meshKey, mesh, clock);
+        if (nextKey == null) {
+            return current;
+        }
+        if (nextKey.length == 0) {
+            throw new IllegalArgumentException("next mesh key must not be empty");
+        }
+        return new UserTokens(current.derived, hmac(nextKey, LABEL + mesh), clock);
     }
 
     /**
@@ -64,7 +84,7 @@ public final class UserTokens {
             throw new IllegalArgumentException("mesh key must not be empty");
         }
         Objects.requireNonNull(mesh, "mesh");
-        return new UserTokens(hmac(meshKey, LABEL + mesh), clock);
+        return new UserTokens(hmac(meshKey, LABEL + mesh), null, clock);
     }
 
     /** Tokens from a derived key alone (what an application server that issues tokens holds). */
@@ -72,7 +92,7 @@ public final class UserTokens {
         if (derivedKey == null || derivedKey.length != 32) {
             throw new IllegalArgumentException("a derived key has 32 bytes");
         }
-        return new UserTokens(derivedKey.clone(), clock);
+        return new UserTokens(derivedKey.clone(), null, clock);
     }
 
     /** The key that issues and checks user tokens, and nothing else. */
@@ -111,7 +131,7 @@ public final class UserTokens {
 
     private String make(String userId, long expires) {
         requireUserId(userId);
-        return VERSION + "." + expires + "." + mac(userId, expires);
+        return VERSION + "." + expires + "." + mac(derived, userId, expires);
     }
 
     /** Checks that a user id can be issued a token. */
@@ -181,9 +201,13 @@ public final class UserTokens {
         if (JsonTrees.unpairedSurrogate(id.userId()) >= 0) {
             return Verdict.WRONG; // no token is issued for such a user (requireUserId): one for "bob?" would match
         }
-        String expected = mac(id.userId(), expires);
         byte[] given = token.substring(second + 1).getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.US_ASCII))) {
+        boolean ok = MessageDigest.isEqual(given, mac(derived, id.userId(), expires).getBytes(StandardCharsets.US_ASCII));
+        if (nextDerived != null) {
+            ok |= MessageDigest.isEqual(given, mac(nextDerived, id.userId(), expires)
+                .getBytes(StandardCharsets.US_ASCII));
+        }
+        if (!ok) {
             return Verdict.WRONG;
         }
         if (expires != 0 && clock.getAsLong() >= expires) {
@@ -192,7 +216,7 @@ public final class UserTokens {
         return Verdict.VALID;
     }
 
-    private String mac(String userId, long expires) {
+    private static String mac(byte[] derived, String userId, long expires) {
         byte[] m = hmac(derived, VERSION + "\n" + userId + "\n" + expires);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(m);
     }
