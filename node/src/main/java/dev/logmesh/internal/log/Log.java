@@ -750,6 +750,11 @@ public final class Log {
         return store.lastAdded();
     }
 
+    /** Bytes of received entries one add should carry at most ({@link Store#writeBudget}); loop only. */
+    public long writeBudget() {
+        return store.writeBudget();
+    }
+
     /** The highest {@code added} whose commit is durable ({@link Store#durableAdded}). */
     public long durableAdded() {
         return store.durableAdded();

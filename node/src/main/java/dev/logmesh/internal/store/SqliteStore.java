@@ -366,6 +366,20 @@ public final class SqliteStore implements Store {
     static final long WAL_ROOMY_FREE_BYTES = 256L << 20;
     /** The free space (bytes) the last look found, -1 before the first, or unknown. Loop only. */
     private long walFreeSeen = -1;
+    /** The least {@link #writeBudget} (bytes): a few pages, so that a nearly full disk still takes entries one by one. */
+    static final long WRITE_BUDGET_MIN_BYTES = 16L << 10;
+
+    /**
+     * An eighth of the free space last seen while it is under {@link #WAL_ROOMY_FREE_BYTES} (at least
+     * {@link #WRITE_BUDGET_MIN_BYTES}), else unbounded: a received batch's slice, one transaction, then adds at most
+     * about a quarter of the free space to the WAL (its pages and the index pages it touches), so the checkpoint at
+     * half the free space ({@link #boundWal}) still finds room. Loop only.
+     */
+    @Override
+    public long writeBudget() {
+        long free = walFreeSeen;
+        return free < 0 || free >= WAL_ROOMY_FREE_BYTES ? Long.MAX_VALUE : Math.max(WRITE_BUDGET_MIN_BYTES, free / 8);
+    }
     /** When the WAL's size was last looked at ({@link System#nanoTime}), if it had room then. Loop only. */
     private long walLookNanos;
     /** Whether the last look at the WAL's size found it {@link #WAL_LOOK_SLACK_BYTES} under both sizes. Loop only. */

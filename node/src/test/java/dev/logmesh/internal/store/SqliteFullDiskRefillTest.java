@@ -65,6 +65,32 @@ class SqliteFullDiskRefillTest {
         assertEquals(List.of(), stuck, "trials whose store could not go on after space came back");
     }
 
+    /**
+     * The store's write budget ({@link SqliteStore#writeBudget}): an eighth of the free space on a small disk, so that
+     * a node stores a large received batch in several transactions; unbounded on a roomy one.
+     */
+    @Test
+    void theWriteBudgetIsAnEighthOfTheFreeSpaceOnASmallDiskAndUnboundedOnARoomyOne() throws Exception {
+        Path m = dir.resolve("budget");
+        Files.createDirectories(m);
+        mountOrSkip(m, 2, "the write budget test");
+        try (SqliteStore small = SqliteStore.open(m.resolve("log.db"))) {
+            small.add(entries(0, 10));
+            long free = m.toFile().getUsableSpace();
+            long budget = small.writeBudget();
+            assertTrue(budget >= SqliteStore.WRITE_BUDGET_MIN_BYTES && budget <= 2 * 1024 * 1024 / 8,
+                "an eighth of the free space (" + free + " bytes free): " + budget);
+        } finally {
+            Tmpfs.unmount(m);
+        }
+        long roomy = dir.toFile().getUsableSpace();
+        org.junit.jupiter.api.Assumptions.assumeTrue(roomy >= SqliteStore.WAL_ROOMY_FREE_BYTES, "a roomy disk here");
+        try (SqliteStore big = SqliteStore.open(dir.resolve("big.db"))) {
+            big.add(entries(0, 10));
+            assertEquals(Long.MAX_VALUE, big.writeBudget());
+        }
+    }
+
     /** One trial: null when all {@link #ENTRIES} are in the store, else what was found. */
     private String trial(int seed) throws Exception {
         Random rnd = new Random(seed);
