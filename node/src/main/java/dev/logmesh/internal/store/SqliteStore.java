@@ -364,7 +364,10 @@ public final class SqliteStore implements Store {
      * (bytes): far more than 5 ms of writing adds to the WAL, on any disk ({@link #boundWal}, "The WAL's size").
      */
     static final long WAL_ROOMY_FREE_BYTES = 256L << 20;
-    /** The free space (bytes) the last look found, -1 before the first, or unknown. Loop only. */
+    /**
+     * The free space (bytes) the last look found: -1 before the first look, {@link Long#MAX_VALUE} when the look
+     * could not tell. Loop only.
+     */
     private long walFreeSeen = -1;
     /** The least {@link #writeBudget} (bytes): a few pages, so that a nearly full disk still takes entries one by one. */
     static final long WRITE_BUDGET_MIN_BYTES = 16L << 10;
@@ -2048,7 +2051,7 @@ public final class SqliteStore implements Store {
             // a commit since the reclaim failed for want of room: space came back, and the WAL's frames are copied
             // and its file given back before the next write, not a second later (before, session 39, the writes of
             // that second grew the WAL unwatched, from 0.1 to 1.6 MiB on a 2 MiB tmpfs, until its checkpoint found no
-            // room for good: FullDiskRefillTest)
+            // room for good: SqliteFullDiskRefillTest)
             if (now - walReclaimRetryNanos >= 0 || (walReclaimAt >= 0 && durability.committedSeq() != walReclaimAt)) {
                 walReclaim = false; // set again if this one finds no room either
                 return WalWriter.TRUNCATE;
