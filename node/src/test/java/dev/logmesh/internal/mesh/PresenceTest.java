@@ -344,15 +344,16 @@ class PresenceTest {
             && f.contains("\"origin\":\"" + origin + "\"") && f.contains("\"peer\":\"" + peer + "\"")).count();
     }
 
+    /** A node slowed by a large mesh ({@link #slowedRightAfterOwnRecord}), its link to the feeder and the feed. */
+    record Slowed(SessionNode node, Presence presence, TestPair pair, Runnable feed) {
+    }
+
     /**
-     * Beyond {@link Presence#FULL_RATE_NODES} known nodes a node's records come less often, but a new link reaches the
-     * mesh within about one configured period all the same: the next record is brought forward to a configured period
-     * after the last one, at most once per stated period, so links that come and go all the time cost at most twice
-     * the records. Before (session 36) a new link reached the others only with the next scheduled record: 3 periods
-     * later in a mesh of 300 ("m's link went out 2999 ms after it came"; 10 at 1,000 nodes).
+     * Node n with 300 known nodes (fed by a peer, once per configured period through {@code feed}), so that its stated
+     * period is 3 configured ones, right after one of its own records (the worst case for a new link: its next record
+     * is a whole stated period away).
      */
-    @Test
-    void aNewLinkReachesTheMeshWithinAConfiguredPeriodHoweverLargeTheMesh() {
+    Slowed slowedRightAfterOwnRecord() {
         SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
         SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
         Presence p = new Presence(node.hub, loop, node.id, () -> linksOf(node), PERIOD, new Random(1));
@@ -374,7 +375,6 @@ class PresenceTest {
             loop.advance(PERIOD);
         }
         assertEquals(3 * PERIOD, p.currentPeriodMillis());
-        // right after one of n's records (the worst case: the next is a whole stated period away)
         long records = ownRecords(pair.leftSent(), "n");
         int steps = 0;
         while (ownRecords(pair.leftSent(), "n") == records) {
@@ -383,6 +383,24 @@ class PresenceTest {
             }
             loop.advance(PERIOD / 10);
         }
+        return new Slowed(node, p, pair, feed);
+    }
+
+    /**
+     * Beyond {@link Presence#FULL_RATE_NODES} known nodes a node's records come less often, but a new link reaches the
+     * mesh within about one configured period all the same: the next record is brought forward to a configured period
+     * after the last one, at most once per stated period, so links that come and go all the time cost at most twice
+     * the records. Before (session 36) a new link reached the others only with the next scheduled record: 3 periods
+     * later in a mesh of 300 ("m's link went out 2999 ms after it came"; 10 at 1,000 nodes).
+     */
+    @Test
+    void aNewLinkReachesTheMeshWithinAConfiguredPeriodHoweverLargeTheMesh() {
+        Slowed slowed = slowedRightAfterOwnRecord();
+        SessionNode node = slowed.node();
+        Presence p = slowed.presence();
+        TestPair pair = slowed.pair();
+        Runnable feed = slowed.feed();
+        int steps = 0;
         // one end of a new link brings its record forward, the one with the smaller id: n, of n and p
         SessionNode m = new SessionNode("p", loop, SessionConfig.defaults("test"));
         presence(m);
@@ -426,35 +444,12 @@ class PresenceTest {
      */
     @Test
     void onlyTheEndWithTheSmallerIdBringsItsRecordForwardForANewLink() {
-        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
-        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
-        Presence p = new Presence(node.hub, loop, node.id, () -> linksOf(node), PERIOD, new Random(1));
-        presence(feeder);
-        TestPair pair = SessionNode.connect(loop, node, feeder);
-        loop.runAll();
-        SyncSession in = feeder.hub.session("n");
-        p.start();
-        int others = 3 * Presence.FULL_RATE_NODES - 1;
-        long[] seq = {0};
-        Runnable feed = () -> {
-            seq[0]++;
-            for (int i = 0; i < others; i++) {
-                in.sendPresence(record("o" + i, seq[0]));
-            }
-        };
-        for (int k = 0; k < 6; k++) {
-            feed.run();
-            loop.advance(PERIOD);
-        }
-        assertEquals(3 * PERIOD, p.currentPeriodMillis());
-        long records = ownRecords(pair.leftSent(), "n");
+        Slowed slowed = slowedRightAfterOwnRecord();
+        SessionNode node = slowed.node();
+        Presence p = slowed.presence();
+        TestPair pair = slowed.pair();
+        Runnable feed = slowed.feed();
         int steps = 0;
-        while (ownRecords(pair.leftSent(), "n") == records) {
-            if (++steps % 10 == 0) {
-                feed.run();
-            }
-            loop.advance(PERIOD / 10);
-        }
         // right after one of n's records: a link with k (k < n) is k's to tell; n's next record stays 3 periods away
         SessionNode k = new SessionNode("k", loop, SessionConfig.defaults("test"));
         presence(k);
