@@ -1182,6 +1182,12 @@ public final class MeshNode implements AutoCloseable {
         }
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
+        if (config.key() != null) {
+            n.put("keyId", keyId());
+            if (config.nextKey() != null) {
+                n.put("nextKeyId", nextKeyId());
+            }
+        }
         NodeHealth h = health;
         n.put("writable", h.writable());
         if (!h.writable()) {
@@ -1254,8 +1260,10 @@ public final class MeshNode implements AutoCloseable {
      * The mesh as presence knows it: {@code {"period": ms, "nodes": [...], "presence": counters}} ({@code period}:
      * how often this node sends its record now, the configured period up to 100 known nodes and longer beyond:
      * {@code Presence#currentPeriodMillis}), each node
-     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, links: [{peer, active, behind,
-     * rtt}]}}, this node first; a node's {@code behind} is the most any of its neighbours reports it behind.
+     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, keyId, nextKeyId, links: [{peer,
+     * active, behind, rtt}]}}, this node first; a node's {@code behind} is the most any of its neighbours reports it
+     * behind; {@code keyId} and {@code nextKeyId} ({@link #keyId()}, {@link #nextKeyId()}) only where that node has
+     * such a key and its record says it (a node before session 40 says neither).
      */
     private com.fasterxml.jackson.databind.node.ObjectNode meshJson() {
         com.fasterxml.jackson.databind.node.ObjectNode m =
@@ -1294,6 +1302,8 @@ public final class MeshNode implements AutoCloseable {
             o.put("age", k.ageMillis());
             o.put("via", k.via());
             o.put("behind", behind.getOrDefault(k.origin(), 0L));
+            putKeyId(o, "keyId", r);
+            putKeyId(o, "nextKeyId", r);
             com.fasterxml.jackson.databind.node.ArrayNode links = o.putArray("links");
             for (JsonNode l : r.path("links")) {
                 com.fasterxml.jackson.databind.node.ObjectNode lo = links.addObject();
@@ -1314,6 +1324,19 @@ public final class MeshNode implements AutoCloseable {
         c.put("early", st.early());
         return m;
     }
+
+    /**
+     * Copies a key id ({@link #keyId()}: 8 hex digits) from a presence record, only in that shape: a record is
+     * believed as received, and what {@code logmesh status} prints must not be a forged record's text.
+     */
+    private static void putKeyId(com.fasterxml.jackson.databind.node.ObjectNode o, String field, JsonNode record) {
+        JsonNode v = record.get(field);
+        if (v != null && v.isTextual() && KEY_ID.matcher(v.asText()).matches()) {
+            o.put(field, v.asText());
+        }
+    }
+
+    private static final java.util.regex.Pattern KEY_ID = java.util.regex.Pattern.compile("[0-9a-f]{8}");
 
     /** This node's presence record (see {@code Presence}): its status and its links; on the loop, once a period. */
     private com.fasterxml.jackson.databind.node.ObjectNode presenceRecord() {
@@ -1339,6 +1362,14 @@ public final class MeshNode implements AutoCloseable {
         }
         r.put("size", log.size());
         r.put("maxFrame", config.maxFrameBytes()); // every node learns the mesh's smallest limit (MeshFrameLimits)
+        if (config.key() != null) {
+            // during a key rotation an operator sees in one place which nodes hold the next key (logmesh status);
+            // before (session 39) each node's ready line was the only place
+            r.put("keyId", keyId());
+            if (config.nextKey() != null) {
+                r.put("nextKeyId", nextKeyId());
+            }
+        }
         if (logInMemory) {
             r.put("memory", true); // its id never comes back: its limit counts only while presence lists it
         }

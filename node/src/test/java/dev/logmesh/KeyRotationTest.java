@@ -97,6 +97,33 @@ class KeyRotationTest {
         }
     }
 
+    /**
+     * Waits until every node's status lists all three nodes of the mesh (presence) with these key ids ({@code kid} or
+     * {@code kid+next}): what {@code logmesh status} groups for an operator during a rotation. Before (session 39)
+     * presence records and status said no key id: "n0 sees [, , ]" for ever.
+     */
+    private void awaitKeysSeen(String expected) {
+        List<String> seen = new ArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (MeshNode n : nodes) {
+                    seen.clear();
+                    for (com.fasterxml.jackson.databind.JsonNode m
+                        : n.status().get(10, TimeUnit.SECONDS).path("mesh").path("nodes")) {
+                        seen.add(m.path("keyId").asText() + (m.has("nextKeyId") ? "+" + m.get("nextKeyId").asText() : ""));
+                    }
+                    if (seen.size() != 3 || !seen.stream().allMatch(expected::equals)) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("every node's status lists 3 nodes with key ids " + expected + "; last seen: "
+                + seen, e);
+        }
+    }
+
     private static List<String> ids(MeshNode n) throws Exception {
         List<String> out = new ArrayList<>();
         for (Entry e : n.entries().get(10, TimeUnit.SECONDS)) {
@@ -117,10 +144,14 @@ class KeyRotationTest {
             for (int i = 0; i < 3; i++) {
                 restart(i, dir, K1, K2);
             }
+            String k1 = nodes[0].keyId();
+            String k2 = nodes[0].nextKeyId();
+            awaitKeysSeen(k1 + "+" + k2);
             // step 2: each node in turn holds K2 alone (K1 dropped)
             for (int i = 0; i < 3; i++) {
                 restart(i, dir, K2, null);
             }
+            awaitKeysSeen(k2);
             int total = added;
             await("every node holds every action").atMost(Duration.ofSeconds(30)).until(() -> {
                 for (MeshNode n : nodes) {

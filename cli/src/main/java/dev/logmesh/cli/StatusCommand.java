@@ -101,9 +101,58 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             lags.forEach(l -> System.out.println("behind: " + l));
         }
+        String keys = keys(nodes);
+        if (keys != null) {
+            System.out.println(keys);
+        }
         if (status.path("statusPage").isTextual()) {
             System.out.println("status page: " + status.path("statusPage").asText());
         }
+    }
+
+    /** Names a line lists of the nodes of one set of key ids before it says how many more. */
+    static final int KEY_NAMES = 8;
+
+    /**
+     * The line that says which mesh key ids the nodes hold ({@code keyId}, {@code nextKeyId} of their presence
+     * records), grouped, so an operator rotating the key sees in one place whether every node holds the next key
+     * (README "Rotating the key", step 3) and which does not yet: {@code mesh keys: 9c0d11aa (next 4be1f0a2) on
+     * a:1, b:2; 9c0d11aa on c:3; not said by d:4 (an open node, or an older logmesh)}. Null when no node says a key
+     * id (an open mesh, or presence off). Before (session 39) each node's ready line was the only place to look.
+     */
+    static String keys(List<JsonNode> nodes) {
+        java.util.Map<String, List<String>> groups = new java.util.LinkedHashMap<>();
+        List<String> silent = new ArrayList<>();
+        for (JsonNode n : nodes) {
+            String id = n.path("node").asText();
+            if (!n.path("keyId").isTextual()) {
+                silent.add(id);
+                continue;
+            }
+            String k = n.get("keyId").asText()
+                + (n.path("nextKeyId").isTextual() ? " (next " + n.get("nextKeyId").asText() + ")" : "");
+            groups.computeIfAbsent(k, x -> new ArrayList<>()).add(id);
+        }
+        if (groups.isEmpty()) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>();
+        if (groups.size() == 1 && silent.isEmpty()) {
+            String k = groups.keySet().iterator().next();
+            int c = groups.get(k).size();
+            return "mesh keys: " + k + " on " + (c == 1 ? "the one node" : "all " + c + " nodes");
+        }
+        groups.forEach((k, ids) -> parts.add(k + " on " + names(ids)));
+        if (!silent.isEmpty()) {
+            parts.add("not said by " + names(silent) + " (an open node, or an older logmesh)");
+        }
+        return "mesh keys: " + String.join("; ", parts);
+    }
+
+    /** Up to {@link #KEY_NAMES} node ids, then how many more. */
+    private static String names(List<String> ids) {
+        return ids.size() <= KEY_NAMES ? String.join(", ", ids)
+            : String.join(", ", ids.subList(0, KEY_NAMES)) + " and " + (ids.size() - KEY_NAMES) + " more";
     }
 
     /**

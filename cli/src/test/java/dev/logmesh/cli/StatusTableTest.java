@@ -42,4 +42,32 @@ class StatusTableTest {
         assertTrue(lines.get(2).startsWith("a:1 *") && lines.get(2).endsWith("b:2: 3, 4 ms"), lines.get(2));
         assertEquals("behind: b:2 lacks 3 entries of a:1's log", lines.get(4), lines.toString());
     }
+
+    /**
+     * Session 40: during a key rotation (README "Rotating the key") an operator had to read every node's ready line
+     * to know whether all hold the next key; the table now groups the nodes by the key ids their presence records say.
+     * Before: no line began with "mesh keys:".
+     */
+    @Test
+    void theKeyIdsOfTheNodesAreGroupedSoAnOperatorSeesWhoLacksTheNextKey() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> nodes = List.of(
+            json.readTree("{\"node\":\"a:1\",\"keyId\":\"9c0d11aa\",\"nextKeyId\":\"4be1f0a2\"}"),
+            json.readTree("{\"node\":\"b:2\",\"keyId\":\"9c0d11aa\"}"),
+            json.readTree("{\"node\":\"c:3\",\"keyId\":\"9c0d11aa\",\"nextKeyId\":\"4be1f0a2\"}"),
+            json.readTree("{\"node\":\"d:4\"}"));
+        assertEquals("mesh keys: 9c0d11aa (next 4be1f0a2) on a:1, c:3; 9c0d11aa on b:2; not said by d:4 (an open "
+            + "node, or an older logmesh)", StatusCommand.keys(nodes));
+        assertEquals("mesh keys: 4be1f0a2 on all 2 nodes", StatusCommand.keys(List.of(
+            json.readTree("{\"node\":\"a:1\",\"keyId\":\"4be1f0a2\"}"),
+            json.readTree("{\"node\":\"b:2\",\"keyId\":\"4be1f0a2\"}"))));
+        assertEquals(null, StatusCommand.keys(List.of(json.readTree("{\"node\":\"a:1\"}"))), "an open mesh");
+        List<JsonNode> many = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            many.add(json.readTree("{\"node\":\"n:" + i + "\",\"keyId\":\"" + (i == 0 ? "4be1f0a2" : "9c0d11aa")
+                + "\"}"));
+        }
+        assertEquals("mesh keys: 4be1f0a2 on n:0; 9c0d11aa on n:1, n:2, n:3, n:4, n:5, n:6, n:7, n:8 and 2 more",
+            StatusCommand.keys(many));
+    }
 }
