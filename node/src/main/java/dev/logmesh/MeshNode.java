@@ -501,6 +501,7 @@ public final class MeshNode implements AutoCloseable {
                                 + " at once)";
                         sayError.accept(who + " (" + session.connection().remoteAddress() + ") says: "
                             + reason.substring(Math.min(reason.length(), SyncSession.TWIN_TOLD.length() + 2))
+                            + "; this node is the one " + twinSelf(session)
                             + "; two nodes with one id lose actions: stop one and start it on a data directory of its"
                             + " own; " + again);
                     }
@@ -960,6 +961,25 @@ public final class MeshNode implements AutoCloseable {
             return url.getScheme() + "://0.0.0.0:" + url.getPort();
         }
         return url.toString();
+    }
+
+    /**
+     * Which copy this node is, for the twin notice: its end of the session that was told ({@code ss -tnp} names the
+     * process), where it listens and its data directory. Before (clock40) the notice named neither copy's port.
+     */
+    private String twinSelf(SyncSession told) {
+        StringBuilder b = new StringBuilder("in process ").append(ProcessHandle.current().pid());
+        String local = told.connection().localEndpoint();
+        if (local != null && told.role() == SyncSession.Role.DIALER) {
+            b.append(", whose dial came from ").append(local);
+        }
+        if (url != null) {
+            b.append(", listening at ").append(url);
+        }
+        if (config.dataDir() != null) {
+            b.append(", on data directory ").append(config.dataDir());
+        }
+        return b.toString();
     }
 
     /** Seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in batches). */
