@@ -1017,11 +1017,11 @@ public final class MeshNode implements AutoCloseable {
         long ahead = horizonClock.wallAhead();
         if (ahead > HOUR && !sweepClockWarned) {
             sweepClockWarned = true;
-            LOG.warn("this node's clock reads {} ahead of the time it can vouch for ({}: what its log recorded, or when a "
-                + "peer's clock last agreed within --max-drift, plus the time it has run since), and no connected peer's "
-                + "clock agrees with it: seen ids are kept by that time, so the actions this node cleaned are not taken "
-                + "again; set the clock right (NTP). A clock that is right and a machine that was suspended or off: "
-                + "old seen ids go once a peer agrees; said once", approximately(ahead),
+            LOG.warn("this node's clock reads {} ahead of the time it can vouch for ({}: its log's last record, or "
+                + "a peer's clock that last agreed within --max-drift, plus the time run since) and no connected peer's "
+                + "clock agrees: seen ids are kept by that time, so actions this node cleaned are not taken again; set "
+                + "the clock right (NTP); a machine that was off or suspended: old seen ids go once a peer agrees; "
+                + "said once", approximately(ahead),
                 java.time.Instant.ofEpochMilli(horizonClock.vouched()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
         }
         return horizonClock.now();

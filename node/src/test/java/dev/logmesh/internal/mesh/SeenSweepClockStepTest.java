@@ -125,6 +125,7 @@ class SeenSweepClockStepTest {
         assertEquals(20, cleaning.join());
 
         // b stops, and starts with its clock 31 days ahead: its sweeps run (and rounds with a, every 30 s)
+        dev.logmesh.testkit.CapturedLogs.clear();
         mesh.stop("b");
         b.step(31 * DAY);
         mesh.restart("b");
@@ -133,6 +134,11 @@ class SeenSweepClockStepTest {
         mesh.stop("b");
         mesh.restart("b");
         mesh.run(3_700_000);
+        if (dev.logmesh.testkit.CapturedLogs.active()) { // what the user sees: one WARN a life
+            assertEquals(2, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+                "this node's clock reads 31 d 0 h ahead of the time it can vouch for").size(),
+                dev.logmesh.testkit.CapturedLogs.events().toString());
+        }
         // then NTP sets its clock right: rounds with a (every 30 s) compare what each holds or has seen
         b.step(-31 * DAY);
         mesh.run(120_000);
