@@ -19,6 +19,7 @@ import dev.logmesh.internal.auth.MeshAuth;
 import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.mesh.Broadcast;
+import dev.logmesh.internal.mesh.HorizonClock;
 import dev.logmesh.internal.mesh.Reconciler;
 import dev.logmesh.internal.mesh.DiscoveryBridge;
 import dev.logmesh.internal.mesh.PeerTable;
@@ -390,10 +391,12 @@ public final class MeshNode implements AutoCloseable {
             : dev.logmesh.internal.edge.UserTokens.forMesh(config.key(), config.nextKey(), config.mesh(), loop::now);
         sc = sc.withHeaders(ClientSetup.headers(config))
             .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens));
+        this.horizonClock = new HorizonClock(log::now, loop::monotonicMillis,
+            HorizonClock.recorded(log.store(), log.clockReservationAtOpen()), config.maxDriftMillis());
         this.broadcast = new Broadcast(log, loop, sc,
-            sc.reconcileMillis() <= 0 ? null : internals.maxGoneBytes() > 0
-                ? new Reconciler(log, loop, saturatedMillis(config.seenHorizon()), internals.maxGoneBytes())
-                : new Reconciler(log, loop, saturatedMillis(config.seenHorizon())));
+            sc.reconcileMillis() <= 0 ? null : new Reconciler(log, loop, saturatedMillis(config.seenHorizon()),
+                internals.maxGoneBytes() > 0 ? internals.maxGoneBytes() : Reconciler.MAX_GONE_BYTES,
+                horizonClock::now));
         this.hub = broadcast.peers();
         this.metrics = config.meterRegistry() == null ? null
             : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
@@ -498,6 +501,7 @@ public final class MeshNode implements AutoCloseable {
                                 + " at once)";
                         sayError.accept(who + " (" + session.connection().remoteAddress() + ") says: "
                             + reason.substring(Math.min(reason.length(), SyncSession.TWIN_TOLD.length() + 2))
+                            + "; this node is the one " + twinSelf(session)
                             + "; two nodes with one id lose actions: stop one and start it on a data directory of its"
                             + " own; " + again);
                     }
@@ -805,9 +809,12 @@ public final class MeshNode implements AutoCloseable {
                 dialers.add(d);
                 d.start();
             }
-            sweepWallBase = log.now();
-            sweepMonotonicBase = loop.monotonicMillis();
-            loop.schedule(HOUR, this::forgetSeen);
+            try { // a start under a wrong clock: the next one still counts from what this one could vouch for
+                horizonClock.record(log.store());
+            } catch (dev.logmesh.StoreException e) {
+                LOG.debug("could not keep the seen horizon's time", e);
+            }
+            loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
             if (!config.scrubPeriod().isZero()) {
                 loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), () -> scrubStep(0, 0));
             }
@@ -956,36 +963,80 @@ public final class MeshNode implements AutoCloseable {
         return url.toString();
     }
 
+    /**
+     * Which copy this node is, for the twin notice: its end of the session that was told ({@code ss -tnp} names the
+     * process), where it listens and its data directory. Before (clock40) the notice named neither copy's port.
+     */
+    private String twinSelf(SyncSession told) {
+        StringBuilder b = new StringBuilder("in process ").append(ProcessHandle.current().pid());
+        String local = told.connection().localEndpoint();
+        if (local != null && told.role() == SyncSession.Role.DIALER) {
+            b.append(", whose dial came from ").append(local);
+        }
+        if (url != null) {
+            b.append(", listening at ").append(url);
+        }
+        if (config.dataDir() != null) {
+            b.append(", on data directory ").append(config.dataDir());
+        }
+        return b.toString();
+    }
+
     /** Seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in batches). */
     static final int FORGET_BATCH = 2_000;
 
     /**
-     * The wall clock and the monotonic clock when the node started: the seen sweep measures the age of ids by the
-     * time that passed since, never by a wall clock set forward meanwhile. Loop's.
+     * When the first sweep of seen ids runs after a start (ms): past the first sessions, whose clocks it compares with
+     * this node's ({@link #sweepNow}), and early enough that a node restarted more often than hourly sweeps too.
      */
-    private long sweepWallBase;
-    private long sweepMonotonicBase;
+    static final long SWEEP_FIRST_MILLIS = 5 * 60_000L;
 
     /**
-     * The time the seen sweep counts from, in ms: the wall clock, but never past the wall clock at start plus the
-     * time that passed since on the monotonic clock. A wall clock stepped forward past the seen horizon while the
-     * node runs (NTP setting a wrong clock, a VM resumed, {@code date -s} with a wrong year) would otherwise make
-     * every seen id look old: the sweep forgot the ids of every cleaned action, which peers that hold them then gave
-     * to this node again (each applied twice), and the reconciliation index dropped every id, so each round fetched
-     * the whole log again (break38, {@code SeenSweepClockStepTest}). A clock set back moves it back at once; time
-     * a machine spent suspended does not count until the next start (the monotonic clock stops meanwhile): ids are
-     * kept longer, never forgotten sooner.
+     * The time the seen sweep and the reconciliation cutoff count from ({@link HorizonClock}): the wall clock, never
+     * past a time this node can vouch for (what its log recorded in the last life, or the wall clock when a peer's
+     * clock last agreed with it) plus the monotonic time since. Created before the loop runs, then the loop's.
+     */
+    private final HorizonClock horizonClock;
+
+    /**
+     * The time the seen sweep counts from, in ms ({@link HorizonClock#now}). A connected peer whose clock agrees with
+     * this node's within the drift bound vouches for the wall clock. A wall clock stepped forward past the seen
+     * horizon while the node runs (break38), or already ahead when it started (clock40), would otherwise make every
+     * seen id look old: the sweep forgot the ids of every cleaned action, which peers that hold them then gave to
+     * this node again (each applied twice), and the reconciliation index dropped every id, so each round fetched the
+     * whole log again ({@code SeenSweepClockStepTest}). Said once a life in a WARN when the wall clock reads more
+     * than an hour past what the node can vouch for.
      */
     private long sweepNow() {
-        long wall = log.now();
-        long passed = sweepWallBase + Math.max(0, loop.monotonicMillis() - sweepMonotonicBase);
-        if (wall > passed + HOUR && !sweepClockWarned) {
-            sweepClockWarned = true;
-            LOG.info("the wall clock reads {} ms ahead of the time passed since this node started (a clock stepped "
-                + "forward, or a machine suspended meanwhile): seen ids are kept by the time that passed; said once",
-                wall - passed);
+        for (String p : hub.connectedPeers()) {
+            SyncSession s = hub.session(p);
+            if (s != null && s.clockRoundTrip() >= 0 && horizonClock.peerClock(s.clockOffset())) {
+                break;
+            }
         }
-        return Math.min(wall, passed);
+        long ahead = horizonClock.wallAhead();
+        if (ahead > HOUR && !sweepClockWarned) {
+            sweepClockWarned = true;
+            LOG.warn("this node's clock reads {} ahead of the time it can vouch for ({}: its log's last record, or "
+                + "a peer's clock that last agreed within --max-drift, plus the time run since) and no connected peer's "
+                + "clock agrees: seen ids are kept by that time, so actions this node cleaned are not taken again; set "
+                + "the clock right (NTP); a machine that was off or suspended: old seen ids go once a peer agrees; "
+                + "said once", approximately(ahead),
+                java.time.Instant.ofEpochMilli(horizonClock.vouched()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        }
+        return horizonClock.now();
+    }
+
+    /** A duration in words for a log line: "31 d 2 h", "3 h 12 min", "5 min 3 s". */
+    static String approximately(long millis) {
+        java.time.Duration d = java.time.Duration.ofMillis(Math.max(0, millis));
+        if (d.toDays() > 0) {
+            return d.toDays() + " d " + d.toHoursPart() + " h";
+        }
+        if (d.toHours() > 0) {
+            return d.toHours() + " h " + d.toMinutesPart() + " min";
+        }
+        return d.toMinutes() + " min " + d.toSecondsPart() + " s";
     }
 
     private boolean sweepClockWarned;
@@ -995,7 +1046,13 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        forgetSeenStep(sweepNow() - saturatedMillis(config.seenHorizon()), null, 0);
+        long now = sweepNow();
+        try { // the next start counts from here (HorizonClock.recorded)
+            horizonClock.record(log.store());
+        } catch (dev.logmesh.StoreException e) {
+            LOG.debug("could not keep the seen horizon's time", e);
+        }
+        forgetSeenStep(now - saturatedMillis(config.seenHorizon()), null, 0);
     }
 
     private void forgetSeenStep(long beforeMs, ActionId after, long forgotten) {

@@ -74,17 +74,47 @@ class TwinNodeIdTest {
             MeshNode one = t.one();
             List<String> seedErrors = t.seedErrors();
             assertEquals(one.nodeId(), t.two().nodeId());
-            assertTrue(seedErrors.get(0).startsWith("two nodes run with the node id " + one.nodeId() + ", one at "),
+            assertTrue(seedErrors.get(0).startsWith("two nodes run with the node id " + one.nodeId() + ", one "),
                 seedErrors.toString());
             for (List<String> copy : List.of(t.oneErrors(), t.twoErrors())) {
                 String e = copy.get(0);
                 assertTrue(e.startsWith(seed.nodeId() + " (") && e.contains(" says: node " + seed.nodeId()
-                    + " holds sessions with two live nodes of your id " + one.nodeId() + ", at ")
-                    && e.endsWith(": another node runs with your id (a copy of your data directory?); two nodes with"
-                    + " one id lose actions: stop one and start it on a data directory of its own; a dial of "
-                    + seed.nodeId() + " is made again only every 10 min (restart this node to try at once)"), e);
+                    + " holds sessions with two live nodes of your id " + one.nodeId() + ", one ")
+                    && e.contains(": another node runs with your id (a copy of your data directory?); this node is the"
+                    + " one in process ") && e.endsWith("; two nodes with one id lose actions: stop one and start"
+                    + " it on a data directory of its own; a dial of " + seed.nodeId() + " is made again only every 10 min (restart this node to try at once)"), e);
             }
             assertEquals(1, seedErrors.size(), seedErrors.toString());
+        }
+    }
+
+    /**
+     * Two copies on one host: the notices tell them apart. The third node names the port each copy's dial came from
+     * ({@code ss -tnp} names the process), and each copy says which one it is: its process, that port, where it
+     * listens and its data directory. Before (clock40) the third node said "one at 127.0.0.1 and one at 127.0.0.1"
+     * and the copies the same, which told nobody which process to stop.
+     */
+    @Test
+    void theNoticesNameThePortsThatTellTwoCopiesOnOneHostApart() throws Exception {
+        try (Trio t = trio(false)) {
+            String s = t.seedErrors().get(0);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("one dialing from 127\\.0\\.0\\.1:(\\d+) and one"
+                + " dialing from 127\\.0\\.0\\.1:(\\d+) ").matcher(s);
+            assertTrue(m.find(), s);
+            assertTrue(!m.group(1).equals(m.group(2)), s);
+            java.util.Set<String> ports = java.util.Set.of(m.group(1), m.group(2));
+            java.util.Set<String> said = new java.util.HashSet<>();
+            for (Object[] copy : new Object[][] {{t.one(), t.oneErrors(), dir.resolve("a")},
+                {t.two(), t.twoErrors(), dir.resolve("b")}}) {
+                String e = ((List<?>) copy[1]).get(0).toString();
+                java.util.regex.Matcher self = java.util.regex.Pattern.compile("; this node is the one in process "
+                    + ProcessHandle.current().pid() + ", whose dial came from 127\\.0\\.0\\.1:(\\d+), listening at "
+                    + java.util.regex.Pattern.quote(((MeshNode) copy[0]).url() + ", on data directory " + copy[2])
+                    + "; ").matcher(e);
+                assertTrue(self.find(), e);
+                said.add(self.group(1));
+            }
+            assertEquals(ports, said, "each copy names its own dial's port, one of those the third node named");
         }
     }
 
@@ -100,7 +130,7 @@ class TwinNodeIdTest {
             String id = t.one().nodeId();
             String seed = t.seed().nodeId();
             String s = t.seedErrors().get(0);
-            assertTrue(s.startsWith("two nodes run with the node id " + id + ", one at ")
+            assertTrue(s.startsWith("two nodes run with the node id " + id + ", one ")
                 && s.endsWith("; both were told, and their sessions closed; this node dials " + id
                 + " again only every 10 min (restart this node to try at once)"), s);
             for (List<String> copy : List.of(t.oneErrors(), t.twoErrors())) {

@@ -70,6 +70,9 @@ public final class Main implements Runnable {
         // slf4j-simple: the rest of its settings are in simplelogger.properties (stderr, the time of day, ...)
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("logmesh.log", "info"));
+        // each log line led by the UTC time (LogTime), not slf4j-simple's milliseconds since start (negative after a
+        // clock set back, clock40)
+        LogTime.install();
         System.exit(stdoutWritten(run(args)));
     }
 

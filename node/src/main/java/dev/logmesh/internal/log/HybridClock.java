@@ -312,13 +312,20 @@ public final class HybridClock {
     /**
      * Takes note of an id of this node that did not come from this clock (given by the application, or one of its
      * own actions coming back from a peer after its store lost it), so that no id issued later repeats or precedes
-     * it. An id beyond the drift bound is not followed (and logged): it cannot have come from this clock.
+     * it. An id at or before the last one this clock issued needs nothing (every id this clock issues comes here
+     * too, through the log's add); one past it and beyond the drift bound is not followed (and logged): it cannot
+     * have come from this clock. Before (clock40) the bound was checked first: after the wall clock was set back by
+     * more than the bound, the clock (which never goes back) issued ids that far ahead, and every add logged
+     * "own id ... ahead of this node's clock ...: not followed" about the id the clock had just issued.
      *
-     * @return whether the id was within the drift bound
+     * @return whether the id was within the drift bound or not past this clock
      */
     public boolean observeOwn(ActionId own) {
         if (!own.node().equals(node)) {
             throw new IllegalArgumentException(own + " is not an id of " + node);
+        }
+        if (own.ms() < lastMs || (own.ms() == lastMs && own.seq() <= lastSeq)) {
+            return true; // issued by this clock, or behind it: nothing to follow
         }
         long now = wall.getAsLong();
         if (own.ms() > now + maxDrift) {

@@ -77,6 +77,8 @@ public final class Log {
     private int clientCursorLimit = Store.CLIENT_CURSORS;
     /** {@link #lastAdded} when this log was opened: see {@link #openedAt}. */
     private final long openedAt;
+    /** {@link Store#clockReservation()} when this log was opened, before its clock reserved: see its getter. */
+    private final long reservationAtOpen;
     /**
      * Client epochs confirmed since this log was opened, by {@link #clientEpochKey} (see {@link #confirmClientEpoch});
      * the most recently confirmed {@link #clientCursorLimit} at most.
@@ -109,6 +111,7 @@ public final class Log {
         this.store = Objects.requireNonNull(store, "store");
         this.wall = Objects.requireNonNull(wall, "wall");
         this.openedAt = store.lastAdded();
+        this.reservationAtOpen = store.clockReservation();
         this.clock = new HybridClock(nodeId, wall, maxDrift, clockStart(store, nodeId, wall, maxDrift),
             store.clockReservation(), new HybridClock.Reservations() {
                 @Override
@@ -875,6 +878,15 @@ public final class Log {
         String key = clientKey(client);
         pendingClients.remove(key);
         pendingClients.put(key, value);
+    }
+
+    /**
+     * The store's clock reservation (ms) when this log was opened, before its clock reserved anew: about the wall
+     * clock of the last life's last activity (up to 10 s ahead), 0 for a new store. The seen horizon's clock starts
+     * from it when the log recorded nothing better ({@code HorizonClock}).
+     */
+    public long clockReservationAtOpen() {
+        return reservationAtOpen;
     }
 
     /**

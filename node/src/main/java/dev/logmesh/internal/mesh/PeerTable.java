@@ -300,15 +300,15 @@ public final class PeerTable {
             return;
         }
         if (alive && byPeer.get(peer) == existing && existing.state() == SyncSession.State.CONNECTED) {
-            String message = "two nodes run with the node id " + peer + ", one at "
-                + existing.connection().remoteAddress() + " and one at " + newer.connection().remoteAddress()
-                + " (a copy of its data directory?); two nodes with one id lose actions: stop one and start it on a"
+            String message = "two nodes run with the node id " + peer + ", one " + endpoint(existing)
+                + " and one " + endpoint(newer) + " (a copy of its data directory?); two nodes with one id lose"
+                + " actions: stop one and start it on a"
                 + " data directory of its own; both were told, and their sessions closed"
                 + (existing.role() == SyncSession.Role.DIALER || newer.role() == SyncSession.Role.DIALER
                     ? "; this node dials " + peer + " again " + Redialer.REFUSED_WAIT + " (restart this node to try at once)"
                     : "");
-            String told = "node " + log.nodeId() + " holds sessions with two live nodes of your id " + peer + ", at "
-                + existing.connection().remoteAddress() + " and " + newer.connection().remoteAddress() + ": another"
+            String told = "node " + log.nodeId() + " holds sessions with two live nodes of your id " + peer + ", one "
+                + endpoint(existing) + " and one " + endpoint(newer) + ": another"
                 + " node runs with your id (a copy of your data directory?)";
             if (twinsReported.add(peer)) {
                 LOG.debug("{}", message);
@@ -325,6 +325,16 @@ public final class PeerTable {
             return;
         }
         promote(peer, newer, existing);
+    }
+
+    /**
+     * Where a twin is, in words that tell two processes on one host apart: "listening at 127.0.0.1:31002" (this node
+     * dialed it) or "dialing from 127.0.0.1:40122" (the port its dial came from; {@code ss -tnp} names the process).
+     * Before (clock40) the address alone: "one at 127.0.0.1 and one at 127.0.0.1".
+     */
+    private static String endpoint(SyncSession s) {
+        return (s.role() == SyncSession.Role.DIALER ? "listening at " : "dialing from ")
+            + s.connection().remoteEndpoint();
     }
 
     /** {@code newer} takes the place of {@code old} (dead, or gone) as the session with {@code peer}. */

@@ -98,7 +98,7 @@ public final class Reconciler implements Reconciliation {
      * about 44 bytes an id and peer, so some 760,000); past it the marks of the peer least recently reconciled
      * with are dropped first, and the oldest half of the last one's.
      */
-    static final long MAX_GONE_BYTES = 32L << 20;
+    public static final long MAX_GONE_BYTES = 32L << 20;
     /** Peers whose gone answers are kept; past this many, the one least recently reconciled with is dropped. */
     static final int MAX_GONE_PEERS = 1_024;
 
@@ -106,6 +106,8 @@ public final class Reconciler implements Reconciliation {
     private final Loop loop;
     private final long horizonMillis;
     private final long maxGoneBytes;
+    /** The time the horizon counts from, ms: the node's {@link HorizonClock}, or the loop's clock. */
+    private final java.util.function.LongSupplier horizonNow;
     private final ItemIndex index = new ItemIndex();
     /** Ids of the log's {@code add} events not yet in {@link #index}, in the order they came. */
     private final ArrayList<ActionId> pending = new ArrayList<>();
@@ -128,6 +130,17 @@ public final class Reconciler implements Reconciliation {
      * tests: a tiny one makes a simulated mesh drop marks).
      */
     public Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes) {
+        this(log, loop, horizonMillis, maxGoneBytes, loop::now);
+    }
+
+    /**
+     * As {@link #Reconciler(Log, Loop, long, long)}, with the cutoff counted from {@code horizonNow} (ms; the node's
+     * {@link HorizonClock#now()}, which a wall clock far ahead does not move) instead of the loop's clock: a node
+     * started with its clock 31 days ahead would otherwise load no id of the last 30 days into its index.
+     */
+    public Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes,
+                      java.util.function.LongSupplier horizonNow) {
+        this.horizonNow = horizonNow;
         this.maxGoneBytes = maxGoneBytes;
         this.log = log;
         this.loop = loop;
@@ -200,7 +213,7 @@ public final class Reconciler implements Reconciliation {
 
     @Override
     public long cutoff() {
-        return Math.max(0, loop.now() - horizonMillis + MARGIN_MILLIS);
+        return Math.max(0, Math.min(loop.now(), horizonNow.getAsLong()) - horizonMillis + MARGIN_MILLIS);
     }
 
     /** Puts the ids queued by {@code add} events into the index, in the order they came. */
@@ -233,7 +246,8 @@ public final class Reconciler implements Reconciliation {
      *                  stepped forward does not move): the cutoff is this less the horizon, plus the margin
      */
     public void trim(long nowMillis) {
-        long cutoff = Math.max(0, Math.min(loop.now(), nowMillis) - horizonMillis + MARGIN_MILLIS);
+        long cutoff = Math.max(0, Math.min(Math.min(loop.now(), horizonNow.getAsLong()), nowMillis) - horizonMillis
+            + MARGIN_MILLIS);
         flush().removeBefore(cutoff);
         goneFrom.values().removeIf(g -> {
             g.removeBefore(cutoff);

@@ -426,6 +426,27 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         return String.valueOf(a);
     }
 
+    @Override
+    public String remoteEndpoint() {
+        Channel ch = channel;
+        return endpoint(ch == null ? null : ch.remoteAddress());
+    }
+
+    @Override
+    public String localEndpoint() {
+        Channel ch = channel;
+        return ch == null ? null : endpoint(ch.localAddress());
+    }
+
+    /** {@code 127.0.0.1:40122}, {@code [::1]:40122}. */
+    private static String endpoint(SocketAddress a) {
+        if (a instanceof InetSocketAddress isa) {
+            String host = isa.getAddress() != null ? isa.getAddress().getHostAddress() : isa.getHostString();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + isa.getPort();
+        }
+        return String.valueOf(a);
+    }
+
     // ------------------------------------------------------------ Netty side (event loop threads)
 
     /** The link's channel once it opened, else null (for tests). */

@@ -242,6 +242,16 @@ public final class ReceiveGate {
         }
 
         @Override
+        public String remoteEndpoint() {
+            return inner.remoteEndpoint();
+        }
+
+        @Override
+        public String localEndpoint() {
+            return inner.localEndpoint();
+        }
+
+        @Override
         public boolean refused() {
             return inner.refused();
         }

@@ -30,6 +30,20 @@ public interface MessageConnection {
     String remoteAddress();
 
     /**
+     * The peer's end of the link with its port, e.g. {@code 127.0.0.1:40122}: what tells two processes on one host
+     * apart (a dialer's port is the one its dial came from; {@code ss -tnp} names the process). Default:
+     * {@link #remoteAddress()} (a transport without ports).
+     */
+    default String remoteEndpoint() {
+        return remoteAddress();
+    }
+
+    /** This node's end of the link with its port, e.g. {@code 127.0.0.1:40122}; null when the transport has none. */
+    default String localEndpoint() {
+        return null;
+    }
+
+    /**
      * Whether this dial failed because nothing listens at the address: the host answered the TCP connect with a
      * reset (connection refused), so the peer's process is not running, or not listening yet. Any thread; settled
      * before {@link Handler#onClose} is delivered. The default: false (a transport that cannot tell).

@@ -460,4 +460,30 @@ class LogTest {
             inner.close();
         }
     }
+
+    /**
+     * A wall clock set back by more than the drift bound leaves the clock ahead of it (it never goes back): the ids
+     * it issues then are this clock's own, not ids "ahead of this node's clock" that it declines to follow. Before
+     * (clock40) every add after such a set-back logged {@code own id 10000000 me 1 is 3600000 ms ahead of this node's
+     * clock (bound 60000 ms): not followed}, about the id the clock had just issued; an own id from outside past what
+     * the clock issued and beyond the bound is still said.
+     */
+    @Test
+    void idsTheClockIssuedAfterASetBackAreNotTakenForOwnIdsAheadOfIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        java.util.concurrent.atomic.AtomicLong wall = new java.util.concurrent.atomic.AtomicLong(10_000_000);
+        Log log = new Log(new MemoryStore(), "me", wall::get, DRIFT);
+        log.add(Action.ofType("before"), List.of("keep"));
+        wall.addAndGet(-3_600_000);
+        dev.logmesh.testkit.CapturedLogs.clear();
+        Meta after = log.add(Action.ofType("after"), List.of("keep"));
+        assertTrue(after.id().ms() > wall.get() + DRIFT, "the clock stays ahead of a wall clock set back: " + after);
+        assertEquals(List.of(), dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN, "own id"));
+
+        ActionId outside = new ActionId(after.id().ms() + 10 * DRIFT, "me", 0);
+        log.add(new Entry(Action.ofType("outside"), Meta.of(outside, outside.ms(), List.of("keep"))));
+        assertEquals(1, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN, "own id " + outside)
+            .size(), dev.logmesh.testkit.CapturedLogs.events().toString());
+    }
 }

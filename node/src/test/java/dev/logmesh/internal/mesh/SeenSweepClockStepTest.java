@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.logmesh.ActionId;
 import dev.logmesh.Criteria;
 import dev.logmesh.testkit.LocalMesh;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -94,6 +95,99 @@ class SeenSweepClockStepTest {
         assertTrue(received < 50, "b was sent its log again: " + received + " entries in ten rounds");
         assertEquals(50, b.ids().size());
         mesh.check();
+        mesh.close();
+    }
+
+    /**
+     * A node <em>started</em> with its clock 31 days ahead (a machine whose clock was wrong at boot, before NTP set it;
+     * a VM started from an old snapshot with a wrong clock), and started again with it still ahead, keeps the seen
+     * ids of the actions it cleaned, so a peer that holds them does not give them to it again. Before (clock40) its
+     * first sweep counted from the wall clock at start: every cleaned id looked 31 days old and was forgotten, the
+     * peer's next round, once the node's clock was set right, gave the actions back (each applied twice).
+     */
+    @Test
+    void aNodeStartedWithItsClockFarAheadDoesNotForgetCleanedIds() {
+        LocalMesh mesh = new LocalMesh(9).configure(b -> b.mesh("step"));
+        mesh.node("a");
+        mesh.node("b");
+        mesh.link("b", "a");
+        mesh.start();
+        mesh.run(5_000);
+        List<ActionId> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(mesh.get("a").add("old/" + i).id());
+            mesh.run(10);
+        }
+        mesh.run(5_000);
+        LocalMesh.Node b = mesh.get("b");
+        CompletableFuture<Integer> cleaning = b.node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(20, cleaning.join());
+
+        // b stops, and starts with its clock 31 days ahead: its sweeps run (and rounds with a, every 30 s)
+        dev.logmesh.testkit.CapturedLogs.clear();
+        mesh.stop("b");
+        b.step(31 * DAY);
+        mesh.restart("b");
+        mesh.run(3_700_000);
+        // and once more: what its first life recorded under the wrong clock does not vouch for it
+        mesh.stop("b");
+        mesh.restart("b");
+        mesh.run(3_700_000);
+        if (dev.logmesh.testkit.CapturedLogs.active()) { // what the user sees: one WARN a life
+            assertEquals(2, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+                "this node's clock reads 31 d 0 h ahead of the time it can vouch for").size(),
+                dev.logmesh.testkit.CapturedLogs.events().toString());
+        }
+        // then NTP sets its clock right: rounds with a (every 30 s) compare what each holds or has seen
+        b.step(-31 * DAY);
+        mesh.run(120_000);
+        long before = b.traffic().entriesReceived();
+        mesh.run(300_000); // ten rounds
+
+        for (ActionId id : ids) {
+            assertEquals(1, b.applied().get(id), id + " applied once on b");
+            assertTrue(b.store().seen(id), id + " is still seen on b");
+            assertFalse(b.store().has(id), id + " stays cleaned on b");
+        }
+        long received = b.traffic().entriesReceived() - before;
+        assertEquals(0, received, "b was sent cleaned actions again in ten rounds");
+        mesh.close();
+    }
+
+    /**
+     * A node that was off longer than the seen horizon, with a clock that is right, still forgets the old seen ids
+     * (bounded memory) at its first sweep once a peer's clock agrees with its own within the drift bound: the
+     * guard against a wrong clock does not keep them for another horizon of uptime.
+     */
+    @Test
+    void aNodeOffLongerThanTheHorizonForgetsOldIdsOnceAPeerAgreesWithItsClock() {
+        LocalMesh mesh = new LocalMesh(10).configure(b -> b.mesh("step").seenHorizon(Duration.ofDays(2)));
+        mesh.node("a");
+        mesh.node("b");
+        mesh.link("b", "a");
+        mesh.start();
+        mesh.run(5_000);
+        List<ActionId> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(mesh.get("a").add("old/" + i).id());
+            mesh.run(10);
+        }
+        mesh.run(5_000);
+        LocalMesh.Node b = mesh.get("b");
+        CompletableFuture<Integer> cleaning = b.node().removeReason("mesh", Criteria.ALL);
+        mesh.runAll();
+        assertEquals(20, cleaning.join());
+
+        mesh.stop("b");
+        mesh.run(3 * DAY);
+        mesh.restart("b");
+        mesh.run(3_700_000);
+
+        for (ActionId id : ids) {
+            assertFalse(b.store().seen(id), id + " is forgotten on b (older than the horizon)");
+            assertEquals(1, b.applied().get(id), id + " applied once on b");
+        }
         mesh.close();
     }
 }

@@ -83,15 +83,16 @@ class TwinPeersTest {
         // the second copy dials C while the first is connected and alive
         TestPair p2 = SessionNode.connect(loop, x2, c);
         loop.advance(c.hub.probeMillis());
-        String told = "node c holds sessions with two live nodes of your id n, at " + p1.right().remoteAddress()
-            + " and " + p2.right().remoteAddress() + ": another node runs with your id (a copy of your data directory?)";
+        String told = "node c holds sessions with two live nodes of your id n, one dialing from "
+            + p1.right().remoteAddress() + " and one dialing from " + p2.right().remoteAddress() + ": another node runs"
+            + " with your id (a copy of your data directory?)";
         String frame = "[\"debug\",\"error\",\"" + SyncSession.TWIN_NOTICE + told + "\"]";
         assertTrue(p1.rightSent().contains(frame), "the first copy is told: " + p1.rightSent());
         assertTrue(p2.rightSent().contains(frame), "the second copy is told: " + p2.rightSent());
         assertEquals(List.of(SyncSession.TWIN_TOLD + ": " + told, SyncSession.TWIN_TOLD + ": " + told), copyReasons);
         assertTrue(c.hub.connectedPeers().isEmpty(), "C keeps neither: " + c.hub.connectedPeers());
-        assertEquals(List.of("n: two nodes run with the node id n, one at " + p1.right().remoteAddress() + " and one at "
-            + p2.right().remoteAddress() + " (a copy of its data directory?); two nodes with one id lose actions: stop"
+        assertEquals(List.of("n: two nodes run with the node id n, one dialing from " + p1.right().remoteAddress()
+            + " and one dialing from " + p2.right().remoteAddress() + " (a copy of its data directory?); two nodes with one id lose actions: stop"
             + " one and start it on a data directory of its own; both were told, and their sessions closed"), twins);
 
         // they come back together: told again, C says nothing more

@@ -1,0 +1,107 @@
+package dev.logmesh.internal.mesh;
+
+import dev.logmesh.spi.Store;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The time the seen horizon counts from: the hourly sweep that forgets seen ids older than the horizon, and the
+ * reconciliation cutoff ({@link Reconciler#cutoff()}, the index loaded at start, its trim). It is the wall clock, but
+ * never past a time this node can vouch for: the last such time plus the time that passed since on the monotonic
+ * clock. A time it can vouch for is
+ * <ul>
+ *   <li>at start, the one its log recorded in the last life ({@link #STATE_KEY}, written at every start and sweep),
+ *       or for a log written before that key existed the clock reservation its log had at open (its wall clock
+ *       then, up to the reservation's 10 s ahead); a new log has none and takes its wall clock;</li>
+ *   <li>the wall clock whenever a peer's clock agrees with it within the drift bound ({@link #peerClock}).</li>
+ * </ul>
+ * So a node started with its clock far ahead (wrong at boot, a VM started from an old snapshot) keeps the seen ids of
+ * the actions it cleaned: before (clock40) its first sweep took every one of them for older than the horizon and
+ * forgot it, and once its clock was set right a peer that held them gave them to it again (each applied twice). A
+ * node that was really off for longer than the horizon forgets the old ids at its first sweep once a peer agrees with
+ * its clock; with no peer to agree, one horizon of uptime later at most (bounded memory either way). A clock set back
+ * moves the time back at once; time a machine spent suspended counts once a peer agrees (the monotonic clock stops
+ * meanwhile). When every peer's clock is as wrong as this node's, nothing tells: the wall clock is believed.
+ *
+ * <p>Not thread-safe: owned by the node's loop (the constructor runs before the loop starts).
+ */
+public final class HorizonClock {
+
+    /** State key under which the log keeps the last time this clock vouched for (ms, decimal). */
+    public static final String STATE_KEY = "horizonTime";
+
+    private final LongSupplier wall;
+    private final LongSupplier monotonic;
+    private final long maxDriftMillis;
+    /** A time this node can vouch for (ms on the wall clock's scale), and the monotonic clock when it was. */
+    private long base;
+    private long monotonicBase;
+
+    /**
+     * @param wall           the node's wall clock, ms
+     * @param monotonic      the loop's monotonic clock, ms
+     * @param recorded       the time the log recorded in the last life (see {@link #recorded}), ms; 0: none
+     * @param maxDriftMillis how far a peer's clock may be from this node's for the two to agree (--max-drift), ms
+     */
+    public HorizonClock(LongSupplier wall, LongSupplier monotonic, long recorded, long maxDriftMillis) {
+        this.wall = wall;
+        this.monotonic = monotonic;
+        this.maxDriftMillis = maxDriftMillis;
+        this.base = recorded > 0 ? recorded : wall.getAsLong();
+        this.monotonicBase = monotonic.getAsLong();
+    }
+
+    /**
+     * The time a log recorded for this clock in its last life: {@link #STATE_KEY}, else {@code reservationAtOpen}
+     * (the log's clock reservation before this start reserved, see {@code Log#clockReservationAtOpen}), else 0.
+     */
+    public static long recorded(Store store, long reservationAtOpen) {
+        Optional<String> kept = store.state(STATE_KEY);
+        if (kept.isPresent()) {
+            try {
+                long t = Long.parseLong(kept.get());
+                if (t > 0) {
+                    return t;
+                }
+            } catch (NumberFormatException e) {
+                // not ours to read: the reservation stands in
+            }
+        }
+        return Math.max(0, reservationAtOpen);
+    }
+
+    /** The time the horizon counts from, ms: the wall clock, never past {@link #vouched()}. */
+    public long now() {
+        return Math.min(wall.getAsLong(), vouched());
+    }
+
+    /** The last time this node could vouch for plus the monotonic time since, ms. */
+    public long vouched() {
+        return base + Math.max(0, monotonic.getAsLong() - monotonicBase);
+    }
+
+    /** How far the wall clock reads ahead of {@link #vouched()}, ms (negative: behind). */
+    public long wallAhead() {
+        return wall.getAsLong() - vouched();
+    }
+
+    /**
+     * A peer's clock reads {@code offsetMillis} behind this node's (this node's clock − the peer's, as a session
+     * measured it): within the drift bound either way, the wall clock is a time this node can vouch for from now on.
+     *
+     * @return whether the two clocks agreed
+     */
+    public boolean peerClock(long offsetMillis) {
+        if (offsetMillis < -maxDriftMillis || offsetMillis > maxDriftMillis) {
+            return false;
+        }
+        base = wall.getAsLong();
+        monotonicBase = monotonic.getAsLong();
+        return true;
+    }
+
+    /** Keeps {@link #now()} with the log for the next start ({@link #recorded}); a failure is the caller's to say. */
+    public void record(Store store) {
+        store.setState(STATE_KEY, Long.toString(now()));
+    }
+}
