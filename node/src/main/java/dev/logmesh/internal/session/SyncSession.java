@@ -1320,8 +1320,10 @@ public final class SyncSession implements MessageConnection.Handler {
             if (backlogProbe && lazy) {
                 backlogProbe = false; // ids only now (the peer pruned this link): nothing to probe with
             }
-            if (backlogProbe && (backlogProbeAdded >= 0 || inFlight > 0)) {
-                return; // the probe's answer first (and the answers of batches sent before it)
+            if (backlogProbe && backlogProbeAdded >= 0) {
+                // the probe's answer first. Not the answers of batches sent before it: an ihave whose ids no announcer
+                // can deliver any more stays unanswered until the session ends (Plumtree), and would hold the link
+                return;
             }
             List<Entry> page = log.store().page(Order.ADDED, true, pushed,
                 backlogProbe ? Math.min(BACKLOG_PROBE_ENTRIES, config.chunkEntries()) : config.chunkEntries());

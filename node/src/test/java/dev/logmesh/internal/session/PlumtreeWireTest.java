@@ -120,6 +120,33 @@ class PlumtreeWireTest {
         assertEquals(0, ihaveIds(pair.rightSent()));
     }
 
+    /**
+     * A backlog probe does not wait for the answers of batches sent before it: an ihave whose id never comes stays
+     * unanswered while the session lasts, and a link made active again (held, then released) must still carry
+     * entries. Here the peer pruned the link, never answers an ihave, grafts the link back, and the overlay holds
+     * and releases it.
+     */
+    @Test
+    void aProbeDoesNotWaitForAnUnansweredIhaveSentBeforeIt() {
+        pair.right().inject("[\"logmesh:prune\"]");
+        loop.runAll();
+        loop.advance(5);
+        n.add("own/1");
+        loop.runAll();
+        assertEquals(1, ihaveIds(pair.rightSent()), "the ihave the peer never answers: " + summary(pair.rightSent()));
+        pair.right().inject("[\"logmesh:graft\",[]]");
+        loop.runAll();
+        SyncSession session = n.hub.session("p");
+        session.hold(true);
+        loop.advance(5);
+        n.add("own/2");
+        loop.runAll();
+        pair.clear();
+        session.hold(false);
+        loop.runAll();
+        assertEquals(List.of(1), syncSizes(pair.rightSent()), "own/2 as the probe: " + summary(pair.rightSent()));
+    }
+
     /** A fresh node with {@code n} entries of its own, and {@link #pair} connected to it as a Plumtree peer. */
     private SessionNode backlogNode(int n) {
         SessionNode m = new SessionNode("m", loop, SessionConfig.defaults("test"));
