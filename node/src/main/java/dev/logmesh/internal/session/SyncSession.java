@@ -291,6 +291,18 @@ public final class SyncSession implements MessageConnection.Handler {
     /** {@code added} numbers received from this peer that the pump has not passed yet. */
     private final Set<Long> echo = new HashSet<>();
     private int inFlight;
+    /**
+     * Plumtree's probe of a backlog (break40): a link that starts carrying entries (a new session, or a held overlay
+     * session made active) with entries the peer's cursor has not passed sends first one {@code sync} of at most
+     * {@link #BACKLOG_PROBE_ENTRIES} and waits for its answer. A peer that already had them (another path of the mesh
+     * brought them while the link was held) answers with {@code logmesh:prune} before its {@code synced}, and the
+     * rest goes as ids; a peer that lacked them gets the rest at the full window. Before, the whole backlog went as
+     * payload at once (up to {@code window} chunks of {@code chunkEntries}): at 12 nodes each change of an active
+     * view re-sent the log to a peer that held it, 3-5 times more entries received as duplicates than new.
+     */
+    private boolean backlogProbe;
+    /** The {@code added} of the probe's {@code sync} while its answer is awaited, else -1. */
+    private long backlogProbeAdded = -1;
     /** Batches sent again because the peer answered later ones first ({@link Liveness#resendDue}). */
     private int resent;
     private boolean pumpScheduled;
@@ -1084,6 +1096,9 @@ public final class SyncSession implements MessageConnection.Handler {
             antiEntropy.start();
         }
         LOG.debug("{} session with {} connected (time fix {} ms)", role, peerNode, timeFix);
+        if (!held) {
+            startBacklogProbe();
+        }
         startCatchUp();
         catchUpEnd = keepsCursor() && log.lastAdded() > pushed ? log.lastAdded() : -1;
         batchesSentTo = pushed; // where the peer's cursor starts: only what the pump passes after it is told
@@ -1267,6 +1282,15 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     private static final int IDLE_PAGES_PER_RUN = 8;
 
+    /** The most entries of a backlog's first {@code sync} on a Plumtree link (see {@link #backlogProbe}). */
+    static final int BACKLOG_PROBE_ENTRIES = 64;
+
+    /** A link starts carrying entries: probe first if the peer's cursor is behind this log ({@link #backlogProbe}). */
+    private void startBacklogProbe() {
+        backlogProbe = plumtree && pushed < log.lastAdded();
+        backlogProbeAdded = -1;
+    }
+
     /**
      * Sends what the peer lacks in chunks cut by encoded bytes: each frame stays within the smaller of the two
      * frame limits (and {@code chunkBytes}); an entry too large for the peer alone is skipped for it (logged),
@@ -1292,7 +1316,17 @@ public final class SyncSession implements MessageConnection.Handler {
                 }
                 return;
             }
-            List<Entry> page = log.store().page(Order.ADDED, true, pushed, config.chunkEntries());
+            boolean lazy = plumtree && !gossip.eager(peerNode);
+            if (backlogProbe && lazy) {
+                backlogProbe = false; // ids only now (the peer pruned this link): nothing to probe with
+            }
+            if (backlogProbe && backlogProbeAdded >= 0) {
+                // the probe's answer first. Not the answers of batches sent before it: an ihave whose ids no announcer
+                // can deliver any more stays unanswered until the session ends (Plumtree), and would hold the link
+                return;
+            }
+            List<Entry> page = log.store().page(Order.ADDED, true, pushed,
+                backlogProbe ? Math.min(BACKLOG_PROBE_ENTRIES, config.chunkEntries()) : config.chunkEntries());
             if (page.isEmpty()) {
                 // nothing left after pushed: the numbers up to lastAdded are gone (cleaned, or a gap a restored
                 // store left), so this side has sent all it has; else pushed stays behind lastAdded for good:
@@ -1308,7 +1342,6 @@ public final class SyncSession implements MessageConnection.Handler {
                     return;
                 }
             }
-            boolean lazy = plumtree && !gossip.eager(peerNode);
             List<Entry> out = new ArrayList<>(page.size());
             long upTo = pushed;
             long bytes = 0;
@@ -1338,6 +1371,9 @@ public final class SyncSession implements MessageConnection.Handler {
                     sendIhave(upTo, out, bytes);
                 } else {
                     sendSync(upTo, out, bytes);
+                    if (backlogProbe) {
+                        backlogProbeAdded = upTo;
+                    }
                 }
             }
         }
@@ -2235,6 +2271,9 @@ public final class SyncSession implements MessageConnection.Handler {
             return;
         }
         held = value;
+        if (!held && state == State.CONNECTED) {
+            startBacklogProbe();
+        }
         if (!held && state == State.CONNECTED && !pumpScheduled) {
             pumpScheduled = true;
             loop.execute(guarded("send entries to " + peerNode, this::pump));
@@ -2283,6 +2322,10 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         if (liveness.answered(s.added(), loop.monotonicMillis())) {
             inFlight--;
+        }
+        if (backlogProbeAdded >= 0 && s.added() >= backlogProbeAdded) {
+            backlogProbe = false; // answered: a prune, if the peer had the entries, came before this
+            backlogProbeAdded = -1;
         }
         long acked = Math.min(s.added(), pushed);
         if (keepsCursor()) {

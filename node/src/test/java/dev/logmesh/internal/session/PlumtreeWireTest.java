@@ -88,6 +88,111 @@ class PlumtreeWireTest {
         assertTrue(pair.rightSent().get(0).startsWith("[\"sync\",2,"), pair.rightSent().toString());
     }
 
+    /**
+     * A node with a backlog of 300 entries and a peer that connects (a new link, or an overlay link made active):
+     * the backlog's first sync is a probe of at most {@link SyncSession#BACKLOG_PROBE_ENTRIES}; a peer that had
+     * them prunes, and the rest goes as ids only. Before (break40), all 300 went as payload in one sync: at 12
+     * nodes each change of an active view re-sent the log to a peer that held it (3-5 duplicates per new entry).
+     */
+    @Test
+    void aBacklogIsProbedWithOneSmallSyncAndAPeerThatHadItGetsTheRestAsIds() {
+        SessionNode m = backlogNode(300);
+        assertEquals(List.of(SyncSession.BACKLOG_PROBE_ENTRIES), syncSizes(pair.rightSent()),
+            "one small sync first, then its answer awaited: " + summary(pair.rightSent()));
+        pair.clear();
+        long probe = SyncSession.BACKLOG_PROBE_ENTRIES;
+        pair.right().inject("[\"logmesh:prune\"]");
+        pair.right().inject("[\"synced\"," + probe + "]");
+        loop.runAll();
+        assertEquals(List.of(), syncSizes(pair.rightSent()), "no more payload after the prune");
+        assertEquals(300 - probe, ihaveIds(pair.rightSent()), "the rest as ids: " + summary(pair.rightSent()));
+        assertEquals(300, m.log.lastAdded());
+    }
+
+    @Test
+    void aPeerThatLacksTheBacklogGetsTheRestAsPayloadOnceTheProbeIsAnswered() {
+        backlogNode(300);
+        pair.clear();
+        pair.right().inject("[\"synced\"," + SyncSession.BACKLOG_PROBE_ENTRIES + "]");
+        loop.runAll();
+        assertEquals(List.of(300 - SyncSession.BACKLOG_PROBE_ENTRIES), syncSizes(pair.rightSent()),
+            summary(pair.rightSent()));
+        assertEquals(0, ihaveIds(pair.rightSent()));
+    }
+
+    /**
+     * A backlog probe does not wait for the answers of batches sent before it: an ihave whose id never comes stays
+     * unanswered while the session lasts, and a link made active again (held, then released) must still carry
+     * entries. Here the peer pruned the link, never answers an ihave, grafts the link back, and the overlay holds
+     * and releases it.
+     */
+    @Test
+    void aProbeDoesNotWaitForAnUnansweredIhaveSentBeforeIt() {
+        pair.right().inject("[\"logmesh:prune\"]");
+        loop.runAll();
+        loop.advance(5);
+        n.add("own/1");
+        loop.runAll();
+        assertEquals(1, ihaveIds(pair.rightSent()), "the ihave the peer never answers: " + summary(pair.rightSent()));
+        pair.right().inject("[\"logmesh:graft\",[]]");
+        loop.runAll();
+        SyncSession session = n.hub.session("p");
+        session.hold(true);
+        loop.advance(5);
+        n.add("own/2");
+        loop.runAll();
+        pair.clear();
+        session.hold(false);
+        loop.runAll();
+        assertEquals(List.of(1), syncSizes(pair.rightSent()), "own/2 as the probe: " + summary(pair.rightSent()));
+    }
+
+    /** A fresh node with {@code n} entries of its own, and {@link #pair} connected to it as a Plumtree peer. */
+    private SessionNode backlogNode(int n) {
+        SessionNode m = new SessionNode("m", loop, SessionConfig.defaults("test"));
+        for (int i = 0; i < n; i++) {
+            m.add("own/" + i);
+        }
+        loop.runAll();
+        pair = new TestPair(loop);
+        m.accept(pair);
+        loop.runAll();
+        pair.right().inject(CONNECT);
+        loop.runAll();
+        return m;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The number of entries of each sync frame among these frames. */
+    private static List<Integer> syncSizes(List<String> frames) {
+        List<Integer> sizes = new java.util.ArrayList<>();
+        for (String f : frames) {
+            if (f.startsWith("[\"sync\",")) {
+                sizes.add((parse(f).size() - 2) / 2);
+            }
+        }
+        return sizes;
+    }
+
+    /** The ids announced by the ihave frames among these frames. */
+    private static long ihaveIds(List<String> frames) {
+        return frames.stream().filter(f -> f.startsWith("[\"logmesh:ihave\",")).mapToLong(f -> parse(f).get(2).size())
+            .sum();
+    }
+
+    private static String summary(List<String> frames) {
+        return frames.stream().map(f -> f.substring(0, Math.min(30, f.length()))).toList().toString();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode parse(String frame) {
+        try {
+            return JSON.readTree(frame);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(frame, e);
+        }
+    }
+
     @Test
     void meshMessagesFromAPeerWithoutTheCapabilityAreRefused() {
         SessionNode m = new SessionNode("m", loop, SessionConfig.defaults("test"));
