@@ -374,7 +374,7 @@ public final class SqliteStore implements Store {
 
     /**
      * An eighth of the free space last seen while it is under {@link #WAL_ROOMY_FREE_BYTES} (at least
-     * {@link #WRITE_BUDGET_MIN_BYTES}), else unbounded: a received batch's slice, one transaction, then adds at most
+     * {@link #WRITE_BUDGET_MIN_BYTES}), else unbounded: a batch of entries cut so, one transaction, then adds at most
      * about a quarter of the free space to the WAL (its pages and the index pages it touches), so the checkpoint at
      * half the free space ({@link #boundWal}) still finds room. Loop only.
      */
@@ -2485,16 +2485,42 @@ public final class SqliteStore implements Store {
         final long seq;
         final long lastAdded;
         final int entries;
+        /** The node ids its entries were created by (their origins), to name the batch in messages. */
+        final Set<String> origins;
         /** The run on the write-behind thread; null once the loop has seen it end. */
         java.util.concurrent.Future<?> run;
 
-        Behind(Work<Void> statements, Map<String, PeerCursor> cursors, long seq, long lastAdded, int entries) {
+        Behind(Work<Void> statements, Map<String, PeerCursor> cursors, long seq, long lastAdded, int entries,
+            Set<String> origins) {
             this.statements = statements;
             this.cursors = cursors;
             this.seq = seq;
             this.lastAdded = lastAdded;
             this.entries = entries;
+            this.origins = origins;
         }
+    }
+
+    /**
+     * This store's node id ({@code Log.NODE_ID_KEY} in {@code state}) as read before the first write-behind batch, ""
+     * when it could not be read; null before. Loop only: for messages ({@link #batchName}).
+     */
+    private String ownNodeId;
+
+    /**
+     * A write-behind batch as a message names it: "a batch of 1000 of this node's own actions" ({@code logmesh add},
+     * a local batch), "a batch of 1000 entries received from other nodes", or of both. Before (disk40) every one was
+     * "a received batch", also {@code logmesh add}'s lines.
+     */
+    private String batchName(Behind b) {
+        String own = ownNodeId == null ? "" : ownNodeId;
+        if (b.origins.size() == 1 && b.origins.contains(own)) {
+            return "a batch of " + b.entries + " of this node's own actions";
+        }
+        if (!b.origins.contains(own)) {
+            return "a batch of " + b.entries + " entries received from other nodes";
+        }
+        return "a batch of " + b.entries + " entries (this node's own actions and received ones)";
     }
 
     /** The seen index held fewer new ids than the marks promised: see {@link #settleBehind}. */
@@ -2588,6 +2614,13 @@ public final class SqliteStore implements Store {
             return null;
         };
         settleBehind("add"); // the batch before: it may fail, then this call throws and nothing of it was taken
+        if (ownNodeId == null && inTransaction) {
+            try {
+                ownNodeId = readState(dev.logmesh.internal.log.Log.NODE_ID_KEY).orElse(""); // once, for messages
+            } catch (SQLException e) {
+                ownNodeId = "";
+            }
+        }
         if (!inTransaction || durability.failure() != null) {
             return null; // the ordinary path restarts the transaction or says why it cannot write
         }
@@ -2599,7 +2632,7 @@ public final class SqliteStore implements Store {
         for (ActionId last : marks) {
             nodeMarks.put(last.node(), last.ms());
         }
-        Behind b = new Behind(statements, saved, durability.promise(added), added, n);
+        Behind b = new Behind(statements, saved, durability.promise(added), added, n, Set.copyOf(lastFresh.keySet()));
         if (added + ADDED_RESERVE_AHEAD / 2 > addedReservationAsked
             && added + ADDED_RESERVE_AHEAD / 2 > addedReservation) {
             addedReservationAsked = added + ADDED_RESERVE_AHEAD;
@@ -2674,8 +2707,7 @@ public final class SqliteStore implements Store {
             throw marksBehind(b, mb);
         }
         if (failed != null) {
-            LOG.warn("{}: a received batch of {} entries could not be written ({}); trying again", file, b.entries,
-                failed.toString());
+            LOG.warn("{}: {} could not be written ({}); trying again", file, batchName(b), failed.toString());
         }
         // a failed recovery leaves no transaction open: statements outside one would commit one by one (the batch's
         // seen rows without its entries if it fails again halfway), so it is begun first, as for any call's work;
@@ -2686,12 +2718,12 @@ public final class SqliteStore implements Store {
         } catch (MarksBehind e) {
             throw marksBehind(b, e);
         } catch (SQLException e) {
-            throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
-                + " entries is still to be written before it: " + describe(e, file) + "; nothing of this " + what
+            throw new StoreException(what + " failed on " + file + ": " + batchName(b)
+                + " is still to be written before it: " + describe(e, file) + "; nothing of this " + what
                 + " was written", e);
         } catch (RuntimeException e) {
-            throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
-                + " entries is still to be written before it: " + e.getMessage(), e);
+            throw new StoreException(what + " failed on " + file + ": " + batchName(b)
+                + " is still to be written before it: " + e.getMessage(), e);
         }
         behind = null;
         behindCommitted(b);
@@ -2699,8 +2731,8 @@ public final class SqliteStore implements Store {
 
     private StoreException marksBehind(Behind b, MarksBehind cause) {
         behind = null;
-        StoreException e = new StoreException(cause.getMessage() + ": a received batch of " + b.entries
-            + " entries was reported added and could not be written; restart the node", cause);
+        StoreException e = new StoreException(cause.getMessage() + ": " + batchName(b)
+            + " was reported added and could not be written; restart the node", cause);
         LOG.error("{}", e.getMessage());
         durability.fail(e);
         return e;
@@ -3927,17 +3959,21 @@ public final class SqliteStore implements Store {
     /**
      * Checkpoints the WAL into the file, closes the connection and releases the lock; idempotent. Releases
      * everything even if the checkpoint fails (then throws {@link StoreException}; what was committed is
-     * still safe in the WAL).
+     * still safe in the WAL), or a write-behind batch could not be written (then throws too: its entries, whose metas
+     * {@link #add} returned, are not in the log).
      */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        StoreException abandoned = null;
+        String abandonedName = behind != null ? batchName(behind) : "a batch";
         try {
             settleBehind("close");
         } catch (StoreException e) {
             behindAbandoned = true; // never acknowledged; the added reservation stays (see below)
+            abandoned = e;
             LOG.error("closing {}: {}", file, e.getMessage());
         }
         if (behindThread != null) {
@@ -4014,6 +4050,18 @@ public final class SqliteStore implements Store {
             OPEN_IN_THIS_JVM.remove(lockPath);
         } else if (lockChannel != null) {
             closeQuietly(lockChannel); // a reader on a full disk (openReaderOnFullDisk): its lock goes with it
+        }
+        if (abandoned != null) {
+            // the caller was told these entries were taken (add returned their metas): it must hear that they are
+            // not in the log. Before (disk40) the close only logged it, and logmesh add said "added 100 action(s)",
+            // exit 0, for 100 lines that were not in the log (SqliteWriteBehindTest)
+            StoreException e = new StoreException("closing " + file + ": " + abandonedName
+                + " handed to the store could not be written, and is not in the log: " + abandoned.getMessage(),
+                abandoned);
+            if (failure != null) {
+                e.addSuppressed(failure);
+            }
+            throw e;
         }
         if (checkpoint != null) {
             throw new StoreException(checkpoint, failure);
