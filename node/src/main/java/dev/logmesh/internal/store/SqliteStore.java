@@ -369,6 +369,38 @@ public final class SqliteStore implements Store {
      * could not tell. Loop only.
      */
     private long walFreeSeen = -1;
+    /**
+     * While the free space last seen is under {@link #WAL_ROOMY_FREE_BYTES}, it is looked at again before a write once
+     * the last look is this old (ns), whatever the WAL's growth: another process may fill the disk meanwhile. Before
+     * (disk40) a write looked only once the WAL had grown by a step since the last look (an eighth of the free space
+     * then, up to 1 MiB): a filler that left 50 KiB was seen only when the store's writes failed, its transactions
+     * still cut by the budget of the free space before. A {@code statvfs} (on a cached file store) costs about a
+     * microsecond: at most a thousand a second.
+     */
+    static final long FREE_LOOK_NANOS = 1_000_000L;
+    /** When the free space was last looked at ({@link System#nanoTime}). Loop only. */
+    private long walFreeLookNanos;
+    /** The file store of the data directory, for {@link #freeSpace}; null before the first look. Loop only. */
+    private java.nio.file.FileStore fileStore;
+
+    /**
+     * The free space (bytes) where the file is, -1 when it cannot be told: a {@code statvfs} on the data directory's
+     * file store, found once ({@link Files#getFileStore} reads the mount table: far dearer than the look itself).
+     */
+    private long freeSpace() {
+        try {
+            if (fileStore == null) {
+                Path dir = file.toAbsolutePath().getParent();
+                if (dir == null) {
+                    return -1;
+                }
+                fileStore = Files.getFileStore(dir);
+            }
+            return fileStore.getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
     /** The least {@link #writeBudget} (bytes): a few pages, so that a nearly full disk still takes entries one by one. */
     static final long WRITE_BUDGET_MIN_BYTES = 16L << 10;
 
@@ -2082,10 +2114,12 @@ public final class SqliteStore implements Store {
         if (walSize > WalWriter.WAL_BOUND_BYTES) {
             return walBoundRetry && now - walBoundRetryNanos < 0 ? null : WalWriter.RESTART;
         }
-        if (walSize < walSpaceCheckAt) {
+        boolean low = walFreeSeen >= 0 && walFreeSeen < WAL_ROOMY_FREE_BYTES;
+        if (walSize < walSpaceCheckAt && !(low && now - walFreeLookNanos >= FREE_LOOK_NANOS)) {
             return null;
         }
-        long free = usableSpace(file);
+        long free = freeSpace();
+        walFreeLookNanos = now;
         walFreeSeen = free < 0 ? Long.MAX_VALUE : free; // not known: the step and the look as with plenty
         if (free < 0) {
             walSpaceCheckAt = walSize + WAL_SPACE_STEP_BYTES;
