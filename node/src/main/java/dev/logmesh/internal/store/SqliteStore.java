@@ -869,6 +869,7 @@ public final class SqliteStore implements Store {
         requireWritable(path);
         FileChannel channel;
         FileLock lock;
+        boolean lockExisted = Files.exists(lockPath);
         try {
             channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
@@ -884,6 +885,12 @@ public final class SqliteStore implements Store {
         }
         if (lock == null) {
             closeQuietly(channel);
+            if (probeLock(lockPath).readers()) {
+                // before (disk40) named the pid the lock file still held: the node that ran before the reader
+                throw new dev.logmesh.StoreInUseException(path + " is in use by a reader: logmesh log or logmesh peers "
+                    + "reads it on a full disk and holds its lock " + lockPath + " shared meanwhile (no node may "
+                    + "write it then); start this once the reader has ended, or free some space first");
+            }
             long holder = lockHolder(lockPath);
             throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process ("
                 + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
@@ -932,6 +939,15 @@ public final class SqliteStore implements Store {
                 // a store that could not be made (a full disk, a directory it cannot write) leaves nothing behind:
                 // an empty or half-made log.db would be refused at every later start, the disk freed or not
                 removeUnmade(path, clockExisted, e);
+                if (!lockExisted) {
+                    // nor the lock file this open made (before, disk40, a 0-byte log.db.lock was left by each start
+                    // refused for a full disk); removed while still held, so no other open took it meanwhile
+                    try {
+                        Files.deleteIfExists(lockPath);
+                    } catch (IOException | RuntimeException removing) {
+                        e.addSuppressed(removing);
+                    }
+                }
             }
             closeQuietly(channel);
             if (e instanceof StoreException se) {
@@ -1045,11 +1061,67 @@ public final class SqliteStore implements Store {
      */
     private static void writeLockHolder(FileChannel channel, Path lockPath) {
         try {
-            channel.truncate(0);
-            channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            // written over the old pid first, then cut to it: a file of a pid already has its block, so a full disk
+            // still takes it (before, disk40, truncate(0) gave the block back first and the write then found no room:
+            // a running node's lock file was empty, and nothing could tell its pid)
+            byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            channel.write(java.nio.ByteBuffer.wrap(pid), 0);
+            channel.truncate(pid.length);
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot write this process's pid into {}: {}", lockPath, e.toString());
+        }
+    }
+
+    /**
+     * Who holds the lock of a store as another process sees it ({@link #lockState}).
+     *
+     * @param held    a process holds it to write: a node or {@code logmesh add} has the store open
+     * @param readers only readers hold it, shared ({@code logmesh log} or {@code logmesh peers} on a full disk)
+     * @param pid     the pid the lock file names while {@code held} (the process that took it), 0 when it names none
+     */
+    public record LockState(boolean held, boolean readers, long pid) {
+        static final LockState FREE = new LockState(false, false, 0);
+    }
+
+    /**
+     * Who holds the lock of the store at {@code file} now, probed without taking it for long: a lock this JVM holds
+     * counts as held by this process. {@code logmesh status} asks it when a node's status file is missing or stale
+     * (a node on a full disk cannot write it), and a refused open says by it whether a reader holds the store. Any
+     * thread; never throws ({@link LockState#FREE} when the lock file cannot be looked at).
+     */
+    public static LockState lockState(Path file) {
+        Path lockPath;
+        try {
+            lockPath = lockPath(file.toAbsolutePath());
+        } catch (StoreException e) {
+            return LockState.FREE;
+        }
+        if (OPEN_IN_THIS_JVM.contains(lockPath)) {
+            return new LockState(true, false, ProcessHandle.current().pid());
+        }
+        return probeLock(lockPath);
+    }
+
+    /** {@link #lockState} of a lock file this JVM does not hold to write. */
+    private static LockState probeLock(Path lockPath) {
+        if (!Files.exists(lockPath)) {
+            return LockState.FREE;
+        }
+        // POSIX drops all of this process's locks on the file when any descriptor of it closes: none is held here
+        try (FileChannel probe = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock whole = probe.tryLock();
+            if (whole != null) {
+                whole.release();
+                return LockState.FREE;
+            }
+            FileLock shared = probe.tryLock(0, Long.MAX_VALUE, true);
+            if (shared != null) {
+                shared.release();
+                return new LockState(false, true, 0);
+            }
+            return new LockState(true, false, lockHolder(lockPath));
+        } catch (IOException | RuntimeException e) {
+            return LockState.FREE;
         }
     }
 
