@@ -778,6 +778,7 @@ public final class SqliteStore implements Store {
         // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
         size = queryLong("SELECT count(*) FROM entries");
         epoch = readState(EPOCH_KEY).orElse("");
+        ownNodeId = readState(dev.logmesh.internal.log.Log.NODE_ID_KEY).orElse("");
         committedAdded = lastAdded;
         skippedAdded = parseSkipped(readState(SKIPPED_ADDED_KEY).orElse(""));
     }
@@ -2608,8 +2609,9 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * This store's node id ({@code Log.NODE_ID_KEY} in {@code state}) as read before the first write-behind batch, ""
-     * when it could not be read; null before. Loop only: for messages ({@link #batchName}).
+     * This store's node id ({@code Log.NODE_ID_KEY} in {@code state}) as read at open or set since, "" when it has
+     * none. Not read before a batch: a read in the transaction before a write-behind batch would take the busy
+     * handler's wait from its write ({@link #isBusy}). Loop only: for messages ({@link #batchName}).
      */
     private String ownNodeId;
 
@@ -2619,7 +2621,7 @@ public final class SqliteStore implements Store {
      * "a received batch", also {@code logmesh add}'s lines.
      */
     private String batchName(Behind b) {
-        String own = ownNodeId == null ? "" : ownNodeId;
+        String own = ownNodeId == null ? "" : ownNodeId; // null: a reader's
         if (b.origins.size() == 1 && b.origins.contains(own)) {
             return "a batch of " + b.entries + " of this node's own actions";
         }
@@ -2720,13 +2722,6 @@ public final class SqliteStore implements Store {
             return null;
         };
         settleBehind("add"); // the batch before: it may fail, then this call throws and nothing of it was taken
-        if (ownNodeId == null && inTransaction) {
-            try {
-                ownNodeId = readState(dev.logmesh.internal.log.Log.NODE_ID_KEY).orElse(""); // once, for messages
-            } catch (SQLException e) {
-                ownNodeId = "";
-            }
-        }
         if (!inTransaction || durability.failure() != null) {
             return null; // the ordinary path restarts the transaction or says why it cannot write
         }
@@ -3897,6 +3892,9 @@ public final class SqliteStore implements Store {
         Store.requireUserKey(key);
         Objects.requireNonNull(value, "value");
         write("setState", () -> putState(key, value));
+        if (dev.logmesh.internal.log.Log.NODE_ID_KEY.equals(key)) {
+            ownNodeId = value; // for messages (batchName): a new log's id is set after the open
+        }
     }
 
     private int putState(String key, String value) throws SQLException {
