@@ -1553,6 +1553,12 @@ public final class MeshNode implements AutoCloseable {
                 LOG.info("{} is written again", STATUS_FILE);
             }
         } catch (IOException e) {
+            try {
+                // a write that found no room leaves the temporary file empty or cut: not left behind (disk40)
+                Files.deleteIfExists(dataDir.resolve(STATUS_FILE + ".tmp"));
+            } catch (IOException removing) {
+                e.addSuppressed(removing);
+            }
             if (!statusUnwritable) {
                 statusUnwritable = true;
                 LOG.warn("cannot write {}: {} (retried every second; said again only after it worked)", STATUS_FILE,
@@ -3313,6 +3319,7 @@ public final class MeshNode implements AutoCloseable {
         if (config.dataDir() != null) {
             try {
                 Files.deleteIfExists(config.dataDir().resolve(STATUS_FILE));
+                Files.deleteIfExists(config.dataDir().resolve(STATUS_FILE + ".tmp"));
             } catch (IOException e) {
                 LOG.debug("cannot remove {}: {}", STATUS_FILE, e.toString());
             }

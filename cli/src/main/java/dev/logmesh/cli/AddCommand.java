@@ -107,7 +107,7 @@ final class AddCommand implements Callable<Integer> {
                         bad(number, e.getMessage());
                     }
                     if (batch.size() >= BATCH) {
-                        added[0] += flush(log, batch, lines, handed);
+                        flush(log, batch, lines, handed, added);
                     }
                 }
 
@@ -117,7 +117,7 @@ final class AddCommand implements Callable<Integer> {
                     System.err.println("line " + number + ": " + reason);
                 }
             });
-            added[0] += flush(log, batch, lines, handed);
+            flush(log, batch, lines, handed, added);
             allHanded[0] = true;
         } catch (StoreException e) {
             failure = e;
@@ -234,21 +234,35 @@ final class AddCommand implements Callable<Integer> {
             + node.path("pid").asLong() + "): type the actions into that node's stdin, or stop it and add again";
     }
 
-    private static int flush(Log log, List<Entry> batch, List<Integer> lines, Handed handed) {
-        int n = 0;
-        List<Meta> result = log.add(batch);
-        for (int i = 0; i < result.size(); i++) {
-            if (result.get(i) == null) {
-                System.err.println("line " + lines.get(i) + ": an action with id " + batch.get(i).id()
-                    + " is already in the log; not added again");
-            } else {
-                handed.add(lines.get(i), result.get(i));
-                n++;
+    /**
+     * Adds the batch in adds within the store's write budget ({@link Log#writeBudget}, looked at before each), each a
+     * transaction of its own; the lines of each add the store took are {@code handed} and counted in {@code added[0]},
+     * and are out of {@code batch} and {@code lines} even when a later add throws. Before (disk40) the batch of
+     * {@value #BATCH} lines was one transaction whatever the room: on a 2 MiB disk its WAL (1 MB beside a 1 MB main
+     * file) took the room its own checkpoint needed, and no later write of that log worked.
+     */
+    private static void flush(Log log, List<Entry> batch, List<Integer> lines, Handed handed, int[] added) {
+        int from = 0;
+        try {
+            while (from < batch.size()) {
+                int to = EntrySize.withinBudget(batch, from, batch.size(), log.writeBudget());
+                List<Meta> result = log.add(batch.subList(from, to));
+                for (int i = 0; i < result.size(); i++) {
+                    if (result.get(i) == null) {
+                        System.err.println("line " + lines.get(from + i) + ": an action with id "
+                            + batch.get(from + i).id() + " is already in the log; not added again");
+                    } else {
+                        handed.add(lines.get(from + i), result.get(i));
+                        added[0]++;
+                    }
+                }
+                handed.durableUpTo(log.durableAdded());
+                from = to;
             }
+        } finally {
+            // what the store took is handed (or was a repeat); what is left was not given to it (the account)
+            batch.subList(0, from).clear();
+            lines.subList(0, from).clear();
         }
-        handed.durableUpTo(log.durableAdded());
-        batch.clear();
-        lines.clear();
-        return n;
     }
 }

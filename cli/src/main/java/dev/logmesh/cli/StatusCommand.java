@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         "A warning on stderr first when the node cannot write its log, or when the status file is stale (not "
             + "rewritten for " + StatusCommand.STALE_AFTER_MILLIS / 1000 + " s though the node runs: it cannot write "
             + "there, e.g. a full disk).",
-        "Exit status: 0, or 2 if no node runs on DIR."})
+        "Exit status: 0, or 2 if no node runs on DIR or its status cannot be read (it says which)."})
 final class StatusCommand implements Callable<Integer> {
     /** How far two readings of one process's start time may differ, ms (the OS keeps it in clock ticks). */
     private static final long STARTED_TOLERANCE_MS = 1_000;
@@ -44,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         JsonNode status = runningStatus(data);
         if (status == null) {
-            System.err.println("logmesh: no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + ")");
+            System.err.println("logmesh: " + notRunning(data));
             return 2;
         }
         warnProblems(status, data, "");
@@ -179,6 +179,28 @@ final class StatusCommand implements Callable<Integer> {
     static final long STALE_AFTER_MILLIS = 3 * MeshNode.STATUS_REFRESH_MILLIS;
 
     /** The status of a running node, or null if none runs on this directory. */
+    /**
+     * Why there is no status to show of {@code data}: no node runs there, or one does (a process holds its store's
+     * lock: its pid from the lock file) but its status file is missing or stale, which a node that cannot write there
+     * (a full disk) leaves. Before (disk40) both were "no node runs on DIR (no fresh status.json)".
+     */
+    static String notRunning(Path data) {
+        dev.logmesh.internal.store.SqliteStore.LockState lock =
+            dev.logmesh.internal.store.SqliteStore.lockState(data.resolve(AddCommand.LOG_FILE));
+        if (lock.held()) {
+            return "a logmesh process runs on " + data + (lock.pid() > 0 ? " (pid " + lock.pid() + " holds its lock "
+                + AddCommand.LOG_FILE + ".lock: its node, or a logmesh add)" : " (it holds its lock "
+                + AddCommand.LOG_FILE + ".lock)") + ", but its status could not be read: no fresh "
+                + MeshNode.STATUS_FILE + " (a node that cannot write there, e.g. on a full disk, leaves none; df "
+                + data + ")";
+        }
+        if (lock.readers()) {
+            return "no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + "; a logmesh log or peers reads "
+                + "its log)";
+        }
+        return "no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + ")";
+    }
+
     static JsonNode runningStatus(Path data) {
         Path file = data.resolve(MeshNode.STATUS_FILE);
         try {

@@ -72,6 +72,31 @@ class AddFullDiskTest {
         assertEquals(expected, held, "the log is not what add said (" + add.err().strip() + ")");
     }
 
+    /**
+     * 6,000 lines of ~330 bytes into a log alone on the 2 MiB disk: they go in transactions within the store's write
+     * budget, so the log, not its WAL, fills the disk, and what add says is what the log holds. Before (disk40) each
+     * batch of 1,000 lines was one transaction: the fourth's WAL took the room its checkpoint needed, and the log
+     * stayed wedged at 3,000 lines with a 1 MB WAL beside a 1 MB main file (every later add refused): "the WAL holds
+     * the disk: 1011712 bytes".
+     */
+    @org.junit.jupiter.api.Test
+    void aLargeAddFillsTheDiskWithTheLogNotWithItsWal() throws Exception {
+        String data = tmpfs.path().resolve("d").toString();
+        CliTest.Run add = CliTest.run(lines(1, 6000), "add", "--data", data, "--name", "full");
+
+        Path wal = tmpfs.path().resolve("d").resolve("log.db-wal");
+        long walBytes = Files.exists(wal) ? Files.size(wal) : 0;
+        assertTrue(walBytes <= 256 * 1024, "the WAL holds the disk: " + walBytes + " bytes (" + add.err().strip()
+            + ")");
+        Matcher added = ADDED.matcher(add.err());
+        assertTrue(added.find(), "no count of the lines added: " + add.err());
+        int n = Integer.parseInt(added.group(1));
+        assertTrue(n >= 3500, "the log took " + n + " lines of 6000 on 2 MiB: " + add.err());
+        CliTest.Run log = CliTest.run("", "log", "--data", data);
+        assertEquals(0, log.code(), log.err());
+        assertEquals(n, log.out().lines().count(), "the log is not what add said (" + add.err().strip() + ")");
+    }
+
     private static String lines(int from, int to) {
         StringBuilder in = new StringBuilder();
         for (int i = from; i <= to; i++) {

@@ -88,4 +88,26 @@ class StaleStatusFileTest {
     void aStatusFileOfTheRunningProcessIsLive(@TempDir Path dir) throws Exception {
         assertEquals(0, status(statusFile(dir, NOW_STARTED)));
     }
+
+    /**
+     * A node that runs but has no fresh status file (one on a full disk cannot write it) is said to run, with the pid
+     * its store's lock names, not "no node runs". Here the test's JVM holds the store open, as a node does, and the
+     * status runs in a process of its own. Before (disk40): "logmesh: no node runs on DIR (no fresh status.json)".
+     */
+    @Test
+    void aRunningNodeWithoutAStatusFileIsSaidToRunWithItsPid(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("a");
+        Files.createDirectories(data);
+        try (dev.logmesh.internal.store.SqliteStore store = dev.logmesh.internal.store.SqliteStore.open(
+            data.resolve("log.db"))) {
+            assertEquals(0, store.size(), "held open, as a node holds it");
+            CliProcess.Result status = CliProcess.run("status", "--data", data.toString());
+            assertEquals(2, status.code(), status.err());
+            assertTrue(status.err().contains("logmesh: a logmesh process runs on " + data + " (pid "
+                + ProcessHandle.current().pid() + " holds its lock log.db.lock: its node, or a logmesh add), but its "
+                + "status could not be read: no fresh status.json"), status.err());
+        }
+        CliProcess.Result stopped = CliProcess.run("status", "--data", data.toString());
+        assertTrue(stopped.err().contains("logmesh: no node runs on " + data), stopped.err());
+    }
 }

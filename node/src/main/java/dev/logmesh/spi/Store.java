@@ -160,15 +160,17 @@ public interface Store extends AutoCloseable {
     }
 
     /**
-     * How many bytes of entries (their encoded size, a bound: {@code EntrySize}) one {@link #add} of entries received
-     * from a peer should carry at most for this store to stay writable: {@link Long#MAX_VALUE} (the default) when
-     * any size is fine. A store short of space answers less, so that a node stores a large received batch in several
-     * adds, each a transaction of its own (an entry larger than the budget is still added alone). A hint: a larger
-     * add is still taken, or fails as any add does. SqliteStore answers an eighth of the free space while less than
-     * 256 MiB is free: SQLite can empty its write-ahead log only with room for what the log adds to the main file,
-     * and one transaction of a 1 MiB batch on a nearly full disk could take that room for good (break39).
+     * How many bytes of entries (their encoded size, a bound: {@code EntrySize}) one {@link #add} should carry at most
+     * for this store to stay writable: {@link Long#MAX_VALUE} (the default) when any size is fine. A store short of
+     * space answers less, so that a node stores a large batch in several adds, each a transaction of its own (an entry
+     * larger than the budget is still added alone). Every path that adds batches honours it: a peer's {@code sync}
+     * (break39), a Logux client's {@code sync} and {@code logmesh add}'s batches of lines (disk40); a batch is still
+     * acknowledged (a peer's {@code synced}, a client's answers) only once all of it is durable. A hint: a larger add is
+     * still taken, or fails as any add does. SqliteStore answers an eighth of the free space while less than 256 MiB
+     * is free: SQLite can empty its write-ahead log only with room for what the log adds to the main file, and one
+     * transaction of a 1 MiB batch on a nearly full disk could take that room for good.
      *
-     * <p>Called on the store's thread (the node's loop), once per received slice.
+     * <p>Called on the store's thread (the node's loop), before each add of a batch.
      */
     default long writeBudget() {
         return Long.MAX_VALUE;

@@ -753,7 +753,10 @@ public final class Log {
         return store.lastAdded();
     }
 
-    /** Bytes of received entries one add should carry at most ({@link Store#writeBudget}); loop only. */
+    /**
+     * Bytes of entries one {@link #add} of a batch should carry at most ({@link Store#writeBudget}; cut a batch with
+     * {@code EntrySize.withinBudget}); loop only.
+     */
     public long writeBudget() {
         return store.writeBudget();
     }

@@ -45,6 +45,28 @@ public final class EntrySize {
         return e.meta().reasons().contains(DEFAULT_KEEP_REASON) ? n : n + escaped(DEFAULT_KEEP_REASON) + 3;
     }
 
+    /**
+     * Where a run of {@code entries} from {@code from} ends (exclusive) so that one add of it carries at most
+     * {@code budget} bytes ({@link #boundOnAnyNode} summed; a store's {@code writeBudget}): at most {@code to}, and
+     * at least {@code from + 1} (an entry larger than the budget goes alone). {@code to} at once when the budget is
+     * {@link Long#MAX_VALUE} (no sizes computed). Every path that adds a batch to a store cuts it so (a peer's or a
+     * Logux client's {@code sync}, {@code logmesh add}): one transaction larger than the room its own checkpoint
+     * needs could fill a small disk for good (break39, disk40).
+     */
+    public static int withinBudget(java.util.List<Entry> entries, int from, int to, long budget) {
+        if (budget == Long.MAX_VALUE) {
+            return to;
+        }
+        long bytes = 0;
+        for (int i = from; i < to; i++) {
+            bytes += boundOnAnyNode(entries.get(i));
+            if (bytes > budget && i > from) {
+                return i;
+            }
+        }
+        return to;
+    }
+
     /** As {@link #bound(Entry)}. */
     public static long bound(Action action, Meta meta) {
         long n = utf8(action.toJson()) + META_OVERHEAD + escaped(meta.id().node());

@@ -1787,12 +1787,17 @@ public final class SyncSession implements MessageConnection.Handler {
         liveness.progressed(loop.monotonicMillis());
         Message.Sync s = f.sync;
         int from = f.next;
-        int to = Math.min(f.entries.size(), from + config.receiveSlice());
-        if (edge == null) {
-            to = withinWriteBudget(f.entries, from, to);
-        }
+        // within the store's write budget on every path, a Logux client's frame too (before, disk40, only a peer's:
+        // a client's frame of 1 MB was one transaction on a 2 MiB disk, and its WAL took the room of its checkpoint)
+        int to = EntrySize.withinBudget(f.entries, from, Math.min(f.entries.size(), from + config.receiveSlice()),
+            log.writeBudget());
         f.next = to;
         boolean last = to == f.entries.size();
+        if (!last && slicing == null) {
+            // cut by the budget alone: handled in slices as a large frame is, the loop's other work between them
+            slicing = f;
+            pauseReading(true);
+        }
         List<Entry> entries = from == 0 && last ? f.entries : f.entries.subList(from, to);
         String[] refused = f.refused == null ? null : java.util.Arrays.copyOfRange(f.refused, from, to);
         if (edge != null) {
@@ -1871,28 +1876,6 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /** Handles the next slice of {@code f} in a task of its own, scheduled: the loop's I/O and timers run first. */
-    /**
-     * Where a slice from {@code from} ends so that its entries stay within the log's write budget
-     * ({@link Log#writeBudget}: a store short of space), at most {@code to} and at least one entry. Before (break39)
-     * a slice of up to 2,000 received entries was one transaction on a 2 MiB disk however little room was left, and
-     * its WAL (0.99 MB beside a 1.06 MB main file) took the room its own checkpoint needed: every later write
-     * failed. Sizes are computed only while the budget is finite.
-     */
-    private int withinWriteBudget(List<Entry> entries, int from, int to) {
-        long budget = log.writeBudget();
-        if (budget == Long.MAX_VALUE) {
-            return to;
-        }
-        long bytes = 0;
-        for (int i = from; i < to; i++) {
-            bytes += EntrySize.boundOnAnyNode(entries.get(i));
-            if (bytes > budget && i > from) {
-                return i;
-            }
-        }
-        return to;
-    }
-
     private void nextSlice(Frame f) {
         later(() -> receiveSlice(f));
     }

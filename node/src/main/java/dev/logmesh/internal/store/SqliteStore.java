@@ -369,12 +369,44 @@ public final class SqliteStore implements Store {
      * could not tell. Loop only.
      */
     private long walFreeSeen = -1;
+    /**
+     * While the free space last seen is under {@link #WAL_ROOMY_FREE_BYTES}, it is looked at again before a write once
+     * the last look is this old (ns), whatever the WAL's growth: another process may fill the disk meanwhile. Before
+     * (disk40) a write looked only once the WAL had grown by a step since the last look (an eighth of the free space
+     * then, up to 1 MiB): a filler that left 50 KiB was seen only when the store's writes failed, its transactions
+     * still cut by the budget of the free space before. A {@code statvfs} (on a cached file store) costs about a
+     * microsecond: at most a thousand a second.
+     */
+    static final long FREE_LOOK_NANOS = 1_000_000L;
+    /** When the free space was last looked at ({@link System#nanoTime}). Loop only. */
+    private long walFreeLookNanos;
+    /** The file store of the data directory, for {@link #freeSpace}; null before the first look. Loop only. */
+    private java.nio.file.FileStore fileStore;
+
+    /**
+     * The free space (bytes) where the file is, -1 when it cannot be told: a {@code statvfs} on the data directory's
+     * file store, found once ({@link Files#getFileStore} reads the mount table: far dearer than the look itself).
+     */
+    private long freeSpace() {
+        try {
+            if (fileStore == null) {
+                Path dir = file.toAbsolutePath().getParent();
+                if (dir == null) {
+                    return -1;
+                }
+                fileStore = Files.getFileStore(dir);
+            }
+            return fileStore.getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
     /** The least {@link #writeBudget} (bytes): a few pages, so that a nearly full disk still takes entries one by one. */
     static final long WRITE_BUDGET_MIN_BYTES = 16L << 10;
 
     /**
      * An eighth of the free space last seen while it is under {@link #WAL_ROOMY_FREE_BYTES} (at least
-     * {@link #WRITE_BUDGET_MIN_BYTES}), else unbounded: a received batch's slice, one transaction, then adds at most
+     * {@link #WRITE_BUDGET_MIN_BYTES}), else unbounded: a batch of entries cut so, one transaction, then adds at most
      * about a quarter of the free space to the WAL (its pages and the index pages it touches), so the checkpoint at
      * half the free space ({@link #boundWal}) still finds room. Loop only.
      */
@@ -746,6 +778,7 @@ public final class SqliteStore implements Store {
         // count(*) walks the smallest index once; afterwards the exclusive writer keeps the count exact.
         size = queryLong("SELECT count(*) FROM entries");
         epoch = readState(EPOCH_KEY).orElse("");
+        ownNodeId = readState(dev.logmesh.internal.log.Log.NODE_ID_KEY).orElse("");
         committedAdded = lastAdded;
         skippedAdded = parseSkipped(readState(SKIPPED_ADDED_KEY).orElse(""));
     }
@@ -837,6 +870,7 @@ public final class SqliteStore implements Store {
         requireWritable(path);
         FileChannel channel;
         FileLock lock;
+        boolean lockExisted = Files.exists(lockPath);
         try {
             channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
@@ -852,6 +886,12 @@ public final class SqliteStore implements Store {
         }
         if (lock == null) {
             closeQuietly(channel);
+            if (probeLock(lockPath).readers()) {
+                // before (disk40) named the pid the lock file still held: the node that ran before the reader
+                throw new dev.logmesh.StoreInUseException(path + " is in use by a reader: logmesh log or logmesh peers "
+                    + "reads it on a full disk and holds its lock " + lockPath + " shared meanwhile (no node may "
+                    + "write it then); start this once the reader has ended, or free some space first");
+            }
             long holder = lockHolder(lockPath);
             throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process ("
                 + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
@@ -900,6 +940,15 @@ public final class SqliteStore implements Store {
                 // a store that could not be made (a full disk, a directory it cannot write) leaves nothing behind:
                 // an empty or half-made log.db would be refused at every later start, the disk freed or not
                 removeUnmade(path, clockExisted, e);
+                if (!lockExisted) {
+                    // nor the lock file this open made (before, disk40, a 0-byte log.db.lock was left by each start
+                    // refused for a full disk); removed while still held, so no other open took it meanwhile
+                    try {
+                        Files.deleteIfExists(lockPath);
+                    } catch (IOException | RuntimeException removing) {
+                        e.addSuppressed(removing);
+                    }
+                }
             }
             closeQuietly(channel);
             if (e instanceof StoreException se) {
@@ -1013,11 +1062,67 @@ public final class SqliteStore implements Store {
      */
     private static void writeLockHolder(FileChannel channel, Path lockPath) {
         try {
-            channel.truncate(0);
-            channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            // written over the old pid first, then cut to it: a file of a pid already has its block, so a full disk
+            // still takes it (before, disk40, truncate(0) gave the block back first and the write then found no room:
+            // a running node's lock file was empty, and nothing could tell its pid)
+            byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            channel.write(java.nio.ByteBuffer.wrap(pid), 0);
+            channel.truncate(pid.length);
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot write this process's pid into {}: {}", lockPath, e.toString());
+        }
+    }
+
+    /**
+     * Who holds the lock of a store as another process sees it ({@link #lockState}).
+     *
+     * @param held    a process holds it to write: a node or {@code logmesh add} has the store open
+     * @param readers only readers hold it, shared ({@code logmesh log} or {@code logmesh peers} on a full disk)
+     * @param pid     the pid the lock file names while {@code held} (the process that took it), 0 when it names none
+     */
+    public record LockState(boolean held, boolean readers, long pid) {
+        static final LockState FREE = new LockState(false, false, 0);
+    }
+
+    /**
+     * Who holds the lock of the store at {@code file} now, probed without taking it for long: a lock this JVM holds
+     * counts as held by this process. {@code logmesh status} asks it when a node's status file is missing or stale
+     * (a node on a full disk cannot write it), and a refused open says by it whether a reader holds the store. Any
+     * thread; never throws ({@link LockState#FREE} when the lock file cannot be looked at).
+     */
+    public static LockState lockState(Path file) {
+        Path lockPath;
+        try {
+            lockPath = lockPath(file.toAbsolutePath());
+        } catch (StoreException e) {
+            return LockState.FREE;
+        }
+        if (OPEN_IN_THIS_JVM.contains(lockPath)) {
+            return new LockState(true, false, ProcessHandle.current().pid());
+        }
+        return probeLock(lockPath);
+    }
+
+    /** {@link #lockState} of a lock file this JVM does not hold to write. */
+    private static LockState probeLock(Path lockPath) {
+        if (!Files.exists(lockPath)) {
+            return LockState.FREE;
+        }
+        // POSIX drops all of this process's locks on the file when any descriptor of it closes: none is held here
+        try (FileChannel probe = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock whole = probe.tryLock();
+            if (whole != null) {
+                whole.release();
+                return LockState.FREE;
+            }
+            FileLock shared = probe.tryLock(0, Long.MAX_VALUE, true);
+            if (shared != null) {
+                shared.release();
+                return new LockState(false, true, 0);
+            }
+            return new LockState(true, false, lockHolder(lockPath));
+        } catch (IOException | RuntimeException e) {
+            return LockState.FREE;
         }
     }
 
@@ -2082,10 +2187,12 @@ public final class SqliteStore implements Store {
         if (walSize > WalWriter.WAL_BOUND_BYTES) {
             return walBoundRetry && now - walBoundRetryNanos < 0 ? null : WalWriter.RESTART;
         }
-        if (walSize < walSpaceCheckAt) {
+        boolean low = walFreeSeen >= 0 && walFreeSeen < WAL_ROOMY_FREE_BYTES;
+        if (walSize < walSpaceCheckAt && !(low && now - walFreeLookNanos >= FREE_LOOK_NANOS)) {
             return null;
         }
-        long free = usableSpace(file);
+        long free = freeSpace();
+        walFreeLookNanos = now;
         walFreeSeen = free < 0 ? Long.MAX_VALUE : free; // not known: the step and the look as with plenty
         if (free < 0) {
             walSpaceCheckAt = walSize + WAL_SPACE_STEP_BYTES;
@@ -2485,16 +2592,43 @@ public final class SqliteStore implements Store {
         final long seq;
         final long lastAdded;
         final int entries;
+        /** The node ids its entries were created by (their origins), to name the batch in messages. */
+        final Set<String> origins;
         /** The run on the write-behind thread; null once the loop has seen it end. */
         java.util.concurrent.Future<?> run;
 
-        Behind(Work<Void> statements, Map<String, PeerCursor> cursors, long seq, long lastAdded, int entries) {
+        Behind(Work<Void> statements, Map<String, PeerCursor> cursors, long seq, long lastAdded, int entries,
+            Set<String> origins) {
             this.statements = statements;
             this.cursors = cursors;
             this.seq = seq;
             this.lastAdded = lastAdded;
             this.entries = entries;
+            this.origins = origins;
         }
+    }
+
+    /**
+     * This store's node id ({@code Log.NODE_ID_KEY} in {@code state}) as read at open or set since, "" when it has
+     * none. Not read before a batch: a read in the transaction before a write-behind batch would take the busy
+     * handler's wait from its write ({@link #isBusy}). Loop only: for messages ({@link #batchName}).
+     */
+    private String ownNodeId;
+
+    /**
+     * A write-behind batch as a message names it: "a batch of 1000 of this node's own actions" ({@code logmesh add},
+     * a local batch), "a batch of 1000 entries received from other nodes", or of both. Before (disk40) every one was
+     * "a received batch", also {@code logmesh add}'s lines.
+     */
+    private String batchName(Behind b) {
+        String own = ownNodeId == null ? "" : ownNodeId; // null: a reader's
+        if (b.origins.size() == 1 && b.origins.contains(own)) {
+            return "a batch of " + b.entries + " of this node's own actions";
+        }
+        if (!b.origins.contains(own)) {
+            return "a batch of " + b.entries + " entries received from other nodes";
+        }
+        return "a batch of " + b.entries + " entries (this node's own actions and received ones)";
     }
 
     /** The seen index held fewer new ids than the marks promised: see {@link #settleBehind}. */
@@ -2599,7 +2733,7 @@ public final class SqliteStore implements Store {
         for (ActionId last : marks) {
             nodeMarks.put(last.node(), last.ms());
         }
-        Behind b = new Behind(statements, saved, durability.promise(added), added, n);
+        Behind b = new Behind(statements, saved, durability.promise(added), added, n, Set.copyOf(lastFresh.keySet()));
         if (added + ADDED_RESERVE_AHEAD / 2 > addedReservationAsked
             && added + ADDED_RESERVE_AHEAD / 2 > addedReservation) {
             addedReservationAsked = added + ADDED_RESERVE_AHEAD;
@@ -2674,8 +2808,7 @@ public final class SqliteStore implements Store {
             throw marksBehind(b, mb);
         }
         if (failed != null) {
-            LOG.warn("{}: a received batch of {} entries could not be written ({}); trying again", file, b.entries,
-                failed.toString());
+            LOG.warn("{}: {} could not be written ({}); trying again", file, batchName(b), failed.toString());
         }
         // a failed recovery leaves no transaction open: statements outside one would commit one by one (the batch's
         // seen rows without its entries if it fails again halfway), so it is begun first, as for any call's work;
@@ -2686,12 +2819,12 @@ public final class SqliteStore implements Store {
         } catch (MarksBehind e) {
             throw marksBehind(b, e);
         } catch (SQLException e) {
-            throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
-                + " entries is still to be written before it: " + describe(e, file) + "; nothing of this " + what
+            throw new StoreException(what + " failed on " + file + ": " + batchName(b)
+                + " is still to be written before it: " + describe(e, file) + "; nothing of this " + what
                 + " was written", e);
         } catch (RuntimeException e) {
-            throw new StoreException(what + " failed on " + file + ": a received batch of " + b.entries
-                + " entries is still to be written before it: " + e.getMessage(), e);
+            throw new StoreException(what + " failed on " + file + ": " + batchName(b)
+                + " is still to be written before it: " + e.getMessage(), e);
         }
         behind = null;
         behindCommitted(b);
@@ -2699,8 +2832,8 @@ public final class SqliteStore implements Store {
 
     private StoreException marksBehind(Behind b, MarksBehind cause) {
         behind = null;
-        StoreException e = new StoreException(cause.getMessage() + ": a received batch of " + b.entries
-            + " entries was reported added and could not be written; restart the node", cause);
+        StoreException e = new StoreException(cause.getMessage() + ": " + batchName(b)
+            + " was reported added and could not be written; restart the node", cause);
         LOG.error("{}", e.getMessage());
         durability.fail(e);
         return e;
@@ -3759,6 +3892,9 @@ public final class SqliteStore implements Store {
         Store.requireUserKey(key);
         Objects.requireNonNull(value, "value");
         write("setState", () -> putState(key, value));
+        if (dev.logmesh.internal.log.Log.NODE_ID_KEY.equals(key)) {
+            ownNodeId = value; // for messages (batchName): a new log's id is set after the open
+        }
     }
 
     private int putState(String key, String value) throws SQLException {
@@ -3927,17 +4063,21 @@ public final class SqliteStore implements Store {
     /**
      * Checkpoints the WAL into the file, closes the connection and releases the lock; idempotent. Releases
      * everything even if the checkpoint fails (then throws {@link StoreException}; what was committed is
-     * still safe in the WAL).
+     * still safe in the WAL), or a write-behind batch could not be written (then throws too: its entries, whose metas
+     * {@link #add} returned, are not in the log).
      */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        StoreException abandoned = null;
+        String abandonedName = behind != null ? batchName(behind) : "a batch";
         try {
             settleBehind("close");
         } catch (StoreException e) {
             behindAbandoned = true; // never acknowledged; the added reservation stays (see below)
+            abandoned = e;
             LOG.error("closing {}: {}", file, e.getMessage());
         }
         if (behindThread != null) {
@@ -4014,6 +4154,18 @@ public final class SqliteStore implements Store {
             OPEN_IN_THIS_JVM.remove(lockPath);
         } else if (lockChannel != null) {
             closeQuietly(lockChannel); // a reader on a full disk (openReaderOnFullDisk): its lock goes with it
+        }
+        if (abandoned != null) {
+            // the caller was told these entries were taken (add returned their metas): it must hear that they are
+            // not in the log. Before (disk40) the close only logged it, and logmesh add said "added 100 action(s)",
+            // exit 0, for 100 lines that were not in the log (SqliteWriteBehindTest)
+            StoreException e = new StoreException("closing " + file + ": " + abandonedName
+                + " handed to the store could not be written, and is not in the log: " + abandoned.getMessage(),
+                abandoned);
+            if (failure != null) {
+                e.addSuppressed(failure);
+            }
+            throw e;
         }
         if (checkpoint != null) {
             throw new StoreException(checkpoint, failure);

@@ -51,6 +51,12 @@ class SqliteFullDiskReaderTest {
         try (SqliteStore reader = SqliteStore.openReader(file)) {
             assertEquals(ENTRIES, reader.size());
             assertEquals(ENTRIES, count(reader));
+            // a node started meanwhile in another process is told a reader holds it, not the pid the lock file still
+            // names (the node that ran before: before, disk40, "... (pid N holds the lock ...): stop that process");
+            // first: a failed open in this JVM closes a descriptor of the lock file, which drops this JVM's locks
+            String other = probe(file);
+            assertTrue(other.startsWith("FAILED ") && other.contains("is in use by a reader: logmesh log or logmesh "
+                + "peers reads it on a full disk") && !other.contains("pid "), other);
             StoreException writer = assertThrows(StoreException.class, () -> SqliteStore.open(file).close());
             assertTrue(writer.getMessage().contains("in use"), writer.getMessage());
         }
@@ -87,5 +93,16 @@ class SqliteFullDiskReaderTest {
         } catch (IOException e) {
             assertTrue(String.valueOf(e.getMessage()).contains("No space left"), e.toString());
         }
+    }
+
+    /** {@link LockProbe} in another process: its last line, "OPENED size" or "FAILED message". */
+    private static String probe(Path file) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+            LockProbe.class.getName(), file.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "probe process hung");
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        String[] lines = out.split("\n", -1);
+        return lines[lines.length - 1];
     }
 }

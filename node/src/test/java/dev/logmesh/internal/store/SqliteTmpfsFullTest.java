@@ -203,7 +203,8 @@ class SqliteTmpfsFullTest {
         assertTrue(e.getMessage().contains("the disk is full") && e.getMessage().contains("free some space"),
             e.getMessage());
         try (var left = Files.list(mount)) {
-            assertEquals(List.of("filler", "log.db.lock"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+            // not its lock file either (before, disk40, a 0-byte log.db.lock was left: SqliteRefusedOpenTest)
+            assertEquals(List.of("filler"), left.map(p -> p.getFileName().toString()).sorted().toList(),
                 "what the failed open left");
         }
         Files.delete(filler);

@@ -1,0 +1,68 @@
+package dev.logmesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.logmesh.testkit.CapturedLogs;
+import dev.logmesh.testkit.ManualLoop;
+import dev.logmesh.testkit.Tmpfs;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.event.Level;
+
+/**
+ * A node whose status file cannot be written for a full disk leaves no {@code status.json.tmp} behind (a 2 MiB tmpfs
+ * of the test's own, root only). Before (disk40) each failed write left the temporary file, empty, in the data
+ * directory, also after the node's close: "a 0-byte status.json.tmp is left after the failed write ==> expected:
+ * <false> but was: <true>".
+ */
+class StatusFileFullDiskTest {
+    @RegisterExtension
+    final Tmpfs.Mount tmpfs = new Tmpfs.Mount(2, "the status file full-disk test");
+
+    @Test
+    void aStatusWriteThatFindsNoRoomLeavesNoTemporaryFile() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        ManualLoop loop = new ManualLoop();
+        Path data = tmpfs.path().resolve("a");
+        Path tmp = data.resolve(MeshNode.STATUS_FILE + ".tmp");
+        try (CapturedLogs.Tally warnings = CapturedLogs.tally(Level.WARN, "cannot write " + MeshNode.STATUS_FILE,
+                 "no space left on device");
+             MeshNode a = MeshNode.start(NodeConfig.builder().name("a").mdns(false).noListen().dataDir(data)
+                 .loop(loop).build())) {
+            java.util.concurrent.CompletableFuture<Meta> added = a.add(Action.ofType("before")); // while there is room
+            await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> {
+                loop.runAll();
+                return added.isDone();
+            });
+            fill(tmpfs.path().resolve("filler"));
+            // no add (a failed one would have the store give back its WAL's room): the status is written again at
+            // its refresh (STATUS_REFRESH_MILLIS of real time), and that write finds no room
+            await().pollInSameThread().atMost(Duration.ofSeconds(20)).until(() -> {
+                loop.advance(1_000);
+                return warnings.count() >= 1;
+            });
+            assertFalse(Files.exists(tmp), "a 0-byte " + MeshNode.STATUS_FILE + ".tmp is left after the failed write");
+            Files.delete(tmpfs.path().resolve("filler"));
+        }
+        assertFalse(Files.exists(tmp), "left after the close");
+    }
+
+    private static void fill(Path filler) throws java.io.IOException {
+        try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
+            byte[] block = new byte[4096];
+            while (true) {
+                try {
+                    f.write(block);
+                } catch (java.io.IOException full) {
+                    return;
+                }
+            }
+        }
+    }
+}
