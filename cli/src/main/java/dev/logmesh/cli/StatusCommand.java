@@ -178,7 +178,6 @@ final class StatusCommand implements Callable<Integer> {
     /** A status file older than this while its node runs is stale, ms: three of the node's refreshes. */
     static final long STALE_AFTER_MILLIS = 3 * MeshNode.STATUS_REFRESH_MILLIS;
 
-    /** The status of a running node, or null if none runs on this directory. */
     /**
      * Why there is no status to show of {@code data}: no node runs there, or one does (a process holds its store's
      * lock: its pid from the lock file) but its status file is missing or stale, which a node that cannot write there
@@ -201,6 +200,7 @@ final class StatusCommand implements Callable<Integer> {
         return "no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + ")";
     }
 
+    /** The status of a running node, or null if none runs on this directory. */
     static JsonNode runningStatus(Path data) {
         Path file = data.resolve(MeshNode.STATUS_FILE);
         try {

@@ -110,4 +110,27 @@ class StaleStatusFileTest {
         CliProcess.Result stopped = CliProcess.run("status", "--data", data.toString());
         assertTrue(stopped.err().contains("logmesh: no node runs on " + data), stopped.err());
     }
+
+    /**
+     * {@code logmesh peers} of the same node says what {@code status} says: the node runs (its pid), and the peers
+     * shown are the cursors its log holds. Before (session 40, left by disk40): "logmesh: no node runs on DIR: the
+     * peers it kept cursors for, as of its last run (none connected)" of a running node.
+     */
+    @Test
+    void peersOfARunningNodeWithoutAStatusFileSaysItRuns(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("a");
+        Files.createDirectories(data);
+        try (dev.logmesh.internal.store.SqliteStore store = dev.logmesh.internal.store.SqliteStore.open(
+            data.resolve("log.db"))) {
+            assertEquals(0, store.size(), "held open, as a node holds it");
+            CliProcess.Result peers = CliProcess.run("peers", "--data", data.toString());
+            assertEquals(0, peers.code(), peers.err());
+            assertTrue(peers.err().contains("logmesh: a logmesh process runs on " + data + " (pid "
+                + ProcessHandle.current().pid() + " holds its lock log.db.lock"), peers.err());
+            assertTrue(peers.err().contains("the peers it kept cursors for, as its log holds them"), peers.err());
+        }
+        CliProcess.Result stopped = CliProcess.run("peers", "--data", data.toString());
+        assertTrue(stopped.err().contains("logmesh: no node runs on " + data + ": the peers it kept cursors for"),
+            stopped.err());
+    }
 }

@@ -25,9 +25,11 @@ class SeenSweepClockStepTest {
 
     private static final long DAY = 24L * 3600 * 1000;
 
-    @Test
-    void aClockSteppedForwardPastTheHorizonDoesNotForgetCleanedIds() {
-        LocalMesh mesh = new LocalMesh(7).configure(b -> b.mesh("step"));
+    /**
+     * Starts nodes a and b (b dials a), adds 20 actions on a, which b receives and then cleans (a keeps them): only
+     * b's seen ids stop them from being applied on b again. Returns their ids.
+     */
+    private static List<ActionId> cleanedOnB(LocalMesh mesh) {
         mesh.node("a");
         mesh.node("b");
         mesh.link("b", "a");
@@ -41,12 +43,18 @@ class SeenSweepClockStepTest {
         mesh.run(5_000);
         LocalMesh.Node b = mesh.get("b");
         assertEquals(20, b.ids().size());
-
-        // b cleans them (a keeps them): only b's seen ids stop them from being applied again
         CompletableFuture<Integer> cleaning = b.node().removeReason("mesh", Criteria.ALL);
         mesh.runAll();
         assertEquals(20, cleaning.join());
         assertTrue(b.ids().isEmpty());
+        return ids;
+    }
+
+    @Test
+    void aClockSteppedForwardPastTheHorizonDoesNotForgetCleanedIds() {
+        LocalMesh mesh = new LocalMesh(7).configure(b -> b.mesh("step"));
+        List<ActionId> ids = cleanedOnB(mesh);
+        LocalMesh.Node b = mesh.get("b");
 
         // b's wall clock is stepped 31 days ahead, over its hourly sweep, then set right
         b.step(31 * DAY);
@@ -108,21 +116,8 @@ class SeenSweepClockStepTest {
     @Test
     void aNodeStartedWithItsClockFarAheadDoesNotForgetCleanedIds() {
         LocalMesh mesh = new LocalMesh(9).configure(b -> b.mesh("step"));
-        mesh.node("a");
-        mesh.node("b");
-        mesh.link("b", "a");
-        mesh.start();
-        mesh.run(5_000);
-        List<ActionId> ids = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            ids.add(mesh.get("a").add("old/" + i).id());
-            mesh.run(10);
-        }
-        mesh.run(5_000);
+        List<ActionId> ids = cleanedOnB(mesh);
         LocalMesh.Node b = mesh.get("b");
-        CompletableFuture<Integer> cleaning = b.node().removeReason("mesh", Criteria.ALL);
-        mesh.runAll();
-        assertEquals(20, cleaning.join());
 
         // b stops, and starts with its clock 31 days ahead: its sweeps run (and rounds with a, every 30 s)
         dev.logmesh.testkit.CapturedLogs.clear();
@@ -163,21 +158,8 @@ class SeenSweepClockStepTest {
     @Test
     void aNodeOffLongerThanTheHorizonForgetsOldIdsOnceAPeerAgreesWithItsClock() {
         LocalMesh mesh = new LocalMesh(10).configure(b -> b.mesh("step").seenHorizon(Duration.ofDays(2)));
-        mesh.node("a");
-        mesh.node("b");
-        mesh.link("b", "a");
-        mesh.start();
-        mesh.run(5_000);
-        List<ActionId> ids = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            ids.add(mesh.get("a").add("old/" + i).id());
-            mesh.run(10);
-        }
-        mesh.run(5_000);
+        List<ActionId> ids = cleanedOnB(mesh);
         LocalMesh.Node b = mesh.get("b");
-        CompletableFuture<Integer> cleaning = b.node().removeReason("mesh", Criteria.ALL);
-        mesh.runAll();
-        assertEquals(20, cleaning.join());
 
         mesh.stop("b");
         mesh.run(3 * DAY);
