@@ -3242,6 +3242,16 @@ public final class MeshNode implements AutoCloseable {
                 presence.close();
             }
             broadcast.close();
+            if (!storeUntouchable()) {
+                // the time this life vouched for, for the next start (HorizonClock.recorded): before (break40b) it
+                // was kept only at the start and at sweeps (the first 5 min after start), so each short life went
+                // back to the time the first one recorded, and a node with a right clock warned it was ahead
+                try {
+                    horizonClock.record(log.store());
+                } catch (dev.logmesh.StoreException e) {
+                    LOG.debug("could not keep the seen horizon's time", e);
+                }
+            }
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {
                 f.completeExceptionally(new IllegalStateException("node closed while waiting for an answer"));
             }

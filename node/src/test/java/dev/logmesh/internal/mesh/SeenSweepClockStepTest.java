@@ -172,4 +172,28 @@ class SeenSweepClockStepTest {
         }
         mesh.close();
     }
+
+    /**
+     * A node with a right clock and no peer, restarted every minute, keeps the time it vouches for moving with the
+     * time it ran. Before (break40b) the time was kept only at the start and at sweeps (5 min after start): each short
+     * life began again from the time the first one recorded, and the node came to warn that its clock was ahead.
+     */
+    @Test
+    void shortLivesKeepTheTimeTheyRan() {
+        LocalMesh mesh = new LocalMesh(11).configure(b -> b.mesh("step"));
+        mesh.node("a");
+        mesh.start();
+        LocalMesh.Node a = mesh.get("a");
+        mesh.run(1_000);
+        long first = Long.parseLong(a.store().state(HorizonClock.STATE_KEY).orElseThrow());
+        for (int life = 0; life < 3; life++) {
+            mesh.run(60_000);
+            mesh.stop("a");
+            mesh.restart("a");
+        }
+        mesh.run(1_000);
+        long kept = Long.parseLong(a.store().state(HorizonClock.STATE_KEY).orElseThrow());
+        assertTrue(kept - first >= 180_000, "three lives of a minute moved the kept time by " + (kept - first) + " ms");
+        mesh.close();
+    }
 }
