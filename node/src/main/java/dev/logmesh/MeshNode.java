@@ -359,6 +359,8 @@ public final class MeshNode implements AutoCloseable {
     private MeshNode(NodeConfig config, Loop loop, SystemLoop ownLoop, boolean ownsStore, Log log,
                      java.util.function.Function<Loop, MessageTransport> transports, Internals internals) {
         this.config = config;
+        this.keyId = config.key() == null ? null : MeshAuth.keyId(config.key());
+        this.nextKeyId = config.nextKey() == null ? null : MeshAuth.keyId(config.nextKey());
         this.loop = loop;
         this.ownLoop = ownLoop;
         this.ownsStore = ownsStore;
@@ -1239,10 +1241,10 @@ public final class MeshNode implements AutoCloseable {
         }
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());
-        if (config.key() != null) {
-            n.put("keyId", keyId());
-            if (config.nextKey() != null) {
-                n.put("nextKeyId", nextKeyId());
+        if (keyId != null) {
+            n.put("keyId", keyId);
+            if (nextKeyId != null) {
+                n.put("nextKeyId", nextKeyId);
             }
         }
         NodeHealth h = health;
@@ -1419,12 +1421,12 @@ public final class MeshNode implements AutoCloseable {
         }
         r.put("size", log.size());
         r.put("maxFrame", config.maxFrameBytes()); // every node learns the mesh's smallest limit (MeshFrameLimits)
-        if (config.key() != null) {
+        if (keyId != null) {
             // during a key rotation an operator sees in one place which nodes hold the next key (logmesh status);
             // before (session 39) each node's ready line was the only place
-            r.put("keyId", keyId());
-            if (config.nextKey() != null) {
-                r.put("nextKeyId", nextKeyId());
+            r.put("keyId", keyId);
+            if (nextKeyId != null) {
+                r.put("nextKeyId", nextKeyId);
             }
         }
         if (logInMemory) {
@@ -2265,7 +2267,7 @@ public final class MeshNode implements AutoCloseable {
      * compares them with each node's (the command line's {@code ready} line). Any thread.
      */
     public String keyId() {
-        return config.key() == null ? null : MeshAuth.keyId(config.key());
+        return keyId;
     }
 
     /**
@@ -2273,8 +2275,15 @@ public final class MeshNode implements AutoCloseable {
      * one. Any thread.
      */
     public String nextKeyId() {
-        return config.nextKey() == null ? null : MeshAuth.keyId(config.nextKey());
+        return nextKeyId;
     }
+
+    /**
+     * {@link #keyId()} and {@link #nextKeyId()}, made once: the status file (every second) and each presence record
+     * say them, and each is an HMAC.
+     */
+    private final String keyId;
+    private final String nextKeyId;
 
     /**
      * The URL peers can dial ({@code ws://host:port}), or null if the node does not listen: it was started without
