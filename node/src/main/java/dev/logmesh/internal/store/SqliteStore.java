@@ -40,6 +40,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.sqlite.SQLiteConfig;
@@ -877,7 +879,7 @@ public final class SqliteStore implements Store {
             throw new StoreException("cannot open lock file " + lockPath + " of " + path + ": " + e.getMessage(), e);
         }
         try {
-            lock = channel.tryLock();
+            lock = lockToWrite(channel, lockPath);
         } catch (OverlappingFileLockException e) {
             lock = null; // held by this JVM
         } catch (IOException e) {
@@ -892,7 +894,7 @@ public final class SqliteStore implements Store {
                     + "reads it on a full disk and holds its lock " + lockPath + " shared meanwhile (no node may "
                     + "write it then); start this once the reader has ended, or free some space first");
             }
-            long holder = lockHolder(lockPath);
+            long holder = runningHolder(lockPath);
             throw new dev.logmesh.StoreInUseException(path + " is in use by another logmesh process ("
                 + (holder > 0 ? "pid " + holder + " holds the lock " + lockPath : "lock " + lockPath + " is held")
                 + "): stop that process (the node of this directory, or a logmesh add), or give this one a data"
@@ -1057,6 +1059,36 @@ public final class SqliteStore implements Store {
     }
 
     /**
+     * How long (ms) an open waits for a lock that no running process holds to write, at most: another process's
+     * {@link #lockState} probe (a {@code logmesh status} or {@code peers} of this directory) takes the lock for the
+     * microseconds of two {@code tryLock} calls, longer only when that process is descheduled between them.
+     */
+    static final long PROBE_GRACE_MILLIS = 2_000;
+
+    /**
+     * Takes the lock file's lock to write, or null when another process holds it. A lock held while the file names no
+     * running process (the pid of the node that ran before, or none) is a probe's ({@link #probeLock}) or a reader's:
+     * tried again every 5 ms for up to {@link #PROBE_GRACE_MILLIS}; a lock held while the file names a running process
+     * is refused at once. Before (session 41) a node or {@code logmesh add} started while a {@code logmesh status}
+     * of the same directory probed the lock was refused as "in use by another logmesh process".
+     *
+     * @throws OverlappingFileLockException when this JVM holds the lock
+     */
+    private static FileLock lockToWrite(FileChannel channel, Path lockPath) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_GRACE_MILLIS);
+        while (true) {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                return lock;
+            }
+            if (runningHolder(lockPath) > 0 || System.nanoTime() - deadline >= 0) {
+                return null;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /**
      * Writes this process's pid into the lock file it holds, so that a second process refused the lock can name the
      * one to stop (before, session 28, "lock ... is held" named none). A failure costs only that name.
      */
@@ -1120,10 +1152,21 @@ public final class SqliteStore implements Store {
                 shared.release();
                 return new LockState(false, true, 0);
             }
-            return new LockState(true, false, lockHolder(lockPath));
+            return new LockState(true, false, runningHolder(lockPath));
         } catch (IOException | RuntimeException e) {
             return LockState.FREE;
         }
+    }
+
+    /**
+     * The pid written into a held lock file when it names a running process other than this one, else 0: the file
+     * keeps the pid of the last process that took the lock to write, and one that ended (or this JVM, which holds no
+     * lock of it: {@link #OPEN_IN_THIS_JVM}) holds nothing now.
+     */
+    private static long runningHolder(Path lockPath) {
+        long pid = lockHolder(lockPath);
+        return pid > 0 && pid != ProcessHandle.current().pid()
+            && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : 0;
     }
 
     /** The pid written into a held lock file, or 0 when there is none (a lock taken by an older logmesh). */

@@ -397,6 +397,28 @@ class SqliteStoreTest extends StoreContract {
         assertEquals("OPENED 4", probe(file()));
     }
 
+    @Test
+    void anOpenWaitsOutAnotherProcesssLockProbe() throws Exception {
+        fill(2);
+        store.close();
+        store = null;
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process holder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+            LockProbe.class.getName(), file().toString(), "hold", "300").redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("LOCKED", out.readLine());
+            // before (session 41): "... is in use by another logmesh process (lock .../log.db.lock is held): stop
+            // that process ...", while the holder was a logmesh status probing the lock, and no node ran
+            store = SqliteStore.open(file());
+            assertEquals(2, store.size());
+            assertTrue(holder.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "holder process hung");
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
     private static String probe(Path file) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
