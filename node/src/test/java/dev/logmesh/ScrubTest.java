@@ -2,10 +2,14 @@ package dev.logmesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.testkit.FileDamage;
 import dev.logmesh.testkit.LocalMesh;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +76,53 @@ class ScrubTest {
                     assertEquals(expected, e.getValue(), n.name() + " applied " + e.getKey());
                 }
                 assertEquals(COUNT, n.applied().size(), n.name());
+            }
+        }
+    }
+
+    /**
+     * A seen id (of b's action that a cleaned, which b still holds) changed on disk while a runs: the scrub's second
+     * part checks the seen index and repairs the row from its checksum, so when a new node c offers a its whole log,
+     * a knows the id and does not take the action again. Before (session 41) only the open checked the seen index: a
+     * stored c's copy and applied it a second time ("a's log: the cleaned action did not come back ==> expected: <2>
+     * but was: <3>").
+     */
+    @Test
+    void aSeenIdDamagedWhileTheNodeRunsIsRepairedBeforeAPeersCopyComesBack(@TempDir Path dir) throws Exception {
+        try (LocalMesh mesh = new LocalMesh(41).sqlite(dir)) {
+            mesh.node("a").configure(c -> c.scrubPeriod(Duration.ofSeconds(1)));
+            mesh.start("a");
+            mesh.start("b", "a");
+            mesh.run(1_000);
+            ActionId cleaned = mesh.get("b").add(action(1)).id();
+            mesh.get("b").add(action(2));
+            mesh.run(5_000);
+            assertEquals(2, log(mesh, "b").size());
+            CompletableFuture<Integer> removed = mesh.get("a").node().removeReason("mesh", Criteria.id(cleaned));
+            mesh.runAll();
+            assertEquals(1, removed.join(), "a cleaned it; b keeps it");
+            assertEquals(1, log(mesh, "a").size());
+            // one bit of the id's time flipped on disk, under the running node (its store reads the change at its
+            // next transaction, as it would a bad sector's)
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("a").resolve("log.db"));
+                 Statement st = c.createStatement()) {
+                assertEquals(1, st.executeUpdate("UPDATE seen SET ms = ms + 1 WHERE ms = " + cleaned.ms()));
+            }
+            mesh.get("a").add(action(3)); // a commit: the store's next snapshot holds the change
+            mesh.run(5_000); // scrubs every second
+            // a new node takes b's log, cleaned action included, and then offers a all of it (its first session)
+            mesh.start("c", "b");
+            mesh.run(5_000);
+            assertEquals(3, log(mesh, "c").size());
+            mesh.get("c").dial("a");
+            mesh.run(60_000);
+            assertEquals(2, log(mesh, "a").size(), "a's log: the cleaned action did not come back");
+            assertEquals(3, log(mesh, "b").size());
+            assertEquals(1, mesh.get("a").applied().get(cleaned), "a applied " + cleaned);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("a").resolve("log.db"));
+                 Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM seen WHERE ms = " + cleaned.ms())) {
+                assertTrue(rs.next() && rs.getInt(1) == 1, "the seen id is whole again");
             }
         }
     }

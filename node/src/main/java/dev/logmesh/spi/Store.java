@@ -535,6 +535,38 @@ public interface Store extends AutoCloseable {
         return -1;
     }
 
+    /** What one step of a scrub of the seen index did ({@link #scrubSeen}). */
+    enum ScrubStep {
+        /** Rows were checked and more are left: call again with {@code fromStart} false. */
+        MORE,
+        /** Nothing was read: the store is busy (a batch written behind); call again later with the same arguments. */
+        BUSY,
+        /** The pass is done: no row is left after the last one checked. */
+        DONE
+    }
+
+    /**
+     * One step of a scrub of the seen index (the ids of cleaned actions, and of those added without reasons): checks
+     * up to {@code limit} of its rows after the last one the step before checked, in key order, so that a row damaged
+     * while the node runs is found then, and not at the next open (a durable store checks every row at its open). A
+     * damaged row is repaired or set aside as at the open, in its own transaction, and said at WARN: a seen id that
+     * no longer reads as itself would let a peer's copy of a cleaned action be stored and applied a second time. The
+     * store keeps the position of the pass; {@code fromStart} begins a new one. A node calls it on its loop, one step
+     * per turn, after each scrub of the entries ({@code MeshNode}, "Scrub"). The default checks nothing (a memory
+     * store has no disk to damage it).
+     *
+     * @param fromStart whether to begin a new pass at the first row
+     * @param limit     at most this many rows, {@code > 0}
+     * @throws IllegalArgumentException if {@code limit <= 0}
+     * @throws StoreException if the storage fails
+     */
+    default ScrubStep scrubSeen(boolean fromStart, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        return ScrubStep.DONE;
+    }
+
     /**
      * Takes an entry out of the log <em>and</em> its id out of the seen index, as a store does by itself with an
      * entry it finds corrupt: the store no longer holds it nor remembers it, so the same id is accepted again

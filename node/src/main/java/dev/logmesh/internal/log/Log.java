@@ -1013,6 +1013,11 @@ public final class Log {
         return store.forgetSeenBatch(beforeMs, after, limit);
     }
 
+    /** One step of a scrub of the store's seen index ({@link Store#scrubSeen}); the loop's. */
+    public Store.ScrubStep scrubSeen(boolean fromStart, int limit) {
+        return store.scrubSeen(fromStart, limit);
+    }
+
     /** One step of a scrub of the store ({@link Store#scrub}); the loop's. */
     public long scrub(long afterAdded, int limit) {
         return store.scrub(afterAdded, limit);

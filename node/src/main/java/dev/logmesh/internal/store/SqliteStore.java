@@ -1708,13 +1708,9 @@ public final class SqliteStore implements Store {
         try (Statement st = conn.createStatement();
              ResultSet rs = st.executeQuery("SELECT ms, node, seq, crc FROM seen")) {
             while (rs.next()) {
-                Object ms = rs.getObject(1);
-                Object node = rs.getObject(2);
-                Object seq = rs.getObject(3);
-                Object crc = rs.getObject(4);
-                if (!(ms instanceof Number m && node instanceof byte[] n && seq instanceof Number q
-                    && crc instanceof Number c && seenCrc(seenKey(m.longValue(), n, q.longValue())) == c.longValue())) {
-                    damaged.add(new Object[] {ms, node, seq, crc});
+                Object[] row = {rs.getObject(1), rs.getObject(2), rs.getObject(3), rs.getObject(4)};
+                if (!seenRowWhole(row)) {
+                    damaged.add(row);
                 }
             }
         }
@@ -1723,7 +1719,13 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** Repairs or sets aside a {@code seen} row whose checksum failed ({@link #checkSeen}), in the open's write. */
+    /** Whether a {@code seen} row as read ({@code ms, node, seq, crc}) has its shape and its checksum matches. */
+    private static boolean seenRowWhole(Object[] row) {
+        return row[0] instanceof Number m && row[1] instanceof byte[] n && row[2] instanceof Number q
+            && row[3] instanceof Number c && seenCrc(seenKey(m.longValue(), n, q.longValue())) == c.longValue();
+    }
+
+    /** Repairs or sets aside a {@code seen} row whose checksum failed ({@link #checkSeen}, {@link #scrubSeen}), in the caller's write. */
     private void repairSeen(Object[] row) throws SQLException {
         String found = "ms " + row[0] + ", node " + (row[1] instanceof byte[] b ? printable(b) : row[1]) + ", seq "
             + row[2] + ", checksum " + row[3];
@@ -3427,6 +3429,67 @@ public final class SqliteStore implements Store {
             }
             return last;
         });
+    }
+
+    /**
+     * The key ({@code ms, node, seq} as read, any type) of the last {@code seen} row the running scrub of the seen
+     * index checked ({@link #scrubSeen}); null before its first step. Owner thread.
+     */
+    private Object[] seenScrubAt;
+
+    /**
+     * {@inheritDoc} Reads up to {@code limit} rows of {@code seen} through its primary key after the last one checked
+     * (one indexed range read on the calling, owner thread), checks each as the open does ({@link #checkSeen}: a
+     * key's shape and its checksum), and repairs or sets aside the damaged ones ({@link #repairSeen}) in one write
+     * of their own. While a batch is written behind ({@link #addBehind}), returns {@link ScrubStep#BUSY} at once,
+     * having read nothing. A reader (read-only) checks and logs nothing. Before (session 41) a row changed while the
+     * node ran was found only at its next open, and until then a peer's copy of that cleaned action was taken again.
+     */
+    @Override
+    public ScrubStep scrubSeen(boolean fromStart, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        Behind b = behind;
+        if (b != null && b.run != null && !b.run.isDone()) {
+            return ScrubStep.BUSY; // as scrub: a read now would wait for the batch written behind
+        }
+        Object[] from = fromStart ? null : seenScrubAt;
+        List<Object[]> damaged = new ArrayList<>();
+        Object[] last = read("scrubSeen", () -> {
+            PreparedStatement ps = ps(from == null
+                ? "SELECT ms, node, seq, crc FROM seen ORDER BY ms, node, seq LIMIT ?"
+                : "SELECT ms, node, seq, crc FROM seen WHERE (ms, node, seq) > (?, ?, ?) ORDER BY ms, node, seq LIMIT ?");
+            int at = 1;
+            if (from != null) {
+                for (int i = 0; i < 3; i++) {
+                    ps.setObject(at++, from[i]);
+                }
+            }
+            ps.setInt(at, limit);
+            Object[] lastRow = null;
+            int rows = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows++;
+                    lastRow = new Object[] {rs.getObject(1), rs.getObject(2), rs.getObject(3), rs.getObject(4)};
+                    if (!seenRowWhole(lastRow)) {
+                        damaged.add(lastRow);
+                    }
+                }
+            }
+            return rows < limit ? null : lastRow;
+        });
+        if (!damaged.isEmpty() && !readOnly) {
+            write("repair a seen id", () -> {
+                for (Object[] row : damaged) {
+                    repairSeen(row);
+                }
+                return null;
+            });
+        }
+        seenScrubAt = last;
+        return last == null ? ScrubStep.DONE : ScrubStep.MORE;
     }
 
     /**
