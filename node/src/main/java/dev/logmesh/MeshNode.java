@@ -1999,8 +1999,11 @@ public final class MeshNode implements AutoCloseable {
             frameLimitsKeptAt = now;
             try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
                 log.store().setState(Log.PEER_FRAME_LIMIT_KEY, frameLimits.encode());
+                log.lastingFailures().worked(LOG, "frame limits", "keeping the mesh's frame limits with the log");
             } catch (dev.logmesh.StoreException e) {
-                LOG.debug("could not keep the mesh's frame limits", e);
+                // said once while it lasts (before, ux41: only at debug, so a restart's forgotten limit was unexplained)
+                log.lastingFailures().failed(LOG, "frame limits", "keep the mesh's frame limits with the log (a restart "
+                    + "and logmesh add would not know them)", e);
             }
         }
         if (before > 0 && (peersFrameLimit == 0 || peersFrameLimit > before)) {

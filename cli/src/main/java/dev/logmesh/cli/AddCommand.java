@@ -26,8 +26,9 @@ import picocli.CommandLine.Option;
             + "unless the meta gives them; an action is kept as typed (numbers exactly).",
         "A bad line is reported on stderr with its number; the good lines are still added; exit code 1 if any "
             + "line was bad.",
-        "A log that cannot be written (a full disk) stops the add with exit code 2: it says how many actions were "
-            + "added and from which line on nothing was (give those lines again once there is room)."})
+        "A log that cannot be written (a full disk) stops the add with exit code 2: one line says how many actions "
+            + "were added, from which line on nothing was, and why (the disk is full, with the room left); give "
+            + "those lines again once there is room."})
 final class AddCommand implements Callable<Integer> {
     static final String LOG_FILE = "log.db";
     private static final int BATCH = 1000;
@@ -52,6 +53,7 @@ final class AddCommand implements Callable<Integer> {
         }
         Checks.maxFrame(maxFrame);
         Checks.dataDir(data);
+        quietStore();
         dev.logmesh.internal.store.DataDir.create(data); // 0700, as a node creates it
         SqliteStore store;
         try {
@@ -129,26 +131,44 @@ final class AddCommand implements Callable<Integer> {
         // the log could not be written (a full disk), or its close failed: the batches the store took may still have
         // failed (a write-behind batch fails at the next call), so what is in the log is read from the file, and
         // every line is said as added or not (before, break39: "add failed ...; nothing of this add was written"
-        // alone, after 1,000 lines had been added, and an add whose close alone failed did not say it added all)
-        System.err.println("logmesh: " + failure.getMessage());
+        // alone, after 1,000 lines had been added, and an add whose close alone failed did not say it added all).
+        // One account, with the failure's reason in it: the store's message is not printed beside it (before, ux41:
+        // its "...; nothing of this add was written" stood above "added 1000 action(s); not added: line 1001 ...")
+        String why = SqliteStore.reason(failure, data.resolve(LOG_FILE));
         int missing = handed.firstMissing(data.resolve(LOG_FILE));
         if (missing == Handed.UNKNOWN) {
             System.err.println("logmesh: " + added[0] + " action(s) handed to the log" + badLines(bad[0])
-                + "; which of them from line " + handed.firstLine() + " on are in it could not be read ("
-                + handed.readProblem + "): look with logmesh log --data " + data + " before giving them again");
+                + ", then it could not be written: " + why + "; which of them from line " + handed.firstLine()
+                + " on are in it could not be read (" + handed.readProblem + "): look with logmesh log --data " + data
+                + " before giving them again");
             return 2;
         }
         int inLog = added[0] - handed.missingCount;
         if (missing == Handed.NONE && (allHanded[0] || lines.isEmpty())) {
-            System.err.println("added " + inLog + " action(s)" + badLines(bad[0])
-                + " (all of them are in the log; only its close failed)");
+            System.err.println("added " + inLog + " action(s)" + badLines(bad[0]) + ": all of them are in the log; "
+                + "only closing the log failed afterwards (" + why + ")");
             return bad[0] > 0 ? 1 : 0;
         }
         int from = missing != Handed.NONE ? missing : lines.isEmpty() ? read[0] + 1 : lines.get(0);
-        System.err.println("added " + inLog + " action(s)" + badLines(bad[0]) + "; not added: line " + from
-            + " and every line after it (stdin was read up to line " + read[0] + "): give them again once the log "
-            + "can be written");
+        System.err.println("added " + inLog + " action(s)" + (from > 1 ? " (from the lines before line " + from + ")"
+            : "") + badLines(bad[0]) + "; not added: line " + from + " and every line after it (stdin was read up to "
+            + "line " + read[0] + "), because " + why + (why.startsWith("the disk is full")
+                ? ": free some space, then give those lines again" : ": give those lines again once the log can be "
+                + "written"));
         return 2;
+    }
+
+    /**
+     * Turns off the store's own log lines (retries, checkpoints, a close that failed: a node's running commentary)
+     * for this command, which says what happened to the log in one account of its own; before (ux41) a full disk
+     * printed "a batch ... could not be written; trying again" and "the store goes on as soon as space is freed"
+     * above add's "not added: line 1001 ...". A {@code -Dlogmesh.log} level of the user's shows them. Called before
+     * the store's classes are first used (slf4j-simple reads a logger's level when it makes the logger).
+     */
+    static void quietStore() {
+        if (System.getProperty("logmesh.log") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.dev.logmesh.internal.store", "off");
+        }
     }
 
     private static String badLines(int bad) {

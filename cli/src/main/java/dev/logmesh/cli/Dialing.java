@@ -7,16 +7,8 @@ final class Dialing {
     private Dialing() {
     }
 
-    /** On a terminal, after a peer's row: its URL, the last error and when the next dial is. */
-    static void print(JsonNode peer) {
-        String line = line(peer, System.currentTimeMillis());
-        if (line != null) {
-            System.out.println(line);
-        }
-    }
-
     /**
-     * The line {@link #print} prints, or null for a peer without a URL: the next dial in whole seconds, rounded up,
+     * The line under a peer's row, or null for a peer without a URL: the next dial in whole seconds, rounded up,
      * or {@code dialing again now} when it is due (session 23: "next dial in 0 s").
      *
      * @param now the current time, epoch ms (the clock of {@code nextDialAt})
@@ -26,7 +18,7 @@ final class Dialing {
             return null;
         }
         StringBuilder sb = new StringBuilder("  ").append(peer.get("url").asText());
-        if (peer.hasNonNull("lastError")) {
+        if (peer.hasNonNull("lastError") && !saidByRefusal(peer)) {
             sb.append(": ").append(peer.get("lastError").asText());
         }
         long next = peer.path("nextDialAt").asLong(-1);
@@ -39,5 +31,22 @@ final class Dialing {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Whether the last dial's error is the refusal that the peer's refused line says already (the peer's words after
+     * "it says: "): before (ux41) both lines said the same refusal.
+     */
+    private static boolean saidByRefusal(JsonNode peer) {
+        if (!peer.hasNonNull("refused")) {
+            return false;
+        }
+        String error = peer.get("lastError").asText();
+        int says = error.indexOf("it says: ");
+        String words = says < 0 ? error : error.substring(says + "it says: ".length());
+        if (words.endsWith(")") && says >= 0) {
+            words = words.substring(0, words.length() - 1);
+        }
+        return peer.get("refused").asText().contains(words);
     }
 }

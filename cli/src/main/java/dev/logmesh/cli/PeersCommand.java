@@ -10,7 +10,9 @@ import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,16 +37,22 @@ import picocli.CommandLine.Option;
             + "refused, since its last session: refused (why: \"refused this node: ...\" or \"refused by this node: "
             + "...\") and refusedAt (epoch ms), on its line or on a line of its own (a node found by mDNS whose every "
             + "session was refused).",
+        "A refused peer (not connected since it refused this node, or this node refused it) is one line, with why, "
+            + "and behind null: what it lacks is not known. The table prints OFFSET and RTT with a unit (+12 ms, "
+            + "-3.4 s, +2 h 5 min); --json keeps them in ms.",
         "A warning on stderr first when the node cannot write its log, or when its status file is stale (see "
-            + "logmesh status --help)."})
+            + "logmesh status --help).",
+        "Exit status (as logmesh status): 0 when this shows the running node's view; 3 when no live view could be "
+            + "read: no node runs on DIR, or it runs without a fresh status file (the peers its log kept are shown, "
+            + "and it says which); 2 for a usage mistake, or no readable log in DIR."})
 final class PeersCommand implements Callable<Integer> {
     /** A row of the table: peer, state, view, the two cursors, behind, offset, rtt. */
-    private static final String ROW = "%-32s %-12s %-8s %13s %10s %8s %8s %6s%n";
+    private static final String ROW = "%-32s %-12s %-8s %13s %10s %8s %12s %8s%n";
 
     /** The line under the table that says what its number columns are. */
     static final String LEGEND = "LAST-RECEIVED: the peer's meta.added up to which its entries are processed here; "
         + "LAST-SENT: this log's meta.added up to which the peer acknowledged (positions, Logux's lastReceived and "
-        + "lastSent, not counts); BEHIND: entries of this log the peer lacks; OFFSET: this clock minus the peer's, ms";
+        + "lastSent, not counts); BEHIND: entries of this log the peer lacks; OFFSET: this clock minus the peer's; RTT: the round trip of that estimate";
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -67,10 +75,9 @@ final class PeersCommand implements Callable<Integer> {
             // the node runs but cannot write its log, or its status file: say so before its peers look fine
             StatusCommand.warnProblems(status, data, " (peers' entries are not acknowledged)");
         }
-        if (table) {
-            // positions, not counts (before, session 37, RECEIVED and SENT, read as counts of entries)
-            System.out.printf(ROW, "PEER", "STATE", "VIEW", "LAST-RECEIVED", "LAST-SENT", "BEHIND", "OFFSET", "RTT");
-        }
+        // the table's rows are collected first and printed under the header only if there are any: an error (no log
+        // in DIR) comes before any output, and an empty header is not printed (before, ux41: the header, then "no log")
+        StringBuilder rows = new StringBuilder();
         if (status != null) {
             // one line per node: a node the overlay keeps in its passive view that this node also has a cursor
             // for (or a --peer URL) is one line with both (before, session 33, two lines: one of each)
@@ -79,7 +86,8 @@ final class PeersCommand implements Callable<Integer> {
             for (JsonNode p : overlay.path("passive")) {
                 passive.putIfAbsent(p.path("id").asText(), p.path("addr").asText());
             }
-            for (JsonNode p : status.path("peers")) {
+            long now = System.currentTimeMillis();
+            for (JsonNode p : onePerPeer(status.path("peers"))) {
                 String node = p.path("node").asText();
                 String address = passive.remove(node);
                 if (address != null && p instanceof ObjectNode o) {
@@ -92,27 +100,33 @@ final class PeersCommand implements Callable<Integer> {
                     out.print(p); // the node's own fields: those of a saved cursor, offset/rtt, a --peer's dialing state
                     continue;
                 }
-                String view = p.path("view").isTextual() ? p.path("view").asText() : null;
-                if (p.has("received")) {
-                    print(out, true, node, p.path("connected").asBoolean(), view,
-                        p.path("received").asLong(), p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"),
-                        p.get("rtt"));
+                String view = p.path("view").isTextual() ? p.path("view").asText() : "";
+                boolean refused = p.hasNonNull("refused") && !p.path("connected").asBoolean();
+                if (p.has("received") && !refused) {
+                    row(rows, node, p.path("connected").asBoolean(), view, p.path("received").asLong(),
+                        p.path("sent").asLong(), p.path("behind").asLong(), p.get("offset"), p.get("rtt"));
                 } else {
-                    // a node known only by a refusal: no cursor, no session
-                    System.out.printf(ROW, node, "refused", view == null ? "" : view, "-", "-", "-", "-", "-");
+                    // refused: why is said under it; what it lacks is not known while it is refused (before, ux41, a
+                    // --peer URL that refused this node had a row with BEHIND 50, all of this log, and a row of its own)
+                    rows.append(String.format(ROW, node, "refused", view, p.has("received") ? p.path("received").asText()
+                        : "-", p.has("sent") ? p.path("sent").asText() : "-", "-", "-", "-"));
                 }
                 if (address != null) {
-                    System.out.println("  passive view: at " + address);
+                    rows.append("  passive view: at ").append(address).append('\n');
                 }
-                Dialing.print(p);
-                String refused = refusedLine(p, System.currentTimeMillis());
-                if (refused != null) {
-                    System.out.println(refused);
+                String dialing = Dialing.line(p, now);
+                if (dialing != null) {
+                    rows.append(dialing).append('\n');
+                }
+                String refusal = refusedLine(p, now);
+                if (refusal != null) {
+                    rows.append(refusal).append('\n');
                 }
             }
             for (Map.Entry<String, String> e : passive.entrySet()) {
                 if (table) {
-                    System.out.printf("%-32s %-12s %-8s %s%n", e.getKey(), "no session", "passive", e.getValue());
+                    rows.append(String.format("%-32s %-12s %-8s %s%n", e.getKey(), "no session", "passive",
+                        e.getValue()));
                 } else {
                     ObjectNode n = JsonNodeFactory.instance.objectNode();
                     n.put("node", e.getKey());
@@ -122,18 +136,19 @@ final class PeersCommand implements Callable<Integer> {
                     out.print(n);
                 }
             }
-            if (table && overlay.isObject()) {
-                System.out.printf("overlay: %d active (max %d), %d passive (max %d)%n", overlay.path("active").size(),
-                    overlay.path("maxActive").asInt(), overlay.path("passive").size(), overlay.path("maxPassive").asInt());
-            }
             if (table) {
-                System.out.println(LEGEND);
+                printTable(rows, true);
+                if (overlay.isObject()) {
+                    System.out.printf("overlay: %d active (max %d), %d passive (max %d)%n",
+                        overlay.path("active").size(), overlay.path("maxActive").asInt(),
+                        overlay.path("passive").size(), overlay.path("maxPassive").asInt());
+                }
             }
             return 0;
         }
         Path file = data.resolve(AddCommand.LOG_FILE);
         if (!Files.exists(file)) {
-            System.err.println("logmesh: no log in " + data);
+            System.err.println("logmesh: no log in " + data + " (expected " + file + ")");
             return 2;
         }
         // a stopped node: its saved cursors only; without this line an empty table looked like a running node
@@ -153,16 +168,75 @@ final class PeersCommand implements Callable<Integer> {
                 PeerCursor c = e.getValue();
                 // entries, not added numbers: those the log skipped at a restart after a crash are not counted
                 long behind = Math.max(0, last - c.sent() - Store.countSkipped(skipped, c.sent(), last));
-                print(out, table, e.getKey(), false, null, c.received(), c.sent(), behind, null, null);
+                if (table) {
+                    row(rows, e.getKey(), false, "", c.received(), c.sent(), behind, null, null);
+                } else {
+                    out.print(json(e.getKey(), c.received(), c.sent(), behind));
+                }
             }
             if (table) {
-                System.out.println(LEGEND);
+                printTable(rows, false);
             }
-            return 0;
+            // the same rule as status: no live view of a running node (its saved cursors are shown): exit 3 (before,
+            // ux41: peers 0, status 2, of the same node)
+            return NOT_LIVE;
         } catch (StoreException e) {
             System.err.println("logmesh: " + e.getMessage());
             return 2;
         }
+    }
+
+    /**
+     * Exit code of {@code peers} and {@code status} when no live view of a running node could be read: no node runs
+     * on DIR, or it runs without a fresh status file (peers then shows the cursors its log kept). As LSB's "program is
+     * not running" for a status action; 2 stays for a usage mistake and a DIR without a readable log.
+     */
+    static final int NOT_LIVE = 3;
+
+    /** The header, the rows and the legend, if there are rows; else a line that says there are none. */
+    private static void printTable(StringBuilder rows, boolean running) {
+        if (rows.length() == 0) {
+            System.out.println(running ? "no peers yet" : "no peers kept");
+            return;
+        }
+        // positions, not counts (before, session 37, RECEIVED and SENT, read as counts of entries)
+        System.out.printf(ROW, "PEER", "STATE", "VIEW", "LAST-RECEIVED", "LAST-SENT", "BEHIND", "OFFSET", "RTT");
+        System.out.print(rows);
+        System.out.println(LEGEND);
+    }
+
+    /**
+     * The peers of a status file, one per peer: a line of a refusal alone (no session since) whose node is the URL of
+     * another line (a --peer that refused this node at once: its refusal is kept by the URL it was dialed at, its
+     * dialing state by the node id remembered for that URL) is merged into that line. Before (ux41) such a peer was
+     * listed twice. A peer refused and not connected has {@code behind} null: what it lacks is not known.
+     */
+    static List<JsonNode> onePerPeer(JsonNode peers) {
+        Map<String, ObjectNode> byUrl = new LinkedHashMap<>();
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode p : peers) {
+            if (p instanceof ObjectNode o && p.hasNonNull("url")) {
+                byUrl.putIfAbsent(p.get("url").asText(), o);
+            }
+        }
+        for (JsonNode p : peers) {
+            ObjectNode into = p.has("received") || p.hasNonNull("url") ? null : byUrl.get(p.path("node").asText());
+            if (into != null) { // never p itself: p has no url
+                if (!into.hasNonNull("refused") || p.path("refusedAt").asLong() > into.path("refusedAt").asLong()) {
+                    into.set("refused", p.get("refused"));
+                    into.set("refusedAt", p.get("refusedAt"));
+                }
+                continue;
+            }
+            out.add(p);
+        }
+        for (JsonNode p : out) {
+            if (p instanceof ObjectNode o && o.hasNonNull("refused") && !o.path("connected").asBoolean()
+                && o.has("behind")) {
+                o.putNull("behind");
+            }
+        }
+        return out;
     }
 
     /**
@@ -178,27 +252,49 @@ final class PeersCommand implements Callable<Integer> {
         return "  " + peer.get("refused").asText() + (at > 0 ? " (" + Math.max(0, (now - at) / 1000) + " s ago)" : "");
     }
 
-    private static void print(Ndjson out, boolean table, String node, boolean connected, String view, long received,
-                              long sent, long behind, JsonNode offset, JsonNode rtt) {
-        if (table) {
-            System.out.printf(ROW, node, connected ? "connected" : "disconnected", view == null ? "" : view,
-                Long.toString(received), Long.toString(sent), Long.toString(behind),
-                offset == null ? "-" : offset.asText(), rtt == null ? "-" : rtt.asText());
-            return;
-        }
+    private static void row(StringBuilder rows, String node, boolean connected, String view, long received,
+                            long sent, long behind, JsonNode offset, JsonNode rtt) {
+        rows.append(String.format(ROW, node, connected ? "connected" : "disconnected", view,
+            Long.toString(received), Long.toString(sent), Long.toString(behind),
+            offset == null || !offset.canConvertToLong() ? "-" : duration(offset.asLong(), true),
+            rtt == null || !rtt.canConvertToLong() ? "-" : duration(rtt.asLong(), false)));
+    }
+
+    private static ObjectNode json(String node, long received, long sent, long behind) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("node", node);
-        n.put("connected", connected);
-        if (view != null) {
-            n.put("view", view);
-        }
+        n.put("connected", false);
         n.put("received", received);
         n.put("sent", sent);
         n.put("behind", behind);
-        if (offset != null && rtt != null) {
-            n.set("offset", offset);
-            n.set("rtt", rtt);
+        return n;
+    }
+
+    /**
+     * Milliseconds as a person reads them, with a unit: {@code 12 ms}, {@code 3.4 s}, {@code 42 s}, {@code 5 min 3 s},
+     * {@code 2 h 5 min}; with {@code signed}, a leading {@code +} or {@code -} ({@code 0 ms} has none). Before (ux41)
+     * the OFFSET column printed raw milliseconds ({@code -7523412}).
+     */
+    static String duration(long millis, boolean signed) {
+        String sign = !signed || millis == 0 ? "" : millis > 0 ? "+" : "-";
+        long ms = Math.abs(millis);
+        if (millis == Long.MIN_VALUE) {
+            ms = Long.MAX_VALUE;
         }
-        out.print(n);
+        String d;
+        if (ms < 1_000) {
+            d = ms + " ms";
+        } else if (ms < 10_000) {
+            d = ms / 1_000 + "." + ms % 1_000 / 100 + " s";
+        } else if (ms < 60_000) {
+            d = ms / 1_000 + " s";
+        } else if (ms < 3_600_000) {
+            d = ms / 60_000 + " min" + (ms / 1_000 % 60 > 0 ? " " + ms / 1_000 % 60 + " s" : "");
+        } else if (ms < 86_400_000) {
+            d = ms / 3_600_000 + " h" + (ms / 60_000 % 60 > 0 ? " " + ms / 60_000 % 60 + " min" : "");
+        } else {
+            d = ms / 86_400_000 + " d" + (ms / 3_600_000 % 24 > 0 ? " " + ms / 3_600_000 % 24 + " h" : "");
+        }
+        return sign + d;
     }
 }

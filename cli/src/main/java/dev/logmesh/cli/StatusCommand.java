@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
         "A warning on stderr first when the node cannot write its log, or when the status file is stale (not "
             + "rewritten for " + StatusCommand.STALE_AFTER_MILLIS / 1000 + " s though the node runs: it cannot write "
             + "there, e.g. a full disk).",
-        "Exit status: 0, or 2 if no node runs on DIR or its status cannot be read (it says which)."})
+        "Exit status (as logmesh peers): 0 when this shows the running node's view; 3 when no live view could be "
+            + "read: no node runs on DIR, or it runs without a fresh status file (it says which); 2 for a usage "
+            + "mistake."})
 final class StatusCommand implements Callable<Integer> {
     /** How far two readings of one process's start time may differ, ms (the OS keeps it in clock ticks). */
     private static final long STARTED_TOLERANCE_MS = 1_000;
@@ -45,7 +47,7 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode status = runningStatus(data);
         if (status == null) {
             System.err.println("logmesh: " + notRunning(data));
-            return 2;
+            return PeersCommand.NOT_LIVE;
         }
         warnProblems(status, data, "");
         List<JsonNode> nodes = new ArrayList<>();
@@ -101,7 +103,7 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             lags.forEach(l -> System.out.println("behind: " + l));
         }
-        String keys = keys(nodes);
+        String keys = keys(nodes, refusedPeers(status));
         if (keys != null) {
             System.out.println(keys);
         }
@@ -121,6 +123,29 @@ final class StatusCommand implements Callable<Integer> {
      * id (an open mesh, or presence off). Before (session 39) each node's ready line was the only place to look.
      */
     static String keys(List<JsonNode> nodes) {
+        return keys(nodes, List.of());
+    }
+
+    /**
+     * The peers of the status file that a refusal over the mesh key parts from this node ({@code refused} of a peer
+     * not connected, about a key or credentials): their node ids (or a --peer's URL, for one refused at once).
+     */
+    static List<String> refusedPeers(JsonNode status) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode p : PeersCommand.onePerPeer(status.path("peers"))) {
+            String why = p.path("refused").asText("");
+            if (!p.path("connected").asBoolean() && (why.contains("key") || why.contains("credentials"))) {
+                out.add(p.path("node").asText());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link #keys(List)}, with the nodes refused over the key: they are named as refused and counted (before, ux41,
+     * "mesh keys: 7462d58a on all 2 nodes" of a mesh whose third node was refused for its key).
+     */
+    static String keys(List<JsonNode> nodes, List<String> refused) {
         java.util.Map<String, List<String>> groups = new java.util.LinkedHashMap<>();
         List<String> silent = new ArrayList<>();
         for (JsonNode n : nodes) {
@@ -137,16 +162,20 @@ final class StatusCommand implements Callable<Integer> {
             return null;
         }
         List<String> parts = new ArrayList<>();
-        if (groups.size() == 1 && silent.isEmpty()) {
+        if (groups.size() == 1 && silent.isEmpty() && refused.isEmpty()) {
             String k = groups.keySet().iterator().next();
             int c = groups.get(k).size();
-            return "mesh keys: " + k + " on " + (c == 1 ? "the one node" : "all " + c + " nodes");
+            return "mesh keys: " + k + " on " + (c == 1 ? "the one node" : c == 2 ? "both nodes" : "all " + c + " nodes");
         }
         groups.forEach((k, ids) -> parts.add(k + " on " + names(ids)));
         if (!silent.isEmpty()) {
             parts.add("not said by " + names(silent) + " (an open node, or an older logmesh)");
         }
-        return "mesh keys: " + String.join("; ", parts);
+        if (!refused.isEmpty()) {
+            parts.add("refused over the key: " + names(refused) + " (logmesh peers says why)");
+        }
+        int all = nodes.size() + refused.size();
+        return "mesh keys" + (refused.isEmpty() ? "" : " (" + all + " nodes)") + ": " + String.join("; ", parts);
     }
 
     /** Up to {@link #KEY_NAMES} node ids, then how many more. */

@@ -97,6 +97,46 @@ class AddFullDiskTest {
         assertEquals(n, log.out().lines().count(), "the log is not what add said (" + add.err().strip() + ")");
     }
 
+    /**
+     * The add on a full disk, run as a user runs it (a process: its stderr whole, with the store's log lines), gives one
+     * account: what was added, from which line on nothing was and why (the disk is full, with the room left), exit 2.
+     * Before (ux41) the store's {@code add failed on ...: ...; the store goes on as soon as space is freed; nothing
+     * of this add was written} and its WARN/ERROR lines ("trying again", "nothing of this close was written") stood
+     * beside add's own "added 1000 action(s); not added: line 1001 ...".
+     */
+    @org.junit.jupiter.api.Test
+    void aFullDiskAddSaysOneAccountWithTheReason() throws Exception {
+        String data = tmpfs.path().resolve("d").toString();
+        assertEquals(0, CliTest.run(lines(1, 10), "add", "--data", data, "--name", "full").code());
+        Path filler = tmpfs.path().resolve("filler");
+        long usable = Files.getFileStore(tmpfs.path()).getUsableSpace();
+        Files.write(filler, new byte[(int) Math.max(0, usable - 600 * 1024L)]);
+
+        // stdin from a file (not on the full disk): the add stops reading it at the failure
+        Path in = Files.createTempFile("add-full-disk", ".ndjson");
+        Files.writeString(in, lines(11, LINES));
+        Process p = new ProcessBuilder(CliProcess.command("add", "--data", data)).redirectInput(in.toFile()).start();
+        java.util.concurrent.CompletableFuture<String> err = CliProcess.readAll(p.getErrorStream());
+        CliProcess.readAll(p.getInputStream());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "add did not exit in 60 s");
+        CliProcess.Result add = new CliProcess.Result(p.exitValue(), "", err.join());
+        Files.delete(in);
+        Files.delete(filler);
+
+        assertEquals(2, add.code(), add.err());
+        List<String> said = add.err().lines().toList();
+        assertEquals(1, said.size(), "more than one account: " + add.err());
+        Matcher added = ADDED.matcher(said.get(0));
+        Matcher notAdded = NOT_ADDED.matcher(said.get(0));
+        assertTrue(added.find() && notAdded.find(), add.err());
+        assertEquals(Integer.parseInt(added.group(1)) + 1, Integer.parseInt(notAdded.group(1)), add.err());
+        assertTrue(Pattern.compile("because the disk is full \\(\\d+ KiB free where log.db is\\): free some space")
+            .matcher(said.get(0)).find(), add.err());
+        for (String contradiction : List.of("nothing of this", "goes on as soon as", "trying again")) {
+            assertTrue(!add.err().contains(contradiction), "\"" + contradiction + "\" in: " + add.err());
+        }
+    }
+
     private static String lines(int from, int to) {
         StringBuilder in = new StringBuilder();
         for (int i = from; i <= to; i++) {

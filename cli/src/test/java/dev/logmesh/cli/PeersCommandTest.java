@@ -113,4 +113,105 @@ class PeersCommandTest {
             PeersCommand.refusedLine(p, 1_012_400));
         assertEquals(null, PeersCommand.refusedLine(new ObjectMapper().readTree("{\"node\":\"c:3\"}"), 0));
     }
+
+    /** Runs {@code peers} as on a terminal (a table): exit code, stdout, stderr. */
+    private static CliTest.Run table(Path dir) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        PeersCommand command = new PeersCommand();
+        command.data = dir;
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = command.run(true);
+            return new CliTest.Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** The status file of a running node (this JVM) with these peers. */
+    private static void running(Path dir, String peers) throws Exception {
+        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{\"node\":\"c:3\",\"url\":\"ws://10.0.0.3:7000\","
+            + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + NOW_STARTED + ",\"written\":"
+            + System.currentTimeMillis() + ",\"lastAdded\":50,\"size\":50,\"writable\":true,"
+            + "\"peers\":[" + peers + "],\"mesh\":{\"period\":5000,\"nodes\":[]}}");
+    }
+
+    /**
+     * {@code peers DIR} of a DIR without a log says so before any output: no table header above it (before, ux41:
+     * the header, then "logmesh: no log in DIR"), exit 2.
+     */
+    @Test
+    void noLogInDirIsSaidBeforeAnyOutput(@TempDir Path dir) {
+        CliTest.Run r = table(dir);
+        assertEquals(2, r.code(), r.err());
+        assertEquals("", r.out());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().startsWith("logmesh: no log in " + dir), r.err());
+    }
+
+    /**
+     * A --peer that refused this node over its key (a wrong key) is one row: refused, with why once, and no BEHIND,
+     * which is not known while it refuses. Before (ux41) its URL row said BEHIND 50 (all of this log) and a second
+     * row (its refusal, kept by the URL) said it again; the dial's error line said the refusal a third time.
+     */
+    @Test
+    void aRefusedPeerIsOneRowWithWhyAndNoBacklog(@TempDir Path dir) throws Exception {
+        String refusal = "refused this node: wrong-credentials: it says: wrong key: the dialer proved another mesh key";
+        running(dir, "{\"node\":\"b:2\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":50,"
+            + "\"url\":\"ws://10.0.0.2:7000\",\"lastError\":\"peer sent error wrong-credentials (it says: wrong key: "
+            + "the dialer proved another mesh key)\",\"nextDialAt\":" + (System.currentTimeMillis() + 3000) + "},"
+            + "{\"node\":\"ws://10.0.0.2:7000\",\"connected\":false,\"refused\":\"" + refusal + "\",\"refusedAt\":"
+            + System.currentTimeMillis() + "}");
+        CliTest.Run r = table(dir);
+        assertEquals(0, r.code(), r.err());
+        List<String> rows = r.out().lines().filter(l -> !l.startsWith(" ") && !l.startsWith("PEER")
+            && !l.startsWith("LAST-RECEIVED")).toList();
+        assertEquals(1, rows.size(), r.out());
+        assertEquals(List.of("b:2", "refused", "0", "0", "-", "-", "-"), List.of(rows.get(0).trim().split(" +")),
+            r.out());
+        assertEquals(1, r.out().split("it says: wrong key", -1).length - 1, "the refusal said once: " + r.out());
+
+        List<JsonNode> lines = peersJson(dir);
+        assertEquals(1, lines.size(), lines.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(lines.get(0).get("behind").isNull(), lines.toString());
+        assertEquals(refusal, lines.get(0).get("refused").asText());
+    }
+
+    /**
+     * OFFSET and RTT with a unit, as a person reads them (before, ux41: raw ms, {@code -7523412}); --json keeps ms.
+     */
+    @Test
+    void theOffsetIsPrintedWithAUnitAndKeptInMsInJson(@TempDir Path dir) throws Exception {
+        running(dir, "{\"node\":\"d:4\",\"connected\":true,\"received\":1,\"sent\":50,\"behind\":0,"
+            + "\"offset\":-7523412,\"rtt\":45}");
+        CliTest.Run r = table(dir);
+        List<String> lines = r.out().lines().toList();
+        org.junit.jupiter.api.Assertions.assertTrue(lines.get(1).matches("d:4 +connected +1 +50 +0 +-2 h 5 min +45 ms"),
+            lines.get(1));
+        assertEquals(-7523412, peersJson(dir).get(0).get("offset").asLong());
+        assertEquals("+12 ms", PeersCommand.duration(12, true));
+        assertEquals("-3.4 s", PeersCommand.duration(-3_456, true));
+        assertEquals("+42 s", PeersCommand.duration(42_000, true));
+        assertEquals("-5 min 3 s", PeersCommand.duration(-303_000, true));
+        assertEquals("+2 h 5 min", PeersCommand.duration(7_523_412, true));
+        assertEquals("0 ms", PeersCommand.duration(0, true));
+        assertEquals("3 d 1 h", PeersCommand.duration(262_800_000, false));
+    }
+
+    /**
+     * {@code peers} and {@code status} of a DIR where no node runs exit alike, 3 (no live view; peers still lists the
+     * cursors the log kept). Before (ux41): status 2, peers 0.
+     */
+    @Test
+    void peersAndStatusOfAStoppedNodeExitAlike(@TempDir Path dir) throws Exception {
+        assertEquals(0, CliTest.run("{\"type\":\"a\"}\n", "add", "--data", dir.toString()).code());
+        CliTest.Run peers = CliTest.run("", "peers", "--data", dir.toString());
+        CliTest.Run status = CliTest.run("", "status", "--data", dir.toString());
+        assertEquals(status.code(), peers.code(), peers.err() + status.err());
+        assertEquals(PeersCommand.NOT_LIVE, peers.code(), peers.err());
+    }
 }

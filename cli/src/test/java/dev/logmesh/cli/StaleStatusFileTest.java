@@ -81,7 +81,7 @@ class StaleStatusFileTest {
     @Test
     void aStatusFileOfAnEarlierProcessOfTheSamePidIsStale(@TempDir Path dir) throws Exception {
         // the pid is alive (this JVM), but the process that wrote the file started an hour earlier: it is gone
-        assertEquals(2, status(statusFile(dir, NOW_STARTED - 3_600_000)));
+        assertEquals(PeersCommand.NOT_LIVE, status(statusFile(dir, NOW_STARTED - 3_600_000)));
     }
 
     @Test
@@ -102,7 +102,7 @@ class StaleStatusFileTest {
             data.resolve("log.db"))) {
             assertEquals(0, store.size(), "held open, as a node holds it");
             CliProcess.Result status = CliProcess.run("status", "--data", data.toString());
-            assertEquals(2, status.code(), status.err());
+            assertEquals(PeersCommand.NOT_LIVE, status.code(), status.err());
             assertTrue(status.err().contains("logmesh: a logmesh process runs on " + data + " (pid "
                 + ProcessHandle.current().pid() + " holds its lock log.db.lock: its node, or a logmesh add), but its "
                 + "status could not be read: no fresh status.json"), status.err());
@@ -124,7 +124,7 @@ class StaleStatusFileTest {
             data.resolve("log.db"))) {
             assertEquals(0, store.size(), "held open, as a node holds it");
             CliProcess.Result peers = CliProcess.run("peers", "--data", data.toString());
-            assertEquals(0, peers.code(), peers.err());
+            assertEquals(PeersCommand.NOT_LIVE, peers.code(), peers.err());
             assertTrue(peers.err().contains("logmesh: a logmesh process runs on " + data + " (pid "
                 + ProcessHandle.current().pid() + " holds its lock log.db.lock"), peers.err());
             assertTrue(peers.err().contains("the peers it kept cursors for, as its log holds them"), peers.err());

@@ -58,7 +58,7 @@ class StatusTableTest {
             json.readTree("{\"node\":\"d:4\"}"));
         assertEquals("mesh keys: 9c0d11aa (next 4be1f0a2) on a:1, c:3; 9c0d11aa on b:2; not said by d:4 (an open "
             + "node, or an older logmesh)", StatusCommand.keys(nodes));
-        assertEquals("mesh keys: 4be1f0a2 on all 2 nodes", StatusCommand.keys(List.of(
+        assertEquals("mesh keys: 4be1f0a2 on both nodes", StatusCommand.keys(List.of(
             json.readTree("{\"node\":\"a:1\",\"keyId\":\"4be1f0a2\"}"),
             json.readTree("{\"node\":\"b:2\",\"keyId\":\"4be1f0a2\"}"))));
         assertEquals(null, StatusCommand.keys(List.of(json.readTree("{\"node\":\"a:1\"}"))), "an open mesh");
@@ -69,5 +69,21 @@ class StatusTableTest {
         }
         assertEquals("mesh keys: 4be1f0a2 on n:0; 9c0d11aa on n:1, n:2, n:3, n:4, n:5, n:6, n:7, n:8 and 2 more",
             StatusCommand.keys(many));
+    }
+
+    /**
+     * A node refused over the key is named as refused and counted, not dropped: before (ux41) a mesh of two nodes
+     * that refused a third for its key said "mesh keys: 7462d58a on all 2 nodes".
+     */
+    @Test
+    void aNodeRefusedForItsKeyIsNamedAndCounted() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode status = json.readTree("{\"peers\":[{\"node\":\"a:1\",\"connected\":true,\"received\":0,\"sent\":0,"
+            + "\"behind\":0},{\"node\":\"c:3\",\"connected\":false,\"refused\":\"refused by this node: wrong key: the "
+            + "dialer proved another mesh key\",\"refusedAt\":1}]}");
+        List<JsonNode> nodes = List.of(json.readTree("{\"node\":\"a:1\",\"keyId\":\"7462d58a\"}"),
+            json.readTree("{\"node\":\"b:2\",\"keyId\":\"7462d58a\"}"));
+        assertEquals("mesh keys (3 nodes): 7462d58a on a:1, b:2; refused over the key: c:3 (logmesh peers says why)",
+            StatusCommand.keys(nodes, StatusCommand.refusedPeers(status)));
     }
 }

@@ -64,6 +64,8 @@ public final class Log {
         "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-".toCharArray();
 
     private final Store store;
+    /** The store writes that fail and were said once ({@link LastingFailures}); any thread. */
+    private final LastingFailures lastingFailures = new LastingFailures();
     private final HybridClock clock;
     private final LongSupplier wall;
     private final Listeners<PreAdd> preAdd = new Listeners<>();
@@ -308,6 +310,11 @@ public final class Log {
     }
 
     /** The store behind this log. */
+    /** The lasting failures of this log's store writes, said once each ({@link LastingFailures}). */
+    public LastingFailures lastingFailures() {
+        return lastingFailures;
+    }
+
     public Store store() {
         return store;
     }

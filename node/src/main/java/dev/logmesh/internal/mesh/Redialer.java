@@ -475,10 +475,13 @@ public final class Redialer implements SyncSession.Events {
      */
     private void rememberPeer(String peer) {
         remembered = peer;
+        String key = "remember " + url;
         try {
             log.store().setState(stateKey(), peer);
+            log.lastingFailures().worked(LOG, key, "remembering which node answers at " + url);
         } catch (dev.logmesh.StoreException e) {
-            LOG.warn("cannot remember that {} answers at {}: {}", peer, url, e.getMessage());
+            // said once while it lasts, not at every redial (ux41: 16 lines in 19 s on a full disk)
+            log.lastingFailures().failed(LOG, key, "remember that " + peer + " answers at " + url, e);
         }
     }
 

@@ -2062,10 +2062,13 @@ public final class SyncSession implements MessageConnection.Handler {
     /** Saves the stock peer's anchor at most once a second (and at close), not at every batch. */
     private void saveAnchor(boolean now) {
         if (anchorToSave != null && (now || loop.monotonicMillis() - anchorSavedAt >= 1000)) {
+            String key = "anchor " + peerNode;
             try {
                 anchorToSave.save(log, peerNode);
+                log.lastingFailures().worked(LOG, key, "saving the anchor of " + describePeer());
             } catch (RuntimeException e) {
-                LOG.warn("cannot save the anchor of {}: {}", describePeer(), e.getMessage());
+                // once while it lasts (a full disk): not every second of every session (ux41)
+                log.lastingFailures().failed(LOG, key, "save the anchor of " + describePeer(), e);
             }
             anchorSavedAt = loop.monotonicMillis();
             anchorToSave = null;

@@ -2502,6 +2502,38 @@ public final class SqliteStore implements Store {
         return msg;
     }
 
+    /**
+     * Why {@code failure} happened, in plain words and nothing else: not what the store did about it nor what of a
+     * call was written, which the caller that gives its own account of a failed command says ({@code logmesh add}:
+     * before, ux41, it printed the store's "...; the store goes on as soon as space is freed; nothing of this add was
+     * written" next to its own "added 1000 action(s); not added: line 1001 ..."). A full disk is said with the room
+     * left where {@code file} is ({@code "the disk is full (12 KiB free where log.db is)"}); another SQLite error with
+     * its code and SQLite's message; any other failure with the message of its innermost cause. Any thread.
+     *
+     * @param failure a failure of a store call (a {@link StoreException}, whose causes are searched for SQLite's error)
+     * @param file    the store's file, whose file system's free space is read for a full disk
+     */
+    public static String reason(Throwable failure, Path file) {
+        Throwable inner = failure;
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof SQLException se) {
+                if (isDiskFull(se, file)) {
+                    long free = usableSpace(file);
+                    return "the disk is full (" + (free >= 0 ? free / 1024 + " KiB free" : "its free space unknown")
+                        + " where " + file.getFileName() + " is)";
+                }
+                // a full disk is the only describe() with "the store goes on as soon as ..."; a busy lock's "once it
+                // lets go" is of a running store too
+                return describe(se, file).replace("; the store goes on once it lets go", "");
+            }
+            inner = c;
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return inner.getMessage() != null ? inner.getMessage() : inner.getClass().getSimpleName();
+    }
+
     /** Whether {@code e} is SQLite's own "disk full" ({@code SQLITE_FULL}, which it answers on {@code ENOSPC}). */
     private static boolean isFullCode(SQLException e) {
         String msg = e.getMessage();

@@ -418,6 +418,38 @@ class RedialerTest {
         r.stop();
     }
 
+    /**
+     * A node on a full disk cannot remember which node answers at a URL; each session since then tried again. It is
+     * said once while it lasts and once when it works again, not at every redial: before (ux41) a CLI node said
+     * {@code cannot remember that l answers at ...: setState failed ...: the disk is full} 16 times in 19 s.
+     */
+    @Test
+    void aStoreThatCannotRememberThePeerSaysSoOnceNotAtEveryRedial() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active());
+        FaultyStore store = new FaultyStore(new dev.logmesh.internal.store.MemoryStore("epoch-d"));
+        dialer = new SessionNode("d", loop, SessionConfig.defaults("test"), store);
+        try (var cannot = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN,
+                 "cannot remember that l answers at " + URL);
+             var again = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.INFO,
+                 "remembering which node answers at " + URL + " works again")) {
+            store.diskFull(true);
+            Redialer r = start(5);
+            for (int i = 0; i < 5; i++) { // five sessions, each cut: five redials that each try to remember
+                links.get(links.size() - 1).cut("network down");
+                loop.advance(Redialer.MAX_DELAY_MILLIS);
+            }
+            assertTrue(links.size() >= 6, "redialed: " + links.size() + " links");
+            assertEquals(1, cannot.count(), "said at every redial");
+            assertEquals(0, again.count());
+            store.diskFull(false); // space freed: the next session remembers it, and that is said once
+            links.get(links.size() - 1).cut("network down");
+            loop.advance(Redialer.MAX_DELAY_MILLIS);
+            assertEquals(1, again.count());
+            assertEquals(1, cannot.count());
+            r.stop();
+        }
+    }
+
     @Test
     void failedDialIsRetried() {
         refuse = true;
