@@ -813,6 +813,7 @@ public final class MeshNode implements AutoCloseable {
             }
             sayHorizonAtStart();
             recordHorizon(); // a start under a wrong clock: the next one still counts from what this one could vouch for
+            loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
             loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
             if (!config.scrubPeriod().isZero()) {
                 loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), () -> scrubStep(0, 0));
@@ -1012,6 +1013,14 @@ public final class MeshNode implements AutoCloseable {
     /** How far the wall clock may read past the time the node can vouch for before the node says so, ms. */
     private static final long HORIZON_SAY_AHEAD_MILLIS = HOUR;
 
+    /**
+     * How often the node asks its peers' clocks and keeps the time it can vouch for in its log ({@link
+     * HorizonClock#STATE_KEY}), ms: a node killed (kill -9, a power cut) restarts counting from at most this much
+     * before it died. One small state write a minute, off the add path. Before (clock41) the time was kept at start,
+     * at each sweep (5 min after start, then hourly) and at close, so a node killed 55 min after a sweep lost 55 min.
+     */
+    static final long HORIZON_RECORD_MILLIS = 60_000L;
+
     /** What the node said last of its clock against the time it can vouch for ({@link #checkPeerClocks}); loop only. */
     private enum HorizonTold {
         /** Nothing: the wall clock reads within {@link #HORIZON_SAY_AHEAD_MILLIS} of the time vouched for. */
@@ -1096,13 +1105,53 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    /** Keeps {@link HorizonClock#now} in the log for the next start ({@link HorizonClock#recorded}); loop only. */
-    private void recordHorizon() {
+    /** Every {@link #HORIZON_RECORD_MILLIS}: asks the peers' clocks and keeps the time vouched for in the log. */
+    private void horizonTick() {
+        if (closed || storeUntouchable()) {
+            return;
+        }
+        checkPeerClocks();
+        if (!recordHorizon()) {
+            return; // the store was closed under the node
+        }
+        loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
+    }
+
+    /** Whether the last {@link #recordHorizon} failed (said once, until one works again); loop only. */
+    private boolean horizonRecordFailed;
+
+    /**
+     * Keeps {@link HorizonClock#now} in the log for the next start ({@link HorizonClock#recorded}). A write that fails
+     * (a full disk) is said once in a WARN, and once in an INFO when one works again; the node goes on: what it costs
+     * is that a start after a kill counts from the last time kept. Loop only.
+     *
+     * @return false when the store was closed under the node (said by {@link #storeClosed})
+     */
+    private boolean recordHorizon() {
         try {
             horizonClock.record(log.store());
         } catch (dev.logmesh.StoreException e) {
-            LOG.debug("could not keep the seen horizon's time", e);
+            if (!horizonRecordFailed) {
+                horizonRecordFailed = true;
+                LOG.warn("cannot keep the seen horizon's time in the log: {}; the node goes on and tries again every "
+                    + "minute (until then, a restart after a kill counts the seen horizon from the last time kept)",
+                    e.getMessage());
+            } else {
+                LOG.debug("cannot keep the seen horizon's time in the log: {}", e.getMessage());
+            }
+            return true;
+        } catch (RuntimeException e) {
+            if (!log.storeClosed()) {
+                throw e;
+            }
+            storeClosed(e);
+            return false;
         }
+        if (horizonRecordFailed) {
+            horizonRecordFailed = false;
+            LOG.info("the seen horizon's time is kept in the log again");
+        }
+        return true;
     }
 
     /** A time for a log line: the instant to the second ({@code 2026-12-05T14:56:54Z}). */
