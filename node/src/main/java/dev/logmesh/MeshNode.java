@@ -811,11 +811,9 @@ public final class MeshNode implements AutoCloseable {
                 dialers.add(d);
                 d.start();
             }
-            try { // a start under a wrong clock: the next one still counts from what this one could vouch for
-                horizonClock.record(log.store());
-            } catch (dev.logmesh.StoreException e) {
-                LOG.debug("could not keep the seen horizon's time", e);
-            }
+            sayHorizonAtStart();
+            recordHorizon(); // a start under a wrong clock: the next one still counts from what this one could vouch for
+            loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
             loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
             if (!config.scrubPeriod().isZero()) {
                 loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), () -> scrubStep(0, 0));
@@ -1001,32 +999,164 @@ public final class MeshNode implements AutoCloseable {
     private final HorizonClock horizonClock;
 
     /**
-     * The time the seen sweep counts from, in ms ({@link HorizonClock#now}). A connected peer whose clock agrees with
-     * this node's within the drift bound vouches for the wall clock. A wall clock stepped forward past the seen
-     * horizon while the node runs (break38), or already ahead when it started (clock40), would otherwise make every
-     * seen id look old: the sweep forgot the ids of every cleaned action, which peers that hold them then gave to
-     * this node again (each applied twice), and the reconciliation index dropped every id, so each round fetched the
-     * whole log again ({@code SeenSweepClockStepTest}). Said once a life in a WARN when the wall clock reads more
-     * than an hour past what the node can vouch for.
+     * The time the seen sweep counts from, in ms ({@link HorizonClock#now}), after asking the connected peers' clocks
+     * ({@link #checkPeerClocks}). A wall clock stepped forward past the seen horizon while the node runs (break38), or
+     * already ahead when it started (clock40), would otherwise make every seen id look old: the sweep forgot the ids
+     * of every cleaned action, which peers that hold them then gave to this node again (each applied twice), and the
+     * reconciliation index dropped every id, so each round fetched the whole log again ({@code SeenSweepClockStepTest}).
      */
     private long sweepNow() {
+        checkPeerClocks();
+        return horizonClock.now();
+    }
+
+    /** How far the wall clock may read past the time the node can vouch for before the node says so, ms. */
+    private static final long HORIZON_SAY_AHEAD_MILLIS = HOUR;
+
+    /**
+     * How often the node asks its peers' clocks and keeps the time it can vouch for in its log ({@link
+     * HorizonClock#STATE_KEY}), ms: a node killed (kill -9, a power cut) restarts counting from at most this much
+     * before it died. One small state write a minute, off the add path. Before (clock41) the time was kept at start,
+     * at each sweep (5 min after start, then hourly) and at close, so a node killed 55 min after a sweep lost 55 min.
+     */
+    static final long HORIZON_RECORD_MILLIS = 60_000L;
+
+    /** What the node said last of its clock against the time it can vouch for ({@link #checkPeerClocks}); loop only. */
+    private enum HorizonTold {
+        /** Nothing: the wall clock reads within {@link #HORIZON_SAY_AHEAD_MILLIS} of the time vouched for. */
+        NOTHING,
+        /** That the wall clock reads past it and no peer's clock has confirmed it yet (INFO). */
+        UNCONFIRMED,
+        /** That a connected peer's clock differs from this node's by more than the drift bound (WARN). */
+        PEER_DIFFERS
+    }
+
+    private HorizonTold horizonTold = HorizonTold.NOTHING;
+
+    /**
+     * Says once at start (INFO) when the wall clock reads more than {@link #HORIZON_SAY_AHEAD_MILLIS} past the time
+     * the log recorded in its last life: from this node alone, a node that was off that long and a clock that is
+     * ahead look alike, so it blames neither (before, clock41, a node with a right clock that had been off a day was
+     * told at its first sweep, in a WARN, to set its clock right).
+     */
+    private void sayHorizonAtStart() {
+        long ahead = horizonClock.wallAhead();
+        if (ahead > HORIZON_SAY_AHEAD_MILLIS) {
+            horizonTold = HorizonTold.UNCONFIRMED;
+            LOG.info("this node's log last recorded the time {}, {} before its clock reads now: the node was off that "
+                + "long, or its clock is ahead. Until a peer's clock agrees with this node's (within --max-drift, {}), "
+                + "the seen sweep counts from the recorded time plus the time run since, so no seen id is forgotten "
+                + "early", instant(horizonClock.vouched()), approximately(ahead),
+                approximately(config.maxDriftMillis()));
+        }
+    }
+
+    /**
+     * Asks the connected peers' clocks ({@link HorizonClock#peerClock}: one that agrees within the drift bound vouches
+     * for this node's wall clock) and says, once each time it changes, what the node knows of its clock against the
+     * time it can vouch for: a peer confirmed it (INFO, only after something else was said); a connected peer's clock
+     * differs by more than the drift bound while the wall clock reads more than {@link #HORIZON_SAY_AHEAD_MILLIS} past
+     * that time (WARN naming the peer and the offset: a clock to set right); no peer to ask while it reads that far
+     * past, after a clock set forward or a machine suspended while the node ran (INFO). Loop only.
+     */
+    private void checkPeerClocks() {
+        long ahead = horizonClock.wallAhead();
+        String differs = null;
+        long differsBy = 0;
         for (String p : hub.connectedPeers()) {
             SyncSession s = hub.session(p);
-            if (s != null && s.clockRoundTrip() >= 0 && horizonClock.peerClock(s.clockOffset())) {
-                break;
+            if (s == null || s.clockRoundTrip() < 0) {
+                continue;
+            }
+            if (horizonClock.peerClock(s.clockOffset())) {
+                if (horizonTold != HorizonTold.NOTHING) {
+                    LOG.info("peer {}'s clock agrees with this node's (within --max-drift, {}): the seen sweep counts "
+                        + "from this node's clock again, {} past the time it could vouch for before", p,
+                        approximately(config.maxDriftMillis()), approximately(ahead));
+                    horizonTold = HorizonTold.NOTHING;
+                }
+                return;
+            }
+            if (differs == null || Math.abs(s.clockOffset()) < Math.abs(differsBy)) {
+                differs = p;
+                differsBy = s.clockOffset();
             }
         }
-        long ahead = horizonClock.wallAhead();
-        if (ahead > HOUR && !sweepClockWarned) {
-            sweepClockWarned = true;
-            LOG.warn("this node's clock reads {} ahead of the time it can vouch for ({}: its log's last record, or "
-                + "a peer's clock that last agreed within --max-drift, plus the time run since) and no connected peer's "
-                + "clock agrees: seen ids are kept by that time, so actions this node cleaned are not taken again; set "
-                + "the clock right (NTP); a machine that was off or suspended: old seen ids go once a peer agrees; "
-                + "said once", approximately(ahead),
-                java.time.Instant.ofEpochMilli(horizonClock.vouched()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        if (ahead <= HORIZON_SAY_AHEAD_MILLIS) {
+            horizonTold = HorizonTold.NOTHING; // a clock set back near the time vouched for: nothing left to say
+            return;
         }
-        return horizonClock.now();
+        if (differs != null && horizonTold != HorizonTold.PEER_DIFFERS) {
+            horizonTold = HorizonTold.PEER_DIFFERS;
+            LOG.warn("this node's clock reads {} {} peer {}'s (more than --max-drift, {}) and {} past the time this node "
+                + "can vouch for ({}: its log's last record, or a peer's clock that last agreed, plus the time run "
+                + "since): {}; set it right (NTP). Until a peer's clock agrees with this node's, the seen sweep counts "
+                + "from that time, so actions this node cleaned are not taken again",
+                approximately(Math.abs(differsBy)), differsBy > 0 ? "ahead of" : "behind", differs,
+                approximately(config.maxDriftMillis()), approximately(ahead), instant(horizonClock.vouched()),
+                differsBy > 0 ? "this node's clock is likely ahead" : "one of the two clocks is wrong");
+        } else if (differs == null && horizonTold == HorizonTold.NOTHING) {
+            horizonTold = HorizonTold.UNCONFIRMED;
+            LOG.info("this node's clock moved {} past the time it can vouch for ({}: its log's last record, or a peer's "
+                + "clock that last agreed, plus the time run since) while the node ran: the clock was set forward, or "
+                + "the machine was suspended. Until a peer's clock agrees with this node's (within --max-drift, {}), "
+                + "the seen sweep counts from that time, so no seen id is forgotten early", approximately(ahead),
+                instant(horizonClock.vouched()), approximately(config.maxDriftMillis()));
+        }
+    }
+
+    /** Every {@link #HORIZON_RECORD_MILLIS}: asks the peers' clocks and keeps the time vouched for in the log. */
+    private void horizonTick() {
+        if (closed || storeUntouchable()) {
+            return;
+        }
+        checkPeerClocks();
+        if (!recordHorizon()) {
+            return; // the store was closed under the node
+        }
+        loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
+    }
+
+    /** Whether the last {@link #recordHorizon} failed (said once, until one works again); loop only. */
+    private boolean horizonRecordFailed;
+
+    /**
+     * Keeps {@link HorizonClock#now} in the log for the next start ({@link HorizonClock#recorded}). A write that fails
+     * (a full disk) is said once in a WARN, and once in an INFO when one works again; the node goes on: what it costs
+     * is that a start after a kill counts from the last time kept. Loop only.
+     *
+     * @return false when the store was closed under the node (said by {@link #storeClosed})
+     */
+    private boolean recordHorizon() {
+        try {
+            horizonClock.record(log.store());
+        } catch (dev.logmesh.StoreException e) {
+            if (!horizonRecordFailed) {
+                horizonRecordFailed = true;
+                LOG.warn("cannot keep the seen horizon's time in the log: {}; the node goes on and tries again every "
+                    + "minute (until then, a restart after a kill counts the seen horizon from the last time kept)",
+                    e.getMessage());
+            } else {
+                LOG.debug("cannot keep the seen horizon's time in the log: {}", e.getMessage());
+            }
+            return true;
+        } catch (RuntimeException e) {
+            if (!log.storeClosed()) {
+                throw e;
+            }
+            storeClosed(e);
+            return false;
+        }
+        if (horizonRecordFailed) {
+            horizonRecordFailed = false;
+            LOG.info("the seen horizon's time is kept in the log again");
+        }
+        return true;
+    }
+
+    /** A time for a log line: the instant to the second ({@code 2026-12-05T14:56:54Z}). */
+    private static java.time.Instant instant(long millis) {
+        return java.time.Instant.ofEpochMilli(millis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     }
 
     /** A duration in words for a log line: "31 d 2 h", "3 h 12 min", "5 min 3 s". */
@@ -1041,19 +1171,13 @@ public final class MeshNode implements AutoCloseable {
         return d.toMinutes() + " min " + d.toSecondsPart() + " s";
     }
 
-    private boolean sweepClockWarned;
-
     /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
     private void forgetSeen() {
         if (closed) {
             return;
         }
         long now = sweepNow();
-        try { // the next start counts from here (HorizonClock.recorded)
-            horizonClock.record(log.store());
-        } catch (dev.logmesh.StoreException e) {
-            LOG.debug("could not keep the seen horizon's time", e);
-        }
+        recordHorizon(); // the next start counts from here (HorizonClock.recorded)
         forgetSeenStep(now - saturatedMillis(config.seenHorizon()), null, 0);
     }
 
@@ -3287,11 +3411,7 @@ public final class MeshNode implements AutoCloseable {
                 // the time this life vouched for, for the next start (HorizonClock.recorded): before (break40b) it
                 // was kept only at the start and at sweeps (the first 5 min after start), so each short life went
                 // back to the time the first one recorded, and a node with a right clock warned it was ahead
-                try {
-                    horizonClock.record(log.store());
-                } catch (dev.logmesh.StoreException e) {
-                    LOG.debug("could not keep the seen horizon's time", e);
-                }
+                recordHorizon();
             }
             for (CompletableFuture<Entry> f : List.copyOf(pendingAsks)) {
                 f.completeExceptionally(new IllegalStateException("node closed while waiting for an answer"));

@@ -10,7 +10,8 @@ import java.util.function.LongSupplier;
  * never past a time this node can vouch for: the last such time plus the time that passed since on the monotonic
  * clock. A time it can vouch for is
  * <ul>
- *   <li>at start, the one its log recorded in the last life ({@link #STATE_KEY}, written at every start and sweep),
+ *   <li>at start, the one its log recorded in the last life ({@link #STATE_KEY}, written at start, every minute
+ *       while the node runs and at close, so a kill loses at most a minute of it),
  *       or for a log written before that key existed the clock reservation its log had at open (its wall clock
  *       then, up to the reservation's 10 s ahead); a new log has none and takes its wall clock;</li>
  *   <li>the wall clock whenever a peer's clock agrees with it within the drift bound ({@link #peerClock}).</li>

@@ -65,6 +65,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>What sets the period.</b> An origin counts among the known nodes for this node's own period for
  *       {@link #EXPIRY_PERIODS} of its period, but at most of this node's ({@link #countWindow}), so a burst of forged
  *       origins claiming long periods stretches it for a record at most.</li>
+ *   <li><b>Time.</b> Ages, expiry and the pace of records run on the loop's monotonic clock ({@link
+ *       Loop#monotonicMillis}), not the wall clock, which can be set while the node runs; only {@code seq} takes the
+ *       wall clock, so that it keeps growing over restarts. Before (clock41) a clock set back 3 h kept the record of
+ *       a node that had left for those 3 h (its age below zero), and one set forward dropped every record at once.</li>
  *   <li><b>Memory.</b> The directory keeps each record as its compact JSON text (~500 bytes with 5 links), not as a
  *       Jackson tree (~3 KB), and reads it back only for the node's status: a node holds a record of every node of
  *       the mesh.</li>
@@ -133,15 +137,16 @@ public final class Presence implements PresenceSink {
         byte[] json;
         long seq;
         int hops;
+        /** When the record came, and when this node last passed the origin on (the loop's monotonic clock, ms). */
         long receivedAt;
         long forwardedAt = Long.MIN_VALUE / 2;
         String via;
         /** The origin's period as its record says, bounded ({@link #recordPeriod}), ms. */
         long periodMillis;
         /**
-         * Until when (loop time, ms) the origin counts among the known nodes that set this node's own period
-         * ({@link #currentPeriodMillis}): {@link #EXPIRY_PERIODS} of its period, but at most of this node's own
-         * stated period when the record came (see {@link #countWindow}).
+         * Until when (the loop's monotonic clock, ms) the origin counts among the known nodes that set this node's own
+         * period ({@link #currentPeriodMillis}): {@link #EXPIRY_PERIODS} of its period, but at most of this node's
+         * own stated period when the record came (see {@link #countWindow}).
          */
         long countsUntil;
     }
@@ -155,16 +160,19 @@ public final class Presence implements PresenceSink {
     /** Latest record per origin, in the order origins were first accepted. */
     private final Map<String, Entry> directory = new LinkedHashMap<>();
     private long seq;
-    /** When {@link #expire} last ran (loop time, ms). */
+    /** When {@link #expire} last ran (the loop's monotonic clock, ms). */
     private long expiredAt = Long.MIN_VALUE;
     private ObjectNode own;
     private boolean closed;
     private Loop.Cancellable timer;
-    /** When this node last originated a record (loop time, ms). */
+    /** When this node last originated a record (the loop's monotonic clock, ms). */
     private long originatedAt = Long.MIN_VALUE / 2;
-    /** When the scheduled {@link #tick} is due (loop time, ms). */
+    /** When the scheduled {@link #tick} is due (the loop's monotonic clock, ms). */
     private long tickAt = Long.MAX_VALUE;
-    /** When this node last originated an early record for a changed link ({@link #linksChanged}), loop time, ms. */
+    /**
+     * When this node last originated an early record for a changed link ({@link #linksChanged}), the loop's monotonic
+     * clock, ms.
+     */
     private long earlyAt = Long.MIN_VALUE / 2;
     /** Whether the scheduled tick is an early one ({@link #linksChanged}). */
     private boolean earlyPending;
@@ -273,7 +281,7 @@ public final class Presence implements PresenceSink {
             return;
         }
         earlyPending = true;
-        scheduleTick(Math.max(0, due - loop.now()));
+        scheduleTick(Math.max(0, due - loop.monotonicMillis()));
     }
 
     /**
@@ -291,7 +299,7 @@ public final class Presence implements PresenceSink {
         if (timer != null) {
             timer.cancel();
         }
-        tickAt = loop.now() + delay;
+        tickAt = loop.monotonicMillis() + delay;
         timer = loop.schedule(delay, this::tick);
     }
 
@@ -317,7 +325,7 @@ public final class Presence implements PresenceSink {
      */
     public long currentPeriodMillis() {
         expire();
-        long now = loop.now();
+        long now = loop.monotonicMillis();
         long known = 1;
         for (Entry e : directory.values()) {
             if (now <= e.countsUntil) {
@@ -337,7 +345,7 @@ public final class Presence implements PresenceSink {
         }
         if (earlyPending) {
             earlyPending = false;
-            earlyAt = loop.now();
+            earlyAt = loop.monotonicMillis();
             early++;
         }
         originate();
@@ -346,14 +354,14 @@ public final class Presence implements PresenceSink {
 
     /** Makes this node's record and sends it to every presence session. */
     private void originate() {
-        seq = Math.max(seq + 1, loop.now());
+        seq = Math.max(seq + 1, loop.now()); // the wall clock: seqs grow over restarts
         ObjectNode r = fit(self.get());
         r.put("origin", selfId);
         r.put("seq", seq);
         r.put("hops", 0);
         r.put("period", currentPeriodMillis());
         own = r;
-        originatedAt = loop.now();
+        originatedAt = loop.monotonicMillis();
         originated++;
         for (SyncSession s : hub.connectedSessions()) {
             s.sendPresence(r);
@@ -398,7 +406,7 @@ public final class Presence implements PresenceSink {
             duplicates++; // our own record came back around a cycle
             return;
         }
-        long now = loop.now();
+        long now = loop.monotonicMillis();
         Entry e = directory.get(origin);
         if (e != null && e.seq >= rseq) {
             duplicates++;
@@ -553,7 +561,7 @@ public final class Presence implements PresenceSink {
 
     /** Drops the origins not refreshed for {@link #EXPIRY_PERIODS} of their periods ({@link #recordPeriod}). */
     private void expire() {
-        long now = loop.now();
+        long now = loop.monotonicMillis();
         expiredAt = now;
         for (Iterator<Entry> it = directory.values().iterator(); it.hasNext(); ) {
             Entry e = it.next();
@@ -571,7 +579,7 @@ public final class Presence implements PresenceSink {
      */
     public List<Known> known() {
         expire();
-        long now = loop.now();
+        long now = loop.monotonicMillis();
         List<Known> out = new ArrayList<>(directory.size() + 1);
         if (own != null) {
             out.add(new Known(selfId, seq, 0, 0, null, own));

@@ -241,6 +241,42 @@ class PresenceTest {
         assertTrue(p.known().isEmpty(), "a period is honoured up to a day: " + p.known());
     }
     /**
+     * Ages and expiry run on time that passed, not on a wall clock that was set: a node whose clock is set back 3 h
+     * drops the record of a node that left after three periods, and one whose clock is set forward keeps a live
+     * record with its age as it is. Before (clock41) they ran on the wall clock: the record of a node gone stayed for
+     * the 3 h (its age below zero), and a step forward dropped every record at once.
+     */
+    @Test
+    void aClockSetBackOrForwardLeavesAgesAndExpiryAsTimePassed() {
+        long hour = 3_600_000L;
+        long[] step = {0};
+        SessionNode node = new SessionNode("n", loop, SessionConfig.defaults("test"));
+        SessionNode feeder = new SessionNode("feeder", loop, SessionConfig.defaults("test"));
+        Presence p = new Presence(node.hub, loop.withClockOffset(() -> step[0]), node.id,
+            () -> JsonNodeFactory.instance.objectNode().put("size", 7), PERIOD, new Random(1));
+        presence(feeder);
+        SessionNode.connect(loop, node, feeder);
+        loop.runAll();
+        SyncSession in = feeder.hub.session("n");
+        in.sendPresence(record("gone", 1));
+        loop.runAll();
+        // n's clock is set back 3 h; "gone" sends nothing more
+        step[0] = -3 * hour;
+        loop.advance(Presence.EXPIRY_PERIODS * PERIOD + 1);
+        assertEquals(List.of(), p.known().stream().map(Presence.Known::origin).toList(),
+            "gone expires after its periods: " + p.known());
+
+        in.sendPresence(record("live", 1));
+        loop.runAll();
+        // and set forward 6 h (3 h past the right time)
+        step[0] = 3 * hour;
+        loop.advance(PERIOD);
+        List<Presence.Known> known = p.known();
+        assertEquals(List.of("live"), known.stream().map(Presence.Known::origin).toList());
+        assertEquals(PERIOD, known.get(0).ageMillis(), "received a period ago");
+    }
+
+    /**
      * An origin stays known through a relay with a longer period: the relay forwards an origin at most once per half
      * of its own period, so it says that in the record it passes on. Before, a receiver with a short period expired
      * the origin by the origin's short period (3 s) while the relay passed its records on every 5 s: behind a node

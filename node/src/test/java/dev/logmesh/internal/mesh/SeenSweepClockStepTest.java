@@ -129,9 +129,9 @@ class SeenSweepClockStepTest {
         mesh.stop("b");
         mesh.restart("b");
         mesh.run(3_700_000);
-        if (dev.logmesh.testkit.CapturedLogs.active()) { // what the user sees: one WARN a life
+        if (dev.logmesh.testkit.CapturedLogs.active()) { // what the user sees: one WARN a life, naming the peer
             assertEquals(2, dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
-                "this node's clock reads 31 d 0 h ahead of the time it can vouch for").size(),
+                "this node's clock reads 31 d 0 h ahead of peer " + mesh.get("a").nodeId() + "'s").size(),
                 dev.logmesh.testkit.CapturedLogs.events().toString());
         }
         // then NTP sets its clock right: rounds with a (every 30 s) compare what each holds or has seen
@@ -169,6 +169,47 @@ class SeenSweepClockStepTest {
         for (ActionId id : ids) {
             assertFalse(b.store().seen(id), id + " is forgotten on b (older than the horizon)");
             assertEquals(1, b.applied().get(id), id + " applied once on b");
+        }
+        mesh.close();
+    }
+
+    /**
+     * A node with a right clock that was off a day, started with no peer to reach, is not told to set its clock right:
+     * from the node alone, being off and a clock ahead look alike. It says what it knows once (INFO), and once a peer
+     * whose clock agrees comes, says that once. Before (clock41) its first sweep, 5 min after start, said in a WARN
+     * "this node's clock reads 1 d 0 h ahead of the time it can vouch for ... set the clock right (NTP)".
+     */
+    @Test
+    void aNodeOffADayWithNoPeerIsNotToldItsClockIsWrong() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs the test kit's log capture (node's surefire configuration)");
+        LocalMesh mesh = new LocalMesh(12).configure(x -> x.mesh("step"));
+        mesh.node("a");
+        mesh.node("b");
+        mesh.link("b", "a");
+        mesh.start();
+        mesh.run(120_000);
+        // both go down; b comes back a day later, alone, and runs two sweeps
+        mesh.stop("a");
+        mesh.stop("b");
+        mesh.run(DAY);
+        try (var warned = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.WARN, "clock");
+             var told = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.INFO,
+                 "this node's log last recorded the time", "1 d 0 h before its clock reads now",
+                 "the node was off that long, or its clock is ahead");
+             var confirmed = dev.logmesh.testkit.CapturedLogs.tally(org.slf4j.event.Level.INFO,
+                 "peer " + mesh.get("a").nodeId() + "'s clock agrees with this node's")) {
+            mesh.restart("b");
+            mesh.run(3_700_000);
+            assertEquals(0, warned.count(), dev.logmesh.testkit.CapturedLogs.events().toString());
+            assertEquals(1, told.count(), "said once at start what the node knows");
+            assertEquals(0, confirmed.count());
+            // a comes back: its clock agrees with b's, which b says once
+            mesh.restart("a");
+            mesh.run(3_700_000);
+            assertEquals(1, confirmed.count(), "a peer's confirmation said once");
+            assertEquals(0, warned.count(), dev.logmesh.testkit.CapturedLogs.events().toString());
+            assertEquals(1, told.count());
         }
         mesh.close();
     }
