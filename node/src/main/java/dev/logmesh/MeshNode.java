@@ -1322,6 +1322,8 @@ public final class MeshNode implements AutoCloseable {
     private static final class ProcessStart {
         static final long MILLIS = ProcessHandle.current().info().startInstant()
             .map(java.time.Instant::toEpochMilli).orElse(-1L);
+        /** The kernel's count ({@link dev.logmesh.internal.store.ProcessStart}), -1 without {@code /proc}. */
+        static final long TICKS = dev.logmesh.internal.store.ProcessStart.ticks(ProcessHandle.current().pid());
     }
 
     /** Name of the status file a node with a data directory keeps up to date (read by {@code logmesh peers}). */
@@ -1391,6 +1393,9 @@ public final class MeshNode implements AutoCloseable {
         n.put("pid", ProcessHandle.current().pid());
         if (processStarted() >= 0) {
             n.put("started", processStarted()); // with pid: a reader tells this process from a later one of that pid
+        }
+        if (ProcessStart.TICKS >= 0) {
+            n.put("startTicks", ProcessStart.TICKS); // the same, not moved by a clock step (Linux)
         }
         n.put("lastAdded", log.lastAdded());
         n.put("size", log.size());

@@ -255,6 +255,14 @@ final class StatusCommand implements Callable<Integer> {
         if (p.isEmpty()) {
             return false;
         }
+        if (status.path("startTicks").canConvertToLong()) {
+            // the kernel's start count of the pid's process now: equal for the node itself, whatever the wall clock
+            // did since it started (startInstant below moves with a clock step: clock41's finding)
+            long now = dev.logmesh.internal.store.ProcessStart.ticks(pid);
+            if (now >= 0) {
+                return now == status.path("startTicks").asLong();
+            }
+        }
         if (!status.path("started").canConvertToLong()) {
             return true; // a file of a node before 'started' existed: the pid is all there is
         }

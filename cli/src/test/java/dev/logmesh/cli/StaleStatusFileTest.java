@@ -84,6 +84,22 @@ class StaleStatusFileTest {
         assertEquals(PeersCommand.NOT_LIVE, status(statusFile(dir, NOW_STARTED - 3_600_000)));
     }
 
+    /**
+     * The wall clock was set an hour back or forth while the node ran (NTP stepping a clock that was off at boot):
+     * Linux's start instant of the node's process moves with it, the kernel's start count does not. Before (clock41's
+     * finding) {@code status} took the running node for a dead one of the same pid ("expected: <0> but was: <3>").
+     */
+    @Test
+    void aStatusFileOfTheRunningProcessIsLiveAfterAClockStep(@TempDir Path dir) throws Exception {
+        long ticks = dev.logmesh.internal.store.ProcessStart.ticks(ProcessHandle.current().pid());
+        org.junit.jupiter.api.Assumptions.assumeTrue(ticks >= 0, "needs /proc");
+        for (long step : new long[] {-3_600_000, 3_600_000}) {
+            assertEquals(0, status(statusFile(dir, NOW_STARTED + step, "\"startTicks\":" + ticks + ",")), "step " + step);
+        }
+        // and a later process of the pid (another start count) is still told apart
+        assertEquals(PeersCommand.NOT_LIVE, status(statusFile(dir, NOW_STARTED, "\"startTicks\":" + (ticks - 1) + ",")));
+    }
+
     @Test
     void aStatusFileOfTheRunningProcessIsLive(@TempDir Path dir) throws Exception {
         assertEquals(0, status(statusFile(dir, NOW_STARTED)));
