@@ -1830,13 +1830,31 @@ public final class MeshNode implements AutoCloseable {
         if (inStore != null) {
             LOG.error(inStore);
         }
-        String said = "fatal error, the node stops: " + (inStore != null ? inStore : e);
+        String said = "fatal error, the node stops: " + (inStore != null ? inStore : e) + heapAdvice(e);
         try {
             fire("error", l -> l.error(said));
         } catch (Error again) {
             LOG.error("a listener failed on the fatal error event", again);
         }
         close();
+    }
+
+    /**
+     * What to do when the Error is the JVM's heap running out ({@code OutOfMemoryError} "Java heap space" or "GC
+     * overhead limit exceeded"), to follow the fatal error's line; empty for any other Error. Before (break41) the
+     * line said only {@code java.lang.OutOfMemoryError: Java heap space}: a {@code --memory} node that a client
+     * flooded (20,000 actions of 20,000 chars, {@code -Xmx128m}) stopped so, its log gone, with no word of the cause.
+     * Pure.
+     */
+    static String heapAdvice(Error e) {
+        String why = e.getMessage();
+        if (!(e instanceof OutOfMemoryError) || why == null
+            || !(why.contains("heap space") || why.contains("GC overhead"))) {
+            return "";
+        }
+        return "; the JVM's heap (at most " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB) is full: give the JVM "
+            + "more (-Xmx; for scripts/logmesh, LOGMESH_JAVA_OPTS=-Xmx2g) or make the node hold less (a memory store, "
+            + "--memory, keeps the whole log in the heap; a SQLite store, --data DIR, keeps it on disk)";
     }
 
     /**

@@ -48,7 +48,12 @@ class FatalErrorTest {
             ExecutionException closed = assertThrows(ExecutionException.class,
                 () -> node.whenClosed().get(5, TimeUnit.SECONDS), "the node closed itself");
             assertSame(injected, closed.getCause());
-            assertEquals(List.of("fatal error, the node stops: " + injected), errors);
+            // break41: the line says what to do about a full heap (before: only the error)
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).startsWith("fatal error, the node stops: " + injected + "; the JVM's heap (at most "),
+                errors.get(0));
+            assertTrue(errors.get(0).contains("LOGMESH_JAVA_OPTS=-Xmx2g") && errors.get(0).contains("--data DIR"),
+                errors.get(0));
             ExecutionException after = assertThrows(ExecutionException.class,
                 () -> node.entries().get(5, TimeUnit.SECONDS));
             assertInstanceOf(IllegalStateException.class, after.getCause());

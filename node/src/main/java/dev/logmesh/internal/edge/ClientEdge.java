@@ -51,6 +51,19 @@ public final class ClientEdge {
     public static final int MAX_SUBSCRIPTIONS = 1_000;
 
     /**
+     * The most text one connection's subscriptions may hold, in chars ({@link Subscriptions#chars()}: each pair's
+     * channel and filter key): 1,048,576, a thousand subscriptions of about a thousand chars each. A further
+     * {@code logux/subscribe} that would go over is undone with reason {@value Answers#ERROR} and the node says why.
+     * The count alone did not bound it: a channel name may be as long as a client's frame, and four clients that
+     * each subscribed to 500 channels of 100,000 chars stopped a node with {@code -Xmx256m} (OutOfMemoryError,
+     * break41); a real channel name is tens of chars.
+     */
+    public static final long MAX_SUBSCRIPTION_CHARS = 1L << 20;
+
+    /** How much of a channel name the node's lines show (a client may send one as long as its frame). */
+    static final int SHOWN_CHANNEL_CHARS = 200;
+
+    /**
      * @param client      the ids the connection authenticated with
      * @param subprotocol the subprotocol of the client's {@code connect} (0 when absent)
      * @param headers     the client's {@code headers} (null when none)
@@ -355,11 +368,20 @@ public final class ClientEdge {
         }
         EdgeRules.ChannelMatch match = rules.get().channel(s.channel());
         if (match == null) {
-            return undo(entry, Answers.WRONG_CHANNEL, "no hooks for channel " + s.channel());
+            return undo(entry, Answers.WRONG_CHANNEL, "no hooks for channel " + shown(s.channel()));
         }
-        if (subscriptions.size() >= MAX_SUBSCRIPTIONS && !subscriptions.has(s.channel(), s.filterKey())) {
-            return undo(entry, Answers.ERROR, "subscription to " + s.channel() + " refused: the connection holds "
+        String channel = shown(s.channel());
+        boolean held = subscriptions.has(s.channel(), s.filterKey());
+        if (subscriptions.size() >= MAX_SUBSCRIPTIONS && !held) {
+            return undo(entry, Answers.ERROR, "subscription to " + channel + " refused: the connection holds "
                 + MAX_SUBSCRIPTIONS + " subscriptions, the most one may (unsubscribe from some first)");
+        }
+        long adds = Subscriptions.chars(s.channel(), s.filterKey());
+        if (!held && subscriptions.chars() + adds > MAX_SUBSCRIPTION_CHARS) {
+            return undo(entry, Answers.ERROR, "subscription to " + channel + " refused: its channel and filter are "
+                + adds + " chars and the connection's " + subscriptions.size() + " subscriptions hold "
+                + subscriptions.chars() + ", over the " + MAX_SUBSCRIPTION_CHARS + " one connection may hold "
+                + "(use shorter channel names and filters, or unsubscribe from some first)");
         }
         EdgeHooks.Channel hooks = match.hooks();
         EdgeContext ctx = context(entry.meta()).withParams(match.params());
@@ -367,7 +389,7 @@ public final class ClientEdge {
         String hook = "access"; // which hook failed, said in the log (until session 28 only the exception was)
         try {
             if (!hooks.access().allowed(ctx, s)) {
-                return undo(entry, Answers.DENIED, "subscription to " + s.channel() + " was denied");
+                return undo(entry, Answers.DENIED, "subscription to " + channel + " was denied");
             }
             hook = "filter";
             ChannelFilter filter = hooks.filter() == null ? null : hooks.filter().filter(ctx, s);
@@ -390,8 +412,23 @@ public final class ClientEdge {
             }
             boolean notFound = e instanceof EdgeHooks.NotFound;
             return new Handled(List.of(Reply.of(Answers.undo(entry, notFound ? Answers.NOT_FOUND : Answers.ERROR))),
-                "subscription to " + s.channel() + ": " + failedHook(hook, "channel " + s.channel(), e), !notFound);
+                "subscription to " + channel + ": " + failedHook(hook, "channel " + channel, e), !notFound);
         }
+    }
+
+    /**
+     * A channel name as the node's lines show it: whole up to {@value #SHOWN_CHANNEL_CHARS} chars, else its start
+     * and its length ({@code "room/cccc… (100007 chars)"}), so that a client's long name does not make long lines.
+     */
+    static String shown(String channel) {
+        if (channel.length() <= SHOWN_CHANNEL_CHARS) {
+            return channel;
+        }
+        int end = SHOWN_CHANNEL_CHARS;
+        if (Character.isHighSurrogate(channel.charAt(end - 1))) {
+            end--;
+        }
+        return channel.substring(0, end) + "\u2026 (" + channel.length() + " chars)";
     }
 
     /**

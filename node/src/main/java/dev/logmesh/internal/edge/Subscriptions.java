@@ -21,6 +21,13 @@ public final class Subscriptions {
     private final Map<String, Map<String, Held>> channels = new LinkedHashMap<>();
     /** Subscriptions held: (channel, filter) pairs. */
     private int size;
+    /** The text the pairs hold: the chars of each pair's channel and filter key, summed. */
+    private long chars;
+
+    /** What one (channel, filter) pair counts in {@link #chars()}: the chars of both. */
+    public static long chars(String channel, String filterKey) {
+        return (long) channel.length() + filterKey.length();
+    }
 
     /** The key of a {@code filter} field: its JSON, {@code {}} when absent (as {@code subscriberFilterId}). */
     public static String filterKey(JsonNode filter) {
@@ -58,6 +65,7 @@ public final class Subscriptions {
         filters.put(filterKey, new Held(filter, old == null ? after : Math.min(old.after(), after)));
         if (old == null) {
             size++;
+            chars += chars(channel, filterKey);
         }
         return first;
     }
@@ -74,6 +82,7 @@ public final class Subscriptions {
         }
         if (filters.remove(filterKey) != null) {
             size--;
+            chars -= chars(channel, filterKey);
         }
         if (filters.isEmpty()) {
             channels.remove(channel);
@@ -123,10 +132,19 @@ public final class Subscriptions {
         return size;
     }
 
+    /**
+     * The text the subscriptions hold: for each (channel, filter) pair, the chars of its channel and of its filter
+     * key ({@link #chars(String, String)}), summed; 0 when empty.
+     */
+    public long chars() {
+        return chars;
+    }
+
     /** Drops every subscription (the connection closed). */
     public void clear() {
         channels.clear();
         size = 0;
+        chars = 0;
     }
 
     /** Whether there is no subscription. */

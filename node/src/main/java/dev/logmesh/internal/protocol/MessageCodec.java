@@ -3,6 +3,7 @@ package dev.logmesh.internal.protocol;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -53,6 +54,15 @@ public final class MessageCodec {
      * stock Logux peer's deep action does not fail the whole frame.
      */
     static final int MAX_NESTING = 64;
+
+    /**
+     * The largest {@code headers} message a peer may send, in bytes of its frame (65,536): a session keeps its peer's
+     * last headers for as long as it lasts (a client's hooks read them), so without this bound a Logux client, whose
+     * frames may be as large as {@code --max-client-frame}, made the node hold that much per connection: 11 clients
+     * that each sent headers of 15 MB stopped a node with {@code -Xmx256m} (OutOfMemoryError, break41). Headers
+     * over it are refused as wrong-format (the session ends); real ones ({@code env}, {@code lang}) are tens of bytes.
+     */
+    public static final int MAX_HEADERS_BYTES = 65_536;
 
     /**
      * Nesting depth at which the parser gives up on a frame (wrong-format, the session closes): Jackson's own
@@ -348,6 +358,14 @@ public final class MessageCodec {
         int depth = EntrySize.depth(a);
         if (depth > MAX_NESTING) {
             throw new Shape("nested " + depth + " levels deep, over the limit of " + MAX_NESTING);
+        }
+        if ("headers".equals(type)) {
+            JsonLocation end = p.currentLocation();
+            long read = Math.max(end.getByteOffset(), end.getCharOffset());
+            if (read > MAX_HEADERS_BYTES) {
+                throw new Shape("headers of " + read + " bytes, over the limit of " + MAX_HEADERS_BYTES
+                    + " (the node keeps a peer's headers while it is connected: send short ones)");
+            }
         }
         return switch (type) {
             case "connect" -> connect(a);

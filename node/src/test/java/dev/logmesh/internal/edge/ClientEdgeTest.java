@@ -312,6 +312,43 @@ class ClientEdgeTest {
     }
 
     @Test
+    void aConnectionsSubscriptionsHoldAtMostMaxSubscriptionCharsOfText() {
+        // break41: 1,000 subscriptions to channels of 100,000 chars each a connection could hold; four such
+        // clients stopped a node with -Xmx256m (OutOfMemoryError)
+        ClientEdge edge = edge(EdgeRules.acceptAll());
+        String pad = "c".repeat(100_000);
+        int taken = 0;
+        ClientEdge.Handled refused = null;
+        Entry over = null;
+        for (int i = 0; i < 20 && refused == null; i++) {
+            Entry sub = entry("{'type':'logux/subscribe','channel':'room/" + i + "/" + pad + "'}", ME);
+            ClientEdge.Handled h = assertInstanceOf(ClientEdge.Handled.class, edge.receive(sub));
+            if (only(h.replies()).type().equals("logux/processed")) {
+                taken++;
+            } else {
+                refused = h;
+                over = sub;
+            }
+        }
+        assertEquals(10, taken, "10 subscriptions of 100,009 chars fit in 1,048,576");
+        assertUndo(over, "error", only(refused.replies()));
+        assertTrue(refused.why().contains("1048576"), refused.why());
+        assertTrue(refused.why().length() < 1_000, "the line shows the channel cut: " + refused.why().length());
+        assertTrue(edge.subscriptions().chars() <= ClientEdge.MAX_SUBSCRIPTION_CHARS);
+        // subscribing again to one it holds (a client resends after a reconnect) still works
+        Entry again = entry("{'type':'logux/subscribe','channel':'room/3/" + pad + "'}", ME);
+        assertProcessed(again, only(((ClientEdge.Handled) edge.receive(again)).replies()));
+        // short channels still fit, and room comes back after an unsubscribe
+        Entry small = entry("{'type':'logux/subscribe','channel':'room/small'}", ME);
+        assertProcessed(small, only(((ClientEdge.Handled) edge.receive(small)).replies()));
+        edge.receive(entry("{'type':'logux/unsubscribe','channel':'room/0/" + pad + "'}", ME));
+        Entry now = entry("{'type':'logux/subscribe','channel':'room/x/" + pad + "'}", ME);
+        assertProcessed(now, only(((ClientEdge.Handled) edge.receive(now)).replies()));
+        edge.closed();
+        assertEquals(0, edge.subscriptions().chars());
+    }
+
+    @Test
     void loadRepliesComeBeforeProcessed() {
         EdgeRules rules = EdgeRules.builder().channel("edge/room/:id", EdgeHooks.Channel.accept().withLoad((ctx, s) ->
             List.of(Reply.of(action("{'type':'edge/loaded','room':'" + ctx.params().get("id") + "'}"))))).build();

@@ -1,6 +1,7 @@
 package dev.logmesh.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -100,6 +101,27 @@ class MessageCodecTest {
     void headers() throws ProtocolError {
         // §2 headers: ["headers", object]
         golden(new Message.Headers(json("{\"a\":1}")), "[\"headers\",{\"a\":1}]");
+    }
+
+    @Test
+    void headersOverMaxHeadersBytesAreRefused() throws ProtocolError {
+        // break41: a client's headers of 15 MB were kept for its whole session; 11 such clients stopped a node
+        // with -Xmx256m. Headers up to the limit are read, over it refused, as text and as bytes.
+        String prefix = "[\"headers\",{\"big\":\"";
+        String suffix = "\"}]";
+        int fits = MessageCodec.MAX_HEADERS_BYTES - prefix.length() - suffix.length();
+        String largest = prefix + "h".repeat(fits) + suffix;
+        assertEquals(MessageCodec.MAX_HEADERS_BYTES, largest.length());
+        assertInstanceOf(Message.Headers.class, CODEC.decode(largest));
+        byte[] largestUtf8 = largest.getBytes(StandardCharsets.UTF_8);
+        assertInstanceOf(Message.Headers.class, CODEC.decodeStreaming(largestUtf8, 0, largestUtf8.length));
+        String over = prefix + "h".repeat(fits + 1) + suffix;
+        ProtocolError asText = assertThrows(ProtocolError.class, () -> CODEC.decode(over));
+        assertTrue(asText.getMessage().contains("over the limit of 65536"), asText.getMessage());
+        byte[] overUtf8 = over.getBytes(StandardCharsets.UTF_8);
+        ProtocolError asBytes = assertThrows(ProtocolError.class,
+            () -> CODEC.decodeStreaming(overUtf8, 0, overUtf8.length));
+        assertTrue(asBytes.getMessage().contains("over the limit of 65536"), asBytes.getMessage());
     }
 
     @Test
