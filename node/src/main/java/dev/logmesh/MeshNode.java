@@ -3319,6 +3319,11 @@ public final class MeshNode implements AutoCloseable {
         return loop;
     }
 
+    /** The node's gossip (for tests); use it on {@link #loop()} only. */
+    Broadcast broadcast() {
+        return broadcast;
+    }
+
     /** The node's sessions (for tests); use it on {@link #loop()} only. */
     PeerTable hub() {
         return hub;

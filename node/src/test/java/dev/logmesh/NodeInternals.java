@@ -70,6 +70,11 @@ public final class NodeInternals {
         return node.reconciler();
     }
 
+    /** A node's Plumtree, or null when gossip floods; on the node's loop only. */
+    public static dev.logmesh.internal.mesh.Plumtree plumtree(MeshNode node) {
+        return node.broadcast().plumtree();
+    }
+
     /** A node's sessions, described (for failure messages of simulations); on the node's loop only. */
     public static String sessions(MeshNode node) {
         return node.hub().sessions().toString();

@@ -135,8 +135,7 @@ public final class GraftLoadBench {
         Collections.sort(delays);
         if (Boolean.getBoolean("bench.traffic")) {
             for (LocalMesh.Node n : nodes) {
-                System.err.println(n.name() + " " + n.traffic() + " graftDelay "
-                    + NodeInternals.plumtree(n.node()).graftDelay());
+                System.err.println(n.name() + " " + n.traffic());
             }
         }
         Result res = new Result(duplicates / (double) fresh, grafts, prunes, delays.get(delays.size() / 2),
