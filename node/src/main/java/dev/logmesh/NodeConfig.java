@@ -971,6 +971,19 @@ public final class NodeConfig {
          *
          * @throws IllegalArgumentException naming the first wrong setting
          */
+        /** The bytes of the {@code headers} frame these headers and the {@code env} header make (UTF-8 JSON). */
+        private static long headersFrameBytes(java.util.Map<String, String> given) {
+            java.util.Map<String, String> all = new java.util.LinkedHashMap<>();
+            all.put("env", ENV_WITH_TLS.length() > DEFAULT_ENV.length() ? ENV_WITH_TLS : DEFAULT_ENV);
+            all.putAll(given);
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writeValueAsBytes(java.util.List.of("headers", all)).length;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("the headers cannot be written as JSON: " + e.getMessage(), e);
+            }
+        }
+
         public NodeConfig build() {
             if (name != null) {
                 ActionId.requireNodeId(name);
@@ -1051,6 +1064,13 @@ public final class NodeConfig {
                 if (h.isEmpty()) {
                     throw new IllegalArgumentException("a header name must not be empty");
                 }
+            }
+            long headerBytes = headersFrameBytes(headers);
+            if (headerBytes > dev.logmesh.internal.protocol.MessageCodec.MAX_HEADERS_BYTES) {
+                // before (break41's finding) such a node was built, and every peer refused its headers frame
+                throw new IllegalArgumentException("the headers take " + headerBytes + " bytes in their frame, over the "
+                    + dev.logmesh.internal.protocol.MessageCodec.MAX_HEADERS_BYTES + " bytes that peers take: send "
+                    + "shorter ones");
             }
             if (maxActive < 1 || maxActive > dev.logmesh.internal.overlay.OverlayConfig.LIMIT_MAX_ACTIVE) {
                 throw new IllegalArgumentException("max active must be 1.."
