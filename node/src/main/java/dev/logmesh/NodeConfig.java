@@ -971,17 +971,34 @@ public final class NodeConfig {
          *
          * @throws IllegalArgumentException naming the first wrong setting
          */
-        /** The bytes of the {@code headers} frame these headers and the {@code env} header make (UTF-8 JSON). */
+        /**
+         * The bytes of the {@code headers} frame these headers and the {@code env} header make ({@code
+         * ["headers",{...}]}, UTF-8 JSON), counted here rather than written: Jackson's {@code ObjectMapper} would load
+         * at every start (StartupPathTest).
+         */
         private static long headersFrameBytes(java.util.Map<String, String> given) {
             java.util.Map<String, String> all = new java.util.LinkedHashMap<>();
             all.put("env", ENV_WITH_TLS.length() > DEFAULT_ENV.length() ? ENV_WITH_TLS : DEFAULT_ENV);
             all.putAll(given);
-            try {
-                return new com.fasterxml.jackson.databind.ObjectMapper()
-                    .writeValueAsBytes(java.util.List.of("headers", all)).length;
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException("the headers cannot be written as JSON: " + e.getMessage(), e);
+            long bytes = "[\"headers\",{}]".length() + (long) all.size() - 1; // the commas between the pairs
+            for (java.util.Map.Entry<String, String> e : all.entrySet()) {
+                bytes += jsonStringBytes(e.getKey()) + 1 + jsonStringBytes(e.getValue()); // "key":"value"
             }
+            return bytes;
+        }
+
+        /**
+         * The UTF-8 bytes of {@code s} as a JSON string with its quotes, at most (a control character counted as a
+         * six-character escape).
+         */
+        private static long jsonStringBytes(String s) {
+            long bytes = 2;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                bytes += c == '"' || c == '\\' ? 2 : c < 0x20 ? 6 : c < 0x80 ? 1 : c < 0x800 ? 2
+                    : Character.isSurrogate(c) ? 2 : 3; // a surrogate pair is 4 bytes: 2 for each half
+            }
+            return bytes;
         }
 
         public NodeConfig build() {

@@ -40,8 +40,10 @@ class NodeFatalExitTest {
             node.add(Action.ofType("boom"));
             assertEquals(1, exit.get(10, TimeUnit.SECONDS));
             String printed = bytes.toString(StandardCharsets.UTF_8);
+            // the message goes on with the heap's size and what to do (break41)
             assertTrue(printed.contains("{\"event\":\"error\",\"message\":\"fatal error, the node stops: "
-                + "java.lang.OutOfMemoryError: Java heap space (injected)\"}"), printed);
+                + "java.lang.OutOfMemoryError: Java heap space (injected); the JVM's heap (at most ")
+                && printed.contains("--data DIR, keeps it on disk)\"}"), printed);
         } finally {
             node.close();
             out.close();
