@@ -47,14 +47,20 @@ class GossipCostTest {
         return steadyStateCost(mesh, seed, N);
     }
 
-    static double steadyStateCost(LocalMesh mesh, long seed, int n) {
-        Random r = new Random(seed);
+    /** 5 s, then {@code count} actions from random nodes of the first {@code n}, one every 50 ms (trees settle). */
+    static void warmUp(LocalMesh mesh, Random r, int n, int count) {
         List<LocalMesh.Node> nodes = mesh.nodes();
         mesh.run(5_000);
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < count; i++) {
             nodes.get(r.nextInt(n)).add("warm/" + i);
             mesh.run(50);
         }
+    }
+
+    static double steadyStateCost(LocalMesh mesh, long seed, int n) {
+        Random r = new Random(seed);
+        List<LocalMesh.Node> nodes = mesh.nodes();
+        warmUp(mesh, r, n, 100);
         mesh.run(5_000);
         long before = payload(mesh);
         for (int i = 0; i < ACTIONS; i++) {

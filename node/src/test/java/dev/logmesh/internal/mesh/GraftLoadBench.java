@@ -67,11 +67,7 @@ public final class GraftLoadBench {
         }
         Random r = new Random(seed);
         List<LocalMesh.Node> nodes = mesh.nodes();
-        mesh.run(5_000);
-        for (int i = 0; i < 50; i++) {
-            nodes.get(r.nextInt(NODES)).add("warm/" + i);
-            mesh.run(50);
-        }
+        GossipCostTest.warmUp(mesh, r, NODES, 50);
         mesh.run(10_000);
         Map<ActionId, Long> addedAt = new HashMap<>();
         List<Long> delays = new ArrayList<>();
