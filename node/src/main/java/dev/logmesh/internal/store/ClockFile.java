@@ -70,6 +70,17 @@ final class ClockFile implements Closeable {
         return new ClockFile(path, channel, !existed);
     }
 
+    /**
+     * Opens an existing file to read only ({@link SqliteBackup}: the side file of a store that a node may be
+     * writing, which is not to be created or changed); null when there is none.
+     */
+    static ClockFile openToRead(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return null;
+        }
+        return new ClockFile(path, FileChannel.open(path, StandardOpenOption.READ), false);
+    }
+
     /** Why the last {@link #read} returned null: {@code missing}, {@code empty} or {@code damaged (...)}; else null. */
     String noRecord() {
         return noRecord;

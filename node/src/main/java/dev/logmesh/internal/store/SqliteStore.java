@@ -680,6 +680,35 @@ public final class SqliteStore implements Store {
 
     private boolean readOnly;
 
+    /**
+     * Writes a copy of this reader's store as of one moment into {@code target}, a file that must not exist
+     * ({@code VACUUM INTO}, in one read transaction of its own): the copy holds every transaction committed before
+     * that moment and none after, also while a node writes the store (a reader does not hold up its commits; its
+     * checkpoints copy only up to the reader's snapshot until the copy ends, so the node's {@code -wal} grows
+     * meanwhile). The copy is compacted and has no {@code -wal}. Calling thread; blocks for as long as the copy takes
+     * (about as long as reading the whole file).
+     *
+     * @throws StoreException when SQLite cannot read this store or write {@code target} (its message names which)
+     * @throws IllegalStateException on a store that is not a reader ({@link #openReader})
+     */
+    public void copyInto(Path target) {
+        if (!readOnly) {
+            throw new IllegalStateException("copyInto is for a reader (openReader)");
+        }
+        try {
+            conn.commit(); // VACUUM runs outside any transaction: the reader's open one ends here
+            conn.setAutoCommit(true);
+            try (PreparedStatement st = conn.prepareStatement("VACUUM INTO ?")) {
+                st.setString(1, target.toString());
+                st.execute();
+            } finally {
+                conn.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot copy " + file + " into " + target + ": " + e.getMessage(), e);
+        }
+    }
+
     private void initReader(boolean checkOnOpen) throws SQLException {
         int appId = pragmaInt("application_id");
         int version = pragmaInt("user_version");
