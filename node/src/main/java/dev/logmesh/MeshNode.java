@@ -278,7 +278,7 @@ public final class MeshNode implements AutoCloseable {
     /** The last actions added to the log, newest last, for the status page (at most {@link #RECENT}). Loop only. */
     private final java.util.ArrayDeque<com.fasterxml.jackson.databind.node.ObjectNode> recent =
         new java.util.ArrayDeque<>();
-    /** The log's lastAdded and the loop's time at the last presence record, for the add rate. Loop only. */
+    /** The log's lastAdded and the loop's monotonic time at the last presence record, for the add rate. Loop only. */
     private long rateAdded = -1;
     private long rateAt;
     private double rate;
@@ -1336,6 +1336,7 @@ public final class MeshNode implements AutoCloseable {
      */
     public static final long STATUS_REFRESH_MILLIS = 5_000;
     private String lastStatus;
+    /** When {@link #STATUS_FILE} was last written ({@link Loop#monotonicMillis}); loop only. */
     private long lastStatusWritten;
     /**
      * Whether the last write of {@link #STATUS_FILE} failed (a full disk): it is then retried every second, and the
@@ -1362,11 +1363,15 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         String text = n.toString();
-        long now = System.currentTimeMillis();
-        if (!text.equals(lastStatus) || statusUnwritable || now - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
+        // the interval on the monotonic clock, `written` on the wall clock: before (ops42), both on the wall clock, a
+        // clock set back by an hour left an idle node's file unwritten for that hour (`logmesh status` called the
+        // live node stale, and a full disk went unseen)
+        long since = loop.monotonicMillis();
+        if (!text.equals(lastStatus) || statusUnwritable || lastStatus == null
+            || since - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
             lastStatus = text;
-            lastStatusWritten = now;
-            String written = n.put("written", now).toString();
+            lastStatusWritten = since;
+            String written = n.put("written", loop.now()).toString();
             java.nio.file.Path dataDir = config.dataDir();
             try {
                 // the file is written off the loop: a slow disk must not stall the sessions (issue 12)
@@ -1559,7 +1564,7 @@ public final class MeshNode implements AutoCloseable {
     private com.fasterxml.jackson.databind.node.ObjectNode presenceRecord() {
         com.fasterxml.jackson.databind.node.ObjectNode r =
             com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        long now = loop.now();
+        long now = loop.monotonicMillis(); // a rate over time run, not over a clock that was set
         long last = log.lastAdded();
         if (rateAdded >= 0 && now > rateAt) {
             rate = Math.round((last - rateAdded) * 10_000.0 / (now - rateAt)) / 10.0;
@@ -2062,7 +2067,7 @@ public final class MeshNode implements AutoCloseable {
     private int peersFrameLimit;
     /** The nodes whose other frame limit was said ({@link #peerFrameLimit}); loop thread; at most 10,000 kept. */
     private final java.util.Set<String> frameLimitsSaid = new java.util.HashSet<>();
-    /** When {@link #frameLimits} was last written to the store, and last expired (loop time, ms). Loop thread. */
+    /** When {@link #frameLimits} was last written to the store, and last expired (the loop's monotonic clock, ms). Loop thread. */
     private long frameLimitsKeptAt;
     private long frameLimitsExpiredAt;
     /** How often at most a node's refreshed time alone is written, and the table expired, ms. */
@@ -2104,7 +2109,7 @@ public final class MeshNode implements AutoCloseable {
         // below 1024 bytes no node runs (NodeConfig refuses it): such a record is not believed (a forged one would
         // make this node refuse every add)
         if (m == null || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() < 1024) {
-            if (loop.now() - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
+            if (loop.monotonicMillis() - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
                 nodeFrameLimit(null, 0, 0);
             }
             return;
@@ -2130,20 +2135,21 @@ public final class MeshNode implements AutoCloseable {
      * updates {@link #frameLimits}, the number an add is compared with, and the kept copy; a raised limit is said.
      */
     private void nodeFrameLimit(String node, long theirs, long keepFor) {
-        long now = loop.now();
+        long now = loop.now(); // the table's times are wall times: it is kept over restarts
+        long tick = loop.monotonicMillis(); // its refresh interval is not moved by a clock set back
         int before = peersFrameLimit;
         String beforeNode = frameLimits.smallestNode();
         boolean changed = node != null && frameLimits.seen(node, theirs, now, keepFor);
         List<String> gone = List.of();
-        if (now - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
-            frameLimitsExpiredAt = now;
+        if (tick - frameLimitsExpiredAt > FRAME_LIMITS_REFRESH_MILLIS) {
+            frameLimitsExpiredAt = tick;
             gone = frameLimits.expire(now);
             changed |= !gone.isEmpty();
         }
         peersFrameLimit = frameLimits.smallest();
         if (changed || (node != null && frameLimits.nodes().containsKey(node)
-            && now - frameLimitsKeptAt > FRAME_LIMITS_REFRESH_MILLIS)) {
-            frameLimitsKeptAt = now;
+            && tick - frameLimitsKeptAt > FRAME_LIMITS_REFRESH_MILLIS)) {
+            frameLimitsKeptAt = tick;
             try { // kept with the log: a restart and `logmesh add` honour it too (verify38)
                 log.store().setState(Log.PEER_FRAME_LIMIT_KEY, frameLimits.encode());
                 log.lastingFailures().worked(LOG, "frame limits", "keeping the mesh's frame limits with the log");
@@ -2777,14 +2783,14 @@ public final class MeshNode implements AutoCloseable {
                     return;
                 }
                 int n = 0;
-                long started = loop.now();
+                long started = loop.monotonicMillis();
                 for (Entry e : log.entries(dev.logmesh.spi.Order.ADDED, true, position)) {
                     if (e.meta().added() > upTo) {
                         break;
                     }
                     position = e.meta().added();
                     deliver.accept(e);
-                    if (++n == REPLAY_CHUNK || loop.now() - started >= REPLAY_SLICE_MILLIS) {
+                    if (++n == REPLAY_CHUNK || loop.monotonicMillis() - started >= REPLAY_SLICE_MILLIS) {
                         // schedule, not execute: Netty runs tasks posted with execute() back to back (for up to
                         // 1 s) before it reads sockets again; a scheduled task waits for the loop's next turn
                         loop.schedule(0, this::step);

@@ -395,7 +395,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
             rewind();
         }
         Loop loop = node.loop();
-        long started = loop.now();
+        long started = loop.monotonicMillis();
         int n = 0;
         for (Entry e : log.entries(Order.CREATED, true, position)) {
             n += applyPendingBefore(e.id());
@@ -404,7 +404,7 @@ public final class ReplicatedState<S> implements AutoCloseable {
             if (matches(e)) {
                 apply(e);
             }
-            if (++n >= sliceEntries || loop.now() - started >= SLICE_MILLIS) {
+            if (++n >= sliceEntries || loop.monotonicMillis() - started >= SLICE_MILLIS) {
                 // schedule, not execute: Netty runs tasks posted with execute() up to 64 at a time (or for 1 s)
                 // before it reads sockets again; a scheduled task waits for the next turn of the loop, after its I/O
                 next = loop.schedule(0, this::fold);

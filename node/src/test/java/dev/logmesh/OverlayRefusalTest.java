@@ -118,6 +118,51 @@ class OverlayRefusalTest {
         }
     }
 
+    /**
+     * A --peer that refuses this node (another key) is one entry of the status, with why, also when this node knows the
+     * node id behind its URL (it connected before, under the key it had then). ops42 looked here for the two entries of
+     * one refused --peer seen in ux41 (the URL's and the refusal's, kept by the URL): this path makes one (the refusal
+     * is kept by the node id the dial expected); the CLI merges the two shapes ({@code PeersCommand.onePerPeer}).
+     */
+    @Test
+    void aStaticPeerThatRefusesIsOneEntryOfTheStatusWithWhy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+        throws Exception {
+        ManualLoop loop = new ManualLoop(1_000_000);
+        LocalNetwork net = new LocalNetwork(loop);
+        java.nio.file.Path data = dir.resolve("eve");
+        try (MeshNode alice = alice(loop, net)) {
+            loop.runAll();
+            // eve's first start has alice's key: it connects, and remembers which node answers at ws://alice:1
+            try (MeshNode eve = MeshNode.start(eve(loop, net, data, "alice-key"))) {
+                loop.advance(10_000);
+                java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = eve.peers();
+                loop.runAll();
+                assertTrue(peers.join().stream().anyMatch(MeshNode.PeerStatus::connected), peers.join().toString());
+            }
+            loop.runAll();
+            // restarted with another key: alice refuses it
+            try (MeshNode eve = MeshNode.start(eve(loop, net, data, "another-key"))) {
+                loop.advance(30_000);
+                java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> status =
+                    eve.status();
+                loop.runAll();
+                com.fasterxml.jackson.databind.JsonNode peers = status.join().path("peers");
+                assertEquals(1, peers.size(), "peers of eve, whose --peer is alice (" + alice.nodeId() + "): " + peers);
+                com.fasterxml.jackson.databind.JsonNode p = peers.get(0);
+                assertEquals(alice.nodeId(), p.path("node").asText(), p.toString());
+                assertEquals("ws://alice:1", p.path("url").asText(), p.toString());
+                assertEquals(false, p.path("connected").asBoolean(true), p.toString());
+                assertTrue(p.path("refused").asText().startsWith("refused this node: wrong-credentials"), p.toString());
+            }
+        }
+    }
+
+    /** Eve with a data directory and {@code key}, whose --peer is alice. */
+    private static NodeConfig eve(ManualLoop loop, LocalNetwork net, java.nio.file.Path data, String key) {
+        return NodeConfig.builder().name("eve").mdns(false).dataDir(data).loop(loop).transport(net.transport("eve"))
+            .key(key.getBytes(StandardCharsets.UTF_8)).peer(java.net.URI.create("ws://alice:1")).build();
+    }
+
     /** Alice: a keyed node on the test network, without discovery (it never dials). */
     private static MeshNode alice(ManualLoop loop, LocalNetwork net) throws Exception {
         return MeshNode.start(NodeConfig.builder().name("alice").mdns(false).memory().loop(loop)

@@ -11,6 +11,8 @@ import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,9 @@ final class AddCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int maxFrame;
 
+    /** Where this command says what it did: the process's stderr, also while the store's lines are held. */
+    private PrintStream err = System.err;
+
     @Override
     public Integer call() throws IOException {
         if (name != null) {
@@ -53,13 +58,32 @@ final class AddCommand implements Callable<Integer> {
         }
         Checks.maxFrame(maxFrame);
         Checks.dataDir(data);
-        quietStore();
+        if (!quietStore()) {
+            return add(null);
+        }
+        StoreLines storeLines = new StoreLines(err);
+        System.setErr(new PrintStream(storeLines, true, StandardCharsets.UTF_8));
+        try {
+            return add(storeLines);
+        } finally {
+            System.setErr(err);
+            storeLines.release(true); // after a failure of its own, the add's lines held: shown (a no-op if released)
+        }
+    }
+
+    /**
+     * The add; {@code storeLines}: the store's log lines (WARN and above), shown as they come while the log opens
+     * (a repaired row, a quarantined entry, a WAL recovered), held while it is written, then shown above add's own
+     * account if the add went through, or dropped if the log could not be written: that account says what happened
+     * and why (AddFullDiskTest); null when the user chose a level ({@code -Dlogmesh.log}), which shows them all.
+     */
+    private int add(StoreLines storeLines) throws IOException {
         dev.logmesh.internal.store.DataDir.create(data); // 0700, as a node creates it
         SqliteStore store;
         try {
             store = SqliteStore.open(data.resolve(LOG_FILE));
         } catch (StoreException e) {
-            System.err.println("logmesh: " + openFailure(e, data.resolve(LOG_FILE),
+            err.println("logmesh: " + openFailure(e, data.resolve(LOG_FILE),
                 () -> StatusCommand.runningStatus(data)));
             return 2;
         }
@@ -80,8 +104,11 @@ final class AddCommand implements Callable<Integer> {
             try {
                 log = Log.open(store, idName, System::currentTimeMillis, HybridClock.DEFAULT_MAX_DRIFT_MS);
             } catch (StoreException e) {
-                System.err.println("logmesh: " + data.resolve(LOG_FILE) + ": " + e.getMessage());
+                err.println("logmesh: " + data.resolve(LOG_FILE) + ": " + e.getMessage());
                 return 2;
+            }
+            if (storeLines != null) {
+                storeLines.hold(); // opened: what the store says from now on is about the writes, said below
             }
             // a node of the mesh with a smaller frame limit that the node knew of (kept with the log): what an add can
             // reach
@@ -116,7 +143,7 @@ final class AddCommand implements Callable<Integer> {
                 @Override
                 public void bad(int number, String reason) {
                     bad[0]++;
-                    System.err.println("line " + number + ": " + reason);
+                    err.println("line " + number + ": " + reason);
                 }
             });
             flush(log, batch, lines, handed, added);
@@ -124,8 +151,11 @@ final class AddCommand implements Callable<Integer> {
         } catch (StoreException e) {
             failure = e;
         }
+        if (storeLines != null) {
+            storeLines.release(failure == null);
+        }
         if (failure == null) {
-            System.err.println("added " + added[0] + " action(s)" + badLines(bad[0]));
+            err.println("added " + added[0] + " action(s)" + badLines(bad[0]));
             return bad[0] > 0 ? 1 : 0;
         }
         // the log could not be written (a full disk), or its close failed: the batches the store took may still have
@@ -137,7 +167,7 @@ final class AddCommand implements Callable<Integer> {
         String why = SqliteStore.reason(failure, data.resolve(LOG_FILE));
         int missing = handed.firstMissing(data.resolve(LOG_FILE));
         if (missing == Handed.UNKNOWN) {
-            System.err.println("logmesh: " + added[0] + " action(s) handed to the log" + badLines(bad[0])
+            err.println("logmesh: " + added[0] + " action(s) handed to the log" + badLines(bad[0])
                 + ", then it could not be written: " + why + "; which of them from line " + handed.firstLine()
                 + " on are in it could not be read (" + handed.readProblem + "): look with logmesh log --data " + data
                 + " before giving them again");
@@ -145,12 +175,12 @@ final class AddCommand implements Callable<Integer> {
         }
         int inLog = added[0] - handed.missingCount;
         if (missing == Handed.NONE && (allHanded[0] || lines.isEmpty())) {
-            System.err.println("added " + inLog + " action(s)" + badLines(bad[0]) + ": all of them are in the log; "
+            err.println("added " + inLog + " action(s)" + badLines(bad[0]) + ": all of them are in the log; "
                 + "only closing the log failed afterwards (" + why + ")");
             return bad[0] > 0 ? 1 : 0;
         }
         int from = missing != Handed.NONE ? missing : lines.isEmpty() ? read[0] + 1 : lines.get(0);
-        System.err.println("added " + inLog + " action(s)" + (from > 1 ? " (from the lines before line " + from + ")"
+        err.println("added " + inLog + " action(s)" + (from > 1 ? " (from the lines before line " + from + ")"
             : "") + badLines(bad[0]) + "; not added: line " + from + " and every line after it (stdin was read up to "
             + "line " + read[0] + "), because " + why + (why.startsWith("the disk is full")
                 ? ": free some space, then give those lines again" : ": give those lines again once the log can be "
@@ -159,15 +189,77 @@ final class AddCommand implements Callable<Integer> {
     }
 
     /**
-     * Turns off the store's own log lines (retries, checkpoints, a close that failed: a node's running commentary)
-     * for this command, which says what happened to the log in one account of its own; before (ux41) a full disk
-     * printed "a batch ... could not be written; trying again" and "the store goes on as soon as space is freed"
-     * above add's "not added: line 1001 ...". A {@code -Dlogmesh.log} level of the user's shows them. Called before
-     * the store's classes are first used (slf4j-simple reads a logger's level when it makes the logger).
+     * Keeps the store's log lines to WARN and above for this command (not its INFO commentary), unless the user chose
+     * a level ({@code -Dlogmesh.log}, which then shows them all); returns whether it did, and then {@link #add} shows
+     * them as {@link StoreLines} says. Before (ops42) they were off: an add on a log that the open repaired (a row, a
+     * quarantined entry, a recovered WAL) said nothing of it; before that (ux41) a full disk printed "a batch ... could
+     * not be written; trying again" above add's "not added: line 1001 ...". Called before the store's classes are
+     * first used (slf4j-simple reads a logger's level when it makes the logger).
      */
-    static void quietStore() {
-        if (System.getProperty("logmesh.log") == null) {
-            System.setProperty("org.slf4j.simpleLogger.log.dev.logmesh.internal.store", "off");
+    static boolean quietStore() {
+        if (System.getProperty("logmesh.log") != null) {
+            return false;
+        }
+        System.setProperty("org.slf4j.simpleLogger.log.dev.logmesh.internal.store", "warn");
+        return true;
+    }
+
+    /**
+     * The store's log lines (slf4j-simple writes them to {@link System#err}, looked up at each line) on their way to
+     * {@code to}: passed at once, or held (up to {@link #HELD_BYTES}) from {@link #hold} until {@link #release}.
+     * Any thread (the store's writer logs from its own).
+     */
+    static final class StoreLines extends java.io.OutputStream {
+        /** The most bytes of lines held; those past it are counted. */
+        static final int HELD_BYTES = 64 * 1024;
+        private final PrintStream to;
+        private java.io.ByteArrayOutputStream held;
+        private long dropped;
+
+        StoreLines(PrintStream to) {
+            this.to = to;
+        }
+
+        /** From now on, lines are held. */
+        synchronized void hold() {
+            held = new java.io.ByteArrayOutputStream();
+        }
+
+        /** Writes the held lines if {@code show}, else drops them; lines pass at once again. */
+        synchronized void release(boolean show) {
+            if (held != null && show) {
+                to.write(held.toByteArray(), 0, held.size());
+                if (dropped > 0) {
+                    to.println("logmesh: " + dropped + " more bytes of the store's log lines were left out; "
+                        + "-Dlogmesh.log=warn shows them all");
+                }
+                to.flush();
+            }
+            held = null;
+            dropped = 0;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            if (held == null) {
+                to.write(b, off, len);
+            } else if (held.size() + len <= HELD_BYTES) {
+                held.write(b, off, len);
+            } else {
+                dropped += len;
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            if (held == null) {
+                to.flush();
+            }
         }
     }
 
@@ -261,7 +353,7 @@ final class AddCommand implements Callable<Integer> {
      * {@value #BATCH} lines was one transaction whatever the room: on a 2 MiB disk its WAL (1 MB beside a 1 MB main
      * file) took the room its own checkpoint needed, and no later write of that log worked.
      */
-    private static void flush(Log log, List<Entry> batch, List<Integer> lines, Handed handed, int[] added) {
+    private void flush(Log log, List<Entry> batch, List<Integer> lines, Handed handed, int[] added) {
         int from = 0;
         try {
             while (from < batch.size()) {
@@ -269,7 +361,7 @@ final class AddCommand implements Callable<Integer> {
                 List<Meta> result = log.add(batch.subList(from, to));
                 for (int i = 0; i < result.size(); i++) {
                     if (result.get(i) == null) {
-                        System.err.println("line " + lines.get(from + i) + ": an action with id "
+                        err.println("line " + lines.get(from + i) + ": an action with id "
                             + batch.get(from + i).id() + " is already in the log; not added again");
                     } else {
                         handed.add(lines.get(from + i), result.get(i));

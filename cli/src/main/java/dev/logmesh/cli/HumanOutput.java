@@ -141,6 +141,8 @@ final class HumanOutput {
      * A catch-up this node receives from {@code peer} made progress ({@link dev.logmesh.MeshNode.Listener#catchUp}:
      * receiving side only, at most twice a second and once at the end): a catch-up of at least
      * {@link #CATCH_UP_THRESHOLD} entries prints progress lines instead of each action.
+     *
+     * @param nowMillis a monotonic clock in ms (the rate said at the end is over time run, not over a clock set)
      */
     synchronized void catchUp(String peer, long done, long total, double perSecond, long nowMillis) {
         CatchUp c = catchUps.get(peer);

@@ -382,7 +382,7 @@ final class NodeCommand implements Callable<Integer> {
                 @Override
                 public void catchUp(String nodeId, long done, long total, double perSecond) {
                     if (human != null) {
-                        human.catchUp(nodeId, done, total, perSecond, System.currentTimeMillis());
+                        human.catchUp(nodeId, done, total, perSecond, System.nanoTime() / 1_000_000);
                         return;
                     }
                     ObjectNode n = out.event("progress");

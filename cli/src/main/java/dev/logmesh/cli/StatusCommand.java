@@ -1,6 +1,8 @@
 package dev.logmesh.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.MeshNode;
 import dev.logmesh.internal.log.MetaJson;
 import java.io.IOException;
@@ -56,14 +58,67 @@ final class StatusCommand implements Callable<Integer> {
             System.err.println("logmesh: presence is off on this node (--presence-period 0) or has not run yet: "
                 + "only its peers are known (logmesh peers)");
         }
+        List<JsonNode> refusedOnly = withRefusals(status, nodes);
         if (json || System.console() == null) {
             Ndjson out = new Ndjson(System.out);
             nodes.forEach(out::print);
+            refusedOnly.forEach(out::print);
             out.close();
             return 0;
         }
         table(status, nodes);
+        refusedLines(nodes, refusedOnly, System.currentTimeMillis()).forEach(System.out::println);
         return 0;
+    }
+
+    /**
+     * Marks the nodes of {@code nodes} that refused this node or that it refused, since their last session, with
+     * {@code refused} and {@code refusedAt} (the status file's peers), and returns one entry for each such peer that
+     * presence does not list: {@code {node, url?, connected: false, refused, refusedAt}} (for a --peer whose node id is
+     * not known, the URL is its name). One entry per peer ({@link PeersCommand#onePerPeer}). Before (ops42) {@code
+     * --json} left them out, while the table named those refused over the key.
+     */
+    static List<JsonNode> withRefusals(JsonNode status, List<JsonNode> nodes) {
+        java.util.Map<String, JsonNode> byId = new java.util.HashMap<>();
+        nodes.forEach(n -> byId.put(n.path("node").asText(), n));
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode p : PeersCommand.onePerPeer(status.path("peers"))) {
+            if (p.path("connected").asBoolean() || !p.hasNonNull("refused")) {
+                continue;
+            }
+            JsonNode known = byId.get(p.path("node").asText());
+            ObjectNode o = known instanceof ObjectNode k ? k : JsonNodeFactory.instance.objectNode();
+            if (known == null) {
+                o.put("node", p.path("node").asText());
+                if (p.hasNonNull("url")) {
+                    o.set("url", p.get("url"));
+                }
+                o.put("connected", false);
+                out.add(o);
+            }
+            o.set("refused", p.get("refused"));
+            o.set("refusedAt", p.path("refusedAt"));
+        }
+        return out;
+    }
+
+    /**
+     * The table's lines of refused peers, one each, with why and how long ago: those presence lists (marked by
+     * {@link #withRefusals}) and those it does not ({@code refusedOnly}).
+     */
+    static List<String> refusedLines(List<JsonNode> nodes, List<JsonNode> refusedOnly, long now) {
+        List<String> out = new ArrayList<>();
+        for (List<JsonNode> list : List.of(nodes, refusedOnly)) {
+            for (JsonNode n : list) {
+                if (n.hasNonNull("refused")) {
+                    String name = n.path("node").asText();
+                    String url = n.path("url").asText("");
+                    out.add("peer " + name + (url.isEmpty() || url.equals(name) ? "" : " (" + url + ")") + ":"
+                        + PeersCommand.refusedLine(n, now).substring(1));
+                }
+            }
+        }
+        return out;
     }
 
     /**

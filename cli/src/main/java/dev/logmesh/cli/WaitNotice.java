@@ -53,7 +53,7 @@ final class WaitNotice {
     private WaitNotice(MeshNode node, Consumer<String> err) {
         this.node = node;
         this.err = err;
-        this.readyAt = System.currentTimeMillis();
+        this.readyAt = System.nanoTime() / 1_000_000; // time run: a clock set back must not hold the notices
         this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "logmesh-wait-notice");
             t.setDaemon(true);
@@ -109,7 +109,7 @@ final class WaitNotice {
     }
 
     private void schedule(long atMillisAfterReady) {
-        long delay = Math.max(0, readyAt + atMillisAfterReady - System.currentTimeMillis());
+        long delay = Math.max(0, readyAt + atMillisAfterReady - System.nanoTime() / 1_000_000);
         try {
             // shut down on connected() and stop(): nothing to cancel one by one
             @SuppressWarnings("unused")

@@ -182,6 +182,50 @@ class PeersCommandTest {
     }
 
     /**
+     * {@code logmesh status --json} lists a refused peer that presence does not know, with why, once; the table says it
+     * in a line. Before (ops42) --json left it out ("expected: <2> but was: <1>") while the table named it.
+     */
+    @Test
+    void statusJsonListsARefusedPeerOnceWithWhy(@TempDir Path dir) throws Exception {
+        String refusal = "refused this node: wrong-credentials: it says: wrong key: the dialer proved another mesh key";
+        long now = System.currentTimeMillis();
+        Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{\"node\":\"c:3\",\"url\":\"ws://10.0.0.3:7000\","
+            + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + NOW_STARTED + ",\"written\":" + now
+            + ",\"lastAdded\":50,\"size\":50,\"writable\":true,\"peers\":["
+            + "{\"node\":\"b:2\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":50,"
+            + "\"url\":\"ws://10.0.0.2:7000\",\"lastError\":\"peer sent error wrong-credentials\",\"nextDialAt\":"
+            + (now + 3000) + "},"
+            + "{\"node\":\"ws://10.0.0.2:7000\",\"connected\":false,\"refused\":\"" + refusal + "\",\"refusedAt\":"
+            + (now - 12_400) + "}],"
+            + "\"mesh\":{\"period\":5000,\"nodes\":[{\"node\":\"c:3\",\"size\":50,\"hops\":0,\"links\":[]}]}}");
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            assertEquals(0, Main.run("status", "--data", dir.toString(), "--json"));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("c:3", lines.get(0).path("node").asText());
+        JsonNode b = lines.get(1);
+        assertEquals("b:2", b.path("node").asText(), b.toString());
+        assertEquals("ws://10.0.0.2:7000", b.path("url").asText(), b.toString());
+        assertEquals(refusal, b.path("refused").asText(), b.toString());
+        assertEquals(false, b.path("connected").asBoolean(true), b.toString());
+
+        assertEquals(List.of("peer b:2 (ws://10.0.0.2:7000): " + refusal + " (12 s ago)"),
+            StatusCommand.refusedLines(List.of(lines.get(0)), List.of(b), now));
+    }
+
+    /**
      * OFFSET and RTT with a unit, as a person reads them (before, ux41: raw ms, {@code -7523412}); --json keeps ms.
      */
     @Test

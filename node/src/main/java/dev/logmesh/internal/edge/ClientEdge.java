@@ -420,7 +420,7 @@ public final class ClientEdge {
      * A channel name as the node's lines show it: whole up to {@value #SHOWN_CHANNEL_CHARS} chars, else its start
      * and its length ({@code "room/cccc… (100007 chars)"}), so that a client's long name does not make long lines.
      */
-    static String shown(String channel) {
+    public static String shown(String channel) {
         if (channel.length() <= SHOWN_CHANNEL_CHARS) {
             return channel;
         }

@@ -75,7 +75,7 @@ public final class Plumtree implements Gossip {
         final LinkedHashSet<String> announcers = new LinkedHashSet<>();
         /** How many grafts were sent for it. */
         int asked;
-        /** When the timer fires, on the loop's clock. */
+        /** When the timer fires, on the loop's monotonic clock (ms). */
         long due;
         Loop.Cancellable timer;
 
@@ -86,7 +86,7 @@ public final class Plumtree implements Gossip {
         void arm() {
             int round = announcers.isEmpty() ? 0 : asked / announcers.size();
             long delay = graftMillis << Math.min(round, MAX_BACKOFF);
-            due = loop.now() + delay;
+            due = loop.monotonicMillis() + delay;
             timer = loop.schedule(delay, () -> expire(this));
         }
     }
@@ -195,7 +195,7 @@ public final class Plumtree implements Gossip {
         // One graft per announcer: take along every other missing id whose next announcer is the same peer
         // and whose timer is due within half a delay (ids of one ihave expire together).
         String to = nextAnnouncer(m);
-        long horizon = loop.now() + graftMillis / 2;
+        long horizon = loop.monotonicMillis() + graftMillis / 2;
         List<ActionId> ids = new ArrayList<>();
         for (Missing o : missing.values()) {
             if (o == m || (o.due <= horizon && !o.announcers.isEmpty() && to.equals(nextAnnouncer(o)))) {

@@ -123,11 +123,11 @@ public final class Redialer implements SyncSession.Events {
     private boolean pollUntilListening;
     /** Whether any session of this dialer connected (no polling after that: an outage has the back-off). */
     private boolean everConnected;
-    /** When {@link #start} ran (loop time, ms). */
+    /** When {@link #start} ran (the loop's monotonic clock, ms). */
     private long startedAt;
     /** The connection of the current dial ({@link #current}'s), asked whether it was refused. */
     private MessageConnection dialing;
-    /** When the current session connected (loop time, ms), or -1. */
+    /** When the current session connected (the loop's monotonic clock, ms), or -1. */
     private long connectedAt = -1;
     private boolean stopped;
     private SyncSession current;
@@ -269,7 +269,7 @@ public final class Redialer implements SyncSession.Events {
 
     /** Dials now. */
     public void start() {
-        startedAt = loop.now();
+        startedAt = loop.monotonicMillis();
         dialNow();
     }
 
@@ -318,7 +318,7 @@ public final class Redialer implements SyncSession.Events {
     @Override
     public void connected(SyncSession session) {
         // attempts start again only when the session proves healthy (disconnected, HEALTHY_AFTER_MILLIS)
-        connectedAt = loop.now();
+        connectedAt = loop.monotonicMillis();
         boolean reachedBefore = everConnected;
         everConnected = true;
         lastError = null;
@@ -353,7 +353,7 @@ public final class Redialer implements SyncSession.Events {
         boolean refused = dialing != null && dialing.refused();
         dialing = null;
         lastError = error != null ? error.getMessage() : reason;
-        if (connectedAt >= 0 && loop.now() - connectedAt >= HEALTHY_AFTER_MILLIS) {
+        if (connectedAt >= 0 && loop.monotonicMillis() - connectedAt >= HEALTHY_AFTER_MILLIS) {
             attempts = 0; // a healthy session dropped: redial promptly
         } else if (session.linkOpened() && !lastLinkOpened) {
             // the first link that opens after dials that reached nobody (a cut healed, the peer's process back): the
@@ -416,7 +416,7 @@ public final class Redialer implements SyncSession.Events {
         }
         long delay;
         boolean polling = pollUntilListening && refused && !everConnected
-            && loop.now() - startedAt < LISTEN_POLL_WINDOW_MILLIS;
+            && loop.monotonicMillis() - startedAt < LISTEN_POLL_WINDOW_MILLIS;
         if (polling) {
             // nothing listens there yet: most likely a peer not started yet; Logux's sequence stays where it was
             attempts--;

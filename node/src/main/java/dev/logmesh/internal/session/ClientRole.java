@@ -57,6 +57,10 @@ final class ClientRole extends EdgeRole {
     private final long maxEntry;
     /** The node's limit on ERROR lines of failing hooks, shared by its client sessions ({@link SessionConfig}). */
     private final LineLimit hookErrors;
+    /** This connection's refusals of what the client sent, said once and then counted. */
+    private final PeerLines refusals = new PeerLines();
+    /** {@link PeerLines}' kind for them. */
+    private static final String REFUSALS = "refused actions and subscriptions";
     /** Entries handled (and answered) per loop task ({@link SessionConfig#receiveSlice}). */
     private final int slice;
     /** What the slices of a large frame decided and stored so far (answered with its last slice), or null. */
@@ -344,7 +348,7 @@ final class ClientRole extends EdgeRole {
             return;
         }
         if (hookFailed) {
-            long held = hookErrors.take(log.now());
+            long held = hookErrors.take(session.monotonicMillis()); // a clock set back must not silence it
             if (held >= 0) {
                 LOG.error("client {}: {}{}", edge.client(), why, held == 0 ? ""
                     : " (and " + held + " more hook failure(s) of this node's clients since the last such line,"
@@ -353,7 +357,9 @@ final class ClientRole extends EdgeRole {
                 LOG.debug("client {}: {}", edge.client(), why);
             }
         } else {
-            LOG.info("client {}: {}", edge.client(), why);
+            // what a client sent: it can send thousands (a subscription storm), so once, then counted (PeerLines)
+            refusals.say(REFUSALS, session.monotonicMillis(), "client " + edge.client() + ": " + why
+                + "; it got logux/undo", LOG::info);
         }
         if (config.debug()) {
             session.sendMessage(new Message.Debug("error", why));
@@ -362,6 +368,7 @@ final class ClientRole extends EdgeRole {
 
     @Override
     void closed() {
+        refusals.ended(session.monotonicMillis(), line -> LOG.info("client {}: {}", edge.client(), line));
         if (frameDecisions != null) {
             // closed in the middle of a large frame: what its slices stored is processed once durable, unanswered
             List<ClientEdge.Received> decisions = frameDecisions;

@@ -243,6 +243,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private final Role role;
     private final SessionConfig config;
     private final Loop loop;
+    /** The peer's {@code debug} messages said, then counted ({@link PeerLines}); loop only. */
+    private final PeerLines debugLines = new PeerLines();
     private final Events events;
     private final String expectedPeer;
 
@@ -581,7 +583,9 @@ public final class SyncSession implements MessageConnection.Handler {
                 closeWith(null, told);
                 return;
             }
-            LOG.info("debug from {}: {}", describePeer(), d.text());
+            // a peer can send any number, each as long as a frame: said once, then counted, and cut (ops42)
+            debugLines.say("debug messages", loop.monotonicMillis(), "debug from " + describePeer() + ": "
+                + dev.logmesh.internal.edge.ClientEdge.shown(d.text()), LOG::info);
         } else if (m instanceof Message.Ihave h) {
             onIhave(h);
         } else if (m instanceof Message.Graft g) {
@@ -2498,12 +2502,18 @@ public final class SyncSession implements MessageConnection.Handler {
         }
     }
 
+    /** The loop's monotonic clock, ms ({@link Loop#monotonicMillis}), for intervals of the session's roles; loop only. */
+    long monotonicMillis() {
+        return loop.monotonicMillis();
+    }
+
     /** Says why the stopped session ended: the log line and {@link Events#disconnected}. */
     private void report(ProtocolError error, String reason) {
         if (conflictsUnsaid > 0) {
             LOG.error("{} sent {} more entries under ids this node holds with another action (after {}): two nodes"
                 + " issued the same ids; the held entries are kept", describePeer(), conflictsUnsaid, firstConflict);
         }
+        debugLines.ended(loop.monotonicMillis(), LOG::info);
         LOG.debug("session with {} closed ({}): {}", describePeer(), stoppedIn, reason);
         events.disconnected(this, error, reason);
     }

@@ -481,6 +481,86 @@ class ClientRoleTest {
     }
 
     /**
+     * ops42: a client's refusal storm is said once, then counted in one line a minute while it lasts, and the rest at
+     * the connection's end, each line saying what the client did and what it got. Before, each refusal was an INFO
+     * line (a hostile client subscribing to thousands of channels made 7,920 in one run); this failed with
+     * "expected: <1> but was: <100>".
+     */
+    @Test
+    void aClientsRefusalStormIsOneLineThenACountAMinute() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        rules = EdgeRules.builder().type("no", EdgeHooks.Type.of(EdgeHooks.Access.DENY)).build();
+        Client c = new Client().send(CONNECT);
+        c.got();
+        org.slf4j.event.Level info = org.slf4j.event.Level.INFO;
+        try (dev.logmesh.testkit.CapturedLogs.Tally lines = dev.logmesh.testkit.CapturedLogs.tally(info, "client "
+                 + ALICE + ": ");
+             dev.logmesh.testkit.CapturedLogs.Tally first = dev.logmesh.testkit.CapturedLogs.tally(info, "was denied; "
+                 + "it got logux/undo (more refused actions and subscriptions of this connection are counted, in one "
+                 + "line a minute)");
+             dev.logmesh.testkit.CapturedLogs.Tally minute = dev.logmesh.testkit.CapturedLogs.tally(info, "it got "
+                 + "logux/undo (and 99 more refused actions and subscriptions in the 60 s before, counted, not logged "
+                 + "one by one)");
+             dev.logmesh.testkit.CapturedLogs.Tally atClose = dev.logmesh.testkit.CapturedLogs.tally(info, "99 more "
+                 + "refused actions and subscriptions in the last 0 s, until the connection closed; the last: client "
+                 + ALICE + ": action ")) {
+            java.util.function.IntFunction<List<String>> send = from -> {
+                StringBuilder sync = new StringBuilder("[\"sync\"," + (from + 99));
+                for (int i = from; i < from + 100; i++) {
+                    sync.append(",{\"type\":\"no\"},{\"id\":[").append(i).append(",0],\"time\":").append(i)
+                        .append('}');
+                }
+                List<String> got = c.send(sync.append(']').toString()).got();
+                for (String f : got) {
+                    if (f.startsWith("[\"sync\",")) {
+                        c.send("[\"synced\"," + f.substring(8, f.indexOf(',', 8)) + "]");
+                    }
+                }
+                return got;
+            };
+            java.util.function.ToLongFunction<List<String>> undos = got -> got.stream()
+                .mapToLong(f -> f.split("\"logux/undo\"", -1).length - 1).sum();
+            assertEquals(100, undos.applyAsLong(send.apply(1)), "every action is undone");
+            assertEquals(1, lines.count(), "lines of 100 refusals");
+            assertEquals(1, first.count());
+            // a minute of pings (the session stays up), then more refusals: one line, with the count of those held back
+            for (int s = 0; s < PeerLines.EVERY_MILLIS / 1000; s++) {
+                loop.advance(1000);
+                c.send("[\"ping\",300]");
+            }
+            assertEquals(100, undos.applyAsLong(send.apply(101)));
+            assertEquals(2, lines.count(), "lines of 200 refusals a minute apart");
+            assertEquals(1, minute.count());
+            // the connection ends: the 99 held since are said
+            c.pair.cut("the client left");
+            loop.runAll();
+            assertEquals(3, lines.count());
+            assertEquals(1, atClose.count());
+        }
+    }
+
+    /** ops42: a peer's debug messages, each as long as a frame, are said once (cut), then counted. */
+    @Test
+    void aPeersDebugMessagesAreOneLineThenCounted() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(),
+            "needs -Dslf4j.provider=dev.logmesh.testkit.CapturedLogs");
+        Client c = new Client().send(CONNECT);
+        c.got();
+        try (dev.logmesh.testkit.CapturedLogs.Tally said = dev.logmesh.testkit.CapturedLogs.tally(
+                 org.slf4j.event.Level.INFO, "debug from");
+             dev.logmesh.testkit.CapturedLogs.Tally cut = dev.logmesh.testkit.CapturedLogs.tally(
+                 org.slf4j.event.Level.INFO, "debug from", "\u2026 (10000 chars)")) {
+            String text = "x".repeat(10_000);
+            for (int i = 0; i < 50; i++) {
+                c.send("[\"debug\",\"error\",\"" + text + "\"]");
+            }
+            assertEquals(1, said.count(), "lines of 50 debug messages");
+            assertEquals(1, cut.count(), "the line's text is cut");
+        }
+    }
+
+    /**
      * Session 31: the limit is the node's. A second client whose actions fail within the minute adds no line, and the
      * next line counts its failures too. Per session (session 30), each client had its own line a minute: 500 clients,
      * 500 lines. Failed before with "expected: <1> but was: <2>".
