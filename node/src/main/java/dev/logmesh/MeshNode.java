@@ -982,8 +982,20 @@ public final class MeshNode implements AutoCloseable {
         return b.toString();
     }
 
-    /** Seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in batches). */
+    /**
+     * The most seen ids a sweep step looks at: one small transaction per loop turn (issue 12: maintenance in
+     * batches); fewer when they take longer than {@link dev.logmesh.internal.log.StepPace#TARGET_NANOS}.
+     */
     static final int FORGET_BATCH = 2_000;
+
+    /** The fewest rows a step of the scrub or the seen-id sweep reads, however slow: a pass always moves. */
+    static final int MAINTENANCE_MIN_ROWS = 16;
+
+    /** The pace of the running sweep of old seen ids; on the loop. */
+    private dev.logmesh.internal.log.StepPace forgetPace;
+
+    /** The pace of the running scrub (entries, then seen ids); on the loop. */
+    private dev.logmesh.internal.log.StepPace scrubPace;
 
     /**
      * When the first sweep of seen ids runs after a start (ms): past the first sessions, whose clocks it compares with
@@ -1185,9 +1197,14 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (after == null) {
+            forgetPace = new dev.logmesh.internal.log.StepPace(MAINTENANCE_MIN_ROWS, FORGET_BATCH, System::nanoTime);
+        }
         dev.logmesh.spi.Store.ForgetBatch batch;
+        int limit = forgetPace.limit();
+        long started = forgetPace.start();
         try {
-            batch = log.forgetSeenBatch(beforeMs, after, FORGET_BATCH);
+            batch = log.forgetSeenBatch(beforeMs, after, limit);
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("cannot forget old seen ids now ({}); trying again in an hour", e.getMessage());
             loop.schedule(HOUR, this::forgetSeen);
@@ -1195,6 +1212,7 @@ public final class MeshNode implements AutoCloseable {
         }
         long total = forgotten + batch.forgotten();
         if (batch.last() != null) {
+            forgetPace.took(started, limit);
             // the next batch at the loop's next turn, after its socket I/O and timers: scheduled, not posted with
             // execute(), which Netty runs back to back (for up to 1 s) before it reads sockets again
             loop.schedule(0, () -> forgetSeenStep(beforeMs, batch.last(), total));
@@ -1210,9 +1228,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Entries a scrub step reads: one indexed range read per loop turn. 1,000 SQLite rows of 100 bytes took 3.3-4.3
-     * ms a step at a load average of 10 on 2 cores (session 34, 100,000 rows); 500 halves the longest wait a
-     * message meets behind a step, for twice the turns (2,000 for a million entries, once a day).
+     * The most entries (or seen ids) a scrub step reads: one indexed range read per loop turn. 1,000 SQLite rows of
+     * 100 bytes took 3.3-4.3 ms a step at a load average of 10 on 2 cores (session 34, 100,000 rows), so a step reads
+     * fewer when they take longer than {@link dev.logmesh.internal.log.StepPace#TARGET_NANOS} (session 42).
      */
     static final int SCRUB_BATCH = 500;
 
@@ -1233,9 +1251,14 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (after == 0 && steps == 0) {
+            scrubPace = new dev.logmesh.internal.log.StepPace(MAINTENANCE_MIN_ROWS, SCRUB_BATCH, System::nanoTime);
+        }
         long last;
+        int limit = scrubPace.limit();
+        long started = scrubPace.start();
         try {
-            last = log.scrub(after, SCRUB_BATCH);
+            last = log.scrub(after, limit);
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("cannot check the store now ({}); trying again in an hour", e.getMessage());
             loop.schedule(HOUR, () -> scrubStep(0, 0));
@@ -1246,16 +1269,18 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         if (last >= 0) {
+            scrubPace.took(started, limit);
             // the next step at the loop's next turn, after its socket I/O and timers (as forgetSeenStep)
             loop.schedule(0, () -> scrubStep(last, steps + 1));
             return;
         }
         LOG.debug("scrub of the entries done in {} steps of up to {} entries", steps, SCRUB_BATCH);
+        scrubPace = new dev.logmesh.internal.log.StepPace(MAINTENANCE_MIN_ROWS, SCRUB_BATCH, System::nanoTime);
         loop.schedule(0, () -> scrubSeenStep(true, 0));
     }
 
     /**
-     * Scrub, second part: the seen index, {@link #SCRUB_BATCH} rows per loop turn ({@link
+     * Scrub, second part: the seen index, up to {@link #SCRUB_BATCH} rows per loop turn ({@link
      * dev.logmesh.spi.Store#scrubSeen}); a damaged seen id is repaired from its checksum or set aside, and said. Before
      * (session 41) a seen row changed while the node ran was found only at its next start, and until then a peer's copy
      * of that cleaned action was taken and applied again. The next pass of the entries starts {@link
@@ -1266,8 +1291,10 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         dev.logmesh.spi.Store.ScrubStep step;
+        int limit = scrubPace.limit();
+        long started = scrubPace.start();
         try {
-            step = log.scrubSeen(fromStart, SCRUB_BATCH);
+            step = log.scrubSeen(fromStart, limit);
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("cannot check the store's seen ids now ({}); trying again in an hour", e.getMessage());
             loop.schedule(HOUR, () -> scrubStep(0, 0));
@@ -1275,7 +1302,10 @@ public final class MeshNode implements AutoCloseable {
         }
         switch (step) {
             case BUSY -> loop.schedule(SCRUB_BUSY_MILLIS, () -> scrubSeenStep(fromStart, steps));
-            case MORE -> loop.schedule(0, () -> scrubSeenStep(false, steps + 1));
+            case MORE -> {
+                scrubPace.took(started, limit);
+                loop.schedule(0, () -> scrubSeenStep(false, steps + 1));
+            }
             case DONE -> {
                 LOG.debug("scrub of the seen ids done in {} steps of up to {} rows", steps + 1, SCRUB_BATCH);
                 loop.schedule(saturatedMillis(config.scrubPeriod()), () -> scrubStep(0, 0));

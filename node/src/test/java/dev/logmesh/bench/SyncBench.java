@@ -86,6 +86,9 @@ public final class SyncBench {
     static NodeConfig.Builder base(String name, Map<String, String> o) {
         NodeConfig.Builder b = NodeConfig.builder().name(name).mdns(false).host("127.0.0.1").port(0)
             .maxFrameBytes(16 << 20);
+        if (o.containsKey("scrub-period-ms")) {
+            b.scrubPeriod(java.time.Duration.ofMillis(Long.parseLong(o.get("scrub-period-ms"))));
+        }
         String data = o.get("data");
         return data == null ? b.memory() : b.dataDir(Path.of(data));
     }
