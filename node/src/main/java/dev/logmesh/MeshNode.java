@@ -634,7 +634,7 @@ public final class MeshNode implements AutoCloseable {
             store = SqliteStore.open(config.dataDir().resolve("log.db")); // one refused here made no file
             undo = made;
         } else {
-            store = new MemoryStore();
+            store = new MemoryStore(config.memoryLimit());
         }
         Loop given = internals.sharedLoop() != null ? internals.sharedLoop() : config.loop();
         SystemLoop ownLoop = null;
