@@ -82,7 +82,7 @@ public final class NodeConfig {
      * application hold besides the log: frames being read (a Logux client's up to {@link
      * #defaultMaxClientFrameBytes}, a sixteenth of the heap, each taking 3 to 4 times its size while decoded), the
      * collector's room, and a log whose text is beyond Latin-1 (two bytes per char where the estimate counts one).
-     * With {@code -Xmx128m}, a {@code --memory} node flooded with actions of 20,000 chars held about 2,100 of them,
+     * With {@code -Xmx128m}, a {@code --memory} node flooded with actions of 20,000 chars held 2,127 of them,
      * refused the rest, and stayed up (session 42). Pure.
      */
     public static long defaultMemoryLimit(long maxHeapBytes) {

@@ -67,7 +67,8 @@ class BudgetedMemoryStoreTest extends StoreContract {
         StoreException e = assertThrows(StoreException.class, () -> s.add(List.of(entry("99 n 0", 10_000, "r"))));
         assertEquals("the memory store is full: " + MemoryStore.mib(fits * one) + " of its 97.7 KiB budget held (" + fits
             + " entries), no room for an entry of " + MemoryStore.mib(one) + "; adds are refused until entries are "
-            + "cleaned (their reasons removed) or the node restarts with a larger budget", e.getMessage());
+            + "cleaned (their reasons removed) or the node restarts with a larger budget (logmesh node --memory-limit "
+            + "SIZE, NodeConfig.Builder.memoryLimit)", e.getMessage());
         assertEquals(fits, s.lastAdded());
         assertEquals(100_000 - fits * one, s.writeBudget(), "a node cuts batches to the room left");
     }
