@@ -61,10 +61,19 @@ class MemoryBudgetNodeTest {
                 health.add(h);
             }
         };
+        List<String> carolLost = new ArrayList<>();
+        MeshNode.Listener carolSees = new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                if (!connected) {
+                    carolLost.add(nodeId);
+                }
+            }
+        };
         NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepReason(null);
         try (MeshNode bob = start("bob", small, List.of(listener));
              MeshNode alice = start("alice", NodeConfig.builder(), List.of(), "bob");
-             MeshNode carol = start("carol", NodeConfig.builder(), List.of(), "bob")) {
+             MeshNode carol = start("carol", NodeConfig.builder(), List.of(carolSees), "bob")) {
             loop.advance(1_000);
             assertEquals(2, on(bob.peers()).size());
 
@@ -90,7 +99,7 @@ class MemoryBudgetNodeTest {
             for (int i = 0; i < 3; i++) {
                 alice.add(big("a/" + i));
             }
-            long carolPongs = net.traffic("bob").sent("pong");
+            long keptAlive = net.traffic("bob").sent("ping") + net.traffic("bob").sent("pong");
             loop.advance(120_000); // pings, alice's redials
             assertEquals(sentBefore, alice.log().cursor(bob.nodeId()).sent(),
                 "nothing acknowledged that bob did not store");
@@ -99,8 +108,10 @@ class MemoryBudgetNodeTest {
                     assertFalse(bob.log().store().seen(e.id()), "not stored, not seen: " + e.id());
                 }
             }
-            assertTrue(net.traffic("bob").sent("pong") > carolPongs, "bob answers pings while full");
+            assertTrue(net.traffic("bob").sent("ping") + net.traffic("bob").sent("pong") > keptAlive,
+                "bob pings and answers pings while full");
             assertTrue(on(carol.peers()).get(0).connected(), "carol's session with bob stays up");
+            assertEquals(List.of(), carolLost, "carol's session never ended");
             assertFalse(bob.health().writable());
             assertEquals(1, errors.size(), "still said once: " + errors);
 
