@@ -104,7 +104,8 @@ import org.slf4j.LoggerFactory;
  *       ExceptionInInitializerError}, ...), is logged (with the entry id) and skipped; the other subscribers and
  *       listeners of the same entry and batch still run, and the node goes on (before session 27 such an Error
  *       ended the node).</li>
- *   <li>A write to the log that fails (disk full, I/O error) makes the node say so: an {@link Listener#error}
+ *   <li>A write to the log that fails (disk full, I/O error, a memory store over its budget: {@link
+ *       NodeConfig#memoryLimit()}) makes the node say so: an {@link Listener#error}
  *       event, {@link #health()} not writable (also in {@link #STATUS_FILE}); a received batch that cannot be
  *       stored ends its session unacknowledged, so its peer sends it again later. A local {@code add} that fails
  *       so also fails, with a {@link StoreException} and without trying them, the local adds submitted before its
@@ -634,7 +635,7 @@ public final class MeshNode implements AutoCloseable {
             store = SqliteStore.open(config.dataDir().resolve("log.db")); // one refused here made no file
             undo = made;
         } else {
-            store = new MemoryStore();
+            store = new MemoryStore(config.memoryLimit());
         }
         Loop given = internals.sharedLoop() != null ? internals.sharedLoop() : config.loop();
         SystemLoop ownLoop = null;

@@ -77,6 +77,19 @@ public final class NodeConfig {
     }
 
     /**
+     * The default budget of the memory store a node makes ({@link #memoryLimit()}) in a JVM whose largest heap is
+     * {@code maxHeapBytes} ({@code Runtime.maxMemory()}): a third of it. The rest is for what the node and its
+     * application hold besides the log: frames being read (a Logux client's up to {@link
+     * #defaultMaxClientFrameBytes}, a sixteenth of the heap, each taking 3 to 4 times its size while decoded), the
+     * collector's room, and a log whose text is beyond Latin-1 (two bytes per char where the estimate counts one).
+     * With {@code -Xmx128m}, a {@code --memory} node flooded with actions of 20,000 chars held 2,127 of them,
+     * refused the rest, and stayed up (session 42). Pure.
+     */
+    public static long defaultMemoryLimit(long maxHeapBytes) {
+        return Math.max(1, maxHeapBytes / 3);
+    }
+
+    /**
      * The default node-wide budget of client frame bytes over {@link #maxFrameBytes()}
      * ({@link #clientFrameBudgetBytes()}) for a JVM whose largest heap is {@code maxHeapBytes}: an eighth of the heap,
      * and never less than {@code maxClientFrameBytes} (so one client frame at the limit is always taken). At 3 to 4
@@ -141,6 +154,7 @@ public final class NodeConfig {
     private final long upgradeTimeoutMillis;
     private final int maxPendingUpgrades;
     private final int clientCursors;
+    private final long memoryLimit;
     private final java.util.Map<String, String> headers;
     private final Unaddressed unaddressed;
     private final boolean strictClientHooks;
@@ -193,6 +207,7 @@ public final class NodeConfig {
         this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
         this.maxPendingUpgrades = b.maxPendingUpgrades;
         this.clientCursors = b.clientCursors;
+        this.memoryLimit = b.memoryLimit;
         java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
         h.put("env", b.tlsCert == null ? DEFAULT_ENV : ENV_WITH_TLS);
         h.putAll(b.headers);
@@ -430,6 +445,22 @@ public final class NodeConfig {
     }
 
     /**
+     * The budget in bytes of the memory store the node makes when it has neither {@link #dataDir()} nor {@link
+     * #store()}: the heap its log may take (an estimate: an entry's action text at a byte per char plus about 320
+     * bytes, {@code MemoryStore}'s "Budget"). Once it is used, the node refuses what would go over it as a SQLite node
+     * on a full disk does: a local add fails with a {@link dev.logmesh.StoreException} ("the memory store is full:
+     * ..."), a peer's or a client's batch is not acknowledged (they keep it and send it again), {@link
+     * MeshNode#health()} says not writable, and sessions and pings go on; entries cleaned (their reasons removed) give
+     * room back. Default: {@link #defaultMemoryLimit} of {@code Runtime.maxMemory()}, a third of the heap, so that a
+     * node cannot end with an {@link OutOfMemoryError} because of its log. A bound per node: nodes that share a JVM
+     * each get their own (a simulation of dozens of nodes in one JVM sets a smaller one per node if its nodes could
+     * together fill the heap).
+     */
+    public long memoryLimit() {
+        return memoryLimit > 0 ? memoryLimit : defaultMemoryLimit(Runtime.getRuntime().maxMemory());
+    }
+
+    /**
      * How many accepted connections may be before their WebSocket upgrade at once; while as many are, the node
      * accepts no more (they wait in the system's listen backlog until those upgrade or reach the deadline; before
      * session 32 they were closed as soon as they were accepted). Default 64.
@@ -612,6 +643,9 @@ public final class NodeConfig {
         private long upgradeTimeoutMillis = WsTransport.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
         private int maxPendingUpgrades = WsTransport.DEFAULT_MAX_PENDING_UPGRADES;
         private int clientCursors = Store.CLIENT_CURSORS;
+        /** 0: {@link #defaultMemoryLimit} (unless {@link #memoryLimitSet}). */
+        private long memoryLimit;
+        private boolean memoryLimitSet;
         private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
         private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
         private boolean strictClientHooks;
@@ -711,6 +745,20 @@ public final class NodeConfig {
         public Builder memory() {
             dataDir = null;
             store = null;
+            return this;
+        }
+
+        /**
+         * Keeps the log in memory with this budget of bytes ({@link NodeConfig#memoryLimit()}), instead of the default
+         * third of the heap.
+         *
+         * @param bytes {@code > 0}; {@link #build} refuses other values, and this with a {@link #dataDir} or {@link
+         *     #store} set after it
+         */
+        public Builder memoryLimit(long bytes) {
+            memory();
+            memoryLimit = bytes;
+            memoryLimitSet = true;
             return this;
         }
 
@@ -1052,6 +1100,15 @@ public final class NodeConfig {
             }
             if (upgradeTimeoutMillis <= 0 || maxPendingUpgrades <= 0) {
                 throw new IllegalArgumentException("upgrade timeout and max pending upgrades must be > 0");
+            }
+            if (memoryLimitSet && memoryLimit <= 0) {
+                throw new IllegalArgumentException("a memory limit (memoryLimit, --memory-limit) must be more than 0 "
+                    + "bytes, got " + memoryLimit);
+            }
+            if (memoryLimitSet && (dataDir != null || store != null)) {
+                throw new IllegalArgumentException("a memory limit (memoryLimit, --memory-limit) bounds the memory "
+                    + "store a node makes, but this node keeps its log " + (store != null ? "in the store it was given"
+                    : "in " + dataDir) + ": give one or the other");
             }
             if (clientCursors <= 0) {
                 throw new IllegalArgumentException("client cursors (how many Logux clients' cursors the log keeps) "

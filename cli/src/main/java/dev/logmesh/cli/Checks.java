@@ -105,6 +105,48 @@ final class Checks {
         return "'" + value + "' is not " + what + ": use the digits 0-9";
     }
 
+    /**
+     * The converter of a size in bytes ({@code --memory-limit}): a whole number of bytes, or one with a binary unit
+     * {@code k}, {@code m}, {@code g}, {@code t} (also {@code KiB}, {@code MB} and the like, any case: all are powers
+     * of 1024), more than 0 and at most {@link Long#MAX_VALUE}.
+     */
+    static final class ByteSize implements CommandLine.ITypeConverter<Long> {
+        private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile(
+            "([0-9]+)\\s*(?:([kmgt])(?:i?b)?|b)?", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+        @Override
+        public Long convert(String value) {
+            return parse(value);
+        }
+
+        static long parse(String value) {
+            if (hasOtherDigits(value)) {
+                throw new CommandLine.TypeConversionException(notAsciiDigits(value, "a size"));
+            }
+            java.util.regex.Matcher m = SIZE.matcher(value.strip());
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a size: give bytes (268435456) "
+                    + "or a whole number with k, m or g (256m)");
+            }
+            int shift = m.group(2) == null ? 0
+                : 10 * ("kmgt".indexOf(Character.toLowerCase(m.group(2).charAt(0))) + 1);
+            long n;
+            try {
+                n = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > Long.MAX_VALUE >> shift) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is too large: at most "
+                    + Long.MAX_VALUE + " bytes");
+            }
+            if (n == 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' holds nothing: give more than 0 bytes");
+            }
+            return n << shift;
+        }
+    }
+
     /** The converter of {@code --peer}: a {@code ws://HOST:PORT} or {@code wss://HOST:PORT} URL. */
     static final class PeerUrl implements CommandLine.ITypeConverter<URI> {
         @Override

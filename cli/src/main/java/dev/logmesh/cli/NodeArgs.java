@@ -122,6 +122,7 @@ final class NodeArgs {
                 case "--max-active" -> c.maxActive = decimal(value);
                 case "--passive-size" -> c.passiveSize = decimal(value);
                 case "--client-cursors" -> c.clientCursors = decimal(value);
+                case "--memory-limit" -> c.memoryLimit = memoryLimit(value);
                 case "--http" -> c.http = new NodeCommand.HttpAddress().convert(value);
                 case "--presence-period" -> c.presencePeriod = new NodeCommand.PresencePeriod().convert(value);
                 default -> {
@@ -139,6 +140,15 @@ final class NodeArgs {
             throw new NotTaken();
         }
         return Integer.parseInt(value);
+    }
+
+    /** A size as {@link Checks.ByteSize} takes it; one it refuses is left to picocli, which says why. */
+    private static long memoryLimit(String value) {
+        try {
+            return Checks.ByteSize.parse(value);
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new NotTaken();
+        }
     }
 
     private static long decimalLong(String value) {

@@ -69,8 +69,15 @@ final class NodeCommand implements Callable<Integer> {
             + "(an absolute path)."})
     Path data;
 
-    @Option(names = "--memory", description = "Keep the log in memory only (lost at exit).")
+    @Option(names = "--memory", description = "Keep the log in memory only (lost at exit), at most --memory-limit of "
+        + "it: once that is used, actions are refused (the node stays up, says it is not writable, and takes them again "
+        + "when entries are cleaned).")
     boolean memory;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE", converter = Checks.ByteSize.class,
+        description = "With --memory: the heap the log may take, in bytes or with a unit (k, m, g: KiB, MiB, GiB; "
+            + "256m). Default: a third of the JVM's largest heap (-Xmx; for scripts/logmesh, LOGMESH_JAVA_OPTS).")
+    Long memoryLimit;
 
     /** The command line is a LAN node: every interface and mDNS (the library's defaults are loopback, no mDNS). */
     @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on. Default: ${DEFAULT-VALUE} "
@@ -254,6 +261,10 @@ final class NodeCommand implements Callable<Integer> {
         if (memory && data != null) {
             throw new UsageError("--memory and --data " + data + " conflict: give --memory (a log in memory, lost at "
                 + "exit) or --data DIR (a durable log), not both");
+        }
+        if (memoryLimit != null && !memory) {
+            throw new UsageError("--memory-limit " + memoryLimit + " bounds a log in memory: give it with --memory "
+                + "(a log on disk, --data DIR, is bounded by its disk)");
         }
         if (data != null) {
             Checks.dataDir(data);
@@ -569,6 +580,9 @@ final class NodeCommand implements Callable<Integer> {
             .presencePeriod(presencePeriod).statusPage(http).publicUrl(publicUrl);
         if (maxClientFrame != null) {
             b.maxClientFrameBytes(maxClientFrame);
+        }
+        if (memoryLimit != null) {
+            b.memoryLimit(memoryLimit);
         }
         if (clientFrameBudget != null) {
             b.clientFrameBudgetBytes(clientFrameBudget);

@@ -369,6 +369,22 @@ class MistakesTest {
     }
 
     /**
+     * {@code --memory-limit} (session 42: a memory node's log had no bound but the heap): no size, nothing, too much,
+     * or without {@code --memory}, each refused with the option named and what to give.
+     */
+    @Test
+    void memoryLimitThatIsNoSizeOrWithoutMemory() throws Exception {
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--memory-limit", "lots"), "--memory-limit", "'lots' is not a size", "256m");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--memory-limit", "0m"), "--memory-limit", "'0m' holds nothing");
+        usage(CliProcess.run("node", "--memory", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--memory-limit", "99999999999g"), "--memory-limit", "too large");
+        usage(CliProcess.run("node", "--no-mdns", "--key", "k", "--host", "127.0.0.1", "--port", "0",
+            "--memory-limit", "256m"), "--memory-limit 268435456 bounds a log in memory: give it with --memory");
+    }
+
+    /**
      * A node dials a node of another key: it says so once, in words, on stdout, and its log does not repeat it (#14:
      * "jargon (wrong-credentials (sent by the peer): peer sent error wrong-credentials), every event printed twice").
      */

@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * <h2>Failures</h2>
  * A call that cannot complete because of the storage (disk full, I/O error, corrupt file) throws
  * {@link StoreException}, whose message names the file and the cause in plain words (a full disk says "the disk is
- * full"). Then:
+ * full"; a memory store over its budget, its full disk, says "the memory store is full: ..."). Then:
  * <ul>
  *   <li><b>Nothing of that call was written</b>: no entry, no seen id, no cursor, no state, also not after a
  *       restart; the counters ({@link #lastAdded}, {@link #size}, {@link #maxSeenMs}) are as before the call. An id

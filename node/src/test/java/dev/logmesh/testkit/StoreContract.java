@@ -34,7 +34,9 @@ import org.junit.jupiter.api.Test;
  * to this project's contract (created order by id, a seen index that outlives cleaning, cursors per peer).
  *
  * <p>A subclass supplies {@link #newStore()}; a durable store also overrides {@link #reopen(Store)} so that
- * the tests that check "never reused" and "outlives cleaning" also check it across a restart.
+ * the tests that check "never reused" and "outlives cleaning" also check it across a restart. A store that can be
+ * made full in a test (a memory store with a budget) overrides {@link #fill} and {@link #makeRoom}, so that the
+ * "Failures" contract of {@link Store} is checked on it too.
  */
 public abstract class StoreContract {
 
@@ -49,6 +51,20 @@ public abstract class StoreContract {
      */
     protected Store reopen(Store s) throws Exception {
         return s;
+    }
+
+    /**
+     * Fills the store until an add of {@code probe} fails with a {@link dev.logmesh.StoreException} as a full store's
+     * does, with entries of the reason {@code filler} only; false (the default) for a store that cannot be made full
+     * here (the "Failures" tests are then skipped).
+     */
+    protected boolean fill(Store s, Entry probe, String filler) throws Exception {
+        return false;
+    }
+
+    /** Gives room back after {@link #fill}; the default removes the reason {@code filler} from every entry. */
+    protected void makeRoom(Store s, String filler) throws Exception {
+        s.removeReason(filler, Criteria.ALL);
     }
 
     @BeforeEach
@@ -819,5 +835,44 @@ public abstract class StoreContract {
         assertNotNull(back, "a peer's copy is accepted again");
         assertEquals(3, back.added());
         checkOrders(List.of("a", "b"), List.of("a", "b"));
+    }
+
+    /**
+     * {@link Store}, "Failures": a full store refuses a whole add (nothing of it written: no entry, no seen id, the
+     * counters as before), refuses it again while full, answers reads and takes cursors and state meanwhile, and takes
+     * the same add, exactly once, as soon as there is room, without reopening.
+     */
+    @Test
+    void aFullStoreRefusesAWholeAddWritesNothingOfItAndTakesItOnceThereIsRoom() throws Exception {
+        Entry probe = entry("probe", "1000000 p 0", 1_000_000, "keep");
+        org.junit.jupiter.api.Assumptions.assumeTrue(fill(store, probe, "filler"),
+            "this store cannot be made full in a test");
+        long lastAdded = store.lastAdded();
+        long size = store.size();
+        long maxSeen = store.maxSeenMs();
+        List<Entry> batch = List.of(entry("fresh", "999999 p 0", 999_999, "keep"), probe,
+            entry("reasonless", "999998 p 0", 999_998));
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThrows(dev.logmesh.StoreException.class, () -> store.add(batch));
+            assertEquals(lastAdded, store.lastAdded(), "no added number taken");
+            assertEquals(size, store.size());
+            assertEquals(maxSeen, store.maxSeenMs(), "no time part seen");
+            assertEquals(0, store.maxSeenMs("p"));
+            for (Entry e : batch) {
+                assertFalse(store.seen(e.id()), "not seen: " + e.id());
+            }
+        }
+        store.setCursor("peer", new PeerCursor(1, 2)); // cursors and state are still taken
+        store.setState("k", "v");
+        assertEquals(size, all(store, Order.ADDED, true, 1000).size(), "reads go on");
+
+        makeRoom(store, "filler");
+        List<Meta> metas = store.add(batch);
+        assertEquals(lastAdded + 1, metas.get(0).added());
+        assertEquals(lastAdded + 2, metas.get(1).added());
+        assertEquals(0, metas.get(2).added(), "reasonless: only seen");
+        assertNull(add(store, probe), "once");
+        assertEquals(List.of("fresh", "probe"), types(store.withReason("keep", 0, 10)));
+        assertEquals(new PeerCursor(1, 2), store.cursor("peer"));
     }
 }

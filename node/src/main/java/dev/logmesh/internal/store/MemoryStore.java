@@ -8,6 +8,7 @@ import dev.logmesh.spi.Store;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.StoreException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -26,8 +27,57 @@ import java.util.TreeMap;
  * O(log n) per entry touched. {@link #forgetSeen} scans the seen ids: it is rare maintenance.
  * Nothing in memory is ever corrupt, so {@link #onCorrupt} listeners are never called; its epoch is new with
  * every instance, and its clock reservation lives as long as it does.
+ *
+ * <h2>Budget</h2>
+ * A store may be given a budget of bytes ({@link #MemoryStore(long)}): the heap its log may take, as estimated by
+ * {@link #entryBytes} and {@link #SEEN_ID_BYTES}. An {@link #add} that would take it over the budget is refused with
+ * a {@link StoreException} as the {@link Store} contract's "Failures" say a full disk is: nothing of the call is
+ * written, the counters stay as they were, and the same add works again once there is room, which cleaning makes
+ * (an entry whose last reason is removed gives back its bytes; its id stays seen and keeps its {@link
+ * #SEEN_ID_BYTES} until {@link #forgetSeen}). Only adds are refused: {@link #changeMeta} (a meta a few bytes longer),
+ * cursors and state are taken over the budget (they are small and their callers have no way to go on without them).
+ * A node makes its own memory store with a budget ({@code NodeConfig.Builder.memoryLimit}, by default a third of
+ * the JVM's maximum heap), so that a flood of actions makes the node say "full" instead of ending it with an
+ * {@link OutOfMemoryError}. {@link #MemoryStore()} has none (tests and simulations, which build many stores in
+ * one JVM and hold what they add).
+ *
+ * <p>The estimate, per entry held: {@link #ENTRY_BYTES} for the objects around it (the entry, its meta and id, the
+ * hash map's and the created-order tree's nodes, the {@code added} index's slot) plus the action's JSON text at one
+ * byte per char (a JDK compact string: text beyond Latin-1 takes two bytes per char, so a log of such text takes up
+ * to twice its estimate), {@link #REASON_BYTES} per reason and an estimate of custom meta values. Checked once
+ * against the heap (session 42, {@code jcmd GC.class_histogram} of a {@code --memory} node flooded with 20,000-char
+ * actions by {@code interop/edge/flood.mjs} until full): see the figure at {@link #ENTRY_BYTES}. Accounting is O(1)
+ * per entry and allocates nothing (but for custom meta values, rare, whose trees are walked).
  */
 public final class MemoryStore implements Store {
+    /**
+     * The estimated heap of one id in the seen index that holds no entry (a cleaned or reasonless id): the hash map's
+     * node and table slot and the {@link ActionId} (its node id string is shared with the other ids of that node).
+     */
+    public static final long SEEN_ID_BYTES = 96;
+    /**
+     * The estimated heap of a held entry besides its action's text, its reasons and custom meta values: the {@link
+     * Entry}, {@link Meta}, {@link dev.logmesh.Action} and text {@code String} objects, the created-order tree's node,
+     * the {@code added} index's slot, and the seen index's share ({@link #SEEN_ID_BYTES}), which stays after a clean.
+     * Checked against the heap in session 42: a {@code --memory} node with {@code -Xmx128m} (budget 41.3 MiB) flooded
+     * with actions of 20,000 chars held 2,127 of them when full, estimated at 43.3 MB; {@code jcmd GC.class_histogram}
+     * (after a full GC) counted 44.8 MB of {@code byte[]} in the whole heap (48.4 MiB used, the node's own ~5 MiB
+     * included) and 102 KB of {@link Meta}: the estimate within about 1% of the log's heap for large actions. For
+     * small ones it is an upper bound: {@code scripts/bench-sync} measures about 290 bytes of heap per entry of a small
+     * action (100,000 entries after GC), which this estimates at about 370.
+     */
+    public static final long ENTRY_BYTES = 320;
+    /** The estimated heap of one reason of a held entry: its slot in the reasons index and in the meta's list. */
+    public static final long REASON_BYTES = 16;
+    /** Where a user sets a node's budget, as the full store's message names it. */
+    static final String HOW_TO_SET = "logmesh node --memory-limit SIZE, NodeConfig.Builder.memoryLimit";
+    /** {@link #budget} of a store without one. */
+    public static final long NO_BUDGET = Long.MAX_VALUE;
+
+    /** The most bytes {@link #used} may reach by an add; {@link #NO_BUDGET} for none. */
+    private final long budget;
+    /** The estimated bytes this store holds: {@link #entryBytes} per held entry, {@link #SEEN_ID_BYTES} per other id. */
+    private long used;
     /** Held entries in created order, without those of {@link #unsorted}: read it through {@link #created()}. */
     private final TreeMap<ActionId, Entry> created = new TreeMap<>();
     /**
@@ -65,16 +115,96 @@ public final class MemoryStore implements Store {
     private long clockReservation;
     private final String epoch;
 
-    /** An empty store with a new epoch. */
+    /** An empty store with a new epoch and no budget (tests and simulations). */
     public MemoryStore() {
         this(Store.newEpoch());
     }
 
-    /** An empty store with the given epoch (tests that assert exact frames). */
+    /** An empty store with the given epoch and no budget (tests that assert exact frames). */
     public MemoryStore(String epoch) {
+        this(epoch, NO_BUDGET);
+    }
+
+    /**
+     * An empty store with a new epoch that refuses adds over a budget (see "Budget" above).
+     *
+     * @param budgetBytes the most estimated bytes its log may take, {@code > 0}; {@link #NO_BUDGET} for no bound
+     * @throws IllegalArgumentException if {@code budgetBytes <= 0}
+     */
+    public MemoryStore(long budgetBytes) {
+        this(Store.newEpoch(), budgetBytes);
+    }
+
+    private MemoryStore(String epoch, long budgetBytes) {
+        if (budgetBytes <= 0) {
+            throw new IllegalArgumentException("a memory store's budget must be > 0 bytes, got " + budgetBytes);
+        }
         this.epoch = java.util.Objects.requireNonNull(epoch, "epoch");
+        this.budget = budgetBytes;
         state.put(EPOCH_KEY, epoch);
     }
+
+    /** The most estimated bytes this store's log may take ({@link #NO_BUDGET}: no bound). Any thread. */
+    public long budget() {
+        return budget;
+    }
+
+    /** The estimated bytes this store's log takes now: held entries and seen ids ("Budget" above). */
+    public long used() {
+        return used;
+    }
+
+    /**
+     * The estimated heap of an entry held in a memory store ("Budget" above), without the seen index's share that
+     * stays after a clean; pure, O(1) but for custom meta values. Any thread.
+     */
+    public static long entryBytes(Entry e) {
+        Meta meta = e.meta();
+        long n = ENTRY_BYTES - SEEN_ID_BYTES + e.action().toJson().length() + REASON_BYTES * meta.reasons().size();
+        if (!meta.extra().isEmpty()) {
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> x : meta.extra().entrySet()) {
+                n += 48 + x.getKey().length() + treeBytes(x.getValue());
+            }
+        }
+        return n;
+    }
+
+    /** An estimate of a JSON tree's heap: a node object each, and its text. */
+    private static long treeBytes(com.fasterxml.jackson.databind.JsonNode value) {
+        if (value.isTextual()) {
+            return 40L + value.textValue().length();
+        }
+        if (!value.isContainerNode()) {
+            return 24;
+        }
+        long n = 56;
+        if (value.isObject()) {
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> x : value.properties()) {
+                n += 48 + x.getKey().length() + treeBytes(x.getValue());
+            }
+        } else {
+            for (com.fasterxml.jackson.databind.JsonNode child : value) {
+                n += 8 + treeBytes(child);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The room left in the budget as a write budget ({@link Store#writeBudget}) once less than {@link #HINT_BELOW} is
+     * left, so that a node stores a large batch in parts that fit; {@link Long#MAX_VALUE} (any batch) before, and
+     * without a budget. Not always the room: with a finite write budget every add of a batch first sums the encoded
+     * size of its entries (a scan of each action's text), which cost the memory bulk benchmark about a fifth of its
+     * receiving loop's time (session 42: 480k/s against 555k–608k/s before the budget).
+     */
+    @Override
+    public long writeBudget() {
+        long room = budget - used;
+        return room >= HINT_BELOW ? Long.MAX_VALUE : Math.max(0, room);
+    }
+
+    /** Room below which {@link #writeBudget} answers the room left: 64 MiB, more than a peer's batch carries. */
+    static final long HINT_BELOW = 64L << 20;
 
     /**
      * A copy of this store's content as a file backup would hold it: entries (with their {@code added}
@@ -83,7 +213,7 @@ public final class MemoryStore implements Store {
      * ({@link #restoredFrom}).
      */
     public MemoryStore backup() {
-        MemoryStore b = new MemoryStore(epoch);
+        MemoryStore b = new MemoryStore(epoch, budget);
         b.copyFrom(this);
         b.clockReservation = clockReservation;
         b.skippedAdded = skippedAdded;
@@ -99,7 +229,7 @@ public final class MemoryStore implements Store {
      * tests of restored backups.
      */
     public MemoryStore restoredFrom(MemoryStore backup) {
-        MemoryStore r = new MemoryStore();
+        MemoryStore r = new MemoryStore(budget);
         r.copyFrom(backup);
         // as SqliteStore records the jump of a restored file (lossAtOpen): the numbers are skipped, not entries
         r.skippedAdded = SkippedRanges.add(backup.skippedAdded, backup.lastAdded, lastAdded);
@@ -142,6 +272,7 @@ public final class MemoryStore implements Store {
         }
         ids.putAll(other.ids);
         held = other.held;
+        used = other.used;
         cursors.putAll(other.cursors);
         clients.putAll(other.clients);
         other.gone.forEach((peer, marks) -> gone.put(peer, new java.util.HashSet<>(marks)));
@@ -155,15 +286,76 @@ public final class MemoryStore implements Store {
         other.maxSeenByNode.forEach((node, max) -> maxSeenByNode.put(node, max.clone()));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws StoreException if the entries not seen before would take the store over its budget ("Budget" above;
+     *     nothing of the call is written)
+     */
     @Override
     public List<Meta> add(List<Entry> entries) {
         // called once per batch, so this loop runs interpreted (see addOne): an array and an index, one call a turn
         Object[] given = entries.toArray(); // any List, in one call
+        if (budget != NO_BUDGET) {
+            checkRoom(given);
+        }
         Meta[] result = new Meta[given.length];
         for (int i = 0; i < given.length; i++) {
             result[i] = addOne((Entry) given[i]);
         }
         return java.util.Arrays.asList(result);
+    }
+
+    /**
+     * Refuses a batch whose new entries do not fit in the budget, before anything of it is written. First the bound of
+     * the whole batch (no lookups); only when that does not fit, the entries not seen before (an id twice in the batch
+     * counts twice: a batch refused so is sent again without its duplicate once the first one is in).
+     */
+    private void checkRoom(Object[] given) {
+        long need = 0;
+        for (Object o : given) {
+            need += cost((Entry) o);
+        }
+        if (need <= budget - used) {
+            return;
+        }
+        need = 0;
+        int fresh = 0;
+        for (Object o : given) {
+            Entry e = (Entry) o;
+            if (!ids.containsKey(e.id())) {
+                need += cost(e);
+                fresh++;
+            }
+        }
+        if (need > budget - used) {
+            throw new StoreException(fullMessage(fresh, need));
+        }
+    }
+
+    /** What an entry not seen before adds to {@link #used}. */
+    private static long cost(Entry e) {
+        return e.meta().hasReasons() ? SEEN_ID_BYTES + entryBytes(e) : SEEN_ID_BYTES;
+    }
+
+    private String fullMessage(int entries, long need) {
+        String refused = entries == 1 ? "an entry of " + mib(need) : "a batch of " + entries + " entries (" + mib(need)
+            + ")";
+        if (need > budget) {
+            return "the memory store cannot take " + refused + ": more than its whole budget of " + mib(budget)
+                + "; it is refused for good on this node (start it with a larger budget: " + HOW_TO_SET + ")";
+        }
+        return "the memory store is full: " + mib(used) + " of its " + mib(budget) + " budget held ("
+            + held + " entries), no room for " + refused + "; adds are refused until entries are cleaned (their "
+            + "reasons removed) or the node restarts with a larger budget (" + HOW_TO_SET + ")";
+    }
+
+    /** Bytes in MiB with one decimal ("95.8 MiB"), or KiB under a MiB. */
+    static String mib(long bytes) {
+        if (bytes < 1 << 20) {
+            return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     /**
@@ -187,6 +379,7 @@ public final class MemoryStore implements Store {
         Meta meta = e.meta();
         if (!meta.hasReasons()) {
             ids.put(id, null); // seen, not held
+            used += SEEN_ID_BYTES;
             return meta.withAdded(0);
         }
         meta = meta.withAdded(++lastAdded);
@@ -194,6 +387,7 @@ public final class MemoryStore implements Store {
         ids.put(id, stored);
         unsorted.add(id);
         held++;
+        used += SEEN_ID_BYTES + entryBytes(stored);
         if (unsorted.size() > MAX_UNSORTED && unsorted.size() > 2 * held) {
             created(); // most of the ids waiting were removed since: bounded by what the log holds
         }
@@ -373,6 +567,7 @@ public final class MemoryStore implements Store {
         Meta m = meta.withAdded(old.meta().added());
         Entry updated = old.withMeta(m);
         unindex(old.meta());
+        used += entryBytes(updated) - entryBytes(old);
         ids.put(id, updated);
         created.replace(id, updated); // (an id still in unsorted goes in with what ids holds then)
         byAdded.replace(m.added(), updated);
@@ -388,6 +583,7 @@ public final class MemoryStore implements Store {
         }
         ids.put(id, null); // still seen
         held--;
+        used -= entryBytes(old);
         created.remove(id); // (an id still in unsorted is skipped when it would go in: ids holds no entry for it)
         byAdded.remove(old.meta().added());
         unindex(old.meta());
@@ -541,6 +737,7 @@ public final class MemoryStore implements Store {
                 count++;
             }
         }
+        used -= count * SEEN_ID_BYTES;
         forgetGone(beforeMs);
         return count;
     }
@@ -634,7 +831,10 @@ public final class MemoryStore implements Store {
     public boolean quarantine(ActionId id) {
         boolean wasHeld = remove(id).isPresent();
         boolean wasSeen = ids.containsKey(id);
-        ids.remove(id);
+        if (wasSeen) {
+            ids.remove(id);
+            used -= SEEN_ID_BYTES;
+        }
         return wasSeen || wasHeld;
     }
 

@@ -1,0 +1,153 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node whose log is in memory with a budget ({@link NodeConfig.Builder#memoryLimit}) behaves as a SQLite node on a
+ * full disk once the budget is used: adds refused with a {@link StoreException}, nothing acknowledged that it did not
+ * store, not writable, sessions and pings going on, and writable again once entries are cleaned. Before session 42 a
+ * memory store had no bound but the heap: a {@code --memory} node flooded by a Logux client ({@code -Xmx128m},
+ * actions of 20,000 chars) died of an {@code OutOfMemoryError} after about 4,900 of them and lost its whole log.
+ */
+class MemoryBudgetNodeTest {
+    final ManualLoop loop = new ManualLoop();
+    final LocalNetwork net = new LocalNetwork(loop);
+
+    MeshNode start(String name, NodeConfig.Builder b, List<MeshNode.Listener> listeners, String... peers)
+        throws IOException {
+        b.name(name).mdns(false).loop(loop).transport(net.transport(name));
+        for (String p : peers) {
+            b.peer(LocalNetwork.url(p));
+        }
+        return MeshNode.start(b.build(), listeners);
+    }
+
+    /** The value of a node's future, once the loop has run it. */
+    <T> T on(CompletableFuture<T> f) {
+        loop.runAll();
+        return f.join();
+    }
+
+    static Action big(String type) {
+        return Action.parse("{\"type\":\"" + type + "\",\"text\":\"" + "z".repeat(2_000) + "\"}");
+    }
+
+    @Test
+    void aFullMemoryStoreRefusesAddsKeepsItsSessionsAndTakesWhatWasRefusedOnceCleaned() throws Exception {
+        List<String> errors = new ArrayList<>();
+        List<NodeHealth> health = new ArrayList<>();
+        MeshNode.Listener listener = new MeshNode.Listener() {
+            @Override
+            public void error(String message) {
+                errors.add(message);
+            }
+
+            @Override
+            public void health(NodeHealth h) {
+                health.add(h);
+            }
+        };
+        List<String> carolLost = new ArrayList<>();
+        MeshNode.Listener carolSees = new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                if (!connected) {
+                    carolLost.add(nodeId);
+                }
+            }
+        };
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepReason(null);
+        try (MeshNode bob = start("bob", small, List.of(listener));
+             MeshNode alice = start("alice", NodeConfig.builder(), List.of(), "bob");
+             MeshNode carol = start("carol", NodeConfig.builder(), List.of(carolSees), "bob")) {
+            loop.advance(1_000);
+            assertEquals(2, on(bob.peers()).size());
+
+            // bob fills his budget with his own actions, then refuses the next one
+            List<CompletableFuture<Meta>> adds = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                adds.add(bob.add(big("b/" + i), List.of("temp")));
+                loop.runAll();
+            }
+            int stored = (int) adds.stream().filter(f -> !f.isCompletedExceptionally()).count();
+            assertTrue(stored > 5 && stored < 30, "some fit, not all: " + stored);
+            ExecutionException refused = assertThrows(ExecutionException.class, adds.get(stored)::get);
+            assertInstanceOf(StoreException.class, refused.getCause());
+            assertTrue(refused.getCause().getMessage().startsWith("the memory store is full: "),
+                refused.getCause().getMessage());
+            assertFalse(bob.health().writable());
+            assertTrue(bob.health().problem().contains("the memory store is full"), bob.health().toString());
+            assertEquals(1, errors.size(), "said once: " + errors);
+            assertEquals(1, health.size(), "one health event: " + health);
+
+            // alice's actions do not fit either: not acknowledged, alice keeps them
+            long sentBefore = alice.log().cursor(bob.nodeId()).sent();
+            for (int i = 0; i < 3; i++) {
+                alice.add(big("a/" + i));
+            }
+            long keptAlive = net.traffic("bob").sent("ping") + net.traffic("bob").sent("pong");
+            loop.advance(120_000); // pings, alice's redials
+            assertEquals(sentBefore, alice.log().cursor(bob.nodeId()).sent(),
+                "nothing acknowledged that bob did not store");
+            for (Entry e : on(alice.entries())) {
+                if (e.action().type().startsWith("a/")) {
+                    assertFalse(bob.log().store().seen(e.id()), "not stored, not seen: " + e.id());
+                }
+            }
+            assertTrue(net.traffic("bob").sent("ping") + net.traffic("bob").sent("pong") > keptAlive,
+                "bob pings and answers pings while full");
+            assertTrue(on(carol.peers()).get(0).connected(), "carol's session with bob stays up");
+            assertEquals(List.of(), carolLost, "carol's session never ended");
+            assertFalse(bob.health().writable());
+            assertEquals(1, errors.size(), "still said once: " + errors);
+
+            // an application cleans: room again; alice's actions come in once, and bob's refused ones added again
+            bob.removeReason("temp", Criteria.ALL);
+            loop.advance(60_000);
+            assertTrue(bob.health().writable(), bob.health().toString());
+            assertEquals(2, health.size(), "and one when it ends: " + health);
+            CompletableFuture<Meta> again = bob.add(big("b/again"), List.of("temp"));
+            loop.runAll();
+            again.get();
+            List<String> types = on(bob.entries()).stream().map(e -> e.action().type())
+                .filter(t -> t.startsWith("a/") || t.startsWith("b/")).sorted().toList();
+            assertEquals(List.of("a/0", "a/1", "a/2", "b/again"), types, "once each");
+            assertEquals(alice.log().lastAdded(), alice.log().cursor(bob.nodeId()).sent(), "all of alice's acknowledged");
+            assertTrue(((MemoryStore) bob.log().store()).used() <= 40_000);
+        }
+    }
+
+    @Test
+    void aNodeMakesItsMemoryStoreWithTheDefaultBudgetAThirdOfTheHeap() throws Exception {
+        try (MeshNode n = start("n", NodeConfig.builder(), List.of())) {
+            assertEquals(Runtime.getRuntime().maxMemory() / 3, ((MemoryStore) n.log().store()).budget());
+        }
+        try (MeshNode n = start("m", NodeConfig.builder().memoryLimit(1 << 20), List.of())) {
+            assertEquals(1 << 20, ((MemoryStore) n.log().store()).budget());
+        }
+    }
+
+    @Test
+    void aMemoryLimitWithADataDirectoryOrAStoreOrOfNothingIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().memoryLimit(1 << 20).dataDir(java.nio.file.Path.of("/tmp/x")).build());
+        assertEquals("a memory limit (memoryLimit, --memory-limit) bounds the memory store a node makes, but this "
+            + "node keeps its log in /tmp/x: give one or the other", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().memoryLimit(0).build());
+        assertEquals("a memory limit (memoryLimit, --memory-limit) must be more than 0 bytes, got 0", e.getMessage());
+    }
+}
