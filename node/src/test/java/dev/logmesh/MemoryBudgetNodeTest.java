@@ -72,8 +72,10 @@ class MemoryBudgetNodeTest {
         };
         NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepReason(null);
         try (MeshNode bob = start("bob", small, List.of(listener));
-             MeshNode alice = start("alice", NodeConfig.builder(), List.of(), "bob");
-             MeshNode carol = start("carol", NodeConfig.builder(), List.of(carolSees), "bob")) {
+             // neither listens: alice and carol meet only through bob, so carol never holds (and sends bob) what
+             // bob refuses; a node that sends bob a batch he cannot store loses its session, as with a full disk
+             MeshNode alice = start("alice", NodeConfig.builder().noListen(), List.of(), "bob");
+             MeshNode carol = start("carol", NodeConfig.builder().noListen(), List.of(carolSees), "bob")) {
             loop.advance(1_000);
             assertEquals(2, on(bob.peers()).size());
 
@@ -99,7 +101,7 @@ class MemoryBudgetNodeTest {
             for (int i = 0; i < 3; i++) {
                 alice.add(big("a/" + i));
             }
-            long keptAlive = net.traffic("bob").sent("ping") + net.traffic("bob").sent("pong");
+            long framesBefore = net.traffic("bob").sentFrames();
             loop.advance(120_000); // pings, alice's redials
             assertEquals(sentBefore, alice.log().cursor(bob.nodeId()).sent(),
                 "nothing acknowledged that bob did not store");
@@ -108,8 +110,9 @@ class MemoryBudgetNodeTest {
                     assertFalse(bob.log().store().seen(e.id()), "not stored, not seen: " + e.id());
                 }
             }
-            assertTrue(net.traffic("bob").sent("ping") + net.traffic("bob").sent("pong") > keptAlive,
-                "bob pings and answers pings while full");
+            // bob's loop keeps serving its sessions while full (pings or, while other frames flow, those: node ids
+            // are random here, so which ones differs from run to run)
+            assertTrue(net.traffic("bob").sentFrames() > framesBefore + 10, "bob keeps sending while full");
             assertTrue(on(carol.peers()).get(0).connected(), "carol's session with bob stays up");
             assertEquals(List.of(), carolLost, "carol's session never ended");
             assertFalse(bob.health().writable());

@@ -427,6 +427,11 @@ public final class LocalNetwork {
             return sent.getOrDefault(type, 0L);
         }
 
+        /** Frames of any type the host sent. */
+        public long sentFrames() {
+            return sent.values().stream().mapToLong(Long::longValue).sum();
+        }
+
         /** Frames of this type delivered to the host. */
         public long received(String type) {
             return received.getOrDefault(type, 0L);
