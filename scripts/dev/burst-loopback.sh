@@ -4,7 +4,7 @@
 # Usage: scripts/dev/burst-loopback.sh ROOT OUTDIR (env N, A, BASE: ports BASE+1.. and BASE+101..). Stops its nodes.
 set -uo pipefail
 ROOT=$1; OUT=$2; N=${N:-5}; A=${A:-50000}; BASE=${BASE:-7140}
-mkdir -p "$OUT"; rm -f "$OUT"/*
+mkdir -p "$OUT"; rm -f "$OUT"/in[0-9]* "$OUT"/out[0-9]* "$OUT"/err[0-9]* "$OUT"/actions "$OUT"/pids # its own files only
 export LOGMESH_JAVA_OPTS="-XX:+UseSerialGC -Xmx512m -XX:TieredStopAtLevel=1"
 pids=()
 for ((i = 1; i <= N; i++)); do
