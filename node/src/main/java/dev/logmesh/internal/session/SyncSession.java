@@ -305,6 +305,24 @@ public final class SyncSession implements MessageConnection.Handler {
     private boolean backlogProbe;
     /** The {@code added} of the probe's {@code sync} while its answer is awaited, else -1. */
     private long backlogProbeAdded = -1;
+    /**
+     * Plumtree's payload ramp (gossip42): how many payload entries this eager link may have unanswered (sent in
+     * {@code sync}s of the pump whose {@code synced} has not come). It starts at {@link #EAGER_START_ENTRIES} when the
+     * link starts carrying entries or turns eager again, and grows {@link #EAGER_GROWTH} times with each answered
+     * {@code sync} (a faster slow start than TCP's: full in 4 answers) up to the full window. A peer that gets the first of them over
+     * another path answers with {@code logmesh:prune} before its {@code synced}, so a redundant eager link carries at
+     * most this many entries after its first duplicate reached the peer, whatever the burst. Before, every eager link
+     * had the full window ({@code window} chunks of {@code chunkEntries}: 16,000 entries) on the wire at once, and in
+     * a burst of 50,000 at one node of a fresh mesh each redundant link delivered thousands of duplicates before the
+     * prune landed.
+     */
+    private long eagerAllowance = EAGER_START_ENTRIES;
+    /** Payload entries of the pump's {@code sync}s not answered yet, by their {@code added}, oldest first. */
+    private final java.util.ArrayDeque<long[]> payloadInFlight = new java.util.ArrayDeque<>();
+    /** The sum of the entries in {@link #payloadInFlight}. */
+    private long payloadInFlightEntries;
+    /** Whether the pump last saw this link lazy (so that turning eager again restarts {@link #eagerAllowance}). */
+    private boolean wasLazy;
     /** Batches sent again because the peer answered later ones first ({@link Liveness#resendDue}). */
     private int resent;
     private boolean pumpScheduled;
@@ -1289,10 +1307,17 @@ public final class SyncSession implements MessageConnection.Handler {
     /** The most entries of a backlog's first {@code sync} on a Plumtree link (see {@link #backlogProbe}). */
     static final int BACKLOG_PROBE_ENTRIES = 64;
 
+    /** The payload entries an eager Plumtree link may have unanswered when it starts (see {@link #eagerAllowance}). */
+    static final int EAGER_START_ENTRIES = 64;
+
+    /** The factor by which each answered payload {@code sync} of an eager link grows {@link #eagerAllowance}. */
+    static final int EAGER_GROWTH = 4;
+
     /** A link starts carrying entries: probe first if the peer's cursor is behind this log ({@link #backlogProbe}). */
     private void startBacklogProbe() {
         backlogProbe = plumtree && pushed < log.lastAdded();
         backlogProbeAdded = -1;
+        eagerAllowance = EAGER_START_ENTRIES;
     }
 
     /**
@@ -1324,13 +1349,24 @@ public final class SyncSession implements MessageConnection.Handler {
             if (backlogProbe && lazy) {
                 backlogProbe = false; // ids only now (the peer pruned this link): nothing to probe with
             }
+            if (lazy || wasLazy) {
+                eagerAllowance = EAGER_START_ENTRIES; // eager again later (a graft): it ramps up again
+            }
+            wasLazy = lazy;
             if (backlogProbe && backlogProbeAdded >= 0) {
                 // the probe's answer first. Not the answers of batches sent before it: an ihave whose ids no announcer
                 // can deliver any more stays unanswered until the session ends (Plumtree), and would hold the link
                 return;
             }
-            List<Entry> page = log.store().page(Order.ADDED, true, pushed,
-                backlogProbe ? Math.min(BACKLOG_PROBE_ENTRIES, config.chunkEntries()) : config.chunkEntries());
+            int pageEntries = backlogProbe ? Math.min(BACKLOG_PROBE_ENTRIES, config.chunkEntries()) : config.chunkEntries();
+            if (plumtree && !lazy) {
+                long room = eagerAllowance - payloadInFlightEntries;
+                if (room <= 0) {
+                    return; // the ramp: back when a synced answers (or a prune makes the link lazy)
+                }
+                pageEntries = (int) Math.min(pageEntries, room);
+            }
+            List<Entry> page = log.store().page(Order.ADDED, true, pushed, pageEntries);
             if (page.isEmpty()) {
                 // nothing left after pushed: the numbers up to lastAdded are gone (cleaned, or a gap a restored
                 // store left), so this side has sent all it has; else pushed stays behind lastAdded for good:
@@ -1373,11 +1409,14 @@ public final class SyncSession implements MessageConnection.Handler {
             if (!out.isEmpty()) {
                 if (lazy) {
                     sendIhave(upTo, out, bytes);
-                } else {
-                    sendSync(upTo, out, bytes);
+                } else if (sendSync(upTo, out, bytes) && plumtree) {
+                    payloadInFlight.add(new long[] {upTo, out.size()});
+                    payloadInFlightEntries += out.size();
                     if (backlogProbe) {
                         backlogProbeAdded = upTo;
                     }
+                } else if (backlogProbe) {
+                    backlogProbeAdded = upTo;
                 }
             }
         }
@@ -1587,7 +1626,7 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /** @param bytes the encoded size of the entries (a bound), for the {@code synced} deadline (see {@link Liveness}) */
-    private void sendSync(long added, List<Entry> entries, long bytes) {
+    private boolean sendSync(long added, List<Entry> entries, long bytes) {
         List<Message.WireEntry> wire = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             wire.add(new Message.WireEntry(e.action(), edge != null
@@ -1603,7 +1642,9 @@ public final class SyncSession implements MessageConnection.Handler {
             }
             inFlight++;
             liveness.sentBatch(added, bytes + EntrySize.FRAME_OVERHEAD, sync, loop.monotonicMillis());
+            return true;
         }
+        return false;
     }
 
     private void sendIhave(long added, List<Entry> entries, long bytes) {
@@ -1770,8 +1811,6 @@ public final class SyncSession implements MessageConnection.Handler {
         final Entry lastSent;
         /** Where the next slice starts. */
         int next;
-        /** Whether a slice so far held an entry the log had (Plumtree: a duplicate path). */
-        boolean duplicate;
 
         Frame(Message.Sync sync, List<Entry> entries, String[] refused, Entry lastSent) {
             this.sync = sync;
@@ -1846,7 +1885,6 @@ public final class SyncSession implements MessageConnection.Handler {
         for (int i = 0; i < stored.length; i++) {
             Object m = stored[i];
             if (m == null) {
-                f.duplicate = true;
                 dropped++;
                 if (edge == null && conflictChecks > 0) {
                     checkConflict(entries.get(i));
@@ -1858,14 +1896,15 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.stats() != null) {
             config.stats().received(results.size() - dropped, dropped);
         }
+        if (dropped > 0 && plumtree && s.added() > 0 && !inbound.answeredBefore(s.added())) {
+            // Plumtree: this link delivered what another path already had. Keep it for ids only. Not when the peer
+            // sent a batch again whose answer was lost: this link brought those entries the first time too. At the
+            // first slice that holds one (gossip42), not at the frame's end: the prune goes out before the synced
+            gossip.duplicate(peerNode);
+        }
         if (!last) {
             nextSlice(f);
             return;
-        }
-        if (f.duplicate && plumtree && s.added() > 0 && !inbound.answeredBefore(s.added())) {
-            // Plumtree: this link delivered what another path already had. Keep it for ids only. Not when the peer
-            // sent a batch again whose answer was lost: this link brought those entries the first time too
-            gossip.duplicate(peerNode);
         }
         inbound.received(s.added(), new HashSet<>());
         drain();
@@ -2316,6 +2355,15 @@ public final class SyncSession implements MessageConnection.Handler {
         if (backlogProbeAdded >= 0 && s.added() >= backlogProbeAdded) {
             backlogProbe = false; // answered: a prune, if the peer had the entries, came before this
             backlogProbeAdded = -1;
+        }
+        long answered = 0;
+        while (!payloadInFlight.isEmpty() && payloadInFlight.peek()[0] <= s.added()) {
+            answered += payloadInFlight.poll()[1];
+        }
+        payloadInFlightEntries -= answered;
+        if (answered > 0 && plumtree && gossip.eager(peerNode)) {
+            // the ramp: a prune, if the peer had these entries, came before this synced
+            eagerAllowance = Math.min(eagerAllowance * EAGER_GROWTH, (long) config.window() * config.chunkEntries());
         }
         long acked = Math.min(s.added(), pushed);
         if (keepsCursor()) {
