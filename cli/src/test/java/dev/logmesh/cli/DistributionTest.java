@@ -159,6 +159,10 @@ class DistributionTest {
         assertTrue(Files.isExecutable(home.resolve("bin/logmesh")));
         assertTrue(Files.isRegularFile(home.resolve("share/logmesh.service")));
         assertTrue(Files.isRegularFile(home.resolve("README.md")));
+        // the README links into docs/: the pages travel with it
+        for (String page : new String[] {"running", "mesh", "embedding", "guarantees", "logux-apps"}) {
+            assertTrue(Files.isRegularFile(home.resolve("docs/" + page + ".md")), page);
+        }
         // loaded from java.library.path by bin/logmesh, so a start does not extract it (StartupPathTest)
         assertTrue(Files.isRegularFile(home.resolve("lib/native/libnetty_transport_native_epoll_x86_64.so")));
         // the native epoll transport's jar (Linux x86-64) travels with the classes that load it (NettyTransport)
