@@ -442,22 +442,8 @@ class ClientRoleTest {
         c.got();
         dev.logmesh.testkit.CapturedLogs.clear();
         // 100 actions from `from` on in one sync; the client acknowledges the answers, as @logux/client does
-        java.util.function.IntFunction<List<String>> send = from -> {
-            StringBuilder sync = new StringBuilder("[\"sync\"," + (from + 99));
-            for (int i = from; i < from + 100; i++) {
-                sync.append(",{\"type\":\"fail\"},{\"id\":[").append(i).append(",0],\"time\":").append(i)
-                    .append('}');
-            }
-            List<String> got = c.send(sync.append(']').toString()).got();
-            for (String f : got) {
-                if (f.startsWith("[\"sync\",")) {
-                    c.send("[\"synced\"," + f.substring(8, f.indexOf(',', 8)) + "]");
-                }
-            }
-            return got;
-        };
-        java.util.function.ToLongFunction<List<String>> undos = got -> got.stream()
-            .mapToLong(f -> f.split("\"logux/undo\"", -1).length - 1).sum();
+        java.util.function.IntFunction<List<String>> send = from -> hundredActions(c, "fail", from);
+        java.util.function.ToLongFunction<List<String>> undos = ClientRoleTest::undos;
         assertEquals(100, undos.applyAsLong(send.apply(1)), "every action is undone");
         java.util.function.Supplier<List<String>> errors = () -> dev.logmesh.testkit.CapturedLogs.matching(
             org.slf4j.event.Level.ERROR, "boom").stream().map(e -> e.message()).toList();
@@ -505,22 +491,8 @@ class ClientRoleTest {
              dev.logmesh.testkit.CapturedLogs.Tally atClose = dev.logmesh.testkit.CapturedLogs.tally(info, "99 more "
                  + "refused actions and subscriptions in the last 0 s, until the connection closed; the last: client "
                  + ALICE + ": action ")) {
-            java.util.function.IntFunction<List<String>> send = from -> {
-                StringBuilder sync = new StringBuilder("[\"sync\"," + (from + 99));
-                for (int i = from; i < from + 100; i++) {
-                    sync.append(",{\"type\":\"no\"},{\"id\":[").append(i).append(",0],\"time\":").append(i)
-                        .append('}');
-                }
-                List<String> got = c.send(sync.append(']').toString()).got();
-                for (String f : got) {
-                    if (f.startsWith("[\"sync\",")) {
-                        c.send("[\"synced\"," + f.substring(8, f.indexOf(',', 8)) + "]");
-                    }
-                }
-                return got;
-            };
-            java.util.function.ToLongFunction<List<String>> undos = got -> got.stream()
-                .mapToLong(f -> f.split("\"logux/undo\"", -1).length - 1).sum();
+            java.util.function.IntFunction<List<String>> send = from -> hundredActions(c, "no", from);
+            java.util.function.ToLongFunction<List<String>> undos = ClientRoleTest::undos;
             assertEquals(100, undos.applyAsLong(send.apply(1)), "every action is undone");
             assertEquals(1, lines.count(), "lines of 100 refusals");
             assertEquals(1, first.count());
@@ -760,5 +732,29 @@ class ClientRoleTest {
         assertEquals(3, got.size(), got.toString());
         assertNull(node.hub.session(ALICE), "not a peer");
         assertFalse(node.log.cursors().containsKey(ALICE));
+    }
+
+    /**
+     * Sends 100 actions of {@code type} numbered from {@code from} in one {@code sync} and acknowledges the answers, as
+     * {@code @logux/client} does; returns the frames the node sent back.
+     */
+    static List<String> hundredActions(Client c, String type, int from) {
+        StringBuilder sync = new StringBuilder("[\"sync\"," + (from + 99));
+        for (int i = from; i < from + 100; i++) {
+            sync.append(",{\"type\":\"").append(type).append("\"},{\"id\":[").append(i).append(",0],\"time\":")
+                .append(i).append('}');
+        }
+        List<String> got = c.send(sync.append(']').toString()).got();
+        for (String f : got) {
+            if (f.startsWith("[\"sync\",")) {
+                c.send("[\"synced\"," + f.substring(8, f.indexOf(',', 8)) + "]");
+            }
+        }
+        return got;
+    }
+
+    /** The {@code logux/undo} actions in the frames. */
+    static long undos(List<String> got) {
+        return got.stream().mapToLong(f -> f.split("\"logux/undo\"", -1).length - 1).sum();
     }
 }
