@@ -26,13 +26,18 @@ class PeersCommandTest {
         .map(java.time.Instant::toEpochMilli).orElseThrow();
 
     private static List<JsonNode> peersJson(Path dir) throws Exception {
+        return jsonLines("peers", dir);
+    }
+
+    /** The JSON lines {@code logmesh COMMAND --data DIR --json} prints (exit code 0 asserted). */
+    private static List<JsonNode> jsonLines(String command, Path dir) throws Exception {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            assertEquals(0, Main.run("peers", "--data", dir.toString(), "--json"));
+            assertEquals(0, Main.run(command, "--data", dir.toString(), "--json"));
         } finally {
             System.setOut(out);
             System.setErr(err);
@@ -198,21 +203,7 @@ class PeersCommandTest {
             + "{\"node\":\"ws://10.0.0.2:7000\",\"connected\":false,\"refused\":\"" + refusal + "\",\"refusedAt\":"
             + (now - 12_400) + "}],"
             + "\"mesh\":{\"period\":5000,\"nodes\":[{\"node\":\"c:3\",\"size\":50,\"hops\":0,\"links\":[]}]}}");
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            assertEquals(0, Main.run("status", "--data", dir.toString(), "--json"));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
-            lines.add(new ObjectMapper().readTree(line));
-        }
+        List<JsonNode> lines = jsonLines("status", dir);
         assertEquals(2, lines.size(), lines.toString());
         assertEquals("c:3", lines.get(0).path("node").asText());
         JsonNode b = lines.get(1);
