@@ -88,7 +88,14 @@ public final class SqliteBackup {
         }
         Path partial = parent.resolve(copy.getFileName() + ".partial-" + ProcessHandle.current().pid());
         try {
-            Files.createDirectory(partial);
+            // a data directory: only its user may read it, as DataDir makes a node's (a restore moves it into place)
+            if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                && partial.getFileSystem().equals(java.nio.file.FileSystems.getDefault())) {
+                Files.createDirectory(partial, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectory(partial);
+            }
         } catch (IOException e) {
             throw new StoreException("cannot make " + partial + " (the backup is made there, then renamed to "
                 + copy + "): " + e.getMessage(), e);

@@ -135,4 +135,22 @@ class SqliteBackupTest {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".partial-")).toList());
         }
     }
+
+    /**
+     * A copy is a data directory: only its user may read it, as {@code DataDir} makes a node's (README, Security).
+     * Before (newuser42) it was made with the umask's permissions, {@code rwxr-xr-x} under the usual 022, and a
+     * restore that moved it into place left the node's directory readable by every local user.
+     */
+    @Test
+    void theCopyIsReadableByItsUserOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+            java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        try (SqliteStore store = SqliteStore.open(data().resolve("log.db"))) {
+            store.add(batch(0, 3));
+        }
+        Path copy = dir.resolve("copy");
+        SqliteBackup.backup(data(), copy);
+        assertEquals("rwx------",
+            java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
+    }
 }
