@@ -1,8 +1,8 @@
 // Probe (break41): a bare protocol 5 client that adds --count actions of --size chars, one `sync` frame each, at
-// most --window unacknowledged, and prints progress. Against a `--memory` node it shows that the log has no
-// bound but the heap: `LOGMESH_JAVA_OPTS=-Xmx128m logmesh node --memory ...` and `--count 20000 --size 20000`
-// stopped the node with an OutOfMemoryError after about 4,000 actions (80 MB), the node gone and its log lost
-// (break41, not fixed: the README's "Logux apps" quick start uses --memory). A SQLite node took all 20,000
+// most --window unacknowledged, and prints progress. Against a `--memory` node: `LOGMESH_JAVA_OPTS=-Xmx128m logmesh
+// node --memory ...` and `--count 20000 --size 20000` stopped the node with an OutOfMemoryError after about 4,000
+// actions (break41); since session 42 (mem42) its memory store has a budget (a third of the heap, --memory-limit)
+// and the node stays up, full, refusing what does not fit (2,127 actions held at -Xmx128m). A SQLite node took all 20,000
 // (400 MB) in 30 s with RSS 170 MB, with 5 clients connected that never read (each dropped after ~72 s).
 //
 //   node edge/flood.mjs --url ws://127.0.0.1:PORT [--count 20000] [--size 20000] [--window 50]

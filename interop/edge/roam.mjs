@@ -9,7 +9,7 @@
 //                        [--restores 0] [--port BASE: the nodes listen on BASE, BASE+1, BASE+2] [--verbose]
 //
 // --tabs N: N extra Clients that share one client id, each with its own log (tabs of one client that do not share
-// their log: README, Limits, "One log per client id"), moving as the others do: with restores they may miss entries
+// their log: docs/logux-apps.md, "One log per client id"), moving as the others do: with restores they may miss entries
 // (seed 21: a tab missed 2 of 236), so the run fails. --restores N: online backups of the SQLite nodes
 // (SQLite's backup API) restored later, with or without the clock side file. --verbose: each client's add, with the
 // node it is on. An action written to a node less than 1 s before that node was killed (for a client's action: a
@@ -298,7 +298,7 @@ async function main() {
     let missing = [...mesh].filter(u => !c.adds.has(u) && !(tabs.includes(c) && /^t\d+-/.test(u)))
     // one action, one id: an action that reached the client under two ids would be applied twice by any app
     let twice = [...c.ids].filter(([, ids]) => ids.size > 1).map(([u, ids]) => u + ' ' + [...ids].join('|'))
-    // the same id again: a resend (README, Limits: "Resends"); @logux/core's MemoryStore keeps an id twice when its
+    // the same id again: a resend (docs/logux-apps.md, "Resends"); @logux/core's MemoryStore keeps an id twice when its
     // time differs (another connection's time fix), so these are counted, not failed
     let resent = [...c.adds.values()].reduce((sum, k) => sum + k - 1, 0)
     result.clients[c.name] = { got: c.adds.size, resent, missing, twice, errors: c.errors.slice(0, 5), at: c.at.name }
