@@ -3,10 +3,7 @@ package dev.logmesh;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logmesh.testkit.ManualLoop;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,11 +58,6 @@ class StatusFileClockStepTest {
 
     /** The file's {@code written} (epoch ms), or -1 while it is not there (or mid-rename). */
     private static long written(Path file) {
-        try {
-            JsonNode n = new ObjectMapper().readTree(Files.readString(file));
-            return n.path("written").asLong(-1);
-        } catch (java.io.IOException e) {
-            return -1;
-        }
+        return StatusFileRefreshTest.written(file);
     }
 }

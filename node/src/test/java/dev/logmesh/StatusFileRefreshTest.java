@@ -38,7 +38,7 @@ class StatusFileRefreshTest {
     }
 
     /** The file's {@code written} (epoch ms), or -1 while it is not there (or mid-rename). */
-    private static long written(Path file) {
+    static long written(Path file) {
         try {
             JsonNode n = new ObjectMapper().readTree(Files.readString(file));
             return n.path("written").asLong(-1);
