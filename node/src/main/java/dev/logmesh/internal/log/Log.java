@@ -1025,6 +1025,16 @@ public final class Log {
         return store.scrubSeen(fromStart, limit);
     }
 
+    /** A scrub that reads off the loop ({@link Store#scrubber}), or null when the store has none; the loop's. */
+    public Store.Scrubber scrubber() {
+        return store.scrubber();
+    }
+
+    /** Settles what a step of a {@link Store.Scrubber} found ({@link Store#settleScrub}); the loop's. */
+    public void settleScrub(java.util.List<Store.Suspect> suspects) {
+        store.settleScrub(suspects);
+    }
+
     /** One step of a scrub of the store ({@link Store#scrub}); the loop's. */
     public long scrub(long afterAdded, int limit) {
         return store.scrub(afterAdded, limit);
