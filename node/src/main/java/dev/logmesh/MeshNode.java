@@ -793,7 +793,7 @@ public final class MeshNode implements AutoCloseable {
             }
             if (!config.presencePeriod().isZero()) {
                 presence = new dev.logmesh.internal.mesh.Presence(hub, loop, log.nodeId(), this::presenceRecord,
-                    config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()));
+                    config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()), log::reservedNow);
                 presence.onRecord(this::presenceReceived);
                 presence.start();
             }

@@ -284,6 +284,14 @@ public final class Log {
     }
 
     /**
+     * A time in ms that keeps growing over restarts, also with the wall clock set back ({@link HybridClock#reservedNow}):
+     * the clock's reservation covers it. The loop's.
+     */
+    public long reservedNow() {
+        return clock.reservedNow();
+    }
+
+    /**
      * This node's wall clock in ms (the {@code wall} given at construction): the clock behind new ids and
      * their {@code meta.time}, and so the clock a sync session's time fix must measure.
      */
