@@ -793,7 +793,7 @@ public final class MeshNode implements AutoCloseable {
             }
             if (!config.presencePeriod().isZero()) {
                 presence = new dev.logmesh.internal.mesh.Presence(hub, loop, log.nodeId(), this::presenceRecord,
-                    config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()));
+                    config.presencePeriod().toMillis(), new java.util.Random(seed.nextLong()), log::reservedNow);
                 presence.onRecord(this::presenceReceived);
                 presence.start();
             }
@@ -817,7 +817,7 @@ public final class MeshNode implements AutoCloseable {
             loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
             loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
             if (!config.scrubPeriod().isZero()) {
-                loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), () -> scrubStep(0, 0));
+                loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), this::scrubPass);
             }
             if (config.dataDir() != null) {
                 loop.schedule(0, this::writeStatus);
@@ -1242,6 +1242,147 @@ public final class MeshNode implements AutoCloseable {
     static final long SCRUB_FIRST_MILLIS = 10_000;
 
     /**
+     * The scrub of the running pass that reads off the loop ({@link dev.logmesh.spi.Store#scrubber}), or null (between
+     * passes, or a store without one); on the loop. Its reads run on {@link #scrubReads}, one at a time.
+     */
+    private volatile dev.logmesh.spi.Store.Scrubber scrubber;
+
+    /**
+     * Where a {@link #scrubber}'s reads run: a thread of the node's own ({@code logmesh-scrub <node id>}, a daemon,
+     * made with the first pass and stopped by the close) on a node's own loop; the loop itself on a loop given to the
+     * node ({@code NodeConfig.Builder.loop}: the test kit's manual loop, which runs a whole mesh deterministically on
+     * one thread). Made and stopped on the loop; volatile for the close, which waits for it to end.
+     */
+    private volatile java.util.concurrent.ExecutorService scrubThread;
+
+    /**
+     * Begins a pass of the scrub: off the loop when the store has a scrubber ({@link #scrubOffLoop}), else on the loop
+     * as before ({@link #scrubStep}). Before (session 43) every pass read on the loop, and a peer's round trip waited
+     * for each step: the SQLite rtt window that met the first scrub had a p99 of 1.8-4.1 ms against 1.6-1.9 ms
+     * without it (docs/performance.md, session 42).
+     */
+    private void scrubPass() {
+        if (closed) {
+            return;
+        }
+        dev.logmesh.spi.Store.Scrubber s;
+        try {
+            s = log.scrubber();
+        } catch (dev.logmesh.StoreException e) {
+            LOG.debug("the scrub reads on the loop this time: cannot open its own reader ({})", e.getMessage());
+            s = null;
+        }
+        if (s == null) {
+            scrubStep(0, 0);
+            return;
+        }
+        scrubber = s;
+        scrubPace = new dev.logmesh.internal.log.StepPace(MAINTENANCE_MIN_ROWS, SCRUB_BATCH, System::nanoTime);
+        scrubOffLoop(s, 0);
+    }
+
+    /** Where the scrubber's reads run ({@link #scrubThread}); loop only. */
+    private java.util.concurrent.Executor scrubReads() {
+        if (!(loop instanceof dev.logmesh.internal.net.SystemLoop)) {
+            return loop;
+        }
+        if (scrubThread == null) {
+            String name = "logmesh-scrub " + log.nodeId();
+            scrubThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return scrubThread;
+    }
+
+    /**
+     * One step of a scrub pass off the loop: the scrubber reads {@link #scrubPace}'s count of rows on
+     * {@link #scrubReads}, and hands what it found to the loop ({@link #scrubbed}), which sets aside what is still
+     * damaged there and starts the next step. The pace (not thread-safe) goes with the step: the scrub thread uses it
+     * while the loop does not.
+     */
+    private void scrubOffLoop(dev.logmesh.spi.Store.Scrubber s, long steps) {
+        dev.logmesh.internal.log.StepPace pace = scrubPace;
+        try {
+            scrubReads().execute(() -> {
+                int limit = pace.limit();
+                long started = pace.start();
+                dev.logmesh.spi.Store.ScrubRead read = null;
+                RuntimeException failure = null;
+                try {
+                    read = s.next(limit);
+                    pace.took(started, read.rows());
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                dev.logmesh.spi.Store.ScrubRead r = read;
+                RuntimeException f = failure;
+                loop.execute(() -> scrubbed(s, steps, r, f));
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("scrub step dropped: the node is closing");
+        }
+    }
+
+    /** A step of the scrubber {@code s} ended with {@code read} or {@code failure}; on the loop. */
+    private void scrubbed(dev.logmesh.spi.Store.Scrubber s, long steps, dev.logmesh.spi.Store.ScrubRead read,
+        RuntimeException failure) {
+        if (closed || scrubber != s) {
+            return; // the close closes it
+        }
+        if (failure != null) {
+            endScrubPass();
+            LOG.warn("cannot check the store now ({}); trying again in an hour", failure.getMessage());
+            loop.schedule(HOUR, this::scrubPass);
+            return;
+        }
+        if (!read.suspects().isEmpty()) {
+            try {
+                log.settleScrub(read.suspects());
+            } catch (dev.logmesh.StoreException e) {
+                // the next pass finds them again
+                LOG.warn("cannot set aside the damaged rows the scrub found now ({}); the next pass looks again",
+                    e.getMessage());
+            }
+        }
+        if (!read.done()) {
+            // the next step once the loop has taken what this one found (and its socket I/O and timers meanwhile)
+            scrubOffLoop(s, steps + 1);
+            return;
+        }
+        endScrubPass();
+        LOG.debug("scrub of the entries and seen ids done in {} steps off the loop", steps + 1);
+        loop.schedule(saturatedMillis(config.scrubPeriod()), this::scrubPass);
+    }
+
+    /** Closes the running pass's scrubber, on the thread its reads run on (after its last read); loop only. */
+    private void endScrubPass() {
+        dev.logmesh.spi.Store.Scrubber s = scrubber;
+        scrubber = null;
+        if (s == null) {
+            return;
+        }
+        Runnable close = () -> {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the scrub's reader: {}", e.toString());
+            }
+        };
+        if (scrubThread == null) {
+            close.run();
+            return;
+        }
+        try {
+            scrubThread.execute(close);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            close.run(); // the thread is stopped: no read runs
+        }
+    }
+
+    /**
      * Scrub: reads the whole store, {@link #SCRUB_BATCH} entries per loop turn, only to check it ({@link
      * dev.logmesh.spi.Store#scrub}); a corrupt entry is taken out of the log and the seen index, as by any read, and
      * reconciliation brings a peer's copy. Before (session 34) a row damaged where no read went stayed in the log,
@@ -1262,7 +1403,7 @@ public final class MeshNode implements AutoCloseable {
             last = log.scrub(after, limit);
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("cannot check the store now ({}); trying again in an hour", e.getMessage());
-            loop.schedule(HOUR, () -> scrubStep(0, 0));
+            loop.schedule(HOUR, this::scrubPass);
             return;
         }
         if (last == after) {
@@ -1298,7 +1439,7 @@ public final class MeshNode implements AutoCloseable {
             step = log.scrubSeen(fromStart, limit);
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("cannot check the store's seen ids now ({}); trying again in an hour", e.getMessage());
-            loop.schedule(HOUR, () -> scrubStep(0, 0));
+            loop.schedule(HOUR, this::scrubPass);
             return;
         }
         switch (step) {
@@ -1309,7 +1450,7 @@ public final class MeshNode implements AutoCloseable {
             }
             case DONE -> {
                 LOG.debug("scrub of the seen ids done in {} steps of up to {} rows", steps + 1, SCRUB_BATCH);
-                loop.schedule(saturatedMillis(config.scrubPeriod()), () -> scrubStep(0, 0));
+                loop.schedule(saturatedMillis(config.scrubPeriod()), this::scrubPass);
             }
         }
     }
@@ -3472,6 +3613,10 @@ public final class MeshNode implements AutoCloseable {
                 presence.close();
             }
             broadcast.close();
+            endScrubPass();
+            if (scrubThread != null) {
+                scrubThread.shutdown(); // after the scrubber's close, queued by endScrubPass
+            }
             if (!storeUntouchable()) {
                 // the time this life vouched for, for the next start (HorizonClock.recorded): before (break40b) it
                 // was kept only at the start and at sweeps (the first 5 min after start), so each short life went
@@ -3508,6 +3653,23 @@ public final class MeshNode implements AutoCloseable {
             log.whenDurable(durable::countDown, Runnable::run);
         }
         dev.logmesh.StoreException storeClose = null;
+        java.util.concurrent.ExecutorService scrubbing = scrubThread;
+        if (scrubbing != null) {
+            // a step that runs ends before the store closes: its reader's connection is closed by then (the owner's
+            // close checkpoints the WAL, which a reader's snapshot would hold up)
+            scrubbing.shutdown(); // done on the loop already, unless the loop was stuck
+            try {
+                if (!scrubbing.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("the scrub's reader did not finish its step within 10 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dev.logmesh.spi.Store.Scrubber left = scrubber;
+        if (left != null) {
+            left.close(); // the loop was stuck and did not close it; no read runs any more
+        }
         if (ownsStore) {
             try {
                 log.close(!untouchable);

@@ -55,7 +55,8 @@ class ArchitectureTest {
         "ChannelHooks$Access", "ChannelHooks$Filter", "ChannelHooks$Load", "ChannelHooks$Request");
     /** The SPIs and their public nested types. */
     static final List<String> SPI = List.of("Store", "Order", "PeerCursor", "Loop", "Loop$Cancellable", "Transport",
-        "Connection", "Connection$Handler", "Store$Corruption", "Store$ForgetBatch", "Store$ScrubStep");
+        "Connection", "Connection$Handler", "Store$Corruption", "Store$ForgetBatch", "Store$ScrubStep",
+        "Store$Scrubber", "Store$ScrubRead", "Store$Suspect");
 
     static final String ROOT = "dev.logmesh";
     static final String INTERNAL = "dev.logmesh.internal";

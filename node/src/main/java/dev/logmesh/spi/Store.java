@@ -568,6 +568,86 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * A scrub whose reads run on a thread other than the node's loop ({@link Scrubber}), or null when this store has
+     * none: the node then runs {@link #scrub} and {@link #scrubSeen} on its loop, as before. A store whose reads can run
+     * beside its owner's writes (SqliteStore: a read-only connection of its own, which WAL lets read while the owner
+     * writes) returns one, so that a scrub pass no longer holds the loop (issue 12: a peer's round trip waited for each
+     * step). Called on the owner's thread (the loop); each call opens a new one, which the caller closes. The default
+     * has none (a memory store has no disk to damage it, and its scrub checks nothing).
+     *
+     * @throws StoreException if the store has one but cannot open it now (the node then scrubs on its loop)
+     */
+    default Scrubber scrubber() {
+        return null;
+    }
+
+    /**
+     * Settles what a step of a {@link Scrubber} found ({@link ScrubRead#suspects()}), on the owner's thread (the loop):
+     * each suspect is read again through the owner's own connection, and only one that is still there and still
+     * damaged is handled as the scrub handles it ({@link #scrub}: a corrupt entry is reported through
+     * {@link #onCorrupt} and set aside; {@link #scrubSeen}: a damaged seen id is repaired or set aside). An entry or a
+     * seen id removed or rewritten since the scrubber read it is left alone: the scrubber's read is a snapshot that
+     * the owner's writes may have moved past. The default does nothing (a store without a scrubber has no suspects).
+     *
+     * @param suspects what {@link Scrubber#next} returned, from a scrubber of this store
+     * @throws StoreException if the storage fails (the suspects are found again by the next pass)
+     */
+    default void settleScrub(List<Suspect> suspects) {
+        Objects.requireNonNull(suspects, "suspects");
+    }
+
+    /**
+     * A row a {@link Scrubber} read and found damaged, for {@link #settleScrub} of the same store; its contents are the
+     * store's own (opaque to the node).
+     */
+    interface Suspect {
+    }
+
+    /**
+     * What one step of a {@link Scrubber} did.
+     *
+     * @param rows     how many rows (entries or seen ids) it read, {@code >= 0}
+     * @param done     whether the pass is done (nothing is left after the last row read); the next call begins a new
+     *                 pass at the first entry
+     * @param suspects the rows it found damaged, for {@link #settleScrub} on the owner's thread; empty for none
+     */
+    record ScrubRead(int rows, boolean done, List<Suspect> suspects) {
+        public ScrubRead {
+            if (rows < 0) {
+                throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+            }
+            suspects = List.copyOf(suspects);
+        }
+    }
+
+    /**
+     * The reading half of a scrub ({@link #scrubber}): reads the whole store in steps, first the entries in
+     * {@code added} order, then the seen index in key order, and checks each row as {@link #scrub} and
+     * {@link #scrubSeen} do, writing nothing. Each step reads what was committed when it began (a snapshot of its own,
+     * ended with the step, so it holds up neither the owner's writes nor its checkpoints for longer than a step): an
+     * entry committed while a pass runs is read by a later step of that pass (its {@code added} is above every one read
+     * before), or else by the next pass. Not thread-safe: called by one thread at a time, never the owner's (the node
+     * runs it on a scrub thread of its own); {@link #close} may come from another thread once no call runs.
+     */
+    interface Scrubber extends AutoCloseable {
+
+        /**
+         * Reads and checks the next at most {@code limit} rows of the pass; blocks the calling thread for the read
+         * (about 0.1-1 us a row from the page cache, more from the disk).
+         *
+         * @param limit at most this many rows, {@code > 0}
+         * @throws IllegalArgumentException if {@code limit <= 0}
+         * @throws StoreException if the storage fails (the pass can go on with the next call)
+         * @throws IllegalStateException if the scrubber or its store is closed
+         */
+        ScrubRead next(int limit);
+
+        /** Closes the scrubber's own resources (SqliteStore: its connection); idempotent. */
+        @Override
+        void close();
+    }
+
+    /**
      * Takes an entry out of the log <em>and</em> its id out of the seen index, as a store does by itself with an
      * entry it finds corrupt: the store no longer holds it nor remembers it, so the same id is accepted again
      * when a peer sends it (with a new {@code added}). A durable store keeps the removed row aside for

@@ -266,6 +266,20 @@ public final class HybridClock {
         reserveUpTo(Math.max(wall.getAsLong(), Math.max(lastMs, seenMs + 1)));
     }
 
+    /**
+     * A time in ms for a number that must keep growing over restarts, also with the wall clock set back (mesh
+     * presence's {@code seq}): {@code max(wall, last id's ms, last seen ms + 1)}, reserved as an id's is, so that a
+     * later life's clock, which starts at the reservation, gives a larger one. Issues no id. May wait for the store,
+     * as {@link #next} does, when the wall clock overtook a reservation whose renewal has not finished.
+     *
+     * @throws RuntimeException if the store cannot record the reservation (as {@link #next} would)
+     */
+    public long reservedNow() {
+        long ms = Math.max(wall.getAsLong(), Math.max(lastMs, seenMs + 1));
+        reserveUpTo(ms);
+        return ms;
+    }
+
     /** This clock's node id. */
     public String node() {
         return node;

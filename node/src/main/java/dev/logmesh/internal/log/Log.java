@@ -284,6 +284,14 @@ public final class Log {
     }
 
     /**
+     * A time in ms that keeps growing over restarts, also with the wall clock set back ({@link HybridClock#reservedNow}):
+     * the clock's reservation covers it. The loop's.
+     */
+    public long reservedNow() {
+        return clock.reservedNow();
+    }
+
+    /**
      * This node's wall clock in ms (the {@code wall} given at construction): the clock behind new ids and
      * their {@code meta.time}, and so the clock a sync session's time fix must measure.
      */
@@ -1023,6 +1031,16 @@ public final class Log {
     /** One step of a scrub of the store's seen index ({@link Store#scrubSeen}); the loop's. */
     public Store.ScrubStep scrubSeen(boolean fromStart, int limit) {
         return store.scrubSeen(fromStart, limit);
+    }
+
+    /** A scrub that reads off the loop ({@link Store#scrubber}), or null when the store has none; the loop's. */
+    public Store.Scrubber scrubber() {
+        return store.scrubber();
+    }
+
+    /** Settles what a step of a {@link Store.Scrubber} found ({@link Store#settleScrub}); the loop's. */
+    public void settleScrub(java.util.List<Store.Suspect> suspects) {
+        store.settleScrub(suspects);
     }
 
     /** One step of a scrub of the store ({@link Store#scrub}); the loop's. */

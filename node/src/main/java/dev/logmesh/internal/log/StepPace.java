@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  * (LEDBAT, RFC 6817, in spirit): {@code next = clamp(rows * TARGET / elapsed, min, min(max, 2 * limit))}. The first
  * step asks for the floor.
  *
- * <p>Not thread-safe: one pass, on the loop that runs it.
+ * <p>Not thread-safe: one pass, used by one thread at a time (the loop, or a scrub thread that a step is handed to).
  */
 public final class StepPace {
 

@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *       written to a log, is not gossiped by Plumtree, and does not enter anti-entropy's quiet-link condition
  *       (which looks at entries only); a held overlay session carries it like the overlay's own messages.</li>
  *   <li><b>Flooding with dedupe</b>, as in link-state routing (OSPF's LSA flooding, RFC 2328 §13): a record is
- *       identified by (origin, seq); {@code seq} grows at the origin (the larger of the last one + 1 and its clock
- *       in ms, so it keeps growing over restarts). A record is accepted only if its seq is larger than the one
+ *       identified by (origin, seq); {@code seq} grows at the origin (the larger of the last one + 1 and its log's
+ *       clock in ms, whose reservation on disk a restarted node's clock starts after, so it keeps growing over
+ *       restarts, also with the wall clock set back). A record is accepted only if its seq is larger than the one
  *       held for its origin, and then forwarded once to every presence session except the one it came on.
  *       {@code hops} counts the links crossed; a record is not forwarded beyond {@link #MAX_HOPS}. A later copy of
  *       the same record over fewer links is not forwarded but lowers the hops and via kept for it, so they tell
@@ -67,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       origins claiming long periods stretches it for a record at most.</li>
  *   <li><b>Time.</b> Ages, expiry and the pace of records run on the loop's monotonic clock ({@link
  *       Loop#monotonicMillis}), not the wall clock, which can be set while the node runs; only {@code seq} takes the
- *       wall clock, so that it keeps growing over restarts. Before (clock41) a clock set back 3 h kept the record of
+ *       wall clock (through the log's reserved clock), so that it keeps growing over restarts. Before (clock41) a clock set back 3 h kept the record of
  *       a node that had left for those 3 h (its age below zero), and one set forward dropped every record at once.</li>
  *   <li><b>Memory.</b> The directory keeps each record as its compact JSON text (~500 bytes with 5 links), not as a
  *       Jackson tree (~3 KB), and reads it back only for the node's status: a node holds a record of every node of
@@ -217,6 +218,19 @@ public final class Presence implements PresenceSink {
      */
     public Presence(PeerTable hub, Loop loop, String selfId, Supplier<ObjectNode> self, long periodMillis,
                     Random random) {
+        this(hub, loop, selfId, self, periodMillis, random, loop::now);
+    }
+
+    /**
+     * As {@link #Presence(PeerTable, Loop, String, Supplier, long, Random)}, with the clock of {@code seq}.
+     *
+     * @param seqClock the time in ms each {@code seq} is at least, on the loop: one that never goes back over restarts
+     *                 (a node's log's reserved clock, {@code Log#reservedNow}), so that a node restarted with its wall
+     *                 clock set back still gives seqs above those its peers hold; a failure falls back to the wall
+     *                 clock for that record
+     */
+    public Presence(PeerTable hub, Loop loop, String selfId, Supplier<ObjectNode> self, long periodMillis,
+                    Random random, java.util.function.LongSupplier seqClock) {
         if (periodMillis < 100) {
             throw new IllegalArgumentException("a presence period is at least 100 ms, got " + periodMillis);
         }
@@ -226,8 +240,12 @@ public final class Presence implements PresenceSink {
         this.self = Objects.requireNonNull(self, "self");
         this.periodMillis = periodMillis;
         this.random = Objects.requireNonNull(random, "random");
+        this.seqClock = Objects.requireNonNull(seqClock, "seqClock");
         hub.usePresence(this);
     }
+
+    /** The time each {@code seq} is at least (see the constructor). */
+    private final java.util.function.LongSupplier seqClock;
 
     /**
      * Starts the records: this node's own at once (so the node's status lists it from its start, and a peer that
@@ -354,7 +372,17 @@ public final class Presence implements PresenceSink {
 
     /** Makes this node's record and sends it to every presence session. */
     private void originate() {
-        seq = Math.max(seq + 1, loop.now()); // the wall clock: seqs grow over restarts
+        long at;
+        try {
+            at = seqClock.getAsLong();
+        } catch (RuntimeException e) {
+            LOG.debug("presence seq on the wall clock: its reserved clock failed ({})", e.toString());
+            at = loop.now();
+        }
+        // a clock reserved on disk: seqs grow over restarts, also with the wall clock set back (before, session 43,
+        // seq was the wall clock's: a node restarted with its clock set back 10 s sent seqs its peers had seen, and
+        // they ignored its records for those 10 s)
+        seq = Math.max(seq + 1, at);
         ObjectNode r = fit(self.get());
         r.put("origin", selfId);
         r.put("seq", seq);

@@ -3477,6 +3477,7 @@ public final class SqliteStore implements Store {
             // overlap that the write-behind gives a catch-up; the scrub can wait
             return afterAdded;
         }
+        scrubReadHook.run();
         return read("scrub", () -> {
             PreparedStatement ps = ps("SELECT " + columns + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?");
             ps.setLong(1, afterAdded);
@@ -3517,30 +3518,8 @@ public final class SqliteStore implements Store {
         }
         Object[] from = fromStart ? null : seenScrubAt;
         List<Object[]> damaged = new ArrayList<>();
-        Object[] last = read("scrubSeen", () -> {
-            PreparedStatement ps = ps(from == null
-                ? "SELECT ms, node, seq, crc FROM seen ORDER BY ms, node, seq LIMIT ?"
-                : "SELECT ms, node, seq, crc FROM seen WHERE (ms, node, seq) > (?, ?, ?) ORDER BY ms, node, seq LIMIT ?");
-            int at = 1;
-            if (from != null) {
-                for (int i = 0; i < 3; i++) {
-                    ps.setObject(at++, from[i]);
-                }
-            }
-            ps.setInt(at, limit);
-            Object[] lastRow = null;
-            int rows = 0;
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows++;
-                    lastRow = new Object[] {rs.getObject(1), rs.getObject(2), rs.getObject(3), rs.getObject(4)};
-                    if (!seenRowWhole(lastRow)) {
-                        damaged.add(lastRow);
-                    }
-                }
-            }
-            return rows < limit ? null : lastRow;
-        });
+        scrubReadHook.run();
+        Object[] last = read("scrubSeen", () -> readSeenAfter(from, limit, damaged));
         if (!damaged.isEmpty() && !readOnly) {
             write("repair a seen id", () -> {
                 for (Object[] row : damaged) {
@@ -3551,6 +3530,225 @@ public final class SqliteStore implements Store {
         }
         seenScrubAt = last;
         return last == null ? ScrubStep.DONE : ScrubStep.MORE;
+    }
+
+    /**
+     * Reads up to {@code limit} rows of {@code seen} after {@code from} (a key as read; null: from the first row) in key
+     * order, adding those whose shape or checksum fails ({@link #seenRowWhole}) to {@code damaged}.
+     *
+     * @return the key of the last row read, or null when fewer than {@code limit} were left (the pass is done)
+     */
+    private Object[] readSeenAfter(Object[] from, int limit, List<Object[]> damaged) throws SQLException {
+        PreparedStatement ps = ps(from == null
+            ? "SELECT ms, node, seq, crc FROM seen ORDER BY ms, node, seq LIMIT ?"
+            : "SELECT ms, node, seq, crc FROM seen WHERE (ms, node, seq) > (?, ?, ?) ORDER BY ms, node, seq LIMIT ?");
+        int at = 1;
+        if (from != null) {
+            for (int i = 0; i < 3; i++) {
+                ps.setObject(at++, from[i]);
+            }
+        }
+        ps.setInt(at, limit);
+        Object[] lastRow = null;
+        int rows = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows++;
+                lastRow = new Object[] {rs.getObject(1), rs.getObject(2), rs.getObject(3), rs.getObject(4)};
+                if (!seenRowWhole(lastRow)) {
+                    damaged.add(lastRow);
+                }
+            }
+        }
+        scrubRows = rows;
+        return rows < limit ? null : lastRow;
+    }
+
+    /** The rows the last {@link #readSeenAfter} read (the scrubber's count); the calling thread's. */
+    private int scrubRows;
+
+    /**
+     * Called when a scrub's read begins, on the thread that reads ({@link #scrub} and {@link #scrubSeen} on the owner's,
+     * a {@link #scrubber}'s on its own): a test's hook that plays a slow read (package-private: not for users).
+     */
+    private Runnable scrubReadHook = () -> { };
+
+    /** Sets the hook called as each scrub read begins, also by scrubbers opened after this call (tests). */
+    void scrubReadHook(Runnable hook) {
+        scrubReadHook = Objects.requireNonNull(hook, "hook");
+    }
+
+    /**
+     * {@inheritDoc} A read-only connection of its own ({@link #openReader}, without the check at open, which the owner
+     * did), on the file this store owns: WAL lets it read what was committed while the owner writes. {@code null} for
+     * a reader (it scrubs nothing).
+     *
+     * @throws StoreException if that connection cannot be opened (a full disk may refuse it)
+     */
+    @Override
+    public Scrubber scrubber() {
+        requireOpen();
+        if (readOnly) {
+            return null;
+        }
+        SqliteStore reader = openReader(file, false);
+        reader.scrubReadHook = scrubReadHook;
+        return new ReaderScrubber(reader);
+    }
+
+    /** A {@link Scrubber} on a reader of the owner's file; the reader's state is the scrubber's thread's. */
+    private static final class ReaderScrubber implements Scrubber {
+        private final SqliteStore reader;
+
+        ReaderScrubber(SqliteStore reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public ScrubRead next(int limit) {
+            return reader.scrubRead(limit);
+        }
+
+        @Override
+        public void close() {
+            reader.close();
+        }
+    }
+
+    /** An entry row a scrubber found corrupt, by its {@code added}. */
+    private record EntrySuspect(long added) implements Suspect {
+    }
+
+    /** A {@code seen} row a scrubber found damaged, by its key as read ({@code ms, node, seq}, any type). */
+    private static final class SeenSuspect implements Suspect {
+        final Object[] key;
+
+        SeenSuspect(Object[] row) {
+            this.key = new Object[] {row[0], row[1], row[2]};
+        }
+    }
+
+    /**
+     * Where the running pass of this reader's scrubber is ({@link #scrubRead}): the last {@code added} read (0 at the
+     * start of a pass), or -1 once the entries are read and the pass is in the seen index (at {@link #seenScrubAt}).
+     * The scrubber's thread's.
+     */
+    private long scrubReadAt;
+
+    /**
+     * One step of a scrubber ({@link ReaderScrubber}) on this reader: reads up to {@code limit} entries after
+     * {@link #scrubReadAt}, or once they are done up to {@code limit} seen rows after {@link #seenScrubAt}, checks them
+     * as the owner's reads do (the entries' checksums and parse, {@link #entry}; the seen rows', {@link #seenRowWhole}),
+     * and returns the damaged ones as suspects, writing and logging nothing: the owner reads each again before it sets
+     * it aside ({@link #settleScrub}). The read transaction ends with the step, so the next one sees what the owner
+     * committed meanwhile, and no snapshot holds up the owner's checkpoints past a step.
+     */
+    private ScrubRead scrubRead(int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0");
+        }
+        requireOpen();
+        requireTransaction("scrub");
+        scrubReadHook.run();
+        List<Suspect> suspects = new ArrayList<>();
+        try {
+            int rows = 0;
+            boolean done = false;
+            if (scrubReadAt >= 0) {
+                PreparedStatement ps = ps("SELECT " + columns
+                    + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?");
+                ps.setLong(1, scrubReadAt);
+                ps.setInt(2, limit);
+                long last = scrubReadAt;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows++;
+                        last = rs.getLong(1);
+                        entry(rs); // null for a corrupt row, which is now in foundCorrupt
+                    }
+                }
+                for (Corruption c : foundCorrupt) {
+                    suspects.add(new EntrySuspect(c.added()));
+                }
+                foundCorrupt.clear();
+                scrubReadAt = rows < limit ? -1 : last;
+                seenScrubAt = null;
+            } else {
+                List<Object[]> damaged = new ArrayList<>();
+                Object[] last = readSeenAfter(seenScrubAt, limit, damaged);
+                rows = scrubRows;
+                for (Object[] row : damaged) {
+                    suspects.add(new SeenSuspect(row));
+                }
+                seenScrubAt = last;
+                if (last == null) {
+                    done = true;
+                    scrubReadAt = 0;
+                }
+            }
+            conn.commit(); // ends the step's snapshot
+            return new ScrubRead(rows, done, suspects);
+        } catch (SQLException e) {
+            foundCorrupt.clear();
+            recover(e);
+            throw failure("scrub", e);
+        }
+    }
+
+    /**
+     * {@inheritDoc} Each entry suspect is read again by its {@code added} as every read reads it ({@link #entry}: a
+     * row still corrupt is quarantined and reported, {@link #settleCorrupt}), each seen suspect by its key (a row still
+     * damaged is repaired or set aside, {@link #repairSeen}, in one write). Owner thread.
+     *
+     * @throws IllegalArgumentException for a suspect of another store's scrubber
+     */
+    @Override
+    public void settleScrub(List<Suspect> suspects) {
+        Objects.requireNonNull(suspects, "suspects");
+        if (suspects.isEmpty()) {
+            return;
+        }
+        for (Suspect s : suspects) {
+            if (!(s instanceof EntrySuspect) && !(s instanceof SeenSuspect)) {
+                throw new IllegalArgumentException("not a suspect of a SqliteStore's scrubber: " + s);
+            }
+        }
+        List<Object[]> damaged = new ArrayList<>();
+        read("scrub", () -> {
+            for (Suspect s : suspects) {
+                if (s instanceof EntrySuspect e) {
+                    PreparedStatement ps = ps("SELECT " + columns + " FROM entries e WHERE e.added = ?");
+                    ps.setLong(1, e.added());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            entry(rs); // still corrupt: in foundCorrupt, settled when this read ends
+                        }
+                    }
+                } else if (s instanceof SeenSuspect seen) {
+                    PreparedStatement ps = ps("SELECT ms, node, seq, crc FROM seen WHERE ms = ? AND node = ? AND seq = ?");
+                    for (int i = 0; i < 3; i++) {
+                        ps.setObject(i + 1, seen.key[i]);
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            Object[] row = {rs.getObject(1), rs.getObject(2), rs.getObject(3), rs.getObject(4)};
+                            if (!seenRowWhole(row)) {
+                                damaged.add(row);
+                            }
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        if (!damaged.isEmpty() && !readOnly) {
+            write("repair a seen id", () -> {
+                for (Object[] row : damaged) {
+                    repairSeen(row);
+                }
+                return null;
+            });
+        }
     }
 
     /**
