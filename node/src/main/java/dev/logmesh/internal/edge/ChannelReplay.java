@@ -103,8 +103,8 @@ public final class ChannelReplay {
      *   <li>Without (a first subscription): the channel's newest entries, oldest first: its history, as far as the
      *       bounds reach back from the log's end.</li>
      * </ul>
-     * Never what the subscriber's client made itself, nor what the node added after {@code uptoAdded} (the
-     * subscription gets those live), nor what {@code filter} refuses.
+     * Never what the subscriber's client made itself, nor what excludes it ({@code excludeClients}), nor what the node
+     * added after {@code uptoAdded} (the subscription gets those live), nor what {@code filter} refuses.
      *
      * @param log        the log in created order
      * @param afterAdded the subscriber's catch-up start on this node (0 when it has none)
@@ -124,9 +124,13 @@ public final class ChannelReplay {
                 read++;
                 after = e.id();
                 long added = e.meta().added();
-                if (added > uptoAdded || (ascending && added <= afterAdded)
-                    || !Address.of(e.meta()).channels().contains(subscribe.channel())
-                    || subscriber.created(e.id()) || !filter.test(e)) {
+                if (added > uptoAdded || (ascending && added <= afterAdded)) {
+                    continue;
+                }
+                Address address = Address.of(e.meta());
+                if (!address.channels().contains(subscribe.channel()) || subscriber.created(e.id())
+                    || address.excludesAll() || address.excludeClients().contains(subscriber.clientId())
+                    || !filter.test(e)) {
                     continue;
                 }
                 if (out.size() == bounds.maxSent()) {
