@@ -22,7 +22,9 @@ import java.util.function.Predicate;
  *       returned that throws keeps that action from this subscription (logged, boundedly); the connection and the
  *       node go on.</li>
  *   <li>{@code load}: actions sent at once to this client only, before its {@code logux/processed} (the
- *       channel's current state); they are not put into the log.</li>
+ *       channel's current state); they are not put into the log. Without one the node sends the channel's entries
+ *       of the log: after the request's {@code since} what the client missed, without it the channel's history,
+ *       bounded by {@link NodeConfig#channelReplay()} (0: nothing).</li>
  * </ul>
  * A subscription lives as long as the client's connection; {@code @logux/client} subscribes again after a
  * reconnect, with {@code since} set to the last action of the channel it saw ({@link Request#sinceId()}).

@@ -2,6 +2,7 @@ package dev.logmesh;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logmesh.internal.edge.ChannelReplay;
 import dev.logmesh.internal.edge.Delivery;
 import dev.logmesh.internal.edge.EdgeMeta;
 import dev.logmesh.internal.edge.EdgeOptions;
@@ -15,6 +16,9 @@ final class ClientSetup {
     private ClientSetup() {
     }
 
+    /** How many entries a subscription's default replay may read per entry it may send. */
+    static final int REPLAY_READS = 10;
+
     /** The {@code headers} message of the node. */
     static ObjectNode headers(NodeConfig config) {
         ObjectNode h = JsonNodeFactory.instance.objectNode();
@@ -27,6 +31,9 @@ final class ClientSetup {
         Delivery.Unaddressed unaddressed = config.unaddressed() == NodeConfig.Unaddressed.NO_CLIENT
             ? Delivery.Unaddressed.NO_CLIENT : Delivery.Unaddressed.EVERY_CLIENT;
         boolean development = NodeConfig.DEFAULT_ENV.equals(config.headers().get("env"));
-        return new EdgeConfig(rules, new EdgeOptions(unaddressed, EdgeMeta.ForeignMeta.DROP), tokens, development);
+        ChannelReplay.Bounds replay = config.channelReplay() == 0 ? null
+            : new ChannelReplay.Bounds(config.channelReplay(), config.channelReplay() * REPLAY_READS);
+        return new EdgeConfig(rules, new EdgeOptions(unaddressed, EdgeMeta.ForeignMeta.DROP, replay), tokens,
+            development);
     }
 }

@@ -157,6 +157,7 @@ public final class NodeConfig {
     private final long memoryLimit;
     private final java.util.Map<String, String> headers;
     private final Unaddressed unaddressed;
+    private final int channelReplay;
     private final boolean strictClientHooks;
     private final boolean overlay;
     private final int maxActive;
@@ -213,6 +214,7 @@ public final class NodeConfig {
         h.putAll(b.headers);
         this.headers = java.util.Collections.unmodifiableMap(h);
         this.unaddressed = b.unaddressed;
+        this.channelReplay = b.channelReplay;
         this.strictClientHooks = b.strictClientHooks;
         this.overlay = b.overlay;
         this.maxActive = b.maxActive;
@@ -495,6 +497,27 @@ public final class NodeConfig {
         return unaddressed;
     }
 
+    /** The largest {@link Builder#channelReplay}: 100,000 entries (a subscriber's replay reads up to 10 times that). */
+    public static final int MAX_CHANNEL_REPLAY = 100_000;
+
+    /** Default {@link #channelReplay()}: 1,000 entries. */
+    public static final int DEFAULT_CHANNEL_REPLAY =
+        dev.logmesh.internal.edge.EdgeOptions.DEFAULT_REPLAY.maxSent();
+
+    /**
+     * The most entries of the log the node sends a Logux client when it subscribes to a channel that has no
+     * {@link ChannelHooks#load} hook (its default load); 0: none, the subscriber gets only what is added from then on
+     * (as {@code @logux/server} without a load). Default {@value #DEFAULT_CHANNEL_REPLAY}. A client that resubscribes
+     * with {@code since} gets the channel's entries created after it that it had not acknowledged on this node; a first
+     * subscription, the channel's newest entries (its history). The node reads at most 10 times this many entries of
+     * the log to find them, in created order from {@code since} (or back from the log's end), so a subscription costs
+     * what was added since, never a scan of the whole log; what lies beyond is not sent (the node logs a warning).
+     * Docs: docs/logux-apps.md, "What a subscriber gets".
+     */
+    public int channelReplay() {
+        return channelReplay;
+    }
+
     /**
      * Whether actions of types and subscriptions to channels without client hooks are refused
      * ({@code unknownType}, {@code wrongChannel}), as {@code @logux/server} does; default false: accepted.
@@ -648,6 +671,7 @@ public final class NodeConfig {
         private boolean memoryLimitSet;
         private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
         private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
+        private int channelReplay = DEFAULT_CHANNEL_REPLAY;
         private boolean strictClientHooks;
         private boolean overlay = true;
         private int maxActive = DEFAULT_MAX_ACTIVE;
@@ -931,6 +955,21 @@ public final class NodeConfig {
         /** Sends this Logux header to peers (e.g. {@code env}, to replace the default); see {@link #headers()}. */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * The most entries a subscriber to a channel without a load hook gets from the log, 0 for none; see
+         * {@link NodeConfig#channelReplay()}.
+         *
+         * @throws IllegalArgumentException if negative or over 100,000
+         */
+        public Builder channelReplay(int maxEntries) {
+            if (maxEntries < 0 || maxEntries > MAX_CHANNEL_REPLAY) {
+                throw new IllegalArgumentException("channelReplay must be 0 (off) to " + MAX_CHANNEL_REPLAY
+                    + " entries, got " + maxEntries);
+            }
+            channelReplay = maxEntries;
             return this;
         }
 

@@ -1,13 +1,20 @@
 package dev.logmesh.internal.edge;
 
+import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * A ready-made {@code load}: the entries of the log addressed to a channel, newer than the subscription's
  * {@code since} (all of them without one), except those the subscriber made itself. What a client that was
  * offline missed in a channel comes back when it resubscribes.
+ *
+ * <p>{@link #replay} is the node's default {@code load} for a channel whose hooks have none (CLI nodes, and embedding
+ * apps unless they give their own or turn it off): it reads the log in created order from {@code since} on, a page at
+ * a time, never the whole log, and stops at a bound of entries read and of entries sent (see docs/logux-apps.md,
+ * "What a subscriber gets").
  */
 public final class ChannelReplay {
     private ChannelReplay() {
@@ -39,5 +46,111 @@ public final class ChannelReplay {
             }
         }
         return out;
+    }
+
+    /** How many entries one page read of {@link #replay} asks the store for. */
+    static final int PAGE = 512;
+
+    /**
+     * Reads the log in created order (the store's ordered index, {@code Store.page} with {@code Order.CREATED}).
+     * Called on the node's loop.
+     */
+    @FunctionalInterface
+    public interface CreatedPages {
+        /**
+         * Up to {@code limit} entries after {@code after} (exclusive; null: from the first, or from the last when
+         * descending), fewer only at the log's end.
+         */
+        List<Entry> page(boolean ascending, ActionId after, int limit);
+    }
+
+    /**
+     * The bounds of one subscription's replay.
+     *
+     * @param maxSent the most entries sent to the subscriber, {@code > 0}
+     * @param maxRead the most entries read from the log to find them, {@code >= maxSent}
+     */
+    public record Bounds(int maxSent, int maxRead) {
+        public Bounds {
+            if (maxSent <= 0 || maxRead < maxSent) {
+                throw new IllegalArgumentException("replay bounds need 0 < maxSent <= maxRead, got " + maxSent
+                    + " and " + maxRead);
+            }
+        }
+    }
+
+    /**
+     * What a replay found.
+     *
+     * @param replies the entries to send, in created order
+     * @param read    how many entries of the log it read
+     * @param cut     whether it stopped at a bound with entries of the log left unread: the channel may hold more
+     *                that the subscriber does not get
+     */
+    public record Result(List<Reply> replies, int read, boolean cut) {
+        public Result {
+            replies = List.copyOf(replies);
+        }
+    }
+
+    /**
+     * The channel's entries for a subscription, read from the log a page at a time.
+     * <ul>
+     *   <li>With {@code since} (a client resubscribing after a reconnect): the channel's entries created after
+     *       {@code since.id()} that this node added after {@code afterAdded} (what the client had not acknowledged
+     *       here: the catch-up's start, so that nothing it received before is sent again), oldest first; the read
+     *       starts at {@code since} in created order, so it costs what was created since then, not the log.</li>
+     *   <li>Without (a first subscription): the channel's newest entries, oldest first: its history, as far as the
+     *       bounds reach back from the log's end.</li>
+     * </ul>
+     * Never what the subscriber's client made itself, nor what excludes it ({@code excludeClients}), nor what the node
+     * added after {@code uptoAdded} (the subscription gets those live), nor what {@code filter} refuses.
+     *
+     * @param log        the log in created order
+     * @param afterAdded the subscriber's catch-up start on this node (0 when it has none)
+     * @param uptoAdded  the log's last {@code added} when the subscription was made
+     */
+    public static Result replay(CreatedPages log, ClientId subscriber, Subscribe subscribe, ChannelFilter filter,
+                                long afterAdded, long uptoAdded, Bounds bounds) {
+        Since since = subscribe.since();
+        boolean ascending = since != null;
+        ActionId after = since == null ? null : since.id();
+        List<Reply> out = new ArrayList<>();
+        int read = 0;
+        while (true) {
+            int want = Math.min(PAGE, bounds.maxRead() - read);
+            List<Entry> page = log.page(ascending, after, want);
+            for (Entry e : page) {
+                read++;
+                after = e.id();
+                long added = e.meta().added();
+                if (added > uptoAdded || (ascending && added <= afterAdded)) {
+                    continue;
+                }
+                Address address = Address.of(e.meta());
+                if (!address.channels().contains(subscribe.channel()) || subscriber.created(e.id())
+                    || address.excludesAll() || address.excludeClients().contains(subscriber.clientId())
+                    || !filter.test(e)) {
+                    continue;
+                }
+                if (out.size() == bounds.maxSent()) {
+                    return finish(out, read, true, ascending);
+                }
+                out.add(Reply.of(e));
+            }
+            if (page.size() < want) {
+                return finish(out, read, false, ascending);
+            }
+            if (read >= bounds.maxRead()) {
+                return finish(out, read, true, ascending);
+            }
+        }
+    }
+
+    private static Result finish(List<Reply> out, int read, boolean cut, boolean ascending) {
+        if (!ascending) {
+            Collections.reverse(out);
+        }
+        return new Result(out, read, cut);
     }
 }

@@ -42,6 +42,8 @@ public final class ClientEdge {
     private final EdgeOptions options;
     private final Delivery delivery;
     private final Subscriptions subscriptions = new Subscriptions();
+    /** The log's side of the default {@code load} ({@link #history}), or null: no replay. */
+    private History history;
 
     /**
      * The most subscriptions (distinct channel and filter pairs) one connection may hold: a further
@@ -92,6 +94,31 @@ public final class ClientEdge {
 
     private static java.util.function.Supplier<EdgeRules> constant(EdgeRules rules) {
         return () -> rules;
+    }
+
+    /**
+     * The default {@code load} of a channel whose hooks have none, run with the channel's filter when the client
+     * subscribes (see {@link ChannelReplay#replay}). Called on the node's loop.
+     */
+    @FunctionalInterface
+    public interface History {
+        /**
+         * The log's entries to send the subscriber.
+         *
+         * @param subscribe the subscription
+         * @param filter    its filter
+         * @param uptoAdded the log's last {@code added} now (the subscription gets later entries live)
+         * @return what to send before the subscription's {@code logux/processed}
+         */
+        List<Reply> replay(Subscribe subscribe, ChannelFilter filter, long uptoAdded);
+    }
+
+    /**
+     * Gives the connection the default {@code load} for channels without one ({@link EdgeOptions#replay}); without
+     * it (or with no replay in the options) such a subscriber gets only what the node adds from then on.
+     */
+    public void history(History reader) {
+        history = options.replay() == null ? null : reader;
     }
 
     /** The connection's client. */
@@ -393,7 +420,8 @@ public final class ClientEdge {
             }
             hook = "filter";
             ChannelFilter filter = hooks.filter() == null ? null : hooks.filter().filter(ctx, s);
-            subscriptions.add(s.channel(), s.filterKey(), filter == null ? ChannelFilter.ALL : filter, logAdded);
+            ChannelFilter passes = filter == null ? ChannelFilter.ALL : filter;
+            subscriptions.add(s.channel(), s.filterKey(), passes, logAdded);
             subscribed = true;
             List<Reply> replies = new ArrayList<>();
             if (hooks.load() != null) {
@@ -402,6 +430,9 @@ public final class ClientEdge {
                 if (loaded != null) {
                     replies.addAll(loaded);
                 }
+            } else if (history != null) {
+                hook = "default load (the channel's entries in the log)";
+                replies.addAll(history.replay(s, passes, logAdded));
             }
             replies.add(processed);
             return new Handled(replies, null);

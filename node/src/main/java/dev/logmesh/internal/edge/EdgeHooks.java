@@ -125,7 +125,8 @@ public final class EdgeHooks {
      *
      * @param access required
      * @param filter or null (every entry)
-     * @param load   or null (nothing sent at once)
+     * @param load   or null (the node's default: {@link ChannelReplay#replay} when the connection has a
+     *               {@link ClientEdge#history}, else nothing sent at once)
      */
     public record Channel(ChannelAccess access, Filter filter, Load load) {
         public Channel {

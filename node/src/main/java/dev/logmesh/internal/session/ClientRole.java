@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.internal.edge.ChannelReplay;
 import dev.logmesh.internal.edge.ClientEdge;
+import dev.logmesh.internal.edge.Subscribe;
+import dev.logmesh.spi.Order;
 import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.edge.ClientId;
 import dev.logmesh.internal.edge.Reply;
@@ -66,6 +69,8 @@ final class ClientRole extends EdgeRole {
     /** What the slices of a large frame decided and stored so far (answered with its last slice), or null. */
     private List<ClientEdge.Received> frameDecisions;
     private List<Meta> frameResults;
+    /** Whether this connection said that a replay stopped at its bound ({@link #replayCut}). */
+    private boolean replayCutSaid;
 
     /** The least time (ms) between two ERROR lines of a node's failing hooks (all its client sessions together). */
     static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
@@ -74,9 +79,11 @@ final class ClientRole extends EdgeRole {
      * @param maxEntry   the largest entry ({@link EntrySize#bound}) a mesh frame can carry
      *                   ({@link EntrySize#maxEntry} of the node's frame limit): a client's larger one is refused
      * @param hookErrors the node's limit on ERROR lines of failing hooks ({@link SessionConfig#hookErrors})
+     * @param catchUpStart the {@code added} after which this connection's catch-up starts: what the client had not
+     *                   acknowledged on this node, which a resubscription's replay may send
      */
     ClientRole(SyncSession session, Log log, EdgeConfig config, ClientId client, int subprotocol, JsonNode headers,
-               long maxEntry, LineLimit hookErrors) {
+               long maxEntry, LineLimit hookErrors, long catchUpStart) {
         this.session = session;
         this.maxEntry = maxEntry;
         this.log = log;
@@ -84,6 +91,35 @@ final class ClientRole extends EdgeRole {
         this.slice = session.receiveSlice();
         this.config = config;
         this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
+        ChannelReplay.Bounds bounds = config.options().replay();
+        if (bounds != null) {
+            ChannelReplay.CreatedPages pages = (ascending, after, limit) ->
+                log.store().page(Order.CREATED, ascending, after, limit);
+            edge.history((s, filter, uptoAdded) -> {
+                ChannelReplay.Result r = ChannelReplay.replay(pages, client, s, filter, catchUpStart, uptoAdded,
+                    bounds);
+                if (r.cut()) {
+                    replayCut(s, r);
+                }
+                return r.replies();
+            });
+        }
+    }
+
+    /**
+     * Says that a subscription's default replay stopped at its bound: the client got part of what it may have missed.
+     * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels).
+     */
+    private void replayCut(Subscribe s, ChannelReplay.Result r) {
+        String line = "client {}: the replay of channel {} stopped after {} entries read and {} sent (the bound of the "
+            + "default load): older entries of the channel are not sent; give the channel a load hook that reads your "
+            + "own index, or subscribe with a later since";
+        if (!replayCutSaid) {
+            replayCutSaid = true;
+            LOG.warn(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
+        } else {
+            LOG.debug(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
+        }
     }
 
     /**

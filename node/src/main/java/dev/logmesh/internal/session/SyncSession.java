@@ -860,7 +860,8 @@ public final class SyncSession implements MessageConnection.Handler {
         if (client) {
             // edge (issue 11): no mesh options (cursor, mesh name) for a client
             edge = new ClientRole(this, log, config.edge(), dev.logmesh.internal.edge.ClientId.parse(peerNode),
-                peerSubprotocol, peerHeaders, EntrySize.maxEntry(config.maxFrameBytes()), config.hookErrors());
+                peerSubprotocol, peerHeaders, EntrySize.maxEntry(config.maxFrameBytes()), config.hookErrors(),
+                pushed);
             // frames up to the client limit from now on, before connected: a Logux client sends nothing else
             // before it (@logux/core 0.10's BaseNode: no ping and no sync until it is authenticated), so each of its
             // later frames is read under this limit
