@@ -29,6 +29,15 @@ final class Link {
         Fate fate(End from, String frame);
     }
 
+    /**
+     * The loop threads of the hosts at the ends (a {@link LocalNetwork#cpu} model): each host encodes and decodes
+     * one frame at a time, at a cost per byte, so its frames wait for the frames it handles before them.
+     */
+    interface Cpu {
+        /** The host spends time on a frame of {@code bytes} that reaches it at {@code at} (ms); when it is done (ms). */
+        long spend(String host, long bytes, long at);
+    }
+
     /** Sees every frame: sent by an end (accepted by {@code send}) and delivered to an end's handler. */
     interface Tap {
         void sent(End from, String frame);
@@ -57,6 +66,7 @@ final class Link {
     private long bandwidth;
     private Shaper shaper;
     private Tap tap = NO_TAP;
+    private Cpu cpu;
 
     /**
      * @param leftAddress  what the right end reports as its peer's address
@@ -116,6 +126,10 @@ final class Link {
 
     void tap(Tap t) {
         tap = t;
+    }
+
+    void cpu(Cpu c) {
+        cpu = c;
     }
 
     /** Whether both ends are closed. */
@@ -211,11 +225,13 @@ final class Link {
             }
             long now = loop.now();
             End to = other;
-            long due = now + latency + fate.delayMillis();
+            // the sender's loop encodes it after the frames it handles before it (with a cpu model)
+            long ready = cpu == null ? now : cpu.spend(address, utf8Length(frame), now);
+            long due = ready + latency + fate.delayMillis();
             if (bandwidth > 0) {
                 // the frame crosses after those before it, at the cap; its bytes reach the other end in slices
                 long bytes = utf8Length(frame) * fate.copies();
-                long start = Math.max(now, pipeFreeAt);
+                long start = Math.max(ready, pipeFreeAt);
                 long crossing = (bytes * 1000 + bandwidth - 1) / bandwidth;
                 pipeFreeAt = start + crossing;
                 due = pipeFreeAt + latency + fate.delayMillis();
@@ -235,7 +251,7 @@ final class Link {
                 lastDue = due;
             }
             for (int i = 0; i < fate.copies(); i++) {
-                loop.schedule(due - now, () -> to.receive(frame, bandwidth == 0));
+                loop.schedule(due - now, cpu == null ? () -> to.receive(frame, bandwidth == 0) : () -> to.decode(frame));
             }
             return true;
         }
@@ -245,6 +261,15 @@ final class Link {
             if (!closed && opened && early == null) {
                 handler.onBytes(count);
             }
+        }
+
+        /** The frame reached this host: its loop decodes it after the frames it handles before it (a cpu model). */
+        private void decode(String frame) {
+            long now = loop.now();
+            long done = cpu.spend(address, utf8Length(frame), now);
+            End self = this;
+            // in order: every frame of this end goes through the same host clock, which never goes back
+            loop.schedule(done - now, () -> self.receive(frame, bandwidth == 0));
         }
 
         /** Delivers raw text to this end, after the link's latency, as if the other end sent it. */

@@ -62,6 +62,10 @@ public final class LocalNetwork {
     private long maxLatency;
     /** Bytes per second each direction of a new link carries, or 0: no cap. */
     private long bandwidth;
+    /** Each host's loop cost per byte of a frame it sends or receives, in ns (0: free; see {@link #cpu}). */
+    private long cpuNanosPerByte;
+    /** Per host: when its loop is done with the frames it took so far (ns on the loop's clock). */
+    private final Map<String, Long> busyNanos = new HashMap<>();
     /** Ids of the entries each host delivered to each other host in {@code sync} frames ("from to"), when recorded. */
     private Map<String, Set<ActionId>> entriesDelivered;
     /** Per link, when recorded: each end's node id and the link's {@code baseTime}, from connect and connected. */
@@ -148,6 +152,28 @@ public final class LocalNetwork {
         }
         bandwidth = bytesPerSecond;
         return this;
+    }
+
+    /**
+     * Gives every host a loop that spends {@code nanosPerByte} on each byte of every frame it sends or receives
+     * (encoding, decoding, storing), one frame at a time (0, the default: handling is free). On 127.0.0.1 the
+     * wire is nearly free and this is what makes a burst slow: a node's frames wait for the ones its loop handles
+     * before them, so a copy relayed by a less busy node can overtake the origin's own. Applies to new links.
+     */
+    public LocalNetwork cpu(long nanosPerByte) {
+        if (nanosPerByte < 0) {
+            throw new IllegalArgumentException("cpu cost must be >= 0 ns a byte, got " + nanosPerByte);
+        }
+        cpuNanosPerByte = nanosPerByte;
+        return this;
+    }
+
+    /** When each host's loop is done with the frames it took so far, in ns on the loop's clock (a cpu model). */
+    private long spend(String host, long bytes, long atMillis) {
+        long start = Math.max(atMillis * 1_000_000, busyNanos.getOrDefault(host, 0L));
+        long end = start + bytes * cpuNanosPerByte;
+        busyNanos.put(host, end);
+        return (end + 999_999) / 1_000_000;
     }
 
     /** Takes a host off the network: its links break, nobody reaches it and it reaches nobody. */
@@ -255,6 +281,9 @@ public final class LocalNetwork {
         link.bandwidth(bandwidth);
         link.shaper(firewall::fate);
         link.tap(tap);
+        if (cpuNanosPerByte > 0) {
+            link.cpu(this::spend);
+        }
         remember(from, link);
         remember(to, link);
         Consumer<Connection> acceptor = target.acceptor;

@@ -93,6 +93,24 @@ class LocalNetworkTest {
         assertEquals(1, net.liveLinks("a", "b"));
     }
 
+    /** gossip43: with a cpu cost, a host's loop encodes and decodes one frame at a time, so its frames queue. */
+    @Test
+    void aBusyHostsFramesWaitForItsLoop() {
+        net.cpu(1_000_000); // 1 ms a byte
+        Connection c = dial(new ArrayList<>());
+        String ping = "[\"ping\",1]"; // 10 bytes: 10 ms to encode at a, 10 ms to decode at b
+        c.send(ping);
+        c.send(ping);
+        loop.advance(19);
+        assertEquals(List.of(), framesAtB(), "the first frame is encoded by 10 ms and decoded by 20 ms");
+        loop.advance(1);
+        assertEquals(List.of(ping), framesAtB());
+        loop.advance(9);
+        assertEquals(List.of(ping), framesAtB(), "the second waited for a's loop, then for b's");
+        loop.advance(1);
+        assertEquals(List.of(ping, ping), framesAtB());
+    }
+
     @Test
     void trafficCountsFramesByTypeAndTheEntriesOfSyncFrames() {
         Connection c = dial(new ArrayList<>());

@@ -133,6 +133,7 @@ public final class Plumtree implements Gossip {
     public void duplicate(String peer) {
         if (lazy.add(peer)) {
             prunes++;
+            LOG.debug("prune {}: it delivered a duplicate", peer);
             sender.prune(peer);
         }
     }
@@ -140,12 +141,14 @@ public final class Plumtree implements Gossip {
     /** The peer sent {@code logmesh:prune}: send it ids only from now on. */
     @Override
     public void pruned(String peer) {
+        LOG.debug("pruned by {}", peer);
         lazy.add(peer);
     }
 
     /** The peer sent {@code logmesh:graft}: send it payload from now on (the caller answers the ids). */
     @Override
     public void grafted(String peer) {
+        LOG.debug("grafted by {}", peer);
         lazy.remove(peer);
     }
 
@@ -209,6 +212,7 @@ public final class Plumtree implements Gossip {
         }
         lazy.remove(to);
         grafts++;
+        LOG.debug("graft {} ids from {}: {} still missing after {} grafts", ids.size(), to, m.id, m.asked);
         if (!sender.graft(to, ids)) {
             LOG.debug("graft of {} ids to {} not sent (no session)", ids.size(), to);
         }

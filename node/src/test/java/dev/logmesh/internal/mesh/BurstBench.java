@@ -4,6 +4,7 @@ import dev.logmesh.Action;
 import dev.logmesh.ActionId;
 import dev.logmesh.NodeInternals;
 import dev.logmesh.testkit.LocalMesh;
+import dev.logmesh.testkit.LocalNetwork;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -16,11 +17,17 @@ import java.util.Map;
  * node received that it had already (duplicates), per entry and the most at one node, the prunes, and the time from
  * the add to the arrival at each other node (p50, p99). Checks the guarantees after each run. Args: {@code [nodes
  * [burst [latencyMs [bandwidthBytesPerSecond]]]]}; system properties {@code bench.warm} (actions from random nodes
- * first: a formed tree) and {@code bench.seeds}; run by {@code scripts/bench-gossip --burst}.
+ * first: a formed tree), {@code bench.rate} (adds a second at the origin, as stdin's lines reach a CLI node;
+ * 0: all at once), {@code bench.cpu} (each node's loop cost per byte it sends or receives, ns; 0: free) and
+ * {@code bench.seeds}; run by {@code scripts/bench-gossip --burst}.
  */
 public final class BurstBench {
     /** Actions from random nodes before the burst ({@code bench.warm}; 0: the burst meets a fresh mesh). */
     static final int WARM = Integer.getInteger("bench.warm", 0);
+    /** Adds per second at the origin ({@code bench.rate}; 0: all at once). */
+    static final int RATE = Integer.getInteger("bench.rate", 0);
+    /** Each node's loop cost per byte of a frame it sends or receives, in ns ({@code bench.cpu}; 0: free). */
+    static final long CPU = Long.getLong("bench.cpu", 0);
     /** Seeds 1 to this ({@code bench.seeds}). */
     static final int SEEDS = Integer.getInteger("bench.seeds", 3);
 
@@ -33,8 +40,12 @@ public final class BurstBench {
     }
 
     static LocalMesh fullMesh(long seed, int nodes, long latency, long bandwidth) {
+        return fullMesh(seed, nodes, latency, bandwidth, CPU);
+    }
+
+    static LocalMesh fullMesh(long seed, int nodes, long latency, long bandwidth, long cpu) {
         LocalMesh mesh = new LocalMesh(seed).configure(b -> b.mesh("burst").overlay(false));
-        mesh.net().bandwidth(bandwidth).latency(1, Math.max(1, latency));
+        mesh.net().bandwidth(bandwidth).latency(1, Math.max(1, latency)).cpu(cpu);
         for (int i = 0; i < nodes; i++) {
             mesh.node("n" + i);
         }
@@ -50,7 +61,15 @@ public final class BurstBench {
 
     /** Adds {@code burst} actions at the first node of a fresh mesh and measures what it cost (see the class). */
     static Result run(long seed, int nodes, int burst, long latency, long bandwidth) {
-        LocalMesh mesh = fullMesh(seed, nodes, latency, bandwidth);
+        return run(seed, nodes, burst, latency, bandwidth, RATE, CPU);
+    }
+
+    /**
+     * As above, the adds coming at {@code rate} a second (0: all at once) and each node's loop spending {@code cpu}
+     * ns on each byte it sends or receives (0: free; {@link LocalNetwork#cpu}).
+     */
+    static Result run(long seed, int nodes, int burst, long latency, long bandwidth, int rate, long cpu) {
+        LocalMesh mesh = fullMesh(seed, nodes, latency, bandwidth, cpu);
         List<LocalMesh.Node> all = mesh.nodes();
         if (WARM > 0) {
             GossipCostTest.warmUp(mesh, new java.util.Random(seed), nodes, WARM);
@@ -72,10 +91,13 @@ public final class BurstBench {
         }
         LocalMesh.Node origin = all.get(0);
         Action a = Action.ofType("burst");
+        long start = mesh.loop().now();
         for (int k = 0; k < burst; k++) {
+            if (rate > 0 && k > 0 && k % Math.max(1, rate / 1000) == 0) {
+                mesh.run(1); // a stream of adds, as stdin's lines reach a CLI node
+            }
             addedAt.put(origin.add(a).id(), mesh.loop().now());
         }
-        long start = mesh.loop().now();
         long last = -1;
         while (mesh.loop().now() - start < 600_000) {
             mesh.run(10);
