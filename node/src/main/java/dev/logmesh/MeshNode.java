@@ -415,6 +415,9 @@ public final class MeshNode implements AutoCloseable {
         this.transport = gate.wrap(made);
         this.health = NodeHealth.writable(loop.now());
         this.offFatal = loop instanceof SystemLoop sl ? sl.onFatal(this::fatal) : null;
+        if (retains()) {
+            log.onFull(this::makeRoom);
+        }
         log.onAdd(e -> {
             if (!health.writable()) {
                 healthChanged(NodeHealth.writable(loop.now()));
@@ -1237,6 +1240,43 @@ public final class MeshNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        RetentionBatch batch;
+        try {
+            batch = retentionBatch(after);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.warn("retention cannot clean the log now ({}); trying again in {} ms", e.getMessage(),
+                RETENTION_PERIOD_MILLIS);
+            retentionRest();
+            return;
+        }
+        long total = cleaned + batch.cleaned();
+        if (batch.more()) {
+            // the next batch at the loop's next turn, after its socket I/O and timers (as forgetSeenStep)
+            loop.schedule(0, () -> retentionStep(batch.last(), total));
+            return;
+        }
+        if (total > 0) {
+            LOG.debug("retention cleaned {} entries (keep last {}, keep for {})", total, config.keepLast(),
+                config.keepFor());
+        }
+        retentionRest();
+    }
+
+    /**
+     * What one {@link #retentionBatch} did: entries cleaned, whether there is more to read, and the last entry read
+     * (where the next batch starts).
+     */
+    private record RetentionBatch(long cleaned, boolean more, ActionId last) {
+    }
+
+    /**
+     * Reads at most {@link NodeConfig#RETENTION_BATCH} entries from the oldest (created order, after {@code after})
+     * and removes the keep reason from those retention drops (over {@link NodeConfig#keepLast()}, or older than
+     * {@link NodeConfig#keepFor()}), in one {@code removeReason} range. Loop only.
+     *
+     * @throws dev.logmesh.StoreException if the store could not clean
+     */
+    private RetentionBatch retentionBatch(ActionId after) {
         String keep = config.keepReason();
         long over = config.keepLast() > 0 ? Math.max(0, log.size() - config.keepLast()) : 0;
         long oldestKept = config.keepFor().isZero() ? Long.MIN_VALUE
@@ -1265,32 +1305,48 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
         }
-        long total = cleaned;
+        long cleaned = 0;
         if (boundary != null) {
-            try {
-                // the range read above (and anything older added since, which retention would drop too)
-                total += log.removeReason(keep, dev.logmesh.Criteria.ALL.olderThan(boundary))
-                    + log.removeReason(keep, dev.logmesh.Criteria.id(boundary));
-            } catch (dev.logmesh.StoreException e) {
-                LOG.warn("retention cannot clean the log now ({}); trying again in {} ms", e.getMessage(),
-                    RETENTION_PERIOD_MILLIS);
-                retentionRest();
-                return;
-            }
+            // the range read above (and anything older added since, which retention would drop too)
+            cleaned = log.removeReason(keep, dev.logmesh.Criteria.ALL.olderThan(boundary))
+                + log.removeReason(keep, dev.logmesh.Criteria.id(boundary));
         }
-        if (more) {
-            ActionId from = last;
-            long sofar = total;
-            // the next batch at the loop's next turn, after its socket I/O and timers (as forgetSeenStep)
-            loop.schedule(0, () -> retentionStep(from, sofar));
-            return;
-        }
-        if (total > 0) {
-            LOG.debug("retention cleaned {} entries (keep last {}, keep for {})", total, config.keepLast(),
-                config.keepFor());
-        }
-        retentionRest();
+        return new RetentionBatch(cleaned, more, last);
     }
+
+    /**
+     * The log's {@link Log#onFull}: an add (local, a peer's or a client's batch) found the log full, so retention
+     * cleans what it drops now, at most {@link #MAX_ROOM_BATCHES} batches from the oldest, and the add is tried
+     * again if that cleaned anything. Before, the add was refused until the next period's run: a flood filled a
+     * {@code --memory} node within that second, and a sender's batch refused so ended its session. Loop only.
+     *
+     * @return whether anything was cleaned
+     */
+    private boolean makeRoom() {
+        if (closed) {
+            return false;
+        }
+        ActionId after = null;
+        try {
+            for (int i = 0; i < MAX_ROOM_BATCHES; i++) {
+                RetentionBatch b = retentionBatch(after);
+                if (b.cleaned() > 0) {
+                    LOG.debug("the log was full: retention cleaned {} entries at once", b.cleaned());
+                    return true;
+                }
+                if (!b.more()) {
+                    return false;
+                }
+                after = b.last();
+            }
+        } catch (dev.logmesh.StoreException e) {
+            LOG.debug("the log is full and retention cannot clean it now: {}", e.getMessage());
+        }
+        return false;
+    }
+
+    /** The most batches {@link #makeRoom} reads past entries retention keeps (an application's reasons). */
+    private static final int MAX_ROOM_BATCHES = 4;
 
     /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
     private void forgetSeen() {
