@@ -1308,7 +1308,7 @@ public final class MeshNode implements AutoCloseable {
         long cleaned = 0;
         if (boundary != null) {
             // the range read above (and anything older added since, which retention would drop too)
-            cleaned = log.removeReason(keep, dev.logmesh.Criteria.ALL.olderThan(boundary))
+            cleaned = (long) log.removeReason(keep, dev.logmesh.Criteria.ALL.olderThan(boundary))
                 + log.removeReason(keep, dev.logmesh.Criteria.id(boundary));
         }
         return new RetentionBatch(cleaned, more, last);
