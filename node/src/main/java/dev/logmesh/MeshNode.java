@@ -415,6 +415,9 @@ public final class MeshNode implements AutoCloseable {
         this.transport = gate.wrap(made);
         this.health = NodeHealth.writable(loop.now());
         this.offFatal = loop instanceof SystemLoop sl ? sl.onFatal(this::fatal) : null;
+        if (retains()) {
+            log.onFull(this::makeRoom);
+        }
         log.onAdd(e -> {
             if (!health.writable()) {
                 healthChanged(NodeHealth.writable(loop.now()));
@@ -816,6 +819,7 @@ public final class MeshNode implements AutoCloseable {
             recordHorizon(); // a start under a wrong clock: the next one still counts from what this one could vouch for
             loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
             loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
+            retentionSoon();
             if (!config.scrubPeriod().isZero()) {
                 loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), this::scrubPass);
             }
@@ -1183,6 +1187,166 @@ public final class MeshNode implements AutoCloseable {
         }
         return d.toMinutes() + " min " + d.toSecondsPart() + " s";
     }
+
+    /** How often retention ({@link NodeConfig#keepLast()}, {@link NodeConfig#keepFor()}) looks for entries to clean. */
+    static final long RETENTION_PERIOD_MILLIS = 1_000;
+
+    /** Whether a run of {@link #retentionStep} is under way (its next step scheduled at the next turn); loop only. */
+    private boolean retentionRunning;
+    /** The wait for the next period's retention run, or null while a run is under way; loop only. */
+    private Loop.Cancellable retentionWait;
+
+    /** Whether this node cleans by a retention of its own ({@link NodeConfig#keepLast()}, {@link NodeConfig#keepFor()}). */
+    private boolean retains() {
+        return config.keepLast() > 0 || !config.keepFor().isZero();
+    }
+
+    /**
+     * Runs retention at the loop's next turn unless a run is under way: a refused add (a full memory budget or disk)
+     * need not wait for the next period to find the room that retention makes. Loop only.
+     */
+    private void retentionSoon() {
+        if (!retains() || retentionRunning || closed) {
+            return;
+        }
+        if (retentionWait != null) {
+            retentionWait.cancel();
+            retentionWait = null;
+        }
+        retentionRunning = true;
+        loop.schedule(0, () -> retentionStep(null, 0));
+    }
+
+    /** Ends a retention run: the next one a period later. */
+    private void retentionRest() {
+        retentionRunning = false;
+        retentionWait = loop.schedule(RETENTION_PERIOD_MILLIS, () -> {
+            retentionWait = null;
+            retentionRunning = true;
+            retentionStep(null, 0);
+        });
+    }
+
+    /**
+     * One step of retention: reads at most {@link NodeConfig#RETENTION_BATCH} entries from the oldest (created order,
+     * after {@code after}) and removes the keep reason from those retention drops (over {@link NodeConfig#keepLast()},
+     * or older than {@link NodeConfig#keepFor()}), in one {@code removeReason} range; the next step runs at the loop's
+     * next turn while there is more to read, else the run ends ({@link #retentionRest}). Loop only.
+     *
+     * @param after the last entry read by the previous step of this run, or null to start from the oldest
+     * @param cleaned entries cleaned by this run so far, for its log line
+     */
+    private void retentionStep(ActionId after, long cleaned) {
+        if (closed) {
+            return;
+        }
+        RetentionBatch batch;
+        try {
+            batch = retentionBatch(after);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.warn("retention cannot clean the log now ({}); trying again in {} ms", e.getMessage(),
+                RETENTION_PERIOD_MILLIS);
+            retentionRest();
+            return;
+        }
+        long total = cleaned + batch.cleaned();
+        if (batch.more()) {
+            // the next batch at the loop's next turn, after its socket I/O and timers (as forgetSeenStep)
+            loop.schedule(0, () -> retentionStep(batch.last(), total));
+            return;
+        }
+        if (total > 0) {
+            LOG.debug("retention cleaned {} entries (keep last {}, keep for {})", total, config.keepLast(),
+                config.keepFor());
+        }
+        retentionRest();
+    }
+
+    /**
+     * What one {@link #retentionBatch} did: entries cleaned, whether there is more to read, and the last entry read
+     * (where the next batch starts).
+     */
+    private record RetentionBatch(long cleaned, boolean more, ActionId last) {
+    }
+
+    /**
+     * Reads at most {@link NodeConfig#RETENTION_BATCH} entries from the oldest (created order, after {@code after})
+     * and removes the keep reason from those retention drops (over {@link NodeConfig#keepLast()}, or older than
+     * {@link NodeConfig#keepFor()}), in one {@code removeReason} range. Loop only.
+     *
+     * @throws dev.logmesh.StoreException if the store could not clean
+     */
+    private RetentionBatch retentionBatch(ActionId after) {
+        String keep = config.keepReason();
+        long over = config.keepLast() > 0 ? Math.max(0, log.size() - config.keepLast()) : 0;
+        long oldestKept = config.keepFor().isZero() ? Long.MIN_VALUE
+            : loop.now() - saturatedMillis(config.keepFor());
+        ActionId boundary = null;
+        ActionId last = null;
+        int read = 0;
+        long dropping = 0;
+        boolean more = false;
+        if (over > 0 || oldestKept != Long.MIN_VALUE) {
+            for (Entry e : log.entries(dev.logmesh.spi.Order.CREATED, true, after)) {
+                if (read == NodeConfig.RETENTION_BATCH) {
+                    more = true;
+                    break;
+                }
+                read++;
+                last = e.id();
+                if (!e.meta().reasons().contains(keep)) {
+                    continue; // kept by the application's own reasons: retention leaves it
+                }
+                if (dropping < over || e.id().ms() < oldestKept) {
+                    boundary = e.id();
+                    dropping++;
+                } else {
+                    break; // the oldest entry retention keeps: every later one is younger
+                }
+            }
+        }
+        long cleaned = 0;
+        if (boundary != null) {
+            // the range read above (and anything older added since, which retention would drop too)
+            cleaned = (long) log.removeReason(keep, dev.logmesh.Criteria.ALL.olderThan(boundary))
+                + log.removeReason(keep, dev.logmesh.Criteria.id(boundary));
+        }
+        return new RetentionBatch(cleaned, more, last);
+    }
+
+    /**
+     * The log's {@link Log#onFull}: an add (local, a peer's or a client's batch) found the log full, so retention
+     * cleans what it drops now, at most {@link #MAX_ROOM_BATCHES} batches from the oldest, and the add is tried
+     * again if that cleaned anything. Before, the add was refused until the next period's run: a flood filled a
+     * {@code --memory} node within that second, and a sender's batch refused so ended its session. Loop only.
+     *
+     * @return whether anything was cleaned
+     */
+    private boolean makeRoom() {
+        if (closed) {
+            return false;
+        }
+        ActionId after = null;
+        try {
+            for (int i = 0; i < MAX_ROOM_BATCHES; i++) {
+                RetentionBatch b = retentionBatch(after);
+                if (b.cleaned() > 0) {
+                    LOG.debug("the log was full: retention cleaned {} entries at once", b.cleaned());
+                    return true;
+                }
+                if (!b.more()) {
+                    return false;
+                }
+                after = b.last();
+            }
+        } catch (dev.logmesh.StoreException e) {
+            LOG.debug("the log is full and retention cannot clean it now: {}", e.getMessage());
+        }
+        return false;
+    }
+
+    /** The most batches {@link #makeRoom} reads past entries retention keeps (an application's reasons). */
+    private static final int MAX_ROOM_BATCHES = 4;
 
     /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
     private void forgetSeen() {
@@ -1966,6 +2130,7 @@ public final class MeshNode implements AutoCloseable {
             metrics.error("store");
         }
         failedWriteCount++;
+        retentionSoon();
         if (failedWrites.add(what)) {
             LOG.warn("{}: {} (further failures to {} are not logged until the log is writable again)", what,
                 e.getMessage(), what.startsWith("cannot ") ? what.substring("cannot ".length()) : what);

@@ -140,6 +140,8 @@ public final class NodeConfig {
     private final long timeoutMillis;
     private final String keepReason;
     private final Duration seenHorizon;
+    private final long keepLast;
+    private final Duration keepFor;
     private final long maxDriftMillis;
     private final boolean mdns;
     private final List<String> interfaces;
@@ -194,6 +196,8 @@ public final class NodeConfig {
         this.timeoutMillis = b.timeoutMillis;
         this.keepReason = b.keepReason;
         this.seenHorizon = b.seenHorizon;
+        this.keepLast = b.keepLast;
+        this.keepFor = b.keepFor;
         this.maxDriftMillis = b.maxDriftMillis;
         this.mdns = b.mdns;
         this.interfaces = List.copyOf(b.interfaces);
@@ -362,6 +366,34 @@ public final class NodeConfig {
     public String keepReason() {
         return keepReason;
     }
+
+    /**
+     * Retention by count: the most entries the node keeps with its {@link #keepReason()}, {@code >= 0}; 0 (the
+     * default) for no bound. Once the log holds more entries than this, the node removes its keep reason from the
+     * oldest entries (created order) until it holds this many, as {@code keepLast} would: an entry left without
+     * reasons is cleaned (a {@code clean} event), one an application keeps by a reason of its own stays (and counts).
+     * The node cleans on its loop, at most {@link #RETENTION_BATCH} entries per loop turn, once a second and at once
+     * when an add is refused because the log is full; a cleaned id stays in the seen index (an action that comes back
+     * through a peer is not applied again) until {@link #seenHorizon()}. An entry is cleaned whether or not every peer
+     * has it: a peer that was away while it was cleaned gets it from a node that still holds it, or not at all
+     * (README, "Retention").
+     */
+    public long keepLast() {
+        return keepLast;
+    }
+
+    /**
+     * Retention by age: how long the node keeps an entry with its {@link #keepReason()}, counted from the time in the
+     * entry's id (when it was created at its origin), as a period {@code > 0} shorter than {@link #seenHorizon()};
+     * {@link Duration#ZERO} (the default) for no bound. Older entries lose the keep reason as with {@link #keepLast()}
+     * (same pacing, same seen index).
+     */
+    public Duration keepFor() {
+        return keepFor;
+    }
+
+    /** The most entries retention ({@link #keepLast()}, {@link #keepFor()}) reads and cleans in one loop turn. */
+    public static final int RETENTION_BATCH = 1_000;
 
     /**
      * How long seen ids of cleaned entries are remembered, {@code >= 0}; one beyond {@code Long.MAX_VALUE} ms
@@ -652,6 +684,8 @@ public final class NodeConfig {
         private long timeoutMillis = SessionConfig.DEFAULT_TIMEOUT_MILLIS;
         private String keepReason = DEFAULT_KEEP_REASON;
         private Duration seenHorizon = DEFAULT_SEEN_HORIZON;
+        private long keepLast;
+        private Duration keepFor = Duration.ZERO;
         private long maxDriftMillis = HybridClock.DEFAULT_MAX_DRIFT_MS;
         private boolean mdns = DEFAULT_MDNS;
         private final List<String> interfaces = new ArrayList<>();
@@ -882,6 +916,18 @@ public final class NodeConfig {
 
         public Builder keepReason(String value) {
             keepReason = value;
+            return this;
+        }
+
+        /** Keeps at most this many entries by the keep reason, 0 for no bound; see {@link NodeConfig#keepLast()}. */
+        public Builder keepLast(long value) {
+            keepLast = value;
+            return this;
+        }
+
+        /** Keeps entries by the keep reason this long, {@link Duration#ZERO} for ever; see {@link NodeConfig#keepFor()}. */
+        public Builder keepFor(Duration value) {
+            keepFor = java.util.Objects.requireNonNull(value, "keepFor");
             return this;
         }
 
@@ -1162,6 +1208,24 @@ public final class NodeConfig {
             }
             if (seenHorizon.isNegative()) {
                 throw new IllegalArgumentException("seen horizon must not be negative, got " + seenHorizon);
+            }
+            if (keepLast < 0) {
+                throw new IllegalArgumentException("keep last (--keep-last) must be 0 (no bound) or more entries, got "
+                    + keepLast);
+            }
+            if (keepFor.isNegative()) {
+                throw new IllegalArgumentException("keep for (--keep-for) must be 0 (for ever) or more, got " + keepFor);
+            }
+            if (!keepFor.isZero() && keepFor.compareTo(seenHorizon) >= 0) {
+                // the seen ids of entries cleaned at that age would be forgotten at once: a peer that still holds one
+                // would have it applied again
+                throw new IllegalArgumentException("keep for (--keep-for) " + keepFor + " must be shorter than the seen "
+                    + "horizon " + seenHorizon + " (how long the ids of cleaned entries are remembered, so that one "
+                    + "coming back is not applied again)");
+            }
+            if ((keepLast > 0 || !keepFor.isZero()) && keepReason == null) {
+                throw new IllegalArgumentException("retention (keep last, keep for) removes the node's keep reason, but "
+                    + "this node has none (keepReason(null)): clean with removeReason or keepLast instead");
             }
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("TLS needs both a certificate and a key");

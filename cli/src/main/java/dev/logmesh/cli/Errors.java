@@ -19,9 +19,26 @@ final class Errors {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
-        err.println("logmesh: " + oneLine(ex.getMessage()) + " (see: " + name + " --help)");
+        err.println("logmesh: " + oneLine(ex.getMessage()) + " (see: " + name + " --help)" + memoryNodeHint(ex, name));
         err.flush();
         return USAGE;
+    }
+
+    /**
+     * For {@code status} and {@code peers} without {@code --data}: what to do for a {@code --memory} node, which has no
+     * data directory (and so no status file) for them to read; else nothing. Before (session 43) they said only
+     * "Missing required option: '--data=DIR'", which an operator of a {@code --memory} node could not give.
+     */
+    static String memoryNodeHint(CommandLine.ParameterException ex, String command) {
+        if (!(ex instanceof CommandLine.MissingParameterException missing)
+            || !(command.endsWith(" status") || command.endsWith(" peers"))
+            || missing.getMissing().stream().noneMatch(a -> a instanceof CommandLine.Model.OptionSpec o
+                && "--data".equals(o.longestName()))) {
+            return "";
+        }
+        return ". A node started with --memory has no data directory, so this cannot read it: start that node with "
+            + "--http [HOST:]PORT and read http://HOST:PORT/status.json (its peers, the mesh it knows, whether it can "
+            + "write its log), or --metrics [HOST:]PORT";
     }
 
     /** An exception out of a command: a {@link UsageError} exits 2, anything else 1; both as one line. */

@@ -123,6 +123,8 @@ final class NodeArgs {
                 case "--passive-size" -> c.passiveSize = decimal(value);
                 case "--client-cursors" -> c.clientCursors = decimal(value);
                 case "--memory-limit" -> c.memoryLimit = memoryLimit(value);
+                case "--keep-last" -> c.keepLast = decimalLong(value);
+                case "--keep-for" -> c.keepFor = new NodeCommand.KeepFor().convert(value);
                 case "--http" -> c.http = new NodeCommand.HttpAddress().convert(value);
                 case "--presence-period" -> c.presencePeriod = new NodeCommand.PresencePeriod().convert(value);
                 default -> {

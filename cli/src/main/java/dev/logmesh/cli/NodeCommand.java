@@ -71,13 +71,25 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--memory", description = "Keep the log in memory only (lost at exit), at most --memory-limit of "
         + "it: once that is used, actions are refused (the node stays up, says it is not writable, and takes them again "
-        + "when entries are cleaned).")
+        + "when entries are cleaned: give --keep-last or --keep-for so that the node cleans its oldest).")
     boolean memory;
 
     @Option(names = "--memory-limit", paramLabel = "SIZE", converter = Checks.ByteSize.class,
         description = "With --memory: the heap the log may take, in bytes or with a unit (k, m, g: KiB, MiB, GiB; "
             + "256m). Default: a third of the JVM's largest heap (-Xmx; for scripts/logmesh, LOGMESH_JAVA_OPTS).")
     Long memoryLimit;
+
+    @Option(names = "--keep-last", paramLabel = "N", description = "Keep at most the newest N actions (created "
+        + "order): the node cleans older ones, a batch per turn of its loop, once a second and at once when an add "
+        + "finds the log full. A cleaned action is not applied again if it comes back (its id is remembered for "
+        + "30 days). An action is cleaned whether or not every peer has it: a peer away while it was cleaned gets "
+        + "it from another node that still holds it, or not at all. Default: 0, keep everything.")
+    long keepLast;
+
+    @Option(names = "--keep-for", paramLabel = "DURATION", converter = KeepFor.class, description = "Clean actions "
+        + "created longer ago than this (500ms, 90s, 5m, 1h, 7d or ISO-8601 P7D), less than 30d (the ids of cleaned "
+        + "actions are remembered 30 days); cleaned as with --keep-last. Default: 0, keep everything.")
+    java.time.Duration keepFor = java.time.Duration.ZERO;
 
     /** The command line is a LAN node: every interface and mDNS (the library's defaults are loopback, no mDNS). */
     @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on. Default: ${DEFAULT-VALUE} "
@@ -290,6 +302,9 @@ final class NodeCommand implements Callable<Integer> {
         Checks.overlay(maxActive, passiveSize);
         Checks.subprotocols(subprotocol, minSubprotocol);
         Checks.tlsAndMesh(tlsCert, tlsKey, mesh);
+        if (keepLast < 0) {
+            throw new UsageError("--keep-last " + keepLast + ": give how many actions to keep, 1 or more (0: all)");
+        }
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
         }
@@ -584,6 +599,7 @@ final class NodeCommand implements Callable<Integer> {
         if (memoryLimit != null) {
             b.memoryLimit(memoryLimit);
         }
+        b.keepLast(keepLast).keepFor(keepFor);
         if (clientFrameBudget != null) {
             b.clientFrameBudgetBytes(clientFrameBudget);
         }
@@ -811,6 +827,14 @@ final class NodeCommand implements Callable<Integer> {
         MaxDrift() {
             super(java.time.Duration.ofMillis(NodeConfig.MAX_DRIFT_LIMIT_MILLIS), "36500d (100 years, as good as no "
                 + "bound)");
+        }
+    }
+
+    /** {@code --keep-for}: shorter than the seen horizon, 30 days ({@link NodeConfig#DEFAULT_SEEN_HORIZON}). */
+    static final class KeepFor extends DurationConverter {
+        KeepFor() {
+            super(NodeConfig.DEFAULT_SEEN_HORIZON.minusMillis(1), "just under 30d (the ids of cleaned actions are "
+                + "remembered 30 days, so that one coming back is not applied again)");
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -404,16 +405,25 @@ public final class Log {
         List<Entry> batch = Arrays.asList(prepared);
         List<Meta> result;
         try {
-            if (pendingCursors.isEmpty()) {
-                result = store.add(batch);
-            } else {
-                result = store.add(batch, Map.copyOf(pendingCursors));
-                pendingCursors.clear();
-            }
+            result = write(batch);
         } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw notStoreException(e);
+            // a full log whose node cleans by retention: room made now, and the batch tried once more (nothing of
+            // it was written: the Store contract's "Failures")
+            BooleanSupplier room = onFull;
+            if (room == null || makingRoom || storeClosed()) {
+                throw e;
+            }
+            boolean made;
+            makingRoom = true;
+            try {
+                made = room.getAsBoolean();
+            } finally {
+                makingRoom = false;
+            }
+            if (!made) {
+                throw e;
+            }
+            result = write(batch);
         }
         Object[] metas = result.toArray();
         for (int i = 0; i < prepared.length; i++) {
@@ -429,6 +439,36 @@ public final class Log {
             }
         }
         return result;
+    }
+
+    /** The store's write of a prepared batch, with the cursors waiting for it; a failure as a StoreException. */
+    private List<Meta> write(List<Entry> batch) {
+        try {
+            if (pendingCursors.isEmpty()) {
+                return store.add(batch);
+            }
+            List<Meta> result = store.add(batch, Map.copyOf(pendingCursors));
+            pendingCursors.clear();
+            return result;
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw notStoreException(e);
+        }
+    }
+
+    /** What {@link #add} calls when its write fails, or null; see {@link #onFull}. */
+    private BooleanSupplier onFull;
+    /** Whether {@link #onFull} runs (an add it makes meanwhile fails as it is: no second call). */
+    private boolean makingRoom;
+
+    /**
+     * Sets what a failed {@link #add} calls before it gives up: it may clean entries (a node's retention) and says
+     * whether it did, and the add then tries its batch once more; if that fails too, or nothing was cleaned, the add
+     * fails with the write's {@link StoreException} as before. Called on the log's thread (the node's loop).
+     */
+    public void onFull(BooleanSupplier makeRoom) {
+        onFull = makeRoom;
     }
 
     /**

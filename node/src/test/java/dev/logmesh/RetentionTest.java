@@ -1,0 +1,193 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logmesh.internal.store.MemoryStore;
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Retention an operator sets ({@link NodeConfig#keepLast()}, {@link NodeConfig#keepFor()}; {@code logmesh node
+ * --keep-last}, {@code --keep-for}): the node removes its keep reason from its oldest entries, paced, and a cleaned
+ * entry that comes back is not applied again. Before (session 43), a node's keep reason ({@code "mesh"}) was never
+ * removed by anything but the embedding application: a full {@code --memory} node refused every add until it was
+ * restarted empty, and a SQLite node grew without bound.
+ */
+class RetentionTest {
+    final ManualLoop loop = new ManualLoop();
+    final LocalNetwork net = new LocalNetwork(loop);
+
+    MeshNode start(String name, NodeConfig.Builder b, String... peers) throws IOException {
+        b.name(name).mdns(false).loop(loop).transport(net.transport(name));
+        for (String p : peers) {
+            b.peer(LocalNetwork.url(p));
+        }
+        return MeshNode.start(b.build());
+    }
+
+    <T> T on(CompletableFuture<T> f) {
+        loop.runAll();
+        return f.join();
+    }
+
+    static Action big(String type) {
+        return Action.parse("{\"type\":\"" + type + "\",\"text\":\"" + "z".repeat(2_000) + "\"}");
+    }
+
+    @Test
+    void aFullMemoryNodeWithRetentionTakesNewAdds() throws Exception {
+        // 40,000 bytes hold about 15 of these actions; the node keeps the newest 5
+        try (MeshNode bob = start("bob", NodeConfig.builder().memoryLimit(40_000).keepLast(5))) {
+            // a burst within one loop turn each, faster than the retention's period
+            List<CompletableFuture<Meta>> adds = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                adds.add(bob.add(big("b/" + i)));
+                loop.runAll();
+            }
+            List<CompletableFuture<Meta>> refused = adds.stream().filter(CompletableFuture::isCompletedExceptionally)
+                .toList();
+            assertEquals(List.of(), refused, "an add that finds the budget used makes retention clean at once, and fits");
+            assertTrue(bob.health().writable(), bob.health().toString());
+            loop.advance(2_000); // the next period's retention
+            List<String> types = on(bob.entries()).stream().map(e -> e.action().type()).toList();
+            assertEquals(List.of("b/55", "b/56", "b/57", "b/58", "b/59"), types, "the newest 5");
+            assertTrue(((MemoryStore) bob.log().store()).used() <= 40_000);
+
+            // at the pace of a period, nothing is refused: each add lands with room to spare
+            for (int i = 0; i < 20; i++) {
+                on(bob.add(big("c/" + i)));
+                loop.advance(1_000);
+            }
+            assertEquals(5, bob.log().size());
+            assertTrue(bob.health().writable(), bob.health().toString());
+        }
+    }
+
+    @Test
+    void aPeerSendingToAFullMemoryNodeWithRetentionKeepsItsSessionAndIsAcknowledged() throws Exception {
+        List<String> aliceLost = new ArrayList<>();
+        MeshNode.Listener aliceSees = new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                if (!connected) {
+                    aliceLost.add(nodeId);
+                }
+            }
+        };
+        try (MeshNode bob = start("bob", NodeConfig.builder().memoryLimit(40_000).keepLast(5));
+             MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).loop(loop)
+                 .transport(net.transport("alice")).noListen().peer(LocalNetwork.url("bob")).build(),
+                 List.of(aliceSees))) {
+            loop.advance(1_000);
+            // alice floods bob faster than his retention's period: each batch that finds bob full makes him clean
+            for (int i = 0; i < 60; i++) {
+                alice.add(big("a/" + i));
+                loop.runAll();
+            }
+            loop.advance(500);
+            assertEquals(alice.log().lastAdded(), alice.log().cursor(bob.nodeId()).sent(), "all acknowledged");
+            assertEquals(List.of(), aliceLost, "alice's session with bob never ended");
+            assertTrue(bob.health().writable(), bob.health().toString());
+            assertTrue(((MemoryStore) bob.log().store()).used() <= 40_000);
+            loop.advance(2_000);
+            assertEquals(5, bob.log().size());
+        }
+    }
+
+    @Test
+    void retentionByAgeCleansEntriesOlderThanKeepFor() throws Exception {
+        try (MeshNode bob = start("bob", NodeConfig.builder().keepFor(Duration.ofMinutes(10)))) {
+            on(bob.add(Action.ofType("old")));
+            loop.advance(5 * 60_000);
+            on(bob.add(Action.ofType("young")));
+            loop.advance(6 * 60_000); // "old" is 11 minutes old, "young" 6
+            assertEquals(List.of("young"), on(bob.entries()).stream().map(e -> e.action().type()).toList());
+        }
+    }
+
+    @Test
+    void retentionPacesItsCleaningAcrossLoopTurns() throws Exception {
+        try (MeshNode bob = start("bob", NodeConfig.builder().keepLast(10).keepReason("mesh"))) {
+            // 2,500 entries added in one call: retention cleans at most RETENTION_BATCH a turn
+            List<Action> many = new ArrayList<>();
+            for (int i = 0; i < 2_500; i++) {
+                many.add(Action.ofType("n/" + i));
+            }
+            List<CompletableFuture<Meta>> fs = new ArrayList<>();
+            for (Action a : many) {
+                fs.add(bob.add(a));
+            }
+            loop.runAll();
+            fs.forEach(CompletableFuture::join);
+            // a task queued at the first clean runs between the first batch and the next one
+            long[] sizeBetween = {-1};
+            bob.log().onClean(e -> {
+                if (sizeBetween[0] == -1) {
+                    sizeBetween[0] = -2;
+                    loop.schedule(0, () -> sizeBetween[0] = bob.log().size());
+                }
+            });
+            loop.advance(1_000);
+            loop.runAll();
+            assertEquals(10, bob.log().size());
+            assertEquals(2_500 - NodeConfig.RETENTION_BATCH, sizeBetween[0], "one batch cleaned, then other tasks ran");
+        }
+    }
+
+    @Test
+    void anEntryCleanedByRetentionAndReceivedAgainIsNotAppliedTwiceAndReconciliationConverges() throws Exception {
+        net.recordEntries();
+        try (MeshNode bob = start("bob", NodeConfig.builder());
+             MeshNode alice = start("alice", NodeConfig.builder().keepLast(2), "bob")) {
+            List<ActionId> aliceApplied = new ArrayList<>();
+            alice.subscribe(e -> true, e -> aliceApplied.add(e.id()));
+            loop.advance(1_000);
+            Meta x = on(bob.add(Action.ofType("x")));
+            loop.advance(1_000);
+            assertEquals(List.of(x.id()), aliceApplied, "alice has x");
+
+            // alice adds three of her own: x is beyond her newest 2 and cleaned, its id still seen
+            for (int i = 0; i < 3; i++) {
+                on(alice.add(Action.ofType("a/" + i)));
+            }
+            loop.advance(2_000);
+            assertTrue(on(alice.byId(x.id())).isEmpty(), "x cleaned on alice");
+            assertTrue(alice.log().store().seen(x.id()), "its id still seen");
+
+            // carol, new, holds x (from bob) and sends it to alice: not applied again; reconciliation between the
+            // two (carol holds x, alice has seen it) finds nothing to pull
+            try (MeshNode carol = start("carol", NodeConfig.builder().noListen(), "bob", "alice")) {
+                loop.advance(5_000);
+                assertTrue(on(carol.byId(x.id())).isPresent(), "carol holds x");
+                loop.advance(120_000); // periodic reconciliation rounds
+                assertTrue(net.delivered("carol", "alice", x.id()) || net.delivered("bob", "alice", x.id()),
+                    "x reached alice again");
+                assertEquals(1, aliceApplied.stream().filter(x.id()::equals).count(), "x applied once on alice: "
+                    + aliceApplied);
+                assertTrue(on(alice.byId(x.id())).isEmpty(), "not re-added: " + on(alice.entries()));
+                assertEquals(2, alice.log().size(), "alice keeps her newest 2");
+            }
+        }
+    }
+
+    @Test
+    void badRetentionSettingsAreRefusedWithWhatToDo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().keepLast(-1).build());
+        assertTrue(e.getMessage().contains("keep last"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().keepFor(Duration.ofDays(30)).build());
+        assertTrue(e.getMessage().contains("shorter than the seen horizon"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().keepLast(5).keepReason(null).build());
+        assertTrue(e.getMessage().contains("has none"), e.getMessage());
+    }
+}
