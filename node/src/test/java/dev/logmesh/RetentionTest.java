@@ -38,8 +38,9 @@ class RetentionTest {
         return f.join();
     }
 
+    /** An action of about 2,000 bytes ({@link MemoryBudgetNodeTest#big}). */
     static Action big(String type) {
-        return Action.parse("{\"type\":\"" + type + "\",\"text\":\"" + "z".repeat(2_000) + "\"}");
+        return MemoryBudgetNodeTest.big(type);
     }
 
     @Test

@@ -13,7 +13,6 @@ import dev.logmesh.MeshNode;
 import dev.logmesh.Meta;
 import dev.logmesh.NodeConfig;
 import dev.logmesh.spi.Store;
-import dev.logmesh.testkit.FileDamage;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -58,12 +57,11 @@ class ScrubOffLoopTest {
     }
 
     static ActionId idOf(int i) {
-        return new ActionId(1_000_000L + i, "origin", 0);
+        return SqliteCorruptRowTest.idOf(i);
     }
 
     static Entry row(int i) {
-        return new Entry(Action.parse("{\"type\":\"chat\",\"text\":\"" + String.format("row-%05d-", i)
-            + "hello world\"}"), Meta.of(idOf(i), 1_000_000L + i, List.of("keep")));
+        return SqliteCorruptRowTest.row(i);
     }
 
     /** A store of {@link #ROWS} entries, row {@link #BAD}'s text changed on disk, open, its reports recorded. */
@@ -76,7 +74,7 @@ class ScrubOffLoopTest {
         store.add(batch);
         store.close();
         // "hello" -> "jello": still JSON, not what was written
-        FileDamage.overwrite(file(), String.format("row-%05d-", BAD), 10, "j");
+        SqliteCorruptRowTest.overwrite(file(), BAD, 10, "j");
         store = SqliteStore.open(file());
         store.onCorrupt(reports::add);
     }
