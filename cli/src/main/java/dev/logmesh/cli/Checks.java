@@ -341,6 +341,15 @@ final class Checks {
         }
     }
 
+    /** {@code --channel-replay}: 0 to 100,000 (NodeConfig refuses others, without the option's name). */
+    static void channelReplay(int n) {
+        if (n < 0 || n > dev.logmesh.NodeConfig.MAX_CHANNEL_REPLAY) {
+            throw new UsageError("--channel-replay " + n + ": give how many actions of a channel's history a "
+                + "subscribing client gets, 0 (none) to " + dev.logmesh.NodeConfig.MAX_CHANNEL_REPLAY + " (default "
+                + dev.logmesh.NodeConfig.DEFAULT_CHANNEL_REPLAY + ")");
+        }
+    }
+
     /**
      * {@code --max-client-frame}: unset, or at least {@code --max-frame} (NodeConfig refuses less, naming both).
      *

@@ -122,6 +122,7 @@ final class NodeArgs {
                 case "--max-active" -> c.maxActive = decimal(value);
                 case "--passive-size" -> c.passiveSize = decimal(value);
                 case "--client-cursors" -> c.clientCursors = decimal(value);
+                case "--channel-replay" -> c.channelReplay = decimal(value);
                 case "--memory-limit" -> c.memoryLimit = memoryLimit(value);
                 case "--keep-last" -> c.keepLast = decimalLong(value);
                 case "--keep-for" -> c.keepFor = new NodeCommand.KeepFor().convert(value);

@@ -243,6 +243,13 @@ final class NodeCommand implements Callable<Integer> {
         + "again. At least 1. Default: ${DEFAULT-VALUE}.")
     int clientCursors = DEFAULTS.clientCursors();
 
+    @Option(names = "--channel-replay", paramLabel = "N", description = "The most actions of a channel's history a "
+        + "Logux client gets when it subscribes (after a reconnect: what it missed since; the first time: the "
+        + "channel's newest), found among at most 10 times N actions of the log; 0: none, only what comes after the "
+        + "subscription, as @logux/server without a load. 0 to " + NodeConfig.MAX_CHANNEL_REPLAY
+        + ". Default: ${DEFAULT-VALUE}.")
+    int channelReplay = NodeConfig.DEFAULT_CHANNEL_REPLAY;
+
     @Option(names = "--no-overlay", description = "Keep a session with every mesh node found, as before the overlay.")
     boolean noOverlay;
 
@@ -296,6 +303,7 @@ final class NodeCommand implements Callable<Integer> {
         Checks.presencePeriod(presencePeriod);
         Checks.pingAndTimeout(ping, timeout);
         Checks.clientCursors(clientCursors);
+        Checks.channelReplay(channelReplay);
         Checks.maxFrame(maxFrame);
         Checks.maxClientFrame(maxFrame, maxClientFrame);
         Checks.clientFrameBudget(clientFrameBudget, maxClientFrame, maxFrame);
@@ -590,7 +598,7 @@ final class NodeCommand implements Callable<Integer> {
             // at most 36500d (MaxDrift): whole milliseconds, no overflow
             .token(token).maxDriftMillis(java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift))
             .unaddressed(unaddressed)
-            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors)
+            .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors).channelReplay(channelReplay)
             .meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http).publicUrl(publicUrl);
         if (maxClientFrame != null) {
