@@ -8,7 +8,6 @@ import dev.logmesh.Meta;
 import dev.logmesh.internal.edge.ChannelReplay;
 import dev.logmesh.internal.edge.ClientEdge;
 import dev.logmesh.internal.edge.Subscribe;
-import dev.logmesh.spi.Order;
 import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.edge.ClientId;
 import dev.logmesh.internal.edge.Reply;
@@ -93,8 +92,8 @@ final class ClientRole extends EdgeRole {
         this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
         ChannelReplay.Bounds bounds = config.options().replay();
         if (bounds != null) {
-            ChannelReplay.CreatedPages pages = (ascending, after, limit) ->
-                log.store().page(Order.CREATED, ascending, after, limit);
+            ChannelReplay.Pages pages = (order, ascending, after, limit) ->
+                log.store().page(order, ascending, after, limit);
             edge.history((s, filter, uptoAdded) -> {
                 ChannelReplay.Result r = ChannelReplay.replay(pages, client, s, filter, catchUpStart, uptoAdded,
                     bounds);
@@ -111,9 +110,12 @@ final class ClientRole extends EdgeRole {
      * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels).
      */
     private void replayCut(Subscribe s, ChannelReplay.Result r) {
+        // a first subscription gets the newest entries (older ones are left out); a resubscription the oldest it
+        // missed (newer ones are left out: before break43 this line said "older" for both)
+        String left = s.since() == null ? "older entries of the channel are not sent"
+            : "the channel's entries it missed after those are not sent";
         String line = "client {}: the replay of channel {} stopped after {} entries read and {} sent (the bound of the "
-            + "default load): older entries of the channel are not sent; give the channel a load hook that reads your "
-            + "own index, or subscribe with a later since";
+            + "default load): " + left + "; give the channel a load hook that reads your own index of it";
         if (!replayCutSaid) {
             replayCutSaid = true;
             LOG.warn(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
