@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A ready-made {@code load}: the entries of the log addressed to a channel, newer than the subscription's
@@ -123,6 +124,17 @@ public final class ChannelReplay {
      */
     public static Result replay(Pages log, ClientId subscriber, Subscribe subscribe, ChannelFilter filter,
                                 long afterAdded, long uptoAdded, Bounds bounds) {
+        return replay(log, subscriber, subscribe, filter, afterAdded, uptoAdded, bounds, e -> false);
+    }
+
+    /**
+     * As {@link #replay(Pages, ClientId, Subscribe, ChannelFilter, long, long, Bounds)}, leaving out (not counted as
+     * sent) what {@code sentOtherwise} says the connection sends or sent the client by another way: its catch-up
+     * (an entry addressed to it by {@code nodes}, {@code clients} or {@code users} as well), another subscription's
+     * live delivery or replay (an entry of two channels it subscribes to). Before break43 such an entry came twice.
+     */
+    public static Result replay(Pages log, ClientId subscriber, Subscribe subscribe, ChannelFilter filter,
+                                long afterAdded, long uptoAdded, Bounds bounds, Predicate<Entry> sentOtherwise) {
         Since since = subscribe.since();
         boolean ascending = since != null;
         boolean byAdded = ascending && afterAdded > 0;
@@ -149,7 +161,7 @@ public final class ChannelReplay {
                 Address address = Address.of(e.meta());
                 if (!address.channels().contains(subscribe.channel()) || subscriber.created(e.id())
                     || address.excludesAll() || address.excludeClients().contains(subscriber.clientId())
-                    || !filter.test(e)) {
+                    || !filter.test(e) || sentOtherwise.test(e)) {
                     continue;
                 }
                 if (out.size() == bounds.maxSent()) {

@@ -70,6 +70,13 @@ final class ClientRole extends EdgeRole {
     private List<Meta> frameResults;
     /** Whether this connection said that a replay stopped at its bound ({@link #replayCut}). */
     private boolean replayCutSaid;
+    /**
+     * The ids this connection's replays sent, so that an entry of two channels the client subscribes to comes once;
+     * at most {@link #MAX_REPLAYED} (about 1 MB), beyond which a further replay may send such an entry again.
+     */
+    private final java.util.Set<ActionId> replayed = new java.util.HashSet<>();
+    /** The most ids {@link #replayed} holds. */
+    static final int MAX_REPLAYED = 10_000;
 
     /** The least time (ms) between two ERROR lines of a node's failing hooks (all its client sessions together). */
     static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
@@ -95,10 +102,18 @@ final class ClientRole extends EdgeRole {
             ChannelReplay.Pages pages = (order, ascending, after, limit) ->
                 log.store().page(order, ascending, after, limit);
             edge.history((s, filter, uptoAdded) -> {
+                // what the catch-up or another subscription sends (the new one wants only later entries), or what
+                // an earlier replay of this connection sent: not again
                 ChannelReplay.Result r = ChannelReplay.replay(pages, client, s, filter, catchUpStart, uptoAdded,
-                    bounds);
+                    bounds, e -> edge.sends(e) || replayed.contains(e.id()));
                 if (r.cut()) {
                     replayCut(s, r);
+                }
+                for (Reply reply : r.replies()) {
+                    if (replayed.size() >= MAX_REPLAYED) {
+                        break;
+                    }
+                    replayed.add(reply.meta().id());
                 }
                 return r.replies();
             });
