@@ -8,7 +8,6 @@ import dev.logmesh.Meta;
 import dev.logmesh.internal.edge.ChannelReplay;
 import dev.logmesh.internal.edge.ClientEdge;
 import dev.logmesh.internal.edge.Subscribe;
-import dev.logmesh.spi.Order;
 import dev.logmesh.internal.edge.Answers;
 import dev.logmesh.internal.edge.ClientId;
 import dev.logmesh.internal.edge.Reply;
@@ -71,6 +70,13 @@ final class ClientRole extends EdgeRole {
     private List<Meta> frameResults;
     /** Whether this connection said that a replay stopped at its bound ({@link #replayCut}). */
     private boolean replayCutSaid;
+    /**
+     * The ids this connection's replays sent, so that an entry of two channels the client subscribes to comes once;
+     * at most {@link #MAX_REPLAYED} (about 1 MB), beyond which a further replay may send such an entry again.
+     */
+    private final java.util.Set<ActionId> replayed = new java.util.HashSet<>();
+    /** The most ids {@link #replayed} holds. */
+    static final int MAX_REPLAYED = 10_000;
 
     /** The least time (ms) between two ERROR lines of a node's failing hooks (all its client sessions together). */
     static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
@@ -93,13 +99,21 @@ final class ClientRole extends EdgeRole {
         this.edge = new ClientEdge(client, subprotocol, headers, config.rules(), config.options());
         ChannelReplay.Bounds bounds = config.options().replay();
         if (bounds != null) {
-            ChannelReplay.CreatedPages pages = (ascending, after, limit) ->
-                log.store().page(Order.CREATED, ascending, after, limit);
+            ChannelReplay.Pages pages = (order, ascending, after, limit) ->
+                log.store().page(order, ascending, after, limit);
             edge.history((s, filter, uptoAdded) -> {
+                // what the catch-up or another subscription sends (the new one wants only later entries), or what
+                // an earlier replay of this connection sent: not again
                 ChannelReplay.Result r = ChannelReplay.replay(pages, client, s, filter, catchUpStart, uptoAdded,
-                    bounds);
+                    bounds, e -> edge.sends(e) || replayed.contains(e.id()));
                 if (r.cut()) {
                     replayCut(s, r);
+                }
+                for (Reply reply : r.replies()) {
+                    if (replayed.size() >= MAX_REPLAYED) {
+                        break;
+                    }
+                    replayed.add(reply.meta().id());
                 }
                 return r.replies();
             });
@@ -111,9 +125,12 @@ final class ClientRole extends EdgeRole {
      * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels).
      */
     private void replayCut(Subscribe s, ChannelReplay.Result r) {
+        // a first subscription gets the newest entries (older ones are left out); a resubscription the oldest it
+        // missed (newer ones are left out: before break43 this line said "older" for both)
+        String left = s.since() == null ? "older entries of the channel are not sent"
+            : "the channel's entries it missed after those are not sent";
         String line = "client {}: the replay of channel {} stopped after {} entries read and {} sent (the bound of the "
-            + "default load): older entries of the channel are not sent; give the channel a load hook that reads your "
-            + "own index, or subscribe with a later since";
+            + "default load): " + left + "; give the channel a load hook that reads your own index of it";
         if (!replayCutSaid) {
             replayCutSaid = true;
             LOG.warn(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());

@@ -5,7 +5,6 @@ import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.internal.store.SqliteStore;
-import dev.logmesh.spi.Order;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +60,7 @@ class ChannelReplayBench {
                 System.out.printf("filled %d entries in %.1f s%n", store.size(), (System.nanoTime() - t0) / 1e9);
             }
             long last = store.lastAdded();
-            ChannelReplay.CreatedPages pages = (asc, after, limit) -> store.page(Order.CREATED, asc, after, limit);
+            ChannelReplay.Pages pages = store::page;
             ClientId reader = ClientId.parse("alice:r4nd0m:tab1");
             long endMs = 1_000_000L + ENTRIES;
             measure("since 1,000 entries before the end", pages, reader, "{'type':'logux/subscribe','channel':"
@@ -75,7 +74,7 @@ class ChannelReplayBench {
         }
     }
 
-    private static void measure(String what, ChannelReplay.CreatedPages pages, ClientId reader, String subscribe,
+    private static void measure(String what, ChannelReplay.Pages pages, ClientId reader, String subscribe,
                                 long afterAdded, long upto) {
         Subscribe s = Subscribe.of(Entries.action(subscribe));
         long[] us = new long[30];

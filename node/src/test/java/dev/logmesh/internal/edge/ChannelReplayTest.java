@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Entry;
 import dev.logmesh.internal.store.MemoryStore;
-import dev.logmesh.spi.Order;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,8 +23,8 @@ class ChannelReplayTest {
 
     final MemoryStore store = new MemoryStore();
     final AtomicInteger reads = new AtomicInteger();
-    final ChannelReplay.CreatedPages pages = (ascending, after, limit) -> {
-        List<Entry> page = store.page(Order.CREATED, ascending, after, limit);
+    final ChannelReplay.Pages pages = (order, ascending, after, limit) -> {
+        List<Entry> page = store.page(order, ascending, after, limit);
         reads.addAndGet(page.size());
         return page;
     };
@@ -64,6 +63,33 @@ class ChannelReplayTest {
         assertFalse(r.cut());
         assertFalse(r.replies().get(0).isNew(), "sent with its own id");
         assertEquals(7, r.read(), "read from since on, not the entries created before it");
+    }
+
+    /**
+     * break43: {@code @logux/client} never moves {@code since} (its first subscription's {@code logux/processed}), so a
+     * client connected while the log grew past the read bound, then away for a moment, resubscribes with a {@code since}
+     * far back. Before, the read started there in created order, met only entries the client had acknowledged, stopped
+     * at the bound and sent nothing it had missed (a CLI trial: 12,000 entries of another channel while connected, 2
+     * missed: 0 sent, "stopped after 10000 entries read and 0 sent").
+     */
+    @Test
+    void aResubscriptionAfterTheLogGrewPastTheReadBoundGetsWhatWasAddedWhileAway() {
+        add(1, 150, "bob:b:t", "room"); // received live before the client went away
+        for (int i = 0; i < 3_000; i++) {
+            add(1000 + i, 300L + i, "bob:b:t", "other");
+        }
+        long acked = add(2, 4_000, "bob:b:t", "room"); // the last it acknowledged
+        add(5, 5_000, "bob:b:t", "room");    // missed
+        add(4, 4_500, "carol:c:t", "room");  // missed, created before 5 but added after it (another node's)
+        add(6, 120, "carol:c:t", "room");    // added while away but created before since: not sent
+        add(7, 5_100, ME, "room");           // its own
+        long upto = add(8, 5_200, "bob:b:t", "other");
+        add(9, 5_300, "bob:b:t", "room");    // after the subscription: it goes live
+        ChannelReplay.Result r = ChannelReplay.replay(pages, ALICE, subscribe("200 server:s 0"), ChannelFilter.ALL,
+            acked, upto, new ChannelReplay.Bounds(10, 1_500));
+        assertEquals(List.of(4, 5), ns(r), "what was added while it was away, oldest first");
+        assertFalse(r.cut(), "read " + r.read());
+        assertTrue(r.read() <= 6, "read only what was added after its acknowledged entry: " + r.read());
     }
 
     @Test

@@ -653,6 +653,29 @@ class ClientRoleTest {
         assertTrue(got.get(0).contains("new/in/room"), got.toString());
     }
 
+    /**
+     * break43: the default load sends a channel's entries once per connection, also one of two channels the client
+     * subscribes to, or one addressed to the client's user as well (the catch-up sends that one). Before, each
+     * subscription's replay sent what it found: a stock {@code @logux/client} back after a reconnect, subscribed to
+     * two channels, got an entry of both twice, and one addressed to its channel and its user twice (CLI trial,
+     * interop replay trial: "both-off" and "ch-user-off" twice).
+     */
+    @Test
+    void theDefaultLoadSendsAnEntryOnceAlsoOfTwoChannelsOrAddressedToTheUser() {
+        add("both/rooms", "channels", "room/7", "room/8");
+        node.log.add(node.log.create(Action.ofType("user/and/room"), List.of("test"),
+            Map.of("channels", JsonNodeFactory.instance.arrayNode().add("room/7"),
+                "users", JsonNodeFactory.instance.arrayNode().add("alice"))));
+        loop.runAll();
+        Client c = new Client().send(CONNECT);
+        c.send("[\"sync\",1,{\"type\":\"logux/subscribe\",\"channel\":\"room/7\"},{\"id\":[1,0],\"time\":1}]",
+            "[\"sync\",2,{\"type\":\"logux/subscribe\",\"channel\":\"room/8\"},{\"id\":[2,0],\"time\":2}]");
+        String all = String.join("\n", c.got());
+        assertEquals(2, all.split("logux/processed", -1).length - 1, all);
+        assertEquals(1, all.split("both/rooms", -1).length - 1, "the entry of both channels once: " + all);
+        assertEquals(1, all.split("user/and/room", -1).length - 1, "the entry of its user and channel once: " + all);
+    }
+
     @Test
     void aSecondConnectionOfTheSameClientClosesTheFirst() {
         Client first = new Client().send(CONNECT);
