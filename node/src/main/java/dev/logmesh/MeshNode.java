@@ -457,6 +457,17 @@ public final class MeshNode implements AutoCloseable {
             }
 
             @Override
+            public void clientAdded(List<Meta> stored) {
+                if (retains()) {
+                    for (Meta m : stored) {
+                        if (m != null) {
+                            clientMade.add(m.added());
+                        }
+                    }
+                }
+            }
+
+            @Override
             public void entryRefused(SyncSession session, ActionId id, String kind) {
                 if (metrics != null) {
                     metrics.error(kind);
@@ -1286,6 +1297,7 @@ public final class MeshNode implements AutoCloseable {
         int read = 0;
         long dropping = 0;
         boolean more = false;
+        long acked = -1; // the highest position of this log a mesh peer acknowledged, read once it matters
         if (over > 0 || oldestKept != Long.MIN_VALUE) {
             for (Entry e : log.entries(dev.logmesh.spi.Order.CREATED, true, after)) {
                 if (read == NodeConfig.RETENTION_BATCH) {
@@ -1298,6 +1310,13 @@ public final class MeshNode implements AutoCloseable {
                     continue; // kept by the application's own reasons: retention leaves it
                 }
                 if (dropping < over || e.id().ms() < oldestKept) {
+                    if (acked < 0) {
+                        acked = acknowledgedByAPeer();
+                        clientMade.headSet(acked, true).clear();
+                    }
+                    if (e.meta().added() > acked && originatedHere(e)) {
+                        break; // its only copy may be this one: kept until a peer has it (and every later one)
+                    }
                     boundary = e.id();
                     dropping++;
                 } else {
@@ -1312,6 +1331,47 @@ public final class MeshNode implements AutoCloseable {
                 + log.removeReason(keep, dev.logmesh.Criteria.id(boundary));
         }
         return new RetentionBatch(cleaned, more, last);
+    }
+
+    /**
+     * The highest {@code added} of this log that any mesh peer acknowledged (its cursor's {@code sent}): every entry at
+     * or under it, but for those the peer sent here, is on that peer too. Loop only.
+     */
+    private long acknowledgedByAPeer() {
+        long max = 0;
+        for (dev.logmesh.spi.PeerCursor c : log.cursors().values()) {
+            max = Math.max(max, c.sent());
+        }
+        return max;
+    }
+
+    /**
+     * The {@code added} of the entries Logux clients of this node added that no mesh peer had acknowledged when last
+     * looked at (retention keeps them, {@link #originatedHere}); trimmed to those above {@link #acknowledgedByAPeer}
+     * by each retention batch. Kept only with retention, in memory: after a restart an entry a client made is known
+     * by its cursor record only. Loop only.
+     */
+    private final java.util.TreeSet<Long> clientMade = new java.util.TreeSet<>();
+
+    /**
+     * Whether retention must keep an entry until a mesh peer has acknowledged it: the node expects peers (it has a
+     * {@code --peer}, mDNS, a discovery, or a peer's cursor) and the entry may have no copy on any of them, because it
+     * was made here (its id's node is this node's) or a Logux client of this node added it (this life, or one it keeps
+     * a cursor for). An entry a mesh peer sent here is on that peer. A node that expects no peer cleans what it made,
+     * as asked. Before (break43) retention cleaned stdin lines added before the first session, and they were on no
+     * node. Loop only.
+     */
+    private boolean originatedHere(Entry e) {
+        boolean expectsPeers = !config.peers().isEmpty() || config.mdns() || config.discovery() != null
+            || !log.cursors().isEmpty();
+        if (!expectsPeers) {
+            return false;
+        }
+        if (e.id().node().equals(log.nodeId()) || clientMade.contains(e.meta().added())) {
+            return true;
+        }
+        dev.logmesh.internal.edge.ClientId client = dev.logmesh.internal.edge.ClientId.of(e.id());
+        return client.hasTab() && log.clientCursor(client.clientId()).isPresent();
     }
 
     /**

@@ -103,6 +103,76 @@ class RetentionTest {
         }
     }
 
+    /**
+     * A node that expects peers keeps what it made until a peer has acknowledged it, whatever its retention: before
+     * (break43) {@code logmesh node --keep-last 100 --peer URL < 1000-lines} cleaned the lines added before its first
+     * session, and its peer got 914 of the 1,000: 86 actions were on no node.
+     */
+    @Test
+    void whatANodeMadeIsKeptUntilAPeerHasIt() throws Exception {
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).loop(loop)
+            .transport(net.transport("alice")).noListen().peer(LocalNetwork.url("bob")).keepLast(5).build())) {
+            for (int i = 0; i < 20; i++) {
+                on(alice.add(Action.ofType("a/" + i)));
+            }
+            loop.advance(3_000); // retention's periods pass; bob is not there
+            assertEquals(20, alice.log().size(), "nothing alice made is cleaned before a peer has it");
+            try (MeshNode bob = start("bob", NodeConfig.builder())) {
+                for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
+                    loop.advance(1_000); // alice redials, syncs
+                }
+                assertEquals(20, bob.log().size(), "bob got every action alice made");
+                loop.advance(2_000); // acknowledged: alice's retention cleans down to 5
+                assertEquals(5, alice.log().size());
+            }
+        }
+    }
+
+    /** As {@link #whatANodeMadeIsKeptUntilAPeerHasIt}, for the actions a Logux client of the node added. */
+    @Test
+    void whatALoguxClientAddedIsKeptUntilAPeerHasIt() throws Exception {
+        try (MeshNode alice = start("alice", NodeConfig.builder().keepLast(5), "bob")) {
+            List<String> toClient = new ArrayList<>();
+            dev.logmesh.spi.Connection client = net.transport("app").apply(loop).dial(LocalNetwork.url("alice"));
+            client.start(new dev.logmesh.spi.Connection.Handler() {
+                @Override
+                public void onOpen() {
+                    client.send("[\"connect\",5,\"carol:c1:tab\",0]");
+                }
+
+                @Override
+                public void onFrame(String frame) {
+                    toClient.add(frame);
+                }
+
+                @Override
+                public void onClose(String reason) {
+                    toClient.add("closed: " + reason);
+                }
+            });
+            loop.runAll();
+            assertTrue(toClient.stream().anyMatch(f -> f.startsWith("[\"connected\"")), toClient.toString());
+            StringBuilder sync = new StringBuilder("[\"sync\",20");
+            for (int i = 0; i < 20; i++) {
+                sync.append(",{\"type\":\"c/").append(i).append("\"},{\"id\":\"").append(1_000 + i)
+                    .append(" carol:c1:tab 0\",\"time\":").append(1_000 + i).append('}');
+            }
+            client.send(sync.append(']').toString());
+            loop.runAll();
+            assertTrue(toClient.stream().anyMatch(f -> f.startsWith("[\"synced\",20")), toClient.toString());
+            loop.advance(3_000); // retention's periods pass; bob is not there
+            assertEquals(20, alice.log().size(), "nothing a client of alice added is cleaned before a peer has it");
+            try (MeshNode bob = start("bob", NodeConfig.builder())) {
+                for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
+                    loop.advance(1_000);
+                }
+                assertEquals(20, bob.log().size(), "bob got every action carol added at alice");
+                loop.advance(2_000);
+                assertEquals(5, alice.log().size());
+            }
+        }
+    }
+
     @Test
     void retentionByAgeCleansEntriesOlderThanKeepFor() throws Exception {
         try (MeshNode bob = start("bob", NodeConfig.builder().keepFor(Duration.ofMinutes(10)))) {

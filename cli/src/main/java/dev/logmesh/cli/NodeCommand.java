@@ -82,8 +82,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--keep-last", paramLabel = "N", description = "Keep at most the newest N actions (created "
         + "order): the node cleans older ones, a batch per turn of its loop, once a second and at once when an add "
         + "finds the log full. A cleaned action is not applied again if it comes back (its id is remembered for "
-        + "30 days). An action is cleaned whether or not every peer has it: a peer away while it was cleaned gets "
-        + "it from another node that still holds it, or not at all. Default: 0, keep everything.")
+        + "30 days). An action made here (stdin, a Logux client) waits until a mesh peer has it when the node has "
+        + "peers to expect; others are cleaned whether or not every peer has them: a peer away while one was cleaned "
+        + "gets it from another node that still holds it, or not at all. Default: 0, keep everything.")
     long keepLast;
 
     @Option(names = "--keep-for", paramLabel = "DURATION", converter = KeepFor.class, description = "Clean actions "

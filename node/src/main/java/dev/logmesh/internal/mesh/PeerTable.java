@@ -8,6 +8,7 @@ import dev.logmesh.internal.session.Reconciliation;
 import dev.logmesh.internal.session.SessionConfig;
 import dev.logmesh.internal.session.SyncSession;
 
+import dev.logmesh.Meta;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.protocol.ProtocolError;
 import dev.logmesh.spi.Loop;
@@ -65,6 +66,10 @@ public final class PeerTable {
 
         /** A peer confirmed ({@code synced}) this log's entries up to {@code added}. */
         default void acknowledged(String peerNode, long added) {
+        }
+
+        /** A Logux client's batch was added ({@link SyncSession.Events#clientAdded}); on the loop. */
+        default void clientAdded(List<Meta> stored) {
         }
 
         /** Progress of a catch-up this node receives from a peer (see {@link SyncSession.Events#catchUp}). */
@@ -183,6 +188,13 @@ public final class PeerTable {
                 lateLogged.remove(session.peerNode());
                 for (Listener l : listeners) {
                     l.acknowledged(session.peerNode(), added);
+                }
+            }
+
+            @Override
+            public void clientAdded(SyncSession session, List<Meta> stored) {
+                for (Listener l : listeners) {
+                    l.clientAdded(stored);
                 }
             }
 

@@ -202,6 +202,14 @@ public final class SyncSession implements MessageConnection.Handler {
         }
 
         /**
+         * A Logux client's batch was added to the log: {@code stored} holds the meta of each entry added (null for one
+         * already held), in the batch's order. Its first copy in the mesh may be this log's (retention keeps it until
+         * a mesh peer has it). On the loop.
+         */
+        default void clientAdded(SyncSession session, List<Meta> stored) {
+        }
+
+        /**
          * Progress of a catch-up this node receives from the peer (see {@link SyncSession#CATCH_UP_EVERY_MILLIS}):
          * {@code done} of {@code total} entries of the peer's log (its {@code added} numbers between this node's
          * cursor and its last one, less those it skipped), at {@code perSecond} on average so far.
@@ -1593,6 +1601,7 @@ public final class SyncSession implements MessageConnection.Handler {
         } finally {
             receiving = false;
         }
+        events.clientAdded(this, results);
         if (config.stats() != null) {
             long n = 0;
             for (Meta m : results) {
