@@ -1298,6 +1298,10 @@ public final class MeshNode implements AutoCloseable {
         long dropping = 0;
         boolean more = false;
         long acked = -1; // the highest position of this log a mesh peer acknowledged, read once it matters
+        if (!clientMade.isEmpty()) {
+            acked = acknowledgedByAPeer();
+            clientMade.headSet(acked, true).clear(); // what a peer has needs no keeping: the set stays small
+        }
         if (over > 0 || oldestKept != Long.MIN_VALUE) {
             for (Entry e : log.entries(dev.logmesh.spi.Order.CREATED, true, after)) {
                 if (read == NodeConfig.RETENTION_BATCH) {
