@@ -1298,6 +1298,7 @@ public final class MeshNode implements AutoCloseable {
         long dropping = 0;
         boolean more = false;
         long acked = -1; // the highest position of this log a mesh peer acknowledged, read once it matters
+        Boolean keepsMade = null; // whether the node expects peers (keeps what it made until one has it); read once
         if (!clientMade.isEmpty()) {
             acked = acknowledgedByAPeer();
             clientMade.headSet(acked, true).clear(); // what a peer has needs no keeping: the set stays small
@@ -1314,11 +1315,11 @@ public final class MeshNode implements AutoCloseable {
                     continue; // kept by the application's own reasons: retention leaves it
                 }
                 if (dropping < over || e.id().ms() < oldestKept) {
-                    if (acked < 0) {
-                        acked = acknowledgedByAPeer();
-                        clientMade.headSet(acked, true).clear();
+                    if (keepsMade == null) { // once a batch: both read the cursors
+                        acked = acked < 0 ? acknowledgedByAPeer() : acked;
+                        keepsMade = expectsPeers();
                     }
-                    if (e.meta().added() > acked && originatedHere(e)) {
+                    if (keepsMade && e.meta().added() > acked && originatedHere(e)) {
                         break; // its only copy may be this one: kept until a peer has it (and every later one)
                     }
                     boundary = e.id();
@@ -1350,6 +1351,13 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
+     * Whether the node expects mesh peers: it has a {@code --peer}, mDNS, a discovery, or a peer's cursor. Loop only.
+     */
+    private boolean expectsPeers() {
+        return !config.peers().isEmpty() || config.mdns() || config.discovery() != null || !log.cursors().isEmpty();
+    }
+
+    /**
      * The {@code added} of the entries Logux clients of this node added that no mesh peer had acknowledged when last
      * looked at (retention keeps them, {@link #originatedHere}); trimmed to those above {@link #acknowledgedByAPeer}
      * by each retention batch. Kept only with retention, in memory: after a restart an entry a client made is known
@@ -1358,19 +1366,14 @@ public final class MeshNode implements AutoCloseable {
     private final java.util.TreeSet<Long> clientMade = new java.util.TreeSet<>();
 
     /**
-     * Whether retention must keep an entry until a mesh peer has acknowledged it: the node expects peers (it has a
-     * {@code --peer}, mDNS, a discovery, or a peer's cursor) and the entry may have no copy on any of them, because it
+     * Whether retention must keep an entry until a mesh peer has acknowledged it, on a node that {@link #expectsPeers}:
+     * the entry may have no copy on any peer, because it
      * was made here (its id's node is this node's) or a Logux client of this node added it (this life, or one it keeps
      * a cursor for). An entry a mesh peer sent here is on that peer. A node that expects no peer cleans what it made,
      * as asked. Before (break43) retention cleaned stdin lines added before the first session, and they were on no
      * node. Loop only.
      */
     private boolean originatedHere(Entry e) {
-        boolean expectsPeers = !config.peers().isEmpty() || config.mdns() || config.discovery() != null
-            || !log.cursors().isEmpty();
-        if (!expectsPeers) {
-            return false;
-        }
         if (e.id().node().equals(log.nodeId()) || clientMade.contains(e.meta().added())) {
             return true;
         }

@@ -48,19 +48,9 @@ class MemoryBudgetNodeTest {
 
     @Test
     void aFullMemoryStoreRefusesAddsKeepsItsSessionsAndTakesWhatWasRefusedOnceCleaned() throws Exception {
-        List<String> errors = new ArrayList<>();
-        List<NodeHealth> health = new ArrayList<>();
-        MeshNode.Listener listener = new MeshNode.Listener() {
-            @Override
-            public void error(String message) {
-                errors.add(message);
-            }
-
-            @Override
-            public void health(NodeHealth h) {
-                health.add(h);
-            }
-        };
+        StoreFailureNodeTest.Said listener = new StoreFailureNodeTest.Said();
+        List<String> errors = listener.errors;
+        List<NodeHealth> health = listener.health;
         List<String> carolLost = new ArrayList<>();
         MeshNode.Listener carolSees = new MeshNode.Listener() {
             @Override

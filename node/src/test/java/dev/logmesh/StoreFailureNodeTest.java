@@ -45,21 +45,27 @@ class StoreFailureNodeTest {
         return disk;
     }
 
+    /** Records a node's {@code error} and {@code health} events, as they come (on the node's loop). */
+    static final class Said implements MeshNode.Listener {
+        final List<String> errors = new ArrayList<>();
+        final List<NodeHealth> health = new ArrayList<>();
+
+        @Override
+        public void error(String message) {
+            errors.add(message);
+        }
+
+        @Override
+        public void health(NodeHealth h) {
+            health.add(h);
+        }
+    }
+
     @Test
     void aNodeThatCannotWriteSaysSoAndRecovers() throws Exception {
-        List<String> errors = new ArrayList<>();
-        List<NodeHealth> health = new ArrayList<>();
-        MeshNode.Listener listener = new MeshNode.Listener() {
-            @Override
-            public void error(String message) {
-                errors.add(message);
-            }
-
-            @Override
-            public void health(NodeHealth h) {
-                health.add(h);
-            }
-        };
+        Said listener = new Said();
+        List<String> errors = listener.errors;
+        List<NodeHealth> health = listener.health;
         try (MeshNode alice = start("alice", List.of()); MeshNode bob = start("bob", List.of(listener), "alice")) {
             FaultyStore disk = failingDisk(bob);
             assertTrue(bob.health().writable());
