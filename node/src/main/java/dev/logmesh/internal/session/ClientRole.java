@@ -173,7 +173,8 @@ final class ClientRole extends EdgeRole {
 
     /**
      * Says that a subscription's default replay stopped at its bound: the client got part of what it may have missed.
-     * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels).
+     * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels); the client gets a
+     * {@code debug} message for each such subscription, before its {@code logux/processed}.
      */
     private void replayCut(Subscribe s, ChannelReplay.Result r) {
         // a first subscription gets the newest entries (older ones are left out); a resubscription the oldest it
@@ -188,6 +189,12 @@ final class ClientRole extends EdgeRole {
         } else {
             LOG.debug(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
         }
+        // the client is told as well, before the subscription's logux/processed, in the debug message @logux/server
+        // sends and takes (["debug","error",text]: @logux/client prints it, an app sees it on client.node's "debug"
+        // event); an action would enter the client's log. Before (session 44) only the node's log said so.
+        session.sendMessage(new Message.Debug("error", "logmesh: the replay of channel " + ClientEdge.shown(s.channel())
+            + " stopped at its bound (" + r.replies().size() + " entries sent, " + r.read() + " of the log read): "
+            + left + "; reload the channel's state (the node needs a load hook for the channel to send more)"));
     }
 
     /**
