@@ -532,13 +532,18 @@ final class ClientRole extends EdgeRole {
         // a replay being read costs nothing more: its next page is neither read nor taken
         readings.forEach(ReplayReads.Reading::cancel);
         readings.clear();
+        // the answers that waited for a replay: their stored actions are processed, unanswered, in a task of their
+        // own (as a large frame's left when it closes)
+        List<Runnable> left = new ArrayList<>();
         if (heldIfClosed != null) {
-            Runnable r = heldIfClosed;
+            left.add(heldIfClosed);
             heldIfClosed = null;
-            r.run();
         }
         while (!waiting.isEmpty()) {
-            waiting.poll()[1].run();
+            left.add(waiting.poll()[1]);
+        }
+        if (!left.isEmpty()) {
+            session.whenDurable(() -> left.forEach(Runnable::run));
         }
         refusals.ended(session.monotonicMillis(), line -> LOG.info("client {}: {}", edge.client(), line));
         if (frameDecisions != null) {

@@ -170,6 +170,7 @@ class ChannelReplayOffLoopTest {
         Client alice = new Client("alice:a:1");
         alice.subscribe(1, "");
         assertTrue(reading.await(20, TimeUnit.SECONDS), "the replay's read began");
+        alice.send("[\"sync\",2,{\"type\":\"mine\"},{\"id\":\"2 alice:a:1 0\",\"time\":2}]");
         // while it reads: an add of the node, into the channel, and another client's action are answered
         try {
             node.add(Action.ofType("room/live"), JSON.readTree("{\"channels\":[\"room\"]}")).get(10, TimeUnit.SECONDS);
@@ -180,6 +181,7 @@ class ChannelReplayOffLoopTest {
         carol.send("[\"sync\",1,{\"type\":\"note\"},{\"id\":\"1 carol:c:1 0\",\"time\":1}]");
         await().atMost(WAIT).until(() -> carol.frames.contains("[\"synced\",1]"));
         assertFalse(alice.processed(1), "the subscription is processed only after its replay");
+        assertFalse(alice.processed(2), "the client's later action is answered after its subscription");
 
         release.countDown();
         await().atMost(WAIT).until(() -> alice.processed(1));
@@ -190,6 +192,10 @@ class ChannelReplayOffLoopTest {
         assertTrue(types.lastIndexOf("room/say") < types.indexOf("logux/processed"),
             "the replay's entries before the subscription's logux/processed: " + types);
         assertTrue(historyPages.get() > 1, "the replay read more than a page");
+        await().atMost(WAIT).until(() -> alice.processed(2));
+        List<String> answers = alice.actions().stream().filter(a -> a.path("type").asText().equals("logux/processed"))
+            .map(a -> a.path("id").asText()).toList();
+        assertEquals(List.of("1 alice:a:1 0", "2 alice:a:1 0"), answers, "answered in the order sent");
 
         String thread = "logmesh-replay " + node.nodeId();
         assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(thread)),
