@@ -392,8 +392,14 @@ public final class MeshNode implements AutoCloseable {
         this.clientHooks = new ClientHookRegistry(config.strictClientHooks());
         this.userTokens = config.key() == null ? null
             : dev.logmesh.internal.edge.UserTokens.forMesh(config.key(), config.nextKey(), config.mesh(), loop::now);
+        // a subscription's default load reads off the loop on a node's own loop (session 44); on a loop given to the
+        // node (the test kit's manual loop, which runs a mesh deterministically on one thread) on the loop, as before
+        this.replayReads = loop instanceof dev.logmesh.internal.net.SystemLoop
+            ? new dev.logmesh.internal.edge.ReplayReads(() -> log.store().pageReader(), loop,
+                durable -> log.whenDurable(durable, loop), log.nodeId())
+            : null;
         sc = sc.withHeaders(ClientSetup.headers(config))
-            .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens));
+            .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens).withReads(replayReads));
         this.horizonClock = new HorizonClock(log::now, loop::monotonicMillis,
             HorizonClock.recorded(log.store(), log.clockReservationAtOpen()), config.maxDriftMillis());
         this.broadcast = new Broadcast(log, loop, sc,
@@ -1485,6 +1491,12 @@ public final class MeshNode implements AutoCloseable {
      * one thread). Made and stopped on the loop; volatile for the close, which waits for it to end.
      */
     private volatile java.util.concurrent.ExecutorService scrubThread;
+
+    /**
+     * Where the client sessions' channel replays read the log off the loop (its thread {@code logmesh-replay <node
+     * id>}, made with the first replay), or null on a loop given to the node; closed by the close after the loop.
+     */
+    private final dev.logmesh.internal.edge.ReplayReads replayReads;
 
     /**
      * Begins a pass of the scrub: off the loop when the store has a scrubber ({@link #scrubOffLoop}), else on the loop
@@ -3897,6 +3909,9 @@ public final class MeshNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (replayReads != null) {
+            replayReads.close(); // as the scrub's: its reader closed before the store
         }
         dev.logmesh.spi.Store.Scrubber left = scrubber;
         if (left != null) {

@@ -582,6 +582,43 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * A reader of pages ({@link #page}) for a thread other than the owner's, or null when this store has none: the
+     * node then reads a subscription's channel replay on its loop, as before. A store whose reads can run beside its
+     * owner's writes (SqliteStore: a read-only connection of its own, which WAL lets read while the owner writes)
+     * returns one, so that a subscription's replay (up to 10,000 entries read, tens of ms on a large log) does not
+     * hold the node's loop. Called on the owner's thread (the loop); each call opens a new one, which the caller
+     * closes. The default has none (a memory store's pages are read from memory, within the loop's turn).
+     *
+     * @throws StoreException if the store has one but cannot open it now (the node then reads on its loop)
+     */
+    default PageReader pageReader() {
+        return null;
+    }
+
+    /**
+     * Reads pages of the store on a thread other than the owner's ({@link #pageReader}). Each page reads what was
+     * committed when it began (its own snapshot, ended with the page, so no snapshot holds up the owner's writes or
+     * checkpoints beyond a page): an entry the owner added is seen once it is durable ({@link #whenDurable}). A row
+     * found corrupt is skipped and not reported (the owner reports it when its own read meets it). Not thread-safe:
+     * called by one thread at a time, never the owner's; {@link #close} may come from another thread once no call
+     * runs.
+     */
+    interface PageReader extends AutoCloseable {
+
+        /**
+         * As {@link Store#page}; blocks the calling thread for the read.
+         *
+         * @throws StoreException if the storage fails (the next call may succeed)
+         * @throws IllegalStateException if the reader or its store is closed
+         */
+        List<Entry> page(Order order, boolean ascending, Object after, int limit);
+
+        /** Closes the reader's own resources (SqliteStore: its connection); idempotent. */
+        @Override
+        void close();
+    }
+
+    /**
      * Settles what a step of a {@link Scrubber} found ({@link ScrubRead#suspects()}), on the owner's thread (the loop):
      * each suspect is read again through the owner's own connection, and only one that is still there and still
      * damaged is handled as the scrub handles it ({@link #scrub}: a corrupt entry is reported through

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -56,7 +57,8 @@ public final class ChannelReplay {
 
     /**
      * Reads the log a page at a time ({@code Store.page}): in created order (the store's ordered index), or in added
-     * order from an {@code added} number. Called on the node's loop.
+     * order from an {@code added} number. Called on the node's loop, or for a read off the loop on the thread of
+     * {@link ReplayReads}.
      */
     @FunctionalInterface
     public interface Pages {
@@ -135,23 +137,84 @@ public final class ChannelReplay {
      */
     public static Result replay(Pages log, ClientId subscriber, Subscribe subscribe, ChannelFilter filter,
                                 long afterAdded, long uptoAdded, Bounds bounds, Predicate<Entry> sentOtherwise) {
-        Since since = subscribe.since();
-        boolean ascending = since != null;
-        boolean byAdded = ascending && afterAdded > 0;
-        Order order = byAdded ? Order.ADDED : Order.CREATED;
-        Object after = byAdded ? (Object) afterAdded : since == null ? null : since.id();
-        List<Entry> out = new ArrayList<>();
-        int read = 0;
+        return replay(log, subscriber, subscribe, filter, afterAdded, uptoAdded, bounds, sentOtherwise, e -> { });
+    }
+
+    /**
+     * As {@link #replay(Pages, ClientId, Subscribe, ChannelFilter, long, long, Bounds, Predicate)}, telling
+     * {@code sent} of each entry taken as it is taken (a connection's other replays leave it out from then on).
+     */
+    public static Result replay(Pages log, ClientId subscriber, Subscribe subscribe, ChannelFilter filter,
+                                long afterAdded, long uptoAdded, Bounds bounds, Predicate<Entry> sentOtherwise,
+                                Consumer<Entry> sent) {
+        Read read = new Read(subscriber, subscribe, afterAdded, uptoAdded, bounds);
         while (true) {
+            Page page = read.next(log);
+            if (read.take(page, filter, sentOtherwise, sent)) {
+                return read.result();
+            }
+        }
+    }
+
+    /**
+     * One replay ({@link #replay}) as steps, so that its reads can run on a thread other than the node's loop
+     * ({@link ReplayReads}): {@link #next} reads one page and keeps the entries that may go to the subscriber by what
+     * they are (channel, {@code since}, positions, the subscriber's own, {@code excludeClients}); {@link #take} then
+     * asks the application's {@code filter} and the connection ({@code sentOtherwise}), which are the loop's, and
+     * applies the sent bound. {@link #next} and {@link #take} alternate, never at once (each hands its result to the
+     * other through an executor's queue); {@link #next} may run on any thread, {@link #take} and {@link #result} on
+     * the node's loop.
+     */
+    public static final class Read {
+        private final ClientId subscriber;
+        private final Subscribe subscribe;
+        private final long afterAdded;
+        private final long uptoAdded;
+        private final Bounds bounds;
+        private final Since since;
+        private final boolean ascending;
+        private final boolean byAdded;
+        private final Order order;
+        /** Where the next page starts; {@link #next}'s. */
+        private Object after;
+        /** Entries of the log read so far; {@link #next}'s. */
+        private int read;
+        /** What {@link #take} kept; the loop's. */
+        private final List<Entry> out = new ArrayList<>();
+        private Result result;
+
+        /** A replay's steps; the arguments as {@link ChannelReplay#replay}'s. */
+        public Read(ClientId subscriber, Subscribe subscribe, long afterAdded, long uptoAdded, Bounds bounds) {
+            this.subscriber = subscriber;
+            this.subscribe = subscribe;
+            this.afterAdded = afterAdded;
+            this.uptoAdded = uptoAdded;
+            this.bounds = bounds;
+            this.since = subscribe.since();
+            this.ascending = since != null;
+            this.byAdded = ascending && afterAdded > 0;
+            this.order = byAdded ? Order.ADDED : Order.CREATED;
+            this.after = byAdded ? (Object) afterAdded : since == null ? null : since.id();
+        }
+
+        /**
+         * Reads the next page from {@code log} and returns the entries of it that may go to the subscriber, each with
+         * the count of entries read up to it. Blocks the calling thread for the read; any thread, one at a time.
+         *
+         * @throws dev.logmesh.StoreException if the store fails
+         */
+        public Page next(Pages log) {
             int want = Math.min(PAGE, bounds.maxRead() - read);
             List<Entry> page = log.page(order, ascending, after, want);
+            List<Entry> kept = new ArrayList<>();
+            List<Integer> readAt = new ArrayList<>();
             for (Entry e : page) {
                 read++;
                 long added = e.meta().added();
                 after = byAdded ? (Object) added : e.id();
                 if (added > uptoAdded) {
                     if (byAdded) {
-                        return finish(out, read, false, ascending, byAdded); // the rest goes live
+                        return new Page(kept, readAt, read, true, false); // the rest goes live
                     }
                     continue;
                 }
@@ -160,21 +223,64 @@ public final class ChannelReplay {
                 }
                 Address address = Address.of(e.meta());
                 if (!address.channels().contains(subscribe.channel()) || subscriber.created(e.id())
-                    || address.excludesAll() || address.excludeClients().contains(subscriber.clientId())
-                    || !filter.test(e) || sentOtherwise.test(e)) {
+                    || address.excludesAll() || address.excludeClients().contains(subscriber.clientId())) {
+                    continue;
+                }
+                readAt.add(read);
+                kept.add(e);
+            }
+            if (page.size() < want) {
+                return new Page(kept, readAt, read, true, false); // the log's end
+            }
+            boolean cut = read >= bounds.maxRead();
+            return new Page(kept, readAt, read, cut, cut);
+        }
+
+        /**
+         * Takes a page {@link #next} read: what {@code filter} passes and {@code sentOtherwise} does not send, up to
+         * the sent bound; {@code sent} is told of each entry taken. On the node's loop.
+         *
+         * @return whether the replay is done ({@link #result})
+         */
+        public boolean take(Page page, ChannelFilter filter, Predicate<Entry> sentOtherwise, Consumer<Entry> sent) {
+            for (int i = 0; i < page.entries().size(); i++) {
+                Entry e = page.entries().get(i);
+                if (!filter.test(e) || sentOtherwise.test(e)) {
                     continue;
                 }
                 if (out.size() == bounds.maxSent()) {
-                    return finish(out, read, true, ascending, byAdded);
+                    result = finish(out, page.readAt().get(i), true, ascending, byAdded);
+                    return true;
                 }
                 out.add(e);
+                sent.accept(e);
             }
-            if (page.size() < want) {
-                return finish(out, read, false, ascending, byAdded);
+            if (page.last()) {
+                result = finish(out, page.read(), page.cut(), ascending, byAdded);
+                return true;
             }
-            if (read >= bounds.maxRead()) {
-                return finish(out, read, true, ascending, byAdded);
-            }
+            return false;
+        }
+
+        /** What the replay found, once {@link #take} said it is done; null before. */
+        public Result result() {
+            return result;
+        }
+    }
+
+    /**
+     * One page of a {@link Read}: the entries that may go to the subscriber, by what they are.
+     *
+     * @param entries what the page holds for the subscriber, in the order read
+     * @param readAt  for each of {@code entries}, how many entries of the log were read up to it
+     * @param read    how many entries of the log were read up to the page's end
+     * @param last    whether the read is over (the log's end, the subscription's live part, or the read bound)
+     * @param cut     whether it is over at the read bound with entries of the log left unread
+     */
+    public record Page(List<Entry> entries, List<Integer> readAt, int read, boolean last, boolean cut) {
+        public Page {
+            entries = List.copyOf(entries);
+            readAt = List.copyOf(readAt);
         }
     }
 

@@ -111,6 +111,18 @@ public final class ClientEdge {
          * @return what to send before the subscription's {@code logux/processed}
          */
         List<Reply> replay(Subscribe subscribe, ChannelFilter filter, long uptoAdded);
+
+        /**
+         * Starts the read of {@link #replay} off the loop, or returns null to have it read on the loop now
+         * ({@link #replay}): the default (a store that cannot read beside its owner).
+         *
+         * @return what to send before the subscription's {@code logux/processed}, completed on the loop; exceptionally
+         *         if the read failed (the subscription is then undone)
+         */
+        default java.util.concurrent.CompletableFuture<List<Reply>> start(Subscribe subscribe, ChannelFilter filter,
+                                                                           long uptoAdded) {
+            return null;
+        }
     }
 
     /**
@@ -176,10 +188,19 @@ public final class ClientEdge {
      * @param replies what to send ({@code load} results then {@code logux/processed}, or one {@code logux/undo})
      * @param why     null, or why it was refused
      * @param hookFailed whether a hook of the channel threw ({@link Refuse#hookFailed})
+     * @param later   null, or the subscription handled once its default load, read off the loop
+     *                ({@link History#start}), is done: then it stands for this one (whose replies are empty), and the
+     *                connection's answers wait for it; completed on the loop
      */
-    public record Handled(List<Reply> replies, String why, boolean hookFailed) implements Received {
+    public record Handled(List<Reply> replies, String why, boolean hookFailed,
+                          java.util.concurrent.CompletableFuture<Handled> later) implements Received {
         public Handled {
             replies = List.copyOf(replies);
+        }
+
+        /** Handled now ({@code later} null). */
+        public Handled(List<Reply> replies, String why, boolean hookFailed) {
+            this(replies, why, hookFailed, null);
         }
 
         /** Handled without a hook's failure. */
@@ -431,7 +452,12 @@ public final class ClientEdge {
                     replies.addAll(loaded);
                 }
             } else if (history != null) {
-                hook = "default load (the channel's entries in the log)";
+                hook = DEFAULT_LOAD;
+                java.util.concurrent.CompletableFuture<List<Reply>> read = history.start(s, passes, logAdded);
+                if (read != null) {
+                    return new Handled(List.of(), null, false,
+                        read.handle((found, failure) -> loaded(entry, s, found, failure, processed)));
+                }
                 replies.addAll(history.replay(s, passes, logAdded));
             }
             replies.add(processed);
@@ -445,6 +471,28 @@ public final class ClientEdge {
             return new Handled(List.of(Reply.of(Answers.undo(entry, notFound ? Answers.NOT_FOUND : Answers.ERROR))),
                 "subscription to " + channel + ": " + failedHook(hook, "channel " + channel, e), !notFound);
         }
+    }
+
+    /** What the node's lines call the default load. */
+    private static final String DEFAULT_LOAD = "default load (the channel's entries in the log)";
+
+    /**
+     * A subscription whose default load was read off the loop ({@link History#start}) and is done: its replies and
+     * {@code logux/processed}; or, if the read failed, its undo (as when the load fails on the loop), and the
+     * subscription is taken back. On the loop.
+     */
+    private Handled loaded(Entry entry, Subscribe s, List<Reply> found, Throwable failure, Reply processed) {
+        if (failure == null) {
+            List<Reply> replies = new ArrayList<>(found);
+            replies.add(processed);
+            return new Handled(replies, null);
+        }
+        Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        subscriptions.remove(s.channel(), s.filterKey());
+        String channel = shown(s.channel());
+        return new Handled(List.of(Reply.of(Answers.undo(entry, Answers.ERROR))),
+            "subscription to " + channel + ": " + failedHook(DEFAULT_LOAD, "channel " + channel, e), true);
     }
 
     /**

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logmesh.ActionId;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.internal.edge.ChannelFilter;
 import dev.logmesh.internal.edge.ChannelReplay;
+import dev.logmesh.internal.edge.ReplayReads;
 import dev.logmesh.internal.edge.ClientEdge;
 import dev.logmesh.internal.edge.Subscribe;
 import dev.logmesh.internal.edge.Answers;
@@ -15,10 +17,12 @@ import dev.logmesh.internal.edge.UserTokens;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +82,21 @@ final class ClientRole extends EdgeRole {
     /** The most ids {@link #replayed} holds. */
     static final int MAX_REPLAYED = 10_000;
 
+    /** The connection's replays being read off the loop ({@link ReplayReads}): cancelled when it closes. */
+    private final java.util.Set<ReplayReads.Reading> readings = new java.util.HashSet<>();
+    /**
+     * Whether the answers to a client's frame wait for a subscription's replay read off the loop
+     * ({@link ClientEdge.Handled#later}): the answers to its later frames wait behind them ({@link #waiting}), so
+     * that the client gets its answers in the order it sent, as when the replay read on the loop.
+     */
+    private boolean held;
+    /** What the held answers do if the connection closes first (their stored actions are processed), or null. */
+    private Runnable heldIfClosed;
+    /** Answers of later frames waiting behind {@link #held} ones, in order: each with what it does if closed first. */
+    private final ArrayDeque<Runnable[]> waiting = new ArrayDeque<>();
+    /** Whether {@link #closed} ran. */
+    private boolean ended;
+
     /** The least time (ms) between two ERROR lines of a node's failing hooks (all its client sessions together). */
     static final long HOOK_ERROR_EVERY_MILLIS = 60_000;
 
@@ -101,28 +120,61 @@ final class ClientRole extends EdgeRole {
         if (bounds != null) {
             ChannelReplay.Pages pages = (order, ascending, after, limit) ->
                 log.store().page(order, ascending, after, limit);
-            edge.history((s, filter, uptoAdded) -> {
-                // what the catch-up or another subscription sends (the new one wants only later entries), or what
-                // an earlier replay of this connection sent: not again
-                ChannelReplay.Result r = ChannelReplay.replay(pages, client, s, filter, catchUpStart, uptoAdded,
-                    bounds, e -> edge.sends(e) || replayed.contains(e.id()));
-                if (r.cut()) {
-                    replayCut(s, r);
+            ReplayReads reads = config.reads();
+            edge.history(new ClientEdge.History() {
+                @Override
+                public List<Reply> replay(Subscribe s, ChannelFilter filter, long uptoAdded) {
+                    ChannelReplay.Result r = ChannelReplay.replay(pages, client, s, filter, catchUpStart, uptoAdded,
+                        bounds, ClientRole.this::sentOtherwise, ClientRole.this::replayed);
+                    return replayDone(s, r);
                 }
-                for (Reply reply : r.replies()) {
-                    if (replayed.size() >= MAX_REPLAYED) {
-                        break;
+
+                @Override
+                public CompletableFuture<List<Reply>> start(Subscribe s, ChannelFilter filter, long uptoAdded) {
+                    if (reads == null) {
+                        return null;
                     }
-                    replayed.add(reply.meta().id());
+                    ReplayReads.Reading reading = reads.start(new ChannelReplay.Read(client, s, catchUpStart,
+                        uptoAdded, bounds), filter, ClientRole.this::sentOtherwise, ClientRole.this::replayed);
+                    if (reading == null) {
+                        return null;
+                    }
+                    readings.add(reading);
+                    return reading.done().whenComplete((r, failure) -> readings.remove(reading))
+                        .thenApply(r -> replayDone(s, r));
                 }
-                return r.replies();
             });
         }
     }
 
     /**
+     * Whether the connection sends or sent {@code e} otherwise, so that a replay leaves it out: the catch-up or
+     * another subscription sends it (the new one wants only later entries), or an earlier replay of this connection
+     * took it (also one still being read: {@link #replayed(Entry)} is told as each takes an entry).
+     */
+    private boolean sentOtherwise(Entry e) {
+        return edge.sends(e) || replayed.contains(e.id());
+    }
+
+    /** A replay of this connection took {@code e}: remembered (up to {@link #MAX_REPLAYED}) so none sends it again. */
+    private void replayed(Entry e) {
+        if (replayed.size() < MAX_REPLAYED) {
+            replayed.add(e.id());
+        }
+    }
+
+    /** A replay of {@code s} is done: says whether it was cut at a bound; returns what to send. */
+    private List<Reply> replayDone(Subscribe s, ChannelReplay.Result r) {
+        if (r.cut()) {
+            replayCut(s, r);
+        }
+        return r.replies();
+    }
+
+    /**
      * Says that a subscription's default replay stopped at its bound: the client got part of what it may have missed.
-     * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels).
+     * Once per connection at WARN, then at DEBUG (a client may subscribe to many channels); the client gets a
+     * {@code debug} message for each such subscription, before its {@code logux/processed}.
      */
     private void replayCut(Subscribe s, ChannelReplay.Result r) {
         // a first subscription gets the newest entries (older ones are left out); a resubscription the oldest it
@@ -137,6 +189,12 @@ final class ClientRole extends EdgeRole {
         } else {
             LOG.debug(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
         }
+        // the client is told as well, before the subscription's logux/processed, in the debug message @logux/server
+        // sends and takes (["debug","error",text]: @logux/client prints it, an app sees it on client.node's "debug"
+        // event); an action would enter the client's log. Before (session 44) only the node's log said so.
+        session.sendMessage(new Message.Debug("error", "logmesh: the replay of channel " + ClientEdge.shown(s.channel())
+            + " stopped at its bound (" + r.replies().size() + " entries sent, " + r.read() + " of the log read): "
+            + left + "; reload the channel's state (the node needs a load hook for the channel to send more)"));
     }
 
     /**
@@ -258,7 +316,8 @@ final class ClientRole extends EdgeRole {
         boolean sliced = session.slicing();
         // once durable: acknowledge the client's sync (before the answers, as @logux/server does), then answer; if
         // the client is gone by then, its stored actions are processed all the same (unanswered: see settle)
-        session.afterDurable(() -> answer(added, all, stored, sliced), () -> settle(all, stored, 0, 0));
+        Runnable ifClosed = () -> settle(all, stored, 0, 0);
+        session.afterDurable(() -> inTurn(() -> answer(added, all, stored, sliced), ifClosed), ifClosed);
         return null;
     }
 
@@ -298,6 +357,24 @@ final class ClientRole extends EdgeRole {
             LOG.debug("action {} cannot be read as a tree: its undo names its type only", e.id());
             return Reply.of(Answers.undo(new Entry(dev.logmesh.Action.ofType(e.action().type()), e.meta()),
                 Answers.ERROR));
+        }
+    }
+
+    /** Runs {@code answer} now, or after the answers held for a replay ({@link #held}); loop only. */
+    private void inTurn(Runnable answer, Runnable ifClosed) {
+        if (held) {
+            waiting.add(new Runnable[] {answer, ifClosed});
+        } else {
+            answer.run();
+        }
+    }
+
+    /** The held answers are out: those waiting behind them go, until one is held again; loop only. */
+    private void released() {
+        held = false;
+        heldIfClosed = null;
+        while (!held && !ended && !waiting.isEmpty()) {
+            waiting.poll()[0].run();
         }
     }
 
@@ -348,7 +425,32 @@ final class ClientRole extends EdgeRole {
         int to = Math.min(decisions.size(), from + slice);
         List<Entry> answers = new ArrayList<>();
         List<ClientEdge.Logged> logged = new ArrayList<>();
-        for (ClientEdge.Received r : decisions.subList(from, to)) {
+        for (int i = from; i < to; i++) {
+            ClientEdge.Received r = decisions.get(i);
+            if (r instanceof ClientEdge.Handled h && h.later() != null) {
+                if (!h.later().isDone()) {
+                    // a subscription whose replay is read off the loop: what comes before it goes now, the rest
+                    // (its replies and logux/processed first) once the read is done; later frames wait behind
+                    if (!answers.isEmpty()) {
+                        session.sendEntries(answers);
+                    }
+                    addLogged(logged);
+                    int at = i;
+                    int nextResult = next;
+                    held = true;
+                    heldIfClosed = () -> settle(decisions, results, at, nextResult);
+                    // completed on the loop; the answers go on in a task of their own (a store failure there ends
+                    // the session as under a message: SyncSession.guarded)
+                    CompletableFuture<Void> unused = h.later().thenRun(() -> session.resume(() -> {
+                        if (!ended) {
+                            heldIfClosed = null;
+                            answer(decisions, results, at, nextResult, sliced);
+                        }
+                    }));
+                    return;
+                }
+                r = h.later().join(); // failures are an undo: never thrown
+            }
             if (r instanceof ClientEdge.Refuse refuse) {
                 answers.add(answer(refuse.undo()));
                 refused(refuse.why(), refuse.hookFailed());
@@ -373,8 +475,13 @@ final class ClientRole extends EdgeRole {
             int nextResult = next;
             session.later(() -> answer(decisions, results, to, nextResult, sliced),
                 () -> settle(decisions, results, to, nextResult));
-        } else if (sliced) {
-            session.frameHandled();
+        } else {
+            if (sliced) {
+                session.frameHandled();
+            }
+            if (held) {
+                released();
+            }
         }
     }
 
@@ -421,6 +528,23 @@ final class ClientRole extends EdgeRole {
 
     @Override
     void closed() {
+        ended = true;
+        // a replay being read costs nothing more: its next page is neither read nor taken
+        readings.forEach(ReplayReads.Reading::cancel);
+        readings.clear();
+        // the answers that waited for a replay: their stored actions are processed, unanswered, in a task of their
+        // own (as a large frame's left when it closes)
+        List<Runnable> left = new ArrayList<>();
+        if (heldIfClosed != null) {
+            left.add(heldIfClosed);
+            heldIfClosed = null;
+        }
+        while (!waiting.isEmpty()) {
+            left.add(waiting.poll()[1]);
+        }
+        if (!left.isEmpty()) {
+            session.whenDurable(() -> left.forEach(Runnable::run));
+        }
         refusals.ended(session.monotonicMillis(), line -> LOG.info("client {}: {}", edge.client(), line));
         if (frameDecisions != null) {
             // closed in the middle of a large frame: what its slices stored is processed once durable, unanswered

@@ -1615,6 +1615,20 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
+     * Runs {@code step} on the loop in a task of its own (scheduled: the loop's I/O and timers first), if this session
+     * is still connected then; else nothing (its role's {@code closed} does what is left). Any thread; for the edge
+     * role's answers that waited for a replay read off the loop.
+     */
+    void resume(Runnable step) {
+        loop.schedule(0, guarded("answer " + peerNode, () -> {
+            if (state == State.CONNECTED) {
+                liveness.progressed(loop.monotonicMillis());
+                step.run();
+            }
+        }));
+    }
+
+    /**
      * Runs {@code action} on the loop once everything written to the log so far is durable (at once with a memory
      * store), if this session is still connected then: what acknowledges goes through here, in order.
      */

@@ -3615,6 +3615,73 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /**
+     * {@inheritDoc} A read-only connection of its own ({@link #openReader}, without the check at open, which the owner
+     * did), on the file this store owns, as a {@link #scrubber}'s. {@code null} for a reader.
+     *
+     * @throws StoreException if that connection cannot be opened (a full disk may refuse it)
+     */
+    @Override
+    public PageReader pageReader() {
+        requireOpen();
+        if (readOnly) {
+            return null;
+        }
+        SqliteStore reader = openReader(file, false);
+        reader.pageReadHook = pageReadHook;
+        return new ReaderPages(reader);
+    }
+
+    /** A {@link PageReader} on a reader of the owner's file; the reader's state is the calling thread's. */
+    private static final class ReaderPages implements PageReader {
+        private final SqliteStore reader;
+
+        ReaderPages(SqliteStore reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public List<Entry> page(Order order, boolean ascending, Object after, int limit) {
+            try {
+                return reader.page(order, ascending, after, limit);
+            } finally {
+                reader.endSnapshot("page");
+            }
+        }
+
+        @Override
+        public void close() {
+            reader.close();
+        }
+    }
+
+    /**
+     * Ends the read transaction of a reader's call, so that its next call reads what the owner committed meanwhile
+     * and no snapshot holds up the owner's checkpoints ({@link PageReader}).
+     */
+    private void endSnapshot(String what) {
+        if (closed || !inTransaction) {
+            return;
+        }
+        try {
+            conn.commit();
+        } catch (SQLException e) {
+            recover(e);
+            throw failure(what, e);
+        }
+    }
+
+    /**
+     * Called when a page read ({@link #page}) begins, with its order and direction, on the thread that reads (the
+     * owner's, or a {@link PageReader}'s): a test's hook that plays a slow read (package-private: not for users).
+     */
+    private java.util.function.BiConsumer<Order, Boolean> pageReadHook = (order, ascending) -> { };
+
+    /** Sets the hook called as each page read begins, also by page readers opened after this call (tests). */
+    void pageReadHook(java.util.function.BiConsumer<Order, Boolean> hook) {
+        pageReadHook = Objects.requireNonNull(hook, "hook");
+    }
+
     /** An entry row a scrubber found corrupt, by its {@code added}. */
     private record EntrySuspect(long added) implements Suspect {
     }
@@ -3761,6 +3828,7 @@ public final class SqliteStore implements Store {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be > 0");
         }
+        pageReadHook.accept(order, ascending);
         if (order == Order.ADDED) {
             long from = after == null ? (ascending ? 0 : Long.MAX_VALUE) : Store.addedPosition(after);
             return read("page", () -> {

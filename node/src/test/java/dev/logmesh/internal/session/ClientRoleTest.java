@@ -676,6 +676,33 @@ class ClientRoleTest {
         assertEquals(1, all.split("user/and/room", -1).length - 1, "the entry of its user and channel once: " + all);
     }
 
+    /**
+     * A replay that stops at its bound tells the client, not only the node's log: a {@code debug} message (the shape
+     * {@code @logux/server} sends and takes, {@code ["debug","error",text]}; {@code @logux/client} prints it and an app
+     * sees it through {@code client.node.on('debug')}) before the subscription's {@code logux/processed}. Before
+     * (session 44) only a WARN on the node said so, and the client could not tell that the channel held more.
+     */
+    @Test
+    void aReplayCutAtItsBoundTellsTheClientInADebugMessageBeforeProcessed() {
+        options = new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP,
+            new dev.logmesh.internal.edge.ChannelReplay.Bounds(2, 20));
+        node = node(null);
+        for (int i = 0; i < 3; i++) {
+            add("room/say", "channels", "room/7");
+        }
+        Client c = new Client().send(CONNECT);
+        c.got();
+        c.send("[\"sync\",1,{\"type\":\"logux/subscribe\",\"channel\":\"room/7\"},{\"id\":[1,0],\"time\":1}]");
+        String all = String.join("\n", c.got());
+        assertEquals(2, all.split("room/say", -1).length - 1, "the newest two: " + all);
+        int debug = all.indexOf("[\"debug\",\"error\",\"logmesh: the replay of channel room/7 stopped at its bound");
+        assertTrue(debug >= 0, "the client is told: " + all);
+        assertTrue(debug < all.indexOf("logux/processed"), "before the subscription is processed: " + all);
+        assertTrue(all.contains("older entries of the channel are not sent"), all);
+        c.send("[\"sync\",2,{\"type\":\"logux/subscribe\",\"channel\":\"room/8\"},{\"id\":[2,0],\"time\":2}]");
+        assertFalse(String.join("\n", c.got()).contains("debug"), "a replay within its bound says nothing");
+    }
+
     @Test
     void aSecondConnectionOfTheSameClientClosesTheFirst() {
         Client first = new Client().send(CONNECT);
