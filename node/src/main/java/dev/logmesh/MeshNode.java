@@ -420,9 +420,10 @@ public final class MeshNode implements AutoCloseable {
         }
         log.onAdd(e -> {
             if (!health.writable()) {
-                healthChanged(NodeHealth.writable(loop.now()));
+                healthChanged(NodeHealth.writable(loop.now()), "an entry was stored");
             }
         });
+        log.onClean(e -> roomMade());
         if (config.statusPage() != null) {
             log.onAdd(this::remember);
         }
@@ -2205,17 +2206,55 @@ public final class MeshNode implements AutoCloseable {
             LOG.debug("{}: {}", what, e.getMessage());
         }
         if (health.writable()) {
-            healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()));
+            healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()), null);
             fireError("this node cannot write its log (" + what + "): " + e.getMessage()
                 + "; entries from peers are not acknowledged until it can");
         }
     }
 
-    private void healthChanged(NodeHealth h) {
+    /** Entries cleaned since the log was last found not writable, for the line that says it is writable again. */
+    private long cleanedWhileFull;
+    /** Whether a {@link #roomMadeCheck} is queued; loop only. */
+    private boolean roomCheckQueued;
+
+    /**
+     * An entry was cleaned (retention, an application's {@code removeReason}): on a node that cannot write, that was a
+     * write that succeeded and made room, so the node says it is writable again at the end of this task, unless a
+     * write failed meanwhile (an add that retention made room for and that still did not fit). Before (session 43), a
+     * full node said "not writable" (health, status, status page) until its next add succeeded, also with room for
+     * thousands of entries made by retention. Loop only.
+     */
+    private void roomMade() {
+        if (health.writable() || closed) {
+            return;
+        }
+        cleanedWhileFull++;
+        if (!roomCheckQueued) {
+            roomCheckQueued = true;
+            long failedBefore = failedWriteCount;
+            loop.schedule(0, () -> roomMadeCheck(failedBefore));
+        }
+    }
+
+    private void roomMadeCheck(long failedBefore) {
+        roomCheckQueued = false;
+        if (health.writable() || closed || log.storeClosed() || failedWriteCount != failedBefore) {
+            return;
+        }
+        healthChanged(NodeHealth.writable(loop.now()), cleanedWhileFull + " entr" + (cleanedWhileFull == 1 ? "y was"
+            : "ies were") + " cleaned, which made room");
+    }
+
+    /**
+     * The health changed; {@code why} says, for the line of a node writable again, what showed it can write ("an entry
+     * was stored"); loop only.
+     */
+    private void healthChanged(NodeHealth h, String why) {
         health = h;
+        cleanedWhileFull = 0;
         if (h.writable()) {
-            LOG.info("the log is writable again ({} write(s) failed meanwhile, each told to its caller or peer)",
-                failedWriteCount);
+            LOG.info("the log is writable again: {} ({} write(s) failed meanwhile, each told to its caller or peer)",
+                why, failedWriteCount);
             failedWrites.clear();
             failedWriteCount = 0;
         }

@@ -104,6 +104,40 @@ class RetentionTest {
     }
 
     /**
+     * A full node whose retention makes room (here: once a peer has what it made) says it can write again then, not
+     * at its next add. Before (session 43), {@code health} (status, the status page) said "not writable" until an add
+     * succeeded: a node nobody added to stayed "not writable" with room for thousands of actions.
+     */
+    @Test
+    void aFullNodeIsWritableAgainAsSoonAsRetentionMadeRoom() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).loop(loop)
+            .transport(net.transport("alice")).noListen().peer(LocalNetwork.url("bob")).memoryLimit(40_000)
+            .keepLast(5).build(), List.of(said))) {
+            // alice keeps what she made until a peer has it: about 15 fit, the rest are refused
+            List<CompletableFuture<Meta>> adds = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                adds.add(alice.add(big("a/" + i)));
+                loop.runAll();
+            }
+            assertTrue(adds.stream().anyMatch(CompletableFuture::isCompletedExceptionally), "some refused");
+            assertTrue(!alice.health().writable(), alice.health().toString());
+            long held = alice.log().size();
+            try (MeshNode bob = start("bob", NodeConfig.builder())) {
+                for (int i = 0; i < 60 && bob.log().size() < held; i++) {
+                    loop.advance(1_000); // alice redials, syncs
+                }
+                assertEquals(held, bob.log().size(), "bob has what alice holds");
+                loop.advance(2_000); // acknowledged: alice's retention cleans down to 5
+                assertEquals(5, alice.log().size());
+                assertTrue(alice.health().writable(), "room made, nothing added since: " + alice.health());
+                assertEquals(List.of(false, true), said.health.stream().map(NodeHealth::writable).toList());
+                assertTrue(on(alice.status()).path("writable").asBoolean(), "the status says so too");
+            }
+        }
+    }
+
+    /**
      * A node that expects peers keeps what it made until a peer has acknowledged it, whatever its retention: before
      * (break43) {@code logmesh node --keep-last 100 --peer URL < 1000-lines} cleaned the lines added before its first
      * session, and its peer got 914 of the 1,000: 86 actions were on no node.
