@@ -828,6 +828,7 @@ public final class MeshNode implements AutoCloseable {
                 d.start();
             }
             sayHorizonAtStart();
+            sayRetentionAtStart();
             recordHorizon(); // a start under a wrong clock: the next one still counts from what this one could vouch for
             loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
             loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
@@ -1208,6 +1209,89 @@ public final class MeshNode implements AutoCloseable {
     /** The wait for the next period's retention run, or null while a run is under way; loop only. */
     private Loop.Cancellable retentionWait;
 
+    /**
+     * Says at start what of the node's retention is legal but likely not what was meant ({@code error} events and WARN
+     * lines): a {@link
+     * NodeConfig#keepFor()} under {@link NodeConfig#SHORT_KEEP_FOR}, and a {@link NodeConfig#keepLast()} that the
+     * memory store's budget cannot hold even of the smallest actions (then {@link #budgetAdvice} is not said again).
+     * Before (session 43), {@code --keep-for 1ms} was taken without a word and cleaned everything at once, and a
+     * {@code --keep-last} too large for {@code --memory-limit} was never mentioned. Loop only.
+     */
+    private void sayRetentionAtStart() {
+        java.time.Duration keepFor = config.keepFor();
+        if (!keepFor.isZero() && keepFor.compareTo(NodeConfig.SHORT_KEEP_FOR) < 0) {
+            String d = NodeConfig.words(keepFor);
+            fireError("keep for (keepFor, --keep-for) " + d + " is short: this node cleans an action " + d + " after "
+                + "its origin made it (by the origin's clock), so one that arrives later (from a peer that was away, or "
+                + "whose clock is behind this node's by more) is cleaned within a second of arriving, and a peer away "
+                + "longer than " + d + " gets the older actions from other nodes only; give "
+                + NodeConfig.words(NodeConfig.SHORT_KEEP_FOR) + " or more unless that is what you want");
+        }
+        MemoryStore budgeted = budgetedStore();
+        if (budgeted != null) {
+            long least = MemoryStore.ENTRY_BYTES + MemoryStore.REASON_BYTES + SMALLEST_ACTION_CHARS;
+            long fit = budgeted.budget() / least;
+            if (config.keepLast() > fit) {
+                budgetAdvised = true;
+                String line = "keep last (keepLast, --keep-last) " + config.keepLast() + " cannot be held in the "
+                    + "memory limit (memoryLimit, --memory-limit) " + MemoryStore.mib(budgeted.budget()) + ": an action "
+                    + "takes at least " + least + " bytes of it, so it holds at most " + fit + " of the smallest "
+                    + "actions, and adds are refused once it is full until retention can clean; raise the memory limit "
+                    + "to at least " + sizeOption(least * config.keepLast()) + " for " + config.keepLast()
+                    + " such actions (more for larger ones), or lower keep last to at most " + fit;
+                fireError(line);
+            }
+        }
+    }
+
+    /** The characters of the smallest action, {@code {"type":""}}: for the least an entry takes of a memory budget. */
+    private static final long SMALLEST_ACTION_CHARS = 11;
+
+    /** Whether {@link #budgetAdvice} or {@link #sayRetentionAtStart} said that keep last does not fit; loop only. */
+    private boolean budgetAdvised;
+
+    /** The memory store this node made with a budget ({@link NodeConfig#memoryLimit()}) and keeps last by, or null. */
+    private MemoryStore budgetedStore() {
+        return config.keepLast() > 0 && ownsStore && config.dataDir() == null
+            && log.store() instanceof MemoryStore m && m.budget() != MemoryStore.NO_BUDGET ? m : null;
+    }
+
+    /**
+     * An add found the log full and retention could clean nothing: when the log holds no more than {@link
+     * NodeConfig#keepLast()} entries, the memory budget is too small for them, and the node says so once, with numbers
+     * and both settings (an {@code error} event and WARN line). Before (session 43) only "the memory store is full"
+     * was said, with no word of keep last. Loop only.
+     */
+    private void budgetAdvice() {
+        MemoryStore m = budgetedStore();
+        long size = log.size();
+        if (budgetAdvised || m == null || size == 0 || size > config.keepLast()) {
+            return;
+        }
+        budgetAdvised = true;
+        long seenBytes = m.used() - m.heldBytes(); // the ids of cleaned entries, remembered for the seen horizon
+        long perAction = Math.max(1, m.heldBytes() / size);
+        long need = seenBytes + perAction * config.keepLast();
+        long fit = Math.max(0, (m.budget() - seenBytes) / perAction - 1);
+        fireError("the log is full at " + size + " actions (the memory store's " + MemoryStore.mib(m.budget())
+            + " budget, about " + perAction + " bytes an action" + (seenBytes > 0 ? ", and " + MemoryStore.mib(seenBytes)
+            + " for the ids of cleaned actions" : "") + "), before it holds the " + config.keepLast() + " that keep "
+            + "last (keepLast, --keep-last) keeps, so adds are refused while it is full: raise the memory limit "
+            + "(memoryLimit, --memory-limit) to about " + sizeOption(need) + " for " + config.keepLast() + " such "
+            + "actions" + (fit > 0 ? ", or lower keep last to at most " + fit : ""));
+    }
+
+    /** Bytes as --memory-limit takes them, rounded up: "263k", "12m". */
+    static String sizeOption(long bytes) {
+        if (bytes <= 1L << 20) {
+            return ((bytes + 1023) >> 10) + "k";
+        }
+        if (bytes <= 1L << 30) {
+            return ((bytes + (1L << 20) - 1) >> 20) + "m";
+        }
+        return ((bytes + (1L << 30) - 1) >> 30) + "g";
+    }
+
     /** Whether this node cleans by a retention of its own ({@link NodeConfig#keepLast()}, {@link NodeConfig#keepFor()}). */
     private boolean retains() {
         return config.keepLast() > 0 || !config.keepFor().isZero();
@@ -1403,13 +1487,14 @@ public final class MeshNode implements AutoCloseable {
                     return true;
                 }
                 if (!b.more()) {
-                    return false;
+                    break;
                 }
                 after = b.last();
             }
         } catch (dev.logmesh.StoreException e) {
             LOG.debug("the log is full and retention cannot clean it now: {}", e.getMessage());
         }
+        budgetAdvice();
         return false;
     }
 
