@@ -1847,9 +1847,13 @@ public final class MeshNode implements AutoCloseable {
             n = statusJson();
         } catch (StoreException e) {
             // the store cannot be read now (a full disk with a received batch still to be written before any
-            // read): the file keeps its last state, and `logmesh status` says it is old; the next round tries again
+            // read): a node that cannot write says so in the brief status (no store read); else the file keeps its
+            // last state, and `logmesh status` says it is old; the next round tries again
             LOG.debug("cannot read the status for {}: {}", STATUS_FILE, e.getMessage());
-            return;
+            if (health.writable()) {
+                return;
+            }
+            n = briefStatusJson();
         }
         String text = n.toString();
         // the interval on the monotonic clock, `written` on the wall clock: before (ops42), both on the wall clock, a
@@ -1860,15 +1864,44 @@ public final class MeshNode implements AutoCloseable {
             || since - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
             lastStatus = text;
             lastStatusWritten = since;
-            String written = n.put("written", loop.now()).toString();
+            long now = loop.now();
+            String written = n.put("written", now).toString();
+            String brief = briefStatusJson().put("written", now).toString();
             java.nio.file.Path dataDir = config.dataDir();
             try {
                 // the file is written off the loop: a slow disk must not stall the sessions (issue 12)
-                statusWriter().execute(() -> writeStatusFile(dataDir, written));
+                statusWriter().execute(() -> writeStatusFile(dataDir, written, brief));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // closing
             }
         }
+    }
+
+    /**
+     * The status without anything read from the store, the peers or the mesh, {@code "brief": true}: this node, its
+     * process and whether it can write; what {@link #STATUS_FILE} holds when the full status does not fit in the room
+     * the file holds on a full disk ({@link #rewriteInPlace}) or the store cannot be read. On the loop.
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode briefStatusJson() {
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        n.put("node", log.nodeId());
+        n.put("url", url == null ? null : url.toString());
+        n.put("pid", ProcessHandle.current().pid());
+        if (processStarted() >= 0) {
+            n.put("started", processStarted());
+        }
+        if (ProcessStart.TICKS >= 0) {
+            n.put("startTicks", ProcessStart.TICKS);
+        }
+        NodeHealth h = health;
+        n.put("writable", h.writable());
+        if (!h.writable()) {
+            n.put("problem", h.problem());
+            n.put("since", h.sinceMillis());
+        }
+        n.put("brief", true);
+        return n;
     }
 
     /** The status as {@link #STATUS_FILE} holds it; on the loop. */
@@ -2195,11 +2228,11 @@ public final class MeshNode implements AutoCloseable {
      * failure is logged when it starts and the recovery when it ends, not at every retry (a full disk logged
      * "cannot write status.json" every second).
      */
-    private void writeStatusFile(java.nio.file.Path dataDir, String text) {
+    private void writeStatusFile(java.nio.file.Path dataDir, String text, String brief) {
+        java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
         try {
-            java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
             java.nio.file.Path tmp = dataDir.resolve(STATUS_FILE + ".tmp");
-            Files.writeString(tmp, text + "\n");
+            Files.write(tmp, statusBytes(text));
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             if (statusUnwritable) {
@@ -2213,11 +2246,73 @@ public final class MeshNode implements AutoCloseable {
             } catch (IOException removing) {
                 e.addSuppressed(removing);
             }
+            // a full disk: the file's own room (it is padded, STATUS_RESERVE_BYTES) takes the status in place, so
+            // that `logmesh status` reads "cannot write its log" rather than the last state with a staleness warning
+            boolean inPlace = rewriteInPlace(file, text, brief);
             if (!statusUnwritable) {
                 statusUnwritable = true;
-                LOG.warn("cannot write {}: {} (retried every second; said again only after it worked)", STATUS_FILE,
-                    e.toString());
+                if (inPlace) {
+                    LOG.warn("cannot write {} anew: {}; it is rewritten in place, in the room it holds, every second "
+                        + "until it can be written anew", STATUS_FILE, e.toString());
+                } else {
+                    LOG.warn("cannot write {}: {} (retried every second; said again only after it worked)",
+                        STATUS_FILE, e.toString());
+                }
             }
+        }
+    }
+
+    /**
+     * The least size of {@link #STATUS_FILE}, bytes: its text is padded with spaces (JSON allows them) to this, or to
+     * twice its length in 4 KiB pages if more, so that a node that cannot replace the file (a full disk) can still
+     * rewrite it in place, in the room the file already holds ({@link #rewriteInPlace}). Before (session 43) a node on
+     * a full disk left its last status, and {@code logmesh status} showed it with a staleness warning instead of saying
+     * that the node could not write.
+     */
+    static final int STATUS_RESERVE_BYTES = 16 * 1024;
+
+    /** The bytes of {@link #STATUS_FILE} for this status text: the text, spaces to its reserved size, a newline. */
+    static byte[] statusBytes(String text) {
+        byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int size = Math.max(STATUS_RESERVE_BYTES, (int) Math.min(Integer.MAX_VALUE - 4096L,
+            ((2L * t.length + 1 + 4095) / 4096) * 4096));
+        byte[] b = new byte[size];
+        System.arraycopy(t, 0, b, 0, t.length);
+        java.util.Arrays.fill(b, t.length, size - 1, (byte) ' ');
+        b[size - 1] = '\n';
+        return b;
+    }
+
+    /**
+     * Rewrites {@code file} in place, within its present size (no byte past its end: no room is asked of a full
+     * disk), with {@code text}, or {@code brief} if the text does not fit; on the status writer's thread. A reader may
+     * see a write half done: {@code logmesh status} reads again a file that does not parse.
+     *
+     * @return whether the file now holds one of them
+     */
+    private static boolean rewriteInPlace(java.nio.file.Path file, String text, String brief) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.WRITE)) {
+            long room = ch.size();
+            byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (t.length + 1 > room) {
+                t = brief.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            if (t.length + 1 > room || room > Integer.MAX_VALUE) {
+                return false;
+            }
+            byte[] b = new byte[(int) room];
+            System.arraycopy(t, 0, b, 0, t.length);
+            java.util.Arrays.fill(b, t.length, b.length - 1, (byte) ' ');
+            b[b.length - 1] = '\n';
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+            long at = 0;
+            while (buf.hasRemaining()) {
+                at += ch.write(buf, at);
+            }
+            return true;
+        } catch (IOException e) {
+            return false; // no file yet (the first status found the disk full), or no room even so
         }
     }
 
