@@ -1231,7 +1231,7 @@ public final class MeshNode implements AutoCloseable {
         if (budgeted != null) {
             long least = MemoryStore.ENTRY_BYTES + MemoryStore.REASON_BYTES + SMALLEST_ACTION_CHARS;
             long fit = budgeted.budget() / least;
-            if (config.keepLast() > fit) {
+            if (config.keepLast() > 0 && config.keepLast() > fit) {
                 budgetAdvised = true;
                 String line = "keep last (keepLast, --keep-last) " + config.keepLast() + " cannot be held in the "
                     + "memory limit (memoryLimit, --memory-limit) " + MemoryStore.mib(budgeted.budget()) + ": an action "
@@ -1252,12 +1252,14 @@ public final class MeshNode implements AutoCloseable {
 
     /** The memory store this node made with a budget ({@link NodeConfig#memoryLimit()}) and keeps last by, or null. */
     private MemoryStore budgetedStore() {
-        return config.keepLast() > 0 && ownsStore && config.dataDir() == null
+        return retains() && ownsStore && config.dataDir() == null
             && log.store() instanceof MemoryStore m && m.budget() != MemoryStore.NO_BUDGET ? m : null;
     }
 
     /**
-     * An add found the log full and retention could clean nothing: when the log holds no more than {@link
+     * A write failed ({@link #storeFailed}) on a memory node with retention whose budget is used: when the ids of
+     * cleaned entries take most of it, retention cannot make room and the node says so; else when the log holds no
+     * more than {@link
      * NodeConfig#keepLast()} entries, the memory budget is too small for them, and the node says so once, with numbers
      * and both settings (an {@code error} event and WARN line). Before (session 43) only "the memory store is full"
      * was said, with no word of keep last. Loop only.
@@ -1265,20 +1267,37 @@ public final class MeshNode implements AutoCloseable {
     private void budgetAdvice() {
         MemoryStore m = budgetedStore();
         long size = log.size();
-        if (budgetAdvised || m == null || size == 0 || size > config.keepLast()) {
+        if (budgetAdvised || m == null || size == 0) {
+            return;
+        }
+        long seenBytes = m.used() - m.heldBytes(); // the ids of cleaned entries, remembered for the seen horizon
+        if (seenBytes > m.budget() / 2) {
+            // the ids, not the entries, fill the budget: no keep last makes room (break44: --memory-limit 40k
+            // --keep-last 5 refused line 411 of small actions, and the advice said to lower keep last to 4)
+            budgetAdvised = true;
+            fireError("the log is full at " + size + " actions: the ids of " + seenBytes / MemoryStore.SEEN_ID_BYTES
+                + " cleaned actions take " + MemoryStore.mib(seenBytes) + " of the memory store's "
+                + MemoryStore.mib(m.budget()) + " budget (" + MemoryStore.SEEN_ID_BYTES + " bytes each: the node "
+                + "remembers them for " + NodeConfig.words(config.seenHorizon()) + ", so that one coming back is not "
+                + "applied again), and retention cannot make room by cleaning more; give a memory limit (memoryLimit, "
+                + "--memory-limit) that holds the ids of every action cleaned in " + NodeConfig.words(
+                config.seenHorizon()) + " (" + MemoryStore.SEEN_ID_BYTES + " bytes an action), or keep the log on "
+                + "disk (--data DIR, NodeConfig dataDir)");
+            return;
+        }
+        if (config.keepLast() == 0 || size > config.keepLast()) {
             return;
         }
         budgetAdvised = true;
-        long seenBytes = m.used() - m.heldBytes(); // the ids of cleaned entries, remembered for the seen horizon
         long perAction = Math.max(1, m.heldBytes() / size);
-        long need = seenBytes + perAction * config.keepLast();
+        long need = seenBytes + perAction * (config.keepLast() + 1);
         long fit = Math.max(0, (m.budget() - seenBytes) / perAction - 1);
         fireError("the log is full at " + size + " actions (the memory store's " + MemoryStore.mib(m.budget())
             + " budget, about " + perAction + " bytes an action" + (seenBytes > 0 ? ", and " + MemoryStore.mib(seenBytes)
-            + " for the ids of cleaned actions" : "") + "), before it holds the " + config.keepLast() + " that keep "
-            + "last (keepLast, --keep-last) keeps, so adds are refused while it is full: raise the memory limit "
-            + "(memoryLimit, --memory-limit) to about " + sizeOption(need) + " for " + config.keepLast() + " such "
-            + "actions" + (fit > 0 ? ", or lower keep last to at most " + fit : ""));
+            + " for the ids of cleaned actions" : "") + "), so it cannot hold the " + config.keepLast() + " that keep "
+            + "last (keepLast, --keep-last) keeps and one more being added; adds are refused while it is full: raise "
+            + "the memory limit (memoryLimit, --memory-limit) to about " + sizeOption(need) + " for "
+            + config.keepLast() + " such actions, or lower keep last to at most " + fit);
     }
 
     /** Bytes as --memory-limit takes them, rounded up: "263k", "12m". */
@@ -1494,7 +1513,6 @@ public final class MeshNode implements AutoCloseable {
         } catch (dev.logmesh.StoreException e) {
             LOG.debug("the log is full and retention cannot clean it now: {}", e.getMessage());
         }
-        budgetAdvice();
         return false;
     }
 
@@ -2390,6 +2408,7 @@ public final class MeshNode implements AutoCloseable {
             fireError("this node cannot write its log (" + what + "): " + e.getMessage()
                 + "; entries from peers are not acknowledged until it can");
         }
+        budgetAdvice(); // after the failure it explains
     }
 
     /** Entries cleaned since the log was last found not writable, for the line that says it is writable again. */

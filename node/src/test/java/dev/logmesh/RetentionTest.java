@@ -342,10 +342,10 @@ class RetentionTest {
             assertEquals(1, advice.size(), "said once: " + said.errors);
             long per = ((MemoryStore) bob.log().store()).heldBytes() / held;
             assertEquals("the log is full at " + held + " actions (the memory store's 39.1 KiB budget, about " + per
-                + " bytes an action), before it holds the 100 that keep last (keepLast, --keep-last) keeps, so adds are "
-                + "refused while it is full: raise the memory limit (memoryLimit, --memory-limit) to about "
-                + MeshNode.sizeOption(per * 100) + " for 100 such actions, or lower keep last to at most "
-                + (40_000 / per - 1), advice.get(0));
+                + " bytes an action), so it cannot hold the 100 that keep last (keepLast, --keep-last) keeps and one "
+                + "more being added; adds are refused while it is full: raise the memory limit (memoryLimit, "
+                + "--memory-limit) to about " + MeshNode.sizeOption(per * 101) + " for 100 such actions, or lower keep "
+                + "last to at most " + (40_000 / per - 1), advice.get(0));
         }
         said.errors.clear();
         try (MeshNode carol = MeshNode.start(NodeConfig.builder().name("carol").mdns(false).loop(loop)
@@ -362,6 +362,29 @@ class RetentionTest {
             }
             assertEquals(1, said.errors.stream().filter(m -> m.contains("--keep-last")).count(), "said at start only: "
                 + said.errors);
+        }
+    }
+
+    /**
+     * A memory node whose budget the ids of cleaned actions fill (96 bytes each, kept for the seen horizon) is told
+     * that, not to lower its keep last. Before (break44: {@code --memory --memory-limit 40k --keep-last 5}, 1,000
+     * small actions on stdin, line 411 refused) it said "the log is full at 5 actions ..., before it holds the 5 that
+     * keep last keeps ...: raise the memory limit to about 40k ..., or lower keep last to at most 4".
+     */
+    @Test
+    void aMemoryBudgetFilledByTheIdsOfCleanedActionsIsSaidSo() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+            .transport(net.transport("bob")).memoryLimit(40_000).keepLast(5).build(), List.of(said))) {
+            for (int i = 0; i < 600 && bob.health().writable(); i++) {
+                bob.add(Action.ofType("s/" + i));
+                loop.runAll();
+            }
+            List<String> advice = said.errors.stream().filter(m -> m.startsWith("the log is full")).toList();
+            assertEquals(1, advice.size(), "said once: " + said.errors);
+            assertTrue(advice.get(0).contains(" cleaned actions take ") && advice.get(0).contains("remembers them for "
+                + "30 d") && advice.get(0).contains("--data DIR") && !advice.get(0).contains("lower keep last"),
+                advice.get(0));
         }
     }
 
