@@ -426,9 +426,10 @@ public final class MeshNode implements AutoCloseable {
         }
         log.onAdd(e -> {
             if (!health.writable()) {
-                healthChanged(NodeHealth.writable(loop.now()));
+                healthChanged(NodeHealth.writable(loop.now()), "an entry was stored");
             }
         });
+        log.onClean(e -> roomMade());
         if (config.statusPage() != null) {
             log.onAdd(this::remember);
         }
@@ -833,6 +834,7 @@ public final class MeshNode implements AutoCloseable {
                 d.start();
             }
             sayHorizonAtStart();
+            sayRetentionAtStart();
             recordHorizon(); // a start under a wrong clock: the next one still counts from what this one could vouch for
             loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
             loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
@@ -1213,6 +1215,108 @@ public final class MeshNode implements AutoCloseable {
     /** The wait for the next period's retention run, or null while a run is under way; loop only. */
     private Loop.Cancellable retentionWait;
 
+    /**
+     * Says at start what of the node's retention is legal but likely not what was meant ({@code error} events and WARN
+     * lines): a {@link
+     * NodeConfig#keepFor()} under {@link NodeConfig#SHORT_KEEP_FOR}, and a {@link NodeConfig#keepLast()} that the
+     * memory store's budget cannot hold even of the smallest actions (then {@link #budgetAdvice} is not said again).
+     * Before (session 43), {@code --keep-for 1ms} was taken without a word and cleaned everything at once, and a
+     * {@code --keep-last} too large for {@code --memory-limit} was never mentioned. Loop only.
+     */
+    private void sayRetentionAtStart() {
+        java.time.Duration keepFor = config.keepFor();
+        if (!keepFor.isZero() && keepFor.compareTo(NodeConfig.SHORT_KEEP_FOR) < 0) {
+            String d = NodeConfig.words(keepFor);
+            fireError("keep for (keepFor, --keep-for) " + d + " is short: this node cleans an action " + d + " after "
+                + "its origin made it (by the origin's clock), so one that arrives later (from a peer that was away, or "
+                + "whose clock is behind this node's by more) is cleaned within a second of arriving, and a peer away "
+                + "longer than " + d + " gets the older actions from other nodes only; give "
+                + NodeConfig.words(NodeConfig.SHORT_KEEP_FOR) + " or more unless that is what you want");
+        }
+        MemoryStore budgeted = budgetedStore();
+        if (budgeted != null) {
+            long least = MemoryStore.ENTRY_BYTES + MemoryStore.REASON_BYTES + SMALLEST_ACTION_CHARS;
+            long fit = budgeted.budget() / least;
+            if (config.keepLast() > 0 && config.keepLast() > fit) {
+                budgetAdvised = true;
+                String line = "keep last (keepLast, --keep-last) " + config.keepLast() + " cannot be held in the "
+                    + "memory limit (memoryLimit, --memory-limit) " + MemoryStore.mib(budgeted.budget()) + ": an action "
+                    + "takes at least " + least + " bytes of it, so it holds at most " + fit + " of the smallest "
+                    + "actions, and adds are refused once it is full until retention can clean; raise the memory limit "
+                    + "to at least " + sizeOption(least * config.keepLast()) + " for " + config.keepLast()
+                    + " such actions (more for larger ones), or lower keep last to at most " + fit;
+                fireError(line);
+            }
+        }
+    }
+
+    /** The characters of the smallest action, {@code {"type":""}}: for the least an entry takes of a memory budget. */
+    private static final long SMALLEST_ACTION_CHARS = 11;
+
+    /** Whether {@link #budgetAdvice} or {@link #sayRetentionAtStart} said that keep last does not fit; loop only. */
+    private boolean budgetAdvised;
+
+    /** The memory store this node made with a budget ({@link NodeConfig#memoryLimit()}) and keeps last by, or null. */
+    private MemoryStore budgetedStore() {
+        return retains() && ownsStore && config.dataDir() == null
+            && log.store() instanceof MemoryStore m && m.budget() != MemoryStore.NO_BUDGET ? m : null;
+    }
+
+    /**
+     * A write failed ({@link #storeFailed}) on a memory node with retention whose budget is used: when the ids of
+     * cleaned entries take most of it, retention cannot make room and the node says so; else when the log holds no
+     * more than {@link
+     * NodeConfig#keepLast()} entries, the memory budget is too small for them, and the node says so once, with numbers
+     * and both settings (an {@code error} event and WARN line). Before (session 43) only "the memory store is full"
+     * was said, with no word of keep last. Loop only.
+     */
+    private void budgetAdvice() {
+        MemoryStore m = budgetedStore();
+        long size = log.size();
+        if (budgetAdvised || m == null || size == 0) {
+            return;
+        }
+        long seenBytes = m.used() - m.heldBytes(); // the ids of cleaned entries, remembered for the seen horizon
+        if (seenBytes > m.budget() / 2) {
+            // the ids, not the entries, fill the budget: no keep last makes room (break44: --memory-limit 40k
+            // --keep-last 5 refused line 411 of small actions, and the advice said to lower keep last to 4)
+            budgetAdvised = true;
+            fireError("the log is full at " + size + " actions: the ids of " + seenBytes / MemoryStore.SEEN_ID_BYTES
+                + " cleaned actions take " + MemoryStore.mib(seenBytes) + " of the memory store's "
+                + MemoryStore.mib(m.budget()) + " budget (" + MemoryStore.SEEN_ID_BYTES + " bytes each: the node "
+                + "remembers them for " + NodeConfig.words(config.seenHorizon()) + ", so that one coming back is not "
+                + "applied again), and retention cannot make room by cleaning more; give a memory limit (memoryLimit, "
+                + "--memory-limit) that holds the ids of every action cleaned in " + NodeConfig.words(
+                config.seenHorizon()) + " (" + MemoryStore.SEEN_ID_BYTES + " bytes an action), or keep the log on "
+                + "disk (--data DIR, NodeConfig dataDir)");
+            return;
+        }
+        if (config.keepLast() == 0 || size > config.keepLast()) {
+            return;
+        }
+        budgetAdvised = true;
+        long perAction = Math.max(1, m.heldBytes() / size);
+        long need = seenBytes + perAction * (config.keepLast() + 1);
+        long fit = Math.max(0, (m.budget() - seenBytes) / perAction - 1);
+        fireError("the log is full at " + size + " actions (the memory store's " + MemoryStore.mib(m.budget())
+            + " budget, about " + perAction + " bytes an action" + (seenBytes > 0 ? ", and " + MemoryStore.mib(seenBytes)
+            + " for the ids of cleaned actions" : "") + "), so it cannot hold the " + config.keepLast() + " that keep "
+            + "last (keepLast, --keep-last) keeps and one more being added; adds are refused while it is full: raise "
+            + "the memory limit (memoryLimit, --memory-limit) to about " + sizeOption(need) + " for "
+            + config.keepLast() + " such actions, or lower keep last to at most " + fit);
+    }
+
+    /** Bytes as --memory-limit takes them, rounded up: "263k", "12m". */
+    static String sizeOption(long bytes) {
+        if (bytes <= 1L << 20) {
+            return ((bytes + 1023) >> 10) + "k";
+        }
+        if (bytes <= 1L << 30) {
+            return ((bytes + (1L << 20) - 1) >> 20) + "m";
+        }
+        return ((bytes + (1L << 30) - 1) >> 30) + "g";
+    }
+
     /** Whether this node cleans by a retention of its own ({@link NodeConfig#keepLast()}, {@link NodeConfig#keepFor()}). */
     private boolean retains() {
         return config.keepLast() > 0 || !config.keepFor().isZero();
@@ -1408,7 +1512,7 @@ public final class MeshNode implements AutoCloseable {
                     return true;
                 }
                 if (!b.more()) {
-                    return false;
+                    break;
                 }
                 after = b.last();
             }
@@ -1773,9 +1877,13 @@ public final class MeshNode implements AutoCloseable {
             n = statusJson();
         } catch (StoreException e) {
             // the store cannot be read now (a full disk with a received batch still to be written before any
-            // read): the file keeps its last state, and `logmesh status` says it is old; the next round tries again
+            // read): a node that cannot write says so in the brief status (no store read); else the file keeps its
+            // last state, and `logmesh status` says it is old; the next round tries again
             LOG.debug("cannot read the status for {}: {}", STATUS_FILE, e.getMessage());
-            return;
+            if (health.writable()) {
+                return;
+            }
+            n = briefStatusJson();
         }
         String text = n.toString();
         // the interval on the monotonic clock, `written` on the wall clock: before (ops42), both on the wall clock, a
@@ -1786,15 +1894,44 @@ public final class MeshNode implements AutoCloseable {
             || since - lastStatusWritten >= STATUS_REFRESH_MILLIS) {
             lastStatus = text;
             lastStatusWritten = since;
-            String written = n.put("written", loop.now()).toString();
+            long now = loop.now();
+            String written = n.put("written", now).toString();
+            String brief = briefStatusJson().put("written", now).toString();
             java.nio.file.Path dataDir = config.dataDir();
             try {
                 // the file is written off the loop: a slow disk must not stall the sessions (issue 12)
-                statusWriter().execute(() -> writeStatusFile(dataDir, written));
+                statusWriter().execute(() -> writeStatusFile(dataDir, written, brief));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // closing
             }
         }
+    }
+
+    /**
+     * The status without anything read from the store, the peers or the mesh, {@code "brief": true}: this node, its
+     * process and whether it can write; what {@link #STATUS_FILE} holds when the full status does not fit in the room
+     * the file holds on a full disk ({@link #rewriteInPlace}) or the store cannot be read. On the loop.
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode briefStatusJson() {
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        n.put("node", log.nodeId());
+        n.put("url", url == null ? null : url.toString());
+        n.put("pid", ProcessHandle.current().pid());
+        if (processStarted() >= 0) {
+            n.put("started", processStarted());
+        }
+        if (ProcessStart.TICKS >= 0) {
+            n.put("startTicks", ProcessStart.TICKS);
+        }
+        NodeHealth h = health;
+        n.put("writable", h.writable());
+        if (!h.writable()) {
+            n.put("problem", h.problem());
+            n.put("since", h.sinceMillis());
+        }
+        n.put("brief", true);
+        return n;
     }
 
     /** The status as {@link #STATUS_FILE} holds it; on the loop. */
@@ -2121,11 +2258,11 @@ public final class MeshNode implements AutoCloseable {
      * failure is logged when it starts and the recovery when it ends, not at every retry (a full disk logged
      * "cannot write status.json" every second).
      */
-    private void writeStatusFile(java.nio.file.Path dataDir, String text) {
+    private void writeStatusFile(java.nio.file.Path dataDir, String text, String brief) {
+        java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
         try {
-            java.nio.file.Path file = dataDir.resolve(STATUS_FILE);
             java.nio.file.Path tmp = dataDir.resolve(STATUS_FILE + ".tmp");
-            Files.writeString(tmp, text + "\n");
+            Files.write(tmp, statusBytes(text));
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             if (statusUnwritable) {
@@ -2139,11 +2276,73 @@ public final class MeshNode implements AutoCloseable {
             } catch (IOException removing) {
                 e.addSuppressed(removing);
             }
+            // a full disk: the file's own room (it is padded, STATUS_RESERVE_BYTES) takes the status in place, so
+            // that `logmesh status` reads "cannot write its log" rather than the last state with a staleness warning
+            boolean inPlace = rewriteInPlace(file, text, brief);
             if (!statusUnwritable) {
                 statusUnwritable = true;
-                LOG.warn("cannot write {}: {} (retried every second; said again only after it worked)", STATUS_FILE,
-                    e.toString());
+                if (inPlace) {
+                    LOG.warn("cannot write {} anew: {}; it is rewritten in place, in the room it holds, every second "
+                        + "until it can be written anew", STATUS_FILE, e.toString());
+                } else {
+                    LOG.warn("cannot write {}: {} (retried every second; said again only after it worked)",
+                        STATUS_FILE, e.toString());
+                }
             }
+        }
+    }
+
+    /**
+     * The least size of {@link #STATUS_FILE}, bytes: its text is padded with spaces (JSON allows them) to this, or to
+     * twice its length in 4 KiB pages if more, so that a node that cannot replace the file (a full disk) can still
+     * rewrite it in place, in the room the file already holds ({@link #rewriteInPlace}). Before (session 43) a node on
+     * a full disk left its last status, and {@code logmesh status} showed it with a staleness warning instead of saying
+     * that the node could not write.
+     */
+    static final int STATUS_RESERVE_BYTES = 16 * 1024;
+
+    /** The bytes of {@link #STATUS_FILE} for this status text: the text, spaces to its reserved size, a newline. */
+    static byte[] statusBytes(String text) {
+        byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int size = Math.max(STATUS_RESERVE_BYTES, (int) Math.min(Integer.MAX_VALUE - 4096L,
+            ((2L * t.length + 1 + 4095) / 4096) * 4096));
+        byte[] b = new byte[size];
+        System.arraycopy(t, 0, b, 0, t.length);
+        java.util.Arrays.fill(b, t.length, size - 1, (byte) ' ');
+        b[size - 1] = '\n';
+        return b;
+    }
+
+    /**
+     * Rewrites {@code file} in place, within its present size (no byte past its end: no room is asked of a full
+     * disk), with {@code text}, or {@code brief} if the text does not fit; on the status writer's thread. A reader may
+     * see a write half done: {@code logmesh status} reads again a file that does not parse.
+     *
+     * @return whether the file now holds one of them
+     */
+    private static boolean rewriteInPlace(java.nio.file.Path file, String text, String brief) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.WRITE)) {
+            long room = ch.size();
+            byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (t.length + 1 > room) {
+                t = brief.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            if (t.length + 1 > room || room > Integer.MAX_VALUE) {
+                return false;
+            }
+            byte[] b = new byte[(int) room];
+            System.arraycopy(t, 0, b, 0, t.length);
+            java.util.Arrays.fill(b, t.length, b.length - 1, (byte) ' ');
+            b[b.length - 1] = '\n';
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+            long at = 0;
+            while (buf.hasRemaining()) {
+                at += ch.write(buf, at);
+            }
+            return true;
+        } catch (IOException e) {
+            return false; // no file yet (the first status found the disk full), or no room even so
         }
     }
 
@@ -2217,17 +2416,56 @@ public final class MeshNode implements AutoCloseable {
             LOG.debug("{}: {}", what, e.getMessage());
         }
         if (health.writable()) {
-            healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()));
+            healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()), null);
             fireError("this node cannot write its log (" + what + "): " + e.getMessage()
                 + "; entries from peers are not acknowledged until it can");
         }
+        budgetAdvice(); // after the failure it explains
     }
 
-    private void healthChanged(NodeHealth h) {
+    /** Entries cleaned since the log was last found not writable, for the line that says it is writable again. */
+    private long cleanedWhileFull;
+    /** Whether a {@link #roomMadeCheck} is queued; loop only. */
+    private boolean roomCheckQueued;
+
+    /**
+     * An entry was cleaned (retention, an application's {@code removeReason}): on a node that cannot write, that was a
+     * write that succeeded and made room, so the node says it is writable again at the end of this task, unless a
+     * write failed meanwhile (an add that retention made room for and that still did not fit). Before (session 43), a
+     * full node said "not writable" (health, status, status page) until its next add succeeded, also with room for
+     * thousands of entries made by retention. Loop only.
+     */
+    private void roomMade() {
+        if (health.writable() || closed) {
+            return;
+        }
+        cleanedWhileFull++;
+        if (!roomCheckQueued) {
+            roomCheckQueued = true;
+            long failedBefore = failedWriteCount;
+            loop.schedule(0, () -> roomMadeCheck(failedBefore));
+        }
+    }
+
+    private void roomMadeCheck(long failedBefore) {
+        roomCheckQueued = false;
+        if (health.writable() || closed || log.storeClosed() || failedWriteCount != failedBefore) {
+            return;
+        }
+        healthChanged(NodeHealth.writable(loop.now()), cleanedWhileFull + " entr" + (cleanedWhileFull == 1 ? "y was"
+            : "ies were") + " cleaned, which made room");
+    }
+
+    /**
+     * The health changed; {@code why} says, for the line of a node writable again, what showed it can write ("an entry
+     * was stored"); loop only.
+     */
+    private void healthChanged(NodeHealth h, String why) {
         health = h;
+        cleanedWhileFull = 0;
         if (h.writable()) {
-            LOG.info("the log is writable again ({} write(s) failed meanwhile, each told to its caller or peer)",
-                failedWriteCount);
+            LOG.info("the log is writable again: {} ({} write(s) failed meanwhile, each told to its caller or peer)",
+                why, failedWriteCount);
             failedWrites.clear();
             failedWriteCount = 0;
         }

@@ -384,12 +384,49 @@ public final class NodeConfig {
 
     /**
      * Retention by age: how long the node keeps an entry with its {@link #keepReason()}, counted from the time in the
-     * entry's id (when it was created at its origin), as a period {@code > 0} shorter than {@link #seenHorizon()};
-     * {@link Duration#ZERO} (the default) for no bound. Older entries lose the keep reason as with {@link #keepLast()}
+     * entry's id (when it was created at its origin), at least {@link #MIN_KEEP_FOR} and shorter than {@link
+     * #seenHorizon()} (under {@link #SHORT_KEEP_FOR} the node warns at start); {@link Duration#ZERO} (the default) for
+     * no bound. Older entries lose the keep reason as with {@link #keepLast()}
      * (same pacing, same seen index).
      */
     public Duration keepFor() {
         return keepFor;
+    }
+
+    /**
+     * The shortest {@link #keepFor()} other than 0: retention's period, 1 s. A shorter one cleans every entry at the
+     * next run, within a second of its arrival: that keeps nothing, and is refused.
+     */
+    public static final Duration MIN_KEEP_FOR = Duration.ofSeconds(1);
+
+    /**
+     * A {@link #keepFor()} shorter than this, 1 min, is taken but makes the node warn at start (a WARN line): an entry
+     * that arrives later than that after its origin made it (from a peer that was away or whose clock is behind this
+     * node's) is cleaned at the next run, and a peer away that long gets the older entries from other nodes only.
+     */
+    public static final Duration SHORT_KEEP_FOR = Duration.ofMinutes(1);
+
+    /**
+     * A duration in words, exactly: "1 ms", "90 s" as "1 min 30 s", "7 d", "-5 min"; package-private for the messages
+     * of the CLI and the node.
+     */
+    static String words(Duration d) {
+        if (d.isNegative()) {
+            return "-" + words(d.negated());
+        }
+        if (d.isZero()) {
+            return "0";
+        }
+        StringBuilder b = new StringBuilder();
+        long[] parts = {d.toDays(), d.toHoursPart(), d.toMinutesPart(), d.toSecondsPart(), d.toMillisPart(),
+            d.toNanosPart() % 1_000_000};
+        String[] units = {"d", "h", "min", "s", "ms", "ns"};
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != 0) {
+                b.append(b.length() == 0 ? "" : " ").append(parts[i]).append(' ').append(units[i]);
+            }
+        }
+        return b.toString();
     }
 
     /** The most entries retention ({@link #keepLast()}, {@link #keepFor()}) reads and cleans in one loop turn. */
@@ -925,7 +962,11 @@ public final class NodeConfig {
             return this;
         }
 
-        /** Keeps entries by the keep reason this long, {@link Duration#ZERO} for ever; see {@link NodeConfig#keepFor()}. */
+        /**
+         * Keeps entries by the keep reason this long, {@link Duration#ZERO} for ever; see {@link NodeConfig#keepFor()}.
+         * {@link #build()} refuses (IllegalArgumentException, naming the value and the rule) a negative one, one under
+         * {@link NodeConfig#MIN_KEEP_FOR} but 0, and one not shorter than the seen horizon.
+         */
         public Builder keepFor(Duration value) {
             keepFor = java.util.Objects.requireNonNull(value, "keepFor");
             return this;
@@ -1214,13 +1255,23 @@ public final class NodeConfig {
                     + keepLast);
             }
             if (keepFor.isNegative()) {
-                throw new IllegalArgumentException("keep for (--keep-for) must be 0 (for ever) or more, got " + keepFor);
+                throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " is negative: "
+                    + "give how long to keep entries, from " + words(MIN_KEEP_FOR) + " to less than the seen horizon ("
+                    + words(seenHorizon) + "), or 0 to keep them for ever");
+            }
+            if (!keepFor.isZero() && keepFor.compareTo(MIN_KEEP_FOR) < 0) {
+                // retention runs once a second: everything would go at its next run, also what just arrived
+                throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " is shorter "
+                    + "than " + words(MIN_KEEP_FOR) + ", retention's period: every entry would be cleaned at the next "
+                    + "run, within a second of its arrival, which keeps nothing; give " + words(MIN_KEEP_FOR)
+                    + " or more (" + words(SHORT_KEEP_FOR) + " or more so that a peer away for a moment gets what it "
+                    + "missed from this node), or 0 to keep entries for ever");
             }
             if (!keepFor.isZero() && keepFor.compareTo(seenHorizon) >= 0) {
                 // the seen ids of entries cleaned at that age would be forgotten at once: a peer that still holds one
                 // would have it applied again
-                throw new IllegalArgumentException("keep for (--keep-for) " + keepFor + " must be shorter than the seen "
-                    + "horizon " + seenHorizon + " (how long the ids of cleaned entries are remembered, so that one "
+                throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " must be "
+                    + "shorter than the seen horizon " + words(seenHorizon) + " (how long the ids of cleaned entries are remembered, so that one "
                     + "coming back is not applied again)");
             }
             if ((keepLast > 0 || !keepFor.isZero()) && keepReason == null) {

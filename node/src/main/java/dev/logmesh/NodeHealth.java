@@ -8,9 +8,10 @@ package dev.logmesh;
  * has, but every received batch it cannot store closes that session unacknowledged (the peer keeps the entries
  * and sends them again later) and local adds fail. It says so here instead of looking healthy, and tells its
  * listeners ({@link MeshNode.Listener#error} and {@link MeshNode.Listener#health}) when this changes. It counts as
- * writable again as soon as an entry is stored.
+ * writable again as soon as an entry is stored, or entries are cleaned (retention or an application's
+ * {@code removeReason} made room) with no write failing in the same loop task; an INFO line says which.
  *
- * @param writable    false after a write to the log failed, until an entry is stored again
+ * @param writable    false after a write to the log failed, until an entry is stored or cleaned again
  * @param problem     what failed (the store's message), or null while writable
  * @param sinceMillis when this state began, in ms since the epoch (the node loop's clock)
  */

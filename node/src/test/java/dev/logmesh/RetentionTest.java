@@ -104,6 +104,40 @@ class RetentionTest {
     }
 
     /**
+     * A full node whose retention makes room (here: once a peer has what it made) says it can write again then, not
+     * at its next add. Before (session 43), {@code health} (status, the status page) said "not writable" until an add
+     * succeeded: a node nobody added to stayed "not writable" with room for thousands of actions.
+     */
+    @Test
+    void aFullNodeIsWritableAgainAsSoonAsRetentionMadeRoom() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).loop(loop)
+            .transport(net.transport("alice")).noListen().peer(LocalNetwork.url("bob")).memoryLimit(40_000)
+            .keepLast(5).build(), List.of(said))) {
+            // alice keeps what she made until a peer has it: about 15 fit, the rest are refused
+            List<CompletableFuture<Meta>> adds = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                adds.add(alice.add(big("a/" + i)));
+                loop.runAll();
+            }
+            assertTrue(adds.stream().anyMatch(CompletableFuture::isCompletedExceptionally), "some refused");
+            assertTrue(!alice.health().writable(), alice.health().toString());
+            long held = alice.log().size();
+            try (MeshNode bob = start("bob", NodeConfig.builder())) {
+                for (int i = 0; i < 60 && bob.log().size() < held; i++) {
+                    loop.advance(1_000); // alice redials, syncs
+                }
+                assertEquals(held, bob.log().size(), "bob has what alice holds");
+                loop.advance(2_000); // acknowledged: alice's retention cleans down to 5
+                assertEquals(5, alice.log().size());
+                assertTrue(alice.health().writable(), "room made, nothing added since: " + alice.health());
+                assertEquals(List.of(false, true), said.health.stream().map(NodeHealth::writable).toList());
+                assertTrue(on(alice.status()).path("writable").asBoolean(), "the status says so too");
+            }
+        }
+    }
+
+    /**
      * A node that expects peers keeps what it made until a peer has acknowledged it, whatever its retention: before
      * (break43) {@code logmesh node --keep-last 100 --peer URL < 1000-lines} cleaned the lines added before its first
      * session, and its peer got 914 of the 1,000: 86 actions were on no node.
@@ -246,6 +280,111 @@ class RetentionTest {
                 assertTrue(on(alice.byId(x.id())).isEmpty(), "not re-added: " + on(alice.entries()));
                 assertEquals(2, alice.log().size(), "alice keeps her newest 2");
             }
+        }
+    }
+
+    /**
+     * A keep for that makes no sense is refused with the value and the rule; a short one that is legal is said at
+     * start. Before (session 43), {@code keepFor(Duration.ofMillis(1))} was taken without a word (the node cleaned
+     * everything at its next run), and a negative one said only "must be 0 (for ever) or more, got PT-5M".
+     */
+    @Test
+    void aKeepForThatKeepsNothingIsRefusedAndAShortOneIsSaidAtStart() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().keepFor(Duration.ofMillis(1)).build());
+        assertEquals("keep for (keepFor, --keep-for) 1 ms is shorter than 1 s, retention's period: every entry would "
+            + "be cleaned at the next run, within a second of its arrival, which keeps nothing; give 1 s or more (1 min "
+            + "or more so that a peer away for a moment gets what it missed from this node), or 0 to keep entries for "
+            + "ever", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().keepFor(Duration.ofMinutes(-5)).build());
+        assertEquals("keep for (keepFor, --keep-for) -5 min is negative: give how long to keep entries, from 1 s to "
+            + "less than the seen horizon (30 d), or 0 to keep them for ever", e.getMessage());
+        assertEquals(Duration.ofSeconds(1), NodeConfig.builder().keepFor(Duration.ofSeconds(1)).build().keepFor());
+
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+            .transport(net.transport("bob")).keepFor(Duration.ofSeconds(10)).build(), List.of(said))) {
+            loop.runAll();
+            assertEquals(Duration.ofSeconds(10), bob.config().keepFor());
+            assertEquals(List.of("keep for (keepFor, --keep-for) 10 s is short: this node cleans an action 10 s after "
+                + "its origin made it (by the origin's clock), so one that arrives later (from a peer that was away, or "
+                + "whose clock is behind this node's by more) is cleaned within a second of arriving, and a peer away "
+                + "longer than 10 s gets the older actions from other nodes only; give 1 min or more unless that is "
+                + "what you want"), said.errors);
+        }
+        try (MeshNode carol = MeshNode.start(NodeConfig.builder().name("carol").mdns(false).loop(loop)
+            .transport(net.transport("carol")).keepFor(Duration.ofMinutes(1)).build(), List.of(said))) {
+            loop.runAll();
+            assertEquals(Duration.ofMinutes(1), carol.config().keepFor());
+            assertEquals(1, said.errors.size(), "1 min is not short: " + said.errors);
+        }
+    }
+
+    /**
+     * A keep last that the memory budget cannot hold is said once, when the log is first full below it, with numbers
+     * and both settings; one that cannot fit even of the smallest actions is said at start. Before (session 43) only
+     * "the memory store is full" was said, naming neither keep last nor a size that would do.
+     */
+    @Test
+    void aKeepLastTooLargeForTheMemoryLimitIsSaidOnceWithNumbers() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+            .transport(net.transport("bob")).memoryLimit(40_000).keepLast(100).build(), List.of(said))) {
+            loop.runAll();
+            assertEquals(List.of(), said.errors, "100 small actions would fit: nothing said at start");
+            for (int i = 0; i < 40; i++) {
+                bob.add(big("b/" + i));
+                loop.runAll();
+            }
+            long held = bob.log().size();
+            List<String> advice = said.errors.stream().filter(m -> m.contains("--keep-last")).toList();
+            assertEquals(1, advice.size(), "said once: " + said.errors);
+            long per = ((MemoryStore) bob.log().store()).heldBytes() / held;
+            assertEquals("the log is full at " + held + " actions (the memory store's 39.1 KiB budget, about " + per
+                + " bytes an action), so it cannot hold the 100 that keep last (keepLast, --keep-last) keeps and one "
+                + "more being added; adds are refused while it is full: raise the memory limit (memoryLimit, "
+                + "--memory-limit) to about " + MeshNode.sizeOption(per * 101) + " for 100 such actions, or lower keep "
+                + "last to at most " + (40_000 / per - 1), advice.get(0));
+        }
+        said.errors.clear();
+        try (MeshNode carol = MeshNode.start(NodeConfig.builder().name("carol").mdns(false).loop(loop)
+            .transport(net.transport("carol")).memoryLimit(40_000).keepLast(1_000).build(), List.of(said))) {
+            loop.runAll();
+            assertEquals(List.of("keep last (keepLast, --keep-last) 1000 cannot be held in the memory limit (memoryLimit, "
+                + "--memory-limit) 39.1 KiB: an action takes at least 347 bytes of it, so it holds at most 115 of the "
+                + "smallest actions, and adds are refused once it is full until retention can clean; raise the memory "
+                + "limit to at least 339k for 1000 such actions (more for larger ones), or lower keep last to at most "
+                + "115"), said.errors);
+            for (int i = 0; i < 40; i++) {
+                carol.add(big("c/" + i));
+                loop.runAll();
+            }
+            assertEquals(1, said.errors.stream().filter(m -> m.contains("--keep-last")).count(), "said at start only: "
+                + said.errors);
+        }
+    }
+
+    /**
+     * A memory node whose budget the ids of cleaned actions fill (96 bytes each, kept for the seen horizon) is told
+     * that, not to lower its keep last. Before (break44: {@code --memory --memory-limit 40k --keep-last 5}, 1,000
+     * small actions on stdin, line 411 refused) it said "the log is full at 5 actions ..., before it holds the 5 that
+     * keep last keeps ...: raise the memory limit to about 40k ..., or lower keep last to at most 4".
+     */
+    @Test
+    void aMemoryBudgetFilledByTheIdsOfCleanedActionsIsSaidSo() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+            .transport(net.transport("bob")).memoryLimit(40_000).keepLast(5).build(), List.of(said))) {
+            for (int i = 0; i < 600 && bob.health().writable(); i++) {
+                bob.add(Action.ofType("s/" + i));
+                loop.runAll();
+            }
+            List<String> advice = said.errors.stream().filter(m -> m.startsWith("the log is full")).toList();
+            assertEquals(1, advice.size(), "said once: " + said.errors);
+            assertTrue(advice.get(0).contains(" cleaned actions take ") && advice.get(0).contains("remembers them for "
+                + "30 d") && advice.get(0).contains("--data DIR") && !advice.get(0).contains("lower keep last"),
+                advice.get(0));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.logmesh;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.logmesh.testkit.CapturedLogs;
@@ -51,6 +52,58 @@ class StatusFileFullDiskTest {
             Files.delete(tmpfs.path().resolve("filler"));
         }
         assertFalse(Files.exists(tmp), "left after the close");
+    }
+
+    /**
+     * A node on a full disk still says in its status file that it cannot write its log: the file keeps its room
+     * ({@link MeshNode#STATUS_RESERVE_BYTES}) and is rewritten in place. Before (session 43) it kept its last state,
+     * "writable": true, and {@code logmesh status} showed that with a staleness warning.
+     */
+    @Test
+    void aNodeOnAFullDiskSaysInItsStatusFileThatItCannotWrite() throws Exception {
+        ManualLoop loop = new ManualLoop();
+        Path data = tmpfs.path().resolve("b");
+        Path status = data.resolve(MeshNode.STATUS_FILE);
+        try (MeshNode b = MeshNode.start(NodeConfig.builder().name("b").mdns(false).noListen().dataDir(data)
+            .loop(loop).build())) {
+            java.util.concurrent.CompletableFuture<Meta> added = b.add(Action.ofType("before"));
+            await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> {
+                loop.runAll();
+                return added.isDone() && Boolean.TRUE.equals(writable(status));
+            });
+            fill(tmpfs.path().resolve("filler"));
+            String pad = "x".repeat(2_000);
+            for (int i = 0; i < 10_000 && b.health().writable(); i++) {
+                java.util.concurrent.CompletableFuture<Meta> f = b.add(Action.parse("{\"type\":\"t\",\"pad\":\"" + pad
+                    + "\"}"));
+                await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> {
+                    loop.runAll();
+                    return f.isDone();
+                });
+            }
+            assertFalse(b.health().writable(), b.health().toString());
+            fill(tmpfs.path().resolve("filler2")); // what the failed adds gave back: the disk stays full
+            await().pollInSameThread().atMost(Duration.ofSeconds(20)).until(() -> {
+                loop.advance(1_000);
+                return Boolean.FALSE.equals(writable(status));
+            });
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Files.readString(status));
+            assertTrue(n.path("problem").asText().contains("full"), n.toString());
+            Files.delete(tmpfs.path().resolve("filler"));
+            Files.delete(tmpfs.path().resolve("filler2"));
+        }
+    }
+
+    /** What {@code status.json} says of {@code writable}, or null while it is missing or does not parse. */
+    private static Boolean writable(Path status) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Files.readString(status));
+            return n.has("writable") ? n.path("writable").asBoolean() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     private static void fill(Path filler) throws java.io.IOException {

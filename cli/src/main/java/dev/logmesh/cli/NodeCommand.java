@@ -776,9 +776,17 @@ final class NodeCommand implements Callable<Integer> {
             if ("0".equals(v)) {
                 return java.time.Duration.ZERO;
             }
+            // a sign before a duration (-5m, -PT5M): refused as negative, not as "not a duration" (before, session
+            // 43, --keep-for -5m was "not a duration")
+            boolean minus = v.startsWith("-") && v.length() > 1;
+            String unsigned = minus ? value.strip().substring(1) : value.strip();
+            String u = minus ? v.substring(1) : v;
             java.time.Duration d;
             try {
-                d = v.startsWith("p") ? iso(value.strip()) : shortForm(v);
+                d = u.startsWith("p") ? iso(unsigned) : shortForm(u);
+                if (minus && !d.isZero()) {
+                    d = d.negated();
+                }
             } catch (ArithmeticException | NumberFormatException e) {
                 // well-formed (the digits are 0-9), beyond a long number of units or a Duration's seconds
                 throw outOfRange(value);
@@ -787,12 +795,17 @@ final class NodeCommand implements Callable<Integer> {
                     + "number and a unit (500ms, 90s, 5m, 1h, 1d) or ISO-8601 (PT1M)");
             }
             if (d.isNegative()) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is negative");
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is negative: " + whatToGive());
             }
             if (d.compareTo(max) > 0) {
                 throw outOfRange(value);
             }
             return d;
+        }
+
+        /** What a user may give instead of a negative duration. */
+        String whatToGive() {
+            return "give 0 or more, up to " + maxText;
         }
 
         private picocli.CommandLine.TypeConversionException outOfRange(String value) {
@@ -844,6 +857,12 @@ final class NodeCommand implements Callable<Integer> {
         KeepFor() {
             super(NodeConfig.DEFAULT_SEEN_HORIZON.minusMillis(1), "just under 30d (the ids of cleaned actions are "
                 + "remembered 30 days, so that one coming back is not applied again)");
+        }
+
+        /** As {@link NodeConfig#keepFor()}'s rule; one under 1s is refused by the node's configuration. */
+        @Override
+        String whatToGive() {
+            return "give how long to keep actions, from 1s to just under 30d, or 0 to keep them for ever";
         }
     }
 

@@ -250,6 +250,11 @@ final class StatusCommand implements Callable<Integer> {
             System.err.println("logmesh: WARNING: the node cannot write its log: "
                 + status.path("problem").asText("unknown problem") + consequence);
         }
+        if (status.path("brief").asBoolean(false)) {
+            System.err.println("logmesh: WARNING: " + data.resolve(MeshNode.STATUS_FILE) + " holds the node's brief "
+                + "status (no room for more on its disk): its peers and mesh are not shown; free space (df " + data
+                + ") for the whole status");
+        }
         long written = status.path("written").asLong(-1);
         long age = System.currentTimeMillis() - written;
         if (written > 0 && age > STALE_AFTER_MILLIS) {
@@ -291,7 +296,18 @@ final class StatusCommand implements Callable<Integer> {
             if (!Files.exists(file)) {
                 return null;
             }
-            JsonNode n = MetaJson.reader().readTree(Files.readString(file));
+            JsonNode n = null;
+            // a node on a full disk rewrites the file in place (MeshNode.STATUS_RESERVE_BYTES): a read may meet a
+            // write half done, which does not parse; the next read finds it whole
+            for (int attempt = 0; n == null; attempt++) {
+                try {
+                    n = MetaJson.reader().readTree(Files.readString(file));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException torn) {
+                    if (attempt == 4) {
+                        throw torn;
+                    }
+                }
+            }
             return isWriterAlive(n) ? n : null;
         } catch (IOException e) {
             return null;

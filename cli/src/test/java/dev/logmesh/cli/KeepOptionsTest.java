@@ -26,6 +26,33 @@ class KeepOptionsTest {
         assertEquals(Duration.ZERO, none.keepFor());
     }
 
+    /**
+     * A negative keep for is called negative, with what to give; one that keeps nothing (under 1s, retention's period)
+     * is refused by the node's own rule, the words the CLI prints. Before (session 43), {@code --keep-for -5m} was
+     * "'-5m' is not a duration" and {@code --keep-for 1ms} was taken without a word (the node cleaned everything).
+     */
+    @Test
+    void aNegativeKeepForOrOneThatKeepsNothingIsRefusedSayingTheRule() {
+        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+            () -> NodeArgsTest.picocli("node", "--keep-for", "-5m"));
+        assertTrue(e.getMessage().endsWith("'-5m' is negative: give how long to keep actions, from 1s to just under "
+            + "30d, or 0 to keep them for ever"), e.getMessage());
+        e = assertThrows(CommandLine.ParameterException.class, () -> NodeArgsTest.picocli("node", "--keep-for",
+            "-PT5M"));
+        assertTrue(e.getMessage().contains("'-PT5M' is negative"), e.getMessage());
+        e = assertThrows(CommandLine.ParameterException.class, () -> NodeArgsTest.picocli("node", "--max-drift",
+            "-1h"));
+        assertTrue(e.getMessage().endsWith("'-1h' is negative: give 0 or more, up to 36500d (100 years, as good as no "
+            + "bound)"), e.getMessage());
+
+        NodeCommand oneMs = NodeArgsTest.picocli("node", "--memory", "--keep-for", "1ms");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> oneMs.config(null, null));
+        assertTrue(refused.getMessage().startsWith("keep for (keepFor, --keep-for) 1 ms is shorter than 1 s, "
+            + "retention's period: every entry would be cleaned at the next run"), refused.getMessage());
+        assertEquals(Duration.ofSeconds(1), NodeArgsTest.picocli("node", "--memory", "--keep-for", "1s")
+            .config(null, null).keepFor());
+    }
+
     @Test
     void aKeepForAsLongAsTheSeenHorizonIsRefusedSayingWhy() {
         CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,

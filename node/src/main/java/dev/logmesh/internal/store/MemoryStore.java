@@ -149,6 +149,14 @@ public final class MemoryStore implements Store {
         return budget;
     }
 
+    /**
+     * The estimated bytes of the held entries alone ({@link #used} without the ids of entries no longer held, {@link
+     * #SEEN_ID_BYTES} each): for advice on a budget.
+     */
+    public long heldBytes() {
+        return used - (ids.size() - held) * SEEN_ID_BYTES;
+    }
+
     /** The estimated bytes this store's log takes now: held entries and seen ids ("Budget" above). */
     public long used() {
         return used;
@@ -351,7 +359,7 @@ public final class MemoryStore implements Store {
     }
 
     /** Bytes in MiB with one decimal ("95.8 MiB"), or KiB under a MiB. */
-    static String mib(long bytes) {
+    public static String mib(long bytes) {
         if (bytes < 1 << 20) {
             return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
         }
