@@ -493,18 +493,23 @@ public final class SqliteStore implements Store {
      * The rows the owner's last adds committed, for {@link #page} by {@code added} just after them (a session's pump
      * reads back what was just added to send it), or null when not known. When not null it holds every row of the
      * {@code entries} table whose {@code added} is over {@link RecentRows#after}, in {@code added} order: any write
-     * other than a committed {@link #add} on the owner's path sets it to null ({@link #write}, the write-behind,
-     * {@link #recover}), and such an add appends its rows (at most {@link #RECENT_ROWS}). Owner thread only.
+     * other than a committed {@link #add} on the owner's path sets it to null ({@link #write}, the write-behind),
+     * and such an add appends its rows (at most {@link #RECENT_ROWS} of at most {@link #RECENT_CHARS} of action text
+     * together). Owner thread only.
      */
     private RecentRows recent;
     /** The most rows {@link #recent} keeps (a live round's adds are one or a few entries; a catch-up's are not kept). */
     static final int RECENT_ROWS = 64;
+    /** The most action text (chars) {@link #recent} holds: a few large actions are read from the file instead. */
+    static final int RECENT_CHARS = 256 * 1024;
 
     /** See {@link #recent}. */
     private static final class RecentRows {
         /** Every row of the table numbered over this one is in {@link #rows}. */
         long after;
         final ArrayDeque<Entry> rows = new ArrayDeque<>();
+        /** The length of the rows' action texts together (chars). */
+        long chars;
 
         RecentRows(long after) {
             this.after = after;
@@ -2733,9 +2738,14 @@ public final class SqliteStore implements Store {
         RecentRows r = kept != null && kept.after <= before
             && (kept.rows.isEmpty() ? kept.after == before : kept.rows.peekLast().meta().added() <= before)
             ? kept : new RecentRows(before);
-        r.rows.addAll(rows);
-        while (r.rows.size() > RECENT_ROWS) {
-            r.after = r.rows.pollFirst().meta().added();
+        for (Entry e : rows) {
+            r.rows.add(e);
+            r.chars += e.action().toJson().length(); // the text the row was written with: made once, kept
+        }
+        while (r.rows.size() > RECENT_ROWS || r.chars > RECENT_CHARS) {
+            Entry first = r.rows.pollFirst();
+            r.chars -= first.action().toJson().length();
+            r.after = first.meta().added();
         }
         recent = r;
     }
