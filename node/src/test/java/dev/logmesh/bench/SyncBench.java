@@ -437,6 +437,7 @@ public final class SyncBench {
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         var cpu = (com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         Map<String, String> ob = new HashMap<>(o);
         if (o.get("data") != null) {
             o = new HashMap<>(o);
@@ -458,6 +459,9 @@ public final class SyncBench {
             // the process's CPU time (ns, all threads) at the same round trips: how busy the nodes keep the cores,
             // which on a VM slows even a bare program's round trips (scripts/floor/floor.c, BUSY=)
             final long[] cpuAt = new long[count / 256 + 2];
+            // each thread's CPU time (ns, by thread id) at the same round trips: where the round trip's CPU goes
+            final List<Map<Long, Long>> threadsAt =
+                new java.util.ArrayList<>(java.util.Collections.nCopies(count / 256 + 2, Map.<Long, Long>of()));
             MeshNode node;
             int i; // round trips done
             long first;
@@ -479,6 +483,7 @@ public final class SyncBench {
                 if ((i & 255) == 0) { // taken from the first round trip on: compiled both ways
                     jitAt[(i >>> 8) % jitAt.length] = jit.getTotalCompilationTime();
                     cpuAt[(i >>> 8) % cpuAt.length] = cpu.getProcessCpuTime();
+                    threadsAt.set((i >>> 8) % threadsAt.size(), threadCpu(threads));
                 }
                 starts[slot] = t0;
                 target = Long.MAX_VALUE;
@@ -516,6 +521,37 @@ public final class SyncBench {
                 int sample = (warm() + 255) >>> 8;
                 long from = starts[(sample << 8) % count];
                 return (cpu.getProcessCpuTime() - cpuAt[sample % cpuAt.length]) / (double) Math.max(1, now - from);
+            }
+
+            /**
+             * Each thread's CPU time per round trip (µs) since the same sample as {@link #jitInWindow}, by thread
+             * name, the busiest first, those of at least 1 µs: a JSON object.
+             */
+            String threadsInWindow() {
+                int sample = (warm() + 255) >>> 8;
+                Map<Long, Long> from = threadsAt.get(sample % threadsAt.size());
+                Map<Long, Long> now = threadCpu(threads);
+                long trips = Math.max(1, i - ((long) sample << 8));
+                List<Map.Entry<String, Double>> per = new java.util.ArrayList<>();
+                java.util.Set<String> named = new java.util.HashSet<>();
+                for (Map.Entry<Long, Long> e : now.entrySet()) {
+                    java.lang.management.ThreadInfo info = threads.getThreadInfo(e.getKey());
+                    double us = (e.getValue() - from.getOrDefault(e.getKey(), 0L)) / 1e3 / trips;
+                    if (info != null && us >= 1) {
+                        // both nodes' writer threads are named after their file, log.db: the thread id tells them apart
+                        String name = named.add(info.getThreadName()) ? info.getThreadName()
+                            : info.getThreadName() + " #" + e.getKey();
+                        per.add(Map.entry(name, us));
+                    }
+                }
+                per.sort((x, y) -> Double.compare(y.getValue(), x.getValue()));
+                StringBuilder sb = new StringBuilder("{");
+                for (Map.Entry<String, Double> e : per) {
+                    sb.append(sb.length() > 1 ? "," : "").append('"').append(e.getKey().replace("\\", "/")
+                        .replace("\"", "'")).append("\":").append(String.format(java.util.Locale.ROOT, "%.1f",
+                        e.getValue()));
+                }
+                return sb.append('}').toString();
             }
 
             /** The JIT's compile time (ms) since the first sample at or after the window's start. */
@@ -569,17 +605,19 @@ public final class SyncBench {
             // warm-up was long enough for the JIT to be done with the round trip's path
             long jitInWindow = driver.jitInWindow();
             double cores = driver.coresInWindow(System.nanoTime());
+            String perThread = driver.threadsInWindow();
             long windowFrom = driver.starts[driver.i % count];
             long windowTo = System.nanoTime();
             Arrays.sort(samples);
             double mean = Arrays.stream(samples).average().orElse(0);
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
                     + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
-                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d,\"coresInWindow\":%.2f%s}%n",
+                    + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d,\"coresInWindow\":%.2f,"
+                    + "\"threadCpuUsPerRoundTrip\":%s%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
                 mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow, cores,
-                o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo));
+                perThread, o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo));
         }
     }
 
@@ -587,6 +625,18 @@ public final class SyncBench {
     static MeshNode start(NodeConfig config, List<MeshNode.Listener> listeners, SystemLoop shared)
         throws IOException {
         return shared == null ? MeshNode.start(config, listeners) : NodeInternals.startShared(config, listeners, shared);
+    }
+
+    /** Every live thread's CPU time (ns), by thread id. */
+    static Map<Long, Long> threadCpu(java.lang.management.ThreadMXBean threads) {
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (long id : threads.getAllThreadIds()) {
+            long ns = threads.getThreadCpuTime(id);
+            if (ns >= 0) {
+                out.put(id, ns);
+            }
+        }
+        return out;
     }
 
     static Action action(int i) {

@@ -29,6 +29,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -488,6 +489,32 @@ public final class SqliteStore implements Store {
      * loop, or one that failed there and is tried again before anything else; null when none. Loop thread only.
      */
     private Behind behind;
+    /**
+     * The rows the owner's last adds committed, for {@link #page} by {@code added} just after them (a session's pump
+     * reads back what was just added to send it), or null when not known. When not null it holds every row of the
+     * {@code entries} table whose {@code added} is over {@link RecentRows#after}, in {@code added} order: any write
+     * other than a committed {@link #add} on the owner's path sets it to null ({@link #write}, the write-behind),
+     * and such an add appends its rows (at most {@link #RECENT_ROWS} of at most {@link #RECENT_CHARS} of action text
+     * together). Owner thread only.
+     */
+    private RecentRows recent;
+    /** The most rows {@link #recent} keeps (a live round's adds are one or a few entries; a catch-up's are not kept). */
+    static final int RECENT_ROWS = 64;
+    /** The most action text (chars) {@link #recent} holds: a few large actions are read from the file instead. */
+    static final int RECENT_CHARS = 256 * 1024;
+
+    /** See {@link #recent}. */
+    private static final class RecentRows {
+        /** Every row of the table numbered over this one is in {@link #rows}. */
+        long after;
+        final ArrayDeque<Entry> rows = new ArrayDeque<>();
+        /** The length of the rows' action texts together (chars). */
+        long chars;
+
+        RecentRows(long after) {
+            this.after = after;
+        }
+    }
     /** The write-behind thread, started with the first batch; null before. Loop thread only. */
     private java.util.concurrent.ExecutorService behindThread;
     /** A write-behind batch could not be written before the close: the close is not clean (see {@link #close}). */
@@ -2004,6 +2031,7 @@ public final class SqliteStore implements Store {
             throw new StoreException(file + " is open read-only: cannot " + what);
         }
         long started = System.nanoTime();
+        recent = null; // a write may change or remove rows: add() sets it again after its commit
         try {
             settleBehind(what);
             requireTransaction(what);
@@ -2633,9 +2661,14 @@ public final class SqliteStore implements Store {
     public List<Meta> add(List<Entry> entries, Map<String, PeerCursor> cursors) {
         List<Meta> behindMetas = addBehind(entries, cursors);
         if (behindMetas != null) {
+            recent = null; // its rows are committed on the write-behind thread
             return behindMetas;
         }
+        RecentRows kept = recent;
+        long[] before = {-1};
+        List<List<Entry>> written = new ArrayList<>(1);
         List<Meta> metas = write("add", () -> {
+            before[0] = lastAdded; // the write-behind settled: no row is numbered over it
             for (Map.Entry<String, PeerCursor> c : cursors.entrySet()) {
                 putCursor(c.getKey(), c.getValue());
             }
@@ -2684,10 +2717,37 @@ public final class SqliteStore implements Store {
             insertEntries(rows, nodes);
             size += rows.size();
             raiseNodeMarks(marks);
+            written.clear(); // a run again after SQLITE_BUSY: only the last run's rows were committed
+            written.add(rows);
             return result;
         });
+        keepRecent(kept, before[0], written.get(0));
         markAddedInSideFile();
         return metas;
+    }
+
+    /**
+     * After a committed add whose rows were numbered over {@code before}: {@link #recent} holds them, after {@code
+     * kept}'s rows when those end at {@code before}, else alone (no row is numbered over {@code before} but these).
+     */
+    private void keepRecent(RecentRows kept, long before, List<Entry> rows) {
+        if (rows.size() > RECENT_ROWS) {
+            recent = new RecentRows(lastAdded); // a catch-up's batch: read from the file when asked
+            return;
+        }
+        RecentRows r = kept != null && kept.after <= before
+            && (kept.rows.isEmpty() ? kept.after == before : kept.rows.peekLast().meta().added() <= before)
+            ? kept : new RecentRows(before);
+        for (Entry e : rows) {
+            r.rows.add(e);
+            r.chars += e.action().toJson().length(); // the text the row was written with: made once, kept
+        }
+        while (r.rows.size() > RECENT_ROWS || r.chars > RECENT_CHARS) {
+            Entry first = r.rows.pollFirst();
+            r.chars -= first.action().toJson().length();
+            r.after = first.meta().added();
+        }
+        recent = r;
     }
 
     /** A write-behind batch: its statements (run on the write-behind thread), and its commit's number. */
@@ -3831,6 +3891,20 @@ public final class SqliteStore implements Store {
         pageReadHook.accept(order, ascending);
         if (order == Order.ADDED) {
             long from = after == null ? (ascending ? 0 : Long.MAX_VALUE) : Store.addedPosition(after);
+            RecentRows r = recent;
+            if (ascending && r != null && from >= r.after && behind == null && !closed) {
+                // what the owner's last adds committed, as they were committed: no read of the file
+                List<Entry> out = new ArrayList<>(Math.min(limit, r.rows.size()));
+                for (Entry e : r.rows) {
+                    if (out.size() == limit) {
+                        break;
+                    }
+                    if (e.meta().added() > from) {
+                        out.add(e);
+                    }
+                }
+                return out;
+            }
             return read("page", () -> {
                 PreparedStatement ps = ps(ascending
                     ? "SELECT " + columns + " FROM entries e WHERE e.added > ? ORDER BY e.added LIMIT ?"

@@ -84,6 +84,38 @@ class SqliteStoreTest extends StoreContract {
         return dir.resolve("other.db");
     }
 
+    /**
+     * A page by {@code added} just after the last adds (a session's pump) is served from the rows those adds committed
+     * ({@code SqliteStore.recent}): it gives what the file gives, whether the rows are few and small, many, or large
+     * enough that only some are kept, and after a change of one of them.
+     */
+    @Test
+    void aPageJustAfterTheLastAddsIsWhatTheFileHolds() {
+        String big = "x".repeat(100_000);
+        try (SqliteStore owner = SqliteStore.open(other())) {
+            List<Meta> metas = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String text = i % 10 == 9 ? big : "t" + i;
+                Entry e = new Entry(dev.logmesh.Action.parse("{\"type\":\"a\",\"text\":\"" + text + "\"}"),
+                    Meta.of(id((i + 1) + " n 0"), i, List.of("r")));
+                metas.addAll(owner.add(List.of(e)));
+                try (SqliteStore reader = SqliteStore.openReader(other(), false)) {
+                    for (long after : new long[] {0, Math.max(0, i - 70), Math.max(0, i - 3), i, i + 1L}) {
+                        assertEquals(reader.page(Order.ADDED, true, after, 5), owner.page(Order.ADDED, true, after, 5),
+                            "after add " + i + ", from " + after);
+                    }
+                }
+            }
+            Meta last = metas.get(metas.size() - 1);
+            owner.changeMeta(last.id(), last.withReasons(List.of("r", "s")));
+            List<Entry> page = owner.page(Order.ADDED, true, last.added() - 1, 5);
+            assertEquals(List.of("r", "s"), page.get(0).meta().reasons());
+            try (SqliteStore reader = SqliteStore.openReader(other())) {
+                assertEquals(reader.page(Order.ADDED, true, last.added() - 1, 5), page);
+            }
+        }
+    }
+
     @Override
     protected Store newStoreBeside() {
         return SqliteStore.open(dir.resolve("beside.db"));
