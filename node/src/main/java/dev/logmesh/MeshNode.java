@@ -1287,8 +1287,9 @@ public final class MeshNode implements AutoCloseable {
                 + "remembers them for " + NodeConfig.words(config.seenHorizon()) + ", so that one coming back is not "
                 + "applied again), and retention cannot make room by cleaning more; give a memory limit (memoryLimit, "
                 + "--memory-limit) that holds the ids of every action cleaned in " + NodeConfig.words(
-                config.seenHorizon()) + " (" + MemoryStore.SEEN_ID_BYTES + " bytes an action), or keep the log on "
-                + "disk (--data DIR, NodeConfig dataDir)");
+                config.seenHorizon()) + " (" + MemoryStore.SEEN_ID_BYTES + " bytes an action), remember them for less "
+                + "(seenHorizon, --seen-horizon: a peer that sends one again after that has it applied again), or keep "
+                + "the log on disk (--data DIR, NodeConfig dataDir)");
             return;
         }
         if (config.keepLast() == 0 || size > config.keepLast()) {

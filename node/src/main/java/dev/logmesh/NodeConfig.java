@@ -1256,7 +1256,7 @@ public final class NodeConfig {
             }
             if (keepFor.isNegative()) {
                 throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " is negative: "
-                    + "give how long to keep entries, from " + words(MIN_KEEP_FOR) + " to less than the seen horizon ("
+                    + "give how long to keep entries, from " + words(MIN_KEEP_FOR) + " to less than the seen horizon (--seen-horizon, "
                     + words(seenHorizon) + "), or 0 to keep them for ever");
             }
             if (!keepFor.isZero() && keepFor.compareTo(MIN_KEEP_FOR) < 0) {
@@ -1271,8 +1271,8 @@ public final class NodeConfig {
                 // the seen ids of entries cleaned at that age would be forgotten at once: a peer that still holds one
                 // would have it applied again
                 throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " must be "
-                    + "shorter than the seen horizon " + words(seenHorizon) + " (how long the ids of cleaned entries are remembered, so that one "
-                    + "coming back is not applied again)");
+                    + "shorter than the seen horizon (seenHorizon, --seen-horizon) " + words(seenHorizon) + ": how long "
+                    + "the ids of cleaned entries are remembered, so that one coming back is not applied again");
             }
             if ((keepLast > 0 || !keepFor.isZero()) && keepReason == null) {
                 throw new IllegalArgumentException("retention (keep last, keep for) removes the node's keep reason, but "

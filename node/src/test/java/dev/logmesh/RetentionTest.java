@@ -299,7 +299,7 @@ class RetentionTest {
         e = assertThrows(IllegalArgumentException.class,
             () -> NodeConfig.builder().keepFor(Duration.ofMinutes(-5)).build());
         assertEquals("keep for (keepFor, --keep-for) -5 min is negative: give how long to keep entries, from 1 s to "
-            + "less than the seen horizon (30 d), or 0 to keep them for ever", e.getMessage());
+            + "less than the seen horizon (--seen-horizon, 30 d), or 0 to keep them for ever", e.getMessage());
         assertEquals(Duration.ofSeconds(1), NodeConfig.builder().keepFor(Duration.ofSeconds(1)).build().keepFor());
 
         StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();

@@ -126,6 +126,7 @@ final class NodeArgs {
                 case "--memory-limit" -> c.memoryLimit = memoryLimit(value);
                 case "--keep-last" -> c.keepLast = decimalLong(value);
                 case "--keep-for" -> c.keepFor = new NodeCommand.KeepFor().convert(value);
+                case "--seen-horizon" -> c.seenHorizon = new NodeCommand.SeenHorizon().convert(value);
                 case "--http" -> c.http = new NodeCommand.HttpAddress().convert(value);
                 case "--presence-period" -> c.presencePeriod = new NodeCommand.PresencePeriod().convert(value);
                 default -> {

@@ -82,15 +82,23 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--keep-last", paramLabel = "N", description = "Keep at most the newest N actions (created "
         + "order): the node cleans older ones, a batch per turn of its loop, once a second and at once when an add "
         + "finds the log full. A cleaned action is not applied again if it comes back (its id is remembered for "
-        + "30 days). An action made here (stdin, a Logux client) waits until a mesh peer has it when the node has "
+        + "--seen-horizon, 30 days by default). An action made here (stdin, a Logux client) waits until a mesh peer has it when the node has "
         + "peers to expect; others are cleaned whether or not every peer has them: a peer away while one was cleaned "
         + "gets it from another node that still holds it, or not at all. Default: 0, keep everything.")
     long keepLast;
 
     @Option(names = "--keep-for", paramLabel = "DURATION", converter = KeepFor.class, description = "Clean actions "
-        + "created longer ago than this (500ms, 90s, 5m, 1h, 7d or ISO-8601 P7D), less than 30d (the ids of cleaned "
-        + "actions are remembered 30 days); cleaned as with --keep-last. Default: 0, keep everything.")
+        + "created longer ago than this (500ms, 90s, 5m, 1h, 7d or ISO-8601 P7D), shorter than --seen-horizon (the ids "
+        + "of cleaned actions are remembered that long, 30 days by default); cleaned as with --keep-last. Default: 0, "
+        + "keep everything.")
     java.time.Duration keepFor = java.time.Duration.ZERO;
+
+    @Option(names = "--seen-horizon", paramLabel = "DURATION", converter = SeenHorizon.class, description = "How long "
+        + "the ids of cleaned actions are remembered (counted from their creation), so that one coming back through a "
+        + "peer is not applied again; from 1m to 36500d. A shorter one frees a --memory node's budget sooner (each id "
+        + "takes about 96 bytes), but an action cleaned and forgotten that a peer sends again (a peer away longer than "
+        + "this) is applied again. Longer than --keep-for. Default: 30d.")
+    java.time.Duration seenHorizon = NodeConfig.DEFAULT_SEEN_HORIZON;
 
     /** The command line is a LAN node: every interface and mDNS (the library's defaults are loopback, no mDNS). */
     @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on. Default: ${DEFAULT-VALUE} "
@@ -313,6 +321,13 @@ final class NodeCommand implements Callable<Integer> {
         Checks.tlsAndMesh(tlsCert, tlsKey, mesh);
         if (keepLast < 0) {
             throw new UsageError("--keep-last " + keepLast + ": give how many actions to keep, 1 or more (0: all)");
+        }
+        if (seenHorizon.compareTo(SeenHorizon.MIN) < 0) {
+            // the ids of actions cleaned at once would be forgotten at the next sweep: exactly once would hold for
+            // hardly any time
+            long ms = seenHorizon.toMillis();
+            throw new UsageError("--seen-horizon " + (ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms") + " is shorter than "
+                + "1m: give how long the ids of cleaned actions are remembered, from 1m to 36500d");
         }
         if (after != null && after < 0) {
             throw new UsageError("--after " + after + ": give the added number of an entry, 0 or more");
@@ -608,7 +623,7 @@ final class NodeCommand implements Callable<Integer> {
         if (memoryLimit != null) {
             b.memoryLimit(memoryLimit);
         }
-        b.keepLast(keepLast).keepFor(keepFor);
+        b.keepLast(keepLast).keepFor(keepFor).seenHorizon(seenHorizon);
         if (clientFrameBudget != null) {
             b.clientFrameBudgetBytes(clientFrameBudget);
         }
@@ -852,17 +867,38 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code --keep-for}: shorter than the seen horizon, 30 days ({@link NodeConfig#DEFAULT_SEEN_HORIZON}). */
+    /**
+     * {@code --keep-for}: at most 36500d here; shorter than {@code --seen-horizon} (30 days by default) and at least 1s,
+     * both by the node's configuration ({@link NodeConfig#keepFor()}), whose message names both options.
+     */
     static final class KeepFor extends DurationConverter {
         KeepFor() {
-            super(NodeConfig.DEFAULT_SEEN_HORIZON.minusMillis(1), "just under 30d (the ids of cleaned actions are "
-                + "remembered 30 days, so that one coming back is not applied again)");
+            super(SeenHorizon.MAX, "36500d, and shorter than --seen-horizon (30d by default)");
         }
 
         /** As {@link NodeConfig#keepFor()}'s rule; one under 1s is refused by the node's configuration. */
         @Override
         String whatToGive() {
-            return "give how long to keep actions, from 1s to just under 30d, or 0 to keep them for ever";
+            return "give how long to keep actions, from 1s to less than --seen-horizon (30d by default), or 0 to keep "
+                + "them for ever";
+        }
+    }
+
+    /**
+     * {@code --seen-horizon}: at most 36500d (100 years, as good as for ever); under {@link #MIN}, 1 min, is refused by
+     * {@link NodeCommand#call} (a line that only parses, as {@code NodeArgs}' tests do, may hold less).
+     */
+    static final class SeenHorizon extends DurationConverter {
+        static final java.time.Duration MIN = java.time.Duration.ofMinutes(1);
+        static final java.time.Duration MAX = java.time.Duration.ofDays(36_500);
+
+        SeenHorizon() {
+            super(MAX, "36500d (100 years, as good as for ever)");
+        }
+
+        @Override
+        String whatToGive() {
+            return "give how long the ids of cleaned actions are remembered, from 1m to 36500d";
         }
     }
 

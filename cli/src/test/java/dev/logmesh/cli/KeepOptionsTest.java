@@ -35,8 +35,8 @@ class KeepOptionsTest {
     void aNegativeKeepForOrOneThatKeepsNothingIsRefusedSayingTheRule() {
         CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
             () -> NodeArgsTest.picocli("node", "--keep-for", "-5m"));
-        assertTrue(e.getMessage().endsWith("'-5m' is negative: give how long to keep actions, from 1s to just under "
-            + "30d, or 0 to keep them for ever"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("'-5m' is negative: give how long to keep actions, from 1s to less than "
+            + "--seen-horizon (30d by default), or 0 to keep them for ever"), e.getMessage());
         e = assertThrows(CommandLine.ParameterException.class, () -> NodeArgsTest.picocli("node", "--keep-for",
             "-PT5M"));
         assertTrue(e.getMessage().contains("'-PT5M' is negative"), e.getMessage());
@@ -53,11 +53,38 @@ class KeepOptionsTest {
             .config(null, null).keepFor());
     }
 
+    /**
+     * {@code --seen-horizon}: how long the ids of cleaned actions are remembered, the bound of {@code --keep-for}.
+     * Before (session 44) the CLI had no such option: a {@code --memory} node with retention filled its budget with
+     * the ids of 30 days of cleaned actions and then refused every add, and {@code --keep-for} stopped at 30d.
+     */
     @Test
-    void aKeepForAsLongAsTheSeenHorizonIsRefusedSayingWhy() {
-        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
-            () -> NodeArgsTest.picocli("node", "--keep-for", "30d"));
-        assertTrue(e.getMessage().contains("'30d' is out of range: at most just under 30d (the ids of cleaned actions "
-            + "are remembered 30 days"), e.getMessage());
+    void theSeenHorizonReachesTheConfigAndBoundsKeepFor() {
+        assertEquals(NodeConfig.DEFAULT_SEEN_HORIZON, NodeArgsTest.picocli("node", "--memory").config(null, null)
+            .seenHorizon());
+        NodeConfig hour = NodeArgsTest.picocli("node", "--memory", "--seen-horizon", "1h", "--keep-for", "10m")
+            .config(null, null);
+        assertEquals(Duration.ofHours(1), hour.seenHorizon());
+        assertEquals(Duration.ofMinutes(10), hour.keepFor());
+        assertEquals(Duration.ofDays(40), NodeArgsTest.picocli("node", "--memory", "--seen-horizon", "60d",
+            "--keep-for", "40d").config(null, null).keepFor(), "a longer horizon allows a longer keep for");
+
+        NodeCommand longer = NodeArgsTest.picocli("node", "--memory", "--seen-horizon", "1h", "--keep-for", "2h");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> longer.config(null, null));
+        assertTrue(e.getMessage().startsWith("keep for (keepFor, --keep-for) 2 h must be shorter than the seen horizon "
+            + "(seenHorizon, --seen-horizon) 1 h"), e.getMessage());
+        NodeCommand asLong = NodeArgsTest.picocli("node", "--memory", "--keep-for", "30d");
+        e = assertThrows(IllegalArgumentException.class, () -> asLong.config(null, null));
+        assertTrue(e.getMessage().contains("must be shorter than the seen horizon (seenHorizon, --seen-horizon) 30 d"),
+            e.getMessage());
+
+        CommandLine.ParameterException p = assertThrows(CommandLine.ParameterException.class,
+            () -> NodeArgsTest.picocli("node", "--seen-horizon", "-1h"));
+        assertTrue(p.getMessage().endsWith("'-1h' is negative: give how long the ids of cleaned actions are remembered, "
+            + "from 1m to 36500d"), p.getMessage());
+        NodeCommand tooShort = NodeArgsTest.picocli("node", "--memory", "--seen-horizon", "30s");
+        UsageError u = assertThrows(UsageError.class, tooShort::call);
+        assertEquals("--seen-horizon 30s is shorter than 1m: give how long the ids of cleaned actions are remembered, "
+            + "from 1m to 36500d", u.getMessage());
     }
 }

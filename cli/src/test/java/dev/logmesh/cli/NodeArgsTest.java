@@ -64,7 +64,7 @@ class NodeArgsTest {
     @Test
     void everyOptionOfNodeIsReadWithoutPicocli() throws Exception {
         List<Field> fields = optionFields();
-        assertEquals(41, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
+        assertEquals(42, fields.size(), "options of node: NodeArgs must know a new one (start-up)");
         for (Field f : fields) {
             String name = f.getAnnotation(CommandLine.Option.class).names()[0];
             String[] args = f.getType() == boolean.class ? new String[] {"node", name}
