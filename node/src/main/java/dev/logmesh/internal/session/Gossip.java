@@ -20,6 +20,15 @@ public interface Gossip {
     /** The peer sent {@code logmesh:graft}. */
     void grafted(String peer);
 
+    /**
+     * A {@code sync} numbered 0 (a graft answer, or a reconciliation answer) from this peer was added to the log:
+     * {@code fresh} of its entries were new to it, {@code duplicates} were there already.
+     */
+    void graftAnswered(String peer, int fresh, int duplicates);
+
+    /** A {@code sync} of the tree (numbered above 0) from this peer brought these entries, which the log had. */
+    void treeDuplicates(String peer, List<ActionId> ids);
+
     /** The peer announced these ids ({@code logmesh:ihave}), none of them in the log. */
     void announced(String peer, List<ActionId> ids);
 }

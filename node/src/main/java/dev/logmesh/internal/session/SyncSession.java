@@ -619,6 +619,7 @@ public final class SyncSession implements MessageConnection.Handler {
         } else if (m instanceof Message.Prune) {
             if (state == State.CONNECTED && plumtree) {
                 gossip.pruned(peerNode);
+                linkTurnedLazy();
             }
         } else if (m instanceof Message.Range || m instanceof Message.Want || m instanceof Message.Gone) {
             onReconcile(m);
@@ -1322,6 +1323,17 @@ public final class SyncSession implements MessageConnection.Handler {
     /** The factor by which each answered payload {@code sync} of an eager link grows {@link #eagerAllowance}. */
     static final int EAGER_GROWTH = 4;
 
+    /**
+     * This Plumtree link turned lazy (a prune either way): the payload ramp starts again from
+     * {@link #EAGER_START_ENTRIES} when a graft makes it eager, also when the pump sent nothing while it was lazy.
+     * Before (session 43's finding), a link pruned before its pump ran again kept the allowance it had grown to (up
+     * to the whole window, 16,000 entries), and a graft that made it eager sent that much payload at once.
+     */
+    private void linkTurnedLazy() {
+        eagerAllowance = EAGER_START_ENTRIES;
+        wasLazy = true;
+    }
+
     /** A link starts carrying entries: probe first if the peer's cursor is behind this log ({@link #backlogProbe}). */
     private void startBacklogProbe() {
         backlogProbe = plumtree && pushed < log.lastAdded();
@@ -1905,11 +1917,18 @@ public final class SyncSession implements MessageConnection.Handler {
         }
         int dropped = 0;
         boolean echoes = pushed < before;
+        List<dev.logmesh.ActionId> treeDuplicates = null;
         Object[] stored = results.toArray(); // once per frame, interpreted: as above
         for (int i = 0; i < stored.length; i++) {
             Object m = stored[i];
             if (m == null) {
                 dropped++;
+                if (plumtree && s.added() > 0) {
+                    if (treeDuplicates == null) {
+                        treeDuplicates = new ArrayList<>();
+                    }
+                    treeDuplicates.add(entries.get(i).id());
+                }
                 if (edge == null && conflictChecks > 0) {
                     checkConflict(entries.get(i));
                 }
@@ -1920,11 +1939,17 @@ public final class SyncSession implements MessageConnection.Handler {
         if (config.stats() != null) {
             config.stats().received(results.size() - dropped, dropped);
         }
+        if (plumtree && s.added() == 0 && !results.isEmpty()) {
+            gossip.graftAnswered(peerNode, results.size() - dropped, dropped); // the graft ramp (gossip44)
+        } else if (treeDuplicates != null) {
+            gossip.treeDuplicates(peerNode, treeDuplicates);
+        }
         if (dropped > 0 && plumtree && s.added() > 0 && !inbound.answeredBefore(s.added())) {
             // Plumtree: this link delivered what another path already had. Keep it for ids only. Not when the peer
             // sent a batch again whose answer was lost: this link brought those entries the first time too. At the
             // first slice that holds one (gossip42), not at the frame's end: the prune goes out before the synced
             gossip.duplicate(peerNode);
+            linkTurnedLazy();
         }
         if (!last) {
             nextSlice(f);

@@ -23,6 +23,8 @@ class PlumtreeTest {
     ManualLoop loop;
     Set<ActionId> log;
     List<String> sent;
+    /** The ids of each graft sent, in order. */
+    List<List<ActionId>> grafted;
     Plumtree p;
 
     @BeforeEach
@@ -30,10 +32,12 @@ class PlumtreeTest {
         loop = new ManualLoop(1_000_000);
         log = new HashSet<>();
         sent = new ArrayList<>();
+        grafted = new ArrayList<>();
         p = new Plumtree(loop, GRAFT, log::contains, new Plumtree.Sender() {
             @Override
             public boolean graft(String peer, List<ActionId> ids) {
                 sent.add("graft " + peer + " " + ids);
+                grafted.add(List.copyOf(ids));
                 return true;
             }
 
@@ -148,5 +152,98 @@ class PlumtreeTest {
         p.close();
         loop.advance(10 * GRAFT);
         assertEquals(List.of(), sent);
+    }
+
+    static List<ActionId> ids(int from, int count) {
+        List<ActionId> ids = new ArrayList<>(count);
+        for (int i = from; i < from + count; i++) {
+            ids.add(id(i + " x 0"));
+        }
+        return ids;
+    }
+
+    /**
+     * Session 43: on busy loops the ids of lazy links run seconds ahead of the tree's payload, and one graft asked for
+     * thousands of ids whose tree copy was on its way. A peer is asked for at most its cap in one graft delay; the
+     * ids past it wait for the next window, oldest announcement first, and leave the wait when the tree brings them.
+     */
+    @Test
+    void aGraftAsksAPeerForAtMostItsCapAndTheRestWaitForTheNextWindow() {
+        p.pruned("b");
+        List<ActionId> announced = ids(1, 1_000);
+        p.announced("b", announced);
+        loop.advance(GRAFT);
+        assertEquals(List.of(announced.subList(0, Plumtree.GRAFT_START_IDS)), grafted,
+            "the first graft: the oldest " + Plumtree.GRAFT_START_IDS);
+        // the tree brings all but the last 10 before the next window
+        for (ActionId a : announced.subList(Plumtree.GRAFT_START_IDS, 990)) {
+            log.add(a);
+            p.arrived(a);
+        }
+        loop.advance(GRAFT);
+        assertEquals(2, grafted.size(), "one more graft in the next window: " + sent);
+        assertEquals(announced.subList(990, 1_000), grafted.get(1), "only what the tree did not bring");
+    }
+
+    @Test
+    void anAnswerOfNewEntriesGrowsThePeersCapAndOneOfDuplicatesShrinksIt() {
+        p.pruned("b");
+        p.announced("b", ids(1, 5_000));
+        loop.advance(GRAFT);
+        assertEquals(Plumtree.GRAFT_START_IDS, grafted.get(0).size());
+        p.graftAnswered("b", Plumtree.GRAFT_START_IDS, 0);
+        long grown = (long) Plumtree.GRAFT_START_IDS * Plumtree.GRAFT_GROWTH;
+        assertEquals(grown, p.graftCap("b"));
+        loop.advance(GRAFT);
+        assertEquals(grown, grafted.get(grafted.size() - 1).size(), "the next window asks for the grown cap");
+        p.graftAnswered("b", 200, 56);
+        assertEquals(Plumtree.GRAFT_START_IDS, p.graftCap("b"), "an answer holding duplicates sets it back");
+        p.graftAnswered("c", 10, 0); // c was not grafted: a reconciliation answer says nothing of grafts
+        assertEquals(Plumtree.GRAFT_START_IDS, p.graftCap("c"));
+    }
+
+    /**
+     * On busy loops a graft's answer comes before the tree's copy (the ids ran ahead of it), so the answer alone
+     * looks useful; the tree's copy that follows shows the graft was not needed and sets the cap back.
+     */
+    @Test
+    void aGraftedEntryThatTheTreeBringsTooSetsThePeersCapBack() {
+        p.pruned("b");
+        p.announced("b", ids(1, 5_000));
+        loop.advance(GRAFT);
+        p.graftAnswered("b", Plumtree.GRAFT_START_IDS, 0);
+        assertEquals((long) Plumtree.GRAFT_START_IDS * Plumtree.GRAFT_GROWTH, p.graftCap("b"));
+        p.treeDuplicates("c", ids(9_000, 3)); // never grafted: says nothing
+        assertEquals((long) Plumtree.GRAFT_START_IDS * Plumtree.GRAFT_GROWTH, p.graftCap("b"));
+        p.treeDuplicates("c", List.of(grafted.get(0).get(5)));
+        assertEquals(Plumtree.GRAFT_START_IDS, p.graftCap("b"));
+        loop.advance(GRAFT);
+        assertEquals(Plumtree.GRAFT_START_IDS, grafted.get(grafted.size() - 1).size());
+    }
+
+    @Test
+    void idsPastTheCapAreGraftedFromAnotherAnnouncerWhenTheirsCloses() {
+        List<ActionId> announced = ids(1, 200);
+        p.announced("b", announced);
+        p.announced("c", announced);
+        loop.advance(GRAFT);
+        assertEquals(List.of(announced.subList(0, Plumtree.GRAFT_START_IDS)), grafted);
+        p.peerDown("b"); // its session closes: nothing it announced is lost
+        for (int i = 0; i < 10 && p.missingCount() > 0; i++) {
+            loop.advance(GRAFT);
+            for (List<ActionId> g : grafted.subList(1, grafted.size())) {
+                for (ActionId a : g) {
+                    log.add(a);
+                    p.arrived(a);
+                }
+            }
+        }
+        Set<ActionId> fromC = new HashSet<>();
+        for (List<ActionId> g : grafted.subList(1, grafted.size())) {
+            fromC.addAll(g);
+        }
+        assertTrue(fromC.containsAll(announced), "every id grafted from c: " + sent);
+        assertTrue(sent.subList(1, sent.size()).stream().allMatch(x -> x.startsWith("graft c ")), sent.toString());
+        assertEquals(0, p.missingCount());
     }
 }
