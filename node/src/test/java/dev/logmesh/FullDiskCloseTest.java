@@ -3,7 +3,6 @@ package dev.logmesh;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.testkit.Tmpfs;
@@ -58,10 +57,24 @@ class FullDiskCloseTest {
             return Files.getFileStore(mount).getUsableSpace() == 0;
         });
 
-        StoreException e = assertThrows(StoreException.class, node::close);
-        // before: "closing .../log.db failed: [SQLITE_FULL] ..." and the rest of the close skipped
-        assertTrue(e.getMessage().contains("the disk is full") && e.getMessage().contains("nothing committed is lost"),
-            e.getMessage());
+        // the close's last checkpoint needs room only when the WAL holds pages past the end of log.db, which depends
+        // on where the last automatic checkpoint left off: a close that found the room it needed (seen in a CI run)
+        // must have checkpointed everything; one that did not must say that nothing committed is lost
+        StoreException e = null;
+        try {
+            node.close();
+        } catch (StoreException thrown) {
+            e = thrown;
+        }
+        if (e != null) {
+            // before: "closing .../log.db failed: [SQLITE_FULL] ..." and the rest of the close skipped
+            assertTrue(e.getMessage().contains("the disk is full") && e.getMessage().contains("nothing committed is lost"),
+                e.getMessage());
+        } else {
+            Path wal = data.resolve("log.db-wal");
+            assertTrue(!Files.exists(wal) || Files.size(wal) == 0, "a close that did not throw left a WAL of "
+                + (Files.exists(wal) ? Files.size(wal) : 0) + " bytes");
+        }
         assertTrue(node.whenClosed().isDone());
         assertFalse(Files.exists(data.resolve(MeshNode.STATUS_FILE)), "status.json left behind");
         List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
