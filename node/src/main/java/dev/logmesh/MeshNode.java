@@ -1549,8 +1549,9 @@ public final class MeshNode implements AutoCloseable {
         try {
             batch = log.forgetSeenBatch(beforeMs, after, limit);
         } catch (dev.logmesh.StoreException e) {
-            LOG.warn("cannot forget old seen ids now ({}); trying again in an hour", e.getMessage());
-            loop.schedule(HOUR, this::forgetSeen);
+            LOG.warn("cannot forget old seen ids now ({}); trying again in {}", e.getMessage(),
+                NodeConfig.words(java.time.Duration.ofMillis(seenSweepMillis())));
+            loop.schedule(seenSweepMillis(), this::forgetSeen);
             return;
         }
         long total = forgotten + batch.forgotten();
@@ -1563,11 +1564,27 @@ public final class MeshNode implements AutoCloseable {
         }
         if (total > 0) {
             LOG.info("forgot {} seen ids older than {}", total, config.seenHorizon());
+            if (!health.writable() && budgetedStore() != null) {
+                // the ids took a memory node's budget: forgetting them made room, as a clean does (roomMade)
+                idsForgottenWhileFull += total;
+                roomCheckSoon();
+            }
         }
         if (broadcast.reconciler() != null) {
             broadcast.reconciler().trim(sweepNow());
         }
-        loop.schedule(HOUR, this::forgetSeen);
+        loop.schedule(seenSweepMillis(), this::forgetSeen);
+    }
+
+    /**
+     * The period of the sweep of seen ids (ms): half the seen horizon, from 1 s to an hour, so that the ids of cleaned
+     * actions are forgotten at most that long after their horizon. Before (break44) it was an hour whatever the
+     * horizon: a memory node with {@code --seen-horizon 1m} whose budget those ids filled stayed full for up to an hour
+     * more (a trial: {@code --memory --memory-limit 40k --keep-last 5 --seen-horizon 1m}, 1,000 stdin lines, line 411
+     * on never added in 95 s).
+     */
+    private long seenSweepMillis() {
+        return Math.min(HOUR, Math.max(1_000L, saturatedMillis(config.seenHorizon()) / 2));
     }
 
     /**
@@ -2426,6 +2443,8 @@ public final class MeshNode implements AutoCloseable {
 
     /** Entries cleaned since the log was last found not writable, for the line that says it is writable again. */
     private long cleanedWhileFull;
+    /** The ids of cleaned actions forgotten (the seen sweep) since the log was last found not writable; loop only. */
+    private long idsForgottenWhileFull;
     /** Whether a {@link #roomMadeCheck} is queued; loop only. */
     private boolean roomCheckQueued;
 
@@ -2441,6 +2460,11 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         cleanedWhileFull++;
+        roomCheckSoon();
+    }
+
+    /** Queues a {@link #roomMadeCheck} at the end of this task, once; loop only. */
+    private void roomCheckSoon() {
         if (!roomCheckQueued) {
             roomCheckQueued = true;
             long failedBefore = failedWriteCount;
@@ -2453,8 +2477,12 @@ public final class MeshNode implements AutoCloseable {
         if (health.writable() || closed || log.storeClosed() || failedWriteCount != failedBefore) {
             return;
         }
-        healthChanged(NodeHealth.writable(loop.now()), cleanedWhileFull + " entr" + (cleanedWhileFull == 1 ? "y was"
-            : "ies were") + " cleaned, which made room");
+        String why = cleanedWhileFull + " entr" + (cleanedWhileFull == 1 ? "y was" : "ies were") + " cleaned";
+        if (idsForgottenWhileFull > 0) {
+            why = (cleanedWhileFull > 0 ? why + " and " : "") + "the ids of " + idsForgottenWhileFull + " cleaned "
+                + "action" + (idsForgottenWhileFull == 1 ? "" : "s") + " older than the seen horizon were forgotten";
+        }
+        healthChanged(NodeHealth.writable(loop.now()), why + ", which made room");
     }
 
     /**
@@ -2464,6 +2492,7 @@ public final class MeshNode implements AutoCloseable {
     private void healthChanged(NodeHealth h, String why) {
         health = h;
         cleanedWhileFull = 0;
+        idsForgottenWhileFull = 0;
         if (h.writable()) {
             LOG.info("the log is writable again: {} ({} write(s) failed meanwhile, each told to its caller or peer)",
                 why, failedWriteCount);

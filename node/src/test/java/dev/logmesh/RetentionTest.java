@@ -389,6 +389,30 @@ class RetentionTest {
     }
 
     @Test
+    void aShortSeenHorizonFreesAMemoryBudgetFilledByTheIdsOfCleanedActionsSoonAfterIt() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+            .transport(net.transport("bob")).memoryLimit(40_000).keepLast(5).seenHorizon(Duration.ofMinutes(1))
+            .build(), List.of(said))) {
+            loop.advance(MeshNode.SWEEP_FIRST_MILLIS + 1_000); // the first sweep is past: nothing to forget yet
+            int added = 0;
+            for (; added < 600 && bob.health().writable(); added++) {
+                bob.add(Action.ofType("s/" + added));
+                loop.runAll();
+            }
+            assertTrue(!bob.health().writable() && added < 600, "the ids of cleaned actions filled the budget: " + added);
+            // the horizon (1 min) passes, and the sweep after it (half the horizon later at most)
+            for (int i = 0; i < 100 && !bob.health().writable(); i++) {
+                loop.advance(1_000);
+            }
+            assertTrue(bob.health().writable(), "writable again within 100 s of a 1 min horizon: " + bob.health());
+            bob.add(Action.ofType("after"));
+            loop.runAll();
+            assertTrue(bob.health().writable(), "an add after the ids were forgotten: " + bob.health());
+        }
+    }
+
+    @Test
     void badRetentionSettingsAreRefusedWithWhatToDo() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> NodeConfig.builder().keepLast(-1).build());
