@@ -60,7 +60,7 @@ class ChannelReplayAppsTest {
         try (MeshNode node = MeshNode.start(local("edge").memory().channelReplay(0).build())) {
             replayContract(node);
             EdgeScenarios.Result r = EdgeScenarios.run(RUN, "channel-replay.mjs", "--url", node.url().toString(),
-                "--timeout", "3000");
+                "--timeout", "5000"); // the default: 3000 ms for the first step timed out once with a CI build beside it
             assertEquals(1, r.exitCode(), "the scenario fails without a replay");
             JsonNode first = r.failures().get(0);
             assertEquals("back", first.path("step").asText(), first.toString());

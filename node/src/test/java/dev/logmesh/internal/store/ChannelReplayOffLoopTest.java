@@ -207,6 +207,39 @@ class ChannelReplayOffLoopTest {
     }
 
     /**
+     * A subscription's frame is acknowledged ({@code synced}) with its answers, not while its replay reads: a client told
+     * {@code synced} takes the subscribe as delivered and never sends it again, and {@code @logux/client} resubscribes
+     * only what was processed, so a node stopped between the two lost the subscription for good. Before (break44: 20
+     * first subscriptions of stock clients, SIGTERM during their replays, a restart: none was ever answered) the
+     * {@code synced} went out as soon as the frame was durable.
+     */
+    @Test
+    void aSubscriptionIsAcknowledgedOnlyWithItsAnswers() throws Exception {
+        start();
+        Client alice = new Client("alice:a:1");
+        alice.subscribe(1, "");
+        assertTrue(reading.await(20, TimeUnit.SECONDS), "the replay's read began (the frame is durable)");
+        Client carol = new Client("carol:c:1");
+        carol.send("[\"sync\",1,{\"type\":\"note\"},{\"id\":\"1 carol:c:1 0\",\"time\":1}]");
+        await().atMost(WAIT).until(() -> carol.frames.contains("[\"synced\",1]"));
+        assertFalse(alice.frames.stream().anyMatch(f -> f.startsWith("[\"synced\"")),
+            "synced before the subscription's answers: " + alice.frames.stream().filter(f -> f.startsWith("[\"synced\""))
+                .toList());
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> alice.processed(1));
+        int synced = alice.frames.indexOf("[\"synced\",1]");
+        int processed = -1;
+        for (int i = 0; i < alice.frames.size(); i++) {
+            if (alice.frames.get(i).contains("logux/processed")) {
+                processed = i;
+                break;
+            }
+        }
+        assertTrue(synced >= 0 && synced < processed, "synced, then the answers: " + alice.frames);
+    }
+
+    /**
      * A connection that closes while its replay reads costs nothing more: its next page is not read. Another client's
      * resubscription (read in ascending order, which the hook does not count) read after it is the witness that the
      * thread went past the closed one's turn.
