@@ -102,6 +102,18 @@ class ChannelReplayOffLoopTest {
             .transport(net.transport("hub")).store(store).build());
     }
 
+    /**
+     * Starts the node; alice subscribes to {@code room} for the first time. Returns once her replay's first page read
+     * waits on {@link #release} (her frame is durable by then: the read starts after that).
+     */
+    Client aliceSubscribedWhileHerReplayReads() throws Exception {
+        start();
+        Client alice = new Client("alice:a:1");
+        alice.subscribe(1, "");
+        assertTrue(reading.await(20, TimeUnit.SECONDS), "the replay's read began");
+        return alice;
+    }
+
     /** A raw Logux client of the node: what it received, frame by frame. */
     final class Client {
         final String id;
@@ -166,10 +178,7 @@ class ChannelReplayOffLoopTest {
 
     @Test
     void theNodeServesOthersWhileAReplayReadsAndTheSubscriberGetsAllOnce() throws Exception {
-        start();
-        Client alice = new Client("alice:a:1");
-        alice.subscribe(1, "");
-        assertTrue(reading.await(20, TimeUnit.SECONDS), "the replay's read began");
+        Client alice = aliceSubscribedWhileHerReplayReads();
         alice.send("[\"sync\",2,{\"type\":\"mine\"},{\"id\":\"2 alice:a:1 0\",\"time\":2}]");
         // while it reads: an add of the node, into the channel, and another client's action are answered
         try {
@@ -215,10 +224,7 @@ class ChannelReplayOffLoopTest {
      */
     @Test
     void aSubscriptionIsAcknowledgedOnlyWithItsAnswers() throws Exception {
-        start();
-        Client alice = new Client("alice:a:1");
-        alice.subscribe(1, "");
-        assertTrue(reading.await(20, TimeUnit.SECONDS), "the replay's read began (the frame is durable)");
+        Client alice = aliceSubscribedWhileHerReplayReads();
         Client carol = new Client("carol:c:1");
         carol.send("[\"sync\",1,{\"type\":\"note\"},{\"id\":\"1 carol:c:1 0\",\"time\":1}]");
         await().atMost(WAIT).until(() -> carol.frames.contains("[\"synced\",1]"));
@@ -246,10 +252,7 @@ class ChannelReplayOffLoopTest {
      */
     @Test
     void aConnectionClosedWhileItsReplayReadsCostsNothingMore() throws Exception {
-        start();
-        Client alice = new Client("alice:a:1");
-        alice.subscribe(1, "");
-        assertTrue(reading.await(20, TimeUnit.SECONDS), "the replay's read began");
+        Client alice = aliceSubscribedWhileHerReplayReads();
         loop.execute(() -> alice.link.close("gone"));
         await().atMost(WAIT).until(() -> node.clients().get(5, TimeUnit.SECONDS).size() == 0);
         release.countDown();
