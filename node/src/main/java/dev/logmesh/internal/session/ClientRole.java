@@ -453,27 +453,7 @@ final class ClientRole extends EdgeRole {
         for (int i = from; i < to; i++) {
             ClientEdge.Received r = decisions.get(i);
             if (r instanceof ClientEdge.Handled h && h.later() != null) {
-                if (!h.later().isDone()) {
-                    // a subscription whose replay is read off the loop: what comes before it goes now, the rest
-                    // (its replies and logux/processed first) once the read is done; later frames wait behind
-                    if (!answers.isEmpty()) {
-                        session.sendEntries(answers);
-                    }
-                    addLogged(logged);
-                    int at = i;
-                    int nextResult = next;
-                    held = true;
-                    heldIfClosed = () -> settle(decisions, results, at, nextResult);
-                    // completed on the loop; the answers go on in a task of their own (a store failure there ends
-                    // the session as under a message: SyncSession.guarded)
-                    CompletableFuture<Void> unused = h.later().thenRun(() -> session.resume(() -> {
-                        if (!ended) {
-                            heldIfClosed = null;
-                            answer(decisions, results, at, nextResult, sliced);
-                        }
-                    }));
-                    return;
-                }
+                // done: answer(added, ...) waited for every replay of the frame before its synced
                 r = h.later().join(); // failures are an undo: never thrown
             }
             if (r instanceof ClientEdge.Refuse refuse) {
