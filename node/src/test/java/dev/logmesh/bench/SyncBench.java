@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
  *   pull --url URL --n N [--rounds R] [--data DIR]  node B dials A; time from B's start to B's log holding N
  *   rtt --count C [--warmup W] [--warmup-seconds S] [--data DIR] [--shared-loop true] [--samples FILE]
+ *       [--trace FILE]
  *                                  two nodes in THIS JVM over real loopback WebSocket: add on A → B commits →
  *                                  A gets synced (and A's add future completed: durable on both sides);
  *                                  sequential, driven from A's loop; C counted round trips after a warm-up of
@@ -46,7 +47,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  one loop thread; --samples writes each counted round trip (ms, one a line,
  *                                  in the order run) to FILE; prints jitMsInWindow, the JIT's compile time
  *                                  while the counted round trips ran, and coresInWindow, the process's CPU time
- *                                  over their wall time (how busy the two nodes kept the machine)
+ *                                  over their wall time (how busy the two nodes kept the machine), and
+ *                                  allocBytesPerRoundTrip, what A's loop thread allocated per counted round trip
+ *                                  (with --shared-loop: both nodes'); --trace writes one CSV line per counted
+ *                                  round trip to FILE (its segments, the loop thread's CPU and allocation, the
+ *                                  collections and JIT time during it: {@link RttTrace}) and adds a "trace"
+ *                                  summary of the slowest 2% against the rest to the JSON line
  *   fsync --data DIR [--count C] [--writers W] [--bytes B]  the disk's own floor for the SQLite rtt: W threads
  *                                  (default 2, as the rtt's two nodes) each overwrite B bytes (default 4096) of
  *                                  its own file in DIR, the next B after the last as a WAL's frames, and
@@ -459,6 +465,10 @@ public final class SyncBench {
             // the process's CPU time (ns, all threads) at the same round trips: how busy the nodes keep the cores,
             // which on a VM slows even a bare program's round trips (scripts/floor/floor.c, BUSY=)
             final long[] cpuAt = new long[count / 256 + 2];
+            // the bytes A's loop thread allocated (com.sun.management.ThreadMXBean) at the same round trips
+            final long[] allocAt = new long[count / 256 + 2];
+            // --trace: each round trip's segments and what ran during it; null without the flag
+            RttTrace trace;
             // each thread's CPU time (ns, by thread id) at the same round trips: where the round trip's CPU goes
             final List<Map<Long, Long>> threadsAt =
                 new java.util.ArrayList<>(java.util.Collections.nCopies(count / 256 + 2, Map.<Long, Long>of()));
@@ -479,17 +489,26 @@ public final class SyncBench {
                 t0 = System.nanoTime();
                 if (i == 0) {
                     first = t0;
+                    loopThread = Thread.currentThread().getId();
                 }
                 if ((i & 255) == 0) { // taken from the first round trip on: compiled both ways
                     jitAt[(i >>> 8) % jitAt.length] = jit.getTotalCompilationTime();
                     cpuAt[(i >>> 8) % cpuAt.length] = cpu.getProcessCpuTime();
+                    allocAt[(i >>> 8) % allocAt.length] = threads instanceof com.sun.management.ThreadMXBean t
+                        ? t.getCurrentThreadAllocatedBytes() : 0;
                     threadsAt.set((i >>> 8) % threadsAt.size(), threadCpu(threads));
                 }
                 starts[slot] = t0;
                 target = Long.MAX_VALUE;
+                if (trace != null) {
+                    trace.start(slot, t0);
+                }
                 // completes on A's loop once the entry is durable on A; with SQLite (group commit) the entry may
                 // be at B, and B's synced back, before that (issue 12): a round trip ends when both happened
                 node.add(action(i), List.of("bench")).thenAccept(m -> {
+                    if (trace != null) {
+                        trace.mark(RttTrace.ADDED, i % count);
+                    }
                     target = m.added();
                     settle();
                 });
@@ -502,7 +521,11 @@ public final class SyncBench {
 
             void settle() {
                 if (acked >= target) {
-                    samples[i % count] = (System.nanoTime() - t0) / 1e6;
+                    long now = System.nanoTime();
+                    samples[i % count] = (now - t0) / 1e6;
+                    if (trace != null) {
+                        trace.end(i % count);
+                    }
                     i++;
                     next();
                 }
@@ -554,6 +577,16 @@ public final class SyncBench {
                 return sb.append('}').toString();
             }
 
+            /** Bytes A's loop thread allocated per round trip since the same sample as {@link #jitInWindow}. */
+            long allocInWindow() {
+                int sample = (warm() + 255) >>> 8;
+                long trips = Math.max(1, i - ((long) sample << 8));
+                long now = threads instanceof com.sun.management.ThreadMXBean t ? t.getThreadAllocatedBytes(loopThread) : 0;
+                return (now - allocAt[sample % allocAt.length]) / trips;
+            }
+
+            long loopThread; // A's loop thread's id, set at the first round trip
+
             /** The JIT's compile time (ms) since the first sample at or after the window's start. */
             long jitInWindow() {
                 int k = (warm() + 255) >>> 8;
@@ -592,6 +625,13 @@ public final class SyncBench {
                 throw new IllegalStateException("no session");
             }
             driver.node = a;
+            if (o.get("trace") != null) {
+                driver.trace = new RttTrace(count, threads, jit);
+                // B's subscriber runs when B gives the entry (durable there), before B's synced is written; the
+                // round trip's slot is the driver's (one round trip at a time; exact with --shared-loop, where B's
+                // loop is A's)
+                b.subscribe(e -> true, e -> driver.trace.mark(RttTrace.AT_B, driver.i % count));
+            }
             a.peers().thenRun(driver::next); // completes on A's loop: the driver runs there from now on
             done.get(300, TimeUnit.SECONDS);
             if (o.get("samples") != null) { // --samples FILE: every counted round trip in ms, in the order run
@@ -606,6 +646,11 @@ public final class SyncBench {
             long jitInWindow = driver.jitInWindow();
             double cores = driver.coresInWindow(System.nanoTime());
             String perThread = driver.threadsInWindow();
+            long alloc = driver.allocInWindow();
+            String trace = "";
+            if (driver.trace != null) {
+                trace = ",\"trace\":" + driver.trace.write(java.nio.file.Path.of(o.get("trace")), driver.i, samples);
+            }
             long windowFrom = driver.starts[driver.i % count];
             long windowTo = System.nanoTime();
             Arrays.sort(samples);
@@ -613,11 +658,11 @@ public final class SyncBench {
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
                     + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
                     + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d,\"coresInWindow\":%.2f,"
-                    + "\"threadCpuUsPerRoundTrip\":%s%s}%n",
+                    + "\"allocBytesPerRoundTrip\":%d,\"threadCpuUsPerRoundTrip\":%s%s%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
                 mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow, cores,
-                perThread, o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo));
+                alloc, perThread, o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo), trace);
         }
     }
 
