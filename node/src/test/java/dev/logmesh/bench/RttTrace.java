@@ -104,7 +104,8 @@ final class RttTrace {
             double add = marks[ADDED][s] == 0 ? Double.NaN : (marks[ADDED][s] - start[s]) / 1e3;
             double toB = marks[AT_B][s] == 0 ? Double.NaN : (marks[AT_B][s] - start[s]) / 1e3 - add;
             double back = marks[AT_B][s] == 0 ? Double.NaN : total - (marks[AT_B][s] - start[s]) / 1e3;
-            rows[k] = new double[] {total, add, toB, back, cpu[s] / 1e3, alloc[s], gc[s], jitMs[s]};
+            rows[k] = new double[] {total, add, toB, back, cpu[s] / 1e3, alloc[s], gc[s], jitMs[s],
+                (start[s] - from) / 1e3};
             sb.append(String.format(Locale.ROOT, "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d%n", (start[s] - from) / 1e3,
                 total, add, toB, back, cpu[s] / 1e3, alloc[s], gc[s], jitMs[s]));
         }
@@ -112,8 +113,34 @@ final class RttTrace {
         double[][] sorted = rows.clone();
         Arrays.sort(sorted, (x, y) -> Double.compare(x[0], y[0]));
         int top = Math.max(1, n / 50);
-        return "{\"slowest2pct\":" + summary(Arrays.copyOfRange(sorted, n - top, n)) + ",\"rest\":"
-            + summary(Arrays.copyOfRange(sorted, 0, n - top)) + "}";
+        double[][] slow = Arrays.copyOfRange(sorted, n - top, n);
+        return "{\"slowest2pct\":" + summary(slow) + ",\"rest\":" + summary(Arrays.copyOfRange(sorted, 0, n - top))
+            + rhythm(slow) + "}";
+    }
+
+    /**
+     * When the slow round trips came: the median gap between consecutive ones (µs), and how tightly their ends
+     * keep to a grid of 1 ms (the mean resultant length of their phases on it: 0 spread evenly, 1 all at the same
+     * phase). A steady source of stalls, such as a timer of the host's, shows as a gap of its period and a
+     * concentration near 1; collections, compiles and preemptions do not keep to a grid.
+     */
+    private static String rhythm(double[][] slow) {
+        double[] ends = new double[slow.length];
+        double cos = 0;
+        double sin = 0;
+        for (int k = 0; k < slow.length; k++) {
+            ends[k] = slow[k][8] + slow[k][0];
+            cos += Math.cos(2 * Math.PI * ends[k] / 1000);
+            sin += Math.sin(2 * Math.PI * ends[k] / 1000);
+        }
+        Arrays.sort(ends);
+        double[] gaps = new double[Math.max(1, ends.length - 1)];
+        for (int k = 1; k < ends.length; k++) {
+            gaps[k - 1] = ends[k] - ends[k - 1];
+        }
+        Arrays.sort(gaps);
+        return String.format(Locale.ROOT, ",\"slowMedianGapUs\":%.1f,\"slowOn1msGrid\":%.2f", gaps[gaps.length / 2],
+            Math.hypot(cos, sin) / Math.max(1, slow.length));
     }
 
     private static String summary(double[][] rows) {

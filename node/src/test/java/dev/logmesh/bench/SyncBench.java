@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  (with --shared-loop: both nodes'); --trace writes one CSV line per counted
  *                                  round trip to FILE (its segments, the loop thread's CPU and allocation, the
  *                                  collections and JIT time during it: {@link RttTrace}) and adds a "trace"
- *                                  summary of the slowest 2% against the rest to the JSON line
+ *                                  summary of the slowest 2% against the rest to the JSON line, with when
+ *                                  they came (the median gap between them, how tightly they keep to a 1 ms grid)
  *   fsync --data DIR [--count C] [--writers W] [--bytes B]  the disk's own floor for the SQLite rtt: W threads
  *                                  (default 2, as the rtt's two nodes) each overwrite B bytes (default 4096) of
  *                                  its own file in DIR, the next B after the last as a WAL's frames, and
@@ -489,13 +490,15 @@ public final class SyncBench {
                 t0 = System.nanoTime();
                 if (i == 0) {
                     first = t0;
-                    loopThread = Thread.currentThread().getId();
                 }
                 if ((i & 255) == 0) { // taken from the first round trip on: compiled both ways
                     jitAt[(i >>> 8) % jitAt.length] = jit.getTotalCompilationTime();
                     cpuAt[(i >>> 8) % cpuAt.length] = cpu.getProcessCpuTime();
                     allocAt[(i >>> 8) % allocAt.length] = threads instanceof com.sun.management.ThreadMXBean t
                         ? t.getCurrentThreadAllocatedBytes() : 0;
+                    // the first round trip may run on the thread that started the driver (A's peers() was done
+                    // already); every later one runs on A's loop
+                    loopThread = Thread.currentThread().getId();
                     threadsAt.set((i >>> 8) % threadsAt.size(), threadCpu(threads));
                 }
                 starts[slot] = t0;
@@ -581,11 +584,12 @@ public final class SyncBench {
             long allocInWindow() {
                 int sample = (warm() + 255) >>> 8;
                 long trips = Math.max(1, i - ((long) sample << 8));
-                long now = threads instanceof com.sun.management.ThreadMXBean t ? t.getThreadAllocatedBytes(loopThread) : 0;
+                long now = threads instanceof com.sun.management.ThreadMXBean t
+                    ? t.getThreadAllocatedBytes(loopThread) : 0;
                 return (now - allocAt[sample % allocAt.length]) / trips;
             }
 
-            long loopThread; // A's loop thread's id, set at the first round trip
+            long loopThread; // the id of the thread that took the last sample: A's loop
 
             /** The JIT's compile time (ms) since the first sample at or after the window's start. */
             long jitInWindow() {
