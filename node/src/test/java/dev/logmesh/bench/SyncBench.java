@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
  *   pull --url URL --n N [--rounds R] [--data DIR]  node B dials A; time from B's start to B's log holding N
  *   rtt --count C [--warmup W] [--warmup-seconds S] [--data DIR] [--shared-loop true] [--samples FILE]
- *       [--trace FILE]
+ *       [--trace FILE] [--disk-trace FILE]
  *                                  two nodes in THIS JVM over real loopback WebSocket: add on A → B commits →
  *                                  A gets synced (and A's add future completed: durable on both sides);
  *                                  sequential, driven from A's loop; C counted round trips after a warm-up of
@@ -53,7 +53,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  round trip to FILE (its segments, the loop thread's CPU and allocation, the
  *                                  collections and JIT time during it: {@link RttTrace}) and adds a "trace"
  *                                  summary of the slowest 2% against the rest to the JSON line, with when
- *                                  they came (the median gap between them, how tightly they keep to a 1 ms grid)
+ *                                  they came (the median gap between them, how tightly they keep to a 1 ms grid); with
+ *                                  --data, --disk-trace FILE writes each counted round trip's timeline with both
+ *                                  nodes' commits, fsyncs and checkpoints (see {@link DiskTrace#write};
+ *                                  scripts/dev/rtt-trace runs it with the JVM's and the kernel's events and
+ *                                  classifies the slow round trips)
  *   fsync --data DIR [--count C] [--writers W] [--bytes B]  the disk's own floor for the SQLite rtt: W threads
  *                                  (default 2, as the rtt's two nodes) each overwrite B bytes (default 4096) of
  *                                  its own file in DIR, the next B after the last as a WAL's frames, and
@@ -431,6 +435,154 @@ public final class SyncBench {
     }
 
     /**
+     * One node's disk events for {@code SyncBench rtt --disk-trace}: when each commit was handed to the writer, each WAL
+     * fdatasync's start and end, each background checkpoint's start and end (System.nanoTime, in rings written by one
+     * thread each, no allocation); the fsyncs also go to the run's {@link FsyncLog}.
+     */
+    static final class DiskTrace implements SqliteStore.DiskObserver {
+        private final FsyncLog all;
+        private final long[] commits;
+        private final long[] fsyncEnds;
+        private final long[] fsyncNanos;
+        private final long[] checkpointEnds;
+        private final long[] checkpointNanos;
+        private final int mask;
+        private int commitN;
+        private int fsyncN;
+        private int checkpointN;
+
+        DiskTrace(FsyncLog all, int capacity) {
+            this.all = all;
+            int size = Integer.highestOneBit(Math.max(2, capacity - 1)) << 1;
+            mask = size - 1;
+            commits = new long[size];
+            fsyncEnds = new long[size];
+            fsyncNanos = new long[size];
+            checkpointEnds = new long[size];
+            checkpointNanos = new long[size];
+        }
+
+        @Override
+        public void committed() {
+            commits[commitN++ & mask] = System.nanoTime();
+        }
+
+        @Override
+        public void flushed(long took) {
+            long now = System.nanoTime();
+            int k = fsyncN & mask;
+            fsyncNanos[k] = took;
+            fsyncEnds[k] = now;
+            fsyncN++;
+            all.flushed(took);
+        }
+
+        @Override
+        public void checkpointed(long took) {
+            long now = System.nanoTime();
+            int k = checkpointN & mask;
+            checkpointNanos[k] = took;
+            checkpointEnds[k] = now;
+            checkpointN++;
+        }
+
+        /** The ring's times in order (starts and ends for spans), oldest first: {starts, ends}. */
+        private static long[][] spans(long[] ends, long[] nanos, int n, int mask) {
+            int k = Math.min(n, mask + 1);
+            long[][] out = {new long[k], new long[k]};
+            for (int i = 0; i < k; i++) {
+                int at = (n - k + i) & mask;
+                out[0][i] = ends[at] - nanos[at];
+                out[1][i] = ends[at];
+            }
+            return out;
+        }
+
+        /** The first index of sorted {@code times} at or after {@code t}, or -1. */
+        private static int firstAtOrAfter(long[] times, long t) {
+            int i = Arrays.binarySearch(times, t);
+            i = i < 0 ? -i - 1 : i;
+            return i < times.length ? i : -1;
+        }
+
+        /** µs that the spans overlap [from, to]. */
+        private static long overlapUs(long[][] spans, long from, long to) {
+            long ns = 0;
+            for (int i = 0; i < spans[0].length; i++) {
+                long a = Math.max(from, spans[0][i]);
+                long b = Math.min(to, spans[1][i]);
+                ns += Math.max(0, b - a);
+            }
+            return ns / 1000;
+        }
+
+        /**
+         * Writes one CSV line per round trip, in the order run: its start (System.nanoTime, ns, the clock of the JVM's
+         * {@code -Xlog:...:tn} and of {@code perf record -k mono}), its length, and from its start (µs; -1 when not
+         * found): A's commit, B's commit (the first after A's), B's fdatasync's start and end (the first to start
+         * after B's commit), A's fdatasync's start and end (the first to start after A's commit), and the µs of A's
+         * and of B's background checkpoints within the round trip. Then a {@code # tid name} line per thread of the
+         * process.
+         */
+        static void write(Path file, long[] starts, double[] lengthsMs, int from, DiskTrace a, DiskTrace b)
+            throws IOException {
+            long[] ac = committedTimes(a);
+            long[] bc = committedTimes(b);
+            long[][] af = spans(a.fsyncEnds, a.fsyncNanos, a.fsyncN, a.mask);
+            long[][] bf = spans(b.fsyncEnds, b.fsyncNanos, b.fsyncN, b.mask);
+            long[][] ak = spans(a.checkpointEnds, a.checkpointNanos, a.checkpointN, a.mask);
+            long[][] bk = spans(b.checkpointEnds, b.checkpointNanos, b.checkpointN, b.mask);
+            StringBuilder sb = new StringBuilder("start_ns,total_us,a_commit_us,b_commit_us,b_fsync_start_us,"
+                + "b_fsync_end_us,a_fsync_start_us,a_fsync_end_us,a_checkpoint_us,b_checkpoint_us\n");
+            int n = starts.length;
+            for (int k = 0; k < n; k++) {
+                int at = (from + k) % n;
+                long t0 = starts[at];
+                long t1 = t0 + (long) (lengthsMs[at] * 1e6);
+                long ca = at(ac, firstAtOrAfter(ac, t0));
+                long cb = at(bc, ca < 0 ? -1 : firstAtOrAfter(bc, ca));
+                int bi = cb < 0 ? -1 : firstAtOrAfter(bf[0], cb);
+                int ai = ca < 0 ? -1 : firstAtOrAfter(af[0], ca);
+                sb.append(t0).append(',').append((t1 - t0) / 1000).append(',').append(rel(ca, t0)).append(',')
+                    .append(rel(cb, t0)).append(',').append(rel(at(bf[0], bi), t0)).append(',')
+                    .append(rel(at(bf[1], bi), t0)).append(',').append(rel(at(af[0], ai), t0)).append(',')
+                    .append(rel(at(af[1], ai), t0)).append(',').append(overlapUs(ak, t0, t1)).append(',')
+                    .append(overlapUs(bk, t0, t1)).append('\n');
+            }
+            try (var tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path task : tasks) {
+                    try {
+                        sb.append("# ").append(task.getFileName()).append(' ')
+                            .append(Files.readString(task.resolve("comm")).strip()).append('\n');
+                    } catch (IOException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                sb.append("# no /proc/self/task: ").append(e).append('\n');
+            }
+            Files.writeString(file, sb);
+        }
+
+        private static long[] committedTimes(DiskTrace t) {
+            int k = Math.min(t.commitN, t.mask + 1);
+            long[] out = new long[k];
+            for (int i = 0; i < k; i++) {
+                out[i] = t.commits[(t.commitN - k + i) & t.mask];
+            }
+            return out;
+        }
+
+        private static long at(long[] times, int i) {
+            return i < 0 ? -1 : times[i];
+        }
+
+        private static long rel(long t, long t0) {
+            return t < 0 ? -1 : (t - t0) / 1000;
+        }
+    }
+
+    /**
      * Round trips add -> peer committed -> {@code synced} back, one at a time, driven from node A's loop thread
      * (each acknowledgement adds the next action there), as the JavaScript bench is driven from its event loop.
      */
@@ -580,9 +732,15 @@ public final class SyncBench {
                 return sb.append('}').toString();
             }
 
-            /** Bytes A's loop thread allocated per round trip since the same sample as {@link #jitInWindow}. */
+            /**
+             * Bytes A's loop thread allocated per round trip since the same sample as {@link #jitInWindow}, or -1
+             * when no sample was taken inside the counted window (samples come every 256 round trips).
+             */
             long allocInWindow() {
                 int sample = (warm() + 255) >>> 8;
+                if (((long) sample << 8) >= i) {
+                    return -1;
+                }
                 long trips = Math.max(1, i - ((long) sample << 8));
                 long now = threads instanceof com.sun.management.ThreadMXBean t
                     ? t.getThreadAllocatedBytes(loopThread) : 0;
@@ -620,10 +778,22 @@ public final class SyncBench {
              MeshNode a = start(base("rtt-a", o).noListen().peer(b.url()).build(), List.of(watch), loop)) {
             // with SQLite: each fsync of both nodes' WALs while the counted round trips run, the disk's latency in
             // this very run beside the round trip's
+            // --disk-trace FILE: each node's commits, fsyncs and checkpoints too, for the round trips' timelines
+            Path diskTrace = o.get("disk-trace") == null ? null : Path.of(o.get("disk-trace"));
+            List<DiskTrace> traces = new ArrayList<>();
             for (MeshNode n : List.of(a, b)) {
                 if (dev.logmesh.NodeInternals.log(n).store() instanceof SqliteStore sqlite) {
-                    sqlite.observeDisk(fsyncs);
+                    if (diskTrace != null) {
+                        DiskTrace t = new DiskTrace(fsyncs, count * 8);
+                        traces.add(t);
+                        sqlite.observeDisk(t);
+                    } else {
+                        sqlite.observeDisk(fsyncs);
+                    }
                 }
+            }
+            if (diskTrace != null && traces.size() != 2) {
+                throw new IllegalArgumentException("--disk-trace needs --data DIR (the SQLite store on both nodes)");
             }
             if (!up.await(30, TimeUnit.SECONDS) && a.peers().join().stream().noneMatch(MeshNode.PeerStatus::connected)) {
                 throw new IllegalStateException("no session");
@@ -644,6 +814,9 @@ public final class SyncBench {
                     sb.append(samples[(driver.i + k) % count]).append('\n');
                 }
                 java.nio.file.Files.writeString(java.nio.file.Path.of(o.get("samples")), sb);
+            }
+            if (diskTrace != null) { // before the samples are sorted below
+                DiskTrace.write(diskTrace, driver.starts, samples, driver.i % count, traces.get(0), traces.get(1));
             }
             // the JIT's compile time (ms, all compiler threads) while the counted round trips ran: near 0 when the
             // warm-up was long enough for the JIT to be done with the round trip's path

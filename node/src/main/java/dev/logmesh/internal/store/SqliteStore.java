@@ -248,6 +248,14 @@ public final class SqliteStore implements Store {
          * completed after {@code nanos} ns. Called on the store's checkpoint thread.
          */
         void checkpointed(long nanos);
+
+        /**
+         * A commit was handed to the sync thread, right before its wake-up; nothing of it is durable yet. Called on
+         * the thread that committed (the node's loop; the write-behind thread for a large batch); the default does
+         * nothing ({@code SyncBench rtt --trace} records when each commit was made).
+         */
+        default void committed() {
+        }
     }
 
     /**

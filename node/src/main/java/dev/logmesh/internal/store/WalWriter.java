@@ -393,6 +393,10 @@ final class WalWriter {
 
     /** A commit was made (loop thread): the writer wakes up for it. */
     void wake() {
+        SqliteStore.DiskObserver o = observer;
+        if (o != null) {
+            o.committed();
+        }
         LockSupport.unpark(thread);
     }
 

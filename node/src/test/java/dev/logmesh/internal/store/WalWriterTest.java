@@ -81,18 +81,24 @@ class WalWriterTest {
     }
 
     /**
-     * The disk observer hears each group commit's fsync and each checkpoint; one that throws (an application's meter
-     * registry) is not the writer's end: commits still become durable.
+     * The disk observer hears each commit handed to the writer, each group commit's fsync and each checkpoint; one
+     * that throws (an application's meter registry) is not the writer's end: commits still become durable.
      */
     @Test
     void aThrowingDiskObserverDoesNotStopDurability() throws Exception {
         Path db = dir.resolve("observed.db");
         AtomicInteger flushes = new AtomicInteger();
         AtomicInteger checkpoints = new AtomicInteger();
+        AtomicInteger commits = new AtomicInteger();
         try (Connection conn = walDatabase(db)) {
             DurabilityQueue queue = new DurabilityQueue(0);
             WalWriter writer = new WalWriter(db, true, WalWriter.FDATASYNC, queue);
             writer.observe(new SqliteStore.DiskObserver() {
+                @Override
+                public void committed() {
+                    commits.incrementAndGet();
+                }
+
                 @Override
                 public void flushed(long nanos) {
                     flushes.incrementAndGet();
@@ -115,6 +121,7 @@ class WalWriterTest {
                     await().atMost(Duration.ofSeconds(10)).until(() -> queue.durableAdded() == n);
                 }
                 assertTrue(flushes.get() >= 1 && flushes.get() <= 3, "one per group commit: " + flushes.get());
+                assertEquals(3, commits.get(), "one per commit handed to the writer (SyncBench rtt --trace)");
                 await().atMost(Duration.ofSeconds(10)).until(() -> checkpoints.get() >= 1);
                 assertNull(queue.failure(), "the store takes writes still");
             } finally {
