@@ -155,6 +155,8 @@ public final class SyncBench {
         // per round, the CPU time (ms) of this node's threads by role: its loop, the store's write-behind thread
         // ("logmesh-store-"), the store's writer (fsyncs) and checkpoint threads
         Map<String, List<Long>> cpu = new java.util.LinkedHashMap<>();
+        // and the bytes (KiB) each role allocated on the heap
+        Map<String, List<Long>> alloc = new java.util.LinkedHashMap<>();
         boolean ok = true;
         long received = 0;
         double heldPerEntry = 0;
@@ -175,7 +177,7 @@ public final class SyncBench {
             });
             ok = done.await(300, TimeUnit.SECONDS);
             times.add((System.nanoTime() - t0) / 1e6);
-            threadCpu(cpu);
+            threadCpu(cpu, alloc);
             received = count.get();
             if (r == rounds - 1 && ok) {
                 // the heap the last round's node holds, per entry: used heap after GC with the node open, minus
@@ -188,17 +190,23 @@ public final class SyncBench {
         double warm = times.size() > 1 ? times.subList(1, times.size()).stream().min(Double::compare).get() : cold;
         System.out.printf("{\"bench\":\"bulk\",\"impl\":\"logmesh\",\"store\":\"%s\",\"n\":%d,\"received\":%d,"
                 + "\"ok\":%s,\"coldMs\":%.0f,\"ms\":%.0f,\"actionsPerSec\":%.0f,\"coldActionsPerSec\":%.0f,"
-                + "\"roundsMs\":%s,\"heapBytesPerEntry\":%.0f,\"threadCpuMs\":%s}%n",
+                + "\"roundsMs\":%s,\"heapBytesPerEntry\":%.0f,\"threadCpuMs\":%s,\"threadAllocKiB\":%s}%n",
             data == null ? "memory" : "sqlite", n, received, ok, cold, warm, ok ? n / warm * 1000 : 0,
             ok ? n / cold * 1000 : 0, times.stream().map(t -> String.valueOf(Math.round(t))).toList(), heldPerEntry,
             cpu.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(",", "{", "}")),
+            alloc.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
                 .collect(java.util.stream.Collectors.joining(",", "{", "}")));
     }
 
-    /** Adds this round's CPU time (ms) of the live logmesh threads, by role, to {@code cpu}. */
-    private static void threadCpu(Map<String, List<Long>> cpu) {
+    /**
+     * Adds this round's CPU time (ms) of the live logmesh threads, by role, to {@code cpu}, and the heap bytes (KiB)
+     * they allocated to {@code alloc}. Read while the round's node is open: its threads end with its close.
+     */
+    private static void threadCpu(Map<String, List<Long>> cpu, Map<String, List<Long>> alloc) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         Map<String, Long> round = new java.util.TreeMap<>();
+        Map<String, Long> bytes = new java.util.TreeMap<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             String name = t.getName();
             String role = name.startsWith("logmesh-store-") ? "store" : name.startsWith("logmesh-writer") ? "writer"
@@ -208,9 +216,15 @@ public final class SyncBench {
             if (ns > 0) {
                 round.merge(role, ns / 1_000_000, Long::sum);
             }
+            long allocated = role == null || !(mx instanceof com.sun.management.ThreadMXBean sun) ? -1
+                : sun.getThreadAllocatedBytes(t.getId());
+            if (allocated > 0) {
+                bytes.merge(role, allocated / 1024, Long::sum);
+            }
         }
         for (String role : List.of("loop", "store", "writer", "checkpoint")) {
             cpu.computeIfAbsent(role, k -> new ArrayList<>()).add(round.getOrDefault(role, 0L));
+            alloc.computeIfAbsent(role, k -> new ArrayList<>()).add(bytes.getOrDefault(role, 0L));
         }
     }
 

@@ -493,6 +493,13 @@ public final class SqliteStore implements Store {
     /** Known {@code nodes} rows: node key to ms; cleared when a write fails (it may hold uncommitted values). */
     private final Map<String, Long> nodeMarks = new HashMap<>();
     /**
+     * For an origin whose mark a batch of this store raised (or that such a batch's origin reached since): the largest
+     * id of the origin recorded ({@code entries} or {@code seen}). Ids share their {@code ms}, so a catch-up's next
+     * chunk usually starts in the {@code ms} of its mark: an id above this one is still new without a read ({@link
+     * #addBehind}). Loop thread only; cleared with {@link #nodeMarks}.
+     */
+    private final Map<String, ActionId> nodeTops = new HashMap<>();
+    /**
      * The write-behind batch (see {@link #add}) handed to {@link #behindThread} and not yet seen finished by the
      * loop, or one that failed there and is tried again before anything else; null when none. Loop thread only.
      */
@@ -2087,6 +2094,7 @@ public final class SqliteStore implements Store {
                 maxSeenMs = savedMaxSeen;
                 size = savedSize;
                 nodeMarks.clear(); // it may hold marks of the rolled-back call
+                nodeTops.clear();
                 foundCorrupt.clear(); // found again by the next read
                 recover(e);
                 if (busySince == 0) {
@@ -2693,7 +2701,7 @@ public final class SqliteStore implements Store {
             List<byte[]> nodes = new ArrayList<>(n);
             List<ActionId> unlogged = new ArrayList<>();
             List<byte[]> unloggedKeys = new ArrayList<>();
-            Map<String, Long> marks = new HashMap<>();
+            Map<String, ActionId> marks = new HashMap<>(); // each origin's largest id recorded by this batch
             for (int i = 0; i < n; i++) {
                 Entry e = entries.get(i);
                 ActionId id = e.id();
@@ -2704,7 +2712,7 @@ public final class SqliteStore implements Store {
                 }
                 taken.add(id);
                 maxSeenMs = Math.max(maxSeenMs, id.ms());
-                marks.merge(id.node(), id.ms(), Math::max);
+                marks.merge(id.node(), id, (a, b) -> a.compareTo(b) >= 0 ? a : b);
                 Meta meta = e.meta();
                 if (!meta.hasReasons()) {
                     // not in the log: its id alone goes to seen
@@ -2829,15 +2837,26 @@ public final class SqliteStore implements Store {
         ActionId[] ids = new ActionId[n];
         Map<String, ActionId> lastFresh = new HashMap<>();
         Map<String, Long> startMarks = new HashMap<>();
+        Map<String, ActionId> tops = new HashMap<>();
         for (int i = 0; i < n; i++) {
             ActionId id = entries.get(i).id();
             ActionId last = lastFresh.get(id.node());
             if (last == null) {
                 Long mark = nodeMarks.get(id.node()); // as of the batches handed over: only a known mark, no read
-                if (mark == null || id.ms() <= mark) {
+                if (mark == null || id.ms() < mark) {
                     return null;
                 }
-                startMarks.put(id.node(), id.ms() - 1); // the range checked: this batch's ids of the origin
+                if (id.ms() == mark) {
+                    // in the mark's ms (a catch-up's next chunk, most often): new only above the origin's largest id
+                    ActionId top = nodeTops.get(id.node());
+                    if (top == null || id.compareTo(top) <= 0) {
+                        return null;
+                    }
+                    tops.put(id.node(), top);
+                    startMarks.put(id.node(), mark); // the ms above the mark; the mark's own ms above top: topsHold
+                } else {
+                    startMarks.put(id.node(), id.ms() - 1); // the range checked: this batch's ids of the origin
+                }
             } else if (id.compareTo(last) <= 0) {
                 return null;
             }
@@ -2878,7 +2897,7 @@ public final class SqliteStore implements Store {
             for (Map.Entry<String, PeerCursor> c : saved.entrySet()) {
                 putCursor(c.getKey(), c.getValue());
             }
-            if (!marksHold(startMarks, lastIds)) {
+            if (!marksHold(startMarks, lastIds) || !topsHold(tops)) {
                 throw new MarksBehind(file + ": ids above their origins' marks were seen before; the marks in nodes "
                     + "are behind");
             }
@@ -2906,6 +2925,7 @@ public final class SqliteStore implements Store {
         size += rows.size();
         for (ActionId last : marks) {
             nodeMarks.put(last.node(), last.ms());
+            nodeTops.put(last.node(), last); // above every id of its origin recorded before (checked: topsHold)
         }
         Behind b = new Behind(statements, saved, durability.promise(added), added, n, Set.copyOf(lastFresh.keySet()));
         if (added + ADDED_RESERVE_AHEAD / 2 > addedReservationAsked
@@ -3093,6 +3113,30 @@ public final class SqliteStore implements Store {
         return true;
     }
 
+    /**
+     * Whether no id of each origin in {@code tops} in the {@code ms} of its entry there and above it is recorded, in
+     * {@code entries} or in {@code seen}: {@link #marksHold}'s check for a batch that starts in its origin's mark's
+     * {@code ms} ({@link #nodeTops}). Two range reads per origin, of the pages the batch then writes.
+     */
+    private boolean topsHold(Map<String, ActionId> tops) throws SQLException {
+        PreparedStatement inLog = ps("SELECT 1 FROM entries WHERE ms = ? AND node = ? AND seq > ? LIMIT 1");
+        PreparedStatement inSeen = ps("SELECT 1 FROM seen WHERE ms = ? AND node = ? AND seq > ? LIMIT 1");
+        for (ActionId top : tops.values()) {
+            byte[] node = NodeKey.encode(top.node());
+            for (PreparedStatement ps : List.of(inLog, inSeen)) {
+                ps.setLong(1, top.ms());
+                ps.setBytes(2, node);
+                ps.setLong(3, top.seq());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     /** Whether the id is in the log ({@code entries}) or was before ({@code seen}): two primary-key look-ups. */
     private boolean inSeenIndex(ActionId id, byte[] node) throws SQLException {
         PreparedStatement inLog = ps("SELECT 1 FROM entries WHERE ms = ? AND node = ? AND seq = ?");
@@ -3139,16 +3183,27 @@ public final class SqliteStore implements Store {
         return inserted;
     }
 
-    /** Raises the {@code nodes} rows of a batch's origins where it went further (most batches: one upsert). */
-    private void raiseNodeMarks(Map<String, Long> marks) throws SQLException {
-        for (Map.Entry<String, Long> m : marks.entrySet()) {
-            if (m.getValue() > nodeMark(m.getKey())) {
+    /**
+     * Raises the {@code nodes} rows of a batch's origins where it went further (most batches: one upsert), from each
+     * origin's largest id the batch recorded, and keeps {@link #nodeTops}: an origin's largest id is known once a batch
+     * raised its mark (every id recorded before is in an earlier {@code ms}), and follows the ids recorded after it.
+     */
+    private void raiseNodeMarks(Map<String, ActionId> largest) throws SQLException {
+        for (Map.Entry<String, ActionId> m : largest.entrySet()) {
+            ActionId id = m.getValue();
+            if (id.ms() > nodeMark(m.getKey())) {
                 PreparedStatement ps = ps("INSERT INTO nodes (node, ms) VALUES (?, ?) "
                     + "ON CONFLICT (node) DO UPDATE SET ms = max(ms, excluded.ms)");
                 ps.setBytes(1, NodeKey.encode(m.getKey()));
-                ps.setLong(2, m.getValue());
+                ps.setLong(2, id.ms());
                 ps.executeUpdate();
-                nodeMarks.put(m.getKey(), m.getValue());
+                nodeMarks.put(m.getKey(), id.ms());
+                nodeTops.put(m.getKey(), id);
+            } else {
+                ActionId top = nodeTops.get(m.getKey());
+                if (top != null && id.compareTo(top) > 0) {
+                    nodeTops.put(m.getKey(), id);
+                }
             }
         }
     }
@@ -4516,6 +4571,7 @@ public final class SqliteStore implements Store {
         }
         if (nodeMarks.size() >= 4096) {
             nodeMarks.clear(); // very many origins: the cache does not pay, keep it bounded
+            nodeTops.clear();
         }
         nodeMarks.put(node, ms);
         return ms;

@@ -3,6 +3,7 @@ package dev.logmesh.internal.store;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -276,6 +277,76 @@ class SqliteWriteBehindTest {
             assertEquals(m.added(), s.byId(m.id()).orElseThrow().meta().added());
         }
         assertEquals(new PeerCursor(20, 0), s.cursor("peer"));
+    }
+
+    /**
+     * Entries {@code from} to {@code from + count - 1} of origin "peer" in a run where three ids share each ms (the
+     * k-th has ms {@code 1 + k / 3} and seq {@code k % 3}), as a catch-up of a log written fast brings them: a chunk
+     * usually starts in the ms the chunk before ended in.
+     */
+    static List<Entry> sharedMsChunk(int from, int count) {
+        List<Entry> b = new ArrayList<>();
+        for (int k = from; k < from + count; k++) {
+            long ms = 1L + k / 3;
+            b.add(new Entry(Action.parse("{\"type\":\"t\",\"k\":" + k + "}"),
+                Meta.of(new ActionId(ms, "peer", k % 3), ms, List.of("r"))));
+        }
+        return b;
+    }
+
+    @Test
+    void aChunkStartingInTheMsTheChunkBeforeEndedInGoesBehind() {
+        store = disk.open(dir.resolve("log.db"));
+        store.add(sharedMsChunk(0, 10), Map.of()); // ends at (4, peer, 0): the mark is 4
+        int n = WriteBehind.SIZE;
+        List<Meta> second = store.add(sharedMsChunk(10, n), Map.of()); // starts at (4, peer, 1)
+        assertTrue(wentBehind(store), "a chunk of new ids starting in its origin's mark's ms was written on the "
+            + "caller's thread");
+        List<Meta> third = store.add(sharedMsChunk(10 + n, n), Map.of()); // from the largest id the one before took
+        assertTrue(wentBehind(store), "the chunk after a chunk written behind was written on the caller's thread");
+        assertEquals(11, second.get(0).added());
+        assertEquals(10 + 2L * n, third.get(n - 1).added());
+        assertEquals(10 + 2 * n, store.size());
+        for (Entry e : sharedMsChunk(0, 10 + 2 * n)) {
+            assertTrue(store.has(e.id()), e.id() + " missing");
+        }
+        await().atMost(WAIT).until(() -> store.durableAdded() == 10 + 2L * n);
+    }
+
+    @Test
+    void aChunkRepeatingIdsOfTheMarksMsTakesEachIdOnce() {
+        store = disk.open(dir.resolve("log.db"));
+        store.add(sharedMsChunk(0, 10), Map.of()); // up to (4, peer, 0)
+        int n = WriteBehind.SIZE;
+        // starts at the last id held, then (4, peer, 1): not new, so looked up, and that one is not taken again
+        List<Meta> again = store.add(sharedMsChunk(9, n), Map.of());
+        assertFalse(wentBehind(store), "a chunk repeating a held id went behind");
+        assertNull(again.get(0));
+        assertEquals(11, again.get(1).added());
+        assertEquals(9 + n, store.size());
+        // one id added alone (the caller's path) above the largest: the next chunk starts above it, not at it
+        store.add(sharedMsChunk(9 + n, 1), Map.of());
+        List<Meta> repeat = store.add(sharedMsChunk(9 + n, n), Map.of());
+        assertFalse(wentBehind(store), "a chunk repeating the id added alone went behind");
+        assertNull(repeat.get(0));
+        assertEquals(10 + 2L * n - 1, repeat.get(n - 1).added());
+        store.add(sharedMsChunk(9 + 2 * n, n), Map.of());
+        assertTrue(wentBehind(store), "a chunk above everything held was written on the caller's thread");
+        assertEquals(9 + 3 * n, store.size());
+        for (Entry e : sharedMsChunk(0, 9 + 3 * n)) {
+            assertTrue(store.has(e.id()), e.id() + " missing");
+        }
+    }
+
+    /** Whether the last add left a write-behind batch out (the next call settles it). */
+    static boolean wentBehind(SqliteStore s) {
+        try {
+            java.lang.reflect.Field bf = SqliteStore.class.getDeclaredField("behind");
+            bf.setAccessible(true);
+            return bf.get(s) != null;
+        } catch (ReflectiveOperationException e) {
+            throw new LinkageError(e.getMessage(), e);
+        }
     }
 
     /** Whether the write-behind batch that is out has ended on the store's thread (the loop has not seen it). */
