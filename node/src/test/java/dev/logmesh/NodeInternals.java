@@ -16,6 +16,11 @@ import java.util.function.UnaryOperator;
  */
 public final class NodeInternals {
 
+    /** When a node's first scrub starts at the latest, ms after its start ({@code MeshNode.SCRUB_FIRST_MILLIS}). */
+    public static long scrubFirstMillis() {
+        return MeshNode.SCRUB_FIRST_MILLIS;
+    }
+
     /** The node's {@link MeshNode#peers()} row of the static peer dialed at {@code url}, or null; from a test thread. */
     public static MeshNode.PeerStatus peerStatus(MeshNode node, java.net.URI url) {
         for (MeshNode.PeerStatus p : node.peers().join()) {

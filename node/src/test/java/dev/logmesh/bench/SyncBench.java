@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  two nodes in THIS JVM over real loopback WebSocket: add on A → B commits →
  *                                  A gets synced (and A's add future completed: durable on both sides);
  *                                  sequential, driven from A's loop; C counted round trips after a warm-up of
- *                                  at least W round trips and S seconds; with --shared-loop both nodes run on
+ *                                  at least W round trips and S seconds (with --data and the scrub on, at least
+ *                                  until 5 s after the nodes' first scrub: a start-up event); with --shared-loop both nodes run on
  *                                  one loop thread; --samples writes each counted round trip (ms, one a line,
  *                                  in the order run) to FILE; prints jitMsInWindow, the JIT's compile time
  *                                  while the counted round trips ran, and coresInWindow, the process's CPU time
@@ -606,7 +607,15 @@ public final class SyncBench {
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "100"));
         // --warmup-seconds S: the warm-up also lasts until S seconds after the first round trip (both sides of
         // scripts/bench-sync get the same S): C2 reaches the round trip's methods only seconds into the run
-        long warmupNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "0")) * 1e9);
+        long warmupAsked = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "0")) * 1e9);
+        // a SQLite node's first scrub starts at most SCRUB_FIRST_MILLIS after the node (MeshNode), and the JIT
+        // compiles its methods then: a start-up event, not a warm node's round trip, so the counted window
+        // begins 5 s after it. Session 45 (rtt45's trace, then four alternating pairs, /tmp/s45w/ab.sh): a
+        // warm-up ending at 10 s put 34-177 ms of compiles in the window (p99 2.1-3.9 ms), one ending at 15 s
+        // 2-5 ms in three of four runs (p99 1.1-2.0 ms)
+        long warmupNanos = o.get("data") != null && !"0".equals(o.get("scrub-period-ms"))
+            ? Math.max(warmupAsked, (dev.logmesh.NodeInternals.scrubFirstMillis() + 5_000) * 1_000_000L)
+            : warmupAsked;
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         var cpu = (com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean();
