@@ -48,11 +48,17 @@ class StoreFailureNodeTest {
     /** Records a node's {@code error} and {@code health} events, as they come (on the node's loop). */
     static final class Said implements MeshNode.Listener {
         final List<String> errors = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
         final List<NodeHealth> health = new ArrayList<>();
 
         @Override
         public void error(String message) {
             errors.add(message);
+        }
+
+        @Override
+        public void warning(String message) {
+            warnings.add(message);
         }
 
         @Override
@@ -149,6 +155,7 @@ class StoreFailureNodeTest {
     @Test
     void addsQueuedBehindAFailedAddFailTooSoThatAddingThemAgainKeepsTheirOrder() throws Exception {
         try (MeshNode bob = start("bob", List.of())) {
+            loop.runAll(); // the start's own writes are done (its first seen sweep records the time), not counted below
             FaultyStore disk = failingDisk(bob);
             disk.failWrite(2); // the second add meets a full disk; the ones after it would fit
             List<String> types = List.of("t/1", "t/2", "t/3", "t/4");

@@ -102,6 +102,10 @@ final class HumanOutput {
         line("error  " + message);
     }
 
+    synchronized void warning(String message) {
+        line("warn   " + message);
+    }
+
     /** The node's log became unwritable, or writable again. */
     synchronized void health(dev.logmesh.NodeHealth health) {
         if (!health.writable()) {

@@ -429,6 +429,16 @@ final class NodeCommand implements Callable<Integer> {
                     out.error(message);
                 }
 
+                /** A warning: a {@code warn} event (before, session 44, an {@code error} one), not an error. */
+                @Override
+                public void warning(String message) {
+                    if (human != null) {
+                        human.warning(message);
+                        return;
+                    }
+                    out.warning(message);
+                }
+
                 @Override
                 public void catchUp(String nodeId, long done, long total, double perSecond) {
                     if (human != null) {
