@@ -160,6 +160,7 @@ public final class NodeConfig {
     private final java.util.Map<String, String> headers;
     private final Unaddressed unaddressed;
     private final int channelReplay;
+    private final boolean commandLine;
     private final boolean strictClientHooks;
     private final boolean overlay;
     private final int maxActive;
@@ -219,6 +220,7 @@ public final class NodeConfig {
         this.headers = java.util.Collections.unmodifiableMap(h);
         this.unaddressed = b.unaddressed;
         this.channelReplay = b.channelReplay;
+        this.commandLine = b.commandLine;
         this.strictClientHooks = b.strictClientHooks;
         this.overlay = b.overlay;
         this.maxActive = b.maxActive;
@@ -602,6 +604,15 @@ public final class NodeConfig {
     }
 
     /**
+     * Whether the node runs under the command line ({@code logmesh node}): its messages then name the command line's
+     * options as the remedy (a replay cut at its bound: {@code --channel-replay N}), not an application's hooks and
+     * setters. Default false.
+     */
+    public boolean commandLine() {
+        return commandLine;
+    }
+
+    /**
      * Whether actions of types and subscriptions to channels without client hooks are refused
      * ({@code unknownType}, {@code wrongChannel}), as {@code @logux/server} does; default false: accepted.
      */
@@ -757,6 +768,7 @@ public final class NodeConfig {
         private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
         private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
         private int channelReplay = DEFAULT_CHANNEL_REPLAY;
+        private boolean commandLine;
         private boolean strictClientHooks;
         private boolean overlay = true;
         private int maxActive = DEFAULT_MAX_ACTIVE;
@@ -1056,6 +1068,12 @@ public final class NodeConfig {
         /** Sends this Logux header to peers (e.g. {@code env}, to replace the default); see {@link #headers()}. */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** See {@link NodeConfig#commandLine()}: set by {@code logmesh node}, not by an application. */
+        public Builder commandLine(boolean value) {
+            commandLine = value;
             return this;
         }
 

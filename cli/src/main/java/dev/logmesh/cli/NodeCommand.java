@@ -625,7 +625,7 @@ final class NodeCommand implements Callable<Integer> {
             .token(token).maxDriftMillis(java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift))
             .unaddressed(unaddressed)
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors).channelReplay(channelReplay)
-            .meterRegistry(meterRegistry)
+            .commandLine(true).meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http).publicUrl(publicUrl);
         if (maxClientFrame != null) {
             b.maxClientFrameBytes(maxClientFrame);
