@@ -133,6 +133,10 @@ class StoreFailureNodeTest {
                 && full.get(0).contains("Nothing is lost") && full.get(0).contains("up to every 120 s"), full.get(0));
             assertTrue(said.errors.stream().noneMatch(m -> m.contains("timeout")), "no timeout: " + said.errors);
             assertTrue(sessions[0] <= 12, "backed off: " + sessions[0] + " sessions in 10 min (every 5 s: 120)");
+            CompletableFuture<List<MeshNode.PeerStatus>> peers = alice.peers();
+            loop.runAll();
+            String shown = peers.join().get(0).lastError();
+            assertTrue(shown.startsWith("the peer cannot write its log: "), "logmesh peers shows why: " + shown);
 
             disk.diskFull(false); // room again: within the longest wait, alice's entry arrives, once
             loop.advance(Redialer.FULL_DELAY_MILLIS + 10_000);

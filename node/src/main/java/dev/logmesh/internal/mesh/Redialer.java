@@ -400,6 +400,8 @@ public final class Redialer implements SyncSession.Events {
             return;
         }
         if (session.peerFull() != null) {
+            // what status, logmesh peers and PeerStatus show for it: not the timeout the peer closed with
+            lastError = "the peer cannot write its log: " + session.peerFull();
             long delay = fullDelay();
             if (!fullReported) {
                 fullReported = true;
