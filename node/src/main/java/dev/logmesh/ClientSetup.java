@@ -31,8 +31,11 @@ final class ClientSetup {
         Delivery.Unaddressed unaddressed = config.unaddressed() == NodeConfig.Unaddressed.NO_CLIENT
             ? Delivery.Unaddressed.NO_CLIENT : Delivery.Unaddressed.EVERY_CLIENT;
         boolean development = NodeConfig.DEFAULT_ENV.equals(config.headers().get("env"));
-        ChannelReplay.Bounds replay = config.channelReplay() == 0 ? null
-            : new ChannelReplay.Bounds(config.channelReplay(), config.channelReplay() * REPLAY_READS);
+        int most = config.channelReplay();
+        ChannelReplay.Bounds replay = most == 0 ? null : config.commandLine()
+            ? new ChannelReplay.Bounds(most, most * REPLAY_READS, "raise the bound (--channel-replay N, now " + most
+                + ", at most " + NodeConfig.MAX_CHANNEL_REPLAY + ")")
+            : new ChannelReplay.Bounds(most, most * REPLAY_READS);
         return new EdgeConfig(rules, new EdgeOptions(unaddressed, EdgeMeta.ForeignMeta.DROP, replay), tokens,
             development);
     }

@@ -180,6 +180,14 @@ public final class MeshNode implements AutoCloseable {
         default void error(String message) {
         }
 
+        /**
+         * Something legal but likely not what a person meant, said so they can check it (a {@code --keep-for} under
+         * a minute): the node goes on as configured. Also a WARN line of the logger {@code dev.logmesh.events}. By
+         * default nothing more: before (session 44) these came as {@link #error} events, which they are not.
+         */
+        default void warning(String message) {
+        }
+
         /** The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). */
         default void health(NodeHealth health) {
         }
@@ -837,7 +845,7 @@ public final class MeshNode implements AutoCloseable {
             sayRetentionAtStart();
             recordHorizon(); // a start under a wrong clock: the next one still counts from what this one could vouch for
             loop.schedule(HORIZON_RECORD_MILLIS, this::horizonTick);
-            loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
+            sweepWait = loop.schedule(SWEEP_FIRST_MILLIS, this::forgetSeen);
             retentionSoon();
             if (!config.scrubPeriod().isZero()) {
                 loop.schedule(Math.min(saturatedMillis(config.scrubPeriod()), SCRUB_FIRST_MILLIS), this::scrubPass);
@@ -1022,10 +1030,14 @@ public final class MeshNode implements AutoCloseable {
     private dev.logmesh.internal.log.StepPace scrubPace;
 
     /**
-     * When the first sweep of seen ids runs after a start (ms): past the first sessions, whose clocks it compares with
-     * this node's ({@link #sweepNow}), and early enough that a node restarted more often than hourly sweeps too.
+     * When the first sweep of seen ids runs after a start (ms): at the loop's first turn. A sweep is safe whenever it
+     * runs: it counts from {@link #sweepNow}, which never reads past a time this node can vouch for (its log's last
+     * record plus the time run since, or the wall clock when a peer's clock agreed), so it never forgets an id younger
+     * than the seen horizon, however wrong the wall clock. Waiting for the first sessions only let a peer vouch for a
+     * later time; a peer that does so later starts a sweep then ({@link #checkPeerClocks}). Before (session 44) the
+     * first sweep waited 5 min, and a memory node that started full of forgotten ids stayed full that long.
      */
-    static final long SWEEP_FIRST_MILLIS = 5 * 60_000L;
+    static final long SWEEP_FIRST_MILLIS = 0;
 
     /**
      * The time the seen sweep and the reconciliation cutoff count from ({@link HorizonClock}): the wall clock, never
@@ -1110,6 +1122,7 @@ public final class MeshNode implements AutoCloseable {
                         + "from this node's clock again, {} past the time it could vouch for before", p,
                         approximately(config.maxDriftMillis()), approximately(ahead));
                     horizonTold = HorizonTold.NOTHING;
+                    sweepSoon(); // the ids the time vouched for before kept are forgotten now, not at the next period
                 }
                 return;
             }
@@ -1227,7 +1240,7 @@ public final class MeshNode implements AutoCloseable {
         java.time.Duration keepFor = config.keepFor();
         if (!keepFor.isZero() && keepFor.compareTo(NodeConfig.SHORT_KEEP_FOR) < 0) {
             String d = NodeConfig.words(keepFor);
-            fireError("keep for (keepFor, --keep-for) " + d + " is short: this node cleans an action " + d + " after "
+            fireWarning("keep for (keepFor, --keep-for) " + d + " is short: this node cleans an action " + d + " after "
                 + "its origin made it (by the origin's clock), so one that arrives later (from a peer that was away, or "
                 + "whose clock is behind this node's by more) is cleaned within a second of arriving, and a peer away "
                 + "longer than " + d + " gets the older actions from other nodes only; give "
@@ -1249,6 +1262,13 @@ public final class MeshNode implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * The shortest seen horizon the memory advice offers, 1 min: the command line's least {@code --seen-horizon}.
+     * Advice at it names a larger memory limit or a store on disk, which can be followed (before, session 44, it said
+     * "remember them for less" to a node at that least).
+     */
+    private static final java.time.Duration LEAST_ADVISED_SEEN_HORIZON = java.time.Duration.ofMinutes(1);
 
     /** The characters of the smallest action, {@code {"type":""}}: for the least an entry takes of a memory budget. */
     private static final long SMALLEST_ACTION_CHARS = 11;
@@ -1285,11 +1305,13 @@ public final class MeshNode implements AutoCloseable {
                 + " cleaned actions take " + MemoryStore.mib(seenBytes) + " of the memory store's "
                 + MemoryStore.mib(m.budget()) + " budget (" + MemoryStore.SEEN_ID_BYTES + " bytes each: the node "
                 + "remembers them for " + NodeConfig.words(config.seenHorizon()) + ", so that one coming back is not "
-                + "applied again), and retention cannot make room by cleaning more; give a memory limit (memoryLimit, "
-                + "--memory-limit) that holds the ids of every action cleaned in " + NodeConfig.words(
-                config.seenHorizon()) + " (" + MemoryStore.SEEN_ID_BYTES + " bytes an action), remember them for less "
-                + "(seenHorizon, --seen-horizon: a peer that sends one again after that has it applied again), or keep "
-                + "the log on disk (--data DIR, NodeConfig dataDir)");
+                + "applied again), and retention cannot make room by cleaning more; give a larger memory limit "
+                + "(--memory-limit, memoryLimit) that holds the ids of every action cleaned in " + NodeConfig.words(
+                config.seenHorizon()) + " (" + MemoryStore.SEEN_ID_BYTES + " bytes an action)"
+                + (config.seenHorizon().compareTo(LEAST_ADVISED_SEEN_HORIZON) > 0 ? ", remember them for less "
+                    + "(--seen-horizon, seenHorizon, at least " + NodeConfig.words(LEAST_ADVISED_SEEN_HORIZON)
+                    + ": a peer that sends one again after that has it applied again)" : "")
+                + ", or keep the log on disk in a SQLite store (--data DIR, dataDir)");
             return;
         }
         if (config.keepLast() == 0 || size > config.keepLast()) {
@@ -1526,8 +1548,26 @@ public final class MeshNode implements AutoCloseable {
     /** The most batches {@link #makeRoom} reads past entries retention keeps (an application's reasons). */
     private static final int MAX_ROOM_BATCHES = 4;
 
-    /** Starts the hourly sweep of seen ids older than the horizon: one batch per loop turn. */
+    /** The wait for the next sweep of seen ids, or null while a sweep runs; loop only. */
+    private Loop.Cancellable sweepWait;
+
+    /** Starts a sweep of seen ids at the loop's next turn unless one is under way. Loop only. */
+    private void sweepSoon() {
+        if (sweepWait == null || closed) {
+            return; // a sweep runs: the next one counts from the time vouched for then
+        }
+        sweepWait.cancel();
+        sweepWait = loop.schedule(0, this::forgetSeen);
+    }
+
+    /** Schedules the next sweep of seen ids a period ({@link #seenSweepMillis}) from now. Loop only. */
+    private void sweepLater() {
+        sweepWait = loop.schedule(seenSweepMillis(), this::forgetSeen);
+    }
+
+    /** Starts a sweep of seen ids older than the horizon (every {@link #seenSweepMillis}): one batch per loop turn. */
     private void forgetSeen() {
+        sweepWait = null;
         if (closed) {
             return;
         }
@@ -1551,7 +1591,7 @@ public final class MeshNode implements AutoCloseable {
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("cannot forget old seen ids now ({}); trying again in {}", e.getMessage(),
                 NodeConfig.words(java.time.Duration.ofMillis(seenSweepMillis())));
-            loop.schedule(seenSweepMillis(), this::forgetSeen);
+            sweepLater();
             return;
         }
         long total = forgotten + batch.forgotten();
@@ -1563,7 +1603,8 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         if (total > 0) {
-            LOG.info("forgot {} seen ids older than {}", total, config.seenHorizon());
+            LOG.info("forgot {} seen ids older than the seen horizon (--seen-horizon, seenHorizon) {}", total,
+                NodeConfig.words(config.seenHorizon()));
             if (!health.writable() && budgetedStore() != null) {
                 // the ids took a memory node's budget: forgetting them made room, as a clean does (roomMade)
                 idsForgottenWhileFull += total;
@@ -1573,7 +1614,7 @@ public final class MeshNode implements AutoCloseable {
         if (broadcast.reconciler() != null) {
             broadcast.reconciler().trim(sweepNow());
         }
-        loop.schedule(seenSweepMillis(), this::forgetSeen);
+        sweepLater();
     }
 
     /**
@@ -2367,6 +2408,12 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         EVENTS.warn(message);
         fire("error", l -> l.error(message));
+    }
+
+    /** A {@link Listener#warning}: a WARN line and the listeners' warning event. */
+    private void fireWarning(String message) {
+        EVENTS.warn(message);
+        fire("warning", l -> l.warning(message));
     }
 
     /** {@code "refused"} (the reason) and {@code "refusedAt"} (epoch ms) of a refusal of {@link #refusals}, if any. */

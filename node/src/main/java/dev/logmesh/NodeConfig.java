@@ -160,6 +160,7 @@ public final class NodeConfig {
     private final java.util.Map<String, String> headers;
     private final Unaddressed unaddressed;
     private final int channelReplay;
+    private final boolean commandLine;
     private final boolean strictClientHooks;
     private final boolean overlay;
     private final int maxActive;
@@ -219,6 +220,7 @@ public final class NodeConfig {
         this.headers = java.util.Collections.unmodifiableMap(h);
         this.unaddressed = b.unaddressed;
         this.channelReplay = b.channelReplay;
+        this.commandLine = b.commandLine;
         this.strictClientHooks = b.strictClientHooks;
         this.overlay = b.overlay;
         this.maxActive = b.maxActive;
@@ -407,8 +409,11 @@ public final class NodeConfig {
     public static final Duration SHORT_KEEP_FOR = Duration.ofMinutes(1);
 
     /**
-     * A duration in words, exactly: "1 ms", "90 s" as "1 min 30 s", "7 d", "-5 min"; package-private for the messages
-     * of the CLI and the node.
+     * A duration as the command line's duration options take it, exactly, so a user can paste it back: the largest of
+     * {@code d}, {@code h}, {@code m}, {@code s}, {@code ms} that states it whole ("30d", "90s", "1500ms", "-5m"),
+     * else ISO-8601 ("PT0.000001S"); "0" for zero. Package-private for the messages of the CLI and the node, which put
+     * the option ({@code --keep-for}) beside the configuration's name ({@code keepFor}). Before (session 44) these
+     * messages said "30 d" and "1 min", which no option takes.
      */
     static String words(Duration d) {
         if (d.isNegative()) {
@@ -417,16 +422,27 @@ public final class NodeConfig {
         if (d.isZero()) {
             return "0";
         }
-        StringBuilder b = new StringBuilder();
-        long[] parts = {d.toDays(), d.toHoursPart(), d.toMinutesPart(), d.toSecondsPart(), d.toMillisPart(),
-            d.toNanosPart() % 1_000_000};
-        String[] units = {"d", "h", "min", "s", "ms", "ns"};
-        for (int i = 0; i < parts.length; i++) {
-            if (parts[i] != 0) {
-                b.append(b.length() == 0 ? "" : " ").append(parts[i]).append(' ').append(units[i]);
+        if (d.toNanosPart() % 1_000_000 != 0) {
+            return d.toString();
+        }
+        long ms = d.toMillis();
+        long[] sizes = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
+        String[] units = {"d", "h", "m", "s", "ms"};
+        for (int i = 0; i < sizes.length; i++) {
+            if (ms % sizes[i] == 0) {
+                return ms / sizes[i] + units[i];
             }
         }
-        return b.toString();
+        return ms + "ms";
+    }
+
+    /**
+     * The seen horizon advised beside a keep for that is not shorter than the seen horizon: twice the keep for, so that
+     * an entry's id outlives it by as long again, at most 36500d (the CLI's bound).
+     */
+    static Duration longerHorizon(Duration keepFor) {
+        Duration most = Duration.ofDays(36_500);
+        return keepFor.compareTo(most.dividedBy(2)) > 0 ? most : keepFor.multipliedBy(2);
     }
 
     /** The most entries retention ({@link #keepLast()}, {@link #keepFor()}) reads and cleans in one loop turn. */
@@ -588,6 +604,15 @@ public final class NodeConfig {
     }
 
     /**
+     * Whether the node runs under the command line ({@code logmesh node}): its messages then name the command line's
+     * options as the remedy (a replay cut at its bound: {@code --channel-replay N}), not an application's hooks and
+     * setters. Default false.
+     */
+    public boolean commandLine() {
+        return commandLine;
+    }
+
+    /**
      * Whether actions of types and subscriptions to channels without client hooks are refused
      * ({@code unknownType}, {@code wrongChannel}), as {@code @logux/server} does; default false: accepted.
      */
@@ -743,6 +768,7 @@ public final class NodeConfig {
         private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
         private Unaddressed unaddressed = DEFAULT_UNADDRESSED;
         private int channelReplay = DEFAULT_CHANNEL_REPLAY;
+        private boolean commandLine;
         private boolean strictClientHooks;
         private boolean overlay = true;
         private int maxActive = DEFAULT_MAX_ACTIVE;
@@ -1045,6 +1071,12 @@ public final class NodeConfig {
             return this;
         }
 
+        /** See {@link NodeConfig#commandLine()}: set by {@code logmesh node}, not by an application. */
+        public Builder commandLine(boolean value) {
+            commandLine = value;
+            return this;
+        }
+
         /**
          * The most entries a subscriber to a channel without a load hook gets from the log, 0 for none; see
          * {@link NodeConfig#channelReplay()}.
@@ -1256,8 +1288,8 @@ public final class NodeConfig {
             }
             if (keepFor.isNegative()) {
                 throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " is negative: "
-                    + "give how long to keep entries, from " + words(MIN_KEEP_FOR) + " to less than the seen horizon (--seen-horizon, "
-                    + words(seenHorizon) + "), or 0 to keep them for ever");
+                    + "give how long to keep entries, from " + words(MIN_KEEP_FOR) + " to less than the seen horizon "
+                    + "(seenHorizon, --seen-horizon) " + words(seenHorizon) + ", or 0 to keep them for ever");
             }
             if (!keepFor.isZero() && keepFor.compareTo(MIN_KEEP_FOR) < 0) {
                 // retention runs once a second: everything would go at its next run, also what just arrived
@@ -1272,7 +1304,9 @@ public final class NodeConfig {
                 // would have it applied again
                 throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " must be "
                     + "shorter than the seen horizon (seenHorizon, --seen-horizon) " + words(seenHorizon) + ": how long "
-                    + "the ids of cleaned entries are remembered, so that one coming back is not applied again");
+                    + "the ids of cleaned entries are remembered, so that one coming back is not applied again; give a "
+                    + "longer seen horizon (--seen-horizon " + words(longerHorizon(keepFor)) + ", seenHorizon), or "
+                    + "keep entries for less than " + words(seenHorizon));
             }
             if ((keepLast > 0 || !keepFor.isZero()) && keepReason == null) {
                 throw new IllegalArgumentException("retention (keep last, keep for) removes the node's keep reason, but "

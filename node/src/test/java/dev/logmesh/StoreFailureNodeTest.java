@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.internal.log.Log;
+import dev.logmesh.internal.mesh.Redialer;
 import dev.logmesh.testkit.FaultyStore;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
@@ -48,11 +49,17 @@ class StoreFailureNodeTest {
     /** Records a node's {@code error} and {@code health} events, as they come (on the node's loop). */
     static final class Said implements MeshNode.Listener {
         final List<String> errors = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
         final List<NodeHealth> health = new ArrayList<>();
 
         @Override
         public void error(String message) {
             errors.add(message);
+        }
+
+        @Override
+        public void warning(String message) {
+            warnings.add(message);
         }
 
         @Override
@@ -94,6 +101,48 @@ class StoreFailureNodeTest {
             loop.runAll();
             assertEquals(List.of("a/1"), entries.join().stream().map(x -> x.action().type()).toList());
             assertEquals(0, after.join().get(0).behind());
+        }
+    }
+
+    /**
+     * A node that dials a peer whose log is full says so once, plainly (its error event names the peer, says nothing
+     * is lost and when it dials again), backs off (5 s doubled up to 2 min, not every 5 s), and sends everything once
+     * the peer has room, each entry once. Before (session 44) the sender saw "timeout" errors and redialed every 5 s
+     * for as long as the peer stayed full.
+     */
+    @Test
+    void aSenderToAFullPeerSaysSoOnceBacksOffAndResumes() throws Exception {
+        Said said = new Said();
+        int[] sessions = {0};
+        MeshNode.Listener counting = new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                if (connected) {
+                    sessions[0]++;
+                }
+            }
+        };
+        try (MeshNode bob = start("bob", List.of(counting)); MeshNode alice = start("alice", List.of(said), "bob")) {
+            FaultyStore disk = failingDisk(bob);
+            disk.diskFull(true);
+            alice.add(Action.ofType("a/1"));
+            loop.advance(10 * 60_000);
+            List<String> full = said.errors.stream().filter(m -> m.contains("cannot write its log")).toList();
+            assertEquals(1, full.size(), "said once: " + said.errors);
+            assertTrue(full.get(0).startsWith("peer ") && full.get(0).contains("local://bob")
+                && full.get(0).contains("Nothing is lost") && full.get(0).contains("up to every 120 s"), full.get(0));
+            assertTrue(said.errors.stream().noneMatch(m -> m.contains("timeout")), "no timeout: " + said.errors);
+            assertTrue(sessions[0] <= 12, "backed off: " + sessions[0] + " sessions in 10 min (every 5 s: 120)");
+            CompletableFuture<List<MeshNode.PeerStatus>> peers = alice.peers();
+            loop.runAll();
+            String shown = peers.join().get(0).lastError();
+            assertTrue(shown.startsWith("the peer cannot write its log: "), "logmesh peers shows why: " + shown);
+
+            disk.diskFull(false); // room again: within the longest wait, alice's entry arrives, once
+            loop.advance(Redialer.FULL_DELAY_MILLIS + 10_000);
+            CompletableFuture<List<Entry>> entries = bob.entries();
+            loop.runAll();
+            assertEquals(List.of("a/1"), entries.join().stream().map(x -> x.action().type()).toList());
         }
     }
 
@@ -149,6 +198,7 @@ class StoreFailureNodeTest {
     @Test
     void addsQueuedBehindAFailedAddFailTooSoThatAddingThemAgainKeepsTheirOrder() throws Exception {
         try (MeshNode bob = start("bob", List.of())) {
+            loop.runAll(); // the start's own writes are done (its first seen sweep records the time), not counted below
             FaultyStore disk = failingDisk(bob);
             disk.failWrite(2); // the second add meets a full disk; the ones after it would fit
             List<String> types = List.of("t/1", "t/2", "t/3", "t/4");

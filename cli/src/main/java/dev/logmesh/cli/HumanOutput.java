@@ -102,15 +102,24 @@ final class HumanOutput {
         line("error  " + message);
     }
 
+    synchronized void warning(String message) {
+        line("warn   " + message);
+    }
+
     /** The node's log became unwritable, or writable again. */
     synchronized void health(dev.logmesh.NodeHealth health) {
         if (!health.writable()) {
             if (unwritableSince < 0) {
                 unwritableSince = health.sinceMillis();
             }
-            line("health cannot write the log: " + health.problem() + ". What to do: free space where the log is "
-                + "(df on its data directory). Until then peers keep what they send and send it again, and stdin lines "
-                + "are held; a line says when the log can be written again");
+            // a memory node has no disk to free (before, session 44, it was told to df its data directory)
+            String todo = health.problem().contains("memory store")
+                ? "make room in memory: restart the node with a larger --memory-limit, or with --keep-last N or "
+                    + "--keep-for DURATION so it cleans its oldest, or keep the log on disk (--data DIR)"
+                : "free space where the log is (df on its data directory)";
+            line("health cannot write the log: " + health.problem() + ". What to do: " + todo + ". Until then peers "
+                + "keep what they send and send it again, and stdin lines are held; a line says when the log can be "
+                + "written again");
             return;
         }
         if (unwritableSince < 0) {

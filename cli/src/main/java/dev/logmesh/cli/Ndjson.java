@@ -537,6 +537,13 @@ final class Ndjson implements AutoCloseable {
         print(n);
     }
 
+    /** A {@code warn} event: something legal the node does that the user may not have meant. */
+    void warning(String message) {
+        ObjectNode n = event("warn");
+        n.put("message", message);
+        print(n);
+    }
+
     /** What to do with each good input line, or with a bad one. */
     interface LineHandler {
         /** A good line: an action and its partial meta (null when the line was only an action). */

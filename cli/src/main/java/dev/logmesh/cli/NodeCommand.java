@@ -429,6 +429,16 @@ final class NodeCommand implements Callable<Integer> {
                     out.error(message);
                 }
 
+                /** A warning: a {@code warn} event (before, session 44, an {@code error} one), not an error. */
+                @Override
+                public void warning(String message) {
+                    if (human != null) {
+                        human.warning(message);
+                        return;
+                    }
+                    out.warning(message);
+                }
+
                 @Override
                 public void catchUp(String nodeId, long done, long total, double perSecond) {
                     if (human != null) {
@@ -615,7 +625,7 @@ final class NodeCommand implements Callable<Integer> {
             .token(token).maxDriftMillis(java.util.concurrent.TimeUnit.MILLISECONDS.convert(maxDrift))
             .unaddressed(unaddressed)
             .overlay(!noOverlay).maxActive(maxActive).passiveSize(passiveSize).clientCursors(clientCursors).channelReplay(channelReplay)
-            .meterRegistry(meterRegistry)
+            .commandLine(true).meterRegistry(meterRegistry)
             .presencePeriod(presencePeriod).statusPage(http).publicUrl(publicUrl);
         if (maxClientFrame != null) {
             b.maxClientFrameBytes(maxClientFrame);

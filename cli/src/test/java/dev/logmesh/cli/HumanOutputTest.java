@@ -1,6 +1,7 @@
 package dev.logmesh.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
@@ -53,6 +54,16 @@ class HumanOutputTest {
      * {@code peer bob connected} and {@code disconnected} every few seconds with no reason, and the health line said
      * only the store's error.
      */
+    /** A full memory budget is told what frees memory, not to free disk space (before, session 44: "df on its data directory"). */
+    @Test
+    void aFullMemoryStoreIsToldWhatFreesMemory() {
+        out.health(dev.logmesh.NodeHealth.cannotWrite("the memory store is full: 39.1 KiB of its 39.1 KiB budget taken "
+            + "by 5 entries", 10_000));
+        String said = lines().get(0);
+        assertTrue(said.contains("What to do: make room in memory: restart the node with a larger --memory-limit")
+            && !said.contains("df on its data directory"), said);
+    }
+
     @Test
     void aFullDiskIsOneAccountAndAPeersRedialsAreSaidOnce() {
         out.peer("bob:1", true);

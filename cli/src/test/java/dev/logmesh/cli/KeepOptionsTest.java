@@ -47,7 +47,7 @@ class KeepOptionsTest {
 
         NodeCommand oneMs = NodeArgsTest.picocli("node", "--memory", "--keep-for", "1ms");
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> oneMs.config(null, null));
-        assertTrue(refused.getMessage().startsWith("keep for (keepFor, --keep-for) 1 ms is shorter than 1 s, "
+        assertTrue(refused.getMessage().startsWith("keep for (keepFor, --keep-for) 1ms is shorter than 1s, "
             + "retention's period: every entry would be cleaned at the next run"), refused.getMessage());
         assertEquals(Duration.ofSeconds(1), NodeArgsTest.picocli("node", "--memory", "--keep-for", "1s")
             .config(null, null).keepFor());
@@ -71,11 +71,12 @@ class KeepOptionsTest {
 
         NodeCommand longer = NodeArgsTest.picocli("node", "--memory", "--seen-horizon", "1h", "--keep-for", "2h");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> longer.config(null, null));
-        assertTrue(e.getMessage().startsWith("keep for (keepFor, --keep-for) 2 h must be shorter than the seen horizon "
-            + "(seenHorizon, --seen-horizon) 1 h"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("keep for (keepFor, --keep-for) 2h must be shorter than the seen horizon "
+            + "(seenHorizon, --seen-horizon) 1h") && e.getMessage().contains("; give a longer seen horizon (--seen-horizon 4h, "
+            + "seenHorizon), or keep entries for less than 1h"), e.getMessage());
         NodeCommand asLong = NodeArgsTest.picocli("node", "--memory", "--keep-for", "30d");
         e = assertThrows(IllegalArgumentException.class, () -> asLong.config(null, null));
-        assertTrue(e.getMessage().contains("must be shorter than the seen horizon (seenHorizon, --seen-horizon) 30 d"),
+        assertTrue(e.getMessage().contains("must be shorter than the seen horizon (seenHorizon, --seen-horizon) 30d"),
             e.getMessage());
 
         CommandLine.ParameterException p = assertThrows(CommandLine.ParameterException.class,

@@ -77,13 +77,23 @@ public final class ChannelReplay {
      *
      * @param maxSent the most entries sent to the subscriber, {@code > 0}
      * @param maxRead the most entries read from the log to find them, {@code >= maxSent}
+     * @param remedy  what the reader of the node's log can do to have more sent, in their terms (the command line's
+     *                option in a CLI node, the hook and setter in an application): the end of the WARN line of a
+     *                replay cut at these bounds
      */
-    public record Bounds(int maxSent, int maxRead) {
+    public record Bounds(int maxSent, int maxRead, String remedy) {
         public Bounds {
             if (maxSent <= 0 || maxRead < maxSent) {
                 throw new IllegalArgumentException("replay bounds need 0 < maxSent <= maxRead, got " + maxSent
                     + " and " + maxRead);
             }
+            java.util.Objects.requireNonNull(remedy, "remedy");
+        }
+
+        /** Bounds whose remedy is an application's: a load hook, or a larger {@code NodeConfig} channelReplay. */
+        public Bounds(int maxSent, int maxRead) {
+            this(maxSent, maxRead, "give the channel a load hook (ChannelHooks load) that reads your own index of it, or "
+                + "raise the bound (NodeConfig channelReplay, now " + maxSent + ", at most 100000)");
         }
     }
 

@@ -88,6 +88,16 @@ public final class Redialer implements SyncSession.Events {
      * stayed split for 590 s after the last had it.
      */
     public static final long REFUSED_FIRST_MILLIS = 5_000;
+
+    /**
+     * The first wait before dialing again a peer that said its log is full ({@link SyncSession#peerFull}): doubled for
+     * each such session in a row, at most {@link #FULL_DELAY_MILLIS}. Before (session 44) such a peer was dialed every
+     * 5 s for as long as it stayed full, each session sending entries it could only refuse.
+     */
+    public static final long FULL_FIRST_MILLIS = 5_000;
+
+    /** The longest wait before dialing again a peer whose log is full, 2 min: how late the sending resumes at most. */
+    public static final long FULL_DELAY_MILLIS = 120_000;
     /** How messages say those waits. */
     public static final String REFUSED_STEPS = "after " + REFUSED_FIRST_MILLIS / 1000 + " s, then less and less often, "
         + "at most every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
@@ -389,6 +399,29 @@ public final class Redialer implements SyncSession.Events {
             schedule(clocks ? GONE_DELAY_MILLIS : refusedDelay());
             return;
         }
+        if (session.peerFull() != null) {
+            // what status, logmesh peers and PeerStatus show for it: not the timeout the peer closed with
+            lastError = "the peer cannot write its log: " + session.peerFull();
+            long delay = fullDelay();
+            if (!fullReported) {
+                fullReported = true;
+                String node = session.peerNode() != null ? session.peerNode() : knownPeer();
+                String peer = node != null ? node + " (" + url + ")" : url.toString();
+                onGiveUp.accept("peer " + peer + " cannot write its log, so it cannot take this node's entries: it "
+                    + "says: " + session.peerFull() + ". Nothing is lost: this node keeps them and sends them once "
+                    + "the peer has room (its operator frees space or cleans its log); dialing it again less and less "
+                    + "often, up to every " + FULL_DELAY_MILLIS / 1000 + " s");
+            }
+            schedule(delay);
+            return;
+        }
+        if (fullInARow > 0) {
+            fullInARow = 0;
+            if (fullReported) {
+                fullReported = false;
+                LOG.info("peer {} no longer says its log is full: dialing it as usual again", url);
+            }
+        }
         if (dev.logmesh.internal.session.SyncSession.TWIN.equals(reason)) {
             // before (session 28) said "is this node itself", which sent the user looking for a wrong URL
             stop();
@@ -515,6 +548,25 @@ public final class Redialer implements SyncSession.Events {
             return REFUSED_DELAY_MILLIS;
         }
         return Math.min(REFUSED_DELAY_MILLIS, base + (long) (random.nextDouble() * 0.2 * base));
+    }
+
+    /** How many sessions in a row ended with the peer's log full ({@link SyncSession#peerFull}); loop only. */
+    private int fullInARow;
+
+    /** Whether the peer's full log was said (once until a session ends otherwise); loop only. */
+    private boolean fullReported;
+
+    /**
+     * The wait after one more session that found the peer's log full: {@link #FULL_FIRST_MILLIS} doubled for each one
+     * in a row before it, at most {@link #FULL_DELAY_MILLIS}, with up to +20 % jitter below that.
+     */
+    long fullDelay() {
+        long base = FULL_FIRST_MILLIS << Math.min(fullInARow, 20);
+        fullInARow++;
+        if (base >= FULL_DELAY_MILLIS) {
+            return FULL_DELAY_MILLIS;
+        }
+        return Math.min(FULL_DELAY_MILLIS, base + (long) (random.nextDouble() * 0.2 * base));
     }
 
     private void schedule(long delay) {

@@ -182,19 +182,20 @@ final class ClientRole extends EdgeRole {
         String left = s.since() == null ? "older entries of the channel are not sent"
             : "the channel's entries it missed after those are not sent";
         String line = "client {}: the replay of channel {} stopped after {} entries read and {} sent (the bound of the "
-            + "default load): " + left + "; give the channel a load hook that reads your own index of it";
+            + "default load): " + left + "; {}";
+        String remedy = config.options().replay().remedy();
         if (!replayCutSaid) {
             replayCutSaid = true;
-            LOG.warn(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
+            LOG.warn(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size(), remedy);
         } else {
-            LOG.debug(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size());
+            LOG.debug(line, edge.client(), ClientEdge.shown(s.channel()), r.read(), r.replies().size(), remedy);
         }
         // the client is told as well, before the subscription's logux/processed, in the debug message @logux/server
         // sends and takes (["debug","error",text]: @logux/client prints it, an app sees it on client.node's "debug"
         // event); an action would enter the client's log. Before (session 44) only the node's log said so.
         session.sendMessage(new Message.Debug("error", "logmesh: the replay of channel " + ClientEdge.shown(s.channel())
             + " stopped at its bound (" + r.replies().size() + " entries sent, " + r.read() + " of the log read): "
-            + left + "; reload the channel's state (the node needs a load hook for the channel to send more)"));
+            + left + "; reload the channel's state (the node's operator can have more sent)"));
     }
 
     /**

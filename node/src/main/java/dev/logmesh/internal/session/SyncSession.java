@@ -176,6 +176,13 @@ public final class SyncSession implements MessageConnection.Handler {
     public static final String REFUSAL_NOTICE = "logmesh refused: ";
 
     /**
+     * How the {@code ["debug", "error", text]} starts that a node whose log cannot be written sends before it ends a
+     * session with {@code error timeout} ({@link #storeFailed}): a stock Logux peer shows it as a diagnostic; a logmesh
+     * peer takes it for "the peer is full" ({@link #peerFull}), says so once and redials it less often.
+     */
+    public static final String FULL_NOTICE = "logmesh: this node cannot write its log, try again later: ";
+
+    /**
      * How many received duplicates of a peer's own entries a session compares with the entry held under the id
      * ({@link #checkConflict}): each is a store read.
      */
@@ -342,6 +349,8 @@ public final class SyncSession implements MessageConnection.Handler {
     private String closeReason;
     /** [dialer] Why the listener says it refuses this node ({@link #REFUSAL_NOTICE}), or null; owned by the loop. */
     private String peerRefusal;
+    /** Why the peer says it cannot write its log ({@link #FULL_NOTICE}), or null; owned by the loop. */
+    private String peerFull;
     /**
      * Whether the session stopped because its link refused a send and waits for the link's {@code onClose} to say
      * why it ended ({@link #linkRefused}); the messages the link received before its close still come, and the
@@ -600,6 +609,12 @@ public final class SyncSession implements MessageConnection.Handler {
         } else if (m instanceof Message.Debug d) {
             if (role == Role.DIALER && state == State.OPENING && d.text().startsWith(REFUSAL_NOTICE)) {
                 peerRefusal = refusalText(d);
+                return;
+            }
+            if (d.text().startsWith(FULL_NOTICE)) {
+                // the peer's log is full: its error timeout follows; the node (its redialer) says it once
+                peerFull = d.text().substring(FULL_NOTICE.length());
+                LOG.debug("{} says: {}", describePeer(), d.text());
                 return;
             }
             String told = twinTold(d);
@@ -2184,8 +2199,7 @@ public final class SyncSession implements MessageConnection.Handler {
         // the node says it once per outage (MeshNode.storeFailed, "further failures ... are not logged"): an ERROR here
         // said it again for every session a peer's redials made (break37's full-disk trial)
         LOG.debug("cannot {}: {}; closing the session, nothing of it acknowledged", what, e.getMessage());
-        send(new Message.Debug("error", "logmesh: this node cannot write its log, try again later: "
-            + e.getMessage()));
+        send(new Message.Debug("error", FULL_NOTICE + e.getMessage()));
         fail(ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) Math.min(Integer.MAX_VALUE,
             config.timeoutMillis())), "cannot " + what + ": " + e.getMessage()));
     }
@@ -2727,6 +2741,15 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public long peerMaxFrame() {
         return peerMaxFrame;
+    }
+
+    /**
+     * Why the peer said it cannot write its log (the text after {@link #FULL_NOTICE}: a full disk or memory budget),
+     * or null: it then ends the session with nothing of this node's acknowledged, and this node sends it all again
+     * on a later session. Loop only.
+     */
+    public String peerFull() {
+        return peerFull;
     }
 
     /** The peer's node id, once known (after connect/connected). */

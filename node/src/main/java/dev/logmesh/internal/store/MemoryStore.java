@@ -70,7 +70,7 @@ public final class MemoryStore implements Store {
     /** The estimated heap of one reason of a held entry: its slot in the reasons index and in the meta's list. */
     public static final long REASON_BYTES = 16;
     /** Where a user sets a node's budget, as the full store's message names it. */
-    static final String HOW_TO_SET = "logmesh node --memory-limit SIZE, NodeConfig.Builder.memoryLimit";
+    static final String HOW_TO_SET = "logmesh node --memory-limit SIZE, NodeConfig memoryLimit";
     /** {@link #budget} of a store without one. */
     public static final long NO_BUDGET = Long.MAX_VALUE;
 
@@ -353,9 +353,18 @@ public final class MemoryStore implements Store {
             return "the memory store cannot take " + refused + ": more than its whole budget of " + mib(budget)
                 + "; it is refused for good on this node (start it with a larger budget: " + HOW_TO_SET + ")";
         }
-        return "the memory store is full: " + mib(used) + " of its " + mib(budget) + " budget held ("
-            + held + " entries), no room for " + refused + "; adds are refused until entries are cleaned (their "
-            + "reasons removed) or the node restarts with a larger budget (" + HOW_TO_SET + ")";
+        // what takes the budget, in both parts: before (session 44) "held (5 entries)" read as if 5 entries took it
+        // all, where the ids of cleaned actions did
+        long forgotten = ids.size() - held;
+        String heldText = held == 1 ? "1 entry" : held + " entries";
+        String what = forgotten == 0 ? heldText
+            : heldText + " (" + mib(heldBytes()) + ") and the ids of " + forgotten + " cleaned actions ("
+                + mib(forgotten * SEEN_ID_BYTES) + ", " + SEEN_ID_BYTES + " bytes each, remembered for the seen "
+                + "horizon so that one coming back is not applied again)";
+        return "the memory store is full: " + mib(used) + " of its " + mib(budget) + " budget taken by " + what
+            + ", no room for " + refused + "; adds are refused until entries are cleaned (their reasons removed)"
+            + (forgotten == 0 ? "" : ", the ids older than the seen horizon are forgotten")
+            + " or the node restarts with a larger budget (" + HOW_TO_SET + ")";
     }
 
     /** Bytes in MiB with one decimal ("95.8 MiB"), or KiB under a MiB. */

@@ -174,6 +174,28 @@ class SeenSweepClockStepTest {
     }
 
     /**
+     * As above, within a minute of the restart: the peer's agreeing clock starts a sweep at once. Before (session 44)
+     * the first sweep ran 5 min after the start; a sweep at start alone (it cannot vouch for the time yet, so it keeps
+     * the ids) would leave them for the next period, an hour here.
+     */
+    @Test
+    void aNodeOffLongerThanTheHorizonForgetsOldIdsWithinAMinuteOfAPeerAgreeing() {
+        LocalMesh mesh = new LocalMesh(10).configure(b -> b.mesh("step").seenHorizon(Duration.ofDays(2)));
+        List<ActionId> ids = cleanedOnB(mesh);
+        LocalMesh.Node b = mesh.get("b");
+
+        mesh.stop("b");
+        mesh.run(3 * DAY);
+        mesh.restart("b");
+        mesh.run(60_000);
+
+        for (ActionId id : ids) {
+            assertFalse(b.store().seen(id), id + " is forgotten on b within a minute of the restart");
+        }
+        mesh.close();
+    }
+
+    /**
      * A node with a right clock that was off a day, started with no peer to reach, is not told to set its clock right:
      * from the node alone, being off and a clock ahead look alike. It says what it knows once (INFO), and once a peer
      * whose clock agrees comes, says that once. Before (clock41) its first sweep, 5 min after start, said in a WARN

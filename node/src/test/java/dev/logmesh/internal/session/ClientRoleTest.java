@@ -703,6 +703,33 @@ class ClientRoleTest {
         assertFalse(String.join("\n", c.got()).contains("debug"), "a replay within its bound says nothing");
     }
 
+    /**
+     * The node's WARN line of a cut replay names the remedy its reader has: the bounds' own (an application's load hook
+     * or NodeConfig channelReplay; the command line's --channel-replay N in a CLI node, {@code
+     * ClientSetupRemedyTest}). Before (session 44) it told every reader, CLI users too, to add a load hook.
+     */
+    @Test
+    void aReplayCutAtItsBoundNamesTheRemedyOfItsBoundsInTheWarnLine() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.logmesh.testkit.CapturedLogs.active(), "needs the test kit's "
+            + "SLF4J provider");
+        options = new EdgeOptions(Delivery.Unaddressed.NO_CLIENT, EdgeMeta.ForeignMeta.DROP,
+            new dev.logmesh.internal.edge.ChannelReplay.Bounds(2, 20, "raise the bound (--channel-replay N, now 2)"));
+        node = node(null);
+        for (int i = 0; i < 3; i++) {
+            add("room/say", "channels", "room/9");
+        }
+        try (dev.logmesh.testkit.CapturedLogs.Tally said = dev.logmesh.testkit.CapturedLogs.tally(
+            org.slf4j.event.Level.WARN, "the replay of channel room/9 stopped after",
+            "older entries of the channel are not sent; raise the bound (--channel-replay N, now 2)")) {
+            Client c = new Client().send(CONNECT);
+            c.got();
+            c.send("[\"sync\",1,{\"type\":\"logux/subscribe\",\"channel\":\"room/9\"},{\"id\":[1,0],\"time\":1}]");
+            c.got();
+            assertEquals(1, said.count(), dev.logmesh.testkit.CapturedLogs.matching(org.slf4j.event.Level.WARN,
+                "room/9").toString());
+        }
+    }
+
     @Test
     void aSecondConnectionOfTheSameClientClosesTheFirst() {
         Client first = new Client().send(CONNECT);

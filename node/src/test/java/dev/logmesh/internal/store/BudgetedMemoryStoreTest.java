@@ -55,6 +55,31 @@ class BudgetedMemoryStoreTest extends StoreContract {
             Meta.of(ActionId.parse(id), 1, List.of(reasons)));
     }
 
+    /**
+     * A budget the ids of cleaned actions take is said so, with both parts. Before (session 44) it read "... budget held
+     * (1 entries)", as if one entry took it all.
+     */
+    @Test
+    void aBudgetTakenByTheIdsOfCleanedActionsSaysSo() {
+        MemoryStore s = new MemoryStore(2_000);
+        s.add(List.of(entry("1 n 0", 10, "keep")));
+        int i = 2;
+        try {
+            for (; i < 100; i++) {
+                s.add(List.of(entry(i + " n 0", 10, "r")));
+                s.removeReason("r", dev.logmesh.Criteria.ALL);
+            }
+        } catch (StoreException e) {
+            long ids = i - 2L;
+            assertTrue(e.getMessage().contains("budget taken by 1 entry (") && e.getMessage().contains(
+                "and the ids of " + ids + " cleaned actions (" + MemoryStore.mib(ids * MemoryStore.SEEN_ID_BYTES)
+                + ", 96 bytes each, remembered for the seen horizon") && e.getMessage().contains(
+                "the ids older than the seen horizon are forgotten"), e.getMessage());
+            return;
+        }
+        throw new AssertionError("never full");
+    }
+
     @Test
     void refusesAnAddOverItsBudgetSayingHowFullItIsAndWhatToDo() {
         MemoryStore s = new MemoryStore(100_000);
@@ -65,10 +90,10 @@ class BudgetedMemoryStoreTest extends StoreContract {
         }
         assertEquals(fits * one, s.used());
         StoreException e = assertThrows(StoreException.class, () -> s.add(List.of(entry("99 n 0", 10_000, "r"))));
-        assertEquals("the memory store is full: " + MemoryStore.mib(fits * one) + " of its 97.7 KiB budget held (" + fits
-            + " entries), no room for an entry of " + MemoryStore.mib(one) + "; adds are refused until entries are "
-            + "cleaned (their reasons removed) or the node restarts with a larger budget (logmesh node --memory-limit "
-            + "SIZE, NodeConfig.Builder.memoryLimit)", e.getMessage());
+        assertEquals("the memory store is full: " + MemoryStore.mib(fits * one) + " of its 97.7 KiB budget taken by "
+            + fits + " entries, no room for an entry of " + MemoryStore.mib(one) + "; adds are refused until entries "
+            + "are cleaned (their reasons removed) or the node restarts with a larger budget (logmesh node "
+            + "--memory-limit SIZE, NodeConfig memoryLimit)", e.getMessage());
         assertEquals(fits, s.lastAdded());
         assertEquals(100_000 - fits * one, s.writeBudget(), "a node cuts batches to the room left");
     }
