@@ -96,8 +96,11 @@ public final class Redialer implements SyncSession.Events {
      */
     public static final long FULL_FIRST_MILLIS = 5_000;
 
-    /** The longest wait before dialing again a peer whose log is full, 2 min: how late the sending resumes at most. */
-    public static final long FULL_DELAY_MILLIS = 120_000;
+    /**
+     * The longest wait before dialing again a peer whose log is full, 30 s: how late the sending resumes at most once
+     * the peer has room (an operator who freed space waits no longer), against one refused session per sender per 30 s.
+     */
+    public static final long FULL_DELAY_MILLIS = 30_000;
     /** How messages say those waits. */
     public static final String REFUSED_STEPS = "after " + REFUSED_FIRST_MILLIS / 1000 + " s, then less and less often, "
         + "at most every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
