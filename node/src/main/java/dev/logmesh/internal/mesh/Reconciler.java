@@ -246,6 +246,11 @@ public final class Reconciler implements Reconciliation {
      *                  stepped forward does not move): the cutoff is this less the horizon, plus the margin
      */
     public void trim(long nowMillis) {
+        if (pending.isEmpty() && index.size() == 0 && goneFrom.isEmpty()) {
+            // nothing to drop: a node's first sweep runs at its loop's first turn (session 45), before it is ready,
+            // and an empty index's work would load the digest's classes then (StartupPathTest)
+            return;
+        }
         long cutoff = Math.max(0, Math.min(Math.min(loop.now(), horizonNow.getAsLong()), nowMillis) - horizonMillis
             + MARGIN_MILLIS);
         flush().removeBefore(cutoff);
