@@ -32,11 +32,29 @@ final class ClientSetup {
             ? Delivery.Unaddressed.NO_CLIENT : Delivery.Unaddressed.EVERY_CLIENT;
         boolean development = NodeConfig.DEFAULT_ENV.equals(config.headers().get("env"));
         int most = config.channelReplay();
-        ChannelReplay.Bounds replay = most == 0 ? null : config.commandLine()
-            ? new ChannelReplay.Bounds(most, most * REPLAY_READS, "raise the bound (--channel-replay N, now " + most
-                + ", at most " + NodeConfig.MAX_CHANNEL_REPLAY + ")")
-            : new ChannelReplay.Bounds(most, most * REPLAY_READS);
+        ChannelReplay.Bounds replay = most == 0 ? null
+            : new ChannelReplay.Bounds(most, most * REPLAY_READS, replayRemedy(config.commandLine(), most));
         return new EdgeConfig(rules, new EdgeOptions(unaddressed, EdgeMeta.ForeignMeta.DROP, replay), tokens,
             development);
+    }
+
+    /**
+     * What the reader of the node's log can do about a replay cut at {@code most} entries: a CLI node's operator raises
+     * {@code --channel-replay}, an application gives a load hook or raises {@code NodeConfig} channelReplay; at the
+     * most ({@link NodeConfig#MAX_CHANNEL_REPLAY}) only a load hook is left (before, break45, a CLI node at 100000 was
+     * told to "raise the bound (--channel-replay N, now 100000, at most 100000)").
+     */
+    static String replayRemedy(boolean commandLine, int most) {
+        boolean atMost = most >= NodeConfig.MAX_CHANNEL_REPLAY;
+        if (commandLine) {
+            return atMost ? "the bound is at its most (--channel-replay " + most + "): a longer replay needs a load "
+                + "hook that reads an index of the channel (ChannelHooks load), which an application embedding the node "
+                + "gives; a client reloads the channel's state from elsewhere"
+                : "raise the bound (--channel-replay N, now " + most + ", at most " + NodeConfig.MAX_CHANNEL_REPLAY + ")";
+        }
+        return atMost ? "give the channel a load hook (ChannelHooks load) that reads your own index of it (NodeConfig "
+            + "channelReplay is at its most, " + most + ")"
+            : "give the channel a load hook (ChannelHooks load) that reads your own index of it, or raise the bound "
+                + "(NodeConfig channelReplay, now " + most + ", at most " + NodeConfig.MAX_CHANNEL_REPLAY + ")";
     }
 }

@@ -441,9 +441,12 @@ public final class NodeConfig {
      * an entry's id outlives it by as long again, at most 36500d (the CLI's bound).
      */
     static Duration longerHorizon(Duration keepFor) {
-        Duration most = Duration.ofDays(36_500);
-        return keepFor.compareTo(most.dividedBy(2)) > 0 ? most : keepFor.multipliedBy(2);
+        return keepFor.compareTo(CLI_MOST_SEEN_HORIZON.dividedBy(2)) > 0 ? CLI_MOST_SEEN_HORIZON
+            : keepFor.multipliedBy(2);
     }
+
+    /** The longest {@code --seen-horizon} the command line takes, 36500d: the most the keep-for advice offers. */
+    static final Duration CLI_MOST_SEEN_HORIZON = Duration.ofDays(36_500);
 
     /** The most entries retention ({@link #keepLast()}, {@link #keepFor()}) reads and cleans in one loop turn. */
     public static final int RETENTION_BATCH = 1_000;
@@ -1304,9 +1307,15 @@ public final class NodeConfig {
                 // would have it applied again
                 throw new IllegalArgumentException("keep for (keepFor, --keep-for) " + words(keepFor) + " must be "
                     + "shorter than the seen horizon (seenHorizon, --seen-horizon) " + words(seenHorizon) + ": how long "
-                    + "the ids of cleaned entries are remembered, so that one coming back is not applied again; give a "
-                    + "longer seen horizon (--seen-horizon " + words(longerHorizon(keepFor)) + ", seenHorizon), or "
-                    + "keep entries for less than " + words(seenHorizon));
+                    + "the ids of cleaned entries are remembered, so that one coming back is not applied again; "
+                    + (longerHorizon(keepFor).compareTo(keepFor) > 0
+                        ? "give a longer seen horizon (--seen-horizon " + words(longerHorizon(keepFor))
+                            + ", seenHorizon), or keep entries for less than " + words(seenHorizon)
+                        // no longer one to advise on the command line (before, break45: "give a longer seen horizon
+                        // (--seen-horizon 36500d, ...)" to a node at 36500d already)
+                        : "keep entries for less than " + words(seenHorizon) + " (the command line's longest seen "
+                            + "horizon is " + words(CLI_MOST_SEEN_HORIZON) + "; an application may give a seenHorizon "
+                            + "longer than its keepFor)"));
             }
             if ((keepLast > 0 || !keepFor.isZero()) && keepReason == null) {
                 throw new IllegalArgumentException("retention (keep last, keep for) removes the node's keep reason, but "

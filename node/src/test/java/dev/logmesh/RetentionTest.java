@@ -467,6 +467,13 @@ class RetentionTest {
         // horizon (seenHorizon, --seen-horizon) 30 d: how long ...", and no word of what to give)
         assertTrue(e.getMessage().contains("must be shorter than the seen horizon (seenHorizon, --seen-horizon) 30d")
             && e.getMessage().contains("give a longer seen horizon (--seen-horizon 60d, seenHorizon)"), e.getMessage());
+        // at the command line's longest seen horizon there is no longer one to give: the advice is the one that can
+        // be followed (before, break45: "give a longer seen horizon (--seen-horizon 36500d, seenHorizon)")
+        Duration most = Duration.ofDays(36_500);
+        e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.builder().keepFor(most).seenHorizon(most).build());
+        assertTrue(!e.getMessage().contains("longer seen horizon (--seen-horizon")
+            && e.getMessage().contains("keep entries for less than 36500d"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
             () -> NodeConfig.builder().keepLast(5).keepReason(null).build());
         assertTrue(e.getMessage().contains("has none"), e.getMessage());
