@@ -182,7 +182,7 @@ public final class MeshNode implements AutoCloseable {
 
         /**
          * Something legal but likely not what a person meant, said so they can check it (a {@code --keep-for} under
-         * a minute): the node goes on as configured. Also a WARN line of the logger {@code dev.logmesh.events}. By
+         * a minute): the node goes on as configured. Also a WARN line of the logger {@code dev.logmesh.MeshNode.events}. By
          * default nothing more: before (session 44) these came as {@link #error} events, which they are not.
          */
         default void warning(String message) {
