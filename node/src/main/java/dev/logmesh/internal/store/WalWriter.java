@@ -102,6 +102,63 @@ final class WalWriter {
      */
     static final long WAL_BOUND_BYTES = 32L << 20;
 
+    /**
+     * The size (bytes) the WAL's file is given with zeros at open, past the frames it holds, when every commit is
+     * fdatasynced ({@link SqliteStore.Durability#FULL}): a write past a file's end changes its size, so the
+     * {@code fdatasync} that follows must commit the file system's journal too (the inode), where one within the file
+     * writes only the data. SQLite starts the WAL again from its beginning only after a whole checkpoint, which
+     * unbroken round trips rarely leave room for, so without this the WAL ran on past its file's end for seconds at a
+     * time (5 to 15 MiB in a run of the SQLite rtt, session 45) and each commit then was a metadata fdatasync. Zeros
+     * are no frame: a recovery stops at the first frame whose salt and checksum do not match, and SQLite cuts a WAL
+     * back only when it is larger than {@code journal_size_limit} ({@link #WAL_BOUND_BYTES}).
+     */
+    static final long WAL_PREFILL_BYTES = WAL_BOUND_BYTES;
+
+    /**
+     * Gives the WAL's file {@link #WAL_PREFILL_BYTES} with zeros past its end (the opening thread, before any other
+     * write: the store's connection is idle, and SQLite writes only at the offsets of its frames). Best effort: a
+     * disk without room for it gets the file back at its size and a debug line; a file system with less than
+     * {@link SqliteStore#WAL_ROOMY_FREE_BYTES} to spare beside it gets none.
+     */
+    static void prefill(FileChannel channel, Path wal) {
+        long size;
+        try {
+            size = channel.size();
+        } catch (IOException e) {
+            return;
+        }
+        if (size >= WAL_PREFILL_BYTES) {
+            return;
+        }
+        try {
+            // only where the file system has room to spare: on a disk near full the store's own WAL bounds
+            // (SqliteStore, "The WAL's size") take the WAL's file size for the room it takes
+            if (java.nio.file.Files.getFileStore(wal).getUsableSpace() < SqliteStore.WAL_ROOMY_FREE_BYTES
+                + WAL_PREFILL_BYTES) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
+        java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 20);
+        long at = size;
+        try {
+            while (at < WAL_PREFILL_BYTES) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), WAL_PREFILL_BYTES - at));
+                while (zeros.hasRemaining()) {
+                    at += channel.write(zeros, at);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot give {} room ahead ({}); it grows as it is written", wal, e.toString());
+            try {
+                channel.truncate(size);
+            } catch (IOException again) {
+                LOG.debug("cannot cut {} back to {} bytes: {}", wal, size, again.toString());
+            }
+        }
+    }
+
     /** How the writer makes the WAL durable; a test replaces it to play a slow or failing disk. */
     @FunctionalInterface
     interface WalSync {
@@ -292,6 +349,7 @@ final class WalWriter {
         }
         FileChannel channel = FileChannel.open(wal, StandardOpenOption.READ, StandardOpenOption.WRITE);
         if (fsync) {
+            prefill(channel, wal);
             try {
                 sync.force(channel); // what the opening wrote (schema, upgrade) with synchronous=NORMAL
             } catch (IOException e) {

@@ -67,6 +67,46 @@ class SqliteWalRestartTest {
         }
     }
     /**
+     * A FULL store's WAL file has {@link WalWriter#WAL_PREFILL_BYTES} from its open (zeros past its frames), so the
+     * commits within them never change the file's size and their fdatasyncs write no metadata; the zeros are no
+     * frame, so the store opened again holds each committed entry, once. Before (session 45) the file grew as frames
+     * were written past its end: under the SQLite rtt the WAL ran on from 5 to 15 MiB in a run, and each commit of those
+     * stretches was an fdatasync that committed the file system's journal too (perf: writes past the file's end, all
+     * on the growing WAL).
+     */
+    @Test
+    void aFullStoresWalHasRoomAheadSoItsCommitsDoNotGrowTheFile() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.getFileStore(dir).getUsableSpace()
+            > SqliteStore.WAL_ROOMY_FREE_BYTES + WalWriter.WAL_PREFILL_BYTES, "a file system with room to spare");
+        Path db = dir.resolve("log.db");
+        Path wal = dir.resolve("log.db-wal");
+        int n = 300;
+        try (SqliteStore s = SqliteStore.open(db)) {
+            long size = java.nio.file.Files.size(wal);
+            org.junit.jupiter.api.Assertions.assertEquals(WalWriter.WAL_PREFILL_BYTES, size, "room ahead at open");
+            for (int i = 0; i < n; i++) {
+                s.add(List.of(e(i)));
+                CountDownLatch durable = new CountDownLatch(1);
+                s.whenDurable(durable::countDown, Runnable::run);
+                assertTrue(durable.await(20, TimeUnit.SECONDS), "durable");
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(size, java.nio.file.Files.size(wal),
+                "the WAL's file grew under " + n + " commits");
+            // as a kill -9 leaves them: the database, its WAL (frames, then zeros) and its index, copied while open
+            Path crashed = dir.resolve("crashed");
+            java.nio.file.Files.createDirectories(crashed);
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                java.nio.file.Files.copy(dir.resolve("log.db" + suffix), crashed.resolve("log.db" + suffix));
+            }
+            try (SqliteStore again = SqliteStore.open(crashed.resolve("log.db"))) {
+                List<Entry> held = again.page(Order.ADDED, true, 0L, 2 * n);
+                org.junit.jupiter.api.Assertions.assertEquals(n, held.size(), "each committed entry once");
+                org.junit.jupiter.api.Assertions.assertEquals(n, held.stream().map(Entry::id).distinct().count());
+            }
+        }
+    }
+
+    /**
      * With {@link SqliteStore.Durability#NORMAL} the writer thread forces nothing, but it still runs the checkpoints.
      * Before, only a {@code FULL} commit woke it: in {@code NORMAL} it slept from the open to the close, no checkpoint
      * ran and the WAL grew by every commit (the loop's connection has {@code wal_autocheckpoint} off). Here a burst of
