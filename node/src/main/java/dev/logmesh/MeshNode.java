@@ -1030,14 +1030,16 @@ public final class MeshNode implements AutoCloseable {
     private dev.logmesh.internal.log.StepPace scrubPace;
 
     /**
-     * When the first sweep of seen ids runs after a start (ms): at the loop's first turn. A sweep is safe whenever it
+     * When the first sweep of seen ids runs after a start (ms): a second in, past the start's own work (the node is
+     * ready, its first adds and sessions are under way; at the loop's first turn its writes raced an application's
+     * first ones: StdinAddsTest on CI, session 45). A sweep is safe whenever it
      * runs: it counts from {@link #sweepNow}, which never reads past a time this node can vouch for (its log's last
      * record plus the time run since, or the wall clock when a peer's clock agreed), so it never forgets an id younger
      * than the seen horizon, however wrong the wall clock. Waiting for the first sessions only let a peer vouch for a
      * later time; a peer that does so later starts a sweep then ({@link #checkPeerClocks}). Before (session 44) the
      * first sweep waited 5 min, and a memory node that started full of forgotten ids stayed full that long.
      */
-    static final long SWEEP_FIRST_MILLIS = 0;
+    static final long SWEEP_FIRST_MILLIS = 1_000;
 
     /**
      * The time the seen sweep and the reconciliation cutoff count from ({@link HorizonClock}): the wall clock, never

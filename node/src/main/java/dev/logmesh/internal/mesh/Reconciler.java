@@ -247,8 +247,8 @@ public final class Reconciler implements Reconciliation {
      */
     public void trim(long nowMillis) {
         if (pending.isEmpty() && index.size() == 0 && goneFrom.isEmpty()) {
-            // nothing to drop: a node's first sweep runs at its loop's first turn (session 45), before it is ready,
-            // and an empty index's work would load the digest's classes then (StartupPathTest)
+            // nothing to drop: an empty index's work would load the digest's classes, which a fresh node's first
+            // sweep (a second after its start) does not need (StartupPathTest, session 45)
             return;
         }
         long cutoff = Math.max(0, Math.min(Math.min(loop.now(), horizonNow.getAsLong()), nowMillis) - horizonMillis
