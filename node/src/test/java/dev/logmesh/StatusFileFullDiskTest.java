@@ -41,6 +41,11 @@ class StatusFileFullDiskTest {
                 loop.runAll();
                 return added.isDone();
             });
+            // the first seen sweep (its horizon record a write) runs before the disk fills: a write failing on the
+            // full disk has the store give back its WAL's room, and the status file then finds room (43ef3b6e moved
+            // that sweep from the loop's first turn to a second after the start, and this test waited in vain)
+            loop.advance(MeshNode.SWEEP_FIRST_MILLIS);
+            loop.runAll();
             fill(tmpfs.path().resolve("filler"));
             // no add (a failed one would have the store give back its WAL's room): the status is written again at
             // its refresh (STATUS_REFRESH_MILLIS of real time), and that write finds no room
