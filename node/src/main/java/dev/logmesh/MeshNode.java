@@ -270,6 +270,8 @@ public final class MeshNode implements AutoCloseable {
     /** The WebSocket transport under {@link #transport}, or null for another (a test's in-memory one). */
     private final WsTransport ws;
     private final List<Redialer> dialers = new ArrayList<>();
+    /** The peers whose full log was said (MeshNode's peerFull event), until one says it has room again; loop only. */
+    private final java.util.Set<String> fullPeersSaid = new java.util.HashSet<>();
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
     /** Seeds of the redialers' jitter. */
@@ -443,6 +445,27 @@ public final class MeshNode implements AutoCloseable {
         }
         hub.addListener(new PeerTable.Listener() {
             @Override
+            public void peerFull(SyncSession session, String why) {
+                // told before the handshake ended (a node that cannot write when it first meets this one) the id is
+                // the one it was dialed as, if any
+                String peer = session.peerNode() != null ? session.peerNode() : session.expectedPeer() != null
+                    ? session.expectedPeer() : dialedUrl(session);
+                if (peer != null && fullPeersSaid.add(peer)) {
+                    String url = dialedUrl(session);
+                    fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it "
+                        + "cannot take this node's entries: it says: " + why + ". Nothing is lost: this node keeps them "
+                        + "and sends them as soon as the peer says it has room again (its operator frees space or "
+                        + "cleans its log)");
+                }
+            }
+
+            @Override
+            public void waitsForRoom(SyncSession session, dev.logmesh.StoreException failure) {
+                String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                storeFailed("cannot store entries from " + who, failure);
+            }
+
+            @Override
             public void peerConnected(String peerNode, SyncSession session) {
                 refusals.remove(peerNode);
                 refusalsSaid.remove(peerNode);
@@ -537,6 +560,14 @@ public final class MeshNode implements AutoCloseable {
                             + "; two nodes with one id lose actions: stop one and start it on a data directory of its"
                             + " own; " + again);
                     }
+                } else if (session.peerHasRoom()) {
+                    if (session.peerNode() != null && fullPeersSaid.remove(session.peerNode())) {
+                        LOG.info("peer {} can write its log again: sending it what it did not acknowledge", who);
+                    }
+                } else if (session.waitedForRoom()) {
+                    // told when the session began to hold (waitsForRoom); a failure again here would say the log
+                    // cannot be written after roomAgain closed the session because it can
+                    LOG.debug("session with {} ended after it waited for room: {}", who, reason);
                 } else if (session.storeFailure() != null) {
                     storeFailed("cannot store entries from " + who, session.storeFailure());
                 } else if (error != null && error.isReceived() && error.type() != null && error.type().stopsReconnect()
@@ -2223,7 +2254,14 @@ public final class MeshNode implements AutoCloseable {
             com.fasterxml.jackson.databind.node.ObjectNode l = links.addObject();
             l.put("peer", p);
             l.put("active", overlay == null || overlay.isActive(p));
-            l.put("behind", log.entriesBetween(log.cursor(p).sent(), last));
+            try {
+                l.put("behind", log.entriesBetween(log.cursor(p).sent(), last));
+            } catch (dev.logmesh.StoreException e) {
+                // a store that cannot read while a batch waits to be written (a full disk): the record goes out
+                // without the number (its readers take 0), and the loop's tick goes on (session 46: a session held
+                // for room kept a peer connected through such a time, and the presence tick threw)
+                LOG.debug("presence: how far {} is behind is unknown now: {}", p, e.getMessage());
+            }
             l.put("rtt", s == null ? -1 : s.clockRoundTrip());
         }
         return links;
@@ -2547,6 +2585,16 @@ public final class MeshNode implements AutoCloseable {
                 why, failedWriteCount);
             failedWrites.clear();
             failedWriteCount = 0;
+            // the sessions held for want of room end, so that their peers send again now (a logmesh dialer redials
+            // at once, a stock client in about a second), not at their next redial up to 30 s later (session 45);
+            // in a task of its own: this may run inside a session's add
+            loop.execute(() -> {
+                if (health.writable()) {
+                    for (SyncSession s : hub.sessions()) {
+                        s.roomAgain();
+                    }
+                }
+            });
         }
         fire("health", l -> l.health(h));
     }
@@ -3730,9 +3778,12 @@ public final class MeshNode implements AutoCloseable {
                 PeerCursor c = log.cursor(p);
                 SyncSession session = hub.session(p);
                 long theirs = session == null ? -1 : session.peerLastAdded();
+                // a connected peer that said its log is full holds the session and takes nothing: said, not hidden
+                String full = session == null || session.peerFull() == null ? null
+                    : "the peer cannot write its log: " + session.peerFull();
                 out.add(new PeerStatus(p, true, c.received(), c.sent(), log.entriesBetween(c.sent(), last), theirs,
                     session == null ? 0 : session.clockOffset(), session == null ? -1 : session.clockRoundTrip(),
-                    null, null, -1));
+                    null, full, -1));
                 seen.add(p);
             }
             log.cursors().forEach((p, c) -> {
@@ -3759,7 +3810,7 @@ public final class MeshNode implements AutoCloseable {
                 PeerStatus p = out.get(at);
                 out.set(at, new PeerStatus(p.nodeId(), p.connected(), p.theirAddedProcessed(), p.oursAcknowledged(),
                     p.behind(), p.theirLastAdded(), p.clockOffsetMillis(), p.roundTripMillis(), d.url(),
-                    p.connected() ? null : d.lastError(),
+                    p.connected() ? p.lastError() : d.lastError(),
                     p.connected() ? -1 : d.nextDialAt()));
             } else if (!d.stopped() || d.lastError() != null) {
                 out.add(new PeerStatus(known != null ? known : d.url().toString(), false, 0, 0,

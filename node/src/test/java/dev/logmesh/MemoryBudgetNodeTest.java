@@ -124,6 +124,53 @@ class MemoryBudgetNodeTest {
         }
     }
 
+    /**
+     * Session 45's finding: a full node that regained room (an application cleaned) got its senders' entries only at
+     * their next redial, up to 30 s later ({@code Redialer.FULL_DELAY_MILLIS}). Now the sender's session is held
+     * while the node is full and closed with "room again" when it can write: the sender dials again at once and its
+     * entries are in within a second, each once, on the fake clock. Also: one session the whole time (HyParView's
+     * dials and the redialer's alike), where each used to end at the first batch.
+     */
+    @Test
+    void aSenderToAFullNodeResumesWithinASecondOfTheRoomBeingMade() throws Exception {
+        int[] sessions = {0};
+        MeshNode.Listener counting = new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                if (connected) {
+                    sessions[0]++;
+                }
+            }
+        };
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepReason(null);
+        try (MeshNode bob = start("bob", small, List.of());
+             MeshNode alice = start("alice", NodeConfig.builder(), List.of(counting), "bob")) {
+            loop.advance(1_000);
+            for (int i = 0; i < 30; i++) {
+                bob.add(big("b/" + i), List.of("temp"));
+                loop.runAll();
+            }
+            assertFalse(bob.health().writable());
+            loop.advance(1_000);
+            long sentBefore = alice.log().cursor(bob.nodeId()).sent();
+            for (int i = 0; i < 3; i++) {
+                alice.add(big("a/" + i));
+            }
+            loop.advance(120_000);
+            assertEquals(sentBefore, alice.log().cursor(bob.nodeId()).sent(),
+                "nothing acknowledged that bob did not store");
+            assertEquals(1, sessions[0], "one session while bob is full");
+
+            bob.removeReason("temp", Criteria.ALL); // the application makes room
+            loop.advance(1_000);
+            assertTrue(bob.health().writable(), bob.health().toString());
+            List<String> types = on(bob.entries()).stream().map(e -> e.action().type())
+                .filter(t -> t.startsWith("a/")).sorted().toList();
+            assertEquals(List.of("a/0", "a/1", "a/2"), types, "within a second, once each");
+            assertEquals(alice.log().lastAdded(), alice.log().cursor(bob.nodeId()).sent(), "all acknowledged");
+        }
+    }
+
     @Test
     void aNodeMakesItsMemoryStoreWithTheDefaultBudgetAThirdOfTheHeap() throws Exception {
         try (MeshNode n = start("n", NodeConfig.builder(), List.of())) {

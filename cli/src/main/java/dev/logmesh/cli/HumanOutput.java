@@ -90,9 +90,11 @@ final class HumanOutput {
             if (connected || !quietPeers.add(nodeId)) {
                 return;
             }
-            line("peer   " + nodeId + " disconnected: this node cannot write its log, so a session ends when "
-                + nodeId + " sends entries; it keeps them and sends them again. Its sessions are not said again until "
-                + "the log can be written");
+            // not "a session ends when it sends entries" (before session 46): a session whose entries the log cannot
+            // store is held until it can, so an end now is the link's or the peer's
+            line("peer   " + nodeId + " disconnected while this node cannot write its log: " + nodeId + " keeps what "
+                + "this node has not acknowledged and sends it again. Its sessions are not said again until the log "
+                + "can be written");
             return;
         }
         line("peer   " + nodeId + (connected ? " connected" : " disconnected"));

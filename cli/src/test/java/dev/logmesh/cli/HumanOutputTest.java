@@ -81,10 +81,10 @@ class HumanOutputTest {
             "health cannot write the log: the disk is full. What to do: free space where the log is (df on its data "
                 + "directory). Until then peers keep what they send and send it again, and stdin lines are held; a line "
                 + "says when the log can be written again",
-            "peer   bob:1 disconnected: this node cannot write its log, so a session ends when bob:1 sends entries; it "
-                + "keeps them and sends them again. Its sessions are not said again until the log can be written",
-            "peer   carol:2 disconnected: this node cannot write its log, so a session ends when carol:2 sends entries; "
-                + "it keeps them and sends them again. Its sessions are not said again until the log can be written",
+            "peer   bob:1 disconnected while this node cannot write its log: bob:1 keeps what this node has not "
+                + "acknowledged and sends it again. Its sessions are not said again until the log can be written",
+            "peer   carol:2 disconnected while this node cannot write its log: carol:2 keeps what this node has not "
+                + "acknowledged and sends it again. Its sessions are not said again until the log can be written",
             "health the log is writable again, after 42 s; 5 sessions with bob:1, carol:2 began and ended meanwhile, and "
                 + "what they sent comes again",
             "peer   bob:1 connected"), lines());
@@ -107,8 +107,8 @@ class HumanOutputTest {
             out.peer("bob:1", false);
         }
         assertEquals(List.of(
-            "peer   bob:1 disconnected: this node cannot write its log, so a session ends when bob:1 sends entries; it "
-                + "keeps them and sends them again. Its sessions are not said again until the log can be written"),
+            "peer   bob:1 disconnected while this node cannot write its log: bob:1 keeps what this node has not "
+                + "acknowledged and sends it again. Its sessions are not said again until the log can be written"),
             lines());
     }
 

@@ -96,6 +96,17 @@ public final class PeerTable {
          */
         default void twinPeer(String peerNode, String message) {
         }
+
+        /**
+         * This node's log could not store what a session's peer sent: the session holds
+         * ({@link SyncSession.Events#waitsForRoom}).
+         */
+        default void waitsForRoom(SyncSession session, dev.logmesh.StoreException failure) {
+        }
+
+        /** A session's peer said its log is full ({@link SyncSession.Events#peerFull}). */
+        default void peerFull(SyncSession session, String why) {
+        }
     }
 
     private final Log log;
@@ -209,6 +220,23 @@ public final class PeerTable {
             public void refused(SyncSession session, dev.logmesh.ActionId id, String kind) {
                 for (Listener l : listeners) {
                     l.entryRefused(session, id, kind);
+                }
+            }
+
+            @Override
+            public void waitsForRoom(SyncSession session, dev.logmesh.StoreException failure) {
+                for (Listener l : listeners) {
+                    l.waitsForRoom(session, failure);
+                }
+            }
+
+            @Override
+            public void peerFull(SyncSession session, String why) {
+                for (Listener l : listeners) {
+                    l.peerFull(session, why);
+                }
+                if (extra != null) {
+                    extra.peerFull(session, why);
                 }
             }
 

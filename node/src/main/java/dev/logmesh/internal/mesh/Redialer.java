@@ -101,6 +101,13 @@ public final class Redialer implements SyncSession.Events {
      * the peer has room (an operator who freed space waits no longer), against one refused session per sender per 30 s.
      */
     public static final long FULL_DELAY_MILLIS = 30_000;
+
+    /**
+     * The most a dialer waits, at random, before it dials again a peer that closed its session because its log can be
+     * written again ({@code SyncSession.ROOM_NOTICE}), or after this node closed one for that: spreads the senders of
+     * a node that regained room over a quarter of a second rather than all at once.
+     */
+    public static final long ROOM_JITTER_MILLIS = 250;
     /** How messages say those waits. */
     public static final String REFUSED_STEPS = "after " + REFUSED_FIRST_MILLIS / 1000 + " s, then less and less often, "
         + "at most every " + REFUSED_DELAY_MILLIS / 60_000 + " min";
@@ -402,20 +409,25 @@ public final class Redialer implements SyncSession.Events {
             schedule(clocks ? GONE_DELAY_MILLIS : refusedDelay());
             return;
         }
+        if (session.peerHasRoom() || session.waitedForRoom()) {
+            // a full log on either side has room again (SyncSession.roomAgain): what it did not acknowledge goes now,
+            // not at the next redial of the full back-off (up to FULL_DELAY_MILLIS, session 45)
+            attempts = 0;
+            if (fullInARow > 0 && fullReported) {
+                LOG.info("peer {} says it can write its log again: sending it what it did not acknowledge", url);
+            }
+            fullInARow = 0;
+            fullReported = false;
+            schedule((long) (random.nextDouble() * ROOM_JITTER_MILLIS));
+            return;
+        }
         if (session.peerFull() != null) {
             // what status, logmesh peers and PeerStatus show for it: not the timeout the peer closed with
             lastError = "the peer cannot write its log: " + session.peerFull();
-            long delay = fullDelay();
-            if (!fullReported) {
-                fullReported = true;
-                String node = session.peerNode() != null ? session.peerNode() : knownPeer();
-                String peer = node != null ? node + " (" + url + ")" : url.toString();
-                onGiveUp.accept("peer " + peer + " cannot write its log, so it cannot take this node's entries: it "
-                    + "says: " + session.peerFull() + ". Nothing is lost: this node keeps them and sends them once "
-                    + "the peer has room (its operator frees space or cleans its log); dialing it again less and less "
-                    + "often, up to every " + FULL_DELAY_MILLIS / 1000 + " s");
-            }
-            schedule(delay);
+            // the node said it when the peer did (MeshNode's peerFull, for every session with it); its session ended
+            // before the peer had room (the peer restarted, or the link broke): dialed again less and less often
+            fullReported = true;
+            schedule(fullDelay());
             return;
         }
         if (fullInARow > 0) {

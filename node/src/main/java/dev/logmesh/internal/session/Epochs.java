@@ -29,7 +29,19 @@ final class Epochs {
         if (before.isPresent() && before.get().equals(epoch)) {
             return false;
         }
+        if (before.isEmpty()) {
+            try {
+                log.store().setState(key(peer), epoch);
+            } catch (dev.logmesh.StoreException e) {
+                // a first session with the peer on a log that cannot be written (a full disk): there is no cursor of
+                // another log of the peer's to drop, so the session goes on (and, if it cannot store what the peer
+                // sends, holds until there is room); a later session records the epoch. Before (session 46) the
+                // session ended here, and a full node's first session with each peer ended at its handshake
+                return false;
+            }
+            return false;
+        }
         log.store().setState(key(peer), epoch);
-        return before.isPresent();
+        return true;
     }
 }

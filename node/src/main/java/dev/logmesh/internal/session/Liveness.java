@@ -91,6 +91,9 @@ final class Liveness {
     /** When the last ping went out (a ping again while a frame arrives, see the class docs). */
     private long lastPingAt;
     private long oldestUnackedAt = -1;
+    /** Whether the peer said its log is full ({@link #peerFull}): no {@code synced} is waited for. */
+    private boolean peerFull;
+
     /** Each message waiting for {@code synced}, oldest first. */
     private final ArrayDeque<Batch> unacked = new ArrayDeque<>();
     /**
@@ -265,7 +268,8 @@ final class Liveness {
      * {@code synced} again, behind the batches in flight; the caller sends each. Usually empty.
      */
     List<Message> resendDue(long now) {
-        if (passedOverAt < 0 || now - passedOverAt < OVERTAKEN_GRACE_MILLIS || mostResends() >= MAX_RESENDS) {
+        if (peerFull || passedOverAt < 0 || now - passedOverAt < OVERTAKEN_GRACE_MILLIS
+            || mostResends() >= MAX_RESENDS) {
             return List.of();
         }
         List<Message> again = new ArrayList<>(passedOver.size());
@@ -394,12 +398,14 @@ final class Liveness {
             late = "no pong for " + (now - pingSentAt) + " ms and no byte for " + (now - lastBytesIn) + " ms";
             return Verdict.TIMEOUT;
         }
-        if (passedOverAt >= 0 && now - passedOverAt >= OVERTAKEN_GRACE_MILLIS && mostResends() >= MAX_RESENDS) {
+        // a full peer answers no batch (peerFull()): only a silent link is late
+        if (!peerFull && passedOverAt >= 0 && now - passedOverAt >= OVERTAKEN_GRACE_MILLIS
+            && mostResends() >= MAX_RESENDS) {
             late = "no synced for batch " + passedOver.peekFirst().added() + ", sent " + (1 + mostResends())
                 + " times, while batches sent after it were answered: lost on the way each time";
             return Verdict.TIMEOUT;
         }
-        if (oldestUnackedAt >= 0 && now - oldestUnackedAt >= timeoutMillis) {
+        if (!peerFull && oldestUnackedAt >= 0 && now - oldestUnackedAt >= timeoutMillis) {
             long allowed = timeoutMillis + transferMillis(inFlightBytes);
             if (silent || now - oldestUnackedAt >= allowed) {
                 late = "no synced for " + (now - oldestUnackedAt) + " ms (" + inFlightBytes + " bytes in flight, "
@@ -424,6 +430,14 @@ final class Liveness {
         pingSentAt = now;
         lastPingAt = now;
         return Verdict.PING;
+    }
+
+    /**
+     * The peer said its log is full ({@code SyncSession.FULL_NOTICE}): it holds the session and answers no batch until
+     * it closes it, so no {@code synced} is waited for from here on (nor any batch sent again); its pongs still are.
+     */
+    void peerFull() {
+        peerFull = true;
     }
 
     /** What was late and for how long, after a {@link Verdict#TIMEOUT}. */

@@ -154,6 +154,15 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public static final String TWIN_TOLD = "the peer says another node runs with this node's id";
 
+    /** The first wait before a held batch is tried again ({@link #retryHeldBatch}), ms. */
+    static final long HELD_RETRY_FIRST_MILLIS = 1_000;
+    /** The longest wait between two tries of a held batch ({@link #retryHeldBatch}), ms. */
+    static final long HELD_RETRY_MAX_MILLIS = 5_000;
+
+    /** The reason of a session that this node closed because its log can be written again ({@link #roomAgain}). */
+    public static final String ROOM_AGAIN = "this node can write its log again: the peer sends again what it did not "
+        + "acknowledge";
+
     /**
      * Why this node closes a session whose peer's node id runs on two live nodes at once ({@link #tellTwin}); the
      * peer is told with {@link #TWIN_NOTICE}.
@@ -176,11 +185,22 @@ public final class SyncSession implements MessageConnection.Handler {
     public static final String REFUSAL_NOTICE = "logmesh refused: ";
 
     /**
-     * How the {@code ["debug", "error", text]} starts that a node whose log cannot be written sends before it ends a
-     * session with {@code error timeout} ({@link #storeFailed}): a stock Logux peer shows it as a diagnostic; a logmesh
-     * peer takes it for "the peer is full" ({@link #peerFull}), says so once and redials it less often.
+     * How the {@code ["debug", "error", text]} starts that a node whose log cannot be written sends once, when it
+     * starts to hold the session without acknowledging anything more of the peer's ({@link #storeFailed}): a stock
+     * Logux peer shows it as a diagnostic; a logmesh peer takes it for "the peer is full" ({@link #peerFull}), stops
+     * sending and waiting for {@code synced} on the session, and says so once.
      */
     public static final String FULL_NOTICE = "logmesh: this node cannot write its log, try again later: ";
+
+    /**
+     * The {@code ["debug", "error", text]} that a node which held a session for want of room ({@link #waitedForRoom})
+     * sends when it can write its log again ({@link #roomAgain}), right before it closes the session: the peer sends
+     * again what was not acknowledged on its next session, which a logmesh dialer opens at once (its redialer) and a
+     * stock Logux client about a second later (its {@code Reconnect}). Session 45 measured a sender resuming up to 30 s
+     * after the room was made (its next redial) and a stock client reconnecting every second while the node was full.
+     */
+    public static final String ROOM_NOTICE = "logmesh: this node can write its log again: send again what it did not "
+        + "acknowledge";
 
     /**
      * How many received duplicates of a peer's own entries a session compares with the entry held under the id
@@ -230,6 +250,17 @@ public final class SyncSession implements MessageConnection.Handler {
          * logged it.
          */
         default void refused(SyncSession session, dev.logmesh.ActionId id, String kind) {
+        }
+
+        /**
+         * This node's log could not store what the peer sent: the session holds the link, acknowledging nothing more
+         * of the peer's, until {@link SyncSession#roomAgain} ({@link SyncSession#storeFailed}). On the loop.
+         */
+        default void waitsForRoom(SyncSession session, StoreException failure) {
+        }
+
+        /** The peer said its log is full ({@link SyncSession#FULL_NOTICE}): {@code why} is its reason. On the loop. */
+        default void peerFull(SyncSession session, String why) {
         }
     }
 
@@ -351,6 +382,25 @@ public final class SyncSession implements MessageConnection.Handler {
     private String peerRefusal;
     /** Why the peer says it cannot write its log ({@link #FULL_NOTICE}), or null; owned by the loop. */
     private String peerFull;
+    /** Whether the peer said it can write its log again ({@link #ROOM_NOTICE}); owned by the loop. */
+    private boolean peerHasRoom;
+    /**
+     * Why this node holds the session without storing or acknowledging the peer's entries (its log could not store
+     * them: {@link #storeFailed}), or null; owned by the loop. Set once; the session ends at {@link #roomAgain}.
+     */
+    private StoreException roomWait;
+    /** The peer's batches dropped unanswered while {@link #roomWait}; owned by the loop. */
+    private long droppedWhileFull;
+    /**
+     * The mesh peer's entries whose store failed and started the hold, tried again now and then
+     * ({@link #retryHeldBatch}), or null (a Logux client's: their hooks and answers belong to its frame, so they wait
+     * for the node to find room otherwise); owned by the loop.
+     */
+    private List<Entry> heldBatch;
+    /** How many times {@link #heldBatch} was tried again; owned by the loop. */
+    private int heldRetries;
+    /** The next {@link #retryHeldBatch}, or null; owned by the loop. */
+    private Loop.Cancellable heldRetry;
     /**
      * Whether the session stopped because its link refused a send and waits for the link's {@code onClose} to say
      * why it ended ({@link #linkRefused}); the messages the link received before its close still come, and the
@@ -578,6 +628,10 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     private void dispatch(Message m) {
+        if (roomWait != null && (m instanceof Message.Sync || m instanceof Message.Ihave)) {
+            droppedWhileFull++; // the log cannot store it: unanswered, sent again after roomAgain
+            return;
+        }
         if (m instanceof Message.Sync s) {
             onSync(s);
         } else if (m instanceof Message.Synced s) {
@@ -612,8 +666,17 @@ public final class SyncSession implements MessageConnection.Handler {
                 return;
             }
             if (d.text().startsWith(FULL_NOTICE)) {
-                // the peer's log is full: its error timeout follows; the node (its redialer) says it once
+                // the peer's log is full: it holds the session (or, before session 46, ends it with error timeout);
+                // nothing more is sent to it, and its synced is not waited for; the node says it once
                 peerFull = d.text().substring(FULL_NOTICE.length());
+                liveness.peerFull();
+                LOG.debug("{} says: {}", describePeer(), d.text());
+                events.peerFull(this, peerFull);
+                return;
+            }
+            if (d.text().equals(ROOM_NOTICE)) {
+                // it closes next; the dialer dials again at once (Redialer)
+                peerHasRoom = true;
                 LOG.debug("{} says: {}", describePeer(), d.text());
                 return;
             }
@@ -1364,7 +1427,7 @@ public final class SyncSession implements MessageConnection.Handler {
     private void pumpChunks() {
         long chunkBudget = Math.min(config.chunkBytes(), frameLimit() - EntrySize.FRAME_OVERHEAD);
         int idlePages = 0;
-        while (state == State.CONNECTED && !held && inFlight < config.window()) {
+        while (state == State.CONNECTED && !held && peerFull == null && inFlight < config.window()) {
             if (idlePages == IDLE_PAGES_PER_RUN) {
                 if (!pumpScheduled) {
                     pumpScheduled = true;
@@ -1920,6 +1983,9 @@ public final class SyncSession implements MessageConnection.Handler {
         try {
             results = log.add(entries);
         } catch (StoreException e) {
+            if (edge == null && roomWait == null) {
+                heldBatch = entries; // tried again while the session holds (retryHeldBatch)
+            }
             storeFailed("store " + s.entries().size() + " entries from " + describePeer(), e);
             return;
         } finally {
@@ -2184,18 +2250,43 @@ public final class SyncSession implements MessageConnection.Handler {
 
     /**
      * The log failed while handling a message (most often: it could not store a received batch). Nothing of it is
-     * acknowledged: the session tells the peer (a
-     * {@code debug} line with the reason, then {@code error timeout}) and closes, so the peer keeps the entries
-     * and sends them again on its next session. {@code timeout} because it is the one protocol 5 error a stock
-     * Logux peer neither throws on nor stops reconnecting after, and it blames no input of the peer's: a
-     * {@code wrong-format} would tell the peer its entries are bad (and a peer may skip entries refused so).
-     * The node learns of it from {@link #storeFailure()} when the session ends.
+     * acknowledged. On a connected session, the session tells the peer once (a {@code debug} line,
+     * {@link #FULL_NOTICE}) and holds the link: it answers pings and sends its own entries, but drops the peer's
+     * batches unanswered until the node can write again and calls {@link #roomAgain}, which ends the session so that
+     * the peer sends them again at once. Before (session 45) the session ended at once with {@code error timeout}: a
+     * stock Logux client reconnected about once a second (36 sessions in 40 s, each resending its batch), HyParView
+     * dialed a full peer again, and a sender resumed up to 30 s after the room was made. The node learns of it from
+     * {@link Events#waitsForRoom}.
+     *
+     * <p>Before the handshake is done the session still ends: {@code error timeout}, because it is the one protocol 5
+     * error a stock Logux peer neither throws on nor stops reconnecting after, and it blames no input of the peer's
+     * (a {@code wrong-format} would tell the peer its entries are bad). The node learns of it from
+     * {@link #storeFailure()} when the session ends.
      */
     private void storeFailed(String what, StoreException e) {
         if (state == State.CLOSED) {
             return;
         }
+        if (roomWait != null) {
+            LOG.debug("cannot {} (waiting for room): {}", what, e.getMessage());
+            return;
+        }
         storeFailure = e;
+        if (state == State.CONNECTED) {
+            roomWait = e;
+            LOG.debug("cannot {}: {}; holding the session, nothing more of the peer's acknowledged until room is made",
+                what, e.getMessage());
+            inbound.clear(); // nothing received from here on is answered: the peer sends it again after roomAgain
+            send(new Message.Debug("error", FULL_NOTICE + e.getMessage()));
+            events.waitsForRoom(this, e);
+            if (heldBatch != null) {
+                retryHeldLater();
+            }
+            if (slicing != null) {
+                frameHandled(); // the rest of the frame is dropped: the messages behind it are handled (held) next
+            }
+            return;
+        }
         // the node says it once per outage (MeshNode.storeFailed, "further failures ... are not logged"): an ERROR here
         // said it again for every session a peer's redials made (break37's full-disk trial)
         LOG.debug("cannot {}: {}; closing the session, nothing of it acknowledged", what, e.getMessage());
@@ -2205,11 +2296,78 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
-     * The store failure that ended this session (a received batch the log could not store), or null. The
+     * The store failure that ended or holds this session (a received batch the log could not store), or null. The
      * node reports it and shows it in its health.
      */
     public StoreException storeFailure() {
         return storeFailure;
+    }
+
+    /**
+     * Whether this session held the peer's entries unanswered because the log could not store them
+     * ({@link #storeFailed}, {@link Events#waitsForRoom}): the node told of it then, not again when the session ends.
+     * Loop only.
+     */
+    public boolean waitedForRoom() {
+        return roomWait != null;
+    }
+
+    /**
+     * The node can write its log again: a session held for want of room ({@link #waitedForRoom}) tells the peer
+     * ({@link #ROOM_NOTICE}) and ends, so that the peer sends again, on its next session, what was not acknowledged.
+     * Nothing for other sessions. Loop only.
+     */
+    public void roomAgain() {
+        if (state == State.CLOSED || roomWait == null) {
+            return;
+        }
+        LOG.debug("{}: the log can be written again ({} batches dropped meanwhile): closing, the peer sends again",
+            describePeer(), droppedWhileFull);
+        send(new Message.Debug("error", ROOM_NOTICE));
+        closeWith(null, ROOM_AGAIN);
+    }
+
+    /**
+     * Tries the held batch again after {@link #HELD_RETRY_FIRST_MILLIS}, doubled each time, at most
+     * {@link #HELD_RETRY_MAX_MILLIS}: a full disk that its operator freed is known only by a write that works (a
+     * memory node's budget, by its cleans).
+     */
+    private void retryHeldLater() {
+        long delay = Math.min(HELD_RETRY_MAX_MILLIS, HELD_RETRY_FIRST_MILLIS << Math.min(heldRetries, 10));
+        heldRetries++;
+        heldRetry = loop.schedule(delay, this::retryHeldBatch);
+    }
+
+    /**
+     * Stores the held batch if the log takes it now: then the node is writable again (its log's add event), which
+     * ends every held session ({@link #roomAgain}), this one too, and the peers send again what was not answered.
+     */
+    private void retryHeldBatch() {
+        heldRetry = null;
+        if (state != State.CONNECTED || roomWait == null || heldBatch == null) {
+            return;
+        }
+        receiving = true;
+        try {
+            log.add(heldBatch);
+        } catch (StoreException e) {
+            LOG.debug("{}: the held batch of {} entries still cannot be stored: {}", describePeer(), heldBatch.size(),
+                e.getMessage());
+            retryHeldLater();
+            return;
+        } finally {
+            receiving = false;
+        }
+        heldBatch = null;
+        roomAgain(); // (already closed if the log's add event said the node is writable; else, all were duplicates)
+    }
+
+    /**
+     * Whether the peer said it can write its log again ({@link #ROOM_NOTICE}) before the session ended: its dialer
+     * dials it again at once. Loop only.
+     */
+    public boolean peerHasRoom() {
+        return peerHasRoom;
     }
 
     /**
@@ -2601,6 +2759,10 @@ public final class SyncSession implements MessageConnection.Handler {
         saveAnchor(true);
         if (ticker != null) {
             ticker.cancel();
+        }
+        if (heldRetry != null) {
+            heldRetry.cancel();
+            heldRetry = null;
         }
         inbound.clear();
         slicing = null; // what it stored so far stays stored, unanswered: the peer sends it again, dropped as seen
