@@ -1344,7 +1344,7 @@ public final class MeshNode implements AutoCloseable {
                 + (config.seenHorizon().compareTo(LEAST_ADVISED_SEEN_HORIZON) > 0 ? ", remember them for less "
                     + "(--seen-horizon, seenHorizon, at least " + NodeConfig.words(LEAST_ADVISED_SEEN_HORIZON)
                     + ": a peer that sends one again after that has it applied again)" : "")
-                + ", or keep the log on disk in a SQLite store (--data DIR, dataDir)");
+                + ", or keep the log on disk in a SQLite store (--data DIR, dataDir)" + RESTART_LOSES);
             return;
         }
         if (config.keepLast() == 0 || size > config.keepLast()) {
@@ -1359,8 +1359,17 @@ public final class MeshNode implements AutoCloseable {
             + " for the ids of cleaned actions" : "") + "), so it cannot hold the " + config.keepLast() + " that keep "
             + "last (keepLast, --keep-last) keeps and one more being added; adds are refused while it is full: raise "
             + "the memory limit (memoryLimit, --memory-limit) to about " + sizeOption(need) + " for "
-            + config.keepLast() + " such actions, or lower keep last to at most " + fit);
+            + config.keepLast() + " such actions, or lower keep last to at most " + fit + RESTART_LOSES);
     }
+
+    /**
+     * What the full-memory advice adds (both its options take effect at a restart): that a memory node's log does not
+     * outlive it. Before (session 46) the advice said to raise the limit and not that the restart it takes empties the
+     * log, so an operator could lose the actions that only this node held.
+     */
+    static final String RESTART_LOSES = "; each takes effect at a restart, and a memory node restarts with an empty "
+        + "log: its peers send it back what they hold, but its actions that no peer has acknowledged yet are lost "
+        + "(logmesh peers shows, per peer, how many are not acknowledged)";
 
     /** Bytes as --memory-limit takes them, rounded up: "263k", "12m". */
     static String sizeOption(long bytes) {

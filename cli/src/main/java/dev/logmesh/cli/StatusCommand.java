@@ -250,6 +250,17 @@ final class StatusCommand implements Callable<Integer> {
             System.err.println("logmesh: WARNING: the node cannot write its log: "
                 + status.path("problem").asText("unknown problem") + consequence);
         }
+        for (JsonNode p : PeersCommand.onePerPeer(status.path("peers"))) {
+            // a sender's own health is fine while a peer it sends to cannot write: said too, or status reads healthy
+            // while that peer takes nothing of this node's (session 45's finding)
+            String error = p.path("lastError").asText("");
+            if (error.startsWith(FULL_PEER)) {
+                System.err.println("logmesh: WARNING: peer " + p.path("node").asText() + " cannot write its log ("
+                    + error.substring(FULL_PEER.length()) + "), so it takes none of this node's actions: this node "
+                    + "keeps them and sends them as soon as the peer says it has room again (its operator frees space"
+                    + " or cleans its log)");
+            }
+        }
         if (status.path("brief").asBoolean(false)) {
             System.err.println("logmesh: WARNING: " + data.resolve(MeshNode.STATUS_FILE) + " holds the node's brief "
                 + "status (no room for more on its disk): its peers and mesh are not shown; free space (df " + data
@@ -263,6 +274,9 @@ final class StatusCommand implements Callable<Integer> {
                 + "follows is as of then");
         }
     }
+
+    /** How the {@code lastError} of a peer that said its log is full starts (the node's PeerStatus). */
+    static final String FULL_PEER = "the peer cannot write its log: ";
 
     /** A status file older than this while its node runs is stale, ms: three of the node's refreshes. */
     static final long STALE_AFTER_MILLIS = 3 * MeshNode.STATUS_REFRESH_MILLIS;

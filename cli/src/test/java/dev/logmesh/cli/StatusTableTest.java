@@ -86,4 +86,27 @@ class StatusTableTest {
         assertEquals("mesh keys (3 nodes): 7462d58a on a:1, b:2; refused over the key: c:3 (logmesh peers says why)",
             StatusCommand.keys(nodes, StatusCommand.refusedPeers(status)));
     }
+
+    /**
+     * Session 45's finding: {@code logmesh status} on a node whose peer cannot write its log said nothing of it (the
+     * node's own health is fine), while that peer took none of its actions. Now a warning says so first.
+     */
+    @Test
+    void aPeerThatCannotWriteItsLogIsWarnedOf() throws Exception {
+        JsonNode status = new ObjectMapper().readTree("{\"node\":\"a:1\",\"writable\":true,\"written\":"
+            + System.currentTimeMillis() + ",\"peers\":[{\"node\":\"b:2\",\"connected\":true,\"lastError\":"
+            + "\"the peer cannot write its log: the memory store is full: 39.1 KiB of its 39.1 KiB budget\"}]}");
+        PrintStream err = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            StatusCommand.warnProblems(status, java.nio.file.Path.of("/tmp/none"), "");
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(List.of("logmesh: WARNING: peer b:2 cannot write its log (the memory store is full: 39.1 KiB of "
+            + "its 39.1 KiB budget), so it takes none of this node's actions: this node keeps them and sends them as "
+            + "soon as the peer says it has room again (its operator frees space or cleans its log)"),
+            bytes.toString(StandardCharsets.UTF_8).lines().toList());
+    }
 }
