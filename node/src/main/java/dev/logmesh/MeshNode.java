@@ -2091,6 +2091,8 @@ public final class MeshNode implements AutoCloseable {
                 o.put("url", p.url().toString());
                 o.put("lastError", p.lastError());
                 o.put("nextDialAt", p.nextDialAt());
+            } else if (p.lastError() != null) {
+                o.put("lastError", p.lastError()); // a connected peer that says its log is full
             }
             refusedInto(o, p.connected() ? null : refusals.get(p.nodeId()));
             listed.add(p.nodeId());

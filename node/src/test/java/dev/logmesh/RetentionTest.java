@@ -346,7 +346,10 @@ class RetentionTest {
                 + " bytes an action), so it cannot hold the 100 that keep last (keepLast, --keep-last) keeps and one "
                 + "more being added; adds are refused while it is full: raise the memory limit (memoryLimit, "
                 + "--memory-limit) to about " + MeshNode.sizeOption(per * 101) + " for 100 such actions, or lower keep "
-                + "last to at most " + (40_000 / per - 1), advice.get(0));
+                + "last to at most " + (40_000 / per - 1) + "; each takes effect at a restart, and a memory node "
+                + "restarts with an empty log: its peers send it back what they hold, but its actions that no peer has "
+                + "acknowledged yet are lost (logmesh peers shows, per peer, how many are not acknowledged)",
+                advice.get(0));
         }
         said.errors.clear();
         try (MeshNode carol = MeshNode.start(NodeConfig.builder().name("carol").mdns(false).loop(loop)
@@ -384,7 +387,8 @@ class RetentionTest {
             List<String> advice = said.errors.stream().filter(m -> m.startsWith("the log is full")).toList();
             assertEquals(1, advice.size(), "said once: " + said.errors);
             assertTrue(advice.get(0).contains(" cleaned actions take ") && advice.get(0).contains("remembers them for "
-                + "30d") && advice.get(0).contains("--data DIR") && !advice.get(0).contains("lower keep last"),
+                + "30d") && advice.get(0).contains("--data DIR") && !advice.get(0).contains("lower keep last")
+                && advice.get(0).contains("a memory node restarts with an empty log"),
                 advice.get(0));
         }
     }
