@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   ColdBench URL N
  * </pre>
  *
- * <p>It starts as the command line's {@code Main} does (and as docs/embedding.md, "Start-up time", tells an application
- * to): SLF4J's provider, Netty's logger and the JDK's selector provider named, so that none of them looks through every
- * jar of the class path at start; a property given on the command line wins. {@code scripts/bench-cold} also gives it the launcher's
+ * <p>It starts as the command line does (and as docs/embedding.md, "Start-up time", tells an application to): SLF4J's
+ * provider, Netty's logger and the JDK's selector provider named, so that none of them looks through every jar of the
+ * class path at start (the CLI's {@code Main} names the first and the last; Netty logs through its slf4j-simple); a
+ * property given on the command line wins. {@code scripts/bench-cold} also gives it the launcher's
  * {@code java.library.path}, where Netty finds its epoll library as a file instead of extracting it.
  *
  * <p>With {@code -Dcoldbench.alloc=true} (not for timing: the first entry then loads the management classes) it
