@@ -16,6 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   ColdBench URL N
  * </pre>
  *
+ * <p>It starts as the command line does (and as docs/embedding.md, "Start-up time", tells an application to): SLF4J's
+ * provider, Netty's logger and the JDK's selector provider named, so that none of them looks through every jar of the
+ * class path at start (the CLI's {@code Main} names the first and the last; Netty logs through its slf4j-simple); a
+ * property given on the command line wins. {@code scripts/bench-cold} also gives it the launcher's
+ * {@code java.library.path}, where Netty finds its epoll library as a file instead of extracting it.
+ *
  * <p>With {@code -Dcoldbench.alloc=true} (not for timing: the first entry then loads the management classes) it
  * also prints, on stderr after that line, the heap bytes the threads alive at the end allocated from the first entry
  * to the last, in all and per entry (JDK's {@code com.sun.management.ThreadMXBean}), and the CPU time of the node's
@@ -26,6 +32,7 @@ public final class ColdBench {
     }
 
     public static void main(String[] args) throws Exception {
+        startAsTheCliDoes();
         URI url = URI.create(args[0]);
         long n = Long.parseLong(args[1]);
         CountDownLatch done = new CountDownLatch(1);
@@ -56,6 +63,37 @@ public final class ColdBench {
         // no orderly close (the figure ends at the last entry); exit, not halt: a class-data-sharing archive
         // asked for with -XX:ArchiveClassesAtExit is written at exit, and halt skips it
         System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * The system properties the command line's {@code Main} sets before its first logger, each only when not set:
+     * SLF4J's provider named (no binding here, so its no-operation one; unnamed, SLF4J looks for providers in every
+     * jar, and finding none looks through them all again for an old binding), Netty's logger (with no SLF4J binding
+     * it looks for two others in every jar), and on Linux the JDK's own selector provider (unnamed,
+     * {@code SelectorProvider.provider()} looks for one in every jar). An application with an SLF4J binding names
+     * that binding's provider, and Netty then logs through SLF4J.
+     */
+    private static void startAsTheCliDoes() {
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN"); // its note that it loads the named one
+            }
+        }
+        // Netty's logging: with SLF4J's no-operation provider Netty looks for Log4j 2, then Log4j, through every
+        // jar (two class look-ups that fail), and takes the JDK's logging; named at once here
+        io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+            io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+        String selector = "java.nio.channels.spi.SelectorProvider";
+        String epoll = "sun.nio.ch.EPollSelectorProvider";
+        if (System.getProperty(selector) == null && "Linux".equals(System.getProperty("os.name"))) {
+            try {
+                Class.forName(epoll, false, null);
+                System.setProperty(selector, epoll);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // not this JDK's: the JDK's own look-up then
+            }
+        }
     }
 
     /** CPU time of the node's threads (named {@code logmesh-...}: its loop, which is also its I/O thread), in ns. */
