@@ -1,6 +1,5 @@
 package dev.logmesh.internal.log;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -72,46 +71,6 @@ public final class Interner {
             recentStrings[slot] = shared;
         }
         return shared;
-    }
-
-    /**
-     * The shared string of the ASCII bytes {@code ascii[offset .. offset + length)} (a frame's bytes, each below 0x80):
-     * as {@link #intern(char[], int, int)}, without copying them into chars first. Before (session 46) the sync
-     * scanner copied each string into a {@code char[64]} of its own, one per frame, to call that method.
-     *
-     * @throws IllegalArgumentException if a byte is not ASCII (0x80 or above): the caller checks that
-     */
-    @SuppressWarnings("ReferenceEquality") // "known.get(shared) == shared": is it the table's own string?
-    public String internAscii(byte[] ascii, int offset, int length) {
-        int h = 0;
-        for (int i = offset; i < offset + length; i++) {
-            if (ascii[i] < 0) {
-                throw new IllegalArgumentException("not ASCII: byte " + (ascii[i] & 0xff) + " at " + i);
-            }
-            h = 31 * h + ascii[i];
-        }
-        int slot = (h ^ (h >>> 16)) & (RECENT - 1);
-        String recent = recentStrings[slot];
-        if (recent != null && sameText(recent, ascii, offset, length)) {
-            return recent;
-        }
-        String shared = intern(new String(ascii, offset, length, StandardCharsets.US_ASCII));
-        if (known.get(shared) == shared) {
-            recentStrings[slot] = shared;
-        }
-        return shared;
-    }
-
-    private static boolean sameText(String s, byte[] ascii, int offset, int length) {
-        if (s.length() != length) {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (s.charAt(i) != ascii[offset + i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** {@link #single(String)} of the characters {@code chars[offset .. offset + length)}; see {@link #intern(char[], int, int)}. */

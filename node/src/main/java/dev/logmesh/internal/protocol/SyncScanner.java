@@ -45,6 +45,8 @@ final class SyncScanner {
     private final int end;
     private final Interner interner;
     private int pos;
+    /** The chars of the ASCII string being interned (an interner takes chars); grown as needed. */
+    private char[] chars = new char[64];
     /** The value of the last {@link #integer()}. */
     private long value;
     /** Not 0 when the compact meta being read by {@link #meta} has a flaw (then {@link #anyMeta} reads it). */
@@ -477,12 +479,16 @@ final class SyncScanner {
         return false;
     }
 
-    /**
-     * The interned string of the last plain string (ASCII: {@link #plainString} takes no other), as the decoder
-     * shares it.
-     */
+    /** The interned string of the last plain string, as the decoder shares it. */
     private String intern() {
-        return interner.internAscii(b, strFrom, strTo - strFrom);
+        int n = strTo - strFrom;
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        for (int i = 0; i < n; i++) {
+            chars[i] = (char) b[strFrom + i];
+        }
+        return interner.intern(chars, 0, n);
     }
 
     /** Whether the escape at the backslash is a backslash-u escape of a surrogate (D800 to DFFF), in either case. */

@@ -21,22 +21,6 @@ class InternerTest {
     }
 
     @Test
-    void asciiBytesTakeTheSharedString() {
-        Interner i = new Interner();
-        byte[] frame = "..chat/add..".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        String first = i.internAscii(frame, 2, 8);
-        assertEquals("chat/add", first);
-        assertSame(first, i.intern(new String("chat/add")), "the table's string");
-        assertSame(first, i.internAscii(frame, 2, 8), "the recent slot's");
-        assertSame(i.intern("chat"), i.internAscii(frame, 2, 4));
-        assertEquals("", i.internAscii(frame, 0, 0));
-        byte[] latin = {'a', (byte) 0xe9};
-        IllegalArgumentException e =
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> i.internAscii(latin, 0, 2));
-        assertEquals("not ASCII: byte 233 at 1", e.getMessage());
-    }
-
-    @Test
     void twoNodesShareNothing() {
         Interner a = new Interner();
         Interner b = new Interner();
