@@ -116,29 +116,32 @@ final class WalWriter {
 
     /**
      * Gives the WAL's file {@link #WAL_PREFILL_BYTES} with zeros past its end (the opening thread, before any other
-     * write: the store's connection is idle, and SQLite writes only at the offsets of its frames). Best effort: a
+     * write: the store's connection is idle, and SQLite writes only at the offsets of its frames), after the open's
+     * {@code fdatasync}: the writer thread flushes them ({@link #flushRoomAhead}), off the open. Best effort: a
      * disk without room for it gets the file back at its size and a debug line; a file system with less than
      * {@link SqliteStore#WAL_ROOMY_FREE_BYTES} to spare beside it gets none.
+     *
+     * @return whether it wrote the zeros (then they are to be flushed)
      */
-    static void prefill(FileChannel channel, Path wal) {
+    static boolean prefill(FileChannel channel, Path wal) {
         long size;
         try {
             size = channel.size();
         } catch (IOException e) {
-            return;
+            return false;
         }
         if (size >= WAL_PREFILL_BYTES) {
-            return;
+            return false;
         }
         try {
             // only where the file system has room to spare: on a disk near full the store's own WAL bounds
             // (SqliteStore, "The WAL's size") take the WAL's file size for the room it takes
             if (java.nio.file.Files.getFileStore(wal).getUsableSpace() < SqliteStore.WAL_ROOMY_FREE_BYTES
                 + WAL_PREFILL_BYTES) {
-                return;
+                return false;
             }
         } catch (IOException e) {
-            return;
+            return false;
         }
         java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 20);
         long at = size;
@@ -149,6 +152,7 @@ final class WalWriter {
                     at += channel.write(zeros, at);
                 }
             }
+            return true;
         } catch (IOException e) {
             LOG.debug("cannot give {} room ahead ({}); it grows as it is written", wal, e.toString());
             try {
@@ -156,6 +160,23 @@ final class WalWriter {
             } catch (IOException again) {
                 LOG.debug("cannot cut {} back to {} bytes: {}", wal, size, again.toString());
             }
+            return false;
+        }
+    }
+
+    /**
+     * Flushes the room ahead {@link #prefill} gave the WAL at the open (the writer thread, first of all): 32 MiB of
+     * zeros whose {@code fdatasync} took 25-55 ms of a SQLite node's open on the reference machine when the open's
+     * own {@code fdatasync} carried them (session 45). A commit made meanwhile waits for it once: its group commit's
+     * {@code fdatasync} follows this one on the same thread. Zeros are no frame
+     * (salts, checksums), so a crash before this flush completes loses nothing: recovery stops at the last valid
+     * frame, as with any zeros past it. A failure is left to the first commit's {@code fdatasync} to meet and report.
+     */
+    private void flushRoomAhead(FileChannel channel) {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            LOG.debug("cannot flush the room ahead of {}: {}", wal, e.toString());
         }
     }
 
@@ -348,14 +369,16 @@ final class WalWriter {
             LOG.debug("cannot fsync the directory of {}: {}", db, e.toString());
         }
         FileChannel channel = FileChannel.open(wal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        boolean roomAhead = false;
         if (fsync) {
-            prefill(channel, wal);
             try {
                 sync.force(channel); // what the opening wrote (schema, upgrade) with synchronous=NORMAL
             } catch (IOException e) {
                 channel.close();
                 throw e;
             }
+            // after that fdatasync, not before it: the writer thread flushes the zeros (flushRoomAhead)
+            roomAhead = prefill(channel, wal);
         }
         Connection conn;
         try {
@@ -370,7 +393,13 @@ final class WalWriter {
             channel.close();
             throw new IOException("cannot open a checkpoint connection to " + db + ": " + e.getMessage(), e);
         }
-        this.thread = new Thread(() -> runSync(channel), "logmesh-writer " + db.getFileName());
+        boolean flushRoomAhead = roomAhead;
+        this.thread = new Thread(() -> {
+            if (flushRoomAhead) {
+                flushRoomAhead(channel);
+            }
+            runSync(channel);
+        }, "logmesh-writer " + db.getFileName());
         thread.setDaemon(true);
         this.checkpointer = new Thread(() -> runCheckpoints(conn), "logmesh-checkpoint " + db.getFileName());
         checkpointer.setDaemon(true);
