@@ -2583,6 +2583,84 @@ public final class MeshNode implements AutoCloseable {
         healthChanged(NodeHealth.writable(loop.now()), why + ", which made room");
     }
 
+    /** The first wait (ms) of {@link #roomProbe} after the node found it cannot write; doubled up to the next. */
+    static final long ROOM_PROBE_FIRST_MILLIS = 1_000;
+    /** The longest wait (ms) between two {@link #roomProbe}s. */
+    static final long ROOM_PROBE_MAX_MILLIS = 5_000;
+    /**
+     * How much more room (bytes) the data directory's file system must have than when the node found it cannot write,
+     * or than at the last probe that failed, before {@link #roomProbe} tries a write.
+     */
+    static final long ROOM_PROBE_FREED_BYTES = 1L << 20;
+    /** The next {@link #roomProbe}, or null; loop only. */
+    private Loop.Cancellable roomProbeWait;
+    /** The wait before the next {@link #roomProbe}, ms; loop only. */
+    private long roomProbeDelay;
+    /** The usable bytes of the data directory's file system when the probe last found no room; loop only. */
+    private long roomProbeUsable;
+
+    /**
+     * Starts the {@link #roomProbe}s of a node with a data directory that found it cannot write (a full disk); loop
+     * only. A memory node's budget finds room when its retention cleans ({@link #roomMade}), and needs none.
+     */
+    private void roomProbeStart() {
+        if (roomProbeWait != null || closed || config.dataDir() == null) {
+            return;
+        }
+        roomProbeUsable = usableBytes();
+        roomProbeDelay = ROOM_PROBE_FIRST_MILLIS;
+        roomProbeWait = loop.schedule(roomProbeDelay, this::roomProbe);
+    }
+
+    /**
+     * A node that cannot write finds out by itself that it can again: when the data directory's file system has
+     * {@link #ROOM_PROBE_FREED_BYTES} more room than when the node found it full (its operator freed space), it writes
+     * a record of its own (the seen horizon's time, {@link #recordHorizon}'s write), and if that works, says the log
+     * is writable again, which ends the sessions held for want of room so that their peers send again at once. After
+     * {@link #ROOM_PROBE_FIRST_MILLIS}, then doubled to {@link #ROOM_PROBE_MAX_MILLIS}; on the loop. Before (break of
+     * session 46), a node that held its sessions for want of room learned of room only from its own next add, a
+     * clean, or a mesh peer's held batch tried again: a stock Logux client alone on a node whose disk was full and
+     * then freed waited without end, its actions never acknowledged. The free space decides whether to try, not a
+     * write alone: SQLite often has room inside its files for a small write when it has none for a batch, and a probe
+     * that said "writable" then would have its peers send again, fail, and hold again, every probe.
+     */
+    private void roomProbe() {
+        roomProbeWait = null;
+        if (closed || health.writable() || log.storeClosed()) {
+            return;
+        }
+        long usable = usableBytes();
+        if (usable >= 0 && usable - roomProbeUsable >= ROOM_PROBE_FREED_BYTES) {
+            try {
+                horizonClock.record(log.store());
+                healthChanged(NodeHealth.writable(loop.now()), "the data directory's disk has "
+                    + usable / 1024 + " KiB free again, and a write of the node's own worked");
+                return;
+            } catch (dev.logmesh.StoreException e) {
+                LOG.debug("the probe's write found no room yet: {}", e.getMessage());
+                roomProbeUsable = usable;
+            } catch (RuntimeException e) {
+                if (log.storeClosed()) {
+                    return;
+                }
+                throw e;
+            }
+        } else if (usable >= 0 && usable < roomProbeUsable) {
+            roomProbeUsable = usable; // room taken meanwhile: count what is freed from here
+        }
+        roomProbeDelay = Math.min(ROOM_PROBE_MAX_MILLIS, roomProbeDelay * 2);
+        roomProbeWait = loop.schedule(roomProbeDelay, this::roomProbe);
+    }
+
+    /** The usable bytes of the data directory's file system, or -1 if it cannot be told; loop only. */
+    private long usableBytes() {
+        try {
+            return Files.getFileStore(config.dataDir()).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /**
      * The health changed; {@code why} says, for the line of a node writable again, what showed it can write ("an entry
      * was stored"); loop only.
@@ -2591,7 +2669,14 @@ public final class MeshNode implements AutoCloseable {
         health = h;
         cleanedWhileFull = 0;
         idsForgottenWhileFull = 0;
+        if (!h.writable()) {
+            roomProbeStart();
+        }
         if (h.writable()) {
+            if (roomProbeWait != null) {
+                roomProbeWait.cancel();
+                roomProbeWait = null;
+            }
             LOG.info("the log is writable again: {} ({} write(s) failed meanwhile, each told to its caller or peer)",
                 why, failedWriteCount);
             failedWrites.clear();
