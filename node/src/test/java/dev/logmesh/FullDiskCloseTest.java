@@ -53,7 +53,7 @@ class FullDiskCloseTest {
         // copy is gone, and then the close's checkpoint fitted and did not throw (seen in a CI run)
         Path rest = mount.resolve("rest");
         await().atMost(20, TimeUnit.SECONDS).until(() -> {
-            fill(rest);
+            Tmpfs.fill(rest);
             return Files.getFileStore(mount).getUsableSpace() == 0;
         });
 
@@ -85,20 +85,6 @@ class FullDiskCloseTest {
         Files.delete(rest);
         try (MeshNode again = MeshNode.start(config)) {
             assertEquals(added, again.entries().get(10, TimeUnit.SECONDS).size());
-        }
-    }
-
-    /** Appends to {@code file} until the disk has no room left. */
-    private static void fill(Path file) {
-        byte[] block = new byte[4096];
-        try (java.io.OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.APPEND)) {
-            for (;;) {
-                out.write(block);
-                out.flush();
-            }
-        } catch (IOException full) {
-            // no room left (ENOSPC), or none for a whole block: what is wanted
         }
     }
 }

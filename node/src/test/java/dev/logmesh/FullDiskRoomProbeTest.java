@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logmesh.testkit.ManualLoop;
 import dev.logmesh.testkit.Tmpfs;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +37,7 @@ class FullDiskRoomProbeTest {
             });
             loop.advance(MeshNode.SWEEP_FIRST_MILLIS); // the first seen sweep's write, while there is room
             loop.runAll();
-            fill(tmpfs.path().resolve("filler"));
+            Tmpfs.fill(tmpfs.path().resolve("filler"));
             String pad = "x".repeat(2_000);
             for (int i = 0; i < 10_000 && a.health().writable(); i++) {
                 CompletableFuture<Meta> f = a.add(Action.parse("{\"type\":\"t\",\"pad\":\"" + pad + "\"}"));
@@ -48,7 +47,7 @@ class FullDiskRoomProbeTest {
                 });
             }
             assertFalse(a.health().writable(), a.health().toString());
-            fill(tmpfs.path().resolve("filler2")); // what the failed adds gave back: the disk stays full
+            Tmpfs.fill(tmpfs.path().resolve("filler2")); // what the failed adds gave back: the disk stays full
             for (int i = 0; i < 10; i++) { // probes find no room meanwhile
                 loop.advance(1_000);
             }
@@ -69,19 +68,6 @@ class FullDiskRoomProbeTest {
                 return after.isDone();
             });
             assertFalse(after.isCompletedExceptionally(), after.toString());
-        }
-    }
-
-    private static void fill(Path filler) throws java.io.IOException {
-        try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
-            byte[] block = new byte[4096];
-            while (true) {
-                try {
-                    f.write(block);
-                } catch (java.io.IOException full) {
-                    return;
-                }
-            }
         }
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.logmesh.testkit.CapturedLogs;
 import dev.logmesh.testkit.ManualLoop;
 import dev.logmesh.testkit.Tmpfs;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,7 @@ class StatusFileFullDiskTest {
             // that sweep from the loop's first turn to a second after the start, and this test waited in vain)
             loop.advance(MeshNode.SWEEP_FIRST_MILLIS);
             loop.runAll();
-            fill(tmpfs.path().resolve("filler"));
+            Tmpfs.fill(tmpfs.path().resolve("filler"));
             // no add (a failed one would have the store give back its WAL's room): the status is written again at
             // its refresh (STATUS_REFRESH_MILLIS of real time), and that write finds no room
             await().pollInSameThread().atMost(Duration.ofSeconds(20)).until(() -> {
@@ -76,7 +75,7 @@ class StatusFileFullDiskTest {
                 loop.runAll();
                 return added.isDone() && Boolean.TRUE.equals(writable(status));
             });
-            fill(tmpfs.path().resolve("filler"));
+            Tmpfs.fill(tmpfs.path().resolve("filler"));
             String pad = "x".repeat(2_000);
             for (int i = 0; i < 10_000 && b.health().writable(); i++) {
                 java.util.concurrent.CompletableFuture<Meta> f = b.add(Action.parse("{\"type\":\"t\",\"pad\":\"" + pad
@@ -87,7 +86,7 @@ class StatusFileFullDiskTest {
                 });
             }
             assertFalse(b.health().writable(), b.health().toString());
-            fill(tmpfs.path().resolve("filler2")); // what the failed adds gave back: the disk stays full
+            Tmpfs.fill(tmpfs.path().resolve("filler2")); // what the failed adds gave back: the disk stays full
             await().pollInSameThread().atMost(Duration.ofSeconds(20)).until(() -> {
                 loop.advance(1_000);
                 return Boolean.FALSE.equals(writable(status));
@@ -108,19 +107,6 @@ class StatusFileFullDiskTest {
             return n.has("writable") ? n.path("writable").asBoolean() : null;
         } catch (java.io.IOException e) {
             return null;
-        }
-    }
-
-    private static void fill(Path filler) throws java.io.IOException {
-        try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
-            byte[] block = new byte[4096];
-            while (true) {
-                try {
-                    f.write(block);
-                } catch (java.io.IOException full) {
-                    return;
-                }
-            }
         }
     }
 }

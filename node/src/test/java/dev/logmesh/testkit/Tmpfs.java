@@ -114,4 +114,22 @@ public final class Tmpfs {
             run("umount", "-l", mount.toString());
         }
     }
+
+    /**
+     * Writes 4 KiB blocks of zeros to {@code filler} (created or appended to) until the file system has no room for
+     * another: a full disk for the test. A block that fits only in part is left so. On the test's thread.
+     */
+    public static void fill(Path filler) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(filler.toFile(), "rw")) {
+            f.seek(f.length());
+            byte[] block = new byte[4096];
+            while (true) {
+                try {
+                    f.write(block);
+                } catch (IOException full) {
+                    return; // ENOSPC, or no room for a whole block: what is wanted
+                }
+            }
+        }
+    }
 }
