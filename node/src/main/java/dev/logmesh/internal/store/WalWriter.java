@@ -369,7 +369,6 @@ final class WalWriter {
             LOG.debug("cannot fsync the directory of {}: {}", db, e.toString());
         }
         FileChannel channel = FileChannel.open(wal, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        boolean roomAhead = false;
         if (fsync) {
             try {
                 sync.force(channel); // what the opening wrote (schema, upgrade) with synchronous=NORMAL
@@ -377,9 +376,9 @@ final class WalWriter {
                 channel.close();
                 throw e;
             }
-            // after that fdatasync, not before it: the writer thread flushes the zeros (flushRoomAhead)
-            roomAhead = prefill(channel, wal);
         }
+        // after that fdatasync, not before it: the writer thread flushes the zeros (flushRoomAhead)
+        boolean roomAhead = fsync && prefill(channel, wal);
         Connection conn;
         try {
             SQLiteConfig config = new SQLiteConfig();
@@ -393,9 +392,8 @@ final class WalWriter {
             channel.close();
             throw new IOException("cannot open a checkpoint connection to " + db + ": " + e.getMessage(), e);
         }
-        boolean flushRoomAhead = roomAhead;
         this.thread = new Thread(() -> {
-            if (flushRoomAhead) {
+            if (roomAhead) {
                 flushRoomAhead(channel);
             }
             runSync(channel);
