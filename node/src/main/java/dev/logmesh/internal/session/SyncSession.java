@@ -2608,7 +2608,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty() && keepsCursor()) {
+        if (tookAllReceived() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
             catchUpAt(p.synced());
         }
@@ -2645,10 +2645,22 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty() && keepsCursor()) {
+        if (tookAllReceived() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
             catchUpAt(p.synced());
         }
+    }
+
+    /**
+     * Whether everything the peer sent on this session was stored and answered, so that its {@code ping}/{@code pong}
+     * {@code synced} (its last {@code added}) may become the received cursor: no batch waits for an answer, none is
+     * half handled ({@link #slicing}), and the session does not hold for room ({@link #roomWait}: the batches it
+     * dropped are not in {@link #inbound}). Before (keep47) a ping during a hold moved the cursor past the dropped
+     * batches, so the next session's {@code connect} told the peer they were synced: acknowledged, never stored, never
+     * an {@code add} event, never gossiped on. Loop only.
+     */
+    private boolean tookAllReceived() {
+        return inbound.isEmpty() && slicing == null && roomWait == null;
     }
 
     /**
