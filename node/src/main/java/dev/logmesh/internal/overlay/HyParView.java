@@ -404,8 +404,8 @@ public final class HyParView {
     /**
      * {@code peer} is gone for good: the node at its address answered as another node (a memory node that restarted
      * with a new id). Forgets it: not pinned (the host pins the new node when its dialer reaches it), not in the
-     * passive view, no back-off kept for it; call after {@link #sessionClosed} for the dial that found out. Its old id
-     * may still come back in a peer's shuffle, and a dial then finds out again at once.
+     * passive view; call after {@link #sessionClosed} for the dial that found out, whose back-off stays: the old id
+     * may come back in a peer's shuffle or a stale announcement, and is dialled again only after it.
      *
      * @param peer the old node id
      */
@@ -416,7 +416,6 @@ public final class HyParView {
         }
         pinned.remove(peer);
         removePassive(peer);
-        backoff.clear(peer);
         maintain();
     }
 
