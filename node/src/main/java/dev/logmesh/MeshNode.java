@@ -625,6 +625,9 @@ public final class MeshNode implements AutoCloseable {
         if (error == null || !error.isRefusal() || session.storeFailure() != null) {
             return null;
         }
+        if (session.expectedPeer() != null && SyncSession.answeredInstead(error, session.expectedPeer()) != null) {
+            return null; // another node answers at that address now: no refusal (the overlay says what happened)
+        }
         if (error.isReceived()) {
             return "refused this node: " + error.wireType() + (error.options() == null || error.options().isNull()
                 ? "" : " " + error.options()) + (error.said() == null ? "" : ": it says: " + error.said());

@@ -347,9 +347,11 @@ class OverlayMeshTest {
         run(120_000);
         assertEquals(List.of(w.nodeId()), await(v.overlay()).active());
         // each failed handshake doubles the ghost's back-off (2, 4, 8, ... ticks): a handful of dials in 120 s,
-        // where a retry every tick would be over a hundred
+        // where a retry every tick would be over a hundred; since keep47, w says who answers at its address ("this is
+        // w, not ghost:x") and the overlay forgets the ghost after its first dial (no more than once again when an
+        // announcement repeats it, after the back-off)
         int ghostDials = dials.get("w") - 1;
-        assertTrue(ghostDials >= 2 && ghostDials <= 8, "dials to the ghost: " + ghostDials);
+        assertTrue(ghostDials >= 1 && ghostDials <= 8, "dials to the ghost: " + ghostDials);
         // refused before counting as connected: w's session with v never flapped
         assertEquals(List.of("+v"), wEvents);
     }

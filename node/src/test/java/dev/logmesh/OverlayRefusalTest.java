@@ -157,6 +157,81 @@ class OverlayRefusalTest {
         }
     }
 
+    /**
+     * keep47: an open mesh (no keys); bob is a memory node, a static peer of carol's, and restarts with a new id at the
+     * same address. Carol's overlay kept bob's old id pinned at that address and dialled it; the new bob refused
+     * ("this is NEW, not OLD", as wrong-credentials with no reason on the wire), and carol said "refused this node
+     * (wrong-credentials: the mesh keys differ, or this node has none ...)" and backed the old id off. Now the new bob
+     * says who it is, carol forgets the old id without a refusal or an error, and is connected to the new bob.
+     */
+    @Test
+    void aMemoryPeerThatRestartsWithANewIdIsNoRefusalAndIsReconnected() throws Exception {
+        ManualLoop loop = new ManualLoop(1_000_000);
+        LocalNetwork net = new LocalNetwork(loop);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        MeshNode.Listener carolHears = new MeshNode.Listener() {
+            @Override
+            public void refused(String nodeId, String reason) {
+                heard.add("refused " + nodeId + " " + reason);
+            }
+
+            @Override
+            public void error(String message) {
+                heard.add("error " + message);
+            }
+        };
+        try (MeshNode alice = open(loop, net, "alice")) {
+            MeshNode bob = open(loop, net, "bob", "ws://alice:1");
+            String oldBob = bob.nodeId();
+            NodeConfig carolConfig = NodeConfig.builder().name("carol").mdns(false).memory().loop(loop)
+                .transport(net.transport("carol")).peer(java.net.URI.create("ws://alice:1"))
+                .peer(java.net.URI.create("ws://bob:1")).build();
+            try (MeshNode carol = MeshNode.start(carolConfig, List.of(carolHears))) {
+                loop.advance(10_000);
+                assertTrue(connected(loop, carol).containsAll(List.of(alice.nodeId(), oldBob)),
+                    connected(loop, carol).toString());
+
+                // bob dies and comes back at once, a memory node: a new id at the same address
+                bob.close();
+                loop.runAll();
+                bob = open(loop, net, "bob", "ws://alice:1");
+                String newBob = bob.nodeId();
+                loop.advance(120_000);
+
+                // before: [refused bob:... refused this node: wrong-credentials, error bob:... at ws://bob:1 refused
+                // this node (wrong-credentials: the mesh keys differ, ...)]
+                assertEquals(List.of(), heard.stream().filter(h -> h.contains(oldBob) || h.contains("keys differ"))
+                    .toList());
+                assertTrue(connected(loop, carol).contains(newBob), connected(loop, carol).toString());
+                java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> status =
+                    carol.status();
+                loop.runAll();
+                assertTrue(status.join().path("peers").toString().contains(newBob), status.join().toString());
+            } finally {
+                bob.close();
+            }
+        }
+    }
+
+    /** The node ids {@code node} has a session with now. */
+    private static List<String> connected(ManualLoop loop, MeshNode node) {
+        java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = node.peers();
+        loop.runAll();
+        return peers.join().stream().filter(MeshNode.PeerStatus::connected).map(MeshNode.PeerStatus::nodeId).toList();
+    }
+
+    /** A memory node of an open mesh (no key) at {@code host} of the test network, dialing {@code peers}. */
+    private static MeshNode open(ManualLoop loop, LocalNetwork net, String host, String... peers) throws Exception {
+        NodeConfig.Builder b = NodeConfig.builder().name(host).mdns(false).memory().loop(loop)
+            .transport(net.transport(host));
+        for (String p : peers) {
+            b.peer(java.net.URI.create(p));
+        }
+        MeshNode node = MeshNode.start(b.build());
+        loop.runAll();
+        return node;
+    }
+
     /** Eve with a data directory and {@code key}, whose --peer is alice. */
     private static NodeConfig eve(ManualLoop loop, LocalNetwork net, java.nio.file.Path data, String key) {
         return NodeConfig.builder().name("eve").mdns(false).dataDir(data).loop(loop).transport(net.transport("eve"))

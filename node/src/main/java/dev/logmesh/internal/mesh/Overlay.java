@@ -115,7 +115,8 @@ public final class Overlay {
         @Override
         public void disconnected(SyncSession s, ProtocolError error, String reason) {
             finished = true;
-            if (error != null && error.isReceived() && error.isRefusal() && !closed) {
+            String instead = closed ? null : SyncSession.answeredInstead(error, peer);
+            if (instead == null && error != null && error.isReceived() && error.isRefusal() && !closed) {
                 refusedThisNode(peer, url, error);
             }
             if (dials.get(peer) == this) {
@@ -124,6 +125,9 @@ public final class Overlay {
                     LOG.debug("overlay dial to {} failed: {}", peer, reason);
                     run(() -> hpv.sessionClosed(peer));
                 }
+            }
+            if (instead != null) {
+                replaced(peer, instead, url);
             }
         }
     }
@@ -219,6 +223,26 @@ public final class Overlay {
     public Overlay refusalsTo(java.util.function.Consumer<String> words) {
         onRefusal = words;
         return this;
+    }
+
+    /**
+     * A dial of {@code old} at {@code url} found {@code now} there ({@link SyncSession#answeredInstead}): {@code old}
+     * restarted with a new id (a memory node) or another node took its address. Before (keep47) that was told as a
+     * refusal, "the mesh keys differ", and {@code old} was dialled again with back-off for as long as it was pinned
+     * or passive. Now {@code old} is forgotten ({@link HyParView#forget}), the operator reads what happened (INFO,
+     * once per old id), and {@code now} is offered at that address unless it is connected already (a static peer's
+     * dialer pins it when it gets there).
+     */
+    private void replaced(String old, String now, URI url) {
+        statics.remove(old);
+        known.remove(old);
+        refusalsTold.remove(old);
+        run(() -> hpv.forget(old));
+        LOG.info("the peer at {} is now node {} (was {}): it restarted with a new id, or another node took its "
+            + "address; forgetting {} and connecting to {}", url, now, old, old, now);
+        if (peers.session(now) == null) {
+            offer(now, url.toString());
+        }
     }
 
     private void refusedThisNode(String peer, URI url, ProtocolError error) {

@@ -402,6 +402,24 @@ public final class HyParView {
     }
 
     /**
+     * {@code peer} is gone for good: the node at its address answered as another node (a memory node that restarted
+     * with a new id). Forgets it: not pinned (the host pins the new node when its dialer reaches it), not in the
+     * passive view; call after {@link #sessionClosed} for the dial that found out, whose back-off stays: the old id
+     * may come back in a peer's shuffle or a stale announcement, and is dialled again only after it.
+     *
+     * @param peer the old node id
+     */
+    public void forget(String peer) {
+        PeerInfo.requireId(peer);
+        if (stopped) {
+            return;
+        }
+        pinned.remove(peer);
+        removePassive(peer);
+        maintain();
+    }
+
+    /**
      * An overlay message arrived from {@code from} (the node id the host authenticated on the session, or on
      * the short-lived connection of a {@link ShuffleReply}). Dispatches to the handler of its type. Messages
      * other than a {@link ShuffleReply} are honoured only on an open session.

@@ -751,6 +751,24 @@ public final class SyncSession implements MessageConnection.Handler {
         return ProtocolError.received(e.errorType(), e.options(), peerRefusal);
     }
 
+    /** How a listener's refusal of a dial meant for another node begins: {@code this is NEW, not OLD}. */
+    static final String OTHER_NODE = "this is ";
+
+    /**
+     * The node that answered instead, when {@code error} is a listener's refusal of a dial meant for {@code wanted}
+     * ({@code wrong-credentials}, saying {@code this is NEW, not WANTED}): the node at that address is now another one
+     * (a memory node restarted with a new id, or another node took its port). Null for any other error.
+     */
+    public static String answeredInstead(ProtocolError error, String wanted) {
+        String said = error == null || !error.isReceived() ? null : error.said();
+        String tail = ", not " + wanted;
+        if (said == null || !said.startsWith(OTHER_NODE) || !said.endsWith(tail)) {
+            return null;
+        }
+        String other = said.substring(OTHER_NODE.length(), said.length() - tail.length());
+        return other.isEmpty() || other.equals(wanted) || other.chars().anyMatch(Character::isWhitespace) ? null : other;
+    }
+
     /** The reason of a {@link #REFUSAL_NOTICE}, at most 500 characters (it is a peer's text). */
     private static String refusalText(Message.Debug d) {
         String t = d.text().substring(REFUSAL_NOTICE.length());
@@ -867,8 +885,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (to != null && to.isTextual() && !to.asText().equals("*") && !to.asText().equals(log.nodeId())) {
             // [overlay hook] the dialer wants another node (an old address): refuse before counting as connected
             refusedOtherNode = true;
-            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null,
-                "this is " + log.nodeId() + ", not " + to.asText()));
+            String other = OTHER_NODE + log.nodeId() + ", not " + to.asText();
+            // a logmesh dialer is told who answers here (Logux's wrong-credentials has no reason): a node that
+            // restarted with a new id (a memory node) is then not taken for one with another key (keep47)
+            send(new Message.Debug("error", REFUSAL_NOTICE + other));
+            fail(ProtocolError.of(ProtocolError.Type.WRONG_CREDENTIALS, null, other));
             return;
         }
         peerNode = c.nodeId();
@@ -2608,7 +2629,7 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty() && keepsCursor()) {
+        if (tookAllReceived() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
             catchUpAt(p.synced());
         }
@@ -2645,10 +2666,22 @@ public final class SyncSession implements MessageConnection.Handler {
         if (peerWentBack(p.synced())) {
             return;
         }
-        if (inbound.isEmpty() && keepsCursor()) {
+        if (tookAllReceived() && keepsCursor()) {
             log.advanceCursor(peerNode, p.synced(), 0);
             catchUpAt(p.synced());
         }
+    }
+
+    /**
+     * Whether everything the peer sent on this session was stored and answered, so that its {@code ping}/{@code pong}
+     * {@code synced} (its last {@code added}) may become the received cursor: no batch waits for an answer, none is
+     * half handled ({@link #slicing}), and the session does not hold for room ({@link #roomWait}: the batches it
+     * dropped are not in {@link #inbound}). Before (keep47) a ping during a hold moved the cursor past the dropped
+     * batches, so the next session's {@code connect} told the peer they were synced: acknowledged, never stored, never
+     * an {@code add} event, never gossiped on. Loop only.
+     */
+    private boolean tookAllReceived() {
+        return inbound.isEmpty() && slicing == null && roomWait == null;
     }
 
     /**

@@ -240,7 +240,9 @@ class AuthTest {
         dialer.dial(pair, "someone-else");
         SyncSession s = listener.accept(pair);
         loop.runAll();
-        assertEquals(List.of(REFUSED), pair.takeAllRight());
+        // told who answers here (keep47), as any refusal of a logmesh dialer says why
+        assertEquals(List.of("[\"debug\",\"error\",\"logmesh refused: this is listener, not someone-else\"]", REFUSED),
+            pair.takeAllRight());
         assertEquals(SyncSession.State.CLOSED, s.state());
         assertTrue(pair.takeLeft().startsWith("[\"connect\","));
         pair.assertExhausted();

@@ -78,6 +78,43 @@ class StoreFailureSessionTest {
     }
 
     /**
+     * Spec "ping"/"pong": their {@code synced} is the sender's last {@code added}, and a node whose inbound batches are
+     * all answered takes it as its received cursor (Logux's {@code setLastReceived}). A held session answers nothing
+     * and drops the peer's batches, so that rule moved the cursor past entries never stored: the next session's
+     * {@code connect} said they were synced, the peer never sent them again, and no {@code add} event or gossip ever
+     * came for them (keep47: a {@code --memory-limit 40k} node acknowledged 118 of 400 actions it never had).
+     */
+    @Test
+    void aPingWhileHeldDoesNotMoveTheReceivedCursorPastTheDroppedBatches() {
+        TestPair pair = SessionNode.connect(loop, a, b);
+        loop.runAll();
+        SyncSession listener = b.hub.sessions().iterator().next();
+        disk.diskFull(true);
+        a.add("a/1");
+        loop.runAll();
+        assertTrue(listener.waitedForRoom());
+        a.add("a/2");
+        loop.runAll();
+
+        // silence on the link: pings both ways carry each side's last added (a's is 2)
+        pair.clear();
+        loop.advance(SessionConfig.DEFAULT_PING_MILLIS + 1);
+        loop.runAll();
+        assertTrue(pair.leftSent().stream().anyMatch(m -> m.startsWith("[\"ping\"") || m.startsWith("[\"pong\"")),
+            pair.leftSent().toString());
+        assertEquals(SyncSession.State.CONNECTED, listener.state());
+        assertEquals(0, b.log.cursor("a").received(), "b stored nothing of a's: its cursor stays");
+
+        disk.diskFull(false);
+        loop.advance(SyncSession.HELD_RETRY_MAX_MILLIS);
+        assertEquals(SyncSession.State.CLOSED, listener.state());
+        SessionNode.connect(loop, a, b);
+        loop.runAll();
+        assertEquals(List.of("a/1", "a/2"), b.types(), "every action b acknowledged is in its log");
+        assertEquals(2, a.log.cursor("b").sent());
+    }
+
+    /**
      * A first session on a log that cannot be written: the peer's epoch cannot be recorded, which ended the session at
      * its handshake before session 46 (and a full node's first session with each peer never got past it). Now it goes
      * on, holds at the first batch, and nothing escapes to the loop.
