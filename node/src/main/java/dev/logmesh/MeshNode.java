@@ -454,8 +454,8 @@ public final class MeshNode implements AutoCloseable {
                     String url = dialedUrl(session);
                     fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it "
                         + "cannot take this node's entries: it says: " + why + ". Nothing is lost: this node keeps them "
-                        + "and sends them as soon as the peer says it has room again (its operator frees space or "
-                        + "cleans its log)");
+                        + "and sends them as soon as the peer says it has room again (its operator frees space, cleans "
+                        + "its log or gives it a larger memory budget)");
                 }
             }
 

@@ -171,6 +171,36 @@ class MemoryBudgetNodeTest {
         }
     }
 
+    /**
+     * Break46's trial 7 on the fake clock: bob keeps 40 KB in memory for 3 s ({@code --keep-for}), alice sends him 1 KB
+     * actions at 20 per second, more than he can hold at once. The ids of what bob cleaned stay seen for the horizon
+     * and take more and more of his budget, so the room left falls below one of alice's frames. Before session 47
+     * bob tried only the whole held frame again, which never fit: alice's actions stopped at him for good although
+     * there was room for several of them. Now the held frame goes in the parts that fit, down to one entry.
+     */
+    @Test
+    void aFrameLargerThanTheRoomLeftGoesInInPartsAsLongAsOneEntryFits() throws Exception {
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepFor(java.time.Duration.ofSeconds(3));
+        try (MeshNode bob = start("bob", small, List.of());
+             MeshNode alice = start("alice", NodeConfig.builder(), List.of(), "bob")) {
+            loop.advance(1_000);
+            String pad = "x".repeat(1_000);
+            List<ActionId> sent = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                sent.add(on(alice.add(Action.parse("{\"type\":\"a/" + i + "\",\"pad\":\"" + pad + "\"}"))).id());
+                loop.advance(50);
+            }
+            MemoryStore store = (MemoryStore) bob.log().store();
+            for (int s = 0; s < 600 && !sent.stream().allMatch(store::seen); s++) {
+                loop.advance(1_000);
+            }
+            long missing = sent.stream().filter(id -> !store.seen(id)).count();
+            assertEquals(0, missing, "all of alice's actions reach bob: " + store.used() + " of 40000 bytes used");
+            assertEquals(alice.log().lastAdded(), alice.log().cursor(bob.nodeId()).sent(), "all acknowledged");
+            assertTrue(store.used() <= 40_000, "within the budget: " + store.used());
+        }
+    }
+
     @Test
     void aNodeMakesItsMemoryStoreWithTheDefaultBudgetAThirdOfTheHeap() throws Exception {
         try (MeshNode n = start("n", NodeConfig.builder(), List.of())) {

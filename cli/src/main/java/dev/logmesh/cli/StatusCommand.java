@@ -257,8 +257,8 @@ final class StatusCommand implements Callable<Integer> {
             if (error.startsWith(FULL_PEER)) {
                 System.err.println("logmesh: WARNING: peer " + p.path("node").asText() + " cannot write its log ("
                     + error.substring(FULL_PEER.length()) + "), so it takes none of this node's actions: this node "
-                    + "keeps them and sends them as soon as the peer says it has room again (its operator frees space"
-                    + " or cleans its log)");
+                    + "keeps them and sends them as soon as the peer says it has room again (its operator frees space,"
+                    + " cleans its log or gives it a larger memory budget)");
             }
         }
         if (status.path("brief").asBoolean(false)) {

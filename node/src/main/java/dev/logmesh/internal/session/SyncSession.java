@@ -2339,24 +2339,45 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
-     * Stores the held batch if the log takes it now: then the node is writable again (its log's add event), which
-     * ends every held session ({@link #roomAgain}), this one too, and the peers send again what was not answered.
+     * Stores the held batch, or the longest part of it from its start that the log takes now (the whole, else its first
+     * half, quarter and so on down to one entry): once a part is in, the node is writable again (its log's add event),
+     * which ends every held session ({@link #roomAgain}), this one too, and the peers send again what was not answered
+     * (what is in already is a duplicate then, and costs a memory budget nothing). Before (break46's trial 7) only the
+     * whole batch was tried: a memory node whose budget the seen ids of cleaned entries had mostly taken had room for
+     * several of a 13 KiB frame's entries but never for the frame, and its sender's entries stopped there for good.
      */
     private void retryHeldBatch() {
         heldRetry = null;
         if (state != State.CONNECTED || roomWait == null || heldBatch == null) {
             return;
         }
+        int taken = heldBatch.size();
         receiving = true;
         try {
-            log.add(heldBatch);
-        } catch (StoreException e) {
-            LOG.debug("{}: the held batch of {} entries still cannot be stored: {}", describePeer(), heldBatch.size(),
-                e.getMessage());
-            retryHeldLater();
-            return;
+            while (true) {
+                try {
+                    log.add(taken == heldBatch.size() ? heldBatch : heldBatch.subList(0, taken));
+                    break;
+                } catch (StoreException e) {
+                    if (taken == 1) {
+                        LOG.debug("{}: no entry of the held batch of {} can be stored yet: {}", describePeer(),
+                            heldBatch.size(), e.getMessage());
+                        retryHeldLater();
+                        return;
+                    }
+                    taken /= 2;
+                }
+            }
         } finally {
             receiving = false;
+        }
+        if (taken < heldBatch.size()) {
+            heldBatch = new ArrayList<>(heldBatch.subList(taken, heldBatch.size()));
+            heldRetries = 0;
+            if (state == State.CONNECTED && roomWait != null) {
+                retryHeldLater(); // (the node's writable-again event ends the session first, as a rule)
+            }
+            return;
         }
         heldBatch = null;
         roomAgain(); // (already closed if the log's add event said the node is writable; else, all were duplicates)
