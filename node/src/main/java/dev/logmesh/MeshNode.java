@@ -188,6 +188,16 @@ public final class MeshNode implements AutoCloseable {
         default void warning(String message) {
         }
 
+        /**
+         * Something that ends what an {@link #error} event said, so that a person who saw the one sees the other: a peer
+         * that could not write its log can again ("peer N can write its log again: sending it what it did not
+         * acknowledge"). Nothing to do. Also an INFO line of the logger {@code dev.logmesh.MeshNode.events}. Before
+         * (break46) that line was an INFO of {@code dev.logmesh.MeshNode} only, which the CLI does not print, while it
+         * printed the error it pairs with.
+         */
+        default void notice(String message) {
+        }
+
         /** The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). */
         default void health(NodeHealth health) {
         }
@@ -562,7 +572,7 @@ public final class MeshNode implements AutoCloseable {
                     }
                 } else if (session.peerHasRoom()) {
                     if (session.peerNode() != null && fullPeersSaid.remove(session.peerNode())) {
-                        LOG.info("peer {} can write its log again: sending it what it did not acknowledge", who);
+                        fireNotice("peer " + who + " can write its log again: sending it what it did not acknowledge");
                     }
                 } else if (session.waitedForRoom()) {
                     // told when the session began to hold (waitsForRoom); a failure again here would say the log
@@ -2459,6 +2469,12 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         EVENTS.warn(message);
         fire("error", l -> l.error(message));
+    }
+
+    /** A {@link Listener#notice}: an INFO line and the listeners' notice event. */
+    private void fireNotice(String message) {
+        EVENTS.info(message);
+        fire("notice", l -> l.notice(message));
     }
 
     /** A {@link Listener#warning}: a WARN line and the listeners' warning event. */

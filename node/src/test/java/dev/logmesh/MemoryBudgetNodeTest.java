@@ -134,12 +134,18 @@ class MemoryBudgetNodeTest {
     @Test
     void aSenderToAFullNodeResumesWithinASecondOfTheRoomBeingMade() throws Exception {
         int[] sessions = {0};
+        List<String> notices = new ArrayList<>();
         MeshNode.Listener counting = new MeshNode.Listener() {
             @Override
             public void peer(String nodeId, boolean connected) {
                 if (connected) {
                     sessions[0]++;
                 }
+            }
+
+            @Override
+            public void notice(String message) {
+                notices.add(message);
             }
         };
         NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepReason(null);
@@ -160,6 +166,7 @@ class MemoryBudgetNodeTest {
             assertEquals(sentBefore, alice.log().cursor(bob.nodeId()).sent(),
                 "nothing acknowledged that bob did not store");
             assertEquals(1, sessions[0], "one session while bob is full");
+            assertEquals(List.of(), notices);
 
             bob.removeReason("temp", Criteria.ALL); // the application makes room
             loop.advance(1_000);
@@ -168,6 +175,10 @@ class MemoryBudgetNodeTest {
                 .filter(t -> t.startsWith("a/")).sorted().toList();
             assertEquals(List.of("a/0", "a/1", "a/2"), types, "within a second, once each");
             assertEquals(alice.log().lastAdded(), alice.log().cursor(bob.nodeId()).sent(), "all acknowledged");
+            // the end of the error alice said when bob was full, as an event (before, session 47: an INFO line only,
+            // which a CLI node does not print)
+            assertEquals(List.of("peer " + bob.nodeId() + " can write its log again: sending it what it did not "
+                + "acknowledge"), notices);
         }
     }
 
