@@ -2599,10 +2599,6 @@ public final class MeshNode implements AutoCloseable {
         healthChanged(NodeHealth.writable(loop.now()), why + ", which made room");
     }
 
-    /** The first wait (ms) of {@link #roomProbe} after the node found it cannot write; doubled up to the next. */
-    static final long ROOM_PROBE_FIRST_MILLIS = 1_000;
-    /** The longest wait (ms) between two {@link #roomProbe}s. */
-    static final long ROOM_PROBE_MAX_MILLIS = 5_000;
     /**
      * How much more room (bytes) the data directory's file system must have than when the node found it cannot write,
      * or than at the last probe that failed, before {@link #roomProbe} tries a write.
@@ -2610,8 +2606,8 @@ public final class MeshNode implements AutoCloseable {
     static final long ROOM_PROBE_FREED_BYTES = 1L << 20;
     /** The next {@link #roomProbe}, or null; loop only. */
     private Loop.Cancellable roomProbeWait;
-    /** The wait before the next {@link #roomProbe}, ms; loop only. */
-    private long roomProbeDelay;
+    /** The {@link #roomProbe}s that found no room since the node found it cannot write; loop only. */
+    private int roomProbeTries;
     /** The usable bytes of the data directory's file system when the probe last found no room; loop only. */
     private long roomProbeUsable;
 
@@ -2624,8 +2620,8 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         roomProbeUsable = usableBytes();
-        roomProbeDelay = ROOM_PROBE_FIRST_MILLIS;
-        roomProbeWait = loop.schedule(roomProbeDelay, this::roomProbe);
+        roomProbeTries = 0;
+        roomProbeWait = loop.schedule(SyncSession.roomRetryDelay(roomProbeTries), this::roomProbe);
     }
 
     /**
@@ -2633,7 +2629,8 @@ public final class MeshNode implements AutoCloseable {
      * {@link #ROOM_PROBE_FREED_BYTES} more room than when the node found it full (its operator freed space), it writes
      * a record of its own (the seen horizon's time, {@link #recordHorizon}'s write), and if that works, says the log
      * is writable again, which ends the sessions held for want of room so that their peers send again at once. After
-     * {@link #ROOM_PROBE_FIRST_MILLIS}, then doubled to {@link #ROOM_PROBE_MAX_MILLIS}; on the loop. Before (break of
+     * the back-off of a held batch's tries ({@link SyncSession#roomRetryDelay}, where the Javadoc says why the two
+     * are not one); on the loop. Before (break of
      * session 46), a node that held its sessions for want of room learned of room only from its own next add, a
      * clean, or a mesh peer's held batch tried again: a stock Logux client alone on a node whose disk was full and
      * then freed waited without end, its actions never acknowledged. The free space decides whether to try, not a
@@ -2664,8 +2661,8 @@ public final class MeshNode implements AutoCloseable {
         } else if (usable >= 0 && usable < roomProbeUsable) {
             roomProbeUsable = usable; // room taken meanwhile: count what is freed from here
         }
-        roomProbeDelay = Math.min(ROOM_PROBE_MAX_MILLIS, roomProbeDelay * 2);
-        roomProbeWait = loop.schedule(roomProbeDelay, this::roomProbe);
+        roomProbeTries++;
+        roomProbeWait = loop.schedule(SyncSession.roomRetryDelay(roomProbeTries), this::roomProbe);
     }
 
     /** The usable bytes of the data directory's file system, or -1 if it cannot be told; loop only. */
