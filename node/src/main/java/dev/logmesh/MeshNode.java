@@ -2147,9 +2147,10 @@ public final class MeshNode implements AutoCloseable {
      * The mesh as presence knows it: {@code {"period": ms, "nodes": [...], "presence": counters}} ({@code period}:
      * how often this node sends its record now, the configured period up to 100 known nodes and longer beyond:
      * {@code Presence#currentPeriodMillis}), each node
-     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, keyId, nextKeyId, links: [{peer,
-     * active, behind, rtt}]}}, this node first; a node's {@code behind} is the most any of its neighbours reports it
-     * behind; {@code keyId} and {@code nextKeyId} ({@link #keyId()}, {@link #nextKeyId()}) only where that node has
+     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, keyId, nextKeyId, full, links: [{peer,
+     * active, behind, rtt}]}}, this node first; {@code full} (why that node cannot write its log, at most
+     * {@link FullText#MAX_CHARS} chars) only while its record says it cannot; a node's {@code behind} is the most
+     * any of its neighbours reports it behind; {@code keyId} and {@code nextKeyId} ({@link #keyId()}, {@link #nextKeyId()}) only where that node has
      * such a key and its record says it (a node before session 40 says neither).
      */
     private com.fasterxml.jackson.databind.node.ObjectNode meshJson() {
@@ -2191,6 +2192,9 @@ public final class MeshNode implements AutoCloseable {
             o.put("behind", behind.getOrDefault(k.origin(), 0L));
             putKeyId(o, "keyId", r);
             putKeyId(o, "nextKeyId", r);
+            if (r.path("full").isTextual()) {
+                o.put("full", FullText.cut(r.get("full").asText())); // a record is believed as received: cut
+            }
             com.fasterxml.jackson.databind.node.ArrayNode links = o.putArray("links");
             for (JsonNode l : r.path("links")) {
                 com.fasterxml.jackson.databind.node.ObjectNode lo = links.addObject();
@@ -2224,6 +2228,27 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern KEY_ID = java.util.regex.Pattern.compile("[0-9a-f]{8}");
+
+    /** Why a node cannot write its log, as its presence record says it ({@code full}) and the status shows it. */
+    static final class FullText {
+        /** The most chars of it a record carries or a status shows: a record is at most 4 KiB with its links. */
+        static final int MAX_CHARS = 400;
+
+        private FullText() {
+        }
+
+        /** {@code text} whole up to {@link #MAX_CHARS} chars, else its start and "...". */
+        static String cut(String text) {
+            if (text.length() <= MAX_CHARS) {
+                return text;
+            }
+            int end = MAX_CHARS;
+            if (Character.isHighSurrogate(text.charAt(end - 1))) {
+                end--;
+            }
+            return text.substring(0, end) + "...";
+        }
+    }
 
     /** This node's presence record (see {@code Presence}): its status and its links; on the loop, once a period. */
     private com.fasterxml.jackson.databind.node.ObjectNode presenceRecord() {
@@ -2262,6 +2287,11 @@ public final class MeshNode implements AutoCloseable {
         }
         r.put("lastAdded", last);
         r.put("rate", rate);
+        if (!health.writable()) {
+            // where data stops: a node behind this one in a chain (--no-overlay) gets nothing new from it and sees it
+            // "behind 0", with no error of its own; before (break46) nothing told it why
+            r.put("full", FullText.cut(health.problem() == null ? "unknown" : health.problem()));
+        }
         r.set("links", presenceLinks(last));
         return r;
     }

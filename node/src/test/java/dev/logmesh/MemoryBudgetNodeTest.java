@@ -212,6 +212,42 @@ class MemoryBudgetNodeTest {
         }
     }
 
+    /**
+     * Break46's finding 3: in a chain alice -> bob -> carol without the overlay, bob full, carol gets nothing new and
+     * saw bob "behind 0" with no hint why. Now bob's presence record says why he cannot write his log, and carol's
+     * status shows it on his row ({@code full}), which {@code logmesh status} and {@code peers} warn of.
+     */
+    @Test
+    void aFullNodesPresenceSaysSoToTheNodesBehindIt() throws Exception {
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepReason(null).overlay(false);
+        try (MeshNode bob = start("bob", small, List.of());
+             MeshNode alice = start("alice", NodeConfig.builder().noListen().overlay(false), List.of(), "bob");
+             MeshNode carol = start("carol", NodeConfig.builder().noListen().overlay(false), List.of(), "bob")) {
+            loop.advance(1_000);
+            for (int i = 0; i < 30; i++) {
+                bob.add(big("b/" + i), List.of("temp"));
+                loop.runAll();
+            }
+            assertFalse(bob.health().writable());
+            alice.add(big("a/0")); // stops at bob
+            loop.advance(20_000); // presence records go round
+            com.fasterxml.jackson.databind.JsonNode row = null;
+            for (com.fasterxml.jackson.databind.JsonNode n : on(carol.status()).path("mesh").path("nodes")) {
+                if (n.path("node").asText().equals(bob.nodeId())) {
+                    row = n;
+                }
+            }
+            assertTrue(row != null, "carol knows bob");
+            assertTrue(row.path("full").asText().startsWith("the memory store is full: "), row.toString());
+
+            bob.removeReason("temp", Criteria.ALL); // room again: the next record says nothing of it
+            loop.advance(20_000);
+            for (com.fasterxml.jackson.databind.JsonNode n : on(carol.status()).path("mesh").path("nodes")) {
+                assertFalse(n.has("full"), n.toString());
+            }
+        }
+    }
+
     @Test
     void aNodeMakesItsMemoryStoreWithTheDefaultBudgetAThirdOfTheHeap() throws Exception {
         try (MeshNode n = start("n", NodeConfig.builder(), List.of())) {
