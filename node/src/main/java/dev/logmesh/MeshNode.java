@@ -282,6 +282,20 @@ public final class MeshNode implements AutoCloseable {
     private final List<Redialer> dialers = new ArrayList<>();
     /** The peers whose full log was said (MeshNode's peerFull event), until one says it has room again; loop only. */
     private final java.util.Set<String> fullPeersSaid = new java.util.HashSet<>();
+    /**
+     * When each peer was last said to have room again ({@code notice}), monotonic ms: a peer full again within
+     * {@link #FULL_AGAIN_QUIET_MILLIS} of it is counted, not said; loop only.
+     */
+    private final Map<String, Long> roomSaidAt = new java.util.HashMap<>();
+    /** The peers whose full log is counted, not said ({@link #roomSaidAt}), each with its count; loop only. */
+    private final Map<String, Integer> fullAgainQuiet = new java.util.HashMap<>();
+    /**
+     * How long (ms) after a peer was said to have room again its full log again is only counted: a memory node whose
+     * budget is too small for what it is sent is full, takes a part, and is full again every second or so; before
+     * (session 47's trial of break46's t7) its sender said both, 44 times each in 54 s. The next time it is said, the
+     * count is said with it.
+     */
+    static final long FULL_AGAIN_QUIET_MILLIS = 60_000;
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
     /** Seeds of the redialers' jitter. */
@@ -462,10 +476,22 @@ public final class MeshNode implements AutoCloseable {
                     ? session.expectedPeer() : dialedUrl(session);
                 if (peer != null && fullPeersSaid.add(peer)) {
                     String url = dialedUrl(session);
-                    fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it "
-                        + "cannot take this node's entries: it says: " + why + ". Nothing is lost: this node keeps them "
-                        + "and sends them as soon as the peer says it has room again (its operator frees space, cleans "
-                        + "its log or gives it a larger memory budget)");
+                    Long roomAt = roomSaidAt.get(peer);
+                    long quiet = roomAt == null ? 0 : roomAt + FULL_AGAIN_QUIET_MILLIS - loop.monotonicMillis();
+                    if (quiet > 0) {
+                        LOG.debug("peer {} cannot write its log again (said within {} ms): {}", peer,
+                            FULL_AGAIN_QUIET_MILLIS, why);
+                        if (fullAgainQuiet.merge(peer, 1, Integer::sum) == 1) {
+                            // still full when the quiet time ends: said then, so that the last word is not "room"
+                            loop.schedule(quiet, () -> {
+                                if (fullPeersSaid.contains(peer) && fullAgainQuiet.containsKey(peer)) {
+                                    sayPeerFull(peer, url, why);
+                                }
+                            });
+                        }
+                        return;
+                    }
+                    sayPeerFull(peer, url, why);
                 }
             }
 
@@ -572,7 +598,13 @@ public final class MeshNode implements AutoCloseable {
                     }
                 } else if (session.peerHasRoom()) {
                     if (session.peerNode() != null && fullPeersSaid.remove(session.peerNode())) {
-                        fireNotice("peer " + who + " can write its log again: sending it what it did not acknowledge");
+                        if (fullAgainQuiet.containsKey(session.peerNode())) {
+                            LOG.debug("peer {} can write its log again (its full log was not said)", who);
+                        } else {
+                            roomSaidAt.put(session.peerNode(), loop.monotonicMillis());
+                            fireNotice("peer " + who + " can write its log again: sending it what it did not "
+                                + "acknowledge");
+                        }
                     }
                 } else if (session.waitedForRoom()) {
                     // told when the session began to hold (waitsForRoom); a failure again here would say the log
@@ -2499,6 +2531,19 @@ public final class MeshNode implements AutoCloseable {
     private void fireError(String message) {
         EVENTS.warn(message);
         fire("error", l -> l.error(message));
+    }
+
+    /**
+     * Says that {@code peer} cannot write its log ({@link #fullPeersSaid}), with how many times it was full unsaid
+     * since the last time ({@link #fullAgainQuiet}); loop only.
+     */
+    private void sayPeerFull(String peer, String url, String why) {
+        Integer again = fullAgainQuiet.remove(peer);
+        fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it cannot take "
+            + "this node's entries: it says: " + why + ". Nothing is lost: this node keeps them and sends them as soon "
+            + "as the peer says it has room again (its operator frees space, cleans its log or gives it a larger memory "
+            + "budget)" + (again == null ? "" : "; it was full " + again + " more time" + (again == 1 ? "" : "s")
+            + " within a minute of having room again: what this node sends it is more than its budget or disk holds"));
     }
 
     /** A {@link Listener#notice}: an INFO line and the listeners' notice event. */
