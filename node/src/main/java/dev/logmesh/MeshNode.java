@@ -188,6 +188,16 @@ public final class MeshNode implements AutoCloseable {
         default void warning(String message) {
         }
 
+        /**
+         * Something that ends what an {@link #error} event said, so that a person who saw the one sees the other: a peer
+         * that could not write its log can again ("peer N can write its log again: sending it what it did not
+         * acknowledge"). Nothing to do. Also an INFO line of the logger {@code dev.logmesh.MeshNode.events}. Before
+         * (break46) that line was an INFO of {@code dev.logmesh.MeshNode} only, which the CLI does not print, while it
+         * printed the error it pairs with.
+         */
+        default void notice(String message) {
+        }
+
         /** The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). */
         default void health(NodeHealth health) {
         }
@@ -272,6 +282,20 @@ public final class MeshNode implements AutoCloseable {
     private final List<Redialer> dialers = new ArrayList<>();
     /** The peers whose full log was said (MeshNode's peerFull event), until one says it has room again; loop only. */
     private final java.util.Set<String> fullPeersSaid = new java.util.HashSet<>();
+    /**
+     * When each peer was last said to have room again ({@code notice}), monotonic ms: a peer full again within
+     * {@link #FULL_AGAIN_QUIET_MILLIS} of it is counted, not said; loop only.
+     */
+    private final Map<String, Long> roomSaidAt = new java.util.HashMap<>();
+    /** The peers whose full log is counted, not said ({@link #roomSaidAt}), each with its count; loop only. */
+    private final Map<String, Integer> fullAgainQuiet = new java.util.HashMap<>();
+    /**
+     * How long (ms) after a peer was said to have room again its full log again is only counted: a memory node whose
+     * budget is too small for what it is sent is full, takes a part, and is full again every second or so; before
+     * (session 47's trial of break46's t7) its sender said both, 44 times each in 54 s. The next time it is said, the
+     * count is said with it.
+     */
+    static final long FULL_AGAIN_QUIET_MILLIS = 60_000;
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
     /** Seeds of the redialers' jitter. */
@@ -452,10 +476,22 @@ public final class MeshNode implements AutoCloseable {
                     ? session.expectedPeer() : dialedUrl(session);
                 if (peer != null && fullPeersSaid.add(peer)) {
                     String url = dialedUrl(session);
-                    fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it "
-                        + "cannot take this node's entries: it says: " + why + ". Nothing is lost: this node keeps them "
-                        + "and sends them as soon as the peer says it has room again (its operator frees space or "
-                        + "cleans its log)");
+                    Long roomAt = roomSaidAt.get(peer);
+                    long quiet = roomAt == null ? 0 : roomAt + FULL_AGAIN_QUIET_MILLIS - loop.monotonicMillis();
+                    if (quiet > 0) {
+                        LOG.debug("peer {} cannot write its log again (said within {} ms): {}", peer,
+                            FULL_AGAIN_QUIET_MILLIS, why);
+                        if (fullAgainQuiet.merge(peer, 1, Integer::sum) == 1) {
+                            // still full when the quiet time ends: said then, so that the last word is not "room"
+                            loop.schedule(quiet, () -> {
+                                if (fullPeersSaid.contains(peer) && fullAgainQuiet.containsKey(peer)) {
+                                    sayPeerFull(peer, url, why);
+                                }
+                            });
+                        }
+                        return;
+                    }
+                    sayPeerFull(peer, url, why);
                 }
             }
 
@@ -562,7 +598,13 @@ public final class MeshNode implements AutoCloseable {
                     }
                 } else if (session.peerHasRoom()) {
                     if (session.peerNode() != null && fullPeersSaid.remove(session.peerNode())) {
-                        LOG.info("peer {} can write its log again: sending it what it did not acknowledge", who);
+                        if (fullAgainQuiet.containsKey(session.peerNode())) {
+                            LOG.debug("peer {} can write its log again (its full log was not said)", who);
+                        } else {
+                            roomSaidAt.put(session.peerNode(), loop.monotonicMillis());
+                            fireNotice("peer " + who + " can write its log again: sending it what it did not "
+                                + "acknowledge");
+                        }
                     }
                 } else if (session.waitedForRoom()) {
                     // told when the session began to hold (waitsForRoom); a failure again here would say the log
@@ -2140,9 +2182,10 @@ public final class MeshNode implements AutoCloseable {
      * The mesh as presence knows it: {@code {"period": ms, "nodes": [...], "presence": counters}} ({@code period}:
      * how often this node sends its record now, the configured period up to 100 known nodes and longer beyond:
      * {@code Presence#currentPeriodMillis}), each node
-     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, keyId, nextKeyId, links: [{peer,
-     * active, behind, rtt}]}}, this node first; a node's {@code behind} is the most any of its neighbours reports it
-     * behind; {@code keyId} and {@code nextKeyId} ({@link #keyId()}, {@link #nextKeyId()}) only where that node has
+     * {@code {node, name, url, size, lastAdded, rate, hops, age, via, behind, keyId, nextKeyId, full, links: [{peer,
+     * active, behind, rtt}]}}, this node first; {@code full} (why that node cannot write its log, at most
+     * {@link FullText#MAX_CHARS} chars) only while its record says it cannot; a node's {@code behind} is the most
+     * any of its neighbours reports it behind; {@code keyId} and {@code nextKeyId} ({@link #keyId()}, {@link #nextKeyId()}) only where that node has
      * such a key and its record says it (a node before session 40 says neither).
      */
     private com.fasterxml.jackson.databind.node.ObjectNode meshJson() {
@@ -2184,6 +2227,9 @@ public final class MeshNode implements AutoCloseable {
             o.put("behind", behind.getOrDefault(k.origin(), 0L));
             putKeyId(o, "keyId", r);
             putKeyId(o, "nextKeyId", r);
+            if (r.path("full").isTextual()) {
+                o.put("full", FullText.cut(r.get("full").asText())); // a record is believed as received: cut
+            }
             com.fasterxml.jackson.databind.node.ArrayNode links = o.putArray("links");
             for (JsonNode l : r.path("links")) {
                 com.fasterxml.jackson.databind.node.ObjectNode lo = links.addObject();
@@ -2217,6 +2263,27 @@ public final class MeshNode implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern KEY_ID = java.util.regex.Pattern.compile("[0-9a-f]{8}");
+
+    /** Why a node cannot write its log, as its presence record says it ({@code full}) and the status shows it. */
+    static final class FullText {
+        /** The most chars of it a record carries or a status shows: a record is at most 4 KiB with its links. */
+        static final int MAX_CHARS = 400;
+
+        private FullText() {
+        }
+
+        /** {@code text} whole up to {@link #MAX_CHARS} chars, else its start and "...". */
+        static String cut(String text) {
+            if (text.length() <= MAX_CHARS) {
+                return text;
+            }
+            int end = MAX_CHARS;
+            if (Character.isHighSurrogate(text.charAt(end - 1))) {
+                end--;
+            }
+            return text.substring(0, end) + "...";
+        }
+    }
 
     /** This node's presence record (see {@code Presence}): its status and its links; on the loop, once a period. */
     private com.fasterxml.jackson.databind.node.ObjectNode presenceRecord() {
@@ -2255,6 +2322,11 @@ public final class MeshNode implements AutoCloseable {
         }
         r.put("lastAdded", last);
         r.put("rate", rate);
+        if (!health.writable()) {
+            // where data stops: a node behind this one in a chain (--no-overlay) gets nothing new from it and sees it
+            // "behind 0", with no error of its own; before (break46) nothing told it why
+            r.put("full", FullText.cut(health.problem() == null ? "unknown" : health.problem()));
+        }
         r.set("links", presenceLinks(last));
         return r;
     }
@@ -2464,6 +2536,25 @@ public final class MeshNode implements AutoCloseable {
         fire("error", l -> l.error(message));
     }
 
+    /**
+     * Says that {@code peer} cannot write its log ({@link #fullPeersSaid}), with how many times it was full unsaid
+     * since the last time ({@link #fullAgainQuiet}); loop only.
+     */
+    private void sayPeerFull(String peer, String url, String why) {
+        Integer again = fullAgainQuiet.remove(peer);
+        fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it cannot take "
+            + "this node's entries: it says: " + why + ". Nothing is lost: this node keeps them and sends them as soon "
+            + "as the peer says it has room again (its operator frees space, cleans its log or gives it a larger memory "
+            + "budget)" + (again == null ? "" : "; it was full " + again + " more time" + (again == 1 ? "" : "s")
+            + " within a minute of having room again: what this node sends it is more than its budget or disk holds"));
+    }
+
+    /** A {@link Listener#notice}: an INFO line and the listeners' notice event. */
+    private void fireNotice(String message) {
+        EVENTS.info(message);
+        fire("notice", l -> l.notice(message));
+    }
+
     /** A {@link Listener#warning}: a WARN line and the listeners' warning event. */
     private void fireWarning(String message) {
         EVENTS.warn(message);
@@ -2586,10 +2677,6 @@ public final class MeshNode implements AutoCloseable {
         healthChanged(NodeHealth.writable(loop.now()), why + ", which made room");
     }
 
-    /** The first wait (ms) of {@link #roomProbe} after the node found it cannot write; doubled up to the next. */
-    static final long ROOM_PROBE_FIRST_MILLIS = 1_000;
-    /** The longest wait (ms) between two {@link #roomProbe}s. */
-    static final long ROOM_PROBE_MAX_MILLIS = 5_000;
     /**
      * How much more room (bytes) the data directory's file system must have than when the node found it cannot write,
      * or than at the last probe that failed, before {@link #roomProbe} tries a write.
@@ -2597,8 +2684,8 @@ public final class MeshNode implements AutoCloseable {
     static final long ROOM_PROBE_FREED_BYTES = 1L << 20;
     /** The next {@link #roomProbe}, or null; loop only. */
     private Loop.Cancellable roomProbeWait;
-    /** The wait before the next {@link #roomProbe}, ms; loop only. */
-    private long roomProbeDelay;
+    /** The {@link #roomProbe}s that found no room since the node found it cannot write; loop only. */
+    private int roomProbeTries;
     /** The usable bytes of the data directory's file system when the probe last found no room; loop only. */
     private long roomProbeUsable;
 
@@ -2611,8 +2698,8 @@ public final class MeshNode implements AutoCloseable {
             return;
         }
         roomProbeUsable = usableBytes();
-        roomProbeDelay = ROOM_PROBE_FIRST_MILLIS;
-        roomProbeWait = loop.schedule(roomProbeDelay, this::roomProbe);
+        roomProbeTries = 0;
+        roomProbeWait = loop.schedule(SyncSession.roomRetryDelay(roomProbeTries), this::roomProbe);
     }
 
     /**
@@ -2620,7 +2707,8 @@ public final class MeshNode implements AutoCloseable {
      * {@link #ROOM_PROBE_FREED_BYTES} more room than when the node found it full (its operator freed space), it writes
      * a record of its own (the seen horizon's time, {@link #recordHorizon}'s write), and if that works, says the log
      * is writable again, which ends the sessions held for want of room so that their peers send again at once. After
-     * {@link #ROOM_PROBE_FIRST_MILLIS}, then doubled to {@link #ROOM_PROBE_MAX_MILLIS}; on the loop. Before (break of
+     * the back-off of a held batch's tries ({@link SyncSession#roomRetryDelay}, where the Javadoc says why the two
+     * are not one); on the loop. Before (break of
      * session 46), a node that held its sessions for want of room learned of room only from its own next add, a
      * clean, or a mesh peer's held batch tried again: a stock Logux client alone on a node whose disk was full and
      * then freed waited without end, its actions never acknowledged. The free space decides whether to try, not a
@@ -2651,8 +2739,8 @@ public final class MeshNode implements AutoCloseable {
         } else if (usable >= 0 && usable < roomProbeUsable) {
             roomProbeUsable = usable; // room taken meanwhile: count what is freed from here
         }
-        roomProbeDelay = Math.min(ROOM_PROBE_MAX_MILLIS, roomProbeDelay * 2);
-        roomProbeWait = loop.schedule(roomProbeDelay, this::roomProbe);
+        roomProbeTries++;
+        roomProbeWait = loop.schedule(SyncSession.roomRetryDelay(roomProbeTries), this::roomProbe);
     }
 
     /** The usable bytes of the data directory's file system, or -1 if it cannot be told; loop only. */

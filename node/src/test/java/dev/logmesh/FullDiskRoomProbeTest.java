@@ -61,7 +61,7 @@ class FullDiskRoomProbeTest {
                 return a.health().writable() || waited[0] > 30_000;
             });
             assertTrue(a.health().writable(), "the node did not find the room made (health: " + a.health() + ")");
-            assertTrue(waited[0] <= MeshNode.ROOM_PROBE_MAX_MILLIS + 1_000, "found after " + waited[0] + " ms");
+            assertTrue(waited[0] <= dev.logmesh.internal.session.SyncSession.ROOM_RETRY_MAX_MILLIS + 1_000, "found after " + waited[0] + " ms");
             CompletableFuture<Meta> after = a.add(Action.ofType("after"));
             await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> {
                 loop.runAll();

@@ -108,6 +108,11 @@ final class HumanOutput {
         line("warn   " + message);
     }
 
+    /** The end of what an error line said (a full peer can write again). */
+    synchronized void notice(String message) {
+        line("note   " + message);
+    }
+
     /** The node's log became unwritable, or writable again. */
     synchronized void health(dev.logmesh.NodeHealth health) {
         if (!health.writable()) {

@@ -544,6 +544,13 @@ final class Ndjson implements AutoCloseable {
         print(n);
     }
 
+    /** A {@code notice} event: the end of what an {@code error} event said (a full peer can write again). */
+    void notice(String message) {
+        ObjectNode n = event("notice");
+        n.put("message", message);
+        print(n);
+    }
+
     /** What to do with each good input line, or with a bad one. */
     interface LineHandler {
         /** A good line: an action and its partial meta (null when the line was only an action). */

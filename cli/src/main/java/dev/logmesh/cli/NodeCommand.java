@@ -439,6 +439,16 @@ final class NodeCommand implements Callable<Integer> {
                     out.warning(message);
                 }
 
+                /** The end of what an error said (a full peer has room again): a {@code notice} event. */
+                @Override
+                public void notice(String message) {
+                    if (human != null) {
+                        human.notice(message);
+                        return;
+                    }
+                    out.notice(message);
+                }
+
                 @Override
                 public void catchUp(String nodeId, long done, long total, double perSecond) {
                     if (human != null) {

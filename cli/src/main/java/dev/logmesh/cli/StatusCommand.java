@@ -257,8 +257,17 @@ final class StatusCommand implements Callable<Integer> {
             if (error.startsWith(FULL_PEER)) {
                 System.err.println("logmesh: WARNING: peer " + p.path("node").asText() + " cannot write its log ("
                     + error.substring(FULL_PEER.length()) + "), so it takes none of this node's actions: this node "
-                    + "keeps them and sends them as soon as the peer says it has room again (its operator frees space"
-                    + " or cleans its log)");
+                    + "keeps them and sends them as soon as the peer says it has room again (its operator frees space,"
+                    + " cleans its log or gives it a larger memory budget)");
+            }
+        }
+        for (JsonNode n : status.path("mesh").path("nodes")) {
+            // a node that cannot write, as its presence says: in a chain (--no-overlay) the nodes behind it see it
+            // "behind 0" and no error of their own (break46), so this says where the data stops
+            if (n.path("hops").asInt(0) > 0 && n.path("full").isTextual()) {
+                System.err.println("logmesh: WARNING: node " + n.path("node").asText() + " cannot write its log ("
+                    + n.path("full").asText() + "), its presence says: what its peers send it stops there, and the "
+                    + "nodes that get their actions only through it get nothing new until it has room again");
             }
         }
         if (status.path("brief").asBoolean(false)) {

@@ -106,7 +106,8 @@ class StatusTableTest {
         }
         assertEquals(List.of("logmesh: WARNING: peer b:2 cannot write its log (the memory store is full: 39.1 KiB of "
             + "its 39.1 KiB budget), so it takes none of this node's actions: this node keeps them and sends them as "
-            + "soon as the peer says it has room again (its operator frees space or cleans its log)"),
+            + "soon as the peer says it has room again (its operator frees space, cleans its log or gives it a larger "
+            + "memory budget)"),
             bytes.toString(StandardCharsets.UTF_8).lines().toList());
     }
 }

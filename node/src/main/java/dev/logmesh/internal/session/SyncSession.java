@@ -154,10 +154,32 @@ public final class SyncSession implements MessageConnection.Handler {
      */
     public static final String TWIN_TOLD = "the peer says another node runs with this node's id";
 
-    /** The first wait before a held batch is tried again ({@link #retryHeldBatch}), ms. */
-    static final long HELD_RETRY_FIRST_MILLIS = 1_000;
-    /** The longest wait between two tries of a held batch ({@link #retryHeldBatch}), ms. */
-    static final long HELD_RETRY_MAX_MILLIS = 5_000;
+    /**
+     * The first wait (ms) before a node that cannot write looks for room again: a held batch tried again
+     * ({@link #retryHeldBatch}) and the node's own probe of a full disk ({@code MeshNode.roomProbe}). Doubled after
+     * each try that found none, up to {@link #ROOM_RETRY_MAX_MILLIS} ({@link #roomRetryDelay}).
+     *
+     * <p>Two ways to find room, one back-off (before, session 46, each had its own copy of these constants). They
+     * cannot be one: the session's try stores what it holds (a memory budget or a disk has room for a batch only if
+     * the batch goes in, and every part that does is progress), and it exists only where a mesh peer's batch is held;
+     * the node's probe serves a node with no batch held (a stock Logux client's frame waits in the client's own
+     * queue, a first failure was a local add) and tells room on a disk from its free space before it writes, so that
+     * a write that SQLite can squeeze into its own files does not say "writable" for a disk that has no room for a
+     * batch. A memory node has no disk to probe: its room comes from cleans, which the node sees at once.
+     */
+    public static final long ROOM_RETRY_FIRST_MILLIS = 1_000;
+    /** The longest wait (ms) between two looks for room ({@link #ROOM_RETRY_FIRST_MILLIS}). */
+    public static final long ROOM_RETRY_MAX_MILLIS = 5_000;
+
+    /**
+     * The wait (ms) before the next look for room after {@code tries} that found none: {@link #ROOM_RETRY_FIRST_MILLIS}
+     * doubled {@code tries} times, at most {@link #ROOM_RETRY_MAX_MILLIS}.
+     *
+     * @param tries the tries that found no room so far, {@code >= 0}
+     */
+    public static long roomRetryDelay(int tries) {
+        return Math.min(ROOM_RETRY_MAX_MILLIS, ROOM_RETRY_FIRST_MILLIS << Math.min(tries, 10));
+    }
 
     /** The reason of a session that this node closed because its log can be written again ({@link #roomAgain}). */
     public static final String ROOM_AGAIN = "this node can write its log again: the peer sends again what it did not "
@@ -2349,35 +2371,55 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
-     * Tries the held batch again after {@link #HELD_RETRY_FIRST_MILLIS}, doubled each time, at most
-     * {@link #HELD_RETRY_MAX_MILLIS}: a full disk that its operator freed is known only by a write that works (a
+     * Tries the held batch again after {@link #roomRetryDelay}: a full disk that its operator freed is known only by a write that works (a
      * memory node's budget, by its cleans).
      */
     private void retryHeldLater() {
-        long delay = Math.min(HELD_RETRY_MAX_MILLIS, HELD_RETRY_FIRST_MILLIS << Math.min(heldRetries, 10));
+        long delay = roomRetryDelay(heldRetries);
         heldRetries++;
         heldRetry = loop.schedule(delay, this::retryHeldBatch);
     }
 
     /**
-     * Stores the held batch if the log takes it now: then the node is writable again (its log's add event), which
-     * ends every held session ({@link #roomAgain}), this one too, and the peers send again what was not answered.
+     * Stores the held batch, or the longest part of it from its start that the log takes now (the whole, else its first
+     * half, quarter and so on down to one entry): once a part is in, the node is writable again (its log's add event),
+     * which ends every held session ({@link #roomAgain}), this one too, and the peers send again what was not answered
+     * (what is in already is a duplicate then, and costs a memory budget nothing). Before (break46's trial 7) only the
+     * whole batch was tried: a memory node whose budget the seen ids of cleaned entries had mostly taken had room for
+     * several of a 13 KiB frame's entries but never for the frame, and its sender's entries stopped there for good.
      */
     private void retryHeldBatch() {
         heldRetry = null;
         if (state != State.CONNECTED || roomWait == null || heldBatch == null) {
             return;
         }
+        int taken = heldBatch.size();
         receiving = true;
         try {
-            log.add(heldBatch);
-        } catch (StoreException e) {
-            LOG.debug("{}: the held batch of {} entries still cannot be stored: {}", describePeer(), heldBatch.size(),
-                e.getMessage());
-            retryHeldLater();
-            return;
+            while (true) {
+                try {
+                    log.add(taken == heldBatch.size() ? heldBatch : heldBatch.subList(0, taken));
+                    break;
+                } catch (StoreException e) {
+                    if (taken == 1) {
+                        LOG.debug("{}: no entry of the held batch of {} can be stored yet: {}", describePeer(),
+                            heldBatch.size(), e.getMessage());
+                        retryHeldLater();
+                        return;
+                    }
+                    taken /= 2;
+                }
+            }
         } finally {
             receiving = false;
+        }
+        if (taken < heldBatch.size()) {
+            heldBatch = new ArrayList<>(heldBatch.subList(taken, heldBatch.size()));
+            heldRetries = 0;
+            if (state == State.CONNECTED && roomWait != null) {
+                retryHeldLater(); // (the node's writable-again event ends the session first, as a rule)
+            }
+            return;
         }
         heldBatch = null;
         roomAgain(); // (already closed if the log's add event said the node is writable; else, all were duplicates)

@@ -349,9 +349,10 @@ public final class MemoryStore implements Store {
     private String fullMessage(int entries, long need) {
         String refused = entries == 1 ? "an entry of " + mib(need) : "a batch of " + entries + " entries (" + mib(need)
             + ")";
-        if (need > budget) {
+        if (entries == 1 && need > budget) {
+            // not "refused for good" (break46): its sender keeps it and sends it again, which a larger budget takes
             return "the memory store cannot take " + refused + ": more than its whole budget of " + mib(budget)
-                + "; it is refused for good on this node (start it with a larger budget: " + HOW_TO_SET + ")";
+                + "; this node can store it only once it restarts with a larger budget (" + HOW_TO_SET + ")";
         }
         // what takes the budget, in both parts: before (session 44) "held (5 entries)" read as if 5 entries took it
         // all, where the ids of cleaned actions did

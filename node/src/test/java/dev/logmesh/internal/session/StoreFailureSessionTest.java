@@ -35,7 +35,7 @@ class StoreFailureSessionTest {
      * Spec "debug" and "synced": the listener that cannot store a batch says so once and holds the session, answering
      * nothing of the peer's; the sender sends it nothing more there. Before (session 45) it ended the session with
      * {@code error timeout}, and a stock client reconnected every second. When the held batch can be stored (tried
-     * again after {@link SyncSession#HELD_RETRY_FIRST_MILLIS}) the listener says so and closes; the next session
+     * again after {@link SyncSession#ROOM_RETRY_FIRST_MILLIS}) the listener says so and closes; the next session
      * delivers everything, once.
      */
     @Test
@@ -67,7 +67,7 @@ class StoreFailureSessionTest {
 
         // the disk has room again: b finds it at its next try, says so and closes; the next session delivers all, once
         disk.diskFull(false);
-        loop.advance(SyncSession.HELD_RETRY_FIRST_MILLIS);
+        loop.advance(SyncSession.ROOM_RETRY_FIRST_MILLIS);
         assertTrue(pair.rightSent().contains(ROOM), pair.rightSent().toString());
         assertEquals(SyncSession.State.CLOSED, listener.state());
         assertTrue(dialer.peerHasRoom());
@@ -134,7 +134,7 @@ class StoreFailureSessionTest {
         assertEquals(0, a.log.cursor("b").sent());
 
         disk.diskFull(false);
-        loop.advance(SyncSession.HELD_RETRY_FIRST_MILLIS);
+        loop.advance(SyncSession.ROOM_RETRY_FIRST_MILLIS);
         assertEquals(SyncSession.State.CLOSED, listener.state());
         SessionNode.connect(loop, a, b);
         loop.runAll();
