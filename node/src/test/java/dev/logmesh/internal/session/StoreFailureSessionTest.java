@@ -106,7 +106,7 @@ class StoreFailureSessionTest {
         assertEquals(0, b.log.cursor("a").received(), "b stored nothing of a's: its cursor stays");
 
         disk.diskFull(false);
-        loop.advance(SyncSession.HELD_RETRY_MAX_MILLIS);
+        loop.advance(SyncSession.ROOM_RETRY_MAX_MILLIS);
         assertEquals(SyncSession.State.CLOSED, listener.state());
         SessionNode.connect(loop, a, b);
         loop.runAll();
