@@ -720,9 +720,11 @@ public final class MeshNode implements AutoCloseable {
             log.clientCursorLimit(config.clientCursors());
             if (given == null) {
                 ownLoop = new SystemLoop("logmesh-" + log.nodeId());
-                if (config.transport() == null) {
-                    // the loop thread is idle until begin() hands it the node's first tasks: it warms the digests
-                    // now, while this thread builds the node (2 cores), not on the dial's or the first entry's path
+                if (config.transport() == null && !config.peers().isEmpty()) {
+                    // a node that dials at once: the loop thread is idle until begin() hands it the node's first
+                    // tasks, so it makes the digests now, while this thread builds the node (2 cores), not on the
+                    // dial's or the first entry's path. A node that only listens meets them later (its first peer):
+                    // not on its way to ready (StartupPathTest)
                     ownLoop.execute(MeshNode::warmDigests);
                 }
             }
@@ -835,8 +837,8 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Makes the digests a WebSocket node needs at its first connection and its first entry, on the calling thread
-     * (the node's own loop, before its first task): the WebSocket handshake's SHA-1 (Netty checks or makes
+     * Makes the digests a WebSocket node that dials at start needs at its first connection and its first entry, on
+     * the calling thread (the node's own loop, before its first task): the WebSocket handshake's SHA-1 (Netty checks or makes
      * {@code Sec-WebSocket-Accept} with it) and the reconciliation index's SHA-256 ({@link
      * dev.logmesh.internal.reconcile.ItemId}, kept per thread). The first {@code MessageDigest} of a process sets up
      * the JDK's security providers: 10-30 ms of class loading and initialisation on the reference VM (cold46, cold47),

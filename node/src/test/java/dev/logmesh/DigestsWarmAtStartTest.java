@@ -13,12 +13,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node on its own loop makes the digests its first connection and first entry need (the WebSocket handshake's
+ * A node on its own loop that dials at start makes the digests its first connection and first entry need (the WebSocket handshake's
  * SHA-1, the reconciliation index's SHA-256) on its loop thread while the starting thread still builds the node, so
  * the JDK's security providers are set up before the node dials, not between its dial and its first entry (cold47:
  * 10-30 ms of a cold catch-up). A fresh JVM, as the first digest of a process is the one that costs; the order of
  * {@code -Xlog:class+load} is the evidence: the digest classes load before Netty's {@code Bootstrap}, which the first
- * dial loads. Before, neither was loaded by then (the handshake made SHA-1, the first entry SHA-256).
+ * dial loads. Before, neither was loaded by then (the handshake made SHA-1, the first entry SHA-256). A node that only
+ * listens does not make them before its ready line ({@code StartupPathTest} in the CLI).
  */
 class DigestsWarmAtStartTest {
 
