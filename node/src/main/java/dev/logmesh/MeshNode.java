@@ -765,6 +765,13 @@ public final class MeshNode implements AutoCloseable {
             log.clientCursorLimit(config.clientCursors());
             if (given == null) {
                 ownLoop = new SystemLoop("logmesh-" + log.nodeId());
+                if (config.transport() == null && !config.peers().isEmpty()) {
+                    // a node that dials at once: the loop thread is idle until begin() hands it the node's first
+                    // tasks, so it makes the digests now, while this thread builds the node (2 cores), not on the
+                    // dial's or the first entry's path. A node that only listens meets them later (its first peer):
+                    // not on its way to ready (StartupPathTest)
+                    ownLoop.execute(MeshNode::warmDigests);
+                }
             }
             Loop loop = given != null ? given : ownLoop;
             if (config.keepReason() != null) {
@@ -871,6 +878,24 @@ public final class MeshNode implements AutoCloseable {
             return b.build();
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             throw new IOException("cannot use the TLS files: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes the digests a WebSocket node that dials at start needs at its first connection and its first entry, on
+     * the calling thread (the node's own loop, before its first task): the WebSocket handshake's SHA-1 (Netty checks or makes
+     * {@code Sec-WebSocket-Accept} with it) and the reconciliation index's SHA-256 ({@link
+     * dev.logmesh.internal.reconcile.ItemId}, kept per thread). The first {@code MessageDigest} of a process sets up
+     * the JDK's security providers: 10-30 ms of class loading and initialisation on the reference VM (cold46, cold47),
+     * which a cold catch-up otherwise paid between its dial and its first entry. Nothing it makes is kept but the
+     * loop thread's SHA-256 digest and the classes; a failure changes nothing (the first real use meets it again).
+     */
+    static void warmDigests() {
+        try {
+            java.security.MessageDigest.getInstance("SHA1"); // the name Netty's WebSocketUtil asks for
+            dev.logmesh.internal.reconcile.ItemId.hashOf("");
+        } catch (java.security.NoSuchAlgorithmException | RuntimeException e) {
+            LOG.debug("digests not warmed at start: {}", e.toString());
         }
     }
 

@@ -68,8 +68,9 @@ public final class ColdBench {
     /**
      * The system properties the command line's {@code Main} sets before its first logger, each only when not set:
      * SLF4J's provider named (no binding here, so its no-operation one; unnamed, SLF4J looks for providers in every
-     * jar, and finding none looks through them all again for an old binding), Netty's logger (with no SLF4J binding
-     * it looks for two others in every jar), and on Linux the JDK's own selector provider (unnamed,
+     * jar, and finding none looks through them all again for an old binding), Netty's logger (SLF4J's, so its
+     * messages go where logmesh's go; unnamed, with no SLF4J binding it looks for two others in every jar, then takes
+     * the JDK's logging, whose start scans every jar once more), and on Linux the JDK's own selector provider (unnamed,
      * {@code SelectorProvider.provider()} looks for one in every jar). An application with an SLF4J binding names
      * that binding's provider, and Netty then logs through SLF4J.
      */
@@ -81,9 +82,11 @@ public final class ColdBench {
             }
         }
         // Netty's logging: with SLF4J's no-operation provider Netty looks for Log4j 2, then Log4j, through every
-        // jar (two class look-ups that fail), and takes the JDK's logging; named at once here
+        // jar (two class look-ups that fail), and takes the JDK's logging, whose start looks through every jar
+        // again (java.util.logging asks for a System.LoggerFinder with a ServiceLoader: 20-45 ms, cold47); named
+        // here as SLF4J, which drops Netty's messages as it drops logmesh's (no binding)
         io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
-            io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+            io.netty.util.internal.logging.Slf4JLoggerFactory.INSTANCE);
         String selector = "java.nio.channels.spi.SelectorProvider";
         String epoll = "sun.nio.ch.EPollSelectorProvider";
         if (System.getProperty(selector) == null && "Linux".equals(System.getProperty("os.name"))) {
