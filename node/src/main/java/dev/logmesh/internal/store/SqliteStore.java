@@ -2075,6 +2075,7 @@ public final class SqliteStore implements Store {
 
     /** {@link #write}'s transaction, run again after {@code SQLITE_BUSY}; the owner's thread. */
     private <T> T writeOnce(String what, Work<T> work, long savedLastAdded, long savedMaxSeen, long savedSize) {
+        long started = System.nanoTime();
         long busySince = 0;
         boolean reclaimed = false;
         T result;
@@ -2114,7 +2115,7 @@ public final class SqliteStore implements Store {
                     }
                 }
                 if (e instanceof SQLException se) {
-                    throw failure(what, se);
+                    throw failure(what, se, System.nanoTime() - started);
                 }
                 throw (RuntimeException) e;
             }
@@ -2531,7 +2532,12 @@ public final class SqliteStore implements Store {
      * can act on (disk full, I/O error, corrupt file), and that nothing of the call was written.
      */
     private StoreException failure(String what, SQLException e) {
-        String why = describe(e, file);
+        return failure(what, e, -1);
+    }
+
+    /** As {@link #failure(String, SQLException)}, for a call that ran {@code waitedNanos} (see {@link #describe}). */
+    private StoreException failure(String what, SQLException e, long waitedNanos) {
+        String why = describe(e, file, waitedNanos);
         return new StoreException(what + " failed on " + file + ": " + why
             + (readOnly ? "" : "; nothing of this " + what + " was written"), e);
     }
@@ -2547,6 +2553,18 @@ public final class SqliteStore implements Store {
      * directory is reported as a full disk too.
      */
     static String describe(SQLException e, Path file) {
+        return describe(e, file, -1);
+    }
+
+    /**
+     * As {@link #describe(SQLException, Path)}, for a failure after the call had run for {@code waitedNanos}
+     * ({@link System#nanoTime} units; negative when not known): a lock another process holds ({@code SQLITE_BUSY})
+     * is said with how long it was waited for, which is {@link #BUSY_RETRY_MS} only where the call ran again that
+     * long ({@link #write}); a write-behind batch, or a write after a read in the same transaction, meets it at once
+     * (SQLite does not wait there), and before rtt47 such a failure too said the lock was "kept for more than 2 s".
+     * Any thread.
+     */
+    static String describe(SQLException e, Path file, long waitedNanos) {
         String code = e instanceof SQLiteException se ? se.getResultCode().name() : "";
         String msg = e.getMessage();
         if (isFullCode(e)) {
@@ -2568,9 +2586,16 @@ public final class SqliteStore implements Store {
         }
         if (code.startsWith("SQLITE_BUSY")) {
             // embed34: "[SQLITE_BUSY] The database file is locked" alone did not say by whom, nor that it passes
-            return "another process holds a lock on the database and kept it for more than " + BUSY_RETRY_MS / 1000
-                + " s (it has the file open and writes: sqlite3, a backup tool, another program; a second logmesh "
-                + "process would have been refused by the lock file) (" + msg + "); the store goes on once it lets go";
+            long waitedMs = waitedNanos / 1_000_000;
+            String held = waitedNanos < 0 ? "another process holds a lock on the database"
+                : waitedMs >= BUSY_RETRY_MS
+                    ? "another process holds a lock on the database and kept it for more than " + BUSY_RETRY_MS / 1000
+                        + " s"
+                    : "another process held a lock on the database, and the write was refused after " + waitedMs
+                        + " ms (SQLite does not wait for a lock in a transaction that has read)";
+            return held + " (it has the file open and writes: sqlite3, a backup tool, another program; a second "
+                + "logmesh process would have been refused by the lock file) (" + msg + "); the store goes on once it "
+                + "lets go";
         }
         return msg;
     }
@@ -3008,13 +3033,14 @@ public final class SqliteStore implements Store {
         // seen rows without its entries if it fails again halfway), so it is begun first, as for any call's work;
         // if it cannot be, this call throws and the batch waits for the next
         requireTransaction(what);
+        long tried = System.nanoTime();
         try {
             runBehind(b);
         } catch (MarksBehind e) {
             throw marksBehind(b, e);
         } catch (SQLException e) {
-            throw new StoreException(what + " failed on " + file + ": " + batchName(b)
-                + " is still to be written before it: " + describe(e, file) + "; nothing of this " + what
+            throw new StoreException(what + " failed on " + file + ": " + batchName(b) + " is still to be written "
+                + "before it: " + describe(e, file, System.nanoTime() - tried) + "; nothing of this " + what
                 + " was written", e);
         } catch (RuntimeException e) {
             throw new StoreException(what + " failed on " + file + ": " + batchName(b)
