@@ -213,6 +213,60 @@ class OverlayRefusalTest {
         }
     }
 
+    /**
+     * As {@link #aMemoryPeerThatRestartsWithANewIdIsNoRefusalAndIsReconnected} in a keyed mesh, restarted twice: a
+     * keyed dialer names the node it expects at a {@code --peer} URL in its proof, so the static dialer met "this is
+     * NEW, not OLD" at every dial (break47: an error blaming wrong-credentials, then the refusal back-off up to 10 min,
+     * and after the second restart nothing reconnected for minutes).
+     */
+    @Test
+    void aKeyedMemoryPeerThatRestartsTwiceWithNewIdsIsNoRefusalAndIsReconnectedEachTime() throws Exception {
+        ManualLoop loop = new ManualLoop(1_000_000);
+        LocalNetwork net = new LocalNetwork(loop);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        MeshNode.Listener carolHears = new MeshNode.Listener() {
+            @Override
+            public void refused(String nodeId, String reason) {
+                heard.add("refused " + nodeId + " " + reason);
+            }
+
+            @Override
+            public void error(String message) {
+                heard.add("error " + message);
+            }
+        };
+        MeshNode bob = keyed(loop, net, "bob");
+        NodeConfig carolConfig = NodeConfig.builder().name("carol").mdns(false).memory().loop(loop)
+            .transport(net.transport("carol")).key(MESH_KEY.getBytes(StandardCharsets.UTF_8))
+            .peer(java.net.URI.create("ws://bob:1")).build();
+        try (MeshNode carol = MeshNode.start(carolConfig, List.of(carolHears))) {
+            loop.advance(10_000);
+            assertTrue(connected(loop, carol).contains(bob.nodeId()), connected(loop, carol).toString());
+            for (int restart = 1; restart <= 2; restart++) {
+                bob.close();
+                loop.runAll();
+                bob = keyed(loop, net, "bob");
+                String newBob = bob.nodeId();
+                loop.advance(15_000);
+                assertEquals(List.of(), heard, "restart " + restart);
+                assertTrue(connected(loop, carol).contains(newBob),
+                    "restart " + restart + ": " + connected(loop, carol));
+            }
+        } finally {
+            bob.close();
+        }
+    }
+
+    private static final String MESH_KEY = "break47-mesh-key";
+
+    /** A memory node at {@code host} of the test network with {@link #MESH_KEY}, dialing nobody. */
+    private static MeshNode keyed(ManualLoop loop, LocalNetwork net, String host) throws Exception {
+        MeshNode node = MeshNode.start(NodeConfig.builder().name(host).mdns(false).memory().loop(loop)
+            .transport(net.transport(host)).key(MESH_KEY.getBytes(StandardCharsets.UTF_8)).build());
+        loop.runAll();
+        return node;
+    }
+
     /** The node ids {@code node} has a session with now. */
     private static List<String> connected(ManualLoop loop, MeshNode node) {
         java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = node.peers();

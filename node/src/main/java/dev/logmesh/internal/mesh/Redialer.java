@@ -388,6 +388,21 @@ public final class Redialer implements SyncSession.Events {
         if (stopped) {
             return;
         }
+        String instead = fixedPeer != null || session.expectedPeer() == null ? null
+            : dev.logmesh.internal.session.SyncSession.answeredInstead(error, session.expectedPeer());
+        if (instead != null) {
+            // Another node answers at this URL now (a memory node restarted with a new id, or another node took the
+            // port): not a refusal. A keyed dialer names the node it expects in its proof, so dialing the old id
+            // again was refused at every dial (break47: an error blaming wrong-credentials, then the refusal back-off
+            // up to 10 min); the next dial names the new node, whose key is then checked as any peer's
+            LOG.info("the peer at {} is now node {} (was {}): it restarted with a new id, or another node took its "
+                + "address; dialing {}", url, instead, session.expectedPeer(), instead);
+            rememberPeer(instead);
+            attempts = 0;
+            lastError = null;
+            schedule(nextDelay());
+            return;
+        }
         if (error != null && error.type() != null && error.type().stopsReconnect()) {
             // Either side refused the other (no or wrong mesh key, another mesh, a (sub)protocol out of range).
             // Logux's Reconnect stops for good when the peer refuses; a mesh node runs for months and either
