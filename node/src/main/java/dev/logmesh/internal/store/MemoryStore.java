@@ -354,6 +354,13 @@ public final class MemoryStore implements Store {
             return "the memory store cannot take " + refused + ": more than its whole budget of " + mib(budget)
                 + "; this node can store it only once it restarts with a larger budget (" + HOW_TO_SET + ")";
         }
+        if (need > budget) {
+            // not "full ... taken by 0 entries ... refused until entries are cleaned" (break47: an empty node said so
+            // to a stock Logux client whose first frame held more than the budget): no clean makes room for it whole
+            return "the memory store cannot take " + refused + " at once: more than its whole budget of " + mib(budget)
+                + " (" + mib(used) + " taken now); it takes such a batch only in parts that fit (a logmesh peer sends "
+                + "it so), or whole once the node restarts with a larger budget (" + HOW_TO_SET + ")";
+        }
         // what takes the budget, in both parts: before (session 44) "held (5 entries)" read as if 5 entries took it
         // all, where the ids of cleaned actions did
         long forgotten = ids.size() - held;

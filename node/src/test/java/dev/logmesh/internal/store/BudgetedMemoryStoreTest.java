@@ -109,6 +109,20 @@ class BudgetedMemoryStoreTest extends StoreContract {
     }
 
     @Test
+    void aBatchLargerThanTheWholeBudgetIsSaidToBeNotAFullStore() {
+        MemoryStore s = new MemoryStore(10_000);
+        StoreException e = assertThrows(StoreException.class, () -> s.add(List.of(entry("1 n 0", 4_000, "r"),
+            entry("2 n 0", 4_000, "r"), entry("3 n 0", 4_000, "r"))));
+        // before (break47): "the memory store is full: 0.0 KiB of its 9.8 KiB budget taken by 0 entries, no room for a
+        // batch of 3 entries (...); adds are refused until entries are cleaned ..." of a store with nothing to clean
+        assertTrue(e.getMessage().startsWith("the memory store cannot take a batch of 3 entries ("), e.getMessage());
+        assertTrue(e.getMessage().contains(") at once: more than its whole budget of 9.8 KiB (0.0 KiB taken now)"),
+            e.getMessage());
+        assertFalse(e.getMessage().contains("is full"), e.getMessage());
+        assertEquals(0, s.used());
+    }
+
+    @Test
     void aBatchIsTakenWholeOrNotAtAll() {
         MemoryStore s = new MemoryStore(50_000);
         List<Entry> batch = new ArrayList<>();
