@@ -1544,6 +1544,7 @@ public final class MeshNode implements AutoCloseable {
         boolean more = false;
         long acked = -1; // the highest position of this log a mesh peer acknowledged, read once it matters
         Boolean keepsMade = null; // whether the node expects peers (keeps what it made until one has it); read once
+        long unread = Long.MAX_VALUE; // the highest added every connected mesh session has read; read once
         if (!clientMade.isEmpty()) {
             acked = acknowledgedByAPeer();
             clientMade.headSet(acked, true).clear(); // what a peer has needs no keeping: the set stays small
@@ -1563,9 +1564,13 @@ public final class MeshNode implements AutoCloseable {
                     if (keepsMade == null) { // once a batch: both read the cursors
                         acked = acked < 0 ? acknowledgedByAPeer() : acked;
                         keepsMade = expectsPeers();
+                        unread = readByEveryConnectedPeer();
                     }
                     if (keepsMade && e.meta().added() > acked && originatedHere(e)) {
                         break; // its only copy may be this one: kept until a peer has it (and every later one)
+                    }
+                    if (e.meta().added() > unread) {
+                        break; // a connected peer's session has not read it yet: kept until it has (and every later one)
                     }
                     boundary = e.id();
                     dropping++;
@@ -1593,6 +1598,27 @@ public final class MeshNode implements AutoCloseable {
             max = Math.max(max, c.sent());
         }
         return max;
+    }
+
+    /**
+     * The highest {@code added} of this log that every connected mesh session's pump has read ({@link
+     * SyncSession#meshPushed}), {@link Long#MAX_VALUE} with none connected. Retention cleans nothing above it: an
+     * entry a peer sent here is also on that peer, but a node connected only through this one (a chain, {@code
+     * --no-overlay}) gets it from here alone, and before (break47: A -> B -> C, B {@code --keep-for 3s}) B cleaned
+     * actions that reached it old before its session with C read them, so C, connected all along, missed 11 of 400.
+     * A peer this node stops sending to (it cannot write its log) holds retention back with it until it has room: the
+     * node's own budget or disk then fills and it holds its senders in turn, rather than drop what C has not had.
+     * Loop only.
+     */
+    private long readByEveryConnectedPeer() {
+        long min = Long.MAX_VALUE;
+        for (SyncSession s : hub.sessions()) {
+            long read = s.meshPushed();
+            if (read >= 0) {
+                min = Math.min(min, read);
+            }
+        }
+        return min;
     }
 
     /**

@@ -207,6 +207,34 @@ class RetentionTest {
         }
     }
 
+    /**
+     * A relay's retention keeps an entry until each connected mesh peer's session has read it (sent it, announced it
+     * or skipped it as the peer's own): before (break47, a chain A -> B -> C with {@code --no-overlay} and B {@code
+     * --keep-for 3s}), B cleaned actions that reached it old before its session with C sent them, and C, connected all
+     * along, ended with 389 of 400 and its cursor for B at 400. Here carol's link to bob is slow (2 s each way), so
+     * bob's pump to her waits for her answers while its retention runs every second.
+     */
+    @Test
+    void aRelayKeepsWhatItsConnectedPeersHaveNotBeenSentYet() throws Exception {
+        try (MeshNode alice = start("alice", NodeConfig.builder().overlay(false));
+             MeshNode bob = start("bob", NodeConfig.builder().overlay(false).keepLast(5), "alice")) {
+            loop.advance(1_000);
+            net.latency(2_000, 2_000); // links made from here on: carol's
+            try (MeshNode carol = start("carol", NodeConfig.builder().overlay(false).noListen(), "bob")) {
+                loop.advance(10_000); // carol's session with bob: its handshake takes a few of the link's trips
+                for (int i = 0; i < 40; i++) {
+                    on(alice.add(big("a/" + i)));
+                }
+                for (int i = 0; i < 120 && carol.log().size() < 40; i++) {
+                    loop.advance(1_000);
+                }
+                assertEquals(40, carol.log().size(), "carol got every action alice made, through bob");
+                loop.advance(10_000); // carol acknowledged them all: bob's retention cleans down to 5
+                assertEquals(5, bob.log().size());
+            }
+        }
+    }
+
     @Test
     void retentionByAgeCleansEntriesOlderThanKeepFor() throws Exception {
         try (MeshNode bob = start("bob", NodeConfig.builder().keepFor(Duration.ofMinutes(10)))) {

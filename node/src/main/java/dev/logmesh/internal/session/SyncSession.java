@@ -2989,6 +2989,16 @@ public final class SyncSession implements MessageConnection.Handler {
         return peerFull;
     }
 
+    /**
+     * The highest {@code added} of this log that this session's pump has read (sent, announced by id, or skipped as
+     * the peer's own), or -1 for a session that is not a connected mesh session (a Logux client's, one not yet
+     * connected or ended). Retention keeps every entry above it, so that what a relay cleans has gone to each peer it
+     * is connected to (MeshNode's retention; break47). Loop only.
+     */
+    public long meshPushed() {
+        return state == State.CONNECTED && edge == null ? pushed : -1;
+    }
+
     /** The peer's node id, once known (after connect/connected). */
     public String peerNode() {
         return peerNode;
