@@ -157,6 +157,21 @@ class OverlayRefusalTest {
         }
     }
 
+    /** A listener that writes each refusal ({@code refused NODE REASON}) and error ({@code error MESSAGE}) it hears. */
+    static MeshNode.Listener refusalsAndErrorsInto(List<String> heard) {
+        return new MeshNode.Listener() {
+            @Override
+            public void refused(String nodeId, String reason) {
+                heard.add("refused " + nodeId + " " + reason);
+            }
+
+            @Override
+            public void error(String message) {
+                heard.add("error " + message);
+            }
+        };
+    }
+
     /**
      * keep47: an open mesh (no keys); bob is a memory node, a static peer of carol's, and restarts with a new id at the
      * same address. Carol's overlay kept bob's old id pinned at that address and dialled it; the new bob refused
@@ -169,17 +184,7 @@ class OverlayRefusalTest {
         ManualLoop loop = new ManualLoop(1_000_000);
         LocalNetwork net = new LocalNetwork(loop);
         List<String> heard = new CopyOnWriteArrayList<>();
-        MeshNode.Listener carolHears = new MeshNode.Listener() {
-            @Override
-            public void refused(String nodeId, String reason) {
-                heard.add("refused " + nodeId + " " + reason);
-            }
-
-            @Override
-            public void error(String message) {
-                heard.add("error " + message);
-            }
-        };
+        MeshNode.Listener carolHears = refusalsAndErrorsInto(heard);
         try (MeshNode alice = open(loop, net, "alice")) {
             MeshNode bob = open(loop, net, "bob", "ws://alice:1");
             String oldBob = bob.nodeId();
@@ -224,17 +229,7 @@ class OverlayRefusalTest {
         ManualLoop loop = new ManualLoop(1_000_000);
         LocalNetwork net = new LocalNetwork(loop);
         List<String> heard = new CopyOnWriteArrayList<>();
-        MeshNode.Listener carolHears = new MeshNode.Listener() {
-            @Override
-            public void refused(String nodeId, String reason) {
-                heard.add("refused " + nodeId + " " + reason);
-            }
-
-            @Override
-            public void error(String message) {
-                heard.add("error " + message);
-            }
-        };
+        MeshNode.Listener carolHears = refusalsAndErrorsInto(heard);
         MeshNode bob = keyed(loop, net, "bob");
         NodeConfig carolConfig = NodeConfig.builder().name("carol").mdns(false).memory().loop(loop)
             .transport(net.transport("carol")).key(MESH_KEY.getBytes(StandardCharsets.UTF_8))
