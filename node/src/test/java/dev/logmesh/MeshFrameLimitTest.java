@@ -35,10 +35,19 @@ class MeshFrameLimitTest {
     }
 
     MeshNode start(NodeConfig.Builder b) throws Exception {
+        return start(b, Duration.ofMillis(300));
+    }
+
+    /**
+     * A node of the line; a node whose log is in memory counts for 3 of its {@code presencePeriod}s after its last
+     * record reached a: the first test gives 2 s (6 s), as 300 ms (900 ms) was once passed by a loaded CI machine
+     * between two of c's records relayed by b (session 47's CI: a took the 100 KB action).
+     */
+    MeshNode start(NodeConfig.Builder b, Duration presencePeriod) throws Exception {
         // no overlay: the nodes stay a line (a mesh of three would link a and c directly; in a larger one the overlay
         // keeps up to 5 links a node, so most pairs are hops apart)
         MeshNode n = MeshNode.start(b.host("127.0.0.1").mdns(false).overlay(false).ping(500, 2_000)
-            .presencePeriod(Duration.ofMillis(300)).build());
+            .presencePeriod(presencePeriod).build());
         toClose.add(n);
         return n;
     }
@@ -65,9 +74,10 @@ class MeshFrameLimitTest {
 
     @Test
     void aNodeTwoHopsAwayRefusesWhatTheSmallestNodeCannotTake() throws Exception {
-        MeshNode a = start(NodeConfig.builder().name("a").memory());
-        MeshNode b = start(NodeConfig.builder().name("b").memory().peer(a.url()));
-        MeshNode c = start(NodeConfig.builder().name("c").memory().maxFrameBytes(65_536).peer(b.url()));
+        Duration period = Duration.ofSeconds(2);
+        MeshNode a = start(NodeConfig.builder().name("a").memory(), period);
+        MeshNode b = start(NodeConfig.builder().name("b").memory().peer(a.url()), period);
+        MeshNode c = start(NodeConfig.builder().name("c").memory().maxFrameBytes(65_536).peer(b.url()), period);
         await().atMost(WAIT).until(() -> onLoop(b, () -> b.hub().connectedPeers().size() == 2));
         await().atMost(WAIT).until(() -> knows(a, c));
         assertEquals(List.of(b.nodeId()), onLoop(a, () -> List.copyOf(a.hub().connectedPeers())), "a line");
