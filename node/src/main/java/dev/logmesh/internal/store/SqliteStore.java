@@ -551,6 +551,12 @@ public final class SqliteStore implements Store {
     private List<String> lastReadReasonsList;
     private byte[] lastReadNode;
     private String lastReadNodeId;
+    // The key columns of the row entry(ResultSet) read last, as stored (also for a corrupt row): a page's loop takes its
+    // next position from them instead of reading the columns through the driver a second time (a JNI call each).
+    private long rowAdded;
+    private long rowMs;
+    private byte[] rowNode;
+    private long rowSeq;
 
     private SqliteStore(Path file, Path lockPath, FileChannel lockChannel, FileLock lock, Connection conn) {
         this.file = file;
@@ -3879,8 +3885,8 @@ public final class SqliteStore implements Store {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows++;
-                        last = rs.getLong(1);
                         entry(rs); // null for a corrupt row, which is now in foundCorrupt
+                        last = rowAdded;
                     }
                 }
                 for (Corruption c : foundCorrupt) {
@@ -4008,8 +4014,8 @@ public final class SqliteStore implements Store {
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             rows++;
-                            pos = rs.getLong(1);
                             Entry e = entry(rs);
+                            pos = rowAdded;
                             if (e != null) {
                                 out.add(e);
                             }
@@ -4048,8 +4054,8 @@ public final class SqliteStore implements Store {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows++;
-                        pos = new Object[] {rs.getLong(2), rs.getBytes(3), rs.getLong(4)};
                         Entry e = entry(rs);
+                        pos = new Object[] {rowMs, rowNode, rowSeq};
                         if (e != null) {
                             out.add(e);
                         }
@@ -4081,8 +4087,8 @@ public final class SqliteStore implements Store {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows++;
-                        pos = rs.getLong(1);
                         Entry e = entry(rs);
+                        pos = rowAdded;
                         if (e != null) {
                             out.add(e);
                         }
@@ -4797,6 +4803,10 @@ public final class SqliteStore implements Store {
         long ms = rs.getLong(2);
         byte[] node = rs.getBytes(3);
         long seq = rs.getLong(4);
+        rowAdded = added;
+        rowMs = ms;
+        rowNode = node;
+        rowSeq = seq;
         long time = rs.getLong(5);
         int subprotocol = rs.getInt(6);
         // the texts as their UTF-8 bytes, as the checksum covers them: no decoding and encoding again
@@ -4804,7 +4814,8 @@ public final class SqliteStore implements Store {
         byte[] extra = rs.getBytes(8);
         byte[] action = rs.getBytes(9);
         long crc = rs.getLong(10);
-        boolean noCrc = rs.wasNull();
+        // a column read as 0 may be NULL; any other value is not (wasNull is one more call into the driver's JNI)
+        boolean noCrc = crc == 0 && rs.wasNull();
         ActionId id;
         try {
             id = new ActionId(ms, nodeId(node), seq);

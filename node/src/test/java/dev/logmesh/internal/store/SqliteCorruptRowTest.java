@@ -189,6 +189,36 @@ class SqliteCorruptRowTest {
         readsAllButTheBadOne();
     }
 
+    /**
+     * A row whose checksum column was emptied by hand is corrupt ("it has no checksum"), and every page read past it
+     * goes on from the right row (the page loops take their next position from the columns the row's read took).
+     */
+    @Test
+    void aChecksumSetToNullIsFound() throws Exception {
+        fill();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("UPDATE entries SET crc = NULL WHERE added = " + (BAD + 1));
+        }
+        open();
+        readsAllButTheBadOne();
+        assertTrue(reports.get(0).problem().contains("it has no checksum"), reports.get(0).problem());
+    }
+
+    /**
+     * A checksum of 0 is a value, not a missing checksum: the read asks the driver whether the column was NULL only
+     * when it read 0, and here it was not, so the row is one whose checksum does not match.
+     */
+    @Test
+    void aChecksumSetToZeroIsFound() throws Exception {
+        fill();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
+            st.execute("UPDATE entries SET crc = 0 WHERE added = " + (BAD + 1));
+        }
+        open();
+        readsAllButTheBadOne();
+        assertTrue(reports.get(0).problem().contains("its checksum does not match"), reports.get(0).problem());
+    }
+
     @Test
     void aPeersCopyOfTheBadEntryIsAcceptedAgain() throws Exception {
         fill();
