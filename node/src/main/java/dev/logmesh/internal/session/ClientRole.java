@@ -436,6 +436,35 @@ final class ClientRole extends EdgeRole {
         }
     }
 
+    /**
+     * Part of a frame that could not be stored when it came (the log full: the session holds) went in later, when
+     * the session tried it again ({@code SyncSession.retryHeldBatch}): once durable, each newly stored action's
+     * {@code process} hook runs, once, and nothing is answered, as for a frame whose client went away ({@link #settle}).
+     * The client, told nothing was synced, sends the frame again on its next session (the node ends this one when it
+     * can write again), where these actions are duplicates answered {@code logux/processed} without the hook. Before
+     * (session 48) a client's frame was never tried again: one larger than the room left never went in.
+     */
+    @Override
+    void heldStored(List<Entry> entries, List<Meta> results) {
+        List<Entry> stored = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Meta m = results.get(i);
+            if (m != null) {
+                stored.add(entries.get(i).withMeta(m));
+            }
+        }
+        if (stored.isEmpty()) {
+            return;
+        }
+        session.whenDurable(() -> {
+            for (Entry e : stored) {
+                ClientEdge.Committed c = edge.committed(e, true);
+                addLogged(c.log());
+                refused(c.why(), c.hookFailed());
+            }
+        });
+    }
+
     private void addLogged(List<ClientEdge.Logged> logged) {
         for (ClientEdge.Logged l : logged) {
             Entry e = log.create(l.action(), List.of());

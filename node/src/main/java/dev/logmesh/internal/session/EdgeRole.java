@@ -64,6 +64,16 @@ abstract class EdgeRole {
     void acknowledged(long added) {
     }
 
+    /**
+     * Part of the entries that the session held for want of room ({@code SyncSession.addReceived}: a role that adds
+     * its peer's entries itself) was stored when the session tried them again: {@code entries} (the held ones, from
+     * the start), {@code results} what the log gave for each ({@code null} for one it had already). Nothing is
+     * answered for them: the session holds, then ends ({@code SyncSession.roomAgain}), and the peer sends its frame
+     * again. The session may have ended already (the log's add event ends held sessions). Loop only.
+     */
+    void heldStored(List<Entry> entries, List<Meta> results) {
+    }
+
     /** The session ended. */
     void closed() {
     }

@@ -161,9 +161,9 @@ public final class SyncSession implements MessageConnection.Handler {
      *
      * <p>Two ways to find room, one back-off (before, session 46, each had its own copy of these constants). They
      * cannot be one: the session's try stores what it holds (a memory budget or a disk has room for a batch only if
-     * the batch goes in, and every part that does is progress), and it exists only where a mesh peer's batch is held;
-     * the node's probe serves a node with no batch held (a stock Logux client's frame waits in the client's own
-     * queue, a first failure was a local add) and tells room on a disk from its free space before it writes, so that
+     * the batch goes in, and every part that does is progress), and it exists only where a peer's batch is held (a mesh
+     * peer's or, since session 48, a Logux client's); the node's probe serves a node with no batch held (a first
+     * failure was a local add, or an upstream Logux server's frame) and tells room on a disk from its free space before it writes, so that
      * a write that SQLite can squeeze into its own files does not say "writable" for a disk that has no room for a
      * batch. A memory node has no disk to probe: its room comes from cleans, which the node sees at once.
      */
@@ -414,9 +414,11 @@ public final class SyncSession implements MessageConnection.Handler {
     /** The peer's batches dropped unanswered while {@link #roomWait}; owned by the loop. */
     private long droppedWhileFull;
     /**
-     * The mesh peer's entries whose store failed and started the hold, tried again now and then
-     * ({@link #retryHeldBatch}), or null (a Logux client's: their hooks and answers belong to its frame, so they wait
-     * for the node to find room otherwise); owned by the loop.
+     * The peer's entries whose store failed and started the hold, tried again now and then ({@link #retryHeldBatch}),
+     * or null; owned by the loop. A mesh peer's as received; a Logux client's as its role accepted them (checked by the
+     * access rules, addressed), whose stored parts the role settles ({@link EdgeRole#heldStored}). Before session 48 a
+     * client's was never held: a stock client's frame larger than the room a memory budget had left never went in, and
+     * the client sent it again, whole, on every reconnect.
      */
     private List<Entry> heldBatch;
     /** How many times {@link #heldBatch} was tried again; owned by the loop. */
@@ -1725,12 +1727,25 @@ public final class SyncSession implements MessageConnection.Handler {
         sendChunked(pushed, entries);
     }
 
-    /** Edge (issue 11): adds a client's entries to the log as this session's (no echo, see {@link #onLogAdd}). */
+    /**
+     * Edge (issue 11): adds a client's entries to the log as this session's (no echo, see {@link #onLogAdd}). When the
+     * log cannot take them (a full disk, a used memory budget) and the session does not hold yet, they become the held
+     * batch ({@link #heldBatch}), tried again in parts while the session holds ({@link #retryHeldBatch}), whose stored
+     * parts the role settles ({@link EdgeRole#heldStored}); the {@link StoreException} goes on to the caller, and from
+     * there to {@link #storeFailed}, which starts the hold.
+     *
+     * @throws StoreException the log could not store them; none of them is stored
+     */
     List<Meta> addReceived(List<Entry> entries) {
         receiving = true;
         List<Meta> results;
         try {
             results = log.add(entries);
+        } catch (StoreException e) {
+            if (roomWait == null && state == State.CONNECTED) {
+                heldBatch = entries;
+            }
+            throw e;
         } finally {
             receiving = false;
         }
@@ -2027,7 +2042,9 @@ public final class SyncSession implements MessageConnection.Handler {
             results = log.add(entries);
         } catch (StoreException e) {
             if (edge == null && roomWait == null) {
-                heldBatch = entries; // tried again while the session holds (retryHeldBatch)
+                // tried again while the session holds (retryHeldBatch); a client's is held by addReceived, an upstream
+                // server's is not (it sends its frame again when this node dials it next)
+                heldBatch = entries;
             }
             storeFailed("store " + s.entries().size() + " entries from " + describePeer(), e);
             return;
@@ -2387,18 +2404,27 @@ public final class SyncSession implements MessageConnection.Handler {
      * (what is in already is a duplicate then, and costs a memory budget nothing). Before (break46's trial 7) only the
      * whole batch was tried: a memory node whose budget the seen ids of cleaned entries had mostly taken had room for
      * several of a 13 KiB frame's entries but never for the frame, and its sender's entries stopped there for good.
+     * A Logux client's batch goes the same way (session 48), its stored parts settled by its role
+     * ({@link EdgeRole#heldStored}): nothing is answered on the held session, and the client's next session answers
+     * each of its actions {@code logux/processed} once, as a duplicate when it went in here.
      */
     private void retryHeldBatch() {
         heldRetry = null;
         if (state != State.CONNECTED || roomWait == null || heldBatch == null) {
             return;
         }
+        EdgeRole role = edge;
         int taken = heldBatch.size();
+        List<Entry> part;
+        List<Meta> results;
         receiving = true;
         try {
             while (true) {
+                part = taken == heldBatch.size() ? heldBatch : heldBatch.subList(0, taken);
                 try {
-                    log.add(taken == heldBatch.size() ? heldBatch : heldBatch.subList(0, taken));
+                    // a client's through addReceived, as its role stores them (its add events and counts); the log's
+                    // add event may close this session (roomAgain) before the add returns
+                    results = role == null ? log.add(part) : addReceived(part);
                     break;
                 } catch (StoreException e) {
                     if (taken == 1) {
@@ -2412,6 +2438,11 @@ public final class SyncSession implements MessageConnection.Handler {
             }
         } finally {
             receiving = false;
+        }
+        if (role != null) {
+            // the role runs what follows a stored client action (its process hook), once, unanswered: the client sends
+            // the frame again on its next session, where these are duplicates answered logux/processed
+            role.heldStored(List.copyOf(part), results);
         }
         if (taken < heldBatch.size()) {
             heldBatch = new ArrayList<>(heldBatch.subList(taken, heldBatch.size()));
