@@ -113,4 +113,71 @@ class FullNodeClientTest {
             assertTrue(node.health().writable(), node.health().toString());
         }
     }
+
+    /** Cleans one of the node's own actions: its reason and the node's keep reason, which its own actions get too. */
+    static void clean(MeshNode node, dev.logmesh.Meta own) {
+        node.removeReason("temp", Criteria.id(own.id())).join();
+        node.removeReason(NodeConfig.DEFAULT_KEEP_REASON, Criteria.id(own.id())).join();
+    }
+
+    /** How many of the node's entries have a type that starts with {@code prefix}. */
+    static long held(MeshNode node, String prefix) {
+        return node.entries().join().stream().filter(e -> e.action().type().startsWith(prefix)).count();
+    }
+
+    /**
+     * Session 48: a stock client's frame that a memory node had room for part of never went in. The node cut the
+     * frame by its room as the wire measures it (about 60 bytes an action) and could not store it as its budget counts
+     * (about 400 an action); the failed add left it not writable, and nothing tried the frame again until an
+     * application cleaned: the client's actions stopped there, although the node had room for several. Now the held
+     * frame goes in part by part, each part ending the held session, and the client sends the rest again.
+     */
+    @Test
+    void aLoguxClientsFrameLargerThanTheRoomLeftGoesInPartByPart() throws Exception {
+        EdgeScenarios.require(false);
+        NodeConfig.Builder b = NodeConfig.builder().name("full").host("127.0.0.1").port(0).mdns(false).memory()
+            .memoryLimit(40_000);
+        try (MeshNode node = MeshNode.start(b.build())) {
+            List<dev.logmesh.Meta> own = new java.util.ArrayList<>();
+            try {
+                while (own.size() < 1_000) {
+                    own.add(node.add(Action.ofType("own"), List.of("temp")).join());
+                }
+            } catch (CompletionException full) {
+                // the budget is used
+            }
+            assertTrue(own.size() < 1_000, "the budget is used");
+            int sent = 20;
+            try (EdgeScenarios.Script client = EdgeScenarios.start("full-node.mjs", "--url", node.url().toString())) {
+                client.await(l -> "connect".equals(l.path("event").asText()), WAIT);
+                // the first is held; the others the node drops while it holds, and the client keeps them
+                for (int i = 0; i < sent; i++) {
+                    client.send("{\"cmd\":\"sync\",\"type\":\"part/" + i + "\"}");
+                }
+                client.await(l -> "debug".equals(l.path("event").asText()), WAIT);
+                // an application cleans five of its actions: room for a few of the client's; the node ends the
+                // held session, and the client sends its twenty in one frame on its next
+                for (int i = 0; i < 5; i++) {
+                    clean(node, own.get(i));
+                }
+                try {
+                    await().atMost(Duration.ofSeconds(20)).until(() -> held(node, "part/") > 0);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("none of the client's actions went in, with room for several: "
+                        + held(node, "part/") + " of " + sent + " in the log, " + held(node, "own") + " of the node's "
+                        + own.size() + " left; " + node.health() + "; lines " + client.lines(), e);
+                }
+                assertTrue(held(node, "part/") < sent, "room for some only");
+                assertEquals(0, count(client, "processed"), "answered only once the whole frame is in");
+
+                own.forEach(m -> clean(node, m));
+                await().atMost(Duration.ofSeconds(20)).until(() -> count(client, "processed") == sent);
+                assertEquals(0, count(client, "error"), client.lines().toString());
+                List<String> types = client.lines().stream().filter(l -> "processed".equals(l.path("event").asText()))
+                    .map(l -> l.path("type").asText()).distinct().toList();
+                assertEquals(sent, types.size(), "each once: " + client.lines());
+                assertEquals(sent, held(node, "part/"), "each in the log once");
+            }
+        }
+    }
 }
