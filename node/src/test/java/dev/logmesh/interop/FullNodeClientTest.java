@@ -85,7 +85,7 @@ class FullNodeClientTest {
                 JsonNode said = client.await(l -> "debug".equals(l.path("event").asText())
                     || "processed".equals(l.path("event").asText()), WAIT);
                 assertEquals("debug", said.path("event").asText(), "the full node takes nothing: " + client.lines());
-                assertTrue(said.path("text").asText().startsWith(SyncSession.FULL_NOTICE), said.toString());
+                assertTrue(said.path("text").asText().startsWith(SyncSession.CLIENT_FULL_NOTICE), said.toString());
                 for (int i = 1; i < 3; i++) { // sent while the node holds the session: answered once room is made
                     client.send("{\"cmd\":\"sync\",\"type\":\"full/" + i + "\"}");
                 }

@@ -215,6 +215,16 @@ public final class SyncSession implements MessageConnection.Handler {
     public static final String FULL_NOTICE = "logmesh: this node cannot write its log, try again later: ";
 
     /**
+     * How the {@code ["debug", "error", text]} starts that tells a Logux client what {@link #FULL_NOTICE} tells a
+     * peer: a stock client ({@code @logux/core} 0.10) only shows it ({@code node.on('debug')}, {@code @logux/client}'s
+     * {@code log}), so it says what happens, not what to do. The client has nothing to try again: its actions stay
+     * unanswered in its log, the node closes the connection when it can write again ({@link #ROOM_NOTICE}) and the
+     * client's {@code Reconnect} sends them on its next one. Before (session 48) a client read "try again later".
+     */
+    public static final String CLIENT_FULL_NOTICE = "logmesh: this node cannot write its log; your actions wait "
+        + "unanswered and go in on your next connection, which follows when the node has room: ";
+
+    /**
      * The {@code ["debug", "error", text]} that a node which held a session for want of room ({@link #waitedForRoom})
      * sends when it can write its log again ({@link #roomAgain}), right before it closes the session: the peer sends
      * again what was not acknowledged on its next session, which a logmesh dialer opens at once (its redialer) and a
@@ -2337,7 +2347,7 @@ public final class SyncSession implements MessageConnection.Handler {
             LOG.debug("cannot {}: {}; holding the session, nothing more of the peer's acknowledged until room is made",
                 what, e.getMessage());
             inbound.clear(); // nothing received from here on is answered: the peer sends it again after roomAgain
-            send(new Message.Debug("error", FULL_NOTICE + e.getMessage()));
+            send(new Message.Debug("error", fullNotice() + e.getMessage()));
             events.waitsForRoom(this, e);
             if (heldBatch != null) {
                 retryHeldLater();
@@ -2350,9 +2360,14 @@ public final class SyncSession implements MessageConnection.Handler {
         // the node says it once per outage (MeshNode.storeFailed, "further failures ... are not logged"): an ERROR here
         // said it again for every session a peer's redials made (break37's full-disk trial)
         LOG.debug("cannot {}: {}; closing the session, nothing of it acknowledged", what, e.getMessage());
-        send(new Message.Debug("error", FULL_NOTICE + e.getMessage()));
+        send(new Message.Debug("error", fullNotice() + e.getMessage()));
         fail(ProtocolError.of(ProtocolError.Type.TIMEOUT, IntNode.valueOf((int) Math.min(Integer.MAX_VALUE,
             config.timeoutMillis())), "cannot " + what + ": " + e.getMessage()));
+    }
+
+    /** How this session tells its peer that the log is full: {@link #CLIENT_FULL_NOTICE} to a client. */
+    private String fullNotice() {
+        return edge instanceof ClientRole ? CLIENT_FULL_NOTICE : FULL_NOTICE;
     }
 
     /**

@@ -109,7 +109,7 @@ class HeldClientFrameTest {
         SyncSession session = sends(pair);
         List<String> got = List.copyOf(pair.rightSent());
         assertEquals(1, got.size(), got.toString());
-        assertTrue(got.get(0).startsWith("[\"debug\",\"error\",\"" + SyncSession.FULL_NOTICE), got.toString());
+        assertTrue(got.get(0).startsWith("[\"debug\",\"error\",\"" + SyncSession.CLIENT_FULL_NOTICE), got.toString());
         assertTrue(session.waitedForRoom());
         assertEquals(0, clientsStored());
         pair.clear();
