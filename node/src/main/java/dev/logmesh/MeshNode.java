@@ -1389,9 +1389,11 @@ public final class MeshNode implements AutoCloseable {
      * A write failed ({@link #storeFailed}) on a memory node with retention whose budget is used: when the ids of
      * cleaned entries take most of it, retention cannot make room and the node says so; else when the log holds no
      * more than {@link
-     * NodeConfig#keepLast()} entries, the memory budget is too small for them, and the node says so once, with numbers
-     * and both settings (an {@code error} event and WARN line). Before (session 43) only "the memory store is full"
-     * was said, with no word of keep last. Loop only.
+     * NodeConfig#keepLast()} entries and that many (of the size it holds) do not fit in the budget, the memory budget
+     * is too small for them, and the node says so once, with numbers and both settings (an {@code error} event and
+     * WARN line). Before (session 43) only "the memory store is full" was said, with no word of keep last; before
+     * break48 it was said also when keep last fitted and a peer's batch was larger than the room left, with a limit
+     * below the node's own and a keep last above it. Loop only.
      */
     private void budgetAdvice() {
         MemoryStore m = budgetedStore();
@@ -1420,10 +1422,15 @@ public final class MeshNode implements AutoCloseable {
         if (config.keepLast() == 0 || size > config.keepLast()) {
             return;
         }
-        budgetAdvised = true;
         long perAction = Math.max(1, m.heldBytes() / size);
         long need = seenBytes + perAction * (config.keepLast() + 1);
         long fit = Math.max(0, (m.budget() - seenBytes) / perAction - 1);
+        if (fit >= config.keepLast()) {
+            // keep last fits: what failed was a write larger than the room left (a peer's batch), which the held
+            // batch and retention deal with (break48: "raise the memory limit to about 139k" to a 300k node)
+            return;
+        }
+        budgetAdvised = true;
         fireError("the log is full at " + size + " actions (the memory store's " + MemoryStore.mib(m.budget())
             + " budget, about " + perAction + " bytes an action" + (seenBytes > 0 ? ", and " + MemoryStore.mib(seenBytes)
             + " for the ids of cleaned actions" : "") + "), so it cannot hold the " + config.keepLast() + " that keep "

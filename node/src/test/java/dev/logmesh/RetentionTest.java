@@ -398,6 +398,35 @@ class RetentionTest {
     }
 
     /**
+     * A memory node whose keep last fits in its budget but that is sent a catch-up batch larger than the room left is
+     * not told to change keep last or the memory limit. Before (break48: A -> B -> C, B {@code --memory
+     * --memory-limit 300k --keep-last 300}, A holding 20,000 actions of about 150 bytes) B said "the log is full at 300
+     * actions (..., about 464 bytes an action), so it cannot hold the 300 that keep last ... keeps ...: raise the
+     * memory limit to about 139k for 300 such actions, or lower keep last to at most 656": a limit below the one it
+     * had, and a keep last above the one it had.
+     */
+    @Test
+    void aBatchLargerThanTheRoomLeftIsNoAdviceToChangeKeepLast() throws Exception {
+        StoreFailureNodeTest.Said said = new StoreFailureNodeTest.Said();
+        try (MeshNode alice = start("alice", NodeConfig.builder().overlay(false))) {
+            for (int i = 0; i < 2_000; i++) {
+                on(alice.add(Action.parse("{\"type\":\"pre\",\"i\":" + i + ",\"p\":\"" + "q".repeat(100) + "\"}")));
+            }
+            try (MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false).loop(loop)
+                .transport(net.transport("bob")).overlay(false).peer(LocalNetwork.url("alice"))
+                .memoryLimit(300_000).keepLast(300).build(), List.of(said))) {
+                for (int i = 0; i < 60; i++) {
+                    loop.advance(1_000);
+                }
+                assertTrue(said.errors.stream().anyMatch(m -> m.contains("no room for a batch")) && bob.log().size() > 0,
+                    "a batch larger than the room left was refused: " + said.errors);
+                List<String> advice = said.errors.stream().filter(m -> m.contains("--keep-last")).toList();
+                assertEquals(List.of(), advice, "300 such actions fit in 300k: no advice to change keep last");
+            }
+        }
+    }
+
+    /**
      * A memory node whose budget the ids of cleaned actions fill (96 bytes each, kept for the seen horizon) is told
      * that, not to lower its keep last. Before (break44: {@code --memory --memory-limit 40k --keep-last 5}, 1,000
      * small actions on stdin, line 411 refused) it said "the log is full at 5 actions ..., before it holds the 5 that
