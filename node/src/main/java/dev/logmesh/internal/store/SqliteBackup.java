@@ -67,8 +67,8 @@ public final class SqliteBackup {
      * @param dataDir the data directory of a node (holding {@code log.db}); its node may run meanwhile
      * @param copyDir the new directory; must not exist (its parent must)
      * @return what was copied
-     * @throws StoreException when there is no readable log in {@code dataDir}, {@code copyDir} exists or cannot be
-     *                        made, or the copy cannot be written or fails its check; nothing named {@code copyDir}
+     * @throws StoreException when there is no readable log in {@code dataDir}, {@code copyDir} exists, is inside
+     *                        {@code dataDir} (symbolic links resolved) or cannot be made, or the copy cannot be written or fails its check; nothing named {@code copyDir}
      *                        is left then
      */
     public static Result backup(Path dataDir, Path copyDir) {
@@ -85,6 +85,17 @@ public final class SqliteBackup {
         Path parent = copy.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
             throw new StoreException("cannot make " + copy + ": its parent directory " + parent + " does not exist");
+        }
+        try {
+            Path realData = dataDir.toRealPath();
+            if (parent.toRealPath().startsWith(realData)) {
+                // break48: made with exit code 0, and the restore it printed (move DIR aside, move COPY to DIR) moved
+                // the copy aside with DIR
+                throw new StoreException(copy + " is inside the data directory " + realData + ": a backup there goes "
+                    + "with that directory (moved aside at a restore, lost with it); name a directory outside it");
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read the path of " + dataDir + " or " + parent + ": " + e.getMessage(), e);
         }
         Path partial = parent.resolve(copy.getFileName() + ".partial-" + ProcessHandle.current().pid());
         try {

@@ -137,6 +137,26 @@ class SqliteBackupTest {
     }
 
     /**
+     * A copy inside the data directory it copies is refused: it goes with that directory, and the restore the command
+     * prints ("move DIR aside, move COPY to DIR") cannot be followed, since moving DIR aside moves COPY too. Before
+     * (break48: {@code logmesh backup --data DIR --to DIR/inside}) it was made, exit code 0, with that advice.
+     */
+    @Test
+    void aCopyInsideTheDataDirectoryIsRefusedAndNothingIsMade() throws Exception {
+        try (SqliteStore store = SqliteStore.open(data().resolve("log.db"))) {
+            store.add(batch(0, 3));
+        }
+        for (Path inside : List.of(data().resolve("inside"), dir.resolve("data").resolve(".").resolve("copy"))) {
+            StoreException e = assertThrows(StoreException.class, () -> SqliteBackup.backup(data(), inside));
+            assertTrue(e.getMessage().contains("is inside the data directory"), e.getMessage());
+            assertFalse(Files.exists(inside));
+        }
+        try (Stream<Path> left = Files.list(data())) {
+            assertEquals(List.of(), left.filter(p -> Files.isDirectory(p)).toList());
+        }
+    }
+
+    /**
      * A copy is a data directory: only its user may read it, as {@code DataDir} makes a node's (README, Security).
      * Before (newuser42) it was made with the umask's permissions, {@code rwxr-xr-x} under the usual 022, and a
      * restore that moved it into place left the node's directory readable by every local user.
