@@ -68,8 +68,8 @@ public final class SqliteBackup {
      * @param copyDir the new directory; must not exist (its parent must)
      * @return what was copied
      * @throws StoreException when there is no readable log in {@code dataDir}, {@code copyDir} exists, is inside
-     *                        {@code dataDir} (symbolic links resolved) or cannot be made, or the copy cannot be written or fails its check; nothing named {@code copyDir}
-     *                        is left then
+     *                        {@code dataDir} (symbolic links resolved) or cannot be made, or the copy cannot be
+     *                        written or fails its check; nothing named {@code copyDir} is left then
      */
     public static Result backup(Path dataDir, Path copyDir) {
         long start = System.nanoTime();
