@@ -555,6 +555,13 @@ public final class MeshNode implements AutoCloseable {
 
             @Override
             public void sessionClosed(SyncSession session, ProtocolError error, String reason) {
+                if (session.peerNode() != null && (config.keepLast() > 0 || !config.keepFor().isZero())
+                    && log.cursors().containsKey(session.peerNode())) {
+                    // retention keeps what it has not acknowledged for a while (readByEveryConnectedPeer)
+                    long now = loop.monotonicMillis();
+                    peersLeftAt.values().removeIf(at -> now - at > LEFT_PEER_GRACE_MILLIS);
+                    peersLeftAt.put(session.peerNode(), now);
+                }
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 String refusal = refusal(session, error, reason);
                 // a dial refused at once has no peer id from the peer: the one it was dialed as (a node found by
@@ -1615,18 +1622,47 @@ public final class MeshNode implements AutoCloseable {
      * actions that reached it old before its session with C read them, so C, connected all along, missed 11 of 400.
      * A peer this node stops sending to (it cannot write its log) holds retention back with it until it has room: the
      * node's own budget or disk then fills and it holds its senders in turn, rather than drop what C has not had.
+     * A mesh peer whose session ended in the last {@link #LEFT_PEER_GRACE_MILLIS} counts at what it acknowledged.
      * Loop only.
      */
     private long readByEveryConnectedPeer() {
         long min = Long.MAX_VALUE;
+        java.util.Set<String> connected = new java.util.HashSet<>();
         for (SyncSession s : hub.sessions()) {
             long read = s.meshPushed();
             if (read >= 0) {
                 min = Math.min(min, read);
+                connected.add(s.peerNode());
+            }
+        }
+        if (!peersLeftAt.isEmpty()) {
+            long now = loop.monotonicMillis();
+            peersLeftAt.values().removeIf(at -> now - at > LEFT_PEER_GRACE_MILLIS);
+            Map<String, dev.logmesh.spi.PeerCursor> cursors = log.cursors();
+            for (String peer : peersLeftAt.keySet()) {
+                dev.logmesh.spi.PeerCursor c = cursors.get(peer);
+                if (c != null && !connected.contains(peer)) {
+                    min = Math.min(min, c.sent()); // what it acknowledged: its next session starts there
+                }
             }
         }
         return min;
     }
+
+    /**
+     * How long a mesh peer whose session ended holds retention back at what it acknowledged ({@link
+     * #readByEveryConnectedPeer}), ms: 2 minutes, longer than a session's timeout and the first redials. Before
+     * (break48: A -> B -> C, B {@code --memory --keep-last 300}, 8,000 actions) C's session with B dropped now and then
+     * under load, B cleaned in the gaps what C had not had, and C ended with 6,925 of 8,000. A peer away for longer is
+     * what retention gives up (README, Retention).
+     */
+    public static final long LEFT_PEER_GRACE_MILLIS = 120_000;
+
+    /**
+     * The mesh peers (with a cursor here) whose session ended in the last {@link #LEFT_PEER_GRACE_MILLIS}, each with
+     * when (monotonic ms); only with retention. Loop only.
+     */
+    private final Map<String, Long> peersLeftAt = new java.util.HashMap<>();
 
     /**
      * Whether the node expects mesh peers: it has a {@code --peer}, mDNS, a discovery, or a peer's cursor. Loop only.

@@ -235,6 +235,47 @@ class RetentionTest {
         }
     }
 
+    /**
+     * A relay keeps what a peer whose session ended a moment ago has not acknowledged, for
+     * {@code MeshNode.LEFT_PEER_GRACE_MILLIS}: before (break48: A -> B -> C, B {@code --memory --keep-last 300}, 8,000
+     * actions), C's session with B dropped now and then under load ("no synced for 12635 ms"), B cleaned what C had not
+     * had in the gaps, and C ended with 6,925 of 8,000. Past the grace a peer that stays away holds nothing back.
+     */
+    @Test
+    void aRelayKeepsWhatAPeerThatLeftAMomentAgoHasNotAcknowledged() throws Exception {
+        try (MeshNode alice = start("alice", NodeConfig.builder().overlay(false));
+             MeshNode bob = start("bob", NodeConfig.builder().overlay(false).keepLast(5), "alice");
+             MeshNode carol = start("carol", NodeConfig.builder().overlay(false).noListen(), "bob")) {
+            loop.advance(10_000);
+            on(alice.add(big("before")));
+            loop.advance(5_000);
+            assertEquals(1, carol.log().size(), "carol has what alice made, through bob");
+
+            net.firewall().partition("bob", "carol"); // carol's session with bob ends
+            for (int i = 0; i < 40; i++) {
+                on(alice.add(big("a/" + i)));
+            }
+            loop.advance(20_000); // bob's retention runs every second meanwhile
+            assertEquals(40, bob.log().size(), "bob keeps the 40 that carol, gone 20 s, has not acknowledged (and cleans "
+                + "the one she has)");
+
+            net.firewall().heal();
+            for (int i = 0; i < 600 && carol.log().size() < 41; i++) {
+                loop.advance(1_000);
+            }
+            assertEquals(41, carol.log().size(), "carol gets every action alice made once she is back");
+            loop.advance(10_000);
+            assertEquals(5, bob.log().size(), "carol acknowledged them all: bob's retention cleans down to 5");
+
+            net.firewall().partition("bob", "carol"); // now for good
+            for (int i = 0; i < 40; i++) {
+                on(alice.add(big("b/" + i)));
+            }
+            loop.advance(dev.logmesh.MeshNode.LEFT_PEER_GRACE_MILLIS + 10_000);
+            assertEquals(5, bob.log().size(), "past the grace, a peer that stays away holds nothing back");
+        }
+    }
+
     @Test
     void retentionByAgeCleansEntriesOlderThanKeepFor() throws Exception {
         try (MeshNode bob = start("bob", NodeConfig.builder().keepFor(Duration.ofMinutes(10)))) {
