@@ -283,12 +283,23 @@ public final class MeshNode implements AutoCloseable {
     /** The peers whose full log was said (MeshNode's peerFull event), until one says it has room again; loop only. */
     private final java.util.Set<String> fullPeersSaid = new java.util.HashSet<>();
     /**
-     * When each peer was last said to have room again ({@code notice}), monotonic ms: a peer full again within
-     * {@link #FULL_AGAIN_QUIET_MILLIS} of it is counted, not said; loop only.
+     * When each peer was said to have room again ({@code notice}) less than {@link #FULL_AGAIN_QUIET_MILLIS} ago,
+     * monotonic ms: a peer full again meanwhile is counted, not said. An entry ends with its minute
+     * ({@link #peerRoomWindowEnd}): before (session 47) none did, one a peer for as long as the node ran. Loop only.
      */
     private final Map<String, Long> roomSaidAt = new java.util.HashMap<>();
-    /** The peers whose full log is counted, not said ({@link #roomSaidAt}), each with its count; loop only. */
-    private final Map<String, Integer> fullAgainQuiet = new java.util.HashMap<>();
+    /**
+     * The peers whose full log is counted, not said ({@link #roomSaidAt}), each with its count and latest reason;
+     * emptied with {@link #roomSaidAt}. Loop only.
+     */
+    private final Map<String, FullAgain> fullAgainQuiet = new java.util.HashMap<>();
+
+    /**
+     * How often a peer (or this node) was full within a minute of having room again, the latest reason it gave, and
+     * the URL it was dialed at (or null).
+     */
+    private record FullAgain(int times, String why, String url) {
+    }
     /**
      * How long (ms) after a peer was said to have room again its full log again is only counted: a memory node whose
      * budget is too small for what it is sent is full, takes a part, and is full again every second or so; before
@@ -476,22 +487,16 @@ public final class MeshNode implements AutoCloseable {
                     ? session.expectedPeer() : dialedUrl(session);
                 if (peer != null && fullPeersSaid.add(peer)) {
                     String url = dialedUrl(session);
-                    Long roomAt = roomSaidAt.get(peer);
-                    long quiet = roomAt == null ? 0 : roomAt + FULL_AGAIN_QUIET_MILLIS - loop.monotonicMillis();
-                    if (quiet > 0) {
+                    if (roomSaidAt.containsKey(peer)) {
+                        // within a minute of its room said: counted, with the latest reason, and said at the minute's
+                        // end (peerRoomWindowEnd), so that the last word is not "room" while it is full
                         LOG.debug("peer {} cannot write its log again (said within {} ms): {}", peer,
                             FULL_AGAIN_QUIET_MILLIS, why);
-                        if (fullAgainQuiet.merge(peer, 1, Integer::sum) == 1) {
-                            // still full when the quiet time ends: said then, so that the last word is not "room"
-                            loop.schedule(quiet, () -> {
-                                if (fullPeersSaid.contains(peer) && fullAgainQuiet.containsKey(peer)) {
-                                    sayPeerFull(peer, url, why);
-                                }
-                            });
-                        }
+                        fullAgainQuiet.merge(peer, new FullAgain(1, why, url),
+                            (was, one) -> new FullAgain(was.times() + 1, why, url != null ? url : was.url()));
                         return;
                     }
-                    sayPeerFull(peer, url, why);
+                    sayPeerFull(peer, url, why, 0);
                 }
             }
 
@@ -605,10 +610,10 @@ public final class MeshNode implements AutoCloseable {
                     }
                 } else if (session.peerHasRoom()) {
                     if (session.peerNode() != null && fullPeersSaid.remove(session.peerNode())) {
-                        if (fullAgainQuiet.containsKey(session.peerNode())) {
+                        if (roomSaidAt.containsKey(session.peerNode())) {
                             LOG.debug("peer {} can write its log again (its full log was not said)", who);
                         } else {
-                            roomSaidAt.put(session.peerNode(), loop.monotonicMillis());
+                            peerRoomSaid(session.peerNode());
                             fireNotice("peer " + who + " can write its log again: sending it what it did not "
                                 + "acknowledge");
                         }
@@ -2632,15 +2637,55 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * Says that {@code peer} cannot write its log ({@link #fullPeersSaid}), with how many times it was full unsaid
-     * since the last time ({@link #fullAgainQuiet}); loop only.
+     * within a minute of its room said ({@code again}, 0 for none; {@link #fullAgainQuiet}); loop only.
      */
-    private void sayPeerFull(String peer, String url, String why) {
-        Integer again = fullAgainQuiet.remove(peer);
+    private void sayPeerFull(String peer, String url, String why, int again) {
         fireError("peer " + peer + (url == null ? "" : " (" + url + ")") + " cannot write its log, so it cannot take "
             + "this node's entries: it says: " + why + ". Nothing is lost: this node keeps them and sends them as soon "
             + "as the peer says it has room again (its operator frees space, cleans its log or gives it a larger memory "
-            + "budget)" + (again == null ? "" : "; it was full " + again + " more time" + (again == 1 ? "" : "s")
+            + "budget)" + (again == 0 ? "" : "; it was full " + again + " time" + (again == 1 ? "" : "s")
             + " within a minute of having room again: what this node sends it is more than its budget or disk holds"));
+    }
+
+    /**
+     * {@code peer} was said to have room again: for a minute its full log is counted, not said
+     * ({@link #roomSaidAt}); loop only.
+     */
+    private void peerRoomSaid(String peer) {
+        long at = loop.monotonicMillis();
+        roomSaidAt.put(peer, at);
+        loop.schedule(FULL_AGAIN_QUIET_MILLIS, () -> peerRoomWindowEnd(peer, at));
+    }
+
+    /**
+     * The minute after {@code peer} was said to have room again ends: its entries go. If it was full meanwhile, that is
+     * said now, once, with the count and the latest reason: an error if it is full still (its room is said when it
+     * comes), else a notice, and the next minute is counted the same way. A peer no longer connected is not said
+     * (its count goes: a peer gone for good leaves nothing behind). Loop only.
+     */
+    private void peerRoomWindowEnd(String peer, long at) {
+        if (!Long.valueOf(at).equals(roomSaidAt.get(peer))) {
+            return;
+        }
+        roomSaidAt.remove(peer);
+        FullAgain again = fullAgainQuiet.remove(peer);
+        if (again == null || closed) {
+            return;
+        }
+        if (hub.session(peer) == null) {
+            LOG.debug("peer {} was full {} more time(s) and is gone (the latest: {})", peer, again.times(),
+                again.why());
+            fullPeersSaid.remove(peer);
+            return;
+        }
+        if (fullPeersSaid.contains(peer)) {
+            sayPeerFull(peer, again.url(), again.why(), again.times());
+            return;
+        }
+        fireNotice("peer " + peer + " was full " + again.times() + " time" + (again.times() == 1 ? "" : "s")
+            + " within a minute of having room again and has room now (the latest: " + again.why() + "): what this "
+            + "node sends it is more than its budget or disk holds at once");
+        peerRoomSaid(peer);
     }
 
     /** A {@link Listener#notice}: an INFO line and the listeners' notice event. */
@@ -2713,7 +2758,9 @@ public final class MeshNode implements AutoCloseable {
         }
         failedWriteCount++;
         retentionSoon();
-        if (failedWrites.add(what)) {
+        if (health.writable() ? roomSaidWindow != null : fullUnsaid) {
+            LOG.debug("{}: {} (full again within a minute of room: counted, not said)", what, e.getMessage());
+        } else if (failedWrites.add(what)) {
             LOG.warn("{}: {} (further failures to {} are not logged until the log is writable again)", what,
                 e.getMessage(), what.startsWith("cannot ") ? what.substring("cannot ".length()) : what);
         } else {
@@ -2721,8 +2768,12 @@ public final class MeshNode implements AutoCloseable {
         }
         if (health.writable()) {
             healthChanged(NodeHealth.cannotWrite(e.getMessage(), loop.now()), null);
-            fireError("this node cannot write its log (" + what + "): " + e.getMessage()
-                + "; entries from peers are not acknowledged until it can");
+            if (fullUnsaid) {
+                fullAgainWhat = what;
+            } else {
+                fireError("this node cannot write its log (" + what + "): " + e.getMessage()
+                    + "; entries from peers are not acknowledged until it can");
+            }
         }
         budgetAdvice(); // after the failure it explains
     }
@@ -2856,14 +2907,31 @@ public final class MeshNode implements AutoCloseable {
         idsForgottenWhileFull = 0;
         if (!h.writable()) {
             roomProbeStart();
+            if (roomSaidWindow != null) {
+                // full again within a minute of the room said: counted, said when the minute is up
+                fullUnsaid = true;
+                fullAgainCount++;
+                fullAgainProblem = h.problem();
+                LOG.debug("the log cannot be written again (within {} ms of room): {}", FULL_AGAIN_QUIET_MILLIS,
+                    h.problem());
+                return;
+            }
         }
+        boolean quiet = false;
         if (h.writable()) {
             if (roomProbeWait != null) {
                 roomProbeWait.cancel();
                 roomProbeWait = null;
             }
-            LOG.info("the log is writable again: {} ({} write(s) failed meanwhile, each told to its caller or peer)",
-                why, failedWriteCount);
+            quiet = fullUnsaid;
+            if (quiet) {
+                fullUnsaid = false;
+                LOG.debug("the log is writable again: {} (its being full was counted, not said)", why);
+            } else {
+                LOG.info("the log is writable again: {} ({} write(s) failed meanwhile, each told to its caller or "
+                    + "peer)", why, failedWriteCount);
+                roomSaidWindow = loop.schedule(FULL_AGAIN_QUIET_MILLIS, this::roomSaidWindowEnd);
+            }
             failedWrites.clear();
             failedWriteCount = 0;
             // the sessions held for want of room end, so that their peers send again now (a logmesh dialer redials
@@ -2877,8 +2945,59 @@ public final class MeshNode implements AutoCloseable {
                 }
             });
         }
-        fire("health", l -> l.health(h));
+        if (!quiet) {
+            fire("health", l -> l.health(h));
+        }
     }
+
+    /**
+     * The end of the minute after the log was said writable again ({@link #roomSaidWindow}): what it was meanwhile is
+     * said once. Still (or again) not writable: the health event and the error, with how many times it was full; else
+     * if it was full meanwhile, a notice with the count and the latest problem, and the next minute is counted the same
+     * way; else nothing (the next failure is said at once). Loop only.
+     */
+    private void roomSaidWindowEnd() {
+        roomSaidWindow = null;
+        int again = fullAgainCount;
+        String problem = fullAgainProblem;
+        String what = fullAgainWhat;
+        fullAgainCount = 0;
+        fullAgainProblem = null;
+        fullAgainWhat = null;
+        if (closed || again == 0) {
+            return;
+        }
+        String times = again + " time" + (again == 1 ? "" : "s") + " within a minute of having room again";
+        if (!health.writable()) {
+            fullUnsaid = false;
+            NodeHealth h = health;
+            fire("health", l -> l.health(h));
+            fireError("this node cannot write its log" + (what == null ? "" : " (" + what + ")") + ": " + h.problem()
+                + "; entries from peers are not acknowledged until it can; it was full " + times + FULL_AGAIN_WHY);
+            return;
+        }
+        fireNotice("this node's log was full " + times + " and has room now (the latest: " + problem + ")"
+            + FULL_AGAIN_WHY);
+        roomSaidWindow = loop.schedule(FULL_AGAIN_QUIET_MILLIS, this::roomSaidWindowEnd);
+    }
+
+    /** Why this node's log is full again and again, as its count is said ({@link #roomSaidWindowEnd}). */
+    private static final String FULL_AGAIN_WHY = ": what it is sent is more than its budget or disk holds at once";
+
+    /**
+     * The minute after the log was said writable again (its end, {@link #roomSaidWindowEnd}), or null: while it runs,
+     * the log found full again is counted ({@link #fullAgainCount}), not said (before, session 47's trial: a 40 KB
+     * memory node sent 1 KB actions at 20/s said "cannot write" and "writable again" each second). Loop only.
+     */
+    private Loop.Cancellable roomSaidWindow;
+    /** Whether the log is not writable and that was not said ({@link #roomSaidWindow}); loop only. */
+    private boolean fullUnsaid;
+    /** How often the log was found full within {@link #roomSaidWindow}; loop only. */
+    private int fullAgainCount;
+    /** The latest problem (health) of those counted in {@link #fullAgainCount}, or null; loop only. */
+    private String fullAgainProblem;
+    /** What failed to write ({@link #storeFailed}'s {@code what}) the latest time it was counted, or null; loop only. */
+    private String fullAgainWhat;
 
     /**
      * An {@link Error} on the node's loop (from its {@link SystemLoop}, on the loop thread): ends the node. From here

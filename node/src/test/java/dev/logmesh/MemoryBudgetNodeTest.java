@@ -200,7 +200,15 @@ class MemoryBudgetNodeTest {
                 notices.add(message);
             }
         };
-        try (MeshNode bob = start("bob", small, List.of());
+        StoreFailureNodeTest.Said bobSays = new StoreFailureNodeTest.Said();
+        List<String> bobNotices = new ArrayList<>();
+        MeshNode.Listener bobHears = new MeshNode.Listener() {
+            @Override
+            public void notice(String message) {
+                bobNotices.add(message);
+            }
+        };
+        try (MeshNode bob = start("bob", small, List.of(bobSays, bobHears));
              MeshNode alice = start("alice", NodeConfig.builder(), List.of(aliceSays, aliceNotices), "bob")) {
             long start = loop.monotonicMillis();
             loop.advance(1_000);
@@ -224,6 +232,18 @@ class MemoryBudgetNodeTest {
             long took = loop.monotonicMillis() - start;
             assertTrue(full >= 1 && full <= 1 + took / 60_000, full + " in " + took + " ms: " + aliceSays.errors);
             assertTrue(notices.size() <= full, notices.size() + " notices for " + full + " errors");
+            // and bob himself says it the same way: the first full, the room, then once a minute (before, session 47:
+            // two health events and an error each time, every second or so)
+            loop.advance(120_000); // the last minute ends
+            long minutes = 2 + (loop.monotonicMillis() - start) / 60_000;
+            long bobFull = bobSays.errors.stream().filter(e -> e.startsWith("this node cannot write its log")).count();
+            assertTrue(bobFull >= 1 && bobFull <= minutes, bobFull + " in " + minutes + " min: " + bobSays.errors);
+            assertTrue(bobSays.health.size() <= 2 * minutes, bobSays.health.size() + " health events in " + minutes
+                + " min: " + bobSays.health);
+            assertTrue(bobNotices.size() <= minutes, bobNotices.toString());
+            assertFalse(bobSays.health.get(0).writable(), "the first full is said: " + bobSays.health);
+            assertEquals(bob.health().writable(), bobSays.health.get(bobSays.health.size() - 1).writable(),
+                "the last word is the health now: " + bobSays.health);
         }
     }
 

@@ -54,6 +54,8 @@ import java.util.function.Supplier;
 public final class FaultyStore implements Store {
     private final Store delegate;
     private boolean diskFull;
+    /** What a write that fails on the full disk says. */
+    private String fullReason = "the disk is full";
     private boolean bookkeepingReadsFail;
     private final List<Long> failAt = new ArrayList<>();
     private final Set<ActionId> unreadable = new HashSet<>();
@@ -104,6 +106,14 @@ public final class FaultyStore implements Store {
     /** While true, every write fails as on a full disk; reads work. */
     public FaultyStore diskFull(boolean full) {
         this.diskFull = full;
+        this.fullReason = "the disk is full";
+        return this;
+    }
+
+    /** Every write fails as on a full disk, its message saying {@code reason} (for "the disk is full"). */
+    public FaultyStore diskFull(String reason) {
+        this.diskFull = true;
+        this.fullReason = reason;
         return this;
     }
 
@@ -312,7 +322,7 @@ public final class FaultyStore implements Store {
         writes++;
         if (diskFull) {
             failures++;
-            throw new StoreException(what + " failed on faulty store: the disk is full (injected); nothing of this "
+            throw new StoreException(what + " failed on faulty store: " + fullReason + " (injected); nothing of this "
                 + what + " was written");
         }
         if (failAt.remove(writes)) {
