@@ -508,6 +508,7 @@ public final class MeshNode implements AutoCloseable {
 
             @Override
             public void peerConnected(String peerNode, SyncSession session) {
+                replacedIds.remove(peerNode);
                 refusals.remove(peerNode);
                 refusalsSaid.remove(peerNode);
                 peerFrameLimit(peerNode, session.peerMaxFrame());
@@ -566,6 +567,10 @@ public final class MeshNode implements AutoCloseable {
                     long now = loop.monotonicMillis();
                     peersLeftAt.values().removeIf(at -> now - at > LEFT_PEER_GRACE_MILLIS);
                     peersLeftAt.put(session.peerNode(), now);
+                }
+                String old = session.expectedPeer();
+                if (old != null && SyncSession.answeredInstead(error, old) != null && hub.session(old) == null) {
+                    replacedIds.put(old, loop.monotonicMillis()); // another node answers there: old is gone
                 }
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
                 String refusal = refusal(session, error, reason);
@@ -2300,6 +2305,9 @@ public final class MeshNode implements AutoCloseable {
         }
         com.fasterxml.jackson.databind.node.ArrayNode nodes = m.putArray("nodes");
         for (dev.logmesh.internal.mesh.Presence.Known k : known) {
+            if (k.hops() > 0 && replaced(k.origin(), k.ageMillis())) {
+                continue; // another node answers at its address, and no record of it came since
+            }
             com.fasterxml.jackson.databind.node.ObjectNode o = nodes.addObject();
             JsonNode r = k.record();
             if (k.hops() == 0) {
@@ -4187,7 +4195,7 @@ public final class MeshNode implements AutoCloseable {
                 seen.add(p);
             }
             log.cursors().forEach((p, c) -> {
-                if (!seen.contains(p)) {
+                if (!seen.contains(p) && !replaced(p, -1)) {
                     out.add(new PeerStatus(p, false, c.received(), c.sent(), log.entriesBetween(c.sent(), last), -1));
                 }
             });
@@ -4476,6 +4484,36 @@ public final class MeshNode implements AutoCloseable {
             return size() > REFUSALS_KEPT;
         }
     };
+
+    /**
+     * The node ids that another node answered for at their address ({@link SyncSession#answeredInstead}: "this is NEW,
+     * not OLD", a memory node restarted with a new id), each with when this node learned it (the loop's monotonic ms),
+     * the {@link #REFUSALS_KEPT} most recent: such an id is not listed (status, peers) while it has no session and no
+     * presence record came from it since. Before (session 47) the old id was listed until its record expired, its
+     * cursor for as long as the node ran. Loop only.
+     */
+    private final Map<String, Long> replacedIds = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
+
+    /**
+     * Whether {@code nodeId} is one another node answered for ({@link #replacedIds}) and nothing came from it since: a
+     * presence record of it {@code ageMillis} old (-1 for none) that came after that revives it. Loop only.
+     */
+    private boolean replaced(String nodeId, long ageMillis) {
+        Long at = replacedIds.get(nodeId);
+        if (at == null) {
+            return false;
+        }
+        if (ageMillis >= 0 && ageMillis < loop.monotonicMillis() - at) {
+            replacedIds.remove(nodeId); // it said something since: alive somewhere else
+            return false;
+        }
+        return true;
+    }
 
     /** Runs a task on the loop: inline when called there, else posted (not waited for). */
     void onLoop(Runnable task) {

@@ -201,7 +201,14 @@ class OverlayRefusalTest {
                 loop.runAll();
                 bob = open(loop, net, "bob", "ws://alice:1");
                 String newBob = bob.nodeId();
-                loop.advance(120_000);
+                loop.advance(6_000);
+                // carol's dial of the old id met the new one: the old id is not in the mesh any more, though its
+                // last presence record expires only later (before, session 47: listed until then)
+                java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode> soon =
+                    carol.status();
+                loop.runAll();
+                assertTrue(!soon.join().path("mesh").toString().contains(oldBob), soon.join().toString());
+                loop.advance(114_000);
 
                 // before: [refused bob:... refused this node: wrong-credentials, error bob:... at ws://bob:1 refused
                 // this node (wrong-credentials: the mesh keys differ, ...)]
@@ -212,6 +219,10 @@ class OverlayRefusalTest {
                     carol.status();
                 loop.runAll();
                 assertTrue(status.join().path("peers").toString().contains(newBob), status.join().toString());
+                // the old id is gone: not listed, neither as a peer (its cursor) nor in the mesh (its presence record);
+                // before, both until the record expired, the cursor for as long as carol ran
+                assertTrue(!status.join().path("peers").toString().contains(oldBob), status.join().toString());
+                assertTrue(!connectedOrNot(loop, carol).contains(oldBob), connectedOrNot(loop, carol).toString());
             } finally {
                 bob.close();
             }
@@ -260,6 +271,13 @@ class OverlayRefusalTest {
             .transport(net.transport(host)).key(MESH_KEY.getBytes(StandardCharsets.UTF_8)).build());
         loop.runAll();
         return node;
+    }
+
+    /** The node ids {@code node} lists as its peers, with a session now or not. */
+    private static List<String> connectedOrNot(ManualLoop loop, MeshNode node) {
+        java.util.concurrent.CompletableFuture<List<MeshNode.PeerStatus>> peers = node.peers();
+        loop.runAll();
+        return peers.join().stream().map(MeshNode.PeerStatus::nodeId).toList();
     }
 
     /** The node ids {@code node} has a session with now. */
