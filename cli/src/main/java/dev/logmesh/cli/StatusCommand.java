@@ -250,11 +250,13 @@ final class StatusCommand implements Callable<Integer> {
             System.err.println("logmesh: WARNING: the node cannot write its log: "
                 + status.path("problem").asText("unknown problem") + consequence);
         }
+        java.util.Set<String> fullSaid = new java.util.HashSet<>();
         for (JsonNode p : PeersCommand.onePerPeer(status.path("peers"))) {
             // a sender's own health is fine while a peer it sends to cannot write: said too, or status reads healthy
             // while that peer takes nothing of this node's (session 45's finding)
             String error = p.path("lastError").asText("");
             if (error.startsWith(FULL_PEER)) {
+                fullSaid.add(p.path("node").asText());
                 System.err.println("logmesh: WARNING: peer " + p.path("node").asText() + " cannot write its log ("
                     + error.substring(FULL_PEER.length()) + "), so it takes none of this node's actions: this node "
                     + "keeps them and sends them as soon as the peer says it has room again (its operator frees space,"
@@ -264,7 +266,10 @@ final class StatusCommand implements Callable<Integer> {
         for (JsonNode n : status.path("mesh").path("nodes")) {
             // a node that cannot write, as its presence says: in a chain (--no-overlay) the nodes behind it see it
             // "behind 0" and no error of their own (break46), so this says where the data stops
-            if (n.path("hops").asInt(0) > 0 && n.path("full").isTextual()) {
+            // a peer said above is not said again from its presence record (before, session 47: two near-identical
+            // warnings for a full peer, one from the session, one from the record)
+            if (n.path("hops").asInt(0) > 0 && n.path("full").isTextual()
+                && !fullSaid.contains(n.path("node").asText())) {
                 System.err.println("logmesh: WARNING: node " + n.path("node").asText() + " cannot write its log ("
                     + n.path("full").asText() + "), its presence says: what its peers send it stops there, and the "
                     + "nodes that get their actions only through it get nothing new until it has room again");

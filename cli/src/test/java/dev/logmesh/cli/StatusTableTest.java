@@ -110,4 +110,32 @@ class StatusTableTest {
             + "memory budget)"),
             bytes.toString(StandardCharsets.UTF_8).lines().toList());
     }
+
+    /**
+     * Session 47's finding: next to a full peer, status and peers warned of it twice in near-identical words, once
+     * from the session ({@code lastError}) and once from its presence record ({@code full}, one hop away). Now once;
+     * a full node two hops away is still warned of from its record.
+     */
+    @Test
+    void aFullPeerIsWarnedOfOnceNotAgainFromItsPresenceRecord() throws Exception {
+        JsonNode status = new ObjectMapper().readTree("{\"node\":\"a:1\",\"writable\":true,\"written\":"
+            + System.currentTimeMillis() + ",\"peers\":[{\"node\":\"b:2\",\"connected\":true,\"lastError\":"
+            + "\"the peer cannot write its log: the memory store is full\"}],\"mesh\":{\"nodes\":["
+            + "{\"node\":\"a:1\",\"hops\":0},{\"node\":\"b:2\",\"hops\":1,\"full\":\"the memory store is full\"},"
+            + "{\"node\":\"c:3\",\"hops\":2,\"full\":\"the disk is full\"}]}}");
+        PrintStream err = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            StatusCommand.warnProblems(status, java.nio.file.Path.of("/tmp/none"), "");
+        } finally {
+            System.setErr(err);
+        }
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        // before: a third line, "logmesh: WARNING: node b:2 cannot write its log (...), its presence says: ..."
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("logmesh: WARNING: peer b:2 cannot write its log"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("logmesh: WARNING: node c:3 cannot write its log (the disk is full)"),
+            lines.get(1));
+    }
 }
