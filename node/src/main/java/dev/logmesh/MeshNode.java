@@ -198,7 +198,12 @@ public final class MeshNode implements AutoCloseable {
         default void notice(String message) {
         }
 
-        /** The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). */
+        /**
+         * The node's {@link MeshNode#health()} changed (it cannot write its log, or it can again). A log full again
+         * within a minute of the event that said it has room is not an event at once: the minute's end says the health
+         * then, if it differs, with an error that counts the times (a node whose budget or disk is too small for what
+         * it is sent is full and has room every second or so). {@code health()} itself is exact at all times.
+         */
         default void health(NodeHealth health) {
         }
 
