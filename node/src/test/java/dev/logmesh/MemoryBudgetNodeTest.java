@@ -182,6 +182,16 @@ class MemoryBudgetNodeTest {
         }
     }
 
+    /** A listener that adds each {@code notice} to {@code into}. */
+    static MeshNode.Listener noticesInto(List<String> into) {
+        return new MeshNode.Listener() {
+            @Override
+            public void notice(String message) {
+                into.add(message);
+            }
+        };
+    }
+
     /**
      * Break46's trial 7 on the fake clock: bob keeps 40 KB in memory for 3 s ({@code --keep-for}), alice sends him 1 KB
      * actions at 20 per second, more than he can hold at once. The ids of what bob cleaned stay seen for the horizon
@@ -194,20 +204,10 @@ class MemoryBudgetNodeTest {
         NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepFor(java.time.Duration.ofSeconds(3));
         StoreFailureNodeTest.Said aliceSays = new StoreFailureNodeTest.Said();
         List<String> notices = new ArrayList<>();
-        MeshNode.Listener aliceNotices = new MeshNode.Listener() {
-            @Override
-            public void notice(String message) {
-                notices.add(message);
-            }
-        };
+        MeshNode.Listener aliceNotices = noticesInto(notices);
         StoreFailureNodeTest.Said bobSays = new StoreFailureNodeTest.Said();
         List<String> bobNotices = new ArrayList<>();
-        MeshNode.Listener bobHears = new MeshNode.Listener() {
-            @Override
-            public void notice(String message) {
-                bobNotices.add(message);
-            }
-        };
+        MeshNode.Listener bobHears = noticesInto(bobNotices);
         try (MeshNode bob = start("bob", small, List.of(bobSays, bobHears));
              MeshNode alice = start("alice", NodeConfig.builder(), List.of(aliceSays, aliceNotices), "bob")) {
             long start = loop.monotonicMillis();

@@ -87,6 +87,19 @@ class StatusTableTest {
             StatusCommand.keys(nodes, StatusCommand.refusedPeers(status)));
     }
 
+    /** The lines {@code StatusCommand.warnProblems} writes to stderr for {@code status}. */
+    static List<String> warnings(JsonNode status) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            StatusCommand.warnProblems(status, java.nio.file.Path.of("/tmp/none"), "");
+        } finally {
+            System.setErr(err);
+        }
+        return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
     /**
      * Session 45's finding: {@code logmesh status} on a node whose peer cannot write its log said nothing of it (the
      * node's own health is fine), while that peer took none of its actions. Now a warning says so first.
@@ -96,19 +109,11 @@ class StatusTableTest {
         JsonNode status = new ObjectMapper().readTree("{\"node\":\"a:1\",\"writable\":true,\"written\":"
             + System.currentTimeMillis() + ",\"peers\":[{\"node\":\"b:2\",\"connected\":true,\"lastError\":"
             + "\"the peer cannot write its log: the memory store is full: 39.1 KiB of its 39.1 KiB budget\"}]}");
-        PrintStream err = System.err;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            StatusCommand.warnProblems(status, java.nio.file.Path.of("/tmp/none"), "");
-        } finally {
-            System.setErr(err);
-        }
         assertEquals(List.of("logmesh: WARNING: peer b:2 cannot write its log (the memory store is full: 39.1 KiB of "
             + "its 39.1 KiB budget), so it takes none of this node's actions: this node keeps them and sends them as "
             + "soon as the peer says it has room again (its operator frees space, cleans its log or gives it a larger "
             + "memory budget)"),
-            bytes.toString(StandardCharsets.UTF_8).lines().toList());
+            warnings(status));
     }
 
     /**
@@ -123,15 +128,7 @@ class StatusTableTest {
             + "\"the peer cannot write its log: the memory store is full\"}],\"mesh\":{\"nodes\":["
             + "{\"node\":\"a:1\",\"hops\":0},{\"node\":\"b:2\",\"hops\":1,\"full\":\"the memory store is full\"},"
             + "{\"node\":\"c:3\",\"hops\":2,\"full\":\"the disk is full\"}]}}");
-        PrintStream err = System.err;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            StatusCommand.warnProblems(status, java.nio.file.Path.of("/tmp/none"), "");
-        } finally {
-            System.setErr(err);
-        }
-        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> lines = warnings(status);
         // before: a third line, "logmesh: WARNING: node b:2 cannot write its log (...), its presence says: ..."
         assertEquals(2, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("logmesh: WARNING: peer b:2 cannot write its log"), lines.get(0));

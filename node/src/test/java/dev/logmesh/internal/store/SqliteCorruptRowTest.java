@@ -181,9 +181,14 @@ class SqliteCorruptRowTest {
 
     @Test
     void anAlteredTimeIsFound() throws Exception {
+        readsAllButTheBadOneWith("time = 7");
+    }
+
+    /** Sets {@code assignment} on the row after the bad one's position, then {@link #readsAllButTheBadOne}. */
+    void readsAllButTheBadOneWith(String assignment) throws Exception {
         fill();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
-            st.execute("UPDATE entries SET time = 7 WHERE added = " + (BAD + 1));
+            st.execute("UPDATE entries SET " + assignment + " WHERE added = " + (BAD + 1));
         }
         open();
         readsAllButTheBadOne();
@@ -195,12 +200,7 @@ class SqliteCorruptRowTest {
      */
     @Test
     void aChecksumSetToNullIsFound() throws Exception {
-        fill();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
-            st.execute("UPDATE entries SET crc = NULL WHERE added = " + (BAD + 1));
-        }
-        open();
-        readsAllButTheBadOne();
+        readsAllButTheBadOneWith("crc = NULL");
         assertTrue(reports.get(0).problem().contains("it has no checksum"), reports.get(0).problem());
     }
 
@@ -210,12 +210,7 @@ class SqliteCorruptRowTest {
      */
     @Test
     void aChecksumSetToZeroIsFound() throws Exception {
-        fill();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file()); Statement st = c.createStatement()) {
-            st.execute("UPDATE entries SET crc = 0 WHERE added = " + (BAD + 1));
-        }
-        open();
-        readsAllButTheBadOne();
+        readsAllButTheBadOneWith("crc = 0");
         assertTrue(reports.get(0).problem().contains("its checksum does not match"), reports.get(0).problem());
     }
 
