@@ -1671,7 +1671,7 @@ public final class MeshNode implements AutoCloseable {
      * under load, B cleaned in the gaps what C had not had, and C ended with 6,925 of 8,000. A peer away for longer is
      * what retention gives up (README, Retention).
      */
-    public static final long LEFT_PEER_GRACE_MILLIS = 120_000;
+    static final long LEFT_PEER_GRACE_MILLIS = 120_000;
 
     /**
      * The mesh peers (with a cursor here) whose session ended in the last {@link #LEFT_PEER_GRACE_MILLIS}, each with

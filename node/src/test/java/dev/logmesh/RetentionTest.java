@@ -271,7 +271,7 @@ class RetentionTest {
             for (int i = 0; i < 40; i++) {
                 on(alice.add(big("b/" + i)));
             }
-            loop.advance(dev.logmesh.MeshNode.LEFT_PEER_GRACE_MILLIS + 10_000);
+            loop.advance(MeshNode.LEFT_PEER_GRACE_MILLIS + 10_000);
             assertEquals(5, bob.log().size(), "past the grace, a peer that stays away holds nothing back");
         }
     }
