@@ -1631,7 +1631,8 @@ public final class MeshNode implements AutoCloseable {
 
     /**
      * The highest {@code added} of this log that every connected mesh session's pump has read ({@link
-     * SyncSession#meshPushed}), {@link Long#MAX_VALUE} with none connected. Retention cleans nothing above it: an
+     * SyncSession#meshAcknowledged}: with batches in flight, only what the peer acknowledged), {@link Long#MAX_VALUE}
+     * with none connected. Retention cleans nothing above it: an
      * entry a peer sent here is also on that peer, but a node connected only through this one (a chain, {@code
      * --no-overlay}) gets it from here alone, and before (break47: A -> B -> C, B {@code --keep-for 3s}) B cleaned
      * actions that reached it old before its session with C read them, so C, connected all along, missed 11 of 400.
@@ -1644,7 +1645,11 @@ public final class MeshNode implements AutoCloseable {
         long min = Long.MAX_VALUE;
         java.util.Set<String> connected = new java.util.HashSet<>();
         for (SyncSession s : hub.sessions()) {
-            long read = s.meshPushed();
+            // what it acknowledged while batches are in flight, not only what was sent: a session that ends before
+            // their synced (a stalled link, a timeout) leaves the peer's next session to start at its cursor
+            // (break48b: B cleaned what it had sent C and C had not acknowledged while the session still stood; the
+            // grace below then had nothing left to keep)
+            long read = s.meshAcknowledged();
             if (read >= 0) {
                 min = Math.min(min, read);
                 connected.add(s.peerNode());

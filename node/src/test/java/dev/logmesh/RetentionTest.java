@@ -276,6 +276,39 @@ class RetentionTest {
         }
     }
 
+    /**
+     * break48b: what a relay sent a peer whose session then ended before it acknowledged (a link that stalled, the
+     * session timed out: "no synced for 11957 ms") is kept for that peer's next session. Before, retention counted a
+     * connected peer at what the session had sent it ({@code meshPushed}), so the relay cleaned it while the session
+     * still stood, and the grace for a peer that left had nothing left to keep (trial: A -> B -> C, B {@code --memory
+     * --keep-last 300}, C's link cut for 20 s with 2,000 actions to come: C ended without 1,636 of them).
+     */
+    @Test
+    void aRelayKeepsWhatItSentAPeerWhoseSessionEndedBeforeItAcknowledged() throws Exception {
+        try (MeshNode alice = start("alice", NodeConfig.builder().overlay(false));
+             MeshNode bob = start("bob", NodeConfig.builder().overlay(false).keepLast(5), "alice");
+             MeshNode carol = start("carol", NodeConfig.builder().overlay(false).noListen(), "bob")) {
+            loop.advance(10_000);
+            on(alice.add(big("before")));
+            loop.advance(5_000);
+            assertEquals(1, carol.log().size(), "carol has what alice made, through bob");
+
+            // bob's link to carol stalls: what bob sends her arrives after his session with her timed out (sent,
+            // never acknowledged on that session)
+            var slow = net.firewall().on().from("bob").to("carol").delay(40_000);
+            for (int i = 0; i < 40; i++) {
+                on(alice.add(big("a/" + i)));
+            }
+            loop.advance(60_000);
+            slow.remove();
+            for (int i = 0; i < 600 && carol.log().size() < 41; i++) {
+                loop.advance(1_000);
+            }
+            assertEquals(41, carol.log().size(), "carol gets every action alice made once her link works again (bob holds "
+                + bob.log().size() + ")");
+        }
+    }
+
     @Test
     void retentionByAgeCleansEntriesOlderThanKeepFor() throws Exception {
         try (MeshNode bob = start("bob", NodeConfig.builder().keepFor(Duration.ofMinutes(10)))) {

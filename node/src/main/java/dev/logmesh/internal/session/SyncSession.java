@@ -3045,6 +3045,18 @@ public final class SyncSession implements MessageConnection.Handler {
         return state == State.CONNECTED && edge == null ? pushed : -1;
     }
 
+    /**
+     * {@link #meshPushed}, or while batches to the peer are in flight the smaller of it and what the peer acknowledged
+     * (its sent cursor), or -1 as there. What a relay's retention may clean: a session that ends before the peer
+     * answered its batches (a stalled link, a timeout) starts the peer's next session at its cursor, so what was only
+     * sent must still be there then (break48b). With nothing in flight the peer has all up to {@link #pushed}
+     * ({@link #settleSentCursor}). Loop only.
+     */
+    public long meshAcknowledged() {
+        long read = meshPushed();
+        return read < 0 || inFlight == 0 ? read : Math.min(read, log.cursor(peerNode).sent());
+    }
+
     /** The peer's node id, once known (after connect/connected). */
     public String peerNode() {
         return peerNode;
