@@ -235,6 +235,28 @@ class RetentionTest {
         }
     }
 
+    /** alice -> bob (a relay that keeps the last 5) -> carol, no overlay; closed from carol back to alice. */
+    record Chain(MeshNode alice, MeshNode bob, MeshNode carol) implements AutoCloseable {
+        @Override
+        public void close() {
+            carol.close();
+            bob.close();
+            alice.close();
+        }
+    }
+
+    /** A {@link Chain} whose three nodes hold one action alice made ("before"). */
+    Chain chain() throws Exception {
+        Chain chain = new Chain(start("alice", NodeConfig.builder().overlay(false)),
+            start("bob", NodeConfig.builder().overlay(false).keepLast(5), "alice"),
+            start("carol", NodeConfig.builder().overlay(false).noListen(), "bob"));
+        loop.advance(10_000);
+        on(chain.alice().add(big("before")));
+        loop.advance(5_000);
+        assertEquals(1, chain.carol().log().size(), "carol has what alice made, through bob");
+        return chain;
+    }
+
     /**
      * A relay keeps what a peer whose session ended a moment ago has not acknowledged, for
      * {@code MeshNode.LEFT_PEER_GRACE_MILLIS}: before (break48: A -> B -> C, B {@code --memory --keep-last 300}, 8,000
@@ -243,13 +265,10 @@ class RetentionTest {
      */
     @Test
     void aRelayKeepsWhatAPeerThatLeftAMomentAgoHasNotAcknowledged() throws Exception {
-        try (MeshNode alice = start("alice", NodeConfig.builder().overlay(false));
-             MeshNode bob = start("bob", NodeConfig.builder().overlay(false).keepLast(5), "alice");
-             MeshNode carol = start("carol", NodeConfig.builder().overlay(false).noListen(), "bob")) {
-            loop.advance(10_000);
-            on(alice.add(big("before")));
-            loop.advance(5_000);
-            assertEquals(1, carol.log().size(), "carol has what alice made, through bob");
+        try (Chain chain = chain()) {
+            MeshNode alice = chain.alice();
+            MeshNode bob = chain.bob();
+            MeshNode carol = chain.carol();
 
             net.firewall().partition("bob", "carol"); // carol's session with bob ends
             for (int i = 0; i < 40; i++) {
@@ -285,13 +304,10 @@ class RetentionTest {
      */
     @Test
     void aRelayKeepsWhatItSentAPeerWhoseSessionEndedBeforeItAcknowledged() throws Exception {
-        try (MeshNode alice = start("alice", NodeConfig.builder().overlay(false));
-             MeshNode bob = start("bob", NodeConfig.builder().overlay(false).keepLast(5), "alice");
-             MeshNode carol = start("carol", NodeConfig.builder().overlay(false).noListen(), "bob")) {
-            loop.advance(10_000);
-            on(alice.add(big("before")));
-            loop.advance(5_000);
-            assertEquals(1, carol.log().size(), "carol has what alice made, through bob");
+        try (Chain chain = chain()) {
+            MeshNode alice = chain.alice();
+            MeshNode bob = chain.bob();
+            MeshNode carol = chain.carol();
 
             // bob's link to carol stalls: what bob sends her arrives after his session with her timed out (sent,
             // never acknowledged on that session)
