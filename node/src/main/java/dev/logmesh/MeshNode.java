@@ -569,9 +569,7 @@ public final class MeshNode implements AutoCloseable {
                 if (session.peerNode() != null && (config.keepLast() > 0 || !config.keepFor().isZero())
                     && log.cursors().containsKey(session.peerNode())) {
                     // retention keeps what it has not acknowledged for a while (readByEveryConnectedPeer)
-                    long now = loop.monotonicMillis();
-                    peersLeftAt.values().removeIf(at -> now - at > LEFT_PEER_GRACE_MILLIS);
-                    peersLeftAt.put(session.peerNode(), now);
+                    peersLeftAt.put(session.peerNode(), forgetPeersLeftLongAgo());
                 }
                 String old = session.expectedPeer();
                 if (old != null && SyncSession.answeredInstead(error, old) != null && hub.session(old) == null) {
@@ -1656,8 +1654,7 @@ public final class MeshNode implements AutoCloseable {
             }
         }
         if (!peersLeftAt.isEmpty()) {
-            long now = loop.monotonicMillis();
-            peersLeftAt.values().removeIf(at -> now - at > LEFT_PEER_GRACE_MILLIS);
+            forgetPeersLeftLongAgo();
             Map<String, dev.logmesh.spi.PeerCursor> cursors = log.cursors();
             for (String peer : peersLeftAt.keySet()) {
                 dev.logmesh.spi.PeerCursor c = cursors.get(peer);
@@ -1683,6 +1680,13 @@ public final class MeshNode implements AutoCloseable {
      * when (monotonic ms); only with retention. Loop only.
      */
     private final Map<String, Long> peersLeftAt = new java.util.HashMap<>();
+
+    /** Removes from {@link #peersLeftAt} the peers that left over the grace ago; returns now (monotonic ms). */
+    private long forgetPeersLeftLongAgo() {
+        long now = loop.monotonicMillis();
+        peersLeftAt.values().removeIf(at -> now - at > LEFT_PEER_GRACE_MILLIS);
+        return now;
+    }
 
     /**
      * Whether the node expects mesh peers: it has a {@code --peer}, mDNS, a discovery, or a peer's cursor. Loop only.

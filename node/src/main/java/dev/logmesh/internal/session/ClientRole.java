@@ -428,9 +428,7 @@ final class ClientRole extends EdgeRole {
             if (r instanceof ClientEdge.Add add) {
                 Meta stored = results.get(next++);
                 if (stored != null) {
-                    ClientEdge.Committed c = edge.committed(add.entry().withMeta(stored), true);
-                    addLogged(c.log());
-                    refused(c.why(), c.hookFailed());
+                    committedUnanswered(add.entry().withMeta(stored));
                 }
             }
         }
@@ -458,11 +456,16 @@ final class ClientRole extends EdgeRole {
         }
         session.whenDurable(() -> {
             for (Entry e : stored) {
-                ClientEdge.Committed c = edge.committed(e, true);
-                addLogged(c.log());
-                refused(c.why(), c.hookFailed());
+                committedUnanswered(e);
             }
         });
+    }
+
+    /** A stored action whose client is not answered now ({@link #settle}, {@link #heldStored}): its hook runs, once. */
+    private void committedUnanswered(Entry e) {
+        ClientEdge.Committed c = edge.committed(e, true);
+        addLogged(c.log());
+        refused(c.why(), c.hookFailed());
     }
 
     private void addLogged(List<ClientEdge.Logged> logged) {
