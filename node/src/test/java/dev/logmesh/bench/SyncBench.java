@@ -50,9 +50,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  while the counted round trips ran, and coresInWindow, the process's CPU time
  *                                  over their wall time (how busy the two nodes kept the machine), and
  *                                  allocBytesPerRoundTrip, what A's loop thread allocated per counted round trip
- *                                  (with --shared-loop: both nodes'); --trace writes one CSV line per counted
- *                                  round trip to FILE (its segments, the loop thread's CPU and allocation, the
- *                                  collections and JIT time during it: {@link RttTrace}) and adds a "trace"
+ *                                  (with --shared-loop: both nodes'), and windowFromNanos / windowToNanos, the
+ *                                  counted window's bounds in System.nanoTime (the clock of -Xlog's tn
+ *                                  decorator: which compiles and deoptimizations fell in it); --trace writes
+ *                                  one CSV line per counted round trip to FILE (its segments, the loop
+ *                                  thread's CPU and allocation, the collections and JIT time during it:
+ *                                  {@link RttTrace}) and adds a "trace"
  *                                  summary of the slowest 2% against the rest to the JSON line, with when
  *                                  they came (the median gap between them, how tightly they keep to a 1 ms grid); with
  *                                  --data, --disk-trace FILE writes each counted round trip's timeline with both
@@ -863,11 +866,13 @@ public final class SyncBench {
             System.out.printf("{\"bench\":\"rtt\",\"impl\":\"logmesh\",\"store\":\"%s\",\"count\":%d,\"p50Ms\":%.3f,"
                     + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
                     + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d,\"coresInWindow\":%.2f,"
-                    + "\"allocBytesPerRoundTrip\":%d,\"threadCpuUsPerRoundTrip\":%s%s%s}%n",
+                    + "\"allocBytesPerRoundTrip\":%d,\"threadCpuUsPerRoundTrip\":%s,\"windowFromNanos\":%d,"
+                    + "\"windowToNanos\":%d%s%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
                 mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow, cores,
-                alloc, perThread, o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo), trace);
+                alloc, perThread, windowFrom, windowTo, o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo),
+                trace);
         }
     }
 
