@@ -657,11 +657,18 @@ public final class SyncBench {
             long t0;
             long target = Long.MAX_VALUE;
             long acked;
+            long ended; // the last round trip's end (System.nanoTime): the counted window's end
 
             void next() {
                 int slot = i % count;
-                // the oldest round trip in the rings (i - count) began after the warm-up: they hold the window
-                if (i - count >= warmup && starts[slot] - first >= warmupNanos) {
+                // the oldest round trip in the rings (i - count) began after the warm-up: they hold the window.
+                // One test whose outcome turns once, at the end: both differences are >= 0 exactly when their OR
+                // is. Two tests (&&) turned the first to true at round trip count + warmup, inside the warm-up's
+                // seconds or inside the window (scripts/dev/rtt-trace's 20,000 round trips): C2 had compiled it as
+                // never true, so that round trip deoptimized the node's code the driver is inlined into
+                // (DurabilityQueue.runAll and its task, -XX:+LogCompilation: unstable_if at SyncBench$1.next
+                // bci 23), which C2 then compiled again beside the counted round trips (session 47, issue 12)
+                if ((((long) i - count - warmup) | (starts[slot] - first - warmupNanos)) >= 0) {
                     done.complete(null);
                     return;
                 }
@@ -709,6 +716,7 @@ public final class SyncBench {
                 if (acked >= target) {
                     long now = System.nanoTime();
                     samples[i % count] = (now - t0) / 1e6;
+                    ended = now;
                     if (trace != null) {
                         trace.end(i % count);
                     }
@@ -871,8 +879,8 @@ public final class SyncBench {
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
                 mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow, cores,
-                alloc, perThread, windowFrom, windowTo, o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo),
-                trace);
+                alloc, perThread, windowFrom, driver.ended,
+                o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo), trace);
         }
     }
 
