@@ -39,12 +39,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  127.0.0.1; prints {"event":"ready","url":...}; runs until stdin EOF
  *   pull --url URL --n N [--rounds R] [--data DIR]  node B dials A; time from B's start to B's log holding N
  *   rtt --count C [--warmup W] [--warmup-seconds S] [--data DIR] [--shared-loop true] [--samples FILE]
- *       [--trace FILE] [--disk-trace FILE]
+ *       [--trace FILE] [--disk-trace FILE] [--warmup-jit-quiet-ms Q]
  *                                  two nodes in THIS JVM over real loopback WebSocket: add on A → B commits →
  *                                  A gets synced (and A's add future completed: durable on both sides);
  *                                  sequential, driven from A's loop; C counted round trips after a warm-up of
  *                                  at least W round trips and S seconds (with --data and the scrub on, at least
- *                                  until 5 s after the nodes' first scrub: a start-up event); with --shared-loop both nodes run on
+ *                                  until 5 s after the nodes' first scrub: a start-up event; with
+ *                                  --warmup-jit-quiet-ms, at least until the JIT finished no compile for Q ms,
+ *                                  at most 120 s: jitQuietAtMs, jitQuietReached); with --shared-loop both nodes run on
  *                                  one loop thread; --samples writes each counted round trip (ms, one a line,
  *                                  in the order run) to FILE; prints jitMsInWindow, the JIT's compile time
  *                                  while the counted round trips ran, and coresInWindow, the process's CPU time
@@ -619,6 +621,11 @@ public final class SyncBench {
         long warmupNanos = o.get("data") != null && !"0".equals(o.get("scrub-period-ms"))
             ? Math.max(warmupAsked, (dev.logmesh.NodeInternals.scrubFirstMillis() + 5_000) * 1_000_000L)
             : warmupAsked;
+        // --warmup-jit-quiet-ms Q (default 0: off): the warm-up also lasts until the JIT has finished no compile for Q
+        // ms (polled every 50 ms by a thread of its own, at most JIT_QUIET_CAP_NANOS after the driver starts): the
+        // round trip's path compiled by C2, which on a busy machine takes longer than the warm-up's seconds (session
+        // 49, load 9: 44-158 first C2 compiles of the path, 1.1-4.5 s of JIT, in windows that began 10-15 s in)
+        long jitQuietNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-jit-quiet-ms", "0")) * 1e6);
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         var cpu = (com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -658,6 +665,12 @@ public final class SyncBench {
             long target = Long.MAX_VALUE;
             long acked;
             long ended; // the last round trip's end (System.nanoTime): the counted window's end
+            // --warmup-jit-quiet-ms: when the JIT was first quiet long enough (System.nanoTime), set by the watch
+            // thread; far in the future until then, far in the past without the option: a third difference in the
+            // stop test, so that the driver gains no branch that turns (see next)
+            volatile long jitQuietAt =
+                jitQuietNanos > 0 ? System.nanoTime() + 3_600_000_000_000L : Long.MIN_VALUE / 4;
+            volatile boolean jitQuietReached;
 
             void next() {
                 int slot = i % count;
@@ -668,7 +681,8 @@ public final class SyncBench {
                 // never true, so that round trip deoptimized the node's code the driver is inlined into
                 // (DurabilityQueue.runAll and its task, -XX:+LogCompilation: unstable_if at SyncBench$1.next
                 // bci 23), which C2 then compiled again beside the counted round trips (session 47, issue 12)
-                if ((((long) i - count - warmup) | (starts[slot] - first - warmupNanos)) >= 0) {
+                if ((((long) i - count - warmup) | (starts[slot] - first - warmupNanos) | (starts[slot] - jitQuietAt))
+                    >= 0) {
                     done.complete(null);
                     return;
                 }
@@ -845,8 +859,38 @@ public final class SyncBench {
                 // loop is A's)
                 b.subscribe(e -> true, e -> driver.trace.mark(RttTrace.AT_B, driver.i % count));
             }
+            java.util.concurrent.ScheduledExecutorService jitWatch = jitQuietNanos <= 0 ? null
+                : java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "rtt-jit-watch");
+                    t.setDaemon(true);
+                    return t;
+                });
+            if (jitWatch != null) {
+                long started = System.nanoTime();
+                long[] last = {jit.getTotalCompilationTime(), started}; // the JIT's total (ms), when it last moved
+                jitWatch.scheduleWithFixedDelay(() -> {
+                    long now = System.nanoTime();
+                    long total = jit.getTotalCompilationTime();
+                    if (total != last[0]) {
+                        last[0] = total;
+                        last[1] = now;
+                    }
+                    boolean quiet = now - last[1] >= jitQuietNanos;
+                    if (quiet || now - started >= JIT_QUIET_CAP_NANOS) {
+                        driver.jitQuietReached = quiet;
+                        driver.jitQuietAt = now;
+                        jitWatch.shutdown();
+                    }
+                }, 50, 50, TimeUnit.MILLISECONDS);
+            }
             a.peers().thenRun(driver::next); // completes on A's loop: the driver runs there from now on
-            done.get(300, TimeUnit.SECONDS);
+            try {
+                done.get(300, TimeUnit.SECONDS);
+            } finally {
+                if (jitWatch != null) {
+                    jitWatch.shutdownNow();
+                }
+            }
             if (o.get("samples") != null) { // --samples FILE: every counted round trip in ms, in the order run
                 StringBuilder sb = new StringBuilder();
                 for (int k = 0; k < count; k++) { // the ring from its oldest
@@ -875,14 +919,18 @@ public final class SyncBench {
                     + "\"p90Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"meanMs\":%.3f,\"sharedLoop\":%s,"
                     + "\"warmup\":%d,\"warmupMs\":%d,\"jitMsInWindow\":%d,\"coresInWindow\":%.2f,"
                     + "\"allocBytesPerRoundTrip\":%d,\"threadCpuUsPerRoundTrip\":%s,\"windowFromNanos\":%d,"
-                    + "\"windowToNanos\":%d%s%s}%n",
+                    + "\"windowToNanos\":%d,\"jitQuietAtMs\":%d,\"jitQuietReached\":%s%s%s}%n",
                 o.get("data") == null ? "memory" : "sqlite", count, samples[(int) (0.5 * count)],
                 samples[(int) (0.9 * count)], samples[Math.min(count - 1, (int) (0.99 * count))], samples[count - 1],
                 mean, shared, driver.warm(), Math.round((windowFrom - driver.first) / 1e6), jitInWindow, cores,
                 alloc, perThread, windowFrom, driver.ended,
+                jitQuietNanos > 0 ? Math.round((driver.jitQuietAt - driver.first) / 1e6) : -1, driver.jitQuietReached,
                 o.get("data") == null ? "" : fsyncs.json(windowFrom, windowTo), trace);
         }
     }
+
+    /** How long --warmup-jit-quiet-ms waits for a quiet JIT at most (ns) before the window may begin anyway. */
+    static final long JIT_QUIET_CAP_NANOS = 120_000_000_000L;
 
     /** A node on its own loop thread, or on {@code shared} (not closed by the node) when it is not null. */
     static MeshNode start(NodeConfig config, List<MeshNode.Listener> listeners, SystemLoop shared)
