@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                  sequential, driven from A's loop; C counted round trips after a warm-up of
  *                                  at least W round trips and S seconds (with --data and the scrub on, at least
  *                                  until 5 s after the nodes' first scrub: a start-up event; with
- *                                  --warmup-jit-quiet-ms, at least until the JIT finished no compile for Q ms,
+ *                                  --warmup-jit-quiet-ms, at least until the JIT compiled nothing for Q ms,
  *                                  at most 120 s: jitQuietAtMs, jitQuietReached); with --shared-loop both nodes run on
  *                                  one loop thread; --samples writes each counted round trip (ms, one a line,
  *                                  in the order run) to FILE; prints jitMsInWindow, the JIT's compile time
@@ -621,7 +621,7 @@ public final class SyncBench {
         long warmupNanos = o.get("data") != null && !"0".equals(o.get("scrub-period-ms"))
             ? Math.max(warmupAsked, (dev.logmesh.NodeInternals.scrubFirstMillis() + 5_000) * 1_000_000L)
             : warmupAsked;
-        // --warmup-jit-quiet-ms Q (default 0: off): the warm-up also lasts until the JIT has finished no compile for Q
+        // --warmup-jit-quiet-ms Q (default 0: off): the warm-up also lasts until the JIT has compiled nothing for Q
         // ms (polled every 50 ms by a thread of its own, at most JIT_QUIET_CAP_NANOS after the driver starts): the
         // round trip's path compiled by C2, which on a busy machine takes longer than the warm-up's seconds (session
         // 49, load 9: 44-158 first C2 compiles of the path, 1.1-4.5 s of JIT, in windows that began 10-15 s in)
