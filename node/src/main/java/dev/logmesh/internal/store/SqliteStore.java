@@ -112,15 +112,17 @@ import org.slf4j.LoggerFactory;
  *       "statement is not executing" until a restart).</li>
  * </ul>
  *
- * <h2>Schema (version 5)</h2>
+ * <h2>Schema (version 6)</h2>
  * {@code entries} is keyed by {@code added} (the rowid, so the added order is the table order) with a unique
  * index on the created order {@code (ms, node, seq)}; {@code node} is a {@link NodeKey} BLOB so SQLite's
  * byte order is Java's string order. The seen index is that index and {@code seen} (WITHOUT ROWID), which holds
  * the ids that are not in the log: added without reasons, or removed since (in the transaction that removes the
  * entry); so an id is seen if it is in either, never in both, and {@link #forgetSeen} empties {@code seen} below
  * its horizon. {@code reasons (reason, added)} indexes entries by reason, so {@code removeReason} and
- * {@code withReason} are range scans. Meta lives in columns ({@code time}, {@code subprotocol}, {@code reasons}
- * as a JSON array, custom keys as a JSON object or NULL): the id and {@code added} are already key columns,
+ * {@code withReason} are range scans, except for the node's own keep reason {@link #IMPLICIT_REASON} ({@code mesh}),
+ * which has no rows there (schema 6): the entries' {@code reasons} column says which have it. Meta lives in columns
+ * ({@code time}, {@code subprotocol}, {@code reasons} as a JSON array, custom keys as a JSON object or NULL): the id
+ * and {@code added} are already key columns,
  * and a full meta JSON would repeat them in every row (about 40 bytes more per entry). {@code counters} keeps
  * {@code lastAdded} and the {@code maxSeenMs} high-water mark when the rows that carried them are gone.
  * {@code nodes (node, ms, received, sent)} holds per node id the largest id time part of that origin (a
@@ -136,6 +138,12 @@ import org.slf4j.LoggerFactory;
  * schema version: any file gets it, empty, at its first open for writing by this code ({@link #createGone}), and
  * code that does not know it ignores it.
  * {@code PRAGMA application_id} marks the file as logmesh's and {@code user_version} is the schema version.
+ * Version 6 (session 49, issue 12) dropped the rows of {@link #IMPLICIT_REASON} from {@code reasons}: nearly every
+ * entry of a node's log has that reason, so each commit wrote a row for it into a second key range of the table (one
+ * WAL page more per one-entry commit, and middle inserts for an application reason's rows sorted below it); its
+ * {@code withReason} and {@code removeReason} read {@code entries} by {@code added} instead. A version 5 file loses
+ * those rows at open, in the upgrade's transaction; a reader reads it as it is (its rows are not used);
+ * {@link #downgrade} ({@code logmesh downgrade}) writes them back and marks the file version 5 again.
  * Version 5 (session 38) added {@code seen.crc}, a CRC-32C of each row's id ({@link #seenCrc}, checked at every open:
  * {@link #checkSeen}), and {@code quarantine_seen} (rows damaged beyond repair, as found): a version 4 file gets the
  * checksums of its rows as found, at open, in the upgrade's transaction.
@@ -154,7 +162,24 @@ public final class SqliteStore implements Store {
     public static final int APPLICATION_ID = 0x4C4D5348;
 
     /** The schema version this code writes and the newest it reads. */
-    public static final int SCHEMA_VERSION = 5;
+    public static final int SCHEMA_VERSION = 6;
+
+    /**
+     * The reason that has no rows in table {@code reasons} (schema 6): the node's own keep reason,
+     * {@code NodeConfig.DEFAULT_KEEP_REASON}, which nearly every entry of a node's log carries. Each entry's
+     * {@code reasons} column (a JSON array, covered by the row's checksum) says whether it has it; {@link #withReason}
+     * and {@link #removeReason} of this reason read {@code entries} in {@code added} order (see
+     * {@link #IMPLICIT_REASON_FILTER}). Part of the file format: a node configured with another keep reason keeps that
+     * one's rows as any application reason's; changing this literal needs a schema version of its own.
+     */
+    static final String IMPLICIT_REASON = "mesh";
+
+    /**
+     * SQL that passes every {@code entries e} row whose {@code reasons} column may hold {@link #IMPLICIT_REASON}: the
+     * reason's JSON string as the store writes it (Jackson escapes no ASCII letter or digit); rows it passes are then
+     * decided by their parsed reasons, so a reason such as {@code a"mesh} (written {@code "a\"mesh"}) does not count.
+     */
+    private static final String IMPLICIT_REASON_FILTER = "instr(e.reasons, '\"" + IMPLICIT_REASON + "\"') > 0";
 
     /** The suffix of the side file that keeps the clock reservation ({@link ClockFile}). */
     public static final String CLOCK_FILE_SUFFIX = ".clock";
@@ -432,6 +457,8 @@ public final class SqliteStore implements Store {
     private boolean walRoomy;
     /** The columns read: {@link #COLUMNS}, or without {@code crc} for a version 1 file opened by a reader. */
     private String columns = COLUMNS;
+    /** The schema version a reader found ({@code user_version}); {@link #SCHEMA_VERSION} for the owner. */
+    private int versionFound = SCHEMA_VERSION;
     /** Whether rows carry checksums (schema 2); false only for a reader of a version 1 file. */
     private boolean checksums = true;
     /**
@@ -768,6 +795,7 @@ public final class SqliteStore implements Store {
             throw new StoreException(file + " was written by a newer logmesh (schema " + version
                 + "), this one reads up to " + SCHEMA_VERSION);
         }
+        versionFound = version;
         conn.setAutoCommit(false);
         if (version < 2) {
             columns = COLUMNS.replace("e.crc", "NULL");
@@ -1544,15 +1572,17 @@ public final class SqliteStore implements Store {
     static volatile Runnable upgradeFault;
 
     /**
-     * Upgrades a version 1, 2 or 3 file to the current version in one transaction (a failure or a crash leaves the
+     * Upgrades a version 1 to 5 file to the current version in one transaction (a failure or a crash leaves the
      * file as it was): from 1, see {@link #upgradeFrom1}; from 2, {@code seen} keeps only the ids that are not in
      * {@code entries} (the log's own ids are in its {@code entries_created} index already), and the rows of table
      * {@code cursors} move into {@code nodes} (a scan of {@code seen} with a look-up of each id); from 3, the empty
-     * table {@code clients} (no client has a record: each starts from 0 once, see {@link #clientCursor}).
+     * table {@code clients} (no client has a record: each starts from 0 once, see {@link #clientCursor}); from 4,
+     * {@link #upgradeFrom4}; from 5, {@link #upgradeFrom5}.
      */
     private void upgrade(int version) throws SQLException {
         long started = System.nanoTime();
         long dropped = 0;
+        long implicitRows = 0;
         try {
             if (version < 2) {
                 upgradeFrom1();
@@ -1564,7 +1594,10 @@ public final class SqliteStore implements Store {
                 if (version < 4) {
                     createClients(st);
                 }
-                upgradeFrom4(st);
+                if (version < 5) {
+                    upgradeFrom4(st);
+                }
+                implicitRows = upgradeFrom5(st);
                 st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             Runnable fault = upgradeFault;
@@ -1580,8 +1613,107 @@ public final class SqliteStore implements Store {
             }
             throw e;
         }
-        LOG.info("{} upgraded from schema {} to {} in {} ms ({} ids of the log's entries left seen)", file, version,
-            SCHEMA_VERSION, (System.nanoTime() - started) / 1_000_000, dropped);
+        LOG.info("{} upgraded from schema {} to {} in {} ms ({} ids of the log's entries left seen, {} rows of reason "
+            + "{} dropped from the reasons index)", file, version, SCHEMA_VERSION, (System.nanoTime() - started)
+            / 1_000_000, dropped, implicitRows, IMPLICIT_REASON);
+    }
+
+    /**
+     * The step from version 5 to version 6, in the upgrade's transaction: the rows of {@link #IMPLICIT_REASON} leave
+     * table {@code reasons} (one range delete of the table's {@code mesh} keys; the entries' {@code reasons} columns
+     * already say which entries have it). Returns how many rows went. {@link #downgrade} puts them back.
+     */
+    private static long upgradeFrom5(Statement st) throws SQLException {
+        return st.executeUpdate("DELETE FROM reasons WHERE reason = '" + IMPLICIT_REASON + "'");
+    }
+
+    /** The schema {@link #downgrade} writes: the last one with index rows for every reason. */
+    public static final int DOWNGRADE_VERSION = 5;
+
+    /**
+     * What {@link #downgrade} did.
+     *
+     * @param file   the store file (absolute)
+     * @param from   the schema version it had: {@link #SCHEMA_VERSION}, or {@link #DOWNGRADE_VERSION} or below when it
+     *               was left as it was
+     * @param rows   the rows of {@link #IMPLICIT_REASON} written back into table {@code reasons} (0 when left as
+     *               it was)
+     * @param millis how long the call took, ms (the open's check included)
+     */
+    public record Downgrade(Path file, int from, long rows, long millis) {
+        /** Whether the file was rewritten (false: it was at {@link SqliteStore#DOWNGRADE_VERSION} or below already). */
+        public boolean changed() {
+            return from > DOWNGRADE_VERSION;
+        }
+    }
+
+    /**
+     * Rewrites a schema 6 store in schema 5 ({@link #DOWNGRADE_VERSION}), the last schema that a logmesh built before
+     * schema 6 opens (such a logmesh refuses a schema 6 file as "written by a newer logmesh"): in one transaction, a
+     * row of table {@code reasons} for each entry whose {@code reasons} column holds {@link #IMPLICIT_REASON} (read as
+     * every read of the store reads it: {@link #IMPLICIT_REASON_FILTER}, then the parsed reasons), and
+     * {@code user_version} 5. Nothing else changes (entries, seen ids, cursors, the epoch and the side file stay), so
+     * the file then reads in schema 5 exactly as it read in 6; this code upgrades it again at its next open. A file at
+     * schema 5 or below is left as it is (not even opened for writing).
+     *
+     * <p>The file is opened as {@link #open} opens it, with its lock and its check ({@code integrity_check}), so a
+     * file in use (its node runs, or a {@code logmesh add}) is refused with {@link dev.logmesh.StoreInUseException},
+     * and a damaged or foreign file as at a node's start; a failure (a full disk) rolls back and leaves the file as it
+     * was. Calling thread; blocks for about as long as a node's start on the same file, plus one scan of the entries.
+     *
+     * @param file the store file ({@code log.db} of a data directory)
+     * @return what was done
+     * @throws StoreException when the file is missing, not a logmesh store, newer than this code, corrupt, in use, or
+     *                        cannot be written
+     */
+    public static Downgrade downgrade(Path file) {
+        long started = System.nanoTime();
+        Path path = file.toAbsolutePath();
+        if (!Files.isRegularFile(path)) {
+            throw new StoreException("no logmesh store at " + path);
+        }
+        int found;
+        try (SqliteStore reader = openReader(path, false)) {
+            found = reader.versionFound;
+        }
+        if (found <= DOWNGRADE_VERSION) {
+            return new Downgrade(path, found, 0, (System.nanoTime() - started) / 1_000_000);
+        }
+        long rows;
+        try (SqliteStore store = open(path, new Options(Durability.FULL_INLINE, true))) {
+            rows = store.write("downgrade", store::writeImplicitRows);
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info("{} downgraded from schema {} to {} in {} ms ({} rows of reason {} written back)", path, found,
+            DOWNGRADE_VERSION, millis, rows, IMPLICIT_REASON);
+        return new Downgrade(path, found, rows, millis);
+    }
+
+    /**
+     * {@link #downgrade}'s transaction: the index rows of {@link #IMPLICIT_REASON} and {@code user_version} 5. The
+     * store must be closed right after: it still takes itself for schema 6.
+     */
+    private long writeImplicitRows() throws SQLException {
+        org.sqlite.Function.create(conn, "logmesh_has_implicit", new org.sqlite.Function() {
+            @Override
+            protected void xFunc() throws SQLException {
+                boolean has;
+                try {
+                    has = parseReasons(value_text(0)).contains(IMPLICIT_REASON);
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    has = false; // a row whose reasons do not parse is quarantined at its first read, in any schema
+                }
+                result(has ? 1 : 0);
+            }
+        });
+        try (Statement st = conn.createStatement()) {
+            long rows = st.executeUpdate("INSERT OR IGNORE INTO reasons (reason, added) SELECT '" + IMPLICIT_REASON
+                + "', e.added FROM entries e WHERE " + IMPLICIT_REASON_FILTER + " AND logmesh_has_implicit(e.reasons)");
+            st.execute("PRAGMA user_version = " + DOWNGRADE_VERSION);
+            return rows;
+        } finally {
+            org.sqlite.Function.destroy(conn, "logmesh_has_implicit");
+        }
     }
 
     /**
@@ -3290,7 +3422,7 @@ public final class SqliteStore implements Store {
         final int[] subprotocols;
         /** Per row: reasons, extra, action. */
         final String[] texts;
-        /** The reasons rows: reason and added. */
+        /** The reasons rows: reason and added ({@link SqliteStore#IMPLICIT_REASON} has none). */
         final String[] reasons;
         final long[] reasonAdded;
         /**
@@ -3340,20 +3472,27 @@ public final class SqliteStore implements Store {
             texts[k * 3] = reasons;
             texts[k * 3 + 1] = extra;
             texts[k * 3 + 2] = action;
-            reasonCount += meta.reasons().size();
+            reasonCount += indexedReasons(meta.reasons());
         }
         String[] reasons = new String[reasonCount];
         long[] added = new long[reasonCount];
         int r = 0;
         for (Entry e : rows) {
             for (String reason : e.meta().reasons()) {
-                reasons[r] = reason;
-                added[r++] = e.meta().added();
+                if (!IMPLICIT_REASON.equals(reason)) {
+                    reasons[r] = reason;
+                    added[r++] = e.meta().added();
+                }
             }
         }
         Rows result = new Rows(numbers, nodes.toArray(new byte[0][]), subprotocols, texts, reasons, added);
         result.shared = shared;
         return result;
+    }
+
+    /** How many of {@code reasons} have rows in table {@code reasons}: all but {@link #IMPLICIT_REASON}. */
+    private static int indexedReasons(List<String> reasons) {
+        return reasons.contains(IMPLICIT_REASON) ? reasons.size() - 1 : reasons.size();
     }
 
     private void insertRows(Rows rows) throws SQLException {
@@ -3384,6 +3523,9 @@ public final class SqliteStore implements Store {
             PreparedStatement ps = ps("INSERT INTO reasons (reason, added) SELECT ?, added FROM entries "
                 + "WHERE added >= ? AND added <= ?");
             for (String reason : rows.shared) {
+                if (IMPLICIT_REASON.equals(reason)) {
+                    continue;
+                }
                 setText(ps, 1, reason);
                 ps.setLong(2, rows.numbers[0]);
                 ps.setLong(3, rows.numbers[(rows.size() - 1) * Rows.NUMBERS]);
@@ -3486,7 +3628,10 @@ public final class SqliteStore implements Store {
         });
     }
 
-    /** Writes a new meta for a stored entry (keeping its {@code added}) and syncs the reasons index. */
+    /**
+     * Writes a new meta for a stored entry (keeping its {@code added}) and syncs the reasons index ({@link
+     * #IMPLICIT_REASON} gained or lost changes the row's {@code reasons} column alone).
+     */
     private void update(Entry old, Meta meta) throws SQLException {
         long added = old.meta().added();
         PreparedStatement ps = ps("UPDATE entries SET time = ?, subprotocol = ?, reasons = ?, extra = ?, crc = ? "
@@ -3510,7 +3655,7 @@ public final class SqliteStore implements Store {
         Set<String> before = new HashSet<>(old.meta().reasons());
         PreparedStatement ins = ps("INSERT INTO reasons (reason, added) VALUES (?, ?)");
         for (String r : meta.reasons()) {
-            if (!before.contains(r)) {
+            if (!before.contains(r) && !IMPLICIT_REASON.equals(r)) {
                 setText(ins, 1, r);
                 ins.setLong(2, added);
                 ins.executeUpdate();
@@ -3518,7 +3663,11 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /** Deletes the index row of {@code reason} of an entry; none for {@link #IMPLICIT_REASON}, which has none. */
     private void deleteReason(String reason, long added) throws SQLException {
+        if (IMPLICIT_REASON.equals(reason)) {
+            return;
+        }
         PreparedStatement ps = ps("DELETE FROM reasons WHERE reason = ? AND added = ?");
         setText(ps, 1, reason);
         ps.setLong(2, added);
@@ -3588,21 +3737,37 @@ public final class SqliteStore implements Store {
         });
     }
 
-    /** Entries with the reason matching the criteria: a range scan of the reasons index, filtered in SQL. */
+    /**
+     * Entries with the reason matching the criteria, in {@code added} order: a range scan of the reasons index,
+     * filtered in SQL; for {@link #IMPLICIT_REASON}, the rows of {@code entries} that pass
+     * {@link #IMPLICIT_REASON_FILTER} and then hold the reason once parsed, read by the created-order range when the
+     * criteria give one ({@code olderThan}, {@code youngerThan}: the retention sweep's and {@code keepLast}'s calls,
+     * which ask for the oldest part of the log; without the index hint SQLite, which has no statistics, read the whole
+     * table by {@code added} for each of the sweep's batches), else by the {@code added} range.
+     */
     private List<Entry> candidates(String reason, Criteria criteria) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT ").append(columns)
-            .append(" FROM reasons r CROSS JOIN entries e ON e.added = r.added")
-            .append(" WHERE r.reason = ? AND r.added >= ? AND r.added <= ?");
+        boolean implicit = IMPLICIT_REASON.equals(reason);
+        StringBuilder sql = new StringBuilder("SELECT ").append(columns);
+        if (implicit) {
+            boolean created = criteria.olderThan() != null || criteria.youngerThan() != null;
+            sql.append(created ? " FROM entries e INDEXED BY entries_created" : " FROM entries e")
+                .append(" WHERE e.added >= ? AND e.added <= ? AND ").append(IMPLICIT_REASON_FILTER);
+        } else {
+            sql.append(" FROM reasons r CROSS JOIN entries e ON e.added = r.added")
+                .append(" WHERE r.reason = ? AND r.added >= ? AND r.added <= ?");
+        }
         if (criteria.olderThan() != null) {
             sql.append(" AND (e.ms, e.node, e.seq) < (?, ?, ?)");
         }
         if (criteria.youngerThan() != null) {
             sql.append(" AND (e.ms, e.node, e.seq) > (?, ?, ?)");
         }
-        sql.append(" ORDER BY r.added");
+        sql.append(implicit ? " ORDER BY e.added" : " ORDER BY r.added");
         PreparedStatement ps = ps(sql.toString());
         int i = 1;
-        setText(ps, i++, reason);
+        if (!implicit) {
+            setText(ps, i++, reason);
+        }
         ps.setLong(i++, criteria.minAdded());
         ps.setLong(i++, criteria.maxAdded());
         if (criteria.olderThan() != null) {
@@ -3612,7 +3777,12 @@ public final class SqliteStore implements Store {
         if (criteria.youngerThan() != null) {
             bindId(ps, i, criteria.youngerThan());
         }
-        return list(ps);
+        if (!implicit) {
+            return list(ps);
+        }
+        List<Entry> out = list(ps);
+        out.removeIf(e -> !e.meta().reasons().contains(IMPLICIT_REASON));
+        return out;
     }
 
     /**
@@ -4073,23 +4243,32 @@ public final class SqliteStore implements Store {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be > 0");
         }
+        boolean implicit = IMPLICIT_REASON.equals(reason);
         return read("withReason", () -> {
-            PreparedStatement ps = ps("SELECT " + columns + " FROM reasons r CROSS JOIN entries e ON e.added = r.added"
-                + " WHERE r.reason = ? AND r.added > ? ORDER BY r.added LIMIT ?");
+            // the implicit reason has no index rows (schema 6): the entries in added order that may have it, each
+            // then decided by its parsed reasons (a schema 5 file, read as it is, holds the same in the same columns)
+            PreparedStatement ps = ps(implicit
+                ? "SELECT " + columns + " FROM entries e WHERE e.added > ? AND " + IMPLICIT_REASON_FILTER
+                    + " ORDER BY e.added LIMIT ?"
+                : "SELECT " + columns + " FROM reasons r CROSS JOIN entries e ON e.added = r.added"
+                    + " WHERE r.reason = ? AND r.added > ? ORDER BY r.added LIMIT ?");
             List<Entry> out = new ArrayList<>();
             long pos = afterAdded;
             while (true) {
                 int want = limit - out.size();
-                setText(ps, 1, reason);
-                ps.setLong(2, pos);
-                ps.setInt(3, want);
+                int p = 1;
+                if (!implicit) {
+                    setText(ps, p++, reason);
+                }
+                ps.setLong(p++, pos);
+                ps.setInt(p, want);
                 int rows = 0;
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows++;
                         Entry e = entry(rs);
                         pos = rowAdded;
-                        if (e != null) {
+                        if (e != null && (!implicit || e.meta().reasons().contains(IMPLICIT_REASON))) {
                             out.add(e);
                         }
                     }

@@ -209,7 +209,7 @@ class SqliteUpgradeTest {
             assertEquals(List.of(), reports);
         }
         assertEquals(SqliteStore.SCHEMA_VERSION, count(file(), "PRAGMA user_version"));
-        assertEquals(5, SqliteStore.SCHEMA_VERSION);
+        assertEquals(6, SqliteStore.SCHEMA_VERSION);
         assertEquals(0, count(file(), "SELECT count(*) FROM clients"), "a version 2 file gets client cursors too");
         assertEquals(41, count(file(), "SELECT count(*) FROM seen"), "seen keeps only the ids that left the log");
         assertEquals(0, count(file(), "SELECT count(*) FROM seen s JOIN entries e USING (ms, node, seq)"));
