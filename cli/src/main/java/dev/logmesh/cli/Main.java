@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     /** The subcommands' names, in the order the usage lists them. */
-    static final List<String> SUBCOMMANDS = List.of("node", "add", "log", "backup", "peers", "status", "user-token", "help");
+    static final List<String> SUBCOMMANDS = List.of("node", "add", "log", "backup", "downgrade", "peers", "status",
+        "user-token", "help");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -38,6 +39,7 @@ public final class Main implements Runnable {
             case "add" -> new AddCommand();
             case "log" -> new LogCommand();
             case "backup" -> new BackupCommand();
+            case "downgrade" -> new DowngradeCommand();
             case "peers" -> new PeersCommand();
             case "status" -> new StatusCommand();
             case "user-token" -> new UserTokenCommand();

@@ -13,7 +13,8 @@ import picocli.CommandLine;
 
 /** {@link Main}: a subcommand named first is the only one registered (start-up), and the help is unchanged. */
 class MainTest {
-    private static final List<String> ALL = List.of("node", "add", "log", "backup", "peers", "status", "user-token", "help");
+    private static final List<String> ALL = List.of("node", "add", "log", "backup", "downgrade", "peers", "status",
+        "user-token", "help");
 
     @Test
     void theSubcommandNamedFirstIsTheOnlyOneRegistered() {
