@@ -7,6 +7,7 @@ import dev.logmesh.internal.reconcile.Bound;
 import dev.logmesh.internal.reconcile.Fingerprint;
 import dev.logmesh.internal.reconcile.Initiator;
 import dev.logmesh.internal.reconcile.Item;
+import dev.logmesh.internal.reconcile.ItemHasher;
 import dev.logmesh.internal.reconcile.ItemId;
 import dev.logmesh.internal.reconcile.ItemIndex;
 import dev.logmesh.internal.reconcile.ItemStorage;
@@ -109,6 +110,8 @@ public final class Reconciler implements Reconciliation {
     /** The time the horizon counts from, ms: the node's {@link HorizonClock}, or the loop's clock. */
     private final java.util.function.LongSupplier horizonNow;
     private final ItemIndex index = new ItemIndex();
+    /** Hashes the queued ids at {@link #flush}; the loop thread's, as the index. */
+    private final ItemHasher hasher = new ItemHasher();
     /** Ids of the log's {@code add} events not yet in {@link #index}, in the order they came. */
     private final ArrayList<ActionId> pending = new ArrayList<>();
     private final Runnable unsubscribe;
@@ -146,7 +149,7 @@ public final class Reconciler implements Reconciliation {
         this.loop = loop;
         this.horizonMillis = horizonMillis;
         long from = cutoff();
-        log.store().forEachSeen(from, Long.MAX_VALUE, index::add);
+        loadSeen(from);
         LOG.debug("reconciliation index: {} ids from {}", index.size(), from);
         loadGoneMarks(from);
         Runnable offAdd = log.onAdd(e -> {
@@ -165,6 +168,35 @@ public final class Reconciler implements Reconciliation {
             offAdd.run();
             offCorrupt.run();
         };
+    }
+
+    /** Most ids read from the store at start per {@link ItemIndex#addAll} batch. */
+    private static final int LOAD_BATCH = 1 << 16;
+
+    /**
+     * Puts the seen ids from {@code fromMs} on into the index, in batches of up to {@link #LOAD_BATCH} ({@link
+     * ItemIndex#addAll}): a store gives them in created order, whose ids of one millisecond sort by hash in the index.
+     * The arrays grow with what the store holds: an empty one costs a node's start no more than before.
+     */
+    private void loadSeen(long fromMs) {
+        long[][] arrays = {new long[64], new long[4 * 64]};
+        int[] n = new int[1];
+        log.store().forEachSeen(fromMs, Long.MAX_VALUE, id -> {
+            int i = n[0];
+            if (i == arrays[0].length) {
+                if (i == LOAD_BATCH) {
+                    index.addAll(arrays[0], arrays[1], i);
+                    i = 0;
+                } else {
+                    arrays[0] = java.util.Arrays.copyOf(arrays[0], 2 * i);
+                    arrays[1] = java.util.Arrays.copyOf(arrays[1], 8 * i);
+                }
+            }
+            arrays[0][i] = id.ms();
+            hasher.words(id, arrays[1], 4 * i);
+            n[0] = i + 1;
+        });
+        index.addAll(arrays[0], arrays[1], n[0]);
     }
 
     /**
@@ -216,23 +248,35 @@ public final class Reconciler implements Reconciliation {
         return Math.max(0, Math.min(loop.now(), horizonNow.getAsLong()) - horizonMillis + MARGIN_MILLIS);
     }
 
-    /** Puts the ids queued by {@code add} events into the index, in the order they came. */
+    /**
+     * Puts the ids queued by {@code add} events into the index: hashed into arrays ({@link ItemHasher}, no object an
+     * id) and added as one batch ({@link ItemIndex#addAll}, sorted once), where adding them one by one in the order
+     * they came shifted the last millisecond's items for each id of a catch-up (session 48's profile: 13% of the
+     * receiving loop). Each id added leaves the gone marks.
+     */
     private ItemIndex flush() {
-        if (!pending.isEmpty()) {
-            boolean marks = hasGoneMarks();
-            for (ActionId id : pending) {
-                Item item = Item.of(id);
-                index.add(item);
-                if (marks) {
-                    // fetched from a holder (or added here): no longer a gone mark, and the two stay disjoint
+        int n = pending.size();
+        if (n > 0) {
+            long[] timestamps = new long[n];
+            long[] words = new long[4 * n];
+            for (int i = 0; i < n; i++) {
+                ActionId id = pending.get(i);
+                timestamps[i] = id.ms();
+                hasher.words(id, words, 4 * i);
+            }
+            if (hasGoneMarks()) {
+                // fetched from a holder (or added here): no longer a gone mark, and the two stay disjoint
+                for (int i = 0; i < n; i++) {
+                    int w = 4 * i;
+                    Item item = new Item(timestamps[i], ItemId.ofWords(words[w], words[w + 1], words[w + 2],
+                        words[w + 3]));
                     for (ItemIndex g : goneFrom.values()) {
                         g.remove(item);
                     }
                 }
-            }
-            if (marks) {
                 dropEmptyMarks();
             }
+            index.addAll(timestamps, words, n);
             pending.clear();
             pending.trimToSize();
         }

@@ -357,6 +357,106 @@ public final class ItemIndex implements ItemStorage {
         return insert(item.timestamp(), id.word(0), id.word(1), id.word(2), id.word(3));
     }
 
+    /**
+     * Adds a batch of items given as parallel arrays: item {@code i} has timestamp {@code timestamps[i]} and the id
+     * whose four big-endian words are {@code words[4i .. 4i + 4)} ({@link ItemId#word}). The batch is sorted once
+     * (a merge sort of positions that skips the merge of two runs already in order, so a batch in item order costs
+     * one comparison a run boundary) and inserted in item order: the items past the index's last one then all take
+     * the append path, where inserting them in the order they came put a catch-up's ids of one millisecond, which
+     * sort by their hash, inside the run of that millisecond's items, shifting it for each. The result is the
+     * index {@link #add(Item)} one by one would give (the same items; ranges and fingerprints are of the items, not
+     * of the order they came in); duplicates, in the batch or with the index, are added once.
+     *
+     * <p>The arrays are read, not kept or changed. Called on the owner's thread, as every change.
+     *
+     * @param n how many items: the first {@code n} of {@code timestamps} and {@code 4n} of {@code words}
+     * @return how many of them were new
+     * @throws IndexOutOfBoundsException if the arrays hold fewer than {@code n} items
+     * @throws IllegalArgumentException if a timestamp is negative; then nothing of the batch is added
+     */
+    public int addAll(long[] timestamps, long[] words, int n) {
+        if (n < 0 || n > timestamps.length || n > words.length / 4) {
+            throw new IndexOutOfBoundsException("a batch of " + n + " items in arrays of " + timestamps.length
+                + " timestamps and " + words.length + " id words");
+        }
+        for (int i = 0; i < n; i++) {
+            if (timestamps[i] < 0) {
+                throw new IllegalArgumentException("item timestamp must be >= 0, got " + timestamps[i]);
+            }
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (n > 1) {
+            sort(order, new int[n], 0, n, timestamps, words);
+        }
+        int added = 0;
+        for (int k = 0; k < n; k++) {
+            int i = order[k];
+            int w = i * 4;
+            if (insert(timestamps[i], words[w], words[w + 1], words[w + 2], words[w + 3])) {
+                added++;
+            }
+        }
+        return added;
+    }
+
+    /** Runs this short or shorter are sorted by insertion. */
+    private static final int INSERTION_SORT_MAX = 16;
+
+    /**
+     * Sorts the positions {@code order[lo .. hi)} by their items (top-down merge sort, stable): two halves already in
+     * order are not merged, so a run of items in order costs one comparison a level.
+     */
+    private static void sort(int[] order, int[] scratch, int lo, int hi, long[] ts, long[] words) {
+        if (hi - lo <= INSERTION_SORT_MAX) {
+            for (int i = lo + 1; i < hi; i++) {
+                int x = order[i];
+                int j = i - 1;
+                while (j >= lo && compareItems(order[j], x, ts, words) > 0) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = x;
+            }
+            return;
+        }
+        int mid = (lo + hi) >>> 1;
+        sort(order, scratch, lo, mid, ts, words);
+        sort(order, scratch, mid, hi, ts, words);
+        if (compareItems(order[mid - 1], order[mid], ts, words) <= 0) {
+            return;
+        }
+        System.arraycopy(order, lo, scratch, lo, mid - lo);
+        int i = lo;
+        int j = mid;
+        int k = lo;
+        while (i < mid && j < hi) {
+            order[k++] = compareItems(scratch[i], order[j], ts, words) <= 0 ? scratch[i++] : order[j++];
+        }
+        while (i < mid) {
+            order[k++] = scratch[i++];
+        }
+    }
+
+    /** Item order (timestamp, then the id's words unsigned) of batch items {@code a} and {@code b}. */
+    private static int compareItems(int a, int b, long[] ts, long[] words) {
+        int c = Long.compare(ts[a], ts[b]);
+        if (c != 0) {
+            return c;
+        }
+        int x = a * 4;
+        int y = b * 4;
+        for (int k = 0; k < 4; k++) {
+            c = Long.compareUnsigned(words[x + k], words[y + k]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
     /** Removes the item of an action; whether it was there. */
     public boolean remove(ActionId id) {
         return remove(Item.of(id));
@@ -383,7 +483,7 @@ public final class ItemIndex implements ItemStorage {
             rebuildTrees();
             return true;
         }
-        treeAdd(k, -1, id, false);
+        treeAdd(k, -1, id.word(0), id.word(1), id.word(2), id.word(3), false);
         compact(k);
         return true;
     }
@@ -560,7 +660,7 @@ public final class ItemIndex implements ItemStorage {
             c.resize(Math.min(maxChunk, grown));
         }
         c.insertAt(p, t, w0, w1, w2, w3, blockShift);
-        treeAdd(k, 1, ItemId.ofWords(w0, w1, w2, w3), true);
+        treeAdd(k, 1, w0, w1, w2, w3, true);
     }
 
     /** The last chunk is full: its largest item (maybe the new one) starts a new last chunk. */
@@ -595,7 +695,7 @@ public final class ItemIndex implements ItemStorage {
         long m2 = c.ids[m * 4 + 2];
         long m3 = c.ids[m * 4 + 3];
         c.removeAt(m, blockShift);
-        treeAdd(k, -1, ItemId.ofWords(m0, m1, m2, m3), false);
+        treeAdd(k, -1, m0, m1, m2, m3, false);
         insertInto(k + 1, 0, mt, m0, m1, m2, m3);
         insertInto(k, p, t, w0, w1, w2, w3);
     }
@@ -739,12 +839,8 @@ public final class ItemIndex implements ItemStorage {
         }
     }
 
-    /** Adds one item (or takes it away) in chunk {@code k}'s nodes of both trees. */
-    private void treeAdd(int k, int count, ItemId id, boolean add) {
-        long w0 = id.word(0);
-        long w1 = id.word(1);
-        long w2 = id.word(2);
-        long w3 = id.word(3);
+    /** Adds one item (or takes it away), its id as four big-endian words, in chunk {@code k}'s nodes of both trees. */
+    private void treeAdd(int k, int count, long w0, long w1, long w2, long w3, boolean add) {
         for (int i = k + 1; i <= chunkCount; i += i & -i) {
             treeCount[i] += count;
             if (add) {

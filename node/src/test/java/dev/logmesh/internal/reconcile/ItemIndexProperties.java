@@ -134,6 +134,97 @@ long before = op.ts() % 8 == 0 ? newest - 3 : op.ts() / 4;
         check(index, model, random);
     }
 
+    /**
+     * {@link ItemIndex#addAll} against the model and against {@link ItemIndex#add} one by one: batches of the shapes a
+     * node meets (a catch-up's ids, in created order, so in timestamp order but within a millisecond in any order of
+     * their hashes; ids inside the range held; any order; duplicates in the batch and of held items) over an index
+     * built one by one, several batches in a row, every chunk shape. After each batch the contents, lower bounds and
+     * fingerprints are the model's, and the same as the index that took the batch one item at a time.
+     */
+    @Property(tries = 120, seed = "4912")
+    void aBatchIsTheItemsAddedOneByOne(@ForAll("shape") int[] shape, @ForAll @IntRange(min = 0, max = 600) int held,
+            @ForAll @IntRange(min = 1, max = 4) int batches, @ForAll long seed) {
+        Random random = new Random(seed);
+        ItemIndex batched = new ItemIndex(shape[0], shape[1]);
+        ItemIndex oneByOne = new ItemIndex(shape[0], shape[1]);
+        TreeSet<Item> model = new TreeSet<>();
+        long newest = 0;
+        for (int i = 0; i < held; i++) {
+            newest += random.nextInt(3);
+            Item item = new Item(newest, ItemId.ofWords(random.nextLong(), random.nextLong(), 0, random.nextInt(4)));
+            model.add(item);
+            batched.add(item);
+            oneByOne.add(item);
+        }
+        for (int b = 0; b < batches; b++) {
+            int n = random.nextInt(700);
+            int shapeOfBatch = random.nextInt(4);
+            long[] ts = new long[n + random.nextInt(3)]; // longer arrays than the batch: only n are read
+            long[] words = new long[4 * ts.length];
+            List<Item> batch = new ArrayList<>();
+            List<Item> heldNow = new ArrayList<>(model);
+            long t = Math.max(0, newest - random.nextInt(3));
+            for (int i = 0; i < n; i++) {
+                Item item;
+                if (shapeOfBatch == 0 || shapeOfBatch == 1) {
+                    // created order: timestamps never go back (shape 1 starts inside the held range's last ms)
+                    t += random.nextInt(8) == 0 ? 1 : 0;
+                    item = new Item(t, ItemId.ofWords(random.nextLong(), random.nextLong(), random.nextLong(), 0));
+                } else if (shapeOfBatch == 2) {
+                    item = new Item(random.nextInt((int) newest + 5),
+                        ItemId.ofWords(random.nextInt(3) - 1, random.nextLong(), 0, random.nextInt(3)));
+                } else if (!heldNow.isEmpty() && random.nextInt(3) == 0) {
+                    item = heldNow.get(random.nextInt(heldNow.size())); // held already
+                } else if (!batch.isEmpty() && random.nextInt(4) == 0) {
+                    item = batch.get(random.nextInt(batch.size())); // twice in the batch
+                } else {
+                    item = new Item(random.nextInt((int) newest + 5),
+                        ItemId.ofWords(random.nextLong(), random.nextLong(), 0, 0));
+                }
+                batch.add(item);
+                ts[i] = item.timestamp();
+                for (int k = 0; k < 4; k++) {
+                    words[4 * i + k] = item.id().word(k);
+                }
+            }
+            int fresh = 0;
+            for (Item item : batch) {
+                if (model.add(item)) {
+                    fresh++;
+                }
+                oneByOne.add(item);
+            }
+            long[] tsBefore = ts.clone();
+            long[] wordsBefore = words.clone();
+            assertEquals(fresh, batched.addAll(ts, words, n), "new items in batch " + b);
+            assertArrayEquals(tsBefore, ts, "the timestamps given are not changed");
+            assertArrayEquals(wordsBefore, words, "the words given are not changed");
+            check(batched, model, random);
+            for (int k = 0; k < 8; k++) {
+                int x = random.nextInt(model.size() + 1);
+                int y = random.nextInt(model.size() + 1);
+                assertArrayEquals(oneByOne.fingerprint(Math.min(x, y), Math.max(x, y)).toBytes(),
+                    batched.fingerprint(Math.min(x, y), Math.max(x, y)).toBytes(), "as one by one");
+            }
+            newest = model.isEmpty() ? 0 : model.last().timestamp();
+        }
+    }
+
+    @net.jqwik.api.Example
+    void aBatchWithANegativeTimestampAddsNothing() {
+        ItemIndex index = new ItemIndex(4, 1);
+        index.add(new Item(5, ItemId.ofWords(1, 2, 3, 4)));
+        long[] ts = {7, -1, 9};
+        long[] words = new long[12];
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> index.addAll(ts, words, 3));
+        assertEquals("item timestamp must be >= 0, got -1", e.getMessage());
+        assertEquals(1, index.size(), "nothing of the batch added");
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+            () -> index.addAll(ts, new long[11], 3));
+        assertEquals(1, index.size());
+    }
+
     static void check(ItemIndex index, java.util.SortedSet<Item> model, Random random) {
         List<Item> items = new ArrayList<>(model);
         assertEquals(items.size(), index.size(), "size");
