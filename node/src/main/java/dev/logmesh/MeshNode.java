@@ -795,15 +795,7 @@ public final class MeshNode implements AutoCloseable {
             }
             Loop loop = given != null ? given : ownLoop;
             if (config.keepReason() != null) {
-                String keep = config.keepReason();
-                log.onPreAdd((action, meta) -> {
-                    if (meta.reasons().contains(keep)) {
-                        return meta;
-                    }
-                    List<String> rs = new ArrayList<>(meta.reasons());
-                    rs.add(keep);
-                    return meta.withReasons(rs);
-                });
+                log.onPreAdd(new KeepReason(config.keepReason()));
             }
             java.util.function.Function<Loop, MessageTransport> make;
             if (config.transport() != null) {
@@ -2099,6 +2091,45 @@ public final class MeshNode implements AutoCloseable {
     /** When this process started, ms since the epoch (-1 if the OS does not say): {@code started} in the file. */
     private static long processStarted() {
         return ProcessStart.MILLIS;
+    }
+
+    /**
+     * The pre-add hook of a node's keep reason ({@link NodeConfig#keepReason}): an entry without it gets it, after its
+     * other reasons. The reasons lists of a catch-up are few and shared (the codec interns them), so the list made for
+     * the last list met is kept and given again while the same list comes: an entry then costs a new {@link Meta}, not
+     * also a list, its array and the meta's copy of it (session 48's profile of the receiving loop). Any thread: the
+     * pair is one immutable object, read once a call.
+     */
+    private static final class KeepReason implements Log.PreAdd {
+        private final String keep;
+        /** The last reasons list met without the keep reason, and it with the keep reason; null before the first. */
+        private Memo last;
+
+        private record Memo(List<String> given, List<String> kept) {
+        }
+
+        KeepReason(String keep) {
+            this.keep = keep;
+        }
+
+        @Override
+        @SuppressWarnings("ReferenceEquality") // the same list object: a catch-up's interned list, compared for free
+        public Meta apply(Action action, Meta meta) {
+            List<String> reasons = meta.reasons();
+            Memo memo = last;
+            if (memo != null && memo.given() == reasons) {
+                return meta.withReasons(memo.kept());
+            }
+            if (reasons.contains(keep)) {
+                return meta;
+            }
+            List<String> rs = new ArrayList<>(reasons.size() + 1);
+            rs.addAll(reasons);
+            rs.add(keep);
+            List<String> kept = List.copyOf(rs);
+            last = new Memo(reasons, kept);
+            return meta.withReasons(kept);
+        }
     }
 
     /** Holds {@link #processStarted}: read when the first status is written, not as the node's class loads. */
