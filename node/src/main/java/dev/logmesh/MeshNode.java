@@ -2100,7 +2100,7 @@ public final class MeshNode implements AutoCloseable {
      * also a list, its array and the meta's copy of it (session 48's profile of the receiving loop). Any thread: the
      * pair is one immutable object, read once a call.
      */
-    private static final class KeepReason implements Log.PreAdd {
+    static final class KeepReason implements Log.PreAdd {
         private final String keep;
         /** The last reasons list met without the keep reason, and it with the keep reason; null before the first. */
         private Memo last;
