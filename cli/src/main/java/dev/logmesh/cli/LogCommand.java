@@ -7,7 +7,6 @@ import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +21,9 @@ import picocli.CommandLine.Option;
             + "reads it, and takes a peer's copy again.",
         "The file is checked first, as the node's start checks it, without writing it: a corrupt file is refused; "
             + "one whose indexes alone do not match its tables is read by its tables (a warning says so; the node's "
-            + "next start rebuilds them). On a large log the check takes about as long as a node's start."})
+            + "next start rebuilds them). On a large log the check takes about as long as a node's start.",
+        "Exit status 2 with one line, as logmesh peers, status and backup say it, when DIR holds no log (it does not "
+            + "exist, or holds no " + AddCommand.LOG_FILE + "), or the log cannot be opened."})
 final class LogCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
     Path data;
@@ -34,9 +35,10 @@ final class LogCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path file = data.resolve(AddCommand.LOG_FILE);
-        if (!Files.exists(file)) {
-            System.err.println("logmesh: no log in " + data + " (expected " + file + ")");
-            return 2;
+        String noLog = StatusCommand.noLog(data);
+        if (noLog != null) {
+            System.err.println("logmesh: " + noLog);
+            return StatusCommand.NO_LOG;
         }
         int[] corrupt = {0};
         try (SqliteStore store = SqliteStore.openReader(file)) {

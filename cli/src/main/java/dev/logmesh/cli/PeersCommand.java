@@ -8,7 +8,6 @@ import dev.logmesh.spi.PeerCursor;
 import dev.logmesh.spi.Store;
 import dev.logmesh.internal.store.SqliteStore;
 import dev.logmesh.StoreException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -147,9 +146,10 @@ final class PeersCommand implements Callable<Integer> {
             return 0;
         }
         Path file = data.resolve(AddCommand.LOG_FILE);
-        if (!Files.exists(file)) {
-            System.err.println("logmesh: no log in " + data + " (expected " + file + ")");
-            return 2;
+        String noLog = StatusCommand.noLog(data);
+        if (noLog != null) {
+            System.err.println("logmesh: " + noLog);
+            return StatusCommand.NO_LOG;
         }
         // a stopped node: its saved cursors only; without this line an empty table looked like a running node
         // that had no peers. A node that runs without a fresh status file (a full disk) is said to run, with its pid:

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
             + "there, e.g. a full disk).",
         "Exit status (as logmesh peers): 0 when this shows the running node's view; 3 when no live view could be "
             + "read: no node runs on DIR, or it runs without a fresh status file (it says which); 2 for a usage "
-            + "mistake."})
+            + "mistake, or no log in DIR (a DIR that does not exist, or holds no " + AddCommand.LOG_FILE + ": the "
+            + "line and exit status of logmesh log, peers and backup)."})
 final class StatusCommand implements Callable<Integer> {
     /** How far two readings of one process's start time may differ, ms (the OS keeps it in clock ticks). */
     private static final long STARTED_TOLERANCE_MS = 1_000;
@@ -48,8 +49,9 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         JsonNode status = runningStatus(data);
         if (status == null) {
-            System.err.println("logmesh: " + notRunning(data));
-            return PeersCommand.NOT_LIVE;
+            String noLog = noLog(data);
+            System.err.println("logmesh: " + (noLog != null ? noLog : notRunning(data)));
+            return noLog != null ? NO_LOG : PeersCommand.NOT_LIVE;
         }
         warnProblems(status, data, "");
         List<JsonNode> nodes = new ArrayList<>();
@@ -315,6 +317,24 @@ final class StatusCommand implements Callable<Integer> {
                 + "its log)";
         }
         return "no node runs on " + data + " (no fresh " + MeshNode.STATUS_FILE + ")";
+    }
+
+    /**
+     * Exit code of {@code log}, {@code peers}, {@code status} and {@code backup} for a DIR without a log: as a usage
+     * mistake (a DIR mistyped, most often), not {@link PeersCommand#NOT_LIVE}, which says a node's log is there but no
+     * node runs on it.
+     */
+    static final int NO_LOG = 2;
+
+    /**
+     * The line ({@code no log in DIR (expected DIR/log.db)}) that {@code log}, {@code peers} and {@code status} say of a
+     * DIR without a log file (it does not exist, or holds no {@value AddCommand#LOG_FILE}), as {@code backup} does;
+     * null when DIR has one. Before (session 48's note) {@code status} said "no node runs on DIR" with exit code 3 of
+     * such a DIR, where the others said "no log in DIR" with exit code 2.
+     */
+    static String noLog(Path data) {
+        Path file = data.resolve(AddCommand.LOG_FILE);
+        return Files.exists(file) ? null : "no log in " + data + " (expected " + file + ")";
     }
 
     /** The status of a running node, or null if none runs on this directory. */

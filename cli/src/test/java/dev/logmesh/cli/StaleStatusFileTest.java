@@ -27,8 +27,12 @@ class StaleStatusFileTest {
         return statusFile(dir, started, "");
     }
 
-    /** The same, with more fields ({@code written}) first. */
+    /** The same, with more fields ({@code written}) first, beside the log a node's directory holds. */
     private static Path statusFile(Path dir, long started, String more) throws Exception {
+        if (!Files.exists(dir.resolve(AddCommand.LOG_FILE))) {
+            // without one, status says "no log in DIR" (NoLogInDirTest), whatever the status file says
+            dev.logmesh.internal.store.SqliteStore.open(dir.resolve(AddCommand.LOG_FILE)).close();
+        }
         Files.writeString(dir.resolve(MeshNode.STATUS_FILE), "{" + more + "\"node\":\"dead:1\","
             + "\"url\":\"ws://127.0.0.1:7101\","
             + "\"pid\":" + ProcessHandle.current().pid() + ",\"started\":" + started + ",\"lastAdded\":0,\"size\":0,"

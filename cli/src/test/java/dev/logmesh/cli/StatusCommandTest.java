@@ -60,7 +60,7 @@ class StatusCommandTest {
     @Test
     void statusOfTheFirstNodeOfAChainShowsTheWholeMesh(@TempDir Path dir) throws Exception {
         CliProcess.Result none = CliProcess.run("status", "--data", dir.resolve("a").toString());
-        assertEquals(PeersCommand.NOT_LIVE, none.code(), "no node runs there yet: " + none.err());
+        assertEquals(StatusCommand.NO_LOG, none.code(), "no log there yet: " + none.err());
         try (CliProcess.Running a = node(dir, "a", null);
              CliProcess.Running b = node(dir, "b", url(a));
              CliProcess.Running c = node(dir, "c", url(b))) {
