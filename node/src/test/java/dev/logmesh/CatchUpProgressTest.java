@@ -80,6 +80,37 @@ class CatchUpProgressTest {
     }
 
     /**
+     * Session 48's note (break48b's relay line A -> B -> C): B said it was catching up 320 entries from C where C's own
+     * progress said 4,000. Each side counts what it receives: C, B's log beyond its cursor of B; B, C's log beyond B's
+     * cursor of C. That cursor moved only with C's pings, after 4 s of silence on the link, so a session that ended
+     * mid-flow had C send B back, as a catch-up of duplicates, everything it had received since. C now tells B its
+     * position a second after it moves ({@code SyncSession.tellPosition}).
+     */
+    @Test
+    void aRelaysDownstreamNodeSendsItNothingBackAfterASessionThatEndedMidFlow() {
+        try (LocalMesh mesh = new LocalMesh(48)) {
+            mesh.configure(b -> b.overlay(false).presencePeriod(java.time.Duration.ZERO)); // a line, nothing but items
+            MeshNode alice = mesh.start("alice");
+            MeshNode bob = mesh.start("bob", "alice");
+            mesh.start("carol", "bob");
+            mesh.run(10_000);
+            List<Progress> atBob = record(mesh, bob);
+            for (int i = 0; i < 300; i++) {
+                alice.add(Action.ofType("item/add"));
+            }
+            mesh.run(2_000); // the flow is over, the link silent for less than the 4 s after which it pings
+            long carolSent = mesh.net().traffic("carol").entriesSent();
+            mesh.breakLink("bob", "carol");
+            mesh.run(10_000);
+            mesh.check();
+
+            // before: [Progress[peer=carol..., done=0, total=300, ...], ..., done=300, total=300]
+            assertEquals(List.of(), atBob, "bob has nothing to catch up from carol");
+            assertEquals(carolSent, mesh.net().traffic("carol").entriesSent(), "carol sends bob none of his back");
+        }
+    }
+
+    /**
      * Session 33 (an operator's LAN trial): a SQLite node restarted after {@code kill -9} numbers its next entries
      * after its {@code added} reservation, up to 100,000 ahead, so a peer catching up from it printed "done 131934 /
      * total 149934" for a 50,000-entry log. The skipped numbers are said in the handshake and not counted: done and

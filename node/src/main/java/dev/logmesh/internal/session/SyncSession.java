@@ -368,6 +368,13 @@ public final class SyncSession implements MessageConnection.Handler {
      * loop only.
      */
     private long batchesSentTo;
+    /**
+     * The highest {@code added} of this log a {@code ping} or {@code pong} of this session told the peer (the peer's
+     * received cursor of this node may be moved to it); loop only.
+     */
+    private long positionTold;
+    /** Whether a task of {@link #tellPosition} waits for its turn; loop only. */
+    private boolean positionTellScheduled;
     /** {@code added} numbers received from this peer that the pump has not passed yet. */
     private final Set<Long> echo = new HashSet<>();
     private int inFlight;
@@ -1408,6 +1415,42 @@ public final class SyncSession implements MessageConnection.Handler {
         pumpChunks();
         settleSentCursor();
         endSkippedCatchUp();
+        tellPosition();
+    }
+
+    /** How often (ms) at most {@link #tellPosition} pings a peer with this log's position. */
+    static final long TELL_POSITION_EVERY_MILLIS = 1_000;
+
+    /**
+     * This log went past what any {@code sync}, {@code ping} or {@code pong} of this session told the logmesh peer,
+     * with entries no {@code sync} carries to it (those it sent this node, or made: a relay's downstream node receives
+     * and sends it nothing): a {@code ping} tells it {@link #TELL_POSITION_EVERY_MILLIS} later, so that its received
+     * cursor of this node follows this log within a second or so. Before (session 48's note), it moved only with the pings of a
+     * link silent for 4 s: a relay's session with a node that only received from it ended mid-flow, and the node sent
+     * the relay back, as a catch-up of duplicates, all it had received since ("B's total for C read 320"; break48b's
+     * trial: 4,000, the whole log). Loop only.
+     */
+    private void tellPosition() {
+        if (positionTellScheduled || !positionUntold()) {
+            return;
+        }
+        // a second later, with what came meanwhile: one ping a second at most, none for a peer told by then
+        positionTellScheduled = true;
+        loop.schedule(TELL_POSITION_EVERY_MILLIS, guarded("tell " + peerNode + " this log's position", () -> {
+            positionTellScheduled = false;
+            if (positionUntold()) {
+                send(new Message.Ping(pingNumber(), null));
+            }
+        }));
+    }
+
+    /** Whether {@link #tellPosition} has a position to tell the peer; loop only. */
+    private boolean positionUntold() {
+        if (state != State.CONNECTED || edge != null || !keepsCursor() || log.storeClosed()) {
+            return false; // (a node that crashed in a test closed its store under a session it did not close)
+        }
+        long n = pingNumber();
+        return n > positionTold && n > batchesSentTo;
     }
 
     /**
@@ -1847,6 +1890,11 @@ public final class SyncSession implements MessageConnection.Handler {
         if (state == State.CLOSED) {
             return false;
         }
+        if (m instanceof Message.Ping p) {
+            positionTold = Math.max(positionTold, p.synced());
+        } else if (m instanceof Message.Pong p) {
+            positionTold = Math.max(positionTold, p.synced());
+        }
         liveness.sent(loop.monotonicMillis());
         boolean ok = connection.send(clientEpoch == 0 ? m : tagged(m));
         if (!ok) {
@@ -2109,6 +2157,7 @@ public final class SyncSession implements MessageConnection.Handler {
         inbound.received(s.added(), new HashSet<>());
         drain();
         settleSentCursor();
+        tellPosition();
         if (stockPeer && role == Role.DIALER && s.added() > 0 && f.lastSent != null) {
             anchorToSave = new Anchor(s.added(), f.lastSent.id().toString());
             saveAnchor(false);
