@@ -136,7 +136,13 @@ public final class MeshNode implements AutoCloseable {
 
     /** Node events other than added entries; called on the loop. */
     public interface Listener {
-        /** A peer's first session is up ({@code connected}) or its last one ended. */
+        /**
+         * A peer's first session is up ({@code connected}) or its last one ended. A session that ended because a full
+         * log, this node's or the peer's, has room again (the pair connects again at once, so that the peer sends
+         * again what was not acknowledged) is not an event when the peer connects again within
+         * 10 s, nor is that connect; else its end is told when the 10 s are up.
+         * {@link MeshNode#peers()} is exact at all times.
+         */
         default void peer(String nodeId, boolean connected) {
         }
 
@@ -312,6 +318,20 @@ public final class MeshNode implements AutoCloseable {
      * count is said with it.
      */
     static final long FULL_AGAIN_QUIET_MILLIS = 60_000;
+    /**
+     * The peers whose last session ended because a full log had room again ({@link SyncSession#endedForRoom}) and that
+     * have no session yet, each with the token of the task that says them disconnected when
+     * {@link #ROOM_RECONNECT_QUIET_MILLIS} are up. Their next session is not said either: before (session 48's note) a
+     * full node and its senders said a peer disconnected and connected at each room-again cycle, every few seconds
+     * while what they were sent was more than the full node's budget. Loop only.
+     */
+    private final Map<String, Object> roomReconnects = new java.util.HashMap<>();
+    /**
+     * How long (ms) a peer whose session ended for room again may take to connect again before its disconnect is
+     * said: its dialer dials again within {@code Redialer}'s room jitter, a stock Logux client within its reconnect
+     * delay (about a second).
+     */
+    static final long ROOM_RECONNECT_QUIET_MILLIS = 10_000;
     /** Dials the peers discovery finds; owned by the loop. */
     private DiscoveryBridge bridge;
     /** Seeds of the redialers' jitter. */
@@ -520,13 +540,31 @@ public final class MeshNode implements AutoCloseable {
                 if (metrics != null) {
                     metrics.sessions(1);
                 }
+                if (roomReconnects.remove(peerNode) != null) {
+                    LOG.debug("peer {} connected again after a log had room again (its disconnect was not said)",
+                        peerNode);
+                    return;
+                }
                 fire("peer", l -> l.peer(peerNode, true));
             }
 
             @Override
-            public void peerDisconnected(String peerNode) {
+            public void peerDisconnected(String peerNode, SyncSession last) {
                 if (metrics != null) {
                     metrics.sessions(-1);
+                }
+                if (last != null && last.endedForRoom()) {
+                    // a full log (this node's or the peer's) has room again: the pair dials again at once, and the
+                    // new session is the old one's sequel, not said; a peer not back in time is said gone then
+                    Object token = new Object();
+                    roomReconnects.put(peerNode, token);
+                    loop.schedule(ROOM_RECONNECT_QUIET_MILLIS, () -> {
+                        if (roomReconnects.get(peerNode) == token) {
+                            roomReconnects.remove(peerNode);
+                            fire("peer", l -> l.peer(peerNode, false));
+                        }
+                    });
+                    return;
                 }
                 fire("peer", l -> l.peer(peerNode, false));
             }
@@ -576,6 +614,11 @@ public final class MeshNode implements AutoCloseable {
                     replacedIds.put(old, loop.monotonicMillis()); // another node answers there: old is gone
                 }
                 String who = session.peerNode() != null ? session.peerNode() : session.connection().remoteAddress();
+                if (session.peerNode() != null && !session.peerHasRoom() && fullPeersSaid.contains(session.peerNode())
+                    && hub.session(session.peerNode()) == null) {
+                    String gone = session.peerNode();
+                    loop.schedule(FULL_AGAIN_QUIET_MILLIS, () -> fullPeerLeftMinuteEnd(gone));
+                }
                 String refusal = refusal(session, error, reason);
                 // a dial refused at once has no peer id from the peer: the one it was dialed as (a node found by
                 // mDNS), if any, else the --peer URL it was dialed at (before, session 35, such a refusal fired no
@@ -2739,6 +2782,31 @@ public final class MeshNode implements AutoCloseable {
             + " within a minute of having room again and has room now (the latest: " + again.why() + "): what this "
             + "node sends it is more than its budget or disk holds at once");
         peerRoomSaid(peer);
+    }
+
+    /**
+     * A minute after the session of {@code peer}, said full ({@link #fullPeersSaid}), ended without its room said: a
+     * peer still away is forgotten (said again if it is full when it comes back: news then), one back with a session
+     * that has not said it is full can write, which is said as its room is; one back full stays said. Before (session
+     * 48's note) such a peer stayed in {@link #fullPeersSaid} for as long as the node ran, and once back with room,
+     * its next full log was never said. Loop only.
+     */
+    private void fullPeerLeftMinuteEnd(String peer) {
+        if (closed || !fullPeersSaid.contains(peer)) {
+            return;
+        }
+        SyncSession now = hub.session(peer);
+        if (now == null) {
+            fullPeersSaid.remove(peer);
+            LOG.debug("peer {} was full when its session ended and is still away: forgotten", peer);
+        } else if (now.peerFull() == null && now.state() == SyncSession.State.CONNECTED) {
+            fullPeersSaid.remove(peer);
+            if (!roomSaidAt.containsKey(peer)) {
+                peerRoomSaid(peer);
+                fireNotice("peer " + peer + " can write its log again (it came back with room): sending it what it "
+                    + "did not acknowledge");
+            }
+        }
     }
 
     /** A {@link Listener#notice}: an INFO line and the listeners' notice event. */

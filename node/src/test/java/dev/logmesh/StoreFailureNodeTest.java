@@ -35,6 +35,12 @@ class StoreFailureNodeTest {
         return MeshNode.start(b.build(), listeners);
     }
 
+    /** The value of a node's future, once the loop has run it. */
+    <T> T on(CompletableFuture<T> f) {
+        loop.runAll();
+        return f.join();
+    }
+
     /** Puts a store whose writes fail on demand under a started node's log. */
     static FaultyStore failingDisk(MeshNode node) throws ReflectiveOperationException {
         Log log = node.log();
@@ -564,6 +570,121 @@ class StoreFailureNodeTest {
         } finally {
             bob.close();
         }
+    }
+
+    /** A listener that adds each {@code peer} event to {@code into}: "connected NODE" or "disconnected NODE". */
+    static MeshNode.Listener peersInto(List<String> into) {
+        return new MeshNode.Listener() {
+            @Override
+            public void peer(String nodeId, boolean connected) {
+                into.add((connected ? "connected " : "disconnected ") + nodeId);
+            }
+        };
+    }
+
+    /**
+     * Session 48's note: a full node whose log has room again ends the sessions it held (so that their peers send again
+     * at once), and each side said its peer disconnected and connected again at each such cycle, every few seconds
+     * while a sender sends more than the node holds. That session's sequel is no peer event now, on either side; a
+     * peer that does not come back within 10 s is said gone then.
+     */
+    @Test
+    void aSessionEndedForRoomAgainIsNoPeerEventOnEitherSideUnlessThePeerStaysAway() throws Exception {
+        List<String> aliceSees = new ArrayList<>();
+        List<String> bobSees = new ArrayList<>();
+        MeshNode bob = start("bob", List.of(peersInto(bobSees)));
+        try (MeshNode alice = start("alice", List.of(peersInto(aliceSees)), "bob")) {
+            FaultyStore disk = failingDisk(bob);
+            loop.advance(1_000);
+            for (int i = 0; i < 4; i++) { // full, then room: the held session ends and alice dials again
+                disk.diskFull("reason " + i);
+                alice.add(Action.ofType("a/" + i));
+                loop.advance(2_000);
+                disk.diskFull(false);
+                loop.advance(8_000);
+                assertTrue(bob.health().writable(), i + ": " + bob.health());
+            }
+            loop.advance(30_000);
+            assertEquals(List.of("a/0", "a/1", "a/2", "a/3"), on(bob.entries()).stream()
+                .map(e -> e.action().type()).toList(), "each once");
+            // before: connected, then disconnected and connected again 4 times on each side
+            assertEquals(List.of("connected " + bob.nodeId()), aliceSees);
+            assertEquals(List.of("connected " + alice.nodeId()), bobSees);
+
+            // full once more, and alice's next dials never get through: the end is said, 10 s after it
+            disk.diskFull("reason 4");
+            alice.add(Action.ofType("a/4"));
+            loop.advance(2_000);
+            net.firewall().on("connect").from("alice").to("bob").drop();
+            disk.diskFull(false);
+            loop.advance(9_000);
+            assertEquals(1, aliceSees.size(), aliceSees.toString());
+            assertEquals(1, bobSees.size(), bobSees.toString());
+            assertFalse(on(bob.peers()).stream().anyMatch(MeshNode.PeerStatus::connected), "peers() is exact");
+            loop.advance(5_000);
+            assertEquals(List.of("connected " + bob.nodeId(), "disconnected " + bob.nodeId()), aliceSees);
+            assertEquals(List.of("connected " + alice.nodeId(), "disconnected " + alice.nodeId()), bobSees);
+        } finally {
+            bob.close();
+        }
+    }
+
+    /**
+     * Session 48's note: a sender kept a peer that went away while it was said full ({@code fullPeersSaid}) for as long
+     * as it ran, and when such a peer came back with room, nothing said so and its next full log was never said. Now a
+     * peer still away a minute after is forgotten, and one back with room is said to have it.
+     */
+    @Test
+    void aPeerThatWentAwayWhileFullIsForgottenOrSaidToHaveRoomWhenItIsBack() throws Exception {
+        Said aliceSaid = new Said();
+        List<String> aliceNotices = new ArrayList<>();
+        MeshNode bob = start("bob", List.of());
+        try (MeshNode alice = start("alice", List.of(aliceSaid, MemoryBudgetNodeTest.noticesInto(aliceNotices)),
+            "bob")) {
+            FaultyStore disk = failingDisk(bob);
+            loop.advance(1_000);
+            disk.diskFull("reason 0");
+            alice.add(Action.ofType("a/0"));
+            loop.advance(2_000);
+            assertEquals(1, fullSaid(aliceSaid), aliceSaid.errors.toString());
+
+            // bob's link breaks while he is full; he has room when alice reaches him again (her full back-off)
+            net.down("bob");
+            disk.diskFull(false);
+            loop.advance(3_000);
+            net.up("bob");
+            loop.advance(180_000); // the room is said a minute after the link broke, and counts a minute more
+            assertEquals(List.of("a/0"), on(bob.entries()).stream().map(e -> e.action().type()).toList());
+            assertEquals(1, aliceNotices.stream().filter(n -> n.contains("can write its log again")).count(),
+                "before: nothing said bob had room: " + aliceNotices);
+            assertEquals(0, fullPeersSaid(alice), "before: 1");
+
+            // full again later: said again (before: never, bob stayed among those said full)
+            disk.diskFull("reason 1");
+            alice.add(Action.ofType("a/1"));
+            loop.advance(2_000);
+            assertEquals(2, fullSaid(aliceSaid), aliceSaid.errors.toString());
+
+            // and gone for good while full: forgotten a minute later
+            bob.close();
+            loop.advance(120_000);
+            assertEquals(0, fullPeersSaid(alice), "before: 1, for as long as alice runs");
+            assertEquals(0, fullPeerEntries(alice));
+        } finally {
+            bob.close();
+        }
+    }
+
+    /** How many of a node's errors said a peer cannot write its log. */
+    private static long fullSaid(Said said) {
+        return said.errors.stream().filter(m -> m.contains("cannot write its log")).count();
+    }
+
+    /** How many peers a node keeps as said full (its fullPeersSaid). */
+    private static int fullPeersSaid(MeshNode node) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = MeshNode.class.getDeclaredField("fullPeersSaid");
+        f.setAccessible(true);
+        return ((java.util.Set<?>) f.get(node)).size();
     }
 
     /** How many entries a node keeps of peers found full again (its roomSaidAt and fullAgainQuiet). */

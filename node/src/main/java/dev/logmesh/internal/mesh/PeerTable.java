@@ -60,6 +60,14 @@ public final class PeerTable {
         default void peerDisconnected(String peerNode) {
         }
 
+        /**
+         * The last session with this peer ended: {@code last}, the session that ended (or that a new session of the
+         * restarted peer replaced). Calls {@link #peerDisconnected(String)} unless overridden.
+         */
+        default void peerDisconnected(String peerNode, SyncSession last) {
+            peerDisconnected(peerNode);
+        }
+
         /** A session ended; {@code error} if a protocol error ended it. */
         default void sessionClosed(SyncSession session, ProtocolError error, String reason) {
         }
@@ -388,7 +396,7 @@ public final class PeerTable {
         // a restart: the peer went and came back, as when the old session timed out before the new one came (Plumtree,
         // the overlay and presence start over with the new node), only sooner
         for (Listener l : listeners) {
-            l.peerDisconnected(peer);
+            l.peerDisconnected(peer, old);
         }
         for (Listener l : listeners) {
             l.peerConnected(peer, newer);
@@ -423,7 +431,7 @@ public final class PeerTable {
                 byPeer.remove(peer);
                 refreshConnected();
                 for (Listener l : listeners) {
-                    l.peerDisconnected(peer);
+                    l.peerDisconnected(peer, session);
                 }
             }
         }

@@ -2529,6 +2529,15 @@ public final class SyncSession implements MessageConnection.Handler {
     }
 
     /**
+     * Whether this session ended because a log that was full has room again: this node's ({@link #roomAgain} closed
+     * it) or the peer's (it said so, {@link #peerHasRoom}). The dialer of the pair dials again at once (a stock Logux
+     * client about a second later), so that the peer sends again what was not acknowledged. Loop only.
+     */
+    public boolean endedForRoom() {
+        return peerHasRoom || (state == State.CLOSED && ROOM_AGAIN.equals(closeReason));
+    }
+
+    /**
      * What was late and for how long when this side ended the session by a timeout (no {@code connected}, no
      * {@code pong}, no {@code synced}: "no synced for 14039 ms (1000211 bytes in flight, no byte for 8049 ms)"), or
      * null if it did not. On the loop.
