@@ -246,7 +246,9 @@ public final class MeshNode implements AutoCloseable {
      * @param nodeId              the peer's node id
      * @param connected           whether a session with it is up
      * @param theirAddedProcessed the highest {@code added} of the peer's log this node received and stored
-     * @param oursAcknowledged    the highest {@code added} of this log the peer acknowledged
+     * @param oursAcknowledged    the highest {@code added} of this log the peer acknowledged; a peer acknowledges
+     *                            whole {@code sync} frames, so one that stored part of a frame while its log was
+     *                            full (and is full still) holds up to that frame's entries beyond it
      * @param behind              entries of this log the peer has not acknowledged yet (its {@code added} numbers
      *                            after the peer's cursor, less those the log skipped: {@link
      *                            dev.logmesh.spi.Store#skippedAdded}; entries removed since count)

@@ -182,6 +182,39 @@ class MemoryBudgetNodeTest {
         }
     }
 
+    /**
+     * Session 47's CLI trial on the fake clock: bob keeps 40 KB in memory for 3 s and alice sends him more 1 KB actions
+     * than the ids of cleaned ones leave room for, so bob ends full for good, having stored part of alice's held frame.
+     * {@code synced} answers whole frames, so alice's cursor for bob ({@code sent}) is short of what he holds, by at
+     * most that frame (README, "A part of a batch, and what sent counts"), and never past it. Sending a peer full lately
+     * one entry a frame would make it exact, at a catch-up's cost (session 48: not done). Pins what the docs say.
+     */
+    @Test
+    void theSendersCursorForAPeerThatStaysFullIsShortOfWhatItHoldsByAtMostOneFrame() throws Exception {
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepFor(java.time.Duration.ofSeconds(3));
+        try (MeshNode bob = start("bob", small, List.of());
+             MeshNode alice = start("alice", NodeConfig.builder(), List.of(), "bob")) {
+            loop.advance(1_000);
+            String pad = "x".repeat(1_000);
+            List<ActionId> sent = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                sent.add(on(alice.add(Action.parse("{\"type\":\"a/" + i + "\",\"pad\":\"" + pad + "\"}"))).id());
+                loop.advance(50);
+            }
+            loop.advance(300_000);
+            MemoryStore store = (MemoryStore) bob.log().store();
+            assertFalse(bob.health().writable(), "the ids of what bob cleaned fill his budget: " + store.used());
+            long held = sent.stream().filter(store::seen).count();
+            assertTrue(held > 100 && held < 600, "bob holds some: " + held);
+            // alice's own log: her actions are added 1, 2, ... in order, and bob stores them in that order
+            long acknowledged = alice.log().cursor(bob.nodeId()).sent();
+            assertTrue(acknowledged <= held, "never past what bob holds: " + acknowledged + " > " + held);
+            // a frame of alice's is cut at 512 KiB: about 500 of these actions
+            assertTrue(held - acknowledged <= dev.logmesh.internal.session.SessionConfig.DEFAULT_CHUNK_BYTES / 1_000,
+                "short by at most one frame: " + acknowledged + " of " + held);
+        }
+    }
+
     /** A listener that adds each {@code notice} to {@code into}. */
     static MeshNode.Listener noticesInto(List<String> into) {
         return new MeshNode.Listener() {

@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
             + "received (the peer's meta.added up to which its entries were processed here), sent (this log's "
             + "meta.added up to which the peer acknowledged): positions, Logux's lastReceived and lastSent, not "
             + "counts (the table's LAST-RECEIVED and LAST-SENT); behind (entries of this log the peer lacks); "
+            + "a peer acknowledges whole frames, so one that stored part of a frame while its log was full, and is "
+            + "full still, holds up to that frame's entries beyond sent, which behind counts as lacking; "
             + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
             + "never answered is listed by its URL. While running: offset (this clock minus the peer's, ms) and rtt "
             + "(the round trip of that estimate); view, when this node runs the overlay (not with --no-overlay): "
