@@ -391,14 +391,7 @@ class SqliteImplicitReasonTest {
     void aFailedUpgradeLeavesTheSchema5FileAsItWas() throws Exception {
         copySchema5();
         SortedSet<String> rows5 = reasonRows(file());
-        SqliteStore.upgradeFault = () -> {
-            throw new IllegalStateException("crash halfway");
-        };
-        try {
-            assertThrows(IllegalStateException.class, () -> SqliteStore.open(file()));
-        } finally {
-            SqliteStore.upgradeFault = null;
-        }
+        SqliteUpgradeTest.openCrashingHalfwayThroughItsUpgrade(file());
         assertEquals(5, query(file(), "PRAGMA user_version"));
         assertEquals(rows5, reasonRows(file()));
     }

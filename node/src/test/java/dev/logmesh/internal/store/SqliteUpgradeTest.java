@@ -268,15 +268,7 @@ class SqliteUpgradeTest {
     @Test
     void aFailedUpgradeLeavesTheVersion2FileAsItWas() throws Exception {
         copyVersion2();
-        SqliteStore.upgradeFault = () -> {
-            throw new IllegalStateException("crash halfway");
-        };
-        try {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> SqliteStore.open(file()));
-            assertEquals("crash halfway", e.getMessage());
-        } finally {
-            SqliteStore.upgradeFault = null;
-        }
+        openCrashingHalfwayThroughItsUpgrade(file());
         assertEquals(2, count(file(), "PRAGMA user_version"));
         assertEquals(102, count(file(), "SELECT count(*) FROM seen"));
         assertEquals(61, count(file(), "SELECT count(*) FROM entries"));
@@ -293,14 +285,7 @@ class SqliteUpgradeTest {
     @Test
     void aFailedUpgradeLeavesTheVersion1FileAsItWas() throws Exception {
         writeVersion1();
-        SqliteStore.upgradeFault = () -> {
-            throw new IllegalStateException("crash halfway");
-        };
-        try {
-            assertThrows(IllegalStateException.class, () -> SqliteStore.open(file()));
-        } finally {
-            SqliteStore.upgradeFault = null;
-        }
+        openCrashingHalfwayThroughItsUpgrade(file());
         assertEquals(1, count(file(), "PRAGMA user_version"));
         assertEquals(30, count(file(), "SELECT count(*) FROM seen"));
         assertEquals(0, count(file(), "SELECT count(*) FROM sqlite_master WHERE name IN ('nodes', 'quarantine')"));
@@ -341,5 +326,21 @@ class SqliteUpgradeTest {
             assertEquals(1, rs.getInt(1), "a reader changes nothing");
         }
         assertFalse(java.nio.file.Files.exists(Path.of(file() + SqliteStore.CLOCK_FILE_SUFFIX)));
+    }
+
+    /**
+     * Opens {@code file} with a fault that throws inside the upgrade's transaction, before its commit (a crash halfway),
+     * and checks that the open failed with it. Shared by the upgrade tests of every schema step.
+     */
+    static void openCrashingHalfwayThroughItsUpgrade(Path file) {
+        SqliteStore.upgradeFault = () -> {
+            throw new IllegalStateException("crash halfway");
+        };
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> SqliteStore.open(file));
+            assertEquals("crash halfway", e.getMessage());
+        } finally {
+            SqliteStore.upgradeFault = null;
+        }
     }
 }
