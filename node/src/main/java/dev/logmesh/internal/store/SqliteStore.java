@@ -1681,7 +1681,15 @@ public final class SqliteStore implements Store {
         }
         long rows;
         try (SqliteStore store = open(path, new Options(Durability.FULL_INLINE, true))) {
-            rows = store.write("downgrade", store::writeImplicitRows);
+            try {
+                rows = store.write("downgrade", store::writeImplicitRows);
+            } catch (StoreException e) {
+                // the store's own account ("...; the store goes on as soon as space is freed") is of a running
+                // store; this call has ended, and its caller has to run it again
+                throw new StoreException("cannot downgrade " + path + ": " + reason(e, path) + "; nothing of the "
+                    + "downgrade was written (the file is in schema " + found + " as it was): run it again once that "
+                    + "is fixed", e);
+            }
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         LOG.info("{} downgraded from schema {} to {} in {} ms ({} rows of reason {} written back)", path, found,
