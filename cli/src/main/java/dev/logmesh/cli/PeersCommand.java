@@ -153,17 +153,19 @@ final class PeersCommand implements Callable<Integer> {
             System.err.println("logmesh: " + noLog);
             return StatusCommand.NO_LOG;
         }
-        // a stopped node: its saved cursors only; without this line an empty table looked like a running node
-        // that had no peers. A node that runs without a fresh status file (a full disk) is said to run, with its pid:
-        // before (session 40) peers said "no node runs" of it, and "none connected", where status said it runs
-        if (SqliteStore.lockState(file).held()) {
-            System.err.println("logmesh: " + StatusCommand.notRunning(data) + ": the peers it kept cursors for, as "
-                + "its log holds them (which are connected now is not known)");
-        } else {
-            System.err.println("logmesh: no node runs on " + data + ": the peers it kept cursors for, as of its last "
-                + "run (none connected)");
-        }
         try (SqliteStore store = SqliteStore.openReader(file, false)) {
+            // a stopped node: its saved cursors only; without this line an empty table looked like a running node
+            // that had no peers. A node that runs without a fresh status file (a full disk) is said to run, with its
+            // pid: before (session 40) peers said "no node runs" of it, and "none connected", where status said it
+            // runs. Said once the log opened: of a file that is not a log, the error alone (before, break49, this
+            // line came first)
+            if (SqliteStore.lockState(file).held()) {
+                System.err.println("logmesh: " + StatusCommand.notRunning(data) + ": the peers it kept cursors for, "
+                    + "as its log holds them (which are connected now is not known)");
+            } else {
+                System.err.println("logmesh: no node runs on " + data + ": the peers it kept cursors for, as of its "
+                    + "last run (none connected)");
+            }
             long last = store.lastAdded();
             long[] skipped = store.skippedAdded();
             for (Map.Entry<String, PeerCursor> e : store.cursors().entrySet()) {

@@ -36,4 +36,25 @@ class NoLogInDirTest {
             assertEquals(0, in.count(), "nothing made");
         }
     }
+
+    /**
+     * A DIR whose {@code log.db} is not a log (0 bytes, or garbage): {@code peers} says only why, one line, before
+     * any other (as docs/mesh.md says: the error comes first), exit code 2. Before (break49) it first said {@code no
+     * node runs on DIR: the peers it kept cursors for, as of its last run (none connected)}, then the error.
+     */
+    @Test
+    void peersOfALogThatIsNotALogSaysOnlyWhy(@TempDir Path dir) throws Exception {
+        for (byte[] content : List.of(new byte[0], "this is not a database, only text\n".repeat(200).getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII))) {
+            Path data = Files.createTempDirectory(dir, "bad");
+            Files.write(data.resolve("log.db"), content);
+            CliTest.Run r = CliTest.run("", "peers", "--data", data.toString());
+            String what = "logmesh peers of a log.db of " + content.length + " bytes: " + r.err();
+            assertEquals(1, r.err().lines().count(), what);
+            assertEquals(true, r.err().startsWith("logmesh: "), what);
+            assertEquals(false, r.err().contains("no node runs"), what);
+            assertEquals("", r.out(), what);
+            assertEquals(2, r.code(), what);
+        }
+    }
 }
