@@ -176,27 +176,53 @@ public final class Reconciler implements Reconciliation {
     /**
      * Puts the seen ids from {@code fromMs} on into the index, in batches of up to {@link #LOAD_BATCH} ({@link
      * ItemIndex#addAll}): a store gives them in created order, whose ids of one millisecond sort by hash in the index.
-     * The arrays grow with what the store holds: an empty one costs a node's start no more than before.
+     * The batch grows with what the store holds: an empty one costs a node's start no more than before.
      */
     private void loadSeen(long fromMs) {
-        long[][] arrays = {new long[64], new long[4 * 64]};
-        int[] n = new int[1];
+        IdBatch batch = new IdBatch(64);
         log.store().forEachSeen(fromMs, Long.MAX_VALUE, id -> {
-            int i = n[0];
-            if (i == arrays[0].length) {
-                if (i == LOAD_BATCH) {
-                    index.addAll(arrays[0], arrays[1], i);
-                    i = 0;
-                } else {
-                    arrays[0] = java.util.Arrays.copyOf(arrays[0], 2 * i);
-                    arrays[1] = java.util.Arrays.copyOf(arrays[1], 8 * i);
-                }
+            if (batch.size == LOAD_BATCH) {
+                batch.addTo(index);
+                batch.size = 0;
             }
-            arrays[0][i] = id.ms();
-            hasher.words(id, arrays[1], 4 * i);
-            n[0] = i + 1;
+            batch.add(id, hasher);
         });
-        index.addAll(arrays[0], arrays[1], n[0]);
+        batch.addTo(index);
+    }
+
+    /**
+     * Ids as {@link ItemIndex#addAll} takes them: timestamps and their ids' four words ({@link ItemHasher}), no object
+     * an id; grows as ids come. The start's load and {@link #flush} fill one each. Loop only.
+     */
+    private static final class IdBatch {
+        long[] timestamps;
+        long[] words;
+        int size;
+
+        IdBatch(int capacity) {
+            timestamps = new long[capacity];
+            words = new long[4 * capacity];
+        }
+
+        void add(ActionId id, ItemHasher hasher) {
+            if (size == timestamps.length) {
+                timestamps = java.util.Arrays.copyOf(timestamps, 2 * size);
+                words = java.util.Arrays.copyOf(words, 8 * size);
+            }
+            timestamps[size] = id.ms();
+            hasher.words(id, words, 4 * size);
+            size++;
+        }
+
+        /** Item {@code i} of the batch. */
+        Item item(int i) {
+            int w = 4 * i;
+            return new Item(timestamps[i], ItemId.ofWords(words[w], words[w + 1], words[w + 2], words[w + 3]));
+        }
+
+        void addTo(ItemIndex index) {
+            index.addAll(timestamps, words, size);
+        }
     }
 
     /**
@@ -257,26 +283,21 @@ public final class Reconciler implements Reconciliation {
     private ItemIndex flush() {
         int n = pending.size();
         if (n > 0) {
-            long[] timestamps = new long[n];
-            long[] words = new long[4 * n];
-            for (int i = 0; i < n; i++) {
-                ActionId id = pending.get(i);
-                timestamps[i] = id.ms();
-                hasher.words(id, words, 4 * i);
+            IdBatch batch = new IdBatch(n);
+            for (ActionId id : pending) {
+                batch.add(id, hasher);
             }
             if (hasGoneMarks()) {
                 // fetched from a holder (or added here): no longer a gone mark, and the two stay disjoint
                 for (int i = 0; i < n; i++) {
-                    int w = 4 * i;
-                    Item item = new Item(timestamps[i], ItemId.ofWords(words[w], words[w + 1], words[w + 2],
-                        words[w + 3]));
+                    Item item = batch.item(i);
                     for (ItemIndex g : goneFrom.values()) {
                         g.remove(item);
                     }
                 }
                 dropEmptyMarks();
             }
-            index.addAll(timestamps, words, n);
+            batch.addTo(index);
             pending.clear();
             pending.trimToSize();
         }
