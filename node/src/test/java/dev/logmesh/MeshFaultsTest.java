@@ -165,7 +165,13 @@ class MeshFaultsTest {
         Meta x = mesh.get("a").add("x");
         mesh.run(1_000);
         assertTrue(mesh.get("b").ids().contains(x.id()));
+        // since session 50 b asks its peers for a quarantined entry at once, outside any round: that want is lost
+        // here, so that a round repairs, as these tests need
+        Firewall.Rule prompt = mesh.firewall().on("logmesh:want").from("b").times(1).drop();
         mesh.get("b").faults().corrupt(x.id());
+        assertFalse(mesh.get("b").ids().contains(x.id()));
+        mesh.loop().runAll();
+        assertEquals(1, prompt.hits(), "b asked a for x at once");
         assertFalse(mesh.get("b").ids().contains(x.id()));
         return x;
     }

@@ -422,6 +422,27 @@ final class AntiEntropy {
         }
     }
 
+    /**
+     * Asks the peer now, outside any round, for its copies of entries this node found corrupt and quarantined (a
+     * {@code logmesh:want} naming each id's item in a one-millisecond window): the peer answers a want at once,
+     * whatever its role, as it answers a round's ({@link #onWant}), so a repair does not wait up to a period for the
+     * next round, and a listener (which never starts a round) can ask too. What comes goes through the normal
+     * receive path (the quarantine took the id out of the seen index, so the copy is taken); an id the peer cleaned
+     * is answered with {@code logmesh:gone}, one it never held is not answered, and a later round asks again.
+     *
+     * @param ids the quarantined ids, non-empty
+     */
+    void wantRepair(java.util.Collection<dev.logmesh.ActionId> ids) {
+        if (closed) {
+            return;
+        }
+        List<Need> needs = new ArrayList<>(ids.size());
+        for (dev.logmesh.ActionId id : ids) {
+            needs.add(new Need(ItemId.of(id), id.ms(), id.ms()));
+        }
+        want(needs);
+    }
+
     /** A {@code logmesh:gone} came. */
     void onGone(Message.Gone g) {
         LOG.debug("{}: {} wanted ids were cleaned there", link.describePeer(), g.ids().size());

@@ -3219,6 +3219,21 @@ public final class SyncSession implements MessageConnection.Handler {
         return antiEntropy == null ? 0 : antiEntropy.rounds();
     }
 
+    /**
+     * Asks a connected logmesh peer for its copies of entries this node found corrupt ({@code logmesh:want}, see
+     * {@code AntiEntropy#wantRepair}); does nothing on a link without reconciliation (a stock Logux peer or client,
+     * reconciliation off) or one not connected. Loop only.
+     *
+     * @return whether the want was sent
+     */
+    public boolean wantRepair(java.util.Collection<dev.logmesh.ActionId> ids) {
+        if (antiEntropy == null || state != State.CONNECTED || ids.isEmpty()) {
+            return false;
+        }
+        antiEntropy.wantRepair(ids);
+        return true;
+    }
+
     /** Starts a reconciliation round now if this side initiates and the link is quiet (tests, tools). */
     public void reconcileNow() {
         if (antiEntropy != null && state == State.CONNECTED) {
