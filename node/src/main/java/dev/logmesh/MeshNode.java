@@ -329,6 +329,13 @@ public final class MeshNode implements AutoCloseable {
      */
     private final Map<String, Object> roomReconnects = new java.util.HashMap<>();
     /**
+     * When each peer's last session ended in this node's run, epoch ms ({@link Loop#now}): {@link #STATUS_FILE}'s
+     * {@code lastSeen} of a peer not connected, so that {@code logmesh status} and {@code peers} say since when a peer
+     * that is away has been away. Not kept across restarts (a peer not seen since this node started has none). One
+     * entry a peer that had a session, as its cursor is; loop only.
+     */
+    private final Map<String, Long> lastSeenAt = new java.util.HashMap<>();
+    /**
      * How long (ms) a peer whose session ended for room again may take to connect again before its disconnect is
      * said: its dialer dials again within {@code Redialer}'s room jitter, a stock Logux client within its reconnect
      * delay (about a second).
@@ -552,6 +559,7 @@ public final class MeshNode implements AutoCloseable {
 
             @Override
             public void peerDisconnected(String peerNode, SyncSession last) {
+                lastSeenAt.put(peerNode, loop.now());
                 if (metrics != null) {
                     metrics.sessions(-1);
                 }
@@ -2334,6 +2342,10 @@ public final class MeshNode implements AutoCloseable {
                 o.put("lastError", p.lastError()); // a connected peer that says its log is full
             }
             refusedInto(o, p.connected() ? null : refusals.get(p.nodeId()));
+            Long seen = p.connected() ? null : lastSeenAt.get(p.nodeId());
+            if (seen != null) {
+                o.put("lastSeen", seen); // when its last session ended (this run): how long it has been away
+            }
             listed.add(p.nodeId());
         }
         // the nodes that refused this node or that it refused, without a session since: logmesh peers says who and

@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
             + "counts (the table's LAST-RECEIVED and LAST-SENT); behind (entries of this log the peer lacks); "
             + "a peer acknowledges whole frames, so one that stored part of a frame while its log was full, and is "
             + "full still, holds up to that frame's entries beyond sent, which behind counts as lacking; "
+            + "lastSeen (epoch ms) of a peer not connected: when its last session ended, if it had one since this node started "
+            + "(on a terminal: a line 'no session since ...' under it); "
             + "for a --peer URL: url, lastError (why the last dial failed) and nextDialAt (epoch ms). A --peer that "
             + "never answered is listed by its URL. While running: offset (this clock minus the peer's, ms) and rtt "
             + "(the round trip of that estimate); view, when this node runs the overlay (not with --no-overlay): "
@@ -114,6 +116,12 @@ final class PeersCommand implements Callable<Integer> {
                 }
                 if (address != null) {
                     rows.append("  passive view: at ").append(address).append('\n');
+                }
+                if (!p.path("connected").asBoolean() && p.path("lastSeen").canConvertToLong()) {
+                    // how long it has been away, as status says of a peer away and behind
+                    long at = p.get("lastSeen").asLong();
+                    rows.append("  no session since ").append(LogTime.utc(at)).append(" (")
+                        .append(duration(Math.max(0, now - at), false)).append(" ago)\n");
                 }
                 String dialing = Dialing.line(p, now);
                 if (dialing != null) {

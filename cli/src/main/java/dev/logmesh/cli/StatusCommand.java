@@ -26,6 +26,13 @@ import picocli.CommandLine.Option;
             + "of a neighbour's log it lacks, as the neighbours report), hops (0: this node), age (ms since its last "
             + "record arrived), via (the peer it came from), links ([{peer, active, behind: entries of this node's "
             + "log the peer lacks, rtt: ms or -1}]).",
+        "A peer of this node that is away and behind (no session, not refused, lacking entries of this node's log, and "
+            + "not listed by presence: gone from the mesh as far as this node knows) is a line under the table, "
+            + "'behind: b:2 lacks 500 entries of a:1's log (away: no session since <UTC time>, 3 min ago)' ('not seen "
+            + "since this node started' when it had no session in this node's run), and with --json an object of its "
+            + "own: {node, url?, connected: false, away: true, behind, lastSeen: epoch ms or null}. The same peers "
+            + "and numbers as logmesh peers shows. 'nobody is behind' only when no link and no such peer lacks "
+            + "anything.",
         "A warning on stderr first when the node cannot write its log, or when the status file is stale (not "
             + "rewritten for " + StatusCommand.STALE_AFTER_MILLIS / 1000 + " s though the node runs: it cannot write "
             + "there, e.g. a full disk).",
@@ -61,14 +68,16 @@ final class StatusCommand implements Callable<Integer> {
                 + "only its peers are known (logmesh peers)");
         }
         List<JsonNode> refusedOnly = withRefusals(status, nodes);
+        List<JsonNode> away = away(status, nodes);
         if (json || System.console() == null) {
             Ndjson out = new Ndjson(System.out);
             nodes.forEach(out::print);
             refusedOnly.forEach(out::print);
+            away.forEach(out::print);
             out.close();
             return 0;
         }
-        table(status, nodes);
+        table(status, nodes, away, System.currentTimeMillis());
         refusedLines(nodes, refusedOnly, System.currentTimeMillis()).forEach(System.out::println);
         return 0;
     }
@@ -105,6 +114,67 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /**
+     * The peers of the status file that are away and behind: not connected, not refused (what a refused peer lacks is
+     * not known), lacking entries of this node's log ({@code behind} > 0), and not listed by presence (a node presence
+     * lists is in the mesh, through other peers: an overlay's passive peer gets this node's entries through them, and
+     * its row says how far behind its neighbours report it). One object each: {@code {node, url?, connected: false,
+     * away: true, behind, lastSeen}}: {@code behind} as for a listed node, the entries of a neighbour's log (this
+     * node's) it lacks, as {@code logmesh peers} counts them; {@code lastSeen} when its last session ended (epoch ms),
+     * null when not since this node started. Before (session 49's note) {@code status} said "nobody is behind" while
+     * {@code peers} showed a stopped peer 500 behind.
+     */
+    static List<JsonNode> away(JsonNode status, List<JsonNode> nodes) {
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        nodes.forEach(n -> listed.add(n.path("node").asText()));
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode p : PeersCommand.onePerPeer(status.path("peers"))) {
+            String node = p.path("node").asText();
+            if (p.path("connected").asBoolean() || p.hasNonNull("refused") || p.path("behind").asLong(0) <= 0
+                || listed.contains(node)) {
+                continue;
+            }
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("node", node);
+            if (p.hasNonNull("url")) {
+                o.set("url", p.get("url"));
+            }
+            o.put("connected", false);
+            o.put("away", true);
+            o.put("behind", p.get("behind").asLong());
+            o.set("lastSeen", p.path("lastSeen").canConvertToLong() ? p.get("lastSeen")
+                : JsonNodeFactory.instance.nullNode());
+            if (p.path("lastError").isTextual()) {
+                o.set("lastError", p.get("lastError"));
+            }
+            out.add(o);
+        }
+        return out;
+    }
+
+    /**
+     * The table's line of a peer {@link #away}: {@code behind: b:2 lacks 500 entries of a:1's log (away: no session
+     * since 2026-12-06T19:50:02.120Z, 3 min ago)}, or {@code (away: not seen since this node started, 12 min ago)}
+     * when its last session was before this node's start ({@code started} of the status file; without it, the
+     * duration is left out). A --peer that did not answer says why ({@code lastError}).
+     */
+    static String awayLine(JsonNode status, JsonNode peer, long now) {
+        String self = status.path("node").asText();
+        String when;
+        if (peer.path("lastSeen").canConvertToLong()) {
+            long at = peer.get("lastSeen").asLong();
+            when = "no session since " + LogTime.utc(at) + ", " + PeersCommand.duration(Math.max(0, now - at), false)
+                + " ago";
+        } else {
+            long started = status.path("started").asLong(-1);
+            when = "not seen since this node started" + (started > 0
+                ? ", " + PeersCommand.duration(Math.max(0, now - started), false) + " ago" : "");
+        }
+        String error = peer.path("lastError").asText("");
+        return "behind: " + peer.path("node").asText() + " lacks " + peer.path("behind").asLong() + " entries of " + self
+            + "'s log (away: " + when + (error.isEmpty() ? "" : "; last dial: " + error) + ")";
+    }
+
+    /**
      * The table's lines of refused peers, one each, with why and how long ago: those presence lists (marked by
      * {@link #withRefusals}) and those it does not ({@code refusedOnly}).
      */
@@ -129,6 +199,14 @@ final class StatusCommand implements Callable<Integer> {
      * {@code *}), not the row's node.
      */
     static void table(JsonNode status, List<JsonNode> nodes) {
+        table(status, nodes, List.of(), System.currentTimeMillis());
+    }
+
+    /**
+     * The table, with a line for each peer {@link #away} after those of the links where someone is behind; "nobody is
+     * behind" only when neither has one.
+     */
+    static void table(JsonNode status, List<JsonNode> nodes, List<JsonNode> away, long now) {
         String self = status.path("node").asText();
         long period = status.path("mesh").path("period").asLong();
         System.out.printf("mesh seen from %s: %d node%s (%s)%n", self, nodes.size(), nodes.size() == 1 ? "" : "s",
@@ -146,7 +224,7 @@ final class StatusCommand implements Callable<Integer> {
                 links.add(peer + (l.path("active").asBoolean(true) ? "" : " (held)") + ": " + behind
                     + (rtt >= 0 ? ", " + rtt + " ms" : ""));
                 if (behind > 0) {
-                    lags.add(peer + " lacks " + behind + " entries of " + id + "'s log");
+                    lags.add("behind: " + peer + " lacks " + behind + " entries of " + id + "'s log");
                 }
             }
             int hops = n.path("hops").asInt();
@@ -155,10 +233,11 @@ final class StatusCommand implements Callable<Integer> {
                 n.path("lastAdded").asLong(), String.format(Locale.ROOT, "%.1f", n.path("rate").asDouble()),
                 n.path("behind").asLong(), String.join("; ", links));
         }
+        away.forEach(p -> lags.add(awayLine(status, p, now)));
         if (lags.isEmpty()) {
             System.out.println("nobody is behind");
         } else {
-            lags.forEach(l -> System.out.println("behind: " + l));
+            lags.forEach(System.out::println);
         }
         String keys = keys(nodes, refusedPeers(status));
         if (keys != null) {

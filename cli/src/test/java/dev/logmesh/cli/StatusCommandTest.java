@@ -83,6 +83,60 @@ class StatusCommandTest {
         }
     }
 
+    /**
+     * Session 49's note: a peer that stopped and is 500 entries behind was in {@code logmesh peers} (disconnected,
+     * behind 500) while {@code logmesh status} listed the present nodes only, and on a terminal said "nobody is
+     * behind". Now status lists it too, away, with how far behind and when its session ended, as peers counts it.
+     * Before: status printed a's line alone ("b is not in status: [a:...]").
+     */
+    @Test
+    void aPeerThatStoppedBehindIsInStatusAsInPeers(@TempDir Path dir) throws Exception {
+        try (CliProcess.Running a = node(dir, "a", null)) {
+            String url = url(a);
+            String bId;
+            long stoppedAt;
+            try (CliProcess.Running b = node(dir, "b", url)) {
+                bId = MetaJson.reader().readTree(b.lineWith("\"ready\"")).get("node").asText();
+                // one action b acknowledges: a keeps a cursor of b (a peer that never acknowledged one has none)
+                a.process.getOutputStream().write("{\"type\":\"test/first\"}\n".getBytes(StandardCharsets.UTF_8));
+                a.process.getOutputStream().flush();
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    CliProcess.Result p = CliProcess.run("peers", "--data", dir.resolve("a").toString(), "--json");
+                    assertTrue(p.out().contains("\"sent\":1,"), p.out());
+                });
+                stoppedAt = System.currentTimeMillis();
+            }
+            StringBuilder adds = new StringBuilder();
+            for (int i = 0; i < 500; i++) {
+                adds.append("{\"type\":\"test/").append(i).append("\"}\n");
+            }
+            a.process.getOutputStream().write(adds.toString().getBytes(StandardCharsets.UTF_8));
+            a.process.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                CliProcess.Result r = CliProcess.run("status", "--data", dir.resolve("a").toString());
+                assertEquals(0, r.code(), r.err());
+                List<JsonNode> lines = new ArrayList<>();
+                for (String line : r.out().split("\n", -1)) {
+                    if (!line.isBlank()) {
+                        lines.add(MetaJson.reader().readTree(line));
+                    }
+                }
+                JsonNode away = lines.stream().filter(n -> n.path("node").asText().equals(bId)).findFirst()
+                    .orElseThrow(() -> new AssertionError("b is not in status: " + lines));
+                assertTrue(away.path("away").asBoolean(), away.toString());
+                assertEquals(500, away.path("behind").asLong(), away.toString());
+                long seen = away.path("lastSeen").asLong(-1);
+                assertTrue(seen >= stoppedAt - 60_000 && seen <= System.currentTimeMillis(), away.toString());
+                // peers says the same number, and the same time
+                CliProcess.Result p = CliProcess.run("peers", "--data", dir.resolve("a").toString(), "--json");
+                JsonNode peer = MetaJson.reader().readTree(p.out().lines().filter(l -> l.contains(bId)).findFirst()
+                    .orElseThrow(() -> new AssertionError(p.out())));
+                assertEquals(500, peer.path("behind").asLong(), peer.toString());
+                assertEquals(seen, peer.path("lastSeen").asLong(), peer.toString());
+            });
+        }
+    }
+
     static List<String> peers(JsonNode node) {
         List<String> out = new ArrayList<>();
         node.path("links").forEach(l -> out.add(l.get("peer").asText()));

@@ -44,6 +44,51 @@ class StatusTableTest {
     }
 
     /**
+     * Session 49's note: the table said "nobody is behind" of a node whose stopped peer lacked 500 of its entries
+     * (peers showed it). A peer away and behind is a line, with since when it is away; one that presence still
+     * lists (in the mesh through others), a connected one and a refused one are not.
+     */
+    @Test
+    void aPeerAwayAndBehindIsALineNotNobodyIsBehind() throws Exception {
+        long now = 1_800_000_000_000L;
+        JsonNode status = new ObjectMapper().readTree("{\"node\":\"a:1\",\"started\":" + (now - 720_000)
+            + ",\"peers\":["
+            + "{\"node\":\"b:2\",\"connected\":false,\"received\":4,\"sent\":7,\"behind\":500,\"lastSeen\":"
+            + (now - 185_000) + "},"
+            + "{\"node\":\"c:3\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":20},"
+            + "{\"node\":\"d:4\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":9},"
+            + "{\"node\":\"e:5\",\"connected\":true,\"received\":0,\"sent\":0,\"behind\":0},"
+            + "{\"node\":\"f:6\",\"connected\":false,\"behind\":3,\"refused\":\"refused this node: x\","
+            + "\"refusedAt\":1},"
+            + "{\"node\":\"g:7\",\"connected\":false,\"received\":0,\"sent\":507,\"behind\":0}],"
+            + "\"mesh\":{\"period\":5000,\"nodes\":["
+            + "{\"node\":\"a:1\",\"hops\":0,\"size\":507,\"lastAdded\":507,\"rate\":0,\"behind\":0,"
+            + "\"links\":[{\"peer\":\"e:5\",\"active\":true,\"behind\":0,\"rtt\":1}]},"
+            + "{\"node\":\"d:4\",\"hops\":2,\"age\":1000,\"size\":507,\"lastAdded\":507,\"rate\":0,"
+            + "\"behind\":0,\"links\":[]}]}}");
+        List<JsonNode> nodes = new ArrayList<>();
+        status.path("mesh").path("nodes").forEach(nodes::add);
+        List<JsonNode> away = StatusCommand.away(status, nodes);
+        assertEquals(List.of("b:2", "c:3"), away.stream().map(n -> n.path("node").asText()).toList());
+        assertEquals("{\"node\":\"b:2\",\"connected\":false,\"away\":true,\"behind\":500,\"lastSeen\":"
+            + (now - 185_000) + "}", away.get(0).toString());
+        assertTrue(away.get(1).path("lastSeen").isNull(), away.get(1).toString());
+        PrintStream out = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            StatusCommand.table(status, nodes, away, now);
+        } finally {
+            System.setOut(out);
+        }
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of("behind: b:2 lacks 500 entries of a:1's log (away: no session since "
+                + LogTime.utc(now - 185_000) + ", 3 min 5 s ago)",
+            "behind: c:3 lacks 20 entries of a:1's log (away: not seen since this node started, 12 min ago)"),
+            lines.subList(4, lines.size()), lines.toString());
+    }
+
+    /**
      * Session 40: during a key rotation (README "Rotating the key") an operator had to read every node's ready line
      * to know whether all hold the next key; the table now groups the nodes by the key ids their presence records say.
      * Before: no line began with "mesh keys:".
