@@ -229,6 +229,11 @@ public final class MeshNode implements AutoCloseable {
          * {@code done == total} at the end; a catch-up in which the peer sent nothing is not told, and one whose
          * session ends first gets no last call ({@link #peer} says it disconnected). {@code perSecond}: the
          * average of entries per second since it started (0 in the first call).
+         * A session that ended because a full log had room again, and its sequel (no {@link #peer} events,
+         * see there), are one catch-up to a listener: the sequel's first call, its start, is not made; its later calls
+         * are, with {@code done} and {@code total} counted from the sequel's start (its peer sends again from the
+         * cursor, what was not acknowledged). Before (session 49's note) each room-again cycle, every second or two on
+         * a node too small for what it is sent, made a call "0 of N".
          */
         default void catchUp(String nodeId, long done, long total, double perSecond) {
         }
@@ -335,6 +340,14 @@ public final class MeshNode implements AutoCloseable {
      * entry a peer that had a session, as its cursor is; loop only.
      */
     private final Map<String, Long> lastSeenAt = new java.util.HashMap<>();
+    /**
+     * The peers whose session is the sequel of one a full log's room-again ended ({@link #roomReconnects}) and whose
+     * catch-up has not been told of yet in it: its first {@link Listener#catchUp} call ("done 0 of N", the catch-up's
+     * start) is not made, since the catch-up goes on where the ended session left it. Before (session 49's note) a
+     * full node told a catch-up start each room-again cycle, every second or two while a sender sends more than it
+     * holds. Later calls of that session (entries stored, the end) are made. Loop only.
+     */
+    private final java.util.Set<String> catchUpGoesOn = new java.util.HashSet<>();
     /**
      * How long (ms) a peer whose session ended for room again may take to connect again before its disconnect is
      * said: its dialer dials again within {@code Redialer}'s room jitter, a stock Logux client within its reconnect
@@ -552,6 +565,7 @@ public final class MeshNode implements AutoCloseable {
                 if (roomReconnects.remove(peerNode) != null) {
                     LOG.debug("peer {} connected again after a log had room again (its disconnect was not said)",
                         peerNode);
+                    catchUpGoesOn.add(peerNode);
                     return;
                 }
                 fire("peer", l -> l.peer(peerNode, true));
@@ -560,6 +574,7 @@ public final class MeshNode implements AutoCloseable {
             @Override
             public void peerDisconnected(String peerNode, SyncSession last) {
                 lastSeenAt.put(peerNode, loop.now());
+                catchUpGoesOn.remove(peerNode);
                 if (metrics != null) {
                     metrics.sessions(-1);
                 }
@@ -581,6 +596,11 @@ public final class MeshNode implements AutoCloseable {
 
             @Override
             public void catchUp(String peerNode, long done, long total, double perSecond) {
+                if (catchUpGoesOn.remove(peerNode) && done < total) {
+                    LOG.debug("catch-up from {} goes on after a log had room again: {} of {} (its start not told)",
+                        peerNode, done, total);
+                    return;
+                }
                 fire("catchUp", l -> l.catchUp(peerNode, done, total, perSecond));
             }
 
