@@ -252,7 +252,11 @@ class MemoryBudgetNodeTest {
                 loop.advance(50);
             }
             MemoryStore store = (MemoryStore) bob.log().store();
-            for (int s = 0; s < 600 && !sent.stream().allMatch(store::seen); s++) {
+            // until all are in and acknowledged: the last part stored by a held retry is acknowledged on the next
+            // session, after the check that all are in (session 50: this test failed 2 in 10 runs, "all acknowledged
+            // ==> expected: <400> but was: <349>", when the check came between the two)
+            for (int s = 0; s < 600 && !(sent.stream().allMatch(store::seen)
+                && alice.log().cursor(bob.nodeId()).sent() == alice.log().lastAdded()); s++) {
                 loop.advance(1_000);
             }
             long missing = sent.stream().filter(id -> !store.seen(id)).count();
@@ -277,6 +281,42 @@ class MemoryBudgetNodeTest {
             assertFalse(bobSays.health.get(0).writable(), "the first full is said: " + bobSays.health);
             assertEquals(bob.health().writable(), bobSays.health.get(bobSays.health.size() - 1).writable(),
                 "the last word is the health now: " + bobSays.health);
+        }
+    }
+
+    /**
+     * Session 49's note: a memory node too small for what it is sent (40 KB, kept 3 s) takes a part of a catch-up, is
+     * full, has room again when a part goes in and ends the session so that its peer sends again; each such cycle told
+     * the catch-up's start again, "done 0 of N" (a progress line on the CLI every second or two). Now the sequel of a
+     * room-again session goes on with the catch-up: its start is told once, and the end once, when all is in.
+     */
+    @Test
+    void aCatchUpThroughRoomAgainCyclesIsToldOnceNotAtEachCycle() throws Exception {
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepFor(java.time.Duration.ofSeconds(3));
+        List<String> calls = new ArrayList<>();
+        MeshNode.Listener progress = new MeshNode.Listener() {
+            @Override
+            public void catchUp(String nodeId, long done, long total, double perSecond) {
+                calls.add(done + "/" + total);
+            }
+        };
+        try (MeshNode alice = start("alice", NodeConfig.builder(), List.of())) {
+            String pad = "x".repeat(1_000);
+            List<ActionId> sent = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                sent.add(on(alice.add(Action.parse("{\"type\":\"a/" + i + "\",\"pad\":\"" + pad + "\"}"))).id());
+                loop.advance(5);
+            }
+            try (MeshNode bob = start("bob", small, List.of(progress), "alice")) {
+                MemoryStore store = (MemoryStore) bob.log().store();
+                for (int s = 0; s < 600 && !sent.stream().allMatch(store::seen); s++) {
+                    loop.advance(1_000);
+                }
+                assertEquals(0, sent.stream().filter(id -> !store.seen(id)).count(), "all reach bob");
+                // before: a start ("0/150", "0/86", ...) at each cycle
+                assertEquals(1, calls.stream().filter(c -> c.startsWith("0/")).count(), calls.toString());
+                assertEquals("0/150", calls.get(0), calls.toString());
+            }
         }
     }
 
