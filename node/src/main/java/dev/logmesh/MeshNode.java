@@ -337,7 +337,7 @@ public final class MeshNode implements AutoCloseable {
      * When each peer's last session ended in this node's run, epoch ms ({@link Loop#now}): {@link #STATUS_FILE}'s
      * {@code lastSeen} of a peer not connected, so that {@code logmesh status} and {@code peers} say since when a peer
      * that is away has been away. Not kept across restarts (a peer not seen since this node started has none). One
-     * entry a peer that had a session, as its cursor is; loop only.
+     * entry a peer (not a Logux client: it keeps no cursor) that had a session, as its cursor is; loop only.
      */
     private final Map<String, Long> lastSeenAt = new java.util.HashMap<>();
     /**
@@ -573,7 +573,11 @@ public final class MeshNode implements AutoCloseable {
 
             @Override
             public void peerDisconnected(String peerNode, SyncSession last) {
-                lastSeenAt.put(peerNode, loop.now());
+                if (last == null || last.clientId() == null) {
+                    // not a Logux client's: they keep no cursor here, are not listed, and a browser's tabs each come
+                    // with a node id of their own (kept, they would grow the map for as long as the node runs)
+                    lastSeenAt.put(peerNode, loop.now());
+                }
                 catchUpGoesOn.remove(peerNode);
                 if (metrics != null) {
                     metrics.sessions(-1);
