@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
             + "not listed by presence: gone from the mesh as far as this node knows) is a line under the table, "
             + "'behind: b:2 lacks 500 entries of a:1's log (away: no session since <UTC time>, 3 min ago)' ('not seen "
             + "since this node started' when it had no session in this node's run), and with --json an object of its "
-            + "own: {node, url?, connected: false, away: true, behind, lastSeen: epoch ms or null}. The same peers "
-            + "and numbers as logmesh peers shows. 'nobody is behind' only when no link and no such peer lacks "
+            + "own: {node, url?, connected: false, away: true, behind, lastSeen: epoch ms or null, lastError?: why "
+            + "the last dial of a --peer failed, also said on its line}. The same peers and numbers as logmesh peers "
+            + "shows. 'nobody is behind' only when no link and no such peer lacks "
             + "anything.",
         "A warning on stderr first when the node cannot write its log, or when the status file is stale (not "
             + "rewritten for " + StatusCommand.STALE_AFTER_MILLIS / 1000 + " s though the node runs: it cannot write "
@@ -118,7 +119,7 @@ final class StatusCommand implements Callable<Integer> {
      * not known), lacking entries of this node's log ({@code behind} > 0), and not listed by presence (a node presence
      * lists is in the mesh, through other peers: an overlay's passive peer gets this node's entries through them, and
      * its row says how far behind its neighbours report it). One object each: {@code {node, url?, connected: false,
-     * away: true, behind, lastSeen}}: {@code behind} as for a listed node, the entries of a neighbour's log (this
+     * away: true, behind, lastSeen, lastError?}}: {@code behind} as for a listed node, the entries of a neighbour's log (this
      * node's) it lacks, as {@code logmesh peers} counts them; {@code lastSeen} when its last session ended (epoch ms),
      * null when not since this node started. Before (session 49's note) {@code status} said "nobody is behind" while
      * {@code peers} showed a stopped peer 500 behind.

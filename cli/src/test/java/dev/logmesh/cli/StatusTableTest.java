@@ -55,7 +55,8 @@ class StatusTableTest {
             + ",\"peers\":["
             + "{\"node\":\"b:2\",\"connected\":false,\"received\":4,\"sent\":7,\"behind\":500,\"lastSeen\":"
             + (now - 185_000) + "},"
-            + "{\"node\":\"c:3\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":20},"
+            + "{\"node\":\"c:3\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":20,"
+            + "\"url\":\"ws://10.0.0.3:7000\",\"lastError\":\"cannot connect: connection refused\"},"
             + "{\"node\":\"d:4\",\"connected\":false,\"received\":0,\"sent\":0,\"behind\":9},"
             + "{\"node\":\"e:5\",\"connected\":true,\"received\":0,\"sent\":0,\"behind\":0},"
             + "{\"node\":\"f:6\",\"connected\":false,\"behind\":3,\"refused\":\"refused this node: x\","
@@ -73,6 +74,7 @@ class StatusTableTest {
         assertEquals("{\"node\":\"b:2\",\"connected\":false,\"away\":true,\"behind\":500,\"lastSeen\":"
             + (now - 185_000) + "}", away.get(0).toString());
         assertTrue(away.get(1).path("lastSeen").isNull(), away.get(1).toString());
+        assertEquals("ws://10.0.0.3:7000", away.get(1).path("url").asText(), away.get(1).toString());
         PrintStream out = System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
@@ -84,7 +86,8 @@ class StatusTableTest {
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(List.of("behind: b:2 lacks 500 entries of a:1's log (away: no session since "
                 + LogTime.utc(now - 185_000) + ", 3 min 5 s ago)",
-            "behind: c:3 lacks 20 entries of a:1's log (away: not seen since this node started, 12 min ago)"),
+            "behind: c:3 lacks 20 entries of a:1's log (away: not seen since this node started, 12 min ago; last "
+                + "dial: cannot connect: connection refused)"),
             lines.subList(4, lines.size()), lines.toString());
     }
 
