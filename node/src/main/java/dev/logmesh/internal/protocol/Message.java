@@ -63,7 +63,8 @@ public sealed interface Message {
      */
     record Sync(long added, List<WireEntry> entries) implements Message {
         public Sync {
-            entries = List.copyOf(entries);
+            // a scanned frame's columns are immutable already: a copy would make every entry's wire form
+            entries = entries instanceof ScannedEntries ? entries : List.copyOf(entries);
         }
 
         @Override

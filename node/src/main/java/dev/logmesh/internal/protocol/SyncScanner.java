@@ -6,7 +6,6 @@ import dev.logmesh.internal.log.Interner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The common {@code sync} frame decoded in one pass over its UTF-8 bytes, without Jackson: what a catch-up
@@ -23,6 +22,10 @@ import java.util.Map;
  * are trees: the decoder's), integers in JavaScript's safe range, other numbers within a double's range, node ids
  * and reasons of ASCII without escapes; nesting up to {@link EntrySize#MAX_DEPTH}. {@code MessageCodecTest} checks the two agree on every frame of its
  * corpus and on mutations of them.
+ *
+ * <p>The entries it returns are {@link ScannedEntries}: columns of what each meta holds, not a {@link WireMeta} and a
+ * {@link Message.WireEntry} an entry; the receiving session makes each {@code Meta} from them directly
+ * ({@code ReceivePathProperties} checks that it is the meta, or the error, that the decoder's entries give).
  *
  * <p>One instance per frame (it keeps the frame's position); not thread-safe.
  */
@@ -45,6 +48,8 @@ final class SyncScanner {
     private final int end;
     private final Interner interner;
     private int pos;
+    /** The entries of the {@code sync} being read. */
+    private ScannedEntries entries;
     /** The chars of the ASCII string being interned (an interner takes chars); grown as needed. */
     private char[] chars = new char[64];
     /** The value of the last {@link #integer()}. */
@@ -144,15 +149,14 @@ final class SyncScanner {
         if (added < 0) {
             return null;
         }
-        List<Message.WireEntry> entries = new ArrayList<>();
+        // columns sized for a frame of entries of ~64 bytes (a catch-up's small actions: one array each, not grown)
+        entries = new ScannedEntries(Math.min((end - pos) / 64, 2048));
         ws();
         while (pos < end && b[pos] == ',') {
             pos++;
-            Message.WireEntry e = entry();
-            if (e == null) {
+            if (!entry()) {
                 return null;
             }
-            entries.add(e);
             ws();
         }
         if (pos >= end || b[pos] != ']') {
@@ -190,16 +194,15 @@ final class SyncScanner {
         return COMMA;
     }
 
-    /** One action and its meta, after the comma before the action; null to decline. */
-    private Message.WireEntry entry() {
+    /** One action and its meta, after the comma before the action, added to {@link #entries}; false to decline. */
+    private boolean entry() {
         ws();
         Action action = action();
         if (action == null || !comma()) {
-            return null;
+            return false;
         }
         ws();
-        WireMeta meta = meta();
-        return meta == null ? null : new Message.WireEntry(action, meta, 0);
+        return meta(action);
     }
 
     /** An action object with a plain string type, kept as its text; null to decline. */
@@ -566,7 +569,7 @@ final class SyncScanner {
     private static final byte[] META_REASONS = ",\"reasons\":".getBytes(StandardCharsets.US_ASCII);
 
     /**
-     * The meta object; null to decline. First as a logmesh peer writes it (compact, {@code id} then {@code time}
+     * The meta object, added to {@link #entries} with {@code action}; false to decline. First as a logmesh peer writes it (compact, {@code id} then {@code time}
      * then one or two {@code reasons} if any; the id a number, {@code [time, seq]} or {@code [time, node, seq]}):
      * one pass that notes each flaw in {@link #flaw} and looks at it once, at the end. Any flaw, and {@link #anyMeta}
      * reads the meta again from its start (any key order, whitespace, the other keys and forms), taking it or
@@ -578,7 +581,7 @@ final class SyncScanner {
      * "The scanner's C2 compile"). Here the checks are arithmetic on a flaw word, and the one decline calls a method
      * the catch-up never reaches, which C2 leaves out of this one.
      */
-    private WireMeta meta() {
+    private boolean meta(Action action) {
         int start = pos;
         flaw = 0;
         word(META_ID);
@@ -632,7 +635,7 @@ final class SyncScanner {
         expect('}');
         if ((flaw | ((end - pos) >>> 31)) != 0) { // a flaw, or the meta ran past the frame's end
             pos = start;
-            return anyMeta();
+            return anyMeta(action);
         }
         if (idNode != null) {
             node = idNode;
@@ -644,7 +647,8 @@ final class SyncScanner {
             reasonsFrom = listFrom;
             reasonsLength = listTo - listFrom;
         }
-        return new WireMeta(form, idTime, idNode, idSeq, time, reasons, 0, Map.of());
+        entries.add(action, form, idTime, idNode, idSeq, time, reasons, 0);
+        return true;
     }
 
     /**
@@ -772,10 +776,10 @@ final class SyncScanner {
         return (((c & 0xff) ^ x) - 1) >>> 31;
     }
 
-    /** The meta object of the common shape in any form {@link #meta} does not read; null to decline. */
-    private WireMeta anyMeta() {
+    /** The meta object of the common shape in any form {@link #meta} does not read; false to decline. */
+    private boolean anyMeta(Action action) {
         if (pos >= end || b[pos] != '{') {
-            return null;
+            return false;
         }
         pos++;
         WireMeta.IdForm form = null;
@@ -788,15 +792,15 @@ final class SyncScanner {
         int subprotocol = 0;
         ws();
         if (pos < end && b[pos] == '}') {
-            return null;
+            return false;
         }
         while (true) {
             if (!plainString()) {
-                return null;
+                return false;
             }
             int key = key();
             if (!colon()) {
-                return null;
+                return false;
             }
             ws();
             switch (key) {
@@ -804,18 +808,18 @@ final class SyncScanner {
                     idNode = null;
                     idSeq = 0;
                     if (pos >= end) {
-                        return null;
+                        return false;
                     }
                     byte c = b[pos];
                     if (c == '"') {
                         if (!plainString()) {
-                            return null;
+                            return false;
                         }
                         ActionId id;
                         try {
                             id = ActionId.parse(new String(b, strFrom, strTo - strFrom, StandardCharsets.US_ASCII));
                         } catch (IllegalArgumentException e) {
-                            return null;
+                            return false;
                         }
                         form = WireMeta.IdForm.TEXT;
                         idTime = id.ms();
@@ -825,20 +829,20 @@ final class SyncScanner {
                         pos++;
                         ws();
                         if (!integer()) {
-                            return null;
+                            return false;
                         }
                         idTime = value;
                         if (!comma()) {
-                            return null;
+                            return false;
                         }
                         ws();
                         if (pos < end && b[pos] == '"') {
                             if (!plainString()) {
-                                return null;
+                                return false;
                             }
                             idNode = intern();
                             if (idNode.isEmpty() || idNode.indexOf(' ') >= 0 || !comma()) {
-                                return null;
+                                return false;
                             }
                             ws();
                             form = WireMeta.IdForm.TRIPLE;
@@ -846,17 +850,17 @@ final class SyncScanner {
                             form = WireMeta.IdForm.PAIR;
                         }
                         if (!integer() || value < 0) {
-                            return null;
+                            return false;
                         }
                         idSeq = value;
                         ws();
                         if (pos >= end || b[pos] != ']') {
-                            return null;
+                            return false;
                         }
                         pos++;
                     } else {
                         if (!integer()) {
-                            return null;
+                            return false;
                         }
                         form = WireMeta.IdForm.NUMBER;
                         idTime = value;
@@ -864,7 +868,7 @@ final class SyncScanner {
                 }
                 case TIME -> {
                     if (!integer()) {
-                        return null;
+                        return false;
                     }
                     time = value;
                     timeSeen = true;
@@ -872,7 +876,7 @@ final class SyncScanner {
                 case REASONS -> {
                     reasons = reasons();
                     if (reasons == null) {
-                        return null;
+                        return false;
                     }
                 }
                 case SUBPROTOCOL -> {
@@ -880,18 +884,18 @@ final class SyncScanner {
                         subprotocol = 0;
                     } else {
                         if (!integer() || value < 0 || value > Integer.MAX_VALUE) {
-                            return null;
+                            return false;
                         }
                         subprotocol = (int) value;
                     }
                 }
                 case ADDED -> {
                     if (!value(1)) {
-                        return null;
+                        return false;
                     }
                 }
                 default -> {
-                    return null; // a custom key: a tree, the decoder's
+                    return false; // a custom key: a tree, the decoder's
                 }
             }
             int next = next('}');
@@ -899,13 +903,14 @@ final class SyncScanner {
                 break;
             }
             if (next == DECLINED) {
-                return null;
+                return false;
             }
         }
         if (form == null || !timeSeen) {
-            return null;
+            return false;
         }
-        return new WireMeta(form, idTime, idNode, idSeq, time, reasons, subprotocol, Map.of());
+        entries.add(action, form, idTime, idNode, idSeq, time, reasons, subprotocol);
+        return true;
     }
 
     private static final int OTHER = 0;

@@ -17,6 +17,7 @@ import dev.logmesh.internal.protocol.EntrySize;
 import dev.logmesh.internal.protocol.Message;
 import dev.logmesh.internal.protocol.MessageCodec;
 import dev.logmesh.internal.protocol.ProtocolError;
+import dev.logmesh.internal.protocol.ScannedEntries;
 import dev.logmesh.internal.protocol.WireMeta;
 import dev.logmesh.spi.Loop;
 import java.util.ArrayList;
@@ -1980,26 +1981,22 @@ public final class SyncSession implements MessageConnection.Handler {
         receivedNext = edge == null ? log.lastAdded() : -1;
         receivedHooks = log.hasPreAddHooks(); // they may give an entry without reasons one (the node's keep reason)
         receivedRefused = false;
-        // this loop runs once per frame, so it stays interpreted through a whole catch-up (a method's loop is compiled
-        // on its own after ~60,000 turns): an array, an index and one call per entry, which is compiled early
-        Object[] wire = s.entries().toArray();
-        Entry[] made = new Entry[wire.length];
+        // the loops of received(...) run once per frame, so they stay interpreted through a whole catch-up (a method's
+        // loop is compiled on its own after ~60,000 turns): an index and one call per entry, which is compiled early
+        List<Entry> entries;
         try {
-            for (int i = 0; i < wire.length; i++) {
-                made[i] = received((Message.WireEntry) wire[i]);
-            }
+            entries = s.entries() instanceof ScannedEntries scanned ? received(scanned) : received(s.entries());
         } catch (ProtocolError e) {
             fail(e);
             return;
         }
-        List<Entry> entries = new ArrayList<>(java.util.Arrays.asList(made));
         // entries the codec found nested deeper than EntrySize.MAX_DEPTH or holding a number beyond a double's range:
-        // refused alone, each with why (the words after its id)
+        // refused alone, each with why (the words after its id); never in a scanned frame (the scanner leaves those)
         String[] refused = null;
         if (receivedRefused) {
-            refused = new String[wire.length];
-            for (int i = 0; i < wire.length; i++) {
-                refused[i] = refusal((Message.WireEntry) wire[i]);
+            refused = new String[entries.size()];
+            for (int i = 0; i < refused.length; i++) {
+                refused[i] = refusal(s.entries().get(i));
             }
         }
         if (anchorExpected != null) {
@@ -2341,6 +2338,37 @@ public final class SyncSession implements MessageConnection.Handler {
      * A received entry in this node's clock, its meta made with the {@code added} the store is expected to give it
      * ({@link #receivedNext}, counted on), or 0. A call per entry: compiled after a few hundred (see {@link #onSync}).
      */
+    private List<Entry> received(List<Message.WireEntry> wire) throws ProtocolError {
+        Object[] w = wire.toArray();
+        Entry[] made = new Entry[w.length];
+        for (int i = 0; i < w.length; i++) {
+            made[i] = received((Message.WireEntry) w[i]);
+        }
+        return new ArrayList<>(java.util.Arrays.asList(made));
+    }
+
+    /**
+     * A scanned frame's entries in this node's clock, as {@link #received(Message.WireEntry)} makes each, each meta
+     * made straight from the scanner's columns (no wire meta or wire entry an entry: the cold catch-up's path).
+     */
+    private List<Entry> received(ScannedEntries wire) throws ProtocolError {
+        int n = wire.size();
+        List<Entry> made = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            made.add(received(wire, i));
+        }
+        return made;
+    }
+
+    /** Entry {@code i} of a scanned frame, as {@link #received(Message.WireEntry)} makes it. A call per entry. */
+    private Entry received(ScannedEntries wire, int i) throws ProtocolError {
+        long added = 0;
+        if (receivedNext >= 0 && (receivedHooks || wire.hasReasons(i))) {
+            added = ++receivedNext;
+        }
+        return new Entry(wire.action(i), wire.meta(i, peerNode, baseTime, timeFix, added));
+    }
+
     private Entry received(Message.WireEntry w) throws ProtocolError {
         long added = 0;
         if (w.tooDeep() > 0 || w.beyondRange() != null) {
