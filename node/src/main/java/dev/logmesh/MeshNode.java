@@ -2190,22 +2190,29 @@ public final class MeshNode implements AutoCloseable {
         }
 
         @Override
-        @SuppressWarnings("ReferenceEquality") // the same list object: a catch-up's interned list, compared for free
+        @SuppressWarnings("ReferenceEquality") // the same list object: the meta's own reasons, nothing to change
         public Meta apply(Action action, Meta meta) {
-            List<String> reasons = meta.reasons();
+            List<String> kept = reasonsFor(meta.reasons());
+            return kept == meta.reasons() ? meta : meta.withReasons(kept);
+        }
+
+        /** {@code reasons} and the keep reason after them: {@code reasons} itself when it holds it. */
+        @Override
+        @SuppressWarnings("ReferenceEquality") // the same list object: a catch-up's interned list, compared for free
+        public List<String> reasonsFor(List<String> reasons) {
             Memo memo = last;
             if (memo != null && memo.given() == reasons) {
-                return meta.withReasons(memo.kept());
+                return memo.kept();
             }
             if (reasons.contains(keep)) {
-                return meta;
+                return reasons;
             }
             List<String> rs = new ArrayList<>(reasons.size() + 1);
             rs.addAll(reasons);
             rs.add(keep);
             List<String> kept = List.copyOf(rs);
             last = new Memo(reasons, kept);
-            return meta.withReasons(kept);
+            return kept;
         }
     }
 

@@ -98,6 +98,16 @@ public final class Log {
     public interface PreAdd {
         /** Returns the meta to add with (the same {@code id} and {@code time}). */
         Meta apply(Action action, Meta meta);
+
+        /**
+         * The reasons {@link #apply} gives any meta that has {@code reasons} and no custom keys, whatever its action and
+         * other fields ({@code apply} then returns that meta with them, or the meta itself when they are its reasons),
+         * or null when the hook cannot say without the entry (the default). Lets a receiving session make a meta as it
+         * is stored in one step ({@link Log#storedReasons}). Called on the loop.
+         */
+        default List<String> reasonsFor(List<String> reasons) {
+            return null;
+        }
     }
 
     /**
@@ -528,6 +538,23 @@ public final class Log {
      * large to send to any peer (break36). Touches nothing (the hooks are pure); an entry already so is returned as
      * it is. Called on the loop.
      */
+    /**
+     * The reasons {@link #asStored} gives an entry whose meta has {@code reasons} and no custom keys, whatever its
+     * action, id and time, when every pre-add hook can say so ({@link PreAdd#reasonsFor}; a keepLast reason comes from
+     * a custom key, so none here); else null. A meta made with them is stored as it is: {@code asStored} returns its
+     * entry itself. Called on the loop.
+     */
+    public List<String> storedReasons(List<String> reasons) {
+        List<String> r = reasons;
+        for (Object h : preAdd.snapshot()) {
+            r = ((PreAdd) h).reasonsFor(r);
+            if (r == null) {
+                return null;
+            }
+        }
+        return r;
+    }
+
     @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
     public Entry asStored(Entry e) {
         Meta meta = e.meta();

@@ -114,18 +114,36 @@ public final class ScannedEntries extends AbstractList<Message.WireEntry> implem
      * @param added the {@code added} the receiving store is expected to give it, 0 for none
      * @throws ProtocolError wrong-format if a value is out of range once unshifted, as {@link WireMeta#toMeta}
      */
-    @SuppressWarnings("unchecked") // the column holds only what add() took: List<String>
     public Meta meta(int i, String remoteNode, long baseTime, long timeFix, long added) throws ProtocolError {
+        return meta(i, remoteNode, baseTime, timeFix, added, reasons(i));
+    }
+
+    /** Entry {@code i}'s reasons as its {@link Meta} holds them (interned; none when the key was absent). */
+    @SuppressWarnings("unchecked") // the column holds only what add() took: List<String>
+    public List<String> reasons(int i) {
+        java.util.Objects.checkIndex(i, size);
+        List<String> r = (List<String>) refs[3 * i + 2];
+        return r == null ? List.of() : r;
+    }
+
+    /**
+     * {@link #meta(int, String, long, long, long)} with {@code reasons} instead of the entry's: those a log's pre-add
+     * hooks give its reasons ({@code Log#storedReasons}), so that the log stores the meta as it is, not a copy. A value
+     * out of range is refused as there, with the entry's own reasons.
+     *
+     * @throws ProtocolError wrong-format if a value is out of range once unshifted, as {@link WireMeta#toMeta}
+     */
+    public Meta meta(int i, String remoteNode, long baseTime, long timeFix, long added, List<String> reasons)
+        throws ProtocolError {
         java.util.Objects.checkIndex(i, size);
         int k = 3 * i;
         String node = (String) refs[k + 1];
-        List<String> reasons = (List<String>) refs[k + 2];
         try {
             WireMeta.IdForm form = forms[i];
             long ms = form == WireMeta.IdForm.TEXT ? longs[k] : Math.addExact(longs[k], baseTime);
             ActionId id = new ActionId(ms, node == null ? remoteNode : node, form == WireMeta.IdForm.NUMBER ? 0 : longs[k + 1]);
             long t = Math.addExact(Math.addExact(longs[k + 2], baseTime), timeFix);
-            return new Meta(id, t, added, reasons == null ? List.of() : reasons, subprotocol(i), Map.of());
+            return new Meta(id, t, added, reasons, subprotocol(i), Map.of());
         } catch (IllegalArgumentException | ArithmeticException e) {
             // rare (a peer's bad value): the wire meta's conversion says what is wrong, in its words
             return wireMeta(i).toMeta(remoteNode, baseTime, timeFix, added);

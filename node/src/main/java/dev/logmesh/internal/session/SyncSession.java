@@ -2354,19 +2354,45 @@ public final class SyncSession implements MessageConnection.Handler {
     private List<Entry> received(ScannedEntries wire) throws ProtocolError {
         int n = wire.size();
         List<Entry> made = new ArrayList<>(n);
+        receivedWire = null;
+        receivedStored = null;
         for (int i = 0; i < n; i++) {
             made.add(received(wire, i));
         }
         return made;
     }
 
-    /** Entry {@code i} of a scanned frame, as {@link #received(Message.WireEntry)} makes it. A call per entry. */
+    /**
+     * The last reasons list of a scanned frame's entry (interned: a catch-up repeats a few) and the reasons the log
+     * stores for it ({@link Log#storedReasons}; null: the pre-add hooks decide at add), for {@link #received(
+     * ScannedEntries, int)}; null before a frame's first. Loop only.
+     */
+    private List<String> receivedWire;
+    private List<String> receivedStored;
+
+    /**
+     * Entry {@code i} of a scanned frame, as {@link #received(Message.WireEntry)} makes it, but with the reasons the
+     * log's pre-add hooks would give it (a node's keep reason), when they can say so from the reasons alone: the log then
+     * stores this meta as it is, where it made a second {@link Meta} and {@link Entry} for the keep reason. Not for
+     * an edge role's entries (a client's reasons are the role's to check before the log's hooks run). A call per entry.
+     */
+    @SuppressWarnings("ReferenceEquality") // the same interned list as the entry before: its stored reasons again
     private Entry received(ScannedEntries wire, int i) throws ProtocolError {
         long added = 0;
         if (receivedNext >= 0 && (receivedHooks || wire.hasReasons(i))) {
             added = ++receivedNext;
         }
-        return new Entry(wire.action(i), wire.meta(i, peerNode, baseTime, timeFix, added));
+        List<String> reasons = wire.reasons(i);
+        if (edge == null && receivedHooks) {
+            if (reasons != receivedWire) {
+                receivedWire = reasons;
+                receivedStored = log.storedReasons(reasons);
+            }
+            if (receivedStored != null) {
+                reasons = receivedStored;
+            }
+        }
+        return new Entry(wire.action(i), wire.meta(i, peerNode, baseTime, timeFix, added, reasons));
     }
 
     private Entry received(Message.WireEntry w) throws ProtocolError {
