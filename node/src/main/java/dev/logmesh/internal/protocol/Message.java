@@ -59,7 +59,9 @@ public sealed interface Message {
 
     /**
      * {@code ["sync", added, action1, meta1, ...]}: entries in wire form, meta with compressed id and
-     * shifted time (see {@link WireMeta}).
+     * shifted time (see {@link WireMeta}). A frame read by {@code SyncScanner} holds its entries as
+     * {@link ScannedEntries} (columns, kept as they are: the receiving session makes each entry's meta from them);
+     * any other list is copied.
      */
     record Sync(long added, List<WireEntry> entries) implements Message {
         public Sync {
