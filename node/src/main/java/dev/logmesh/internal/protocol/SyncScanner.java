@@ -569,8 +569,9 @@ final class SyncScanner {
     private static final byte[] META_REASONS = ",\"reasons\":".getBytes(StandardCharsets.US_ASCII);
 
     /**
-     * The meta object, added to {@link #entries} with {@code action}; false to decline. First as a logmesh peer writes it (compact, {@code id} then {@code time}
-     * then one or two {@code reasons} if any; the id a number, {@code [time, seq]} or {@code [time, node, seq]}):
+     * The meta object, added to {@link #entries} with {@code action}; false to decline. First as a logmesh peer writes
+     * it (compact, {@code id} then {@code time} then one or two {@code reasons} if any; the id a number,
+     * {@code [time, seq]} or {@code [time, node, seq]}):
      * one pass that notes each flaw in {@link #flaw} and looks at it once, at the end. Any flaw, and {@link #anyMeta}
      * reads the meta again from its start (any key order, whitespace, the other keys and forms), taking it or
      * declining.
