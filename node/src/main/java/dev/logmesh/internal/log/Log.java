@@ -532,13 +532,6 @@ public final class Log {
     }
 
     /**
-     * The entry as {@link #add} would store it: through the pre-add hooks (a node's keep reason), with its keepLast
-     * reason. Its size is what a frame carries to peers, so a size limit is checked on it, not on the entry given: a
-     * local action within the limit by 9 bytes or less was added, and then, its keep reason {@code "mesh"} added, too
-     * large to send to any peer (break36). Touches nothing (the hooks are pure); an entry already so is returned as
-     * it is. Called on the loop.
-     */
-    /**
      * The reasons {@link #asStored} gives an entry whose meta has {@code reasons} and no custom keys, whatever its
      * action, id and time, when every pre-add hook can say so ({@link PreAdd#reasonsFor}; a keepLast reason comes from
      * a custom key, so none here); else null. A meta made with them is stored as it is: {@code asStored} returns its
@@ -555,6 +548,13 @@ public final class Log {
         return r;
     }
 
+    /**
+     * The entry as {@link #add} would store it: through the pre-add hooks (a node's keep reason), with its keepLast
+     * reason. Its size is what a frame carries to peers, so a size limit is checked on it, not on the entry given: a
+     * local action within the limit by 9 bytes or less was added, and then, its keep reason {@code "mesh"} added, too
+     * large to send to any peer (break36). Touches nothing (the hooks are pure); an entry already so is returned as
+     * it is. Called on the loop.
+     */
     @SuppressWarnings("ReferenceEquality") // "meta == e.meta()": was the meta replaced? (free, unlike equals)
     public Entry asStored(Entry e) {
         Meta meta = e.meta();
