@@ -231,9 +231,10 @@ public final class MeshNode implements AutoCloseable {
          * average of entries per second since it started (0 in the first call).
          * A session that ended because a full log had room again, and its sequel (no {@link #peer} events,
          * see there), are one catch-up to a listener: the sequel's first call, its start, is not made; its later calls
-         * are, with {@code done} and {@code total} counted from the sequel's start (its peer sends again from the
-         * cursor, what was not acknowledged). Before (session 49's note) each room-again cycle, every second or two on
-         * a node too small for what it is sent, made a call "0 of N".
+         * are, as the catch-up's progress: {@code total} the start's, {@code done} what the sessions before did plus
+         * what this one did (its peer sends again from the cursor, what was not acknowledged). Before (session 49's
+         * note) each room-again cycle, every second or two on a node too small for what it is sent, made a call "0 of
+         * N"; before break50 the sequel's calls counted from its own start (0/150, then 22/22).
          */
         default void catchUp(String nodeId, long done, long total, double perSecond) {
         }
@@ -348,6 +349,14 @@ public final class MeshNode implements AutoCloseable {
      * holds. Later calls of that session (entries stored, the end) are made. Loop only.
      */
     private final java.util.Set<String> catchUpGoesOn = new java.util.HashSet<>();
+    /**
+     * Per peer whose catch-up is told and not done yet: the total its start said. The sequels of a session a full log's
+     * room-again ended count {@code done} and {@code total} from their own start (the peer sends again from the cursor):
+     * told as this catch-up's progress, {@code done + (start's total - total)} of the start's total, so that done goes
+     * forward and the end says total of total. Before (break50) they read 0/150, then 22/22. Dropped at the end, and
+     * when the peer's disconnect is said. Loop only.
+     */
+    private final Map<String, Long> catchUpTotals = new java.util.HashMap<>();
     /**
      * How long (ms) a peer whose session ended for room again may take to connect again before its disconnect is
      * said: its dialer dials again within {@code Redialer}'s room jitter, a stock Logux client within its reconnect
@@ -590,22 +599,40 @@ public final class MeshNode implements AutoCloseable {
                     loop.schedule(ROOM_RECONNECT_QUIET_MILLIS, () -> {
                         if (roomReconnects.get(peerNode) == token) {
                             roomReconnects.remove(peerNode);
+                            catchUpTotals.remove(peerNode);
                             fire("peer", l -> l.peer(peerNode, false));
                         }
                     });
                     return;
                 }
+                catchUpTotals.remove(peerNode);
                 fire("peer", l -> l.peer(peerNode, false));
             }
 
             @Override
             public void catchUp(String peerNode, long done, long total, double perSecond) {
-                if (catchUpGoesOn.remove(peerNode) && done < total) {
-                    LOG.debug("catch-up from {} goes on after a log had room again: {} of {} (its start not told)",
-                        peerNode, done, total);
-                    return;
+                boolean sequel = catchUpGoesOn.remove(peerNode);
+                Long first = catchUpTotals.get(peerNode);
+                long told = done;
+                long of = total;
+                if (first != null) {
+                    if (sequel && done < total) {
+                        LOG.debug("catch-up from {} goes on after a log had room again: {} of {} (its start not told)",
+                            peerNode, done, total);
+                        return;
+                    }
+                    long before = Math.max(0, first - total); // done in the sessions before this one
+                    told += before;
+                    of += before;
                 }
-                fire("catchUp", l -> l.catchUp(peerNode, done, total, perSecond));
+                if (told >= of) {
+                    catchUpTotals.remove(peerNode);
+                } else if (first == null) {
+                    catchUpTotals.put(peerNode, of);
+                }
+                long d = told;
+                long t = of;
+                fire("catchUp", l -> l.catchUp(peerNode, d, t, perSecond));
             }
 
             @Override

@@ -321,6 +321,52 @@ class MemoryBudgetNodeTest {
     }
 
     /**
+     * Break50: a catch-up through room-again cycles is one catch-up (session 50's Javadoc of Listener#catchUp), so what
+     * is told of it after its start should read as its progress: done never goes back, the total stays the start's,
+     * and its end says done == that total. Before, each sequel counted done and total from its own start: failed with
+     * "done goes forward, total stays 150: 0/150 22/22" (on the CLI, one progress line in 40 s while 413 of 2,000
+     * entries came).
+     */
+    @Test
+    void aCatchUpThroughRoomAgainCyclesGoesForwardToTheStartsTotal() throws Exception {
+        NodeConfig.Builder small = NodeConfig.builder().memoryLimit(40_000).keepFor(java.time.Duration.ofSeconds(3));
+        List<long[]> calls = new ArrayList<>();
+        MeshNode.Listener progress = new MeshNode.Listener() {
+            @Override
+            public void catchUp(String nodeId, long done, long total, double perSecond) {
+                calls.add(new long[] {done, total});
+            }
+        };
+        try (MeshNode alice = start("alice", NodeConfig.builder(), List.of())) {
+            String pad = "x".repeat(1_000);
+            List<ActionId> sent = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                sent.add(on(alice.add(Action.parse("{\"type\":\"a/" + i + "\",\"pad\":\"" + pad + "\"}"))).id());
+                loop.advance(5);
+            }
+            try (MeshNode bob = start("bob", small, List.of(progress), "alice")) {
+                MemoryStore store = (MemoryStore) bob.log().store();
+                for (int s = 0; s < 600 && !sent.stream().allMatch(store::seen); s++) {
+                    loop.advance(1_000);
+                }
+                assertEquals(0, sent.stream().filter(id -> !store.seen(id)).count(), "all reach bob");
+                StringBuilder told = new StringBuilder();
+                for (long[] c : calls) {
+                    told.append(c[0]).append('/').append(c[1]).append(' ');
+                }
+                assertTrue(calls.size() >= 2, "start and end told: " + told);
+                long total = calls.get(0)[1];
+                long last = -1;
+                for (long[] c : calls) {
+                    assertTrue(c[0] >= last && c[1] == total, "done goes forward, total stays " + total + ": " + told);
+                    last = c[0];
+                }
+                assertEquals(total, last, "the end is told as done == the start's total: " + told);
+            }
+        }
+    }
+
+    /**
      * Break46's finding 3: in a chain alice -> bob -> carol without the overlay, bob full, carol gets nothing new and
      * saw bob "behind 0" with no hint why. Now bob's presence record says why he cannot write his log, and carol's
      * status shows it on his row ({@code full}), which {@code logmesh status} and {@code peers} warn of.
