@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
             + "record arrived), via (the peer it came from), links ([{peer, active, behind: entries of this node's "
             + "log the peer lacks, rtt: ms or -1}]).",
         "A peer of this node that is away and behind (no session, not refused, lacking entries of this node's log, and "
-            + "not listed by presence: gone from the mesh as far as this node knows) is a line under the table, "
+            + "not listed by presence with a record newer than the end of its session: gone from the mesh as far as this node "
+            + "knows) is a line under the table, "
             + "'behind: b:2 lacks 500 entries of a:1's log (away: no session since <UTC time>, 3 min ago)' ('not seen "
             + "since this node started' when it had no session in this node's run), and with --json an object of its "
             + "own: {node, url?, connected: false, away: true, behind, lastSeen: epoch ms or null, lastError?: why "
@@ -116,22 +117,32 @@ final class StatusCommand implements Callable<Integer> {
 
     /**
      * The peers of the status file that are away and behind: not connected, not refused (what a refused peer lacks is
-     * not known), lacking entries of this node's log ({@code behind} > 0), and not listed by presence (a node presence
-     * lists is in the mesh, through other peers: an overlay's passive peer gets this node's entries through them, and
-     * its row says how far behind its neighbours report it). One object each: {@code {node, url?, connected: false,
+     * not known), lacking entries of this node's log ({@code behind} > 0), and not listed by presence with a record that arrived
+     * after its last session with this node ended (a node presence lists so is in the mesh, through other peers: an
+     * overlay's passive peer gets this node's entries through them, and its row says how far behind its neighbours
+     * report it; a record from before, still listed until it ages out, says nothing of now). One object each: {@code {node, url?, connected: false,
      * away: true, behind, lastSeen, lastError?}}: {@code behind} as for a listed node, the entries of a neighbour's log (this
      * node's) it lacks, as {@code logmesh peers} counts them; {@code lastSeen} when its last session ended (epoch ms),
      * null when not since this node started. Before (session 49's note) {@code status} said "nobody is behind" while
      * {@code peers} showed a stopped peer 500 behind.
      */
     static List<JsonNode> away(JsonNode status, List<JsonNode> nodes) {
-        java.util.Set<String> listed = new java.util.HashSet<>();
-        nodes.forEach(n -> listed.add(n.path("node").asText()));
+        // when each listed node's last presence record arrived (epoch ms): the file's time minus the row's age
+        java.util.Map<String, Long> heardAt = new java.util.HashMap<>();
+        long written = status.path("written").asLong(-1);
+        nodes.forEach(n -> heardAt.put(n.path("node").asText(),
+            written < 0 || !n.path("age").canConvertToLong() ? Long.MAX_VALUE : written - n.get("age").asLong()));
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode p : PeersCommand.onePerPeer(status.path("peers"))) {
             String node = p.path("node").asText();
-            if (p.path("connected").asBoolean() || p.hasNonNull("refused") || p.path("behind").asLong(0) <= 0
-                || listed.contains(node)) {
+            if (p.path("connected").asBoolean() || p.hasNonNull("refused") || p.path("behind").asLong(0) <= 0) {
+                continue;
+            }
+            Long heard = heardAt.get(node);
+            // listed by presence: in the mesh through other peers, unless its record is older than the end of its
+            // session with this node (a row presence keeps until it ages out: before, break50, a peer that had just
+            // stopped was left out for about 15 s, its old row saying "behind 0" and its link to this node active)
+            if (heard != null && (!p.path("lastSeen").canConvertToLong() || heard > p.get("lastSeen").asLong())) {
                 continue;
             }
             ObjectNode o = JsonNodeFactory.instance.objectNode();
