@@ -13,6 +13,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -119,6 +121,17 @@ public final class Log {
      * @param wall     the wall clock in ms
      * @param maxDrift see {@link HybridClock}
      */
+    /** Most ids {@link #foundCorrupt} remembers; the oldest go first. */
+    static final int MAX_FOUND_CORRUPT = 1 << 16;
+
+    /** Ids the store found corrupt in this run ({@link Store#onCorrupt}), bounded; guarded by itself. */
+    private final Set<ActionId> foundCorrupt = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ActionId, Boolean> eldest) {
+            return size() > MAX_FOUND_CORRUPT;
+        }
+    });
+
     public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
         this.instance = Entropy.chars(12, ALPHABET);
         this.store = Objects.requireNonNull(store, "store");
@@ -142,6 +155,11 @@ public final class Log {
                     store.reserveClockAhead(upTo);
                 }
             });
+        store.onCorrupt(c -> {
+            synchronized (foundCorrupt) {
+                foundCorrupt.add(c.id());
+            }
+        });
         try {
             clock.reserveNext(); // at open (not on the loop): the first id need not wait for the disk
         } catch (RuntimeException e) {
@@ -654,6 +672,21 @@ public final class Log {
     /** The entry with this id, if it is in the log. */
     public Optional<Entry> byId(ActionId id) {
         return store.byId(id);
+    }
+
+    /**
+     * Whether a read in this run found this id's entry corrupt (it was quarantined: out of the log and the seen ids)
+     * and the log does not hold it again yet: a peer's copy has been asked for ({@code Broadcast}). The last
+     * {@link #MAX_FOUND_CORRUPT} such ids are remembered. A client that sends back such an entry it received is
+     * acknowledged, not undone ({@code ClientRole}). Any thread.
+     */
+    public boolean foundCorrupt(ActionId id) {
+        synchronized (foundCorrupt) {
+            if (!foundCorrupt.contains(id)) {
+                return false;
+            }
+        }
+        return !store.has(id);
     }
 
     /** Whether an entry with this id is in the log now. */
