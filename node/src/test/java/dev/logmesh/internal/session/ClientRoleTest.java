@@ -318,6 +318,21 @@ class ClientRoleTest {
             + " 0\",\"reason\":\"denied\",\"type\":\"logux/undo\"}"), answers);
     }
 
+    /** The ids of the actions the {@code logux/undo}s in these frames undo; every action in a {@code sync} is one. */
+    static List<String> undoneIds(List<String> frames) throws java.io.IOException {
+        List<String> undone = new ArrayList<>();
+        for (String f : frames) {
+            if (f.startsWith("[\"sync\"")) {
+                JsonNode frame = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f);
+                for (int i = 2; i < frame.size(); i += 2) {
+                    assertEquals("logux/undo", frame.get(i).get("type").asText(), f);
+                    undone.add(frame.get(i).get("id").asText());
+                }
+            }
+        }
+        return undone;
+    }
+
     /**
      * apps37: a bare {@code @logux/core} {@code ClientNode} (no {@code outFilter}) sends back, at each reconnect, the
      * entries it received from the node (its catch-up is every entry added after its last {@code synced}). Before,
@@ -355,16 +370,7 @@ class ClientRoleTest {
             + "{\"type\":\"logux/processed\",\"id\":\"5 " + ALICE + " 0\"},{\"id\":[0,\"m\",7],\"time\":0}]");
         List<String> got = c.got();
         assertEquals("[\"synced\",1]", got.get(0));
-        List<String> undone = new ArrayList<>();
-        for (String f : got) {
-            if (f.startsWith("[\"sync\"")) {
-                JsonNode frame = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f);
-                for (int i = 2; i < frame.size(); i += 2) {
-                    assertEquals("logux/undo", frame.get(i).get("type").asText(), f);
-                    undone.add(frame.get(i).get("id").asText());
-                }
-            }
-        }
+        List<String> undone = undoneIds(got);
         // before: all seven, the first two and the answer too
         assertEquals(List.of("1000000 n 2", "1000000 n 3", "1000000 n 9", "1000000 m 7"), undone, got.toString());
         assertEquals(size, node.log.size(), "nothing added");
@@ -397,15 +403,7 @@ class ClientRoleTest {
             + "{\"type\":\"note\"},{\"id\":[0,\"m\",7],\"time\":0}]");
         List<String> got = c.got();
         assertEquals("[\"synced\",1]", got.get(0));
-        List<String> undone = new ArrayList<>();
-        for (String f : got) {
-            if (f.startsWith("[\"sync\"")) {
-                JsonNode frame = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f);
-                for (int i = 2; i < frame.size(); i += 2) {
-                    undone.add(frame.get(i).get("id").asText());
-                }
-            }
-        }
+        List<String> undone = undoneIds(got);
         assertEquals(List.of("1000000 m 7"), undone, got.toString());
         assertTrue(node.log.foundCorrupt(note.id()), "quarantined, not held");
         assertEquals(0, node.log.size(), "nothing added: the client's copy is not taken for another client's action");
