@@ -112,15 +112,6 @@ public final class Log {
         }
     }
 
-    /**
-     * A log over a store. The clock starts after every id the store has seen, so ids never go backwards
-     * across restarts even if the wall clock does.
-     *
-     * @param store    the store, owned by this log from now on
-     * @param nodeId   this node's id
-     * @param wall     the wall clock in ms
-     * @param maxDrift see {@link HybridClock}
-     */
     /** Most ids {@link #foundCorrupt} remembers; the oldest go first. */
     static final int MAX_FOUND_CORRUPT = 1 << 16;
 
@@ -132,6 +123,15 @@ public final class Log {
         }
     });
 
+    /**
+     * A log over a store. The clock starts after every id the store has seen, so ids never go backwards
+     * across restarts even if the wall clock does.
+     *
+     * @param store    the store, owned by this log from now on
+     * @param nodeId   this node's id
+     * @param wall     the wall clock in ms
+     * @param maxDrift see {@link HybridClock}
+     */
     public Log(Store store, String nodeId, LongSupplier wall, long maxDrift) {
         this.instance = Entropy.chars(12, ALPHABET);
         this.store = Objects.requireNonNull(store, "store");
@@ -346,12 +346,12 @@ public final class Log {
         return t.smallest() > 0 ? java.util.Map.entry(t.smallest(), t.smallestNode()) : null;
     }
 
-    /** The store behind this log. */
     /** The lasting failures of this log's store writes, said once each ({@link LastingFailures}). */
     public LastingFailures lastingFailures() {
         return lastingFailures;
     }
 
+    /** The store behind this log. */
     public Store store() {
         return store;
     }

@@ -2334,10 +2334,7 @@ public final class SyncSession implements MessageConnection.Handler {
     private boolean receivedHooks;
     private boolean receivedRefused;
 
-    /**
-     * A received entry in this node's clock, its meta made with the {@code added} the store is expected to give it
-     * ({@link #receivedNext}, counted on), or 0. A call per entry: compiled after a few hundred (see {@link #onSync}).
-     */
+    /** A decoded frame's entries in this node's clock, each as {@link #received(Message.WireEntry)} makes it. */
     private List<Entry> received(List<Message.WireEntry> wire) throws ProtocolError {
         Object[] w = wire.toArray();
         Entry[] made = new Entry[w.length];
@@ -2395,6 +2392,10 @@ public final class SyncSession implements MessageConnection.Handler {
         return new Entry(wire.action(i), wire.meta(i, peerNode, baseTime, timeFix, added, reasons));
     }
 
+    /**
+     * A received entry in this node's clock, its meta made with the {@code added} the store is expected to give it
+     * ({@link #receivedNext}, counted on), or 0. A call per entry: compiled after a few hundred (see {@link #onSync}).
+     */
     private Entry received(Message.WireEntry w) throws ProtocolError {
         long added = 0;
         if (w.tooDeep() > 0 || w.beyondRange() != null) {
