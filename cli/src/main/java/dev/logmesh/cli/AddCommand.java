@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.logmesh.Action;
 import dev.logmesh.Entry;
 import dev.logmesh.Meta;
+import dev.logmesh.NodeConfig;
 import dev.logmesh.internal.log.HybridClock;
 import dev.logmesh.internal.log.Log;
 import dev.logmesh.internal.log.MetaJson;
@@ -24,8 +25,9 @@ import picocli.CommandLine.Option;
 @Command(name = "add", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Add actions read from stdin to the log of the node whose data is in DIR (created on first use).",
         "Each line: an action object ({\"type\":\"x\",...}) or an [action, meta] pair, one JSON value per line "
-            + "(NDJSON; blank lines and a byte order mark are skipped). Actions get a fresh id and reasons [\"cli\"] "
-            + "unless the meta gives them; an action is kept as typed (numbers exactly).",
+            + "(NDJSON; blank lines and a byte order mark are skipped). Actions get a fresh id and the node's keep "
+            + "reason (reasons [\"mesh\"], as an action typed into the node's stdin) unless the meta gives reasons; an "
+            + "action is kept as typed (numbers exactly).",
         "A bad line is reported on stderr with its number; the good lines are still added; exit code 1 if any "
             + "line was bad.",
         "A log that cannot be written (a full disk) stops the add with exit code 2: one line says how many actions "
@@ -33,6 +35,8 @@ import picocli.CommandLine.Option;
             + "those lines again once there is room."})
 final class AddCommand implements Callable<Integer> {
     static final String LOG_FILE = "log.db";
+    /** The reasons of an added action whose line gives none: the keep reason every CLI node has. */
+    private static final List<String> KEEP_REASONS = List.of(NodeConfig.DEFAULT_KEEP_REASON);
     private static final int BATCH = 1000;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "The node's data directory.")
@@ -122,7 +126,11 @@ final class AddCommand implements Callable<Integer> {
                 public void line(int number, Action action, JsonNode meta) {
                     read[0] = number;
                     try {
-                        Entry e = MetaJson.draft(log, action, meta, List.of("cli"));
+                        // the node's keep reason, as the node gives an action typed into its stdin: its retention
+                        // (--keep-last, --keep-for) and every peer's clean it. Before (session 51) the reason was
+                        // "cli", which travels with the action (reasons do, as in Logux) and which no node removes:
+                        // a peer with --keep-last 5 kept all 20 of 20 such actions for good.
+                        Entry e = MetaJson.draft(log, action, meta, KEEP_REASONS);
                         // with the room of the keep reason ("mesh") every node that takes it adds (break36)
                         long size = EntrySize.boundOnAnyNode(e);
                         if (size > EntrySize.maxEntry(limit)) {

@@ -113,7 +113,7 @@ class CliTest {
         List<JsonNode> entries = lines(log.out());
         assertEquals(2, entries.size());
         assertEquals("a", entries.get(0).get(0).get("type").asText());
-        assertEquals("[\"cli\"]", entries.get(0).get(1).get("reasons").toString());
+        assertEquals("[\"mesh\"]", entries.get(0).get(1).get("reasons").toString());
         assertEquals("b", entries.get(1).get(0).get("type").asText());
         assertEquals("[\"keep\"]", entries.get(1).get(1).get("reasons").toString());
         assertEquals(1, entries.get(1).get(1).get("custom").asInt());

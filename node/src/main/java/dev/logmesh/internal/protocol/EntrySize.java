@@ -36,9 +36,9 @@ public final class EntrySize {
      * {@link #bound}, with the room of {@link #DEFAULT_KEEP_REASON} when the entry lacks it: the entry as a node with
      * the default keep reason stores it and sends it on. A door checks this against {@link #maxEntry}, so that
      * every node that takes the entry can pass it on: before (break36), an entry added without that reason ({@code
-     * logmesh add}'s {@code "cli"}, a node built with {@code keepReason(null)}) within 9 bytes of the limit reached its
-     * origin's peers, which, the reason added, could send it to no one ("takes up to ... bytes in a frame, over this
-     * node's frame limit ...: not sent").
+     * logmesh add}'s {@code "cli"} before session 51, a node built with {@code keepReason(null)}) within 9 bytes of
+     * the limit reached its origin's peers, which, the reason added, could send it to no one ("takes up to ... bytes
+     * in a frame, over this node's frame limit ...: not sent").
      */
     public static long boundOnAnyNode(Entry e) {
         long n = bound(e);
