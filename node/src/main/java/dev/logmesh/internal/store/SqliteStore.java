@@ -173,6 +173,11 @@ public final class SqliteStore implements Store {
      * one's rows as any application reason's; changing this literal needs a schema version of its own.
      */
     static final String IMPLICIT_REASON = "mesh";
+    /**
+     * How many corrupt entries one call logs an error line each for; the rest of what it found is one line with their
+     * count and first and last ids (every one is still reported to the {@link #onCorrupt} listeners).
+     */
+    static final int CORRUPT_LOGGED_EACH = 10;
 
     /**
      * SQL that passes every {@code entries e} row whose {@code reasons} column may hold {@link #IMPLICIT_REASON}: the
@@ -2574,6 +2579,11 @@ public final class SqliteStore implements Store {
         }
         List<Corruption> found = new ArrayList<>(foundCorrupt);
         foundCorrupt.clear();
+        int logged = 0;
+        int more = 0;
+        int moreQuarantined = 0;
+        Corruption firstMore = null;
+        Corruption lastMore = null;
         for (Corruption c : found) {
             boolean first = reportedCorrupt.add(c.added());
             String fate = "skipped";
@@ -2594,9 +2604,16 @@ public final class SqliteStore implements Store {
             if (readOnly) {
                 // a reader (logmesh log) reports through its listeners; the owner logs it when it reads it
                 LOG.debug("entry {} (added {}) in {} is corrupt: {}; {}", c.id(), c.added(), file, c.problem(), fate);
-            } else {
+            } else if (logged < CORRUPT_LOGGED_EACH) {
+                logged++;
                 LOG.error("entry {} (added {}) in {} is corrupt: {}; {}", c.id(), c.added(), file, c.problem(),
                     fate);
+            } else {
+                // the rest of a large damage in one line: before (session 51) 8,000 damaged rows were 8,000 errors
+                more++;
+                moreQuarantined += fate.startsWith("moved") ? 1 : 0;
+                firstMore = firstMore == null ? c : firstMore;
+                lastMore = c;
             }
             for (Consumer<Corruption> l : corruptListeners) {
                 try {
@@ -2605,6 +2622,12 @@ public final class SqliteStore implements Store {
                     LOG.warn("a corrupt-entry listener failed", e);
                 }
             }
+        }
+        if (more > 0) {
+            LOG.error("{} more entries in {} are corrupt (ids {} to {}, added {} to {}); {} of them moved to the "
+                + "quarantine table (their ids are no longer seen, so peers' copies are accepted), {} skipped (found "
+                + "again by a later read)", more, file, firstMore.id(), lastMore.id(), firstMore.added(),
+                lastMore.added(), moreQuarantined, more - moreQuarantined);
         }
     }
 

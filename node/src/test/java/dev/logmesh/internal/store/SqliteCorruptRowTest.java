@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.logmesh.Action;
 import dev.logmesh.ActionId;
@@ -11,6 +12,7 @@ import dev.logmesh.Entry;
 import dev.logmesh.Meta;
 import dev.logmesh.spi.Order;
 import dev.logmesh.spi.Store;
+import dev.logmesh.testkit.CapturedLogs;
 import dev.logmesh.testkit.FileDamage;
 import dev.logmesh.testkit.StoreContract;
 import java.nio.file.Path;
@@ -177,6 +179,32 @@ class SqliteCorruptRowTest {
         assertEquals(1, reports.size(), "reported once");
         assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
             () -> store.scrub(0, 0)).getMessage().contains("limit"));
+    }
+
+    /**
+     * A large damage is logged as the first {@link SqliteStore#CORRUPT_LOGGED_EACH} rows, then one line for the rest,
+     * while every row is still quarantined and reported to the listeners. Before (session 51, break50: 8,000 damaged
+     * rows, 8,000 error lines) each row was an error line.
+     */
+    @Test
+    void manyDamagedRowsAreTenErrorLinesAndOneForTheRest() throws Exception {
+        assumeTrue(CapturedLogs.active(), "needs the CapturedLogs SLF4J provider (node's surefire configuration)");
+        fill();
+        for (int i = 100; i < 130; i++) {
+            overwrite(file(), i, "row-00000-".length(), "jello");
+        }
+        open();
+        try (CapturedLogs.Tally each = CapturedLogs.tally(org.slf4j.event.Level.ERROR, "is corrupt:", file().toString());
+             CapturedLogs.Tally rest = CapturedLogs.tally(org.slf4j.event.Level.ERROR, "20 more entries in "
+                 + file() + " are corrupt (ids " + idOf(110) + " to " + idOf(129) + ", added 111 to 130); 20 of them "
+                 + "moved to the quarantine table")) {
+            assertEquals(ROWS, store.scrub(0, 5_000));
+            assertEquals(SqliteStore.CORRUPT_LOGGED_EACH, each.count(), "error lines of one row each");
+            assertEquals(1, rest.count(), "the line for the rest: " + CapturedLogs.matching(
+                org.slf4j.event.Level.ERROR, "more entries"));
+        }
+        assertEquals(30, reports.size(), "each row still reported");
+        assertEquals(ROWS - 30, store.size(), "each row quarantined");
     }
 
     @Test
