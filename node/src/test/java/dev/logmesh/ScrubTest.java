@@ -163,6 +163,41 @@ class ScrubTest {
         }
     }
 
+    /**
+     * A large damage (200 rows) with two peers connected: each id is asked of one of them, so about one copy of each
+     * comes back, and every row is repaired at once all the same. Before (session 51, break50: 8,000 damaged rows, 3
+     * peers, 24,000 entries back) every peer was asked for every id: "entries a received for the repair ==> expected:
+     * a value under 300 but was 400".
+     */
+    @Test
+    void aLargeDamageIsSpreadOverTheConnectedPeers(@TempDir Path dir) throws Exception {
+        try (LocalMesh mesh = new LocalMesh(51).sqlite(dir)) {
+            mesh.start("a");
+            mesh.start("b", "a");
+            mesh.start("c", "a");
+            mesh.run(1_000);
+            for (int i = 0; i < COUNT; i++) {
+                mesh.get("a").add(action(i));
+            }
+            mesh.run(5_000);
+            List<String> whole = log(mesh, "b");
+            assertEquals(COUNT, whole.size());
+            assertEquals(whole, log(mesh, "c"));
+            mesh.stop("a");
+            for (int i = 50; i < 250; i++) {
+                FileDamage.overwrite(dir.resolve("a").resolve("log.db"), String.format("row-%05d-", i), 10, "j");
+            }
+            mesh.restart("a");
+            mesh.run(MeshNode.SCRUB_FIRST_MILLIS - 500);
+            long before = mesh.net().traffic("a").entriesReceived();
+            mesh.run(2_500);
+            long received = mesh.net().traffic("a").entriesReceived() - before;
+            assertEquals(whole, log(mesh, "a"), "a's log holds its peers' copies 2 s after the scrub");
+            assertTrue(received >= 200 && received < 300, "entries a received for the repair ==> expected: a value "
+                + "under 300 but was " + received);
+        }
+    }
+
     @Test
     void aScrubPeriodUnder100MsIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

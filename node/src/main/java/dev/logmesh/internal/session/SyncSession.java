@@ -3282,11 +3282,16 @@ public final class SyncSession implements MessageConnection.Handler {
      * @return whether the want was sent
      */
     public boolean wantRepair(java.util.Collection<dev.logmesh.ActionId> ids) {
-        if (antiEntropy == null || state != State.CONNECTED || ids.isEmpty()) {
+        if (!canRepair() || ids.isEmpty()) {
             return false;
         }
         antiEntropy.wantRepair(ids);
         return true;
+    }
+
+    /** Whether {@link #wantRepair} would ask the peer now: a connected link with reconciliation. Loop only. */
+    public boolean canRepair() {
+        return antiEntropy != null && state == State.CONNECTED;
     }
 
     /** Starts a reconciliation round now if this side initiates and the link is quiet (tests, tools). */
