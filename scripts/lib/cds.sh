@@ -8,16 +8,19 @@
 #      node's exit; an archive dumped at exit, ArchiveClassesAtExit or AOTCacheOutput, makes the JVM exit 1 when
 #      its write fails). The launcher holds an flock on a run file, inherited by the java it execs.
 #   2. A dumper, started detached (setsid, its own session and process group; never a child the node waits on),
-#      waits on that flock (the kernel releases it when the node ends, however it ends), checks that the list is
-#      complete (the JVM's shutdown classes in it), takes the family's dump lock (flock: released by the kernel
-#      if the dumper dies, so a killed dump never blocks the next one), dumps to a name of its own, validates the
+#      waits on that flock (the kernel releases it when the node ends, however it ends), takes the family's dump
+#      lock (flock: released by the kernel if the dumper dies, so a killed dump never blocks the next one), checks
+#      that the list is complete (the JVM's shutdown classes in it) and that its node held a sync session (else it
+#      counts the list in NAME.lone and leaves the archive to the next training run, up to the third such list in a
+#      row, which is dumped: a node that never has peers), dumps to a name of its own, validates the
 #      archive with the class path it will be used with (`java -Xshare:on ... -version` exits 1 on a refused
 #      archive), and renames it into place (rename(2): atomic; nothing else renames).
 #   3. Later runs map the archive (-Xshare:auto: one the JVM refuses anyway only costs the speed-up).
 # The archive's name holds a key: a checksum of the inode, size and mtime of every class path file, of the java
 # binary, of the JDK's lib/modules and libjvm.so, so a jar rebuilt, copied with an old mtime or changed during a
 # dump, or a JDK upgraded in place, names another archive and a training run makes it. A dump that ran and failed
-# leaves NAME.failed (tried again a day later); a dump that was killed leaves nothing but garbage that the next
+# leaves NAME.failed (tried again a day later), session-less lists NAME.lone (both go once an archive of the family is
+# made); a dump that was killed leaves nothing but garbage that the next
 # dumper removes, so the next `node` run trains again. Nothing of this reaches stdout (the NDJSON events);
 # the JVM's CDS messages are off and its other warnings go to stderr.
 
@@ -151,6 +154,19 @@ if [ ! -s "$list" ] || ! grep -q "^java/lang/Shutdown\( \|$\)" "$list" || [ -n "
   rm -f "$list"; exit 0
 fi
 if [ -f "$jsa" ]; then rm -f "$list"; exit 0; fi
+# a list from a node that never held a sync session (a lone first node, a peer not up yet, a Ctrl-C after 2 s) lacks
+# the classes of a catch-up (~220 of them loaded from the jars at each later start): not used, the next node run trains
+# again, unless two such lists came before it (each adds a line to NAME.lone, under the family lock, so two dumpers
+# never count the same list; a dumper killed before its line only counts one list less): a node that never has
+# peers gets an archive at its third run. A run that held one dumps at once. The mark: cli/Main.SessionHeld
+if ! grep -q "^dev/logmesh/cli/Main[$]SessionHeld\( \|$\)" "$list"; then
+  lone=0
+  if [ -f "$jsa.lone" ]; then lone=$(wc -l <"$jsa.lone") || lone=0; fi
+  if [ "$lone" -lt 2 ]; then
+    { echo >>"$jsa.lone"; } 2>/dev/null
+    rm -f "$list"; exit 0
+  fi
+fi
 rm -f "$jsa.failed"
 # under the lock no other dumper of this family runs: temporary archives are those of dumpers that were killed
 rm -f "$dir/$name"-*.jsa.*.tmp
@@ -165,7 +181,7 @@ if [ $rc -eq 0 ] && [ -s "$tmp" ]; then
 fi
 if [ $rc -eq 0 ] && mv -f "$tmp" "$jsa"; then
   # older archives of this family (other jars or JDK) and their leftovers go
-  for f in "$dir/$name"-*.jsa "$dir/$name"-*.jsa.failed "$dir/$name"-*.classlist; do
+  for f in "$dir/$name"-*.jsa "$dir/$name"-*.jsa.failed "$dir/$name"-*.jsa.lone "$dir/$name"-*.classlist; do
     case $f in "$jsa"|"$list") ;; *) [ -e "$f" ] && rm -f "$f" ;; esac
   done
   # run files no node holds: left by dumpers that were killed while they waited

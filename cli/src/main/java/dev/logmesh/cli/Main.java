@@ -197,6 +197,25 @@ public final class Main implements Runnable {
     }
 
     /**
+     * The sign, in a training run's class list, that its node held a sync session: {@code scripts/lib/cds.sh}'s dumper
+     * looks for this class ({@code dev/logmesh/cli/Main$SessionHeld}) and does not freeze an archive from a list
+     * without it (a lone first node, a peer not up yet) until the third such list in a row. None of the node's own
+     * classes does: a session object and its protocol classes are made on a dial to a port where nothing listens, or
+     * for a session the peer refuses, and what a connected session loads depends on its options (overlay, range
+     * reconciliation). Loaded by {@link #mark()}, which {@code node} calls on every run once a peer's first session is
+     * up ({@link dev.logmesh.MeshNode.Listener#peer}; any thread; an empty call once the class is loaded).
+     */
+    static final class SessionHeld {
+        private SessionHeld() {
+        }
+
+        /** Loads this class (the mark); does nothing else. */
+        static void mark() {
+            // loading this class is the mark
+        }
+    }
+
+    /**
      * The command line for these arguments: with only the subcommand that {@code args[0]} names, or with every
      * subcommand when it names none; its {@code int} and {@code long} options refuse an out-of-range value with the
      * bound ({@link Checks.WholeNumber}).

@@ -376,6 +376,9 @@ final class NodeCommand implements Callable<Integer> {
             node = MeshNode.start(config, List.of(new MeshNode.Listener() {
                 @Override
                 public void peer(String nodeId, boolean connected) {
+                    if (connected) {
+                        Main.SessionHeld.mark();
+                    }
                     WaitNotice w = waiting.get();
                     if (connected && w != null) {
                         w.connected();

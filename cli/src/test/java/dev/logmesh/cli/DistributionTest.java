@@ -277,7 +277,9 @@ class DistributionTest {
 
     /**
      * Start-up (issue 12): a {@code node} run lists the classes it loads; once it has ended, a static archive is made
-     * from that list in the background, in the user's cache (here the test's), and later runs of any subcommand map
+     * from that list in the background (from a run that held a sync session: here two that sync; a lone node's list
+     * is dumped at its third run, {@link LauncherTest}), in the user's cache (here the test's), and later runs of any
+     * subcommand map
      * it (picocli's classes too: class file version 49, which only a static archive takes on JDK 17), with nothing
      * of it on stdout; {@code LOGMESH_CDS=off} turns it off. The faults of this path: {@link LauncherTest}.
      */
@@ -286,7 +288,11 @@ class DistributionTest {
         Path cache = unpacked.resolve("cache").resolve("logmesh");
         try (Launched node = new Launched("node", "--name", "cds", "--no-mdns", "--host", "127.0.0.1", "--port", "0",
                  "--memory", "--json")) {
-            node.await("\"ready\"");
+            String url = node.await("\"ready\"").get("url").asText();
+            try (Launched peer = new Launched("node", "--name", "cds-peer", "--no-mdns", "--host", "127.0.0.1",
+                     "--port", "0", "--memory", "--json", "--peer", url)) {
+                peer.await("\"connected\"");
+            }
         }
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
             .pollInterval(java.time.Duration.ofMillis(200)).until(() -> {
