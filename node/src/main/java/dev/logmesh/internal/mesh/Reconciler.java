@@ -344,7 +344,9 @@ public final class Reconciler implements Reconciliation {
 
     @Override
     public Responder responder(String peer, long cutoffMs, int frameSizeLimit) {
-        return Responder.create(viewFor(peer), options(cutoffMs, frameSizeLimit));
+        // this node's own cutoff when it is later (the initiator's clock behind): what lies before it is settled, not
+        // pushed here (ids older than this node's horizon, which it may have applied, cleaned and forgotten)
+        return Responder.create(viewFor(peer), options(Math.max(cutoffMs, cutoff()), frameSizeLimit));
     }
 
     /**

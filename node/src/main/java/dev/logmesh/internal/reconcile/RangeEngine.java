@@ -28,7 +28,11 @@ import java.util.Set;
  *     initiator drops differences it already reported.</li>
  * <li>A cutoff restricts this side to items at or after it: the range code sees the storage from
  *     {@code lowerBound(cutoff)} on (as the reference's SubRange storage does), and the initiator opens with
- *     a Skip range to the cutoff so the responder leaves older items out as well.</li>
+ *     a Skip range to the cutoff so the responder leaves older items out as well. A responder whose own cutoff is
+ *     later than the initiator's (the initiator's clock behind) settles what lies before its cutoff, a range or
+ *     the part of one, as if Skip had come: before (session 51, break51) it answered those ranges with its empty
+ *     view, and the initiator pushed its items there, ids the responder may have applied, cleaned and forgotten
+ *     (older than its seen horizon): each applied again.</li>
  * <li>Nothing is kept between messages except the role: the storage may change between them.</li>
  * </ul>
  */
@@ -113,6 +117,21 @@ final class RangeEngine {
             int lower = prevIndex;
             int upper = Math.max(lower, storage.lowerBound(currBound));
 
+            if (!initiator && cutoffMs > 0 && mode <= MODE_ID_LIST) {
+                if (beforeCutoff(currBound)) {
+                    // wholly before this side's cutoff (an initiator with an earlier one: its clock behind): settled,
+                    // whatever the initiator holds there, so it pushes nothing this side may have applied and forgotten
+                    skipPayload(in, mode);
+                    skip = true;
+                    prevIndex = upper;
+                    prevBound = currBound;
+                    continue;
+                }
+                if (Long.compareUnsigned(prevBound.timestamp(), cutoffMs) < 0) {
+                    skip = true; // the part before the cutoff is settled, the rest compared as usual
+                    prevBound = Bound.of(cutoffMs);
+                }
+            }
             if (mode == MODE_SKIP) {
                 skip = true;
             } else if (mode == MODE_FINGERPRINT) {
@@ -239,6 +258,21 @@ final class RangeEngine {
             bound(o, next);
             o.varint(MODE_FINGERPRINT);
             o.fingerprint(fp);
+        }
+    }
+
+    /** Whether {@code b} is at or before {@code Bound.of(cutoffMs)}: a range ending there lies before the cutoff. */
+    private boolean beforeCutoff(Bound b) {
+        int c = Long.compareUnsigned(b.timestamp(), cutoffMs);
+        return c < 0 || (c == 0 && b.prefixLength() == 0);
+    }
+
+    /** Reads past a range's payload (a fingerprint or an id list) without looking at it. */
+    private static void skipPayload(MessageReader in, long mode) {
+        if (mode == MODE_FINGERPRINT) {
+            in.fingerprint();
+        } else if (mode == MODE_ID_LIST) {
+            in.skipIds(in.smallVarint(in.remaining() / ItemId.SIZE, "id count"));
         }
     }
 

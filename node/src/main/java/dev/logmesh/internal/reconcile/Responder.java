@@ -8,8 +8,9 @@ import java.util.Objects;
  * directions of the difference and asks for, or pushes, the items.
  *
  * <p>A responder keeps no state between messages, so one instance may answer every message of a session,
- * and a session costs no memory while the initiator thinks. Give it the same cutoff as the initiator or none
- * (the initiator's messages skip what lies before its cutoff anyway).
+ * and a session costs no memory while the initiator thinks. Give it the same cutoff as the initiator, none (the
+ * initiator's messages skip what lies before its cutoff anyway), or its own when that is later: what lies before
+ * it is then settled, whatever the initiator holds there (see {@link RangeEngine}).
  *
  * <p>Threads: not thread-safe. Call it on the node's loop thread, the one that changes the storage.
  */

@@ -117,4 +117,24 @@ items -> VectorTest.fill(new ItemIndex(32, 4), items);
             new ReconcileOptions(limitA, cutoff), storage(2).apply(s.b()), new ReconcileOptions(limitB, theirs), 5_000);
         check(s, session, cutoff, limitA, limitB);
     }
+
+    /**
+     * A responder whose cutoff is later than the initiator's (the initiator's clock behind) settles what lies before
+     * its own: the differences are exactly those from its cutoff on, whatever the initiator holds before it. Before
+     * (session 51, break51) the initiator's items between the two cutoffs all came out as {@code have}, pushed to a
+     * node that may have applied, cleaned and forgotten them.
+     */
+    @Property(tries = 150)
+    void aResponderWithALaterCutoffSettlesWhatLiesBeforeIt(@ForAll @IntRange(max = 2000) int both,
+            @ForAll @IntRange(max = 300) int onlyA, @ForAll @IntRange(max = 300) int onlyB,
+            @ForAll("frameLimit") int limitA, @ForAll("frameLimit") int limitB, @ForAll boolean initiatorCutoff,
+            @ForAll long seed) {
+        Random random = new Random(seed);
+        Sets s = sets(random, both, onlyA, onlyB, 10_000);
+        long later = 1_700_000_000_000L + 1 + random.nextInt(10_000);
+        long earlier = initiatorCutoff ? later - 1 - random.nextInt((int) (later - 1_700_000_000_000L)) : 0;
+        Session session = Session.run(storage(0).apply(s.a()),
+            new ReconcileOptions(limitA, earlier), storage(2).apply(s.b()), new ReconcileOptions(limitB, later), 5_000);
+        check(s, session, later, limitA, limitB);
+    }
 }
