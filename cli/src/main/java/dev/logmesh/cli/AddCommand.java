@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
             + "line was bad.",
         "A log that cannot be written (a full disk) stops the add with exit code 2: one line says how many actions "
             + "were added, from which line on nothing was, and why (the disk is full, with the room left); give "
-            + "those lines again once there is room."})
+            + "those lines again once there is room.",
+        "A log that cannot be opened (its node runs: type the actions into that node's stdin; not a logmesh log) "
+            + "adds nothing, says why, and exits with code 2 too."})
 final class AddCommand implements Callable<Integer> {
     static final String LOG_FILE = "log.db";
     /** The reasons of an added action whose line gives none: the keep reason every CLI node has. */
