@@ -145,13 +145,7 @@ class ScrubTest {
                 mesh.start("b");
                 mesh.start("a", "b");
             }
-            mesh.run(1_000);
-            for (int i = 0; i < COUNT; i++) {
-                mesh.get("a").add(action(i));
-            }
-            mesh.run(5_000);
-            List<String> whole = log(mesh, "b");
-            assertEquals(COUNT, whole.size());
+            List<String> whole = addedOnAHeldByB(mesh);
             mesh.stop("a");
             FileDamage.overwrite(dir.resolve("a").resolve("log.db"), String.format("row-%05d-", BAD), 10, "j");
             mesh.restart("a");
@@ -175,13 +169,7 @@ class ScrubTest {
             mesh.start("a");
             mesh.start("b", "a");
             mesh.start("c", "a");
-            mesh.run(1_000);
-            for (int i = 0; i < COUNT; i++) {
-                mesh.get("a").add(action(i));
-            }
-            mesh.run(5_000);
-            List<String> whole = log(mesh, "b");
-            assertEquals(COUNT, whole.size());
+            List<String> whole = addedOnAHeldByB(mesh);
             assertEquals(whole, log(mesh, "c"));
             mesh.stop("a");
             for (int i = 50; i < 250; i++) {
@@ -196,6 +184,18 @@ class ScrubTest {
             assertTrue(received >= 200 && received < 300, "entries a received for the repair ==> expected: a value "
                 + "under 300 but was " + received);
         }
+    }
+
+    /** Adds {@link #COUNT} actions on a (started, linked to b) and returns b's log once it holds them all. */
+    private static List<String> addedOnAHeldByB(LocalMesh mesh) {
+        mesh.run(1_000);
+        for (int i = 0; i < COUNT; i++) {
+            mesh.get("a").add(action(i));
+        }
+        mesh.run(5_000);
+        List<String> whole = log(mesh, "b");
+        assertEquals(COUNT, whole.size());
+        return whole;
     }
 
     @Test
