@@ -117,7 +117,7 @@ final class RangeEngine {
             int lower = prevIndex;
             int upper = Math.max(lower, storage.lowerBound(currBound));
 
-            if (!initiator && cutoffMs > 0 && mode <= MODE_ID_LIST) {
+            if (!initiator && cutoffMs > 0 && Long.compareUnsigned(mode, MODE_ID_LIST) <= 0) {
                 if (beforeCutoff(currBound)) {
                     // wholly before this side's cutoff (an initiator with an earlier one: its clock behind): settled,
                     // whatever the initiator holds there, so it pushes nothing this side may have applied and forgotten
