@@ -502,11 +502,12 @@ public final class MeshNode implements AutoCloseable {
         sc = sc.withHeaders(ClientSetup.headers(config))
             .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens).withReads(replayReads));
         this.horizonClock = new HorizonClock(log::now, loop::monotonicMillis,
-            HorizonClock.recorded(log.store(), log.clockReservationAtOpen()), config.maxDriftMillis());
+            HorizonClock.recorded(log.store(), log.clockReservationAtOpen()),
+            HorizonClock.recordedConfirmed(log.store()), config.maxDriftMillis());
         this.broadcast = new Broadcast(log, loop, sc,
             sc.reconcileMillis() <= 0 ? null : new Reconciler(log, loop, saturatedMillis(config.seenHorizon()),
                 internals.maxGoneBytes() > 0 ? internals.maxGoneBytes() : Reconciler.MAX_GONE_BYTES,
-                horizonClock::now));
+                horizonClock::now, this::horizonConfirmed));
         this.hub = broadcast.peers();
         this.metrics = config.meterRegistry() == null ? null
             : new dev.logmesh.internal.metrics.NodeMetrics(config.meterRegistry(), log.nodeId(), stats);
@@ -1371,6 +1372,17 @@ public final class MeshNode implements AutoCloseable {
                 + "the seen sweep counts from that time, so no seen id is forgotten early", approximately(ahead),
                 instant(horizonClock.vouched()), approximately(config.maxDriftMillis()));
         }
+    }
+
+    /**
+     * Whether a peer's clock has agreed with this node's ({@link HorizonClock#confirmed()}), the connected peers'
+     * clocks asked first: a reconciliation round's responder trusts its own horizon only then. Loop only.
+     */
+    private boolean horizonConfirmed() {
+        if (!horizonClock.confirmed()) {
+            checkPeerClocks();
+        }
+        return horizonClock.confirmed();
     }
 
     /** Every {@link #HORIZON_RECORD_MILLIS}: asks the peers' clocks and keeps the time vouched for in the log. */
@@ -4837,6 +4849,9 @@ public final class MeshNode implements AutoCloseable {
             discoveryClose.start();
         }
         runOnLoopClosing(() -> {
+            if (!storeUntouchable()) {
+                checkPeerClocks(); // while the sessions are up: whether a peer confirmed this clock, recorded below
+            }
             dialers.forEach(Redialer::stop);
             if (bridge != null) {
                 bridge.close();

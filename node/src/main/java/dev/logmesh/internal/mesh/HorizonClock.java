@@ -30,6 +30,11 @@ public final class HorizonClock {
 
     /** State key under which the log keeps the last time this clock vouched for (ms, decimal). */
     public static final String STATE_KEY = "horizonTime";
+    /**
+     * State key under which the log keeps whether a peer's clock has ever agreed with this node's ({@code "1"} or
+     * {@code "0"}; absent in a log written before session 51, which counts as agreed): see {@link #confirmed()}.
+     */
+    public static final String CONFIRMED_KEY = "horizonConfirmed";
 
     private final LongSupplier wall;
     private final LongSupplier monotonic;
@@ -37,6 +42,8 @@ public final class HorizonClock {
     /** A time this node can vouch for (ms on the wall clock's scale), and the monotonic clock when it was. */
     private long base;
     private long monotonicBase;
+    /** Whether a peer's clock has agreed with this node's, in this life or a recorded one ({@link #confirmed()}). */
+    private boolean confirmed;
 
     /**
      * @param wall           the node's wall clock, ms
@@ -45,11 +52,38 @@ public final class HorizonClock {
      * @param maxDriftMillis how far a peer's clock may be from this node's for the two to agree (--max-drift), ms
      */
     public HorizonClock(LongSupplier wall, LongSupplier monotonic, long recorded, long maxDriftMillis) {
+        this(wall, monotonic, recorded, recorded > 0, maxDriftMillis);
+    }
+
+    /**
+     * As {@link #HorizonClock(LongSupplier, LongSupplier, long, long)}, with whether a peer's clock had agreed by the
+     * recorded time ({@link #recordedConfirmed}).
+     */
+    public HorizonClock(LongSupplier wall, LongSupplier monotonic, long recorded, boolean recordedConfirmed,
+                        long maxDriftMillis) {
         this.wall = wall;
         this.monotonic = monotonic;
         this.maxDriftMillis = maxDriftMillis;
         this.base = recorded > 0 ? recorded : wall.getAsLong();
         this.monotonicBase = monotonic.getAsLong();
+        this.confirmed = recorded > 0 && recordedConfirmed;
+    }
+
+    /**
+     * Whether the log's record says a peer's clock had agreed with this node's ({@link #CONFIRMED_KEY}): true for a
+     * log that recorded a time before that key existed (its node ran before session 51), false for none.
+     */
+    public static boolean recordedConfirmed(Store store) {
+        return !store.state(CONFIRMED_KEY).orElse("1").equals("0");
+    }
+
+    /**
+     * Whether a peer's clock has agreed with this node's within the drift bound, in this life or before the recorded
+     * time: only then does this node trust its horizon over a peer's in a reconciliation round (see {@code
+     * Reconciler#responder}). A new log whose peers all disagree with its clock cannot tell which side is wrong.
+     */
+    public boolean confirmed() {
+        return confirmed;
     }
 
     /**
@@ -98,11 +132,16 @@ public final class HorizonClock {
         }
         base = wall.getAsLong();
         monotonicBase = monotonic.getAsLong();
+        confirmed = true;
         return true;
     }
 
-    /** Keeps {@link #now()} with the log for the next start ({@link #recorded}); a failure is the caller's to say. */
+    /**
+     * Keeps {@link #now()} and {@link #confirmed()} with the log for the next start ({@link #recorded}, {@link
+     * #recordedConfirmed}); a failure is the caller's to say.
+     */
     public void record(Store store) {
         store.setState(STATE_KEY, Long.toString(now()));
+        store.setState(CONFIRMED_KEY, confirmed ? "1" : "0");
     }
 }

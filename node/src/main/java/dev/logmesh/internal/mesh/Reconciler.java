@@ -109,6 +109,8 @@ public final class Reconciler implements Reconciliation {
     private final long maxGoneBytes;
     /** The time the horizon counts from, ms: the node's {@link HorizonClock}, or the loop's clock. */
     private final java.util.function.LongSupplier horizonNow;
+    /** Whether this node's horizon clock is confirmed by a peer's ({@link HorizonClock#confirmed()}). */
+    private final java.util.function.BooleanSupplier horizonConfirmed;
     private final ItemIndex index = new ItemIndex();
     /** Hashes the queued ids at {@link #flush}; the loop thread's, as the index. */
     private final ItemHasher hasher = new ItemHasher();
@@ -143,6 +145,17 @@ public final class Reconciler implements Reconciliation {
      */
     public Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes,
                       java.util.function.LongSupplier horizonNow) {
+        this(log, loop, horizonMillis, maxGoneBytes, horizonNow, () -> true);
+    }
+
+    /**
+     * As {@link #Reconciler(Log, Loop, long, long, java.util.function.LongSupplier)}, with whether this node trusts
+     * its horizon over a peer's ({@link HorizonClock#confirmed()}: a peer's clock has agreed with it): only then does
+     * it answer a round from its own cutoff when that is later than the initiator's ({@link #responder}).
+     */
+    public Reconciler(Log log, Loop loop, long horizonMillis, long maxGoneBytes,
+                      java.util.function.LongSupplier horizonNow, java.util.function.BooleanSupplier horizonConfirmed) {
+        this.horizonConfirmed = horizonConfirmed;
         this.horizonNow = horizonNow;
         this.maxGoneBytes = maxGoneBytes;
         this.log = log;
@@ -345,8 +358,11 @@ public final class Reconciler implements Reconciliation {
     @Override
     public Responder responder(String peer, long cutoffMs, int frameSizeLimit) {
         // this node's own cutoff when it is later (the initiator's clock behind): what lies before it is settled, not
-        // pushed here (ids older than this node's horizon, which it may have applied, cleaned and forgotten)
-        return Responder.create(viewFor(peer), options(Math.max(cutoffMs, cutoff()), frameSizeLimit));
+        // pushed here (ids older than this node's horizon, which it may have applied, cleaned and forgotten); only
+        // when a peer's clock has agreed with this node's: a new log whose clock is far ahead (its cutoff in the
+        // future) would otherwise settle everything and never be repaired by a round (break51b)
+        long own = horizonConfirmed.getAsBoolean() ? cutoff() : 0;
+        return Responder.create(viewFor(peer), options(Math.max(cutoffMs, own), frameSizeLimit));
     }
 
     /**

@@ -26,14 +26,18 @@ class WildClockPeerTwiceTest {
     private static final long NOW = 1_796_600_000_000L;
 
     /**
-     * Starts w (its clock 40 days behind) linked to b, adds 5 actions on w, and cleans them on b once b has them.
+     * Starts w (its clock 40 days behind) linked to b, and x (a right clock, which confirms b's) linked to b, adds 5
+     * actions on w, and cleans them on b once b has them. Without x, b could not tell whose clock is wrong, and trusts
+     * w's cutoff (as a new log far ahead must: {@code WildClockRoundRepairTest}).
      *
      * @return the actions' ids, in the order w added them
      */
     private static List<ActionId> wildActionsCleanedOnB(LocalMesh mesh) {
         mesh.node("w").skew(-40 * DAY);
         mesh.node("b");
+        mesh.node("x");
         mesh.link("w", "b");
+        mesh.link("x", "b");
         mesh.start();
         mesh.run(5_000);
         List<ActionId> ids = new ArrayList<>();
