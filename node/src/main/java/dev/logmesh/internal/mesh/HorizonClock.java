@@ -70,8 +70,9 @@ public final class HorizonClock {
     }
 
     /**
-     * Whether the log's record says a peer's clock had agreed with this node's ({@link #CONFIRMED_KEY}): true for a
-     * log that recorded a time before that key existed (its node ran before session 51), false for none.
+     * Whether the log's record says a peer's clock had agreed with this node's ({@link #CONFIRMED_KEY}): "0" is no,
+     * anything else yes, so a log that recorded a time before that key existed (its node ran before session 51)
+     * counts as confirmed. A log with no recorded time is not confirmed whatever this says (the constructor).
      */
     public static boolean recordedConfirmed(Store store) {
         return !store.state(CONFIRMED_KEY).orElse("1").equals("0");
