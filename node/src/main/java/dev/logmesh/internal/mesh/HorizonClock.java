@@ -44,6 +44,8 @@ public final class HorizonClock {
     private long monotonicBase;
     /** Whether a peer's clock has agreed with this node's, in this life or a recorded one ({@link #confirmed()}). */
     private boolean confirmed;
+    /** {@link #confirmed} as this life last kept it in the log (-1: not yet, else 0 or 1): written on a change only. */
+    private int confirmedKept = -1;
 
     /**
      * @param wall           the node's wall clock, ms
@@ -143,6 +145,10 @@ public final class HorizonClock {
      */
     public void record(Store store) {
         store.setState(STATE_KEY, Long.toString(now()));
-        store.setState(CONFIRMED_KEY, confirmed ? "1" : "0");
+        int value = confirmed ? 1 : 0;
+        if (value != confirmedKept) {
+            store.setState(CONFIRMED_KEY, Integer.toString(value)); // once a life and on a change, not every minute
+            confirmedKept = value;
+        }
     }
 }
