@@ -175,6 +175,46 @@ class ClientEpochTest {
     }
 
     /**
+     * break52: the crash case once more, but the connection after the restart dies right after the node's {@code ping}
+     * with the new epoch arrived, before the client's {@code pong} reached the node (a link cut at that moment, or the
+     * node killed again before the confirmation was durable). The client keeps the new epoch's number as its
+     * {@code lastReceived} (as {@code @logux/core}'s {@code pingMessage} does), so at its next connect its
+     * {@code synced} carries an epoch this node issued and never confirmed: the node starts after R, which lags what
+     * the client processed, and sends the client again what it had. On real processes
+     * ({@code /tmp/break52/tools/epoch-cut.sh}: a stock {@code @logux/client} on a {@code logmesh node}, 200 actions a
+     * second, {@code kill -9}, a forwarder that resets the connection after the first {@code ping}) 80 and 85 of
+     * about 545 actions fired {@code add} twice at the client; with the same kill and no cut, none.
+     */
+    @Test
+    void aClientWhoseNewEpochsPongWasLostSeesEachEntryOnceAcrossACrash() {
+        MemoryStore store = new MemoryStore("epoch-a");
+        SessionNode a = node("a", store);
+        add(a, "first", 5);
+        Client client = new Client("alice:r4nd0m:tab1").connect(a);
+        assertEquals(5, client.take().size());
+        client.mute = true;
+        add(a, "unacked", 3);
+        client.drain();
+        assertEquals(3, client.take().size());
+
+        MemoryStore crashed = store.backup(); // kill -9: the commits stay, the unsaved cursor moves go
+        client.disconnect();
+        SessionNode restarted = node("a", crashed);
+        client.connect(restarted); // still mute: the ping of the new epoch arrives, the pong does not
+        assertEquals(List.of(), client.take());
+        assertEquals(2, ClientPositions.epoch(client.lastReceived), client.frames.toString());
+        client.disconnect(); // the link dies before the pong reached the node
+
+        client.mute = false;
+        client.connect(restarted);
+        assertEquals(List.of(), client.take(), "sent again: the client had processed these before the crash");
+        add(restarted, "after", 2);
+        client.drain();
+        assertEquals(List.of("after/0", "after/1"), client.take());
+        assertEquals(List.of(), restarted.errors);
+    }
+
+    /**
      * The same with a SQLite file: the node's store closed without the cursor moves its log had not saved (what a
      * {@code kill -9} leaves: every commit, the client epoch's among them, and nothing of the last second's cursor
      * moves), opened again under a new node.
