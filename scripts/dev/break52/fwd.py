@@ -40,7 +40,7 @@ async def pump(r, w, link, tag, state):
                 piece, data = data[:k], data[k:]
                 if link['mode'] == 'hostile':
                     await asyncio.sleep(rnd.random() * 0.03)
-                    if rnd.random() < 0.01:
+                    if rnd.random() < float(os.environ.get('STALLP', '0.01')):
                         d = 1 + rnd.random() * 5
                         stats['stalls'] += 1
                         await asyncio.sleep(d)
