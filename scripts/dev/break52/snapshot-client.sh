@@ -14,7 +14,7 @@ startB() { life=$((life+1)); [ -p inB ] || mkfifo inB; exec 7<>inB
 addB() { for x in "$@"; do echo "{\"type\":\"$x\"}" >&7; done; }
 startB; addB pre1 pre2 pre3; sleep 1
 mkfifo inX; exec 8<>inX
-(cd "$R/interop" && node edge/failover.mjs --url ws://127.0.0.1:$P < "$D/inX" > "$D/outX" 2> "$D/errX") & X=$!
+(cd "$R/interop" && exec node edge/failover.mjs --url ws://127.0.0.1:$P < "$D/inX" > "$D/outX" 2> "$D/errX") & X=$!
 for i in $(seq 50); do grep -q '"synchronized"' outX 2>/dev/null && break; sleep 0.2; done; sleep 2; log "client synchronized: $(grep -c '"action"' outX) actions"
 if [ "${EARLY:-0}" = 1 ]; then echo '{"cmd":"offline"}' >&8; sleep 1; fi
 kill -TERM $B; wait $B; log "B stopped cleanly"
