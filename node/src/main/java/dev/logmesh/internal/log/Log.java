@@ -999,6 +999,32 @@ public final class Log {
     }
 
     /**
+     * {@link #advanceClientCursor} written at once, in a transaction of its own, with the other client records not
+     * saved yet (it survives the death of the process when this returns): for a position the node learns from the
+     * client only once, such as a trusted {@code connect.synced} before the client takes a new epoch
+     * ({@code SyncSession}, "Clients' positions"). A store that fails keeps the raise for the next
+     * {@link #flushCursors} (a crash before that only makes the client be sent more). Loop only.
+     *
+     * @param acked an {@code added} of this log the client acknowledged, {@code >= 0}
+     * @return whether it was written now
+     */
+    public boolean saveClientCursor(String client, long acked) {
+        advanceClientCursor(client, acked);
+        if (pendingClients.isEmpty()) {
+            return true; // nothing to keep (no record and 0)
+        }
+        try {
+            store.setClientCursors(new java.util.LinkedHashMap<>(pendingClients), clientCursorLimit);
+        } catch (dev.logmesh.StoreException e) {
+            LOG.warn("the cursor of client {} could not be saved now ({}): kept to save with the next flush", client,
+                e.getMessage());
+            return false;
+        }
+        pendingClients.clear();
+        return true;
+    }
+
+    /**
      * The store's clock reservation (ms) when this log was opened, before its clock reserved anew: about the wall
      * clock of the last life's last activity (up to 10 s ahead), 0 for a new store. The seen horizon's clock starts
      * from it when the log recorded nothing better ({@code HorizonClock}).

@@ -102,7 +102,12 @@ import org.slf4j.LoggerFactory;
  *         <li>A connection whose {@code synced} carries the epoch confirmed here for this client node starts after
  *             its position: the client processed every number up to it, of this log. If it was confirmed before
  *             this log was opened (a crash, a restart), after the smaller of it and {@link Log#openedAt} (a
- *             restored backup may number other entries above that), in a new epoch; else in the same epoch.</li>
+ *             restored backup may number other entries above that), in a new epoch; else in the same epoch. R is
+ *             raised to that start (a trusted {@code synced} acknowledges what it names), in the new epoch's case
+ *             written at once ({@link Log#saveClientCursor}), so a connection that dies after the new epoch's
+ *             {@code ping} and before its {@code pong}, or a crash of this node in between (the client's next
+ *             {@code synced} carries an epoch never confirmed here), starts there again; before (break52), after
+ *             the older R.</li>
  *       </ul>
  *       An epoch confirmed on one node is never issued for that client node by another (it is issued only above
  *       what the client holds, and confirmed only once the client holds it): whoever issues an epoch after the
@@ -1147,10 +1152,16 @@ public final class SyncSession implements MessageConnection.Handler {
         if (theirEpoch > 0 && mine != null && mine[0] == theirEpoch && position <= log.lastAdded()) {
             if (mine[1] == 1) {
                 clientEpoch = theirEpoch; // confirmed since the open: the same numbering, the same epoch goes on
+                log.advanceClientCursor(client, position);
                 return position;
             }
             // confirmed before this open (the node restarted): numbers up to openedAt name what they named then
             start = Math.min(position, log.openedAt());
+            // a trusted synced acknowledges what it names: R holds it, saved before the new epoch's ping goes out,
+            // so a connection that loses that ping's pong (the client's next synced carries an epoch not confirmed
+            // here), or this node's next crash before it, starts here again, not after an older R (break52: a stock
+            // @logux/client got again 80 of 545 actions it had, after a kill -9 and a link cut)
+            log.saveClientCursor(client, start);
         } else {
             start = clientCursorStart(kept, theirs);
         }
