@@ -1,5 +1,6 @@
 package dev.logmesh.cli;
 
+import dev.logmesh.internal.log.Decimal;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -13,8 +14,6 @@ import java.util.Arrays;
 final class Utf8Batch {
     private byte[] buf;
     private int length;
-    /** The digits of a number, written backwards from its end. */
-    private final byte[] digits = new byte[20];
 
     Utf8Batch(int capacity) {
         buf = new byte[Math.max(16, capacity)];
@@ -171,23 +170,14 @@ final class Utf8Batch {
     }
 
     /** The most bytes {@link #putNumber} writes. */
-    static final int MAX_NUMBER = 20;
+    static final int MAX_NUMBER = Decimal.MAX_LENGTH;
 
-    /** Appends the decimal digits of {@code v} (not {@link Long#MIN_VALUE}), within what {@link #reserve} made room for. */
+    /**
+     * Appends the decimal digits of {@code v} ({@link Long#toString(long)}'s text), within what {@link #reserve} made
+     * room for: written in place by {@link Decimal#put} (two digits a step, no {@code long} division a digit).
+     */
     void putNumber(long v) {
-        long n = v < 0 ? -v : v;
-        byte[] d = digits;
-        int at = d.length;
-        do {
-            d[--at] = (byte) ('0' + (int) (n % 10));
-            n /= 10;
-        } while (n != 0);
-        if (v < 0) {
-            d[--at] = '-';
-        }
-        int count = d.length - at;
-        System.arraycopy(d, at, buf, length, count);
-        length += count;
+        length = Decimal.put(v, buf, length);
     }
 
     /** Writes the bytes to {@code out} (one call) and empties the buffer. */

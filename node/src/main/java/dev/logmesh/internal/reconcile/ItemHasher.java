@@ -1,6 +1,7 @@
 package dev.logmesh.internal.reconcile;
 
 import dev.logmesh.ActionId;
+import dev.logmesh.internal.log.Decimal;
 import java.security.DigestException;
 import java.security.MessageDigest;
 
@@ -53,13 +54,13 @@ public final class ItemHasher {
             text = new byte[Math.max(length, 2 * text.length)];
         }
         byte[] b = text;
-        int p = digits(id.ms(), b, 0);
+        int p = Decimal.put(id.ms(), b, 0);
         b[p++] = ' ';
         for (int i = 0; i < n; i++) {
             b[p++] = (byte) node.charAt(i);
         }
         b[p++] = ' ';
-        p = digits(id.seq(), b, p);
+        p = Decimal.put(id.seq(), b, p);
         if (sha256 == null) {
             sha256 = Bytes.newSha256();
         }
@@ -73,20 +74,5 @@ public final class ItemHasher {
         words[off + 1] = Bytes.getLong(digest, 8);
         words[off + 2] = Bytes.getLong(digest, 16);
         words[off + 3] = Bytes.getLong(digest, 24);
-    }
-
-    /** Writes {@code v} (at least 0, as an id's parts are) in decimal at {@code b[p]}; returns the position after. */
-    private static int digits(long v, byte[] b, int p) {
-        int n = 1;
-        for (long x = v; x >= 10; x /= 10) {
-            n++;
-        }
-        int end = p + n;
-        long x = v;
-        for (int i = end - 1; i >= p; i--) {
-            b[i] = (byte) ('0' + (int) (x % 10));
-            x /= 10;
-        }
-        return end;
     }
 }
