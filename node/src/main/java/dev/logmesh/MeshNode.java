@@ -4050,11 +4050,29 @@ public final class MeshNode implements AutoCloseable {
                                      Consumer<Entry> consumer) {
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(consumer, "consumer");
-        Predicate<Entry> takes = isolatedFilter("subscription filter", filter);
-        Consumer<Entry> subscriber = isolated(consumer, consumer);
+        // isolatedFilter and isolated in one callback: two calls an entry fewer (a catch-up delivers each entry from
+        // the first second, through interpreted code: docs/performance.md, "Session 52"); the same failures logged
+        FailureLog filterFailures = new FailureLog("subscription filter", filter, System::nanoTime);
+        FailureLog failures = new FailureLog(consumer, System::nanoTime);
         return e -> {
-            if (on.get() && !closed && takes.test(e)) {
-                subscriber.accept(e);
+            if (!on.get() || closed) {
+                return;
+            }
+            boolean takes;
+            try {
+                takes = filter.test(e);
+            } catch (RuntimeException | Error ex) {
+                Callbacks.rethrowFatal(ex);
+                filterFailures.failed(e, ex);
+                return;
+            }
+            if (takes) {
+                try {
+                    consumer.accept(e);
+                } catch (RuntimeException | Error ex) {
+                    Callbacks.rethrowFatal(ex);
+                    failures.failed(e, ex);
+                }
             }
         };
     }
