@@ -68,6 +68,29 @@ class ReconcilerTest {
     }
 
     /**
+     * A sweep ({@code trim}) hashes no queued id: those below the cutoff leave the queue, the others stay queued, and
+     * the next read of the index holds exactly them, as when the sweep put them in. Before (session 52) the sweep
+     * flushed the queue: the first one, a second after a node's start, hashed every id of a catch-up under way on
+     * the loop ("expected: <1000> but was: <0>").
+     */
+    @Test
+    void aSweepHashesNoQueuedIdAndDropsThoseBelowTheCutoff() {
+        for (int i = 0; i < 10; i++) {
+            add(i); // at the start: below the cutoff 31 days later
+        }
+        loop.advance(31L * 24 * 3_600_000);
+        ItemIndex peer = new ItemIndex();
+        for (int i = 0; i < 1_000; i++) {
+            peer.add(add(10 + i).id());
+        }
+        reconciler.trim(loop.now());
+        assertEquals(1_000, reconciler.queued(), "the ids above the cutoff still queued");
+        assertEquals(1_000, reconciler.size(), "the old ones dropped, the new ones in at the next read");
+        assertEquals(0, reconciler.queued());
+        assertEquals(0, differences("b", peer), "the same ids as the peer's");
+    }
+
+    /**
      * Ids a peer answered gone for count as known in rounds with that peer only: a round with another peer still
      * finds them (it may hold them), and one that arrived is no mark any more. Before (session 23) they were counted
      * as known in rounds with every peer, and the bounded list of them to ask other peers for dropped the oldest.
