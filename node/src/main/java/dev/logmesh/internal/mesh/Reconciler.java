@@ -82,8 +82,9 @@ import org.slf4j.LoggerFactory;
  *       again). A store that keeps none (the SPI's default) asks again after each restart, as before.</li>
  *   <li><b>Deferred adds.</b> The log's {@code add} events only queue the id ({@link #MAX_PENDING} at most): the
  *       SHA-256 of the id and the insertion into the index are done in one pass when a round, a lookup or a
- *       removal needs the index. A catch-up of 100k entries would otherwise hash and insert each on the loop
- *       while the entries stream in, on interpreted code in a fresh process (issue 12: the cold path).</li>
+ *       quarantine needs the index; a sweep ({@link #trim}) drops the queued ids below its cutoff and hashes none
+ *       (session 52). A catch-up of 100k entries would otherwise hash and insert each on the loop while the
+ *       entries stream in, on interpreted code in a fresh process (issue 12: the cold path).</li>
  *   <li><b>Threads.</b> Every method runs on the node's loop. The index is built at start from the store's
  *       seen index, which for millions of ids takes a while, on the starting thread.</li>
  * </ul>
