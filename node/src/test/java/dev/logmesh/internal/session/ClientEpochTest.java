@@ -138,6 +138,21 @@ class ClientEpochTest {
     }
 
     /**
+     * A client on {@code a} that acknowledged its first 5 entries ({@code first/0..4}) and processed the next 3
+     * ({@code unacked/0..2}) without acknowledging them: it is left mute (answers nothing) and connected.
+     */
+    private Client aClientWithUnacknowledged(SessionNode a) {
+        add(a, "first", 5);
+        Client client = new Client("alice:r4nd0m:tab1").connect(a);
+        assertEquals(5, client.take().size());
+        client.mute = true;
+        add(a, "unacked", 3);
+        client.drain();
+        assertEquals(List.of("unacked/0", "unacked/1", "unacked/2"), client.take());
+        return client;
+    }
+
+    /**
      * The session 37 case: a client on a node that is killed. Its first 5 entries were acknowledged (the record of
      * that, R, was not saved yet), the next 3 processed and their {@code synced} lost with the node. Back on the
      * restarted node: nothing again, and what the node adds next, once. Before (plain numbers, the catch-up after R,
@@ -147,13 +162,7 @@ class ClientEpochTest {
     void aClientThatStaysSeesEachEntryOnceAcrossACrashOfItsNode() {
         MemoryStore store = new MemoryStore("epoch-a");
         SessionNode a = node("a", store);
-        add(a, "first", 5);
-        Client client = new Client("alice:r4nd0m:tab1").connect(a);
-        assertEquals(5, client.take().size());
-        client.mute = true;
-        add(a, "unacked", 3);
-        client.drain();
-        assertEquals(List.of("unacked/0", "unacked/1", "unacked/2"), client.take());
+        Client client = aClientWithUnacknowledged(a);
 
         MemoryStore crashed = store.backup(); // kill -9: the commits stay, the unsaved cursor moves go
         client.disconnect();
@@ -194,14 +203,7 @@ class ClientEpochTest {
     @ValueSource(booleans = {false, true})
     void aClientWhoseNewEpochsPongWasLostSeesEachEntryOnceAcrossACrash(boolean crashAgain) {
         MemoryStore store = new MemoryStore("epoch-a");
-        SessionNode a = node("a", store);
-        add(a, "first", 5);
-        Client client = new Client("alice:r4nd0m:tab1").connect(a);
-        assertEquals(5, client.take().size());
-        client.mute = true;
-        add(a, "unacked", 3);
-        client.drain();
-        assertEquals(3, client.take().size());
+        Client client = aClientWithUnacknowledged(node("a", store));
 
         MemoryStore crashed = store.backup(); // kill -9: the commits stay, the unsaved cursor moves go
         client.disconnect();
