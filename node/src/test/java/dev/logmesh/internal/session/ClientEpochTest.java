@@ -374,6 +374,38 @@ class ClientEpochTest {
         assertTrue(got.containsAll(List.of("after-restore/0", "after-restore/9")), got.toString());
     }
 
+    /**
+     * break52b: the restored backup's bound holds only in the restored log's first life. The backup holds the client's
+     * epoch as confirmed; the restored node numbers other entries above the backup's end (4..13, the client had 4..8
+     * for others) and is restarted (a clean restart or a crash) before the client comes back. In that second life
+     * {@link Log#openedAt} is 13, the epoch is still "confirmed before this open", and the client's old position 8 is
+     * trusted: it never gets after-restore/0..4 (numbered 4..8), and R is raised and saved at 8 (1134cbce), so no later
+     * connection of this client id sends them either. Should: all 10.
+     */
+    @Test
+    void aRestoredBackupStillBoundsAClientsPositionAfterTheRestoredNodeRestarts() {
+        MemoryStore store = new MemoryStore("epoch-a");
+        SessionNode a = node("a", store);
+        add(a, "old", 3);
+        Client client = new Client("alice:r4nd0m:tab1").connect(a);
+        assertEquals(3, client.take().size());
+        MemoryStore backup = store.backup(); // the epoch is confirmed in it; the log ends at 3
+        add(a, "lost", 5);
+        client.drain();
+        assertEquals(5, client.take().size());
+        assertEquals(8, ClientPositions.position(client.lastReceived));
+        client.disconnect();
+
+        MemoryStore restoredStore = backup.backup();
+        SessionNode restored = node("a", restoredStore);
+        add(restored, "after-restore", 10); // numbered 4..13: some at the numbers the client had for "lost"
+        SessionNode restarted = node("a", restoredStore.backup()); // restarted before the client comes back
+        client.connect(restarted);
+        List<String> got = client.take();
+        assertEquals(10, got.size(), got.toString());
+        assertTrue(got.containsAll(List.of("after-restore/0", "after-restore/9")), got.toString());
+    }
+
     /** Plain numbers (off, as in the wire tests and before session 38): the crash case resends what the client had. */
     @Test
     void withoutEpochsTheCrashCaseResends() {
