@@ -406,6 +406,31 @@ class ClientEpochTest {
         assertTrue(got.containsAll(List.of("after-restore/0", "after-restore/9")), got.toString());
     }
 
+    /**
+     * break52b: the raise saved before the new epoch's ping (1134cbce) is committed, not durable (SQLite's
+     * {@code synchronous=NORMAL}: fsync at checkpoints), and the ping does not wait for it. A power loss (not a
+     * {@code kill -9}) between that ping and the pong takes the raise: the client's next {@code synced} carries the
+     * epoch never confirmed, and the catch-up starts after the older R again, as in break52. Should: nothing again.
+     */
+    @Test
+    void aClientSeesEachEntryOnceWhenItsNodeLosesPowerBeforeThePong() {
+        MemoryStore store = new MemoryStore("epoch-a");
+        Client client = aClientWithUnacknowledged(node("a", store));
+
+        dev.logmesh.testkit.FaultyStore crashed = new dev.logmesh.testkit.FaultyStore(store.backup()).holdDurability();
+        client.disconnect();
+        SessionNode restarted = node("a", crashed);
+        client.connect(restarted); // the ping of the new epoch arrives, the pong does not
+        assertEquals(List.of(), client.take());
+        MemoryStore afterPowerLoss = crashed.durableImage(); // what was not fsynced since the restart is gone
+        client.disconnect();
+
+        client.mute = false;
+        SessionNode again = node("a", afterPowerLoss);
+        client.connect(again);
+        assertEquals(List.of(), client.take(), "sent again: the client had processed these before the power loss");
+    }
+
     /** Plain numbers (off, as in the wire tests and before session 38): the crash case resends what the client had. */
     @Test
     void withoutEpochsTheCrashCaseResends() {
