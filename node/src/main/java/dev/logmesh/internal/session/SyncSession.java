@@ -536,6 +536,12 @@ public final class SyncSession implements MessageConnection.Handler {
      * it has, and its confirmation is durable, the session is {@link #held} (no entry goes to the client).
      */
     private boolean clientEpochUnconfirmed;
+    /**
+     * Whether the {@code ping} that tells the client its new {@link #clientEpoch} waits until the log is durable: the
+     * client's record was raised and saved for it ({@link #clientStart}), and a power loss after the client took the
+     * new epoch and before its {@code pong} must not take that record (break52b: all 8 entries sent again).
+     */
+    private boolean pingWhenDurable;
     /** [overlay hook] Whether only {@link #expectedPeer} may answer (the overlay dials a node, not an address). */
     private boolean requirePeer;
     /** [overlay hook] Whether this listener refused a connect that named another node. */
@@ -1162,6 +1168,7 @@ public final class SyncSession implements MessageConnection.Handler {
             // here), or this node's next crash before it, starts here again, not after an older R (break52: a stock
             // @logux/client got again 80 of 545 actions it had, after a kill -9 and a link cut)
             log.saveClientCursor(client, start);
+            pingWhenDurable = true;
         } else {
             start = clientCursorStart(kept, theirs);
         }
@@ -1271,8 +1278,15 @@ public final class SyncSession implements MessageConnection.Handler {
         held = overlayLink || clientEpochUnconfirmed;
         if (clientEpochUnconfirmed) {
             // tells the client its new epoch; its pong confirms it (a client silent for the timeout: "no pong")
-            send(new Message.Ping(pingNumber(), null));
-            liveness.pinged(loop.monotonicMillis());
+            Runnable ping = () -> {
+                send(new Message.Ping(pingNumber(), null));
+                liveness.pinged(loop.monotonicMillis());
+            };
+            if (pingWhenDurable) {
+                afterDurable(ping);
+            } else {
+                ping.run();
+            }
         }
         if (reconcileLink) {
             antiEntropy = new AntiEntropy(reconciliation, loop, config.reconcileMillis(), role == Role.DIALER,

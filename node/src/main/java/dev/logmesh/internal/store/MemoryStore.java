@@ -229,6 +229,21 @@ public final class MemoryStore implements Store {
     }
 
     /**
+     * A copy as {@code logmesh backup} makes it ({@code SqliteBackup}): {@link #backup}'s, under an epoch of its own
+     * and without the client epochs (the records under {@link #CLIENT_EPOCH_PREFIX}): a client's position in an epoch
+     * confirmed on the log the copy was taken of may name numbers the restored copy gives to other entries. For tests
+     * of restored backups.
+     */
+    public MemoryStore backupCopy() {
+        MemoryStore b = new MemoryStore(budget);
+        b.copyFrom(this);
+        b.clients.keySet().removeIf(k -> k.startsWith(CLIENT_EPOCH_PREFIX));
+        b.clockReservation = clockReservation;
+        b.skippedAdded = skippedAdded;
+        return b;
+    }
+
+    /**
      * What a node finds when {@code backup} was restored over this store's data while the clock side file
      * survived, as the SQLite store then behaves: the backup's entries, seen ids, cursors and state, under a
      * new epoch (its {@code added} numbers are behind what was handed out, so peers must drop the cursors they

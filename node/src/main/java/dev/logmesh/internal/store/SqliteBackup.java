@@ -34,7 +34,8 @@ import org.sqlite.SQLiteConfig;
  * copy holds; a <em>new epoch</em> in the copy, so that when the copy is restored its peers drop the cursors they kept
  * for the node (which point past what the copy holds: without it, the restored node numbered its new entries with
  * {@code added} numbers its peers had already been given for others, and a peer that connected only after it had
- * passed their cursor skipped them) and send what it lacks; a side file of the copy's own (that reservation, the
+ * passed their cursor skipped them) and send what it lacks, and without the Logux clients' epochs, for the same
+ * reason (see {@link #renewEpoch}); a side file of the copy's own (that reservation, the
  * copy's {@code added} mark, the new epoch); then the copy is checked as {@code logmesh log} checks a log
  * ({@code integrity_check}), fsynced, and only then renamed to its name. It is made under a temporary name beside it
  * ({@code COPY.partial-PID}), so a backup that fails or is killed never leaves a directory named {@code COPY}.
@@ -159,7 +160,14 @@ public final class SqliteBackup {
         }
     }
 
-    /** Gives the copy {@code epoch} and returns its {@code lastAdded} counter (0 when it has none). */
+    /**
+     * Gives the copy {@code epoch}, drops its client epochs (the {@code clients} records under
+     * {@link Store#CLIENT_EPOCH_PREFIX}: a Logux client's position in an epoch confirmed on the log copied may name
+     * numbers the restored copy gives to other entries, in any of its lives; its clients start after their client
+     * ids' records, which are at most the copy's end) and returns its {@code lastAdded} counter (0 when it has
+     * none). Before (break52b) a copy restored and restarted once before a client came back trusted the client's
+     * position from the log copied, and the client never got the entries numbered there after the restore.
+     */
     private static long renewEpoch(Path target, String epoch) {
         SQLiteConfig config = new SQLiteConfig();
         try (Connection conn = config.createConnection("jdbc:sqlite:" + target)) {
@@ -168,6 +176,19 @@ public final class SqliteBackup {
                 st.setString(1, Store.EPOCH_KEY);
                 st.setString(2, epoch);
                 st.executeUpdate();
+            }
+            boolean clients;
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'clients'")) {
+                clients = rs.next(); // a file of schema 3 or older has no clients' records
+            }
+            if (clients) {
+                try (PreparedStatement st = conn.prepareStatement(
+                    "DELETE FROM clients WHERE substr(client, 1, ?) = ?")) {
+                    st.setInt(1, Store.CLIENT_EPOCH_PREFIX.length());
+                    st.setString(2, Store.CLIENT_EPOCH_PREFIX);
+                    st.executeUpdate();
+                }
             }
             try (Statement st = conn.createStatement();
                 ResultSet rs = st.executeQuery("SELECT value FROM counters WHERE name = 'lastAdded'")) {

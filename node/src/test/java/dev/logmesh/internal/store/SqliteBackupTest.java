@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.logmesh.Entry;
 import dev.logmesh.StoreException;
 import dev.logmesh.spi.Order;
+import dev.logmesh.spi.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -116,6 +119,33 @@ class SqliteBackupTest {
             assertTrue(restored.clockReservation() >= reserved, restored.clockReservation() + " >= " + reserved);
             assertFalse(restored.lossAtOpen().isPresent());
             assertEquals(10, restored.lastAdded());
+        }
+    }
+
+    /**
+     * The copy holds no Logux client epochs, and keeps the client ids' records: a client's position in an epoch
+     * confirmed on the log copied may name numbers the restored copy gives to other entries (break52b: a copy
+     * restored and restarted once before its client came back trusted that position, and the client never got the
+     * entries numbered there after the restore; {@code ClientEpochTest}).
+     */
+    /** A client tab's epoch record ({@code Log.clientEpochKey}). */
+    private static final String TAB_EPOCH = Store.CLIENT_EPOCH_PREFIX + "alice:r4nd0m:tab1";
+
+    @Test
+    void theCopyHoldsNoClientEpochsAndKeepsTheClientsRecords() throws Exception {
+        Path file = data().resolve("log.db");
+        try (SqliteStore store = SqliteStore.open(file)) {
+            store.add(batch(0, 10));
+            store.setClientCursors(Map.of("alice:r4nd0m", 8L, TAB_EPOCH, 3L), Store.CLIENT_CURSORS);
+            assertEquals(OptionalLong.of(3), store.clientCursor(TAB_EPOCH));
+        }
+        SqliteBackup.Result r = SqliteBackup.backup(data(), dir.resolve("copy"));
+        try (SqliteStore restored = SqliteStore.open(r.copy().resolve("log.db"))) {
+            assertEquals(OptionalLong.empty(), restored.clientCursor(TAB_EPOCH));
+            assertEquals(OptionalLong.of(8), restored.clientCursor("alice:r4nd0m"));
+        }
+        try (SqliteStore source = SqliteStore.open(file)) {
+            assertEquals(OptionalLong.of(3), source.clientCursor(TAB_EPOCH), "the source keeps its own");
         }
     }
 
