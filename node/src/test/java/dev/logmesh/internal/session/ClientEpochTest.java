@@ -354,24 +354,36 @@ class ClientEpochTest {
      */
     @Test
     void aRestoredBackupTrustsAClientsPositionOnlyUpToWhereItBegan() {
+        List<String> got = afterARestore(MemoryStore::backup, false);
+        assertEquals(10, got.size(), got.toString());
+        assertTrue(got.containsAll(List.of("after-restore/0", "after-restore/9")), got.toString());
+    }
+
+    /**
+     * What a client that synced 8 entries on a node gets back on it after its log was restored from {@code copy}
+     * taken after the first 3 (the client's record, 3, saved), on which the restored node added 10 (numbered 4..13:
+     * some at the numbers the client had for others); {@code restartedFirst}: the restored node was restarted before
+     * the client came back.
+     */
+    private List<String> afterARestore(java.util.function.UnaryOperator<MemoryStore> copy, boolean restartedFirst) {
         MemoryStore store = new MemoryStore("epoch-a");
         SessionNode a = node("a", store);
         add(a, "old", 3);
         Client client = new Client("alice:r4nd0m:tab1").connect(a);
         assertEquals(3, client.take().size());
-        MemoryStore backup = store.backup(); // the epoch is confirmed in it; the log ends at 3
+        a.log.flushCursors(); // the client's record (3), as a node saves it about once a second
+        MemoryStore backup = copy.apply(store); // the log ends at 3
         add(a, "lost", 5);
         client.drain();
         assertEquals(5, client.take().size());
         assertEquals(8, ClientPositions.position(client.lastReceived));
         client.disconnect();
 
-        SessionNode restored = node("a", backup.backup());
-        add(restored, "after-restore", 10); // numbered 4..13: some at the numbers the client had for "lost"
-        client.connect(restored);
-        List<String> got = client.take();
-        assertEquals(10, got.size(), got.toString());
-        assertTrue(got.containsAll(List.of("after-restore/0", "after-restore/9")), got.toString());
+        MemoryStore restoredStore = backup.backup();
+        SessionNode restored = node("a", restoredStore);
+        add(restored, "after-restore", 10);
+        client.connect(restartedFirst ? node("a", restoredStore.backup()) : restored);
+        return client.take();
     }
 
     /**
@@ -386,25 +398,7 @@ class ClientEpochTest {
      */
     @Test
     void aRestoredBackupStillBoundsAClientsPositionAfterTheRestoredNodeRestarts() {
-        MemoryStore store = new MemoryStore("epoch-a");
-        SessionNode a = node("a", store);
-        add(a, "old", 3);
-        Client client = new Client("alice:r4nd0m:tab1").connect(a);
-        assertEquals(3, client.take().size());
-        a.log.flushCursors(); // the client's record (3), as a node saves it about once a second
-        MemoryStore backup = store.backupCopy(); // as logmesh backup makes it; the log ends at 3
-        add(a, "lost", 5);
-        client.drain();
-        assertEquals(5, client.take().size());
-        assertEquals(8, ClientPositions.position(client.lastReceived));
-        client.disconnect();
-
-        MemoryStore restoredStore = backup.backup();
-        SessionNode restored = node("a", restoredStore);
-        add(restored, "after-restore", 10); // numbered 4..13: some at the numbers the client had for "lost"
-        SessionNode restarted = node("a", restoredStore.backup()); // restarted before the client comes back
-        client.connect(restarted);
-        List<String> got = client.take();
+        List<String> got = afterARestore(MemoryStore::backupCopy, true);
         assertEquals(10, got.size(), got.toString());
         assertTrue(got.containsAll(List.of("after-restore/0", "after-restore/9")), got.toString());
     }
