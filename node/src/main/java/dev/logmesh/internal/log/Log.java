@@ -1006,22 +1006,15 @@ public final class Log {
      * {@link #flushCursors} (a crash before that only makes the client be sent more). Loop only.
      *
      * @param acked an {@code added} of this log the client acknowledged, {@code >= 0}
-     * @return whether it was written now
      */
-    public boolean saveClientCursor(String client, long acked) {
+    public void saveClientCursor(String client, long acked) {
         advanceClientCursor(client, acked);
-        if (pendingClients.isEmpty()) {
-            return true; // nothing to keep (no record and 0)
-        }
         try {
-            store.setClientCursors(new java.util.LinkedHashMap<>(pendingClients), clientCursorLimit);
+            flushClientCursors();
         } catch (dev.logmesh.StoreException e) {
             LOG.warn("the cursor of client {} could not be saved now ({}): kept to save with the next flush", client,
                 e.getMessage());
-            return false;
         }
-        pendingClients.clear();
-        return true;
     }
 
     /**
@@ -1120,6 +1113,11 @@ public final class Log {
             store.setCursors(Map.copyOf(pendingCursors));
             pendingCursors.clear();
         }
+        flushClientCursors();
+    }
+
+    /** Saves the client cursor moves not saved yet, in one write; kept pending if it fails (it throws then). */
+    private void flushClientCursors() {
         if (!pendingClients.isEmpty()) {
             store.setClientCursors(new java.util.LinkedHashMap<>(pendingClients), clientCursorLimit);
             pendingClients.clear();

@@ -238,13 +238,7 @@ class ClientEpochTest {
         SqliteStore.Options inline = new SqliteStore.Options(SqliteStore.Durability.FULL_INLINE, true);
         SqliteStore store = SqliteStore.open(file, inline);
         SessionNode a = node("a", store);
-        add(a, "first", 5);
-        Client client = new Client("alice:r4nd0m:tab1").connect(a);
-        assertEquals(5, client.take().size());
-        client.mute = true;
-        add(a, "unacked", 3);
-        client.drain();
-        assertEquals(3, client.take().size());
+        Client client = aClientWithUnacknowledged(a);
         client.disconnect();
         store.close(); // the log's pending cursor moves are not written: as after a kill -9
 
