@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
-import { helpFromHeader } from './lib.mjs'
+import { helpFromHeader, jsonLines } from './lib.mjs'
 
 helpFromHeader(import.meta.url)
 
@@ -59,20 +59,9 @@ function startNode() {
     '--presence-period', '0', '--data', node.data]
   node.proc = spawn(logmesh, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   node.proc.stdin.on('error', () => {}) // writes to a killed node
-  let ready = new Promise(resolve => {
-    let buf = ''
-    node.proc.stdout.on('data', d => {
-      buf += d
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        let line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        try {
-          if (JSON.parse(line).event === 'ready') resolve()
-        } catch {}
-      }
-    })
-  })
+  let ready = new Promise(resolve => jsonLines(node.proc.stdout, e => {
+    if (e.event === 'ready') resolve()
+  }))
   node.proc.stderr.on('data', d => {
     node.stderr += d
     if (node.stderr.length > 200000) node.stderr = node.stderr.slice(-100000)

@@ -22,6 +22,27 @@ export function catchStray(steps) {
   process.on('unhandledRejection', err => steps.fail('unhandled', err))
 }
 
+// Calls onEvent with each JSON line a child process prints on stdout (a `logmesh node --json`'s events), parsed;
+// lines that are not JSON are skipped.
+export function jsonLines(stream, onEvent) {
+  let buf = ''
+  stream.on('data', d => {
+    buf += d
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      let line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      let e
+      try {
+        e = JSON.parse(line)
+      } catch {
+        continue
+      }
+      onEvent(e)
+    }
+  })
+}
+
 // With --help or -h among the arguments: prints the leading // comment of the script at metaUrl (its usage) and
 // exits 0. Before (session 38), such a script threw ERR_PARSE_ARGS_UNKNOWN_OPTION for --help.
 export function helpFromHeader(metaUrl) {

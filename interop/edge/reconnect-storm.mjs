@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
-import { helpFromHeader } from './lib.mjs'
+import { helpFromHeader, jsonLines } from './lib.mjs'
 
 helpFromHeader(import.meta.url)
 
@@ -53,18 +53,9 @@ function startNode() {
   node.proc.stdin.on('error', () => {})
   node.exited = new Promise(resolve => node.proc.on('exit', resolve))
   return new Promise((resolve, reject) => {
-    let buf = ''
     node.proc.on('exit', code => reject(new Error(`node exited (${code}) before ready`)))
-    node.proc.stdout.on('data', d => {
-      buf += d
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        let line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        try {
-          if (JSON.parse(line).event === 'ready') resolve(performance.now())
-        } catch {}
-      }
+    jsonLines(node.proc.stdout, e => {
+      if (e.event === 'ready') resolve(performance.now())
     })
   })
 }

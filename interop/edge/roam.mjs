@@ -24,6 +24,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
+import { helpFromHeader, jsonLines } from './lib.mjs'
+
+helpFromHeader(import.meta.url)
+
 if (typeof globalThis.WebSocket === 'undefined') globalThis.WebSocket = WebSocket
 
 const { values: opt } = parseArgs({
@@ -71,22 +75,9 @@ function startNode(n) {
   for (let other of nodes) if (other !== n) args.push('--peer', `ws://127.0.0.1:${other.port}`)
   n.proc = spawn(logmesh, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   n.ready = new Promise(resolve => {
-    let buf = ''
-    n.proc.stdout.on('data', d => {
-      buf += d
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        let line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        let e
-        try {
-          e = JSON.parse(line)
-        } catch {
-          continue
-        }
-        if (e.event === 'ready') resolve()
-        if (e.event === 'add' && e.action && e.action.u) n.seen.add(e.action.u)
-      }
+    jsonLines(n.proc.stdout, e => {
+      if (e.event === 'ready') resolve()
+      if (e.event === 'add' && e.action && e.action.u) n.seen.add(e.action.u)
     })
   })
   n.stderr = ''
