@@ -1313,8 +1313,8 @@ public final class MeshNode implements AutoCloseable {
             horizonTold = HorizonTold.UNCONFIRMED;
             LOG.info("this node's log last recorded the time {}, {} before its clock reads now: the node was off that "
                 + "long, or its clock is ahead. Until a peer's clock agrees with this node's (within --max-drift, {}), "
-                + "the seen sweep counts from the recorded time plus the time run since, so no seen id is forgotten "
-                + "early", instant(horizonClock.vouched()), approximately(ahead),
+                + "the seen sweep and retention by age count from the recorded time plus the time run since, so no "
+                + "seen id is forgotten and no entry cleaned early", instant(horizonClock.vouched()), approximately(ahead),
                 approximately(config.maxDriftMillis()));
         }
     }
@@ -1338,8 +1338,9 @@ public final class MeshNode implements AutoCloseable {
             }
             if (horizonClock.peerClock(s.clockOffset())) {
                 if (horizonTold != HorizonTold.NOTHING) {
-                    LOG.info("peer {}'s clock agrees with this node's (within --max-drift, {}): the seen sweep counts "
-                        + "from this node's clock again, {} past the time it could vouch for before", p,
+                    LOG.info("peer {}'s clock agrees with this node's (within --max-drift, {}): the seen sweep and "
+                        + "retention by age count from this node's clock again, {} past the time it could vouch for "
+                        + "before", p,
                         approximately(config.maxDriftMillis()), approximately(ahead));
                     horizonTold = HorizonTold.NOTHING;
                     sweepSoon(); // the ids the time vouched for before kept are forgotten now, not at the next period
@@ -1359,8 +1360,9 @@ public final class MeshNode implements AutoCloseable {
             horizonTold = HorizonTold.PEER_DIFFERS;
             LOG.warn("this node's clock reads {} {} peer {}'s (more than --max-drift, {}) and {} past the time this node "
                 + "can vouch for ({}: its log's last record, or a peer's clock that last agreed, plus the time run "
-                + "since): {}; set it right (NTP). Until a peer's clock agrees with this node's, the seen sweep counts "
-                + "from that time, so actions this node cleaned are not taken again",
+                + "since): {}; set it right (NTP). Until a peer's clock agrees with this node's, the seen sweep and "
+                + "retention by age count from that time, so actions this node cleaned are not taken again and none is "
+                + "cleaned early",
                 approximately(Math.abs(differsBy)), differsBy > 0 ? "ahead of" : "behind", differs,
                 approximately(config.maxDriftMillis()), approximately(ahead), instant(horizonClock.vouched()),
                 differsBy > 0 ? "this node's clock is likely ahead" : "one of the two clocks is wrong");
@@ -1369,7 +1371,8 @@ public final class MeshNode implements AutoCloseable {
             LOG.info("this node's clock moved {} past the time it can vouch for ({}: its log's last record, or a peer's "
                 + "clock that last agreed, plus the time run since) while the node ran: the clock was set forward, or "
                 + "the machine was suspended. Until a peer's clock agrees with this node's (within --max-drift, {}), "
-                + "the seen sweep counts from that time, so no seen id is forgotten early", approximately(ahead),
+                + "the seen sweep and retention by age count from that time, so no seen id is forgotten and no entry "
+                + "cleaned early", approximately(ahead),
                 instant(horizonClock.vouched()), approximately(config.maxDriftMillis()));
         }
     }
@@ -1670,8 +1673,11 @@ public final class MeshNode implements AutoCloseable {
     private RetentionBatch retentionBatch(ActionId after) {
         String keep = config.keepReason();
         long over = config.keepLast() > 0 ? Math.max(0, log.size() - config.keepLast()) : 0;
+        // counted from the time the seen sweep counts from (HorizonClock: the wall clock, never past a time this node
+        // can vouch for): before (break53), from the wall clock, so a clock stepped a day forward while the node ran
+        // cleaned everything a node keeping 2 h held, made a minute before, and a node joining through it got none of it
         long oldestKept = config.keepFor().isZero() ? Long.MIN_VALUE
-            : loop.now() - saturatedMillis(config.keepFor());
+            : horizonClock.now() - saturatedMillis(config.keepFor());
         ActionId boundary = null;
         ActionId last = null;
         int read = 0;

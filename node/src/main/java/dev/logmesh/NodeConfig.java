@@ -386,10 +386,11 @@ public final class NodeConfig {
 
     /**
      * Retention by age: how long the node keeps an entry with its {@link #keepReason()}, counted from the time in the
-     * entry's id (when it was created at its origin), at least {@link #MIN_KEEP_FOR} and shorter than {@link
-     * #seenHorizon()} (under {@link #SHORT_KEEP_FOR} the node warns at start); {@link Duration#ZERO} (the default) for
-     * no bound. Older entries lose the keep reason as with {@link #keepLast()}
-     * (same pacing, same seen index).
+     * entry's id (when it was created at its origin) to the time the seen sweep counts from (the wall clock, never
+     * past a time the node can vouch for: docs/guarantees.md, "Clock steps"; a clock stepped forward cleans nothing
+     * early), at least {@link #MIN_KEEP_FOR} and shorter than {@link #seenHorizon()} (under {@link #SHORT_KEEP_FOR}
+     * the node warns at start); {@link Duration#ZERO} (the default) for no bound. Older entries lose the keep reason
+     * as with {@link #keepLast()} (same pacing, same seen index).
      */
     public Duration keepFor() {
         return keepFor;

@@ -1,0 +1,116 @@
+package dev.logmesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.logmesh.testkit.LocalNetwork;
+import dev.logmesh.testkit.ManualLoop;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * break53: retention by age ({@link NodeConfig#keepFor()}, {@code --keep-for}) on a node whose wall clock is stepped
+ * forward while it runs (NTP stepping it, a VM resumed, {@code date -s}). The seen sweep counts from a time the node
+ * can vouch for (docs/guarantees.md, "Clock steps": "a clock stepped forward while the node runs ... forgets nothing
+ * early"); retention counts from the wall clock ({@code MeshNode.retentionBatch}: {@code loop.now() - keepFor}), so a
+ * step of one day cleans every entry of a node that keeps them for two hours, a minute after they were made. Real
+ * processes: scripts/dev/break53/keepfor-jump.sh (b held 100, 0 five seconds after its clock went +1d, 0 after it
+ * was set right again).
+ */
+class KeepForClockStepTest {
+    final ManualLoop loop = new ManualLoop();
+    final LocalNetwork net = new LocalNetwork(loop);
+
+    <T> T on(CompletableFuture<T> f) {
+        loop.runAll();
+        return f.join();
+    }
+
+    @Test
+    void aClockSteppedForwardCleansNothingEarly() throws IOException {
+        AtomicLong step = new AtomicLong();
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false).loop(loop)
+                 .transport(net.transport("alice")).build());
+             MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false)
+                 .loop(loop.withClockOffset(step::get)).transport(net.transport("bob"))
+                 .keepFor(Duration.ofHours(2)).peer(LocalNetwork.url("alice")).build())) {
+            loop.advance(2_000);
+            for (int i = 0; i < 20; i++) {
+                on(alice.add(Action.ofType("a/" + i)));
+            }
+            for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
+                loop.advance(1_000);
+            }
+            assertEquals(20, bob.log().size(), "bob got alice's 20 actions");
+            step.set(Duration.ofDays(1).toMillis()); // bob's wall clock jumps a day ahead
+            loop.advance(5_000); // retention runs every second
+            assertEquals(20, bob.log().size(), "bob keeps actions made seconds ago after its clock stepped forward");
+            step.set(0); // set right again
+            loop.advance(60_000);
+            assertEquals(20, bob.log().size(), "bob holds alice's 20 actions once its clock is right");
+        }
+    }
+
+    /**
+     * The other side: a step that a peer's clock agrees with (both machines suspended a day, or both set right) is
+     * time that passed, and retention cleans what is older than {@code --keep-for} by it once the node asks its peers'
+     * clocks (every minute), not a day of uptime later.
+     */
+    @Test
+    void aStepAPeersClockAgreesWithCleansAtTheNextMinute() throws IOException {
+        AtomicLong step = new AtomicLong();
+        try (MeshNode alice = MeshNode.start(NodeConfig.builder().name("alice").mdns(false)
+                 .loop(loop.withClockOffset(step::get)).transport(net.transport("alice")).build());
+             MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false)
+                 .loop(loop.withClockOffset(step::get)).transport(net.transport("bob"))
+                 .keepFor(Duration.ofHours(2)).peer(LocalNetwork.url("alice")).build())) {
+            loop.advance(2_000);
+            for (int i = 0; i < 20; i++) {
+                on(alice.add(Action.ofType("a/" + i)));
+            }
+            for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
+                loop.advance(1_000);
+            }
+            assertEquals(20, bob.log().size(), "bob got alice's 20 actions");
+            step.set(Duration.ofDays(1).toMillis()); // both clocks a day ahead: a day passed, as far as bob can tell
+            for (int i = 0; i < 120 && bob.log().size() > 0; i++) {
+                loop.advance(1_000);
+            }
+            assertEquals(0, bob.log().size(), "bob cleaned actions a day old once alice's clock agreed with its own");
+        }
+    }
+
+    /**
+     * A node that was off a day and comes back with no peer to agree with its clock cannot tell that day from a clock
+     * set a day ahead (docs/guarantees.md, "Clock steps"): it keeps what it holds until {@code --keep-for} of uptime
+     * has passed, then cleans it, not a day of uptime later.
+     */
+    @Test
+    void aNodeOffADayWithNoPeerCleansWithinKeepForOfUptime() {
+        long hour = Duration.ofHours(1).toMillis();
+        dev.logmesh.testkit.LocalMesh mesh = new dev.logmesh.testkit.LocalMesh(53)
+            .configure(b -> b.keepFor(Duration.ofHours(2)));
+        mesh.node("a");
+        mesh.node("b");
+        mesh.link("b", "a");
+        mesh.start();
+        mesh.run(5_000);
+        for (int i = 0; i < 20; i++) {
+            mesh.get("a").add("a/" + i);
+            mesh.run(10);
+        }
+        mesh.run(5_000);
+        assertEquals(20, mesh.get("b").ids().size(), "b got a's 20 actions");
+        mesh.stop("a");
+        mesh.stop("b");
+        mesh.run(Duration.ofDays(1).toMillis());
+        mesh.restart("b");
+        mesh.run(hour);
+        assertEquals(20, mesh.get("b").ids().size(), "b alone keeps them an hour after its start");
+        mesh.run(hour + 60_000);
+        assertEquals(0, mesh.get("b").ids().size(), "b cleaned them 2 h after its start");
+        mesh.close();
+    }
+}
