@@ -4146,7 +4146,8 @@ public final class MeshNode implements AutoCloseable {
      * <p>The replay runs on the node's loop in tasks of at most {@link #REPLAY_CHUNK} entries or
      * {@link #REPLAY_SLICE_MILLIS} ms, each entry once durable, with the loop's socket I/O and timers between them
      * (a replay of a large log does not hold pings, adds and sessions back); entries that arrive meanwhile are given
-     * after it, in order. The consumer is called on the loop thread.
+     * after it, in order. The consumer is called on the loop thread, never inside this call: called on the loop (from
+     * a callback), the replay starts in a task of its own, after the caller's callback has the {@link Subscription}.
      *
      * @param afterAdded the {@code added} of the last entry the application applied; {@code >= 0}
      * @throws IllegalArgumentException if {@code afterAdded} is negative
@@ -4213,7 +4214,11 @@ public final class MeshNode implements AutoCloseable {
                 }
             }
         };
-        onLoop(replay::begin);
+        // a task of its own also when called on the loop (from a callback): the replay never runs inside this call,
+        // so the consumer is not given entries before the caller has the Subscription to close. Before (break53),
+        // on the loop with the log durable (a memory store: always), up to REPLAY_CHUNK entries were given nested in
+        // the caller's callback, and an app handing over from one subscription to the next got entries twice
+        loop.execute(replay::begin);
         return () -> {
             on.set(false);
             onLoop(() -> replay.offAdd.run());
