@@ -540,7 +540,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             }
             Message m;
             try {
-                m = decode(content, size);
+                m = decode(content, size, true);
             } catch (ProtocolError e) {
                 frameDone(size);
                 deliver(h -> h.onBadInput(e));
@@ -598,7 +598,7 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
         Message m;
         ProtocolError bad = null;
         try {
-            m = decode(content, size);
+            m = decode(content, size, false);
         } catch (ProtocolError e) {
             m = null;
             bad = e;
@@ -632,18 +632,23 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     /**
      * Decodes a text frame's {@code size} bytes (on the channel's thread, or on {@link #DECODER} for a large frame).
+     * On the channel's thread ({@code channelThread}) a frame in a direct buffer is copied into {@link #SCRATCH}.
      * A catch-up's frames, and the synced of each round trip, in one pass: the scan checks every byte's UTF-8 as it
      * goes, so a frame it takes needs no separate pass (that pass was a fifth of the loop thread's samples in a cold
      * CLI catch-up).
      *
      * @throws ProtocolError the frame is not valid UTF-8, or not a message
      */
-    private Message decode(ByteBuf content, int size) throws ProtocolError {
+    private Message decode(ByteBuf content, int size, boolean channelThread) throws ProtocolError {
         byte[] bytes;
         int offset;
         if (content.hasArray()) {
             bytes = content.array();
             offset = content.arrayOffset() + content.readerIndex();
+        } else if (channelThread) {
+            bytes = scratch(size);
+            content.getBytes(content.readerIndex(), bytes, 0, size);
+            offset = 0;
         } else {
             bytes = ByteBufUtil.getBytes(content);
             offset = 0;
@@ -657,6 +662,35 @@ final class NettyConnection extends SimpleChannelInboundHandler<WebSocketFrame> 
             throw ProtocolError.wrongFormat("text frame that is not UTF-8", "a text frame that is not valid UTF-8");
         }
         return codec.decodeStreaming(bytes, offset, size);
+    }
+
+    /**
+     * Each I/O thread's copy of the last frame it decoded from a buffer without an array (a pooled direct buffer, as
+     * the epoll and NIO transports read into): {@link #decode} copies the frame there, not into a new array a frame.
+     * Nothing decoded keeps the array (the scanner and the streaming decoder copy out what a message holds: action
+     * texts, ids, strings), so the next frame on the thread may overwrite it. In a catch-up that new array was the
+     * largest allocation a received entry caused (its share of a ~180 KB frame, ~90 bytes an entry of ~610 in a CLI
+     * dialer's catch-up; fresh heap the kernel zeroes: docs/performance.md, "Session 53"). Grown to the largest frame
+     * decoded on the thread, which is below {@link #OFF_LOOP_DECODE_BYTES} (larger ones are decoded on
+     * {@link #DECODER}, each into an array of its own): under 1 MiB an I/O thread. Read and written only by the
+     * thread that owns it (the channel's event loop, the node's loop).
+     */
+    private static final io.netty.util.concurrent.FastThreadLocal<byte[]> SCRATCH =
+        new io.netty.util.concurrent.FastThreadLocal<>() {
+            @Override
+            protected byte[] initialValue() {
+                return new byte[16 * 1024];
+            }
+        };
+
+    /** This thread's {@link #SCRATCH}, of at least {@code size} bytes (its contents undefined). */
+    private static byte[] scratch(int size) {
+        byte[] b = SCRATCH.get();
+        if (b.length < size) {
+            b = new byte[Math.max(size, Math.min(OFF_LOOP_DECODE_BYTES, b.length * 2))];
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     /** Hands a decoded message of {@code size} frame bytes (counted as {@link #queued}) to the node's loop. */

@@ -2,6 +2,7 @@ package dev.logmesh.internal.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -83,6 +84,61 @@ class NettyConnectionTest {
         loop.runAll();
         assertFalse(conn.send(new Message.Ping(1)));
         assertEquals(List.of("open", "close: connection closed by peer"), events.events);
+    }
+
+    /**
+     * Frames in direct buffers (as the epoll and NIO transports read them) are copied into the I/O thread's one scratch
+     * array, which the next frame overwrites: the messages decoded from it must hold none of it. Three frames read
+     * before the loop runs any of them, the later ones shorter, then a malformed one: each message as its frame said.
+     */
+    @Test
+    void messagesDecodedFromDirectBuffersKeepNothingOfTheScratchTheNextFrameOverwrites() throws Exception {
+        NettyConnection conn = new NettyConnection(loop, CODEC, 1 << 20, 64L << 20);
+        List<Message> got = new java.util.ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(conn);
+        conn.opened(ch);
+        conn.start(new dev.logmesh.internal.protocol.MessageConnection.Handler() {
+            @Override
+            public void onOpen() {
+            }
+
+            @Override
+            public void onMessage(Message message) {
+                got.add(message);
+            }
+
+            @Override
+            public void onBadInput(dev.logmesh.internal.protocol.ProtocolError error) {
+                got.add(null);
+            }
+
+            @Override
+            public void onClose(String reason) {
+            }
+        });
+        loop.runAll();
+        StringBuilder long1 = new StringBuilder("[\"sync\",3");
+        for (int i = 0; i < 300; i++) {
+            long1.append(",{\"type\":\"long/").append(i).append("\",\"text\":\"").append("x".repeat(i % 7))
+                .append("\"},{\"id\":\"").append(1000 + i).append(" far ").append(i).append("\",\"time\":")
+                .append(1000 + i).append(",\"reasons\":[\"keep\"]}");
+        }
+        List<String> frames = List.of(long1.append(']').toString(),
+            "[\"sync\",4,{\"type\":\"b\"},{\"id\":\"5 near 0\",\"time\":5}]", "[\"synced\",4]",
+            "[\"sync\",5,{\"type\":\"c\"");
+        for (String f : frames) {
+            io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer();
+            direct.writeCharSequence(f, java.nio.charset.StandardCharsets.UTF_8);
+            assertFalse(direct.hasArray(), "a direct buffer, as the transports read into");
+            ch.writeInbound(new TextWebSocketFrame(direct));
+        }
+        assertEquals(List.of(), got, "none handled before the loop runs: all four frames read first");
+        loop.runAll();
+        assertEquals(4, got.size(), got.toString());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(CODEC.decode(frames.get(i)), got.get(i), "frame " + i);
+        }
+        assertNull(got.get(3), "the cut frame is bad input");
     }
 
     @Test
