@@ -4039,7 +4039,7 @@ public final class MeshNode implements AutoCloseable {
         requireOpen();
         java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
         Consumer<Entry> deliver = delivery(on, filter, consumer);
-        Runnable off = log.onAdd(e -> log.whenDurable(new Deliver(deliver, e), loop));
+        Runnable off = log.onAdd(e -> log.whenDurable(deliver, e, loop));
         return () -> {
             off.run();
             on.set(false); // entries already waiting for durability are not delivered either
@@ -4099,21 +4099,6 @@ public final class MeshNode implements AutoCloseable {
                 return false;
             }
         };
-    }
-
-    /**
-     * One entry for one subscriber once it is durable ({@link Log#whenDurable}): a class, not a lambda that captures
-     * the entry, because a subscription makes one per entry added, from the first entry of a catch-up on. Until C2
-     * has compiled the listener, a capturing lambda is made through its call site's method handle
-     * ({@code DirectMethodHandle.allocateInstance}, a call into the VM per object): 5% of the loop's catch-up samples
-     * in a cold CLI dialer (docs/performance.md, "Session 24"); a {@code new} is a bump of the thread's buffer in any
-     * tier.
-     */
-    private record Deliver(Consumer<Entry> to, Entry entry) implements Runnable {
-        @Override
-        public void run() {
-            to.accept(entry);
-        }
     }
 
     /** At most this many entries a replay ({@link #subscribe(long, Predicate, Consumer)}) gives per loop task. */
@@ -4177,7 +4162,7 @@ public final class MeshNode implements AutoCloseable {
                 upTo = log.lastAdded();
                 // live entries are numbered above upTo; they wait for the replay
                 Consumer<Entry> toLive = this::live;
-                offAdd = log.onAdd(e -> log.whenDurable(new Deliver(toLive, e), loop));
+                offAdd = log.onAdd(e -> log.whenDurable(toLive, e, loop));
                 log.whenDurable(this::step, loop); // what is at or below upTo and not durable yet
             }
 

@@ -134,6 +134,32 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * {@link #whenDurable(Runnable, java.util.concurrent.Executor)} of {@code action.accept(value)}: the same order,
+     * thread and guarantees. What a call per entry uses (a subscription's delivery): a store that is durable at once
+     * (the memory store) calls {@code action} without making a {@link Runnable} an entry; the default wraps it (a
+     * {@code Runnable} a call) and calls {@link #whenDurable(Runnable, java.util.concurrent.Executor)}, so a store
+     * that overrides only that one keeps its order and guarantees here.
+     *
+     * <p>Called on the store's thread (the node's loop).
+     *
+     * @param action   what to run with {@code value}; it runs once at most
+     * @param value    its argument
+     * @param executor where it runs when it cannot run at once
+     * @param <T>      the argument's type
+     */
+    default <T> void whenDurable(Consumer<? super T> action, T value, java.util.concurrent.Executor executor) {
+        // a class, not a lambda capturing value: until C2 has compiled the caller, a capturing lambda is made through
+        // its call site's method handle (a call into the VM per object: 5% of a cold CLI catch-up's loop samples,
+        // docs/performance.md, "Session 24"); a new is a bump of the thread's buffer in any tier
+        whenDurable(new Runnable() {
+            @Override
+            public void run() {
+                action.accept(value);
+            }
+        }, executor);
+    }
+
+    /**
      * The highest {@code added} whose commit is durable ({@link #whenDurable}); {@link #lastAdded} for a store that is
      * durable at once. Sessions number what they send to peers only up to it, so that no peer's cursor ever holds an
      * {@code added} that a power loss could take back and hand to another entry.

@@ -669,6 +669,16 @@ public final class Log {
         store.whenDurable(action, executor);
     }
 
+    /**
+     * {@link #whenDurable(Runnable, java.util.concurrent.Executor)} of {@code action.accept(value)} ({@link
+     * Store#whenDurable(java.util.function.Consumer, Object, java.util.concurrent.Executor)}): with a memory store,
+     * no object made per call.
+     */
+    public <T> void whenDurable(java.util.function.Consumer<? super T> action, T value,
+                                java.util.concurrent.Executor executor) {
+        store.whenDurable(action, value, executor);
+    }
+
     /** The entry with this id, if it is in the log. */
     public Optional<Entry> byId(ActionId id) {
         return store.byId(id);

@@ -309,6 +309,14 @@ public final class MemoryStore implements Store {
         other.maxSeenByNode.forEach((node, max) -> maxSeenByNode.put(node, max.clone()));
     }
 
+    /** Runs {@code action} with {@code value} at once: everything in memory is as durable as it gets. */
+    @Override
+    public <T> void whenDurable(java.util.function.Consumer<? super T> action, T value,
+                                java.util.concurrent.Executor executor) {
+        java.util.Objects.requireNonNull(executor, "executor");
+        action.accept(value);
+    }
+
     /**
      * {@inheritDoc}
      *

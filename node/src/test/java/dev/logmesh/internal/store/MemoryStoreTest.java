@@ -38,6 +38,23 @@ class MemoryStoreTest extends StoreContract {
      * Ids added since the last created-order read wait outside the map: removing, changing, quarantining and adding
      * again before that read must leave the same order, entries and counts as if each had gone in at once.
      */
+    /**
+     * A subscription's delivery per entry ({@code Store.whenDurable(Consumer, value, executor)}): a memory store is
+     * durable at once, so it runs at once on the calling thread with its value, and never goes through the executor
+     * (one that refuses every task here).
+     */
+    @Test
+    void whenDurableWithAValueRunsAtOnceOnTheCallingThread() {
+        MemoryStore s = new MemoryStore();
+        s.add(List.of(entry("1 a 0")));
+        List<String> got = new java.util.ArrayList<>();
+        Thread caller = Thread.currentThread();
+        s.whenDurable(v -> got.add(v + (Thread.currentThread() == caller ? " here" : " elsewhere")), "first", r -> {
+            throw new java.util.concurrent.RejectedExecutionException("no task expected");
+        });
+        assertEquals(List.of("first here"), got);
+    }
+
     @Test
     void createdOrderHoldsWhatChangedBeforeItWasRead() {
         MemoryStore s = new MemoryStore();
