@@ -134,6 +134,17 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * A hint: about {@code entries} more entries are on their way (a peer's catch-up, as the peer's handshake counts
+     * it), so that a store that grows its indexes by doubling (copying all it holds at each step) may size them once
+     * instead. Nothing is reserved or promised, and a wrong hint costs some memory or nothing: a store bounds what it
+     * sizes for. The default ignores it. Called on the store's thread (the node's loop).
+     *
+     * @param entries how many entries are expected (a count; 0 or less: none)
+     */
+    default void expectAdds(long entries) {
+    }
+
+    /**
      * {@link #whenDurable(Runnable, java.util.concurrent.Executor)} of {@code action.accept(value)}: the same order,
      * thread and guarantees. What a call per entry uses (a subscription's delivery): a store that is durable at once
      * (the memory store) calls {@code action} without making a {@link Runnable} an entry; the default wraps it (a

@@ -873,6 +873,14 @@ public final class Log {
         return entries(Order.CREATED, true, null);
     }
 
+    /**
+     * About {@code entries} more entries are on their way: a hint for the store's indexes ({@link Store#expectAdds}).
+     * Loop only.
+     */
+    public void expectAdds(long entries) {
+        store.expectAdds(entries);
+    }
+
     /** The highest {@code added} assigned so far. */
     public long lastAdded() {
         return store.lastAdded();

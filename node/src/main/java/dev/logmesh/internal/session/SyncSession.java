@@ -1321,7 +1321,10 @@ public final class SyncSession implements MessageConnection.Handler {
         catchUpAt = from;
         catchUpTo = peerLastAdded;
         catchUpStartedAt = -1;
-        lag(peerEntries(from, peerLastAdded));
+        long coming = peerEntries(from, peerLastAdded);
+        lag(coming);
+        // the store's indexes sized once for what comes, not doubled (and copied) a dozen times through the catch-up
+        log.expectAdds(coming);
     }
 
     /**

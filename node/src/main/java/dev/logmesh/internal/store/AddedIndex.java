@@ -33,6 +33,15 @@ final class AddedIndex {
         live++;
     }
 
+    /** Makes room for {@code more} appends without growing (the arrays copied once, if they are too small). */
+    void expect(int more) {
+        long want = (long) size + more;
+        if (want > keys.length && want <= Integer.MAX_VALUE - 8) {
+            keys = Arrays.copyOf(keys, (int) want);
+            values = Arrays.copyOf(values, (int) want);
+        }
+    }
+
     private int find(long key) {
         int i = Arrays.binarySearch(keys, 0, size, key);
         return i >= 0 && values[i] != null ? i : -1;

@@ -85,7 +85,7 @@ public final class MemoryStore implements Store {
      * when it holds more than {@link #MAX_UNSORTED} ids and twice the held entries: a node whose entries are cleaned
      * as they come, and which never reads the created order, would keep every id it ever added here.
      */
-    private final List<ActionId> unsorted = new ArrayList<>();
+    private final ArrayList<ActionId> unsorted = new ArrayList<>();
     private static final int MAX_UNSORTED = 4096;
     private final AddedIndex byAdded = new AddedIndex();
     private final Map<String, SortedLongs> reasons = new HashMap<>();
@@ -93,7 +93,7 @@ public final class MemoryStore implements Store {
      * Ids ever added (the seen index), each to its held entry, or to null when it is not held (removed, or added
      * without reasons); forgetting scans it (rare maintenance), adding and checking are O(1).
      */
-    private final Map<ActionId, Entry> ids = new HashMap<>();
+    private Map<ActionId, Entry> ids = new HashMap<>();
     /** Held entries (the size of the log). */
     private long held;
     private final Map<String, PeerCursor> cursors = new HashMap<>();
@@ -307,6 +307,31 @@ public final class MemoryStore implements Store {
         lastAdded = other.lastAdded;
         maxSeenMs = other.maxSeenMs;
         other.maxSeenByNode.forEach((node, max) -> maxSeenByNode.put(node, max.clone()));
+    }
+
+    /** The most entries {@link #expectAdds} sizes the indexes for: a hint from a peer is bounded (~24 MiB of index for them). */
+    static final int MAX_EXPECTED = 1 << 20;
+
+    /**
+     * Sizes the seen ids' hash map, the {@code added} index and the list of ids waiting for the created order for
+     * {@code entries} more (at most {@link #MAX_EXPECTED}, and no more than the budget's room holds ids), when they
+     * hold fewer than that now: in a catch-up each grew by doubling, the hash map rehashing every id at each step
+     * (~60 of ~520 bytes allocated an entry in a CLI dialer's catch-up of 50,000, docs/performance.md, "Session 53").
+     * The reason sets are left to grow as they do: which reasons the entries carry is not known.
+     */
+    @Override
+    public void expectAdds(long entries) {
+        long room = budget == NO_BUDGET ? MAX_EXPECTED : Math.max(0, (budget - used) / SEEN_ID_BYTES);
+        int more = (int) Math.min(Math.min(entries, MAX_EXPECTED), room);
+        if (more <= ids.size()) {
+            return; // nothing to gain: the map would resize at most once on the way
+        }
+        int capacity = (int) Math.min(1 << 30, (long) ((ids.size() + more) / 0.75) + 1);
+        Map<ActionId, Entry> sized = new HashMap<>(capacity);
+        sized.putAll(ids);
+        ids = sized;
+        byAdded.expect(more);
+        unsorted.ensureCapacity(unsorted.size() + more);
     }
 
     /** Runs {@code action} with {@code value} at once: everything in memory is as durable as it gets. */
