@@ -1673,11 +1673,7 @@ public final class MeshNode implements AutoCloseable {
     private RetentionBatch retentionBatch(ActionId after) {
         String keep = config.keepReason();
         long over = config.keepLast() > 0 ? Math.max(0, log.size() - config.keepLast()) : 0;
-        // counted from the time the seen sweep counts from (HorizonClock: the wall clock, never past a time this node
-        // can vouch for): before (break53), from the wall clock, so a clock stepped a day forward while the node ran
-        // cleaned everything a node keeping 2 h held, made a minute before, and a node joining through it got none of it
-        long oldestKept = config.keepFor().isZero() ? Long.MIN_VALUE
-            : horizonClock.now() - saturatedMillis(config.keepFor());
+        AgeCut age = config.keepFor().isZero() ? null : ageCut(saturatedMillis(config.keepFor()));
         ActionId boundary = null;
         ActionId last = null;
         int read = 0;
@@ -1690,7 +1686,7 @@ public final class MeshNode implements AutoCloseable {
             acked = acknowledgedByAPeer();
             clientMade.headSet(acked, true).clear(); // what a peer has needs no keeping: the set stays small
         }
-        if (over > 0 || oldestKept != Long.MIN_VALUE) {
+        if (over > 0 || age != null) {
             for (Entry e : log.entries(dev.logmesh.spi.Order.CREATED, true, after)) {
                 if (read == NodeConfig.RETENTION_BATCH) {
                     more = true;
@@ -1701,7 +1697,7 @@ public final class MeshNode implements AutoCloseable {
                 if (!e.meta().reasons().contains(keep)) {
                     continue; // kept by the application's own reasons: retention leaves it
                 }
-                if (dropping < over || e.id().ms() < oldestKept) {
+                if (dropping < over || (age != null && age.past(e.id().ms()))) {
                     if (keepsMade == null) { // once a batch: both read the cursors
                         acked = acked < 0 ? acknowledgedByAPeer() : acked;
                         keepsMade = expectsPeers();
@@ -1716,7 +1712,9 @@ public final class MeshNode implements AutoCloseable {
                     boundary = e.id();
                     dropping++;
                 } else {
-                    break; // the oldest entry retention keeps: every later one is younger
+                    // the oldest entry retention keeps: every later one is younger, or (after a clock step, AgeCut)
+                    // waits for it at most --keep-for of the time the node runs
+                    break;
                 }
             }
         }
@@ -1727,6 +1725,37 @@ public final class MeshNode implements AutoCloseable {
                 + log.removeReason(keep, dev.logmesh.Criteria.id(boundary));
         }
         return new RetentionBatch(cleaned, more, last);
+    }
+
+    /**
+     * Which entries retention by age ({@link NodeConfig#keepFor()}) takes for older than it, by the time in their id
+     * (ms): one made where this node can vouch for the time ({@link HorizonClock}: up to {@link HorizonClock#vouched()}
+     * plus the drift bound) is older than {@code --keep-for} by the time the seen sweep counts from ({@link
+     * HorizonClock#now()}); one made past that (after the wall clock was set forward, by this node or a peer whose
+     * clock agrees with it) by the wall clock. So a clock stepped forward while the node runs cleans nothing made
+     * before the step early (before, break53, counted on the wall clock alone: a relay keeping 2 h whose clock stepped a
+     * day forward cleaned within a second all it held, made a minute before, and a node joining through it got none of
+     * it), and what is made after the step, or after a restart that the node cannot vouch for (it was off, or its clock
+     * is ahead: nothing tells with no peer), is cleaned on time (break53b: counted on the vouched time alone, such
+     * entries were kept {@code --keep-for} plus the step or the time off, stacking over restarts, and a memory node
+     * that makes room by retention refused adds). A clock set back counts from it at once.
+     *
+     * @param edgeMs the last entry time made where the node can vouch for it ({@link HorizonClock#vouched()} plus the
+     *               drift bound), ms
+     * @param vouchedCut entries up to it by that side older than --keep-for: {@link HorizonClock#now()} minus it, ms
+     * @param wallCut    entries past {@code edgeMs} older than it: the wall clock minus --keep-for, ms
+     */
+    private record AgeCut(long edgeMs, long vouchedCut, long wallCut) {
+        /** Whether an entry whose id has time {@code ms} is older than --keep-for. */
+        boolean past(long ms) {
+            return ms <= edgeMs ? ms < vouchedCut : ms < wallCut;
+        }
+    }
+
+    /** Retention by age's cut now ({@link AgeCut}) for a --keep-for of {@code keepMillis}; loop only. */
+    private AgeCut ageCut(long keepMillis) {
+        long edge = horizonClock.vouched() + config.maxDriftMillis();
+        return new AgeCut(edge, horizonClock.now() - keepMillis, loop.now() - keepMillis);
     }
 
     /**
@@ -4156,8 +4185,8 @@ public final class MeshNode implements AutoCloseable {
             Runnable offAdd = () -> { };
 
             void begin() {
-                if (!on.get()) {
-                    return;
+                if (!on.get() || closed) {
+                    return; // closed: a loop given to the node (NodeConfig.loop) runs this after the store closed
                 }
                 upTo = log.lastAdded();
                 // live entries are numbered above upTo; they wait for the replay
@@ -4175,7 +4204,7 @@ public final class MeshNode implements AutoCloseable {
             }
 
             void step() {
-                if (!on.get()) {
+                if (!on.get() || closed) {
                     return;
                 }
                 int n = 0;

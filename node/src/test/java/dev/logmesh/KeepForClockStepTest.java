@@ -1,7 +1,9 @@
 package dev.logmesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logmesh.testkit.LocalMesh;
 import dev.logmesh.testkit.LocalNetwork;
 import dev.logmesh.testkit.ManualLoop;
 import java.io.IOException;
@@ -112,5 +114,86 @@ class KeepForClockStepTest {
         mesh.run(hour + 60_000);
         assertEquals(0, mesh.get("b").ids().size(), "b cleaned them 2 h after its start");
         mesh.close();
+    }
+
+    /*
+     * break53b, on the first form of the fix (retention counted from HorizonClock.now() alone): a node that was really
+     * off (its clock right all along) with no peer to agree with its clock counts that time from its log's recorded
+     * time plus uptime, so entries it made after the restart were kept --keep-for plus the time off, stacking over
+     * restarts ('expected: <0> but was: <20>'); a lone memory node whose clock was set right (3 days forward) after
+     * its start kept everything made since and refused adds ('the memory store is full: ...').
+     */
+
+
+    @Test
+    void entriesMadeAfterARestartAreCleanedWithinKeepFor() {
+        LocalMesh mesh = new LocalMesh(531).configure(b -> b.keepFor(Duration.ofHours(2)));
+        mesh.node("b");
+        mesh.start();
+        mesh.run(5_000);
+        mesh.get("b").add("old");
+        mesh.stop("b");
+        mesh.run(Duration.ofDays(1).toMillis()); // b is off a day; its clock stays right
+        mesh.restart("b");
+        mesh.run(5_000);
+        for (int i = 0; i < 20; i++) {
+            mesh.get("b").add("new/" + i);
+            mesh.run(10);
+        }
+        mesh.run(3 * Duration.ofHours(1).toMillis()); // each "new/" entry is 3 h old by b's (right) wall clock
+        assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 3 h ago are cleaned");
+        mesh.run(Duration.ofDays(1).toMillis());
+        assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 27 h ago are cleaned");
+        mesh.close();
+    }
+
+    @Test
+    void nightsOffStackTheLag() {
+        LocalMesh mesh = new LocalMesh(532).configure(b -> b.keepFor(Duration.ofHours(2)));
+        mesh.node("b");
+        mesh.start();
+        for (int night = 0; night < 3; night++) {
+            mesh.run(8 * Duration.ofHours(1).toMillis()); // a working day
+            mesh.stop("b");
+            mesh.run(16 * Duration.ofHours(1).toMillis()); // a night off
+            mesh.restart("b");
+        }
+        mesh.run(5_000);
+        for (int i = 0; i < 20; i++) {
+            mesh.get("b").add("day4/" + i);
+            mesh.run(10);
+        }
+        // one night off alone would keep them 16 h + 2 h; three stack to 48 h + 2 h
+        mesh.run(20 * Duration.ofHours(1).toMillis());
+        assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 20 h ago are cleaned");
+        mesh.run(30 * Duration.ofHours(1).toMillis() + 60_000);
+        assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 50 h ago are cleaned");
+        mesh.close();
+    }
+
+
+    @Test
+    void aMemoryNodeWhoseClockWasSetRightAfterItsStartKeepsMakingRoom() throws IOException {
+        AtomicLong step = new AtomicLong();
+        String pad = "x".repeat(2_000);
+        try (MeshNode relay = MeshNode.start(NodeConfig.builder().name("relay").mdns(false)
+                 .loop(loop.withClockOffset(step::get)).transport(net.transport("relay"))
+                 .memoryLimit(200_000).keepFor(Duration.ofSeconds(10)).build())) {
+            loop.advance(2_000);
+            step.set(Duration.ofDays(3).toMillis()); // NTP sets the clock right, 3 days ahead of the boot time
+            loop.advance(1_000);
+            int refused = 0;
+            for (int i = 0; i < 300; i++) { // one 2 kB action a second for 5 min; each kept 10 s
+                CompletableFuture<Meta> f = relay.add(Action.parse("{\"type\":\"a\",\"n\":" + i + ",\"pad\":\""
+                    + pad + "\"}"));
+                loop.runAll();
+                if (f.isCompletedExceptionally()) {
+                    refused++;
+                }
+                loop.advance(1_000);
+            }
+            assertTrue(relay.health().writable(), "the relay keeps room: " + relay.health());
+            assertTrue(refused == 0, "adds refused: " + refused + " of 300; held " + relay.log().size());
+        }
     }
 }
