@@ -467,9 +467,13 @@ public final class MeshNode implements AutoCloseable {
         this.ownLoop = ownLoop;
         this.ownsStore = ownsStore;
         this.log = log;
-        // the mesh's smaller frame limits known before this start: still what an add can reach
+        this.horizonClock = new HorizonClock(log::now, loop::monotonicMillis,
+            HorizonClock.recorded(log.store(), log.clockReservationAtOpen()),
+            HorizonClock.recordedConfirmed(log.store()), config.maxDriftMillis());
+        // the mesh's smaller frame limits known before this start: still what an add can reach (their ages on the
+        // horizon clock, see nodeFrameLimit)
         this.frameLimits = dev.logmesh.internal.log.MeshFrameLimits.decode(
-            log.store().state(Log.PEER_FRAME_LIMIT_KEY).orElse(null), config.maxFrameBytes(), loop.now());
+            log.store().state(Log.PEER_FRAME_LIMIT_KEY).orElse(null), config.maxFrameBytes(), horizonClock.now());
         this.peersFrameLimit = frameLimits.smallest();
         this.logInMemory = ownsStore && config.dataDir() == null;
         // seeded from /dev/urandom: these choices need not be secret, and a SecureRandom's set-up costs start-up time
@@ -501,9 +505,6 @@ public final class MeshNode implements AutoCloseable {
             : null;
         sc = sc.withHeaders(ClientSetup.headers(config))
             .withEdge(ClientSetup.edge(config, clientHooks::rules, userTokens).withReads(replayReads));
-        this.horizonClock = new HorizonClock(log::now, loop::monotonicMillis,
-            HorizonClock.recorded(log.store(), log.clockReservationAtOpen()),
-            HorizonClock.recordedConfirmed(log.store()), config.maxDriftMillis());
         this.broadcast = new Broadcast(log, loop, sc,
             sc.reconcileMillis() <= 0 ? null : new Reconciler(log, loop, saturatedMillis(config.seenHorizon()),
                 internals.maxGoneBytes() > 0 ? internals.maxGoneBytes() : Reconciler.MAX_GONE_BYTES,
@@ -3556,7 +3557,11 @@ public final class MeshNode implements AutoCloseable {
      * updates {@link #frameLimits}, the number an add is compared with, and the kept copy; a raised limit is said.
      */
     private void nodeFrameLimit(String node, long theirs, long keepFor) {
-        long now = loop.now(); // the table's times are wall times: it is kept over restarts
+        // the table's times are wall times (it is kept over restarts), never past a time this node can vouch for
+        // (HorizonClock, as the seen sweep's): before (break53b), a node restarted with its clock 8 days ahead forgot at
+        // start the limit of a node away for a night, took an add of 40 kB that node (16 KiB frames) can never get,
+        // and kept it, never sent
+        long now = horizonClock.now();
         long tick = loop.monotonicMillis(); // its refresh interval is not moved by a clock set back
         int before = peersFrameLimit;
         String beforeNode = frameLimits.smallestNode();
