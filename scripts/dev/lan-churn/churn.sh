@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# break40: a larger LAN with churn. N hosts in namespaces b40-*, one bridge, mDNS only.
+# break40: a larger LAN with churn. N hosts in namespaces NS-* (b40-* unless NS says), one bridge, mDNS only.
 # Phases: A load + kill -9 loop; B silent partition of 5 nodes (their ports moved to a second bridge) 30 s;
 # C heal, per-node convergence; D one node loses its link while adding; E a late cold node; F restore from an
 # old copy of a data directory. End: TERM all, read every SQLite log, check once/same order/nothing lost.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../lib/netns-nodes.sh"
+NS=${NS:-b40}       # the namespaces' prefix (NS-n1 ..., NS-sw)
 N=${N:-11}          # nodes started at first; node N+1 joins late (phase E)
 MEM=" ${MEM:-2 9} " # memory nodes
 CHURN=(${CHURN:-2 5 8 10})
 EXTRA=${EXTRA:-} PHASE_A=${PHASE_A:-60} PART=${PART:-30} RATE=${RATE:-4} # RATE: actions per 0.25 s tick
 export NN_KEEP=1
 export LOGMESH_JAVA_OPTS="${LOGMESH_JAVA_OPTS:--XX:+UseSerialGC -Xmx128m -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true}"
-nn_setup b40
+nn_setup "$NS"
 D=$NN_DIR
 echo "dir $D"
 t() { echo "[$(date +%T)] $*"; }
@@ -60,7 +61,7 @@ churn_tick() { # kills/restarts churn nodes; at most 2 down
 }
 restart_all_churn() { local i; for i in "${CHURN[@]}"; do [ "${ALIVE[$i]}" = 1 ] || { b_start "$i"; t "restart h$i"; }; done; }
 metric() { # I NAME: value of a metric at node I (summed over tags)
-  ip netns exec "b40-n$1" curl -s -m 2 "http://127.0.0.1:9100/metrics" 2>/dev/null \
+  ip netns exec "${NS}-n$1" curl -s -m 2 "http://127.0.0.1:9100/metrics" 2>/dev/null \
     | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; f = 1 } END { if (f) print s; else print "-" }'
 }
 sample_overlay() { # a line per live node: active-view size (status.json) and sessions metric
@@ -78,14 +79,14 @@ labels_of() { cat $(outs_of "$1") 2>/dev/null | grep '"event":"add"' | grep -oE 
 
 cut_ports() { # move host ports to br2 (silent partition)
   local i
-  ip -n b40-sw link show br2 >/dev/null 2>&1 || {
-    ip -n b40-sw link add br2 type bridge
-    ip -n b40-sw link set br2 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-    ip -n b40-sw link set br2 up; }
-  for i in "$@"; do ip -n b40-sw link set "h${i}b1" master br2; done
+  ip -n ${NS}-sw link show br2 >/dev/null 2>&1 || {
+    ip -n ${NS}-sw link add br2 type bridge
+    ip -n ${NS}-sw link set br2 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+    ip -n ${NS}-sw link set br2 up; }
+  for i in "$@"; do ip -n ${NS}-sw link set "h${i}b1" master br2; done
 }
-heal_ports() { local i; for i in "$@"; do ip -n b40-sw link set "h${i}b1" master br1; done; }
-isolate() { ip -n b40-sw link set "h$1b1" nomaster; }
+heal_ports() { local i; for i in "$@"; do ip -n ${NS}-sw link set "h${i}b1" master br1; done; }
+isolate() { ip -n ${NS}-sw link set "h$1b1" nomaster; }
 
 converge() { # SECS HOSTS...: wait until every host printed every label acknowledged so far; per-node times
   local secs=$1; shift
@@ -124,7 +125,7 @@ done
 # old copy of h6 for phase F (stopped cleanly for the copy)
 nn_stop 6 TERM; ALIVE[6]=0; cp -a "$D/data6" "$D/data6.old"; b_start 6; t "h6 copied (data6.old)"
 
-P=(7 8 9 10 11)
+P=(${PART_NODES:-7 8 9 10 11})
 t "phase B: partition h${P[*]} for ${PART}s, load both sides, kill loop on"
 cut_ports "${P[@]}"
 end=$(( $(date +%s) + PART ))
@@ -142,7 +143,7 @@ t "phase D: h3 isolated for 20 s while it and others add"
 isolate 3
 end=$(( $(date +%s) + 20 ))
 while [ "$(date +%s)" -lt "$end" ]; do send_to 3; load_tick 1 4 6; nn_sleep 0.25; done
-ip -n b40-sw link set h3b1 master br1; t "h3 back"
+ip -n ${NS}-sw link set h3b1 master br1; t "h3 back"
 converge 120 "${ALL[@]}"
 
 t "phase E: late cold node h$((N + 1)) while others add"
