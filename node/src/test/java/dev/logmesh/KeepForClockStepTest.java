@@ -30,6 +30,18 @@ class KeepForClockStepTest {
         return f.join();
     }
 
+    /** Alice adds 20 actions; bob, her peer, gets them. */
+    private void bobGetsTwentyFrom(MeshNode alice, MeshNode bob) {
+        loop.advance(2_000);
+        for (int i = 0; i < 20; i++) {
+            on(alice.add(Action.ofType("a/" + i)));
+        }
+        for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
+            loop.advance(1_000);
+        }
+        assertEquals(20, bob.log().size(), "bob got alice's 20 actions");
+    }
+
     @Test
     void aClockSteppedForwardCleansNothingEarly() throws IOException {
         AtomicLong step = new AtomicLong();
@@ -38,14 +50,7 @@ class KeepForClockStepTest {
              MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false)
                  .loop(loop.withClockOffset(step::get)).transport(net.transport("bob"))
                  .keepFor(Duration.ofHours(2)).peer(LocalNetwork.url("alice")).build())) {
-            loop.advance(2_000);
-            for (int i = 0; i < 20; i++) {
-                on(alice.add(Action.ofType("a/" + i)));
-            }
-            for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
-                loop.advance(1_000);
-            }
-            assertEquals(20, bob.log().size(), "bob got alice's 20 actions");
+            bobGetsTwentyFrom(alice, bob);
             step.set(Duration.ofDays(1).toMillis()); // bob's wall clock jumps a day ahead
             loop.advance(5_000); // retention runs every second
             assertEquals(20, bob.log().size(), "bob keeps actions made seconds ago after its clock stepped forward");
@@ -68,14 +73,7 @@ class KeepForClockStepTest {
              MeshNode bob = MeshNode.start(NodeConfig.builder().name("bob").mdns(false)
                  .loop(loop.withClockOffset(step::get)).transport(net.transport("bob"))
                  .keepFor(Duration.ofHours(2)).peer(LocalNetwork.url("alice")).build())) {
-            loop.advance(2_000);
-            for (int i = 0; i < 20; i++) {
-                on(alice.add(Action.ofType("a/" + i)));
-            }
-            for (int i = 0; i < 60 && bob.log().size() < 20; i++) {
-                loop.advance(1_000);
-            }
-            assertEquals(20, bob.log().size(), "bob got alice's 20 actions");
+            bobGetsTwentyFrom(alice, bob);
             step.set(Duration.ofDays(1).toMillis()); // both clocks a day ahead: a day passed, as far as bob can tell
             for (int i = 0; i < 120 && bob.log().size() > 0; i++) {
                 loop.advance(1_000);
@@ -91,40 +89,42 @@ class KeepForClockStepTest {
      */
     @Test
     void aNodeOffADayWithNoPeerCleansWithinKeepForOfUptime() {
-        long hour = Duration.ofHours(1).toMillis();
-        dev.logmesh.testkit.LocalMesh mesh = new dev.logmesh.testkit.LocalMesh(53)
-            .configure(b -> b.keepFor(Duration.ofHours(2)));
+        LocalMesh mesh = new LocalMesh(53).configure(b -> b.keepFor(Duration.ofHours(2)));
         mesh.node("a");
         mesh.node("b");
         mesh.link("b", "a");
         mesh.start();
         mesh.run(5_000);
-        for (int i = 0; i < 20; i++) {
-            mesh.get("a").add("a/" + i);
-            mesh.run(10);
-        }
+        twenty(mesh, "a", "a");
         mesh.run(5_000);
         assertEquals(20, mesh.get("b").ids().size(), "b got a's 20 actions");
         mesh.stop("a");
         mesh.stop("b");
         mesh.run(Duration.ofDays(1).toMillis());
         mesh.restart("b");
-        mesh.run(hour);
+        mesh.run(HOUR);
         assertEquals(20, mesh.get("b").ids().size(), "b alone keeps them an hour after its start");
-        mesh.run(hour + 60_000);
+        mesh.run(HOUR + 60_000);
         assertEquals(0, mesh.get("b").ids().size(), "b cleaned them 2 h after its start");
         mesh.close();
     }
 
-    /*
-     * break53b, on the first form of the fix (retention counted from HorizonClock.now() alone): a node that was really
-     * off (its clock right all along) with no peer to agree with its clock counts that time from its log's recorded
-     * time plus uptime, so entries it made after the restart were kept --keep-for plus the time off, stacking over
-     * restarts ('expected: <0> but was: <20>'); a lone memory node whose clock was set right (3 days forward) after
-     * its start kept everything made since and refused adds ('the memory store is full: ...').
+    private static final long HOUR = Duration.ofHours(1).toMillis();
+
+    /** Makes 20 entries on {@code node} of {@code mesh} ({@code prefix}/0..19), 10 ms apart. */
+    private static void twenty(LocalMesh mesh, String node, String prefix) {
+        for (int i = 0; i < 20; i++) {
+            mesh.get(node).add(prefix + "/" + i);
+            mesh.run(10);
+        }
+    }
+
+    /**
+     * break53b, on the first form of the fix (every entry counted from HorizonClock.now()): a node that was really off
+     * (its clock right all along), with no peer to agree with its clock, counts that time from its log's recorded time
+     * plus uptime, so entries it made after the restart were kept --keep-for plus the time off ('expected: <0> but
+     * was: <20>').
      */
-
-
     @Test
     void entriesMadeAfterARestartAreCleanedWithinKeepFor() {
         LocalMesh mesh = new LocalMesh(531).configure(b -> b.keepFor(Duration.ofHours(2)));
@@ -136,42 +136,41 @@ class KeepForClockStepTest {
         mesh.run(Duration.ofDays(1).toMillis()); // b is off a day; its clock stays right
         mesh.restart("b");
         mesh.run(5_000);
-        for (int i = 0; i < 20; i++) {
-            mesh.get("b").add("new/" + i);
-            mesh.run(10);
-        }
-        mesh.run(3 * Duration.ofHours(1).toMillis()); // each "new/" entry is 3 h old by b's (right) wall clock
+        twenty(mesh, "b", "new");
+        mesh.run(3 * HOUR); // each "new/" entry is 3 h old by b's (right) wall clock
         assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 3 h ago are cleaned");
         mesh.run(Duration.ofDays(1).toMillis());
         assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 27 h ago are cleaned");
         mesh.close();
     }
 
+    /** The same after three nights off: the first form's lag stacked over restarts (the recorded time lagged). */
     @Test
     void nightsOffStackTheLag() {
         LocalMesh mesh = new LocalMesh(532).configure(b -> b.keepFor(Duration.ofHours(2)));
         mesh.node("b");
         mesh.start();
         for (int night = 0; night < 3; night++) {
-            mesh.run(8 * Duration.ofHours(1).toMillis()); // a working day
+            mesh.run(8 * HOUR); // a working day
             mesh.stop("b");
-            mesh.run(16 * Duration.ofHours(1).toMillis()); // a night off
+            mesh.run(16 * HOUR); // a night off
             mesh.restart("b");
         }
         mesh.run(5_000);
-        for (int i = 0; i < 20; i++) {
-            mesh.get("b").add("day4/" + i);
-            mesh.run(10);
-        }
+        twenty(mesh, "b", "day4");
         // one night off alone would keep them 16 h + 2 h; three stack to 48 h + 2 h
-        mesh.run(20 * Duration.ofHours(1).toMillis());
+        mesh.run(20 * HOUR);
         assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 20 h ago are cleaned");
-        mesh.run(30 * Duration.ofHours(1).toMillis() + 60_000);
+        mesh.run(30 * HOUR + 60_000);
         assertEquals(0, mesh.get("b").ids().size(), "b keeps 2 h: entries made 50 h ago are cleaned");
         mesh.close();
     }
 
-
+    /**
+     * break53b: a lone memory node with a budget whose clock was set right (3 days forward) after its start (a board
+     * with no RTC, NTP later) kept, on the first form of the fix, everything made since and refused adds ('the memory
+     * store is full: 193.9 KiB of its 195.3 KiB budget taken by 84 entries').
+     */
     @Test
     void aMemoryNodeWhoseClockWasSetRightAfterItsStartKeepsMakingRoom() throws IOException {
         AtomicLong step = new AtomicLong();
