@@ -6,12 +6,7 @@ set -u
 SIG=${1:-TERM}
 T=$(cd "$(dirname "$0")" && pwd); R=${R:-$(cd "$T/../../.." && pwd)}; D=/tmp/break52b/rr; rm -rf "$D"; mkdir -p "$D"; cd "$D"
 P=29601
-log() { echo "$(date -u +%T.%N | cut -c1-12) $*" | tee -a events; }
-life=0
-startB() { life=$((life+1)); [ -p inB ] || mkfifo inB; exec 7<>inB
-  "$R/scripts/logmesh" node --no-mdns --host 127.0.0.1 --port $P --data dB --name b --json < inB > outB.$life 2> errB.$life &
-  B=$!; for i in $(seq 100); do grep -q '"ready"' outB.$life 2>/dev/null && break; sleep 0.2; done; log "B life $life ready (pid $B)"; }
-addB() { for x in "$@"; do echo "{\"type\":\"$x\"}" >&7; done; }
+source "$R/scripts/dev/break52/node-b.sh"
 startB; addB pre1 pre2 pre3; sleep 1
 mkfifo inX; exec 8<>inX
 (cd "$R/interop" && exec node edge/failover.mjs --url ws://127.0.0.1:$P < "$D/inX" > "$D/outX" 2> "$D/errX") & X=$!
